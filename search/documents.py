@@ -1,0 +1,491 @@
+"""Articles and how they are read: portal text files, JSON Lines, encodings and dates.
+
+``scan_sources`` walks files and directories and yields an ``Article`` for every article it
+can read and a ``Rejection`` (file, line, reason) for everything it cannot; one bad file or
+line never stops the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+from search.text import nfc
+
+VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
+# Bump when parsing changes what an article holds, so unchanged files are read again.
+PARSER_VERSION = 1
+TEXT_SUFFIXES = (".txt",)
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
+DEFAULT_MAX_ARTICLE_BYTES = 2_000_000
+DERIVED_TITLE_CHARS = 120
+
+
+@dataclass
+class Article:
+    """One article, normalised (NFC text, timezone-aware date) and ready to index."""
+
+    id: str
+    title: str
+    body: str
+    title_derived: bool = False
+    category: str | None = None
+    source: str | None = None
+    portal: str | None = None
+    url: str | None = None
+    published: datetime | None = None
+    origin: str = ""
+    content_hash: str = ""
+
+
+@dataclass
+class Rejection:
+    """Something that could not be indexed: where it is and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class ScanStats:
+    """What a scan saw besides articles: files read and files skipped for their type."""
+
+    files: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+class ArticleError(ValueError):
+    """An input record that cannot become an article; the message says why."""
+
+
+# Dates ---------------------------------------------------------------------------------
+
+_DMY_RE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
+_YMD_RE = re.compile(r"(?<!\d)(\d{4})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})(?!\d)")
+_WORDS_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_TIME_RE = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[:hg]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?![\d/])")
+_ZONE_RE = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+
+
+def parse_date(value: str) -> datetime:
+    """Parse an ISO 8601 or Vietnamese date (time optional) into an aware datetime.
+
+    Without a time zone the date is taken as Vietnam time (UTC+7).  Raises ValueError.
+    """
+    text = nfc(value).strip()
+    if not text:
+        raise ValueError("empty date")
+    parsed = _parse_iso(text) or _parse_vietnamese(text)
+    if parsed is None:
+        raise ValueError(f"unrecognised date {value!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VIETNAM_TZ)
+
+
+def _parse_iso(text: str) -> datetime | None:
+    """Return text parsed as ISO 8601, or None when it is not ISO 8601."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _parse_vietnamese(text: str) -> datetime | None:
+    """Return the date written in a Vietnamese form, with its time and zone when given."""
+    match = _WORDS_RE.search(text) or _DMY_RE.search(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _YMD_RE.search(text)
+        if not match:
+            return None
+        year, month, day = (int(g) for g in match.groups())
+    rest = text[: match.start()] + " " + text[match.end() :]
+    hour, minute, second = _parse_time(rest)
+    try:
+        return datetime(year, month, day, hour, minute, second, tzinfo=_parse_zone(rest))
+    except ValueError as error:
+        raise ValueError(f"impossible date {text!r}: {error}") from None
+
+
+def _parse_time(text: str) -> tuple[int, int, int]:
+    """Return the (hour, minute, second) written in text, midnight when none is."""
+    match = _TIME_RE.search(text)
+    if not match:
+        return 0, 0, 0
+    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"impossible time {match.group()!r}")
+    return hour, minute, second
+
+
+def _parse_zone(text: str) -> timezone | None:
+    """Return the GMT/UTC offset written in text, or None."""
+    match = _ZONE_RE.search(text)
+    if not match:
+        return None
+    sign = -1 if match.group(1) == "-" else 1
+    offset = timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0))
+    return timezone(sign * offset)
+
+
+def vietnam_day(moment: datetime) -> date:
+    """Return the calendar day of moment in Vietnam time."""
+    return moment.astimezone(VIETNAM_TZ).date()
+
+
+# Text cleaning -------------------------------------------------------------------------
+
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_BLANK_LINES_RE = re.compile(r"\n{3,}")
+_SENTENCE_END_RE = re.compile(r"[.!?…](?=\s|$)")
+
+
+def clean_line(text: str) -> str:
+    """Return one line of text in NFC with runs of spaces (including NBSP) made one space."""
+    return _SPACES_RE.sub(" ", nfc(text)).strip()
+
+
+def clean_body(text: str) -> str:
+    """Return body text in NFC: spaces collapsed in each line, blank runs made one blank line."""
+    lines = [clean_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    return _BLANK_LINES_RE.sub("\n\n", "\n".join(lines)).strip()
+
+
+def derive_title(body: str) -> str:
+    """Return a title made from the first sentence of body, cut at a word if long."""
+    first_line = body.strip().split("\n", 1)[0]
+    match = _SENTENCE_END_RE.search(first_line)
+    sentence = first_line[: match.end()] if match else first_line
+    if len(sentence) <= DERIVED_TITLE_CHARS:
+        return sentence
+    cut = sentence[:DERIVED_TITLE_CHARS].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:-– ") + "…"
+
+
+# Encodings -----------------------------------------------------------------------------
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (with or without BOM) or UTF-16 with BOM; raise ArticleError otherwise."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return _decode(data, encoding)
+    if b"\x00" in data:
+        raise ArticleError("binary file (NUL bytes), not UTF-8 text")
+    return _decode(data, "utf-8")
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    """Decode data strictly, naming the line of the first bad byte on failure."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ArticleError(
+            f"line {line}: not valid {encoding.upper().replace('-SIG', '')} "
+            f"(byte {error.start}); re-save the file as UTF-8"
+            + (" (legacy Vietnamese encodings such as Windows-1258 or TCVN3 are not read)"
+               if encoding.startswith("utf-8") else "")
+        ) from None
+
+
+# Portal text files ---------------------------------------------------------------------
+
+# Page furniture saved along with portal articles.
+_CHROME_RE = re.compile(
+    r"^(xem với cỡ chữ.*|cỡ chữ.*|in bài( viết)?|bản in|gửi (bài|email).*|chia sẻ.*|"
+    r"lượt xem.*|trang chủ.*|quay lại|về đầu trang|bình luận.*|tin liên quan.*|"
+    r"font size.*|print|email|share|a\+?\s*a-?)$",
+    re.IGNORECASE,
+)
+_SOURCE_LINE_RE = re.compile(r"^(?:theo|nguồn)\s*[:\-–]?\s*(.{2,100})$", re.IGNORECASE)
+_PORTAL_NAME_RE = re.compile(
+    r"(cổng thông tin|trang thông tin|cổng điện tử|báo điện tử|điện tử|portal|\.gov\.vn)", re.IGNORECASE
+)
+_HEADER_SEARCH_LINES = 12
+_MAX_DATE_LINE_CHARS = 80
+
+
+def parse_portal_text(text: str, article_id: str) -> Article:
+    """Extract portal, category, title, date, source and body from a saved portal page."""
+    lines = [clean_line(line) for line in text.splitlines()]
+    lines = [line for line in lines if line and not _CHROME_RE.match(line)]
+    if not lines:
+        raise ArticleError("no text in file")
+    date_index, published = _find_date_line(lines)
+    header = lines[:date_index] if date_index is not None else lines[:3]
+    body_lines = lines[date_index + 1 :] if date_index is not None else lines[len(header) :]
+    source, body_lines = _split_source_line(body_lines)
+    if not header or not body_lines:
+        raise ArticleError("no title or no body found (expected portal, category, title, date, body)")
+    portal, category, title = _split_header(header)
+    return Article(
+        id=article_id,
+        title=title,
+        body="\n\n".join(body_lines),
+        category=category,
+        source=source or portal,
+        portal=portal,
+        published=published,
+    )
+
+
+def _find_date_line(lines: list[str]) -> tuple[int | None, datetime | None]:
+    """Return the index and value of the first short header line that is a date."""
+    for index, line in enumerate(lines[:_HEADER_SEARCH_LINES]):
+        if index == 0 or len(line) > _MAX_DATE_LINE_CHARS:
+            continue
+        try:
+            return index, parse_date(line.strip("()[] "))
+        except ValueError:
+            continue
+    return None, None
+
+
+def _split_source_line(body_lines: list[str]) -> tuple[str | None, list[str]]:
+    """Take a trailing "Theo ..." / "Nguồn: ..." line off the body and return its source."""
+    if body_lines:
+        match = _SOURCE_LINE_RE.match(body_lines[-1])
+        if match:
+            return match.group(1).strip(" ."), body_lines[:-1]
+    return None, body_lines
+
+
+def _split_header(header: list[str]) -> tuple[str | None, str | None, str]:
+    """Return (portal, category, title) from the header lines above the date."""
+    title = header[-1]
+    rest = header[:-1]
+    portal = rest.pop(0) if rest and (len(rest) > 1 or _PORTAL_NAME_RE.search(rest[0])) else None
+    category = rest[-1] if rest else None
+    return portal, category, title
+
+
+# JSON Lines ----------------------------------------------------------------------------
+
+_BODY_KEYS = ("body", "text", "content")
+_URL_KEYS = ("url", "source_url")
+_SOURCE_KEYS = ("source", "publisher")
+
+
+def article_from_record(record: dict, fallback_id: str) -> Article:
+    """Build an article from one JSON object; raise ArticleError naming what is wrong."""
+    body = _first_string(record, _BODY_KEYS)
+    if not body or not body.strip():
+        raise ArticleError("no body (expected a non-empty 'body', 'text' or 'content')")
+    raw_id = record.get("id")
+    if raw_id is not None and not isinstance(raw_id, (str, int)):
+        raise ArticleError(f"'id' must be a string or number, not {type(raw_id).__name__}")
+    url = _first_string(record, _URL_KEYS)
+    published = _optional_string(record, "published")
+    return Article(
+        id=str(raw_id).strip() if raw_id not in (None, "") else (url or fallback_id),
+        title=_optional_string(record, "title") or "",
+        body=body,
+        category=_optional_string(record, "category"),
+        source=_first_string(record, _SOURCE_KEYS),
+        portal=_optional_string(record, "portal"),
+        url=url,
+        published=_record_date(published),
+    )
+
+
+def _record_date(value: str | None) -> datetime | None:
+    """Parse a record's date, turning a parse failure into an ArticleError."""
+    if value is None or not value.strip():
+        return None
+    try:
+        return parse_date(value)
+    except ValueError as error:
+        raise ArticleError(f"'published': {error}") from None
+
+
+def _optional_string(record: dict, key: str) -> str | None:
+    """Return record[key] when it is a string, None when absent; raise on other types."""
+    value = record.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ArticleError(f"'{key}' must be a string, not {type(value).__name__}")
+
+
+def _first_string(record: dict, keys: tuple[str, ...]) -> str | None:
+    """Return the first of keys present in record, checked to be a string."""
+    for key in keys:
+        if record.get(key) is not None:
+            return _optional_string(record, key)
+    return None
+
+
+# Finishing and hashing -----------------------------------------------------------------
+
+
+def finish_article(article: Article, origin: str, raw: bytes) -> Article:
+    """Normalise an article's text, derive a missing title, and stamp origin and hash."""
+    article.id = nfc(article.id)
+    article.body = clean_body(article.body)
+    if not article.body:
+        raise ArticleError("no body text")
+    article.title = clean_line(article.title or "")
+    if not article.title:
+        article.title, article.title_derived = derive_title(article.body), True
+    for name in ("category", "source", "portal", "url"):
+        value = getattr(article, name)
+        setattr(article, name, clean_line(value) or None if value else None)
+    article.origin = origin
+    digest = hashlib.sha1(f"{PARSER_VERSION}\0{article.id}\0".encode())
+    digest.update(raw)
+    article.content_hash = digest.hexdigest()
+    return article
+
+
+# Walking sources -----------------------------------------------------------------------
+
+
+def scan_sources(
+    sources: list[str], stats: ScanStats | None = None, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+) -> Iterator[Article | Rejection]:
+    """Yield the articles and rejections of every file under the given sources, in order."""
+    stats = stats if stats is not None else ScanStats()
+    for source in sources:
+        root = Path(source)
+        if not root.exists():
+            yield Rejection(str(root), "no such file or directory")
+        elif root.is_dir():
+            for path in walk_files(root):
+                if path.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES:
+                    stats.files += 1
+                    yield from read_file(path, root, max_bytes)
+                else:
+                    stats.skipped.append(str(path))
+        else:
+            stats.files += 1
+            yield from read_file(root, root.parent, max_bytes)
+
+
+def estimate_articles(sources: list[str]) -> int:
+    """Return about how many articles the sources hold (lines of JSON Lines, text files)."""
+    total = 0
+    for source in sources:
+        root = Path(source)
+        paths = walk_files(root) if root.is_dir() else [root] if root.is_file() else []
+        for path in paths:
+            suffix = path.suffix.lower()
+            if suffix in TEXT_SUFFIXES:
+                total += 1
+            elif suffix in JSONL_SUFFIXES:
+                total += _count_lines(path)
+    return total
+
+
+def _count_lines(path: Path) -> int:
+    """Return the number of lines of a file, reading it in large blocks."""
+    count = 0
+    try:
+        with open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                count += block.count(b"\n")
+    except OSError:
+        return 0
+    return count
+
+
+def walk_files(root: Path) -> Iterator[Path]:
+    """Yield the files under root in sorted order, following links but never in a loop."""
+    seen: set[tuple[int, int]] = set()
+    for directory, dirnames, filenames in os.walk(root, followlinks=True):
+        stat = os.stat(directory)
+        if (stat.st_dev, stat.st_ino) in seen:
+            dirnames[:] = []
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.startswith("."):
+                yield Path(directory) / name
+
+
+def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES) -> Iterator[Article | Rejection]:
+    """Yield the articles of one file (or its rejection), whatever its format."""
+    origin = os.path.abspath(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in JSONL_SUFFIXES:
+            yield from read_jsonl(path, origin, max_bytes)
+        elif suffix in TEXT_SUFFIXES:
+            yield read_portal_file(path, root, origin, max_bytes)
+        else:
+            yield Rejection(str(path), f"unsupported file type {suffix or '(none)'!r}; expected .txt or .jsonl")
+    except ArticleError as error:
+        yield Rejection(str(path), str(error))
+    except OSError as error:
+        yield Rejection(str(path), f"cannot read: {error.strerror or error}")
+
+
+def read_portal_file(path: Path, root: Path, origin: str, max_bytes: int) -> Article:
+    """Read one portal article text file; its id is its path relative to the source root."""
+    if path.stat().st_size > max_bytes:
+        raise ArticleError(f"file too large ({path.stat().st_size:,} bytes; the limit is {max_bytes:,})")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ArticleError("empty file")
+    article_id = path.relative_to(root).as_posix() if path != root else path.name
+    article = parse_portal_text(decode_text(raw), article_id)
+    return finish_article(article, origin, raw)
+
+
+def read_jsonl(path: Path, origin: str, max_bytes: int) -> Iterator[Article | Rejection]:
+    """Yield an article or a rejection for every non-blank line of a JSON Lines file."""
+    found = False
+    for number, line in _jsonl_lines(path):
+        if not line.strip():
+            continue
+        found = True
+        try:
+            yield _jsonl_article(line, f"{path.name}#{number}", origin, max_bytes)
+        except ArticleError as error:
+            yield Rejection(str(path), str(error), number)
+    if not found:
+        yield Rejection(str(path), "empty file")
+
+
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    """Yield (line number, raw UTF-8 line) of a JSON Lines file, re-encoding UTF-16 files."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = decode_text(head + handle.read())
+            yield from enumerate((line.encode() for line in text.split("\n")), start=1)
+            return
+        handle.seek(3 if head.startswith(b"\xef\xbb\xbf") else 0)
+        yield from enumerate(handle, start=1)
+
+
+def _jsonl_article(line: bytes, fallback_id: str, origin: str, max_bytes: int) -> Article:
+    """Turn one raw JSON line into an article."""
+    if len(line) > max_bytes:
+        raise ArticleError(f"line too long ({len(line):,} bytes; the limit is {max_bytes:,})")
+    if b"\x00" in line:
+        raise ArticleError("binary data (NUL bytes)")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ArticleError(f"not valid UTF-8 (byte {error.start} of the line)") from None
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ArticleError(f"invalid JSON: {error.msg} (column {error.colno})") from None
+    if not isinstance(record, dict):
+        raise ArticleError(f"not a JSON object but {type(record).__name__}")
+    return finish_article(article_from_record(record, fallback_id), origin, line.rstrip(b"\r\n"))

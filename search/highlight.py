@@ -1,0 +1,176 @@
+"""Snippets: mark the query's words in the ORIGINAL accented text, escape everything else.
+
+No analysis runs here (and no pyvi): each folded query syllable becomes a regular expression
+that matches every accented spelling of it (``bo`` matches ``Bộ``, ``bò``, ``BỎ``), so a scan of
+the stored text finds the words that matched, with their exact offsets, at C speed.  Quoted
+phrases become one expression spanning the phrase, so only the phrase is marked.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+
+from unidecode import unidecode
+
+FRAGMENT_CHARS = 180
+MAX_FRAGMENTS = 3
+LEAD_CHARS = 220
+MAX_SPANS_CONSIDERED = 400
+ELLIPSIS = " … "
+_WORD_EDGE_BEFORE = r"(?<![^\W_])"
+_WORD_EDGE_AFTER = r"(?![^\W_])"
+_BETWEEN_SYLLABLES = r"[\W_]+"
+
+
+def _letter_classes() -> dict[str, str]:
+    """Map each ASCII letter to a regex class of every Latin letter that folds to it."""
+    classes: dict[str, set[str]] = {}
+    for codepoint in list(range(0x41, 0x7B)) + list(range(0xC0, 0x250)) + list(range(0x1E00, 0x1F00)):
+        char = chr(codepoint)
+        if not char.isalpha() or unicodedata.normalize("NFC", char) != char:
+            continue
+        folded = unidecode(char).lower()
+        if len(folded) == 1 and folded.isascii() and folded.isalpha():
+            classes.setdefault(folded, set()).update({char, char.lower(), char.upper()})
+    return {letter: "[" + "".join(sorted(chars)) + "]" for letter, chars in classes.items()}
+
+
+_LETTER_CLASSES = _letter_classes()
+
+
+def syllable_pattern(folded: str) -> str:
+    """Return a regex matching any spelling (accents, case) of one folded syllable."""
+    if folded.isascii():
+        return "".join(_LETTER_CLASSES.get(ch, re.escape(ch)) for ch in folded)
+    return "(?i:" + re.escape(folded) + ")"
+
+
+@dataclass(frozen=True)
+class HighlightSpec:
+    """What to mark: single folded syllables and phrases (tuples of folded syllables)."""
+
+    words: tuple[str, ...] = ()
+    phrases: tuple[tuple[str, ...], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.words or self.phrases)
+
+
+@lru_cache(maxsize=512)
+def compile_spec(spec: HighlightSpec) -> re.Pattern | None:
+    """Return one regex matching every phrase and word of a spec (phrases first)."""
+    alternatives = [_BETWEEN_SYLLABLES.join(syllable_pattern(s) for s in phrase) for phrase in spec.phrases]
+    alternatives += [syllable_pattern(w) for w in sorted(set(spec.words), key=len, reverse=True)]
+    if not alternatives:
+        return None
+    return re.compile(_WORD_EDGE_BEFORE + "(?:" + "|".join(alternatives) + ")" + _WORD_EDGE_AFTER)
+
+
+@lru_cache(maxsize=256)
+def compile_prefix(folded_prefix: str) -> re.Pattern:
+    """Return a regex matching the start of any word whose folded form begins with the prefix."""
+    return re.compile(_WORD_EDGE_BEFORE + syllable_pattern(folded_prefix))
+
+
+def find_matches(text: str, spec: HighlightSpec) -> list[tuple[int, int]]:
+    """Return the (start, end) spans of text that the spec marks, adjacent words merged."""
+    pattern = compile_spec(spec)
+    if pattern is None or not text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        if spans and text[spans[-1][1] : start].isspace() and spec.words:
+            spans[-1] = (spans[-1][0], end)  # "Bộ Chính trị": one mark, not three
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
+    """Return text[start:end] HTML-escaped, with <mark> around the spans inside it."""
+    end = len(text) if end is None else end
+    out, cursor = [], start
+    for span_start, span_end in spans:
+        if span_end <= start or span_start >= end:
+            continue
+        span_start, span_end = max(span_start, start), min(span_end, end)
+        out.append(html.escape(text[cursor:span_start], quote=False))
+        out.append("<mark>" + html.escape(text[span_start:span_end], quote=False) + "</mark>")
+        cursor = span_end
+    out.append(html.escape(text[cursor:end], quote=False))
+    return "".join(out)
+
+
+def highlight_all(text: str, spec: HighlightSpec) -> str:
+    """Return the whole text escaped, with every match marked (titles, article pages)."""
+    return mark(text, find_matches(text, spec))
+
+
+def snippet(text: str, spec: HighlightSpec) -> str:
+    """Return up to three fragments of text around its best matches, escaped and marked."""
+    spans = find_matches(text, spec)
+    if not spans:
+        return _lead(text)
+    windows = _best_windows(text, spans)
+    fragments = []
+    for start, end in windows:
+        body = mark(text, spans, start, end).replace("\n", " ")
+        fragments.append(("…" if start > 0 else "") + body + ("…" if end < len(text) else ""))
+    return " ".join(fragments)
+
+
+def _lead(text: str) -> str:
+    """Return the escaped opening of a text, cut at a word."""
+    if len(text) <= LEAD_CHARS:
+        return html.escape(text, quote=False).replace("\n", " ")
+    cut = text[:LEAD_CHARS].rsplit(" ", 1)[0]
+    return html.escape(cut, quote=False).replace("\n", " ") + "…"
+
+
+def _best_windows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Pick up to three non-overlapping windows that cover the most distinct matched words."""
+    spans = spans[:MAX_SPANS_CONSIDERED]
+    words = [text[s:e].lower() for s, e in spans]
+    starts = [s for s, _ in spans]
+    chosen: list[tuple[int, int]] = []
+    covered: set[str] = set()
+    for _ in range(MAX_FRAGMENTS):
+        best, best_gain = None, (0, 0)
+        for index, (start, end) in enumerate(spans):
+            if any(start < w_end and end > w_start for w_start, w_end in chosen):
+                continue
+            inside = words[index : bisect_right(starts, start + FRAGMENT_CHARS - 1)]
+            gain = (len(set(inside) - covered), len(inside))
+            if gain > best_gain:
+                best, best_gain = index, gain
+        if best is None or (chosen and best_gain[0] == 0):
+            break
+        window = _window(text, spans[best])
+        crossing = [e for s, e in spans if s < window[1] < e]
+        window = (window[0], max([window[1], *crossing]))
+        if any(window[0] < w_end and window[1] > w_start for w_start, w_end in chosen):
+            break
+        chosen.append(window)
+        covered.update(w for (s, e), w in zip(spans, words) if s >= window[0] and e <= window[1])
+    return sorted(chosen)
+
+
+def _window(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """Return a window of about FRAGMENT_CHARS around a match, widened to whole words."""
+    start = max(0, span[0] - FRAGMENT_CHARS // 4)
+    end = min(len(text), start + FRAGMENT_CHARS)
+    sentence_start = text.rfind(". ", start, span[0])
+    if sentence_start != -1:
+        start = sentence_start + 2
+        end = min(len(text), start + FRAGMENT_CHARS)
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, max(end, span[1])

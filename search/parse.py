@@ -1,0 +1,154 @@
+"""Parse what people type into a search box into clauses of normalised syllables.
+
+Syntax: words (all should match), ``"exact phrase"``, ``-excluded`` (word or phrase),
+``a OR b``, and ``title:`` / ``category:`` / ``source:`` prefixes.  Anything else is text:
+unbalanced quotes, lone operators, symbols and emoji never raise; a query longer than the
+cap is cut at a word boundary and the cut is reported.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from search.text import SYLLABLE_RE, fold, nfc, normalize_term
+
+MAX_QUERY_CHARS = 256
+FIELD_NAMES = ("title", "category", "source")
+_TOKEN_RE = re.compile(
+    r'(?P<neg>-)?(?:(?P<field>title|category|source):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))|(?P<quote>")',
+    re.IGNORECASE,
+)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Syllable:
+    """One query syllable in its three forms."""
+
+    raw: str
+    exact: str
+    folded: str
+    start: int = field(default=-1, compare=False)
+    end: int = field(default=-1, compare=False)
+
+    @property
+    def accented(self) -> bool:
+        """Tell whether the syllable was typed with diacritics."""
+        return self.exact != self.folded
+
+    @classmethod
+    def of(cls, raw: str, start: int = -1) -> "Syllable":
+        """Normalise a raw syllable (NFC, lower case, canonical tone) and fold it."""
+        exact = normalize_term(raw)
+        return cls(raw, exact, fold(exact), start, start + len(raw) if start >= 0 else -1)
+
+
+@dataclass
+class Clause:
+    """Syllables that must all match: as a phrase when quoted; in one field when prefixed."""
+
+    syllables: list[Syllable]
+    phrase: bool = False
+    field: str | None = None
+
+    def text(self) -> str:
+        """Return the clause as it could be typed again."""
+        words = " ".join(s.raw for s in self.syllables)
+        words = f'"{words}"' if self.phrase else words
+        return f"{self.field}:{words}" if self.field else words
+
+
+@dataclass
+class ParsedQuery:
+    """A query as clauses: every group must match (one of its clauses), none of the excluded."""
+
+    text: str
+    groups: list[list[Clause]] = field(default_factory=list)
+    excluded: list[Clause] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def clauses(self) -> list[Clause]:
+        """Return every positive clause, in query order."""
+        return [clause for group in self.groups for clause in group]
+
+    @property
+    def syllables(self) -> list[Syllable]:
+        """Return every positive syllable, in query order."""
+        return [s for clause in self.clauses for s in clause.syllables]
+
+    @property
+    def is_empty(self) -> bool:
+        """Tell whether the query has nothing to match (filters alone may still apply)."""
+        return not self.groups
+
+    @property
+    def accented(self) -> bool:
+        """Tell whether any positive syllable was typed with diacritics."""
+        return any(s.accented for s in self.syllables)
+
+
+def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
+    """Return the query in NFC without control characters, cut to limit; tell if it was cut."""
+    text = _CONTROL_RE.sub(" ", nfc(text or "")).strip()
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    if not text[limit].isspace() and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.strip(), True
+
+
+def syllables_of(text: str, offset: int = 0) -> list[Syllable]:
+    """Return the syllables of a piece of text, with offsets shifted by offset."""
+    return [Syllable.of(match.group(), offset + match.start()) for match in SYLLABLE_RE.finditer(text)]
+
+
+def parse_query(text: str, limit: int = MAX_QUERY_CHARS) -> ParsedQuery:
+    """Parse a search-box query; never raises."""
+    cleaned, truncated = clean_query(text, limit)
+    parsed = ParsedQuery(cleaned, truncated=truncated)
+    join_next = False
+    for match in _TOKEN_RE.finditer(cleaned):
+        if match.group("quote"):
+            continue  # an unbalanced quote: ignore the mark, keep the words
+        group = "phrase" if match.group("phrase") is not None else "word"
+        content, offset = match.group(group), match.start(group)
+        fieldname = (match.group("field") or "").lower() or None
+        if match.group("word") == "OR" and not fieldname and not match.group("neg"):
+            join_next = bool(parsed.groups)
+            continue
+        clause = _clause(parsed, content, offset, fieldname, quoted=group == "phrase")
+        if clause is None:
+            continue
+        if match.group("neg"):
+            clause.phrase = clause.phrase or len(clause.syllables) > 1
+            parsed.excluded.append(clause)
+        elif join_next:
+            parsed.groups[-1].append(clause)
+        else:
+            parsed.groups.append([clause])
+        join_next = False
+    return parsed
+
+
+def _clause(parsed: ParsedQuery, content: str, offset: int, fieldname: str | None, quoted: bool) -> Clause | None:
+    """Build the clause of one token, or record a category/source filter; None when empty."""
+    if fieldname in ("category", "source"):
+        value = " ".join(content.split())
+        if value:
+            (parsed.categories if fieldname == "category" else parsed.sources).append(value)
+        return None
+    syllables = syllables_of(content, offset)
+    if not syllables:
+        return None
+    return Clause(syllables, phrase=quoted and len(syllables) > 1, field=fieldname)
+
+
+def folded_label(text: str) -> str:
+    """Return a label (category, source) folded for loose comparison with what was typed."""
+    return " ".join(fold(normalize_term(s)) for s in SYLLABLE_RE.findall(unicodedata.normalize("NFC", text)))

@@ -1,0 +1,262 @@
+"""Read an index generation as numpy arrays: posting lists, field lengths and facet columns.
+
+Whoosh's matchers walk postings one at a time in Python.  The query engine instead reads a
+term's whole posting list in one go (doc numbers, frequencies and packed positions, straight
+from the Whoosh 3 block format) and scores, filters and counts with numpy.  Per-document
+columns are loaded once per segment and reused while the segment lives.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length
+
+from search.schema import TEXT_FIELDS
+
+# Whoosh stores field lengths as one byte; this table turns the byte back into a length.
+_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+_BLOCK_MAGIC = b"W3Bl"
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_FREQS = np.zeros(0, dtype=np.float32)
+
+
+@dataclass
+class Postings:
+    """A term's postings across the snapshot: global doc numbers, frequencies, positions."""
+
+    ids: np.ndarray
+    freqs: np.ndarray
+    values: list  # packed uint32 positions per posting (bytes), aligned with ids
+
+    @classmethod
+    def empty(cls) -> "Postings":
+        """Return postings of a term that occurs nowhere."""
+        return cls(_EMPTY_IDS, _EMPTY_FREQS, [])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (doc, position) arrays of every occurrence in the given posting rows."""
+        chosen = [self.values[i] for i in rows.tolist()]
+        positions = np.frombuffer(b"".join(chosen), dtype=np.uint32).astype(np.int64)
+        docs = np.repeat(self.ids[rows], [len(v) // 4 for v in chosen])
+        return docs, positions
+
+
+class SegmentData:
+    """The per-document columns of one segment, as numpy arrays (loaded once)."""
+
+    def __init__(self, leaf, storage_folder: str):
+        count = leaf.doc_count_all()
+        self.count = count
+        self.deleted = np.zeros(count, dtype=bool)
+        deleted = list(leaf.segment().deleted_docs())
+        if deleted:
+            self.deleted[deleted] = True
+        self.lengths = {name: _lengths(leaf, name, count) for name in TEXT_FIELDS}
+        self.day = _numeric_column(leaf, "day", count, ">u4")
+        self.timestamp = _numeric_column(leaf, "timestamp", count, ">u8")
+        self.category = _string_column(leaf, "category", count)
+        self.source = _string_column(leaf, "source", count)
+        postings_path = Path(storage_folder) / leaf.segment().make_filename(W3Codec.POSTS_EXT)
+        self.postings_fd = os.open(postings_path, os.O_RDONLY)
+
+    def __del__(self):
+        fd = getattr(self, "postings_fd", None)
+        if fd is not None:
+            os.close(fd)
+
+
+def _lengths(leaf, fieldname: str, count: int) -> np.ndarray:
+    """Return the indexed length of a text field in every document of a segment."""
+    raw = _raw_column(leaf, f"_{fieldname}_len")
+    codes = np.zeros(count, dtype=np.uint8)
+    codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
+    return _BYTE_LENGTHS[codes]
+
+
+def _numeric_column(leaf, fieldname: str, count: int, dtype: str) -> np.ndarray:
+    """Return an unsigned numeric column of a segment (0 where a document has none)."""
+    raw = _raw_column(leaf, fieldname)
+    values = np.zeros(count, dtype=np.int64)
+    stored = np.frombuffer(raw, dtype=dtype).astype(np.int64)[:count]
+    values[: len(stored)] = stored
+    return values
+
+
+def _raw_column(leaf, fieldname: str) -> bytes:
+    """Return the raw bytes of a fixed-width column file ('' when the segment has none)."""
+    perdoc = leaf._perdoc
+    if not perdoc.has_column(fieldname):
+        return b""
+    column_file, offset, length = perdoc._get_column_file(fieldname)
+    try:
+        return column_file.get(offset, length)
+    finally:
+        column_file.close()
+
+
+def _string_column(leaf, fieldname: str, count: int) -> list[str]:
+    """Return a string column of a segment, one value per document ('' when absent)."""
+    return [value or "" for value in leaf.column_reader(fieldname)] if count else []
+
+
+class Snapshot:
+    """A consistent view of one index generation, shared by the threads of a process.
+
+    Whoosh's readers seek in shared files, so every call into them holds ``lock``; posting
+    blocks are read with pread() on the snapshot's own descriptors and decoded outside it.
+    """
+
+    def __init__(self, ix, cache: dict[str, SegmentData] | None = None):
+        self.ix = ix
+        self.folder = ix.storage.folder
+        self.lock = threading.RLock()
+        self.searcher = ix.searcher()
+        self.reader = self.searcher.reader()
+        self.leaves = self._load_leaves(cache if cache is not None else {})
+        self._build_columns()
+        self.generation = ix.latest_generation()
+
+    def _load_leaves(self, cache: dict[str, SegmentData]) -> list[tuple]:
+        """Return [(leaf reader, doc offset, SegmentData)] reusing cached segments."""
+        leaves = []
+        for leaf, offset in self.reader.leaf_readers():
+            segment = leaf.segment()
+            key = f"{self.folder}/{segment.segment_id()}/{segment.deleted_count()}"
+            if key not in cache:
+                cache[key] = SegmentData(leaf, self.folder)
+            leaves.append((leaf, offset, cache[key]))
+        self.segment_keys = {f"{self.folder}/{l.segment().segment_id()}/{l.segment().deleted_count()}"
+                             for l, _, _ in leaves}
+        return leaves
+
+    def _build_columns(self) -> None:
+        """Concatenate per-segment columns into snapshot-wide arrays."""
+        datas = [data for _, _, data in self.leaves]
+        self.doc_count = sum(d.count for d in datas)
+        join = lambda arrays, dtype: np.concatenate(arrays) if arrays else np.zeros(0, dtype)  # noqa: E731
+        self.live = ~join([d.deleted for d in datas], bool)
+        self.live_count = int(self.live.sum())
+        self.lengths = {name: join([d.lengths[name] for d in datas], np.float32) for name in TEXT_FIELDS}
+        self.average_length = {
+            name: float(self.lengths[name][self.live].mean()) if self.live_count else 1.0 for name in TEXT_FIELDS
+        }
+        self.day = join([d.day for d in datas], np.int64)
+        self.timestamp = join([d.timestamp for d in datas], np.int64)
+        self.category_names, self.category = _codes([d.category for d in datas])
+        self.source_names, self.source = _codes([d.source for d in datas])
+
+    def postings(self, fieldname: str, term: str) -> Postings:
+        """Return a term's postings in a field (deleted documents included)."""
+        parts = [_read_postings(leaf, data, fieldname, term, offset, self.lock) for leaf, offset, data in self.leaves]
+        parts = [p for p in parts if p is not None]
+        if not parts:
+            return Postings.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return Postings(
+            np.concatenate([p.ids for p in parts]),
+            np.concatenate([p.freqs for p in parts]),
+            [v for p in parts for v in p.values],
+        )
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        """Return how many documents hold term in a field."""
+        with self.lock:
+            return self.reader.doc_frequency(fieldname, term)
+
+    def stored(self, docnum: int) -> dict:
+        """Return the stored fields of a document."""
+        with self.lock:
+            return self.searcher.stored_fields(int(docnum))
+
+    def lexicon(self, fieldname: str) -> list[tuple[str, int]]:
+        """Return every (term, document frequency) of a field, sorted by term."""
+        with self.lock:
+            return [(term.decode("utf-8"), info.doc_frequency())
+                    for term, info in self.reader.iter_field(fieldname)]
+
+    def document_number(self, doc_id: str) -> int | None:
+        """Return the doc number of the live document with an id, or None."""
+        with self.lock:
+            return self.searcher.document_number(id=doc_id)
+
+    def is_current(self) -> bool:
+        """Tell whether the generation on disk is still the one this snapshot reads."""
+        try:
+            return whoosh_index.exists_in(self.folder) and self.ix.latest_generation() == self.generation
+        except OSError:
+            return False
+
+
+def _codes(columns: list[list[str]]) -> tuple[list[str], np.ndarray]:
+    """Turn string columns into (sorted distinct values, int code per document)."""
+    values = [value for column in columns for value in column]
+    names = sorted(set(values))
+    index = {name: code for code, name in enumerate(names)}
+    return names, np.fromiter((index[v] for v in values), dtype=np.int32, count=len(values))
+
+
+def _read_postings(leaf, data: SegmentData, fieldname: str, term: str, offset: int, lock) -> Postings | None:
+    """Return one segment's postings of a term, or None when the segment lacks it."""
+    with lock:
+        try:
+            info = leaf._terms.term_info(fieldname, term.encode("utf-8"))
+        except TermNotFound:
+            return None
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        return Postings(np.asarray(ids, np.int64) + offset, np.asarray(weights, np.float32), list(values))
+    start, length = info.extent()
+    length = length[0] if isinstance(length, tuple) else length  # whoosh-reloaded 2.7.5 quirk
+    return _decode_blocks(os.pread(data.postings_fd, length, start), offset)
+
+
+def _decode_blocks(buffer: bytes, offset: int) -> Postings:
+    """Decode the blocks of one Whoosh 3 posting list into arrays."""
+    if not buffer.startswith(_BLOCK_MAGIC):
+        raise ValueError("not a Whoosh 3 posting list")
+    deltas: list[int] = []
+    freqs: list[float] = []
+    values: list[bytes] = []
+    block_starts: list[int] = []
+    previous_max = []
+    position = len(_BLOCK_MAGIC)
+    last_max = 0
+    while True:
+        size = int.from_bytes(buffer[position : position + 4], "big", signed=True)
+        block = memoryview(buffer)[position + 4 : position + 4 + abs(size)]
+        stream = io.BytesIO(block)
+        count, max_id, _, compressed, _, _ = pickle.load(stream)
+        payload = block[stream.tell() :]
+        block_ids, block_weights, block_values = pickle.loads(zlib.decompress(payload) if compressed else payload)
+        block_starts.append(len(deltas))
+        previous_max.append(last_max)
+        deltas.extend(block_ids)
+        if block_weights is None or isinstance(block_weights, float):
+            freqs.extend([block_weights or 1.0] * count)
+        else:
+            freqs.extend(block_weights)
+        values.extend(block_values or [b""] * count)
+        last_max = max_id
+        position += 4 + abs(size)
+        if size < 0:
+            break
+    ids = np.array(deltas, dtype=np.int64)
+    # Each block's first id is absolute; make it a delta from the previous block's last id.
+    ids[block_starts] -= previous_max
+    np.cumsum(ids, out=ids)
+    return Postings(ids + offset, np.array(freqs, dtype=np.float32), values)

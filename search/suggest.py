@@ -1,0 +1,131 @@
+"""Suggestions: "did you mean" (accents restored, typos corrected) and autocomplete.
+
+Accents are restored from the index's own text: the top documents for an unaccented query
+hold the words it matched, with their accents; the spelling most often found (counting
+double where neighbouring query words match side by side) is the suggestion, so
+``ha noi cam xe xang`` becomes ``hà nội cấm xe xăng``.  Typos are corrected towards a syllable
+one edit away that the index holds far more often.
+"""
+
+from __future__ import annotations
+
+import string
+from collections import Counter, defaultdict
+from typing import Callable
+
+from search.highlight import HighlightSpec, compile_spec
+from search.parse import ParsedQuery, Syllable, parse_query
+from search.text import fold, normalize_term
+
+# A neighbour must be this many times more frequent than the typed syllable to replace it.
+TYPO_RATIO = 20
+TYPO_MIN_DF = 5
+CONTEXT_WEIGHT = 3
+_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def did_you_mean(ctx, parsed: ParsedQuery, documents: list[dict], total: int,
+                 top_documents: Callable[[str], list[dict]]) -> str | None:
+    """Return a better query (accents restored, typos fixed) when there is one, else None."""
+    syllables = parsed.syllables
+    if not syllables or parsed.excluded or any(c.field for c in parsed.clauses):
+        return None
+    corrections = _typo_corrections(ctx, syllables, total)
+    text = _replace(parsed.text, corrections) if corrections else parsed.text
+    if corrections:
+        documents = top_documents(text)
+    if not parsed.accented:
+        corrected = parse_query(text)
+        restored = _restore_accents(corrected.syllables, documents)
+        text = _replace(text, restored)
+    return text if text != parsed.text else None
+
+
+def _replace(text: str, replacements: dict[Syllable, str]) -> str:
+    """Return text with the given syllables (by offset) replaced, keeping initial capitals."""
+    out, cursor = [], 0
+    for syllable in sorted(replacements, key=lambda s: s.start):
+        if syllable.start < cursor or syllable.start < 0:
+            continue
+        word = replacements[syllable]
+        if syllable.raw[:1].isupper():
+            word = word[:1].upper() + word[1:]
+        out.append(text[cursor : syllable.start] + word)
+        cursor = syllable.end
+    return "".join(out) + text[cursor:]
+
+
+def _restore_accents(syllables: list[Syllable], documents: list[dict]) -> dict[Syllable, str]:
+    """Return the most likely accented form of each unaccented syllable, read from documents."""
+    wanted = [s for s in syllables if not s.accented]
+    pattern = compile_spec(HighlightSpec(words=tuple(s.folded for s in wanted)))
+    if pattern is None:
+        return {}
+    order = [s.folded for s in syllables]
+    next_of = {a: b for a, b in zip(order, order[1:])}
+    votes: dict[str, Counter] = defaultdict(Counter)
+    for document in documents:
+        for text in (document.get("title") or "", document.get("body") or ""):
+            _vote(text, pattern, next_of, votes)
+    chosen = {}
+    for syllable in wanted:
+        if votes[syllable.folded]:
+            form = votes[syllable.folded].most_common(1)[0][0]
+            if form != syllable.exact:
+                chosen[syllable] = form
+    return chosen
+
+
+def _vote(text: str, pattern, next_of: dict[str, str], votes: dict[str, Counter]) -> None:
+    """Count the spellings of matched words in text; side-by-side query words count more."""
+    previous = None
+    for match in pattern.finditer(text):
+        form = normalize_term(match.group())
+        folded = fold(form)
+        weight = 1
+        if previous and text[previous[2] : match.start()].isspace() and next_of.get(previous[0]) == folded:
+            weight = CONTEXT_WEIGHT
+            votes[previous[0]][previous[1]] += CONTEXT_WEIGHT
+        votes[folded][form] += weight
+        previous = (folded, form, match.end())
+
+
+def _typo_corrections(ctx, syllables: list[Syllable], total: int) -> dict[Syllable, str]:
+    """Return a correction for each syllable that is rare while a neighbour is frequent."""
+    corrections = {}
+    for syllable in syllables:
+        term = syllable.folded
+        df = len(ctx.postings("body", term)) + len(ctx.postings("title", term))
+        if df and (df >= TYPO_MIN_DF or total >= 5):
+            continue
+        if not term.isascii() or not term.isalpha() or len(term) < 2:
+            continue
+        best = _best_neighbour(vocabulary(ctx.snapshot), term)
+        if best and best[1] >= max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)):
+            corrections[syllable] = best[0]
+    return corrections
+
+
+def _best_neighbour(vocab: dict[str, int], term: str) -> tuple[str, int] | None:
+    """Return the most frequent vocabulary syllable one edit away from term."""
+    candidates = [(word, vocab[word]) for word in _edits(term) if word in vocab]
+    return max(candidates, key=lambda item: (item[1], item[0])) if candidates else None
+
+
+def _edits(word: str) -> set[str]:
+    """Return every string one deletion, swap, replacement or insertion away from word."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = [a + b[1:] for a, b in splits if b]
+    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
+    inserts = [a + c + b for a, b in splits for c in _ALPHABET]
+    return set(deletes + swaps + replaces + inserts) - {word}
+
+
+def vocabulary(snapshot) -> dict[str, int]:
+    """Return {folded syllable: document frequency in bodies}, built once per snapshot."""
+    cached = getattr(snapshot, "_vocabulary", None)
+    if cached is None:
+        cached = {term: df for term, df in snapshot.lexicon("body") if term.isascii() and "_" not in term}
+        snapshot._vocabulary = cached
+    return cached

@@ -1,0 +1,299 @@
+"""Vietnamese text analysis: normalisation, syllable tokens, folding and word segmentation.
+
+The pipeline that indexes a text field is::
+
+    SyllableTokenizer() | NormalizeFilter() | CompoundFilter() | FoldFilter()
+
+* ``SyllableTokenizer`` splits NFC text into syllables (runs of letters and digits) with
+  positions and character offsets into the text it was given, so highlighting can mark the
+  original accented words.  At index time it asks pyvi which syllables form one word.
+* ``NormalizeFilter`` lower-cases and moves the tone mark to the vowel the "new style"
+  convention picks (``hòa`` -> ``hoà``, ``thủy`` -> ``thuỷ``, ``khỏe`` -> ``khoẻ``), so both
+  spellings are one term.
+* ``CompoundFilter`` adds a term for every multi-syllable word (``chính_trị``) at the
+  position of its first syllable.
+* ``FoldFilter`` adds the accent-free form of every term (``chinh_tri``, ``đ`` -> ``d``)
+  at the same position and offsets, so one field answers queries typed with or without
+  diacritics.
+
+The classes are pickled into the index schema by Whoosh: keep them here and keep their names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from functools import lru_cache
+
+from unidecode import unidecode
+from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
+
+# Tone marks as combining characters: huyền, sắc, ngã, hỏi, nặng.
+TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+VOWELS = "aăâeêioôơuưy"
+# Vowels carrying a quality mark (breve, circumflex, horn) take the tone when present.
+MARKED_VOWELS = "ăâêôơư"
+# Open two-vowel rhymes whose tone sits on the second vowel in the new style.
+SECOND_VOWEL_RHYMES = ("oa", "oe", "uy")
+COMPOUND_JOINER = "_"
+MAX_COMPOUND_SYLLABLES = 5
+
+SYLLABLE_RE = re.compile(r"[^\W_]+")
+# Old-style tone placement in an open oa / oe / uy rhyme ("hòa", "khỏe", "thủy"): the only
+# spelling difference common in real text, fixed before pyvi (whose lexicon is new style).
+_OLD_STYLE_RE = re.compile(r"[òóỏõọÒÓỎÕỌ][aeAE]|[ùúủũụÙÚỦŨỤ][yY]")
+_LETTER_AFTER_RE = re.compile(r"[^\W\d_]")
+_NON_ALNUM_ASCII_RE = re.compile(r"[^0-9a-z_]+")
+
+
+def nfc(text: str) -> str:
+    """Return text in Unicode normal form C."""
+    return unicodedata.normalize("NFC", text)
+
+
+def has_diacritics(text: str) -> bool:
+    """Tell whether text holds any letter that folding would change."""
+    return not text.isascii()
+
+
+def _vowel_cluster(lower: str, index: int) -> tuple[int, int]:
+    """Return the bounds of the run of vowels around position index of a toneless word."""
+    start = index
+    while start > 0 and lower[start - 1] in VOWELS:
+        start -= 1
+    end = index + 1
+    while end < len(lower) and lower[end] in VOWELS:
+        end += 1
+    # In "qu" and "gi" onsets the u / i belong to the consonant, not the rhyme.
+    if start == 1 and end - start > 1 and lower[:2] in ("qu", "gi"):
+        start = 2
+    return start, end
+
+
+def _tone_slot(cluster: str, closed: bool) -> int:
+    """Return the index in a vowel cluster that carries the tone in the new style."""
+    marked = [i for i, ch in enumerate(cluster) if ch in MARKED_VOWELS]
+    if marked:
+        return marked[-1]
+    if len(cluster) == 1:
+        return 0
+    if closed:
+        return len(cluster) - 1
+    if len(cluster) == 2:
+        return 1 if cluster in SECOND_VOWEL_RHYMES else 0
+    return 1
+
+
+@lru_cache(maxsize=300_000)
+def canonical_tone(word: str) -> str:
+    """Return word (NFC) with its tone mark on the vowel the new-style convention picks."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tones = [ch for ch in decomposed if ch in TONE_MARKS]
+    if len(tones) != 1:
+        return nfc(word)
+    marked_at = decomposed.index(tones[0])
+    bare = nfc(decomposed[:marked_at] + decomposed[marked_at + 1 :])
+    # The toned letter is the one the mark followed; find it in the toneless NFC word.
+    letter_index = len(nfc(decomposed[:marked_at])) - 1
+    lower = bare.lower()
+    if letter_index < 0 or lower[letter_index] not in VOWELS:
+        return nfc(word)
+    start, end = _vowel_cluster(lower, letter_index)
+    slot = start + _tone_slot(lower[start:end], closed=end < len(lower))
+    return bare[:slot] + nfc(bare[slot] + tones[0]) + bare[slot + 1 :]
+
+
+def canonical_tones(text: str) -> str:
+    """Return NFC text with old-style tone marks of open rhymes moved to new style; lengths are kept."""
+    text = nfc(text)
+
+    def new_style(match: re.Match) -> str:
+        end = match.end()
+        if end < len(text) and _LETTER_AFTER_RE.match(text, end):
+            return match.group()  # a closed syllable ("hoàng"): both styles agree
+        return canonical_tone(match.group())
+
+    return _OLD_STYLE_RE.sub(new_style, text)
+
+
+@lru_cache(maxsize=300_000)
+def fold(term: str) -> str:
+    """Return term without diacritics, lower-cased ASCII (đ -> d); non-Latin text is kept."""
+    if term.isascii():
+        return term.lower()
+    folded = _NON_ALNUM_ASCII_RE.sub("", unidecode(term).lower())
+    return folded or term.lower()
+
+
+@lru_cache(maxsize=300_000)
+def normalize_term(term: str) -> str:
+    """Return the exact (accented) index form of one syllable: lower case, canonical tone."""
+    return canonical_tone(term.lower())
+
+
+def syllables(text: str) -> list[re.Match]:
+    """Return the syllable matches of NFC text, in order."""
+    return list(SYLLABLE_RE.finditer(text))
+
+
+def pyvi_joins(text: str) -> list[bool]:
+    """Return, per syllable of text, whether pyvi joins it to the previous syllable as one word."""
+    from pyvi import ViTokenizer  # imported late: loading pyvi's model takes a second
+
+    # pyvi's lexicon uses new-style tones; canonical tones keep lengths and syllable runs.
+    segmented = ViTokenizer.tokenize(canonical_tones(text))
+    # pyvi's output is the text's tokens joined by " " or "_", so the k-th syllable run of
+    # the output is the k-th syllable run of the text; the separators tell the words.
+    separators = SYLLABLE_RE.split(segmented)[1:-1]
+    return [False] + [COMPOUND_JOINER in sep and " " not in sep for sep in separators]
+
+
+class SyllableTokenizer(Tokenizer):
+    """Split NFC text into syllables; at index time mark which ones pyvi joins into words."""
+
+    def __init__(self, segment: bool = True):
+        self.segment = segment
+
+    def __eq__(self, other):
+        return self.__class__ is other.__class__ and self.segment == other.segment
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        joins = pyvi_joins(value) if self.segment and mode == "index" else []
+        matches = list(SYLLABLE_RE.finditer(value))
+        if len(joins) != len(matches):
+            joins = [False] * len(matches)  # pyvi saw other syllables: index without compounds
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        token.boost = 1.0
+        for index, match in enumerate(matches):
+            token.text = match.group()
+            token.joined = joins[index]
+            if keeporiginal:
+                token.original = token.text
+            token.pos = start_pos + index
+            token.startchar = start_char + match.start()
+            token.endchar = start_char + match.end()
+            yield token
+
+
+class NormalizeFilter(Filter):
+    """Lower-case each syllable and put its tone mark on the canonical vowel (one cached lookup)."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            token.text = normalize_term(token.text)
+            yield token
+
+
+class CompoundFilter(Filter):
+    """After each multi-syllable word, add its joined form at its first syllable's position."""
+
+    def __call__(self, tokens):
+        compound = Token(positions=True, chars=True, boost=1.0)
+        word: list[str] = []
+        for token in tokens:
+            if token.joined:
+                word.append(token.text)
+                compound.endchar = token.endchar
+            else:
+                if 1 < len(word) <= MAX_COMPOUND_SYLLABLES:
+                    yield _word_token(compound, word)
+                word = [token.text]
+                compound.pos, compound.startchar = token.pos, token.startchar
+            yield token
+        if 1 < len(word) <= MAX_COMPOUND_SYLLABLES:
+            yield _word_token(compound, word)
+
+
+def _word_token(compound: Token, word: list[str]) -> Token:
+    """Give the compound token (holding its first syllable's place) the whole word's text."""
+    compound.text = COMPOUND_JOINER.join(word)
+    return compound
+
+
+class FoldFilter(Filter):
+    """Pass each token on, then its accent-free form when that differs.
+
+    With ``exact_compounds=False`` a compound word keeps only its folded form: exact compound
+    terms would cost a sixth of all postings, and the exact syllables already rank accents.
+    """
+
+    def __init__(self, exact_compounds: bool = False):
+        self.exact_compounds = exact_compounds
+
+    def __call__(self, tokens):
+        keep_compounds = self.exact_compounds
+        for token in tokens:
+            folded = fold(token.text)
+            if folded == token.text:
+                yield token
+                continue
+            if keep_compounds or COMPOUND_JOINER not in token.text:
+                yield token
+            token.text = folded
+            yield token
+
+
+class VietnameseAnalyzer(CompositeAnalyzer):
+    """The index pipeline, with a fast path that groups its terms by position for indexing.
+
+    Run as a pipeline it yields Token objects like any Whoosh analyzer.  ``term_positions``
+    computes the same terms and positions in one loop over cached per-syllable forms: the
+    generator stack costs more than pyvi itself at index time.  Tests hold the two equal.
+    """
+
+    def __init__(self):
+        super().__init__(SyllableTokenizer(), NormalizeFilter(), CompoundFilter(), FoldFilter())
+
+    def term_positions(self, text: str, mode: str = "index") -> dict[str, list[int]]:
+        """Return {term: positions} for text, as running the pipeline would give them."""
+        syllables = SYLLABLE_RE.findall(text)
+        joins = pyvi_joins(text) if mode == "index" else []
+        if len(joins) != len(syllables):
+            joins = [False] * len(syllables)
+        positions: dict[str, list[int]] = defaultdict(list)
+        word: list[str] = []
+        start = 0
+        for index, (syllable, joined) in enumerate(zip(syllables, joins)):
+            exact, folded = term_forms(syllable)
+            if exact != folded:
+                positions[exact].append(index)
+            positions[folded].append(index)
+            if joined:
+                word.append(folded)
+                continue
+            if 1 < len(word) <= MAX_COMPOUND_SYLLABLES:
+                positions[COMPOUND_JOINER.join(word)].append(start)
+            word, start = [folded], index
+        if 1 < len(word) <= MAX_COMPOUND_SYLLABLES:
+            positions[COMPOUND_JOINER.join(word)].append(start)
+        return positions
+
+
+_TERM_FORMS: dict[str, tuple[str, str]] = {}
+
+
+def term_forms(syllable: str) -> tuple[str, str]:
+    """Return the (exact, folded) index terms of one raw syllable, cached."""
+    forms = _TERM_FORMS.get(syllable)
+    if forms is None:
+        exact = normalize_term(syllable)
+        forms = _TERM_FORMS[syllable] = (exact, fold(exact))
+    return forms
+
+
+def index_analyzer() -> VietnameseAnalyzer:
+    """Return the analyzer that indexes title and body text."""
+    return VietnameseAnalyzer()

@@ -1,0 +1,1 @@
+"""The vnsearch command line (``vnsearch.cli``); the library itself is the ``search`` package."""

@@ -1,0 +1,5 @@
+"""Allow ``python -m vnsearch``."""
+
+from vnsearch.cli import main
+
+main()

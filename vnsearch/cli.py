@@ -1,0 +1,179 @@
+"""The ``vnsearch`` command: a thin layer of click over the ``search`` library.
+
+Exit status: 0 success; 1 some sources were rejected (the rest committed) or nothing found
+by ``search``; 2 usage errors; 3 the index is busy (another reindex held the lock too long)
+or missing.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import time
+
+import click
+
+from search import index as index_module
+from search.engine import SearchEngine
+from search.index import IndexBusy, IndexMissing, NoSources
+from search.query import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
+from search.settings import SETTINGS
+
+EXIT_REJECTED = 1
+EXIT_BUSY = 3
+_MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def setting_option(name: str):
+    """Return a click option for a setting: its flag, environment variable, default and help."""
+    setting = SETTINGS[name]
+    return click.option(
+        setting.flag,
+        setting.name,
+        type=setting.type if setting.type in (int, float) else str,
+        envvar=setting.env,
+        default=setting.default,
+        show_default=True,
+        show_envvar=True,
+        help=setting.help,
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vnsearch")
+def main() -> None:
+    """vnsearch: full-text search for Vietnamese articles, with or without diacritics."""
+
+
+@main.command()
+@setting_option("index")
+@click.option("--full", is_flag=True, help="Rebuild from scratch into a new directory, then swap it in atomically.")
+@setting_option("lock_timeout")
+@setting_option("procs")
+@setting_option("max_article_bytes")
+@click.argument("sources", nargs=-1, type=click.Path())
+def reindex(index, full, lock_timeout, procs, max_article_bytes, sources) -> None:
+    """Index SOURCES (files or directories); with none, re-scan the remembered ones."""
+    progress = Progress()
+    try:
+        report = index_module.reindex(index, sources, full=full, lock_timeout=lock_timeout, procs=procs,
+                                      progress=progress, max_article_bytes=max_article_bytes)
+    except NoSources as error:
+        raise click.UsageError(str(error)) from None
+    except IndexBusy as error:
+        progress.finish()
+        click.echo(f"vnsearch: {error}", err=True)
+        sys.exit(EXIT_BUSY)
+    progress.finish()
+    for rejection in report.rejected:
+        click.echo(f"rejected: {rejection}", err=True)
+    click.echo(summary_line(report))
+    sys.exit(EXIT_REJECTED if report.rejected else 0)
+
+
+def summary_line(report) -> str:
+    """Return the one-line summary of a reindex."""
+    kind = "full rebuild" if report.full else "incremental"
+    return (
+        f"{kind}: added {report.added}, updated {report.updated}, deleted {report.deleted}, "
+        f"unchanged {report.unchanged}, rejected {len(report.rejected)} in {report.seconds:.1f} s "
+        f"({report.articles_per_second:.0f} articles/s); the index holds {report.documents} articles"
+    )
+
+
+class Progress:
+    """Show reindex progress: a bar on a terminal, a plain line every few seconds otherwise."""
+
+    INTERVAL = 5.0
+
+    def __init__(self):
+        self.bar = None
+        self.tty = sys.stderr.isatty()
+        self.last = time.monotonic()
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase == "commit":
+            self.finish()
+            click.echo("committing…", err=True)
+        elif self.tty:
+            self._bar(done, total)
+        elif time.monotonic() - self.last >= self.INTERVAL:
+            self.last = time.monotonic()
+            click.echo(f"read {done} of about {total} articles", err=True)
+
+    def _bar(self, done: int, total: int) -> None:
+        """Advance the terminal progress bar."""
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit=" articles", file=sys.stderr, leave=False)
+        self.bar.total = max(total, done)
+        self.bar.update(done - self.bar.n)
+
+    def finish(self) -> None:
+        """Close the bar, if any."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+@main.command("search")
+@setting_option("index")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the shape of GET /api/search).")
+@click.option("--size", type=click.IntRange(1, MAX_PAGE_SIZE), default=10, show_default=True, help="Hits to show.")
+@click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page of hits to show.")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order of hits.")
+@click.option("--year", help="Only articles of this year (or 'none' for undated ones).")
+@click.option("--category", multiple=True, help="Only articles of this category (repeatable).")
+@click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@click.argument("query", nargs=-1, required=True)
+def search_command(index, as_json, size, page, sort, year, category, source, query) -> None:
+    """Search the index for QUERY and print the ranked results."""
+    params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "year": year,
+              "category": list(category), "source": list(source)}
+    try:
+        request = SearchRequest.from_params(params)
+        result = SearchEngine(index).search(request)
+    except QueryError as error:
+        raise click.BadParameter(error.message, param_hint=f"--{error.param}") from None
+    except IndexMissing as error:
+        click.echo(f"vnsearch: {error}", err=True)
+        sys.exit(EXIT_BUSY)
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        print_results(result)
+    sys.exit(0 if result["total"] else EXIT_REJECTED)
+
+
+def print_results(result: dict) -> None:
+    """Print a search result for a person at a terminal."""
+    click.echo(f"{result['total']} results for {result['query']!r} ({result['took_ms']:.1f} ms)")
+    if result["suggestion"]:
+        click.echo(f"Did you mean: {result['suggestion']}")
+    for notice in result["notices"]:
+        click.echo(notice)
+    first = (result["page"] - 1) * result["size"]
+    for rank, hit in enumerate(result["hits"], start=first + 1):
+        click.echo()
+        click.echo(f"{rank}. " + terminal_text(hit["title_html"], bold=True))
+        details = " · ".join(str(v) for v in (hit["published"], hit["category"], hit["source"], hit["id"]) if v)
+        click.echo("   " + click.style(details, dim=True))
+        click.echo("   " + terminal_text(hit["snippet"]))
+
+
+def terminal_text(fragment: str, bold: bool = False) -> str:
+    """Turn highlighted HTML into terminal text: marked words in colour, entities decoded."""
+    parts = _MARK_RE.split(fragment)
+    return "".join(
+        click.style(html.unescape(_TAG_RE.sub("", part)), fg="yellow" if index % 2 else None,
+                    bold=bold or bool(index % 2))
+        for index, part in enumerate(parts)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The vnsearch web app (Flask): the search page and the JSON API over ``search``."""
