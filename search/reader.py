@@ -22,37 +22,57 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from search.schema import TEXT_FIELDS
+from search.schema import PACKED_MAGIC, TEXT_FIELDS, unpack_block
 
 # Whoosh stores field lengths as one byte; this table turns the byte back into a length.
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _BLOCK_MAGIC = b"W3Bl"
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 _EMPTY_FREQS = np.zeros(0, dtype=np.float32)
+_EMPTY_POSITIONS = np.zeros(0, dtype=np.uint32)
 
 
 @dataclass
 class Postings:
-    """A term's postings across the snapshot: global doc numbers, frequencies, positions."""
+    """A term's postings across the snapshot: doc numbers, frequencies and their positions.
+
+    ``positions`` holds every posting's positions one after another; posting i's are
+    ``positions[starts[i] : starts[i] + freqs[i]]``.
+    """
 
     ids: np.ndarray
     freqs: np.ndarray
-    values: list  # packed uint32 positions per posting (bytes), aligned with ids
+    all_positions: np.ndarray
+    starts: np.ndarray
 
     @classmethod
     def empty(cls) -> "Postings":
         """Return postings of a term that occurs nowhere."""
-        return cls(_EMPTY_IDS, _EMPTY_FREQS, [])
+        return cls(_EMPTY_IDS, _EMPTY_FREQS, _EMPTY_POSITIONS, _EMPTY_IDS)
+
+    @classmethod
+    def join(cls, parts: list["Postings"]) -> "Postings":
+        """Concatenate the postings of several segments (doc numbers already global)."""
+        if len(parts) == 1:
+            return parts[0]
+        shifts = np.cumsum([0] + [len(p.all_positions) for p in parts[:-1]])
+        return cls(
+            np.concatenate([p.ids for p in parts]),
+            np.concatenate([p.freqs for p in parts]),
+            np.concatenate([p.all_positions for p in parts]),
+            np.concatenate([p.starts + shift for p, shift in zip(parts, shifts)]),
+        )
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (doc, position) arrays of every occurrence in the given posting rows."""
-        chosen = [self.values[i] for i in rows.tolist()]
-        positions = np.frombuffer(b"".join(chosen), dtype=np.uint32).astype(np.int64)
-        docs = np.repeat(self.ids[rows], [len(v) // 4 for v in chosen])
-        return docs, positions
+        counts = self.freqs[rows].astype(np.int64)
+        total = int(counts.sum())
+        first = np.repeat(self.starts[rows] - np.cumsum(counts) + counts, counts)
+        positions = self.all_positions[first + np.arange(total)].astype(np.int64)
+        return np.repeat(self.ids[rows], counts), positions
 
 
 class SegmentData:
@@ -163,15 +183,7 @@ class Snapshot:
         """Return a term's postings in a field (deleted documents included)."""
         parts = [_read_postings(leaf, data, fieldname, term, offset, self.lock) for leaf, offset, data in self.leaves]
         parts = [p for p in parts if p is not None]
-        if not parts:
-            return Postings.empty()
-        if len(parts) == 1:
-            return parts[0]
-        return Postings(
-            np.concatenate([p.ids for p in parts]),
-            np.concatenate([p.freqs for p in parts]),
-            [v for p in parts for v in p.values],
-        )
+        return Postings.join(parts) if parts else Postings.empty()
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Return how many documents hold term in a field."""
@@ -219,44 +231,70 @@ def _read_postings(leaf, data: SegmentData, fieldname: str, term: str, offset: i
             return None
     if info.is_inlined():
         ids, weights, values = info.inlined_postings()
-        return Postings(np.asarray(ids, np.int64) + offset, np.asarray(weights, np.float32), list(values))
+        return _from_lists(list(ids), list(weights), list(values), offset)
     start, length = info.extent()
     length = length[0] if isinstance(length, tuple) else length  # whoosh-reloaded 2.7.5 quirk
     return _decode_blocks(os.pread(data.postings_fd, length, start), offset)
 
 
+def _from_lists(ids: list[int], freqs: list[float], values: list[bytes], offset: int) -> Postings:
+    """Build postings from per-posting lists (Whoosh's pickled blocks, inlined postings)."""
+    counts = np.array([len(v) >> 2 for v in values], dtype=np.int64)
+    return Postings(
+        np.array(ids, dtype=np.int64) + offset,
+        np.array(freqs, dtype=np.float32),
+        np.frombuffer(b"".join(values), dtype="<u4"),
+        np.cumsum(counts) - counts,
+    )
+
+
 def _decode_blocks(buffer: bytes, offset: int) -> Postings:
-    """Decode the blocks of one Whoosh 3 posting list into arrays."""
+    """Decode the blocks of one Whoosh 3 posting list (packed or pickled) into arrays."""
     if not buffer.startswith(_BLOCK_MAGIC):
         raise ValueError("not a Whoosh 3 posting list")
-    deltas: list[int] = []
-    freqs: list[float] = []
-    values: list[bytes] = []
-    block_starts: list[int] = []
-    previous_max = []
+    view = memoryview(buffer)
+    ids, counts, positions, legacy = [], [], [], []
     position = len(_BLOCK_MAGIC)
-    last_max = 0
     while True:
-        size = int.from_bytes(buffer[position : position + 4], "big", signed=True)
-        block = memoryview(buffer)[position + 4 : position + 4 + abs(size)]
+        size = int.from_bytes(view[position : position + 4], "big", signed=True)
+        block = view[position + 4 : position + 4 + abs(size)]
         stream = io.BytesIO(block)
-        count, max_id, _, compressed, _, _ = pickle.load(stream)
+        count, last_id, _, compressed, _, _ = pickle.load(stream)
         payload = block[stream.tell() :]
-        block_ids, block_weights, block_values = pickle.loads(zlib.decompress(payload) if compressed else payload)
-        block_starts.append(len(deltas))
-        previous_max.append(last_max)
-        deltas.extend(block_ids)
-        if block_weights is None or isinstance(block_weights, float):
-            freqs.extend([block_weights or 1.0] * count)
+        if payload[: len(PACKED_MAGIC)] == PACKED_MAGIC:
+            block_ids, block_counts, block_positions = unpack_block(payload, count)
+            ids.append(block_ids)
+            counts.append(block_counts)
+            positions.append(block_positions)
         else:
-            freqs.extend(block_weights)
-        values.extend(block_values or [b""] * count)
-        last_max = max_id
+            legacy.append((pickle.loads(zlib.decompress(payload) if compressed else payload), count))
         position += 4 + abs(size)
         if size < 0:
             break
-    ids = np.array(deltas, dtype=np.int64)
-    # Each block's first id is absolute; make it a delta from the previous block's last id.
-    ids[block_starts] -= previous_max
-    np.cumsum(ids, out=ids)
-    return Postings(ids + offset, np.array(freqs, dtype=np.float32), values)
+    if legacy:
+        return _from_legacy(legacy, offset)
+    counts_array = np.frombuffer(b"".join(counts), dtype="<u4").astype(np.int64)
+    return Postings(
+        np.frombuffer(b"".join(ids), dtype="<u4").astype(np.int64) + offset,
+        counts_array.astype(np.float32),
+        np.frombuffer(b"".join(positions), dtype="<u4"),
+        np.cumsum(counts_array) - counts_array,
+    )
+
+
+def _from_legacy(blocks: list[tuple[tuple, int]], offset: int) -> Postings:
+    """Decode Whoosh's pickled (delta ids, weights, values) blocks."""
+    ids: list[int] = []
+    freqs: list[float] = []
+    values: list[bytes] = []
+    for (deltas, weights, block_values), count in blocks:
+        last = 0
+        for delta in deltas:
+            last += delta
+            ids.append(last)
+        if weights is None or isinstance(weights, float):
+            freqs.extend([weights or 1.0] * count)
+        else:
+            freqs.extend(weights)
+        values.extend(block_values or [b""] * count)
+    return _from_lists(ids, freqs, values, offset)

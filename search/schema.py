@@ -7,21 +7,25 @@ bumping ``SCHEMA_VERSION``: a reindex then rebuilds the index instead of mixing 
 
 from __future__ import annotations
 
+import sys
 from array import array
 from collections import defaultdict
 from itertools import groupby
 from operator import itemgetter
 
 from whoosh import fields, multiproc
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3PostingsWriter
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
+from whoosh.compat import dumps
+from whoosh.util.numeric import length_to_byte
 from whoosh.formats import Format, tokens
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import PostingPool, SegmentWriter
 
 from search.text import index_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TEXT_FIELDS = ("title", "body")
+PACKED_MAGIC = b"VNP1"
 
 
 class SyllablePositions(Format):
@@ -94,12 +98,19 @@ class VnCodec(W3Codec):
 
     length_stats = False
 
-    def __init__(self, blocklimit=128, compression=0, inlinelimit=1):
+    def __init__(self, blocklimit=256, compression=0, inlinelimit=1):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
 
     def field_writer(self, storage, segment):
         """Return the writer of a segment's terms and postings."""
         return VnFieldWriter(self, storage, segment)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        """Return a matcher over one posting list (packed or not)."""
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return VnLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
     def postings_writer(self, dbfile, byteids=False):
         """Return the writer of one field's posting lists."""
@@ -134,7 +145,14 @@ class VnFieldWriter(W3FieldWriter):
 
 
 class VnPostingsWriter(W3PostingsWriter):
-    """Whoosh's posting block writer without per-posting type checks and length statistics."""
+    """Whoosh's posting block writer, lean, writing text-field blocks as packed arrays.
+
+    A Whoosh 3 block is an int length, a pickled info tuple and a pickled (ids, weights,
+    values) tuple.  For SyllablePositions fields the last part is instead ``PACKED_MAGIC``,
+    the doc numbers, the position counts and all positions, as little-endian uint32 arrays:
+    numpy reads a block without unpickling hundreds of Python objects.  The framing and the
+    info tuple are Whoosh's own, so Whoosh's matchers still walk the list (``VnLeafMatcher``).
+    """
 
     def add_posting(self, id_, weight, vbytes, length=None):
         """Buffer one posting, writing the block out when it is full."""
@@ -146,6 +164,61 @@ class VnPostingsWriter(W3PostingsWriter):
             self._maxweight = weight
         if vbytes:
             self._values.append(vbytes)
+
+    def _write_block(self, last=False):
+        """Write the buffered block: packed for text fields, Whoosh's pickles otherwise."""
+        if not isinstance(self._format, SyllablePositions):
+            return super()._write_block(last)
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        counts = array("I", [len(v) >> 2 for v in self._values])
+        data = PACKED_MAGIC + _little_endian(ids) + _little_endian(counts) + b"".join(self._values)
+        info = dumps((len(ids), ids[-1], self._maxweight, 0, length_to_byte(self._minlength),
+                      length_to_byte(self._maxlength)), 2)
+        size = len(info) + len(data)
+        self._postfile.write_int(-size if last else size)
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+        return None
+
+
+def _little_endian(numbers: array) -> bytes:
+    """Return an array of uint32 as little-endian bytes."""
+    if sys.byteorder == "big":
+        numbers = array(numbers.typecode, numbers)
+        numbers.byteswap()
+    return numbers.tobytes()
+
+
+def unpack_block(data: bytes, count: int) -> tuple[memoryview, memoryview, memoryview]:
+    """Split a packed block payload into its ids, counts and positions (little-endian uint32)."""
+    view = memoryview(data)[len(PACKED_MAGIC) :]
+    return view[: 4 * count], view[4 * count : 8 * count], view[8 * count :]
+
+
+class VnLeafMatcher(W3LeafMatcher):
+    """Whoosh's posting matcher, also reading packed text-field blocks."""
+
+    def _read_data(self):
+        """Load the current block, turning a packed payload into Whoosh's (ids, weights, values)."""
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        if not data.startswith(PACKED_MAGIC):
+            return super()._read_data()
+        ids, counts, positions = (array("I", bytes(part)) for part in unpack_block(data, self._blocklength))
+        if sys.byteorder == "big":
+            for part in (ids, counts, positions):
+                part.byteswap()
+        deltas = [ids[0]] + [b - a for a, b in zip(ids, ids[1:])]
+        values, start = [], 0
+        for n in counts:
+            values.append(positions[start : start + n].tobytes())
+            start += n
+        self._data = (tuple(deltas), tuple(float(n) for n in counts), tuple(values))
+        return None
 
 
 class LeanPostingPool(PostingPool):

@@ -20,7 +20,6 @@ from search.text import fold, normalize_term
 # A neighbour must be this many times more frequent than the typed syllable to replace it.
 TYPO_RATIO = 20
 TYPO_MIN_DF = 5
-CONTEXT_WEIGHT = 3
 _ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -62,31 +61,34 @@ def _restore_accents(syllables: list[Syllable], documents: list[dict]) -> dict[S
     if pattern is None:
         return {}
     order = [s.folded for s in syllables]
-    next_of = {a: b for a, b in zip(order, order[1:])}
-    votes: dict[str, Counter] = defaultdict(Counter)
+    pairs = set(zip(order, order[1:]))
+    in_context: dict[str, Counter] = defaultdict(Counter)
+    alone: dict[str, Counter] = defaultdict(Counter)
     for document in documents:
         for text in (document.get("title") or "", document.get("body") or ""):
-            _vote(text, pattern, next_of, votes)
+            _vote(text, pattern, pairs, in_context, alone)
     chosen = {}
     for syllable in wanted:
-        if votes[syllable.folded]:
-            form = votes[syllable.folded].most_common(1)[0][0]
+        # A spelling seen next to the query's neighbouring word beats any seen alone:
+        # "chỉ thị" decides "thi" even where "thi" (exam) is more frequent on its own.
+        votes = in_context[syllable.folded] or alone[syllable.folded]
+        if votes:
+            form = votes.most_common(1)[0][0]
             if form != syllable.exact:
                 chosen[syllable] = form
     return chosen
 
 
-def _vote(text: str, pattern, next_of: dict[str, str], votes: dict[str, Counter]) -> None:
-    """Count the spellings of matched words in text; side-by-side query words count more."""
+def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alone: dict) -> None:
+    """Count the spellings of matched words in text, apart for words matched side by side."""
     previous = None
     for match in pattern.finditer(text):
         form = normalize_term(match.group())
         folded = fold(form)
-        weight = 1
-        if previous and text[previous[2] : match.start()].isspace() and next_of.get(previous[0]) == folded:
-            weight = CONTEXT_WEIGHT
-            votes[previous[0]][previous[1]] += CONTEXT_WEIGHT
-        votes[folded][form] += weight
+        alone[folded][form] += 1
+        if previous and text[previous[2] : match.start()].isspace() and (previous[0], folded) in pairs:
+            in_context[previous[0]][previous[1]] += 1
+            in_context[folded][form] += 1
         previous = (folded, form, match.end())
 
 
