@@ -7,6 +7,9 @@ bumping ``SCHEMA_VERSION``: a reindex then rebuilds the index instead of mixing 
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import sys
 from array import array
 from collections import defaultdict
@@ -26,6 +29,7 @@ from search.text import index_analyzer
 SCHEMA_VERSION = 2
 TEXT_FIELDS = ("title", "body")
 PACKED_MAGIC = b"VNP1"
+_PR_SET_PDEATHSIG = 1
 
 
 class SyllablePositions(Format):
@@ -246,10 +250,23 @@ class VnSubWriterTask(SubWriterTask):
 
     def run(self):
         """Index the job files handed to this process (in a forked child only)."""
+        _die_with_parent(self._parent_pid)
         # Whoosh's task builds a plain SegmentWriter by name; in this child process only,
         # point that name at ours.
         multiproc.SegmentWriter = VnSegmentWriter
         super().run()
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this process when its parent dies (Linux), as a reindex killed
+    with SIGKILL must not leave writer processes behind holding the index's locks."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux: an orphaned writer then ends when its job queue breaks
+    if os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before the request took effect
 
 
 class VnMpWriter(MpWriter):

@@ -1,8 +1,8 @@
 """The ``vnsearch`` command: a thin layer of click over the ``search`` library.
 
 Exit status: 0 success; 1 some sources were rejected (the rest committed) or nothing found
-by ``search``; 2 usage errors; 3 the index is busy (another reindex held the lock too long)
-or missing.
+by ``search``; 2 usage errors; 3 the index is busy (another reindex held the lock too long),
+missing, or cannot be written (read-only directory, disk full).
 """
 
 from __future__ import annotations
@@ -66,6 +66,11 @@ def reindex(index, full, lock_timeout, procs, max_article_bytes, sources) -> Non
     except IndexBusy as error:
         progress.finish()
         click.echo(f"vnsearch: {error}", err=True)
+        sys.exit(EXIT_BUSY)
+    except OSError as error:  # read-only directory, disk full: the previous index is untouched
+        progress.finish()
+        click.echo(f"vnsearch: cannot write the index in {index}: {error.strerror or error}"
+                   f"{f' ({error.filename})' if error.filename else ''}; the previous index is unchanged", err=True)
         sys.exit(EXIT_BUSY)
     progress.finish()
     for rejection in report.rejected:
