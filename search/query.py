@@ -18,14 +18,14 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Mapping
 
 import numpy as np
 
 from search import highlight, suggest
-from search.parse import Clause, ParsedQuery, Syllable, folded_label, parse_query
+from search.parse import Clause, ParsedQuery, folded_label, parse_query
 from search.reader import Postings, Snapshot
 from search.schema import TEXT_FIELDS
 from search.text import COMPOUND_JOINER
@@ -38,7 +38,6 @@ MAX_PAGE = 1000
 FALLBACK_BELOW = 5
 MAX_COMPOUND_SYLLABLES = 3
 UNDATED = "none"
-UNCATEGORISED = ""
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -441,9 +440,13 @@ def _facets(snapshot: Snapshot, base: np.ndarray, masks: dict[str, np.ndarray], 
 
 
 def _count(values: np.ndarray) -> dict[int, int]:
-    """Return {value: count} of an integer array."""
-    distinct, counts = np.unique(values, return_counts=True)
-    return dict(zip(distinct.tolist(), counts.tolist()))
+    """Return {value: count} of a non-negative integer array (counted without sorting)."""
+    if not len(values):
+        return {}
+    low = int(values.min())
+    counts = np.bincount(values - low)
+    present = np.flatnonzero(counts)
+    return dict(zip((present + low).tolist(), counts[present].tolist()))
 
 
 def _item(value: str, label: str, count: int, selected: bool) -> dict:

@@ -154,13 +154,11 @@ class Snapshot:
         """Return [(leaf reader, doc offset, SegmentData)] reusing cached segments."""
         leaves = []
         for leaf, offset in self.reader.leaf_readers():
-            segment = leaf.segment()
-            key = f"{self.folder}/{segment.segment_id()}/{segment.deleted_count()}"
+            key = _segment_key(self.folder, leaf)
             if key not in cache:
                 cache[key] = SegmentData(leaf, self.folder)
             leaves.append((leaf, offset, cache[key]))
-        self.segment_keys = {f"{self.folder}/{l.segment().segment_id()}/{l.segment().deleted_count()}"
-                             for l, _, _ in leaves}
+        self.segment_keys = {_segment_key(self.folder, leaf) for leaf, _, _ in leaves}
         return leaves
 
     def _build_columns(self) -> None:
@@ -212,6 +210,12 @@ class Snapshot:
             return whoosh_index.exists_in(self.folder) and self.ix.latest_generation() == self.generation
         except OSError:
             return False
+
+
+def _segment_key(folder: str, leaf) -> str:
+    """Return what identifies a segment's columns: its folder, id and deletion count."""
+    segment = leaf.segment()
+    return f"{folder}/{segment.segment_id()}/{segment.deleted_count()}"
 
 
 def _codes(columns: list[list[str]]) -> tuple[list[str], np.ndarray]:
