@@ -38,6 +38,7 @@ from search.documents import (
     scan_sources,
     vietnam_day,
 )
+from search.faults import pause_point
 from search.schema import SCHEMA_VERSION, VnMpWriter, VnSegmentWriter, make_codec, make_schema
 
 CURRENT_LINK = "current"
@@ -144,10 +145,11 @@ def _new_generation(index_dir: Path) -> Path:
 def _swap_current(index_dir: Path, generation: Path) -> None:
     """Point the current link at generation atomically, then drop generations no reader needs."""
     previous = current_generation(index_dir)
+    for leftover in index_dir.glob(f"{CURRENT_LINK}.*.tmp"):  # from a reindex killed mid-swap
+        leftover.unlink()
     temporary = index_dir / f"{CURRENT_LINK}.{os.getpid()}.tmp"
-    if temporary.is_symlink():
-        temporary.unlink()
     os.symlink(generation.name, temporary)
+    pause_point("swap")
     os.replace(temporary, index_dir / CURRENT_LINK)
     _fsync_dir(index_dir)
     keep = {generation.name, previous.name if previous else None}
@@ -363,6 +365,7 @@ class _Run:
             articles = [article]
         for item in articles:
             self.writer.add_document(**article_fields(item))
+        pause_point("index")
 
     def _commit(self) -> None:
         """Write the deletions and any held-back articles, then commit."""
@@ -374,6 +377,7 @@ class _Run:
                 writer.delete_by_term("id", doc_id)
             for article in self.pending:
                 writer.add_document(**article_fields(article))
+            pause_point("index")
             self.progress("commit", 0, 0)
             writer.commit()
         except BaseException:

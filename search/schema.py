@@ -24,6 +24,7 @@ from whoosh.formats import Format, tokens
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import PostingPool, SegmentWriter
 
+from search.faults import pause_point
 from search.text import index_analyzer
 
 SCHEMA_VERSION = 2
@@ -244,6 +245,11 @@ class VnSegmentWriter(SegmentWriter):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = LeanPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
 
+    def _commit_toc(self, segments):
+        """Make the written segments visible (the table of contents is the commit point)."""
+        pause_point("toc")
+        super()._commit_toc(segments)
+
 
 class VnSubWriterTask(SubWriterTask):
     """A parallel writer process that writes with VnSegmentWriter."""
@@ -275,6 +281,11 @@ class VnMpWriter(MpWriter):
     def __init__(self, ix, limitmb=128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = LeanPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def _commit_toc(self, segments):
+        """Make the written segments visible (the table of contents is the commit point)."""
+        pause_point("toc")
+        super()._commit_toc(segments)
 
     def _new_task(self):
         """Start one more writer process."""
