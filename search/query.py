@@ -215,8 +215,11 @@ class _Context:
 
     def bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
         """Return (doc ids, BM25F scores, idf) of a term over fields."""
+        found = [name for name in fields if len(self.postings(name, term))]
+        if not found:
+            return _NO_DOCS, _NO_SCORES, 0.0
         tf = np.zeros(self.size, dtype=np.float64)
-        for name in fields:
+        for name in found:
             p = self.postings(name, term)
             if len(p):
                 weight, b = self.weights[name]
@@ -226,6 +229,10 @@ class _Context:
         idf = _idf(self.size, len(ids))
         k1 = self.ranking.k1
         return ids, idf * tf[ids] * (k1 + 1.0) / (tf[ids] + k1), idf
+
+
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+_NO_SCORES = np.zeros(0, dtype=np.float64)
 
 
 def _idf(total: int, df: int) -> float:
