@@ -42,6 +42,12 @@ class Article:
     published: datetime | None = None
     origin: str = ""
     content_hash: str = ""
+    line: int | None = None  # line number in a JSON Lines file
+
+    @property
+    def location(self) -> str:
+        """Return where the article was read: file, and line for JSON Lines."""
+        return f"{self.origin}:{self.line}" if self.line else self.origin
 
 
 @dataclass
@@ -204,25 +210,32 @@ def _decode(data: bytes, encoding: str) -> str:
 
 # Portal text files ---------------------------------------------------------------------
 
-# Page furniture saved along with portal articles.
+# Page furniture saved along with portal articles: short lines of these words only.
 _CHROME_RE = re.compile(
-    r"^(xem với cỡ chữ.*|cỡ chữ.*|in bài( viết)?|bản in|gửi (bài|email).*|chia sẻ.*|"
-    r"lượt xem.*|trang chủ.*|quay lại|về đầu trang|bình luận.*|tin liên quan.*|"
-    r"font size.*|print|email|share|a\+?\s*a-?)$",
+    r"^(xem với cỡ chữ\s*a*|cỡ chữ:?\s*a*|in bài( viết)?|bản in|gửi (bài|email)( viết| cho bạn bè)?|"
+    r"chia sẻ( bài viết)?:?|lượt xem:?\s*\d*|trang chủ( ?[>»/›].*)?|quay lại|về đầu trang|"
+    r"bình luận( \(\d+\))?|tin liên quan|font size|print|email|share|a\+?\s*a-?)$",
     re.IGNORECASE,
 )
-_SOURCE_LINE_RE = re.compile(r"^(?:theo|nguồn)\s*[:\-–]?\s*(.{2,100})$", re.IGNORECASE)
+_MAX_CHROME_CHARS = 60
+# "Theo vpubnd.kiengiang.gov.vn", "Nguồn: Báo Kiên Giang": a site or a short proper name.
+_SOURCE_LINE_RE = re.compile(r"^(?:theo|nguồn)\s*[:\-–]?\s*(.{2,80})$", re.IGNORECASE)
+_DOMAIN_RE = re.compile(r"^[\w.-]+\.[a-z]{2,}(/\S*)?$", re.IGNORECASE)
+_MAX_SOURCE_WORDS = 6
 _PORTAL_NAME_RE = re.compile(
     r"(cổng thông tin|trang thông tin|cổng điện tử|báo điện tử|điện tử|portal|\.gov\.vn)", re.IGNORECASE
 )
-_HEADER_SEARCH_LINES = 12
+_HEADER_SEARCH_LINES = 8
 _MAX_DATE_LINE_CHARS = 80
+# What may stand beside the date on a date line: weekday names and posting words.
+_DATE_LINE_WORDS = {"thứ", "hai", "ba", "tư", "năm", "sáu", "bảy", "chủ", "nhật", "ngày", "tháng", "cập",
+                    "đăng", "lúc", "giờ", "gmt", "utc", "sa", "ch", "am", "pm"}
 
 
 def parse_portal_text(text: str, article_id: str) -> Article:
     """Extract portal, category, title, date, source and body from a saved portal page."""
     lines = [clean_line(line) for line in text.splitlines()]
-    lines = [line for line in lines if line and not _CHROME_RE.match(line)]
+    lines = [line for line in lines if line and not _is_chrome(line)]
     if not lines:
         raise ArticleError("no text in file")
     date_index, published = _find_date_line(lines)
@@ -243,10 +256,15 @@ def parse_portal_text(text: str, article_id: str) -> Article:
     )
 
 
+def _is_chrome(line: str) -> bool:
+    """Tell whether a line is page furniture (a short line of known button words)."""
+    return len(line) <= _MAX_CHROME_CHARS and bool(_CHROME_RE.match(line))
+
+
 def _find_date_line(lines: list[str]) -> tuple[int | None, datetime | None]:
-    """Return the index and value of the first short header line that is a date."""
+    """Return the index and value of the first header line that holds a date and little else."""
     for index, line in enumerate(lines[:_HEADER_SEARCH_LINES]):
-        if index == 0 or len(line) > _MAX_DATE_LINE_CHARS:
+        if index == 0 or len(line) > _MAX_DATE_LINE_CHARS or not _is_date_line(line):
             continue
         try:
             return index, parse_date(line.strip("()[] "))
@@ -255,13 +273,33 @@ def _find_date_line(lines: list[str]) -> tuple[int | None, datetime | None]:
     return None, None
 
 
+def _is_date_line(line: str) -> bool:
+    """Tell whether a line is a date line, not a sentence that mentions a date."""
+    if _parse_iso(line.strip("()[] ")):
+        return True
+    rest = _ZONE_RE.sub(" ", _TIME_RE.sub(" ", _WORDS_RE.sub(" ", _YMD_RE.sub(" ", _DMY_RE.sub(" ", line)))))
+    if rest == line:
+        return False
+    words = re.findall(r"[^\W\d_]+", rest.lower())
+    return all(word in _DATE_LINE_WORDS for word in words)
+
+
 def _split_source_line(body_lines: list[str]) -> tuple[str | None, list[str]]:
     """Take a trailing "Theo ..." / "Nguồn: ..." line off the body and return its source."""
     if body_lines:
         match = _SOURCE_LINE_RE.match(body_lines[-1])
-        if match:
+        if match and _looks_like_source(match.group(1).strip(" .")):
             return match.group(1).strip(" ."), body_lines[:-1]
     return None, body_lines
+
+
+def _looks_like_source(text: str) -> bool:
+    """Tell whether the words after "Theo" name a source (a site, a short proper name)."""
+    if _DOMAIN_RE.match(text):
+        return True
+    words = text.split()
+    return (len(words) <= _MAX_SOURCE_WORDS and text[:1].isupper() and not any(p in text for p in ",;:")
+            and not text.endswith(("!", "?")))
 
 
 def _split_header(header: list[str]) -> tuple[str | None, str | None, str]:
@@ -453,7 +491,9 @@ def read_jsonl(path: Path, origin: str, max_bytes: int) -> Iterator[Article | Re
             continue
         found = True
         try:
-            yield _jsonl_article(line, f"{path.name}#{number}", origin, max_bytes)
+            article = _jsonl_article(line, f"{path.name}#{number}", origin, max_bytes)
+            article.line = number
+            yield article
         except ArticleError as error:
             yield Rejection(str(path), str(error), number)
     if not found:

@@ -322,7 +322,7 @@ class _Run:
             elif item.id in first_seen:
                 self._reject_duplicate(item, first_seen[item.id])
             else:
-                first_seen[item.id] = item.origin
+                first_seen[item.id] = item.location
                 self._compare(item, indexed.get(item.id))
             self.progress("index", len(first_seen), max(total, len(first_seen)))
         self.report.skipped_files = stats.skipped
@@ -347,10 +347,11 @@ class _Run:
         self._add(article)
         return None
 
-    def _reject_duplicate(self, article: Article, first_origin: str) -> None:
+    def _reject_duplicate(self, article: Article, first_location: str) -> None:
         """Record an article whose id was already read from another place."""
         self.report.rejected.append(
-            Rejection(article.origin, f"duplicate id {article.id!r} (already read from {first_origin})")
+            Rejection(article.origin, f"duplicate id {article.id!r} (already read from {first_location})",
+                      article.line)
         )
 
     def _add(self, article: Article) -> None:

@@ -92,15 +92,15 @@ class SearchRequest:
         values = {key: _as_list(value) for key, value in params.items()}
         first = lambda key: (values.get(key) or [None])[0]  # noqa: E731
         request = cls(
-            q=first("q") or "",
+            q=str(first("q") if first("q") is not None else ""),
             page=_int_param("page", first("page"), 1, 1, MAX_PAGE),
             size=min(_int_param("size", first("size"), DEFAULT_PAGE_SIZE, 1, None), MAX_PAGE_SIZE),
             sort=_sort_param(first("sort")),
             date_from=_date_param("from", first("from")),
             date_to=_date_param("to", first("to")),
             year=_year_param(first("year")),
-            categories=tuple(v for v in values.get("category", []) if v is not None),
-            sources=tuple(v for v in values.get("source", []) if v is not None),
+            categories=tuple(str(v) for v in values.get("category", []) if v is not None),
+            sources=tuple(str(v) for v in values.get("source", []) if v is not None),
         )
         request.month = _month_param(first("month"), request.year)
         return request
@@ -559,7 +559,7 @@ def search(snapshot: Snapshot, request: SearchRequest, ranking: Ranking = DEFAUL
     if parsed.sources:
         masks["query_source"] = _label_mask(snapshot.source_names, snapshot.source, parsed.sources, False)
     filters = _combine(masks, ctx.size)
-    matching, matched, scores, idfs = _run_match(ctx, parsed, snapshot.live & filters)
+    matching, matched, scores, idfs = _run_match(ctx, parsed)
     base = matched & snapshot.live
     results = base & filters
     docs, doc_scores = _order(ctx, parsed, results, scores, idfs, request)
@@ -593,23 +593,30 @@ def _suggestion(ctx: _Context, parsed: ParsedQuery, stored: list[dict], total: i
 
     def top_documents(query: str) -> list[dict]:
         other = parse_query(query)
-        _, matched, scores, idfs = _run_match(ctx, other, ctx.snapshot.live)
+        _, matched, scores, idfs = _run_match(ctx, other)
         docs, _ = _order(ctx, other, matched & ctx.snapshot.live, scores, idfs, SearchRequest(q=query))
         return [ctx.snapshot.stored(d) for d in docs]
 
     return suggest.did_you_mean(ctx, parsed, stored, total, top_documents)
 
 
-def _run_match(ctx: _Context, parsed: ParsedQuery, usable: np.ndarray):
-    """Return (matching mode, matched mask, scores, idfs): all words, or any word as fallback."""
+def _run_match(ctx: _Context, parsed: ParsedQuery):
+    """Return (matching mode, matched mask, scores, idfs): all words, or any word as fallback.
+
+    The choice depends on the query alone, not on the filters, so that selecting a facet
+    value never changes what the other facets count.
+    """
     if parsed.is_empty:
         return "all", ~_excluded(ctx, parsed), None, {}
     matched = _match(ctx, parsed)
-    if int((matched & usable).sum()) >= FALLBACK_BELOW or len(parsed.syllables) < 2:
-        scores, idfs = _scores(ctx, parsed, None)
-        return "all", matched, scores, idfs
-    scores, idfs = _scores(ctx, parsed, matched)
-    return "any", _match_any(ctx, parsed) | matched, scores, idfs
+    live = ctx.snapshot.live
+    if int((matched & live).sum()) < FALLBACK_BELOW and len(parsed.syllables) > 1:
+        relaxed = _match_any(ctx, parsed) | matched
+        if (relaxed & live & ~matched).any():
+            scores, idfs = _scores(ctx, parsed, matched)
+            return "any", relaxed, scores, idfs
+    scores, idfs = _scores(ctx, parsed, None)
+    return "all", matched, scores, idfs
 
 
 def _notices(parsed: ParsedQuery, matching: str) -> list[str]:

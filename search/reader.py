@@ -169,8 +169,10 @@ class Snapshot:
         self.live = ~join([d.deleted for d in datas], bool)
         self.live_count = int(self.live.sum())
         self.lengths = {name: join([d.lengths[name] for d in datas], np.float32) for name in TEXT_FIELDS}
+        # At least 1: a corpus without titles (passages) must not divide zero by zero.
         self.average_length = {
-            name: float(self.lengths[name][self.live].mean()) if self.live_count else 1.0 for name in TEXT_FIELDS
+            name: max(1.0, float(self.lengths[name][self.live].mean()) if self.live_count else 1.0)
+            for name in TEXT_FIELDS
         }
         self.day = join([d.day for d in datas], np.int64)
         self.timestamp = join([d.timestamp for d in datas], np.int64)

@@ -10,17 +10,24 @@ one edit away that the index holds far more often.
 from __future__ import annotations
 
 import string
+import unicodedata
 from collections import Counter, defaultdict
 from typing import Callable
 
 from search.highlight import HighlightSpec, compile_spec
 from search.parse import ParsedQuery, Syllable, parse_query
-from search.text import fold, normalize_term
+from search.text import TONE_MARKS, VOWELS, fold, normalize_term
 
 # A neighbour must be this many times more frequent than the typed syllable to replace it.
 TYPO_RATIO = 20
 TYPO_MIN_DF = 5
+# A typo's neighbour counts this many times the documents of each word it forms with the
+# next or previous query syllable.
+COMPOUND_WEIGHT = 20
 _ALPHABET = string.ascii_lowercase + string.digits
+_VIETNAMESE_ALPHABET = _ALPHABET + "đ" + "".join(
+    unicodedata.normalize("NFC", vowel + tone) for vowel in VOWELS for tone in TONE_MARKS
+) + "ăâêôơư"
 
 
 def did_you_mean(ctx, parsed: ParsedQuery, documents: list[dict], total: int,
@@ -93,41 +100,56 @@ def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alo
 
 
 def _typo_corrections(ctx, syllables: list[Syllable], total: int) -> dict[Syllable, str]:
-    """Return a correction for each syllable that is rare while a neighbour is frequent."""
+    """Return a correction for each syllable that is rare while a close spelling is frequent."""
     corrections = {}
-    for syllable in syllables:
+    for index, syllable in enumerate(syllables):
         term = syllable.folded
         df = len(ctx.postings("body", term)) + len(ctx.postings("title", term))
         if df and (df >= TYPO_MIN_DF or total >= 5):
             continue
-        if not term.isascii() or not term.isalpha() or len(term) < 2:
+        if not term.isalpha() or len(term) < 2:
             continue
-        best = _best_neighbour(vocabulary(ctx.snapshot), term)
+        before = syllables[index - 1].folded if index else None
+        after = syllables[index + 1].folded if index + 1 < len(syllables) else None
+        best = _best_neighbour(vocabulary(ctx.snapshot), syllable, before, after)
         if best and best[1] >= max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)):
             corrections[syllable] = best[0]
     return corrections
 
 
-def _best_neighbour(vocab: dict[str, int], term: str) -> tuple[str, int] | None:
-    """Return the most frequent vocabulary syllable one edit away from term."""
-    candidates = [(word, vocab[word]) for word in _edits(term) if word in vocab]
-    return max(candidates, key=lambda item: (item[1], item[0])) if candidates else None
+def _best_neighbour(vocab: dict[str, int], syllable: Syllable, before: str | None,
+                    after: str | None) -> tuple[str, float] | None:
+    """Return the likeliest spelling one edit away, and its weight (frequency, and more when it
+    makes a word the index knows with a neighbouring query syllable, as "giáo dục")."""
+    word, alphabet = (syllable.exact, _VIETNAMESE_ALPHABET) if syllable.accented else (syllable.folded, _ALPHABET)
+    best = None
+    for candidate in _edits(word, alphabet):
+        df = vocab.get(candidate)
+        if not df:
+            continue
+        folded = fold(candidate)
+        compounds = vocab.get(f"{before}_{folded}", 0) + vocab.get(f"{folded}_{after}", 0)
+        weight = df + COMPOUND_WEIGHT * compounds
+        if best is None or (weight, candidate) > (best[1], best[0]):
+            best = (candidate, weight)
+    return best
 
 
-def _edits(word: str) -> set[str]:
+def _edits(word: str, alphabet: str = _ALPHABET) -> set[str]:
     """Return every string one deletion, swap, replacement or insertion away from word."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     deletes = [a + b[1:] for a, b in splits if b]
     swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    replaces = [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
-    inserts = [a + c + b for a, b in splits for c in _ALPHABET]
+    replaces = [a + c + b[1:] for a, b in splits if b for c in alphabet]
+    inserts = [a + c + b for a, b in splits for c in alphabet]
     return set(deletes + swaps + replaces + inserts) - {word}
 
 
 def vocabulary(snapshot) -> dict[str, int]:
-    """Return {folded syllable: document frequency in bodies}, built once per snapshot."""
+    """Return {body term: document frequency} (syllables, both forms, and folded compounds),
+    read from the index's lexicon once per snapshot."""
     cached = getattr(snapshot, "_vocabulary", None)
     if cached is None:
-        cached = {term: df for term, df in snapshot.lexicon("body") if term.isascii() and "_" not in term}
+        cached = dict(snapshot.lexicon("body"))
         snapshot._vocabulary = cached
     return cached

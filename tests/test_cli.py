@@ -1,0 +1,205 @@
+"""The `vnsearch` command line: reindex summaries and exit statuses, search output.
+
+Run through click's CliRunner (in process) and once as a real subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from search.index import writer_lock
+from vnsearch.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "vnsearch" / "demo"
+PORTAL_FILE = DEMO / "portal" / "kiengiang-2019-08-21-chi-thi-05.txt"
+PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
+DEMO_ARTICLES = [json.loads(line) for line in (DEMO / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+SUMMARY_RE = re.compile(
+    r"added (\d+), updated (\d+), deleted (\d+), unchanged (\d+), rejected (\d+) in [\d.]+ s "
+    r"\((\d+) articles/s\)"
+)
+PORTAL_HIT = {
+    "id": PORTAL_ID,
+    "title": "Tăng cường vai trò nêu gương của cán bộ, đảng viên trong việc thực hiện Chỉ thị 05 của Bộ Chính trị",
+    "category": "Hoạt động của Đảng - Đoàn thể",
+    "source": "vpubnd.kiengiang.gov.vn",
+    "portal": "Cổng thông tin điện tử Kiên Giang",
+    "url": None,
+    "published": "2019-08-21T08:12:00+07:00",
+}
+
+
+def run(*args: str, env: dict | None = None):
+    return CliRunner(env=env).invoke(main, list(args), catch_exceptions=False)
+
+
+def summary(output: str) -> tuple[int, ...]:
+    match = SUMMARY_RE.search(output)
+    assert match, output
+    return tuple(int(g) for g in match.groups()[:5])
+
+
+def make_source(tmp_path: Path, count: int = 3) -> Path:
+    source = tmp_path / "src"
+    (source / "portal").mkdir(parents=True)
+    (source / "news.jsonl").write_text(
+        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in DEMO_ARTICLES[:count]), encoding="utf-8"
+    )
+    (source / "portal" / PORTAL_ID).write_bytes(PORTAL_FILE.read_bytes())
+    return source
+
+
+# reindex -----------------------------------------------------------------------------------
+
+
+def test_reindex_prints_the_summary_and_exits_0(tmp_path):
+    source = make_source(tmp_path)
+    result = run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source))
+    assert result.exit_code == 0, result.output
+    assert summary(result.stdout) == (4, 0, 0, 0, 0)
+    assert "articles/s" in result.stdout and "holds 4 articles" in result.stdout
+
+
+def test_second_reindex_reports_everything_unchanged(tmp_path):
+    source = make_source(tmp_path)
+    index = str(tmp_path / "ix")
+    assert run("reindex", "--index", index, "--procs", "1", str(source)).exit_code == 0
+    result = run("reindex", "--index", index, "--procs", "1")
+    assert result.exit_code == 0, result.output
+    assert summary(result.stdout) == (0, 0, 0, 4, 0)
+    assert "incremental" in result.stdout
+
+
+def test_reindex_exits_1_when_something_is_rejected_and_commits_the_rest(tmp_path):
+    source = make_source(tmp_path)
+    bad = source / "broken.jsonl"
+    bad.write_text('{"id": "x", "title": "Thiếu nội dung"}\n', encoding="utf-8")
+    index = str(tmp_path / "ix")
+    result = run("reindex", "--index", index, "--procs", "1", str(source))
+    assert result.exit_code == 1
+    assert summary(result.stdout) == (4, 0, 0, 0, 1)
+    assert f"{bad}:1:" in result.stderr
+    found = run("search", "--index", index, "--json", "chỉ thị 05 bộ chính trị")
+    assert found.exit_code == 0
+    assert json.loads(found.stdout)["hits"][0]["id"] == "portal/" + PORTAL_ID
+
+
+def test_reindex_with_no_sources_and_none_remembered_is_a_usage_error(tmp_path):
+    result = run("reindex", "--index", str(tmp_path / "ix"))
+    assert result.exit_code == 2
+    assert "no SOURCE given" in result.stderr
+
+
+def test_unknown_option_is_a_usage_error(tmp_path):
+    result = run("reindex", "--index", str(tmp_path / "ix"), "--bogus", str(tmp_path))
+    assert result.exit_code == 2
+    assert "--bogus" in result.stderr
+
+
+def test_reindex_exits_3_when_another_reindex_holds_the_lock(tmp_path):
+    source = make_source(tmp_path, count=1)
+    index_dir = tmp_path / "ix"
+    with writer_lock(index_dir, 1):
+        result = run("reindex", "--index", str(index_dir), "--lock-timeout", "0.2", str(source))
+    assert result.exit_code == 3
+    assert "another reindex" in result.stderr and str(index_dir) in result.stderr
+
+
+def test_index_directory_can_come_from_the_environment(tmp_path):
+    source = make_source(tmp_path, count=1)
+    env = {"VNSEARCH_INDEX": str(tmp_path / "env-ix"), "VNSEARCH_PROCS": "1"}
+    assert run("reindex", str(source), env=env).exit_code == 0
+    result = run("search", "--json", "vinamilk", env=env)
+    assert result.exit_code == 0
+    assert [hit["id"] for hit in json.loads(result.stdout)["hits"]] == [DEMO_ARTICLES[0]["id"]]
+
+
+# search ------------------------------------------------------------------------------------
+
+
+def test_search_json_puts_the_portal_article_first_with_its_fields(demo_index):
+    result = run("search", "--index", str(demo_index), "--json", "chi", "thi", "05", "bo", "chinh", "tri")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    first = data["hits"][0]
+    assert {key: first[key] for key in PORTAL_HIT} == PORTAL_HIT
+    assert data["query"] == "chi thi 05 bo chinh tri"
+    for hit in data["hits"]:
+        assert set(PORTAL_HIT) <= set(hit)
+        published = datetime.fromisoformat(hit["published"])
+        assert published.utcoffset() is not None
+
+
+def test_search_json_hits_of_dated_news_have_iso_dates_with_offset(demo_index):
+    result = run("search", "--index", str(demo_index), "--json", "--size", "50", "vinamilk")
+    data = json.loads(result.stdout)
+    [hit] = data["hits"]
+    assert hit["id"] == "unc-news_business_001"
+    assert hit["published"] == "2020-10-01T00:00:00+07:00"
+    assert hit["url"] == DEMO_ARTICLES[0]["url"] and hit["source"] == "dantri.com.vn"
+
+
+def test_plain_search_prints_ranked_results_with_snippets(demo_index):
+    result = run("search", "--index", str(demo_index), "--size", "3", "bộ chính trị")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert re.match(r"\d+ results for 'bộ chính trị'", lines[0])
+    numbered = [line for line in lines if re.match(r"\d+\. ", line)]
+    assert [line.split(".")[0] for line in numbered] == ["1", "2", "3"]
+    assert numbered[0] == "1. " + PORTAL_HIT["title"]
+    first = lines.index(numbered[0])
+    assert PORTAL_ID in lines[first + 1] and "2019-08-21T08:12:00+07:00" in lines[first + 1]
+    snippet = lines[first + 2]
+    assert "Bộ Chính trị" in snippet and "<mark>" not in snippet
+
+
+def test_plain_search_decodes_entities_in_snippets(demo_index):
+    result = run("search", "--index", str(demo_index), "--size", "1", "GD&ĐT")
+    assert result.exit_code == 0
+    assert "GD&ĐT" in result.stdout and "&amp;" not in result.stdout
+
+
+def test_search_without_results_exits_1(demo_index):
+    result = run("search", "--index", str(demo_index), "--json", "qwxzv")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["total"] == 0
+
+
+def test_search_with_a_bad_parameter_is_a_usage_error(demo_index):
+    result = run("search", "--index", str(demo_index), "--year", "năm ngoái", "bộ")
+    assert result.exit_code == 2
+    assert "--year" in result.stderr
+
+
+def test_search_of_a_missing_index_exits_3(tmp_path):
+    result = run("search", "--index", str(tmp_path / "none"), "bộ")
+    assert result.exit_code == 3
+    assert "reindex" in result.stderr
+
+
+def test_vnsearch_module_runs_as_a_program(demo_index):
+    completed = subprocess.run(
+        [sys.executable, "-m", "vnsearch", "search", "--index", str(demo_index), "--json", "chi thi 05 bo chinh tri"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    first = json.loads(completed.stdout)["hits"][0]
+    assert {key: first[key] for key in PORTAL_HIT} == PORTAL_HIT
+
+
+def test_reindex_full_rebuilds_the_remembered_sources(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index = str(tmp_path / "ix")
+    assert run("reindex", "--index", index, "--procs", "1", str(source)).exit_code == 0
+    result = run("reindex", "--index", index, "--procs", "1", "--full")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("full rebuild:")
+    assert summary(result.stdout) == (3, 0, 0, 0, 0)

@@ -1,0 +1,405 @@
+"""The index on disk: reindexing (incremental and full), generations, the writer lock.
+
+Each test builds a small index (a handful of demo articles, procs=1) in tmp_path; one test
+covers the multi-process writer (400 articles, procs=2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from search.engine import SearchEngine
+from search.index import (
+    CURRENT_LINK,
+    IndexBusy,
+    NoSources,
+    current_generation,
+    read_meta,
+    reindex,
+    writer_lock,
+)
+from search.query import SearchRequest, search
+from search.schema import SCHEMA_VERSION
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "vnsearch" / "demo"
+PORTAL_FILE = DEMO / "portal" / "kiengiang-2019-08-21-chi-thi-05.txt"
+PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
+DEMO_ARTICLES = [json.loads(line) for line in (DEMO / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def make_source(root: Path, count: int = 4, portal: bool = True) -> Path:
+    """A source directory: `count` demo articles in news.jsonl, and the portal page."""
+    source = root / "src"
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:count])
+    if portal:
+        (source / "portal").mkdir(parents=True, exist_ok=True)
+        (source / "portal" / PORTAL_ID).write_bytes(PORTAL_FILE.read_bytes())
+    return source
+
+
+def counts(report) -> tuple[int, int, int, int, int]:
+    return report.added, report.updated, report.deleted, report.unchanged, len(report.rejected)
+
+
+def indexed(index_dir: Path) -> dict[str, dict]:
+    """Return {id: stored fields} of every live document of the index."""
+    snapshot = SearchEngine(index_dir, refresh_seconds=0).snapshot()
+    live = [n for n in range(snapshot.doc_count) if snapshot.live[n]]
+    return {stored["id"]: stored for stored in map(snapshot.stored, live)}
+
+
+def hit_ids(index_dir: Path, q: str) -> list[str]:
+    result = SearchEngine(index_dir, refresh_seconds=0).search(SearchRequest(q=q, size=50))
+    return [hit["id"] for hit in result["hits"]]
+
+
+# First index, no-op and incremental changes ----------------------------------------------
+
+
+def test_first_reindex_adds_every_article_and_remembers_its_sources(tmp_path):
+    source = make_source(tmp_path)
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert counts(report) == (5, 0, 0, 0, 0)
+    assert report.full is True and report.documents == 5
+    assert set(indexed(tmp_path / "ix")) == {a["id"] for a in DEMO_ARTICLES[:4]} | {"portal/" + PORTAL_ID}
+    generation = current_generation(tmp_path / "ix")
+    assert generation is not None and generation.parent == tmp_path / "ix"
+    meta = read_meta(generation)
+    assert meta["sources"] == [str(source)] and meta["schema_version"] == SCHEMA_VERSION
+    assert meta["documents"] == 5
+
+
+def test_stored_fields_of_an_indexed_article(tmp_path):
+    source = make_source(tmp_path, count=1)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    stored = indexed(tmp_path / "ix")
+    first = DEMO_ARTICLES[0]
+    news = stored[first["id"]]
+    assert {k: news.get(k) for k in ("title", "category", "source", "url", "published")} == {
+        "title": first["title"],
+        "category": first["category"],
+        "source": first["source"],
+        "url": first["url"],
+        "published": "2020-10-01T00:00:00+07:00",
+    }
+    portal = stored["portal/" + PORTAL_ID]
+    assert (portal["published"], portal["portal"], portal["source"]) == (
+        "2019-08-21T08:12:00+07:00", "Cổng thông tin điện tử Kiên Giang", "vpubnd.kiengiang.gov.vn"
+    )
+
+
+def test_reindex_without_changes_reports_every_article_unchanged(tmp_path):
+    source = make_source(tmp_path)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    generation = current_generation(tmp_path / "ix")
+    os.utime(source / "news.jsonl")  # touched, not changed
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert counts(report) == (0, 0, 0, 5, 0)
+    assert report.full is False and report.documents == 5
+    assert current_generation(tmp_path / "ix") == generation
+
+
+def test_incremental_reindex_counts_added_updated_deleted_and_unchanged(tmp_path):
+    source = make_source(tmp_path, count=4)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    changed = dict(DEMO_ARTICLES[1])
+    changed["body"] += "\nBài viết được cập nhật lúc 10 giờ sáng."
+    # Line of article 0 removed, article 1 changed, 2 and 3 unchanged, 4 and 5 new.
+    write_jsonl(source / "news.jsonl", [changed, DEMO_ARTICLES[2], DEMO_ARTICLES[3], DEMO_ARTICLES[4], DEMO_ARTICLES[5]])
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert counts(report) == (2, 1, 1, 3, 0)
+    assert report.documents == 6
+    stored = indexed(tmp_path / "ix")
+    assert DEMO_ARTICLES[0]["id"] not in stored
+    assert stored[changed["id"]]["body"].endswith("Bài viết được cập nhật lúc 10 giờ sáng.")
+    assert hit_ids(tmp_path / "ix", '"được cập nhật lúc 10 giờ sáng"') == [changed["id"]]
+
+
+def test_deleting_a_file_deletes_its_articles(tmp_path):
+    source = make_source(tmp_path, count=3)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert hit_ids(tmp_path / "ix", '"chỉ thị 05"')[:1] == ["portal/" + PORTAL_ID]
+    (source / "portal" / PORTAL_ID).unlink()
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert counts(report) == (0, 0, 1, 3, 0)
+    assert "portal/" + PORTAL_ID not in indexed(tmp_path / "ix")
+    assert "portal/" + PORTAL_ID not in hit_ids(tmp_path / "ix", '"chỉ thị 05"')
+
+
+def test_reindex_without_sources_rescans_the_remembered_ones(tmp_path):
+    source = make_source(tmp_path, count=2)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    write_jsonl(source / "more" / "extra.jsonl", DEMO_ARTICLES[10:12])
+    report = reindex(tmp_path / "ix", procs=1)
+    assert counts(report) == (2, 0, 0, 3, 0)
+    assert report.sources == [str(source)]
+    assert {DEMO_ARTICLES[10]["id"], DEMO_ARTICLES[11]["id"]} <= set(indexed(tmp_path / "ix"))
+
+
+def test_relative_source_paths_are_remembered_absolute(tmp_path, monkeypatch):
+    make_source(tmp_path, count=2, portal=False)
+    monkeypatch.chdir(tmp_path)
+    reindex("ix", ["src"], procs=1)
+    monkeypatch.chdir(ROOT)
+    assert read_meta(current_generation(tmp_path / "ix"))["sources"] == [str(tmp_path / "src")]
+    report = reindex(tmp_path / "ix", procs=1)
+    assert counts(report) == (0, 0, 0, 2, 0)
+
+
+def test_reindexing_one_source_leaves_the_other_sources_articles_alone(tmp_path):
+    first = write_jsonl(tmp_path / "a" / "a.jsonl", DEMO_ARTICLES[:2])
+    second = write_jsonl(tmp_path / "b" / "b.jsonl", DEMO_ARTICLES[2:4])
+    reindex(tmp_path / "ix", [str(first.parent), str(second.parent)], procs=1)
+    write_jsonl(first, DEMO_ARTICLES[:1])
+    report = reindex(tmp_path / "ix", [str(first.parent)], procs=1)
+    assert counts(report) == (0, 0, 1, 1, 0)
+    assert set(indexed(tmp_path / "ix")) == {a["id"] for a in (DEMO_ARTICLES[0], DEMO_ARTICLES[2], DEMO_ARTICLES[3])}
+    assert read_meta(current_generation(tmp_path / "ix"))["sources"] == [str(first.parent), str(second.parent)]
+
+
+def test_reindex_with_no_sources_and_none_remembered_raises_no_sources(tmp_path):
+    with pytest.raises(NoSources):
+        reindex(tmp_path / "ix", procs=1)
+    assert current_generation(tmp_path / "ix") is None
+
+
+# Rejections during a reindex ---------------------------------------------------------------
+
+
+def test_rejected_inputs_are_reported_and_the_rest_is_indexed(tmp_path):
+    source = make_source(tmp_path, count=3)
+    (source / "binary.txt").write_bytes(b"\x00\x01\x02 not text")
+    (source / "news.jsonl").write_text(
+        (source / "news.jsonl").read_text(encoding="utf-8") + "{not json}\n", encoding="utf-8"
+    )
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert counts(report)[:4] == (4, 0, 0, 0)
+    where = sorted((Path(r.path).name, r.line) for r in report.rejected)
+    assert where == [("binary.txt", None), ("news.jsonl", 4)]
+    assert report.documents == 4
+
+
+def test_too_large_article_is_rejected_with_a_small_limit(tmp_path):
+    source = make_source(tmp_path, count=2)
+    limit = 7000
+    # The portal page is a little over 7 KB; the two news lines are smaller.
+    assert PORTAL_FILE.stat().st_size > limit
+    assert all(len(json.dumps(a, ensure_ascii=False).encode()) < limit for a in DEMO_ARTICLES[:2])
+    report = reindex(tmp_path / "ix", [str(source)], procs=1, max_article_bytes=limit)
+    assert counts(report)[:4] == (2, 0, 0, 0)
+    [rejection] = report.rejected
+    assert rejection.path == str(source / "portal" / PORTAL_ID) and "large" in rejection.reason
+
+
+def test_duplicate_id_across_sources_keeps_the_first_and_rejects_the_second_by_file_and_line(tmp_path):
+    first = write_jsonl(tmp_path / "a" / "news.jsonl", DEMO_ARTICLES[:2])
+    impostor = dict(DEMO_ARTICLES[0], title="Một bài khác mang cùng mã")
+    second = write_jsonl(tmp_path / "b" / "news.jsonl", [DEMO_ARTICLES[2], impostor])
+    report = reindex(tmp_path / "ix", [str(first.parent), str(second.parent)], procs=1)
+    assert counts(report)[:4] == (3, 0, 0, 0)
+    [rejection] = report.rejected
+    assert rejection.path == str(second)
+    assert DEMO_ARTICLES[0]["id"] in rejection.reason and str(first) in rejection.reason
+    assert indexed(tmp_path / "ix")[DEMO_ARTICLES[0]["id"]]["title"] == DEMO_ARTICLES[0]["title"]
+    assert rejection.line == 2
+
+
+def test_duplicate_id_is_still_rejected_on_the_next_incremental_reindex(tmp_path):
+    first = write_jsonl(tmp_path / "a" / "news.jsonl", DEMO_ARTICLES[:2])
+    second = write_jsonl(tmp_path / "b" / "news.jsonl", [dict(DEMO_ARTICLES[0], title="Bản sao")])
+    reindex(tmp_path / "ix", [str(first.parent), str(second.parent)], procs=1)
+    report = reindex(tmp_path / "ix", procs=1)
+    assert counts(report) == (0, 0, 0, 2, 1)
+    assert indexed(tmp_path / "ix")[DEMO_ARTICLES[0]["id"]]["title"] == DEMO_ARTICLES[0]["title"]
+
+
+def test_symlink_loop_in_a_source_does_not_hang_a_reindex(tmp_path):
+    source = make_source(tmp_path, count=1)
+    os.symlink("..", source / "portal" / "up")
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(reindex(tmp_path / "ix", [str(source)], procs=1)),
+                              daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "reindex of a directory with a symlink loop did not finish"
+    assert counts(done[0]) == (2, 0, 0, 0, 0)
+
+
+# Full rebuilds and generations -------------------------------------------------------------
+
+
+def test_full_reindex_swaps_in_a_new_generation_and_open_readers_keep_working(tmp_path):
+    source = make_source(tmp_path, count=3)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    old_generation = current_generation(index_dir)
+    engine = SearchEngine(index_dir, refresh_seconds=0)
+    old_snapshot = engine.snapshot()
+    before = search(old_snapshot, SearchRequest(q="chỉ thị 05 bộ chính trị"))
+    assert before["hits"][0]["id"] == "portal/" + PORTAL_ID
+
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:1])
+    report = reindex(index_dir, full=True, procs=1)
+    assert report.full is True and counts(report) == (2, 0, 0, 0, 0)
+    new_generation = current_generation(index_dir)
+    assert new_generation != old_generation
+    assert os.readlink(index_dir / CURRENT_LINK) == new_generation.name
+    assert old_generation.is_dir()  # kept for readers that still have it open
+
+    # The snapshot opened before the swap still answers, with the old contents.
+    after = search(old_snapshot, SearchRequest(q="chỉ thị 05 bộ chính trị"))
+    assert after["hits"] == before["hits"] and after["total"] == before["total"]
+    assert old_snapshot.live_count == 4
+    # The engine moves on to the new generation.
+    assert engine.snapshot().live_count == 2
+    assert engine.health()["generation"] == new_generation.name
+
+
+def test_engine_sees_an_incremental_reindex(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    engine = SearchEngine(index_dir, refresh_seconds=0)
+    assert engine.search(SearchRequest(q="vinamilk"))["total"] == 1
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[1:2])
+    reindex(index_dir, procs=1)
+    assert engine.search(SearchRequest(q="vinamilk"))["total"] == 0
+    assert engine.health()["documents"] == 2
+
+
+def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    old_generation = current_generation(index_dir)
+    meta_path = old_generation / "vnsearch.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["schema_version"] = SCHEMA_VERSION - 1
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    report = reindex(index_dir, procs=1)
+    assert report.full is True and counts(report) == (3, 0, 0, 0, 0)
+    assert current_generation(index_dir) != old_generation
+    assert read_meta(current_generation(index_dir))["schema_version"] == SCHEMA_VERSION
+    assert report.documents == 3
+
+
+# The writer lock ---------------------------------------------------------------------------
+
+_HOLD_LOCK = """
+import sys
+from pathlib import Path
+from search.index import writer_lock
+with writer_lock(Path(sys.argv[1]), 5):
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
+
+
+def test_reindex_while_another_process_holds_the_lock_raises_index_busy(tmp_path):
+    source = make_source(tmp_path, count=1, portal=False)
+    index_dir = tmp_path / "ix"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(index_dir)],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(IndexBusy) as busy:
+            reindex(index_dir, [str(source)], procs=1, lock_timeout=0.3)
+        message = str(busy.value)
+        assert f"pid {holder.pid}" in message and str(index_dir) in message and "another reindex" in message
+        assert current_generation(index_dir) is None
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    assert counts(reindex(index_dir, [str(source)], procs=1, lock_timeout=5)) == (1, 0, 0, 0, 0)
+
+
+def test_reindex_waits_for_a_lock_released_within_its_timeout(tmp_path):
+    source = make_source(tmp_path, count=1, portal=False)
+    index_dir = tmp_path / "ix"
+    locked = threading.Event()
+
+    def hold():
+        with writer_lock(index_dir, 5):
+            locked.set()
+            time.sleep(0.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert locked.wait(10)
+    report = reindex(index_dir, [str(source)], procs=1, lock_timeout=30)
+    holder.join()
+    assert counts(report) == (1, 0, 0, 0, 0)
+
+
+# What gets indexed -------------------------------------------------------------------------
+
+
+def test_undated_portal_page_is_indexed_without_a_date(tmp_path):
+    source = tmp_path / "src"
+    source.mkdir()
+    text = PORTAL_FILE.read_text(encoding="utf-8").replace("(08:12 | 21/08/2019)\n", "")
+    (source / "undated.txt").write_text(text, encoding="utf-8")
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert counts(report) == (1, 0, 0, 0, 0)
+    stored = indexed(tmp_path / "ix")["undated.txt"]
+    assert stored.get("published") is None
+    result = SearchEngine(tmp_path / "ix").search(SearchRequest.from_params({"q": "chỉ thị 05", "year": "none"}))
+    assert [h["id"] for h in result["hits"]] == ["undated.txt"]
+    assert result["hits"][0]["title"].startswith("Tăng cường vai trò nêu gương")
+
+
+def test_passage_records_are_indexed_with_a_derived_title_that_is_shown_not_searched(tmp_path):
+    passage = ("Vai trò của thủy điện và tình trạng lũ lụt ở miền Trung đang làm dấy lên tranh luận trái chiều. "
+               "Trong lúc dư luận nghi ngờ thì giới chuyên gia khẳng định thủy điện gánh lũ cho hạ du.")
+    source = write_jsonl(tmp_path / "passages.jsonl", [{"id": "p-1", "title": "", "text": passage}])
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert counts(report) == (1, 0, 0, 0, 0)
+    engine = SearchEngine(tmp_path / "ix")
+    [hit] = engine.search(SearchRequest(q="thủy điện lũ lụt"))["hits"]
+    assert (hit["id"], hit["title"], hit["title_derived"]) == (
+        "p-1", "Vai trò của thủy điện và tình trạng lũ lụt ở miền Trung đang làm dấy lên tranh luận trái chiều.", True
+    )
+    # The derived title repeats the body: it is shown but not indexed as a title.
+    assert engine.search(SearchRequest(q="title:thủy"))["total"] == 0
+    assert engine.article("p-1")["title_derived"] is True
+
+
+def test_parallel_reindex_of_a_large_source_indexes_every_article_like_the_serial_writer(tmp_path, engine):
+    # 400 articles (the demo news twice, the copies under other ids) take the multi-process path.
+    twins = DEMO_ARTICLES + [dict(a, id=a["id"] + "-copy") for a in DEMO_ARTICLES]
+    source = write_jsonl(tmp_path / "twins.jsonl", twins)
+    index_dir = tmp_path / "ix"
+    report = reindex(index_dir, [str(source)], procs=2)
+    assert counts(report) == (400, 0, 0, 0, 0) and report.documents == 400
+    parallel = SearchEngine(index_dir, refresh_seconds=0)
+    for q in ("hà nội", "bộ chính trị", '"bộ chính trị"', "covid -mỹ", "chi thi"):
+        result = parallel.search(SearchRequest(q=q, size=50))
+        demo = engine.search(SearchRequest.from_params({"q": q, "source": "dantri.com.vn"}))
+        assert result["total"] == 2 * demo["total"], q
+        scores = {hit["id"]: hit["score"] for hit in result["hits"]}
+        for doc_id, score in scores.items():
+            twin = doc_id[: -len("-copy")] if doc_id.endswith("-copy") else doc_id + "-copy"
+            if twin in scores:
+                assert scores[twin] == score, (q, doc_id)
+    # An incremental reindex on top of the parallel-built segments.
+    changed = dict(twins[0], body=twins[0]["body"] + "\nBài viết được cập nhật lúc 10 giờ sáng.")
+    write_jsonl(source, [changed] + twins[1:])
+    assert counts(reindex(index_dir, procs=2)) == (0, 1, 0, 399, 0)
+    assert [h["id"] for h in parallel.search(SearchRequest(q='"cập nhật lúc 10 giờ sáng"'))["hits"]] == [twins[0]["id"]]

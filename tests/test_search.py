@@ -1,0 +1,548 @@
+"""Search behaviour on the demo corpus (session `engine`) and on a tiny index with exact control.
+
+Expected result sets are computed independently of the engine: a plain regex-and-unidecode
+tokenizer over the stored article text (the "oracle"), never copied from a previous run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from unidecode import unidecode
+
+import search.text
+from search.engine import SearchEngine
+from search.index import reindex
+from search.query import MAX_PAGE_SIZE, QueryError, SearchRequest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "vnsearch" / "demo"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
+DEMO_ARTICLES = [json.loads(line) for line in (DEMO / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
+DEMO_IDS = [a["id"] for a in DEMO_ARTICLES] + [PORTAL_ID]
+RESULT_KEYS = {"query", "total", "page", "size", "pages", "sort", "matching", "took_ms", "suggestion",
+               "notices", "hits", "facets", "filters"}
+HIT_KEYS = {"id", "title", "title_html", "title_derived", "url", "published", "category", "source", "portal",
+            "snippet", "score"}
+FALLBACK_NOTICE = "Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ."
+
+
+# Helpers and the oracle ----------------------------------------------------------------------
+
+
+def folded_syllables(text: str) -> list[str]:
+    """Independent tokenizer: runs of letters/digits, accents stripped, lower-cased."""
+    return [unidecode(word).lower() for word in re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text))]
+
+
+def has_phrase(words: list[str], tokens: list[str]) -> bool:
+    n = len(words)
+    return any(tokens[i : i + n] == words for i in range(len(tokens) - n + 1))
+
+
+def run(engine: SearchEngine, q: str = "", **params) -> dict:
+    return engine.search(SearchRequest.from_params({"q": q, **params}))
+
+
+def ids(result: dict) -> list[str]:
+    return [hit["id"] for hit in result["hits"]]
+
+
+def all_hits(engine: SearchEngine, q: str = "", **params) -> list[dict]:
+    """Every hit of a query, page after page (size 50)."""
+    hits, page = [], 1
+    while True:
+        result = run(engine, q, size=MAX_PAGE_SIZE, page=page, **params)
+        hits.extend(result["hits"])
+        if page >= result["pages"]:
+            return hits
+        page += 1
+
+
+@pytest.fixture(scope="module")
+def corpus(engine) -> dict[str, dict]:
+    """{id: {"title": folded syllables, "body": folded syllables, "stored": article}} of the demo index."""
+    found = {}
+    for doc_id in DEMO_IDS:
+        article = engine.article(doc_id)
+        assert article is not None, doc_id
+        found[doc_id] = {"title": folded_syllables(article["title"]), "body": folded_syllables(article["body"]),
+                         "stored": article}
+    return found
+
+
+def oracle(corpus, words=(), phrase=None, without=(), title_only=False) -> set[str]:
+    """Ids of the documents holding every word (and the phrase), none of `without`."""
+    matched = set()
+    for doc_id, doc in corpus.items():
+        fields = [doc["title"]] if title_only else [doc["title"], doc["body"]]
+        everything = [t for f in fields for t in f]
+        if not all(w in everything for w in words):
+            continue
+        if phrase and not any(has_phrase(phrase, f) for f in fields):
+            continue
+        if any(w in doc["title"] + doc["body"] for w in without):
+            continue
+        matched.add(doc_id)
+    return matched
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> SearchEngine:
+    """An index of tests/fixtures/tiny.jsonl (nine short articles cut from the demo corpus)."""
+    index_dir = tmp_path_factory.mktemp("tiny") / "index"
+    report = reindex(index_dir, [str(FIXTURES / "tiny.jsonl")], procs=1)
+    assert report.added == 9 and not report.rejected
+    return SearchEngine(index_dir)
+
+
+# Accents --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "accented, unaccented, exact_id, other_id",
+    [("bán", "ban", "ban-sell", "ban-table"), ("bàn", "ban", "ban-table", "ban-sell"),
+     ("Nẵng", "nang", "da-nang", "sunshine"), ("nắng", "nang", "sunshine", "da-nang")],
+)
+def test_accented_query_ranks_articles_with_exactly_those_accents_first(tiny, accented, unaccented, exact_id, other_id):
+    with_accents = ids(run(tiny, accented))
+    assert with_accents[0] == exact_id
+    assert other_id in with_accents  # the other spelling still matches, below
+    without_accents = ids(run(tiny, unaccented))
+    assert {exact_id, other_id} <= set(without_accents)
+
+
+def test_exact_accent_bonus_overturns_the_folded_ranking(tiny):
+    # Folded alone, the article saying "bàn" three times beats the one saying "bán" once;
+    # typed with accents, "bán" must win.
+    assert ids(run(tiny, "ban"))[:2] == ["ban-table", "ban-sell"]
+    assert ids(run(tiny, "bán"))[:2] == ["ban-sell", "ban-table"]
+    assert ids(run(tiny, "nang"))[:2] == ["sunshine", "da-nang"]
+    assert ids(run(tiny, "Nẵng"))[:2] == ["da-nang", "sunshine"]
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ["hoà bình", "hòa bình", "HOÀ BÌNH", "Hòa Bình", "hoa\u0300 bi\u0300nh", "ho\u0300a bi\u0300nh"],
+        ["sức khoẻ", "sức khỏe", "SỨC KHỎE", "su\u031b\u0301c kho\u0309e", "su\u031b\u0301c khoe\u0309"],
+        ["thuỷ điện", "thủy điện", "Thủy Điện", "thu\u0309y đie\u0323\u0302n", "thuy\u0309 đie\u0323\u0302n"],
+        ["bộ chính trị", "Bộ Chính trị", "BỘ CHÍNH TRỊ", "bo\u0323\u0302 chi\u0301nh tri\u0323"],
+    ],
+)
+def test_nfd_capitalised_and_other_tone_placement_queries_give_identical_results(engine, variants):
+    results = [run(engine, q, size=50) for q in variants]
+    first = results[0]
+    assert first["total"] > 0
+    for variant, result in zip(variants, results):
+        assert [(h["id"], h["score"]) for h in result["hits"]] == [(h["id"], h["score"]) for h in first["hits"]], variant
+        assert result["total"] == first["total"], variant
+
+
+def test_nfd_stored_article_is_found_by_any_spelling(tiny):
+    for q in ("Hoà Bình", "hòa bình", "hoa binh", unicodedata.normalize("NFD", "Trương Hòa Bình")):
+        result = run(tiny, q)
+        assert ids(result)[0] == "nfd-hoa-binh", q
+    hit = run(tiny, "Trương Hòa Bình")["hits"][0]
+    assert hit["title"] == "Phó Thủ tướng Trương Hòa Bình yêu cầu làm rõ"
+    assert unicodedata.is_normalized("NFC", hit["title"])
+
+
+@pytest.mark.parametrize("accented, unaccented", [("hà nội", "ha noi"), ("bộ chính trị", "bo chinh tri"),
+                                                  ("đà nẵng", "da nang"), ("điện thoại", "dien thoai")])
+def test_unaccented_query_finds_the_same_accented_articles(engine, corpus, accented, unaccented):
+    words = folded_syllables(unaccented)
+    expected = oracle(corpus, words)
+    assert {h["id"] for h in all_hits(engine, unaccented)} == expected
+    assert {h["id"] for h in all_hits(engine, accented)} == expected
+
+
+def test_unaccented_query_puts_the_portal_article_first(engine):
+    result = run(engine, "chi thi 05 bo chinh tri")
+    assert ids(result)[0] == PORTAL_ID
+
+
+def test_query_time_never_calls_pyvi(engine, monkeypatch):
+    def no_pyvi(text):
+        raise AssertionError("pyvi must not run at query time")
+
+    monkeypatch.setattr(search.text, "pyvi_joins", no_pyvi)
+    result = run(engine, "Bộ Chính trị họp ở Hà Nội")
+    assert result["total"] > 0
+    assert engine.suggest("Hà Nộ")["suggestions"]
+
+
+# Query syntax --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("q", ['"bộ chính trị"', '"bo chinh tri"', '"Bộ Chính Trị"'])
+def test_quoted_phrase_matches_only_articles_holding_the_phrase(engine, corpus, q):
+    expected = oracle(corpus, phrase=["bo", "chinh", "tri"])
+    assert PORTAL_ID in expected and len(expected) < len(oracle(corpus, ["bo", "chinh", "tri"]))
+    assert {h["id"] for h in all_hits(engine, q)} == expected
+
+
+@pytest.mark.parametrize("q", ['"bộ chính trị"', "mayweather mcgregor"], ids=["phrase", "two-rare-words"])
+def test_query_whose_results_all_hold_every_word_reports_all_words_matching(engine, corpus, q):
+    # Fewer than five results, but every one holds the whole query: nothing was relaxed,
+    # so there must be no "showing results with only some of the words" notice.
+    result = run(engine, q)
+    words = folded_syllables(q)
+    expected = oracle(corpus, words, phrase=words if q.startswith('"') else None)
+    assert 0 < len(expected) < 5
+    assert set(ids(result)) == expected
+    assert result["matching"] == "all"
+    assert FALLBACK_NOTICE not in result["notices"]
+
+
+@pytest.mark.parametrize(
+    "q, words, without",
+    [("covid -mỹ", ["covid"], ["my"]), ("covid -my", ["covid"], ["my"]), ("hà nội -bóng", ["ha", "noi"], ["bong"])],
+)
+def test_minus_word_excludes_articles_holding_it(engine, corpus, q, words, without):
+    expected = oracle(corpus, words, without=without)
+    assert 0 < len(expected) < len(oracle(corpus, words))
+    assert {h["id"] for h in all_hits(engine, q)} == expected
+
+
+def test_minus_phrase_excludes_only_articles_holding_the_phrase(engine, corpus):
+    covid = oracle(corpus, ["covid"])
+    with_phrase = oracle(corpus, ["covid"], phrase=["vac", "xin"])
+    assert with_phrase
+    assert {h["id"] for h in all_hits(engine, 'covid -"vắc xin"')} == covid - with_phrase
+
+
+def test_or_matches_articles_holding_either_side(engine, corpus):
+    expected = oracle(corpus, ["covid"]) | oracle(corpus, phrase=["khung", "long"])
+    result_ids = {h["id"] for h in all_hits(engine, 'covid OR "khủng long"')}
+    assert result_ids == expected
+    assert len(expected) > len(oracle(corpus, ["covid"]))
+
+
+def test_title_prefix_restricts_a_word_to_titles(engine, corpus):
+    expected = oracle(corpus, ["covid"], title_only=True)
+    hits = all_hits(engine, "title:covid")
+    assert {h["id"] for h in hits} == expected
+    assert len(expected) < len(oracle(corpus, ["covid"]))
+    assert all("covid" in folded_syllables(h["title"]) for h in hits)
+
+
+def test_title_prefix_applies_to_phrases_and_exclusions(engine, corpus):
+    assert {h["id"] for h in all_hits(engine, 'title:"bo chinh tri"')} == oracle(
+        corpus, phrase=["bo", "chinh", "tri"], title_only=True) == {PORTAL_ID}
+    expected = oracle(corpus, ["covid"]) - oracle(corpus, ["covid"], title_only=True)
+    assert {h["id"] for h in all_hits(engine, "covid -title:covid")} == expected
+
+
+def test_category_prefix_filters_by_category(engine, corpus):
+    hits = all_hits(engine, 'category:"thể thao" bóng đá')
+    expected = {i for i in oracle(corpus, ["bong", "da"]) if corpus[i]["stored"]["category"] == "Thể thao"}
+    assert {h["id"] for h in hits} == expected
+    assert expected and {h["category"] for h in hits} == {"Thể thao"}
+    # Typed without accents it filters the same way.
+    assert {h["id"] for h in all_hits(engine, "category:\"the thao\" bong da")} == expected
+
+
+def test_adjacent_query_words_rank_above_scattered_ones(tiny):
+    for q in ("điện thoại", "dien thoai"):
+        result = run(tiny, q)
+        assert ids(result)[:2] == ["adjacent", "scattered"], q
+
+
+def test_any_word_fallback_lists_articles_with_every_word_first(engine, corpus):
+    q = "nielsen thương hiệu"
+    every_word = oracle(corpus, ["nielsen", "thuong", "hieu"])
+    assert 0 < len(every_word) < 5
+    result = run(engine, q, size=50)
+    assert result["matching"] == "any"
+    assert result["notices"] == [FALLBACK_NOTICE]
+    assert set(ids(result)[: len(every_word)]) == every_word
+    some_word = set().union(*(oracle(corpus, [w]) for w in ["nielsen", "thuong", "hieu"]))
+    assert result["total"] == len(some_word)
+
+
+def test_any_word_fallback_when_no_article_holds_every_word(engine, corpus):
+    result = run(engine, "vinamilk tesla")
+    assert oracle(corpus, ["vinamilk", "tesla"]) == set()
+    assert result["matching"] == "any" and result["notices"] == [FALLBACK_NOTICE]
+    assert set(ids(result)) == oracle(corpus, ["vinamilk"]) | oracle(corpus, ["tesla"])
+
+
+def test_query_matching_nothing_returns_no_hits(engine):
+    result = run(engine, "qwxzv")
+    assert (result["total"], result["hits"], result["pages"]) == (0, [], 1)
+
+
+def test_empty_query_lists_every_article(engine):
+    result = run(engine, "")
+    assert result["total"] == len(DEMO_IDS)
+
+
+# Facets and filters ------------------------------------------------------------------------
+
+
+def test_facet_counts_are_computed_over_the_whole_result_set(engine):
+    q = "việt nam"
+    result = run(engine, q)
+    hits = all_hits(engine, q)
+    assert len(hits) == result["total"] > MAX_PAGE_SIZE
+    facets = result["facets"]
+    years = Counter((h["published"] or "none")[:4] for h in hits)
+    months = Counter(h["published"][:7] for h in hits if h["published"])
+    assert {i["value"]: i["count"] for i in facets["year"]} == dict(years)
+    assert {i["value"]: i["count"] for i in facets["month"]} == dict(months)
+    assert {i["value"]: i["count"] for i in facets["category"]} == dict(Counter(h["category"] for h in hits))
+    assert {i["value"]: i["count"] for i in facets["source"]} == dict(Counter(h["source"] for h in hits))
+    assert sum(i["count"] for i in facets["year"]) == result["total"]
+    assert not any(i["selected"] for name in facets for i in facets[name])
+
+
+def test_selected_year_is_flagged_and_narrows_the_other_facets(engine):
+    result = run(engine, "việt nam", year="2019")
+    assert ids(result) == [PORTAL_ID] and result["total"] == 1
+    facets = result["facets"]
+    assert [(i["value"], i["selected"]) for i in facets["year"]] == [("2020", False), ("2019", True)]
+    assert facets["category"] == [{"value": "Hoạt động của Đảng - Đoàn thể", "label": "Hoạt động của Đảng - Đoàn thể",
+                                   "count": 1, "selected": False}]
+    assert facets["source"] == [{"value": "vpubnd.kiengiang.gov.vn", "label": "vpubnd.kiengiang.gov.vn",
+                                 "count": 1, "selected": False}]
+    assert result["filters"]["year"] == "2019"
+
+
+def test_year_facet_counts_stay_the_same_when_a_year_is_selected(engine):
+    # The year facet ignores its own filter: choosing 2019 (1 result) must not change the
+    # count shown for 2020, nor switch the query to any-word matching.
+    unfiltered = run(engine, "việt nam")
+    filtered = run(engine, "việt nam", year="2019")
+    assert unfiltered["matching"] == "all"
+    assert [(i["value"], i["count"]) for i in filtered["facets"]["year"]] == [
+        (i["value"], i["count"]) for i in unfiltered["facets"]["year"]
+    ]
+    assert filtered["matching"] == "all" and filtered["notices"] == []
+
+
+def test_month_facet_lists_the_months_of_the_selected_year(engine):
+    result = run(engine, "", year="2020", month="10")
+    months = [(i["value"], i["selected"]) for i in result["facets"]["month"]]
+    published = Counter(a["published"][:7] for a in DEMO_ARTICLES)
+    assert months == [(m, m == "2020-10") for m in sorted(published, reverse=True)]
+    assert result["total"] == published["2020-10"]
+    assert [(i["value"], i["count"]) for i in run(engine, "", year="2019")["facets"]["month"]] == [("2019-08", 1)]
+
+
+def test_selected_category_is_flagged_and_narrows_year_counts(engine):
+    result = run(engine, "", category="Thể thao")
+    sport = [a for a in DEMO_ARTICLES if a["category"] == "Thể thao"]
+    assert result["total"] == len(sport)
+    assert {i["value"]: i["count"] for i in result["facets"]["year"]} == dict(Counter(a["published"][:4] for a in sport))
+    selected = [i["value"] for i in result["facets"]["category"] if i["selected"]]
+    assert selected == ["Thể thao"]
+
+
+def test_undated_articles_are_counted_and_filtered_as_none(tiny):
+    result = run(tiny, "")
+    year = {i["value"]: i["count"] for i in result["facets"]["year"]}
+    assert year == {"2021": 1, "2020": 7, "none": 1}
+    assert result["facets"]["year"][-1]["value"] == "none"
+    undated = run(tiny, "", year="none")
+    assert ids(undated) == ["undated"]
+    assert [i["selected"] for i in undated["facets"]["year"] if i["value"] == "none"] == [True]
+
+
+@pytest.mark.parametrize("low, high", [("2020-11-01", "2020-11-30"), ("2019-01-01", "2020-09-30"), ("2020-10-02", None)])
+def test_date_range_filter_keeps_articles_published_within_it(engine, low, high):
+    hits = all_hits(engine, "", **{"from": low, **({"to": high} if high else {})})
+    low_day = date.fromisoformat(low)
+    high_day = date.fromisoformat(high) if high else date.max
+    dates = {a["id"]: date.fromisoformat(a["published"][:10]) for a in DEMO_ARTICLES}
+    dates[PORTAL_ID] = date(2019, 8, 21)
+    expected = {i for i, d in dates.items() if low_day <= d <= high_day}
+    assert expected and {h["id"] for h in hits} == expected
+
+
+@pytest.mark.parametrize(
+    "params, predicate",
+    [
+        ({"year": "2020"}, lambda a: a["published"].startswith("2020")),
+        ({"month": "2020-10"}, lambda a: a["published"].startswith("2020-10")),
+        ({"category": "Du lịch"}, lambda a: a["category"] == "Du lịch"),
+        ({"category": ["Du lịch", "Khoa học"]}, lambda a: a["category"] in ("Du lịch", "Khoa học")),
+        ({"source": "dantri.com.vn"}, lambda a: a["source"] == "dantri.com.vn"),
+    ],
+)
+def test_filters_keep_exactly_the_matching_articles(engine, params, predicate):
+    expected = {a["id"] for a in DEMO_ARTICLES if predicate(a)}
+    assert {h["id"] for h in all_hits(engine, "", **params)} == expected
+
+
+def test_source_filter_selects_the_portal_article(engine):
+    assert ids(run(engine, "", source="vpubnd.kiengiang.gov.vn")) == [PORTAL_ID]
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_sort_by_date_orders_every_page(engine, sort):
+    hits = all_hits(engine, "việt nam", sort=sort)
+    moments = [datetime.fromisoformat(h["published"]) for h in hits]
+    assert moments == sorted(moments, reverse=sort == "newest")
+    assert len(hits) == run(engine, "việt nam")["total"]
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_undated_articles_sort_last(tiny, sort):
+    result = run(tiny, "", sort=sort)
+    assert ids(result)[-1] == "undated"
+    dated = [datetime.fromisoformat(h["published"]) for h in result["hits"][:-1]]
+    assert dated == sorted(dated, reverse=sort == "newest")
+
+
+def test_page_two_continues_page_one_without_overlap(engine):
+    first = run(engine, "việt nam", size=10, page=1)
+    second = run(engine, "việt nam", size=10, page=2)
+    both = run(engine, "việt nam", size=20, page=1)
+    assert not set(ids(first)) & set(ids(second))
+    assert ids(first) + ids(second) == ids(both)
+    assert first["pages"] == math.ceil(first["total"] / 10)
+    assert (second["page"], second["size"]) == (2, 10)
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_date_sorted_page_two_continues_page_one(engine, sort):
+    first = run(engine, "việt nam", size=7, page=1, sort=sort)
+    second = run(engine, "việt nam", size=7, page=2, sort=sort)
+    assert ids(first) + ids(second) == ids(run(engine, "việt nam", size=14, sort=sort))
+
+
+def test_articles_without_category_or_source_are_counted_and_filtered_as_none(tmp_path):
+    records = [
+        {"id": "no-label", "title": "Mùa thu ở Mù Cang Chải", "body": "Cái lạnh se se rất ngọt và êm dịu, dễ chịu vô cùng."},
+        {"id": "labelled", "title": "Mùa thu Tú Lệ", "category": "Du lịch", "source": "dantri.com.vn",
+         "body": "Dẫu là sáng sớm nắng hửng vàng ươm hay chiều xuống nắng như mật rót đều vô cùng tuyệt vời."},
+    ]
+    path = tmp_path / "labels.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    reindex(tmp_path / "ix", [str(path)], procs=1)
+    engine = SearchEngine(tmp_path / "ix")
+    facets = run(engine, "vô cùng")["facets"]
+    assert {(i["value"], i["count"]) for i in facets["category"]} == {("none", 1), ("Du lịch", 1)}
+    assert {(i["value"], i["count"]) for i in facets["source"]} == {("none", 1), ("dantri.com.vn", 1)}
+    assert ids(run(engine, "vô cùng", category="none")) == ["no-label"]
+    assert ids(run(engine, "vô cùng", source="none")) == ["no-label"]
+
+
+def test_passages_without_titles_get_finite_scores_in_rank_order(tmp_path):
+    # A corpus of passages ({id, title: "", text}) has no indexed title at all.
+    passages = [{"id": a["id"], "title": "", "text": a["body"]} for a in DEMO_ARTICLES[:8]]
+    path = tmp_path / "passages.jsonl"
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in passages), encoding="utf-8")
+    reindex(tmp_path / "ix", [str(path)], procs=1)
+    engine = SearchEngine(tmp_path / "ix")
+    for q in ("thương hiệu việt nam", "vinamilk", "xe điện"):
+        result = run(engine, q)
+        assert result["hits"], q
+        scores = [h["score"] for h in result["hits"]]
+        assert all(math.isfinite(s) for s in scores), (q, scores)
+        assert scores == sorted(scores, reverse=True), q
+        json.dumps(result, allow_nan=False)
+
+
+def test_page_past_the_end_is_empty(engine):
+    result = run(engine, "vinamilk", page=5)
+    assert result["total"] == 1 and result["hits"] == []
+
+
+def test_page_size_is_capped_at_fifty(engine):
+    assert SearchRequest.from_params({"size": "500"}).size == MAX_PAGE_SIZE
+    result = run(engine, "", size="500")
+    assert result["size"] == MAX_PAGE_SIZE and len(result["hits"]) == MAX_PAGE_SIZE
+
+
+@pytest.mark.parametrize(
+    "params, param",
+    [
+        ({"page": "-1"}, "page"), ({"page": "0"}, "page"), ({"page": "hai"}, "page"), ({"size": "0"}, "size"),
+        ({"from": "2019-13-45"}, "from"), ({"to": "hôm qua"}, "to"), ({"sort": "bogus"}, "sort"),
+        ({"month": "13"}, "month"), ({"year": "2020", "month": "13"}, "month"), ({"month": "2020-00"}, "month"),
+        ({"year": "năm ngoái"}, "year"), ({"year": "20201"}, "year"),
+    ],
+)
+def test_bad_parameters_raise_query_error_naming_the_parameter(params, param):
+    with pytest.raises(QueryError) as error:
+        SearchRequest.from_params(params)
+    assert error.value.param == param
+    assert param in error.value.message
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"q": 2020}, {"q": ["covid", 19]}, {"page": 2}, {"size": 20}, {"year": 2020}, {"year": 2020, "month": 10},
+     {"page": 1.5}, {"sort": ["newest"]}],
+)
+def test_non_text_parameter_values_are_used_or_rejected_with_query_error(engine, params):
+    try:
+        request = SearchRequest.from_params(params)
+    except QueryError:
+        return
+    result = engine.search(request)
+    assert set(result) == RESULT_KEYS
+
+
+# Fuzzing ------------------------------------------------------------------------------------
+
+VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+query_text = st.one_of(
+    st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " \"-:_()&<>'!?.,/\\\t\n\x00\x01\x7f\u0301\u0323😀🇻🇳",
+            max_size=80),
+    st.lists(st.sampled_from(["OR", "-", '"', "title:", "category:", "source:", "-\"", "bộ", "chính", "trị",
+                              "ha", "noi", "Nẵng", "😀", "\x00", ":", "_", "hòa", "x" * 300]),
+             max_size=12).map(" ".join),
+    st.text(max_size=400),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=query_text)
+def test_any_query_text_returns_a_well_formed_result(engine, q):
+    result = engine.search(SearchRequest(q=q))
+    assert set(result) == RESULT_KEYS
+    assert result["total"] >= 0 and len(result["hits"]) <= result["size"]
+    assert result["matching"] in ("all", "any")
+    for hit in result["hits"]:
+        assert set(hit) == HIT_KEYS
+        assert "<script" not in hit["snippet"] and "<script" not in hit["title_html"]
+
+
+param_value = st.one_of(
+    st.none(),
+    st.text(max_size=12),
+    st.integers(min_value=-5, max_value=3000).map(str),
+    st.sampled_from(["1", "2", "50", "51", "newest", "oldest", "relevance", "2020", "none", "2020-10", "10",
+                     "2019-08-21", "2020-13-01", "0", "-1", " 3 ", "１", "٣", "2020-1"]),
+)
+params_strategy = st.dictionaries(
+    st.sampled_from(["q", "page", "size", "sort", "from", "to", "year", "month", "category", "source"]),
+    st.one_of(param_value, st.lists(param_value, max_size=3)),
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(params=params_strategy)
+def test_random_parameters_either_search_or_raise_query_error(engine, params):
+    try:
+        request = SearchRequest.from_params(params)
+    except QueryError as error:
+        assert error.param in ("page", "size", "sort", "from", "to", "year", "month")
+        return
+    assert 1 <= request.size <= MAX_PAGE_SIZE and request.page >= 1
+    result = engine.search(request)
+    assert set(result) == RESULT_KEYS

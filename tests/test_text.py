@@ -1,0 +1,232 @@
+"""Vietnamese text analysis: normalisation, folding, syllable tokens, offsets and compounds.
+
+Every sentence analysed here is cut from the demo corpus (vnsearch/demo).
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import search.text
+from search.documents import Article, scan_sources
+from search.text import canonical_tone, fold, index_analyzer, normalize_term
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "vnsearch" / "demo"
+
+# From the Kiên Giang portal article.
+PORTAL_SENTENCE = (
+    "Sáng ngày 20/8, Hội nghị trực tuyến với Trung ương về sơ kết 03 năm thực hiện "
+    "Chỉ thị 05-CT/WT của Bộ Chính trị khóa XII."
+)
+# From unc-news_business_016 (old-style "Thủy").
+OLD_STYLE_SENTENCE = (
+    "Tại tọa đàm về “Thủy điện nhỏ và vấn đề lũ lụt” vừa diễn ra sáng ngày 30/10, "
+    "thủy điện đã được đưa lên bàn cân lợi ích."
+)
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def pipeline_positions(text: str, mode: str = "index") -> dict[str, list[int]]:
+    """Run the analyzer as a Whoosh pipeline and group its terms by position."""
+    positions: dict[str, list[int]] = defaultdict(list)
+    for token in index_analyzer()(text, positions=True, chars=True, mode=mode):
+        positions[token.text].append(token.pos)
+    return dict(positions)
+
+
+def tokens(text: str, mode: str = "query") -> list[tuple[int, str, str]]:
+    """Return (position, term, text[start:end]) of every token the analyzer yields."""
+    return [
+        (t.pos, t.text, text[t.startchar : t.endchar])
+        for t in index_analyzer()(text, positions=True, chars=True, mode=mode)
+    ]
+
+
+# Tone placement and Unicode forms --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "old_style, new_style",
+    [("hòa", "hoà"), ("khỏe", "khoẻ"), ("thủy", "thuỷ"), ("Hóa", "Hoá"), ("HÒA", "HOÀ"), ("thúy", "thuý")],
+)
+def test_old_style_tone_placement_is_moved_to_the_new_style_vowel(old_style, new_style):
+    assert canonical_tone(old_style) == new_style
+    assert canonical_tone(new_style) == new_style
+
+
+@pytest.mark.parametrize("pair", [("hoà", "hòa"), ("khoẻ", "khỏe"), ("thuỷ", "thủy"), ("Hoá", "Hóa")])
+def test_both_tone_placements_normalise_to_one_lower_case_term(pair):
+    new_style, old_style = pair
+    assert normalize_term(old_style) == normalize_term(new_style) == new_style.lower()
+
+
+@pytest.mark.parametrize("word", ["hoàng", "quý", "giữ", "thuở", "mùa", "của", "người", "khuya", "Nguyễn"])
+def test_tone_placement_that_both_styles_agree_on_is_kept(word):
+    assert canonical_tone(word) == word
+
+
+@pytest.mark.parametrize("word", ["Hòa", "khoẻ", "Thủy", "Nguyễn", "đường", "Đắk"])
+def test_nfd_input_normalises_to_the_same_nfc_term(word):
+    assert normalize_term(nfd(word)) == normalize_term(word)
+    assert unicodedata.is_normalized("NFC", normalize_term(nfd(word)))
+
+
+def test_old_and_new_tone_placement_give_the_same_index_terms():
+    new_style = OLD_STYLE_SENTENCE.replace("Thủy", "Thuỷ").replace("thủy", "thuỷ").replace("tọa", "toạ")
+    analyzer = index_analyzer()
+    old_terms = analyzer.term_positions(OLD_STYLE_SENTENCE)
+    assert old_terms == analyzer.term_positions(new_style)
+    assert old_terms["thuỷ"] == [4, 19]
+    assert "thủy" not in old_terms
+
+
+def test_nfd_article_text_gives_the_same_terms_as_nfc(tmp_path):
+    records = [
+        {"id": "nfc", "title": "Thủy điện nhỏ và vấn đề lũ lụt", "body": OLD_STYLE_SENTENCE},
+        {"id": "nfd", "title": nfd("Thủy điện nhỏ và vấn đề lũ lụt"), "body": nfd(OLD_STYLE_SENTENCE)},
+    ]
+    path = tmp_path / "forms.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    nfc_article, nfd_article = list(scan_sources([str(path)]))
+    assert isinstance(nfc_article, Article) and isinstance(nfd_article, Article)
+    assert (nfd_article.title, nfd_article.body) == (nfc_article.title, nfc_article.body)
+    analyzer = index_analyzer()
+    assert analyzer.term_positions(nfd_article.body) == analyzer.term_positions(nfc_article.body)
+    assert analyzer.term_positions(nfd_article.title) == analyzer.term_positions(nfc_article.title)
+
+
+# Folding ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "term, folded",
+    [("đường", "duong"), ("Đà", "da"), ("nẵng", "nang"), ("nguyễn", "nguyen"), ("ư", "u"), ("ở", "o"),
+     ("khoẻ", "khoe"), ("XII", "xii"), ("05", "05")],
+)
+def test_fold_removes_every_diacritic_and_maps_d_stroke_to_d(term, folded):
+    assert fold(term) == folded
+
+
+def test_folded_terms_share_position_and_offsets_with_the_accented_term():
+    text = "Đồng chí Đỗ Thanh Bình - Ủy viên Ban Thường vụ Tỉnh ủy"
+    by_position: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for position, term, original in tokens(text):
+        by_position[position].append((term, original))
+    assert by_position[0] == [("đồng", "Đồng"), ("dong", "Đồng")]
+    assert by_position[2] == [("đỗ", "Đỗ"), ("do", "Đỗ")]
+    assert by_position[5] == [("uỷ", "Ủy"), ("uy", "Ủy")]
+    assert by_position[3] == [("thanh", "Thanh")]  # no diacritic: one term only
+
+
+# Tokens and offsets ----------------------------------------------------------------------
+
+
+def test_syllable_tokens_are_lower_cased_and_point_at_the_original_words():
+    text = "Tại Kiên Giang, có 06 điểm cầu cấp tỉnh và 15 điểm cầu cấp huyện."
+    exact = [(pos, term, original) for pos, term, original in tokens(text) if term == normalize_term(original)]
+    assert exact == [
+        (0, "tại", "Tại"), (1, "kiên", "Kiên"), (2, "giang", "Giang"), (3, "có", "có"), (4, "06", "06"),
+        (5, "điểm", "điểm"), (6, "cầu", "cầu"), (7, "cấp", "cấp"), (8, "tỉnh", "tỉnh"), (9, "và", "và"),
+        (10, "15", "15"), (11, "điểm", "điểm"), (12, "cầu", "cầu"), (13, "cấp", "cấp"), (14, "huyện", "huyện"),
+    ]
+
+
+def test_every_token_offset_points_into_the_original_text_on_a_real_sentence():
+    found = tokens(PORTAL_SENTENCE, mode="index")
+    assert found
+    for _, term, original in found:
+        if "_" in term:
+            assert [fold(normalize_term(word)) for word in original.split()] == term.split("_")
+        else:
+            assert term in (normalize_term(original), fold(normalize_term(original)))
+    originals = [original for _, _, original in found]
+    assert "Bộ" in originals and "Chính" in originals and "XII" in originals and "Hội" in originals
+
+
+def test_codes_with_dashes_and_slashes_split_into_syllables():
+    text = "Chỉ thị 05-CT/TW của Bộ Chính trị"
+    exact = [term for _, term, original in tokens(text) if term == normalize_term(original)]
+    assert exact == ["chỉ", "thị", "05", "ct", "tw", "của", "bộ", "chính", "trị"]
+    assert [original for _, term, original in tokens(text) if term in ("05", "ct", "tw")] == ["05", "CT", "TW"]
+
+
+def test_one_letter_syllables_are_indexed():
+    # unc-news_travel_005 ("ở"), plus the letters "ư" and "à" as they occur in running text.
+    text = "Vào mùa này, ở Mù Cang Chải, chữ ư và tiếng à ơi"
+    terms = index_analyzer().term_positions(text)
+    assert terms["ở"] == [3] and terms["o"] == [3]
+    assert terms["ư"] == [8] and terms["u"] == [8]
+    assert terms["à"] == [11] and terms["a"] == [11]
+
+
+# Compound words --------------------------------------------------------------------------
+
+
+def test_compound_words_are_folded_terms_at_their_first_syllable():
+    text = "Bộ Chính trị họp ở Hà Nội về sức khoẻ"
+    found = tokens(text, mode="index")
+    compounds = {term: (pos, original) for pos, term, original in found if "_" in term}
+    assert compounds["chinh_tri"] == (1, "Chính trị")
+    assert compounds["ha_noi"] == (5, "Hà Nội")
+    assert compounds["suc_khoe"] == (8, "sức khoẻ")
+    # Only the folded form of a compound is indexed.
+    assert all(term.isascii() for term in compounds)
+
+
+def test_query_mode_never_segments_and_never_calls_pyvi(monkeypatch):
+    def no_pyvi(text):
+        raise AssertionError("pyvi must not run at query time")
+
+    monkeypatch.setattr(search.text, "pyvi_joins", no_pyvi)
+    text = "Bộ Chính trị họp ở Hà Nội về sức khoẻ"
+    query_terms = [term for _, term, _ in tokens(text, mode="query")]
+    assert query_terms and not any("_" in term for term in query_terms)
+    positions = index_analyzer().term_positions(text, mode="query")
+    assert positions["chinh"] == [1] and not any("_" in term for term in positions)
+    with pytest.raises(AssertionError):
+        index_analyzer().term_positions(text, mode="index")
+
+
+def _demo_articles() -> list[Article]:
+    items = list(scan_sources([str(DEMO / "articles.jsonl"), str(DEMO / "portal")]))
+    assert all(isinstance(item, Article) for item in items)
+    return items
+
+
+def test_term_positions_equal_the_analyzer_pipeline_on_every_demo_article():
+    analyzer = index_analyzer()
+    articles = _demo_articles()
+    assert len(articles) == 201
+    mismatches = []
+    for article in articles:
+        for name in ("title", "body"):
+            text = getattr(article, name)
+            fast = {term: list(pos) for term, pos in analyzer.term_positions(text).items()}
+            if fast != pipeline_positions(text):
+                mismatches.append(f"{article.id} {name}")
+    assert mismatches == []
+
+
+VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.one_of(
+    st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " ,.-_/0123456789\n'\"", max_size=60),
+    st.lists(st.sampled_from(["Hà", "Nội", "bộ", "chính", "trị", "hòa", "bình", "_", "Thủy", "điện", "05", "CT",
+                              "/", "TW", "sức", "khỏe", "học", "sinh", "ở", "ư", "中国", "²"]), max_size=15).map(" ".join),
+))
+def test_term_positions_equal_the_pipeline_on_any_text(text):
+    fast = {term: list(pos) for term, pos in index_analyzer().term_positions(text).items()}
+    assert fast == pipeline_positions(text)
