@@ -264,10 +264,12 @@ def reindex(
     """
     index_dir = Path(index_dir)
     started = time.monotonic()
+    if not sources and current_generation(index_dir) is None:
+        raise NoSources(f"no SOURCE given and no index in {index_dir} to take remembered sources from")
     with writer_lock(index_dir, lock_timeout):
         generation = current_generation(index_dir)
         meta = read_meta(generation)
-        roots = [os.path.abspath(s) for s in sources] or meta.get("sources", [])
+        roots = _outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
         if not roots:
             raise NoSources("no SOURCE given and none remembered in the index")
         rebuild = full or generation is None or meta.get("schema_version") != SCHEMA_VERSION
@@ -293,8 +295,15 @@ def reindex(
 
 
 def _union(first: list[str], second: list[str]) -> list[str]:
-    """Return the items of both lists, in order, without repeats."""
-    return list(dict.fromkeys([*first, *second]))
+    """Return the sources of both lists, in order, without repeats or sources inside others."""
+    return _outermost([*first, *second])
+
+
+def _outermost(roots: list[str]) -> list[str]:
+    """Return roots in order without repeats and without any root lying inside another one
+    (a file under a remembered directory would otherwise be read twice)."""
+    unique = list(dict.fromkeys(roots))
+    return [root for root in unique if not _under_any(root, [other for other in unique if other != root])]
 
 
 class _Run:

@@ -206,6 +206,16 @@ class Snapshot:
         with self.lock:
             return self.searcher.document_number(id=doc_id)
 
+    def close(self) -> None:
+        """Close the Whoosh searcher (its files); only once no request uses the snapshot."""
+        with self.lock:
+            self.searcher.close()
+
+    def __del__(self):
+        searcher = getattr(self, "searcher", None)
+        if searcher is not None and not searcher.is_closed:
+            searcher.close()
+
     def is_current(self) -> bool:
         """Tell whether the generation on disk is still the one this snapshot reads."""
         try:

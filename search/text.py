@@ -119,7 +119,11 @@ def canonical_tones(text: str) -> str:
 
 @lru_cache(maxsize=300_000)
 def fold(term: str) -> str:
-    """Return term without diacritics, lower-cased ASCII (đ -> d); non-Latin text is kept."""
+    """Return term without diacritics, lower-cased ASCII (đ -> d).
+
+    Other scripts are transliterated by unidecode (``Москва`` -> ``moskva``); text it cannot
+    transliterate is kept, lower-cased.
+    """
     if term.isascii():
         return term.lower()
     folded = _NON_ALNUM_ASCII_RE.sub("", unidecode(term).lower())

@@ -176,6 +176,18 @@ def test_reindex_with_no_sources_and_none_remembered_raises_no_sources(tmp_path)
     with pytest.raises(NoSources):
         reindex(tmp_path / "ix", procs=1)
     assert current_generation(tmp_path / "ix") is None
+    assert not (tmp_path / "ix").exists()
+
+
+def test_a_source_inside_a_remembered_directory_is_not_read_twice(tmp_path):
+    source = make_source(tmp_path)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    inner = reindex(index_dir, [str(source / "news.jsonl")], procs=1)
+    assert counts(inner) == (0, 0, 0, 4, 0)
+    again = reindex(index_dir, procs=1)
+    assert again.sources == [str(source)]
+    assert counts(again) == (0, 0, 0, 5, 0)
 
 
 # Rejections during a reindex ---------------------------------------------------------------
