@@ -85,7 +85,8 @@ def find_matches(text: str, spec: HighlightSpec) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for match in pattern.finditer(text):
         start, end = match.span()
-        if spans and text[spans[-1][1] : start].isspace() and spec.words:
+        between = text[spans[-1][1] : start] if spans else ""
+        if between and between.strip(" \t\u00a0") == "" and spec.words:
             spans[-1] = (spans[-1][0], end)  # "Bộ Chính trị": one mark, not three
         else:
             spans.append((start, end))
@@ -118,11 +119,10 @@ def snippet(text: str, spec: HighlightSpec) -> str:
     if not spans:
         return _lead(text)
     windows = _best_windows(text, spans)
-    fragments = []
-    for start, end in windows:
-        body = mark(text, spans, start, end).replace("\n", " ")
-        fragments.append(("…" if start > 0 else "") + body + ("…" if end < len(text) else ""))
-    return " ".join(fragments)
+    fragments = [mark(text, spans, start, end).replace("\n", " ") for start, end in windows]
+    lead = "…" if windows[0][0] > 0 else ""
+    tail = "…" if windows[-1][1] < len(text) else ""
+    return lead + ELLIPSIS.join(fragments) + tail
 
 
 def _lead(text: str) -> str:

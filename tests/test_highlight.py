@@ -36,8 +36,8 @@ def plain(fragment: str) -> str:
 
 
 def fragments(snippet_html: str) -> list[str]:
-    """Split a snippet into its fragments (joined as '…' + ' ' + '…' between two of them)."""
-    return snippet_html.split("… …")
+    """Split a snippet into its fragments (joined by ' … ')."""
+    return snippet_html.split(" … ")
 
 
 def search(engine: SearchEngine, q: str, **params) -> dict:

@@ -180,5 +180,25 @@ def terminal_text(fragment: str, bold: bool = False) -> str:
     )
 
 
+@main.command()
+@setting_option("index")
+@setting_option("host")
+@setting_option("port")
+@setting_option("workers")
+@setting_option("threads")
+@setting_option("refresh_seconds")
+@click.option("--access-log", is_flag=True, help="Log every request to standard output.")
+def serve(index, host, port, workers, threads, refresh_seconds, access_log) -> None:
+    """Serve the search page and the JSON API (gunicorn; never a debug server)."""
+    from web.server import serve as run_server
+
+    if workers < 1 or threads < 1:
+        raise click.UsageError("--workers and --threads must be at least 1")
+    if not SearchEngine.exists(index):
+        click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
+                   f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)
+    run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log)
+
+
 if __name__ == "__main__":
     main()

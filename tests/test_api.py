@@ -1,0 +1,417 @@
+"""The JSON API over the demo corpus (real dantri articles + one Kiên Giang portal page)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator, FormatChecker
+
+from search.query import MAX_PAGE_SIZE, SORTS
+from web.app import SECURITY_HEADERS, create_app
+from web.openapi import openapi_document
+
+PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"  # the demo corpus's portal article
+SEARCH_PARAMS = ("q", "page", "size", "sort", "from", "to", "year", "month", "category", "source")
+HIT_KEYS = {"id", "title", "url", "published", "category", "source", "snippet", "title_html", "score"}
+MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
+
+
+@pytest.fixture(scope="module")
+def app(demo_index):
+    """Return the web app over the demo index."""
+    return create_app({"INDEX_DIR": str(demo_index), "TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    """Return a test client of the app."""
+    return app.test_client()
+
+
+def search(client, **params) -> dict:
+    """GET /api/search with params; assert a 200 JSON answer and return it."""
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def marked(fragment: str) -> list[str]:
+    """Return the texts inside <mark> tags."""
+    return MARK_RE.findall(fragment)
+
+
+def published(hit: dict) -> datetime:
+    """Return a hit's publication time."""
+    return datetime.fromisoformat(hit["published"])
+
+
+# Search -----------------------------------------------------------------------------------
+
+
+def test_search_shape_and_types(client):
+    result = search(client, q="bo chinh tri")
+    for key, kind in {"query": str, "total": int, "page": int, "size": int, "took_ms": (int, float),
+                      "hits": list, "facets": dict}.items():
+        assert isinstance(result[key], kind), key
+    assert "suggestion" in result
+    assert result["query"] == "bo chinh tri"
+    assert result["page"] == 1 and result["size"] == 10
+    assert result["total"] > 10 and len(result["hits"]) == 10
+    for hit in result["hits"]:
+        assert HIT_KEYS <= set(hit)
+        assert isinstance(hit["id"], str) and hit["id"]
+        assert isinstance(hit["score"], (int, float)) and hit["score"] > 0
+        moment = published(hit)
+        assert moment.utcoffset() is not None, "published must carry its UTC offset"
+    assert set(result["facets"]) == {"year", "month", "category", "source"}
+    for items in result["facets"].values():
+        for item in items:
+            assert set(item) == {"value", "label", "count", "selected"}
+            assert isinstance(item["count"], int) and isinstance(item["selected"], bool)
+    scores = [hit["score"] for hit in result["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_unaccented_query_marks_accented_words(client):
+    result = search(client, q="bo chinh tri")
+    top = result["hits"][0]
+    assert top["id"] == PORTAL_ID
+    assert "Bộ Chính trị" in marked(top["title_html"])
+    words = {w for hit in result["hits"] for w in marked(hit["snippet"]) + marked(hit["title_html"])}
+    assert any(w != w.encode("ascii", "ignore").decode() for w in words), "accented words must be marked"
+    for hit in result["hits"]:
+        assert re.sub(r"</?mark>", "", hit["title_html"]) == hit["title"].replace("&", "&amp;").replace(
+            "<", "&lt;").replace(">", "&gt;")
+
+
+def test_year_and_month_filters_narrow_totals_and_facets(client):
+    everything = search(client, q="viet nam")
+    year = search(client, q="viet nam", year="2020")
+    month = search(client, q="viet nam", year="2020", month="2020-11")
+    assert everything["total"] > year["total"] > month["total"] > 0
+    year_counts = {item["value"]: item["count"] for item in everything["facets"]["year"]}
+    assert year["total"] == year_counts["2020"]
+    month_counts = {item["value"]: item["count"] for item in year["facets"]["month"]}
+    assert month["total"] == month_counts["2020-11"]
+    assert all(value.startswith("2020-") for value in month_counts)
+    assert sum(month_counts.values()) == year["total"]
+    assert [item["value"] for item in month["facets"]["month"] if item["selected"]] == ["2020-11"]
+    assert [item["value"] for item in month["facets"]["year"] if item["selected"]] == ["2020"]
+    for hit in month["hits"]:
+        assert hit["published"].startswith("2020-11")
+    assert month["filters"]["month"] == "2020-11"
+    # A month number is accepted together with its year.
+    assert search(client, q="viet nam", year="2020", month="11")["total"] == month["total"]
+
+
+def test_category_and_source_filters(client):
+    sport = search(client, category="Thể thao")
+    assert 0 < sport["total"] < 201
+    assert {hit["category"] for hit in sport["hits"]} == {"Thể thao"}
+    selected = [item for item in sport["facets"]["category"] if item["selected"]]
+    assert [(item["value"], item["count"]) for item in selected] == [("Thể thao", sport["total"])]
+    two = search(client, category=["Thể thao", "Du lịch"])
+    assert two["total"] > sport["total"]
+    portal = search(client, source="vpubnd.kiengiang.gov.vn")
+    assert portal["total"] == 1 and portal["hits"][0]["id"] == PORTAL_ID
+    assert search(client, q="bo chinh tri", source="dantri.com.vn")["total"] < search(client, q="bo chinh tri")["total"]
+
+
+def test_date_range_filter(client):
+    november = search(client, **{"from": "2020-11-01", "to": "2020-11-30", "size": 50})
+    assert 0 < november["total"] < 201
+    assert november["filters"]["from"] == "2020-11-01" and november["filters"]["to"] == "2020-11-30"
+    for hit in november["hits"]:
+        assert "2020-11-01" <= published(hit).date().isoformat() <= "2020-11-30"
+    before = search(client, to="2019-12-31")
+    assert [hit["id"] for hit in before["hits"]] == [PORTAL_ID]
+    assert search(client, **{"from": "2021-01-01"})["total"] == 0
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_sort_orders_by_published(client, sort):
+    result = search(client, q="viet nam", sort=sort, size=50)
+    assert result["sort"] == sort
+    times = [published(hit) for hit in result["hits"]]
+    assert times == sorted(times, reverse=sort == "newest")
+    if sort == "oldest":
+        assert result["hits"][0]["id"] == PORTAL_ID
+
+
+def test_paging(client):
+    first = search(client, q="viet nam", size=5)
+    second = search(client, q="viet nam", size=5, page=2)
+    both = search(client, q="viet nam", size=10)
+    assert first["total"] == second["total"] == both["total"]
+    assert second["page"] == 2 and len(second["hits"]) == 5
+    assert [h["id"] for h in first["hits"] + second["hits"]] == [h["id"] for h in both["hits"]]
+    beyond = search(client, q="viet nam", page=100)
+    assert beyond["hits"] == [] and beyond["total"] == first["total"]
+
+
+def test_empty_query_with_filter_lists_newest_first(client):
+    result = search(client, year="2020", size=50)
+    assert result["total"] == 200
+    times = [published(hit) for hit in result["hits"]]
+    assert times == sorted(times, reverse=True)
+    assert all(hit["published"].startswith("2020") for hit in result["hits"])
+    assert search(client, q="")["total"] == 201
+
+
+def test_suggestion_for_unaccented_query(client):
+    result = search(client, q="bo chinh tri")
+    assert result["suggestion"] and "bộ chính trị" in result["suggestion"].lower()
+    assert search(client, q="Bộ Chính trị")["suggestion"] is None
+
+
+def test_size_is_capped_not_rejected(client):
+    result = search(client, q="", size="10000000")
+    assert result["size"] == MAX_PAGE_SIZE and len(result["hits"]) == MAX_PAGE_SIZE
+
+
+# Bad parameters -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params, param", [
+    ({"page": "-1"}, "page"),
+    ({"page": "0"}, "page"),
+    ({"page": "abc"}, "page"),
+    ({"page": "1001"}, "page"),
+    ({"size": "abc"}, "size"),
+    ({"size": "0"}, "size"),
+    ({"from": "2019-13-45"}, "from"),
+    ({"to": "yesterday"}, "to"),
+    ({"sort": "bogus"}, "sort"),
+    ({"month": "13", "year": "2020"}, "month"),
+    ({"month": "2020-13"}, "month"),
+    ({"year": "20201"}, "year"),
+])
+def test_bad_parameters_are_400_json(client, params, param):
+    response = client.get("/api/search", query_string={"q": "viet nam", **params})
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["code"] == "bad_parameter"
+    assert error["param"] == param
+    assert isinstance(error["message"], str) and param in error["message"]
+
+
+@pytest.mark.parametrize("q", [
+    "\x00", "bo\x00chinh\x00tri", "\x01\x02\x1f\x7f", "a" * 100_000, "bộ " * 5_000, '"', '"""', "-", "- - -",
+    "title:", "category:", "source:\"", "%00", "\u202e\u200b\ufeff", "(((", "*", "?", "\\", "<script>",
+])
+def test_strange_queries_never_fail(client, q):
+    for path in ("/api/search", "/api/suggest", "/"):
+        response = client.get(path, query_string={"q": q})
+        assert response.status_code == 200, (path, response.get_data(as_text=True)[:300])
+
+
+def test_raw_query_strings_never_fail(client):
+    for raw in ("q=%FF%FE%00", "q=%E1%BB", "page=%00", "size=1e3", "category=&category=", "year=%00",
+                "month=2020-%00", "from=%F0%9F%98%80", "q=" + "%C3%A0" * 3000, "sort=&page=&size=", "&&&=&="):
+        response = client.get("/api/search?" + raw)
+        assert response.status_code in (200, 400), raw
+        assert response.mimetype == "application/json"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(SEARCH_PARAMS), st.text(max_size=30), max_size=5))
+def test_any_parameter_values_give_200_or_400(client, params):
+    response = client.get("/api/search", query_string=params)
+    assert response.status_code in (200, 400)
+    body = response.get_json()
+    assert ("error" in body) == (response.status_code == 400)
+
+
+# Articles, suggestions, health ------------------------------------------------------------
+
+
+def test_article_by_id(client):
+    response = client.get(f"/api/articles/{PORTAL_ID}")
+    assert response.status_code == 200
+    article = response.get_json()
+    assert article["id"] == PORTAL_ID
+    assert article["portal"] == "Cổng thông tin điện tử Kiên Giang"
+    assert "Chỉ thị 05" in article["body"] and len(article["body"]) > 1000
+    assert "<mark>" not in article["body_html"]
+    assert published(article).isoformat() == "2019-08-21T08:12:00+07:00"
+
+
+def test_article_marks_query_words(client):
+    article = client.get(f"/api/articles/{PORTAL_ID}", query_string={"q": "bo chinh tri"}).get_json()
+    assert "Bộ Chính trị" in marked(article["body_html"])
+    assert "Bộ Chính trị" in marked(article["title_html"])
+
+
+def test_dantri_article_by_id(client):
+    hit = search(client, q="Vinamilk")["hits"][0]
+    article = client.get(f"/api/articles/{hit['id']}").get_json()
+    assert article["title"] == hit["title"] and article["url"].startswith("https://dantri.com.vn/")
+
+
+@pytest.mark.parametrize("doc_id", ["nope", "a/b/c", "kiengiang-2019-08-21-chi-thi-05", "%00", "../../etc/passwd"])
+def test_unknown_article_is_404_json(client, doc_id):
+    response = client.get(f"/api/articles/{doc_id}")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_suggest(client):
+    result = client.get("/api/suggest", query_string={"q": "bo chinh"}).get_json()
+    assert result["query"] == "bo chinh"
+    assert 1 <= len(result["suggestions"]) <= 8
+    ids = [s["id"] for s in result["suggestions"]]
+    assert PORTAL_ID in ids
+    first = result["suggestions"][0]
+    assert set(first) == {"text", "html", "id"}
+    assert any(marked(s["html"]) for s in result["suggestions"])
+    assert client.get("/api/suggest", query_string={"q": ""}).get_json()["suggestions"] == []
+    assert client.get("/api/suggest").get_json()["suggestions"] == []
+
+
+def test_healthz(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    health = response.get_json()
+    assert health["status"] == "ok" and health["documents"] == 201
+    assert datetime.fromisoformat(health["last_reindex"]).tzinfo is not None
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_missing_index_is_503(tmp_path):
+    client = create_app({"INDEX_DIR": str(tmp_path / "nothing-here")}).test_client()
+    for path in ("/api/search?q=a", "/api/suggest?q=a", "/healthz", "/api/articles/x"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        assert response.get_json()["error"]["code"] == "index_missing"
+    page = client.get("/?q=a")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    assert "vnsearch reindex" in page.get_data(as_text=True)
+
+
+def test_unexpected_errors_leak_nothing(demo_index, caplog):
+    app = create_app({"INDEX_DIR": str(demo_index)})
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret-internal-detail")
+
+    app.extensions["vnsearch"].search = explode
+    client = app.test_client()
+    api = client.get("/api/search?q=a")
+    assert api.status_code == 500
+    assert api.get_json() == {"error": {"code": "internal_error", "message": "Internal server error"}}
+    page = client.get("/?q=a")
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    for response in (api, page):
+        text = response.get_data(as_text=True)
+        assert "secret-internal-detail" not in text and "Traceback" not in text
+    assert "secret-internal-detail" in caplog.text, "the error must be logged for the operator"
+
+
+def test_unknown_api_route_and_method(client):
+    response = client.get("/api/nothing")
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+    response = client.post("/api/search")
+    assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
+    assert "GET" in response.headers["Allow"]
+
+
+# Headers ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/?q=bo+chinh+tri", "/?page=abc", f"/articles/{PORTAL_ID}", "/articles/nope", "/api/search?q=a",
+    "/api/search?page=-1", "/api/suggest?q=a", f"/api/articles/{PORTAL_ID}", "/api/articles/nope", "/healthz",
+    "/api/openapi.json", "/static/style.css", "/static/autocomplete.js", "/no/such/page",
+])
+def test_security_headers_on_every_response(client, path):
+    response = client.get(path)
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (path, name)
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Werkzeug" not in response.headers.get("Server", "")
+
+
+# OpenAPI ------------------------------------------------------------------------------------
+
+
+def json_schema(node):
+    """Turn an OpenAPI 3.0 schema into JSON Schema (nullable becomes a null type)."""
+    if isinstance(node, list):
+        return [json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        converted["type"] = [node["type"], "null"]
+    return converted
+
+
+@pytest.fixture(scope="module")
+def openapi(app):
+    """Return the served OpenAPI document."""
+    document = app.test_client().get("/api/openapi.json").get_json()
+    assert document == openapi_document()
+    return document
+
+
+def validate(openapi: dict, path: str, status: int, body) -> None:
+    """Validate a response body against the schema the document gives for path and status."""
+    responses = openapi["paths"][path]["get"]["responses"]
+    assert str(status) in responses, f"{path} does not document status {status}"
+    schema = copy.deepcopy(responses[str(status)]["content"]["application/json"]["schema"])
+    schema["components"] = json_schema(openapi["components"])
+    Draft202012Validator(json_schema(schema), format_checker=FormatChecker()).validate(body)
+
+
+def test_openapi_document_is_openapi_3(openapi):
+    assert openapi["openapi"].startswith("3.0")
+    Draft202012Validator.check_schema(json_schema({"components": openapi["components"]}))
+    for path, item in openapi["paths"].items():
+        for operation in item.values():
+            assert operation["responses"]["200"]["content"]["application/json"]["schema"]
+
+
+def test_openapi_covers_every_route(app, openapi):
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", lambda m: "{id}" if m.group(1) == "doc_id" else "{%s}" % m.group(1),
+                     rule.rule)
+              for rule in app.url_map.iter_rules() if rule.rule.startswith(("/api", "/healthz"))}
+    assert routes == set(openapi["paths"])
+
+
+def test_openapi_search_parameters_match_the_code(openapi):
+    parameters = {p["name"]: p for p in openapi["paths"]["/api/search"]["get"]["parameters"]}
+    assert set(parameters) == set(SEARCH_PARAMS)
+    assert parameters["sort"]["schema"]["enum"] == list(SORTS)
+
+
+@pytest.mark.parametrize("params", [
+    {"q": "bo chinh tri"}, {"q": "viet nam", "year": "2020", "month": "2020-11", "sort": "newest"},
+    {"q": ""}, {"category": "Thể thao", "size": "3"}, {"q": "zzzzqqq"}, {"q": "\x00" * 3},
+    {"q": "viet nam", "from": "2020-10-01", "to": "2020-10-31", "source": "dantri.com.vn"},
+    {"q": "tăng cường vai trò nêu gương cán bộ đảng viên thực hiện chỉ thị xyzzy"},
+])
+def test_openapi_true_for_search(client, openapi, params):
+    validate(openapi, "/api/search", 200, search(client, **params))
+
+
+def test_openapi_true_for_every_endpoint(client, openapi, tmp_path):
+    validate(openapi, "/api/articles/{id}", 200, client.get(f"/api/articles/{PORTAL_ID}?q=chi+thi").get_json())
+    validate(openapi, "/api/articles/{id}", 404, client.get("/api/articles/nope").get_json())
+    validate(openapi, "/api/suggest", 200, client.get("/api/suggest?q=ha+no").get_json())
+    validate(openapi, "/api/suggest", 200, client.get("/api/suggest?q=").get_json())
+    validate(openapi, "/healthz", 200, client.get("/healthz").get_json())
+    validate(openapi, "/api/search", 400, client.get("/api/search?page=abc").get_json())
+    validate(openapi, "/api/openapi.json", 200, client.get("/api/openapi.json").get_json())
+    missing = create_app({"INDEX_DIR": str(tmp_path / "none")}).test_client()
+    for path, url in (("/api/search", "/api/search"), ("/healthz", "/healthz"), ("/api/suggest", "/api/suggest?q=a"),
+                      ("/api/articles/{id}", "/api/articles/x")):
+        validate(openapi, path, 503, missing.get(url).get_json())

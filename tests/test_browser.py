@@ -1,0 +1,219 @@
+"""The search page in real headless Chromium (Debian's), against a real `vnsearch serve`.
+
+Skipped when /usr/bin/chromium is missing, unless VNSEARCH_REQUIRE_BROWSER=1 (as in CI),
+which turns a missing browser into a failure.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.test_server import running_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+TIMEOUT_MS = 10_000
+
+
+def require_browser() -> None:
+    """Skip (or, when the browser is required, fail) without Chromium and Playwright."""
+    required = os.environ.get("VNSEARCH_REQUIRE_BROWSER") == "1"
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    elif importlib.util.find_spec("playwright") is None:
+        problem = "playwright is not installed (pip install playwright)"
+    if problem and required:
+        pytest.fail(f"browser tests are required (VNSEARCH_REQUIRE_BROWSER=1) but {problem}")
+    if problem:
+        pytest.skip(problem)
+
+
+@pytest.fixture(scope="module")
+def server(demo_index, tmp_path_factory):
+    """Return a `vnsearch serve` of the demo index, running for this module."""
+    require_browser()
+    log = tmp_path_factory.mktemp("browser-server") / "serve.log"
+    with running_server(demo_index, log, "--workers", "1", "--threads", "4") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """Return headless Chromium, closed after the module."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture()
+def page_errors():
+    """Return the list that collects console errors and page errors (CSP violations included)."""
+    return []
+
+
+def new_page(browser, errors: list, **options):
+    """Open a page in a fresh Vietnamese-locale context, collecting errors."""
+    context = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return page
+
+
+def query(url: str) -> dict[str, list[str]]:
+    """Return the query parameters of a URL."""
+    return parse_qs(urlsplit(url).query)
+
+
+def total(page) -> int:
+    """Return the number of results the page reports."""
+    return int(page.locator(".stats .total").inner_text().replace(".", ""))
+
+
+def facet_counts(page, facet: str) -> dict[str, int]:
+    """Return {value: count} of a facet on the page."""
+    counts = {}
+    for link in page.locator(f'a.facet-link[data-facet="{facet}"]').all():
+        counts[link.get_attribute("data-value")] = int(link.locator(".facet-count").inner_text().replace(".", ""))
+    return counts
+
+
+def shoot(page, folder: Path, name: str, shots: list[Path]) -> None:
+    """Save a full-page screenshot of the current page."""
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    shots.append(path)
+
+
+def test_search_flow(server, browser, tmp_path, page_errors):
+    shots: list[Path] = []
+    page = new_page(browser, page_errors, viewport={"width": 1280, "height": 900})
+    page.goto(server.url + "/")
+    assert page.evaluate("document.activeElement.id") == "q", "the search box has the focus"
+    assert page.locator("html").get_attribute("lang") == "vi"
+    shoot(page, tmp_path, "home", shots)
+
+    # Autocomplete (the one thing JavaScript adds) for a query typed without diacritics.
+    box = page.locator("#q")
+    box.press_sequentially("bo chinh tri", delay=20)
+    # Wait for the list that completes the whole text, not one for a prefix typed on the way.
+    options = page.locator('#q-suggestions[data-query="bo chinh tri"] [role=option]')
+    options.first.wait_for(state="visible")
+    assert box.get_attribute("role") == "combobox" and box.get_attribute("aria-expanded") == "true"
+    assert any("Bộ Chính trị" in text for text in options.all_inner_texts())
+    assert options.first.locator("mark").count() > 0
+    shoot(page, tmp_path, "autocomplete", shots)
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == options.first.get_attribute("id")
+    assert options.first.get_attribute("aria-selected") == "true"
+    box.press("Escape")
+    assert page.locator("#q-suggestions").is_hidden() and box.get_attribute("aria-expanded") == "false"
+    assert box.input_value() == "bo chinh tri"
+
+    # Submit: results with <mark> on the accented words of the unaccented query.
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/\?q=bo\+chinh\+tri$"))
+    marks = page.locator(".hit mark").all_inner_texts()
+    assert "Bộ Chính trị" in marks
+    assert any(m != m.encode("ascii", "ignore").decode() for m in marks)
+    assert page.locator(".suggestion a").inner_text() == "bộ chính trị"
+    all_total = total(page)
+    shoot(page, tmp_path, "results", shots)
+
+    # Year facet, then a month facet: totals narrow and agree with the facet counts.
+    year_count = facet_counts(page, "year")["2020"]
+    page.locator('a.facet-link[data-facet="year"][data-value="2020"]').click()
+    page.wait_for_url(re.compile(r"year=2020"))
+    assert total(page) == year_count < all_total
+    months = facet_counts(page, "month")
+    assert months and sum(months.values()) == year_count
+    shoot(page, tmp_path, "year", shots)
+    month, month_count = max(months.items(), key=lambda item: item[1])
+    page.locator(f'a.facet-link[data-facet="month"][data-value="{month}"]').click()
+    page.wait_for_url(re.compile(r"month=" + month))
+    assert query(page.url)["year"] == ["2020"]
+    assert total(page) == month_count < year_count
+    assert facet_counts(page, "month")[month] == month_count
+    assert all(stamp.startswith(month) for stamp in page.locator(".hit time").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('datetime'))"))
+    shoot(page, tmp_path, "month", shots)
+
+    # Paginate.
+    assert month_count > 10
+    first_titles = page.locator(".hit h2").all_inner_texts()
+    page.get_by_role("link", name="Trang sau").click()
+    page.wait_for_url(re.compile(r"page=2"))
+    assert page.locator('.pagination a[aria-current="page"]').inner_text() == "2"
+    second_titles = page.locator(".hit h2").all_inner_texts()
+    assert second_titles and not set(first_titles) & set(second_titles)
+    results_url = page.url
+    shoot(page, tmp_path, "page2", shots)
+
+    # Open an article, then go back to the same results.
+    page.locator(".hit h2 a").first.click()
+    page.wait_for_url(re.compile(r"/articles/"))
+    assert page.locator("h1").inner_text() == second_titles[0]
+    assert page.locator(".article-body mark").count() > 0
+    back = page.locator("a.back-link")
+    assert query(back.get_attribute("href")) == query(results_url)
+    shoot(page, tmp_path, "article", shots)
+    page.go_back()
+    page.wait_for_url(results_url)
+    assert page.locator(".hit h2").all_inner_texts() == second_titles
+
+    assert not page_errors, page_errors
+    for path in shots:
+        assert path.exists() and path.stat().st_size > 5_000, path
+    assert len(shots) == 7
+
+
+def test_phone_layout_and_keyboard(server, browser, tmp_path, page_errors):
+    page = new_page(browser, page_errors, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.goto(server.url + "/?q=viet+nam&year=2020")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
+    assert page.locator(".hit").count() == 10
+    path = tmp_path / "phone.png"
+    page.screenshot(path=str(path))
+    assert path.stat().st_size > 5_000
+    # Keyboard: focus order is skip link, home link, search box (which has the focus).
+    assert page.evaluate("document.activeElement.id") == "q"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.className") == "brand"
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    assert not page_errors, page_errors
+
+
+def test_works_without_javascript(server, browser, tmp_path, page_errors):
+    page = new_page(browser, page_errors, java_script_enabled=False)
+    page.goto(server.url + "/")
+    page.locator("#q").fill("ha noi")
+    page.locator("#q").press("Enter")
+    page.wait_for_url(re.compile(r"q=ha\+noi"))
+    assert page.locator(".hit").count() == 10
+    assert "Hà Nội" in page.locator(".hit mark").all_inner_texts()
+    assert page.locator("#q").get_attribute("role") is None, "the combobox exists only with JavaScript"
+    page.locator("#from").fill("2020-11-01")
+    page.locator(".date-range button").click()
+    page.wait_for_url(re.compile(r"from=2020-11-01"))
+    assert query(page.url)["q"] == ["ha noi"]
+    assert all(stamp >= "2020-11-01" for stamp in page.locator(".hit time").evaluate_all(
+        "nodes => nodes.map(n => n.getAttribute('datetime'))"))
+    page.screenshot(path=str(tmp_path / "nojs.png"))
+    assert not page_errors, page_errors

@@ -1,0 +1,378 @@
+"""The HTML pages, parsed as HTML: structure, Vietnamese labels, links that keep state, escaping."""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from search.index import reindex
+from web.app import create_app
+
+PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"  # the demo corpus's portal article
+EVIL_ID = 'evil/<script>alert("id")</script> ?#&x=1'
+URL_ID = "https://example.org//double//slash/bai-viet.htm?x=1&y=<2>#top"
+EVIL_TITLE = "<script>alert(1)</script> Cảnh báo an ninh & “mã độc”"
+EVIL_BODY = (
+    "Bộ Chính trị nhắc lại: đừng tin <img src=x onerror=alert(1)> hay <b>thẻ in đậm</b>.\n"
+    "Ký hiệu &amp; và &lt;i&gt; phải hiện nguyên văn, như <a href=\"javascript:alert(2)\">liên kết</a>.\n"
+    "Đoạn cuối về an ninh mạng."
+)
+
+
+@pytest.fixture(scope="module")
+def client(demo_index):
+    """Return a test client over the demo index."""
+    return create_app({"INDEX_DIR": str(demo_index)}).test_client()
+
+
+@pytest.fixture(scope="module")
+def evil_client(tmp_path_factory):
+    """Return a test client over a tiny index of hostile articles."""
+    folder = tmp_path_factory.mktemp("evil")
+    records = [
+        {"id": EVIL_ID, "title": EVIL_TITLE, "body": EVIL_BODY, "url": "javascript:alert(3)",
+         "category": "<i>An ninh</i>", "source": "<svg onload=alert(4)>", "published": "2021-03-04T09:30:00+07:00"},
+        {"id": "plain", "title": "An ninh mạng cho doanh nghiệp", "body": "Bài thứ hai về an ninh mạng và Bộ Chính trị.",
+         "url": "https://example.org/an-ninh?a=1&b=<2>", "category": "Công nghệ", "source": "example.org",
+         "published": "2021-03-05T23:30:00+00:00"},
+        {"id": "data-url", "title": "Liên kết dữ liệu", "body": "An ninh với liên kết data.",
+         "url": "data:text/html,<script>alert(5)</script>", "published": "2021-03-01"},
+        # No id: the URL becomes the id, "//" and all.
+        {"title": "Bài không có mã", "body": "Bài này lấy địa chỉ làm mã, có hai dấu gạch chéo.",
+         "url": URL_ID, "published": "2021-02-01"},
+    ]
+    source = folder / "evil.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    report = reindex(folder / "index", [str(source)], procs=1)
+    assert report.added == 4 and not report.rejected
+    return create_app({"INDEX_DIR": str(folder / "index")}).test_client()
+
+
+def page(client, url: str, status: int = 200) -> BeautifulSoup:
+    """GET an HTML page, check its status and type, and return it parsed."""
+    response = client.get(url)
+    assert response.status_code == status, url
+    assert response.mimetype == "text/html"
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")
+
+
+def params(href: str) -> dict[str, list[str]]:
+    """Return the query parameters of a link."""
+    return parse_qs(urlsplit(href).query)
+
+
+def text(node) -> str:
+    """Return a node's text with whitespace collapsed."""
+    return " ".join(node.get_text(" ").split())
+
+
+def facet_links(soup: BeautifulSoup, facet: str) -> dict[str, dict]:
+    """Return the links of a facet by value: href, selected and count."""
+    links = {}
+    for a in soup.select(f'a.facet-link[data-facet="{facet}"]'):
+        links[a["data-value"]] = {"href": a["href"], "selected": a.get("aria-current") == "true",
+                                  "count": int(a.select_one(".facet-count").get_text().replace(".", ""))}
+    return links
+
+
+def assert_no_inline_code(soup: BeautifulSoup) -> None:
+    """Check that the page has no inline script, event handler, inline style or javascript: link."""
+    for script in soup.find_all("script"):
+        assert script.get("src", "").startswith("/static/"), script
+        assert not script.string or not script.string.strip(), "inline script"
+    for tag in soup.find_all(True):
+        for name, value in tag.attrs.items():
+            assert not name.lower().startswith("on"), (tag.name, name)
+            assert name.lower() != "style", tag.name
+            if name in ("href", "src", "action"):
+                assert not str(value).strip().lower().startswith(("javascript:", "data:")), (tag.name, value)
+    assert not soup.find("style")
+
+
+# The search page ----------------------------------------------------------------------------
+
+
+def test_results_page_structure(client):
+    soup = page(client, "/?q=bo+chinh+tri")
+    assert soup.html["lang"] == "vi"
+    assert soup.find("meta", attrs={"name": "viewport"})
+    form = soup.find("form", attrs={"role": "search"})
+    assert form["method"] == "get" and form["action"] == "/"
+    box = form.find("input", attrs={"name": "q"})
+    assert box["value"] == "bo chinh tri" and box.has_attr("autofocus")
+    assert text(soup.find("label", attrs={"for": box["id"]})) == "Tìm kiếm"
+    assert text(form.find("button")) == "Tìm kiếm"
+    assert text(soup.find("h1")) == "Kết quả cho “bo chinh tri”"
+    assert re.fullmatch(r"\d+ kết quả \(\d+,\d ms\) · Trang 1/8", text(soup.select_one(".stats")))
+    hits = soup.select("ol.hits > li.hit")
+    assert len(hits) == 10
+    first = hits[0]
+    link = first.select_one("h2 a")
+    assert urlsplit(link["href"]).path == f"/articles/{PORTAL_ID}"
+    assert params(link["href"])["q"] == ["bo chinh tri"]
+    assert "Bộ Chính trị" in [m.get_text() for m in link.find_all("mark")]
+    assert text(first.select_one(".meta time")) == "08:12 21/08/2019"
+    assert first.select_one(".meta time")["datetime"] == "2019-08-21T08:12:00+07:00"
+    assert text(first.select_one(".meta .category")) == "Hoạt động của Đảng - Đoàn thể"
+    assert first.select_one(".snippet").find("mark")
+    for hit in hits[1:]:
+        assert hit.select_one(".hit-url a")["href"].startswith("https://dantri.com.vn/")
+    sort = soup.find("nav", attrs={"aria-label": "Sắp xếp"})
+    assert [text(a) for a in sort.find_all("a")] == ["Liên quan", "Mới nhất", "Cũ nhất"]
+    assert text(sort.find("a", attrs={"aria-current": "true"})) == "Liên quan"
+    assert params(sort.find("a", attrs={"data-sort": "newest"})["href"]) == {"q": ["bo chinh tri"], "sort": ["newest"]}
+    headings = [text(h) for h in soup.select("aside h3")]
+    assert headings == ["Năm", "Chuyên mục", "Nguồn", "Khoảng thời gian"]
+    assert_no_inline_code(soup)
+
+
+def test_suggestion_link(client):
+    soup = page(client, "/?q=bo+chinh+tri&year=2020")
+    suggestion = soup.select_one(".suggestion")
+    assert text(suggestion).startswith("Có phải bạn muốn tìm:")
+    link = suggestion.find("a")
+    assert text(link) == "bộ chính trị"
+    assert params(link["href"]) == {"q": ["bộ chính trị"], "year": ["2020"]}
+    assert not page(client, "/?q=" + "Bộ Chính trị").select_one(".suggestion")
+
+
+def test_total_and_vietnamese_number_format(client):
+    soup = page(client, "/")
+    assert text(soup.find("h1")) == "Bài viết mới nhất"
+    assert text(soup.select_one(".stats .total")) == "201"
+    sort = soup.find("nav", attrs={"aria-label": "Sắp xếp"})
+    assert [text(a) for a in sort.find_all("a")] == ["Mới nhất", "Cũ nhất"]
+    assert text(sort.find("a", attrs={"aria-current": "true"})) == "Mới nhất"
+
+
+def test_year_then_month_facets_add_and_remove_filters(client):
+    soup = page(client, "/?q=viet+nam")
+    total = int(text(soup.select_one(".stats .total")))
+    assert not soup.select('a.facet-link[data-facet="month"]'), "months appear once a year is chosen"
+    years = facet_links(soup, "year")
+    assert params(years["2020"]["href"]) == {"q": ["viet nam"], "year": ["2020"]}
+
+    soup = page(client, years["2020"]["href"])
+    year_total = int(text(soup.select_one(".stats .total")))
+    assert year_total == years["2020"]["count"] < total
+    years = facet_links(soup, "year")
+    assert years["2020"]["selected"] and params(years["2020"]["href"]) == {"q": ["viet nam"]}
+    months = facet_links(soup, "month")
+    assert months and sum(m["count"] for m in months.values()) == year_total
+    assert [text(h) for h in soup.select("aside h3")][:2] == ["Năm", "Tháng"]
+    chips = soup.select("ul.chips a.chip")
+    assert text(chips[0]).startswith("Năm: 2020")
+
+    soup = page(client, months["2020-11"]["href"])
+    assert params(months["2020-11"]["href"]) == {"q": ["viet nam"], "year": ["2020"], "month": ["2020-11"]}
+    month_total = int(text(soup.select_one(".stats .total")))
+    assert month_total == months["2020-11"]["count"] < year_total
+    for time in soup.select(".hit .meta time"):
+        assert time["datetime"].startswith("2020-11")
+    selected = facet_links(soup, "month")["2020-11"]
+    assert selected["selected"] and params(selected["href"]) == {"q": ["viet nam"], "year": ["2020"]}
+    # Removing the year removes its month as well.
+    assert params(facet_links(soup, "year")["2020"]["href"]) == {"q": ["viet nam"]}
+
+
+def test_category_facets_add_and_remove_values(client):
+    soup = page(client, "/?q=viet+nam")
+    categories = facet_links(soup, "category")
+    one = page(client, categories["Thể thao"]["href"])
+    assert int(text(one.select_one(".stats .total"))) == categories["Thể thao"]["count"]
+    after = facet_links(one, "category")
+    assert after["Thể thao"]["selected"]
+    both_href = after["Du lịch"]["href"]
+    assert params(both_href)["category"] == ["Thể thao", "Du lịch"]
+    both = page(client, both_href)
+    assert int(text(both.select_one(".stats .total"))) == categories["Thể thao"]["count"] + categories["Du lịch"]["count"]
+    removed = facet_links(both, "category")["Thể thao"]["href"]
+    assert params(removed)["category"] == ["Du lịch"]
+    clear = both.select_one("a.chip-clear")["href"]
+    assert params(clear) == {"q": ["viet nam"]}
+
+
+def test_date_range_form_keeps_other_parameters(client):
+    soup = page(client, "/?q=viet+nam&category=Th%E1%BB%83+thao&sort=newest&page=2&to=2020-11-15")
+    form = soup.select_one("form.date-range")
+    assert form["method"] == "get" and form["action"] == "/"
+    labels = {text(label): label["for"] for label in form.find_all("label")}
+    assert set(labels) == {"Từ ngày", "Đến ngày"}
+    assert form.find("input", id=labels["Từ ngày"])["type"] == "date"
+    assert form.find("input", id=labels["Đến ngày"])["value"] == "2020-11-15"
+    hidden = sorted((i["name"], i["value"]) for i in form.find_all("input", type="hidden"))
+    assert hidden == [("category", "Thể thao"), ("q", "viet nam"), ("sort", "newest")]
+    search_form = soup.find("form", attrs={"role": "search"})
+    hidden = sorted((i["name"], i["value"]) for i in search_form.find_all("input", type="hidden"))
+    assert hidden == [("category", "Thể thao"), ("sort", "newest"), ("to", "2020-11-15")]
+    chips = [text(a) for a in soup.select("ul.chips a.chip")]
+    assert any(chip.startswith("Đến ngày: 15/11/2020") for chip in chips)
+
+
+def test_pagination(client):
+    soup = page(client, "/?q=viet+nam")
+    nav = soup.find("nav", attrs={"aria-label": "Phân trang"})
+    assert nav.find(class_="prev").name == "span"
+    next_link = nav.find("a", attrs={"rel": "next"})
+    assert text(next_link) == "Trang sau ›" and params(next_link["href"])["page"] == ["2"]
+    assert text(nav.find("a", attrs={"aria-current": "page"})) == "1"
+    second = page(client, next_link["href"])
+    nav = second.find("nav", attrs={"aria-label": "Phân trang"})
+    assert text(nav.find("a", attrs={"aria-current": "page"})) == "2"
+    previous = nav.find("a", attrs={"rel": "prev"})
+    assert text(previous) == "‹ Trang trước" and "page" not in params(previous["href"])
+    assert second.select_one("ol.hits")["start"] == "11"
+    assert text(second.select_one(".stats .page-of")) == "· Trang 2/7"
+    first_ids = {a["href"] for a in soup.select(".hit h2 a")}
+    assert not first_ids & {a["href"] for a in second.select(".hit h2 a")}
+
+
+def test_every_link_of_a_results_page_works(client):
+    soup = page(client, "/?q=viet+nam&year=2020")
+    hrefs = {a["href"] for a in soup.find_all("a", href=True) if a["href"].startswith("/")}
+    assert len(hrefs) > 30
+    for href in sorted(hrefs):
+        assert client.get(href).status_code == 200, href
+
+
+def test_empty_results_state(client):
+    soup = page(client, "/?q=xyzzyqwv")
+    assert text(soup.select_one(".empty h2")) == "Không tìm thấy kết quả nào cho “xyzzyqwv”"
+    assert not soup.select("ol.hits") and not soup.find("nav", attrs={"aria-label": "Phân trang"})
+    assert re.fullmatch(r"0 kết quả \(\d+,\d ms\)", text(soup.select_one(".stats")))
+    filtered = page(client, "/?year=2019&category=Th%E1%BB%83+thao")
+    assert "Không có bài viết nào" in text(filtered.select_one(".empty"))
+    assert filtered.select_one(".empty a")["href"] == "/"
+
+
+def test_bad_parameter_page_is_friendly_400(client):
+    soup = page(client, "/?q=a&page=abc", status=400)
+    assert soup.html["lang"] == "vi"
+    assert text(soup.find("h1")) == "Yêu cầu không hợp lệ"
+    assert "page" in text(soup.select_one(".error-message"))
+    assert "Traceback" not in str(soup)
+    page(client, "/?from=2019-13-45", status=400)
+
+
+def test_works_without_javascript(client):
+    home = page(client, "/")
+    form = home.find("form", attrs={"role": "search"})
+    assert form["method"] == "get"
+    # Submitting the form without JavaScript is a plain GET with the box's name.
+    query = {form.find("input", type="search")["name"]: "ha noi"}
+    result = page(client, "/?" + "&".join(f"{k}={v}" for k, v in query.items()))
+    assert result.select("ol.hits > li")
+    scripts = home.find_all("script")
+    assert [s["src"] for s in scripts] == ["/static/autocomplete.js"] and all(s.has_attr("defer") for s in scripts)
+    stylesheet = home.find("link", rel="stylesheet")["href"]
+    assert client.get(stylesheet).status_code == 200
+    assert not [tag for tag in home.find_all(["link", "script", "img"]) if "//" in (tag.get("href") or tag.get("src") or "")]
+
+
+# The article page -----------------------------------------------------------------------------
+
+
+def test_article_page_highlights_and_links_back(client):
+    soup = page(client, f"/articles/{PORTAL_ID}?q=bo+chinh+tri&year=2019&page=1")
+    assert soup.html["lang"] == "vi"
+    title = soup.find("h1")
+    assert "Bộ Chính trị" in [m.get_text() for m in title.find_all("mark")]
+    body_marks = [m.get_text() for m in soup.select(".article-body mark")]
+    assert body_marks.count("Bộ Chính trị") >= 2
+    assert len(soup.select(".article-body p")) > 5
+    back = soup.select_one("a.back-link")
+    assert text(back).startswith("← Quay lại kết quả")
+    assert urlsplit(back["href"]).path == "/" and params(back["href"]) == {"q": ["bo chinh tri"], "year": ["2019"]}
+    assert text(soup.select_one(".meta time")) == "08:12 21/08/2019"
+    assert text(soup.select_one(".portal")) == "Cổng thông tin điện tử Kiên Giang"
+    assert_no_inline_code(soup)
+    plain = page(client, f"/articles/{PORTAL_ID}")
+    assert not plain.find("mark") and text(plain.select_one("a.back-link")) == "← Trang tìm kiếm"
+
+
+def test_article_page_for_a_bad_link_still_shows_the_article(client):
+    soup = page(client, f"/articles/{PORTAL_ID}?q=bo+chinh+tri&page=-5")
+    assert soup.find("h1").find("mark")
+    assert params(soup.select_one("a.back-link")["href"]) == {"q": ["bo chinh tri"]}
+
+
+def test_unknown_article_page_is_404(client):
+    soup = page(client, "/articles/no-such-article", status=404)
+    assert text(soup.find("h1")) == "Không tìm thấy bài viết"
+    assert soup.find("a", string="Về trang tìm kiếm")["href"] == "/"
+
+
+# Escaping -----------------------------------------------------------------------------------
+
+
+def test_hostile_text_is_escaped_on_the_results_page(evil_client):
+    soup = page(evil_client, "/?q=an+ninh")
+    assert_no_inline_code(soup)
+    main = soup.find("main")
+    assert not main.find_all(["script", "img", "svg", "b", "i", "iframe"])
+    hits = {text(h.select_one("h2")): h for h in main.select("li.hit")}
+    evil = next(h for title, h in hits.items() if "alert(1)" in title)
+    assert "<script>alert(1)</script> Cảnh báo" in evil.select_one("h2").get_text()
+    assert {tag.name for tag in evil.select_one("h2 a").find_all(True)} <= {"mark"}
+    for hit in main.select("li.hit"):
+        assert {tag.name for tag in hit.select_one(".snippet").find_all(True)} <= {"mark"}
+    assert not evil.select(".hit-url"), "a javascript: URL is never a link"
+    assert text(evil.select_one(".meta .category")) == "<i>An ninh</i>"
+    assert text(evil.select_one(".meta .source")) == "<svg onload=alert(4)>"
+    assert "<i>An ninh</i>" in facet_links(soup, "category")
+    plain = next(h for title, h in hits.items() if title.startswith("An ninh mạng"))
+    assert plain.select_one(".hit-url a")["href"] == "https://example.org/an-ninh?a=1&b=<2>"
+    assert text(plain.select_one(".meta time")) == "06:30 06/03/2021", "dates are shown in Vietnam time"
+    data = next(h for title, h in hits.items() if title.startswith("Liên kết"))
+    assert not data.select(".hit-url")
+
+
+def test_hostile_text_is_escaped_in_snippets(evil_client):
+    soup = page(evil_client, "/?q=" + "đừng tin ký hiệu nguyên văn")
+    snippet = soup.select_one("li.hit .snippet")
+    assert {tag.name for tag in snippet.find_all(True)} == {"mark"}
+    assert "<img src=x onerror=alert(1)>" in snippet.get_text()
+    assert "<b>thẻ in đậm</b>" in snippet.get_text()
+    assert "&amp;" in snippet.get_text() and "&lt;i&gt;" in snippet.get_text()
+
+
+def test_hostile_text_is_escaped_on_the_article_page(evil_client):
+    results = page(evil_client, "/?q=bo+chinh+tri")
+    link = next(a["href"] for a in results.select(".hit h2 a") if "alert(1)" in a.get_text())
+    assert evil_client.get(link).status_code == 200
+    soup = page(evil_client, link)
+    assert_no_inline_code(soup)
+    article = soup.select_one("article")
+    assert {tag.name for tag in article.select_one("h1").find_all(True)} <= {"mark"}
+    assert soup.find("h1").get_text() == EVIL_TITLE
+    body = article.select_one(".article-body")
+    assert {tag.name for tag in body.find_all(True)} == {"p", "mark"}
+    assert [p.get_text() for p in body.find_all("p")] == EVIL_BODY.split("\n")
+    assert "Bộ Chính trị" in [m.get_text() for m in body.find_all("mark")]
+    assert text(article.select_one(".origin-text")) == "javascript:alert(3)"
+    assert not [a for a in soup.find_all("a", href=True) if "alert" in a["href"] and "/articles/" not in a["href"]]
+
+
+def test_ids_with_any_characters_round_trip(evil_client):
+    soup = page(evil_client, "/?q=canh+bao")
+    href = soup.select_one(".hit h2 a")["href"]
+    assert "<" not in href and " " not in href and "#" not in urlsplit(href).path
+    response = evil_client.get(href)
+    assert response.status_code == 200
+    api = evil_client.get("/api/articles/" + urlsplit(href).path.removeprefix("/articles/"))
+    assert api.get_json()["id"] == EVIL_ID
+
+
+def test_url_ids_with_double_slashes_round_trip(evil_client):
+    soup = page(evil_client, "/?q=" + "bài không có mã")
+    href = soup.select_one(".hit h2 a")["href"]
+    assert urlsplit(href).path.startswith("/articles/https://example.org//double//slash/")
+    article = page(evil_client, href)
+    assert text(article.find("h1")) == "Bài không có mã"
+    assert article.select_one(".origin a")["href"] == URL_ID
+    api = evil_client.get("/api/articles/" + urlsplit(href).path.removeprefix("/articles/"))
+    assert api.status_code == 200 and api.get_json()["id"] == URL_ID

@@ -1,0 +1,301 @@
+"""`vnsearch serve` as a real process: gunicorn workers, 127.0.0.1, reindexes picked up live.
+
+``running_server`` is also used by tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vnsearch.cli import main
+
+BIN = Path(sys.executable).parent
+VNSEARCH = BIN / "vnsearch"
+START_TIMEOUT = 30.0
+NEW_WORD = "xylophonequetzal"
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env() -> dict[str, str]:
+    """Return the environment without VNSEARCH_* settings that would change what is tested."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("VNSEARCH_")}
+
+
+def get(url: str, timeout: float = 10.0) -> tuple[int, dict, bytes]:
+    """GET url and return (status, headers, body), also for HTTP errors."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+class Server:
+    """A `vnsearch serve` subprocess and where to reach it."""
+
+    def __init__(self, process: subprocess.Popen, port: int, log: Path):
+        self.process = process
+        self.port = port
+        self.log = log
+        self.url = f"http://127.0.0.1:{port}"
+
+    def json(self, path: str, **params) -> dict:
+        """GET a JSON endpoint and return its body (asserting a 200)."""
+        query = ("?" + urllib.parse.urlencode(params, doseq=True)) if params else ""
+        status, _, body = get(self.url + path + query)
+        assert status == 200, body[:300]
+        return json.loads(body)
+
+    def output(self) -> str:
+        """Return what the server printed so far."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        """Stop the server gracefully, then forcibly, with all its workers."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pass
+        # The server leads its own process group: this reaches workers left behind, and only them.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=5)
+
+
+@contextmanager
+def running_server(index_dir: Path, log: Path, *extra: str):
+    """Run `vnsearch serve` on a free port until the block ends; yield a Server."""
+    port = free_port()
+    command = [str(VNSEARCH), "serve", "--index", str(index_dir), "--port", str(port), *extra]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=clean_env(),
+                                   start_new_session=True)
+    server = Server(process, port, log)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            assert process.poll() is None, f"vnsearch serve exited:\n{server.output()}"
+            try:
+                if get(server.url + "/healthz", timeout=2)[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, f"vnsearch serve did not start:\n{server.output()}"
+            time.sleep(0.1)
+        yield server
+    finally:
+        server.stop()
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Return the IPv4 addresses with a socket listening on port (from /proc/net/tcp)."""
+    addresses = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        if not os.path.exists(table):
+            continue
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port_hex = local.split(":")
+            if state == "0A" and int(port_hex, 16) == port:
+                if len(address) == 8:
+                    addresses.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+                else:
+                    addresses.add("ipv6:" + address)
+    return addresses
+
+
+def children(pid: int) -> list[int]:
+    """Return the ids of a process's direct children (from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    """Write records as JSON Lines and return the path."""
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+class Querier(threading.Thread):
+    """Keep querying a server, recording failures and when a word first becomes searchable."""
+
+    def __init__(self, server: Server, word: str):
+        super().__init__(daemon=True)
+        self.server = server
+        self.word = word
+        self.stopping = threading.Event()
+        self.requests = 0
+        self.failures: list[str] = []
+        self.found_at: float | None = None
+
+    def run(self) -> None:
+        paths = [f"/api/search?q={self.word}", "/api/search?q=viet+nam&year=2020", "/api/search?q=bo+chinh+tri&page=2",
+                 "/?q=viet+nam", f"/api/suggest?q={self.word[:5]}"]
+        while not self.stopping.is_set():
+            for path in paths:
+                try:
+                    status, _, body = get(self.server.url + path)
+                except OSError as error:
+                    self.failures.append(f"{path}: {error!r}")
+                    continue
+                self.requests += 1
+                if status != 200:
+                    self.failures.append(f"{path}: HTTP {status} {body[:200]!r}")
+                elif path.startswith(f"/api/search?q={self.word}") and self.found_at is None:
+                    if json.loads(body)["total"]:
+                        self.found_at = time.monotonic()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join(timeout=15)
+
+
+def reindex(index_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `vnsearch reindex` on index_dir and check it succeeded."""
+    done = subprocess.run([str(VNSEARCH), "reindex", "--index", str(index_dir), *args], env=clean_env(),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+@pytest.fixture()
+def own_index(demo_index, tmp_path) -> Path:
+    """Return a private copy of the demo index that a test may reindex."""
+    copy = tmp_path / "index"
+    shutil.copytree(demo_index, copy, symlinks=True)
+    return copy
+
+
+def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_path):
+    with running_server(own_index, tmp_path / "serve.log", "--workers", "2", "--threads", "2") as server:
+        status, headers, body = get(server.url + "/api/search?q=bo+chinh+tri")
+        assert status == 200 and json.loads(body)["total"] > 0
+        assert headers["Server"].startswith("gunicorn")
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert listening_addresses(server.port) == {"127.0.0.1"}
+        cmdline = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"serve" in cmdline and not any(b"flask" in part for part in cmdline)
+        # Gunicorn forks workers one after another (a random pause between): give it a moment.
+        deadline = time.monotonic() + 10
+        while len(children(server.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(children(server.process.pid)) == 2, "two worker processes"
+        assert f"http://127.0.0.1:{server.port}/" in server.output()
+        status, _, page = get(server.url + "/?q=bo+chinh+tri")
+        assert status == 200 and "Bộ Chính trị".encode() in page
+        status, _, page = get(server.url + "/?page=abc")
+        assert status == 400 and b"Traceback" not in page and "Yêu cầu không hợp lệ".encode() in page
+        assert get(server.url + "/articles/nope")[0] == 404
+
+
+def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path):
+    article = {"id": "live-reindex-test", "title": f"Bài mới về {NEW_WORD}",
+               "body": f"Từ khóa {NEW_WORD} chỉ có trong bài viết này, thêm khi máy chủ đang chạy.",
+               "published": "2021-01-02T10:00:00+07:00", "category": "Thử nghiệm", "source": "test"}
+    source = write_jsonl(tmp_path / "new.jsonl", [article])
+    with running_server(own_index, tmp_path / "serve.log", "--workers", "2", "--threads", "2") as server:
+        assert server.json("/api/search", q=NEW_WORD)["total"] == 0
+        querier = Querier(server, NEW_WORD)
+        querier.start()
+        try:
+            time.sleep(0.5)
+            reindex(own_index, str(source))
+            committed = time.monotonic()
+            while querier.found_at is None and time.monotonic() - committed < 10:
+                time.sleep(0.05)
+            assert querier.found_at is not None, "the new article never became searchable"
+            assert querier.found_at - committed < 3.0, f"took {querier.found_at - committed:.1f} s to appear"
+            # Every worker must serve it soon, not just the one that happened to answer first.
+            streak = 0
+            while streak < 10:
+                streak = streak + 1 if server.json("/api/search", q=NEW_WORD)["total"] == 1 else 0
+                assert time.monotonic() - committed < 3.0, "some worker still serves the old index"
+            # A full rebuild swaps in a new generation; the server must follow that too.
+            reindex(own_index, "--full")
+            time.sleep(1.5)
+        finally:
+            querier.stop()
+        assert not querier.failures, querier.failures[:5]
+        assert querier.requests > 20
+        assert server.json("/healthz")["documents"] == 202
+        hit = server.json("/api/search", q=NEW_WORD)["hits"][0]
+        assert hit["id"] == "live-reindex-test" and NEW_WORD in hit["title_html"]
+        assert server.json(f"/api/articles/{article['id']}")["title"] == article["title"]
+
+
+def test_serve_without_an_index_answers_503_then_serves_it(tmp_path):
+    index_dir = tmp_path / "later"
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([str(VNSEARCH), "serve", "--index", str(index_dir), "--port", str(port),
+                                    "--workers", "1", "--threads", "2"], stdout=out, stderr=subprocess.STDOUT,
+                                   env=clean_env(), start_new_session=True)
+    server = Server(process, port, log)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            assert process.poll() is None, server.output()
+            try:
+                status, _, body = get(server.url + "/healthz", timeout=2)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, server.output()
+                time.sleep(0.1)
+        assert status == 503 and json.loads(body)["error"]["code"] == "index_missing"
+        assert "no index" in server.output()
+        source = write_jsonl(tmp_path / "one.jsonl", [{"id": "one", "title": "Một bài", "body": "Nội dung bài một."}])
+        reindex(index_dir, str(source))
+        deadline = time.monotonic() + 5
+        while get(server.url + "/healthz")[0] != 200:
+            assert time.monotonic() < deadline, "the new index was never served"
+            time.sleep(0.1)
+        assert server.json("/api/search", q="noi dung")["total"] == 1
+    finally:
+        server.stop()
+
+
+def test_serve_options_come_from_settings():
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    for flag, env in [("--index", "VNSEARCH_INDEX"), ("--host", "VNSEARCH_HOST"), ("--port", "VNSEARCH_PORT"),
+                      ("--workers", "VNSEARCH_WORKERS"), ("--threads", "VNSEARCH_THREADS"),
+                      ("--refresh-seconds", "VNSEARCH_REFRESH_SECONDS")]:
+        assert flag in result.output and env in result.output
+    assert "127.0.0.1" in result.output
+    assert CliRunner().invoke(main, ["serve", "--workers", "0"]).exit_code == 2

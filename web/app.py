@@ -1,0 +1,133 @@
+"""The Flask application factory: one engine per process, one blueprint, safe errors.
+
+``create_app`` opens nothing on disk: the ``SearchEngine`` it stores in
+``app.extensions["vnsearch"]`` opens the index on the first request, so a gunicorn worker
+(forked from the master) never shares file handles with another process, and a server
+started before the first reindex simply answers 503 until the index exists.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from search.engine import SearchEngine
+from search.index import IndexMissing
+from search.query import QueryError
+from search.settings import setting_value
+from web import views
+from web.formatting import register_filters
+
+log = logging.getLogger("vnsearch.web")
+
+# Scripts and styles only from this app: no inline code, no CDN, no frames, no plugins.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+    "form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    # Queries are in our URLs: never send them to the sites that articles link to.
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+# Vietnamese titles of the error pages, by HTTP status.
+ERROR_TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    404: "Không tìm thấy trang",
+    405: "Phương thức không được hỗ trợ",
+    500: "Đã xảy ra lỗi",
+    503: "Chỉ mục chưa sẵn sàng",
+}
+ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+               414: "uri_too_long", 431: "headers_too_large", 500: "internal_error", 503: "index_missing"}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the vnsearch web app (config keys INDEX_DIR, REFRESH_SECONDS, ...)."""
+    app = Flask(__name__)
+    app.config.update(
+        INDEX_DIR=setting_value("index"),
+        REFRESH_SECONDS=setting_value("refresh_seconds"),
+        # Never show the interactive debugger, whatever FLASK_DEBUG says.
+        DEBUG=False,
+        PROPAGATE_EXCEPTIONS=False,
+        MAX_CONTENT_LENGTH=64 * 1024,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.config.update(config or {})
+    app.debug = False
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["vnsearch"] = SearchEngine(app.config["INDEX_DIR"], refresh_seconds=app.config["REFRESH_SECONDS"])
+    app.register_blueprint(views.blueprint)
+    register_filters(app)
+    register_error_handlers(app)
+    app.after_request(add_security_headers)
+    return app
+
+
+def add_security_headers(response):
+    """Add the security headers to every response."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def wants_json() -> bool:
+    """Tell whether the failing request was for the JSON API (or the health check)."""
+    path = request.path
+    return path.startswith("/api/") or path == "/api" or path == "/healthz"
+
+
+def error_response(status: int, code: str, message: str, page_message: str | None = None,
+                   page_title: str | None = None, **extra):
+    """Return an error as JSON for the API, as a Vietnamese HTML page otherwise."""
+    if wants_json():
+        return jsonify({"error": {"code": code, "message": message, **extra}}), status
+    page = render_template(
+        "error.html", status=status, title=page_title or ERROR_TITLES.get(status, "Đã xảy ra lỗi"),
+        message=page_message or message, q=request.args.get("q", "")[:200],
+    )
+    return page, status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn every error into a JSON or HTML answer that never shows a stack trace."""
+
+    @app.errorhandler(QueryError)
+    def bad_parameter(error: QueryError):
+        page_message = f"Tham số “{error.param}” không hợp lệ. Vui lòng kiểm tra lại bộ lọc hoặc trang."
+        return error_response(400, "bad_parameter", error.message, param=error.param, page_message=page_message)
+
+    @app.errorhandler(IndexMissing)
+    def index_missing(error: IndexMissing):
+        page_message = "Chưa có chỉ mục tìm kiếm. Hãy chạy “vnsearch reindex” rồi tải lại trang."
+        return error_response(503, "index_missing", str(error), page_message=page_message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        messages = {404: "Trang bạn tìm không tồn tại.", 405: "Phương thức này không được hỗ trợ."}
+        code = ERROR_CODES.get(status, "http_error")
+        page_message = getattr(error, "page_message", None) or messages.get(status, error.name)
+        body, status = error_response(status, code, error.description or error.name, page_message=page_message,
+                                      page_title=getattr(error, "page_title", None))
+        response = current_app.make_response((body, status))
+        if "Allow" in (headers := dict(error.get_headers())):
+            response.headers["Allow"] = headers["Allow"]
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        # Log the details for the operator; the client only learns that something failed.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "Internal server error",
+                              page_message="Máy chủ gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau.")

@@ -1,0 +1,247 @@
+"""The hand-written OpenAPI 3.0 description of the JSON API (served at /api/openapi.json).
+
+tests/test_api.py validates real responses of every endpoint against these schemas
+(``additionalProperties: false`` everywhere), so a field added or renamed in ``search``
+fails the tests until it is described here.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from search.autocomplete import MAX_COMPLETIONS
+from search.query import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, SORTS
+
+
+def _string(description: str = "", **extra) -> dict:
+    """Return a string schema."""
+    return {"type": "string", **({"description": description} if description else {}), **extra}
+
+
+def _nullable_string(description: str = "", **extra) -> dict:
+    """Return a string schema that may be null."""
+    return {**_string(description, **extra), "nullable": True}
+
+
+def _object(properties: dict, description: str = "") -> dict:
+    """Return a closed object schema whose properties are all required."""
+    schema = {"type": "object", "required": list(properties), "additionalProperties": False, "properties": properties}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _ref(name: str) -> dict:
+    """Return a reference to a component schema."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    """Return a JSON response object."""
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _query(name: str, schema: dict, description: str, **extra) -> dict:
+    """Return a query-string parameter."""
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description, **extra}
+
+
+_ERRORS = {
+    "400": _json(_ref("Error"), "A parameter is invalid (code `bad_parameter`, `param` names it)."),
+    "500": _json(_ref("Error"), "Unexpected server error (no details are given)."),
+    "503": _json(_ref("Error"), "There is no index yet (code `index_missing`): run `vnsearch reindex`."),
+}
+
+_HIT = _object({
+    "id": _string("Article id (any characters; quote it in URLs)."),
+    "title": _string("Title as plain text."),
+    "title_html": _string("Title, HTML-escaped, query words in <mark> (the only tag)."),
+    "title_derived": {"type": "boolean", "description": "True when the title was taken from the body."},
+    "url": _nullable_string("Where the article was published (not necessarily http)."),
+    "published": _nullable_string("Publication time, ISO 8601 with UTC offset.", format="date-time"),
+    "category": _nullable_string(),
+    "source": _nullable_string(),
+    "portal": _nullable_string("Portal name, for portal pages."),
+    "snippet": _string("Up to three fragments around the best matches, HTML-escaped, words in <mark>."),
+    "score": {"type": "number", "description": "Relevance score (0 without a query)."},
+})
+
+_FACET_ITEM = _object({
+    "value": _string("The parameter value that selects this entry ('none': undated / unlabelled)."),
+    "label": _string("What to show (Vietnamese)."),
+    "count": {"type": "integer", "minimum": 0},
+    "selected": {"type": "boolean"},
+})
+
+_FACET_LIST = {"type": "array", "items": _ref("FacetItem")}
+
+_SEARCH_RESULT = _object({
+    "query": _string("The query as understood (cleaned, possibly truncated)."),
+    "total": {"type": "integer", "minimum": 0},
+    "page": {"type": "integer", "minimum": 1},
+    "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+    "pages": {"type": "integer", "minimum": 1},
+    "sort": _string(enum=list(SORTS)),
+    "matching": _string("'any' when too few articles held every word and some words became optional.",
+                        enum=["all", "any"]),
+    "took_ms": {"type": "number", "minimum": 0},
+    "suggestion": _nullable_string("A better spelled query (\"did you mean\"), or null."),
+    "notices": {"type": "array", "items": _string(), "description": "Messages for the reader (Vietnamese)."},
+    "hits": {"type": "array", "items": _ref("Hit")},
+    "facets": _object({name: _FACET_LIST for name in ("year", "month", "category", "source")},
+                      "Counts over all results, each facet ignoring its own filter."),
+    "filters": _object({
+        "from": _nullable_string(format="date"),
+        "to": _nullable_string(format="date"),
+        "year": _nullable_string(),
+        "month": _nullable_string(),
+        "category": {"type": "array", "items": _string()},
+        "source": {"type": "array", "items": _string()},
+    }, "The active filters."),
+})
+
+_ARTICLE = _object({
+    "id": _string(),
+    "title": _string(),
+    "title_html": _string("Title, HTML-escaped, the words of q in <mark>."),
+    "title_derived": {"type": "boolean"},
+    "url": _nullable_string(),
+    "published": _nullable_string(format="date-time"),
+    "category": _nullable_string(),
+    "source": _nullable_string(),
+    "portal": _nullable_string(),
+    "body": _string("The whole text."),
+    "body_html": _string("The whole text, HTML-escaped, the words of q in <mark>."),
+})
+
+_SUGGESTIONS = _object({
+    "query": _string("What was typed, cleaned."),
+    "suggestions": {
+        "type": "array",
+        "maxItems": MAX_COMPLETIONS,
+        "items": _object({
+            "text": _string("An article title completing what was typed."),
+            "html": _string("The title HTML-escaped, typed words in <mark>."),
+            "id": _string("The article's id."),
+        }),
+    },
+})
+
+_HEALTH = _object({
+    "status": _string(enum=["ok"]),
+    "documents": {"type": "integer", "minimum": 0},
+    "last_reindex": _nullable_string("When the last reindex committed (ISO 8601).", format="date-time"),
+    "generation": _string("The index generation being served."),
+})
+
+_ERROR = _object({
+    "error": {
+        "type": "object",
+        "required": ["code", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "code": _string(enum=["bad_parameter", "not_found", "method_not_allowed", "index_missing",
+                                  "internal_error", "bad_request", "too_large", "uri_too_long",
+                                  "headers_too_large", "http_error"]),
+            "message": _string("What went wrong (English)."),
+            "param": _string("The parameter at fault (bad_parameter only)."),
+        },
+    },
+})
+
+_SEARCH_PARAMETERS = [
+    _query("q", _string(), "The query, with or without diacritics. Supports \"phrases\", -exclusions, "
+                           "title:word, category:… and source:…. Empty: list articles newest first."),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page of hits."),
+    _query("size", {"type": "integer", "minimum": 1, "default": DEFAULT_PAGE_SIZE},
+           f"Hits per page; larger values are capped at {MAX_PAGE_SIZE}."),
+    _query("sort", _string(enum=list(SORTS), default="relevance"), "Order of hits."),
+    _query("from", _string(format="date"), "Only articles published on or after this day (YYYY-MM-DD)."),
+    _query("to", _string(format="date"), "Only articles published on or before this day (YYYY-MM-DD)."),
+    _query("year", _string(pattern=r"^(\d{4}|none)$"), "Only articles of this year ('none': undated)."),
+    _query("month", _string(pattern=r"^(\d{4}-\d{1,2}|\d{1,2})$"),
+           "Only articles of this month: YYYY-MM, or 1-12 together with year."),
+    _query("category", {"type": "array", "items": _string()}, "Only these categories (repeatable; any of them).",
+           style="form", explode=True),
+    _query("source", {"type": "array", "items": _string()}, "Only these sources (repeatable; any of them).",
+           style="form", explode=True),
+]
+
+_DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "vnsearch",
+        "version": "1",
+        "description": "Full-text search over Vietnamese articles, with or without diacritics. "
+                       "Every error has the shape {\"error\": {\"code\", \"message\"}}.",
+    },
+    "servers": [{"url": "/"}],
+    "paths": {
+        "/api/search": {
+            "get": {
+                "operationId": "search",
+                "summary": "Search articles: ranked hits with snippets, facets and a suggestion.",
+                "parameters": _SEARCH_PARAMETERS,
+                "responses": {"200": _json(_ref("SearchResult"), "The page of results."), **_ERRORS},
+            }
+        },
+        "/api/articles/{id}": {
+            "get": {
+                "operationId": "article",
+                "summary": "Return a whole article.",
+                "parameters": [
+                    {"name": "id", "in": "path", "required": True, "schema": _string(),
+                     "description": "The article id, percent-encoded ('/' may stay as it is)."},
+                    _query("q", _string(), "Mark the words of this query in the title and body."),
+                ],
+                "responses": {
+                    "200": _json(_ref("Article"), "The article."),
+                    "404": _json(_ref("Error"), "No article has this id (code `not_found`)."),
+                    "500": _ERRORS["500"],
+                    "503": _ERRORS["503"],
+                },
+            }
+        },
+        "/api/suggest": {
+            "get": {
+                "operationId": "suggest",
+                "summary": "Autocomplete: titles completing what has been typed.",
+                "parameters": [_query("q", _string(), "What has been typed so far (the last word may be partial).")],
+                "responses": {"200": _json(_ref("Suggestions"), "The completions, best first."),
+                              "500": _ERRORS["500"], "503": _ERRORS["503"]},
+            }
+        },
+        "/healthz": {
+            "get": {
+                "operationId": "health",
+                "summary": "Health check: documents in the index and the last reindex time.",
+                "responses": {"200": _json(_ref("Health"), "The index is being served."),
+                              "500": _ERRORS["500"], "503": _ERRORS["503"]},
+            }
+        },
+        "/api/openapi.json": {
+            "get": {
+                "operationId": "openapi",
+                "summary": "This description.",
+                "responses": {"200": _json({"type": "object", "required": ["openapi", "info", "paths"]},
+                                           "The OpenAPI 3.0 document.")},
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "SearchResult": _SEARCH_RESULT,
+            "Hit": _HIT,
+            "FacetItem": _FACET_ITEM,
+            "Article": _ARTICLE,
+            "Suggestions": _SUGGESTIONS,
+            "Health": _HEALTH,
+            "Error": _ERROR,
+        }
+    },
+}
+
+
+def openapi_document() -> dict:
+    """Return a copy of the OpenAPI document (callers may change theirs)."""
+    return copy.deepcopy(_DOCUMENT)

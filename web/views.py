@@ -1,0 +1,124 @@
+"""The one blueprint: the JSON API and the HTML pages, over the same result dicts.
+
+``/api/search`` returns the dict that ``search.query.search`` builds; ``/`` renders that
+very dict (the datasette way), so the page can never show something the API does not.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, render_template, request
+from werkzeug.exceptions import NotFound
+
+from search.engine import SearchEngine
+from search.query import QueryError, SearchRequest
+from web import links
+from web.openapi import openapi_document
+
+blueprint = Blueprint("web", __name__)
+
+
+def engine() -> SearchEngine:
+    """Return this process's search engine."""
+    return current_app.extensions["vnsearch"]
+
+
+def query_params() -> dict[str, list[str]]:
+    """Return the query string as {name: [values]} (names may repeat)."""
+    return {name: request.args.getlist(name) for name in request.args}
+
+
+def search_request() -> SearchRequest:
+    """Return the validated search of this request (QueryError becomes a 400)."""
+    return SearchRequest.from_params(query_params())
+
+
+def run_search(search: SearchRequest) -> dict:
+    """Run a search: the one place that builds the result dict for the API and the page."""
+    return engine().search(search)
+
+
+def article_not_found(doc_id: str):
+    """Stop the request with a 404 for an unknown article id."""
+    error = NotFound(description=f"no article with id {doc_id[:200]!r}")
+    error.page_title = "Không tìm thấy bài viết"
+    error.page_message = "Không tìm thấy bài viết này. Có thể bài đã bị xóa khỏi chỉ mục."
+    raise error
+
+
+# JSON API -------------------------------------------------------------------------------
+
+
+@blueprint.get("/api/search")
+def api_search():
+    """Search the articles."""
+    return jsonify(run_search(search_request()))
+
+
+@blueprint.get("/api/articles/<path:doc_id>")
+def api_article(doc_id: str):
+    """Return one whole article, the query's words marked when q is given."""
+    article = engine().article(doc_id, q=request.args.get("q", ""))
+    if article is None:
+        article_not_found(doc_id)
+    return jsonify(article)
+
+
+@blueprint.get("/api/suggest")
+def api_suggest():
+    """Return autocomplete suggestions for what has been typed."""
+    return jsonify(engine().suggest(request.args.get("q", "")))
+
+
+@blueprint.get("/api/openapi.json")
+def api_openapi():
+    """Return the OpenAPI description of the API."""
+    return jsonify(openapi_document())
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """Return the number of indexed documents and the time of the last reindex."""
+    response = jsonify(engine().health())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# HTML pages -----------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+def index():
+    """Show the search page: results, facets and pagination (all articles without a query)."""
+    search = search_request()
+    result = run_search(search)
+    return render_template(
+        "search.html",
+        result=result,
+        search=search,
+        sort_links=links.sort_links(search, has_query=bool(result["query"])),
+        pagination=links.pagination(search, result["pages"]),
+        chips=links.active_filters(search, result["facets"]),
+        clear_url=links.clear_filters_url(search),
+        first_url=links.search_url(search, page=None),
+        suggestion_url=links.search_url(search, q=result["suggestion"], page=None) if result["suggestion"] else None,
+        facet_url=lambda facet, item: links.facet_url(search, facet, item),
+        article_url=lambda doc_id: links.article_url(search, doc_id),
+        form_fields=links.hidden_fields(search, "q"),
+        range_fields=links.hidden_fields(search, "from", "to"),
+    )
+
+
+@blueprint.get("/articles/<path:doc_id>")
+def article_page(doc_id: str):
+    """Show one article, the query's words marked, with a link back to the results."""
+    try:
+        search = search_request()
+    except QueryError:
+        # A damaged link still shows the article; only the way back loses its filters.
+        search = SearchRequest(q=request.args.get("q", ""))
+    article = engine().article(doc_id, q=search.q)
+    if article is None:
+        article_not_found(doc_id)
+    back_url = links.search_url(search) if search.params() else None
+    return render_template("article.html", article=article, search=search, back_url=back_url,
+                           home_url=links.search_url(SearchRequest()))
