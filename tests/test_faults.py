@@ -210,3 +210,92 @@ def test_write_failure_without_root_reports_a_clear_error(corpus):
     assert result.returncode == 3, result.stderr
     assert "cannot write the index" in result.stderr and "Traceback" not in result.stderr
     assert sorted(indexed_ids(index_dir)) == sorted(r["id"] for r in records)
+
+
+# Search while reindexing -----------------------------------------------------------------------
+
+ADDED_WORD, UPDATED_WORD = "qzvthembai", "qzvsuabai"
+
+
+class ConsistencyChecker:
+    """Query a server from a thread, checking each response holds together."""
+
+    PATHS = ["/api/search?q=viet+nam&size=7&page=2", "/api/search?q=ha+noi&size=5", "/api/search?q=&year=2020",
+             f"/api/search?q={ADDED_WORD}", f"/api/search?q={UPDATED_WORD}&size=3&page=2", "/?q=giao+duc"]
+
+    def __init__(self, server):
+        import threading
+
+        self.server = server
+        self.failures: list[str] = []
+        self.requests = 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        from tests.test_server import get
+
+        while not self.stopping.is_set():
+            for path in self.PATHS:
+                try:
+                    status, _, body = get(self.server.url + path)
+                except OSError as error:
+                    self.failures.append(f"{path}: {error!r}")
+                    continue
+                self.requests += 1
+                problem = None if status == 200 else f"HTTP {status}"
+                if problem is None and path.startswith("/api/search"):
+                    problem = self.inconsistency(json.loads(body))
+                if problem:
+                    self.failures.append(f"{path}: {problem}")
+
+    @staticmethod
+    def inconsistency(result: dict) -> str | None:
+        """Return what does not add up in a search result, or None."""
+        expected = max(0, min(result["size"], result["total"] - (result["page"] - 1) * result["size"]))
+        ids = [hit["id"] for hit in result["hits"]]
+        if len(ids) != expected or len(set(ids)) != len(ids):
+            return f"total {result['total']} page {result['page']} but {len(ids)} hits"
+        if not result["filters"]["year"] and sum(i["count"] for i in result["facets"]["year"]) != result["total"]:
+            return "year counts do not add up to the total"
+        return None
+
+
+def test_searches_stay_consistent_while_reindexes_add_update_and_delete(demo_index, tmp_path):
+    import shutil
+
+    from tests.test_server import running_server
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(demo_index, index_dir, symlinks=True)
+    records = [dict(r, id=f"live-{n}") for n, r in enumerate(demo_records(40))]
+    source = write_jsonl(tmp_path / "live.jsonl", records)
+    reindex(index_dir, [str(source)], procs=1)
+    with running_server(index_dir, tmp_path / "serve.log", "--workers", "2", "--threads", "2") as server:
+        checker = ConsistencyChecker(server)
+        checker.thread.start()
+        try:
+            added = [{"id": f"added-{n}", "title": f"Bài thêm {n}", "body": f"Nội dung {ADDED_WORD} số {n}."}
+                     for n in range(15)]
+            changed = [dict(r, body=r["body"] + f" {UPDATED_WORD}") if n < 10 else r for n, r in enumerate(records)]
+            steps = [(records + added, 55, 15, 0), (changed + added, 55, 15, 10), (changed[10:] + added, 45, 15, 0)]
+            for step_records, documents, with_added, with_updated in steps:
+                write_jsonl(source, step_records)
+                done = subprocess.run([VNSEARCH, "reindex", "--index", str(index_dir)], capture_output=True,
+                                      text=True, timeout=120)
+                assert done.returncode == 0, done.stderr
+                deadline = time.monotonic() + 5
+                while server.json("/healthz")["documents"] != 201 + documents:
+                    assert time.monotonic() < deadline, "the server did not pick up the reindex"
+                    time.sleep(0.1)
+                time.sleep(1.2)  # past every worker's refresh interval
+                assert server.json("/api/search", q=ADDED_WORD)["total"] == with_added
+                assert server.json("/api/search", q=UPDATED_WORD)["total"] == with_updated
+        finally:
+            checker.stopping.set()
+            checker.thread.join(timeout=30)
+        assert checker.requests > 30 and not checker.failures, checker.failures[:5]
+        from tests.test_server import get
+
+        assert get(server.url + "/api/articles/live-3")[0] == 404
+        assert get(server.url + "/api/articles/live-20")[0] == 200
