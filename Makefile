@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 
 # Index the bundled demo corpus (only when the index is empty), then serve it.
 run: $(VENV)/.installed
-	@if [ ! -e "$(INDEX)/current" ]; then $(VENV)/bin/vnsearch reindex --index "$(INDEX)" vnsearch/demo/articles.jsonl vnsearch/demo/portal; fi
+	@if [ ! -e "$(INDEX)/current" ]; then $(VENV)/bin/vnsearch reindex --index "$(INDEX)" vnsearch/demo/articles.jsonl vnsearch/demo/portal || [ $$? = 1 ]; fi
 	$(VENV)/bin/vnsearch serve --index "$(INDEX)" --port $(PORT)
 
 # Every test: unit, API, server, fault and browser tests (browser tests need Debian's chromium).

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import sys
 import time
+from pathlib import Path
 
 import click
 
@@ -198,6 +200,38 @@ def serve(index, host, port, workers, threads, refresh_seconds, access_log) -> N
         click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
                    f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)
     run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log)
+
+
+DEMO_DIR = Path(__file__).resolve().parent / "demo"
+
+
+def demo_sources() -> list[str]:
+    """Return the bundled demo corpus (200 dantri articles and a Kiên Giang portal article)."""
+    return [str(DEMO_DIR / "articles.jsonl"), str(DEMO_DIR / "portal")]
+
+
+def default_demo_index() -> Path:
+    """Return where `vnsearch demo` keeps its index: the user's data directory."""
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "vnsearch" / "demo-index"
+
+
+@main.command()
+@click.option("--index", type=click.Path(), default=None,
+              help="Where to keep the demo index  [default: $XDG_DATA_HOME/vnsearch/demo-index]")
+@setting_option("host")
+@setting_option("port")
+@setting_option("workers")
+@setting_option("threads")
+def demo(index, host, port, workers, threads) -> None:
+    """Index the bundled demo corpus (the first time) and serve it."""
+    from web.server import serve as run_server
+
+    index = Path(index) if index else default_demo_index()
+    if not SearchEngine.exists(index):
+        click.echo(f"indexing the demo corpus into {index}…", err=True)
+        click.echo(summary_line(index_module.reindex(index, demo_sources(), progress=Progress())), err=True)
+    run_server(str(index), host, port, workers, threads, SETTINGS["refresh_seconds"].default)
 
 
 if __name__ == "__main__":
