@@ -52,17 +52,22 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Ranking:
-    """The ranking knobs (tuned on the train questions and title queries, see bench/)."""
+    """The ranking knobs, tuned on the train questions and on title queries (see bench/)."""
 
     k1: float = 1.2
     title_weight: float = 2.5
     body_weight: float = 1.0
     title_b: float = 0.4
-    body_b: float = 0.75
+    # Full length normalisation of bodies: short answers must not lose to long articles that
+    # mention every word once.
+    body_b: float = 1.0
     exact_weight: float = 1.0
-    compound_weight: float = 0.6
-    proximity_weight: float = 1.0
-    rerank_depth: int = 200
+    # A syllable typed with accents counts this much where it matches only when folded.
+    accented_folded_weight: float = 0.15
+    compound_weight: float = 0.3
+    proximity_weight: float = 1.5
+    title_proximity_weight: float = 4.0
+    rerank_depth: int = 400
 
 
 DEFAULT_RANKING = Ranking()
@@ -325,9 +330,11 @@ def _scores(ctx: _Context, parsed: ParsedQuery, all_words: np.ndarray | None) ->
                 continue
             seen.add((syllable.exact, fields))
             ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.folded, fields)
-            scores[ids] += values
+            # A syllable typed with accents counts mostly where it stands with those accents:
+            # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
+            scores[ids] += weight.accented_folded_weight * values if syllable.accented else values
             if syllable.accented:
-                ids, values, _ = ctx.bm25f(syllable.exact, fields)
+                ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.exact, fields)
                 scores[ids] += weight.exact_weight * values
     for compound, fields in _compounds(parsed):
         ids, values, _ = ctx.bm25f(compound, fields)
@@ -353,21 +360,26 @@ def _compounds(parsed: ParsedQuery) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def _proximity(ctx: _Context, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
-    """Return a bonus for docs where adjacent query words stand next to each other."""
+    """Return a bonus for docs where adjacent query words stand next to each other.
+
+    In the title each pair found counts once (a title holding the query's words in a row is
+    what known-item searches look for); in the body repeated pairs count with BM25's
+    saturation.  Syllables typed with accents are paired in their exact form.
+    """
     bonus = np.zeros(len(docs), dtype=np.float64)
-    chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
+    chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
     pairs = list(dict.fromkeys(zip(chain, chain[1:])))
     if not pairs or not len(docs):
         return bonus
     ranking = ctx.ranking
+    _, body_b = ctx.weights["body"]
+    lengths = ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"]
     for first, second in pairs:
-        tf = np.zeros(len(docs), dtype=np.float64)
-        for name in TEXT_FIELDS:
-            weight, b = ctx.weights[name]
-            counts = _adjacent_counts(ctx, name, [first, second], docs)[docs]
-            lengths = ctx.snapshot.lengths[name][docs]
-            tf += weight * counts / (1.0 - b + b * lengths / ctx.snapshot.average_length[name])
-        idf = (idfs.get(first, 0.0) + idfs.get(second, 0.0)) / 2.0
+        terms = [s.exact if s.accented else s.folded for s in (first, second)]
+        idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
+        in_title = _adjacent_counts(ctx, "title", terms, docs)[docs] > 0
+        bonus += ranking.title_proximity_weight * idf * in_title
+        tf = _adjacent_counts(ctx, "body", terms, docs)[docs] / (1.0 - body_b + body_b * lengths)
         bonus += ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1)
     return bonus
 
