@@ -1,0 +1,254 @@
+"""Latency benchmark: a results page of vnsearch vs SQLite FTS5 doing the same work, per query.
+
+Usage: python bench/bench_latency.py [--data ../shared/data] [--sizes 6k,60k] [--runs 5] [--rebuild]
+
+Corpora: ``6k`` = news/articles.jsonl + the portal article; ``60k`` = the same articles ten times
+(copies with ids suffixed -r1..-r9 and dates moved back 1..9 whole years; titles and bodies
+unchanged) + the portal article, written to --cache as JSON Lines.  Each vnsearch index is built
+once into --cache and reused (--rebuild rebuilds corpus and indexes).
+
+The query mix (~40 queries, built deterministically from the data): title fragments of 3-5 words
+as written and without diacritics, covid questions (retrieval/queries.jsonl, val) as written and
+without diacritics, quoted phrases, and queries with a date filter.
+
+vnsearch: ``engine.search(SearchRequest(q=..., size=10))`` -- 10 hits with snippets, every facet
+and the did-you-mean suggestion.  FTS5 (in-memory, ``unicode61 remove_diacritics 2``): the top 10
+by bm25 with ``snippet()``, plus year and category counts over all matches (GROUP BY), with the
+query's words joined by OR (quoted phrases kept as phrases) and the date filter as a WHERE on an
+UNINDEXED day column.  Per query: one warm-up run of each, then --runs runs alternating the two
+engines; the median is the query's time.  Prints per-query times and ratios (vnsearch / FTS5),
+then the median and p95 of the times and of the ratios per corpus size.  Target: vnsearch's
+median <= 2x and p95 <= 3x FTS5's.  Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import (  # noqa: E402
+    DEFAULT_DATA,
+    NEWS,
+    PORTAL,
+    QUERIES,
+    SEED,
+    Fts5,
+    code_version,
+    data_path,
+    ensure_index,
+    median,
+    percentile,
+    read_jsonl,
+    sample_titles,
+    title_fragment,
+    unaccented,
+    write_replicated,
+)
+from search.documents import Article, scan_sources  # noqa: E402
+from search.engine import SearchEngine  # noqa: E402
+from search.query import DEFAULT_RANKING, SearchRequest  # noqa: E402
+
+COPIES = {"6k": 1, "60k": 10}
+FRAGMENTS = 10
+QUESTIONS = 6
+PHRASES = ('"Bộ Chính trị"', '"Hà Nội"', '"bóng đá"', '"giá vàng"', '"Hà Nội" cấm xe máy')
+DATED = (
+    ("Hà Nội", date(2021, 1, 1), date(2021, 12, 31)),
+    ("covid", date(2021, 4, 1), date(2021, 4, 30)),
+    ("bóng đá Việt Nam", date(2024, 1, 1), date(2025, 12, 31)),
+    ("giá vang", date(2026, 1, 1), date(2026, 2, 28)),
+)
+TARGET_MEDIAN, TARGET_P95 = 2.0, 3.0
+
+
+@dataclass
+class Query:
+    """One query of the mix."""
+
+    kind: str
+    q: str
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def label(self, width: int = 58) -> str:
+        """Return the query as printed (cut to width), with its date filter."""
+        text = self.q + (f"  [{self.date_from}..{self.date_to}]" if self.date_from else "")
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def query_mix(data: Path, articles: list[dict], seed: int) -> list[Query]:
+    """Return the fixed query mix, built deterministically from the data."""
+    rng = random.Random(seed + 2)
+    fragments = []
+    for title in sample_titles(articles, 200, seed + 2):
+        fragment = title_fragment(title, rng)
+        if fragment and fragment not in fragments:
+            fragments.append(fragment)
+        if len(fragments) == FRAGMENTS:
+            break
+    questions = [q["query"] for q in read_jsonl(data_path(data, QUERIES)) if q["split"] == "val"]
+    questions = random.Random(seed + 3).sample(sorted(questions), QUESTIONS)
+    mix = [Query("fragment", f) for f in fragments]
+    mix += [Query("fragment, no accents", unaccented(f)) for f in fragments]
+    mix += [Query("question", q) for q in questions]
+    mix += [Query("question, no accents", unaccented(q)) for q in questions]
+    mix += [Query("phrase", p) for p in PHRASES]
+    mix += [Query("date filter", q, start, end) for q, start, end in DATED]
+    return mix
+
+
+def portal_records(data: Path) -> list[dict]:
+    """Return the portal articles as records (read the way the indexer reads them)."""
+    records = []
+    for item in scan_sources([str(data_path(data, PORTAL))]):
+        if isinstance(item, Article):
+            records.append({
+                "id": item.id, "title": item.title, "body": item.body, "category": item.category,
+                "published": item.published.isoformat() if item.published else None,
+            })
+    return records
+
+
+def prepare(size: str, data: Path, cache: Path, articles: list[dict], rebuild: bool) -> tuple[Path, list[Path]]:
+    """Return (index dir, sources) of a corpus size, writing the replicated corpus when needed."""
+    copies = COPIES[size]
+    if copies == 1:
+        sources = [data_path(data, NEWS), data_path(data, PORTAL)]
+    else:
+        corpus = cache / f"corpus-{size}.jsonl"
+        if rebuild or not corpus.exists():
+            count = write_replicated(articles, copies, corpus)
+            print(f"wrote {corpus} ({count} articles)", flush=True)
+        sources = [corpus, data_path(data, PORTAL)]
+    index_dir = cache / f"index-{size}"
+    ensure_index(index_dir, sources, rebuild, procs=2, log=lambda m: print(m, flush=True))
+    return index_dir, sources
+
+
+def time_call(function) -> tuple[float, object]:
+    """Return (milliseconds, result) of one call."""
+    started = time.perf_counter()
+    result = function()
+    return 1000 * (time.perf_counter() - started), result
+
+
+def day_number(value: date | None) -> int | None:
+    """Return a date as YYYYMMDD (None stays None)."""
+    return value.year * 10000 + value.month * 100 + value.day if value else None
+
+
+def bench_size(size: str, args, articles: list[dict], portal: list[dict], mix: list[Query]) -> dict:
+    """Time every query of the mix on one corpus size; print and return the figures."""
+    index_dir, sources = prepare(size, args.data, args.cache, articles, args.rebuild)
+    started = time.perf_counter()
+    fts = Fts5(title_weight=DEFAULT_RANKING.title_weight)
+    for source in sources:
+        if source.suffix == ".jsonl":
+            fts.add(read_jsonl(source))
+    fts.add(portal)
+    fts.optimize()
+    fts_build = time.perf_counter() - started
+    engine = SearchEngine(index_dir)
+    open_ms, _ = time_call(engine.snapshot)
+    first_ms, _ = time_call(lambda: engine.search(SearchRequest(q=mix[0].q, size=10)))
+    documents = engine.snapshot().live_count
+    print(f"\n== {size}: {documents} documents (vnsearch index {index_dir}); FTS5 {fts.count} rows built in "
+          f"{fts_build:.1f} s; vnsearch open {open_ms:.0f} ms, first search (cold) {first_ms:.0f} ms", flush=True)
+
+    rows = []
+    for query in mix:
+        request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
+        low, high = day_number(query.date_from), day_number(query.date_to)
+        run_vn = lambda: engine.search(request)  # noqa: E731
+        run_fts = lambda: fts.page(query.q, low, high)  # noqa: E731
+        _, vn_result = time_call(run_vn)  # warm-up
+        _, fts_result = time_call(run_fts)
+        vn_times, fts_times = [], []
+        for _ in range(args.runs):
+            vn_times.append(time_call(run_vn)[0])
+            fts_times.append(time_call(run_fts)[0])
+        rows.append({
+            "query": query, "vn": statistics.median(vn_times), "fts": statistics.median(fts_times),
+            "vn_total": vn_result["total"], "fts_total": fts_result["total"],
+            "matching": vn_result["matching"], "suggestion": vn_result["suggestion"],
+        })
+        gc.collect()
+
+    print(f"{'kind':<21} {'query':<58} {'vn ms':>8} {'FTS5 ms':>8} {'ratio':>6} {'vn hits':>8} {'FTS5 hits':>9}")
+    for row in rows:
+        query = row["query"]
+        mode = "*" if row["matching"] == "any" else " "
+        print(f"{query.kind:<21} {query.label():<58} {row['vn']:>8.1f} {row['fts']:>8.1f} "
+              f"{row['vn'] / row['fts']:>6.2f} {row['vn_total']:>7}{mode} {row['fts_total']:>9}")
+    vn = [r["vn"] for r in rows]
+    fts_ms = [r["fts"] for r in rows]
+    ratios = [r["vn"] / r["fts"] for r in rows]
+    summary = {
+        "size": size, "documents": documents, "queries": len(rows),
+        "vn_median": median(vn), "vn_p95": percentile(vn, 95),
+        "fts_median": median(fts_ms), "fts_p95": percentile(fts_ms, 95),
+        "ratio_median": median(ratios), "ratio_p95": percentile(ratios, 95),
+        "slowest": sorted(rows, key=lambda r: -r["vn"])[:5],
+    }
+    print("(* = vnsearch fell back to any-word matching; hits = total matches)")
+    print_summary(summary)
+    return summary
+
+
+def print_summary(s: dict) -> None:
+    """Print one corpus size's medians, p95s and target check."""
+    median_x = s["vn_median"] / s["fts_median"]
+    p95_x = s["vn_p95"] / s["fts_p95"]
+    print(f"{s['size']}: {s['queries']} queries, {s['documents']} documents")
+    print(f"  vnsearch ms   median {s['vn_median']:7.1f}   p95 {s['vn_p95']:7.1f}")
+    print(f"  FTS5 ms       median {s['fts_median']:7.1f}   p95 {s['fts_p95']:7.1f}")
+    print(f"  vnsearch/FTS5 median {median_x:7.2f}x  p95 {p95_x:7.2f}x   "
+          f"target <= {TARGET_MEDIAN:g}x / <= {TARGET_P95:g}x: "
+          f"{'ok' if median_x <= TARGET_MEDIAN else 'MISS'} / {'ok' if p95_x <= TARGET_P95 else 'MISS'}")
+    print(f"  per-query ratio median {s['ratio_median']:5.2f}   p95 {s['ratio_p95']:5.2f}")
+    print("  slowest vnsearch queries: " + "; ".join(
+        f"{r['query'].label(40)} {r['vn']:.0f} ms (FTS5 {r['fts']:.0f})" for r in s["slowest"][:3]))
+
+
+def main() -> None:
+    """Run the benchmark over the requested corpus sizes."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/vnsearch-bench-latency"),
+                        help="where the replicated corpus and the indexes are kept")
+    parser.add_argument("--sizes", default="6k,60k", help="corpus sizes: 6k, 60k")
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per query (after one warm-up)")
+    parser.add_argument("--rebuild", action="store_true", help="rewrite the corpus and rebuild the indexes")
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args()
+    args.data = args.data.resolve()
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    for size in sizes:
+        if size not in COPIES:
+            sys.exit(f"--sizes: unknown size {size!r} (choose from {', '.join(COPIES)})")
+
+    started = time.perf_counter()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    articles = read_jsonl(data_path(args.data, NEWS))
+    portal = portal_records(args.data)
+    mix = query_mix(args.data, articles, args.seed)
+    print(f"vnsearch latency benchmark: {len(mix)} queries, {args.runs} runs each (+1 warm-up), "
+          f"sizes {', '.join(sizes)}; code {code_version()}", flush=True)
+    summaries = [bench_size(size, args, articles, portal, mix) for size in sizes]
+    print("\n== summary")
+    for summary in summaries:
+        print_summary(summary)
+    print(f"runtime: {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
