@@ -36,6 +36,9 @@ MAX_PAGE_SIZE = 50
 MAX_PAGE = 1000
 # All-words matching that finds fewer results than this falls back to any-word matching.
 FALLBACK_BELOW = 5
+# Queries of this many distinct words are questions: at least this share of them must match.
+LONG_QUERY_WORDS = 6
+LONG_QUERY_SHARE = 0.2
 MAX_COMPOUND_SYLLABLES = 3
 UNDATED = "none"
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -303,17 +306,20 @@ def _excluded(ctx: _Context, parsed: ParsedQuery) -> np.ndarray:
     return mask
 
 
-def _match_any(ctx: _Context, parsed: ParsedQuery) -> np.ndarray:
-    """Return the any-word fallback: quoted and field clauses still required, words optional."""
+def _match_any(ctx: _Context, parsed: ParsedQuery, share: float = 0.0) -> np.ndarray:
+    """Return the documents holding at least share of the query's words (at least one).
+
+    Quoted and field clauses stay required; the other words become optional.
+    """
     required = [g for g in parsed.groups if any(c.phrase or c.field for c in g)]
     optional = [c for g in parsed.groups if g not in required for c in g]
     mask = _match(ctx, replace(parsed, groups=required)) if required else ~_excluded(ctx, parsed)
-    if optional:
-        any_word = np.zeros(ctx.size, dtype=bool)
-        for clause in optional:
-            for syllable in clause.syllables:
-                any_word |= ctx.docs_with(syllable.folded, _fields_of(clause))
-        mask &= any_word
+    words = {(s.folded, _fields_of(c)) for c in optional for s in c.syllables}
+    if words:
+        held = np.zeros(ctx.size, dtype=np.int32)
+        for folded, fields in words:
+            held += ctx.docs_with(folded, fields)
+        mask &= held >= max(1, math.ceil(share * len(words)))
     return mask
 
 
@@ -613,15 +619,24 @@ def _suggestion(ctx: _Context, parsed: ParsedQuery, stored: list[dict], total: i
 
 
 def _run_match(ctx: _Context, parsed: ParsedQuery):
-    """Return (matching mode, matched mask, scores, idfs): all words, or any word as fallback.
+    """Return (matching mode, matched mask, scores, idfs).
 
-    The choice depends on the query alone, not on the filters, so that selecting a facet
-    value never changes what the other facets count.
+    Modes: "all" words; "most" for questions (LONG_QUERY_WORDS words or more, which their
+    answers rarely repeat all of: at least half must match, ranked by score alone); "any"
+    word when those find too little, documents holding every word first.  The choice depends
+    on the query alone, not on the filters, so selecting a facet never changes other facets.
     """
     if parsed.is_empty:
         return "all", ~_excluded(ctx, parsed), None, {}
-    matched = _match(ctx, parsed)
     live = ctx.snapshot.live
+    if len({s.folded for s in parsed.syllables}) >= LONG_QUERY_WORDS:
+        matched = _match_any(ctx, parsed, LONG_QUERY_SHARE)
+        mode = "most"
+        if int((matched & live).sum()) < FALLBACK_BELOW:
+            matched, mode = _match_any(ctx, parsed), "any"
+        scores, idfs = _scores(ctx, parsed, None)
+        return mode, matched, scores, idfs
+    matched = _match(ctx, parsed)
     if int((matched & live).sum()) < FALLBACK_BELOW and len(parsed.syllables) > 1:
         relaxed = _match_any(ctx, parsed) | matched
         if (relaxed & live & ~matched).any():

@@ -82,8 +82,9 @@ _SEARCH_RESULT = _object({
     "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
     "pages": {"type": "integer", "minimum": 1},
     "sort": _string(enum=list(SORTS)),
-    "matching": _string("'any' when too few articles held every word and some words became optional.",
-                        enum=["all", "any"]),
+    "matching": _string("'all': every word matched; 'most': a long query (a question) whose articles "
+                        "hold at least a fifth of its words, ranked by score; 'any': too few articles held "
+                        "the words, so any one of them matched.", enum=["all", "most", "any"]),
     "took_ms": {"type": "number", "minimum": 0},
     "suggestion": _nullable_string("A better spelled query (\"did you mean\"), or null."),
     "notices": {"type": "array", "items": _string(), "description": "Messages for the reader (Vietnamese)."},
