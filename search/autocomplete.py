@@ -7,6 +7,7 @@ finds "Hà Nội").  Only title postings are read, which are small: cheap on eve
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left
 
 import numpy as np
@@ -87,18 +88,14 @@ def _prefix_docs(ctx: _Context, prefix: str, scores: np.ndarray) -> np.ndarray:
 
 def title_terms_starting(snapshot, prefix: str) -> list[str]:
     """Return the most frequent folded title syllables starting with prefix."""
-    terms = getattr(snapshot, "_title_terms", None)
-    if terms is None:
-        terms = sorted((t, df) for t, df in snapshot.lexicon("title") if t.isascii() and "_" not in t)
-        snapshot._title_terms = terms
-    start = bisect_left(terms, (prefix,))
+    syllables = snapshot.title_syllables()
+    start = bisect_left(syllables, (prefix,))
     matching = []
-    for term, df in terms[start:]:
+    for term, df in syllables[start:]:
         if not term.startswith(prefix):
             break
         matching.append((df, term))
-    matching.sort(reverse=True)
-    return [term for _, term in matching[:MAX_PREFIX_EXPANSIONS]]
+    return [term for _, term in heapq.nlargest(MAX_PREFIX_EXPANSIONS, matching)]
 
 
 def _mark_prefix(title: str, spec: highlight.HighlightSpec, prefix: str | None) -> str:

@@ -90,6 +90,7 @@ class SegmentData:
         self.timestamp = _numeric_column(leaf, "timestamp", count, ">u8")
         self.category = _string_column(leaf, "category", count)
         self.source = _string_column(leaf, "source", count)
+        self.title_syllables = _folded_syllables(leaf, "title")
         postings_path = Path(storage_folder) / leaf.segment().make_filename(W3Codec.POSTS_EXT)
         self.postings_fd = os.open(postings_path, os.O_RDONLY)
 
@@ -128,6 +129,15 @@ def _raw_column(leaf, fieldname: str) -> bytes:
         column_file.close()
 
 
+def _folded_syllables(leaf, fieldname: str) -> dict[str, int]:
+    """Return {folded syllable: document frequency} of a field in one segment."""
+    syllables = {}
+    for term, info in leaf.iter_field(fieldname):
+        if term.isascii() and b"_" not in term:
+            syllables[term.decode("ascii")] = info.doc_frequency()
+    return syllables
+
+
 def _string_column(leaf, fieldname: str, count: int) -> list[str]:
     """Return a string column of a segment, one value per document ('' when absent)."""
     return [value or "" for value in leaf.column_reader(fieldname)] if count else []
@@ -148,6 +158,7 @@ class Snapshot:
         self.reader = self.searcher.reader()
         self.leaves = self._load_leaves(cache if cache is not None else {})
         self._build_columns()
+        self._title_syllables: list[tuple[str, int]] | None = None
         self.generation = ix.latest_generation()
 
     def _load_leaves(self, cache: dict[str, SegmentData]) -> list[tuple]:
@@ -195,11 +206,15 @@ class Snapshot:
         with self.lock:
             return self.searcher.stored_fields(int(docnum))
 
-    def lexicon(self, fieldname: str) -> list[tuple[str, int]]:
-        """Return every (term, document frequency) of a field, sorted by term."""
-        with self.lock:
-            return [(term.decode("utf-8"), info.doc_frequency())
-                    for term, info in self.reader.iter_field(fieldname)]
+    def title_syllables(self) -> list[tuple[str, int]]:
+        """Return every folded title syllable with its document frequency, sorted (built once)."""
+        if self._title_syllables is None:
+            merged: dict[str, int] = {}
+            for _, _, data in self.leaves:
+                for term, df in data.title_syllables.items():
+                    merged[term] = merged.get(term, 0) + df
+            self._title_syllables = sorted(merged.items())
+        return self._title_syllables
 
     def document_number(self, doc_id: str) -> int | None:
         """Return the doc number of the live document with an id, or None."""

@@ -111,24 +111,24 @@ def _typo_corrections(ctx, syllables: list[Syllable], total: int) -> dict[Syllab
             continue
         before = syllables[index - 1].folded if index else None
         after = syllables[index + 1].folded if index + 1 < len(syllables) else None
-        best = _best_neighbour(vocabulary(ctx.snapshot), syllable, before, after)
+        best = _best_neighbour(_frequencies(ctx.snapshot), syllable, before, after)
         if best and best[1] >= max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)):
             corrections[syllable] = best[0]
     return corrections
 
 
-def _best_neighbour(vocab: dict[str, int], syllable: Syllable, before: str | None,
+def _best_neighbour(frequency: Callable[[str], int], syllable: Syllable, before: str | None,
                     after: str | None) -> tuple[str, float] | None:
     """Return the likeliest spelling one edit away, and its weight (frequency, and more when it
     makes a word the index knows with a neighbouring query syllable, as "giáo dục")."""
     word, alphabet = (syllable.exact, _VIETNAMESE_ALPHABET) if syllable.accented else (syllable.folded, _ALPHABET)
     best = None
     for candidate in _edits(word, alphabet):
-        df = vocab.get(candidate)
+        df = frequency(candidate)
         if not df:
             continue
         folded = fold(candidate)
-        compounds = vocab.get(f"{before}_{folded}", 0) + vocab.get(f"{folded}_{after}", 0)
+        compounds = (frequency(f"{before}_{folded}") if before else 0) + (frequency(f"{folded}_{after}") if after else 0)
         weight = df + COMPOUND_WEIGHT * compounds
         if best is None or (weight, candidate) > (best[1], best[0]):
             best = (candidate, weight)
@@ -145,11 +145,13 @@ def _edits(word: str, alphabet: str = _ALPHABET) -> set[str]:
     return set(deletes + swaps + replaces + inserts) - {word}
 
 
-def vocabulary(snapshot) -> dict[str, int]:
-    """Return {body term: document frequency} (syllables, both forms, and folded compounds),
-    read from the index's lexicon once per snapshot."""
-    cached = getattr(snapshot, "_vocabulary", None)
-    if cached is None:
-        cached = dict(snapshot.lexicon("body"))
-        snapshot._vocabulary = cached
-    return cached
+def _frequencies(snapshot) -> Callable[[str], int]:
+    """Return a function giving a term's document frequency in bodies (a hash lookup each)."""
+    cache: dict[str, int] = {}
+
+    def frequency(term: str) -> int:
+        if term not in cache:
+            cache[term] = snapshot.doc_frequency("body", term)
+        return cache[term]
+
+    return frequency
