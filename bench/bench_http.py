@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--quick", type=int, default=20, help="seconds of the 1- and 8-client comparison")
     parser.add_argument("--clients", default="8,32", help="client counts of the load runs")
     parser.add_argument("--workers", type=int, default=os.cpu_count())
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--no-reindex", action="store_true", help="skip the runs with a concurrent reindex")
     args = parser.parse_args()
 

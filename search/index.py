@@ -241,7 +241,9 @@ def _open_writer(ix, count: int, procs: int):
 
 def _preload_pyvi() -> None:
     """Load pyvi's model in this process so forked writers share it instead of each loading it."""
-    from pyvi import ViTokenizer  # noqa: F401
+    from search.text import pyvi_tokenizer
+
+    pyvi_tokenizer()
 
 
 # Reindexing ----------------------------------------------------------------------------

@@ -50,7 +50,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("host", str, "127.0.0.1", "Address the server listens on."),
         Setting("port", int, 8000, "Port the server listens on."),
         Setting("workers", int, _cpu_count(), "Server worker processes (each uses its own core)."),
-        Setting("threads", int, 4, "Threads per server worker process."),
+        Setting("threads", int, 1, "Threads per server worker process (1: one request at a time per process, best behind a reverse proxy)."),
         Setting("refresh_seconds", float, 1.0, "How often a server checks whether a reindex committed a new index."),
     )
 }

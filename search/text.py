@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from unidecode import unidecode
 from whoosh.analysis import CompositeAnalyzer, Filter, Token, Tokenizer
@@ -141,12 +141,24 @@ def syllables(text: str) -> list[re.Match]:
     return list(SYLLABLE_RE.finditer(text))
 
 
-def pyvi_joins(text: str) -> list[bool]:
-    """Return, per syllable of text, whether pyvi joins it to the previous syllable as one word."""
+@cache
+def pyvi_tokenizer():
+    """Load pyvi's tokenizer once per process, leaving no temporary file behind."""
     from pyvi import ViTokenizer  # imported late: loading pyvi's model takes a second
 
+    # Unpickling pyvi's CRF writes the model to a new /tmp/model*.crfsuite that nothing ever
+    # deletes (600 KB per process: a cron reindex would fill /tmp).  Open the tagger, which
+    # reads the whole file, then remove the file.
+    model = ViTokenizer.ViTokenizer.model
+    model.tagger_
+    model.modelfile.cleanup()
+    return ViTokenizer
+
+
+def pyvi_joins(text: str) -> list[bool]:
+    """Return, per syllable of text, whether pyvi joins it to the previous syllable as one word."""
     # pyvi's lexicon uses new-style tones; canonical tones keep lengths and syllable runs.
-    segmented = ViTokenizer.tokenize(canonical_tones(text))
+    segmented = pyvi_tokenizer().tokenize(canonical_tones(text))
     # pyvi's output is the text's tokens joined by " " or "_", so the k-th syllable run of
     # the output is the k-th syllable run of the text; the separators tell the words.
     separators = SYLLABLE_RE.split(segmented)[1:-1]

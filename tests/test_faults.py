@@ -271,7 +271,7 @@ def test_searches_stay_consistent_while_reindexes_add_update_and_delete(demo_ind
     records = [dict(r, id=f"live-{n}") for n, r in enumerate(demo_records(40))]
     source = write_jsonl(tmp_path / "live.jsonl", records)
     reindex(index_dir, [str(source)], procs=1)
-    with running_server(index_dir, tmp_path / "serve.log", "--workers", "2", "--threads", "2") as server:
+    with running_server(index_dir, tmp_path / "serve.log", "--workers", "2") as server:
         checker = ConsistencyChecker(server)
         checker.thread.start()
         try:

@@ -223,12 +223,13 @@ def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_pat
         assert get(server.url + "/articles/nope")[0] == 404
 
 
-def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path):
+@pytest.mark.parametrize("threads", ["1", "2"])  # gunicorn's sync worker, then gthread
+def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, threads):
     article = {"id": "live-reindex-test", "title": f"Bài mới về {NEW_WORD}",
                "body": f"Từ khóa {NEW_WORD} chỉ có trong bài viết này, thêm khi máy chủ đang chạy.",
                "published": "2021-01-02T10:00:00+07:00", "category": "Thử nghiệm", "source": "test"}
     source = write_jsonl(tmp_path / "new.jsonl", [article])
-    with running_server(own_index, tmp_path / "serve.log", "--workers", "2", "--threads", "2") as server:
+    with running_server(own_index, tmp_path / "serve.log", "--workers", "2", "--threads", threads) as server:
         assert server.json("/api/search", q=NEW_WORD)["total"] == 0
         querier = Querier(server, NEW_WORD)
         querier.start()

@@ -6,6 +6,9 @@ Every sentence analysed here is cut from the demo corpus (vnsearch/demo).
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import unicodedata
 from collections import defaultdict
 from pathlib import Path
@@ -196,6 +199,22 @@ def test_query_mode_never_segments_and_never_calls_pyvi(monkeypatch):
     assert positions["chinh"] == [1] and not any("_" in term for term in positions)
     with pytest.raises(AssertionError):
         index_analyzer().term_positions(text, mode="index")
+
+
+def test_a_killed_indexer_leaves_no_pyvi_model_file_in_the_temporary_folder(tmp_path):
+    # pyvi's pickled model unpacks itself into a temporary file that is only removed at a clean
+    # exit; a reindex killed by cron or kill -9 must not leave 600 KB in /tmp each time.
+    script = "import sys, time; from search.text import pyvi_joins\n" \
+        "print(pyvi_joins('Bộ Chính trị họp'), flush=True); time.sleep(60)"
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().strip() == "[False, False, True, False]"
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        process.kill()
+        process.wait()
+    assert list(tmp_path.iterdir()) == []
 
 
 def _demo_articles() -> list[Article]:

@@ -1,8 +1,9 @@
 """Production serving: gunicorn, run from Python, with several worker processes.
 
 Search is CPU-bound numpy and Python, so threads of one process share one interpreter lock;
-worker *processes* (``workers``) are what make concurrent clients faster, and ``threads``
-(the gthread worker) keep slow clients from blocking a worker.  Each worker builds its own
+worker *processes* (``workers``) are what make concurrent clients faster.  With one thread a
+worker is gunicorn's sync worker (it accepts a connection only when idle); more ``threads``
+(the gthread worker) keep slow clients from blocking a worker when there is no proxy in front.  Each worker builds its own
 app, and so its own ``SearchEngine``, after the fork: no file handle is shared between
 processes, and every worker notices a reindex by itself within ``refresh_seconds``.
 """
@@ -32,6 +33,15 @@ def server_url(host: str, port: int) -> str:
 def bind_address(host: str, port: int) -> str:
     """Return gunicorn's bind string for host and port (IPv6 addresses in brackets)."""
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def worker_class(threads: int) -> str:
+    """Return gunicorn's worker class for a number of threads per worker."""
+    # A gthread worker accepts every connection it can and keeps it alive, so one worker may
+    # end up holding all the clients while another core idles (8 clients measured half the
+    # throughput one run in two).  A sync worker accepts only when idle: the kernel hands each
+    # new connection to a free worker, which is what CPU-bound search wants.
+    return "sync" if threads <= 1 else "gthread"
 
 
 class VnsearchServer(BaseApplication):
@@ -67,8 +77,7 @@ def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_
         "bind": bind_address(host, port),
         "workers": max(1, workers),
         "threads": max(1, threads),
-        # gthread even for one thread: its keep-alive handling suits browsers and benchmarks.
-        "worker_class": "gthread",
+        "worker_class": worker_class(threads),
         "timeout": WORKER_TIMEOUT,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "keepalive": 5,
