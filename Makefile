@@ -36,6 +36,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_index.py
 	$(PY) bench/bench_retrieval.py
 	$(PY) bench/bench_latency.py
+	$(PY) bench/bench_http.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,6 +1,7 @@
 """HTTP benchmark and load run: `vnsearch serve` under wrk, with and without a reindex.
 
-Usage: python bench/bench_http.py [--duration 60] [--clients 1,8,32] [--size 60k] [--no-reindex]
+Usage: python bench/bench_http.py [--duration 60] [--quick 20] [--clients 8,32] [--size 60k]
+                                  [--workers N] [--threads N] [--no-reindex]
 
 Serves the latency benchmark's index (built by bench_latency.py into its cache, or built here)
 with `vnsearch serve`, then drives it with wrk (Debian package `wrk`; installed when missing
@@ -155,11 +156,16 @@ class Server:
 
 
 class ReindexLoop:
-    """Reindex continuously beside the server: add a batch of articles, commit, remove it, commit."""
+    """Reindex continuously beside the server, as cron would: new articles appear, then vanish.
 
-    def __init__(self, index_dir: Path, articles: list[dict], batch: int = 300):
+    The batch is written into a source folder the index already remembers, and every run is a
+    plain `vnsearch reindex` (the remembered sources, incremental), so the index ends with the
+    sources it started with.
+    """
+
+    def __init__(self, index_dir: Path, source_folder: Path, articles: list[dict], batch: int = 300):
         self.index_dir = index_dir
-        self.folder = Path(tempfile.mkdtemp(prefix="vnsearch-bench-reindex-"))
+        self.source = source_folder / "bench-http-load.jsonl"
         self.records = [dict(a, id=f"{a['id']}-load") for a in articles[:batch]]
         self.count = 0
         self.failures: list[str] = []
@@ -167,25 +173,30 @@ class ReindexLoop:
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
+    def _reindex(self) -> subprocess.CompletedProcess:
+        """Run one incremental reindex of the remembered sources."""
+        return subprocess.run([VNSEARCH, "reindex", "--index", str(self.index_dir)], capture_output=True, text=True)
+
     def _run(self) -> None:
         """Alternate adding and deleting the batch until stopped."""
-        source = self.folder / "load.jsonl"
         while self._running:
-            lines = [json.dumps(r, ensure_ascii=False) for r in self.records] if self.count % 2 == 0 else []
-            source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            result = subprocess.run([VNSEARCH, "reindex", "--index", str(self.index_dir), str(self.folder)],
-                                    capture_output=True, text=True)
-            if result.returncode not in (0, 1):
+            if self.count % 2 == 0:
+                lines = [json.dumps(r, ensure_ascii=False) for r in self.records]
+                self.source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            else:
+                self.source.unlink()
+            result = self._reindex()
+            if result.returncode != 0:
                 self.failures.append(result.stderr[-300:])
             self.count += 1
 
     def stop(self) -> None:
-        """Stop after the current reindex, then remove the batch from the index."""
+        """Stop after the current reindex, then take the batch out of the index."""
         self._running = False
         self._thread.join()
-        (self.folder / "load.jsonl").write_text("\n", encoding="utf-8")
-        subprocess.run([VNSEARCH, "reindex", "--index", str(self.index_dir), str(self.folder)], capture_output=True)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self.source.exists():
+            self.source.unlink()
+            self._reindex()
 
 
 def run_wrk(wrk: str, server: Server, paths: list[str], clients: int, seconds: int) -> dict:
@@ -232,7 +243,7 @@ def main() -> None:
     wrk = ensure_wrk()
     args.cache.mkdir(parents=True, exist_ok=True)
     articles = read_jsonl(data_path(args.data, NEWS))
-    index_dir, _ = bench_latency.prepare(args.size, args.data, args.cache, articles, rebuild=False)
+    index_dir, sources = bench_latency.prepare(args.size, args.data, args.cache, articles, rebuild=False)
     mix = bench_latency.query_mix(args.data, articles, SEED)
     paths = search_paths(mix)
     documents = SearchEngine(index_dir).health()["documents"]
@@ -253,10 +264,12 @@ def main() -> None:
         for clients in (int(c) for c in args.clients.split(",")):
             server.peak_rss = 0
             print_row(f"load, {args.duration} s", run_wrk(wrk, server, paths, clients, args.duration), server.peak_rss)
-        if not args.no_reindex:
+        if not args.no_reindex and not sources[0].is_dir():
+            print("(no load runs with a reindex: they need a replicated corpus folder, --size 60k)")
+        elif not args.no_reindex:
             for clients in (int(c) for c in args.clients.split(",")):
                 server.peak_rss = 0
-                loop = ReindexLoop(index_dir, articles)
+                loop = ReindexLoop(index_dir, sources[0], articles)
                 row = run_wrk(wrk, server, paths, clients, args.duration)
                 loop.stop()
                 print_row(f"load + reindex ({loop.count} commits)", row, server.peak_rss)

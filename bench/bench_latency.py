@@ -124,11 +124,15 @@ def prepare(size: str, data: Path, cache: Path, articles: list[dict], rebuild: b
     if copies == 1:
         sources = [data_path(data, NEWS), data_path(data, PORTAL)]
     else:
-        corpus = cache / f"corpus-{size}.jsonl"
+        # A folder, not a file: the HTTP load run drops extra articles into it and removes them,
+        # reindexing with the remembered sources as a cron job would, leaving the sources as they were.
+        folder = cache / f"corpus-{size}"
+        corpus = folder / "articles.jsonl"
         if rebuild or not corpus.exists():
+            folder.mkdir(parents=True, exist_ok=True)
             count = write_replicated(articles, copies, corpus)
             print(f"wrote {corpus} ({count} articles)", flush=True)
-        sources = [corpus, data_path(data, PORTAL)]
+        sources = [folder, data_path(data, PORTAL)]
     index_dir = cache / f"index-{size}"
     ensure_index(index_dir, sources, rebuild, procs=2, log=lambda m: print(m, flush=True))
     return index_dir, sources
@@ -152,8 +156,9 @@ def bench_size(size: str, args, articles: list[dict], portal: list[dict], mix: l
     started = time.perf_counter()
     fts = Fts5(title_weight=DEFAULT_RANKING.title_weight)
     for source in sources:
-        if source.suffix == ".jsonl":
-            fts.add(read_jsonl(source))
+        for path in sorted(source.glob("*.jsonl")) if source.is_dir() else [source]:
+            if path.suffix == ".jsonl":
+                fts.add(read_jsonl(path))
     fts.add(portal)
     fts.optimize()
     fts_build = time.perf_counter() - started

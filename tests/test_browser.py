@@ -133,6 +133,8 @@ def test_search_flow(server, browser, tmp_path, page_errors):
     assert page.locator(".suggestion a").inner_text() == "bộ chính trị"
     all_total = total(page)
     shoot(page, tmp_path, "results", shots)
+    if os.environ.get("VNSEARCH_DOCS_SCREENSHOT"):  # how the README's screenshot is refreshed
+        page.screenshot(path=os.environ["VNSEARCH_DOCS_SCREENSHOT"])
 
     # Year facet, then a month facet: totals narrow and agree with the facet counts.
     year_count = facet_counts(page, "year")["2020"]
