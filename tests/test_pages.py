@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
@@ -370,9 +370,42 @@ def test_ids_with_any_characters_round_trip(evil_client):
 def test_url_ids_with_double_slashes_round_trip(evil_client):
     soup = page(evil_client, "/?q=" + "bài không có mã")
     href = soup.select_one(".hit h2 a")["href"]
-    assert urlsplit(href).path.startswith("/articles/https://example.org//double//slash/")
+    assert urlsplit(href).path.startswith("/articles/https:%2F%2Fexample.org%2F%2Fdouble%2F%2Fslash%2F")
     article = page(evil_client, href)
     assert text(article.find("h1")) == "Bài không có mã"
     assert article.select_one(".origin a")["href"] == URL_ID
     api = evil_client.get("/api/articles/" + urlsplit(href).path.removeprefix("/articles/"))
     assert api.status_code == 200 and api.get_json()["id"] == URL_ID
+
+
+# Ids a browser or proxy would change if their slashes went into the URL as they are.
+DOT_IDS = {"x/../y": "Bài có mã x/../y", "y": "Bài có mã y", "./z": "Bài có mã ./z", "a/./b": "Bài có mã a/./b",
+           "/tuyệt-đối": "Bài có mã bắt đầu bằng gạch chéo", "thư-mục/": "Bài có mã kết thúc bằng gạch chéo"}
+
+
+@pytest.fixture(scope="module")
+def dot_client(tmp_path_factory):
+    """Return a test client over articles whose ids hold dot segments and odd slashes."""
+    folder = tmp_path_factory.mktemp("dots")
+    records = [{"id": doc_id, "title": title, "body": f"Nội dung thử nghiệm đường dẫn của {title}."}
+               for doc_id, title in DOT_IDS.items()]
+    source = folder / "dots.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    assert reindex(folder / "index", [str(source)], procs=1).added == len(DOT_IDS)
+    return create_app({"INDEX_DIR": str(folder / "index")}).test_client()
+
+
+def as_a_browser_sends(href: str) -> str:
+    """Return the path and query a browser requests for a link (dot segments resolved)."""
+    resolved = urlsplit(urljoin("http://127.0.0.1:8000/?q=x", href))
+    return resolved.path + ("?" + resolved.query if resolved.query else "")
+
+
+@pytest.mark.parametrize("doc_id", sorted(DOT_IDS))
+def test_result_links_reach_their_article_whatever_slashes_and_dots_the_id_holds(dot_client, doc_id):
+    soup = page(dot_client, "/?q=thu+nghiem+duong+dan&size=50")
+    links = {text(a): a["href"] for a in soup.select(".hit h2 a")}
+    article = page(dot_client, as_a_browser_sends(links[DOT_IDS[doc_id]]))
+    assert text(article.find("h1")) == DOT_IDS[doc_id]
+    path = urlsplit(links[DOT_IDS[doc_id]]).path.replace("/articles/", "/api/articles/", 1)
+    assert dot_client.get(as_a_browser_sends(path)).get_json()["id"] == doc_id

@@ -46,7 +46,7 @@ def test_every_command_and_option_is_in_the_readme(command):
 
 def test_every_endpoint_is_in_the_readme(demo_index):
     app = create_app({"INDEX_DIR": str(demo_index)})
-    routes = {re.sub(r"<(?:path:)?(\w+)>", r"<\1>", rule.rule) for rule in app.url_map.iter_rules()
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule) for rule in app.url_map.iter_rules()
               if rule.endpoint != "static"}
     for route in routes:
         assert route.replace("<doc_id>", "<id>") in README or route in README, f"{route} not in the README"

@@ -19,6 +19,7 @@ from search.index import IndexMissing
 from search.query import QueryError
 from search.settings import setting_value
 from web import views
+from web.links import ArticleIdConverter
 from web.formatting import register_filters
 
 log = logging.getLogger("vnsearch.web")
@@ -67,6 +68,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["vnsearch"] = SearchEngine(app.config["INDEX_DIR"], refresh_seconds=app.config["REFRESH_SECONDS"])
+    app.url_map.converters["article_id"] = ArticleIdConverter
     app.register_blueprint(views.blueprint)
     register_filters(app)
     register_error_handlers(app)

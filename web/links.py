@@ -9,12 +9,30 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import url_for
+from werkzeug.routing import PathConverter
 
 from search.query import MAX_PAGE, UNDATED, SearchRequest
 
 SORT_LABELS = (("relevance", "Liên quan"), ("newest", "Mới nhất"), ("oldest", "Cũ nhất"))
 # Page numbers shown on each side of the current page.
 PAGE_WINDOW = 2
+
+
+class ArticleIdConverter(PathConverter):
+    """An article id in a URL path: any text, slashes included, that a browser sends back intact."""
+
+    # Ids are whatever a crawler wrote, so they may also start with "/" or contain "//".
+    regex = ".+"
+    part_isolating = False
+
+    def to_url(self, value) -> str:
+        """Return the id quoted for a URL path, its slashes escaped where browsers would act on them."""
+        url = super().to_url(value)
+        # A browser resolves "." and ".." segments before sending ("x/../y" asks for "y") and a
+        # proxy may merge "//": then send every slash as %2F, which the server decodes back.
+        if any(segment in ("", ".", "..") for segment in str(value).split("/")):
+            url = url.replace("/", "%2F")
+        return url
 
 
 def search_url(request: SearchRequest, **changes) -> str:

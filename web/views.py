@@ -54,7 +54,7 @@ def api_search():
     return jsonify(run_search(search_request()))
 
 
-@blueprint.get("/api/articles/<path:doc_id>")
+@blueprint.get("/api/articles/<article_id:doc_id>", merge_slashes=False)
 def api_article(doc_id: str):
     """Return one whole article, the query's words marked when q is given."""
     article = engine().article(doc_id, q=request.args.get("q", ""))
@@ -108,7 +108,7 @@ def index():
     )
 
 
-@blueprint.get("/articles/<path:doc_id>")
+@blueprint.get("/articles/<article_id:doc_id>", merge_slashes=False)
 def article_page(doc_id: str):
     """Show one article, the query's words marked, with a link back to the results."""
     try:
