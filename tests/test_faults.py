@@ -18,6 +18,7 @@ from search.engine import SearchEngine
 from search.index import reindex
 from search.query import SearchRequest
 from tests.conftest import DEMO
+from tests.test_server import Querier
 
 VNSEARCH = str(Path(sys.executable).parent / "vnsearch")
 NEW_WORD = "zyxquocte"
@@ -217,37 +218,17 @@ def test_write_failure_without_root_reports_a_clear_error(corpus):
 ADDED_WORD, UPDATED_WORD = "qzvthembai", "qzvsuabai"
 
 
-class ConsistencyChecker:
-    """Query a server from a thread, checking each response holds together."""
+class ConsistencyChecker(Querier):
+    """Query a server from a thread, checking each search result holds together."""
 
     PATHS = ["/api/search?q=viet+nam&size=7&page=2", "/api/search?q=ha+noi&size=5", "/api/search?q=&year=2020",
              f"/api/search?q={ADDED_WORD}", f"/api/search?q={UPDATED_WORD}&size=3&page=2", "/?q=giao+duc"]
 
     def __init__(self, server):
-        import threading
+        super().__init__(server, self.PATHS)
 
-        self.server = server
-        self.failures: list[str] = []
-        self.requests = 0
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self.run, daemon=True)
-
-    def run(self) -> None:
-        from tests.test_server import get
-
-        while not self.stopping.is_set():
-            for path in self.PATHS:
-                try:
-                    status, _, body = get(self.server.url + path)
-                except OSError as error:
-                    self.failures.append(f"{path}: {error!r}")
-                    continue
-                self.requests += 1
-                problem = None if status == 200 else f"HTTP {status}"
-                if problem is None and path.startswith("/api/search"):
-                    problem = self.inconsistency(json.loads(body))
-                if problem:
-                    self.failures.append(f"{path}: {problem}")
+    def problem(self, path: str, body: bytes) -> str | None:
+        return self.inconsistency(json.loads(body)) if path.startswith("/api/search") else None
 
     @staticmethod
     def inconsistency(result: dict) -> str | None:
@@ -273,7 +254,7 @@ def test_searches_stay_consistent_while_reindexes_add_update_and_delete(demo_ind
     reindex(index_dir, [str(source)], procs=1)
     with running_server(index_dir, tmp_path / "serve.log", "--workers", "2") as server:
         checker = ConsistencyChecker(server)
-        checker.thread.start()
+        checker.start()
         try:
             added = [{"id": f"added-{n}", "title": f"Bài thêm {n}", "body": f"Nội dung {ADDED_WORD} số {n}."}
                      for n in range(15)]
@@ -292,8 +273,7 @@ def test_searches_stay_consistent_while_reindexes_add_update_and_delete(demo_ind
                 assert server.json("/api/search", q=ADDED_WORD)["total"] == with_added
                 assert server.json("/api/search", q=UPDATED_WORD)["total"] == with_updated
         finally:
-            checker.stopping.set()
-            checker.thread.join(timeout=30)
+            checker.stop()
         assert checker.requests > 30 and not checker.failures, checker.failures[:5]
         from tests.test_server import get
 

@@ -151,37 +151,51 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 
 
 class Querier(threading.Thread):
-    """Keep querying a server, recording failures and when a word first becomes searchable."""
+    """Keep querying a server with a list of paths, recording every failed or wrong response."""
 
-    def __init__(self, server: Server, word: str):
+    def __init__(self, server: Server, paths: list[str]):
         super().__init__(daemon=True)
         self.server = server
-        self.word = word
+        self.paths = paths
         self.stopping = threading.Event()
         self.requests = 0
         self.failures: list[str] = []
-        self.found_at: float | None = None
 
     def run(self) -> None:
-        paths = [f"/api/search?q={self.word}", "/api/search?q=viet+nam&year=2020", "/api/search?q=bo+chinh+tri&page=2",
-                 "/?q=viet+nam", f"/api/suggest?q={self.word[:5]}"]
         while not self.stopping.is_set():
-            for path in paths:
+            for path in self.paths:
                 try:
                     status, _, body = get(self.server.url + path)
                 except OSError as error:
                     self.failures.append(f"{path}: {error!r}")
                     continue
                 self.requests += 1
-                if status != 200:
-                    self.failures.append(f"{path}: HTTP {status} {body[:200]!r}")
-                elif path.startswith(f"/api/search?q={self.word}") and self.found_at is None:
-                    if json.loads(body)["total"]:
-                        self.found_at = time.monotonic()
+                problem = f"HTTP {status} {body[:200]!r}" if status != 200 else self.problem(path, body)
+                if problem:
+                    self.failures.append(f"{path}: {problem}")
+
+    def problem(self, path: str, body: bytes) -> str | None:
+        """Return what is wrong with a 200 response, or None."""
+        return None
 
     def stop(self) -> None:
         self.stopping.set()
-        self.join(timeout=15)
+        self.join(timeout=30)
+
+
+class WordWatcher(Querier):
+    """Query a server and note when a word first becomes searchable."""
+
+    def __init__(self, server: Server, word: str):
+        super().__init__(server, [f"/api/search?q={word}", "/api/search?q=viet+nam&year=2020",
+                                  "/api/search?q=bo+chinh+tri&page=2", "/?q=viet+nam", f"/api/suggest?q={word[:5]}"])
+        self.word = word
+        self.found_at: float | None = None
+
+    def problem(self, path: str, body: bytes) -> str | None:
+        if path == self.paths[0] and self.found_at is None and json.loads(body)["total"]:
+            self.found_at = time.monotonic()
+        return None
 
 
 def reindex(index_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -231,7 +245,7 @@ def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, thr
     source = write_jsonl(tmp_path / "new.jsonl", [article])
     with running_server(own_index, tmp_path / "serve.log", "--workers", "2", "--threads", threads) as server:
         assert server.json("/api/search", q=NEW_WORD)["total"] == 0
-        querier = Querier(server, NEW_WORD)
+        querier = WordWatcher(server, NEW_WORD)
         querier.start()
         try:
             time.sleep(0.5)
