@@ -150,8 +150,10 @@ def pyvi_tokenizer():
     # deletes (600 KB per process: a cron reindex would fill /tmp).  Open the tagger, which
     # reads the whole file, then remove the file.
     model = ViTokenizer.ViTokenizer.model
-    model.tagger_
-    model.modelfile.cleanup()
+    modelfile = getattr(model, "modelfile", None)  # sklearn-crfsuite's FileResource
+    if getattr(modelfile, "auto", False):
+        model.tagger_  # noqa: B018  (opening the tagger is the point)
+        modelfile.cleanup()
     return ViTokenizer
 
 

@@ -19,8 +19,8 @@ from search.index import IndexMissing
 from search.query import QueryError
 from search.settings import setting_value
 from web import views
-from web.links import ArticleIdConverter
 from web.formatting import register_filters
+from web.links import ArticleIdConverter
 
 log = logging.getLogger("vnsearch.web")
 
