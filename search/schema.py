@@ -16,7 +16,7 @@ from collections import defaultdict
 from itertools import groupby
 from operator import itemgetter
 
-from whoosh import fields
+from whoosh import fields, multiproc
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.compat import dumps
 from whoosh.util.numeric import length_to_byte
@@ -251,42 +251,16 @@ class VnSegmentWriter(SegmentWriter):
         super()._commit_toc(segments)
 
 
-# A writer process closes its segment and starts another before its posting pool would spill
-# to disk: whoosh merges spilled runs back in Python, which made each article of a 60k build
-# half as fast again as one of a 6k build.
-SEGMENT_POOL_SHARE = 0.8
-
-
 class VnSubWriterTask(SubWriterTask):
-    """A parallel writer process that writes VnSegmentWriter segments of bounded size."""
+    """A parallel writer process that writes with VnSegmentWriter."""
 
     def run(self):
         """Index the job files handed to this process (in a forked child only)."""
         _die_with_parent(self._parent_pid)
-        ix = self.storage.open_index(self.indexname)
-        self.writer = self._new_writer(ix)
-        segments = []
-        while self.running:
-            jobinfo = self.jobqueue.get()
-            if jobinfo is None:
-                break
-            self._process_file(*jobinfo)
-            if self.writer.pool.currentsize > SEGMENT_POOL_SHARE * self.writer.pool.limit:
-                segments.append(self.writer._finalize_segment())
-                self.writer = self._new_writer(ix)
-        if not self.running:
-            self.writer.cancel()
-            return
-        if self.writer._added:
-            segments.append(self.writer._finalize_segment())
-        else:
-            self.writer._close_segment()
-        # One result per process, as the parent expects; VnMpWriter unpacks the list.
-        self.resultqueue.put((None, self.writer.pool.fieldnames, segments), timeout=5)
-
-    def _new_writer(self, ix) -> VnSegmentWriter:
-        """Return a writer of a new segment (the parent process holds the index lock)."""
-        return VnSegmentWriter(ix, _lk=False, **self.kwargs)
+        # Whoosh's task builds a plain SegmentWriter by name; in this child process only,
+        # point that name at ours.
+        multiproc.SegmentWriter = VnSegmentWriter
+        super().run()
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -311,8 +285,6 @@ class VnMpWriter(MpWriter):
     def _commit_toc(self, segments):
         """Make the written segments visible (the table of contents is the commit point)."""
         pause_point("toc")
-        # Each writer process hands back a list of segments (VnSubWriterTask).
-        segments = [s for item in segments for s in (item if isinstance(item, list) else [item])]
         super()._commit_toc(segments)
 
     def _new_task(self):
