@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
 from search.engine import SearchEngine
 from search.index import (
@@ -139,6 +140,29 @@ def test_deleting_a_file_deletes_its_articles(tmp_path):
     assert counts(report) == (0, 0, 1, 3, 0)
     assert "portal/" + PORTAL_ID not in indexed(tmp_path / "ix")
     assert "portal/" + PORTAL_ID not in hit_ids(tmp_path / "ix", '"chỉ thị 05"')
+
+
+def test_articles_added_then_deleted_leave_no_empty_segment_behind(tmp_path):
+    # Every search pays for each segment; a cron reindex adding then removing articles must
+    # not grow the index by one empty segment each time.
+    source = make_source(tmp_path, count=3)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    before = segment_names(index_dir)
+    extra = write_jsonl(source / "extra.jsonl", DEMO_ARTICLES[10:14])
+    assert counts(reindex(index_dir, procs=1))[0] == 4
+    assert len(segment_names(index_dir)) == len(before) + 1
+    extra.unlink()
+    assert counts(reindex(index_dir, procs=1)) == (0, 0, 4, 4, 0)
+    assert segment_names(index_dir) == before
+    generation = current_generation(index_dir)
+    assert {path.name.split(".")[0] for path in generation.glob("MAIN_*.*")} == before
+
+
+def segment_names(index_dir: Path) -> set[str]:
+    """Return the names of the segments of an index's current generation."""
+    ix = whoosh_index.open_dir(str(current_generation(index_dir)))
+    return {segment.segment_id() for segment in ix._segments()}
 
 
 def test_reindex_without_sources_rescans_the_remembered_ones(tmp_path):
