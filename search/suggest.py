@@ -102,6 +102,7 @@ def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alo
 def _typo_corrections(ctx, syllables: list[Syllable], total: int) -> dict[Syllable, str]:
     """Return a correction for each syllable that is rare while a close spelling is frequent."""
     corrections = {}
+    frequency = _frequencies(ctx.snapshot)  # one cache for the query: typos share neighbours
     for index, syllable in enumerate(syllables):
         term = syllable.folded
         df = len(ctx.postings("body", term)) + len(ctx.postings("title", term))
@@ -111,7 +112,7 @@ def _typo_corrections(ctx, syllables: list[Syllable], total: int) -> dict[Syllab
             continue
         before = syllables[index - 1].folded if index else None
         after = syllables[index + 1].folded if index + 1 < len(syllables) else None
-        best = _best_neighbour(_frequencies(ctx.snapshot), syllable, before, after)
+        best = _best_neighbour(frequency, syllable, before, after)
         if best and best[1] >= max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)):
             corrections[syllable] = best[0]
     return corrections

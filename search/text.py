@@ -52,11 +52,6 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def has_diacritics(text: str) -> bool:
-    """Tell whether text holds any letter that folding would change."""
-    return not text.isascii()
-
-
 def _vowel_cluster(lower: str, index: int) -> tuple[int, int]:
     """Return the bounds of the run of vowels around position index of a toneless word."""
     start = index
