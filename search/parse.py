@@ -52,6 +52,8 @@ class Clause:
     syllables: list[Syllable]
     phrase: bool = False
     field: str | None = None
+    # Added by query understanding (another spelling of a typed clause), not typed.
+    alternative: bool = False
 
     def text(self) -> str:
         """Return the clause as it could be typed again."""
