@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import DEFAULT_DATA, NEWS, PORTAL, code_version, data_path, ensure_index, reciprocal_rank  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
-from search.query import SearchRequest  # noqa: E402
+from search.request import SearchRequest  # noqa: E402
 
 BATTERY = Path(__file__).resolve().parent / "queries" / "battery.jsonl"
 CATEGORIES = ("telex", "runtogether", "abbreviation", "number", "accented", "unaccented")

@@ -59,11 +59,11 @@ def main() -> None:
     print(f"pure decoder: {len(decodable)} words read as Telex/VNI, e.g. "
           f"{[(w, decode(w)) for w in decodable[: args.show]]}")
     ensure_index(args.index, [data_path(args.data, NEWS), data_path(args.data, PORTAL)], args.rebuild)
-    snapshot = SearchEngine(args.index, refresh_seconds=1e9).snapshot()
+    statistics = SearchEngine(args.index, refresh_seconds=1e9).backend.statistics()
     dictionary = abbreviations.load()
     rewritten = []
     for word in decodable:
-        understood = understand(parse_query(word), Vocabulary(snapshot), dictionary)
+        understood = understand(parse_query(word), Vocabulary(statistics), dictionary)
         if understood.decoded:
             rewritten.append((word, understood.rewritten_text(), words[word]))
     print(f"query path: {len(rewritten)} words of the corpus rewritten (target 0): {rewritten[: args.show]}")

@@ -85,8 +85,9 @@ class TermStatistics(Protocol):
     def title_syllables(self) -> list[tuple[str, int]]:
         """Return every folded single-syllable title term with its document frequency, sorted by term."""
 
-    def top_documents(self, query: str) -> list[StoredArticle]:
-        """Return the first page (10) of a relevance search of query, without filters."""
+    def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
+        """Return the first page (10) of a relevance search of query (text, or already parsed and
+        understood), without filters."""
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
                          limit: int) -> list[StoredArticle]:

@@ -34,6 +34,8 @@ FALLBACK_BELOW = 5
 LONG_QUERY_WORDS = 6
 LONG_QUERY_SHARE = 0.2
 MAX_COMPOUND_SYLLABLES = 3
+# Readings of a query with alternatives scored (each group's alternatives in turn).
+MAX_READINGS = 8
 
 
 class QueryContext:
@@ -150,20 +152,40 @@ def _match_any(ctx: QueryContext, parsed: ParsedQuery, share: float = 0.0) -> np
 
     Quoted and field clauses stay required; the other words become optional.
     """
-    required = [g for g in parsed.groups if any(c.phrase or c.field for c in g)]
-    optional = [c for g in parsed.groups if g not in required for c in g]
+    required = [g for g in parsed.groups
+                if any((c.phrase and not c.joined) or c.field for c in g if not c.alternative)]
+    optional = [g for g in parsed.groups if g not in required]
     mask = _match(ctx, replace(parsed, groups=required)) if required else ~_excluded(ctx, parsed)
-    words = {(s.folded, _fields_of(c)) for c in optional for s in c.syllables}
-    if words:
+    # A group with spellings added by query understanding counts as one word, held when any
+    # of its clauses matches ("hlv" or "huấn luyện viên").
+    units = [g for g in optional if any(c.alternative for c in g)]
+    words = {(s.folded, _fields_of(c)) for g in optional if g not in units for c in g for s in c.syllables}
+    if words or units:
         held = np.zeros(ctx.size, dtype=np.int32)
         for folded, fields in words:
             held += ctx.docs_with(folded, fields)
-        mask &= held >= max(1, math.ceil(share * len(words)))
+        for group in units:
+            held += _match(ctx, ParsedQuery(parsed.text, [group]))
+        mask &= held >= max(1, math.ceil(share * (len(words) + len(units))))
     return mask
 
 
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
-    """Return base relevance scores for every document, and each syllable's idf."""
+    """Return base relevance scores for every document (its best reading's), and each syllable's idf."""
+    scores, idfs = _reading_scores(ctx, parsed.typed)
+    for reading in readings(parsed)[1:]:
+        other, other_idfs = _reading_scores(ctx, reading)
+        other *= _reading_weight(ctx, parsed, reading)
+        np.maximum(scores, other, out=scores)
+        idfs = {**other_idfs, **idfs}
+    if all_words is not None and all_words.any():
+        # Any-word fallback: documents holding every word still come first.
+        scores[all_words] += scores.max()
+    return scores, idfs
+
+
+def _reading_scores(ctx: QueryContext, parsed: ParsedQuery) -> tuple[np.ndarray, dict]:
+    """Return the relevance scores of one reading of a query, and each syllable's idf."""
     scores = np.zeros(ctx.size, dtype=np.float64)
     idfs: dict[str, float] = {}
     seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -184,10 +206,25 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     for compound, fields in _compounds(parsed):
         ids, values, _ = ctx.bm25f(compound, fields)
         scores[ids] += weight.compound_weight * values
-    if all_words is not None and all_words.any():
-        # Any-word fallback: documents holding every word still come first.
-        scores[all_words] += scores.max()
     return scores, idfs
+
+
+def readings(parsed: ParsedQuery) -> list[ParsedQuery]:
+    """Return the ways to read a query: as typed, then with one group read as each of its
+    alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên").
+
+    A document scores as its best reading, so an article writing "HLV Park" ranks as one
+    writing "huấn luyện viên Park" for either query.
+    """
+    typed = parsed.typed
+    found = [typed]
+    for index, group in enumerate(parsed.groups):
+        for clause in group:
+            if clause.alternative and len(found) < MAX_READINGS:
+                groups = [list(g) for g in typed.groups]
+                groups[index] = [clause]
+                found.append(replace(typed, groups=groups))
+    return found
 
 
 def _compounds(parsed: ParsedQuery) -> list[tuple[str, tuple[str, ...]]]:
@@ -205,6 +242,45 @@ def _compounds(parsed: ParsedQuery) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
+    """Return the proximity bonus of docs under their best reading of the query."""
+    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs)
+    for reading in readings(parsed)[1:]:
+        other = _reading_proximity(ctx, reading, docs, idfs) * _pairs_weight(ctx, parsed, reading)
+        np.maximum(bonus, other, out=bonus)
+    return bonus
+
+
+def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
+    """Return what scales a reading's scores to the query as typed: the ratio of their words'
+    summed idf, so a longer or rarer spelling ("thành phố hồ chí minh" for "tphcm") earns no
+    more than the words typed."""
+    return _idf_sum(ctx, parsed.typed) / max(_idf_sum(ctx, reading), 1e-9)
+
+
+def _pairs_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
+    """Return what scales a reading's proximity bonus to the query as typed: the ratio of the
+    summed idf of their adjacent pairs."""
+    return _pairs_idf(ctx, parsed.typed) / max(_pairs_idf(ctx, reading), 1e-9)
+
+
+def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery) -> float:
+    """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts."""
+    chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
+    pairs = dict.fromkeys(zip(chain, chain[1:]))
+    return sum((_syllable_idf(ctx, a) + _syllable_idf(ctx, b)) / 2.0 for a, b in pairs)
+
+
+def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
+    """Return the summed idf of a query's distinct folded syllables (title or body)."""
+    return sum(_syllable_idf(ctx, folded) for folded in {s.folded for s in parsed.syllables})
+
+
+def _syllable_idf(ctx: QueryContext, folded: str) -> float:
+    """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest)."""
+    return _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
+
+
+def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
     """Return a bonus for docs where adjacent query words stand next to each other.
 
     In the title each pair found counts once (a title holding the query's words in a row is
@@ -248,6 +324,14 @@ def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scor
     return docs[top][order], final[order]
 
 
+def _word_count(parsed: ParsedQuery) -> int:
+    """Return how many words a query has: its distinct syllables, a group with alternatives
+    ("thành phố hồ chí minh" or "TP.HCM") counting as one."""
+    units = [g for g in parsed.groups if any(c.alternative for c in g)]
+    plain = {s.folded for g in parsed.groups if g not in units for c in g for s in c.syllables}
+    return len(plain) + len(units)
+
+
 def run_match(ctx: QueryContext, parsed: ParsedQuery):
     """Return (matching mode, matched mask, scores, idfs).
 
@@ -260,7 +344,7 @@ def run_match(ctx: QueryContext, parsed: ParsedQuery):
     if parsed.is_empty:
         return "all", ~_excluded(ctx, parsed), None, {}
     live = ctx.snapshot.live
-    if len({s.folded for s in parsed.syllables}) >= LONG_QUERY_WORDS:
+    if _word_count(parsed) >= LONG_QUERY_WORDS:
         matched = _match_any(ctx, parsed, LONG_QUERY_SHARE)
         mode = "most"
         if int((matched & live).sum()) < FALLBACK_BELOW:
@@ -268,7 +352,7 @@ def run_match(ctx: QueryContext, parsed: ParsedQuery):
         scores, idfs = _scores(ctx, parsed, None)
         return mode, matched, scores, idfs
     matched = _match(ctx, parsed)
-    if int((matched & live).sum()) < FALLBACK_BELOW and len(parsed.syllables) > 1:
+    if int((matched & live).sum()) < FALLBACK_BELOW and len(parsed.typed.syllables) > 1:
         relaxed = _match_any(ctx, parsed) | matched
         if (relaxed & live & ~matched).any():
             scores, idfs = _scores(ctx, parsed, matched)

@@ -28,11 +28,13 @@ ONSETS = (
     "b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", "",
 )
 # Every rhyme of Vietnamese orthography, without tone; the medial o/u is part of the rhyme.
+# Left out: "oong" and "ooc" of a few loanwords (xoong, boong), which are Telex for ông and ốc
+# ("Coong" -> "Công"); the index keeps those words when its articles use them.
 RHYMES = frozenset("""
 a ac ach ai am an ang anh ao ap at au ay ăc ăm ăn ăng ăp ăt âc âm ân âng âp ât âu ây
 e ec em en eng eo ep et ê êch êm ên ênh êp êt êu
 i ia ich im in inh ip it iu iêc iêm iên iêng iêp iêt iêu
-o oc oi om on ong op ot ooc oong
+o oc oi om on ong op ot
 oa oac oach oai oam oan oang oanh oao oap oat oay oăc oăm oăn oăng oăp oăt oe oem oen oeo oet
 ô ôc ôi ôm ôn ông ôp ôt ơ ơi ơm ơn ơp ơt
 u uc ui um un ung up ut ua uân uâng uât uây uê uêch uên uênh uơ uy uya uych uyên uyêt uynh uyp uyt uyu

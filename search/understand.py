@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import math
 import re
-import weakref
+import threading
 from dataclasses import dataclass, field, replace
 
-from search.abbreviations import MAX_FORM_SYLLABLES, Abbreviations
+from search.abbreviations import MAX_FORM_SYLLABLES, Abbreviations, form_key
+from search.backend import TermStatistics
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
 from search.telex import decode
 from search.text import fold
@@ -47,30 +48,42 @@ _LETTERS_DIGITS_RE = re.compile(r"[^\W\d_]+|\d+")
 
 
 class Vocabulary:
-    """The term statistics the rules read: document frequencies and the title syllables."""
+    """The term statistics the rules read: document frequencies and the title syllables.
 
-    def __init__(self, snapshot):
-        self.snapshot = snapshot
-        self.syllables = _title_syllables(snapshot)
+    Wraps a backend's ``TermStatistics``; the title syllables become a dict once per index
+    view (the backend builds their list when it opens the index), never per query.
+    """
+
+    def __init__(self, statistics: TermStatistics):
+        self.statistics = statistics
+        self.syllables = _syllable_map(statistics.title_syllables())
         self._frequencies: dict[str, int] = {}
 
     def frequency(self, term: str) -> int:
         """Return how many documents hold term in their title or body (cached for the query)."""
         if term not in self._frequencies:
-            self._frequencies[term] = self.snapshot.doc_frequency("body", term) + self.snapshot.doc_frequency(
-                "title", term)
+            self._frequencies[term] = self.statistics.doc_frequency(term, "body") + self.statistics.doc_frequency(
+                term, "title")
         return self._frequencies[term]
 
 
-_TITLE_SYLLABLES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+# The dicts of the last few title-syllable lists seen, by identity (the list is kept alive).
+_SYLLABLE_MAPS: dict[int, tuple[list, dict[str, int]]] = {}
+_MAX_SYLLABLE_MAPS = 4
+_MAPS_LOCK = threading.Lock()
 
 
-def _title_syllables(snapshot) -> dict[str, int]:
-    """Return {folded title syllable: titles holding it} of a snapshot, built once per snapshot."""
-    syllables = _TITLE_SYLLABLES.get(snapshot)
-    if syllables is None:
-        syllables = _TITLE_SYLLABLES[snapshot] = dict(snapshot.title_syllables())
-    return syllables
+def _syllable_map(syllables: list[tuple[str, int]]) -> dict[str, int]:
+    """Return {folded title syllable: titles holding it} for a backend's list, built once per list."""
+    cached = _SYLLABLE_MAPS.get(id(syllables))
+    if cached is not None and cached[0] is syllables:
+        return cached[1]
+    mapping = dict(syllables)
+    with _MAPS_LOCK:
+        while len(_SYLLABLE_MAPS) >= _MAX_SYLLABLE_MAPS:
+            _SYLLABLE_MAPS.pop(next(iter(_SYLLABLE_MAPS)))
+        _SYLLABLE_MAPS[id(syllables)] = (syllables, mapping)
+    return mapping
 
 
 @dataclass
@@ -78,6 +91,8 @@ class Understood:
     """A query as understood: what to search, what to tell the reader, and the words rewritten."""
 
     parsed: ParsedQuery
+    # The query as parsed, before understanding.
+    original: ParsedQuery | None = None
     notices: list[str] = field(default_factory=list)
     # Typed syllable -> the text it was read as (a decoded or split form), for "did you mean".
     rewrites: dict[Syllable, str] = field(default_factory=dict)
@@ -104,7 +119,7 @@ def rewrite_text(text: str, replacements: dict[Syllable, str]) -> str:
 
 def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbreviations) -> Understood:
     """Return the query with Telex/VNI decoded, numbers, splits and abbreviations as alternatives."""
-    understood = Understood(parsed)
+    understood = Understood(parsed, parsed)
     if parsed.is_empty:
         return understood
     groups, before = [], []
@@ -144,7 +159,8 @@ def _decode_clause(clause: Clause, vocabulary: Vocabulary, understood: Understoo
         syllables.append(syllable)
     # Several syllables in one typed word ("TP.HCM", "05-CT/TW", "1.000") stand together: the
     # parser makes one clause of each typed word, so an unquoted clause is one word.
-    return replace(clause, syllables=syllables, phrase=len(syllables) > 1)
+    joined = len(syllables) > 1 and not clause.phrase
+    return replace(clause, syllables=syllables, phrase=len(syllables) > 1, joined=joined or clause.joined)
 
 
 def _unknown_but_decoded_known(vocabulary: Vocabulary, decoded: str, typed: str) -> bool:
@@ -309,8 +325,10 @@ def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviatio
         for form in forms:
             form_syllables = syllables_of(form)
             group.append(Clause(form_syllables, phrase=len(form_syllables) > 1, field=primary.field, alternative=True))
-        typed_text = " ".join(s.raw for s in syllables)
-        understood.notices.append(f"Tìm cả {', '.join(f'“{f}”' for f in forms)} cho “{typed_text}”.")
+        if any(len(form_key(form)) > len(key) for form in forms):
+            # Said for an abbreviation typed; a long form typed takes its abbreviation silently.
+            typed_text = " ".join(s.raw for s in syllables)
+            understood.notices.append(f"Tìm cả {', '.join(f'“{f}”' for f in forms)} cho “{typed_text}”.")
         out.append(group)
         index += size
     return out

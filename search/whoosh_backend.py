@@ -86,12 +86,12 @@ class SnapshotView:
         """Return every folded title syllable with its document frequency, sorted."""
         return self.snapshot.title_syllables()
 
-    def top_documents(self, query: str) -> list[StoredArticle]:
-        """Return the first page of a relevance search of query, without filters."""
-        parsed = parse_query(query)
+    def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
+        """Return the first page of a relevance search of query (text or parsed), without filters."""
+        parsed = parse_query(query) if isinstance(query, str) else query
         ctx = self.context
         _, matched, scores, idfs = run_match(ctx, parsed)
-        docs, _ = order_page(ctx, parsed, matched & self.snapshot.live, scores, idfs, SearchRequest(q=query))
+        docs, _ = order_page(ctx, parsed, matched & self.snapshot.live, scores, idfs, SearchRequest(q=parsed.text))
         return [self.snapshot.stored(d) for d in docs]
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,

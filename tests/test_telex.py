@@ -51,7 +51,7 @@ def test_real_syllables_foreign_words_and_acronyms_are_not_decoded(word):
 
 
 @pytest.mark.parametrize("word", [
-    "nghiêng", "quốc", "quên", "giết", "gì", "gìn", "khuỷu", "thuở", "xoong", "hoặc", "quắp", "yêu", "kỹ",
+    "nghiêng", "quốc", "quên", "giết", "gì", "gìn", "khuỷu", "thuở", "hoặc", "quắp", "yêu", "kỹ",
     "ghế", "ghe", "người", "rượu", "giữa", "oái", "uống", "ước", "Việt", "ĐỒNG", "pin", "hoà", "hòa",
 ])
 def test_vietnamese_syllables_pass_the_check(word):
@@ -74,7 +74,7 @@ def test_the_syllable_check_accepts_every_vietnamese_word_of_the_demo_corpus():
 
 
 def test_no_word_of_the_demo_corpus_is_rewritten_as_telex(engine):
-    vocabulary = Vocabulary(engine.snapshot())
+    vocabulary = Vocabulary(engine.backend.statistics())
     dictionary = abbreviations.load()
     decodable = sorted(w for w in demo_words() if decode(w))
     # Foreign words are Telex letter for letter ("Lee" -> "Lê", "teen" -> "tên"): the index keeps them.

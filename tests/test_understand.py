@@ -12,7 +12,7 @@ from search.understand import Vocabulary, split_word, understand
 
 @pytest.fixture(scope="module")
 def vocabulary(engine):
-    return Vocabulary(engine.snapshot())
+    return Vocabulary(engine.backend.statistics())
 
 
 def groups_of(vocabulary, q: str, dictionary: Abbreviations | None = None) -> list[list[str]]:
@@ -60,13 +60,13 @@ def test_words_the_index_knows_are_not_split(vocabulary):
     assert split_word("xyzzyq", vocabulary.syllables) is None
 
 
-@pytest.mark.parametrize("q", ["TP.HCM", "TP HCM", "tphcm", "Thành phố Hồ Chí Minh", "thanh pho ho chi minh", "Sài Gòn"])
+@pytest.mark.parametrize("q", ["TP.HCM", "TP HCM", "tphcm", "Thành phố Hồ Chí Minh", "thanh pho ho chi minh"])
 def test_every_form_of_an_abbreviation_searches_all_its_forms(vocabulary, q):
     groups = groups_of(vocabulary, q)
     assert len(groups) == 1
     searched = {clause.removeprefix("ALT:").strip('"') for clause in groups[0]}
     assert {form_key(f) for f in searched} == {
-        ("tp", "hcm"), ("tphcm",), ("hcmc",), ("thanh", "pho", "ho", "chi", "minh"), ("sai", "gon")}
+        ("tp", "hcm"), ("tphcm",), ("hcmc",), ("thanh", "pho", "ho", "chi", "minh")}
 
 
 def test_an_abbreviation_is_expanded_where_it_stands_in_the_query(vocabulary):
