@@ -17,6 +17,7 @@ from pathlib import Path
 
 import click
 
+from search import abbreviations
 from search import index as index_module
 from search.engine import SearchEngine
 from search.index import IndexBusy, IndexMissing, NoSources
@@ -136,14 +137,16 @@ class Progress:
 @click.option("--year", help="Only articles of this year (or 'none' for undated ones).")
 @click.option("--category", multiple=True, help="Only articles of this category (repeatable).")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@setting_option("synonyms")
 @click.argument("query", nargs=-1, required=True)
-def search_command(index, as_json, size, page, sort, year, category, source, query) -> None:
+def search_command(index, as_json, size, page, sort, year, category, source, synonyms, query) -> None:
     """Search the index for QUERY and print the ranked results."""
     params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "year": year,
               "category": list(category), "source": list(source)}
+    engine = SearchEngine(index, synonyms=check_synonyms(synonyms))
     try:
         request = SearchRequest.from_params(params)
-        result = SearchEngine(index).search(request)
+        result = engine.search(request)
     except QueryError as error:
         raise click.BadParameter(error.message, param_hint=f"--{error.param}") from None
     except IndexMissing as error:
@@ -154,6 +157,20 @@ def search_command(index, as_json, size, page, sort, year, category, source, que
     else:
         print_results(result)
     sys.exit(0 if result["total"] else EXIT_REJECTED)
+
+
+def check_synonyms(path: str) -> str:
+    """Read the --synonyms file once: report its bad lines; a file that cannot be read is a usage error."""
+    if not path:
+        return ""
+    try:
+        dictionary = abbreviations.load(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.BadParameter(f"cannot read {path}: {getattr(error, 'strerror', None) or error}",
+                                 param_hint="--synonyms") from None
+    for problem in dictionary.problems:
+        click.echo(f"vnsearch: {problem}", err=True)
+    return path
 
 
 def print_results(result: dict) -> None:
@@ -189,8 +206,9 @@ def terminal_text(fragment: str, bold: bool = False) -> str:
 @setting_option("workers")
 @setting_option("threads")
 @setting_option("refresh_seconds")
+@setting_option("synonyms")
 @click.option("--access-log", is_flag=True, help="Log every request to standard output.")
-def serve(index, host, port, workers, threads, refresh_seconds, access_log) -> None:
+def serve(index, host, port, workers, threads, refresh_seconds, synonyms, access_log) -> None:
     """Serve the search page and the JSON API (gunicorn; never a debug server)."""
     from web.server import serve as run_server
 
@@ -199,7 +217,8 @@ def serve(index, host, port, workers, threads, refresh_seconds, access_log) -> N
     if not SearchEngine.exists(index):
         click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
                    f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)
-    run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log)
+    run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log,
+               synonyms=check_synonyms(synonyms))
 
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
