@@ -90,8 +90,14 @@ class TermStatistics(Protocol):
         understood), without filters."""
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
-                         limit: int) -> list[StoredArticle]:
+                         limit: int, phrase: bool = False) -> list[StoredArticle]:
         """Return up to limit live articles for autocomplete, best first.
+
+        With phrase, an article qualifies when its title holds words in a row followed by one
+        of the prefixes' terms (folded), or its title was derived from the body's first sentence
+        (``title_derived``) and the body starts with the words (within its first 40 words; the
+        caller checks the derived title itself for the prefix).  Up to limit titles, starting
+        with the phrase first, then up to limit derived titles.  Without phrase:
 
         An article qualifies when its title holds every one of words (folded) and, unless
         prefixes is None, at least one of the prefixes' terms (folded title syllables).  Rank

@@ -116,16 +116,29 @@ def _phrase_docs(ctx: QueryContext, terms: list[str], fields: tuple[str, ...], d
 
 def _adjacent_counts(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
     """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
+    keys = phrase_keys(ctx, fieldname, terms, docs)
+    return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
+
+
+def phrase_keys(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
+    """Return where terms stand in a row in a field of the given docs, as sorted keys
+    ``doc << 32 | (first position + 2**31)`` (see ``phrase_starts``)."""
     keys = None
     for offset, term in enumerate(terms):
         postings = ctx.postings(fieldname, term)
         rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
         if not len(rows):
-            return np.zeros(ctx.size, dtype=np.int32)
+            return _NO_DOCS
         doc_ids, positions = postings.positions(rows)
         term_keys = (doc_ids << 32) | (positions - offset + (1 << 31))
         keys = term_keys if keys is None else np.intersect1d(keys, term_keys, assume_unique=True)
-    return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
+    return keys
+
+
+def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (docs, first position of the phrase in each) from ``phrase_keys``."""
+    docs, first = np.unique(keys >> 32, return_index=True)
+    return docs, (keys[first] & 0xFFFFFFFF) - (1 << 31)
 
 
 def _match(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray:

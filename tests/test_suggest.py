@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 import unicodedata
 
 import pytest
@@ -12,9 +13,12 @@ from hypothesis import strategies as st
 from unidecode import unidecode
 
 from search.autocomplete import MAX_COMPLETIONS
+from search.engine import SearchEngine
+from search.index import reindex
 from search.request import SearchRequest
 from search.suggest import _edits
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PORTAL_TITLE = (
     "Tăng cường vai trò nêu gương của cán bộ, đảng viên trong việc thực hiện Chỉ thị 05 của Bộ Chính trị"
 )
@@ -177,7 +181,58 @@ def test_autocomplete_completes_the_last_word(engine):
         "text": "Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á",
         "html": "<mark>Vinami</mark>lk lọt Top 1.000 thương hiệu hàng đầu châu Á",
         "id": "unc-news_business_001",
+        "derived": False,
     }
+
+
+@pytest.mark.parametrize("typed", ["trung q", "Trung Qu", "TRUNG QUỐC ", "ha no", "chi thi 0", "sieu bao g", "ung th"])
+def test_autocomplete_takes_the_typed_words_as_a_phrase_prefix(engine, typed):
+    found = engine.suggest(typed)["suggestions"]
+    assert found
+    words = folded(typed)
+    prefix = "" if typed.endswith(" ") else words.pop()
+    size = len(words) + bool(prefix)
+    for item in found:
+        title = folded(item["text"])
+        assert any(title[i : i + len(words)] == words and (not prefix or title[i + len(words)].startswith(prefix))
+                   for i in range(len(title) - size + 1)), item["text"]
+
+
+@pytest.fixture(scope="module")
+def derived_engine(tmp_path_factory):
+    """Return an engine over four articles, three of them without a title (derived from the body)."""
+    index_dir = tmp_path_factory.mktemp("derived") / "index"
+    report = reindex(index_dir, [str(FIXTURES / "derived_titles.jsonl")], procs=1)
+    assert report.added == 4
+    return SearchEngine(index_dir)
+
+
+@pytest.mark.parametrize("typed, expected_id", [
+    ("mot hang cong ng", "derived-cong-nghe"),
+    ("chu tich ubnd tp ha n", "derived-ha-noi"),
+    ("Siêu bão mạnh nhất", "derived-sieu-bao"),
+])
+def test_autocomplete_includes_derived_titles_and_marks_them(derived_engine, typed, expected_id):
+    [item] = derived_engine.suggest(typed)["suggestions"]
+    article = derived_engine.article(expected_id)
+    assert item == {"text": article["title"], "html": item["html"], "id": expected_id, "derived": True}
+    assert article["title_derived"] and article["body"].startswith(article["title"].rstrip("…"))
+
+
+def test_autocomplete_puts_real_titles_before_derived_ones(derived_engine):
+    found = derived_engine.suggest("sieu bao")["suggestions"]
+    assert [(item["id"], item["derived"]) for item in found] == [("titled-sieu-bao", False), ("derived-sieu-bao", True)]
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("trung q", "Trung Quốc"), ("ung th", "ung thư"), ("sieu bao g", "siêu bão Goni"), ("joe b", "Joe Biden"),
+    ("bo gd", "Bộ GD"),
+])
+def test_autocomplete_completes_the_query_with_frequent_title_phrases(engine, typed, expected):
+    completions = engine.suggest(typed)["completions"]
+    assert completions[0]["text"] == expected
+    holding = [t for t in titles(engine, typed, limit=40) if expected.lower() in t.lower()]
+    assert completions[0]["count"] >= 2 and completions[0]["count"] >= len(holding) > 0
 
 
 def test_autocomplete_after_a_finished_word_matches_whole_words(engine):
@@ -206,5 +261,5 @@ def test_autocomplete_never_raises_and_returns_escaped_titles(engine, typed):
     found = engine.suggest(typed)["suggestions"]
     assert len(found) <= MAX_COMPLETIONS
     for item in found:
-        assert set(item) == {"text", "html", "id"}
+        assert set(item) == {"text", "html", "id", "derived"}
         assert html.unescape(item["html"].replace("<mark>", "").replace("</mark>", "")) == item["text"]

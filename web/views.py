@@ -6,7 +6,7 @@ very dict (the datasette way), so the page can never show something the API does
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from search.engine import SearchEngine
@@ -65,8 +65,12 @@ def api_article(doc_id: str):
 
 @blueprint.get("/api/suggest")
 def api_suggest():
-    """Return autocomplete suggestions for what has been typed."""
-    return jsonify(engine().suggest(request.args.get("q", "")))
+    """Return autocomplete suggestions for what has been typed: titles (with their article's
+    address, so choosing one opens it) and query completions."""
+    completions = engine().suggest(request.args.get("q", ""))
+    for suggestion in completions["suggestions"]:
+        suggestion["url"] = url_for("web.article_page", doc_id=suggestion["id"])
+    return jsonify(completions)
 
 
 @blueprint.get("/api/openapi.json")
