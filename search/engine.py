@@ -15,9 +15,10 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from search import autocomplete, highlight
-from search.index import current_generation, open_generation, read_meta
+from search.index import current_generation, linked_generation, open_generation, read_meta
+from search.integrity import IndexDamaged, Problem, Verifier
 from search.parse import parse_query
-from search.query import DEFAULT_RANKING, Ranking, SearchRequest, _highlight_spec, search
+from search.query import DEFAULT_RANKING, QueryError, Ranking, SearchRequest, _highlight_spec, search
 from search.reader import SegmentData, Snapshot
 
 
@@ -33,17 +34,33 @@ class SearchEngine:
         self._snapshot: Snapshot | None = None
         self._generation_dir: Path | None = None
         self._checked = 0.0
+        self._verifier = Verifier()
+        self._damage: list[Problem] = []
 
     def snapshot(self) -> Snapshot:
-        """Return the current snapshot, opening a newer one if the index changed."""
-        snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() - self._checked < self.refresh_seconds:
-            return snapshot
-        with self._lock:
-            if self._snapshot is None or self._stale():
-                self._open()
-            self._checked = time.monotonic()
-            return self._snapshot
+        """Return the current snapshot, opening a newer one if the index changed.
+
+        Raises IndexDamaged while the live generation fails its checks (verified again every
+        ``refresh_seconds``, so a repaired or swapped-in index is served without a restart).
+        """
+        if self._snapshot is None or time.monotonic() - self._checked >= self.refresh_seconds:
+            with self._lock:
+                self._refresh()
+        if self._damage:
+            raise IndexDamaged(self.index_dir, self._damage)
+        return self._snapshot
+
+    def _refresh(self) -> None:
+        """Verify the live generation and open it when it changed (under the lock)."""
+        if self._snapshot is not None and time.monotonic() - self._checked < self.refresh_seconds:
+            return  # another thread refreshed meanwhile
+        if self._damage and time.monotonic() - self._checked < self.refresh_seconds:
+            return
+        folder = linked_generation(self.index_dir)
+        self._damage = self._verifier.problems(folder) if folder is not None else []
+        if not self._damage and (self._snapshot is None or self._stale()):
+            self._open()
+        self._checked = time.monotonic()
 
     def _stale(self) -> bool:
         """Tell whether the live generation or its last commit differs from the snapshot's."""
@@ -61,15 +78,36 @@ class SearchEngine:
 
     def search(self, request: SearchRequest) -> dict:
         """Run a search (see ``search.query.search``)."""
-        return search(self.snapshot(), request, self.ranking)
+        return self._guarded(lambda snapshot: search(snapshot, request, self.ranking))
 
     def suggest(self, prefix: str, limit: int = autocomplete.MAX_COMPLETIONS) -> dict:
         """Return completions for what has been typed so far."""
-        return autocomplete.complete(self.snapshot(), prefix, limit)
+        return self._guarded(lambda snapshot: autocomplete.complete(snapshot, prefix, limit))
+
+    def _guarded(self, call):
+        """Run call(snapshot); when it fails, checksum every file again and report damage found."""
+        snapshot = self.snapshot()
+        try:
+            return call(snapshot)
+        except (QueryError, IndexDamaged):
+            raise
+        except Exception as error:
+            with self._lock:
+                self._verifier.forget()
+                folder = linked_generation(self.index_dir)
+                problems = self._verifier.problems(folder) if folder is not None else []
+                if problems:
+                    self._damage, self._checked = problems, time.monotonic()
+            if problems:
+                raise IndexDamaged(self.index_dir, problems) from error
+            raise
 
     def article(self, doc_id: str, q: str = "") -> dict | None:
         """Return a whole article by id (query words marked when q is given), or None."""
-        snapshot = self.snapshot()
+        return self._guarded(lambda snapshot: self._article(snapshot, doc_id, q))
+
+    def _article(self, snapshot: Snapshot, doc_id: str, q: str) -> dict | None:
+        """Return a whole article of a snapshot by id, or None."""
         docnum = snapshot.document_number(doc_id)
         if docnum is None:
             return None
