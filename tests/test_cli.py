@@ -15,13 +15,9 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from search.index import writer_lock
+from tests.helpers import DEMO_ARTICLES, PORTAL_FILE, PORTAL_ID, ROOT
 from vnsearch.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "vnsearch" / "demo"
-PORTAL_FILE = DEMO / "portal" / "kiengiang-2019-08-21-chi-thi-05.txt"
-PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
-DEMO_ARTICLES = [json.loads(line) for line in (DEMO / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
 SUMMARY_RE = re.compile(
     r"added (\d+), updated (\d+), deleted (\d+), unchanged (\d+), rejected (\d+) in [\d.]+ s "
     r"\((\d+) articles/s\)"
