@@ -1,4 +1,4 @@
-"""Shared fixtures (a demo index built once per session) and the suite's rules.
+"""Shared fixtures (the demo corpus indexed once per session, embedded and in a cluster) and rules.
 
 Rules that apply to every test, also to tests added later:
 - ``slow``: tests that start processes or servers, break disks, or drive the browser are
@@ -17,14 +17,15 @@ import pytest
 
 from search.engine import SearchEngine
 from search.index import reindex
-from tests.helpers import DEMO, DEMO_SOURCES, PORTAL_ID, REQUIRE_ALL_ENV  # noqa: F401 (DEMO, PORTAL_ID: old imports)
+from tests.helpers import DEMO, DEMO_SOURCES, PORTAL_ID, REQUIRE_ALL_ENV, ROOT  # noqa: F401 (DEMO, PORTAL_ID, ROOT: old imports)
 
 # Test modules whose every test starts processes, servers or a browser (a name starting with one
 # of these, so test_faults_disk.py or test_server_cluster.py count too).
 SLOW_MODULE_PREFIXES = ("test_server", "test_faults", "test_browser", "test_cluster", "test_sphinx",
                         "test_fuzz", "test_bad_input")
 # Fixtures that start a server, a browser or mount a file system: any test using one is slow.
-SLOW_FIXTURES = {"server", "browser", "own_index", "small_disk", "live_server", "cluster", "searchd"}
+SLOW_FIXTURES = {"server", "browser", "own_index", "small_disk", "live_server", "cluster", "demo_cluster",
+                 "searchd"}
 # Single tests elsewhere that run real processes or big indexes (module::name prefix).
 SLOW_TESTS = (
     "test_cli.py::test_installed_command_runs_as_a_subprocess",
@@ -77,3 +78,18 @@ def demo_index(tmp_path_factory) -> Path:
 def engine(demo_index) -> SearchEngine:
     """Return a search engine over the demo index."""
     return SearchEngine(demo_index)
+
+
+@pytest.fixture(scope="session")
+def demo_cluster(tmp_path_factory):
+    """Return a running two-node searchd cluster holding the demo corpus (see tests/sphinx_cluster.py)."""
+    from search.cluster_index import reindex_cluster
+    from search.sphinxql import Cluster
+    from tests.sphinx_cluster import running_cluster
+
+    directory = tmp_path_factory.mktemp("cluster")
+    with running_cluster(directory / "nodes") as cluster:
+        report = reindex_cluster(Cluster(cluster.url), directory / "lock", DEMO_SOURCES, procs=1)
+        assert report.added == 201 and not report.rejected
+        yield cluster
+

@@ -55,6 +55,21 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
     return path
 
 
+def make_source(root: Path, count: int = 4, portal: bool = True) -> Path:
+    """Return a source folder: count demo articles in news.jsonl, and the portal page."""
+    source = root / "src"
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:count])
+    if portal:
+        (source / "portal").mkdir(parents=True, exist_ok=True)
+        (source / "portal" / PORTAL_ID).write_bytes(PORTAL_FILE.read_bytes())
+    return source
+
+
+def counts(report) -> tuple[int, int, int, int, int]:
+    """Return a reindex report's (added, updated, deleted, unchanged, rejected)."""
+    return report.added, report.updated, report.deleted, report.unchanged, len(report.rejected)
+
+
 def wait_until(condition, message: str, timeout: float = STATE_TIMEOUT, interval: float = 0.05):
     """Poll condition until it returns something true and return that; fail after timeout."""
     deadline = time.monotonic() + timeout

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from search.query import SORTS
+from search.request import SORTS
 from tests.helpers import DEMO_ARTICLES, PORTAL_ID
 from web.app import SECURITY_HEADERS, create_app
 from web.openapi import openapi_document

@@ -10,12 +10,11 @@ import re
 import subprocess
 import sys
 from datetime import datetime
-from pathlib import Path
 
 from click.testing import CliRunner
 
 from search.index import writer_lock
-from tests.helpers import DEMO_ARTICLES, PORTAL_FILE, PORTAL_ID, ROOT
+from tests.helpers import DEMO_ARTICLES, PORTAL_ID, ROOT, make_source
 from vnsearch.cli import main
 
 SUMMARY_RE = re.compile(
@@ -43,21 +42,11 @@ def summary(output: str) -> tuple[int, ...]:
     return tuple(int(g) for g in match.groups()[:5])
 
 
-def make_source(tmp_path: Path, count: int = 3) -> Path:
-    source = tmp_path / "src"
-    (source / "portal").mkdir(parents=True)
-    (source / "news.jsonl").write_text(
-        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in DEMO_ARTICLES[:count]), encoding="utf-8"
-    )
-    (source / "portal" / PORTAL_ID).write_bytes(PORTAL_FILE.read_bytes())
-    return source
-
-
 # reindex -----------------------------------------------------------------------------------
 
 
 def test_reindex_prints_the_summary_and_exits_0(tmp_path):
-    source = make_source(tmp_path)
+    source = make_source(tmp_path, count=3)
     result = run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source))
     assert result.exit_code == 0, result.output
     assert summary(result.stdout) == (4, 0, 0, 0, 0)
@@ -65,7 +54,7 @@ def test_reindex_prints_the_summary_and_exits_0(tmp_path):
 
 
 def test_second_reindex_reports_everything_unchanged(tmp_path):
-    source = make_source(tmp_path)
+    source = make_source(tmp_path, count=3)
     index = str(tmp_path / "ix")
     assert run("reindex", "--index", index, "--procs", "1", str(source)).exit_code == 0
     result = run("reindex", "--index", index, "--procs", "1")
@@ -75,7 +64,7 @@ def test_second_reindex_reports_everything_unchanged(tmp_path):
 
 
 def test_reindex_exits_1_when_something_is_rejected_and_commits_the_rest(tmp_path):
-    source = make_source(tmp_path)
+    source = make_source(tmp_path, count=3)
     bad = source / "broken.jsonl"
     bad.write_text('{"id": "x", "title": "Thiếu nội dung"}\n', encoding="utf-8")
     index = str(tmp_path / "ix")

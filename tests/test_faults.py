@@ -17,7 +17,7 @@ import pytest
 
 from search.engine import SearchEngine
 from search.index import reindex
-from search.query import SearchRequest
+from search.request import SearchRequest
 from tests.helpers import DEMO, Querier, get, running_server, wait_until, write_jsonl
 
 VNSEARCH = str(Path(sys.executable).parent / "vnsearch")

@@ -13,7 +13,7 @@ from search import highlight
 from search.engine import SearchEngine
 from search.highlight import HighlightSpec, highlight_all, snippet
 from search.index import reindex
-from search.query import SearchRequest
+from search.request import SearchRequest
 from tests.helpers import FIXTURES, PORTAL_ID, ROOT
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)

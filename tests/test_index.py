@@ -17,6 +17,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search.engine import SearchEngine
+from search.engine import search_snapshot as search
 from search.index import (
     CURRENT_LINK,
     IndexBusy,
@@ -26,7 +27,7 @@ from search.index import (
     reindex,
     writer_lock,
 )
-from search.query import SearchRequest, search
+from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
 from tests.helpers import (
     DEMO_ARTICLES,
@@ -34,24 +35,12 @@ from tests.helpers import (
     PORTAL_ID,
     ROOT,
     STATE_TIMEOUT,
+    counts,
+    make_source,
     read_line,
     wait_until,
     write_jsonl,
 )
-
-
-def make_source(root: Path, count: int = 4, portal: bool = True) -> Path:
-    """A source directory: `count` demo articles in news.jsonl, and the portal page."""
-    source = root / "src"
-    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:count])
-    if portal:
-        (source / "portal").mkdir(parents=True, exist_ok=True)
-        (source / "portal" / PORTAL_ID).write_bytes(PORTAL_FILE.read_bytes())
-    return source
-
-
-def counts(report) -> tuple[int, int, int, int, int]:
-    return report.added, report.updated, report.deleted, report.unchanged, len(report.rejected)
 
 
 def indexed(index_dir: Path) -> dict[str, dict]:

@@ -21,8 +21,9 @@ from unidecode import unidecode
 
 import search.text
 from search.engine import SearchEngine
+from search.execute import LONG_QUERY_SHARE
 from search.index import reindex
-from search.query import LONG_QUERY_SHARE, MAX_PAGE_SIZE, QueryError, SearchRequest
+from search.request import MAX_PAGE_SIZE, QueryError, SearchRequest
 from tests.helpers import DEMO_ARTICLES, FIXTURES, PORTAL_ID
 
 DEMO_IDS = [a["id"] for a in DEMO_ARTICLES] + [PORTAL_ID]
