@@ -238,7 +238,7 @@ HANDWRITTEN = [
     ("hanoi cam xe xang", "runtogether", r"Hà Nội sắp cấm xe xăng"),
     ("covid19 tai my", "runtogether", r"^Gần 100.000 ca Covid-19 tại Mỹ"),
     ("kiengiang", "runtogether", r"Kiên Giang"),
-    ("parkhangseo", "runtogether", r"Park Hang-seo"),
+    ("parkhangseo", "runtogether", r"Park Hang[- ][Ss]eo"),
     ("iphone17 pro max", "runtogether", r"iPhone 17 Pro Max"),
     ("tphcm khong to chuc hdnd", "abbreviation", r"không tổ chức HĐND"),
     ("hội đồng nhân dân phường thành phố hồ chí minh", "abbreviation", r"không tổ chức HĐND"),
