@@ -234,7 +234,8 @@ def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_pat
         status, _, page = get(server.url + "/?q=bo+chinh+tri")
         assert status == 200 and "Bộ Chính trị".encode() in page
         status, _, page = get(server.url + "/?page=abc")
-        assert status == 400 and b"Traceback" not in page and "Yêu cầu không hợp lệ".encode() in page
+        assert status == 200 and b"Traceback" not in page and "Số trang “abc” không dùng được".encode() in page
+        assert get(server.url + "/api/search?page=abc")[0] == 400
         assert get(server.url + "/articles/nope")[0] == 404
 
 

@@ -105,9 +105,9 @@ def add_security_headers(response):
 
 
 def wants_json() -> bool:
-    """Tell whether the failing request was for the JSON API (or the health check)."""
+    """Tell whether the failing request was for the JSON API (or the health check, or a feed)."""
     path = request.path
-    return path.startswith("/api/") or path == "/api" or path == "/healthz"
+    return path.startswith("/api/") or path in ("/api", "/healthz", "/feed")
 
 
 def error_response(status: int, code: str, message: str, page_message: str | None = None,
