@@ -9,7 +9,7 @@ PORT ?= 8000
 AXE := tests/.axe/node_modules/axe-core/axe.min.js
 AXE_VERSION := ^4.10
 
-.PHONY: run test chromium axe bench clean
+.PHONY: run test chromium sphinxsearch axe bench clean
 
 # What serving needs: the package and its runtime dependencies only.
 $(VENV)/.serving: pyproject.toml
@@ -29,8 +29,9 @@ run: $(VENV)/.serving
 	@if [ ! -e "$(INDEX)/current" ]; then $(VENV)/bin/vnsearch reindex --index "$(INDEX)" vnsearch/demo/articles.jsonl vnsearch/demo/portal || [ $$? = 1 ]; fi
 	@$(VENV)/bin/vnsearch serve --index "$(INDEX)" --port $(PORT)
 
-# Every test: unit, API, server, fault and browser tests (browser tests need Debian's chromium).
-test: $(VENV)/.installed chromium axe
+# Every test: unit, API, server, fault and browser tests (browser tests need Debian's chromium,
+# the search-cluster tests Debian's sphinxsearch, the accessibility checks npm's axe-core).
+test: $(VENV)/.installed chromium sphinxsearch axe
 	$(PY) -m pytest
 
 axe: $(AXE)
@@ -49,6 +50,15 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else \
 		echo "The browser tests need Chromium: run 'sudo apt-get install chromium' (they are skipped without it)."; \
+	fi
+
+sphinxsearch:
+	@if command -v searchd >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's sphinxsearch for the search-cluster tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sphinxsearch >/dev/null; \
+	else \
+		echo "The search-cluster tests need searchd: run 'sudo apt-get install sphinxsearch' (they are skipped without it)."; \
 	fi
 
 bench: $(VENV)/.installed

@@ -25,10 +25,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from whoosh import index as whoosh_index
 
+from search.backend import Progress
 from search.documents import (
     DEFAULT_MAX_ARTICLE_BYTES,
     Article,
@@ -48,8 +49,6 @@ GENERATION_PREFIX = "gen-"
 # Below this many new articles the parallel writer's process start-up costs more than it saves.
 PARALLEL_MIN_ARTICLES = 400
 WRITER_MEMORY_MB = 512
-
-Progress = Callable[[str, int, int], None]
 
 
 class IndexError_(Exception):
@@ -343,6 +342,10 @@ class _Run:
                 self.report.deleted += 1
         self._commit()
 
+    def open_writer(self, count: int):
+        """Return a writer for count new articles (other stores override this)."""
+        return _open_writer(self.ix, count, self.procs)
+
     def _compare(self, article: Article, known: tuple[str, str] | None) -> None:
         """Queue an article that is new or changed; count it when unchanged."""
         if known is None:
@@ -371,7 +374,7 @@ class _Run:
             self.pending.append(article)
             if len(self.pending) < PARALLEL_MIN_ARTICLES or self.procs < 2:
                 return
-            self.writer = _open_writer(self.ix, len(self.pending), self.procs)
+            self.writer = self.open_writer(len(self.pending))
             articles, self.pending = self.pending, []
         else:
             articles = [article]
@@ -383,7 +386,7 @@ class _Run:
         """Write the deletions and any held-back articles, then commit."""
         if self.writer is None and not (self.pending or self.deletions):
             return
-        writer = self.writer or _open_writer(self.ix, len(self.pending), self.procs)
+        writer = self.writer or self.open_writer(len(self.pending))
         try:
             for doc_id in self.deletions:
                 writer.delete_by_term("id", doc_id)

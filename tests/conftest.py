@@ -1,4 +1,4 @@
-"""Shared fixtures: an index built once per test session from the bundled demo corpus."""
+"""Shared fixtures: the demo corpus indexed once per test session, embedded and in a cluster."""
 
 from __future__ import annotations
 
@@ -28,3 +28,17 @@ def demo_index(tmp_path_factory) -> Path:
 def engine(demo_index) -> SearchEngine:
     """Return a search engine over the demo index."""
     return SearchEngine(demo_index)
+
+
+@pytest.fixture(scope="session")
+def demo_cluster(tmp_path_factory):
+    """Return a running two-node searchd cluster holding the demo corpus (see tests/sphinx_cluster.py)."""
+    from search.cluster_index import reindex_cluster
+    from search.sphinxql import Cluster
+    from tests.sphinx_cluster import running_cluster
+
+    directory = tmp_path_factory.mktemp("cluster")
+    with running_cluster(directory / "nodes") as cluster:
+        report = reindex_cluster(Cluster(cluster.url), directory / "lock", DEMO_SOURCES, procs=1)
+        assert report.added == 201 and not report.rejected
+        yield cluster

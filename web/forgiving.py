@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from search.query import QueryError, SearchRequest
+from search.request import QueryError, SearchRequest
 
 # 31/12/2020, 1/2/2020, 31-12-2020, 31.12.2020: day, month, four-digit year.
 _VN_DATE_RE = re.compile(r"^(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})$")

@@ -8,7 +8,7 @@ Heights are CSS classes in steps of 5% (the Content-Security-Policy forbids inli
 
 from __future__ import annotations
 
-from search.query import UNDATED, SearchRequest
+from search.request import UNDATED, SearchRequest
 from web import links
 
 HEIGHT_STEPS = 20

@@ -1,6 +1,6 @@
 """The one blueprint: the JSON API and the HTML pages, over the same result dicts.
 
-``/api/search`` returns the dict that ``search.query.search`` builds; ``/`` renders that
+``/api/search`` returns the dict that ``search.results.search`` builds; ``/`` renders that
 very dict (the datasette way), so the page can never show something the API does not.
 """
 
@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from werkzeug.exceptions import NotFound
 
 from search.engine import SearchEngine
-from search.query import QueryError, SearchRequest
+from search.request import QueryError, SearchRequest
 from web import links, timeline
 from web.feed import FEED_SIZE, atom_feed
 from web.forgiving import PageRequest, page_request
