@@ -9,7 +9,7 @@ PORT ?= 8000
 AXE := tests/.axe/node_modules/axe-core/axe.min.js
 AXE_VERSION := ^4.10
 
-.PHONY: run test chromium sphinxsearch axe bench clean
+.PHONY: run test test-fast chromium sphinxsearch axe bench clean
 
 # What serving needs: the package and its runtime dependencies only.
 $(VENV)/.serving: pyproject.toml
@@ -43,8 +43,14 @@ $(AXE):
 		{ echo "The accessibility tests need npm: run 'sudo apt-get install npm'."; exit 1; }
 	npm install --silent --no-audit --no-fund --prefix tests/.axe axe-core@$(AXE_VERSION)
 
+# The quick loop while developing: unit tests only (no processes, servers, faults or browser).
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not slow"
+
+# The browser tests drive $(CHROMIUM) (tests/test_browser.py looks at the same path).
+CHROMIUM := /usr/bin/chromium
 chromium:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if [ -x "$(CHROMIUM)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing Debian's chromium for the browser tests"; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
