@@ -192,7 +192,7 @@ def test_help_documents_every_exit_status():
     text = " ".join(run("--help").stdout.split())
     assert ("Exit statuses: 0 success (also a search that finds nothing); 1 reindex rejected some sources "
             "(the rest was committed); 2 usage error; 3 index busy, missing or not writable; "
-            "4 the server cannot listen on its port.") in text
+            "4 index damaged; 5 the server cannot listen on its port.") in text
 
 
 def test_search_with_a_bad_parameter_is_a_usage_error(demo_index):

@@ -198,14 +198,14 @@ def test_requests_too_long_for_the_server_get_the_json_error_on_the_api_and_a_pa
         assert server.json("/api/search", q="bo chinh tri")["total"] > 0
 
 
-def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_4(demo_index):
+def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_5(demo_index):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run([str(VNSEARCH), "serve", "--index", str(demo_index), "--port", str(port)],
                               env=clean_env(), capture_output=True, text=True, timeout=60)
-    assert done.returncode == 4
+    assert done.returncode == 5
     assert done.stdout == ""
     assert done.stderr == (f"vnsearch: port {port} on 127.0.0.1 is already in use: choose another one with "
                            f"--port N (or PORT=N with make run)\n")
