@@ -16,6 +16,7 @@ seam (``search.results``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 
@@ -34,8 +35,8 @@ FALLBACK_BELOW = 5
 LONG_QUERY_WORDS = 6
 LONG_QUERY_SHARE = 0.2
 MAX_COMPOUND_SYLLABLES = 3
-# Readings of a query with alternatives scored (each group's alternatives in turn).
-MAX_READINGS = 8
+# Readings of a query with alternatives scored (combinations of its groups' spellings).
+MAX_READINGS = 12
 
 
 class QueryContext:
@@ -223,20 +224,20 @@ def _reading_scores(ctx: QueryContext, parsed: ParsedQuery) -> tuple[np.ndarray,
 
 
 def readings(parsed: ParsedQuery) -> list[ParsedQuery]:
-    """Return the ways to read a query: as typed, then with one group read as each of its
-    alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên").
+    """Return the ways to read a query: as typed first, then with its groups read as their
+    alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên"), every
+    combination, at most MAX_READINGS.
 
     A document scores as its best reading, so an article writing "HLV Park" ranks as one
     writing "huấn luyện viên Park" for either query.
     """
     typed = parsed.typed
-    found = [typed]
-    for index, group in enumerate(parsed.groups):
-        for clause in group:
-            if clause.alternative and len(found) < MAX_READINGS:
-                groups = [list(g) for g in typed.groups]
-                groups[index] = [clause]
-                found.append(replace(typed, groups=groups))
+    choices = [[None] + [c for c in group if c.alternative] for group in parsed.groups]
+    found = []
+    for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
+        groups = [[clause] if clause is not None else list(group)
+                  for clause, group in zip(combination, typed.groups)]
+        found.append(replace(typed, groups=groups))
     return found
 
 
@@ -284,8 +285,12 @@ def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery) -> float:
 
 
 def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
-    """Return the summed idf of a query's distinct folded syllables (title or body)."""
-    return sum(_syllable_idf(ctx, folded) for folded in {s.folded for s in parsed.syllables})
+    """Return the summed idf of a query's words: its distinct folded syllables (title or body),
+    the words of a multi-syllable clause ("hội đồng nhân dân", "TP.HCM") counting once, as a phrase."""
+    units = [c for c in parsed.clauses if len(c.syllables) > 1]
+    syllables = {s.folded for c in parsed.clauses if len(c.syllables) == 1 for s in c.syllables}
+    return sum(_syllable_idf(ctx, folded) for folded in syllables) + sum(
+        _idf(ctx.size, int(_clause_mask(ctx, replace(c, phrase=True)).sum())) for c in units)
 
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:

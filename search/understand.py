@@ -294,7 +294,8 @@ def _split_letters(run: str, syllables: dict[str, int]) -> list[str] | None:
                 continue
             piece = run[start:end]
             df = syllables.get(piece, 0)
-            if df < SPLIT_MIN_DF or (len(piece) == 1 and piece not in "aeiouy"):
+            # One letter is a piece only as a vowel word ("a") or a model's letter at the end ("galaxyz").
+            if df < SPLIT_MIN_DF or len(piece) == 1 and piece not in "aeiouy" and (end < len(run) or start < 4):
                 continue
             score = best[start][0] + math.log(df) - PIECE_COST
             if best[end] is None or score > best[end][0]:
