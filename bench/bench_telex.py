@@ -54,7 +54,8 @@ def main() -> None:
     refused = sorted((w for w in vietnamese if not is_syllable(w)), key=lambda w: -words[w])
     print(f"vocabulary: {len(words)} distinct words")
     print(f"syllable check: {len(vietnamese) - len(refused)} of {len(vietnamese)} lower-case Vietnamese words "
-          f"accepted; refused (most frequent first): {refused[: args.show]}")
+          f"accepted; of those refused, {sum(words[w] >= 3 for w in refused)} are in 3 articles or more "
+          f"(most frequent first: {refused[: args.show]})")
     decodable = sorted((w for w in words if decode(w)), key=lambda w: -words[w])
     print(f"pure decoder: {len(decodable)} words read as Telex/VNI, e.g. "
           f"{[(w, decode(w)) for w in decodable[: args.show]]}")
