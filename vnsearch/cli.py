@@ -317,7 +317,11 @@ def serve(index, host, port, workers, threads, refresh_seconds, access_log) -> N
 
     if workers < 1 or threads < 1:
         raise click.UsageError("--workers and --threads must be at least 1")
-    if not SearchEngine.exists(index):
+    if damage := index_module.live_damage(Path(index)):
+        echo_damage(damage)
+        click.echo(f"vnsearch: the index in {index} is damaged: the server answers 503 until "
+                   f"`vnsearch reindex --index {index} --full` has repaired it", err=True)
+    elif not SearchEngine.exists(index):
         click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
                    f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)
     run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log)
