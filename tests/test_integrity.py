@@ -49,7 +49,8 @@ def generation(index_dir: Path) -> Path:
 
 def the_file(index_dir: Path, suffix: str) -> Path:
     """Return the (largest) file of the live generation whose name ends with suffix."""
-    files = sorted((p for p in generation(index_dir).iterdir() if p.name.endswith(suffix)), key=lambda p: p.stat().st_size)
+    files = sorted((p for p in generation(index_dir).iterdir() if p.name.endswith(suffix)),
+                   key=lambda p: p.stat().st_size)
     assert files, f"no *{suffix} in {generation(index_dir)}"
     return files[-1]
 
