@@ -307,7 +307,7 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
     """
     bonus = np.zeros(len(docs), dtype=np.float64)
     chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
-    pairs = list(dict.fromkeys(zip(chain, chain[1:])))
+    pairs = list(dict.fromkeys(itertools.pairwise(chain)))
     if not pairs or not len(docs):
         return bonus
     ranking = ctx.ranking
