@@ -23,9 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import DEFAULT_DATA, NEWS, PORTAL, code_version, data_path, ensure_index, reciprocal_rank  # noqa: E402
-from search.engine import SearchEngine  # noqa: E402
-from search.request import SearchRequest  # noqa: E402
+from corpus import DEFAULT_DATA, NEWS, PORTAL, code_version, data_path, ensure_index, reciprocal_rank
+
+from search.engine import SearchEngine
+from search.request import SearchRequest
 
 BATTERY = Path(__file__).resolve().parent / "queries" / "battery.jsonl"
 CATEGORIES = ("telex", "runtogether", "abbreviation", "number", "accented", "unaccented")
@@ -79,7 +80,7 @@ def main() -> None:
     report(results)
     if args.show_misses:
         print()
-        for entry, rr, ranked in results:
+        for entry, rr, _ in results:
             if rr < 1.0:
                 print(f"{rr:.2f}  [{entry['category']}] {entry['query']!r}  (from {entry['source']!r})")
 

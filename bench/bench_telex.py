@@ -23,13 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import DEFAULT_DATA, NEWS, PORTAL, data_path, ensure_index, read_jsonl  # noqa: E402
-from search import abbreviations  # noqa: E402
-from search.engine import SearchEngine  # noqa: E402
-from search.parse import parse_query  # noqa: E402
-from search.telex import decode, is_syllable  # noqa: E402
-from search.text import SYLLABLE_RE, nfc  # noqa: E402
-from search.understand import Vocabulary, understand  # noqa: E402
+from corpus import DEFAULT_DATA, NEWS, PORTAL, data_path, ensure_index, read_jsonl
+
+from search import abbreviations
+from search.engine import SearchEngine
+from search.parse import parse_query
+from search.telex import decode, is_syllable
+from search.text import SYLLABLE_RE, nfc
+from search.understand import Vocabulary, understand
 
 
 def vocabulary(data: Path) -> Counter:

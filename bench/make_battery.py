@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import DEFAULT_DATA, NEWS, PORTAL, SEED, TitleIndex, data_path, read_jsonl, title_words, unaccented  # noqa: E402
+from corpus import DEFAULT_DATA, NEWS, PORTAL, SEED, TitleIndex, data_path, read_jsonl, title_words, unaccented
 
 OUT = Path(__file__).resolve().parent / "queries" / "battery.jsonl"
 TONE_KEYS_TELEX = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
@@ -148,7 +148,7 @@ def run_together(titles, index, rng, count) -> list[dict]:
     for fragment in fragments(titles, rng, (2, 4)):
         if len(queries) >= count:
             break
-        names = [m for m in _NAME_RE.finditer(fragment) if m.start() > 0]
+        names = [m for m in _NAME_RE.finditer(fragment) if m.start() > 0]  # a name, not a title's first word
         if not names:
             continue
         name = names[0]
@@ -156,7 +156,8 @@ def run_together(titles, index, rng, count) -> list[dict]:
         query = unaccented(fragment[: name.start()]) + joined + unaccented(fragment[name.end() :])
         relevant = index.containing(fragment)
         if relevant and len(relevant) <= 20 and 5 <= len(joined) <= MAX_JOINED:
-            queries.append({"query": query, "category": "runtogether", "relevant": sorted(relevant), "source": fragment})
+            queries.append({"query": query, "category": "runtogether", "relevant": sorted(relevant),
+                            "source": fragment})
     return queries
 
 
@@ -170,13 +171,13 @@ def abbreviation_queries(titles, index, rng, count) -> list[dict]:
         for short, long in ABBREVIATIONS:
             for have, want in ((short, long), (long, short)):
                 match = re.search(r"(?<!\w)" + re.escape(have) + r"(?!\w)", title, re.IGNORECASE)
-                if not match or (have, want) in seen and rng.random() < 0.6:
+                if not match or ((have, want) in seen and rng.random() < 0.6):
                     continue
                 words_before = title[: match.start()].split()[-1:]
                 words_after = title[match.end() :].split()[:2]
-                fragment = " ".join(words_before + [match.group()] + words_after)
+                fragment = " ".join([*words_before, match.group(), *words_after])
                 fragment = " ".join(title_words(fragment))
-                query = " ".join(words_before + [want] + words_after)
+                query = " ".join([*words_before, want, *words_after])
                 query = " ".join(title_words(query))
                 relevant = index.containing(fragment) | index.containing(query)
                 if len(relevant) > 20 or len(title_words(fragment)) < 2:

@@ -280,7 +280,7 @@ def _pairs_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) 
 def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery) -> float:
     """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts."""
     chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
-    pairs = dict.fromkeys(zip(chain, chain[1:]))
+    pairs = dict.fromkeys(itertools.pairwise(chain))
     return sum((_syllable_idf(ctx, a) + _syllable_idf(ctx, b)) / 2.0 for a, b in pairs)
 
 

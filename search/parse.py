@@ -86,7 +86,7 @@ class ParsedQuery:
         return [s for clause in self.clauses for s in clause.syllables]
 
     @property
-    def typed(self) -> "ParsedQuery":
+    def typed(self) -> ParsedQuery:
         """Return the query without the alternatives query understanding added (its words as read)."""
         groups = [[c for c in group if not c.alternative] for group in self.groups]
         return ParsedQuery(self.text, groups, self.excluded, self.categories, self.sources, self.truncated)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from search import abbreviations as abbreviation_dictionary
 from search import highlight, suggest

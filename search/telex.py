@@ -30,18 +30,27 @@ ONSETS = (
 # Every rhyme of Vietnamese orthography, without tone; the medial o/u is part of the rhyme.
 # Left out: "oong" and "ooc" of a few loanwords (xoong, boong), which are Telex for ông and ốc
 # ("Coong" -> "Công"); the index keeps those words when its articles use them.
-RHYMES = frozenset("""
-a ac ach ai am an ang anh ao ap at au ay ăc ăm ăn ăng ăp ăt âc âm ân âng âp ât âu ây
-e ec em en eng eo ep et ê êch êm ên ênh êp êt êu
-i ia ich im in inh ip it iu iêc iêm iên iêng iêp iêt iêu
-o oc oi om on ong op ot
-oa oac oach oai oam oan oang oanh oao oap oat oay oăc oăm oăn oăng oăp oăt oe oem oen oeo oet
-ô ôc ôi ôm ôn ông ôp ôt ơ ơi ơm ơn ơp ơt
-u uc ui um un ung up ut ua uân uâng uât uây uê uêch uên uênh uơ uy uya uych uyên uyêt uynh uyp uyt uyu
-uôc uôi uôm uôn uông uôp uôt
-ư ưa ưc ưi ưm ưn ưng ưt ưu ươc ươi ươm ươn ương ươp ươt ươu
-y yêm yên yêng yêt yêu
-""".split())
+RHYMES = frozenset((
+    "a", "ac", "ach", "ai", "am", "an", "ang", "anh", "ao", "ap", "at", "au", "ay",
+    "ăc", "ăm", "ăn", "ăng", "ăp", "ăt",
+    "âc", "âm", "ân", "âng", "âp", "ât", "âu", "ây",
+    "e", "ec", "em", "en", "eng", "eo", "ep", "et",
+    "ê", "êch", "êm", "ên", "ênh", "êp", "êt", "êu",
+    "i", "ia", "ich", "im", "in", "inh", "ip", "it", "iu",
+    "iêc", "iêm", "iên", "iêng", "iêp", "iêt", "iêu",
+    "o", "oc", "oi", "om", "on", "ong", "op", "ot",
+    "oa", "oac", "oach", "oai", "oam", "oan", "oang", "oanh", "oao", "oap", "oat", "oay", "oăc", "oăm", "oăn",
+    "oăng", "oăp", "oăt", "oe", "oem", "oen", "oeo", "oet",
+    "ô", "ôc", "ôi", "ôm", "ôn", "ông", "ôp", "ôt",
+    "ơ", "ơi", "ơm", "ơn", "ơp", "ơt",
+    "u", "uc", "ui", "um", "un", "ung", "up", "ut", "ua",
+    "uân", "uâng", "uât", "uây", "uê", "uêch", "uên", "uênh", "uơ", "uy", "uya", "uych", "uyên", "uyêt",
+    "uynh", "uyp", "uyt", "uyu",
+    "uôc", "uôi", "uôm", "uôn", "uông", "uôp", "uôt",
+    "ư", "ưa", "ưc", "ưi", "ưm", "ưn", "ưng", "ưt", "ưu",
+    "ươc", "ươi", "ươm", "ươn", "ương", "ươp", "ươt", "ươu",
+    "y", "yêm", "yên", "yêng", "yêt", "yêu",
+))
 STOP_FINALS = ("p", "t", "c", "ch")
 # Tones a syllable with a stop final may carry: sắc, nặng (or none, as typed unaccented).
 STOP_TONES = ("", "\u0301", "\u0323")
@@ -87,9 +96,8 @@ def is_syllable(word: str) -> bool:
         return False
     for onset in ONSETS:
         if bare.startswith(onset) and _rhyme_ok(onset, bare[len(onset) :]):
-            if tone and bare.endswith(STOP_FINALS) and tone not in STOP_TONES:
-                return False
-            return True
+            # A stop final (p, t, c, ch) takes only the sắc or nặng tone.
+            return not (tone and bare.endswith(STOP_FINALS) and tone not in STOP_TONES)
     return False
 
 

@@ -29,7 +29,6 @@ from search.abbreviations import MAX_FORM_SYLLABLES, Abbreviations, form_key
 from search.backend import TermStatistics
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
 from search.telex import decode
-from search.text import fold
 
 # A split word's pieces must be this many times more frequent in the index than the word typed.
 REWRITE_RATIO = 20
@@ -230,8 +229,8 @@ def _with_zeros(syllable: Syllable, clause: Clause) -> str:
     text = syllable.folded
     parts = [s.folded for s in clause.syllables]
     is_date = clause.phrase and all(p.isdigit() for p in parts) and (
-        len(parts) == 2 and all(len(p) <= 2 for p in parts)
-        or len(parts) == 3 and all(len(p) <= 2 for p in parts[:2]) and len(parts[2]) == 4)
+        (len(parts) == 2 and all(len(p) <= 2 for p in parts))
+        or (len(parts) == 3 and all(len(p) <= 2 for p in parts[:2]) and len(parts[2]) == 4))
     return f"0{text}" if is_date and text.isdigit() and len(text) == 1 and text != "0" else text
 
 
@@ -295,7 +294,7 @@ def _split_letters(run: str, syllables: dict[str, int]) -> list[str] | None:
             piece = run[start:end]
             df = syllables.get(piece, 0)
             # One letter is a piece only as a vowel word ("a") or a model's letter at the end ("galaxyz").
-            if df < SPLIT_MIN_DF or len(piece) == 1 and piece not in "aeiouy" and (end < len(run) or start < 4):
+            if df < SPLIT_MIN_DF or (len(piece) == 1 and piece not in "aeiouy" and (end < len(run) or start < 4)):
                 continue
             score = best[start][0] + math.log(df) - PIECE_COST
             if best[end] is None or score > best[end][0]:
@@ -343,7 +342,7 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
         if index + size > len(groups):
             break
         typed = [c for c in groups[index + size - 1] if not c.alternative]
-        if len(typed) != 1 or size > 1 and (typed[0].field or typed[0].phrase):
+        if len(typed) != 1 or (size > 1 and (typed[0].field or typed[0].phrase)):
             break
         first = typed[0]
         keys += [s.folded for s in first.syllables]

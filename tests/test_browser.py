@@ -360,7 +360,7 @@ def _open_suggestions(page, typed: str):
 def test_choosing_a_title_with_the_mouse_opens_its_article(server, browser, page_errors):
     page = new_page(browser, page_errors)
     page.goto(server.url + "/")
-    _, options = _open_suggestions(page, "chi thi 0")
+    _open_suggestions(page, "chi thi 0")
     title = page.locator(".suggestion-title").first
     assert "Chỉ thị 05" in title.inner_text()
     title.click()
@@ -388,7 +388,7 @@ def test_choosing_a_title_with_the_keyboard_opens_its_article(server, browser, p
 def test_choosing_a_query_completion_runs_the_search(server, browser, page_errors):
     page = new_page(browser, page_errors)
     page.goto(server.url + "/")
-    box, options = _open_suggestions(page, "ung th")
+    box, _ = _open_suggestions(page, "ung th")
     completion = page.locator(".suggestion-query").first
     assert completion.inner_text() == "Tìm: ung thư"
     box.press("ArrowDown")

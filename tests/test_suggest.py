@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
+from search import abbreviations
 from search.parse import parse_query
 from search.telex import decode, is_syllable
 from search.text import SYLLABLE_RE, nfc
 from search.understand import Vocabulary, understand
-from search import abbreviations
 from tests.conftest import DEMO
 
 
