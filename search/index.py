@@ -1,31 +1,21 @@
-"""The index on disk: generations, the writer lock, and reindexing (incremental or full).
+"""Reindexing: bring an index in step with its sources, incrementally or by a full rebuild.
 
-Layout of an index directory::
-
-    index/
-      current -> gen-20261126T093000-1234   symlink to the live generation (swapped atomically)
-      gen-20261126T093000-1234/              a Whoosh index plus vnsearch.json (sources, stats)
-      write.lock                             flock()ed by the one running reindex
-
-An incremental reindex commits into the live generation (Whoosh readers keep their snapshot
-until they refresh).  ``--full`` builds a new generation beside it and swaps the symlink, so
-searchers never see a half-built index.  flock() locks die with their process, so a killed
-reindex never leaves a stale lock behind.
+The sources are scanned (``search.documents``), compared with the indexed state (content
+hashes, origins) and the differences written: new and changed articles added, changed and
+vanished ones deleted.  A rebuild (``--full``, no index yet, or an index of another format)
+writes a new generation and swaps it in; the store itself (generations, lock, metadata) is
+``search.store``, the writers ``search.writer``.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import json
 import os
 import shutil
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from whoosh import index as whoosh_index
 
@@ -40,27 +30,18 @@ from search.documents import (
     vietnam_day,
 )
 from search.faults import pause_point
-from search.schema import SCHEMA_VERSION, VnMpWriter, VnSegmentWriter, make_codec, make_schema
-
-CURRENT_LINK = "current"
-LOCK_FILE = "write.lock"
-META_FILE = "vnsearch.json"
-GENERATION_PREFIX = "gen-"
-# Below this many new articles the parallel writer's process start-up costs more than it saves.
-PARALLEL_MIN_ARTICLES = 400
-WRITER_MEMORY_MB = 512
-
-
-class IndexError_(Exception):
-    """Base class of the index errors a user can act on."""
-
-
-class IndexBusy(IndexError_):
-    """Another reindex holds the writer lock."""
-
-
-class IndexMissing(IndexError_):
-    """There is no index at the given directory yet."""
+from search.store import (
+    IndexError_,
+    current_generation,
+    format_matches,
+    index_format,
+    new_generation,
+    read_meta,
+    swap_current,
+    write_meta,
+    writer_lock,
+)
+from search.writer import PARALLEL_MIN_ARTICLES, open_writer
 
 
 class NoSources(IndexError_):
@@ -93,114 +74,6 @@ class ReindexReport:
         return (self.indexed + self.unchanged) / self.seconds if self.seconds else 0.0
 
 
-# Generations ---------------------------------------------------------------------------
-
-
-def current_generation(index_dir: str | Path) -> Path | None:
-    """Return the live generation directory of an index, or None when there is none."""
-    link = Path(index_dir) / CURRENT_LINK
-    try:
-        target = os.readlink(link)
-    except OSError:
-        return None
-    path = Path(index_dir) / target
-    return path if whoosh_index.exists_in(path) else None
-
-
-def open_generation(index_dir: str | Path):
-    """Open the live generation as a Whoosh index; raise IndexMissing when there is none."""
-    generation = current_generation(index_dir)
-    if generation is None:
-        raise IndexMissing(f"no index in {index_dir}: run `vnsearch reindex SOURCE ...` first")
-    return whoosh_index.open_dir(str(generation))
-
-
-def read_meta(generation: Path | None) -> dict:
-    """Return the vnsearch metadata stored with a generation ({} when absent)."""
-    if generation is None:
-        return {}
-    try:
-        return json.loads((generation / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_meta(generation: Path, meta: dict) -> None:
-    """Write a generation's metadata atomically."""
-    temporary = generation / (META_FILE + ".tmp")
-    temporary.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, generation / META_FILE)
-
-
-def _new_generation(index_dir: Path) -> Path:
-    """Create and return an empty generation directory holding an empty index."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-    path = index_dir / f"{GENERATION_PREFIX}{stamp}-{os.getpid()}"
-    path.mkdir(parents=True)
-    whoosh_index.create_in(str(path), make_schema())
-    return path
-
-
-def _swap_current(index_dir: Path, generation: Path) -> None:
-    """Point the current link at generation atomically, then drop generations no reader needs."""
-    previous = current_generation(index_dir)
-    for leftover in index_dir.glob(f"{CURRENT_LINK}.*.tmp"):  # from a reindex killed mid-swap
-        leftover.unlink()
-    temporary = index_dir / f"{CURRENT_LINK}.{os.getpid()}.tmp"
-    os.symlink(generation.name, temporary)
-    pause_point("swap")
-    os.replace(temporary, index_dir / CURRENT_LINK)
-    _fsync_dir(index_dir)
-    keep = {generation.name, previous.name if previous else None}
-    for stale in index_dir.glob(GENERATION_PREFIX + "*"):
-        if stale.name not in keep:
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Flush a directory entry change to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-# The writer lock -----------------------------------------------------------------------
-
-
-@contextmanager
-def writer_lock(index_dir: Path, timeout: float) -> Iterator[None]:
-    """Hold the index's writer lock, waiting up to timeout seconds for it; raise IndexBusy."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-                raise IndexBusy(
-                    f"another reindex ({holder}) is writing {index_dir}; gave up after {timeout:g} s"
-                )
-            time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
-
-
-def _try_lock(fd: int) -> bool:
-    """Take an exclusive flock without waiting; tell whether it was taken."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError as error:
-        if error.errno in (errno.EAGAIN, errno.EACCES):
-            return False
-        raise
-
-
 # Documents for Whoosh ------------------------------------------------------------------
 
 
@@ -225,24 +98,6 @@ def article_fields(article: Article) -> dict:
         "origin": article.origin,
         "content_hash": article.content_hash,
     }
-
-
-def _open_writer(ix, count: int, procs: int):
-    """Return a writer for count new articles: parallel processes when that pays off."""
-    options = {"codec": make_codec(), "limitmb": WRITER_MEMORY_MB, "compound": False, "timeout": 5.0}
-    if procs > 1 and count >= PARALLEL_MIN_ARTICLES:
-        import search.text  # noqa: F401  load analysis (and pyvi, below) once, before forking
-
-        _preload_pyvi()
-        return VnMpWriter(ix, procs=procs, batchsize=50, multisegment=True, **options)
-    return VnSegmentWriter(ix, **options)
-
-
-def _preload_pyvi() -> None:
-    """Load pyvi's model in this process so forked writers share it instead of each loading it."""
-    from search.text import pyvi_tokenizer
-
-    pyvi_tokenizer()
 
 
 # Reindexing ----------------------------------------------------------------------------
@@ -273,12 +128,12 @@ def reindex(
         roots = _outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
         if not roots:
             raise NoSources("no SOURCE given and none remembered in the index")
-        rebuild = full or generation is None or meta.get("schema_version") != SCHEMA_VERSION
+        rebuild = full or generation is None or not format_matches(meta)
         remembered = roots if rebuild else _union(meta.get("sources", []), roots)
         report = ReindexReport(full=rebuild, sources=remembered)
         run = _Run(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
         if rebuild:
-            generation = _new_generation(index_dir)
+            generation = new_generation(index_dir)
             try:
                 run.apply(whoosh_index.open_dir(str(generation)), indexed={})
             except BaseException:
@@ -289,9 +144,9 @@ def reindex(
             run.apply(ix, indexed=_indexed_state(ix))
         report.seconds = time.monotonic() - started
         report.documents = _document_count(generation)
-        _write_meta(generation, _meta(remembered, report))
+        write_meta(generation, _meta(remembered, report))
         if rebuild:
-            _swap_current(index_dir, generation)
+            swap_current(index_dir, generation)
     return report
 
 
@@ -370,7 +225,7 @@ class _Run:
             self.pending.append(article)
             if len(self.pending) < PARALLEL_MIN_ARTICLES or self.procs < 2:
                 return
-            self.writer = _open_writer(self.ix, len(self.pending), self.procs)
+            self.writer = open_writer(self.ix, len(self.pending), self.procs)
             articles, self.pending = self.pending, []
         else:
             articles = [article]
@@ -382,7 +237,7 @@ class _Run:
         """Write the deletions and any held-back articles, then commit."""
         if self.writer is None and not (self.pending or self.deletions):
             return
-        writer = self.writer or _open_writer(self.ix, len(self.pending), self.procs)
+        writer = self.writer or open_writer(self.ix, len(self.pending), self.procs)
         try:
             for doc_id in self.deletions:
                 writer.delete_by_term("id", doc_id)
@@ -423,7 +278,7 @@ def _document_count(generation: Path) -> int:
 def _meta(sources: list[str], report: ReindexReport) -> dict:
     """Return the metadata to store with a generation after a reindex."""
     return {
-        "schema_version": SCHEMA_VERSION,
+        **index_format(),
         "sources": sources,
         "last_reindex": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
         "documents": report.documents,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from search.index import writer_lock
+from search.store import writer_lock
 from vnsearch.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,9 +19,10 @@ import click
 
 from search import index as index_module
 from search.engine import SearchEngine
-from search.index import IndexBusy, IndexMissing, NoSources
+from search.index import NoSources
 from search.request import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
 from search.settings import SETTINGS
+from search.store import IndexBusy, IndexMissing
 
 EXIT_REJECTED = 1
 EXIT_BUSY = 3

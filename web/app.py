@@ -15,9 +15,9 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import SearchEngine
-from search.index import IndexMissing
 from search.request import QueryError
 from search.settings import setting_value
+from search.store import IndexMissing
 from web import views
 from web.formatting import register_filters
 from web.links import ArticleIdConverter
