@@ -125,13 +125,13 @@ def reindex(
     with writer_lock(index_dir, lock_timeout):
         generation = current_generation(index_dir)
         meta = read_meta(generation)
-        roots = _outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
+        roots = outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
         if not roots:
             raise NoSources("no SOURCE given and none remembered in the index")
         rebuild = full or generation is None or not format_matches(meta)
-        remembered = roots if rebuild else _union(meta.get("sources", []), roots)
+        remembered = roots if rebuild else union_sources(meta.get("sources", []), roots)
         report = ReindexReport(full=rebuild, sources=remembered)
-        run = _Run(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
+        run = ReindexRun(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
         if rebuild:
             generation = new_generation(index_dir)
             try:
@@ -150,19 +150,19 @@ def reindex(
     return report
 
 
-def _union(first: list[str], second: list[str]) -> list[str]:
+def union_sources(first: list[str], second: list[str]) -> list[str]:
     """Return the sources of both lists, in order, without repeats or sources inside others."""
-    return _outermost([*first, *second])
+    return outermost([*first, *second])
 
 
-def _outermost(roots: list[str]) -> list[str]:
+def outermost(roots: list[str]) -> list[str]:
     """Return roots in order without repeats and without any root lying inside another one
     (a file under a remembered directory would otherwise be read twice)."""
     unique = list(dict.fromkeys(roots))
-    return [root for root in unique if not _under_any(root, [other for other in unique if other != root])]
+    return [root for root in unique if not under_any(root, [other for other in unique if other != root])]
 
 
-class _Run:
+class ReindexRun:
     """One pass over the sources, streaming changed articles into a writer as they are read."""
 
     def __init__(self, roots: list[str], report: ReindexReport, procs: int, progress, max_bytes: int):
@@ -192,16 +192,20 @@ class _Run:
             self.progress("index", len(first_seen), max(total, len(first_seen)))
         self.report.skipped_files = stats.skipped
         for doc_id, (origin, _) in indexed.items():
-            if doc_id not in first_seen and _under_any(origin, self.roots):
+            if doc_id not in first_seen and under_any(origin, self.roots):
                 self.deletions.append(doc_id)
                 self.report.deleted += 1
         self._commit()
+
+    def open_writer(self, count: int):
+        """Return a writer for count new articles (other stores override this)."""
+        return open_writer(self.ix, count, self.procs)
 
     def _compare(self, article: Article, known: tuple[str, str] | None) -> None:
         """Queue an article that is new or changed; count it when unchanged."""
         if known is None:
             self.report.added += 1
-        elif known[0] != article.origin and not _under_any(known[0], self.roots):
+        elif known[0] != article.origin and not under_any(known[0], self.roots):
             return self._reject_duplicate(article, known[0])
         elif known[1] == article.content_hash:
             self.report.unchanged += 1
@@ -225,7 +229,7 @@ class _Run:
             self.pending.append(article)
             if len(self.pending) < PARALLEL_MIN_ARTICLES or self.procs < 2:
                 return
-            self.writer = open_writer(self.ix, len(self.pending), self.procs)
+            self.writer = self.open_writer(len(self.pending))
             articles, self.pending = self.pending, []
         else:
             articles = [article]
@@ -237,7 +241,7 @@ class _Run:
         """Write the deletions and any held-back articles, then commit."""
         if self.writer is None and not (self.pending or self.deletions):
             return
-        writer = self.writer or open_writer(self.ix, len(self.pending), self.procs)
+        writer = self.writer or self.open_writer(len(self.pending))
         try:
             for doc_id in self.deletions:
                 writer.delete_by_term("id", doc_id)
@@ -251,7 +255,7 @@ class _Run:
             raise
 
 
-def _under_any(path: str, roots: list[str]) -> bool:
+def under_any(path: str, roots: list[str]) -> bool:
     """Tell whether path is one of roots or lies below one of them."""
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 

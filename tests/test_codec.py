@@ -7,7 +7,6 @@ sizes so posting lists span many packed blocks, and one article is deleted; then
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,8 +19,7 @@ from search.reader import Snapshot
 from search.schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
 from search.store import META_FILE, current_generation, read_meta
 from search.writer import VnSegmentWriter
-
-DEMO = Path(__file__).resolve().parents[1] / "vnsearch" / "demo"
+from tests.helpers import DEMO, DEMO_SOURCES
 # Articles per segment and the posting block size of each segment's codec.  (Whoosh 2.7.5
 # cannot inline postings in the term info: its writer calls a method its TermInfo lacks.)
 SEGMENTS = [(0, 70, 256), (70, 140, 8), (140, 201, 3)]
@@ -32,8 +30,7 @@ def segmented_index(tmp_path_factory):
     """Return (Whoosh index, deleted article id) of the demo corpus in three segments."""
     folder = tmp_path_factory.mktemp("segments")
     ix = whoosh_index.create_in(str(folder), make_schema())
-    articles = [item for item in scan_sources([str(DEMO / "articles.jsonl"), str(DEMO / "portal")])
-                if isinstance(item, Article)]
+    articles = [item for item in scan_sources(DEMO_SOURCES) if isinstance(item, Article)]
     assert len(articles) == 201
     for start, end, blocklimit in SEGMENTS:
         writer = VnSegmentWriter(ix, codec=VnCodec(blocklimit=blocklimit), compound=False)
@@ -71,6 +68,7 @@ def numpy_postings(snapshot: Snapshot, fieldname: str, term: str) -> tuple[list,
     return postings.ids[live].tolist(), postings.freqs[live].tolist(), [p.tolist() for p in positions]
 
 
+@pytest.mark.slow
 def test_the_index_has_several_segments_long_multi_block_lists_and_a_deletion(segmented_index):
     ix, _ = segmented_index
     snapshot = Snapshot(ix)
@@ -80,6 +78,7 @@ def test_the_index_has_several_segments_long_multi_block_lists_and_a_deletion(se
     assert max(last.term_info("body", term).doc_frequency() for term in last.lexicon("body")) > 10 * 3
 
 
+@pytest.mark.slow
 def test_the_numpy_decoder_reads_every_term_of_every_text_field_as_whoosh_does(segmented_index):
     ix, _ = segmented_index
     snapshot = Snapshot(ix)
@@ -94,6 +93,7 @@ def test_the_numpy_decoder_reads_every_term_of_every_text_field_as_whoosh_does(s
     assert compared["title"] > 1000 and compared["body"] > 8000
 
 
+@pytest.mark.slow
 def test_the_numpy_decoder_keeps_deleted_postings_for_the_snapshot_to_mask(segmented_index):
     ix, deleted = segmented_index
     snapshot = Snapshot(ix)
@@ -124,6 +124,7 @@ def test_an_index_of_another_codec_or_whoosh_version_is_rebuilt_by_the_next_rein
     assert read_meta(current_generation(index_dir))[key] == {"codec": CODEC_NAME, "whoosh_version": WHOOSH_VERSION}[key]
 
 
+@pytest.mark.slow
 def test_postings_of_a_term_no_segment_holds_are_empty(segmented_index):
     ix, _ = segmented_index
     postings = Snapshot(ix).postings("body", "zzzqqq")
