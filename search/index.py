@@ -30,13 +30,18 @@ from search.documents import (
     vietnam_day,
 )
 from search.faults import pause_point
+from search.integrity import IndexDamaged
 from search.store import (
     IndexError_,
     current_generation,
     format_matches,
     index_format,
+    keep_damaged,
+    linked_generation,
+    live_damage,
     new_generation,
     read_meta,
+    remove_damaged,
     swap_current,
     write_meta,
     writer_lock,
@@ -62,6 +67,7 @@ class ReindexReport:
     full: bool = False
     sources: list[str] = field(default_factory=list)
     documents: int = 0
+    replaced_damaged: str | None = None
 
     @property
     def indexed(self) -> int:
@@ -111,24 +117,30 @@ def reindex(
     procs: int | None = None,
     progress: Progress | None = None,
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+    repair: bool = False,
 ) -> ReindexReport:
     """Bring the index in step with its sources and return what changed.
 
     With no sources the ones remembered in the index are scanned again.  Raises IndexBusy
     when another reindex keeps the lock past lock_timeout, NoSources when there is nothing
-    to scan.
+    to scan, IndexDamaged when the live generation fails its checksums and neither full nor
+    repair was asked for (both then rebuild it beside the damaged one, which is kept).
     """
     index_dir = Path(index_dir)
     started = time.monotonic()
-    if not sources and current_generation(index_dir) is None:
+    if not sources and linked_generation(index_dir) is None:
         raise NoSources(f"no SOURCE given and no index in {index_dir} to take remembered sources from")
     with writer_lock(index_dir, lock_timeout):
-        generation = current_generation(index_dir)
-        meta = read_meta(generation)
+        damage = live_damage(index_dir)
+        if damage and not (full or repair):
+            raise IndexDamaged(index_dir, damage)
+        generation = None if damage else current_generation(index_dir)
+        meta = read_meta(linked_generation(index_dir))
         roots = outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
         if not roots:
-            raise NoSources("no SOURCE given and none remembered in the index")
-        rebuild = full or generation is None or not format_matches(meta)
+            raise NoSources("no SOURCE given and none remembered in the index"
+                            + (" (its metadata is damaged: give the SOURCEs)" if damage else ""))
+        rebuild = full or bool(damage) or generation is None or not format_matches(meta)
         remembered = roots if rebuild else union_sources(meta.get("sources", []), roots)
         report = ReindexReport(full=rebuild, sources=remembered)
         run = ReindexRun(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
@@ -146,7 +158,10 @@ def reindex(
         report.documents = _document_count(generation)
         write_meta(generation, _meta(remembered, report))
         if rebuild:
+            report.replaced_damaged = keep_damaged(linked_generation(index_dir), damage)
             swap_current(index_dir, generation)
+        else:
+            remove_damaged(index_dir, keep=generation)
     return report
 
 

@@ -31,12 +31,13 @@ from whoosh import index as whoosh_index
 
 from search.codec import CODEC_NAME, WHOOSH_VERSION
 from search.faults import pause_point
+from search.integrity import META_FILE, Problem, seal_meta, verify_generation, verify_meta
 from search.schema import SCHEMA_VERSION, make_schema
 
 CURRENT_LINK = "current"
 LOCK_FILE = "write.lock"
-META_FILE = "vnsearch.json"
 GENERATION_PREFIX = "gen-"
+DAMAGED_FILE = "DAMAGED.txt"
 
 
 class IndexError_(Exception):
@@ -78,6 +79,15 @@ def current_generation(index_dir: str | Path) -> Path | None:
     return path if whoosh_index.exists_in(path) else None
 
 
+def linked_generation(index_dir: str | Path) -> Path | None:
+    """Return the directory the current link points to, even when it holds no readable index."""
+    try:
+        path = Path(index_dir) / os.readlink(Path(index_dir) / CURRENT_LINK)
+    except OSError:
+        return None
+    return path if path.is_dir() else None
+
+
 def open_generation(index_dir: str | Path):
     """Open the live generation as a Whoosh index; raise IndexMissing when there is none."""
     generation = current_generation(index_dir)
@@ -99,7 +109,7 @@ def read_meta(generation: Path | None) -> dict:
 def write_meta(generation: Path, meta: dict) -> None:
     """Write a generation's metadata atomically."""
     temporary = generation / (META_FILE + ".tmp")
-    temporary.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    temporary.write_text(json.dumps(seal_meta(meta), ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(temporary, generation / META_FILE)
 
 
@@ -114,7 +124,7 @@ def new_generation(index_dir: Path) -> Path:
 
 def swap_current(index_dir: Path, generation: Path) -> None:
     """Point the current link at generation atomically, then drop generations no reader needs."""
-    previous = current_generation(index_dir)
+    previous = linked_generation(index_dir)
     for leftover in index_dir.glob(f"{CURRENT_LINK}.*.tmp"):  # from a reindex killed mid-swap
         leftover.unlink()
     temporary = index_dir / f"{CURRENT_LINK}.{os.getpid()}.tmp"
@@ -135,6 +145,33 @@ def fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# Damaged generations --------------------------------------------------------------------
+
+
+def live_damage(index_dir: Path) -> list[Problem]:
+    """Return what is wrong with the live generation's files and metadata ([] when none or no index)."""
+    folder = linked_generation(index_dir)
+    if folder is None:
+        return []
+    return verify_generation(folder, "checksums")[1] + verify_meta(folder)
+
+
+def keep_damaged(generation: Path | None, damage: list[Problem]) -> str | None:
+    """Mark a damaged generation being replaced, to be kept for inspection; return its name."""
+    if generation is None or not damage:
+        return None
+    text = "".join(f"{problem}\n" for problem in damage)
+    (generation / DAMAGED_FILE).write_text(text, encoding="utf-8")
+    return generation.name
+
+
+def remove_damaged(index_dir: Path, keep: Path) -> None:
+    """Delete the damaged generations kept for inspection (a reindex has since succeeded)."""
+    for marker in index_dir.glob(f"{GENERATION_PREFIX}*/{DAMAGED_FILE}"):
+        if marker.parent != keep:
+            shutil.rmtree(marker.parent, ignore_errors=True)
 
 
 # The writer lock -----------------------------------------------------------------------

@@ -19,6 +19,7 @@ from whoosh.writing import PostingPool, SegmentWriter
 
 from search.codec import make_codec
 from search.faults import pause_point
+from search.integrity import recording
 
 # Below this many new articles the parallel writer's process start-up costs more than it saves.
 PARALLEL_MIN_ARTICLES = 400
@@ -59,7 +60,9 @@ class _LeanCommitting:
     def _commit_toc(self, segments):
         """Make the written segments visible (the table of contents is the commit point)."""
         pause_point("toc")
-        super()._commit_toc(live_segments(segments))
+        segments = live_segments(segments)
+        with recording(self, segments):
+            super()._commit_toc(segments)
 
 
 class VnSegmentWriter(_LeanCommitting, SegmentWriter):

@@ -15,6 +15,7 @@ from whoosh import index as whoosh_index
 from search.codec import CODEC_NAME, WHOOSH_VERSION, VnCodec
 from search.documents import Article, scan_sources
 from search.index import article_fields, reindex
+from search.integrity import seal_meta
 from search.reader import Snapshot
 from search.schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
 from search.store import META_FILE, current_generation, read_meta
@@ -117,7 +118,8 @@ def test_an_index_of_another_codec_or_whoosh_version_is_rebuilt_by_the_next_rein
     old_generation = current_generation(index_dir)
     meta = read_meta(old_generation)
     meta[key] = other
-    (old_generation / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+    # Sealed, as the vnsearch that wrote that other format would have left it.
+    (old_generation / META_FILE).write_text(json.dumps(seal_meta(meta)), encoding="utf-8")
     report = reindex(index_dir, procs=1)
     assert report.full is True and report.added == 1 and report.unchanged == 0
     assert current_generation(index_dir) != old_generation

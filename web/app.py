@@ -15,6 +15,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import SearchEngine
+from search.integrity import IndexDamaged
 from search.request import QueryError
 from search.settings import setting_value
 from search.store import IndexMissing
@@ -113,6 +114,15 @@ def register_error_handlers(app: Flask) -> None:
     def index_missing(error: IndexMissing):
         page_message = "Chưa có chỉ mục tìm kiếm. Hãy chạy “vnsearch reindex” rồi tải lại trang."
         return error_response(503, "index_missing", str(error), page_message=page_message)
+
+    @app.errorhandler(IndexDamaged)
+    def index_damaged(error: IndexDamaged):
+        # The operator reads the files named here (and in the log); the page stays general.
+        log.error("%s", error)
+        page_message = ("Chỉ mục tìm kiếm bị hỏng nên tạm thời không thể tìm kiếm. "
+                        "Quản trị viên cần chạy “vnsearch check” và “vnsearch reindex --full”.")
+        return error_response(503, "index_damaged", str(error), page_message=page_message,
+                              page_title="Chỉ mục bị hỏng", problems=[p.to_dict() for p in error.problems])
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
