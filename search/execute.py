@@ -23,7 +23,8 @@ import numpy as np
 
 from search.parse import Clause, ParsedQuery
 from search.ranking import Ranking
-from search.reader import Postings, Snapshot
+from search.codec import Postings
+from search.reader import Snapshot
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.text import COMPOUND_JOINER
