@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
-from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.backend import Progress
+from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.index import NoSources, ReindexReport, ReindexRun, outermost, under_any, union_sources
 from search.sphinxql import Cluster, ClusterWriter, indexed_state, read_meta, shard_counts, write_meta
 from search.store import writer_lock
@@ -91,6 +91,6 @@ def _meta(sources: list[str], report: ReindexReport) -> dict:
     return {
         "engine_format": ENGINE_FORMAT,
         "sources": sources,
-        "last_reindex": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "last_reindex": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         "documents": report.documents,
     }

@@ -33,7 +33,7 @@ import zlib
 from array import array
 from collections import defaultdict
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, pairwise
 from operator import itemgetter
 from pathlib import Path
 
@@ -240,7 +240,7 @@ class VnLeafMatcher(W3LeafMatcher):
         if sys.byteorder == "big":
             for part in (ids, counts, positions):
                 part.byteswap()
-        deltas = [ids[0]] + [b - a for a, b in zip(ids, ids[1:])]
+        deltas = [ids[0]] + [b - a for a, b in pairwise(ids)]
         values, start = [], 0
         for n in counts:
             values.append(positions[start : start + n].tobytes())
@@ -263,12 +263,12 @@ class Postings:
     starts: np.ndarray
 
     @classmethod
-    def empty(cls) -> "Postings":
+    def empty(cls) -> Postings:
         """Return postings of a term that occurs nowhere."""
         return cls(_EMPTY_IDS, _EMPTY_FREQS, _EMPTY_POSITIONS, _EMPTY_IDS)
 
     @classmethod
-    def join(cls, parts: list["Postings"]) -> "Postings":
+    def join(cls, parts: list[Postings]) -> Postings:
         """Concatenate the postings of several segments (doc numbers already global)."""
         if len(parts) == 1:
             return parts[0]
@@ -338,7 +338,7 @@ def decode_blocks(buffer: bytes, offset: int) -> Postings:
         size = int.from_bytes(view[position : position + 4], "big", signed=True)
         block = view[position + 4 : position + 4 + abs(size)]
         stream = io.BytesIO(block)
-        count, last_id, _, compressed, _, _ = pickle.load(stream)
+        count, _, _, compressed, _, _ = pickle.load(stream)
         payload = block[stream.tell() :]
         if payload[: len(PACKED_MAGIC)] == PACKED_MAGIC:
             block_ids, block_counts, block_positions = unpack_block(payload, count)

@@ -16,14 +16,15 @@ seam (``search.results``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 
 import numpy as np
 
+from search.codec import Postings
 from search.parse import Clause, ParsedQuery
 from search.ranking import Ranking
-from search.codec import Postings
 from search.reader import Snapshot
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
@@ -214,7 +215,7 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
     """
     bonus = np.zeros(len(docs), dtype=np.float64)
     chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
-    pairs = list(dict.fromkeys(zip(chain, chain[1:])))
+    pairs = list(dict.fromkeys(itertools.pairwise(chain)))
     if not pairs or not len(docs):
         return bonus
     ranking = ctx.ranking

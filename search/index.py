@@ -12,10 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
 from whoosh import index as whoosh_index
 
@@ -299,7 +299,7 @@ def _meta(sources: list[str], report: ReindexReport) -> dict:
     return {
         **index_format(),
         "sources": sources,
-        "last_reindex": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "last_reindex": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         "documents": report.documents,
         "last_report": {
             "added": report.added,

@@ -22,10 +22,10 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from whoosh import index as whoosh_index
 
@@ -115,7 +115,7 @@ def write_meta(generation: Path, meta: dict) -> None:
 
 def new_generation(index_dir: Path) -> Path:
     """Create and return an empty generation directory holding an empty index."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     path = index_dir / f"{GENERATION_PREFIX}{stamp}-{os.getpid()}"
     path.mkdir(parents=True)
     whoosh_index.create_in(str(path), make_schema())

@@ -1,7 +1,8 @@
 """The vnsearch codec: the numpy decoder reads exactly what Whoosh's own matcher reads.
 
 The index is built from the demo corpus in several segments, written with different block
-sizes so posting lists span many packed blocks, and one article is deleted; then every term of every text field is decoded both ways.
+sizes so posting lists span many packed blocks, and one article is deleted; then every term
+of every text field is decoded both ways.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from search.schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
 from search.store import META_FILE, current_generation, read_meta
 from search.writer import VnSegmentWriter
 from tests.helpers import DEMO, DEMO_SOURCES
+
 # Articles per segment and the posting block size of each segment's codec.  (Whoosh 2.7.5
 # cannot inline postings in the term info: its writer calls a method its TermInfo lacks.)
 SEGMENTS = [(0, 70, 256), (70, 140, 8), (140, 201, 3)]
@@ -108,7 +110,8 @@ def test_the_numpy_decoder_keeps_deleted_postings_for_the_snapshot_to_mask(segme
 def test_a_reindex_records_the_index_format(tmp_path):
     reindex(tmp_path / "ix", [str(DEMO / "portal")], procs=1)
     meta = read_meta(current_generation(tmp_path / "ix"))
-    assert (meta["schema_version"], meta["codec"], meta["whoosh_version"]) == (SCHEMA_VERSION, CODEC_NAME, WHOOSH_VERSION)
+    recorded = (meta["schema_version"], meta["codec"], meta["whoosh_version"])
+    assert recorded == (SCHEMA_VERSION, CODEC_NAME, WHOOSH_VERSION)
 
 
 @pytest.mark.parametrize("key, other", [("codec", "VnPacked0"), ("whoosh_version", "2.7.4"), ("codec", None)])
