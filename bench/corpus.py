@@ -29,7 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from search.documents import parse_date, vietnam_day  # noqa: E402
+from search.dates import day_number, parse_date, vietnam_day  # noqa: E402
 from search.index import reindex  # noqa: E402
 from search.store import current_generation, format_matches, read_meta  # noqa: E402
 
@@ -297,7 +297,7 @@ def record_day(published: str | None) -> int:
         day = vietnam_day(parse_date(published))
     except ValueError:
         return 0
-    return day.year * 10000 + day.month * 100 + day.day
+    return day_number(day)
 
 
 class Fts5:

@@ -20,17 +20,11 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from search.backend import Progress
-from search.documents import (
-    DEFAULT_MAX_ARTICLE_BYTES,
-    Article,
-    Rejection,
-    ScanStats,
-    estimate_articles,
-    scan_sources,
-    vietnam_day,
-)
+from search.dates import day_number, vietnam_day
+from search.documents import DEFAULT_MAX_ARTICLE_BYTES, Article, Rejection, ScanStats
 from search.faults import pause_point
 from search.integrity import IndexDamaged
+from search.sources import estimate_articles, scan_sources
 from search.store import (
     IndexError_,
     current_generation,
@@ -99,7 +93,7 @@ def article_fields(article: Article) -> dict:
         "portal": article.portal,
         "url": article.url,
         "published": published.isoformat() if published else None,
-        "day": day.year * 10000 + day.month * 100 + day.day if day else 0,
+        "day": day_number(day) if day else 0,
         "timestamp": max(1, int(published.timestamp())) if published else 0,
         "origin": article.origin,
         "content_hash": article.content_hash,

@@ -14,11 +14,12 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search.codec import CODEC_NAME, WHOOSH_VERSION, VnCodec
-from search.documents import Article, scan_sources
+from search.documents import Article
 from search.index import article_fields, reindex
 from search.integrity import seal_meta
 from search.reader import Snapshot
 from search.schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
+from search.sources import scan_sources
 from search.store import META_FILE, current_generation, read_meta
 from search.writer import VnSegmentWriter
 from tests.helpers import DEMO, DEMO_SOURCES
