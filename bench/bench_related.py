@@ -3,11 +3,14 @@
 Usage: nice -n 5 python bench/bench_related.py [--data ../shared/data] [--sizes 6k,60k] [--articles 200] [--runs 3]
 
 Uses the latency benchmark's corpora and cached indexes (bench_latency.prepare).  For a fixed
-random sample of articles (seed SEED): ``engine.related(id)`` (up to 5 related articles) and,
-as the baseline measured in the same process, ``engine.search`` of the article's first five
-title words (a results page: 10 hits, snippets, facets, suggestion).  Per article, the median
-of --runs runs after one warm-up.  Prints median and p95 of both and of their ratio.  Also
-prints how many articles got no related article.  Nothing is asserted.
+random sample of articles (seed SEED), in one process, each article's first view as a server
+worker sees it: ``engine.related(id)`` once, with (1) the document-frequency cache emptied
+first ("cold": a worker's first article after a reindex) and (2) the cache as the previous
+articles left it ("warm": a worker that has served a while).  The baseline, measured in the
+same process, is ``engine.search`` of the article's first five title words (a results page:
+10 hits, snippets, facets, suggestion; median of --runs after a warm-up).  Prints median and
+p95 of the times and of the per-article ratios to the results page, and how many articles got
+no related article.  Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_latency import prepare  # noqa: E402
-from corpus import DEFAULT_DATA, NEWS, SEED, data_path, median, percentile, read_jsonl  # noqa: E402
-from search.engine import SearchEngine  # noqa: E402
-from search.request import SearchRequest  # noqa: E402
+from bench_latency import prepare
+from corpus import DEFAULT_DATA, NEWS, SEED, data_path, median, percentile, read_jsonl
+
+from search import related
+from search.engine import SearchEngine
+from search.request import SearchRequest
 
 
 def timed(function, runs: int) -> tuple[float, object]:
@@ -38,18 +43,32 @@ def timed(function, runs: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
+def once(function) -> tuple[float, object]:
+    """Return (milliseconds, result) of one call."""
+    started = time.perf_counter()
+    result = function()
+    return 1000 * (time.perf_counter() - started), result
+
+
 def measure(engine: SearchEngine, ids: list[str], titles: dict[str, str], runs: int) -> dict:
-    """Time related articles and a results page for each sampled article."""
-    related, pages, ratios, empty = [], [], [], 0
+    """Time related articles (cold and warm) and a results page for each sampled article."""
+    figures: dict[str, list[float]] = {"cold": [], "warm": [], "page": [], "cold/page": [], "warm/page": []}
+    empty = 0
     for doc_id in ids:
-        ms_related, found = timed(lambda: engine.related(doc_id), runs)
         query = " ".join(titles[doc_id].split()[:5])
-        ms_page, _ = timed(lambda: engine.search(SearchRequest(q=query)), runs)
-        related.append(ms_related)
-        pages.append(ms_page)
-        ratios.append(ms_related / ms_page)
+        ms_page, _ = timed(lambda query=query: engine.search(SearchRequest(q=query)), runs)
+        saved = dict(related._DF_CACHE)
+        related._DF_CACHE.clear()
+        ms_cold, _ = once(lambda doc_id=doc_id: engine.related(doc_id))
+        related._DF_CACHE.clear()
+        related._DF_CACHE.update(saved)
+        ms_warm, found = once(lambda doc_id=doc_id: engine.related(doc_id))
+        for name, value in (("cold", ms_cold), ("warm", ms_warm), ("page", ms_page),
+                            ("cold/page", ms_cold / ms_page), ("warm/page", ms_warm / ms_page)):
+            figures[name].append(value)
         empty += not found
-    return {"related": related, "page": pages, "ratio": ratios, "empty": empty}
+    figures["empty"] = empty
+    return figures
 
 
 def main() -> None:
@@ -68,10 +87,10 @@ def main() -> None:
         index_dir, _ = prepare(size, args.data, args.cache, articles, rebuild=False)
         figures = measure(SearchEngine(index_dir), ids, titles, args.runs)
         print(f"{size}: {len(ids)} articles, {figures['empty']} without related articles")
-        for name in ("related", "page", "ratio"):
+        for name in ("cold", "warm", "page", "cold/page", "warm/page"):
             values = figures[name]
-            unit = "" if name == "ratio" else " ms"
-            print(f"  {name:8} median {median(values):7.2f}{unit}  p95 {percentile(values, 95):7.2f}{unit}")
+            unit = "" if "/" in name else " ms"
+            print(f"  {name:10} median {median(values):7.2f}{unit}  p95 {percentile(values, 95):7.2f}{unit}")
 
 
 if __name__ == "__main__":

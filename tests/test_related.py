@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -25,7 +26,7 @@ def client(demo_index):
 def index_terms(stored: dict) -> set[str]:
     """Return the folded syllables and adjacent pairs of an article's title and body."""
     folded = [s.folded for s in syllables_of(f"{stored['title']}\n{stored['body']}")]
-    return set(folded) | {f"{a}{COMPOUND_JOINER}{b}" for a, b in zip(folded, folded[1:])}
+    return set(folded) | {f"{a}{COMPOUND_JOINER}{b}" for a, b in pairwise(folded)}
 
 
 def docnum_of_title(snapshot, title: str) -> int:
