@@ -57,12 +57,6 @@ class Clause:
     # A phrase because its syllables were typed as one word ("TP.HCM", "05-CT/TW"), not quoted.
     joined: bool = False
 
-    def text(self) -> str:
-        """Return the clause as it could be typed again."""
-        words = " ".join(s.raw for s in self.syllables)
-        words = f'"{words}"' if self.phrase else words
-        return f"{self.field}:{words}" if self.field else words
-
 
 @dataclass
 class ParsedQuery:
