@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INDEX ?= index
 PORT ?= 8000
 
-.PHONY: run test test-fast chromium sphinxsearch bench clean
+.PHONY: run test test-fast coverage mutation chromium sphinxsearch bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("vnsearch needs Python >= 3.11, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -27,6 +27,24 @@ test: $(VENV)/.installed chromium sphinxsearch
 # The quick loop while developing: unit tests only (no processes, servers, faults or browser).
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -q -m "not slow"
+
+# Line coverage of search/, web/ and vnsearch/ over every test, in every process the tests start
+# (settings in pyproject.toml's [tool.coverage.*]); fails under 95%.
+coverage: $(VENV)/.installed chromium sphinxsearch
+	rm -f .coverage .coverage.*
+	COVERAGE_FILE=$(CURDIR)/.coverage $(PY) -m coverage run -m pytest -q -p no:randomly
+	$(PY) -m coverage combine --quiet
+	$(PY) -m coverage report
+
+# Mutation testing (tools/mutation.py, docs/mutation-equivalent.txt): MODULES is one or more
+# search/ modules, `all`, or `templates` (the templates' escaping). Niced; takes minutes per module.
+MODULES ?= all
+mutation: $(VENV)/.mutation
+	$(PY) tools/mutation.py $(MODULES)
+
+$(VENV)/.mutation: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test,mutation]"
+	touch $@
 
 # The browser tests drive $(CHROMIUM) (tests/test_browser.py looks at the same path).
 CHROMIUM := /usr/bin/chromium
@@ -55,4 +73,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_http.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .coverage .coverage.*

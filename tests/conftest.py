@@ -28,7 +28,8 @@ SLOW_FIXTURES = {"server", "browser", "own_index", "small_disk", "live_server", 
                  "searchd"}
 # Single tests elsewhere that run real processes or big indexes (module::name prefix).
 SLOW_TESTS = (
-    "test_cli.py::test_installed_command_runs_as_a_subprocess",
+    "test_cli.py::test_vnsearch_module_runs_as_a_program",
+    "test_cli.py::test_reindex_on_a_terminal",
     "test_index.py::test_parallel_reindex",
     "test_index.py::test_reindex_while_another_process_holds_the_lock",
     "test_index.py::test_reindex_waits_for_a_lock",

@@ -14,11 +14,14 @@ from click.testing import CliRunner
 
 from search.index import current_generation
 from tests.helpers import (
+    PORTAL_ID,
+    STATE_TIMEOUT,
     VNSEARCH,
     Querier,
     Server,
     answers,
     clean_env,
+    free_port,
     get,
     running_server,
     start_server,
@@ -167,3 +170,28 @@ def test_serve_options_come_from_settings():
         assert flag in result.output and env in result.output
     assert "127.0.0.1" in result.output
     assert CliRunner().invoke(main, ["serve", "--workers", "0"]).exit_code == 2
+
+
+def start_demo(tmp_path: Path, log_name: str) -> Server:
+    """Start `vnsearch demo` on a free port with its data directory under tmp_path; return it."""
+    port = free_port()
+    env = dict(clean_env(), XDG_DATA_HOME=str(tmp_path / "data"))
+    with (tmp_path / log_name).open("wb") as out:
+        process = subprocess.Popen([str(VNSEARCH), "demo", "--port", str(port), "--workers", "1", "--threads", "2"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    return Server(process, port, tmp_path / log_name)
+
+
+def test_demo_indexes_the_bundled_corpus_once_then_serves_it(tmp_path):
+    demo_index = tmp_path / "data" / "vnsearch" / "demo-index"
+    for run, log_name in enumerate(["first.log", "second.log"]):
+        server = start_demo(tmp_path, log_name)
+        try:
+            wait_until(lambda: answers(server) == 200, f"vnsearch demo did not start:\n{server.output()}",
+                       timeout=3 * STATE_TIMEOUT, interval=0.2)
+            assert server.json("/healthz")["documents"] == 201
+            assert server.json("/api/search", q="chi thi 05 bo chinh tri")["hits"][0]["id"] == PORTAL_ID
+            assert current_generation(demo_index) is not None
+            assert ("indexing the demo corpus" in server.output()) == (run == 0), server.output()
+        finally:
+            server.stop()
