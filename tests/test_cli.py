@@ -27,6 +27,7 @@ from tests.helpers import (
     ROOT,
     STATE_TIMEOUT,
     VNSEARCH,
+    free_port,
     make_source,
     write_jsonl,
 )
@@ -246,3 +247,20 @@ def test_reindex_off_a_terminal_prints_no_bar(tmp_path):
     result = run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source))
     assert result.exit_code == 0 and "|" not in result.stderr and "\r" not in result.stderr
     assert summary(result.stderr + result.stdout) == (5, 0, 0, 0, 0)
+
+
+def test_plain_search_prints_the_suggestion_and_the_notices(demo_index):
+    suggested = run("search", "--index", str(demo_index), "bo chinh tri")
+    assert suggested.exit_code == 0 and "Did you mean: bộ chính trị" in suggested.stdout.splitlines()
+    relaxed = run("search", "--json", "--index", str(demo_index), "vinamilk tesla")
+    [notice] = json.loads(relaxed.stdout)["notices"]
+    assert notice in run("search", "--index", str(demo_index), "vinamilk tesla").stdout.splitlines()
+
+
+def test_reindex_into_an_unreachable_cluster_exits_3_and_loses_nothing(tmp_path):
+    source = make_source(tmp_path, count=2)
+    nobody = free_port()  # nothing listens there
+    result = run("reindex", "--backend", f"sphinxql://127.0.0.1:{nobody}", "--index", str(tmp_path / "lock"),
+                 "--lock-timeout", "1", str(source))
+    assert result.exit_code == 3, result.output
+    assert "nothing is lost" in result.stderr and "Traceback" not in result.output
