@@ -19,6 +19,9 @@ from search.engine import SearchEngine
 from search.index import reindex
 from tests.helpers import DEMO, DEMO_SOURCES, PORTAL_ID, REQUIRE_ALL_ENV, ROOT  # noqa: F401 (DEMO, PORTAL_ID, ROOT: old imports)
 
+# tools/mutation.py points this at a demo index it built once (read-only for the tests).
+PREBUILT_DEMO_INDEX_ENV = "VNSEARCH_TEST_DEMO_INDEX"
+
 # Test modules whose every test starts processes, servers or a browser (a name starting with one
 # of these, so test_faults_disk.py or test_server_cluster.py count too).
 SLOW_MODULE_PREFIXES = ("test_server", "test_faults", "test_browser", "test_cluster", "test_sphinx",
@@ -69,6 +72,9 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def demo_index(tmp_path_factory) -> Path:
     """Return the directory of an index of the demo corpus (200 news articles + the portal one)."""
+    if os.environ.get(PREBUILT_DEMO_INDEX_ENV):
+        # Mutation testing of query-side modules (tools/mutation.py) builds it once for every mutant.
+        return Path(os.environ[PREBUILT_DEMO_INDEX_ENV])
     index_dir = tmp_path_factory.mktemp("demo") / "index"
     report = reindex(index_dir, DEMO_SOURCES, procs=1)
     assert report.added == 201 and not report.rejected

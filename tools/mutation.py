@@ -14,6 +14,7 @@ survivor is a hole in the tests.  Runs niced: mutation testing keeps a core busy
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -81,11 +82,46 @@ def report(statuses: dict[str, str], title: str) -> Counter:
     return counts
 
 
+# Modules that only read an index: their mutants cannot change how the demo index is built, so
+# it is built once (by the unmutated code) instead of once per mutant.
+WRITE_SIDE = {"search/text.py", "search/index.py", "search/documents.py", "search/schema.py", "search/settings.py"}
+PREBUILT_INDEX = ROOT / "mutants" / "demo-index"
+
+
+def prebuilt_demo_index() -> dict[str, str]:
+    """Build the demo index once with the unmutated code; return the environment pointing at it."""
+    if not (PREBUILT_INDEX / "current").exists():
+        subprocess.run([sys.executable, "-m", "vnsearch", "reindex", "--index", str(PREBUILT_INDEX), "--procs", "1",
+                        "vnsearch/demo/articles.jsonl", "vnsearch/demo/portal"], cwd=ROOT, check=True)
+    return {"VNSEARCH_TEST_DEMO_INDEX": str(PREBUILT_INDEX)}
+
+
+def run_mutmut(patterns: list[str], env: dict[str, str]) -> None:
+    """Run mutmut on the mutants matching patterns, niced."""
+    # mutmut keeps per-test durations (its mutant timeouts) from its first run: redo them when
+    # switching between a prebuilt and a per-run demo index.
+    stats = ROOT / "mutants" / "mutmut-stats.json"
+    marker = ROOT / "mutants" / "demo-index-mode"
+    mode = "prebuilt" if "VNSEARCH_TEST_DEMO_INDEX" in env else "built"
+    if marker.exists() and marker.read_text() != mode:
+        stats.unlink(missing_ok=True)
+    subprocess.run(["nice", "-n", "10", *MUTMUT, "run", "--max-children", "2", *patterns], cwd=ROOT, env=env,
+                   check=False)
+    marker.parent.mkdir(exist_ok=True)
+    marker.write_text(mode)
+
+
 def run_modules(paths: list[str], only_report: bool) -> int:
-    """Run mutmut on modules (niced, one child per core) and report each module."""
-    patterns = [module_pattern(p) for p in paths]
+    """Run mutmut on modules (niced, two children) and report each module."""
     if not only_report:
-        subprocess.run(["nice", "-n", "10", *MUTMUT, "run", "--max-children", "2", *patterns], cwd=ROOT, check=False)
+        reading = [p for p in paths if p not in WRITE_SIDE]
+        writing = [p for p in paths if p in WRITE_SIDE]
+        if reading:
+            env = dict(os.environ, **prebuilt_demo_index())
+            run_mutmut([module_pattern(p) for p in reading], env)
+        if writing:
+            run_mutmut([module_pattern(p) for p in writing], dict(os.environ))
+    patterns = [module_pattern(p) for p in paths]
     survivors = 0
     for path, pattern in zip(paths, patterns):
         survivors += report(mutmut_statuses([pattern[:-1]]), path)["survived"]
