@@ -2,7 +2,7 @@
 
 Rules that apply to every test, also to tests added later:
 - ``slow``: tests that start processes or servers, break disks, or drive the browser are
-  marked slow, by module or by fixture (SLOW_MODULE_PREFIXES, SLOW_FIXTURES below), so
+  marked slow, by module, fixture, name or the calls in their own code (SLOW_* below), so
   ``make test-fast`` (``pytest -m "not slow"``) is the quick loop of unit tests.
 - With VNSEARCH_REQUIRE_ALL=1 (set by .ci/run) a skipped test is reported as a failure:
   CI never skips silently.
@@ -10,6 +10,7 @@ Rules that apply to every test, also to tests added later:
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
@@ -41,6 +42,20 @@ SLOW_TESTS = (
 )
 
 
+# Calls that start a process or a server: a test function whose own code makes one is slow.
+SLOW_CALLS = ("running_server(", "start_server(", "run_reindex(", "subprocess.", "Popen(", "pty.openpty(")
+
+
+def starts_processes(item: pytest.Item) -> bool:
+    """Tell whether the test function's own code starts a process or a server."""
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function else ""
+    except (OSError, TypeError):
+        return False
+    return any(call in source for call in SLOW_CALLS)
+
+
 def is_slow(item: pytest.Item) -> bool:
     """Tell whether a collected test starts processes, servers, disks or a browser."""
     module = Path(str(item.fspath)).name
@@ -48,7 +63,7 @@ def is_slow(item: pytest.Item) -> bool:
         return True
     if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
-    return f"{module}::{item.name}".startswith(SLOW_TESTS)
+    return f"{module}::{item.name}".startswith(SLOW_TESTS) or starts_processes(item)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,6 +7,8 @@ import os
 import shutil
 import socket
 import subprocess
+import unicodedata
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,7 @@ from tests.helpers import (
     clean_env,
     free_port,
     get,
+    run_reindex,
     running_server,
     start_server,
     wait_until,
@@ -77,14 +80,6 @@ def served_by_every_worker(server: Server, check, streak: int = 12) -> bool:
     return all(check(server) for _ in range(streak))
 
 
-def reindex(index_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run `vnsearch reindex` on index_dir and check it succeeded."""
-    done = subprocess.run([str(VNSEARCH), "reindex", "--index", str(index_dir), *args], env=clean_env(),
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done
-
-
 @pytest.fixture()
 def own_index(demo_index, tmp_path) -> Path:
     """Return a private copy of the demo index that a test may reindex."""
@@ -112,7 +107,8 @@ def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_pat
         status, _, page = get(server.url + "/?q=bo+chinh+tri")
         assert status == 200 and "Bộ Chính trị".encode() in page
         status, _, page = get(server.url + "/?page=abc")
-        assert status == 400 and b"Traceback" not in page and "Yêu cầu không hợp lệ".encode() in page
+        assert status == 200 and b"Traceback" not in page and "Số trang “abc” không dùng được".encode() in page
+        assert get(server.url + "/api/search?page=abc")[0] == 400
         assert get(server.url + "/articles/nope")[0] == 404
 
 
@@ -128,12 +124,12 @@ def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, thr
         querier.start()
         try:
             wait_until(lambda: querier.requests > 5, "the querier never got an answer")
-            reindex(own_index, str(source))
+            run_reindex(own_index, str(source))
             # Every worker must serve the new article, not just the one that happened to answer first.
             wait_until(lambda: served_by_every_worker(server, lambda s: s.json("/api/search", q=NEW_WORD)["total"] == 1),
                        "some worker never served the reindexed article")
             # A full rebuild swaps in a new generation; the server must follow that too.
-            reindex(own_index, "--full")
+            run_reindex(own_index, "--full")
             generation = current_generation(own_index).name
             wait_until(lambda: served_by_every_worker(server, lambda s: s.json("/healthz")["generation"] == generation),
                        "some worker never served the rebuilt generation")
@@ -156,7 +152,7 @@ def test_serve_without_an_index_answers_503_then_serves_it(tmp_path):
         assert status == 503 and json.loads(body)["error"]["code"] == "index_missing"
         assert "no index" in server.output()
         source = write_jsonl(tmp_path / "one.jsonl", [{"id": "one", "title": "Một bài", "body": "Nội dung bài một."}])
-        reindex(index_dir, str(source))
+        run_reindex(index_dir, str(source))
         wait_until(lambda: answers(server) == 200, "the new index was never served")
         assert server.json("/api/search", q="noi dung")["total"] == 1
     finally:
@@ -197,3 +193,42 @@ def test_demo_indexes_the_bundled_corpus_once_then_serves_it(tmp_path):
             assert ("indexing the demo corpus" in server.output()) == (run == 0), server.output()
         finally:
             server.stop()
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])  # gunicorn's sync worker, then gthread
+def test_requests_too_long_for_the_server_get_the_json_error_on_the_api_and_a_page_elsewhere(
+        demo_index, tmp_path, threads):
+    from bs4 import BeautifulSoup
+
+    # The longest query the search box takes: 256 letters with two combining marks each (NFD).
+    longest = unicodedata.normalize("NFD", "ệ" * 256)
+    too_long = urllib.parse.quote("bộ chính trị " * 800)
+    with running_server(demo_index, tmp_path / "serve.log", "--workers", "1", "--threads", threads) as server:
+        status, _, body = get(server.url + "/api/search?q=" + urllib.parse.quote(longest) + "&category=" + urllib.parse.quote("Thể thao"))
+        assert status == 200 and len(json.loads(body)["query"]) == 256
+        status, headers, body = get(server.url + "/api/search?q=" + too_long)
+        assert status == 414 and headers["Content-Type"] == "application/json"
+        error = json.loads(body)["error"]
+        assert error["code"] == "uri_too_long" and set(error) == {"code", "message"}
+        status, headers, body = get(server.url + "/?q=" + too_long)
+        assert status == 414 and headers["Content-Type"].startswith("text/html")
+        page = BeautifulSoup(body, "html.parser")
+        assert page.html["lang"] == "vi"
+        assert page.find("h1").get_text(strip=True) == "Địa chỉ quá dài"
+        assert "tối đa 256 ký tự" in page.select_one(".error-message").get_text()
+        assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+        # The worker is still serving.
+        assert server.json("/api/search", q="bo chinh tri")["total"] > 0
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_5(demo_index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([str(VNSEARCH), "serve", "--index", str(demo_index), "--port", str(port)],
+                              env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 5
+    assert done.stdout == ""
+    assert done.stderr == (f"vnsearch: port {port} on 127.0.0.1 is already in use: choose another one with "
+                           f"--port N (or PORT=N with make run)\n")
