@@ -90,6 +90,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_retrieval.py
 	$(PY) bench/bench_latency.py
 	$(PY) bench/bench_http.py
+	$(PY) bench/bench_integrity.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/.axe .coverage .coverage.* mutants

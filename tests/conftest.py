@@ -35,6 +35,7 @@ SLOW_TESTS = (
     "test_cli.py::test_vnsearch_module_runs_as_a_program",
     "test_cli.py::test_reindex_on_a_terminal",
     "test_index.py::test_parallel_reindex",
+    "test_integrity.py::test_server_",
     "test_index.py::test_reindex_while_another_process_holds_the_lock",
     "test_index.py::test_reindex_waits_for_a_lock",
     "test_text.py::test_a_killed_indexer",

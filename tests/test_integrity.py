@@ -17,7 +17,6 @@ from click.testing import CliRunner
 from search.index import DAMAGED_FILE, linked_generation
 from search.integrity import latest_toc, manifest_name, read_manifest
 from tests.helpers import DEMO_SOURCES, PORTAL_ID, get, running_server
-from tests.helpers import run_reindex as server_reindex
 from vnsearch.cli import main
 from web.app import create_app
 
@@ -277,7 +276,7 @@ def test_server_answers_503_for_a_damaged_index_then_serves_the_repair_without_r
                 status, headers, body = get(server.url + path)
                 assert status == 503 and headers["Content-Type"] == "application/json", (path, body[:200])
                 assert json.loads(body)["error"]["code"] == "index_damaged"
-        server_reindex(index_copy, "--full", "--procs", "1")
+        assert run("reindex", "--index", str(index_copy), "--full", "--procs", "1").exit_code == 0
         wait_for_health(server, 200)
         time.sleep(0.5)
         for _ in range(10):
