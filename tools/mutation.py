@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -89,10 +90,10 @@ PREBUILT_INDEX = ROOT / "mutants" / "demo-index"
 
 
 def prebuilt_demo_index() -> dict[str, str]:
-    """Build the demo index once with the unmutated code; return the environment pointing at it."""
-    if not (PREBUILT_INDEX / "current").exists():
-        subprocess.run([sys.executable, "-m", "vnsearch", "reindex", "--index", str(PREBUILT_INDEX), "--procs", "1",
-                        "vnsearch/demo/articles.jsonl", "vnsearch/demo/portal"], cwd=ROOT, check=True)
+    """Build the demo index with the unmutated code (once a run); return the environment pointing at it."""
+    shutil.rmtree(PREBUILT_INDEX, ignore_errors=True)  # built by older code, it could differ
+    subprocess.run([sys.executable, "-m", "vnsearch", "reindex", "--index", str(PREBUILT_INDEX), "--procs", "1",
+                    "vnsearch/demo/articles.jsonl", "vnsearch/demo/portal"], cwd=ROOT, check=True)
     return {"VNSEARCH_TEST_DEMO_INDEX": str(PREBUILT_INDEX)}
 
 
