@@ -186,8 +186,8 @@ def test_demo_indexes_the_bundled_corpus_once_then_serves_it(tmp_path):
     for run, log_name in enumerate(["first.log", "second.log"]):
         server = start_demo(tmp_path, log_name)
         try:
-            wait_until(lambda: answers(server) == 200, f"vnsearch demo did not start:\n{server.output()}",
-                       timeout=3 * STATE_TIMEOUT, interval=0.2)
+            wait_until(lambda started=server: answers(started) == 200,
+                       f"vnsearch demo did not start:\n{server.output()}", timeout=3 * STATE_TIMEOUT, interval=0.2)
             assert server.json("/healthz")["documents"] == 201
             assert server.json("/api/search", q="chi thi 05 bo chinh tri")["hits"][0]["id"] == PORTAL_ID
             assert current_generation(demo_index) is not None
