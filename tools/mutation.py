@@ -92,8 +92,11 @@ PREBUILT_INDEX = ROOT / "mutants" / "demo-index"
 def prebuilt_demo_index() -> dict[str, str]:
     """Build the demo index with the unmutated code (once a run); return the environment pointing at it."""
     shutil.rmtree(PREBUILT_INDEX, ignore_errors=True)  # built by older code, it could differ
+    # The tests run inside mutants/ and expect the index to remember the demo sources there.
+    demo = ROOT / "mutants" / "vnsearch" / "demo"
+    shutil.copytree(ROOT / "vnsearch" / "demo", demo, dirs_exist_ok=True)
     subprocess.run([sys.executable, "-m", "vnsearch", "reindex", "--index", str(PREBUILT_INDEX), "--procs", "1",
-                    "vnsearch/demo/articles.jsonl", "vnsearch/demo/portal"], cwd=ROOT, check=True)
+                    str(demo / "articles.jsonl"), str(demo / "portal")], cwd=ROOT, check=True)
     return {"VNSEARCH_TEST_DEMO_INDEX": str(PREBUILT_INDEX)}
 
 
