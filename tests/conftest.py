@@ -26,7 +26,7 @@ PREBUILT_DEMO_INDEX_ENV = "VNSEARCH_TEST_DEMO_INDEX"
 # Test modules whose every test starts processes, servers or a browser (a name starting with one
 # of these, so test_faults_disk.py or test_server_cluster.py count too).
 SLOW_MODULE_PREFIXES = ("test_server", "test_faults", "test_browser", "test_cluster", "test_sphinx",
-                        "test_fuzz", "test_bad_input")
+                        "test_fuzz", "test_bad_input", "test_integrity")
 # Fixtures that start a server, a browser or mount a file system: any test using one is slow.
 SLOW_FIXTURES = {"server", "browser", "own_index", "small_disk", "live_server", "cluster", "demo_cluster",
                  "searchd"}
@@ -35,6 +35,7 @@ SLOW_TESTS = (
     "test_cli.py::test_vnsearch_module_runs_as_a_program",
     "test_cli.py::test_reindex_on_a_terminal",
     "test_index.py::test_parallel_reindex",
+    "test_index.py::test_many_small_reindexes",
     "test_integrity.py::test_server_",
     "test_index.py::test_reindex_while_another_process_holds_the_lock",
     "test_index.py::test_reindex_waits_for_a_lock",
