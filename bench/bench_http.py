@@ -39,7 +39,7 @@ import bench_latency  # noqa: E402
 from corpus import DEFAULT_DATA, NEWS, SEED, data_path, read_jsonl  # noqa: E402
 
 from search.engine import SearchEngine  # noqa: E402
-from search.query import SearchRequest  # noqa: E402
+from search.request import SearchRequest  # noqa: E402
 
 VNSEARCH = str(Path(sys.executable).parent / "vnsearch")
 WRK_SCRIPT = """

@@ -55,7 +55,8 @@ from corpus import (  # noqa: E402
 )
 from search.documents import Article, scan_sources  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
-from search.query import DEFAULT_RANKING, SearchRequest  # noqa: E402
+from search.ranking import DEFAULT_RANKING  # noqa: E402
+from search.request import SearchRequest  # noqa: E402
 
 COPIES = {"6k": 1, "60k": 10}
 FRAGMENTS = 10

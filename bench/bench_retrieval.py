@@ -55,7 +55,8 @@ from corpus import (  # noqa: E402
     variant,
 )
 from search.engine import SearchEngine  # noqa: E402
-from search.query import DEFAULT_RANKING, Ranking, SearchRequest  # noqa: E402
+from search.ranking import DEFAULT_RANKING, Ranking  # noqa: E402
+from search.request import SearchRequest  # noqa: E402
 
 SETS = ("titles", "fragments", "covid")
 SET_LABELS = {"titles": "full titles", "fragments": "title fragments (3-5 words)", "covid": "covid questions"}

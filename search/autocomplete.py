@@ -10,11 +10,10 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 
-import numpy as np
-
 from search import highlight
+from search.backend import TermStatistics
 from search.parse import clean_query, syllables_of
-from search.query import DEFAULT_RANKING, _Context
+from search.result_types import Completions
 
 MAX_COMPLETIONS = 8
 MAX_PREFIX_EXPANSIONS = 24
@@ -23,37 +22,22 @@ MAX_INPUT_CHARS = 120
 CANDIDATES = 40
 
 
-def complete(snapshot, text: str, limit: int = MAX_COMPLETIONS) -> dict:
+def complete(statistics: TermStatistics, text: str, limit: int = MAX_COMPLETIONS) -> Completions:
     """Return up to limit titles completing text, best first."""
     cleaned, _ = clean_query(text, MAX_INPUT_CHARS)
     syllables = syllables_of(cleaned)
-    result = {"query": cleaned, "suggestions": []}
+    result: Completions = {"query": cleaned, "suggestions": []}
     if not syllables or limit < 1:
         return result
     finished = bool(text) and not text[-1].isalnum()
     words, prefix = (syllables, None) if finished else (syllables[:-1], syllables[-1])
-    ctx = _Context(snapshot, DEFAULT_RANKING)
-    scores = np.zeros(ctx.size, dtype=np.float64)
-    mask = snapshot.live.copy()
-    for syllable in words:
-        mask &= ctx.docs_with(syllable.folded, ("title",))
-        ids, values, _ = ctx.bm25f(syllable.folded, ("title",))
-        scores[ids] += values
-        if syllable.accented:
-            ids, values, _ = ctx.bm25f(syllable.exact, ("title",))
-            scores[ids] += values
-    if prefix is not None:
-        mask &= _prefix_docs(ctx, prefix.folded, scores)
-    docs = np.flatnonzero(mask)
-    if not len(docs):
-        return result
-    order = np.lexsort((-snapshot.timestamp[docs], -scores[docs]))[:CANDIDATES]
+    expansions = None if prefix is None else title_terms_starting(statistics.title_syllables(), prefix.folded)
+    candidates = statistics.title_candidates(words, expansions, CANDIDATES)
     typed = " ".join(s.folded for s in syllables)
-    candidates = [(snapshot.stored(d), float(scores[d])) for d in docs[order]]
-    candidates.sort(key=lambda item: _closeness(item[0].get("title") or "", typed), reverse=True)
+    candidates.sort(key=lambda stored: _closeness(stored.get("title") or "", typed), reverse=True)
     spec = highlight.HighlightSpec(words=tuple(s.folded for s in words))
     seen = set()
-    for stored, _ in candidates:
+    for stored in candidates:
         title = stored.get("title") or ""
         if title.lower() in seen:
             continue
@@ -76,19 +60,8 @@ def _closeness(title: str, typed: str) -> int:
     return 1 if f" {typed}" in f" {folded}" else 0
 
 
-def _prefix_docs(ctx: _Context, prefix: str, scores: np.ndarray) -> np.ndarray:
-    """Return the docs whose title holds a syllable starting with prefix; add its score."""
-    mask = np.zeros(ctx.size, dtype=bool)
-    for term in title_terms_starting(ctx.snapshot, prefix):
-        mask |= ctx.docs_with(term, ("title",))
-        ids, values, _ = ctx.bm25f(term, ("title",))
-        scores[ids] += 0.5 * values
-    return mask
-
-
-def title_terms_starting(snapshot, prefix: str) -> list[str]:
-    """Return the most frequent folded title syllables starting with prefix."""
-    syllables = snapshot.title_syllables()
+def title_terms_starting(syllables: list[tuple[str, int]], prefix: str) -> list[str]:
+    """Return the most frequent folded title syllables (sorted (term, df) pairs) starting with prefix."""
     start = bisect_left(syllables, (prefix,))
     matching = []
     for term, df in syllables[start:]:

@@ -25,10 +25,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from whoosh import index as whoosh_index
 
+from search.backend import Progress
 from search.documents import (
     DEFAULT_MAX_ARTICLE_BYTES,
     Article,
@@ -48,8 +49,6 @@ GENERATION_PREFIX = "gen-"
 # Below this many new articles the parallel writer's process start-up costs more than it saves.
 PARALLEL_MIN_ARTICLES = 400
 WRITER_MEMORY_MB = 512
-
-Progress = Callable[[str, int, int], None]
 
 
 class IndexError_(Exception):

@@ -14,8 +14,10 @@ import unicodedata
 from collections import Counter, defaultdict
 from typing import Callable
 
+from search.backend import StoredArticle, TermStatistics
 from search.highlight import HighlightSpec, compile_spec
 from search.parse import ParsedQuery, Syllable, parse_query
+from search.ranking import DEFAULT_RANKING, Ranking
 from search.text import TONE_MARKS, VOWELS, fold, normalize_term
 
 # A neighbour must be this many times more frequent than the typed syllable to replace it.
@@ -30,16 +32,19 @@ _VIETNAMESE_ALPHABET = _ALPHABET + "đ" + "".join(
 ) + "ăâêôơư"
 
 
-def did_you_mean(ctx, parsed: ParsedQuery, documents: list[dict], total: int,
-                 top_documents: Callable[[str], list[dict]]) -> str | None:
-    """Return a better query (accents restored, typos fixed) when there is one, else None."""
+def did_you_mean(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle], total: int,
+                 ranking: Ranking = DEFAULT_RANKING) -> str | None:
+    """Return a better query (accents restored, typos fixed) when there is one, else None.
+
+    documents are the top articles the query found (total in all), in order.
+    """
     syllables = parsed.syllables
     if not syllables or parsed.excluded or any(c.field for c in parsed.clauses):
         return None
-    corrections = _typo_corrections(ctx, syllables, total)
+    corrections = _typo_corrections(statistics, syllables, total, ranking)
     text = _replace(parsed.text, corrections) if corrections else parsed.text
     if corrections:
-        documents = top_documents(text)
+        documents = statistics.top_documents(text)
     if not parsed.accented:
         corrected = parse_query(text)
         restored = _restore_accents(corrected.syllables, documents)
@@ -61,7 +66,7 @@ def _replace(text: str, replacements: dict[Syllable, str]) -> str:
     return "".join(out) + text[cursor:]
 
 
-def _restore_accents(syllables: list[Syllable], documents: list[dict]) -> dict[Syllable, str]:
+def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) -> dict[Syllable, str]:
     """Return the most likely accented form of each unaccented syllable, read from documents."""
     wanted = [s for s in syllables if not s.accented]
     pattern = compile_spec(HighlightSpec(words=tuple(s.folded for s in wanted)))
@@ -99,14 +104,15 @@ def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alo
         previous = (folded, form, match.end())
 
 
-def _typo_corrections(ctx, syllables: list[Syllable], total: int) -> dict[Syllable, str]:
+def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], total: int,
+                      ranking: Ranking) -> dict[Syllable, str]:
     """Return a correction for each syllable that is rare while a close spelling is frequent."""
     corrections = {}
-    frequency = _frequencies(ctx.snapshot)  # one cache for the query: typos share neighbours
+    frequency = _frequencies(statistics)  # one cache for the query: typos share neighbours
     for index, syllable in enumerate(syllables):
         term = syllable.folded
-        df = len(ctx.postings("body", term)) + len(ctx.postings("title", term))
-        if df and (df >= TYPO_MIN_DF or total >= 5):
+        df = statistics.doc_frequency(term, "body") + statistics.doc_frequency(term, "title")
+        if df and (df >= TYPO_MIN_DF or total >= ranking.typo_trusted_total):
             continue
         if not term.isalpha() or len(term) < 2:
             continue
@@ -146,13 +152,13 @@ def _edits(word: str, alphabet: str = _ALPHABET) -> set[str]:
     return set(deletes + swaps + replaces + inserts) - {word}
 
 
-def _frequencies(snapshot) -> Callable[[str], int]:
+def _frequencies(statistics: TermStatistics) -> Callable[[str], int]:
     """Return a function giving a term's document frequency in bodies (a hash lookup each)."""
     cache: dict[str, int] = {}
 
     def frequency(term: str) -> int:
         if term not in cache:
-            cache[term] = snapshot.doc_frequency("body", term)
+            cache[term] = statistics.doc_frequency(term, "body")
         return cache[term]
 
     return frequency

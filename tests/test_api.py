@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from search.query import MAX_PAGE_SIZE, SORTS
+from search.request import MAX_PAGE_SIZE, SORTS
 from web.app import SECURITY_HEADERS, create_app
 from web.openapi import openapi_document
 

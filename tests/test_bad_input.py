@@ -8,7 +8,7 @@ from pathlib import Path
 
 from search.engine import SearchEngine
 from search.index import reindex
-from search.query import SearchRequest
+from search.request import SearchRequest
 from tests.conftest import DEMO
 
 PORTAL = next((DEMO / "portal").glob("*.txt"))

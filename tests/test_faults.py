@@ -16,7 +16,7 @@ import pytest
 
 from search.engine import SearchEngine
 from search.index import reindex
-from search.query import SearchRequest
+from search.request import SearchRequest
 from tests.conftest import DEMO
 from tests.test_server import Querier
 

@@ -14,7 +14,7 @@ from search import highlight
 from search.engine import SearchEngine
 from search.highlight import HighlightSpec, highlight_all, snippet
 from search.index import reindex
-from search.query import SearchRequest
+from search.request import SearchRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

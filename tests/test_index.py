@@ -18,6 +18,7 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search.engine import SearchEngine
+from search.engine import search_snapshot as search
 from search.index import (
     CURRENT_LINK,
     IndexBusy,
@@ -27,7 +28,7 @@ from search.index import (
     reindex,
     writer_lock,
 )
-from search.query import SearchRequest, search
+from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]

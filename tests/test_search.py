@@ -22,7 +22,7 @@ from unidecode import unidecode
 import search.text
 from search.engine import SearchEngine
 from search.index import reindex
-from search.query import MAX_PAGE_SIZE, QueryError, SearchRequest
+from search.request import MAX_PAGE_SIZE, QueryError, SearchRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "vnsearch" / "demo"

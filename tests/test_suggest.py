@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from unidecode import unidecode
 
 from search.autocomplete import MAX_COMPLETIONS
-from search.query import SearchRequest
+from search.request import SearchRequest
 from search.suggest import _edits
 
 PORTAL_TITLE = (

@@ -20,7 +20,7 @@ import click
 from search import index as index_module
 from search.engine import SearchEngine
 from search.index import IndexBusy, IndexMissing, NoSources
-from search.query import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
+from search.request import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
 from search.settings import SETTINGS
 
 EXIT_REJECTED = 1

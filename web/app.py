@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from search.engine import SearchEngine
 from search.index import IndexMissing
-from search.query import QueryError
+from search.request import QueryError
 from search.settings import setting_value
 from web import views
 from web.formatting import register_filters

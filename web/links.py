@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import url_for
 from werkzeug.routing import PathConverter
 
-from search.query import MAX_PAGE, UNDATED, SearchRequest
+from search.request import MAX_PAGE, UNDATED, SearchRequest
 
 SORT_LABELS = (("relevance", "Liên quan"), ("newest", "Mới nhất"), ("oldest", "Cũ nhất"))
 # Page numbers shown on each side of the current page.

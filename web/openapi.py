@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 
 from search.autocomplete import MAX_COMPLETIONS
-from search.query import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, SORTS
+from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, SORTS
 
 
 def _string(description: str = "", **extra) -> dict:

@@ -1,6 +1,6 @@
 """The one blueprint: the JSON API and the HTML pages, over the same result dicts.
 
-``/api/search`` returns the dict that ``search.query.search`` builds; ``/`` renders that
+``/api/search`` returns the dict that ``search.results.search`` builds; ``/`` renders that
 very dict (the datasette way), so the page can never show something the API does not.
 """
 
@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.exceptions import NotFound
 
 from search.engine import SearchEngine
-from search.query import QueryError, SearchRequest
+from search.request import QueryError, SearchRequest
 from web import links
 from web.openapi import openapi_document
 

@@ -1,0 +1,159 @@
+"""The backend seam: what a search backend implements, and what crosses the seam.
+
+vnsearch is two layers.  Above the seam, shared by every backend: request validation
+(``search.request``), query parsing (``search.parse``), result shaping — hits, snippets and
+highlighting from the stored text (``search.results``), facet entries and their Vietnamese
+labels (``search.facets``), notices — and the suggestions built from term statistics ("did
+you mean", ``search.suggest``; autocomplete, ``search.autocomplete``).  Below it, a
+``Backend`` stores the articles and matches, ranks, filters, sorts, pages and counts.
+
+The first backend is the embedded Whoosh index (``search.whoosh_backend.WhooshBackend``);
+``search.engine.SearchEngine`` is the service the web app and the command line hold, over
+any backend.  A second backend (a SphinxQL cluster, say) implements ``Backend`` and its
+``TermStatistics``; it never builds a hit, a snippet, a label or an error message.
+
+The contract, in short:
+
+* ``search(request, query)`` runs a parsed query with the request's filters, order and page
+  and returns ``Matches``: the matching mode, the total, the page's stored articles with
+  their scores, and (when ``request.facets``) the facet counts.
+* ``document(doc_id)`` returns one live article's stored fields, or None.
+* ``statistics()`` returns ``TermStatistics`` of a consistent view of the index: document
+  frequencies, the title syllables, the top articles of a query, title completions.
+* ``health()`` returns the live document count and the last reindex.
+* ``reindex(sources, ...)`` brings the backend in step with its sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence, TypedDict
+
+from search.parse import ParsedQuery, Syllable
+from search.request import SearchRequest
+
+if TYPE_CHECKING:
+    from search.index import ReindexReport
+
+# Matching modes a backend reports (see ``Matches.matching``).
+MATCHING_MODES = ("all", "most", "any")
+
+
+class StoredArticle(TypedDict, total=False):
+    """An article's stored fields as a backend returns them (absent fields read as None)."""
+
+    id: str
+    title: str
+    title_derived: bool
+    body: str
+    url: str | None
+    published: str | None  # ISO 8601 with UTC offset
+    category: str | None
+    source: str | None
+    portal: str | None
+
+
+@dataclass
+class FacetCounts:
+    """Counts of the matched live articles per facet value, each facet without its own filter.
+
+    The year and month counts ignore the year and month filters (the month counts only the
+    month filter); the category counts ignore the category filter, the source counts the
+    source filter.  Every other filter (dates, query ``category:``/``source:``) applies.
+    """
+
+    # {year: count}, 0 counting the undated articles.
+    year: dict[int, int]
+    # {year * 100 + month: count}, 0 counting the undated articles.
+    month: dict[int, int]
+    # {category: count}, "" counting the articles without one.
+    category: dict[str, int]
+    # {source: count}, "" counting the articles without one.
+    source: dict[str, int]
+
+
+class TermStatistics(Protocol):
+    """What suggestions read from the index: one consistent view, cheap calls.
+
+    Terms are index terms: lower-cased, canonical tone (``search.text.normalize_term``), or
+    folded (``search.text.fold``); compounds joined by ``_`` (``chinh_tri``).
+    """
+
+    def doc_frequency(self, term: str, fieldname: str) -> int:
+        """Return how many articles hold term in a field ("title" or "body")."""
+
+    def title_syllables(self) -> list[tuple[str, int]]:
+        """Return every folded single-syllable title term with its document frequency, sorted by term."""
+
+    def top_documents(self, query: str) -> list[StoredArticle]:
+        """Return the first page (10) of a relevance search of query, without filters."""
+
+    def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
+                         limit: int) -> list[StoredArticle]:
+        """Return up to limit live articles for autocomplete, best first.
+
+        An article qualifies when its title holds every one of words (folded) and, unless
+        prefixes is None, at least one of the prefixes' terms (folded title syllables).  Rank
+        by BM25 over the title: each word folded, plus its exact form when typed with
+        accents, plus ``Ranking.prefix_weight`` times each prefix term's; ties newest first.
+        """
+
+
+@dataclass
+class Matches:
+    """What a backend's search found: the page asked for, the total and the facet counts."""
+
+    # "all" (every group matched), "most" (a long query: a share of its words matched) or
+    # "any" (too few matched every word: any word matched, articles holding all first).
+    matching: str
+    # Live articles matching the query and every filter.
+    total: int
+    # The requested page's stored articles, in order, and their scores (same length).
+    documents: list[StoredArticle]
+    scores: list[float]
+    # Facet counts over the matches (None when the request asked for no facets).
+    facets: FacetCounts | None
+    # The statistics of the very view that answered (for "did you mean").
+    statistics: TermStatistics
+
+
+class BackendHealth(TypedDict):
+    """The state of a backend, for ``/healthz``."""
+
+    documents: int  # live articles
+    last_reindex: str | None  # ISO 8601
+    generation: str  # what is being served (an index generation, a cluster version)
+
+
+Progress = Callable[[str, int, int], None]
+
+
+class Backend(Protocol):
+    """A search backend: stores articles; matches, ranks, filters, sorts, pages and counts.
+
+    Matching (``ParsedQuery``): every group must match (one of its clauses); a clause's
+    syllables must all occur folded, in the title or the body (``title:`` clauses in the
+    title), quoted clauses as a phrase; no excluded clause may match; ``query.categories`` and
+    ``query.sources`` are loose label filters (folded words in a row).  An empty query with
+    filters lists articles.  Order: ``relevance`` (score, then document order), ``newest`` /
+    ``oldest`` (publication time, undated last, then score).  Filters: ``request.date_from``,
+    ``date_to``, ``year`` (``"none"``: undated), ``month``, ``categories`` and ``sources``
+    (exact; ``"none"``: without one).
+    """
+
+    def search(self, request: SearchRequest, query: ParsedQuery) -> Matches:
+        """Run a parsed query with the request's filters, order and page."""
+
+    def document(self, doc_id: str) -> StoredArticle | None:
+        """Return the stored fields of the live article with an id, or None."""
+
+    def statistics(self) -> TermStatistics:
+        """Return the term statistics of the current view of the index."""
+
+    def health(self) -> BackendHealth:
+        """Return the live article count and when the backend was last reindexed."""
+
+    def reindex(self, sources: Iterable[str] = (), *, full: bool = False, lock_timeout: float = 60.0,
+                procs: int | None = None, progress: Progress | None = None,
+                max_article_bytes: int | None = None) -> ReindexReport:
+        """Bring the backend in step with its sources (remembered ones when none are given)."""
