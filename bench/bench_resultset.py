@@ -42,6 +42,8 @@ from functools import lru_cache
 from multiprocessing import Pool
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import (  # noqa: E402
@@ -62,7 +64,8 @@ from corpus import (  # noqa: E402
 )
 from corpus import unaccented as _unaccented  # noqa: E402
 from search.engine import SearchEngine  # noqa: E402
-from search.query import SearchRequest  # noqa: E402
+from search.parse import parse_query  # noqa: E402
+from search.request import SearchRequest  # noqa: E402
 
 NEWEST = 20
 VARIANTS = ("written", "unaccented")
@@ -119,6 +122,7 @@ class GroundTruth:
         self.ids: list[str] = []
         self.fields: list[tuple[list[str], list[str]]] = []
         self.postings: dict[str, set[int]] = defaultdict(set)
+        self._places: dict[int, list[dict[str, list[tuple[int, str]]]]] = {}
         for number, record in enumerate(records):
             title = syllables(record.get("title") or "")
             body = syllables(record.get("body") or record.get("text") or "")
@@ -134,27 +138,36 @@ class GroundTruth:
             return set()
         candidates = set.intersection(*(self.postings.get(s.folded, set()) for s in typed))
         window = 2 * len(typed)
-        return {self.ids[n] for n in candidates if any(_within(words, typed, window) for words in self.fields[n])}
+        return {self.ids[n] for n in candidates if any(_within(places, typed, window) for places in self.places(n))}
+
+    def places(self, number: int) -> list[dict[str, list[tuple[int, str]]]]:
+        """Return, per field of a document, {folded word: [(position, word)]} (built once)."""
+        found = self._places.get(number)
+        if found is None:
+            found = []
+            for words in self.fields[number]:
+                by_fold: dict[str, list[tuple[int, str]]] = defaultdict(list)
+                for position, word in enumerate(words):
+                    by_fold[unaccented(word)].append((position, word))
+                found.append(by_fold)
+            self._places[number] = found
+        return found
 
 
-def _within(words: list[str], typed: list[TypedSyllable], window: int) -> bool:
+def _within(places: dict[str, list[tuple[int, str]]], typed: list[TypedSyllable], window: int) -> bool:
     """Tell whether some run of at most window words holds every typed syllable (with repeats)."""
-    needed = Counter(s.folded + ("*" if s.accented else "") for s in typed)
-    folded_wanted = {s.folded for s in typed}
-    events = []  # (position, key) of every word that is one of the typed syllables
-    for position, word in enumerate(words):
-        if unaccented(word) not in folded_wanted:
-            continue
-        keys = {s.folded + ("*" if s.accented else "") for s in typed if s.holds(word)}
-        events.extend((position, key) for key in keys)
-    if len({key for _, key in events}) < len(needed):
+    key = lambda s: s.folded + ("*" if s.accented else "")  # noqa: E731
+    needed = Counter(key(s) for s in typed)
+    events = sorted({(position, key(s)) for s in typed for position, word in places.get(s.folded, ())
+                     if s.holds(word)})
+    if len({k for _, k in events}) < len(needed):
         return False
     held: Counter = Counter()
     missing = len(needed)
     left = 0
-    for position, key in events:
-        held[key] += 1
-        if held[key] == needed[key]:
+    for position, k in events:
+        held[k] += 1
+        if held[k] == needed[k]:
             missing -= 1
         while missing == 0:
             if position - events[left][0] < window:
@@ -181,14 +194,6 @@ def _open(index_dir: str, match: str | None) -> None:
     _MATCH = match
 
 
-def result_ids(engine: SearchEngine, query: str, match: str | None = None) -> set[str]:
-    """Return the ids of every article in the result set the engine announces for a query."""
-    snapshot = engine.snapshot()
-    request = _request(query, match, size=1)
-    docs = _result_docnums(snapshot, request)
-    return {snapshot.stored(int(d))["id"] for d in docs}
-
-
 def _request(query: str, match: str | None, **options) -> SearchRequest:
     """Return a request without snippets, facets or suggestion (match= when the engine has it)."""
     request = SearchRequest(q=query, snippets=False, facets=False, suggest=False, **options)
@@ -197,31 +202,35 @@ def _request(query: str, match: str | None, **options) -> SearchRequest:
     return request
 
 
-def _result_docnums(snapshot, request: SearchRequest):
-    """Return the document numbers of a request's whole result set (before paging)."""
-    from search import query as engine_query
+def _result_docnums(engine: SearchEngine, request: SearchRequest) -> np.ndarray:
+    """Return the document numbers of a request's whole result set (before filters and paging).
 
-    if hasattr(engine_query, "result_set"):
-        return engine_query.result_set(snapshot, request)
-    from search.parse import parse_query  # the engine before result_set existed
+    Reads the Whoosh backend's own matching, before (a mode and a mask) and after (tiers)
+    result sets became tiers, so one script measures both.
+    """
+    from search import execute
 
-    ctx = engine_query._Context(snapshot, engine_query.DEFAULT_RANKING)
-    _, matched, _, _ = engine_query._run_match(ctx, parse_query(request.q))
-    import numpy as np
+    view = engine.backend.view()
+    parsed = parse_query(request.q)
+    if not hasattr(request, "match"):
+        _, mask, _, _ = execute.run_match(view.context, parsed)
+        return np.flatnonzero(mask & view.snapshot.live)
+    matched, _, _ = execute.run_match(view.context, parsed, request.match)
+    relaxed = matched.ranked is not None and request.sort == "relevance"
+    return np.flatnonzero(matched.ranked if relaxed else matched.mask)
 
-    return np.flatnonzero(matched & snapshot.live)
 
-
-def _measure(query: str) -> tuple[list[str], int, set[str], float]:
-    """Return (ids of the 20 newest hits, total, ids of the whole set, seconds) of a query."""
+def _measure(query: str) -> tuple[list[str], int, set[int], float]:
+    """Return (ids of the 20 newest hits, total, document numbers of the whole set, seconds) of a query."""
     started = time.perf_counter()
     result = _ENGINE.search(_request(query, _MATCH, size=NEWEST, sort="newest"))
     seconds = time.perf_counter() - started
-    return [h["id"] for h in result["hits"]], result["total"], result_ids(_ENGINE, query, _MATCH), seconds
+    found = set(_result_docnums(_ENGINE, _request(query, _MATCH, size=1)).tolist())
+    return [h["id"] for h in result["hits"]], result["total"], found, seconds
 
 
 def run(index_dir: Path, queries: list[str], procs: int, match: str | None = None) -> dict:
-    """Return {query: (newest ids, total, set ids, seconds)} for distinct queries."""
+    """Return {query: (newest ids, total, set document numbers, seconds)} for distinct queries."""
     if procs <= 1:
         _open(str(index_dir), match)
         results = [_measure(q) for q in queries]
@@ -234,8 +243,11 @@ def run(index_dir: Path, queries: list[str], procs: int, match: str | None = Non
 # Metrics and report ----------------------------------------------------------------------
 
 
-def score(measured: dict, truth: dict[str, set[str]], queries: list[str]) -> dict:
-    """Return precision@20 newest, inflation (median), recall and counts over queries."""
+def score(measured: dict, truth: dict[str, set[str]], queries: list[str], numbers: dict[str, int] | None = None) -> dict:
+    """Return precision@20 newest, inflation (median), recall and counts over queries.
+
+    numbers maps ids to the index's document numbers (the sets are measured as those).
+    """
     precision, inflation, recall, empty = [], [], [], 0
     for q in queries:
         newest, total, found, _ = measured[q]
@@ -246,7 +258,8 @@ def score(measured: dict, truth: dict[str, set[str]], queries: list[str]) -> dic
             empty += 1
         if together:
             inflation.append(total / len(together))
-            recall.append(len(together & found) / len(together))
+            if numbers is not None:
+                recall.append(sum(numbers.get(i) in found for i in together) / len(together))
     mean = lambda values: sum(values) / len(values) if values else 0.0  # noqa: E731
     return {
         "precision": mean(precision),
@@ -284,7 +297,9 @@ def measure_fragments(index_dir: Path, records: list[dict], fragment_list: list[
     truth = {q: truth_index.together(q) for q in distinct}
     measured = run(index_dir, distinct, procs, match)
     seconds = sum(m[3] for m in measured.values()) / max(len(distinct), 1)
-    return {v: score(measured, truth, cases[v]) for v in variants}, seconds
+    snapshot = SearchEngine(index_dir, refresh_seconds=1e9).snapshot()
+    numbers = {doc_id: snapshot.document_number(doc_id) for doc_id in set().union(*truth.values())}
+    return {v: score(measured, truth, cases[v], numbers) for v in variants}, seconds
 
 
 def main() -> None:

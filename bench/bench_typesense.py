@@ -47,7 +47,7 @@ from corpus import (  # noqa: E402
     variant,
 )
 from search.engine import SearchEngine  # noqa: E402
-from search.query import SearchRequest  # noqa: E402
+from search.request import SearchRequest  # noqa: E402
 
 VARIANTS = ("written", "unaccented")
 COLLECTION = "news"

@@ -37,9 +37,9 @@ class SearchEngine:
         """Return completions for what has been typed so far."""
         return autocomplete.complete(self.backend.statistics(), prefix, limit)
 
-    def article(self, doc_id: str, q: str = "") -> Article | None:
-        """Return a whole article by id (query words marked when q is given), or None."""
-        return results.article(self.backend, doc_id, q)
+    def article(self, doc_id: str, q: str = "", match: str = "auto") -> Article | None:
+        """Return a whole article by id (query words marked as the match tier found them), or None."""
+        return results.article(self.backend, doc_id, q, match)
 
     def health(self) -> Health:
         """Return the document count and when the index was last reindexed."""

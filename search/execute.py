@@ -2,9 +2,8 @@
 
 The plan, all over numpy arrays built from whole posting lists (see ``search.reader``):
 
-1. Match: every query group must match (a clause = syllables that must all occur, folded,
-   in the title or body; quoted clauses as a phrase); excluded clauses must not.  When that
-   finds too little, fall back to any-word matching, documents matching all words first.
+1. Match (``search.matching``): the result set in tiers -- the words together, all words,
+   most of the words -- each syllable exact when typed with accents, folded when not.
 2. Rank: BM25F over title and body for each folded syllable, plus a bonus for the syllables
    typed with accents that occur with exactly those accents, plus the folded compound words
    (``chinh_tri``) the index holds for adjacent query syllables; then the top few hundred are
@@ -17,22 +16,18 @@ seam (``search.results``).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
-from search.parse import Clause, ParsedQuery
+from search import matching
+from search.matching import Matched, adjacent_counts, fields_of
+from search.parse import ParsedQuery
 from search.ranking import Ranking
 from search.reader import Postings, Snapshot
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.text import COMPOUND_JOINER
 
-# All-words matching that finds fewer results than this falls back to any-word matching.
-FALLBACK_BELOW = 5
-# Queries of this many distinct words are questions: at least this share of them must match.
-LONG_QUERY_WORDS = 6
-LONG_QUERY_SHARE = 0.2
 MAX_COMPOUND_SYLLABLES = 3
 
 
@@ -87,81 +82,6 @@ def _idf(total: int, df: int) -> float:
     return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
 
-def _fields_of(clause: Clause) -> tuple[str, ...]:
-    """Return the fields a clause searches."""
-    return (clause.field,) if clause.field == "title" else TEXT_FIELDS
-
-
-def _clause_mask(ctx: QueryContext, clause: Clause) -> np.ndarray:
-    """Return the documents matching a clause: all its syllables, as a phrase if quoted."""
-    fields = _fields_of(clause)
-    mask = np.ones(ctx.size, dtype=bool)
-    for syllable in clause.syllables:
-        mask &= ctx.docs_with(syllable.folded, fields)
-    if clause.phrase and mask.any():
-        mask &= _phrase_docs(ctx, [s.folded for s in clause.syllables], fields, np.flatnonzero(mask))
-    return mask
-
-
-def _phrase_docs(ctx: QueryContext, terms: list[str], fields: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
-    """Return a mask of the given documents where terms stand in a row in one field."""
-    found = np.zeros(ctx.size, dtype=bool)
-    for name in fields:
-        counts = _adjacent_counts(ctx, name, terms, docs)
-        found[np.flatnonzero(counts)] = True
-    return found
-
-
-def _adjacent_counts(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
-    """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
-    keys = None
-    for offset, term in enumerate(terms):
-        postings = ctx.postings(fieldname, term)
-        rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
-        if not len(rows):
-            return np.zeros(ctx.size, dtype=np.int32)
-        doc_ids, positions = postings.positions(rows)
-        term_keys = (doc_ids << 32) | (positions - offset + (1 << 31))
-        keys = term_keys if keys is None else np.intersect1d(keys, term_keys, assume_unique=True)
-    return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
-
-
-def _match(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray:
-    """Return the documents matching every group of the query and no excluded clause."""
-    mask = np.ones(ctx.size, dtype=bool)
-    for group in parsed.groups:
-        group_mask = np.zeros(ctx.size, dtype=bool)
-        for clause in group:
-            group_mask |= _clause_mask(ctx, clause)
-        mask &= group_mask
-    return mask & ~_excluded(ctx, parsed)
-
-
-def _excluded(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray:
-    """Return the documents matching any excluded clause."""
-    mask = np.zeros(ctx.size, dtype=bool)
-    for clause in parsed.excluded:
-        mask |= _clause_mask(ctx, clause)
-    return mask
-
-
-def _match_any(ctx: QueryContext, parsed: ParsedQuery, share: float = 0.0) -> np.ndarray:
-    """Return the documents holding at least share of the query's words (at least one).
-
-    Quoted and field clauses stay required; the other words become optional.
-    """
-    required = [g for g in parsed.groups if any(c.phrase or c.field for c in g)]
-    optional = [c for g in parsed.groups if g not in required for c in g]
-    mask = _match(ctx, replace(parsed, groups=required)) if required else ~_excluded(ctx, parsed)
-    words = {(s.folded, _fields_of(c)) for c in optional for s in c.syllables}
-    if words:
-        held = np.zeros(ctx.size, dtype=np.int32)
-        for folded, fields in words:
-            held += ctx.docs_with(folded, fields)
-        mask &= held >= max(1, math.ceil(share * len(words)))
-    return mask
-
-
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
     """Return base relevance scores for every document, and each syllable's idf."""
     scores = np.zeros(ctx.size, dtype=np.float64)
@@ -169,7 +89,7 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     seen: set[tuple[str, tuple[str, ...]]] = set()
     weight = ctx.ranking
     for clause in parsed.clauses:
-        fields = _fields_of(clause)
+        fields = fields_of(clause)
         for syllable in clause.syllables:
             if (syllable.exact, fields) in seen:
                 continue
@@ -197,7 +117,7 @@ def _compounds(parsed: ParsedQuery) -> list[tuple[str, tuple[str, ...]]]:
         folded = [s.folded for s in clause.syllables]
         for size in range(2, MAX_COMPOUND_SYLLABLES + 1):
             for start in range(len(folded) - size + 1):
-                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), _fields_of(clause)))
+                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), fields_of(clause)))
     chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
     for start in range(len(chain) - 1):
         compounds.append((COMPOUND_JOINER.join(chain[start : start + 2]), TEXT_FIELDS))
@@ -222,9 +142,9 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
     for first, second in pairs:
         terms = [s.exact if s.accented else s.folded for s in (first, second)]
         idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
-        in_title = _adjacent_counts(ctx, "title", terms, docs)[docs] > 0
+        in_title = adjacent_counts(ctx, "title", terms, docs)[docs] > 0
         bonus += ranking.title_proximity_weight * idf * in_title
-        tf = _adjacent_counts(ctx, "body", terms, docs)[docs] / (1.0 - body_b + body_b * lengths)
+        tf = adjacent_counts(ctx, "body", terms, docs)[docs] / (1.0 - body_b + body_b * lengths)
         bonus += ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1)
     return bonus
 
@@ -248,30 +168,16 @@ def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scor
     return docs[top][order], final[order]
 
 
-def run_match(ctx: QueryContext, parsed: ParsedQuery):
-    """Return (matching mode, matched mask, scores, idfs).
+def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto") -> tuple[Matched, np.ndarray | None, dict]:
+    """Return (the matched tiers and set, relevance scores, idfs) of a query.
 
-    Modes: "all" words; "most" for questions (LONG_QUERY_WORDS words or more, which their
-    answers rarely repeat all of: a LONG_QUERY_SHARE of the words must match, ranked by score
-    alone; on train, shares of 0.1-0.3 scored alike, 0.5 lost 0.03 MRR@10); "any"
-    word when those find too little, documents holding every word first.  The choice depends
-    on the query alone, not on the filters, so selecting a facet never changes other facets.
+    The tier depends on the query alone, not on the filters, so selecting a facet never
+    changes the other facets.  In the ``most`` tier of a short query the articles holding
+    every word still come first.
     """
+    matched = matching.match(ctx, parsed, mode)
     if parsed.is_empty:
-        return "all", ~_excluded(ctx, parsed), None, {}
-    live = ctx.snapshot.live
-    if len({s.folded for s in parsed.syllables}) >= LONG_QUERY_WORDS:
-        matched = _match_any(ctx, parsed, LONG_QUERY_SHARE)
-        mode = "most"
-        if int((matched & live).sum()) < FALLBACK_BELOW:
-            matched, mode = _match_any(ctx, parsed), "any"
-        scores, idfs = _scores(ctx, parsed, None)
-        return mode, matched, scores, idfs
-    matched = _match(ctx, parsed)
-    if int((matched & live).sum()) < FALLBACK_BELOW and len(parsed.syllables) > 1:
-        relaxed = _match_any(ctx, parsed) | matched
-        if (relaxed & live & ~matched).any():
-            scores, idfs = _scores(ctx, parsed, matched)
-            return "any", relaxed, scores, idfs
-    scores, idfs = _scores(ctx, parsed, None)
-    return "all", matched, scores, idfs
+        return matched, None, {}
+    every = matched.tiers["all"] if matched.tier == "most" and not matched.question else None
+    scores, idfs = _scores(ctx, parsed, every)
+    return matched, scores, idfs

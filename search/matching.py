@@ -30,11 +30,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from search.parse import Clause, ParsedQuery, Syllable
+from search.request import TIERS
 from search.schema import TEXT_FIELDS
 
-TIERS = ("together", "all", "most")
-MATCH_MODES = ("auto",) + TIERS
-ACCENTS = ("exact", "folded")
 # Queries of this many distinct words are questions: a fifth of their words rank an article.
 LONG_QUERY_WORDS = 6
 LONG_QUERY_SHARE = 0.2
@@ -56,8 +54,10 @@ class Matched:
 
     @property
     def matching(self) -> str:
-        """Return the legacy ``matching`` value: 'all' when every word was required, else 'most'."""
-        return "all" if self.tier in ("together", "all") else "most"
+        """Return the ``matching`` value of the API: 'all' words, 'most' (a question) or 'any'."""
+        if self.tier != "most":
+            return "all"
+        return "most" if self.question else "any"
 
 
 def term(syllable: Syllable, exact: bool = True) -> str:
@@ -171,16 +171,26 @@ def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> n
     The plain words are those of groups without OR or a ``title:`` prefix (quoted phrases
     count with their words); with fewer than two distinct terms every candidate qualifies.
     """
-    chain = [s for group in parsed.groups if len(group) == 1 and not group[0].field for s in group[0].syllables]
+    chain = plain_syllables(parsed)
     terms = list(dict.fromkeys(term(s, exact) for s in chain))
     if len(terms) < 2 or not candidates.any():
         return candidates.copy()
     docs = np.flatnonzero(candidates)
-    width = WINDOW_PER_SYLLABLE * len(chain)
+    width = window(parsed)
     found = np.zeros(ctx.size, dtype=bool)
     for name in TEXT_FIELDS:
         found[window_docs(ctx, name, terms, docs, width)] = True
     return found & candidates
+
+
+def plain_syllables(parsed: ParsedQuery) -> list[Syllable]:
+    """Return the syllables of the groups without OR or a ``title:`` prefix, in query order."""
+    return [s for group in parsed.groups if len(group) == 1 and not group[0].field for s in group[0].syllables]
+
+
+def window(parsed: ParsedQuery) -> int:
+    """Return the together tier's window in syllables (2n for n plain syllables)."""
+    return WINDOW_PER_SYLLABLE * len(plain_syllables(parsed))
 
 
 def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: int) -> np.ndarray:

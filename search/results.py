@@ -15,6 +15,7 @@ import time
 from search import highlight, suggest
 from search.backend import Backend, Matches, StoredArticle
 from search.facets import facet_items
+from search.matching import plain_syllables, term, window
 from search.parse import ParsedQuery, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.request import SearchRequest
@@ -26,7 +27,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     started = time.perf_counter()
     parsed = parse_query(request.q)
     matches = backend.search(request, parsed)
-    spec = highlight_spec(parsed)
+    spec = highlight_spec(parsed, matches.tier, matches.accents)
     result: SearchResult = {
         "query": parsed.text,
         "total": matches.total,
@@ -35,9 +36,13 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "pages": max(1, math.ceil(matches.total / request.size)),
         "sort": request.sort,
         "matching": matches.matching,
+        "match": request.match,
+        "tier": matches.tier,
+        "accents": matches.accents,
+        "wider": matches.wider,
         "took_ms": 0.0,
         "suggestion": _suggestion(matches, parsed, request, ranking),
-        "notices": notices(parsed, matches.matching),
+        "notices": notices(parsed, matches.matching, matches.accents),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
@@ -53,11 +58,13 @@ def _suggestion(matches: Matches, parsed: ParsedQuery, request: SearchRequest, r
     return suggest.did_you_mean(matches.statistics, parsed, matches.documents, matches.total, ranking)
 
 
-def highlight_spec(parsed: ParsedQuery) -> highlight.HighlightSpec:
-    """Return what snippets should mark for a query."""
-    words = tuple(s.folded for c in parsed.clauses if not c.phrase for s in c.syllables)
-    phrases = tuple(tuple(s.folded for s in c.syllables) for c in parsed.clauses if c.phrase)
-    return highlight.HighlightSpec(words, phrases)
+def highlight_spec(parsed: ParsedQuery, tier: str = "all", accents: str = "exact") -> highlight.HighlightSpec:
+    """Return what snippets should mark: the terms as matched, together where the tier asked it."""
+    exact = accents == "exact"
+    words = tuple(term(s, exact) for c in parsed.clauses if not c.phrase for s in c.syllables)
+    phrases = tuple(tuple(term(s, exact) for s in c.syllables) for c in parsed.clauses if c.phrase)
+    plain = len(plain_syllables(parsed)) == len(parsed.syllables)
+    return highlight.HighlightSpec(words, phrases, window(parsed) if tier == "together" and plain else 0)
 
 
 def hit(stored: StoredArticle, score: float, spec: highlight.HighlightSpec, snippets: bool) -> Hit:
@@ -90,18 +97,29 @@ def _shown_fields(stored: StoredArticle, title_html: str) -> ShownFields:
     }
 
 
-def article(backend: Backend, doc_id: str, q: str = "") -> Article | None:
-    """Return a whole article by id (the words of q marked when given), or None."""
+def article(backend: Backend, doc_id: str, q: str = "", match: str = "auto") -> Article | None:
+    """Return a whole article by id (the words of q marked as the match tier found them), or None."""
     stored = backend.document(doc_id)
     if stored is None:
         return None
-    spec = highlight_spec(parse_query(q))
-    body = stored.get("body") or ""
+    title, body = title_of(stored), stored.get("body") or ""
+    spec = _article_spec(parse_query(q), match, title + "\n" + body)
     return {
-        **_shown_fields(stored, highlight.highlight_all(title_of(stored), spec)),
+        **_shown_fields(stored, highlight.highlight_all(title, spec)),
         "body": body,
         "body_html": highlight.highlight_all(body, spec),
     }
+
+
+def _article_spec(parsed: ParsedQuery, match: str, text: str) -> highlight.HighlightSpec:
+    """Return the spec of the tightest way the article matched: together, then anywhere; exact, then folded."""
+    tiers = ("together", "all") if match in ("auto", "together") else (match,)
+    for tier in tiers:
+        for accents in ("exact", "folded"):
+            spec = highlight_spec(parsed, tier, accents)
+            if highlight.find_matches(text, spec):
+                return spec
+    return highlight_spec(parsed, tiers[-1])
 
 
 def health(backend: Backend) -> Health:
@@ -115,11 +133,13 @@ def health(backend: Backend) -> Health:
     }
 
 
-def notices(parsed: ParsedQuery, matching: str) -> list[str]:
+def notices(parsed: ParsedQuery, matching: str, accents: str = "exact") -> list[str]:
     """Return what the reader should know about how the query was taken."""
     messages = []
     if parsed.truncated:
         messages.append(f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.")
+    if accents == "folded":
+        messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
     if matching == "any":
         messages.append("Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ.")
     return messages

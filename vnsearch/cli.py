@@ -20,7 +20,7 @@ import click
 from search import index as index_module
 from search.engine import SearchEngine
 from search.index import IndexBusy, IndexMissing, NoSources
-from search.request import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
+from search.request import MATCH_MODES, MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
 from search.settings import SETTINGS
 
 EXIT_REJECTED = 1
@@ -133,13 +133,15 @@ class Progress:
 @click.option("--size", type=click.IntRange(1, MAX_PAGE_SIZE), default=10, show_default=True, help="Hits to show.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page of hits to show.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order of hits.")
+@click.option("--match", type=click.Choice(MATCH_MODES), default="auto", show_default=True,
+              help="Tier to answer from: the words together, all words anywhere, most of the words.")
 @click.option("--year", help="Only articles of this year (or 'none' for undated ones).")
 @click.option("--category", multiple=True, help="Only articles of this category (repeatable).")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
 @click.argument("query", nargs=-1, required=True)
-def search_command(index, as_json, size, page, sort, year, category, source, query) -> None:
+def search_command(index, as_json, size, page, sort, match, year, category, source, query) -> None:
     """Search the index for QUERY and print the ranked results."""
-    params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "year": year,
+    params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "match": match, "year": year,
               "category": list(category), "source": list(source)}
     try:
         request = SearchRequest.from_params(params)
@@ -170,6 +172,10 @@ def print_results(result: dict) -> None:
         details = " · ".join(str(v) for v in (hit["published"], hit["category"], hit["source"], hit["id"]) if v)
         click.echo("   " + click.style(details, dim=True))
         click.echo("   " + terminal_text(hit["snippet"]))
+    for tier, count in result.get("wider", {}).items():
+        if count:
+            click.echo(f"\n{count} more with --match {tier}" + (" (the words far apart)" if tier == "all" else
+                                                                    " (some of the words)"))
 
 
 def terminal_text(fragment: str, bold: bool = False) -> str:
