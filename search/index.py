@@ -342,6 +342,10 @@ class _Run:
                 self.report.deleted += 1
         self._commit()
 
+    def open_writer(self, count: int):
+        """Return a writer for count new articles (other stores override this)."""
+        return _open_writer(self.ix, count, self.procs)
+
     def _compare(self, article: Article, known: tuple[str, str] | None) -> None:
         """Queue an article that is new or changed; count it when unchanged."""
         if known is None:
@@ -370,7 +374,7 @@ class _Run:
             self.pending.append(article)
             if len(self.pending) < PARALLEL_MIN_ARTICLES or self.procs < 2:
                 return
-            self.writer = _open_writer(self.ix, len(self.pending), self.procs)
+            self.writer = self.open_writer(len(self.pending))
             articles, self.pending = self.pending, []
         else:
             articles = [article]
@@ -382,7 +386,7 @@ class _Run:
         """Write the deletions and any held-back articles, then commit."""
         if self.writer is None and not (self.pending or self.deletions):
             return
-        writer = self.writer or _open_writer(self.ix, len(self.pending), self.procs)
+        writer = self.writer or self.open_writer(len(self.pending))
         try:
             for doc_id in self.deletions:
                 writer.delete_by_term("id", doc_id)

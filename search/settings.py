@@ -44,6 +44,7 @@ SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
         Setting("index", str, "index", "Index directory (created by reindex)."),
+        Setting("backend", str, "", "SphinxQL cluster to use instead of the embedded index at --index (sphinxql://HOST:PORT,...; empty: the embedded index)."),
         Setting("lock_timeout", float, 60.0, "Seconds a reindex waits for another reindex to finish before giving up."),
         Setting("procs", int, _cpu_count(), "Processes that analyse articles during a large reindex."),
         Setting("max_article_bytes", int, 2_000_000, "Largest article (text file or JSON line) accepted, in bytes."),

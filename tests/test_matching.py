@@ -21,16 +21,13 @@ from click.testing import CliRunner
 from unidecode import unidecode
 
 from search.engine import SearchEngine
+from search.index import reindex
 from search.request import SearchRequest
+from tests.helpers import DEMO, DEMO_ARTICLES, PORTAL_ID, ROOT
 from vnsearch.cli import main as cli_main
 from web.app import create_app
 
-from search.index import reindex
-
-from .conftest import DEMO, PORTAL_ID
-
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
-DEMO_ARTICLES = [json.loads(line) for line in (DEMO / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
 WIDER_NOTICE_WORDS = "Xem thêm"
 
 
@@ -98,7 +95,7 @@ def everywhere(q: str) -> set[str]:
 def tiny(tmp_path_factory) -> SearchEngine:
     """An index of tests/fixtures/tiny.jsonl (nine short articles cut from the demo corpus)."""
     index_dir = tmp_path_factory.mktemp("tiny-matching") / "index"
-    reindex(index_dir, [str(DEMO.parents[1] / "tests" / "fixtures" / "tiny.jsonl")], procs=1)
+    reindex(index_dir, [str(ROOT / "tests" / "fixtures" / "tiny.jsonl")], procs=1)
     return SearchEngine(index_dir)
 
 

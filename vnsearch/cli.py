@@ -22,6 +22,7 @@ from search.engine import SearchEngine
 from search.index import IndexBusy, IndexMissing, NoSources
 from search.request import MATCH_MODES, MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
 from search.settings import SETTINGS
+from search.sphinxql import WRITE_TIMEOUT_S, BackendError, BadBackendURL
 
 EXIT_REJECTED = 1
 EXIT_BUSY = 3
@@ -52,17 +53,26 @@ def main() -> None:
 
 @main.command()
 @setting_option("index")
+@setting_option("backend")
 @click.option("--full", is_flag=True, help="Rebuild from scratch into a new directory, then swap it in atomically.")
 @setting_option("lock_timeout")
 @setting_option("procs")
 @setting_option("max_article_bytes")
 @click.argument("sources", nargs=-1, type=click.Path())
-def reindex(index, full, lock_timeout, procs, max_article_bytes, sources) -> None:
+def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, sources) -> None:
     """Index SOURCES (files or directories); with none, re-scan the remembered ones."""
     progress = Progress()
+    options = {"full": full, "lock_timeout": lock_timeout, "procs": procs, "progress": progress,
+               "max_article_bytes": max_article_bytes}
     try:
-        report = index_module.reindex(index, sources, full=full, lock_timeout=lock_timeout, procs=procs,
-                                      progress=progress, max_article_bytes=max_article_bytes)
+        report = (_reindex_cluster(backend, index, sources, options) if backend
+                  else index_module.reindex(index, sources, **options))
+    except BadBackendURL as error:
+        raise click.BadParameter(str(error), param_hint="--backend") from None
+    except BackendError as error:
+        progress.finish()
+        click.echo(f"vnsearch: {error}; nothing is lost: run the reindex again when every node is up", err=True)
+        sys.exit(EXIT_BUSY)
     except NoSources as error:
         raise click.UsageError(str(error)) from None
     except IndexBusy as error:
@@ -79,6 +89,14 @@ def reindex(index, full, lock_timeout, procs, max_article_bytes, sources) -> Non
         click.echo(f"rejected: {rejection}", err=True)
     click.echo(summary_line(report))
     sys.exit(EXIT_REJECTED if report.rejected else 0)
+
+
+def _reindex_cluster(backend: str, lock_dir: str, sources, options: dict):
+    """Reindex into the SphinxQL cluster a backend URL names (the writer lock stays in lock_dir)."""
+    from search.cluster_index import reindex_cluster
+    from search.sphinxql import Cluster
+
+    return reindex_cluster(Cluster(backend, read_timeout=WRITE_TIMEOUT_S), lock_dir, sources, **options)
 
 
 def summary_line(report) -> str:
@@ -238,6 +256,28 @@ def demo(index, host, port, workers, threads) -> None:
         click.echo(f"indexing the demo corpus into {index}…", err=True)
         click.echo(summary_line(index_module.reindex(index, demo_sources(), progress=Progress())), err=True)
     run_server(str(index), host, port, workers, threads, SETTINGS["refresh_seconds"].default)
+
+
+@main.command("cluster-config")
+@click.option("--shards", type=click.IntRange(1, 64), default=2, show_default=True, help="Nodes, one shard each.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), required=True,
+              help="Where to write node0.conf, ... and keep each node's data, logs and binlog.")
+@click.option("--base-port", type=click.IntRange(1, 65535), default=9306, show_default=True,
+              help="SphinxQL port of node 0; node i listens on BASE+2i (SphinxQL) and BASE+2i+1 (agents).")
+def cluster_config(shards, directory, base_port) -> None:
+    """Write a searchd configuration per node of a loopback cluster; print the backend URL last."""
+    from search.cluster import write_cluster_config
+
+    try:
+        paths, url = write_cluster_config(shards, directory, base_port)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+    except OSError as error:
+        click.echo(f"vnsearch: cannot write the configuration in {directory}: {error.strerror or error}", err=True)
+        sys.exit(EXIT_BUSY)
+    for path in paths:
+        click.echo(f"wrote {path}: start it with `searchd -c {path}`")
+    click.echo(url)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,94 @@
+"""Reindexing into a SphinxQL cluster: the embedded index's diffing, the cluster's writer.
+
+The scan, the comparison with what is indexed (content hashes kept in the engine, beside
+each article) and the report are ``search.index``'s own; only the writer differs.  The
+writer lock is the same ``flock`` in a local directory (``--index``), so one machine runs
+the reindexes.  Every shard must answer before anything is written: with a node down the
+reindex stops with an error naming it, and since articles are only ever replaced whole, a
+later run (incremental: the content hashes tell what is missing) completes the work.
+
+``full`` rewrites every article in place (``REPLACE``) and deletes those no source holds any
+more; searchers never see an empty cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable
+
+from search.documents import DEFAULT_MAX_ARTICLE_BYTES
+from search.index import NoSources, Progress, ReindexReport, _outermost, _Run, _under_any, _union, writer_lock
+from search.sphinxql import Cluster, ClusterWriter, indexed_state, read_meta, shard_counts, write_meta
+
+# Bump when what is written into the engine changes: the next reindex rewrites everything.
+ENGINE_FORMAT = 1
+
+
+class _ClusterRun(_Run):
+    """A reindex pass whose writer sends articles to the cluster's shards."""
+
+    def open_writer(self, count: int) -> ClusterWriter:
+        """Return the cluster writer (analysis runs in this process, batches go to the shards)."""
+        return ClusterWriter(self.ix, self.procs)
+
+
+def reindex_cluster(
+    cluster: Cluster,
+    lock_dir: str | Path,
+    sources: Iterable[str] = (),
+    full: bool = False,
+    lock_timeout: float = 60.0,
+    procs: int | None = None,
+    progress: Progress | None = None,
+    max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+) -> ReindexReport:
+    """Bring the cluster in step with its sources and return what changed (see ``index.reindex``).
+
+    Raises BackendError (nothing written when a node is down at the start), IndexBusy and
+    NoSources like the embedded reindex.
+    """
+    started = time.monotonic()
+    with writer_lock(Path(lock_dir), lock_timeout):
+        meta = read_meta(cluster)
+        state = indexed_state(cluster)  # every shard must answer before anything is written
+        roots = _outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
+        if not roots:
+            raise NoSources("no SOURCE given and none remembered in the search cluster")
+        rebuild = full or meta.get("engine_format") != ENGINE_FORMAT
+        remembered = roots if rebuild else _union(meta.get("sources", []), roots)
+        report = ReindexReport(full=rebuild, sources=remembered)
+        run = _ClusterRun(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
+        if rebuild:
+            _forget_outside(cluster, state, roots, report)
+            state = {doc_id: (origin, "") for doc_id, (origin, _) in state.items()}
+        run.apply(cluster, indexed=state)
+        if rebuild:  # every article was rewritten: count them as added, as a rebuild does
+            report.added, report.updated = report.added + report.updated, 0
+        report.seconds = time.monotonic() - started
+        report.documents = sum(shard_counts(cluster).values())
+        write_meta(cluster, _meta(remembered, report))
+    return report
+
+
+def _forget_outside(cluster: Cluster, state: dict, roots: list[str], report: ReindexReport) -> None:
+    """Delete the articles read from sources a full rebuild no longer names."""
+    outside = [doc_id for doc_id, (origin, _) in state.items() if not _under_any(origin, roots)]
+    writer = ClusterWriter(cluster)
+    for doc_id in outside:
+        writer.delete_by_term("id", doc_id)
+        del state[doc_id]
+    writer.commit()
+    report.deleted += len(outside)
+
+
+def _meta(sources: list[str], report: ReindexReport) -> dict:
+    """Return the metadata to store in the cluster after a reindex."""
+    return {
+        "engine_format": ENGINE_FORMAT,
+        "sources": sources,
+        "last_reindex": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "documents": report.documents,
+    }

@@ -1,0 +1,393 @@
+"""Talking to a SphinxQL cluster (Sphinx 2.2 / Manticore): nodes, connections, documents, writes.
+
+A backend URL names every node's SphinxQL address in shard order::
+
+    sphinxql://10.0.0.1:9306,10.0.0.2:9306
+
+Node ``i`` holds the real-time shard ``shard{i}``; every node holds the distributed index
+``articles`` over all shards (see ``search.cluster``).  Writes never go through the
+distributed index: each article goes to the shard its id hashes to, with ``REPLACE`` (an
+``INSERT`` would silently duplicate an id already flushed to disk).  Text is analysed here,
+by the same ``search.text`` pipeline as the embedded index, and written into the engine's
+full-text fields as space-separated tokens, one per syllable position, so positions (phrases,
+proximity) line up between the exact and the folded fields.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from search.cluster import DISTRIBUTED_INDEX, META_INDEX, SHARD_PREFIX, URL_SCHEME
+from search.text import COMPOUND_JOINER, SYLLABLE_RE, fold, index_analyzer
+
+CONNECT_TIMEOUT_S = 2
+READ_TIMEOUT_S = 10
+WRITE_TIMEOUT_S = 60
+# Rows per REPLACE statement: large enough to amortise round trips, small enough for the
+# engine's max_packet_size with long articles.
+WRITE_BATCH_ROWS = 100
+WRITE_BATCH_BYTES = 8_000_000
+STATE_PAGE = 5000
+META_ID = 1
+# Tokens the engine's charset_table keeps whole; anything else would split or vanish.
+_ENGINE_TOKEN_RE = re.compile("[0-9a-z_\u00df-\u00f6\u00f8-\u00ff\u0100-\u0137\u014a-\u0177\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]+")
+# Stands for a syllable the engine cannot hold (no query ever produces it: "_" is not a syllable).
+PLACEHOLDER_TOKEN = "_"
+EVERY_TOKEN = "vnsearchdoc"
+
+
+class BackendError(Exception):
+    """The SphinxQL cluster cannot do what was asked (unreachable node, refused statement)."""
+
+
+class BadBackendURL(BackendError, ValueError):
+    """A backend URL that cannot be used."""
+
+
+@dataclass(frozen=True)
+class NodeAddress:
+    """One node of the cluster: its SphinxQL address and the shard it holds."""
+
+    number: int
+    host: str
+    port: int
+
+    @property
+    def shard(self) -> str:
+        """Return the name of the real-time shard on this node."""
+        return f"{SHARD_PREFIX}{self.number}"
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def parse_backend_url(url: str) -> list[NodeAddress]:
+    """Return the nodes a backend URL names, in shard order; raise BadBackendURL."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != URL_SCHEME or not parts.netloc:
+        raise BadBackendURL(f"backend URL {url!r} must look like {URL_SCHEME}://HOST:PORT[,HOST:PORT...]")
+    nodes = []
+    for number, address in enumerate(parts.netloc.split(",")):
+        host, _, port = address.strip().rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise BadBackendURL(f"backend URL {url!r}: {address!r} is not HOST:PORT")
+        nodes.append(NodeAddress(number, host.strip("[]"), int(port)))
+    return nodes
+
+
+def document_key(doc_id: str) -> int:
+    """Return the engine's 63-bit document id of an article id (a stable hash, never 0)."""
+    digest = hashlib.blake2b(doc_id.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return (int.from_bytes(digest, "big") >> 1) or 1
+
+
+def shard_of(key: int, shards: int) -> int:
+    """Return the number of the shard that owns a document key."""
+    return key % shards
+
+
+# Connections ----------------------------------------------------------------------------
+
+
+class Cluster:
+    """The nodes of a backend URL, with one connection per node and thread, reopened on failure."""
+
+    def __init__(self, url: str, read_timeout: float = READ_TIMEOUT_S):
+        self.url = url
+        self.nodes = parse_backend_url(url)
+        self.read_timeout = read_timeout
+        self._local = threading.local()
+
+    def _connection(self, node: NodeAddress):
+        """Return this thread's open connection to node, connecting when needed."""
+        import pymysql
+        from pymysql.constants import CLIENT
+
+        connections = self._local.__dict__.setdefault("connections", {})
+        connection = connections.get(node.number)
+        if connection is None:
+            try:
+                # The handshake is read with read_timeout: keep it short, so a stopped node
+                # (its kernel still accepts connections) fails in seconds, not minutes.
+                connection = pymysql.connect(
+                    host=node.host, port=node.port, autocommit=True, charset="utf8",
+                    connect_timeout=CONNECT_TIMEOUT_S, read_timeout=CONNECT_TIMEOUT_S,
+                    write_timeout=self.read_timeout, client_flag=CLIENT.MULTI_STATEMENTS,
+                )
+                connection._read_timeout = self.read_timeout
+            except pymysql.MySQLError as error:
+                raise BackendError(f"cannot reach search node {node} ({node.shard}): {_reason(error)}") from None
+            connections[node.number] = connection
+        return connection
+
+    def _drop(self, node: NodeAddress) -> None:
+        """Close and forget this thread's connection to node."""
+        connection = self._local.__dict__.get("connections", {}).pop(node.number, None)
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001  (a broken connection may fail to close; it is gone either way)
+                pass
+
+    def run(self, node: NodeAddress, statements: list[tuple[str, tuple | None]]) -> list[list[tuple]]:
+        """Run statements on node in one round trip; return each one's rows. Raise BackendError."""
+        import pymysql
+
+        connection = self._connection(node)
+        sql = ";\n".join(connection.cursor().mogrify(text, args) if args else text for text, args in statements)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+                results = [list(cursor.fetchall())]
+                while cursor.nextset():
+                    results.append(list(cursor.fetchall()))
+            return results
+        except pymysql.MySQLError as error:
+            self._drop(node)
+            raise BackendError(f"search node {node} ({node.shard}) failed: {_reason(error)}") from None
+
+    def query(self, node: NodeAddress, sql: str, args: tuple | None = None) -> list[tuple]:
+        """Run one statement on node and return its rows."""
+        return self.run(node, [(sql, args)])[0]
+
+    def close(self) -> None:
+        """Close this thread's connections."""
+        for node in self.nodes:
+            self._drop(node)
+
+
+def _reason(error: Exception) -> str:
+    """Return the readable part of a driver error."""
+    args = getattr(error, "args", ())
+    text = str(args[1] if len(args) > 1 else error).replace("\x00", "").strip()
+    return text or type(error).__name__
+
+
+# Documents ------------------------------------------------------------------------------
+
+
+def engine_token(term: str, fallback: str | None = None) -> str:
+    """Return term as one token the engine keeps whole: itself, else fallback, else a placeholder."""
+    if _ENGINE_TOKEN_RE.fullmatch(term):
+        return term
+    if fallback is not None and _ENGINE_TOKEN_RE.fullmatch(fallback):
+        return fallback
+    return PLACEHOLDER_TOKEN
+
+
+def text_fields(text: str) -> tuple[str, str, str]:
+    """Return (exact, folded, compounds) token strings of a text, from the index analyzer.
+
+    The analyzer gives every term with its positions: at each syllable position the folded
+    form, the exact form when it differs, and a compound (``chinh_tri``) at a word's first
+    syllable.  Exact and folded tokens are written one per position, so the two fields keep
+    the same positions.
+    """
+    count = len(SYLLABLE_RE.findall(text))
+    folded: list[str] = [PLACEHOLDER_TOKEN] * count
+    exact: list[str | None] = [None] * count
+    compounds: list[tuple[int, str]] = []
+    for term, positions in index_analyzer().term_positions(text).items():
+        for position in positions:
+            if COMPOUND_JOINER in term:
+                compounds.append((position, term))
+            elif fold(term) == term:
+                folded[position] = term
+            else:
+                exact[position] = term
+    exact_tokens = [engine_token(e or f, f) for e, f in zip(exact, folded)]
+    folded_tokens = [engine_token(f) for f in folded]
+    return " ".join(exact_tokens), " ".join(folded_tokens), " ".join(engine_token(c) for _, c in sorted(compounds))
+
+
+def engine_row(fields: dict) -> dict:
+    """Return the engine's columns of an article from its index fields (``index.article_fields``)."""
+    title_exact, title_fold, title_compound = text_fields(fields["title"] or "")
+    body_exact, body_fold, body_compound = text_fields(fields["body"] or "")
+    day = fields["day"] or 0
+    return {
+        "id": document_key(fields["id"]),
+        "title_exact": title_exact, "title_fold": title_fold, "title_compound": title_compound,
+        "body_exact": body_exact, "body_fold": body_fold, "body_compound": body_compound,
+        "every": EVERY_TOKEN,
+        "day": day, "year": day // 10000, "month": day // 100, "title_derived": int(bool(fields["title_derived"])),
+        "published_ts": fields["timestamp"] or 0,
+        "doc_id": fields["id"], "title": fields["_stored_title"] or "", "body": fields["body"] or "",
+        "url": fields["url"] or "", "published": fields["published"] or "", "category": fields["category"] or "",
+        "source": fields["source"] or "", "portal": fields["portal"] or "", "origin": fields["origin"] or "",
+        "content_hash": fields["content_hash"] or "",
+    }
+
+
+def stored_fields(row: dict) -> dict:
+    """Return a document's stored fields, as the embedded index stores them, from engine columns."""
+    return {
+        "id": row["doc_id"], "title": row["title"], "title_derived": bool(row["title_derived"]),
+        "body": row["body"], "url": row["url"] or None, "published": row["published"] or None,
+        "category": row["category"] or None, "source": row["source"] or None, "portal": row["portal"] or None,
+    }
+
+
+STORED_COLUMNS = ("doc_id", "title", "title_derived", "body", "url", "published", "category", "source", "portal")
+
+
+# Writing --------------------------------------------------------------------------------
+
+
+class ClusterWriter:
+    """Write articles to their shards: REPLACE in batches, DELETE by key; a writer like Whoosh's.
+
+    ``add_document`` takes the fields ``index.article_fields`` returns; rows are analysed and
+    sent per shard when a batch fills, and the rest at ``commit``.  Each statement is atomic
+    in the engine (autocommit); a failed node raises BackendError naming it.
+    """
+
+    def __init__(self, cluster: Cluster, procs: int = 1):
+        self.cluster = cluster
+        self.procs = procs
+        self.pending: dict[int, list[dict]] = defaultdict(list)
+        self.pending_bytes: dict[int, int] = defaultdict(int)
+        self.deletions: dict[int, list[int]] = defaultdict(list)
+        # An updated article is both deleted and added by the reindex pass: REPLACE already
+        # replaces it, and deleting it afterwards would lose it.
+        self.added_keys: set[int] = set()
+        self.written = 0
+        self._pool = None
+
+    def add_document(self, **fields) -> None:
+        """Queue an article for its shard, sending the shard's batch when it is full."""
+        key = document_key(fields["id"])
+        self.added_keys.add(key)
+        shard = shard_of(key, len(self.cluster.nodes))
+        self.pending[shard].append(fields)
+        self.pending_bytes[shard] += len(fields["body"] or "") * 3
+        if len(self.pending[shard]) >= WRITE_BATCH_ROWS or self.pending_bytes[shard] >= WRITE_BATCH_BYTES:
+            self._flush(shard)
+
+    def delete_by_term(self, fieldname: str, doc_id: str) -> None:
+        """Queue the deletion of an article by id."""
+        assert fieldname == "id"
+        key = document_key(doc_id)
+        self.deletions[shard_of(key, len(self.cluster.nodes))].append(key)
+
+    def _flush(self, shard: int) -> None:
+        """Analyse and REPLACE the queued articles of one shard."""
+        batch = self.pending.pop(shard, [])
+        self.pending_bytes.pop(shard, None)
+        if batch:
+            rows = self._analyse(batch)
+            self.cluster.run(self.cluster.nodes[shard], [replace_statement(self.cluster.nodes[shard].shard, rows)])
+            self.written += len(rows)
+
+    def _analyse(self, batch: list[dict]) -> list[dict]:
+        """Return the engine rows of a batch, analysed by a pool of processes when procs > 1."""
+        if self.procs < 2 or len(batch) < 2:
+            return [engine_row(fields) for fields in batch]
+        if self._pool is None:
+            import multiprocessing
+
+            from search.text import pyvi_tokenizer
+
+            pyvi_tokenizer()  # load the model once, before forking, so the workers share it
+            self._pool = multiprocessing.get_context("fork").Pool(self.procs)
+        return self._pool.map(engine_row, batch, chunksize=max(1, len(batch) // (2 * self.procs)))
+
+    def _close_pool(self) -> None:
+        """Stop the analysis processes, if any."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def commit(self) -> None:
+        """Send the deletions and every queued article."""
+        try:
+            self._send_all()
+        finally:
+            self._close_pool()
+
+    def _send_all(self) -> None:
+        """Send the deletions, then every queued article."""
+        for shard, keys in list(self.deletions.items()):
+            node = self.cluster.nodes[shard]
+            keys = [key for key in keys if key not in self.added_keys]
+            for start in range(0, len(keys), 1000):
+                chunk = keys[start : start + 1000]
+                self.cluster.query(node, f"DELETE FROM {node.shard} WHERE id IN ({','.join(map(str, chunk))})")
+            del self.deletions[shard]
+        for shard in list(self.pending):
+            self._flush(shard)
+
+    def cancel(self) -> None:
+        """Drop what was not sent yet (what was sent stays: each statement is atomic)."""
+        self.pending.clear()
+        self.deletions.clear()
+        self._close_pool()
+
+
+def replace_statement(index: str, rows: list[dict]) -> tuple[str, tuple]:
+    """Return a REPLACE statement writing rows (dicts with the same keys) into index."""
+    columns = list(rows[0])
+    placeholders = "(" + ",".join(["%s"] * len(columns)) + ")"
+    sql = f"REPLACE INTO {index} ({','.join(columns)}) VALUES " + ",".join([placeholders] * len(rows))
+    return sql, tuple(row[column] for row in rows for column in columns)
+
+
+# Reading the indexed state ----------------------------------------------------------------
+
+
+def indexed_state(cluster: Cluster) -> dict[str, tuple[str, str]]:
+    """Return {id: (origin, content hash)} of every article on every shard (all must answer)."""
+    return {doc_id: (origin, content_hash)
+            for node in cluster.nodes for _, doc_id, origin, content_hash in scan_shard(cluster, node)}
+
+
+def scan_shard(cluster: Cluster, node: NodeAddress) -> Iterable[tuple[int, str, str, str]]:
+    """Yield (key, article id, origin, content hash) of every document of a node's shard, by key."""
+    last = 0
+    while True:
+        rows = cluster.query(
+            node,
+            f"SELECT id, doc_id, origin, content_hash FROM {node.shard} WHERE id > {last} "
+            f"ORDER BY id ASC LIMIT {STATE_PAGE} OPTION max_matches={STATE_PAGE}",
+        )
+        yield from rows
+        if len(rows) < STATE_PAGE:
+            return
+        last = rows[-1][0]
+
+
+def shard_counts(cluster: Cluster) -> dict[int, int]:
+    """Return the number of articles on each shard (all must answer)."""
+    return {node.number: _count(cluster, node) for node in cluster.nodes}
+
+
+def _count(cluster: Cluster, node: NodeAddress) -> int:
+    """Return the number of documents in a node's shard."""
+    rows = cluster.run(node, [(f"SELECT id FROM {node.shard} LIMIT 0", None), ("SHOW META", None)])[1]
+    return int(dict(rows).get("total_found", 0))
+
+
+def read_meta(cluster: Cluster) -> dict:
+    """Return the metadata stored in the cluster ({} when none): sources, last reindex."""
+    rows = cluster.query(cluster.nodes[0], f"SELECT value FROM {META_INDEX} WHERE id = {META_ID}")
+    try:
+        return json.loads(rows[0][0]) if rows else {}
+    except ValueError:
+        return {}
+
+
+def write_meta(cluster: Cluster, meta: dict) -> None:
+    """Store the metadata in the cluster's first node."""
+    cluster.query(cluster.nodes[0], f"REPLACE INTO {META_INDEX} (id, name, value) VALUES ({META_ID}, 'meta', %s)",
+                  (json.dumps(meta, ensure_ascii=False),))
+
+
+__all__ = ["DISTRIBUTED_INDEX", "BackendError", "Cluster", "ClusterWriter", "parse_backend_url"]

@@ -1,0 +1,228 @@
+"""The SphinxQL cluster: `vnsearch cluster-config`, and reindexing into real searchd nodes.
+
+The configuration tests need no engine; the others run against real `searchd` processes
+(Debian's sphinxsearch 2.2.11), skipped without it unless VNSEARCH_REQUIRE_SEARCHD=1.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.cluster import CHARSET_TABLE
+from search.cluster_index import reindex_cluster
+from search.index import IndexBusy, writer_lock
+from search.sphinxql import (
+    STORED_COLUMNS,
+    BackendError,
+    BadBackendURL,
+    Cluster,
+    document_key,
+    parse_backend_url,
+    scan_shard,
+    shard_of,
+    stored_fields,
+    text_fields,
+)
+from tests.helpers import (
+    DEMO_ARTICLES,
+    PORTAL_FILE,
+    PORTAL_ID,
+    counts,
+    make_source,
+    write_jsonl,
+)
+from tests.sphinx_cluster import running_cluster
+from vnsearch.cli import main
+
+SOURCE_PORTAL_ID = "portal/" + PORTAL_ID  # its id in a source made by make_source
+_SECTION_RE = re.compile(r"^(\w+)(?: (\w+))?\n\{\n(.*?)^\}", re.M | re.S)
+
+
+def parse_config(text: str) -> dict[str, dict[str, list[str]]]:
+    """Return a searchd configuration as {section name: {key: [values]}}."""
+    sections = {}
+    for kind, name, body in _SECTION_RE.findall(text):
+        entries: dict[str, list[str]] = {}
+        for line in body.splitlines():
+            key, _, value = line.strip().partition(" = ")
+            entries.setdefault(key, []).append(value)
+        sections[name or kind] = entries
+    return sections
+
+
+def test_cluster_config_writes_one_configuration_per_node_and_prints_the_url_last(tmp_path):
+    result = CliRunner().invoke(main, ["cluster-config", "--shards", "3", "--dir", str(tmp_path), "--base-port", "20000"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "sphinxql://127.0.0.1:20000,127.0.0.1:20002,127.0.0.1:20004"
+    assert sorted(p.name for p in tmp_path.glob("*.conf")) == ["node0.conf", "node1.conf", "node2.conf"]
+    for number in range(3):
+        config = parse_config((tmp_path / f"node{number}.conf").read_text())
+        data = tmp_path / f"node{number}"
+        assert set(config) == {f"shard{number}", "vnsearch_meta", "articles", "searchd"}
+        shard = config[f"shard{number}"]
+        assert shard["type"] == ["rt"] and shard["path"] == [str(data / f"shard{number}")]
+        assert shard["rt_field"] == ["title_exact", "title_fold", "title_compound", "body_exact", "body_fold",
+                                     "body_compound", "every"]
+        assert shard["dict"] == ["keywords"] and shard["min_word_len"] == ["1"]
+        assert shard["charset_table"] == [CHARSET_TABLE]
+        assert config["articles"]["type"] == ["distributed"]
+        assert config["articles"]["local"] == [f"shard{number}"]
+        assert config["articles"]["agent"] == [f"127.0.0.1:{20000 + 2 * other + 1}:shard{other}"
+                                               for other in range(3) if other != number]
+        searchd = config["searchd"]
+        assert searchd["listen"] == [f"127.0.0.1:{20000 + 2 * number}:mysql41", f"127.0.0.1:{20000 + 2 * number + 1}"]
+        assert searchd["pid_file"] == [str(data / "searchd.pid")] and searchd["binlog_path"] == [str(data)]
+        assert data.is_dir()
+
+
+@pytest.mark.parametrize("args", [["--shards", "0"], ["--base-port", "65535"], ["--base-port", "0"]])
+def test_cluster_config_refuses_impossible_clusters_with_a_usage_error(tmp_path, args):
+    result = CliRunner().invoke(main, ["cluster-config", "--dir", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert not list(tmp_path.glob("*.conf"))
+
+
+def test_backend_url_names_every_node_in_shard_order():
+    nodes = parse_backend_url("sphinxql://10.0.0.1:9306,db2.example:9312")
+    assert [(n.number, n.host, n.port, n.shard) for n in nodes] == [(0, "10.0.0.1", 9306, "shard0"),
+                                                                    (1, "db2.example", 9312, "shard1")]
+
+
+@pytest.mark.parametrize("url", ["mysql://127.0.0.1:9306", "sphinxql://", "sphinxql://host", "sphinxql://h:99999",
+                                 "127.0.0.1:9306"])
+def test_bad_backend_urls_are_refused_with_the_expected_form(url):
+    with pytest.raises(BadBackendURL, match="HOST:PORT"):
+        parse_backend_url(url)
+
+
+def test_text_fields_keep_exact_and_folded_syllables_at_the_same_positions():
+    exact, folded, compounds = text_fields("Chỉ thị 05 của Bộ Chính trị, HOÀ bình")
+    assert exact.split() == ["chỉ", "thị", "05", "của", "bộ", "chính", "trị", "hoà", "bình"]
+    assert folded.split() == ["chi", "thi", "05", "cua", "bo", "chinh", "tri", "hoa", "binh"]
+    assert {"chi_thi", "chinh_tri", "hoa_binh"} <= set(compounds.split())
+
+
+def test_text_fields_replace_what_the_engine_cannot_hold_and_keep_positions():
+    exact, folded, _ = text_fields("Москва và 北京")
+    assert len(exact.split()) == len(folded.split()) == 3
+    assert folded.split()[:2] == ["moskva", "va"] and exact.split()[:2] == ["moskva", "và"]
+
+
+def test_document_keys_are_stable_and_spread_over_shards():
+    assert document_key(PORTAL_ID) == document_key(PORTAL_ID) > 0
+    shards = Counter(shard_of(document_key(record["id"]), 2) for record in DEMO_ARTICLES)
+    assert set(shards) == {0, 1} and min(shards.values()) > 60
+
+
+# Against real searchd nodes -------------------------------------------------------------
+
+
+def every_document(url: str) -> list[tuple[int, int, str]]:
+    """Return (shard, key, article id) of every document of every shard."""
+    cluster = Cluster(url)
+    return [(node.number, key, doc_id) for node in cluster.nodes for key, doc_id, _, _ in scan_shard(cluster, node)]
+
+
+def test_demo_corpus_is_on_the_cluster_once_each_on_the_shard_its_id_hashes_to(demo_cluster):
+    documents = every_document(demo_cluster.url)
+    ids = [doc_id for _, _, doc_id in documents]
+    assert len(ids) == len(set(ids)) == 201
+    assert all(shard == shard_of(key, 2) and key == document_key(doc_id) for shard, key, doc_id in documents)
+
+
+def test_the_cluster_stores_every_article_as_the_embedded_index_does(demo_cluster, engine):
+    cluster = Cluster(demo_cluster.url)
+    rows = cluster.query(cluster.nodes[0], f"SELECT {','.join(STORED_COLUMNS)} FROM articles LIMIT 1000 "
+                                           "OPTION max_matches=1000")
+    snapshot = engine.snapshot()
+    assert len(rows) == 201
+    for row in rows:
+        stored = stored_fields(dict(zip(STORED_COLUMNS, row)))
+        expected = snapshot.stored(snapshot.document_number(stored["id"]))
+        assert stored == {key: expected.get(key) or (False if key == "title_derived" else None if key not in
+                                                    ("title", "body") else "") for key in stored}
+
+
+@pytest.fixture(scope="module")
+def write_cluster(tmp_path_factory):
+    """Return a running two-node cluster of this module's own (emptied by each test)."""
+    with running_cluster(tmp_path_factory.mktemp("write-cluster")) as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def empty_cluster(write_cluster):
+    """Return the module's cluster with both shards and its metadata emptied."""
+    cluster = Cluster(write_cluster.url)
+    for node in cluster.nodes:
+        cluster.query(node, f"TRUNCATE RTINDEX {node.shard}")
+        cluster.query(node, "TRUNCATE RTINDEX vnsearch_meta")
+    return write_cluster
+
+
+def cluster_reindex(running, tmp_path: Path, sources, **options):
+    """Reindex sources into the running cluster (lock in tmp_path)."""
+    return reindex_cluster(Cluster(running.url), tmp_path / "lock", [str(s) for s in sources], procs=1, **options)
+
+
+def test_incremental_reindex_of_a_cluster_adds_updates_deletes_and_skips_like_the_embedded_one(empty_cluster, tmp_path):
+    source = make_source(tmp_path, count=4)
+    assert counts(cluster_reindex(empty_cluster, tmp_path, [source])) == (5, 0, 0, 0, 0)
+    changed = [dict(DEMO_ARTICLES[0], title="Tiêu đề mới hoàn toàn")] + DEMO_ARTICLES[2:4] + [DEMO_ARTICLES[10]]
+    write_jsonl(source / "news.jsonl", changed)
+    report = cluster_reindex(empty_cluster, tmp_path, [])
+    assert counts(report) == (1, 1, 1, 3, 0) and report.documents == 5
+    documents = every_document(empty_cluster.url)
+    assert sorted(doc_id for _, _, doc_id in documents) == sorted([r["id"] for r in changed] + [SOURCE_PORTAL_ID])
+    cluster = Cluster(empty_cluster.url)
+    node = cluster.nodes[shard_of(document_key(changed[0]["id"]), 2)]
+    assert cluster.query(node, f"SELECT title FROM {node.shard} WHERE id = {document_key(changed[0]['id'])}") == \
+        [("Tiêu đề mới hoàn toàn",)]
+
+
+def test_full_reindex_of_a_cluster_rewrites_everything_and_forgets_dropped_sources(empty_cluster, tmp_path):
+    first, second = make_source(tmp_path / "a", count=3, portal=False), tmp_path / "b"
+    (second / "portal").mkdir(parents=True)
+    (second / "portal" / PORTAL_ID).write_bytes(PORTAL_FILE.read_bytes())
+    cluster_reindex(empty_cluster, tmp_path, [first, second])
+    report = cluster_reindex(empty_cluster, tmp_path, [second], full=True)
+    assert counts(report) == (1, 0, 3, 0, 0) and report.full and report.sources == [str(second)]
+    assert [doc_id for _, _, doc_id in every_document(empty_cluster.url)] == [SOURCE_PORTAL_ID]
+
+
+def test_reindex_with_a_shard_down_fails_naming_it_and_a_rerun_completes(empty_cluster, tmp_path):
+    source = make_source(tmp_path, count=20)
+    empty_cluster.stop(1)
+    try:
+        with pytest.raises(BackendError, match=r"shard1"):
+            cluster_reindex(empty_cluster, tmp_path, [source])
+        cluster = Cluster(empty_cluster.url)
+        assert cluster.query(cluster.nodes[0], "SELECT id FROM shard0") == []  # nothing half-written
+    finally:
+        empty_cluster.start(1)
+    report = cluster_reindex(empty_cluster, tmp_path, [source])
+    assert counts(report) == (21, 0, 0, 0, 0)
+    assert Counter(doc_id for _, _, doc_id in every_document(empty_cluster.url)) == \
+        Counter([r["id"] for r in DEMO_ARTICLES[:20]] + [SOURCE_PORTAL_ID])
+
+
+def test_a_cluster_reindex_waits_for_the_writer_lock(empty_cluster, tmp_path):
+    source = make_source(tmp_path, count=1)
+    with writer_lock(tmp_path / "lock", 1):
+        with pytest.raises(IndexBusy):
+            cluster_reindex(empty_cluster, tmp_path, [source], lock_timeout=0.2)
+    assert every_document(empty_cluster.url) == []
+
+
+def test_metadata_remembers_the_sources_in_the_cluster(empty_cluster, tmp_path):
+    source = make_source(tmp_path, count=1)
+    cluster_reindex(empty_cluster, tmp_path, [source])
+    cluster = Cluster(empty_cluster.url)
+    meta = json.loads(cluster.query(cluster.nodes[0], "SELECT value FROM vnsearch_meta")[0][0])
+    assert meta["sources"] == [str(source)] and meta["documents"] == 2
