@@ -18,8 +18,8 @@ Tiers (``TIERS``), each a subset of the next:
 as typed, then, when that finds nothing, with every syllable folded (``accents == "folded"``).  The
 wider tiers are never mixed in: the response says how many more articles each would add.
 Questions (``LONG_QUERY_WORDS`` distinct words or more) rank the articles holding a fifth of
-their words (their answers rarely repeat every word); their facets and date-sorted pages
-keep to the ``most`` tier.
+their words, folded (their answers rarely repeat every word); their facets and date-sorted
+pages keep to the tier answered from (at most ``most``: half of the words).
 """
 
 from __future__ import annotations
@@ -87,7 +87,8 @@ def match(ctx, parsed: ParsedQuery, mode: str = "auto") -> Matched:
     tiers = exact if accents == "exact" else folded
     matched = Matched(tier, accents, tiers[tier], tiers, question=is_question(parsed))
     if matched.question and mode == "auto":
-        matched.ranked = (at_least(ctx, parsed, accents == "exact", LONG_QUERY_SHARE) & live) | matched.mask
+        # Folded, as before tiers: the ranking (exact accents score higher) sorts them out.
+        matched.ranked = (at_least(ctx, parsed, False, LONG_QUERY_SHARE) & live) | matched.mask
     return matched
 
 

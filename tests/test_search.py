@@ -21,7 +21,7 @@ from unidecode import unidecode
 
 import search.text
 from search.engine import SearchEngine
-from search.execute import LONG_QUERY_SHARE
+from search.matching import LONG_QUERY_SHARE
 from search.index import reindex
 from search.request import MAX_PAGE_SIZE, QueryError, SearchRequest
 from tests.helpers import DEMO_ARTICLES, FIXTURES, PORTAL_ID
