@@ -42,7 +42,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "wider": matches.wider,
         "took_ms": 0.0,
         "suggestion": _suggestion(matches, parsed, request, ranking),
-        "notices": notices(parsed, matches.matching, matches.accents),
+        "notices": notices(parsed, matches.matching, matches.accents, asked=request.match != "auto"),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
@@ -133,14 +133,14 @@ def health(backend: Backend) -> Health:
     }
 
 
-def notices(parsed: ParsedQuery, matching: str, accents: str = "exact") -> list[str]:
-    """Return what the reader should know about how the query was taken."""
+def notices(parsed: ParsedQuery, matching: str, accents: str = "exact", asked: bool = False) -> list[str]:
+    """Return what the reader should know about how the query was taken (asked: the tier was chosen)."""
     messages = []
     if parsed.truncated:
         messages.append(f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.")
     if accents == "folded":
         messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
-    if matching == "any":
+    if matching == "any" and not asked:
         messages.append("Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ.")
     return messages
 

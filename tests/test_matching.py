@@ -155,6 +155,7 @@ def test_query_with_every_word_in_one_article_returns_it_and_offers_the_wider_se
     wider = run(engine, "thanh nien dot tu", match="most")
     assert (wider["tier"], wider["match"], wider["total"]) == ("most", "most", 1 + result["wider"]["most"])
     assert wider["hits"][0]["id"] == "unc-news_society_002"
+    assert wider["notices"] == []  # asked for, so no "not enough results" notice
 
 
 def test_accented_syllable_matches_only_its_accents_and_unaccented_every_form(tiny):
