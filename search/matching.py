@@ -81,10 +81,10 @@ def match(ctx, parsed: ParsedQuery, mode: str = "auto") -> Matched:
     if parsed.is_empty:
         everything = ~excluded(ctx, parsed, True) & live
         return Matched("all", "exact", everything, {t: everything for t in TIERS})
-    exact = tier_masks(ctx, parsed, True, live)
-    folded = tier_masks(ctx, parsed, False, live) if parsed.accented else exact
-    tier, accents = _answer(exact, folded, mode)
-    tiers = exact if accents == "exact" else folded
+    forms = {"exact": tier_masks(ctx, parsed, True, live)}
+    folded = (lambda: tier_masks(ctx, parsed, False, live)) if parsed.accented else (lambda: forms["exact"])
+    tier, accents = _answer(forms, folded, mode)
+    tiers = forms[accents]
     matched = Matched(tier, accents, tiers[tier], tiers, question=is_question(parsed))
     if matched.question and mode == "auto":
         # Folded, as before tiers: the ranking (exact accents score higher) sorts them out.
@@ -92,16 +92,20 @@ def match(ctx, parsed: ParsedQuery, mode: str = "auto") -> Matched:
     return matched
 
 
-def _answer(exact: dict[str, np.ndarray], folded: dict[str, np.ndarray], mode: str) -> tuple[str, str]:
+def _answer(forms: dict[str, dict], folded, mode: str) -> tuple[str, str]:
     """Return (tier, accents) to answer from: the tightest tier that finds something, exact first.
 
-    A tier is tried with the accents as typed, then folded, before the next tier: words
-    standing together, even with other accents, are a surer sign than the exact words scattered.
+    A tier is tried with the accents as typed, then, when that finds nothing, folded (the
+    folded tiers are computed then, into forms), before the next tier: words standing
+    together, even with other accents, are a surer sign than the exact words scattered.
     """
     for tier in TIERS if mode == "auto" else (mode,):
-        for accents, tiers in (("exact", exact), ("folded", folded)):
-            if tiers[tier].any():
-                return tier, accents
+        if forms["exact"][tier].any():
+            return tier, "exact"
+        if "folded" not in forms:
+            forms["folded"] = folded()
+        if forms["folded"][tier].any():
+            return tier, "folded"
     return ("all" if mode == "auto" else mode), "exact"
 
 
