@@ -334,8 +334,8 @@ def facet_order(counts: Counter) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("q", ["việt nam", "bộ chính trị", "covid"])
 def test_label_facets_list_the_most_frequent_value_first(engine, q):
-    hits = all_hits(engine, q)
-    facets = run(engine, q)["facets"]
+    hits = all_hits(engine, q, match="all")  # the all-words tier: several articles per label
+    facets = run(engine, q, match="all")["facets"]
     for name in ("category", "source"):
         counts = Counter(h[name] for h in hits)
         assert [(i["value"], i["count"]) for i in facets[name]] == facet_order(counts), name
