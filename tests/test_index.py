@@ -330,6 +330,7 @@ def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
     meta_path = old_generation / "vnsearch.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["schema_version"] = SCHEMA_VERSION - 1
+    del meta["checksum"]  # as the older vnsearch that wrote version - 1 would have left it
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     report = reindex(index_dir, procs=1)
     assert report.full is True and counts(report) == (3, 0, 0, 0, 0)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import SearchEngine
 from search.index import IndexMissing
+from search.integrity import IndexDamaged
 from search.request import QueryError
 from search.settings import setting_value
 from web import views
@@ -44,11 +45,24 @@ ERROR_TITLES = {
     400: "Yêu cầu không hợp lệ",
     404: "Không tìm thấy trang",
     405: "Phương thức không được hỗ trợ",
+    414: "Địa chỉ quá dài",
+    431: "Yêu cầu quá lớn",
     500: "Đã xảy ra lỗi",
     503: "Chỉ mục chưa sẵn sàng",
 }
 ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
                414: "uri_too_long", 431: "headers_too_large", 500: "internal_error", 503: "index_missing"}
+# Vietnamese explanations of the error pages, by HTTP status.
+ERROR_PAGE_MESSAGES = {
+    404: "Trang bạn tìm không tồn tại.",
+    405: "Phương thức này không được hỗ trợ.",
+    413: "Nội dung gửi lên quá lớn.",
+    414: "Địa chỉ của yêu cầu quá dài. Hãy rút ngắn từ khóa (tối đa 256 ký tự) hoặc bớt bộ lọc.",
+    431: "Phần đầu của yêu cầu quá lớn. Hãy xóa cookie của trang này rồi thử lại.",
+}
+# The WSGI environ key by which web.server asks the app for its answer to a request that
+# gunicorn found too large to parse (clients cannot set environ keys, only headers).
+TOO_LARGE_ENVIRON_KEY = "vnsearch.too_large"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -72,8 +86,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.blueprint)
     register_filters(app)
     register_error_handlers(app)
+    app.before_request(refuse_too_large)
     app.after_request(add_security_headers)
     return app
+
+
+def refuse_too_large() -> None:
+    """Answer with the error gunicorn reported for a request too large to parse, if any."""
+    status = request.environ.get(TOO_LARGE_ENVIRON_KEY)
+    if status:
+        abort(status)
 
 
 def add_security_headers(response):
@@ -84,9 +106,9 @@ def add_security_headers(response):
 
 
 def wants_json() -> bool:
-    """Tell whether the failing request was for the JSON API (or the health check)."""
+    """Tell whether the failing request was for the JSON API (or the health check, or a feed)."""
     path = request.path
-    return path.startswith("/api/") or path == "/api" or path == "/healthz"
+    return path.startswith("/api/") or path in ("/api", "/healthz", "/feed")
 
 
 def error_response(status: int, code: str, message: str, page_message: str | None = None,
@@ -114,12 +136,20 @@ def register_error_handlers(app: Flask) -> None:
         page_message = "Chưa có chỉ mục tìm kiếm. Hãy chạy “vnsearch reindex” rồi tải lại trang."
         return error_response(503, "index_missing", str(error), page_message=page_message)
 
+    @app.errorhandler(IndexDamaged)
+    def index_damaged(error: IndexDamaged):
+        # The operator reads the files named here (and in the log); the page stays general.
+        log.error("%s", error)
+        page_message = ("Chỉ mục tìm kiếm bị hỏng nên tạm thời không thể tìm kiếm. "
+                        "Quản trị viên cần chạy “vnsearch check” và “vnsearch reindex --full”.")
+        return error_response(503, "index_damaged", str(error), page_message=page_message,
+                              page_title="Chỉ mục bị hỏng", problems=[p.to_dict() for p in error.problems])
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        messages = {404: "Trang bạn tìm không tồn tại.", 405: "Phương thức này không được hỗ trợ."}
         code = ERROR_CODES.get(status, "http_error")
-        page_message = getattr(error, "page_message", None) or messages.get(status, error.name)
+        page_message = getattr(error, "page_message", None) or ERROR_PAGE_MESSAGES.get(status, error.name)
         body, status = error_response(status, code, error.description or error.name, page_message=page_message,
                                       page_title=getattr(error, "page_title", None))
         response = current_app.make_response((body, status))
