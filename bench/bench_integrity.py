@@ -28,10 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.corpus import DEFAULT_DATA, NEWS, data_path, ensure_index  # noqa: E402
-from search.check import check_index  # noqa: E402
-from search.index import linked_generation, reindex  # noqa: E402
-from search.integrity import (  # noqa: E402
+from whoosh import index as whoosh_index
+
+from bench.corpus import DEFAULT_DATA, NEWS, data_path, ensure_index
+from search.check import check_index
+from search.index import linked_generation, reindex
+from search.integrity import (
     Verifier,
     latest_toc,
     read_manifest,
@@ -39,8 +41,7 @@ from search.integrity import (  # noqa: E402
     verify_generation,
     write_manifest,
 )
-from search.reader import Snapshot  # noqa: E402
-from whoosh import index as whoosh_index  # noqa: E402
+from search.reader import Snapshot
 
 DEFAULT_CACHE = Path("/tmp/vnsearch-bench-integrity")
 

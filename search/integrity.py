@@ -21,15 +21,16 @@ that are new or changed are read again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import mmap
 import os
 import re
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 MANIFEST_PREFIX = "checksums-"
 MANIFEST_FORMAT = 1
@@ -62,7 +63,8 @@ class IndexDamaged(Exception):
     def __init__(self, index_dir: str | Path, problems: list[Problem]):
         self.index_dir = str(index_dir)
         self.problems = problems
-        shown = "; ".join(str(p) for p in problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        shown = "; ".join(str(p) for p in problems[:5]) + more
         super().__init__(f"the index in {index_dir} is damaged: {shown}")
 
 
@@ -140,10 +142,8 @@ def remove_old_manifests(folder: Path, toc_generation: int) -> None:
     for name in os.listdir(folder):
         match = _MANIFEST_RE.match(name)
         if match and int(match.group(1)) < toc_generation:
-            try:
+            with contextlib.suppress(OSError):  # another writer's cleanup got there first
                 os.unlink(folder / name)
-            except OSError:
-                pass  # another writer's cleanup got there first
 
 
 def seal_meta(meta: dict) -> dict:
@@ -205,7 +205,8 @@ def load_live_manifest(folder: Path) -> tuple[dict | None, list[Problem]]:
             recorded = newest_manifest(folder) if folder.is_dir() else None
             if recorded is None:
                 return None, [Problem(folder.name, "missing", "no commit point (_MAIN_*.toc) in this generation")]
-            return None, [Problem(f"_MAIN_{recorded}.toc", "missing", "the commit point (table of contents) is missing")]
+            missing = "the commit point (table of contents) is missing"
+            return None, [Problem(f"_MAIN_{recorded}.toc", "missing", missing)]
         try:
             manifest = read_manifest(folder, toc[0])
         except (OSError, ValueError) as error:
@@ -242,7 +243,8 @@ def _check_crc(path: Path, record: dict) -> Problem | None:
     except OSError as error:
         return Problem(path.name, "unreadable", f"cannot be read ({error.strerror or error})")
     if actual != record["crc32"]:
-        return Problem(path.name, "checksum", f"CRC32 {actual}, {record['crc32']} recorded at commit (contents changed)")
+        changed = f"CRC32 {actual}, {record['crc32']} recorded at commit (contents changed)"
+        return Problem(path.name, "checksum", changed)
     return None
 
 
@@ -256,13 +258,19 @@ def verify_meta(folder: Path) -> list[Problem]:
         return [Problem(META_FILE, "unreadable", f"not readable JSON ({error})")]
     if not isinstance(meta, dict):
         return [Problem(META_FILE, "unreadable", "not a JSON object")]
-    if META_CHECKSUM in meta and _meta_crc({k: v for k, v in meta.items() if k != META_CHECKSUM}) != meta[META_CHECKSUM]:
+    unsealed = {k: v for k, v in meta.items() if k != META_CHECKSUM}
+    if META_CHECKSUM in meta and _meta_crc(unsealed) != meta[META_CHECKSUM]:
         return [Problem(META_FILE, "checksum", "content differs from its recorded CRC32")]
     return []
 
 
 def verify_generation(folder: Path, level: str = "checksums") -> tuple[dict | None, list[Problem]]:
     """Verify a generation's files at a level (quick or checksums); return (manifest, problems)."""
+    return unless_committed_meanwhile(folder, lambda: _verify_once(folder, level))
+
+
+def _verify_once(folder: Path, level: str) -> tuple[dict | None, list[Problem]]:
+    """Verify the files of a generation's last commit once."""
     manifest, problems = load_live_manifest(folder)
     if manifest is not None:
         for name, record in sorted(manifest["files"].items()):
@@ -270,6 +278,21 @@ def verify_generation(folder: Path, level: str = "checksums") -> tuple[dict | No
             if problem:
                 problems.append(problem)
     return manifest, problems
+
+
+def unless_committed_meanwhile(folder: Path, verify):
+    """Return verify()'s result, verifying again when a commit came while it ran and it found problems.
+
+    A commit that merges segments deletes their files just after its TOC is in place: a
+    verification of the previous commit would find them missing, which is no damage.
+    """
+    for _attempt in range(3):
+        before = latest_toc(folder)
+        result = verify()
+        problems = result[1] if isinstance(result, tuple) else result
+        if not problems or latest_toc(folder) == before:
+            return result
+    return result
 
 
 class Verifier:
@@ -285,11 +308,16 @@ class Verifier:
 
     def problems(self, folder: Path) -> list[Problem]:
         """Return what is wrong with the generation in folder (checksumming new or changed files)."""
+        return unless_committed_meanwhile(folder, lambda: self._problems_once(folder))
+
+    def _problems_once(self, folder: Path) -> list[Problem]:
+        """Verify the generation's last commit once."""
         manifest, problems = load_live_manifest(folder)
         verified: dict[Path, tuple[int, int, int]] = {}
         problems += self._check(folder / META_FILE, lambda path: next(iter(verify_meta(path.parent)), None), verified)
         for name, record in sorted((manifest or {}).get("files", {}).items()):
-            problems += self._check(folder / name, lambda path: check_file(path, record, "checksums"), verified)
+            check = lambda path, record=record: check_file(path, record, "checksums")  # noqa: E731
+            problems += self._check(folder / name, check, verified)
         self._verified = verified
         return problems
 

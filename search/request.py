@@ -8,15 +8,15 @@ which raises ``QueryError`` naming the bad parameter.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Mapping
 
 SORTS = ("relevance", "newest", "oldest")
 # The matching tiers a request may ask for ("auto": the tightest that finds something);
 # ``search.matching`` defines them.
 TIERS = ("together", "all", "most")
-MATCH_MODES = ("auto",) + TIERS
+MATCH_MODES = ("auto", *TIERS)
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 50
 MAX_PAGE = 1000
@@ -54,7 +54,7 @@ class SearchRequest:
     suggest: bool = True
 
     @classmethod
-    def from_params(cls, params: Mapping[str, object]) -> "SearchRequest":
+    def from_params(cls, params: Mapping[str, object]) -> SearchRequest:
         """Build a request from query-string style parameters; raise QueryError when bad."""
         values = {key: _as_list(value) for key, value in params.items()}
         first = lambda key: (values.get(key) or [None])[0]  # noqa: E731

@@ -26,8 +26,8 @@ from pathlib import Path
 import click
 
 from search import index as index_module
-from search.engine import SearchEngine
 from search.check import check_index
+from search.engine import SearchEngine
 from search.index import IndexBusy, IndexMissing, NoSources
 from search.integrity import IndexDamaged
 from search.parse import clean_query
@@ -302,7 +302,8 @@ def print_check(report) -> None:
         click.echo("the index is sound, but remembered sources are missing: restore them before the next reindex, "
                    "or rebuild from the sources that remain with `vnsearch reindex --full SOURCE ...`", err=True)
     else:
-        click.echo(f"{plural(len(report.problems), 'problem')}: run `vnsearch reindex --index {report.index} --full` to rebuild "
+        click.echo(f"{plural(len(report.problems), 'problem')}: run "
+                   f"`vnsearch reindex --index {report.index} --full` to rebuild "
                    f"the index from its sources (the damaged generation is kept for inspection)", err=True)
 
 
@@ -325,7 +326,11 @@ def serve(index, host, port, workers, threads, refresh_seconds, access_log) -> N
 
     if workers < 1 or threads < 1:
         raise click.UsageError("--workers and --threads must be at least 1")
-    if not SearchEngine.exists(index):
+    if damage := index_module.live_damage(Path(index)):
+        echo_damage(damage)
+        click.echo(f"vnsearch: the index in {index} is damaged: the server answers 503 until "
+                   f"`vnsearch reindex --index {index} --full` has repaired it", err=True)
+    elif not SearchEngine.exists(index):
         click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
                    f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)
     run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log)
