@@ -42,9 +42,9 @@ class SearchEngine:
         """Return completions for what has been typed so far."""
         return self._guarded(lambda: autocomplete.complete(self.backend.statistics(), prefix, limit))
 
-    def article(self, doc_id: str, q: str = "") -> Article | None:
-        """Return a whole article by id (query words marked when q is given), or None."""
-        return self._guarded(lambda: results.article(self.backend, doc_id, q))
+    def article(self, doc_id: str, q: str = "", match: str = "auto") -> Article | None:
+        """Return a whole article by id (query words marked as the match tier found them), or None."""
+        return self._guarded(lambda: results.article(self.backend, doc_id, q, match))
 
     def related(self, doc_id: str, limit: int = related.MAX_RELATED) -> list[dict]:
         """Return up to limit articles sharing the most distinctive words of doc_id (embedded index only)."""

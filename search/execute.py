@@ -2,9 +2,8 @@
 
 The plan, all over numpy arrays built from whole posting lists (see ``search.reader``):
 
-1. Match: every query group must match (a clause = syllables that must all occur, folded,
-   in the title or body; quoted clauses as a phrase); excluded clauses must not.  When that
-   finds too little, fall back to any-word matching, documents matching all words first.
+1. Match (``search.matching``): the result set in tiers -- the words together, all words,
+   most of the words -- each syllable exact when typed with accents, folded when not.
 2. Rank: BM25F over title and body for each folded syllable, plus a bonus for the syllables
    typed with accents that occur with exactly those accents, plus the folded compound words
    (``chinh_tri``) the index holds for adjacent query syllables; then the top few hundred are
@@ -22,19 +21,16 @@ from dataclasses import replace
 
 import numpy as np
 
+from search import matching
 from search.codec import Postings
-from search.parse import Clause, ParsedQuery
+from search.matching import Matched, adjacent_counts, fields_of
+from search.parse import ParsedQuery
 from search.ranking import Ranking
 from search.reader import Snapshot
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.text import COMPOUND_JOINER
 
-# All-words matching that finds fewer results than this falls back to any-word matching.
-FALLBACK_BELOW = 5
-# Queries of this many distinct words are questions: at least this share of them must match.
-LONG_QUERY_WORDS = 6
-LONG_QUERY_SHARE = 0.2
 # Readings of a query with alternatives scored (combinations of its groups' spellings).
 MAX_READINGS = 12
 
@@ -90,37 +86,6 @@ def _idf(total: int, df: int) -> float:
     return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
 
-def _fields_of(clause: Clause) -> tuple[str, ...]:
-    """Return the fields a clause searches."""
-    return (clause.field,) if clause.field == "title" else TEXT_FIELDS
-
-
-def _clause_mask(ctx: QueryContext, clause: Clause) -> np.ndarray:
-    """Return the documents matching a clause: all its syllables, as a phrase if quoted."""
-    fields = _fields_of(clause)
-    mask = np.ones(ctx.size, dtype=bool)
-    for syllable in clause.syllables:
-        mask &= ctx.docs_with(syllable.folded, fields)
-    if clause.phrase and mask.any():
-        mask &= _phrase_docs(ctx, [s.folded for s in clause.syllables], fields, np.flatnonzero(mask))
-    return mask
-
-
-def _phrase_docs(ctx: QueryContext, terms: list[str], fields: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
-    """Return a mask of the given documents where terms stand in a row in one field."""
-    found = np.zeros(ctx.size, dtype=bool)
-    for name in fields:
-        counts = _adjacent_counts(ctx, name, terms, docs)
-        found[np.flatnonzero(counts)] = True
-    return found
-
-
-def _adjacent_counts(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
-    """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
-    keys = phrase_keys(ctx, fieldname, terms, docs)
-    return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
-
-
 def phrase_keys(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
     """Return where terms stand in a row in a field of the given docs, as sorted keys
     ``doc << 32 | (first position + 2**31)`` (see ``phrase_starts``)."""
@@ -140,48 +105,6 @@ def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return (docs, first position of the phrase in each) from ``phrase_keys``."""
     docs, first = np.unique(keys >> 32, return_index=True)
     return docs, (keys[first] & 0xFFFFFFFF) - (1 << 31)
-
-
-def _match(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray:
-    """Return the documents matching every group of the query and no excluded clause."""
-    mask = np.ones(ctx.size, dtype=bool)
-    for group in parsed.groups:
-        group_mask = np.zeros(ctx.size, dtype=bool)
-        for clause in group:
-            group_mask |= _clause_mask(ctx, clause)
-        mask &= group_mask
-    return mask & ~_excluded(ctx, parsed)
-
-
-def _excluded(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray:
-    """Return the documents matching any excluded clause."""
-    mask = np.zeros(ctx.size, dtype=bool)
-    for clause in parsed.excluded:
-        mask |= _clause_mask(ctx, clause)
-    return mask
-
-
-def _match_any(ctx: QueryContext, parsed: ParsedQuery, share: float = 0.0) -> np.ndarray:
-    """Return the documents holding at least share of the query's words (at least one).
-
-    Quoted and field clauses stay required; the other words become optional.
-    """
-    required = [g for g in parsed.groups
-                if any((c.phrase and not c.joined) or c.field for c in g if not c.alternative)]
-    optional = [g for g in parsed.groups if g not in required]
-    mask = _match(ctx, replace(parsed, groups=required)) if required else ~_excluded(ctx, parsed)
-    # A group with spellings added by query understanding counts as one word, held when any
-    # of its clauses matches ("hlv" or "huấn luyện viên").
-    units = [g for g in optional if any(c.alternative for c in g)]
-    words = {(s.folded, _fields_of(c)) for g in optional if g not in units for c in g for s in c.syllables}
-    if words or units:
-        held = np.zeros(ctx.size, dtype=np.int32)
-        for folded, fields in words:
-            held += ctx.docs_with(folded, fields)
-        for group in units:
-            held += _match(ctx, ParsedQuery(parsed.text, [group]))
-        mask &= held >= max(1, math.ceil(share * (len(words) + len(units))))
-    return mask
 
 
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
@@ -205,7 +128,7 @@ def _reading_scores(ctx: QueryContext, parsed: ParsedQuery) -> tuple[np.ndarray,
     seen: set[tuple[str, tuple[str, ...]]] = set()
     weight = ctx.ranking
     for clause in parsed.clauses:
-        fields = _fields_of(clause)
+        fields = fields_of(clause)
         for syllable in clause.syllables:
             if (syllable.exact, fields) in seen:
                 continue
@@ -248,7 +171,7 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
         folded = [s.folded for s in clause.syllables]
         for size in range(2, longest + 1):
             for start in range(len(folded) - size + 1):
-                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), _fields_of(clause)))
+                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), fields_of(clause)))
     chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
     for start in range(len(chain) - 1):
         compounds.append((COMPOUND_JOINER.join(chain[start : start + 2]), TEXT_FIELDS))
@@ -290,7 +213,7 @@ def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
     units = [c for c in parsed.clauses if len(c.syllables) > 1]
     syllables = {s.folded for c in parsed.clauses if len(c.syllables) == 1 for s in c.syllables}
     return sum(_syllable_idf(ctx, folded) for folded in syllables) + sum(
-        _idf(ctx.size, int(_clause_mask(ctx, replace(c, phrase=True)).sum())) for c in units)
+        _idf(ctx.size, int(matching.clause_mask(ctx, replace(c, phrase=True), False).sum())) for c in units)
 
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:
@@ -316,9 +239,9 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
     for first, second in pairs:
         terms = [s.exact if s.accented else s.folded for s in (first, second)]
         idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
-        in_title = _adjacent_counts(ctx, "title", terms, docs)[docs] > 0
+        in_title = adjacent_counts(ctx, "title", terms, docs)[docs] > 0
         bonus += ranking.title_proximity_weight * idf * in_title
-        tf = _adjacent_counts(ctx, "body", terms, docs)[docs] / (1.0 - body_b + body_b * lengths)
+        tf = adjacent_counts(ctx, "body", terms, docs)[docs] / (1.0 - body_b + body_b * lengths)
         bonus += ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1)
     return bonus
 
@@ -342,38 +265,16 @@ def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scor
     return docs[top][order], final[order]
 
 
-def _word_count(parsed: ParsedQuery) -> int:
-    """Return how many words a query has: its distinct syllables, a group with alternatives
-    ("thành phố hồ chí minh" or "TP.HCM") counting as one."""
-    units = [g for g in parsed.groups if any(c.alternative for c in g)]
-    plain = {s.folded for g in parsed.groups if g not in units for c in g for s in c.syllables}
-    return len(plain) + len(units)
+def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto") -> tuple[Matched, np.ndarray | None, dict]:
+    """Return (the matched tiers and set, relevance scores, idfs) of a query.
 
-
-def run_match(ctx: QueryContext, parsed: ParsedQuery):
-    """Return (matching mode, matched mask, scores, idfs).
-
-    Modes: "all" words; "most" for questions (LONG_QUERY_WORDS words or more, which their
-    answers rarely repeat all of: a LONG_QUERY_SHARE of the words must match, ranked by score
-    alone; on train, shares of 0.1-0.3 scored alike, 0.5 lost 0.03 MRR@10); "any"
-    word when those find too little, documents holding every word first.  The choice depends
-    on the query alone, not on the filters, so selecting a facet never changes other facets.
+    The tier depends on the query alone, not on the filters, so selecting a facet never
+    changes the other facets.  In the ``most`` tier of a short query the articles holding
+    every word still come first.
     """
+    matched = matching.match(ctx, parsed, mode)
     if parsed.is_empty:
-        return "all", ~_excluded(ctx, parsed), None, {}
-    live = ctx.snapshot.live
-    if _word_count(parsed) >= LONG_QUERY_WORDS:
-        matched = _match_any(ctx, parsed, LONG_QUERY_SHARE)
-        mode = "most"
-        if int((matched & live).sum()) < FALLBACK_BELOW:
-            matched, mode = _match_any(ctx, parsed), "any"
-        scores, idfs = _scores(ctx, parsed, None)
-        return mode, matched, scores, idfs
-    matched = _match(ctx, parsed)
-    if int((matched & live).sum()) < FALLBACK_BELOW and len(parsed.typed.syllables) > 1:
-        relaxed = _match_any(ctx, parsed) | matched
-        if (relaxed & live & ~matched).any():
-            scores, idfs = _scores(ctx, parsed, matched)
-            return "any", relaxed, scores, idfs
-    scores, idfs = _scores(ctx, parsed, None)
-    return "all", matched, scores, idfs
+        return matched, None, {}
+    every = matched.tiers["all"] if matched.tier == "most" and not matched.question else None
+    scores, idfs = _scores(ctx, parsed, every)
+    return matched, scores, idfs

@@ -70,6 +70,10 @@ class SearchResult(TypedDict):
     pages: int
     sort: str
     matching: str
+    match: str
+    tier: str
+    accents: str
+    wider: dict[str, int]
     took_ms: float
     suggestion: str | None
     notices: list[str]

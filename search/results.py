@@ -18,6 +18,7 @@ from search import highlight, suggest
 from search.abbreviations import Abbreviations
 from search.backend import Backend, Matches, StoredArticle
 from search.facets import facet_items
+from search.matching import plain_syllables, term, window
 from search.parse import ParsedQuery, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.request import SearchRequest
@@ -38,7 +39,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     understood = understand(parse_query(request.q), vocabulary, dictionary)
     parsed = understood.parsed
     matches = backend.search(request, parsed)
-    spec = highlight_spec(parsed)
+    spec = highlight_spec(parsed, matches.tier, matches.accents)
     result: SearchResult = {
         "query": parsed.text,
         "total": matches.total,
@@ -47,10 +48,15 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "pages": max(1, math.ceil(matches.total / request.size)),
         "sort": request.sort,
         "matching": matches.matching,
+        "match": request.match,
+        "tier": matches.tier,
+        "accents": matches.accents,
+        "wider": matches.wider,
         "took_ms": 0.0,
         "suggestion": _suggestion(matches, understood, request, ranking,
                                   lambda text: understand(parse_query(text), vocabulary, dictionary).parsed),
-        "notices": understood.notices + notices(parsed, matches.matching),
+        "notices": understood.notices + notices(parsed, matches.matching, matches.accents,
+                                                asked=request.match != "auto"),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
@@ -72,11 +78,13 @@ def _suggestion(matches: Matches, understood: Understood, request: SearchRequest
     return suggest.did_you_mean(matches.statistics, understood, documents, matches.total, read, ranking)
 
 
-def highlight_spec(parsed: ParsedQuery) -> highlight.HighlightSpec:
-    """Return what snippets should mark for a query."""
-    words = tuple(s.folded for c in parsed.clauses if not c.phrase for s in c.syllables)
-    phrases = tuple(tuple(s.folded for s in c.syllables) for c in parsed.clauses if c.phrase)
-    return highlight.HighlightSpec(words, phrases)
+def highlight_spec(parsed: ParsedQuery, tier: str = "all", accents: str = "exact") -> highlight.HighlightSpec:
+    """Return what snippets should mark: the terms as matched, together where the tier asked it."""
+    exact = accents == "exact"
+    words = tuple(term(s, exact) for c in parsed.clauses if not c.phrase for s in c.syllables)
+    phrases = tuple(tuple(term(s, exact) for s in c.syllables) for c in parsed.clauses if c.phrase)
+    plain = len(plain_syllables(parsed)) == len(parsed.syllables)
+    return highlight.HighlightSpec(words, phrases, window(parsed) if tier == "together" and plain else 0)
 
 
 def hit(stored: StoredArticle, score: float, spec: highlight.HighlightSpec, snippets: bool) -> Hit:
@@ -109,18 +117,29 @@ def _shown_fields(stored: StoredArticle, title_html: str) -> ShownFields:
     }
 
 
-def article(backend: Backend, doc_id: str, q: str = "") -> Article | None:
-    """Return a whole article by id (the words of q marked when given), or None."""
+def article(backend: Backend, doc_id: str, q: str = "", match: str = "auto") -> Article | None:
+    """Return a whole article by id (the words of q marked as the match tier found them), or None."""
     stored = backend.document(doc_id)
     if stored is None:
         return None
-    spec = highlight_spec(parse_query(q))
-    body = stored.get("body") or ""
+    title, body = title_of(stored), stored.get("body") or ""
+    spec = _article_spec(parse_query(q), match, title + "\n" + body)
     return {
-        **_shown_fields(stored, highlight.highlight_all(title_of(stored), spec)),
+        **_shown_fields(stored, highlight.highlight_all(title, spec)),
         "body": body,
         "body_html": highlight.highlight_all(body, spec),
     }
+
+
+def _article_spec(parsed: ParsedQuery, match: str, text: str) -> highlight.HighlightSpec:
+    """Return the spec of the tightest way the article matched: together, then anywhere; exact, then folded."""
+    tiers = ("together", "all") if match in ("auto", "together") else (match,)
+    for tier in tiers:
+        for accents in ("exact", "folded"):
+            spec = highlight_spec(parsed, tier, accents)
+            if highlight.find_matches(text, spec):
+                return spec
+    return highlight_spec(parsed, tiers[-1])
 
 
 def health(backend: Backend) -> Health:
@@ -134,12 +153,14 @@ def health(backend: Backend) -> Health:
     }
 
 
-def notices(parsed: ParsedQuery, matching: str) -> list[str]:
-    """Return what the reader should know about how the query was taken."""
+def notices(parsed: ParsedQuery, matching: str, accents: str = "exact", asked: bool = False) -> list[str]:
+    """Return what the reader should know about how the query was taken (asked: the tier was chosen)."""
     messages = []
     if parsed.truncated:
         messages.append(f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.")
-    if matching == "any":
+    if accents == "folded":
+        messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
+    if matching == "any" and not asked:
         messages.append("Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ.")
     return messages
 

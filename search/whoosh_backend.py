@@ -25,16 +25,23 @@ from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.execute import QueryContext, order_page, phrase_keys, phrase_starts, run_match
 from search.filtering import combine, facet_counts, filter_masks, label_mask
 from search.integrity import IndexDamaged, Problem, Verifier
+from search.matching import Matched
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.reader import SegmentData, Snapshot
-from search.request import SearchRequest
+from search.request import TIERS, SearchRequest
 
 _TITLE = ("title",)
 # Body positions a title derived from the first sentence can span (120 characters).
 DERIVED_TITLE_WORDS = 40
 # Prefix terms looked up in bodies when only a prefix has been typed (the most frequent ones).
 DERIVED_PREFIX_TERMS = 3
+
+
+def wider_counts(matched: Matched, filters: np.ndarray, total: int) -> dict[str, int]:
+    """Return {tier: how many more articles within the filters it holds} for the wider tiers."""
+    wider = TIERS[TIERS.index(matched.tier) + 1 :]
+    return {tier: int((matched.tiers[tier] & filters).sum()) - total for tier in wider}
 
 
 class SnapshotView:
@@ -53,17 +60,25 @@ class SnapshotView:
             masks["query_category"] = label_mask(snapshot.category_names, snapshot.category, query.categories, False)
         if query.sources:
             masks["query_source"] = label_mask(snapshot.source_names, snapshot.source, query.sources, False)
-        matching, matched, scores, idfs = run_match(ctx, query)
-        base = matched & snapshot.live
-        results = base & combine(masks, ctx.size)
+        filters = combine(masks, ctx.size)
+        matched, scores, idfs = run_match(ctx, query, request.match)
+        relaxed = matched.ranked is not None and request.sort == "relevance"
+        results = (matched.ranked if relaxed else matched.mask) & filters
         docs, doc_scores = order_page(ctx, query, results, scores, idfs, request)
+        total = int(results.sum())
+        # A question ranks on a fifth of its words, but its facets count only the articles
+        # holding at least half of them (the ``most`` tier).
+        counted = matched.tiers["most"] if relaxed else matched.mask
         return Matches(
-            matching=matching,
-            total=int(results.sum()),
+            matching="most" if relaxed else matched.matching,
+            total=total,
             documents=[snapshot.stored(d) for d in docs],
             scores=[float(score) for score in doc_scores],
-            facets=facet_counts(snapshot, base, masks) if request.facets else None,
+            facets=facet_counts(snapshot, counted, masks) if request.facets else None,
             statistics=self,
+            tier="most" if relaxed else matched.tier,
+            accents=matched.accents,
+            wider={} if relaxed else wider_counts(matched, filters, total),
         )
 
     def document(self, doc_id: str) -> StoredArticle | None:
@@ -96,8 +111,9 @@ class SnapshotView:
         """Return the first page of a relevance search of query (text or parsed), without filters."""
         parsed = parse_query(query) if isinstance(query, str) else query
         ctx = self.context
-        _, matched, scores, idfs = run_match(ctx, parsed)
-        docs, _ = order_page(ctx, parsed, matched & self.snapshot.live, scores, idfs, SearchRequest(q=parsed.text))
+        matched, scores, idfs = run_match(ctx, parsed)
+        pool = matched.ranked if matched.ranked is not None else matched.mask
+        docs, _ = order_page(ctx, parsed, pool, scores, idfs, SearchRequest(q=parsed.text))
         return [self.snapshot.stored(d) for d in docs]
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,

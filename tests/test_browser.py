@@ -139,10 +139,18 @@ def test_search_flow(server, browser, tmp_path, page_errors):
     assert "Bộ Chính trị" in marks
     assert any(m != m.encode("ascii", "ignore").decode() for m in marks)
     assert page.locator(".suggestion a").inner_text() == "bộ chính trị"
-    all_total = total(page)
+    together_total = total(page)
     shoot(page, tmp_path, "results", shots)
     if os.environ.get("VNSEARCH_DOCS_SCREENSHOT"):  # how the README's screenshot is refreshed
         page.screenshot(path=os.environ["VNSEARCH_DOCS_SCREENSHOT"])
+
+    # The articles with the words together come first; those with the words far apart are a click away.
+    wider = page.locator('a.wider-tier[data-tier="all"]')
+    assert wider.inner_text().startswith("Xem thêm")
+    wider.click()
+    page.wait_for_url(re.compile(r"match=all"))
+    all_total = total(page)
+    assert all_total > together_total
 
     # Year facet, then a month facet: totals narrow and agree with the facet counts.
     year_count = facet_counts(page, "year")["2020"]

@@ -32,7 +32,7 @@ from search.engine import SearchEngine
 from search.index import NoSources
 from search.integrity import IndexDamaged
 from search.parse import clean_query
-from search.request import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
+from search.request import MATCH_MODES, MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
 from search.settings import SETTINGS
 from search.sphinxql import WRITE_TIMEOUT_S, BackendError, BadBackendURL
 from search.store import IndexBusy, IndexMissing
@@ -188,14 +188,16 @@ class Progress:
 @click.option("--size", type=click.IntRange(1, MAX_PAGE_SIZE), default=10, show_default=True, help="Hits to show.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page of hits to show.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order of hits.")
+@click.option("--match", type=click.Choice(MATCH_MODES), default="auto", show_default=True,
+              help="Tier to answer from: the words together, all words anywhere, most of the words.")
 @click.option("--year", help="Only articles of this year (or 'none' for undated ones).")
 @click.option("--category", multiple=True, help="Only articles of this category (repeatable).")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
 @setting_option("synonyms")
 @click.argument("query", nargs=-1, required=True)
-def search_command(index, as_json, size, page, sort, year, category, source, synonyms, query) -> None:
+def search_command(index, as_json, size, page, sort, match, year, category, source, synonyms, query) -> None:
     """Search the index for QUERY and print the ranked results."""
-    params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "year": year,
+    params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "match": match, "year": year,
               "category": list(category), "source": list(source)}
     engine = SearchEngine(index, synonyms=check_synonyms(synonyms))
     try:
@@ -246,6 +248,10 @@ def print_results(result: dict, asked: str) -> None:
         details = " · ".join(str(v) for v in (when, hit["category"], hit["source"], hit["id"]) if v)
         click.echo("   " + click.style(details, dim=True))
         click.echo("   " + terminal_text(hit["snippet"]))
+    for tier, count in result.get("wider", {}).items():
+        if count:
+            click.echo(f"\n{count} more with --match {tier}" + (" (the words far apart)" if tier == "all" else
+                                                                    " (some of the words)"))
 
 
 def terminal_notices(result: dict, asked: str) -> list[str]:
@@ -253,7 +259,9 @@ def terminal_notices(result: dict, asked: str) -> list[str]:
     notices = []
     if clean_query(asked)[1]:
         notices.append(f"The query is too long: only its first {len(result['query'])} characters were used.")
-    if result["matching"] == "any":
+    if result["accents"] == "folded":
+        notices.append("No article holds the words with the accents typed: accents are ignored.")
+    if result["matching"] == "any" and result["match"] == "auto":
         notices.append("Too few articles hold every word: articles holding some of the words are shown too.")
     return notices
 
