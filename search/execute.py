@@ -23,16 +23,13 @@ import numpy as np
 
 from search import matching
 from search.codec import Postings
-from search.matching import Matched, adjacent_counts, fields_of
+from search.matching import Matched, adjacent_counts, fields_of, readings
 from search.parse import ParsedQuery
 from search.ranking import Ranking
 from search.reader import Snapshot
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.text import COMPOUND_JOINER
-
-# Readings of a query with alternatives scored (combinations of its groups' spellings).
-MAX_READINGS = 12
 
 
 class QueryContext:
@@ -144,24 +141,6 @@ def _reading_scores(ctx: QueryContext, parsed: ParsedQuery) -> tuple[np.ndarray,
         ids, values, _ = ctx.bm25f(compound, fields)
         scores[ids] += weight.compound_weight * values
     return scores, idfs
-
-
-def readings(parsed: ParsedQuery) -> list[ParsedQuery]:
-    """Return the ways to read a query: as typed first, then with its groups read as their
-    alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên"), every
-    combination, at most MAX_READINGS.
-
-    A document scores as its best reading, so an article writing "HLV Park" ranks as one
-    writing "huấn luyện viên Park" for either query.
-    """
-    typed = parsed.typed
-    choices = [[None] + [c for c in group if c.alternative] for group in parsed.groups]
-    found = []
-    for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
-        groups = [[clause] if clause is not None else list(group)
-                  for clause, group in zip(combination, typed.groups)]
-        found.append(replace(typed, groups=groups))
-    return found
 
 
 def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, ...]]]:

@@ -24,6 +24,7 @@ pages keep to the tier answered from (at most ``most``: half of the words).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field, replace
 
@@ -39,6 +40,8 @@ LONG_QUERY_SHARE = 0.2
 MOST_SHARE = 0.5
 # The together tier's window: this many syllables per query syllable.
 WINDOW_PER_SYLLABLE = 2
+# Readings of a query with alternatives scored (combinations of its groups' spellings).
+MAX_READINGS = 12
 
 
 @dataclass
@@ -186,6 +189,37 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
 
 
 def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:
+    """Return the candidates where one reading of the query has its words within its window.
+
+    A query with spellings added by query understanding ("TP.HCM" for "tphcm") has a reading
+    per combination of them (``readings``): its words stand together in an article when the
+    words of any one reading do.
+    """
+    found = np.zeros(ctx.size, dtype=bool)
+    for reading in readings(parsed):
+        found |= _together(ctx, reading, exact, candidates)
+    return found
+
+
+def readings(parsed: ParsedQuery) -> list[ParsedQuery]:
+    """Return the ways to read a query: as typed first, then with its groups read as their
+    alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên"), every
+    combination, at most MAX_READINGS.
+
+    A document scores as its best reading, so an article writing "HLV Park" ranks as one
+    writing "huấn luyện viên Park" for either query.
+    """
+    typed = parsed.typed
+    choices = [[None] + [c for c in group if c.alternative] for group in parsed.groups]
+    found = []
+    for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
+        groups = [[clause] if clause is not None else list(group)
+                  for clause, group in zip(combination, typed.groups)]
+        found.append(replace(typed, groups=groups))
+    return found
+
+
+def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:
     """Return the candidates where the query's plain words stand within a window of 2n syllables.
 
     The plain words are those of groups without OR or a ``title:`` prefix (quoted phrases
@@ -194,7 +228,8 @@ def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> n
     chain = plain_syllables(parsed)
     terms = list(dict.fromkeys(term(s, exact) for s in chain))
     if len(terms) < 2 or not candidates.any():
-        return candidates.copy()
+        # One word ("VN" read for "việt nam"): the candidates holding this reading's words.
+        return candidates & all_words(ctx, parsed, exact)
     docs = np.flatnonzero(candidates)
     width = window(parsed)
     found = np.zeros(ctx.size, dtype=bool)

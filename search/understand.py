@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from search.abbreviations import MAX_FORM_SYLLABLES, Abbreviations, form_key
 from search.backend import TermStatistics
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
-from search.telex import decode
+from search.telex import decode, is_syllable
 
 # A split word's pieces must be this many times more frequent in the index than the word typed.
 REWRITE_RATIO = 20
@@ -348,6 +348,15 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
         keys += [s.folded for s in first.syllables]
         if len(keys) > MAX_FORM_SYLLABLES:
             break
-        if abbreviations.lookup(tuple(keys)):
+        if abbreviations.lookup(tuple(keys)) and not _ordinary_word(first, size, keys, abbreviations):
             best = (size, tuple(keys))
     return best
+
+
+def _ordinary_word(clause: Clause, size: int, keys: list[str], abbreviations: Abbreviations) -> bool:
+    """Tell whether a one-syllable form is typed as an ordinary word ("tu" is "từ", "tư", "tự"...,
+    not "TƯ"): a Vietnamese syllable not written exactly as one of the dictionary's forms."""
+    if size != 1 or len(keys) != 1 or not is_syllable(keys[0]):
+        return False
+    raw = clause.syllables[0].raw
+    return not any(raw == form for entry in abbreviations.lookup(tuple(keys)) for form in entry.forms)

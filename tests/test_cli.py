@@ -288,9 +288,9 @@ def test_reindex_off_a_terminal_prints_no_bar(tmp_path):
 
 
 def test_plain_search_prints_the_suggestion(demo_index):
-    suggested = run("search", "--index", str(demo_index), "bo chinh tri")
-    assert suggested.exit_code == 0 and suggested.stdout.splitlines()[1] == "Did you mean: bộ chính trị"
-    assert "Did you mean" not in run("search", "--index", str(demo_index), "Bộ Chính trị").stdout
+    suggested = run("search", "--index", str(demo_index), "chinh tri")
+    assert suggested.exit_code == 0 and suggested.stdout.splitlines()[1] == "Did you mean: chính trị"
+    assert "Did you mean" not in run("search", "--index", str(demo_index), "chính trị").stdout
 
 
 def test_reindex_into_an_unreachable_cluster_exits_3_and_loses_nothing(tmp_path):
