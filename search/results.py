@@ -24,9 +24,11 @@ from search.result_types import Article, Filters, Health, Hit, SearchResult, Sho
 def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_RANKING) -> SearchResult:
     """Run a search on a backend and return the result as a plain dict (the JSON API's body)."""
     started = time.perf_counter()
-    parsed = parse_query(request.q)
+    parsed = parse_query(request.q, max_terms=ranking.max_query_terms)
     matches = backend.search(request, parsed)
     spec = highlight_spec(parsed)
+    suggestion, typo_cut = _suggestion(matches, parsed, request, ranking)
+    limited = limits_reached(parsed, typo_cut)
     result: SearchResult = {
         "query": parsed.text,
         "total": matches.total,
@@ -36,21 +38,28 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "sort": request.sort,
         "matching": matches.matching,
         "took_ms": 0.0,
-        "suggestion": _suggestion(matches, parsed, request, ranking),
-        "notices": notices(parsed, matches.matching),
+        "suggestion": suggestion,
+        "notices": notices(parsed, matches.matching, limited),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
+        "limited": limited,
     }
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
 
 
-def _suggestion(matches: Matches, parsed: ParsedQuery, request: SearchRequest, ranking: Ranking) -> str | None:
-    """Return a "did you mean" query, or None."""
+def _suggestion(matches: Matches, parsed: ParsedQuery, request: SearchRequest,
+                ranking: Ranking) -> tuple[str | None, bool]:
+    """Return a "did you mean" query (or None), and whether typo correction reached its bounds."""
     if not request.suggest:
-        return None
-    return suggest.did_you_mean(matches.statistics, parsed, matches.documents, matches.total, ranking)
+        return None, False
+    return suggest.correct_query(matches.statistics, parsed, matches.documents, matches.total, ranking)
+
+
+def limits_reached(parsed: ParsedQuery, typo_cut: bool) -> list[str]:
+    """Return the names of the per-query work bounds the query reached (``Ranking.max_query_terms`` ...)."""
+    return [name for name, reached in (("terms", parsed.terms_cut), ("typo_correction", typo_cut)) if reached]
 
 
 def highlight_spec(parsed: ParsedQuery) -> highlight.HighlightSpec:
@@ -115,11 +124,15 @@ def health(backend: Backend) -> Health:
     }
 
 
-def notices(parsed: ParsedQuery, matching: str) -> list[str]:
+def notices(parsed: ParsedQuery, matching: str, limited: list[str] = ()) -> list[str]:
     """Return what the reader should know about how the query was taken."""
     messages = []
     if parsed.truncated:
         messages.append(f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.")
+    if "terms" in limited:
+        messages.append(f"Truy vấn có quá nhiều từ: chỉ tìm {len({s.folded for s in parsed.syllables})} từ đầu tiên.")
+    if "typo_correction" in limited:
+        messages.append("Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên.")
     if matching == "any":
         messages.append("Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ.")
     return messages

@@ -39,18 +39,24 @@ def did_you_mean(statistics: TermStatistics, parsed: ParsedQuery, documents: lis
 
     documents are the top articles the query found (total in all), in order.
     """
+    return correct_query(statistics, parsed, documents, total, ranking)[0]
+
+
+def correct_query(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle], total: int,
+                  ranking: Ranking = DEFAULT_RANKING) -> tuple[str | None, bool]:
+    """Return did_you_mean's suggestion, and whether typo correction stopped at its bounds."""
     syllables = parsed.syllables
     if not syllables or parsed.excluded or any(c.field for c in parsed.clauses):
-        return None
-    corrections = _typo_corrections(statistics, syllables, total, ranking)
+        return None, False
+    corrections, cut = _typo_corrections(statistics, syllables, total, ranking)
     text = _replace(parsed.text, corrections) if corrections else parsed.text
     if corrections:
         documents = statistics.top_documents(text)
     if not parsed.accented:
-        corrected = parse_query(text)
+        corrected = parse_query(text, max_terms=ranking.max_query_terms)
         restored = _restore_accents(corrected.syllables, documents)
         text = _replace(text, restored)
-    return text if text != parsed.text else None
+    return (text if text != parsed.text else None), cut
 
 
 def _replace(text: str, replacements: dict[Syllable, str]) -> str:
@@ -106,9 +112,13 @@ def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alo
 
 
 def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], total: int,
-                      ranking: Ranking) -> dict[Syllable, str]:
-    """Return a correction for each syllable that is rare while a close spelling is frequent."""
-    corrections = {}
+                      ranking: Ranking) -> tuple[dict[Syllable, str], bool]:
+    """Return a correction for each syllable that is rare while a close spelling is frequent.
+
+    Also tell whether syllables were left uncorrected because the query's bounds
+    (``typo_max_words`` syllables, ``typo_max_lookups`` candidate spellings) were reached.
+    """
+    corrections, tried, lookups, cut = {}, 0, 0, False
     frequency = _frequencies(statistics)  # one cache for the query: typos share neighbours
     for index, syllable in enumerate(syllables):
         term = syllable.folded
@@ -117,21 +127,32 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
             continue
         if not term.isalpha() or len(term) < 2:
             continue
+        candidates = _candidates(syllable) if tried < ranking.typo_max_words else set()
+        if not candidates or lookups + len(candidates) > ranking.typo_max_lookups:
+            cut = True
+            continue
+        tried, lookups = tried + 1, lookups + len(candidates)
         before = syllables[index - 1].folded if index else None
         after = syllables[index + 1].folded if index + 1 < len(syllables) else None
-        best = _best_neighbour(frequency, syllable, before, after)
+        best = _best_neighbour(frequency, candidates, before, after)
         if best and best[1] >= max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)):
             corrections[syllable] = best[0]
-    return corrections
+    return corrections, cut
 
 
-def _best_neighbour(frequency: Callable[[str], int], syllable: Syllable, before: str | None,
+def _candidates(syllable: Syllable) -> set[str]:
+    """Return the spellings one edit away from a syllable (with accents when it was typed with them)."""
+    if syllable.accented:
+        return _edits(syllable.exact, _VIETNAMESE_ALPHABET)
+    return _edits(syllable.folded, _ALPHABET)
+
+
+def _best_neighbour(frequency: Callable[[str], int], candidates: set[str], before: str | None,
                     after: str | None) -> tuple[str, float] | None:
-    """Return the likeliest spelling one edit away, and its weight (frequency, and more when it
+    """Return the likeliest of the candidate spellings, and its weight (frequency, and more when it
     makes a word the index knows with a neighbouring query syllable, as "giáo dục")."""
-    word, alphabet = (syllable.exact, _VIETNAMESE_ALPHABET) if syllable.accented else (syllable.folded, _ALPHABET)
     best = None
-    for candidate in _edits(word, alphabet):
+    for candidate in candidates:
         df = frequency(candidate)
         if not df:
             continue

@@ -89,7 +89,7 @@ class SnapshotView:
 
     def top_documents(self, query: str) -> list[StoredArticle]:
         """Return the first page of a relevance search of query, without filters."""
-        parsed = parse_query(query)
+        parsed = parse_query(query, max_terms=self.ranking.max_query_terms)
         ctx = self.context
         _, matched, scores, idfs = run_match(ctx, parsed)
         docs, _ = order_page(ctx, parsed, matched & self.snapshot.live, scores, idfs, SearchRequest(q=query))

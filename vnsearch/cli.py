@@ -237,6 +237,10 @@ def terminal_notices(result: dict, asked: str) -> list[str]:
         notices.append(f"The query is too long: only its first {len(result['query'])} characters were used.")
     if result["matching"] == "any":
         notices.append("Too few articles hold every word: articles holding some of the words are shown too.")
+    if "terms" in result.get("limited", ()):
+        notices.append("The query has too many words: only its first ones were searched.")
+    if "typo_correction" in result.get("limited", ()):
+        notices.append("The query has too many unknown words: only the first few were checked for typos.")
     return notices
 
 
