@@ -72,24 +72,24 @@ def heavy_queries(articles: list[dict], count: int, seed: int) -> list[str]:
     return queries
 
 
-def time_query(engine: SearchEngine, q: str, runs: int, **filters) -> tuple[float, dict]:
-    """Return (median milliseconds, result) of a results page of q."""
-    request = SearchRequest(q=q, size=10, **filters)
-    result = engine.search(request)  # warm-up
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        engine.search(request)
-        times.append(1000 * (time.perf_counter() - started))
-    return statistics.median(times), result
-
-
 def measure(engine: SearchEngine, mix, heavy: list[str], runs: int) -> dict:
-    """Return the mix's per-query medians and the heavy queries' (with their result's limits)."""
-    mix_ms = [time_query(engine, q.q, runs, date_from=q.date_from, date_to=q.date_to)[0] for q in mix]
-    heavy_rows = [time_query(engine, q, runs) for q in heavy]
-    return {"mix": mix_ms, "heavy": [ms for ms, _ in heavy_rows],
-            "limited": [r.get("limited", []) for _, r in heavy_rows]}
+    """Return the mix's per-query median times and the heavy queries' (with their results' bounds).
+
+    The runs go round the whole set, so a burst of load elsewhere on the machine falls on
+    mix and heavy queries alike.
+    """
+    requests = [SearchRequest(q=q.q, size=10, date_from=q.date_from, date_to=q.date_to) for q in mix]
+    requests += [SearchRequest(q=q, size=10) for q in heavy]
+    results = [engine.search(request) for request in requests]  # warm-up
+    times: list[list[float]] = [[] for _ in requests]
+    for _ in range(runs):
+        for request, spent in zip(requests, times):
+            started = time.perf_counter()
+            engine.search(request)
+            spent.append(1000 * (time.perf_counter() - started))
+    medians = [statistics.median(spent) for spent in times]
+    return {"mix": medians[: len(mix)], "heavy": medians[len(mix) :],
+            "limited": [r.get("limited", []) for r in results[len(mix) :]]}
 
 
 def report(label: str, figures: dict) -> None:
