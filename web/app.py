@@ -16,10 +16,10 @@ from flask import Flask, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import SearchEngine
-from search.index import IndexMissing
 from search.integrity import IndexDamaged
 from search.request import QueryError
 from search.settings import setting_value
+from search.store import IndexMissing
 from web import views
 from web.formatting import register_filters
 from web.links import ArticleIdConverter
