@@ -22,6 +22,11 @@ The contract, in short:
   frequencies, the title syllables, the top articles of a query, title completions.
 * ``health()`` returns the live document count and the last reindex.
 * ``reindex(sources, ...)`` brings the backend in step with its sources.
+
+Two optional hooks, looked up with ``getattr`` by ``SearchEngine``: ``verify_after_failure()``
+(returns the integrity problems found after a failed read, ``search.integrity``), and
+``snapshot()`` (the Whoosh snapshot that related articles, ``search.related``, read; a
+backend without it shows no related articles).
 """
 
 from __future__ import annotations
@@ -86,12 +91,19 @@ class TermStatistics(Protocol):
     def title_syllables(self) -> list[tuple[str, int]]:
         """Return every folded single-syllable title term with its document frequency, sorted by term."""
 
-    def top_documents(self, query: str) -> list[StoredArticle]:
-        """Return the first page (10) of a relevance search of query, without filters."""
+    def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
+        """Return the first page (10) of a relevance search of query (text, or already parsed and
+        understood), without filters."""
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
-                         limit: int) -> list[StoredArticle]:
+                         limit: int, phrase: bool = False) -> list[StoredArticle]:
         """Return up to limit live articles for autocomplete, best first.
+
+        With phrase, an article qualifies when its title holds words in a row followed by one
+        of the prefixes' terms (folded), or its title was derived from the body's first sentence
+        (``title_derived``) and the body starts with the words (within its first 40 words; the
+        caller checks the derived title itself for the prefix).  Up to limit titles, starting
+        with the phrase first, then up to limit derived titles.  Without phrase:
 
         An article qualifies when its title holds every one of words (folded) and, unless
         prefixes is None, at least one of the prefixes' terms (folded title syllables).  Rank

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search import autocomplete, related, results
+from search import abbreviations, autocomplete, related, results
 from search.backend import Backend
 from search.integrity import IndexDamaged
 from search.ranking import DEFAULT_RANKING, Ranking
@@ -25,15 +25,18 @@ class SearchEngine:
     """Search an index directory (or another backend), keeping up with reindexes."""
 
     def __init__(self, index_dir: str | Path | None = None, refresh_seconds: float = 1.0,
-                 ranking: Ranking = DEFAULT_RANKING, backend: Backend | None = None):
+                 ranking: Ranking = DEFAULT_RANKING, backend: Backend | None = None, synonyms: str | None = None):
+        """Raise OSError or UnicodeDecodeError when the synonyms file cannot be read."""
         if backend is None and index_dir is None:
             raise ValueError("SearchEngine needs an index directory or a backend")
         self.ranking = ranking
+        # The shipped abbreviation dictionary plus the operator's file (--synonyms).
+        self.abbreviations = abbreviations.load(synonyms or None)
         self.backend: Backend = backend if backend is not None else WhooshBackend(index_dir, refresh_seconds, ranking)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run a search (see ``search.results.search``)."""
-        return self._guarded(lambda: results.search(self.backend, request, self.ranking))
+        return self._guarded(lambda: results.search(self.backend, request, self.ranking, self.abbreviations))
 
     def suggest(self, prefix: str, limit: int = autocomplete.MAX_COMPLETIONS) -> Completions:
         """Return completions for what has been typed so far."""

@@ -35,6 +35,8 @@ FALLBACK_BELOW = 5
 # Queries of this many distinct words are questions: at least this share of them must match.
 LONG_QUERY_WORDS = 6
 LONG_QUERY_SHARE = 0.2
+# Readings of a query with alternatives scored (combinations of its groups' spellings).
+MAX_READINGS = 12
 
 
 class QueryContext:
@@ -119,16 +121,29 @@ def _phrase_docs(ctx: QueryContext, terms: list[str], fields: tuple[str, ...], d
 
 def _adjacent_counts(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
     """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
+    keys = phrase_keys(ctx, fieldname, terms, docs)
+    return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
+
+
+def phrase_keys(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
+    """Return where terms stand in a row in a field of the given docs, as sorted keys
+    ``doc << 32 | (first position + 2**31)`` (see ``phrase_starts``)."""
     keys = None
     for offset, term in enumerate(terms):
         postings = ctx.postings(fieldname, term)
         rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
         if not len(rows):
-            return np.zeros(ctx.size, dtype=np.int32)
+            return _NO_DOCS
         doc_ids, positions = postings.positions(rows)
         term_keys = (doc_ids << 32) | (positions - offset + (1 << 31))
         keys = term_keys if keys is None else np.intersect1d(keys, term_keys, assume_unique=True)
-    return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
+    return keys
+
+
+def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (docs, first position of the phrase in each) from ``phrase_keys``."""
+    docs, first = np.unique(keys >> 32, return_index=True)
+    return docs, (keys[first] & 0xFFFFFFFF) - (1 << 31)
 
 
 def _match(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray:
@@ -155,20 +170,40 @@ def _match_any(ctx: QueryContext, parsed: ParsedQuery, share: float = 0.0) -> np
 
     Quoted and field clauses stay required; the other words become optional.
     """
-    required = [g for g in parsed.groups if any(c.phrase or c.field for c in g)]
-    optional = [c for g in parsed.groups if g not in required for c in g]
+    required = [g for g in parsed.groups
+                if any((c.phrase and not c.joined) or c.field for c in g if not c.alternative)]
+    optional = [g for g in parsed.groups if g not in required]
     mask = _match(ctx, replace(parsed, groups=required)) if required else ~_excluded(ctx, parsed)
-    words = {(s.folded, _fields_of(c)) for c in optional for s in c.syllables}
-    if words:
+    # A group with spellings added by query understanding counts as one word, held when any
+    # of its clauses matches ("hlv" or "huấn luyện viên").
+    units = [g for g in optional if any(c.alternative for c in g)]
+    words = {(s.folded, _fields_of(c)) for g in optional if g not in units for c in g for s in c.syllables}
+    if words or units:
         held = np.zeros(ctx.size, dtype=np.int32)
         for folded, fields in words:
             held += ctx.docs_with(folded, fields)
-        mask &= held >= max(1, math.ceil(share * len(words)))
+        for group in units:
+            held += _match(ctx, ParsedQuery(parsed.text, [group]))
+        mask &= held >= max(1, math.ceil(share * (len(words) + len(units))))
     return mask
 
 
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
-    """Return base relevance scores for every document, and each syllable's idf."""
+    """Return base relevance scores for every document (its best reading's), and each syllable's idf."""
+    scores, idfs = _reading_scores(ctx, parsed.typed)
+    for reading in readings(parsed)[1:]:
+        other, other_idfs = _reading_scores(ctx, reading)
+        other *= _reading_weight(ctx, parsed, reading)
+        np.maximum(scores, other, out=scores)
+        idfs = {**other_idfs, **idfs}
+    if all_words is not None and all_words.any():
+        # Any-word fallback: documents holding every word still come first.
+        scores[all_words] += scores.max()
+    return scores, idfs
+
+
+def _reading_scores(ctx: QueryContext, parsed: ParsedQuery) -> tuple[np.ndarray, dict]:
+    """Return the relevance scores of one reading of a query, and each syllable's idf."""
     scores = np.zeros(ctx.size, dtype=np.float64)
     idfs: dict[str, float] = {}
     seen: set[tuple[str, tuple[str, ...]]] = set()
@@ -191,10 +226,25 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
             continue  # every syllable of an indexed compound is indexed too: unknown words cost nothing
         ids, values, _ = ctx.bm25f(compound, fields)
         scores[ids] += weight.compound_weight * values
-    if all_words is not None and all_words.any():
-        # Any-word fallback: documents holding every word still come first.
-        scores[all_words] += scores.max()
     return scores, idfs
+
+
+def readings(parsed: ParsedQuery) -> list[ParsedQuery]:
+    """Return the ways to read a query: as typed first, then with its groups read as their
+    alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên"), every
+    combination, at most MAX_READINGS.
+
+    A document scores as its best reading, so an article writing "HLV Park" ranks as one
+    writing "huấn luyện viên Park" for either query.
+    """
+    typed = parsed.typed
+    choices = [[None] + [c for c in group if c.alternative] for group in parsed.groups]
+    found = []
+    for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
+        groups = [[clause] if clause is not None else list(group)
+                  for clause, group in zip(combination, typed.groups)]
+        found.append(replace(typed, groups=groups))
+    return found
 
 
 def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -212,6 +262,49 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
 
 
 def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
+    """Return the proximity bonus of docs under their best reading of the query."""
+    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs)
+    for reading in readings(parsed)[1:]:
+        other = _reading_proximity(ctx, reading, docs, idfs) * _pairs_weight(ctx, parsed, reading)
+        np.maximum(bonus, other, out=bonus)
+    return bonus
+
+
+def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
+    """Return what scales a reading's scores to the query as typed: the ratio of their words'
+    summed idf, so a longer or rarer spelling ("thành phố hồ chí minh" for "tphcm") earns no
+    more than the words typed."""
+    return _idf_sum(ctx, parsed.typed) / max(_idf_sum(ctx, reading), 1e-9)
+
+
+def _pairs_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
+    """Return what scales a reading's proximity bonus to the query as typed: the ratio of the
+    summed idf of their adjacent pairs."""
+    return _pairs_idf(ctx, parsed.typed) / max(_pairs_idf(ctx, reading), 1e-9)
+
+
+def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery) -> float:
+    """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts."""
+    chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
+    pairs = dict.fromkeys(itertools.pairwise(chain))
+    return sum((_syllable_idf(ctx, a) + _syllable_idf(ctx, b)) / 2.0 for a, b in pairs)
+
+
+def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
+    """Return the summed idf of a query's words: its distinct folded syllables (title or body),
+    the words of a multi-syllable clause ("hội đồng nhân dân", "TP.HCM") counting once, as a phrase."""
+    units = [c for c in parsed.clauses if len(c.syllables) > 1]
+    syllables = {s.folded for c in parsed.clauses if len(c.syllables) == 1 for s in c.syllables}
+    return sum(_syllable_idf(ctx, folded) for folded in syllables) + sum(
+        _idf(ctx.size, int(_clause_mask(ctx, replace(c, phrase=True)).sum())) for c in units)
+
+
+def _syllable_idf(ctx: QueryContext, folded: str) -> float:
+    """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest)."""
+    return _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
+
+
+def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
     """Return a bonus for docs where adjacent query words stand next to each other.
 
     In the title each pair found counts once (a title holding the query's words in a row is
@@ -257,6 +350,14 @@ def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scor
     return docs[top][order], final[order]
 
 
+def _word_count(parsed: ParsedQuery) -> int:
+    """Return how many words a query has: its distinct syllables, a group with alternatives
+    ("thành phố hồ chí minh" or "TP.HCM") counting as one."""
+    units = [g for g in parsed.groups if any(c.alternative for c in g)]
+    plain = {s.folded for g in parsed.groups if g not in units for c in g for s in c.syllables}
+    return len(plain) + len(units)
+
+
 def run_match(ctx: QueryContext, parsed: ParsedQuery):
     """Return (matching mode, matched mask, scores, idfs).
 
@@ -269,7 +370,7 @@ def run_match(ctx: QueryContext, parsed: ParsedQuery):
     if parsed.is_empty:
         return "all", ~_excluded(ctx, parsed), None, {}
     live = ctx.snapshot.live
-    if len({s.folded for s in parsed.syllables}) >= LONG_QUERY_WORDS:
+    if _word_count(parsed) >= LONG_QUERY_WORDS:
         matched = _match_any(ctx, parsed, LONG_QUERY_SHARE)
         mode = "most"
         if int((matched & live).sum()) < FALLBACK_BELOW:
@@ -277,7 +378,7 @@ def run_match(ctx: QueryContext, parsed: ParsedQuery):
         scores, idfs = _scores(ctx, parsed, None)
         return mode, matched, scores, idfs
     matched = _match(ctx, parsed)
-    if int((matched & live).sum()) < FALLBACK_BELOW and len(parsed.syllables) > 1:
+    if int((matched & live).sum()) < FALLBACK_BELOW and len(parsed.typed.syllables) > 1:
         relaxed = _match_any(ctx, parsed) | matched
         if (relaxed & live & ~matched).any():
             scores, idfs = _scores(ctx, parsed, matched)

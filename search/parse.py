@@ -54,6 +54,10 @@ class Clause:
     syllables: list[Syllable]
     phrase: bool = False
     field: str | None = None
+    # Added by query understanding (another spelling of a typed clause), not typed.
+    alternative: bool = False
+    # A phrase because its syllables were typed as one word ("TP.HCM", "05-CT/TW"), not quoted.
+    joined: bool = False
 
 
 @dataclass
@@ -77,6 +81,12 @@ class ParsedQuery:
     def syllables(self) -> list[Syllable]:
         """Return every positive syllable, in query order."""
         return [s for clause in self.clauses for s in clause.syllables]
+
+    @property
+    def typed(self) -> ParsedQuery:
+        """Return the query without the alternatives query understanding added (its words as read)."""
+        groups = [[c for c in group if not c.alternative] for group in self.groups]
+        return ParsedQuery(self.text, groups, self.excluded, self.categories, self.sources, self.truncated)
 
     @property
     def is_empty(self) -> bool:

@@ -11,24 +11,38 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
+from search import abbreviations as abbreviation_dictionary
 from search import highlight, suggest
+from search.abbreviations import Abbreviations
 from search.backend import Backend, Matches, StoredArticle
 from search.facets import facet_items
 from search.parse import ParsedQuery, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.request import SearchRequest
 from search.result_types import Article, Filters, Health, Hit, SearchResult, ShownFields
+from search.understand import Understood, Vocabulary, understand
 
 
-def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_RANKING) -> SearchResult:
-    """Run a search on a backend and return the result as a plain dict (the JSON API's body)."""
+def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_RANKING,
+           abbreviations: Abbreviations | None = None) -> SearchResult:
+    """Run a search on a backend and return the result as a plain dict (the JSON API's body).
+
+    The query is understood (``search.understand``: Telex/VNI, numbers, run-together words,
+    abbreviations) before the backend matches it.
+    """
     started = time.perf_counter()
-    parsed = parse_query(request.q, max_terms=ranking.max_query_terms)
+    dictionary = abbreviations if abbreviations is not None else abbreviation_dictionary.load()
+    vocabulary = Vocabulary(backend.statistics())
+    typed = parse_query(request.q, max_terms=ranking.max_query_terms)
+    understood = understand(typed, vocabulary, dictionary)
+    parsed = understood.parsed
     matches = backend.search(request, parsed)
     spec = highlight_spec(parsed)
-    suggestion, typo_cut = _suggestion(matches, parsed, request, ranking)
-    limited = limits_reached(parsed, typo_cut)
+    suggestion, typo_cut = _suggestion(matches, understood, request, ranking,
+                                       lambda text: understand(parse_query(text), vocabulary, dictionary).parsed)
+    limited = limits_reached(typed, typo_cut)
     result: SearchResult = {
         "query": parsed.text,
         "total": matches.total,
@@ -39,7 +53,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "matching": matches.matching,
         "took_ms": 0.0,
         "suggestion": suggestion,
-        "notices": notices(parsed, matches.matching, limited),
+        "notices": understood.notices + notices(parsed, matches.matching, limited),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
@@ -49,12 +63,17 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     return result
 
 
-def _suggestion(matches: Matches, parsed: ParsedQuery, request: SearchRequest,
-                ranking: Ranking) -> tuple[str | None, bool]:
+def _suggestion(matches: Matches, understood: Understood, request: SearchRequest, ranking: Ranking,
+                read: Callable[[str], ParsedQuery]) -> tuple[str | None, bool]:
     """Return a "did you mean" query (or None), and whether typo correction reached its bounds."""
     if not request.suggest:
         return None, False
-    return suggest.correct_query(matches.statistics, parsed, matches.documents, matches.total, ranking)
+    # The first page's articles serve when they are the query's own top 10 (no filter, any size
+    # from 10 up); otherwise suggest searches them, so the page never changes the suggestion.
+    unfiltered = not any(active_filters(request).values())
+    first_page = request.page == 1 and request.size >= suggest.FIRST_PAGE and request.sort == "relevance"
+    documents = matches.documents if unfiltered and first_page else None
+    return suggest.correct_query(matches.statistics, understood, documents, matches.total, read, ranking)
 
 
 def limits_reached(parsed: ParsedQuery, typo_cut: bool) -> list[str]:

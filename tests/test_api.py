@@ -269,8 +269,11 @@ def test_suggest(client):
     ids = [s["id"] for s in result["suggestions"]]
     assert PORTAL_ID in ids
     first = result["suggestions"][0]
-    assert set(first) == {"text", "html", "id"}
+    assert set(first) == {"text", "html", "id", "derived", "url"}
+    assert first["url"] == "/articles/" + first["id"] and first["derived"] is False
     assert any(marked(s["html"]) for s in result["suggestions"])
+    completions = client.get("/api/suggest", query_string={"q": "ung th"}).get_json()["completions"]
+    assert completions[0] == {"text": "ung thư", "html": "<mark>ung thư</mark>", "count": 7}
     assert client.get("/api/suggest", query_string={"q": ""}).get_json()["suggestions"] == []
     assert client.get("/api/suggest").get_json()["suggestions"] == []
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import click
 
+from search import abbreviations
 from search import index as index_module
 from search.check import check_index
 from search.engine import SearchEngine
@@ -190,14 +191,16 @@ class Progress:
 @click.option("--year", help="Only articles of this year (or 'none' for undated ones).")
 @click.option("--category", multiple=True, help="Only articles of this category (repeatable).")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@setting_option("synonyms")
 @click.argument("query", nargs=-1, required=True)
-def search_command(index, as_json, size, page, sort, year, category, source, query) -> None:
+def search_command(index, as_json, size, page, sort, year, category, source, synonyms, query) -> None:
     """Search the index for QUERY and print the ranked results."""
     params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "year": year,
               "category": list(category), "source": list(source)}
+    engine = SearchEngine(index, synonyms=check_synonyms(synonyms))
     try:
         request = SearchRequest.from_params(params)
-        result = SearchEngine(index).search(request)
+        result = engine.search(request)
     except QueryError as error:
         raise click.BadParameter(error.message, param_hint=f"--{error.param}") from None
     except IndexMissing as error:
@@ -212,6 +215,20 @@ def search_command(index, as_json, size, page, sort, year, category, source, que
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print_results(result, asked=request.q)
+
+
+def check_synonyms(path: str) -> str:
+    """Read the --synonyms file once: report its bad lines; a file that cannot be read is a usage error."""
+    if not path:
+        return ""
+    try:
+        dictionary = abbreviations.load(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.BadParameter(f"cannot read {path}: {getattr(error, 'strerror', None) or error}",
+                                 param_hint="--synonyms") from None
+    for problem in dictionary.problems:
+        click.echo(f"vnsearch: {problem}", err=True)
+    return path
 
 
 def print_results(result: dict, asked: str) -> None:
@@ -317,8 +334,9 @@ def echo_damage(problems) -> None:
 @setting_option("workers")
 @setting_option("threads")
 @setting_option("refresh_seconds")
+@setting_option("synonyms")
 @click.option("--access-log", is_flag=True, help="Log every request to standard output.")
-def serve(index, host, port, workers, threads, refresh_seconds, access_log) -> None:
+def serve(index, host, port, workers, threads, refresh_seconds, synonyms, access_log) -> None:
     """Serve the search page and the JSON API (gunicorn; never a debug server)."""
 
     if workers < 1 or threads < 1:
@@ -330,7 +348,8 @@ def serve(index, host, port, workers, threads, refresh_seconds, access_log) -> N
     elif not SearchEngine.exists(index):
         click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
                    f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)
-    run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log)
+    run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log,
+               synonyms=check_synonyms(synonyms))
 
 
 def run_server(*args, **options) -> None:

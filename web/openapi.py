@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 
-from search.autocomplete import MAX_COMPLETIONS
+from search.autocomplete import MAX_COMPLETIONS, MAX_QUERY_COMPLETIONS
 from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, SORTS
 
 
@@ -128,6 +128,17 @@ _SUGGESTIONS = _object({
             "text": _string("An article title completing what was typed."),
             "html": _string("The title HTML-escaped, typed words in <mark>."),
             "id": _string("The article's id."),
+            "derived": {"type": "boolean", "description": "The title was derived from the article's first sentence."},
+            "url": _string("The article page's address."),
+        }),
+    },
+    "completions": {
+        "type": "array",
+        "maxItems": MAX_QUERY_COMPLETIONS,
+        "items": _object({
+            "text": _string("A frequent phrase of the titles completing what was typed: a query to run."),
+            "html": _string("The phrase HTML-escaped."),
+            "count": {"type": "integer", "minimum": 1, "description": "How many titles hold it."},
         }),
     },
 })

@@ -300,7 +300,7 @@ class VnsearchServer(BaseApplication):
 
 
 def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_seconds: float,
-          access_log: bool = False) -> None:
+          access_log: bool = False, synonyms: str = "") -> None:
     """Serve the index over HTTP until interrupted."""
     url = server_url(host, port)
     check_port(host, port)
@@ -330,7 +330,7 @@ def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_
         "control_socket_disable": True,
         "worker_tmp_dir": "/dev/shm" if _is_dir("/dev/shm") else None,
     }
-    app_config = {"INDEX_DIR": index, "REFRESH_SECONDS": refresh_seconds}
+    app_config = {"INDEX_DIR": index, "REFRESH_SECONDS": refresh_seconds, "SYNONYMS": synonyms}
     VnsearchServer(app_config, options, url).run()
 
 

@@ -77,8 +77,12 @@ def api_article(doc_id: str):
 
 @blueprint.get("/api/suggest")
 def api_suggest():
-    """Return autocomplete suggestions for what has been typed."""
-    return jsonify(engine().suggest(request.args.get("q", "")))
+    """Return autocomplete suggestions for what has been typed: titles (with their article's
+    address, so choosing one opens it) and query completions."""
+    completions = engine().suggest(request.args.get("q", ""))
+    for suggestion in completions["suggestions"]:
+        suggestion["url"] = url_for("web.article_page", doc_id=suggestion["id"])
+    return jsonify(completions)
 
 
 @blueprint.get("/api/openapi.json")
