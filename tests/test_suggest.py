@@ -294,7 +294,7 @@ def test_query_of_many_unknown_words_answers_and_says_typo_correction_was_cut(en
 def test_typo_correction_within_its_bounds_reports_no_cut(engine):
     result = engine.search(SearchRequest(q="nguoj viet nam"))
     assert result["limited"] == [] and TYPO_CUT_NOTICE not in result["notices"]
-    assert result["suggestion"] == "người việt nam"
+    assert result["suggestion"] == "người Việt Nam"
 
 
 def test_query_of_more_distinct_words_than_the_bound_searches_its_first_words(demo_index):
