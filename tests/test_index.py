@@ -303,6 +303,47 @@ def test_full_reindex_swaps_in_a_new_generation_and_open_readers_keep_working(tm
     assert engine.health()["generation"] == new_generation.name
 
 
+def generations(index_dir: Path) -> set[str]:
+    """Return the names of the generation folders in an index directory."""
+    return {path.name for path in index_dir.iterdir() if path.is_dir() and not path.is_symlink()}
+
+
+def test_a_full_reindex_removes_generations_older_than_the_previous_one(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    first = current_generation(index_dir).name
+    reindex(index_dir, full=True, procs=1)
+    second = current_generation(index_dir).name
+    assert generations(index_dir) == {first, second}
+    # A symlink left by a reindex killed in the middle of a swap is cleaned up too.
+    os.symlink(first, index_dir / f"{CURRENT_LINK}.99999.tmp")
+    reindex(index_dir, full=True, procs=1)
+    third = current_generation(index_dir).name
+    assert generations(index_dir) == {second, third} and len({first, second, third}) == 3
+    assert not list(index_dir.glob(f"{CURRENT_LINK}.*.tmp"))
+    assert sorted(indexed(index_dir)) == sorted([a["id"] for a in DEMO_ARTICLES[:2]] + ["portal/" + PORTAL_ID])
+
+
+def test_a_failed_full_rebuild_removes_its_half_built_generation_and_keeps_the_index(tmp_path):
+    source = make_source(tmp_path, count=3)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    before = current_generation(index_dir)
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:8])
+
+    def interrupt(phase, done, total):
+        if done == 5:  # as if Ctrl-C were pressed halfway through the articles
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reindex(index_dir, full=True, procs=1, progress=interrupt)
+    assert generations(index_dir) == {before.name} and current_generation(index_dir) == before
+    assert sorted(indexed(index_dir)) == sorted([a["id"] for a in DEMO_ARTICLES[:3]] + ["portal/" + PORTAL_ID])
+    # The lock died with the failed rebuild: the next one goes ahead at once.
+    assert counts(reindex(index_dir, full=True, procs=1, lock_timeout=0)) == (9, 0, 0, 0, 0)
+
+
 def test_engine_sees_an_incremental_reindex(tmp_path):
     source = make_source(tmp_path, count=2)
     index_dir = tmp_path / "ix"

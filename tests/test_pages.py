@@ -552,3 +552,44 @@ def test_page_without_an_index_shows_a_query_full_of_markup_as_text(tmp_path):
     missing = create_app({"INDEX_DIR": str(tmp_path / "no-index")}).test_client()
     soup = page(missing, "/?q=" + quote(HOSTILE_QUERY), status=503)
     assert_query_shown_as_text(soup, HOSTILE_QUERY)
+
+
+# Line breaks and odd URLs ---------------------------------------------------------------------
+
+LINE_BREAK_BODY = "Hội nghị của Bộ Chính\ntrị diễn ra ở Hà Nội.\nĐoạn hai không có gì."
+CONTROL_URLS = {"tab": "https://example.org/a\tb", "nul": "https://example.org/\x00x", "del": "https://example.org/\x7f",
+                "newline": "https://example.org/a\nb", "plain": "https://example.org/binh-thuong"}
+
+
+@pytest.fixture(scope="module")
+def odd_client(tmp_path_factory):
+    """Return a test client over articles with a phrase across a line break and URLs with control characters."""
+    folder = tmp_path_factory.mktemp("odd")
+    records = [{"id": "line-break", "title": "Hội nghị", "body": LINE_BREAK_BODY}]
+    records += [{"id": f"url-{name}", "title": f"Địa chỉ {name}", "body": f"Bài có địa chỉ lạ {name}.", "url": url}
+                for name, url in CONTROL_URLS.items()]
+    source = folder / "odd.jsonl"
+    source.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    assert reindex(folder / "index", [str(source)], procs=1).added == len(records)
+    return create_app({"INDEX_DIR": str(folder / "index")}).test_client()
+
+
+def test_a_phrase_marked_across_a_line_break_is_closed_and_reopened_in_each_paragraph(odd_client):
+    soup = page(odd_client, "/articles/line-break?q=" + quote('"bộ chính trị"'))
+    paragraphs = soup.select(".article-body p")
+    assert [p.get_text() for p in paragraphs] == LINE_BREAK_BODY.split("\n")
+    assert [[m.get_text() for m in p.find_all("mark")] for p in paragraphs] == [["Bộ Chính"], ["trị"], []]
+    assert {tag.name for tag in soup.select_one(".article-body").find_all(True)} == {"p", "mark"}
+
+
+@pytest.mark.parametrize("name", sorted(CONTROL_URLS))
+def test_a_url_with_control_characters_is_never_a_link(odd_client, name):
+    soup = page(odd_client, "/?q=" + quote(f"địa chỉ lạ {name}"))
+    hit = next(h for h in soup.select("li.hit") if text(h.select_one("h2")) == f"Địa chỉ {name}")
+    links = [a["href"] for a in hit.select(".hit-url a")]
+    article = page(odd_client, f"/articles/url-{name}")
+    origin = [a["href"] for a in article.select(".origin a")]
+    if name == "plain":
+        assert links == origin == [CONTROL_URLS[name]]
+    else:
+        assert links == origin == [], CONTROL_URLS[name]

@@ -16,12 +16,16 @@ from click.testing import CliRunner
 
 from search.store import current_generation
 from tests.helpers import (
+    PORTAL_ID,
+    STATE_TIMEOUT,
     VNSEARCH,
     Querier,
     Server,
     answers,
     clean_env,
+    free_port,
     get,
+    run_reindex,
     running_server,
     start_server,
     wait_until,
@@ -76,14 +80,6 @@ def served_by_every_worker(server: Server, check, streak: int = 12) -> bool:
     return all(check(server) for _ in range(streak))
 
 
-def reindex(index_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run `vnsearch reindex` on index_dir and check it succeeded."""
-    done = subprocess.run([str(VNSEARCH), "reindex", "--index", str(index_dir), *args], env=clean_env(),
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done
-
-
 @pytest.fixture()
 def own_index(demo_index, tmp_path) -> Path:
     """Return a private copy of the demo index that a test may reindex."""
@@ -101,7 +97,9 @@ def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_pat
         assert "script-src 'self'" in headers["Content-Security-Policy"]
         assert listening_addresses(server.port) == {"127.0.0.1"}
         cmdline = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")
-        assert b"serve" in cmdline and not any(b"flask" in part for part in cmdline)
+        # The master is the `vnsearch serve` process itself (gunicorn renames it where setproctitle is installed).
+        assert b"serve" in cmdline or cmdline[0].startswith(b"gunicorn: master")
+        assert not any(b"flask" in part for part in cmdline)
         # Gunicorn forks workers one after another (a random pause between): give it a moment.
         wait_until(lambda: len(children(server.process.pid)) >= 2, "gunicorn never started two workers")
         assert len(children(server.process.pid)) == 2, "two worker processes"
@@ -126,13 +124,13 @@ def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, thr
         querier.start()
         try:
             wait_until(lambda: querier.requests > 5, "the querier never got an answer")
-            reindex(own_index, str(source))
+            run_reindex(own_index, str(source))
             # Every worker must serve the new article, not just the one that happened to answer first.
             new_article_found = lambda s: s.json("/api/search", q=NEW_WORD)["total"] == 1  # noqa: E731
             wait_until(lambda: served_by_every_worker(server, new_article_found),
                        "some worker never served the reindexed article")
             # A full rebuild swaps in a new generation; the server must follow that too.
-            reindex(own_index, "--full")
+            run_reindex(own_index, "--full")
             generation = current_generation(own_index).name
             wait_until(lambda: served_by_every_worker(server, lambda s: s.json("/healthz")["generation"] == generation),
                        "some worker never served the rebuilt generation")
@@ -155,7 +153,7 @@ def test_serve_without_an_index_answers_503_then_serves_it(tmp_path):
         assert status == 503 and json.loads(body)["error"]["code"] == "index_missing"
         assert "no index" in server.output()
         source = write_jsonl(tmp_path / "one.jsonl", [{"id": "one", "title": "Một bài", "body": "Nội dung bài một."}])
-        reindex(index_dir, str(source))
+        run_reindex(index_dir, str(source))
         wait_until(lambda: answers(server) == 200, "the new index was never served")
         assert server.json("/api/search", q="noi dung")["total"] == 1
     finally:
@@ -171,6 +169,31 @@ def test_serve_options_come_from_settings():
         assert flag in result.output and env in result.output
     assert "127.0.0.1" in result.output
     assert CliRunner().invoke(main, ["serve", "--workers", "0"]).exit_code == 2
+
+
+def start_demo(tmp_path: Path, log_name: str) -> Server:
+    """Start `vnsearch demo` on a free port with its data directory under tmp_path; return it."""
+    port = free_port()
+    env = dict(clean_env(), XDG_DATA_HOME=str(tmp_path / "data"))
+    with (tmp_path / log_name).open("wb") as out:
+        process = subprocess.Popen([str(VNSEARCH), "demo", "--port", str(port), "--workers", "1", "--threads", "2"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    return Server(process, port, tmp_path / log_name)
+
+
+def test_demo_indexes_the_bundled_corpus_once_then_serves_it(tmp_path):
+    demo_index = tmp_path / "data" / "vnsearch" / "demo-index"
+    for run, log_name in enumerate(["first.log", "second.log"]):
+        server = start_demo(tmp_path, log_name)
+        try:
+            wait_until(lambda started=server: answers(started) == 200,
+                       f"vnsearch demo did not start:\n{server.output()}", timeout=3 * STATE_TIMEOUT, interval=0.2)
+            assert server.json("/healthz")["documents"] == 201
+            assert server.json("/api/search", q="chi thi 05 bo chinh tri")["hits"][0]["id"] == PORTAL_ID
+            assert current_generation(demo_index) is not None
+            assert ("indexing the demo corpus" in server.output()) == (run == 0), server.output()
+        finally:
+            server.stop()
 
 
 @pytest.mark.parametrize("threads", ["1", "2"])  # one search thread per worker, then two
