@@ -21,7 +21,7 @@ from search.engine import search_snapshot as search
 from search.index import NoSources, reindex
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
-from search.store import CURRENT_LINK, IndexBusy, current_generation, read_meta, writer_lock
+from search.store import CURRENT_LINK, IndexBusy, IndexMissing, current_generation, read_meta, writer_lock
 from tests.helpers import (
     DEMO_ARTICLES,
     PORTAL_FILE,
@@ -372,6 +372,30 @@ def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
     assert read_meta(current_generation(index_dir))["schema_version"] == SCHEMA_VERSION
     assert report.documents == 3
 
+
+
+def test_an_index_whose_classes_are_gone_is_rebuilt_without_being_opened(tmp_path):
+    # What an older vnsearch left: another schema version, no checksums, and a table of
+    # contents pickling classes under module paths that no longer exist.
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    old_generation = current_generation(index_dir)
+    meta = json.loads((old_generation / "vnsearch.json").read_text(encoding="utf-8"))
+    meta["schema_version"] = SCHEMA_VERSION - 1
+    del meta["checksum"]
+    (old_generation / "vnsearch.json").write_text(json.dumps(meta), encoding="utf-8")
+    for manifest in old_generation.glob("checksums-*.json"):
+        manifest.unlink()
+    for toc in old_generation.glob("_MAIN_*.toc"):
+        toc.write_bytes(toc.read_bytes().replace(b"search.codec", b"search.gone_"))
+    with pytest.raises(Exception, match=r"search\.gone_"):
+        whoosh_index.open_dir(str(old_generation))
+    with pytest.raises(IndexMissing, match=r"another version of vnsearch: run `vnsearch reindex"):
+        SearchEngine(index_dir).search(SearchRequest(q="vinamilk"))
+    report = reindex(index_dir, procs=1)
+    assert report.full is True and counts(report) == (3, 0, 0, 0, 0)
+    assert SearchEngine(index_dir).search(SearchRequest(q="vinamilk"))["total"] == 1
 
 # The writer lock ---------------------------------------------------------------------------
 
