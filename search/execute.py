@@ -49,6 +49,10 @@ class QueryContext:
             self._postings[key] = self.snapshot.postings(fieldname, term)
         return self._postings[key]
 
+    def holds(self, term: str, fields: tuple[str, ...]) -> bool:
+        """Tell whether any document holds term in any of fields."""
+        return any(len(self.postings(name, term)) for name in fields)
+
     def docs_with(self, term: str, fields: tuple[str, ...]) -> np.ndarray:
         """Return a mask of the documents holding term in any of fields."""
         mask = np.zeros(self.size, dtype=bool)
@@ -138,6 +142,8 @@ def _reading_scores(ctx: QueryContext, parsed: ParsedQuery) -> tuple[np.ndarray,
                 ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.exact, fields)
                 scores[ids] += weight.exact_weight * values
     for compound, fields in _compounds(parsed, weight.query_compound_syllables):
+        if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
+            continue  # every syllable of an indexed compound is indexed too: unknown words cost nothing
         ids, values, _ = ctx.bm25f(compound, fields)
         scores[ids] += weight.compound_weight * values
     return scores, idfs
@@ -217,6 +223,8 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
     lengths = ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"]
     for first, second in pairs:
         terms = [s.exact if s.accented else s.folded for s in (first, second)]
+        if not all(ctx.holds(term, TEXT_FIELDS) for term in terms):
+            continue  # a word no document holds stands next to nothing
         idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
         in_title = adjacent_counts(ctx, "title", terms, docs)[docs] > 0
         bonus += ranking.title_proximity_weight * idf * in_title

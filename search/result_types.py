@@ -80,6 +80,7 @@ class SearchResult(TypedDict):
     hits: list[Hit]
     facets: Facets | dict
     filters: Filters
+    limited: list[str]
 
 
 class Article(ShownFields):

@@ -36,10 +36,14 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     started = time.perf_counter()
     dictionary = abbreviations if abbreviations is not None else abbreviation_dictionary.load()
     vocabulary = Vocabulary(backend.statistics())
-    understood = understand(parse_query(request.q), vocabulary, dictionary)
+    typed = parse_query(request.q, max_terms=ranking.max_query_terms)
+    understood = understand(typed, vocabulary, dictionary)
     parsed = understood.parsed
     matches = backend.search(request, parsed)
     spec = highlight_spec(parsed, matches.tier, matches.accents)
+    suggestion, typo_cut = _suggestion(matches, understood, request, ranking,
+                                       lambda text: understand(parse_query(text), vocabulary, dictionary).parsed)
+    limited = limits_reached(typed, typo_cut)
     result: SearchResult = {
         "query": parsed.text,
         "total": matches.total,
@@ -53,29 +57,34 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "accents": matches.accents,
         "wider": matches.wider,
         "took_ms": 0.0,
-        "suggestion": _suggestion(matches, understood, request, ranking,
-                                  lambda text: understand(parse_query(text), vocabulary, dictionary).parsed),
-        "notices": understood.notices + notices(parsed, matches.matching, matches.accents,
+        "suggestion": suggestion,
+        "notices": understood.notices + notices(parsed, matches.matching, limited, matches.accents,
                                                 asked=request.match != "auto"),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
+        "limited": limited,
     }
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
 
 
 def _suggestion(matches: Matches, understood: Understood, request: SearchRequest, ranking: Ranking,
-                read: Callable[[str], ParsedQuery]) -> str | None:
-    """Return a "did you mean" query, or None."""
+                read: Callable[[str], ParsedQuery]) -> tuple[str | None, bool]:
+    """Return a "did you mean" query (or None), and whether typo correction reached its bounds."""
     if not request.suggest:
-        return None
+        return None, False
     # The first page's articles serve when they are the query's own top 10 (no filter, any size
     # from 10 up); otherwise suggest searches them, so the page never changes the suggestion.
     unfiltered = not any(active_filters(request).values())
     first_page = request.page == 1 and request.size >= suggest.FIRST_PAGE and request.sort == "relevance"
     documents = matches.documents if unfiltered and first_page else None
-    return suggest.did_you_mean(matches.statistics, understood, documents, matches.total, read, ranking)
+    return suggest.correct_query(matches.statistics, understood, documents, matches.total, read, ranking)
+
+
+def limits_reached(parsed: ParsedQuery, typo_cut: bool) -> list[str]:
+    """Return the names of the per-query work bounds the query reached (``Ranking.max_query_terms`` ...)."""
+    return [name for name, reached in (("terms", parsed.terms_cut), ("typo_correction", typo_cut)) if reached]
 
 
 def highlight_spec(parsed: ParsedQuery, tier: str = "all", accents: str = "exact") -> highlight.HighlightSpec:
@@ -153,11 +162,16 @@ def health(backend: Backend) -> Health:
     }
 
 
-def notices(parsed: ParsedQuery, matching: str, accents: str = "exact", asked: bool = False) -> list[str]:
+def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents: str = "exact",
+            asked: bool = False) -> list[str]:
     """Return what the reader should know about how the query was taken (asked: the tier was chosen)."""
     messages = []
     if parsed.truncated:
         messages.append(f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.")
+    if "terms" in limited:
+        messages.append(f"Truy vấn có quá nhiều từ: chỉ tìm {len({s.folded for s in parsed.syllables})} từ đầu tiên.")
+    if "typo_correction" in limited:
+        messages.append("Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên.")
     if accents == "folded":
         messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
     if matching == "any" and not asked:

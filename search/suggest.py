@@ -49,15 +49,23 @@ def did_you_mean(statistics: TermStatistics, understood: Understood, documents: 
     A suggestion is offered only when it finds other top articles than the query, or spells
     out how the query was read (Telex, split words); never for a single letter.
     """
+    return correct_query(statistics, understood, documents, total, read, ranking)[0]
+
+
+def correct_query(statistics: TermStatistics, understood: Understood, documents: list[StoredArticle] | None,
+                  total: int, read: Callable[[str], ParsedQuery],
+                  ranking: Ranking = DEFAULT_RANKING) -> tuple[str | None, bool]:
+    """Return did_you_mean's suggestion, and whether typo correction stopped at its bounds."""
     typed = understood.original or understood.parsed
     syllables = typed.syllables
     if not syllables or typed.excluded or any(c.field for c in typed.clauses):
-        return None
+        return None, False
     if len(syllables) == 1 and len(syllables[0].folded) < 2:
-        return None
+        return None, False
     current = documents[:FIRST_PAGE] if documents is not None else statistics.top_documents(understood.parsed)
     text, first = understood.rewritten_text(), current
-    corrections = _typo_corrections(statistics, parse_query(text).syllables, total, ranking)
+    corrections, cut = _typo_corrections(statistics, parse_query(text, max_terms=ranking.max_query_terms).syllables,
+                                         total, ranking)
     if corrections:
         text = replace_syllables(text, corrections)
         first = statistics.top_documents(read(text))
@@ -65,10 +73,10 @@ def did_you_mean(statistics: TermStatistics, understood: Understood, documents: 
     if not corrected.accented:
         text = replace_syllables(text, _restore_accents(corrected.syllables, first))
     if text == typed.text:
-        return None
+        return None, cut
     if understood.rewrites or _ids(statistics.top_documents(read(text))) != _ids(current):
-        return text
-    return None
+        return text, cut
+    return None, cut
 
 
 def _ids(documents: list[StoredArticle]) -> list[str | None]:
@@ -125,9 +133,13 @@ def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alo
 
 
 def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], total: int,
-                      ranking: Ranking) -> dict[Syllable, str]:
-    """Return a correction for each syllable that is rare while a close spelling is frequent."""
-    corrections = {}
+                      ranking: Ranking) -> tuple[dict[Syllable, str], bool]:
+    """Return a correction for each syllable that is rare while a close spelling is frequent.
+
+    Also tell whether syllables were left uncorrected because the query's bounds
+    (``typo_max_words`` syllables, ``typo_max_lookups`` candidate spellings) were reached.
+    """
+    corrections, tried, lookups, cut = {}, 0, 0, False
     frequency = _frequencies(statistics)  # one cache for the query: typos share neighbours
     for index, syllable in enumerate(syllables):
         term = syllable.folded
@@ -136,21 +148,32 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
             continue
         if not term.isalpha() or len(term) < 2:
             continue
+        candidates = _candidates(syllable) if tried < ranking.typo_max_words else set()
+        if not candidates or lookups + len(candidates) > ranking.typo_max_lookups:
+            cut = True
+            continue
+        tried, lookups = tried + 1, lookups + len(candidates)
         before = syllables[index - 1].folded if index else None
         after = syllables[index + 1].folded if index + 1 < len(syllables) else None
-        best = _best_neighbour(frequency, syllable, before, after)
+        best = _best_neighbour(frequency, candidates, before, after)
         if best and best[1] >= max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)):
             corrections[syllable] = best[0]
-    return corrections
+    return corrections, cut
 
 
-def _best_neighbour(frequency: Callable[[str], int], syllable: Syllable, before: str | None,
+def _candidates(syllable: Syllable) -> set[str]:
+    """Return the spellings one edit away from a syllable (with accents when it was typed with them)."""
+    if syllable.accented:
+        return _edits(syllable.exact, _VIETNAMESE_ALPHABET)
+    return _edits(syllable.folded, _ALPHABET)
+
+
+def _best_neighbour(frequency: Callable[[str], int], candidates: set[str], before: str | None,
                     after: str | None) -> tuple[str, float] | None:
-    """Return the likeliest spelling one edit away, and its weight (frequency, and more when it
+    """Return the likeliest of the candidate spellings, and its weight (frequency, and more when it
     makes a word the index knows with a neighbouring query syllable, as "giáo dục")."""
-    word, alphabet = (syllable.exact, _VIETNAMESE_ALPHABET) if syllable.accented else (syllable.folded, _ALPHABET)
     best = None
-    for candidate in _edits(word, alphabet):
+    for candidate in candidates:
         df = frequency(candidate)
         if not df:
             continue

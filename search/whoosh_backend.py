@@ -109,7 +109,7 @@ class SnapshotView:
 
     def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
         """Return the first page of a relevance search of query (text or parsed), without filters."""
-        parsed = parse_query(query) if isinstance(query, str) else query
+        parsed = parse_query(query, max_terms=self.ranking.max_query_terms) if isinstance(query, str) else query
         ctx = self.context
         matched, scores, idfs = run_match(ctx, parsed)
         pool = matched.ranked if matched.ranked is not None else matched.mask

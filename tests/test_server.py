@@ -112,7 +112,7 @@ def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_pat
         assert get(server.url + "/articles/nope")[0] == 404
 
 
-@pytest.mark.parametrize("threads", ["1", "2"])  # gunicorn's sync worker, then gthread
+@pytest.mark.parametrize("threads", ["1", "2"])  # one search thread per worker, then two
 def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, threads):
     article = {"id": "live-reindex-test", "title": f"Bài mới về {NEW_WORD}",
                "body": f"Từ khóa {NEW_WORD} chỉ có trong bài viết này, thêm khi máy chủ đang chạy.",
@@ -196,7 +196,7 @@ def test_demo_indexes_the_bundled_corpus_once_then_serves_it(tmp_path):
             server.stop()
 
 
-@pytest.mark.parametrize("threads", ["1", "2"])  # gunicorn's sync worker, then gthread
+@pytest.mark.parametrize("threads", ["1", "2"])  # one search thread per worker, then two
 def test_requests_too_long_for_the_server_get_the_json_error_on_the_api_and_a_page_elsewhere(
         demo_index, tmp_path, threads):
     from bs4 import BeautifulSoup
@@ -234,3 +234,29 @@ def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_5(demo_index):
     assert done.stdout == ""
     assert done.stderr == (f"vnsearch: port {port} on 127.0.0.1 is already in use: choose another one with "
                            f"--port N (or PORT=N with make run)\n")
+
+
+def half_sent_request(port: int) -> socket.socket:
+    """Open a connection that sends a request line and nothing more (a slowloris client)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(b"GET /api/search?q=bo+chinh+tri HTTP/1.1\r\n")
+    return sock
+
+
+def test_idle_half_sent_requests_hold_no_worker(demo_index, tmp_path):
+    with running_server(demo_index, tmp_path / "serve.log", "--workers", "1", "--threads", "1") as server:
+        held = [half_sent_request(server.port) for _ in range(12)]
+        try:
+            # A generous deadline: a worker held by a slow client would never answer at all.
+            status, _, body = get(server.url + "/api/search?q=bo+chinh+tri", timeout=20)
+            assert status == 200 and json.loads(body)["hits"][0]["id"] == "kiengiang-2019-08-21-chi-thi-05.txt"
+            assert get(server.url + "/healthz", timeout=20)[0] == 200
+            # A slow client that finally finishes its request is answered like any other.
+            held[0].sendall(b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            response = b"".join(iter(lambda: held[0].recv(65536), b""))
+            head, _, body = response.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200 ")
+            assert json.loads(body)["hits"][0]["id"] == "kiengiang-2019-08-21-chi-thi-05.txt"
+        finally:
+            for sock in held:
+                sock.close()

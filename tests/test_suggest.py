@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,10 @@ from unidecode import unidecode
 from search.autocomplete import MAX_COMPLETIONS
 from search.engine import SearchEngine
 from search.index import reindex
+from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 from search.suggest import _edits
+from tests.helpers import DEMO_ARTICLES
 from web.app import create_app
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -273,3 +276,36 @@ def test_autocomplete_never_raises_and_returns_escaped_titles(engine, typed):
     for item in found:
         assert set(item) == {"text", "html", "id", "derived"}
         assert html.unescape(item["html"].replace("<mark>", "").replace("</mark>", "")) == item["text"]
+
+
+# Bounds on one query's work --------------------------------------------------------------------
+
+UNKNOWN_WORDS = "zqxv kwzq vxqz qzkw wqvx xkzq zvwq qxwk"
+TYPO_CUT_NOTICE = "Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên."
+
+
+def test_query_of_many_unknown_words_answers_and_says_typo_correction_was_cut(engine):
+    result = engine.search(SearchRequest(q=f"nguoj {UNKNOWN_WORDS}"))
+    assert result["limited"] == ["typo_correction"]
+    assert TYPO_CUT_NOTICE in result["notices"]
+    # The first rare syllables are still corrected; the later ones are left as typed.
+    assert result["suggestion"] == f"người {UNKNOWN_WORDS}"
+
+
+def test_typo_correction_within_its_bounds_reports_no_cut(engine):
+    result = engine.search(SearchRequest(q="nguoj viet nam"))
+    assert result["limited"] == [] and TYPO_CUT_NOTICE not in result["notices"]
+    assert result["suggestion"] == "người Việt Nam"
+
+
+def test_query_of_more_distinct_words_than_the_bound_searches_its_first_words(demo_index):
+    article = next(a for a in DEMO_ARTICLES if len(set(folded(a["title"]))) >= 10)
+    words = list(dict.fromkeys(folded(article["title"])))
+    bounded = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, max_query_terms=6))
+    result = bounded.search(SearchRequest(q=" ".join(words), size=3, suggest=False))
+    assert result["limited"] == ["terms"]
+    assert "Truy vấn có quá nhiều từ: chỉ tìm 6 từ đầu tiên." in result["notices"]
+    assert result["hits"][0]["id"] == article["id"]
+    # Only the first six words are marked in the title.
+    marked = {unidecode(m).lower() for m in re.findall(r"<mark>(.*?)</mark>", result["hits"][0]["title_html"])}
+    assert {w for m in marked for w in m.split()} <= set(words[:6])

@@ -263,6 +263,10 @@ def terminal_notices(result: dict, asked: str) -> list[str]:
         notices.append("No article holds the words with the accents typed: accents are ignored.")
     if result["matching"] == "any" and result["match"] == "auto":
         notices.append("Too few articles hold every word: articles holding some of the words are shown too.")
+    if "terms" in result.get("limited", ()):
+        notices.append("The query has too many words: only its first ones were searched.")
+    if "typo_correction" in result.get("limited", ()):
+        notices.append("The query has too many unknown words: only the first few were checked for typos.")
     return notices
 
 
