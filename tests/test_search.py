@@ -309,6 +309,31 @@ def test_empty_query_lists_every_article(engine):
     assert result["total"] == len(DEMO_IDS)
 
 
+# Document references -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def references(tmp_path_factory) -> SearchEngine:
+    """An index of tiny.jsonl and references.jsonl: an article citing "Nghị định 100" and one
+    citing "Nghị định 91/2020" a sentence after a fine of "100 triệu đồng"."""
+    index_dir = tmp_path_factory.mktemp("references") / "index"
+    report = reindex(index_dir, [str(FIXTURES / "tiny.jsonl"), str(FIXTURES / "references.jsonl")], procs=1)
+    assert report.added == 11 and not report.rejected
+    return SearchEngine(index_dir)
+
+
+@pytest.mark.parametrize("q", ["nghị định 100", "nghi dinh 100", "Nghị định số 100", "NGHỊ ĐỊNH 100"])
+def test_a_number_after_a_kind_of_document_ranks_the_article_citing_that_document_first(references, q):
+    result = run(references, q)
+    # Both hold the words within the together window; only one cites Nghị định 100.
+    assert ids(result) == ["nd100-cited", "nd91-100-trieu"]
+
+
+def test_a_reference_with_its_number_elsewhere_ranks_as_before(references):
+    assert ids(run(references, "nghị định 91")) == ["nd91-100-trieu"]
+    assert ids(run(references, "100 triệu đồng")) == ["nd91-100-trieu"]
+
+
 # Facets and filters ------------------------------------------------------------------------
 
 
