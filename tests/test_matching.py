@@ -197,6 +197,14 @@ def test_question_facets_and_date_sorts_never_count_articles_with_under_half_the
     assert sum(i["count"] for i in result["facets"]["year"]) == len(newest)
 
 
+def test_a_word_typed_with_inner_punctuation_counts_once_towards_a_question(engine):
+    # Five words ("Covid-19" is one), not six syllables: not a question, so the tiers answer.
+    result = run(engine, "có ca mắc Covid-19 mới")
+    assert (result["tier"], result["matching"]) == ("together", "all")
+    assert [h["id"] for h in result["hits"]] == ["unc-news_health_001"] and result["total"] == 1
+    assert run(engine, "không có ca mắc Covid-19 mới")["matching"] == "most"  # six words: a question
+
+
 # Highlights ---------------------------------------------------------------------------------
 
 
