@@ -27,7 +27,7 @@ The contract, in short:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence, TypedDict
+from typing import TYPE_CHECKING, NotRequired, Callable, Iterable, Protocol, Sequence, TypedDict
 
 from search.parse import ParsedQuery, Syllable
 from search.request import SearchRequest
@@ -115,6 +115,9 @@ class Matches:
     facets: FacetCounts | None
     # The statistics of the very view that answered (for "did you mean").
     statistics: TermStatistics
+    # True when part of the index did not answer (a cluster node down): the counts and the
+    # page then cover only the parts that did.
+    partial: bool = False
 
 
 class BackendHealth(TypedDict):
@@ -123,6 +126,8 @@ class BackendHealth(TypedDict):
     documents: int  # live articles
     last_reindex: str | None  # ISO 8601
     generation: str  # what is being served (an index generation, a cluster version)
+    status: NotRequired[str]  # "degraded" when part of the backend is down ("ok" when absent)
+    nodes: NotRequired[list[dict]]  # per node of a cluster: node, shard, state, documents or error
 
 
 Progress = Callable[[str, int, int], None]

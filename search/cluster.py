@@ -33,11 +33,13 @@ CHARSET_TABLE = (
 # folded compound words.  ``every`` holds one constant token so a query of exclusions alone
 # has something to subtract from.
 TEXT_FIELDS = ("title_exact", "title_fold", "title_compound", "body_exact", "body_fold", "body_compound", "every")
-UINT_ATTRIBUTES = ("day", "year", "month", "title_derived")
+# category_crc / source_crc: CRC-32 of the label, for IN filters (Sphinx 2.2 filters strings by
+# equality only, and a WHERE clause cannot OR).
+UINT_ATTRIBUTES = ("day", "year", "month", "title_derived", "category_crc", "source_crc")
 TIMESTAMP_ATTRIBUTES = ("published_ts",)
 STRING_ATTRIBUTES = ("doc_id", "title", "body", "url", "published", "category", "source", "portal",
                      "origin", "content_hash")
-AGENT_CONNECT_TIMEOUT_MS = 300
+AGENT_CONNECT_TIMEOUT_MS = 150
 AGENT_QUERY_TIMEOUT_MS = 5000
 
 

@@ -21,7 +21,16 @@ from typing import Iterable
 
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.index import NoSources, Progress, ReindexReport, _outermost, _Run, _under_any, _union, writer_lock
-from search.sphinxql import Cluster, ClusterWriter, indexed_state, read_meta, shard_counts, write_meta
+from search.sphinxql import (
+    VOCABULARY_ID,
+    Cluster,
+    ClusterWriter,
+    indexed_state,
+    read_meta,
+    shard_counts,
+    title_vocabulary,
+    write_meta,
+)
 
 # Bump when what is written into the engine changes: the next reindex rewrites everything.
 ENGINE_FORMAT = 1
@@ -69,6 +78,7 @@ def reindex_cluster(
             report.added, report.updated = report.added + report.updated, 0
         report.seconds = time.monotonic() - started
         report.documents = sum(shard_counts(cluster).values())
+        write_meta(cluster, title_vocabulary(cluster), VOCABULARY_ID)
         write_meta(cluster, _meta(remembered, report))
     return report
 

@@ -7,7 +7,7 @@ as they are and the HTML templates render them.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class ShownFields(TypedDict):
@@ -76,6 +76,7 @@ class SearchResult(TypedDict):
     hits: list[Hit]
     facets: Facets | dict
     filters: Filters
+    partial: bool  # part of the index (a cluster node) did not answer: counts and hits are incomplete
 
 
 class Article(ShownFields):
@@ -103,7 +104,8 @@ class Completions(TypedDict):
 class Health(TypedDict):
     """The body of ``GET /healthz``."""
 
-    status: str
+    status: str  # "ok", or "degraded" when a cluster node is down
     documents: int
     last_reindex: str | None
     generation: str
+    nodes: NotRequired[list[dict]]  # a cluster's nodes: address, shard, state ("up"/"down"), documents

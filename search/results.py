@@ -37,10 +37,11 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "matching": matches.matching,
         "took_ms": 0.0,
         "suggestion": _suggestion(matches, parsed, request, ranking),
-        "notices": notices(parsed, matches.matching),
+        "notices": notices(parsed, matches.matching, matches.partial),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
+        "partial": matches.partial,
     }
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
@@ -107,17 +108,22 @@ def article(backend: Backend, doc_id: str, q: str = "") -> Article | None:
 def health(backend: Backend) -> Health:
     """Return the live article count and when the index was last reindexed."""
     state = backend.health()
-    return {
-        "status": "ok",
+    health: Health = {
+        "status": state.get("status", "ok"),
         "documents": state["documents"],
         "last_reindex": state["last_reindex"],
         "generation": state["generation"],
     }
+    if "nodes" in state:
+        health["nodes"] = state["nodes"]
+    return health
 
 
-def notices(parsed: ParsedQuery, matching: str) -> list[str]:
+def notices(parsed: ParsedQuery, matching: str, partial: bool = False) -> list[str]:
     """Return what the reader should know about how the query was taken."""
     messages = []
+    if partial:
+        messages.append("Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ.")
     if parsed.truncated:
         messages.append(f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.")
     if matching == "any":

@@ -42,3 +42,12 @@ def demo_cluster(tmp_path_factory):
         report = reindex_cluster(Cluster(cluster.url), directory / "lock", DEMO_SOURCES, procs=1)
         assert report.added == 201 and not report.rejected
         yield cluster
+
+
+@pytest.fixture(scope="module", params=["embedded", "cluster"])
+def app_config(request, demo_index) -> dict:
+    """Return the web app's configuration over the demo corpus, once per backend."""
+    config = {"INDEX_DIR": str(demo_index)}
+    if request.param == "cluster":
+        config["BACKEND"] = request.getfixturevalue("demo_cluster").url
+    return config

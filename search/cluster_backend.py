@@ -1,0 +1,500 @@
+"""The SphinxQL backend: the same search, matched, ranked, filtered and counted by the engine.
+
+A query becomes one ``MATCH`` over the engine's fields (``search.sphinxql``): every query group
+must match on the folded fields (quoted clauses as phrases, ``title:`` clauses in the title),
+excluded clauses are ``-(...)``, and two optional parts (``MAYBE``) only add to the score: the
+syllables typed with accents on the exact fields, and the compound words (``chinh_tri``) of
+adjacent query syllables.  Long queries (questions) match a share of their words with the
+quorum operator ``"..."/N``.  Ranking is an expression of the engine's BM25F and of the
+longest run of query words in a field (``lcs``); each shard ranks with its own statistics,
+so IDF is ``plain`` and ties are broken by document key.
+
+One multi-statement round trip runs the page, ``SHOW META`` (total, warnings) and one
+``GROUP BY`` per facet, each facet with every filter but its own.  A shard that does not
+answer turns into a warning in ``SHOW META``: the result is flagged ``partial``.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from search.backend import BackendHealth, FacetCounts, Matches, Progress, StoredArticle
+from search.cluster import DISTRIBUTED_INDEX
+from search.parse import Clause, ParsedQuery, Syllable, folded_label, parse_query
+from search.ranking import DEFAULT_RANKING, Ranking
+from search.request import MAX_PAGE, MAX_PAGE_SIZE, UNDATED, SearchRequest
+from search.sphinxql import (
+    EVERY_TOKEN,
+    STORED_COLUMNS,
+    VOCABULARY_ID,
+    BackendError,
+    Cluster,
+    NodeAddress,
+    engine_token,
+    label_code,
+    read_meta,
+    stored_fields,
+)
+from search.text import COMPOUND_JOINER, fold
+
+FALLBACK_BELOW = 5
+LONG_QUERY_WORDS = 6
+LONG_QUERY_SHARE = 0.2
+MAX_COMPOUND_SYLLABLES = 3
+MAX_FACET_VALUES = 1000
+# The ranker's integer weights, brought back to the embedded index's order of magnitude.
+SCORE_SCALE = 1000.0
+# How long a node that failed is tried last, and how often labels and vocabulary are reread.
+NODE_RETRY_S = 5.0
+REFRESH_S = 5.0
+# A search answers in well under a second; a node that does not within this is given up on
+# (the next node is asked, and the failed one is tried last for NODE_RETRY_S).
+SEARCH_TIMEOUT_S = 4
+_FOLD_FIELDS = {None: "@(title_fold,body_fold)", "title": "@title_fold"}
+_EXACT_FIELDS = {None: "@(title_exact,body_exact)", "title": "@title_exact"}
+_COMPOUND_FIELDS = {None: "@(title_compound,body_compound)", "title": "@title_compound"}
+
+
+@dataclass(frozen=True)
+class EngineRanking:
+    """The engine's ranking expression knobs (integers: bm25f weights must be)."""
+
+    title_weight: int = 3
+    body_weight: int = 1
+    exact_weight: int = 1
+    compound_weight: int = 1
+    k1: float = 1.2
+    b: float = 0.75
+    # Points for each extra query word standing in a row with the others, per field.
+    title_lcs: int = 4
+    body_lcs: int = 1
+    lcs_scale: int = 200
+
+    def expression(self, bonus_for_all: int = 0, words: int = 0) -> str:
+        """Return the ranker expression (optionally lifting documents holding every word)."""
+        fields = (f"title_fold={self.title_weight},body_fold={self.body_weight},"
+                  f"title_exact={self.title_weight * self.exact_weight},body_exact={self.body_weight * self.exact_weight},"
+                  f"title_compound={self.title_weight * self.compound_weight},"
+                  f"body_compound={self.body_weight * self.compound_weight},every=0")
+        score = f"10000*bm25f({self.k1},{self.b},{{{fields}}})+{self.lcs_scale}*sum((lcs-1)*user_weight)"
+        if bonus_for_all:
+            score += f"+if(doc_word_count>={words},{bonus_for_all},0)"
+        return score
+
+    def field_weights(self) -> str:
+        """Return the field weights the lcs term reads (user_weight)."""
+        return (f"title_fold={self.title_lcs},body_fold={self.body_lcs},title_exact=0,body_exact=0,"
+                "title_compound=0,body_compound=0,every=0")
+
+
+DEFAULT_ENGINE_RANKING = EngineRanking()
+
+
+# Building the MATCH expression ------------------------------------------------------------
+
+
+def _terms(syllables: Iterable[Syllable], exact: bool = False) -> list[str]:
+    """Return the engine tokens of syllables, folded (or exact)."""
+    return [engine_token(s.exact, s.folded) if exact else engine_token(s.folded) for s in syllables]
+
+
+def clause_match(clause: Clause) -> str:
+    """Return the MATCH text of a clause: its folded syllables, a phrase when quoted."""
+    words = " ".join(_terms(clause.syllables))
+    return f'({_FOLD_FIELDS[clause.field if clause.field == "title" else None]} {f"{chr(34)}{words}{chr(34)}" if clause.phrase else words})'
+
+
+def _group_match(group: list[Clause]) -> str:
+    """Return the MATCH text of a group: any of its clauses."""
+    return "(" + " | ".join(clause_match(clause) for clause in group) + ")" if len(group) > 1 else clause_match(group[0])
+
+
+def _optional_words(parsed: ParsedQuery) -> tuple[list[list[Clause]], list[str]]:
+    """Return the groups that stay required (phrases, field clauses) and the other distinct words."""
+    required = [g for g in parsed.groups if any(c.phrase or c.field for c in g)]
+    words = list(dict.fromkeys(t for g in parsed.groups if g not in required for c in g for t in _terms(c.syllables)))
+    return required, words
+
+
+def positive_match(parsed: ParsedQuery, share: float | None) -> str:
+    """Return the MATCH text of the positive part: every group, or (share) a quorum of the words."""
+    if share is None:
+        return " ".join(_group_match(group) for group in parsed.groups)
+    required, words = _optional_words(parsed)
+    parts = [_group_match(group) for group in required]
+    if words:
+        parts.append(f'(@(title_fold,body_fold) "{" ".join(words)}"/{max(1, math.ceil(share * len(words)))})')
+    return " ".join(parts) or f"@every {EVERY_TOKEN}"
+
+
+def bonus_match(parsed: ParsedQuery) -> str:
+    """Return the optional part: exact forms of accented syllables, compounds of adjacent syllables."""
+    parts = []
+    for clause in parsed.clauses:
+        accented = [s for s in clause.syllables if s.accented]
+        if accented:
+            parts.append(f"({_EXACT_FIELDS[clause.field if clause.field == 'title' else None]} "
+                         f"{' | '.join(_terms(accented, exact=True))})")
+    compounds = _compounds(parsed)
+    if compounds:
+        parts.append(f"(@(title_compound,body_compound) {' | '.join(compounds)})")
+    return " | ".join(parts)
+
+
+def _compounds(parsed: ParsedQuery) -> list[str]:
+    """Return the folded compound words (2-3 adjacent syllables) the query could hold."""
+    found = []
+    for clause in parsed.clauses:
+        folded = _terms(clause.syllables)
+        for size in range(2, MAX_COMPOUND_SYLLABLES + 1):
+            found += [COMPOUND_JOINER.join(folded[i : i + size]) for i in range(len(folded) - size + 1)]
+    chain = [t for c in parsed.clauses if not c.field for t in _terms(c.syllables)]
+    found += [COMPOUND_JOINER.join(chain[i : i + 2]) for i in range(len(chain) - 1)]
+    return [c for c in dict.fromkeys(found) if engine_token(c) == c]
+
+
+def match_text(parsed: ParsedQuery, share: float | None = None, bonus: bool = True) -> str:
+    """Return the whole MATCH text of a query (share: match that share of the words)."""
+    text = positive_match(parsed, share) if parsed.groups else f"@every {EVERY_TOKEN}"
+    optional = bonus_match(parsed) if bonus and parsed.groups else ""
+    if optional:
+        text = f"({text}) MAYBE ({optional})"
+    for clause in parsed.excluded:
+        text += f" -{clause_match(clause)}"
+    return text
+
+
+def escape_literal(text: str) -> str:
+    """Return text as the inside of a SphinxQL string literal."""
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+# Filters -----------------------------------------------------------------------------------
+
+
+def _day_number(value) -> int:
+    """Return a date as the YYYYMMDD number the day attribute holds."""
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def filter_conditions(request: SearchRequest, labels: "Labels", parsed: ParsedQuery) -> dict[str, str]:
+    """Return the WHERE conditions of the active filters, by facet they belong to."""
+    conditions = {}
+    if request.date_from or request.date_to:
+        low = _day_number(request.date_from) if request.date_from else 1
+        high = _day_number(request.date_to) if request.date_to else 99991231
+        conditions["date"] = f"day BETWEEN {low} AND {high}"
+    if request.year:
+        conditions["year"] = f"year = {0 if request.year == UNDATED else int(request.year)}"
+    if request.month:
+        year, month = (int(part) for part in request.month.split("-"))
+        conditions["month"] = f"month = {year * 100 + month}"
+    if request.categories:
+        conditions["category"] = _label_in("category_crc", [_exact_label(v) for v in request.categories])
+    if request.sources:
+        conditions["source"] = _label_in("source_crc", [_exact_label(v) for v in request.sources])
+    if parsed.categories:
+        conditions["query_category"] = _label_in("category_crc", labels.loose(labels.categories, parsed.categories))
+    if parsed.sources:
+        conditions["query_source"] = _label_in("source_crc", labels.loose(labels.sources, parsed.sources))
+    return conditions
+
+
+def _exact_label(value: str) -> str:
+    """Return the stored label a facet value stands for ("none": no label)."""
+    return "" if value == UNDATED else value
+
+
+def _label_in(attribute: str, labels: list[str]) -> str:
+    """Return a condition: the label is one of labels (none: a condition nothing meets)."""
+    codes = sorted({label_code(label) for label in labels}) or [label_code("\x00no label")]
+    return f"{attribute} IN ({','.join(map(str, codes))})"
+
+
+class Labels:
+    """The distinct categories and sources of the cluster, reread every few seconds."""
+
+    def __init__(self):
+        self.categories: list[str] = []
+        self.sources: list[str] = []
+        self.loaded = 0.0
+
+    @staticmethod
+    def loose(names: list[str], typed: list[str]) -> list[str]:
+        """Return the labels holding all of a typed label's folded words in a row (as the embedded index does)."""
+        wanted = [folded_label(t) for t in typed]
+        return [name for name in names
+                if all(w and f" {w} " in f" {folded_label(name)} " for w in wanted)]
+
+
+# The backend ---------------------------------------------------------------------------------
+
+
+class ClusterBackend:
+    """A SphinxQL cluster as a ``search.backend.Backend``."""
+
+    def __init__(self, url: str, lock_dir: str = "index", ranking: Ranking = DEFAULT_RANKING,
+                 engine_ranking: EngineRanking = DEFAULT_ENGINE_RANKING):
+        self.cluster = Cluster(url, read_timeout=SEARCH_TIMEOUT_S)
+        self.lock_dir = lock_dir
+        self.ranking = ranking
+        self.engine_ranking = engine_ranking
+        self._failed: dict[int, float] = {}
+        self._labels = Labels()
+        self._vocabulary: tuple[float, list[tuple[str, int]]] = (0.0, [])
+        self._lock = threading.Lock()
+
+    # Talking to a node -------------------------------------------------------------------
+
+    def _nodes_in_order(self) -> list[NodeAddress]:
+        """Return the nodes to try: recently failed ones last."""
+        now = time.monotonic()
+        return sorted(self.cluster.nodes, key=lambda n: now - self._failed.get(n.number, -1e9) < NODE_RETRY_S)
+
+    def run(self, statements: list[tuple[str, tuple | None]]) -> list[list[tuple]]:
+        """Run statements on the first node that answers (every node serves the whole index)."""
+        errors = []
+        for node in self._nodes_in_order():
+            try:
+                results = self.cluster.run(node, statements)
+                self._failed.pop(node.number, None)
+                return results
+            except BackendError as error:
+                if "syntax error" in str(error) or "parse error" in str(error):
+                    raise
+                self._failed[node.number] = time.monotonic()
+                errors.append(str(error))
+        raise BackendError("no search node answers: " + "; ".join(errors))
+
+    # Searching ---------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest, query: ParsedQuery) -> Matches:
+        """Run a parsed query with the request's filters, order and page."""
+        labels = self.labels()
+        conditions = filter_conditions(request, labels, query)
+        mode, share, bonus = self._mode(query)
+        statements = self._page_statements(query, share, bonus, conditions, request)
+        facets_at = len(statements)
+        if request.facets:
+            statements += self._facet_statements(query, share, conditions)
+        results = self.run(statements)
+        meta = dict(results[1])
+        rows = results[0]
+        # A shard that did not answer is only a warning: the others' results are still good.
+        partial = any(dict(r).get("warning") for r in (results[1], results[-1]))
+        return Matches(
+            matching=mode,
+            total=int(meta.get("total_found", 0)),
+            documents=[stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows],
+            scores=[row[0] / SCORE_SCALE if query.groups else 0.0 for row in rows],
+            facets=self._facets(results[facets_at:]) if request.facets else None,
+            statistics=ClusterStatistics(self),
+            partial=partial,
+        )
+
+    def _mode(self, parsed: ParsedQuery) -> tuple[str, float | None, int]:
+        """Return (matching mode, share of words to match or None for all, all-words bonus)."""
+        if parsed.is_empty:
+            return "all", None, 0
+        distinct = len({s.folded for s in parsed.syllables})
+        if distinct >= LONG_QUERY_WORDS:
+            if self._count(match_text(parsed, LONG_QUERY_SHARE, bonus=False)) >= FALLBACK_BELOW:
+                return "most", LONG_QUERY_SHARE, 0
+            return "any", 0.0, 0
+        if len(parsed.syllables) > 1:
+            strict = self._count(match_text(parsed, bonus=False))
+            if strict < FALLBACK_BELOW and self._count(match_text(parsed, 0.0, bonus=False)) > strict:
+                return "any", 0.0, distinct
+        return "all", None, 0
+
+    def _count(self, match: str) -> int:
+        """Return how many articles a MATCH text finds (no filters: the mode depends on the query alone)."""
+        results = self.run([(f"SELECT id FROM {DISTRIBUTED_INDEX} WHERE MATCH('{escape_literal(match)}') "
+                             "LIMIT 0 OPTION ranker=none", None), ("SHOW META", None)])
+        return int(dict(results[1]).get("total_found", 0))
+
+    def _page_statements(self, parsed: ParsedQuery, share, all_words: int, conditions: dict[str, str],
+                         request: SearchRequest) -> list[tuple[str, None]]:
+        """Return the page's SELECT and its SHOW META."""
+        offset = (request.page - 1) * request.size
+        where = self._where(parsed, share, conditions.values())
+        ranked = not parsed.is_empty
+        order = {
+            "relevance": "WEIGHT() DESC, id ASC" if ranked else "published_ts DESC, id ASC",
+            "newest": "published_ts DESC, WEIGHT() DESC, id ASC",
+            "oldest": "undated ASC, published_ts ASC, WEIGHT() DESC, id ASC",
+        }[request.sort]
+        ranking = self.engine_ranking
+        expression = ranking.expression(10_000_000 if all_words else 0, all_words)
+        options = (f"OPTION max_matches={max(1000, offset + request.size)}, "
+                   f"ranker=expr('{expression}'), idf='plain,tfidf_unnormalized', field_weights=({ranking.field_weights()})"
+                   if ranked else f"OPTION max_matches={max(1000, offset + request.size)}, ranker=none")
+        select = (f"SELECT WEIGHT() AS score, {', '.join(STORED_COLUMNS)}, IF(published_ts = 0, 1, 0) AS undated "
+                  f"FROM {DISTRIBUTED_INDEX}{where} ORDER BY {order} LIMIT {offset}, {request.size} {options}")
+        return [(select, None), ("SHOW META", None)]
+
+    @staticmethod
+    def _where(parsed: ParsedQuery, share, conditions: Iterable[str]) -> str:
+        """Return the WHERE clause of a query with the given filter conditions."""
+        parts = [f"MATCH('{escape_literal(match_text(parsed, share))}')"] if parsed.groups or parsed.excluded else []
+        parts += list(conditions)
+        return " WHERE " + " AND ".join(parts) if parts else ""
+
+    def _facet_statements(self, parsed: ParsedQuery, share, conditions: dict[str, str]) -> list[tuple[str, None]]:
+        """Return one GROUP BY per facet, each with every filter but its own."""
+        def grouped(attribute: str, leave_out: tuple[str, ...]) -> tuple[str, None]:
+            where = self._where(parsed, share, [c for k, c in conditions.items() if k not in leave_out])
+            return (f"SELECT {attribute}, COUNT(*) AS n FROM {DISTRIBUTED_INDEX}{where} GROUP BY {attribute} "
+                    f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}, ranker=none", None)
+
+        return [grouped("year", ("year", "month")), grouped("month", ("month",)), grouped("category", ("category",)),
+                grouped("source", ("source",)), ("SHOW META", None)]
+
+    @staticmethod
+    def _facets(results: list[list[tuple]]) -> FacetCounts:
+        """Return the facet counts from the GROUP BY results."""
+        year, month, category, source = (dict((value, count) for value, count in rows) for rows in results[:4])
+        return FacetCounts(year=year, month=month, category=category, source=source)
+
+    # Other operations ----------------------------------------------------------------------
+
+    def document(self, doc_id: str) -> StoredArticle | None:
+        """Return the stored fields of the article with an id, or None."""
+        from search.sphinxql import document_key
+
+        rows = self.run([(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
+                          f"WHERE id = {document_key(doc_id)}", None)])[0]
+        found = [stored_fields(dict(zip(STORED_COLUMNS, row))) for row in rows]
+        return next((article for article in found if article["id"] == doc_id), None)
+
+    def labels(self) -> Labels:
+        """Return the cluster's categories and sources (reread every few seconds)."""
+        if time.monotonic() - self._labels.loaded > REFRESH_S:
+            results = self.run([(f"SELECT category, COUNT(*) FROM {DISTRIBUTED_INDEX} GROUP BY category "
+                                 f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None),
+                                (f"SELECT source, COUNT(*) FROM {DISTRIBUTED_INDEX} GROUP BY source "
+                                 f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None)])
+            labels = Labels()
+            labels.categories = [row[0] for row in results[0]]
+            labels.sources = [row[0] for row in results[1]]
+            labels.loaded = time.monotonic()
+            self._labels = labels
+        return self._labels
+
+    def vocabulary(self) -> list[tuple[str, int]]:
+        """Return the folded title syllables with their frequencies (stored by the last reindex)."""
+        loaded, vocabulary = self._vocabulary
+        if time.monotonic() - loaded > REFRESH_S:
+            stored = self._read_meta(VOCABULARY_ID)
+            vocabulary = [tuple(pair) for pair in stored] if isinstance(stored, list) else []
+            self._vocabulary = (time.monotonic(), vocabulary)
+        return vocabulary
+
+    def _read_meta(self, key: int):
+        """Return a metadata record from the first node that answers."""
+        for node in self._nodes_in_order():
+            try:
+                return read_meta(_OneNode(self.cluster, node), key)
+            except BackendError:
+                self._failed[node.number] = time.monotonic()
+        return {}
+
+    def statistics(self) -> "ClusterStatistics":
+        """Return the term statistics of the cluster."""
+        return ClusterStatistics(self)
+
+    def health(self) -> BackendHealth:
+        """Return the article count, the last reindex and each node's state."""
+        nodes, documents = [], 0
+        for node in self.cluster.nodes:
+            try:
+                results = self.cluster.run(node, [(f"SELECT id FROM {node.shard} LIMIT 0", None), ("SHOW META", None)])
+                count = int(dict(results[1]).get("total_found", 0))
+                nodes.append({"node": str(node), "shard": node.shard, "state": "up", "documents": count})
+                documents += count
+            except BackendError as error:
+                nodes.append({"node": str(node), "shard": node.shard, "state": "down", "error": str(error)})
+        meta = self._read_meta(1)
+        down = [n for n in nodes if n["state"] != "up"]
+        return {"documents": documents, "last_reindex": meta.get("last_reindex") if isinstance(meta, dict) else None,
+                "generation": self.cluster.url, "status": "degraded" if down else "ok", "nodes": nodes}
+
+    def reindex(self, sources: Iterable[str] = (), *, full: bool = False, lock_timeout: float = 60.0,
+                procs: int | None = None, progress: Progress | None = None, max_article_bytes: int | None = None):
+        """Bring the cluster in step with its sources (see ``search.cluster_index``)."""
+        from search.cluster_index import reindex_cluster
+        from search.documents import DEFAULT_MAX_ARTICLE_BYTES
+        from search.sphinxql import WRITE_TIMEOUT_S
+
+        return reindex_cluster(Cluster(self.cluster.url, read_timeout=WRITE_TIMEOUT_S), self.lock_dir, sources,
+                               full=full, lock_timeout=lock_timeout, procs=procs, progress=progress,
+                               max_article_bytes=max_article_bytes or DEFAULT_MAX_ARTICLE_BYTES)
+
+
+class _OneNode:
+    """A cluster view whose first node is a given node (to read metadata from any node)."""
+
+    def __init__(self, cluster: Cluster, node: NodeAddress):
+        self._cluster = cluster
+        self.nodes = [node]
+
+    def query(self, node: NodeAddress, sql: str, args: tuple | None = None) -> list[tuple]:
+        return self._cluster.query(node, sql, args)
+
+
+class ClusterStatistics:
+    """Term statistics read from the cluster (``search.backend.TermStatistics``), cached per request."""
+
+    def __init__(self, backend: ClusterBackend):
+        self.backend = backend
+        self._frequencies: dict[tuple[str, str], int] = {}
+
+    def doc_frequency(self, term: str, fieldname: str) -> int:
+        """Return how many articles hold term in a field (from the engine's per-keyword statistics)."""
+        key = (term, fieldname)
+        if key not in self._frequencies:
+            kind = "compound" if COMPOUND_JOINER in term else "fold" if fold(term) == term else "exact"
+            token = engine_token(term)
+            if token != term:
+                return 0
+            results = self.backend.run([(f"SELECT id FROM {DISTRIBUTED_INDEX} WHERE MATCH('@{fieldname}_{kind} "
+                                         f"{escape_literal(token)}') LIMIT 0 OPTION ranker=none", None),
+                                        ("SHOW META", None)])
+            self._frequencies[key] = int(dict(results[1]).get("docs[0]", 0))
+        return self._frequencies[key]
+
+    def title_syllables(self) -> list[tuple[str, int]]:
+        """Return every folded title syllable with its document frequency, sorted."""
+        return self.backend.vocabulary()
+
+    def top_documents(self, query: str) -> list[StoredArticle]:
+        """Return the first page of a relevance search of query, without filters."""
+        request = SearchRequest(q=query, facets=False, snippets=False, suggest=False)
+        return self.backend.search(request, parse_query(query)).documents
+
+    def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
+                         limit: int) -> list[StoredArticle]:
+        """Return up to limit articles whose titles hold words and a prefix term, best first."""
+        parts = [f"@title_fold {' '.join(_terms(words))}"] if words else []
+        if prefixes is not None:
+            tokens = [t for t in (engine_token(p) for p in prefixes) if t != "_"]
+            if not tokens:
+                return []
+            parts.append(f"(@title_fold {' | '.join(tokens)})")
+        accented = [s for s in words if s.accented]
+        text = " ".join(parts)
+        if accented:
+            text = f"({text}) MAYBE (@title_exact {' | '.join(_terms(accented, exact=True))})"
+        rows = self.backend.run([(
+            f"SELECT {', '.join(STORED_COLUMNS)}, WEIGHT() AS score FROM {DISTRIBUTED_INDEX} "
+            f"WHERE MATCH('{escape_literal(text)}') AND title_derived = 0 ORDER BY score DESC, published_ts DESC "
+            f"LIMIT {limit} OPTION ranker=expr('10000*bm25f(1.2,0.4,{{title_fold=1,title_exact=1}})'), "
+            "idf='plain,tfidf_unnormalized'", None)])[0]
+        return [stored_fields(dict(zip(STORED_COLUMNS, row))) for row in rows]
+
+
+__all__ = ["ClusterBackend", "MAX_PAGE", "MAX_PAGE_SIZE"]
