@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INDEX ?= index
 PORT ?= 8000
 
-.PHONY: run test chromium sphinxsearch bench clean
+.PHONY: run test test-fast chromium sphinxsearch bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("vnsearch needs Python >= 3.11, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -24,8 +24,14 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed chromium sphinxsearch
 	$(PY) -m pytest
 
+# The quick loop while developing: unit tests only (no processes, servers, faults or browser).
+test-fast: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not slow"
+
+# The browser tests drive $(CHROMIUM) (tests/test_browser.py looks at the same path).
+CHROMIUM := /usr/bin/chromium
 chromium:
-	@if command -v chromium >/dev/null 2>&1; then :; \
+	@if [ -x "$(CHROMIUM)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing Debian's chromium for the browser tests"; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from search import autocomplete, results
 from search.backend import Backend
+from search.index import IndexMissing
+from search.integrity import IndexDamaged
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.reader import Snapshot
-from search.request import SearchRequest
+from search.request import QueryError, SearchRequest
 from search.result_types import Article, Completions, Health, SearchResult
 from search.whoosh_backend import SnapshotView, WhooshBackend
 
@@ -31,19 +33,32 @@ class SearchEngine:
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run a search (see ``search.results.search``)."""
-        return results.search(self.backend, request, self.ranking)
+        return self._guarded(lambda: results.search(self.backend, request, self.ranking))
 
     def suggest(self, prefix: str, limit: int = autocomplete.MAX_COMPLETIONS) -> Completions:
         """Return completions for what has been typed so far."""
-        return autocomplete.complete(self.backend.statistics(), prefix, limit)
+        return self._guarded(lambda: autocomplete.complete(self.backend.statistics(), prefix, limit))
 
     def article(self, doc_id: str, q: str = "") -> Article | None:
         """Return a whole article by id (query words marked when q is given), or None."""
-        return results.article(self.backend, doc_id, q)
+        return self._guarded(lambda: results.article(self.backend, doc_id, q))
 
     def health(self) -> Health:
         """Return the document count and when the index was last reindexed."""
-        return results.health(self.backend)
+        return self._guarded(lambda: results.health(self.backend))
+
+    def _guarded(self, call):
+        """Run call(); when it fails and the backend then finds its index damaged, report that instead."""
+        try:
+            return call()
+        except (QueryError, IndexDamaged, IndexMissing):
+            raise
+        except Exception as error:
+            verify = getattr(self.backend, "verify_after_failure", None)
+            problems = verify() if verify is not None else []
+            if problems:
+                raise IndexDamaged(getattr(self.backend, "index_dir", ""), problems) from error
+            raise
 
     def snapshot(self) -> Snapshot:
         """Return the Whoosh backend's current snapshot (for tests and benchmarks)."""

@@ -40,12 +40,14 @@ from search.documents import (
     vietnam_day,
 )
 from search.faults import pause_point
+from search.integrity import IndexDamaged, Problem, seal_meta, verify_generation, verify_meta
 from search.schema import SCHEMA_VERSION, VnMpWriter, VnSegmentWriter, make_codec, make_schema
 
 CURRENT_LINK = "current"
 LOCK_FILE = "write.lock"
 META_FILE = "vnsearch.json"
 GENERATION_PREFIX = "gen-"
+DAMAGED_FILE = "DAMAGED.txt"
 # Below this many new articles the parallel writer's process start-up costs more than it saves.
 PARALLEL_MIN_ARTICLES = 400
 WRITER_MEMORY_MB = 512
@@ -81,6 +83,7 @@ class ReindexReport:
     full: bool = False
     sources: list[str] = field(default_factory=list)
     documents: int = 0
+    replaced_damaged: str | None = None
 
     @property
     def indexed(self) -> int:
@@ -107,6 +110,15 @@ def current_generation(index_dir: str | Path) -> Path | None:
     return path if whoosh_index.exists_in(path) else None
 
 
+def linked_generation(index_dir: str | Path) -> Path | None:
+    """Return the directory the current link points to, even when it holds no readable index."""
+    try:
+        path = Path(index_dir) / os.readlink(Path(index_dir) / CURRENT_LINK)
+    except OSError:
+        return None
+    return path if path.is_dir() else None
+
+
 def open_generation(index_dir: str | Path):
     """Open the live generation as a Whoosh index; raise IndexMissing when there is none."""
     generation = current_generation(index_dir)
@@ -128,7 +140,7 @@ def read_meta(generation: Path | None) -> dict:
 def _write_meta(generation: Path, meta: dict) -> None:
     """Write a generation's metadata atomically."""
     temporary = generation / (META_FILE + ".tmp")
-    temporary.write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    temporary.write_text(json.dumps(seal_meta(meta), ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(temporary, generation / META_FILE)
 
 
@@ -143,7 +155,7 @@ def _new_generation(index_dir: Path) -> Path:
 
 def _swap_current(index_dir: Path, generation: Path) -> None:
     """Point the current link at generation atomically, then drop generations no reader needs."""
-    previous = current_generation(index_dir)
+    previous = linked_generation(index_dir)
     for leftover in index_dir.glob(f"{CURRENT_LINK}.*.tmp"):  # from a reindex killed mid-swap
         leftover.unlink()
     temporary = index_dir / f"{CURRENT_LINK}.{os.getpid()}.tmp"
@@ -256,24 +268,30 @@ def reindex(
     procs: int | None = None,
     progress: Progress | None = None,
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+    repair: bool = False,
 ) -> ReindexReport:
     """Bring the index in step with its sources and return what changed.
 
     With no sources the ones remembered in the index are scanned again.  Raises IndexBusy
     when another reindex keeps the lock past lock_timeout, NoSources when there is nothing
-    to scan.
+    to scan, IndexDamaged when the live generation fails its checksums and neither full nor
+    repair was asked for (both then rebuild it beside the damaged one, which is kept).
     """
     index_dir = Path(index_dir)
     started = time.monotonic()
-    if not sources and current_generation(index_dir) is None:
+    if not sources and linked_generation(index_dir) is None:
         raise NoSources(f"no SOURCE given and no index in {index_dir} to take remembered sources from")
     with writer_lock(index_dir, lock_timeout):
-        generation = current_generation(index_dir)
-        meta = read_meta(generation)
+        damage = live_damage(index_dir)
+        if damage and not (full or repair):
+            raise IndexDamaged(index_dir, damage)
+        generation = None if damage else current_generation(index_dir)
+        meta = read_meta(linked_generation(index_dir))
         roots = _outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
         if not roots:
-            raise NoSources("no SOURCE given and none remembered in the index")
-        rebuild = full or generation is None or meta.get("schema_version") != SCHEMA_VERSION
+            raise NoSources("no SOURCE given and none remembered in the index"
+                            + (" (its metadata is damaged: give the SOURCEs)" if damage else ""))
+        rebuild = full or bool(damage) or generation is None or meta.get("schema_version") != SCHEMA_VERSION
         remembered = roots if rebuild else _union(meta.get("sources", []), roots)
         report = ReindexReport(full=rebuild, sources=remembered)
         run = _Run(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
@@ -291,8 +309,35 @@ def reindex(
         report.documents = _document_count(generation)
         _write_meta(generation, _meta(remembered, report))
         if rebuild:
+            report.replaced_damaged = keep_damaged(linked_generation(index_dir), damage)
             _swap_current(index_dir, generation)
+        else:
+            _remove_damaged(index_dir, keep=generation)
     return report
+
+
+def live_damage(index_dir: Path) -> list[Problem]:
+    """Return what is wrong with the live generation's files and metadata ([] when none or no index)."""
+    folder = linked_generation(index_dir)
+    if folder is None:
+        return []
+    return verify_generation(folder, "checksums")[1] + verify_meta(folder)
+
+
+def keep_damaged(generation: Path | None, damage: list[Problem]) -> str | None:
+    """Mark a damaged generation being replaced, to be kept for inspection; return its name."""
+    if generation is None or not damage:
+        return None
+    text = "".join(f"{problem}\n" for problem in damage)
+    (generation / DAMAGED_FILE).write_text(text, encoding="utf-8")
+    return generation.name
+
+
+def _remove_damaged(index_dir: Path, keep: Path) -> None:
+    """Delete the damaged generations kept for inspection (a reindex has since succeeded)."""
+    for marker in index_dir.glob(f"{GENERATION_PREFIX}*/{DAMAGED_FILE}"):
+        if marker.parent != keep:
+            shutil.rmtree(marker.parent, ignore_errors=True)
 
 
 def _union(first: list[str], second: list[str]) -> list[str]:

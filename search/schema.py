@@ -25,6 +25,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import PostingPool, SegmentWriter
 
 from search.faults import pause_point
+from search.integrity import recording
 from search.text import index_analyzer
 
 SCHEMA_VERSION = 2
@@ -259,7 +260,9 @@ class VnSegmentWriter(SegmentWriter):
     def _commit_toc(self, segments):
         """Make the written segments visible (the table of contents is the commit point)."""
         pause_point("toc")
-        super()._commit_toc(live_segments(segments))
+        segments = live_segments(segments)
+        with recording(self, segments):
+            super()._commit_toc(segments)
 
 
 class VnSubWriterTask(SubWriterTask):
@@ -296,7 +299,9 @@ class VnMpWriter(MpWriter):
     def _commit_toc(self, segments):
         """Make the written segments visible (the table of contents is the commit point)."""
         pause_point("toc")
-        super()._commit_toc(live_segments(segments))
+        segments = live_segments(segments)
+        with recording(self, segments):
+            super()._commit_toc(segments)
 
     def _new_task(self):
         """Start one more writer process."""

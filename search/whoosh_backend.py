@@ -23,6 +23,7 @@ from search.backend import BackendHealth, Matches, Progress, StoredArticle
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.execute import QueryContext, order_page, run_match
 from search.filtering import combine, facet_counts, filter_masks, label_mask
+from search.integrity import IndexDamaged, Problem, Verifier
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.reader import SegmentData, Snapshot
@@ -133,17 +134,41 @@ class WhooshBackend:
         self._snapshot: Snapshot | None = None
         self._generation_dir: Path | None = None
         self._checked = 0.0
+        self._verifier = Verifier()
+        self._damage: list[Problem] = []
 
     def snapshot(self) -> Snapshot:
-        """Return the current snapshot, opening a newer one if the index changed."""
-        snapshot = self._snapshot
-        if snapshot is not None and time.monotonic() - self._checked < self.refresh_seconds:
-            return snapshot
+        """Return the current snapshot, opening a newer one if the index changed.
+
+        Raises IndexDamaged while the live generation fails its checks (verified again every
+        ``refresh_seconds``, so a repaired or swapped-in index is served without a restart).
+        """
+        if self._snapshot is None or time.monotonic() - self._checked >= self.refresh_seconds:
+            with self._lock:
+                self._refresh()
+        if self._damage:
+            raise IndexDamaged(self.index_dir, self._damage)
+        return self._snapshot
+
+    def _refresh(self) -> None:
+        """Verify the live generation and open it when it changed (under the lock)."""
+        if (self._snapshot is not None or self._damage) and time.monotonic() - self._checked < self.refresh_seconds:
+            return  # another thread refreshed meanwhile, or the damage was found just now
+        folder = index_store.linked_generation(self.index_dir)
+        self._damage = self._verifier.problems(folder) if folder is not None else []
+        if not self._damage and (self._snapshot is None or self._stale()):
+            self._open()
+        self._checked = time.monotonic()
+
+    def verify_after_failure(self) -> list[Problem]:
+        """Checksum every file of the live generation again (a read failed); return the problems."""
         with self._lock:
-            if self._snapshot is None or self._stale():
-                self._open()
-            self._checked = time.monotonic()
-            return self._snapshot
+            self._verifier.forget()
+            folder = index_store.linked_generation(self.index_dir)
+            problems = self._verifier.problems(folder) if folder is not None else []
+            if problems:
+                self._damage, self._checked = problems, time.monotonic()
+            return problems
 
     def _stale(self) -> bool:
         """Tell whether the live generation or its last commit differs from the snapshot's."""
@@ -181,10 +206,11 @@ class WhooshBackend:
 
     def reindex(self, sources: Iterable[str] = (), *, full: bool = False, lock_timeout: float = 60.0,
                 procs: int | None = None, progress: Progress | None = None,
-                max_article_bytes: int | None = None) -> index_store.ReindexReport:
+                max_article_bytes: int | None = None, repair: bool = False) -> index_store.ReindexReport:
         """Bring the index in step with its sources (see ``search.index.reindex``)."""
         return index_store.reindex(self.index_dir, sources, full=full, lock_timeout=lock_timeout, procs=procs,
-                                   progress=progress, max_article_bytes=max_article_bytes or DEFAULT_MAX_ARTICLE_BYTES)
+                                   progress=progress, max_article_bytes=max_article_bytes or DEFAULT_MAX_ARTICLE_BYTES,
+                                   repair=repair)
 
     @staticmethod
     def exists(index_dir: str | Path) -> bool:

@@ -1,18 +1,68 @@
-"""Shared fixtures: the demo corpus indexed once per test session, embedded and in a cluster."""
+"""Shared fixtures (the demo corpus indexed once per session, embedded and in a cluster) and rules.
+
+Rules that apply to every test, also to tests added later:
+- ``slow``: tests that start processes or servers, break disks, or drive the browser are
+  marked slow, by module or by fixture (SLOW_MODULE_PREFIXES, SLOW_FIXTURES below), so
+  ``make test-fast`` (``pytest -m "not slow"``) is the quick loop of unit tests.
+- With VNSEARCH_REQUIRE_ALL=1 (set by .ci/run) a skipped test is reported as a failure:
+  CI never skips silently.
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from search.engine import SearchEngine
 from search.index import reindex
+from tests.helpers import DEMO, DEMO_SOURCES, PORTAL_ID, REQUIRE_ALL_ENV, ROOT  # noqa: F401 (DEMO, PORTAL_ID, ROOT: old imports)
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "vnsearch" / "demo"
-DEMO_SOURCES = [str(DEMO / "articles.jsonl"), str(DEMO / "portal")]
-PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
+# Test modules whose every test starts processes, servers or a browser (a name starting with one
+# of these, so test_faults_disk.py or test_server_cluster.py count too).
+SLOW_MODULE_PREFIXES = ("test_server", "test_faults", "test_browser", "test_cluster", "test_sphinx",
+                        "test_fuzz", "test_bad_input")
+# Fixtures that start a server, a browser or mount a file system: any test using one is slow.
+SLOW_FIXTURES = {"server", "browser", "own_index", "small_disk", "live_server", "cluster", "demo_cluster",
+                 "searchd"}
+# Single tests elsewhere that run real processes or big indexes (module::name prefix).
+SLOW_TESTS = (
+    "test_cli.py::test_installed_command_runs_as_a_subprocess",
+    "test_index.py::test_parallel_reindex",
+    "test_index.py::test_reindex_while_another_process_holds_the_lock",
+    "test_index.py::test_reindex_waits_for_a_lock",
+    "test_text.py::test_a_killed_indexer",
+    "test_text.py::test_term_positions_equal_the_analyzer_pipeline_on_every_demo_article",
+)
+
+
+def is_slow(item: pytest.Item) -> bool:
+    """Tell whether a collected test starts processes, servers, disks or a browser."""
+    module = Path(str(item.fspath)).name
+    if module.startswith(SLOW_MODULE_PREFIXES):
+        return True
+    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    return f"{module}::{item.name}".startswith(SLOW_TESTS)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark slow tests (see the module docstring)."""
+    for item in items:
+        if is_slow(item):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Report a skipped test as failed when every test is required to run (CI)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and os.environ.get(REQUIRE_ALL_ENV) == "1":
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but every test must run here ({REQUIRE_ALL_ENV}=1): {reason}"
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from pathlib import Path
 from search.engine import SearchEngine
 from search.index import reindex
 from search.request import SearchRequest
-from tests.conftest import DEMO
+from tests.helpers import DEMO
 
 PORTAL = next((DEMO / "portal").glob("*.txt"))
 # "Cộng hoà xã hội chủ nghĩa Việt Nam" as TCVN3 (ABC) fonts store it, bytes shown as Latin-1.

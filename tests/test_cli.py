@@ -10,19 +10,14 @@ import re
 import subprocess
 import sys
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from search.index import writer_lock
+from tests.helpers import DEMO_ARTICLES, PORTAL_ID, ROOT, make_source
 from vnsearch.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "vnsearch" / "demo"
-PORTAL_FILE = DEMO / "portal" / "kiengiang-2019-08-21-chi-thi-05.txt"
-PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
-DEMO_ARTICLES = [json.loads(line) for line in (DEMO / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
 SUMMARY_RE = re.compile(
     r"added (\d+), updated (\d+), deleted (\d+), unchanged (\d+), rejected (\d+) in [\d.]+ s "
     r"\((\d+) articles/s\)"
@@ -48,21 +43,11 @@ def summary(output: str) -> tuple[int, ...]:
     return tuple(int(g) for g in match.groups()[:5])
 
 
-def make_source(tmp_path: Path, count: int = 3) -> Path:
-    source = tmp_path / "src"
-    (source / "portal").mkdir(parents=True)
-    (source / "news.jsonl").write_text(
-        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in DEMO_ARTICLES[:count]), encoding="utf-8"
-    )
-    (source / "portal" / PORTAL_ID).write_bytes(PORTAL_FILE.read_bytes())
-    return source
-
-
 # reindex -----------------------------------------------------------------------------------
 
 
 def test_reindex_prints_the_summary_and_exits_0(tmp_path):
-    source = make_source(tmp_path)
+    source = make_source(tmp_path, count=3)
     result = run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source))
     assert result.exit_code == 0, result.output
     assert summary(result.stdout) == (4, 0, 0, 0, 0)
@@ -70,7 +55,7 @@ def test_reindex_prints_the_summary_and_exits_0(tmp_path):
 
 
 def test_second_reindex_reports_everything_unchanged(tmp_path):
-    source = make_source(tmp_path)
+    source = make_source(tmp_path, count=3)
     index = str(tmp_path / "ix")
     assert run("reindex", "--index", index, "--procs", "1", str(source)).exit_code == 0
     result = run("reindex", "--index", index, "--procs", "1")
@@ -80,7 +65,7 @@ def test_second_reindex_reports_everything_unchanged(tmp_path):
 
 
 def test_reindex_exits_1_when_something_is_rejected_and_commits_the_rest(tmp_path):
-    source = make_source(tmp_path)
+    source = make_source(tmp_path, count=3)
     bad = source / "broken.jsonl"
     bad.write_text('{"id": "x", "title": "Thiếu nội dung"}\n', encoding="utf-8")
     index = str(tmp_path / "ix")

@@ -16,9 +16,9 @@ from click.testing import CliRunner
 
 from search.cluster import CHARSET_TABLE
 from search.cluster_index import reindex_cluster
-from search.engine import SearchEngine
 from search.index import IndexBusy, writer_lock
 from search.sphinxql import (
+    STORED_COLUMNS,
     BackendError,
     BadBackendURL,
     Cluster,
@@ -28,10 +28,16 @@ from search.sphinxql import (
     shard_of,
     stored_fields,
     text_fields,
-    STORED_COLUMNS,
+)
+from tests.helpers import (
+    DEMO_ARTICLES,
+    PORTAL_FILE,
+    PORTAL_ID,
+    counts,
+    make_source,
+    write_jsonl,
 )
 from tests.sphinx_cluster import running_cluster
-from tests.test_index import DEMO_ARTICLES, PORTAL_FILE, PORTAL_ID, counts, make_source, write_jsonl
 from vnsearch.cli import main
 
 SOURCE_PORTAL_ID = "portal/" + PORTAL_ID  # its id in a source made by make_source

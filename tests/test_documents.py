@@ -24,9 +24,8 @@ from search.documents import (
     read_file,
     scan_sources,
 )
+from tests.helpers import PORTAL_FILE
 
-ROOT = Path(__file__).resolve().parents[1]
-PORTAL_FILE = ROOT / "vnsearch" / "demo" / "portal" / "kiengiang-2019-08-21-chi-thi-05.txt"
 PORTAL_TEXT = PORTAL_FILE.read_text(encoding="utf-8")
 PORTAL_TITLE = (
     "Tăng cường vai trò nêu gương của cán bộ, đảng viên trong việc thực hiện Chỉ thị 05 của Bộ Chính trị"
@@ -445,12 +444,13 @@ def test_too_large_file_and_too_long_line_are_rejected(tmp_path):
     big.write_bytes(PORTAL_FILE.read_bytes())
     small_record = {"id": "s", "title": "Nhỏ", "body": "Thủy điện nhỏ."}
     path = jsonl(tmp_path / "lines.jsonl", [small_record, {"id": "l", "title": "Lớn", "body": PORTAL_TEXT}])
+    originals = {file: file.read_bytes() for file in (big, path)}
     items = list(scan_sources([str(tmp_path)], max_bytes=1000))
     assert [a.id for a in articles(items)] == ["s"]
     found = sorted((Path(r.path).name, r.line) for r in rejections(items))
     assert found == [("big.txt", None), ("lines.jsonl", 2)]
     assert all("large" in r.reason or "long" in r.reason for r in rejections(items))
-    assert path.exists()
+    assert {file: file.read_bytes() for file in originals} == originals, "a rejected file must be left as it was"
 
 
 def test_symlink_loop_in_a_source_directory_does_not_hang(tmp_path):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from pathlib import Path
 
 import pytest
 from unidecode import unidecode
@@ -15,10 +14,8 @@ from search.engine import SearchEngine
 from search.highlight import HighlightSpec, highlight_all, snippet
 from search.index import reindex
 from search.request import SearchRequest
+from tests.helpers import FIXTURES, PORTAL_ID, ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
 

@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -30,32 +29,18 @@ from search.index import (
 )
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
-
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "vnsearch" / "demo"
-PORTAL_FILE = DEMO / "portal" / "kiengiang-2019-08-21-chi-thi-05.txt"
-PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
-DEMO_ARTICLES = [json.loads(line) for line in (DEMO / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
-
-
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
-def make_source(root: Path, count: int = 4, portal: bool = True) -> Path:
-    """A source directory: `count` demo articles in news.jsonl, and the portal page."""
-    source = root / "src"
-    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:count])
-    if portal:
-        (source / "portal").mkdir(parents=True, exist_ok=True)
-        (source / "portal" / PORTAL_ID).write_bytes(PORTAL_FILE.read_bytes())
-    return source
-
-
-def counts(report) -> tuple[int, int, int, int, int]:
-    return report.added, report.updated, report.deleted, report.unchanged, len(report.rejected)
+from tests.helpers import (
+    DEMO_ARTICLES,
+    PORTAL_FILE,
+    PORTAL_ID,
+    ROOT,
+    STATE_TIMEOUT,
+    counts,
+    make_source,
+    read_line,
+    wait_until,
+    write_jsonl,
+)
 
 
 def indexed(index_dir: Path) -> dict[str, dict]:
@@ -345,6 +330,7 @@ def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
     meta_path = old_generation / "vnsearch.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["schema_version"] = SCHEMA_VERSION - 1
+    del meta["checksum"]  # as the older vnsearch that wrote version - 1 would have left it
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
     report = reindex(index_dir, procs=1)
     assert report.full is True and counts(report) == (3, 0, 0, 0, 0)
@@ -373,7 +359,7 @@ def test_reindex_while_another_process_holds_the_lock_raises_index_busy(tmp_path
         cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:
-        assert holder.stdout.readline().strip() == "locked"
+        assert read_line(holder.stdout).strip() == "locked"
         with pytest.raises(IndexBusy) as busy:
             reindex(index_dir, [str(source)], procs=1, lock_timeout=0.3)
         message = str(busy.value)
@@ -385,22 +371,31 @@ def test_reindex_while_another_process_holds_the_lock_raises_index_busy(tmp_path
     assert counts(reindex(index_dir, [str(source)], procs=1, lock_timeout=5)) == (1, 0, 0, 0, 0)
 
 
-def test_reindex_waits_for_a_lock_released_within_its_timeout(tmp_path):
+def test_reindex_waits_for_a_lock_released_within_its_timeout(tmp_path, monkeypatch):
     source = make_source(tmp_path, count=1, portal=False)
     index_dir = tmp_path / "ix"
-    locked = threading.Event()
-
-    def hold():
-        with writer_lock(index_dir, 5):
-            locked.set()
-            time.sleep(0.5)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert locked.wait(10)
-    report = reindex(index_dir, [str(source)], procs=1, lock_timeout=30)
-    holder.join()
-    assert counts(report) == (1, 0, 0, 0, 0)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(index_dir)],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    # Note each time the reindex finds the lock taken: proof that it waited, whatever the timing.
+    lock_module = sys.modules[writer_lock.__module__]
+    refused, try_lock = threading.Event(), lock_module._try_lock
+    monkeypatch.setattr(lock_module, "_try_lock", lambda fd: try_lock(fd) or refused.set())
+    reports: list = []
+    writer = threading.Thread(target=lambda: reports.append(reindex(index_dir, [str(source)], procs=1,
+                                                                    lock_timeout=STATE_TIMEOUT)))
+    try:
+        assert read_line(holder.stdout).strip() == "locked"
+        writer.start()
+        wait_until(lambda: refused.is_set() or not writer.is_alive(), "the reindex never tried the lock")
+        assert refused.is_set(), "the reindex went ahead while another process held the lock"
+        assert writer.is_alive() and current_generation(index_dir) is None
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+    writer.join(timeout=STATE_TIMEOUT)
+    assert not writer.is_alive() and counts(reports[0]) == (1, 0, 0, 0, 0)
 
 
 # What gets indexed -------------------------------------------------------------------------

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 
 from search.index import reindex
+from tests.helpers import PORTAL_ID
 from web.app import create_app
 
-PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"  # the demo corpus's portal article
 EVIL_ID = 'evil/<script>alert("id")</script> ?#&x=1'
 URL_ID = "https://example.org//double//slash/bai-viet.htm?x=1&y=<2>#top"
 EVIL_TITLE = "<script>alert(1)</script> Cảnh báo an ninh & “mã độc”"
@@ -107,7 +108,9 @@ def test_results_page_structure(client):
     assert text(soup.find("label", attrs={"for": box["id"]})) == "Tìm kiếm"
     assert text(form.find("button")) == "Tìm kiếm"
     assert text(soup.find("h1")) == "Kết quả cho “bo chinh tri”"
-    assert re.fullmatch(r"\d+ kết quả \(\d+,\d ms\) · Trang 1/8", text(soup.select_one(".stats")))
+    stats = re.fullmatch(r"(\d+) kết quả \(\d+,\d ms\) · Trang 1/(\d+)", text(soup.select_one(".stats")))
+    total = client.get("/api/search?q=bo+chinh+tri").get_json()["total"]
+    assert stats and (int(stats[1]), int(stats[2])) == (total, math.ceil(total / 10)) and total > 10
     hits = soup.select("ol.hits > li.hit")
     assert len(hits) == 10
     first = hits[0]
@@ -226,7 +229,8 @@ def test_pagination(client):
     previous = nav.find("a", attrs={"rel": "prev"})
     assert text(previous) == "‹ Trang trước" and "page" not in params(previous["href"])
     assert second.select_one("ol.hits")["start"] == "11"
-    assert text(second.select_one(".stats .page-of")) == "· Trang 2/7"
+    total = int(text(soup.select_one(".stats .total")).replace(".", ""))
+    assert text(second.select_one(".stats .page-of")) == f"· Trang 2/{math.ceil(total / 10)}"
     first_ids = {a["href"] for a in soup.select(".hit h2 a")}
     assert not first_ids & {a["href"] for a in second.select(".hit h2 a")}
 
@@ -409,3 +413,64 @@ def test_result_links_reach_their_article_whatever_slashes_and_dots_the_id_holds
     assert text(article.find("h1")) == DOT_IDS[doc_id]
     path = urlsplit(links[DOT_IDS[doc_id]]).path.replace("/articles/", "/api/articles/", 1)
     assert dot_client.get(as_a_browser_sends(path)).get_json()["id"] == doc_id
+
+
+# Every page that echoes the query, asked with a query full of markup ------------------------------
+
+HOSTILE_QUERY = "<script>alert(1)</script> bộ chính trị <img src=x onerror=alert(2)> <b>đậm</b> &amp; &lt;i&gt;"
+# Matches nothing, so the page shows its "no results" message with the query in it.
+HOSTILE_NOTHING = "<script>qzxw()</script><svg onload=qzxv()>qwxzvkhongco</svg>"
+MARKUP_TAGS = ["script", "img", "svg", "b", "i", "iframe", "style"]
+
+
+def assert_query_shown_as_text(soup: BeautifulSoup, q: str) -> None:
+    """Check that the page echoes q as text and in its search box, and runs none of its markup."""
+    assert_no_inline_code(soup)
+    assert [tag.name for tag in soup.find_all(MARKUP_TAGS) if tag.name != "script" or not tag.get("src")] == []
+    assert soup.find("input", attrs={"name": "q"})["value"] == q
+
+
+@pytest.mark.parametrize("url", ["/?q={q}", "/?q={q}&year=2019", "/?q={q}&sort=newest&page=2"])
+def test_results_page_shows_a_query_full_of_markup_as_text(client, url):
+    soup = page(client, url.format(q=quote(HOSTILE_QUERY)))
+    assert_query_shown_as_text(soup, HOSTILE_QUERY)
+    assert text(soup.find("h1")) == f"Kết quả cho “{' '.join(HOSTILE_QUERY.split())}”"
+    assert soup.find("title").get_text().startswith(f"{HOSTILE_QUERY} – Tìm kiếm")
+
+
+def test_result_links_carry_a_query_full_of_markup_as_data(client):
+    soup = page(client, "/?q=" + quote(HOSTILE_QUERY))
+    links = [a["href"] for a in soup.select("li.hit h2 a")]
+    assert links and all(params(href)["q"] == [HOSTILE_QUERY] for href in links)
+    assert soup.select("li.hit .snippet mark")
+
+
+def test_no_results_page_shows_a_query_full_of_markup_as_text(client):
+    soup = page(client, "/?q=" + quote(HOSTILE_NOTHING))
+    assert_query_shown_as_text(soup, HOSTILE_NOTHING)
+    assert text(soup.select_one(".empty h2")) == f"Không tìm thấy kết quả nào cho “{HOSTILE_NOTHING}”"
+    assert soup.find("title").get_text().startswith(HOSTILE_NOTHING)
+
+
+def test_article_page_shows_a_query_full_of_markup_as_text(client):
+    soup = page(client, f"/articles/{PORTAL_ID}?q={quote(HOSTILE_QUERY)}")
+    assert_query_shown_as_text(soup, HOSTILE_QUERY)
+    assert text(soup.select_one("a.back-link")) == f"← Quay lại kết quả cho “{' '.join(HOSTILE_QUERY.split())}”"
+    assert f"“{HOSTILE_QUERY}”" in soup.select_one(".highlight-note").get_text()
+    assert "Bộ Chính trị" in [m.get_text() for m in soup.select(".article-body mark")]
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/articles/no-such-article?q={q}", 404), ("/khong-co-trang-nay?q={q}", 404), ("/?q={q}&page=abc", 400),
+    ("/?q={q}&from=2019-13-45", 400),
+])
+def test_error_pages_show_a_query_full_of_markup_as_text(client, url, status):
+    soup = page(client, url.format(q=quote(HOSTILE_QUERY)), status=status)
+    assert_query_shown_as_text(soup, HOSTILE_QUERY)
+    assert text(soup.select_one(".error-status")) == f"Mã lỗi: {status}"
+
+
+def test_page_without_an_index_shows_a_query_full_of_markup_as_text(tmp_path):
+    missing = create_app({"INDEX_DIR": str(tmp_path / "no-index")}).test_client()
+    soup = page(missing, "/?q=" + quote(HOSTILE_QUERY), status=503)
+    assert_query_shown_as_text(soup, HOSTILE_QUERY)

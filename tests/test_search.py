@@ -12,23 +12,20 @@ import re
 import unicodedata
 from collections import Counter
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unidecode import unidecode
 
 import search.text
 from search.engine import SearchEngine
+from search.execute import LONG_QUERY_SHARE
 from search.index import reindex
 from search.request import MAX_PAGE_SIZE, QueryError, SearchRequest
+from tests.helpers import DEMO_ARTICLES, FIXTURES, PORTAL_ID
 
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "vnsearch" / "demo"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
-DEMO_ARTICLES = [json.loads(line) for line in (DEMO / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
 DEMO_IDS = [a["id"] for a in DEMO_ARTICLES] + [PORTAL_ID]
 RESULT_KEYS = {"query", "total", "page", "size", "pages", "sort", "matching", "took_ms", "suggestion",
                "notices", "hits", "facets", "filters"}
@@ -244,6 +241,24 @@ def test_title_prefix_applies_to_phrases_and_exclusions(engine, corpus):
     assert {h["id"] for h in all_hits(engine, "covid -title:covid")} == expected
 
 
+@pytest.mark.parametrize("typed", ["kiengiang", "KIENGIANG", "vpubnd.kiengiang.gov.vn", '"kiengiang gov"'])
+def test_source_prefix_keeps_only_articles_from_that_source(engine, corpus, typed):
+    words = ["bo", "chinh", "tri"]
+    assert {h["id"] for h in all_hits(engine, f"source:{typed} bộ chính trị")} == {PORTAL_ID}
+    assert PORTAL_ID in oracle(corpus, words) and len(oracle(corpus, words)) > 1
+
+
+def test_source_prefix_typed_loosely_matches_whole_words_of_the_source(engine, corpus):
+    dantri = {i for i in oracle(corpus, ["bo", "chinh", "tri"]) if corpus[i]["stored"]["source"] == "dantri.com.vn"}
+    hits = all_hits(engine, "source:dantri bo chinh tri")
+    assert dantri and {h["id"] for h in hits} == dantri and {h["source"] for h in hits} == {"dantri.com.vn"}
+    # A word cut short is not a source's word: "dant" names no source.
+    assert run(engine, "source:dant bo chinh tri")["total"] == 0
+    # The typed source narrows the year facet too, like the source filter does.
+    facets = run(engine, "source:kiengiang")["facets"]
+    assert [(i["value"], i["count"]) for i in facets["year"]] == [("2019", 1)]
+
+
 def test_category_prefix_filters_by_category(engine, corpus):
     hits = all_hits(engine, 'category:"thể thao" bóng đá')
     expected = {i for i in oracle(corpus, ["bong", "da"]) if corpus[i]["stored"]["category"] == "Thể thao"}
@@ -307,6 +322,30 @@ def test_facet_counts_are_computed_over_the_whole_result_set(engine):
     assert not any(i["selected"] for name in facets for i in facets[name])
 
 
+def facet_order(counts: Counter) -> list[tuple[str, int]]:
+    """Return (value, count) pairs the way label facets list them: most frequent first, then by name."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+@pytest.mark.parametrize("q", ["việt nam", "bộ chính trị", "covid"])
+def test_label_facets_list_the_most_frequent_value_first(engine, q):
+    hits = all_hits(engine, q)
+    facets = run(engine, q)["facets"]
+    for name in ("category", "source"):
+        counts = Counter(h[name] for h in hits)
+        assert [(i["value"], i["count"]) for i in facets[name]] == facet_order(counts), name
+    assert len({i["count"] for i in facets["source"]}) > 1 or q == "covid"
+    assert len({i["count"] for i in facets["category"]}) > 1
+
+
+def test_year_and_month_facets_list_the_newest_first(engine):
+    facets = run(engine, "", year="2020")["facets"]
+    years = [i["value"] for i in facets["year"]]
+    months = [i["value"] for i in facets["month"]]
+    assert years == sorted({a["published"][:4] for a in DEMO_ARTICLES} | {"2019"}, reverse=True)
+    assert months == sorted({a["published"][:7] for a in DEMO_ARTICLES}, reverse=True) and len(months) > 1
+
+
 def test_selected_year_is_flagged_and_narrows_the_other_facets(engine):
     result = run(engine, "việt nam", year="2019")
     assert ids(result) == [PORTAL_ID] and result["total"] == 1
@@ -368,6 +407,25 @@ def test_date_range_filter_keeps_articles_published_within_it(engine, low, high)
     dates[PORTAL_ID] = date(2019, 8, 21)
     expected = {i for i, d in dates.items() if low_day <= d <= high_day}
     assert expected and {h["id"] for h in hits} == expected
+
+
+def demo_days() -> dict[str, date]:
+    """Return each demo article's publication day (Vietnam time, as the corpus writes it)."""
+    days = {a["id"]: date.fromisoformat(a["published"][:10]) for a in DEMO_ARTICLES}
+    days[PORTAL_ID] = date(2019, 8, 21)
+    return days
+
+
+def test_date_range_includes_articles_published_on_its_first_and_last_day(engine):
+    days = demo_days()
+    busiest, count = Counter(days.values()).most_common(1)[0]
+    one_day = {h["id"] for h in all_hits(engine, "", **{"from": busiest.isoformat(), "to": busiest.isoformat()})}
+    assert count > 1 and one_day == {i for i, d in days.items() if d == busiest}
+    distinct = sorted(set(days.values()))
+    low, high = distinct[1], distinct[-2]  # both days on which articles were published
+    hits = all_hits(engine, "", **{"from": low.isoformat(), "to": high.isoformat()})
+    assert {h["id"] for h in hits} == {i for i, d in days.items() if low <= d <= high}
+    assert {date.fromisoformat(h["published"][:10]) for h in hits} >= {low, high}
 
 
 @pytest.mark.parametrize(
@@ -461,9 +519,10 @@ def test_page_past_the_end_is_empty(engine):
 
 
 def test_page_size_is_capped_at_fifty(engine):
-    assert SearchRequest.from_params({"size": "500"}).size == MAX_PAGE_SIZE
+    assert SearchRequest.from_params({"size": "500"}).size == 50
     result = run(engine, "", size="500")
-    assert result["size"] == MAX_PAGE_SIZE and len(result["hits"]) == MAX_PAGE_SIZE
+    assert result["size"] == 50 and len(result["hits"]) == 50
+    assert run(engine, "", size="50")["size"] == 50 and run(engine, "", size="49")["size"] == 49
 
 
 @pytest.mark.parametrize(
@@ -483,17 +542,23 @@ def test_bad_parameters_raise_query_error_naming_the_parameter(params, param):
 
 
 @pytest.mark.parametrize(
-    "params",
-    [{"q": 2020}, {"q": ["covid", 19]}, {"page": 2}, {"size": 20}, {"year": 2020}, {"year": 2020, "month": 10},
-     {"page": 1.5}, {"sort": ["newest"]}],
+    "params, as_text",
+    [({"q": 2020}, {"q": "2020"}), ({"q": ["covid", 19]}, {"q": "covid"}), ({"page": 2}, {"page": "2"}),
+     ({"size": 20}, {"size": "20"}), ({"year": 2020}, {"year": "2020"}),
+     ({"year": 2020, "month": 10}, {"year": "2020", "month": "10"}), ({"sort": ["newest"]}, {"sort": "newest"})],
 )
-def test_non_text_parameter_values_are_used_or_rejected_with_query_error(engine, params):
-    try:
-        request = SearchRequest.from_params(params)
-    except QueryError:
-        return
-    result = engine.search(request)
+def test_non_text_parameter_values_are_used_as_their_text(engine, params, as_text):
+    request = SearchRequest.from_params(params)
+    assert request == SearchRequest.from_params(as_text)
+    result, expected = engine.search(request), engine.search(SearchRequest.from_params(as_text))
     assert set(result) == RESULT_KEYS
+    assert (ids(result), result["total"], result["filters"]) == (ids(expected), expected["total"], expected["filters"])
+
+
+def test_a_fractional_page_number_is_rejected_with_query_error():
+    with pytest.raises(QueryError) as error:
+        SearchRequest.from_params({"page": 1.5})
+    assert error.value.param == "page" and "1.5" in error.value.message
 
 
 # Fuzzing ------------------------------------------------------------------------------------
@@ -518,7 +583,10 @@ def test_any_query_text_returns_a_well_formed_result(engine, q):
     assert result["matching"] in ("all", "most", "any")
     for hit in result["hits"]:
         assert set(hit) == HIT_KEYS
-        assert "<script" not in hit["snippet"] and "<script" not in hit["title_html"]
+        # Whatever the query holds, the snippet and title are escaped text with <mark> tags only.
+        title = BeautifulSoup(hit["title_html"], "html.parser")
+        assert {tag.name for tag in title.find_all(True)} <= {"mark"} and title.get_text() == hit["title"]
+        assert {tag.name for tag in BeautifulSoup(hit["snippet"], "html.parser").find_all(True)} <= {"mark"}
 
 
 param_value = st.one_of(
@@ -548,12 +616,16 @@ def test_random_parameters_either_search_or_raise_query_error(engine, params):
     assert set(result) == RESULT_KEYS
 
 
-def test_a_long_question_matches_articles_holding_only_some_of_its_words(engine):
+def test_a_long_question_matches_articles_holding_only_some_of_its_words(engine, corpus):
     # No article holds every word of a question ("nhỉ", "không"…); requiring them all would
     # find nothing, so questions match on a share of their words and rank by score alone.
     q = "Vinamilk có lọt vào top thương hiệu hàng đầu châu Á hay không nhỉ"
     result = run(engine, q)
     assert result["matching"] == "most"
     assert result["hits"][0]["id"] == "unc-news_business_001"
-    assert 0 < result["total"] < 201
+    words = set(folded_syllables(q))
+    enough = math.ceil(LONG_QUERY_SHARE * len(words))
+    expected = {i for i, doc in corpus.items() if len(words & set(doc["title"] + doc["body"])) >= enough}
+    assert {h["id"] for h in all_hits(engine, q)} == expected
+    assert oracle(corpus, words) == set() and 0 < len(expected) < len(DEMO_IDS)
     assert FALLBACK_NOTICE not in result["notices"]

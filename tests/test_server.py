@@ -1,116 +1,33 @@
-"""`vnsearch serve` as a real process: gunicorn workers, 127.0.0.1, reindexes picked up live.
-
-``running_server`` is also used by tests/test_browser.py.
-"""
+"""`vnsearch serve` as a real process: gunicorn workers, 127.0.0.1, reindexes picked up live."""
 
 from __future__ import annotations
 
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
-import threading
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from search.index import current_generation
+from tests.helpers import (
+    VNSEARCH,
+    Querier,
+    Server,
+    answers,
+    clean_env,
+    get,
+    running_server,
+    start_server,
+    wait_until,
+    write_jsonl,
+)
 from vnsearch.cli import main
 
-BIN = Path(sys.executable).parent
-VNSEARCH = BIN / "vnsearch"
-START_TIMEOUT = 30.0
 NEW_WORD = "xylophonequetzal"
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def clean_env() -> dict[str, str]:
-    """Return the environment without VNSEARCH_* settings that would change what is tested."""
-    return {key: value for key, value in os.environ.items() if not key.startswith("VNSEARCH_")}
-
-
-def get(url: str, timeout: float = 10.0) -> tuple[int, dict, bytes]:
-    """GET url and return (status, headers, body), also for HTTP errors."""
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
-class Server:
-    """A `vnsearch serve` subprocess and where to reach it."""
-
-    def __init__(self, process: subprocess.Popen, port: int, log: Path):
-        self.process = process
-        self.port = port
-        self.log = log
-        self.url = f"http://127.0.0.1:{port}"
-
-    def json(self, path: str, **params) -> dict:
-        """GET a JSON endpoint and return its body (asserting a 200)."""
-        query = ("?" + urllib.parse.urlencode(params, doseq=True)) if params else ""
-        status, _, body = get(self.url + path + query)
-        assert status == 200, body[:300]
-        return json.loads(body)
-
-    def output(self) -> str:
-        """Return what the server printed so far."""
-        return self.log.read_text(encoding="utf-8", errors="replace")
-
-    def stop(self) -> None:
-        """Stop the server gracefully, then forcibly, with all its workers."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        # The server leads its own process group: this reaches workers left behind, and only them.
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=5)
-
-
-@contextmanager
-def running_server(index_dir: Path, log: Path, *extra: str):
-    """Run `vnsearch serve` on a free port until the block ends; yield a Server."""
-    port = free_port()
-    command = [str(VNSEARCH), "serve", "--index", str(index_dir), "--port", str(port), *extra]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=clean_env(),
-                                   start_new_session=True)
-    server = Server(process, port, log)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert process.poll() is None, f"vnsearch serve exited:\n{server.output()}"
-            try:
-                if get(server.url + "/healthz", timeout=2)[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, f"vnsearch serve did not start:\n{server.output()}"
-            time.sleep(0.1)
-        yield server
-    finally:
-        server.stop()
 
 
 def listening_addresses(port: int) -> set[str]:
@@ -144,58 +61,17 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def write_jsonl(path: Path, records: list[dict]) -> Path:
-    """Write records as JSON Lines and return the path."""
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    return path
-
-
-class Querier(threading.Thread):
-    """Keep querying a server with a list of paths, recording every failed or wrong response."""
-
-    def __init__(self, server: Server, paths: list[str]):
-        super().__init__(daemon=True)
-        self.server = server
-        self.paths = paths
-        self.stopping = threading.Event()
-        self.requests = 0
-        self.failures: list[str] = []
-
-    def run(self) -> None:
-        while not self.stopping.is_set():
-            for path in self.paths:
-                try:
-                    status, _, body = get(self.server.url + path)
-                except OSError as error:
-                    self.failures.append(f"{path}: {error!r}")
-                    continue
-                self.requests += 1
-                problem = f"HTTP {status} {body[:200]!r}" if status != 200 else self.problem(path, body)
-                if problem:
-                    self.failures.append(f"{path}: {problem}")
-
-    def problem(self, path: str, body: bytes) -> str | None:
-        """Return what is wrong with a 200 response, or None."""
-        return None
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.join(timeout=30)
-
-
 class WordWatcher(Querier):
-    """Query a server and note when a word first becomes searchable."""
+    """Query a server for a word (and other searches) while a reindex adds it."""
 
     def __init__(self, server: Server, word: str):
         super().__init__(server, [f"/api/search?q={word}", "/api/search?q=viet+nam&year=2020",
                                   "/api/search?q=bo+chinh+tri&page=2", "/?q=viet+nam", f"/api/suggest?q={word[:5]}"])
-        self.word = word
-        self.found_at: float | None = None
 
-    def problem(self, path: str, body: bytes) -> str | None:
-        if path == self.paths[0] and self.found_at is None and json.loads(body)["total"]:
-            self.found_at = time.monotonic()
-        return None
+
+def served_by_every_worker(server: Server, check, streak: int = 12) -> bool:
+    """Tell whether check(server) holds for streak requests in a row (reaching every worker)."""
+    return all(check(server) for _ in range(streak))
 
 
 def reindex(index_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -225,9 +101,7 @@ def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_pat
         cmdline = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")
         assert b"serve" in cmdline and not any(b"flask" in part for part in cmdline)
         # Gunicorn forks workers one after another (a random pause between): give it a moment.
-        deadline = time.monotonic() + 10
-        while len(children(server.process.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until(lambda: len(children(server.process.pid)) >= 2, "gunicorn never started two workers")
         assert len(children(server.process.pid)) == 2, "two worker processes"
         assert f"http://127.0.0.1:{server.port}/" in server.output()
         status, _, page = get(server.url + "/?q=bo+chinh+tri")
@@ -248,21 +122,16 @@ def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, thr
         querier = WordWatcher(server, NEW_WORD)
         querier.start()
         try:
-            time.sleep(0.5)
+            wait_until(lambda: querier.requests > 5, "the querier never got an answer")
             reindex(own_index, str(source))
-            committed = time.monotonic()
-            while querier.found_at is None and time.monotonic() - committed < 10:
-                time.sleep(0.05)
-            assert querier.found_at is not None, "the new article never became searchable"
-            assert querier.found_at - committed < 3.0, f"took {querier.found_at - committed:.1f} s to appear"
-            # Every worker must serve it soon, not just the one that happened to answer first.
-            streak = 0
-            while streak < 10:
-                streak = streak + 1 if server.json("/api/search", q=NEW_WORD)["total"] == 1 else 0
-                assert time.monotonic() - committed < 3.0, "some worker still serves the old index"
+            # Every worker must serve the new article, not just the one that happened to answer first.
+            wait_until(lambda: served_by_every_worker(server, lambda s: s.json("/api/search", q=NEW_WORD)["total"] == 1),
+                       "some worker never served the reindexed article")
             # A full rebuild swaps in a new generation; the server must follow that too.
             reindex(own_index, "--full")
-            time.sleep(1.5)
+            generation = current_generation(own_index).name
+            wait_until(lambda: served_by_every_worker(server, lambda s: s.json("/healthz")["generation"] == generation),
+                       "some worker never served the rebuilt generation")
         finally:
             querier.stop()
         assert not querier.failures, querier.failures[:5]
@@ -275,31 +144,15 @@ def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, thr
 
 def test_serve_without_an_index_answers_503_then_serves_it(tmp_path):
     index_dir = tmp_path / "later"
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([str(VNSEARCH), "serve", "--index", str(index_dir), "--port", str(port),
-                                    "--workers", "1", "--threads", "2"], stdout=out, stderr=subprocess.STDOUT,
-                                   env=clean_env(), start_new_session=True)
-    server = Server(process, port, log)
+    server = start_server(index_dir, tmp_path / "serve.log", "--workers", "1", "--threads", "2")
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            assert process.poll() is None, server.output()
-            try:
-                status, _, body = get(server.url + "/healthz", timeout=2)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, server.output()
-                time.sleep(0.1)
+        wait_until(lambda: answers(server), f"vnsearch serve did not start:\n{server.output()}")
+        status, _, body = get(server.url + "/healthz")
         assert status == 503 and json.loads(body)["error"]["code"] == "index_missing"
         assert "no index" in server.output()
         source = write_jsonl(tmp_path / "one.jsonl", [{"id": "one", "title": "Một bài", "body": "Nội dung bài một."}])
         reindex(index_dir, str(source))
-        deadline = time.monotonic() + 5
-        while get(server.url + "/healthz")[0] != 200:
-            assert time.monotonic() < deadline, "the new index was never served"
-            time.sleep(0.1)
+        wait_until(lambda: answers(server) == 200, "the new index was never served")
         assert server.json("/api/search", q="noi dung")["total"] == 1
     finally:
         server.stop()

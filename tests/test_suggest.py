@@ -14,6 +14,7 @@ from unidecode import unidecode
 from search.autocomplete import MAX_COMPLETIONS
 from search.request import SearchRequest
 from search.suggest import _edits
+from web.app import create_app
 
 PORTAL_TITLE = (
     "Tăng cường vai trò nêu gương của cán bộ, đảng viên trong việc thực hiện Chỉ thị 05 của Bộ Chính trị"
@@ -26,6 +27,12 @@ def folded(text: str) -> list[str]:
 
 def suggestion(engine, q: str):
     return engine.search(SearchRequest(q=q))["suggestion"]
+
+
+@pytest.fixture(scope="module")
+def client(demo_index):
+    """Return a test client of the web app over the demo index."""
+    return create_app({"INDEX_DIR": str(demo_index)}).test_client()
 
 
 def titles(engine, typed: str, limit: int = MAX_COMPLETIONS) -> list[str]:
@@ -128,10 +135,11 @@ def test_autocomplete_titles_starting_with_the_typed_words_come_first(engine):
     assert starting and found[: len(starting)] == starting
 
 
-def test_autocomplete_returns_at_most_eight_distinct_titles(engine):
+def test_autocomplete_returns_at_most_eight_distinct_titles(engine, client):
     for typed in ("c", "t", "n", "vi"):
-        found = titles(engine, typed)
-        assert len(found) == MAX_COMPLETIONS, typed
+        found = [s["text"] for s in engine.suggest(typed)["suggestions"]]
+        assert len(found) == 8, typed
+        assert [s["text"] for s in client.get("/api/suggest", query_string={"q": typed}).get_json()["suggestions"]] == found
         assert len({t.lower() for t in found}) == len(found)
     assert len(titles(engine, "c", limit=3)) == 3
 

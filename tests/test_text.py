@@ -11,7 +11,6 @@ import subprocess
 import sys
 import unicodedata
 from collections import defaultdict
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -20,9 +19,7 @@ from hypothesis import strategies as st
 import search.text
 from search.documents import Article, scan_sources
 from search.text import canonical_tone, fold, index_analyzer, normalize_term
-
-ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / "vnsearch" / "demo"
+from tests.helpers import DEMO_SOURCES, read_line
 
 # From the Kiên Giang portal article.
 PORTAL_SENTENCE = (
@@ -209,16 +206,16 @@ def test_a_killed_indexer_leaves_no_pyvi_model_file_in_the_temporary_folder(tmp_
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     process = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
     try:
-        assert process.stdout.readline().strip() == "[False, False, True, False]"
+        assert read_line(process.stdout).strip() == "[False, False, True, False]"
         assert list(tmp_path.iterdir()) == []
     finally:
         process.kill()
-        process.wait()
+        process.wait(timeout=30)
     assert list(tmp_path.iterdir()) == []
 
 
 def _demo_articles() -> list[Article]:
-    items = list(scan_sources([str(DEMO / "articles.jsonl"), str(DEMO / "portal")]))
+    items = list(scan_sources(DEMO_SOURCES))
     assert all(isinstance(item, Article) for item in items)
     return items
 

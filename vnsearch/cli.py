@@ -2,7 +2,8 @@
 
 Exit status: 0 success; 1 some sources were rejected (the rest committed) or nothing found
 by ``search``; 2 usage errors; 3 the index is busy (another reindex held the lock too long),
-missing, or cannot be written (read-only directory, disk full).
+missing, or cannot be written (read-only directory, disk full); 4 the index is damaged
+(``check`` found a problem, or ``reindex`` refused to write on top of a damaged index).
 """
 
 from __future__ import annotations
@@ -19,13 +20,16 @@ import click
 
 from search import index as index_module
 from search.engine import SearchEngine, open_engine
+from search.check import check_index
 from search.index import IndexBusy, IndexMissing, NoSources
+from search.integrity import IndexDamaged
 from search.request import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
 from search.settings import SETTINGS
 from search.sphinxql import WRITE_TIMEOUT_S, BackendError, BadBackendURL
 
 EXIT_REJECTED = 1
 EXIT_BUSY = 3
+EXIT_DAMAGED = 4
 _MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG_RE = re.compile(r"<[^>]+>")
 
@@ -58,15 +62,17 @@ def main() -> None:
 @setting_option("lock_timeout")
 @setting_option("procs")
 @setting_option("max_article_bytes")
+@click.option("--repair", is_flag=True, help="If the index is damaged, rebuild it from the sources as --full does "
+                                             "(otherwise reindex refuses to write on top of it).")
 @click.argument("sources", nargs=-1, type=click.Path())
-def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, sources) -> None:
+def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, repair, sources) -> None:
     """Index SOURCES (files or directories); with none, re-scan the remembered ones."""
     progress = Progress()
     options = {"full": full, "lock_timeout": lock_timeout, "procs": procs, "progress": progress,
                "max_article_bytes": max_article_bytes}
     try:
         report = (_reindex_cluster(backend, index, sources, options) if backend
-                  else index_module.reindex(index, sources, **options))
+                  else index_module.reindex(index, sources, repair=repair, **options))
     except BadBackendURL as error:
         raise click.BadParameter(str(error), param_hint="--backend") from None
     except BackendError as error:
@@ -75,6 +81,12 @@ def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, source
         sys.exit(EXIT_BUSY)
     except NoSources as error:
         raise click.UsageError(str(error)) from None
+    except IndexDamaged as error:
+        progress.finish()
+        echo_damage(error.problems)
+        click.echo(f"vnsearch: nothing was written on top of the damaged index: run `vnsearch reindex --index {index} "
+                   f"--full` (or `--repair`) to rebuild it from the sources", err=True)
+        sys.exit(EXIT_DAMAGED)
     except IndexBusy as error:
         progress.finish()
         click.echo(f"vnsearch: {error}", err=True)
@@ -87,6 +99,9 @@ def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, source
     progress.finish()
     for rejection in report.rejected:
         click.echo(f"rejected: {rejection}", err=True)
+    if report.replaced_damaged:
+        click.echo(f"replaced the damaged generation {report.replaced_damaged}, kept in {index} for inspection "
+                   f"until the next successful reindex", err=True)
     click.echo(summary_line(report))
     sys.exit(EXIT_REJECTED if report.rejected else 0)
 
@@ -168,6 +183,11 @@ def search_command(index, backend, as_json, size, page, sort, year, category, so
     except (IndexMissing, BackendError) as error:
         click.echo(f"vnsearch: {error}", err=True)
         sys.exit(EXIT_BUSY)
+    except IndexDamaged as error:
+        echo_damage(error.problems)
+        click.echo(f"vnsearch: run `vnsearch check --index {index}`, then `vnsearch reindex --index {index} --full`",
+                   err=True)
+        sys.exit(EXIT_DAMAGED)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -207,6 +227,49 @@ def terminal_text(fragment: str, bold: bool = False) -> str:
                     bold=bold or bool(index % 2))
         for index, part in enumerate(parts)
     )
+
+
+@main.command()
+@setting_option("index")
+@click.option("--full", is_flag=True, help="Also read every article and posting list, compare the term statistics "
+                                           "and check the remembered sources (slower).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def check(index, full, as_json) -> None:
+    """Verify the index's files against the checksums recorded when they were written."""
+    try:
+        report = check_index(index, full=full)
+    except IndexMissing as error:
+        click.echo(f"vnsearch: {error}", err=True)
+        sys.exit(EXIT_BUSY)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print_check(report)
+    sys.exit(0 if report.ok else EXIT_DAMAGED)
+
+
+def print_check(report) -> None:
+    """Print a check report for a person: one line per problem, then what to run."""
+    what = "files, articles, postings and sources" if report.full else "files"
+    counted = f", {report.documents} articles" if report.documents is not None else ""
+    click.echo(f"checked {report.generation} in {report.index}: {report.files} {what}{counted}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}")
+    echo_damage(report.problems)
+    if report.ok:
+        click.echo("ok")
+    elif all(problem.kind == "source" for problem in report.problems):
+        click.echo("the index is sound, but remembered sources are missing: restore them before the next reindex, "
+                   "or rebuild from the sources that remain with `vnsearch reindex --full SOURCE ...`", err=True)
+    else:
+        click.echo(f"{len(report.problems)} problems: run `vnsearch reindex --index {report.index} --full` to rebuild "
+                   f"the index from its sources (the damaged generation is kept for inspection)", err=True)
+
+
+def echo_damage(problems) -> None:
+    """Print each problem of a damaged index on its own line, to standard error."""
+    for problem in problems:
+        click.echo(f"damaged: {problem}", err=True)
 
 
 @main.command()

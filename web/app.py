@@ -16,9 +16,10 @@ from werkzeug.exceptions import HTTPException
 
 from search.engine import open_engine
 from search.index import IndexMissing
-from search.sphinxql import BackendError
+from search.integrity import IndexDamaged
 from search.request import QueryError
 from search.settings import setting_value
+from search.sphinxql import BackendError
 from web import views
 from web.formatting import register_filters
 from web.links import ArticleIdConverter
@@ -123,6 +124,15 @@ def register_error_handlers(app: Flask) -> None:
         page_message = "Máy chủ tìm kiếm tạm thời không phản hồi. Vui lòng thử lại sau ít phút."
         return error_response(503, "backend_unavailable", str(error), page_message=page_message,
                               page_title="Dịch vụ tìm kiếm tạm thời gián đoạn")
+
+    @app.errorhandler(IndexDamaged)
+    def index_damaged(error: IndexDamaged):
+        # The operator reads the files named here (and in the log); the page stays general.
+        log.error("%s", error)
+        page_message = ("Chỉ mục tìm kiếm bị hỏng nên tạm thời không thể tìm kiếm. "
+                        "Quản trị viên cần chạy “vnsearch check” và “vnsearch reindex --full”.")
+        return error_response(503, "index_damaged", str(error), page_message=page_message,
+                              page_title="Chỉ mục bị hỏng", problems=[p.to_dict() for p in error.problems])
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -49,8 +49,10 @@ def _query(name: str, schema: dict, description: str, **extra) -> dict:
 _ERRORS = {
     "400": _json(_ref("Error"), "A parameter is invalid (code `bad_parameter`, `param` names it)."),
     "500": _json(_ref("Error"), "Unexpected server error (no details are given)."),
-    "503": _json(_ref("Error"), "There is no index yet (code `index_missing`): run `vnsearch reindex`; or no "
-                                "node of the search cluster answers (code `backend_unavailable`)."),
+    "503": _json(_ref("Error"), "There is no index yet (code `index_missing`): run `vnsearch reindex`; or the "
+                                "index is damaged (code `index_damaged`, `problems` names the files): run "
+                                "`vnsearch check`, then `vnsearch reindex --full`; or no node of the search "
+                                "cluster answers (code `backend_unavailable`)."),
 }
 
 _HIT = _object({
@@ -152,10 +154,15 @@ _ERROR = _object({
         "additionalProperties": False,
         "properties": {
             "code": _string(enum=["bad_parameter", "not_found", "method_not_allowed", "index_missing",
-                                  "internal_error", "bad_request", "too_large", "uri_too_long",
+                                  "index_damaged", "internal_error", "bad_request", "too_large", "uri_too_long",
                                   "headers_too_large", "http_error", "backend_unavailable"]),
             "message": _string("What went wrong (English)."),
             "param": _string("The parameter at fault (bad_parameter only)."),
+            "problems": {
+                "type": "array",
+                "description": "Each damaged file of the index and what is wrong (index_damaged only).",
+                "items": _object({"file": _string(), "kind": _string(), "problem": _string()}),
+            },
         },
     },
 })

@@ -1,0 +1,319 @@
+"""Index integrity: checksums recorded at every commit, verified on open and on demand.
+
+Whoosh's table of contents ``_MAIN_N.toc`` is a generation's commit point: it names the live
+segments, whose files are never changed once written (a commit adds segment files, and a
+merge writes new ones and deletes the old).  Just before a commit renames its TOC into place,
+the writer records ``checksums-N.json`` beside it: the size, first bytes and CRC32 of the TOC
+and of every file of every live segment (entries of files an earlier commit wrote are carried
+over, never recomputed, so damage to them cannot be blessed).  ``vnsearch.json`` carries a
+CRC32 of its own content.
+
+Verification, given a generation directory, reports a ``Problem`` per damaged file:
+
+* ``quick``: every recorded file exists with its recorded size and first bytes, the recorded
+  TOC is the latest one (a stat and an 8-byte read per file);
+* ``checksums``: the quick checks, then the CRC32 of every file.
+
+``Verifier`` is what a server holds: it checksums a file once and afterwards only compares
+its size, modification time and inode, so a refresh costs a stat per file and only files
+that are new or changed are read again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zlib
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterator
+
+MANIFEST_PREFIX = "checksums-"
+MANIFEST_FORMAT = 1
+META_FILE = "vnsearch.json"
+META_CHECKSUM = "checksum"
+HEAD_BYTES = 8
+CHUNK_BYTES = 1 << 20
+_TOC_RE = re.compile(r"^_(\w+?)_(\d+)\.toc$")
+_MANIFEST_RE = re.compile(rf"^{MANIFEST_PREFIX}(\d+)\.json$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one file of an index (``kind`` says which check failed)."""
+
+    file: str
+    kind: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.problem}"
+
+    def to_dict(self) -> dict:
+        """Return the problem as a JSON object."""
+        return asdict(self)
+
+
+class IndexDamaged(Exception):
+    """The live generation of an index failed its checks."""
+
+    def __init__(self, index_dir: str | Path, problems: list[Problem]):
+        self.index_dir = str(index_dir)
+        self.problems = problems
+        shown = "; ".join(str(p) for p in problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        super().__init__(f"the index in {index_dir} is damaged: {shown}")
+
+
+# Recording at commit time ---------------------------------------------------------------
+
+
+def file_record(path: Path) -> dict:
+    """Return the size, first bytes and CRC32 of a file."""
+    crc, size, head = 0, 0, b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK_BYTES):
+            if size == 0:
+                head = chunk[:HEAD_BYTES]
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+    return {"size": size, "head": head.hex(), "crc32": f"{crc:08x}"}
+
+
+def manifest_name(toc_generation: int) -> str:
+    """Return the file name of the checksums of one commit."""
+    return f"{MANIFEST_PREFIX}{toc_generation}.json"
+
+
+def segment_files(folder: Path, segment_ids: list[str]) -> list[str]:
+    """Return the names of the files of the given segments (ids like MAIN_x) in a generation directory."""
+    prefixes = tuple(f"{segment_id}." for segment_id in segment_ids)
+    return sorted(name for name in os.listdir(folder) if name.startswith(prefixes))
+
+
+def write_manifest(folder: Path, toc_generation: int, toc_name: str, toc_path: Path, names: list[str],
+                   segments: dict[str, int]) -> None:
+    """Record the checksums of a commit's files (toc_path: the TOC before its rename)."""
+    previous = read_manifest(folder, toc_generation - 1) or {}
+    known = previous.get("files", {})
+    files = {name: known.get(name) or file_record(folder / name) for name in names}
+    files[toc_name] = file_record(toc_path)
+    manifest = {"format": MANIFEST_FORMAT, "toc": toc_name, "segments": segments, "files": files}
+    temporary = folder / (manifest_name(toc_generation) + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(manifest, handle, indent=0)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, folder / manifest_name(toc_generation))
+
+
+@contextmanager
+def recording(writer, segments: list) -> Iterator[None]:
+    """Record a commit's checksums while the writer commits segments (call around _commit_toc).
+
+    The manifest is written when Whoosh renames the finished TOC into place, just before the
+    rename: a commit that is visible always has its checksums.
+    """
+    storage = writer.storage
+    folder = Path(storage.folder)
+    toc_name = f"_{writer.indexname}_{writer.generation}.toc"
+    ids = [segment.segment_id() for segment in segments]
+    doc_counts = {segment.segment_id(): segment.doc_count_all() for segment in segments}
+    rename = storage.rename_file
+
+    def record_then_rename(source: str, target: str, safe: bool = False):
+        if target == toc_name:
+            names = segment_files(folder, ids)
+            write_manifest(folder, writer.generation, toc_name, folder / source, names, doc_counts)
+        return rename(source, target, safe=safe)
+
+    storage.rename_file = record_then_rename
+    try:
+        yield
+    finally:
+        del storage.rename_file  # the instance attribute hid the class's method
+    remove_old_manifests(folder, writer.generation)
+
+
+def remove_old_manifests(folder: Path, toc_generation: int) -> None:
+    """Delete the checksums of commits before toc_generation (their TOCs are gone)."""
+    for name in os.listdir(folder):
+        match = _MANIFEST_RE.match(name)
+        if match and int(match.group(1)) < toc_generation:
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass  # another writer's cleanup got there first
+
+
+def seal_meta(meta: dict) -> dict:
+    """Return the metadata with a CRC32 of its content added (checked by ``verify_meta``)."""
+    content = {key: value for key, value in meta.items() if key != META_CHECKSUM}
+    return {**content, META_CHECKSUM: _meta_crc(content)}
+
+
+def _meta_crc(content: dict) -> str:
+    """Return the CRC32 of metadata content in a canonical JSON form."""
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return f"{zlib.crc32(canonical.encode('utf-8')):08x}"
+
+
+# Verification ---------------------------------------------------------------------------
+
+
+def latest_toc(folder: Path) -> tuple[int, str] | None:
+    """Return (generation, file name) of the latest TOC in a directory, or None."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return None
+    tocs = [(int(m.group(2)), name) for name in names if (m := _TOC_RE.match(name))]
+    return max(tocs) if tocs else None
+
+
+def read_manifest(folder: Path, toc_generation: int) -> dict | None:
+    """Return the checksums recorded by one commit, None when there are none.
+
+    Raises ValueError when the file is there but unreadable.
+    """
+    try:
+        text = (folder / manifest_name(toc_generation)).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    manifest = json.loads(text)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        raise ValueError("not a checksums file")
+    return manifest
+
+
+def newest_manifest(folder: Path) -> int | None:
+    """Return the generation of the newest checksums file in a directory, or None."""
+    generations = [int(m.group(1)) for name in os.listdir(folder) if (m := _MANIFEST_RE.match(name))]
+    return max(generations) if generations else None
+
+
+def load_live_manifest(folder: Path) -> tuple[dict | None, list[Problem]]:
+    """Return the checksums of a generation's last commit and the problems finding them.
+
+    (None, []) means the last commit has no checksums (a generation written before vnsearch
+    recorded them).  A writer committing meanwhile deletes the older checksums: the lookup
+    is then retried.
+    """
+    for _attempt in range(3):
+        toc = latest_toc(folder)
+        if toc is None:
+            recorded = newest_manifest(folder) if folder.is_dir() else None
+            if recorded is None:
+                return None, [Problem(folder.name, "missing", "no commit point (_MAIN_*.toc) in this generation")]
+            return None, [Problem(f"_MAIN_{recorded}.toc", "missing", "the commit point (table of contents) is missing")]
+        try:
+            manifest = read_manifest(folder, toc[0])
+        except (OSError, ValueError) as error:
+            return None, [Problem(manifest_name(toc[0]), "unreadable", f"checksums unreadable ({error})")]
+        if manifest is not None or latest_toc(folder) == toc:
+            return manifest, []
+    return None, []
+
+
+def check_file(path: Path, record: dict, level: str) -> Problem | None:
+    """Return what is wrong with one file against its record (None when it matches)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD_BYTES).hex()
+    except FileNotFoundError:
+        return Problem(path.name, "missing", "file missing")
+    except OSError as error:
+        return Problem(path.name, "unreadable", f"cannot be read ({error.strerror or error})")
+    if size != record["size"]:
+        cut = " (truncated)" if size < record["size"] else ""
+        return Problem(path.name, "size", f"{size} bytes, {record['size']} recorded at commit{cut}")
+    if head != record["head"]:
+        return Problem(path.name, "header", f"header {head}, {record['head']} recorded at commit")
+    if level == "checksums":
+        return _check_crc(path, record)
+    return None
+
+
+def _check_crc(path: Path, record: dict) -> Problem | None:
+    """Return a problem when a file's CRC32 differs from the recorded one."""
+    try:
+        actual = file_record(path)["crc32"]
+    except OSError as error:
+        return Problem(path.name, "unreadable", f"cannot be read ({error.strerror or error})")
+    if actual != record["crc32"]:
+        return Problem(path.name, "checksum", f"CRC32 {actual}, {record['crc32']} recorded at commit (contents changed)")
+    return None
+
+
+def verify_meta(folder: Path) -> list[Problem]:
+    """Return the problems of a generation's metadata file (none for metadata without a checksum)."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return [Problem(META_FILE, "missing", "file missing (remembered sources and statistics)")]
+    except (OSError, ValueError) as error:
+        return [Problem(META_FILE, "unreadable", f"not readable JSON ({error})")]
+    if not isinstance(meta, dict):
+        return [Problem(META_FILE, "unreadable", "not a JSON object")]
+    if META_CHECKSUM in meta and _meta_crc({k: v for k, v in meta.items() if k != META_CHECKSUM}) != meta[META_CHECKSUM]:
+        return [Problem(META_FILE, "checksum", "content differs from its recorded CRC32")]
+    return []
+
+
+def verify_generation(folder: Path, level: str = "checksums") -> tuple[dict | None, list[Problem]]:
+    """Verify a generation's files at a level (quick or checksums); return (manifest, problems)."""
+    manifest, problems = load_live_manifest(folder)
+    if manifest is not None:
+        for name, record in sorted(manifest["files"].items()):
+            problem = check_file(folder / name, record, level)
+            if problem:
+                problems.append(problem)
+    return manifest, problems
+
+
+class Verifier:
+    """Verify a live generation repeatedly, reading each unchanged file only once.
+
+    A file whose checksum matched is remembered with its size, modification time and inode;
+    later calls only stat it.  Anything written to a file changes its modification time, so
+    it is read and checksummed again.
+    """
+
+    def __init__(self):
+        self._verified: dict[Path, tuple[int, int, int]] = {}
+
+    def problems(self, folder: Path) -> list[Problem]:
+        """Return what is wrong with the generation in folder (checksumming new or changed files)."""
+        manifest, problems = load_live_manifest(folder)
+        verified: dict[Path, tuple[int, int, int]] = {}
+        problems += self._check(folder / META_FILE, lambda path: next(iter(verify_meta(path.parent)), None), verified)
+        for name, record in sorted((manifest or {}).get("files", {}).items()):
+            problems += self._check(folder / name, lambda path: check_file(path, record, "checksums"), verified)
+        self._verified = verified
+        return problems
+
+    def _check(self, path: Path, check, verified: dict) -> list[Problem]:
+        """Run check(path) unless the file is unchanged since it last passed; remember it passing."""
+        signature = _signature(path)
+        if signature is None or self._verified.get(path) != signature:
+            problem = check(path)
+            if problem:
+                return [problem]
+        if signature is not None:
+            verified[path] = signature
+        return []
+
+    def forget(self) -> None:
+        """Forget every verified file: the next call checksums everything again."""
+        self._verified = {}
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    """Return what changes when a file is written or replaced: size, mtime and inode."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino

@@ -1,0 +1,287 @@
+"""Index integrity: damaged files of a real demo index are named by `check`, answered with 503
+(never a wrong answer, never a 500), refused by `reindex` and repaired by `reindex --full`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+
+from search.index import DAMAGED_FILE, linked_generation
+from search.integrity import latest_toc, manifest_name, read_manifest
+from tests.conftest import DEMO_SOURCES, PORTAL_ID
+from tests.test_server import get, running_server
+from tests.test_server import reindex as server_reindex
+from vnsearch.cli import main
+from web.app import create_app
+
+DEMO_IDS = sorted([json.loads(line)["id"] for line in Path(DEMO_SOURCES[0]).read_text(encoding="utf-8").splitlines()]
+                  + [PORTAL_ID])
+EXIT_DAMAGED = 4
+# Every endpoint that reads the index: a damaged index must answer each with a 503.
+READING_PATHS = ["/api/search?q=bo+chinh+tri", "/api/search?year=2020", "/api/suggest?q=chinh",
+                 f"/api/articles/{PORTAL_ID}", "/healthz"]
+
+
+def run(*args: str):
+    """Run the vnsearch command in process."""
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def generation(index_dir: Path) -> Path:
+    """Return the live generation directory of an index."""
+    return linked_generation(index_dir)
+
+
+def the_file(index_dir: Path, suffix: str) -> Path:
+    """Return the (largest) file of the live generation whose name ends with suffix."""
+    files = sorted((p for p in generation(index_dir).iterdir() if p.name.endswith(suffix)), key=lambda p: p.stat().st_size)
+    assert files, f"no *{suffix} in {generation(index_dir)}"
+    return files[-1]
+
+
+def truncate(path: Path) -> None:
+    os.truncate(path, path.stat().st_size // 2)
+
+
+def flip(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def delete(path: Path) -> None:
+    path.unlink()
+
+
+# (what is damaged, the file's name ends with, how)
+DAMAGES = [
+    ("postings", ".pst", truncate), ("terms", ".trm", truncate), ("stored fields", "._stored.col", truncate),
+    ("date column", ".day.col", truncate), ("id column", ".id.col", truncate),
+    ("length column", "._body_len.col", truncate), ("table of contents", ".toc", truncate),
+    ("metadata", "vnsearch.json", truncate),
+    ("postings", ".pst", flip), ("terms", ".trm", flip), ("date column", ".day.col", flip),
+    ("category column", ".category.col", flip), ("stored fields", "._stored.col", flip),
+    ("postings", ".pst", delete), ("source column", ".source.col", delete), ("table of contents", ".toc", delete),
+    ("metadata", "vnsearch.json", delete),
+]
+
+
+@pytest.fixture()
+def index_copy(demo_index, tmp_path) -> Path:
+    """Return a private copy of the demo index that a test may damage."""
+    copy = tmp_path / "index"
+    shutil.copytree(demo_index, copy, symlinks=True)
+    return copy
+
+
+def listed_ids(client) -> list[str]:
+    """Return the id of every article the search API lists (all pages, repeats kept)."""
+    ids, page = [], 1
+    while True:
+        response = client.get("/api/search", query_string={"size": 50, "page": page})
+        assert response.status_code == 200, response.get_json()
+        body = response.get_json()
+        ids += [hit["id"] for hit in body["hits"]]
+        if page >= body["pages"]:
+            return ids
+        page += 1
+
+
+def assert_damage_answered(client, damaged: str) -> None:
+    """Assert every reading endpoint answers 503 index_damaged naming the damaged file."""
+    for path in READING_PATHS:
+        response = client.get(path)
+        assert response.status_code == 503, (path, response.get_json())
+        error = response.get_json()["error"]
+        assert error["code"] == "index_damaged" and damaged in error["message"]
+        assert damaged in [problem["file"] for problem in error["problems"]]
+    response = client.get("/?q=bo+chinh+tri")
+    assert response.status_code == 503
+    page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert "Chỉ mục bị hỏng" in page.title.get_text() and "vnsearch reindex --full" in page.get_text()
+
+
+@pytest.mark.parametrize("what, suffix, how", DAMAGES, ids=[f"{how.__name__} {what}" for what, _, how in DAMAGES])
+def test_damage_is_named_by_check_answered_503_and_refused_by_reindex(index_copy, what, suffix, how):
+    client = create_app({"INDEX_DIR": str(index_copy), "REFRESH_SECONDS": 0}).test_client()
+    assert client.get("/api/search?q=bo+chinh+tri").status_code == 200
+    target = the_file(index_copy, suffix)
+    how(target)
+    damaged_bytes = target.read_bytes() if target.exists() else None
+
+    result = run("check", "--index", str(index_copy), "--json")
+    assert result.exit_code == EXIT_DAMAGED, result.output
+    report = json.loads(result.stdout)
+    assert report["ok"] is False and report["generation"] == generation(index_copy).name
+    assert target.name in [problem["file"] for problem in report["problems"]]
+    text = run("check", "--index", str(index_copy))
+    assert text.exit_code == EXIT_DAMAGED and f"damaged: {target.name}: " in text.output
+    assert "vnsearch reindex --index" in text.output and "--full" in text.output
+
+    assert_damage_answered(client, target.name)
+
+    refused = run("reindex", "--index", str(index_copy))
+    assert refused.exit_code == EXIT_DAMAGED and f"damaged: {target.name}: " in refused.output
+    assert "--full" in refused.output
+    assert (target.read_bytes() if target.exists() else None) == damaged_bytes
+    assert_damage_answered(client, target.name)
+
+
+REPAIRS = [("postings", ".pst", truncate), ("stored fields", "._stored.col", flip),
+           ("table of contents", ".toc", delete), ("date column", ".day.col", flip)]
+
+
+@pytest.mark.parametrize("what, suffix, how", REPAIRS, ids=[f"{how.__name__} {what}" for what, _, how in REPAIRS])
+def test_full_reindex_repairs_damage_while_served_and_keeps_the_damaged_generation(index_copy, what, suffix, how):
+    client = create_app({"INDEX_DIR": str(index_copy), "REFRESH_SECONDS": 0}).test_client()
+    assert sorted(listed_ids(client)) == DEMO_IDS
+    damaged = generation(index_copy)
+    target = the_file(index_copy, suffix)
+    how(target)
+    assert client.get("/api/search?q=bo+chinh+tri").status_code == 503
+
+    result = run("reindex", "--index", str(index_copy), "--full", "--procs", "1")
+    assert result.exit_code == 0, result.output
+    assert f"replaced the damaged generation {damaged.name}" in result.output
+    assert generation(index_copy) != damaged
+    assert target.name in (damaged / DAMAGED_FILE).read_text(encoding="utf-8")
+
+    # The same app, never restarted, serves the repaired index: every article exactly once.
+    ids = listed_ids(client)
+    assert sorted(ids) == DEMO_IDS and len(set(ids)) == len(ids)
+    assert client.get("/healthz").get_json()["documents"] == len(DEMO_IDS)
+    assert client.get(f"/api/articles/{PORTAL_ID}").get_json()["id"] == PORTAL_ID
+    assert run("check", "--index", str(index_copy), "--full").exit_code == 0
+
+    # The next successful reindex drops the damaged generation kept for inspection.
+    assert run("reindex", "--index", str(index_copy), "--procs", "1").exit_code == 0
+    assert not damaged.exists()
+
+
+def test_repair_option_rebuilds_a_damaged_index_and_otherwise_reindexes_incrementally(index_copy):
+    clean = run("reindex", "--index", str(index_copy), "--repair", "--procs", "1")
+    assert clean.exit_code == 0 and "incremental" in clean.stdout and "replaced" not in clean.output
+    flip(the_file(index_copy, ".pst"))
+    repaired = run("reindex", "--index", str(index_copy), "--repair", "--procs", "1")
+    assert repaired.exit_code == 0 and "full rebuild" in repaired.stdout and "replaced the damaged" in repaired.output
+    assert run("check", "--index", str(index_copy)).exit_code == 0
+
+
+def test_damaged_metadata_is_rebuilt_from_sources_given_again(index_copy):
+    truncate(generation(index_copy) / "vnsearch.json")
+    without_sources = run("reindex", "--index", str(index_copy), "--full")
+    assert without_sources.exit_code == 2 and "give the SOURCEs" in without_sources.output
+    result = run("reindex", "--index", str(index_copy), "--full", "--procs", "1", *DEMO_SOURCES)
+    assert result.exit_code == 0, result.output
+    assert run("check", "--index", str(index_copy), "--full").exit_code == 0
+
+
+def test_every_commit_records_the_checksums_of_every_file_it_leaves(index_copy, tmp_path):
+    first = generation(index_copy)
+    toc_generation, toc_name = latest_toc(first)
+    manifest = read_manifest(first, toc_generation)
+    assert_manifest_matches(first, manifest, toc_name)
+
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"id": "integrity-extra", "title": "Bài thêm", "body": "Nội dung thêm."},
+                                ensure_ascii=False) + "\n", encoding="utf-8")
+    assert run("reindex", "--index", str(index_copy), "--procs", "1", str(extra)).exit_code == 0
+    next_generation, next_toc = latest_toc(first)
+    assert next_generation == toc_generation + 1
+    after = read_manifest(first, next_generation)
+    assert_manifest_matches(first, after, next_toc)
+    assert not (first / manifest_name(toc_generation)).exists()
+    # Files of the earlier commit keep the entries recorded when they were written.
+    kept = set(manifest["files"]) & set(after["files"])
+    assert kept and all(after["files"][name] == manifest["files"][name] for name in kept)
+
+
+def assert_manifest_matches(folder: Path, manifest: dict, toc_name: str) -> None:
+    """Assert a commit's checksums cover exactly its TOC and live segment files, correctly."""
+    segment_files = {p.name for p in folder.iterdir() if p.name.split(".")[0] in manifest["segments"]}
+    assert set(manifest["files"]) == segment_files | {toc_name}
+    assert {name.split(".")[1] for name in segment_files} >= {"pst", "trm", "_stored", "day", "id"}
+    for name, record in manifest["files"].items():
+        data = (folder / name).read_bytes()
+        assert record == {"size": len(data), "head": data[:8].hex(), "crc32": f"{zlib.crc32(data):08x}"}
+
+
+def test_full_check_reads_every_article_of_an_index_without_checksums(index_copy):
+    folder = generation(index_copy)
+    toc_generation, _ = latest_toc(folder)
+    (folder / manifest_name(toc_generation)).unlink()  # as an index written before checksums
+    quick = run("check", "--index", str(index_copy), "--json")
+    assert quick.exit_code == 0
+    assert json.loads(quick.stdout)["warnings"] == [
+        "the last commit has no checksums (written before vnsearch recorded them): "
+        "run `vnsearch reindex --full` to record them"]
+    flip(the_file(index_copy, "._stored.col"))
+    full = run("check", "--index", str(index_copy), "--full", "--json")
+    assert full.exit_code == EXIT_DAMAGED
+    report = json.loads(full.stdout)
+    assert report["level"] == "full"
+    assert {(p["file"], p["kind"]) for p in report["problems"]} == {("stored fields", "decode")}
+
+
+def test_check_of_a_sound_index(index_copy):
+    result = run("check", "--index", str(index_copy), "--full", "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    files = len(read_manifest(generation(index_copy), latest_toc(generation(index_copy))[0])["files"]) + 1
+    assert report == {"index": str(index_copy), "generation": generation(index_copy).name, "ok": True,
+                      "level": "full", "files_checked": files, "documents": len(DEMO_IDS), "problems": [],
+                      "warnings": [], "sources": DEMO_SOURCES}
+    text = run("check", "--index", str(index_copy))
+    assert text.exit_code == 0 and text.stdout.splitlines()[-1] == "ok"
+
+
+def test_check_reports_a_missing_remembered_source(index_copy, tmp_path):
+    source = tmp_path / "gone.jsonl"
+    source.write_text(json.dumps({"id": "gone", "title": "Bài", "body": "Nội dung."}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    assert run("reindex", "--index", str(index_copy), "--procs", "1", str(source)).exit_code == 0
+    source.unlink()
+    report = json.loads(run("check", "--index", str(index_copy), "--full", "--json").stdout)
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [(str(source), "source")]
+
+
+def test_check_without_an_index_exits_3(tmp_path):
+    result = run("check", "--index", str(tmp_path / "none"))
+    assert result.exit_code == 3 and "no index" in result.output
+
+
+def wait_for_health(server, status: int, seconds: float = 10.0) -> None:
+    """Wait until /healthz answers status, asserting nothing ever answers a 500."""
+    deadline = time.monotonic() + seconds
+    while (answer := get(server.url + "/healthz")[0]) != status:
+        assert answer in (200, 503), answer
+        assert time.monotonic() < deadline, f"/healthz still answers {answer}"
+        time.sleep(0.1)
+
+
+def test_server_answers_503_for_a_damaged_index_then_serves_the_repair_without_restart(index_copy, tmp_path):
+    with running_server(index_copy, tmp_path / "serve.log", "--workers", "2", "--refresh-seconds", "0.2") as server:
+        before = server.json("/api/search", q="bo chinh tri", size=50)
+        flip(the_file(index_copy, ".pst"))  # a byte of a posting block, under a running server
+        wait_for_health(server, 503)
+        time.sleep(0.5)  # both workers have checked by now
+        for _ in range(10):
+            for path in ("/api/search?q=bo+chinh+tri", "/healthz", "/api/suggest?q=chinh"):
+                status, headers, body = get(server.url + path)
+                assert status == 503 and headers["Content-Type"] == "application/json", (path, body[:200])
+                assert json.loads(body)["error"]["code"] == "index_damaged"
+        server_reindex(index_copy, "--full", "--procs", "1")
+        wait_for_health(server, 200)
+        time.sleep(0.5)
+        for _ in range(10):
+            assert server.json("/api/search", q="bo chinh tri", size=50)["hits"] == before["hits"]
+        assert server.json("/healthz")["documents"] == len(DEMO_IDS)
+    assert "unhandled error" not in server.output()
