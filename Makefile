@@ -5,24 +5,43 @@ PY := $(VENV)/bin/python
 INDEX ?= index
 PORT ?= 8000
 
-.PHONY: run test test-fast chromium sphinxsearch bench clean
+# axe-core (the accessibility checker the browser tests inject), installed by npm in here.
+AXE := tests/.axe/node_modules/axe-core/axe.min.js
+AXE_VERSION := ^4.10
 
-$(VENV)/.installed: pyproject.toml
+.PHONY: run test test-fast chromium sphinxsearch axe bench clean
+
+# What serving needs: the package and its runtime dependencies only.
+$(VENV)/.serving: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("vnsearch needs Python >= 3.11, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+# What the tests need on top: pytest, hypothesis, playwright, schemathesis...
+$(VENV)/.installed: $(VENV)/.serving
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
 
 # Index the bundled demo corpus (only when the index is empty), then serve it.
-run: $(VENV)/.installed
+run: $(VENV)/.serving
 	@if [ ! -e "$(INDEX)/current" ]; then $(VENV)/bin/vnsearch reindex --index "$(INDEX)" vnsearch/demo/articles.jsonl vnsearch/demo/portal || [ $$? = 1 ]; fi
-	$(VENV)/bin/vnsearch serve --index "$(INDEX)" --port $(PORT)
+	@$(VENV)/bin/vnsearch serve --index "$(INDEX)" --port $(PORT)
 
 # Every test: unit, API, server, fault and browser tests (browser tests need Debian's chromium,
-# the search-cluster tests Debian's sphinxsearch).
-test: $(VENV)/.installed chromium sphinxsearch
+# the search-cluster tests Debian's sphinxsearch, the accessibility checks npm's axe-core).
+test: $(VENV)/.installed chromium sphinxsearch axe
 	$(PY) -m pytest
+
+axe: $(AXE)
+
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+		echo "installing Debian's npm for axe-core" && DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } || \
+		{ echo "The accessibility tests need npm: run 'sudo apt-get install npm'."; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix tests/.axe axe-core@$(AXE_VERSION)
 
 # The quick loop while developing: unit tests only (no processes, servers, faults or browser).
 test-fast: $(VENV)/.installed
@@ -55,4 +74,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_http.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache tests/.axe

@@ -192,6 +192,124 @@ def test_search_flow(server, browser, tmp_path, page_errors):
     assert len(shots) == 7
 
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+FIRST_SCREEN_LIMIT = 400  # the first result's top, in CSS pixels, on a 390x844 phone
+
+
+@pytest.mark.parametrize("url", ["/?q=bo+chinh+tri", "/?q=bo+chinh+tri&year=2020&month=2020-11",
+                                 "/?q=viet+nam&year=2020&month=2020-11&category=Th%E1%BB%83+thao"])
+def test_on_a_phone_the_first_result_is_on_the_first_screen_and_filters_fold(server, browser, page_errors, url):
+    page = new_page(browser, page_errors, **PHONE)
+    page.goto(server.url + url)
+    top = page.locator(".hit").first.bounding_box()["y"]
+    assert top < FIRST_SCREEN_LIMIT, f"first result at y={top}"
+    # Filters are behind the "Bộ lọc" toggle; the active ones show as chips above the results.
+    toggle = page.locator("details.filters > summary")
+    assert toggle.inner_text().startswith("Bộ lọc")
+    assert page.locator("details.filters").get_attribute("open") is None
+    assert page.locator(".facet-year").is_hidden() and page.locator("form.date-range").is_hidden()
+    chips = page.locator("ul.chips a.chip:not(.chip-clear)")
+    assert chips.count() == len(query(page.url)) - 1
+    if chips.count():
+        assert page.locator("ul.chips").bounding_box()["y"] < top
+    toggle.click()
+    assert page.locator(".facet-year").is_visible() and page.locator("form.date-range").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "no sideways scrolling"
+    assert not page_errors, page_errors
+
+
+def test_on_a_wide_screen_the_filters_are_always_shown(server, browser, page_errors):
+    page = new_page(browser, page_errors, viewport={"width": 1280, "height": 900})
+    page.goto(server.url + "/?q=bo+chinh+tri")
+    assert page.locator(".facet-year").is_visible() and page.locator("form.date-range").is_visible()
+    sidebar, results = page.locator("aside.sidebar").bounding_box(), page.locator("#results").bounding_box()
+    assert sidebar["x"] + sidebar["width"] <= results["x"]
+    assert not page_errors, page_errors
+
+
+def test_on_a_phone_suggestions_are_as_wide_as_the_screen(server, browser, page_errors):
+    page = new_page(browser, page_errors, **PHONE)
+    page.goto(server.url + "/")
+    page.locator("#q").press_sequentially("bo chinh tri", delay=20)
+    listbox = page.locator('#q-suggestions[data-query="bo chinh tri"]')
+    listbox.locator("[role=option]").first.wait_for(state="visible")
+    box = listbox.bounding_box()
+    assert box["x"] <= 1 and box["width"] >= 388
+    assert not page_errors, page_errors
+
+
+def timeline_bars(page) -> dict[str, int]:
+    """Return {short label: count} of the timeline's bars."""
+    bars = page.locator(".timeline .bar-link")
+    return {bar.locator(".bar-label").inner_text(): int(bar.get_attribute("data-count")) for bar in bars.all()}
+
+
+def test_timeline_bars_match_the_date_facets_and_link_to_them(server, browser, page_errors):
+    page = new_page(browser, page_errors, viewport={"width": 1280, "height": 900})
+    page.goto(server.url + "/?q=bo+chinh+tri")
+    assert page.locator(".timeline figcaption").inner_text() == "Số kết quả theo năm"
+    years = facet_counts(page, "year")
+    assert timeline_bars(page) == {year: count for year, count in years.items() if year != "none"}
+    heights = {label: page.locator(".timeline .bar-link", has_text=label).locator(".bar").bounding_box()["height"]
+               for label in timeline_bars(page)}
+    tallest = max(years, key=years.get)
+    assert all(heights[tallest] >= height > 0 for height in heights.values())
+    # Each bar speaks its year and count, and applies the year filter.
+    bar = page.get_by_role("link", name=f"Năm {tallest}: {years[tallest]} kết quả")
+    bar.click()
+    page.wait_for_url(re.compile(r"year=" + tallest))
+    assert total(page) == years[tallest]
+    assert page.locator(".timeline figcaption").inner_text() == f"Số kết quả theo tháng năm {tallest}"
+    months = timeline_bars(page)
+    assert list(months) == [str(month) for month in range(1, 13)]
+    assert {f"{tallest}-{int(m):02d}": c for m, c in months.items() if c} == facet_counts(page, "month")
+    month = max(months, key=months.get)
+    page.get_by_role("link", name=f"Tháng {month}/{tallest}: {months[month]} kết quả").click()
+    page.wait_for_url(re.compile(rf"month={tallest}-{int(month):02d}"))
+    assert total(page) == months[month]
+    selected = page.locator(".timeline-bar.selected .bar-link")
+    assert selected.get_attribute("aria-current") == "true"
+    assert not page_errors, page_errors
+
+
+def test_date_fields_take_and_show_dd_mm_yyyy_under_an_english_browser(server, browser, page_errors):
+    context = browser.new_context(locale="en-US", timezone_id="America/New_York")
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(server.url + "/?q=viet+nam")
+    start, end = page.locator("#from"), page.locator("#to")
+    assert start.get_attribute("placeholder") == "dd/mm/yyyy"
+    start.fill("15/11/2020")
+    end.fill("2020-11-01")  # ISO still works, and the reversed range is swapped
+    page.locator(".date-range button").click()
+    page.wait_for_url(re.compile(r"from="))
+    assert (start.input_value(), end.input_value()) == ("01/11/2020", "15/11/2020")
+    assert page.locator("#results .notice").all_inner_texts() == [
+        "Ngày bắt đầu sau ngày kết thúc nên đã đổi chỗ: từ 01/11/2020 đến 15/11/2020."]
+    stamps = page.locator(".hit time").evaluate_all("nodes => nodes.map(n => n.getAttribute('datetime'))")
+    assert stamps and all("2020-11-01" <= stamp[:10] <= "2020-11-15" for stamp in stamps)
+    start.fill("30/02/2020")
+    page.locator(".date-range button").click()
+    page.wait_for_url(re.compile(r"from=30%2F02%2F2020"))
+    assert page.locator("#from-error").inner_text() == (
+        "Không có ngày 30/02/2020. Nhập ngày theo dạng ngày/tháng/năm, ví dụ 31/12/2020.")
+    assert page.locator("#from-error").is_visible()
+    context.close()
+
+
+def test_results_page_offers_its_feed(server, browser, page_errors):
+    page = new_page(browser, page_errors, viewport={"width": 1280, "height": 900})
+    page.goto(server.url + "/?q=bo+chinh+tri&year=2020")
+    head = page.locator('head link[rel="alternate"][type="application/atom+xml"]')
+    visible = page.get_by_role("link", name="Theo dõi tìm kiếm này (Atom)")
+    assert visible.is_visible()
+    assert head.get_attribute("href") == visible.get_attribute("href")
+    response = page.request.get(server.url + visible.get_attribute("href"))
+    assert response.status == 200 and response.headers["content-type"].startswith("application/atom+xml")
+    assert "<feed" in response.text() and "Bộ Chính trị" in response.text()
+    assert not page_errors, page_errors
+
+
 def test_phone_layout_and_keyboard(server, browser, tmp_path, page_errors):
     page = new_page(browser, page_errors, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page.goto(server.url + "/?q=viet+nam&year=2020")

@@ -20,7 +20,7 @@ from vnsearch.cli import main
 
 SUMMARY_RE = re.compile(
     r"added (\d+), updated (\d+), deleted (\d+), unchanged (\d+), rejected (\d+) in [\d.]+ s "
-    r"\((\d+) articles/s\)"
+    r"\((\d+) articles?/s\)"
 )
 PORTAL_HIT = {
     "id": PORTAL_ID,
@@ -51,7 +51,7 @@ def test_reindex_prints_the_summary_and_exits_0(tmp_path):
     result = run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source))
     assert result.exit_code == 0, result.output
     assert summary(result.stdout) == (4, 0, 0, 0, 0)
-    assert "articles/s" in result.stdout and "holds 4 articles" in result.stdout
+    assert re.search(r"\((1 article|\d+ articles)/s\); the index holds 4 articles$", result.stdout.rstrip())
 
 
 def test_second_reindex_reports_everything_unchanged(tmp_path):
@@ -145,12 +145,13 @@ def test_plain_search_prints_ranked_results_with_snippets(search_target):
     result = run("search", *search_target, "--size", "3", "bộ chính trị")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert re.match(r"\d+ results for 'bộ chính trị'", lines[0])
+    assert re.match(r"\d+ results for 'bộ chính trị' \(\d+\.\d ms\)$", lines[0])
     numbered = [line for line in lines if re.match(r"\d+\. ", line)]
     assert [line.split(".")[0] for line in numbered] == ["1", "2", "3"]
     assert numbered[0] == "1. " + PORTAL_HIT["title"]
     first = lines.index(numbered[0])
-    assert PORTAL_ID in lines[first + 1] and "2019-08-21T08:12:00+07:00" in lines[first + 1]
+    assert lines[first + 1].strip().split(" · ") == ["21/08/2019 08:12", PORTAL_HIT["category"], PORTAL_HIT["source"],
+                                                      PORTAL_ID]
     snippet = lines[first + 2]
     assert "Bộ Chính trị" in snippet and "<mark>" not in snippet
 
@@ -161,10 +162,46 @@ def test_plain_search_decodes_entities_in_snippets(search_target):
     assert "GD&ĐT" in result.stdout and "&amp;" not in result.stdout
 
 
-def test_search_without_results_exits_1(search_target):
+def test_search_without_results_exits_0(search_target):
     result = run("search", *search_target, "--json", "qwxzv")
-    assert result.exit_code == 1
+    assert result.exit_code == 0
     assert json.loads(result.stdout)["total"] == 0
+    plain = run("search", *search_target, "qwxzv")
+    assert plain.exit_code == 0
+    assert plain.stdout.splitlines()[0].startswith("0 results for 'qwxzv'")
+
+
+def test_plain_search_says_result_in_the_singular_and_dates_without_an_invented_time(demo_index):
+    result = run("search", "--index", str(demo_index), "vinamilk")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert re.match(r"1 result for 'vinamilk' \(\d+\.\d ms\)$", lines[0])
+    # Dated to the day only: no "00:00" is made up.
+    assert lines[3].strip().split(" · ")[0] == "01/10/2020"
+
+
+def test_plain_search_notices_are_in_english(demo_index):
+    result = run("search", "--index", str(demo_index), "vinamilk qwxzvk")
+    lines = result.stdout.splitlines()
+    assert lines[1] == "Too few articles hold every word: articles holding some of the words are shown too."
+    long_query = run("search", "--index", str(demo_index), "--json", "vinamilk " * 40)
+    notices = run("search", "--index", str(demo_index), "vinamilk " * 40).stdout.splitlines()
+    assert f"The query is too long: only its first {len(json.loads(long_query.stdout)['query'])} characters were used." in notices
+
+
+def test_reindex_of_one_article_says_article_in_the_singular(tmp_path):
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps(DEMO_ARTICLES[0], ensure_ascii=False) + "\n", encoding="utf-8")
+    result = run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.rstrip().endswith("the index holds 1 article")
+
+
+def test_help_documents_every_exit_status():
+    text = " ".join(run("--help").stdout.split())
+    assert ("Exit statuses: 0 success (also a search that finds nothing); 1 reindex rejected some sources "
+            "(the rest was committed); 2 usage error; 3 index busy, missing or not writable; "
+            "4 index damaged; 5 the server cannot listen on its port.") in text
 
 
 def test_search_with_a_bad_parameter_is_a_usage_error(search_target):

@@ -204,9 +204,11 @@ def test_date_range_form_keeps_other_parameters(client):
     form = soup.select_one("form.date-range")
     assert form["method"] == "get" and form["action"] == "/"
     labels = {text(label): label["for"] for label in form.find_all("label")}
-    assert set(labels) == {"Từ ngày", "Đến ngày"}
-    assert form.find("input", id=labels["Từ ngày"])["type"] == "date"
-    assert form.find("input", id=labels["Đến ngày"])["value"] == "2020-11-15"
+    assert set(labels) == {"Từ ngày (ngày/tháng/năm)", "Đến ngày (ngày/tháng/năm)"}
+    # Text fields, not the browser's date picker: they show dd/mm/yyyy whatever the browser's locale.
+    start = form.find("input", id=labels["Từ ngày (ngày/tháng/năm)"])
+    assert (start["type"], start["value"], start["placeholder"]) == ("text", "", "dd/mm/yyyy")
+    assert form.find("input", id=labels["Đến ngày (ngày/tháng/năm)"])["value"] == "15/11/2020"
     hidden = sorted((i["name"], i["value"]) for i in form.find_all("input", type="hidden"))
     assert hidden == [("category", "Thể thao"), ("q", "viet nam"), ("sort", "newest")]
     search_form = soup.find("form", attrs={"role": "search"})
@@ -253,13 +255,74 @@ def test_empty_results_state(client):
     assert filtered.select_one(".empty a")["href"] == "/"
 
 
-def test_bad_parameter_page_is_friendly_400(client):
-    soup = page(client, "/?q=a&page=abc", status=400)
-    assert soup.html["lang"] == "vi"
-    assert text(soup.find("h1")) == "Yêu cầu không hợp lệ"
-    assert "page" in text(soup.select_one(".error-message"))
+def notices(soup: BeautifulSoup) -> list[str]:
+    """Return the notices a results page shows."""
+    return [text(p) for p in soup.select("#results .notice")]
+
+
+def test_unusable_parameters_fall_back_to_their_defaults_with_a_gentle_notice(client):
+    soup = page(client, "/?q=viet+nam&page=abc&sort=hot&year=2020&month=13&size=-4")
+    clean = page(client, "/?q=viet+nam&year=2020")
+    assert text(soup.select_one(".stats .page-of")) == text(clean.select_one(".stats .page-of"))
+    assert text(soup.select_one(".stats .page-of")).startswith("· Trang 1/")
+    assert [a["href"] for a in soup.select(".hit h2 a")] == [a["href"] for a in clean.select(".hit h2 a")]
+    assert soup.select_one("ol.hits")["start"] == "1" and len(soup.select(".hit")) == 10
+    assert soup.select_one(".sort a.current")["data-sort"] == "relevance"
+    assert sorted(notices(soup)) == sorted([
+        "Số trang “abc” không dùng được nên đang hiển thị trang 1.",
+        "Cách sắp xếp “hot” không dùng được nên đang sắp xếp mặc định.",
+        "Số kết quả mỗi trang “-4” không dùng được nên đang dùng mặc định.",
+        "Tháng “13” không dùng được nên chưa lọc theo tháng.",
+    ])
+    # The filter that was usable stays.
+    assert [text(chip) for chip in soup.select("ul.chips a.chip")][0].startswith("Năm: 2020")
     assert "Traceback" not in str(soup)
-    page(client, "/?from=2019-13-45", status=400)
+
+
+def test_the_api_keeps_refusing_the_parameters_the_page_forgives(client):
+    response = client.get("/api/search?q=viet+nam&page=abc")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == "page"
+
+
+def test_dates_are_read_as_dd_mm_yyyy_or_iso_and_shown_as_dd_mm_yyyy(client):
+    typed = page(client, "/?q=viet+nam&from=1%2F11%2F2020&to=15-11-2020")
+    iso = page(client, "/?q=viet+nam&from=2020-11-01&to=2020-11-15")
+    for soup in (typed, iso):
+        assert (soup.select_one("#from")["value"], soup.select_one("#to")["value"]) == ("01/11/2020", "15/11/2020")
+        assert [text(chip).split(" ✕")[0] for chip in soup.select("ul.chips a.chip")][:2] == [
+            "Từ ngày: 01/11/2020", "Đến ngày: 15/11/2020"]
+        assert not notices(soup)
+    assert text(typed.select_one(".stats .total")) == text(iso.select_one(".stats .total"))
+    assert [a["href"] for a in typed.select(".hit h2 a")] == [a["href"] for a in iso.select(".hit h2 a")]
+
+
+def test_a_reversed_date_range_is_swapped_with_a_notice(client):
+    reversed_range = page(client, "/?q=viet+nam&from=15%2F11%2F2020&to=01%2F11%2F2020")
+    in_order = page(client, "/?q=viet+nam&from=2020-11-01&to=2020-11-15")
+    assert notices(reversed_range) == ["Ngày bắt đầu sau ngày kết thúc nên đã đổi chỗ: từ 01/11/2020 đến 15/11/2020."]
+    assert int(text(reversed_range.select_one(".stats .total"))) > 0
+    assert text(reversed_range.select_one(".stats .total")) == text(in_order.select_one(".stats .total"))
+    assert (reversed_range.select_one("#from")["value"], reversed_range.select_one("#to")["value"]) == (
+        "01/11/2020", "15/11/2020")
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("31/02/2020", "Không có ngày 31/02/2020. Nhập ngày theo dạng ngày/tháng/năm, ví dụ 31/12/2020."),
+    ("2019-13-45", "Không có ngày 45/13/2019. Nhập ngày theo dạng ngày/tháng/năm, ví dụ 31/12/2020."),
+    ("hôm qua", "“hôm qua” không phải là ngày. Nhập ngày theo dạng ngày/tháng/năm, ví dụ 31/12/2020."),
+])
+def test_an_impossible_date_gets_a_message_next_to_its_field(client, typed, message):
+    soup = page(client, "/?q=viet+nam&from=" + typed.replace("/", "%2F") + "&to=15%2F11%2F2020")
+    field = soup.select_one("#from")
+    assert field["value"] == typed and field["aria-invalid"] == "true"
+    error = soup.find(id=field["aria-describedby"])
+    assert text(error) == message
+    assert error.find_parent(class_="field") is field.find_parent(class_="field")
+    # The filters open by themselves so that the message is seen; the valid end date still applies.
+    assert soup.select_one("details.filters").has_attr("open")
+    assert notices(soup) == [f"Ngày “{typed}” không dùng được nên chưa lọc từ ngày đó."]
+    assert [text(chip).split(" ✕")[0] for chip in soup.select("ul.chips a.chip")][0] == "Đến ngày: 15/11/2020"
 
 
 def test_works_without_javascript(client):
@@ -461,13 +524,23 @@ def test_article_page_shows_a_query_full_of_markup_as_text(client):
 
 
 @pytest.mark.parametrize("url, status", [
-    ("/articles/no-such-article?q={q}", 404), ("/khong-co-trang-nay?q={q}", 404), ("/?q={q}&page=abc", 400),
-    ("/?q={q}&from=2019-13-45", 400),
+    ("/articles/no-such-article?q={q}", 404), ("/khong-co-trang-nay?q={q}", 404),
 ])
 def test_error_pages_show_a_query_full_of_markup_as_text(client, url, status):
     soup = page(client, url.format(q=quote(HOSTILE_QUERY)), status=status)
     assert_query_shown_as_text(soup, HOSTILE_QUERY)
     assert text(soup.select_one(".error-status")) == f"Mã lỗi: {status}"
+
+
+@pytest.mark.parametrize("param", ["page", "from", "year"])
+def test_notices_and_date_messages_show_a_parameter_full_of_markup_as_text(client, param):
+    # The page forgives an unusable parameter and names its value: as text, never as markup.
+    soup = page(client, f"/?q={quote(HOSTILE_QUERY)}&{param}={quote(HOSTILE_NOTHING)}")
+    assert_query_shown_as_text(soup, HOSTILE_QUERY)
+    assert [f"“{HOSTILE_NOTHING[:40]}”" in notice for notice in notices(soup)] == [True]
+    if param == "from":
+        assert soup.select_one("#from")["value"] == HOSTILE_NOTHING[:40]
+        assert HOSTILE_NOTHING[:40] in text(soup.select_one("#from-error"))
 
 
 def test_page_without_an_index_shows_a_query_full_of_markup_as_text(tmp_path):

@@ -7,6 +7,8 @@ import os
 import shutil
 import socket
 import subprocess
+import unicodedata
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -107,7 +109,8 @@ def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_pat
         status, _, page = get(server.url + "/?q=bo+chinh+tri")
         assert status == 200 and "Bộ Chính trị".encode() in page
         status, _, page = get(server.url + "/?page=abc")
-        assert status == 400 and b"Traceback" not in page and "Yêu cầu không hợp lệ".encode() in page
+        assert status == 200 and b"Traceback" not in page and "Số trang “abc” không dùng được".encode() in page
+        assert get(server.url + "/api/search?page=abc")[0] == 400
         assert get(server.url + "/articles/nope")[0] == 404
 
 
@@ -167,3 +170,42 @@ def test_serve_options_come_from_settings():
         assert flag in result.output and env in result.output
     assert "127.0.0.1" in result.output
     assert CliRunner().invoke(main, ["serve", "--workers", "0"]).exit_code == 2
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])  # gunicorn's sync worker, then gthread
+def test_requests_too_long_for_the_server_get_the_json_error_on_the_api_and_a_page_elsewhere(
+        demo_index, tmp_path, threads):
+    from bs4 import BeautifulSoup
+
+    # The longest query the search box takes: 256 letters with two combining marks each (NFD).
+    longest = unicodedata.normalize("NFD", "ệ" * 256)
+    too_long = urllib.parse.quote("bộ chính trị " * 800)
+    with running_server(demo_index, tmp_path / "serve.log", "--workers", "1", "--threads", threads) as server:
+        status, _, body = get(server.url + "/api/search?q=" + urllib.parse.quote(longest) + "&category=" + urllib.parse.quote("Thể thao"))
+        assert status == 200 and len(json.loads(body)["query"]) == 256
+        status, headers, body = get(server.url + "/api/search?q=" + too_long)
+        assert status == 414 and headers["Content-Type"] == "application/json"
+        error = json.loads(body)["error"]
+        assert error["code"] == "uri_too_long" and set(error) == {"code", "message"}
+        status, headers, body = get(server.url + "/?q=" + too_long)
+        assert status == 414 and headers["Content-Type"].startswith("text/html")
+        page = BeautifulSoup(body, "html.parser")
+        assert page.html["lang"] == "vi"
+        assert page.find("h1").get_text(strip=True) == "Địa chỉ quá dài"
+        assert "tối đa 256 ký tự" in page.select_one(".error-message").get_text()
+        assert headers["Content-Security-Policy"].startswith("default-src 'self'")
+        # The worker is still serving.
+        assert server.json("/api/search", q="bo chinh tri")["total"] > 0
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_5(demo_index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([str(VNSEARCH), "serve", "--index", str(demo_index), "--port", str(port)],
+                              env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 5
+    assert done.stdout == ""
+    assert done.stderr == (f"vnsearch: port {port} on 127.0.0.1 is already in use: choose another one with "
+                           f"--port N (or PORT=N with make run)\n")

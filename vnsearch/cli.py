@@ -1,9 +1,15 @@
 """The ``vnsearch`` command: a thin layer of click over the ``search`` library.
 
-Exit status: 0 success; 1 some sources were rejected (the rest committed) or nothing found
-by ``search``; 2 usage errors; 3 the index is busy (another reindex held the lock too long),
-missing, or cannot be written (read-only directory, disk full); 4 the index is damaged
-(``check`` found a problem, or ``reindex`` refused to write on top of a damaged index).
+Messages are in English (the web page is the Vietnamese face of vnsearch).  Exit statuses:
+
+- 0: success (a search that finds nothing is a success too; ``check`` found the index sound);
+- 1: ``reindex`` rejected some sources or articles (the rest was committed);
+- 2: usage error (unknown option, bad parameter value);
+- 3: the index is busy (another reindex held the lock too long), missing, or cannot be
+  written (read-only directory, disk full);
+- 4: the index is damaged (``check`` found a problem, or ``reindex`` refused to write on top
+  of a damaged index);
+- 5: ``serve``/``demo`` cannot listen on the address (the port is in use or not allowed).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import os
 import re
 import sys
 import time
+from datetime import time as datetime_time
 from pathlib import Path
 
 import click
@@ -23,6 +30,7 @@ from search.engine import SearchEngine, open_engine
 from search.check import check_index
 from search.index import IndexBusy, IndexMissing, NoSources
 from search.integrity import IndexDamaged
+from search.parse import clean_query
 from search.request import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
 from search.settings import SETTINGS
 from search.sphinxql import WRITE_TIMEOUT_S, BackendError, BadBackendURL
@@ -30,6 +38,12 @@ from search.sphinxql import WRITE_TIMEOUT_S, BackendError, BadBackendURL
 EXIT_REJECTED = 1
 EXIT_BUSY = 3
 EXIT_DAMAGED = 4
+EXIT_CANNOT_LISTEN = 5
+EXIT_STATUSES = (
+    "Exit statuses: 0 success (also a search that finds nothing); 1 reindex rejected some "
+    "sources (the rest was committed); 2 usage error; 3 index busy, missing or not writable; "
+    "4 index damaged; 5 the server cannot listen on its port."
+)
 _MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 _TAG_RE = re.compile(r"<[^>]+>")
 
@@ -49,7 +63,7 @@ def setting_option(name: str):
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_STATUSES)
 @click.version_option(package_name="vnsearch")
 def main() -> None:
     """vnsearch: full-text search for Vietnamese articles, with or without diacritics."""
@@ -106,6 +120,11 @@ def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, repair
     sys.exit(EXIT_REJECTED if report.rejected else 0)
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """Return "1 article", "2 articles": count and noun in the right number."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 def _reindex_cluster(backend: str, lock_dir: str, sources, options: dict):
     """Reindex into the SphinxQL cluster a backend URL names (the writer lock stays in lock_dir)."""
     from search.cluster_index import reindex_cluster
@@ -117,10 +136,11 @@ def _reindex_cluster(backend: str, lock_dir: str, sources, options: dict):
 def summary_line(report) -> str:
     """Return the one-line summary of a reindex."""
     kind = "full rebuild" if report.full else "incremental"
+    rate = round(report.articles_per_second)
     return (
         f"{kind}: added {report.added}, updated {report.updated}, deleted {report.deleted}, "
         f"unchanged {report.unchanged}, rejected {len(report.rejected)} in {report.seconds:.1f} s "
-        f"({report.articles_per_second:.0f} articles/s); the index holds {report.documents} articles"
+        f"({plural(rate, 'article')}/s); the index holds {plural(report.documents, 'article')}"
     )
 
 
@@ -142,7 +162,7 @@ class Progress:
             self._bar(done, total)
         elif time.monotonic() - self.last >= self.INTERVAL:
             self.last = time.monotonic()
-            click.echo(f"read {done} of about {total} articles", err=True)
+            click.echo(f"read {done} of about {plural(total, 'article')}", err=True)
 
     def _bar(self, done: int, total: int) -> None:
         """Advance the terminal progress bar."""
@@ -191,8 +211,7 @@ def search_command(index, backend, as_json, size, page, sort, year, category, so
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        print_results(result)
-    sys.exit(0 if result["total"] else EXIT_REJECTED)
+        print_results(result, asked=request.q)
 
 
 def _engine(index: str, backend: str) -> SearchEngine:
@@ -203,20 +222,44 @@ def _engine(index: str, backend: str) -> SearchEngine:
         raise click.BadParameter(str(error), param_hint="--backend") from None
 
 
-def print_results(result: dict) -> None:
+def print_results(result: dict, asked: str) -> None:
     """Print a search result for a person at a terminal."""
-    click.echo(f"{result['total']} results for {result['query']!r} ({result['took_ms']:.1f} ms)")
+    click.echo(f"{plural(result['total'], 'result')} for {result['query']!r} ({result['took_ms']:.1f} ms)")
     if result["suggestion"]:
         click.echo(f"Did you mean: {result['suggestion']}")
-    for notice in result["notices"]:
+    for notice in terminal_notices(result, asked):
         click.echo(notice)
     first = (result["page"] - 1) * result["size"]
     for rank, hit in enumerate(result["hits"], start=first + 1):
         click.echo()
         click.echo(f"{rank}. " + terminal_text(hit["title_html"], bold=True))
-        details = " · ".join(str(v) for v in (hit["published"], hit["category"], hit["source"], hit["id"]) if v)
+        when = terminal_datetime(hit["published"])
+        details = " · ".join(str(v) for v in (when, hit["category"], hit["source"], hit["id"]) if v)
         click.echo("   " + click.style(details, dim=True))
         click.echo("   " + terminal_text(hit["snippet"]))
+
+
+def terminal_notices(result: dict, asked: str) -> list[str]:
+    """Return, in English, what the reader should know about how the query was taken."""
+    notices = []
+    if result.get("partial"):
+        notices.append("Part of the search cluster did not answer: results and counts may be incomplete.")
+    if clean_query(asked)[1]:
+        notices.append(f"The query is too long: only its first {len(result['query'])} characters were used.")
+    if result["matching"] == "any":
+        notices.append("Too few articles hold every word: articles holding some of the words are shown too.")
+    return notices
+
+
+def terminal_datetime(published: str | None) -> str:
+    """Return a timestamp as Vietnamese readers write it: 21/08/2019 08:12 (the date alone at midnight)."""
+    from web.formatting import parse_published
+
+    moment = parse_published(published)
+    if moment is None:
+        return ""
+    # Sources that give only a day are stored at midnight: a "00:00" would be invented.
+    return moment.strftime("%d/%m/%Y" if moment.time() == datetime_time() else "%d/%m/%Y %H:%M")
 
 
 def terminal_text(fragment: str, bold: bool = False) -> str:
@@ -250,9 +293,9 @@ def check(index, full, as_json) -> None:
 
 def print_check(report) -> None:
     """Print a check report for a person: one line per problem, then what to run."""
-    what = "files, articles, postings and sources" if report.full else "files"
-    counted = f", {report.documents} articles" if report.documents is not None else ""
-    click.echo(f"checked {report.generation} in {report.index}: {report.files} {what}{counted}")
+    what = plural(report.files, "file") + (", articles, postings and sources" if report.full else "")
+    counted = f", {plural(report.documents, 'article')}" if report.documents is not None else ""
+    click.echo(f"checked {report.generation} in {report.index}: {what}{counted}")
     for warning in report.warnings:
         click.echo(f"warning: {warning}")
     echo_damage(report.problems)
@@ -262,7 +305,7 @@ def print_check(report) -> None:
         click.echo("the index is sound, but remembered sources are missing: restore them before the next reindex, "
                    "or rebuild from the sources that remain with `vnsearch reindex --full SOURCE ...`", err=True)
     else:
-        click.echo(f"{len(report.problems)} problems: run `vnsearch reindex --index {report.index} --full` to rebuild "
+        click.echo(f"{plural(len(report.problems), 'problem')}: run `vnsearch reindex --index {report.index} --full` to rebuild "
                    f"the index from its sources (the damaged generation is kept for inspection)", err=True)
 
 
@@ -283,7 +326,6 @@ def echo_damage(problems) -> None:
 @click.option("--access-log", is_flag=True, help="Log every request to standard output.")
 def serve(index, backend, host, port, workers, threads, refresh_seconds, access_log) -> None:
     """Serve the search page and the JSON API (gunicorn; never a debug server)."""
-    from web.server import serve as run_server
 
     if workers < 1 or threads < 1:
         raise click.UsageError("--workers and --threads must be at least 1")
@@ -307,6 +349,17 @@ def _check_cluster(engine: SearchEngine) -> dict | None:
             click.echo(f"vnsearch: search node {node['node']} ({node['shard']}) is down: results are partial "
                        "until it is back", err=True)
     return health
+
+
+def run_server(*args, **options) -> None:
+    """Serve over HTTP; exit 4 with one line saying what to do when the port is taken."""
+    from web.server import PortInUse, serve
+
+    try:
+        serve(*args, **options)
+    except PortInUse as error:
+        click.echo(f"vnsearch: {error}", err=True)
+        sys.exit(EXIT_CANNOT_LISTEN)
 
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo"
@@ -333,8 +386,6 @@ def default_demo_index() -> Path:
 @setting_option("threads")
 def demo(index, backend, host, port, workers, threads) -> None:
     """Index the bundled demo corpus (the first time) and serve it."""
-    from web.server import serve as run_server
-
     index = Path(index) if index else default_demo_index()
     if backend:
         _demo_cluster(_engine(index, backend))

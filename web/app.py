@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import open_engine
@@ -46,11 +46,24 @@ ERROR_TITLES = {
     400: "Yêu cầu không hợp lệ",
     404: "Không tìm thấy trang",
     405: "Phương thức không được hỗ trợ",
+    414: "Địa chỉ quá dài",
+    431: "Yêu cầu quá lớn",
     500: "Đã xảy ra lỗi",
     503: "Chỉ mục chưa sẵn sàng",
 }
 ERROR_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
                414: "uri_too_long", 431: "headers_too_large", 500: "internal_error", 503: "index_missing"}
+# Vietnamese explanations of the error pages, by HTTP status.
+ERROR_PAGE_MESSAGES = {
+    404: "Trang bạn tìm không tồn tại.",
+    405: "Phương thức này không được hỗ trợ.",
+    413: "Nội dung gửi lên quá lớn.",
+    414: "Địa chỉ của yêu cầu quá dài. Hãy rút ngắn từ khóa (tối đa 256 ký tự) hoặc bớt bộ lọc.",
+    431: "Phần đầu của yêu cầu quá lớn. Hãy xóa cookie của trang này rồi thử lại.",
+}
+# The WSGI environ key by which web.server asks the app for its answer to a request that
+# gunicorn found too large to parse (clients cannot set environ keys, only headers).
+TOO_LARGE_ENVIRON_KEY = "vnsearch.too_large"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -76,8 +89,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(views.blueprint)
     register_filters(app)
     register_error_handlers(app)
+    app.before_request(refuse_too_large)
     app.after_request(add_security_headers)
     return app
+
+
+def refuse_too_large() -> None:
+    """Answer with the error gunicorn reported for a request too large to parse, if any."""
+    status = request.environ.get(TOO_LARGE_ENVIRON_KEY)
+    if status:
+        abort(status)
 
 
 def add_security_headers(response):
@@ -88,9 +109,9 @@ def add_security_headers(response):
 
 
 def wants_json() -> bool:
-    """Tell whether the failing request was for the JSON API (or the health check)."""
+    """Tell whether the failing request was for the JSON API (or the health check, or a feed)."""
     path = request.path
-    return path.startswith("/api/") or path == "/api" or path == "/healthz"
+    return path.startswith("/api/") or path in ("/api", "/healthz", "/feed")
 
 
 def error_response(status: int, code: str, message: str, page_message: str | None = None,
@@ -137,9 +158,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        messages = {404: "Trang bạn tìm không tồn tại.", 405: "Phương thức này không được hỗ trợ."}
         code = ERROR_CODES.get(status, "http_error")
-        page_message = getattr(error, "page_message", None) or messages.get(status, error.name)
+        page_message = getattr(error, "page_message", None) or ERROR_PAGE_MESSAGES.get(status, error.name)
         body, status = error_response(status, code, error.description or error.name, page_message=page_message,
                                       page_title=getattr(error, "page_title", None))
         response = current_app.make_response((body, status))

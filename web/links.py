@@ -123,7 +123,9 @@ def active_filters(request: SearchRequest, facets: dict) -> list[dict]:
     if request.year:
         chips.append(("Năm", labels.get(("year", request.year), request.year), {"year": None, "month": None}))
     if request.month:
-        chips.append(("Tháng", labels.get(("month", request.month), request.month), {"month": None}))
+        # The chip's name already says "Tháng": show "12/2020", not "Tháng 12/2020".
+        year, month = request.month.split("-")
+        chips.append(("Tháng", f"{month}/{year}", {"month": None}))
     for value in request.categories:
         rest = tuple(v for v in request.categories if v != value)
         chips.append(("Chuyên mục", labels.get(("category", value), value), {"categories": rest}))

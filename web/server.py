@@ -10,16 +10,135 @@ processes, and every worker notices a reindex by itself within ``refresh_seconds
 
 from __future__ import annotations
 
+import errno
+import functools
 import os
+import socket
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
+from gunicorn.workers.gthread import ThreadWorker as GunicornThreadWorker
+from gunicorn.workers.sync import SyncWorker as GunicornSyncWorker
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from web.app import create_app
+from web.app import TOO_LARGE_ENVIRON_KEY, create_app
 
 # A search never takes long; a worker stuck this long is restarted by the master.
 WORKER_TIMEOUT = 60
 GRACEFUL_TIMEOUT = 10
+# Gunicorn's largest request line (method, target and version), in bytes.
+MAX_REQUEST_LINE = 8190
+# Bytes of a connection kept to learn the path of a request too long to parse.
+HEAD_BYTES = 512
+
+
+class PortInUse(OSError):
+    """The address the server should listen on is taken (or not allowed)."""
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise PortInUse when host:port cannot be bound, with one line saying what to do."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn binds
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            reason = "is already in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
+            raise PortInUse(f"port {port} on {host} {reason}: choose another one with --port N "
+                            f"(or PORT=N with make run)") from None
+
+
+class HeadRecordingSocket(socket.socket):
+    """A client connection that keeps its first bytes: the start of the request line."""
+
+    head = b""
+    answered = False
+
+    @classmethod
+    def adopt(cls, client: socket.socket) -> "HeadRecordingSocket":
+        """Return the same connection as a recording socket."""
+        return cls(client.family, client.type, client.proto, fileno=client.detach())
+
+    def recv(self, size, *flags):
+        """Receive like a socket, remembering the first HEAD_BYTES bytes."""
+        data = super().recv(size, *flags)
+        if self.answered:  # a kept-alive connection's next request starts here
+            self.head, self.answered = b"", False
+        if len(self.head) < HEAD_BYTES:
+            self.head += data[:HEAD_BYTES - len(self.head)]
+        return data
+
+    def sendall(self, data, *flags):
+        """Send like a socket; what is received next belongs to the next request."""
+        self.answered = True
+        return super().sendall(data, *flags)
+
+
+def _accept_recording(sock: socket.socket):
+    """Accept a connection on a listening socket as a HeadRecordingSocket."""
+    client, address = sock.accept()
+    return HeadRecordingSocket.adopt(client), address
+
+
+def too_large_status(error: Exception) -> int | None:
+    """Return the HTTP status for a request gunicorn found too large to parse, else None."""
+    if isinstance(error, LimitRequestLine):
+        return 414
+    if isinstance(error, LimitRequestHeaders):
+        return 431
+    return None
+
+
+def requested_path(head: bytes) -> str:
+    """Return the path (no query) of a request line's start, or "/" when unreadable."""
+    parts = head.split(b"\r\n", 1)[0].split(b" ")
+    target = parts[1].decode("latin-1") if len(parts) > 1 else "/"
+    path = target.split("?", 1)[0][:200]
+    return path if path.startswith("/") else "/"
+
+
+def too_large_response(app, status: int, head: bytes) -> bytes:
+    """Return the app's own error answer (JSON on /api/*, a Vietnamese page elsewhere) as HTTP bytes."""
+    environ = EnvironBuilder(path=requested_path(head), method="GET").get_environ()
+    environ[TOO_LARGE_ENVIRON_KEY] = status
+    app_iter, status_line, headers = run_wsgi_app(app, environ, buffered=True)
+    body = b"".join(app_iter)
+    headers = [(k, v) for k, v in headers.items() if k.lower() not in ("content-length", "connection")]
+    lines = [f"HTTP/1.1 {status_line}", *(f"{k}: {v}" for k, v in headers),
+             f"Content-Length: {len(body)}", "Connection: close", "", ""]
+    return "\r\n".join(lines).encode("latin-1") + body
+
+
+class TooLargeAnswers:
+    """Worker behaviour: requests too long for gunicorn get the app's error format, not gunicorn's page."""
+
+    def init_process(self):
+        """Record the start of every connection, then run the worker."""
+        for listener in self.sockets:
+            # gunicorn's listener delegates to its socket; this attribute takes precedence.
+            listener.accept = functools.partial(_accept_recording, listener.sock)
+        super().init_process()
+
+    def handle_error(self, req, client, addr, exc):
+        """Answer a too long request line or header with the app's error page or JSON."""
+        status = too_large_status(exc)
+        if status is None or req is not None or not isinstance(client, HeadRecordingSocket):
+            return super().handle_error(req, client, addr, exc)
+        self.log.info("refused a request too large to parse (%s) from %s", status, addr)
+        try:
+            client.sendall(too_large_response(self.wsgi, status, client.head))
+        except OSError:
+            pass  # the client went away: nothing to answer
+
+
+class SyncWorker(TooLargeAnswers, GunicornSyncWorker):
+    """Gunicorn's sync worker, answering too large requests in the app's format."""
+
+
+class ThreadWorker(TooLargeAnswers, GunicornThreadWorker):
+    """Gunicorn's gthread worker, answering too large requests in the app's format."""
 
 
 def server_url(host: str, port: int) -> str:
@@ -41,7 +160,7 @@ def worker_class(threads: int) -> str:
     # end up holding all the clients while another core idles (8 clients measured half the
     # throughput one run in two).  A sync worker accepts only when idle: the kernel hands each
     # new connection to a free worker, which is what CPU-bound search wants.
-    return "sync" if threads <= 1 else "gthread"
+    return "web.server.SyncWorker" if threads <= 1 else "web.server.ThreadWorker"
 
 
 class VnsearchServer(BaseApplication):
@@ -68,6 +187,7 @@ def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_
           access_log: bool = False, backend: str = "") -> None:
     """Serve the index (or the SphinxQL cluster a backend URL names) over HTTP until interrupted."""
     url = server_url(host, port)
+    check_port(host, port)
 
     def when_ready(server) -> None:
         """Say where the server listens, once its socket is bound."""
@@ -81,8 +201,9 @@ def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_
         "timeout": WORKER_TIMEOUT,
         "graceful_timeout": GRACEFUL_TIMEOUT,
         "keepalive": 5,
-        # Long Vietnamese queries percent-encode to 6-9 bytes a letter: allow the longest request line.
-        "limit_request_line": 8190,
+        # A 256-character query percent-encodes to at most 3,840 characters (15 per letter
+        # with two combining marks, NFD), plus filters: allow gunicorn's longest request line.
+        "limit_request_line": MAX_REQUEST_LINE,
         "preload_app": False,
         "accesslog": "-" if access_log else None,
         "errorlog": "-",

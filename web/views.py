@@ -6,12 +6,17 @@ very dict (the datasette way), so the page can never show something the API does
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, request
+from dataclasses import replace
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 from werkzeug.exceptions import NotFound
 
 from search.engine import SearchEngine
 from search.request import QueryError, SearchRequest
-from web import links
+from web import links, timeline
+from web.feed import FEED_SIZE, atom_feed
+from web.forgiving import PageRequest, page_request
+from web.formatting import parse_published
 from web.openapi import openapi_document
 
 blueprint = Blueprint("web", __name__)
@@ -35,6 +40,13 @@ def search_request() -> SearchRequest:
 def run_search(search: SearchRequest) -> dict:
     """Run a search: the one place that builds the result dict for the API and the page."""
     return engine().search(search)
+
+
+def date_field_values(page: PageRequest) -> dict[str, str]:
+    """Return what the date fields show: the date as dd/mm/yyyy, or what was typed when it was wrong."""
+    chosen = {"from": page.search.date_from, "to": page.search.date_to}
+    return {name: page.typed_dates[name] if name in page.date_errors else (day.strftime("%d/%m/%Y") if day else "")
+            for name, day in chosen.items()}
 
 
 def article_not_found(doc_id: str):
@@ -91,13 +103,23 @@ def healthz():
 
 @blueprint.get("/")
 def index():
-    """Show the search page: results, facets and pagination (all articles without a query)."""
-    search = search_request()
+    """Show the search page: results, facets and pagination (all articles without a query).
+
+    Unlike the API, the page never refuses a parameter: it falls back to the default and
+    says so (see web.forgiving).
+    """
+    page = page_request(query_params())
+    search = page.search
     result = run_search(search)
     return render_template(
         "search.html",
         result=result,
         search=search,
+        page_notices=page.notices,
+        date_errors=page.date_errors,
+        date_values=date_field_values(page),
+        timeline=timeline.bars(search, result["facets"]),
+        feed_url=url_for("web.feed", **search.params(page=None)),
         sort_links=links.sort_links(search, has_query=bool(result["query"])),
         pagination=links.pagination(search, result["pages"]),
         chips=links.active_filters(search, result["facets"]),
@@ -109,6 +131,24 @@ def index():
         form_fields=links.hidden_fields(search, "q"),
         range_fields=links.hidden_fields(search, "from", "to"),
     )
+
+
+@blueprint.get("/feed")
+def feed():
+    """Return the search as an Atom feed, newest first (the parameters of /api/search)."""
+    params = query_params()
+    params.setdefault("size", [str(FEED_SIZE)])
+    search = replace(SearchRequest.from_params(params), sort="newest", page=1, suggest=False)
+    result = run_search(search)
+    last_reindex = parse_published(engine().health()["last_reindex"])
+    body = atom_feed(
+        result,
+        feed_url=url_for("web.feed", _external=True, **search.params()),
+        page_url=url_for("web.index", _external=True, **search.params()),
+        article_url=lambda doc_id: url_for("web.article_page", doc_id=doc_id, _external=True),
+        fallback_updated=last_reindex,
+    )
+    return Response(body, mimetype="application/atom+xml")
 
 
 @blueprint.get("/articles/<article_id:doc_id>", merge_slashes=False)

@@ -1,0 +1,106 @@
+"""The Atom feed of a search (GET /feed): RFC 4287's required elements, newest first, same hits as the API."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from web.app import create_app
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture(scope="module")
+def client(demo_index):
+    """Return a test client over the demo index."""
+    return create_app({"INDEX_DIR": str(demo_index)}).test_client()
+
+
+def atom(client, url: str) -> ET.Element:
+    """GET a feed, check its media type, and return its root element."""
+    response = client.get(url)
+    assert response.status_code == 200, response.data[:300]
+    assert response.mimetype == "application/atom+xml"
+    return ET.fromstring(response.data)
+
+
+def only(element: ET.Element, name: str) -> ET.Element:
+    """Return the one child called name (RFC 4287 allows exactly one)."""
+    found = element.findall(ATOM + name)
+    assert len(found) == 1, f"{element.tag} has {len(found)} {name}"
+    return found[0]
+
+
+def links(element: ET.Element) -> dict[str, str]:
+    """Return {rel: href} of an element's links (rel defaults to alternate)."""
+    return {link.get("rel", "alternate"): link.get("href") for link in element.findall(ATOM + "link")}
+
+
+def moment(element: ET.Element) -> datetime:
+    """Return a date construct's value, which must be an RFC 3339 timestamp with a zone."""
+    value = datetime.fromisoformat(element.text)
+    assert value.utcoffset() is not None, element.text
+    return value
+
+
+def test_feed_has_the_elements_rfc_4287_requires(client):
+    feed = atom(client, "/feed?q=bo+chinh+tri")
+    assert feed.tag == ATOM + "feed"
+    assert urlsplit(only(feed, "id").text).scheme == "http"
+    assert only(feed, "title").text == "vnsearch: “bo chinh tri”"
+    updated = moment(only(feed, "updated"))
+    assert only(only(feed, "author"), "name").text == "vnsearch"
+    feed_links = links(feed)
+    assert parse_qs(urlsplit(feed_links["self"]).query)["q"] == ["bo chinh tri"]
+    assert urlsplit(feed_links["alternate"]).path == "/"
+    entries = feed.findall(ATOM + "entry")
+    assert len(entries) == 20
+    ids = [only(entry, "id").text for entry in entries]
+    assert len(set(ids)) == len(ids)
+    for entry in entries:
+        assert only(entry, "title").text
+        assert moment(only(entry, "updated")) <= updated
+        assert links(entry)["alternate"] == only(entry, "id").text
+        summary = only(entry, "summary")
+        assert summary.get("type") == "text" and "<mark>" not in summary.text and "&amp;" not in summary.text
+
+
+def test_feed_lists_the_api_hits_newest_first(client):
+    feed = atom(client, "/feed?q=viet+nam&category=Th%E1%BB%83+thao&size=5")
+    api = client.get("/api/search?q=viet+nam&category=Th%E1%BB%83+thao&size=5&sort=newest").get_json()
+    entries = feed.findall(ATOM + "entry")
+    assert [urlsplit(only(e, "id").text).path for e in entries] == [
+        "/articles/" + quote(hit["id"], safe="/") for hit in api["hits"]]
+    times = [moment(only(e, "updated")) for e in entries]
+    assert times == sorted(times, reverse=True)
+    assert [only(e, "title").text for e in entries] == [hit["title"] for hit in api["hits"]]
+    assert [e.find(ATOM + "category").get("term") for e in entries] == ["Thể thao"] * len(entries)
+
+
+def test_feed_of_a_search_that_finds_nothing_is_still_a_valid_feed(client):
+    feed = atom(client, "/feed?q=xyzzyqwv")
+    assert feed.findall(ATOM + "entry") == []
+    moment(only(feed, "updated"))
+    assert only(feed, "id").text and only(feed, "title").text
+
+
+def test_feed_refuses_bad_parameters_like_the_api(client):
+    response = client.get("/feed?q=bo&year=soon")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == "year"
+
+
+def test_results_page_links_its_feed_in_the_head_and_visibly(client):
+    soup = BeautifulSoup(client.get("/?q=bo+chinh+tri&year=2020&page=2").get_data(as_text=True), "html.parser")
+    head_link = soup.head.find("link", rel="alternate", type="application/atom+xml")
+    visible = soup.select_one("#results a.feed-link")
+    assert visible.get_text(strip=True) == "Theo dõi tìm kiếm này (Atom)"
+    assert head_link["href"] == visible["href"]
+    assert urlsplit(visible["href"]).path == "/feed"
+    assert parse_qs(urlsplit(visible["href"]).query) == {"q": ["bo chinh tri"], "year": ["2020"]}
+    feed = atom(client, visible["href"])
+    assert {urlsplit(only(e, "id").text).path.split("/")[1] for e in feed.findall(ATOM + "entry")} == {"articles"}
