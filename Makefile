@@ -9,7 +9,7 @@ PORT ?= 8000
 AXE := tests/.axe/node_modules/axe-core/axe.min.js
 AXE_VERSION := ^4.10
 
-.PHONY: run test test-fast chromium sphinxsearch axe bench clean
+.PHONY: run test test-fast lint chromium sphinxsearch axe bench clean
 
 # What serving needs: the package and its runtime dependencies only.
 $(VENV)/.serving: pyproject.toml
@@ -31,7 +31,7 @@ run: $(VENV)/.serving
 
 # Every test: unit, API, server, fault and browser tests (browser tests need Debian's chromium,
 # the search-cluster tests Debian's sphinxsearch, the accessibility checks npm's axe-core).
-test: $(VENV)/.installed chromium sphinxsearch axe
+test: $(VENV)/.installed chromium sphinxsearch axe lint
 	$(PY) -m pytest
 
 axe: $(AXE)
@@ -42,6 +42,10 @@ $(AXE):
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; } || \
 		{ echo "The accessibility tests need npm: run 'sudo apt-get install npm'."; exit 1; }
 	npm install --silent --no-audit --no-fund --prefix tests/.axe axe-core@$(AXE_VERSION)
+
+# Lint: pyflakes, pycodestyle, bugbear, pyupgrade, simplify and ruff's rules (pyproject.toml).
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
 
 # The quick loop while developing: unit tests only (no processes, servers, faults or browser).
 test-fast: $(VENV)/.installed
@@ -72,6 +76,7 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_retrieval.py
 	$(PY) bench/bench_latency.py
 	$(PY) bench/bench_http.py
+	$(PY) bench/bench_integrity.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache tests/.axe

@@ -22,13 +22,14 @@ import argparse
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_latency import query_mix, time_call  # noqa: E402
-from bench_retrieval import DEPTH, SET_LABELS, SETS, build_sets, evaluate  # noqa: E402
-from corpus import (  # noqa: E402
+from bench_latency import query_mix, time_call
+from bench_retrieval import DEPTH, SET_LABELS, SETS, build_sets, evaluate
+from corpus import (
     DEFAULT_DATA,
     NEWS,
     PASSAGES,
@@ -43,8 +44,9 @@ from corpus import (  # noqa: E402
     read_jsonl,
     variant,
 )
-from search.engine import SearchEngine, open_engine  # noqa: E402
-from search.request import SearchRequest  # noqa: E402
+
+from search.engine import SearchEngine, open_engine
+from search.request import SearchRequest
 
 MRR_TOLERANCE = 0.02
 LATENCY_TARGET = 1.5
@@ -91,11 +93,11 @@ def latency(args, embedded: SearchEngine, cluster: SearchEngine) -> None:
         request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
         timed = {}
         for name, engine in (("embedded", embedded), ("cluster", cluster)):
-            _, result = time_call(lambda: engine.search(request))  # warm-up
+            _, result = time_call(partial(engine.search, request))  # warm-up
             timed[name] = ([], result)
         for _ in range(args.runs):
             for name, engine in (("embedded", embedded), ("cluster", cluster)):
-                timed[name][0].append(time_call(lambda: engine.search(request))[0])
+                timed[name][0].append(time_call(partial(engine.search, request))[0])
         rows.append((query, statistics.median(timed["embedded"][0]), statistics.median(timed["cluster"][0]),
                      timed["embedded"][1]["total"], timed["cluster"][1]["total"]))
     print(f"\n{'kind':<21} {'query':<50} {'emb ms':>7} {'clu ms':>7} {'ratio':>6} {'emb hits':>8} {'clu hits':>8}")
@@ -134,9 +136,9 @@ def main() -> None:
     embedded = SearchEngine(args.index, refresh_seconds=1e9)
     cluster = open_engine(args.index, args.backend)
     health = cluster.health()
+    shards = ", ".join(f"{node['shard']} {node.get('documents')}" for node in health["nodes"])
     print(f"vnsearch cluster benchmark -- code {code_version()}; embedded {embedded.health()['documents']} "
-          f"documents, cluster {health['documents']} ({', '.join(f'{n['shard']} {n.get('documents')}' for n in health['nodes'])})"
-          f", covid split {args.split}, seed {args.seed}")
+          f"documents, cluster {health['documents']} ({shards}), covid split {args.split}, seed {args.seed}")
     if not args.skip_quality:
         quality(args, embedded, cluster)
     if not args.skip_latency:

@@ -35,11 +35,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import bench_latency  # noqa: E402
-from corpus import DEFAULT_DATA, NEWS, SEED, data_path, read_jsonl  # noqa: E402
+import bench_latency
+from corpus import DEFAULT_DATA, NEWS, SEED, data_path, read_jsonl
 
-from search.engine import SearchEngine  # noqa: E402
-from search.request import SearchRequest  # noqa: E402
+from search.engine import SearchEngine
+from search.request import SearchRequest
 
 VNSEARCH = str(Path(sys.executable).parent / "vnsearch")
 WRK_SCRIPT = """
@@ -131,8 +131,8 @@ class Server:
 
     def rss_bytes(self) -> int:
         """Return the resident memory of the server and all its workers."""
-        pids = [self.process.pid] + subprocess.run(["pgrep", "-P", str(self.process.pid)],
-                                                   capture_output=True, text=True).stdout.split()
+        children = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
+        pids = [self.process.pid, *children.stdout.split()]
         total = 0
         for pid in pids:
             try:

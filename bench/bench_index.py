@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from search.index import reindex  # noqa: E402
+from search.index import reindex
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "news" / "articles.jsonl"
 

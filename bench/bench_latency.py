@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import (  # noqa: E402
+from corpus import (
     DEFAULT_DATA,
     NEWS,
     PORTAL,
@@ -53,10 +53,11 @@ from corpus import (  # noqa: E402
     unaccented,
     write_replicated,
 )
-from search.documents import Article, scan_sources  # noqa: E402
-from search.engine import SearchEngine  # noqa: E402
-from search.ranking import DEFAULT_RANKING  # noqa: E402
-from search.request import SearchRequest  # noqa: E402
+
+from search.documents import Article, scan_sources
+from search.engine import SearchEngine
+from search.ranking import DEFAULT_RANKING
+from search.request import SearchRequest
 
 COPIES = {"6k": 1, "60k": 10}
 FRAGMENTS = 10
@@ -174,8 +175,8 @@ def bench_size(size: str, args, articles: list[dict], portal: list[dict], mix: l
     for query in mix:
         request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
         low, high = day_number(query.date_from), day_number(query.date_to)
-        run_vn = lambda: engine.search(request)  # noqa: E731
-        run_fts = lambda: fts.page(query.q, low, high)  # noqa: E731
+        run_vn = lambda request=request: engine.search(request)  # noqa: E731
+        run_fts = lambda q=query.q, low=low, high=high: fts.page(q, low, high)  # noqa: E731
         _, vn_result = time_call(run_vn)  # warm-up
         _, fts_result = time_call(run_fts)
         vn_times, fts_times = [], []

@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import (  # noqa: E402
+from corpus import (
     DEFAULT_DATA,
     NEWS,
     PASSAGES,
@@ -48,15 +48,16 @@ from corpus import (  # noqa: E402
     data_path,
     ensure_index,
     read_jsonl,
-    reciprocal_rank,
     recall,
+    reciprocal_rank,
     sample_titles,
     title_fragment,
     variant,
 )
-from search.engine import SearchEngine  # noqa: E402
-from search.ranking import DEFAULT_RANKING, Ranking  # noqa: E402
-from search.request import SearchRequest  # noqa: E402
+
+from search.engine import SearchEngine
+from search.ranking import DEFAULT_RANKING, Ranking
+from search.request import SearchRequest
 
 SETS = ("titles", "fragments", "covid")
 SET_LABELS = {"titles": "full titles", "fragments": "title fragments (3-5 words)", "covid": "covid questions"}
@@ -218,7 +219,8 @@ def main() -> None:
     if "tone" in variants:
         moved = {name: sum(variant(q, "tone") != q for q, _ in sets[name]) for name in sets}
         print("queries the tone-placement variant changes: " + ", ".join(f"{n} {c}" for n, c in moved.items()))
-    header = f"{'query set':<30} {'variant':<21} {'vn MRR@10':>9} {'vn R@10':>8} {'FTS5 MRR':>9} {'FTS5 R@10':>9}  target (MRR@10)"
+    header = (f"{'query set':<30} {'variant':<21} {'vn MRR@10':>9} {'vn R@10':>8} {'FTS5 MRR':>9} {'FTS5 R@10':>9}"
+              "  target (MRR@10)")
     print("\n" + header + "\n" + "-" * (len(header) + 22))
     for name in sets:
         written = evaluate(vn, cases[(name, "written")])[0] if (name, "written") in cases else None

@@ -26,8 +26,9 @@ The contract, in short:
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NotRequired, Callable, Iterable, Protocol, Sequence, TypedDict
+from typing import TYPE_CHECKING, NotRequired, Protocol, TypedDict
 
 from search.parse import ParsedQuery, Syllable
 from search.request import SearchRequest

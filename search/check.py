@@ -98,7 +98,7 @@ def _check_stored(snapshot: Snapshot, report: CheckReport) -> None:
     for docnum in np.flatnonzero(snapshot.live):
         try:
             fields = snapshot.stored(int(docnum))
-        except Exception as error:  # noqa: BLE001 - the failure is what gets reported
+        except Exception as error:
             failures.append(f"article {docnum} does not decode ({_describe(error)})")
             continue
         doc_id = fields.get("id")
@@ -117,14 +117,15 @@ def _check_postings(snapshot: Snapshot, fieldname: str, report: CheckReport) -> 
         text = term.decode("utf-8", "replace")
         try:
             postings = snapshot.postings(fieldname, text)
-        except Exception as error:  # noqa: BLE001 - the failure is what gets reported
+        except Exception as error:
             failures.append(f"{fieldname}:{text} does not decode ({_describe(error)})")
             continue
         ids = postings.ids
         if len(ids) != doc_frequency:
             failures.append(f"{fieldname}:{text} has {len(ids)} postings, its statistics say {doc_frequency}")
         elif len(ids) and (ids.max() >= snapshot.doc_count or np.any(np.diff(ids) <= 0)):
-            failures.append(f"{fieldname}:{text} lists documents out of order or beyond the {snapshot.doc_count} stored")
+            failures.append(f"{fieldname}:{text} lists documents out of order or beyond "
+                            f"the {snapshot.doc_count} stored")
     _add(report, f"{fieldname} postings", "decode", failures)
 
 

@@ -72,11 +72,13 @@ def node_config(node: Node, cluster: list[Node], directory: Path) -> str:
     data = directory / f"node{node.number}"
     agents = "".join(f"    agent = {HOST}:{other.api_port}:{other.shard}\n" for other in cluster if other != node)
     return (
-        f"# vnsearch cluster node {node.number} of {len(cluster)}: start with `searchd -c {directory / f'node{node.number}.conf'}`\n"
+        f"# vnsearch cluster node {node.number} of {len(cluster)}: "
+        f"start with `searchd -c {directory / f'node{node.number}.conf'}`\n"
         + _rt_index(node.shard, data / node.shard, _article_schema())
         + _rt_index(META_INDEX, data / META_INDEX, "    rt_field = name\n    rt_attr_string = value\n")
         + f"index {DISTRIBUTED_INDEX}\n{{\n    type = distributed\n    local = {node.shard}\n{agents}"
-        f"    agent_connect_timeout = {AGENT_CONNECT_TIMEOUT_MS}\n    agent_query_timeout = {AGENT_QUERY_TIMEOUT_MS}\n}}\n\n"
+        f"    agent_connect_timeout = {AGENT_CONNECT_TIMEOUT_MS}\n"
+        f"    agent_query_timeout = {AGENT_QUERY_TIMEOUT_MS}\n}}\n\n"
         + _searchd_section(node, data)
     )
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from search.backend import BackendHealth, FacetCounts, Matches, Progress, StoredArticle
 from search.cluster import DISTRIBUTED_INDEX
@@ -77,7 +77,8 @@ class EngineRanking:
     def expression(self, bonus_for_all: int = 0, words: int = 0) -> str:
         """Return the ranker expression (optionally lifting documents holding every word)."""
         fields = (f"title_fold={self.title_weight},body_fold={self.body_weight},"
-                  f"title_exact={self.title_weight * self.exact_weight},body_exact={self.body_weight * self.exact_weight},"
+                  f"title_exact={self.title_weight * self.exact_weight},"
+                  f"body_exact={self.body_weight * self.exact_weight},"
                   f"title_compound={self.title_weight * self.compound_weight},"
                   f"body_compound={self.body_weight * self.compound_weight},every=0")
         score = f"10000*bm25f({self.k1},{self.b},{{{fields}}})+{self.lcs_scale}*sum((lcs-1)*user_weight)"
@@ -105,12 +106,15 @@ def _terms(syllables: Iterable[Syllable], exact: bool = False) -> list[str]:
 def clause_match(clause: Clause) -> str:
     """Return the MATCH text of a clause: its folded syllables, a phrase when quoted."""
     words = " ".join(_terms(clause.syllables))
-    return f'({_FOLD_FIELDS[clause.field if clause.field == "title" else None]} {f"{chr(34)}{words}{chr(34)}" if clause.phrase else words})'
+    fields = _FOLD_FIELDS[clause.field if clause.field == "title" else None]
+    return f'({fields} "{words}")' if clause.phrase else f"({fields} {words})"
 
 
 def _group_match(group: list[Clause]) -> str:
     """Return the MATCH text of a group: any of its clauses."""
-    return "(" + " | ".join(clause_match(clause) for clause in group) + ")" if len(group) > 1 else clause_match(group[0])
+    if len(group) == 1:
+        return clause_match(group[0])
+    return "(" + " | ".join(clause_match(clause) for clause in group) + ")"
 
 
 def _optional_words(parsed: ParsedQuery) -> tuple[list[list[Clause]], list[str]]:
@@ -181,7 +185,7 @@ def _day_number(value) -> int:
     return value.year * 10000 + value.month * 100 + value.day
 
 
-def filter_conditions(request: SearchRequest, labels: "Labels", parsed: ParsedQuery) -> dict[str, str]:
+def filter_conditions(request: SearchRequest, labels: Labels, parsed: ParsedQuery) -> dict[str, str]:
     """Return the WHERE conditions of the active filters, by facet they belong to."""
     conditions = {}
     if request.date_from or request.date_to:
@@ -330,9 +334,9 @@ class ClusterBackend:
         }[request.sort]
         ranking = self.engine_ranking
         expression = ranking.expression(10_000_000 if all_words else 0, all_words)
-        options = (f"OPTION max_matches={max(1000, offset + request.size)}, "
-                   f"ranker=expr('{expression}'), idf='plain,tfidf_unnormalized', field_weights=({ranking.field_weights()})"
-                   if ranked else f"OPTION max_matches={max(1000, offset + request.size)}, ranker=none")
+        options = f"OPTION max_matches={max(1000, offset + request.size)}, " + (
+            f"ranker=expr('{expression}'), idf='plain,tfidf_unnormalized', field_weights=({ranking.field_weights()})"
+            if ranked else "ranker=none")
         select = (f"SELECT WEIGHT() AS score, {', '.join(STORED_COLUMNS)}, IF(published_ts = 0, 1, 0) AS undated "
                   f"FROM {DISTRIBUTED_INDEX}{where} ORDER BY {order} LIMIT {offset}, {request.size} {options}")
         return [(select, None), ("SHOW META", None)]
@@ -403,7 +407,7 @@ class ClusterBackend:
                 self._failed[node.number] = time.monotonic()
         return {}
 
-    def statistics(self) -> "ClusterStatistics":
+    def statistics(self) -> ClusterStatistics:
         """Return the term statistics of the cluster."""
         return ClusterStatistics(self)
 
@@ -497,4 +501,4 @@ class ClusterStatistics:
         return [stored_fields(dict(zip(STORED_COLUMNS, row))) for row in rows]
 
 
-__all__ = ["ClusterBackend", "MAX_PAGE", "MAX_PAGE_SIZE"]
+__all__ = ["MAX_PAGE", "MAX_PAGE_SIZE", "ClusterBackend"]

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable
 
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.index import NoSources, Progress, ReindexReport, _outermost, _Run, _under_any, _union, writer_lock
@@ -99,6 +99,6 @@ def _meta(sources: list[str], report: ReindexReport) -> dict:
     return {
         "engine_format": ENGINE_FORMAT,
         "sources": sources,
-        "last_reindex": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "last_reindex": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         "documents": report.documents,
     }

@@ -16,6 +16,7 @@ seam (``search.results``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 
@@ -213,7 +214,7 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
     """
     bonus = np.zeros(len(docs), dtype=np.float64)
     chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
-    pairs = list(dict.fromkeys(zip(chain, chain[1:])))
+    pairs = list(dict.fromkeys(itertools.pairwise(chain)))
     if not pairs or not len(docs):
         return bonus
     ranking = ctx.ranking

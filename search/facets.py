@@ -62,7 +62,8 @@ def _month_items(counts: dict[int, int], request: SearchRequest) -> list[FacetIt
 
 def _label_items(counts: dict[str, int], selected, empty_label: str) -> list[FacetItem]:
     """Return label facet entries (category, source), most frequent first."""
-    items = [_item(name or UNDATED, name or empty_label, n, (name or UNDATED) in selected) for name, n in counts.items()]
+    items = [_item(name or UNDATED, name or empty_label, n, (name or UNDATED) in selected)
+             for name, n in counts.items()]
     items.sort(key=lambda item: (-item["count"], item["label"]))
     present = {item["value"] for item in items}
     items[:0] = [_item(value, value, 0, True) for value in selected if value not in present]

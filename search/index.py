@@ -21,11 +21,11 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from whoosh import index as whoosh_index
 
@@ -146,7 +146,7 @@ def _write_meta(generation: Path, meta: dict) -> None:
 
 def _new_generation(index_dir: Path) -> Path:
     """Create and return an empty generation directory holding an empty index."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     path = index_dir / f"{GENERATION_PREFIX}{stamp}-{os.getpid()}"
     path.mkdir(parents=True)
     whoosh_index.create_in(str(path), make_schema())
@@ -474,7 +474,7 @@ def _meta(sources: list[str], report: ReindexReport) -> dict:
     return {
         "schema_version": SCHEMA_VERSION,
         "sources": sources,
-        "last_reindex": datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds"),
+        "last_reindex": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         "documents": report.documents,
         "last_report": {
             "added": report.added,

@@ -21,21 +21,22 @@ that are new or changed are read again.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import mmap
 import os
 import re
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
 
 MANIFEST_PREFIX = "checksums-"
 MANIFEST_FORMAT = 1
 META_FILE = "vnsearch.json"
 META_CHECKSUM = "checksum"
 HEAD_BYTES = 8
-CHUNK_BYTES = 1 << 20
 _TOC_RE = re.compile(r"^_(\w+?)_(\d+)\.toc$")
 _MANIFEST_RE = re.compile(rf"^{MANIFEST_PREFIX}(\d+)\.json$")
 
@@ -62,7 +63,8 @@ class IndexDamaged(Exception):
     def __init__(self, index_dir: str | Path, problems: list[Problem]):
         self.index_dir = str(index_dir)
         self.problems = problems
-        shown = "; ".join(str(p) for p in problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+        shown = "; ".join(str(p) for p in problems[:5]) + more
         super().__init__(f"the index in {index_dir} is damaged: {shown}")
 
 
@@ -71,14 +73,13 @@ class IndexDamaged(Exception):
 
 def file_record(path: Path) -> dict:
     """Return the size, first bytes and CRC32 of a file."""
-    crc, size, head = 0, 0, b""
     with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            if size == 0:
-                head = chunk[:HEAD_BYTES]
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
-    return {"size": size, "head": head.hex(), "crc32": f"{crc:08x}"}
+        size = os.fstat(handle.fileno()).st_size
+        if size == 0:
+            return {"size": 0, "head": "", "crc32": f"{zlib.crc32(b''):08x}"}
+        # Mapped, the file is checksummed in place: about twice as fast as reading it in chunks.
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            return {"size": len(mapped), "head": mapped[:HEAD_BYTES].hex(), "crc32": f"{zlib.crc32(mapped):08x}"}
 
 
 def manifest_name(toc_generation: int) -> str:
@@ -141,10 +142,8 @@ def remove_old_manifests(folder: Path, toc_generation: int) -> None:
     for name in os.listdir(folder):
         match = _MANIFEST_RE.match(name)
         if match and int(match.group(1)) < toc_generation:
-            try:
+            with contextlib.suppress(OSError):  # another writer's cleanup got there first
                 os.unlink(folder / name)
-            except OSError:
-                pass  # another writer's cleanup got there first
 
 
 def seal_meta(meta: dict) -> dict:
@@ -206,7 +205,8 @@ def load_live_manifest(folder: Path) -> tuple[dict | None, list[Problem]]:
             recorded = newest_manifest(folder) if folder.is_dir() else None
             if recorded is None:
                 return None, [Problem(folder.name, "missing", "no commit point (_MAIN_*.toc) in this generation")]
-            return None, [Problem(f"_MAIN_{recorded}.toc", "missing", "the commit point (table of contents) is missing")]
+            missing = "the commit point (table of contents) is missing"
+            return None, [Problem(f"_MAIN_{recorded}.toc", "missing", missing)]
         try:
             manifest = read_manifest(folder, toc[0])
         except (OSError, ValueError) as error:
@@ -243,7 +243,8 @@ def _check_crc(path: Path, record: dict) -> Problem | None:
     except OSError as error:
         return Problem(path.name, "unreadable", f"cannot be read ({error.strerror or error})")
     if actual != record["crc32"]:
-        return Problem(path.name, "checksum", f"CRC32 {actual}, {record['crc32']} recorded at commit (contents changed)")
+        changed = f"CRC32 {actual}, {record['crc32']} recorded at commit (contents changed)"
+        return Problem(path.name, "checksum", changed)
     return None
 
 
@@ -257,7 +258,8 @@ def verify_meta(folder: Path) -> list[Problem]:
         return [Problem(META_FILE, "unreadable", f"not readable JSON ({error})")]
     if not isinstance(meta, dict):
         return [Problem(META_FILE, "unreadable", "not a JSON object")]
-    if META_CHECKSUM in meta and _meta_crc({k: v for k, v in meta.items() if k != META_CHECKSUM}) != meta[META_CHECKSUM]:
+    unsealed = {k: v for k, v in meta.items() if k != META_CHECKSUM}
+    if META_CHECKSUM in meta and _meta_crc(unsealed) != meta[META_CHECKSUM]:
         return [Problem(META_FILE, "checksum", "content differs from its recorded CRC32")]
     return []
 
@@ -290,7 +292,8 @@ class Verifier:
         verified: dict[Path, tuple[int, int, int]] = {}
         problems += self._check(folder / META_FILE, lambda path: next(iter(verify_meta(path.parent)), None), verified)
         for name, record in sorted((manifest or {}).get("files", {}).items()):
-            problems += self._check(folder / name, lambda path: check_file(path, record, "checksums"), verified)
+            check = lambda path, record=record: check_file(path, record, "checksums")  # noqa: E731
+            problems += self._check(folder / name, check, verified)
         self._verified = verified
         return problems
 

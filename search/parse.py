@@ -39,7 +39,7 @@ class Syllable:
         return self.exact != self.folded
 
     @classmethod
-    def of(cls, raw: str, start: int = -1) -> "Syllable":
+    def of(cls, raw: str, start: int = -1) -> Syllable:
         """Normalise a raw syllable (NFC, lower case, canonical tone) and fold it."""
         exact = normalize_term(raw)
         return cls(raw, exact, fold(exact), start, start + len(raw) if start >= 0 else -1)

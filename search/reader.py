@@ -46,12 +46,12 @@ class Postings:
     starts: np.ndarray
 
     @classmethod
-    def empty(cls) -> "Postings":
+    def empty(cls) -> Postings:
         """Return postings of a term that occurs nowhere."""
         return cls(_EMPTY_IDS, _EMPTY_FREQS, _EMPTY_POSITIONS, _EMPTY_IDS)
 
     @classmethod
-    def join(cls, parts: list["Postings"]) -> "Postings":
+    def join(cls, parts: list[Postings]) -> Postings:
         """Concatenate the postings of several segments (doc numbers already global)."""
         if len(parts) == 1:
             return parts[0]
@@ -290,7 +290,7 @@ def _decode_blocks(buffer: bytes, offset: int) -> Postings:
         size = int.from_bytes(view[position : position + 4], "big", signed=True)
         block = view[position + 4 : position + 4 + abs(size)]
         stream = io.BytesIO(block)
-        count, last_id, _, compressed, _, _ = pickle.load(stream)
+        count, _last_id, _, compressed, _, _ = pickle.load(stream)
         payload = block[stream.tell() :]
         if payload[: len(PACKED_MAGIC)] == PACKED_MAGIC:
             block_ids, block_counts, block_positions = unpack_block(payload, count)

@@ -8,9 +8,9 @@ which raises ``QueryError`` naming the bad parameter.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Mapping
 
 SORTS = ("relevance", "newest", "oldest")
 DEFAULT_PAGE_SIZE = 10
@@ -49,7 +49,7 @@ class SearchRequest:
     suggest: bool = True
 
     @classmethod
-    def from_params(cls, params: Mapping[str, object]) -> "SearchRequest":
+    def from_params(cls, params: Mapping[str, object]) -> SearchRequest:
         """Build a request from query-string style parameters; raise QueryError when bad."""
         values = {key: _as_list(value) for key, value in params.items()}
         first = lambda key: (values.get(key) or [None])[0]  # noqa: E731

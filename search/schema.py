@@ -13,15 +13,15 @@ import signal
 import sys
 from array import array
 from collections import defaultdict
-from itertools import groupby
+from itertools import groupby, pairwise
 from operator import itemgetter
 
 from whoosh import fields, multiproc
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
 from whoosh.compat import dumps
-from whoosh.util.numeric import length_to_byte
 from whoosh.formats import Format, tokens
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import PostingPool, SegmentWriter
 
 from search.faults import pause_point
@@ -218,7 +218,7 @@ class VnLeafMatcher(W3LeafMatcher):
         if sys.byteorder == "big":
             for part in (ids, counts, positions):
                 part.byteswap()
-        deltas = [ids[0]] + [b - a for a, b in zip(ids, ids[1:])]
+        deltas = [ids[0]] + [b - a for a, b in pairwise(ids)]
         values, start = [], 0
         for n in counts:
             values.append(positions[start : start + n].tobytes())

@@ -8,8 +8,9 @@ every entry (a test keeps it so).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,14 +45,16 @@ SETTINGS: dict[str, Setting] = {
     s.name: s
     for s in (
         Setting("index", str, "index", "Index directory (created by reindex)."),
-        Setting("backend", str, "", "SphinxQL cluster to use instead of the embedded index at --index (sphinxql://HOST:PORT,...; empty: the embedded index)."),
+        Setting("backend", str, "", "SphinxQL cluster to use instead of the embedded index at --index "
+                "(sphinxql://HOST:PORT,...; empty: the embedded index)."),
         Setting("lock_timeout", float, 60.0, "Seconds a reindex waits for another reindex to finish before giving up."),
         Setting("procs", int, _cpu_count(), "Processes that analyse articles during a large reindex."),
         Setting("max_article_bytes", int, 2_000_000, "Largest article (text file or JSON line) accepted, in bytes."),
         Setting("host", str, "127.0.0.1", "Address the server listens on."),
         Setting("port", int, 8000, "Port the server listens on."),
         Setting("workers", int, _cpu_count(), "Server worker processes (each uses its own core)."),
-        Setting("threads", int, 1, "Threads per server worker process (1: one request at a time per process, best behind a reverse proxy)."),
+        Setting("threads", int, 1, "Threads per server worker process "
+                "(1: one request at a time per process, best behind a reverse proxy)."),
         Setting("refresh_seconds", float, 1.0, "How often a server checks whether a reindex committed a new index."),
     )
 }

@@ -15,14 +15,15 @@ proximity) line up between the exact and the folded fields.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
 import threading
 import zlib
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 from urllib.parse import urlsplit
 
 from search.cluster import DISTRIBUTED_INDEX, META_INDEX, SHARD_PREFIX, URL_SCHEME
@@ -39,7 +40,8 @@ STATE_PAGE = 5000
 META_ID = 1
 VOCABULARY_ID = 2
 # Tokens the engine's charset_table keeps whole; anything else would split or vanish.
-_ENGINE_TOKEN_RE = re.compile("[0-9a-z_\u00df-\u00f6\u00f8-\u00ff\u0100-\u0137\u014a-\u0177\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]+")
+_ENGINE_TOKEN_RE = re.compile(
+    "[0-9a-z_\u00df-\u00f6\u00f8-\u00ff\u0100-\u0137\u014a-\u0177\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]+")
 # Stands for a syllable the engine cannot hold (no query ever produces it: "_" is not a syllable).
 PLACEHOLDER_TOKEN = "_"
 EVERY_TOKEN = "vnsearchdoc"
@@ -133,10 +135,8 @@ class Cluster:
         """Close and forget this thread's connection to node."""
         connection = self._local.__dict__.get("connections", {}).pop(node.number, None)
         if connection is not None:
-            try:
+            with contextlib.suppress(Exception):
                 connection.close()
-            except Exception:  # noqa: BLE001  (a broken connection may fail to close; it is gone either way)
-                pass
 
     def run(self, node: NodeAddress, statements: list[tuple[str, tuple | None]]) -> list[list[tuple]]:
         """Run statements on node in one round trip; return each one's rows. Raise BackendError."""

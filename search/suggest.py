@@ -9,10 +9,11 @@ one edit away that the index holds far more often.
 
 from __future__ import annotations
 
+import itertools
 import string
 import unicodedata
 from collections import Counter, defaultdict
-from typing import Callable
+from collections.abc import Callable
 
 from search.backend import StoredArticle, TermStatistics
 from search.highlight import HighlightSpec, compile_spec
@@ -73,7 +74,7 @@ def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) 
     if pattern is None:
         return {}
     order = [s.folded for s in syllables]
-    pairs = set(zip(order, order[1:]))
+    pairs = set(itertools.pairwise(order))
     in_context: dict[str, Counter] = defaultdict(Counter)
     alone: dict[str, Counter] = defaultdict(Counter)
     for document in documents:
@@ -135,7 +136,8 @@ def _best_neighbour(frequency: Callable[[str], int], syllable: Syllable, before:
         if not df:
             continue
         folded = fold(candidate)
-        compounds = (frequency(f"{before}_{folded}") if before else 0) + (frequency(f"{folded}_{after}") if after else 0)
+        compounds = (frequency(f"{before}_{folded}") if before else 0) + (
+            frequency(f"{folded}_{after}") if after else 0)
         weight = df + COMPOUND_WEIGHT * compounds
         if best is None or (weight, candidate) > (best[1], best[0]):
             best = (candidate, weight)

@@ -30,6 +30,7 @@ SLOW_FIXTURES = {"server", "browser", "own_index", "small_disk", "live_server", 
 SLOW_TESTS = (
     "test_cli.py::test_installed_command_runs_as_a_subprocess",
     "test_index.py::test_parallel_reindex",
+    "test_integrity.py::test_server_",
     "test_index.py::test_reindex_while_another_process_holds_the_lock",
     "test_index.py::test_reindex_waits_for_a_lock",
     "test_text.py::test_a_killed_indexer",

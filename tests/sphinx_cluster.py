@@ -77,10 +77,9 @@ class SearchCluster:
 
     def start(self, number: int) -> None:
         """Start a node and wait until it answers SphinxQL."""
-        log = open(self.directory / f"node{number}.out", "ab")
-        self.processes[number] = subprocess.Popen([self.searchd, "-c", str(self.config(number)), "--nodetach"],
-                                                  stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        with open(self.directory / f"node{number}.out", "ab") as log:
+            self.processes[number] = subprocess.Popen([self.searchd, "-c", str(self.config(number)), "--nodetach"],
+                                                      stdout=log, stderr=subprocess.STDOUT)
         self.wait_ready(number)
 
     def wait_ready(self, number: int) -> None:
@@ -91,7 +90,8 @@ class SearchCluster:
         port = self.base_port + 2 * number
         while True:
             if self.processes[number].poll() is not None:
-                raise RuntimeError(f"searchd node {number} exited: {(self.directory / f'node{number}.out').read_text()}")
+                output = (self.directory / f"node{number}.out").read_text()
+                raise RuntimeError(f"searchd node {number} exited: {output}")
             try:
                 pymysql.connect(host="127.0.0.1", port=port, connect_timeout=1).close()
                 return

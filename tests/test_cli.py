@@ -186,7 +186,8 @@ def test_plain_search_notices_are_in_english(demo_index):
     assert lines[1] == "Too few articles hold every word: articles holding some of the words are shown too."
     long_query = run("search", "--index", str(demo_index), "--json", "vinamilk " * 40)
     notices = run("search", "--index", str(demo_index), "vinamilk " * 40).stdout.splitlines()
-    assert f"The query is too long: only its first {len(json.loads(long_query.stdout)['query'])} characters were used." in notices
+    used = len(json.loads(long_query.stdout)["query"])
+    assert f"The query is too long: only its first {used} characters were used." in notices
 
 
 def test_reindex_of_one_article_says_article_in_the_singular(tmp_path):

@@ -57,7 +57,8 @@ def parse_config(text: str) -> dict[str, dict[str, list[str]]]:
 
 
 def test_cluster_config_writes_one_configuration_per_node_and_prints_the_url_last(tmp_path):
-    result = CliRunner().invoke(main, ["cluster-config", "--shards", "3", "--dir", str(tmp_path), "--base-port", "20000"])
+    result = CliRunner().invoke(
+        main, ["cluster-config", "--shards", "3", "--dir", str(tmp_path), "--base-port", "20000"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "sphinxql://127.0.0.1:20000,127.0.0.1:20002,127.0.0.1:20004"
     assert sorted(p.name for p in tmp_path.glob("*.conf")) == ["node0.conf", "node1.conf", "node2.conf"]
@@ -174,7 +175,7 @@ def cluster_reindex(running, tmp_path: Path, sources, **options):
 def test_incremental_reindex_of_a_cluster_adds_updates_deletes_and_skips_like_the_embedded_one(empty_cluster, tmp_path):
     source = make_source(tmp_path, count=4)
     assert counts(cluster_reindex(empty_cluster, tmp_path, [source])) == (5, 0, 0, 0, 0)
-    changed = [dict(DEMO_ARTICLES[0], title="Tiêu đề mới hoàn toàn")] + DEMO_ARTICLES[2:4] + [DEMO_ARTICLES[10]]
+    changed = [dict(DEMO_ARTICLES[0], title="Tiêu đề mới hoàn toàn"), *DEMO_ARTICLES[2:4], DEMO_ARTICLES[10]]
     write_jsonl(source / "news.jsonl", changed)
     report = cluster_reindex(empty_cluster, tmp_path, [])
     assert counts(report) == (1, 1, 1, 3, 0) and report.documents == 5
@@ -214,9 +215,8 @@ def test_reindex_with_a_shard_down_fails_naming_it_and_a_rerun_completes(empty_c
 
 def test_a_cluster_reindex_waits_for_the_writer_lock(empty_cluster, tmp_path):
     source = make_source(tmp_path, count=1)
-    with writer_lock(tmp_path / "lock", 1):
-        with pytest.raises(IndexBusy):
-            cluster_reindex(empty_cluster, tmp_path, [source], lock_timeout=0.2)
+    with writer_lock(tmp_path / "lock", 1), pytest.raises(IndexBusy):
+        cluster_reindex(empty_cluster, tmp_path, [source], lock_timeout=0.2)
     assert every_document(empty_cluster.url) == []
 
 

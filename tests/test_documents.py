@@ -287,7 +287,8 @@ def test_jsonl_field_aliases_are_read(tmp_path):
          "source_url": "https://dantri.com.vn/b.htm", "publisher": "Dân trí"},
         {"id": 17, "title": "Thủy điện nhỏ", "content": THUY_DIEN, "portal": "Dân trí"},
     ])
-    found = [(a.id, a.title, a.body, a.url, a.source, a.category, a.portal, a.published) for a in scan_sources([str(path)])]
+    found = [(a.id, a.title, a.body, a.url, a.source, a.category, a.portal, a.published)
+             for a in scan_sources([str(path)])]
     assert found == [
         ("b1", "Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á", VINAMILK, "https://dantri.com.vn/a.htm",
          "dantri.com.vn", "Kinh doanh", None, datetime(2020, 10, 1, tzinfo=ICT)),
@@ -317,7 +318,8 @@ def test_passage_records_with_empty_title_are_articles(tmp_path):
     ])
     found = list(scan_sources([str(path)]))
     assert [(a.id, a.title_derived, a.body) for a in found] == [("p-1", True, THUY_DIEN), ("p-2", True, VINAMILK)]
-    assert [a.title for a in found] == [THUY_DIEN, "Năm 2020, Vinamilk đã vượt qua các thương hiệu trong và ngoài nước khác để dẫn đầu Top 10 thương hiệu mạnh nhất của…"]
+    assert [a.title for a in found] == [THUY_DIEN, "Năm 2020, Vinamilk đã vượt qua các thương hiệu trong và ngoài"
+                                        " nước khác để dẫn đầu Top 10 thương hiệu mạnh nhất của…"]
 
 
 def test_jsonl_record_without_id_is_identified_by_url_or_file_and_line(tmp_path):

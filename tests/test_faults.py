@@ -218,8 +218,8 @@ def served_state(server) -> tuple[int, int, int]:
 class ConsistencyChecker(Querier):
     """Query a server from a thread, checking each search result holds together."""
 
-    PATHS = ["/api/search?q=viet+nam&size=7&page=2", "/api/search?q=ha+noi&size=5", "/api/search?q=&year=2020",
-             f"/api/search?q={ADDED_WORD}", f"/api/search?q={UPDATED_WORD}&size=3&page=2", "/?q=giao+duc"]
+    PATHS = ("/api/search?q=viet+nam&size=7&page=2", "/api/search?q=ha+noi&size=5", "/api/search?q=&year=2020",
+             f"/api/search?q={ADDED_WORD}", f"/api/search?q={UPDATED_WORD}&size=3&page=2", "/?q=giao+duc")
 
     def __init__(self, server):
         super().__init__(server, self.PATHS)
@@ -260,7 +260,7 @@ def test_searches_stay_consistent_while_reindexes_add_update_and_delete(demo_ind
                 assert done.returncode == 0, done.stderr
                 expected = (201 + documents, with_added, with_updated)
                 # Every worker (a dozen requests in a row) must come to serve the new state.
-                wait_until(lambda: all(served_state(server) == expected for _ in range(12)),
+                wait_until(lambda expected=expected: all(served_state(server) == expected for _ in range(12)),
                            f"the server never served {expected}; last: {served_state(server)}")
         finally:
             checker.stop()

@@ -107,7 +107,7 @@ def test_incremental_reindex_counts_added_updated_deleted_and_unchanged(tmp_path
     changed = dict(DEMO_ARTICLES[1])
     changed["body"] += "\nBài viết được cập nhật lúc 10 giờ sáng."
     # Line of article 0 removed, article 1 changed, 2 and 3 unchanged, 4 and 5 new.
-    write_jsonl(source / "news.jsonl", [changed, DEMO_ARTICLES[2], DEMO_ARTICLES[3], DEMO_ARTICLES[4], DEMO_ARTICLES[5]])
+    write_jsonl(source / "news.jsonl", [changed, *DEMO_ARTICLES[2:6]])
     report = reindex(tmp_path / "ix", [str(source)], procs=1)
     assert counts(report) == (2, 1, 1, 3, 0)
     assert report.documents == 6
@@ -450,6 +450,6 @@ def test_parallel_reindex_of_a_large_source_indexes_every_article_like_the_seria
                 assert scores[twin] == score, (q, doc_id)
     # An incremental reindex on top of the parallel-built segments.
     changed = dict(twins[0], body=twins[0]["body"] + "\nBài viết được cập nhật lúc 10 giờ sáng.")
-    write_jsonl(source, [changed] + twins[1:])
+    write_jsonl(source, [changed, *twins[1:]])
     assert counts(reindex(index_dir, procs=2)) == (0, 1, 0, 399, 0)
     assert [h["id"] for h in parallel.search(SearchRequest(q='"cập nhật lúc 10 giờ sáng"'))["hits"]] == [twins[0]["id"]]

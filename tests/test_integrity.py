@@ -16,9 +16,7 @@ from click.testing import CliRunner
 
 from search.index import DAMAGED_FILE, linked_generation
 from search.integrity import latest_toc, manifest_name, read_manifest
-from tests.conftest import DEMO_SOURCES, PORTAL_ID
-from tests.test_server import get, running_server
-from tests.test_server import reindex as server_reindex
+from tests.helpers import DEMO_SOURCES, PORTAL_ID, get, running_server
 from vnsearch.cli import main
 from web.app import create_app
 
@@ -42,7 +40,8 @@ def generation(index_dir: Path) -> Path:
 
 def the_file(index_dir: Path, suffix: str) -> Path:
     """Return the (largest) file of the live generation whose name ends with suffix."""
-    files = sorted((p for p in generation(index_dir).iterdir() if p.name.endswith(suffix)), key=lambda p: p.stat().st_size)
+    files = sorted((p for p in generation(index_dir).iterdir() if p.name.endswith(suffix)),
+                   key=lambda p: p.stat().st_size)
     assert files, f"no *{suffix} in {generation(index_dir)}"
     return files[-1]
 
@@ -278,7 +277,7 @@ def test_server_answers_503_for_a_damaged_index_then_serves_the_repair_without_r
                 status, headers, body = get(server.url + path)
                 assert status == 503 and headers["Content-Type"] == "application/json", (path, body[:200])
                 assert json.loads(body)["error"]["code"] == "index_damaged"
-        server_reindex(index_copy, "--full", "--procs", "1")
+        assert run("reindex", "--index", str(index_copy), "--full", "--procs", "1").exit_code == 0
         wait_for_health(server, 200)
         time.sleep(0.5)
         for _ in range(10):

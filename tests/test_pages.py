@@ -37,7 +37,8 @@ def evil_client(tmp_path_factory):
     records = [
         {"id": EVIL_ID, "title": EVIL_TITLE, "body": EVIL_BODY, "url": "javascript:alert(3)",
          "category": "<i>An ninh</i>", "source": "<svg onload=alert(4)>", "published": "2021-03-04T09:30:00+07:00"},
-        {"id": "plain", "title": "An ninh mạng cho doanh nghiệp", "body": "Bài thứ hai về an ninh mạng và Bộ Chính trị.",
+        {"id": "plain", "title": "An ninh mạng cho doanh nghiệp",
+         "body": "Bài thứ hai về an ninh mạng và Bộ Chính trị.",
          "url": "https://example.org/an-ninh?a=1&b=<2>", "category": "Công nghệ", "source": "example.org",
          "published": "2021-03-05T23:30:00+00:00"},
         {"id": "data-url", "title": "Liên kết dữ liệu", "body": "An ninh với liên kết data.",
@@ -192,7 +193,8 @@ def test_category_facets_add_and_remove_values(client):
     both_href = after["Du lịch"]["href"]
     assert params(both_href)["category"] == ["Thể thao", "Du lịch"]
     both = page(client, both_href)
-    assert int(text(both.select_one(".stats .total"))) == categories["Thể thao"]["count"] + categories["Du lịch"]["count"]
+    expected = categories["Thể thao"]["count"] + categories["Du lịch"]["count"]
+    assert int(text(both.select_one(".stats .total"))) == expected
     removed = facet_links(both, "category")["Thể thao"]["href"]
     assert params(removed)["category"] == ["Du lịch"]
     clear = both.select_one("a.chip-clear")["href"]
@@ -275,7 +277,7 @@ def test_unusable_parameters_fall_back_to_their_defaults_with_a_gentle_notice(cl
         "Tháng “13” không dùng được nên chưa lọc theo tháng.",
     ])
     # The filter that was usable stays.
-    assert [text(chip) for chip in soup.select("ul.chips a.chip")][0].startswith("Năm: 2020")
+    assert next(text(chip) for chip in soup.select("ul.chips a.chip")).startswith("Năm: 2020")
     assert "Traceback" not in str(soup)
 
 
@@ -322,7 +324,7 @@ def test_an_impossible_date_gets_a_message_next_to_its_field(client, typed, mess
     # The filters open by themselves so that the message is seen; the valid end date still applies.
     assert soup.select_one("details.filters").has_attr("open")
     assert notices(soup) == [f"Ngày “{typed}” không dùng được nên chưa lọc từ ngày đó."]
-    assert [text(chip).split(" ✕")[0] for chip in soup.select("ul.chips a.chip")][0] == "Đến ngày: 15/11/2020"
+    assert next(text(chip).split(" ✕")[0] for chip in soup.select("ul.chips a.chip")) == "Đến ngày: 15/11/2020"
 
 
 def test_works_without_javascript(client):
@@ -337,7 +339,8 @@ def test_works_without_javascript(client):
     assert [s["src"] for s in scripts] == ["/static/autocomplete.js"] and all(s.has_attr("defer") for s in scripts)
     stylesheet = home.find("link", rel="stylesheet")["href"]
     assert client.get(stylesheet).status_code == 200
-    assert not [tag for tag in home.find_all(["link", "script", "img"]) if "//" in (tag.get("href") or tag.get("src") or "")]
+    addresses = [tag.get("href") or tag.get("src") or "" for tag in home.find_all(["link", "script", "img"])]
+    assert not [address for address in addresses if "//" in address]
 
 
 # The article page -----------------------------------------------------------------------------

@@ -142,7 +142,8 @@ def test_nfd_capitalised_and_other_tone_placement_queries_give_identical_results
     first = results[0]
     assert first["total"] > 0
     for variant, result in zip(variants, results):
-        assert [(h["id"], h["score"]) for h in result["hits"]] == [(h["id"], h["score"]) for h in first["hits"]], variant
+        ranked = [(h["id"], h["score"]) for h in result["hits"]]
+        assert ranked == [(h["id"], h["score"]) for h in first["hits"]], variant
         assert result["total"] == first["total"], variant
 
 
@@ -383,7 +384,8 @@ def test_selected_category_is_flagged_and_narrows_year_counts(engine):
     result = run(engine, "", category="Thể thao")
     sport = [a for a in DEMO_ARTICLES if a["category"] == "Thể thao"]
     assert result["total"] == len(sport)
-    assert {i["value"]: i["count"] for i in result["facets"]["year"]} == dict(Counter(a["published"][:4] for a in sport))
+    expected = dict(Counter(a["published"][:4] for a in sport))
+    assert {i["value"]: i["count"] for i in result["facets"]["year"]} == expected
     selected = [i["value"] for i in result["facets"]["category"] if i["selected"]]
     assert selected == ["Thể thao"]
 
@@ -398,7 +400,8 @@ def test_undated_articles_are_counted_and_filtered_as_none(tiny):
     assert [i["selected"] for i in undated["facets"]["year"] if i["value"] == "none"] == [True]
 
 
-@pytest.mark.parametrize("low, high", [("2020-11-01", "2020-11-30"), ("2019-01-01", "2020-09-30"), ("2020-10-02", None)])
+@pytest.mark.parametrize("low, high", [
+    ("2020-11-01", "2020-11-30"), ("2019-01-01", "2020-09-30"), ("2020-10-02", None)])
 def test_date_range_filter_keeps_articles_published_within_it(engine, low, high):
     hits = all_hits(engine, "", **{"from": low, **({"to": high} if high else {})})
     low_day = date.fromisoformat(low)
@@ -482,7 +485,8 @@ def test_date_sorted_page_two_continues_page_one(engine, sort):
 
 def test_articles_without_category_or_source_are_counted_and_filtered_as_none(tmp_path):
     records = [
-        {"id": "no-label", "title": "Mùa thu ở Mù Cang Chải", "body": "Cái lạnh se se rất ngọt và êm dịu, dễ chịu vô cùng."},
+        {"id": "no-label", "title": "Mùa thu ở Mù Cang Chải",
+         "body": "Cái lạnh se se rất ngọt và êm dịu, dễ chịu vô cùng."},
         {"id": "labelled", "title": "Mùa thu Tú Lệ", "category": "Du lịch", "source": "dantri.com.vn",
          "body": "Dẫu là sáng sớm nắng hửng vàng ươm hay chiều xuống nắng như mật rót đều vô cùng tuyệt vời."},
     ]

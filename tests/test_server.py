@@ -128,7 +128,8 @@ def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, thr
             wait_until(lambda: querier.requests > 5, "the querier never got an answer")
             reindex(own_index, str(source))
             # Every worker must serve the new article, not just the one that happened to answer first.
-            wait_until(lambda: served_by_every_worker(server, lambda s: s.json("/api/search", q=NEW_WORD)["total"] == 1),
+            new_article_found = lambda s: s.json("/api/search", q=NEW_WORD)["total"] == 1  # noqa: E731
+            wait_until(lambda: served_by_every_worker(server, new_article_found),
                        "some worker never served the reindexed article")
             # A full rebuild swaps in a new generation; the server must follow that too.
             reindex(own_index, "--full")
@@ -181,7 +182,8 @@ def test_requests_too_long_for_the_server_get_the_json_error_on_the_api_and_a_pa
     longest = unicodedata.normalize("NFD", "ệ" * 256)
     too_long = urllib.parse.quote("bộ chính trị " * 800)
     with running_server(demo_index, tmp_path / "serve.log", "--workers", "1", "--threads", threads) as server:
-        status, _, body = get(server.url + "/api/search?q=" + urllib.parse.quote(longest) + "&category=" + urllib.parse.quote("Thể thao"))
+        query = "q=" + urllib.parse.quote(longest) + "&category=" + urllib.parse.quote("Thể thao")
+        status, _, body = get(server.url + "/api/search?" + query)
         assert status == 200 and len(json.loads(body)["query"]) == 256
         status, headers, body = get(server.url + "/api/search?q=" + too_long)
         assert status == 414 and headers["Content-Type"] == "application/json"

@@ -139,7 +139,8 @@ def test_autocomplete_returns_at_most_eight_distinct_titles(engine, client):
     for typed in ("c", "t", "n", "vi"):
         found = [s["text"] for s in engine.suggest(typed)["suggestions"]]
         assert len(found) == 8, typed
-        assert [s["text"] for s in client.get("/api/suggest", query_string={"q": typed}).get_json()["suggestions"]] == found
+        suggestions = client.get("/api/suggest", query_string={"q": typed}).get_json()["suggestions"]
+        assert [s["text"] for s in suggestions] == found
         assert len({t.lower() for t in found}) == len(found)
     assert len(titles(engine, "c", limit=3)) == 3
 

@@ -241,7 +241,8 @@ VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầ
 @given(text=st.one_of(
     st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " ,.-_/0123456789\n'\"", max_size=60),
     st.lists(st.sampled_from(["Hà", "Nội", "bộ", "chính", "trị", "hòa", "bình", "_", "Thủy", "điện", "05", "CT",
-                              "/", "TW", "sức", "khỏe", "học", "sinh", "ở", "ư", "中国", "²"]), max_size=15).map(" ".join),
+                              "/", "TW", "sức", "khỏe", "học", "sinh", "ở", "ư", "中国", "²"]),
+             max_size=15).map(" ".join),
 ))
 def test_term_positions_equal_the_pipeline_on_any_text(text):
     fast = {term: list(pos) for term, pos in index_analyzer().term_positions(text).items()}

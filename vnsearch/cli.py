@@ -26,8 +26,8 @@ from pathlib import Path
 import click
 
 from search import index as index_module
-from search.engine import SearchEngine, open_engine
 from search.check import check_index
+from search.engine import SearchEngine, open_engine
 from search.index import IndexBusy, IndexMissing, NoSources
 from search.integrity import IndexDamaged
 from search.parse import clean_query
@@ -305,7 +305,8 @@ def print_check(report) -> None:
         click.echo("the index is sound, but remembered sources are missing: restore them before the next reindex, "
                    "or rebuild from the sources that remain with `vnsearch reindex --full SOURCE ...`", err=True)
     else:
-        click.echo(f"{plural(len(report.problems), 'problem')}: run `vnsearch reindex --index {report.index} --full` to rebuild "
+        click.echo(f"{plural(len(report.problems), 'problem')}: run "
+                   f"`vnsearch reindex --index {report.index} --full` to rebuild "
                    f"the index from its sources (the damaged generation is kept for inspection)", err=True)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
@@ -32,7 +32,7 @@ def feed_title(result: dict) -> str:
 def atom_feed(result: dict, feed_url: str, page_url: str, article_url, fallback_updated: datetime | None) -> bytes:
     """Return the Atom document of a search result (hits newest first)."""
     moments = [parse_published(hit["published"]) for hit in result["hits"]]
-    updated = max((m for m in moments if m), default=None) or fallback_updated or datetime.now(timezone.utc)
+    updated = max((m for m in moments if m), default=None) or fallback_updated or datetime.now(UTC)
     feed = FeedGenerator()
     feed.id(feed_url)
     feed.title(feed_title(result))

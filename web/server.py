@@ -3,13 +3,15 @@
 Search is CPU-bound numpy and Python, so threads of one process share one interpreter lock;
 worker *processes* (``workers``) are what make concurrent clients faster.  With one thread a
 worker is gunicorn's sync worker (it accepts a connection only when idle); more ``threads``
-(the gthread worker) keep slow clients from blocking a worker when there is no proxy in front.  Each worker builds its own
+(the gthread worker) keep slow clients from blocking a worker when there is no proxy in front.
+Each worker builds its own
 app, and so its own ``SearchEngine``, after the fork: no file handle is shared between
 processes, and every worker notices a reindex by itself within ``refresh_seconds``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import os
@@ -57,7 +59,7 @@ class HeadRecordingSocket(socket.socket):
     answered = False
 
     @classmethod
-    def adopt(cls, client: socket.socket) -> "HeadRecordingSocket":
+    def adopt(cls, client: socket.socket) -> HeadRecordingSocket:
         """Return the same connection as a recording socket."""
         return cls(client.family, client.type, client.proto, fileno=client.detach())
 
@@ -127,10 +129,8 @@ class TooLargeAnswers:
         if status is None or req is not None or not isinstance(client, HeadRecordingSocket):
             return super().handle_error(req, client, addr, exc)
         self.log.info("refused a request too large to parse (%s) from %s", status, addr)
-        try:
+        with contextlib.suppress(OSError):  # the client went away: nothing to answer
             client.sendall(too_large_response(self.wsgi, status, client.head))
-        except OSError:
-            pass  # the client went away: nothing to answer
 
 
 class SyncWorker(TooLargeAnswers, GunicornSyncWorker):
