@@ -97,6 +97,8 @@ def _rt_index(name: str, path: Path, schema: str) -> str:
     return (
         f"index {name}\n{{\n    type = rt\n    path = {path}\n{schema}"
         f"    rt_mem_limit = 256M\n    dict = keywords\n    min_word_len = 1\n    min_prefix_len = 1\n"
+        # Field lengths: without them bm25f cannot normalise by length (long articles would win).
+        "    index_field_lengths = 1\n"
         f"    charset_table = {CHARSET_TABLE}\n}}\n\n"
     )
 

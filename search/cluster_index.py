@@ -33,7 +33,7 @@ from search.sphinxql import (
 )
 
 # Bump when what is written into the engine changes: the next reindex rewrites everything.
-ENGINE_FORMAT = 1
+ENGINE_FORMAT = 2
 
 
 class _ClusterRun(_Run):
