@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search import autocomplete, results
+from search import autocomplete, related, results
 from search.backend import Backend
 from search.index import IndexMissing
 from search.integrity import IndexDamaged
@@ -42,6 +42,11 @@ class SearchEngine:
     def article(self, doc_id: str, q: str = "") -> Article | None:
         """Return a whole article by id (query words marked when q is given), or None."""
         return self._guarded(lambda: results.article(self.backend, doc_id, q))
+
+    def related(self, doc_id: str, limit: int = related.MAX_RELATED) -> list[dict]:
+        """Return up to limit articles sharing the most distinctive words of doc_id (embedded index only)."""
+        snapshot = getattr(self.backend, "snapshot", None)
+        return related.related_articles(snapshot(), doc_id, limit) if snapshot else []
 
     def health(self) -> Health:
         """Return the document count and when the index was last reindexed."""

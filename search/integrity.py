@@ -266,6 +266,11 @@ def verify_meta(folder: Path) -> list[Problem]:
 
 def verify_generation(folder: Path, level: str = "checksums") -> tuple[dict | None, list[Problem]]:
     """Verify a generation's files at a level (quick or checksums); return (manifest, problems)."""
+    return unless_committed_meanwhile(folder, lambda: _verify_once(folder, level))
+
+
+def _verify_once(folder: Path, level: str) -> tuple[dict | None, list[Problem]]:
+    """Verify the files of a generation's last commit once."""
     manifest, problems = load_live_manifest(folder)
     if manifest is not None:
         for name, record in sorted(manifest["files"].items()):
@@ -273,6 +278,21 @@ def verify_generation(folder: Path, level: str = "checksums") -> tuple[dict | No
             if problem:
                 problems.append(problem)
     return manifest, problems
+
+
+def unless_committed_meanwhile(folder: Path, verify):
+    """Return verify()'s result, verifying again when a commit came while it ran and it found problems.
+
+    A commit that merges segments deletes their files just after its TOC is in place: a
+    verification of the previous commit would find them missing, which is no damage.
+    """
+    for _attempt in range(3):
+        before = latest_toc(folder)
+        result = verify()
+        problems = result[1] if isinstance(result, tuple) else result
+        if not problems or latest_toc(folder) == before:
+            return result
+    return result
 
 
 class Verifier:
@@ -288,6 +308,10 @@ class Verifier:
 
     def problems(self, folder: Path) -> list[Problem]:
         """Return what is wrong with the generation in folder (checksumming new or changed files)."""
+        return unless_committed_meanwhile(folder, lambda: self._problems_once(folder))
+
+    def _problems_once(self, folder: Path) -> list[Problem]:
+        """Verify the generation's last commit once."""
         manifest, problems = load_live_manifest(folder)
         verified: dict[Path, tuple[int, int, int]] = {}
         problems += self._check(folder / META_FILE, lambda path: next(iter(verify_meta(path.parent)), None), verified)

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.helpers import REQUIRE_ALL_ENV, running_server
+from tests.helpers import REQUIRE_ALL_ENV, running_server, skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -346,3 +346,53 @@ def test_works_without_javascript(server, browser, tmp_path, page_errors):
         "nodes => nodes.map(n => n.getAttribute('datetime'))"))
     page.screenshot(path=str(tmp_path / "nojs.png"))
     assert not page_errors, page_errors
+
+
+def test_article_page_shows_related_articles_that_lead_to_other_articles(server, browser, page_errors):
+    page = new_page(browser, page_errors, viewport={"width": 1280, "height": 900})
+    page.goto(server.url + "/articles/kiengiang-2019-08-21-chi-thi-05.txt?q=chinh+tri")
+    title = page.locator("h1").inner_text()
+    related = page.get_by_role("region", name="Bài liên quan")
+    links = related.get_by_role("link")
+    assert 1 <= links.count() <= 5
+    titles = links.all_inner_texts()
+    assert title not in titles and len(set(titles)) == len(titles)
+    assert related.bounding_box()["y"] > page.locator(".article-body").bounding_box()["y"]
+    links.first.click()
+    page.wait_for_url(re.compile(r"/articles/.*\?q=chinh\+tri$"))
+    assert page.locator("h1").inner_text() == titles[0]
+    assert page.locator("a.back-link").inner_text() == "← Quay lại kết quả cho “chinh tri”"
+    assert not page_errors, page_errors
+
+
+AXE = Path(__file__).resolve().parent / ".axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_PAGES = [
+    ("home", "/", {"width": 1280, "height": 900}),
+    ("results", "/?q=bo+chinh+tri", {"width": 1280, "height": 900}),
+    ("results-phone", "/?q=bo+chinh+tri&year=2020&month=2020-11", PHONE["viewport"]),
+    ("article", "/articles/kiengiang-2019-08-21-chi-thi-05.txt?q=bo+chinh+tri", {"width": 1280, "height": 900}),
+    ("no-results", "/?q=xyzzyqwv", {"width": 1280, "height": 900}),
+    ("error", "/articles/khong-co-bai-nay", {"width": 1280, "height": 900}),
+]
+
+
+@pytest.mark.parametrize("name, url, viewport", AXE_PAGES, ids=[name for name, _, _ in AXE_PAGES])
+def test_axe_finds_no_serious_or_critical_violations(server, browser, name, url, viewport):
+    if not AXE.exists():
+        reason = f"{AXE} is missing: `make axe` installs axe-core with npm (`make test` does)"
+        if os.environ.get("VNSEARCH_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        skip_or_fail(reason)
+    # axe is injected as a script of the page: let it past the page's Content-Security-Policy.
+    context = browser.new_context(locale="vi-VN", viewport=viewport, bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    response = page.goto(server.url + url)
+    assert response.status == (404 if name == "error" else 200)
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], v["impact"], [node["target"] for node in v["nodes"]][:5])
+               for v in results["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+    assert results["passes"], "axe ran its rules"
+    context.close()

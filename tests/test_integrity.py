@@ -16,7 +16,16 @@ from click.testing import CliRunner
 
 from search.index import DAMAGED_FILE, linked_generation
 from search.integrity import latest_toc, manifest_name, read_manifest
-from tests.helpers import DEMO_SOURCES, PORTAL_ID, get, running_server
+from tests.helpers import (
+    DEMO_SOURCES,
+    PORTAL_ID,
+    START_TIMEOUT,
+    answers,
+    get,
+    running_server,
+    start_server,
+    wait_until,
+)
 from vnsearch.cli import main
 from web.app import create_app
 
@@ -283,4 +292,40 @@ def test_server_answers_503_for_a_damaged_index_then_serves_the_repair_without_r
         for _ in range(10):
             assert server.json("/api/search", q="bo chinh tri", size=50)["hits"] == before["hits"]
         assert server.json("/healthz")["documents"] == len(DEMO_IDS)
+    assert "unhandled error" not in server.output()
+
+
+def test_checksums_follow_commits_that_merge_segments(index_copy, tmp_path):
+    folder = generation(index_copy)
+    sources = []
+    for number in range(8):
+        sources.append(tmp_path / f"small-{number}.jsonl")
+        sources[-1].write_text(json.dumps({"id": f"small-{number}", "title": f"Bài nhỏ số {number}",
+                                           "body": f"Nội dung bài nhỏ số {number}."}, ensure_ascii=False) + "\n",
+                               encoding="utf-8")
+        assert run("reindex", "--index", str(index_copy), "--procs", "1", str(sources[-1])).exit_code == 0
+    toc_generation, toc_name = latest_toc(folder)
+    manifest = read_manifest(folder, toc_generation)
+    assert toc_generation == 9 and 1 < len(manifest["segments"]) < 9  # segments were merged
+    assert_manifest_matches(folder, manifest, toc_name)
+    assert [p.name for p in folder.glob("checksums-*.json")] == [manifest_name(toc_generation)]
+    result = run("check", "--index", str(index_copy), "--full", "--json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["documents"] == len(DEMO_IDS) + 8
+
+
+def test_server_started_on_a_damaged_index_says_so_answers_503_and_serves_the_repair(index_copy, tmp_path):
+    toc = the_file(index_copy, ".toc")
+    flip(toc)  # the commit point itself: Whoosh cannot even tell whether there is an index
+    server = start_server(index_copy, tmp_path / "serve.log", "--workers", "1", "--refresh-seconds", "0.2")
+    try:
+        wait_until(lambda: answers(server) == 503, f"no 503 from a damaged index:\n{server.output()}",
+                   timeout=START_TIMEOUT)
+        assert f"damaged: {toc.name}: CRC32" in server.output() and "is damaged" in server.output()
+        status, _, body = get(server.url + "/api/search?q=bo+chinh+tri")
+        assert status == 503 and json.loads(body)["error"]["problems"][0]["file"] == toc.name
+        assert run("reindex", "--index", str(index_copy), "--full", "--procs", "1").exit_code == 0
+        wait_until(lambda: answers(server) == 200, "the repaired index was never served")
+        assert server.json("/api/search", q="bo chinh tri")["total"] > 0
+    finally:
+        server.stop()
     assert "unhandled error" not in server.output()

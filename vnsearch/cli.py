@@ -332,6 +332,10 @@ def serve(index, backend, host, port, workers, threads, refresh_seconds, access_
         raise click.UsageError("--workers and --threads must be at least 1")
     if backend:
         _check_cluster(_engine(index, backend))
+    elif damage := index_module.live_damage(Path(index)):
+        echo_damage(damage)
+        click.echo(f"vnsearch: the index in {index} is damaged: the server answers 503 until "
+                   f"`vnsearch reindex --index {index} --full` has repaired it", err=True)
     elif not SearchEngine.exists(index):
         click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
                    f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)

@@ -164,4 +164,5 @@ def article_page(doc_id: str):
         article_not_found(doc_id)
     back_url = links.search_url(search) if search.params() else None
     return render_template("article.html", article=article, search=search, back_url=back_url,
-                           home_url=links.search_url(SearchRequest()))
+                           home_url=links.search_url(SearchRequest()), related=engine().related(doc_id),
+                           article_url=lambda other_id: links.article_url(search, other_id))

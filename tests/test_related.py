@@ -1,0 +1,108 @@
+"""Related articles ("Bài liên quan"): from the index, sharing distinctive words, never the article itself."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+
+from search.parse import syllables_of
+from search.related import MAX_RELATED, MIN_SHARED, distinctive_terms, related_documents
+from search.text import COMPOUND_JOINER
+from web.app import create_app
+
+FOOTBALL_TITLE = "CLB Nam Định giành 3 điểm sân nhà, SHB Đà Nẵng phải đua trụ hạng"
+PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"
+
+
+@pytest.fixture(scope="module")
+def client(demo_index):
+    """Return a test client over the demo index."""
+    return create_app({"INDEX_DIR": str(demo_index)}).test_client()
+
+
+def index_terms(stored: dict) -> set[str]:
+    """Return the folded syllables and adjacent pairs of an article's title and body."""
+    folded = [s.folded for s in syllables_of(f"{stored['title']}\n{stored['body']}")]
+    return set(folded) | {f"{a}{COMPOUND_JOINER}{b}" for a, b in pairwise(folded)}
+
+
+def docnum_of_title(snapshot, title: str) -> int:
+    """Return the doc number of the live article with a title."""
+    [docnum] = [d for d in range(snapshot.doc_count) if snapshot.live[d] and snapshot.stored(d)["title"] == title]
+    return docnum
+
+
+def test_related_articles_share_distinctive_words_and_never_include_the_article(engine):
+    snapshot = engine.snapshot()
+    for docnum in range(0, snapshot.doc_count, 7):
+        stored = snapshot.stored(docnum)
+        terms = {t.text for t in distinctive_terms(snapshot, stored)}
+        related = related_documents(snapshot, docnum)
+        assert docnum not in related and len(related) <= MAX_RELATED
+        assert len(set(related)) == len(related)
+        for other in related:
+            assert len(terms & index_terms(snapshot.stored(other))) >= MIN_SHARED, (stored["title"], other)
+
+
+def test_a_football_report_is_related_to_the_football_reports(engine):
+    snapshot = engine.snapshot()
+    docnum = docnum_of_title(snapshot, FOOTBALL_TITLE)
+    terms = [t.text for t in distinctive_terms(snapshot, snapshot.stored(docnum))]
+    assert {"nam_dinh", "da_nang", "san_nha"} <= set(terms)
+    related = [snapshot.stored(d) for d in related_documents(snapshot, docnum)]
+    assert len(related) == MAX_RELATED
+    # The first one is the other report on Nam Định's fight against relegation.
+    assert related[0]["title"] == "Vé trụ hạng của CLB Nam Định và nỗi buồn cựu vương V-League"
+    assert sum(article["category"] == "Thể thao" for article in related) >= 4
+
+
+def test_an_article_sharing_nothing_distinctive_has_no_related_articles(tmp_path):
+    from search.engine import SearchEngine
+    from search.index import reindex
+
+    source = tmp_path / "three.jsonl"
+    source.write_text(
+        '{"id": "a", "title": "Mưa lớn ở Huế", "body": "Mưa lớn ở Huế kéo dài, sông Hương dâng cao."}\n'
+        '{"id": "b", "title": "Giá vàng tăng", "body": "Giá vàng hôm nay tăng mạnh trên thị trường."}\n'
+        '{"id": "c", "title": "Sông Hương dâng cao", "body": "Sông Hương dâng cao sau mưa lớn ở Huế."}\n',
+        encoding="utf-8")
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    engine = SearchEngine(tmp_path / "ix")
+    assert [item["id"] for item in engine.related("a")] == ["c"]
+    assert engine.related("b") == []
+    assert engine.related("no-such-id") == []
+
+
+def test_article_page_lists_related_articles_with_links_that_keep_the_search(client, engine):
+    snapshot = engine.snapshot()
+    docnum = docnum_of_title(snapshot, FOOTBALL_TITLE)
+    doc_id = snapshot.stored(docnum)["id"]
+    expected = [snapshot.stored(d) for d in related_documents(snapshot, docnum)]
+    response = client.get(f"/articles/{doc_id}?q=nam+dinh")
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    section = soup.find("section", attrs={"aria-labelledby": "related-title"})
+    assert section.find("h2").get_text(strip=True) == "Bài liên quan"
+    items = section.select("li")
+    assert [li.select_one("a").get_text(strip=True) for li in items] == [a["title"] for a in expected]
+    for li, article in zip(items, expected):
+        href = li.select_one("a")["href"]
+        assert unquote(urlsplit(href).path) == f"/articles/{article['id']}"
+        assert urlsplit(href).query == "q=nam+dinh"
+        assert li.select_one("time")["datetime"] == article["published"]
+    assert doc_id not in [unquote(urlsplit(li.select_one("a")["href"]).path)[len("/articles/"):] for li in items]
+
+
+def test_article_without_related_articles_has_no_empty_section(tmp_path):
+    from search.index import reindex
+
+    source = tmp_path / "one.jsonl"
+    source.write_text('{"id": "only", "title": "Bài duy nhất", "body": "Nội dung của bài duy nhất."}\n',
+                      encoding="utf-8")
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    page = create_app({"INDEX_DIR": str(tmp_path / "ix")}).test_client().get("/articles/only")
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    assert soup.find("h1").get_text(strip=True) == "Bài duy nhất"
+    assert soup.find(id="related-title") is None
