@@ -386,7 +386,10 @@ class ClusterBackend:
                                  f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None),
                                 (f"SELECT source, COUNT(*) FROM {DISTRIBUTED_INDEX} GROUP BY source "
                                  f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None),
-                                (f"SELECT AVG(body_fold_len) FROM {DISTRIBUTED_INDEX}", None)])
+                                (f"SELECT AVG(body_fold_len) FROM {DISTRIBUTED_INDEX}", None),
+                                ("SHOW META", None)])
+            if dict(results[3]).get("warning") and self._labels.loaded:
+                return self._labels  # a shard is down: keep what the whole cluster said (scores stay stable)
             labels = Labels()
             labels.categories = [row[0] for row in results[0]]
             labels.sources = [row[0] for row in results[1]]
