@@ -32,7 +32,7 @@ from whoosh import index as whoosh_index
 
 from bench.corpus import DEFAULT_DATA, NEWS, data_path, ensure_index
 from search.check import check_index
-from search.index import linked_generation, reindex
+from search.index import reindex
 from search.integrity import (
     Verifier,
     latest_toc,
@@ -42,6 +42,7 @@ from search.integrity import (
     write_manifest,
 )
 from search.reader import Snapshot
+from search.store import linked_generation
 
 DEFAULT_CACHE = Path("/tmp/vnsearch-bench-integrity")
 

@@ -54,10 +54,12 @@ from corpus import (
     write_replicated,
 )
 
-from search.documents import Article, scan_sources
+from search.dates import day_number
+from search.documents import Article
 from search.engine import SearchEngine
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
+from search.sources import scan_sources
 
 COPIES = {"6k": 1, "60k": 10}
 FRAGMENTS = 10
@@ -147,9 +149,9 @@ def time_call(function) -> tuple[float, object]:
     return 1000 * (time.perf_counter() - started), result
 
 
-def day_number(value: date | None) -> int | None:
+def day_or_none(value: date | None) -> int | None:
     """Return a date as YYYYMMDD (None stays None)."""
-    return value.year * 10000 + value.month * 100 + value.day if value else None
+    return day_number(value) if value else None
 
 
 def bench_size(size: str, args, articles: list[dict], portal: list[dict], mix: list[Query]) -> dict:
@@ -174,7 +176,7 @@ def bench_size(size: str, args, articles: list[dict], portal: list[dict], mix: l
     rows = []
     for query in mix:
         request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
-        low, high = day_number(query.date_from), day_number(query.date_to)
+        low, high = day_or_none(query.date_from), day_or_none(query.date_to)
         run_vn = lambda request=request: engine.search(request)  # noqa: E731
         run_fts = lambda q=query.q, low=low, high=high: fts.page(q, low, high)  # noqa: E731
         _, vn_result = time_call(run_vn)  # warm-up

@@ -29,9 +29,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from search.documents import parse_date, vietnam_day  # noqa: E402
-from search.index import current_generation, read_meta, reindex  # noqa: E402
-from search.schema import SCHEMA_VERSION  # noqa: E402
+from search.dates import day_number, parse_date, vietnam_day  # noqa: E402
+from search.index import reindex  # noqa: E402
+from search.store import current_generation, format_matches, read_meta  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 NEWS = Path("news") / "articles.jsonl"
@@ -200,13 +200,13 @@ def ensure_index(index_dir: Path, sources: list[Path], rebuild: bool = False, pr
                  log=print) -> float:
     """Build the index of sources into index_dir unless a current one of them is there; return seconds.
 
-    An index of other sources, or of another schema version, is rebuilt.
+    An index of other sources, or of another format (schema, codec, Whoosh version), is rebuilt.
     """
     wanted = sorted(str(Path(s).resolve()) for s in sources)
     generation = current_generation(index_dir)
     meta = read_meta(generation)
     known = sorted(str(Path(s).resolve()) for s in meta.get("sources", []))
-    if generation is not None and known == wanted and meta.get("schema_version") == SCHEMA_VERSION and not rebuild:
+    if generation is not None and known == wanted and format_matches(meta) and not rebuild:
         return 0.0
     log(f"building the index {index_dir} from {', '.join(str(s) for s in sources)} ...")
     started = time.perf_counter()
@@ -297,7 +297,7 @@ def record_day(published: str | None) -> int:
         day = vietnam_day(parse_date(published))
     except ValueError:
         return 0
-    return day.year * 10000 + day.month * 100 + day.day
+    return day_number(day)
 
 
 class Fts5:

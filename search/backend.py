@@ -22,6 +22,11 @@ The contract, in short:
   frequencies, the title syllables, the top articles of a query, title completions.
 * ``health()`` returns the live document count and the last reindex.
 * ``reindex(sources, ...)`` brings the backend in step with its sources.
+
+Two optional hooks, looked up with ``getattr`` by ``SearchEngine``: ``verify_after_failure()``
+(returns the integrity problems found after a failed read, ``search.integrity``), and
+``snapshot()`` (the Whoosh snapshot that related articles, ``search.related``, read; a
+backend without it shows no related articles).
 """
 
 from __future__ import annotations

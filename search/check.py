@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 
-from search.index import IndexMissing, linked_generation, read_meta
 from search.integrity import META_FILE, Problem, latest_toc, verify_generation, verify_meta
 from search.reader import Snapshot
 from search.schema import TEXT_FIELDS
+from search.store import IndexMissing, linked_generation, read_meta
 
 # A damaged file can fail the same way thousands of times: name it, then count the rest.
 MAX_PROBLEMS_PER_CHECK = 5

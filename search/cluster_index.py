@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from search.backend import Progress
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
-from search.index import NoSources, Progress, ReindexReport, _outermost, _Run, _under_any, _union, writer_lock
+from search.index import NoSources, ReindexReport, ReindexRun, outermost, under_any, union_sources
 from search.sphinxql import (
     VOCABULARY_ID,
     Cluster,
@@ -31,12 +32,13 @@ from search.sphinxql import (
     title_vocabulary,
     write_meta,
 )
+from search.store import writer_lock
 
 # Bump when what is written into the engine changes: the next reindex rewrites everything.
 ENGINE_FORMAT = 2
 
 
-class _ClusterRun(_Run):
+class _ClusterRun(ReindexRun):
     """A reindex pass whose writer sends articles to the cluster's shards."""
 
     def open_writer(self, count: int) -> ClusterWriter:
@@ -63,11 +65,11 @@ def reindex_cluster(
     with writer_lock(Path(lock_dir), lock_timeout):
         meta = read_meta(cluster)
         state = indexed_state(cluster)  # every shard must answer before anything is written
-        roots = _outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
+        roots = outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
         if not roots:
             raise NoSources("no SOURCE given and none remembered in the search cluster")
         rebuild = full or meta.get("engine_format") != ENGINE_FORMAT
-        remembered = roots if rebuild else _union(meta.get("sources", []), roots)
+        remembered = roots if rebuild else union_sources(meta.get("sources", []), roots)
         report = ReindexReport(full=rebuild, sources=remembered)
         run = _ClusterRun(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
         if rebuild:
@@ -85,7 +87,7 @@ def reindex_cluster(
 
 def _forget_outside(cluster: Cluster, state: dict, roots: list[str], report: ReindexReport) -> None:
     """Delete the articles read from sources a full rebuild no longer names."""
-    outside = [doc_id for doc_id, (origin, _) in state.items() if not _under_any(origin, roots)]
+    outside = [doc_id for doc_id, (origin, _) in state.items() if not under_any(origin, roots)]
     writer = ClusterWriter(cluster)
     for doc_id in outside:
         writer.delete_by_term("id", doc_id)

@@ -1,28 +1,22 @@
-"""Articles and how they are read: portal text files, JSON Lines, encodings and dates.
+"""Articles and how they are parsed: portal text pages, JSON Lines records, encodings.
 
-``scan_sources`` walks files and directories and yields an ``Article`` for every article it
-can read and a ``Rejection`` (file, line, reason) for everything it cannot; one bad file or
-line never stops the rest.
+An ``Article`` is what gets indexed; parsing raises ``ArticleError`` saying what is wrong,
+and ``search.sources`` turns that into a ``Rejection`` naming the file and line.  Dates are
+in ``search.dates``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import datetime
 
+from search.dates import is_date_line, parse_date
 from search.text import nfc
 
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 # Bump when parsing changes what an article holds, so unchanged files are read again.
 PARSER_VERSION = 1
-TEXT_SUFFIXES = (".txt",)
-JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 DEFAULT_MAX_ARTICLE_BYTES = 2_000_000
 DERIVED_TITLE_CHARS = 120
 
@@ -73,81 +67,6 @@ class ScanStats:
 
 class ArticleError(ValueError):
     """An input record that cannot become an article; the message says why."""
-
-
-# Dates ---------------------------------------------------------------------------------
-
-_DMY_RE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})(?!\d)")
-_YMD_RE = re.compile(r"(?<!\d)(\d{4})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{1,2})(?!\d)")
-_WORDS_RE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
-_TIME_RE = re.compile(r"(?<![\d/.-])(\d{1,2})\s*[:hg]\s*(\d{2})(?:\s*:\s*(\d{2}))?(?![\d/])")
-_ZONE_RE = re.compile(r"(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
-
-
-def parse_date(value: str) -> datetime:
-    """Parse an ISO 8601 or Vietnamese date (time optional) into an aware datetime.
-
-    Without a time zone the date is taken as Vietnam time (UTC+7).  Raises ValueError.
-    """
-    text = nfc(value).strip()
-    if not text:
-        raise ValueError("empty date")
-    parsed = _parse_iso(text) or _parse_vietnamese(text)
-    if parsed is None:
-        raise ValueError(f"unrecognised date {value!r}")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=VIETNAM_TZ)
-
-
-def _parse_iso(text: str) -> datetime | None:
-    """Return text parsed as ISO 8601, or None when it is not ISO 8601."""
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _parse_vietnamese(text: str) -> datetime | None:
-    """Return the date written in a Vietnamese form, with its time and zone when given."""
-    match = _WORDS_RE.search(text) or _DMY_RE.search(text)
-    if match:
-        day, month, year = (int(g) for g in match.groups())
-    else:
-        match = _YMD_RE.search(text)
-        if not match:
-            return None
-        year, month, day = (int(g) for g in match.groups())
-    rest = text[: match.start()] + " " + text[match.end() :]
-    hour, minute, second = _parse_time(rest)
-    try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=_parse_zone(rest))
-    except ValueError as error:
-        raise ValueError(f"impossible date {text!r}: {error}") from None
-
-
-def _parse_time(text: str) -> tuple[int, int, int]:
-    """Return the (hour, minute, second) written in text, midnight when none is."""
-    match = _TIME_RE.search(text)
-    if not match:
-        return 0, 0, 0
-    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
-    if hour > 23 or minute > 59 or second > 59:
-        raise ValueError(f"impossible time {match.group()!r}")
-    return hour, minute, second
-
-
-def _parse_zone(text: str) -> timezone | None:
-    """Return the GMT/UTC offset written in text, or None."""
-    match = _ZONE_RE.search(text)
-    if not match:
-        return None
-    sign = -1 if match.group(1) == "-" else 1
-    offset = timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0))
-    return timezone(sign * offset)
-
-
-def vietnam_day(moment: datetime) -> date:
-    """Return the calendar day of moment in Vietnam time."""
-    return moment.astimezone(VIETNAM_TZ).date()
 
 
 # Text cleaning -------------------------------------------------------------------------
@@ -227,9 +146,6 @@ _PORTAL_NAME_RE = re.compile(
 )
 _HEADER_SEARCH_LINES = 8
 _MAX_DATE_LINE_CHARS = 80
-# What may stand beside the date on a date line: weekday names and posting words.
-_DATE_LINE_WORDS = {"thứ", "hai", "ba", "tư", "năm", "sáu", "bảy", "chủ", "nhật", "ngày", "tháng", "cập",
-                    "đăng", "lúc", "giờ", "gmt", "utc", "sa", "ch", "am", "pm"}
 
 
 def parse_portal_text(text: str, article_id: str) -> Article:
@@ -264,24 +180,13 @@ def _is_chrome(line: str) -> bool:
 def _find_date_line(lines: list[str]) -> tuple[int | None, datetime | None]:
     """Return the index and value of the first header line that holds a date and little else."""
     for index, line in enumerate(lines[:_HEADER_SEARCH_LINES]):
-        if index == 0 or len(line) > _MAX_DATE_LINE_CHARS or not _is_date_line(line):
+        if index == 0 or len(line) > _MAX_DATE_LINE_CHARS or not is_date_line(line):
             continue
         try:
             return index, parse_date(line.strip("()[] "))
         except ValueError:
             continue
     return None, None
-
-
-def _is_date_line(line: str) -> bool:
-    """Tell whether a line is a date line, not a sentence that mentions a date."""
-    if _parse_iso(line.strip("()[] ")):
-        return True
-    rest = _ZONE_RE.sub(" ", _TIME_RE.sub(" ", _WORDS_RE.sub(" ", _YMD_RE.sub(" ", _DMY_RE.sub(" ", line)))))
-    if rest == line:
-        return False
-    words = re.findall(r"[^\W\d_]+", rest.lower())
-    return all(word in _DATE_LINE_WORDS for word in words)
 
 
 def _split_source_line(body_lines: list[str]) -> tuple[str | None, list[str]]:
@@ -388,144 +293,3 @@ def finish_article(article: Article, origin: str, raw: bytes) -> Article:
     return article
 
 
-# Walking sources -----------------------------------------------------------------------
-
-
-def scan_sources(
-    sources: list[str], stats: ScanStats | None = None, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
-) -> Iterator[Article | Rejection]:
-    """Yield the articles and rejections of every file under the given sources, in order."""
-    stats = stats if stats is not None else ScanStats()
-    for source in sources:
-        root = Path(source)
-        if not root.exists():
-            yield Rejection(str(root), "no such file or directory")
-        elif root.is_dir():
-            for path in walk_files(root):
-                if path.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES:
-                    stats.files += 1
-                    yield from read_file(path, root, max_bytes)
-                else:
-                    stats.skipped.append(str(path))
-        else:
-            stats.files += 1
-            yield from read_file(root, root.parent, max_bytes)
-
-
-def estimate_articles(sources: list[str]) -> int:
-    """Return about how many articles the sources hold (lines of JSON Lines, text files)."""
-    total = 0
-    for source in sources:
-        root = Path(source)
-        paths = walk_files(root) if root.is_dir() else [root] if root.is_file() else []
-        for path in paths:
-            suffix = path.suffix.lower()
-            if suffix in TEXT_SUFFIXES:
-                total += 1
-            elif suffix in JSONL_SUFFIXES:
-                total += _count_lines(path)
-    return total
-
-
-def _count_lines(path: Path) -> int:
-    """Return the number of lines of a file, reading it in large blocks."""
-    count = 0
-    try:
-        with open(path, "rb") as handle:
-            while block := handle.read(1 << 20):
-                count += block.count(b"\n")
-    except OSError:
-        return 0
-    return count
-
-
-def walk_files(root: Path) -> Iterator[Path]:
-    """Yield the files under root in sorted order, following links but never in a loop."""
-    seen: set[tuple[int, int]] = set()
-    for directory, dirnames, filenames in os.walk(root, followlinks=True):
-        stat = os.stat(directory)
-        if (stat.st_dev, stat.st_ino) in seen:
-            dirnames[:] = []
-            continue
-        seen.add((stat.st_dev, stat.st_ino))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if not name.startswith("."):
-                yield Path(directory) / name
-
-
-def read_file(path: Path, root: Path, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES) -> Iterator[Article | Rejection]:
-    """Yield the articles of one file (or its rejection), whatever its format."""
-    origin = os.path.abspath(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix in JSONL_SUFFIXES:
-            yield from read_jsonl(path, origin, max_bytes)
-        elif suffix in TEXT_SUFFIXES:
-            yield read_portal_file(path, root, origin, max_bytes)
-        else:
-            yield Rejection(str(path), f"unsupported file type {suffix or '(none)'!r}; expected .txt or .jsonl")
-    except ArticleError as error:
-        yield Rejection(str(path), str(error))
-    except OSError as error:
-        yield Rejection(str(path), f"cannot read: {error.strerror or error}")
-
-
-def read_portal_file(path: Path, root: Path, origin: str, max_bytes: int) -> Article:
-    """Read one portal article text file; its id is its path relative to the source root."""
-    if path.stat().st_size > max_bytes:
-        raise ArticleError(f"file too large ({path.stat().st_size:,} bytes; the limit is {max_bytes:,})")
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ArticleError("empty file")
-    article_id = path.relative_to(root).as_posix() if path != root else path.name
-    article = parse_portal_text(decode_text(raw), article_id)
-    return finish_article(article, origin, raw)
-
-
-def read_jsonl(path: Path, origin: str, max_bytes: int) -> Iterator[Article | Rejection]:
-    """Yield an article or a rejection for every non-blank line of a JSON Lines file."""
-    found = False
-    for number, line in _jsonl_lines(path):
-        if not line.strip():
-            continue
-        found = True
-        try:
-            article = _jsonl_article(line, f"{path.name}#{number}", origin, max_bytes)
-            article.line = number
-            yield article
-        except ArticleError as error:
-            yield Rejection(str(path), str(error), number)
-    if not found:
-        yield Rejection(str(path), "empty file")
-
-
-def _jsonl_lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    """Yield (line number, raw UTF-8 line) of a JSON Lines file, re-encoding UTF-16 files."""
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-            text = decode_text(head + handle.read())
-            yield from enumerate((line.encode() for line in text.split("\n")), start=1)
-            return
-        handle.seek(3 if head.startswith(b"\xef\xbb\xbf") else 0)
-        yield from enumerate(handle, start=1)
-
-
-def _jsonl_article(line: bytes, fallback_id: str, origin: str, max_bytes: int) -> Article:
-    """Turn one raw JSON line into an article."""
-    if len(line) > max_bytes:
-        raise ArticleError(f"line too long ({len(line):,} bytes; the limit is {max_bytes:,})")
-    if b"\x00" in line:
-        raise ArticleError("binary data (NUL bytes)")
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise ArticleError(f"not valid UTF-8 (byte {error.start} of the line)") from None
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ArticleError(f"invalid JSON: {error.msg} (column {error.colno})") from None
-    if not isinstance(record, dict):
-        raise ArticleError(f"not a JSON object but {type(record).__name__}")
-    return finish_article(article_from_record(record, fallback_id), origin, line.rstrip(b"\r\n"))

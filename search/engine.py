@@ -12,12 +12,12 @@ from pathlib import Path
 
 from search import autocomplete, related, results
 from search.backend import Backend
-from search.index import IndexMissing
 from search.integrity import IndexDamaged
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.reader import Snapshot
 from search.request import QueryError, SearchRequest
 from search.result_types import Article, Completions, Health, SearchResult
+from search.store import IndexMissing
 from search.whoosh_backend import SnapshotView, WhooshBackend
 
 

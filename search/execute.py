@@ -22,9 +22,10 @@ from dataclasses import replace
 
 import numpy as np
 
+from search.codec import Postings
 from search.parse import Clause, ParsedQuery
 from search.ranking import Ranking
-from search.reader import Postings, Snapshot
+from search.reader import Snapshot
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.text import COMPOUND_JOINER
@@ -34,7 +35,6 @@ FALLBACK_BELOW = 5
 # Queries of this many distinct words are questions: at least this share of them must match.
 LONG_QUERY_WORDS = 6
 LONG_QUERY_SHARE = 0.2
-MAX_COMPOUND_SYLLABLES = 3
 
 
 class QueryContext:
@@ -182,7 +182,7 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
             if syllable.accented:
                 ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.exact, fields)
                 scores[ids] += weight.exact_weight * values
-    for compound, fields in _compounds(parsed):
+    for compound, fields in _compounds(parsed, weight.query_compound_syllables):
         ids, values, _ = ctx.bm25f(compound, fields)
         scores[ids] += weight.compound_weight * values
     if all_words is not None and all_words.any():
@@ -191,12 +191,12 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     return scores, idfs
 
 
-def _compounds(parsed: ParsedQuery) -> list[tuple[str, tuple[str, ...]]]:
-    """Return the folded compound terms (2-3 adjacent syllables) the query could hold."""
+def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, ...]]]:
+    """Return the folded compound terms (2 to longest adjacent syllables) the query could hold."""
     compounds = []
     for clause in parsed.clauses:
         folded = [s.folded for s in clause.syllables]
-        for size in range(2, MAX_COMPOUND_SYLLABLES + 1):
+        for size in range(2, longest + 1):
             for start in range(len(folded) - size + 1):
                 compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), _fields_of(clause)))
     chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]

@@ -8,11 +8,10 @@ and Vietnamese labels are built above it (``search.facets``).
 
 from __future__ import annotations
 
-from datetime import date
-
 import numpy as np
 
 from search.backend import FacetCounts
+from search.dates import day_number
 from search.parse import folded_label
 from search.reader import Snapshot
 from search.request import UNDATED, SearchRequest
@@ -23,8 +22,8 @@ def filter_masks(snapshot: Snapshot, request: SearchRequest) -> dict[str, np.nda
     masks = {}
     day = snapshot.day
     if request.date_from or request.date_to:
-        low = _day_number(request.date_from) if request.date_from else 1
-        high = _day_number(request.date_to) if request.date_to else 99991231
+        low = day_number(request.date_from) if request.date_from else 1
+        high = day_number(request.date_to) if request.date_to else 99991231
         masks["date"] = (day >= low) & (day <= high)
     if request.year == UNDATED:
         masks["year"] = day == 0
@@ -38,11 +37,6 @@ def filter_masks(snapshot: Snapshot, request: SearchRequest) -> dict[str, np.nda
     if request.sources:
         masks["source"] = label_mask(snapshot.source_names, snapshot.source, request.sources, exact=True)
     return masks
-
-
-def _day_number(value: date) -> int:
-    """Return a date as the YYYYMMDD number the day column holds."""
-    return value.year * 10000 + value.month * 100 + value.day
 
 
 def label_mask(names: list[str], codes: np.ndarray, wanted, exact: bool) -> np.ndarray:

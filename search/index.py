@@ -1,28 +1,18 @@
-"""The index on disk: generations, the writer lock, and reindexing (incremental or full).
+"""Reindexing: bring an index in step with its sources, incrementally or by a full rebuild.
 
-Layout of an index directory::
-
-    index/
-      current -> gen-20261126T093000-1234   symlink to the live generation (swapped atomically)
-      gen-20261126T093000-1234/              a Whoosh index plus vnsearch.json (sources, stats)
-      write.lock                             flock()ed by the one running reindex
-
-An incremental reindex commits into the live generation (Whoosh readers keep their snapshot
-until they refresh).  ``--full`` builds a new generation beside it and swaps the symlink, so
-searchers never see a half-built index.  flock() locks die with their process, so a killed
-reindex never leaves a stale lock behind.
+The sources are scanned (``search.documents``), compared with the indexed state (content
+hashes, origins) and the differences written: new and changed articles added, changed and
+vanished ones deleted.  A rebuild (``--full``, no index yet, or an index of another format)
+writes a new generation and swaps it in; the store itself (generations, lock, metadata) is
+``search.store``, the writers ``search.writer``.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,39 +20,27 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from search.backend import Progress
-from search.documents import (
-    DEFAULT_MAX_ARTICLE_BYTES,
-    Article,
-    Rejection,
-    ScanStats,
-    estimate_articles,
-    scan_sources,
-    vietnam_day,
-)
+from search.dates import day_number, vietnam_day
+from search.documents import DEFAULT_MAX_ARTICLE_BYTES, Article, Rejection, ScanStats
 from search.faults import pause_point
-from search.integrity import IndexDamaged, Problem, seal_meta, verify_generation, verify_meta
-from search.schema import SCHEMA_VERSION, VnMpWriter, VnSegmentWriter, make_codec, make_schema
-
-CURRENT_LINK = "current"
-LOCK_FILE = "write.lock"
-META_FILE = "vnsearch.json"
-GENERATION_PREFIX = "gen-"
-DAMAGED_FILE = "DAMAGED.txt"
-# Below this many new articles the parallel writer's process start-up costs more than it saves.
-PARALLEL_MIN_ARTICLES = 400
-WRITER_MEMORY_MB = 512
-
-
-class IndexError_(Exception):
-    """Base class of the index errors a user can act on."""
-
-
-class IndexBusy(IndexError_):
-    """Another reindex holds the writer lock."""
-
-
-class IndexMissing(IndexError_):
-    """There is no index at the given directory yet."""
+from search.integrity import IndexDamaged
+from search.sources import estimate_articles, scan_sources
+from search.store import (
+    IndexError_,
+    current_generation,
+    format_matches,
+    index_format,
+    keep_damaged,
+    linked_generation,
+    live_damage,
+    new_generation,
+    read_meta,
+    remove_damaged,
+    swap_current,
+    write_meta,
+    writer_lock,
+)
+from search.writer import PARALLEL_MIN_ARTICLES, open_writer
 
 
 class NoSources(IndexError_):
@@ -96,123 +74,6 @@ class ReindexReport:
         return (self.indexed + self.unchanged) / self.seconds if self.seconds else 0.0
 
 
-# Generations ---------------------------------------------------------------------------
-
-
-def current_generation(index_dir: str | Path) -> Path | None:
-    """Return the live generation directory of an index, or None when there is none."""
-    link = Path(index_dir) / CURRENT_LINK
-    try:
-        target = os.readlink(link)
-    except OSError:
-        return None
-    path = Path(index_dir) / target
-    return path if whoosh_index.exists_in(path) else None
-
-
-def linked_generation(index_dir: str | Path) -> Path | None:
-    """Return the directory the current link points to, even when it holds no readable index."""
-    try:
-        path = Path(index_dir) / os.readlink(Path(index_dir) / CURRENT_LINK)
-    except OSError:
-        return None
-    return path if path.is_dir() else None
-
-
-def open_generation(index_dir: str | Path):
-    """Open the live generation as a Whoosh index; raise IndexMissing when there is none."""
-    generation = current_generation(index_dir)
-    if generation is None:
-        raise IndexMissing(f"no index in {index_dir}: run `vnsearch reindex SOURCE ...` first")
-    return whoosh_index.open_dir(str(generation))
-
-
-def read_meta(generation: Path | None) -> dict:
-    """Return the vnsearch metadata stored with a generation ({} when absent)."""
-    if generation is None:
-        return {}
-    try:
-        return json.loads((generation / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def _write_meta(generation: Path, meta: dict) -> None:
-    """Write a generation's metadata atomically."""
-    temporary = generation / (META_FILE + ".tmp")
-    temporary.write_text(json.dumps(seal_meta(meta), ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, generation / META_FILE)
-
-
-def _new_generation(index_dir: Path) -> Path:
-    """Create and return an empty generation directory holding an empty index."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
-    path = index_dir / f"{GENERATION_PREFIX}{stamp}-{os.getpid()}"
-    path.mkdir(parents=True)
-    whoosh_index.create_in(str(path), make_schema())
-    return path
-
-
-def _swap_current(index_dir: Path, generation: Path) -> None:
-    """Point the current link at generation atomically, then drop generations no reader needs."""
-    previous = linked_generation(index_dir)
-    for leftover in index_dir.glob(f"{CURRENT_LINK}.*.tmp"):  # from a reindex killed mid-swap
-        leftover.unlink()
-    temporary = index_dir / f"{CURRENT_LINK}.{os.getpid()}.tmp"
-    os.symlink(generation.name, temporary)
-    pause_point("swap")
-    os.replace(temporary, index_dir / CURRENT_LINK)
-    _fsync_dir(index_dir)
-    keep = {generation.name, previous.name if previous else None}
-    for stale in index_dir.glob(GENERATION_PREFIX + "*"):
-        if stale.name not in keep:
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Flush a directory entry change to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-# The writer lock -----------------------------------------------------------------------
-
-
-@contextmanager
-def writer_lock(index_dir: Path, timeout: float) -> Iterator[None]:
-    """Hold the index's writer lock, waiting up to timeout seconds for it; raise IndexBusy."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(index_dir / LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        deadline = time.monotonic() + timeout
-        while not _try_lock(fd):
-            if time.monotonic() >= deadline:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
-                raise IndexBusy(
-                    f"another reindex ({holder}) is writing {index_dir}; gave up after {timeout:g} s"
-                )
-            time.sleep(0.1)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
-
-
-def _try_lock(fd: int) -> bool:
-    """Take an exclusive flock without waiting; tell whether it was taken."""
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except OSError as error:
-        if error.errno in (errno.EAGAIN, errno.EACCES):
-            return False
-        raise
-
-
 # Documents for Whoosh ------------------------------------------------------------------
 
 
@@ -232,29 +93,11 @@ def article_fields(article: Article) -> dict:
         "portal": article.portal,
         "url": article.url,
         "published": published.isoformat() if published else None,
-        "day": day.year * 10000 + day.month * 100 + day.day if day else 0,
+        "day": day_number(day) if day else 0,
         "timestamp": max(1, int(published.timestamp())) if published else 0,
         "origin": article.origin,
         "content_hash": article.content_hash,
     }
-
-
-def _open_writer(ix, count: int, procs: int):
-    """Return a writer for count new articles: parallel processes when that pays off."""
-    options = {"codec": make_codec(), "limitmb": WRITER_MEMORY_MB, "compound": False, "timeout": 5.0}
-    if procs > 1 and count >= PARALLEL_MIN_ARTICLES:
-        import search.text  # noqa: F401  load analysis (and pyvi, below) once, before forking
-
-        _preload_pyvi()
-        return VnMpWriter(ix, procs=procs, batchsize=50, multisegment=True, **options)
-    return VnSegmentWriter(ix, **options)
-
-
-def _preload_pyvi() -> None:
-    """Load pyvi's model in this process so forked writers share it instead of each loading it."""
-    from search.text import pyvi_tokenizer
-
-    pyvi_tokenizer()
 
 
 # Reindexing ----------------------------------------------------------------------------
@@ -287,16 +130,16 @@ def reindex(
             raise IndexDamaged(index_dir, damage)
         generation = None if damage else current_generation(index_dir)
         meta = read_meta(linked_generation(index_dir))
-        roots = _outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
+        roots = outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
         if not roots:
             raise NoSources("no SOURCE given and none remembered in the index"
                             + (" (its metadata is damaged: give the SOURCEs)" if damage else ""))
-        rebuild = full or bool(damage) or generation is None or meta.get("schema_version") != SCHEMA_VERSION
-        remembered = roots if rebuild else _union(meta.get("sources", []), roots)
+        rebuild = full or bool(damage) or generation is None or not format_matches(meta)
+        remembered = roots if rebuild else union_sources(meta.get("sources", []), roots)
         report = ReindexReport(full=rebuild, sources=remembered)
-        run = _Run(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
+        run = ReindexRun(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
         if rebuild:
-            generation = _new_generation(index_dir)
+            generation = new_generation(index_dir)
             try:
                 run.apply(whoosh_index.open_dir(str(generation)), indexed={})
             except BaseException:
@@ -307,52 +150,28 @@ def reindex(
             run.apply(ix, indexed=_indexed_state(ix))
         report.seconds = time.monotonic() - started
         report.documents = _document_count(generation)
-        _write_meta(generation, _meta(remembered, report))
+        write_meta(generation, _meta(remembered, report))
         if rebuild:
             report.replaced_damaged = keep_damaged(linked_generation(index_dir), damage)
-            _swap_current(index_dir, generation)
+            swap_current(index_dir, generation)
         else:
-            _remove_damaged(index_dir, keep=generation)
+            remove_damaged(index_dir, keep=generation)
     return report
 
 
-def live_damage(index_dir: Path) -> list[Problem]:
-    """Return what is wrong with the live generation's files and metadata ([] when none or no index)."""
-    folder = linked_generation(index_dir)
-    if folder is None:
-        return []
-    return verify_generation(folder, "checksums")[1] + verify_meta(folder)
-
-
-def keep_damaged(generation: Path | None, damage: list[Problem]) -> str | None:
-    """Mark a damaged generation being replaced, to be kept for inspection; return its name."""
-    if generation is None or not damage:
-        return None
-    text = "".join(f"{problem}\n" for problem in damage)
-    (generation / DAMAGED_FILE).write_text(text, encoding="utf-8")
-    return generation.name
-
-
-def _remove_damaged(index_dir: Path, keep: Path) -> None:
-    """Delete the damaged generations kept for inspection (a reindex has since succeeded)."""
-    for marker in index_dir.glob(f"{GENERATION_PREFIX}*/{DAMAGED_FILE}"):
-        if marker.parent != keep:
-            shutil.rmtree(marker.parent, ignore_errors=True)
-
-
-def _union(first: list[str], second: list[str]) -> list[str]:
+def union_sources(first: list[str], second: list[str]) -> list[str]:
     """Return the sources of both lists, in order, without repeats or sources inside others."""
-    return _outermost([*first, *second])
+    return outermost([*first, *second])
 
 
-def _outermost(roots: list[str]) -> list[str]:
+def outermost(roots: list[str]) -> list[str]:
     """Return roots in order without repeats and without any root lying inside another one
     (a file under a remembered directory would otherwise be read twice)."""
     unique = list(dict.fromkeys(roots))
-    return [root for root in unique if not _under_any(root, [other for other in unique if other != root])]
+    return [root for root in unique if not under_any(root, [other for other in unique if other != root])]
 
 
-class _Run:
+class ReindexRun:
     """One pass over the sources, streaming changed articles into a writer as they are read."""
 
     def __init__(self, roots: list[str], report: ReindexReport, procs: int, progress, max_bytes: int):
@@ -382,20 +201,20 @@ class _Run:
             self.progress("index", len(first_seen), max(total, len(first_seen)))
         self.report.skipped_files = stats.skipped
         for doc_id, (origin, _) in indexed.items():
-            if doc_id not in first_seen and _under_any(origin, self.roots):
+            if doc_id not in first_seen and under_any(origin, self.roots):
                 self.deletions.append(doc_id)
                 self.report.deleted += 1
         self._commit()
 
     def open_writer(self, count: int):
         """Return a writer for count new articles (other stores override this)."""
-        return _open_writer(self.ix, count, self.procs)
+        return open_writer(self.ix, count, self.procs)
 
     def _compare(self, article: Article, known: tuple[str, str] | None) -> None:
         """Queue an article that is new or changed; count it when unchanged."""
         if known is None:
             self.report.added += 1
-        elif known[0] != article.origin and not _under_any(known[0], self.roots):
+        elif known[0] != article.origin and not under_any(known[0], self.roots):
             return self._reject_duplicate(article, known[0])
         elif known[1] == article.content_hash:
             self.report.unchanged += 1
@@ -445,7 +264,7 @@ class _Run:
             raise
 
 
-def _under_any(path: str, roots: list[str]) -> bool:
+def under_any(path: str, roots: list[str]) -> bool:
     """Tell whether path is one of roots or lies below one of them."""
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
@@ -472,7 +291,7 @@ def _document_count(generation: Path) -> int:
 def _meta(sources: list[str], report: ReindexReport) -> dict:
     """Return the metadata to store with a generation after a reindex."""
     return {
-        "schema_version": SCHEMA_VERSION,
+        **index_format(),
         "sources": sources,
         "last_reindex": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),
         "documents": report.documents,

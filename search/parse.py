@@ -53,12 +53,6 @@ class Clause:
     phrase: bool = False
     field: str | None = None
 
-    def text(self) -> str:
-        """Return the clause as it could be typed again."""
-        words = " ".join(s.raw for s in self.syllables)
-        words = f'"{words}"' if self.phrase else words
-        return f"{self.field}:{words}" if self.field else words
-
 
 @dataclass
 class ParsedQuery:

@@ -25,6 +25,11 @@ class Ranking:
     # A syllable typed with accents counts this much where it matches only when folded.
     accented_folded_weight: float = 0.15
     compound_weight: float = 0.3
+    # The query looks up the folded compounds of 2 to this many adjacent syllables, of the
+    # words of up to ``search.text.MAX_COMPOUND_SYLLABLES`` (5) syllables the index holds:
+    # most Vietnamese words have two syllables, every lookup reads posting lists, and a
+    # longer word's 2- and 3-syllable parts score anyway.  3 since the first version; 4-5 untried.
+    query_compound_syllables: int = 3
     proximity_weight: float = 1.5
     title_proximity_weight: float = 4.0
     rerank_depth: int = 400

@@ -37,6 +37,8 @@ MARKED_VOWELS = "ăâêôơư"
 # Open two-vowel rhymes whose tone sits on the second vowel in the new style.
 SECOND_VOWEL_RHYMES = ("oa", "oe", "uy")
 COMPOUND_JOINER = "_"
+# Words of up to this many syllables get a compound term in the index (the query looks up
+# fewer: ``Ranking.query_compound_syllables``).
 MAX_COMPOUND_SYLLABLES = 5
 
 SYLLABLE_RE = re.compile(r"[^\W_]+")
@@ -129,11 +131,6 @@ def fold(term: str) -> str:
 def normalize_term(term: str) -> str:
     """Return the exact (accented) index form of one syllable: lower case, canonical tone."""
     return canonical_tone(term.lower())
-
-
-def syllables(text: str) -> list[re.Match]:
-    """Return the syllable matches of NFC text, in order."""
-    return list(SYLLABLE_RE.finditer(text))
 
 
 @cache

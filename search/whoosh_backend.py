@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as whoosh_index
 
-from search import index as index_store
+from search import index as reindexing
+from search import store
 from search.backend import BackendHealth, Matches, Progress, StoredArticle
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.execute import QueryContext, order_page, run_match
@@ -73,7 +74,7 @@ class SnapshotView:
     def health(self) -> BackendHealth:
         """Return the live article count and when the index was last reindexed."""
         folder = Path(self.snapshot.folder)
-        meta = index_store.read_meta(folder)
+        meta = store.read_meta(folder)
         return {"documents": self.snapshot.live_count, "last_reindex": meta.get("last_reindex"),
                 "generation": folder.name}
 
@@ -154,7 +155,7 @@ class WhooshBackend:
         """Verify the live generation and open it when it changed (under the lock)."""
         if (self._snapshot is not None or self._damage) and time.monotonic() - self._checked < self.refresh_seconds:
             return  # another thread refreshed meanwhile, or the damage was found just now
-        folder = index_store.linked_generation(self.index_dir)
+        folder = store.linked_generation(self.index_dir)
         self._damage = self._verifier.problems(folder) if folder is not None else []
         if not self._damage and (self._snapshot is None or self._stale()):
             self._open()
@@ -164,7 +165,7 @@ class WhooshBackend:
         """Checksum every file of the live generation again (a read failed); return the problems."""
         with self._lock:
             self._verifier.forget()
-            folder = index_store.linked_generation(self.index_dir)
+            folder = store.linked_generation(self.index_dir)
             problems = self._verifier.problems(folder) if folder is not None else []
             if problems:
                 self._damage, self._checked = problems, time.monotonic()
@@ -172,11 +173,11 @@ class WhooshBackend:
 
     def _stale(self) -> bool:
         """Tell whether the live generation or its last commit differs from the snapshot's."""
-        return index_store.current_generation(self.index_dir) != self._generation_dir or not self._snapshot.is_current()
+        return store.current_generation(self.index_dir) != self._generation_dir or not self._snapshot.is_current()
 
     def _open(self) -> None:
         """Open the live generation as a new snapshot, reusing unchanged segments."""
-        ix = index_store.open_generation(self.index_dir)
+        ix = store.open_generation(self.index_dir)
         snapshot = Snapshot(ix, self._segments)
         for key in list(self._segments):
             if key not in snapshot.segment_keys:
@@ -206,15 +207,15 @@ class WhooshBackend:
 
     def reindex(self, sources: Iterable[str] = (), *, full: bool = False, lock_timeout: float = 60.0,
                 procs: int | None = None, progress: Progress | None = None,
-                max_article_bytes: int | None = None, repair: bool = False) -> index_store.ReindexReport:
+                max_article_bytes: int | None = None, repair: bool = False) -> reindexing.ReindexReport:
         """Bring the index in step with its sources (see ``search.index.reindex``)."""
-        return index_store.reindex(self.index_dir, sources, full=full, lock_timeout=lock_timeout, procs=procs,
-                                   progress=progress, max_article_bytes=max_article_bytes or DEFAULT_MAX_ARTICLE_BYTES,
-                                   repair=repair)
+        return reindexing.reindex(self.index_dir, sources, full=full, lock_timeout=lock_timeout, procs=procs,
+                                  progress=progress, max_article_bytes=max_article_bytes or DEFAULT_MAX_ARTICLE_BYTES,
+                                  repair=repair)
 
     @staticmethod
     def exists(index_dir: str | Path) -> bool:
         """Tell whether there is an index to open at index_dir."""
-        generation = index_store.current_generation(index_dir)
+        generation = store.current_generation(index_dir)
         return generation is not None and whoosh_index.exists_in(str(generation))
 

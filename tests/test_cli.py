@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 from click.testing import CliRunner
 
-from search.index import writer_lock
+from search.store import writer_lock
 from tests.helpers import DEMO_ARTICLES, PORTAL_ID, ROOT, make_source
 from vnsearch.cli import main
 

@@ -16,7 +16,6 @@ from click.testing import CliRunner
 
 from search.cluster import CHARSET_TABLE
 from search.cluster_index import reindex_cluster
-from search.index import IndexBusy, writer_lock
 from search.sphinxql import (
     STORED_COLUMNS,
     BackendError,
@@ -29,6 +28,7 @@ from search.sphinxql import (
     stored_fields,
     text_fields,
 )
+from search.store import IndexBusy, writer_lock
 from tests.helpers import (
     DEMO_ARTICLES,
     PORTAL_FILE,

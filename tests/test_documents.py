@@ -14,16 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from search.dates import parse_date
 from search.documents import (
     DERIVED_TITLE_CHARS,
     Article,
     Rejection,
     ScanStats,
-    parse_date,
     parse_portal_text,
-    read_file,
-    scan_sources,
 )
+from search.sources import read_file, scan_sources
 from tests.helpers import PORTAL_FILE
 
 PORTAL_TEXT = PORTAL_FILE.read_text(encoding="utf-8")

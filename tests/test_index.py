@@ -18,17 +18,10 @@ from whoosh import index as whoosh_index
 
 from search.engine import SearchEngine
 from search.engine import search_snapshot as search
-from search.index import (
-    CURRENT_LINK,
-    IndexBusy,
-    NoSources,
-    current_generation,
-    read_meta,
-    reindex,
-    writer_lock,
-)
+from search.index import NoSources, reindex
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
+from search.store import CURRENT_LINK, IndexBusy, current_generation, read_meta, writer_lock
 from tests.helpers import (
     DEMO_ARTICLES,
     PORTAL_FILE,
@@ -344,7 +337,7 @@ def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
 _HOLD_LOCK = """
 import sys
 from pathlib import Path
-from search.index import writer_lock
+from search.store import writer_lock
 with writer_lock(Path(sys.argv[1]), 5):
     print("locked", flush=True)
     sys.stdin.read()

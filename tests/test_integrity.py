@@ -14,8 +14,8 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from search.index import DAMAGED_FILE, linked_generation
 from search.integrity import latest_toc, manifest_name, read_manifest
+from search.store import DAMAGED_FILE, linked_generation
 from tests.helpers import (
     DEMO_SOURCES,
     PORTAL_ID,

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search.index import current_generation
+from search.store import current_generation
 from tests.helpers import (
     VNSEARCH,
     Querier,

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import search.text
-from search.documents import Article, scan_sources
+from search.documents import Article
+from search.sources import scan_sources
 from search.text import canonical_tone, fold, index_analyzer, normalize_term
 from tests.helpers import DEMO_SOURCES, read_line
 

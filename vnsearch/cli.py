@@ -28,12 +28,13 @@ import click
 from search import index as index_module
 from search.check import check_index
 from search.engine import SearchEngine, open_engine
-from search.index import IndexBusy, IndexMissing, NoSources
+from search.index import NoSources
 from search.integrity import IndexDamaged
 from search.parse import clean_query
 from search.request import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
 from search.settings import SETTINGS
 from search.sphinxql import WRITE_TIMEOUT_S, BackendError, BadBackendURL
+from search.store import IndexBusy, IndexMissing
 
 EXIT_REJECTED = 1
 EXIT_BUSY = 3

@@ -16,11 +16,11 @@ from flask import Flask, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from search.engine import open_engine
-from search.index import IndexMissing
 from search.integrity import IndexDamaged
 from search.request import QueryError
 from search.settings import setting_value
 from search.sphinxql import BackendError
+from search.store import IndexMissing
 from web import views
 from web.formatting import register_filters
 from web.links import ArticleIdConverter

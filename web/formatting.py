@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from flask import Flask
 from markupsafe import Markup
 
-from search.documents import VIETNAM_TZ
+from search.dates import VIETNAM_TZ
 
 _MARK_OPEN = "<mark>"
 _MARK_CLOSE = "</mark>"
@@ -36,11 +36,6 @@ def vn_datetime(value: str | None) -> str:
     if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
         return moment.strftime("%d/%m/%Y")
     return moment.strftime("%H:%M %d/%m/%Y")
-
-
-def vn_date(value) -> str:
-    """Format a date as dd/mm/yyyy."""
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 def vn_number(value) -> str:
@@ -90,7 +85,6 @@ def register_filters(app: Flask) -> None:
     """Make the filters available to the templates."""
     app.jinja_env.filters.update(
         vn_datetime=vn_datetime,
-        vn_date=vn_date,
         vn_number=vn_number,
         vn_decimal=vn_decimal,
         http_url=safe_url,

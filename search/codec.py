@@ -1,0 +1,425 @@
+"""The vnsearch codec: everything that knows Whoosh's on-disk format, writing and reading.
+
+Format name ``CODEC_NAME`` (versioned, as Lucene names a PostingsFormat): Whoosh 3's codec
+(``whoosh.codec.whoosh3``) with uncompressed posting blocks, no per-block length statistics,
+and text-field blocks packed for numpy.  A Whoosh 3 posting list is ``WHOOSH3_HEADER_MAGIC``
+then blocks, each a signed big-endian int size (negative for the last block), a pickled info
+tuple ``(count, last id, max weight, 0, min length byte, max length byte)`` and a payload.
+The payload of a text-field block (``SyllablePositions``) is::
+
+    PACKED_MAGIC | ids: uint32[count] | position counts: uint32[count] | positions: uint32[...]
+
+all little-endian; other fields keep Whoosh's pickled ``(ids, weights, values)``.  Postings
+of a term found in one document only are inlined in the term info (Whoosh's own).
+
+Writing: ``VnCodec`` with ``VnFieldWriter`` and ``VnPostingsWriter``; reading with Whoosh's
+matchers: ``VnLeafMatcher``; reading with numpy: ``read_postings`` (whole posting lists as
+``Postings`` arrays) and the column readers (``field_lengths``, ``numeric_column``,
+``string_column``, ``folded_syllables``).
+
+The index metadata records ``CODEC_NAME`` and ``WHOOSH_VERSION``
+(``search.store.index_format``); an index written with another of either is rebuilt by the
+next reindex, as one of another ``SCHEMA_VERSION`` is.  Whoosh pickles the format and the
+codec into the index: keep these classes here under these names, or bump SCHEMA_VERSION.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import sys
+import zlib
+from array import array
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import groupby, pairwise
+from operator import itemgetter
+from pathlib import Path
+
+import numpy as np
+import whoosh
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
+from whoosh.compat import dumps
+from whoosh.formats import Format, tokens
+from whoosh.reading import TermNotFound
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+# Bump the number when the layout written here changes.
+CODEC_NAME = "VnPacked1"
+WHOOSH_VERSION = whoosh.versionstring()
+PACKED_MAGIC = b"VNP1"
+# Whoosh stores field lengths as one byte; this table turns the byte back into a length.
+_BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+_EMPTY_FREQS = np.zeros(0, dtype=np.float32)
+_EMPTY_POSITIONS = np.zeros(0, dtype=np.uint32)
+
+
+# Writing -----------------------------------------------------------------------------------
+
+
+class SyllablePositions(Format):
+    """Store each posting's token positions as packed unsigned 32-bit integers.
+
+    Raw arrays (instead of Whoosh's pickled deltas) let the query engine join the positions
+    of thousands of postings and test phrases with numpy, without a Python loop per posting.
+    """
+
+    def __init__(self, field_boost=1.0, **options):
+        self.field_boost = field_boost
+        self.options = options
+
+    def word_values(self, value, analyzer, **kwargs):
+        """Yield (term, frequency, weight, packed positions) for each term of value."""
+        if isinstance(value, str) and hasattr(analyzer, "term_positions"):
+            positions = analyzer.term_positions(value, kwargs.get("mode", "index"))
+        else:
+            positions = defaultdict(list)
+            kwargs["positions"] = True
+            for token in tokens(value, analyzer, kwargs):
+                positions[token.text].append(token.pos)
+        boost = self.field_boost
+        for term, term_positions in positions.items():
+            yield term, len(term_positions), len(term_positions) * boost, array("I", term_positions).tobytes()
+
+    def decode_positions(self, valuestring):
+        """Return the positions packed in a posting value."""
+        return array("I", valuestring).tolist()
+
+    def decode_frequency(self, valuestring):
+        """Return how many positions a posting value holds."""
+        return len(valuestring) // 4
+
+    def decode_weight(self, valuestring):
+        """Return a posting's weight: its frequency times the field boost."""
+        return self.decode_frequency(valuestring) * self.field_boost
+
+    def decode_position_boosts(self, valuestring):
+        """Return (position, boost) pairs; every position has boost 1."""
+        return [(pos, 1.0) for pos in self.decode_positions(valuestring)]
+
+    def combine(self, valuestrings):
+        """Merge several posting values into one."""
+        merged = sorted({pos for v in valuestrings for pos in self.decode_positions(v)})
+        return array("I", merged).tobytes()
+
+
+class VnCodec(W3Codec):
+    """Whoosh's codec, minus per-posting length statistics and compression, with lean writers.
+
+    ``name`` is the format's versioned name, recorded in the index metadata.
+
+    vnsearch scores postings itself from the length columns, so Whoosh's block length
+    statistics (a column lookup per posting at commit) are never read; uncompressed blocks
+    make posting lists faster to read back at query time.  The file format is Whoosh's own.
+    """
+
+    name = CODEC_NAME
+    length_stats = False
+
+    def __init__(self, blocklimit=256, compression=0, inlinelimit=1):
+        super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+
+    def field_writer(self, storage, segment):
+        """Return the writer of a segment's terms and postings."""
+        return VnFieldWriter(self, storage, segment)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        """Return a matcher over one posting list (packed or not)."""
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return VnLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+    def postings_writer(self, dbfile, byteids=False):
+        """Return the writer of one field's posting lists."""
+        return VnPostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+class VnFieldWriter(W3FieldWriter):
+    """Write sorted postings a whole term at a time (Whoosh's loop makes four calls a posting)."""
+
+    def add_postings(self, schema, lengths, items):
+        """Write (field, term, docnum, weight, value) items sorted by field, term and docnum."""
+        current_field = None
+        for (fieldname, term), postings in groupby(items, key=itemgetter(0, 1)):
+            if fieldname != current_field:
+                if current_field is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                current_field = fieldname
+            self.start_term(term)
+            add_posting = self._postwriter.add_posting
+            for _, _, docnum, weight, value in postings:
+                add_posting(docnum, weight, value or b"")
+            self.finish_term()
+        if current_field is not None:
+            self.finish_field()
+
+
+class VnPostingsWriter(W3PostingsWriter):
+    """Whoosh's posting block writer, lean, writing text-field blocks as packed arrays.
+
+    A Whoosh 3 block is an int length, a pickled info tuple and a pickled (ids, weights,
+    values) tuple.  For SyllablePositions fields the last part is instead ``PACKED_MAGIC``,
+    the doc numbers, the position counts and all positions, as little-endian uint32 arrays:
+    numpy reads a block without unpickling hundreds of Python objects.  The framing and the
+    info tuple are Whoosh's own, so Whoosh's matchers still walk the list (``VnLeafMatcher``).
+    """
+
+    def add_posting(self, id_, weight, vbytes, length=None):
+        """Buffer one posting, writing the block out when it is full."""
+        if len(self._ids) >= self._blocklimit:
+            self._write_block()
+        self._ids.append(id_)
+        self._weights.append(weight)
+        if weight > self._maxweight:
+            self._maxweight = weight
+        if vbytes:
+            self._values.append(vbytes)
+
+    def _write_block(self, last=False):
+        """Write the buffered block: packed for text fields, Whoosh's pickles otherwise."""
+        if not isinstance(self._format, SyllablePositions):
+            return super()._write_block(last)
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        counts = array("I", [len(v) >> 2 for v in self._values])
+        data = PACKED_MAGIC + _little_endian(ids) + _little_endian(counts) + b"".join(self._values)
+        info = dumps((len(ids), ids[-1], self._maxweight, 0, length_to_byte(self._minlength),
+                      length_to_byte(self._maxlength)), 2)
+        size = len(info) + len(data)
+        self._postfile.write_int(-size if last else size)
+        self._postfile.write(info)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+        return None
+
+
+def _little_endian(numbers: array) -> bytes:
+    """Return an array of uint32 as little-endian bytes."""
+    if sys.byteorder == "big":
+        numbers = array(numbers.typecode, numbers)
+        numbers.byteswap()
+    return numbers.tobytes()
+
+
+def make_codec() -> VnCodec:
+    """Return the codec every writer of a vnsearch index uses."""
+    return VnCodec()
+
+
+# Reading -----------------------------------------------------------------------------------
+
+
+def unpack_block(data: bytes, count: int) -> tuple[memoryview, memoryview, memoryview]:
+    """Split a packed block payload into its ids, counts and positions (little-endian uint32)."""
+    view = memoryview(data)[len(PACKED_MAGIC) :]
+    return view[: 4 * count], view[4 * count : 8 * count], view[8 * count :]
+
+
+class VnLeafMatcher(W3LeafMatcher):
+    """Whoosh's posting matcher, also reading packed text-field blocks."""
+
+    def _read_data(self):
+        """Load the current block, turning a packed payload into Whoosh's (ids, weights, values)."""
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        if not data.startswith(PACKED_MAGIC):
+            return super()._read_data()
+        ids, counts, positions = (array("I", bytes(part)) for part in unpack_block(data, self._blocklength))
+        if sys.byteorder == "big":
+            for part in (ids, counts, positions):
+                part.byteswap()
+        deltas = [ids[0]] + [b - a for a, b in pairwise(ids)]
+        values, start = [], 0
+        for n in counts:
+            values.append(positions[start : start + n].tobytes())
+            start += n
+        self._data = (tuple(deltas), tuple(float(n) for n in counts), tuple(values))
+        return None
+
+
+@dataclass
+class Postings:
+    """A term's postings across the snapshot: doc numbers, frequencies and their positions.
+
+    ``positions`` holds every posting's positions one after another; posting i's are
+    ``positions[starts[i] : starts[i] + freqs[i]]``.
+    """
+
+    ids: np.ndarray
+    freqs: np.ndarray
+    all_positions: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Postings:
+        """Return postings of a term that occurs nowhere."""
+        return cls(_EMPTY_IDS, _EMPTY_FREQS, _EMPTY_POSITIONS, _EMPTY_IDS)
+
+    @classmethod
+    def join(cls, parts: list[Postings]) -> Postings:
+        """Concatenate the postings of several segments (doc numbers already global)."""
+        if len(parts) == 1:
+            return parts[0]
+        shifts = np.cumsum([0] + [len(p.all_positions) for p in parts[:-1]])
+        return cls(
+            np.concatenate([p.ids for p in parts]),
+            np.concatenate([p.freqs for p in parts]),
+            np.concatenate([p.all_positions for p in parts]),
+            np.concatenate([p.starts + shift for p, shift in zip(parts, shifts)]),
+        )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (doc, position) arrays of every occurrence in the given posting rows."""
+        counts = self.freqs[rows].astype(np.int64)
+        total = int(counts.sum())
+        first = np.repeat(self.starts[rows] - np.cumsum(counts) + counts, counts)
+        positions = self.all_positions[first + np.arange(total)].astype(np.int64)
+        return np.repeat(self.ids[rows], counts), positions
+
+
+def open_postings(leaf, storage_folder: str) -> int:
+    """Return a read-only descriptor of a segment's postings file (for os.pread)."""
+    return os.open(Path(storage_folder) / leaf.segment().make_filename(W3Codec.POSTS_EXT), os.O_RDONLY)
+
+
+def read_postings(leaf, postings_fd: int, fieldname: str, term: str, offset: int, lock) -> Postings | None:
+    """Return one segment's postings of a term (doc numbers shifted by offset), or None.
+
+    The term lookup holds lock (Whoosh's readers seek in shared files); the posting list is
+    read with pread() on postings_fd and decoded outside it.
+    """
+    with lock:
+        try:
+            info = leaf._terms.term_info(fieldname, term.encode("utf-8"))
+        except TermNotFound:
+            return None
+    if info.is_inlined():
+        ids, weights, values = info.inlined_postings()
+        return _from_lists(list(ids), list(weights), list(values), offset)
+    start, length = info.extent()
+    length = length[0] if isinstance(length, tuple) else length  # whoosh-reloaded 2.7.5 quirk
+    return decode_blocks(os.pread(postings_fd, length, start), offset)
+
+
+def _from_lists(ids: list[int], freqs: list[float], values: list[bytes], offset: int) -> Postings:
+    """Build postings from per-posting lists (Whoosh's pickled blocks, inlined postings)."""
+    counts = np.array([len(v) >> 2 for v in values], dtype=np.int64)
+    return Postings(
+        np.array(ids, dtype=np.int64) + offset,
+        np.array(freqs, dtype=np.float32),
+        np.frombuffer(b"".join(values), dtype="<u4"),
+        np.cumsum(counts) - counts,
+    )
+
+
+def decode_blocks(buffer: bytes, offset: int) -> Postings:
+    """Decode the blocks of one Whoosh 3 posting list (packed or pickled) into arrays."""
+    if not buffer.startswith(WHOOSH3_HEADER_MAGIC):
+        raise ValueError("not a Whoosh 3 posting list")
+    view = memoryview(buffer)
+    ids, counts, positions, legacy = [], [], [], []
+    position = len(WHOOSH3_HEADER_MAGIC)
+    while True:
+        size = int.from_bytes(view[position : position + 4], "big", signed=True)
+        block = view[position + 4 : position + 4 + abs(size)]
+        stream = io.BytesIO(block)
+        count, _, _, compressed, _, _ = pickle.load(stream)
+        payload = block[stream.tell() :]
+        if payload[: len(PACKED_MAGIC)] == PACKED_MAGIC:
+            block_ids, block_counts, block_positions = unpack_block(payload, count)
+            ids.append(block_ids)
+            counts.append(block_counts)
+            positions.append(block_positions)
+        else:
+            legacy.append((pickle.loads(zlib.decompress(payload) if compressed else payload), count))
+        position += 4 + abs(size)
+        if size < 0:
+            break
+    if legacy:
+        return _from_legacy(legacy, offset)
+    counts_array = np.frombuffer(b"".join(counts), dtype="<u4").astype(np.int64)
+    return Postings(
+        np.frombuffer(b"".join(ids), dtype="<u4").astype(np.int64) + offset,
+        counts_array.astype(np.float32),
+        np.frombuffer(b"".join(positions), dtype="<u4"),
+        np.cumsum(counts_array) - counts_array,
+    )
+
+
+def _from_legacy(blocks: list[tuple[tuple, int]], offset: int) -> Postings:
+    """Decode Whoosh's pickled (delta ids, weights, values) blocks."""
+    ids: list[int] = []
+    freqs: list[float] = []
+    values: list[bytes] = []
+    for (deltas, weights, block_values), count in blocks:
+        last = 0
+        for delta in deltas:
+            last += delta
+            ids.append(last)
+        if weights is None or isinstance(weights, float):
+            freqs.extend([weights or 1.0] * count)
+        else:
+            freqs.extend(weights)
+        values.extend(block_values or [b""] * count)
+    return _from_lists(ids, freqs, values, offset)
+
+
+# Columns -----------------------------------------------------------------------------------
+
+
+def field_lengths(leaf, fieldname: str, count: int) -> np.ndarray:
+    """Return the indexed length of a text field in every document of a segment."""
+    raw = _raw_column(leaf, f"_{fieldname}_len")
+    codes = np.zeros(count, dtype=np.uint8)
+    codes[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)[:count]
+    return _BYTE_LENGTHS[codes]
+
+
+def numeric_column(leaf, fieldname: str, count: int, dtype: str) -> np.ndarray:
+    """Return an unsigned numeric column of a segment (0 where a document has none)."""
+    raw = _raw_column(leaf, fieldname)
+    values = np.zeros(count, dtype=np.int64)
+    stored = np.frombuffer(raw, dtype=dtype).astype(np.int64)[:count]
+    values[: len(stored)] = stored
+    return values
+
+
+def _raw_column(leaf, fieldname: str) -> bytes:
+    """Return the raw bytes of a fixed-width column file ('' when the segment has none)."""
+    perdoc = leaf._perdoc
+    if not perdoc.has_column(fieldname):
+        return b""
+    column_file, offset, length = perdoc._get_column_file(fieldname)
+    try:
+        return column_file.get(offset, length)
+    finally:
+        column_file.close()
+
+
+def folded_syllables(leaf, fieldname: str) -> dict[str, int]:
+    """Return {folded syllable: document frequency} of a field in one segment."""
+    syllables = {}
+    for term, info in leaf.iter_field(fieldname):
+        if term.isascii() and b"_" not in term:
+            syllables[term.decode("ascii")] = info.doc_frequency()
+    return syllables
+
+
+def string_column(leaf, fieldname: str, count: int) -> list[str]:
+    """Return a string column of a segment, one value per document ('' when absent)."""
+    return [value or "" for value in leaf.column_reader(fieldname)] if count else []
