@@ -9,7 +9,7 @@ PORT ?= 8000
 AXE := tests/.axe/node_modules/axe-core/axe.min.js
 AXE_VERSION := ^4.10
 
-.PHONY: run test test-fast lint chromium sphinxsearch axe bench clean
+.PHONY: run test test-fast lint coverage mutation chromium sphinxsearch axe bench clean
 
 # What serving needs: the package and its runtime dependencies only.
 $(VENV)/.serving: pyproject.toml
@@ -51,6 +51,24 @@ lint: $(VENV)/.installed
 test-fast: $(VENV)/.installed
 	$(PY) -m pytest -q -m "not slow"
 
+# Line coverage of search/, web/ and vnsearch/ over every test, in every process the tests start
+# (settings in pyproject.toml's [tool.coverage.*]); fails under 95%.
+coverage: $(VENV)/.installed chromium sphinxsearch axe
+	rm -f .coverage .coverage.*
+	COVERAGE_FILE=$(CURDIR)/.coverage $(PY) -m coverage run -m pytest -q -p no:randomly
+	$(PY) -m coverage combine --quiet
+	$(PY) -m coverage report
+
+# Mutation testing (tools/mutation.py, docs/mutation-equivalent.txt): MODULES is one or more
+# search/ modules, `all`, or `templates` (the templates' escaping). Niced; takes minutes per module.
+MODULES ?= all
+mutation: $(VENV)/.mutation
+	$(PY) tools/mutation.py $(MODULES)
+
+$(VENV)/.mutation: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test,mutation]"
+	touch $@
+
 # The browser tests drive $(CHROMIUM) (tests/test_browser.py looks at the same path).
 CHROMIUM := /usr/bin/chromium
 chromium:
@@ -79,4 +97,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_integrity.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache tests/.axe
+	rm -rf $(VENV) .pytest_cache tests/.axe .coverage .coverage.* mutants

@@ -34,6 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_resultset import VARIANTS as RESULTSET_VARIANTS
+from bench_resultset import measure_fragments, report_lines
 from corpus import (
     DEFAULT_DATA,
     NEWS,
@@ -64,6 +66,7 @@ SET_LABELS = {"titles": "full titles", "fragments": "title fragments (3-5 words)
 # MRR@10 targets (as written, without diacritics); NFD and tone placement must equal "as written".
 TARGETS = {"titles": (0.99, 0.99), "fragments": (0.92, 0.90), "covid": (0.39, 0.36)}
 DEPTH = 10
+RESULTSET_QUERIES = 300
 
 
 def parse_overrides(pairs: list[str]) -> Ranking:
@@ -171,6 +174,18 @@ def target_text(name: str, variant_name: str, mrr: float, written_mrr: float | N
     return f"= written {'ok' if ok else 'MISS'} ({same}/{total} same top 10)"
 
 
+def print_resultset(index_dir: Path, records: list[dict], fragments: list, variants: list[str], procs: int) -> None:
+    """Print the result-set figures (bench_resultset.py) of the first fragments beside MRR."""
+    chosen = [v for v in RESULTSET_VARIANTS if v in variants]
+    if not chosen:
+        return
+    queries = [q for q, _ in fragments[:RESULTSET_QUERIES]]
+    scores, _ = measure_fragments(index_dir, records, queries, chosen, procs)
+    print(f"\nresult sets of the first {len(queries)} title fragments (bench_resultset.py: 20 newest, "
+          "total / together-set, recall of the together-set)")
+    print("\n".join(report_lines(scores)))
+
+
 def main() -> None:
     """Run the benchmark and print its table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -188,6 +203,8 @@ def main() -> None:
                         help="override a Ranking field, e.g. --set title_weight=3 (repeatable)")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1), help="vnsearch worker processes")
     parser.add_argument("--no-fts", action="store_true", help="skip the FTS5 baseline")
+    parser.add_argument("--no-resultset", action="store_true",
+                        help="skip the result-set figures of the fragments (bench_resultset.py)")
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -234,6 +251,8 @@ def main() -> None:
                 same = (sum(vn[q] == vn[b] for (q, _), (b, _) in zip(queries, base)), len(queries))
             print(f"{SET_LABELS[name]:<30} {VARIANT_LABELS[v]:<21} {mrr:>9.3f} {rec:>8.3f} {fts_cells}  "
                   f"{target_text(name, v, mrr, written, same)}")
+    if "fragments" in sets and not args.no_resultset:
+        print_resultset(args.index, articles + passages, sets["fragments"], variants, args.procs)
     total = time.perf_counter() - started
     count = max(len(distinct), 1)
     print(f"\nruntime: {total:.1f} s total (index build {build_seconds:.1f} s; {len(distinct)} distinct queries "

@@ -32,7 +32,7 @@ backend without it shows no related articles).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NotRequired, Protocol, TypedDict
 
 from search.parse import ParsedQuery, Syllable
@@ -91,12 +91,19 @@ class TermStatistics(Protocol):
     def title_syllables(self) -> list[tuple[str, int]]:
         """Return every folded single-syllable title term with its document frequency, sorted by term."""
 
-    def top_documents(self, query: str) -> list[StoredArticle]:
-        """Return the first page (10) of a relevance search of query, without filters."""
+    def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
+        """Return the first page (10) of a relevance search of query (text, or already parsed and
+        understood), without filters."""
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
-                         limit: int) -> list[StoredArticle]:
+                         limit: int, phrase: bool = False) -> list[StoredArticle]:
         """Return up to limit live articles for autocomplete, best first.
+
+        With phrase, an article qualifies when its title holds words in a row followed by one
+        of the prefixes' terms (folded), or its title was derived from the body's first sentence
+        (``title_derived``) and the body starts with the words (within its first 40 words; the
+        caller checks the derived title itself for the prefix).  Up to limit titles, starting
+        with the phrase first, then up to limit derived titles.  Without phrase:
 
         An article qualifies when its title holds every one of words (folded) and, unless
         prefixes is None, at least one of the prefixes' terms (folded title syllables).  Rank
@@ -121,6 +128,12 @@ class Matches:
     facets: FacetCounts | None
     # The statistics of the very view that answered (for "did you mean").
     statistics: TermStatistics
+    # The tier the set was answered from (one of ``search.request.TIERS``), and whether accents were kept ("exact") or
+    # dropped because no article held them as typed ("folded").
+    tier: str = "all"
+    accents: str = "exact"
+    # {wider tier: how many more live articles, within the filters, it would add}.
+    wider: dict[str, int] = field(default_factory=dict)
     # True when part of the index did not answer (a cluster node down): the counts and the
     # page then cover only the parts that did.
     partial: bool = False
@@ -142,9 +155,13 @@ Progress = Callable[[str, int, int], None]
 class Backend(Protocol):
     """A search backend: stores articles; matches, ranks, filters, sorts, pages and counts.
 
-    Matching (``ParsedQuery``): every group must match (one of its clauses); a clause's
-    syllables must all occur folded, in the title or the body (``title:`` clauses in the
-    title), quoted clauses as a phrase; no excluded clause may match; ``query.categories`` and
+    Matching (``ParsedQuery``, ``request.match``), in tiers (``search.matching``): a syllable
+    typed with accents matches its exact form, one typed without its folded form (all
+    folded when the exact forms find nothing); ``together``: every group matches (one of its
+    clauses) and the plain words stand within 2n syllables; ``all``: every group matches (a
+    clause's syllables in the title or the body, ``title:`` clauses in the title, quoted
+    clauses as a phrase); ``most``: half of the words; ``auto`` answers from the tightest tier
+    that finds something; no excluded clause may match; ``query.categories`` and
     ``query.sources`` are loose label filters (folded words in a row).  An empty query with
     filters lists articles.  Order: ``relevance`` (score, then document order), ``newest`` /
     ``oldest`` (publication time, undated last, then score).  Filters: ``request.date_from``,

@@ -1,22 +1,21 @@
 """The SphinxQL backend: the same search, matched, ranked, filtered and counted by the engine.
 
-A query becomes one ``MATCH`` over the engine's fields (``search.sphinxql``): every query group
-must match on the folded fields (quoted clauses as phrases, ``title:`` clauses in the title),
-excluded clauses are ``-(...)``, and two optional parts (``MAYBE``) only add to the score: the
-syllables typed with accents on the exact fields, and the compound words (``chinh_tri``) of
-adjacent query syllables.  Long queries (questions) match a share of their words with the
-quorum operator ``"..."/N``.  Ranking is an expression of the engine's BM25F and of the
-longest run of query words in a field (``lcs``); each shard ranks with its own statistics,
-so IDF is ``plain`` and ties are broken by document key.
+A query is matched in the tiers of ``search.matching`` (together, all, most), each tier one
+``MATCH`` text (``search.cluster_query``): the tier and the accents are chosen by one batch of
+counts without filters, as the embedded index chooses them.  Two optional parts (``MAYBE``) only
+add to the score: the syllables typed with accents on the exact fields, and the compound words
+(``chinh_tri``) of adjacent query syllables.  Ranking is an expression of the IDF of the query
+words each field holds and of the longest run of query words in a field (``lcs``); each shard
+ranks with its own statistics, so IDF is ``plain`` and ties are broken by document key.
 
-One multi-statement round trip runs the page, ``SHOW META`` (total, warnings) and one
-``GROUP BY`` per facet, each facet with every filter but its own.  A shard that does not
-answer turns into a warning in ``SHOW META``: the result is flagged ``partial``.
+One multi-statement round trip then runs the page, ``SHOW META`` (total, warnings), a count of
+each wider tier and one ``GROUP BY`` per facet, each facet with every filter but its own.  A
+shard that does not answer turns into a warning in ``SHOW META``: the result is flagged
+``partial``.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -24,11 +23,13 @@ from dataclasses import dataclass
 
 from search.backend import BackendHealth, FacetCounts, Matches, Progress, StoredArticle
 from search.cluster import DISTRIBUTED_INDEX
-from search.parse import Clause, ParsedQuery, Syllable, folded_label, parse_query
+from search.cluster_query import distinct_tokens, question_pool_text, tier_texts, with_excluded
+from search.matching import is_question
+from search.parse import ParsedQuery, Syllable, folded_label, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
-from search.request import MAX_PAGE, MAX_PAGE_SIZE, UNDATED, SearchRequest
+from search.request import MAX_PAGE, MAX_PAGE_SIZE, TIERS, UNDATED, SearchRequest
 from search.sphinxql import (
-    EVERY_TOKEN,
+    PLACEHOLDER_TOKEN,
     STORED_COLUMNS,
     VOCABULARY_ID,
     BackendError,
@@ -40,10 +41,8 @@ from search.sphinxql import (
     stored_fields,
 )
 from search.text import COMPOUND_JOINER, fold
+from search.whoosh_backend import DERIVED_PREFIX_TERMS, DERIVED_TITLE_WORDS
 
-FALLBACK_BELOW = 5
-LONG_QUERY_WORDS = 6
-LONG_QUERY_SHARE = 0.2
 MAX_COMPOUND_SYLLABLES = 3
 MAX_FACET_VALUES = 1000
 # The ranker's integer weights, brought back to the embedded index's order of magnitude.
@@ -54,9 +53,7 @@ REFRESH_S = 5.0
 # A search answers in well under a second; a node that does not within this is given up on
 # (the next node is asked, and the failed one is tried last for NODE_RETRY_S).
 SEARCH_TIMEOUT_S = 4
-_FOLD_FIELDS = {None: "@(title_fold,body_fold)", "title": "@title_fold"}
 _EXACT_FIELDS = {None: "@(title_exact,body_exact)", "title": "@title_exact"}
-_COMPOUND_FIELDS = {None: "@(title_compound,body_compound)", "title": "@title_compound"}
 
 
 @dataclass(frozen=True)
@@ -65,9 +62,10 @@ class EngineRanking:
 
     Sphinx 2.2.11's ``bm25f()`` and ``bm25a()`` answer a constant 0.5 on real-time indexes, so
     the expression is built from per-field factors: the IDF of the distinct query words a
-    field holds (``sum_idf``, weighted per field), divided by the square root of the body's
-    length relative to the average (short answers must not lose to long articles), plus the
-    longest run of query words in a field (``lcs``).  Tuned on the covid train questions.
+    field holds (``sum_idf``, weighted per field), times BM25's saturation of their mean term
+    frequency (``tf_idf / sum_idf``; ``k1``, 0 leaves it out), divided by the square root of the
+    body's length relative to the average (short answers must not lose to long articles), plus
+    the longest run of query words in a field (``lcs``).  Tuned on the covid train questions.
     """
 
     title_weight: int = 3
@@ -78,10 +76,15 @@ class EngineRanking:
     title_lcs: int = 4
     body_lcs: int = 1
     lcs_scale: int = 200
+    k1: float = 1.2
 
     def expression(self, average_length: float, bonus_for_all: int = 0, words: int = 0) -> str:
         """Return the ranker expression (optionally lifting documents holding every word)."""
-        score = (f"1000*sum(sum_idf*user_weight)/sqrt({self.length_floor}+body_fold_len/{max(average_length, 1.0):.1f})"
+        idf = "sum_idf"
+        if self.k1:
+            mean_tf = "if(sum_idf>0,tf_idf/sum_idf,1)"
+            idf = f"sum_idf*{mean_tf}*{self.k1 + 1:g}/({mean_tf}+{self.k1:g})"
+        score = (f"1000*sum({idf}*user_weight)/sqrt({self.length_floor}+body_fold_len/{max(average_length, 1.0):.1f})"
                  f"+{self.lcs_scale}*sum((lcs-1)*if(user_weight>={self.title_weight},{self.title_lcs},{self.body_lcs}))")
         if bonus_for_all:
             score += f"+if(doc_word_count>={words},{bonus_for_all},0)"
@@ -98,44 +101,12 @@ class EngineRanking:
 DEFAULT_ENGINE_RANKING = EngineRanking()
 
 
-# Building the MATCH expression ------------------------------------------------------------
+# The ranking's optional part -------------------------------------------------------------
 
 
 def _terms(syllables: Iterable[Syllable], exact: bool = False) -> list[str]:
     """Return the engine tokens of syllables, folded (or exact)."""
     return [engine_token(s.exact, s.folded) if exact else engine_token(s.folded) for s in syllables]
-
-
-def clause_match(clause: Clause) -> str:
-    """Return the MATCH text of a clause: its folded syllables, a phrase when quoted."""
-    words = " ".join(_terms(clause.syllables))
-    fields = _FOLD_FIELDS[clause.field if clause.field == "title" else None]
-    return f'({fields} "{words}")' if clause.phrase else f"({fields} {words})"
-
-
-def _group_match(group: list[Clause]) -> str:
-    """Return the MATCH text of a group: any of its clauses."""
-    if len(group) == 1:
-        return clause_match(group[0])
-    return "(" + " | ".join(clause_match(clause) for clause in group) + ")"
-
-
-def _optional_words(parsed: ParsedQuery) -> tuple[list[list[Clause]], list[str]]:
-    """Return the groups that stay required (phrases, field clauses) and the other distinct words."""
-    required = [g for g in parsed.groups if any(c.phrase or c.field for c in g)]
-    words = list(dict.fromkeys(t for g in parsed.groups if g not in required for c in g for t in _terms(c.syllables)))
-    return required, words
-
-
-def positive_match(parsed: ParsedQuery, share: float | None) -> str:
-    """Return the MATCH text of the positive part: every group, or (share) a quorum of the words."""
-    if share is None:
-        return " ".join(_group_match(group) for group in parsed.groups)
-    required, words = _optional_words(parsed)
-    parts = [_group_match(group) for group in required]
-    if words:
-        parts.append(f'(@(title_fold,body_fold) "{" ".join(words)}"/{max(1, math.ceil(share * len(words)))})')
-    return " ".join(parts) or f"@every {EVERY_TOKEN}"
 
 
 def bonus_match(parsed: ParsedQuery) -> str:
@@ -164,15 +135,10 @@ def _compounds(parsed: ParsedQuery) -> list[str]:
     return [c for c in dict.fromkeys(found) if engine_token(c) == c]
 
 
-def match_text(parsed: ParsedQuery, share: float | None = None, bonus: bool = True) -> str:
-    """Return the whole MATCH text of a query (share: match that share of the words)."""
-    text = positive_match(parsed, share) if parsed.groups else f"@every {EVERY_TOKEN}"
+def match_text(parsed: ParsedQuery, positive: str, exact: bool, bonus: bool = True) -> str:
+    """Return the whole MATCH text: a tier's positive part, the ranking's optional part, the exclusions."""
     optional = bonus_match(parsed) if bonus and parsed.groups else ""
-    if optional:
-        text = f"({text}) MAYBE ({optional})"
-    for clause in parsed.excluded:
-        text += f" -{clause_match(clause)}"
-    return text
+    return with_excluded(f"({positive}) MAYBE ({optional})" if optional else positive, parsed, exact)
 
 
 def escape_literal(text: str) -> str:
@@ -242,6 +208,38 @@ class Labels:
 # The backend ---------------------------------------------------------------------------------
 
 
+@dataclass
+class Plan:
+    """How a query is answered: the tier, the accents and every tier's positive MATCH text."""
+
+    tier: str
+    accents: str
+    texts: dict[str, str]
+    question: bool
+
+    @property
+    def exact(self) -> bool:
+        """Tell whether the accents are kept as typed."""
+        return self.accents == "exact"
+
+    @property
+    def matching(self) -> str:
+        """Return the ``matching`` value of the API: 'all' words, 'most' (a question) or 'any'."""
+        if self.tier != "most":
+            return "all"
+        return "most" if self.question else "any"
+
+
+def _found(meta: list[tuple]) -> int:
+    """Return the total_found of a SHOW META result."""
+    return int(dict(meta).get("total_found", 0))
+
+
+def _warning(meta: list[tuple]) -> bool:
+    """Tell whether a SHOW META result carries a warning (a shard that did not answer)."""
+    return bool(dict(meta).get("warning"))
+
+
 class ClusterBackend:
     """A SphinxQL cluster as a ``search.backend.Backend``."""
 
@@ -282,54 +280,74 @@ class ClusterBackend:
 
     def search(self, request: SearchRequest, query: ParsedQuery) -> Matches:
         """Run a parsed query with the request's filters, order and page."""
-        labels = self.labels()
-        conditions = filter_conditions(request, labels, query)
-        mode, share, bonus = self._mode(query)
-        statements = self._page_statements(query, share, bonus, conditions, request)
+        conditions = filter_conditions(request, self.labels(), query)
+        plan = self.plan(query, request.match)
+        # A question ranks on a fifth of its words, but its facets count only the articles
+        # holding at least half of them (the ``most`` tier), as the embedded index does.
+        relaxed = plan.question and request.match == "auto" and request.sort == "relevance"
+        answered = plan.texts[plan.tier]
+        ranked = question_pool_text(query, answered) if relaxed else answered
+        wider = () if relaxed else TIERS[TIERS.index(plan.tier) + 1 :]
+        statements = self._page_statements(query, plan, ranked, conditions, request)
+        for tier in wider:
+            statements += self._count_statements(self._where(query, plan, plan.texts[tier], conditions.values()))
         facets_at = len(statements)
         if request.facets:
-            statements += self._facet_statements(query, share, conditions)
+            statements += self._facet_statements(query, plan, plan.texts["most"] if relaxed else answered, conditions)
         results = self.run(statements)
-        meta = dict(results[1])
-        rows = results[0]
-        # A shard that did not answer is only a warning: the others' results are still good.
-        partial = any(dict(r).get("warning") for r in (results[1], results[-1]))
+        rows, total = results[0], _found(results[1])
+        metas = [1, *(3 + 2 * i for i in range(len(wider))), *([len(results) - 1] if request.facets else [])]
         return Matches(
-            matching=mode,
-            total=int(meta.get("total_found", 0)),
+            matching="most" if relaxed else plan.matching,
+            total=total,
             documents=[stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows],
             scores=[row[0] / SCORE_SCALE if query.groups else 0.0 for row in rows],
             facets=self._facets(results[facets_at:]) if request.facets else None,
             statistics=ClusterStatistics(self),
-            partial=partial,
+            tier="most" if relaxed else plan.tier,
+            accents=plan.accents,
+            wider={tier: _found(results[3 + 2 * i]) - total for i, tier in enumerate(wider)},
+            # A shard that did not answer is only a warning: the others' results are still good.
+            partial=any(_warning(results[at]) for at in metas),
         )
 
-    def _mode(self, parsed: ParsedQuery) -> tuple[str, float | None, int]:
-        """Return (matching mode, share of words to match or None for all, all-words bonus)."""
+    def plan(self, parsed: ParsedQuery, mode: str = "auto") -> Plan:
+        """Return the tier and accents a query is answered from (see ``search.matching``).
+
+        The tightest tier that finds something, its accents as typed, then folded, before the
+        next tier; counted without filters, so selecting a facet never changes the tier.
+        """
+        question = is_question(parsed)
+        forms = {"exact": tier_texts(parsed, True)}
         if parsed.is_empty:
-            return "all", None, 0
-        distinct = len({s.folded for s in parsed.syllables})
-        if distinct >= LONG_QUERY_WORDS:
-            if self._count(match_text(parsed, LONG_QUERY_SHARE, bonus=False)) >= FALLBACK_BELOW:
-                return "most", LONG_QUERY_SHARE, 0
-            return "any", 0.0, 0
-        if len(parsed.syllables) > 1:
-            strict = self._count(match_text(parsed, bonus=False))
-            if strict < FALLBACK_BELOW and self._count(match_text(parsed, 0.0, bonus=False)) > strict:
-                return "any", 0.0, distinct
-        return "all", None, 0
+            return Plan("all", "exact", forms["exact"], question)
+        if parsed.accented:
+            forms["folded"] = tier_texts(parsed, False)
+        tiers = TIERS if mode == "auto" else (mode,)
+        asked = [(tier, accents) for tier in tiers for accents in forms]
+        statements = []
+        for tier, accents in asked:
+            text = with_excluded(forms[accents][tier], parsed, accents == "exact")
+            statements += self._count_statements(f" WHERE MATCH('{escape_literal(text)}')")
+        results = self.run(statements)
+        for number, (tier, accents) in enumerate(asked):
+            if _found(results[2 * number + 1]):
+                return Plan(tier, accents, forms[accents], question)
+        return Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question)
 
-    def _count(self, match: str) -> int:
-        """Return how many articles a MATCH text finds (no filters: the mode depends on the query alone)."""
-        results = self.run([(f"SELECT id FROM {DISTRIBUTED_INDEX} WHERE MATCH('{escape_literal(match)}') "
-                             "LIMIT 0 OPTION ranker=none", None), ("SHOW META", None)])
-        return int(dict(results[1]).get("total_found", 0))
+    @staticmethod
+    def _count_statements(where: str) -> list[tuple[str, None]]:
+        """Return a SELECT counting what a WHERE clause finds, and its SHOW META."""
+        return [(f"SELECT id FROM {DISTRIBUTED_INDEX}{where} LIMIT 0 OPTION ranker=none", None), ("SHOW META", None)]
 
-    def _page_statements(self, parsed: ParsedQuery, share, all_words: int, conditions: dict[str, str],
+    def _page_statements(self, parsed: ParsedQuery, plan: Plan, positive: str, conditions: dict[str, str],
                          request: SearchRequest) -> list[tuple[str, None]]:
         """Return the page's SELECT and its SHOW META."""
         offset = (request.page - 1) * request.size
-        where = self._where(parsed, share, conditions.values())
+        # In the most tier of a short query the articles holding every word come first; the
+        # optional part is left out there so the engine counts only the query's own words.
+        every = plan.tier == "most" and not plan.question
+        where = self._where(parsed, plan, positive, conditions.values(), bonus=not every)
         ranked = not parsed.is_empty
         order = {
             "relevance": "WEIGHT() DESC, id ASC" if ranked else "published_ts DESC, id ASC",
@@ -337,7 +355,8 @@ class ClusterBackend:
             "oldest": "undated ASC, published_ts ASC, WEIGHT() DESC, id ASC",
         }[request.sort]
         ranking = self.engine_ranking
-        expression = ranking.expression(self.labels().average_length, 10_000_000 if all_words else 0, all_words)
+        words = len(distinct_tokens(parsed, plan.exact)) if every else 0
+        expression = ranking.expression(self.labels().average_length, 10_000_000 if words else 0, words)
         options = f"OPTION max_matches={max(1000, offset + request.size)}, " + (
             f"ranker=expr('{expression}'), idf='plain,tfidf_unnormalized', field_weights=({ranking.field_weights()})"
             if ranked else "ranker=none")
@@ -346,16 +365,19 @@ class ClusterBackend:
         return [(select, None), ("SHOW META", None)]
 
     @staticmethod
-    def _where(parsed: ParsedQuery, share, conditions: Iterable[str]) -> str:
-        """Return the WHERE clause of a query with the given filter conditions."""
-        parts = [f"MATCH('{escape_literal(match_text(parsed, share))}')"] if parsed.groups or parsed.excluded else []
+    def _where(parsed: ParsedQuery, plan: Plan, positive: str, conditions: Iterable[str], bonus: bool = False) -> str:
+        """Return the WHERE clause of a tier's positive MATCH text with the given filter conditions."""
+        parts = []
+        if parsed.groups or parsed.excluded:
+            parts.append(f"MATCH('{escape_literal(match_text(parsed, positive, plan.exact, bonus))}')")
         parts += list(conditions)
         return " WHERE " + " AND ".join(parts) if parts else ""
 
-    def _facet_statements(self, parsed: ParsedQuery, share, conditions: dict[str, str]) -> list[tuple[str, None]]:
+    def _facet_statements(self, parsed: ParsedQuery, plan: Plan, positive: str,
+                          conditions: dict[str, str]) -> list[tuple[str, None]]:
         """Return one GROUP BY per facet, each with every filter but its own."""
         def grouped(attribute: str, leave_out: tuple[str, ...]) -> tuple[str, None]:
-            where = self._where(parsed, share, [c for k, c in conditions.items() if k not in leave_out])
+            where = self._where(parsed, plan, positive, [c for k, c in conditions.items() if k not in leave_out])
             return (f"SELECT {attribute}, COUNT(*) AS n FROM {DISTRIBUTED_INDEX}{where} GROUP BY {attribute} "
                     f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}, ranker=none", None)
 
@@ -467,47 +489,76 @@ class ClusterStatistics:
         self._frequencies: dict[tuple[str, str], int] = {}
 
     def doc_frequency(self, term: str, fieldname: str) -> int:
-        """Return how many articles hold term in a field (from the engine's per-keyword statistics)."""
-        key = (term, fieldname)
-        if key not in self._frequencies:
+        """Return how many articles hold term in a field (from the engine's per-keyword statistics).
+
+        Callers ask for the title and the body of a term together: both are read in one round trip.
+        """
+        if (term, fieldname) not in self._frequencies:
             kind = "compound" if COMPOUND_JOINER in term else "fold" if fold(term) == term else "exact"
             token = engine_token(term)
             if token != term:
                 return 0
-            results = self.backend.run([(f"SELECT id FROM {DISTRIBUTED_INDEX} WHERE MATCH('@{fieldname}_{kind} "
-                                         f"{escape_literal(token)}') LIMIT 0 OPTION ranker=none", None),
-                                        ("SHOW META", None)])
-            self._frequencies[key] = int(dict(results[1]).get("docs[0]", 0))
-        return self._frequencies[key]
+            statements = []
+            for name in ("title", "body"):
+                statements += [(f"SELECT id FROM {DISTRIBUTED_INDEX} WHERE MATCH('@{name}_{kind} "
+                                f"{escape_literal(token)}') LIMIT 0 OPTION ranker=none", None), ("SHOW META", None)]
+            results = self.backend.run(statements)
+            for name, meta in zip(("title", "body"), (results[1], results[3])):
+                self._frequencies[term, name] = int(dict(meta).get("docs[0]", 0))
+        return self._frequencies[term, fieldname]
 
     def title_syllables(self) -> list[tuple[str, int]]:
         """Return every folded title syllable with its document frequency, sorted."""
         return self.backend.vocabulary()
 
-    def top_documents(self, query: str) -> list[StoredArticle]:
-        """Return the first page of a relevance search of query, without filters."""
-        request = SearchRequest(q=query, facets=False, snippets=False, suggest=False)
-        return self.backend.search(request, parse_query(query)).documents
+    def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
+        """Return the first page of a relevance search of query (text or parsed), without filters."""
+        ranking = self.backend.ranking
+        parsed = parse_query(query, max_terms=ranking.max_query_terms) if isinstance(query, str) else query
+        request = SearchRequest(q=parsed.text, facets=False, snippets=False, suggest=False)
+        return self.backend.search(request, parsed).documents
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
-                         limit: int) -> list[StoredArticle]:
-        """Return up to limit articles whose titles hold words and a prefix term, best first."""
-        parts = [f"@title_fold {' '.join(_terms(words))}"] if words else []
-        if prefixes is not None:
-            tokens = [t for t in (engine_token(p) for p in prefixes) if t != "_"]
-            if not tokens:
-                return []
-            parts.append(f"(@title_fold {' | '.join(tokens)})")
-        accented = [s for s in words if s.accented]
-        text = " ".join(parts)
-        if accented:
-            text = f"({text}) MAYBE (@title_exact {' | '.join(_terms(accented, exact=True))})"
+                         limit: int, phrase: bool = False) -> list[StoredArticle]:
+        """Return up to limit articles whose titles hold words and a prefix term, best first.
+
+        With phrase, the words must stand in a row followed by a prefix term, and titles derived
+        from the body's first sentence qualify too (the words within its first
+        ``DERIVED_TITLE_WORDS``); titles starting with the phrase come first.
+        """
+        typed = _terms(words)
+        expansions = None if prefixes is None else [t for t in map(engine_token, prefixes) if t != PLACEHOLDER_TOKEN]
+        if expansions == []:
+            return []
+        if not phrase:
+            loose = [f"@title_fold {' '.join(typed)}"] if typed else []
+            text = " ".join(loose + ([f"(@title_fold {' | '.join(expansions)})"] if expansions else []))
+            return self._titles(_with_accents(text, words), "title_derived = 0", limit)
+        runs = [" ".join([*typed, term]) for term in expansions] if expansions is not None else [" ".join(typed)]
+        in_title = " | ".join(f'(@title_fold "{{start}}{run}")' for run in runs)
+        body_runs = [" ".join(typed)] if typed else (expansions or [])[:DERIVED_PREFIX_TERMS]
+        in_body = " | ".join(f'(@body_fold[{DERIVED_TITLE_WORDS}] "{{start}}{run}")' for run in body_runs)
+        found = []
+        for text, derived in ((in_title, 0), (in_body, 1)):
+            starting = self._titles(_with_accents(text.format(start="^"), words), f"title_derived = {derived}", limit)
+            anywhere = self._titles(_with_accents(text.format(start=""), words), f"title_derived = {derived}", limit)
+            found += list({a["id"]: a for a in starting + anywhere}.values())[:limit]
+        return found
+
+    def _titles(self, text: str, condition: str, limit: int) -> list[StoredArticle]:
+        """Return up to limit articles a MATCH text finds under a condition, by title score, newest first."""
         rows = self.backend.run([(
             f"SELECT {', '.join(STORED_COLUMNS)}, WEIGHT() AS score FROM {DISTRIBUTED_INDEX} "
-            f"WHERE MATCH('{escape_literal(text)}') AND title_derived = 0 ORDER BY score DESC, published_ts DESC "
+            f"WHERE MATCH('{escape_literal(text)}') AND {condition} ORDER BY score DESC, published_ts DESC "
             f"LIMIT {limit} OPTION ranker=expr('1000*sum(sum_idf*user_weight)'), "
-            "idf='plain,tfidf_unnormalized', field_weights=(title_fold=1,title_exact=1)", None)])[0]
+            "idf='plain,tfidf_unnormalized', field_weights=(title_fold=1,title_exact=1,body_fold=1)", None)])[0]
         return [stored_fields(dict(zip(STORED_COLUMNS, row))) for row in rows]
+
+
+def _with_accents(text: str, words: Sequence[Syllable]) -> str:
+    """Return a MATCH text that also scores the typed words' accents in titles."""
+    accented = [s for s in words if s.accented]
+    return f"({text}) MAYBE (@title_exact {' | '.join(_terms(accented, exact=True))})" if accented else text
 
 
 __all__ = ["MAX_PAGE", "MAX_PAGE_SIZE", "ClusterBackend"]

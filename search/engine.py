@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search import autocomplete, related, results
+from search import abbreviations, autocomplete, related, results
 from search.backend import Backend
 from search.integrity import IndexDamaged
 from search.ranking import DEFAULT_RANKING, Ranking
@@ -25,23 +25,26 @@ class SearchEngine:
     """Search an index directory (or another backend), keeping up with reindexes."""
 
     def __init__(self, index_dir: str | Path | None = None, refresh_seconds: float = 1.0,
-                 ranking: Ranking = DEFAULT_RANKING, backend: Backend | None = None):
+                 ranking: Ranking = DEFAULT_RANKING, backend: Backend | None = None, synonyms: str | None = None):
+        """Raise OSError or UnicodeDecodeError when the synonyms file cannot be read."""
         if backend is None and index_dir is None:
             raise ValueError("SearchEngine needs an index directory or a backend")
         self.ranking = ranking
+        # The shipped abbreviation dictionary plus the operator's file (--synonyms).
+        self.abbreviations = abbreviations.load(synonyms or None)
         self.backend: Backend = backend if backend is not None else WhooshBackend(index_dir, refresh_seconds, ranking)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run a search (see ``search.results.search``)."""
-        return self._guarded(lambda: results.search(self.backend, request, self.ranking))
+        return self._guarded(lambda: results.search(self.backend, request, self.ranking, self.abbreviations))
 
     def suggest(self, prefix: str, limit: int = autocomplete.MAX_COMPLETIONS) -> Completions:
         """Return completions for what has been typed so far."""
         return self._guarded(lambda: autocomplete.complete(self.backend.statistics(), prefix, limit))
 
-    def article(self, doc_id: str, q: str = "") -> Article | None:
-        """Return a whole article by id (query words marked when q is given), or None."""
-        return self._guarded(lambda: results.article(self.backend, doc_id, q))
+    def article(self, doc_id: str, q: str = "", match: str = "auto") -> Article | None:
+        """Return a whole article by id (query words marked as the match tier found them), or None."""
+        return self._guarded(lambda: results.article(self.backend, doc_id, q, match))
 
     def related(self, doc_id: str, limit: int = related.MAX_RELATED) -> list[dict]:
         """Return up to limit articles sharing the most distinctive words of doc_id (embedded index only)."""
@@ -76,13 +79,14 @@ class SearchEngine:
 
 
 def open_engine(index_dir: str | Path, backend_url: str = "", refresh_seconds: float = 1.0,
-                ranking: Ranking = DEFAULT_RANKING) -> SearchEngine:
+                ranking: Ranking = DEFAULT_RANKING, synonyms: str | None = None) -> SearchEngine:
     """Return the engine over a SphinxQL cluster when a backend URL is given, else over index_dir."""
     if not backend_url:
-        return SearchEngine(index_dir, refresh_seconds, ranking)
+        return SearchEngine(index_dir, refresh_seconds, ranking, synonyms=synonyms)
     from search.cluster_backend import ClusterBackend  # imported late: the embedded index needs none of it
 
-    return SearchEngine(ranking=ranking, backend=ClusterBackend(backend_url, str(index_dir), ranking))
+    return SearchEngine(ranking=ranking, backend=ClusterBackend(backend_url, str(index_dir), ranking),
+                        synonyms=synonyms)
 
 
 def search_snapshot(snapshot: Snapshot, request: SearchRequest, ranking: Ranking = DEFAULT_RANKING) -> SearchResult:

@@ -2,9 +2,8 @@
 
 The plan, all over numpy arrays built from whole posting lists (see ``search.reader``):
 
-1. Match: every query group must match (a clause = syllables that must all occur, folded,
-   in the title or body; quoted clauses as a phrase); excluded clauses must not.  When that
-   finds too little, fall back to any-word matching, documents matching all words first.
+1. Match (``search.matching``): the result set in tiers -- the words together, all words,
+   most of the words -- each syllable exact when typed with accents, folded when not.
 2. Rank: BM25F over title and body for each folded syllable, plus a bonus for the syllables
    typed with accents that occur with exactly those accents, plus the folded compound words
    (``chinh_tri``) the index holds for adjacent query syllables; then the top few hundred are
@@ -22,19 +21,15 @@ from dataclasses import replace
 
 import numpy as np
 
+from search import matching
 from search.codec import Postings
-from search.parse import Clause, ParsedQuery
+from search.matching import Matched, adjacent_counts, fields_of, readings
+from search.parse import ParsedQuery
 from search.ranking import Ranking
 from search.reader import Snapshot
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.text import COMPOUND_JOINER
-
-# All-words matching that finds fewer results than this falls back to any-word matching.
-FALLBACK_BELOW = 5
-# Queries of this many distinct words are questions: at least this share of them must match.
-LONG_QUERY_WORDS = 6
-LONG_QUERY_SHARE = 0.2
 
 
 class QueryContext:
@@ -53,6 +48,10 @@ class QueryContext:
         if key not in self._postings:
             self._postings[key] = self.snapshot.postings(fieldname, term)
         return self._postings[key]
+
+    def holds(self, term: str, fields: tuple[str, ...]) -> bool:
+        """Tell whether any document holds term in any of fields."""
+        return any(len(self.postings(name, term)) for name in fields)
 
     def docs_with(self, term: str, fields: tuple[str, ...]) -> np.ndarray:
         """Return a mask of the documents holding term in any of fields."""
@@ -88,89 +87,49 @@ def _idf(total: int, df: int) -> float:
     return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
 
-def _fields_of(clause: Clause) -> tuple[str, ...]:
-    """Return the fields a clause searches."""
-    return (clause.field,) if clause.field == "title" else TEXT_FIELDS
-
-
-def _clause_mask(ctx: QueryContext, clause: Clause) -> np.ndarray:
-    """Return the documents matching a clause: all its syllables, as a phrase if quoted."""
-    fields = _fields_of(clause)
-    mask = np.ones(ctx.size, dtype=bool)
-    for syllable in clause.syllables:
-        mask &= ctx.docs_with(syllable.folded, fields)
-    if clause.phrase and mask.any():
-        mask &= _phrase_docs(ctx, [s.folded for s in clause.syllables], fields, np.flatnonzero(mask))
-    return mask
-
-
-def _phrase_docs(ctx: QueryContext, terms: list[str], fields: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
-    """Return a mask of the given documents where terms stand in a row in one field."""
-    found = np.zeros(ctx.size, dtype=bool)
-    for name in fields:
-        counts = _adjacent_counts(ctx, name, terms, docs)
-        found[np.flatnonzero(counts)] = True
-    return found
-
-
-def _adjacent_counts(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
-    """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
+def phrase_keys(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
+    """Return where terms stand in a row in a field of the given docs, as sorted keys
+    ``doc << 32 | (first position + 2**31)`` (see ``phrase_starts``)."""
     keys = None
     for offset, term in enumerate(terms):
         postings = ctx.postings(fieldname, term)
         rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
         if not len(rows):
-            return np.zeros(ctx.size, dtype=np.int32)
+            return _NO_DOCS
         doc_ids, positions = postings.positions(rows)
         term_keys = (doc_ids << 32) | (positions - offset + (1 << 31))
         keys = term_keys if keys is None else np.intersect1d(keys, term_keys, assume_unique=True)
-    return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
+    return keys
 
 
-def _match(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray:
-    """Return the documents matching every group of the query and no excluded clause."""
-    mask = np.ones(ctx.size, dtype=bool)
-    for group in parsed.groups:
-        group_mask = np.zeros(ctx.size, dtype=bool)
-        for clause in group:
-            group_mask |= _clause_mask(ctx, clause)
-        mask &= group_mask
-    return mask & ~_excluded(ctx, parsed)
-
-
-def _excluded(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray:
-    """Return the documents matching any excluded clause."""
-    mask = np.zeros(ctx.size, dtype=bool)
-    for clause in parsed.excluded:
-        mask |= _clause_mask(ctx, clause)
-    return mask
-
-
-def _match_any(ctx: QueryContext, parsed: ParsedQuery, share: float = 0.0) -> np.ndarray:
-    """Return the documents holding at least share of the query's words (at least one).
-
-    Quoted and field clauses stay required; the other words become optional.
-    """
-    required = [g for g in parsed.groups if any(c.phrase or c.field for c in g)]
-    optional = [c for g in parsed.groups if g not in required for c in g]
-    mask = _match(ctx, replace(parsed, groups=required)) if required else ~_excluded(ctx, parsed)
-    words = {(s.folded, _fields_of(c)) for c in optional for s in c.syllables}
-    if words:
-        held = np.zeros(ctx.size, dtype=np.int32)
-        for folded, fields in words:
-            held += ctx.docs_with(folded, fields)
-        mask &= held >= max(1, math.ceil(share * len(words)))
-    return mask
+def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (docs, first position of the phrase in each) from ``phrase_keys``."""
+    docs, first = np.unique(keys >> 32, return_index=True)
+    return docs, (keys[first] & 0xFFFFFFFF) - (1 << 31)
 
 
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
-    """Return base relevance scores for every document, and each syllable's idf."""
+    """Return base relevance scores for every document (its best reading's), and each syllable's idf."""
+    scores, idfs = _reading_scores(ctx, parsed.typed)
+    for reading in readings(parsed)[1:]:
+        other, other_idfs = _reading_scores(ctx, reading)
+        other *= _reading_weight(ctx, parsed, reading)
+        np.maximum(scores, other, out=scores)
+        idfs = {**other_idfs, **idfs}
+    if all_words is not None and all_words.any():
+        # Any-word fallback: documents holding every word still come first.
+        scores[all_words] += scores.max()
+    return scores, idfs
+
+
+def _reading_scores(ctx: QueryContext, parsed: ParsedQuery) -> tuple[np.ndarray, dict]:
+    """Return the relevance scores of one reading of a query, and each syllable's idf."""
     scores = np.zeros(ctx.size, dtype=np.float64)
     idfs: dict[str, float] = {}
     seen: set[tuple[str, tuple[str, ...]]] = set()
     weight = ctx.ranking
     for clause in parsed.clauses:
-        fields = _fields_of(clause)
+        fields = fields_of(clause)
         for syllable in clause.syllables:
             if (syllable.exact, fields) in seen:
                 continue
@@ -183,11 +142,10 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
                 ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.exact, fields)
                 scores[ids] += weight.exact_weight * values
     for compound, fields in _compounds(parsed, weight.query_compound_syllables):
+        if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
+            continue  # every syllable of an indexed compound is indexed too: unknown words cost nothing
         ids, values, _ = ctx.bm25f(compound, fields)
         scores[ids] += weight.compound_weight * values
-    if all_words is not None and all_words.any():
-        # Any-word fallback: documents holding every word still come first.
-        scores[all_words] += scores.max()
     return scores, idfs
 
 
@@ -198,7 +156,7 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
         folded = [s.folded for s in clause.syllables]
         for size in range(2, longest + 1):
             for start in range(len(folded) - size + 1):
-                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), _fields_of(clause)))
+                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), fields_of(clause)))
     chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
     for start in range(len(chain) - 1):
         compounds.append((COMPOUND_JOINER.join(chain[start : start + 2]), TEXT_FIELDS))
@@ -206,6 +164,49 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
 
 
 def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
+    """Return the proximity bonus of docs under their best reading of the query."""
+    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs)
+    for reading in readings(parsed)[1:]:
+        other = _reading_proximity(ctx, reading, docs, idfs) * _pairs_weight(ctx, parsed, reading)
+        np.maximum(bonus, other, out=bonus)
+    return bonus
+
+
+def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
+    """Return what scales a reading's scores to the query as typed: the ratio of their words'
+    summed idf, so a longer or rarer spelling ("thành phố hồ chí minh" for "tphcm") earns no
+    more than the words typed."""
+    return _idf_sum(ctx, parsed.typed) / max(_idf_sum(ctx, reading), 1e-9)
+
+
+def _pairs_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
+    """Return what scales a reading's proximity bonus to the query as typed: the ratio of the
+    summed idf of their adjacent pairs."""
+    return _pairs_idf(ctx, parsed.typed) / max(_pairs_idf(ctx, reading), 1e-9)
+
+
+def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery) -> float:
+    """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts."""
+    chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
+    pairs = dict.fromkeys(itertools.pairwise(chain))
+    return sum((_syllable_idf(ctx, a) + _syllable_idf(ctx, b)) / 2.0 for a, b in pairs)
+
+
+def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
+    """Return the summed idf of a query's words: its distinct folded syllables (title or body),
+    the words of a multi-syllable clause ("hội đồng nhân dân", "TP.HCM") counting once, as a phrase."""
+    units = [c for c in parsed.clauses if len(c.syllables) > 1]
+    syllables = {s.folded for c in parsed.clauses if len(c.syllables) == 1 for s in c.syllables}
+    return sum(_syllable_idf(ctx, folded) for folded in syllables) + sum(
+        _idf(ctx.size, int(matching.clause_mask(ctx, replace(c, phrase=True), False).sum())) for c in units)
+
+
+def _syllable_idf(ctx: QueryContext, folded: str) -> float:
+    """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest)."""
+    return _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
+
+
+def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
     """Return a bonus for docs where adjacent query words stand next to each other.
 
     In the title each pair found counts once (a title holding the query's words in a row is
@@ -222,10 +223,12 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
     lengths = ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"]
     for first, second in pairs:
         terms = [s.exact if s.accented else s.folded for s in (first, second)]
+        if not all(ctx.holds(term, TEXT_FIELDS) for term in terms):
+            continue  # a word no document holds stands next to nothing
         idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
-        in_title = _adjacent_counts(ctx, "title", terms, docs)[docs] > 0
+        in_title = adjacent_counts(ctx, "title", terms, docs)[docs] > 0
         bonus += ranking.title_proximity_weight * idf * in_title
-        tf = _adjacent_counts(ctx, "body", terms, docs)[docs] / (1.0 - body_b + body_b * lengths)
+        tf = adjacent_counts(ctx, "body", terms, docs)[docs] / (1.0 - body_b + body_b * lengths)
         bonus += ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1)
     return bonus
 
@@ -249,30 +252,16 @@ def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scor
     return docs[top][order], final[order]
 
 
-def run_match(ctx: QueryContext, parsed: ParsedQuery):
-    """Return (matching mode, matched mask, scores, idfs).
+def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto") -> tuple[Matched, np.ndarray | None, dict]:
+    """Return (the matched tiers and set, relevance scores, idfs) of a query.
 
-    Modes: "all" words; "most" for questions (LONG_QUERY_WORDS words or more, which their
-    answers rarely repeat all of: a LONG_QUERY_SHARE of the words must match, ranked by score
-    alone; on train, shares of 0.1-0.3 scored alike, 0.5 lost 0.03 MRR@10); "any"
-    word when those find too little, documents holding every word first.  The choice depends
-    on the query alone, not on the filters, so selecting a facet never changes other facets.
+    The tier depends on the query alone, not on the filters, so selecting a facet never
+    changes the other facets.  In the ``most`` tier of a short query the articles holding
+    every word still come first.
     """
+    matched = matching.match(ctx, parsed, mode)
     if parsed.is_empty:
-        return "all", ~_excluded(ctx, parsed), None, {}
-    live = ctx.snapshot.live
-    if len({s.folded for s in parsed.syllables}) >= LONG_QUERY_WORDS:
-        matched = _match_any(ctx, parsed, LONG_QUERY_SHARE)
-        mode = "most"
-        if int((matched & live).sum()) < FALLBACK_BELOW:
-            matched, mode = _match_any(ctx, parsed), "any"
-        scores, idfs = _scores(ctx, parsed, None)
-        return mode, matched, scores, idfs
-    matched = _match(ctx, parsed)
-    if int((matched & live).sum()) < FALLBACK_BELOW and len(parsed.syllables) > 1:
-        relaxed = _match_any(ctx, parsed) | matched
-        if (relaxed & live & ~matched).any():
-            scores, idfs = _scores(ctx, parsed, matched)
-            return "any", relaxed, scores, idfs
-    scores, idfs = _scores(ctx, parsed, None)
-    return "all", matched, scores, idfs
+        return matched, None, {}
+    every = matched.tiers["all"] if matched.tier == "most" and not matched.question else None
+    scores, idfs = _scores(ctx, parsed, every)
+    return matched, scores, idfs

@@ -4,6 +4,12 @@ No analysis runs here (and no pyvi): each folded query syllable becomes a regula
 that matches every accented spelling of it (``bo`` matches ``Bộ``, ``bò``, ``BỎ``), so a scan of
 the stored text finds the words that matched, with their exact offsets, at C speed.  Quoted
 phrases become one expression spanning the phrase, so only the phrase is marked.
+
+A term of a spec is either folded (ASCII: every accented spelling matches) or exact (typed
+with diacritics: only that spelling matches, in any case and either tone placement), so an
+accented query marks only the forms it matched.  With a ``window`` the marks are kept only
+where every term of the spec stands within that many syllables, the way the "together" tier
+matched (``search.matching``): ``bộ chính trị`` marks "Bộ Chính trị", not "cán bộ".
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from unidecode import unidecode
+
+from search.text import SYLLABLE_RE, fold, normalize_term
 
 FRAGMENT_CHARS = 180
 MAX_FRAGMENTS = 3
@@ -52,23 +60,66 @@ def syllable_pattern(folded: str) -> str:
 
 @dataclass(frozen=True)
 class HighlightSpec:
-    """What to mark: single folded syllables and phrases (tuples of folded syllables)."""
+    """What to mark: single terms and phrases (tuples of terms), optionally only close together.
+
+    A term is a folded syllable (any accents match) or an exact one (only its accents match).
+    """
 
     words: tuple[str, ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()
+    window: int = 0
 
     def __bool__(self) -> bool:
         return bool(self.words or self.phrases)
 
 
+def _is_exact(term: str) -> bool:
+    """Tell whether a spec term asks for its exact spelling (it was typed with diacritics)."""
+    return fold(term) != term
+
+
 @lru_cache(maxsize=512)
 def compile_spec(spec: HighlightSpec) -> re.Pattern | None:
-    """Return one regex matching every phrase and word of a spec (phrases first)."""
-    alternatives = [_BETWEEN_SYLLABLES.join(syllable_pattern(s) for s in phrase) for phrase in spec.phrases]
-    alternatives += [syllable_pattern(w) for w in sorted(set(spec.words), key=len, reverse=True)]
+    """Return one regex matching every phrase and word of a spec (phrases first), accents aside."""
+    alternatives = [_BETWEEN_SYLLABLES.join(syllable_pattern(fold(s)) for s in phrase) for phrase in spec.phrases]
+    folded_words = {fold(w) for w in spec.words}
+    alternatives += [syllable_pattern(w) for w in sorted(folded_words, key=len, reverse=True)]
     if not alternatives:
         return None
     return re.compile(_WORD_EDGE_BEFORE + "(?:" + "|".join(alternatives) + ")" + _WORD_EDGE_AFTER)
+
+
+@lru_cache(maxsize=512)
+def _accepted(spec: HighlightSpec) -> tuple[dict[str, frozenset | None], dict[tuple[str, ...], list]]:
+    """Return {folded word: exact forms wanted, None for any} and {folded phrase: [its terms]}."""
+    words: dict[str, frozenset | None] = {}
+    for term in spec.words:
+        folded = fold(term)
+        if not _is_exact(term) or words.get(folded, frozenset()) is None:
+            words[folded] = None
+        else:
+            words[folded] = words.get(folded, frozenset()) | {term}
+    phrases: dict[tuple[str, ...], list] = {}
+    for phrase in spec.phrases:
+        phrases.setdefault(tuple(fold(t) for t in phrase), []).append(phrase)
+    return words, phrases
+
+
+def _matched_terms(found: str, spec: HighlightSpec) -> tuple[str, ...] | None:
+    """Return the spec terms a regex match stands for, or None when its accents were not asked for."""
+    words, phrases = _accepted(spec)
+    syllables = [normalize_term(s) for s in SYLLABLE_RE.findall(unicodedata.normalize("NFC", found))]
+    folded = tuple(fold(s) for s in syllables)
+    for phrase in phrases.get(folded, []):
+        if all(not _is_exact(t) or t == s for t, s in zip(phrase, syllables)):
+            return phrase
+    if len(syllables) == 1 and folded[0] in words:
+        wanted = words[folded[0]]
+        if wanted is None:
+            return folded
+        if syllables[0] in wanted:
+            return (syllables[0],)
+    return None
 
 
 @lru_cache(maxsize=256)
@@ -82,15 +133,40 @@ def find_matches(text: str, spec: HighlightSpec) -> list[tuple[int, int]]:
     pattern = compile_spec(spec)
     if pattern is None or not text:
         return []
-    spans: list[tuple[int, int]] = []
+    found = []  # (start, end, terms)
     for match in pattern.finditer(text):
-        start, end = match.span()
+        terms = _matched_terms(match.group(), spec)
+        if terms is not None:
+            found.append((match.start(), match.end(), terms))
+    if spec.window:
+        found = _close_together(text, found, spec)
+    spans: list[tuple[int, int]] = []
+    for start, end, _ in found:
         between = text[spans[-1][1] : start] if spans else ""
         if between and between.strip(" \t\u00a0") == "" and spec.words:
             spans[-1] = (spans[-1][0], end)  # "Bộ Chính trị": one mark, not three
         else:
             spans.append((start, end))
     return spans
+
+
+def _close_together(text: str, found: list, spec: HighlightSpec) -> list:
+    """Keep the matches that lie in a run of spec.window syllables holding every term of the spec."""
+    needed = {fold(t) if not _is_exact(t) else t for t in spec.words}
+    needed.update(t for phrase in spec.phrases for t in phrase)
+    if len(needed) < 2 or not found:
+        return found
+    starts = [m.start() for m in SYLLABLE_RE.finditer(text)]
+    placed = [(bisect_right(starts, start) - 1, terms) for start, _, terms in found]
+    keep = [False] * len(found)
+    for first, (position, _) in enumerate(placed):
+        held, last = set(), first
+        while last < len(placed) and placed[last][0] - position < spec.window:
+            held.update(placed[last][1])
+            last += 1
+        if needed <= held:
+            keep[first:last] = [True] * (last - first)
+    return [m for m, kept in zip(found, keep) if kept]
 
 
 def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:

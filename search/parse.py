@@ -3,7 +3,8 @@
 Syntax: words (all should match), ``"exact phrase"``, ``-excluded`` (word or phrase),
 ``a OR b``, and ``title:`` / ``category:`` / ``source:`` prefixes.  Anything else is text:
 unbalanced quotes, lone operators, symbols and emoji never raise; a query longer than the
-cap is cut at a word boundary and the cut is reported.
+cap is cut at a word boundary and the cut is reported, and so is a query of more distinct
+syllables than ``Ranking.max_query_terms`` (its later words are left out).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from search.ranking import DEFAULT_RANKING
 from search.text import SYLLABLE_RE, fold, nfc, normalize_term
 
 MAX_QUERY_CHARS = 256
@@ -52,6 +54,10 @@ class Clause:
     syllables: list[Syllable]
     phrase: bool = False
     field: str | None = None
+    # Added by query understanding (another spelling of a typed clause), not typed.
+    alternative: bool = False
+    # A phrase because its syllables were typed as one word ("TP.HCM", "05-CT/TW"), not quoted.
+    joined: bool = False
 
 
 @dataclass
@@ -64,6 +70,7 @@ class ParsedQuery:
     categories: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     truncated: bool = False
+    terms_cut: bool = False
 
     @property
     def clauses(self) -> list[Clause]:
@@ -74,6 +81,12 @@ class ParsedQuery:
     def syllables(self) -> list[Syllable]:
         """Return every positive syllable, in query order."""
         return [s for clause in self.clauses for s in clause.syllables]
+
+    @property
+    def typed(self) -> ParsedQuery:
+        """Return the query without the alternatives query understanding added (its words as read)."""
+        groups = [[c for c in group if not c.alternative] for group in self.groups]
+        return ParsedQuery(self.text, groups, self.excluded, self.categories, self.sources, self.truncated)
 
     @property
     def is_empty(self) -> bool:
@@ -102,8 +115,9 @@ def syllables_of(text: str, offset: int = 0) -> list[Syllable]:
     return [Syllable.of(match.group(), offset + match.start()) for match in SYLLABLE_RE.finditer(text)]
 
 
-def parse_query(text: str, limit: int = MAX_QUERY_CHARS) -> ParsedQuery:
-    """Parse a search-box query; never raises."""
+def parse_query(text: str, limit: int = MAX_QUERY_CHARS,
+                max_terms: int = DEFAULT_RANKING.max_query_terms) -> ParsedQuery:
+    """Parse a search-box query, keeping at most max_terms distinct syllables; never raises."""
     cleaned, truncated = clean_query(text, limit)
     parsed = ParsedQuery(cleaned, truncated=truncated)
     join_next = False
@@ -117,6 +131,8 @@ def parse_query(text: str, limit: int = MAX_QUERY_CHARS) -> ParsedQuery:
             join_next = bool(parsed.groups)
             continue
         clause = _clause(parsed, content, offset, fieldname, quoted=group == "phrase")
+        if clause is not None:
+            clause = _within_terms(parsed, clause, max_terms)
         if clause is None:
             continue
         if match.group("neg"):
@@ -141,6 +157,25 @@ def _clause(parsed: ParsedQuery, content: str, offset: int, fieldname: str | Non
     if not syllables:
         return None
     return Clause(syllables, phrase=quoted and len(syllables) > 1, field=fieldname)
+
+
+def _within_terms(parsed: ParsedQuery, clause: Clause, max_terms: int) -> Clause | None:
+    """Return clause cut to the syllables that keep the query within max_terms distinct ones."""
+    if parsed.terms_cut:
+        return None
+    seen = {s.folded for c in parsed.clauses + parsed.excluded for s in c.syllables}
+    kept = []
+    for syllable in clause.syllables:
+        if syllable.folded not in seen and len(seen) >= max_terms:
+            parsed.terms_cut = True  # later words are left out, so the cut is a prefix of the query
+            break
+        seen.add(syllable.folded)
+        kept.append(syllable)
+    if not kept:
+        return None
+    clause.syllables = kept
+    clause.phrase = clause.phrase and len(kept) > 1
+    return clause
 
 
 def folded_label(text: str) -> str:

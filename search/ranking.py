@@ -39,6 +39,17 @@ class Ranking:
     # "Did you mean": a query finding at least this many articles keeps every syllable the
     # index holds (only syllables it lacks, or rare ones in a query finding little, are fixed).
     typo_trusted_total: int = 5
+    # Bounds on one query's work, so that the worst query costs a small multiple of a typical
+    # one (bench/bench_worst.py).  A query that reaches one still answers and says so.
+    # Distinct syllables looked up (matching, scoring and exclusions together); later words are
+    # left out.  The longest covid questions hold about 50.
+    max_query_terms: int = 64
+    # "Did you mean" corrects at most this many rare syllables, looking up at most this many
+    # candidate spellings in all: each unknown syllable costs hundreds of lookups, so a run of
+    # unknown words (keyboard garbage) cost 30x a typical query before; one accented syllable of
+    # five letters has about 1,100 candidates.
+    typo_max_words: int = 2
+    typo_max_lookups: int = 1500
 
 
 DEFAULT_RANKING = Ranking()

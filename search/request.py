@@ -13,6 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 SORTS = ("relevance", "newest", "oldest")
+# The matching tiers a request may ask for ("auto": the tightest that finds something);
+# ``search.matching`` defines them.
+TIERS = ("together", "all", "most")
+MATCH_MODES = ("auto", *TIERS)
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 50
 MAX_PAGE = 1000
@@ -44,6 +48,7 @@ class SearchRequest:
     month: str | None = None  # "2021-04"
     categories: tuple[str, ...] = ()
     sources: tuple[str, ...] = ()
+    match: str = "auto"
     snippets: bool = True
     facets: bool = True
     suggest: bool = True
@@ -57,12 +62,13 @@ class SearchRequest:
             q=str(first("q") if first("q") is not None else ""),
             page=_int_param("page", first("page"), 1, 1, MAX_PAGE),
             size=min(_int_param("size", first("size"), DEFAULT_PAGE_SIZE, 1, None), MAX_PAGE_SIZE),
-            sort=_sort_param(first("sort")),
+            sort=_choice_param("sort", first("sort"), SORTS),
             date_from=_date_param("from", first("from")),
             date_to=_date_param("to", first("to")),
             year=_year_param(first("year")),
             categories=tuple(str(v) for v in values.get("category", []) if v is not None),
             sources=tuple(str(v) for v in values.get("source", []) if v is not None),
+            match=_choice_param("match", first("match"), MATCH_MODES),
         )
         request.month = _month_param(first("month"), request.year)
         return request
@@ -73,6 +79,7 @@ class SearchRequest:
         params: dict[str, object] = {
             "q": request.q,
             "sort": request.sort if request.sort != "relevance" else None,
+            "match": request.match if request.match != "auto" else None,
             "from": request.date_from.isoformat() if request.date_from else None,
             "to": request.date_to.isoformat() if request.date_to else None,
             "year": request.year,
@@ -106,12 +113,12 @@ def _int_param(name: str, value, default: int, low: int, high: int | None) -> in
     return number
 
 
-def _sort_param(value) -> str:
-    """Parse the sort order."""
+def _choice_param(name: str, value, choices: tuple[str, ...]) -> str:
+    """Parse a parameter that takes one of a few words (the first is the default)."""
     if value in (None, ""):
-        return "relevance"
-    if value not in SORTS:
-        raise QueryError("sort", f"'sort' must be one of {', '.join(SORTS)}, not {str(value)[:40]!r}")
+        return choices[0]
+    if value not in choices:
+        raise QueryError(name, f"'{name}' must be one of {', '.join(choices)}, not {str(value)[:40]!r}")
     return value
 
 

@@ -70,12 +70,17 @@ class SearchResult(TypedDict):
     pages: int
     sort: str
     matching: str
+    match: str
+    tier: str
+    accents: str
+    wider: dict[str, int]
     took_ms: float
     suggestion: str | None
     notices: list[str]
     hits: list[Hit]
     facets: Facets | dict
     filters: Filters
+    limited: list[str]
     partial: bool  # part of the index (a cluster node) did not answer: counts and hits are incomplete
 
 
@@ -86,12 +91,23 @@ class Article(ShownFields):
     body_html: str
 
 
-class Completion(TypedDict):
-    """One autocomplete suggestion: a title, marked, and its article's id."""
+class Completion(TypedDict, total=False):
+    """One autocomplete suggestion: a title, marked, its article's id, and whether the title
+    was derived from the body's first sentence (the web app adds the article's ``url``)."""
 
     text: str
     html: str
     id: str
+    derived: bool
+    url: str
+
+
+class QueryCompletion(TypedDict):
+    """A completion of the query itself: a frequent phrase of the titles, and how many hold it."""
+
+    text: str
+    html: str
+    count: int
 
 
 class Completions(TypedDict):
@@ -99,6 +115,7 @@ class Completions(TypedDict):
 
     query: str
     suggestions: list[Completion]
+    completions: list[QueryCompletion]
 
 
 class Health(TypedDict):

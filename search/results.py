@@ -11,22 +11,39 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
+from search import abbreviations as abbreviation_dictionary
 from search import highlight, suggest
+from search.abbreviations import Abbreviations
 from search.backend import Backend, Matches, StoredArticle
 from search.facets import facet_items
+from search.matching import plain_syllables, term, window
 from search.parse import ParsedQuery, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.request import SearchRequest
 from search.result_types import Article, Filters, Health, Hit, SearchResult, ShownFields
+from search.understand import Understood, Vocabulary, understand
 
 
-def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_RANKING) -> SearchResult:
-    """Run a search on a backend and return the result as a plain dict (the JSON API's body)."""
+def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_RANKING,
+           abbreviations: Abbreviations | None = None) -> SearchResult:
+    """Run a search on a backend and return the result as a plain dict (the JSON API's body).
+
+    The query is understood (``search.understand``: Telex/VNI, numbers, run-together words,
+    abbreviations) before the backend matches it.
+    """
     started = time.perf_counter()
-    parsed = parse_query(request.q)
+    dictionary = abbreviations if abbreviations is not None else abbreviation_dictionary.load()
+    vocabulary = Vocabulary(backend.statistics())
+    typed = parse_query(request.q, max_terms=ranking.max_query_terms)
+    understood = understand(typed, vocabulary, dictionary)
+    parsed = understood.parsed
     matches = backend.search(request, parsed)
-    spec = highlight_spec(parsed)
+    spec = highlight_spec(parsed, matches.tier, matches.accents)
+    suggestion, typo_cut = _suggestion(matches, understood, request, ranking,
+                                       lambda text: understand(parse_query(text), vocabulary, dictionary).parsed)
+    limited = limits_reached(typed, typo_cut)
     result: SearchResult = {
         "query": parsed.text,
         "total": matches.total,
@@ -35,30 +52,49 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "pages": max(1, math.ceil(matches.total / request.size)),
         "sort": request.sort,
         "matching": matches.matching,
+        "match": request.match,
+        "tier": matches.tier,
+        "accents": matches.accents,
+        "wider": matches.wider,
         "took_ms": 0.0,
-        "suggestion": _suggestion(matches, parsed, request, ranking),
-        "notices": notices(parsed, matches.matching, matches.partial),
+        "suggestion": suggestion,
+        "notices": understood.notices + notices(parsed, matches.matching, limited, matches.accents,
+                                                asked=request.match != "auto", partial=matches.partial),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
+        "limited": limited,
         "partial": matches.partial,
     }
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
 
 
-def _suggestion(matches: Matches, parsed: ParsedQuery, request: SearchRequest, ranking: Ranking) -> str | None:
-    """Return a "did you mean" query, or None."""
+def _suggestion(matches: Matches, understood: Understood, request: SearchRequest, ranking: Ranking,
+                read: Callable[[str], ParsedQuery]) -> tuple[str | None, bool]:
+    """Return a "did you mean" query (or None), and whether typo correction reached its bounds."""
     if not request.suggest:
-        return None
-    return suggest.did_you_mean(matches.statistics, parsed, matches.documents, matches.total, ranking)
+        return None, False
+    # The first page's articles serve when they are the query's own top 10 (no filter, any size
+    # from 10 up); otherwise suggest searches them, so the page never changes the suggestion.
+    unfiltered = not any(active_filters(request).values())
+    first_page = request.page == 1 and request.size >= suggest.FIRST_PAGE and request.sort == "relevance"
+    documents = matches.documents if unfiltered and first_page else None
+    return suggest.correct_query(matches.statistics, understood, documents, matches.total, read, ranking)
 
 
-def highlight_spec(parsed: ParsedQuery) -> highlight.HighlightSpec:
-    """Return what snippets should mark for a query."""
-    words = tuple(s.folded for c in parsed.clauses if not c.phrase for s in c.syllables)
-    phrases = tuple(tuple(s.folded for s in c.syllables) for c in parsed.clauses if c.phrase)
-    return highlight.HighlightSpec(words, phrases)
+def limits_reached(parsed: ParsedQuery, typo_cut: bool) -> list[str]:
+    """Return the names of the per-query work bounds the query reached (``Ranking.max_query_terms`` ...)."""
+    return [name for name, reached in (("terms", parsed.terms_cut), ("typo_correction", typo_cut)) if reached]
+
+
+def highlight_spec(parsed: ParsedQuery, tier: str = "all", accents: str = "exact") -> highlight.HighlightSpec:
+    """Return what snippets should mark: the terms as matched, together where the tier asked it."""
+    exact = accents == "exact"
+    words = tuple(term(s, exact) for c in parsed.clauses if not c.phrase for s in c.syllables)
+    phrases = tuple(tuple(term(s, exact) for s in c.syllables) for c in parsed.clauses if c.phrase)
+    plain = len(plain_syllables(parsed)) == len(parsed.syllables)
+    return highlight.HighlightSpec(words, phrases, window(parsed) if tier == "together" and plain else 0)
 
 
 def hit(stored: StoredArticle, score: float, spec: highlight.HighlightSpec, snippets: bool) -> Hit:
@@ -91,18 +127,29 @@ def _shown_fields(stored: StoredArticle, title_html: str) -> ShownFields:
     }
 
 
-def article(backend: Backend, doc_id: str, q: str = "") -> Article | None:
-    """Return a whole article by id (the words of q marked when given), or None."""
+def article(backend: Backend, doc_id: str, q: str = "", match: str = "auto") -> Article | None:
+    """Return a whole article by id (the words of q marked as the match tier found them), or None."""
     stored = backend.document(doc_id)
     if stored is None:
         return None
-    spec = highlight_spec(parse_query(q))
-    body = stored.get("body") or ""
+    title, body = title_of(stored), stored.get("body") or ""
+    spec = _article_spec(parse_query(q), match, title + "\n" + body)
     return {
-        **_shown_fields(stored, highlight.highlight_all(title_of(stored), spec)),
+        **_shown_fields(stored, highlight.highlight_all(title, spec)),
         "body": body,
         "body_html": highlight.highlight_all(body, spec),
     }
+
+
+def _article_spec(parsed: ParsedQuery, match: str, text: str) -> highlight.HighlightSpec:
+    """Return the spec of the tightest way the article matched: together, then anywhere; exact, then folded."""
+    tiers = ("together", "all") if match in ("auto", "together") else (match,)
+    for tier in tiers:
+        for accents in ("exact", "folded"):
+            spec = highlight_spec(parsed, tier, accents)
+            if highlight.find_matches(text, spec):
+                return spec
+    return highlight_spec(parsed, tiers[-1])
 
 
 def health(backend: Backend) -> Health:
@@ -119,14 +166,22 @@ def health(backend: Backend) -> Health:
     return health
 
 
-def notices(parsed: ParsedQuery, matching: str, partial: bool = False) -> list[str]:
-    """Return what the reader should know about how the query was taken."""
+def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents: str = "exact",
+            asked: bool = False, partial: bool = False) -> list[str]:
+    """Return what the reader should know about how the query was taken (asked: the tier was chosen;
+    partial: part of the index did not answer)."""
     messages = []
     if partial:
         messages.append("Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ.")
     if parsed.truncated:
         messages.append(f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.")
-    if matching == "any":
+    if "terms" in limited:
+        messages.append(f"Truy vấn có quá nhiều từ: chỉ tìm {len({s.folded for s in parsed.syllables})} từ đầu tiên.")
+    if "typo_correction" in limited:
+        messages.append("Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên.")
+    if accents == "folded":
+        messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
+    if matching == "any" and not asked:
         messages.append("Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ.")
     return messages
 

@@ -56,6 +56,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("threads", int, 1, "Threads per server worker process "
                 "(1: one request at a time per process, best behind a reverse proxy)."),
         Setting("refresh_seconds", float, 1.0, "How often a server checks whether a reindex committed a new index."),
+        Setting("synonyms", str, "", "File of abbreviations and synonyms added to the shipped dictionary "
+                "(one entry a line, forms separated by a vertical bar)."),
     )
 }
 

@@ -69,14 +69,27 @@ def format_matches(meta: dict) -> bool:
 
 
 def current_generation(index_dir: str | Path) -> Path | None:
-    """Return the live generation directory of an index, or None when there is none."""
+    """Return the live generation directory of an index, or None when there is none.
+
+    A generation whose metadata records another format is none: Whoosh unpickles the schema
+    and codec classes when it opens an index, and an older vnsearch's classes may no longer
+    exist under their recorded names, so such an index is never opened, only rebuilt.
+    """
     link = Path(index_dir) / CURRENT_LINK
     try:
         target = os.readlink(link)
     except OSError:
         return None
     path = Path(index_dir) / target
+    if other_format(path):
+        return None
     return path if whoosh_index.exists_in(path) else None
+
+
+def other_format(generation: Path) -> bool:
+    """Tell whether a generation's (readable) metadata records a format this code does not write."""
+    meta = read_meta(generation)
+    return "schema_version" in meta and not format_matches(meta)
 
 
 def linked_generation(index_dir: str | Path) -> Path | None:
@@ -91,6 +104,10 @@ def linked_generation(index_dir: str | Path) -> Path | None:
 def open_generation(index_dir: str | Path):
     """Open the live generation as a Whoosh index; raise IndexMissing when there is none."""
     generation = current_generation(index_dir)
+    linked = linked_generation(index_dir)
+    if generation is None and linked is not None and other_format(linked):
+        raise IndexMissing(f"the index in {index_dir} was written by another version of vnsearch: "
+                           f"run `vnsearch reindex --index {index_dir}` to rebuild it from its sources")
     if generation is None:
         raise IndexMissing(f"no index in {index_dir}: run `vnsearch reindex SOURCE ...` first")
     return whoosh_index.open_dir(str(generation))

@@ -20,6 +20,8 @@ from search.highlight import HighlightSpec, compile_spec
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.text import TONE_MARKS, VOWELS, fold, normalize_term
+from search.understand import Understood
+from search.understand import rewrite_text as replace_syllables
 
 # A neighbour must be this many times more frequent than the typed syllable to replace it.
 TYPO_RATIO = 20
@@ -27,49 +29,64 @@ TYPO_MIN_DF = 5
 # A typo's neighbour counts this many times the documents of each word it forms with the
 # next or previous query syllable.
 COMPOUND_WEIGHT = 20
+# Accents are restored from this many top articles of the query.
+FIRST_PAGE = 10
+# A restored word is capitalised when the articles write it so this often ("Hà Nội").
+CAPITALISED_SHARE = 0.6
 _ALPHABET = string.ascii_lowercase + string.digits
 _VIETNAMESE_ALPHABET = _ALPHABET + "đ" + "".join(
     unicodedata.normalize("NFC", vowel + tone) for vowel in VOWELS for tone in TONE_MARKS
 ) + "ăâêôơư"
 
 
-def did_you_mean(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle], total: int,
-                 ranking: Ranking = DEFAULT_RANKING) -> str | None:
-    """Return a better query (accents restored, typos fixed) when there is one, else None.
+def did_you_mean(statistics: TermStatistics, understood: Understood, documents: list[StoredArticle] | None,
+                 total: int, read: Callable[[str], ParsedQuery], ranking: Ranking = DEFAULT_RANKING) -> str | None:
+    """Return a better query (Telex decoded, words split, typos fixed, accents restored), else None.
 
-    documents are the top articles the query found (total in all), in order.
+    documents are the top articles (at most 10) of the understood query when the page shown
+    is its first page unfiltered, else None (they are then searched again): the suggestion
+    never depends on the page, its size or the filters.  read parses and understands a query.
+    A suggestion is offered only when it finds other top articles than the query, or spells
+    out how the query was read (Telex, split words); never for a single letter.
     """
-    syllables = parsed.syllables
-    if not syllables or parsed.excluded or any(c.field for c in parsed.clauses):
-        return None
-    corrections = _typo_corrections(statistics, syllables, total, ranking)
-    text = _replace(parsed.text, corrections) if corrections else parsed.text
+    return correct_query(statistics, understood, documents, total, read, ranking)[0]
+
+
+def correct_query(statistics: TermStatistics, understood: Understood, documents: list[StoredArticle] | None,
+                  total: int, read: Callable[[str], ParsedQuery],
+                  ranking: Ranking = DEFAULT_RANKING) -> tuple[str | None, bool]:
+    """Return did_you_mean's suggestion, and whether typo correction stopped at its bounds."""
+    typed = understood.original or understood.parsed
+    syllables = typed.syllables
+    if not syllables or typed.excluded or any(c.field for c in typed.clauses):
+        return None, False
+    if len(syllables) == 1 and len(syllables[0].folded) < 2:
+        return None, False
+    current = documents[:FIRST_PAGE] if documents is not None else statistics.top_documents(understood.parsed)
+    text, first = understood.rewritten_text(), current
+    corrections, cut = _typo_corrections(statistics, parse_query(text, max_terms=ranking.max_query_terms).syllables,
+                                         total, ranking)
     if corrections:
-        documents = statistics.top_documents(text)
-    if not parsed.accented:
-        corrected = parse_query(text)
-        restored = _restore_accents(corrected.syllables, documents)
-        text = _replace(text, restored)
-    return text if text != parsed.text else None
+        text = replace_syllables(text, corrections)
+        first = statistics.top_documents(read(text))
+    corrected = parse_query(text)
+    if not corrected.accented:
+        text = replace_syllables(text, _restore_accents(corrected.syllables, first))
+    if text == typed.text:
+        return None, cut
+    if understood.rewrites or _ids(statistics.top_documents(read(text))) != _ids(current):
+        return text, cut
+    return None, cut
 
 
-def _replace(text: str, replacements: dict[Syllable, str]) -> str:
-    """Return text with the given syllables (by offset) replaced, keeping initial capitals."""
-    out, cursor = [], 0
-    for syllable in sorted(replacements, key=lambda s: s.start):
-        if syllable.start < cursor or syllable.start < 0:
-            continue
-        word = replacements[syllable]
-        if syllable.raw[:1].isupper():
-            word = word[:1].upper() + word[1:]
-        out.append(text[cursor : syllable.start] + word)
-        cursor = syllable.end
-    return "".join(out) + text[cursor:]
+def _ids(documents: list[StoredArticle]) -> list[str | None]:
+    """Return the ids of documents, in order."""
+    return [d.get("id") for d in documents]
 
 
 def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) -> dict[Syllable, str]:
     """Return the most likely accented form of each unaccented syllable, read from documents."""
-    wanted = [s for s in syllables if not s.accented]
+    wanted = [s for s in syllables if not s.accented and len(s.folded) > 1 and not s.folded.isdigit()]
     pattern = compile_spec(HighlightSpec(words=tuple(s.folded for s in wanted)))
     if pattern is None:
         return {}
@@ -77,9 +94,10 @@ def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) 
     pairs = set(itertools.pairwise(order))
     in_context: dict[str, Counter] = defaultdict(Counter)
     alone: dict[str, Counter] = defaultdict(Counter)
+    capitals: Counter = Counter()
     for document in documents:
         for text in (document.get("title") or "", document.get("body") or ""):
-            _vote(text, pattern, pairs, in_context, alone)
+            _vote(text, pattern, pairs, in_context, alone, capitals)
     chosen = {}
     for syllable in wanted:
         # A spelling seen next to the query's neighbouring word beats any seen alone:
@@ -87,18 +105,27 @@ def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) 
         votes = in_context[syllable.folded] or alone[syllable.folded]
         if votes:
             form = votes.most_common(1)[0][0]
-            if form != syllable.exact:
+            seen = alone[syllable.folded][form]
+            if capitals[form.upper()] > CAPITALISED_SHARE * seen:
+                form = form.upper()  # an acronym, as the articles write it ("TPHCM")
+            elif capitals[form] > CAPITALISED_SHARE * seen:
+                form = form[:1].upper() + form[1:]  # a proper noun, as the articles write it
+            if form != syllable.raw:
                 chosen[syllable] = form
     return chosen
 
 
-def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alone: dict) -> None:
-    """Count the spellings of matched words in text, apart for words matched side by side."""
+def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alone: dict,
+          capitals: Counter) -> None:
+    """Count the spellings of matched words in text, apart for words matched side by side, and
+    how often each is capitalised."""
     previous = None
     for match in pattern.finditer(text):
         form = normalize_term(match.group())
         folded = fold(form)
         alone[folded][form] += 1
+        capitals[form] += match.group()[:1].isupper()
+        capitals[form.upper()] += len(form) > 1 and match.group().isupper()
         if previous and text[previous[2] : match.start()].isspace() and (previous[0], folded) in pairs:
             in_context[previous[0]][previous[1]] += 1
             in_context[folded][form] += 1
@@ -106,9 +133,13 @@ def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alo
 
 
 def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], total: int,
-                      ranking: Ranking) -> dict[Syllable, str]:
-    """Return a correction for each syllable that is rare while a close spelling is frequent."""
-    corrections = {}
+                      ranking: Ranking) -> tuple[dict[Syllable, str], bool]:
+    """Return a correction for each syllable that is rare while a close spelling is frequent.
+
+    Also tell whether syllables were left uncorrected because the query's bounds
+    (``typo_max_words`` syllables, ``typo_max_lookups`` candidate spellings) were reached.
+    """
+    corrections, tried, lookups, cut = {}, 0, 0, False
     frequency = _frequencies(statistics)  # one cache for the query: typos share neighbours
     for index, syllable in enumerate(syllables):
         term = syllable.folded
@@ -117,21 +148,32 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
             continue
         if not term.isalpha() or len(term) < 2:
             continue
+        candidates = _candidates(syllable) if tried < ranking.typo_max_words else set()
+        if not candidates or lookups + len(candidates) > ranking.typo_max_lookups:
+            cut = True
+            continue
+        tried, lookups = tried + 1, lookups + len(candidates)
         before = syllables[index - 1].folded if index else None
         after = syllables[index + 1].folded if index + 1 < len(syllables) else None
-        best = _best_neighbour(frequency, syllable, before, after)
+        best = _best_neighbour(frequency, candidates, before, after)
         if best and best[1] >= max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)):
             corrections[syllable] = best[0]
-    return corrections
+    return corrections, cut
 
 
-def _best_neighbour(frequency: Callable[[str], int], syllable: Syllable, before: str | None,
+def _candidates(syllable: Syllable) -> set[str]:
+    """Return the spellings one edit away from a syllable (with accents when it was typed with them)."""
+    if syllable.accented:
+        return _edits(syllable.exact, _VIETNAMESE_ALPHABET)
+    return _edits(syllable.folded, _ALPHABET)
+
+
+def _best_neighbour(frequency: Callable[[str], int], candidates: set[str], before: str | None,
                     after: str | None) -> tuple[str, float] | None:
-    """Return the likeliest spelling one edit away, and its weight (frequency, and more when it
+    """Return the likeliest of the candidate spellings, and its weight (frequency, and more when it
     makes a word the index knows with a neighbouring query syllable, as "giáo dục")."""
-    word, alphabet = (syllable.exact, _VIETNAMESE_ALPHABET) if syllable.accented else (syllable.folded, _ALPHABET)
     best = None
-    for candidate in _edits(word, alphabet):
+    for candidate in candidates:
         df = frequency(candidate)
         if not df:
             continue

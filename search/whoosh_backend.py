@@ -22,15 +22,26 @@ from search import index as reindexing
 from search import store
 from search.backend import BackendHealth, Matches, Progress, StoredArticle
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
-from search.execute import QueryContext, order_page, run_match
+from search.execute import QueryContext, order_page, phrase_keys, phrase_starts, run_match
 from search.filtering import combine, facet_counts, filter_masks, label_mask
 from search.integrity import IndexDamaged, Problem, Verifier
+from search.matching import Matched
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.reader import SegmentData, Snapshot
-from search.request import SearchRequest
+from search.request import TIERS, SearchRequest
 
 _TITLE = ("title",)
+# Body positions a title derived from the first sentence can span (120 characters).
+DERIVED_TITLE_WORDS = 40
+# Prefix terms looked up in bodies when only a prefix has been typed (the most frequent ones).
+DERIVED_PREFIX_TERMS = 3
+
+
+def wider_counts(matched: Matched, filters: np.ndarray, total: int) -> dict[str, int]:
+    """Return {tier: how many more articles within the filters it holds} for the wider tiers."""
+    wider = TIERS[TIERS.index(matched.tier) + 1 :]
+    return {tier: int((matched.tiers[tier] & filters).sum()) - total for tier in wider}
 
 
 class SnapshotView:
@@ -49,17 +60,25 @@ class SnapshotView:
             masks["query_category"] = label_mask(snapshot.category_names, snapshot.category, query.categories, False)
         if query.sources:
             masks["query_source"] = label_mask(snapshot.source_names, snapshot.source, query.sources, False)
-        matching, matched, scores, idfs = run_match(ctx, query)
-        base = matched & snapshot.live
-        results = base & combine(masks, ctx.size)
+        filters = combine(masks, ctx.size)
+        matched, scores, idfs = run_match(ctx, query, request.match)
+        relaxed = matched.ranked is not None and request.sort == "relevance"
+        results = (matched.ranked if relaxed else matched.mask) & filters
         docs, doc_scores = order_page(ctx, query, results, scores, idfs, request)
+        total = int(results.sum())
+        # A question ranks on a fifth of its words, but its facets count only the articles
+        # holding at least half of them (the ``most`` tier).
+        counted = matched.tiers["most"] if relaxed else matched.mask
         return Matches(
-            matching=matching,
-            total=int(results.sum()),
+            matching="most" if relaxed else matched.matching,
+            total=total,
             documents=[snapshot.stored(d) for d in docs],
             scores=[float(score) for score in doc_scores],
-            facets=facet_counts(snapshot, base, masks) if request.facets else None,
+            facets=facet_counts(snapshot, counted, masks) if request.facets else None,
             statistics=self,
+            tier="most" if relaxed else matched.tier,
+            accents=matched.accents,
+            wider={} if relaxed else wider_counts(matched, filters, total),
         )
 
     def document(self, doc_id: str) -> StoredArticle | None:
@@ -88,17 +107,25 @@ class SnapshotView:
         """Return every folded title syllable with its document frequency, sorted."""
         return self.snapshot.title_syllables()
 
-    def top_documents(self, query: str) -> list[StoredArticle]:
-        """Return the first page of a relevance search of query, without filters."""
-        parsed = parse_query(query)
+    def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
+        """Return the first page of a relevance search of query (text or parsed), without filters."""
+        parsed = parse_query(query, max_terms=self.ranking.max_query_terms) if isinstance(query, str) else query
         ctx = self.context
-        _, matched, scores, idfs = run_match(ctx, parsed)
-        docs, _ = order_page(ctx, parsed, matched & self.snapshot.live, scores, idfs, SearchRequest(q=query))
+        matched, scores, idfs = run_match(ctx, parsed)
+        pool = matched.ranked if matched.ranked is not None else matched.mask
+        docs, _ = order_page(ctx, parsed, pool, scores, idfs, SearchRequest(q=parsed.text))
         return [self.snapshot.stored(d) for d in docs]
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
-                         limit: int) -> list[StoredArticle]:
-        """Return up to limit live articles whose titles hold words and a prefix term, best first."""
+                         limit: int, phrase: bool = False) -> list[StoredArticle]:
+        """Return up to limit live articles whose titles hold words and a prefix term, best first.
+
+        With phrase, the words must stand in a row followed by a prefix term, and titles
+        derived from the body's first sentence qualify too; titles starting with the phrase
+        come first.
+        """
+        if phrase:
+            return self._phrase_candidates(words, prefixes, limit)
         snapshot, ctx = self.snapshot, self.context
         scores = np.zeros(ctx.size, dtype=np.float64)
         mask = snapshot.live.copy()
@@ -116,6 +143,62 @@ class SnapshotView:
         docs = np.flatnonzero(mask)
         order = np.lexsort((-snapshot.timestamp[docs], -scores[docs]))[:limit]
         return [snapshot.stored(d) for d in docs[order]]
+
+    def _phrase_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
+                           limit: int) -> list[StoredArticle]:
+        """Return articles whose title (or derived title) holds words in a row, then a prefix term."""
+        snapshot, ctx = self.snapshot, self.context
+        scores = np.zeros(ctx.size, dtype=np.float64)
+        for syllable in words:
+            self._add_title_score(scores, syllable.folded, 1.0)
+            if syllable.accented:
+                self._add_title_score(scores, syllable.exact, 1.0)
+        start = np.full(ctx.size, np.iinfo(np.int64).max, dtype=np.int64)
+        derived = snapshot.live & (snapshot.lengths["title"] == 0)
+        typed = [s.folded for s in words]
+        # Only articles holding every typed word can hold the phrase: positions are read for them alone.
+        in_title = self._holding(snapshot.live & ~derived, "title", typed)
+        expansions = list(prefixes) if prefixes is not None else [None]
+        for term in expansions:
+            terms = typed + ([term] if term else [])
+            if term:
+                self._add_title_score(scores, term, self.ranking.prefix_weight)
+            self._earliest(start, "title", terms, self._holding(in_title, "title", terms[-1:]))
+        # Bodies are long: read the typed words' positions (or the likeliest prefix terms' when
+        # nothing else was typed) and leave the word being typed to the caller's check of the
+        # derived title itself.
+        body_start = np.full(ctx.size, np.iinfo(np.int64).max, dtype=np.int64)
+        in_body = self._holding(derived, "body", typed)
+        for terms in [typed] if typed else [[term] for term in expansions[:DERIVED_PREFIX_TERMS] if term]:
+            self._earliest(body_start, "body", terms, in_body, DERIVED_TITLE_WORDS)
+        return self._best(start, scores, limit) + self._best(body_start, scores, limit)
+
+    def _best(self, start: np.ndarray, scores: np.ndarray, limit: int) -> list[StoredArticle]:
+        """Return the stored fields of the documents with a start, phrase at position 0 first,
+        then by score, then newest."""
+        snapshot = self.snapshot
+        docs = np.flatnonzero(start < np.iinfo(np.int64).max)
+        order = np.lexsort((-snapshot.timestamp[docs], -scores[docs], start[docs] > 0))[:limit]
+        return [snapshot.stored(d) for d in docs[order]]
+
+    def _holding(self, mask: np.ndarray, fieldname: str, terms: list[str]) -> np.ndarray:
+        """Return mask narrowed to the documents holding every one of terms in a field."""
+        mask = mask.copy()
+        for term in terms:
+            mask &= self.context.docs_with(term, (fieldname,))
+        return mask
+
+    def _earliest(self, start: np.ndarray, fieldname: str, terms: list[str], holding: np.ndarray,
+                  window: int | None = None) -> None:
+        """Lower start[doc] to where terms first stand in a row in a field (within window positions)."""
+        docs = np.flatnonzero(holding)
+        if not terms or not len(docs):
+            return
+        found, positions = phrase_starts(phrase_keys(self.context, fieldname, terms, docs))
+        if window is not None:
+            keep = positions < window
+            found, positions = found[keep], positions[keep]
+        np.minimum.at(start, found, positions)
 
     def _add_title_score(self, scores: np.ndarray, term: str, weight: float) -> None:
         """Add a term's BM25 title score, times weight, to scores."""

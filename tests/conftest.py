@@ -2,7 +2,7 @@
 
 Rules that apply to every test, also to tests added later:
 - ``slow``: tests that start processes or servers, break disks, or drive the browser are
-  marked slow, by module or by fixture (SLOW_MODULE_PREFIXES, SLOW_FIXTURES below), so
+  marked slow, by module, fixture, name or the calls in their own code (SLOW_* below), so
   ``make test-fast`` (``pytest -m "not slow"``) is the quick loop of unit tests.
 - With VNSEARCH_REQUIRE_ALL=1 (set by .ci/run) a skipped test is reported as a failure:
   CI never skips silently.
@@ -10,6 +10,7 @@ Rules that apply to every test, also to tests added later:
 
 from __future__ import annotations
 
+import inspect
 import os
 from pathlib import Path
 
@@ -19,23 +20,42 @@ from search.engine import SearchEngine
 from search.index import reindex
 from tests.helpers import DEMO, DEMO_SOURCES, PORTAL_ID, REQUIRE_ALL_ENV, ROOT  # noqa: F401 (DEMO, PORTAL_ID, ROOT: old imports)
 
+# tools/mutation.py points this at a demo index it built once (read-only for the tests).
+PREBUILT_DEMO_INDEX_ENV = "VNSEARCH_TEST_DEMO_INDEX"
+
 # Test modules whose every test starts processes, servers or a browser (a name starting with one
 # of these, so test_faults_disk.py or test_server_cluster.py count too).
 SLOW_MODULE_PREFIXES = ("test_server", "test_faults", "test_browser", "test_cluster", "test_sphinx",
-                        "test_fuzz", "test_bad_input")
+                        "test_fuzz", "test_bad_input", "test_integrity")
 # Fixtures that start a server, a browser or mount a file system: any test using one is slow.
 SLOW_FIXTURES = {"server", "browser", "own_index", "small_disk", "live_server", "cluster", "demo_cluster",
                  "searchd"}
 # Single tests elsewhere that run real processes or big indexes (module::name prefix).
 SLOW_TESTS = (
-    "test_cli.py::test_installed_command_runs_as_a_subprocess",
+    "test_cli.py::test_vnsearch_module_runs_as_a_program",
+    "test_cli.py::test_reindex_on_a_terminal",
     "test_index.py::test_parallel_reindex",
+    "test_index.py::test_many_small_reindexes",
     "test_integrity.py::test_server_",
     "test_index.py::test_reindex_while_another_process_holds_the_lock",
     "test_index.py::test_reindex_waits_for_a_lock",
     "test_text.py::test_a_killed_indexer",
     "test_text.py::test_term_positions_equal_the_analyzer_pipeline_on_every_demo_article",
 )
+
+
+# Calls that start a process or a server: a test function whose own code makes one is slow.
+SLOW_CALLS = ("running_server(", "start_server(", "run_reindex(", "subprocess.", "Popen(", "pty.openpty(")
+
+
+def starts_processes(item: pytest.Item) -> bool:
+    """Tell whether the test function's own code starts a process or a server."""
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function else ""
+    except (OSError, TypeError):
+        return False
+    return any(call in source for call in SLOW_CALLS)
 
 
 def is_slow(item: pytest.Item) -> bool:
@@ -45,7 +65,7 @@ def is_slow(item: pytest.Item) -> bool:
         return True
     if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
-    return f"{module}::{item.name}".startswith(SLOW_TESTS)
+    return f"{module}::{item.name}".startswith(SLOW_TESTS) or starts_processes(item)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -69,6 +89,9 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture(scope="session")
 def demo_index(tmp_path_factory) -> Path:
     """Return the directory of an index of the demo corpus (200 news articles + the portal one)."""
+    if os.environ.get(PREBUILT_DEMO_INDEX_ENV):
+        # Mutation testing of query-side modules (tools/mutation.py) builds it once for every mutant.
+        return Path(os.environ[PREBUILT_DEMO_INDEX_ENV])
     index_dir = tmp_path_factory.mktemp("demo") / "index"
     report = reindex(index_dir, DEMO_SOURCES, procs=1)
     assert report.added == 201 and not report.rejected

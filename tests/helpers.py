@@ -175,6 +175,14 @@ def running_server(index_dir: Path, log: Path, *extra: str):
         server.stop()
 
 
+def run_reindex(index_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run `vnsearch reindex` on index_dir as a process and check it succeeded."""
+    done = subprocess.run([str(VNSEARCH), "reindex", "--index", str(index_dir), *args], env=clean_env(),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 class Querier(threading.Thread):
     """Keep querying a server with a list of paths, recording every failed or wrong response."""
 

@@ -16,7 +16,7 @@ from tests.helpers import DEMO_ARTICLES, PORTAL_ID
 from web.app import SECURITY_HEADERS, create_app
 from web.openapi import openapi_document
 
-SEARCH_PARAMS = ("q", "page", "size", "sort", "from", "to", "year", "month", "category", "source")
+SEARCH_PARAMS = ("q", "page", "size", "sort", "match", "from", "to", "year", "month", "category", "source")
 HIT_KEYS = {"id", "title", "url", "published", "category", "source", "snippet", "title_html", "score"}
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 
@@ -55,7 +55,7 @@ def published(hit: dict) -> datetime:
 
 
 def test_search_shape_and_types(client):
-    result = search(client, q="bo chinh tri")
+    result = search(client, q="bo chinh tri", match="all")  # the all-words tier: more than a page
     for key, kind in {"query": str, "total": int, "page": int, "size": int, "took_ms": (int, float),
                       "hits": list, "facets": dict}.items():
         assert isinstance(result[key], kind), key
@@ -164,9 +164,13 @@ def test_empty_query_with_filter_lists_newest_first(client):
     assert search(client, q="")["total"] == 201
 
 
-def test_suggestion_for_unaccented_query(client):
-    result = search(client, q="bo chinh tri")
-    assert result["suggestion"] and "bộ chính trị" in result["suggestion"].lower()
+def test_suggestion_restores_accents_only_when_that_changes_the_results(client):
+    result = search(client, q="chinh tri")
+    assert result["suggestion"] and result["suggestion"].lower() == "chính trị"
+    accented = search(client, q="chính trị")
+    assert [h["id"] for h in accented["hits"]] != [h["id"] for h in result["hits"]]
+    # The words together, in any accents, are exactly the articles holding "Bộ Chính trị".
+    assert search(client, q="bo chinh tri")["suggestion"] is None
     assert search(client, q="Bộ Chính trị")["suggestion"] is None
 
 
@@ -269,8 +273,11 @@ def test_suggest(client):
     ids = [s["id"] for s in result["suggestions"]]
     assert PORTAL_ID in ids
     first = result["suggestions"][0]
-    assert set(first) == {"text", "html", "id"}
+    assert set(first) == {"text", "html", "id", "derived", "url"}
+    assert first["url"] == "/articles/" + first["id"] and first["derived"] is False
     assert any(marked(s["html"]) for s in result["suggestions"])
+    completions = client.get("/api/suggest", query_string={"q": "ung th"}).get_json()["completions"]
+    assert completions[0] == {"text": "ung thư", "html": "<mark>ung thư</mark>", "count": 7}
     assert client.get("/api/suggest", query_string={"q": ""}).get_json()["suggestions"] == []
     assert client.get("/api/suggest").get_json()["suggestions"] == []
 

@@ -138,11 +138,20 @@ def test_search_flow(server, browser, tmp_path, page_errors):
     marks = page.locator(".hit mark").all_inner_texts()
     assert "Bộ Chính trị" in marks
     assert any(m != m.encode("ascii", "ignore").decode() for m in marks)
-    assert page.locator(".suggestion a").inner_text() == "bộ chính trị"
-    all_total = total(page)
+    # The words together, in any accents, are exactly the articles "Bộ Chính trị" finds: no "did you mean".
+    assert page.locator(".suggestion").count() == 0
+    together_total = total(page)
     shoot(page, tmp_path, "results", shots)
     if os.environ.get("VNSEARCH_DOCS_SCREENSHOT"):  # how the README's screenshot is refreshed
         page.screenshot(path=os.environ["VNSEARCH_DOCS_SCREENSHOT"])
+
+    # The articles with the words together come first; those with the words far apart are a click away.
+    wider = page.locator('a.wider-tier[data-tier="all"]')
+    assert wider.inner_text().startswith("Xem thêm")
+    wider.click()
+    page.wait_for_url(re.compile(r"match=all"))
+    all_total = total(page)
+    assert all_total > together_total
 
     # Year facet, then a month facet: totals narrow and agree with the facet counts.
     year_count = facet_counts(page, "year")["2020"]
@@ -346,6 +355,57 @@ def test_works_without_javascript(server, browser, tmp_path, page_errors):
         "nodes => nodes.map(n => n.getAttribute('datetime'))"))
     page.screenshot(path=str(tmp_path / "nojs.png"))
     assert not page_errors, page_errors
+
+
+def _open_suggestions(page, typed: str):
+    """Type into the search box and return the options of the list completing exactly that text."""
+    box = page.locator("#q")
+    box.press_sequentially(typed, delay=20)
+    options = page.locator(f'#q-suggestions[data-query="{typed}"] [role=option]')
+    options.first.wait_for(state="visible")
+    return box, options
+
+
+def test_choosing_a_title_with_the_mouse_opens_its_article(server, browser, page_errors):
+    page = new_page(browser, page_errors)
+    page.goto(server.url + "/")
+    _open_suggestions(page, "chi thi 0")
+    title = page.locator(".suggestion-title").first
+    assert "Chỉ thị 05" in title.inner_text()
+    title.click()
+    page.wait_for_url(re.compile(r"/articles/kiengiang-2019-08-21-chi-thi-05\.txt$"))
+    assert "Chỉ thị 05" in page.locator("h1").inner_text()
+    assert page_errors == []
+
+
+def test_choosing_a_title_with_the_keyboard_opens_its_article(server, browser, page_errors):
+    page = new_page(browser, page_errors)
+    page.goto(server.url + "/")
+    box, options = _open_suggestions(page, "sieu bao g")
+    kinds = [options.nth(i).get_attribute("class") for i in range(options.count())]
+    first_title = kinds.index("suggestion-title")
+    for _ in range(first_title + 1):
+        box.press("ArrowDown")
+    chosen = options.nth(first_title).inner_text()
+    assert box.input_value() == "sieu bao g"  # a title is not a query: the box keeps what was typed
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/articles/[^?]+$"))
+    assert page.locator("h1").inner_text() == chosen
+    assert page_errors == []
+
+
+def test_choosing_a_query_completion_runs_the_search(server, browser, page_errors):
+    page = new_page(browser, page_errors)
+    page.goto(server.url + "/")
+    box, _ = _open_suggestions(page, "ung th")
+    completion = page.locator(".suggestion-query").first
+    assert completion.inner_text() == "Tìm: ung thư"
+    box.press("ArrowDown")
+    assert box.input_value() == "ung thư"
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/\?q=ung\+th%C6%B0$"))
+    assert query(page.url)["q"] == ["ung thư"] and total(page) > 0
+    assert page_errors == []
 
 
 def test_article_page_shows_related_articles_that_lead_to_other_articles(server, browser, page_errors):

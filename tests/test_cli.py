@@ -5,17 +5,33 @@ Run through click's CliRunner (in process) and once as a real subprocess.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
 import re
+import select
+import struct
 import subprocess
 import sys
+import termios
+import time
 from datetime import datetime
 
 import pytest
 from click.testing import CliRunner
 
 from search.store import writer_lock
-from tests.helpers import DEMO_ARTICLES, PORTAL_ID, ROOT, make_source
+from tests.helpers import (
+    DEMO_ARTICLES,
+    PORTAL_ID,
+    ROOT,
+    STATE_TIMEOUT,
+    VNSEARCH,
+    free_port,
+    make_source,
+    write_jsonl,
+)
 from vnsearch.cli import main
 
 SUMMARY_RE = re.compile(
@@ -250,3 +266,61 @@ def test_reindex_full_rebuilds_the_remembered_sources(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("full rebuild:")
     assert summary(result.stdout) == (3, 0, 0, 0, 0)
+
+
+def read_terminal(master: int, process: subprocess.Popen) -> str:
+    """Return everything a process wrote to a pseudo-terminal until it exited (bounded in time)."""
+    chunks, deadline = [], time.monotonic() + STATE_TIMEOUT
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed: the process is gone
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        elif process.poll() is not None:
+            break
+    process.wait(timeout=STATE_TIMEOUT)
+    return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def test_reindex_on_a_terminal_draws_a_progress_bar(tmp_path):
+    source = write_jsonl(tmp_path / "news.jsonl", DEMO_ARTICLES[:60])
+    master, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # rows, columns
+    process = subprocess.Popen([str(VNSEARCH), "reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source)],
+                               stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal, cwd=ROOT)
+    os.close(terminal)
+    try:
+        shown = read_terminal(master, process)
+    finally:
+        os.close(master)
+    assert process.returncode == 0, shown
+    # tqdm draws " 0%|    | 0/60 [00:00<?, ? articles/s]", rewriting the line; the summary follows.
+    assert re.search(r"\d+%\|[^|\r\n]*\| *\d+/60 \[[^]\r\n]* articles/s\]", shown), shown
+    assert "committing…" in shown and summary(shown) == (60, 0, 0, 0, 0)
+
+
+def test_reindex_off_a_terminal_prints_no_bar(tmp_path):
+    source = write_jsonl(tmp_path / "news.jsonl", DEMO_ARTICLES[:5])
+    result = run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source))
+    assert result.exit_code == 0 and "|" not in result.stderr and "\r" not in result.stderr
+    assert summary(result.stderr + result.stdout) == (5, 0, 0, 0, 0)
+
+
+def test_plain_search_prints_the_suggestion(demo_index):
+    suggested = run("search", "--index", str(demo_index), "chinh tri")
+    assert suggested.exit_code == 0 and suggested.stdout.splitlines()[1] == "Did you mean: chính trị"
+    assert "Did you mean" not in run("search", "--index", str(demo_index), "chính trị").stdout
+
+
+def test_reindex_into_an_unreachable_cluster_exits_3_and_loses_nothing(tmp_path):
+    source = make_source(tmp_path, count=2)
+    nobody = free_port()  # nothing listens there
+    result = run("reindex", "--backend", f"sphinxql://127.0.0.1:{nobody}", "--index", str(tmp_path / "lock"),
+                 "--lock-timeout", "1", str(source))
+    assert result.exit_code == 3, result.output
+    assert "nothing is lost" in result.stderr and "Traceback" not in result.output

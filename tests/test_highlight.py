@@ -104,8 +104,8 @@ def test_phrase_query_marks_the_phrase_and_not_scattered_words(engine):
     assert all(folded(m) == ["bo", "chinh", "tri"] for m in marks(portal["snippet"]) + marks(portal["title_html"]))
 
 
-def test_unquoted_query_marks_the_words_wherever_they_are(engine):
-    article = engine.article(PORTAL_ID, q="bộ chính trị")
+def test_unquoted_query_in_the_all_words_tier_marks_the_words_wherever_they_are(engine):
+    article = engine.article(PORTAL_ID, q="bộ chính trị", match="all")
     assert "cán <mark>bộ</mark>" in article["body_html"]
     assert "<mark>chính trị</mark>" in article["body_html"]
 
@@ -119,7 +119,7 @@ def test_excluded_words_are_not_marked(engine):
 
 
 def test_article_page_marks_every_occurrence_and_escapes_the_rest(engine):
-    article = engine.article("unc-news_education_003", q="GD ĐT")
+    article = engine.article("unc-news_education_003", q="GD ĐT", match="all")
     assert plain(article["body_html"]) == article["body"]
     assert "<mark>GD</mark>&amp;<mark>ĐT</mark>" in article["body_html"]
     assert len(marks(article["body_html"])) == sum(1 for w in folded(article["body"]) if w in ("gd", "dt"))

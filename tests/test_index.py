@@ -21,7 +21,7 @@ from search.engine import search_snapshot as search
 from search.index import NoSources, reindex
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
-from search.store import CURRENT_LINK, IndexBusy, current_generation, read_meta, writer_lock
+from search.store import CURRENT_LINK, IndexBusy, IndexMissing, current_generation, read_meta, writer_lock
 from tests.helpers import (
     DEMO_ARTICLES,
     PORTAL_FILE,
@@ -303,6 +303,47 @@ def test_full_reindex_swaps_in_a_new_generation_and_open_readers_keep_working(tm
     assert engine.health()["generation"] == new_generation.name
 
 
+def generations(index_dir: Path) -> set[str]:
+    """Return the names of the generation folders in an index directory."""
+    return {path.name for path in index_dir.iterdir() if path.is_dir() and not path.is_symlink()}
+
+
+def test_a_full_reindex_removes_generations_older_than_the_previous_one(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    first = current_generation(index_dir).name
+    reindex(index_dir, full=True, procs=1)
+    second = current_generation(index_dir).name
+    assert generations(index_dir) == {first, second}
+    # A symlink left by a reindex killed in the middle of a swap is cleaned up too.
+    os.symlink(first, index_dir / f"{CURRENT_LINK}.99999.tmp")
+    reindex(index_dir, full=True, procs=1)
+    third = current_generation(index_dir).name
+    assert generations(index_dir) == {second, third} and len({first, second, third}) == 3
+    assert not list(index_dir.glob(f"{CURRENT_LINK}.*.tmp"))
+    assert sorted(indexed(index_dir)) == sorted([a["id"] for a in DEMO_ARTICLES[:2]] + ["portal/" + PORTAL_ID])
+
+
+def test_a_failed_full_rebuild_removes_its_half_built_generation_and_keeps_the_index(tmp_path):
+    source = make_source(tmp_path, count=3)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    before = current_generation(index_dir)
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:8])
+
+    def interrupt(phase, done, total):
+        if done == 5:  # as if Ctrl-C were pressed halfway through the articles
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reindex(index_dir, full=True, procs=1, progress=interrupt)
+    assert generations(index_dir) == {before.name} and current_generation(index_dir) == before
+    assert sorted(indexed(index_dir)) == sorted([a["id"] for a in DEMO_ARTICLES[:3]] + ["portal/" + PORTAL_ID])
+    # The lock died with the failed rebuild: the next one goes ahead at once.
+    assert counts(reindex(index_dir, full=True, procs=1, lock_timeout=0)) == (9, 0, 0, 0, 0)
+
+
 def test_engine_sees_an_incremental_reindex(tmp_path):
     source = make_source(tmp_path, count=2)
     index_dir = tmp_path / "ix"
@@ -331,6 +372,30 @@ def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
     assert read_meta(current_generation(index_dir))["schema_version"] == SCHEMA_VERSION
     assert report.documents == 3
 
+
+
+def test_an_index_whose_classes_are_gone_is_rebuilt_without_being_opened(tmp_path):
+    # What an older vnsearch left: another schema version, no checksums, and a table of
+    # contents pickling classes under module paths that no longer exist.
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    old_generation = current_generation(index_dir)
+    meta = json.loads((old_generation / "vnsearch.json").read_text(encoding="utf-8"))
+    meta["schema_version"] = SCHEMA_VERSION - 1
+    del meta["checksum"]
+    (old_generation / "vnsearch.json").write_text(json.dumps(meta), encoding="utf-8")
+    for manifest in old_generation.glob("checksums-*.json"):
+        manifest.unlink()
+    for toc in old_generation.glob("_MAIN_*.toc"):
+        toc.write_bytes(toc.read_bytes().replace(b"search.codec", b"search.gone_"))
+    with pytest.raises(Exception, match=r"search\.gone_"):
+        whoosh_index.open_dir(str(old_generation))
+    with pytest.raises(IndexMissing, match=r"another version of vnsearch: run `vnsearch reindex"):
+        SearchEngine(index_dir).search(SearchRequest(q="vinamilk"))
+    report = reindex(index_dir, procs=1)
+    assert report.full is True and counts(report) == (3, 0, 0, 0, 0)
+    assert SearchEngine(index_dir).search(SearchRequest(q="vinamilk"))["total"] == 1
 
 # The writer lock ---------------------------------------------------------------------------
 

@@ -16,12 +16,16 @@ from click.testing import CliRunner
 
 from search.store import current_generation
 from tests.helpers import (
+    PORTAL_ID,
+    STATE_TIMEOUT,
     VNSEARCH,
     Querier,
     Server,
     answers,
     clean_env,
+    free_port,
     get,
+    run_reindex,
     running_server,
     start_server,
     wait_until,
@@ -76,14 +80,6 @@ def served_by_every_worker(server: Server, check, streak: int = 12) -> bool:
     return all(check(server) for _ in range(streak))
 
 
-def reindex(index_dir: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run `vnsearch reindex` on index_dir and check it succeeded."""
-    done = subprocess.run([str(VNSEARCH), "reindex", "--index", str(index_dir), *args], env=clean_env(),
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return done
-
-
 @pytest.fixture()
 def own_index(demo_index, tmp_path) -> Path:
     """Return a private copy of the demo index that a test may reindex."""
@@ -101,7 +97,9 @@ def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_pat
         assert "script-src 'self'" in headers["Content-Security-Policy"]
         assert listening_addresses(server.port) == {"127.0.0.1"}
         cmdline = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")
-        assert b"serve" in cmdline and not any(b"flask" in part for part in cmdline)
+        # The master is the `vnsearch serve` process itself (gunicorn renames it where setproctitle is installed).
+        assert b"serve" in cmdline or cmdline[0].startswith(b"gunicorn: master")
+        assert not any(b"flask" in part for part in cmdline)
         # Gunicorn forks workers one after another (a random pause between): give it a moment.
         wait_until(lambda: len(children(server.process.pid)) >= 2, "gunicorn never started two workers")
         assert len(children(server.process.pid)) == 2, "two worker processes"
@@ -114,7 +112,7 @@ def test_serve_is_gunicorn_on_localhost_with_worker_processes(own_index, tmp_pat
         assert get(server.url + "/articles/nope")[0] == 404
 
 
-@pytest.mark.parametrize("threads", ["1", "2"])  # gunicorn's sync worker, then gthread
+@pytest.mark.parametrize("threads", ["1", "2"])  # one search thread per worker, then two
 def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, threads):
     article = {"id": "live-reindex-test", "title": f"Bài mới về {NEW_WORD}",
                "body": f"Từ khóa {NEW_WORD} chỉ có trong bài viết này, thêm khi máy chủ đang chạy.",
@@ -126,13 +124,13 @@ def test_reindex_is_served_live_without_failed_requests(own_index, tmp_path, thr
         querier.start()
         try:
             wait_until(lambda: querier.requests > 5, "the querier never got an answer")
-            reindex(own_index, str(source))
+            run_reindex(own_index, str(source))
             # Every worker must serve the new article, not just the one that happened to answer first.
             new_article_found = lambda s: s.json("/api/search", q=NEW_WORD)["total"] == 1  # noqa: E731
             wait_until(lambda: served_by_every_worker(server, new_article_found),
                        "some worker never served the reindexed article")
             # A full rebuild swaps in a new generation; the server must follow that too.
-            reindex(own_index, "--full")
+            run_reindex(own_index, "--full")
             generation = current_generation(own_index).name
             wait_until(lambda: served_by_every_worker(server, lambda s: s.json("/healthz")["generation"] == generation),
                        "some worker never served the rebuilt generation")
@@ -155,7 +153,7 @@ def test_serve_without_an_index_answers_503_then_serves_it(tmp_path):
         assert status == 503 and json.loads(body)["error"]["code"] == "index_missing"
         assert "no index" in server.output()
         source = write_jsonl(tmp_path / "one.jsonl", [{"id": "one", "title": "Một bài", "body": "Nội dung bài một."}])
-        reindex(index_dir, str(source))
+        run_reindex(index_dir, str(source))
         wait_until(lambda: answers(server) == 200, "the new index was never served")
         assert server.json("/api/search", q="noi dung")["total"] == 1
     finally:
@@ -173,7 +171,32 @@ def test_serve_options_come_from_settings():
     assert CliRunner().invoke(main, ["serve", "--workers", "0"]).exit_code == 2
 
 
-@pytest.mark.parametrize("threads", ["1", "2"])  # gunicorn's sync worker, then gthread
+def start_demo(tmp_path: Path, log_name: str) -> Server:
+    """Start `vnsearch demo` on a free port with its data directory under tmp_path; return it."""
+    port = free_port()
+    env = dict(clean_env(), XDG_DATA_HOME=str(tmp_path / "data"))
+    with (tmp_path / log_name).open("wb") as out:
+        process = subprocess.Popen([str(VNSEARCH), "demo", "--port", str(port), "--workers", "1", "--threads", "2"],
+                                   stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    return Server(process, port, tmp_path / log_name)
+
+
+def test_demo_indexes_the_bundled_corpus_once_then_serves_it(tmp_path):
+    demo_index = tmp_path / "data" / "vnsearch" / "demo-index"
+    for run, log_name in enumerate(["first.log", "second.log"]):
+        server = start_demo(tmp_path, log_name)
+        try:
+            wait_until(lambda started=server: answers(started) == 200,
+                       f"vnsearch demo did not start:\n{server.output()}", timeout=3 * STATE_TIMEOUT, interval=0.2)
+            assert server.json("/healthz")["documents"] == 201
+            assert server.json("/api/search", q="chi thi 05 bo chinh tri")["hits"][0]["id"] == PORTAL_ID
+            assert current_generation(demo_index) is not None
+            assert ("indexing the demo corpus" in server.output()) == (run == 0), server.output()
+        finally:
+            server.stop()
+
+
+@pytest.mark.parametrize("threads", ["1", "2"])  # one search thread per worker, then two
 def test_requests_too_long_for_the_server_get_the_json_error_on_the_api_and_a_page_elsewhere(
         demo_index, tmp_path, threads):
     from bs4 import BeautifulSoup
@@ -211,3 +234,29 @@ def test_serve_on_a_busy_port_says_so_in_one_line_and_exits_5(demo_index):
     assert done.stdout == ""
     assert done.stderr == (f"vnsearch: port {port} on 127.0.0.1 is already in use: choose another one with "
                            f"--port N (or PORT=N with make run)\n")
+
+
+def half_sent_request(port: int) -> socket.socket:
+    """Open a connection that sends a request line and nothing more (a slowloris client)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    sock.sendall(b"GET /api/search?q=bo+chinh+tri HTTP/1.1\r\n")
+    return sock
+
+
+def test_idle_half_sent_requests_hold_no_worker(demo_index, tmp_path):
+    with running_server(demo_index, tmp_path / "serve.log", "--workers", "1", "--threads", "1") as server:
+        held = [half_sent_request(server.port) for _ in range(12)]
+        try:
+            # A generous deadline: a worker held by a slow client would never answer at all.
+            status, _, body = get(server.url + "/api/search?q=bo+chinh+tri", timeout=20)
+            assert status == 200 and json.loads(body)["hits"][0]["id"] == "kiengiang-2019-08-21-chi-thi-05.txt"
+            assert get(server.url + "/healthz", timeout=20)[0] == 200
+            # A slow client that finally finishes its request is answered like any other.
+            held[0].sendall(b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            response = b"".join(iter(lambda: held[0].recv(65536), b""))
+            head, _, body = response.partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 200 ")
+            assert json.loads(body)["hits"][0]["id"] == "kiengiang-2019-08-21-chi-thi-05.txt"
+        finally:
+            for sock in held:
+                sock.close()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,10 +14,15 @@ from hypothesis import strategies as st
 from unidecode import unidecode
 
 from search.autocomplete import MAX_COMPLETIONS
+from search.engine import SearchEngine
+from search.index import reindex
+from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 from search.suggest import _edits
+from tests.helpers import DEMO_ARTICLES
 from web.app import create_app
 
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PORTAL_TITLE = (
     "Tăng cường vai trò nêu gương của cán bộ, đảng viên trong việc thực hiện Chỉ thị 05 của Bộ Chính trị"
 )
@@ -45,24 +52,60 @@ def titles(engine, typed: str, limit: int = MAX_COMPLETIONS) -> list[str]:
 @pytest.mark.parametrize(
     "q, expected",
     [
-        ("bo chinh tri", "bộ chính trị"),
-        ("Bo Chinh Tri", "Bộ Chính Trị"),
+        ("chinh tri", "chính trị"),
         ("chi thi 05 bo chinh tri", "chỉ thị 05 bộ chính trị"),
-        ('"bo chinh tri"', '"bộ chính trị"'),
-        ("ha noi", "hà nội"),
-        ("Ha Noi", "Hà Nội"),
-        ("thu tuong", "thủ tướng"),
+        # Capitalised as the articles write it.
+        ("thu tuong", "Thủ tướng"),
         ("bong da", "bóng đá"),
         ("giao duc", "giáo dục"),
-        ("khung long", "khủng long"),
     ],
 )
 def test_unaccented_query_gets_its_accents_restored(engine, q, expected):
     assert suggestion(engine, q) == expected
 
 
+# With the words kept together (search.matching), "bo chinh tri" and "khung long" already find
+# exactly the articles their accented forms find.
+@pytest.mark.parametrize("q", ['"bo chinh tri"', "bo chinh tri", "khung long", "ha noi", "Ha Noi", "viet nam",
+                               "nguoi viet nam"])
+def test_no_suggestion_when_the_accents_would_not_change_the_top_articles(engine, q):
+    restored = engine.search(SearchRequest(q=q, suggest=False))
+    accented = engine.search(SearchRequest(q=_accented(engine, q), suggest=False))
+    assert [h["id"] for h in accented["hits"]] == [h["id"] for h in restored["hits"]]
+    assert suggestion(engine, q) is None
+
+
+def _accented(engine, q: str) -> str:
+    """Return q with the accents the top article writes its words with."""
+    words = {"bo": "bộ", "chinh": "chính", "tri": "trị", "ha": "hà", "noi": "nội", "viet": "việt", "nam": "nam",
+             "nguoi": "người"}
+    return re.sub(r"\w+", lambda m: words.get(m.group().lower(), m.group()), q)
+
+
+@pytest.mark.parametrize("q", ["hdnd phuong tp hcm", "bo chinh tri", "da nang", "hanoi", "Coong Phuwowngj", "nguoj"])
+def test_the_suggestion_is_the_same_whatever_the_page_and_its_size(engine, q):
+    expected = suggestion(engine, q)
+    for size, page in ((1, 1), (5, 1), (5, 2), (20, 1), (50, 1), (10, 3)):
+        assert engine.search(SearchRequest(q=q, size=size, page=page))["suggestion"] == expected
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("Coong Phuwowngj", "Công Phượng"),
+    ("chir thij 05 booj chinhs trij", "chỉ thị 05 bộ chính trị"),
+    ("ha2 no65i", "hà nội"),
+    ("hanoi", "Hà Nội"),
+])
+def test_telex_and_split_queries_suggest_the_words_as_read(engine, q, expected):
+    assert suggestion(engine, q) == expected
+
+
+@pytest.mark.parametrize("q", ["a", "A", "b", "đ"])
+def test_no_suggestion_for_a_single_letter(engine, q):
+    assert suggestion(engine, q) is None
+
+
 def test_suggestion_for_bo_chinh_tri_finds_the_portal_article_first(engine):
-    suggested = suggestion(engine, "bo chinh tri")
+    suggested = suggestion(engine, "chi thi 05 bo chinh tri")
     assert "bộ chính trị" in suggested
     result = engine.search(SearchRequest(q=suggested))
     assert result["hits"][0]["id"] == "kiengiang-2019-08-21-chi-thi-05.txt"
@@ -73,13 +116,13 @@ def test_city_name_accents_are_restored_as_the_city(engine):
     # "đã" (already) must not win over the words that stand side by side in them.
     top = engine.search(SearchRequest(q="da nang"))["hits"][:2]
     assert all("Đà Nẵng" in engine.article(h["id"])["body"] + h["title"] for h in top)
-    assert suggestion(engine, "da nang") == "đà nẵng"
+    assert suggestion(engine, "da nang") == "Đà Nẵng"
 
 
 @pytest.mark.parametrize(
     "q, expected",
-    [("nguoj", "người"), ("nguoj viet nam", "người việt nam"), ("covdi", "covid"), ("hoc sinj", "học sinh"),
-     ("viet nma", "việt nam")],
+    [("nguoj", "người"), ("nguoj viet nam", "người Việt Nam"), ("covdi", "Covid"), ("hoc sinj", "học sinh"),
+     ("viet nma", "Việt Nam")],
 )
 def test_typo_is_corrected_towards_a_frequent_syllable_one_edit_away(engine, q, expected):
     suggested = suggestion(engine, q)
@@ -151,7 +194,58 @@ def test_autocomplete_completes_the_last_word(engine):
         "text": "Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á",
         "html": "<mark>Vinami</mark>lk lọt Top 1.000 thương hiệu hàng đầu châu Á",
         "id": "unc-news_business_001",
+        "derived": False,
     }
+
+
+@pytest.mark.parametrize("typed", ["trung q", "Trung Qu", "TRUNG QUỐC ", "ha no", "chi thi 0", "sieu bao g", "ung th"])
+def test_autocomplete_takes_the_typed_words_as_a_phrase_prefix(engine, typed):
+    found = engine.suggest(typed)["suggestions"]
+    assert found
+    words = folded(typed)
+    prefix = "" if typed.endswith(" ") else words.pop()
+    size = len(words) + bool(prefix)
+    for item in found:
+        title = folded(item["text"])
+        assert any(title[i : i + len(words)] == words and (not prefix or title[i + len(words)].startswith(prefix))
+                   for i in range(len(title) - size + 1)), item["text"]
+
+
+@pytest.fixture(scope="module")
+def derived_engine(tmp_path_factory):
+    """Return an engine over four articles, three of them without a title (derived from the body)."""
+    index_dir = tmp_path_factory.mktemp("derived") / "index"
+    report = reindex(index_dir, [str(FIXTURES / "derived_titles.jsonl")], procs=1)
+    assert report.added == 4
+    return SearchEngine(index_dir)
+
+
+@pytest.mark.parametrize("typed, expected_id", [
+    ("mot hang cong ng", "derived-cong-nghe"),
+    ("chu tich ubnd tp ha n", "derived-ha-noi"),
+    ("Siêu bão mạnh nhất", "derived-sieu-bao"),
+])
+def test_autocomplete_includes_derived_titles_and_marks_them(derived_engine, typed, expected_id):
+    [item] = derived_engine.suggest(typed)["suggestions"]
+    article = derived_engine.article(expected_id)
+    assert item == {"text": article["title"], "html": item["html"], "id": expected_id, "derived": True}
+    assert article["title_derived"] and article["body"].startswith(article["title"].rstrip("…"))
+
+
+def test_autocomplete_puts_real_titles_before_derived_ones(derived_engine):
+    found = derived_engine.suggest("sieu bao")["suggestions"]
+    assert [(item["id"], item["derived"]) for item in found] == [("titled-sieu-bao", False), ("derived-sieu-bao", True)]
+
+
+@pytest.mark.parametrize("typed, expected", [
+    ("trung q", "Trung Quốc"), ("ung th", "ung thư"), ("sieu bao g", "siêu bão Goni"), ("joe b", "Joe Biden"),
+    ("bo gd", "Bộ GD"),
+])
+def test_autocomplete_completes_the_query_with_frequent_title_phrases(engine, typed, expected):
+    completions = engine.suggest(typed)["completions"]
+    assert completions[0]["text"] == expected
+    holding = [t for t in titles(engine, typed, limit=40) if expected.lower() in t.lower()]
+    assert completions[0]["count"] >= 2 and completions[0]["count"] >= len(holding) > 0
 
 
 def test_autocomplete_after_a_finished_word_matches_whole_words(engine):
@@ -180,5 +274,39 @@ def test_autocomplete_never_raises_and_returns_escaped_titles(engine, typed):
     found = engine.suggest(typed)["suggestions"]
     assert len(found) <= MAX_COMPLETIONS
     for item in found:
-        assert set(item) == {"text", "html", "id"}
+        assert set(item) == {"text", "html", "id", "derived"}
         assert html.unescape(item["html"].replace("<mark>", "").replace("</mark>", "")) == item["text"]
+
+
+# Bounds on one query's work --------------------------------------------------------------------
+
+UNKNOWN_WORDS = "zqxv kwzq vxqz qzkw wqvx xkzq zvwq qxwk"
+TYPO_CUT_NOTICE = "Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên."
+
+
+def test_query_of_many_unknown_words_answers_and_says_typo_correction_was_cut(engine):
+    result = engine.search(SearchRequest(q=f"nguoj {UNKNOWN_WORDS}"))
+    assert result["limited"] == ["typo_correction"]
+    assert TYPO_CUT_NOTICE in result["notices"]
+    # No article holds the unknown words (every tier of search.matching is empty), so no
+    # correction could change the result: none is offered.
+    assert result["total"] == 0 and result["suggestion"] is None
+
+
+def test_typo_correction_within_its_bounds_reports_no_cut(engine):
+    result = engine.search(SearchRequest(q="nguoj viet nam"))
+    assert result["limited"] == [] and TYPO_CUT_NOTICE not in result["notices"]
+    assert result["suggestion"] == "người Việt Nam"
+
+
+def test_query_of_more_distinct_words_than_the_bound_searches_its_first_words(demo_index):
+    article = next(a for a in DEMO_ARTICLES if len(set(folded(a["title"]))) >= 10)
+    words = list(dict.fromkeys(folded(article["title"])))
+    bounded = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, max_query_terms=6))
+    result = bounded.search(SearchRequest(q=" ".join(words), size=3, suggest=False))
+    assert result["limited"] == ["terms"]
+    assert "Truy vấn có quá nhiều từ: chỉ tìm 6 từ đầu tiên." in result["notices"]
+    assert result["hits"][0]["id"] == article["id"]
+    # Only the first six words are marked in the title.
+    marked = {unidecode(m).lower() for m in re.findall(r"<mark>(.*?)</mark>", result["hits"][0]["title_html"])}
+    assert {w for m in marked for w in m.split()} <= set(words[:6])

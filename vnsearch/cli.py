@@ -25,13 +25,14 @@ from pathlib import Path
 
 import click
 
+from search import abbreviations
 from search import index as index_module
 from search.check import check_index
 from search.engine import SearchEngine, open_engine
 from search.index import NoSources
 from search.integrity import IndexDamaged
 from search.parse import clean_query
-from search.request import MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
+from search.request import MATCH_MODES, MAX_PAGE_SIZE, SORTS, QueryError, SearchRequest
 from search.settings import SETTINGS
 from search.sphinxql import WRITE_TIMEOUT_S, BackendError, BadBackendURL
 from search.store import IndexBusy, IndexMissing
@@ -188,17 +189,21 @@ class Progress:
 @click.option("--size", type=click.IntRange(1, MAX_PAGE_SIZE), default=10, show_default=True, help="Hits to show.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page of hits to show.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True, help="Order of hits.")
+@click.option("--match", type=click.Choice(MATCH_MODES), default="auto", show_default=True,
+              help="Tier to answer from: the words together, all words anywhere, most of the words.")
 @click.option("--year", help="Only articles of this year (or 'none' for undated ones).")
 @click.option("--category", multiple=True, help="Only articles of this category (repeatable).")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@setting_option("synonyms")
 @click.argument("query", nargs=-1, required=True)
-def search_command(index, backend, as_json, size, page, sort, year, category, source, query) -> None:
+def search_command(index, backend, as_json, size, page, sort, match, year, category, source, synonyms, query) -> None:
     """Search the index for QUERY and print the ranked results."""
-    params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "year": year,
+    params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "match": match, "year": year,
               "category": list(category), "source": list(source)}
+    engine = _engine(index, backend, check_synonyms(synonyms))
     try:
         request = SearchRequest.from_params(params)
-        result = _engine(index, backend).search(request)
+        result = engine.search(request)
     except QueryError as error:
         raise click.BadParameter(error.message, param_hint=f"--{error.param}") from None
     except (IndexMissing, BackendError) as error:
@@ -215,12 +220,26 @@ def search_command(index, backend, as_json, size, page, sort, year, category, so
         print_results(result, asked=request.q)
 
 
-def _engine(index: str, backend: str) -> SearchEngine:
+def _engine(index: str, backend: str, synonyms: str = "") -> SearchEngine:
     """Return the engine over the cluster a backend URL names, or over the index directory."""
     try:
-        return open_engine(index, backend)
+        return open_engine(index, backend, synonyms=synonyms)
     except BadBackendURL as error:
         raise click.BadParameter(str(error), param_hint="--backend") from None
+
+
+def check_synonyms(path: str) -> str:
+    """Read the --synonyms file once: report its bad lines; a file that cannot be read is a usage error."""
+    if not path:
+        return ""
+    try:
+        dictionary = abbreviations.load(path)
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.BadParameter(f"cannot read {path}: {getattr(error, 'strerror', None) or error}",
+                                 param_hint="--synonyms") from None
+    for problem in dictionary.problems:
+        click.echo(f"vnsearch: {problem}", err=True)
+    return path
 
 
 def print_results(result: dict, asked: str) -> None:
@@ -238,6 +257,10 @@ def print_results(result: dict, asked: str) -> None:
         details = " · ".join(str(v) for v in (when, hit["category"], hit["source"], hit["id"]) if v)
         click.echo("   " + click.style(details, dim=True))
         click.echo("   " + terminal_text(hit["snippet"]))
+    for tier, count in result.get("wider", {}).items():
+        if count:
+            click.echo(f"\n{count} more with --match {tier}" + (" (the words far apart)" if tier == "all" else
+                                                                    " (some of the words)"))
 
 
 def terminal_notices(result: dict, asked: str) -> list[str]:
@@ -247,8 +270,14 @@ def terminal_notices(result: dict, asked: str) -> list[str]:
         notices.append("Part of the search cluster did not answer: results and counts may be incomplete.")
     if clean_query(asked)[1]:
         notices.append(f"The query is too long: only its first {len(result['query'])} characters were used.")
-    if result["matching"] == "any":
+    if result["accents"] == "folded":
+        notices.append("No article holds the words with the accents typed: accents are ignored.")
+    if result["matching"] == "any" and result["match"] == "auto":
         notices.append("Too few articles hold every word: articles holding some of the words are shown too.")
+    if "terms" in result.get("limited", ()):
+        notices.append("The query has too many words: only its first ones were searched.")
+    if "typo_correction" in result.get("limited", ()):
+        notices.append("The query has too many unknown words: only the first few were checked for typos.")
     return notices
 
 
@@ -325,8 +354,9 @@ def echo_damage(problems) -> None:
 @setting_option("workers")
 @setting_option("threads")
 @setting_option("refresh_seconds")
+@setting_option("synonyms")
 @click.option("--access-log", is_flag=True, help="Log every request to standard output.")
-def serve(index, backend, host, port, workers, threads, refresh_seconds, access_log) -> None:
+def serve(index, backend, host, port, workers, threads, refresh_seconds, synonyms, access_log) -> None:
     """Serve the search page and the JSON API (gunicorn; never a debug server)."""
 
     if workers < 1 or threads < 1:
@@ -340,7 +370,8 @@ def serve(index, backend, host, port, workers, threads, refresh_seconds, access_
     elif not SearchEngine.exists(index):
         click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
                    f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)
-    run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log, backend=backend)
+    run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log, backend=backend,
+               synonyms=check_synonyms(synonyms))
 
 
 def _check_cluster(engine: SearchEngine) -> dict | None:

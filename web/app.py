@@ -68,12 +68,13 @@ TOO_LARGE_ENVIRON_KEY = "vnsearch.too_large"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the vnsearch web app (config keys INDEX_DIR, BACKEND, REFRESH_SECONDS, ...)."""
+    """Create the vnsearch web app (config keys INDEX_DIR, BACKEND, REFRESH_SECONDS, SYNONYMS, ...)."""
     app = Flask(__name__)
     app.config.update(
         INDEX_DIR=setting_value("index"),
         BACKEND=setting_value("backend"),
         REFRESH_SECONDS=setting_value("refresh_seconds"),
+        SYNONYMS=setting_value("synonyms"),
         # Never show the interactive debugger, whatever FLASK_DEBUG says.
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
@@ -85,7 +86,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["vnsearch"] = open_engine(app.config["INDEX_DIR"], app.config["BACKEND"],
-                                             refresh_seconds=app.config["REFRESH_SECONDS"])
+                                             refresh_seconds=app.config["REFRESH_SECONDS"],
+                                             synonyms=app.config["SYNONYMS"])
     app.url_map.converters["article_id"] = ArticleIdConverter
     app.register_blueprint(views.blueprint)
     register_filters(app)

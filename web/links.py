@@ -14,6 +14,12 @@ from werkzeug.routing import PathConverter
 from search.request import MAX_PAGE, UNDATED, SearchRequest
 
 SORT_LABELS = (("relevance", "Liên quan"), ("newest", "Mới nhất"), ("oldest", "Cũ nhất"))
+# The link to a wider tier, by tier ({count}: the articles it adds).
+WIDER_LABELS = {
+    "all": "Xem thêm {count} bài chứa các từ ở xa nhau",
+    "most": "Xem thêm {count} bài chứa một phần các từ",
+}
+TIGHTEST_LABEL = "Chỉ xem các bài có các từ đứng gần nhau"
 # Page numbers shown on each side of the current page.
 PAGE_WINDOW = 2
 
@@ -73,6 +79,18 @@ def sort_links(request: SearchRequest, has_query: bool) -> list[dict]:
         for value, label in SORT_LABELS
         if has_query or value != "relevance"
     ]
+
+
+def tier_links(request: SearchRequest, result: dict) -> list[dict]:
+    """Return the links to the wider tiers that add articles, and back to the default when widened."""
+    links = [
+        {"tier": tier, "label": WIDER_LABELS[tier].format(count=f"{count:,}".replace(",", ".")),
+         "url": search_url(request, match=tier, page=None)}
+        for tier, count in result.get("wider", {}).items() if count > 0
+    ]
+    if request.match != "auto" and result.get("tier") != "together":
+        links.append({"tier": "auto", "label": TIGHTEST_LABEL, "url": search_url(request, match="auto", page=None)})
+    return links
 
 
 @dataclass

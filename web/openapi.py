@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import copy
 
-from search.autocomplete import MAX_COMPLETIONS
-from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, SORTS
+from search.autocomplete import MAX_COMPLETIONS, MAX_QUERY_COMPLETIONS
+from search.request import DEFAULT_PAGE_SIZE, MATCH_MODES, MAX_PAGE, MAX_PAGE_SIZE, SORTS, TIERS
 
 
 def _string(description: str = "", **extra) -> dict:
@@ -44,6 +44,11 @@ def _json(schema: dict, description: str) -> dict:
 def _query(name: str, schema: dict, description: str, **extra) -> dict:
     """Return a query-string parameter."""
     return {"name": name, "in": "query", "required": False, "schema": schema, "description": description, **extra}
+
+
+def _match_parameter(description: str) -> dict:
+    """Return the match parameter (a tier, or 'auto')."""
+    return _query("match", _string(enum=list(MATCH_MODES), default="auto"), description)
 
 
 _ERRORS = {
@@ -88,9 +93,20 @@ _SEARCH_RESULT = _object({
     "matching": _string("'all': every word matched; 'most': a long query (a question) whose articles "
                         "hold at least a fifth of its words, ranked by score; 'any': too few articles held "
                         "the words, so any one of them matched.", enum=["all", "most", "any"]),
+    "match": _string("The tier asked for (the match parameter).", enum=list(MATCH_MODES)),
+    "tier": _string("The tier the result set was answered from: 'together' (every word within 2n syllables "
+                    "of the title or body), 'all' (every word anywhere) or 'most' (half of the words).",
+                    enum=list(TIERS)),
+    "accents": _string("'exact': syllables typed with diacritics matched only those diacritics; 'folded': no "
+                       "article held them, so every spelling matched.", enum=["exact", "folded"]),
+    "wider": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+              "description": "For each tier wider than the one answered from, how many more articles "
+                             "(within the same filters) it would add."},
     "took_ms": {"type": "number", "minimum": 0},
     "suggestion": _nullable_string("A better spelled query (\"did you mean\"), or null."),
     "notices": {"type": "array", "items": _string(), "description": "Messages for the reader (Vietnamese)."},
+    "limited": {"type": "array", "items": _string(enum=["terms", "typo_correction"]),
+                "description": "The per-query work bounds the query reached (each also gives a notice)."},
     "hits": {"type": "array", "items": _ref("Hit")},
     "facets": _object({name: _FACET_LIST for name in ("year", "month", "category", "source")},
                       "Counts over all results, each facet ignoring its own filter."),
@@ -129,6 +145,17 @@ _SUGGESTIONS = _object({
             "text": _string("An article title completing what was typed."),
             "html": _string("The title HTML-escaped, typed words in <mark>."),
             "id": _string("The article's id."),
+            "derived": {"type": "boolean", "description": "The title was derived from the article's first sentence."},
+            "url": _string("The article page's address."),
+        }),
+    },
+    "completions": {
+        "type": "array",
+        "maxItems": MAX_QUERY_COMPLETIONS,
+        "items": _object({
+            "text": _string("A frequent phrase of the titles completing what was typed: a query to run."),
+            "html": _string("The phrase HTML-escaped."),
+            "count": {"type": "integer", "minimum": 1, "description": "How many titles hold it."},
         }),
     },
 })
@@ -174,6 +201,8 @@ _SEARCH_PARAMETERS = [
     _query("size", {"type": "integer", "minimum": 1, "default": DEFAULT_PAGE_SIZE},
            f"Hits per page; larger values are capped at {MAX_PAGE_SIZE}."),
     _query("sort", _string(enum=list(SORTS), default="relevance"), "Order of hits."),
+    _match_parameter("The tier to answer from: 'auto' (the tightest that finds something), 'together', "
+                     "'all' or 'most'."),
     _query("from", _string(format="date"), "Only articles published on or after this day (YYYY-MM-DD)."),
     _query("to", _string(format="date"), "Only articles published on or before this day (YYYY-MM-DD)."),
     _query("year", _string(pattern=r"^(\d{4}|none)$"), "Only articles of this year ('none': undated)."),
@@ -211,9 +240,12 @@ _DOCUMENT = {
                     {"name": "id", "in": "path", "required": True, "schema": _string(),
                      "description": "The article id, percent-encoded ('/' may stay as it is)."},
                     _query("q", _string(), "Mark the words of this query in the title and body."),
+                    _match_parameter("Mark them as this tier matched them ('auto': together where they "
+                                     "stand together, else anywhere)."),
                 ],
                 "responses": {
                     "200": _json(_ref("Article"), "The article."),
+                    "400": _ERRORS["400"],
                     "404": _json(_ref("Error"), "No article has this id (code `not_found`)."),
                     "500": _ERRORS["500"],
                     "503": _ERRORS["503"],

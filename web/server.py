@@ -15,11 +15,15 @@ import contextlib
 import errno
 import functools
 import os
+import selectors
 import socket
+import time
+from collections import deque
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.http.errors import LimitRequestHeaders, LimitRequestLine
+from gunicorn.workers.gthread import TConn
 from gunicorn.workers.gthread import ThreadWorker as GunicornThreadWorker
 from gunicorn.workers.sync import SyncWorker as GunicornSyncWorker
 from werkzeug.test import EnvironBuilder, run_wsgi_app
@@ -33,6 +37,10 @@ GRACEFUL_TIMEOUT = 10
 MAX_REQUEST_LINE = 8190
 # Bytes of a connection kept to learn the path of a request too long to parse.
 HEAD_BYTES = 512
+# A client has this long to send its request line and headers; then its connection is closed.
+HEAD_TIMEOUT = 10.0
+# A request head this long is handed to gunicorn's parser unfinished (it answers 431).
+MAX_HEAD_BUFFER = 64 * 1024
 
 
 class PortInUse(OSError):
@@ -133,6 +141,112 @@ class TooLargeAnswers:
             client.sendall(too_large_response(self.wsgi, status, client.head))
 
 
+def head_complete(head: bytes) -> bool:
+    """Tell whether a request head is whole, or too long to wait for (gunicorn refuses it then)."""
+    if b"\r\n\r\n" in head or len(head) >= MAX_HEAD_BUFFER:
+        return True
+    return b"\r\n" not in head and len(head) > MAX_REQUEST_LINE + 2
+
+
+class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
+    """Gunicorn's gthread worker reading every request head in its event loop.
+
+    Gunicorn hands a connection to a thread as soon as its first bytes arrive; the thread
+    then blocks until the headers are complete, so a few clients that send a request line and
+    nothing more (slowloris) hold every thread.  Here the main thread buffers each head
+    without blocking (``HEAD_TIMEOUT`` at most) and hands the connection over only when the
+    head is whole: a search thread is taken only by a request that can run.  A worker accepts
+    new connections only while a thread is free, so the kernel gives them to idle workers.
+    """
+
+    def init_process(self):
+        """Start with no connection waiting for its head and no request running."""
+        self.heads: deque[TConn] = deque()
+        self.running = 0
+        super().init_process()
+
+    def accept(self, listener):
+        """Accept a connection and wait, in the event loop, for its request head."""
+        if self.cfg.is_ssl:
+            return super().accept(listener)
+        try:
+            client, address = listener.accept()
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return None
+        self.nr_conns += 1
+        self._await_head(TConn(self.cfg, client, address, listener.getsockname()))
+        return None
+
+    def on_client_socket_readable(self, conn, client):
+        """Wait for the whole next request head of a kept-alive connection too."""
+        if self.cfg.is_ssl:
+            return super().on_client_socket_readable(conn, client)
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        self._await_head(conn)
+        return None
+
+    def _await_head(self, conn: TConn) -> None:
+        """Register a connection whose request head is still to come."""
+        conn.sock.setblocking(False)
+        conn.head = b""
+        conn.timeout = time.monotonic() + HEAD_TIMEOUT
+        self.heads.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, functools.partial(self._on_head_readable, conn))
+
+    def _on_head_readable(self, conn: TConn, client) -> None:
+        """Buffer what the client sent; hand the connection to a thread once its head is whole."""
+        try:
+            data = client.recv(MAX_HEAD_BUFFER)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._forget_head(conn)
+            return
+        conn.head += data
+        if head_complete(conn.head):
+            self.poller.unregister(client)
+            self.heads.remove(conn)
+            conn.init()  # the parser (plain HTTP/1: SSL never gets here)
+            conn.parser.unreader.unread(conn.head)
+            conn.data_ready = True
+            self.enqueue_req(conn)
+
+    def _forget_head(self, conn: TConn) -> None:
+        """Close a connection that went away or took too long to send its head."""
+        self.poller.unregister(conn.sock)
+        self.heads.remove(conn)
+        self.nr_conns -= 1
+        conn.close()
+
+    def murder_pending(self):
+        """Close connections whose request head is overdue, as gunicorn closes idle ones."""
+        super().murder_pending()
+        now = time.monotonic()
+        while self.heads and self.heads[0].timeout <= now:
+            self._forget_head(self.heads[0])
+
+    def enqueue_req(self, conn):
+        """Run a request on a thread, counting it."""
+        self.running += 1
+        self.set_accept_enabled(self._accepting)
+        super().enqueue_req(conn)
+
+    def finish_request(self, conn, fs):
+        """Count the request done, then keep the connection alive or close it."""
+        self.running -= 1
+        super().finish_request(conn, fs)
+        self.set_accept_enabled(self.alive and self.nr_conns < self.worker_connections)
+
+    def set_accept_enabled(self, enabled):
+        """Accept only while a thread is free (the run loop asks again after every event)."""
+        super().set_accept_enabled(enabled and self.running < self.cfg.threads)
+
+
 class SyncWorker(TooLargeAnswers, GunicornSyncWorker):
     """Gunicorn's sync worker, answering too large requests in the app's format."""
 
@@ -155,12 +269,14 @@ def bind_address(host: str, port: int) -> str:
 
 
 def worker_class(threads: int) -> str:
-    """Return gunicorn's worker class for a number of threads per worker."""
-    # A gthread worker accepts every connection it can and keeps it alive, so one worker may
-    # end up holding all the clients while another core idles (8 clients measured half the
-    # throughput one run in two).  A sync worker accepts only when idle: the kernel hands each
-    # new connection to a free worker, which is what CPU-bound search wants.
-    return "web.server.SyncWorker" if threads <= 1 else "web.server.ThreadWorker"
+    """Return gunicorn's worker class for a number of threads per worker (the same for any)."""
+    # A sync worker reads its client's headers itself, so four clients sending a request line
+    # and nothing more stalled the server (/healthz timed out after 40 s); gunicorn's gthread
+    # worker blocks a thread the same way once a head has begun, and accepts every connection
+    # it can, so one worker may hold all the clients while another core idles (8 clients
+    # measured half the throughput one run in two).  The buffering worker reads heads in its
+    # event loop and accepts only while a thread is free (figures in bench/README.md).
+    return "web.server.BufferingThreadWorker"
 
 
 class VnsearchServer(BaseApplication):
@@ -184,7 +300,7 @@ class VnsearchServer(BaseApplication):
 
 
 def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_seconds: float,
-          access_log: bool = False, backend: str = "") -> None:
+          access_log: bool = False, backend: str = "", synonyms: str = "") -> None:
     """Serve the index (or the SphinxQL cluster a backend URL names) over HTTP until interrupted."""
     url = server_url(host, port)
     check_port(host, port)
@@ -214,7 +330,7 @@ def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_
         "control_socket_disable": True,
         "worker_tmp_dir": "/dev/shm" if _is_dir("/dev/shm") else None,
     }
-    app_config = {"INDEX_DIR": index, "BACKEND": backend, "REFRESH_SECONDS": refresh_seconds}
+    app_config = {"INDEX_DIR": index, "BACKEND": backend, "REFRESH_SECONDS": refresh_seconds, "SYNONYMS": synonyms}
     VnsearchServer(app_config, options, url).run()
 
 

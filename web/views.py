@@ -69,7 +69,8 @@ def api_search():
 @blueprint.get("/api/articles/<article_id:doc_id>", merge_slashes=False)
 def api_article(doc_id: str):
     """Return one whole article, the query's words marked when q is given."""
-    article = engine().article(doc_id, q=request.args.get("q", ""))
+    match = SearchRequest.from_params({"match": request.args.get("match")}).match
+    article = engine().article(doc_id, q=request.args.get("q", ""), match=match)
     if article is None:
         article_not_found(doc_id)
     return jsonify(article)
@@ -77,8 +78,12 @@ def api_article(doc_id: str):
 
 @blueprint.get("/api/suggest")
 def api_suggest():
-    """Return autocomplete suggestions for what has been typed."""
-    return jsonify(engine().suggest(request.args.get("q", "")))
+    """Return autocomplete suggestions for what has been typed: titles (with their article's
+    address, so choosing one opens it) and query completions."""
+    completions = engine().suggest(request.args.get("q", ""))
+    for suggestion in completions["suggestions"]:
+        suggestion["url"] = url_for("web.article_page", doc_id=suggestion["id"])
+    return jsonify(completions)
 
 
 @blueprint.get("/api/openapi.json")
@@ -128,7 +133,9 @@ def index():
         suggestion_url=links.search_url(search, q=result["suggestion"], page=None) if result["suggestion"] else None,
         facet_url=lambda facet, item: links.facet_url(search, facet, item),
         article_url=lambda doc_id: links.article_url(search, doc_id),
-        form_fields=links.hidden_fields(search, "q"),
+        tier_links=links.tier_links(search, result),
+        # A new query starts from the default tier.
+        form_fields=links.hidden_fields(search, "q", "match"),
         range_fields=links.hidden_fields(search, "from", "to"),
     )
 
@@ -159,7 +166,7 @@ def article_page(doc_id: str):
     except QueryError:
         # A damaged link still shows the article; only the way back loses its filters.
         search = SearchRequest(q=request.args.get("q", ""))
-    article = engine().article(doc_id, q=search.q)
+    article = engine().article(doc_id, q=search.q, match=search.match)
     if article is None:
         article_not_found(doc_id)
     back_url = links.search_url(search) if search.params() else None

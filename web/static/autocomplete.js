@@ -1,7 +1,9 @@
 /* Autocomplete for the search box: an ARIA 1.2 combobox over GET /api/suggest.
  *
- * The page works without this file (the box is a plain GET form); this only adds a list of
- * article titles under the box, usable with the mouse or the keyboard (arrows, Enter, Escape).
+ * The page works without this file (the box is a plain GET form); this only adds a list under
+ * the box, usable with the mouse or the keyboard (arrows, Enter, Escape): first the query
+ * completions (choosing one runs that search), then article titles (choosing one opens the
+ * article; titles derived from the first sentence are marked).
  * Suggestion HTML from the server holds escaped text and <mark> tags; it is rebuilt here as
  * DOM nodes (never assigned to innerHTML) so no markup from an article can run.
  */
@@ -82,7 +84,8 @@
       options[active].setAttribute("aria-selected", "true");
       input.setAttribute("aria-activedescendant", options[active].id);
       options[active].scrollIntoView({ block: "nearest" });
-      input.value = items[active].text;
+      // A completion is a query: show it in the box; a title keeps what was typed.
+      input.value = items[active].url ? typed : items[active].text;
     } else {
       input.removeAttribute("aria-activedescendant");
       input.value = typed;
@@ -100,7 +103,20 @@
       option.id = "q-option-" + index;
       option.setAttribute("role", "option");
       option.setAttribute("aria-selected", "false");
+      option.className = suggestion.url ? "suggestion-title" : "suggestion-query";
+      if (!suggestion.url) {
+        var label = document.createElement("span");
+        label.className = "suggestion-kind";
+        label.textContent = "Tìm: ";
+        option.appendChild(label);
+      }
       appendMarked(option, suggestion.html);
+      if (suggestion.derived) {
+        var derived = document.createElement("span");
+        derived.className = "suggestion-derived";
+        derived.textContent = " (câu đầu bài)";
+        option.appendChild(derived);
+      }
       option.addEventListener("click", function () { choose(index); });
       list.appendChild(option);
     });
@@ -113,9 +129,16 @@
     }
   }
 
+  /* A title opens its article; a query completion runs the search. */
   function choose(index) {
-    input.value = items[index].text;
+    var item = items[index];
     close();
+    if (item.url) {
+      input.value = typed;
+      window.location.assign(item.url);
+      return;
+    }
+    input.value = item.text;
     if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
   }
 
@@ -134,7 +157,7 @@
       return response.ok ? response.json() : { suggestions: [] };
     }).then(function (data) {
       // Ignore answers to text that has changed since the request was sent.
-      if (input.value === value) { render(data.suggestions || [], value); }
+      if (input.value === value) { render((data.completions || []).concat(data.suggestions || []), value); }
     }).catch(function () { /* aborted or offline: the plain search still works */ });
   }
 

@@ -1,0 +1,138 @@
+"""Worst-query benchmark: the latency mix's median query against the worst of a set of heavy ones.
+
+Usage: python bench/bench_worst.py [--data ../shared/data] [--sizes 6k] [--runs 3] [--garbage 12]
+
+The heavy queries are what an abuser (or a cat on the keyboard) sends: titles typed in Telex
+without an input method (``hà nội`` -> ``haf nooij``: every word unknown to the index), joined and
+cut at the query limit (256 characters), plus long runs of random letters.  Each query of the
+latency mix (``bench_latency.query_mix``) and each heavy query runs --runs times after a warm-up
+(a results page: 10 hits, snippets, facets, "did you mean"); a query's time is its median.
+
+Printed per corpus size, in the same process: the mix's median, the heavy queries' median and
+worst, and worst / mix median, with the per-query bounds of ``search.ranking.Ranking`` as they
+are and with them lifted (``--uncapped`` side: what the query path cost before the bounds).
+Target: worst <= 5x the mix median.  Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+import unicodedata
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_latency import COPIES, prepare, query_mix
+from corpus import DEFAULT_DATA, NEWS, SEED, code_version, data_path, median, read_jsonl, sample_titles
+
+from search.engine import SearchEngine
+from search.parse import MAX_QUERY_CHARS
+from search.ranking import DEFAULT_RANKING
+from search.request import SearchRequest
+
+TARGET_RATIO = 5.0
+UNCAPPED = replace(DEFAULT_RANKING, max_query_terms=10**6, typo_max_words=10**6, typo_max_lookups=10**9)
+_TELEX_MARKS = {"\u0302": "", "\u0306": "w", "\u031b": "w"}  # circumflex doubles the vowel
+_TELEX_TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
+
+
+def telex(word: str) -> str:
+    """Return a word as typed in Telex with no input method: ``nội`` -> ``nooij``."""
+    out, tone = [], ""
+    for ch in unicodedata.normalize("NFD", word.lower().replace("đ", "dd")):
+        if ch in _TELEX_TONES:
+            tone = _TELEX_TONES[ch]
+        elif ch == "\u0302":
+            out.append(out[-1] if out else "")
+        elif ch in _TELEX_MARKS:
+            out.append(_TELEX_MARKS[ch])
+        else:
+            out.append(ch)
+    return "".join(out) + tone
+
+
+def heavy_queries(articles: list[dict], count: int, seed: int) -> list[str]:
+    """Return count heavy queries: Telex-typed titles run together, and random letters."""
+    rng = random.Random(seed)
+    titles = sample_titles(articles, 400, seed)
+    queries = []
+    for index in range(count):
+        words: list[str] = []
+        while sum(len(w) + 1 for w in words) <= MAX_QUERY_CHARS + 20:
+            if index % 2:
+                words.append("".join(rng.choice("abcdeghiklmnopqrstuvxy") for _ in range(rng.randint(3, 7))))
+            else:
+                words += [telex(w) for w in rng.choice(titles).split()]
+        queries.append(" ".join(words))
+    return queries
+
+
+def measure(engine: SearchEngine, mix, heavy: list[str], runs: int) -> dict:
+    """Return the mix's per-query median times and the heavy queries' (with their results' bounds).
+
+    The runs go round the whole set, so a burst of load elsewhere on the machine falls on
+    mix and heavy queries alike.
+    """
+    requests = [SearchRequest(q=q.q, size=10, date_from=q.date_from, date_to=q.date_to) for q in mix]
+    requests += [SearchRequest(q=q, size=10) for q in heavy]
+    results = [engine.search(request) for request in requests]  # warm-up
+    times: list[list[float]] = [[] for _ in requests]
+    for _ in range(runs):
+        for request, spent in zip(requests, times):
+            started = time.perf_counter()
+            engine.search(request)
+            spent.append(1000 * (time.perf_counter() - started))
+    medians = [statistics.median(spent) for spent in times]
+    return {"mix": medians[: len(mix)], "heavy": medians[len(mix) :],
+            "limited": [r.get("limited", []) for r in results[len(mix) :]]}
+
+
+def report(label: str, figures: dict) -> None:
+    """Print one side's median, heavy median, worst and ratio."""
+    mix_median, worst = median(figures["mix"]), max(figures["heavy"])
+    ratio = worst / mix_median
+    print(f"  {label:<9} mix median {mix_median:7.1f} ms   heavy median {median(figures['heavy']):7.1f} ms   "
+          f"worst {worst:7.1f} ms   worst/median {ratio:5.1f}x   "
+          f"target <= {TARGET_RATIO:g}x: {'ok' if ratio <= TARGET_RATIO else 'MISS'}")
+
+
+def main() -> None:
+    """Run the benchmark over the requested corpus sizes."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/vnsearch-bench-latency"),
+                        help="where the replicated corpus and the indexes are kept (shared with bench_latency)")
+    parser.add_argument("--sizes", default="6k", help="corpus sizes: 6k, 60k")
+    parser.add_argument("--runs", type=int, default=3, help="timed runs per query (after one warm-up)")
+    parser.add_argument("--garbage", type=int, default=12, help="number of heavy queries")
+    parser.add_argument("--rebuild", action="store_true", help="rewrite the corpus and rebuild the indexes")
+    parser.add_argument("--seed", type=int, default=SEED)
+    args = parser.parse_args()
+    args.data = args.data.resolve()
+    args.cache.mkdir(parents=True, exist_ok=True)
+    articles = read_jsonl(data_path(args.data, NEWS))
+    mix = query_mix(args.data, articles, args.seed)
+    heavy = heavy_queries(articles, args.garbage, args.seed + 7)
+    print(f"vnsearch worst-query benchmark: {len(mix)} mix queries, {len(heavy)} heavy ones, {args.runs} runs each; "
+          f"code {code_version()}", flush=True)
+    for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        if size not in COPIES:
+            sys.exit(f"--sizes: unknown size {size!r} (choose from {', '.join(COPIES)})")
+        index_dir, _ = prepare(size, args.data, args.cache, articles, args.rebuild)
+        capped = measure(SearchEngine(index_dir), mix, heavy, args.runs)
+        uncapped = measure(SearchEngine(index_dir, ranking=UNCAPPED), mix, heavy, args.runs)
+        print(f"\n== {size}: heavy queries e.g. {heavy[0][:70]}…")
+        report("capped", capped)
+        report("uncapped", uncapped)
+        reached = sum(bool(limited) for limited in capped["limited"])
+        print(f"  capped: {reached}/{len(heavy)} heavy queries reported a reached bound "
+              f"({', '.join(sorted({n for limited in capped['limited'] for n in limited})) or 'none'})")
+
+
+if __name__ == "__main__":
+    main()

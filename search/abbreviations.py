@@ -1,0 +1,108 @@
+"""The abbreviation dictionary: Vietnamese abbreviations and their long forms, read once.
+
+The shipped file ``search/data/abbreviations.txt`` holds one entry per line, its forms
+separated by ``|`` (``UBND | ủy ban nhân dân``); an operator's file of the same format
+(``--synonyms FILE`` / ``VNSEARCH_SYNONYMS``) adds entries.  Forms are keyed by their folded
+syllables (``TP.HCM``, ``TP HCM`` and ``tp hcm`` are one key), so a query may type any of them,
+with or without accents.  A bad line is reported with its line number and skipped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from search.parse import syllables_of
+
+log = logging.getLogger("vnsearch.abbreviations")
+SEPARATOR = "|"
+MAX_FORM_SYLLABLES = 6
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One dictionary entry: its forms as written, the first being the abbreviation."""
+
+    forms: tuple[str, ...]
+
+
+@dataclass
+class Abbreviations:
+    """Every entry, found by the folded syllables of any of its forms."""
+
+    entries: list[Entry] = field(default_factory=list)
+    by_key: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, entry: Entry) -> None:
+        """Add an entry under the key of each of its forms."""
+        self.entries.append(entry)
+        for form in entry.forms:
+            self.by_key.setdefault(form_key(form), []).append(entry)
+
+    def lookup(self, key: tuple[str, ...]) -> list[Entry]:
+        """Return the entries that have a form with these folded syllables."""
+        return self.by_key.get(key, [])
+
+    def alternatives(self, key: tuple[str, ...]) -> list[str]:
+        """Return every other form of the entries holding key, in dictionary order, once each."""
+        forms = [form for entry in self.lookup(key) for form in entry.forms if form_key(form) != key]
+        unique: dict[tuple[str, ...], str] = {}
+        for form in forms:
+            unique.setdefault(form_key(form), form)
+        return list(unique.values())
+
+
+def form_key(form: str) -> tuple[str, ...]:
+    """Return the folded syllables of a form: its key in the dictionary."""
+    return tuple(s.folded for s in syllables_of(form))
+
+
+def parse_line(line: str) -> Entry | str | None:
+    """Return the entry of one line, None for a blank or comment line, or what is wrong with it."""
+    text = line.strip()
+    if not text or text.startswith("#"):
+        return None
+    forms = tuple(" ".join(part.split()) for part in text.split(SEPARATOR))
+    if len(forms) < 2 or not all(forms):
+        return "expected two or more forms separated by '|'"
+    for form in forms:
+        size = len(form_key(form))
+        if not size or size > MAX_FORM_SYLLABLES:
+            return f"form {form!r} must have 1 to {MAX_FORM_SYLLABLES} words"
+    return Entry(forms)
+
+
+def read_into(dictionary: Abbreviations, lines, source: str) -> None:
+    """Add the entries of lines to dictionary; report and skip the bad ones."""
+    for number, line in enumerate(lines, start=1):
+        parsed = parse_line(line)
+        if isinstance(parsed, Entry):
+            dictionary.add(parsed)
+        elif parsed is not None:
+            problem = f"{source}, line {number}: {parsed}; line skipped"
+            dictionary.problems.append(problem)
+            log.warning(problem)
+
+
+def shipped_lines() -> list[str]:
+    """Return the lines of the shipped dictionary."""
+    text = resources.files("search").joinpath("data/abbreviations.txt").read_text(encoding="utf-8")
+    return text.splitlines()
+
+
+@cache
+def load(extra: str | None = None) -> Abbreviations:
+    """Return the shipped dictionary plus an operator's file (read once per process and path).
+
+    Raises OSError or UnicodeDecodeError when the operator's file cannot be read.
+    """
+    dictionary = Abbreviations()
+    read_into(dictionary, shipped_lines(), "abbreviations.txt")
+    if extra:
+        path = Path(extra)
+        read_into(dictionary, path.read_text(encoding="utf-8-sig").splitlines(), str(path))
+    return dictionary

@@ -1,0 +1,293 @@
+"""Matching: which articles a query finds, in tiers from the tightest to the widest.
+
+Accents typed are accents meant: a syllable typed with diacritics matches its exact index
+term (NFC, lower case, canonical tone placement, so ``hòa`` = ``hoà``); one typed without
+matches the folded term, so every accented form.  The two forms sit at the same positions
+in the index (``search.text``), so every tier works on either.
+
+Tiers (``TIERS``), each a subset of the next:
+
+* ``together`` -- every group matches and the query's words stand together: all of them
+  within a window of 2n syllables (n = the query's syllables) in the title or in the body.
+  A compound such as ``chính trị`` is two adjacent syllables, so it is found as a word, not
+  as "chỉnh" and "trì" scattered over the article.
+* ``all`` -- every group matches anywhere in the article.
+* ``most`` -- at least half of the words (quoted and ``title:`` clauses stay required).
+
+``auto`` answers from the first tier that is not empty; each tier is tried with the accents
+as typed, then, when that finds nothing, with every syllable folded (``accents == "folded"``).  The
+wider tiers are never mixed in: the response says how many more articles each would add.
+Questions (``LONG_QUERY_WORDS`` distinct words or more) rank the articles holding a fifth of
+their words, folded (their answers rarely repeat every word); their facets and date-sorted
+pages keep to the tier answered from (at most ``most``: half of the words).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from search.parse import Clause, ParsedQuery, Syllable
+from search.request import TIERS
+from search.schema import TEXT_FIELDS
+
+# Queries of this many distinct words are questions: a fifth of their words rank an article.
+LONG_QUERY_WORDS = 6
+LONG_QUERY_SHARE = 0.2
+MOST_SHARE = 0.5
+# The together tier's window: this many syllables per query syllable.
+WINDOW_PER_SYLLABLE = 2
+# Readings of a query with alternatives scored (combinations of its groups' spellings).
+MAX_READINGS = 12
+
+
+@dataclass
+class Matched:
+    """The outcome of matching: the tier answered from and the set every part of a response uses."""
+
+    tier: str
+    accents: str
+    mask: np.ndarray  # the result set (live documents, before filters)
+    tiers: dict[str, np.ndarray] = field(default_factory=dict)  # every tier of the accents used
+    ranked: np.ndarray | None = None  # a wider pool relevance ranking may draw from (questions)
+    question: bool = False
+
+    @property
+    def matching(self) -> str:
+        """Return the ``matching`` value of the API: 'all' words, 'most' (a question) or 'any'."""
+        if self.tier != "most":
+            return "all"
+        return "most" if self.question else "any"
+
+
+def term(syllable: Syllable, exact: bool = True) -> str:
+    """Return the index term a query syllable matches: exact when typed with accents, else folded."""
+    return syllable.exact if exact and syllable.accented else syllable.folded
+
+
+def fields_of(clause: Clause) -> tuple[str, ...]:
+    """Return the fields a clause searches."""
+    return (clause.field,) if clause.field == "title" else TEXT_FIELDS
+
+
+def is_question(parsed: ParsedQuery) -> bool:
+    """Tell whether a query is a question: LONG_QUERY_WORDS distinct words or more."""
+    return word_count(parsed) >= LONG_QUERY_WORDS
+
+
+def word_count(parsed: ParsedQuery) -> int:
+    """Return how many words a query has: its distinct syllables, a group with alternative
+    spellings ("thành phố hồ chí minh" or "TP.HCM", added by ``search.understand``) counting as one."""
+    units = [g for g in parsed.groups if any(c.alternative for c in g)]
+    plain = {s.folded for g in parsed.groups if g not in units for c in g for s in c.syllables}
+    return len(plain) + len(units)
+
+
+def match(ctx, parsed: ParsedQuery, mode: str = "auto") -> Matched:
+    """Return the result set of a query in the requested mode (see the module docstring)."""
+    live = ctx.snapshot.live
+    if parsed.is_empty:
+        everything = ~excluded(ctx, parsed, True) & live
+        return Matched("all", "exact", everything, {t: everything for t in TIERS})
+    forms = {"exact": tier_masks(ctx, parsed, True, live)}
+    folded = (lambda: tier_masks(ctx, parsed, False, live)) if parsed.accented else (lambda: forms["exact"])
+    tier, accents = _answer(forms, folded, mode)
+    tiers = forms[accents]
+    matched = Matched(tier, accents, tiers[tier], tiers, question=is_question(parsed))
+    if matched.question and mode == "auto":
+        # Folded, as before tiers: the ranking (exact accents score higher) sorts them out.
+        matched.ranked = (at_least(ctx, parsed, False, LONG_QUERY_SHARE) & live) | matched.mask
+    return matched
+
+
+def _answer(forms: dict[str, dict], folded, mode: str) -> tuple[str, str]:
+    """Return (tier, accents) to answer from: the tightest tier that finds something, exact first.
+
+    A tier is tried with the accents as typed, then, when that finds nothing, folded (the
+    folded tiers are computed then, into forms), before the next tier: words standing
+    together, even with other accents, are a surer sign than the exact words scattered.
+    """
+    for tier in TIERS if mode == "auto" else (mode,):
+        if forms["exact"][tier].any():
+            return tier, "exact"
+        if "folded" not in forms:
+            forms["folded"] = folded()
+        if forms["folded"][tier].any():
+            return tier, "folded"
+    return ("all" if mode == "auto" else mode), "exact"
+
+
+def tier_masks(ctx, parsed: ParsedQuery, exact: bool, live: np.ndarray) -> dict[str, np.ndarray]:
+    """Return {tier: live documents matching it} with exact or folded accents."""
+    every = all_words(ctx, parsed, exact) & live
+    return {
+        "together": together(ctx, parsed, exact, every),
+        "all": every,
+        "most": (at_least(ctx, parsed, exact, MOST_SHARE) & live) | every,
+    }
+
+
+# The tiers --------------------------------------------------------------------------------
+
+
+def clause_mask(ctx, clause: Clause, exact: bool = True) -> np.ndarray:
+    """Return the documents matching a clause: all its syllables, as a phrase if quoted."""
+    fields = fields_of(clause)
+    terms = [term(s, exact) for s in clause.syllables]
+    mask = np.ones(ctx.size, dtype=bool)
+    for name in terms:
+        mask &= ctx.docs_with(name, fields)
+    if clause.phrase and mask.any():
+        mask &= phrase_docs(ctx, terms, fields, np.flatnonzero(mask))
+    return mask
+
+
+def all_words(ctx, parsed: ParsedQuery, exact: bool = True) -> np.ndarray:
+    """Return the documents matching every group of the query and no excluded clause."""
+    mask = np.ones(ctx.size, dtype=bool)
+    for group in parsed.groups:
+        group_mask = np.zeros(ctx.size, dtype=bool)
+        for clause in group:
+            group_mask |= clause_mask(ctx, clause, exact)
+        mask &= group_mask
+    return mask & ~excluded(ctx, parsed, exact)
+
+
+def excluded(ctx, parsed: ParsedQuery, exact: bool = True) -> np.ndarray:
+    """Return the documents matching any excluded clause."""
+    mask = np.zeros(ctx.size, dtype=bool)
+    for clause in parsed.excluded:
+        mask |= clause_mask(ctx, clause, exact)
+    return mask
+
+
+def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
+    """Return the documents holding at least share of the query's words (at least one).
+
+    Quoted and field clauses stay required; the other words become optional.
+    """
+    # Phrases joined by query understanding ("05-CT/TW") are words, not quotes the reader typed.
+    required = [g for g in parsed.groups
+                if any((c.phrase and not c.joined) or c.field for c in g if not c.alternative)]
+    optional = [g for g in parsed.groups if g not in required]
+    mask = all_words(ctx, replace(parsed, groups=required), exact) if required else ~excluded(ctx, parsed, exact)
+    # A group with spellings added by query understanding counts as one word, held when any
+    # of its clauses matches ("hlv" or "huấn luyện viên").
+    units = [g for g in optional if any(c.alternative for c in g)]
+    words = {(term(s, exact), fields_of(c)) for g in optional if g not in units for c in g for s in c.syllables}
+    if words or units:
+        held = np.zeros(ctx.size, dtype=np.int32)
+        for name, fields in words:
+            held += ctx.docs_with(name, fields)
+        for group in units:
+            held += all_words(ctx, ParsedQuery(parsed.text, [group]), exact)
+        mask &= held >= max(1, math.ceil(share * (len(words) + len(units))))
+    return mask
+
+
+def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:
+    """Return the candidates where one reading of the query has its words within its window.
+
+    A query with spellings added by query understanding ("TP.HCM" for "tphcm") has a reading
+    per combination of them (``readings``): its words stand together in an article when the
+    words of any one reading do.
+    """
+    found = np.zeros(ctx.size, dtype=bool)
+    for reading in readings(parsed):
+        found |= _together(ctx, reading, exact, candidates)
+    return found
+
+
+def readings(parsed: ParsedQuery) -> list[ParsedQuery]:
+    """Return the ways to read a query: as typed first, then with its groups read as their
+    alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên"), every
+    combination, at most MAX_READINGS.
+
+    A document scores as its best reading, so an article writing "HLV Park" ranks as one
+    writing "huấn luyện viên Park" for either query.
+    """
+    typed = parsed.typed
+    choices = [[None] + [c for c in group if c.alternative] for group in parsed.groups]
+    found = []
+    for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
+        groups = [[clause] if clause is not None else list(group)
+                  for clause, group in zip(combination, typed.groups)]
+        found.append(replace(typed, groups=groups))
+    return found
+
+
+def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:
+    """Return the candidates where the query's plain words stand within a window of 2n syllables.
+
+    The plain words are those of groups without OR or a ``title:`` prefix (quoted phrases
+    count with their words); with fewer than two distinct terms every candidate qualifies.
+    """
+    chain = plain_syllables(parsed)
+    terms = list(dict.fromkeys(term(s, exact) for s in chain))
+    if len(terms) < 2 or not candidates.any():
+        # One word ("VN" read for "việt nam"): the candidates holding this reading's words.
+        return candidates & all_words(ctx, parsed, exact)
+    docs = np.flatnonzero(candidates)
+    width = window(parsed)
+    found = np.zeros(ctx.size, dtype=bool)
+    for name in TEXT_FIELDS:
+        found[window_docs(ctx, name, terms, docs, width)] = True
+    return found & candidates
+
+
+def plain_syllables(parsed: ParsedQuery) -> list[Syllable]:
+    """Return the syllables of the groups without OR or a ``title:`` prefix, in query order."""
+    return [s for group in parsed.groups if len(group) == 1 and not group[0].field for s in group[0].syllables]
+
+
+def window(parsed: ParsedQuery) -> int:
+    """Return the together tier's window in syllables (2n for n plain syllables)."""
+    return WINDOW_PER_SYLLABLE * len(plain_syllables(parsed))
+
+
+def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: int) -> np.ndarray:
+    """Return the docs where every term occurs in one run of width positions of a field."""
+    occurrences = []
+    for name in terms:
+        postings = ctx.postings(fieldname, name)
+        rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
+        if not len(rows):
+            return _NO_DOCS
+        doc_ids, positions = postings.positions(rows)
+        occurrences.append(np.sort((doc_ids << 32) | positions))
+    # A run holding every term starts at an occurrence of one of them: try each as the start.
+    starts = np.unique(np.concatenate(occurrences))
+    inside = np.ones(len(starts), dtype=bool)
+    for keys in occurrences:
+        following = np.searchsorted(keys, starts)
+        nearest = keys[np.minimum(following, len(keys) - 1)]
+        inside &= (following < len(keys)) & (nearest - starts < width)
+    return np.unique(starts[inside] >> 32)
+
+
+_NO_DOCS = np.zeros(0, dtype=np.int64)
+
+
+def phrase_docs(ctx, terms: list[str], fields: tuple[str, ...], docs: np.ndarray) -> np.ndarray:
+    """Return a mask of the given documents where terms stand in a row in one field."""
+    found = np.zeros(ctx.size, dtype=bool)
+    for name in fields:
+        found[np.flatnonzero(adjacent_counts(ctx, name, terms, docs))] = True
+    return found
+
+
+def adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
+    """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
+    keys = None
+    for offset, name in enumerate(terms):
+        postings = ctx.postings(fieldname, name)
+        rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
+        if not len(rows):
+            return np.zeros(ctx.size, dtype=np.int32)
+        doc_ids, positions = postings.positions(rows)
+        term_keys = (doc_ids << 32) | (positions - offset + (1 << 31))
+        keys = term_keys if keys is None else np.intersect1d(keys, term_keys, assume_unique=True)
+    return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)

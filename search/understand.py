@@ -1,0 +1,362 @@
+"""Query understanding: rewrite the words of a parsed query into what to search, before matching.
+
+Between the parser and matching, each positive clause of the query goes through four rules,
+each decided by the index's own statistics (so a word the articles use is never rewritten):
+
+1. **Telex and VNI.** A word that is not a Vietnamese syllable but decodes to one
+   (``Vieetj`` -> ``Việt``, ``no65i`` -> ``nội``, see ``search.telex``) is searched as the decoded
+   syllable, typed with accents, when the index holds that syllable and not the word typed.
+2. **Numbers and references.** A word with inner punctuation (``TP.HCM``, ``05-CT/TW``,
+   ``100/2019/NĐ-CP``, ``21/8/2019``) is searched as a phrase; a number is also searched with
+   and without thousands separators (``1000`` = ``1.000``) and leading zeros (``05`` = ``5``).
+3. **Run-together words.** A word the index barely knows that splits into syllables it knows
+   well (``hanoi`` -> ``ha noi``, ``covid19`` -> ``covid 19``) is also searched split, as a phrase.
+4. **Abbreviations.** A form of the abbreviation dictionary (``UBND``, ``ủy ban nhân dân``)
+   is also searched as every other form of its entry.
+
+Alternatives are added as clauses of the same group (any one may match) marked
+``alternative``: ranking pairs and compounds only from the words as understood.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, field, replace
+
+from search.abbreviations import MAX_FORM_SYLLABLES, Abbreviations, form_key
+from search.backend import TermStatistics
+from search.parse import Clause, ParsedQuery, Syllable, syllables_of
+from search.telex import decode, is_syllable
+
+# A split word's pieces must be this many times more frequent in the index than the word typed.
+REWRITE_RATIO = 20
+# Pieces of a split word must each be in at least this many titles.
+SPLIT_MIN_DF = 3
+MIN_SPLIT_CHARS = 4
+MAX_PIECE_CHARS = 8
+# What each extra piece costs a split, in log frequency: fewer, longer syllables win.
+PIECE_COST = 8.0
+# Kinds of legal documents, folded: a number after one is a document number ("Chỉ thị 05").
+DOCUMENT_TYPES = frozenset({
+    "chi thi", "nghi dinh", "quyet dinh", "thong tu", "nghi quyet", "cong van", "ket luan", "quy dinh",
+    "huong dan", "thong bao", "to trinh", "ke hoach", "phap lenh", "luat", "dieu",
+})
+_LETTERS_DIGITS_RE = re.compile(r"[^\W\d_]+|\d+")
+
+
+class Vocabulary:
+    """The term statistics the rules read: document frequencies and the title syllables.
+
+    Wraps a backend's ``TermStatistics``; the title syllables become a dict once per index
+    view (the backend builds their list when it opens the index), never per query.
+    """
+
+    def __init__(self, statistics: TermStatistics):
+        self.statistics = statistics
+        self.syllables = _syllable_map(statistics.title_syllables())
+        self._frequencies: dict[str, int] = {}
+
+    def frequency(self, term: str) -> int:
+        """Return how many documents hold term in their title or body (cached for the query)."""
+        if term not in self._frequencies:
+            self._frequencies[term] = self.statistics.doc_frequency(term, "body") + self.statistics.doc_frequency(
+                term, "title")
+        return self._frequencies[term]
+
+
+# The dicts of the last few title-syllable lists seen, by identity (the list is kept alive).
+_SYLLABLE_MAPS: dict[int, tuple[list, dict[str, int]]] = {}
+_MAX_SYLLABLE_MAPS = 4
+_MAPS_LOCK = threading.Lock()
+
+
+def _syllable_map(syllables: list[tuple[str, int]]) -> dict[str, int]:
+    """Return {folded title syllable: titles holding it} for a backend's list, built once per list."""
+    cached = _SYLLABLE_MAPS.get(id(syllables))
+    if cached is not None and cached[0] is syllables:
+        return cached[1]
+    mapping = dict(syllables)
+    with _MAPS_LOCK:
+        while len(_SYLLABLE_MAPS) >= _MAX_SYLLABLE_MAPS:
+            _SYLLABLE_MAPS.pop(next(iter(_SYLLABLE_MAPS)))
+        _SYLLABLE_MAPS[id(syllables)] = (syllables, mapping)
+    return mapping
+
+
+@dataclass
+class Understood:
+    """A query as understood: what to search, what to tell the reader, and the words rewritten."""
+
+    parsed: ParsedQuery
+    # The query as parsed, before understanding.
+    original: ParsedQuery | None = None
+    notices: list[str] = field(default_factory=list)
+    # Typed syllable -> the text it was read as (a decoded or split form), for "did you mean".
+    rewrites: dict[Syllable, str] = field(default_factory=dict)
+    decoded: bool = False
+
+    def rewritten_text(self) -> str:
+        """Return the query as typed with its Telex/VNI words decoded and run-together words split."""
+        return rewrite_text(self.parsed.text, self.rewrites)
+
+
+def rewrite_text(text: str, replacements: dict[Syllable, str]) -> str:
+    """Return text with the given syllables (by offset) replaced, keeping initial capitals."""
+    out, cursor = [], 0
+    for syllable in sorted(replacements, key=lambda s: s.start):
+        if syllable.start < cursor or syllable.start < 0:
+            continue
+        word = replacements[syllable]
+        if syllable.raw[:1].isupper():
+            word = word[:1].upper() + word[1:]
+        out.append(text[cursor : syllable.start] + word)
+        cursor = syllable.end
+    return "".join(out) + text[cursor:]
+
+
+def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbreviations) -> Understood:
+    """Return the query with Telex/VNI decoded, numbers, splits and abbreviations as alternatives."""
+    understood = Understood(parsed, parsed)
+    if parsed.is_empty:
+        return understood
+    groups, before = [], []
+    for group in parsed.groups:
+        groups.append(_understand_group(group, before, vocabulary, understood))
+        before += [s.folded for s in group[0].syllables]
+    if understood.decoded:
+        read = rewrite_text(parsed.text, {s: t for s, t in understood.rewrites.items() if " " not in t})
+        understood.notices.insert(0, f"Đã hiểu cách gõ Telex/VNI: tìm “{read}”.")
+    groups = _expand_abbreviations(groups, abbreviations, understood)
+    understood.parsed = replace(parsed, groups=groups)
+    return understood
+
+
+def _understand_group(group: list[Clause], before: list[str], vocabulary: Vocabulary,
+                      understood: Understood) -> list[Clause]:
+    """Return a group with its clauses decoded and their number and split alternatives added."""
+    clauses = []
+    for clause in group:
+        clause = _decode_clause(clause, vocabulary, understood)
+        clauses.append(clause)
+        clauses += _number_alternatives(clause, before)
+        clauses += _split_alternatives(clause, vocabulary, understood)
+    return clauses
+
+
+def _decode_clause(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> Clause:
+    """Return the clause with Telex/VNI words read as the syllables they stand for."""
+    syllables = []
+    for syllable in clause.syllables:
+        decoded = decode(syllable.raw)
+        read = Syllable.of(decoded) if decoded else None
+        if read and _unknown_but_decoded_known(vocabulary, read.exact, syllable.folded):
+            understood.rewrites[syllable] = decoded
+            understood.decoded = True
+            syllable = replace(read, start=syllable.start, end=syllable.end)
+        syllables.append(syllable)
+    # Several syllables in one typed word ("TP.HCM", "05-CT/TW", "1.000") stand together: the
+    # parser makes one clause of each typed word, so an unquoted clause is one word.
+    joined = len(syllables) > 1 and not clause.phrase
+    return replace(clause, syllables=syllables, phrase=len(syllables) > 1, joined=joined or clause.joined)
+
+
+def _unknown_but_decoded_known(vocabulary: Vocabulary, decoded: str, typed: str) -> bool:
+    """Tell whether the index lacks the typed word but holds the syllable it decodes to.
+
+    A word the articles use is never read as Telex, however rare: English ``moon``, ``sex``,
+    ``teen`` are Telex for ``môn``, ``sẽ``, ``tên`` letter for letter.
+    """
+    return vocabulary.frequency(typed) == 0 and vocabulary.frequency(decoded) > 0
+
+
+# Numbers and references ---------------------------------------------------------------------
+
+
+def _number_alternatives(clause: Clause, before: list[str]) -> list[Clause]:
+    """Return the clause with its numbers written the other ways (separators, leading zeros)."""
+    if not any(s.folded.isdigit() for s in clause.syllables):
+        return []
+    variants = []
+    number = clause.syllables[0].folded
+    if len(clause.syllables) == 1 and len(number) == 1 and after_document_type(before):
+        variants.append(f"0{number}")  # "chỉ thị 5" is written "Chỉ thị 05"
+    joined = _joined_thousands(clause)
+    if joined:
+        variants.append(joined)
+    for syllable in clause.syllables:
+        if syllable.folded.isdigit() and len(syllable.folded) >= 4 and len(clause.syllables) == 1:
+            variants.append(_thousands(syllable))
+    for write in (_without_zeros, _with_zeros):
+        words = [write(s, clause) for s in clause.syllables]
+        if words != [s.folded for s in clause.syllables]:
+            variants.append(" ".join(words))
+    alternatives = []
+    for text in dict.fromkeys(variants):
+        syllables = syllables_of(text)
+        alternatives.append(Clause(syllables, phrase=len(syllables) > 1, field=clause.field, alternative=True))
+    return alternatives
+
+
+def after_document_type(before: list[str]) -> bool:
+    """Tell whether folded syllables end with the name of a kind of legal document ("chi thi")."""
+    return " ".join(before[-2:]) in DOCUMENT_TYPES or " ".join(before[-1:]) in DOCUMENT_TYPES
+
+
+def _joined_thousands(clause: Clause) -> str | None:
+    """Return "1000" for a typed "1.000" (a number whose groups of three were separated), else None."""
+    parts = [s.folded for s in clause.syllables]
+    if len(parts) > 1 and clause.phrase and all(p.isdigit() for p in parts) and len(parts[0]) <= 3 and all(
+            len(p) == 3 for p in parts[1:]) and not parts[0].startswith("0"):
+        return "".join(parts)
+    return None
+
+
+def _thousands(syllable: Syllable) -> str:
+    """Return a number with its thousands separated by dots, as Vietnamese text writes it."""
+    return f"{int(syllable.folded):,}".replace(",", ".")
+
+
+def _without_zeros(syllable: Syllable, clause: Clause) -> str:
+    """Return a number without its leading zeros ("05" -> "5")."""
+    text = syllable.folded
+    return str(int(text)) if text.isdigit() and len(text) == 2 and text.startswith("0") else text
+
+
+def _with_zeros(syllable: Syllable, clause: Clause) -> str:
+    """Return a one-digit day or month of a date ("21/8/2019") with its leading zero."""
+    text = syllable.folded
+    parts = [s.folded for s in clause.syllables]
+    is_date = clause.phrase and all(p.isdigit() for p in parts) and (
+        (len(parts) == 2 and all(len(p) <= 2 for p in parts))
+        or (len(parts) == 3 and all(len(p) <= 2 for p in parts[:2]) and len(parts[2]) == 4))
+    return f"0{text}" if is_date and text.isdigit() and len(text) == 1 and text != "0" else text
+
+
+# Run-together words -----------------------------------------------------------------------
+
+
+def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:
+    """Return each run-together word of a one-word clause split into the syllables it holds."""
+    if len(clause.syllables) != 1 or clause.phrase:
+        return []
+    syllable = clause.syllables[0]
+    pieces = split_word(syllable.folded, vocabulary.syllables)
+    if not pieces:
+        return []
+    words = [p for p in pieces if not p.isdigit()]
+    rarest = min(vocabulary.frequency(p) for p in words) if words else 0
+    if rarest < REWRITE_RATIO * vocabulary.frequency(syllable.folded) and not _letters_and_digits(pieces):
+        return []
+    text = " ".join(pieces)
+    understood.rewrites.setdefault(syllable, text)
+    understood.notices.append(f"Đã tách “{syllable.raw}” thành “{text}”.")
+    return [Clause(syllables_of(text), phrase=True, field=clause.field, alternative=True)]
+
+
+def _letters_and_digits(pieces: list[str]) -> bool:
+    """Tell whether a split only cut letters from digits ("covid19", "iphone15")."""
+    return len(pieces) == 2 and pieces[0].isalpha() != pieces[1].isalpha()
+
+
+def split_word(word: str, syllables: dict[str, int]) -> list[str] | None:
+    """Return the likeliest split of a run-together word into known syllables, or None.
+
+    Letters and digits are cut apart first (``covid19``); runs of letters are split by dynamic
+    programming over the title syllables, maximising the summed log frequency less a cost per
+    piece, every piece known from at least SPLIT_MIN_DF titles.
+    """
+    if len(word) < MIN_SPLIT_CHARS or not word.isascii():
+        return None
+    pieces = []
+    for run in _LETTERS_DIGITS_RE.findall(word):
+        if run.isdigit():
+            pieces.append(run)
+            continue
+        split = _split_letters(run, syllables)
+        if split is None:
+            split = [run] if syllables.get(run, 0) or len(_LETTERS_DIGITS_RE.findall(word)) > 1 else None
+        if split is None:
+            return None
+        pieces += split
+    return pieces if len(pieces) > 1 else None
+
+
+def _split_letters(run: str, syllables: dict[str, int]) -> list[str] | None:
+    """Return the best split of a run of letters into known syllables (itself when known), or None."""
+    best: list[tuple[float, list[str]] | None] = [None] * (len(run) + 1)
+    best[0] = (0.0, [])
+    for end in range(1, len(run) + 1):
+        for start in range(max(0, end - MAX_PIECE_CHARS), end):
+            if best[start] is None:
+                continue
+            piece = run[start:end]
+            df = syllables.get(piece, 0)
+            # One letter is a piece only as a vowel word ("a") or a model's letter at the end ("galaxyz").
+            if df < SPLIT_MIN_DF or (len(piece) == 1 and piece not in "aeiouy" and (end < len(run) or start < 4)):
+                continue
+            score = best[start][0] + math.log(df) - PIECE_COST
+            if best[end] is None or score > best[end][0]:
+                best[end] = (score, best[start][1] + [piece])
+    return best[len(run)][1] if best[len(run)] else None
+
+
+# Abbreviations ----------------------------------------------------------------------------
+
+
+def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviations,
+                          understood: Understood) -> list[list[Clause]]:
+    """Return the groups with every dictionary form found joined to its other forms."""
+    out: list[list[Clause]] = []
+    index = 0
+    while index < len(groups):
+        match = _longest_form(groups, index, abbreviations)
+        if match is None:
+            out.append(groups[index])
+            index += 1
+            continue
+        size, key = match
+        typed = [c for g in groups[index : index + size] for c in g if not c.alternative]
+        syllables = [s for c in typed for s in c.syllables]
+        primary = Clause(syllables, phrase=typed[0].phrase if size == 1 else False, field=typed[0].field)
+        group = [primary] + [c for g in groups[index : index + size] for c in g if c.alternative]
+        forms = abbreviations.alternatives(key)
+        for form in forms:
+            form_syllables = syllables_of(form)
+            group.append(Clause(form_syllables, phrase=len(form_syllables) > 1, field=primary.field, alternative=True))
+        if any(len(form_key(form)) > len(key) for form in forms):
+            # Said for an abbreviation typed; a long form typed takes its abbreviation silently.
+            typed_text = " ".join(s.raw for s in syllables)
+            understood.notices.append(f"Tìm cả {', '.join(f'“{f}”' for f in forms)} cho “{typed_text}”.")
+        out.append(group)
+        index += size
+    return out
+
+
+def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbreviations):
+    """Return (groups spanned, key) of the longest dictionary form starting at a group, or None."""
+    keys: list[str] = []
+    best = None
+    for size in range(1, MAX_FORM_SYLLABLES + 1):
+        if index + size > len(groups):
+            break
+        typed = [c for c in groups[index + size - 1] if not c.alternative]
+        if len(typed) != 1 or (size > 1 and (typed[0].field or typed[0].phrase)):
+            break
+        first = typed[0]
+        keys += [s.folded for s in first.syllables]
+        if len(keys) > MAX_FORM_SYLLABLES:
+            break
+        if abbreviations.lookup(tuple(keys)) and not _ordinary_word(first, size, keys, abbreviations):
+            best = (size, tuple(keys))
+    return best
+
+
+def _ordinary_word(clause: Clause, size: int, keys: list[str], abbreviations: Abbreviations) -> bool:
+    """Tell whether a one-syllable form is typed as an ordinary word ("tu" is "từ", "tư", "tự"...,
+    not "TƯ"): a Vietnamese syllable not written exactly as one of the dictionary's forms."""
+    if size != 1 or len(keys) != 1 or not is_syllable(keys[0]):
+        return False
+    raw = clause.syllables[0].raw
+    return not any(raw == form for entry in abbreviations.lookup(tuple(keys)) for form in entry.forms)

@@ -1,0 +1,272 @@
+"""Result sets that hold what was typed: accents per syllable, words together, tiers one step away.
+
+The oracle reads the demo articles with its own tokenizer: a syllable typed with diacritics
+must stand with exactly those diacritics (lower case, NFC, either tone placement of open
+rhymes), one typed without matches any accented form; "together" = every query syllable
+within a run of 2n syllables (n = the query's syllables) in the title or in the body.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import unicodedata
+from collections import Counter
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup
+from click.testing import CliRunner
+from unidecode import unidecode
+
+from search.engine import SearchEngine
+from search.index import reindex
+from search.request import SearchRequest
+from tests.helpers import DEMO, DEMO_ARTICLES, PORTAL_ID, ROOT
+from vnsearch.cli import main as cli_main
+from web.app import create_app
+
+MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+WIDER_NOTICE_WORDS = "Xem thêm"
+
+
+# The oracle ----------------------------------------------------------------------------------
+
+
+def words(text: str) -> list[str]:
+    """Lower-case NFC syllables (runs of letters and digits)."""
+    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower())
+
+
+def folded(word: str) -> str:
+    return unidecode(word).lower()
+
+
+def typed_forms(syllable: str) -> set[str] | None:
+    """The spellings an accented syllable accepts (both tone placements); None: any spelling."""
+    if folded(syllable) == syllable:
+        return None
+    swapped = {"òa": "oà", "óa": "oá", "ỏa": "oả", "õa": "oã", "ọa": "oạ", "òe": "oè", "óe": "oé", "ỏe": "oẻ",
+               "õe": "oẽ", "ọe": "oẹ", "ùy": "uỳ", "úy": "uý", "ủy": "uỷ", "ũy": "uỹ", "ụy": "uỵ"}
+    forms = {syllable}
+    for old, new in swapped.items():
+        if syllable.endswith(old):
+            forms.add(syllable[: -len(old)] + new)
+        if syllable.endswith(new):
+            forms.add(syllable[: -len(new)] + old)
+    return forms
+
+
+def holds(word: str, syllable: str) -> bool:
+    forms = typed_forms(syllable)
+    return folded(word) == folded(syllable) if forms is None else word in forms
+
+
+def together_in(field: list[str], query: list[str]) -> bool:
+    """Whether every query syllable stands within a run of 2n words of the field."""
+    width = 2 * len(query)
+    for start in range(len(field)):
+        run = field[start : start + width]
+        if all(any(holds(w, s) for w in run) for s in query):
+            return True
+    return False
+
+
+def together(q: str) -> set[str]:
+    """Ids of the demo articles (and the portal article) holding q's words together, as typed."""
+    query = words(q)
+    found = {a["id"] for a in DEMO_ARTICLES
+             if together_in(words(a["title"]), query) or together_in(words(a["body"]), query)}
+    portal = (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")
+    if together_in(words(portal), query):
+        found.add(PORTAL_ID)
+    return found
+
+
+def everywhere(q: str) -> set[str]:
+    """Ids of the demo news articles holding every word of q anywhere (as typed)."""
+    query = words(q)
+    return {a["id"] for a in DEMO_ARTICLES
+            if all(any(holds(w, s) for w in words(a["title"] + " " + a["body"])) for s in query)}
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> SearchEngine:
+    """An index of tests/fixtures/tiny.jsonl (nine short articles cut from the demo corpus)."""
+    index_dir = tmp_path_factory.mktemp("tiny-matching") / "index"
+    reindex(index_dir, [str(ROOT / "tests" / "fixtures" / "tiny.jsonl")], procs=1)
+    return SearchEngine(index_dir)
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+def run(engine: SearchEngine, q: str, **params) -> dict:
+    return engine.search(SearchRequest.from_params({"q": q, **params}))
+
+
+def every_hit(engine: SearchEngine, q: str, **params) -> list[dict]:
+    hits, page = [], 1
+    while True:
+        result = run(engine, q, size=50, page=page, **params)
+        hits.extend(result["hits"])
+        if page >= result["pages"]:
+            return hits
+        page += 1
+
+
+def marks(fragment: str) -> list[str]:
+    return [html.unescape(m) for m in MARK_RE.findall(fragment)]
+
+
+# Accents and words together ------------------------------------------------------------------
+
+
+def test_accented_query_returns_only_the_articles_holding_it_portal_first(engine):
+    result = run(engine, "Bộ Chính trị")
+    hits = every_hit(engine, "Bộ Chính trị")
+    expected = together("Bộ Chính trị")
+    assert {h["id"] for h in hits} == expected and len(expected) == 3
+    assert result["hits"][0]["id"] == PORTAL_ID
+    assert (result["tier"], result["accents"], result["matching"], result["total"]) == ("together", "exact", "all", 3)
+    for hit in hits:
+        article = engine.article(hit["id"])
+        assert "bộ chính trị" in " ".join(words(article["title"] + " " + article["body"]))
+    years = Counter((h["published"] or "none")[:4] for h in hits)
+    assert {i["value"]: i["count"] for i in result["facets"]["year"]} == dict(years)
+
+
+def test_unaccented_query_returns_the_words_together_in_any_accented_form(engine):
+    hits = every_hit(engine, "bo chinh tri")
+    assert {h["id"] for h in hits} == together("bo chinh tri")
+    # Dozens of articles hold "bò", "chỉnh" and "trì" somewhere: none of them is in the set.
+    assert len(everywhere("bo chinh tri")) > 10 * len(hits)
+    result = run(engine, "bo chinh tri")
+    assert result["tier"] == "together" and result["wider"]["all"] == len(everywhere("bo chinh tri") - set(
+        h["id"] for h in hits))
+
+
+def test_query_with_every_word_in_one_article_returns_it_and_offers_the_wider_set(engine):
+    result = run(engine, "thanh nien dot tu")
+    assert [h["id"] for h in result["hits"]] == ["unc-news_society_002"]
+    assert (result["total"], result["tier"], result["wider"]["all"]) == (1, "together", 0)
+    assert result["wider"]["most"] > 100
+    wider = run(engine, "thanh nien dot tu", match="most")
+    assert (wider["tier"], wider["match"], wider["total"]) == ("most", "most", 1 + result["wider"]["most"])
+    assert wider["hits"][0]["id"] == "unc-news_society_002"
+    assert wider["notices"] == []  # asked for, so no "not enough results" notice
+
+
+def test_accented_syllable_matches_only_its_accents_and_unaccented_every_form(tiny):
+    assert {h["id"] for h in run(tiny, "bán")["hits"]} == {"ban-sell"}
+    assert {h["id"] for h in run(tiny, "bàn")["hits"]} == {"ban-table"}
+    assert {"ban-sell", "ban-table"} <= {h["id"] for h in run(tiny, "ban")["hits"]}
+    # Decided per syllable: "hoa" folded, "Bình" exact (either tone placement of "Hòa").
+    assert [h["id"] for h in run(tiny, "Trương hoa Bình")["hits"]] == ["nfd-hoa-binh"]
+
+
+def test_accented_query_found_nowhere_falls_back_to_folded_and_says_so(engine):
+    q = "bồ chính trí"  # no article holds these accents together (two hold them scattered)
+    assert not together(q) and everywhere(q)
+    result = run(engine, q)
+    assert (result["tier"], result["accents"]) == ("together", "folded")
+    assert {h["id"] for h in every_hit(engine, q)} == together("bo chinh tri")
+    assert any("dấu" in notice for notice in result["notices"])
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_date_sorted_pages_hold_only_articles_with_the_words_together(engine, sort):
+    result = run(engine, "việt nam", sort=sort, size=20)
+    # "VN" is the abbreviation dictionary's other form of "Việt Nam": its articles belong too.
+    expected = together("việt nam") | together("vn")
+    assert len(expected) > 20 and result["total"] == len(expected)
+    assert all(h["id"] in expected for h in result["hits"])
+
+
+def test_question_facets_and_date_sorts_never_count_articles_with_under_half_the_words(engine):
+    q = "Vinamilk có lọt vào top thương hiệu hàng đầu châu Á hay không nhỉ"
+    query = set(words(q))
+    newest = every_hit(engine, q, sort="newest")
+    for hit in newest:
+        article = engine.article(hit["id"])
+        held = {s for s in query if any(holds(w, s) for w in words(article["title"] + " " + article["body"]))}
+        assert len(held) * 2 >= len(query), hit["id"]
+    result = run(engine, q)
+    assert result["hits"][0]["id"] == "unc-news_business_001"
+    assert sum(i["count"] for i in result["facets"]["year"]) == len(newest)
+
+
+# Highlights ---------------------------------------------------------------------------------
+
+
+def test_highlights_mark_only_the_forms_and_places_that_matched(engine):
+    portal = next(h for h in run(engine, "Bộ Chính trị")["hits"] if h["id"] == PORTAL_ID)
+    for marked in marks(portal["snippet"]) + marks(portal["title_html"]):
+        assert words(marked) == ["bộ", "chính", "trị"], marked
+    assert marks(portal["title_html"]) == ["Bộ Chính trị"]  # not the "bộ" of "cán bộ"
+    article = engine.article(PORTAL_ID, q="Bộ Chính trị")
+    assert "cán <mark>bộ</mark>" not in article["body_html"] and "<mark>Bộ Chính trị</mark>" in article["body_html"]
+
+
+def test_accented_query_marks_only_its_accents(tiny):
+    hit = run(tiny, "bán")["hits"][0]
+    assert marks(hit["snippet"]) and all(words(m) == ["bán"] for m in marks(hit["snippet"]))
+
+
+def test_wider_tier_marks_the_words_wherever_they_stand(engine):
+    article = engine.article(PORTAL_ID, q="bộ chính trị", match="all")
+    assert "cán <mark>bộ</mark>" in article["body_html"]
+
+
+def test_snippet_shows_where_the_words_stand_together(engine):
+    for hit in run(engine, "xe dien")["hits"]:
+        marked = [folded(" ".join(words(m))) for m in marks(hit["snippet"])]
+        assert "xe dien" in marked, (hit["id"], hit["snippet"])
+
+
+# The tier round-trips through the API, the page and the command line -------------------------
+
+
+@pytest.fixture(scope="module")
+def client(demo_index):
+    return create_app({"INDEX_DIR": str(demo_index)}).test_client()
+
+
+@pytest.mark.parametrize("match", ["auto", "together", "all", "most"])
+def test_api_takes_and_reports_the_tier(client, match):
+    response = client.get("/api/search", query_string={"q": "thanh nien dot tu", "match": match})
+    assert response.status_code == 200
+    data = response.get_json()
+    assert data["match"] == match
+    assert data["tier"] == ("together" if match == "auto" else match)
+    assert set(data["wider"]) == {"together": {"all", "most"}, "all": {"most"}, "most": set()}[data["tier"]]
+
+
+def test_api_rejects_an_unknown_tier(client):
+    response = client.get("/api/search", query_string={"q": "covid", "match": "some"})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["param"] == "match"
+
+
+def test_page_links_to_the_wider_set_and_keeps_the_tier(client):
+    soup = BeautifulSoup(client.get("/?q=thanh+nien+dot+tu").get_data(as_text=True), "html.parser")
+    link = soup.select_one("a.wider-tier")
+    assert link is not None and WIDER_NOTICE_WORDS in link.get_text()
+    params = parse_qs(urlsplit(link["href"]).query)
+    assert params["match"] == ["most"] and params["q"] == ["thanh nien dot tu"]
+    wider = BeautifulSoup(client.get(link["href"]).get_data(as_text=True), "html.parser")
+    assert len(wider.select(".hit")) > 1
+    for anchor in wider.select(".pagination a, .sort a"):
+        assert parse_qs(urlsplit(anchor["href"]).query)["match"] == ["most"]
+
+
+def test_cli_match_option_round_trips(demo_index):
+    runner = CliRunner()
+    result = runner.invoke(cli_main, ["search", "--index", str(demo_index), "--json", "--match", "most",
+                                      "thanh", "nien", "dot", "tu"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["match"], data["tier"]) == ("most", "most") and data["total"] > 1
+    plain = runner.invoke(cli_main, ["search", "--index", str(demo_index), "thanh", "nien", "dot", "tu"])
+    assert "--match most" in plain.stdout

@@ -1,0 +1,118 @@
+"""Query understanding on the demo index: Telex/VNI, numbers, run-together words, abbreviations."""
+
+from __future__ import annotations
+
+import pytest
+
+from search import abbreviations
+from search.abbreviations import Abbreviations, form_key, parse_line, read_into
+from search.parse import parse_query
+from search.understand import Vocabulary, split_word, understand
+
+
+@pytest.fixture(scope="module")
+def vocabulary(engine):
+    return Vocabulary(engine.backend.statistics())
+
+
+def groups_of(vocabulary, q: str, dictionary: Abbreviations | None = None) -> list[list[str]]:
+    """Return the understood query as groups of clauses: 'ALT:' marks an alternative, quotes a phrase."""
+    understood = understand(parse_query(q), vocabulary, dictionary or abbreviations.load())
+    return [
+        [("ALT:" if c.alternative else "") + (f'"{" ".join(s.exact for s in c.syllables)}"' if c.phrase
+                                               else " ".join(s.exact for s in c.syllables)) for c in group]
+        for group in understood.parsed.groups
+    ]
+
+
+def test_telex_words_are_searched_as_their_syllables_with_accents(vocabulary):
+    understood = understand(parse_query("chir thij 05 booj chinhs trij"), vocabulary, abbreviations.load())
+    syllables = understood.parsed.syllables
+    assert [s.exact for s in syllables[:2]] == ["chỉ", "thị"]
+    assert all(s.accented for s in syllables if not s.folded.isdigit())
+    assert understood.notices[0] == "Đã hiểu cách gõ Telex/VNI: tìm “chỉ thị 05 bộ chính trị”."
+    assert understood.rewritten_text() == "chỉ thị 05 bộ chính trị"
+
+
+def test_vni_words_are_searched_as_their_syllables(vocabulary):
+    understood = understand(parse_query("ha2 no65i"), vocabulary, abbreviations.load())
+    assert groups_of(vocabulary, "ha2 no65i") == [["hà nội", "ALT:hn"]]
+    assert understood.rewritten_text() == "hà nội"
+
+
+def test_real_syllables_and_foreign_words_are_searched_as_typed(vocabulary):
+    assert groups_of(vocabulary, "ban tri smartphone iphone arsenal") == [
+        ["ban"], ["tri"], ["smartphone"], ["iphone"], ["arsenal"]]
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("hanoi", [["hanoi", 'ALT:"ha noi"']]),
+    ("covid19", [["covid19", 'ALT:"covid 19"']]),
+    ("iphone12", [["iphone12", 'ALT:"iphone 12"']]),
+    ("vietnam", [["vietnam", 'ALT:"viet nam"']]),
+])
+def test_run_together_words_are_also_searched_split(vocabulary, q, expected):
+    assert groups_of(vocabulary, q) == expected
+
+
+def test_words_the_index_knows_are_not_split(vocabulary):
+    assert groups_of(vocabulary, "covid thanh") == [["covid"], ["thanh"]]
+    assert split_word("xyzzyq", vocabulary.syllables) is None
+
+
+@pytest.mark.parametrize("q", ["TP.HCM", "TP HCM", "tphcm", "Thành phố Hồ Chí Minh", "thanh pho ho chi minh"])
+def test_every_form_of_an_abbreviation_searches_all_its_forms(vocabulary, q):
+    groups = groups_of(vocabulary, q)
+    assert len(groups) == 1
+    searched = {clause.removeprefix("ALT:").strip('"') for clause in groups[0]}
+    assert {form_key(f) for f in searched} == {
+        ("tp", "hcm"), ("tphcm",), ("hcmc",), ("thanh", "pho", "ho", "chi", "minh")}
+
+
+def test_an_abbreviation_is_expanded_where_it_stands_in_the_query(vocabulary):
+    assert groups_of(vocabulary, "UBND tỉnh hlv park") == [
+        ["ubnd", 'ALT:"uỷ ban nhân dân"'], ["tỉnh"], ["hlv", 'ALT:"huấn luyện viên"'], ["park"]]
+    assert groups_of(vocabulary, "huấn luyện viên Park") == [
+        ["huấn luyện viên", "ALT:hlv"], ["park"]]
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("1000 tỷ", [["1000", 'ALT:"1 000"'], ["tỷ"]]),
+    ("1.000 tỷ", [['"1 000"', "ALT:1000"], ["tỷ"]]),
+    ("chỉ thị 5", [["chỉ"], ["thị"], ["5", "ALT:05"]]),
+    ("chỉ thị 05", [["chỉ"], ["thị"], ["05", "ALT:5"]]),
+    ("05-CT/TW", [['"05 ct tw"', 'ALT:"5 ct tw"']]),
+    ("100/2019/NĐ-CP", [['"100 2019 nđ cp"']]),
+    ("21/8/2019", [['"21 8 2019"', 'ALT:"21 08 2019"']]),
+    ("21/08/2019", [['"21 08 2019"', 'ALT:"21 8 2019"']]),
+    ("top 5 điện thoại", [["top"], ["5"], ["điện"], ["thoại"]]),
+])
+def test_numbers_and_references_are_searched_as_written_in_articles(vocabulary, q, expected):
+    assert groups_of(vocabulary, q) == expected
+
+
+def test_the_shipped_dictionary_has_at_least_80_entries_and_no_bad_line():
+    dictionary = abbreviations.load()
+    assert len(dictionary.entries) >= 80
+    assert dictionary.problems == []
+    assert ("ủy ban nhân dân",) not in dictionary.by_key
+    assert dictionary.alternatives(("uy", "ban", "nhan", "dan")) == ["UBND"]
+
+
+def test_an_operator_file_adds_entries_and_reports_bad_lines_by_number(tmp_path, vocabulary):
+    extra = tmp_path / "synonyms.txt"
+    extra.write_text("# ours\nSGK | sách giáo khoa\nno separator here\n\nVAR | \n", encoding="utf-8")
+    dictionary = abbreviations.load(str(extra))
+    assert dictionary.problems == [
+        f"{extra}, line 3: expected two or more forms separated by '|'; line skipped",
+        f"{extra}, line 5: expected two or more forms separated by '|'; line skipped",
+    ]
+    assert groups_of(vocabulary, "sgk", dictionary) == [["sgk", 'ALT:"sách giáo khoa"']]
+    assert len(dictionary.entries) == len(abbreviations.load().entries) + 1
+
+
+def test_a_form_of_too_many_words_is_refused():
+    assert parse_line("X | một hai ba bốn năm sáu bảy") == "form 'một hai ba bốn năm sáu bảy' must have 1 to 6 words"
+    dictionary = Abbreviations()
+    read_into(dictionary, ["A | b c", "# comment", "   "], "test")
+    assert [e.forms for e in dictionary.entries] == [("A", "b c")]
