@@ -183,6 +183,10 @@ def run_module(path: str, prebuilt: dict[str, str], only_survivors: bool, childr
     env = dict(os.environ, **{TESTS_ENV: " ".join(tests), ONLY_ENV: path})
     if path not in WRITE_SIDE:
         env.update(prebuilt)
+    copied = ROOT / "mutants" / path
+    if not copied.with_name(copied.name + ".meta").exists():
+        # Copied unmutated by a run of another module: mutmut would take it as already mutated.
+        copied.unlink(missing_ok=True)
     print(f"{path}: {len(patterns) if only_survivors else 'all'} mutants against {' '.join(tests)}", flush=True)
     run_mutmut(patterns, env, children)
     save_results(path, mutmut_statuses([module_pattern(path)[:-1]]))
