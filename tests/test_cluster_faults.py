@@ -21,9 +21,8 @@ from search.cluster_index import reindex_cluster
 from search.faults import PAUSE_VARIABLE
 from search.request import SearchRequest
 from search.sphinxql import Cluster, document_key, scan_shard, shard_of
-from tests.conftest import DEMO_SOURCES
+from tests.helpers import DEMO_ARTICLES, DEMO_SOURCES, PORTAL_ID
 from tests.sphinx_cluster import running_cluster
-from tests.test_index import DEMO_ARTICLES, PORTAL_ID
 from web.app import create_app
 
 PARTIAL_NOTICE = "Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ."
