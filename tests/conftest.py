@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,12 +59,18 @@ def starts_processes(item: pytest.Item) -> bool:
     return any(call in source for call in SLOW_CALLS)
 
 
+def runs_on_the_cluster(item: pytest.Item) -> bool:
+    """Tell whether a test is the cluster case of a test parametrised over both backends (it needs searchd)."""
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(value == "cluster" for value in callspec.params.values())
+
+
 def is_slow(item: pytest.Item) -> bool:
     """Tell whether a collected test starts processes, servers, disks or a browser."""
     module = Path(str(item.fspath)).name
     if module.startswith(SLOW_MODULE_PREFIXES):
         return True
-    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or runs_on_the_cluster(item):
         return True
     return f"{module}::{item.name}".startswith(SLOW_TESTS) or starts_processes(item)
 
@@ -73,6 +80,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if is_slow(item):
             item.add_marker(pytest.mark.slow)
+
+
+# Module-level dicts that memoise a pure function, cleared with the lru_caches below.
+MEMO_DICTS = (("search.text", "_TERM_FORMS"), ("search.understand", "_SYLLABLE_MAPS"))
+
+
+def pytest_sessionstart(session):
+    """Start every test session with empty memo caches in search/ (lru_caches, memo dicts).
+
+    Mutation testing (tools/mutation.py) runs each mutant's tests in a process forked from one
+    that already ran them unmutated: a result cached there would hide the mutant.
+    """
+    for name, module in list(sys.modules.items()):
+        if name.startswith("search.") and module is not None:
+            for value in vars(module).values():
+                if hasattr(value, "cache_clear"):
+                    value.cache_clear()
+    for name, attribute in MEMO_DICTS:
+        if name in sys.modules:
+            getattr(sys.modules[name], attribute).clear()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -117,3 +144,11 @@ def demo_cluster(tmp_path_factory):
         assert report.added == 201 and not report.rejected
         yield cluster
 
+
+@pytest.fixture(scope="module", params=["embedded", "cluster"])
+def app_config(request, demo_index) -> dict:
+    """Return the web app's configuration over the demo corpus, once per backend."""
+    config = {"INDEX_DIR": str(demo_index)}
+    if request.param == "cluster":
+        config["BACKEND"] = request.getfixturevalue("demo_cluster").url
+    return config
