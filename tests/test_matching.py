@@ -221,7 +221,10 @@ def test_question_facets_and_date_sorts_never_count_articles_with_under_half_the
         assert len(held) * 2 >= len(query), hit["id"]
     result = run(engine, q)
     assert result["hits"][0]["id"] == "unc-news_business_001"
-    assert sum(i["count"] for i in result["facets"]["year"]) == len(newest)
+    # One set whatever the order: the total, the facets, the newest and the relevance pages.
+    assert result["total"] == len(newest) == sum(i["count"] for i in result["facets"]["year"])
+    assert run(engine, q, sort="newest")["total"] == result["total"]
+    assert len(every_hit(engine, q)) == result["total"]
 
 
 def test_a_word_typed_with_inner_punctuation_counts_once_towards_a_question(engine):
