@@ -353,7 +353,7 @@ def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviatio
         syllables = [s for c in typed for s in c.syllables]
         primary = Clause(syllables, phrase=typed[0].phrase if size == 1 else False, field=typed[0].field)
         group = [primary] + [c for g in groups[index : index + size] for c in g if c.alternative]
-        forms = abbreviations.alternatives(key)
+        forms = [form for form in abbreviations.alternatives(key) if not _ordinary_form(form)]
         for form in forms:
             form_syllables = syllables_of(form)
             group.append(Clause(form_syllables, phrase=len(form_syllables) > 1, field=primary.field, alternative=True))
@@ -383,6 +383,13 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
         if abbreviations.lookup(tuple(keys)) and not _ordinary_word(first, size, keys, abbreviations):
             best = (size, tuple(keys))
     return best
+
+
+def _ordinary_form(form: str) -> bool:
+    """Tell whether a form is one Vietnamese syllable ("TƯ"): searched for another form, it would
+    find the ordinary word in every article ("tư duy", "đầu tư"), as the index ignores case."""
+    key = form_key(form)
+    return len(key) == 1 and is_syllable(key[0])
 
 
 def _ordinary_word(clause: Clause, size: int, keys: list[str], abbreviations: Abbreviations) -> bool:

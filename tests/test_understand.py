@@ -99,6 +99,15 @@ def test_every_form_of_an_abbreviation_searches_all_its_forms(vocabulary, q):
         ("tp", "hcm"), ("tphcm",), ("hcmc",), ("thanh", "pho", "ho", "chi", "minh")}
 
 
+def test_a_form_that_is_an_ordinary_syllable_is_not_searched_for_another_form(vocabulary, engine):
+    # "TƯ" is "tư" to the index (case is folded): searched for "trung ương" it found "tư duy".
+    assert groups_of(vocabulary, "trung ương") == [["trung ương", "ALT:tw"]]
+    assert groups_of(vocabulary, "TƯ") == [["tư", "ALT:tw", 'ALT:"trung ương"']]
+    hits = engine.search(SearchRequest(q="trung ương", size=50))["hits"]
+    assert hits and all(re.search(r"(?i:trung ương)|\bT[WƯ]\b", f'{h["title"]} {engine.article(h["id"])["body"]}')
+                        for h in hits)
+
+
 def test_an_abbreviation_is_expanded_where_it_stands_in_the_query(vocabulary):
     assert groups_of(vocabulary, "UBND tỉnh hlv park") == [
         ["ubnd", 'ALT:"uỷ ban nhân dân"'], ["tỉnh"], ["hlv", 'ALT:"huấn luyện viên"'], ["park"]]
