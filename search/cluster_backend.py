@@ -216,6 +216,8 @@ class Plan:
     accents: str
     texts: dict[str, str]
     question: bool
+    # Whether some tier found an article (without filters).
+    found: bool = True
 
     @property
     def exact(self) -> bool:
@@ -286,8 +288,12 @@ class ClusterBackend:
         # least half of its words (the ``most`` tier); by relevance it ranks those holding a
         # fifth, as many as the total, as the embedded index does (``answer_sets``).
         question = plan.question and request.match == "auto"
-        relaxed = question and request.sort == "relevance"
+        # When no article holds half of a question's words, its wider pool is the result set.
+        fallback = question and not plan.found
+        relaxed = question and request.sort == "relevance" and not fallback
         counted = plan.texts["most"] if question else plan.texts[plan.tier]
+        if fallback:
+            counted = question_pool_text(query, counted)
         ranked = question_pool_text(query, counted) if relaxed else counted
         wider = () if question else TIERS[TIERS.index(plan.tier) + 1 :]
         statements = self._page_statements(query, plan, ranked, conditions, request)
@@ -303,7 +309,7 @@ class ClusterBackend:
         rows = results[0][: max(0, total - (request.page - 1) * request.size)]
         metas = [1, *(3 + 2 * i for i in range(len(wider) + relaxed)), *([len(results) - 1] if request.facets else [])]
         return Matches(
-            matching="most" if question else plan.matching,
+            matching=("any" if fallback else "most") if question else plan.matching,
             total=total,
             documents=[stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows],
             scores=[row[0] / SCORE_SCALE if query.groups else 0.0 for row in rows],
@@ -338,7 +344,7 @@ class ClusterBackend:
         for number, (tier, accents) in enumerate(asked):
             if _found(results[2 * number + 1]):
                 return Plan(tier, accents, forms[accents], question)
-        return Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question)
+        return Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question, found=False)
 
     @staticmethod
     def _count_statements(where: str) -> list[tuple[str, None]]:

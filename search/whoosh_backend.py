@@ -48,16 +48,21 @@ def answer_sets(matched: Matched, sort: str) -> tuple[np.ndarray, np.ndarray]:
     """Return (the result set, the pool the page is ordered from) of a match.
 
     The result set is what the total, the facets and the newest/oldest pages count: the tier
-    answered from, or for a question (``match=auto``) the ``most`` tier, whatever the order.
-    A question's relevance order ranks a wider pool (a fifth of its words), but only when
-    some article holds half of them: an empty result set shows no page.
+    answered from, or for a question (``match=auto``) the ``most`` tier, whatever the order;
+    a question's relevance order ranks a wider pool (a fifth of its words).  When no article
+    holds half of a question's words, that pool is the result set (``question_fallback``).
     """
     if matched.ranked is None:
         return matched.mask, matched.mask
+    if question_fallback(matched):
+        return matched.ranked, matched.ranked
     counted = matched.tiers["most"]
-    if sort != "relevance" or not counted.any():
-        return counted, counted
-    return counted, matched.ranked
+    return counted, matched.ranked if sort == "relevance" else counted
+
+
+def question_fallback(matched: Matched) -> bool:
+    """Tell whether a question found no article holding half of its words (every tier is empty)."""
+    return matched.ranked is not None and not matched.mask.any()
 
 
 class SnapshotView:
@@ -86,7 +91,7 @@ class SnapshotView:
         docs, doc_scores = docs[:shown], doc_scores[:shown]
         question = matched.ranked is not None
         return Matches(
-            matching="most" if question else matched.matching,
+            matching=("any" if question_fallback(matched) else "most") if question else matched.matching,
             total=total,
             documents=[snapshot.stored(d) for d in docs],
             scores=[float(score) for score in doc_scores],
