@@ -33,14 +33,26 @@ from search.text import COMPOUND_JOINER
 
 
 class QueryContext:
-    """What one query run reads, fetched once: postings and the snapshot's statistics."""
+    """What one query run reads, fetched once: postings, the snapshot's statistics, and what is
+    computed from them (a query's readings, and "did you mean"'s searches, share most terms)."""
 
     def __init__(self, snapshot: Snapshot, ranking: Ranking):
         self.snapshot = snapshot
         self.ranking = ranking
         self.size = snapshot.doc_count
         self._postings: dict[tuple[str, str], Postings] = {}
+        self._computed: dict[tuple, object] = {}
         self.weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
+
+    def remember(self, key: tuple, compute):
+        """Return compute() for key, computed once for this context (its arrays made read-only)."""
+        if key not in self._computed:
+            value = compute()
+            for array in value if isinstance(value, tuple) else (value,):
+                if isinstance(array, np.ndarray):
+                    array.flags.writeable = False
+            self._computed[key] = value
+        return self._computed[key]
 
     def postings(self, fieldname: str, term: str) -> Postings:
         """Return (and remember) a term's postings in a field."""
@@ -54,6 +66,10 @@ class QueryContext:
         return any(len(self.postings(name, term)) for name in fields)
 
     def docs_with(self, term: str, fields: tuple[str, ...]) -> np.ndarray:
+        """Return a (read-only) mask of the documents holding term in any of fields."""
+        return self.remember(("docs", term, fields), lambda: self._docs_with(term, fields))
+
+    def _docs_with(self, term: str, fields: tuple[str, ...]) -> np.ndarray:
         """Return a mask of the documents holding term in any of fields."""
         mask = np.zeros(self.size, dtype=bool)
         for name in fields:
@@ -61,6 +77,10 @@ class QueryContext:
         return mask
 
     def bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
+        """Return (doc ids, BM25F scores, idf) of a term over fields (read-only arrays)."""
+        return self.remember(("bm25f", term, fields), lambda: self._bm25f(term, fields))
+
+    def _bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
         """Return (doc ids, BM25F scores, idf) of a term over fields."""
         found = [name for name in fields if len(self.postings(name, term))]
         if not found:

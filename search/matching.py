@@ -280,6 +280,15 @@ def phrase_docs(ctx, terms: list[str], fields: tuple[str, ...], docs: np.ndarray
 
 
 def adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
+    """Return, per document, how often terms occur in a row in a field (only docs looked at).
+
+    Computed once per query context: a query's readings share most of their word pairs.
+    """
+    key = ("adjacent", fieldname, tuple(terms), docs.tobytes())
+    return ctx.remember(key, lambda: _adjacent_counts(ctx, fieldname, terms, docs))
+
+
+def _adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
     """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
     keys = None
     for offset, name in enumerate(terms):
