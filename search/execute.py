@@ -23,7 +23,7 @@ import numpy as np
 
 from search import matching
 from search.codec import Postings
-from search.matching import Matched, adjacent_counts, fields_of, readings
+from search.matching import Matched, adjacent_counts, fields_of, reading_limit, readings
 from search.parse import ParsedQuery
 from search.ranking import Ranking
 from search.reader import Snapshot
@@ -131,7 +131,7 @@ def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
     """Return base relevance scores for every document (its best reading's), and each syllable's idf."""
     scores, idfs = _reading_scores(ctx, parsed.typed)
-    for reading in readings(parsed)[1:]:
+    for reading in readings(parsed, reading_limit(parsed, ctx.ranking))[1:]:
         other, other_idfs = _reading_scores(ctx, reading)
         other *= _reading_weight(ctx, parsed, reading)
         np.maximum(scores, other, out=scores)
@@ -186,7 +186,7 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
 def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
     """Return the proximity bonus of docs under their best reading of the query."""
     bonus = _reading_proximity(ctx, parsed.typed, docs, idfs)
-    for reading in readings(parsed)[1:]:
+    for reading in readings(parsed, reading_limit(parsed, ctx.ranking))[1:]:
         other = _reading_proximity(ctx, reading, docs, idfs) * _pairs_weight(ctx, parsed, reading)
         np.maximum(bonus, other, out=bonus)
     return bonus

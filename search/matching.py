@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from search.parse import Clause, ParsedQuery, Syllable
+from search.ranking import Ranking
 from search.request import TIERS
 from search.schema import TEXT_FIELDS
 
@@ -40,7 +41,8 @@ LONG_QUERY_SHARE = 0.2
 MOST_SHARE = 0.5
 # The together tier's window: this many syllables per query syllable.
 WINDOW_PER_SYLLABLE = 2
-# Readings of a query with alternatives scored (combinations of its groups' spellings).
+# Readings of a query with alternatives scored (combinations of its groups' spellings), at
+# most; a long query gets fewer (``Ranking.max_reading_syllables``).
 MAX_READINGS = 12
 
 
@@ -196,27 +198,43 @@ def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> n
     words of any one reading do.
     """
     found = np.zeros(ctx.size, dtype=bool)
-    for reading in readings(parsed):
+    for reading in readings(parsed, reading_limit(parsed, ctx.ranking)):
         found |= _together(ctx, reading, exact, candidates)
     return found
 
 
-def readings(parsed: ParsedQuery) -> list[ParsedQuery]:
+def readings(parsed: ParsedQuery, limit: int = MAX_READINGS) -> list[ParsedQuery]:
     """Return the ways to read a query: as typed first, then with its groups read as their
     alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên"), every
-    combination, at most MAX_READINGS.
+    combination, at most limit (``reading_limit``).
 
     A document scores as its best reading, so an article writing "HLV Park" ranks as one
     writing "huấn luyện viên Park" for either query.
     """
     typed = parsed.typed
-    choices = [[None] + [c for c in group if c.alternative] for group in parsed.groups]
     found = []
-    for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
+    for combination in itertools.islice(itertools.product(*_choices(parsed)), limit):
         groups = [[clause] if clause is not None else list(group)
                   for clause, group in zip(combination, typed.groups)]
         found.append(replace(typed, groups=groups))
     return found
+
+
+def _choices(parsed: ParsedQuery) -> list[list[Clause | None]]:
+    """Return each group's choices of a reading: as typed (None), or one of its alternatives."""
+    return [[None] + [c for c in group if c.alternative] for group in parsed.groups]
+
+
+def reading_limit(parsed: ParsedQuery, ranking: Ranking) -> int:
+    """Return how many readings of a query are matched and scored: MAX_READINGS, fewer for a long
+    query, so that readings x syllables stays within ``ranking.max_reading_syllables`` (each
+    reading scores every syllable and pairs every neighbour)."""
+    return max(1, min(MAX_READINGS, ranking.max_reading_syllables // max(1, len(parsed.typed.syllables))))
+
+
+def readings_cut(parsed: ParsedQuery, ranking: Ranking) -> bool:
+    """Tell whether a query has more readings than ``reading_limit`` lets it score."""
+    return math.prod(len(choices) for choices in _choices(parsed)) > reading_limit(parsed, ranking)
 
 
 def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:

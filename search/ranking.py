@@ -50,6 +50,10 @@ class Ranking:
     # five letters has about 1,100 candidates.
     typo_max_words: int = 2
     typo_max_lookups: int = 1500
+    # A query read several ways (abbreviations, split or joined words: ``search.understand``)
+    # scores at most ``search.matching.MAX_READINGS`` readings, and fewer when it is long: readings
+    # x syllables at most this (12 readings up to 16 syllables, 4 readings of 48).
+    max_reading_syllables: int = 192
 
 
 DEFAULT_RANKING = Ranking()
