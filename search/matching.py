@@ -243,9 +243,11 @@ def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> 
     The plain words are those of groups without OR or a ``title:`` prefix (quoted phrases
     count with their words); with fewer than two distinct terms every candidate qualifies.
     """
+    if not candidates.any():
+        return candidates
     chain = plain_syllables(parsed)
     terms = list(dict.fromkeys(term(s, exact) for s in chain))
-    if len(terms) < 2 or not candidates.any():
+    if len(terms) < 2:
         # One word ("VN" read for "việt nam"): the candidates holding this reading's words.
         return candidates & all_words(ctx, parsed, exact)
     docs = np.flatnonzero(candidates)
@@ -309,12 +311,21 @@ def adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> 
 def _adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
     """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
     keys = None
+    docs_key = docs.tobytes()
     for offset, name in enumerate(terms):
-        postings = ctx.postings(fieldname, name)
-        rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
-        if not len(rows):
+        occurrences = ctx.remember(("occurrences", fieldname, name, docs_key),
+                                   lambda name=name: _occurrences(ctx, fieldname, name, docs))
+        if not len(occurrences):
             return np.zeros(ctx.size, dtype=np.int32)
-        doc_ids, positions = postings.positions(rows)
-        term_keys = (doc_ids << 32) | (positions - offset + (1 << 31))
+        term_keys = occurrences + ((1 << 31) - offset)
         keys = term_keys if keys is None else np.intersect1d(keys, term_keys, assume_unique=True)
     return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
+
+
+def _occurrences(ctx, fieldname: str, name: str, docs: np.ndarray) -> np.ndarray:
+    """Return where a term occurs in a field of the given docs, as sorted keys ``doc << 32 | position``
+    (a term's occurrences serve every pair it is part of)."""
+    postings = ctx.postings(fieldname, name)
+    rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
+    doc_ids, positions = postings.positions(rows)
+    return (doc_ids << 32) | positions

@@ -40,18 +40,18 @@ def test_heaviness_counts_distinct_syllables_not_repeats():
     assert not is_heavy(head("/api/search", " ".join(distinct[:-2])))
 
 
-def test_a_heavy_request_is_held_only_while_the_worker_is_busy():
+def test_a_heavy_request_is_held_only_while_other_connections_wait():
     held = HeldBack()
-    assert not held.hold("light", heavy=False, busy=True, now=0.0)
-    assert not held.hold("heavy idle", heavy=True, busy=False, now=0.0)
-    assert held.hold("heavy busy", heavy=True, busy=True, now=0.0)
+    assert not held.hold("light", heavy=False, others_waiting=True, now=0.0)
+    assert not held.hold("heavy idle", heavy=True, others_waiting=False, now=0.0)
+    assert held.hold("heavy busy", heavy=True, others_waiting=True, now=0.0)
     assert len(held) == 1
 
 
 def test_held_requests_run_in_order_once_a_thread_is_free_and_nobody_else_waits():
     held = HeldBack()
     for n in range(3):
-        held.hold(f"heavy {n}", heavy=True, busy=True, now=float(n))
+        held.hold(f"heavy {n}", heavy=True, others_waiting=True, now=float(n))
     assert held.release(free=False, others_waiting=False, now=3.0) is None
     assert held.release(free=True, others_waiting=True, now=3.0) is None
     assert [held.release(free=True, others_waiting=False, now=3.0) for _ in range(4)] == [
@@ -60,8 +60,8 @@ def test_held_requests_run_in_order_once_a_thread_is_free_and_nobody_else_waits(
 
 def test_a_held_request_runs_after_its_longest_wait_even_while_others_keep_coming():
     held = HeldBack(max_wait=5.0)
-    held.hold("first", heavy=True, busy=True, now=10.0)
-    held.hold("second", heavy=True, busy=True, now=12.0)
+    held.hold("first", heavy=True, others_waiting=True, now=10.0)
+    held.hold("second", heavy=True, others_waiting=True, now=12.0)
     assert held.release(free=True, others_waiting=True, now=14.9) is None
     assert held.release(free=True, others_waiting=True, now=15.0) == "first"
     assert held.release(free=True, others_waiting=True, now=15.0) is None
@@ -69,5 +69,5 @@ def test_a_held_request_runs_after_its_longest_wait_even_while_others_keep_comin
 
 def test_no_more_than_the_limit_is_held_back():
     held = HeldBack(limit=2)
-    assert [held.hold(n, heavy=True, busy=True, now=0.0) for n in range(3)] == [True, True, False]
+    assert [held.hold(n, heavy=True, others_waiting=True, now=0.0) for n in range(3)] == [True, True, False]
     assert len(held) == 2

@@ -45,7 +45,7 @@ HEAD_TIMEOUT = 10.0
 # A request head this long is handed to gunicorn's parser unfinished (it answers 431).
 MAX_HEAD_BUFFER = 64 * 1024
 # A search of this many distinct syllables or more is heavy (a long question costs several
-# typical queries: bench/bench_worst.py): it waits while other connections wait to be served.
+# typical queries: bench/bench_worst.py): it waits while other connections wait to be accepted.
 HEAVY_SYLLABLES = 16
 # Searches that can be heavy: the JSON API and the results page.
 SEARCH_PATHS = ("/api/search", "/")
@@ -181,9 +181,9 @@ class HeldBack:
         self.limit, self.max_wait = limit, max_wait
         self.waiting: deque[tuple[float, Any]] = deque()
 
-    def hold(self, request, heavy: bool, busy: bool, now: float) -> bool:
-        """Hold a request back when it is heavy and something else is running or waiting; tell whether it was."""
-        if not heavy or not busy or len(self.waiting) >= self.limit:
+    def hold(self, request, heavy: bool, others_waiting: bool, now: float) -> bool:
+        """Hold a request back when it is heavy and other requests wait; tell whether it was."""
+        if not heavy or not others_waiting or len(self.waiting) >= self.limit:
             return False
         self.waiting.append((now, request))
         return True
@@ -211,10 +211,10 @@ class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
     head is whole: a search thread is taken only by a request that can run.  A worker accepts
     new connections only while a thread is free, so the kernel gives them to idle workers.
 
-    Heavy searches (``is_heavy``) give way: one that arrives while a request runs or
-    connections wait to be accepted is held back (``HeldBack``, not on a thread) and the worker
-    goes on accepting, so a light query never waits behind a burst of heavy ones; held
-    requests run when a thread is free and nobody waits, or after ``HEAVY_MAX_WAIT``.
+    Heavy searches (``is_heavy``) give way: one that arrives while connections wait to be
+    accepted is held back (``HeldBack``, not on a thread) and the worker goes on accepting, so
+    a light query never waits behind a burst of heavy ones; held requests run when a thread is
+    free and no connection waits, or after ``HEAVY_MAX_WAIT``.
     """
 
     def init_process(self):
@@ -273,8 +273,9 @@ class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
             conn.init()  # the parser (plain HTTP/1: SSL never gets here)
             conn.parser.unreader.unread(conn.head)
             conn.data_ready = True
-            busy = self.running >= self.cfg.threads or self._connections_waiting()
-            if not self.held.hold(conn, is_heavy(conn.head), busy, time.monotonic()):
+            # Only connections not yet accepted count: kept-alive clients' requests queue for a
+            # thread in order, as before (the 8-client throughput runs keep theirs alive).
+            if not self.held.hold(conn, is_heavy(conn.head), self._connections_waiting(), time.monotonic()):
                 self.enqueue_req(conn)
 
     def _connections_waiting(self) -> bool:
