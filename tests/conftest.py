@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,26 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if is_slow(item):
             item.add_marker(pytest.mark.slow)
+
+
+# Module-level dicts that memoise a pure function, cleared with the lru_caches below.
+MEMO_DICTS = (("search.text", "_TERM_FORMS"), ("search.understand", "_SYLLABLE_MAPS"))
+
+
+def pytest_sessionstart(session):
+    """Start every test session with empty memo caches in search/ (lru_caches, memo dicts).
+
+    Mutation testing (tools/mutation.py) runs each mutant's tests in a process forked from one
+    that already ran them unmutated: a result cached there would hide the mutant.
+    """
+    for name, module in list(sys.modules.items()):
+        if name.startswith("search.") and module is not None:
+            for value in vars(module).values():
+                if hasattr(value, "cache_clear"):
+                    value.cache_clear()
+    for name, attribute in MEMO_DICTS:
+        if name in sys.modules:
+            getattr(sys.modules[name], attribute).clear()
 
 
 @pytest.hookimpl(hookwrapper=True)

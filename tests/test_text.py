@@ -248,3 +248,138 @@ VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầ
 def test_term_positions_equal_the_pipeline_on_any_text(text):
     fast = {term: list(pos) for term, pos in index_analyzer().term_positions(text).items()}
     assert fast == pipeline_positions(text)
+
+
+# Tone placement, every vowel of the rhyme -------------------------------------------------
+
+# New-style spellings: the tone on the second vowel of an open oa / oe / uy, on the last vowel of
+# a closed rhyme, on the middle one of three, on the first of other open pairs, on the (last)
+# vowel carrying a breve, circumflex or horn; the u of qu and the i of gi belong to the onset.
+NEW_STYLE = ["hoà", "khoẻ", "thuỷ", "hoàng", "mùa", "của", "nghĩa", "ngoài", "khuỷu", "uỷ", "quý", "quà",
+             "quyết", "già", "giữa", "gìn", "gì", "ải", "ấy", "người", "tuổi", "thuở", "Nguyễn", "yếu", "HOÀ", "Quý"]
+
+
+def tone_misplacements(word: str) -> list[str]:
+    """Return word with its one tone mark put on each vowel of its vowel run in turn."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tone = next(ch for ch in decomposed if ch in search.text.TONE_MARKS)
+    bare = unicodedata.normalize("NFC", decomposed.replace(tone, ""))
+    vowels = [i for i, ch in enumerate(bare.lower()) if ch in search.text.VOWELS]
+    run = [i for i in vowels if any(abs(i - j) == 1 for j in vowels) or len(vowels) == 1]
+    return [unicodedata.normalize("NFC", bare[: i + 1] + tone + bare[i + 1 :]) for i in run]
+
+
+@pytest.mark.parametrize("word", NEW_STYLE)
+def test_a_tone_mark_on_any_vowel_of_the_rhyme_moves_to_the_new_style_vowel(word):
+    misplaced = tone_misplacements(word)
+    assert word in misplaced and len(misplaced) >= 1
+    assert {variant: canonical_tone(variant) for variant in misplaced} == dict.fromkeys(misplaced, word)
+    assert {canonical_tone(nfd(variant)) for variant in misplaced} == {word}
+
+
+def test_old_style_open_rhymes_in_running_text_move_but_closed_syllables_stay():
+    text = "Hòa bình, khỏe mạnh, thủy điện; hòang hôn và Thủy"
+    assert search.text.canonical_tones(text) == "Hoà bình, khoẻ mạnh, thuỷ điện; hòang hôn và Thuỷ"
+
+
+# Word segmentation ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, joins", [
+    ("Chỉ thị 05-CT/TW của Bộ Chính trị", [False, True, False, False, False, False, False, False, True]),
+    ("email@gov.vn", [False, False, False]),  # pyvi keeps the address whole: "@" and "." join nothing
+    ("Hà _ Nội", [False, False]),  # a typed underscore between spaces joins nothing
+    ("Thành phố Hồ Chí Minh", [False, True, False, True, True]),
+])
+def test_pyvi_joins_only_syllables_it_writes_with_an_underscore(text, joins):
+    assert search.text.pyvi_joins(text) == joins
+
+
+def test_text_whose_syllables_pyvi_counts_differently_is_indexed_without_compounds():
+    # NFD text: the regex cuts syllables at the combining marks, pyvi (given NFC) does not.
+    text = nfd("ở Hà Nội")
+    assert search.text.SYLLABLE_RE.findall(text) == ["o", "Ha", "No", "i"]
+    assert search.text.pyvi_joins(text) == [False, False, True]
+    fast = index_analyzer().term_positions(text)
+    assert fast == pipeline_positions(text)
+    assert fast and not [term for term in fast if "_" in term]
+
+
+def fixed_segmentation(monkeypatch, words: list[int]) -> None:
+    """Make pyvi segment any text into words of the given numbers of syllables."""
+    joins = [index > 0 for size in words for index in range(size)]
+    monkeypatch.setattr(search.text, "pyvi_joins", lambda text: joins)
+
+
+def test_words_of_up_to_five_syllables_get_a_compound_term_longer_ones_do_not(monkeypatch):
+    # pyvi rarely joins five syllables: fix the segmentation to test the bound itself.
+    fixed_segmentation(monkeypatch, [5, 6, 3, 2])
+    text = "Cộng hoà xã hội chủ nghĩa Mặt trận Tổ quốc Việt Nam Uỷ ban nhân dân"
+    assert search.text.MAX_COMPOUND_SYLLABLES == 5
+    fast = index_analyzer().term_positions(text)
+    assert {term: positions for term, positions in fast.items() if "_" in term} == {
+        "cong_hoa_xa_hoi_chu": [0], "nam_uy_ban": [11], "nhan_dan": [14]}
+    assert fast == pipeline_positions(text)
+
+
+def test_a_word_ending_the_text_gets_its_compound_term(monkeypatch):
+    fixed_segmentation(monkeypatch, [1, 5])
+    text = "tại Cộng hoà xã hội chủ"
+    assert index_analyzer().term_positions(text)["cong_hoa_xa_hoi_chu"] == [1]
+    assert pipeline_positions(text)["cong_hoa_xa_hoi_chu"] == [1]
+
+
+# The analyzer as a Whoosh pipeline ---------------------------------------------------------
+
+TOKEN_OPTIONS = [{}, {"positions": True, "chars": True, "mode": "index"},
+                 {"keeporiginal": True, "removestops": False, "start_pos": 3, "start_char": 7, "positions": True,
+                  "chars": True, "mode": "query", "boosts": True}]
+
+
+def token_attributes(token, options: dict) -> dict:
+    """Return the attributes of a token that Whoosh's filters and formats read, for these options."""
+    names = ["text", "boost", "positions", "chars", "removestops", "mode"]
+    names += ["pos"] * bool(options.get("positions")) + ["startchar", "endchar"] * bool(options.get("chars"))
+    found = {name: getattr(token, name) for name in names}
+    found["original"] = getattr(token, "original", None)
+    found["boosts"] = getattr(token, "boosts", None)  # other options are kept on the token
+    return found
+
+
+@pytest.mark.parametrize("options", TOKEN_OPTIONS)
+def test_syllable_tokenizer_honours_the_options_of_whoosh_tokenizers(options):
+    from whoosh.analysis import RegexTokenizer
+
+    text = "Bộ Chính trị họp ở Hà Nội, 05-CT/TW"
+    ours = [token_attributes(t, options) for t in search.text.SyllableTokenizer(segment=False)(text, **options)]
+    whoosh = [token_attributes(t, options) for t in RegexTokenizer(search.text.SYLLABLE_RE)(text, **options)]
+    assert ours == whoosh and len(ours) == 10
+
+
+def test_compound_tokens_carry_position_offsets_and_unit_boost_like_the_syllables():
+    text = "Bộ Chính trị họp ở Hà Nội"
+    found = [(t.text, t.pos, t.startchar, t.endchar, t.boost, t.positions, t.chars)
+             for t in index_analyzer()(text, positions=True, chars=True, mode="index") if "_" in t.text]
+    assert found == [("chinh_tri", 1, 3, 12, 1.0, True, True), ("ha_noi", 5, 19, 25, 1.0, True, True)]
+
+
+def test_exact_compounds_keeps_the_accented_compound_term_beside_the_folded_one():
+    from whoosh.analysis import CompositeAnalyzer
+
+    text = "Bộ Chính trị họp ở Hà Nội"
+    tokenizer = search.text.SyllableTokenizer()
+    exact = CompositeAnalyzer(tokenizer, search.text.NormalizeFilter(), search.text.CompoundFilter(),
+                              search.text.FoldFilter(exact_compounds=True))
+    terms = [(t.pos, t.text) for t in exact(text, positions=True, mode="index") if "_" in t.text]
+    assert terms == [(1, "chính_trị"), (1, "chinh_tri"), (5, "hà_nội"), (5, "ha_noi")]
+
+
+def test_tokenizers_are_equal_when_they_segment_alike():
+    # Whoosh compares analyzers (schemas of two indexes, field equality): equal settings, equal objects.
+    from whoosh.analysis import RegexTokenizer
+
+    tokenizer = search.text.SyllableTokenizer
+    assert tokenizer() == tokenizer(segment=True)
+    assert tokenizer(segment=False) == tokenizer(segment=False)
+    assert tokenizer() != tokenizer(segment=False)
+    assert tokenizer(segment=False) != RegexTokenizer(search.text.SYLLABLE_RE)

@@ -4,16 +4,21 @@
     python tools/mutation.py all                                   # every module mutmut mutates
     python tools/mutation.py templates                             # the templates' escaping
     python tools/mutation.py --report search/highlight.py          # counts of the last run only
+    python tools/mutation.py --survivors search/highlight.py       # rerun only its last survivors
 
-mutmut (configured in pyproject.toml's [tool.mutmut]) runs each mutant against the fast unit
-tests that reach the mutated function.  Survivors listed in docs/mutation-equivalent.txt with a
-reason are counted as equivalent (no test can tell them apart from the original); any other
-survivor is a hole in the tests.  Runs niced: mutation testing keeps a core busy for minutes.
+mutmut (configured in pyproject.toml's [tool.mutmut]) runs each mutant against the fast tests
+that reach the mutated function, chosen among the module's own test files (MODULE_TESTS below;
+every fast test for a module not listed there), one module per mutmut run.  Survivors listed in
+docs/mutation-equivalent.txt with a reason are counted as equivalent (no test can tell them
+apart from the original); any other survivor is a hole in the tests.  Each module's statuses are
+kept in mutants/module-results.json (mutmut forgets them when the test selection changes).
+Runs niced, with at most --children mutants at a time: the machine is shared.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -29,6 +34,27 @@ TEMPLATES = ROOT / "web" / "templates"
 # The page tests that look at escaping, run for each template mutant.
 TEMPLATE_TESTS = ["tests/test_pages.py", "tests/test_security.py"]
 RESULT_RE = re.compile(r"^\s*(\S+): (.+)$")
+
+
+# The tests a module's mutants run against (those of them that reach the mutated function): the
+# module's own unit tests and the fast tests of what it serves.  Kept small so a module takes
+# minutes; a survivor is killed by a test added to one of these files.
+SEARCH_TESTS = ["tests/test_search.py", "tests/test_api.py"]
+MODULE_TESTS = {
+    "search/text.py": ["tests/test_text.py"],
+    "search/highlight.py": ["tests/test_highlight.py"],
+    "search/matching.py": ["tests/test_matching.py", "tests/test_search.py"],
+    "search/request.py": SEARCH_TESTS,
+    "search/filtering.py": SEARCH_TESTS,
+    "search/facets.py": [*SEARCH_TESTS, "tests/test_backend.py"],
+    "search/results.py": [*SEARCH_TESTS, "tests/test_pages.py"],
+    "search/execute.py": ["tests/test_search.py", "tests/test_matching.py"],
+    "search/index.py": ["tests/test_index.py"],
+}
+RESULTS_FILE = ROOT / "mutants" / "module-results.json"
+CHILDREN = 2
+# Environment of the mutmut child process: the test selection and the module to mutate.
+TESTS_ENV, ONLY_ENV = "VNSEARCH_MUTATION_TESTS", "VNSEARCH_MUTATION_ONLY"
 
 
 def equivalents() -> dict[str, str]:
@@ -68,9 +94,9 @@ def report(statuses: dict[str, str], title: str) -> Counter:
             counts["killed"] += 1
         elif status == "survived" and name in known:
             counts["equivalent"] += 1
-        elif status == "survived":
+        elif status in ("survived", "no tests"):  # no fast test reaches it: a hole too
             counts["survived"] += 1
-            holes.append(name)
+            holes.append(f"{name} ({status})" if status == "no tests" else name)
         else:
             counts[status] += 1
     tested = counts["killed"] + counts["survived"]
@@ -101,8 +127,40 @@ def prebuilt_demo_index() -> dict[str, str]:
     return {"VNSEARCH_TEST_DEMO_INDEX": str(PREBUILT_INDEX)}
 
 
-def run_mutmut(patterns: list[str], env: dict[str, str]) -> None:
-    """Run mutmut on the mutants matching patterns, niced."""
+def saved_results() -> dict[str, dict[str, str]]:
+    """Return {module: {mutant name: status}} of the last run of each module."""
+    return json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.exists() else {}
+
+
+def save_results(path: str, statuses: dict[str, str]) -> None:
+    """Merge a module's new statuses into mutants/module-results.json."""
+    results = saved_results()
+    results[path] = {**results.get(path, {}), **statuses}
+    RESULTS_FILE.write_text(json.dumps(results, indent=1, sort_keys=True))
+
+
+def survivors_of(path: str) -> list[str]:
+    """Return the mutants of a module that survived its last run and are not listed as equivalent."""
+    known = equivalents()
+    return sorted(name for name, status in saved_results().get(path, {}).items()
+                  if status in ("survived", "no tests") and name not in known)
+
+
+def mutmut_child(arguments: list[str]) -> None:
+    """Run mutmut's command line with the test selection and the modules to mutate from the environment."""
+    from mutmut.__main__ import cli
+    from mutmut.configuration import config
+
+    settings = config()
+    if os.environ.get(TESTS_ENV):
+        settings.pytest_add_cli_args_test_selection = os.environ[TESTS_ENV].split()
+    if os.environ.get(ONLY_ENV):
+        settings.only_mutate = os.environ[ONLY_ENV].split()
+    cli(arguments)
+
+
+def run_mutmut(patterns: list[str], env: dict[str, str], children: int) -> None:
+    """Run mutmut on the mutants matching patterns, niced, at most `children` at a time."""
     # mutmut keeps per-test durations (its mutant timeouts) from its first run: redo them when
     # switching between a prebuilt and a per-run demo index.
     stats = ROOT / "mutants" / "mutmut-stats.json"
@@ -110,26 +168,41 @@ def run_mutmut(patterns: list[str], env: dict[str, str]) -> None:
     mode = "prebuilt" if "VNSEARCH_TEST_DEMO_INDEX" in env else "built"
     if marker.exists() and marker.read_text() != mode:
         stats.unlink(missing_ok=True)
-    subprocess.run(["nice", "-n", "10", *MUTMUT, "run", "--max-children", "2", *patterns], cwd=ROOT, env=env,
-                   check=False)
+    subprocess.run(["nice", "-n", "15", sys.executable, __file__, "--mutmut", "run", "--max-children", str(children),
+                    *patterns], cwd=ROOT, env=env, check=False)
     marker.parent.mkdir(exist_ok=True)
     marker.write_text(mode)
 
 
-def run_modules(paths: list[str], only_report: bool) -> int:
-    """Run mutmut on modules (niced, two children) and report each module."""
+def run_module(path: str, prebuilt: dict[str, str], only_survivors: bool, children: int) -> None:
+    """Run mutmut on one module's mutants (or its last survivors) against its tests; keep the statuses."""
+    patterns = survivors_of(path) if only_survivors else [module_pattern(path)]
+    if not patterns:
+        return
+    tests = MODULE_TESTS.get(path, ["tests/"])
+    env = dict(os.environ, **{TESTS_ENV: " ".join(tests), ONLY_ENV: path})
+    if path not in WRITE_SIDE:
+        env.update(prebuilt)
+    copied = ROOT / "mutants" / path
+    if not copied.with_name(copied.name + ".meta").exists():
+        # Copied unmutated by a run of another module: mutmut would take it as already mutated.
+        copied.unlink(missing_ok=True)
+    print(f"{path}: {len(patterns) if only_survivors else 'all'} mutants against {' '.join(tests)}", flush=True)
+    run_mutmut(patterns, env, children)
+    save_results(path, mutmut_statuses([module_pattern(path)[:-1]]))
+
+
+def run_modules(paths: list[str], only_report: bool, only_survivors: bool, children: int) -> int:
+    """Run mutmut on modules one at a time (niced) and report each module."""
     if not only_report:
-        reading = [p for p in paths if p not in WRITE_SIDE]
-        writing = [p for p in paths if p in WRITE_SIDE]
-        if reading:
-            env = dict(os.environ, **prebuilt_demo_index())
-            run_mutmut([module_pattern(p) for p in reading], env)
-        if writing:
-            run_mutmut([module_pattern(p) for p in writing], dict(os.environ))
-    patterns = [module_pattern(p) for p in paths]
+        reading = any(p not in WRITE_SIDE for p in paths)
+        prebuilt = prebuilt_demo_index() if reading else {}
+        for path in paths:
+            run_module(path, prebuilt, only_survivors, children)
+    results = saved_results()
     survivors = 0
-    for path, pattern in zip(paths, patterns):
-        survivors += report(mutmut_statuses([pattern[:-1]]), path)["survived"]
+    for path in paths:
+        survivors += report(results.get(path, {}), path)["survived"]
     return 1 if survivors else 0
 
 
@@ -187,9 +260,15 @@ def run_templates() -> int:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--mutmut"]:
+        mutmut_child(sys.argv[2:])
+        return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("targets", nargs="+", help="search/ module paths, 'all', or 'templates'")
     parser.add_argument("--report", action="store_true", help="only report the last run's results")
+    parser.add_argument("--survivors", action="store_true",
+                        help="rerun only the last run's survivors not listed as equivalent (after adding tests)")
+    parser.add_argument("--children", type=int, default=CHILDREN, help="mutants run at a time (default 2)")
     args = parser.parse_args()
     status = 0
     if "templates" in args.targets:
@@ -199,7 +278,7 @@ def main() -> int:
         modules = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "search").glob("*.py"))
                    if p.name != "__init__.py"]
     if modules:
-        status |= run_modules(modules, args.report)
+        status |= run_modules(modules, args.report, args.survivors, args.children)
     return status
 
 
