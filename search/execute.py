@@ -113,7 +113,7 @@ def phrase_keys(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.nd
     keys = None
     for offset, term in enumerate(terms):
         postings = ctx.postings(fieldname, term)
-        rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
+        rows = postings.rows_of(docs)
         if not len(rows):
             return _NO_DOCS
         doc_ids, positions = postings.positions(rows)
@@ -185,9 +185,10 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
 
 def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
     """Return the proximity bonus of docs under their best reading of the query."""
-    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs)
+    addends: dict = {}
+    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs, addends)
     for reading in readings(parsed, reading_limit(parsed, ctx.ranking))[1:]:
-        other = _reading_proximity(ctx, reading, docs, idfs) * _pairs_weight(ctx, parsed, reading)
+        other = _reading_proximity(ctx, reading, docs, idfs, addends) * _pairs_weight(ctx, parsed, reading)
         np.maximum(bonus, other, out=bonus)
     return bonus
 
@@ -226,31 +227,45 @@ def _syllable_idf(ctx: QueryContext, folded: str) -> float:
     return _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
 
 
-def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
+def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],
+                       addends: dict | None = None) -> np.ndarray:
     """Return a bonus for docs where adjacent query words stand next to each other.
 
     In the title each pair found counts once (a title holding the query's words in a row is
     what known-item searches look for); in the body repeated pairs count with BM25's
-    saturation.  Syllables typed with accents are paired in their exact form.
+    saturation.  Syllables typed with accents are paired in their exact form.  addends keeps
+    each pair's bonus for the other readings of the query (they share most pairs).
     """
     bonus = np.zeros(len(docs), dtype=np.float64)
     chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
     pairs = list(dict.fromkeys(itertools.pairwise(chain)))
     if not pairs or not len(docs):
         return bonus
+    addends = {} if addends is None else addends
+    for first, second in pairs:
+        terms = tuple(s.exact if s.accented else s.folded for s in (first, second))
+        key = (terms, first.folded, second.folded)
+        if key not in addends:
+            addends[key] = _pair_bonus(ctx, terms, (first.folded, second.folded), docs, idfs)
+        for addend in addends[key]:
+            bonus += addend
+    return bonus
+
+
+def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, str], docs: np.ndarray,
+                idfs: dict[str, float]) -> tuple[np.ndarray, ...]:
+    """Return the title and the body bonus of docs for one pair of adjacent query words (none when a
+    word is in no document: it stands next to nothing)."""
+    if not all(ctx.holds(term, TEXT_FIELDS) for term in terms):
+        return ()
     ranking = ctx.ranking
     _, body_b = ctx.weights["body"]
     lengths = ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"]
-    for first, second in pairs:
-        terms = [s.exact if s.accented else s.folded for s in (first, second)]
-        if not all(ctx.holds(term, TEXT_FIELDS) for term in terms):
-            continue  # a word no document holds stands next to nothing
-        idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
-        in_title = adjacent_counts(ctx, "title", terms, docs)[docs] > 0
-        bonus += ranking.title_proximity_weight * idf * in_title
-        tf = adjacent_counts(ctx, "body", terms, docs)[docs] / (1.0 - body_b + body_b * lengths)
-        bonus += ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1)
-    return bonus
+    idf = (idfs.get(folded[0], 0.0) + idfs.get(folded[1], 0.0)) / 2.0
+    in_title = adjacent_counts(ctx, "title", list(terms), docs)[docs] > 0
+    tf = adjacent_counts(ctx, "body", list(terms), docs)[docs] / (1.0 - body_b + body_b * lengths)
+    return (ranking.title_proximity_weight * idf * in_title,
+            ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1))
 
 
 def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scores: np.ndarray | None,

@@ -273,7 +273,7 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     occurrences = []
     for name in terms:
         postings = ctx.postings(fieldname, name)
-        rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
+        rows = postings.rows_of(docs)
         if not len(rows):
             return _NO_DOCS
         doc_ids, positions = postings.positions(rows)
@@ -318,14 +318,23 @@ def _adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) ->
         if not len(occurrences):
             return np.zeros(ctx.size, dtype=np.int32)
         term_keys = occurrences + ((1 << 31) - offset)
-        keys = term_keys if keys is None else np.intersect1d(keys, term_keys, assume_unique=True)
+        keys = term_keys if keys is None else _sorted_intersection(keys, term_keys)
     return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
+
+
+def _sorted_intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Return the values two sorted arrays of distinct values share (a binary search each, no sort)."""
+    if not len(first) or not len(second):
+        return first[:0]
+    found = np.searchsorted(second, first)
+    found[found == len(second)] = 0
+    return first[second[found] == first]
 
 
 def _occurrences(ctx, fieldname: str, name: str, docs: np.ndarray) -> np.ndarray:
     """Return where a term occurs in a field of the given docs, as sorted keys ``doc << 32 | position``
     (a term's occurrences serve every pair it is part of)."""
     postings = ctx.postings(fieldname, name)
-    rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
+    rows = postings.rows_of(docs)
     doc_ids, positions = postings.positions(rows)
     return (doc_ids << 32) | positions
