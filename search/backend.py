@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, TypedDict
+from typing import TYPE_CHECKING, NotRequired, Protocol, TypedDict
 
 from search.parse import ParsedQuery, Syllable
 from search.request import SearchRequest
@@ -134,6 +134,9 @@ class Matches:
     accents: str = "exact"
     # {wider tier: how many more live articles, within the filters, it would add}.
     wider: dict[str, int] = field(default_factory=dict)
+    # True when part of the index did not answer (a cluster node down): the counts and the
+    # page then cover only the parts that did.
+    partial: bool = False
 
 
 class BackendHealth(TypedDict):
@@ -142,6 +145,8 @@ class BackendHealth(TypedDict):
     documents: int  # live articles
     last_reindex: str | None  # ISO 8601
     generation: str  # what is being served (an index generation, a cluster version)
+    status: NotRequired[str]  # "degraded" when part of the backend is down ("ok" when absent)
+    nodes: NotRequired[list[dict]]  # per node of a cluster: node, shard, state, documents or error
 
 
 Progress = Callable[[str, int, int], None]

@@ -33,11 +33,13 @@ CHARSET_TABLE = (
 # folded compound words.  ``every`` holds one constant token so a query of exclusions alone
 # has something to subtract from.
 TEXT_FIELDS = ("title_exact", "title_fold", "title_compound", "body_exact", "body_fold", "body_compound", "every")
-UINT_ATTRIBUTES = ("day", "year", "month", "title_derived")
+# category_crc / source_crc: CRC-32 of the label, for IN filters (Sphinx 2.2 filters strings by
+# equality only, and a WHERE clause cannot OR).
+UINT_ATTRIBUTES = ("day", "year", "month", "title_derived", "category_crc", "source_crc")
 TIMESTAMP_ATTRIBUTES = ("published_ts",)
 STRING_ATTRIBUTES = ("doc_id", "title", "body", "url", "published", "category", "source", "portal",
                      "origin", "content_hash")
-AGENT_CONNECT_TIMEOUT_MS = 300
+AGENT_CONNECT_TIMEOUT_MS = 150
 AGENT_QUERY_TIMEOUT_MS = 5000
 
 
@@ -95,6 +97,8 @@ def _rt_index(name: str, path: Path, schema: str) -> str:
     return (
         f"index {name}\n{{\n    type = rt\n    path = {path}\n{schema}"
         f"    rt_mem_limit = 256M\n    dict = keywords\n    min_word_len = 1\n    min_prefix_len = 1\n"
+        # Field lengths: without them bm25f cannot normalise by length (long articles would win).
+        "    index_field_lengths = 1\n"
         f"    charset_table = {CHARSET_TABLE}\n}}\n\n"
     )
 

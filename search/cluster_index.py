@@ -22,11 +22,20 @@ from pathlib import Path
 from search.backend import Progress
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.index import NoSources, ReindexReport, ReindexRun, outermost, under_any, union_sources
-from search.sphinxql import Cluster, ClusterWriter, indexed_state, read_meta, shard_counts, write_meta
+from search.sphinxql import (
+    VOCABULARY_ID,
+    Cluster,
+    ClusterWriter,
+    indexed_state,
+    read_meta,
+    shard_counts,
+    title_vocabulary,
+    write_meta,
+)
 from search.store import writer_lock
 
 # Bump when what is written into the engine changes: the next reindex rewrites everything.
-ENGINE_FORMAT = 1
+ENGINE_FORMAT = 2
 
 
 class _ClusterRun(ReindexRun):
@@ -71,6 +80,7 @@ def reindex_cluster(
             report.added, report.updated = report.added + report.updated, 0
         report.seconds = time.monotonic() - started
         report.documents = sum(shard_counts(cluster).values())
+        write_meta(cluster, title_vocabulary(cluster), VOCABULARY_ID)
         write_meta(cluster, _meta(remembered, report))
     return report
 

@@ -78,6 +78,17 @@ class SearchEngine:
         return WhooshBackend.exists(index_dir)
 
 
+def open_engine(index_dir: str | Path, backend_url: str = "", refresh_seconds: float = 1.0,
+                ranking: Ranking = DEFAULT_RANKING, synonyms: str | None = None) -> SearchEngine:
+    """Return the engine over a SphinxQL cluster when a backend URL is given, else over index_dir."""
+    if not backend_url:
+        return SearchEngine(index_dir, refresh_seconds, ranking, synonyms=synonyms)
+    from search.cluster_backend import ClusterBackend  # imported late: the embedded index needs none of it
+
+    return SearchEngine(ranking=ranking, backend=ClusterBackend(backend_url, str(index_dir), ranking),
+                        synonyms=synonyms)
+
+
 def search_snapshot(snapshot: Snapshot, request: SearchRequest, ranking: Ranking = DEFAULT_RANKING) -> SearchResult:
     """Run a search on one fixed snapshot of a Whoosh index (see ``search.results.search``)."""
     return results.search(SnapshotView(snapshot, ranking), request, ranking)

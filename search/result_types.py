@@ -7,7 +7,7 @@ as they are and the HTML templates render them.
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 
 class ShownFields(TypedDict):
@@ -81,6 +81,7 @@ class SearchResult(TypedDict):
     facets: Facets | dict
     filters: Filters
     limited: list[str]
+    partial: bool  # part of the index (a cluster node) did not answer: counts and hits are incomplete
 
 
 class Article(ShownFields):
@@ -120,7 +121,8 @@ class Completions(TypedDict):
 class Health(TypedDict):
     """The body of ``GET /healthz``."""
 
-    status: str
+    status: str  # "ok", or "degraded" when a cluster node is down
     documents: int
     last_reindex: str | None
     generation: str
+    nodes: NotRequired[list[dict]]  # a cluster's nodes: address, shard, state ("up"/"down"), documents

@@ -59,11 +59,12 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "took_ms": 0.0,
         "suggestion": suggestion,
         "notices": understood.notices + notices(parsed, matches.matching, limited, matches.accents,
-                                                asked=request.match != "auto"),
+                                                asked=request.match != "auto", partial=matches.partial),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
         "limited": limited,
+        "partial": matches.partial,
     }
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
@@ -155,18 +156,24 @@ def _article_spec(parsed: ParsedQuery, match: str, text: str) -> highlight.Highl
 def health(backend: Backend) -> Health:
     """Return the live article count and when the index was last reindexed."""
     state = backend.health()
-    return {
-        "status": "ok",
+    health: Health = {
+        "status": state.get("status", "ok"),
         "documents": state["documents"],
         "last_reindex": state["last_reindex"],
         "generation": state["generation"],
     }
+    if "nodes" in state:
+        health["nodes"] = state["nodes"]
+    return health
 
 
 def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents: str = "exact",
-            asked: bool = False) -> list[str]:
-    """Return what the reader should know about how the query was taken (asked: the tier was chosen)."""
+            asked: bool = False, partial: bool = False) -> list[str]:
+    """Return what the reader should know about how the query was taken (asked: the tier was chosen;
+    partial: part of the index did not answer)."""
     messages = []
+    if partial:
+        messages.append("Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ.")
     if parsed.truncated:
         messages.append(f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.")
     if "terms" in limited:

@@ -20,13 +20,14 @@ import hashlib
 import json
 import re
 import threading
-from collections import defaultdict
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from search.cluster import DISTRIBUTED_INDEX, META_INDEX, SHARD_PREFIX, URL_SCHEME
-from search.text import COMPOUND_JOINER, SYLLABLE_RE, fold, index_analyzer
+from search.text import COMPOUND_JOINER, SYLLABLE_RE, fold, index_analyzer, normalize_term
 
 CONNECT_TIMEOUT_S = 2
 READ_TIMEOUT_S = 10
@@ -37,6 +38,7 @@ WRITE_BATCH_ROWS = 100
 WRITE_BATCH_BYTES = 8_000_000
 STATE_PAGE = 5000
 META_ID = 1
+VOCABULARY_ID = 2
 # Tokens the engine's charset_table keeps whole; anything else would split or vanish.
 _ENGINE_TOKEN_RE = re.compile(
     "[0-9a-z_\u00df-\u00f6\u00f8-\u00ff\u0100-\u0137\u014a-\u0177\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]+")
@@ -219,11 +221,17 @@ def engine_row(fields: dict) -> dict:
         "every": EVERY_TOKEN,
         "day": day, "year": day // 10000, "month": day // 100, "title_derived": int(bool(fields["title_derived"])),
         "published_ts": fields["timestamp"] or 0,
+        "category_crc": label_code(fields["category"]), "source_crc": label_code(fields["source"]),
         "doc_id": fields["id"], "title": fields["_stored_title"] or "", "body": fields["body"] or "",
         "url": fields["url"] or "", "published": fields["published"] or "", "category": fields["category"] or "",
         "source": fields["source"] or "", "portal": fields["portal"] or "", "origin": fields["origin"] or "",
         "content_hash": fields["content_hash"] or "",
     }
+
+
+def label_code(label: str | None) -> int:
+    """Return the number a category or source label is filtered by (0 for none)."""
+    return zlib.crc32((label or "").encode("utf-8", "surrogatepass"))
 
 
 def stored_fields(row: dict) -> dict:
@@ -345,23 +353,33 @@ def replace_statement(index: str, rows: list[dict]) -> tuple[str, tuple]:
 
 def indexed_state(cluster: Cluster) -> dict[str, tuple[str, str]]:
     """Return {id: (origin, content hash)} of every article on every shard (all must answer)."""
-    return {doc_id: (origin, content_hash)
-            for node in cluster.nodes for _, doc_id, origin, content_hash in scan_shard(cluster, node)}
+    return {doc_id: (origin, content_hash) for node in cluster.nodes
+            for _, doc_id, origin, content_hash in scan_shard(cluster, node)}
 
 
-def scan_shard(cluster: Cluster, node: NodeAddress) -> Iterable[tuple[int, str, str, str]]:
-    """Yield (key, article id, origin, content hash) of every document of a node's shard, by key."""
+def scan_shard(cluster: Cluster, node: NodeAddress, columns: str = "doc_id, origin, content_hash") -> Iterable[tuple]:
+    """Yield (key, *columns) of every document of a node's shard, in key order."""
     last = 0
     while True:
         rows = cluster.query(
             node,
-            f"SELECT id, doc_id, origin, content_hash FROM {node.shard} WHERE id > {last} "
+            f"SELECT id, {columns} FROM {node.shard} WHERE id > {last} "
             f"ORDER BY id ASC LIMIT {STATE_PAGE} OPTION max_matches={STATE_PAGE}",
         )
         yield from rows
         if len(rows) < STATE_PAGE:
             return
         last = rows[-1][0]
+
+
+def title_vocabulary(cluster: Cluster) -> list[tuple[str, int]]:
+    """Return every folded title syllable with its document frequency, sorted (autocomplete reads it)."""
+    counts: Counter = Counter()
+    for node in cluster.nodes:
+        for _, title, derived in scan_shard(cluster, node, "title, title_derived"):
+            if not derived:  # a derived title is shown, not indexed
+                counts.update({fold(normalize_term(s)) for s in SYLLABLE_RE.findall(title)})
+    return sorted(counts.items())
 
 
 def shard_counts(cluster: Cluster) -> dict[int, int]:
@@ -375,18 +393,18 @@ def _count(cluster: Cluster, node: NodeAddress) -> int:
     return int(dict(rows).get("total_found", 0))
 
 
-def read_meta(cluster: Cluster) -> dict:
-    """Return the metadata stored in the cluster ({} when none): sources, last reindex."""
-    rows = cluster.query(cluster.nodes[0], f"SELECT value FROM {META_INDEX} WHERE id = {META_ID}")
+def read_meta(cluster: Cluster, key: int = META_ID) -> dict | list:
+    """Return a metadata record stored in the cluster ({} when none): sources, last reindex."""
+    rows = cluster.query(cluster.nodes[0], f"SELECT value FROM {META_INDEX} WHERE id = {key}")
     try:
         return json.loads(rows[0][0]) if rows else {}
     except ValueError:
         return {}
 
 
-def write_meta(cluster: Cluster, meta: dict) -> None:
-    """Store the metadata in the cluster's first node."""
-    cluster.query(cluster.nodes[0], f"REPLACE INTO {META_INDEX} (id, name, value) VALUES ({META_ID}, 'meta', %s)",
+def write_meta(cluster: Cluster, meta: dict | list, key: int = META_ID) -> None:
+    """Store a metadata record in the cluster's first node."""
+    cluster.query(cluster.nodes[0], f"REPLACE INTO {META_INDEX} (id, name, value) VALUES ({key}, 'meta', %s)",
                   (json.dumps(meta, ensure_ascii=False),))
 
 

@@ -59,12 +59,18 @@ def starts_processes(item: pytest.Item) -> bool:
     return any(call in source for call in SLOW_CALLS)
 
 
+def runs_on_the_cluster(item: pytest.Item) -> bool:
+    """Tell whether a test is the cluster case of a test parametrised over both backends (it needs searchd)."""
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(value == "cluster" for value in callspec.params.values())
+
+
 def is_slow(item: pytest.Item) -> bool:
     """Tell whether a collected test starts processes, servers, disks or a browser."""
     module = Path(str(item.fspath)).name
     if module.startswith(SLOW_MODULE_PREFIXES):
         return True
-    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+    if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or runs_on_the_cluster(item):
         return True
     return f"{module}::{item.name}".startswith(SLOW_TESTS) or starts_processes(item)
 
@@ -138,3 +144,11 @@ def demo_cluster(tmp_path_factory):
         assert report.added == 201 and not report.rejected
         yield cluster
 
+
+@pytest.fixture(scope="module", params=["embedded", "cluster"])
+def app_config(request, demo_index) -> dict:
+    """Return the web app's configuration over the demo corpus, once per backend."""
+    config = {"INDEX_DIR": str(demo_index)}
+    if request.param == "cluster":
+        config["BACKEND"] = request.getfixturevalue("demo_cluster").url
+    return config

@@ -22,9 +22,9 @@ MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
 @pytest.fixture(scope="module")
-def app(demo_index):
-    """Return the web app over the demo index."""
-    return create_app({"INDEX_DIR": str(demo_index), "TESTING": True})
+def app(app_config):
+    """Return the web app over the demo corpus (embedded index, then cluster)."""
+    return create_app({**app_config, "TESTING": True})
 
 
 @pytest.fixture()

@@ -18,6 +18,7 @@ import termios
 import time
 from datetime import datetime
 
+import pytest
 from click.testing import CliRunner
 
 from search.store import writer_lock
@@ -139,11 +140,19 @@ def test_index_directory_can_come_from_the_environment(tmp_path):
     assert [hit["id"] for hit in json.loads(result.stdout)["hits"]] == [DEMO_ARTICLES[0]["id"]]
 
 
+@pytest.fixture(scope="module", params=["embedded", "cluster"])
+def search_target(request, demo_index) -> list[str]:
+    """Return the options that point `vnsearch search` at the demo corpus: index, then cluster."""
+    if request.param == "cluster":
+        return ["--backend", request.getfixturevalue("demo_cluster").url]
+    return ["--index", str(demo_index)]
+
+
 # search ------------------------------------------------------------------------------------
 
 
-def test_search_json_puts_the_portal_article_first_with_its_fields(demo_index):
-    result = run("search", "--index", str(demo_index), "--json", "chi", "thi", "05", "bo", "chinh", "tri")
+def test_search_json_puts_the_portal_article_first_with_its_fields(search_target):
+    result = run("search", *search_target, "--json", "chi", "thi", "05", "bo", "chinh", "tri")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     first = data["hits"][0]
@@ -155,8 +164,8 @@ def test_search_json_puts_the_portal_article_first_with_its_fields(demo_index):
         assert published.utcoffset() is not None
 
 
-def test_search_json_hits_of_dated_news_have_iso_dates_with_offset(demo_index):
-    result = run("search", "--index", str(demo_index), "--json", "--size", "50", "vinamilk")
+def test_search_json_hits_of_dated_news_have_iso_dates_with_offset(search_target):
+    result = run("search", *search_target, "--json", "--size", "50", "vinamilk")
     data = json.loads(result.stdout)
     [hit] = data["hits"]
     assert hit["id"] == "unc-news_business_001"
@@ -164,8 +173,8 @@ def test_search_json_hits_of_dated_news_have_iso_dates_with_offset(demo_index):
     assert hit["url"] == DEMO_ARTICLES[0]["url"] and hit["source"] == "dantri.com.vn"
 
 
-def test_plain_search_prints_ranked_results_with_snippets(demo_index):
-    result = run("search", "--index", str(demo_index), "--size", "3", "bộ chính trị")
+def test_plain_search_prints_ranked_results_with_snippets(search_target):
+    result = run("search", *search_target, "--size", "3", "bộ chính trị")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert re.match(r"\d+ results for 'bộ chính trị' \(\d+\.\d ms\)$", lines[0])
@@ -179,17 +188,17 @@ def test_plain_search_prints_ranked_results_with_snippets(demo_index):
     assert "Bộ Chính trị" in snippet and "<mark>" not in snippet
 
 
-def test_plain_search_decodes_entities_in_snippets(demo_index):
-    result = run("search", "--index", str(demo_index), "--size", "1", "GD&ĐT")
+def test_plain_search_decodes_entities_in_snippets(search_target):
+    result = run("search", *search_target, "--size", "1", "GD&ĐT")
     assert result.exit_code == 0
     assert "GD&ĐT" in result.stdout and "&amp;" not in result.stdout
 
 
-def test_search_without_results_exits_0(demo_index):
-    result = run("search", "--index", str(demo_index), "--json", "qwxzv")
+def test_search_without_results_exits_0(search_target):
+    result = run("search", *search_target, "--json", "qwxzv")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["total"] == 0
-    plain = run("search", "--index", str(demo_index), "qwxzv")
+    plain = run("search", *search_target, "qwxzv")
     assert plain.exit_code == 0
     assert plain.stdout.splitlines()[0].startswith("0 results for 'qwxzv'")
 
@@ -228,8 +237,8 @@ def test_help_documents_every_exit_status():
             "4 index damaged; 5 the server cannot listen on its port.") in text
 
 
-def test_search_with_a_bad_parameter_is_a_usage_error(demo_index):
-    result = run("search", "--index", str(demo_index), "--year", "năm ngoái", "bộ")
+def test_search_with_a_bad_parameter_is_a_usage_error(search_target):
+    result = run("search", *search_target, "--year", "năm ngoái", "bộ")
     assert result.exit_code == 2
     assert "--year" in result.stderr
 
@@ -240,9 +249,24 @@ def test_search_of_a_missing_index_exits_3(tmp_path):
     assert "reindex" in result.stderr
 
 
-def test_vnsearch_module_runs_as_a_program(demo_index):
+def test_search_of_an_unreachable_cluster_exits_3_naming_the_nodes(tmp_path):
+    from tests.sphinx_cluster import free_base_port
+
+    port = free_base_port(2)
+    result = run("search", "--backend", f"sphinxql://127.0.0.1:{port}", "bộ")
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"vnsearch: no search node answers: cannot reach search node 127.0.0.1:{port}")
+    assert "Traceback" not in result.stderr
+
+
+def test_search_with_a_malformed_backend_url_is_a_usage_error():
+    result = run("search", "--backend", "mysql://somewhere", "bộ")
+    assert result.exit_code == 2 and "--backend" in result.stderr
+
+
+def test_vnsearch_module_runs_as_a_program(search_target):
     completed = subprocess.run(
-        [sys.executable, "-m", "vnsearch", "search", "--index", str(demo_index), "--json", "chi thi 05 bo chinh tri"],
+        [sys.executable, "-m", "vnsearch", "search", *search_target, "--json", "chi thi 05 bo chinh tri"],
         cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
     )
     assert completed.returncode == 0, completed.stderr

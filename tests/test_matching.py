@@ -1,5 +1,7 @@
 """Result sets that hold what was typed: accents per syllable, words together, tiers one step away.
 
+Every test runs on both backends: the embedded index and the SphinxQL cluster.
+
 The oracle reads the demo articles with its own tokenizer: a syllable typed with diacritics
 must stand with exactly those diacritics (lower case, NFC, either tone placement of open
 rhymes), one typed without matches any accented form; "together" = every query syllable
@@ -20,10 +22,13 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from unidecode import unidecode
 
-from search.engine import SearchEngine
+from search.cluster_index import reindex_cluster
+from search.engine import SearchEngine, open_engine
 from search.index import reindex
 from search.request import SearchRequest
+from search.sphinxql import Cluster
 from tests.helpers import DEMO, DEMO_ARTICLES, PORTAL_ID, ROOT
+from tests.sphinx_cluster import running_cluster
 from vnsearch.cli import main as cli_main
 from web.app import create_app
 
@@ -91,12 +96,34 @@ def everywhere(q: str) -> set[str]:
             if all(any(holds(w, s) for w in words(a["title"] + " " + a["body"])) for s in query)}
 
 
+TINY = ROOT / "tests" / "fixtures" / "tiny.jsonl"
+
+
+@pytest.fixture(scope="module", params=["embedded", "cluster"])
+def backend(request) -> str:
+    """Return the backend the module's tests run on."""
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> SearchEngine:
-    """An index of tests/fixtures/tiny.jsonl (nine short articles cut from the demo corpus)."""
-    index_dir = tmp_path_factory.mktemp("tiny-matching") / "index"
-    reindex(index_dir, [str(ROOT / "tests" / "fixtures" / "tiny.jsonl")], procs=1)
-    return SearchEngine(index_dir)
+def engine(backend, demo_index, request) -> SearchEngine:
+    """The demo corpus, in the embedded index or on the cluster."""
+    if backend == "cluster":
+        return open_engine("", request.getfixturevalue("demo_cluster").url)
+    return SearchEngine(demo_index)
+
+
+@pytest.fixture(scope="module")
+def tiny(backend, tmp_path_factory) -> SearchEngine:
+    """tests/fixtures/tiny.jsonl (nine short articles cut from the demo corpus), indexed by the backend."""
+    directory = tmp_path_factory.mktemp("tiny-matching")
+    if backend == "embedded":
+        reindex(directory / "index", [str(TINY)], procs=1)
+        yield SearchEngine(directory / "index")
+        return
+    with running_cluster(directory / "nodes") as cluster:
+        reindex_cluster(Cluster(cluster.url), directory / "lock", [str(TINY)], procs=1)
+        yield open_engine("", cluster.url)
 
 
 # Helpers ------------------------------------------------------------------------------------
@@ -229,8 +256,17 @@ def test_snippet_shows_where_the_words_stand_together(engine):
 
 
 @pytest.fixture(scope="module")
-def client(demo_index):
-    return create_app({"INDEX_DIR": str(demo_index)}).test_client()
+def target(backend, demo_index, request) -> list[str]:
+    """The command-line options that point at the demo corpus on the module's backend."""
+    if backend == "cluster":
+        return ["--backend", request.getfixturevalue("demo_cluster").url]
+    return ["--index", str(demo_index)]
+
+
+@pytest.fixture(scope="module")
+def client(target):
+    option, value = target
+    return create_app({"INDEX_DIR" if option == "--index" else "BACKEND": value}).test_client()
 
 
 @pytest.mark.parametrize("match", ["auto", "together", "all", "most"])
@@ -261,12 +297,11 @@ def test_page_links_to_the_wider_set_and_keeps_the_tier(client):
         assert parse_qs(urlsplit(anchor["href"]).query)["match"] == ["most"]
 
 
-def test_cli_match_option_round_trips(demo_index):
+def test_cli_match_option_round_trips(target):
     runner = CliRunner()
-    result = runner.invoke(cli_main, ["search", "--index", str(demo_index), "--json", "--match", "most",
-                                      "thanh", "nien", "dot", "tu"])
+    result = runner.invoke(cli_main, ["search", *target, "--json", "--match", "most", "thanh", "nien", "dot", "tu"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert (data["match"], data["tier"]) == ("most", "most") and data["total"] > 1
-    plain = runner.invoke(cli_main, ["search", "--index", str(demo_index), "thanh", "nien", "dot", "tu"])
+    plain = runner.invoke(cli_main, ["search", *target, "thanh", "nien", "dot", "tu"])
     assert "--match most" in plain.stdout

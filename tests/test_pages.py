@@ -25,9 +25,9 @@ EVIL_BODY = (
 
 
 @pytest.fixture(scope="module")
-def client(demo_index):
-    """Return a test client over the demo index."""
-    return create_app({"INDEX_DIR": str(demo_index)}).test_client()
+def client(app_config):
+    """Return a test client over the demo corpus (embedded index, then cluster)."""
+    return create_app(app_config).test_client()
 
 
 @pytest.fixture(scope="module")

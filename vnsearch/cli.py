@@ -28,7 +28,7 @@ import click
 from search import abbreviations
 from search import index as index_module
 from search.check import check_index
-from search.engine import SearchEngine
+from search.engine import SearchEngine, open_engine
 from search.index import NoSources
 from search.integrity import IndexDamaged
 from search.parse import clean_query
@@ -186,6 +186,7 @@ class Progress:
 
 @main.command("search")
 @setting_option("index")
+@setting_option("backend")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (the shape of GET /api/search).")
 @click.option("--size", type=click.IntRange(1, MAX_PAGE_SIZE), default=10, show_default=True, help="Hits to show.")
 @click.option("--page", type=click.IntRange(1), default=1, show_default=True, help="Page of hits to show.")
@@ -197,17 +198,17 @@ class Progress:
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
 @setting_option("synonyms")
 @click.argument("query", nargs=-1, required=True)
-def search_command(index, as_json, size, page, sort, match, year, category, source, synonyms, query) -> None:
+def search_command(index, backend, as_json, size, page, sort, match, year, category, source, synonyms, query) -> None:
     """Search the index for QUERY and print the ranked results."""
     params = {"q": " ".join(query), "size": size, "page": page, "sort": sort, "match": match, "year": year,
               "category": list(category), "source": list(source)}
-    engine = SearchEngine(index, synonyms=check_synonyms(synonyms))
+    engine = _engine(index, backend, check_synonyms(synonyms))
     try:
         request = SearchRequest.from_params(params)
         result = engine.search(request)
     except QueryError as error:
         raise click.BadParameter(error.message, param_hint=f"--{error.param}") from None
-    except IndexMissing as error:
+    except (IndexMissing, BackendError) as error:
         click.echo(f"vnsearch: {error}", err=True)
         sys.exit(EXIT_BUSY)
     except IndexDamaged as error:
@@ -219,6 +220,14 @@ def search_command(index, as_json, size, page, sort, match, year, category, sour
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         print_results(result, asked=request.q)
+
+
+def _engine(index: str, backend: str, synonyms: str = "") -> SearchEngine:
+    """Return the engine over the cluster a backend URL names, or over the index directory."""
+    try:
+        return open_engine(index, backend, synonyms=synonyms)
+    except BadBackendURL as error:
+        raise click.BadParameter(str(error), param_hint="--backend") from None
 
 
 def check_synonyms(path: str) -> str:
@@ -259,6 +268,8 @@ def print_results(result: dict, asked: str) -> None:
 def terminal_notices(result: dict, asked: str) -> list[str]:
     """Return, in English, what the reader should know about how the query was taken."""
     notices = []
+    if result.get("partial"):
+        notices.append("Part of the search cluster did not answer: results and counts may be incomplete.")
     if clean_query(asked)[1]:
         notices.append(f"The query is too long: only its first {len(result['query'])} characters were used.")
     if result["accents"] == "folded":
@@ -339,6 +350,7 @@ def echo_damage(problems) -> None:
 
 @main.command()
 @setting_option("index")
+@setting_option("backend")
 @setting_option("host")
 @setting_option("port")
 @setting_option("workers")
@@ -346,20 +358,36 @@ def echo_damage(problems) -> None:
 @setting_option("refresh_seconds")
 @setting_option("synonyms")
 @click.option("--access-log", is_flag=True, help="Log every request to standard output.")
-def serve(index, host, port, workers, threads, refresh_seconds, synonyms, access_log) -> None:
+def serve(index, backend, host, port, workers, threads, refresh_seconds, synonyms, access_log) -> None:
     """Serve the search page and the JSON API (gunicorn; never a debug server)."""
 
     if workers < 1 or threads < 1:
         raise click.UsageError("--workers and --threads must be at least 1")
-    if damage := index_module.live_damage(Path(index)):
+    if backend:
+        _check_cluster(_engine(index, backend))
+    elif damage := index_module.live_damage(Path(index)):
         echo_damage(damage)
         click.echo(f"vnsearch: the index in {index} is damaged: the server answers 503 until "
                    f"`vnsearch reindex --index {index} --full` has repaired it", err=True)
     elif not SearchEngine.exists(index):
         click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
                    f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)
-    run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log,
+    run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log, backend=backend,
                synonyms=check_synonyms(synonyms))
+
+
+def _check_cluster(engine: SearchEngine) -> dict | None:
+    """Say which nodes of the cluster are down (searches answer 503, or partially, until they are up)."""
+    try:
+        health = engine.health()
+    except BackendError as error:
+        click.echo(f"vnsearch: {error}: the server answers 503 until a node is up", err=True)
+        return None
+    for node in health.get("nodes", []):
+        if node["state"] != "up":
+            click.echo(f"vnsearch: search node {node['node']} ({node['shard']}) is down: results are partial "
+                       "until it is back", err=True)
+    return health
 
 
 def run_server(*args, **options) -> None:
@@ -390,17 +418,30 @@ def default_demo_index() -> Path:
 @main.command()
 @click.option("--index", type=click.Path(), default=None,
               help="Where to keep the demo index  [default: $XDG_DATA_HOME/vnsearch/demo-index]")
+@setting_option("backend")
 @setting_option("host")
 @setting_option("port")
 @setting_option("workers")
 @setting_option("threads")
-def demo(index, host, port, workers, threads) -> None:
+def demo(index, backend, host, port, workers, threads) -> None:
     """Index the bundled demo corpus (the first time) and serve it."""
     index = Path(index) if index else default_demo_index()
-    if not SearchEngine.exists(index):
+    if backend:
+        _demo_cluster(_engine(index, backend))
+    elif not SearchEngine.exists(index):
         click.echo(f"indexing the demo corpus into {index}…", err=True)
         click.echo(summary_line(index_module.reindex(index, demo_sources(), progress=Progress())), err=True)
-    run_server(str(index), host, port, workers, threads, SETTINGS["refresh_seconds"].default)
+    run_server(str(index), host, port, workers, threads, SETTINGS["refresh_seconds"].default, backend=backend)
+
+
+def _demo_cluster(engine: SearchEngine) -> None:
+    """Index the demo corpus into an empty cluster; stop with a clear error when it is down."""
+    health = _check_cluster(engine)
+    if health is None or health["status"] != "ok":
+        sys.exit(EXIT_BUSY)
+    if not health["documents"]:
+        click.echo("indexing the demo corpus into the search cluster…", err=True)
+        click.echo(summary_line(engine.backend.reindex(demo_sources(), progress=Progress())), err=True)
 
 
 @main.command("cluster-config")

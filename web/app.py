@@ -15,10 +15,11 @@ from typing import Any
 from flask import Flask, abort, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search.engine import SearchEngine
+from search.engine import open_engine
 from search.integrity import IndexDamaged
 from search.request import QueryError
 from search.settings import setting_value
+from search.sphinxql import BackendError
 from search.store import IndexMissing
 from web import views
 from web.formatting import register_filters
@@ -67,10 +68,11 @@ TOO_LARGE_ENVIRON_KEY = "vnsearch.too_large"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Create the vnsearch web app (config keys INDEX_DIR, REFRESH_SECONDS, SYNONYMS, ...)."""
+    """Create the vnsearch web app (config keys INDEX_DIR, BACKEND, REFRESH_SECONDS, SYNONYMS, ...)."""
     app = Flask(__name__)
     app.config.update(
         INDEX_DIR=setting_value("index"),
+        BACKEND=setting_value("backend"),
         REFRESH_SECONDS=setting_value("refresh_seconds"),
         SYNONYMS=setting_value("synonyms"),
         # Never show the interactive debugger, whatever FLASK_DEBUG says.
@@ -83,8 +85,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.debug = False
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    app.extensions["vnsearch"] = SearchEngine(app.config["INDEX_DIR"], refresh_seconds=app.config["REFRESH_SECONDS"],
-                                              synonyms=app.config["SYNONYMS"])
+    app.extensions["vnsearch"] = open_engine(app.config["INDEX_DIR"], app.config["BACKEND"],
+                                             refresh_seconds=app.config["REFRESH_SECONDS"],
+                                             synonyms=app.config["SYNONYMS"])
     app.url_map.converters["article_id"] = ArticleIdConverter
     app.register_blueprint(views.blueprint)
     register_filters(app)
@@ -138,6 +141,13 @@ def register_error_handlers(app: Flask) -> None:
     def index_missing(error: IndexMissing):
         page_message = "Chưa có chỉ mục tìm kiếm. Hãy chạy “vnsearch reindex” rồi tải lại trang."
         return error_response(503, "index_missing", str(error), page_message=page_message)
+
+    @app.errorhandler(BackendError)
+    def backend_unavailable(error: BackendError):
+        log.warning("search backend unavailable: %s", error)
+        page_message = "Máy chủ tìm kiếm tạm thời không phản hồi. Vui lòng thử lại sau ít phút."
+        return error_response(503, "backend_unavailable", str(error), page_message=page_message,
+                              page_title="Dịch vụ tìm kiếm tạm thời gián đoạn")
 
     @app.errorhandler(IndexDamaged)
     def index_damaged(error: IndexDamaged):

@@ -56,7 +56,8 @@ _ERRORS = {
     "500": _json(_ref("Error"), "Unexpected server error (no details are given)."),
     "503": _json(_ref("Error"), "There is no index yet (code `index_missing`): run `vnsearch reindex`; or the "
                                 "index is damaged (code `index_damaged`, `problems` names the files): run "
-                                "`vnsearch check`, then `vnsearch reindex --full`."),
+                                "`vnsearch check`, then `vnsearch reindex --full`; or no node of the search "
+                                "cluster answers (code `backend_unavailable`)."),
 }
 
 _HIT = _object({
@@ -117,6 +118,8 @@ _SEARCH_RESULT = _object({
         "category": {"type": "array", "items": _string()},
         "source": {"type": "array", "items": _string()},
     }, "The active filters."),
+    "partial": {"type": "boolean", "description": "True when part of the index (a node of a search cluster) "
+                "did not answer: hits and counts cover only the parts that did."},
 })
 
 _ARTICLE = _object({
@@ -158,11 +161,18 @@ _SUGGESTIONS = _object({
 })
 
 _HEALTH = _object({
-    "status": _string(enum=["ok"]),
+    "status": _string("'degraded' (with status 503) while a node of a search cluster is down.",
+                      enum=["ok", "degraded"]),
     "documents": {"type": "integer", "minimum": 0},
     "last_reindex": _nullable_string("When the last reindex committed (ISO 8601).", format="date-time"),
-    "generation": _string("The index generation being served."),
+    "generation": _string("The index generation (or search cluster) being served."),
 })
+_HEALTH["properties"]["nodes"] = {
+    "type": "array", "description": "With a search cluster: each node's address, shard and state.",
+    "items": {"type": "object", "required": ["node", "shard", "state"], "properties": {
+        "node": _string(), "shard": _string(), "state": _string(enum=["up", "down"]),
+        "documents": {"type": "integer", "minimum": 0}, "error": _string()}},
+}
 
 _ERROR = _object({
     "error": {
@@ -172,7 +182,7 @@ _ERROR = _object({
         "properties": {
             "code": _string(enum=["bad_parameter", "not_found", "method_not_allowed", "index_missing",
                                   "index_damaged", "internal_error", "bad_request", "too_large", "uri_too_long",
-                                  "headers_too_large", "http_error"]),
+                                  "headers_too_large", "http_error", "backend_unavailable"]),
             "message": _string("What went wrong (English)."),
             "param": _string("The parameter at fault (bad_parameter only)."),
             "problems": {
@@ -256,7 +266,10 @@ _DOCUMENT = {
                 "operationId": "health",
                 "summary": "Health check: documents in the index and the last reindex time.",
                 "responses": {"200": _json(_ref("Health"), "The index is being served."),
-                              "500": _ERRORS["500"], "503": _ERRORS["503"]},
+                              "500": _ERRORS["500"],
+                              "503": _json({"oneOf": [_ref("Error"), _ref("Health")]},
+                                           "No index yet (an Error), or a node of a search cluster is down "
+                                           "(Health, status 'degraded'; searches still answer, partially).")},
             }
         },
         "/api/openapi.json": {

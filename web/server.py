@@ -384,14 +384,14 @@ class VnsearchServer(BaseApplication):
 
 
 def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_seconds: float,
-          access_log: bool = False, synonyms: str = "") -> None:
-    """Serve the index over HTTP until interrupted."""
+          access_log: bool = False, backend: str = "", synonyms: str = "") -> None:
+    """Serve the index (or the SphinxQL cluster a backend URL names) over HTTP until interrupted."""
     url = server_url(host, port)
     check_port(host, port)
 
     def when_ready(server) -> None:
         """Say where the server listens, once its socket is bound."""
-        print(f"vnsearch: serving {index} at {url} ({workers} workers x {threads} threads)", flush=True)
+        print(f"vnsearch: serving {backend or index} at {url} ({workers} workers x {threads} threads)", flush=True)
 
     options = {
         "bind": bind_address(host, port),
@@ -414,7 +414,7 @@ def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_
         "control_socket_disable": True,
         "worker_tmp_dir": "/dev/shm" if _is_dir("/dev/shm") else None,
     }
-    app_config = {"INDEX_DIR": index, "REFRESH_SECONDS": refresh_seconds, "SYNONYMS": synonyms}
+    app_config = {"INDEX_DIR": index, "BACKEND": backend, "REFRESH_SECONDS": refresh_seconds, "SYNONYMS": synonyms}
     VnsearchServer(app_config, options, url).run()
 
 

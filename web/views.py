@@ -95,7 +95,10 @@ def api_openapi():
 @blueprint.get("/healthz")
 def healthz():
     """Return the number of indexed documents and the time of the last reindex."""
-    response = jsonify(engine().health())
+    health = engine().health()
+    # Not OK (503) while part of the backend is down, so a load balancer or monitor notices.
+    response = jsonify(health)
+    response.status_code = 200 if health["status"] == "ok" else 503
     response.headers["Cache-Control"] = "no-store"
     return response
 

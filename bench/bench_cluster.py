@@ -1,0 +1,150 @@
+"""The SphinxQL cluster beside the embedded index: retrieval quality and latency, same corpus.
+
+Usage: python bench/bench_cluster.py --backend sphinxql://127.0.0.1:9306,127.0.0.1:9308
+       [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval] [--split val] [--limit 300]
+       [--sets titles,fragments,covid] [--variants written,unaccented,nfd,tone] [--runs 5] [--skip-latency]
+
+The cluster must hold what the embedded retrieval index holds: news/articles.jsonl and
+retrieval/passages.jsonl, written with ``vnsearch reindex --backend URL`` (its summary line is the
+write throughput).  The embedded index is bench_retrieval.py's cached one (built when missing).
+
+Quality: the query sets and variants of bench_retrieval.py (at most --limit queries each),
+MRR@10 and Recall@10 of both backends and the difference (target: MRR within 0.02 on every
+row).  Latency: bench_latency.py's query mix, each query a full results page (10 hits,
+snippets, every facet, "did you mean"), one warm-up then --runs runs alternating the two
+backends in this process; medians and p95 and the cluster / embedded ratio (target at 60k:
+median <= 1.5x).  Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_latency import query_mix, time_call
+from bench_retrieval import DEPTH, SET_LABELS, SETS, build_sets, evaluate
+from corpus import (
+    DEFAULT_DATA,
+    NEWS,
+    PASSAGES,
+    SEED,
+    VARIANT_LABELS,
+    VARIANTS,
+    code_version,
+    data_path,
+    ensure_index,
+    median,
+    percentile,
+    read_jsonl,
+    variant,
+)
+
+from search.engine import SearchEngine, open_engine
+from search.request import SearchRequest
+
+MRR_TOLERANCE = 0.02
+LATENCY_TARGET = 1.5
+
+
+def ranked_ids(engine: SearchEngine, queries: list[str]) -> tuple[dict[str, list[str]], float]:
+    """Return ({query: top ids}, seconds) of a backend: ranking only (no snippets, facets, suggestion)."""
+    started = time.perf_counter()
+    ranked = {}
+    for query in queries:
+        request = SearchRequest(q=query, size=DEPTH, snippets=False, facets=False, suggest=False)
+        ranked[query] = [hit["id"] for hit in engine.search(request)["hits"]]
+    return ranked, time.perf_counter() - started
+
+
+def quality(args, embedded: SearchEngine, cluster: SearchEngine) -> None:
+    """Print MRR@10 and Recall@10 of both backends for every set and variant."""
+    wanted = [s for s in args.sets.split(",") if s]
+    variants = [v for v in args.variants.split(",") if v]
+    sets, _, _ = build_sets(args.data, wanted, args.split, args.titles, args.limit, args.seed)
+    cases = {(name, v): [(variant(q, v), rel) for q, rel in sets[name]] for name in sets for v in variants}
+    distinct = list(dict.fromkeys(q for queries in cases.values() for q, _ in queries))
+    vn, vn_seconds = ranked_ids(embedded, distinct)
+    sx, sx_seconds = ranked_ids(cluster, distinct)
+    header = (f"{'query set':<30} {'variant':<21} {'embedded MRR':>12} {'cluster MRR':>11} {'diff':>7} "
+              f"{'emb R@10':>8} {'clu R@10':>8}  target |diff| <= {MRR_TOLERANCE}")
+    print("\n" + header + "\n" + "-" * len(header))
+    for name in sets:
+        for v in variants:
+            queries = cases[(name, v)]
+            (vm, vr), (sm, sr) = evaluate(vn, queries), evaluate(sx, queries)
+            print(f"{SET_LABELS[name]:<30} {VARIANT_LABELS[v]:<21} {vm:>12.3f} {sm:>11.3f} {sm - vm:>+7.3f} "
+                  f"{vr:>8.3f} {sr:>8.3f}  {'ok' if abs(sm - vm) <= MRR_TOLERANCE else 'MISS'}")
+    count = max(1, len(distinct))
+    print(f"{len(distinct)} distinct queries, ranking only: embedded {1000 * vn_seconds / count:.1f} ms/query, "
+          f"cluster {1000 * sx_seconds / count:.1f} ms/query")
+
+
+def latency(args, embedded: SearchEngine, cluster: SearchEngine) -> None:
+    """Print per-query and summary latency of a full results page on both backends."""
+    mix = query_mix(args.data, read_jsonl(data_path(args.data, NEWS)), args.seed)
+    rows = []
+    for query in mix:
+        request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
+        timed = {}
+        for name, engine in (("embedded", embedded), ("cluster", cluster)):
+            _, result = time_call(partial(engine.search, request))  # warm-up
+            timed[name] = ([], result)
+        for _ in range(args.runs):
+            for name, engine in (("embedded", embedded), ("cluster", cluster)):
+                timed[name][0].append(time_call(partial(engine.search, request))[0])
+        rows.append((query, statistics.median(timed["embedded"][0]), statistics.median(timed["cluster"][0]),
+                     timed["embedded"][1]["total"], timed["cluster"][1]["total"]))
+    print(f"\n{'kind':<21} {'query':<50} {'emb ms':>7} {'clu ms':>7} {'ratio':>6} {'emb hits':>8} {'clu hits':>8}")
+    for query, vn_ms, sx_ms, vn_total, sx_total in rows:
+        print(f"{query.kind:<21} {query.label(50):<50} {vn_ms:>7.1f} {sx_ms:>7.1f} {sx_ms / vn_ms:>6.2f} "
+              f"{vn_total:>8} {sx_total:>8}")
+    vn, sx = [r[1] for r in rows], [r[2] for r in rows]
+    ratio = median(sx) / median(vn)
+    print(f"\nresults page (10 hits, snippets, facets, did-you-mean), {len(rows)} queries x {args.runs} runs:")
+    print(f"  embedded ms  median {median(vn):7.1f}   p95 {percentile(vn, 95):7.1f}")
+    print(f"  cluster ms   median {median(sx):7.1f}   p95 {percentile(sx, 95):7.1f}")
+    print(f"  cluster / embedded: median {ratio:.2f}x, p95 {percentile(sx, 95) / percentile(vn, 95):.2f}x "
+          f"(target median <= {LATENCY_TARGET}x: {'ok' if ratio <= LATENCY_TARGET else 'MISS'})")
+
+
+def main() -> None:
+    """Run the comparison and print its tables."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", required=True, help="backend URL of the cluster (holding news + passages)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
+    parser.add_argument("--index", type=Path, default=Path("/tmp/vnsearch-bench-retrieval"),
+                        help="the embedded index cache (bench_retrieval.py's)")
+    parser.add_argument("--split", choices=("val", "train"), default="val")
+    parser.add_argument("--sets", default=",".join(SETS))
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--limit", type=int, default=300, help="at most N queries per set")
+    parser.add_argument("--titles", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per latency query (after one warm-up)")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
+    args = parser.parse_args()
+    args.data = args.data.resolve()
+    started = time.perf_counter()
+    ensure_index(args.index, [data_path(args.data, NEWS), data_path(args.data, PASSAGES)])
+    embedded = SearchEngine(args.index, refresh_seconds=1e9)
+    cluster = open_engine(args.index, args.backend)
+    health = cluster.health()
+    shards = ", ".join(f"{node['shard']} {node.get('documents')}" for node in health["nodes"])
+    print(f"vnsearch cluster benchmark -- code {code_version()}; embedded {embedded.health()['documents']} "
+          f"documents, cluster {health['documents']} ({shards}), covid split {args.split}, seed {args.seed}")
+    if not args.skip_quality:
+        quality(args, embedded, cluster)
+    if not args.skip_latency:
+        latency(args, embedded, cluster)
+    print(f"runtime: {time.perf_counter() - started:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,564 @@
+"""The SphinxQL backend: the same search, matched, ranked, filtered and counted by the engine.
+
+A query is matched in the tiers of ``search.matching`` (together, all, most), each tier one
+``MATCH`` text (``search.cluster_query``): the tier and the accents are chosen by one batch of
+counts without filters, as the embedded index chooses them.  Two optional parts (``MAYBE``) only
+add to the score: the syllables typed with accents on the exact fields, and the compound words
+(``chinh_tri``) of adjacent query syllables.  Ranking is an expression of the IDF of the query
+words each field holds and of the longest run of query words in a field (``lcs``); each shard
+ranks with its own statistics, so IDF is ``plain`` and ties are broken by document key.
+
+One multi-statement round trip then runs the page, ``SHOW META`` (total, warnings), a count of
+each wider tier and one ``GROUP BY`` per facet, each facet with every filter but its own.  A
+shard that does not answer turns into a warning in ``SHOW META``: the result is flagged
+``partial``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from search.backend import BackendHealth, FacetCounts, Matches, Progress, StoredArticle
+from search.cluster import DISTRIBUTED_INDEX
+from search.cluster_query import distinct_tokens, question_pool_text, tier_texts, with_excluded
+from search.matching import is_question
+from search.parse import ParsedQuery, Syllable, folded_label, parse_query
+from search.ranking import DEFAULT_RANKING, Ranking
+from search.request import MAX_PAGE, MAX_PAGE_SIZE, TIERS, UNDATED, SearchRequest
+from search.sphinxql import (
+    PLACEHOLDER_TOKEN,
+    STORED_COLUMNS,
+    VOCABULARY_ID,
+    BackendError,
+    Cluster,
+    NodeAddress,
+    engine_token,
+    label_code,
+    read_meta,
+    stored_fields,
+)
+from search.text import COMPOUND_JOINER, fold
+from search.whoosh_backend import DERIVED_PREFIX_TERMS, DERIVED_TITLE_WORDS
+
+MAX_COMPOUND_SYLLABLES = 3
+MAX_FACET_VALUES = 1000
+# The ranker's integer weights, brought back to the embedded index's order of magnitude.
+SCORE_SCALE = 1000.0
+# How long a node that failed is tried last, and how often labels and vocabulary are reread.
+NODE_RETRY_S = 5.0
+REFRESH_S = 5.0
+# A search answers in well under a second; a node that does not within this is given up on
+# (the next node is asked, and the failed one is tried last for NODE_RETRY_S).
+SEARCH_TIMEOUT_S = 4
+_EXACT_FIELDS = {None: "@(title_exact,body_exact)", "title": "@title_exact"}
+
+
+@dataclass(frozen=True)
+class EngineRanking:
+    """The engine's ranking expression knobs.
+
+    Sphinx 2.2.11's ``bm25f()`` and ``bm25a()`` answer a constant 0.5 on real-time indexes, so
+    the expression is built from per-field factors: the IDF of the distinct query words a
+    field holds (``sum_idf``, weighted per field), times BM25's saturation of their mean term
+    frequency (``tf_idf / sum_idf``; ``k1``, 0 leaves it out), divided by the square root of the
+    body's length relative to the average (short answers must not lose to long articles), plus
+    the longest run of query words in a field (``lcs``).  Tuned on the covid train questions.
+    """
+
+    title_weight: int = 3
+    body_weight: int = 1
+    exact_weight: int = 1
+    compound_weight: int = 1
+    length_floor: float = 0.2
+    title_lcs: int = 4
+    body_lcs: int = 1
+    lcs_scale: int = 200
+    k1: float = 1.2
+
+    def expression(self, average_length: float, bonus_for_all: int = 0, words: int = 0) -> str:
+        """Return the ranker expression (optionally lifting documents holding every word)."""
+        idf = "sum_idf"
+        if self.k1:
+            mean_tf = "if(sum_idf>0,tf_idf/sum_idf,1)"
+            idf = f"sum_idf*{mean_tf}*{self.k1 + 1:g}/({mean_tf}+{self.k1:g})"
+        score = (f"1000*sum({idf}*user_weight)/sqrt({self.length_floor}+body_fold_len/{max(average_length, 1.0):.1f})"
+                 f"+{self.lcs_scale}*sum((lcs-1)*if(user_weight>={self.title_weight},{self.title_lcs},{self.body_lcs}))")
+        if bonus_for_all:
+            score += f"+if(doc_word_count>={words},{bonus_for_all},0)"
+        return score
+
+    def field_weights(self) -> str:
+        """Return the weight of each field in the expression (user_weight)."""
+        title, body = self.title_weight, self.body_weight
+        return (f"title_fold={title},body_fold={body},title_exact={title * self.exact_weight},"
+                f"body_exact={body * self.exact_weight},title_compound={title * self.compound_weight},"
+                f"body_compound={body * self.compound_weight},every=0")
+
+
+DEFAULT_ENGINE_RANKING = EngineRanking()
+
+
+# The ranking's optional part -------------------------------------------------------------
+
+
+def _terms(syllables: Iterable[Syllable], exact: bool = False) -> list[str]:
+    """Return the engine tokens of syllables, folded (or exact)."""
+    return [engine_token(s.exact, s.folded) if exact else engine_token(s.folded) for s in syllables]
+
+
+def bonus_match(parsed: ParsedQuery) -> str:
+    """Return the optional part: exact forms of accented syllables, compounds of adjacent syllables."""
+    parts = []
+    for clause in parsed.clauses:
+        accented = [s for s in clause.syllables if s.accented]
+        if accented:
+            parts.append(f"({_EXACT_FIELDS[clause.field if clause.field == 'title' else None]} "
+                         f"{' | '.join(_terms(accented, exact=True))})")
+    compounds = _compounds(parsed)
+    if compounds:
+        parts.append(f"(@(title_compound,body_compound) {' | '.join(compounds)})")
+    return " | ".join(parts)
+
+
+def _compounds(parsed: ParsedQuery) -> list[str]:
+    """Return the folded compound words (2-3 adjacent syllables) the query could hold."""
+    found = []
+    for clause in parsed.clauses:
+        folded = _terms(clause.syllables)
+        for size in range(2, MAX_COMPOUND_SYLLABLES + 1):
+            found += [COMPOUND_JOINER.join(folded[i : i + size]) for i in range(len(folded) - size + 1)]
+    chain = [t for c in parsed.clauses if not c.field for t in _terms(c.syllables)]
+    found += [COMPOUND_JOINER.join(chain[i : i + 2]) for i in range(len(chain) - 1)]
+    return [c for c in dict.fromkeys(found) if engine_token(c) == c]
+
+
+def match_text(parsed: ParsedQuery, positive: str, exact: bool, bonus: bool = True) -> str:
+    """Return the whole MATCH text: a tier's positive part, the ranking's optional part, the exclusions."""
+    optional = bonus_match(parsed) if bonus and parsed.groups else ""
+    return with_excluded(f"({positive}) MAYBE ({optional})" if optional else positive, parsed, exact)
+
+
+def escape_literal(text: str) -> str:
+    """Return text as the inside of a SphinxQL string literal."""
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+# Filters -----------------------------------------------------------------------------------
+
+
+def _day_number(value) -> int:
+    """Return a date as the YYYYMMDD number the day attribute holds."""
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def filter_conditions(request: SearchRequest, labels: Labels, parsed: ParsedQuery) -> dict[str, str]:
+    """Return the WHERE conditions of the active filters, by facet they belong to."""
+    conditions = {}
+    if request.date_from or request.date_to:
+        low = _day_number(request.date_from) if request.date_from else 1
+        high = _day_number(request.date_to) if request.date_to else 99991231
+        conditions["date"] = f"day BETWEEN {low} AND {high}"
+    if request.year:
+        conditions["year"] = f"year = {0 if request.year == UNDATED else int(request.year)}"
+    if request.month:
+        year, month = (int(part) for part in request.month.split("-"))
+        conditions["month"] = f"month = {year * 100 + month}"
+    if request.categories:
+        conditions["category"] = _label_in("category_crc", [_exact_label(v) for v in request.categories])
+    if request.sources:
+        conditions["source"] = _label_in("source_crc", [_exact_label(v) for v in request.sources])
+    if parsed.categories:
+        conditions["query_category"] = _label_in("category_crc", labels.loose(labels.categories, parsed.categories))
+    if parsed.sources:
+        conditions["query_source"] = _label_in("source_crc", labels.loose(labels.sources, parsed.sources))
+    return conditions
+
+
+def _exact_label(value: str) -> str:
+    """Return the stored label a facet value stands for ("none": no label)."""
+    return "" if value == UNDATED else value
+
+
+def _label_in(attribute: str, labels: list[str]) -> str:
+    """Return a condition: the label is one of labels (none: a condition nothing meets)."""
+    codes = sorted({label_code(label) for label in labels}) or [label_code("\x00no label")]
+    return f"{attribute} IN ({','.join(map(str, codes))})"
+
+
+class Labels:
+    """The distinct categories and sources of the cluster, reread every few seconds."""
+
+    def __init__(self):
+        self.categories: list[str] = []
+        self.sources: list[str] = []
+        self.average_length = 1.0  # words in an article body, on average (for length normalisation)
+        self.loaded = 0.0
+
+    @staticmethod
+    def loose(names: list[str], typed: list[str]) -> list[str]:
+        """Return the labels holding all of a typed label's folded words in a row (as the embedded index does)."""
+        wanted = [folded_label(t) for t in typed]
+        return [name for name in names
+                if all(w and f" {w} " in f" {folded_label(name)} " for w in wanted)]
+
+
+# The backend ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """How a query is answered: the tier, the accents and every tier's positive MATCH text."""
+
+    tier: str
+    accents: str
+    texts: dict[str, str]
+    question: bool
+
+    @property
+    def exact(self) -> bool:
+        """Tell whether the accents are kept as typed."""
+        return self.accents == "exact"
+
+    @property
+    def matching(self) -> str:
+        """Return the ``matching`` value of the API: 'all' words, 'most' (a question) or 'any'."""
+        if self.tier != "most":
+            return "all"
+        return "most" if self.question else "any"
+
+
+def _found(meta: list[tuple]) -> int:
+    """Return the total_found of a SHOW META result."""
+    return int(dict(meta).get("total_found", 0))
+
+
+def _warning(meta: list[tuple]) -> bool:
+    """Tell whether a SHOW META result carries a warning (a shard that did not answer)."""
+    return bool(dict(meta).get("warning"))
+
+
+class ClusterBackend:
+    """A SphinxQL cluster as a ``search.backend.Backend``."""
+
+    def __init__(self, url: str, lock_dir: str = "index", ranking: Ranking = DEFAULT_RANKING,
+                 engine_ranking: EngineRanking = DEFAULT_ENGINE_RANKING):
+        self.cluster = Cluster(url, read_timeout=SEARCH_TIMEOUT_S)
+        self.lock_dir = lock_dir
+        self.ranking = ranking
+        self.engine_ranking = engine_ranking
+        self._failed: dict[int, float] = {}
+        self._labels = Labels()
+        self._vocabulary: tuple[float, list[tuple[str, int]]] = (0.0, [])
+        self._lock = threading.Lock()
+
+    # Talking to a node -------------------------------------------------------------------
+
+    def _nodes_in_order(self) -> list[NodeAddress]:
+        """Return the nodes to try: recently failed ones last."""
+        now = time.monotonic()
+        return sorted(self.cluster.nodes, key=lambda n: now - self._failed.get(n.number, -1e9) < NODE_RETRY_S)
+
+    def run(self, statements: list[tuple[str, tuple | None]]) -> list[list[tuple]]:
+        """Run statements on the first node that answers (every node serves the whole index)."""
+        errors = []
+        for node in self._nodes_in_order():
+            try:
+                results = self.cluster.run(node, statements)
+                self._failed.pop(node.number, None)
+                return results
+            except BackendError as error:
+                if "syntax error" in str(error) or "parse error" in str(error):
+                    raise
+                self._failed[node.number] = time.monotonic()
+                errors.append(str(error))
+        raise BackendError("no search node answers: " + "; ".join(errors))
+
+    # Searching ---------------------------------------------------------------------------
+
+    def search(self, request: SearchRequest, query: ParsedQuery) -> Matches:
+        """Run a parsed query with the request's filters, order and page."""
+        conditions = filter_conditions(request, self.labels(), query)
+        plan = self.plan(query, request.match)
+        # A question ranks on a fifth of its words, but its facets count only the articles
+        # holding at least half of them (the ``most`` tier), as the embedded index does.
+        relaxed = plan.question and request.match == "auto" and request.sort == "relevance"
+        answered = plan.texts[plan.tier]
+        ranked = question_pool_text(query, answered) if relaxed else answered
+        wider = () if relaxed else TIERS[TIERS.index(plan.tier) + 1 :]
+        statements = self._page_statements(query, plan, ranked, conditions, request)
+        for tier in wider:
+            statements += self._count_statements(self._where(query, plan, plan.texts[tier], conditions.values()))
+        facets_at = len(statements)
+        if request.facets:
+            statements += self._facet_statements(query, plan, plan.texts["most"] if relaxed else answered, conditions)
+        results = self.run(statements)
+        rows, total = results[0], _found(results[1])
+        metas = [1, *(3 + 2 * i for i in range(len(wider))), *([len(results) - 1] if request.facets else [])]
+        return Matches(
+            matching="most" if relaxed else plan.matching,
+            total=total,
+            documents=[stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows],
+            scores=[row[0] / SCORE_SCALE if query.groups else 0.0 for row in rows],
+            facets=self._facets(results[facets_at:]) if request.facets else None,
+            statistics=ClusterStatistics(self),
+            tier="most" if relaxed else plan.tier,
+            accents=plan.accents,
+            wider={tier: _found(results[3 + 2 * i]) - total for i, tier in enumerate(wider)},
+            # A shard that did not answer is only a warning: the others' results are still good.
+            partial=any(_warning(results[at]) for at in metas),
+        )
+
+    def plan(self, parsed: ParsedQuery, mode: str = "auto") -> Plan:
+        """Return the tier and accents a query is answered from (see ``search.matching``).
+
+        The tightest tier that finds something, its accents as typed, then folded, before the
+        next tier; counted without filters, so selecting a facet never changes the tier.
+        """
+        question = is_question(parsed)
+        forms = {"exact": tier_texts(parsed, True)}
+        if parsed.is_empty:
+            return Plan("all", "exact", forms["exact"], question)
+        if parsed.accented:
+            forms["folded"] = tier_texts(parsed, False)
+        tiers = TIERS if mode == "auto" else (mode,)
+        asked = [(tier, accents) for tier in tiers for accents in forms]
+        statements = []
+        for tier, accents in asked:
+            text = with_excluded(forms[accents][tier], parsed, accents == "exact")
+            statements += self._count_statements(f" WHERE MATCH('{escape_literal(text)}')")
+        results = self.run(statements)
+        for number, (tier, accents) in enumerate(asked):
+            if _found(results[2 * number + 1]):
+                return Plan(tier, accents, forms[accents], question)
+        return Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question)
+
+    @staticmethod
+    def _count_statements(where: str) -> list[tuple[str, None]]:
+        """Return a SELECT counting what a WHERE clause finds, and its SHOW META."""
+        return [(f"SELECT id FROM {DISTRIBUTED_INDEX}{where} LIMIT 0 OPTION ranker=none", None), ("SHOW META", None)]
+
+    def _page_statements(self, parsed: ParsedQuery, plan: Plan, positive: str, conditions: dict[str, str],
+                         request: SearchRequest) -> list[tuple[str, None]]:
+        """Return the page's SELECT and its SHOW META."""
+        offset = (request.page - 1) * request.size
+        # In the most tier of a short query the articles holding every word come first; the
+        # optional part is left out there so the engine counts only the query's own words.
+        every = plan.tier == "most" and not plan.question
+        where = self._where(parsed, plan, positive, conditions.values(), bonus=not every)
+        ranked = not parsed.is_empty
+        order = {
+            "relevance": "WEIGHT() DESC, id ASC" if ranked else "published_ts DESC, id ASC",
+            "newest": "published_ts DESC, WEIGHT() DESC, id ASC",
+            "oldest": "undated ASC, published_ts ASC, WEIGHT() DESC, id ASC",
+        }[request.sort]
+        ranking = self.engine_ranking
+        words = len(distinct_tokens(parsed, plan.exact)) if every else 0
+        expression = ranking.expression(self.labels().average_length, 10_000_000 if words else 0, words)
+        options = f"OPTION max_matches={max(1000, offset + request.size)}, " + (
+            f"ranker=expr('{expression}'), idf='plain,tfidf_unnormalized', field_weights=({ranking.field_weights()})"
+            if ranked else "ranker=none")
+        select = (f"SELECT WEIGHT() AS score, {', '.join(STORED_COLUMNS)}, IF(published_ts = 0, 1, 0) AS undated "
+                  f"FROM {DISTRIBUTED_INDEX}{where} ORDER BY {order} LIMIT {offset}, {request.size} {options}")
+        return [(select, None), ("SHOW META", None)]
+
+    @staticmethod
+    def _where(parsed: ParsedQuery, plan: Plan, positive: str, conditions: Iterable[str], bonus: bool = False) -> str:
+        """Return the WHERE clause of a tier's positive MATCH text with the given filter conditions."""
+        parts = []
+        if parsed.groups or parsed.excluded:
+            parts.append(f"MATCH('{escape_literal(match_text(parsed, positive, plan.exact, bonus))}')")
+        parts += list(conditions)
+        return " WHERE " + " AND ".join(parts) if parts else ""
+
+    def _facet_statements(self, parsed: ParsedQuery, plan: Plan, positive: str,
+                          conditions: dict[str, str]) -> list[tuple[str, None]]:
+        """Return one GROUP BY per facet, each with every filter but its own."""
+        def grouped(attribute: str, leave_out: tuple[str, ...]) -> tuple[str, None]:
+            where = self._where(parsed, plan, positive, [c for k, c in conditions.items() if k not in leave_out])
+            return (f"SELECT {attribute}, COUNT(*) AS n FROM {DISTRIBUTED_INDEX}{where} GROUP BY {attribute} "
+                    f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}, ranker=none", None)
+
+        return [grouped("year", ("year", "month")), grouped("month", ("month",)), grouped("category", ("category",)),
+                grouped("source", ("source",)), ("SHOW META", None)]
+
+    @staticmethod
+    def _facets(results: list[list[tuple]]) -> FacetCounts:
+        """Return the facet counts from the GROUP BY results."""
+        year, month, category, source = (dict((value, count) for value, count in rows) for rows in results[:4])
+        return FacetCounts(year=year, month=month, category=category, source=source)
+
+    # Other operations ----------------------------------------------------------------------
+
+    def document(self, doc_id: str) -> StoredArticle | None:
+        """Return the stored fields of the article with an id, or None."""
+        from search.sphinxql import document_key
+
+        rows = self.run([(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
+                          f"WHERE id = {document_key(doc_id)}", None)])[0]
+        found = [stored_fields(dict(zip(STORED_COLUMNS, row))) for row in rows]
+        return next((article for article in found if article["id"] == doc_id), None)
+
+    def labels(self) -> Labels:
+        """Return the cluster's categories and sources (reread every few seconds)."""
+        if time.monotonic() - self._labels.loaded > REFRESH_S:
+            results = self.run([(f"SELECT category, COUNT(*) FROM {DISTRIBUTED_INDEX} GROUP BY category "
+                                 f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None),
+                                (f"SELECT source, COUNT(*) FROM {DISTRIBUTED_INDEX} GROUP BY source "
+                                 f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None),
+                                (f"SELECT AVG(body_fold_len) FROM {DISTRIBUTED_INDEX}", None),
+                                ("SHOW META", None)])
+            if dict(results[3]).get("warning") and self._labels.loaded:
+                return self._labels  # a shard is down: keep what the whole cluster said (scores stay stable)
+            labels = Labels()
+            labels.categories = [row[0] for row in results[0]]
+            labels.sources = [row[0] for row in results[1]]
+            labels.average_length = float(results[2][0][0] or 1.0) if results[2] else 1.0
+            labels.loaded = time.monotonic()
+            self._labels = labels
+        return self._labels
+
+    def vocabulary(self) -> list[tuple[str, int]]:
+        """Return the folded title syllables with their frequencies (stored by the last reindex)."""
+        loaded, vocabulary = self._vocabulary
+        if time.monotonic() - loaded > REFRESH_S:
+            stored = self._read_meta(VOCABULARY_ID)
+            vocabulary = [tuple(pair) for pair in stored] if isinstance(stored, list) else []
+            self._vocabulary = (time.monotonic(), vocabulary)
+        return vocabulary
+
+    def _read_meta(self, key: int):
+        """Return a metadata record from the first node that answers."""
+        for node in self._nodes_in_order():
+            try:
+                return read_meta(_OneNode(self.cluster, node), key)
+            except BackendError:
+                self._failed[node.number] = time.monotonic()
+        return {}
+
+    def statistics(self) -> ClusterStatistics:
+        """Return the term statistics of the cluster."""
+        return ClusterStatistics(self)
+
+    def health(self) -> BackendHealth:
+        """Return the article count, the last reindex and each node's state."""
+        nodes, documents = [], 0
+        for node in self.cluster.nodes:
+            try:
+                results = self.cluster.run(node, [(f"SELECT id FROM {node.shard} LIMIT 0", None), ("SHOW META", None)])
+                count = int(dict(results[1]).get("total_found", 0))
+                nodes.append({"node": str(node), "shard": node.shard, "state": "up", "documents": count})
+                documents += count
+            except BackendError as error:
+                nodes.append({"node": str(node), "shard": node.shard, "state": "down", "error": str(error)})
+        meta = self._read_meta(1)
+        down = [n for n in nodes if n["state"] != "up"]
+        return {"documents": documents, "last_reindex": meta.get("last_reindex") if isinstance(meta, dict) else None,
+                "generation": self.cluster.url, "status": "degraded" if down else "ok", "nodes": nodes}
+
+    def reindex(self, sources: Iterable[str] = (), *, full: bool = False, lock_timeout: float = 60.0,
+                procs: int | None = None, progress: Progress | None = None, max_article_bytes: int | None = None):
+        """Bring the cluster in step with its sources (see ``search.cluster_index``)."""
+        from search.cluster_index import reindex_cluster
+        from search.documents import DEFAULT_MAX_ARTICLE_BYTES
+        from search.sphinxql import WRITE_TIMEOUT_S
+
+        return reindex_cluster(Cluster(self.cluster.url, read_timeout=WRITE_TIMEOUT_S), self.lock_dir, sources,
+                               full=full, lock_timeout=lock_timeout, procs=procs, progress=progress,
+                               max_article_bytes=max_article_bytes or DEFAULT_MAX_ARTICLE_BYTES)
+
+
+class _OneNode:
+    """A cluster view whose first node is a given node (to read metadata from any node)."""
+
+    def __init__(self, cluster: Cluster, node: NodeAddress):
+        self._cluster = cluster
+        self.nodes = [node]
+
+    def query(self, node: NodeAddress, sql: str, args: tuple | None = None) -> list[tuple]:
+        return self._cluster.query(node, sql, args)
+
+
+class ClusterStatistics:
+    """Term statistics read from the cluster (``search.backend.TermStatistics``), cached per request."""
+
+    def __init__(self, backend: ClusterBackend):
+        self.backend = backend
+        self._frequencies: dict[tuple[str, str], int] = {}
+
+    def doc_frequency(self, term: str, fieldname: str) -> int:
+        """Return how many articles hold term in a field (from the engine's per-keyword statistics).
+
+        Callers ask for the title and the body of a term together: both are read in one round trip.
+        """
+        if (term, fieldname) not in self._frequencies:
+            kind = "compound" if COMPOUND_JOINER in term else "fold" if fold(term) == term else "exact"
+            token = engine_token(term)
+            if token != term:
+                return 0
+            statements = []
+            for name in ("title", "body"):
+                statements += [(f"SELECT id FROM {DISTRIBUTED_INDEX} WHERE MATCH('@{name}_{kind} "
+                                f"{escape_literal(token)}') LIMIT 0 OPTION ranker=none", None), ("SHOW META", None)]
+            results = self.backend.run(statements)
+            for name, meta in zip(("title", "body"), (results[1], results[3])):
+                self._frequencies[term, name] = int(dict(meta).get("docs[0]", 0))
+        return self._frequencies[term, fieldname]
+
+    def title_syllables(self) -> list[tuple[str, int]]:
+        """Return every folded title syllable with its document frequency, sorted."""
+        return self.backend.vocabulary()
+
+    def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
+        """Return the first page of a relevance search of query (text or parsed), without filters."""
+        ranking = self.backend.ranking
+        parsed = parse_query(query, max_terms=ranking.max_query_terms) if isinstance(query, str) else query
+        request = SearchRequest(q=parsed.text, facets=False, snippets=False, suggest=False)
+        return self.backend.search(request, parsed).documents
+
+    def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
+                         limit: int, phrase: bool = False) -> list[StoredArticle]:
+        """Return up to limit articles whose titles hold words and a prefix term, best first.
+
+        With phrase, the words must stand in a row followed by a prefix term, and titles derived
+        from the body's first sentence qualify too (the words within its first
+        ``DERIVED_TITLE_WORDS``); titles starting with the phrase come first.
+        """
+        typed = _terms(words)
+        expansions = None if prefixes is None else [t for t in map(engine_token, prefixes) if t != PLACEHOLDER_TOKEN]
+        if expansions == []:
+            return []
+        if not phrase:
+            loose = [f"@title_fold {' '.join(typed)}"] if typed else []
+            text = " ".join(loose + ([f"(@title_fold {' | '.join(expansions)})"] if expansions else []))
+            return self._titles(_with_accents(text, words), "title_derived = 0", limit)
+        runs = [" ".join([*typed, term]) for term in expansions] if expansions is not None else [" ".join(typed)]
+        in_title = " | ".join(f'(@title_fold "{{start}}{run}")' for run in runs)
+        body_runs = [" ".join(typed)] if typed else (expansions or [])[:DERIVED_PREFIX_TERMS]
+        in_body = " | ".join(f'(@body_fold[{DERIVED_TITLE_WORDS}] "{{start}}{run}")' for run in body_runs)
+        found = []
+        for text, derived in ((in_title, 0), (in_body, 1)):
+            starting = self._titles(_with_accents(text.format(start="^"), words), f"title_derived = {derived}", limit)
+            anywhere = self._titles(_with_accents(text.format(start=""), words), f"title_derived = {derived}", limit)
+            found += list({a["id"]: a for a in starting + anywhere}.values())[:limit]
+        return found
+
+    def _titles(self, text: str, condition: str, limit: int) -> list[StoredArticle]:
+        """Return up to limit articles a MATCH text finds under a condition, by title score, newest first."""
+        rows = self.backend.run([(
+            f"SELECT {', '.join(STORED_COLUMNS)}, WEIGHT() AS score FROM {DISTRIBUTED_INDEX} "
+            f"WHERE MATCH('{escape_literal(text)}') AND {condition} ORDER BY score DESC, published_ts DESC "
+            f"LIMIT {limit} OPTION ranker=expr('1000*sum(sum_idf*user_weight)'), "
+            "idf='plain,tfidf_unnormalized', field_weights=(title_fold=1,title_exact=1,body_fold=1)", None)])[0]
+        return [stored_fields(dict(zip(STORED_COLUMNS, row))) for row in rows]
+
+
+def _with_accents(text: str, words: Sequence[Syllable]) -> str:
+    """Return a MATCH text that also scores the typed words' accents in titles."""
+    accented = [s for s in words if s.accented]
+    return f"({text}) MAYBE (@title_exact {' | '.join(_terms(accented, exact=True))})" if accented else text
+
+
+__all__ = ["MAX_PAGE", "MAX_PAGE_SIZE", "ClusterBackend"]

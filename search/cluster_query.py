@@ -1,0 +1,181 @@
+"""The matching tiers of ``search.matching`` as SphinxQL ``MATCH`` texts, for the cluster backend.
+
+The engine's fields (``search.cluster``) hold, per text, the exact syllables and the folded
+syllables at the same positions, and the folded compound words.  A syllable typed with accents
+is looked up on the exact fields (when the accents are kept), any other on the folded fields.
+An unaccented token on the exact fields occurs only where a folded field holds it too, and an
+accented one never occurs on a folded field, so a word searched on all four fields matches
+exactly where it should: the quorum of the ``most`` tier relies on that.
+
+The tiers, each a ``MATCH`` text:
+
+* ``together`` -- every group matches and, for one reading of the query, its plain words stand
+  within 2n syllables in one field: the engine's proximity operator ``"a b c"~N`` (a span of
+  fewer than N + k words holding all k).  A query mixing accented and unaccented syllables is
+  checked for proximity on the folded fields (its accented words are still required exactly).
+* ``all`` -- every group matches: a clause's syllables anywhere in the title or the body,
+  ``title:`` clauses in the title, quoted clauses as a phrase (mixed accents: the folded phrase
+  plus the accented words).
+* ``most`` -- quoted and ``title:`` clauses, and at least half of the other words (the quorum
+  operator ``"a b c"/k``); a group of spellings added by query understanding counts as one word,
+  held when any of its clauses matches.
+
+Every text ends with the excluded clauses (``-(...)``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from search.matching import LONG_QUERY_SHARE, MOST_SHARE, plain_syllables, readings, window
+from search.parse import Clause, ParsedQuery, Syllable
+from search.request import TIERS
+from search.sphinxql import EVERY_TOKEN, PLACEHOLDER_TOKEN, engine_token
+
+_FIELDS = {
+    ("fold", None): "@(title_fold,body_fold)", ("fold", "title"): "@title_fold",
+    ("exact", None): "@(title_exact,body_exact)", ("exact", "title"): "@title_exact",
+}
+# Both forms: where a word is searched exactly or folded as its own accents say.
+_EVERY_FORM = "@(title_exact,body_exact,title_fold,body_fold)"
+EVERYTHING = f"@every {EVERY_TOKEN}"
+# Groups of spellings in the most tier are combined by subsets: at most 2**MAX_UNITS parts.
+MAX_UNITS = 4
+
+
+def side_token(syllable: Syllable, exact: bool) -> tuple[str, str]:
+    """Return (fields side, engine token) a query syllable is looked up with: exact or folded."""
+    if exact and syllable.accented:
+        token = engine_token(syllable.exact)
+        if token != PLACEHOLDER_TOKEN:
+            return "exact", token
+    return "fold", engine_token(syllable.folded)
+
+
+def _field(clause: Clause) -> str | None:
+    """Return the field a clause is limited to (None: title and body)."""
+    return "title" if clause.field == "title" else None
+
+
+def clause_text(clause: Clause, exact: bool) -> str:
+    """Return the MATCH text of a clause (one parenthesised part): its syllables anywhere, or in a
+    row when quoted."""
+    looked_up = [side_token(s, exact) for s in clause.syllables]
+    sides = {side for side, _ in looked_up}
+    field = _field(clause)
+    if clause.phrase and len(looked_up) > 1:
+        if sides == {"exact"}:
+            return f'({_FIELDS["exact", field]} "{" ".join(t for _, t in looked_up)}")'
+        phrase = f'({_FIELDS["fold", field]} "{" ".join(engine_token(s.folded) for s in clause.syllables)}")'
+        accented = [t for side, t in looked_up if side == "exact"]
+        # Mixed accents: the phrase folded, and its accented syllables with their accents anywhere.
+        return f"({phrase} ({_FIELDS['exact', field]} {' '.join(accented)}))" if accented else phrase
+    if len(sides) == 1:
+        return f"({_FIELDS[sides.pop(), field]} {' '.join(t for _, t in looked_up)})"
+    return "(" + " ".join(f"({_FIELDS[side, field]} {token})" for side, token in looked_up) + ")"
+
+
+def group_text(group: list[Clause], exact: bool) -> str:
+    """Return the MATCH text of a group: any of its clauses."""
+    if len(group) == 1:
+        return clause_text(group[0], exact)
+    return "(" + " | ".join(clause_text(clause, exact) for clause in group) + ")"
+
+
+def all_text(parsed: ParsedQuery, exact: bool) -> str:
+    """Return the positive part of the all tier: every group (everything when there is none)."""
+    return " ".join(group_text(group, exact) for group in parsed.groups) or EVERYTHING
+
+
+def together_text(parsed: ParsedQuery, exact: bool) -> str:
+    """Return the positive part of the together tier: every group, and one reading's words together."""
+    close = list(dict.fromkeys(_reading_together(reading, exact) for reading in readings(parsed)))
+    either = close[0] if len(close) == 1 else "(" + " | ".join(close) + ")"
+    return f"{all_text(parsed, exact)} {either}"
+
+
+def _reading_together(reading: ParsedQuery, exact: bool) -> str:
+    """Return the MATCH text of one reading's plain words standing together (a reading with fewer
+    than two distinct words: its groups matching)."""
+    chain = plain_syllables(reading)
+    looked_up = list(dict.fromkeys(side_token(s, exact) for s in chain))
+    if len({side for side, _ in looked_up}) > 1:
+        looked_up = list(dict.fromkeys(("fold", engine_token(s.folded)) for s in chain))
+    tokens = [token for _, token in looked_up if token != PLACEHOLDER_TOKEN]
+    if len(tokens) < 2:
+        return f"({all_text(reading, exact)})"
+    # The engine's "..."~N: a span of fewer than N + k words holds all k; the tier's: fewer than 2n + 1.
+    distance = window(reading) - len(tokens) + 1
+    return f'({_FIELDS[looked_up[0][0], None]} "{" ".join(tokens)}"~{distance})'
+
+
+def most_text(parsed: ParsedQuery, exact: bool, share: float = MOST_SHARE) -> str:
+    """Return the positive part of the tier holding share of the words (quoted and field clauses kept)."""
+    required = [g for g in parsed.groups
+                if any((c.phrase and not c.joined) or c.field for c in g if not c.alternative)]
+    optional = [g for g in parsed.groups if g not in required]
+    units = [g for g in optional if any(c.alternative for c in g)][:MAX_UNITS]
+    looked_up = list(dict.fromkeys(side_token(s, exact) for g in optional if not any(c.alternative for c in g)
+                                   for c in g for s in c.syllables))
+    words = list(dict.fromkeys(token for _, token in looked_up))
+    # Folded words only need the folded fields (the exact ones would add to their score).
+    fields = _EVERY_FORM if any(side == "exact" for side, _ in looked_up) else _FIELDS["fold", None]
+    kept = " ".join(group_text(group, exact) for group in required)
+    if not words and not units:
+        return kept or EVERYTHING
+    needed = max(1, math.ceil(share * (len(words) + len(units))))
+    # Held: s of the groups of spellings and needed - s of the words, for some s.  The quorum
+    # is the costly part, so there is one per s (the groups are combined s at a time).
+    choices = []
+    for size in range(len(units) + 1):
+        rest = needed - size
+        if rest > len(words):
+            continue
+        held = _at_least(units, size, exact)
+        quorum = f'({fields} "{" ".join(words)}"/{rest})' if rest > 0 else ""
+        choices.append(" ".join(part for part in (held, quorum) if part))
+        if rest <= 0:
+            break  # the choices with more groups held are within this one
+    either = choices[0] if len(choices) == 1 else "(" + " | ".join(f"({c})" for c in choices) + ")"
+    return f"{kept} {either}".strip()
+
+
+def _at_least(units: list[list[Clause]], count: int, exact: bool) -> str:
+    """Return the MATCH text of at least count of the groups matching ('' when count is 0)."""
+    if count <= 0:
+        return ""
+    combinations = [" ".join(group_text(g, exact) for g in held) for held in itertools.combinations(units, count)]
+    return combinations[0] if len(combinations) == 1 else "(" + " | ".join(f"({c})" for c in combinations) + ")"
+
+
+def distinct_tokens(parsed: ParsedQuery, exact: bool) -> list[str]:
+    """Return the distinct engine tokens of the words of a query as typed."""
+    return list(dict.fromkeys(side_token(s, exact)[1] for s in parsed.typed.syllables))
+
+
+def with_excluded(positive: str, parsed: ParsedQuery, exact: bool) -> str:
+    """Return a positive MATCH text without the articles matching an excluded clause."""
+    return positive + "".join(f" -{clause_text(clause, exact)}" for clause in parsed.excluded)
+
+
+_TIER_TEXTS = {"together": together_text, "all": all_text, "most": most_text}
+
+
+def tier_texts(parsed: ParsedQuery, exact: bool) -> dict[str, str]:
+    """Return {tier: positive MATCH text} of a query with exact or folded accents (no exclusions)."""
+    if parsed.is_empty:
+        return dict.fromkeys(TIERS, EVERYTHING)
+    return {tier: _TIER_TEXTS[tier](parsed, exact) for tier in TIERS}
+
+
+def question_pool_text(parsed: ParsedQuery, answered: str) -> str:
+    """Return the positive MATCH text of what a question ranks: a fifth of its words (folded), or
+    the tier it was answered from.
+
+    A fifth of the words folded holds every tier's articles (an exact word is also there folded)
+    unless an excluded word removed more articles folded: only then is the tier added (its
+    quorums cost as much again).
+    """
+    loose = most_text(parsed, False, LONG_QUERY_SHARE)
+    return f"({loose}) | ({answered})" if parsed.excluded else loose

@@ -1,0 +1,186 @@
+"""Faults of a real searchd cluster: a node stopped (SIGSTOP) or killed, during searches and reindexes.
+
+Searches keep answering (200) with ``partial: true`` and a notice; ``/healthz`` says which node
+is down (503); a node that comes back is used again without restarting anything; a reindex
+with a node down fails clearly and loses nothing; a node killed with SIGKILL in the middle of
+a reindex replays its binlog, and a rerun leaves every article exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+import pytest
+
+from search.cluster_index import reindex_cluster
+from search.faults import PAUSE_VARIABLE
+from search.request import SearchRequest
+from search.sphinxql import Cluster, document_key, scan_shard, shard_of
+from tests.helpers import DEMO_ARTICLES, DEMO_SOURCES, PORTAL_ID
+from tests.sphinx_cluster import running_cluster
+from web.app import create_app
+
+PARTIAL_NOTICE = "Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ."
+DEMO_IDS = sorted([r["id"] for r in DEMO_ARTICLES] + [PORTAL_ID])
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Return a running two-node cluster of this module's own, holding the demo corpus."""
+    directory = tmp_path_factory.mktemp("fault-cluster")
+    with running_cluster(directory / "nodes") as running:
+        reindex_cluster(Cluster(running.url), directory / "lock", DEMO_SOURCES, procs=1)
+        yield running
+
+
+@pytest.fixture
+def client(cluster, tmp_path):
+    """Return a test client of the app over the cluster; every node is running again afterwards."""
+    yield create_app({"INDEX_DIR": str(tmp_path), "BACKEND": cluster.url}).test_client()
+    for number in range(cluster.shards):
+        if number not in cluster.processes:
+            cluster.start(number)
+        else:
+            cluster.signal(number, signal.SIGCONT)
+
+
+def ids_in_cluster(url: str) -> Counter:
+    """Return how many times each article id is stored, over every shard."""
+    cluster = Cluster(url)
+    return Counter(doc_id for node in cluster.nodes for _, doc_id, _, _ in scan_shard(cluster, node))
+
+
+# Its articles (the words together, or "VN") are on both shards.
+QUERY = "Việt Nam"
+
+
+def search(client, q: str = QUERY) -> dict:
+    response = client.get("/api/search", query_string={"q": q})
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def search_until_whole(client, seconds: float = 10.0) -> dict:
+    """Search until the answer is whole again (a resumed node first works off what it was sent)."""
+    deadline = time.monotonic() + seconds
+    result = search(client)
+    while result["partial"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+        result = search(client)
+    return result
+
+
+def health(client) -> tuple[int, dict]:
+    response = client.get("/healthz")
+    return response.status_code, response.get_json()
+
+
+def node_states(body: dict) -> list[tuple[str, str]]:
+    return [(node["shard"], node["state"]) for node in body["nodes"]]
+
+
+@pytest.mark.parametrize("stopped", [0, 1])
+def test_a_stopped_node_gives_partial_results_and_unhealthy_health_then_recovers(client, cluster, engine, stopped):
+    whole = search(client)
+    embedded = engine.search(SearchRequest(q=QUERY))
+    assert whole["partial"] is False and PARTIAL_NOTICE not in whole["notices"]
+    assert (whole["total"], whole["tier"]) == (embedded["total"], embedded["tier"]) == (57, "together")
+    assert health(client)[0] == 200
+    cluster.signal(stopped, signal.SIGSTOP)
+    partial = search(client)
+    assert partial["partial"] is True and PARTIAL_NOTICE in partial["notices"]
+    assert 0 < partial["total"] < whole["total"]
+    assert sum(item["count"] for item in partial["facets"]["year"]) == partial["total"]
+    assert partial["hits"] and all(shard_of(document_key(hit["id"]), 2) != stopped for hit in partial["hits"])
+    status, body = health(client)
+    assert status == 503 and body["status"] == "degraded"
+    assert node_states(body) == [(f"shard{n}", "down" if n == stopped else "up") for n in range(2)]
+    cluster.signal(stopped, signal.SIGCONT)
+    recovered = search_until_whole(client)
+    assert recovered["partial"] is False and recovered["hits"] == whole["hits"]
+    status, body = health(client)
+    assert status == 200 and body["status"] == "ok" and node_states(body) == [("shard0", "up"), ("shard1", "up")]
+    assert body["documents"] == 201
+
+
+def test_a_killed_node_gives_partial_results_and_is_used_again_when_restarted(client, cluster):
+    whole = search(client)
+    cluster.stop(1, kill=True)
+    partial = search(client)
+    assert partial["partial"] is True and 0 < partial["total"] < whole["total"]
+    status, body = health(client)
+    assert status == 503 and node_states(body) == [("shard0", "up"), ("shard1", "down")]
+    assert "shard1" in body["nodes"][1]["error"]
+    cluster.start(1)
+    recovered = search_until_whole(client)
+    assert recovered["partial"] is False and recovered["hits"] == whole["hits"]
+
+
+def test_every_node_down_is_a_clear_503_error(client, cluster):
+    for number in range(cluster.shards):
+        cluster.stop(number, kill=True)
+    response = client.get("/api/search", query_string={"q": QUERY})
+    assert response.status_code == 503
+    error = response.get_json()["error"]
+    assert error["code"] == "backend_unavailable" and "no search node answers" in error["message"]
+    page = client.get("/", query_string={"q": QUERY})
+    assert page.status_code == 503 and "Traceback" not in page.get_data(as_text=True)
+
+
+def test_a_page_with_partial_results_shows_the_notice(client, cluster):
+    cluster.stop(0, kill=True)
+    page = client.get("/", query_string={"q": QUERY})
+    assert page.status_code == 200
+    from bs4 import BeautifulSoup
+
+    text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text(" ")
+    assert PARTIAL_NOTICE in " ".join(text.split())
+
+
+def test_a_node_killed_during_a_reindex_replays_its_binlog_and_a_rerun_leaves_every_article_once(cluster, tmp_path):
+    for node in Cluster(cluster.url).nodes:  # start from an empty cluster
+        Cluster(cluster.url).query(node, f"TRUNCATE RTINDEX {node.shard}")
+        Cluster(cluster.url).query(node, "TRUNCATE RTINDEX vnsearch_meta")
+    lock = tmp_path / "lock"
+    command = [sys.executable, "-m", "vnsearch", "reindex", "--index", str(lock), "--backend", cluster.url,
+               "--procs", "1", *DEMO_SOURCES]
+    reindex = subprocess.Popen(command, env={**os.environ, PAUSE_VARIABLE: "index"}, stderr=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, text=True)
+    try:
+        assert any("paused at index" in line for line in reindex.stderr)  # full batches sent, the rest not yet
+        written = ids_in_cluster(cluster.url)
+        assert 0 < sum(written.values()) < 201 and max(written.values()) == 1
+        cluster.stop(0, kill=True)
+    finally:
+        reindex.kill()
+        reindex.wait()
+    cluster.start(0)  # replays its binlog
+    assert ids_in_cluster(cluster.url) == written
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    # The killed run stored no metadata, so the rerun rewrites everything in place.
+    assert rerun.stdout.startswith("full rebuild: added 201,") and "holds 201 articles" in rerun.stdout
+    assert sorted(ids_in_cluster(cluster.url).elements()) == DEMO_IDS
+
+
+def test_a_reindex_with_a_node_stopped_fails_within_seconds_naming_it(cluster, tmp_path):
+    before = ids_in_cluster(cluster.url)
+    cluster.signal(1, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        completed = subprocess.run([sys.executable, "-m", "vnsearch", "reindex", "--index", str(tmp_path),
+                                    "--backend", cluster.url, "--full", *DEMO_SOURCES],
+                                   capture_output=True, text=True, timeout=300)
+        elapsed = time.monotonic() - started
+    finally:
+        cluster.signal(1, signal.SIGCONT)
+    assert completed.returncode == 3
+    assert "cannot reach search node" in completed.stderr and "(shard1)" in completed.stderr
+    assert "nothing is lost" in completed.stderr and "Traceback" not in completed.stderr
+    assert elapsed < 60
+    assert ids_in_cluster(cluster.url) == before

@@ -1,0 +1,61 @@
+"""The matching tiers on the SphinxQL cluster: the same result sets as the embedded index.
+
+Every query below is searched on the demo corpus in every tier (``match=auto``, ``together``,
+``all``, ``most``) on both backends; the tier answered from, the accents, the matching mode, the
+total, the wider tiers' counts and the very set of articles (every page, newest first) must be
+the same.  Only the order by relevance may differ (the engines rank differently).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from search.engine import SearchEngine, open_engine
+from search.request import MAX_PAGE_SIZE, SearchRequest
+
+QUERIES = [
+    "Bộ Chính trị", "bo chinh tri", "bồ chính trí", "chính tri", "Trương hoa Bình",  # accents, each syllable
+    "thanh nien dot tu", "việt nam", "ha noi ha noi", "bán", "ban",  # together, scattered, repeated
+    '"bo chinh tri"', '"Bộ chinh trị"', "title:vinamilk", "bo chinh tri -covid", "covid OR corona",  # syntax
+    "UBND tỉnh", "tphcm", "hanoi", "Vieetj Nam", "chir thij 05 booj chinhs trij",  # query understanding
+    "Vinamilk có lọt vào top thương hiệu hàng đầu châu Á hay không nhỉ",  # a question
+    "giá xăng dầu tăng mạnh", "gia vang hom nay", "qwxzv bóng đá",  # most of the words
+]
+SHARED_KEYS = ("tier", "accents", "matching", "total", "wider", "notices")
+
+
+@pytest.fixture(scope="module")
+def cluster_engine(demo_cluster) -> SearchEngine:
+    """Return a search engine over the demo corpus on the cluster."""
+    return open_engine("", demo_cluster.url)
+
+
+def result_set(engine: SearchEngine, q: str, match: str) -> tuple[dict, set[str]]:
+    """Return the first page of a search (newest first) and the ids of every article it finds."""
+    first = engine.search(SearchRequest(q=q, match=match, sort="newest", size=MAX_PAGE_SIZE))
+    found = {hit["id"] for hit in first["hits"]}
+    for page in range(2, first["pages"] + 1):
+        result = engine.search(SearchRequest(q=q, match=match, sort="newest", size=MAX_PAGE_SIZE, page=page))
+        found |= {hit["id"] for hit in result["hits"]}
+    return first, found
+
+
+@pytest.mark.parametrize("match", ["auto", "together", "all", "most"])
+def test_every_tier_finds_the_same_articles_on_the_cluster_as_in_the_embedded_index(engine, cluster_engine, match):
+    compared = 0
+    for q in QUERIES:
+        embedded, embedded_ids = result_set(engine, q, match)
+        cluster, cluster_ids = result_set(cluster_engine, q, match)
+        assert {k: cluster[k] for k in SHARED_KEYS} == {k: embedded[k] for k in SHARED_KEYS}, q
+        assert cluster_ids == embedded_ids, q
+        assert cluster["facets"] == embedded["facets"], q
+        compared += bool(embedded_ids)
+    assert compared >= len(QUERIES) - 6  # most queries find something in every tier
+
+
+def test_a_question_ranks_a_fifth_of_its_words_on_both_backends(engine, cluster_engine):
+    q = "Vinamilk có lọt vào top thương hiệu hàng đầu châu Á hay không nhỉ"
+    embedded, cluster = (e.search(SearchRequest(q=q)) for e in (engine, cluster_engine))
+    assert (cluster["tier"], cluster["matching"], cluster["total"]) == (embedded["tier"], embedded["matching"],
+                                                                         embedded["total"])
+    assert cluster["hits"][0]["id"] == embedded["hits"][0]["id"] == "unc-news_business_001"
