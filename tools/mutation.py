@@ -46,8 +46,8 @@ MODULE_TESTS = {
     "search/matching.py": ["tests/test_matching.py", "tests/test_search.py"],
     "search/request.py": ["tests/test_request.py", *SEARCH_TESTS],
     "search/filtering.py": SEARCH_TESTS,
-    "search/facets.py": [*SEARCH_TESTS, "tests/test_backend.py"],
-    "search/results.py": [*SEARCH_TESTS, "tests/test_pages.py"],
+    "search/facets.py": ["tests/test_facets.py", *SEARCH_TESTS, "tests/test_backend.py"],
+    "search/results.py": ["tests/test_results.py", *SEARCH_TESTS, "tests/test_pages.py"],
     "search/execute.py": ["tests/test_search.py", "tests/test_matching.py"],
     "search/index.py": ["tests/test_index.py"],
 }
