@@ -38,7 +38,8 @@ def test_entries_order_newest_years_and_months_first_labels_most_frequent_first(
 def test_selected_values_are_flagged():
     request = SearchRequest(year="2021", month="2021-04", categories=("Thể thao", "none"), sources=("vnexpress.net",))
     items = facet_items(COUNTS, request)
-    assert [i["value"] for i in items["year"] if i["selected"]] == ["2021"]
+    assert items["year"] == [entry("2021", "2021", 7, True), entry("2020", "2020", 1), entry("2019", "2019", 4),
+                             entry("none", "Không rõ ngày", 2)]
     assert [i["value"] for i in items["month"] if i["selected"]] == ["2021-04"]
     assert [i["value"] for i in items["category"] if i["selected"]] == ["Thể thao", "none"]
     assert [i["value"] for i in items["source"] if i["selected"]] == ["vnexpress.net"]
@@ -65,6 +66,10 @@ def test_a_selected_value_without_results_is_listed_first_with_no_articles():
     assert items["month"][0] == entry("2018-03", "Tháng 3/2018", 0, True)
     assert items["category"][0] == entry("Pháp luật", "Pháp luật", 0, True) and len(items["category"]) == 5
     assert items["source"][0] == entry("tuoitre.vn", "tuoitre.vn", 0, True)
+    months = facet_items(COUNTS, SearchRequest(month="2018-03"))["month"]
+    assert [(i["value"], i["count"], i["selected"]) for i in months] == [
+        ("2018-03", 0, True), ("2021-12", 2, False), ("2021-04", 5, False), ("2020-01", 1, False),
+        ("2019-08", 4, False)]
 
 
 def test_undated_and_unlabelled_entries_appear_only_when_counted_or_selected():
