@@ -45,9 +45,9 @@ MODULE_TESTS = {
     "search/highlight.py": ["tests/test_highlight.py"],
     "search/matching.py": ["tests/test_matching.py", "tests/test_search.py"],
     "search/request.py": ["tests/test_request.py"],
-    "search/filtering.py": SEARCH_TESTS,
+    "search/filtering.py": ["tests/test_filtering.py"],
     "search/facets.py": ["tests/test_facets.py"],
-    "search/results.py": ["tests/test_results.py", *SEARCH_TESTS, "tests/test_pages.py"],
+    "search/results.py": ["tests/test_results.py", "tests/test_backend.py"],
     "search/execute.py": ["tests/test_search.py", "tests/test_matching.py"],
     "search/index.py": ["tests/test_index.py"],
 }
