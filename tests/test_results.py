@@ -6,6 +6,8 @@ test_search.py and test_api.py.
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date
 
 import pytest
@@ -14,6 +16,7 @@ from search.highlight import HighlightSpec
 from search.parse import parse_query
 from search.request import SearchRequest
 from search.results import active_filters, highlight_spec, limits_reached, notices
+from tests.helpers import PORTAL_ID
 
 PARTIAL = "Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ."
 TYPOS = "Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên."
@@ -74,3 +77,41 @@ def test_active_filters_are_plain_values_and_none_when_unset():
 ])
 def test_snippets_mark_the_terms_as_the_tier_and_accents_matched_them(q, tier, accents, spec):
     assert highlight_spec(parse_query(q), tier, accents) == spec
+
+
+# The article page's dict, on the demo index ------------------------------------------------
+
+ARTICLE_KEYS = ["id", "title", "title_html", "title_derived", "url", "published", "category", "source", "portal",
+                "body", "body_html"]
+
+
+def body_marks(article: dict) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", article["body_html"], re.DOTALL)]
+
+
+def test_an_article_without_a_query_is_its_stored_fields_escaped_and_unmarked(engine):
+    article = engine.article(PORTAL_ID)
+    stored = engine.snapshot().stored(engine.snapshot().document_number(PORTAL_ID))
+    assert list(article) == ARTICLE_KEYS
+    assert {key: article[key] for key in ("id", "title", "url", "published", "category", "source", "portal", "body")} \
+        == {key: stored.get(key) for key in ("id", "title", "url", "published", "category", "source", "portal", "body")}
+    assert article["title_derived"] is False
+    assert article["body_html"] == html.escape(article["body"], quote=False)
+    assert article["title_html"] == html.escape(article["title"], quote=False)
+    assert engine.article("no-such-article") is None
+
+
+def test_an_article_marks_the_query_words_together_first_then_anywhere(engine):
+    phrase_count = body_marks(engine.article(PORTAL_ID, q='"bộ chính trị"')).count("Bộ Chính trị")
+    assert phrase_count > 1
+    for match in ("auto", "together"):
+        assert body_marks(engine.article(PORTAL_ID, q="bộ chính trị", match=match)) == ["Bộ Chính trị"] * phrase_count
+    anywhere = engine.article(PORTAL_ID, q="bộ chính trị", match="all")
+    assert "cán <mark>bộ</mark>" in anywhere["body_html"] and len(body_marks(anywhere)) > phrase_count
+    assert body_marks(engine.article(PORTAL_ID, q="bộ chính trị", match="most")) == body_marks(anywhere)
+
+
+def test_an_article_marks_other_accents_when_the_typed_ones_are_not_in_it(engine):
+    article = engine.article(PORTAL_ID, q="bồ chính trí")
+    assert body_marks(article) == body_marks(engine.article(PORTAL_ID, q="bộ chính trị"))
+    assert engine.article(PORTAL_ID, q="tesla")["body_html"] == html.escape(article["body"], quote=False)
