@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -115,3 +115,18 @@ def test_an_article_marks_other_accents_when_the_typed_ones_are_not_in_it(engine
     article = engine.article(PORTAL_ID, q="bồ chính trí")
     assert body_marks(article) == body_marks(engine.article(PORTAL_ID, q="bộ chính trị"))
     assert engine.article(PORTAL_ID, q="tesla")["body_html"] == html.escape(article["body"], quote=False)
+
+
+def test_an_article_asked_in_the_together_tier_marks_words_anywhere_when_they_are_not_together(engine):
+    # "gương" and "Kiên Giang" are both in the portal article, never within a run of six syllables.
+    together = body_marks(engine.article(PORTAL_ID, q="gương Kiên Giang", match="together"))
+    assert together == body_marks(engine.article(PORTAL_ID, q="gương Kiên Giang", match="all"))
+    assert "gương" in together and "Kiên Giang" in together
+
+
+def test_health_reports_status_live_articles_last_reindex_and_generation(engine, demo_index):
+    health = engine.health()
+    assert list(health) == ["status", "documents", "last_reindex", "generation"]
+    assert (health["status"], health["documents"]) == ("ok", 201)
+    assert (demo_index / "current").resolve().name == health["generation"]
+    assert datetime.fromisoformat(health["last_reindex"]).tzinfo is not None

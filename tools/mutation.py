@@ -47,7 +47,7 @@ MODULE_TESTS = {
     "search/request.py": ["tests/test_request.py"],
     "search/filtering.py": ["tests/test_filtering.py"],
     "search/facets.py": ["tests/test_facets.py"],
-    "search/results.py": ["tests/test_results.py", "tests/test_backend.py"],
+    "search/results.py": ["tests/test_results.py", "tests/test_highlight.py", "tests/test_backend.py"],
     "search/execute.py": ["tests/test_search.py", "tests/test_matching.py"],
     "search/index.py": ["tests/test_index.py"],
 }
