@@ -130,3 +130,66 @@ def test_health_reports_status_live_articles_last_reindex_and_generation(engine,
     assert (health["status"], health["documents"]) == ("ok", 201)
     assert (demo_index / "current").resolve().name == health["generation"]
     assert datetime.fromisoformat(health["last_reindex"]).tzinfo is not None
+
+
+# The result dict of a search, on the demo index -------------------------------------------------
+
+
+def searched(engine, q: str, **params) -> dict:
+    return engine.search(SearchRequest.from_params({"q": q, **params}))
+
+
+def test_a_search_result_holds_every_key_in_order_with_the_request_and_the_match(engine):
+    result = searched(engine, "bộ chính trị")
+    assert list(result) == ["query", "total", "page", "size", "pages", "sort", "matching", "match", "tier", "accents",
+                            "wider", "took_ms", "suggestion", "notices", "hits", "facets", "filters", "limited",
+                            "partial"]
+    assert {key: value for key, value in result.items() if key not in ("took_ms", "hits", "facets", "wider")} == {
+        "query": "bộ chính trị", "total": 3, "page": 1, "size": 10, "pages": 1, "sort": "relevance",
+        "matching": "all", "match": "auto", "tier": "together", "accents": "exact", "suggestion": None,
+        "notices": [], "filters": active_filters(SearchRequest()), "limited": [], "partial": False}
+    assert len(result["hits"]) == 3 and result["took_ms"] > 0 and list(result["facets"]) == [
+        "year", "month", "category", "source"]
+    # The words are marked with the accents typed (and only within their window: test_highlight.py).
+    shown = "".join(h["title_html"] + h["snippet"] for h in result["hits"])
+    marked = {word for m in re.findall(r"<mark>(.*?)</mark>", shown) for word in m.lower().split()}
+    assert marked == {"bộ", "chính", "trị"}
+
+
+@pytest.mark.parametrize("size, pages", [(10, 1), (3, 1), (2, 2), (1, 3)])
+def test_pages_are_the_total_divided_by_the_page_size_rounded_up(engine, size, pages):
+    result = searched(engine, "bộ chính trị", size=size, sort="newest")
+    assert (result["total"], result["size"], result["pages"], result["sort"]) == (3, size, pages, "newest")
+
+
+def test_a_search_finding_nothing_has_one_empty_page(engine):
+    result = searched(engine, "qxz", page=2, match="all")
+    assert (result["total"], result["page"], result["pages"], result["hits"], result["match"]) == (0, 2, 1, [], "all")
+
+
+def test_the_default_abbreviation_dictionary_is_used(engine):
+    assert searched(engine, "UBND")["notices"] == ["Tìm cả “ủy ban nhân dân” cho “UBND”."]
+
+
+def test_a_query_of_many_unknown_words_reports_the_typo_correction_bound(engine):
+    result = searched(engine, "qxz " * 30)
+    assert result["limited"] == ["typo_correction"] and TYPOS in result["notices"]
+
+
+def test_a_telex_query_is_suggested_spelled_out(engine):
+    assert searched(engine, "Coong Phuwowngj")["suggestion"] == "Công Phượng"
+
+
+def test_the_query_term_bound_comes_from_the_engine_ranking(demo_index):
+    from search.engine import SearchEngine
+    from search.ranking import Ranking
+
+    result = SearchEngine(demo_index, ranking=Ranking(max_query_terms=2)).search(SearchRequest(q="bộ chính trị họp"))
+    assert result["limited"] == ["terms"] and "Truy vấn có quá nhiều từ: chỉ tìm 2 từ đầu tiên." in result["notices"]
+
+
+def test_an_article_in_the_all_tier_marks_only_the_accents_typed(engine):
+    article = engine.article(PORTAL_ID, q="bộ chính trị", match="all")
+    assert {m.lower() for m in body_marks(article)} == {"bộ", "chính", "bộ chính trị", "chính trị"}
+    assert body_marks(engine.article(PORTAL_ID, q="tesla", match="all")) == []
+    assert body_marks(engine.article(PORTAL_ID, q="tesla", match="most")) == []
