@@ -193,3 +193,11 @@ def test_an_article_in_the_all_tier_marks_only_the_accents_typed(engine):
     assert {m.lower() for m in body_marks(article)} == {"bộ", "chính", "bộ chính trị", "chính trị"}
     assert body_marks(engine.article(PORTAL_ID, q="tesla", match="all")) == []
     assert body_marks(engine.article(PORTAL_ID, q="tesla", match="most")) == []
+
+
+def test_a_search_asked_without_suggestion_neither_suggests_nor_checks_spelling(engine):
+    assert searched(engine, "Coong Phuwowngj")["suggestion"] == "Công Phượng"
+    quiet = engine.search(SearchRequest(q="Coong Phuwowngj", suggest=False))
+    assert quiet["suggestion"] is None and quiet["total"] == searched(engine, "Coong Phuwowngj")["total"]
+    unknown = engine.search(SearchRequest(q="qxz " * 30, suggest=False))
+    assert (unknown["suggestion"], unknown["limited"]) == (None, [])
