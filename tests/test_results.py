@@ -224,3 +224,23 @@ def test_hits_without_snippets_keep_the_stored_fields_and_an_unmarked_title(engi
     marked = engine.search(SearchRequest(q="bộ chính trị"))["hits"]
     assert [h["id"] for h in marked] == [h["id"] for h in result["hits"]]
     assert all("<mark>" in h["snippet"] for h in marked)
+
+
+def test_the_some_words_notice_follows_the_tier_asked_for_and_the_folded_notice_the_accents(engine):
+    # No article holds both words: the answer comes from the "most" tier.
+    assert searched(engine, "vinamilk tesla")["notices"] == [SOME_WORDS]
+    assert searched(engine, "vinamilk tesla", match="most")["notices"] == []
+    assert searched(engine, "bồ chính trí")["notices"] == [FOLDED]
+
+
+def test_an_article_without_a_title_is_shown_with_its_derived_title_and_says_so(tmp_path):
+    from search.engine import SearchEngine
+    from search.index import reindex
+    from tests.helpers import FIXTURES
+
+    reindex(tmp_path / "index", [str(FIXTURES / "derived_titles.jsonl")], procs=1)
+    engine = SearchEngine(tmp_path / "index")
+    article = engine.article("derived-cong-nghe")
+    assert article["title_derived"] is True and article["title"].startswith("Một hãng công nghệ Trung Quốc")
+    hit = next(h for h in searched(engine, "kuaishou")["hits"] if h["id"] == "derived-cong-nghe")
+    assert hit["title_derived"] is True
