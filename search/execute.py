@@ -190,9 +190,13 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
 def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
     """Return the proximity bonus of docs under their best reading of the query."""
     addends: dict = {}
-    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs, addends)
+    # A title holding a short query's words in a row is what a known-item search looks for; a
+    # question's answer rarely repeats its wording in a title.
+    in_title = (ctx.ranking.question_title_proximity_weight if matching.is_question(parsed)
+                else ctx.ranking.title_proximity_weight)
+    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs, addends, in_title)
     for reading in readings(parsed, reading_limit(parsed, ctx.ranking))[1:]:
-        other = _reading_proximity(ctx, reading, docs, idfs, addends) * _pairs_weight(ctx, parsed, reading)
+        other = _reading_proximity(ctx, reading, docs, idfs, addends, in_title) * _pairs_weight(ctx, parsed, reading)
         np.maximum(bonus, other, out=bonus)
     return bonus
 
@@ -234,13 +238,14 @@ def _syllable_idf(ctx: QueryContext, folded: str) -> float:
 
 
 def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],
-                       addends: dict | None = None) -> np.ndarray:
+                       addends: dict | None = None, title_weight: float | None = None) -> np.ndarray:
     """Return a bonus for docs where adjacent query words stand next to each other.
 
     In the title each pair found counts once (a title holding the query's words in a row is
     what known-item searches look for); in the body repeated pairs count with BM25's
     saturation.  Syllables typed with accents are paired in their exact form.  addends keeps
-    each pair's bonus for the other readings of the query (they share most pairs).
+    each pair's bonus for the other readings of the query (they share most pairs); title_weight
+    is what a pair in the title counts (by default ``Ranking.title_proximity_weight``).
     """
     bonus = np.zeros(len(docs), dtype=np.float64)
     chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
@@ -248,12 +253,13 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
     if not pairs or not len(docs):
         return bonus
     addends = {} if addends is None else addends
+    title_weight = ctx.ranking.title_proximity_weight if title_weight is None else title_weight
     references = _references(chain)
     for first, second in pairs:
         terms = tuple(s.exact if s.accented else s.folded for s in (first, second))
         key = (terms, first.folded, second.folded)
         if key not in addends:
-            addends[key] = _pair_bonus(ctx, terms, (first.folded, second.folded), docs, idfs)
+            addends[key] = _pair_bonus(ctx, terms, (first.folded, second.folded), docs, idfs, title_weight)
         for addend in addends[key]:
             bonus += addend
         if (first, second) in references and addends[key]:
@@ -266,7 +272,7 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
 
 
 def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, str], docs: np.ndarray,
-                idfs: dict[str, float]) -> tuple[np.ndarray, ...]:
+                idfs: dict[str, float], title_weight: float) -> tuple[np.ndarray, ...]:
     """Return the title and the body bonus of docs for one pair of adjacent query words (none when a
     word is in no document: it stands next to nothing)."""
     if not all(ctx.holds(term, TEXT_FIELDS) for term in terms):
@@ -277,7 +283,7 @@ def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, st
     idf = (idfs.get(folded[0], 0.0) + idfs.get(folded[1], 0.0)) / 2.0
     in_title = adjacent_counts(ctx, "title", list(terms), docs)[docs] > 0
     tf = adjacent_counts(ctx, "body", list(terms), docs)[docs] / (1.0 - body_b + body_b * lengths)
-    return (ranking.title_proximity_weight * idf * in_title,
+    return (title_weight * idf * in_title,
             ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1))
 
 

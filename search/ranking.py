@@ -31,7 +31,11 @@ class Ranking:
     # longer word's 2- and 3-syllable parts score anyway.  3 since the first version; 4-5 untried.
     query_compound_syllables: int = 3
     proximity_weight: float = 1.5
-    title_proximity_weight: float = 4.0
+    # A pair of adjacent query words standing together in a title, for a query of up to five
+    # words (a known-item search: 10 since the Typesense comparison, tuned on the train
+    # fragments) and for a question (4: its answer rarely repeats its wording in a title).
+    title_proximity_weight: float = 10.0
+    question_title_proximity_weight: float = 4.0
     # A document's kind and number standing in a row ("Nghị định 100", "Chỉ thị số 05") where the
     # query names them: the article cites that document, not "Nghị định 46 ... 100 xe".
     reference_weight: float = 4.0
