@@ -283,6 +283,18 @@ class Postings:
     def __len__(self) -> int:
         return len(self.ids)
 
+    def rows_of(self, docs: np.ndarray) -> np.ndarray:
+        """Return the posting rows (ascending) of those of docs (distinct doc numbers) the term is in.
+
+        A binary search per doc in the sorted ids: a query's few hundred top documents are
+        looked up in a common word's thousands of postings without sorting them.
+        """
+        wanted = np.sort(docs)
+        found = np.searchsorted(self.ids, wanted)
+        inside = found < len(self.ids)
+        found = found[inside]
+        return found[self.ids[found] == wanted[inside]]
+
     def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (doc, position) arrays of every occurrence in the given posting rows."""
         counts = self.freqs[rows].astype(np.int64)

@@ -23,7 +23,7 @@ import numpy as np
 
 from search import matching
 from search.codec import Postings
-from search.matching import Matched, adjacent_counts, fields_of, readings
+from search.matching import Matched, adjacent_counts, fields_of, reading_limit, readings
 from search.parse import ParsedQuery
 from search.ranking import Ranking
 from search.reader import Snapshot
@@ -33,14 +33,26 @@ from search.text import COMPOUND_JOINER
 
 
 class QueryContext:
-    """What one query run reads, fetched once: postings and the snapshot's statistics."""
+    """What one query run reads, fetched once: postings, the snapshot's statistics, and what is
+    computed from them (a query's readings, and "did you mean"'s searches, share most terms)."""
 
     def __init__(self, snapshot: Snapshot, ranking: Ranking):
         self.snapshot = snapshot
         self.ranking = ranking
         self.size = snapshot.doc_count
         self._postings: dict[tuple[str, str], Postings] = {}
+        self._computed: dict[tuple, object] = {}
         self.weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
+
+    def remember(self, key: tuple, compute):
+        """Return compute() for key, computed once for this context (its arrays made read-only)."""
+        if key not in self._computed:
+            value = compute()
+            for array in value if isinstance(value, tuple) else (value,):
+                if isinstance(array, np.ndarray):
+                    array.flags.writeable = False
+            self._computed[key] = value
+        return self._computed[key]
 
     def postings(self, fieldname: str, term: str) -> Postings:
         """Return (and remember) a term's postings in a field."""
@@ -54,6 +66,10 @@ class QueryContext:
         return any(len(self.postings(name, term)) for name in fields)
 
     def docs_with(self, term: str, fields: tuple[str, ...]) -> np.ndarray:
+        """Return a (read-only) mask of the documents holding term in any of fields."""
+        return self.remember(("docs", term, fields), lambda: self._docs_with(term, fields))
+
+    def _docs_with(self, term: str, fields: tuple[str, ...]) -> np.ndarray:
         """Return a mask of the documents holding term in any of fields."""
         mask = np.zeros(self.size, dtype=bool)
         for name in fields:
@@ -61,6 +77,10 @@ class QueryContext:
         return mask
 
     def bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
+        """Return (doc ids, BM25F scores, idf) of a term over fields (read-only arrays)."""
+        return self.remember(("bm25f", term, fields), lambda: self._bm25f(term, fields))
+
+    def _bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
         """Return (doc ids, BM25F scores, idf) of a term over fields."""
         found = [name for name in fields if len(self.postings(name, term))]
         if not found:
@@ -93,7 +113,7 @@ def phrase_keys(ctx: QueryContext, fieldname: str, terms: list[str], docs: np.nd
     keys = None
     for offset, term in enumerate(terms):
         postings = ctx.postings(fieldname, term)
-        rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
+        rows = postings.rows_of(docs)
         if not len(rows):
             return _NO_DOCS
         doc_ids, positions = postings.positions(rows)
@@ -111,7 +131,7 @@ def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
     """Return base relevance scores for every document (its best reading's), and each syllable's idf."""
     scores, idfs = _reading_scores(ctx, parsed.typed)
-    for reading in readings(parsed)[1:]:
+    for reading in readings(parsed, reading_limit(parsed, ctx.ranking))[1:]:
         other, other_idfs = _reading_scores(ctx, reading)
         other *= _reading_weight(ctx, parsed, reading)
         np.maximum(scores, other, out=scores)
@@ -165,9 +185,10 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
 
 def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
     """Return the proximity bonus of docs under their best reading of the query."""
-    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs)
-    for reading in readings(parsed)[1:]:
-        other = _reading_proximity(ctx, reading, docs, idfs) * _pairs_weight(ctx, parsed, reading)
+    addends: dict = {}
+    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs, addends)
+    for reading in readings(parsed, reading_limit(parsed, ctx.ranking))[1:]:
+        other = _reading_proximity(ctx, reading, docs, idfs, addends) * _pairs_weight(ctx, parsed, reading)
         np.maximum(bonus, other, out=bonus)
     return bonus
 
@@ -206,31 +227,45 @@ def _syllable_idf(ctx: QueryContext, folded: str) -> float:
     return _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
 
 
-def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float]) -> np.ndarray:
+def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],
+                       addends: dict | None = None) -> np.ndarray:
     """Return a bonus for docs where adjacent query words stand next to each other.
 
     In the title each pair found counts once (a title holding the query's words in a row is
     what known-item searches look for); in the body repeated pairs count with BM25's
-    saturation.  Syllables typed with accents are paired in their exact form.
+    saturation.  Syllables typed with accents are paired in their exact form.  addends keeps
+    each pair's bonus for the other readings of the query (they share most pairs).
     """
     bonus = np.zeros(len(docs), dtype=np.float64)
     chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
     pairs = list(dict.fromkeys(itertools.pairwise(chain)))
     if not pairs or not len(docs):
         return bonus
+    addends = {} if addends is None else addends
+    for first, second in pairs:
+        terms = tuple(s.exact if s.accented else s.folded for s in (first, second))
+        key = (terms, first.folded, second.folded)
+        if key not in addends:
+            addends[key] = _pair_bonus(ctx, terms, (first.folded, second.folded), docs, idfs)
+        for addend in addends[key]:
+            bonus += addend
+    return bonus
+
+
+def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, str], docs: np.ndarray,
+                idfs: dict[str, float]) -> tuple[np.ndarray, ...]:
+    """Return the title and the body bonus of docs for one pair of adjacent query words (none when a
+    word is in no document: it stands next to nothing)."""
+    if not all(ctx.holds(term, TEXT_FIELDS) for term in terms):
+        return ()
     ranking = ctx.ranking
     _, body_b = ctx.weights["body"]
     lengths = ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"]
-    for first, second in pairs:
-        terms = [s.exact if s.accented else s.folded for s in (first, second)]
-        if not all(ctx.holds(term, TEXT_FIELDS) for term in terms):
-            continue  # a word no document holds stands next to nothing
-        idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
-        in_title = adjacent_counts(ctx, "title", terms, docs)[docs] > 0
-        bonus += ranking.title_proximity_weight * idf * in_title
-        tf = adjacent_counts(ctx, "body", terms, docs)[docs] / (1.0 - body_b + body_b * lengths)
-        bonus += ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1)
-    return bonus
+    idf = (idfs.get(folded[0], 0.0) + idfs.get(folded[1], 0.0)) / 2.0
+    in_title = adjacent_counts(ctx, "title", list(terms), docs)[docs] > 0
+    tf = adjacent_counts(ctx, "body", list(terms), docs)[docs] / (1.0 - body_b + body_b * lengths)
+    return (ranking.title_proximity_weight * idf * in_title,
+            ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1))
 
 
 def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scores: np.ndarray | None,

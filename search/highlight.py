@@ -44,7 +44,8 @@ def _letter_classes() -> dict[str, str]:
             continue
         folded = unidecode(char).lower()
         if len(folded) == 1 and folded.isascii() and folded.isalpha():
-            classes.setdefault(folded, set()).update({char, char.lower(), char.upper()})
+            # Single letters only: U+1E9A upper-cases to "A" + U+02BE, which would then match as an "a".
+            classes.setdefault(folded, set()).update(c for c in (char, char.lower(), char.upper()) if len(c) == 1)
     return {letter: "[" + "".join(sorted(chars)) + "]" for letter, chars in classes.items()}
 
 

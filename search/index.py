@@ -24,7 +24,7 @@ from search.dates import day_number, vietnam_day
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES, Article, Rejection, ScanStats
 from search.faults import pause_point
 from search.integrity import IndexDamaged
-from search.sources import estimate_articles, scan_sources
+from search.sources import SourceFile, estimate_articles, scan_sources
 from search.store import (
     IndexError_,
     current_generation,
@@ -34,13 +34,20 @@ from search.store import (
     linked_generation,
     live_damage,
     new_generation,
+    read_file_states,
     read_meta,
     remove_damaged,
     swap_current,
+    write_file_states,
     write_meta,
     writer_lock,
 )
 from search.writer import PARALLEL_MIN_ARTICLES, open_writer
+
+# A file modified this close to the start of a reindex may change again within the same tick of
+# the file system's clock, keeping its modification time: it is not recorded as read, so the
+# next reindex reads it again.
+RECENT_NS = 2 * 10**9
 
 
 class NoSources(IndexError_):
@@ -112,10 +119,14 @@ def reindex(
     progress: Progress | None = None,
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
     repair: bool = False,
+    reread: bool = False,
 ) -> ReindexReport:
     """Bring the index in step with its sources and return what changed.
 
-    With no sources the ones remembered in the index are scanned again.  Raises IndexBusy
+    With no sources the ones remembered in the index are scanned again.  An incremental
+    reindex does not read a file whose size and modification time are those recorded when it
+    was last read whole (its articles are counted unchanged); reread reads every file, the
+    content hashes deciding as always.  Raises IndexBusy
     when another reindex keeps the lock past lock_timeout, NoSources when there is nothing
     to scan, IndexDamaged when the live generation fails its checksums and neither full nor
     repair was asked for (both then rebuild it beside the damaged one, which is kept).
@@ -137,7 +148,8 @@ def reindex(
         rebuild = full or bool(damage) or generation is None or not format_matches(meta)
         remembered = roots if rebuild else union_sources(meta.get("sources", []), roots)
         report = ReindexReport(full=rebuild, sources=remembered)
-        run = ReindexRun(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes)
+        known_files = None if rebuild or reread else read_file_states(generation)
+        run = ReindexRun(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes, known_files)
         if rebuild:
             generation = new_generation(index_dir)
             try:
@@ -150,6 +162,7 @@ def reindex(
             run.apply(ix, indexed=_indexed_state(ix))
         report.seconds = time.monotonic() - started
         report.documents = _document_count(generation)
+        write_file_states(generation, run.file_states)
         write_meta(generation, _meta(remembered, report))
         if rebuild:
             report.replaced_damaged = keep_damaged(linked_generation(index_dir), damage)
@@ -174,8 +187,15 @@ def outermost(roots: list[str]) -> list[str]:
 class ReindexRun:
     """One pass over the sources, streaming changed articles into a writer as they are read."""
 
-    def __init__(self, roots: list[str], report: ReindexReport, procs: int, progress, max_bytes: int):
+    def __init__(self, roots: list[str], report: ReindexReport, procs: int, progress, max_bytes: int,
+                 known_files: dict[str, list[int]] | None = None):
+        """known_files: the file states recorded by the last reindex (None: read every file)."""
         self.roots = roots
+        self.known_files = known_files
+        self.file_states: dict[str, list[int]] = {}  # to record: files read whole, or skipped
+        self.first_seen: dict[str, str] = {}
+        self.by_origin: dict[str, list[str]] = {}
+        self.started_ns = time.time_ns()
         self.report = report
         self.procs = procs
         self.progress = progress or (lambda phase, done, total: None)
@@ -189,8 +209,11 @@ class ReindexRun:
         self.ix = ix
         stats = ScanStats()
         total = estimate_articles(self.roots)
-        first_seen: dict[str, str] = {}
-        for item in scan_sources(self.roots, stats, self.max_bytes):
+        first_seen = self.first_seen
+        if self.known_files:
+            for doc_id, (origin, _) in indexed.items():
+                self.by_origin.setdefault(origin, []).append(doc_id)
+        for item in scan_sources(self.roots, stats, self.max_bytes, skip=self._skip):
             if isinstance(item, Rejection):
                 self.report.rejected.append(item)
             elif item.id in first_seen:
@@ -200,11 +223,29 @@ class ReindexRun:
                 self._compare(item, indexed.get(item.id))
             self.progress("index", len(first_seen), max(total, len(first_seen)))
         self.report.skipped_files = stats.skipped
+        for rejection in self.report.rejected:  # read again next time, to report it again
+            self.file_states.pop(os.path.abspath(rejection.path), None)
         for doc_id, (origin, _) in indexed.items():
             if doc_id not in first_seen and under_any(origin, self.roots):
                 self.deletions.append(doc_id)
                 self.report.deleted += 1
         self._commit()
+
+    def _skip(self, source: SourceFile) -> bool:
+        """Record a file's state; tell whether it can be left unread: its size and modification
+        time are those recorded, and every article indexed from it is still its own."""
+        state = [source.size, source.mtime_ns]
+        if source.mtime_ns < self.started_ns - RECENT_NS:
+            self.file_states[source.origin] = state
+        if not self.known_files or self.known_files.get(source.origin) != state:
+            return False
+        ids = self.by_origin.get(source.origin, [])
+        if not ids or any(doc_id in self.first_seen for doc_id in ids):
+            return False  # read it: it may now hold duplicates of articles read before
+        for doc_id in ids:
+            self.first_seen[doc_id] = source.origin
+        self.report.unchanged += len(ids)
+        return True
 
     def open_writer(self, count: int):
         """Return a writer for count new articles (other stores override this)."""

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from search.parse import Clause, ParsedQuery, Syllable
+from search.ranking import Ranking
 from search.request import TIERS
 from search.schema import TEXT_FIELDS
 
@@ -40,7 +41,8 @@ LONG_QUERY_SHARE = 0.2
 MOST_SHARE = 0.5
 # The together tier's window: this many syllables per query syllable.
 WINDOW_PER_SYLLABLE = 2
-# Readings of a query with alternatives scored (combinations of its groups' spellings).
+# Readings of a query with alternatives scored (combinations of its groups' spellings), at
+# most; a long query gets fewer (``Ranking.max_reading_syllables``).
 MAX_READINGS = 12
 
 
@@ -196,27 +198,43 @@ def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> n
     words of any one reading do.
     """
     found = np.zeros(ctx.size, dtype=bool)
-    for reading in readings(parsed):
+    for reading in readings(parsed, reading_limit(parsed, ctx.ranking)):
         found |= _together(ctx, reading, exact, candidates)
     return found
 
 
-def readings(parsed: ParsedQuery) -> list[ParsedQuery]:
+def readings(parsed: ParsedQuery, limit: int = MAX_READINGS) -> list[ParsedQuery]:
     """Return the ways to read a query: as typed first, then with its groups read as their
     alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên"), every
-    combination, at most MAX_READINGS.
+    combination, at most limit (``reading_limit``).
 
     A document scores as its best reading, so an article writing "HLV Park" ranks as one
     writing "huấn luyện viên Park" for either query.
     """
     typed = parsed.typed
-    choices = [[None] + [c for c in group if c.alternative] for group in parsed.groups]
     found = []
-    for combination in itertools.islice(itertools.product(*choices), MAX_READINGS):
+    for combination in itertools.islice(itertools.product(*_choices(parsed)), limit):
         groups = [[clause] if clause is not None else list(group)
                   for clause, group in zip(combination, typed.groups)]
         found.append(replace(typed, groups=groups))
     return found
+
+
+def _choices(parsed: ParsedQuery) -> list[list[Clause | None]]:
+    """Return each group's choices of a reading: as typed (None), or one of its alternatives."""
+    return [[None] + [c for c in group if c.alternative] for group in parsed.groups]
+
+
+def reading_limit(parsed: ParsedQuery, ranking: Ranking) -> int:
+    """Return how many readings of a query are matched and scored: MAX_READINGS, fewer for a long
+    query, so that readings x syllables stays within ``ranking.max_reading_syllables`` (each
+    reading scores every syllable and pairs every neighbour)."""
+    return max(1, min(MAX_READINGS, ranking.max_reading_syllables // max(1, len(parsed.typed.syllables))))
+
+
+def readings_cut(parsed: ParsedQuery, ranking: Ranking) -> bool:
+    """Tell whether a query has more readings than ``reading_limit`` lets it score."""
+    return math.prod(len(choices) for choices in _choices(parsed)) > reading_limit(parsed, ranking)
 
 
 def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:
@@ -225,9 +243,11 @@ def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> 
     The plain words are those of groups without OR or a ``title:`` prefix (quoted phrases
     count with their words); with fewer than two distinct terms every candidate qualifies.
     """
+    if not candidates.any():
+        return candidates
     chain = plain_syllables(parsed)
     terms = list(dict.fromkeys(term(s, exact) for s in chain))
-    if len(terms) < 2 or not candidates.any():
+    if len(terms) < 2:
         # One word ("VN" read for "việt nam"): the candidates holding this reading's words.
         return candidates & all_words(ctx, parsed, exact)
     docs = np.flatnonzero(candidates)
@@ -253,7 +273,7 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     occurrences = []
     for name in terms:
         postings = ctx.postings(fieldname, name)
-        rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
+        rows = postings.rows_of(docs)
         if not len(rows):
             return _NO_DOCS
         doc_ids, positions = postings.positions(rows)
@@ -280,14 +300,41 @@ def phrase_docs(ctx, terms: list[str], fields: tuple[str, ...], docs: np.ndarray
 
 
 def adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
+    """Return, per document, how often terms occur in a row in a field (only docs looked at).
+
+    Computed once per query context: a query's readings share most of their word pairs.
+    """
+    key = ("adjacent", fieldname, tuple(terms), docs.tobytes())
+    return ctx.remember(key, lambda: _adjacent_counts(ctx, fieldname, terms, docs))
+
+
+def _adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
     """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
     keys = None
+    docs_key = docs.tobytes()
     for offset, name in enumerate(terms):
-        postings = ctx.postings(fieldname, name)
-        rows = np.flatnonzero(np.isin(postings.ids, docs, assume_unique=True))
-        if not len(rows):
+        occurrences = ctx.remember(("occurrences", fieldname, name, docs_key),
+                                   lambda name=name: _occurrences(ctx, fieldname, name, docs))
+        if not len(occurrences):
             return np.zeros(ctx.size, dtype=np.int32)
-        doc_ids, positions = postings.positions(rows)
-        term_keys = (doc_ids << 32) | (positions - offset + (1 << 31))
-        keys = term_keys if keys is None else np.intersect1d(keys, term_keys, assume_unique=True)
+        term_keys = occurrences + ((1 << 31) - offset)
+        keys = term_keys if keys is None else _sorted_intersection(keys, term_keys)
     return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
+
+
+def _sorted_intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Return the values two sorted arrays of distinct values share (a binary search each, no sort)."""
+    if not len(first) or not len(second):
+        return first[:0]
+    found = np.searchsorted(second, first)
+    found[found == len(second)] = 0
+    return first[second[found] == first]
+
+
+def _occurrences(ctx, fieldname: str, name: str, docs: np.ndarray) -> np.ndarray:
+    """Return where a term occurs in a field of the given docs, as sorted keys ``doc << 32 | position``
+    (a term's occurrences serve every pair it is part of)."""
+    postings = ctx.postings(fieldname, name)
+    rows = postings.rows_of(docs)
+    doc_ids, positions = postings.positions(rows)
+    return (doc_ids << 32) | positions

@@ -121,6 +121,7 @@ def parse_query(text: str, limit: int = MAX_QUERY_CHARS,
     cleaned, truncated = clean_query(text, limit)
     parsed = ParsedQuery(cleaned, truncated=truncated)
     join_next = False
+    seen: set[str] = set()  # the folded syllables of the clauses kept so far
     for match in _TOKEN_RE.finditer(cleaned):
         if match.group("quote"):
             continue  # an unbalanced quote: ignore the mark, keep the words
@@ -132,7 +133,7 @@ def parse_query(text: str, limit: int = MAX_QUERY_CHARS,
             continue
         clause = _clause(parsed, content, offset, fieldname, quoted=group == "phrase")
         if clause is not None:
-            clause = _within_terms(parsed, clause, max_terms)
+            clause = _within_terms(parsed, clause, max_terms, seen)
         if clause is None:
             continue
         if match.group("neg"):
@@ -159,11 +160,11 @@ def _clause(parsed: ParsedQuery, content: str, offset: int, fieldname: str | Non
     return Clause(syllables, phrase=quoted and len(syllables) > 1, field=fieldname)
 
 
-def _within_terms(parsed: ParsedQuery, clause: Clause, max_terms: int) -> Clause | None:
-    """Return clause cut to the syllables that keep the query within max_terms distinct ones."""
+def _within_terms(parsed: ParsedQuery, clause: Clause, max_terms: int, seen: set[str]) -> Clause | None:
+    """Return clause cut to the syllables that keep the query within max_terms distinct ones
+    (seen: those of the clauses kept before it, updated)."""
     if parsed.terms_cut:
         return None
-    seen = {s.folded for c in parsed.clauses + parsed.excluded for s in c.syllables}
     kept = []
     for syllable in clause.syllables:
         if syllable.folded not in seen and len(seen) >= max_terms:

@@ -50,6 +50,11 @@ class Ranking:
     # five letters has about 1,100 candidates.
     typo_max_words: int = 2
     typo_max_lookups: int = 1500
+    # A query read several ways (abbreviations, split or joined words: ``search.understand``)
+    # scores at most ``search.matching.MAX_READINGS`` readings, and fewer when it is very long:
+    # readings x syllables at most this (12 readings up to 85 syllables, 8 of 128).  The longest
+    # covid questions use 12 readings of 67 syllables (804); 192 cost them 0.001 of MRR@10.
+    max_reading_syllables: int = 1024
 
 
 DEFAULT_RANKING = Ranking()

@@ -18,7 +18,7 @@ from search import highlight, suggest
 from search.abbreviations import Abbreviations
 from search.backend import Backend, Matches, StoredArticle
 from search.facets import facet_items
-from search.matching import plain_syllables, term, window
+from search.matching import plain_syllables, readings_cut, term, window
 from search.parse import ParsedQuery, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.request import SearchRequest
@@ -43,7 +43,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     spec = highlight_spec(parsed, matches.tier, matches.accents)
     suggestion, typo_cut = _suggestion(matches, understood, request, ranking,
                                        lambda text: understand(parse_query(text), vocabulary, dictionary).parsed)
-    limited = limits_reached(typed, typo_cut)
+    limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking))
     result: SearchResult = {
         "query": parsed.text,
         "total": matches.total,
@@ -83,9 +83,10 @@ def _suggestion(matches: Matches, understood: Understood, request: SearchRequest
     return suggest.correct_query(matches.statistics, understood, documents, matches.total, read, ranking)
 
 
-def limits_reached(parsed: ParsedQuery, typo_cut: bool) -> list[str]:
+def limits_reached(parsed: ParsedQuery, typo_cut: bool, readings: bool = False) -> list[str]:
     """Return the names of the per-query work bounds the query reached (``Ranking.max_query_terms`` ...)."""
-    return [name for name, reached in (("terms", parsed.terms_cut), ("typo_correction", typo_cut)) if reached]
+    reached = (("terms", parsed.terms_cut), ("typo_correction", typo_cut), ("readings", readings))
+    return [name for name, cut in reached if cut]
 
 
 def highlight_spec(parsed: ParsedQuery, tier: str = "all", accents: str = "exact") -> highlight.HighlightSpec:
@@ -179,6 +180,8 @@ def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents
         messages.append(f"Truy vấn có quá nhiều từ: chỉ tìm {len({s.folded for s in parsed.syllables})} từ đầu tiên.")
     if "typo_correction" in limited:
         messages.append("Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên.")
+    if "readings" in limited:
+        messages.append("Truy vấn có nhiều cách hiểu: chỉ xét vài cách hiểu đầu tiên.")
     if accents == "folded":
         messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
     if matching == "any" and not asked:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from search.documents import (
@@ -32,10 +33,32 @@ JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonlines")
 # Walking sources -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SourceFile:
+    """A source file about to be read: its absolute path, size and modification time (ns)."""
+
+    origin: str
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, path: Path) -> SourceFile | None:
+        """Return a file's state, or None when it cannot be read (reading it then says why)."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        return cls(os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+
+
 def scan_sources(
-    sources: list[str], stats: ScanStats | None = None, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES
+    sources: list[str], stats: ScanStats | None = None, max_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+    skip: Callable[[SourceFile], bool] | None = None,
 ) -> Iterator[Article | Rejection]:
-    """Yield the articles and rejections of every file under the given sources, in order."""
+    """Yield the articles and rejections of every file under the given sources, in order.
+
+    skip is shown every file's state before it is read; a file it returns True for is not read.
+    """
     stats = stats if stats is not None else ScanStats()
     for source in sources:
         root = Path(source)
@@ -45,12 +68,20 @@ def scan_sources(
             for path in walk_files(root):
                 if path.suffix.lower() in TEXT_SUFFIXES + JSONL_SUFFIXES:
                     stats.files += 1
-                    yield from read_file(path, root, max_bytes)
+                    yield from _read_unless_skipped(path, root, max_bytes, skip)
                 else:
                     stats.skipped.append(str(path))
         else:
             stats.files += 1
-            yield from read_file(root, root.parent, max_bytes)
+            yield from _read_unless_skipped(root, root.parent, max_bytes, skip)
+
+
+def _read_unless_skipped(path: Path, root: Path, max_bytes: int,
+                         skip: Callable[[SourceFile], bool] | None) -> Iterator[Article | Rejection]:
+    """Yield the articles of a file (see read_file), unless skip tells to leave it unread."""
+    state = SourceFile.of(path) if skip is not None else None
+    if state is None or not skip(state):
+        yield from read_file(path, root, max_bytes)
 
 
 def estimate_articles(sources: list[str]) -> int:

@@ -37,6 +37,9 @@ from search.schema import SCHEMA_VERSION, make_schema
 CURRENT_LINK = "current"
 LOCK_FILE = "write.lock"
 GENERATION_PREFIX = "gen-"
+# The size and modification time of every source file whose articles are all indexed
+# (search.index skips reading a file that still has them).
+FILE_STATES = "source-files.json"
 DAMAGED_FILE = "DAMAGED.txt"
 
 
@@ -128,6 +131,25 @@ def write_meta(generation: Path, meta: dict) -> None:
     temporary = generation / (META_FILE + ".tmp")
     temporary.write_text(json.dumps(seal_meta(meta), ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(temporary, generation / META_FILE)
+
+
+def read_file_states(generation: Path | None) -> dict[str, list[int]]:
+    """Return {source file: [size, modification time in ns]} recorded at the last reindex ({} when
+    absent or unreadable: every file is then read)."""
+    if generation is None:
+        return {}
+    try:
+        states = json.loads((generation / FILE_STATES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return states if isinstance(states, dict) else {}
+
+
+def write_file_states(generation: Path, states: dict[str, list[int]]) -> None:
+    """Record the size and modification time of the source files a reindex read, atomically."""
+    temporary = generation / (FILE_STATES + ".tmp")
+    temporary.write_text(json.dumps(states, ensure_ascii=False), encoding="utf-8")
+    os.replace(temporary, generation / FILE_STATES)
 
 
 def new_generation(index_dir: Path) -> Path:

@@ -9,6 +9,7 @@ one edit away that the index holds far more often.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import string
 import unicodedata
@@ -62,21 +63,25 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
         return None, False
     if len(syllables) == 1 and len(syllables[0].folded) < 2:
         return None, False
-    current = documents[:FIRST_PAGE] if documents is not None else statistics.top_documents(understood.parsed)
+    current = functools.cache(lambda: documents[:FIRST_PAGE] if documents is not None
+                    else statistics.top_documents(understood.parsed))
     text, first = understood.rewritten_text(), current
     corrections, cut = _typo_corrections(statistics, parse_query(text, max_terms=ranking.max_query_terms).syllables,
                                          total, ranking)
     if corrections:
         text = replace_syllables(text, corrections)
-        first = statistics.top_documents(read(text))
+        first = functools.cache(lambda: statistics.top_documents(read(text)))
     corrected = parse_query(text)
     if not corrected.accented:
-        text = replace_syllables(text, _restore_accents(corrected.syllables, first))
+        text = replace_syllables(text, _restore_accents(corrected.syllables, first()))
     if text == typed.text:
         return None, cut
-    if understood.rewrites or _ids(statistics.top_documents(read(text))) != _ids(current):
+    # Searched only when needed: a query whose Telex or split words were spelt out gets the
+    # suggestion whatever it finds.
+    if understood.rewrites or _ids(statistics.top_documents(read(text))) != _ids(current()):
         return text, cut
     return None, cut
+
 
 
 def _ids(documents: list[StoredArticle]) -> list[str | None]:

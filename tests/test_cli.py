@@ -80,6 +80,22 @@ def test_second_reindex_reports_everything_unchanged(tmp_path):
     assert "incremental" in result.stdout
 
 
+def test_reindex_reread_catches_a_change_that_kept_the_file_size_and_time(tmp_path):
+    source = make_source(tmp_path, count=3, portal=False)
+    news = source / "news.jsonl"
+    stamp = news.stat().st_mtime_ns - 3600 * 10**9  # an hour old: recorded as read
+    os.utime(news, ns=(stamp, stamp))
+    index = str(tmp_path / "ix")
+    assert run("reindex", "--index", index, "--procs", "1", str(source)).exit_code == 0
+    text = news.read_text(encoding="utf-8")
+    news.write_text(text.replace(" 10 năm", " 99 năm"), encoding="utf-8")
+    os.utime(news, ns=(stamp, stamp))
+    assert summary(run("reindex", "--index", index, "--procs", "1").stdout) == (0, 0, 0, 3, 0)
+    result = run("reindex", "--index", index, "--procs", "1", "--reread")
+    assert result.exit_code == 0, result.output
+    assert summary(result.stdout) == (0, 1, 0, 2, 0)
+
+
 def test_reindex_exits_1_when_something_is_rejected_and_commits_the_rest(tmp_path):
     source = make_source(tmp_path, count=3)
     bad = source / "broken.jsonl"

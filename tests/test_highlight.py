@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 import unicodedata
 
@@ -175,3 +176,175 @@ def test_snippet_of_far_apart_words_keeps_three_fragments_covering_distinct_word
     assert len(covered) >= 5
     for part in parts:
         assert plain(part).strip("…").strip() in body
+
+
+# Letters, quotes and line breaks --------------------------------------------------------------
+
+VIETNAMESE_LETTERS = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+
+
+def test_letter_classes_hold_every_spelling_of_a_letter_and_nothing_that_folds_elsewhere():
+    classes = highlight._letter_classes()
+    assert sorted(classes) == list("abcdefghijklmnopqrstuvwxyz")
+    for letter in VIETNAMESE_LETTERS + VIETNAMESE_LETTERS.upper():
+        assert letter in classes[unidecode(letter).lower()], letter
+    for folded_letter, letter_class in classes.items():
+        members = letter_class[1:-1]
+        assert letter_class == "[" + "".join(sorted(members)) + "]"  # each a single letter, once
+        # A member folds to the letter, or is the other case of one that does ("Ȿ" of "ȿ").
+        assert all(folded_letter in {unidecode(form).lower() for form in (ch, ch.lower(), ch.upper())}
+                   for ch in members), folded_letter
+        assert all(unicodedata.is_normalized("NFC", ch) and ch.isalpha() for ch in members)
+        assert all(unicodedata.name(ch).startswith("LATIN ") for ch in members), folded_letter  # no Greek ἀ
+    assert "Đ" in classes["d"] and "ð" in classes["d"] and "Ø" in classes["o"] and "ǹ" in classes["n"]
+    # The other case of a letter is in its class even outside the ranges searched.
+    assert "ⱥ" in classes["a"] and "Ȿ" in classes["s"]
+
+
+def test_a_word_unidecode_cannot_spell_is_marked_in_any_case():
+    # "ə" folds to itself (unidecode gives no letter): it matches case-insensitively, as itself.
+    assert highlight_all("chữ Ə hoa, chữ ə thường, chữ e", HighlightSpec(words=("ə",))) == (
+        "chữ <mark>Ə</mark> hoa, chữ <mark>ə</mark> thường, chữ e")
+
+
+def test_quotes_are_left_as_they_are_in_marks_snippets_and_leads():
+    text = 'Ông bảo "Hà Nội" là \'thủ đô\' của Hà "Nội"'
+    assert highlight_all(text, HighlightSpec(words=("ha", "noi"))) == (
+        'Ông bảo "<mark>Hà Nội</mark>" là \'thủ đô\' của <mark>Hà</mark> "<mark>Nội</mark>"')
+    assert highlight_all(text, HighlightSpec(phrases=(("ha", "noi"),))) == (
+        'Ông bảo "<mark>Hà Nội</mark>" là \'thủ đô\' của <mark>Hà "Nội</mark>"')
+    assert snippet(text, HighlightSpec(words=("tesla",))) == text
+    long_text = text + " " + "và " * 80
+    assert snippet(long_text, HighlightSpec(words=("tesla",))).startswith(text)
+
+
+def test_words_on_either_side_of_a_line_break_or_a_word_are_marked_apart():
+    spec = HighlightSpec(words=("ha", "noi"))
+    assert marks(highlight_all("Hà\nNội", spec)) == ["Hà", "Nội"]
+    assert marks(highlight_all("Hà X Nội", spec)) == ["Hà", "Nội"]
+    assert marks(highlight_all("Hà \u00a0\tNội", spec)) == ["Hà \u00a0\tNội"]
+
+
+def test_mark_leaves_out_spans_that_only_touch_the_fragment():
+    text = "Bộ Chính trị"
+    assert highlight.mark(text, [(0, 2), (9, 12)], 2, 9) == " Chính "
+    assert highlight.mark(text, [(0, 2), (9, 12)], 1, 10) == "<mark>ộ</mark> Chính <mark>t</mark>"
+
+
+def test_an_empty_spec_is_false_and_marks_nothing():
+    assert not HighlightSpec() and HighlightSpec(words=("ha",)) and HighlightSpec(phrases=(("ha", "noi"),))
+    assert highlight_all("Hà Nội", HighlightSpec()) == "Hà Nội"
+
+
+# Leads and snippet fragments ------------------------------------------------------------------
+
+
+def test_a_text_of_lead_length_is_its_own_lead_and_a_longer_one_is_cut_at_a_space():
+    exact = ("Bộ Chính trị\n" * 20)[: highlight.LEAD_CHARS]
+    assert len(exact) == highlight.LEAD_CHARS and snippet(exact, HighlightSpec()) == exact.replace("\n", " ")
+    # The last whitespace before the cut is a line break: the lead ends at the last space.
+    text = "Bộ Chính\ntrị " + "Bộ Chính trị " * 15 + "Bộ Chính\ntrị " + "họp " * 10
+    assert snippet(text, HighlightSpec()) == "Bộ Chính trị " * 16 + "Bộ…"
+
+
+def test_a_snippet_of_a_short_text_has_no_ellipsis():
+    text = "Bộ Chính trị họp ở Hà Nội."
+    assert snippet(text, HighlightSpec(words=("ha", "noi"))) == "Bộ Chính trị họp ở <mark>Hà Nội</mark>."
+    assert snippet(text, HighlightSpec(words=("bo",))) == "<mark>Bộ</mark> Chính trị họp ở Hà Nội."
+
+
+FILLER = "và các đơn vị liên quan tổ chức thực hiện nghiêm túc " * 6  # 318 characters, no sentence end
+
+
+def fragment_bounds(text: str, fragment_html: str) -> tuple[int, int]:
+    """Return where a snippet fragment's text lies in text (it must occur once)."""
+    piece = plain(fragment_html).strip("…").strip()
+    assert text.count(piece) == 1, piece
+    start = text.index(piece)
+    return start, start + len(piece)
+
+
+@pytest.mark.parametrize("shift", ["", "a ", "ab ", "abc "])
+def test_a_fragment_opens_a_quarter_of_its_length_before_the_match_at_a_word_start(shift):
+    text = shift + FILLER + "Hà Nội " + FILLER
+    match_at = text.index("Hà Nội")
+    [fragment] = fragments(snippet(text, HighlightSpec(words=("ha", "noi"))))
+    start, end = fragment_bounds(text, fragment)
+    opening = match_at - highlight.FRAGMENT_CHARS // 4
+    assert start == text.rfind(" ", 0, opening + 1) + 1  # the word holding the opening character
+    # It closes at the first space after FRAGMENT_CHARS characters.
+    assert end == text.index(" ", start + highlight.FRAGMENT_CHARS)
+    assert snippet(text, HighlightSpec(words=("ha", "noi"))).startswith("…") and fragment.endswith("…")
+
+
+def test_a_fragment_opens_at_the_sentence_holding_the_match_when_it_starts_close_before():
+    text = FILLER + "xong. Sau đó. Đoàn đến Hà Nội " + FILLER
+    [fragment] = fragments(snippet(text, HighlightSpec(words=("ha", "noi"))))
+    start, end = fragment_bounds(text, fragment)
+    assert start == text.index("Đoàn")
+    assert end == text.index(" ", start + highlight.FRAGMENT_CHARS)
+    # A sentence end further back than a quarter of a fragment is not used.
+    far = FILLER + "xong. " + "tổ chức thực hiện " * 4 + "Hà Nội " + FILLER
+    start, _ = fragment_bounds(far, fragments(snippet(far, HighlightSpec(words=("ha", "noi"))))[0])
+    assert start > far.index("xong. ") + 6
+
+
+def test_a_phrase_across_a_sentence_end_is_marked_whole_in_the_snippet():
+    text = FILLER + "đến Hà Nội. Sáng nay " + FILLER
+    result = snippet(text, HighlightSpec(phrases=(("ha", "noi", "sang"),)))
+    assert marks(result) == ["Hà Nội. Sáng"]
+
+
+def test_a_match_near_the_start_opens_the_fragment_at_the_first_word():
+    text = "Tại " + "ab " * 14 + "Hà Nội " + FILLER
+    assert text.index("Hà") == highlight.FRAGMENT_CHARS // 4 + 1
+    assert snippet(text, HighlightSpec(words=("ha", "noi"))).startswith("Tại ab ab")
+
+
+def test_a_word_already_shown_brings_no_second_fragment():
+    text = "Hà Nội " + FILLER + "Hà Nội " + FILLER
+    result = snippet(text, HighlightSpec(words=("ha", "noi")))
+    assert len(fragments(result)) == 1 and result.startswith("<mark>Hà Nội</mark> và các")
+
+
+def test_a_word_ending_a_fragment_counts_as_shown():
+    # "Huế" ends exactly where the first fragment ends (the first space after 180 characters).
+    text = "Hà Nội " + "ab " * 56 + "a " + "Huế " + FILLER + "Huế " + FILLER
+    assert text.index("Huế") + len("Huế") == highlight.FRAGMENT_CHARS
+    result = snippet(text, HighlightSpec(words=("ha", "noi", "hue")))
+    assert len(fragments(result)) == 1 and marks(result) == ["Hà Nội", "Huế"]
+
+
+def test_snippet_fragments_never_overlap():
+    # Each match lies just past the previous fragment: its own window would overlap it.
+    text = FILLER + "Hà Nội " + "tổ chức " * 17 + "Đà Nẵng " + "thực hiện " * 3 + "Huế " + FILLER
+    result = snippet(text, HighlightSpec(words=("ha", "noi", "da", "nang", "hue")))
+    bounds = [fragment_bounds(text, part) for part in fragments(result)]
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(bounds))
+    assert "Hà Nội" in marks(result)
+
+
+# Words close together and phrases --------------------------------------------------------------
+
+
+def test_two_word_spec_with_a_window_marks_only_where_both_stand_together():
+    text = "Hà Giang rất xa Nội Bài, nhưng từ đó về Hà Nội ở gần, còn đồ Nội thất thì xa."
+    assert marks(highlight_all(text, HighlightSpec(words=("ha", "noi"), window=4))) == ["Hà Nội"]
+
+
+def test_the_window_counts_syllables_from_the_first_word():
+    spec = HighlightSpec(words=("ha", "noi"), window=4)
+    assert marks(highlight_all("Hà Tĩnh và Nội Bài", spec)) == ["Hà", "Nội"]  # 4 syllables
+    assert marks(highlight_all("Hà Tĩnh và cả Nội Bài", spec)) == []  # 5 syllables
+
+
+def test_an_unaccented_phrase_marks_every_spelling_an_accented_one_only_its_own():
+    text = "Bò chính trí ở đây, còn Bộ Chính trị ở kia"
+    assert marks(highlight_all(text, HighlightSpec(phrases=(("bo", "chinh", "tri"),)))) == [
+        "Bò chính trí", "Bộ Chính trị"]
+    assert marks(highlight_all(text, HighlightSpec(phrases=(("bộ", "chính", "trị"),)))) == ["Bộ Chính trị"]
+
+
+def test_a_phrase_with_other_accents_is_not_marked_as_the_phrase():
+    spec = HighlightSpec(words=("bo",), phrases=(("bộ", "chính", "trị"),))
+    assert "Bò chính trí" not in marks(highlight_all("Bò chính trí", spec))

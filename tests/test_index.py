@@ -21,7 +21,15 @@ from search.engine import search_snapshot as search
 from search.index import NoSources, reindex
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
-from search.store import CURRENT_LINK, IndexBusy, IndexMissing, current_generation, read_meta, writer_lock
+from search.store import (
+    CURRENT_LINK,
+    IndexBusy,
+    IndexMissing,
+    current_generation,
+    read_file_states,
+    read_meta,
+    writer_lock,
+)
 from tests.helpers import (
     DEMO_ARTICLES,
     PORTAL_FILE,
@@ -138,17 +146,22 @@ def test_articles_added_then_deleted_leave_no_empty_segment_behind(tmp_path):
     assert {path.name.split(".")[0] for path in generation.glob("MAIN_*.*")} == before
 
 
-def test_many_small_reindexes_merge_segments_and_keep_every_article_searchable(tmp_path):
+def test_many_small_reindexes_keep_the_segment_count_bounded_and_every_article_searchable(tmp_path):
     # A cron reindex adds a segment per run; whoosh merges small segments now and then
     # (through the vnsearch codec): nothing may be lost or garbled on the way.
     source = make_source(tmp_path, count=3)
     index_dir = tmp_path / "ix"
     reindex(index_dir, [str(source)], procs=1)
     added = DEMO_ARTICLES[20:40]
+    segment_counts = []
     for n, article in enumerate(added):
         write_jsonl(source / f"run-{n:02}.jsonl", [article])
         assert counts(reindex(index_dir, procs=1))[0] == 1
-    assert len(segment_names(index_dir)) < len(added)  # merged at least once
+        segment_counts.append(len(segment_names(index_dir)))
+    # Without merging, run n would leave n + 2 segments (22 at the end); Whoosh's small-segment
+    # policy keeps the count bounded all along, whatever the number of runs.
+    assert max(segment_counts) <= 5, segment_counts
+    assert segment_counts.count(1) >= 3, segment_counts  # merged back to one segment repeatedly
     assert set(indexed(index_dir)) == {a["id"] for a in DEMO_ARTICLES[:3] + added} | {"portal/" + PORTAL_ID}
     for article in added:
         phrase = " ".join(article["title"].split()[:3])
@@ -160,6 +173,90 @@ def segment_names(index_dir: Path) -> set[str]:
     """Return the names of the segments of an index's current generation."""
     ix = whoosh_index.open_dir(str(current_generation(index_dir)))
     return {segment.segment_id() for segment in ix._segments()}
+
+
+# Files unchanged since the last reindex ------------------------------------------------------
+
+
+def age_files(source: Path, seconds: float = 3600) -> dict[str, int]:
+    """Move every file's modification time back (a file modified just now is always read again);
+    return {path: mtime_ns}."""
+    times = {}
+    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+        stamp = path.stat().st_mtime_ns - int(seconds * 1e9)
+        os.utime(path, ns=(stamp, stamp))
+        times[str(path)] = stamp
+    return times
+
+
+def rewrite_keeping_size_and_time(path: Path, old: str, new: str) -> None:
+    """Change a file's text, keeping its size and modification time (as some sync tools do)."""
+    stamp = path.stat().st_mtime_ns
+    text = path.read_text(encoding="utf-8")
+    assert len(old.encode()) == len(new.encode()) and old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(stamp, stamp))
+
+
+def test_a_file_unchanged_in_size_and_time_is_not_read_and_reread_still_finds_its_change(tmp_path):
+    source = make_source(tmp_path, count=4)
+    age_files(source)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    news = source / "news.jsonl"
+    title = DEMO_ARTICLES[2]["title"]
+    changed = title.replace(" 10 năm", " 99 năm")  # "Lãi suất ngân hàng ... thấp nhất 10 năm"
+    assert changed != title
+    rewrite_keeping_size_and_time(news, title, changed)
+    # Same size and time: the file is not read, its four articles count unchanged (the stale
+    # title is still what the index holds).
+    assert counts(reindex(index_dir, procs=1)) == (0, 0, 0, 5, 0)
+    assert indexed(index_dir)[DEMO_ARTICLES[2]["id"]]["title"] == title
+    # Told to read everything, the content hash catches the change.
+    assert counts(reindex(index_dir, procs=1, reread=True)) == (0, 1, 0, 4, 0)
+    assert indexed(index_dir)[DEMO_ARTICLES[2]["id"]]["title"] == changed
+
+
+def test_a_file_whose_time_changed_is_read_and_its_content_hash_decides(tmp_path):
+    source = make_source(tmp_path, count=4)
+    times = age_files(source)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    news = source / "news.jsonl"
+    touched = times[str(news)] + 10**9
+    os.utime(news, ns=(touched, touched))  # touched, not changed: read, every article unchanged
+    assert counts(reindex(index_dir, procs=1)) == (0, 0, 0, 5, 0)
+    write_jsonl(news, [*DEMO_ARTICLES[:3], {**DEMO_ARTICLES[3], "title": "Tiêu đề mới hoàn toàn"}])
+    age_files(source)
+    assert counts(reindex(index_dir, procs=1)) == (0, 1, 0, 4, 0)
+    assert indexed(index_dir)[DEMO_ARTICLES[3]["id"]]["title"] == "Tiêu đề mới hoàn toàn"
+
+
+def test_files_modified_just_before_a_reindex_or_holding_rejections_are_read_again(tmp_path):
+    source = make_source(tmp_path, count=3)
+    age_files(source)
+    write_jsonl(source / "fresh.jsonl", [DEMO_ARTICLES[5]])
+    (source / "bad.jsonl").write_text(json.dumps(DEMO_ARTICLES[6], ensure_ascii=False) + "\n[1]\n", encoding="utf-8")
+    os.utime(source / "bad.jsonl", ns=(10**18, 10**18))  # long before the reindex started
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    recorded = read_file_states(current_generation(index_dir))
+    assert set(recorded) == {str(source / "news.jsonl"), str(source / "portal" / PORTAL_ID)}
+    report = reindex(index_dir, procs=1)
+    # The rejected line is reported again; fresh.jsonl and bad.jsonl were read (their articles
+    # are unchanged by their content hashes), the two recorded files were not.
+    assert counts(report) == (0, 0, 0, 6, 1) and report.rejected[0].line == 2
+
+
+def test_an_unread_file_still_claims_its_ids_against_duplicates_read_after_it(tmp_path):
+    source = make_source(tmp_path, count=3, portal=False)
+    age_files(source)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    write_jsonl(source / "zz-later.jsonl", [DEMO_ARTICLES[1]])  # after news.jsonl in scan order
+    report = reindex(index_dir, procs=1)
+    assert counts(report) == (0, 0, 0, 3, 1)
+    assert "duplicate id" in report.rejected[0].reason and report.rejected[0].path.endswith("zz-later.jsonl")
 
 
 def test_reindex_without_sources_rescans_the_remembered_ones(tmp_path):

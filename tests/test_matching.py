@@ -305,3 +305,26 @@ def test_cli_match_option_round_trips(target):
     assert (data["match"], data["tier"]) == ("most", "most") and data["total"] > 1
     plain = runner.invoke(cli_main, ["search", *target, "thanh", "nien", "dot", "tu"])
     assert "--match most" in plain.stdout
+
+
+# The together window, syllable by syllable -----------------------------------------------------
+
+FILLER_SYLLABLES = ["và", "cả", "với", "ở"]
+
+
+@pytest.fixture(scope="module")
+def spaced(tmp_path_factory) -> SearchEngine:
+    """Articles where "Hà" stands 1 to 5 syllables before "Nội" (embedded index)."""
+    path = tmp_path_factory.mktemp("spaced") / "spaced.jsonl"
+    records = [{"id": f"gap-{gap}", "title": f"Bản tin số {gap}",
+                "body": " ".join(["Hà", *FILLER_SYLLABLES[: gap - 1], "Nội", "Bài."])} for gap in range(1, 6)]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    reindex(path.parent / "index", [str(path)], procs=1)
+    return SearchEngine(path.parent / "index")
+
+
+@pytest.mark.parametrize("q", ["hà nội", "ha noi"])
+def test_two_words_stand_together_within_a_run_of_four_syllables(spaced, q):
+    # Two syllables: a window of 4, so "Hà" and "Nội" at most 3 positions apart.
+    assert {h["id"] for h in run(spaced, q, match="together", size=10)["hits"]} == {"gap-1", "gap-2", "gap-3"}
+    assert {h["id"] for h in run(spaced, q, match="all", size=10)["hits"]} == {f"gap-{g}" for g in range(1, 6)}

@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import unicodedata
 import urllib.parse
 from pathlib import Path
@@ -260,3 +261,40 @@ def test_idle_half_sent_requests_hold_no_worker(demo_index, tmp_path):
         finally:
             for sock in held:
                 sock.close()
+
+
+HEAVY_QUESTION = ("Tăng cường vai trò nêu gương của cán bộ đảng viên trong việc thực hiện chỉ thị "
+                  "của Bộ Chính trị về học tập và làm theo tư tưởng đạo đức phong cách Hồ Chí Minh")
+
+
+def send_search(port: int, q: str) -> socket.socket:
+    """Send a whole search request on a new connection and return the connection (not read yet)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    target = "/api/search?" + urllib.parse.urlencode({"q": q})
+    sock.sendall(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode("latin-1"))
+    return sock
+
+
+def test_a_light_search_overtakes_heavy_searches_queued_before_it(demo_index, tmp_path):
+    with running_server(demo_index, tmp_path / "serve.log", "--workers", "1", "--threads", "1") as server:
+        sent = [(f"heavy {n}", send_search(server.port, HEAVY_QUESTION)) for n in range(8)]
+        sent.append(("light", send_search(server.port, "bo chinh tri")))
+        finished, lock = [], threading.Lock()
+
+        def read(name: str, sock: socket.socket) -> None:
+            response = b"".join(iter(lambda: sock.recv(65536), b""))
+            with lock:
+                finished.append((name, response.split(b"\r\n", 1)[0]))
+            sock.close()
+
+        readers = [threading.Thread(target=read, args=item) for item in sent]
+        for reader in readers:
+            reader.start()
+        for reader in readers:
+            reader.join(timeout=120)
+        assert sorted(finished) == sorted((name, b"HTTP/1.1 200 OK") for name, _ in sent)
+        # Accepted in the order sent, one at a time, the light search would be answered last.
+        # The heavy ones that found others waiting were held back: it is answered before at
+        # least half of them (those the worker ran before the client had queued the rest,
+        # under load, are the only ones ahead of it).
+        assert [name for name, _ in finished].index("light") <= 4

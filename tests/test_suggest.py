@@ -310,3 +310,24 @@ def test_query_of_more_distinct_words_than_the_bound_searches_its_first_words(de
     # Only the first six words are marked in the title.
     marked = {unidecode(m).lower() for m in re.findall(r"<mark>(.*?)</mark>", result["hits"][0]["title_html"])}
     assert {w for m in marked for w in m.split()} <= set(words[:6])
+
+
+READINGS_CUT_NOTICE = "Truy vấn có nhiều cách hiểu: chỉ xét vài cách hiểu đầu tiên."
+
+
+def test_query_read_more_ways_than_the_bound_answers_and_says_readings_were_cut(demo_index):
+    # "ubnd" reads two ways, "tphcm" four (TP.HCM, HCMC, Thành phố Hồ Chí Minh): 8 readings.
+    within = SearchEngine(demo_index).search(SearchRequest(q="ubnd tphcm"))
+    bounded = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, max_reading_syllables=2))
+    cut = bounded.search(SearchRequest(q="ubnd tphcm"))
+    assert within["limited"] == [] and READINGS_CUT_NOTICE not in within["notices"]
+    assert cut["limited"] == ["readings"] and READINGS_CUT_NOTICE in cut["notices"]
+    # Still answered: the articles holding "UBND" and "TP.HCM" (matching keeps every spelling).
+    assert [h["id"] for h in cut["hits"]] == [h["id"] for h in within["hits"]]
+    assert {h["id"] for h in cut["hits"]} == {"unc-news_society_018", "unc-news_sport_013"}
+
+
+def test_query_of_many_abbreviations_scores_its_first_readings_and_says_so(engine):
+    result = engine.search(SearchRequest(q="hlv clb UBND TP.HCM ĐT"))  # 2 x 2 x 2 x 4 x 2 readings
+    assert result["limited"] == ["readings"] and READINGS_CUT_NOTICE in result["notices"]
+    assert [h["id"] for h in result["hits"]] == ["unc-news_sport_008", "unc-news_sport_003"]

@@ -44,10 +44,10 @@ MODULE_TESTS = {
     "search/text.py": ["tests/test_text.py"],
     "search/highlight.py": ["tests/test_highlight.py"],
     "search/matching.py": ["tests/test_matching.py", "tests/test_search.py"],
-    "search/request.py": SEARCH_TESTS,
-    "search/filtering.py": SEARCH_TESTS,
-    "search/facets.py": [*SEARCH_TESTS, "tests/test_backend.py"],
-    "search/results.py": [*SEARCH_TESTS, "tests/test_pages.py"],
+    "search/request.py": ["tests/test_request.py"],
+    "search/filtering.py": ["tests/test_filtering.py"],
+    "search/facets.py": ["tests/test_facets.py"],
+    "search/results.py": ["tests/test_results.py", "tests/test_highlight.py", "tests/test_backend.py"],
     "search/execute.py": ["tests/test_search.py", "tests/test_matching.py"],
     "search/index.py": ["tests/test_index.py"],
 }
@@ -174,11 +174,14 @@ def run_mutmut(patterns: list[str], env: dict[str, str], children: int) -> None:
     marker.write_text(mode)
 
 
-def run_module(path: str, prebuilt: dict[str, str], only_survivors: bool, children: int) -> None:
-    """Run mutmut on one module's mutants (or its last survivors) against its tests; keep the statuses."""
-    patterns = survivors_of(path) if only_survivors else [module_pattern(path)]
+def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int) -> None:
+    """Run mutmut on one module's mutants (all, its last survivors, or those not run yet: subset
+    "survivors" or "resume") against its tests; keep the statuses."""
+    patterns = survivors_of(path) if subset == "survivors" else [module_pattern(path)]
     if not patterns:
         return
+    if subset == "resume":
+        patterns = []  # mutmut without names runs the mutants it has no result for (this module's only)
     tests = MODULE_TESTS.get(path, ["tests/"])
     env = dict(os.environ, **{TESTS_ENV: " ".join(tests), ONLY_ENV: path})
     if path not in WRITE_SIDE:
@@ -187,18 +190,18 @@ def run_module(path: str, prebuilt: dict[str, str], only_survivors: bool, childr
     if not copied.with_name(copied.name + ".meta").exists():
         # Copied unmutated by a run of another module: mutmut would take it as already mutated.
         copied.unlink(missing_ok=True)
-    print(f"{path}: {len(patterns) if only_survivors else 'all'} mutants against {' '.join(tests)}", flush=True)
+    print(f"{path}: {subset or 'all'} mutants against {' '.join(tests)}", flush=True)
     run_mutmut(patterns, env, children)
     save_results(path, mutmut_statuses([module_pattern(path)[:-1]]))
 
 
-def run_modules(paths: list[str], only_report: bool, only_survivors: bool, children: int) -> int:
+def run_modules(paths: list[str], only_report: bool, subset: str, children: int) -> int:
     """Run mutmut on modules one at a time (niced) and report each module."""
     if not only_report:
         reading = any(p not in WRITE_SIDE for p in paths)
         prebuilt = prebuilt_demo_index() if reading else {}
         for path in paths:
-            run_module(path, prebuilt, only_survivors, children)
+            run_module(path, prebuilt, subset, children)
     results = saved_results()
     survivors = 0
     for path in paths:
@@ -266,8 +269,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("targets", nargs="+", help="search/ module paths, 'all', or 'templates'")
     parser.add_argument("--report", action="store_true", help="only report the last run's results")
-    parser.add_argument("--survivors", action="store_true",
+    parser.add_argument("--survivors", action="store_const", const="survivors", dest="subset", default="",
                         help="rerun only the last run's survivors not listed as equivalent (after adding tests)")
+    parser.add_argument("--resume", action="store_const", const="resume", dest="subset",
+                        help="run only the mutants an interrupted run left without a result")
     parser.add_argument("--children", type=int, default=CHILDREN, help="mutants run at a time (default 2)")
     args = parser.parse_args()
     status = 0
@@ -278,7 +283,7 @@ def main() -> int:
         modules = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "search").glob("*.py"))
                    if p.name != "__init__.py"]
     if modules:
-        status |= run_modules(modules, args.report, args.survivors, args.children)
+        status |= run_modules(modules, args.report, args.subset, args.children)
     return status
 
 

@@ -80,15 +80,17 @@ def main() -> None:
 @setting_option("max_article_bytes")
 @click.option("--repair", is_flag=True, help="If the index is damaged, rebuild it from the sources as --full does "
                                              "(otherwise reindex refuses to write on top of it).")
+@click.option("--reread", is_flag=True, help="Read every source file, also those whose size and modification "
+                                             "time are unchanged since the last reindex (the content hashes decide).")
 @click.argument("sources", nargs=-1, type=click.Path())
-def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, repair, sources) -> None:
+def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, repair, reread, sources) -> None:
     """Index SOURCES (files or directories); with none, re-scan the remembered ones."""
     progress = Progress()
     options = {"full": full, "lock_timeout": lock_timeout, "procs": procs, "progress": progress,
                "max_article_bytes": max_article_bytes}
     try:
         report = (_reindex_cluster(backend, index, sources, options) if backend
-                  else index_module.reindex(index, sources, repair=repair, **options))
+                  else index_module.reindex(index, sources, repair=repair, reread=reread, **options))
     except BadBackendURL as error:
         raise click.BadParameter(str(error), param_hint="--backend") from None
     except BackendError as error:

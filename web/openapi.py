@@ -105,7 +105,7 @@ _SEARCH_RESULT = _object({
     "took_ms": {"type": "number", "minimum": 0},
     "suggestion": _nullable_string("A better spelled query (\"did you mean\"), or null."),
     "notices": {"type": "array", "items": _string(), "description": "Messages for the reader (Vietnamese)."},
-    "limited": {"type": "array", "items": _string(enum=["terms", "typo_correction"]),
+    "limited": {"type": "array", "items": _string(enum=["terms", "typo_correction", "readings"]),
                 "description": "The per-query work bounds the query reached (each also gives a notice)."},
     "hits": {"type": "array", "items": _ref("Hit")},
     "facets": _object({name: _FACET_LIST for name in ("year", "month", "category", "source")},

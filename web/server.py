@@ -15,9 +15,11 @@ import contextlib
 import errno
 import functools
 import os
+import select
 import selectors
 import socket
 import time
+import urllib.parse
 from collections import deque
 from typing import Any
 
@@ -28,6 +30,7 @@ from gunicorn.workers.gthread import ThreadWorker as GunicornThreadWorker
 from gunicorn.workers.sync import SyncWorker as GunicornSyncWorker
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from search.parse import parse_query
 from web.app import TOO_LARGE_ENVIRON_KEY, create_app
 
 # A search never takes long; a worker stuck this long is restarted by the master.
@@ -41,6 +44,17 @@ HEAD_BYTES = 512
 HEAD_TIMEOUT = 10.0
 # A request head this long is handed to gunicorn's parser unfinished (it answers 431).
 MAX_HEAD_BUFFER = 64 * 1024
+# A search of this many distinct syllables or more is heavy (a long question costs several
+# typical queries: bench/bench_worst.py): it waits while other connections wait to be accepted.
+HEAVY_SYLLABLES = 16
+# Searches that can be heavy: the JSON API and the results page.
+SEARCH_PATHS = ("/api/search", "/")
+# A heavy request runs after waiting this long, whatever else waits (no starvation).
+HEAVY_MAX_WAIT = 5.0
+# Heavy requests a worker holds back at most; more run in the order they came.
+MAX_DEFERRED = 64
+# While heavy requests are held back, the event loop looks this often whether they can run.
+DEFERRED_POLL = 0.02
 
 
 class PortInUse(OSError):
@@ -148,6 +162,45 @@ def head_complete(head: bytes) -> bool:
     return b"\r\n" not in head and len(head) > MAX_REQUEST_LINE + 2
 
 
+def is_heavy(head: bytes) -> bool:
+    """Tell whether a request head asks for a heavy search (``HEAVY_SYLLABLES`` distinct syllables)."""
+    target = head.split(b"\r\n", 1)[0].split(b" ")
+    if len(target) < 2 or target[0] != b"GET":
+        return False
+    path, _, query = target[1].decode("latin-1").partition("?")
+    if path not in SEARCH_PATHS:
+        return False
+    q = urllib.parse.parse_qs(query).get("q", [""])[0]
+    return len({s.folded for s in parse_query(q).syllables}) >= HEAVY_SYLLABLES
+
+
+class HeldBack:
+    """Heavy requests held back while others wait to be served, oldest first (at most MAX_DEFERRED)."""
+
+    def __init__(self, limit: int = MAX_DEFERRED, max_wait: float = HEAVY_MAX_WAIT):
+        self.limit, self.max_wait = limit, max_wait
+        self.waiting: deque[tuple[float, Any]] = deque()
+
+    def hold(self, request, heavy: bool, others_waiting: bool, now: float) -> bool:
+        """Hold a request back when it is heavy and other requests wait; tell whether it was."""
+        if not heavy or not others_waiting or len(self.waiting) >= self.limit:
+            return False
+        self.waiting.append((now, request))
+        return True
+
+    def release(self, free: bool, others_waiting: bool, now: float) -> Any | None:
+        """Return the next held request to run, or None: when a thread is free and nobody else
+        waits, or when it has waited max_wait."""
+        if not self.waiting or not free:
+            return None
+        if others_waiting and now - self.waiting[0][0] < self.max_wait:
+            return None
+        return self.waiting.popleft()[1]
+
+    def __len__(self) -> int:
+        return len(self.waiting)
+
+
 class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
     """Gunicorn's gthread worker reading every request head in its event loop.
 
@@ -157,11 +210,17 @@ class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
     without blocking (``HEAD_TIMEOUT`` at most) and hands the connection over only when the
     head is whole: a search thread is taken only by a request that can run.  A worker accepts
     new connections only while a thread is free, so the kernel gives them to idle workers.
+
+    Heavy searches (``is_heavy``) give way: one that arrives while connections wait to be
+    accepted is held back (``HeldBack``, not on a thread) and the worker goes on accepting, so
+    a light query never waits behind a burst of heavy ones; held requests run when a thread is
+    free and no connection waits, or after ``HEAVY_MAX_WAIT``.
     """
 
     def init_process(self):
         """Start with no connection waiting for its head and no request running."""
         self.heads: deque[TConn] = deque()
+        self.held = HeldBack()
         self.running = 0
         super().init_process()
 
@@ -214,7 +273,32 @@ class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
             conn.init()  # the parser (plain HTTP/1: SSL never gets here)
             conn.parser.unreader.unread(conn.head)
             conn.data_ready = True
+            # Only connections not yet accepted count: kept-alive clients' requests queue for a
+            # thread in order, as before (the 8-client throughput runs keep theirs alive).
+            if not self.held.hold(conn, is_heavy(conn.head), self._connections_waiting(), time.monotonic()):
+                self.enqueue_req(conn)
+
+    def _connections_waiting(self) -> bool:
+        """Tell whether connections wait on a listener to be accepted (by this worker or another)."""
+        try:
+            readable, _, _ = select.select(self.sockets, [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return bool(readable)
+
+    def _release_held(self) -> None:
+        """Run the held heavy requests that may run now."""
+        while self.held:
+            free = self.running < self.cfg.threads
+            conn = self.held.release(free, free and self._connections_waiting(), time.monotonic())
+            if conn is None:
+                return
             self.enqueue_req(conn)
+
+    def wait_for_and_dispatch_events(self, timeout):
+        """Wait for events, waking often while heavy requests are held back, then release those that may run."""
+        super().wait_for_and_dispatch_events(min(timeout, DEFERRED_POLL) if self.held else timeout)
+        self._release_held()
 
     def _forget_head(self, conn: TConn) -> None:
         """Close a connection that went away or took too long to send its head."""

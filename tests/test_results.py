@@ -1,0 +1,203 @@
+"""The parts of the result dict that need no index: notices, active filters, what snippets mark.
+
+search/results.py builds them for every backend; the searches themselves are tested in
+test_search.py and test_api.py.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, datetime
+
+import pytest
+
+from search.highlight import HighlightSpec
+from search.parse import parse_query
+from search.request import SearchRequest
+from search.results import active_filters, highlight_spec, limits_reached, notices
+from tests.helpers import PORTAL_ID
+
+PARTIAL = "Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ."
+TYPOS = "Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên."
+FOLDED = "Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu."
+SOME_WORDS = "Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ."
+
+
+def test_a_plain_query_answered_as_typed_brings_no_notice():
+    assert notices(parse_query("bộ chính trị"), "all") == []
+    assert notices(parse_query("bộ chính trị"), "most") == []
+
+
+def test_every_notice_in_order_when_everything_happened():
+    parsed = parse_query("học sinh " * 200, max_terms=1)
+    assert parsed.truncated and parsed.terms_cut
+    assert notices(parsed, "any", ["terms", "typo_correction"], "folded", asked=False, partial=True) == [
+        PARTIAL, f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.",
+        "Truy vấn có quá nhiều từ: chỉ tìm 1 từ đầu tiên.", TYPOS, FOLDED, SOME_WORDS]
+
+
+def test_the_some_words_notice_is_left_out_when_the_reader_chose_the_tier():
+    assert notices(parse_query("thanh nien dot tu"), "any", asked=True) == []
+    assert notices(parse_query("thanh nien dot tu"), "any") == [SOME_WORDS]
+    assert notices(parse_query("bo chinh tri"), "all", accents="folded") == [FOLDED]
+
+
+def test_the_terms_notice_counts_the_distinct_words_searched():
+    parsed = parse_query("bộ chính trị bộ hà nội", max_terms=3)
+    assert notices(parsed, "all", ["terms"]) == ["Truy vấn có quá nhiều từ: chỉ tìm 3 từ đầu tiên."]
+
+
+def test_limits_reached_names_each_bound_the_query_reached():
+    assert limits_reached(parse_query("bộ chính trị"), False) == []
+    assert limits_reached(parse_query("bộ chính trị"), True) == ["typo_correction"]
+    assert limits_reached(parse_query("bộ chính trị hà nội", max_terms=2), True) == ["terms", "typo_correction"]
+
+
+def test_active_filters_are_plain_values_and_none_when_unset():
+    assert active_filters(SearchRequest()) == {"from": None, "to": None, "year": None, "month": None,
+                                               "category": [], "source": []}
+    request = SearchRequest(date_from=date(2019, 8, 1), date_to=date(2019, 8, 31), year="2019", month="2019-08",
+                            categories=("Thể thao",), sources=("vnexpress.net", "none"))
+    assert active_filters(request) == {"from": "2019-08-01", "to": "2019-08-31", "year": "2019", "month": "2019-08",
+                                       "category": ["Thể thao"], "source": ["vnexpress.net", "none"]}
+
+
+@pytest.mark.parametrize("q, tier, accents, spec", [
+    # In the together tier plain words are marked only within their window (2 per syllable).
+    ("bộ chính trị", "together", "exact", HighlightSpec(("bộ", "chính", "trị"), (), 6)),
+    ("bộ chính trị", "all", "exact", HighlightSpec(("bộ", "chính", "trị"), (), 0)),
+    # Answered folded: the accents typed are not required any more.
+    ("bộ chính trị", "together", "folded", HighlightSpec(("bo", "chinh", "tri"), (), 6)),
+    ('"hà nội" covid', "together", "exact", HighlightSpec(("covid",), (("hà", "nội"),), 6)),
+    ('"hà nội" covid', "all", "folded", HighlightSpec(("covid",), (("ha", "noi"),), 0)),
+    # A title: word or an OR is not part of the together run: no window.
+    ("title:covid hà nội", "together", "exact", HighlightSpec(("covid", "hà", "nội"), (), 0)),
+    ("covid OR cúm", "together", "exact", HighlightSpec(("covid", "cúm"), (), 0)),
+])
+def test_snippets_mark_the_terms_as_the_tier_and_accents_matched_them(q, tier, accents, spec):
+    assert highlight_spec(parse_query(q), tier, accents) == spec
+
+
+# The article page's dict, on the demo index ------------------------------------------------
+
+ARTICLE_KEYS = ["id", "title", "title_html", "title_derived", "url", "published", "category", "source", "portal",
+                "body", "body_html"]
+
+
+def body_marks(article: dict) -> list[str]:
+    return [html.unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", article["body_html"], re.DOTALL)]
+
+
+def test_an_article_without_a_query_is_its_stored_fields_escaped_and_unmarked(engine):
+    article = engine.article(PORTAL_ID)
+    stored = engine.snapshot().stored(engine.snapshot().document_number(PORTAL_ID))
+    assert list(article) == ARTICLE_KEYS
+    assert {key: article[key] for key in ("id", "title", "url", "published", "category", "source", "portal", "body")} \
+        == {key: stored.get(key) for key in ("id", "title", "url", "published", "category", "source", "portal", "body")}
+    assert article["title_derived"] is False
+    assert article["body_html"] == html.escape(article["body"], quote=False)
+    assert article["title_html"] == html.escape(article["title"], quote=False)
+    assert engine.article("no-such-article") is None
+
+
+def test_an_article_marks_the_query_words_together_first_then_anywhere(engine):
+    phrase_count = body_marks(engine.article(PORTAL_ID, q='"bộ chính trị"')).count("Bộ Chính trị")
+    assert phrase_count > 1
+    for match in ("auto", "together"):
+        assert body_marks(engine.article(PORTAL_ID, q="bộ chính trị", match=match)) == ["Bộ Chính trị"] * phrase_count
+    anywhere = engine.article(PORTAL_ID, q="bộ chính trị", match="all")
+    assert "cán <mark>bộ</mark>" in anywhere["body_html"] and len(body_marks(anywhere)) > phrase_count
+    assert body_marks(engine.article(PORTAL_ID, q="bộ chính trị", match="most")) == body_marks(anywhere)
+
+
+def test_an_article_marks_other_accents_when_the_typed_ones_are_not_in_it(engine):
+    article = engine.article(PORTAL_ID, q="bồ chính trí")
+    assert body_marks(article) == body_marks(engine.article(PORTAL_ID, q="bộ chính trị"))
+    assert engine.article(PORTAL_ID, q="tesla")["body_html"] == html.escape(article["body"], quote=False)
+
+
+def test_an_article_asked_in_the_together_tier_marks_words_anywhere_when_they_are_not_together(engine):
+    # "gương" and "Kiên Giang" are both in the portal article, never within a run of six syllables.
+    together = body_marks(engine.article(PORTAL_ID, q="gương Kiên Giang", match="together"))
+    assert together == body_marks(engine.article(PORTAL_ID, q="gương Kiên Giang", match="all"))
+    assert "gương" in together and "Kiên Giang" in together
+
+
+def test_health_reports_status_live_articles_last_reindex_and_generation(engine, demo_index):
+    health = engine.health()
+    assert list(health) == ["status", "documents", "last_reindex", "generation"]
+    assert (health["status"], health["documents"]) == ("ok", 201)
+    assert (demo_index / "current").resolve().name == health["generation"]
+    assert datetime.fromisoformat(health["last_reindex"]).tzinfo is not None
+
+
+# The result dict of a search, on the demo index -------------------------------------------------
+
+
+def searched(engine, q: str, **params) -> dict:
+    return engine.search(SearchRequest.from_params({"q": q, **params}))
+
+
+def test_a_search_result_holds_every_key_in_order_with_the_request_and_the_match(engine):
+    result = searched(engine, "bộ chính trị")
+    assert list(result) == ["query", "total", "page", "size", "pages", "sort", "matching", "match", "tier", "accents",
+                            "wider", "took_ms", "suggestion", "notices", "hits", "facets", "filters", "limited",
+                            "partial"]
+    assert {key: value for key, value in result.items() if key not in ("took_ms", "hits", "facets", "wider")} == {
+        "query": "bộ chính trị", "total": 3, "page": 1, "size": 10, "pages": 1, "sort": "relevance",
+        "matching": "all", "match": "auto", "tier": "together", "accents": "exact", "suggestion": None,
+        "notices": [], "filters": active_filters(SearchRequest()), "limited": [], "partial": False}
+    assert len(result["hits"]) == 3 and result["took_ms"] > 0 and list(result["facets"]) == [
+        "year", "month", "category", "source"]
+    # The words are marked with the accents typed (and only within their window: test_highlight.py).
+    shown = "".join(h["title_html"] + h["snippet"] for h in result["hits"])
+    marked = {word for m in re.findall(r"<mark>(.*?)</mark>", shown) for word in m.lower().split()}
+    assert marked == {"bộ", "chính", "trị"}
+
+
+@pytest.mark.parametrize("size, pages", [(10, 1), (3, 1), (2, 2), (1, 3)])
+def test_pages_are_the_total_divided_by_the_page_size_rounded_up(engine, size, pages):
+    result = searched(engine, "bộ chính trị", size=size, sort="newest")
+    assert (result["total"], result["size"], result["pages"], result["sort"]) == (3, size, pages, "newest")
+
+
+def test_a_search_finding_nothing_has_one_empty_page(engine):
+    result = searched(engine, "qxz", page=2, match="all")
+    assert (result["total"], result["page"], result["pages"], result["hits"], result["match"]) == (0, 2, 1, [], "all")
+
+
+def test_the_default_abbreviation_dictionary_is_used(engine):
+    assert searched(engine, "UBND")["notices"] == ["Tìm cả “ủy ban nhân dân” cho “UBND”."]
+
+
+def test_a_query_of_many_unknown_words_reports_the_typo_correction_bound(engine):
+    result = searched(engine, "qxz " * 30)
+    assert result["limited"] == ["typo_correction"] and TYPOS in result["notices"]
+
+
+def test_a_telex_query_is_suggested_spelled_out(engine):
+    assert searched(engine, "Coong Phuwowngj")["suggestion"] == "Công Phượng"
+
+
+def test_the_query_term_bound_comes_from_the_engine_ranking(demo_index):
+    from search.engine import SearchEngine
+    from search.ranking import Ranking
+
+    result = SearchEngine(demo_index, ranking=Ranking(max_query_terms=2)).search(SearchRequest(q="bộ chính trị họp"))
+    assert result["limited"] == ["terms"] and "Truy vấn có quá nhiều từ: chỉ tìm 2 từ đầu tiên." in result["notices"]
+
+
+def test_an_article_in_the_all_tier_marks_only_the_accents_typed(engine):
+    article = engine.article(PORTAL_ID, q="bộ chính trị", match="all")
+    assert {m.lower() for m in body_marks(article)} == {"bộ", "chính", "bộ chính trị", "chính trị"}
+    assert body_marks(engine.article(PORTAL_ID, q="tesla", match="all")) == []
+    assert body_marks(engine.article(PORTAL_ID, q="tesla", match="most")) == []
+
+
+def test_a_search_asked_without_suggestion_neither_suggests_nor_checks_spelling(engine):
+    assert searched(engine, "Coong Phuwowngj")["suggestion"] == "Công Phượng"
+    quiet = engine.search(SearchRequest(q="Coong Phuwowngj", suggest=False))
+    assert quiet["suggestion"] is None and quiet["total"] == searched(engine, "Coong Phuwowngj")["total"]
+    unknown = engine.search(SearchRequest(q="qxz " * 30, suggest=False))
+    assert (unknown["suggestion"], unknown["limited"]) == (None, [])
