@@ -340,3 +340,39 @@ def test_reindex_into_an_unreachable_cluster_exits_3_and_loses_nothing(tmp_path)
                  "--lock-timeout", "1", str(source))
     assert result.exit_code == 3, result.output
     assert "nothing is lost" in result.stderr and "Traceback" not in result.output
+
+
+# Paths the coverage run found untested --------------------------------------------------------
+
+
+def test_plain_search_says_when_accents_were_ignored_and_when_words_were_cut(demo_index):
+    folded = run("search", "--index", str(demo_index), "bồ chính trí").stdout.splitlines()
+    assert "No article holds the words with the accents typed: accents are ignored." in folded
+    many = " ".join(f"w{n}" for n in range(70))  # 70 distinct words, more than the 64 searched
+    assert "The query has too many words: only its first ones were searched." in run(
+        "search", "--index", str(demo_index), many).stdout.splitlines()
+
+
+def test_search_with_an_unreadable_synonyms_file_is_a_usage_error(demo_index, tmp_path):
+    result = run("search", "--index", str(demo_index), "--synonyms", str(tmp_path / "missing.txt"), "bộ")
+    assert result.exit_code == 2 and "cannot read" in result.stderr and "--synonyms" in result.stderr
+
+
+def test_search_reports_a_bad_synonyms_line_and_uses_the_rest(demo_index, tmp_path):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("HLV | huấn luyện viên\nchỉ một dạng\n", encoding="utf-8")
+    result = run("search", "--index", str(demo_index), "--synonyms", str(synonyms), "--json", "HLV")
+    assert result.exit_code == 0
+    assert result.stderr == f"vnsearch: {synonyms}, line 2: expected two or more forms separated by '|'; line skipped\n"
+    assert json.loads(result.stdout)["query"] == "HLV"
+
+
+def test_check_full_says_the_index_is_sound_when_only_a_source_is_missing(tmp_path):
+    source = tmp_path / "one.jsonl"
+    source.write_text(json.dumps({"id": "a", "title": "Hà Nội", "body": "Hà Nội mùa thu."}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    assert run("reindex", "--index", str(tmp_path / "index"), str(source)).exit_code == 0
+    source.unlink()
+    result = run("check", "--index", str(tmp_path / "index"), "--full")
+    assert result.exit_code == 4
+    assert "the index is sound, but remembered sources are missing" in result.stderr

@@ -62,11 +62,39 @@ def test_year_month_and_undated_filters_keep_exactly_those_articles(snapshot, st
 
 def test_category_and_source_filters_match_labels_exactly_and_none_the_unlabelled(snapshot, stored):
     category = Counter(a.get("category") or "" for a in stored).most_common(1)[0][0]
-    masks = filter_masks(snapshot, SearchRequest(categories=(category, "none"), sources=("vnexpress.net",)))
+    masks = filter_masks(snapshot, SearchRequest(categories=(category, "none"), sources=("dantri.com.vn",)))
     assert selected(masks["category"], stored) == {a["id"] for a in stored if (a.get("category") or "") in
                                                    (category, "")}
-    assert selected(masks["source"], stored) == {a["id"] for a in stored if a.get("source") == "vnexpress.net"}
+    assert len(selected(masks["source"], stored)) == 200
+    assert selected(masks["source"], stored) == {a["id"] for a in stored if a.get("source") == "dantri.com.vn"}
     assert filter_masks(snapshot, SearchRequest()) == {}
+
+
+def test_category_and_source_filters_take_whole_labels_not_words_of_them(snapshot, stored):
+    # The portal article's category is "Hoạt động của Đảng - Đoàn thể", its source vpubnd.kiengiang.gov.vn:
+    # the query's category:/source: prefixes match words of them, the filters only whole labels.
+    masks = filter_masks(snapshot, SearchRequest(categories=("Đoàn thể",), sources=("kiengiang",)))
+    assert not masks["category"].any() and not masks["source"].any()
+    assert label_mask(snapshot.category_names, snapshot.category, ["Đoàn thể"], exact=False).sum() == 1
+
+
+@pytest.fixture(scope="module")
+def tiny_snapshot(tmp_path_factory):
+    from search.engine import SearchEngine
+    from search.index import reindex
+    from tests.helpers import FIXTURES
+
+    index_dir = tmp_path_factory.mktemp("tiny-filtering") / "index"
+    reindex(index_dir, [str(FIXTURES / "tiny.jsonl")], procs=1)
+    return SearchEngine(index_dir).snapshot()
+
+
+def test_the_undated_filter_keeps_exactly_the_articles_without_a_date(tiny_snapshot):
+    stored = [tiny_snapshot.stored(d) for d in range(tiny_snapshot.doc_count)]
+    undated = filter_masks(tiny_snapshot, SearchRequest(year="none"))["year"]
+    assert selected(undated, stored) == {a["id"] for a in stored if not a.get("published")} == {"undated"}
+    counts = facet_counts(tiny_snapshot, tiny_snapshot.live.copy(), {})
+    assert counts.year == {2020: 7, 2021: 1, 0: 1} and counts.month[0] == 1
 
 
 def test_labels_typed_in_the_query_match_whole_words_in_any_case_and_accents():
@@ -89,14 +117,27 @@ def test_combine_ands_the_masks_but_those_left_out():
 
 
 def test_facets_count_the_result_set_each_without_its_own_filter(snapshot, stored):
-    request = SearchRequest(year="2020", categories=(stored[0].get("category") or "none",))
+    request = SearchRequest(year="2020", month="2020-10", categories=("Thể thao", "Hoạt động của Đảng - Đoàn thể"),
+                            sources=("dantri.com.vn",))
     masks = filter_masks(snapshot, request)
     counts = facet_counts(snapshot, snapshot.live.copy(), masks)
-    in_category = [a for a in stored if (a.get("category") or "") == (stored[0].get("category") or "")]
-    in_year = [a for a in stored if day_of(a).startswith("2020-")]
-    assert counts.year == dict(Counter(int(day_of(a)[:4] or 0) for a in in_category))
-    assert counts.month == dict(Counter(int(day_of(a)[:7].replace("-", "") or 0) for a in in_category))
-    assert counts.category == dict(Counter(a.get("category") or "" for a in in_year))
-    assert counts.source == dict(Counter(a.get("source") or "" for a in in_year if a in in_category))
+
+    def kept(article: dict, *leave_out: str) -> bool:
+        """Whether an article passes every filter of the request but those left out."""
+        tests = {"year": day_of(article).startswith("2020-"), "month": day_of(article).startswith("2020-10-"),
+                 "category": article.get("category") in request.categories,
+                 "source": article.get("source") in request.sources}
+        return all(passed for name, passed in tests.items() if name not in leave_out)
+
+    assert counts.year == dict(Counter(int(day_of(a)[:4]) for a in stored if kept(a, "year", "month")))
+    assert counts.month == dict(Counter(int(day_of(a)[:7].replace("-", "")) for a in stored if kept(a, "month")))
+    assert counts.category == dict(Counter(a.get("category") for a in stored if kept(a, "category")))
+    assert counts.source == dict(Counter(a.get("source") for a in stored if kept(a, "source")))
+    # Each count differs from the fully filtered one: every leave-out matters here.
+    assert len(counts.month) > 1 and len(counts.category) > 1 and sum(counts.year.values()) > counts.month[202010]
+    portal_only = facet_counts(snapshot, snapshot.live.copy(),
+                               filter_masks(snapshot, SearchRequest(year="2020", sources=("vpubnd.kiengiang.gov.vn",))))
+    assert portal_only.source == {"dantri.com.vn": 200}  # the 2020 articles of every source
+    assert portal_only.year == {2019: 1}  # the portal article's, whatever year is chosen
     nothing = facet_counts(snapshot, np.zeros(snapshot.doc_count, dtype=bool), masks)
     assert (nothing.year, nothing.month, nothing.category, nothing.source) == ({}, {}, {}, {})

@@ -201,3 +201,46 @@ def test_a_search_asked_without_suggestion_neither_suggests_nor_checks_spelling(
     assert quiet["suggestion"] is None and quiet["total"] == searched(engine, "Coong Phuwowngj")["total"]
     unknown = engine.search(SearchRequest(q="qxz " * 30, suggest=False))
     assert (unknown["suggestion"], unknown["limited"]) == (None, [])
+
+
+@pytest.mark.parametrize("params", [{}, {"page": "2"}, {"size": "5"}, {"size": "50"}, {"sort": "newest"},
+                                    {"year": "2019"}, {"category": "Thể thao"}])
+def test_the_page_the_order_and_the_filters_never_change_the_suggestion(engine, params):
+    assert searched(engine, "Coong Phuwowngj", **params)["suggestion"] == "Công Phượng"
+
+
+def test_hits_without_snippets_keep_the_stored_fields_and_an_unmarked_title(engine):
+    result = engine.search(SearchRequest(q="bộ chính trị", snippets=False))
+    snapshot = engine.snapshot()
+    for found in result["hits"]:
+        stored = snapshot.stored(snapshot.document_number(found["id"]))
+        assert list(found) == ["id", "title", "title_html", "title_derived", "url", "published", "category", "source",
+                               "portal", "snippet", "score"]
+        assert {key: found[key] for key in ("id", "title", "url", "published", "category", "source", "portal")} == {
+            key: stored.get(key) for key in ("id", "title", "url", "published", "category", "source", "portal")}
+        assert found["title_html"] == html.escape(found["title"], quote=False) and found["snippet"] == ""
+        assert found["title_derived"] is bool(stored.get("title_derived"))
+        assert isinstance(found["score"], float) and found["score"] == round(found["score"], 4) > 0
+    marked = engine.search(SearchRequest(q="bộ chính trị"))["hits"]
+    assert [h["id"] for h in marked] == [h["id"] for h in result["hits"]]
+    assert all("<mark>" in h["snippet"] for h in marked)
+
+
+def test_the_some_words_notice_follows_the_tier_asked_for_and_the_folded_notice_the_accents(engine):
+    # No article holds both words: the answer comes from the "most" tier.
+    assert searched(engine, "vinamilk tesla")["notices"] == [SOME_WORDS]
+    assert searched(engine, "vinamilk tesla", match="most")["notices"] == []
+    assert searched(engine, "bồ chính trí")["notices"] == [FOLDED]
+
+
+def test_an_article_without_a_title_is_shown_with_its_derived_title_and_says_so(tmp_path):
+    from search.engine import SearchEngine
+    from search.index import reindex
+    from tests.helpers import FIXTURES
+
+    reindex(tmp_path / "index", [str(FIXTURES / "derived_titles.jsonl")], procs=1)
+    engine = SearchEngine(tmp_path / "index")
+    article = engine.article("derived-cong-nghe")
+    assert article["title_derived"] is True and article["title"].startswith("Một hãng công nghệ Trung Quốc")
+    hit = next(h for h in searched(engine, "kuaishou")["hits"] if h["id"] == "derived-cong-nghe")
+    assert hit["title_derived"] is True

@@ -135,7 +135,10 @@ def saved_results() -> dict[str, dict[str, str]]:
 def save_results(path: str, statuses: dict[str, str]) -> None:
     """Merge a module's new statuses into mutants/module-results.json."""
     results = saved_results()
-    results[path] = {**results.get(path, {}), **statuses}
+    old = results.get(path, {})
+    # A rerun of some mutants leaves the others "not checked": keep their earlier status.
+    results[path] = {**old, **{name: status for name, status in statuses.items()
+                               if status != "not checked" or name not in old}}
     RESULTS_FILE.write_text(json.dumps(results, indent=1, sort_keys=True))
 
 
@@ -187,9 +190,9 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int) 
     if path not in WRITE_SIDE:
         env.update(prebuilt)
     copied = ROOT / "mutants" / path
-    if not copied.with_name(copied.name + ".meta").exists():
-        # Copied unmutated by a run of another module: mutmut would take it as already mutated.
-        copied.unlink(missing_ok=True)
+    if copied.exists() and "mutmut" not in copied.read_text(encoding="utf-8"):
+        # Written unmutated by a run of another module: mutmut would take it as already mutated.
+        copied.unlink()
     print(f"{path}: {subset or 'all'} mutants against {' '.join(tests)}", flush=True)
     run_mutmut(patterns, env, children)
     save_results(path, mutmut_statuses([module_pattern(path)[:-1]]))
