@@ -216,6 +216,8 @@ class Plan:
     accents: str
     texts: dict[str, str]
     question: bool
+    # Whether some tier found an article (without filters).
+    found: bool = True
 
     @property
     def exact(self) -> bool:
@@ -282,29 +284,38 @@ class ClusterBackend:
         """Run a parsed query with the request's filters, order and page."""
         conditions = filter_conditions(request, self.labels(), query)
         plan = self.plan(query, request.match)
-        # A question ranks on a fifth of its words, but its facets count only the articles
-        # holding at least half of them (the ``most`` tier), as the embedded index does.
-        relaxed = plan.question and request.match == "auto" and request.sort == "relevance"
-        answered = plan.texts[plan.tier]
-        ranked = question_pool_text(query, answered) if relaxed else answered
-        wider = () if relaxed else TIERS[TIERS.index(plan.tier) + 1 :]
+        # A question's result set (total, facets, newest/oldest) is the articles holding at
+        # least half of its words (the ``most`` tier); by relevance it ranks those holding a
+        # fifth, as many as the total, as the embedded index does (``answer_sets``).
+        question = plan.question and request.match == "auto"
+        # When no article holds half of a question's words, its wider pool is the result set.
+        fallback = question and not plan.found
+        relaxed = question and request.sort == "relevance" and not fallback
+        counted = plan.texts["most"] if question else plan.texts[plan.tier]
+        if fallback:
+            counted = question_pool_text(query, counted)
+        ranked = question_pool_text(query, counted) if relaxed else counted
+        wider = () if question else TIERS[TIERS.index(plan.tier) + 1 :]
         statements = self._page_statements(query, plan, ranked, conditions, request)
+        if relaxed:
+            statements += self._count_statements(self._where(query, plan, counted, conditions.values()))
         for tier in wider:
             statements += self._count_statements(self._where(query, plan, plan.texts[tier], conditions.values()))
         facets_at = len(statements)
         if request.facets:
-            statements += self._facet_statements(query, plan, plan.texts["most"] if relaxed else answered, conditions)
+            statements += self._facet_statements(query, plan, counted, conditions)
         results = self.run(statements)
-        rows, total = results[0], _found(results[1])
-        metas = [1, *(3 + 2 * i for i in range(len(wider))), *([len(results) - 1] if request.facets else [])]
+        total = _found(results[3 if relaxed else 1])
+        rows = results[0][: max(0, total - (request.page - 1) * request.size)]
+        metas = [1, *(3 + 2 * i for i in range(len(wider) + relaxed)), *([len(results) - 1] if request.facets else [])]
         return Matches(
-            matching="most" if relaxed else plan.matching,
+            matching=("any" if fallback else "most") if question else plan.matching,
             total=total,
             documents=[stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows],
             scores=[row[0] / SCORE_SCALE if query.groups else 0.0 for row in rows],
             facets=self._facets(results[facets_at:]) if request.facets else None,
             statistics=ClusterStatistics(self),
-            tier="most" if relaxed else plan.tier,
+            tier="most" if question else plan.tier,
             accents=plan.accents,
             wider={tier: _found(results[3 + 2 * i]) - total for i, tier in enumerate(wider)},
             # A shard that did not answer is only a warning: the others' results are still good.
@@ -333,7 +344,7 @@ class ClusterBackend:
         for number, (tier, accents) in enumerate(asked):
             if _found(results[2 * number + 1]):
                 return Plan(tier, accents, forms[accents], question)
-        return Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question)
+        return Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question, found=False)
 
     @staticmethod
     def _count_statements(where: str) -> list[tuple[str, None]]:

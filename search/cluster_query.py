@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import math
 
-from search.matching import LONG_QUERY_SHARE, MOST_SHARE, plain_syllables, readings, window
+from search.matching import LONG_QUERY_SHARE, MOST_SHARE, is_unit, plain_syllables, readings, window
 from search.parse import Clause, ParsedQuery, Syllable
 from search.request import TIERS
 from search.sphinxql import EVERY_TOKEN, PLACEHOLDER_TOKEN, engine_token
@@ -115,8 +115,8 @@ def most_text(parsed: ParsedQuery, exact: bool, share: float = MOST_SHARE) -> st
     required = [g for g in parsed.groups
                 if any((c.phrase and not c.joined) or c.field for c in g if not c.alternative)]
     optional = [g for g in parsed.groups if g not in required]
-    units = [g for g in optional if any(c.alternative for c in g)][:MAX_UNITS]
-    looked_up = list(dict.fromkeys(side_token(s, exact) for g in optional if not any(c.alternative for c in g)
+    units = [g for g in optional if is_unit(g)][:MAX_UNITS]
+    looked_up = list(dict.fromkeys(side_token(s, exact) for g in optional if not is_unit(g)
                                    for c in g for s in c.syllables))
     words = list(dict.fromkeys(token for _, token in looked_up))
     # Folded words only need the folded fields (the exact ones would add to their score).

@@ -24,12 +24,16 @@ import numpy as np
 from search import matching
 from search.codec import Postings
 from search.matching import Matched, adjacent_counts, fields_of, reading_limit, readings
-from search.parse import ParsedQuery
+from search.parse import ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.reader import Snapshot
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.text import COMPOUND_JOINER
+from search.understand import after_document_type
+
+# The word between a kind of document and its number: "Nghị định số 100" (folded).
+REFERENCE_NUMBER_WORD = "so"
 
 
 class QueryContext:
@@ -196,8 +200,10 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
 def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
     """Return what scales a reading's scores to the query as typed: the ratio of their words'
     summed idf, so a longer or rarer spelling ("thành phố hồ chí minh" for "tphcm") earns no
-    more than the words typed."""
-    return _idf_sum(ctx, parsed.typed) / max(_idf_sum(ctx, reading), 1e-9)
+    more than the words typed.  A reading of VNI keys of a word the index holds ("ban2" as
+    "bàn") earns no more than it scores: the word as typed, where it stands, comes first."""
+    weight = _idf_sum(ctx, parsed.typed) / max(_idf_sum(ctx, reading), 1e-9)
+    return min(weight, 1.0) if any(c.decoded for c in reading.clauses) else weight
 
 
 def _pairs_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
@@ -242,6 +248,7 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
     if not pairs or not len(docs):
         return bonus
     addends = {} if addends is None else addends
+    references = _references(chain)
     for first, second in pairs:
         terms = tuple(s.exact if s.accented else s.folded for s in (first, second))
         key = (terms, first.folded, second.folded)
@@ -249,6 +256,12 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
             addends[key] = _pair_bonus(ctx, terms, (first.folded, second.folded), docs, idfs)
         for addend in addends[key]:
             bonus += addend
+        if (first, second) in references and addends[key]:
+            cited = ("cites", *references[first, second])
+            if cited not in addends:
+                idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
+                addends[cited] = ctx.ranking.reference_weight * idf * _cites(ctx, references[first, second], docs)
+            bonus += addends[cited]
     return bonus
 
 
@@ -266,6 +279,31 @@ def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, st
     tf = adjacent_counts(ctx, "body", list(terms), docs)[docs] / (1.0 - body_b + body_b * lengths)
     return (ranking.title_proximity_weight * idf * in_title,
             ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1))
+
+
+def _references(chain: list[Syllable]) -> dict[tuple[Syllable, Syllable], list[str]]:
+    """Return the pairs of a query that name a document, each with the index terms of the
+    document's kind (its last syllable) and number: ("định", "100") for "nghị định 100" and for
+    "nghị định số 100"."""
+    folded = [s.folded for s in chain]
+    found = {}
+    for i in range(1, len(chain)):
+        if not folded[i].isdigit():
+            continue
+        kind = i - 1 if after_document_type(folded[:i]) else i - 2
+        if kind == i - 1 or (folded[i - 1] == REFERENCE_NUMBER_WORD and after_document_type(folded[: i - 1])):
+            found[chain[i - 1], chain[i]] = [s.exact if s.accented else s.folded for s in (chain[kind], chain[i])]
+    return found
+
+
+def _cites(ctx: QueryContext, terms: list[str], docs: np.ndarray) -> np.ndarray:
+    """Return which docs cite the document named by its kind and number: both in a row, or with
+    "số" between ("Nghị định số 100"), in the title or the body."""
+    cited = np.zeros(len(docs), dtype=bool)
+    for written in (terms, [terms[0], REFERENCE_NUMBER_WORD, terms[1]]):
+        for name in TEXT_FIELDS:
+            cited |= adjacent_counts(ctx, name, written, docs)[docs] > 0
+    return cited
 
 
 def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scores: np.ndarray | None,

@@ -82,10 +82,17 @@ def is_question(parsed: ParsedQuery) -> bool:
 
 def word_count(parsed: ParsedQuery) -> int:
     """Return how many words a query has: its distinct syllables, a group with alternative
-    spellings ("thành phố hồ chí minh" or "TP.HCM", added by ``search.understand``) counting as one."""
-    units = [g for g in parsed.groups if any(c.alternative for c in g)]
+    spellings ("thành phố hồ chí minh" or "TP.HCM", added by ``search.understand``) or typed as
+    one word with inner punctuation ("V-League") counting as one."""
+    units = [g for g in parsed.groups if is_unit(g)]
     plain = {s.folded for g in parsed.groups if g not in units for c in g for s in c.syllables}
     return len(plain) + len(units)
+
+
+def is_unit(group: list[Clause]) -> bool:
+    """Tell whether a group counts as one word however many syllables it has: it has spellings
+    added by query understanding, or was typed as one word with inner punctuation."""
+    return any(c.alternative or c.joined for c in group)
 
 
 def match(ctx, parsed: ParsedQuery, mode: str = "auto") -> Matched:
@@ -177,8 +184,9 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
     optional = [g for g in parsed.groups if g not in required]
     mask = all_words(ctx, replace(parsed, groups=required), exact) if required else ~excluded(ctx, parsed, exact)
     # A group with spellings added by query understanding counts as one word, held when any
-    # of its clauses matches ("hlv" or "huấn luyện viên").
-    units = [g for g in optional if any(c.alternative for c in g)]
+    # of its clauses matches ("hlv" or "huấn luyện viên"); so does a word typed with inner
+    # punctuation ("V-League"), held as a whole.
+    units = [g for g in optional if is_unit(g)]
     words = {(term(s, exact), fields_of(c)) for g in optional if g not in units for c in g for s in c.syllables}
     if words or units:
         held = np.zeros(ctx.size, dtype=np.int32)

@@ -58,6 +58,9 @@ class Clause:
     alternative: bool = False
     # A phrase because its syllables were typed as one word ("TP.HCM", "05-CT/TW"), not quoted.
     joined: bool = False
+    # An alternative read from VNI keys of a word the index also holds ("ban2" -> "bàn"): its
+    # reading never outranks the word as typed.
+    decoded: bool = False
 
 
 @dataclass

@@ -140,8 +140,11 @@ def _understand_group(group: list[Clause], before: list[str], vocabulary: Vocabu
     for clause in group:
         clause = _decode_clause(clause, vocabulary, understood)
         clauses.append(clause)
+        also = _vni_alternatives(clause, vocabulary, understood)
+        clauses += also
         clauses += _number_alternatives(clause, before)
-        clauses += _split_alternatives(clause, vocabulary, understood)
+        if not also:
+            clauses += _split_alternatives(clause, vocabulary, understood)
     return clauses
 
 
@@ -160,6 +163,28 @@ def _decode_clause(clause: Clause, vocabulary: Vocabulary, understood: Understoo
     # parser makes one clause of each typed word, so an unquoted clause is one word.
     joined = len(syllables) > 1 and not clause.phrase
     return replace(clause, syllables=syllables, phrase=len(syllables) > 1, joined=joined or clause.joined)
+
+
+def _vni_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:
+    """Return the decoded syllable of a VNI word the index barely holds, as an alternative.
+
+    Digits inside a word are VNI's tone and letter keys far more often than a word of the
+    articles: ``ban2`` stands in the index only through a scoreboard or a link, ``bàn`` in two
+    thousand articles.  The word typed is still searched (``Ba2`` is a credit rating).
+    """
+    if len(clause.syllables) != 1 or clause.phrase:
+        return []
+    syllable = clause.syllables[0]
+    decoded = decode(syllable.raw) if any(ch.isdigit() for ch in syllable.raw) else None
+    if not decoded:
+        return []
+    read = Syllable.of(decoded)
+    if vocabulary.frequency(read.exact) <= REWRITE_RATIO * vocabulary.frequency(syllable.folded):
+        return []
+    understood.rewrites[syllable] = decoded
+    understood.decoded = True
+    return [Clause([replace(read, start=syllable.start, end=syllable.end)], field=clause.field, alternative=True,
+                   decoded=True)]
 
 
 def _unknown_but_decoded_known(vocabulary: Vocabulary, decoded: str, typed: str) -> bool:
@@ -186,7 +211,8 @@ def _number_alternatives(clause: Clause, before: list[str]) -> list[Clause]:
     if joined:
         variants.append(joined)
     for syllable in clause.syllables:
-        if syllable.folded.isdigit() and len(syllable.folded) >= 4 and len(clause.syllables) == 1:
+        if syllable.folded.isdigit() and len(syllable.folded) >= 4 and len(clause.syllables) == 1 and not is_year(
+                syllable.folded):
             variants.append(_thousands(syllable))
     for write in (_without_zeros, _with_zeros):
         words = [write(s, clause) for s in clause.syllables]
@@ -202,6 +228,12 @@ def _number_alternatives(clause: Clause, before: list[str]) -> list[Clause]:
 def after_document_type(before: list[str]) -> bool:
     """Tell whether folded syllables end with the name of a kind of legal document ("chi thi")."""
     return " ".join(before[-2:]) in DOCUMENT_TYPES or " ".join(before[-1:]) in DOCUMENT_TYPES
+
+
+def is_year(number: str) -> bool:
+    """Tell whether digits read as a year rather than an amount: 1901 to 2099, round hundreds
+    excepted ("2021" is a year, never "2.021"; "2000 tỷ" may be "2.000 tỷ")."""
+    return len(number) == 4 and number[:2] in ("19", "20") and not number.endswith("00")
 
 
 def _joined_thousands(clause: Clause) -> str | None:
@@ -321,7 +353,7 @@ def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviatio
         syllables = [s for c in typed for s in c.syllables]
         primary = Clause(syllables, phrase=typed[0].phrase if size == 1 else False, field=typed[0].field)
         group = [primary] + [c for g in groups[index : index + size] for c in g if c.alternative]
-        forms = abbreviations.alternatives(key)
+        forms = [form for form in abbreviations.alternatives(key) if not _ordinary_form(form)]
         for form in forms:
             form_syllables = syllables_of(form)
             group.append(Clause(form_syllables, phrase=len(form_syllables) > 1, field=primary.field, alternative=True))
@@ -351,6 +383,13 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
         if abbreviations.lookup(tuple(keys)) and not _ordinary_word(first, size, keys, abbreviations):
             best = (size, tuple(keys))
     return best
+
+
+def _ordinary_form(form: str) -> bool:
+    """Tell whether a form is one Vietnamese syllable ("TƯ"): searched for another form, it would
+    find the ordinary word in every article ("tư duy", "đầu tư"), as the index ignores case."""
+    key = form_key(form)
+    return len(key) == 1 and is_syllable(key[0])
 
 
 def _ordinary_word(clause: Clause, size: int, keys: list[str], abbreviations: Abbreviations) -> bool:

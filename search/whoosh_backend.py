@@ -44,6 +44,27 @@ def wider_counts(matched: Matched, filters: np.ndarray, total: int) -> dict[str,
     return {tier: int((matched.tiers[tier] & filters).sum()) - total for tier in wider}
 
 
+def answer_sets(matched: Matched, sort: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return (the result set, the pool the page is ordered from) of a match.
+
+    The result set is what the total, the facets and the newest/oldest pages count: the tier
+    answered from, or for a question (``match=auto``) the ``most`` tier, whatever the order;
+    a question's relevance order ranks a wider pool (a fifth of its words).  When no article
+    holds half of a question's words, that pool is the result set (``question_fallback``).
+    """
+    if matched.ranked is None:
+        return matched.mask, matched.mask
+    if question_fallback(matched):
+        return matched.ranked, matched.ranked
+    counted = matched.tiers["most"]
+    return counted, matched.ranked if sort == "relevance" else counted
+
+
+def question_fallback(matched: Matched) -> bool:
+    """Tell whether a question found no article holding half of its words (every tier is empty)."""
+    return matched.ranked is not None and not matched.mask.any()
+
+
 class SnapshotView:
     """One request's view of one snapshot: the backend operations and the term statistics."""
 
@@ -62,23 +83,23 @@ class SnapshotView:
             masks["query_source"] = label_mask(snapshot.source_names, snapshot.source, query.sources, False)
         filters = combine(masks, ctx.size)
         matched, scores, idfs = run_match(ctx, query, request.match)
-        relaxed = matched.ranked is not None and request.sort == "relevance"
-        results = (matched.ranked if relaxed else matched.mask) & filters
-        docs, doc_scores = order_page(ctx, query, results, scores, idfs, request)
-        total = int(results.sum())
-        # A question ranks on a fifth of its words, but its facets count only the articles
-        # holding at least half of them (the ``most`` tier).
-        counted = matched.tiers["most"] if relaxed else matched.mask
+        counted, pool = answer_sets(matched, request.sort)
+        docs, doc_scores = order_page(ctx, query, pool & filters, scores, idfs, request)
+        total = int((counted & filters).sum())
+        # A question's relevance pages, ranked from the wider pool, hold as many articles as its total.
+        shown = max(0, total - (request.page - 1) * request.size)
+        docs, doc_scores = docs[:shown], doc_scores[:shown]
+        question = matched.ranked is not None
         return Matches(
-            matching="most" if relaxed else matched.matching,
+            matching=("any" if question_fallback(matched) else "most") if question else matched.matching,
             total=total,
             documents=[snapshot.stored(d) for d in docs],
             scores=[float(score) for score in doc_scores],
             facets=facet_counts(snapshot, counted, masks) if request.facets else None,
             statistics=self,
-            tier="most" if relaxed else matched.tier,
+            tier="most" if question else matched.tier,
             accents=matched.accents,
-            wider={} if relaxed else wider_counts(matched, filters, total),
+            wider={} if question else wider_counts(matched, filters, total),
         )
 
     def document(self, doc_id: str) -> StoredArticle | None:
@@ -112,7 +133,7 @@ class SnapshotView:
         parsed = parse_query(query, max_terms=self.ranking.max_query_terms) if isinstance(query, str) else query
         ctx = self.context
         matched, scores, idfs = run_match(ctx, parsed)
-        pool = matched.ranked if matched.ranked is not None else matched.mask
+        _, pool = answer_sets(matched, "relevance")
         docs, _ = order_page(ctx, parsed, pool, scores, idfs, SearchRequest(q=parsed.text))
         return [self.snapshot.stored(d) for d in docs]
 

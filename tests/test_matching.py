@@ -221,7 +221,31 @@ def test_question_facets_and_date_sorts_never_count_articles_with_under_half_the
         assert len(held) * 2 >= len(query), hit["id"]
     result = run(engine, q)
     assert result["hits"][0]["id"] == "unc-news_business_001"
-    assert sum(i["count"] for i in result["facets"]["year"]) == len(newest)
+    # One set whatever the order: the total, the facets, the newest and the relevance pages.
+    assert result["total"] == len(newest) == sum(i["count"] for i in result["facets"]["year"])
+    assert run(engine, q, sort="newest")["total"] == result["total"]
+    assert len(every_hit(engine, q)) == result["total"]
+
+
+def test_a_question_no_article_half_answers_counts_its_wider_pool_everywhere(engine):
+    q = "bộ chính trị qzxwa qzxwb qzxwc qzxwd qzxwe"  # eight words: no article holds four
+    result = run(engine, q)
+    assert result["matching"] == "any" and "Không đủ kết quả chứa tất cả các từ" in " ".join(result["notices"])
+    newest = every_hit(engine, q, sort="newest")
+    assert result["total"] == len(newest) == len(every_hit(engine, q)) == sum(
+        i["count"] for i in result["facets"]["year"]) > 0
+    query = {folded(w) for w in words(q)}
+    for hit in newest:  # a fifth of eight words, in any accented form: two
+        article = engine.article(hit["id"])
+        assert len(query & {folded(w) for w in words(article["title"] + " " + article["body"])}) >= 2, hit["id"]
+
+
+def test_a_word_typed_with_inner_punctuation_counts_once_towards_a_question(engine):
+    # Five words ("Covid-19" is one), not six syllables: not a question, so the tiers answer.
+    result = run(engine, "có ca mắc Covid-19 mới")
+    assert (result["tier"], result["matching"]) == ("together", "all")
+    assert [h["id"] for h in result["hits"]] == ["unc-news_health_001"] and result["total"] == 1
+    assert run(engine, "không có ca mắc Covid-19 mới")["matching"] == "most"  # six words: a question
 
 
 # Highlights ---------------------------------------------------------------------------------

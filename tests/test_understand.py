@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from search import abbreviations
 from search.abbreviations import Abbreviations, form_key, parse_line, read_into
+from search.engine import SearchEngine
+from search.index import reindex
 from search.parse import parse_query
-from search.understand import Vocabulary, split_word, understand
+from search.request import SearchRequest
+from search.understand import REWRITE_RATIO, Vocabulary, split_word, understand
+from tests.helpers import DEMO_ARTICLES, write_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +46,30 @@ def test_vni_words_are_searched_as_their_syllables(vocabulary):
     assert understood.rewritten_text() == "hà nội"
 
 
+@pytest.fixture(scope="module")
+def rating_engine(tmp_path_factory):
+    """An index of the demo articles saying "bà" and one article giving a credit rating, "Ba2"."""
+    source = tmp_path_factory.mktemp("rating") / "articles.jsonl"
+    articles = [a for a in DEMO_ARTICLES if re.search(r"\bbà\b", a["body"], re.IGNORECASE)]
+    articles.append({"id": "rating", "title": "Moody's giữ xếp hạng tín nhiệm của Việt Nam",
+                     "body": "Moody's giữ mức xếp hạng tín nhiệm quốc gia Ba2 của Việt Nam, triển vọng ổn định."})
+    write_jsonl(source, articles)
+    reindex(source.parent / "index", [str(source)], procs=1)
+    return SearchEngine(source.parent / "index")
+
+
+def test_a_vni_word_the_index_barely_holds_is_also_searched_decoded(rating_engine):
+    vocabulary = Vocabulary(rating_engine.backend.statistics())
+    assert vocabulary.frequency("bà") > REWRITE_RATIO * vocabulary.frequency("ba2") > 0
+    assert groups_of(vocabulary, "Ba2") == [["ba2", "ALT:bà"]]
+    understood = understand(parse_query("kể cả ba2"), vocabulary, abbreviations.load())
+    assert understood.rewritten_text() == "kể cả bà"
+    # The word as typed still comes first where it stands.
+    result = rating_engine.search(SearchRequest(q="Ba2", size=10))
+    assert result["hits"][0]["id"] == "rating"
+    assert len(result["hits"]) == 10
+
+
 def test_real_syllables_and_foreign_words_are_searched_as_typed(vocabulary):
     assert groups_of(vocabulary, "ban tri smartphone iphone arsenal") == [
         ["ban"], ["tri"], ["smartphone"], ["iphone"], ["arsenal"]]
@@ -69,6 +99,15 @@ def test_every_form_of_an_abbreviation_searches_all_its_forms(vocabulary, q):
         ("tp", "hcm"), ("tphcm",), ("hcmc",), ("thanh", "pho", "ho", "chi", "minh")}
 
 
+def test_a_form_that_is_an_ordinary_syllable_is_not_searched_for_another_form(vocabulary, engine):
+    # "TƯ" is "tư" to the index (case is folded): searched for "trung ương" it found "tư duy".
+    assert groups_of(vocabulary, "trung ương") == [["trung ương", "ALT:tw"]]
+    assert groups_of(vocabulary, "TƯ") == [["tư", "ALT:tw", 'ALT:"trung ương"']]
+    hits = engine.search(SearchRequest(q="trung ương", size=50))["hits"]
+    assert hits and all(re.search(r"(?i:trung ương)|\bT[WƯ]\b", f'{h["title"]} {engine.article(h["id"])["body"]}')
+                        for h in hits)
+
+
 def test_an_abbreviation_is_expanded_where_it_stands_in_the_query(vocabulary):
     assert groups_of(vocabulary, "UBND tỉnh hlv park") == [
         ["ubnd", 'ALT:"uỷ ban nhân dân"'], ["tỉnh"], ["hlv", 'ALT:"huấn luyện viên"'], ["park"]]
@@ -86,6 +125,11 @@ def test_an_abbreviation_is_expanded_where_it_stands_in_the_query(vocabulary):
     ("21/8/2019", [['"21 8 2019"', 'ALT:"21 08 2019"']]),
     ("21/08/2019", [['"21 08 2019"', 'ALT:"21 8 2019"']]),
     ("top 5 điện thoại", [["top"], ["5"], ["điện"], ["thoại"]]),
+    # A year is never read as thousands separated ("2.021"); a round amount still is.
+    ("2021", [["2021"]]),
+    ("năm 1995", [["năm"], ["1995"]]),
+    ("2000 tỷ", [["2000", 'ALT:"2 000"'], ["tỷ"]]),
+    ("2500 tỷ", [["2500", 'ALT:"2 500"'], ["tỷ"]]),
 ])
 def test_numbers_and_references_are_searched_as_written_in_articles(vocabulary, q, expected):
     assert groups_of(vocabulary, q) == expected
