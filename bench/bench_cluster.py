@@ -3,6 +3,7 @@
 Usage: python bench/bench_cluster.py --backend sphinxql://127.0.0.1:9306,127.0.0.1:9308
        [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval] [--split val] [--limit 300]
        [--sets titles,fragments,covid] [--variants written,unaccented,nfd,tone] [--runs 5] [--skip-latency]
+       [--corpus retrieval|latency]
 
 The cluster must hold what the embedded retrieval index holds: news/articles.jsonl and
 retrieval/passages.jsonl, written with ``vnsearch reindex --backend URL`` (its summary line is the
@@ -14,6 +15,10 @@ row).  Latency: bench_latency.py's query mix, each query a full results page (10
 snippets, every facet, "did you mean"), one warm-up then --runs runs alternating the two
 backends in this process; medians and p95 and the cluster / embedded ratio (target at 60k:
 median <= 1.5x).  Nothing is asserted.
+
+``--corpus latency`` compares the 6k corpus of bench_latency.py instead (news/articles.jsonl and
+portal/, both backends holding it; pass that index with --index, e.g.
+/tmp/vnsearch-bench-latency/index-6k, and --skip-quality: the retrieval sets need the passages).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from corpus import (
     DEFAULT_DATA,
     NEWS,
     PASSAGES,
+    PORTAL,
     SEED,
     VARIANT_LABELS,
     VARIANTS,
@@ -129,10 +135,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per latency query (after one warm-up)")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--corpus", choices=("retrieval", "latency"), default="retrieval",
+                        help="what both backends hold: news + covid passages, or news + portal (6k)")
     args = parser.parse_args()
     args.data = args.data.resolve()
     started = time.perf_counter()
-    ensure_index(args.index, [data_path(args.data, NEWS), data_path(args.data, PASSAGES)])
+    second = PASSAGES if args.corpus == "retrieval" else PORTAL
+    ensure_index(args.index, [data_path(args.data, NEWS), data_path(args.data, second)])
     embedded = SearchEngine(args.index, refresh_seconds=1e9)
     cluster = open_engine(args.index, args.backend)
     health = cluster.health()

@@ -60,31 +60,37 @@ _EXACT_FIELDS = {None: "@(title_exact,body_exact)", "title": "@title_exact"}
 class EngineRanking:
     """The engine's ranking expression knobs.
 
-    Sphinx 2.2.11's ``bm25f()`` and ``bm25a()`` answer a constant 0.5 on real-time indexes, so
-    the expression is built from per-field factors: the IDF of the distinct query words a
-    field holds (``sum_idf``, weighted per field), times BM25's saturation of their mean term
-    frequency (``tf_idf / sum_idf``; ``k1``, 0 leaves it out), divided by the square root of the
-    body's length relative to the average (short answers must not lose to long articles), plus
-    the longest run of query words in a field (``lcs``).  Tuned on the covid train questions.
+    Sphinx 2.2.11's ``bm25f()`` and ``bm25a()`` answer a constant on real-time indexes, so
+    the expression is built from other factors: the IDF of the distinct query words each field
+    holds (``sum_idf``, weighted per field) times BM25's saturation of their mean term frequency
+    (``tf_idf / sum_idf``, ``k1``), divided by the square root of the body's length relative to
+    the average (short answers must not lose to long articles), plus the longest run of query
+    words in a field (``lcs``).  A question (``search.matching.is_question``) is ranked on the
+    IDF alone plus the engine's quick BM25 estimate of the whole document (``bm25``: each
+    keyword's frequency saturated, no length normalisation), which lifts the answers repeating
+    its rarer words but pushes long articles over matching titles in short queries.  Tuned on
+    the train split of ``bench/bench_cluster.py``.
     """
 
     title_weight: int = 3
     body_weight: int = 1
     exact_weight: int = 1
     compound_weight: int = 1
+    k1: float = 1.2
+    question_bm25_weight: int = 3
     length_floor: float = 0.2
     title_lcs: int = 4
     body_lcs: int = 1
     lcs_scale: int = 200
-    k1: float = 1.2
 
-    def expression(self, average_length: float, bonus_for_all: int = 0, words: int = 0) -> str:
-        """Return the ranker expression (optionally lifting documents holding every word)."""
-        idf = "sum_idf"
-        if self.k1:
-            mean_tf = "if(sum_idf>0,tf_idf/sum_idf,1)"
-            idf = f"sum_idf*{mean_tf}*{self.k1 + 1:g}/({mean_tf}+{self.k1:g})"
-        score = (f"1000*sum({idf}*user_weight)/sqrt({self.length_floor}+body_fold_len/{max(average_length, 1.0):.1f})"
+    def expression(self, average_length: float, bonus_for_all: int = 0, words: int = 0,
+                   question: bool = False) -> str:
+        """Return the ranker expression of a query or a question (optionally lifting documents holding every word)."""
+        mean_tf = "if(sum_idf>0,tf_idf/sum_idf,1)"
+        idf = "sum_idf" if question else f"sum_idf*{mean_tf}*{self.k1 + 1:g}/({mean_tf}+{self.k1:g})"
+        bm25 = f"+{self.question_bm25_weight}*bm25" if question else ""
+        length = f"sqrt({self.length_floor}+body_fold_len/{max(average_length, 1.0):.1f})"
+        score = (f"(1000*sum({idf}*user_weight){bm25})/{length}"
                  f"+{self.lcs_scale}*sum((lcs-1)*if(user_weight>={self.title_weight},{self.title_lcs},{self.body_lcs}))")
         if bonus_for_all:
             score += f"+if(doc_word_count>={words},{bonus_for_all},0)"
@@ -367,7 +373,8 @@ class ClusterBackend:
         }[request.sort]
         ranking = self.engine_ranking
         words = len(distinct_tokens(parsed, plan.exact)) if every else 0
-        expression = ranking.expression(self.labels().average_length, 10_000_000 if words else 0, words)
+        expression = ranking.expression(self.labels().average_length, 10_000_000 if words else 0, words,
+                                        question=plan.question)
         options = f"OPTION max_matches={max(1000, offset + request.size)}, " + (
             f"ranker=expr('{expression}'), idf='plain,tfidf_unnormalized', field_weights=({ranking.field_weights()})"
             if ranked else "ranker=none")

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 from search.matching import LONG_QUERY_SHARE, MOST_SHARE, is_unit, plain_syllables, readings, window
 from search.parse import Clause, ParsedQuery, Syllable
@@ -37,6 +38,8 @@ _FIELDS = {
     ("fold", None): "@(title_fold,body_fold)", ("fold", "title"): "@title_fold",
     ("exact", None): "@(title_exact,body_exact)", ("exact", "title"): "@title_exact",
 }
+# Letters a diacritic can change (đ folds to d): a syllable without any has one spelling.
+_ACCENTABLE = re.compile("[aeiouyd]")
 # Both forms: where a word is searched exactly or folded as its own accents say.
 _EVERY_FORM = "@(title_exact,body_exact,title_fold,body_fold)"
 EVERYTHING = f"@every {EVERY_TOKEN}"
@@ -45,8 +48,12 @@ MAX_UNITS = 4
 
 
 def side_token(syllable: Syllable, exact: bool) -> tuple[str, str]:
-    """Return (fields side, engine token) a query syllable is looked up with: exact or folded."""
-    if exact and syllable.accented:
+    """Return (fields side, engine token) a query syllable is looked up with: exact or folded.
+
+    A syllable no accent can change (a number, letters without a vowel or d) is itself on either
+    side: it goes on the exact side, so "Bán nhà 3" is checked for position on the exact fields.
+    """
+    if exact and (syllable.accented or not _ACCENTABLE.search(syllable.folded)):
         token = engine_token(syllable.exact)
         if token != PLACEHOLDER_TOKEN:
             return "exact", token

@@ -32,9 +32,11 @@ def test_a_plain_query_answered_as_typed_brings_no_notice():
 def test_every_notice_in_order_when_everything_happened():
     parsed = parse_query("học sinh " * 200, max_terms=1)
     assert parsed.truncated and parsed.terms_cut
-    assert notices(parsed, "any", ["terms", "typo_correction"], "folded", asked=False, partial=True) == [
+    limited = ["terms", "typo_correction", "readings"]
+    assert notices(parsed, "any", limited, "folded", asked=False, partial=True) == [
         PARTIAL, f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.",
-        "Truy vấn có quá nhiều từ: chỉ tìm 1 từ đầu tiên.", TYPOS, FOLDED, SOME_WORDS]
+        "Truy vấn có quá nhiều từ: chỉ tìm 1 từ đầu tiên.", TYPOS,
+        "Truy vấn có nhiều cách hiểu: chỉ xét vài cách hiểu đầu tiên.", FOLDED, SOME_WORDS]
 
 
 def test_the_some_words_notice_is_left_out_when_the_reader_chose_the_tier():
@@ -52,6 +54,9 @@ def test_limits_reached_names_each_bound_the_query_reached():
     assert limits_reached(parse_query("bộ chính trị"), False) == []
     assert limits_reached(parse_query("bộ chính trị"), True) == ["typo_correction"]
     assert limits_reached(parse_query("bộ chính trị hà nội", max_terms=2), True) == ["terms", "typo_correction"]
+    assert limits_reached(parse_query("bộ chính trị"), False, True) == ["readings"]
+    assert limits_reached(parse_query("bộ chính trị", max_terms=2), True, True) == [
+        "terms", "typo_correction", "readings"]
 
 
 def test_active_filters_are_plain_values_and_none_when_unset():
@@ -244,3 +249,8 @@ def test_an_article_without_a_title_is_shown_with_its_derived_title_and_says_so(
     assert article["title_derived"] is True and article["title"].startswith("Một hãng công nghệ Trung Quốc")
     hit = next(h for h in searched(engine, "kuaishou")["hits"] if h["id"] == "derived-cong-nghe")
     assert hit["title_derived"] is True
+
+
+def test_a_search_asked_without_facets_has_none(engine):
+    result = engine.search(SearchRequest(q="bộ chính trị", facets=False))
+    assert result["facets"] == {} and result["total"] == 3
