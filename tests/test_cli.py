@@ -376,3 +376,26 @@ def test_check_full_says_the_index_is_sound_when_only_a_source_is_missing(tmp_pa
     result = run("check", "--index", str(tmp_path / "index"), "--full")
     assert result.exit_code == 4
     assert "the index is sound, but remembered sources are missing" in result.stderr
+
+
+def test_cluster_config_where_no_directory_can_be_made_exits_3_without_a_traceback(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n", encoding="utf-8")
+    result = run("cluster-config", "--shards", "2", "--dir", str(blocker / "cluster"))
+    assert result.exit_code == 3, result.output
+    assert result.stderr.startswith(f"vnsearch: cannot write the configuration in {blocker / 'cluster'}: ")
+    assert result.stdout == "" and "Traceback" not in result.stderr
+
+
+def test_demo_on_an_unreachable_cluster_exits_3_before_serving(tmp_path):
+    from tests.sphinx_cluster import free_base_port
+
+    port = free_base_port(2)
+    nodes = [f"127.0.0.1:{port}", f"127.0.0.1:{port + 2}"]
+    result = run("demo", "--backend", "sphinxql://" + ",".join(nodes), "--index", str(tmp_path / "demo"))
+    assert result.exit_code == 3, result.output
+    assert result.stderr.splitlines() == [
+        f"vnsearch: search node {node} (shard{n}) is down: results are partial until it is back"
+        for n, node in enumerate(nodes)
+    ]
+    assert "Traceback" not in result.stderr and not (tmp_path / "demo").exists()
