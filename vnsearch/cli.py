@@ -383,10 +383,15 @@ def _check_cluster(engine: SearchEngine) -> dict | None:
     except BackendError as error:
         click.echo(f"vnsearch: {error}: the server answers 503 until a node is up", err=True)
         return None
-    for node in health.get("nodes", []):
-        if node["state"] != "up":
-            click.echo(f"vnsearch: search node {node['node']} ({node['shard']}) is down: results are partial "
-                       "until it is back", err=True)
+    down = [node for node in health.get("nodes", []) if node["state"] != "up"]
+    if down and len(down) == len(health["nodes"]):
+        # Nothing is partial when no node answers: every search is refused until one is up.
+        names = ", ".join(node["node"] for node in down)
+        click.echo(f"vnsearch: no search node answers ({names}): the server answers 503 until one is up", err=True)
+        return health
+    for node in down:
+        click.echo(f"vnsearch: search node {node['node']} ({node['shard']}) is down: results are partial "
+                   "until it is back", err=True)
     return health
 
 
