@@ -21,7 +21,7 @@ from functools import lru_cache
 
 import bogo
 
-from search.text import TONE_MARKS
+from search.text import TONE_MARKS, fold
 
 ONSETS = (
     "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "th", "tr", "qu",
@@ -99,6 +99,20 @@ def is_syllable(word: str) -> bool:
             # A stop final (p, t, c, ch) takes only the sắc or nặng tone.
             return not (tone and bare.endswith(STOP_FINALS) and tone not in STOP_TONES)
     return False
+
+
+# Onsets and rhymes without their diacritics (đ -> d, ươ -> uo), for syllables typed unaccented.
+_FOLDED_ONSETS = tuple(dict.fromkeys(fold(onset) for onset in ONSETS))
+_FOLDED_RHYMES = frozenset(fold(rhyme) for rhyme in RHYMES)
+
+
+@lru_cache(maxsize=100_000)
+def is_folded_syllable(word: str) -> bool:
+    """Tell whether word, with or without its accents, may be one Vietnamese syllable ("nhue": nhuệ)."""
+    if is_syllable(word):
+        return True
+    bare = fold(word)
+    return any(bare.startswith(onset) and bare[len(onset) :] in _FOLDED_RHYMES for onset in _FOLDED_ONSETS)
 
 
 def _consumed_tone_keys(word: str, decoded: str, keys: str) -> int:

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from search.abbreviations import MAX_FORM_SYLLABLES, Abbreviations, form_key
 from search.backend import TermStatistics
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
-from search.telex import decode, is_syllable
+from search.telex import decode, is_folded_syllable, is_syllable
 
 # A split word's pieces must be this many times more frequent in the index than the word typed.
 REWRITE_RATIO = 20
@@ -282,6 +282,9 @@ def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     if len(clause.syllables) != 1 or clause.phrase:
         return []
     syllable = clause.syllables[0]
+    # One Vietnamese syllable is a word, never two run together ("nhuệ" is not "nhu e").
+    if is_folded_syllable(syllable.exact):
+        return []
     pieces = split_word(syllable.folded, vocabulary.syllables)
     if not pieces:
         return []

@@ -13,7 +13,7 @@ from search.index import reindex
 from search.parse import parse_query
 from search.request import SearchRequest
 from search.understand import REWRITE_RATIO, Vocabulary, split_word, understand
-from tests.helpers import DEMO_ARTICLES, write_jsonl
+from tests.helpers import DEMO_ARTICLES, FIXTURES, write_jsonl
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +56,27 @@ def rating_engine(tmp_path_factory):
     write_jsonl(source, articles)
     reindex(source.parent / "index", [str(source)], procs=1)
     return SearchEngine(source.parent / "index")
+
+
+@pytest.fixture(scope="module")
+def syllable_vocabulary(tmp_path_factory):
+    """The vocabulary of the demo articles and four news articles (tests/fixtures/README.md):
+    three titles hold a syllable "e" (e sợ, e ngại, ế), one "nhu"; none holds "nhuệ"."""
+    folder = tmp_path_factory.mktemp("syllables")
+    source = folder / "articles.jsonl"
+    write_jsonl(source, DEMO_ARTICLES)
+    reindex(folder / "index", [str(source), str(FIXTURES / "one_syllable.jsonl")], procs=1)
+    return Vocabulary(SearchEngine(folder / "index").backend.statistics())
+
+
+def test_one_vietnamese_syllable_is_never_split_into_two(syllable_vocabulary):
+    # "nhu" and "e" are title syllables of their own; the river Nhuệ is in no article.
+    assert split_word("nhue", syllable_vocabulary.syllables) == ["nhu", "e"]
+    assert syllable_vocabulary.frequency("nhue") == 0
+    assert groups_of(syllable_vocabulary, "song nhue") == [["song"], ["nhue"]]
+    assert groups_of(syllable_vocabulary, "sông Nhuệ") == [["sông"], ["nhuệ"]]
+    # A run of several syllables still is.
+    assert groups_of(syllable_vocabulary, "hanoi") == [["hanoi", 'ALT:"ha noi"']]
 
 
 def test_a_vni_word_the_index_barely_holds_is_also_searched_decoded(rating_engine):
