@@ -66,5 +66,6 @@ def _label_items(counts: dict[str, int], selected, empty_label: str) -> list[Fac
              for name, n in counts.items()]
     items.sort(key=lambda item: (-item["count"], item["label"]))
     present = {item["value"] for item in items}
-    items[:0] = [_item(value, value, 0, True) for value in selected if value not in present]
+    items[:0] = [_item(value, empty_label if value == UNDATED else value, 0, True)
+                 for value in selected if value not in present]
     return items
