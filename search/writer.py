@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import ctypes
 import os
+import pickle
 import signal
 
-from whoosh import multiproc
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import PostingPool, SegmentWriter
 
 from search.codec import make_codec
 from search.faults import pause_point
 from search.integrity import recording
+from search.merge import can_merge, merge_into
 
 # Below this many new articles the parallel writer's process start-up costs more than it saves.
 PARALLEL_MIN_ARTICLES = 400
@@ -51,34 +52,90 @@ def live_segments(segments: list) -> list:
 
 
 class _LeanCommitting:
-    """What both vnsearch writers add to Whoosh's: the lean pool, and commits without empty segments."""
+    """What both vnsearch writers add to Whoosh's: the lean pool, commits without empty segments,
+    and the segments written by one commit merged into one."""
 
     def __init__(self, ix, limitmb=128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = LeanPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+        self._options = {"limitmb": limitmb, **kwargs}
+        self._old_segments = {segment.segment_id() for segment in self.segments}
 
     def _commit_toc(self, segments):
         """Make the written segments visible (the table of contents is the commit point)."""
+        segments = self._merge_new(live_segments(_flat(segments)))
         pause_point("toc")
-        segments = live_segments(segments)
         with recording(self, segments):
             super()._commit_toc(segments)
+
+    def _merge_new(self, segments: list) -> list:
+        """Return segments with those this writer wrote (several with the parallel writer, whose
+        processes close a segment whenever their posting pool fills) merged into one."""
+        old = self._old_segments
+        new = [segment for segment in segments if segment.segment_id() not in old]
+        if not can_merge(new, self.schema):
+            return segments
+        merger = VnSegmentWriter(self.storage.open_index(self.indexname), _lk=False,
+                                 **{**self._options, "codec": self.codec})
+        merge_into(merger, new)
+        merged = merger._finalize_segment()  # no _finish: the temporary folder is this writer's too
+        return [segment for segment in segments if segment.segment_id() in old] + [merged]
 
 
 class VnSegmentWriter(_LeanCommitting, SegmentWriter):
     """Whoosh's segment writer with the lean posting pool."""
 
 
+def _flat(segments: list) -> list:
+    """Return segments with the lists handed back by writer processes (VnSubWriterTask) spread out."""
+    return [s for item in segments for s in (item if isinstance(item, list) else [item])]
+
+
+# A writer process closes its segment and starts another before its posting pool would spill:
+# Whoosh sorts spilled runs back together in Python, one posting at a time, which made a
+# 60k-article build a third slower per article than a 6k one.  The commit merges them (merge_into).
+SEGMENT_POOL_SHARE = 0.9
+
+
 class VnSubWriterTask(SubWriterTask):
-    """A parallel writer process that writes with VnSegmentWriter."""
+    """A parallel writer process that writes VnSegmentWriter segments of bounded size."""
 
     def run(self):
         """Index the job files handed to this process (in a forked child only)."""
         _die_with_parent(self._parent_pid)
-        # Whoosh's task builds a plain SegmentWriter by name; in this child process only,
-        # point that name at ours.
-        multiproc.SegmentWriter = VnSegmentWriter
-        super().run()
+        self.ix = self.storage.open_index(self.indexname)
+        self.writer = self._new_writer()
+        self.segments = []
+        while self.running:
+            jobinfo = self.jobqueue.get()
+            if jobinfo is None:
+                break
+            self._process_file(*jobinfo)
+        if not self.running:
+            self.writer.cancel()
+            return
+        if self.writer._added:
+            self.segments.append(self.writer._finalize_segment())
+        else:
+            self.writer._close_segment()
+        # One result per process, as the parent expects; its commit spreads the list out (_flat).
+        self.resultqueue.put((None, self.writer.pool.fieldnames, self.segments), timeout=5)
+
+    def _process_file(self, filename, doc_count):
+        """Index the articles of one job file, closing the segment whenever the pool is nearly full."""
+        tempstorage = self.writer.temp_storage()
+        with tempstorage.open_file(filename).raw_file() as handle:
+            for _ in range(doc_count):
+                _, fields = pickle.load(handle)
+                self.writer.add_document(**fields)
+                if self.writer.pool.currentsize > SEGMENT_POOL_SHARE * self.writer.pool.limit:
+                    self.segments.append(self.writer._finalize_segment())
+                    self.writer = self._new_writer()
+        tempstorage.delete_file(filename)
+
+    def _new_writer(self) -> VnSegmentWriter:
+        """Return a writer of a new segment (the parent process holds the index lock)."""
+        return VnSegmentWriter(self.ix, _lk=False, **self.kwargs)
 
 
 def _die_with_parent(parent_pid: int) -> None:
