@@ -52,34 +52,18 @@ def live_segments(segments: list) -> list:
 
 
 class _LeanCommitting:
-    """What both vnsearch writers add to Whoosh's: the lean pool, commits without empty segments,
-    and the segments written by one commit merged into one."""
+    """What both vnsearch writers add to Whoosh's: the lean pool, and commits without empty segments."""
 
     def __init__(self, ix, limitmb=128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = LeanPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
-        self._options = {"limitmb": limitmb, **kwargs}
-        self._old_segments = {segment.segment_id() for segment in self.segments}
 
     def _commit_toc(self, segments):
         """Make the written segments visible (the table of contents is the commit point)."""
-        segments = self._merge_new(live_segments(_flat(segments)))
         pause_point("toc")
+        segments = live_segments(_flat(segments))
         with recording(self, segments):
             super()._commit_toc(segments)
-
-    def _merge_new(self, segments: list) -> list:
-        """Return segments with those this writer wrote (several with the parallel writer, whose
-        processes close a segment whenever their posting pool fills) merged into one."""
-        old = self._old_segments
-        new = [segment for segment in segments if segment.segment_id() not in old]
-        if not can_merge(new, self.schema):
-            return segments
-        merger = VnSegmentWriter(self.storage.open_index(self.indexname), _lk=False,
-                                 **{**self._options, "codec": self.codec})
-        merge_into(merger, new)
-        merged = merger._finalize_segment()  # no _finish: the temporary folder is this writer's too
-        return [segment for segment in segments if segment.segment_id() in old] + [merged]
 
 
 class VnSegmentWriter(_LeanCommitting, SegmentWriter):
@@ -93,7 +77,9 @@ def _flat(segments: list) -> list:
 
 # A writer process closes its segment and starts another before its posting pool would spill:
 # Whoosh sorts spilled runs back together in Python, one posting at a time, which made a
-# 60k-article build a third slower per article than a 6k one.  The commit merges them (merge_into).
+# 60k-article build a third slower per article than a 6k one.  At the end each process merges
+# its segments into one in a single pass (merge_into), so a build still leaves one segment per
+# process, the layout searches are fastest on.
 SEGMENT_POOL_SHARE = 0.9
 
 
@@ -119,7 +105,15 @@ class VnSubWriterTask(SubWriterTask):
         else:
             self.writer._close_segment()
         # One result per process, as the parent expects; its commit spreads the list out (_flat).
-        self.resultqueue.put((None, self.writer.pool.fieldnames, self.segments), timeout=5)
+        self.resultqueue.put((None, self.writer.pool.fieldnames, self._merged(self.segments)), timeout=5)
+
+    def _merged(self, segments: list) -> list:
+        """Return this process's segments merged into one (each process merges its own, in parallel)."""
+        if not can_merge(segments, self.writer.schema):
+            return segments
+        merger = self._new_writer()
+        merge_into(merger, segments)
+        return [merger._finalize_segment()]
 
     def _process_file(self, filename, doc_count):
         """Index the articles of one job file, closing the segment whenever the pool is nearly full."""
