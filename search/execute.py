@@ -65,6 +65,12 @@ class QueryContext:
             self._postings[key] = self.snapshot.postings(fieldname, term)
         return self._postings[key]
 
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        """Return how many documents (deleted ones included) hold term in a field: the length of
+        its postings when this query read them already, else the index's count."""
+        postings = self._postings.get((fieldname, term))
+        return len(postings) if postings is not None else self.snapshot.doc_frequency(fieldname, term)
+
     def holds(self, term: str, fields: tuple[str, ...]) -> bool:
         """Tell whether any document holds term in any of fields."""
         return any(len(self.postings(name, term)) for name in fields)
@@ -133,10 +139,19 @@ def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
-    """Return base relevance scores for every document (its best reading's), and each syllable's idf."""
-    scores, idfs = _reading_scores(ctx, parsed.typed)
-    for reading in readings(parsed, reading_limit(parsed, ctx.ranking))[1:]:
-        other, other_idfs = _reading_scores(ctx, reading)
+    """Return base relevance scores for every document (its best reading's), and each syllable's idf.
+
+    A reading's score is a sum of per-term parts (``_reading_parts``); the readings of a query
+    share most of them, so the shared ones are summed once and each reading adds only its own.
+    """
+    others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
+    typed_parts, idfs = _reading_parts(ctx, parsed.typed)
+    other_parts = [_reading_parts(ctx, reading) for reading in others]
+    shared = set(typed_parts).intersection(*(parts for parts, _ in other_parts)) if others else set()
+    common = _sum_parts(ctx, typed_parts, shared, None)
+    scores = _sum_parts(ctx, typed_parts, set(typed_parts) - shared, common)
+    for reading, (parts, other_idfs) in zip(others, other_parts):
+        other = _sum_parts(ctx, parts, set(parts) - shared, common)
         other *= _reading_weight(ctx, parsed, reading)
         np.maximum(scores, other, out=scores)
         idfs = {**other_idfs, **idfs}
@@ -146,31 +161,40 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     return scores, idfs
 
 
-def _reading_scores(ctx: QueryContext, parsed: ParsedQuery) -> tuple[np.ndarray, dict]:
-    """Return the relevance scores of one reading of a query, and each syllable's idf."""
-    scores = np.zeros(ctx.size, dtype=np.float64)
+def _sum_parts(ctx: QueryContext, parts: dict, keys: set, start: np.ndarray | None) -> np.ndarray:
+    """Return start (a copy; zeros when None) plus the parts named by keys, added in the parts' order."""
+    scores = np.zeros(ctx.size, dtype=np.float64) if start is None else start.copy()
+    for key, (ids, values) in parts.items():
+        if key in keys:
+            scores[ids] += values
+    return scores
+
+
+def _reading_parts(ctx: QueryContext, parsed: ParsedQuery) -> tuple[dict, dict]:
+    """Return what each term adds to the relevance scores of one reading of a query, as
+    {key: (doc ids, weighted scores)} in the order they are added, and each syllable's idf."""
+    parts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     idfs: dict[str, float] = {}
-    seen: set[tuple[str, tuple[str, ...]]] = set()
     weight = ctx.ranking
     for clause in parsed.clauses:
         fields = fields_of(clause)
         for syllable in clause.syllables:
-            if (syllable.exact, fields) in seen:
+            if ("folded", syllable.exact, fields) in parts:
                 continue
-            seen.add((syllable.exact, fields))
             ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.folded, fields)
             # A syllable typed with accents counts mostly where it stands with those accents:
             # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
-            scores[ids] += weight.accented_folded_weight * values if syllable.accented else values
+            parts["folded", syllable.exact, fields] = (
+                ids, weight.accented_folded_weight * values if syllable.accented else values)
             if syllable.accented:
                 ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.exact, fields)
-                scores[ids] += weight.exact_weight * values
+                parts["exact", syllable.exact, fields] = (ids, weight.exact_weight * values)
     for compound, fields in _compounds(parsed, weight.query_compound_syllables):
         if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
             continue  # every syllable of an indexed compound is indexed too: unknown words cost nothing
         ids, values, _ = ctx.bm25f(compound, fields)
-        scores[ids] += weight.compound_weight * values
-    return scores, idfs
+        parts["compound", compound, fields] = (ids, weight.compound_weight * values)
+    return parts, idfs
 
 
 def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, ...]]]:
