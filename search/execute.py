@@ -92,20 +92,31 @@ class QueryContext:
 
     def _bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
         """Return (doc ids, BM25F scores, idf) of a term over fields."""
-        found = [name for name in fields if len(self.postings(name, term))]
+        found = [(name, p) for name in fields if len(p := self.postings(name, term))]
         if not found:
             return _NO_DOCS, _NO_SCORES, 0.0
-        tf = np.zeros(self.size, dtype=np.float64)
-        for name in found:
-            p = self.postings(name, term)
-            if len(p):
-                weight, b = self.weights[name]
-                lengths = self.snapshot.lengths[name][p.ids]
-                tf[p.ids] += weight * p.freqs / (1.0 - b + b * lengths / self.snapshot.average_length[name])
-        ids = np.flatnonzero(tf)
+        ids, tf = self._term_frequencies(found)
         idf = _idf(self.size, len(ids))
         k1 = self.ranking.k1
-        return ids, idf * tf[ids] * (k1 + 1.0) / (tf[ids] + k1), idf
+        return ids, idf * tf * (k1 + 1.0) / (tf + k1), idf
+
+    def _term_frequencies(self, found: list[tuple[str, Postings]]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (doc ids, BM25F's weighted and length-normalised term frequency) of postings in
+        fields, summed field by field; over the ids alone when they are few (a whole-index array
+        costs more than the postings of a rare term)."""
+        sparse = sum(len(p) for _, p in found) * 16 < self.size
+        ids = np.unique(np.concatenate([p.ids for _, p in found])) if sparse else None
+        tf = np.zeros(len(ids) if sparse else self.size, dtype=np.float64)
+        for name, p in found:
+            weight, b = self.weights[name]
+            lengths = self.snapshot.lengths[name][p.ids]
+            at = np.searchsorted(ids, p.ids) if sparse else p.ids
+            tf[at] += weight * p.freqs / (1.0 - b + b * lengths / self.snapshot.average_length[name])
+        if not sparse:
+            ids = np.flatnonzero(tf)
+            return ids, tf[ids]
+        held = tf != 0
+        return ids[held], tf[held]
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
@@ -258,7 +269,7 @@ def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:
     """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest)."""
-    return _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
+    return ctx.remember(("idf", folded), lambda: _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum())))
 
 
 def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],
