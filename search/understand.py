@@ -374,7 +374,7 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
         if index + size > len(groups):
             break
         typed = [c for c in groups[index + size - 1] if not c.alternative]
-        if len(typed) != 1 or (size > 1 and (typed[0].field or typed[0].phrase)):
+        if len(typed) != 1 or (size > 1 and (typed[0].field or typed[0].phrase)) or _quoted(typed[0]):
             break
         first = typed[0]
         keys += [s.folded for s in first.syllables]
@@ -383,6 +383,12 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
         if abbreviations.lookup(tuple(keys)) and not _ordinary_word(first, size, keys, abbreviations):
             best = (size, tuple(keys))
     return best
+
+
+def _quoted(clause: Clause) -> bool:
+    """Tell whether a clause is a phrase the reader quoted: searched exactly as typed, never as
+    another form ("trung ương" in quotes is not also "TW"; ``TP.HCM``, joined, still is)."""
+    return clause.phrase and not clause.joined
 
 
 def _ordinary_form(form: str) -> bool:

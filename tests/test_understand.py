@@ -115,6 +115,20 @@ def test_an_abbreviation_is_expanded_where_it_stands_in_the_query(vocabulary):
         ["huấn luyện viên", "ALT:hlv"], ["park"]]
 
 
+def test_a_quoted_phrase_is_searched_exactly_as_typed_not_as_its_other_forms(vocabulary, engine):
+    assert groups_of(vocabulary, '"trung ương" hội nghị') == [['"trung ương"'], ["hội"], ["nghị"]]
+    assert groups_of(vocabulary, '"thành phố Hồ Chí Minh"') == [['"thành phố hồ chí minh"']]
+    # Typed as one word, not quoted: still every form.
+    assert groups_of(vocabulary, "TP.HCM")[0][1:] != []
+    # The demo corpus writes "HLV" 76 times and "huấn luyện viên" 3 times.
+    quoted = engine.search(SearchRequest(q='"huấn luyện viên"', size=100))
+    unquoted = engine.search(SearchRequest(q="huấn luyện viên", size=100))
+    assert quoted["total"] > 0 and unquoted["total"] > quoted["total"]
+    for hit in quoted["hits"]:
+        text = f'{hit["title"]} {engine.article(hit["id"])["body"]}'
+        assert re.search(r"(?i:huấn luyện viên)", text), hit["title"]
+
+
 @pytest.mark.parametrize("q, expected", [
     ("1000 tỷ", [["1000", 'ALT:"1 000"'], ["tỷ"]]),
     ("1.000 tỷ", [['"1 000"', "ALT:1000"], ["tỷ"]]),
