@@ -3,7 +3,7 @@
 Usage: python bench/bench_cluster.py --backend sphinxql://127.0.0.1:9306,127.0.0.1:9308
        [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval] [--split val] [--limit 300]
        [--sets titles,fragments,covid] [--variants written,unaccented,nfd,tone] [--runs 5] [--skip-latency]
-       [--corpus retrieval|latency]
+       [--corpus retrieval|latency|latency-60k] [--cache /tmp/vnsearch-bench-latency]
 
 The cluster must hold what the embedded retrieval index holds: news/articles.jsonl and
 retrieval/passages.jsonl, written with ``vnsearch reindex --backend URL`` (its summary line is the
@@ -19,6 +19,9 @@ median <= 1.5x).  Nothing is asserted.
 ``--corpus latency`` compares the 6k corpus of bench_latency.py instead (news/articles.jsonl and
 portal/, both backends holding it; pass that index with --index, e.g.
 /tmp/vnsearch-bench-latency/index-6k, and --skip-quality: the retrieval sets need the passages).
+``--corpus latency-60k`` compares bench_latency.py's 60k corpus (the news ten times over + portal):
+the embedded index is --cache/index-60k (the corpus and the index are written there when missing,
+as bench_latency.py does); the cluster must hold --cache/corpus-60k and portal/.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_latency import query_mix, time_call
+from bench_latency import prepare, query_mix, time_call
 from bench_retrieval import DEPTH, SET_LABELS, SETS, build_sets, evaluate
 from corpus import (
     DEFAULT_DATA,
@@ -135,13 +138,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per latency query (after one warm-up)")
     parser.add_argument("--skip-latency", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
-    parser.add_argument("--corpus", choices=("retrieval", "latency"), default="retrieval",
-                        help="what both backends hold: news + covid passages, or news + portal (6k)")
+    parser.add_argument("--corpus", choices=("retrieval", "latency", "latency-60k"), default="retrieval",
+                        help="what both backends hold: news + covid passages, news + portal (6k), or 60k")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/vnsearch-bench-latency"),
+                        help="bench_latency.py's cache (the 60k corpus and index)")
     args = parser.parse_args()
     args.data = args.data.resolve()
     started = time.perf_counter()
-    second = PASSAGES if args.corpus == "retrieval" else PORTAL
-    ensure_index(args.index, [data_path(args.data, NEWS), data_path(args.data, second)])
+    if args.corpus == "latency-60k":
+        args.index, _ = prepare("60k", args.data, args.cache, read_jsonl(data_path(args.data, NEWS)), False)
+    else:
+        second = PASSAGES if args.corpus == "retrieval" else PORTAL
+        ensure_index(args.index, [data_path(args.data, NEWS), data_path(args.data, second)])
     embedded = SearchEngine(args.index, refresh_seconds=1e9)
     cluster = open_engine(args.index, args.backend)
     health = cluster.health()

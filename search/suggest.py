@@ -14,7 +14,7 @@ import itertools
 import string
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from search.backend import StoredArticle, TermStatistics
 from search.highlight import HighlightSpec, compile_spec
@@ -146,6 +146,7 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
     """
     corrections, tried, lookups, cut = {}, 0, 0, False
     frequency = _frequencies(statistics)  # one cache for the query: typos share neighbours
+    _prefetch(frequency, [s.folded for s in syllables])
     for index, syllable in enumerate(syllables):
         term = syllable.folded
         df = statistics.doc_frequency(term, "body") + statistics.doc_frequency(term, "title")
@@ -177,6 +178,10 @@ def _best_neighbour(frequency: Callable[[str], int], candidates: set[str], befor
                     after: str | None) -> tuple[str, float] | None:
     """Return the likeliest of the candidate spellings, and its weight (frequency, and more when it
     makes a word the index knows with a neighbouring query syllable, as "giáo dục")."""
+    _prefetch(frequency, candidates)
+    known = [candidate for candidate in candidates if frequency(candidate)]
+    compounds = [f"{before}_{fold(c)}" for c in known if before] + [f"{fold(c)}_{after}" for c in known if after]
+    _prefetch(frequency, compounds)
     best = None
     for candidate in candidates:
         df = frequency(candidate)
@@ -210,4 +215,13 @@ def _frequencies(statistics: TermStatistics) -> Callable[[str], int]:
             cache[term] = statistics.doc_frequency(term, "body")
         return cache[term]
 
+    # A backend whose lookups are round trips reads many terms at once (the optional hook).
+    frequency.prefetch = getattr(statistics, "prefetch", None)
     return frequency
+
+
+def _prefetch(frequency: Callable[[str], int], terms: Iterable[str]) -> None:
+    """Let the backend read the frequencies of terms together, when it can."""
+    prefetch = getattr(frequency, "prefetch", None)
+    if prefetch is not None:
+        prefetch(terms)

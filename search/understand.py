@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from search.abbreviations import MAX_FORM_SYLLABLES, Abbreviations, form_key
@@ -64,6 +65,12 @@ class Vocabulary:
             self._frequencies[term] = self.statistics.doc_frequency(term, "body") + self.statistics.doc_frequency(
                 term, "title")
         return self._frequencies[term]
+
+    def prefetch(self, terms: Iterable[str]) -> None:
+        """Let a backend whose lookups are round trips read the frequencies of terms together."""
+        prefetch = getattr(self.statistics, "prefetch", None)
+        if prefetch is not None:
+            prefetch(terms)
 
 
 # The dicts of the last few title-syllable lists seen, by identity (the list is kept alive).
@@ -121,6 +128,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     understood = Understood(parsed, parsed)
     if parsed.is_empty:
         return understood
+    vocabulary.prefetch(term for s in parsed.syllables for term in (s.folded, s.exact))
     groups, before = [], []
     for group in parsed.groups:
         groups.append(_understand_group(group, before, vocabulary, understood))
