@@ -52,6 +52,9 @@ class SearchRequest:
     snippets: bool = True
     facets: bool = True
     suggest: bool = True
+    # When the query finds nothing (or only articles holding some of its words) and its "did
+    # you mean" query finds articles holding them all, show those instead (``correct=0``: don't).
+    correct: bool = True
 
     @classmethod
     def from_params(cls, params: Mapping[str, object]) -> SearchRequest:
@@ -69,6 +72,7 @@ class SearchRequest:
             categories=tuple(str(v) for v in values.get("category", []) if v is not None),
             sources=tuple(str(v) for v in values.get("source", []) if v is not None),
             match=_choice_param("match", first("match"), MATCH_MODES),
+            correct=_choice_param("correct", first("correct"), ("1", "0")) == "1",
         )
         request.month = _month_param(first("month"), request.year)
         return request
@@ -88,6 +92,7 @@ class SearchRequest:
             "source": list(request.sources) or None,
             "size": request.size if request.size != DEFAULT_PAGE_SIZE else None,
             "page": request.page if request.page != 1 else None,
+            "correct": "0" if not request.correct else None,
         }
         return {key: value for key, value in params.items() if value not in (None, "")}
 

@@ -60,6 +60,13 @@ Filters = TypedDict("Filters", {
 })
 
 
+class Corrected(TypedDict):
+    """A query that found nothing, replaced by its "did you mean" query that did."""
+
+    typed: str
+    searched: str
+
+
 class SearchResult(TypedDict):
     """The body of ``GET /api/search`` (``facets`` is empty when they were not asked for)."""
 
@@ -82,6 +89,7 @@ class SearchResult(TypedDict):
     filters: Filters
     limited: list[str]
     partial: bool  # part of the index (a cluster node) did not answer: counts and hits are incomplete
+    corrected: Corrected | None  # the results shown are those of the "did you mean" query
 
 
 class Article(ShownFields):

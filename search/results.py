@@ -25,6 +25,9 @@ from search.request import SearchRequest
 from search.result_types import Article, Filters, Health, Hit, SearchResult, ShownFields
 from search.understand import Understood, Vocabulary, understand
 
+# The longest query (distinct words) whose "did you mean" query is searched in its place.
+MAX_CORRECTED_WORDS = 8
+
 
 def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_RANKING,
            abbreviations: Abbreviations | None = None) -> SearchResult:
@@ -38,14 +41,18 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     vocabulary = Vocabulary(backend.statistics())
     typed = parse_query(request.q, max_terms=ranking.max_query_terms)
     understood = understand(typed, vocabulary, dictionary)
-    parsed = understood.parsed
-    matches = backend.search(request, parsed)
+    matches = backend.search(request, understood.parsed)
+    read = lambda text: understand(parse_query(text), vocabulary, dictionary)  # noqa: E731
+    suggestion, typo_cut = _suggestion(matches, understood, request, ranking, lambda text: read(text).parsed)
+    corrected = _corrected(backend, request, understood, matches, suggestion, read)
+    shown = understood
+    if corrected is not None:
+        shown, matches = corrected
+    parsed = shown.parsed
     spec = highlight_spec(parsed, matches.tier, matches.accents)
-    suggestion, typo_cut = _suggestion(matches, understood, request, ranking,
-                                       lambda text: understand(parse_query(text), vocabulary, dictionary).parsed)
     limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking))
     result: SearchResult = {
-        "query": parsed.text,
+        "query": understood.parsed.text,
         "total": matches.total,
         "page": request.page,
         "size": request.size,
@@ -57,14 +64,16 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "accents": matches.accents,
         "wider": matches.wider,
         "took_ms": 0.0,
-        "suggestion": suggestion,
-        "notices": understood.notices + notices(parsed, matches.matching, limited, matches.accents,
-                                                asked=request.match != "auto", partial=matches.partial),
+        "suggestion": suggestion if corrected is None else None,
+        "notices": correction_notices(understood, suggestion if corrected is not None else None)
+        + shown.notices + notices(parsed, matches.matching, limited, matches.accents,
+                                  asked=request.match != "auto", partial=matches.partial),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
         "limited": limited,
         "partial": matches.partial,
+        "corrected": {"typed": understood.parsed.text, "searched": suggestion} if corrected is not None else None,
     }
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
@@ -81,6 +90,27 @@ def _suggestion(matches: Matches, understood: Understood, request: SearchRequest
     first_page = request.page == 1 and request.size >= suggest.FIRST_PAGE and request.sort == "relevance"
     documents = matches.documents if unfiltered and first_page else None
     return suggest.correct_query(matches.statistics, understood, documents, matches.total, read, ranking)
+
+
+def _corrected(backend: Backend, request: SearchRequest, understood: Understood, matches: Matches,
+               suggestion: str | None, read: Callable[[str], Understood]) -> tuple[Understood, Matches] | None:
+    """Return the "did you mean" query and its matches when they should be shown instead, or None.
+
+    They are when the query as typed found nothing, or only articles holding some of its
+    words, and the suggestion finds articles holding every word (``xuohg`` -> ``xuống``).
+    """
+    if not (suggestion and request.correct and request.match == "auto"):
+        return None
+    if matches.total and matches.matching != "any":
+        return None
+    # A long run of unknown words is garbage more often than typos: never search it twice.
+    if len({s.folded for s in understood.parsed.syllables}) > MAX_CORRECTED_WORDS:
+        return None
+    better = read(suggestion)
+    found = backend.search(request, better.parsed)
+    if not found.total or found.matching == "any":
+        return None
+    return better, found
 
 
 def limits_reached(parsed: ParsedQuery, typo_cut: bool, readings: bool = False) -> list[str]:
@@ -165,6 +195,13 @@ def health(backend: Backend) -> Health:
     if "nodes" in state:
         health["nodes"] = state["nodes"]
     return health
+
+
+def correction_notices(understood: Understood, searched: str | None) -> list[str]:
+    """Return the notice that the results shown are those of another query, if they are."""
+    if searched is None:
+        return []
+    return [f"Không có bài nào chứa đủ các từ “{understood.parsed.text}”: hiển thị kết quả cho “{searched}”."]
 
 
 def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents: str = "exact",

@@ -16,7 +16,7 @@ from tests.helpers import DEMO_ARTICLES, PORTAL_ID
 from web.app import SECURITY_HEADERS, create_app
 from web.openapi import openapi_document
 
-SEARCH_PARAMS = ("q", "page", "size", "sort", "match", "from", "to", "year", "month", "category", "source")
+SEARCH_PARAMS = ("q", "page", "size", "sort", "match", "correct", "from", "to", "year", "month", "category", "source")
 HIT_KEYS = {"id", "title", "url", "published", "category", "source", "snippet", "title_html", "score"}
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 

@@ -145,6 +145,27 @@ def test_suggestion_link(client):
     assert not page(client, "/?q=" + "chính trị").select_one(".suggestion")
 
 
+def test_a_query_that_finds_nothing_shows_its_corrected_query_with_a_link_to_search_as_typed(client):
+    # The word chosen (xuống, xương...) follows the top articles' spellings, which rank ties decide.
+    searched = client.get("/api/search?q=xuohg&year=2020").get_json()["corrected"]["searched"]
+    soup = page(client, "/?q=xuohg&year=2020")
+    corrected = page(client, f"/?q={quote(searched)}&year=2020")
+    assert [a["href"] for a in soup.select("h2 a, h3 a") if "/articles/" in a["href"]] == [
+        a["href"].replace(f"q={quote(searched)}", "q=xuohg") for a in corrected.select("h2 a, h3 a")
+        if "/articles/" in a["href"]]
+    assert text(soup.select_one(".total")) == text(corrected.select_one(".total")) != "0"
+    assert f"Không có bài nào chứa đủ các từ “xuohg”: hiển thị kết quả cho “{searched}”." in [
+        text(p) for p in soup.select(".notice")]
+    assert not soup.select_one(".suggestion")
+    link = soup.select_one(".corrected a")
+    assert text(link) == "xuohg" and params(link["href"]) == {"q": ["xuohg"], "year": ["2020"], "correct": ["0"]}
+    as_typed = page(client, link["href"])
+    assert text(as_typed.select_one(".total")) == "0" and not as_typed.select_one(".corrected")
+    assert text(as_typed.select_one(".suggestion a")) == searched
+    # A new query from that page is corrected again.
+    assert "correct" not in {field["name"] for field in as_typed.select('form[role="search"] input[type="hidden"]')}
+
+
 def test_total_and_vietnamese_number_format(client):
     soup = page(client, "/")
     assert text(soup.find("h1")) == "Bài viết mới nhất"

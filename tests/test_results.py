@@ -14,7 +14,7 @@ import pytest
 
 from search.highlight import HighlightSpec
 from search.parse import parse_query
-from search.request import SearchRequest
+from search.request import QueryError, SearchRequest
 from search.results import active_filters, highlight_spec, limits_reached, notices
 from tests.helpers import PORTAL_ID
 
@@ -148,11 +148,11 @@ def test_a_search_result_holds_every_key_in_order_with_the_request_and_the_match
     result = searched(engine, "bộ chính trị")
     assert list(result) == ["query", "total", "page", "size", "pages", "sort", "matching", "match", "tier", "accents",
                             "wider", "took_ms", "suggestion", "notices", "hits", "facets", "filters", "limited",
-                            "partial"]
+                            "partial", "corrected"]
     assert {key: value for key, value in result.items() if key not in ("took_ms", "hits", "facets", "wider")} == {
         "query": "bộ chính trị", "total": 3, "page": 1, "size": 10, "pages": 1, "sort": "relevance",
         "matching": "all", "match": "auto", "tier": "together", "accents": "exact", "suggestion": None,
-        "notices": [], "filters": active_filters(SearchRequest()), "limited": [], "partial": False}
+        "notices": [], "filters": active_filters(SearchRequest()), "limited": [], "partial": False, "corrected": None}
     assert len(result["hits"]) == 3 and result["took_ms"] > 0 and list(result["facets"]) == [
         "year", "month", "category", "source"]
     # The words are marked with the accents typed (and only within their window: test_highlight.py).
@@ -254,3 +254,56 @@ def test_an_article_without_a_title_is_shown_with_its_derived_title_and_says_so(
 def test_a_search_asked_without_facets_has_none(engine):
     result = engine.search(SearchRequest(q="bộ chính trị", facets=False))
     assert result["facets"] == {} and result["total"] == 3
+
+
+# Correction: a query that finds nothing shows its "did you mean" query's results ----------------
+
+
+def ids(result: dict) -> list[str]:
+    return [h["id"] for h in result["hits"]]
+
+
+def found_for(engine, q: str, **params) -> dict:
+    return engine.search(SearchRequest.from_params({"q": q, "size": "50", **params}))
+
+
+@pytest.mark.parametrize("typed, searched", [
+    ("xuohg", "xuống"), ("qaun ly", "quản lý"), ("nguoj viet nam", "người Việt Nam")])
+def test_a_query_no_article_holds_is_answered_by_its_suggestion_and_says_so(engine, typed, searched):
+    result, better = found_for(engine, typed), found_for(engine, searched)
+    assert better["total"] > 0 and better["matching"] == "all"
+    assert result["corrected"] == {"typed": typed, "searched": searched} and result["suggestion"] is None
+    assert (result["query"], result["total"], ids(result), result["facets"]) == (
+        typed, better["total"], ids(better), better["facets"])
+    assert result["notices"][0] == f"Không có bài nào chứa đủ các từ “{typed}”: hiển thị kết quả cho “{searched}”."
+    as_typed = found_for(engine, typed, correct="0")
+    assert as_typed["corrected"] is None and as_typed["suggestion"] == searched
+    assert as_typed["total"] == 0 or as_typed["matching"] == "any"
+
+
+def test_correction_keeps_the_filters_and_never_replaces_a_query_that_finds_its_words(engine):
+    filtered = found_for(engine, "xuohg", year="2020", category="Thể thao")
+    assert filtered["corrected"] == {"typed": "xuohg", "searched": "xuống"}
+    assert ids(filtered) == ids(found_for(engine, "xuống", year="2020", category="Thể thao"))
+    assert all(h["category"] == "Thể thao" and h["published"].startswith("2020") for h in filtered["hits"])
+    # Found as typed (accents restored by did-you-mean, not by correction).
+    found = found_for(engine, "chinh tri")
+    assert found["corrected"] is None and found["suggestion"] == "chính trị" and found["total"] > 0
+    # A tier asked for is answered as asked.
+    assert found_for(engine, "xuohg", match="all")["corrected"] is None
+
+
+def test_a_long_query_is_never_searched_a_second_time_as_its_suggestion(engine):
+    nine = "nguoj xuohg chusn qaun ly hoc sinj covdi nma"
+    eight = nine.rsplit(" ", 1)[0]
+    assert found_for(engine, eight)["corrected"] is not None
+    long = found_for(engine, nine)
+    assert long["corrected"] is None and long["suggestion"] is not None
+
+
+def test_the_correct_parameter_takes_1_or_0():
+    assert SearchRequest.from_params({"q": "x"}).correct is True
+    assert SearchRequest.from_params({"q": "x", "correct": "0"}).params() == {"q": "x", "correct": "0"}
+    with pytest.raises(QueryError) as error:
+        SearchRequest.from_params({"q": "x", "correct": "no"})
+    assert error.value.param == "correct"

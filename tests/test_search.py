@@ -28,7 +28,7 @@ from tests.helpers import DEMO_ARTICLES, FIXTURES, PORTAL_ID
 
 DEMO_IDS = [a["id"] for a in DEMO_ARTICLES] + [PORTAL_ID]
 RESULT_KEYS = {"query", "total", "page", "size", "pages", "sort", "matching", "match", "tier", "accents", "wider",
-               "took_ms", "suggestion", "notices", "hits", "facets", "filters", "limited", "partial"}
+               "took_ms", "suggestion", "notices", "hits", "facets", "filters", "limited", "partial", "corrected"}
 HIT_KEYS = {"id", "title", "title_html", "title_derived", "url", "published", "category", "source", "portal",
             "snippet", "score"}
 FALLBACK_NOTICE = "Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ."

@@ -33,7 +33,8 @@ def folded(text: str) -> list[str]:
 
 
 def suggestion(engine, q: str):
-    return engine.search(SearchRequest(q=q))["suggestion"]
+    # As typed: with correction on, a query that finds nothing shows its suggestion's results instead.
+    return engine.search(SearchRequest(q=q, correct=False))["suggestion"]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def _accented(engine, q: str) -> str:
 def test_the_suggestion_is_the_same_whatever_the_page_and_its_size(engine, q):
     expected = suggestion(engine, q)
     for size, page in ((1, 1), (5, 1), (5, 2), (20, 1), (50, 1), (10, 3)):
-        assert engine.search(SearchRequest(q=q, size=size, page=page))["suggestion"] == expected
+        assert engine.search(SearchRequest(q=q, size=size, page=page, correct=False))["suggestion"] == expected
 
 
 @pytest.mark.parametrize("q, expected", [
@@ -296,7 +297,9 @@ def test_query_of_many_unknown_words_answers_and_says_typo_correction_was_cut(en
 def test_typo_correction_within_its_bounds_reports_no_cut(engine):
     result = engine.search(SearchRequest(q="nguoj viet nam"))
     assert result["limited"] == [] and TYPO_CUT_NOTICE not in result["notices"]
-    assert result["suggestion"] == "người Việt Nam"
+    # No article holds "nguoj": the results are those of the suggestion.
+    assert result["suggestion"] is None
+    assert result["corrected"] == {"typed": "nguoj viet nam", "searched": "người Việt Nam"}
 
 
 def test_query_of_more_distinct_words_than_the_bound_searches_its_first_words(demo_index):

@@ -104,6 +104,10 @@ _SEARCH_RESULT = _object({
                              "(within the same filters) it would add."},
     "took_ms": {"type": "number", "minimum": 0},
     "suggestion": _nullable_string("A better spelled query (\"did you mean\"), or null."),
+    "corrected": {**_object({
+        "typed": _string("The query as typed (it found no article holding all its words)."),
+        "searched": _string("Its \"did you mean\" query, whose results these are."),
+    }, "Set when the results are those of the \"did you mean\" query (see the correct parameter)."), "nullable": True},
     "notices": {"type": "array", "items": _string(), "description": "Messages for the reader (Vietnamese)."},
     "limited": {"type": "array", "items": _string(enum=["terms", "typo_correction", "readings"]),
                 "description": "The per-query work bounds the query reached (each also gives a notice)."},
@@ -203,6 +207,9 @@ _SEARCH_PARAMETERS = [
     _query("sort", _string(enum=list(SORTS), default="relevance"), "Order of hits."),
     _match_parameter("The tier to answer from: 'auto' (the tightest that finds something), 'together', "
                      "'all' or 'most'."),
+    _query("correct", _string(enum=["1", "0"], default="1"),
+           "'1': when the query finds no article holding all its words and its \"did you mean\" query does, "
+           "answer with that query's results (see `corrected`); '0': answer the query as typed."),
     _query("from", _string(format="date"), "Only articles published on or after this day (YYYY-MM-DD)."),
     _query("to", _string(format="date"), "Only articles published on or before this day (YYYY-MM-DD)."),
     _query("year", _string(pattern=r"^(\d{4}|none)$"), "Only articles of this year ('none': undated)."),

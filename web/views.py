@@ -131,11 +131,12 @@ def index():
         clear_url=links.clear_filters_url(search),
         first_url=links.search_url(search, page=None),
         suggestion_url=links.search_url(search, q=result["suggestion"], page=None) if result["suggestion"] else None,
+        exact_url=links.search_url(search, correct=False, page=None),
         facet_url=lambda facet, item: links.facet_url(search, facet, item),
         article_url=lambda doc_id: links.article_url(search, doc_id),
         tier_links=links.tier_links(search, result),
         # A new query starts from the default tier.
-        form_fields=links.hidden_fields(search, "q", "match"),
+        form_fields=links.hidden_fields(search, "q", "match", "correct"),
         range_fields=links.hidden_fields(search, "from", "to"),
     )
 
