@@ -479,10 +479,13 @@ class ClusterBackend:
         """Return the stored fields of the article with an id, or None."""
         from search.sphinxql import document_key
 
-        rows = self.run([(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
-                          f"WHERE id = {document_key(doc_id)}", None)])[0]
+        rows, meta = self.run([(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
+                                f"WHERE id = {document_key(doc_id)}", None), ("SHOW META", None)])
         found = [stored_fields(dict(zip(STORED_COLUMNS, row))) for row in rows]
-        return next((article for article in found if article["id"] == doc_id), None)
+        article = next((article for article in found if article["id"] == doc_id), None)
+        if article is None and _warning(meta):  # its shard may be the one that did not answer
+            raise BackendError(f"a search node did not answer: article {doc_id!r} may be on it")
+        return article
 
     def labels(self) -> Labels:
         """Return the cluster's categories and sources (reread every few seconds)."""
@@ -522,6 +525,10 @@ class ClusterBackend:
             except BackendError:
                 self._failed[node.number] = time.monotonic()
         return {}
+
+    def forget(self) -> None:
+        """Drop the kept plans and word statistics (the next search of a query is its first)."""
+        self._cache.clear()
 
     def keyword_documents(self, terms: Iterable[str]) -> dict[str, int]:
         """Return {term: articles holding it in any field}, kept per generation unless a shard was missing."""
