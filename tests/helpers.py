@@ -88,6 +88,20 @@ def read_line(stream, timeout: float = STATE_TIMEOUT) -> str:
     return stream.readline()
 
 
+def read_until(stream, marker: str, timeout: float = STATE_TIMEOUT) -> str:
+    """Read a subprocess's pipe until marker appears and return what was read; fail after timeout
+    or at the end of the output.  Read unbuffered: a buffered reader could hold the marker's line
+    while select sees nothing more to read."""
+    seen, deadline = b"", time.monotonic() + timeout
+    while marker.encode() not in seen:
+        ready, _, _ = select.select([stream], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"no {marker!r} from the subprocess within {timeout:g} s: {seen.decode(errors='replace')}"
+        chunk = os.read(stream.fileno(), 65536)
+        assert chunk, f"the subprocess ended without {marker!r}: {seen.decode(errors='replace')}"
+        seen += chunk
+    return seen.decode(errors="replace")
+
+
 # Servers -----------------------------------------------------------------------------------
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-START_TIMEOUT_S = 20
+# Generous: a loaded machine may take long to start searchd; a node that answers ends the wait.
+START_TIMEOUT_S = 60
 
 
 def require_searchd() -> str:
@@ -66,7 +67,7 @@ class SearchCluster:
         output = subprocess.run(
             [sys.executable, "-m", "vnsearch", "cluster-config", "--shards", str(shards), "--dir", str(directory),
              "--base-port", str(self.base_port)],
-            check=True, capture_output=True, text=True, cwd=ROOT,
+            check=True, capture_output=True, text=True, cwd=ROOT, timeout=120,
         ).stdout
         self.url = output.strip().splitlines()[-1]
         self.processes: dict[int, subprocess.Popen] = {}

@@ -398,3 +398,35 @@ def test_demo_on_an_unreachable_cluster_exits_3_before_serving(tmp_path):
         f"vnsearch: no search node answers ({', '.join(nodes)}): the server answers 503 until one is up"
     ]
     assert "Traceback" not in result.stderr and not (tmp_path / "demo").exists()
+
+
+def test_reindex_with_a_malformed_backend_url_is_a_usage_error_and_writes_nothing(tmp_path):
+    source = make_source(tmp_path, count=2)
+    result = run("reindex", "--backend", "mysql://somewhere", "--index", str(tmp_path / "lock"), str(source))
+    assert result.exit_code == 2, result.output
+    assert "--backend" in result.stderr and "must look like sphinxql://HOST:PORT" in result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "lock").exists()
+
+
+def test_reindex_off_a_terminal_says_how_far_it_has_read_every_interval(tmp_path, monkeypatch):
+    from vnsearch.cli import Progress
+
+    monkeypatch.setattr(Progress, "INTERVAL", 0.0)  # a line at every article instead of every 5 s
+    source = write_jsonl(tmp_path / "news.jsonl", DEMO_ARTICLES[:5])
+    result = run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source))
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stderr.splitlines() if line.startswith("read ")]
+    assert lines == [f"read {done} of about 5 articles" for done in range(1, 6)]
+    assert result.stderr.splitlines()[-1] == "committing…" and summary(result.stdout) == (5, 0, 0, 0, 0)
+
+
+def test_plain_search_shows_an_undated_article_without_a_date(tmp_path):
+    tiny = ROOT / "tests" / "fixtures" / "tiny.jsonl"
+    undated = next(json.loads(line) for line in tiny.read_text(encoding="utf-8").splitlines()
+                   if '"published"' not in line)
+    assert run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(tiny)).exit_code == 0
+    result = run("search", "--index", str(tmp_path / "ix"), undated["title"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    first = lines.index("1. " + undated["title"])
+    assert lines[first + 1].strip().split(" · ") == [undated["category"], undated["source"], undated["id"]]

@@ -8,21 +8,25 @@ a reindex replays its binlog, and a rerun leaves every article exactly once.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from collections import Counter
 
 import pytest
+from click.testing import CliRunner
 
 from search.cluster_index import reindex_cluster
 from search.faults import PAUSE_VARIABLE
 from search.request import SearchRequest
 from search.sphinxql import Cluster, document_key, scan_shard, shard_of
-from tests.helpers import DEMO_ARTICLES, DEMO_SOURCES, PORTAL_ID
+from tests.helpers import DEMO_ARTICLES, DEMO_SOURCES, PORTAL_ID, STATE_TIMEOUT, read_until
 from tests.sphinx_cluster import running_cluster
+from vnsearch.cli import main as cli_main
 from web.app import create_app
 
 PARTIAL_NOTICE = "Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ."
@@ -65,7 +69,7 @@ def search(client, q: str = QUERY) -> dict:
     return response.get_json()
 
 
-def search_until_whole(client, seconds: float = 10.0) -> dict:
+def search_until_whole(client, seconds: float = STATE_TIMEOUT) -> dict:
     """Search until the answer is whole again (a resumed node first works off what it was sent)."""
     deadline = time.monotonic() + seconds
     result = search(client)
@@ -142,6 +146,56 @@ def test_a_page_with_partial_results_shows_the_notice(client, cluster):
     assert PARTIAL_NOTICE in " ".join(text.split())
 
 
+# The command line with a node down -------------------------------------------------------------
+
+
+def run_cli(*args: str):
+    """Run the vnsearch command in process."""
+    return CliRunner().invoke(cli_main, list(args), catch_exceptions=False)
+
+
+def test_search_command_with_a_node_down_prints_partial_results_and_says_so(client, cluster):
+    whole = json.loads(run_cli("search", "--backend", cluster.url, "--json", QUERY).stdout)
+    cluster.stop(1, kill=True)
+    plain = run_cli("search", "--backend", cluster.url, QUERY)
+    assert plain.exit_code == 0, plain.output
+    lines = plain.stdout.splitlines()
+    total = int(lines[0].split()[0])
+    assert 0 < total < whole["total"]
+    assert lines[1] == "Part of the search cluster did not answer: results and counts may be incomplete."
+
+
+def test_serve_with_a_node_down_names_it_before_listening(client, cluster):
+    cluster.stop(1, kill=True)
+    node = Cluster(cluster.url).nodes[1]
+    with socket.socket() as taken:  # the port is taken: serve stops right after its checks
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("serve", "--backend", cluster.url, "--port", str(port))
+    assert result.exit_code == 5, result.output
+    assert result.stderr.splitlines() == [
+        f"vnsearch: search node {node} (shard1) is down: results are partial until it is back",
+        f"vnsearch: port {port} on 127.0.0.1 is already in use: choose another one with --port N "
+        "(or PORT=N with make run)",
+    ]
+
+
+def test_demo_indexes_the_bundled_corpus_into_an_empty_cluster_once(tmp_path):
+    with running_cluster(tmp_path / "nodes") as empty, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])  # taken: the demo stops after indexing, before serving
+        first = run_cli("demo", "--backend", empty.url, "--index", str(tmp_path / "lock"), "--port", port)
+        assert first.exit_code == 5, first.output
+        assert "indexing the demo corpus into the search cluster…" in first.stderr.splitlines()
+        assert "full rebuild: added 201, updated 0, deleted 0, unchanged 0, rejected 0" in first.stderr
+        assert sorted(ids_in_cluster(empty.url).elements()) == DEMO_IDS
+        again = run_cli("demo", "--backend", empty.url, "--index", str(tmp_path / "lock"), "--port", port)
+        assert again.exit_code == 5 and "indexing" not in again.stderr, again.output
+        assert sorted(ids_in_cluster(empty.url).elements()) == DEMO_IDS
+
+
 def test_a_node_killed_during_a_reindex_replays_its_binlog_and_a_rerun_leaves_every_article_once(cluster, tmp_path):
     for node in Cluster(cluster.url).nodes:  # start from an empty cluster
         Cluster(cluster.url).query(node, f"TRUNCATE RTINDEX {node.shard}")
@@ -152,7 +206,7 @@ def test_a_node_killed_during_a_reindex_replays_its_binlog_and_a_rerun_leaves_ev
     reindex = subprocess.Popen(command, env={**os.environ, PAUSE_VARIABLE: "index"}, stderr=subprocess.PIPE,
                                stdout=subprocess.DEVNULL, text=True)
     try:
-        assert any("paused at index" in line for line in reindex.stderr)  # full batches sent, the rest not yet
+        read_until(reindex.stderr, "paused at index")  # full batches sent, the rest not yet
         written = ids_in_cluster(cluster.url)
         assert 0 < sum(written.values()) < 201 and max(written.values()) == 1
         cluster.stop(0, kill=True)

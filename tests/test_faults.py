@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 import os
 import resource
-import select
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ import pytest
 from search.engine import SearchEngine
 from search.index import reindex
 from search.request import SearchRequest
-from tests.helpers import DEMO, Querier, get, running_server, wait_until, write_jsonl
+from tests.helpers import DEMO, Querier, get, read_until, running_server, wait_until, write_jsonl
 
 VNSEARCH = str(Path(sys.executable).parent / "vnsearch")
 NEW_WORD = "zyxquocte"
@@ -54,19 +52,13 @@ def start_paused(args: list[str], phase: str) -> subprocess.Popen:
     env = dict(os.environ, VNSEARCH_PAUSE_AT=phase)
     process = subprocess.Popen([VNSEARCH, "reindex", *args], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                env=env, text=True)
-    deadline = time.monotonic() + 120
-    seen = ""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([process.stderr], [], [], 1.0)
-        if ready:
-            line = process.stderr.readline()
-            seen += line
-            if f"paused at {phase}" in line:
-                return process
-        if process.poll() is not None:
-            break
-    process.kill()
-    raise AssertionError(f"reindex never paused at {phase}: {seen}")
+    try:
+        read_until(process.stderr, f"paused at {phase}", timeout=120)
+    except AssertionError:
+        process.kill()
+        process.wait(timeout=30)
+        raise
+    return process
 
 
 @pytest.fixture
@@ -112,7 +104,8 @@ def test_killed_parallel_reindex_leaves_no_writer_processes(tmp_path):
     reindex(index_dir, [str(source)], procs=1)
     write_jsonl(source, records)
     process = start_paused(["--index", str(index_dir), "--procs", "2"], "index")
-    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+    children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True,
+                              timeout=30).stdout.split()
     assert children, "the parallel writer should have started worker processes"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
@@ -149,11 +142,11 @@ def small_disk(tmp_path):
     mount_point = tmp_path / "disk"
     mount_point.mkdir()
     result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount_point)],
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, timeout=60)
     if result.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
     yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    subprocess.run(["umount", "-l", str(mount_point)], check=False, timeout=60)
 
 
 def test_full_disk_reports_a_clear_error_and_keeps_the_index(small_disk, tmp_path):
@@ -178,7 +171,7 @@ def test_read_only_index_reports_a_clear_error_and_keeps_the_index(small_disk, t
     source = write_jsonl(tmp_path / "articles.jsonl", records)
     reindex(index_dir, [str(source)], procs=1)
     change_sources(source, records)
-    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True, timeout=60)
     result = subprocess.run([VNSEARCH, "reindex", "--index", str(index_dir), "--lock-timeout", "1"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 3, result.stderr

@@ -143,6 +143,17 @@ def test_damage_is_named_by_check_answered_503_and_refused_by_reindex(index_copy
     assert_damage_answered(client, target.name)
 
 
+def test_search_command_on_a_damaged_index_names_the_damage_and_exits_4(index_copy):
+    target = the_file(index_copy, ".pst")
+    truncate(target)
+    result = run("search", "--index", str(index_copy), "bộ chính trị")
+    assert result.exit_code == EXIT_DAMAGED and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"damaged: {target.name}: ")
+    assert lines[-1] == (f"vnsearch: run `vnsearch check --index {index_copy}`, "
+                         f"then `vnsearch reindex --index {index_copy} --full`")
+
+
 REPAIRS = [("postings", ".pst", truncate), ("stored fields", "._stored.col", flip),
            ("table of contents", ".toc", delete), ("date column", ".day.col", flip)]
 
@@ -231,6 +242,10 @@ def test_full_check_reads_every_article_of_an_index_without_checksums(index_copy
     assert json.loads(quick.stdout)["warnings"] == [
         "the last commit has no checksums (written before vnsearch recorded them): "
         "run `vnsearch reindex --full` to record them"]
+    text = run("check", "--index", str(index_copy))
+    assert text.exit_code == 0 and text.stdout.splitlines()[1:] == [
+        "warning: the last commit has no checksums (written before vnsearch recorded them): "
+        "run `vnsearch reindex --full` to record them", "ok"]
     flip(the_file(index_copy, "._stored.col"))
     full = run("check", "--index", str(index_copy), "--full", "--json")
     assert full.exit_code == EXIT_DAMAGED

@@ -352,3 +352,29 @@ def test_two_words_stand_together_within_a_run_of_four_syllables(spaced, q):
     # Two syllables: a window of 4, so "Hà" and "Nội" at most 3 positions apart.
     assert {h["id"] for h in run(spaced, q, match="together", size=10)["hits"]} == {"gap-1", "gap-2", "gap-3"}
     assert {h["id"] for h in run(spaced, q, match="all", size=10)["hits"]} == {f"gap-{g}" for g in range(1, 6)}
+
+
+# Phrases --------------------------------------------------------------------------------------
+
+
+def in_a_row(q: str) -> set[str]:
+    """Ids of the demo articles (and the portal article) whose title or body holds q's words in a row."""
+    query = words(q)
+
+    def holds_phrase(text: str) -> bool:
+        field = words(text)
+        return any(all(holds(w, s) for w, s in zip(field[i:], query)) for i in range(len(field) - len(query) + 1))
+
+    found = {a["id"] for a in DEMO_ARTICLES if holds_phrase(a["title"]) or holds_phrase(a["body"])}
+    if holds_phrase((DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")):
+        found.add(PORTAL_ID)
+    return found
+
+
+def test_either_of_two_phrases_sharing_a_word_finds_every_article_holding_one(engine):
+    first, second = in_a_row("nhà nước"), in_a_row("nước ngoài")
+    # The shared "nước" is read for each phrase's own articles: articles holding only one phrase count.
+    assert first - second and second - first
+    hits = every_hit(engine, '"nhà nước" OR "nước ngoài"')
+    assert sorted(h["id"] for h in hits) == sorted(first | second)
+    assert sorted(h["id"] for h in every_hit(engine, '"nước ngoài" OR "nhà nước"')) == sorted(first | second)
