@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
+from search import sources as sources_module
 from search.codec import open_postings, postings_of_info
 from search.engine import SearchEngine
 from search.engine import search_snapshot as search
@@ -674,3 +675,24 @@ def add_term(terms: dict, key: tuple, info, postings, ids: list[str]) -> None:
     frequency, weight, top, known = terms.get(key, (0, 0.0, 0.0, set()))
     terms[key] = (frequency + info.doc_frequency(), weight + info.weight(), max(top, info.max_weight()),
                   known | rows)
+
+
+def test_a_no_op_reindex_counts_the_articles_of_unchanged_files_without_reading_them(tmp_path, monkeypatch):
+    # Progress needs an article count; an unchanged file's count is the one recorded, so a
+    # no-op reindex of a large archive opens none of its files (only a changed one is counted).
+    source = make_source(tmp_path, count=4)
+    age_files(source)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    counted, totals = [], []
+    count_lines = sources_module._count_lines
+    monkeypatch.setattr(sources_module, "_count_lines", lambda path: counted.append(path.name) or count_lines(path))
+    progress = lambda phase, done, total: totals.append(total) if phase == "index" else None  # noqa: E731
+    assert counts(reindex(index_dir, procs=1, progress=progress)) == (0, 0, 0, 5, 0)
+    assert counted == []
+    more = write_jsonl(source / "more.jsonl", [dict(DEMO_ARTICLES[10], id="more-1")])
+    stamp = more.stat().st_mtime_ns - 3600 * 10**9  # not just modified: its state is recorded
+    os.utime(more, ns=(stamp, stamp))
+    totals.clear()
+    assert counts(reindex(index_dir, procs=1, progress=progress)) == (1, 0, 0, 5, 0)
+    assert counted == ["more.jsonl"] and set(totals) == {6}
