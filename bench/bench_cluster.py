@@ -2,7 +2,7 @@
 
 Usage: python bench/bench_cluster.py --backend sphinxql://127.0.0.1:9306,127.0.0.1:9308
        [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval] [--split val] [--limit 300]
-       [--sets titles,fragments,covid] [--variants written,unaccented,nfd,tone] [--runs 5] [--skip-latency]
+       [--sets titles,fragments,covid] [--variants written,unaccented,nfd,tone] [--runs 5] [--skip-latency] [--cold]
        [--corpus retrieval|latency|latency-60k] [--cache /tmp/vnsearch-bench-latency]
 
 The cluster must hold what the embedded retrieval index holds: news/articles.jsonl and
@@ -14,7 +14,9 @@ MRR@10 and Recall@10 of both backends and the difference (target: MRR within 0.0
 row).  Latency: bench_latency.py's query mix, each query a full results page (10 hits,
 snippets, every facet, "did you mean"), one warm-up then --runs runs alternating the two
 backends in this process; medians and p95 and the cluster / embedded ratio (target at 60k:
-median <= 1.5x).  Nothing is asserted.
+median <= 1.5x).  The cluster keeps each query's plan and word statistics until a reindex
+commits, so the timed runs after the warm-up use them; ``--cold`` makes it forget them before
+every timed search (a query's first search).  Nothing is asserted.
 
 ``--corpus latency`` compares the 6k corpus of bench_latency.py instead (news/articles.jsonl and
 portal/, both backends holding it; pass that index with --index, e.g.
@@ -106,6 +108,8 @@ def latency(args, embedded: SearchEngine, cluster: SearchEngine) -> None:
             timed[name] = ([], result)
         for _ in range(args.runs):
             for name, engine in (("embedded", embedded), ("cluster", cluster)):
+                if args.cold and name == "cluster":
+                    engine.backend.forget()  # no kept plan or word statistics: as the query's first search
                 timed[name][0].append(time_call(partial(engine.search, request))[0])
         rows.append((query, statistics.median(timed["embedded"][0]), statistics.median(timed["cluster"][0]),
                      timed["embedded"][1]["total"], timed["cluster"][1]["total"]))
@@ -137,6 +141,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--runs", type=int, default=5, help="timed runs per latency query (after one warm-up)")
     parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--cold", action="store_true",
+                        help="latency: the cluster forgets its kept plans and word statistics before each search")
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--corpus", choices=("retrieval", "latency", "latency-60k"), default="retrieval",
                         help="what both backends hold: news + covid passages, news + portal (6k), or 60k")

@@ -1,7 +1,7 @@
 """Result-set benchmark: does the set a search announces hold what was typed?
 
 Usage: python bench/bench_resultset.py [--data ../shared/data] [--split val] [--queries 300]
-       [--variants written,unaccented] [--match MODE] [--rebuild]
+       [--variants written,unaccented] [--match MODE] [--rebuild] [--backend sphinxql://HOST:PORT,...]
 
 MRR looks at the first hit only; the total, the facets, the newest/oldest orders and every
 page after the first are computed over the whole result set.  This benchmark measures that
@@ -26,6 +26,10 @@ engine's matcher.
 Splits: ``val`` is the first --queries fragments of ``bench_retrieval.py``'s fragments set
 (the same sample, same seed); ``train`` draws fragments from another seeded sample of
 titles, disjoint from val's titles.  Tune on train, report val.
+
+``--backend URL`` measures a SphinxQL cluster holding the same articles (news + covid
+passages) instead of the embedded index: the newest page and total through the engine, the
+recall by counting, in the engine, the together articles within the query's result set.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ from corpus import (
 )
 from corpus import unaccented as _unaccented
 
-from search.engine import SearchEngine
+from search.engine import SearchEngine, open_engine
 from search.parse import parse_query
 from search.request import SearchRequest
 
@@ -188,11 +192,12 @@ _ENGINE: SearchEngine | None = None
 _MATCH: str | None = None
 
 
-def _open(index_dir: str, match: str | None) -> None:
-    """Open the engine once per worker process."""
+def _open(index_dir: str, match: str | None, backend: str = "") -> None:
+    """Open the engine once per worker process (the embedded index, or a cluster)."""
     global _ENGINE, _MATCH
-    _ENGINE = SearchEngine(index_dir, refresh_seconds=1e9)
-    _ENGINE.snapshot()
+    _ENGINE = open_engine(index_dir, backend, refresh_seconds=1e9)
+    if not backend:
+        _ENGINE.snapshot()
     _MATCH = match
 
 
@@ -222,24 +227,52 @@ def _result_docnums(engine: SearchEngine, request: SearchRequest) -> np.ndarray:
     return np.flatnonzero(matched.ranked if relaxed else matched.mask)
 
 
-def _measure(query: str) -> tuple[list[str], int, set[int], float]:
-    """Return (ids of the 20 newest hits, total, document numbers of the whole set, seconds) of a query."""
+def _measure(case: tuple[str, frozenset[str]]) -> tuple[list[str], int, set, float]:
+    """Return (ids of the 20 newest hits, total, the whole set, seconds) of a query.
+
+    The whole set is document numbers on the embedded index; on a cluster, the ids of the
+    query's together articles (case[1]) that the set holds.
+    """
+    query, together = case
     started = time.perf_counter()
     result = _ENGINE.search(_request(query, _MATCH, size=NEWEST, sort="newest"))
     seconds = time.perf_counter() - started
-    found = set(_result_docnums(_ENGINE, _request(query, _MATCH, size=1)).tolist())
+    if hasattr(_ENGINE.backend, "cluster"):
+        found = _cluster_found(_ENGINE, _request(query, _MATCH, size=1), together)
+    else:
+        found = set(_result_docnums(_ENGINE, _request(query, _MATCH, size=1)).tolist())
     return [h["id"] for h in result["hits"]], result["total"], found, seconds
 
 
-def run(index_dir: Path, queries: list[str], procs: int, match: str | None = None) -> dict:
-    """Return {query: (newest ids, total, set document numbers, seconds)} for distinct queries."""
+def _cluster_found(engine: SearchEngine, request: SearchRequest, ids: frozenset[str]) -> set[str]:
+    """Return which of ids a cluster's result set of a request holds (counted in the engine)."""
+    from search import abbreviations
+    from search.cluster import DISTRIBUTED_INDEX
+    from search.sphinxql import document_key
+    from search.understand import Vocabulary, understand
+
+    if not ids:
+        return set()
+    backend = engine.backend
+    parsed = understand(parse_query(request.q), Vocabulary(backend.statistics()), abbreviations.load()).parsed
+    plan = backend.plan(parsed, request.match)
+    keys = {document_key(i): i for i in ids}
+    where = backend._where(parsed, plan, plan.texts[plan.tier], [f"id IN ({','.join(map(str, keys))})"])
+    rows = backend.run([(f"SELECT id FROM {DISTRIBUTED_INDEX}{where} LIMIT {len(keys)} "
+                         f"OPTION ranker=none, max_matches={len(keys)}", None)])[0]
+    return {keys[row[0]] for row in rows}
+
+
+def run(index_dir: Path, cases: list[tuple[str, frozenset[str]]], procs: int, match: str | None = None,
+        backend: str = "") -> dict:
+    """Return {query: (newest ids, total, the whole set, seconds)} for distinct queries."""
     if procs <= 1:
-        _open(str(index_dir), match)
-        results = [_measure(q) for q in queries]
+        _open(str(index_dir), match, backend)
+        results = [_measure(case) for case in cases]
     else:
-        with Pool(procs, initializer=_open, initargs=(str(index_dir), match)) as pool:
-            results = pool.map(_measure, queries, chunksize=8)
-    return dict(zip(queries, results))
+        with Pool(procs, initializer=_open, initargs=(str(index_dir), match, backend)) as pool:
+            results = pool.map(_measure, cases, chunksize=8)
+    return dict(zip([query for query, _ in cases], results))
 
 
 # Metrics and report ----------------------------------------------------------------------
@@ -292,16 +325,19 @@ def report_lines(scores: dict[str, dict]) -> list[str]:
 
 
 def measure_fragments(index_dir: Path, records: list[dict], fragment_list: list[str], variants: list[str],
-                      procs: int, match: str | None = None) -> tuple[dict[str, dict], float]:
+                      procs: int, match: str | None = None, backend: str = "") -> tuple[dict[str, dict], float]:
     """Run the benchmark on fragments; return ({variant: scores}, vnsearch seconds per query)."""
     truth_index = GroundTruth(records)
     cases = {v: [variant(f, v) for f in fragment_list] for v in variants}
     distinct = list(dict.fromkeys(q for qs in cases.values() for q in qs))
     truth = {q: truth_index.together(q) for q in distinct}
-    measured = run(index_dir, distinct, procs, match)
+    measured = run(index_dir, [(q, frozenset(truth[q])) for q in distinct], procs, match, backend)
     seconds = sum(m[3] for m in measured.values()) / max(len(distinct), 1)
-    snapshot = SearchEngine(index_dir, refresh_seconds=1e9).snapshot()
-    numbers = {doc_id: snapshot.document_number(doc_id) for doc_id in set().union(*truth.values())}
+    if backend:  # the cluster's sets are ids already
+        numbers = {doc_id: doc_id for doc_id in set().union(*truth.values())}
+    else:
+        snapshot = SearchEngine(index_dir, refresh_seconds=1e9).snapshot()
+        numbers = {doc_id: snapshot.document_number(doc_id) for doc_id in set().union(*truth.values())}
     return {v: score(measured, truth, cases[v], numbers) for v in variants}, seconds
 
 
@@ -317,6 +353,7 @@ def main() -> None:
     parser.add_argument("--variants", default=",".join(VARIANTS), help="written,unaccented")
     parser.add_argument("--match", default=None, help="the engine's match= mode (default: its own default)")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--backend", default="", help="a SphinxQL cluster holding news + passages (default: embedded)")
     args = parser.parse_args()
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -329,8 +366,10 @@ def main() -> None:
     records = articles + read_jsonl(data_path(data, PASSAGES))
     pairs = fragments(articles, args.split, args.queries)
     started = time.perf_counter()
-    scores, seconds = measure_fragments(args.index, records, [f for f, _ in pairs], variants, args.procs, args.match)
-    print(f"\nvnsearch result-set benchmark -- code {code_version()}, index {args.index}, split {args.split}, "
+    scores, seconds = measure_fragments(args.index, records, [f for f, _ in pairs], variants, args.procs, args.match,
+                                        args.backend)
+    print(f"\nvnsearch result-set benchmark -- code {code_version()}, index {args.backend or args.index}, "
+          f"split {args.split}, "
           f"{len(pairs)} title fragments, match={args.match or 'default'}")
     print("\n".join(report_lines(scores)))
     print(f"\nruntime: {time.perf_counter() - started:.1f} s ({1000 * seconds:.1f} ms/query for the newest page "

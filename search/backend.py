@@ -23,10 +23,12 @@ The contract, in short:
 * ``health()`` returns the live document count and the last reindex.
 * ``reindex(sources, ...)`` brings the backend in step with its sources.
 
-Two optional hooks, looked up with ``getattr`` by ``SearchEngine``: ``verify_after_failure()``
-(returns the integrity problems found after a failed read, ``search.integrity``), and
-``snapshot()`` (the Whoosh snapshot that related articles, ``search.related``, read; a
-backend without it shows no related articles).
+Optional hooks, looked up with ``getattr``: ``verify_after_failure()`` (returns the integrity
+problems found after a failed read, ``search.integrity``), ``snapshot()`` (the Whoosh snapshot
+that related articles, ``search.related``, read; a backend without it shows no related
+articles), both by ``SearchEngine``, and ``view()`` (a backend answering from one consistent
+view of the index, used by ``search.results.search`` for one request: its query
+understanding, search and suggestions then read the same view and share what it read).
 """
 
 from __future__ import annotations

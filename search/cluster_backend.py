@@ -55,6 +55,7 @@ REFRESH_S = 5.0
 # A search answers in well under a second; a node that does not within this is given up on
 # (the next node is asked, and the failed one is tried last for NODE_RETRY_S).
 SEARCH_TIMEOUT_S = 4
+KEYWORDS_PER_STATEMENT = 100
 _EXACT_FIELDS = {None: "@(title_exact,body_exact)", "title": "@title_exact"}
 # Read in every results page's batch: the metadata a reindex writes when it commits.
 _GENERATION_STATEMENT = (f"SELECT value FROM {META_INDEX} WHERE id = {META_ID}", None)
@@ -478,10 +479,13 @@ class ClusterBackend:
         """Return the stored fields of the article with an id, or None."""
         from search.sphinxql import document_key
 
-        rows = self.run([(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
-                          f"WHERE id = {document_key(doc_id)}", None)])[0]
+        rows, meta = self.run([(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
+                                f"WHERE id = {document_key(doc_id)}", None), ("SHOW META", None)])
         found = [stored_fields(dict(zip(STORED_COLUMNS, row))) for row in rows]
-        return next((article for article in found if article["id"] == doc_id), None)
+        article = next((article for article in found if article["id"] == doc_id), None)
+        if article is None and _warning(meta):  # its shard may be the one that did not answer
+            raise BackendError(f"a search node did not answer: article {doc_id!r} may be on it")
+        return article
 
     def labels(self) -> Labels:
         """Return the cluster's categories and sources (reread every few seconds)."""
@@ -522,11 +526,12 @@ class ClusterBackend:
                 self._failed[node.number] = time.monotonic()
         return {}
 
-    def keyword_documents(self, terms: Iterable[str]) -> dict[str, int]:
-        """Return {term: articles holding it in any field}: ``CALL KEYWORDS`` on each node's shard.
+    def forget(self) -> None:
+        """Drop the kept plans and word statistics (the next search of a query is its first)."""
+        self._cache.clear()
 
-        A node that does not answer (or failed a moment ago) is left out, and nothing is kept.
-        """
+    def keyword_documents(self, terms: Iterable[str]) -> dict[str, int]:
+        """Return {term: articles holding it in any field}, kept per generation unless a shard was missing."""
         found, missing = {}, []
         for term in dict.fromkeys(terms):
             kept = self._cache.get(("df", term))
@@ -545,20 +550,21 @@ class ClusterBackend:
         return found
 
     def _dictionary_counts(self, terms: list[str]) -> tuple[list[int], bool]:
-        """Return the documents of each term summed over the shards, and whether every shard answered."""
-        counts, whole, now = [0] * len(terms), True, time.monotonic()
-        for node in self.cluster.nodes:
-            if now - self._failed.get(node.number, -1e9) < NODE_RETRY_S:
-                whole = False
-                continue
-            try:
-                rows = self.cluster.query(node, "CALL KEYWORDS(%s, %s, 1)", (" ".join(terms), node.shard))
-            except BackendError:
-                self._failed[node.number], whole = time.monotonic(), False
-                continue
-            for position, *_, documents, _hits in rows:
-                counts[int(position) - 1] += int(documents)
-        return counts, whole
+        """Return the documents of each term summed over the shards, and whether every shard answered.
+
+        The engine's per-keyword statistics (``SHOW META``) come from its dictionaries, complete
+        however early the search stops (``cutoff=1``): one round trip for any number of terms,
+        ``KEYWORDS_PER_STATEMENT`` per statement (a longer OR costs more than the statements).
+        """
+        statements = []
+        for start in range(0, len(terms), KEYWORDS_PER_STATEMENT):
+            text = escape_literal(" | ".join(terms[start : start + KEYWORDS_PER_STATEMENT]))
+            statements += [(f"SELECT id FROM {DISTRIBUTED_INDEX} WHERE MATCH('{text}') LIMIT 0 "
+                            "OPTION ranker=none, max_matches=1, cutoff=1", None), ("SHOW META", None)]
+        metas = [dict(meta) for meta in self.run(statements)[1::2]]
+        documents = {meta[key]: int(meta.get(f"docs{key[len('keyword'):]}", 0))
+                     for meta in metas for key in meta if key.startswith("keyword[")}
+        return [documents.get(term, 0) for term in terms], not any(meta.get("warning") for meta in metas)
 
     def statistics(self) -> ClusterStatistics:
         """Return the term statistics of the cluster."""

@@ -107,14 +107,25 @@ def _reading_together(reading: ParsedQuery, exact: bool) -> str:
     than two distinct words: its groups matching)."""
     chain = plain_syllables(reading)
     looked_up = list(dict.fromkeys(side_token(s, exact) for s in chain))
+    accented = []
     if len({side for side, _ in looked_up}) > 1:
+        # One proximity cannot mix fields: every word folded stands together, and so do the
+        # words with accents, as typed (else "mối" would stand for "mới" in the window).
+        accented = [token for side, token in looked_up if side == "exact" and token != PLACEHOLDER_TOKEN]
         looked_up = list(dict.fromkeys(("fold", engine_token(s.folded)) for s in chain))
     tokens = [token for _, token in looked_up if token != PLACEHOLDER_TOKEN]
     if len(tokens) < 2:
         return f"({all_text(reading, exact)})"
-    # The engine's "..."~N: a span of fewer than N + k words holds all k; the tier's: fewer than 2n + 1.
-    distance = window(reading) - len(tokens) + 1
-    return f'({_FIELDS[looked_up[0][0], None]} "{" ".join(tokens)}"~{distance})'
+    together = _near(_FIELDS[looked_up[0][0], None], tokens, window(reading))
+    if len(accented) > 1:
+        together = f"({together} {_near(_FIELDS['exact', None], accented, window(reading))})"
+    return together
+
+
+def _near(fields: str, tokens: list[str], span: int) -> str:
+    """Return the MATCH text of tokens standing within a span of fewer than span + 1 syllables."""
+    # The engine's "..."~N: a span of fewer than N + k words holds all k.
+    return f'({fields} "{" ".join(tokens)}"~{span - len(tokens) + 1})'
 
 
 def most_text(parsed: ParsedQuery, exact: bool, share: float = MOST_SHARE) -> str:

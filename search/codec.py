@@ -185,16 +185,40 @@ class VnPostingsWriter(W3PostingsWriter):
         if vbytes:
             self._values.append(vbytes)
 
+    def add_packed(self, ids: np.ndarray, counts: np.ndarray, positions: np.ndarray) -> None:
+        """Write a term's whole posting list of a text field, given as arrays, a block at a time.
+
+        ids ascending, counts the number of positions of each posting, positions all of them
+        one posting after another (uint32): what add_posting would write from the same postings.
+        """
+        boost = self._format.field_boost
+        ends = np.cumsum(counts, dtype=np.int64)
+        total = len(ids)
+        for begin in range(0, total, self._blocklimit):
+            end = min(begin + self._blocklimit, total)
+            block_counts = counts[begin:end].astype(np.uint32)
+            self._ids = array("I", ids[begin:end].astype(np.uint32).tobytes())
+            self._weights = array("f", (block_counts * boost).astype(np.float32).tobytes())
+            self._maxweight = float(block_counts.max()) * boost
+            first = int(ends[begin - 1]) if begin else 0
+            block_positions = positions[first : int(ends[end - 1])].astype("<u4").tobytes()
+            self._write_packed(array("I", block_counts.tobytes()), block_positions, last=end == total)
+
     def _write_block(self, last=False):
         """Write the buffered block: packed for text fields, Whoosh's pickles otherwise."""
         if not isinstance(self._format, SyllablePositions):
             return super()._write_block(last)
+        counts = array("I", [len(v) >> 2 for v in self._values])
+        self._write_packed(counts, b"".join(self._values), last)
+        return None
+
+    def _write_packed(self, counts: array, positions: bytes, last: bool) -> None:
+        """Write the buffered block's ids with these position counts and positions, packed."""
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         ids = self._ids
-        counts = array("I", [len(v) >> 2 for v in self._values])
-        data = PACKED_MAGIC + _little_endian(ids) + _little_endian(counts) + b"".join(self._values)
+        data = PACKED_MAGIC + _little_endian(ids) + _little_endian(counts) + positions
         info = dumps((len(ids), ids[-1], self._maxweight, 0, length_to_byte(self._minlength),
                       length_to_byte(self._maxlength)), 2)
         size = len(info) + len(data)
@@ -203,7 +227,6 @@ class VnPostingsWriter(W3PostingsWriter):
         self._postfile.write(data)
         self._blockcount += 1
         self._new_block()
-        return None
 
 
 def _little_endian(numbers: array) -> bytes:
@@ -320,6 +343,11 @@ def read_postings(leaf, postings_fd: int, fieldname: str, term: str, offset: int
             info = leaf._terms.term_info(fieldname, term.encode("utf-8"))
         except TermNotFound:
             return None
+    return postings_of_info(info, postings_fd, offset)
+
+
+def postings_of_info(info, postings_fd: int, offset: int) -> Postings:
+    """Return the postings a term info points to (doc numbers shifted by offset)."""
     if info.is_inlined():
         ids, weights, values = info.inlined_postings()
         return _from_lists(list(ids), list(weights), list(values), offset)

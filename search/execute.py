@@ -65,6 +65,12 @@ class QueryContext:
             self._postings[key] = self.snapshot.postings(fieldname, term)
         return self._postings[key]
 
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        """Return how many documents (deleted ones included) hold term in a field: the length of
+        its postings when this query read them already, else the index's count."""
+        postings = self._postings.get((fieldname, term))
+        return len(postings) if postings is not None else self.snapshot.doc_frequency(fieldname, term)
+
     def holds(self, term: str, fields: tuple[str, ...]) -> bool:
         """Tell whether any document holds term in any of fields."""
         return any(len(self.postings(name, term)) for name in fields)
@@ -86,20 +92,31 @@ class QueryContext:
 
     def _bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
         """Return (doc ids, BM25F scores, idf) of a term over fields."""
-        found = [name for name in fields if len(self.postings(name, term))]
+        found = [(name, p) for name in fields if len(p := self.postings(name, term))]
         if not found:
             return _NO_DOCS, _NO_SCORES, 0.0
-        tf = np.zeros(self.size, dtype=np.float64)
-        for name in found:
-            p = self.postings(name, term)
-            if len(p):
-                weight, b = self.weights[name]
-                lengths = self.snapshot.lengths[name][p.ids]
-                tf[p.ids] += weight * p.freqs / (1.0 - b + b * lengths / self.snapshot.average_length[name])
-        ids = np.flatnonzero(tf)
+        ids, tf = self._term_frequencies(found)
         idf = _idf(self.size, len(ids))
         k1 = self.ranking.k1
-        return ids, idf * tf[ids] * (k1 + 1.0) / (tf[ids] + k1), idf
+        return ids, idf * tf * (k1 + 1.0) / (tf + k1), idf
+
+    def _term_frequencies(self, found: list[tuple[str, Postings]]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (doc ids, BM25F's weighted and length-normalised term frequency) of postings in
+        fields, summed field by field; over the ids alone when they are few (a whole-index array
+        costs more than the postings of a rare term)."""
+        sparse = sum(len(p) for _, p in found) * 16 < self.size
+        ids = np.unique(np.concatenate([p.ids for _, p in found])) if sparse else None
+        tf = np.zeros(len(ids) if sparse else self.size, dtype=np.float64)
+        for name, p in found:
+            weight, b = self.weights[name]
+            lengths = self.snapshot.lengths[name][p.ids]
+            at = np.searchsorted(ids, p.ids) if sparse else p.ids
+            tf[at] += weight * p.freqs / (1.0 - b + b * lengths / self.snapshot.average_length[name])
+        if not sparse:
+            ids = np.flatnonzero(tf)
+            return ids, tf[ids]
+        held = tf != 0
+        return ids[held], tf[held]
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
@@ -133,10 +150,19 @@ def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
-    """Return base relevance scores for every document (its best reading's), and each syllable's idf."""
-    scores, idfs = _reading_scores(ctx, parsed.typed)
-    for reading in readings(parsed, reading_limit(parsed, ctx.ranking))[1:]:
-        other, other_idfs = _reading_scores(ctx, reading)
+    """Return base relevance scores for every document (its best reading's), and each syllable's idf.
+
+    A reading's score is a sum of per-term parts (``_reading_parts``); the readings of a query
+    share most of them, so the shared ones are summed once and each reading adds only its own.
+    """
+    others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
+    typed_parts, idfs = _reading_parts(ctx, parsed.typed)
+    other_parts = [_reading_parts(ctx, reading) for reading in others]
+    shared = set(typed_parts).intersection(*(parts for parts, _ in other_parts)) if others else set()
+    common = _sum_parts(ctx, typed_parts, shared, None)
+    scores = _sum_parts(ctx, typed_parts, set(typed_parts) - shared, common)
+    for reading, (parts, other_idfs) in zip(others, other_parts):
+        other = _sum_parts(ctx, parts, set(parts) - shared, common)
         other *= _reading_weight(ctx, parsed, reading)
         np.maximum(scores, other, out=scores)
         idfs = {**other_idfs, **idfs}
@@ -146,31 +172,40 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     return scores, idfs
 
 
-def _reading_scores(ctx: QueryContext, parsed: ParsedQuery) -> tuple[np.ndarray, dict]:
-    """Return the relevance scores of one reading of a query, and each syllable's idf."""
-    scores = np.zeros(ctx.size, dtype=np.float64)
+def _sum_parts(ctx: QueryContext, parts: dict, keys: set, start: np.ndarray | None) -> np.ndarray:
+    """Return start (a copy; zeros when None) plus the parts named by keys, added in the parts' order."""
+    scores = np.zeros(ctx.size, dtype=np.float64) if start is None else start.copy()
+    for key, (ids, values) in parts.items():
+        if key in keys:
+            scores[ids] += values
+    return scores
+
+
+def _reading_parts(ctx: QueryContext, parsed: ParsedQuery) -> tuple[dict, dict]:
+    """Return what each term adds to the relevance scores of one reading of a query, as
+    {key: (doc ids, weighted scores)} in the order they are added, and each syllable's idf."""
+    parts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     idfs: dict[str, float] = {}
-    seen: set[tuple[str, tuple[str, ...]]] = set()
     weight = ctx.ranking
     for clause in parsed.clauses:
         fields = fields_of(clause)
         for syllable in clause.syllables:
-            if (syllable.exact, fields) in seen:
+            if ("folded", syllable.exact, fields) in parts:
                 continue
-            seen.add((syllable.exact, fields))
             ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.folded, fields)
             # A syllable typed with accents counts mostly where it stands with those accents:
             # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
-            scores[ids] += weight.accented_folded_weight * values if syllable.accented else values
+            parts["folded", syllable.exact, fields] = (
+                ids, weight.accented_folded_weight * values if syllable.accented else values)
             if syllable.accented:
                 ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.exact, fields)
-                scores[ids] += weight.exact_weight * values
+                parts["exact", syllable.exact, fields] = (ids, weight.exact_weight * values)
     for compound, fields in _compounds(parsed, weight.query_compound_syllables):
         if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
             continue  # every syllable of an indexed compound is indexed too: unknown words cost nothing
         ids, values, _ = ctx.bm25f(compound, fields)
-        scores[ids] += weight.compound_weight * values
-    return scores, idfs
+        parts["compound", compound, fields] = (ids, weight.compound_weight * values)
+    return parts, idfs
 
 
 def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -234,7 +269,7 @@ def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:
     """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest)."""
-    return _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
+    return ctx.remember(("idf", folded), lambda: _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum())))
 
 
 def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],

@@ -135,8 +135,12 @@ def find_matches(text: str, spec: HighlightSpec) -> list[tuple[int, int]]:
     if pattern is None or not text:
         return []
     found = []  # (start, end, terms)
+    seen: dict[str, tuple[str, ...] | None] = {}  # a text repeats its words: each spelling checked once
     for match in pattern.finditer(text):
-        terms = _matched_terms(match.group(), spec)
+        written = match.group()
+        if written not in seen:
+            seen[written] = _matched_terms(written, spec)
+        terms = seen[written]
         if terms is not None:
             found.append((match.start(), match.end(), terms))
     if spec.window:
@@ -215,6 +219,9 @@ def _best_windows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
     spans = spans[:MAX_SPANS_CONSIDERED]
     words = [text[s:e].lower() for s, e in spans]
     starts = [s for s, _ in spans]
+    # The words of the window starting at each span: (distinct ones, how many).
+    ahead = [(set(inside), len(inside)) for inside in
+             (words[index : bisect_right(starts, start + FRAGMENT_CHARS - 1)] for index, start in enumerate(starts))]
     chosen: list[tuple[int, int]] = []
     covered: set[str] = set()
     for _ in range(MAX_FRAGMENTS):
@@ -222,8 +229,8 @@ def _best_windows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
         for index, (start, end) in enumerate(spans):
             if any(start < w_end and end > w_start for w_start, w_end in chosen):
                 continue
-            inside = words[index : bisect_right(starts, start + FRAGMENT_CHARS - 1)]
-            gain = (len(set(inside) - covered), len(inside))
+            distinct, count = ahead[index]
+            gain = (len(distinct - covered) if covered else len(distinct), count)
             if gain > best_gain:
                 best, best_gain = index, gain
         if best is None or (chosen and best_gain[0] == 0):

@@ -208,11 +208,11 @@ class ReindexRun:
         """Scan the sources, compare with the indexed state, and commit the differences."""
         self.ix = ix
         stats = ScanStats()
-        total = estimate_articles(self.roots)
         first_seen = self.first_seen
         if self.known_files:
             for doc_id, (origin, _) in indexed.items():
                 self.by_origin.setdefault(origin, []).append(doc_id)
+        total = estimate_articles(self.roots, self._known_count)
         for item in scan_sources(self.roots, stats, self.max_bytes, skip=self._skip):
             if isinstance(item, Rejection):
                 self.report.rejected.append(item)
@@ -230,6 +230,12 @@ class ReindexRun:
                 self.deletions.append(doc_id)
                 self.report.deleted += 1
         self._commit()
+
+    def _known_count(self, source: SourceFile) -> int | None:
+        """Return how many articles a file held when last read, if it is unchanged since (else None)."""
+        if self.known_files and self.known_files.get(source.origin) == [source.size, source.mtime_ns]:
+            return len(self.by_origin.get(source.origin, []))
+        return None
 
     def _skip(self, source: SourceFile) -> bool:
         """Record a file's state; tell whether it can be left unread: its size and modification

@@ -37,6 +37,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     abbreviations) before the backend matches it.
     """
     started = time.perf_counter()
+    backend = request_view(backend)
     dictionary = abbreviations if abbreviations is not None else abbreviation_dictionary.load()
     vocabulary = Vocabulary(backend.statistics())
     typed = parse_query(request.q, max_terms=ranking.max_query_terms)
@@ -77,6 +78,13 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     }
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
+
+
+def request_view(backend: Backend) -> Backend:
+    """Return the backend's view of the index for one request (``Backend`` ``view()``), or the
+    backend itself when it has none."""
+    view = getattr(backend, "view", None)
+    return view() if view is not None else backend
 
 
 def _suggestion(matches: Matches, understood: Understood, request: SearchRequest, ranking: Ranking,

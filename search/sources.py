@@ -84,8 +84,12 @@ def _read_unless_skipped(path: Path, root: Path, max_bytes: int,
         yield from read_file(path, root, max_bytes)
 
 
-def estimate_articles(sources: list[str]) -> int:
-    """Return about how many articles the sources hold (lines of JSON Lines, text files)."""
+def estimate_articles(sources: list[str], known: Callable[[SourceFile], int | None] | None = None) -> int:
+    """Return about how many articles the sources hold (lines of JSON Lines, text files).
+
+    known may tell a JSON Lines file's count without reading it (a file unchanged since the
+    last reindex: a no-op reindex of a large archive would otherwise read it all to count).
+    """
     total = 0
     for source in sources:
         root = Path(source)
@@ -95,7 +99,9 @@ def estimate_articles(sources: list[str]) -> int:
             if suffix in TEXT_SUFFIXES:
                 total += 1
             elif suffix in JSONL_SUFFIXES:
-                total += _count_lines(path)
+                state = SourceFile.of(path) if known else None
+                count = known(state) if state else None
+                total += _count_lines(path) if count is None else count
     return total
 
 

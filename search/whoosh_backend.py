@@ -102,6 +102,10 @@ class SnapshotView:
             wider={} if question else wider_counts(matched, filters, total),
         )
 
+    def view(self) -> SnapshotView:
+        """Return this view: it is one request's view already."""
+        return self
+
     def document(self, doc_id: str) -> StoredArticle | None:
         """Return the stored fields of the live article with an id, or None."""
         docnum = self.snapshot.document_number(doc_id)
@@ -122,7 +126,7 @@ class SnapshotView:
 
     def doc_frequency(self, term: str, fieldname: str) -> int:
         """Return how many articles (deleted ones included) hold term in a field."""
-        return self.snapshot.doc_frequency(fieldname, term)
+        return self.context.doc_frequency(fieldname, term)
 
     def title_syllables(self) -> list[tuple[str, int]]:
         """Return every folded title syllable with its document frequency, sorted."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import urllib.parse
 
-from web.server import HEAVY_SYLLABLES, HeldBack, is_heavy
+from web.server import HEAVY_SYLLABLES, LIGHT_LANES, HeldBack, accepts, is_heavy
 
 PORTAL_TITLE = (
     "Tăng cường vai trò nêu gương của cán bộ, đảng viên trong việc thực hiện Chỉ thị 05 của Bộ Chính trị"
@@ -71,3 +71,17 @@ def test_no_more_than_the_limit_is_held_back():
     held = HeldBack(limit=2)
     assert [held.hold(n, heavy=True, others_waiting=True, now=0.0) for n in range(3)] == [True, True, False]
     assert len(held) == 2
+
+
+def test_a_worker_accepts_while_a_thread_is_free_or_only_heavy_searches_run():
+    assert LIGHT_LANES == 1
+    assert accepts(running=0, heavy_running=0, threads=1)
+    # A light request on the only search thread: the next connection goes to another worker.
+    assert not accepts(running=1, heavy_running=0, threads=1)
+    # A heavy search on it: the light lane takes a connection, so a light query runs beside it.
+    assert accepts(running=1, heavy_running=1, threads=1)
+    assert not accepts(running=2, heavy_running=1, threads=1)
+    assert not accepts(running=2, heavy_running=2, threads=1)
+    assert accepts(running=1, heavy_running=0, threads=2)
+    assert accepts(running=2, heavy_running=2, threads=2)
+    assert not accepts(running=2, heavy_running=1, threads=2)

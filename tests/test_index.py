@@ -13,12 +13,16 @@ import sys
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
+from search import sources as sources_module
+from search.codec import open_postings, postings_of_info
 from search.engine import SearchEngine
 from search.engine import search_snapshot as search
 from search.index import NoSources, reindex
+from search.merge import merge_into
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
 from search.store import (
@@ -608,3 +612,87 @@ def test_parallel_reindex_of_a_large_source_indexes_every_article_like_the_seria
     write_jsonl(source, [changed, *twins[1:]])
     assert counts(reindex(index_dir, procs=2)) == (0, 1, 0, 399, 0)
     assert [h["id"] for h in parallel.search(SearchRequest(q='"cập nhật lúc 10 giờ sáng"'))["hits"]] == [twins[0]["id"]]
+
+
+def test_parallel_writers_closing_many_segments_each_merge_theirs_into_what_the_serial_writer_writes(
+        tmp_path, monkeypatch):
+    # Each writer process closes a segment whenever its posting pool fills (here every few
+    # articles) and merges its segments into one at the end: the index holds exactly what one
+    # serial writer writes (terms, statistics, postings, positions, lengths, stored fields).
+    source = write_jsonl(tmp_path / "news.jsonl", DEMO_ARTICLES)
+    for module in ("search.writer", "search.index"):  # the parallel writer from 50 articles on
+        monkeypatch.setattr(f"{module}.PARALLEL_MIN_ARTICLES", 50)
+    monkeypatch.setattr("search.writer.WRITER_MEMORY_MB", 0.2)  # a segment every few articles
+    merges = tmp_path / "merges"  # written by the writer processes
+
+    def counting_merge(writer, segments):
+        with open(merges, "a") as handle:
+            handle.write(f"{len(segments)}\n")
+        merge_into(writer, segments)
+
+    monkeypatch.setattr("search.writer.merge_into", counting_merge)
+    reindex(tmp_path / "parallel", [str(source)], procs=2)
+    reindex(tmp_path / "serial", [str(source)], procs=1)
+    merged = [int(n) for n in merges.read_text().split()]
+    # The processes share the batches as they come: each merged what it wrote, one segment each.
+    assert merged and sum(merged) > 10, merged
+    assert len(segment_names(tmp_path / "parallel")) <= 2 and len(segment_names(tmp_path / "serial")) == 1
+    assert index_contents(tmp_path / "parallel") == index_contents(tmp_path / "serial")
+    parallel, serial = (SearchEngine(tmp_path / name, refresh_seconds=0) for name in ("parallel", "serial"))
+    for q in ("hà nội", '"bộ chính trị"', "covid -mỹ", "chi thi"):
+        hits = [{(h["id"], h["score"]) for h in e.search(SearchRequest(q=q, size=50))["hits"]}
+                for e in (parallel, serial)]
+        assert hits[0] == hits[1] and hits[0], q
+
+
+def index_contents(index_dir: Path) -> dict:
+    """Return everything an index holds, keyed by article id instead of document number,
+    with each term's statistics added up over the segments."""
+    generation = current_generation(index_dir)
+    contents: dict = {"terms": {}, "documents": {}}
+    with whoosh_index.open_dir(str(generation)).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            ids = [leaf.stored_fields(n)["id"] for n in range(leaf.doc_count_all())]
+            for n, doc_id in enumerate(ids):
+                contents["documents"][doc_id] = (
+                    leaf.stored_fields(n), leaf.doc_field_length(n, "title"), leaf.doc_field_length(n, "body"),
+                    *(leaf.column_reader(name)[n] for name in ("day", "timestamp", "category", "origin")))
+            descriptor = open_postings(leaf, str(generation))
+            try:
+                for (field, term), info in leaf._terms.items():
+                    add_term(contents["terms"], (field, term), info, postings_of_info(info, descriptor, 0), ids)
+            finally:
+                os.close(descriptor)
+    return contents
+
+
+def add_term(terms: dict, key: tuple, info, postings, ids: list[str]) -> None:
+    """Add one segment's statistics and postings (by article id) of a term to terms."""
+    packed = key[0] in ("title", "body")  # positions; other fields hold doc numbers only
+    rows = {(ids[doc], float(postings.freqs[row]),
+             tuple(postings.positions(np.array([row]))[1].tolist()) if packed else ())
+            for row, doc in enumerate(postings.ids.tolist())}
+    frequency, weight, top, known = terms.get(key, (0, 0.0, 0.0, set()))
+    terms[key] = (frequency + info.doc_frequency(), weight + info.weight(), max(top, info.max_weight()),
+                  known | rows)
+
+
+def test_a_no_op_reindex_counts_the_articles_of_unchanged_files_without_reading_them(tmp_path, monkeypatch):
+    # Progress needs an article count; an unchanged file's count is the one recorded, so a
+    # no-op reindex of a large archive opens none of its files (only a changed one is counted).
+    source = make_source(tmp_path, count=4)
+    age_files(source)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    counted, totals = [], []
+    count_lines = sources_module._count_lines
+    monkeypatch.setattr(sources_module, "_count_lines", lambda path: counted.append(path.name) or count_lines(path))
+    progress = lambda phase, done, total: totals.append(total) if phase == "index" else None  # noqa: E731
+    assert counts(reindex(index_dir, procs=1, progress=progress)) == (0, 0, 0, 5, 0)
+    assert counted == []
+    more = write_jsonl(source / "more.jsonl", [dict(DEMO_ARTICLES[10], id="more-1")])
+    stamp = more.stat().st_mtime_ns - 3600 * 10**9  # not just modified: its state is recorded
+    os.utime(more, ns=(stamp, stamp))
+    totals.clear()
+    assert counts(reindex(index_dir, procs=1, progress=progress)) == (1, 0, 0, 5, 0)
+    assert counted == ["more.jsonl"] and set(totals) == {6}

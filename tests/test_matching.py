@@ -378,3 +378,13 @@ def test_either_of_two_phrases_sharing_a_word_finds_every_article_holding_one(en
     hits = every_hit(engine, '"nhà nước" OR "nước ngoài"')
     assert sorted(h["id"] for h in hits) == sorted(first | second)
     assert sorted(h["id"] for h in every_hit(engine, '"nước ngoài" OR "nhà nước"')) == sorted(first | second)
+
+
+def test_the_most_tier_keeps_a_quoted_phrase_required(engine):
+    # "most" makes plain words optional (here one of "tháng", "tăng" is enough), never a quoted phrase.
+    text = {a["id"]: words(a["title"] + " " + a["body"]) for a in DEMO_ARTICLES}
+    text[PORTAL_ID] = words((DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8"))
+    expected = {doc for doc in in_a_row("bộ chính trị") if {"tháng", "tăng"} & set(text[doc])}
+    hits = every_hit(engine, '"bộ chính trị" tháng tăng', match="most")
+    assert sorted(h["id"] for h in hits) == sorted(expected) and expected
+    assert len(every_hit(engine, "bộ chính trị tháng tăng", match="most")) > len(expected)

@@ -48,7 +48,8 @@ MODULE_TESTS = {
     "search/filtering.py": ["tests/test_filtering.py"],
     "search/facets.py": ["tests/test_facets.py"],
     "search/results.py": ["tests/test_results.py", "tests/test_highlight.py", "tests/test_backend.py"],
-    "search/execute.py": ["tests/test_search.py", "tests/test_matching.py"],
+    # phrase_keys and phrase_starts serve autocomplete (test_suggest.py) only.
+    "search/execute.py": ["tests/test_search.py", "tests/test_matching.py", "tests/test_suggest.py"],
     "search/index.py": ["tests/test_index.py"],
 }
 RESULTS_FILE = ROOT / "mutants" / "module-results.json"

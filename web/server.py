@@ -21,6 +21,7 @@ import socket
 import time
 import urllib.parse
 from collections import deque
+from concurrent import futures
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -55,6 +56,9 @@ HEAVY_MAX_WAIT = 5.0
 MAX_DEFERRED = 64
 # While heavy requests are held back, the event loop looks this often whether they can run.
 DEFERRED_POLL = 0.02
+# Threads of a worker beyond --threads that only light requests take (while heavy searches take
+# every other thread): a light query runs beside a heavy search instead of waiting for it.
+LIGHT_LANES = 1
 
 
 class PortInUse(OSError):
@@ -174,6 +178,13 @@ def is_heavy(head: bytes) -> bool:
     return len({s.folded for s in parse_query(q).syllables}) >= HEAVY_SYLLABLES
 
 
+def accepts(running: int, heavy_running: int, threads: int) -> bool:
+    """Tell whether a worker with threads search threads, running requests (heavy_running of them
+    heavy), takes a new connection: while a thread is free, or a light lane while only heavy
+    searches run."""
+    return running < threads or (running < threads + LIGHT_LANES and heavy_running == running)
+
+
 class HeldBack:
     """Heavy requests held back while others wait to be served, oldest first (at most MAX_DEFERRED)."""
 
@@ -211,10 +222,13 @@ class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
     head is whole: a search thread is taken only by a request that can run.  A worker accepts
     new connections only while a thread is free, so the kernel gives them to idle workers.
 
-    Heavy searches (``is_heavy``) give way: one that arrives while connections wait to be
-    accepted is held back (``HeldBack``, not on a thread) and the worker goes on accepting, so
-    a light query never waits behind a burst of heavy ones; held requests run when a thread is
-    free and no connection waits, or after ``HEAVY_MAX_WAIT``.
+    Heavy searches (``is_heavy``) give way: at most ``threads`` of them run at once, and one that
+    arrives while they do, or while connections wait to be accepted, is held back (``HeldBack``,
+    not on a thread) and the worker goes on accepting, so a light query never waits behind a
+    burst of heavy ones; held requests run when a heavy search's thread is free and no
+    connection waits, or after ``HEAVY_MAX_WAIT``.  The worker has ``LIGHT_LANES`` more threads
+    than ``threads`` and accepts while every running request is heavy: a light query then runs
+    beside the heavy search (sharing the interpreter) instead of waiting for it to end.
     """
 
     def init_process(self):
@@ -222,7 +236,12 @@ class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
         self.heads: deque[TConn] = deque()
         self.held = HeldBack()
         self.running = 0
+        self.heavy_running = 0
         super().init_process()
+
+    def get_thread_pool(self):
+        """Return the search threads: ``threads``, and the light lanes."""
+        return futures.ThreadPoolExecutor(max_workers=self.cfg.threads + LIGHT_LANES)
 
     def accept(self, listener):
         """Accept a connection and wait, in the event loop, for its request head."""
@@ -273,9 +292,12 @@ class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
             conn.init()  # the parser (plain HTTP/1: SSL never gets here)
             conn.parser.unreader.unread(conn.head)
             conn.data_ready = True
-            # Only connections not yet accepted count: kept-alive clients' requests queue for a
-            # thread in order, as before (the 8-client throughput runs keep theirs alive).
-            if not self.held.hold(conn, is_heavy(conn.head), self._connections_waiting(), time.monotonic()):
+            conn.heavy = is_heavy(conn.head)
+            # Connections not yet accepted count, and heavy searches taking every heavy thread:
+            # kept-alive clients' light requests queue for a thread in order, as before (the
+            # 8-client throughput runs keep theirs alive).
+            busy = self.heavy_running >= self.cfg.threads
+            if not self.held.hold(conn, conn.heavy, busy or self._connections_waiting(), time.monotonic()):
                 self.enqueue_req(conn)
 
     def _connections_waiting(self) -> bool:
@@ -289,7 +311,7 @@ class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
     def _release_held(self) -> None:
         """Run the held heavy requests that may run now."""
         while self.held:
-            free = self.running < self.cfg.threads
+            free = self.heavy_running < self.cfg.threads and self.running < self.cfg.threads + LIGHT_LANES
             conn = self.held.release(free, free and self._connections_waiting(), time.monotonic())
             if conn is None:
                 return
@@ -315,20 +337,24 @@ class BufferingThreadWorker(TooLargeAnswers, GunicornThreadWorker):
             self._forget_head(self.heads[0])
 
     def enqueue_req(self, conn):
-        """Run a request on a thread, counting it."""
+        """Run a request on a thread, counting it (and whether it is heavy)."""
+        conn.counted_heavy = getattr(conn, "heavy", False)
         self.running += 1
+        self.heavy_running += conn.counted_heavy
         self.set_accept_enabled(self._accepting)
         super().enqueue_req(conn)
 
     def finish_request(self, conn, fs):
         """Count the request done, then keep the connection alive or close it."""
         self.running -= 1
+        self.heavy_running -= getattr(conn, "counted_heavy", False)
         super().finish_request(conn, fs)
         self.set_accept_enabled(self.alive and self.nr_conns < self.worker_connections)
 
     def set_accept_enabled(self, enabled):
-        """Accept only while a thread is free (the run loop asks again after every event)."""
-        super().set_accept_enabled(enabled and self.running < self.cfg.threads)
+        """Accept only while a thread is free, or a light lane while only heavy searches run (the
+        run loop asks again after every event)."""
+        super().set_accept_enabled(enabled and accepts(self.running, self.heavy_running, self.cfg.threads))
 
 
 class SyncWorker(TooLargeAnswers, GunicornSyncWorker):
