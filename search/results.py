@@ -46,9 +46,9 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     read = lambda text: understand(parse_query(text), vocabulary, dictionary)  # noqa: E731
     suggestion, typo_cut = _suggestion(matches, understood, request, ranking, lambda text: read(text).parsed)
     corrected = _corrected(backend, request, understood, matches, suggestion, read)
-    shown = understood
+    shown, searched = understood, None
     if corrected is not None:
-        shown, matches = corrected
+        (shown, matches), searched, suggestion = corrected, suggestion, None
     parsed = shown.parsed
     spec = highlight_spec(parsed, matches.tier, matches.accents)
     limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking))
@@ -65,8 +65,8 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "accents": matches.accents,
         "wider": matches.wider,
         "took_ms": 0.0,
-        "suggestion": suggestion if corrected is None else None,
-        "notices": correction_notices(understood, suggestion if corrected is not None else None)
+        "suggestion": suggestion,
+        "notices": correction_notices(understood, searched)
         + shown.notices + notices(parsed, matches.matching, limited, matches.accents,
                                   asked=request.match != "auto", partial=matches.partial),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
@@ -74,7 +74,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "filters": active_filters(request),
         "limited": limited,
         "partial": matches.partial,
-        "corrected": {"typed": understood.parsed.text, "searched": suggestion} if corrected is not None else None,
+        "corrected": {"typed": understood.parsed.text, "searched": searched} if searched is not None else None,
     }
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
