@@ -51,7 +51,9 @@ MODULE_TESTS = {
     # phrase_keys and phrase_starts serve autocomplete (test_suggest.py) only.  test_matching.py
     # is left out: three quarters of the selection's time (a surviving mutant cost 40 s with it,
     # 12 s without), and its tiers are matching.py's (whose selection holds it).
-    "search/execute.py": ["tests/test_search.py", "tests/test_suggest.py"],
+    # test_understand.py compares the readings (VNI, abbreviations) of a query in the ranking.
+    "search/execute.py": ["tests/test_execute.py", "tests/test_search.py", "tests/test_suggest.py",
+                          "tests/test_understand.py"],
     "search/index.py": ["tests/test_index.py"],
 }
 RESULTS_FILE = ROOT / "mutants" / "module-results.json"
