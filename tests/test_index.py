@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -117,10 +117,9 @@ def test_an_indexed_article_keeps_every_field_of_its_record_and_its_date_as_sort
     columns = {snapshot.stored(n)["id"]: (int(snapshot.timestamp[n]), int(snapshot.day[n]))
                for n in range(snapshot.doc_count)}
     # The day column is the Vietnamese calendar day as YYYYMMDD, the timestamp the instant in seconds.
-    assert columns == {
-        key: (int(when.timestamp()), int(when.astimezone(VIETNAM).strftime("%Y%m%d"))) for key, when in published.items()
-    }
-    assert columns["portal/" + PORTAL_ID] == (int(datetime(2019, 8, 21, 1, 12, tzinfo=timezone.utc).timestamp()), 20190821)
+    assert columns == {key: (int(when.timestamp()), int(when.astimezone(VIETNAM).strftime("%Y%m%d")))
+                       for key, when in published.items()}
+    assert columns["portal/" + PORTAL_ID] == (int(datetime(2019, 8, 21, 1, 12, tzinfo=UTC).timestamp()), 20190821)
 
 
 def test_reindex_without_changes_reports_every_article_unchanged(tmp_path):
