@@ -16,8 +16,14 @@ import numpy as np
 import pytest
 from unidecode import unidecode
 
+from search.engine import SearchEngine
 from search.execute import _idf_sum, _pairs_idf, _syllable_idf, phrase_keys, phrase_starts
+from search.index import reindex
+from search.matching import LONG_QUERY_WORDS
 from search.parse import parse_query
+from search.ranking import DEFAULT_RANKING
+from search.request import SearchRequest
+from tests.helpers import DEMO_ARTICLES, write_jsonl
 
 
 def folded_words(text: str) -> list[str]:
@@ -114,3 +120,33 @@ def test_a_querys_pair_idf_sums_the_mean_idf_of_each_distinct_adjacent_pair(cont
     pairs = dict.fromkeys(itertools.pairwise(["bo", "chinh", "tri", "chinh", "tri"]))
     assert _pairs_idf(context, parsed) == pytest.approx(sum((idf[a] + idf[b]) / 2 for a, b in pairs))
     assert _pairs_idf(context, parse_query("chính")) == 0.0
+
+
+def proximity_bonus(engine: SearchEngine, q: str, doc_id: str) -> float:
+    """Return what the proximity bonus adds to a document's score: its score by relevance minus its
+    score in date order (which ranks by the base scores alone)."""
+    scores = [{h["id"]: h["score"] for h in engine.search(SearchRequest.from_params({"q": q, "sort": sort}))["hits"]}
+              for sort in ("relevance", "newest")]
+    return scores[0][doc_id] - scores[1][doc_id]
+
+
+def test_query_words_in_a_row_in_a_title_earn_each_pairs_mean_idf_times_the_title_weight_less_for_a_question(
+        tmp_path):
+    # A demo title ("Gỡ khó vay vốn cho doanh nghiệp nhỏ ...") over another article's body, which
+    # holds no two of its words in a row, and a third article, so that the words' idf differ.
+    titled = dict(DEMO_ARTICLES[9], body=DEMO_ARTICLES[22]["body"])
+    other = DEMO_ARTICLES[0]
+    reindex(tmp_path / "index", [str(write_jsonl(tmp_path / "articles.jsonl", [titled, other]))], procs=1)
+    engine = SearchEngine(tmp_path / "index")
+    texts = [folded_words(a["title"]) + folded_words(a["body"]) for a in (titled, other)]
+    title, body = folded_words(titled["title"]), folded_words(titled["body"])
+    assert not set(itertools.pairwise(title)) & set(itertools.pairwise(body))
+    idf = {word: bm25_idf(2, sum(word in text for text in texts)) for word in title}
+    assert len(set(idf.values())) > 1
+    ranking = DEFAULT_RANKING
+    for size, weight in [(LONG_QUERY_WORDS - 1, ranking.title_proximity_weight),
+                         (LONG_QUERY_WORDS, ranking.question_title_proximity_weight)]:
+        words = title[:size]
+        expected = weight * sum((idf[a] + idf[b]) / 2 for a, b in itertools.pairwise(words))
+        q = " ".join(titled["title"].split()[:size])
+        assert proximity_bonus(engine, q, titled["id"]) == pytest.approx(expected, abs=2e-4), q
