@@ -23,6 +23,7 @@ import search.text
 from search.engine import SearchEngine
 from search.index import reindex
 from search.matching import LONG_QUERY_SHARE, MOST_SHARE
+from search.ranking import DEFAULT_RANKING
 from search.request import MAX_PAGE_SIZE, QueryError, SearchRequest
 from tests.helpers import DEMO_ARTICLES, FIXTURES, PORTAL_ID, write_jsonl
 
@@ -368,7 +369,13 @@ def test_an_article_citing_a_document_with_so_before_its_number_ranks_above_one_
     # Written first, the other article would come first on equal scores.
     source = write_jsonl(tmp_path / "articles.jsonl", [dict(article, id="elsewhere", body=swapped), cites])
     reindex(tmp_path / "index", [str(source)], procs=1)
-    assert ids(run(SearchEngine(tmp_path / "index"), q)) == ["cites", "elsewhere"]
+    result = run(SearchEngine(tmp_path / "index"), q)
+    assert ids(result) == ["cites", "elsewhere"]
+    # All else equal, the citation adds the reference weight times the mean idf of the kind's
+    # last syllable and the number (each in both articles).
+    both = bm25_idf(2, 2)
+    assert result["hits"][0]["score"] - result["hits"][1]["score"] == pytest.approx(
+        DEFAULT_RANKING.reference_weight * (both + both) / 2, abs=2e-4)
 
 
 def test_a_reference_with_its_number_elsewhere_ranks_as_before(references):
