@@ -11,6 +11,7 @@ import itertools
 import math
 import re
 import unicodedata
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -150,3 +151,20 @@ def test_query_words_in_a_row_in_a_title_earn_each_pairs_mean_idf_times_the_titl
         expected = weight * sum((idf[a] + idf[b]) / 2 for a, b in itertools.pairwise(words))
         q = " ".join(titled["title"].split()[:size])
         assert proximity_bonus(engine, q, titled["id"]) == pytest.approx(expected, abs=2e-4), q
+
+
+def test_only_the_top_articles_by_base_score_are_reranked_by_proximity(demo_index):
+    # With a rerank depth of ten, the first page of ten holds the ten best base scores (those of
+    # the date order, which ranks by them alone), in their order with the proximity bonus added.
+    engine = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, rerank_depth=10))
+    q = "cho biết"
+    by_date = engine.search(SearchRequest.from_params({"q": q, "sort": "newest", "size": "50"}))
+    assert by_date["total"] > 20
+    base = {hit["id"]: hit["score"] for page in range(1, by_date["pages"] + 1) for hit in engine.search(
+        SearchRequest.from_params({"q": q, "sort": "newest", "size": "50", "page": str(page)}))["hits"]}
+    best = sorted(base, key=lambda doc_id: -base[doc_id])[:10]
+    assert base[best[9]] > sorted(base.values())[-11]  # no tie at the cut
+    page = engine.search(SearchRequest.from_params({"q": q, "size": "10"}))["hits"]
+    assert {hit["id"] for hit in page} == set(best)
+    assert all(hit["score"] >= base[hit["id"]] for hit in page)
+    assert [hit["score"] for hit in page] == sorted((hit["score"] for hit in page), reverse=True)
