@@ -168,3 +168,12 @@ def test_only_the_top_articles_by_base_score_are_reranked_by_proximity(demo_inde
     assert {hit["id"] for hit in page} == set(best)
     assert all(hit["score"] >= base[hit["id"]] for hit in page)
     assert [hit["score"] for hit in page] == sorted((hit["score"] for hit in page), reverse=True)
+
+
+@pytest.mark.parametrize("q", ["giá vàng thế giới", "bóng đá việt nam"])
+def test_in_the_most_tier_the_articles_holding_every_word_come_first(engine, q):
+    holding_all = engine.search(SearchRequest.from_params({"q": q, "match": "all", "size": "50"}))
+    every = {hit["id"] for hit in holding_all["hits"]}
+    most = engine.search(SearchRequest.from_params({"q": q, "match": "most", "size": "50"}))
+    assert most["tier"] == "most" and 0 < len(every) == holding_all["total"] < min(most["total"], 50)
+    assert {hit["id"] for hit in most["hits"][: len(every)]} == every
