@@ -177,3 +177,30 @@ def test_in_the_most_tier_the_articles_holding_every_word_come_first(engine, q):
     most = engine.search(SearchRequest.from_params({"q": q, "match": "most", "size": "50"}))
     assert most["tier"] == "most" and 0 < len(every) == holding_all["total"] < min(most["total"], 50)
     assert {hit["id"] for hit in most["hits"][: len(every)]} == every
+
+
+@pytest.mark.parametrize("word", ["vinamilk", "cho"])  # a rare word (few postings) and a common one
+def test_a_one_word_querys_score_is_bm25f_over_title_and_body(engine, context, fields, word):
+    snapshot, ranking = context.snapshot, DEFAULT_RANKING
+    weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
+    expected = {}
+    for doc, words in fields.items():
+        lengths = {name: snapshot.lengths[name][doc] / snapshot.average_length[name] for name in weights}
+        tf = sum(weight * words[name].count(word) / (1 - b + b * lengths[name])
+                 for name, (weight, b) in weights.items())
+        if tf:
+            expected[snapshot.stored(doc)["id"]] = tf * (ranking.k1 + 1) / (tf + ranking.k1)
+    idf = bm25_idf(len(fields), len(expected))
+    pages = [engine.search(SearchRequest.from_params({"q": word, "size": "50", "sort": "newest", "page": str(n)}))
+             for n in range(1, 6)]
+    assert pages[0]["total"] == len(expected) <= 250
+    assert {hit["id"]: hit["score"] for page in pages for hit in page["hits"]} == pytest.approx(
+        {doc_id: idf * value for doc_id, value in expected.items()}, abs=1e-4)
+
+
+def test_what_a_query_context_remembers_is_read_only(context):
+    first, second = context.remember(("test", "pair"), lambda: (np.zeros(3), np.ones(2)))
+    single = context.remember(("test", "one"), lambda: np.zeros(3))
+    assert not (first.flags.writeable or second.flags.writeable or single.flags.writeable)
+    with pytest.raises(ValueError):
+        single[0] = 1.0
