@@ -6,6 +6,8 @@ each decided by the index's own statistics (so a word the articles use is never 
 1. **Telex and VNI.** A word that is not a Vietnamese syllable but decodes to one
    (``Vieetj`` -> ``Việt``, ``no65i`` -> ``nội``, see ``search.telex``) is searched as the decoded
    syllable, typed with accents, when the index holds that syllable and not the word typed.
+   Once one word is Telex beyond doubt, the query's other words that decode are also searched
+   as their syllables (alternatives) when the index holds those far more often (``soong``).
 2. **Numbers and references.** A word with inner punctuation (``TP.HCM``, ``05-CT/TW``,
    ``100/2019/NĐ-CP``, ``21/8/2019``) is searched as a phrase; a number is also searched with
    and without thousands separators (``1000`` = ``1.000``) and leading zeros (``05`` = ``5``).
@@ -130,8 +132,9 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         return understood
     vocabulary.prefetch(term for s in parsed.syllables for term in (s.folded, s.exact))
     groups, before = [], []
+    typist = _types_telex(parsed, vocabulary)
     for group in parsed.groups:
-        groups.append(_understand_group(group, before, vocabulary, understood))
+        groups.append(_understand_group(group, before, vocabulary, understood, typist))
         before += [s.folded for s in group[0].syllables]
     if understood.decoded:
         read = rewrite_text(parsed.text, {s: t for s, t in understood.rewrites.items() if " " not in t})
@@ -142,13 +145,13 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
 
 
 def _understand_group(group: list[Clause], before: list[str], vocabulary: Vocabulary,
-                      understood: Understood) -> list[Clause]:
+                      understood: Understood, typist: bool) -> list[Clause]:
     """Return a group with its clauses decoded and their number and split alternatives added."""
     clauses = []
     for clause in group:
         clause = _decode_clause(clause, vocabulary, understood)
         clauses.append(clause)
-        also = _vni_alternatives(clause, vocabulary, understood)
+        also = _keyed_alternatives(clause, vocabulary, understood, typist)
         clauses += also
         clauses += _number_alternatives(clause, before)
         if not also:
@@ -173,17 +176,30 @@ def _decode_clause(clause: Clause, vocabulary: Vocabulary, understood: Understoo
     return replace(clause, syllables=syllables, phrase=len(syllables) > 1, joined=joined or clause.joined)
 
 
-def _vni_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:
-    """Return the decoded syllable of a VNI word the index barely holds, as an alternative.
+def _types_telex(parsed: ParsedQuery, vocabulary: Vocabulary) -> bool:
+    """Tell whether some word of the query is Telex beyond doubt: unknown, and a known syllable decoded."""
+    for syllable in parsed.syllables:
+        decoded = decode(syllable.raw)
+        if decoded and _unknown_but_decoded_known(vocabulary, Syllable.of(decoded).exact, syllable.folded):
+            return True
+    return False
+
+
+def _keyed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood,
+                        typist: bool) -> list[Clause]:
+    """Return the decoded syllable of a VNI or Telex word the index barely holds, as an alternative.
 
     Digits inside a word are VNI's tone and letter keys far more often than a word of the
     articles: ``ban2`` stands in the index only through a scoreboard or a link, ``bàn`` in two
-    thousand articles.  The word typed is still searched (``Ba2`` is a credit rating).
+    thousand articles.  Letters are Telex keys only in a query typed in Telex (``soong`` is a
+    loanword of a few articles, but ``sông`` beside ``xuoongs``).  The word typed is still
+    searched (``Ba2`` is a credit rating).
     """
     if len(clause.syllables) != 1 or clause.phrase:
         return []
     syllable = clause.syllables[0]
-    decoded = decode(syllable.raw) if any(ch.isdigit() for ch in syllable.raw) else None
+    keyed = typist or any(ch.isdigit() for ch in syllable.raw)
+    decoded = decode(syllable.raw) if keyed else None
     if not decoded:
         return []
     read = Syllable.of(decoded)
@@ -198,7 +214,7 @@ def _vni_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unders
 def _unknown_but_decoded_known(vocabulary: Vocabulary, decoded: str, typed: str) -> bool:
     """Tell whether the index lacks the typed word but holds the syllable it decodes to.
 
-    A word the articles use is never read as Telex, however rare: English ``moon``, ``sex``,
+    A word the articles use is never rewritten as Telex, however rare: English ``moon``, ``sex``,
     ``teen`` are Telex for ``môn``, ``sẽ``, ``tên`` letter for letter.
     """
     return vocabulary.frequency(typed) == 0 and vocabulary.frequency(decoded) > 0

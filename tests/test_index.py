@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +48,8 @@ from tests.helpers import (
     wait_until,
     write_jsonl,
 )
+
+VIETNAM = timezone(timedelta(hours=7))
 
 
 def indexed(index_dir: Path) -> dict[str, dict]:
@@ -93,6 +97,29 @@ def test_stored_fields_of_an_indexed_article(tmp_path):
     assert (portal["published"], portal["portal"], portal["source"]) == (
         "2019-08-21T08:12:00+07:00", "Cổng thông tin điện tử Kiên Giang", "vpubnd.kiengiang.gov.vn"
     )
+
+
+def test_an_indexed_article_keeps_every_field_of_its_record_and_its_date_as_sortable_columns(tmp_path):
+    source = make_source(tmp_path, count=1)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    first = DEMO_ARTICLES[0]
+    news = indexed(tmp_path / "ix")[first["id"]]
+    assert re.fullmatch("[0-9a-f]{40}", news.pop("content_hash"))
+    assert news == {
+        "id": first["id"], "title": first["title"], "title_derived": False, "body": first["body"],
+        "category": first["category"], "source": first["source"], "url": first["url"],
+        # A record's bare date is midnight in Vietnam.
+        "published": first["published"] + "T00:00:00+07:00", "origin": str(source / "news.jsonl"),
+    }
+    snapshot = SearchEngine(tmp_path / "ix", refresh_seconds=0).snapshot()
+    published = {snapshot.stored(n)["id"]: datetime.fromisoformat(snapshot.stored(n)["published"])
+                 for n in range(snapshot.doc_count)}
+    columns = {snapshot.stored(n)["id"]: (int(snapshot.timestamp[n]), int(snapshot.day[n]))
+               for n in range(snapshot.doc_count)}
+    # The day column is the Vietnamese calendar day as YYYYMMDD, the timestamp the instant in seconds.
+    assert columns == {key: (int(when.timestamp()), int(when.astimezone(VIETNAM).strftime("%Y%m%d")))
+                       for key, when in published.items()}
+    assert columns["portal/" + PORTAL_ID] == (int(datetime(2019, 8, 21, 1, 12, tzinfo=UTC).timestamp()), 20190821)
 
 
 def test_reindex_without_changes_reports_every_article_unchanged(tmp_path):
@@ -569,6 +596,8 @@ def test_undated_portal_page_is_indexed_without_a_date(tmp_path):
     assert counts(report) == (1, 0, 0, 0, 0)
     stored = indexed(tmp_path / "ix")["undated.txt"]
     assert stored.get("published") is None
+    snapshot = SearchEngine(tmp_path / "ix", refresh_seconds=0).snapshot()
+    assert (int(snapshot.timestamp[0]), int(snapshot.day[0])) == (0, 0)  # 0: no date, sorted after every dated one
     result = SearchEngine(tmp_path / "ix").search(SearchRequest.from_params({"q": "chỉ thị 05", "year": "none"}))
     assert [h["id"] for h in result["hits"]] == ["undated.txt"]
     assert result["hits"][0]["title"].startswith("Tăng cường vai trò nêu gương")

@@ -309,6 +309,30 @@ def test_empty_query_lists_every_article(engine):
     assert result["total"] == len(DEMO_IDS)
 
 
+# Other forms of the words (abbreviations) ---------------------------------------------------
+
+
+def bm25_idf(documents: int, holding: int) -> float:
+    """Return BM25's inverse document frequency."""
+    return math.log(1.0 + (documents - holding + 0.5) / (holding + 0.5))
+
+
+def test_an_article_found_through_an_abbreviation_scores_on_the_scale_of_the_words_typed(engine, corpus):
+    # "huấn luyện viên" also searches its abbreviation "HLV". An article writing only "HLV" scores
+    # what it scores for "hlv", scaled by the ratio of their idf: the words typed (a phrase
+    # counting once) over the abbreviation.
+    long_form, short_form = ["huan", "luyen", "vien"], ["hlv"]
+    holding_long = oracle(corpus, phrase=long_form)
+    holding_short = oracle(corpus, words=short_form) - holding_long
+    assert len(holding_short) >= 5 and holding_long
+    ratio = bm25_idf(len(corpus), len(holding_long)) / bm25_idf(len(corpus), len(oracle(corpus, words=short_form)))
+    typed = {hit["id"]: hit["score"] for hit in all_hits(engine, "huấn luyện viên")}
+    abbreviated = {hit["id"]: hit["score"] for hit in all_hits(engine, "hlv")}
+    assert set(typed) == set(abbreviated) == holding_long | holding_short
+    assert {doc_id: typed[doc_id] / abbreviated[doc_id] for doc_id in holding_short} == pytest.approx(
+        dict.fromkeys(holding_short, ratio), rel=1e-3)
+
+
 # Document references -------------------------------------------------------------------------
 
 

@@ -91,6 +91,20 @@ def test_a_vni_word_the_index_barely_holds_is_also_searched_decoded(rating_engin
     assert len(result["hits"]) == 10
 
 
+def test_beside_a_telex_word_a_rare_word_of_the_index_is_also_searched_decoded(vocabulary, engine):
+    # "teen" stands in one demo article, "tên" in many: alone it is English, beside "ddawtj" Telex.
+    assert vocabulary.frequency("tên") > REWRITE_RATIO * vocabulary.frequency("teen") > 0
+    assert groups_of(vocabulary, "teen") == [["teen"]]
+    assert groups_of(vocabulary, "ddawtj teen") == [["đặt"], ["teen", "ALT:tên"]]
+    assert groups_of(vocabulary, "teen tuooir") == [["teen", "ALT:tên"], ["tuổi"]]
+    understood = understand(parse_query("ddawtj teen"), vocabulary, abbreviations.load())
+    assert understood.rewritten_text() == "đặt tên"
+    typed = engine.search(SearchRequest(q="ddawtj teen", size=50, facets=False))
+    accented = engine.search(SearchRequest(q="đặt tên", size=50, facets=False))
+    assert typed["total"] == accented["total"] > 0
+    assert {h["id"] for h in typed["hits"]} == {h["id"] for h in accented["hits"]}
+
+
 def test_real_syllables_and_foreign_words_are_searched_as_typed(vocabulary):
     assert groups_of(vocabulary, "ban tri smartphone iphone arsenal") == [
         ["ban"], ["tri"], ["smartphone"], ["iphone"], ["arsenal"]]
