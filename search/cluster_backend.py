@@ -16,6 +16,7 @@ shard that does not answer turns into a warning in ``SHOW META``: the result is 
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -267,9 +268,15 @@ def _found(meta: list[tuple]) -> int:
     return int(dict(meta).get("total_found", 0))
 
 
-def _warning(meta: list[tuple]) -> bool:
-    """Tell whether a SHOW META result carries a warning (a shard that did not answer)."""
-    return bool(dict(meta).get("warning"))
+# A warning about the query (a rewritten quorum), from a shard that answered; a shard that did
+# not is named with its failure (connect() failed, timed out, ...).
+_QUERY_WARNING = "quorum threshold too high"
+
+
+def _warning(meta: list[tuple] | dict) -> bool:
+    """Tell whether a SHOW META result warns of a shard that did not answer."""
+    text = dict(meta).get("warning") or ""
+    return bool(text) and not (_QUERY_WARNING in text and not re.search("fail|time|refused|closed|lost", text))
 
 
 def _generation(rows: list[tuple]) -> str | None:
@@ -542,7 +549,7 @@ class ClusterBackend:
                                  f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None),
                                 (f"SELECT AVG(body_fold_len), AVG(title_fold_len) FROM {DISTRIBUTED_INDEX}", None),
                                 ("SHOW META", None)])
-            if dict(results[3]).get("warning") and self._labels.loaded:
+            if _warning(results[3]) and self._labels.loaded:
                 return self._labels  # a shard is down: keep what the whole cluster said (scores stay stable)
             labels = Labels()
             labels.categories = [row[0] for row in results[0]]
@@ -610,7 +617,7 @@ class ClusterBackend:
         metas = [dict(meta) for meta in self.run(statements)[1::2]]
         documents = {meta[key]: int(meta.get(f"docs{key[len('keyword'):]}", 0))
                      for meta in metas for key in meta if key.startswith("keyword[")}
-        return [documents.get(term, 0) for term in terms], not any(meta.get("warning") for meta in metas)
+        return [documents.get(term, 0) for term in terms], not any(_warning(meta) for meta in metas)
 
     def statistics(self) -> ClusterStatistics:
         """Return the term statistics of the cluster."""

@@ -86,3 +86,10 @@ def test_a_questions_relevance_pages_hold_its_whole_set_once_as_in_the_embedded_
     assert first["cluster"]["total"] == first["embedded"]["total"] > 5
     assert len(ids) == len(set(ids)) == first["cluster"]["total"]
     assert first["cluster"]["facets"] == first["embedded"]["facets"]
+
+
+@pytest.mark.parametrize("q", ["doi tuyen viet nam", "Nhận 41,9 tỷ", "Phát hiện DNA", "đội tuyển Việt Nam mới"])
+def test_a_whole_cluster_is_never_partial_in_any_tier(cluster_engine, q):
+    for match in ("auto", "together", "all", "most"):
+        result = cluster_engine.search(SearchRequest(q=q, match=match))
+        assert (result["partial"], [n for n in result["notices"] if "tạm thời không phản hồi" in n]) == (False, []), match
