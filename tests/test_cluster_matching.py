@@ -92,4 +92,5 @@ def test_a_questions_relevance_pages_hold_its_whole_set_once_as_in_the_embedded_
 def test_a_whole_cluster_is_never_partial_in_any_tier(cluster_engine, q):
     for match in ("auto", "together", "all", "most"):
         result = cluster_engine.search(SearchRequest(q=q, match=match))
-        assert (result["partial"], [n for n in result["notices"] if "tạm thời không phản hồi" in n]) == (False, []), match
+        partial_notices = [notice for notice in result["notices"] if "tạm thời không phản hồi" in notice]
+        assert (result["partial"], partial_notices) == (False, []), match
