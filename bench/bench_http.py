@@ -17,6 +17,7 @@ and running as root) over the latency benchmark's query mix:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -110,20 +111,27 @@ class Server:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         self.peak_rss = 0
         self._sampling = True
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:
+            # Never leave the server running when it did not come up (or the wait was interrupted).
+            self.stop()
+            raise
         threading.Thread(target=self._sample_memory, daemon=True).start()
 
     def _wait_ready(self) -> None:
-        """Wait until /healthz answers."""
+        """Wait until /healthz answers; raise RuntimeError when the server exits or is not up in 120 s."""
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited with status {self.process.returncode} before answering")
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as response:
                     if response.status == 200:
                         return
             except OSError:
                 time.sleep(0.3)
-        raise RuntimeError("the server did not start")
+        raise RuntimeError("the server did not answer /healthz within 120 s")
 
     @property
     def url(self) -> str:
@@ -149,10 +157,20 @@ class Server:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        """Stop the server."""
+        """Stop the server and its workers (killed when they do not stop within 30 s)."""
         self._sampling = False
-        os.killpg(self.process.pid, signal.SIGTERM)
-        self.process.wait(timeout=30)
+        signal_group(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            signal_group(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=30)
+
+
+def signal_group(pid: int, signum: int) -> None:
+    """Send a signal to the process group of pid (its own session), if it is still there."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signum)
 
 
 class ReindexLoop:

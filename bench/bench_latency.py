@@ -1,6 +1,7 @@
 """Latency benchmark: a results page of vnsearch vs SQLite FTS5 doing the same work, per query.
 
 Usage: python bench/bench_latency.py [--data ../shared/data] [--sizes 6k,60k] [--runs 5] [--rebuild]
+                                     [--fts-join and|or]
 
 Corpora: ``6k`` = news/articles.jsonl + the portal article; ``60k`` = the same articles ten times
 (copies with ids suffixed -r1..-r9 and dates moved back 1..9 whole years; titles and bodies
@@ -13,10 +14,11 @@ without diacritics, quoted phrases, and queries with a date filter.
 
 vnsearch: ``engine.search(SearchRequest(q=..., size=10))`` -- 10 hits with snippets, every facet
 and the did-you-mean suggestion.  FTS5 (in-memory, ``unicode61 remove_diacritics 2``): the top 10
-by bm25 with ``snippet()``, plus year and category counts over all matches (GROUP BY), with the
-query's words joined by OR (quoted phrases kept as phrases) and the date filter as a WHERE on an
-UNINDEXED day column.  Per query: one warm-up run of each, then --runs runs alternating the two
-engines; the median is the query's time.  Prints per-query times and ratios (vnsearch / FTS5),
+by bm25 with ``snippet()``, plus year, month, category and source counts over all matches (GROUP
+BY), with the query's words joined by FTS5's implicit AND (``--fts-join or``: by OR; quoted
+phrases kept as phrases) and the date filter as a WHERE on an UNINDEXED day column.  Per query:
+one warm-up run of each, then --runs runs alternating the two engines; the median is the
+query's time.  Prints per-query times and ratios (vnsearch / FTS5),
 then the median and p95 of the times and of the ratios per corpus size.  Target: vnsearch's
 median <= 2x and p95 <= 3x FTS5's.  Nothing is asserted.
 """
@@ -72,6 +74,8 @@ DATED = (
     ("giá vang", date(2026, 1, 1), date(2026, 2, 28)),
 )
 TARGET_MEDIAN, TARGET_P95 = 2.0, 3.0
+# How the FTS5 baseline joins a query's words: implicit AND (issue 15's baseline) or OR.
+FTS_JOINERS = {"and": " ", "or": " OR "}
 
 
 @dataclass
@@ -117,6 +121,7 @@ def portal_records(data: Path) -> list[dict]:
         if isinstance(item, Article):
             records.append({
                 "id": item.id, "title": item.title, "body": item.body, "category": item.category,
+                "source": item.source,
                 "published": item.published.isoformat() if item.published else None,
             })
     return records
@@ -178,7 +183,7 @@ def bench_size(size: str, args, articles: list[dict], portal: list[dict], mix: l
         request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
         low, high = day_or_none(query.date_from), day_or_none(query.date_to)
         run_vn = lambda request=request: engine.search(request)  # noqa: E731
-        run_fts = lambda q=query.q, low=low, high=high: fts.page(q, low, high)  # noqa: E731
+        run_fts = lambda q=query.q, low=low, high=high: fts.page(q, low, high, FTS_JOINERS[args.fts_join])  # noqa: E731
         _, vn_result = time_call(run_vn)  # warm-up
         _, fts_result = time_call(run_fts)
         vn_times, fts_times = [], []
@@ -238,6 +243,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed runs per query (after one warm-up)")
     parser.add_argument("--rebuild", action="store_true", help="rewrite the corpus and rebuild the indexes")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--fts-join", choices=sorted(FTS_JOINERS), default="and",
+                        help="how the FTS5 baseline joins the words: implicit AND (default) or OR")
     args = parser.parse_args()
     args.data = args.data.resolve()
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
@@ -251,7 +258,7 @@ def main() -> None:
     portal = portal_records(args.data)
     mix = query_mix(args.data, articles, args.seed)
     print(f"vnsearch latency benchmark: {len(mix)} queries, {args.runs} runs each (+1 warm-up), "
-          f"sizes {', '.join(sizes)}; code {code_version()}", flush=True)
+          f"sizes {', '.join(sizes)}; FTS5 words joined by {args.fts_join.upper()}; code {code_version()}", flush=True)
     summaries = [bench_size(size, args, articles, portal, mix) for size in sizes]
     print("\n== summary")
     for summary in summaries:

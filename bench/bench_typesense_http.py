@@ -1,7 +1,7 @@
 """Typesense side by side over HTTP: the latency of a results page, vnsearch beside Typesense.
 
 Usage: python bench/bench_typesense_http.py [--data ../shared/data] [--sizes 6k,60k] [--queries 300]
-                                            [--runs 3] [--workers 2]
+                                            [--runs 3] [--workers 2] [--slowest 10]
 
 Needs the bench extra (``pip install -e '.[bench]'``), as ``bench_typesense.py``.  For each corpus
 size of the latency benchmark (``bench_latency.py``: 6k = the news corpus, 60k = it ten times
@@ -17,8 +17,9 @@ one at a time over a kept-alive connection to each, alternating the engines quer
   itself left out of the answer (``exclude_fields=body``) as vnsearch leaves it out.
 
 A query's time is the median of --runs timed runs after one warm-up of each engine; printed per
-size: median and p95 of both and their ratios.  Target (issue 15): vnsearch's median and p95 <=
-Typesense's at 6k and 60k.  Nothing is asserted; both servers are stopped at the end.
+size: median and p95 of both and their ratios, and each engine's --slowest queries (its p95
+tail).  Target (issue 15): vnsearch's median and p95 <= Typesense's at 6k and 60k.  Nothing is
+asserted; both servers are stopped at the end.
 """
 
 from __future__ import annotations
@@ -150,6 +151,17 @@ def bench_size(size: str, args, articles: list[dict], queries: list[str]) -> Non
     ok = vn_med <= ts_med and vn_p95 <= ts_p95
     print(f"  vnsearch/Typesense median {vn_med / ts_med:.2f}x  p95 {vn_p95 / ts_p95:.2f}x   "
           f"target <= 1x / <= 1x: {'ok' if ok else 'MISS'}", flush=True)
+    print_slowest(figures, queries, args.slowest)
+
+
+def print_slowest(figures: dict[str, list[float]], queries: list[str], count: int) -> None:
+    """Print each engine's count slowest queries beside the other engine's time for them (the p95 tail)."""
+    for name, times in figures.items():
+        other = next(n for n in figures if n != name)
+        slowest = sorted(range(len(queries)), key=lambda i: -times[i])[:count]
+        if slowest:
+            print(f"  slowest on {name}: " + "; ".join(
+                f"{queries[i]} {times[i]:.0f} ms ({other} {figures[other][i]:.0f})" for i in slowest))
 
 
 def main() -> None:
@@ -162,6 +174,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--slowest", type=int, default=10, help="print each engine's N slowest queries")
     args = parser.parse_args()
     args.data = args.data.resolve()
     args.cache.mkdir(parents=True, exist_ok=True)

@@ -272,8 +272,9 @@ _FTS_WORD_RE = re.compile(r"(?:\w|[\u0300-\u036f])+")
 _PHRASE_RE = re.compile(r'"([^"]*)"')
 
 
-def fts_query(text: str) -> str:
-    """Return the FTS5 query of a search-box query: words quoted and joined by OR.
+def fts_query(text: str, joiner: str = " OR ") -> str:
+    """Return the FTS5 query of a search-box query: words quoted and joined by joiner (OR by
+    default; " " is FTS5's implicit AND).
 
     A quoted phrase stays one FTS5 phrase.  Returns '' when there is no word.
     """
@@ -286,7 +287,7 @@ def fts_query(text: str) -> str:
             parts.append('"' + " ".join(words) + '"')
         position = match.end()
     parts.extend(f'"{w}"' for w in _FTS_WORD_RE.findall(text[position:]))
-    return " OR ".join(dict.fromkeys(parts))
+    return joiner.join(dict.fromkeys(parts))
 
 
 def record_day(published: str | None) -> int:
@@ -300,15 +301,21 @@ def record_day(published: str | None) -> int:
     return day_number(day)
 
 
+# The facets a results page counts, as columns of the FTS5 table (vnsearch's year, month,
+# category and source facets).
+FTS_FACETS = ("year", "month", "category", "source")
+
+
 class Fts5:
-    """An in-memory SQLite FTS5 index of (title, body) with id, day, year and category columns."""
+    """An in-memory SQLite FTS5 index of (title, body) with id, day and facet columns."""
 
     def __init__(self, title_weight: float = 1.0):
         self.title_weight = title_weight
         self.db = sqlite3.connect(":memory:")
         self.db.execute(
             "CREATE VIRTUAL TABLE t USING fts5(title, body, doc_id UNINDEXED, day UNINDEXED, "
-            "year UNINDEXED, category UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')"
+            "year UNINDEXED, month UNINDEXED, category UNINDEXED, source UNINDEXED, "
+            "tokenize = 'unicode61 remove_diacritics 2')"
         )
         self.count = 0
 
@@ -323,9 +330,12 @@ class Fts5:
                 record["id"],
                 day,
                 day // 10000,
+                day // 100,
                 record.get("category") or "",
+                record.get("source") or record.get("publisher") or "",
             ))
-        self.db.executemany("INSERT INTO t(title, body, doc_id, day, year, category) VALUES (?,?,?,?,?,?)", rows)
+        self.db.executemany("INSERT INTO t(title, body, doc_id, day, year, month, category, source) "
+                            "VALUES (?,?,?,?,?,?,?,?)", rows)
         self.db.commit()
         self.count += len(rows)
 
@@ -345,9 +355,13 @@ class Fts5:
         sql = f"SELECT doc_id FROM t WHERE t MATCH ? ORDER BY {self._rank()} LIMIT ?"
         return [row[0] for row in self.db.execute(sql, (query, limit))]
 
-    def page(self, text: str, day_from: int | None = None, day_to: int | None = None) -> dict:
-        """Do a results page's work: top 10 with snippets, total, year and category counts."""
-        query = fts_query(text)
+    def page(self, text: str, day_from: int | None = None, day_to: int | None = None, joiner: str = " ") -> dict:
+        """Do a results page's work: top 10 with snippets, total, and the counts of every facet.
+
+        The words are joined by joiner: FTS5's implicit AND (a space) by default, as vnsearch
+        answers from articles holding every word; " OR " matches any word.
+        """
+        query = fts_query(text, joiner)
         where, params = "t MATCH ?", [query]
         if day_from is not None:
             where += " AND day >= ?"
@@ -360,11 +374,9 @@ class Fts5:
             f"WHERE {where} ORDER BY {self._rank()} LIMIT 10",
             params,
         ).fetchall()
-        years = self.db.execute(f"SELECT year, count(*) FROM t WHERE {where} GROUP BY year", params).fetchall()
-        categories = self.db.execute(
-            f"SELECT category, count(*) FROM t WHERE {where} GROUP BY category", params
-        ).fetchall()
-        return {"hits": hits, "total": sum(n for _, n in years), "years": years, "categories": categories}
+        facets = {name: self.db.execute(f"SELECT {name}, count(*) FROM t WHERE {where} GROUP BY {name}",
+                                         params).fetchall() for name in FTS_FACETS}
+        return {"hits": hits, "total": sum(n for _, n in facets["year"]), "facets": facets}
 
 
 # The replicated corpus -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ shard that does not answer turns into a warning in ``SHOW META``: the result is 
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -47,6 +48,12 @@ from search.whoosh_backend import DERIVED_PREFIX_TERMS, DERIVED_TITLE_WORDS
 
 MAX_COMPOUND_SYLLABLES = 3
 MAX_FACET_VALUES = 1000
+# The (month, category, source) groups one statement counts every facet from: the 60k corpus
+# has about 2,000; more and the facets are counted one statement each.
+MAX_FACET_GROUPS = 20000
+# The filters a facet leaves out of its own counts: with none of them active every facet counts
+# the same articles.
+_FACET_FILTERS = ("year", "month", "category", "source")
 # The ranker's integer weights, brought back to the embedded index's order of magnitude.
 SCORE_SCALE = 1000.0
 # How long a node that failed is tried last, and how often labels and vocabulary are reread.
@@ -261,9 +268,15 @@ def _found(meta: list[tuple]) -> int:
     return int(dict(meta).get("total_found", 0))
 
 
-def _warning(meta: list[tuple]) -> bool:
-    """Tell whether a SHOW META result carries a warning (a shard that did not answer)."""
-    return bool(dict(meta).get("warning"))
+# A warning about the query (a rewritten quorum), from a shard that answered; a shard that did
+# not is named with its failure (connect() failed, timed out, ...).
+_QUERY_WARNING = "quorum threshold too high"
+
+
+def _warning(meta: list[tuple] | dict) -> bool:
+    """Tell whether a SHOW META result warns of a shard that did not answer."""
+    text = dict(meta).get("warning") or ""
+    return bool(text) and not (_QUERY_WARNING in text and not re.search("fail|time|refused|closed|lost", text))
 
 
 def _generation(rows: list[tuple]) -> str | None:
@@ -350,23 +363,39 @@ class ClusterBackend:
         ranked = question_pool_text(query, counted) if relaxed else counted
         wider = () if question else TIERS[TIERS.index(plan.tier) + 1 :]
         batch = _Batch(self._page_statements(query, plan, ranked, conditions, request))
-        total_at = batch.count(self._where(query, plan, counted, conditions.values())) if relaxed else 1
+        # Without a facet filter one GROUP BY counts every facet, and a question's total too.
+        grouped = request.facets and not any(key in conditions for key in _FACET_FILTERS)
+        total_at = batch.count(self._where(query, plan, counted, conditions.values())) if relaxed and not grouped else 1
         wider_at = {tier: batch.count(self._where(query, plan, plan.texts[tier], conditions.values()))
                     for tier in wider}
-        facets_at = batch.add(self._facet_statements(query, plan, counted, conditions)) if request.facets else None
+        facet_statements = (self._grouped_facet_statements if grouped else self._facet_statements)(
+            query, plan, counted, conditions) if request.facets else []
+        facets_at = batch.add(facet_statements)
         generation_at = batch.add([_GENERATION_STATEMENT])
         results = self.run(batch.statements)
         if self._cache.observe(_generation(results[generation_at])) and kept:
             return self.search(request, query)  # a reindex committed since the plan was made
+        facets = None
+        if grouped:
+            facets, grouped_total = self._grouped_facets(results[facets_at : facets_at + 2])
+            if facets is None:  # too many groups: one statement per facet
+                facet_statements = self._facet_statements(query, plan, counted, conditions)
+                results[facets_at : facets_at + 2] = self.run(facet_statements)
+                facets = self._facets(results[facets_at:])
+                grouped_total = sum(facets.year.values())  # each article has one year (0: undated)
+            if relaxed:
+                total_at, results = len(results), [*results, [("total_found", grouped_total)]]
+        if request.facets and facets is None:
+            facets = self._facets(results[facets_at:])
         total = _found(results[total_at])
         rows = results[0][: max(0, total - (request.page - 1) * request.size)]
-        metas = [1, total_at, *wider_at.values(), *([facets_at + 4] if request.facets else [])]
+        metas = [1, total_at, *wider_at.values(), *([facets_at + len(facet_statements) - 1] if request.facets else [])]
         return Matches(
             matching=("any" if fallback else "most") if question else plan.matching,
             total=total,
             documents=[stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows],
             scores=[row[0] / SCORE_SCALE if query.groups else 0.0 for row in rows],
-            facets=self._facets(results[facets_at:]) if request.facets else None,
+            facets=facets,
             statistics=ClusterStatistics(self),
             tier="most" if question else plan.tier,
             accents=plan.accents,
@@ -467,6 +496,30 @@ class ClusterBackend:
         return [grouped("year", ("year", "month")), grouped("month", ("month",)), grouped("category", ("category",)),
                 grouped("source", ("source",)), ("SHOW META", None)]
 
+    def _grouped_facet_statements(self, parsed: ParsedQuery, plan: Plan, positive: str,
+                                  conditions: dict[str, str]) -> list[tuple[str, None]]:
+        """Return one GROUP BY of (month, category, source) every facet is counted from (no facet filter active)."""
+        where = self._where(parsed, plan, positive, conditions.values())
+        return [(f"SELECT month, category, source, COUNT(*) AS n FROM {DISTRIBUTED_INDEX}{where} "
+                 f"GROUP BY month, category, source LIMIT {MAX_FACET_GROUPS} "
+                 f"OPTION max_matches={MAX_FACET_GROUPS}, ranker=none", None), ("SHOW META", None)]
+
+    @staticmethod
+    def _grouped_facets(results: list[list[tuple]]) -> tuple[FacetCounts | None, int]:
+        """Return the facet counts and the articles counted, from the (month, category, source) groups.
+
+        None when the engine found more groups than it returned (the counts would be short).
+        """
+        rows, meta = results
+        if _found(meta) > len(rows):
+            return None, 0
+        facets = FacetCounts(year={}, month={}, category={}, source={})
+        for month, category, source, count in rows:
+            for counts, value in ((facets.year, month // 100), (facets.month, month),
+                                  (facets.category, category), (facets.source, source)):
+                counts[value] = counts.get(value, 0) + count
+        return facets, sum(row[3] for row in rows)
+
     @staticmethod
     def _facets(results: list[list[tuple]]) -> FacetCounts:
         """Return the facet counts from the GROUP BY results."""
@@ -496,7 +549,7 @@ class ClusterBackend:
                                  f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None),
                                 (f"SELECT AVG(body_fold_len), AVG(title_fold_len) FROM {DISTRIBUTED_INDEX}", None),
                                 ("SHOW META", None)])
-            if dict(results[3]).get("warning") and self._labels.loaded:
+            if _warning(results[3]) and self._labels.loaded:
                 return self._labels  # a shard is down: keep what the whole cluster said (scores stay stable)
             labels = Labels()
             labels.categories = [row[0] for row in results[0]]
@@ -564,7 +617,7 @@ class ClusterBackend:
         metas = [dict(meta) for meta in self.run(statements)[1::2]]
         documents = {meta[key]: int(meta.get(f"docs{key[len('keyword'):]}", 0))
                      for meta in metas for key in meta if key.startswith("keyword[")}
-        return [documents.get(term, 0) for term in terms], not any(meta.get("warning") for meta in metas)
+        return [documents.get(term, 0) for term in terms], not any(_warning(meta) for meta in metas)
 
     def statistics(self) -> ClusterStatistics:
         """Return the term statistics of the cluster."""

@@ -151,7 +151,9 @@ def most_text(parsed: ParsedQuery, exact: bool, share: float = MOST_SHARE) -> st
         if rest > len(words):
             continue
         held = _at_least(units, size, exact)
-        quorum = f'({fields} "{" ".join(words)}"/{rest})' if rest > 0 else ""
+        # A quorum of every word is an AND (the engine would say so in a warning).
+        quorum = "" if rest <= 0 else (f'({fields} {" ".join(words)})' if rest >= len(words)
+                                       else f'({fields} "{" ".join(words)}"/{rest})')
         choices.append(" ".join(part for part in (held, quorum) if part))
         if rest <= 0:
             break  # the choices with more groups held are within this one

@@ -57,6 +57,12 @@ class Ranking:
     # five letters has about 1,100 candidates.
     typo_max_words: int = 2
     typo_max_lookups: int = 1500
+    # "Did you mean" searches its query (to offer it only when it finds other articles, and to
+    # restore accents from the articles a corrected query finds) only for queries of at most
+    # this many distinct syllables: each search costs as much as the page.  A longer query (a
+    # pasted paragraph) gets its suggestion unsearched.  The covid questions hold 23 (median)
+    # to 55; the heavy queries of bench_worst.py 40-60.
+    suggest_search_words: int = 32
     # A query read several ways (abbreviations, split or joined words: ``search.understand``)
     # scores at most ``search.matching.MAX_READINGS`` readings, and fewer when it is very long:
     # readings x syllables at most this (12 readings up to 85 syllables, 8 of 128).  The longest

@@ -44,14 +44,15 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     understood = understand(typed, vocabulary, dictionary)
     matches = backend.search(request, understood.parsed)
     read = lambda text: understand(parse_query(text), vocabulary, dictionary)  # noqa: E731
-    suggestion, typo_cut = _suggestion(matches, understood, request, ranking, lambda text: read(text).parsed)
+    suggestion, typo_cut, unsearched = _suggestion(matches, understood, request, ranking,
+                                                   lambda text: read(text).parsed)
     corrected = _corrected(backend, request, understood, matches, suggestion, read)
     shown, searched = understood, None
     if corrected is not None:
         (shown, matches), searched, suggestion = corrected, suggestion, None
     parsed = shown.parsed
     spec = highlight_spec(parsed, matches.tier, matches.accents)
-    limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking))
+    limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking), unsearched and suggestion is not None)
     result: SearchResult = {
         "query": understood.parsed.text,
         "total": matches.total,
@@ -88,10 +89,11 @@ def request_view(backend: Backend) -> Backend:
 
 
 def _suggestion(matches: Matches, understood: Understood, request: SearchRequest, ranking: Ranking,
-                read: Callable[[str], ParsedQuery]) -> tuple[str | None, bool]:
-    """Return a "did you mean" query (or None), and whether typo correction reached its bounds."""
+                read: Callable[[str], ParsedQuery]) -> tuple[str | None, bool, bool]:
+    """Return a "did you mean" query (or None), whether typo correction reached its bounds, and
+    whether the suggestion was offered without searching it (a long query)."""
     if not request.suggest:
-        return None, False
+        return None, False, False
     # The first page's articles serve when they are the query's own top 10 (no filter, any size
     # from 10 up); otherwise suggest searches them, so the page never changes the suggestion.
     unfiltered = not any(active_filters(request).values())
@@ -121,9 +123,10 @@ def _corrected(backend: Backend, request: SearchRequest, understood: Understood,
     return better, found
 
 
-def limits_reached(parsed: ParsedQuery, typo_cut: bool, readings: bool = False) -> list[str]:
+def limits_reached(parsed: ParsedQuery, typo_cut: bool, readings: bool = False, suggestion: bool = False) -> list[str]:
     """Return the names of the per-query work bounds the query reached (``Ranking.max_query_terms`` ...)."""
-    reached = (("terms", parsed.terms_cut), ("typo_correction", typo_cut), ("readings", readings))
+    reached = (("terms", parsed.terms_cut), ("typo_correction", typo_cut), ("readings", readings),
+               ("suggestion", suggestion))
     return [name for name, cut in reached if cut]
 
 
@@ -227,6 +230,8 @@ def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents
         messages.append("Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên.")
     if "readings" in limited:
         messages.append("Truy vấn có nhiều cách hiểu: chỉ xét vài cách hiểu đầu tiên.")
+    if "suggestion" in limited:
+        messages.append("Truy vấn dài: gợi ý “Có phải bạn muốn tìm” chưa được tìm thử.")
     if accents == "folded":
         messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
     if matching == "any" and not asked:

@@ -55,14 +55,17 @@ def did_you_mean(statistics: TermStatistics, understood: Understood, documents: 
 
 def correct_query(statistics: TermStatistics, understood: Understood, documents: list[StoredArticle] | None,
                   total: int, read: Callable[[str], ParsedQuery],
-                  ranking: Ranking = DEFAULT_RANKING) -> tuple[str | None, bool]:
-    """Return did_you_mean's suggestion, and whether typo correction stopped at its bounds."""
+                  ranking: Ranking = DEFAULT_RANKING) -> tuple[str | None, bool, bool]:
+    """Return did_you_mean's suggestion, whether typo correction stopped at its bounds, and whether
+    the suggestion is offered without being searched (a query of more than
+    ``ranking.suggest_search_words`` distinct words: each search of it costs as much as the page)."""
     typed = understood.original or understood.parsed
     syllables = typed.syllables
     if not syllables or typed.excluded or any(c.field for c in typed.clauses):
-        return None, False
+        return None, False, False
     if len(syllables) == 1 and len(syllables[0].folded) < 2:
-        return None, False
+        return None, False, False
+    searched = len({s.folded for s in syllables}) <= ranking.suggest_search_words
     current = functools.cache(lambda: documents[:FIRST_PAGE] if documents is not None
                     else statistics.top_documents(understood.parsed))
     text, first = understood.rewritten_text(), current
@@ -70,17 +73,20 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
                                          total, ranking)
     if corrections:
         text = replace_syllables(text, corrections)
-        first = functools.cache(lambda: statistics.top_documents(read(text)))
+        if searched:
+            first = functools.cache(lambda: statistics.top_documents(read(text)))
     corrected = parse_query(text)
     if not corrected.accented:
         text = replace_syllables(text, _restore_accents(corrected.syllables, first()))
     if text == typed.text:
-        return None, cut
+        return None, cut, False
     # Searched only when needed: a query whose Telex or split words were spelt out gets the
-    # suggestion whatever it finds.
-    if understood.rewrites or _ids(statistics.top_documents(read(text))) != _ids(current()):
-        return text, cut
-    return None, cut
+    # suggestion whatever it finds, and so does a long one (unsearched, and said so).
+    if understood.rewrites or not searched:
+        return text, cut, not (searched or understood.rewrites)
+    if _ids(statistics.top_documents(read(text))) != _ids(current()):
+        return text, cut, False
+    return None, cut, False
 
 
 

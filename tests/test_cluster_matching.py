@@ -8,8 +8,11 @@ the same.  Only the order by relevance may differ (the engines rank differently)
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from search import cluster_backend
 from search.engine import SearchEngine, open_engine
 from search.request import MAX_PAGE_SIZE, SearchRequest
 
@@ -59,3 +62,35 @@ def test_a_question_ranks_a_fifth_of_its_words_on_both_backends(engine, cluster_
     assert (cluster["tier"], cluster["matching"], cluster["total"]) == (embedded["tier"], embedded["matching"],
                                                                          embedded["total"])
     assert cluster["hits"][0]["id"] == embedded["hits"][0]["id"] == "unc-news_business_001"
+
+
+@pytest.mark.parametrize("q", ["bo chinh tri", "việt nam", QUERIES[20], ""])
+def test_facets_counted_from_one_grouping_equal_one_statement_per_facet(cluster_engine, monkeypatch, q):
+    grouped = cluster_engine.search(SearchRequest(q=q))
+    monkeypatch.setattr(cluster_backend, "MAX_FACET_GROUPS", 1)  # more groups than that: one statement each
+    cluster_engine.backend.forget()
+    separate = cluster_engine.search(SearchRequest(q=q))
+    assert separate["facets"] == grouped["facets"]
+    ranked = [(result["total"], [hit["id"] for hit in result["hits"]]) for result in (separate, grouped)]
+    assert ranked[0] == ranked[1]
+
+
+@pytest.mark.parametrize("categories", [(), ("Kinh doanh",)])
+def test_a_questions_relevance_pages_hold_its_whole_set_once_as_in_the_embedded_index(engine, cluster_engine,
+                                                                                        categories):
+    q = QUERIES[20]
+    request = SearchRequest(q=q, size=5, categories=categories)
+    first = {name: e.search(request) for name, e in (("embedded", engine), ("cluster", cluster_engine))}
+    pages = [cluster_engine.search(replace(request, page=page)) for page in range(1, first["cluster"]["pages"] + 1)]
+    ids = [hit["id"] for page in pages for hit in page["hits"]]
+    assert first["cluster"]["total"] == first["embedded"]["total"] > 5
+    assert len(ids) == len(set(ids)) == first["cluster"]["total"]
+    assert first["cluster"]["facets"] == first["embedded"]["facets"]
+
+
+@pytest.mark.parametrize("q", ["doi tuyen viet nam", "Nhận 41,9 tỷ", "Phát hiện DNA", "đội tuyển Việt Nam mới"])
+def test_a_whole_cluster_is_never_partial_in_any_tier(cluster_engine, q):
+    for match in ("auto", "together", "all", "most"):
+        result = cluster_engine.search(SearchRequest(q=q, match=match))
+        partial_notices = [notice for notice in result["notices"] if "tạm thời không phản hồi" in notice]
+        assert (result["partial"], partial_notices) == (False, []), match

@@ -334,3 +334,42 @@ def test_query_of_many_abbreviations_scores_its_first_readings_and_says_so(engin
     result = engine.search(SearchRequest(q="hlv clb UBND TP.HCM ĐT"))  # 2 x 2 x 2 x 4 x 2 readings
     assert result["limited"] == ["readings"] and READINGS_CUT_NOTICE in result["notices"]
     assert [h["id"] for h in result["hits"]] == ["unc-news_sport_008", "unc-news_sport_003"]
+
+
+UNSEARCHED_NOTICE = "Truy vấn dài: gợi ý “Có phải bạn muốn tìm” chưa được tìm thử."
+
+
+def long_unaccented_paragraphs(distinct: int):
+    """Yield the first words of each demo article's body without accents, holding more than distinct
+    syllables (words alone, at most 250 characters)."""
+    for article in DEMO_ARTICLES:
+        words = [w for w in folded(article["body"]) if w.isalpha()]
+        for end in range(len(words)):
+            text = " ".join(words[:end])
+            if len(text) > 250:
+                break
+            if len(set(folded(text))) > distinct:
+                yield text
+                break
+
+
+def test_a_long_query_gets_its_suggestion_unsearched_and_says_so(demo_index):
+    engine = SearchEngine(demo_index)
+    searching = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, suggest_search_words=1000))
+    # A paragraph query understanding takes as typed (no word split or decoded: those suggestions
+    # are never searched anyway).
+    query, searched = next((q, r) for q in long_unaccented_paragraphs(DEFAULT_RANKING.suggest_search_words)
+                           if not (r := searching.search(SearchRequest(q=q)))["notices"])
+    result = engine.search(SearchRequest(q=query))
+    assert result["limited"] == ["suggestion"] and result["notices"] == [UNSEARCHED_NOTICE]
+    assert searched["limited"] == []
+    # The accents restored, word for word; the results are the query's own either way.
+    assert result["suggestion"] != query and folded(result["suggestion"]) == folded(query)
+    assert [h["id"] for h in result["hits"]] == [h["id"] for h in searched["hits"]]
+    assert result["total"] == searched["total"]
+
+
+def test_a_short_query_searches_its_suggestion_and_reports_no_cut(engine):
+    result = engine.search(SearchRequest(q="chi thi 05 bo chinh tri", correct=False))
+    assert result["suggestion"] == "chỉ thị 05 bộ chính trị"
+    assert result["limited"] == [] and UNSEARCHED_NOTICE not in result["notices"]
