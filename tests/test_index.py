@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,15 +24,18 @@ from search import sources as sources_module
 from search.codec import open_postings, postings_of_info
 from search.engine import SearchEngine
 from search.engine import search_snapshot as search
-from search.index import NoSources, reindex
+from search.index import NoSources, ReindexReport, reindex
+from search.integrity import IndexDamaged
 from search.merge import merge_into
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
 from search.store import (
     CURRENT_LINK,
+    DAMAGED_FILE,
     IndexBusy,
     IndexMissing,
     current_generation,
+    linked_generation,
     read_file_states,
     read_meta,
     writer_lock,
@@ -147,6 +151,35 @@ def test_incremental_reindex_counts_added_updated_deleted_and_unchanged(tmp_path
     assert DEMO_ARTICLES[0]["id"] not in stored
     assert stored[changed["id"]]["body"].endswith("Bài viết được cập nhật lúc 10 giờ sáng.")
     assert hit_ids(tmp_path / "ix", '"được cập nhật lúc 10 giờ sáng"') == [changed["id"]]
+
+
+def test_a_reindex_records_its_counts_duration_and_time_in_the_new_generations_metadata(tmp_path):
+    source = make_source(tmp_path, count=4)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    changed = dict(DEMO_ARTICLES[1], body=DEMO_ARTICLES[1]["body"] + "\nBài viết được cập nhật.")
+    write_jsonl(source / "news.jsonl", [changed, *DEMO_ARTICLES[2:6]])
+    with (source / "news.jsonl").open("a", encoding="utf-8") as news:
+        news.write("{not json}\n")
+    started, before = datetime.now(UTC).replace(microsecond=0), time.monotonic()
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    took, ended = time.monotonic() - before, datetime.now(UTC)
+    assert counts(report) == (2, 1, 1, 3, 1) and (report.indexed, report.documents) == (3, 6)
+    assert 0 < report.seconds <= took  # the run's own time, measured inside the call
+    meta = read_meta(current_generation(tmp_path / "ix"))
+    last_reindex = datetime.fromisoformat(meta.pop("last_reindex"))
+    assert last_reindex.tzinfo is not None and started <= last_reindex <= ended
+    assert {key: meta[key] for key in ("sources", "documents", "last_report")} == {
+        "sources": [str(source)],
+        "documents": 6,
+        "last_report": {"added": 2, "updated": 1, "deleted": 1, "unchanged": 3, "rejected": 1,
+                        "seconds": round(report.seconds, 3)},
+    }
+
+
+def test_articles_per_second_counts_the_articles_written_or_found_unchanged_over_the_runs_time():
+    report = ReindexReport(added=3, updated=2, deleted=7, unchanged=5, seconds=4.0)
+    assert (report.indexed, report.articles_per_second) == (5, 2.5)
+    assert ReindexReport(added=3, unchanged=1).articles_per_second == 0.0  # no time measured: no rate
 
 
 def test_deleting_a_file_deletes_its_articles(tmp_path):
@@ -500,6 +533,52 @@ def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
     assert read_meta(current_generation(index_dir))["schema_version"] == SCHEMA_VERSION
     assert report.documents == 3
 
+
+
+def flip_middle_byte(path: Path) -> None:
+    """Damage a file without changing its size."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_generation_kept_until_the_next_reindex(
+        tmp_path):
+    source = make_source(tmp_path, count=3)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    damaged = current_generation(index_dir)
+    postings = max(damaged.glob("*.pst"), key=lambda path: path.stat().st_size)
+    flip_middle_byte(postings)
+    with pytest.raises(IndexDamaged, match=re.escape(postings.name)):
+        reindex(index_dir, procs=1)
+    assert linked_generation(index_dir) == damaged and not (damaged / DAMAGED_FILE).exists()
+    repaired = reindex(index_dir, procs=1, repair=True)
+    assert (repaired.full, counts(repaired), repaired.replaced_damaged) == (True, (4, 0, 0, 0, 0), damaged.name)
+    rebuilt = current_generation(index_dir)
+    assert generations(index_dir) == {damaged.name, rebuilt.name}
+    assert postings.name in (damaged / DAMAGED_FILE).read_text(encoding="utf-8")
+    assert read_meta(rebuilt)["sources"] == [str(source)]
+    # The next reindex succeeds incrementally and drops the damaged generation kept for inspection.
+    again = reindex(index_dir, procs=1)
+    assert (again.full, counts(again), again.replaced_damaged) == (False, (0, 0, 0, 4, 0), None)
+    assert generations(index_dir) == {rebuilt.name}
+
+
+def test_an_index_with_damaged_metadata_needs_its_sources_given_again_to_be_rebuilt(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    damaged = current_generation(index_dir)
+    meta = damaged / "vnsearch.json"
+    os.truncate(meta, meta.stat().st_size // 2)
+    with pytest.raises(NoSources) as refused:
+        reindex(index_dir, full=True, procs=1)
+    assert str(refused.value) == ("no SOURCE given and none remembered in the index"
+                                  " (its metadata is damaged: give the SOURCEs)")
+    report = reindex(index_dir, [str(source)], full=True, procs=1)
+    assert (report.full, counts(report), report.replaced_damaged) == (True, (3, 0, 0, 0, 0), damaged.name)
+    assert read_meta(current_generation(index_dir))["sources"] == [str(source)]
 
 
 def test_an_index_whose_classes_are_gone_is_rebuilt_without_being_opened(tmp_path):
