@@ -312,6 +312,16 @@ def test_files_modified_just_before_a_reindex_or_holding_rejections_are_read_aga
     assert counts(report) == (0, 0, 0, 6, 1) and report.rejected[0].line == 2
 
 
+def test_a_file_last_modified_over_two_seconds_before_a_reindex_is_recorded_as_read(tmp_path):
+    # Two seconds: more than the modification-time tick of any file system a source lives on.
+    source = make_source(tmp_path, count=2, portal=False)
+    news = source / "news.jsonl"
+    stamp = time.time_ns() - 2_500_000_000  # the reindex starts later still
+    os.utime(news, ns=(stamp, stamp))
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert read_file_states(current_generation(tmp_path / "ix")) == {str(news): [news.stat().st_size, stamp]}
+
+
 def test_an_unread_file_still_claims_its_ids_against_duplicates_read_after_it(tmp_path):
     source = make_source(tmp_path, count=3, portal=False)
     age_files(source)
@@ -320,7 +330,25 @@ def test_an_unread_file_still_claims_its_ids_against_duplicates_read_after_it(tm
     write_jsonl(source / "zz-later.jsonl", [DEMO_ARTICLES[1]])  # after news.jsonl in scan order
     report = reindex(index_dir, procs=1)
     assert counts(report) == (0, 0, 0, 3, 1)
-    assert "duplicate id" in report.rejected[0].reason and report.rejected[0].path.endswith("zz-later.jsonl")
+    [rejection] = report.rejected
+    assert (rejection.path, rejection.line, rejection.reason) == (
+        str(source / "zz-later.jsonl"), 1,
+        f"duplicate id {DEMO_ARTICLES[1]['id']!r} (already read from {source / 'news.jsonl'})")
+
+
+def test_an_unchanged_file_is_read_again_when_a_file_read_before_it_now_holds_one_of_its_ids(tmp_path):
+    source = make_source(tmp_path, count=3, portal=False)
+    age_files(source)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    write_jsonl(source / "a-first.jsonl", [DEMO_ARTICLES[1]])  # before news.jsonl in scan order
+    report = reindex(index_dir, procs=1)
+    # The copy read first keeps the id (same content: unchanged); news.jsonl is read, its other two
+    # articles unchanged and its own copy rejected as a duplicate.
+    assert counts(report) == (0, 0, 0, 3, 1)
+    [rejection] = report.rejected
+    assert (rejection.path, rejection.line) == (str(source / "news.jsonl"), 2)
+    assert DEMO_ARTICLES[1]["id"] in rejection.reason and str(source / "a-first.jsonl") in rejection.reason
 
 
 def test_reindex_without_sources_rescans_the_remembered_ones(tmp_path):
@@ -419,6 +447,29 @@ def test_duplicate_id_is_still_rejected_on_the_next_incremental_reindex(tmp_path
     reindex(tmp_path / "ix", [str(first.parent), str(second.parent)], procs=1)
     report = reindex(tmp_path / "ix", procs=1)
     assert counts(report) == (0, 0, 0, 2, 1)
+    assert indexed(tmp_path / "ix")[DEMO_ARTICLES[0]["id"]]["title"] == DEMO_ARTICLES[0]["title"]
+
+
+def test_an_article_moved_to_another_file_of_the_sources_is_not_a_duplicate(tmp_path):
+    source = make_source(tmp_path, count=3, portal=False)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:2])
+    write_jsonl(source / "moved.jsonl", [DEMO_ARTICLES[2]])
+    assert counts(reindex(index_dir, procs=1)) == (0, 0, 0, 3, 0)
+    assert set(indexed(index_dir)) == {a["id"] for a in DEMO_ARTICLES[:3]}
+
+
+def test_reindexing_one_source_rejects_an_id_that_another_remembered_source_holds(tmp_path):
+    first = write_jsonl(tmp_path / "a" / "news.jsonl", DEMO_ARTICLES[:2])
+    second = write_jsonl(tmp_path / "b" / "news.jsonl", DEMO_ARTICLES[2:3])
+    reindex(tmp_path / "ix", [str(first.parent), str(second.parent)], procs=1)
+    write_jsonl(second, [DEMO_ARTICLES[2], dict(DEMO_ARTICLES[0], title="Một bài khác mang cùng mã")])
+    report = reindex(tmp_path / "ix", [str(second.parent)], procs=1)
+    assert counts(report) == (0, 0, 0, 1, 1)
+    [rejection] = report.rejected
+    assert (rejection.path, rejection.line, rejection.reason) == (
+        str(second), 2, f"duplicate id {DEMO_ARTICLES[0]['id']!r} (already read from {first})")
     assert indexed(tmp_path / "ix")[DEMO_ARTICLES[0]["id"]]["title"] == DEMO_ARTICLES[0]["title"]
 
 
@@ -696,6 +747,34 @@ def test_passage_records_are_indexed_with_a_derived_title_that_is_shown_not_sear
     # The derived title repeats the body: it is shown but not indexed as a title.
     assert engine.search(SearchRequest(q="title:thủy"))["total"] == 0
     assert engine.article("p-1")["title_derived"] is True
+
+
+def test_an_articles_own_title_is_indexed_as_a_title_and_a_derived_one_adds_nothing_to_the_title_field(tmp_path):
+    passage = {"id": "p-1", "title": "", "text": "Thủy điện gánh lũ cho hạ du. Giới chuyên gia khẳng định điều đó."}
+    source = write_jsonl(tmp_path / "articles.jsonl", [DEMO_ARTICLES[0], passage])
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    engine = SearchEngine(tmp_path / "ix", refresh_seconds=0)
+    assert [hit["id"] for hit in engine.search(SearchRequest(q="title:vinamilk"))["hits"]] == [DEMO_ARTICLES[0]["id"]]
+    snapshot = engine.snapshot()
+    title_lengths = {snapshot.stored(n)["id"]: int(snapshot.lengths["title"][n]) for n in range(snapshot.doc_count)}
+    assert title_lengths["p-1"] == 0 and title_lengths[DEMO_ARTICLES[0]["id"]] >= len(DEMO_ARTICLES[0]["title"].split())
+
+
+def test_an_article_published_at_the_unix_epoch_is_still_dated(tmp_path):
+    # A timestamp of 0 means "no date": the first second of 1970 is kept as 1.
+    source = write_jsonl(tmp_path / "articles.jsonl", [dict(DEMO_ARTICLES[0], published="1970-01-01T07:00:00+07:00")])
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    snapshot = SearchEngine(tmp_path / "ix", refresh_seconds=0).snapshot()
+    assert (int(snapshot.timestamp[0]), int(snapshot.day[0])) == (1, 19700101)
+
+
+def test_files_of_other_types_in_a_source_directory_are_reported_skipped(tmp_path):
+    source = make_source(tmp_path, count=2)
+    (source / "notes.md").write_text("# Ghi chú\n", encoding="utf-8")
+    (source / "portal" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert counts(report) == (3, 0, 0, 0, 0)
+    assert report.skipped_files == [str(source / "notes.md"), str(source / "portal" / "logo.png")]
 
 
 def test_parallel_reindex_of_a_large_source_indexes_every_article_like_the_serial_writer(tmp_path, engine):
