@@ -11,13 +11,20 @@ import itertools
 import math
 import re
 import unicodedata
+from dataclasses import replace
 
 import numpy as np
 import pytest
 from unidecode import unidecode
 
+from search.engine import SearchEngine
 from search.execute import _idf_sum, _pairs_idf, _syllable_idf, phrase_keys, phrase_starts
+from search.index import reindex
+from search.matching import LONG_QUERY_WORDS
 from search.parse import parse_query
+from search.ranking import DEFAULT_RANKING
+from search.request import SearchRequest
+from tests.helpers import DEMO_ARTICLES, write_jsonl
 
 
 def folded_words(text: str) -> list[str]:
@@ -114,3 +121,86 @@ def test_a_querys_pair_idf_sums_the_mean_idf_of_each_distinct_adjacent_pair(cont
     pairs = dict.fromkeys(itertools.pairwise(["bo", "chinh", "tri", "chinh", "tri"]))
     assert _pairs_idf(context, parsed) == pytest.approx(sum((idf[a] + idf[b]) / 2 for a, b in pairs))
     assert _pairs_idf(context, parse_query("chính")) == 0.0
+
+
+def proximity_bonus(engine: SearchEngine, q: str, doc_id: str) -> float:
+    """Return what the proximity bonus adds to a document's score: its score by relevance minus its
+    score in date order (which ranks by the base scores alone)."""
+    scores = [{h["id"]: h["score"] for h in engine.search(SearchRequest.from_params({"q": q, "sort": sort}))["hits"]}
+              for sort in ("relevance", "newest")]
+    return scores[0][doc_id] - scores[1][doc_id]
+
+
+def test_query_words_in_a_row_in_a_title_earn_each_pairs_mean_idf_times_the_title_weight_less_for_a_question(
+        tmp_path):
+    # A demo title ("Gỡ khó vay vốn cho doanh nghiệp nhỏ ...") over another article's body, which
+    # holds no two of its words in a row, and a third article, so that the words' idf differ.
+    titled = dict(DEMO_ARTICLES[9], body=DEMO_ARTICLES[22]["body"])
+    other = DEMO_ARTICLES[0]
+    reindex(tmp_path / "index", [str(write_jsonl(tmp_path / "articles.jsonl", [titled, other]))], procs=1)
+    engine = SearchEngine(tmp_path / "index")
+    texts = [folded_words(a["title"]) + folded_words(a["body"]) for a in (titled, other)]
+    title, body = folded_words(titled["title"]), folded_words(titled["body"])
+    assert not set(itertools.pairwise(title)) & set(itertools.pairwise(body))
+    idf = {word: bm25_idf(2, sum(word in text for text in texts)) for word in title}
+    assert len(set(idf.values())) > 1
+    ranking = DEFAULT_RANKING
+    for size, weight in [(LONG_QUERY_WORDS - 1, ranking.title_proximity_weight),
+                         (LONG_QUERY_WORDS, ranking.question_title_proximity_weight)]:
+        words = title[:size]
+        expected = weight * sum((idf[a] + idf[b]) / 2 for a, b in itertools.pairwise(words))
+        q = " ".join(titled["title"].split()[:size])
+        assert proximity_bonus(engine, q, titled["id"]) == pytest.approx(expected, abs=2e-4), q
+
+
+def test_only_the_top_articles_by_base_score_are_reranked_by_proximity(demo_index):
+    # With a rerank depth of ten, the first page of ten holds the ten best base scores (those of
+    # the date order, which ranks by them alone), in their order with the proximity bonus added.
+    engine = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, rerank_depth=10))
+    q = "cho biết"
+    by_date = engine.search(SearchRequest.from_params({"q": q, "sort": "newest", "size": "50"}))
+    assert by_date["total"] > 20
+    base = {hit["id"]: hit["score"] for page in range(1, by_date["pages"] + 1) for hit in engine.search(
+        SearchRequest.from_params({"q": q, "sort": "newest", "size": "50", "page": str(page)}))["hits"]}
+    best = sorted(base, key=lambda doc_id: -base[doc_id])[:10]
+    assert base[best[9]] > sorted(base.values())[-11]  # no tie at the cut
+    page = engine.search(SearchRequest.from_params({"q": q, "size": "10"}))["hits"]
+    assert {hit["id"] for hit in page} == set(best)
+    assert all(hit["score"] >= base[hit["id"]] for hit in page)
+    assert [hit["score"] for hit in page] == sorted((hit["score"] for hit in page), reverse=True)
+
+
+@pytest.mark.parametrize("q", ["giá vàng thế giới", "bóng đá việt nam"])
+def test_in_the_most_tier_the_articles_holding_every_word_come_first(engine, q):
+    holding_all = engine.search(SearchRequest.from_params({"q": q, "match": "all", "size": "50"}))
+    every = {hit["id"] for hit in holding_all["hits"]}
+    most = engine.search(SearchRequest.from_params({"q": q, "match": "most", "size": "50"}))
+    assert most["tier"] == "most" and 0 < len(every) == holding_all["total"] < min(most["total"], 50)
+    assert {hit["id"] for hit in most["hits"][: len(every)]} == every
+
+
+@pytest.mark.parametrize("word", ["vinamilk", "cho"])  # a rare word (few postings) and a common one
+def test_a_one_word_querys_score_is_bm25f_over_title_and_body(engine, context, fields, word):
+    snapshot, ranking = context.snapshot, DEFAULT_RANKING
+    weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
+    expected = {}
+    for doc, words in fields.items():
+        lengths = {name: snapshot.lengths[name][doc] / snapshot.average_length[name] for name in weights}
+        tf = sum(weight * words[name].count(word) / (1 - b + b * lengths[name])
+                 for name, (weight, b) in weights.items())
+        if tf:
+            expected[snapshot.stored(doc)["id"]] = tf * (ranking.k1 + 1) / (tf + ranking.k1)
+    idf = bm25_idf(len(fields), len(expected))
+    pages = [engine.search(SearchRequest.from_params({"q": word, "size": "50", "sort": "newest", "page": str(n)}))
+             for n in range(1, 6)]
+    assert pages[0]["total"] == len(expected) <= 250
+    assert {hit["id"]: hit["score"] for page in pages for hit in page["hits"]} == pytest.approx(
+        {doc_id: idf * value for doc_id, value in expected.items()}, abs=1e-4)
+
+
+def test_what_a_query_context_remembers_is_read_only(context):
+    first, second = context.remember(("test", "pair"), lambda: (np.zeros(3), np.ones(2)))
+    single = context.remember(("test", "one"), lambda: np.zeros(3))
+    assert not (first.flags.writeable or second.flags.writeable or single.flags.writeable)
+    with pytest.raises(ValueError):
+        single[0] = 1.0

@@ -23,8 +23,9 @@ import search.text
 from search.engine import SearchEngine
 from search.index import reindex
 from search.matching import LONG_QUERY_SHARE, MOST_SHARE
+from search.ranking import DEFAULT_RANKING
 from search.request import MAX_PAGE_SIZE, QueryError, SearchRequest
-from tests.helpers import DEMO_ARTICLES, FIXTURES, PORTAL_ID
+from tests.helpers import DEMO_ARTICLES, FIXTURES, PORTAL_ID, write_jsonl
 
 DEMO_IDS = [a["id"] for a in DEMO_ARTICLES] + [PORTAL_ID]
 RESULT_KEYS = {"query", "total", "page", "size", "pages", "sort", "matching", "match", "tier", "accents", "wider",
@@ -351,6 +352,30 @@ def test_a_number_after_a_kind_of_document_ranks_the_article_citing_that_documen
     result = run(references, q)
     # Both hold the words within the together window; only one cites Nghị định 100.
     assert ids(result) == ["nd100-cited", "nd91-100-trieu"]
+
+
+@pytest.mark.parametrize("q", ["nghị định 99", "nghi dinh 99"])
+def test_an_article_citing_a_document_with_so_before_its_number_ranks_above_one_with_the_number_elsewhere(
+        tmp_path, q):
+    # A demo article citing "Nghị định số 99/2019/NĐ-CP" (its other "Nghị định 99" made "Nghị định
+    # này"), and the same article with the two numbers swapped: "Luật ... số 99/2018" and "Nghị
+    # định số 34/2019". Both hold the same words as often, in articles of the same length.
+    [article] = [a for a in DEMO_ARTICLES if a["id"] == "unc-news_education_008"]
+    body = article["body"].replace("Nghị định 99 mà", "Nghị định này mà")
+    cites = dict(article, id="cites", body=body)
+    swapped = body.replace("sửa đổi số 34/2018/QH14 và Nghị định số 99/2019",
+                           "sửa đổi số 99/2018/QH14 và Nghị định số 34/2019")
+    assert swapped != body and len(swapped) == len(body)
+    # Written first, the other article would come first on equal scores.
+    source = write_jsonl(tmp_path / "articles.jsonl", [dict(article, id="elsewhere", body=swapped), cites])
+    reindex(tmp_path / "index", [str(source)], procs=1)
+    result = run(SearchEngine(tmp_path / "index"), q)
+    assert ids(result) == ["cites", "elsewhere"]
+    # All else equal, the citation adds the reference weight times the mean idf of the kind's
+    # last syllable and the number (each in both articles).
+    both = bm25_idf(2, 2)
+    assert result["hits"][0]["score"] - result["hits"][1]["score"] == pytest.approx(
+        DEFAULT_RANKING.reference_weight * (both + both) / 2, abs=2e-4)
 
 
 def test_a_reference_with_its_number_elsewhere_ranks_as_before(references):
