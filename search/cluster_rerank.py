@@ -163,6 +163,13 @@ class CandidateContext(QueryContext):
         self.articles = articles
         self.frequencies = frequencies
 
+    def postings(self, fieldname: str, term: str) -> Postings:
+        """Return a term's postings among the candidates; none for a compound no article of the cluster
+        holds (the index's segmenter never joined those syllables: the embedded index has no such term)."""
+        if COMPOUND_JOINER in term and not self.frequencies.get(term):
+            return Postings.empty()
+        return super().postings(fieldname, term)
+
     def term_idf(self, term: str, held: int) -> float:
         """Return a term's IDF over the whole cluster (held: candidates holding it, a lower bound)."""
         return idf_of(max(self.articles, 1), max(self.frequencies.get(term, 0), held))

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from search.cluster_rerank import CandidateSnapshot, rerank
+from search.cluster_rerank import CandidateContext, CandidateSnapshot, rerank
 from search.engine import SearchEngine, open_engine
 from search.parse import parse_query
 from search.ranking import DEFAULT_RANKING
@@ -61,6 +61,16 @@ def test_a_compound_stands_where_its_syllables_stand_in_a_row_within_one_article
     assert candidate_positions(snapshot, "body", [compound]) == {compound: {0: [6]}}
 
 
+def test_a_compound_no_article_of_the_cluster_holds_scores_nothing():
+    # The syllables stand in a row, but the index's segmenter never joined them anywhere.
+    articles = [{"title": "Tiêm vaccine mũi ba", "body": "Người dân tiêm vaccine"}]
+    compound = COMPOUND_JOINER.join(["tiem", "vaccine"])
+    known = CandidateContext(CandidateSnapshot(articles, AVERAGE), DEFAULT_RANKING, 100, {compound: 3})
+    unknown = CandidateContext(CandidateSnapshot(articles, AVERAGE), DEFAULT_RANKING, 100, {"tiem": 3})
+    assert [len(known.postings(field, compound)) for field in ("title", "body")] == [1, 1]
+    assert [len(unknown.postings(field, compound)) for field in ("title", "body")] == [0, 0]
+
+
 def test_a_derived_title_is_not_searched_as_a_title():
     articles = [{"title": "Hà Nội mưa to", "title_derived": True, "body": "Hà Nội mưa to suốt đêm"}]
     snapshot = CandidateSnapshot(articles, AVERAGE)
@@ -104,18 +114,20 @@ def first_hundred(engine: SearchEngine, request: SearchRequest) -> list[str]:
     return [i for page in (1, 2) for i in first_ids(engine, replace(request, size=50, page=page))]
 
 
-@pytest.mark.parametrize("q", ["viet nam", "người dân", DEMO_ARTICLES[3]["title"]])
-def test_the_pages_of_a_reranked_search_follow_one_order_and_reorder_only_the_engines_best(demo_cluster,
-                                                                                            cluster_engine, q):
+QUESTION = "Người dân Việt Nam có nên mua vàng hay gửi tiền vào ngân hàng trong năm nay không"
+
+
+@pytest.mark.parametrize("q", ["viet nam", "người dân", QUESTION])
+def test_the_pages_of_a_reranked_search_follow_one_order_and_reorder_only_the_engines_best(demo_cluster, q):
+    reranked, engine_order = open_engine("", demo_cluster.url), open_engine("", demo_cluster.url)
+    reranked.backend.rerank_depth, engine_order.backend.rerank_depth = (10, 20), (0, 0)  # the demo is small
     request = SearchRequest(q=q, snippets=False, facets=False, suggest=False)
-    whole = first_hundred(cluster_engine, request)
-    pages = [first_ids(cluster_engine, replace(request, size=4, page=page)) for page in range(1, 21)]
+    whole = first_hundred(reranked, request)
+    pages = [first_ids(reranked, replace(request, size=4, page=page)) for page in range(1, 21)]
     assert [i for page in pages for i in page] == whole[:80]
-    engine_order = open_engine("", demo_cluster.url)
-    engine_order.backend.rerank_depth = (0, 0)
     unchanged = first_hundred(engine_order, request)
-    depth = cluster_engine.backend._depth(cluster_engine.backend.plan(parse_query(q)))
-    assert len(whole) > depth
+    depth = reranked.backend._depth(reranked.backend.plan(parse_query(q)))
+    assert len(whole) > depth == (20 if q == QUESTION else 10)
     assert (set(whole[:depth]), whole[depth:]) == (set(unchanged[:depth]), unchanged[depth:])
 
 
