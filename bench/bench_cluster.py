@@ -65,6 +65,7 @@ from search.request import SearchRequest
 
 MRR_TOLERANCE = 0.02
 LATENCY_TARGET = 1.5
+BENCH_READ_TIMEOUT_S = 60
 
 
 def ranked_ids(engine: SearchEngine, queries: list[str]) -> tuple[dict[str, list[str]], float]:
@@ -171,6 +172,8 @@ def main() -> None:
     for depth in args.rerank_depths.split(","):
         clusters[depth] = open_engine(args.index, args.backend)
         clusters[depth].backend.rerank_depth = tuple(int(d) for d in depth.split(":"))
+        # A loaded machine can hold a question longer than the service's failover timeout.
+        clusters[depth].backend.cluster.read_timeout = BENCH_READ_TIMEOUT_S
     health = next(iter(clusters.values())).health()
     shards = ", ".join(f"{node['shard']} {node.get('documents')}" for node in health["nodes"])
     print(f"vnsearch cluster benchmark -- code {code_version()}; embedded {embedded.health()['documents']} "
