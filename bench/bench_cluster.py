@@ -3,7 +3,7 @@
 Usage: python bench/bench_cluster.py --backend sphinxql://127.0.0.1:9306,127.0.0.1:9308
        [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval] [--split val] [--limit 300]
        [--sets titles,fragments,covid] [--variants written,unaccented,nfd,tone] [--runs 5] [--skip-latency] [--cold]
-       [--corpus retrieval|latency|latency-60k] [--cache /tmp/vnsearch-bench-latency]
+       [--corpus retrieval|latency|latency-60k] [--cache /tmp/vnsearch-bench-latency] [--rerank-depths 0:0,10:60]
 
 The cluster must hold what the embedded retrieval index holds: news/articles.jsonl and
 retrieval/passages.jsonl, written with ``vnsearch reindex --backend URL`` (its summary line is the
@@ -16,7 +16,10 @@ snippets, every facet, "did you mean"), one warm-up then --runs runs alternating
 backends in this process; medians and p95 and the cluster / embedded ratio (target at 60k:
 median <= 1.5x).  The cluster keeps each query's plan and word statistics until a reindex
 commits, so the timed runs after the warm-up use them; ``--cold`` makes it forget them before
-every timed search (a query's first search).  Nothing is asserted.
+every timed search (a query's first search).  ``--rerank-depths 0:0,10:60`` measures the cluster
+without and with vnsearch's second stage (``search.cluster_rerank``: its best 10 articles of a
+query, 60 of a question) in the same run.  Nothing
+is asserted.
 
 ``--corpus latency`` compares the 6k corpus of bench_latency.py instead (news/articles.jsonl and
 portal/, both backends holding it; pass that index with --index, e.g.
@@ -56,11 +59,13 @@ from corpus import (
     variant,
 )
 
+from search.cluster_backend import QUESTION_RERANK_DEPTH, RERANK_DEPTH
 from search.engine import SearchEngine, open_engine
 from search.request import SearchRequest
 
 MRR_TOLERANCE = 0.02
 LATENCY_TARGET = 1.5
+BENCH_READ_TIMEOUT_S = 60
 
 
 def ranked_ids(engine: SearchEngine, queries: list[str]) -> tuple[dict[str, list[str]], float]:
@@ -73,57 +78,60 @@ def ranked_ids(engine: SearchEngine, queries: list[str]) -> tuple[dict[str, list
     return ranked, time.perf_counter() - started
 
 
-def quality(args, embedded: SearchEngine, cluster: SearchEngine) -> None:
-    """Print MRR@10 and Recall@10 of both backends for every set and variant."""
+def quality(args, embedded: SearchEngine, clusters: dict[str, SearchEngine]) -> None:
+    """Print MRR@10 and Recall@10 of both backends for every set and variant (a table per rerank depth)."""
     wanted = [s for s in args.sets.split(",") if s]
     variants = [v for v in args.variants.split(",") if v]
     sets, _, _ = build_sets(args.data, wanted, args.split, args.titles, args.limit, args.seed)
     cases = {(name, v): [(variant(q, v), rel) for q, rel in sets[name]] for name in sets for v in variants}
     distinct = list(dict.fromkeys(q for queries in cases.values() for q, _ in queries))
     vn, vn_seconds = ranked_ids(embedded, distinct)
-    sx, sx_seconds = ranked_ids(cluster, distinct)
-    header = (f"{'query set':<30} {'variant':<21} {'embedded MRR':>12} {'cluster MRR':>11} {'diff':>7} "
-              f"{'emb R@10':>8} {'clu R@10':>8}  target |diff| <= {MRR_TOLERANCE}")
-    print("\n" + header + "\n" + "-" * len(header))
-    for name in sets:
-        for v in variants:
-            queries = cases[(name, v)]
-            (vm, vr), (sm, sr) = evaluate(vn, queries), evaluate(sx, queries)
-            print(f"{SET_LABELS[name]:<30} {VARIANT_LABELS[v]:<21} {vm:>12.3f} {sm:>11.3f} {sm - vm:>+7.3f} "
-                  f"{vr:>8.3f} {sr:>8.3f}  {'ok' if abs(sm - vm) <= MRR_TOLERANCE else 'MISS'}")
     count = max(1, len(distinct))
-    print(f"{len(distinct)} distinct queries, ranking only: embedded {1000 * vn_seconds / count:.1f} ms/query, "
-          f"cluster {1000 * sx_seconds / count:.1f} ms/query")
+    for depth, cluster in clusters.items():
+        sx, sx_seconds = ranked_ids(cluster, distinct)
+        header = (f"{'query set':<30} {'variant':<21} {'embedded MRR':>12} {'cluster MRR':>11} {'diff':>7} "
+                  f"{'emb R@10':>8} {'clu R@10':>8}  target |diff| <= {MRR_TOLERANCE}")
+        print(f"\ncluster reranking its best {depth} (query:question):\n" + header + "\n" + "-" * len(header))
+        for name in sets:
+            for v in variants:
+                queries = cases[(name, v)]
+                (vm, vr), (sm, sr) = evaluate(vn, queries), evaluate(sx, queries)
+                print(f"{SET_LABELS[name]:<30} {VARIANT_LABELS[v]:<21} {vm:>12.3f} {sm:>11.3f} {sm - vm:>+7.3f} "
+                      f"{vr:>8.3f} {sr:>8.3f}  {'ok' if abs(sm - vm) <= MRR_TOLERANCE else 'MISS'}")
+        print(f"{len(distinct)} distinct queries, ranking only: embedded {1000 * vn_seconds / count:.1f} ms/query, "
+              f"cluster {1000 * sx_seconds / count:.1f} ms/query")
 
 
-def latency(args, embedded: SearchEngine, cluster: SearchEngine) -> None:
-    """Print per-query and summary latency of a full results page on both backends."""
+def latency(args, embedded: SearchEngine, clusters: dict[str, SearchEngine]) -> None:
+    """Print per-query and summary latency of a full results page on the embedded index and each cluster
+    setting (rerank depths), timed in turn query by query."""
+    engines = {"embedded": embedded, **{f"cluster {depth}": cluster for depth, cluster in clusters.items()}}
     mix = query_mix(args.data, read_jsonl(data_path(args.data, NEWS)), args.seed)
     rows = []
     for query in mix:
         request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
-        timed = {}
-        for name, engine in (("embedded", embedded), ("cluster", cluster)):
-            _, result = time_call(partial(engine.search, request))  # warm-up
-            timed[name] = ([], result)
+        timed = {name: ([], time_call(partial(engine.search, request))[1]) for name, engine in engines.items()}
         for _ in range(args.runs):
-            for name, engine in (("embedded", embedded), ("cluster", cluster)):
-                if args.cold and name == "cluster":
+            for name, engine in engines.items():
+                if args.cold and name != "embedded":
                     engine.backend.forget()  # no kept plan or word statistics: as the query's first search
                 timed[name][0].append(time_call(partial(engine.search, request))[0])
-        rows.append((query, statistics.median(timed["embedded"][0]), statistics.median(timed["cluster"][0]),
-                     timed["embedded"][1]["total"], timed["cluster"][1]["total"]))
-    print(f"\n{'kind':<21} {'query':<50} {'emb ms':>7} {'clu ms':>7} {'ratio':>6} {'emb hits':>8} {'clu hits':>8}")
-    for query, vn_ms, sx_ms, vn_total, sx_total in rows:
-        print(f"{query.kind:<21} {query.label(50):<50} {vn_ms:>7.1f} {sx_ms:>7.1f} {sx_ms / vn_ms:>6.2f} "
-              f"{vn_total:>8} {sx_total:>8}")
-    vn, sx = [r[1] for r in rows], [r[2] for r in rows]
-    ratio = median(sx) / median(vn)
+        rows.append((query, {name: (statistics.median(times), result["total"])
+                             for name, (times, result) in timed.items()}))
+    names = list(engines)
+    print(f"\n{'kind':<21} {'query':<50} " + " ".join(f"{name[:14]:>14}" for name in names) + "  (ms, hits)")
+    for query, measured in rows:
+        print(f"{query.kind:<21} {query.label(50):<50} "
+              + " ".join(f"{measured[n][0]:>7.1f} {measured[n][1]:>6}" for n in names))
+    vn = [measured["embedded"][0] for _, measured in rows]
     print(f"\nresults page (10 hits, snippets, facets, did-you-mean), {len(rows)} queries x {args.runs} runs:")
-    print(f"  embedded ms  median {median(vn):7.1f}   p95 {percentile(vn, 95):7.1f}")
-    print(f"  cluster ms   median {median(sx):7.1f}   p95 {percentile(sx, 95):7.1f}")
-    print(f"  cluster / embedded: median {ratio:.2f}x, p95 {percentile(sx, 95) / percentile(vn, 95):.2f}x "
-          f"(target median <= {LATENCY_TARGET}x: {'ok' if ratio <= LATENCY_TARGET else 'MISS'})")
+    print(f"  {'embedded':<18} ms median {median(vn):7.1f}   p95 {percentile(vn, 95):7.1f}")
+    for name in names[1:]:
+        sx = [measured[name][0] for _, measured in rows]
+        ratio = median(sx) / median(vn)
+        print(f"  {name:<18} ms median {median(sx):7.1f}   p95 {percentile(sx, 95):7.1f}   / embedded: median "
+              f"{ratio:.2f}x, p95 {percentile(sx, 95) / percentile(vn, 95):.2f}x "
+              f"(target median <= {LATENCY_TARGET}x: {'ok' if ratio <= LATENCY_TARGET else 'MISS'})")
 
 
 def main() -> None:
@@ -144,6 +152,9 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true",
                         help="latency: the cluster forgets its kept plans and word statistics before each search")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--rerank-depths", default=f"{RERANK_DEPTH}:{QUESTION_RERANK_DEPTH}",
+                        help="comma-separated QUERY:QUESTION: how many of the engine's best articles vnsearch "
+                             "reranks for a query and for a question (0:0: none)")
     parser.add_argument("--corpus", choices=("retrieval", "latency", "latency-60k"), default="retrieval",
                         help="what both backends hold: news + covid passages, news + portal (6k), or 60k")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/vnsearch-bench-latency"),
@@ -157,15 +168,20 @@ def main() -> None:
         second = PASSAGES if args.corpus == "retrieval" else PORTAL
         ensure_index(args.index, [data_path(args.data, NEWS), data_path(args.data, second)])
     embedded = SearchEngine(args.index, refresh_seconds=1e9)
-    cluster = open_engine(args.index, args.backend)
-    health = cluster.health()
+    clusters = {}
+    for depth in args.rerank_depths.split(","):
+        clusters[depth] = open_engine(args.index, args.backend)
+        clusters[depth].backend.rerank_depth = tuple(int(d) for d in depth.split(":"))
+        # A loaded machine can hold a question longer than the service's failover timeout.
+        clusters[depth].backend.cluster.read_timeout = BENCH_READ_TIMEOUT_S
+    health = next(iter(clusters.values())).health()
     shards = ", ".join(f"{node['shard']} {node.get('documents')}" for node in health["nodes"])
     print(f"vnsearch cluster benchmark -- code {code_version()}; embedded {embedded.health()['documents']} "
           f"documents, cluster {health['documents']} ({shards}), covid split {args.split}, seed {args.seed}")
     if not args.skip_quality:
-        quality(args, embedded, cluster)
+        quality(args, embedded, clusters)
     if not args.skip_latency:
-        latency(args, embedded, cluster)
+        latency(args, embedded, clusters)
     print(f"runtime: {time.perf_counter() - started:.1f} s")
 
 

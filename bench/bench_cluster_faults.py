@@ -12,7 +12,8 @@ Usage: python bench/bench_cluster_faults.py [--data ../shared/data] [--articles 
    titles' first word pairs, a few fixed queries) is searched with both nodes up, then with
    node 1 killed.  For each query it prints the totals up / down, the partial flags, and whether
    the page with the shard down is the both-up ranking with node 1's articles left out (the
-   first 10 of node 0's articles in the both-up order, read from a 100-hit page).
+   first 10 of node 0's articles in the both-up order, read from a 100-hit page); the summary
+   also counts the pages holding those articles in another order.
 
 Needs Debian's searchd.  The nodes are started and stopped by PID; nothing is left running.
 """
@@ -126,7 +127,7 @@ def shard_down(cluster: SearchCluster, queries: list[str]) -> None:
     cluster.stop(1, kill=True)
     time.sleep(0.5)
     engine = open_engine(str(cluster.directory / "lock"), cluster.url)  # nothing kept from the whole cluster
-    same_page = same_tier = partial = partial_up = 0
+    same_page = same_articles = same_tier = partial = partial_up = 0
     print(f"\n{'query':<40} {'total up':>8} {'down':>6} {'node 0 up':>9} {'partial up/down':>15} {'tier up/down':>18} "
           f"{'page as expected':>16}")
     for q in queries:
@@ -136,6 +137,7 @@ def shard_down(cluster: SearchCluster, queries: list[str]) -> None:
         # A page with both up that was partial itself (a node too slow under load) proves nothing.
         complete = not whole["partial"] and (whole["total"] <= 100 or len(kept) == 10)
         expected = [hit["id"] for hit in down["hits"]] == kept if complete else None
+        same_articles += complete and sorted(hit["id"] for hit in down["hits"]) == sorted(kept)
         on_node0 = sum(shard_of(document_key(hit["id"]), 2) == 0 for hit in whole["hits"])
         same_page += bool(expected)
         same_tier += (down["tier"], down["accents"]) == (whole["tier"], whole["accents"])
@@ -145,7 +147,8 @@ def shard_down(cluster: SearchCluster, queries: list[str]) -> None:
               f"{str(whole['partial']) + '/' + str(down['partial']):>15} {whole['tier'] + '/' + down['tier']:>18} "
               f"{expected!s:>16}")
     print(f"\n{len(queries)} queries: partial flag set with node 1 down {partial}, with both up {partial_up}; "
-          f"same tier and accents {same_tier}; page = the both-up order without node 1's articles {same_page}")
+          f"same tier and accents {same_tier}; page = the both-up order without node 1's articles {same_page} "
+          f"(the same articles: {same_articles})")
 
 
 def main() -> None:

@@ -96,9 +96,13 @@ class QueryContext:
         if not found:
             return _NO_DOCS, _NO_SCORES, 0.0
         ids, tf = self._term_frequencies(found)
-        idf = _idf(self.size, len(ids))
+        idf = self.term_idf(term, len(ids))
         k1 = self.ranking.k1
         return ids, idf * tf * (k1 + 1.0) / (tf + k1), idf
+
+    def term_idf(self, term: str, held: int) -> float:
+        """Return the IDF of a term held by held documents (of this context's)."""
+        return idf_of(self.size, held)
 
     def _term_frequencies(self, found: list[tuple[str, Postings]]) -> tuple[np.ndarray, np.ndarray]:
         """Return (doc ids, BM25F's weighted and length-normalised term frequency) of postings in
@@ -123,7 +127,7 @@ _NO_DOCS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
 
 
-def _idf(total: int, df: int) -> float:
+def idf_of(total: int, df: int) -> float:
     """Return the BM25 inverse document frequency."""
     return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
@@ -264,12 +268,12 @@ def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
     units = [c for c in parsed.clauses if len(c.syllables) > 1]
     syllables = {s.folded for c in parsed.clauses if len(c.syllables) == 1 for s in c.syllables}
     return sum(_syllable_idf(ctx, folded) for folded in syllables) + sum(
-        _idf(ctx.size, int(matching.clause_mask(ctx, replace(c, phrase=True), False).sum())) for c in units)
+        idf_of(ctx.size, int(matching.clause_mask(ctx, replace(c, phrase=True), False).sum())) for c in units)
 
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:
     """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest)."""
-    return ctx.remember(("idf", folded), lambda: _idf(ctx.size, int(ctx.docs_with(folded, TEXT_FIELDS).sum())))
+    return ctx.remember(("idf", folded), lambda: ctx.term_idf(folded, int(ctx.docs_with(folded, TEXT_FIELDS).sum())))
 
 
 def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],
@@ -364,6 +368,13 @@ def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scor
     final = base[top] + _proximity(ctx, parsed, docs[top], idfs)
     order = np.lexsort((docs[top], -final))[:wanted][wanted - request.size :]
     return docs[top][order], final[order]
+
+
+def relevance(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None = None) -> np.ndarray:
+    """Return the relevance of every document of a context, proximity bonus included (the second
+    stage ``order_page`` gives its top documents; a cluster gives the engine's best articles)."""
+    scores, idfs = _scores(ctx, parsed, all_words)
+    return scores + _proximity(ctx, parsed, np.arange(ctx.size), idfs)
 
 
 def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto") -> tuple[Matched, np.ndarray | None, dict]:

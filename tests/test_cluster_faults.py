@@ -125,6 +125,39 @@ def test_a_killed_node_gives_partial_results_and_is_used_again_when_restarted(cl
     assert recovered["partial"] is False and recovered["hits"] == whole["hits"]
 
 
+def fragment_only_on(client, shard: int) -> tuple[str, dict]:
+    """Return the first demo title fragment whose tightest-tier articles are all on one shard while
+    the other shard holds articles of a wider tier, and its answer with every node up."""
+    for article in DEMO_ARTICLES:
+        q = " ".join(article["title"].split()[:3])
+        whole = search(client, q)
+        wider = client.get("/api/search", query_string={"q": q, "match": "all", "size": 50}).get_json()
+        if (whole["tier"] == "together" and whole["hits"]
+                and all(shard_of(document_key(hit["id"]), 2) == shard for hit in whole["hits"])
+                and any(shard_of(document_key(hit["id"]), 2) != shard for hit in wider["hits"])):
+            return q, whole
+    raise AssertionError("no demo title fragment has its tightest tier on one shard only")
+
+
+def test_a_shard_down_changes_only_the_partial_flag_and_the_counts_and_never_widens(client, cluster):
+    q, whole = fragment_only_on(client, 1)
+    both = client.get("/api/search", query_string={"q": QUERY, "size": 50}).get_json()
+    cluster.stop(1, kill=True)
+    partial = search(client, q)
+    # The other shard holds the words, not together: the answer stays in the tightest tier, empty,
+    # with the wider tier's articles counted (what would widen is the dead shard's to tell).
+    assert (partial["partial"], partial["tier"], partial["accents"]) == (True, whole["tier"], whole["accents"])
+    assert (partial["total"], partial["hits"]) == (0, [])
+    assert partial["wider"]["all"] > 0
+    # Articles on both shards: the page holds the articles of the whole cluster's order without the
+    # dead shard's (vnsearch reranks the engine's best 10 of what answers: their order may differ).
+    down = search(client)
+    kept = [hit["id"] for hit in both["hits"] if shard_of(document_key(hit["id"]), 2) == 0][:10]
+    assert len(kept) == 10 and not both["partial"]
+    assert (down["tier"], down["accents"]) == (both["tier"], both["accents"])
+    assert sorted(hit["id"] for hit in down["hits"]) == sorted(kept)
+
+
 def test_every_node_down_is_a_clear_503_error(client, cluster):
     for number in range(cluster.shards):
         cluster.stop(number, kill=True)

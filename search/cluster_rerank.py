@@ -1,0 +1,188 @@
+"""The second stage of a relevance page on the cluster: vnsearch's own scoring of the engine's best.
+
+The engine matches, counts and ranks every article (the first stage).  Its best
+``RERANK_DEPTH`` articles come back with their stored title and body, and are scored again as
+the embedded index scores its own top articles (``search.execute.relevance``: BM25F of each
+query syllable with length normalisation, the bonus of syllables typed with accents, the
+proximity bonus of adjacent query words), over a small in-memory index of those articles
+(``CandidateSnapshot``) with the cluster's statistics: the number of articles, each term's
+document frequency (``ClusterBackend.keyword_documents``) and the average field lengths.
+The stored text is not segmented (pyvi would cost more than the search): a compound word
+(``chinh_tri``) is counted wherever its syllables stand in a row.  The set, the counts, the facets
+and the other orders stay the engine's.
+
+The text is read as arrays of code points (no Python loop over syllables): lower case, folded
+by a table from code point to letter (as ``search.text.fold``), or with canonical tone marks (as
+``search.text.normalize_term``); a term's syllables are found by comparing code points.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+
+from search.codec import Postings
+from search.execute import QueryContext, idf_of, relevance
+from search.parse import ParsedQuery
+from search.ranking import Ranking
+from search.text import COMPOUND_JOINER, canonical_tones, fold
+
+# Code points with a table entry: Latin, Latin-1, Latin Extended and Vietnamese letters.
+_TABLE_SIZE = 0x2000
+_END = "\x00"
+
+
+@cache
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """Return (is a syllable character, folded code point) for every code point below _TABLE_SIZE."""
+    letters = np.zeros(_TABLE_SIZE, dtype=bool)
+    folded = np.arange(_TABLE_SIZE, dtype=np.uint32)
+    for point in range(_TABLE_SIZE):
+        char = chr(point)
+        letters[point] = char.isalnum()  # search.text.SYLLABLE_RE: [^\W_]+
+        if point >= 0x80 and letters[point]:
+            ascii_form = fold(char)
+            if len(ascii_form) == 1 and ascii_form.isascii():
+                folded[point] = ord(ascii_form)
+    return letters, folded
+
+
+def _code_points(text: str) -> np.ndarray:
+    """Return the code points of text."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _head(length, first, second):
+    """Return a syllable's length and first two code points (0: none) as one number (arrays or ints)."""
+    return (np.asarray(length, dtype=np.int64) << 42) | (np.asarray(first, dtype=np.int64) << 21) | second
+
+
+class _Field:
+    """One field of every candidate, as code points: where each syllable starts, its length, its document."""
+
+    def __init__(self, texts: Sequence[str]):
+        letters, folded_table = _tables()
+        # Documents end with a NUL each (a character no stored text holds: it is taken out).
+        self._text = "".join(unicodedata.normalize("NFC", t.replace(_END, "")).lower() + _END for t in texts)
+        points = _code_points(self._text)
+        small = points < _TABLE_SIZE
+        inside = np.where(small, points, 0)
+        is_letter = np.where(small, letters[inside], False)
+        others = np.flatnonzero(~small)
+        if len(others):  # rare: other scripts
+            is_letter[others] = [chr(p).isalnum() for p in points[others]]
+        edges = np.diff(np.concatenate(([0], is_letter.astype(np.int8), [0])))
+        self.starts = np.flatnonzero(edges == 1)
+        self.syllable_lengths = np.flatnonzero(edges == -1) - self.starts
+        self.doc = np.searchsorted(np.flatnonzero(points == ord(_END)), self.starts)
+        first = np.searchsorted(self.doc, np.arange(len(texts)))
+        self.position = np.arange(len(self.starts)) - first[self.doc]
+        self.lengths = np.bincount(self.doc, minlength=len(texts)).astype(np.float32)
+        self.folded = np.where(small, folded_table[inside], points)
+        self._exact: np.ndarray | None = None
+        self._head_cache: dict[bool, np.ndarray] = {}
+
+    @property
+    def exact(self) -> np.ndarray:
+        """Return the code points with canonical tone marks (computed when a query first needs them)."""
+        if self._exact is None:
+            self._exact = _code_points(canonical_tones(self._text))  # the same lengths
+        return self._exact
+
+    def _heads(self, points: np.ndarray) -> np.ndarray:
+        """Return each syllable's length and first two code points in one number (one comparison a lookup)."""
+        kind = points is self.folded
+        if kind not in self._head_cache:
+            second = np.where(self.syllable_lengths > 1, points[np.minimum(self.starts + 1, len(points) - 1)], 0)
+            self._head_cache[kind] = _head(self.syllable_lengths, points[self.starts], second)
+        return self._head_cache[kind]
+
+    def _syllables(self, term: str, points: np.ndarray) -> np.ndarray:
+        """Return the (ascending) numbers of the syllables spelt term in points."""
+        wanted = _code_points(term)
+        if not len(wanted):
+            return np.zeros(0, dtype=np.int64)
+        second = int(wanted[1]) if len(wanted) > 1 else 0
+        found = np.flatnonzero(self._heads(points) == _head(len(wanted), int(wanted[0]), second))
+        for offset in range(2, len(wanted)):
+            found = found[points[self.starts[found] + offset] == wanted[offset]]
+        return found
+
+    def postings(self, term: str) -> Postings:
+        """Return the postings of a term (folded when ASCII, else exact) in this field.
+
+        A compound word (``chinh_tri``) stands where its syllables stand in a row: where the
+        index's segmenter would most often have joined them.
+        """
+        points = self.folded if term.isascii() else self.exact
+        parts = term.split(COMPOUND_JOINER)
+        hits = self._syllables(parts[0], points)
+        for offset, part in enumerate(parts[1:], start=1):
+            following = np.intersect1d(hits + offset, self._syllables(part, points), assume_unique=True)
+            hits = following[self.doc[following] == self.doc[following - offset]] - offset
+        if not len(hits):
+            return Postings.empty()
+        docs = self.doc[hits]  # ascending
+        starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
+        freqs = np.diff(np.append(starts, len(docs)))
+        return Postings(docs[starts].astype(np.int64), freqs.astype(np.float32), self.position[hits].astype(np.int64),
+                        starts.astype(np.int64))
+
+
+class CandidateSnapshot:
+    """The engine's candidates as a snapshot ``search.execute.QueryContext`` can score."""
+
+    def __init__(self, articles: Sequence[dict], average_length: dict[str, float]):
+        titles = ["" if a.get("title_derived") else a.get("title") or "" for a in articles]
+        self.fields = {"title": _Field(titles), "body": _Field([a.get("body") or "" for a in articles])}
+        self.doc_count = len(articles)
+        self.lengths = {name: field.lengths for name, field in self.fields.items()}
+        self.average_length = {name: max(1.0, average_length.get(name, 1.0)) for name in self.fields}
+        self._postings: dict[tuple[str, str], Postings] = {}
+
+    def postings(self, fieldname: str, term: str) -> Postings:
+        """Return a term's postings in a field of the candidates."""
+        key = (fieldname, term)
+        if key not in self._postings:
+            self._postings[key] = self.fields[fieldname].postings(term)
+        return self._postings[key]
+
+    def doc_frequency(self, fieldname: str, term: str) -> int:
+        """Return how many candidates hold a term in a field."""
+        return len(self.postings(fieldname, term))
+
+
+class CandidateContext(QueryContext):
+    """A query context over the candidates whose IDF is the whole cluster's."""
+
+    def __init__(self, snapshot: CandidateSnapshot, ranking: Ranking, articles: int, frequencies: dict[str, int]):
+        super().__init__(snapshot, ranking)
+        self.articles = articles
+        self.frequencies = frequencies
+
+    def postings(self, fieldname: str, term: str) -> Postings:
+        """Return a term's postings among the candidates; none for a compound no article of the cluster
+        holds (the index's segmenter never joined those syllables: the embedded index has no such term)."""
+        if COMPOUND_JOINER in term and not self.frequencies.get(term):
+            return Postings.empty()
+        return super().postings(fieldname, term)
+
+    def term_idf(self, term: str, held: int) -> float:
+        """Return a term's IDF over the whole cluster (held: candidates holding it, a lower bound)."""
+        return idf_of(max(self.articles, 1), max(self.frequencies.get(term, 0), held))
+
+
+def rerank(parsed: ParsedQuery, articles: Sequence[dict], ranking: Ranking, total: int,
+           frequencies: dict[str, int], average_length: dict[str, float],
+           all_words: np.ndarray | None = None) -> np.ndarray:
+    """Return vnsearch's relevance of each article (the engine's best, in its order) for a query.
+
+    total and frequencies are the cluster's article count and {term: articles holding it};
+    all_words marks the articles holding every word when a short query is answered from the
+    most tier (they come first, as the embedded index puts them).
+    """
+    context = CandidateContext(CandidateSnapshot(articles, average_length), ranking, total, frequencies)
+    return relevance(context, parsed, all_words)

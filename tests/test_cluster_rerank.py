@@ -1,0 +1,141 @@
+"""The cluster's second stage: vnsearch's scoring of the engine's best articles (``search.cluster_rerank``).
+
+The in-memory index of the candidates must find every term where the index analyzer puts it;
+the IDF is the whole cluster's; on the demo cluster (real searchd nodes) a reranked search
+keeps the engine's set and one order across pages, and finds a title typed without accents
+first, as the embedded index does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from search.cluster_rerank import CandidateContext, CandidateSnapshot, rerank
+from search.engine import SearchEngine, open_engine
+from search.parse import parse_query
+from search.ranking import DEFAULT_RANKING
+from search.request import SearchRequest
+from search.text import COMPOUND_JOINER, SYLLABLE_RE, VietnameseAnalyzer, fold
+from tests.helpers import DEMO_ARTICLES
+
+AVERAGE = {"title": 12.0, "body": 400.0}
+
+
+def analyzer_positions(texts: list[str]) -> dict[str, dict[int, list[int]]]:
+    """Return {term: {document: positions}} of texts as the index analyzer reads them (no compounds)."""
+    found: dict[str, dict[int, list[int]]] = {}
+    for number, text in enumerate(texts):
+        for term, positions in VietnameseAnalyzer().term_positions(text, mode="query").items():
+            found.setdefault(term, {})[number] = positions
+    return found
+
+
+def candidate_positions(snapshot: CandidateSnapshot, field: str, terms) -> dict[str, dict[int, list[int]]]:
+    """Return {term: {document: positions}} from the candidates' postings."""
+    found = {}
+    for term in terms:
+        postings = snapshot.postings(field, term)
+        found[term] = {int(doc): postings.all_positions[start : start + int(freq)].tolist()
+                       for doc, start, freq in zip(postings.ids, postings.starts, postings.freqs)}
+    return found
+
+
+@pytest.mark.parametrize("field", ["title", "body"])
+def test_the_candidates_postings_hold_every_term_where_the_index_analyzer_puts_it(field):
+    articles = DEMO_ARTICLES[:40]
+    expected = analyzer_positions([article[field] for article in articles])
+    snapshot = CandidateSnapshot(articles, AVERAGE)
+    assert candidate_positions(snapshot, field, expected) == expected
+    assert snapshot.lengths[field].tolist() == [len(SYLLABLE_RE.findall(a[field])) for a in articles]
+
+
+def test_a_compound_stands_where_its_syllables_stand_in_a_row_within_one_article():
+    articles = [{"title": "Bộ Chính trị họp", "body": "Chính phủ trị an. Ông nói chính trị là việc chung."},
+                {"title": "Lãnh đạo Bộ Chính", "body": "trị an tốt"}]
+    snapshot = CandidateSnapshot(articles, AVERAGE)
+    compound = COMPOUND_JOINER.join(["chinh", "tri"])
+    assert candidate_positions(snapshot, "title", [compound]) == {compound: {0: [1]}}
+    assert candidate_positions(snapshot, "body", [compound]) == {compound: {0: [6]}}
+
+
+def test_a_compound_no_article_of_the_cluster_holds_scores_nothing():
+    # The syllables stand in a row, but the index's segmenter never joined them anywhere.
+    articles = [{"title": "Tiêm vaccine mũi ba", "body": "Người dân tiêm vaccine"}]
+    compound = COMPOUND_JOINER.join(["tiem", "vaccine"])
+    known = CandidateContext(CandidateSnapshot(articles, AVERAGE), DEFAULT_RANKING, 100, {compound: 3})
+    unknown = CandidateContext(CandidateSnapshot(articles, AVERAGE), DEFAULT_RANKING, 100, {"tiem": 3})
+    assert [len(known.postings(field, compound)) for field in ("title", "body")] == [1, 1]
+    assert [len(unknown.postings(field, compound)) for field in ("title", "body")] == [0, 0]
+
+
+def test_a_derived_title_is_not_searched_as_a_title():
+    articles = [{"title": "Hà Nội mưa to", "title_derived": True, "body": "Hà Nội mưa to suốt đêm"}]
+    snapshot = CandidateSnapshot(articles, AVERAGE)
+    assert len(snapshot.postings("title", fold("nội"))) == 0
+    assert len(snapshot.postings("body", fold("nội"))) == 1
+
+
+def test_the_idf_is_the_whole_clusters_not_the_candidates():
+    # Two articles of equal length, each holding one of the query's words: the one holding the
+    # word fewer articles of the cluster hold comes first, whichever word that is.
+    articles = [{"title": "Giá vàng", "body": "Giá vàng hôm nay tăng nhẹ"},
+                {"title": "Giá xăng", "body": "Giá xăng hôm nay tăng nhẹ"}]
+    parsed = parse_query("vang xang")
+    rare_gold = rerank(parsed, articles, DEFAULT_RANKING, 10_000, {"vang": 5, "xang": 900}, AVERAGE)
+    rare_petrol = rerank(parsed, articles, DEFAULT_RANKING, 10_000, {"vang": 900, "xang": 5}, AVERAGE)
+    assert np.argsort(-rare_gold).tolist() == [0, 1]
+    assert np.argsort(-rare_petrol).tolist() == [1, 0]
+
+
+# On the demo cluster -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cluster_engine(demo_cluster) -> SearchEngine:
+    """Return a search engine over the demo corpus on the cluster."""
+    return open_engine("", demo_cluster.url)
+
+
+def unaccented(text: str) -> str:
+    """Return text as typed without diacritics."""
+    return " ".join(fold(word) for word in text.split())
+
+
+def first_ids(engine: SearchEngine, request: SearchRequest) -> list[str]:
+    """Return the ids of a page's hits."""
+    return [hit["id"] for hit in engine.search(request)["hits"]]
+
+
+def first_hundred(engine: SearchEngine, request: SearchRequest) -> list[str]:
+    """Return the ids of the first two pages of 50."""
+    return [i for page in (1, 2) for i in first_ids(engine, replace(request, size=50, page=page))]
+
+
+QUESTION = "Người dân Việt Nam có nên mua vàng hay gửi tiền vào ngân hàng trong năm nay không"
+
+
+@pytest.mark.parametrize("q", ["viet nam", "người dân", QUESTION])
+def test_the_pages_of_a_reranked_search_follow_one_order_and_reorder_only_the_engines_best(demo_cluster, q):
+    reranked, engine_order = open_engine("", demo_cluster.url), open_engine("", demo_cluster.url)
+    reranked.backend.rerank_depth, engine_order.backend.rerank_depth = (10, 20), (0, 0)  # the demo is small
+    request = SearchRequest(q=q, snippets=False, facets=False, suggest=False)
+    whole = first_hundred(reranked, request)
+    pages = [first_ids(reranked, replace(request, size=4, page=page)) for page in range(1, 21)]
+    assert [i for page in pages for i in page] == whole[:80]
+    unchanged = first_hundred(engine_order, request)
+    depth = reranked.backend._depth(reranked.backend.plan(parse_query(q)))
+    assert len(whole) > depth == (20 if q == QUESTION else 10)
+    assert (set(whole[:depth]), whole[depth:]) == (set(unchanged[:depth]), unchanged[depth:])
+
+
+def test_a_title_typed_without_accents_finds_its_article_first_as_in_the_embedded_index(engine, cluster_engine):
+    titles = [a for a in DEMO_ARTICLES if len(a["title"].split()) >= 4][:60]
+    firsts = {}
+    for name, searched in (("embedded", engine), ("cluster", cluster_engine)):
+        firsts[name] = [first_ids(searched, SearchRequest(q=unaccented(a["title"]), size=10, snippets=False,
+                                                           facets=False, suggest=False))[:1] for a in titles]
+    expected = [[a["id"]] for a in titles]
+    assert firsts["cluster"] == firsts["embedded"] == expected
