@@ -182,6 +182,14 @@ def test_articles_per_second_counts_the_articles_written_or_found_unchanged_over
     assert ReindexReport(added=3, unchanged=1).articles_per_second == 0.0  # no time measured: no rate
 
 
+def test_every_changed_article_is_counted_updated(tmp_path):
+    source = make_source(tmp_path, count=3, portal=False)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    changed = [dict(article, body=article["body"] + "\nBài viết đã được cập nhật.") for article in DEMO_ARTICLES[:2]]
+    write_jsonl(source / "news.jsonl", [*changed, DEMO_ARTICLES[2]])
+    assert counts(reindex(tmp_path / "ix", procs=1)) == (0, 2, 0, 1, 0)
+
+
 def test_deleting_a_file_deletes_its_articles(tmp_path):
     source = make_source(tmp_path, count=3)
     reindex(tmp_path / "ix", [str(source)], procs=1)
