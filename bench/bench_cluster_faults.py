@@ -15,6 +15,14 @@ Usage: python bench/bench_cluster_faults.py [--data ../shared/data] [--articles 
    first 10 of node 0's articles in the both-up order, read from a 100-hit page); the summary
    also counts the pages holding those articles in another order.
 
+3. ``--plans URL``: on an existing two-node cluster (e.g. the 6k corpus of bench_cluster.py),
+   for the reader battery (bench/queries/battery.jsonl), the fixed queries and title fragments
+   of --queries sampled news titles, the plan (tier, accents) of the whole cluster beside the
+   plan counted on each shard alone (a shard down, without stopping it: the distributed index
+   is swapped for the other node's own shard), and how often two policies for a partial
+   answer give the whole cluster's plan: the tier the shard that answers would choose, or the
+   tightest tier with the accents as typed (what the backend does).  Nothing is started.
+
 Needs Debian's searchd.  The nodes are started and stopped by PID; nothing is left running.
 """
 
@@ -34,7 +42,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from corpus import DEFAULT_DATA, NEWS, REPO, data_path, read_jsonl, title_words
 
+from search import cluster_backend
+from search.cluster import DISTRIBUTED_INDEX
 from search.engine import open_engine
+from search.matching import is_question
+from search.parse import parse_query
 from search.request import SearchRequest
 from search.sphinxql import Cluster, document_key, scan_shard, shard_of
 from tests.sphinx_cluster import SearchCluster
@@ -151,6 +163,38 @@ def shard_down(cluster: SearchCluster, queries: list[str]) -> None:
           f"(the same articles: {same_articles})")
 
 
+def plan_of(engine, q: str) -> tuple[str, str]:
+    """Return the (tier, accents) a query is answered from."""
+    result = engine.search(SearchRequest(q=q, size=10, snippets=False, facets=False, suggest=False))
+    return result["tier"], result["accents"]
+
+
+def plan_choices(url: str, data: Path, count: int) -> None:
+    """Print how often each partial-answer policy gives the whole cluster's plan, one shard alone at a time."""
+    whole = open_engine("", url)
+    nodes = url.split("://", 1)[1].split(",")
+    alone = [open_engine("", f"sphinxql://{node}") for node in nodes]
+    reader = [json.loads(line)["query"] for line in (REPO / "bench" / "queries" / "battery.jsonl").open()]
+    queries = list(dict.fromkeys(reader + battery(read_jsonl(data_path(data, NEWS)), count)))
+    tightest = {policy: [0] * len(nodes) for policy in ("live counts", "tightest")}
+    for q in queries:
+        expected = plan_of(whole, q)
+        for number, engine in enumerate(alone):
+            cluster_backend.DISTRIBUTED_INDEX = f"shard{number}"  # this shard alone answers
+            try:
+                live = plan_of(engine, q)
+            finally:
+                cluster_backend.DISTRIBUTED_INDEX = DISTRIBUTED_INDEX
+            tightest["live counts"][number] += live == expected
+            # A question is answered from the most tier whatever the plan's tier.
+            tightest["tightest"][number] += expected == ("most" if is_question(parse_query(q)) else "together", "exact")
+    print(f"\n{len(queries)} queries (reader battery, fixed, title fragments); the whole cluster's plan given by:")
+    for policy, counts in tightest.items():
+        shares = ", ".join(f"shard{n} alone {c}/{len(queries)} ({100 * c / len(queries):.0f}%)"
+                           for n, c in enumerate(counts))
+        print(f"  {policy:<12} {shares}")
+
+
 def main() -> None:
     """Run both fault scenarios and print what was found."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -158,7 +202,11 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=1500)
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/vnsearch-faults"))
+    parser.add_argument("--plans", metavar="URL", help="only compare partial-answer plans on this running cluster")
     args = parser.parse_args()
+    if args.plans:
+        plan_choices(args.plans, args.data.resolve(), args.queries)
+        return
     shutil.rmtree(args.dir, ignore_errors=True)
     (args.dir / "nodes").mkdir(parents=True)
     source, articles = write_source(args.data.resolve(), args.dir, args.articles)

@@ -1,15 +1,16 @@
 """The second stage of a relevance page on the cluster: vnsearch's own scoring of the engine's best.
 
-The engine matches, counts and ranks every article (the first stage).  Its best
-``RERANK_DEPTH`` articles come back with their stored title and body, and are scored again as
-the embedded index scores its own top articles (``search.execute.relevance``: BM25F of each
-query syllable with length normalisation, the bonus of syllables typed with accents, the
-proximity bonus of adjacent query words), over a small in-memory index of those articles
-(``CandidateSnapshot``) with the cluster's statistics: the number of articles, each term's
-document frequency (``ClusterBackend.keyword_documents``) and the average field lengths.
-The stored text is not segmented (pyvi would cost more than the search): a compound word
-(``chinh_tri``) is counted wherever its syllables stand in a row.  The set, the counts, the facets
-and the other orders stay the engine's.
+The engine matches, counts and ranks every article (the first stage).  Its best articles
+(``search.cluster_backend.RERANK_DEPTH`` of a query, ``QUESTION_RERANK_DEPTH`` of a question)
+come back with their stored title and body, and are scored again as the embedded index scores
+its own top articles (``search.execute.relevance``: BM25F of each query syllable with length
+normalisation, the bonus of syllables typed with accents, compounds, the proximity bonus of
+adjacent query words), over a small in-memory index of those articles (``CandidateSnapshot``)
+with the whole cluster's statistics: the number of articles, the average field lengths and each
+keyword's document count (the page's ``SHOW META``).  The stored text is not segmented again
+(pyvi would cost more than the search): a compound word (``chinh_tri``) the cluster holds is
+counted wherever its syllables stand in a row.  The set, the counts, the facets and the other
+orders stay the engine's.
 
 The text is read as arrays of code points (no Python loop over syllables): lower case, folded
 by a table from code point to letter (as ``search.text.fold``), or with canonical tone marks (as

@@ -112,6 +112,18 @@ def test_a_querys_summed_idf_counts_its_distinct_words_and_each_phrase_once(cont
     assert _idf_sum(context, parsed) == pytest.approx(expected)
 
 
+def test_a_multi_syllable_word_or_a_quoted_phrase_counts_the_documents_holding_its_folded_syllables_in_a_row(
+        context, fields):
+    # "tế-xã" (as in "kinh tế-xã hội") is one word of two syllables: its idf counts the documents
+    # holding "te xa" in a row, not both anywhere; a quoted phrase typed with accents counts the
+    # documents holding it with any accents ("đối với" and "đời với" alike).
+    documents = len(fields)
+    anywhere = sum(1 for doc in fields.values() if {"te", "xa"} <= set(doc["title"] + doc["body"]))
+    assert holding(fields, ["te", "xa"]) < anywhere
+    expected = bm25_idf(documents, holding(fields, ["te", "xa"])) + bm25_idf(documents, holding(fields, ["doi", "voi"]))
+    assert _idf_sum(context, parse_query('tế-xã "đối với"')) == pytest.approx(expected)
+
+
 def test_a_querys_pair_idf_sums_the_mean_idf_of_each_distinct_adjacent_pair(context, fields):
     documents = len(fields)
     idf = {s: bm25_idf(documents, holding(fields, [s])) for s in ("chinh", "tri", "bo")}
@@ -153,6 +165,42 @@ def test_query_words_in_a_row_in_a_title_earn_each_pairs_mean_idf_times_the_titl
         assert proximity_bonus(engine, q, titled["id"]) == pytest.approx(expected, abs=2e-4), q
 
 
+def test_a_pair_typed_with_accents_earns_its_title_bonus_only_where_it_stands_with_those_accents(tmp_path):
+    # Folding merges "thuốc lá" (tobacco) and "thuộc lá": only the title writing the accents typed
+    # earns the bonus of the pair in a row.  Both articles hold both words (apart) in their body.
+    body = DEMO_ARTICLES[22]["body"] + "\nNgười hút thuốc thì lá phổi yếu đi."
+    assert not {("thuoc", "la")} & set(itertools.pairwise(folded_words(body)))
+    articles = [dict(DEMO_ARTICLES[9], id="tobacco", title="Cấm thuốc lá điện tử từ năm sau", body=body),
+                dict(DEMO_ARTICLES[9], id="other-accents", title="Cấm thuộc lá điện tử từ năm sau", body=body)]
+    reindex(tmp_path / "index", [str(write_jsonl(tmp_path / "articles.jsonl", articles))], procs=1)
+    engine = SearchEngine(tmp_path / "index")
+    expected = DEFAULT_RANKING.title_proximity_weight * bm25_idf(2, 2)  # both words in both articles
+    assert {doc_id: proximity_bonus(engine, "thuốc lá", doc_id) for doc_id in ("tobacco", "other-accents")} == (
+        pytest.approx({"tobacco": expected, "other-accents": 0.0}, abs=2e-4))
+
+
+def test_query_words_in_a_row_in_a_body_earn_a_saturated_bonus_normalised_by_the_body_length(engine, context, fields):
+    # In the body each occurrence of the pair counts, BM25-saturated and normalised by the body's
+    # length; in the title it counts once.
+    snapshot, ranking = context.snapshot, DEFAULT_RANKING
+    idf = sum(bm25_idf(len(fields), holding(fields, [word])) for word in ("chinh", "tri")) / 2
+    expected = {}
+    for doc, words in fields.items():
+        count = sum(pair == ("chinh", "tri") for pair in itertools.pairwise(words["body"]))
+        length = snapshot.lengths["body"][doc] / snapshot.average_length["body"]
+        tf = count / (1 - ranking.body_b + ranking.body_b * length)
+        in_title = first_run(words["title"], ["chinh", "tri"]) is not None
+        in_body = ranking.proximity_weight * tf * (ranking.k1 + 1) / (tf + ranking.k1)
+        expected[snapshot.stored(doc)["id"]] = idf * (ranking.title_proximity_weight * in_title + in_body)
+    scores = [{hit["id"]: hit["score"] for page in range(1, 6) for hit in engine.search(SearchRequest.from_params(
+        {"q": "chinh tri", "size": "50", "sort": sort, "page": str(page)}))["hits"]}
+        for sort in ("relevance", "newest")]
+    found = sorted(scores[0])
+    lengths = {snapshot.lengths["body"][doc] for doc in fields if snapshot.stored(doc)["id"] in scores[0]}
+    assert len(found) > 10 and len(lengths) > 5 and all(expected[doc_id] > 0 for doc_id in found)
+    assert {doc_id: scores[0][doc_id] - scores[1][doc_id] for doc_id in found} == pytest.approx(
+        {doc_id: expected[doc_id] for doc_id in found}, abs=2e-4)
+
 def test_only_the_top_articles_by_base_score_are_reranked_by_proximity(demo_index):
     # With a rerank depth of ten, the first page of ten holds the ten best base scores (those of
     # the date order, which ranks by them alone), in their order with the proximity bonus added.
@@ -179,7 +227,8 @@ def test_in_the_most_tier_the_articles_holding_every_word_come_first(engine, q):
     assert {hit["id"] for hit in most["hits"][: len(every)]} == every
 
 
-@pytest.mark.parametrize("word", ["vinamilk", "cho"])  # a rare word (few postings) and a common one
+# A word in one document, one in a few (both few postings, scored over their own ids) and a common one.
+@pytest.mark.parametrize("word", ["vinamilk", "samsung", "cho"])
 def test_a_one_word_querys_score_is_bm25f_over_title_and_body(engine, context, fields, word):
     snapshot, ranking = context.snapshot, DEFAULT_RANKING
     weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}

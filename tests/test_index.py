@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,15 +24,18 @@ from search import sources as sources_module
 from search.codec import open_postings, postings_of_info
 from search.engine import SearchEngine
 from search.engine import search_snapshot as search
-from search.index import NoSources, reindex
+from search.index import NoSources, ReindexReport, reindex
+from search.integrity import IndexDamaged
 from search.merge import merge_into
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
 from search.store import (
     CURRENT_LINK,
+    DAMAGED_FILE,
     IndexBusy,
     IndexMissing,
     current_generation,
+    linked_generation,
     read_file_states,
     read_meta,
     writer_lock,
@@ -147,6 +151,35 @@ def test_incremental_reindex_counts_added_updated_deleted_and_unchanged(tmp_path
     assert DEMO_ARTICLES[0]["id"] not in stored
     assert stored[changed["id"]]["body"].endswith("Bài viết được cập nhật lúc 10 giờ sáng.")
     assert hit_ids(tmp_path / "ix", '"được cập nhật lúc 10 giờ sáng"') == [changed["id"]]
+
+
+def test_a_reindex_records_its_counts_duration_and_time_in_the_new_generations_metadata(tmp_path):
+    source = make_source(tmp_path, count=4)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    changed = dict(DEMO_ARTICLES[1], body=DEMO_ARTICLES[1]["body"] + "\nBài viết được cập nhật.")
+    write_jsonl(source / "news.jsonl", [changed, *DEMO_ARTICLES[2:6]])
+    with (source / "news.jsonl").open("a", encoding="utf-8") as news:
+        news.write("{not json}\n")
+    started, before = datetime.now(UTC).replace(microsecond=0), time.monotonic()
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    took, ended = time.monotonic() - before, datetime.now(UTC)
+    assert counts(report) == (2, 1, 1, 3, 1) and (report.indexed, report.documents) == (3, 6)
+    assert 0 < report.seconds <= took  # the run's own time, measured inside the call
+    meta = read_meta(current_generation(tmp_path / "ix"))
+    last_reindex = datetime.fromisoformat(meta.pop("last_reindex"))
+    assert last_reindex.tzinfo is not None and started <= last_reindex <= ended
+    assert {key: meta[key] for key in ("sources", "documents", "last_report")} == {
+        "sources": [str(source)],
+        "documents": 6,
+        "last_report": {"added": 2, "updated": 1, "deleted": 1, "unchanged": 3, "rejected": 1,
+                        "seconds": round(report.seconds, 3)},
+    }
+
+
+def test_articles_per_second_counts_the_articles_written_or_found_unchanged_over_the_runs_time():
+    report = ReindexReport(added=3, updated=2, deleted=7, unchanged=5, seconds=4.0)
+    assert (report.indexed, report.articles_per_second) == (5, 2.5)
+    assert ReindexReport(added=3, unchanged=1).articles_per_second == 0.0  # no time measured: no rate
 
 
 def test_deleting_a_file_deletes_its_articles(tmp_path):
@@ -279,6 +312,16 @@ def test_files_modified_just_before_a_reindex_or_holding_rejections_are_read_aga
     assert counts(report) == (0, 0, 0, 6, 1) and report.rejected[0].line == 2
 
 
+def test_a_file_last_modified_over_two_seconds_before_a_reindex_is_recorded_as_read(tmp_path):
+    # Two seconds: more than the modification-time tick of any file system a source lives on.
+    source = make_source(tmp_path, count=2, portal=False)
+    news = source / "news.jsonl"
+    stamp = time.time_ns() - 2_500_000_000  # the reindex starts later still
+    os.utime(news, ns=(stamp, stamp))
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert read_file_states(current_generation(tmp_path / "ix")) == {str(news): [news.stat().st_size, stamp]}
+
+
 def test_an_unread_file_still_claims_its_ids_against_duplicates_read_after_it(tmp_path):
     source = make_source(tmp_path, count=3, portal=False)
     age_files(source)
@@ -287,7 +330,25 @@ def test_an_unread_file_still_claims_its_ids_against_duplicates_read_after_it(tm
     write_jsonl(source / "zz-later.jsonl", [DEMO_ARTICLES[1]])  # after news.jsonl in scan order
     report = reindex(index_dir, procs=1)
     assert counts(report) == (0, 0, 0, 3, 1)
-    assert "duplicate id" in report.rejected[0].reason and report.rejected[0].path.endswith("zz-later.jsonl")
+    [rejection] = report.rejected
+    assert (rejection.path, rejection.line, rejection.reason) == (
+        str(source / "zz-later.jsonl"), 1,
+        f"duplicate id {DEMO_ARTICLES[1]['id']!r} (already read from {source / 'news.jsonl'})")
+
+
+def test_an_unchanged_file_is_read_again_when_a_file_read_before_it_now_holds_one_of_its_ids(tmp_path):
+    source = make_source(tmp_path, count=3, portal=False)
+    age_files(source)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    write_jsonl(source / "a-first.jsonl", [DEMO_ARTICLES[1]])  # before news.jsonl in scan order
+    report = reindex(index_dir, procs=1)
+    # The copy read first keeps the id (same content: unchanged); news.jsonl is read, its other two
+    # articles unchanged and its own copy rejected as a duplicate.
+    assert counts(report) == (0, 0, 0, 3, 1)
+    [rejection] = report.rejected
+    assert (rejection.path, rejection.line) == (str(source / "news.jsonl"), 2)
+    assert DEMO_ARTICLES[1]["id"] in rejection.reason and str(source / "a-first.jsonl") in rejection.reason
 
 
 def test_reindex_without_sources_rescans_the_remembered_ones(tmp_path):
@@ -386,6 +447,29 @@ def test_duplicate_id_is_still_rejected_on_the_next_incremental_reindex(tmp_path
     reindex(tmp_path / "ix", [str(first.parent), str(second.parent)], procs=1)
     report = reindex(tmp_path / "ix", procs=1)
     assert counts(report) == (0, 0, 0, 2, 1)
+    assert indexed(tmp_path / "ix")[DEMO_ARTICLES[0]["id"]]["title"] == DEMO_ARTICLES[0]["title"]
+
+
+def test_an_article_moved_to_another_file_of_the_sources_is_not_a_duplicate(tmp_path):
+    source = make_source(tmp_path, count=3, portal=False)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:2])
+    write_jsonl(source / "moved.jsonl", [DEMO_ARTICLES[2]])
+    assert counts(reindex(index_dir, procs=1)) == (0, 0, 0, 3, 0)
+    assert set(indexed(index_dir)) == {a["id"] for a in DEMO_ARTICLES[:3]}
+
+
+def test_reindexing_one_source_rejects_an_id_that_another_remembered_source_holds(tmp_path):
+    first = write_jsonl(tmp_path / "a" / "news.jsonl", DEMO_ARTICLES[:2])
+    second = write_jsonl(tmp_path / "b" / "news.jsonl", DEMO_ARTICLES[2:3])
+    reindex(tmp_path / "ix", [str(first.parent), str(second.parent)], procs=1)
+    write_jsonl(second, [DEMO_ARTICLES[2], dict(DEMO_ARTICLES[0], title="Một bài khác mang cùng mã")])
+    report = reindex(tmp_path / "ix", [str(second.parent)], procs=1)
+    assert counts(report) == (0, 0, 0, 1, 1)
+    [rejection] = report.rejected
+    assert (rejection.path, rejection.line, rejection.reason) == (
+        str(second), 2, f"duplicate id {DEMO_ARTICLES[0]['id']!r} (already read from {first})")
     assert indexed(tmp_path / "ix")[DEMO_ARTICLES[0]["id"]]["title"] == DEMO_ARTICLES[0]["title"]
 
 
@@ -500,6 +584,52 @@ def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
     assert read_meta(current_generation(index_dir))["schema_version"] == SCHEMA_VERSION
     assert report.documents == 3
 
+
+
+def flip_middle_byte(path: Path) -> None:
+    """Damage a file without changing its size."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_generation_kept_until_the_next_reindex(
+        tmp_path):
+    source = make_source(tmp_path, count=3)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    damaged = current_generation(index_dir)
+    postings = max(damaged.glob("*.pst"), key=lambda path: path.stat().st_size)
+    flip_middle_byte(postings)
+    with pytest.raises(IndexDamaged, match=re.escape(postings.name)):
+        reindex(index_dir, procs=1)
+    assert linked_generation(index_dir) == damaged and not (damaged / DAMAGED_FILE).exists()
+    repaired = reindex(index_dir, procs=1, repair=True)
+    assert (repaired.full, counts(repaired), repaired.replaced_damaged) == (True, (4, 0, 0, 0, 0), damaged.name)
+    rebuilt = current_generation(index_dir)
+    assert generations(index_dir) == {damaged.name, rebuilt.name}
+    assert postings.name in (damaged / DAMAGED_FILE).read_text(encoding="utf-8")
+    assert read_meta(rebuilt)["sources"] == [str(source)]
+    # The next reindex succeeds incrementally and drops the damaged generation kept for inspection.
+    again = reindex(index_dir, procs=1)
+    assert (again.full, counts(again), again.replaced_damaged) == (False, (0, 0, 0, 4, 0), None)
+    assert generations(index_dir) == {rebuilt.name}
+
+
+def test_an_index_with_damaged_metadata_needs_its_sources_given_again_to_be_rebuilt(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    damaged = current_generation(index_dir)
+    meta = damaged / "vnsearch.json"
+    os.truncate(meta, meta.stat().st_size // 2)
+    with pytest.raises(NoSources) as refused:
+        reindex(index_dir, full=True, procs=1)
+    assert str(refused.value) == ("no SOURCE given and none remembered in the index"
+                                  " (its metadata is damaged: give the SOURCEs)")
+    report = reindex(index_dir, [str(source)], full=True, procs=1)
+    assert (report.full, counts(report), report.replaced_damaged) == (True, (3, 0, 0, 0, 0), damaged.name)
+    assert read_meta(current_generation(index_dir))["sources"] == [str(source)]
 
 
 def test_an_index_whose_classes_are_gone_is_rebuilt_without_being_opened(tmp_path):
@@ -617,6 +747,34 @@ def test_passage_records_are_indexed_with_a_derived_title_that_is_shown_not_sear
     # The derived title repeats the body: it is shown but not indexed as a title.
     assert engine.search(SearchRequest(q="title:thủy"))["total"] == 0
     assert engine.article("p-1")["title_derived"] is True
+
+
+def test_an_articles_own_title_is_indexed_as_a_title_and_a_derived_one_adds_nothing_to_the_title_field(tmp_path):
+    passage = {"id": "p-1", "title": "", "text": "Thủy điện gánh lũ cho hạ du. Giới chuyên gia khẳng định điều đó."}
+    source = write_jsonl(tmp_path / "articles.jsonl", [DEMO_ARTICLES[0], passage])
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    engine = SearchEngine(tmp_path / "ix", refresh_seconds=0)
+    assert [hit["id"] for hit in engine.search(SearchRequest(q="title:vinamilk"))["hits"]] == [DEMO_ARTICLES[0]["id"]]
+    snapshot = engine.snapshot()
+    title_lengths = {snapshot.stored(n)["id"]: int(snapshot.lengths["title"][n]) for n in range(snapshot.doc_count)}
+    assert title_lengths["p-1"] == 0 and title_lengths[DEMO_ARTICLES[0]["id"]] >= len(DEMO_ARTICLES[0]["title"].split())
+
+
+def test_an_article_published_at_the_unix_epoch_is_still_dated(tmp_path):
+    # A timestamp of 0 means "no date": the first second of 1970 is kept as 1.
+    source = write_jsonl(tmp_path / "articles.jsonl", [dict(DEMO_ARTICLES[0], published="1970-01-01T07:00:00+07:00")])
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    snapshot = SearchEngine(tmp_path / "ix", refresh_seconds=0).snapshot()
+    assert (int(snapshot.timestamp[0]), int(snapshot.day[0])) == (1, 19700101)
+
+
+def test_files_of_other_types_in_a_source_directory_are_reported_skipped(tmp_path):
+    source = make_source(tmp_path, count=2)
+    (source / "notes.md").write_text("# Ghi chú\n", encoding="utf-8")
+    (source / "portal" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    report = reindex(tmp_path / "ix", [str(source)], procs=1)
+    assert counts(report) == (3, 0, 0, 0, 0)
+    assert report.skipped_files == [str(source / "notes.md"), str(source / "portal" / "logo.png")]
 
 
 def test_parallel_reindex_of_a_large_source_indexes_every_article_like_the_serial_writer(tmp_path, engine):
