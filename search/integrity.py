@@ -37,6 +37,7 @@ MANIFEST_FORMAT = 1
 META_FILE = "vnsearch.json"
 META_CHECKSUM = "checksum"
 HEAD_BYTES = 8
+CRC_SLICE_BYTES = 64 * 1024 * 1024  # a multiple of the page size: madvise needs aligned starts
 _TOC_RE = re.compile(r"^_(\w+?)_(\d+)\.toc$")
 _MANIFEST_RE = re.compile(rf"^{MANIFEST_PREFIX}(\d+)\.json$")
 
@@ -79,7 +80,20 @@ def file_record(path: Path) -> dict:
             return {"size": 0, "head": "", "crc32": f"{zlib.crc32(b''):08x}"}
         # Mapped, the file is checksummed in place: about twice as fast as reading it in chunks.
         with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            return {"size": len(mapped), "head": mapped[:HEAD_BYTES].hex(), "crc32": f"{zlib.crc32(mapped):08x}"}
+            return {"size": len(mapped), "head": mapped[:HEAD_BYTES].hex(), "crc32": f"{_mapped_crc32(mapped):08x}"}
+
+
+def _mapped_crc32(mapped: mmap.mmap) -> int:
+    """Return the CRC32 of a mapped file, letting go of each slice's pages once read."""
+    # A whole-file pass keeps every page of the file in the process's resident set: at 600k
+    # articles the largest segment file (3.2 GB) made checksumming the peak of a reindex.
+    crc = 0
+    with memoryview(mapped) as whole:
+        for start in range(0, len(mapped), CRC_SLICE_BYTES):
+            length = min(CRC_SLICE_BYTES, len(mapped) - start)
+            crc = zlib.crc32(whole[start : start + length], crc)
+            mapped.madvise(mmap.MADV_DONTNEED, start, length)
+    return crc
 
 
 def manifest_name(toc_generation: int) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -14,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from search.integrity import latest_toc, manifest_name, read_manifest
+from search.integrity import CRC_SLICE_BYTES, latest_toc, manifest_name, read_manifest
 from search.store import DAMAGED_FILE, linked_generation
 from tests.helpers import (
     DEMO_SOURCES,
@@ -344,3 +346,34 @@ def test_server_started_on_a_damaged_index_says_so_answers_503_and_serves_the_re
     finally:
         server.stop()
     assert "unhandled error" not in server.output()
+
+
+RESIDENT_PROBE = """
+import json, re, sys, zlib
+from pathlib import Path
+from search.integrity import file_record
+
+def status(field):
+    return int(re.search(rf"^{field}:\\s+(\\d+) kB", Path("/proc/self/status").read_text(), re.M).group(1))
+
+path = Path(sys.argv[1])
+before = status("VmRSS")
+record = file_record(path)
+print(json.dumps({"record": record, "growth_kb": status("VmHWM") - before}))
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the resident set from /proc")
+def test_checksumming_a_large_index_file_holds_only_a_slice_of_it_in_memory(tmp_path):
+    """The commit-time checksum of a file far larger than its slices keeps few of its pages resident."""
+    block = os.urandom(1 << 20)
+    big = tmp_path / "MAIN_big.pst"
+    with open(big, "wb") as handle:
+        for _ in range(3 * CRC_SLICE_BYTES >> 20):
+            handle.write(block)
+    done = subprocess.run([sys.executable, "-c", RESIDENT_PROBE, str(big)], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parent.parent, check=True)
+    probe = json.loads(done.stdout)
+    assert probe["record"] == {"size": 3 * CRC_SLICE_BYTES, "head": block[:8].hex(),
+                               "crc32": f"{zlib.crc32(block * (3 * CRC_SLICE_BYTES >> 20)):08x}"}
+    assert probe["growth_kb"] * 1024 < 2 * CRC_SLICE_BYTES
