@@ -355,8 +355,9 @@ def test_an_unchanged_file_is_read_again_when_a_file_read_before_it_now_holds_on
     # articles unchanged and its own copy rejected as a duplicate.
     assert counts(report) == (0, 0, 0, 3, 1)
     [rejection] = report.rejected
-    assert (rejection.path, rejection.line) == (str(source / "news.jsonl"), 2)
-    assert DEMO_ARTICLES[1]["id"] in rejection.reason and str(source / "a-first.jsonl") in rejection.reason
+    assert (rejection.path, rejection.line, rejection.reason) == (
+        str(source / "news.jsonl"), 2,
+        f"duplicate id {DEMO_ARTICLES[1]['id']!r} (already read from {source / 'a-first.jsonl'}:1)")
 
 
 def test_reindex_without_sources_rescans_the_remembered_ones(tmp_path):
