@@ -892,3 +892,24 @@ def test_a_no_op_reindex_counts_the_articles_of_unchanged_files_without_reading_
     totals.clear()
     assert counts(reindex(index_dir, procs=1, progress=progress)) == (1, 0, 0, 5, 0)
     assert counted == ["more.jsonl"] and set(totals) == {6}
+
+
+def test_a_reindex_reports_each_article_read_then_its_commit_and_a_no_op_reindex_no_commit(tmp_path):
+    source = make_source(tmp_path, count=4)  # four news articles and the portal page
+    calls = []
+    progress = lambda phase, done, total: calls.append((phase, done, total))  # noqa: E731
+    reindex(tmp_path / "ix", [str(source)], procs=1, progress=progress)
+    assert calls == [("index", done, 5) for done in range(1, 6)] + [("commit", 0, 0)]
+    calls.clear()
+    assert counts(reindex(tmp_path / "ix", procs=1, progress=progress, reread=True)) == (0, 0, 0, 5, 0)
+    assert calls == [("index", done, 5) for done in range(1, 6)]  # nothing to write: no commit
+
+
+def test_articles_gone_from_a_source_folder_whose_name_ends_with_a_space_are_deleted(tmp_path):
+    source = tmp_path / "crawl "  # a folder copied from another system
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:4])
+    index_dir = tmp_path / "ix"
+    assert counts(reindex(index_dir, [str(source)], procs=1)) == (4, 0, 0, 0, 0)
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:3])
+    assert counts(reindex(index_dir, procs=1)) == (0, 0, 1, 3, 0)
+    assert sorted(indexed(index_dir)) == sorted(a["id"] for a in DEMO_ARTICLES[:3])
