@@ -125,9 +125,9 @@ def test_a_killed_node_gives_partial_results_and_is_used_again_when_restarted(cl
     assert recovered["partial"] is False and recovered["hits"] == whole["hits"]
 
 
-def fragment_only_on(client, shard: int) -> tuple[str, dict]:
+def fragment_only_on(client, shard: int) -> tuple[str, dict, dict]:
     """Return the first demo title fragment whose tightest-tier articles are all on one shard while
-    the other shard holds articles of a wider tier, and its answer with every node up."""
+    the other shard holds articles of a wider tier, and its answers (auto, all) with every node up."""
     for article in DEMO_ARTICLES:
         q = " ".join(article["title"].split()[:3])
         whole = search(client, q)
@@ -135,20 +135,23 @@ def fragment_only_on(client, shard: int) -> tuple[str, dict]:
         if (whole["tier"] == "together" and whole["hits"]
                 and all(shard_of(document_key(hit["id"]), 2) == shard for hit in whole["hits"])
                 and any(shard_of(document_key(hit["id"]), 2) != shard for hit in wider["hits"])):
-            return q, whole
+            return q, whole, wider
     raise AssertionError("no demo title fragment has its tightest tier on one shard only")
 
 
 def test_a_shard_down_changes_only_the_partial_flag_and_the_counts_and_never_widens(client, cluster):
-    q, whole = fragment_only_on(client, 1)
+    q, whole, wider = fragment_only_on(client, 1)
     both = client.get("/api/search", query_string={"q": QUERY, "size": 50}).get_json()
     cluster.stop(1, kill=True)
     partial = search(client, q)
     # The other shard holds the words, not together: the answer stays in the tightest tier, empty,
-    # with the wider tier's articles counted (what would widen is the dead shard's to tell).
+    # with the wider tier's articles counted (what would widen is the dead shard's to tell): those
+    # the live shard holds, not the whole cluster's counts the kept plan of q knew.
     assert (partial["partial"], partial["tier"], partial["accents"]) == (True, whole["tier"], whole["accents"])
     assert (partial["total"], partial["hits"]) == (0, [])
-    assert partial["wider"]["all"] > 0
+    assert wider["total"] <= 50 and whole["wider"]["all"] == wider["total"] - whole["total"]
+    live = [hit for hit in wider["hits"] if shard_of(document_key(hit["id"]), 2) == 0]
+    assert 0 < partial["wider"]["all"] == len(live) < wider["total"]
     # Articles on both shards: the page holds the articles of the whole cluster's order without the
     # dead shard's (vnsearch reranks the engine's best 10 of what answers: their order may differ).
     down = search(client)
