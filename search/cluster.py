@@ -3,7 +3,8 @@
 Node ``i`` holds the real-time shard ``shard{i}`` and the distributed index ``articles``,
 which searches its own shard locally and every other node's shard as an agent, so a query
 sent to any node covers the whole collection.  Each node also holds a small real-time index
-``vnsearch_meta`` (remembered sources, last reindex), written on the first reachable node.
+``vnsearch_meta`` (remembered sources, last reindex, the title vocabulary), a copy on every
+node, so the others still serve it while one is down.
 
 Node ``i`` listens on loopback: SphinxQL (MySQL protocol) on ``base_port + 2*i``, Sphinx's
 binary API (what agents use) on ``base_port + 2*i + 1``.  The backend URL lists the SphinxQL

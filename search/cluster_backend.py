@@ -43,7 +43,7 @@ from search.sphinxql import (
     NodeAddress,
     engine_token,
     label_code,
-    read_meta,
+    meta_on,
     stored_fields,
 )
 from search.text import COMPOUND_JOINER
@@ -664,12 +664,15 @@ class ClusterBackend:
         return vocabulary
 
     def _read_meta(self, key: int):
-        """Return a metadata record from the first node that answers."""
+        """Return a metadata record from the first node that holds one (every node keeps a copy)."""
         for node in self._nodes_in_order():
             try:
-                return read_meta(_OneNode(self.cluster, node), key)
+                record = meta_on(self.cluster, node, key)
             except BackendError:
                 self._failed[node.number] = time.monotonic()
+                continue
+            if record:  # a node added empty holds none until the next reindex
+                return record
         return {}
 
     def forget(self) -> None:
@@ -744,17 +747,6 @@ class ClusterBackend:
                                    max_article_bytes=max_article_bytes or DEFAULT_MAX_ARTICLE_BYTES)
         finally:
             self._cache.clear()  # what was kept described the articles before
-
-
-class _OneNode:
-    """A cluster view whose first node is a given node (to read metadata from any node)."""
-
-    def __init__(self, cluster: Cluster, node: NodeAddress):
-        self._cluster = cluster
-        self.nodes = [node]
-
-    def query(self, node: NodeAddress, sql: str, args: tuple | None = None) -> list[tuple]:
-        return self._cluster.query(node, sql, args)
 
 
 class ClusterStatistics:
