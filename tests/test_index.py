@@ -38,6 +38,7 @@ from search.store import (
     linked_generation,
     read_file_states,
     read_meta,
+    write_meta,
     writer_lock,
 )
 from tests.helpers import (
@@ -392,8 +393,9 @@ def test_reindexing_one_source_leaves_the_other_sources_articles_alone(tmp_path)
 
 
 def test_reindex_with_no_sources_and_none_remembered_raises_no_sources(tmp_path):
-    with pytest.raises(NoSources):
+    with pytest.raises(NoSources) as refused:
         reindex(tmp_path / "ix", procs=1)
+    assert str(refused.value) == f"no SOURCE given and no index in {tmp_path / 'ix'} to take remembered sources from"
     assert current_generation(tmp_path / "ix") is None
     assert not (tmp_path / "ix").exists()
 
@@ -610,8 +612,10 @@ def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_gener
     damaged = current_generation(index_dir)
     postings = max(damaged.glob("*.pst"), key=lambda path: path.stat().st_size)
     flip_middle_byte(postings)
-    with pytest.raises(IndexDamaged, match=re.escape(postings.name)):
+    with pytest.raises(IndexDamaged, match=re.escape(postings.name)) as refused:
         reindex(index_dir, procs=1)
+    assert refused.value.index_dir == str(index_dir) and str(refused.value).startswith(
+        f"the index in {index_dir} is damaged: {postings.name}: ")
     assert linked_generation(index_dir) == damaged and not (damaged / DAMAGED_FILE).exists()
     repaired = reindex(index_dir, procs=1, repair=True)
     assert (repaired.full, counts(repaired), repaired.replaced_damaged) == (True, (4, 0, 0, 0, 0), damaged.name)
@@ -913,3 +917,13 @@ def test_articles_gone_from_a_source_folder_whose_name_ends_with_a_space_are_del
     write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:3])
     assert counts(reindex(index_dir, procs=1)) == (0, 0, 1, 3, 0)
     assert sorted(indexed(index_dir)) == sorted(a["id"] for a in DEMO_ARTICLES[:3])
+
+
+def test_an_index_remembering_no_sources_asks_for_them_without_calling_its_metadata_damaged(tmp_path):
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(make_source(tmp_path, count=2))], procs=1)
+    generation = current_generation(index_dir)
+    write_meta(generation, {**read_meta(generation), "sources": []})  # as an index built from no source would
+    with pytest.raises(NoSources) as refused:
+        reindex(index_dir, procs=1)
+    assert str(refused.value) == "no SOURCE given and none remembered in the index"
