@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from search.backend import BackendHealth, FacetCounts, Matches, Progress, StoredArticle
-from search.cluster import DISTRIBUTED_INDEX, META_INDEX
+from search.cluster import AGENT_QUERY_TIMEOUT_MS, DISTRIBUTED_INDEX, META_INDEX
 from search.cluster_cache import GenerationCache
 from search.cluster_query import distinct_tokens, question_pool_text, tier_texts, with_excluded
 from search.cluster_rerank import rerank
@@ -43,7 +43,7 @@ from search.sphinxql import (
     NodeAddress,
     engine_token,
     label_code,
-    read_meta,
+    meta_on,
     stored_fields,
 )
 from search.text import COMPOUND_JOINER
@@ -63,8 +63,10 @@ SCORE_SCALE = 1000.0
 NODE_RETRY_S = 5.0
 REFRESH_S = 5.0
 # A search answers in well under a second; a node that does not within this is given up on
-# (the next node is asked, and the failed one is tried last for NODE_RETRY_S).
-SEARCH_TIMEOUT_S = 4
+# (the next node is asked, and the failed one is tried last for NODE_RETRY_S).  Longer than a
+# node waits for another node's shard (agent_query_timeout), so a hung shard gives a partial
+# answer, not a failover: over a kept agent connection only that timeout notices a hung node.
+SEARCH_TIMEOUT_S = AGENT_QUERY_TIMEOUT_MS / 1000 + 1
 KEYWORDS_PER_STATEMENT = 100
 # The engine's best articles by relevance that vnsearch scores again (``search.cluster_rerank``):
 # a short query's article is among the engine's first few (titles and fragments, train split:
@@ -262,6 +264,8 @@ class Plan:
     question: bool
     # Whether some tier found an article (without filters).
     found: bool = True
+    # Each tier's count without filters, with the plan's accents, when every shard answered.
+    counts: dict[str, int] | None = None
 
     @property
     def exact(self) -> bool:
@@ -387,8 +391,10 @@ class ClusterBackend:
         # Without a facet filter one GROUP BY counts every facet, and a question's total too.
         grouped = request.facets and not any(key in conditions for key in _FACET_FILTERS)
         total_at = batch.count(self._where(query, plan, counted, conditions.values())) if relaxed and not grouped else 1
+        # Without any filter the wider tiers' counts are the plan's own (the same statements).
+        known = plan.counts if not conditions and plan.counts and set(wider) <= set(plan.counts) else {}
         wider_at = {tier: batch.count(self._where(query, plan, plan.texts[tier], conditions.values()))
-                    for tier in wider}
+                    for tier in wider if tier not in known}
         facet_statements = (self._grouped_facet_statements if grouped else self._facet_statements)(
             query, plan, counted, conditions) if request.facets else []
         facets_at = batch.add(facet_statements)
@@ -413,6 +419,10 @@ class ClusterBackend:
         shown = max(0, total - (request.page - 1) * request.size)
         rows, scores = rows[:shown], scores[:shown]
         metas = [1, total_at, *wider_at.values(), *([facets_at + len(facet_statements) - 1] if request.facets else [])]
+        partial = any(_warning(results[at]) for at in metas)
+        counts = {tier: _found(results[at]) for tier, at in wider_at.items()}
+        # The kept counts are the whole cluster's: with a shard down, count what the others hold.
+        counts.update(self._counts(query, plan, [t for t in wider if t not in counts]) if partial else known)
         return Matches(
             matching=("any" if fallback else "most") if question else plan.matching,
             total=total,
@@ -422,10 +432,19 @@ class ClusterBackend:
             statistics=ClusterStatistics(self),
             tier="most" if question else plan.tier,
             accents=plan.accents,
-            wider={tier: _found(results[at]) - total for tier, at in wider_at.items()},
+            wider={tier: counts[tier] - total for tier in wider},
             # A shard that did not answer is only a warning: the others' results are still good.
-            partial=any(_warning(results[at]) for at in metas),
+            partial=partial,
         )
+
+    def _counts(self, parsed: ParsedQuery, plan: Plan, tiers: list[str]) -> dict[str, int]:
+        """Return the count of each of a plan's tiers, without filters (one round trip, none for no tier)."""
+        if not tiers:
+            return {}
+        batch = _Batch()
+        metas = {tier: batch.count(self._where(parsed, plan, plan.texts[tier], ())) for tier in tiers}
+        results = self.run(batch.statements)
+        return {tier: _found(results[at]) for tier, at in metas.items()}
 
     def _depth(self, plan: Plan) -> int:
         """Return how many of the engine's best articles are reranked for a plan."""
@@ -505,6 +524,8 @@ class ClusterBackend:
             plan = Plan(tier, accents, forms[accents], question)
         else:
             plan = Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question, found=False)
+        plan.counts = {tier: _found(results[at])
+                       for (tier, accents), at in zip(asked, metas) if accents == plan.accents}
         self._cache.put(key, plan)
         return plan, False
 
@@ -643,12 +664,15 @@ class ClusterBackend:
         return vocabulary
 
     def _read_meta(self, key: int):
-        """Return a metadata record from the first node that answers."""
+        """Return a metadata record from the first node that holds one (every node keeps a copy)."""
         for node in self._nodes_in_order():
             try:
-                return read_meta(_OneNode(self.cluster, node), key)
+                record = meta_on(self.cluster, node, key)
             except BackendError:
                 self._failed[node.number] = time.monotonic()
+                continue
+            if record:  # a node added empty holds none until the next reindex
+                return record
         return {}
 
     def forget(self) -> None:
@@ -723,17 +747,6 @@ class ClusterBackend:
                                    max_article_bytes=max_article_bytes or DEFAULT_MAX_ARTICLE_BYTES)
         finally:
             self._cache.clear()  # what was kept described the articles before
-
-
-class _OneNode:
-    """A cluster view whose first node is a given node (to read metadata from any node)."""
-
-    def __init__(self, cluster: Cluster, node: NodeAddress):
-        self._cluster = cluster
-        self.nodes = [node]
-
-    def query(self, node: NodeAddress, sql: str, args: tuple | None = None) -> list[tuple]:
-        return self._cluster.query(node, sql, args)
 
 
 class ClusterStatistics:

@@ -27,7 +27,7 @@ from search.sphinxql import (
     Cluster,
     ClusterWriter,
     indexed_state,
-    read_meta,
+    newest_meta,
     shard_counts,
     title_vocabulary,
     write_meta,
@@ -63,8 +63,8 @@ def reindex_cluster(
     """
     started = time.monotonic()
     with writer_lock(Path(lock_dir), lock_timeout):
-        meta = read_meta(cluster)
         state = indexed_state(cluster)  # every shard must answer before anything is written
+        meta = newest_meta(cluster)
         roots = outermost([os.path.abspath(s) for s in sources] or meta.get("sources", []))
         if not roots:
             raise NoSources("no SOURCE given and none remembered in the search cluster")
@@ -80,8 +80,10 @@ def reindex_cluster(
             report.added, report.updated = report.added + report.updated, 0
         report.seconds = time.monotonic() - started
         report.documents = sum(shard_counts(cluster).values())
+        # Every node gets a copy, the vocabulary first: the record is what tells searchers that
+        # the content changed (``search.cluster_cache``).
         write_meta(cluster, title_vocabulary(cluster), VOCABULARY_ID)
-        write_meta(cluster, _meta(remembered, report))
+        write_meta(cluster, _meta(remembered, report, meta.get("generation", 0) + 1))
     return report
 
 
@@ -96,9 +98,10 @@ def _forget_outside(cluster: Cluster, state: dict, roots: list[str], report: Rei
     report.deleted += len(outside)
 
 
-def _meta(sources: list[str], report: ReindexReport) -> dict:
-    """Return the metadata to store in the cluster after a reindex."""
+def _meta(sources: list[str], report: ReindexReport, generation: int) -> dict:
+    """Return the metadata to store in the cluster after a reindex (its copies numbered by generation)."""
     return {
+        "generation": generation,
         "engine_format": ENGINE_FORMAT,
         "sources": sources,
         "last_reindex": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),

@@ -394,18 +394,50 @@ def _count(cluster: Cluster, node: NodeAddress) -> int:
 
 
 def read_meta(cluster: Cluster, key: int = META_ID) -> dict | list:
-    """Return a metadata record stored in the cluster ({} when none): sources, last reindex."""
-    rows = cluster.query(cluster.nodes[0], f"SELECT value FROM {META_INDEX} WHERE id = {key}")
+    """Return a metadata record from the first node holding one ({} when none does).
+
+    Every node keeps a copy (``write_meta``), so a node down loses none of it; a node that does
+    not answer is skipped, and BackendError is raised only when none answers.
+    """
+    failures = []
+    for node in cluster.nodes:
+        try:
+            record = meta_on(cluster, node, key)
+        except BackendError as error:
+            failures.append(error)
+            continue
+        if record:
+            return record
+    if failures and len(failures) == len(cluster.nodes):
+        raise failures[0]
+    return {}
+
+
+def meta_on(cluster: Cluster, node: NodeAddress, key: int = META_ID) -> dict | list:
+    """Return one node's copy of a metadata record ({} when it holds none)."""
+    rows = cluster.query(node, f"SELECT value FROM {META_INDEX} WHERE id = {key}")
     try:
         return json.loads(rows[0][0]) if rows else {}
     except ValueError:
         return {}
 
 
+def newest_meta(cluster: Cluster) -> dict:
+    """Return the newest copy of the reindex record over every node (all must answer).
+
+    A reindex killed while writing the copies leaves some nodes with the record before it; the
+    copies are numbered (``generation``), so the next reindex starts from the newest.
+    """
+    copies = [meta_on(cluster, node) for node in cluster.nodes]
+    copies = [copy for copy in copies if isinstance(copy, dict) and copy]
+    return max(copies, key=lambda copy: copy.get("generation", 0), default={})
+
+
 def write_meta(cluster: Cluster, meta: dict | list, key: int = META_ID) -> None:
-    """Store a metadata record in the cluster's first node."""
-    cluster.query(cluster.nodes[0], f"REPLACE INTO {META_INDEX} (id, name, value) VALUES ({key}, 'meta', %s)",
-                  (json.dumps(meta, ensure_ascii=False),))
+    """Store a metadata record on every node (all must answer), so any node serves it."""
+    value = json.dumps(meta, ensure_ascii=False)
+    for node in cluster.nodes:
+        cluster.query(node, f"REPLACE INTO {META_INDEX} (id, name, value) VALUES ({key}, 'meta', %s)", (value,))
 
 
 __all__ = ["DISTRIBUTED_INDEX", "BackendError", "Cluster", "ClusterWriter", "parse_backend_url"]

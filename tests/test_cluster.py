@@ -74,11 +74,12 @@ def test_cluster_config_writes_one_configuration_per_node_and_prints_the_url_las
         assert shard["charset_table"] == [CHARSET_TABLE]
         assert config["articles"]["type"] == ["distributed"]
         assert config["articles"]["local"] == [f"shard{number}"]
-        assert config["articles"]["agent"] == [f"127.0.0.1:{20000 + 2 * other + 1}:shard{other}"
+        assert config["articles"]["agent_persistent"] == [f"127.0.0.1:{20000 + 2 * other + 1}:shard{other}"
                                                for other in range(3) if other != number]
         searchd = config["searchd"]
         assert searchd["listen"] == [f"127.0.0.1:{20000 + 2 * number}:mysql41", f"127.0.0.1:{20000 + 2 * number + 1}"]
         assert searchd["pid_file"] == [str(data / "searchd.pid")] and searchd["binlog_path"] == [str(data)]
+        assert searchd["workers"] == ["threads"] and searchd["persistent_connections_limit"] == ["8"]
         assert data.is_dir()
 
 

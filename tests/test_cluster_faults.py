@@ -23,7 +23,7 @@ from click.testing import CliRunner
 from search.cluster_index import reindex_cluster
 from search.faults import PAUSE_VARIABLE
 from search.request import SearchRequest
-from search.sphinxql import Cluster, document_key, scan_shard, shard_of
+from search.sphinxql import META_ID, VOCABULARY_ID, Cluster, document_key, meta_on, scan_shard, shard_of, write_meta
 from tests.helpers import DEMO_ARTICLES, DEMO_SOURCES, PORTAL_ID, STATE_TIMEOUT, read_until
 from tests.sphinx_cluster import running_cluster
 from vnsearch.cli import main as cli_main
@@ -125,9 +125,9 @@ def test_a_killed_node_gives_partial_results_and_is_used_again_when_restarted(cl
     assert recovered["partial"] is False and recovered["hits"] == whole["hits"]
 
 
-def fragment_only_on(client, shard: int) -> tuple[str, dict]:
+def fragment_only_on(client, shard: int) -> tuple[str, dict, dict]:
     """Return the first demo title fragment whose tightest-tier articles are all on one shard while
-    the other shard holds articles of a wider tier, and its answer with every node up."""
+    the other shard holds articles of a wider tier, and its answers (auto, all) with every node up."""
     for article in DEMO_ARTICLES:
         q = " ".join(article["title"].split()[:3])
         whole = search(client, q)
@@ -135,20 +135,23 @@ def fragment_only_on(client, shard: int) -> tuple[str, dict]:
         if (whole["tier"] == "together" and whole["hits"]
                 and all(shard_of(document_key(hit["id"]), 2) == shard for hit in whole["hits"])
                 and any(shard_of(document_key(hit["id"]), 2) != shard for hit in wider["hits"])):
-            return q, whole
+            return q, whole, wider
     raise AssertionError("no demo title fragment has its tightest tier on one shard only")
 
 
 def test_a_shard_down_changes_only_the_partial_flag_and_the_counts_and_never_widens(client, cluster):
-    q, whole = fragment_only_on(client, 1)
+    q, whole, wider = fragment_only_on(client, 1)
     both = client.get("/api/search", query_string={"q": QUERY, "size": 50}).get_json()
     cluster.stop(1, kill=True)
     partial = search(client, q)
     # The other shard holds the words, not together: the answer stays in the tightest tier, empty,
-    # with the wider tier's articles counted (what would widen is the dead shard's to tell).
+    # with the wider tier's articles counted (what would widen is the dead shard's to tell): those
+    # the live shard holds, not the whole cluster's counts the kept plan of q knew.
     assert (partial["partial"], partial["tier"], partial["accents"]) == (True, whole["tier"], whole["accents"])
     assert (partial["total"], partial["hits"]) == (0, [])
-    assert partial["wider"]["all"] > 0
+    assert wider["total"] <= 50 and whole["wider"]["all"] == wider["total"] - whole["total"]
+    live = [hit for hit in wider["hits"] if shard_of(document_key(hit["id"]), 2) == 0]
+    assert 0 < partial["wider"]["all"] == len(live) < wider["total"]
     # Articles on both shards: the page holds the articles of the whole cluster's order without the
     # dead shard's (vnsearch reranks the engine's best 10 of what answers: their order may differ).
     down = search(client)
@@ -177,6 +180,54 @@ def test_a_page_with_partial_results_shows_the_notice(client, cluster):
 
     text = BeautifulSoup(page.get_data(as_text=True), "html.parser").get_text(" ")
     assert PARTIAL_NOTICE in " ".join(text.split())
+
+
+# The metadata: a copy on every node ---------------------------------------------------------------
+
+
+def test_node_0_down_still_serves_the_vocabulary_the_suggestions_and_the_last_reindex(client, cluster, tmp_path):
+    whole = client.get("/api/suggest", query_string={"q": "bo chinh"}).get_json()["suggestions"]
+    on_node_1 = {s["id"] for s in whole if shard_of(document_key(s["id"]), 2) == 1}
+    assert on_node_1 and len(whole) < 8
+    _, up = health(client)
+    cluster.stop(0, kill=True)
+    # A server started now has read nothing from node 0: autocomplete expands "chinh" from the
+    # title vocabulary, which node 1 holds a copy of.
+    fresh = create_app({"INDEX_DIR": str(tmp_path), "BACKEND": cluster.url}).test_client()
+    partial = search(fresh)
+    assert partial["partial"] is True and partial["hits"]
+    assert all(shard_of(document_key(hit["id"]), 2) == 1 for hit in partial["hits"])
+    suggestions = fresh.get("/api/suggest", query_string={"q": "bo chinh"}).get_json()["suggestions"]
+    assert {s["id"] for s in suggestions} == on_node_1
+    completions = fresh.get("/api/suggest", query_string={"q": "ung th"}).get_json()["completions"]
+    assert [c["text"] for c in completions][:1] == ["ung thư"]
+    status, down = health(fresh)
+    assert status == 503 and down["status"] == "degraded"
+    assert node_states(down) == [("shard0", "down"), ("shard1", "up")]
+    assert down["last_reindex"] == up["last_reindex"] is not None
+
+
+def test_every_node_holds_the_metadata_and_a_reindex_starts_from_the_newest_copy(cluster, engine, tmp_path):
+    nodes = Cluster(cluster.url)
+    records = [meta_on(nodes, node) for node in nodes.nodes]
+    vocabularies = [[tuple(pair) for pair in meta_on(nodes, node, VOCABULARY_ID)] for node in nodes.nodes]
+    assert records[0] == records[1] and records[0]["sources"] and records[0]["generation"] >= 1
+    assert vocabularies[0] == vocabularies[1] == engine.backend.statistics().title_syllables()
+    # A reindex killed while writing the copies: node 1 holds the newer record (one more source).
+    extra = tmp_path / "more-articles"
+    extra.mkdir()
+    newer = {**records[1], "generation": records[1]["generation"] + 1, "sources": [*records[1]["sources"], str(extra)]}
+    nodes.query(nodes.nodes[1], f"REPLACE INTO vnsearch_meta (id, name, value) VALUES ({META_ID}, 'meta', %s)",
+                (json.dumps(newer),))
+    try:
+        report = reindex_cluster(nodes, tmp_path / "lock", procs=1)  # no SOURCE: the remembered ones
+        assert (report.added, report.deleted, report.unchanged) == (0, 0, 201)
+        assert report.sources == newer["sources"]
+        after = [meta_on(nodes, node) for node in nodes.nodes]
+        assert after[0] == after[1] and after[0]["sources"] == newer["sources"]
+        assert after[0]["generation"] == newer["generation"] + 1
+    finally:
+        write_meta(nodes, records[0])
 
 
 # The command line with a node down -------------------------------------------------------------
