@@ -927,3 +927,41 @@ def test_an_index_remembering_no_sources_asks_for_them_without_calling_its_metad
     with pytest.raises(NoSources) as refused:
         reindex(index_dir, procs=1)
     assert str(refused.value) == "no SOURCE given and none remembered in the index"
+
+
+def test_an_index_whose_metadata_has_no_sources_remembers_the_ones_given_next(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    generation = current_generation(index_dir)
+    write_meta(generation, {key: value for key, value in read_meta(generation).items() if key != "sources"})
+    report = reindex(index_dir, [str(source)], procs=1)
+    assert (report.full, counts(report), report.sources) == (False, (0, 0, 0, 3, 0), [str(source)])
+    assert read_meta(current_generation(index_dir))["sources"] == [str(source)]
+
+
+def test_an_index_whose_metadata_records_no_format_is_rebuilt(tmp_path):
+    # Written by a vnsearch that recorded no format: which classes its files name is unknown.
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    old_generation = current_generation(index_dir)
+    meta_path = old_generation / "vnsearch.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    for key in ("schema_version", "codec", "whoosh_version", "checksum"):
+        del meta[key]
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    report = reindex(index_dir, procs=1)
+    assert (report.full, counts(report)) == (True, (3, 0, 0, 0, 0))
+    assert current_generation(index_dir) != old_generation
+
+
+def test_a_full_rebuild_given_sources_remembers_only_those(tmp_path):
+    first = write_jsonl(tmp_path / "first" / "news.jsonl", DEMO_ARTICLES[:2]).parent
+    second = write_jsonl(tmp_path / "second" / "news.jsonl", DEMO_ARTICLES[5:8]).parent
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(first)], procs=1)
+    report = reindex(index_dir, [str(second)], full=True, procs=1)
+    assert (report.full, counts(report), report.sources) == (True, (3, 0, 0, 0, 0), [str(second)])
+    assert read_meta(current_generation(index_dir))["sources"] == [str(second)]
+    assert sorted(indexed(index_dir)) == sorted(a["id"] for a in DEMO_ARTICLES[5:8])

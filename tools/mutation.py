@@ -203,11 +203,14 @@ def run_mutmut(patterns: list[str], env: dict[str, str], children: int) -> None:
     marker.write_text(mode)
 
 
-def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, timeout_multiplier: float | None
-               ) -> None:
-    """Run mutmut on one module's mutants (all, its last survivors, or those not run yet: subset
-    "survivors", "resume" or "timeouts") against its tests; keep the statuses."""
-    if subset == "survivors":
+def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, timeout_multiplier: float | None,
+               only: list[str] | None = None) -> None:
+    """Run mutmut on one module's mutants (all, its last survivors, those not run yet or timed out:
+    subset "survivors", "resume" or "timeouts"; or those matching the globs of only) against its
+    tests; keep the statuses."""
+    if only:
+        patterns = only
+    elif subset == "survivors":
         patterns = survivors_of(path)
     elif subset == "resume":
         patterns = unrun_of(path)
@@ -233,13 +236,13 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, 
 
 
 def run_modules(paths: list[str], only_report: bool, subset: str, children: int,
-                timeout_multiplier: float | None = None) -> int:
+                timeout_multiplier: float | None = None, only: list[str] | None = None) -> int:
     """Run mutmut on modules one at a time (niced) and report each module."""
     if not only_report:
         reading = any(p not in WRITE_SIDE for p in paths)
         prebuilt = prebuilt_demo_index() if reading else {}
         for path in paths:
-            run_module(path, prebuilt, subset, children, timeout_multiplier)
+            run_module(path, prebuilt, subset, children, timeout_multiplier, only)
     results = saved_results()
     survivors = 0
     for path in paths:
@@ -313,6 +316,8 @@ def main() -> int:
                         help="run only the mutants an interrupted run left without a result")
     parser.add_argument("--timeouts", action="store_const", const="timeouts", dest="subset",
                         help="rerun only the mutants that timed out (with a larger --timeout-multiplier)")
+    parser.add_argument("--only", nargs="+", metavar="GLOB",
+                        help="run only the mutants whose names match these globs (search.matching.x_window_docs*)")
     parser.add_argument("--timeout-multiplier", type=float,
                         help="mutmut's timeout_multiplier (pyproject.toml's by default): a mutant is stopped, "
                              "counted killed, after this many times its tests' unmutated duration; raise it on a "
@@ -327,7 +332,7 @@ def main() -> int:
         modules = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "search").glob("*.py"))
                    if p.name != "__init__.py"]
     if modules:
-        status |= run_modules(modules, args.report, args.subset, args.children, args.timeout_multiplier)
+        status |= run_modules(modules, args.report, args.subset, args.children, args.timeout_multiplier, args.only)
     return status
 
 
