@@ -994,3 +994,14 @@ def test_a_reindex_keeps_the_live_generation_even_when_it_carries_a_damaged_mark
     (live / DAMAGED_FILE).write_text("MAIN_x.pst: checksum\n", encoding="utf-8")
     assert counts(reindex(index_dir, procs=1)) == (0, 0, 0, 3, 0)
     assert current_generation(index_dir) == live and generations(index_dir) == {live.name}
+
+
+def test_a_reindex_given_several_processes_writes_a_few_articles_with_one_writer(tmp_path):
+    # Under PARALLEL_MIN_ARTICLES the held-back articles go to the single writer at the commit.
+    source = make_source(tmp_path, count=4)
+    index_dir = tmp_path / "ix"
+    assert counts(reindex(index_dir, [str(source)], procs=2)) == (5, 0, 0, 0, 0)
+    changed = dict(DEMO_ARTICLES[0], body=DEMO_ARTICLES[0]["body"] + "\nBài viết được cập nhật lúc 10 giờ sáng.")
+    write_jsonl(source / "news.jsonl", [changed, *DEMO_ARTICLES[1:4]])
+    assert counts(reindex(index_dir, procs=2)) == (0, 1, 0, 4, 0)
+    assert indexed(index_dir)[changed["id"]]["body"] == changed["body"]
