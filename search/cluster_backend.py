@@ -16,6 +16,7 @@ shard that does not answer turns into a warning in ``SHOW META``: the result is 
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -54,6 +55,10 @@ MAX_FACET_VALUES = 1000
 # The (month, category, source) groups one statement counts every facet from: the 60k corpus
 # has about 2,000; more and the facets are counted one statement each.
 MAX_FACET_GROUPS = 20000
+# The queue of that grouping is sized to the cluster's own number of groups, which a reindex
+# records (``facet_groups``): each shard and the merging node fill and sort a queue of that many
+# (20,000 slots instead of the 60k corpus's 2,000: "Hà Nội" 80 -> 58 ms).  A record short of the
+# groups a search finds (a reindex still writing) falls back to one statement per facet.
 # The filters a facet leaves out of its own counts: with none of them active every facet counts
 # the same articles.
 _FACET_FILTERS = ("year", "month", "category", "source")
@@ -343,6 +348,8 @@ class ClusterBackend:
         self._lock = threading.Lock()
         # Tier plans and document frequencies, kept until a reindex commits.
         self._cache = GenerationCache()
+        # The facets' grouping queue, and the generation record it was read from.
+        self._queue: tuple[str | None, int] = (None, 0)
 
     # Talking to a node -------------------------------------------------------------------
 
@@ -591,9 +598,21 @@ class ClusterBackend:
                                   conditions: dict[str, str]) -> list[tuple[str, None]]:
         """Return one GROUP BY of (month, category, source) every facet is counted from (no facet filter active)."""
         where = self._where(parsed, plan, positive, conditions.values())
+        queue = self._facet_queue()
         return [(f"SELECT month, category, source, COUNT(*) AS n FROM {DISTRIBUTED_INDEX}{where} "
-                 f"GROUP BY month, category, source LIMIT {MAX_FACET_GROUPS} "
-                 f"OPTION max_matches={MAX_FACET_GROUPS}, ranker=none", None), ("SHOW META", None)]
+                 f"GROUP BY month, category, source LIMIT {queue} "
+                 f"OPTION max_matches={queue}, ranker=none", None), ("SHOW META", None)]
+
+    def _facet_queue(self) -> int:
+        """Return the queue of the facets' grouping: the groups the last reindex recorded, at most MAX_FACET_GROUPS."""
+        raw = self._cache.generation
+        if raw != self._queue[0]:
+            try:
+                groups = int(json.loads(raw).get("facet_groups") or 0)
+            except (TypeError, ValueError, AttributeError):  # no record yet, or one without the count
+                groups = 0
+            self._queue = (raw, groups)
+        return min(MAX_FACET_GROUPS, self._queue[1]) if self._queue[1] > 0 else MAX_FACET_GROUPS
 
     @staticmethod
     def _grouped_facets(results: list[list[tuple]]) -> tuple[FacetCounts | None, int]:
