@@ -9,9 +9,9 @@ words each field holds and of the longest run of query words in a field (``lcs``
 ranks with its own statistics, so IDF is ``plain`` and ties are broken by document key.
 
 One multi-statement round trip then runs the page, ``SHOW META`` (total, warnings), a count of
-each wider tier and one ``GROUP BY`` per facet, each facet with every filter but its own.  A
-shard that does not answer turns into a warning in ``SHOW META``: the result is flagged
-``partial``.
+each wider tier and one ``GROUP BY`` per facet, each facet with every filter but its own; its two
+halves (the page; the rest) go to two nodes at once.  A shard that does not answer turns into a
+warning in ``SHOW META``: the result is flagged ``partial``.
 """
 
 from __future__ import annotations
