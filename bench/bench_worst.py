@@ -1,7 +1,7 @@
 """Worst-query benchmark: the latency mix's median query against the worst of a set of heavy ones.
 
 Usage: python bench/bench_worst.py [--data ../shared/data] [--sizes 6k] [--runs 3] [--garbage 12]
-                                   [--realistic 4] [--cpu]
+                                   [--realistic 4] [--cpu] [--index DIR]
 
 The heavy queries are of two sorts, all at most the query limit (256 characters).  What an
 abuser (or a cat on the keyboard) sends: titles typed in Telex without an input method
@@ -17,6 +17,8 @@ Printed per corpus size, in the same process: the mix's median, the heavy querie
 worst, and worst / mix median, with the per-query bounds of ``search.ranking.Ranking`` as they
 are and with them lifted (``--uncapped`` side: what the query path cost before the bounds), then
 the worst of each kind of heavy query.  Target: worst <= 5x the mix median.  Nothing is asserted.
+``--index DIR`` times an index built elsewhere instead of --sizes (``bench_build.py --keep``'s
+``index-600k``); it is only read.
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 
 TARGET_RATIO = 5.0
-UNCAPPED = replace(DEFAULT_RANKING, max_query_terms=10**6, typo_max_words=10**6, typo_max_lookups=10**9,
-                   max_reading_syllables=10**9)
+UNCAPPED = replace(DEFAULT_RANKING, max_query_terms=10**6, max_searched_terms=10**6, typo_max_words=10**6,
+                   typo_max_lookups=10**9, max_reading_syllables=10**9)
 _TELEX_MARKS = {"\u0302": "", "\u0306": "w", "\u031b": "w"}  # circumflex doubles the vowel
 _TELEX_TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
 
@@ -173,6 +175,7 @@ def main() -> None:
     parser.add_argument("--capped-only", action="store_true", help="skip the run with the bounds lifted")
     parser.add_argument("--cpu", action="store_true",
                         help="time each query in CPU time of this process instead of wall-clock time")
+    parser.add_argument("--index", type=Path, help="time this index (only read) instead of --sizes")
     args = parser.parse_args()
     clock = time.process_time if args.cpu else time.perf_counter
     args.data = args.data.resolve()
@@ -186,22 +189,30 @@ def main() -> None:
     heavy = garbage + [q for _, q in pasted]
     print(f"vnsearch worst-query benchmark: {len(mix)} mix queries, {len(heavy)} heavy ones, {args.runs} runs each, "
           f"{'CPU' if args.cpu else 'wall-clock'} time; code {code_version()}", flush=True)
+    if args.index:
+        bench_index(args.index.name, args.index, args, mix, heavy, kinds, clock)
+        return
     for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         if size not in COPIES:
             sys.exit(f"--sizes: unknown size {size!r} (choose from {', '.join(COPIES)})")
         index_dir, _ = prepare(size, args.data, args.cache, articles, args.rebuild)
-        capped = measure(SearchEngine(index_dir), mix, heavy, args.runs, clock)
-        uncapped = None if args.capped_only else measure(SearchEngine(index_dir, ranking=UNCAPPED), mix, heavy,
-                                                        args.runs, clock)
-        print(f"\n== {size}: heavy queries e.g. {heavy[0][:70]}…")
-        report("capped", capped)
-        report_kinds(kinds, capped, median(capped["mix"]))
-        if uncapped:
-            report("uncapped", uncapped)
-            report_kinds(kinds, uncapped, median(uncapped["mix"]))
-        reached = sum(bool(limited) for limited in capped["limited"])
-        print(f"  capped: {reached}/{len(heavy)} heavy queries reported a reached bound "
-              f"({', '.join(sorted({n for limited in capped['limited'] for n in limited})) or 'none'})")
+        bench_index(size, index_dir, args, mix, heavy, kinds, clock)
+
+
+def bench_index(label: str, index_dir: Path, args, mix, heavy: list[str], kinds: list[str], clock) -> None:
+    """Time the mix and the heavy queries on one index, with the bounds and (unless --capped-only) without."""
+    capped = measure(SearchEngine(index_dir), mix, heavy, args.runs, clock)
+    uncapped = None if args.capped_only else measure(SearchEngine(index_dir, ranking=UNCAPPED), mix, heavy,
+                                                    args.runs, clock)
+    print(f"\n== {label}: heavy queries e.g. {heavy[0][:70]}…")
+    report("capped", capped)
+    report_kinds(kinds, capped, median(capped["mix"]))
+    if uncapped:
+        report("uncapped", uncapped)
+        report_kinds(kinds, uncapped, median(uncapped["mix"]))
+    reached = sum(bool(limited) for limited in capped["limited"])
+    print(f"  capped: {reached}/{len(heavy)} heavy queries reported a reached bound "
+          f"({', '.join(sorted({n for limited in capped['limited'] for n in limited})) or 'none'})", flush=True)
 
 
 if __name__ == "__main__":

@@ -306,6 +306,21 @@ class Postings:
     def __len__(self) -> int:
         return len(self.ids)
 
+    @property
+    def nbytes(self) -> int:
+        """Return the bytes its arrays hold."""
+        return self.ids.nbytes + self.freqs.nbytes + self.all_positions.nbytes + self.starts.nbytes
+
+    def shifted(self, offset: int) -> Postings:
+        """Return these postings with offset added to every doc number (themselves when 0)."""
+        return self if offset == 0 else Postings(self.ids + offset, self.freqs, self.all_positions, self.starts)
+
+    def freeze(self) -> Postings:
+        """Make the arrays read-only (postings shared between queries) and return self."""
+        for values in (self.ids, self.freqs, self.all_positions, self.starts):
+            values.flags.writeable = False
+        return self
+
     def rows_of(self, docs: np.ndarray) -> np.ndarray:
         """Return the posting rows (ascending) of those of docs (distinct doc numbers) the term is in.
 

@@ -25,14 +25,16 @@ class SearchEngine:
     """Search an index directory (or another backend), keeping up with reindexes."""
 
     def __init__(self, index_dir: str | Path | None = None, refresh_seconds: float = 1.0,
-                 ranking: Ranking = DEFAULT_RANKING, backend: Backend | None = None, synonyms: str | None = None):
+                 ranking: Ranking = DEFAULT_RANKING, backend: Backend | None = None, synonyms: str | None = None,
+                 postings_cache_mb: int | None = None):
         """Raise OSError or UnicodeDecodeError when the synonyms file cannot be read."""
         if backend is None and index_dir is None:
             raise ValueError("SearchEngine needs an index directory or a backend")
         self.ranking = ranking
         # The shipped abbreviation dictionary plus the operator's file (--synonyms).
         self.abbreviations = abbreviations.load(synonyms or None)
-        self.backend: Backend = backend if backend is not None else WhooshBackend(index_dir, refresh_seconds, ranking)
+        self.backend: Backend = backend if backend is not None else WhooshBackend(
+            index_dir, refresh_seconds, ranking, postings_cache_mb)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run a search (see ``search.results.search``)."""
@@ -79,10 +81,11 @@ class SearchEngine:
 
 
 def open_engine(index_dir: str | Path, backend_url: str = "", refresh_seconds: float = 1.0,
-                ranking: Ranking = DEFAULT_RANKING, synonyms: str | None = None) -> SearchEngine:
+                ranking: Ranking = DEFAULT_RANKING, synonyms: str | None = None,
+                postings_cache_mb: int | None = None) -> SearchEngine:
     """Return the engine over a SphinxQL cluster when a backend URL is given, else over index_dir."""
     if not backend_url:
-        return SearchEngine(index_dir, refresh_seconds, ranking, synonyms=synonyms)
+        return SearchEngine(index_dir, refresh_seconds, ranking, synonyms=synonyms, postings_cache_mb=postings_cache_mb)
     from search.cluster_backend import ClusterBackend  # imported late: the embedded index needs none of it
 
     return SearchEngine(ranking=ranking, backend=ClusterBackend(backend_url, str(index_dir), ranking),

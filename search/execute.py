@@ -24,7 +24,7 @@ import numpy as np
 from search import matching
 from search.codec import Postings
 from search.matching import Matched, adjacent_counts, fields_of, reading_limit, readings
-from search.parse import ParsedQuery, Syllable
+from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.reader import Snapshot
 from search.request import SearchRequest
@@ -267,8 +267,15 @@ def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
     the words of a multi-syllable clause ("hội đồng nhân dân", "TP.HCM") counting once, as a phrase."""
     units = [c for c in parsed.clauses if len(c.syllables) > 1]
     syllables = {s.folded for c in parsed.clauses if len(c.syllables) == 1 for s in c.syllables}
-    return sum(_syllable_idf(ctx, folded) for folded in syllables) + sum(
-        idf_of(ctx.size, int(matching.clause_mask(ctx, replace(c, phrase=True), False).sum())) for c in units)
+    return sum(_syllable_idf(ctx, folded) for folded in syllables) + sum(_unit_idf(ctx, c) for c in units)
+
+
+def _unit_idf(ctx: QueryContext, clause: Clause) -> float:
+    """Return the idf of a multi-syllable clause as a phrase, folded: computed once per query (every
+    reading of a query with alternatives is weighed against the query as typed)."""
+    key = ("unit idf", tuple(s.folded for s in clause.syllables), fields_of(clause))
+    return ctx.remember(key, lambda: idf_of(ctx.size, int(matching.clause_mask(ctx, replace(clause, phrase=True),
+                                                                                False).sum())))
 
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:

@@ -4,14 +4,16 @@ Syntax: words (all should match), ``"exact phrase"``, ``-excluded`` (word or phr
 ``a OR b``, and ``title:`` / ``category:`` / ``source:`` prefixes.  Anything else is text:
 unbalanced quotes, lone operators, symbols and emoji never raise; a query longer than the
 cap is cut at a word boundary and the cut is reported, and so is a query of more distinct
-syllables than ``Ranking.max_query_terms`` (its later words are left out).
+syllables than ``Ranking.max_query_terms`` (its later words are left out) or than
+``Ranking.max_searched_terms`` (its commonest words are left out: ``keep_rarest``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from search.ranking import DEFAULT_RANKING
 from search.text import SYLLABLE_RE, fold, nfc, normalize_term
@@ -74,6 +76,8 @@ class ParsedQuery:
     sources: list[str] = field(default_factory=list)
     truncated: bool = False
     terms_cut: bool = False
+    # The words left out as the commonest of a long query (``keep_rarest``), in query order.
+    common_cut: list[str] = field(default_factory=list)
 
     @property
     def clauses(self) -> list[Clause]:
@@ -180,6 +184,38 @@ def _within_terms(parsed: ParsedQuery, clause: Clause, max_terms: int, seen: set
     clause.syllables = kept
     clause.phrase = clause.phrase and len(kept) > 1
     return clause
+
+
+def keep_rarest(parsed: ParsedQuery, budget: int, frequency: Callable[[str], int]) -> ParsedQuery:
+    """Return the query without its commonest plain words when it holds more than budget distinct
+    syllables (frequency: how many articles hold a folded syllable).
+
+    A query's cost is linear in its distinct syllables, and the commonest ones cost the most (the
+    longest posting lists) for the least (an idf near zero): a pasted paragraph keeps its
+    distinctive words.  Only single-syllable words outside quotes, OR and ``title:`` are left
+    out, the commonest first (the later of equally common ones); the cut words are recorded in
+    ``common_cut`` as first typed (lower case).
+    """
+    distinct = dict.fromkeys(s.folded for s in parsed.syllables)
+    if len(distinct) <= budget:
+        return parsed
+    fixed = {s.folded for group in parsed.groups for clause in group if not _droppable(group, clause)
+             for s in clause.syllables}
+    droppable = [folded for folded in distinct if folded not in fixed]
+    order = sorted(range(len(droppable)), key=lambda i: (-frequency(droppable[i]), -i))
+    dropped = {droppable[i] for i in order[: len(distinct) - budget]}
+    groups = [group for group in parsed.groups
+              if not (_droppable(group, group[0]) and group[0].syllables[0].folded in dropped)]
+    first = {}
+    for syllable in parsed.syllables:
+        first.setdefault(syllable.folded, syllable.exact)
+    return replace(parsed, groups=groups, common_cut=[first[folded] for folded in distinct if folded in dropped])
+
+
+def _droppable(group: list[Clause], clause: Clause) -> bool:
+    """Tell whether a clause is a plain word keep_rarest may leave out: one syllable, alone in its
+    group, not quoted, in no field."""
+    return len(group) == 1 and len(clause.syllables) == 1 and not clause.phrase and clause.field is None
 
 
 def folded_label(text: str) -> str:

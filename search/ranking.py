@@ -51,6 +51,14 @@ class Ranking:
     # Distinct syllables looked up (matching, scoring and exclusions together); later words are
     # left out.  The longest covid questions hold about 50.
     max_query_terms: int = 64
+    # A query of more distinct syllables than this (once understood) leaves out its commonest
+    # single words (held by the most articles: "của", "là", "được") until it holds this many
+    # (``search.parse.keep_rarest``): they cost the most to read and add the least.  A pasted
+    # paragraph holds 45-60, the covid questions 23 (median) to 55.  Their common words count:
+    # MRR@10 as written / without diacritics on 1,000 train questions: 48 costs 0.000 / 0.001,
+    # 40 0.001 / 0.003, 32 0.005 / 0.008, 24 0.015 / 0.017; on val 48 costs 0.000 / 0.002, 40
+    # 0.003 / 0.006, 32 0.009 / 0.015 (bench/README.md, "Worst query").
+    max_searched_terms: int = 48
     # "Did you mean" corrects at most this many rare syllables, looking up at most this many
     # candidate spellings in all: each unknown syllable costs hundreds of lookups, so a run of
     # unknown words (keyboard garbage) cost 30x a typical query before; one accented syllable of

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 
 import numpy as np
 from whoosh import index as whoosh_index
@@ -43,11 +44,62 @@ class TermHashes:
         return at < len(self.hashes) and int(self.hashes[at]) == wanted
 
 
+class PostingsCache:
+    """Decoded posting lists of a process's segments, the most recently used kept within a byte budget.
+
+    At 600,000 articles decoding a common word's postings is most of what a query costs, and
+    the words readers type follow Zipf's law: the few that cost most are the ones every other
+    query reads again.  Entries are keyed by segment, so a reindex keeps those of the segments
+    it did not change; their doc numbers are the segment's own (shifted on use).
+    """
+
+    # What an entry costs beside its arrays (the key, the dict slot, the Postings object).
+    ENTRY_OVERHEAD = 400
+
+    def __init__(self, budget_bytes: int):
+        self.budget = budget_bytes
+        self.size = 0
+        self._entries: OrderedDict[tuple[str, str, str], Postings] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> Postings | None:
+        """Return the cached postings of (segment key, field, term), or None."""
+        with self._lock:
+            postings = self._entries.get(key)
+            if postings is not None:
+                self._entries.move_to_end(key)
+            return postings
+
+    def put(self, key: tuple[str, str, str], postings: Postings) -> None:
+        """Keep postings (made read-only), evicting the least recently used beyond the budget."""
+        cost = postings.nbytes + self.ENTRY_OVERHEAD
+        if cost > self.budget:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = postings.freeze()
+            self.size += cost
+            while self.size > self.budget:
+                _, evicted = self._entries.popitem(last=False)
+                self.size -= evicted.nbytes + self.ENTRY_OVERHEAD
+
+    def keep_only(self, segment_keys: set[str]) -> None:
+        """Drop the entries of segments no longer read (merged away or with new deletions)."""
+        with self._lock:
+            for key in [key for key in self._entries if key[0] not in segment_keys]:
+                self.size -= self._entries.pop(key).nbytes + self.ENTRY_OVERHEAD
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 class SegmentData:
     """The per-document columns of one segment, as numpy arrays (loaded once)."""
 
     def __init__(self, leaf, storage_folder: str):
         count = leaf.doc_count_all()
+        self.key = _segment_key(storage_folder, leaf)
         self.count = count
         self.deleted = np.zeros(count, dtype=bool)
         deleted = list(leaf.segment().deleted_docs())
@@ -75,8 +127,9 @@ class Snapshot:
     blocks are read with pread() on the snapshot's own descriptors and decoded outside it.
     """
 
-    def __init__(self, ix, cache: dict[str, SegmentData] | None = None):
+    def __init__(self, ix, cache: dict[str, SegmentData] | None = None, postings_cache: PostingsCache | None = None):
         self.ix = ix
+        self.postings_cache = postings_cache
         self.folder = ix.storage.folder
         self.lock = threading.RLock()
         self.searcher = ix.searcher()
@@ -117,10 +170,23 @@ class Snapshot:
 
     def postings(self, fieldname: str, term: str) -> Postings:
         """Return a term's postings in a field (deleted documents included)."""
-        parts = [read_postings(leaf, data.postings_fd, fieldname, term, offset, self.lock)
+        parts = [self._segment_postings(leaf, offset, data, fieldname, term)
                  for leaf, offset, data in self._holding(fieldname, term)]
         parts = [p for p in parts if p is not None]
         return Postings.join(parts) if parts else Postings.empty()
+
+    def _segment_postings(self, leaf, offset: int, data: SegmentData, fieldname: str, term: str) -> Postings | None:
+        """Return one segment's postings of a term (doc numbers shifted by offset), or None."""
+        if self.postings_cache is None:
+            return read_postings(leaf, data.postings_fd, fieldname, term, offset, self.lock)
+        key = (data.key, fieldname, term)
+        postings = self.postings_cache.get(key)
+        if postings is None:
+            postings = read_postings(leaf, data.postings_fd, fieldname, term, 0, self.lock)
+            if postings is None:
+                return None
+            self.postings_cache.put(key, postings)
+        return postings.shifted(offset)
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Return how many documents hold term in a field."""

@@ -19,7 +19,7 @@ from search.abbreviations import Abbreviations
 from search.backend import Backend, Matches, StoredArticle
 from search.facets import facet_items
 from search.matching import plain_syllables, readings_cut, term, window
-from search.parse import ParsedQuery, parse_query
+from search.parse import ParsedQuery, keep_rarest, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.request import SearchRequest
 from search.result_types import Article, Filters, Health, Hit, SearchResult, ShownFields
@@ -42,6 +42,8 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     vocabulary = Vocabulary(backend.statistics())
     typed = parse_query(request.q, max_terms=ranking.max_query_terms)
     understood = understand(typed, vocabulary, dictionary)
+    # Cut once understood: a Telex word is known by its decoding, an abbreviation with its forms.
+    understood.parsed = keep_rarest(understood.parsed, ranking.max_searched_terms, vocabulary.frequency)
     matches = backend.search(request, understood.parsed)
     read = lambda text: understand(parse_query(text), vocabulary, dictionary)  # noqa: E731
     suggestion, typo_cut, unsearched = _suggestion(matches, understood, request, ranking,
@@ -52,7 +54,9 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         (shown, matches), searched, suggestion = corrected, suggestion, None
     parsed = shown.parsed
     spec = highlight_spec(parsed, matches.tier, matches.accents)
-    limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking), unsearched and suggestion is not None)
+    common = understood.parsed.common_cut
+    limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking), unsearched and suggestion is not None,
+                             bool(common))
     result: SearchResult = {
         "query": understood.parsed.text,
         "total": matches.total,
@@ -69,7 +73,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "suggestion": suggestion,
         "notices": correction_notices(understood, searched)
         + shown.notices + notices(parsed, matches.matching, limited, matches.accents,
-                                  asked=request.match != "auto", partial=matches.partial),
+                                  asked=request.match != "auto", partial=matches.partial, common=common),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
@@ -123,10 +127,11 @@ def _corrected(backend: Backend, request: SearchRequest, understood: Understood,
     return better, found
 
 
-def limits_reached(parsed: ParsedQuery, typo_cut: bool, readings: bool = False, suggestion: bool = False) -> list[str]:
+def limits_reached(parsed: ParsedQuery, typo_cut: bool, readings: bool = False, suggestion: bool = False,
+                   common: bool = False) -> list[str]:
     """Return the names of the per-query work bounds the query reached (``Ranking.max_query_terms`` ...)."""
-    reached = (("terms", parsed.terms_cut), ("typo_correction", typo_cut), ("readings", readings),
-               ("suggestion", suggestion))
+    reached = (("terms", parsed.terms_cut), ("common_words", common),
+               ("typo_correction", typo_cut), ("readings", readings), ("suggestion", suggestion))
     return [name for name, cut in reached if cut]
 
 
@@ -216,9 +221,9 @@ def correction_notices(understood: Understood, searched: str | None) -> list[str
 
 
 def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents: str = "exact",
-            asked: bool = False, partial: bool = False) -> list[str]:
+            asked: bool = False, partial: bool = False, common: list[str] = ()) -> list[str]:
     """Return what the reader should know about how the query was taken (asked: the tier was chosen;
-    partial: part of the index did not answer)."""
+    partial: part of the index did not answer; common: the common words left out of a long query)."""
     messages = []
     if partial:
         messages.append("Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ.")
@@ -226,6 +231,9 @@ def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents
         messages.append(f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.")
     if "terms" in limited:
         messages.append(f"Truy vấn có quá nhiều từ: chỉ tìm {len({s.folded for s in parsed.syllables})} từ đầu tiên.")
+    if "common_words" in limited:
+        shown = ", ".join(f"“{word}”" for word in common[:5]) + (", …" if len(common) > 5 else "")
+        messages.append(f"Truy vấn dài: bỏ qua {len(common)} từ thông dụng nhất ({shown}).")
     if "typo_correction" in limited:
         messages.append("Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên.")
     if "readings" in limited:

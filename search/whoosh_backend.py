@@ -28,8 +28,9 @@ from search.integrity import IndexDamaged, Problem, Verifier
 from search.matching import Matched
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
-from search.reader import SegmentData, Snapshot
+from search.reader import PostingsCache, SegmentData, Snapshot
 from search.request import TIERS, SearchRequest
+from search.settings import setting_value
 
 _TITLE = ("title",)
 # Body positions a title derived from the first sentence can span (120 characters).
@@ -234,8 +235,11 @@ class SnapshotView:
 class WhooshBackend:
     """The Whoosh index of a directory as a ``Backend``, keeping up with reindexes."""
 
-    def __init__(self, index_dir: str | Path, refresh_seconds: float = 1.0, ranking: Ranking = DEFAULT_RANKING):
+    def __init__(self, index_dir: str | Path, refresh_seconds: float = 1.0, ranking: Ranking = DEFAULT_RANKING,
+                 postings_cache_mb: int | None = None):
         self.index_dir = Path(index_dir)
+        budget = setting_value("postings_cache_mb", postings_cache_mb)
+        self.postings_cache = PostingsCache(budget * 1024 * 1024) if budget > 0 else None
         self.refresh_seconds = refresh_seconds
         self.ranking = ranking
         self._lock = threading.Lock()
@@ -286,10 +290,12 @@ class WhooshBackend:
     def _open(self) -> None:
         """Open the live generation as a new snapshot, reusing unchanged segments."""
         ix = store.open_generation(self.index_dir)
-        snapshot = Snapshot(ix, self._segments)
+        snapshot = Snapshot(ix, self._segments, self.postings_cache)
         for key in list(self._segments):
             if key not in snapshot.segment_keys:
                 del self._segments[key]
+        if self.postings_cache is not None:
+            self.postings_cache.keep_only(snapshot.segment_keys)
         self._snapshot = snapshot
         self._generation_dir = Path(ix.storage.folder)
 

@@ -422,3 +422,15 @@ def test_openapi_true_for_every_endpoint(client, openapi, tmp_path):
     for path, url in (("/api/search", "/api/search"), ("/healthz", "/healthz"), ("/api/suggest", "/api/suggest?q=a"),
                       ("/api/articles/{id}", "/api/articles/x")):
         validate(openapi, path, 503, missing.get(url).get_json())
+
+
+def test_the_app_keeps_the_configured_megabytes_of_decoded_postings(demo_index, monkeypatch):
+    monkeypatch.setenv("VNSEARCH_POSTINGS_CACHE_MB", "3")
+    cached = create_app({"INDEX_DIR": str(demo_index)})
+    uncached = create_app({"INDEX_DIR": str(demo_index), "POSTINGS_CACHE_MB": 0})
+    cache = cached.extensions["vnsearch"].backend.postings_cache
+    assert cache.budget == 3 * 1024 * 1024 and uncached.extensions["vnsearch"].backend.postings_cache is None
+    answers = [app.test_client().get("/api/search", query_string={"q": "Bộ Chính trị"}) for app in (cached, uncached)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].get_json()["hits"] == answers[1].get_json()["hits"]
+    assert 0 < cache.size <= cache.budget

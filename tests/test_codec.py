@@ -15,12 +15,15 @@ from whoosh import index as whoosh_index
 
 from search.codec import CODEC_NAME, WHOOSH_VERSION, VnCodec
 from search.documents import Article
+from search.engine import SearchEngine
 from search.index import article_fields, reindex
 from search.integrity import seal_meta
-from search.reader import Snapshot
+from search.reader import PostingsCache, Snapshot
+from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
 from search.sources import scan_sources
 from search.store import META_FILE, current_generation, read_meta
+from search.whoosh_backend import WhooshBackend
 from search.writer import VnSegmentWriter
 from tests.helpers import DEMO, DEMO_SOURCES
 
@@ -135,3 +138,81 @@ def test_postings_of_a_term_no_segment_holds_are_empty(segmented_index):
     ix, _ = segmented_index
     postings = Snapshot(ix).postings("body", "zzzqqq")
     assert len(postings) == 0 and np.array_equal(postings.all_positions, np.zeros(0, dtype=np.uint32))
+
+
+def without_time(result: dict) -> dict:
+    """Return a search result without the time it took."""
+    return {key: value for key, value in result.items() if key != "took_ms"}
+
+
+def cached_keys(cache: PostingsCache) -> list[tuple[str, str, str]]:
+    """Return the keys a postings cache holds, least recently used first."""
+    return list(cache._entries)
+
+
+@pytest.mark.slow
+def test_postings_read_through_the_cache_equal_the_decoders_and_are_shared_read_only(segmented_index):
+    ix, _ = segmented_index
+    plain, cache = Snapshot(ix), PostingsCache(1 << 30)
+    cached = Snapshot(ix, postings_cache=cache)
+    terms = sorted({term.decode("utf-8") for leaf, _, _ in plain.leaves for term in leaf.lexicon("body")})[::7]
+    for term in terms:
+        expected = numpy_postings(plain, "body", term)
+        assert numpy_postings(cached, "body", term) == expected, term  # read from disk, then kept
+        assert numpy_postings(cached, "body", term) == expected, term  # read from the cache
+    held = {(key, term) for _, _, data in plain.leaves for term in terms
+            if data.terms["body"].may_hold(term.encode("utf-8")) for key in [data.key]}
+    assert {(key, term) for key, _, term in cached_keys(cache)} <= held and len(cache) > 0.9 * len(held)
+    entry = cache.get(cached_keys(cache)[0])
+    assert not entry.ids.flags.writeable and not entry.all_positions.flags.writeable
+
+
+@pytest.mark.slow
+def test_the_postings_cache_keeps_the_most_recently_used_within_its_budget(segmented_index):
+    ix, _ = segmented_index
+    snapshot = Snapshot(ix)
+    first_segment = snapshot.leaves[0][2].key
+    sizes = {term: snapshot.postings("body", term).nbytes + PostingsCache.ENTRY_OVERHEAD
+             for term in ("va", "cua", "nam", "viet", "nguoi")}
+    # Room for the last three terms read, not four.
+    cache = PostingsCache(sizes["nam"] + sizes["viet"] + sizes["nguoi"] + min(sizes.values()) - 1)
+    for term in ("va", "cua", "nam", "viet", "va", "nguoi"):
+        cache.put((first_segment, "body", term), snapshot.postings("body", term))
+        cache.get((first_segment, "body", term))
+    assert [term for _, _, term in cached_keys(cache)] == ["viet", "va", "nguoi"]
+    assert cache.size == sum(sizes[term] for term in ("viet", "va", "nguoi")) <= cache.budget
+
+
+def test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone(tmp_path):
+    index_dir = tmp_path / "index"
+    reindex(index_dir, DEMO_SOURCES, procs=1)
+    backend = WhooshBackend(index_dir, refresh_seconds=0)
+    engine = SearchEngine(backend=backend)
+    before = engine.search(SearchRequest(q="Việt Nam"))
+    old_segments = {key for key, _, _ in cached_keys(backend.postings_cache)}
+    extra = tmp_path / "extra.jsonl"
+    extra.write_text(json.dumps({"id": "extra-1", "title": "Việt Nam thêm một bài", "body": "Bài viết mới về Việt Nam.",
+                                 "published": "2024-05-01"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    reindex(index_dir, [*DEMO_SOURCES, extra], procs=1)
+    after = engine.search(SearchRequest(q="Việt Nam"))
+    assert after["total"] == before["total"] + 1
+    segments = {key for key, _, _ in cached_keys(backend.postings_cache)}
+    assert old_segments < segments <= backend.snapshot().segment_keys
+    # A changed extra-1 deletes the first one: its segment (with a deletion) is another one now.
+    extra.write_text(extra.read_text(encoding="utf-8").replace("thêm một bài", "sửa lại"), encoding="utf-8")
+    reindex(index_dir, [*DEMO_SOURCES, extra], procs=1)
+    changed = engine.search(SearchRequest(q="Việt Nam sửa lại"))
+    assert [hit["id"] for hit in changed["hits"]] == ["extra-1"]
+    assert {key for key, _, _ in cached_keys(backend.postings_cache)} <= backend.snapshot().segment_keys
+
+
+def test_a_search_answers_the_same_with_and_without_the_postings_cache(demo_index):
+    uncached = SearchEngine(backend=WhooshBackend(demo_index, postings_cache_mb=0))
+    cached = SearchEngine(backend=WhooshBackend(demo_index, postings_cache_mb=64))
+    assert uncached.backend.postings_cache is None
+    for q in ("Bộ Chính trị", "bo chinh tri", "\"Hà Nội\"", "giá vàng hôm nay", "UBND TP.HCM", "xyzq"):
+        request = SearchRequest(q=q)
+        expected = without_time(uncached.search(request))
+        assert without_time(cached.search(request)) == expected, q  # read from disk, then kept
+        assert without_time(cached.search(request)) == expected, q  # from the cache
+    assert len(cached.backend.postings_cache) > 0

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import pytest
 
 from search.highlight import HighlightSpec
-from search.parse import parse_query
+from search.parse import keep_rarest, parse_query
 from search.request import QueryError, SearchRequest
 from search.results import active_filters, highlight_spec, limits_reached, notices
 from tests.helpers import PORTAL_ID
@@ -51,6 +51,40 @@ def test_the_terms_notice_counts_the_distinct_words_searched():
     assert notices(parsed, "all", ["terms"]) == ["Truy vấn có quá nhiều từ: chỉ tìm 3 từ đầu tiên."]
 
 
+def test_a_query_over_the_budget_leaves_out_its_commonest_words_and_keeps_the_rest_in_order():
+    parsed = parse_query("của các bộ và chính trị là của các Hà Nội")
+    holding = {"cua": 90, "cac": 80, "va": 70, "la": 60, "bo": 5, "chinh": 5, "tri": 3, "ha": 9, "noi": 9}
+    cut = keep_rarest(parsed, 5, lambda w: holding.get(w, 0))
+    assert [s.exact for s in cut.syllables] == ["bộ", "chính", "trị", "hà", "nội"]
+    assert cut.common_cut == ["của", "các", "và", "là"]
+    assert (cut.text, parsed.common_cut, len(parsed.syllables)) == (parsed.text, [], 11)
+
+
+def test_a_query_within_the_budget_is_left_as_it_is():
+    parsed = parse_query("của các bộ và chính trị")
+    assert keep_rarest(parsed, 6, {"cua": 90}.get) is parsed
+    assert keep_rarest(parsed, 5, lambda w: 90 if w == "cua" else 0).common_cut == ["của"]
+
+
+def test_quoted_words_field_words_or_groups_and_joined_words_are_never_left_out():
+    parsed = parse_query('"của dân" title:là và OR các covid-19 bộ chính trị hà nội của')
+    holding = {"cua": 90, "la": 80, "va": 70, "cac": 60, "covid": 50, "19": 40, "ha": 20}
+    cut = keep_rarest(parsed, 11, lambda w: holding.get(w, 0))
+    # Of the 12 distinct syllables, only the plain single words may go: "hà" is the commonest of them
+    # ("của" also stands in the quotes, so it stays).
+    assert cut.common_cut == ["hà"]
+    assert [[" ".join(s.exact for s in c.syllables) for c in group] for group in cut.groups] == [
+        ["của dân"], ["là"], ["và", "các"], ["covid 19"], ["bộ"], ["chính"], ["trị"], ["nội"], ["của"]]
+
+
+def test_the_common_words_notice_names_the_first_five_words_left_out():
+    assert notices(parse_query("bộ chính trị"), "all", ["common_words"], common=["của", "là"]) == [
+        "Truy vấn dài: bỏ qua 2 từ thông dụng nhất (“của”, “là”)."]
+    words = ["của", "là", "và", "các", "được", "có"]
+    assert notices(parse_query("bộ chính trị"), "all", ["common_words"], common=words) == [
+        "Truy vấn dài: bỏ qua 6 từ thông dụng nhất (“của”, “là”, “và”, “các”, “được”, …)."]
+
+
 def test_limits_reached_names_each_bound_the_query_reached():
     assert limits_reached(parse_query("bộ chính trị"), False) == []
     assert limits_reached(parse_query("bộ chính trị"), True) == ["typo_correction"]
@@ -58,6 +92,8 @@ def test_limits_reached_names_each_bound_the_query_reached():
     assert limits_reached(parse_query("bộ chính trị"), False, True) == ["readings"]
     assert limits_reached(parse_query("bộ chính trị", max_terms=2), True, True) == [
         "terms", "typo_correction", "readings"]
+    assert limits_reached(parse_query("bộ chính trị", max_terms=2), True, True, True, True) == [
+        "terms", "common_words", "typo_correction", "readings", "suggestion"]
     assert limits_reached(parse_query("bộ chính trị"), False, False, True) == ["suggestion"]
 
 

@@ -166,7 +166,8 @@ def test_serve_options_come_from_settings():
     assert result.exit_code == 0
     for flag, env in [("--index", "VNSEARCH_INDEX"), ("--host", "VNSEARCH_HOST"), ("--port", "VNSEARCH_PORT"),
                       ("--workers", "VNSEARCH_WORKERS"), ("--threads", "VNSEARCH_THREADS"),
-                      ("--refresh-seconds", "VNSEARCH_REFRESH_SECONDS")]:
+                      ("--refresh-seconds", "VNSEARCH_REFRESH_SECONDS"),
+                      ("--postings-cache-mb", "VNSEARCH_POSTINGS_CACHE_MB")]:
         assert flag in result.output and env in result.output
     assert "127.0.0.1" in result.output
     assert CliRunner().invoke(main, ["serve", "--workers", "0"]).exit_code == 2

@@ -315,6 +315,33 @@ def test_query_of_more_distinct_words_than_the_bound_searches_its_first_words(de
     assert {w for m in marked for w in m.split()} <= set(words[:6])
 
 
+def test_a_pasted_paragraph_over_the_budget_leaves_out_its_commonest_words_answers_and_says_so(demo_index):
+    # Thirty distinct words of an article, in alphabetical order (no number, and no run of words
+    # that query understanding would also read as an abbreviation: every word is searched as typed).
+    article = DEMO_ARTICLES[0]
+    words = {unidecode(w).lower(): w.lower() for w in re.findall(r"[^\W\d_]+", article["body"])}
+    distinct = sorted(words)[:30]
+    paragraph = " ".join(words[w] for w in distinct)
+    unbounded = SearchEngine(demo_index).search(SearchRequest(q=paragraph, suggest=False))
+    bounded = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, max_searched_terms=20))
+    result = bounded.search(SearchRequest(q=paragraph, suggest=False))
+    assert result["limited"] == ["common_words"]
+    left_out = [n for n in result["notices"] if n.startswith("Truy vấn dài: bỏ qua")]
+    assert left_out == [f"Truy vấn dài: bỏ qua {len(distinct) - 20} từ thông dụng nhất ("
+                        + left_out[0].split("(", 1)[1]]
+    # Still answered, the source article first, from its twenty least common words.
+    assert result["total"] > 0 and result["hits"][0]["id"] == article["id"]
+    statistics = bounded.backend.statistics()
+    held = {w: statistics.doc_frequency(w, "body") + statistics.doc_frequency(w, "title") for w in distinct}
+    named = [unidecode(w) for w in re.findall(r"“(.*?)”", left_out[0])]
+    marked = {unidecode(w).lower() for m in re.findall(r"<mark>(.*?)</mark>", result["hits"][0]["snippet"])
+              for w in m.split()}
+    assert named and marked and not set(named) & marked
+    # Every word named as left out is held by at least as many articles as every word marked.
+    assert min(held[w] for w in named) >= max(held[w] for w in marked)
+    assert unbounded["limited"] == [] and unbounded["hits"][0]["id"] == article["id"]
+
+
 READINGS_CUT_NOTICE = "Truy vấn có nhiều cách hiểu: chỉ xét vài cách hiểu đầu tiên."
 
 

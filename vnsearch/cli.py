@@ -356,9 +356,11 @@ def echo_damage(problems) -> None:
 @setting_option("workers")
 @setting_option("threads")
 @setting_option("refresh_seconds")
+@setting_option("postings_cache_mb")
 @setting_option("synonyms")
 @click.option("--access-log", is_flag=True, help="Log every request to standard output.")
-def serve(index, backend, host, port, workers, threads, refresh_seconds, synonyms, access_log) -> None:
+def serve(index, backend, host, port, workers, threads, refresh_seconds, postings_cache_mb, synonyms,
+          access_log) -> None:
     """Serve the search page and the JSON API (gunicorn; never a debug server)."""
 
     if workers < 1 or threads < 1:
@@ -373,7 +375,7 @@ def serve(index, backend, host, port, workers, threads, refresh_seconds, synonym
         click.echo(f"vnsearch: no index in {index} yet: the server answers 503 until "
                    f"`vnsearch reindex --index {index} SOURCE ...` has run", err=True)
     run_server(index, host, port, workers, threads, refresh_seconds, access_log=access_log, backend=backend,
-               synonyms=check_synonyms(synonyms))
+               synonyms=check_synonyms(synonyms), postings_cache_mb=postings_cache_mb)
 
 
 def _check_cluster(engine: SearchEngine) -> dict | None:

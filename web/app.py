@@ -75,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         BACKEND=setting_value("backend"),
         REFRESH_SECONDS=setting_value("refresh_seconds"),
         SYNONYMS=setting_value("synonyms"),
+        POSTINGS_CACHE_MB=setting_value("postings_cache_mb"),
         # Never show the interactive debugger, whatever FLASK_DEBUG says.
         DEBUG=False,
         PROPAGATE_EXCEPTIONS=False,
@@ -87,7 +88,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["vnsearch"] = open_engine(app.config["INDEX_DIR"], app.config["BACKEND"],
                                              refresh_seconds=app.config["REFRESH_SECONDS"],
-                                             synonyms=app.config["SYNONYMS"])
+                                             synonyms=app.config["SYNONYMS"],
+                                             postings_cache_mb=app.config["POSTINGS_CACHE_MB"])
     app.url_map.converters["article_id"] = ArticleIdConverter
     app.register_blueprint(views.blueprint)
     register_filters(app)

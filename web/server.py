@@ -410,7 +410,8 @@ class VnsearchServer(BaseApplication):
 
 
 def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_seconds: float,
-          access_log: bool = False, backend: str = "", synonyms: str = "") -> None:
+          access_log: bool = False, backend: str = "", synonyms: str = "",
+          postings_cache_mb: int | None = None) -> None:
     """Serve the index (or the SphinxQL cluster a backend URL names) over HTTP until interrupted."""
     url = server_url(host, port)
     check_port(host, port)
@@ -440,7 +441,8 @@ def serve(index: str, host: str, port: int, workers: int, threads: int, refresh_
         "control_socket_disable": True,
         "worker_tmp_dir": "/dev/shm" if _is_dir("/dev/shm") else None,
     }
-    app_config = {"INDEX_DIR": index, "BACKEND": backend, "REFRESH_SECONDS": refresh_seconds, "SYNONYMS": synonyms}
+    app_config = {"INDEX_DIR": index, "BACKEND": backend, "REFRESH_SECONDS": refresh_seconds, "SYNONYMS": synonyms,
+                  "POSTINGS_CACHE_MB": postings_cache_mb}
     VnsearchServer(app_config, options, url).run()
 
 
