@@ -17,13 +17,15 @@ import numpy as np
 import pytest
 from unidecode import unidecode
 
+from search import abbreviations, matching
 from search.engine import SearchEngine
-from search.execute import _idf_sum, _pairs_idf, _syllable_idf, phrase_keys, phrase_starts
+from search.execute import _idf_sum, _pairs_idf, _syllable_idf, phrase_keys, phrase_starts, relevance
 from search.index import reindex
 from search.matching import LONG_QUERY_WORDS
 from search.parse import parse_query
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
+from search.understand import Vocabulary, understand
 from tests.helpers import DEMO_ARTICLES, write_jsonl
 
 
@@ -253,3 +255,20 @@ def test_what_a_query_context_remembers_is_read_only(context):
     assert not (first.flags.writeable or second.flags.writeable or single.flags.writeable)
     with pytest.raises(ValueError):
         single[0] = 1.0
+
+
+@pytest.mark.parametrize("q, match, tier", [("chính trị", "auto", "together"), ("giá vàng hôm nay", "auto", "all"),
+                                            ("giá vàng tăng mạnh", "most", "most")])
+def test_the_relevance_of_each_article_is_the_score_its_search_ranks_it_by(engine, q, match, tier):
+    # What a cluster's rerank computes for the engine's best articles: the embedded index's own
+    # score, proximity bonus included, with the articles holding every word first in the most tier.
+    result = engine.search(SearchRequest(q=q, match=match, size=10, snippets=False, facets=False, suggest=False))
+    view = engine.backend.view()
+    parsed = understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
+    context = view.context
+    every = matching.all_words(context, parsed) & context.snapshot.live if match == "most" else None
+    scores = relevance(context, parsed, every)
+    number = {context.snapshot.stored(doc)["id"]: doc for doc in np.flatnonzero(context.snapshot.live)}
+    assert result["tier"] == tier and len(result["hits"]) == min(10, result["total"]) > 2
+    assert [round(float(scores[number[hit["id"]]]), 4) for hit in result["hits"]] == [
+        hit["score"] for hit in result["hits"]]

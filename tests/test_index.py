@@ -38,6 +38,7 @@ from search.store import (
     linked_generation,
     read_file_states,
     read_meta,
+    write_meta,
     writer_lock,
 )
 from tests.helpers import (
@@ -392,8 +393,9 @@ def test_reindexing_one_source_leaves_the_other_sources_articles_alone(tmp_path)
 
 
 def test_reindex_with_no_sources_and_none_remembered_raises_no_sources(tmp_path):
-    with pytest.raises(NoSources):
+    with pytest.raises(NoSources) as refused:
         reindex(tmp_path / "ix", procs=1)
+    assert str(refused.value) == f"no SOURCE given and no index in {tmp_path / 'ix'} to take remembered sources from"
     assert current_generation(tmp_path / "ix") is None
     assert not (tmp_path / "ix").exists()
 
@@ -610,8 +612,10 @@ def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_gener
     damaged = current_generation(index_dir)
     postings = max(damaged.glob("*.pst"), key=lambda path: path.stat().st_size)
     flip_middle_byte(postings)
-    with pytest.raises(IndexDamaged, match=re.escape(postings.name)):
+    with pytest.raises(IndexDamaged, match=re.escape(postings.name)) as refused:
         reindex(index_dir, procs=1)
+    assert refused.value.index_dir == str(index_dir) and str(refused.value).startswith(
+        f"the index in {index_dir} is damaged: {postings.name}: ")
     assert linked_generation(index_dir) == damaged and not (damaged / DAMAGED_FILE).exists()
     repaired = reindex(index_dir, procs=1, repair=True)
     assert (repaired.full, counts(repaired), repaired.replaced_damaged) == (True, (4, 0, 0, 0, 0), damaged.name)
@@ -892,3 +896,72 @@ def test_a_no_op_reindex_counts_the_articles_of_unchanged_files_without_reading_
     totals.clear()
     assert counts(reindex(index_dir, procs=1, progress=progress)) == (1, 0, 0, 5, 0)
     assert counted == ["more.jsonl"] and set(totals) == {6}
+
+
+def test_a_reindex_reports_each_article_read_then_its_commit_and_a_no_op_reindex_no_commit(tmp_path):
+    source = make_source(tmp_path, count=4)  # four news articles and the portal page
+    calls = []
+    progress = lambda phase, done, total: calls.append((phase, done, total))  # noqa: E731
+    reindex(tmp_path / "ix", [str(source)], procs=1, progress=progress)
+    assert calls == [("index", done, 5) for done in range(1, 6)] + [("commit", 0, 0)]
+    calls.clear()
+    assert counts(reindex(tmp_path / "ix", procs=1, progress=progress, reread=True)) == (0, 0, 0, 5, 0)
+    assert calls == [("index", done, 5) for done in range(1, 6)]  # nothing to write: no commit
+
+
+def test_articles_gone_from_a_source_folder_whose_name_ends_with_a_space_are_deleted(tmp_path):
+    source = tmp_path / "crawl "  # a folder copied from another system
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:4])
+    index_dir = tmp_path / "ix"
+    assert counts(reindex(index_dir, [str(source)], procs=1)) == (4, 0, 0, 0, 0)
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:3])
+    assert counts(reindex(index_dir, procs=1)) == (0, 0, 1, 3, 0)
+    assert sorted(indexed(index_dir)) == sorted(a["id"] for a in DEMO_ARTICLES[:3])
+
+
+def test_an_index_remembering_no_sources_asks_for_them_without_calling_its_metadata_damaged(tmp_path):
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(make_source(tmp_path, count=2))], procs=1)
+    generation = current_generation(index_dir)
+    write_meta(generation, {**read_meta(generation), "sources": []})  # as an index built from no source would
+    with pytest.raises(NoSources) as refused:
+        reindex(index_dir, procs=1)
+    assert str(refused.value) == "no SOURCE given and none remembered in the index"
+
+
+def test_an_index_whose_metadata_has_no_sources_remembers_the_ones_given_next(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    generation = current_generation(index_dir)
+    write_meta(generation, {key: value for key, value in read_meta(generation).items() if key != "sources"})
+    report = reindex(index_dir, [str(source)], procs=1)
+    assert (report.full, counts(report), report.sources) == (False, (0, 0, 0, 3, 0), [str(source)])
+    assert read_meta(current_generation(index_dir))["sources"] == [str(source)]
+
+
+def test_an_index_whose_metadata_records_no_format_is_rebuilt(tmp_path):
+    # Written by a vnsearch that recorded no format: which classes its files name is unknown.
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    old_generation = current_generation(index_dir)
+    meta_path = old_generation / "vnsearch.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    for key in ("schema_version", "codec", "whoosh_version", "checksum"):
+        del meta[key]
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    report = reindex(index_dir, procs=1)
+    assert (report.full, counts(report)) == (True, (3, 0, 0, 0, 0))
+    assert current_generation(index_dir) != old_generation
+
+
+def test_a_full_rebuild_given_sources_remembers_only_those(tmp_path):
+    first = write_jsonl(tmp_path / "first" / "news.jsonl", DEMO_ARTICLES[:2]).parent
+    second = write_jsonl(tmp_path / "second" / "news.jsonl", DEMO_ARTICLES[5:8]).parent
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(first)], procs=1)
+    report = reindex(index_dir, [str(second)], full=True, procs=1)
+    assert (report.full, counts(report), report.sources) == (True, (3, 0, 0, 0, 0), [str(second)])
+    assert read_meta(current_generation(index_dir))["sources"] == [str(second)]
+    assert sorted(indexed(index_dir)) == sorted(a["id"] for a in DEMO_ARTICLES[5:8])

@@ -17,17 +17,21 @@ import unicodedata
 from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from unidecode import unidecode
 
+from search import abbreviations, matching
 from search.cluster_index import reindex_cluster
 from search.engine import SearchEngine, open_engine
 from search.index import reindex
+from search.parse import parse_query
 from search.request import SearchRequest
 from search.sphinxql import Cluster
-from tests.helpers import DEMO, DEMO_ARTICLES, PORTAL_ID, ROOT
+from search.understand import Vocabulary, understand
+from tests.helpers import DEMO, DEMO_ARTICLES, PORTAL_ID, ROOT, write_jsonl
 from tests.sphinx_cluster import running_cluster
 from vnsearch.cli import main as cli_main
 from web.app import create_app
@@ -388,3 +392,94 @@ def test_the_most_tier_keeps_a_quoted_phrase_required(engine):
     hits = every_hit(engine, '"bộ chính trị" tháng tăng', match="most")
     assert sorted(h["id"] for h in hits) == sorted(expected) and expected
     assert len(every_hit(engine, "bộ chính trị tháng tăng", match="most")) > len(expected)
+
+
+# The most tier, word by word (the embedded index's matching functions) ----------------------
+
+
+def holds_as(word: str, syllable: str, exact: bool) -> bool:
+    """Whether a word of a text holds a query syllable: as typed when exact, else in any accented form."""
+    return holds(word, syllable) if exact else folded(word) == folded(syllable)
+
+
+def holds_in_a_row(field: list[str], syllables: list[str], exact: bool) -> bool:
+    """Whether the syllables stand in a row in a field's words."""
+    n = len(syllables)
+    return any(all(holds_as(w, s, exact) for w, s in zip(field[i : i + n], syllables))
+               for i in range(len(field) - n + 1))
+
+
+def most_tier(articles: dict[str, dict], plain: list[str], joined: list[str], excluded: list[str],
+              exact: bool) -> set[str]:
+    """Ids of the articles holding at least half of the words (a word typed with inner punctuation
+    counting once, held where its syllables stand in a row in the title or in the body) and none
+    of the excluded words."""
+    need = max(1, -(-(len(plain) + len(joined)) // 2))
+    found = set()
+    for doc_id, article in articles.items():
+        fields = [words(article["title"]), words(article["body"])]
+        if any(holds_as(w, s, exact) for field in fields for w in field for s in excluded):
+            continue
+        held = sum(any(holds_as(w, s, exact) for field in fields for w in field) for s in plain)
+        held += sum(any(holds_in_a_row(field, words(word), exact) for field in fields) for word in joined)
+        if held >= need:
+            found.add(doc_id)
+    return found
+
+
+def at_least_half(engine: SearchEngine, q: str, exact: bool) -> set[str]:
+    """Ids of the documents matching's most tier finds for q as the engine reads it (before the live
+    mask), accents as typed or folded."""
+    view = engine.backend.view()
+    parsed = understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
+    mask = matching.at_least(view.context, parsed, exact, matching.MOST_SHARE)
+    return {view.context.snapshot.stored(doc)["id"] for doc in np.flatnonzero(mask)}
+
+
+# Two demo articles quoting prices in "đồng/kg", their copies as a crawler keeping ASCII only
+# stores them (no diacritics: "dong/kg"), and two articles that never write it.
+PER_KG_IDS = ["unc-news_business_012", "unc-news_business_019"]
+OTHER_IDS = ["unc-news_education_001", "unc-news_business_001"]
+
+
+@pytest.fixture(scope="module")
+def with_ascii_copies(tmp_path_factory) -> tuple[SearchEngine, dict[str, dict]]:
+    """Return an index of the articles above and {id: article} of what it holds."""
+    by_id = {a["id"]: a for a in DEMO_ARTICLES}
+    articles = {i: by_id[i] for i in PER_KG_IDS + OTHER_IDS}
+    for i in PER_KG_IDS:
+        articles[i + "-ascii"] = {**by_id[i], "id": i + "-ascii", "title": unidecode(by_id[i]["title"]),
+                                  "body": unidecode(by_id[i]["body"])}
+    directory = tmp_path_factory.mktemp("ascii-copies")
+    reindex(directory / "index", [str(write_jsonl(directory / "articles.jsonl", list(articles.values())))], procs=1)
+    return SearchEngine(directory / "index"), articles
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+@pytest.mark.parametrize("q, plain, joined, excluded", [
+    ("đồng/kg", [], ["đồng/kg"], []),
+    ("đồng/kg -quả", [], ["đồng/kg"], ["quả"]),
+    ("giá cá hồi đồng/kg", ["giá", "cá", "hồi"], ["đồng/kg"], []),
+])
+def test_the_most_tier_counts_a_word_typed_with_inner_punctuation_once_with_its_accents_as_typed_or_folded(
+        with_ascii_copies, q, plain, joined, excluded, exact):
+    engine, articles = with_ascii_copies
+    expected = most_tier(articles, plain, joined, excluded, exact)
+    assert at_least_half(engine, q, exact) == expected
+    if q == "đồng/kg":  # the ASCII copies are found only folded
+        assert expected == set(PER_KG_IDS) | ({i + "-ascii" for i in PER_KG_IDS} if not exact else set())
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+@pytest.mark.parametrize("q, plain, joined, excluded", [
+    ("giá vàng tăng mạnh -bộ", ["giá", "vàng", "tăng", "mạnh"], [], ["bộ"]),
+    ("ca mắc Covid-19 mới tăng", ["ca", "mắc", "mới", "tăng"], ["Covid-19"], []),
+])
+def test_the_most_tier_holds_the_demo_articles_with_half_the_words_and_none_excluded(
+        demo_index, q, plain, joined, excluded, exact):
+    articles = {a["id"]: a for a in DEMO_ARTICLES}
+    portal = (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")
+    articles[PORTAL_ID] = {"title": "", "body": portal}
+    expected = most_tier(articles, plain, joined, excluded, exact)
+    assert at_least_half(SearchEngine(demo_index), q, exact) == expected
+    assert 0 < len(expected) < len(articles)

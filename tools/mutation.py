@@ -58,8 +58,10 @@ MODULE_TESTS = {
 }
 RESULTS_FILE = ROOT / "mutants" / "module-results.json"
 CHILDREN = 2
+MUTMUT_NICENESS = 15  # the shared machine's rule for mutation runs
 # Environment of the mutmut child process: the test selection and the module to mutate.
 TESTS_ENV, ONLY_ENV = "VNSEARCH_MUTATION_TESTS", "VNSEARCH_MUTATION_ONLY"
+TIMEOUT_ENV = "VNSEARCH_MUTATION_TIMEOUT_MULTIPLIER"
 
 
 def equivalents() -> dict[str, str]:
@@ -154,6 +156,21 @@ def survivors_of(path: str) -> list[str]:
                   if status in ("survived", "no tests") and name not in known)
 
 
+def timeouts_of(path: str) -> list[str]:
+    """Return the mutants of a module that timed out in its last run."""
+    return sorted(name for name, status in saved_results().get(path, {}).items() if status == "timeout")
+
+
+def unrun_of(path: str) -> list[str]:
+    """Return the mutants of a module its earlier runs left without a result (all of them if it never ran)."""
+    # Named, not left to mutmut: mutmut resets every result when the test selection changes, which
+    # happens whenever another module ran in between, so it would run the whole module again.
+    saved = saved_results().get(path)
+    if not saved:
+        return [module_pattern(path)]
+    return sorted(name for name, status in saved.items() if status == "not checked")
+
+
 def mutmut_child(arguments: list[str]) -> None:
     """Run mutmut's command line with the test selection and the modules to mutate from the environment."""
     from mutmut.__main__ import cli
@@ -164,6 +181,8 @@ def mutmut_child(arguments: list[str]) -> None:
         settings.pytest_add_cli_args_test_selection = os.environ[TESTS_ENV].split()
     if os.environ.get(ONLY_ENV):
         settings.only_mutate = os.environ[ONLY_ENV].split()
+    if os.environ.get(TIMEOUT_ENV):
+        settings.timeout_multiplier = float(os.environ[TIMEOUT_ENV])
     cli(arguments)
 
 
@@ -176,22 +195,35 @@ def run_mutmut(patterns: list[str], env: dict[str, str], children: int) -> None:
     mode = "prebuilt" if "VNSEARCH_TEST_DEMO_INDEX" in env else "built"
     if marker.exists() and marker.read_text() != mode:
         stats.unlink(missing_ok=True)
-    subprocess.run(["nice", "-n", "15", sys.executable, __file__, "--mutmut", "run", "--max-children", str(children),
-                    *patterns], cwd=ROOT, env=env, check=False)
+    # Niceness 15, not 15 more than this process's: started niced itself, mutmut would get 19, whose
+    # CPU share beside niced benchmarks is a third of 15's.
+    subprocess.run(["nice", "-n", str(max(0, MUTMUT_NICENESS - os.nice(0))), sys.executable, __file__, "--mutmut",
+                    "run", "--max-children", str(children), *patterns], cwd=ROOT, env=env, check=False)
     marker.parent.mkdir(exist_ok=True)
     marker.write_text(mode)
 
 
-def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int) -> None:
-    """Run mutmut on one module's mutants (all, its last survivors, or those not run yet: subset
-    "survivors" or "resume") against its tests; keep the statuses."""
-    patterns = survivors_of(path) if subset == "survivors" else [module_pattern(path)]
+def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, timeout_multiplier: float | None,
+               only: list[str] | None = None) -> None:
+    """Run mutmut on one module's mutants (all, its last survivors, those not run yet or timed out:
+    subset "survivors", "resume" or "timeouts"; or those matching the globs of only) against its
+    tests; keep the statuses."""
+    if only:
+        patterns = only
+    elif subset == "survivors":
+        patterns = survivors_of(path)
+    elif subset == "resume":
+        patterns = unrun_of(path)
+    elif subset == "timeouts":
+        patterns = timeouts_of(path)
+    else:
+        patterns = [module_pattern(path)]
     if not patterns:
         return
-    if subset == "resume":
-        patterns = []  # mutmut without names runs the mutants it has no result for (this module's only)
     tests = MODULE_TESTS.get(path, ["tests/"])
     env = dict(os.environ, **{TESTS_ENV: " ".join(tests), ONLY_ENV: path})
+    if timeout_multiplier:
+        env[TIMEOUT_ENV] = str(timeout_multiplier)
     if path not in WRITE_SIDE:
         env.update(prebuilt)
     copied = ROOT / "mutants" / path
@@ -203,13 +235,14 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int) 
     save_results(path, mutmut_statuses([module_pattern(path)[:-1]]))
 
 
-def run_modules(paths: list[str], only_report: bool, subset: str, children: int) -> int:
+def run_modules(paths: list[str], only_report: bool, subset: str, children: int,
+                timeout_multiplier: float | None = None, only: list[str] | None = None) -> int:
     """Run mutmut on modules one at a time (niced) and report each module."""
     if not only_report:
         reading = any(p not in WRITE_SIDE for p in paths)
         prebuilt = prebuilt_demo_index() if reading else {}
         for path in paths:
-            run_module(path, prebuilt, subset, children)
+            run_module(path, prebuilt, subset, children, timeout_multiplier, only)
     results = saved_results()
     survivors = 0
     for path in paths:
@@ -281,6 +314,14 @@ def main() -> int:
                         help="rerun only the last run's survivors not listed as equivalent (after adding tests)")
     parser.add_argument("--resume", action="store_const", const="resume", dest="subset",
                         help="run only the mutants an interrupted run left without a result")
+    parser.add_argument("--timeouts", action="store_const", const="timeouts", dest="subset",
+                        help="rerun only the mutants that timed out (with a larger --timeout-multiplier)")
+    parser.add_argument("--only", nargs="+", metavar="GLOB",
+                        help="run only the mutants whose names match these globs (search.matching.x_window_docs*)")
+    parser.add_argument("--timeout-multiplier", type=float,
+                        help="mutmut's timeout_multiplier (pyproject.toml's by default): a mutant is stopped, "
+                             "counted killed, after this many times its tests' unmutated duration; raise it on a "
+                             "loaded machine, where a mutant's tests slowed by others' load would time out")
     parser.add_argument("--children", type=int, default=CHILDREN, help="mutants run at a time (default 2)")
     args = parser.parse_args()
     status = 0
@@ -291,7 +332,7 @@ def main() -> int:
         modules = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "search").glob("*.py"))
                    if p.name != "__init__.py"]
     if modules:
-        status |= run_modules(modules, args.report, args.subset, args.children)
+        status |= run_modules(modules, args.report, args.subset, args.children, args.timeout_multiplier, args.only)
     return status
 
 
