@@ -1,7 +1,7 @@
 """Query-understanding battery: MRR@10 per category of reader queries (bench/queries/battery.jsonl).
 
 Usage: python bench/bench_battery.py [--data ../shared/data] [--battery FILE] [--index DIR] [--rebuild]
-       [--show-misses]
+       [--show-misses] [--backend sphinxql://HOST:PORT,...]
 
 The battery (built by ``bench/make_battery.py``, answers judged from the articles' text) holds
 queries typed in Telex or VNI without an input method or with a typo (``telex``), with names run
@@ -11,6 +11,9 @@ and without accents.  One index of news/articles.jsonl + the portal article is b
 --index (once; reused until --rebuild).  Each query runs as ``engine.search(q, size=10)``;
 MRR@10 is the mean of 1/rank of the first relevant article in the top 10.  Target: 0.90
 overall and in every category.  Nothing is asserted.
+
+``--backend URL`` runs the battery on a SphinxQL cluster holding the same articles
+(news/articles.jsonl and portal/, written with ``vnsearch reindex --backend URL``) instead.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import DEFAULT_DATA, NEWS, PORTAL, code_version, data_path, ensure_index, reciprocal_rank
 
-from search.engine import SearchEngine
+from search.engine import SearchEngine, open_engine
 from search.request import SearchRequest
 
 BATTERY = Path(__file__).resolve().parent / "queries" / "battery.jsonl"
@@ -72,11 +75,14 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=Path("/tmp/vnsearch-bench-battery"))
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached index")
     parser.add_argument("--show-misses", action="store_true", help="print the queries scoring below 1")
+    parser.add_argument("--backend", default="", help="a SphinxQL cluster holding news + portal (default: embedded)")
     args = parser.parse_args()
-    ensure_index(args.index, [data_path(args.data, NEWS), data_path(args.data, PORTAL)], args.rebuild)
-    engine = SearchEngine(args.index, refresh_seconds=1e9)
+    if not args.backend:
+        ensure_index(args.index, [data_path(args.data, NEWS), data_path(args.data, PORTAL)], args.rebuild)
+    engine = open_engine(args.index, args.backend, refresh_seconds=1e9)
     results = run(engine, load_battery(args.battery))
-    print(f"query-understanding battery -- code {code_version()}, {args.battery.name}\n")
+    print(f"query-understanding battery -- code {code_version()}, {args.battery.name}, "
+          f"{args.backend or 'embedded index ' + str(args.index)}\n")
     report(results)
     if args.show_misses:
         print()

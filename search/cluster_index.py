@@ -20,12 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from search.backend import Progress
+from search.cluster_backend import MAX_FACET_GROUPS
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.index import NoSources, ReindexReport, ReindexRun, outermost, under_any, union_sources
 from search.sphinxql import (
     VOCABULARY_ID,
     Cluster,
     ClusterWriter,
+    facet_groups,
     indexed_state,
     newest_meta,
     shard_counts,
@@ -83,7 +85,8 @@ def reindex_cluster(
         # Every node gets a copy, the vocabulary first: the record is what tells searchers that
         # the content changed (``search.cluster_cache``).
         write_meta(cluster, title_vocabulary(cluster), VOCABULARY_ID)
-        write_meta(cluster, _meta(remembered, report, meta.get("generation", 0) + 1))
+        groups = facet_groups(cluster, MAX_FACET_GROUPS)
+        write_meta(cluster, _meta(remembered, report, meta.get("generation", 0) + 1, groups))
     return report
 
 
@@ -98,10 +101,12 @@ def _forget_outside(cluster: Cluster, state: dict, roots: list[str], report: Rei
     report.deleted += len(outside)
 
 
-def _meta(sources: list[str], report: ReindexReport, generation: int) -> dict:
-    """Return the metadata to store in the cluster after a reindex (its copies numbered by generation)."""
+def _meta(sources: list[str], report: ReindexReport, generation: int, groups: int) -> dict:
+    """Return the metadata to store in the cluster after a reindex (its copies numbered by generation,
+    the number of (month, category, source) groups its articles fall in: the facets' queue)."""
     return {
         "generation": generation,
+        "facet_groups": groups,
         "engine_format": ENGINE_FORMAT,
         "sources": sources,
         "last_reindex": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),

@@ -88,7 +88,14 @@ class QueryContext:
 
     def bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
         """Return (doc ids, BM25F scores, idf) of a term over fields (read-only arrays)."""
-        return self.remember(("bm25f", term, fields), lambda: self._bm25f(term, fields))
+        return self.remember(("bm25f", term, fields), lambda: self._shared_bm25f(term, fields))
+
+    def _shared_bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
+        """Return ``_bm25f``, computed once for every query of an index snapshot that keeps it."""
+        computed = getattr(self.snapshot, "computed", None)
+        if computed is None:  # a cluster's candidates: their own statistics
+            return self._bm25f(term, fields)
+        return computed(("bm25f", self.ranking, term, fields), lambda: self._bm25f(term, fields))
 
     def _bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
         """Return (doc ids, BM25F scores, idf) of a term over fields."""

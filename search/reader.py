@@ -45,12 +45,14 @@ class TermHashes:
 
 
 class PostingsCache:
-    """Decoded posting lists of a process's segments, the most recently used kept within a byte budget.
+    """Decoded posting lists of a process's segments, and the per-term scores computed from them,
+    the most recently used kept within a byte budget.
 
     At 600,000 articles decoding a common word's postings is most of what a query costs, and
     the words readers type follow Zipf's law: the few that cost most are the ones every other
-    query reads again.  Entries are keyed by segment, so a reindex keeps those of the segments
-    it did not change; their doc numbers are the segment's own (shifted on use).
+    query reads again.  Postings are keyed by segment, so a reindex keeps those of the segments
+    it did not change; their doc numbers are the segment's own (shifted on use).  Scores are
+    keyed by snapshot (``Snapshot.cache_key``): they depend on every segment's statistics.
     """
 
     # What an entry costs beside its arrays (the key, the dict slot, the Postings object).
@@ -70,28 +72,45 @@ class PostingsCache:
                 self._entries.move_to_end(key)
             return postings
 
-    def put(self, key: tuple[str, str, str], postings: Postings) -> None:
-        """Keep postings (made read-only), evicting the least recently used beyond the budget."""
-        cost = postings.nbytes + self.ENTRY_OVERHEAD
+    def put(self, key: tuple, value: Postings | tuple) -> None:
+        """Keep postings or a tuple of arrays (made read-only), evicting the least recently used
+        beyond the budget."""
+        cost = _cost(value)
         if cost > self.budget:
             return
         with self._lock:
             if key in self._entries:
                 return
-            self._entries[key] = postings.freeze()
+            self._entries[key] = _frozen(value)
             self.size += cost
             while self.size > self.budget:
                 _, evicted = self._entries.popitem(last=False)
-                self.size -= evicted.nbytes + self.ENTRY_OVERHEAD
+                self.size -= _cost(evicted)
 
     def keep_only(self, segment_keys: set[str]) -> None:
         """Drop the entries of segments no longer read (merged away or with new deletions)."""
         with self._lock:
             for key in [key for key in self._entries if key[0] not in segment_keys]:
-                self.size -= self._entries.pop(key).nbytes + self.ENTRY_OVERHEAD
+                self.size -= _cost(self._entries.pop(key))
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _cost(value: Postings | tuple) -> int:
+    """Return the bytes a cache entry holds, its overhead included."""
+    arrays = value.nbytes if isinstance(value, Postings) else sum(getattr(v, "nbytes", 8) for v in value)
+    return arrays + PostingsCache.ENTRY_OVERHEAD
+
+
+def _frozen(value: Postings | tuple) -> Postings | tuple:
+    """Return value with its arrays made read-only (entries are shared between queries)."""
+    if isinstance(value, Postings):
+        return value.freeze()
+    for item in value:
+        if isinstance(item, np.ndarray):
+            item.flags.writeable = False
+    return value
 
 
 class SegmentData:
@@ -138,6 +157,8 @@ class Snapshot:
         self._build_columns()
         self._title_syllables: list[tuple[str, int]] | None = None
         self.generation = ix.latest_generation()
+        # What identifies this snapshot's statistics among the postings cache's entries.
+        self.cache_key = f"{self.folder}@{self.generation}"
 
     def _load_leaves(self, cache: dict[str, SegmentData]) -> list[tuple]:
         """Return [(leaf reader, doc offset, SegmentData)] reusing cached segments."""
@@ -174,6 +195,18 @@ class Snapshot:
                  for leaf, offset, data in self._holding(fieldname, term)]
         parts = [p for p in parts if p is not None]
         return Postings.join(parts) if parts else Postings.empty()
+
+    def computed(self, key: tuple, compute):
+        """Return compute() (a tuple of arrays from this snapshot's postings and statistics), kept in
+        the postings cache under key while it has room for it."""
+        if self.postings_cache is None:
+            return compute()
+        full_key = (self.cache_key, *key)
+        value = self.postings_cache.get(full_key)
+        if value is None:
+            value = compute()
+            self.postings_cache.put(full_key, value)
+        return value
 
     def _segment_postings(self, leaf, offset: int, data: SegmentData, fieldname: str, term: str) -> Postings | None:
         """Return one segment's postings of a term (doc numbers shifted by offset), or None."""

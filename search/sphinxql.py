@@ -382,6 +382,14 @@ def title_vocabulary(cluster: Cluster) -> list[tuple[str, int]]:
     return sorted(counts.items())
 
 
+def facet_groups(cluster: Cluster, limit: int) -> int:
+    """Return how many (month, category, source) groups the cluster's articles fall in, at most limit."""
+    rows = cluster.query(cluster.nodes[0], f"SELECT month, category, source, COUNT(*) FROM {DISTRIBUTED_INDEX} "
+                                           f"GROUP BY month, category, source LIMIT {limit} "
+                                           f"OPTION max_matches={limit}, ranker=none")
+    return len(rows)
+
+
 def shard_counts(cluster: Cluster) -> dict[int, int]:
     """Return the number of articles on each shard (all must answer)."""
     return {node.number: _count(cluster, node) for node in cluster.nodes}

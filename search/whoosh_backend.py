@@ -295,7 +295,7 @@ class WhooshBackend:
             if key not in snapshot.segment_keys:
                 del self._segments[key]
         if self.postings_cache is not None:
-            self.postings_cache.keep_only(snapshot.segment_keys)
+            self.postings_cache.keep_only(snapshot.segment_keys | {snapshot.cache_key})
         self._snapshot = snapshot
         self._generation_dir = Path(ix.storage.folder)
 

@@ -212,6 +212,9 @@ def test_every_node_holds_the_metadata_and_a_reindex_starts_from_the_newest_copy
     records = [meta_on(nodes, node) for node in nodes.nodes]
     vocabularies = [[tuple(pair) for pair in meta_on(nodes, node, VOCABULARY_ID)] for node in nodes.nodes]
     assert records[0] == records[1] and records[0]["sources"] and records[0]["generation"] >= 1
+    # The facets' grouping queue: the (month, category, source) groups the articles fall in.
+    groups = {tuple(row[1:]) for node in nodes.nodes for row in scan_shard(nodes, node, "month, category, source")}
+    assert records[0]["facet_groups"] == len(groups) > 10
     assert vocabularies[0] == vocabularies[1] == engine.backend.statistics().title_syllables()
     # A reindex killed while writing the copies: node 1 holds the newer record (one more source).
     extra = tmp_path / "more-articles"

@@ -145,7 +145,12 @@ def without_time(result: dict) -> dict:
     return {key: value for key, value in result.items() if key != "took_ms"}
 
 
-def cached_keys(cache: PostingsCache) -> list[tuple[str, str, str]]:
+def cached_owners(cache: PostingsCache) -> set[str]:
+    """Return the segments and snapshots a postings cache holds entries of."""
+    return {key[0] for key in cached_keys(cache)}
+
+
+def cached_keys(cache: PostingsCache) -> list[tuple]:
     """Return the keys a postings cache holds, least recently used first."""
     return list(cache._entries)
 
@@ -189,21 +194,26 @@ def test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone(tmp_p
     backend = WhooshBackend(index_dir, refresh_seconds=0)
     engine = SearchEngine(backend=backend)
     before = engine.search(SearchRequest(q="Việt Nam"))
-    old_segments = {key for key, _, _ in cached_keys(backend.postings_cache)}
+    old_segments = cached_owners(backend.postings_cache)
+    first_snapshot = backend.snapshot().cache_key
+    assert first_snapshot in old_segments  # the per-term scores of that snapshot
     extra = tmp_path / "extra.jsonl"
     extra.write_text(json.dumps({"id": "extra-1", "title": "Việt Nam thêm một bài", "body": "Bài viết mới về Việt Nam.",
                                  "published": "2024-05-01"}, ensure_ascii=False) + "\n", encoding="utf-8")
     reindex(index_dir, [*DEMO_SOURCES, extra], procs=1)
     after = engine.search(SearchRequest(q="Việt Nam"))
     assert after["total"] == before["total"] + 1
-    segments = {key for key, _, _ in cached_keys(backend.postings_cache)}
-    assert old_segments < segments <= backend.snapshot().segment_keys
+    segments = cached_owners(backend.postings_cache)
+    snapshot = backend.snapshot()
+    assert old_segments - {first_snapshot} < segments <= snapshot.segment_keys | {snapshot.cache_key}
+    assert first_snapshot not in segments
     # A changed extra-1 deletes the first one: its segment (with a deletion) is another one now.
     extra.write_text(extra.read_text(encoding="utf-8").replace("thêm một bài", "sửa lại"), encoding="utf-8")
     reindex(index_dir, [*DEMO_SOURCES, extra], procs=1)
     changed = engine.search(SearchRequest(q="Việt Nam sửa lại"))
     assert [hit["id"] for hit in changed["hits"]] == ["extra-1"]
-    assert {key for key, _, _ in cached_keys(backend.postings_cache)} <= backend.snapshot().segment_keys
+    snapshot = backend.snapshot()
+    assert cached_owners(backend.postings_cache) <= snapshot.segment_keys | {snapshot.cache_key}
 
 
 def test_a_search_answers_the_same_with_and_without_the_postings_cache(demo_index):
@@ -215,4 +225,5 @@ def test_a_search_answers_the_same_with_and_without_the_postings_cache(demo_inde
         expected = without_time(uncached.search(request))
         assert without_time(cached.search(request)) == expected, q  # read from disk, then kept
         assert without_time(cached.search(request)) == expected, q  # from the cache
-    assert len(cached.backend.postings_cache) > 0
+    kinds = {key[1] for key in cached_keys(cached.backend.postings_cache)}
+    assert kinds == {"title", "body", "bm25f"}  # postings of both fields, and per-term scores
