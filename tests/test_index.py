@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -965,3 +966,42 @@ def test_a_full_rebuild_given_sources_remembers_only_those(tmp_path):
     assert (report.full, counts(report), report.sources) == (True, (3, 0, 0, 0, 0), [str(second)])
     assert read_meta(current_generation(index_dir))["sources"] == [str(second)]
     assert sorted(indexed(index_dir)) == sorted(a["id"] for a in DEMO_ARTICLES[5:8])
+
+
+def test_the_cleanup_after_a_failed_rebuild_never_hides_its_error(tmp_path):
+    source = make_source(tmp_path, count=3)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    before = current_generation(index_dir)
+
+    def interrupt(phase, done, total):
+        # Something else (an operator cleaning up) already removed the half-built generation.
+        for generation in generations(index_dir) - {before.name}:
+            shutil.rmtree(index_dir / generation)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        reindex(index_dir, full=True, procs=1, progress=interrupt)
+    assert generations(index_dir) == {before.name} and current_generation(index_dir) == before
+
+
+def test_a_reindex_keeps_the_live_generation_even_when_it_carries_a_damaged_marker(tmp_path):
+    # A damaged generation kept for inspection, mended by hand and linked back: it is sound, so the
+    # next reindex writes into it, and removes only the other damaged generations.
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(make_source(tmp_path, count=2))], procs=1)
+    live = current_generation(index_dir)
+    (live / DAMAGED_FILE).write_text("MAIN_x.pst: checksum\n", encoding="utf-8")
+    assert counts(reindex(index_dir, procs=1)) == (0, 0, 0, 3, 0)
+    assert current_generation(index_dir) == live and generations(index_dir) == {live.name}
+
+
+def test_a_reindex_given_several_processes_writes_a_few_articles_with_one_writer(tmp_path):
+    # Under PARALLEL_MIN_ARTICLES the held-back articles go to the single writer at the commit.
+    source = make_source(tmp_path, count=4)
+    index_dir = tmp_path / "ix"
+    assert counts(reindex(index_dir, [str(source)], procs=2)) == (5, 0, 0, 0, 0)
+    changed = dict(DEMO_ARTICLES[0], body=DEMO_ARTICLES[0]["body"] + "\nBài viết được cập nhật lúc 10 giờ sáng.")
+    write_jsonl(source / "news.jsonl", [changed, *DEMO_ARTICLES[1:4]])
+    assert counts(reindex(index_dir, procs=2)) == (0, 1, 0, 4, 0)
+    assert indexed(index_dir)[changed["id"]]["body"] == changed["body"]
