@@ -10,6 +10,7 @@ within a run of 2n syllables (n = the query's syllables) in the title or in the 
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -45,14 +46,23 @@ WIDER_NOTICE_WORDS = "Xem thêm"
 
 def words(text: str) -> list[str]:
     """Lower-case NFC syllables (runs of letters and digits)."""
-    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower())
+    return list(_words(text))
 
 
+# The oracle reads the same two hundred articles for every test: their syllables, folded forms
+# and accepted spellings are worked out once (the oracle was most of this module's CPU time).
+@functools.cache
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower()))
+
+
+@functools.cache
 def folded(word: str) -> str:
     return unidecode(word).lower()
 
 
-def typed_forms(syllable: str) -> set[str] | None:
+@functools.cache
+def typed_forms(syllable: str) -> frozenset[str] | None:
     """The spellings an accented syllable accepts (both tone placements); None: any spelling."""
     if folded(syllable) == syllable:
         return None
@@ -64,7 +74,7 @@ def typed_forms(syllable: str) -> set[str] | None:
             forms.add(syllable[: -len(old)] + new)
         if syllable.endswith(new):
             forms.add(syllable[: -len(new)] + old)
-    return forms
+    return frozenset(forms)
 
 
 def holds(word: str, syllable: str) -> bool:
