@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import json
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -29,6 +31,7 @@ from search.cluster_index import reindex_cluster
 from search.engine import SearchEngine, open_engine
 from search.index import reindex
 from search.parse import parse_query
+from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 from search.sphinxql import Cluster
 from search.understand import Vocabulary, understand
@@ -366,6 +369,137 @@ def test_two_words_stand_together_within_a_run_of_four_syllables(spaced, q):
     # Two syllables: a window of 4, so "Hà" and "Nội" at most 3 positions apart.
     assert {h["id"] for h in run(spaced, q, match="together", size=10)["hits"]} == {"gap-1", "gap-2", "gap-3"}
     assert {h["id"] for h in run(spaced, q, match="all", size=10)["hits"]} == {f"gap-{g}" for g in range(1, 6)}
+
+
+# The window's runs, read from the index's postings (the embedded index's matching functions) ----
+
+
+def positions_in(ctx, fieldname: str, name: str) -> dict[int, list[int]]:
+    """{doc: positions of a term in a field}, read posting by posting from the index."""
+    postings = ctx.postings(fieldname, name)
+    found = {}
+    for row in range(len(postings)):
+        start, count = int(postings.starts[row]), int(postings.freqs[row])
+        found[int(postings.ids[row])] = [int(p) for p in postings.all_positions[start : start + count]]
+    return found
+
+
+def runs_within(ctx, fieldname: str, terms: list[str], width: int) -> set[int]:
+    """Docs where every term occurs in one run of width positions of the field."""
+    held = [positions_in(ctx, fieldname, name) for name in terms]
+    docs = set(held[0]).intersection(*held[1:])
+    return {doc for doc in docs for start in {p for h in held for p in h[doc]}
+            if all(any(start <= q < start + width for q in h[doc]) for h in held)}
+
+
+def near_the_rarest(ctx, fieldname: str, terms: list[str], width: int) -> set[int]:
+    """Docs where an occurrence of terms[0] has one of every other term less than width away."""
+    held = [positions_in(ctx, fieldname, name) for name in terms]
+    return {doc for doc, rarest in held[0].items()
+            if any(all(any(abs(q - p) < width for q in h.get(doc, [])) for h in held[1:]) for p in rarest)}
+
+
+WINDOW_TERMS = [["chinh", "tri"], ["bo", "chinh", "tri"], ["viet", "nam"], ["gia", "vang", "tang"],
+                ["xe", "dien"], ["nam", "viet"], ["covid"]]
+WINDOW_WIDTHS = [1, 2, 4, 6, 12]
+
+
+@pytest.fixture(scope="module")
+def demo_context(demo_index):
+    """The embedded demo index's query context (what the matching functions read)."""
+    return SearchEngine(demo_index).backend.view().context
+
+
+@pytest.mark.parametrize("fieldname", ["title", "body"])
+def test_window_docs_are_those_holding_every_term_within_a_run_of_the_width(demo_context, fieldname):
+    every = np.arange(demo_context.size)
+    dropped = kept = 0
+    for terms in WINDOW_TERMS:
+        for width in WINDOW_WIDTHS:
+            expected = runs_within(demo_context, fieldname, terms, width)
+            assert set(matching.window_docs(demo_context, fieldname, terms, every, width)) == expected, (terms, width)
+            # Only the docs asked about: the odd ones.
+            odd = every[1::2]
+            found = matching.window_docs(demo_context, fieldname, terms, odd, width)
+            assert set(found) == {doc for doc in expected if doc % 2}, (terms, width)
+            holding = set.intersection(*(set(positions_in(demo_context, fieldname, t)) for t in terms))
+            dropped, kept = dropped + len(holding - expected), kept + len(expected)
+    assert dropped and kept  # the widths both drop and keep docs holding every term
+    assert not len(matching.window_docs(demo_context, fieldname, ["chinh", "qzxw"], every, 12))
+
+
+def test_near_rarest_keeps_the_docs_where_the_rarest_term_has_every_other_close_enough(demo_context):
+    every = np.arange(demo_context.size)
+    dropped = kept = 0
+    for terms in WINDOW_TERMS:
+        for width in WINDOW_WIDTHS:
+            occurrences = []
+            for name in terms:
+                postings = demo_context.postings("body", name)
+                doc_ids, positions = postings.positions(postings.rows_of(every))
+                occurrences.append(np.sort((doc_ids << 32) | positions))
+            expected = near_the_rarest(demo_context, "body", terms, width)
+            passed = matching._near_rarest(demo_context, occurrences, width)
+            assert len(passed) == len(occurrences)
+            for keys, kept_keys in zip(occurrences, passed):  # every occurrence in those docs, no other
+                assert list(kept_keys) == [k for k in keys if int(k) >> 32 in expected], (terms, width)
+            # A superset of the docs holding a run, a subset of those holding the rarest term.
+            assert runs_within(demo_context, "body", terms, width) <= expected <= set(positions_in(
+                demo_context, "body", terms[0]))
+            dropped += len(set(positions_in(demo_context, "body", terms[0])) - expected)
+            kept += len(expected)
+    assert dropped and kept
+
+
+# Readings: a query with spellings added by query understanding, read each way ----------------
+
+
+def understood(engine: SearchEngine, q: str):
+    """Return q parsed and understood as the engine reads it (abbreviations' other spellings added)."""
+    view = engine.backend.view()
+    return understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
+
+
+def spelled(group) -> list[str]:
+    """The text of each clause of a group."""
+    return [" ".join(s.raw for s in clause.syllables) for clause in group]
+
+
+def test_a_query_is_read_as_typed_first_then_as_every_combination_of_its_groups_spellings(demo_index):
+    parsed = understood(SearchEngine(demo_index), "ubnd tphcm -bóng")
+    # "ubnd" is also "ủy ban nhân dân"; "tphcm" "TP HCM", "HCMC", "Thành phố Hồ Chí Minh".
+    assert [spelled(group) for group in parsed.groups] == [
+        ["ubnd", "ủy ban nhân dân"], ["tphcm", "TP HCM", "HCMC", "Thành phố Hồ Chí Minh"]]
+    every = [list(words) for words in itertools.product(*(spelled(group) for group in parsed.groups))]
+    found = matching.readings(parsed, 100)
+    assert [[one for group in r.groups for one in spelled(group)] for r in found] == every
+    assert all(len(group) == 1 for r in found for group in r.groups)
+    assert [r.groups for r in found[1:]] == [[[c] for c in combination] for combination in itertools.islice(
+        itertools.product(*(group for group in parsed.groups)), 1, None)]
+    assert all(r.excluded == parsed.excluded and spelled(r.excluded) == ["bóng"] for r in found)
+    assert matching.readings(parsed, 3) == found[:3] and matching.readings(parsed) == found  # at most twelve
+    assert [[one for group in r.groups for one in spelled(group)] for r in matching.readings(
+        understood(SearchEngine(demo_index), "bộ chính trị"))] == [["bộ", "chính", "trị"]]
+
+
+@pytest.mark.parametrize("q, bound, limit, readings", [
+    ("ubnd tphcm", 1024, 12, 8),  # two syllables typed: at most twelve readings
+    ("ubnd tphcm", 16, 8, 8),  # 16 // 2: the alternatives' syllables do not count
+    ("ubnd tphcm", 15, 7, 8),  # rounded down: the eighth reading is cut
+    ("ubnd tphcm", 1, 1, 8),  # never fewer than the query as typed
+    ("hlv clb UBND TP.HCM ĐT", 1024, 12, 32),  # 2 x 2 x 2 x 4 x 1 (the demo corpus reads "ĐT" one way)
+    ("hlv clb UBND TP.HCM ĐT", 60, 10, 32),  # six syllables typed (TP.HCM is two)
+    ("bộ chính trị", 24, 8, 1),
+    ("-bóng", 10, 10, 1),  # nothing to match: no syllable to divide by
+])
+def test_a_query_scores_at_most_twelve_readings_fewer_when_readings_times_its_syllables_pass_the_bound(
+        demo_index, q, bound, limit, readings):
+    parsed = understood(SearchEngine(demo_index), q)
+    ranking = replace(DEFAULT_RANKING, max_reading_syllables=bound)
+    assert matching.reading_limit(parsed, ranking) == limit
+    assert len(matching.readings(parsed, 100)) == readings
+    assert len(matching.readings(parsed, matching.reading_limit(parsed, ranking))) == min(limit, readings)
+    assert matching.readings_cut(parsed, ranking) == (readings > limit)
 
 
 # Phrases --------------------------------------------------------------------------------------
