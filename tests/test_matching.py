@@ -502,6 +502,31 @@ def test_a_query_scores_at_most_twelve_readings_fewer_when_readings_times_its_sy
     assert matching.readings_cut(parsed, ranking) == (readings > limit)
 
 
+def test_an_accented_query_stands_together_only_where_its_words_stand_together_with_those_accents(engine):
+    q = "biên giới"
+    # An article holding "biên" and "giới" apart, and "bien gioi" together only with other accents.
+    apart = (everywhere(q) & together("bien gioi")) - together(q)
+    assert apart
+    result = run(engine, q)
+    assert (result["tier"], result["accents"]) == ("together", "exact")
+    assert {h["id"] for h in every_hit(engine, q)} == together(q)
+
+
+def test_the_together_tier_reads_a_query_only_the_ways_the_readings_bound_lets_it_score(demo_index):
+    q = "hlv ole"
+    # The demo corpus writes "huấn luyện viên Ole", never "HLV Ole": only the reading of "hlv" as
+    # "huấn luyện viên" has the words together.
+    expected = together("huấn luyện viên ole")
+    assert expected and not together(q)
+    read_every_way = SearchEngine(demo_index).search(SearchRequest(q=q))
+    assert read_every_way["tier"] == "together" and {h["id"] for h in read_every_way["hits"]} == expected
+    # 2 // 2 syllables typed: one reading, the query as typed, is matched together and scored.
+    as_typed = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, max_reading_syllables=2)).search(
+        SearchRequest(q=q))
+    assert (as_typed["tier"], as_typed["limited"]) == ("all", ["readings"])
+    assert {h["id"] for h in as_typed["hits"]} == expected
+
+
 # Phrases --------------------------------------------------------------------------------------
 
 
