@@ -512,6 +512,14 @@ def test_an_accented_query_stands_together_only_where_its_words_stand_together_w
     assert {h["id"] for h in every_hit(engine, q)} == together(q)
 
 
+def test_one_word_no_article_holds_with_its_accents_is_answered_folded_from_the_together_tier(engine):
+    q = "xẽ"  # no article writes "xẽ"; some write "xe"
+    assert not together(q) and together("xe")
+    result = run(engine, q)
+    assert (result["tier"], result["accents"]) == ("together", "folded")
+    assert {h["id"] for h in every_hit(engine, q)} == together("xe")
+
+
 def test_the_together_tier_reads_a_query_only_the_ways_the_readings_bound_lets_it_score(demo_index):
     q = "hlv ole"
     # The demo corpus writes "huấn luyện viên Ole", never "HLV Ole": only the reading of "hlv" as
