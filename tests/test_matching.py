@@ -535,6 +535,26 @@ def test_the_together_tier_reads_a_query_only_the_ways_the_readings_bound_lets_i
     assert {h["id"] for h in as_typed["hits"]} == expected
 
 
+@pytest.fixture(scope="module")
+def university(tmp_path_factory) -> SearchEngine:
+    """Articles writing "ĐH" (the abbreviation dictionary's "đại học"), "đại học" with "DH" unaccented,
+    and neither, read one way only (max_reading_syllables=1: the query as typed)."""
+    directory = tmp_path_factory.mktemp("university")
+    records = [{"id": "dh-accented", "title": "Tuyển sinh ĐH năm nay", "body": "Thí sinh vào ĐH Bách khoa."},
+               {"id": "dh-unaccented", "title": "Đại học mở thêm ngành", "body": "Giảng đường ở khu DH cũ."},
+               {"id": "other", "title": "Giá vàng", "body": "Giá vàng tăng mạnh."}]
+    reindex(directory / "index", [str(write_jsonl(directory / "articles.jsonl", records))], procs=1)
+    return SearchEngine(directory / "index", ranking=replace(DEFAULT_RANKING, max_reading_syllables=1))
+
+
+def test_a_word_typed_with_accents_and_read_one_way_stands_together_only_with_those_accents(university):
+    # "đại học" would find both articles; read as typed only, "ĐH" finds the one writing "ĐH", not "DH".
+    result = run(university, "ĐH", match="together")
+    assert (result["tier"], result["accents"], result["limited"]) == ("together", "exact", ["readings"])
+    assert [h["id"] for h in result["hits"]] == ["dh-accented"]
+    assert {h["id"] for h in run(university, "ĐH", match="all")["hits"]} == {"dh-accented", "dh-unaccented"}
+
+
 # Phrases --------------------------------------------------------------------------------------
 
 
