@@ -555,6 +555,54 @@ def test_a_word_typed_with_accents_and_read_one_way_stands_together_only_with_th
     assert {h["id"] for h in run(university, "ĐH", match="all")["hits"]} == {"dh-accented", "dh-unaccented"}
 
 
+# The result set's edges (the embedded index's matching) ---------------------------------------
+
+
+TINY_RECORDS = [json.loads(line) for line in TINY.read_text(encoding="utf-8").splitlines()]
+DELETED_ID = "sunshine"
+
+
+@pytest.fixture(scope="module")
+def tiny_less_one(tmp_path_factory) -> SearchEngine:
+    """tests/fixtures/tiny.jsonl indexed, then reindexed without one article (deleted, still stored in its
+    segment)."""
+    directory = tmp_path_factory.mktemp("tiny-less-one")
+    source = write_jsonl(directory / "articles.jsonl", TINY_RECORDS)
+    reindex(directory / "index", [str(source)], procs=1)
+    write_jsonl(source, [r for r in TINY_RECORDS if r["id"] != DELETED_ID])
+    assert reindex(directory / "index", [str(source)], procs=1).deleted == 1
+    return SearchEngine(directory / "index")
+
+
+def tiny_holding(syllable: str) -> set[str]:
+    """Ids of the live tiny articles holding a syllable (as typed when accented, else in any accented form)."""
+    return {r["id"] for r in TINY_RECORDS if r["id"] != DELETED_ID
+            and any(holds(w, syllable) for w in words(r["title"] + " " + r["body"]))}
+
+
+def test_a_search_of_filters_alone_holds_every_live_article_and_none_a_reindex_deleted(tiny_less_one):
+    assert not tiny_less_one.backend.view().context.snapshot.live.all()  # the deleted article is still stored
+    assert {h["id"] for h in every_hit(tiny_less_one, "")} == {r["id"] for r in TINY_RECORDS} - {DELETED_ID}
+
+
+def test_excluding_a_word_typed_with_accents_keeps_the_articles_writing_it_with_other_accents(tiny_less_one):
+    live = {r["id"] for r in TINY_RECORDS} - {DELETED_ID}
+    assert tiny_holding("bán") == {"ban-sell"} and tiny_holding("ban") == {"ban-sell", "ban-table"}
+    assert {h["id"] for h in every_hit(tiny_less_one, "-bán")} == live - tiny_holding("bán")
+    assert {h["id"] for h in every_hit(tiny_less_one, "-ban")} == live - tiny_holding("ban")
+
+
+def test_the_all_tier_of_a_word_typed_with_accents_holds_only_the_articles_with_those_accents(tiny_less_one):
+    assert {h["id"] for h in every_hit(tiny_less_one, "bán", match="all")} == tiny_holding("bán")
+    assert {h["id"] for h in every_hit(tiny_less_one, "ban", match="all")} == tiny_holding("ban")
+
+
+@pytest.mark.parametrize("match", ["together", "all", "most"])
+def test_a_tier_asked_for_that_finds_nothing_is_the_tier_answered(tiny_less_one, match):
+    result = run(tiny_less_one, "qzxwv", match=match)
+    assert (result["tier"], result["accents"], result["total"]) == (match, "exact", 0)
+
+
 # Phrases --------------------------------------------------------------------------------------
 
 
