@@ -155,7 +155,8 @@ def main() -> None:
         for key in ("noop", "cold", "warm"):
             seconds = sorted(r[key]["seconds"] for r in runs)
             verify = sorted(r[key]["verify"] + r[key]["merge_verify"] for r in runs)
-            print(f"  {name:<10} {key:<5} {seconds[len(seconds) // 2]:7.1f} s  verifying {verify[len(verify) // 2]:6.1f} s")
+            middle = len(runs) // 2
+            print(f"  {name:<10} {key:<5} {seconds[middle]:7.1f} s  verifying {verify[middle]:6.1f} s")
 
 
 if __name__ == "__main__":

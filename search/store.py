@@ -31,7 +31,15 @@ from whoosh import index as whoosh_index
 
 from search.codec import CODEC_NAME, WHOOSH_VERSION
 from search.faults import pause_point
-from search.integrity import META_FILE, Problem, WriteCheck, seal_meta, verify_for_writing, verify_generation, verify_meta
+from search.integrity import (
+    META_FILE,
+    Problem,
+    WriteCheck,
+    seal_meta,
+    verify_for_writing,
+    verify_generation,
+    verify_meta,
+)
 from search.schema import SCHEMA_VERSION, make_schema
 
 CURRENT_LINK = "current"
