@@ -583,6 +583,7 @@ def tiny_holding(syllable: str) -> set[str]:
 def test_a_search_of_filters_alone_holds_every_live_article_and_none_a_reindex_deleted(tiny_less_one):
     assert not tiny_less_one.backend.view().context.snapshot.live.all()  # the deleted article is still stored
     assert {h["id"] for h in every_hit(tiny_less_one, "")} == {r["id"] for r in TINY_RECORDS} - {DELETED_ID}
+    assert (run(tiny_less_one, "")["tier"], run(tiny_less_one, "")["accents"]) == ("all", "exact")
 
 
 def test_excluding_a_word_typed_with_accents_keeps_the_articles_writing_it_with_other_accents(tiny_less_one):
