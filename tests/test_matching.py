@@ -88,14 +88,15 @@ def holds(word: str, syllable: str) -> bool:
 def together_in(field: list[str], query: list[str]) -> bool:
     """Whether every query syllable stands within a run of 2n words of the field."""
     width = 2 * len(query)
-    for start in range(len(field)):
-        run = field[start : start + width]
-        if all(any(holds(w, s) for w in run) for s in query):
-            return True
-    return False
+    held = [[i for i, w in enumerate(field) if holds(w, s)] for s in query]
+    # A run holding every syllable holds one starting at its first word that holds one.
+    starts = sorted({i for positions in held for i in positions})
+    return all(held) and any(all(any(start <= i < start + width for i in positions) for positions in held)
+                             for start in starts)
 
 
-def together(q: str) -> set[str]:
+@functools.cache
+def together(q: str) -> frozenset[str]:
     """Ids of the demo articles (and the portal article) holding q's words together, as typed."""
     query = words(q)
     found = {a["id"] for a in DEMO_ARTICLES
@@ -103,14 +104,15 @@ def together(q: str) -> set[str]:
     portal = (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")
     if together_in(words(portal), query):
         found.add(PORTAL_ID)
-    return found
+    return frozenset(found)
 
 
-def everywhere(q: str) -> set[str]:
+@functools.cache
+def everywhere(q: str) -> frozenset[str]:
     """Ids of the demo news articles holding every word of q anywhere (as typed)."""
     query = words(q)
-    return {a["id"] for a in DEMO_ARTICLES
-            if all(any(holds(w, s) for w in words(a["title"] + " " + a["body"])) for s in query)}
+    return frozenset(a["id"] for a in DEMO_ARTICLES
+                     if all(any(holds(w, s) for w in words(a["title"] + " " + a["body"])) for s in query))
 
 
 TINY = ROOT / "tests" / "fixtures" / "tiny.jsonl"
