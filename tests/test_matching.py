@@ -606,6 +606,29 @@ def test_a_tier_asked_for_that_finds_nothing_is_the_tier_answered(tiny_less_one,
     assert (result["tier"], result["accents"], result["total"]) == (match, "exact", 0)
 
 
+def test_an_excluded_word_typed_with_accents_excludes_those_accents_then_every_form_once_folded(demo_index):
+    engine = SearchEngine(demo_index)
+    # "xe" is found with its accents as typed: "-bán" excludes the articles writing "bán" only.
+    assert {h["id"] for h in every_hit(engine, "xe -bán")} == together("xe") - together("bán")
+    # No article writes "xẽ": the query is answered folded, the exclusion too ("bàn", "bạn", "bản"...).
+    folded_answer = every_hit(engine, "xẽ -bán")
+    assert {h["id"] for h in folded_answer} == together("xe") - together("ban")
+    assert together("xe") - together("ban") < together("xe") - together("bán")
+
+
+def test_a_question_no_article_half_answers_holds_every_article_with_a_fifth_of_its_words_folded(demo_index):
+    q = "bộ chính trị qzxwa qzxwb qzxwc qzxwd qzxwe"  # eight words: two of them, in any accented form
+    query = {folded(w) for w in words(q)}
+    texts = {a["id"]: a["title"] + " " + a["body"] for a in DEMO_ARTICLES}
+    texts[PORTAL_ID] = (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")
+    expected = {i for i, text in texts.items() if len(query & {folded(w) for w in words(text)}) >= 2}
+    engine = SearchEngine(demo_index)
+    assert {h["id"] for h in every_hit(engine, q, sort="newest")} == expected
+    # Fewer hold two of the words with these accents: the pool is read folded.
+    assert len(expected) > len({i for i, text in texts.items()
+                                if sum(any(holds(w, s) for w in words(text)) for s in words(q)) >= 2})
+
+
 # Phrases --------------------------------------------------------------------------------------
 
 
