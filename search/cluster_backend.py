@@ -35,7 +35,7 @@ from search.cluster_rerank import rerank
 from search.matching import is_question
 from search.parse import ParsedQuery, Syllable, folded_label, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
-from search.request import MAX_PAGE, MAX_PAGE_SIZE, TIERS, UNDATED, SearchRequest
+from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, TIERS, UNDATED, SearchRequest
 from search.sphinxql import (
     META_ID,
     PLACEHOLDER_TOKEN,
@@ -44,6 +44,7 @@ from search.sphinxql import (
     BackendError,
     Cluster,
     NodeAddress,
+    document_key,
     engine_token,
     label_code,
     meta_on,
@@ -83,6 +84,9 @@ HELPER_THREADS = 8
 # train questions, top 60 for 0.55).  Each article costs its stored text's transfer and analysis.
 RERANK_DEPTH = 10
 QUESTION_RERANK_DEPTH = 60
+# Those articles are each shard's best (the depth shared out over the shards, at least a page),
+# not the best of the merged order: which articles are scored again then never depends on the
+# other shards, so with a shard down the page is the whole cluster's order without its articles.
 # What the engine adds to the score of an article holding every word of a short query answered
 # from the most tier (they come first, as in the embedded index).
 EVERY_WORD_BONUS = 10_000_000
@@ -250,7 +254,11 @@ class Labels:
         self.average_length = 1.0  # words in an article body, on average (for length normalisation)
         self.average_title = 1.0  # and in a title
         self.articles = 0
+        # The articles of the shards that answered (all of them unless a shard is down).
+        self.live_articles = 0
         self.loaded = 0.0
+        # Whether every shard answered (else the article count and averages are the last reindex's).
+        self.whole = True
 
     @staticmethod
     def loose(names: list[str], typed: list[str]) -> list[str]:
@@ -352,6 +360,9 @@ class ClusterBackend:
         self._lock = threading.Lock()
         # Tier plans and document frequencies, kept until a reindex commits.
         self._cache = GenerationCache()
+        # The document frequencies the whole cluster gave, kept until a reindex commits however old:
+        # the statistics of a search a shard misses (see ``_whole_frequencies``).
+        self._whole = GenerationCache(max_age=float("inf"))
         # The facets' grouping queue, and the generation record it was read from.
         self._queue: tuple[str | None, int] = (None, 0)
         self._pool: tuple[int, ThreadPoolExecutor] | None = None
@@ -440,10 +451,15 @@ class ClusterBackend:
             counted = question_pool_text(query, counted)
         ranked = question_pool_text(query, counted) if relaxed else counted
         wider = () if question else TIERS[TIERS.index(plan.tier) + 1 :]
-        batch = _Batch(self._page_statements(query, plan, ranked, conditions, request))
+        pages = self._page_statements(query, plan, ranked, conditions, request)
+        batch = _Batch(pages)
         # Without a facet filter one GROUP BY counts every facet, and a question's total too.
         grouped = request.facets and not any(key in conditions for key in _FACET_FILTERS)
-        total_at = batch.count(self._where(query, plan, counted, conditions.values())) if relaxed and not grouped else 1
+        # The total: the page's own count, unless it is the shards' best articles alone (its count
+        # is of those) or a question's wider pool; then the facets' grouping, else a count.
+        total_at = None if grouped else batch.count(self._where(query, plan, counted, conditions.values()))
+        if not relaxed and not self._best_only(pages):
+            total_at = len(pages) - 1
         # Without any filter the wider tiers' counts are the plan's own (the same statements).
         known = plan.counts if not conditions and plan.counts and set(wider) <= set(plan.counts) else {}
         wider_at = {tier: batch.count(self._where(query, plan, plan.texts[tier], conditions.values()))
@@ -453,6 +469,7 @@ class ClusterBackend:
         facets_at = batch.add(facet_statements)
         generation_at = batch.add([_GENERATION_STATEMENT])
         results = self.run_split(batch.statements, 2)  # the page on one node, the counts on another
+        self._whole.observe(_generation(results[generation_at]))
         if self._cache.observe(_generation(results[generation_at])) and kept:
             return self.search(request, query)  # a reindex committed since the plan was made
         facets = None
@@ -463,15 +480,16 @@ class ClusterBackend:
                 results[facets_at : facets_at + 2] = self.run(facet_statements)
                 facets = self._facets(results[facets_at:])
                 grouped_total = sum(facets.year.values())  # each article has one year (0: undated)
-            if relaxed:
+            if total_at is None:
                 total_at, results = len(results), [*results, [("total_found", grouped_total)]]
         if request.facets and facets is None:
             facets = self._facets(results[facets_at:])
         total = _found(results[total_at])
-        rows, scores = self._ordered(query, plan, request, results[0], dict(results[1]))
+        rows, scores = self._ordered(query, plan, request, results[: len(pages)])
         shown = max(0, total - (request.page - 1) * request.size)
         rows, scores = rows[:shown], scores[:shown]
-        metas = [1, total_at, *wider_at.values(), *([facets_at + len(facet_statements) - 1] if request.facets else [])]
+        metas = [*range(1, len(pages), 2), total_at, *wider_at.values(),
+                 *([facets_at + len(facet_statements) - 1] if request.facets else [])]
         partial = any(_warning(results[at]) for at in metas)
         counts = {tier: _found(results[at]) for tier, at in wider_at.items()}
         # The kept counts are the whole cluster's: with a shard down, count what the others hold.
@@ -500,42 +518,80 @@ class ClusterBackend:
         return {tier: _found(results[at]) for tier, at in metas.items()}
 
     def _depth(self, plan: Plan) -> int:
-        """Return how many of the engine's best articles are reranked for a plan."""
+        """Return how many of the engine's best articles are reranked for a plan (0: none)."""
         return self.rerank_depth[plan.question]
 
-    def _reranked(self, parsed: ParsedQuery, plan: Plan, request: SearchRequest) -> bool:
-        """Tell whether a page's order is the engine's best articles scored again by vnsearch."""
-        return (request.sort == "relevance" and bool(parsed.groups)
-                and (request.page - 1) * request.size < self._depth(plan))
+    def _shard_depth(self, plan: Plan) -> int:
+        """Return how many of each shard's best articles are reranked: the depth shared out over the
+        shards, at least a page (so a first page of the default size is always among them)."""
+        return max(-(-self._depth(plan) // len(self.cluster.nodes)), DEFAULT_PAGE_SIZE)
 
-    def _ordered(self, parsed: ParsedQuery, plan: Plan, request: SearchRequest, rows: list[tuple],
-                 meta: dict) -> tuple[list[tuple], list[float]]:
-        """Return the page's rows and scores: the engine's order, its best articles reranked first."""
+    def _reranked(self, parsed: ParsedQuery, plan: Plan, request: SearchRequest) -> bool:
+        """Tell whether a page's order is the shards' best articles scored again by vnsearch, then the rest."""
+        return request.sort == "relevance" and bool(parsed.groups) and self._depth(plan) > 0
+
+    @staticmethod
+    def _best_only(pages: list[tuple[str, None]]) -> bool:
+        """Tell whether a page's statements are the shards' best articles alone (no page of the engine's order)."""
+        return len(pages) == 2 and " GROUP " in pages[0][0]
+
+    def _ordered(self, parsed: ParsedQuery, plan: Plan, request: SearchRequest,
+                 pages: list[list[tuple]]) -> tuple[list[tuple], list[float]]:
+        """Return the page's rows and scores: the engine's order, or the shards' best articles reranked
+        followed by the engine's order of the others.
+
+        pages: the results of ``_page_statements`` (rows and SHOW META; when reranked, the shards'
+        best articles first, then, for a page reaching past them, the engine's first rows).
+        """
+        rows, meta = pages[0], dict(pages[1])
         if not self._reranked(parsed, plan, request):
             return rows, [row[0] / SCORE_SCALE if parsed.groups else 0.0 for row in rows]
-        depth = self._depth(plan)
-        best, rest = rows[:depth], rows[depth:]
+        # The engine's order over the shards' best: weight, then document key (its ties).
+        best = sorted(rows, key=lambda row: (-row[0], document_key(row[1])))
+        chosen = {row[1] for row in best}
+        rest = [row for row in (pages[2] if len(pages) > 2 else []) if row[1] not in chosen]
         articles = [stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in best]
         labels = self.labels()
         every = np.array([row[0] >= EVERY_WORD_BONUS for row in best]) if plan.tier == "most" else None
-        scores = rerank(parsed, articles, self.ranking, labels.articles, self._frequencies(meta),
+        scores = rerank(parsed, articles, self.ranking, labels.articles, self._frequencies(meta, labels),
                         {"title": labels.average_title, "body": labels.average_length},
-                        every if every is not None and every.any() and not plan.question else None)
+                        every if every is not None and every.any() and not plan.question else None,
+                        more=lambda term: self.keyword_documents([term])[term])
         order = sorted(range(len(best)), key=lambda i: (-scores[i], i))
         ordered = [best[i] for i in order] + rest
         all_scores = [float(scores[i]) for i in order] + [row[0] / SCORE_SCALE for row in rest]
         start = (request.page - 1) * request.size
         return ordered[start : start + request.size], all_scores[start : start + request.size]
 
-    def _frequencies(self, meta: dict) -> dict[str, int]:
+    def _frequencies(self, meta: dict, labels: Labels) -> dict[str, int]:
         """Return the articles holding each keyword of a page (its SHOW META), kept while the cluster is
-        whole; with a shard down, the whole cluster's counts when kept (its articles keep their scores)."""
+        whole; with a shard down, the whole cluster's (see ``_whole_frequencies``)."""
         counted = _keyword_documents(meta)
         if not _warning(meta):
-            for term, count in counted.items():
-                self._cache.put(("df", term), count)
+            self._keep_frequencies(counted)
             return counted
-        return {term: self._cache.get(("df", term)) or count for term, count in counted.items()}
+        return self._whole_frequencies(counted, labels)
+
+    def _keep_frequencies(self, counted: dict[str, int]) -> None:
+        """Keep document frequencies the whole cluster gave (for searches, and for a shard down later)."""
+        for term, count in counted.items():
+            self._cache.put(("df", term), count)
+            self._whole.put(term, count)
+
+    def _whole_frequencies(self, counted: dict[str, int], labels: Labels) -> dict[str, int]:
+        """Return the whole cluster's document frequencies from the counts of the shards that answered.
+
+        The last ones the whole cluster gave this process (kept until a reindex commits), else the
+        live count scaled by the share of the articles the live shards hold: shards are drawn by a
+        hash of the article id, so each holds a uniform sample.  Scores then stay the whole
+        cluster's, and the page the whole cluster's order without the dead shard's articles.
+        """
+        scale = labels.articles / labels.live_articles if labels.live_articles and not labels.whole else 1.0
+        found = {}
+        for term, count in counted.items():
+            kept = self._whole.get(term)
+            found[term] = kept if kept is not None else round(count * scale)
+        return found
 
     def plan(self, parsed: ParsedQuery, mode: str = "auto") -> Plan:
         """Return the tier and accents a query is answered from (see ``search.matching``).
@@ -592,10 +648,12 @@ class ClusterBackend:
 
     def _page_statements(self, parsed: ParsedQuery, plan: Plan, positive: str, conditions: dict[str, str],
                          request: SearchRequest) -> list[tuple[str, None]]:
-        """Return the page's SELECT and its SHOW META (from the first article when it is reranked)."""
+        """Return the page's SELECT and its SHOW META; when it is reranked, each shard's best articles
+        (``GROUP n BY`` the shard, a document key modulo the shards) and, for a page reaching past the
+        fewest of them there can be, the engine's first rows up to the page's end."""
         reranked = self._reranked(parsed, plan, request)
         offset = 0 if reranked else (request.page - 1) * request.size
-        size = max(self._depth(plan), request.page * request.size) if reranked else request.size
+        size = request.page * request.size if reranked else request.size
         # In the most tier of a short query the articles holding every word come first; the
         # optional part is left out there so the engine counts only the query's own words.
         every = plan.tier == "most" and not plan.question
@@ -613,12 +671,19 @@ class ClusterBackend:
                                         question=plan.question, average_title=labels.average_title)
         # Each shard sends its best max_matches rows (stored text included) to the node that
         # merges them: the page is all it needs.
-        options = f"OPTION max_matches={offset + size}, " + (
+        options = (
             f"ranker=expr('{expression}'), idf='plain,tfidf_unnormalized', field_weights=({ranking.field_weights()})"
             if ranked else "ranker=none")
-        select = (f"SELECT WEIGHT() AS score, {', '.join(STORED_COLUMNS)}, IF(published_ts = 0, 1, 0) AS undated "
-                  f"FROM {DISTRIBUTED_INDEX}{where} ORDER BY {order} LIMIT {offset}, {size} {options}")
-        return [(select, None), ("SHOW META", None)]
+        columns = f"WEIGHT() AS score, {', '.join(STORED_COLUMNS)}, IF(published_ts = 0, 1, 0) AS undated"
+        select = (f"SELECT {columns} FROM {DISTRIBUTED_INDEX}{where} ORDER BY {order} LIMIT {offset}, {size} "
+                  f"OPTION max_matches={offset + size}, {options}")
+        if not reranked:
+            return [(select, None), ("SHOW META", None)]
+        shards, each = len(self.cluster.nodes), self._shard_depth(plan)
+        best = (f"SELECT {columns}, id % {shards} AS shard FROM {DISTRIBUTED_INDEX}{where} "
+                f"GROUP {each} BY shard WITHIN GROUP ORDER BY {order} ORDER BY {order} LIMIT {shards * each} "
+                f"OPTION max_matches={shards * each}, {options}")
+        return [(best, None), ("SHOW META", None)] + ([(select, None), ("SHOW META", None)] if size > each else [])
 
     @staticmethod
     def _where(parsed: ParsedQuery, plan: Plan, positive: str, conditions: Iterable[str], bonus: bool = False) -> str:
@@ -706,7 +771,8 @@ class ClusterBackend:
                                 ("SELECT AVG(body_fold_len), AVG(title_fold_len), COUNT(*) "
                                  f"FROM {DISTRIBUTED_INDEX}", None),
                                 ("SHOW META", None)])
-            if _warning(results[3]) and self._labels.loaded:
+            partial = _warning(results[3])
+            if partial and self._labels.loaded and self._labels.whole:
                 return self._labels  # a shard is down: keep what the whole cluster said (scores stay stable)
             labels = Labels()
             labels.categories = [row[0] for row in results[0]]
@@ -714,7 +780,14 @@ class ClusterBackend:
             if results[2]:
                 labels.average_length = float(results[2][0][0] or 1.0)
                 labels.average_title = float(results[2][0][1] or 1.0)
-                labels.articles = int(results[2][0][2] or 0)
+                labels.articles = labels.live_articles = int(results[2][0][2] or 0)
+            if partial:  # the whole cluster's statistics as the last reindex recorded them on every node
+                labels.whole = False
+                recorded = self._read_meta(META_ID)
+                if isinstance(recorded, dict) and recorded.get("average_body") and recorded.get("documents"):
+                    labels.average_length = float(recorded["average_body"])
+                    labels.average_title = float(recorded.get("average_title") or 1.0)
+                    labels.articles = int(recorded["documents"])
             labels.loaded = time.monotonic()
             self._labels = labels
         return self._labels
@@ -757,10 +830,12 @@ class ClusterBackend:
                 missing.append(term)
         if missing:
             counts, whole = self._dictionary_counts(missing)
-            for term, count in zip(missing, counts):
-                found[term] = count
-                if whole:
-                    self._cache.put(("df", term), count)
+            counted = dict(zip(missing, counts))
+            if whole:
+                self._keep_frequencies(counted)
+            else:
+                counted = self._whole_frequencies(counted, self.labels())
+            found.update(counted)
         return found
 
     def _dictionary_counts(self, terms: list[str]) -> tuple[list[int], bool]:
