@@ -297,6 +297,12 @@ class Plan:
         return "most" if self.question else "any"
 
 
+def _same_page(guessed: Plan, counted: Plan) -> bool:
+    """Tell whether a page asked for a guessed plan is the page of the plan the counts chose."""
+    return (guessed.accents, guessed.found, guessed.texts) == (counted.accents, counted.found, counted.texts) and (
+        guessed.question or guessed.tier == counted.tier)
+
+
 def _found(meta: list[tuple]) -> int:
     """Return the total_found of a SHOW META result."""
     return int(dict(meta).get("total_found", 0))
@@ -435,10 +441,16 @@ class ClusterBackend:
     def search(self, request: SearchRequest, query: ParsedQuery) -> Matches:
         """Run a parsed query with the request's filters, order and page.
 
-        One round trip when the query's plan is kept (``search.cluster_cache``), else two.
+        One round trip when the query's plan is kept (``search.cluster_cache``).  Otherwise the
+        plan's counts go in the same round trip as the page of the tightest tier, accents as typed
+        (the plan of most queries, and of every search a shard misses); only when the counts
+        choose another plan is the page asked again, which costs little: that tier found nothing.
         """
         conditions = filter_conditions(request, self.labels(), query)
-        plan, kept = self._plan(query, request.match)
+        plan, kept = self._kept_plan(query, request.match)
+        guessed = plan is None
+        if guessed:
+            plan = self._tightest(query, request.match)
         # A question's result set (total, facets, newest/oldest) is the articles holding at
         # least half of its words (the ``most`` tier); by relevance it ranks those holding a
         # fifth, as many as the total, as the embedded index does (``answer_sets``).
@@ -457,9 +469,10 @@ class ClusterBackend:
         grouped = request.facets and not any(key in conditions for key in _FACET_FILTERS)
         # The total: the page's own count, unless it is the shards' best articles alone (its count
         # is of those) or a question's wider pool; then the facets' grouping, else a count.
-        total_at = None if grouped else batch.count(self._where(query, plan, counted, conditions.values()))
         if not relaxed and not self._best_only(pages):
             total_at = len(pages) - 1
+        else:
+            total_at = None if grouped else batch.count(self._where(query, plan, counted, conditions.values()))
         # Without any filter the wider tiers' counts are the plan's own (the same statements).
         known = plan.counts if not conditions and plan.counts and set(wider) <= set(plan.counts) else {}
         wider_at = {tier: batch.count(self._where(query, plan, plan.texts[tier], conditions.values()))
@@ -468,10 +481,15 @@ class ClusterBackend:
             query, plan, counted, conditions) if request.facets else []
         facets_at = batch.add(facet_statements)
         generation_at = batch.add([_GENERATION_STATEMENT])
+        # The plan's counts (those also counted as wider tiers are sent once).
+        counting = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')")
+                    for asked, text in self._plan_texts(query, request.match)[1].items()} if guessed else {}
         results = self.run_split(batch.statements, 2)  # the page on one node, the counts on another
         self._whole.observe(_generation(results[generation_at]))
         if self._cache.observe(_generation(results[generation_at])) and kept:
             return self.search(request, query)  # a reindex committed since the plan was made
+        if guessed and not _same_page(plan, self._counted_plan(query, request.match, results, counting)):
+            return self.search(request, query)  # the plan counted is kept now (or, a shard missing, the guess)
         facets = None
         if grouped:
             facets, grouped_total = self._grouped_facets(results[facets_at : facets_at + 2])
@@ -604,39 +622,62 @@ class ClusterBackend:
 
     def _plan(self, parsed: ParsedQuery, mode: str) -> tuple[Plan, bool]:
         """Return the plan of a query and whether it was kept from an earlier search."""
-        question = is_question(parsed)
+        plan, kept = self._kept_plan(parsed, mode)
+        if plan is not None:
+            return plan, kept
+        counting = self._plan_texts(parsed, mode)[1]
+        batch = _Batch()
+        metas = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')") for asked, text in counting.items()}
+        return self._counted_plan(parsed, mode, self.run(batch.statements), metas), False
+
+    def _plan_texts(self, parsed: ParsedQuery, mode: str) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], str]]:
+        """Return a query's tier texts by accents, and the MATCH text of each (tier, accents) the plan counts,
+        in the order the plan tries them."""
         forms = {"exact": tier_texts(parsed, True)}
-        if parsed.is_empty:
-            return Plan("all", "exact", forms["exact"], question), False
         if parsed.accented:
             forms["folded"] = tier_texts(parsed, False)
         tiers = TIERS if mode == "auto" else (mode,)
-        asked = [(tier, accents) for tier in tiers for accents in forms]
-        texts = [with_excluded(forms[accents][tier], parsed, accents == "exact") for tier, accents in asked]
-        key = ("plan", mode, question, *texts)
-        kept = self._cache.get(key)
-        if kept is not None:
-            return kept, True
-        batch = _Batch()
-        metas = [batch.count(f" WHERE MATCH('{escape_literal(text)}')") for text in texts]
-        results = self.run(batch.statements)
-        if any(_warning(results[at]) for at in metas):
+        return forms, {(tier, accents): with_excluded(forms[accents][tier], parsed, accents == "exact")
+                       for tier in tiers for accents in forms}
+
+    def _kept_plan(self, parsed: ParsedQuery, mode: str) -> tuple[Plan | None, bool]:
+        """Return a query's kept plan (None when there is none) and whether it was kept."""
+        if parsed.is_empty:
+            return Plan("all", "exact", tier_texts(parsed, True), is_question(parsed)), False
+        kept = self._cache.get(self._plan_key(parsed, mode))
+        return kept, kept is not None
+
+    def _plan_key(self, parsed: ParsedQuery, mode: str) -> tuple:
+        """Return the key a query's plan is kept under."""
+        return ("plan", mode, is_question(parsed), *self._plan_texts(parsed, mode)[1].values())
+
+    def _tightest(self, parsed: ParsedQuery, mode: str) -> Plan:
+        """Return the plan of the tightest tier with the accents as typed (what a partial answer uses)."""
+        tiers = TIERS if mode == "auto" else (mode,)
+        return Plan(tiers[0], "exact", self._plan_texts(parsed, mode)[0]["exact"], is_question(parsed))
+
+    def _counted_plan(self, parsed: ParsedQuery, mode: str, results: list[list[tuple]],
+                      metas: dict[tuple[str, str], int]) -> Plan:
+        """Return the plan the counts choose (kept when every shard answered) from their SHOW METAs' positions."""
+        if any(_warning(results[at]) for at in metas.values()):
             # A shard did not answer: it may hold the tighter tiers' articles, which the counts
             # of the others cannot tell.  The answer is taken from the tightest tier, accents as
             # typed (the whole cluster's choice for 92% of the reader battery and title fragments
             # measured, against 74-84% for the tier the other shards' counts would choose), and
             # is not kept: the shard's articles come back with it.
-            return Plan(tiers[0], "exact", forms["exact"], question), False
-        found = [number for number, at in enumerate(metas) if _found(results[at])]
+            return self._tightest(parsed, mode)
+        forms = self._plan_texts(parsed, mode)[0]
+        question = is_question(parsed)
+        found = [asked for asked, at in metas.items() if _found(results[at])]
         if found:
-            tier, accents = asked[found[0]]
+            tier, accents = found[0]
             plan = Plan(tier, accents, forms[accents], question)
         else:
+            tiers = TIERS if mode == "auto" else (mode,)
             plan = Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question, found=False)
-        plan.counts = {tier: _found(results[at])
-                       for (tier, accents), at in zip(asked, metas) if accents == plan.accents}
-        self._cache.put(key, plan)
-        return plan, False
+        plan.counts = {tier: _found(results[at]) for (tier, accents), at in metas.items() if accents == plan.accents}
+        self._cache.put(self._plan_key(parsed, mode), plan)
+        return plan
 
     @staticmethod
     def _count_statements(where: str) -> list[tuple[str, None]]:
