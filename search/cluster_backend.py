@@ -481,15 +481,21 @@ class ClusterBackend:
             query, plan, counted, conditions) if request.facets else []
         facets_at = batch.add(facet_statements)
         generation_at = batch.add([_GENERATION_STATEMENT])
-        # The plan's counts (those also counted as wider tiers are sent once).
+        # The plan's counts with the accents as typed (those also counted as wider tiers are sent
+        # once): when the tightest tier finds something they are all the plan needs.
         counting = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')")
-                    for asked, text in self._plan_texts(query, request.match)[1].items()} if guessed else {}
+                    for asked, text in self._plan_texts(query, request.match)[1].items()
+                    if asked[1] == "exact"} if guessed else {}
         results = self.run_split(batch.statements, 2)  # the page on one node, the counts on another
         self._whole.observe(_generation(results[generation_at]))
         if self._cache.observe(_generation(results[generation_at])) and kept:
             return self.search(request, query)  # a reindex committed since the plan was made
-        if guessed and not _same_page(plan, self._counted_plan(query, request.match, results, counting)):
-            return self.search(request, query)  # the plan counted is kept now (or, a shard missing, the guess)
+        if guessed:
+            counted = self._counted_plan(query, request.match, results, counting)
+            if counted is None:  # the tightest tier found nothing as typed: the folded forms decide
+                counted = self._plan(query, request.match)[0]
+            if not _same_page(plan, counted):
+                return self.search(request, query)  # the plan counted is kept now
         facets = None
         if grouped:
             facets, grouped_total = self._grouped_facets(results[facets_at : facets_at + 2])
@@ -657,8 +663,12 @@ class ClusterBackend:
         return Plan(tiers[0], "exact", self._plan_texts(parsed, mode)[0]["exact"], is_question(parsed))
 
     def _counted_plan(self, parsed: ParsedQuery, mode: str, results: list[list[tuple]],
-                      metas: dict[tuple[str, str], int]) -> Plan:
-        """Return the plan the counts choose (kept when every shard answered) from their SHOW METAs' positions."""
+                      metas: dict[tuple[str, str], int]) -> Plan | None:
+        """Return the plan the counts choose (kept when every shard answered) from their SHOW METAs' positions.
+
+        None when they cannot tell: the counts of the folded forms are missing and the tightest
+        tier found nothing with the accents as typed.
+        """
         if any(_warning(results[at]) for at in metas.values()):
             # A shard did not answer: it may hold the tighter tiers' articles, which the counts
             # of the others cannot tell.  The answer is taken from the tightest tier, accents as
@@ -666,9 +676,11 @@ class ClusterBackend:
             # measured, against 74-84% for the tier the other shards' counts would choose), and
             # is not kept: the shard's articles come back with it.
             return self._tightest(parsed, mode)
-        forms = self._plan_texts(parsed, mode)[0]
+        forms, texts = self._plan_texts(parsed, mode)
         question = is_question(parsed)
         found = [asked for asked, at in metas.items() if _found(results[at])]
+        if len(metas) < len(texts) and next(iter(texts)) not in found:
+            return None
         if found:
             tier, accents = found[0]
             plan = Plan(tier, accents, forms[accents], question)
