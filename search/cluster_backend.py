@@ -491,10 +491,10 @@ class ClusterBackend:
         if self._cache.observe(_generation(results[generation_at])) and kept:
             return self.search(request, query)  # a reindex committed since the plan was made
         if guessed:
-            counted = self._counted_plan(query, request.match, results, counting)
-            if counted is None:  # the tightest tier found nothing as typed: the folded forms decide
-                counted = self._plan(query, request.match)[0]
-            if not _same_page(plan, counted):
+            chosen = self._counted_plan(query, request.match, results, counting)
+            if chosen is None:  # the tightest tier found nothing as typed: the folded forms decide
+                chosen = self._plan(query, request.match)[0]
+            if not _same_page(plan, chosen):
                 return self.search(request, query)  # the plan counted is kept now
         facets = None
         if grouped:
