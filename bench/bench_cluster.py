@@ -138,7 +138,7 @@ def latency(args, embedded: SearchEngine, clusters: dict[str, SearchEngine]) -> 
 
 
 def first_seen_mix(args) -> list:
-    """Return distinct queries of bench_latency.py's kinds: the mixes of successive seeds, until --first-seen queries."""
+    """Return --first-seen distinct queries of bench_latency.py's kinds (the mixes of successive seeds)."""
     articles = read_jsonl(data_path(args.data, NEWS))
     queries, seen = [], set()
     for step in range(args.first_seen):
@@ -176,7 +176,7 @@ def first_seen(args, index: Path) -> None:
         engine.search(SearchRequest(q="zzqxw"))
     times = {name: [] for name in engines}
     kinds: dict[str, dict[str, list[float]]] = {}
-    dump = open(args.dump, "w", encoding="utf-8") if args.dump else None
+    dumped = []
     for number, query in enumerate(mix):
         request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
         order = list(engines) if number % 2 == 0 else list(reversed(engines))
@@ -184,11 +184,11 @@ def first_seen(args, index: Path) -> None:
             elapsed, result = time_call(partial(engines[name].search, request))
             times[name].append(elapsed)
             kinds.setdefault(query.kind.split(",")[0], {n: [] for n in engines})[name].append(elapsed)
-            if dump and name == "cluster":
-                dump.write(json.dumps({"q": query.q, "from": str(query.date_from), "to": str(query.date_to),
-                                       "result": result_digest(result)}, ensure_ascii=False, default=str) + "\n")
-    if dump:
-        dump.close()
+            if name == "cluster":
+                dumped.append(json.dumps({"q": query.q, "from": str(query.date_from), "to": str(query.date_to),
+                                          "result": result_digest(result)}, ensure_ascii=False, default=str))
+    if args.dump:
+        args.dump.write_text("".join(line + "\n" for line in dumped), encoding="utf-8")
     vn, sx = times["embedded"], times["cluster"]
     print(f"\nfirst-seen results pages (10 hits, snippets, facets, did-you-mean), {len(mix)} distinct queries, "
           "each once, fresh engines, alternating:")
@@ -198,8 +198,9 @@ def first_seen(args, index: Path) -> None:
           f"{ratio:.2f}x, p95 {percentile(sx, 95) / percentile(vn, 95):.2f}x "
           f"(target median <= {LATENCY_TARGET}x: {'ok' if ratio <= LATENCY_TARGET else 'MISS'})")
     for kind, measured in kinds.items():
-        print(f"  {kind:<18} {len(measured['embedded']):>4} queries: embedded median {median(measured['embedded']):7.1f}, "
-              f"cluster {median(measured['cluster']):7.1f} ms ({median(measured['cluster']) / median(measured['embedded']):.2f}x)")
+        vn_kind, sx_kind = median(measured["embedded"]), median(measured["cluster"])
+        print(f"  {kind:<18} {len(measured['embedded']):>4} queries: embedded median {vn_kind:7.1f}, "
+              f"cluster {sx_kind:7.1f} ms ({sx_kind / vn_kind:.2f}x)")
 
 
 def main() -> None:

@@ -636,7 +636,8 @@ class ClusterBackend:
         metas = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')") for asked, text in counting.items()}
         return self._counted_plan(parsed, mode, self.run(batch.statements), metas), False
 
-    def _plan_texts(self, parsed: ParsedQuery, mode: str) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], str]]:
+    def _plan_texts(self, parsed: ParsedQuery, mode: str) -> tuple[dict[str, dict[str, str]],
+                                                                     dict[tuple[str, str], str]]:
         """Return a query's tier texts by accents, and the MATCH text of each (tier, accents) the plan counts,
         in the order the plan tries them."""
         forms = {"exact": tier_texts(parsed, True)}
