@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from search.cluster_index import reindex_cluster
+from search.engine import open_engine
 from search.faults import PAUSE_VARIABLE
 from search.request import SearchRequest
 from search.sphinxql import META_ID, VOCABULARY_ID, Cluster, document_key, meta_on, scan_shard, shard_of, write_meta
@@ -325,3 +326,17 @@ def test_a_reindex_with_a_node_stopped_fails_within_seconds_naming_it(cluster, t
     assert "nothing is lost" in completed.stderr and "Traceback" not in completed.stderr
     assert elapsed < 60
     assert ids_in_cluster(cluster.url) == before
+
+
+def test_a_fresh_process_with_a_shard_down_ranks_with_the_whole_clusters_statistics(client, cluster):
+    # The reindex records the whole cluster's average lengths beside its article count, on every node.
+    whole = open_engine("", cluster.url).backend.labels()
+    records = [meta_on(Cluster(cluster.url), node) for node in Cluster(cluster.url).nodes]
+    assert all(record["documents"] == whole.articles == len(DEMO_IDS) for record in records)
+    assert all(record["average_body"] == pytest.approx(whole.average_length, rel=1e-4) for record in records)
+    assert all(record["average_title"] == pytest.approx(whole.average_title, rel=1e-4) for record in records)
+    cluster.stop(1, kill=True)
+    labels = open_engine("", cluster.url).backend.labels()  # nothing kept from the whole cluster
+    assert not labels.whole and 0 < labels.live_articles < whole.articles
+    assert (labels.articles, labels.average_length, labels.average_title) == (
+        whole.articles, records[0]["average_body"], records[0]["average_title"])
