@@ -49,6 +49,11 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 CODEC_NAME = "VnPacked1"
 WHOOSH_VERSION = whoosh.versionstring()
 PACKED_MAGIC = b"VNP1"
+# Postings per packed text-field block.  Searches decode whole posting lists, so a block only
+# costs: each has a pickled info tuple and its own arrays to join (with 256, as Whoosh writes,
+# the blocks' overhead was most of a common word's decoding).  Readers take blocks of any size:
+# indexes written with smaller ones stay readable, and their merges write these.
+PACKED_BLOCK_POSTINGS = 4096
 # Whoosh stores field lengths as one byte; this table turns the byte back into a length.
 _BYTE_LENGTHS = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -118,8 +123,9 @@ class VnCodec(W3Codec):
     name = CODEC_NAME
     length_stats = False
 
-    def __init__(self, blocklimit=256, compression=0, inlinelimit=1):
+    def __init__(self, blocklimit=256, compression=0, inlinelimit=1, packed_blocklimit=PACKED_BLOCK_POSTINGS):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
+        self._packed_blocklimit = packed_blocklimit
 
     def field_writer(self, storage, segment):
         """Return the writer of a segment's terms and postings."""
@@ -134,13 +140,16 @@ class VnCodec(W3Codec):
 
     def postings_writer(self, dbfile, byteids=False):
         """Return the writer of one field's posting lists."""
-        return VnPostingsWriter(
+        writer = VnPostingsWriter(
             dbfile,
             blocklimit=self._blocklimit,
             byteids=byteids,
             compression=self._compression,
             inlinelimit=self._inlinelimit,
         )
+        # A codec unpickled from an index written before packed blocks had their own size lacks it.
+        writer.packed_blocklimit = getattr(self, "_packed_blocklimit", PACKED_BLOCK_POSTINGS)
+        return writer
 
 
 class VnFieldWriter(W3FieldWriter):
@@ -174,9 +183,12 @@ class VnPostingsWriter(W3PostingsWriter):
     info tuple are Whoosh's own, so Whoosh's matchers still walk the list (``VnLeafMatcher``).
     """
 
+    packed_blocklimit = PACKED_BLOCK_POSTINGS
+
     def add_posting(self, id_, weight, vbytes, length=None):
         """Buffer one posting, writing the block out when it is full."""
-        if len(self._ids) >= self._blocklimit:
+        if len(self._ids) >= (self.packed_blocklimit if isinstance(self._format, SyllablePositions)
+                              else self._blocklimit):
             self._write_block()
         self._ids.append(id_)
         self._weights.append(weight)
@@ -194,8 +206,9 @@ class VnPostingsWriter(W3PostingsWriter):
         boost = self._format.field_boost
         ends = np.cumsum(counts, dtype=np.int64)
         total = len(ids)
-        for begin in range(0, total, self._blocklimit):
-            end = min(begin + self._blocklimit, total)
+        limit = self.packed_blocklimit
+        for begin in range(0, total, limit):
+            end = min(begin + limit, total)
             block_counts = counts[begin:end].astype(np.uint32)
             self._ids = array("I", ids[begin:end].astype(np.uint32).tobytes())
             self._weights = array("f", (block_counts * boost).astype(np.float32).tobytes())

@@ -23,7 +23,7 @@ import numpy as np
 
 from search import matching
 from search.codec import Postings
-from search.matching import Matched, adjacent_counts, fields_of, reading_limit, readings
+from search.matching import Matched, adjacent_counts_of, fields_of, reading_limit, readings
 from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.reader import Snapshot
@@ -334,8 +334,8 @@ def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, st
     _, body_b = ctx.weights["body"]
     lengths = ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"]
     idf = (idfs.get(folded[0], 0.0) + idfs.get(folded[1], 0.0)) / 2.0
-    in_title = adjacent_counts(ctx, "title", list(terms), docs)[docs] > 0
-    tf = adjacent_counts(ctx, "body", list(terms), docs)[docs] / (1.0 - body_b + body_b * lengths)
+    in_title = adjacent_counts_of(ctx, "title", list(terms), docs) > 0
+    tf = adjacent_counts_of(ctx, "body", list(terms), docs) / (1.0 - body_b + body_b * lengths)
     return (title_weight * idf * in_title,
             ranking.proximity_weight * idf * tf * (ranking.k1 + 1.0) / (tf + ranking.k1))
 
@@ -361,7 +361,7 @@ def _cites(ctx: QueryContext, terms: list[str], docs: np.ndarray) -> np.ndarray:
     cited = np.zeros(len(docs), dtype=bool)
     for written in (terms, [terms[0], REFERENCE_NUMBER_WORD, terms[1]]):
         for name in TEXT_FIELDS:
-            cited |= adjacent_counts(ctx, name, written, docs)[docs] > 0
+            cited |= adjacent_counts_of(ctx, name, written, docs) > 0
     return cited
 
 

@@ -28,6 +28,7 @@ from search.sources import SourceFile, estimate_articles, scan_sources
 from search.store import (
     IndexError_,
     current_generation,
+    damage_before_writing,
     format_matches,
     index_format,
     keep_damaged,
@@ -129,14 +130,17 @@ def reindex(
     content hashes deciding as always.  Raises IndexBusy
     when another reindex keeps the lock past lock_timeout, NoSources when there is nothing
     to scan, IndexDamaged when the live generation fails its checksums and neither full nor
-    repair was asked for (both then rebuild it beside the damaged one, which is kept).
+    repair was asked for (both then rebuild it beside the damaged one, which is kept).  An
+    incremental reindex checksums what it reads and what changed since it last did
+    (``store.damage_before_writing``) and the segments it merges when it merges them
+    (``writer``); a full one, every file.
     """
     index_dir = Path(index_dir)
     started = time.monotonic()
     if not sources and linked_generation(index_dir) is None:
         raise NoSources(f"no SOURCE given and no index in {index_dir} to take remembered sources from")
     with writer_lock(index_dir, lock_timeout):
-        damage = live_damage(index_dir)
+        damage = live_damage(index_dir) if full else damage_before_writing(index_dir)[0]
         if damage and not (full or repair):
             raise IndexDamaged(index_dir, damage)
         generation = None if damage else current_generation(index_dir)
@@ -146,20 +150,29 @@ def reindex(
             raise NoSources("no SOURCE given and none remembered in the index"
                             + (" (its metadata is damaged: give the SOURCEs)" if damage else ""))
         rebuild = full or bool(damage) or generation is None or not format_matches(meta)
-        remembered = roots if rebuild else union_sources(meta.get("sources", []), roots)
-        report = ReindexReport(full=rebuild, sources=remembered)
-        known_files = None if rebuild or reread else read_file_states(generation)
-        run = ReindexRun(roots, report, procs or os.cpu_count() or 1, progress, max_article_bytes, known_files)
+        procs = procs or os.cpu_count() or 1
+        if not rebuild:
+            remembered = union_sources(meta.get("sources", []), roots)
+            report = ReindexReport(full=False, sources=remembered)
+            known_files = None if reread else read_file_states(generation)
+            run = ReindexRun(roots, report, procs, progress, max_article_bytes, known_files)
+            ix = whoosh_index.open_dir(str(generation))
+            try:
+                run.apply(ix, indexed=_indexed_state(ix, run.docnums))
+            except IndexDamaged as error:  # found in a segment the commit was merging
+                if not repair:
+                    raise
+                damage, rebuild = error.problems, True
         if rebuild:
+            remembered = roots
+            report = ReindexReport(full=True, sources=remembered)
+            run = ReindexRun(roots, report, procs, progress, max_article_bytes, None)
             generation = new_generation(index_dir)
             try:
                 run.apply(whoosh_index.open_dir(str(generation)), indexed={})
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
-        else:
-            ix = whoosh_index.open_dir(str(generation))
-            run.apply(ix, indexed=_indexed_state(ix))
         report.seconds = time.monotonic() - started
         report.documents = _document_count(generation)
         write_file_states(generation, run.file_states)
@@ -203,6 +216,10 @@ class ReindexRun:
         self.writer = None
         self.pending: list[Article] = []
         self.deletions: list[str] = []
+        # Where each indexed id is (global document numbers, read from the verified id column):
+        # deleting by number reads no posting list (the term index is not checksummed before
+        # an incremental reindex writes).  Empty for a rebuild and for other stores.
+        self.docnums: dict[str, int | list[int]] = {}
 
     def apply(self, ix, indexed: dict[str, tuple[str, str]]) -> None:
         """Scan the sources, compare with the indexed state, and commit the differences."""
@@ -300,7 +317,7 @@ class ReindexRun:
         writer = self.writer or self.open_writer(len(self.pending))
         try:
             for doc_id in self.deletions:
-                writer.delete_by_term("id", doc_id)
+                self._delete(writer, doc_id)
             for article in self.pending:
                 writer.add_document(**article_fields(article))
             pause_point("index")
@@ -311,22 +328,50 @@ class ReindexRun:
             raise
 
 
+    def _delete(self, writer, doc_id: str) -> None:
+        """Delete every indexed document of an id."""
+        docnums = self.docnums.get(doc_id)
+        if docnums is None:
+            writer.delete_by_term("id", doc_id)
+            return
+        for docnum in docnums if isinstance(docnums, list) else [docnums]:
+            writer.delete_document(docnum)
+
+
 def under_any(path: str, roots: list[str]) -> bool:
     """Tell whether path is one of roots or lies below one of them."""
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
-def _indexed_state(ix) -> dict[str, tuple[str, str]]:
-    """Return {id: (origin, content hash)} of every live document, read from columns."""
+def _indexed_state(ix, docnums: dict[str, int | list[int]] | None = None) -> dict[str, tuple[str, str]]:
+    """Return {id: (origin, content hash)} of every live document, read from columns.
+
+    docnums, when given, receives each id's global document number (a list when an id is
+    indexed more than once).
+    """
     state = {}
     with ix.reader() as reader:
-        for leaf, _offset in reader.leaf_readers():
+        for leaf, offset in reader.leaf_readers():
             ids = leaf.column_reader("id")
             origins = leaf.column_reader("origin")
             hashes = leaf.column_reader("content_hash")
             for docnum in leaf.all_doc_ids():
-                state[ids[docnum]] = (origins[docnum], hashes[docnum])
+                doc_id = ids[docnum]
+                state[doc_id] = (origins[docnum], hashes[docnum])
+                if docnums is not None:
+                    _add_docnum(docnums, doc_id, offset + docnum)
     return state
+
+
+def _add_docnum(docnums: dict[str, int | list[int]], doc_id: str, docnum: int) -> None:
+    """Record one more document number of an id."""
+    known = docnums.get(doc_id)
+    if known is None:
+        docnums[doc_id] = docnum
+    elif isinstance(known, list):
+        known.append(docnum)
+    else:
+        docnums[doc_id] = [known, docnum]
 
 
 def _document_count(generation: Path) -> int:

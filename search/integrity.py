@@ -17,6 +17,16 @@ Verification, given a generation directory, reports a ``Problem`` per damaged fi
 ``Verifier`` is what a server holds: it checksums a file once and afterwards only compares
 its size, modification time and inode, so a refresh costs a stat per file and only files
 that are new or changed are read again.
+
+A reindex, before it writes, verifies what it must (``verify_for_writing``): the TOC, the
+columns it reads to know what is indexed, and every file changed since the last reindex
+checksummed it, in full; every other file at the quick level.  What a reindex checksums
+is remembered in ``verified.json`` (each file's size, modification and change times and
+inode): a file that still has them was not written since.  The segments a commit merges
+are checksummed in full just before they are read (``verify_segment``): their content is
+copied into a new segment with a fresh checksum, so damage there must stop the commit.
+Files left out are never blessed: their recorded checksums are carried over unchanged, and
+``vnsearch check`` and every server worker's first opening checksum them all.
 """
 
 from __future__ import annotations
@@ -26,8 +36,9 @@ import json
 import mmap
 import os
 import re
+import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -37,6 +48,11 @@ MANIFEST_FORMAT = 1
 META_FILE = "vnsearch.json"
 META_CHECKSUM = "checksum"
 HEAD_BYTES = 8
+VERIFIED_FILE = "verified.json"
+# A file changed this recently may change again within its timestamps' granularity (the kernel
+# stamps files with a coarse clock): its signature is not remembered as verified, so the next
+# reindex checksums it again.
+SETTLED_NS = 2_000_000_000
 CRC_SLICE_BYTES = 64 * 1024 * 1024  # a multiple of the page size: madvise needs aligned starts
 _TOC_RE = re.compile(r"^_(\w+?)_(\d+)\.toc$")
 _MANIFEST_RE = re.compile(rf"^{MANIFEST_PREFIX}(\d+)\.json$")
@@ -307,6 +323,103 @@ def unless_committed_meanwhile(folder: Path, verify):
         if not problems or latest_toc(folder) == before:
             return result
     return result
+
+
+# Verification before a reindex writes ----------------------------------------------------
+
+
+@dataclass
+class WriteCheck:
+    """What ``verify_for_writing`` did: files checksummed (and their bytes), files only stat'ed."""
+
+    checksummed: int = 0
+    checksummed_bytes: int = 0
+    quick: int = 0
+
+
+def verify_for_writing(folder: Path, always: Callable[[str], bool]) -> tuple[dict | None, list[Problem], WriteCheck]:
+    """Verify a generation before a reindex writes to it; return (manifest, problems, what was done).
+
+    Checksummed in full: every file for which always(name) is true (what the reindex reads),
+    the TOC, and every file whose signature (size, modification and change times, inode)
+    differs from the one remembered when a reindex last checksummed it; the other files get the
+    quick checks (size and first bytes).  Remembers the signatures of the files that passed
+    (``verified.json``; those changed in the last 2 seconds excepted).
+    """
+    return unless_committed_meanwhile(folder, lambda: _verify_for_writing_once(folder, always))
+
+
+def _verify_for_writing_once(folder: Path, always) -> tuple[dict | None, list[Problem], WriteCheck]:
+    """Verify a generation before writing, once."""
+    manifest, problems = load_live_manifest(folder)
+    done = WriteCheck()
+    if manifest is None:
+        return manifest, problems, done
+    known = read_verified(folder)
+    settled_before = time.time_ns() - SETTLED_NS
+    verified: dict[str, list[int]] = {}
+    for name, record in sorted(manifest["files"].items()):
+        path = folder / name
+        signature = file_signature(path)  # before reading: a write during the check changes it
+        trusted = (signature is not None and known.get(name) == signature and not always(name)
+                   and not _TOC_RE.match(name))
+        problem = check_file(path, record, "quick" if trusted else "checksums")
+        if trusted:
+            done.quick += 1
+        else:
+            done.checksummed += 1
+            done.checksummed_bytes += record["size"]
+        if problem:
+            problems.append(problem)
+        elif signature is not None and max(signature[1], signature[2]) < settled_before:
+            verified[name] = signature
+    if verified != known:
+        write_verified(folder, verified)
+    return manifest, problems, done
+
+
+def verify_segment(folder: Path, segment_id: str) -> list[Problem]:
+    """Checksum every recorded file of one segment of a generation's last commit.
+
+    [] when the segment is not in the last commit's checksums (written by this writer, or an
+    index written before checksums were recorded).
+    """
+    manifest, problems = load_live_manifest(folder)
+    prefix = f"{segment_id}."
+    for name, record in sorted((manifest or {}).get("files", {}).items()):
+        if name.startswith(prefix):
+            problem = check_file(folder / name, record, "checksums")
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def file_signature(path: Path) -> list[int] | None:
+    """Return what changes whenever a file is written or replaced: size, mtime, ctime, inode."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino]
+
+
+def read_verified(folder: Path) -> dict[str, list[int]]:
+    """Return the signatures of the files a reindex last checksummed ({} when unknown or unreadable)."""
+    try:
+        entries = json.loads((folder / VERIFIED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(entries, dict):
+        return {}
+    return {name: value for name, value in entries.items() if isinstance(value, list)}
+
+
+def write_verified(folder: Path, entries: dict[str, list[int]]) -> None:
+    """Remember the signatures of the files found sound (a lost or torn file only costs checksums)."""
+    temporary = folder / (VERIFIED_FILE + ".tmp")
+    with contextlib.suppress(OSError):  # a read-only index is verified in full every time
+        temporary.write_text(json.dumps(entries, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, folder / VERIFIED_FILE)
 
 
 class Verifier:

@@ -337,7 +337,15 @@ def phrase_docs(ctx, terms: list[str], fields: tuple[str, ...], docs: np.ndarray
 
 
 def adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
-    """Return, per document, how often terms occur in a row in a field (only docs looked at).
+    """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
+    counts = np.zeros(ctx.size, dtype=np.int32)
+    counts[docs] = adjacent_counts_of(ctx, fieldname, terms, docs)
+    return counts
+
+
+def adjacent_counts_of(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
+    """Return how often terms occur in a row in a field of each of docs (distinct doc numbers, in
+    their order): no array of the index's size, which a query's many word pairs would each fill.
 
     Computed once per query context: a query's readings share most of their word pairs.
     """
@@ -346,17 +354,20 @@ def adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> 
 
 
 def _adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
-    """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
+    """Return how often terms occur in a row in a field of each of docs (in their order)."""
     keys = None
     docs_key = docs.tobytes()
     for offset, name in enumerate(terms):
         occurrences = ctx.remember(("occurrences", fieldname, name, docs_key),
                                    lambda name=name: _occurrences(ctx, fieldname, name, docs))
         if not len(occurrences):
-            return np.zeros(ctx.size, dtype=np.int32)
+            return np.zeros(len(docs), dtype=np.int32)
         term_keys = occurrences + ((1 << 31) - offset)
         keys = term_keys if keys is None else _sorted_intersection(keys, term_keys)
-    return np.bincount((keys >> 32).astype(np.int64), minlength=ctx.size).astype(np.int32)
+    order = np.argsort(docs, kind="stable")
+    counts = np.zeros(len(docs), dtype=np.int32)
+    counts[order] = np.bincount(np.searchsorted(docs[order], keys >> 32), minlength=len(docs))
+    return counts
 
 
 def _sorted_intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:

@@ -31,7 +31,15 @@ from whoosh import index as whoosh_index
 
 from search.codec import CODEC_NAME, WHOOSH_VERSION
 from search.faults import pause_point
-from search.integrity import META_FILE, Problem, seal_meta, verify_generation, verify_meta
+from search.integrity import (
+    META_FILE,
+    Problem,
+    WriteCheck,
+    seal_meta,
+    verify_for_writing,
+    verify_generation,
+    verify_meta,
+)
 from search.schema import SCHEMA_VERSION, make_schema
 
 CURRENT_LINK = "current"
@@ -195,6 +203,25 @@ def live_damage(index_dir: Path) -> list[Problem]:
     if folder is None:
         return []
     return verify_generation(folder, "checksums")[1] + verify_meta(folder)
+
+
+# The columns an incremental reindex reads in full to know what is indexed (``_indexed_state``).
+READ_COLUMNS = ("id", "origin", "content_hash")
+_READ_SUFFIXES = tuple(f".{column}.col" for column in READ_COLUMNS)
+
+
+def damage_before_writing(index_dir: Path) -> tuple[list[Problem], WriteCheck]:
+    """Return what is wrong with the files an incremental reindex relies on, and what was checked.
+
+    Checksummed: the TOC, the metadata, the columns the reindex reads and every file changed
+    since a reindex last checksummed it; the other files' sizes and first bytes are checked.
+    The segments a commit merges are checksummed when merged (``search.writer``).
+    """
+    folder = linked_generation(index_dir)
+    if folder is None:
+        return [], WriteCheck()
+    _manifest, problems, done = verify_for_writing(folder, lambda name: name.endswith(_READ_SUFFIXES))
+    return problems + verify_meta(folder), done
 
 
 def keep_damaged(generation: Path | None, damage: list[Problem]) -> str | None:

@@ -13,13 +13,14 @@ import ctypes
 import os
 import pickle
 import signal
+from pathlib import Path
 
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import PostingPool, SegmentWriter
 
 from search.codec import make_codec
 from search.faults import pause_point
-from search.integrity import recording
+from search.integrity import IndexDamaged, recording, verify_segment
 from search.merge import can_merge, merge_into
 
 # Below this many new articles the parallel writer's process start-up costs more than it saves.
@@ -57,6 +58,20 @@ class _LeanCommitting:
     def __init__(self, ix, limitmb=128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = LeanPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def add_reader(self, reader):
+        """Copy a segment into this one (a merge), after checksumming its files in full.
+
+        Damage in a merged segment would otherwise be copied into a new segment with a fresh
+        checksum: the commit stops (IndexDamaged) and nothing is written.
+        """
+        segment = reader.segment() if hasattr(reader, "segment") else None
+        if segment is not None:
+            folder = Path(self.storage.folder)
+            problems = verify_segment(folder, segment.segment_id())
+            if problems:
+                raise IndexDamaged(folder.parent, problems)
+        super().add_reader(reader)
 
     def _commit_toc(self, segments):
         """Make the written segments visible (the table of contents is the commit point)."""

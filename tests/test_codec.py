@@ -40,7 +40,8 @@ def segmented_index(tmp_path_factory):
     articles = [item for item in scan_sources(DEMO_SOURCES) if isinstance(item, Article)]
     assert len(articles) == 201
     for start, end, blocklimit in SEGMENTS:
-        writer = VnSegmentWriter(ix, codec=VnCodec(blocklimit=blocklimit), compound=False)
+        writer = VnSegmentWriter(ix, codec=VnCodec(blocklimit=blocklimit, packed_blocklimit=blocklimit),
+                                 compound=False)
         for article in articles[start:end]:
             writer.add_document(**article_fields(article))
         writer.commit(merge=False)

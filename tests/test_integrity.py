@@ -16,8 +16,17 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from search.integrity import CRC_SLICE_BYTES, latest_toc, manifest_name, read_manifest
-from search.store import DAMAGED_FILE, linked_generation
+from search import integrity
+from search.integrity import (
+    CRC_SLICE_BYTES,
+    file_signature,
+    latest_toc,
+    manifest_name,
+    read_manifest,
+    read_verified,
+    write_verified,
+)
+from search.store import DAMAGED_FILE, damage_before_writing, linked_generation
 from tests.helpers import (
     DEMO_SOURCES,
     PORTAL_ID,
@@ -377,3 +386,100 @@ def test_checksumming_a_large_index_file_holds_only_a_slice_of_it_in_memory(tmp_
     assert probe["record"] == {"size": 3 * CRC_SLICE_BYTES, "head": block[:8].hex(),
                                "crc32": f"{zlib.crc32(block * (3 * CRC_SLICE_BYTES >> 20)):08x}"}
     assert probe["growth_kb"] * 1024 < 2 * CRC_SLICE_BYTES
+
+
+# What an incremental reindex checksums before it writes ------------------------------------
+
+
+def write_article(path: Path, doc_id: str) -> Path:
+    """Write a one-article source file and return it."""
+    path.write_text(json.dumps({"id": doc_id, "title": f"Bài {doc_id}", "body": f"Nội dung của bài {doc_id}."},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def remember_as_verified(folder: Path, target: Path) -> None:
+    """Make a file's current signature the one remembered as checksummed: damage that no stat
+    shows (bits rotting on disk), which only a checksum finds."""
+    entries = read_verified(folder)
+    entries[target.name] = file_signature(target)
+    write_verified(folder, entries)
+
+
+@pytest.fixture()
+def settled(monkeypatch):
+    """Treat every file as written long ago (a reindex remembers only signatures older than 2 s)."""
+    monkeypatch.setattr(integrity, "SETTLED_NS", -10**12)
+
+
+def test_a_reindex_checksums_what_it_reads_and_what_changed_since_it_last_checksummed(index_copy, settled):
+    folder = generation(index_copy)
+    manifest = read_manifest(folder, latest_toc(folder)[0])
+    names = set(manifest["files"])
+    read = {name for name in names if name.endswith((".id.col", ".origin.col", ".content_hash.col"))}
+    toc = {name for name in names if name.endswith(".toc")}
+    assert read and len(toc) == 1
+
+    problems, first = damage_before_writing(index_copy)  # a copied index: no signature is known
+    assert problems == [] and (first.checksummed, first.quick) == (len(names), 0)
+    problems, second = damage_before_writing(index_copy)
+    assert problems == [] and (second.checksummed, second.quick) == (len(read | toc), len(names - read - toc))
+
+    # A file written since is checksummed again: damage of the same size is found, and refused.
+    postings = the_file(index_copy, ".pst")
+    flip(postings)
+    stamp = postings.stat().st_mtime_ns + 1_000_000_000  # a write a second later
+    os.utime(postings, ns=(stamp, stamp))
+    problems, third = damage_before_writing(index_copy)
+    assert [(p.file, p.kind) for p in problems] == [(postings.name, "checksum")]
+    assert third.checksummed == len(read | toc) + 1
+    refused = run("reindex", "--index", str(index_copy), "--procs", "1")
+    assert refused.exit_code == EXIT_DAMAGED and f"damaged: {postings.name}: " in refused.output
+
+
+def test_damage_a_reindex_does_not_read_is_never_blessed(index_copy, settled, tmp_path):
+    assert damage_before_writing(index_copy)[0] == []
+    folder = generation(index_copy)
+    postings = the_file(index_copy, ".pst")
+    flip(postings)
+    remember_as_verified(folder, postings)  # the damage shows in no stat
+    added = run("reindex", "--index", str(index_copy), "--procs", "1", str(write_article(tmp_path / "a.jsonl", "a")))
+    assert added.exit_code == 0, added.output  # the new segment was written beside the damaged one
+
+    # ... whose recorded checksum was carried over: `check` and the server still name it.
+    manifest = read_manifest(folder, latest_toc(folder)[0])
+    assert manifest["files"][postings.name]["crc32"] != f"{zlib.crc32(postings.read_bytes()):08x}"
+    report = json.loads(run("check", "--index", str(index_copy), "--json").stdout)
+    assert [(p["file"], p["kind"]) for p in report["problems"]] == [(postings.name, "checksum")]
+    client = create_app({"INDEX_DIR": str(index_copy), "REFRESH_SECONDS": 0}).test_client()
+    assert_damage_answered(client, postings.name)
+
+
+def test_a_segment_a_commit_would_merge_is_checksummed_first(index_copy, settled, tmp_path):
+    folder = generation(index_copy)
+    for name in "abcde":  # one segment each: the next commit merges the five small ones
+        assert run("reindex", "--index", str(index_copy), "--procs", "1",
+                   str(write_article(tmp_path / f"{name}.jsonl", name))).exit_code == 0
+    toc_generation, _ = latest_toc(folder)
+    segments = read_manifest(folder, toc_generation)["segments"]
+    assert len(segments) == 6
+    assert damage_before_writing(index_copy)[0] == []
+    smallest = min(segments, key=segments.get)
+    target = max(folder.glob(f"{smallest}.*.col"), key=lambda path: path.stat().st_size)
+    assert not target.name.endswith((".id.col", ".origin.col", ".content_hash.col"))
+    flip(target)
+    remember_as_verified(folder, target)
+    assert damage_before_writing(index_copy)[0] == []  # the quick checks pass: the merge finds it
+
+    extra = str(write_article(tmp_path / "f.jsonl", "f"))
+    refused = run("reindex", "--index", str(index_copy), "--procs", "1", extra)
+    assert refused.exit_code == EXIT_DAMAGED and f"damaged: {target.name}: CRC32" in refused.output
+    assert latest_toc(folder)[0] == toc_generation and read_manifest(folder, toc_generation)["segments"] == segments
+
+    # --repair: the same finding makes it rebuild (a remembered source gained an article).
+    with open(tmp_path / "a.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "g", "title": "Bài g", "body": "Nội dung."}, ensure_ascii=False) + "\n")
+    repaired = run("reindex", "--index", str(index_copy), "--procs", "1", "--repair")
+    assert repaired.exit_code == 0 and "full rebuild" in repaired.stdout and "replaced the damaged" in repaired.output
+    full = json.loads(run("check", "--index", str(index_copy), "--full", "--json").stdout)
+    assert full["ok"] and full["documents"] == len(DEMO_IDS) + 6
