@@ -709,6 +709,17 @@ def at_least_half(engine: SearchEngine, q: str, exact: bool) -> set[str]:
     return {view.context.snapshot.stored(doc)["id"] for doc in np.flatnonzero(mask)}
 
 
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+def test_the_most_tier_requires_a_quoted_phrase_in_a_row_with_its_accents_as_typed_or_folded(demo_index, exact):
+    articles = {a["id"]: a for a in DEMO_ARTICLES}
+    articles[PORTAL_ID] = {"title": "", "body": (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")}
+    expected = {i for i, a in articles.items()
+                if any(holds_in_a_row(words(text), ["biên", "giới"], exact) for text in (a["title"], a["body"]))}
+    assert at_least_half(SearchEngine(demo_index), '"biên giới"', exact) == expected
+    # One article writes "bien gioi" in a row with other accents only.
+    assert len(expected) == (4 if exact else 5)
+
+
 # Two demo articles quoting prices in "đồng/kg", their copies as a crawler keeping ASCII only
 # stores them (no diacritics: "dong/kg"), and two articles that never write it.
 PER_KG_IDS = ["unc-news_business_012", "unc-news_business_019"]
