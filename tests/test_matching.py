@@ -616,6 +616,15 @@ def test_an_excluded_word_typed_with_accents_excludes_those_accents_then_every_f
     assert together("xe") - together("ban") < together("xe") - together("bán")
 
 
+def test_every_excluded_word_excludes_its_articles_not_only_the_last(demo_index):
+    engine = SearchEngine(demo_index)
+    with_xe, selling, friend = together("xe"), together("bán"), together("bạn")
+    # Each exclusion removes articles the other keeps, so dropping either one would show.
+    assert with_xe & selling - friend and with_xe & friend - selling
+    assert {h["id"] for h in every_hit(engine, "xe -bán -bạn")} == with_xe - selling - friend
+    assert {h["id"] for h in every_hit(engine, "xe -bạn -bán")} == with_xe - selling - friend
+
+
 def test_a_question_no_article_half_answers_holds_every_article_with_a_fifth_of_its_words_folded(demo_index):
     q = "bộ chính trị qzxwa qzxwb qzxwc qzxwd qzxwe"  # eight words: two of them, in any accented form
     query = {folded(w) for w in words(q)}
