@@ -22,9 +22,10 @@ A reindex, before it writes, verifies what it must (``verify_for_writing``): the
 columns it reads to know what is indexed, and every file changed since the last reindex
 checksummed it, in full; every other file at the quick level.  What a reindex checksums, and
 what a commit wrote and checksummed, is remembered in ``verified.json`` (each file's size,
-modification and change times and inode): a file that still has them was not written since.  The segments a commit merges
-are checksummed in full just before they are read (``verify_segment``): their content is
-copied into a new segment with a fresh checksum, so damage there must stop the commit.
+modification and change times and inode): a file that still has them was not written since.
+The segments a commit merges are checksummed in full just before they are read
+(``verify_segment``): their content is copied into a new segment with a fresh checksum, so
+damage there must stop the commit.
 Files left out are never blessed: their recorded checksums are carried over unchanged, and
 ``vnsearch check`` and every server worker's first opening checksum them all.
 """
@@ -129,14 +130,16 @@ def write_manifest(folder: Path, toc_generation: int, toc_name: str, toc_path: P
     previous = read_manifest(folder, toc_generation - 1) or {}
     known = previous.get("files", {})
     files: dict[str, dict] = {}
-    checksummed: dict[str, list[int]] = {}  # the new files' signatures, taken before reading them
+    # The new files' signatures, taken before reading them; not those changed in the last 2 s.
+    checksummed: dict[str, list[int]] = {}
     for name in names:
         if known.get(name):
             files[name] = known[name]
         else:
+            settled_before = time.time_ns() - SETTLED_NS
             signature = file_signature(folder / name)
             files[name] = file_record(folder / name)
-            if signature is not None:
+            if signature is not None and max(signature[1], signature[2]) < settled_before:
                 checksummed[name] = signature
     files[toc_name] = file_record(toc_path)
     manifest = {"format": MANIFEST_FORMAT, "toc": toc_name, "segments": segments, "files": files}
@@ -150,12 +153,10 @@ def write_manifest(folder: Path, toc_generation: int, toc_name: str, toc_path: P
 
 
 def remember_checksummed(folder: Path, signatures: dict[str, list[int]], live: set[str]) -> None:
-    """Remember files just checksummed as verified (those changed in the last 2 seconds excepted),
-    forgetting files no longer live: the next reindex reads them no more than a stat."""
-    settled_before = time.time_ns() - SETTLED_NS
+    """Remember files just checksummed as verified, forgetting files no longer live: the next
+    reindex reads them no more than a stat."""
     entries = {name: value for name, value in read_verified(folder).items() if name in live}
-    entries.update({name: signature for name, signature in signatures.items()
-                    if max(signature[1], signature[2]) < settled_before})
+    entries.update(signatures)
     if entries or (folder / VERIFIED_FILE).exists():
         write_verified(folder, entries)
 
