@@ -4,6 +4,7 @@ Usage: python bench/bench_cluster.py --backend sphinxql://127.0.0.1:9306,127.0.0
        [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval] [--split val] [--limit 300]
        [--sets titles,fragments,covid] [--variants written,unaccented,nfd,tone] [--runs 5] [--skip-latency] [--cold]
        [--corpus retrieval|latency|latency-60k] [--cache /tmp/vnsearch-bench-latency] [--rerank-depths 0:0,10:60]
+       [--first-seen 170 [--dump FILE]]
 
 The cluster must hold what the embedded retrieval index holds: news/articles.jsonl and
 retrieval/passages.jsonl, written with ``vnsearch reindex --backend URL`` (its summary line is the
@@ -18,8 +19,10 @@ median <= 1.5x).  The cluster keeps each query's plan and word statistics until 
 commits, so the timed runs after the warm-up use them; ``--cold`` makes it forget them before
 every timed search (a query's first search).  ``--rerank-depths 0:0,10:60`` measures the cluster
 without and with vnsearch's second stage (``search.cluster_rerank``: its best 10 articles of a
-query, 60 of a question) in the same run.  Nothing
-is asserted.
+query, 60 of a question) in the same run.  ``--first-seen N`` first times N distinct queries of the
+same kinds (the mixes of successive seeds), each searched once on fresh engines of both backends,
+alternating: a query's first search, as most real traffic is (the repeated runs above measure the
+embedded index's postings cache and the cluster's kept plans).  Nothing is asserted.
 
 ``--corpus latency`` compares the 6k corpus of bench_latency.py instead (news/articles.jsonl and
 portal/, both backends holding it; pass that index with --index, e.g.
@@ -134,6 +137,72 @@ def latency(args, embedded: SearchEngine, clusters: dict[str, SearchEngine]) -> 
               f"(target median <= {LATENCY_TARGET}x: {'ok' if ratio <= LATENCY_TARGET else 'MISS'})")
 
 
+def first_seen_mix(args) -> list:
+    """Return --first-seen distinct queries of bench_latency.py's kinds (the mixes of successive seeds)."""
+    articles = read_jsonl(data_path(args.data, NEWS))
+    queries, seen = [], set()
+    for step in range(args.first_seen):
+        for query in query_mix(args.data, articles, args.seed + 1000 * step):
+            key = (query.q, query.date_from, query.date_to)
+            if key not in seen:
+                seen.add(key)
+                queries.append(query)
+        if len(queries) >= args.first_seen:
+            break
+    return queries[: args.first_seen]
+
+
+def result_digest(result: dict) -> dict:
+    """Return what a results page says, without its timing: the hits (ids, scores, snippets), counts, facets."""
+    return {key: value for key, value in result.items() if key not in ("took_ms", "timing")}
+
+
+def first_seen(args, index: Path) -> None:
+    """Print the latency of many distinct queries, each searched once on fresh engines (a query's first search).
+
+    Both backends start empty-handed (no postings cache, no kept plan or word statistics) and
+    alternate query by query, which goes first alternating too.  With --dump the cluster's
+    result dicts are written as JSON Lines (to compare code before and after a change).
+    """
+    import json
+
+    mix = first_seen_mix(args)
+    embedded = SearchEngine(index, refresh_seconds=1e9)
+    cluster = open_engine(index, args.backend)
+    cluster.backend.cluster.read_timeout = BENCH_READ_TIMEOUT_S
+    engines = {"embedded": embedded, "cluster": cluster}
+    for engine in engines.values():  # start-up (the snapshot; labels and vocabulary), not any query's words
+        engine.health()
+        engine.search(SearchRequest(q="zzqxw"))
+    times = {name: [] for name in engines}
+    kinds: dict[str, dict[str, list[float]]] = {}
+    dumped = []
+    for number, query in enumerate(mix):
+        request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
+        order = list(engines) if number % 2 == 0 else list(reversed(engines))
+        for name in order:
+            elapsed, result = time_call(partial(engines[name].search, request))
+            times[name].append(elapsed)
+            kinds.setdefault(query.kind.split(",")[0], {n: [] for n in engines})[name].append(elapsed)
+            if name == "cluster":
+                dumped.append(json.dumps({"q": query.q, "from": str(query.date_from), "to": str(query.date_to),
+                                          "result": result_digest(result)}, ensure_ascii=False, default=str))
+    if args.dump:
+        args.dump.write_text("".join(line + "\n" for line in dumped), encoding="utf-8")
+    vn, sx = times["embedded"], times["cluster"]
+    print(f"\nfirst-seen results pages (10 hits, snippets, facets, did-you-mean), {len(mix)} distinct queries, "
+          "each once, fresh engines, alternating:")
+    print(f"  {'embedded':<18} ms median {median(vn):7.1f}   p95 {percentile(vn, 95):7.1f}")
+    ratio = median(sx) / median(vn)
+    print(f"  {'cluster':<18} ms median {median(sx):7.1f}   p95 {percentile(sx, 95):7.1f}   / embedded: median "
+          f"{ratio:.2f}x, p95 {percentile(sx, 95) / percentile(vn, 95):.2f}x "
+          f"(target median <= {LATENCY_TARGET}x: {'ok' if ratio <= LATENCY_TARGET else 'MISS'})")
+    for kind, measured in kinds.items():
+        vn_kind, sx_kind = median(measured["embedded"]), median(measured["cluster"])
+        print(f"  {kind:<18} {len(measured['embedded']):>4} queries: embedded median {vn_kind:7.1f}, "
+              f"cluster {sx_kind:7.1f} ms ({sx_kind / vn_kind:.2f}x)")
+
+
 def main() -> None:
     """Run the comparison and print its tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -152,6 +221,10 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true",
                         help="latency: the cluster forgets its kept plans and word statistics before each search")
     parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--first-seen", type=int, default=0, metavar="N",
+                        help="latency of N distinct queries (bench_latency.py's kinds, successive seeds), each "
+                             "searched once on fresh engines, before anything else")
+    parser.add_argument("--dump", type=Path, help="with --first-seen: write the cluster's result dicts here")
     parser.add_argument("--rerank-depths", default=f"{RERANK_DEPTH}:{QUESTION_RERANK_DEPTH}",
                         help="comma-separated QUERY:QUESTION: how many of the engine's best articles vnsearch "
                              "reranks for a query and for a question (0:0: none)")
@@ -178,6 +251,8 @@ def main() -> None:
     shards = ", ".join(f"{node['shard']} {node.get('documents')}" for node in health["nodes"])
     print(f"vnsearch cluster benchmark -- code {code_version()}; embedded {embedded.health()['documents']} "
           f"documents, cluster {health['documents']} ({shards}), covid split {args.split}, seed {args.seed}")
+    if args.first_seen:
+        first_seen(args, args.index)
     if not args.skip_quality:
         quality(args, embedded, clusters)
     if not args.skip_latency:

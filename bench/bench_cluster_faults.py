@@ -13,7 +13,10 @@ Usage: python bench/bench_cluster_faults.py [--data ../shared/data] [--articles 
    node 1 killed.  For each query it prints the totals up / down, the partial flags, and whether
    the page with the shard down is the both-up ranking with node 1's articles left out (the
    first 10 of node 0's articles in the both-up order, read from a 100-hit page); the summary
-   also counts the pages holding those articles in another order.
+   also counts the pages holding those articles in another order.  With node 1 down, the
+   queries are searched by the process that searched the whole cluster (what it kept) and by
+   a fresh one (nothing kept: the statistics come from the last reindex's record and the
+   shard that answers).
 
 3. ``--plans URL``: on an existing two-node cluster (e.g. the 6k corpus of bench_cluster.py),
    for the reader battery (bench/queries/battery.jsonl), the fixed queries and title fragments
@@ -133,34 +136,46 @@ def battery(articles: list[dict], count: int) -> list[str]:
 
 
 def shard_down(cluster: SearchCluster, queries: list[str]) -> None:
-    """Compare each query's results with both nodes up and with node 1 killed."""
-    engine = open_engine(str(cluster.directory / "lock"), cluster.url)
-    up = {q: engine.search(SearchRequest(q=q, size=100, suggest=False)) for q in queries}
+    """Compare each query's results with both nodes up and with node 1 killed.
+
+    With node 1 down each query is searched twice: by the process that searched the whole
+    cluster before (what it kept: the plan, the statistics) and by a fresh one (nothing kept).
+    """
+    serving = open_engine(str(cluster.directory / "lock"), cluster.url)
+    up = {q: serving.search(SearchRequest(q=q, size=100, suggest=False)) for q in queries}
     cluster.stop(1, kill=True)
     time.sleep(0.5)
-    engine = open_engine(str(cluster.directory / "lock"), cluster.url)  # nothing kept from the whole cluster
-    same_page = same_articles = same_tier = partial = partial_up = 0
+    fresh = open_engine(str(cluster.directory / "lock"), cluster.url)  # nothing kept from the whole cluster
+    engines = {"fresh": fresh, "serving": serving}
+    tallies = {name: Counter() for name in engines}
     print(f"\n{'query':<40} {'total up':>8} {'down':>6} {'node 0 up':>9} {'partial up/down':>15} {'tier up/down':>18} "
-          f"{'page as expected':>16}")
+          f"{'page as expected (fresh, serving)':>34}")
     for q in queries:
-        down = engine.search(SearchRequest(q=q, size=10, suggest=False))
         whole = up[q]
         kept = [hit["id"] for hit in whole["hits"] if shard_of(document_key(hit["id"]), 2) == 0][:10]
         # A page with both up that was partial itself (a node too slow under load) proves nothing.
         complete = not whole["partial"] and (whole["total"] <= 100 or len(kept) == 10)
-        expected = [hit["id"] for hit in down["hits"]] == kept if complete else None
-        same_articles += complete and sorted(hit["id"] for hit in down["hits"]) == sorted(kept)
+        expected = {}
+        for name, engine in engines.items():
+            down = engine.search(SearchRequest(q=q, size=10, suggest=False))
+            tally = tallies[name]
+            expected[name] = [hit["id"] for hit in down["hits"]] == kept if complete else None
+            tally["same articles"] += complete and sorted(hit["id"] for hit in down["hits"]) == sorted(kept)
+            tally["same page"] += bool(expected[name])
+            tally["same tier"] += (down["tier"], down["accents"]) == (whole["tier"], whole["accents"])
+            tally["partial"] += bool(down["partial"])
+            if name == "fresh":
+                shown = down
         on_node0 = sum(shard_of(document_key(hit["id"]), 2) == 0 for hit in whole["hits"])
-        same_page += bool(expected)
-        same_tier += (down["tier"], down["accents"]) == (whole["tier"], whole["accents"])
-        partial += bool(down["partial"])
-        partial_up += bool(whole["partial"])
-        print(f"{q[:40]:<40} {whole['total']:>8} {down['total']:>6} {on_node0 if whole['total'] <= 100 else '':>9} "
-              f"{str(whole['partial']) + '/' + str(down['partial']):>15} {whole['tier'] + '/' + down['tier']:>18} "
-              f"{expected!s:>16}")
-    print(f"\n{len(queries)} queries: partial flag set with node 1 down {partial}, with both up {partial_up}; "
-          f"same tier and accents {same_tier}; page = the both-up order without node 1's articles {same_page} "
-          f"(the same articles: {same_articles})")
+        tallies["fresh"]["partial up"] += bool(whole["partial"])
+        print(f"{q[:40]:<40} {whole['total']:>8} {shown['total']:>6} {on_node0 if whole['total'] <= 100 else '':>9} "
+              f"{str(whole['partial']) + '/' + str(shown['partial']):>15} {whole['tier'] + '/' + shown['tier']:>18} "
+              f"{str(expected['fresh']) + ', ' + str(expected['serving']):>34}")
+    for name, tally in tallies.items():
+        print(f"\n{len(queries)} queries, node 1 down, a {name} process: partial flag set {tally['partial']} "
+              f"(with both up {tallies['fresh']['partial up']}); same tier and accents {tally['same tier']}; "
+              f"page = the both-up order without node 1's articles {tally['same page']} "
+              f"(the same articles: {tally['same articles']})")
 
 
 def plan_of(engine, q: str) -> tuple[str, str]:

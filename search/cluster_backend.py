@@ -35,7 +35,7 @@ from search.cluster_rerank import rerank
 from search.matching import is_question
 from search.parse import ParsedQuery, Syllable, folded_label, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
-from search.request import MAX_PAGE, MAX_PAGE_SIZE, TIERS, UNDATED, SearchRequest
+from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, TIERS, UNDATED, SearchRequest
 from search.sphinxql import (
     META_ID,
     PLACEHOLDER_TOKEN,
@@ -44,6 +44,7 @@ from search.sphinxql import (
     BackendError,
     Cluster,
     NodeAddress,
+    document_key,
     engine_token,
     label_code,
     meta_on,
@@ -83,6 +84,9 @@ HELPER_THREADS = 8
 # train questions, top 60 for 0.55).  Each article costs its stored text's transfer and analysis.
 RERANK_DEPTH = 10
 QUESTION_RERANK_DEPTH = 60
+# Those articles are each shard's best (the depth shared out over the shards, at least a page),
+# not the best of the merged order: which articles are scored again then never depends on the
+# other shards, so with a shard down the page is the whole cluster's order without its articles.
 # What the engine adds to the score of an article holding every word of a short query answered
 # from the most tier (they come first, as in the embedded index).
 EVERY_WORD_BONUS = 10_000_000
@@ -250,7 +254,11 @@ class Labels:
         self.average_length = 1.0  # words in an article body, on average (for length normalisation)
         self.average_title = 1.0  # and in a title
         self.articles = 0
+        # The articles of the shards that answered (all of them unless a shard is down).
+        self.live_articles = 0
         self.loaded = 0.0
+        # Whether every shard answered (else the article count and averages are the last reindex's).
+        self.whole = True
 
     @staticmethod
     def loose(names: list[str], typed: list[str]) -> list[str]:
@@ -287,6 +295,12 @@ class Plan:
         if self.tier != "most":
             return "all"
         return "most" if self.question else "any"
+
+
+def _same_page(guessed: Plan, counted: Plan) -> bool:
+    """Tell whether a page asked for a guessed plan is the page of the plan the counts chose."""
+    return (guessed.accents, guessed.found, guessed.texts) == (counted.accents, counted.found, counted.texts) and (
+        guessed.question or guessed.tier == counted.tier)
 
 
 def _found(meta: list[tuple]) -> int:
@@ -352,6 +366,9 @@ class ClusterBackend:
         self._lock = threading.Lock()
         # Tier plans and document frequencies, kept until a reindex commits.
         self._cache = GenerationCache()
+        # The document frequencies the whole cluster gave, kept until a reindex commits however old:
+        # the statistics of a search a shard misses (see ``_whole_frequencies``).
+        self._whole = GenerationCache(max_age=float("inf"))
         # The facets' grouping queue, and the generation record it was read from.
         self._queue: tuple[str | None, int] = (None, 0)
         self._pool: tuple[int, ThreadPoolExecutor] | None = None
@@ -424,10 +441,16 @@ class ClusterBackend:
     def search(self, request: SearchRequest, query: ParsedQuery) -> Matches:
         """Run a parsed query with the request's filters, order and page.
 
-        One round trip when the query's plan is kept (``search.cluster_cache``), else two.
+        One round trip when the query's plan is kept (``search.cluster_cache``).  Otherwise the
+        plan's counts go in the same round trip as the page of the tightest tier, accents as typed
+        (the plan of most queries, and of every search a shard misses); only when the counts
+        choose another plan is the page asked again, which costs little: that tier found nothing.
         """
         conditions = filter_conditions(request, self.labels(), query)
-        plan, kept = self._plan(query, request.match)
+        plan, kept = self._kept_plan(query, request.match)
+        guessed = plan is None
+        if guessed:
+            plan = self._tightest(query, request.match)
         # A question's result set (total, facets, newest/oldest) is the articles holding at
         # least half of its words (the ``most`` tier); by relevance it ranks those holding a
         # fifth, as many as the total, as the embedded index does (``answer_sets``).
@@ -440,10 +463,16 @@ class ClusterBackend:
             counted = question_pool_text(query, counted)
         ranked = question_pool_text(query, counted) if relaxed else counted
         wider = () if question else TIERS[TIERS.index(plan.tier) + 1 :]
-        batch = _Batch(self._page_statements(query, plan, ranked, conditions, request))
+        pages = self._page_statements(query, plan, ranked, conditions, request)
+        batch = _Batch(pages)
         # Without a facet filter one GROUP BY counts every facet, and a question's total too.
         grouped = request.facets and not any(key in conditions for key in _FACET_FILTERS)
-        total_at = batch.count(self._where(query, plan, counted, conditions.values())) if relaxed and not grouped else 1
+        # The total: the page's own count, unless it is the shards' best articles alone (its count
+        # is of those) or a question's wider pool; then the facets' grouping, else a count.
+        if not relaxed and not self._best_only(pages):
+            total_at = len(pages) - 1
+        else:
+            total_at = None if grouped else batch.count(self._where(query, plan, counted, conditions.values()))
         # Without any filter the wider tiers' counts are the plan's own (the same statements).
         known = plan.counts if not conditions and plan.counts and set(wider) <= set(plan.counts) else {}
         wider_at = {tier: batch.count(self._where(query, plan, plan.texts[tier], conditions.values()))
@@ -452,9 +481,21 @@ class ClusterBackend:
             query, plan, counted, conditions) if request.facets else []
         facets_at = batch.add(facet_statements)
         generation_at = batch.add([_GENERATION_STATEMENT])
+        # The plan's counts with the accents as typed (those also counted as wider tiers are sent
+        # once): when the tightest tier finds something they are all the plan needs.
+        counting = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')")
+                    for asked, text in self._plan_texts(query, request.match)[1].items()
+                    if asked[1] == "exact"} if guessed else {}
         results = self.run_split(batch.statements, 2)  # the page on one node, the counts on another
+        self._whole.observe(_generation(results[generation_at]))
         if self._cache.observe(_generation(results[generation_at])) and kept:
             return self.search(request, query)  # a reindex committed since the plan was made
+        if guessed:
+            chosen = self._counted_plan(query, request.match, results, counting)
+            if chosen is None:  # the tightest tier found nothing as typed: the folded forms decide
+                chosen = self._plan(query, request.match)[0]
+            if not _same_page(plan, chosen):
+                return self.search(request, query)  # the plan counted is kept now
         facets = None
         if grouped:
             facets, grouped_total = self._grouped_facets(results[facets_at : facets_at + 2])
@@ -463,15 +504,16 @@ class ClusterBackend:
                 results[facets_at : facets_at + 2] = self.run(facet_statements)
                 facets = self._facets(results[facets_at:])
                 grouped_total = sum(facets.year.values())  # each article has one year (0: undated)
-            if relaxed:
+            if total_at is None:
                 total_at, results = len(results), [*results, [("total_found", grouped_total)]]
         if request.facets and facets is None:
             facets = self._facets(results[facets_at:])
         total = _found(results[total_at])
-        rows, scores = self._ordered(query, plan, request, results[0], dict(results[1]))
+        rows, scores = self._ordered(query, plan, request, results[: len(pages)])
         shown = max(0, total - (request.page - 1) * request.size)
         rows, scores = rows[:shown], scores[:shown]
-        metas = [1, total_at, *wider_at.values(), *([facets_at + len(facet_statements) - 1] if request.facets else [])]
+        metas = [*range(1, len(pages), 2), total_at, *wider_at.values(),
+                 *([facets_at + len(facet_statements) - 1] if request.facets else [])]
         partial = any(_warning(results[at]) for at in metas)
         counts = {tier: _found(results[at]) for tier, at in wider_at.items()}
         # The kept counts are the whole cluster's: with a shard down, count what the others hold.
@@ -500,42 +542,80 @@ class ClusterBackend:
         return {tier: _found(results[at]) for tier, at in metas.items()}
 
     def _depth(self, plan: Plan) -> int:
-        """Return how many of the engine's best articles are reranked for a plan."""
+        """Return how many of the engine's best articles are reranked for a plan (0: none)."""
         return self.rerank_depth[plan.question]
 
-    def _reranked(self, parsed: ParsedQuery, plan: Plan, request: SearchRequest) -> bool:
-        """Tell whether a page's order is the engine's best articles scored again by vnsearch."""
-        return (request.sort == "relevance" and bool(parsed.groups)
-                and (request.page - 1) * request.size < self._depth(plan))
+    def _shard_depth(self, plan: Plan) -> int:
+        """Return how many of each shard's best articles are reranked: the depth shared out over the
+        shards, at least a page (so a first page of the default size is always among them)."""
+        return max(-(-self._depth(plan) // len(self.cluster.nodes)), DEFAULT_PAGE_SIZE)
 
-    def _ordered(self, parsed: ParsedQuery, plan: Plan, request: SearchRequest, rows: list[tuple],
-                 meta: dict) -> tuple[list[tuple], list[float]]:
-        """Return the page's rows and scores: the engine's order, its best articles reranked first."""
+    def _reranked(self, parsed: ParsedQuery, plan: Plan, request: SearchRequest) -> bool:
+        """Tell whether a page's order is the shards' best articles scored again by vnsearch, then the rest."""
+        return request.sort == "relevance" and bool(parsed.groups) and self._depth(plan) > 0
+
+    @staticmethod
+    def _best_only(pages: list[tuple[str, None]]) -> bool:
+        """Tell whether a page's statements are the shards' best articles alone (no page of the engine's order)."""
+        return len(pages) == 2 and " GROUP " in pages[0][0]
+
+    def _ordered(self, parsed: ParsedQuery, plan: Plan, request: SearchRequest,
+                 pages: list[list[tuple]]) -> tuple[list[tuple], list[float]]:
+        """Return the page's rows and scores: the engine's order, or the shards' best articles reranked
+        followed by the engine's order of the others.
+
+        pages: the results of ``_page_statements`` (rows and SHOW META; when reranked, the shards'
+        best articles first, then, for a page reaching past them, the engine's first rows).
+        """
+        rows, meta = pages[0], dict(pages[1])
         if not self._reranked(parsed, plan, request):
             return rows, [row[0] / SCORE_SCALE if parsed.groups else 0.0 for row in rows]
-        depth = self._depth(plan)
-        best, rest = rows[:depth], rows[depth:]
+        # The engine's order over the shards' best: weight, then document key (its ties).
+        best = sorted(rows, key=lambda row: (-row[0], document_key(row[1])))
+        chosen = {row[1] for row in best}
+        rest = [row for row in (pages[2] if len(pages) > 2 else []) if row[1] not in chosen]
         articles = [stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in best]
         labels = self.labels()
         every = np.array([row[0] >= EVERY_WORD_BONUS for row in best]) if plan.tier == "most" else None
-        scores = rerank(parsed, articles, self.ranking, labels.articles, self._frequencies(meta),
+        scores = rerank(parsed, articles, self.ranking, labels.articles, self._frequencies(meta, labels),
                         {"title": labels.average_title, "body": labels.average_length},
-                        every if every is not None and every.any() and not plan.question else None)
+                        every if every is not None and every.any() and not plan.question else None,
+                        more=lambda term: self.keyword_documents([term])[term])
         order = sorted(range(len(best)), key=lambda i: (-scores[i], i))
         ordered = [best[i] for i in order] + rest
         all_scores = [float(scores[i]) for i in order] + [row[0] / SCORE_SCALE for row in rest]
         start = (request.page - 1) * request.size
         return ordered[start : start + request.size], all_scores[start : start + request.size]
 
-    def _frequencies(self, meta: dict) -> dict[str, int]:
+    def _frequencies(self, meta: dict, labels: Labels) -> dict[str, int]:
         """Return the articles holding each keyword of a page (its SHOW META), kept while the cluster is
-        whole; with a shard down, the whole cluster's counts when kept (its articles keep their scores)."""
+        whole; with a shard down, the whole cluster's (see ``_whole_frequencies``)."""
         counted = _keyword_documents(meta)
         if not _warning(meta):
-            for term, count in counted.items():
-                self._cache.put(("df", term), count)
+            self._keep_frequencies(counted)
             return counted
-        return {term: self._cache.get(("df", term)) or count for term, count in counted.items()}
+        return self._whole_frequencies(counted, labels)
+
+    def _keep_frequencies(self, counted: dict[str, int]) -> None:
+        """Keep document frequencies the whole cluster gave (for searches, and for a shard down later)."""
+        for term, count in counted.items():
+            self._cache.put(("df", term), count)
+            self._whole.put(term, count)
+
+    def _whole_frequencies(self, counted: dict[str, int], labels: Labels) -> dict[str, int]:
+        """Return the whole cluster's document frequencies from the counts of the shards that answered.
+
+        The last ones the whole cluster gave this process (kept until a reindex commits), else the
+        live count scaled by the share of the articles the live shards hold: shards are drawn by a
+        hash of the article id, so each holds a uniform sample.  Scores then stay the whole
+        cluster's, and the page the whole cluster's order without the dead shard's articles.
+        """
+        scale = labels.articles / labels.live_articles if labels.live_articles and not labels.whole else 1.0
+        found = {}
+        for term, count in counted.items():
+            kept = self._whole.get(term)
+            found[term] = kept if kept is not None else round(count * scale)
+        return found
 
     def plan(self, parsed: ParsedQuery, mode: str = "auto") -> Plan:
         """Return the tier and accents a query is answered from (see ``search.matching``).
@@ -548,39 +628,69 @@ class ClusterBackend:
 
     def _plan(self, parsed: ParsedQuery, mode: str) -> tuple[Plan, bool]:
         """Return the plan of a query and whether it was kept from an earlier search."""
-        question = is_question(parsed)
+        plan, kept = self._kept_plan(parsed, mode)
+        if plan is not None:
+            return plan, kept
+        counting = self._plan_texts(parsed, mode)[1]
+        batch = _Batch()
+        metas = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')") for asked, text in counting.items()}
+        return self._counted_plan(parsed, mode, self.run(batch.statements), metas), False
+
+    def _plan_texts(self, parsed: ParsedQuery, mode: str) -> tuple[dict[str, dict[str, str]],
+                                                                     dict[tuple[str, str], str]]:
+        """Return a query's tier texts by accents, and the MATCH text of each (tier, accents) the plan counts,
+        in the order the plan tries them."""
         forms = {"exact": tier_texts(parsed, True)}
-        if parsed.is_empty:
-            return Plan("all", "exact", forms["exact"], question), False
         if parsed.accented:
             forms["folded"] = tier_texts(parsed, False)
         tiers = TIERS if mode == "auto" else (mode,)
-        asked = [(tier, accents) for tier in tiers for accents in forms]
-        texts = [with_excluded(forms[accents][tier], parsed, accents == "exact") for tier, accents in asked]
-        key = ("plan", mode, question, *texts)
-        kept = self._cache.get(key)
-        if kept is not None:
-            return kept, True
-        batch = _Batch()
-        metas = [batch.count(f" WHERE MATCH('{escape_literal(text)}')") for text in texts]
-        results = self.run(batch.statements)
-        if any(_warning(results[at]) for at in metas):
+        return forms, {(tier, accents): with_excluded(forms[accents][tier], parsed, accents == "exact")
+                       for tier in tiers for accents in forms}
+
+    def _kept_plan(self, parsed: ParsedQuery, mode: str) -> tuple[Plan | None, bool]:
+        """Return a query's kept plan (None when there is none) and whether it was kept."""
+        if parsed.is_empty:
+            return Plan("all", "exact", tier_texts(parsed, True), is_question(parsed)), False
+        kept = self._cache.get(self._plan_key(parsed, mode))
+        return kept, kept is not None
+
+    def _plan_key(self, parsed: ParsedQuery, mode: str) -> tuple:
+        """Return the key a query's plan is kept under."""
+        return ("plan", mode, is_question(parsed), *self._plan_texts(parsed, mode)[1].values())
+
+    def _tightest(self, parsed: ParsedQuery, mode: str) -> Plan:
+        """Return the plan of the tightest tier with the accents as typed (what a partial answer uses)."""
+        tiers = TIERS if mode == "auto" else (mode,)
+        return Plan(tiers[0], "exact", self._plan_texts(parsed, mode)[0]["exact"], is_question(parsed))
+
+    def _counted_plan(self, parsed: ParsedQuery, mode: str, results: list[list[tuple]],
+                      metas: dict[tuple[str, str], int]) -> Plan | None:
+        """Return the plan the counts choose (kept when every shard answered) from their SHOW METAs' positions.
+
+        None when they cannot tell: the counts of the folded forms are missing and the tightest
+        tier found nothing with the accents as typed.
+        """
+        if any(_warning(results[at]) for at in metas.values()):
             # A shard did not answer: it may hold the tighter tiers' articles, which the counts
             # of the others cannot tell.  The answer is taken from the tightest tier, accents as
             # typed (the whole cluster's choice for 92% of the reader battery and title fragments
             # measured, against 74-84% for the tier the other shards' counts would choose), and
             # is not kept: the shard's articles come back with it.
-            return Plan(tiers[0], "exact", forms["exact"], question), False
-        found = [number for number, at in enumerate(metas) if _found(results[at])]
+            return self._tightest(parsed, mode)
+        forms, texts = self._plan_texts(parsed, mode)
+        question = is_question(parsed)
+        found = [asked for asked, at in metas.items() if _found(results[at])]
+        if len(metas) < len(texts) and next(iter(texts)) not in found:
+            return None
         if found:
-            tier, accents = asked[found[0]]
+            tier, accents = found[0]
             plan = Plan(tier, accents, forms[accents], question)
         else:
+            tiers = TIERS if mode == "auto" else (mode,)
             plan = Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question, found=False)
-        plan.counts = {tier: _found(results[at])
-                       for (tier, accents), at in zip(asked, metas) if accents == plan.accents}
-        self._cache.put(key, plan)
-        return plan, False
+        plan.counts = {tier: _found(results[at]) for (tier, accents), at in metas.items() if accents == plan.accents}
+        self._cache.put(self._plan_key(parsed, mode), plan)
+        return plan
 
     @staticmethod
     def _count_statements(where: str) -> list[tuple[str, None]]:
@@ -592,10 +702,12 @@ class ClusterBackend:
 
     def _page_statements(self, parsed: ParsedQuery, plan: Plan, positive: str, conditions: dict[str, str],
                          request: SearchRequest) -> list[tuple[str, None]]:
-        """Return the page's SELECT and its SHOW META (from the first article when it is reranked)."""
+        """Return the page's SELECT and its SHOW META; when it is reranked, each shard's best articles
+        (``GROUP n BY`` the shard, a document key modulo the shards) and, for a page reaching past the
+        fewest of them there can be, the engine's first rows up to the page's end."""
         reranked = self._reranked(parsed, plan, request)
         offset = 0 if reranked else (request.page - 1) * request.size
-        size = max(self._depth(plan), request.page * request.size) if reranked else request.size
+        size = request.page * request.size if reranked else request.size
         # In the most tier of a short query the articles holding every word come first; the
         # optional part is left out there so the engine counts only the query's own words.
         every = plan.tier == "most" and not plan.question
@@ -613,12 +725,19 @@ class ClusterBackend:
                                         question=plan.question, average_title=labels.average_title)
         # Each shard sends its best max_matches rows (stored text included) to the node that
         # merges them: the page is all it needs.
-        options = f"OPTION max_matches={offset + size}, " + (
+        options = (
             f"ranker=expr('{expression}'), idf='plain,tfidf_unnormalized', field_weights=({ranking.field_weights()})"
             if ranked else "ranker=none")
-        select = (f"SELECT WEIGHT() AS score, {', '.join(STORED_COLUMNS)}, IF(published_ts = 0, 1, 0) AS undated "
-                  f"FROM {DISTRIBUTED_INDEX}{where} ORDER BY {order} LIMIT {offset}, {size} {options}")
-        return [(select, None), ("SHOW META", None)]
+        columns = f"WEIGHT() AS score, {', '.join(STORED_COLUMNS)}, IF(published_ts = 0, 1, 0) AS undated"
+        select = (f"SELECT {columns} FROM {DISTRIBUTED_INDEX}{where} ORDER BY {order} LIMIT {offset}, {size} "
+                  f"OPTION max_matches={offset + size}, {options}")
+        if not reranked:
+            return [(select, None), ("SHOW META", None)]
+        shards, each = len(self.cluster.nodes), self._shard_depth(plan)
+        best = (f"SELECT {columns}, id % {shards} AS shard FROM {DISTRIBUTED_INDEX}{where} "
+                f"GROUP {each} BY shard WITHIN GROUP ORDER BY {order} ORDER BY {order} LIMIT {shards * each} "
+                f"OPTION max_matches={shards * each}, {options}")
+        return [(best, None), ("SHOW META", None)] + ([(select, None), ("SHOW META", None)] if size > each else [])
 
     @staticmethod
     def _where(parsed: ParsedQuery, plan: Plan, positive: str, conditions: Iterable[str], bonus: bool = False) -> str:
@@ -706,7 +825,8 @@ class ClusterBackend:
                                 ("SELECT AVG(body_fold_len), AVG(title_fold_len), COUNT(*) "
                                  f"FROM {DISTRIBUTED_INDEX}", None),
                                 ("SHOW META", None)])
-            if _warning(results[3]) and self._labels.loaded:
+            partial = _warning(results[3])
+            if partial and self._labels.loaded and self._labels.whole:
                 return self._labels  # a shard is down: keep what the whole cluster said (scores stay stable)
             labels = Labels()
             labels.categories = [row[0] for row in results[0]]
@@ -714,7 +834,14 @@ class ClusterBackend:
             if results[2]:
                 labels.average_length = float(results[2][0][0] or 1.0)
                 labels.average_title = float(results[2][0][1] or 1.0)
-                labels.articles = int(results[2][0][2] or 0)
+                labels.articles = labels.live_articles = int(results[2][0][2] or 0)
+            if partial:  # the whole cluster's statistics as the last reindex recorded them on every node
+                labels.whole = False
+                recorded = self._read_meta(META_ID)
+                if isinstance(recorded, dict) and recorded.get("average_body") and recorded.get("documents"):
+                    labels.average_length = float(recorded["average_body"])
+                    labels.average_title = float(recorded.get("average_title") or 1.0)
+                    labels.articles = int(recorded["documents"])
             labels.loaded = time.monotonic()
             self._labels = labels
         return self._labels
@@ -757,10 +884,12 @@ class ClusterBackend:
                 missing.append(term)
         if missing:
             counts, whole = self._dictionary_counts(missing)
-            for term, count in zip(missing, counts):
-                found[term] = count
-                if whole:
-                    self._cache.put(("df", term), count)
+            counted = dict(zip(missing, counts))
+            if whole:
+                self._keep_frequencies(counted)
+            else:
+                counted = self._whole_frequencies(counted, self.labels())
+            found.update(counted)
         return found
 
     def _dictionary_counts(self, terms: list[str]) -> tuple[list[int], bool]:

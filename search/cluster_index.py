@@ -29,6 +29,7 @@ from search.sphinxql import (
     ClusterWriter,
     facet_groups,
     indexed_state,
+    length_averages,
     newest_meta,
     shard_counts,
     title_vocabulary,
@@ -86,7 +87,7 @@ def reindex_cluster(
         # the content changed (``search.cluster_cache``).
         write_meta(cluster, title_vocabulary(cluster), VOCABULARY_ID)
         groups = facet_groups(cluster, MAX_FACET_GROUPS)
-        write_meta(cluster, _meta(remembered, report, meta.get("generation", 0) + 1, groups))
+        write_meta(cluster, _meta(remembered, report, meta.get("generation", 0) + 1, groups, length_averages(cluster)))
     return report
 
 
@@ -101,12 +102,17 @@ def _forget_outside(cluster: Cluster, state: dict, roots: list[str], report: Rei
     report.deleted += len(outside)
 
 
-def _meta(sources: list[str], report: ReindexReport, generation: int, groups: int) -> dict:
+def _meta(sources: list[str], report: ReindexReport, generation: int, groups: int,
+          averages: tuple[float, float]) -> dict:
     """Return the metadata to store in the cluster after a reindex (its copies numbered by generation,
-    the number of (month, category, source) groups its articles fall in: the facets' queue)."""
+    the number of (month, category, source) groups its articles fall in: the facets' queue; the
+    average body and title lengths: with the article count, the ranking's statistics of the whole
+    cluster, which a search with a shard down uses instead of the live shards')."""
     return {
         "generation": generation,
         "facet_groups": groups,
+        "average_body": averages[0],
+        "average_title": averages[1],
         "engine_format": ENGINE_FORMAT,
         "sources": sources,
         "last_reindex": datetime.now(UTC).astimezone().isoformat(timespec="seconds"),

@@ -20,7 +20,7 @@ by a table from code point to letter (as ``search.text.fold``), or with canonica
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 
 import numpy as np
@@ -159,10 +159,14 @@ class CandidateSnapshot:
 class CandidateContext(QueryContext):
     """A query context over the candidates whose IDF is the whole cluster's."""
 
-    def __init__(self, snapshot: CandidateSnapshot, ranking: Ranking, articles: int, frequencies: dict[str, int]):
+    def __init__(self, snapshot: CandidateSnapshot, ranking: Ranking, articles: int, frequencies: dict[str, int],
+                 more: Callable[[str], int] | None = None):
         super().__init__(snapshot, ranking)
         self.articles = articles
         self.frequencies = frequencies
+        # The document frequency of a term the page's statistics lack (the folded syllables of a
+        # query matched with its accents: its MATCH names only the exact forms).
+        self.more = more
 
     def postings(self, fieldname: str, term: str) -> Postings:
         """Return a term's postings among the candidates; none for a compound no article of the cluster
@@ -173,17 +177,22 @@ class CandidateContext(QueryContext):
 
     def term_idf(self, term: str, held: int) -> float:
         """Return a term's IDF over the whole cluster (held: candidates holding it, a lower bound)."""
-        return idf_of(max(self.articles, 1), max(self.frequencies.get(term, 0), held))
+        known = self.frequencies.get(term)
+        if known is None and self.more is not None:
+            known = self.frequencies[term] = self.more(term)
+        return idf_of(max(self.articles, 1), max(known or 0, held))
 
 
 def rerank(parsed: ParsedQuery, articles: Sequence[dict], ranking: Ranking, total: int,
            frequencies: dict[str, int], average_length: dict[str, float],
-           all_words: np.ndarray | None = None) -> np.ndarray:
+           all_words: np.ndarray | None = None, more: Callable[[str], int] | None = None) -> np.ndarray:
     """Return vnsearch's relevance of each article (the engine's best, in its order) for a query.
 
-    total and frequencies are the cluster's article count and {term: articles holding it};
-    all_words marks the articles holding every word when a short query is answered from the
-    most tier (they come first, as the embedded index puts them).
+    total and frequencies are the cluster's article count and {term: articles holding it}; more
+    gives the count of a term frequencies lack; all_words marks the articles holding every word
+    when a short query is answered from the most tier (they come first, as the embedded index
+    puts them).  Each article's score depends on it and the cluster alone, not on the other
+    candidates.
     """
-    context = CandidateContext(CandidateSnapshot(articles, average_length), ranking, total, frequencies)
+    context = CandidateContext(CandidateSnapshot(articles, average_length), ranking, total, frequencies, more)
     return relevance(context, parsed, all_words)

@@ -390,6 +390,12 @@ def facet_groups(cluster: Cluster, limit: int) -> int:
     return len(rows)
 
 
+def length_averages(cluster: Cluster) -> tuple[float, float]:
+    """Return the average body and title lengths (in syllables) over the whole cluster (all must answer)."""
+    rows = cluster.query(cluster.nodes[0], f"SELECT AVG(body_fold_len), AVG(title_fold_len) FROM {DISTRIBUTED_INDEX}")
+    return (float(rows[0][0] or 0.0), float(rows[0][1] or 0.0)) if rows else (0.0, 0.0)
+
+
 def shard_counts(cluster: Cluster) -> dict[int, int]:
     """Return the number of articles on each shard (all must answer)."""
     return {node.number: _count(cluster, node) for node in cluster.nodes}

@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner
 
 from search.cluster_index import reindex_cluster
+from search.engine import open_engine
 from search.faults import PAUSE_VARIABLE
 from search.request import SearchRequest
 from search.sphinxql import META_ID, VOCABULARY_ID, Cluster, document_key, meta_on, scan_shard, shard_of, write_meta
@@ -152,13 +153,13 @@ def test_a_shard_down_changes_only_the_partial_flag_and_the_counts_and_never_wid
     assert wider["total"] <= 50 and whole["wider"]["all"] == wider["total"] - whole["total"]
     live = [hit for hit in wider["hits"] if shard_of(document_key(hit["id"]), 2) == 0]
     assert 0 < partial["wider"]["all"] == len(live) < wider["total"]
-    # Articles on both shards: the page holds the articles of the whole cluster's order without the
-    # dead shard's (vnsearch reranks the engine's best 10 of what answers: their order may differ).
+    # Articles on both shards: the page is the whole cluster's order without the dead shard's articles,
+    # in the same order (vnsearch reranks each shard's best, with the whole cluster's statistics).
     down = search(client)
     kept = [hit["id"] for hit in both["hits"] if shard_of(document_key(hit["id"]), 2) == 0][:10]
     assert len(kept) == 10 and not both["partial"]
     assert (down["tier"], down["accents"]) == (both["tier"], both["accents"])
-    assert sorted(hit["id"] for hit in down["hits"]) == sorted(kept)
+    assert [hit["id"] for hit in down["hits"]] == kept
 
 
 def test_every_node_down_is_a_clear_503_error(client, cluster):
@@ -325,3 +326,17 @@ def test_a_reindex_with_a_node_stopped_fails_within_seconds_naming_it(cluster, t
     assert "nothing is lost" in completed.stderr and "Traceback" not in completed.stderr
     assert elapsed < 60
     assert ids_in_cluster(cluster.url) == before
+
+
+def test_a_fresh_process_with_a_shard_down_ranks_with_the_whole_clusters_statistics(client, cluster):
+    # The reindex records the whole cluster's average lengths beside its article count, on every node.
+    whole = open_engine("", cluster.url).backend.labels()
+    records = [meta_on(Cluster(cluster.url), node) for node in Cluster(cluster.url).nodes]
+    assert all(record["documents"] == whole.articles == len(DEMO_IDS) for record in records)
+    assert all(record["average_body"] == pytest.approx(whole.average_length, rel=1e-4) for record in records)
+    assert all(record["average_title"] == pytest.approx(whole.average_title, rel=1e-4) for record in records)
+    cluster.stop(1, kill=True)
+    labels = open_engine("", cluster.url).backend.labels()  # nothing kept from the whole cluster
+    assert not labels.whole and 0 < labels.live_articles < whole.articles
+    assert (labels.articles, labels.average_length, labels.average_title) == (
+        whole.articles, records[0]["average_body"], records[0]["average_title"])

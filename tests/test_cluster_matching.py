@@ -94,3 +94,18 @@ def test_a_whole_cluster_is_never_partial_in_any_tier(cluster_engine, q):
         result = cluster_engine.search(SearchRequest(q=q, match=match))
         partial_notices = [notice for notice in result["notices"] if "tạm thời không phản hồi" in notice]
         assert (result["partial"], partial_notices) == (False, []), match
+
+
+@pytest.mark.parametrize("q", ["Bộ Chính trị", "bồ chính trí", "chính tri", "giá xăng dầu tăng mạnh", "qwxzv bóng đá",
+                               QUERIES[20], "ha noi ha noi"])
+@pytest.mark.parametrize("categories", [(), ("Kinh doanh",)])
+def test_a_querys_first_search_gives_what_its_kept_plan_gives(cluster_engine, q, categories):
+    # The first search sends the page of the tightest tier (accents as typed) with the plan's counts;
+    # when the counts choose another tier or the folded accents, the page is asked again.
+    request = SearchRequest(q=q, categories=categories, suggest=False)
+    cluster_engine.backend.forget()
+    first = cluster_engine.search(request)
+    again = cluster_engine.search(request)
+    for result in (first, again):
+        del result["took_ms"]
+    assert first == again
