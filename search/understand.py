@@ -378,7 +378,11 @@ def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviatio
         size, key = match
         typed = [c for g in groups[index : index + size] for c in g if not c.alternative]
         syllables = [s for c in typed for s in c.syllables]
-        primary = Clause(syllables, phrase=typed[0].phrase if size == 1 else False, field=typed[0].field)
+        # One typed word keeps what it was ("TP.HCM": joined, one word; a quoted phrase: quoted);
+        # several typed words ("thành phố hồ chí minh") become one unquoted word.
+        alone = typed[0] if size == 1 else None
+        primary = Clause(syllables, phrase=alone.phrase if alone else False, field=typed[0].field,
+                         joined=alone.joined if alone else False)
         group = [primary] + [c for g in groups[index : index + size] for c in g if c.alternative]
         forms = [form for form in abbreviations.alternatives(key) if not _ordinary_form(form)]
         for form in forms:

@@ -410,10 +410,11 @@ def holds_in_a_row(field: list[str], syllables: list[str], exact: bool) -> bool:
 
 
 def most_tier(articles: dict[str, dict], plain: list[str], joined: list[str], excluded: list[str],
-              exact: bool) -> set[str]:
+              exact: bool, spellings: dict[str, list[str]] | None = None) -> set[str]:
     """Ids of the articles holding at least half of the words (a word typed with inner punctuation
-    counting once, held where its syllables stand in a row in the title or in the body) and none
-    of the excluded words."""
+    counting once, held where its syllables, or those of one of its other spellings, stand in a
+    row in the title or in the body) and none of the excluded words."""
+    spellings = spellings or {}
     need = max(1, -(-(len(plain) + len(joined)) // 2))
     found = set()
     for doc_id, article in articles.items():
@@ -421,7 +422,8 @@ def most_tier(articles: dict[str, dict], plain: list[str], joined: list[str], ex
         if any(holds_as(w, s, exact) for field in fields for w in field for s in excluded):
             continue
         held = sum(any(holds_as(w, s, exact) for field in fields for w in field) for s in plain)
-        held += sum(any(holds_in_a_row(field, words(word), exact) for field in fields) for word in joined)
+        held += sum(any(holds_in_a_row(field, words(form), exact)
+                        for form in [word, *spellings.get(word, [])] for field in fields) for word in joined)
         if held >= need:
             found.add(doc_id)
     return found
@@ -468,6 +470,25 @@ def test_the_most_tier_counts_a_word_typed_with_inner_punctuation_once_with_its_
     assert at_least_half(engine, q, exact) == expected
     if q == "đồng/kg":  # the ASCII copies are found only folded
         assert expected == set(PER_KG_IDS) | ({i + "-ascii" for i in PER_KG_IDS} if not exact else set())
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+@pytest.mark.parametrize("q, plain, joined", [
+    ("giá nhà TP.HCM tăng", ["giá", "nhà", "tăng"], ["TP.HCM"]),
+    ("TP.HCM mưa lớn ngập", ["mưa", "lớn", "ngập"], ["TP.HCM"]),
+])
+def test_the_most_tier_counts_an_abbreviation_typed_with_inner_punctuation_once_in_any_of_its_spellings(
+        demo_index, q, plain, joined, exact):
+    # "TP.HCM" is one typed word with dictionary spellings ("TPHCM", "Thành phố Hồ Chí Minh"):
+    # like "V-League" it is one optional word of the most tier, not a quoted phrase it requires.
+    articles = {a["id"]: a for a in DEMO_ARTICLES}
+    articles[PORTAL_ID] = {"title": "", "body": (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")}
+    spellings = {word: abbreviations.load().alternatives(abbreviations.form_key(word)) for word in joined}
+    expected = most_tier(articles, plain, joined, [], exact, spellings)
+    assert at_least_half(SearchEngine(demo_index), q, exact) == expected
+    assert any(not any(holds_in_a_row(words(a["title"] + " " + a["body"]), words(form), exact)
+                       for form in [*joined, *spellings[joined[0]]])
+               for doc_id, a in articles.items() if doc_id in expected)
 
 
 @pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
