@@ -10,11 +10,14 @@ within a run of 2n syllables (n = the query's syllables) in the title or in the 
 
 from __future__ import annotations
 
+import functools
 import html
+import itertools
 import json
 import re
 import unicodedata
 from collections import Counter
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
@@ -28,6 +31,7 @@ from search.cluster_index import reindex_cluster
 from search.engine import SearchEngine, open_engine
 from search.index import reindex
 from search.parse import parse_query
+from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 from search.sphinxql import Cluster
 from search.understand import Vocabulary, understand
@@ -45,14 +49,23 @@ WIDER_NOTICE_WORDS = "Xem thêm"
 
 def words(text: str) -> list[str]:
     """Lower-case NFC syllables (runs of letters and digits)."""
-    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower())
+    return list(_words(text))
 
 
+# The oracle reads the same two hundred articles for every test: their syllables, folded forms
+# and accepted spellings are worked out once (the oracle was most of this module's CPU time).
+@functools.cache
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"[^\W_]+", unicodedata.normalize("NFC", text).lower()))
+
+
+@functools.cache
 def folded(word: str) -> str:
     return unidecode(word).lower()
 
 
-def typed_forms(syllable: str) -> set[str] | None:
+@functools.cache
+def typed_forms(syllable: str) -> frozenset[str] | None:
     """The spellings an accented syllable accepts (both tone placements); None: any spelling."""
     if folded(syllable) == syllable:
         return None
@@ -64,7 +77,7 @@ def typed_forms(syllable: str) -> set[str] | None:
             forms.add(syllable[: -len(old)] + new)
         if syllable.endswith(new):
             forms.add(syllable[: -len(new)] + old)
-    return forms
+    return frozenset(forms)
 
 
 def holds(word: str, syllable: str) -> bool:
@@ -75,14 +88,15 @@ def holds(word: str, syllable: str) -> bool:
 def together_in(field: list[str], query: list[str]) -> bool:
     """Whether every query syllable stands within a run of 2n words of the field."""
     width = 2 * len(query)
-    for start in range(len(field)):
-        run = field[start : start + width]
-        if all(any(holds(w, s) for w in run) for s in query):
-            return True
-    return False
+    held = [[i for i, w in enumerate(field) if holds(w, s)] for s in query]
+    # A run holding every syllable holds one starting at its first word that holds one.
+    starts = sorted({i for positions in held for i in positions})
+    return all(held) and any(all(any(start <= i < start + width for i in positions) for positions in held)
+                             for start in starts)
 
 
-def together(q: str) -> set[str]:
+@functools.cache
+def together(q: str) -> frozenset[str]:
     """Ids of the demo articles (and the portal article) holding q's words together, as typed."""
     query = words(q)
     found = {a["id"] for a in DEMO_ARTICLES
@@ -90,14 +104,15 @@ def together(q: str) -> set[str]:
     portal = (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")
     if together_in(words(portal), query):
         found.add(PORTAL_ID)
-    return found
+    return frozenset(found)
 
 
-def everywhere(q: str) -> set[str]:
+@functools.cache
+def everywhere(q: str) -> frozenset[str]:
     """Ids of the demo news articles holding every word of q anywhere (as typed)."""
     query = words(q)
-    return {a["id"] for a in DEMO_ARTICLES
-            if all(any(holds(w, s) for w in words(a["title"] + " " + a["body"])) for s in query)}
+    return frozenset(a["id"] for a in DEMO_ARTICLES
+                     if all(any(holds(w, s) for w in words(a["title"] + " " + a["body"])) for s in query))
 
 
 TINY = ROOT / "tests" / "fixtures" / "tiny.jsonl"
@@ -358,6 +373,262 @@ def test_two_words_stand_together_within_a_run_of_four_syllables(spaced, q):
     assert {h["id"] for h in run(spaced, q, match="all", size=10)["hits"]} == {f"gap-{g}" for g in range(1, 6)}
 
 
+# The window's runs, read from the index's postings (the embedded index's matching functions) ----
+
+
+def positions_in(ctx, fieldname: str, name: str) -> dict[int, list[int]]:
+    """{doc: positions of a term in a field}, read posting by posting from the index."""
+    postings = ctx.postings(fieldname, name)
+    found = {}
+    for row in range(len(postings)):
+        start, count = int(postings.starts[row]), int(postings.freqs[row])
+        found[int(postings.ids[row])] = [int(p) for p in postings.all_positions[start : start + count]]
+    return found
+
+
+def runs_within(ctx, fieldname: str, terms: list[str], width: int) -> set[int]:
+    """Docs where every term occurs in one run of width positions of the field."""
+    held = [positions_in(ctx, fieldname, name) for name in terms]
+    docs = set(held[0]).intersection(*held[1:])
+    return {doc for doc in docs for start in {p for h in held for p in h[doc]}
+            if all(any(start <= q < start + width for q in h[doc]) for h in held)}
+
+
+def near_the_rarest(ctx, fieldname: str, terms: list[str], width: int) -> set[int]:
+    """Docs where an occurrence of terms[0] has one of every other term less than width away."""
+    held = [positions_in(ctx, fieldname, name) for name in terms]
+    return {doc for doc, rarest in held[0].items()
+            if any(all(any(abs(q - p) < width for q in h.get(doc, [])) for h in held[1:]) for p in rarest)}
+
+
+WINDOW_TERMS = [["chinh", "tri"], ["bo", "chinh", "tri"], ["viet", "nam"], ["gia", "vang", "tang"],
+                ["xe", "dien"], ["nam", "viet"], ["covid"]]
+WINDOW_WIDTHS = [1, 2, 4, 6, 12]
+
+
+@pytest.fixture(scope="module")
+def demo_context(demo_index):
+    """The embedded demo index's query context (what the matching functions read)."""
+    return SearchEngine(demo_index).backend.view().context
+
+
+@pytest.mark.parametrize("fieldname", ["title", "body"])
+def test_window_docs_are_those_holding_every_term_within_a_run_of_the_width(demo_context, fieldname):
+    every = np.arange(demo_context.size)
+    dropped = kept = 0
+    for terms in WINDOW_TERMS:
+        for width in WINDOW_WIDTHS:
+            expected = runs_within(demo_context, fieldname, terms, width)
+            assert set(matching.window_docs(demo_context, fieldname, terms, every, width)) == expected, (terms, width)
+            # Only the docs asked about: the odd ones.
+            odd = every[1::2]
+            found = matching.window_docs(demo_context, fieldname, terms, odd, width)
+            assert set(found) == {doc for doc in expected if doc % 2}, (terms, width)
+            holding = set.intersection(*(set(positions_in(demo_context, fieldname, t)) for t in terms))
+            dropped, kept = dropped + len(holding - expected), kept + len(expected)
+    assert dropped and kept  # the widths both drop and keep docs holding every term
+    assert not len(matching.window_docs(demo_context, fieldname, ["chinh", "qzxw"], every, 12))
+
+
+def test_near_rarest_keeps_the_docs_where_the_rarest_term_has_every_other_close_enough(demo_context):
+    every = np.arange(demo_context.size)
+    dropped = kept = 0
+    for terms in WINDOW_TERMS:
+        for width in WINDOW_WIDTHS:
+            occurrences = []
+            for name in terms:
+                postings = demo_context.postings("body", name)
+                doc_ids, positions = postings.positions(postings.rows_of(every))
+                occurrences.append(np.sort((doc_ids << 32) | positions))
+            expected = near_the_rarest(demo_context, "body", terms, width)
+            passed = matching._near_rarest(demo_context, occurrences, width)
+            assert len(passed) == len(occurrences)
+            for keys, kept_keys in zip(occurrences, passed):  # every occurrence in those docs, no other
+                assert list(kept_keys) == [k for k in keys if int(k) >> 32 in expected], (terms, width)
+            # A superset of the docs holding a run, a subset of those holding the rarest term.
+            assert runs_within(demo_context, "body", terms, width) <= expected <= set(positions_in(
+                demo_context, "body", terms[0]))
+            dropped += len(set(positions_in(demo_context, "body", terms[0])) - expected)
+            kept += len(expected)
+    assert dropped and kept
+
+
+# Readings: a query with spellings added by query understanding, read each way ----------------
+
+
+def understood(engine: SearchEngine, q: str):
+    """Return q parsed and understood as the engine reads it (abbreviations' other spellings added)."""
+    view = engine.backend.view()
+    return understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
+
+
+def spelled(group) -> list[str]:
+    """The text of each clause of a group."""
+    return [" ".join(s.raw for s in clause.syllables) for clause in group]
+
+
+def test_a_query_is_read_as_typed_first_then_as_every_combination_of_its_groups_spellings(demo_index):
+    parsed = understood(SearchEngine(demo_index), "ubnd tphcm -bóng")
+    # "ubnd" is also "ủy ban nhân dân"; "tphcm" "TP HCM", "HCMC", "Thành phố Hồ Chí Minh".
+    assert [spelled(group) for group in parsed.groups] == [
+        ["ubnd", "ủy ban nhân dân"], ["tphcm", "TP HCM", "HCMC", "Thành phố Hồ Chí Minh"]]
+    every = [list(words) for words in itertools.product(*(spelled(group) for group in parsed.groups))]
+    found = matching.readings(parsed, 100)
+    assert [[one for group in r.groups for one in spelled(group)] for r in found] == every
+    assert all(len(group) == 1 for r in found for group in r.groups)
+    assert [r.groups for r in found[1:]] == [[[c] for c in combination] for combination in itertools.islice(
+        itertools.product(*(group for group in parsed.groups)), 1, None)]
+    assert all(r.excluded == parsed.excluded and spelled(r.excluded) == ["bóng"] for r in found)
+    assert matching.readings(parsed, 3) == found[:3] and matching.readings(parsed) == found  # at most twelve
+    assert [[one for group in r.groups for one in spelled(group)] for r in matching.readings(
+        understood(SearchEngine(demo_index), "bộ chính trị"))] == [["bộ", "chính", "trị"]]
+
+
+@pytest.mark.parametrize("q, bound, limit, readings", [
+    ("ubnd tphcm", 1024, 12, 8),  # two syllables typed: at most twelve readings
+    ("ubnd tphcm", 16, 8, 8),  # 16 // 2: the alternatives' syllables do not count
+    ("ubnd tphcm", 15, 7, 8),  # rounded down: the eighth reading is cut
+    ("ubnd tphcm", 1, 1, 8),  # never fewer than the query as typed
+    ("hlv clb UBND TP.HCM ĐT", 1024, 12, 32),  # 2 x 2 x 2 x 4 x 1 (the demo corpus reads "ĐT" one way)
+    ("hlv clb UBND TP.HCM ĐT", 60, 10, 32),  # six syllables typed (TP.HCM is two)
+    ("bộ chính trị", 24, 8, 1),
+    ("-bóng", 10, 10, 1),  # nothing to match: no syllable to divide by
+])
+def test_a_query_scores_at_most_twelve_readings_fewer_when_readings_times_its_syllables_pass_the_bound(
+        demo_index, q, bound, limit, readings):
+    parsed = understood(SearchEngine(demo_index), q)
+    ranking = replace(DEFAULT_RANKING, max_reading_syllables=bound)
+    assert matching.reading_limit(parsed, ranking) == limit
+    assert len(matching.readings(parsed, 100)) == readings
+    assert len(matching.readings(parsed, matching.reading_limit(parsed, ranking))) == min(limit, readings)
+    assert matching.readings_cut(parsed, ranking) == (readings > limit)
+
+
+def test_an_accented_query_stands_together_only_where_its_words_stand_together_with_those_accents(engine):
+    q = "biên giới"
+    # An article holding "biên" and "giới" apart, and "bien gioi" together only with other accents.
+    apart = (everywhere(q) & together("bien gioi")) - together(q)
+    assert apart
+    result = run(engine, q)
+    assert (result["tier"], result["accents"]) == ("together", "exact")
+    assert {h["id"] for h in every_hit(engine, q)} == together(q)
+
+
+def test_one_word_no_article_holds_with_its_accents_is_answered_folded_from_the_together_tier(engine):
+    q = "xẽ"  # no article writes "xẽ"; some write "xe"
+    assert not together(q) and together("xe")
+    result = run(engine, q)
+    assert (result["tier"], result["accents"]) == ("together", "folded")
+    assert {h["id"] for h in every_hit(engine, q)} == together("xe")
+
+
+def test_the_together_tier_reads_a_query_only_the_ways_the_readings_bound_lets_it_score(demo_index):
+    q = "hlv ole"
+    # The demo corpus writes "huấn luyện viên Ole", never "HLV Ole": only the reading of "hlv" as
+    # "huấn luyện viên" has the words together.
+    expected = together("huấn luyện viên ole")
+    assert expected and not together(q)
+    read_every_way = SearchEngine(demo_index).search(SearchRequest(q=q))
+    assert read_every_way["tier"] == "together" and {h["id"] for h in read_every_way["hits"]} == expected
+    # 2 // 2 syllables typed: one reading, the query as typed, is matched together and scored.
+    as_typed = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, max_reading_syllables=2)).search(
+        SearchRequest(q=q))
+    assert (as_typed["tier"], as_typed["limited"]) == ("all", ["readings"])
+    assert {h["id"] for h in as_typed["hits"]} == expected
+
+
+@pytest.fixture(scope="module")
+def university(tmp_path_factory) -> SearchEngine:
+    """Articles writing "ĐH" (the abbreviation dictionary's "đại học"), "đại học" with "DH" unaccented,
+    and neither, read one way only (max_reading_syllables=1: the query as typed)."""
+    directory = tmp_path_factory.mktemp("university")
+    records = [{"id": "dh-accented", "title": "Tuyển sinh ĐH năm nay", "body": "Thí sinh vào ĐH Bách khoa."},
+               {"id": "dh-unaccented", "title": "Đại học mở thêm ngành", "body": "Giảng đường ở khu DH cũ."},
+               {"id": "other", "title": "Giá vàng", "body": "Giá vàng tăng mạnh."}]
+    reindex(directory / "index", [str(write_jsonl(directory / "articles.jsonl", records))], procs=1)
+    return SearchEngine(directory / "index", ranking=replace(DEFAULT_RANKING, max_reading_syllables=1))
+
+
+def test_a_word_typed_with_accents_and_read_one_way_stands_together_only_with_those_accents(university):
+    # "đại học" would find both articles; read as typed only, "ĐH" finds the one writing "ĐH", not "DH".
+    result = run(university, "ĐH", match="together")
+    assert (result["tier"], result["accents"], result["limited"]) == ("together", "exact", ["readings"])
+    assert [h["id"] for h in result["hits"]] == ["dh-accented"]
+    assert {h["id"] for h in run(university, "ĐH", match="all")["hits"]} == {"dh-accented", "dh-unaccented"}
+
+
+# The result set's edges (the embedded index's matching) ---------------------------------------
+
+
+TINY_RECORDS = [json.loads(line) for line in TINY.read_text(encoding="utf-8").splitlines()]
+DELETED_ID = "sunshine"
+
+
+@pytest.fixture(scope="module")
+def tiny_less_one(tmp_path_factory) -> SearchEngine:
+    """tests/fixtures/tiny.jsonl indexed, then reindexed without one article (deleted, still stored in its
+    segment)."""
+    directory = tmp_path_factory.mktemp("tiny-less-one")
+    source = write_jsonl(directory / "articles.jsonl", TINY_RECORDS)
+    reindex(directory / "index", [str(source)], procs=1)
+    write_jsonl(source, [r for r in TINY_RECORDS if r["id"] != DELETED_ID])
+    assert reindex(directory / "index", [str(source)], procs=1).deleted == 1
+    return SearchEngine(directory / "index")
+
+
+def tiny_holding(syllable: str) -> set[str]:
+    """Ids of the live tiny articles holding a syllable (as typed when accented, else in any accented form)."""
+    return {r["id"] for r in TINY_RECORDS if r["id"] != DELETED_ID
+            and any(holds(w, syllable) for w in words(r["title"] + " " + r["body"]))}
+
+
+def test_a_search_of_filters_alone_holds_every_live_article_and_none_a_reindex_deleted(tiny_less_one):
+    assert not tiny_less_one.backend.view().context.snapshot.live.all()  # the deleted article is still stored
+    assert {h["id"] for h in every_hit(tiny_less_one, "")} == {r["id"] for r in TINY_RECORDS} - {DELETED_ID}
+    assert (run(tiny_less_one, "")["tier"], run(tiny_less_one, "")["accents"]) == ("all", "exact")
+
+
+def test_excluding_a_word_typed_with_accents_keeps_the_articles_writing_it_with_other_accents(tiny_less_one):
+    live = {r["id"] for r in TINY_RECORDS} - {DELETED_ID}
+    assert tiny_holding("bán") == {"ban-sell"} and tiny_holding("ban") == {"ban-sell", "ban-table"}
+    assert {h["id"] for h in every_hit(tiny_less_one, "-bán")} == live - tiny_holding("bán")
+    assert {h["id"] for h in every_hit(tiny_less_one, "-ban")} == live - tiny_holding("ban")
+
+
+def test_the_all_tier_of_a_word_typed_with_accents_holds_only_the_articles_with_those_accents(tiny_less_one):
+    assert {h["id"] for h in every_hit(tiny_less_one, "bán", match="all")} == tiny_holding("bán")
+    assert {h["id"] for h in every_hit(tiny_less_one, "ban", match="all")} == tiny_holding("ban")
+
+
+@pytest.mark.parametrize("match", ["together", "all", "most"])
+def test_a_tier_asked_for_that_finds_nothing_is_the_tier_answered(tiny_less_one, match):
+    result = run(tiny_less_one, "qzxwv", match=match)
+    assert (result["tier"], result["accents"], result["total"]) == (match, "exact", 0)
+
+
+def test_an_excluded_word_typed_with_accents_excludes_those_accents_then_every_form_once_folded(demo_index):
+    engine = SearchEngine(demo_index)
+    # "xe" is found with its accents as typed: "-bán" excludes the articles writing "bán" only.
+    assert {h["id"] for h in every_hit(engine, "xe -bán")} == together("xe") - together("bán")
+    # No article writes "xẽ": the query is answered folded, the exclusion too ("bàn", "bạn", "bản"...).
+    folded_answer = every_hit(engine, "xẽ -bán")
+    assert {h["id"] for h in folded_answer} == together("xe") - together("ban")
+    assert together("xe") - together("ban") < together("xe") - together("bán")
+
+
+def test_a_question_no_article_half_answers_holds_every_article_with_a_fifth_of_its_words_folded(demo_index):
+    q = "bộ chính trị qzxwa qzxwb qzxwc qzxwd qzxwe"  # eight words: two of them, in any accented form
+    query = {folded(w) for w in words(q)}
+    texts = {a["id"]: a["title"] + " " + a["body"] for a in DEMO_ARTICLES}
+    texts[PORTAL_ID] = (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")
+    expected = {i for i, text in texts.items() if len(query & {folded(w) for w in words(text)}) >= 2}
+    engine = SearchEngine(demo_index)
+    assert {h["id"] for h in every_hit(engine, q, sort="newest")} == expected
+    # Fewer hold two of the words with these accents: the pool is read folded.
+    assert len(expected) > len({i for i, text in texts.items()
+                                if sum(any(holds(w, s) for w in words(text)) for s in words(q)) >= 2})
+
+
 # Phrases --------------------------------------------------------------------------------------
 
 
@@ -436,6 +707,17 @@ def at_least_half(engine: SearchEngine, q: str, exact: bool) -> set[str]:
     parsed = understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
     mask = matching.at_least(view.context, parsed, exact, matching.MOST_SHARE)
     return {view.context.snapshot.stored(doc)["id"] for doc in np.flatnonzero(mask)}
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+def test_the_most_tier_requires_a_quoted_phrase_in_a_row_with_its_accents_as_typed_or_folded(demo_index, exact):
+    articles = {a["id"]: a for a in DEMO_ARTICLES}
+    articles[PORTAL_ID] = {"title": "", "body": (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")}
+    expected = {i for i, a in articles.items()
+                if any(holds_in_a_row(words(text), ["biên", "giới"], exact) for text in (a["title"], a["body"]))}
+    assert at_least_half(SearchEngine(demo_index), '"biên giới"', exact) == expected
+    # One article writes "bien gioi" in a row with other accents only.
+    assert len(expected) == (4 if exact else 5)
 
 
 # Two demo articles quoting prices in "đồng/kg", their copies as a crawler keeping ASCII only

@@ -43,7 +43,8 @@ SEARCH_TESTS = ["tests/test_search.py", "tests/test_api.py"]
 MODULE_TESTS = {
     "search/text.py": ["tests/test_text.py"],
     "search/highlight.py": ["tests/test_highlight.py"],
-    "search/matching.py": ["tests/test_matching.py", "tests/test_search.py"],
+    # test_execute.py: the ranking reads matching's readings, reading_limit and adjacent_counts_of.
+    "search/matching.py": ["tests/test_matching.py", "tests/test_search.py", "tests/test_execute.py"],
     "search/request.py": ["tests/test_request.py"],
     "search/filtering.py": ["tests/test_filtering.py"],
     "search/facets.py": ["tests/test_facets.py"],
