@@ -20,11 +20,12 @@ that are new or changed are read again.
 
 A reindex, before it writes, verifies what it must (``verify_for_writing``): the TOC, the
 columns it reads to know what is indexed, and every file changed since the last reindex
-checksummed it, in full; every other file at the quick level.  What a reindex checksums
-is remembered in ``verified.json`` (each file's size, modification and change times and
-inode): a file that still has them was not written since.  The segments a commit merges
-are checksummed in full just before they are read (``verify_segment``): their content is
-copied into a new segment with a fresh checksum, so damage there must stop the commit.
+checksummed it, in full; every other file at the quick level.  What a reindex checksums, and
+what a commit wrote and checksummed, is remembered in ``verified.json`` (each file's size,
+modification and change times and inode): a file that still has them was not written since.
+The segments a commit merges are checksummed in full just before they are read
+(``verify_segment``): their content is copied into a new segment with a fresh checksum, so
+damage there must stop the commit.
 Files left out are never blessed: their recorded checksums are carried over unchanged, and
 ``vnsearch check`` and every server worker's first opening checksum them all.
 """
@@ -128,7 +129,18 @@ def write_manifest(folder: Path, toc_generation: int, toc_name: str, toc_path: P
     """Record the checksums of a commit's files (toc_path: the TOC before its rename)."""
     previous = read_manifest(folder, toc_generation - 1) or {}
     known = previous.get("files", {})
-    files = {name: known.get(name) or file_record(folder / name) for name in names}
+    files: dict[str, dict] = {}
+    # The new files' signatures, taken before reading them; not those changed in the last 2 s.
+    checksummed: dict[str, list[int]] = {}
+    for name in names:
+        if known.get(name):
+            files[name] = known[name]
+        else:
+            settled_before = time.time_ns() - SETTLED_NS
+            signature = file_signature(folder / name)
+            files[name] = file_record(folder / name)
+            if signature is not None and max(signature[1], signature[2]) < settled_before:
+                checksummed[name] = signature
     files[toc_name] = file_record(toc_path)
     manifest = {"format": MANIFEST_FORMAT, "toc": toc_name, "segments": segments, "files": files}
     temporary = folder / (manifest_name(toc_generation) + ".tmp")
@@ -137,6 +149,16 @@ def write_manifest(folder: Path, toc_generation: int, toc_name: str, toc_path: P
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(temporary, folder / manifest_name(toc_generation))
+    remember_checksummed(folder, checksummed, set(files))
+
+
+def remember_checksummed(folder: Path, signatures: dict[str, list[int]], live: set[str]) -> None:
+    """Remember files just checksummed as verified, forgetting files no longer live: the next
+    reindex reads them no more than a stat."""
+    entries = {name: value for name, value in read_verified(folder).items() if name in live}
+    entries.update(signatures)
+    if entries or (folder / VERIFIED_FILE).exists():
+        write_verified(folder, entries)
 
 
 @contextmanager

@@ -483,3 +483,20 @@ def test_a_segment_a_commit_would_merge_is_checksummed_first(index_copy, settled
     assert repaired.exit_code == 0 and "full rebuild" in repaired.stdout and "replaced the damaged" in repaired.output
     full = json.loads(run("check", "--index", str(index_copy), "--full", "--json").stdout)
     assert full["ok"] and full["documents"] == len(DEMO_IDS) + 6
+
+
+def test_a_commit_remembers_the_files_it_checksummed(tmp_path, settled):
+    index_dir = tmp_path / "index"
+    assert run("reindex", "--index", str(index_dir), "--full", "--procs", "1", *DEMO_SOURCES).exit_code == 0
+    folder = generation(index_dir)
+    names = set(read_manifest(folder, latest_toc(folder)[0])["files"])
+    read = {name for name in names if name.endswith((".id.col", ".origin.col", ".content_hash.col"))}
+    toc = {name for name in names if name.endswith(".toc")}
+    # The first reindex after a rebuild checksums no more than any other.
+    problems, done = damage_before_writing(index_dir)
+    assert problems == [] and (done.checksummed, done.quick) == (len(read | toc), len(names - read - toc))
+    stored = the_file(index_dir, "._stored.col")
+    flip(stored)
+    stamp = stored.stat().st_mtime_ns + 1_000_000_000  # a write a second later
+    os.utime(stored, ns=(stamp, stamp))
+    assert [(p.file, p.kind) for p in damage_before_writing(index_dir)[0]] == [(stored.name, "checksum")]
