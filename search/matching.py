@@ -332,15 +332,8 @@ def phrase_docs(ctx, terms: list[str], fields: tuple[str, ...], docs: np.ndarray
     """Return a mask of the given documents where terms stand in a row in one field."""
     found = np.zeros(ctx.size, dtype=bool)
     for name in fields:
-        found[np.flatnonzero(adjacent_counts(ctx, name, terms, docs))] = True
+        found[docs[adjacent_counts_of(ctx, name, terms, docs) > 0]] = True
     return found
-
-
-def adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
-    """Return, per document, how often terms occur in a row in a field (only docs looked at)."""
-    counts = np.zeros(ctx.size, dtype=np.int32)
-    counts[docs] = adjacent_counts_of(ctx, fieldname, terms, docs)
-    return counts
 
 
 def adjacent_counts_of(ctx, fieldname: str, terms: list[str], docs: np.ndarray) -> np.ndarray:
