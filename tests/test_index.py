@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,15 +22,18 @@ import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
+from search import integrity
 from search import sources as sources_module
 from search.codec import open_postings, postings_of_info
+from search.documents import DEFAULT_MAX_ARTICLE_BYTES, Article
 from search.engine import SearchEngine
 from search.engine import search_snapshot as search
-from search.index import NoSources, ReindexReport, reindex
+from search.index import NoSources, ReindexReport, ReindexRun, _indexed_state, article_fields, reindex
 from search.integrity import IndexDamaged
 from search.merge import merge_into
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION
+from search.sources import scan_sources
 from search.store import (
     CURRENT_LINK,
     DAMAGED_FILE,
@@ -42,6 +46,7 @@ from search.store import (
     write_meta,
     writer_lock,
 )
+from search.writer import open_writer
 from tests.helpers import (
     DEMO_ARTICLES,
     PORTAL_FILE,
@@ -919,6 +924,112 @@ def test_articles_gone_from_a_source_folder_whose_name_ends_with_a_space_are_del
     assert counts(reindex(index_dir, procs=1)) == (0, 0, 1, 3, 0)
     assert sorted(indexed(index_dir)) == sorted(a["id"] for a in DEMO_ARTICLES[:3])
 
+
+
+# Deletions: by document number, from the id column -------------------------------------
+
+
+def live_ids(index_dir: Path) -> Counter:
+    """Return how many live documents of the index hold each id (read from the id column)."""
+    found = Counter()
+    with whoosh_index.open_dir(str(current_generation(index_dir))).reader() as reader:
+        for leaf, _ in reader.leaf_readers():
+            ids = leaf.column_reader("id")
+            found.update(ids[docnum] for docnum in leaf.all_doc_ids())
+    return found
+
+
+def index_again(index_dir: Path, source: Path, ids: set[str], times: int = 1) -> None:
+    """Write more copies of the articles of source with these ids into the index, a segment per
+    copy: an index written by another tool (or an older vnsearch) may hold an id more than once,
+    which reindex itself never writes (it rejects a duplicate id)."""
+    articles = [item for item in scan_sources([str(source)]) if isinstance(item, Article) and item.id in ids]
+    assert {article.id for article in articles} == ids
+    ix = whoosh_index.open_dir(str(current_generation(index_dir)))
+    for _ in range(times):
+        writer = open_writer(ix, len(articles), 1)
+        for article in articles:
+            writer.add_document(**article_fields(article))
+        writer.commit(merge=False)
+
+
+def updated(article: dict) -> dict:
+    """Return an article with a sentence added to its body."""
+    return dict(article, body=article["body"] + "\nBài viết được cập nhật lúc 10 giờ sáng.")
+
+
+def test_every_copy_of_an_id_indexed_several_times_goes_when_its_article_changes_or_vanishes(tmp_path):
+    source = make_source(tmp_path, count=4)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    once = live_ids(index_dir)
+    assert len(once) == 5 and set(once.values()) == {1}
+    changed, gone = DEMO_ARTICLES[0], DEMO_ARTICLES[1]
+    index_again(index_dir, source, {changed["id"], gone["id"]}, times=2)
+    assert live_ids(index_dir) == once + Counter({changed["id"]: 2, gone["id"]: 2})
+    write_jsonl(source / "news.jsonl", [updated(changed), *DEMO_ARTICLES[2:4]])
+    assert counts(reindex(index_dir, procs=1)) == (0, 1, 1, 3, 0)
+    assert live_ids(index_dir) == once - Counter([gone["id"]])
+    assert indexed(index_dir)[changed["id"]]["body"] == updated(changed)["body"]
+
+
+def rot_term_keys(index_dir: Path, ids: list[str]) -> Path:
+    """Change the last letter of each id where the first segment's term index names it, keeping
+    the file's size, and remember the file as checksummed: bits rotten on disk that neither a
+    stat nor the quick checks see (an incremental reindex checksums only the columns it reads).
+    The term index then holds no entry for these ids, the id column still does."""
+    generation = current_generation(index_dir)
+    terms = min(generation.glob("*.trm"), key=lambda path: path.stat().st_mtime_ns)
+    data = terms.read_bytes()
+    for doc_id in ids:
+        assert data.count(doc_id.encode()) == 1, doc_id
+        data = data.replace(doc_id.encode(), doc_id[:-1].encode() + b"#")
+    terms.write_bytes(data)
+    entries = integrity.read_verified(generation)
+    entries[terms.name] = integrity.file_signature(terms)
+    integrity.write_verified(generation, entries)
+    return terms
+
+
+def test_an_incremental_reindex_deletes_what_the_checksummed_id_column_names_not_what_the_term_index_says(
+        tmp_path, monkeypatch):
+    # Deleting by term would read the term index, which is not checksummed before an incremental
+    # reindex writes: an id its rotten term index no longer names would keep its old copy.
+    monkeypatch.setattr(integrity, "SETTLED_NS", -10**12)  # every file written long ago: remembered
+    source = make_source(tmp_path, count=4)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    once = live_ids(index_dir)
+    single, twice = DEMO_ARTICLES[0], DEMO_ARTICLES[1]
+    index_again(index_dir, source, {twice["id"]})
+    rot_term_keys(index_dir, [single["id"], twice["id"]])
+    write_jsonl(source / "news.jsonl", [updated(single), updated(twice), *DEMO_ARTICLES[2:4]])
+    assert counts(reindex(index_dir, procs=1)) == (0, 2, 0, 3, 0)
+    assert live_ids(index_dir) == once
+    # Read from the stored fields: a search would refuse the index, whose term index fails its checksum.
+    with whoosh_index.open_dir(str(current_generation(index_dir))).reader() as reader:
+        bodies = {fields["id"]: fields["body"] for fields in reader.all_stored_fields()}
+    assert [bodies[a["id"]] for a in (single, twice)] == [updated(a)["body"] for a in (single, twice)]
+
+
+def test_a_store_giving_no_document_numbers_has_every_document_of_a_changed_or_vanished_id_deleted_by_term(
+        tmp_path):
+    # The cluster's reindex (search.cluster_index) hands ReindexRun an indexed state without
+    # document numbers: its deletions go to the writer by id.  Here the embedded writer stands in.
+    source = make_source(tmp_path, count=4)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    once = live_ids(index_dir)
+    changed, gone = DEMO_ARTICLES[0], DEMO_ARTICLES[3]
+    index_again(index_dir, source, {changed["id"]})
+    write_jsonl(source / "news.jsonl", [updated(changed), *DEMO_ARTICLES[1:3]])
+    report = ReindexReport()
+    run = ReindexRun([str(source)], report, 1, None, DEFAULT_MAX_ARTICLE_BYTES)
+    ix = whoosh_index.open_dir(str(current_generation(index_dir)))
+    run.apply(ix, indexed=_indexed_state(ix))
+    assert counts(report) == (0, 1, 1, 3, 0)
+    assert live_ids(index_dir) == once - Counter([gone["id"]])
+    assert indexed(index_dir)[changed["id"]]["body"] == updated(changed)["body"]
 
 def test_an_index_remembering_no_sources_asks_for_them_without_calling_its_metadata_damaged(tmp_path):
     index_dir = tmp_path / "ix"
