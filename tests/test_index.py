@@ -635,6 +635,65 @@ def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_gener
     assert generations(index_dir) == {rebuilt.name}
 
 
+
+@pytest.fixture()
+def settled(monkeypatch):
+    """Treat every file as written long ago: a commit remembers as checksummed only the files
+    written over two seconds before it."""
+    monkeypatch.setattr(integrity, "SETTLED_NS", -10**12)
+
+
+def remember_as_checksummed(path: Path) -> None:
+    """Make a file's current signature the one its generation remembers as checksummed: damage
+    that no stat shows (bits rotten on disk), which only a checksum finds."""
+    entries = integrity.read_verified(path.parent)
+    entries[path.name] = integrity.file_signature(path)
+    integrity.write_verified(path.parent, entries)
+
+
+def test_a_full_reindex_checksums_every_file_and_keeps_a_generation_damaged_where_incremental_ones_do_not_read(
+        tmp_path, settled):
+    source = make_source(tmp_path, count=3)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    damaged = current_generation(index_dir)
+    postings = max(damaged.glob("*.pst"), key=lambda path: path.stat().st_size)
+    flip_middle_byte(postings)
+    remember_as_checksummed(postings)
+    # An incremental reindex checksums the files it reads and those changed since: it writes beside the damage.
+    write_jsonl(source / "more.jsonl", [DEMO_ARTICLES[5]])
+    report = reindex(index_dir, procs=1)
+    assert (report.full, counts(report), report.replaced_damaged) == (False, (1, 0, 0, 4, 0), None)
+    assert current_generation(index_dir) == damaged
+    # A full one checksums every file: it finds the damage and keeps the damaged generation aside.
+    report = reindex(index_dir, full=True, procs=1)
+    assert (report.full, counts(report), report.replaced_damaged) == (True, (5, 0, 0, 0, 0), damaged.name)
+    assert current_generation(index_dir) != damaged
+    assert (damaged / DAMAGED_FILE).read_text(encoding="utf-8").startswith(f"{postings.name}: ")
+
+
+def test_a_segment_a_commit_would_merge_is_checksummed_its_damage_refused_and_rebuilt_with_repair(
+        tmp_path, settled):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    for article in DEMO_ARTICLES[2:6]:  # a segment each: the next commit merges the five
+        write_jsonl(source / f"{article['id']}.jsonl", [article])
+        assert counts(reindex(index_dir, procs=1))[0] == 1
+    segments = segment_names(index_dir)
+    assert len(segments) == 5
+    damaged = current_generation(index_dir)
+    stored = max(damaged.glob("*._stored.col"), key=lambda path: path.stat().st_size)  # read by no reindex
+    flip_middle_byte(stored)
+    remember_as_checksummed(stored)
+    write_jsonl(source / "last.jsonl", [DEMO_ARTICLES[6]])
+    with pytest.raises(IndexDamaged, match=re.escape(stored.name)):
+        reindex(index_dir, procs=1)
+    assert segment_names(index_dir) == segments and current_generation(index_dir) == damaged
+    report = reindex(index_dir, procs=1, repair=True)
+    assert (report.full, counts(report), report.replaced_damaged) == (True, (8, 0, 0, 0, 0), damaged.name)
+    assert sorted(live_ids(index_dir)) == sorted([*(a["id"] for a in DEMO_ARTICLES[:7]), "portal/" + PORTAL_ID])
+
 def test_an_index_with_damaged_metadata_needs_its_sources_given_again_to_be_rebuilt(tmp_path):
     source = make_source(tmp_path, count=2)
     index_dir = tmp_path / "ix"
@@ -985,17 +1044,14 @@ def rot_term_keys(index_dir: Path, ids: list[str]) -> Path:
         assert data.count(doc_id.encode()) == 1, doc_id
         data = data.replace(doc_id.encode(), doc_id[:-1].encode() + b"#")
     terms.write_bytes(data)
-    entries = integrity.read_verified(generation)
-    entries[terms.name] = integrity.file_signature(terms)
-    integrity.write_verified(generation, entries)
+    remember_as_checksummed(terms)
     return terms
 
 
 def test_an_incremental_reindex_deletes_what_the_checksummed_id_column_names_not_what_the_term_index_says(
-        tmp_path, monkeypatch):
+        tmp_path, settled):
     # Deleting by term would read the term index, which is not checksummed before an incremental
     # reindex writes: an id its rotten term index no longer names would keep its old copy.
-    monkeypatch.setattr(integrity, "SETTLED_NS", -10**12)  # every file written long ago: remembered
     source = make_source(tmp_path, count=4)
     index_dir = tmp_path / "ix"
     reindex(index_dir, [str(source)], procs=1)
