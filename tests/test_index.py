@@ -17,12 +17,13 @@ import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
-from search import integrity
+from search import faults, integrity
 from search import sources as sources_module
 from search.codec import open_postings, postings_of_info
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES, Article
@@ -973,6 +974,22 @@ def test_a_reindex_reports_each_article_read_then_its_commit_and_a_no_op_reindex
     assert counts(reindex(tmp_path / "ix", procs=1, progress=progress, reread=True)) == (0, 0, 0, 5, 0)
     assert calls == [("index", done, 5) for done in range(1, 6)]  # nothing to write: no commit
 
+
+
+def test_a_reindex_told_to_pause_at_index_pauses_after_each_article_written_and_before_its_commit(
+        tmp_path, monkeypatch):
+    # The crash tests' hook (VNSEARCH_PAUSE_AT=index): killed there, a reindex has written articles
+    # but not committed them.  The writer opens once two articles are held (several processes asked
+    # for, below the parallel writer's threshold: one writer); the pause is recorded, not slept.
+    monkeypatch.setenv(faults.PAUSE_VARIABLE, "index")
+    monkeypatch.setattr("search.index.PARALLEL_MIN_ARTICLES", 2)
+    events = []
+    monkeypatch.setattr(faults, "time", SimpleNamespace(sleep=lambda seconds: events.append("paused")))
+    progress = lambda phase, done, total: events.append((phase, done))  # noqa: E731
+    assert counts(reindex(tmp_path / "ix", [str(make_source(tmp_path, count=4))], procs=2, progress=progress)) == (
+        5, 0, 0, 0, 0)
+    assert events == [("index", 1), *(event for done in range(2, 6) for event in ("paused", ("index", done))),
+                      "paused", ("commit", 0)]
 
 def test_articles_gone_from_a_source_folder_whose_name_ends_with_a_space_are_deleted(tmp_path):
     source = tmp_path / "crawl "  # a folder copied from another system

@@ -114,6 +114,14 @@ def report(statuses: dict[str, str], title: str) -> Counter:
           f"{'; ' + other if other else ''} — score {score:.1f}% of non-equivalent mutants")
     for name in holes:
         print(f"  survived: {name}")
+    # Mutant numbers move when a function changes: an entry may then name another mutant.
+    prefix = module_pattern(title)[:-1] if title.endswith(".py") else None
+    for name in sorted(known):
+        if prefix and name.startswith(prefix):
+            if statuses.get(name) in ("killed", "timeout"):
+                print(f"  listed equivalent but killed (a stale entry?): {name}")
+            elif statuses and name not in statuses:
+                print(f"  listed equivalent but no such mutant (a stale entry?): {name}")
     return counts
 
 
