@@ -189,7 +189,8 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
     units = [g for g in optional if is_unit(g)]
     words = {(term(s, exact), fields_of(c)) for g in optional if g not in units for c in g for s in c.syllables}
     if words or units:
-        held = np.zeros(ctx.size, dtype=np.int32)
+        # One byte a document while it can count every word (a third of the memory traffic of int32).
+        held = np.zeros(ctx.size, dtype=np.uint8 if len(words) + len(units) < 256 else np.int32)
         for name, fields in words:
             held += ctx.docs_with(name, fields)
         for group in units:
