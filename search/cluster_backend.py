@@ -341,11 +341,19 @@ class _Batch:
         self.statements += statements
         return len(self.statements) - len(statements)
 
-    def count(self, where: str) -> int:
-        """Append a count of what a WHERE clause finds (unless already there); return its SHOW META's position."""
-        if where not in self._counts:
+    def count(self, where: str, exists: bool = False) -> int:
+        """Append a count of what a WHERE clause finds (unless already there); return its SHOW META's position.
+
+        exists: only whether it finds anything is wanted (a count, when there is one, tells that too).
+        """
+        if where in self._counts:
+            return self._counts[where]
+        if not exists:
             self._counts[where] = self.add(ClusterBackend._count_statements(where)) + 1
-        return self._counts[where]
+            return self._counts[where]
+        if (where, "exists") not in self._counts:
+            self._counts[where, "exists"] = self.add(ClusterBackend._count_statements(where, exists=True)) + 1
+        return self._counts[where, "exists"]
 
     def counted_at(self, where: str, position: int) -> None:
         """Note that the result at position will say what a WHERE clause finds (its total_found)."""
@@ -450,6 +458,13 @@ class ClusterBackend:
         (the plan of most queries, and of every search a shard misses); only when the counts
         choose another plan is the page asked again, which costs little: that tier found nothing.
         """
+        return self._search(request, query)
+
+    def _search(self, request: SearchRequest, query: ParsedQuery,
+                asked: tuple[list[tuple[str, None]], list[list[tuple]]] | None = None) -> Matches:
+        """Run a parsed query (see ``search``); asked: page statements already sent, with their results,
+        reused when the plan's page is the very same statements (a question's page often is whatever
+        the accents counted: it ranks a fifth of its words folded)."""
         conditions = filter_conditions(request, self.labels(), query)
         plan, kept = self._kept_plan(query, request.match)
         guessed = plan is None
@@ -489,11 +504,16 @@ class ClusterBackend:
                     for tier in wider if tier not in known}
         generation_at = batch.add([_GENERATION_STATEMENT])
         # The plan's counts with the accents as typed (those also counted as wider tiers are sent
-        # once): when the tightest tier finds something they are all the plan needs.
-        counting = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')")
+        # once): when the tightest tier finds something they are all the plan needs.  A question's
+        # plan only asks whether each finds anything (cheap): the folded forms are asked at once.
+        exists = self._existence_only(query, request.match)
+        counting = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')", exists)
                     for asked, text in self._plan_texts(query, request.match)[1].items()
-                    if asked[1] == "exact"} if guessed else {}
-        results = self.run_split(batch.statements, 2)  # the page on one node, the counts on another
+                    if asked[1] == "exact" or exists} if guessed else {}
+        if asked is not None and asked[0] == pages:
+            results = [*asked[1], *self.run(batch.statements[len(pages):])]
+        else:
+            results = self.run_split(batch.statements, 2)  # the page on one node, the counts on another
         self._whole.observe(_generation(results[generation_at]))
         if self._cache.observe(_generation(results[generation_at])) and kept:
             return self.search(request, query)  # a reindex committed since the plan was made
@@ -512,8 +532,8 @@ class ClusterBackend:
             chosen = self._counted_plan(query, request.match, results, counting)
             if chosen is None:  # the tightest tier found nothing as typed: the folded forms decide
                 chosen = self._plan(query, request.match, (results, counting))[0]
-            if not _same_page(plan, chosen):
-                return self.search(request, query)  # the plan counted is kept now
+            if not _same_page(plan, chosen):  # the plan counted is kept now
+                return self._search(request, query, (pages, results[: len(pages)]))
         if request.facets and facets is None:
             facets = self._facets(results[facets_at : facets_at + len(facet_statements)])
         total = _found(results[total_at])
@@ -646,7 +666,8 @@ class ClusterBackend:
         counting = self._plan_texts(parsed, mode)[1]
         earlier, known = counted
         batch = _Batch()
-        asked = {key: batch.count(f" WHERE MATCH('{escape_literal(text)}')")
+        exists = self._existence_only(parsed, mode)
+        asked = {key: batch.count(f" WHERE MATCH('{escape_literal(text)}')", exists)
                  for key, text in counting.items() if key not in known}
         results = [*earlier, *self.run(batch.statements)] if asked else list(earlier)
         metas = {key: known[key] if key in known else len(earlier) + asked[key] for key in counting}
@@ -704,16 +725,28 @@ class ClusterBackend:
         else:
             tiers = TIERS if mode == "auto" else (mode,)
             plan = Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question, found=False)
-        plan.counts = {tier: _found(results[at]) for (tier, accents), at in metas.items() if accents == plan.accents}
+        if not self._existence_only(parsed, mode):
+            plan.counts = {tier: _found(results[at]) for (tier, accents), at in metas.items()
+                           if accents == plan.accents}
         self._cache.put(self._plan_key(parsed, mode), plan)
         return plan
 
     @staticmethod
-    def _count_statements(where: str) -> list[tuple[str, None]]:
-        """Return a SELECT counting what a WHERE clause finds, and its SHOW META."""
+    def _existence_only(parsed: ParsedQuery, mode: str) -> bool:
+        """Tell whether a query's plan needs only to know which tiers find something, not how much: a
+        question's answer is its ``most`` tier whatever the tier counted (the tier chooses the accents),
+        and it has no wider tiers to count."""
+        return mode == "auto" and is_question(parsed)
+
+    @staticmethod
+    def _count_statements(where: str, exists: bool = False) -> list[tuple[str, None]]:
+        """Return a SELECT counting what a WHERE clause finds (exists: at least one when it finds any),
+        and its SHOW META."""
         # total_found is exact whatever max_matches is; a queue of 1 instead of the default 1000
-        # makes a count of thousands of articles about 20 times cheaper.
-        return [(f"SELECT id FROM {DISTRIBUTED_INDEX}{where} LIMIT 0 OPTION ranker=none, max_matches=1", None),
+        # makes a count of thousands of articles about 20 times cheaper.  cutoff=1 stops each
+        # shard at its first match.
+        cutoff = ", cutoff=1" if exists else ""
+        return [(f"SELECT id FROM {DISTRIBUTED_INDEX}{where} LIMIT 0 OPTION ranker=none, max_matches=1{cutoff}", None),
                 ("SHOW META", None)]
 
     def _page_statements(self, parsed: ParsedQuery, plan: Plan, positive: str, conditions: dict[str, str],
