@@ -305,16 +305,8 @@ class Postings:
 
     @classmethod
     def join(cls, parts: list[Postings]) -> Postings:
-        """Concatenate the postings of several segments (doc numbers already global)."""
-        if len(parts) == 1:
-            return parts[0]
-        shifts = np.cumsum([0] + [len(p.all_positions) for p in parts[:-1]])
-        return cls(
-            np.concatenate([p.ids for p in parts]),
-            np.concatenate([p.freqs for p in parts]),
-            np.concatenate([p.all_positions for p in parts]),
-            np.concatenate([p.starts + shift for p, shift in zip(parts, shifts)]),
-        )
+        """Return the postings of several segments read as one (doc numbers already global)."""
+        return parts[0] if len(parts) == 1 else JoinedPostings(parts)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -353,6 +345,72 @@ class Postings:
         first = np.repeat(self.starts[rows] - np.cumsum(counts) + counts, counts)
         positions = self.all_positions[first + np.arange(total)].astype(np.int64)
         return np.repeat(self.ids[rows], counts), positions
+
+
+class JoinedPostings(Postings):
+    """Several segments' postings of a term as one: doc numbers and frequencies concatenated, the
+    positions left in their segments' arrays and read from them for the rows asked.
+
+    A common word's positions are most of its bytes (millions at 60,000 articles), and a query
+    reads them only for its few hundred top documents: concatenating them for every query and
+    term cost more than the query's ranking of a long pasted text.
+    """
+
+    def __init__(self, parts: list[Postings]):
+        """Hold parts (not the dataclass's fields: the positions stay in the parts)."""
+        self.parts = parts
+        self.ids = np.concatenate([p.ids for p in parts])
+        self.freqs = np.concatenate([p.freqs for p in parts])
+        self.bounds = np.cumsum([0] + [len(p) for p in parts])
+        self._joined: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def all_positions(self) -> np.ndarray:
+        """Return every posting's positions one after another (concatenated when first asked)."""
+        return self._concatenated()[0]
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Return where each posting's positions end in ``all_positions`` (see ``positions``)."""
+        return self._concatenated()[1]
+
+    def _concatenated(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._joined is None:
+            shifts = np.cumsum([0] + [len(p.all_positions) for p in self.parts[:-1]])
+            self._joined = (np.concatenate([p.all_positions for p in self.parts]),
+                            np.concatenate([p.starts + shift for p, shift in zip(self.parts, shifts)]))
+        return self._joined
+
+    @property
+    def nbytes(self) -> int:
+        """Return the bytes its arrays hold (its parts' positions included)."""
+        return self.ids.nbytes + self.freqs.nbytes + sum(p.all_positions.nbytes + p.starts.nbytes for p in self.parts)
+
+    def shifted(self, offset: int) -> Postings:
+        """Return these postings with offset added to every doc number (themselves when 0)."""
+        return self if offset == 0 else JoinedPostings([p.shifted(offset) for p in self.parts])
+
+    def freeze(self) -> Postings:
+        """Make the arrays read-only and return self."""
+        for values in (self.ids, self.freqs):
+            values.flags.writeable = False
+        for part in self.parts:
+            part.freeze()
+        return self
+
+    def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (doc, position) arrays of every occurrence in the given posting rows, read from
+        each segment's part (rows ascending, as ``rows_of`` returns them; any order otherwise)."""
+        if len(rows) > 1 and (rows[1:] < rows[:-1]).any():
+            return super().positions(rows)
+        cuts = np.searchsorted(rows, self.bounds)
+        found = [part.positions(rows[start:end] - first)
+                 for part, first, start, end in zip(self.parts, self.bounds[:-1], cuts[:-1], cuts[1:]) if end > start]
+        if not found:
+            return self.ids[:0].copy(), _EMPTY_IDS.copy()
+        if len(found) == 1:
+            return found[0]
+        return np.concatenate([docs for docs, _ in found]), np.concatenate([places for _, places in found])
 
 
 def open_postings(leaf, storage_folder: str) -> int:

@@ -203,20 +203,30 @@ def _reading_parts(ctx: QueryContext, parsed: ParsedQuery) -> tuple[dict, dict]:
         for syllable in clause.syllables:
             if ("folded", syllable.exact, fields) in parts:
                 continue
-            ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.folded, fields)
             # A syllable typed with accents counts mostly where it stands with those accents:
             # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
-            parts["folded", syllable.exact, fields] = (
-                ids, weight.accented_folded_weight * values if syllable.accented else values)
+            parts["folded", syllable.exact, fields] = _weighted(
+                ctx, syllable.folded, fields, weight.accented_folded_weight if syllable.accented else None)
+            idfs[syllable.folded] = ctx.bm25f(syllable.folded, fields)[2]
             if syllable.accented:
-                ids, values, idfs[syllable.folded] = ctx.bm25f(syllable.exact, fields)
-                parts["exact", syllable.exact, fields] = (ids, weight.exact_weight * values)
+                parts["exact", syllable.exact, fields] = _weighted(ctx, syllable.exact, fields, weight.exact_weight)
+                idfs[syllable.folded] = ctx.bm25f(syllable.exact, fields)[2]
     for compound, fields in _compounds(parsed, weight.query_compound_syllables):
         if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
             continue  # every syllable of an indexed compound is indexed too: unknown words cost nothing
-        ids, values, _ = ctx.bm25f(compound, fields)
-        parts["compound", compound, fields] = (ids, weight.compound_weight * values)
+        parts["compound", compound, fields] = _weighted(ctx, compound, fields, weight.compound_weight)
     return parts, idfs
+
+
+def _weighted(ctx: QueryContext, term: str, fields: tuple[str, ...],
+              weight: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Return (doc ids, BM25F scores times weight; as they are for None) of a term, computed once per
+    query: every reading of a query adds the same terms' parts (12 readings of a pasted paragraph
+    multiplied a common word's scores 12 times)."""
+    ids, values, _ = ctx.bm25f(term, fields)
+    if weight is None:
+        return ids, values
+    return ctx.remember(("weighted", term, fields, weight), lambda: (ids, weight * values))
 
 
 def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -281,8 +291,17 @@ def _unit_idf(ctx: QueryContext, clause: Clause) -> float:
     """Return the idf of a multi-syllable clause as a phrase, folded: computed once per query (every
     reading of a query with alternatives is weighed against the query as typed)."""
     key = ("unit idf", tuple(s.folded for s in clause.syllables), fields_of(clause))
-    return ctx.remember(key, lambda: idf_of(ctx.size, int(matching.clause_mask(ctx, replace(clause, phrase=True),
-                                                                                False).sum())))
+    return ctx.remember(key, lambda: idf_of(ctx.size, _phrase_count(ctx, clause)))
+
+
+def _phrase_count(ctx: QueryContext, clause: Clause) -> int:
+    """Return how many documents hold a clause's syllables in a row, folded: kept for every query
+    of a snapshot that keeps it, like BM25F's arrays ("việt nam" at 60,000 articles reads the
+    positions of most articles' bodies)."""
+    count = lambda: (np.array([int(matching.clause_mask(ctx, replace(clause, phrase=True), False).sum())]),)  # noqa: E731
+    computed = getattr(ctx.snapshot, "computed", None)
+    key = ("phrase count", tuple(s.folded for s in clause.syllables), fields_of(clause))
+    return int((count() if computed is None else computed(key, count))[0][0])
 
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:

@@ -84,10 +84,37 @@ def compile_spec(spec: HighlightSpec) -> re.Pattern | None:
     """Return one regex matching every phrase and word of a spec (phrases first), accents aside."""
     alternatives = [_BETWEEN_SYLLABLES.join(syllable_pattern(fold(s)) for s in phrase) for phrase in spec.phrases]
     folded_words = {fold(w) for w in spec.words}
-    alternatives += [syllable_pattern(w) for w in sorted(folded_words, key=len, reverse=True)]
+    alternatives += [syllable_pattern(w) for w in sorted(folded_words, key=len, reverse=True) if not w.isascii()]
+    ascii_words = [w for w in folded_words if w.isascii()]
+    if ascii_words:
+        alternatives.append(_trie_pattern(ascii_words))
     if not alternatives:
         return None
     return re.compile(_WORD_EDGE_BEFORE + "(?:" + "|".join(alternatives) + ")" + _WORD_EDGE_AFTER)
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """Return a regex matching any spelling of any of the folded ASCII words, as a tree of their
+    shared beginnings (``b(?:o|a(?:n|o))``): the scan tries each letter once at each place, not
+    each word.  It matches what the words' alternation matches: a letter class matches one
+    character, and with a word edge on both sides only the word of the text's length can match."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    return _branch_pattern(tree)
+
+
+def _branch_pattern(node: dict) -> str:
+    """Return the regex of a node of ``_trie_pattern``'s tree (its end, "", optional)."""
+    branches = [_LETTER_CLASSES.get(ch, re.escape(ch)) + _branch_pattern(child)
+                for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    inner = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return "(?:" + inner + ")?" if "" in node else inner
 
 
 @lru_cache(maxsize=512)

@@ -226,8 +226,16 @@ class Snapshot:
         holding = self._holding(fieldname, term)
         if not holding:
             return 0
+        # A segment's postings already decoded (the common words every query reads) are counted
+        # without Whoosh's term table (a lookup in Python under the lock, ~0.1 ms).
+        cached = [self.postings_cache.get((data.key, fieldname, term)) if self.postings_cache is not None else None
+                  for _, _, data in holding]
+        found = sum(len(postings) for postings in cached if postings is not None)
+        unread = [leaf for (leaf, _, _), postings in zip(holding, cached) if postings is None]
+        if not unread:
+            return found
         with self.lock:
-            return sum(leaf.doc_frequency(fieldname, term) for leaf, _, _ in holding)
+            return found + sum(leaf.doc_frequency(fieldname, term) for leaf in unread)
 
     def _holding(self, fieldname: str, term: str) -> list[tuple]:
         """Return the leaves that may hold term in a text field (every leaf for other fields)."""

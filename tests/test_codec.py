@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
-from search.codec import CODEC_NAME, WHOOSH_VERSION, VnCodec
+from search.codec import CODEC_NAME, WHOOSH_VERSION, JoinedPostings, Postings, VnCodec
 from search.documents import Article
 from search.engine import SearchEngine
 from search.index import article_fields, reindex
@@ -141,6 +141,38 @@ def test_postings_of_a_term_no_segment_holds_are_empty(segmented_index):
     assert len(postings) == 0 and np.array_equal(postings.all_positions, np.zeros(0, dtype=np.uint32))
 
 
+@pytest.mark.slow
+def test_positions_read_from_each_segment_equal_those_of_the_concatenated_lists(segmented_index):
+    ix, _ = segmented_index
+    snapshot = Snapshot(ix)
+    rng = np.random.default_rng(7)
+    for term in ("va", "cua", "nam", "viet", "nguoi"):
+        postings = snapshot.postings("body", term)
+        assert isinstance(postings, JoinedPostings) and len(postings.parts) == 3  # a part per segment
+        concatenated = Postings(postings.ids, postings.freqs, postings.all_positions, postings.starts)
+        first_segment = int(postings.bounds[1])
+        for rows in (np.arange(len(postings)), np.sort(rng.choice(len(postings), 9, replace=False)),
+                     np.arange(first_segment), np.arange(first_segment, len(postings)), np.zeros(0, dtype=np.int64),
+                     rng.permutation(len(postings))[:12]):  # the last in no order
+            docs, places = postings.positions(rows)
+            expected_docs, expected_places = concatenated.positions(rows)
+            assert np.array_equal(docs, expected_docs) and np.array_equal(places, expected_places), (term, rows)
+            assert (docs.dtype, places.dtype) == (expected_docs.dtype, expected_places.dtype)
+
+
+@pytest.mark.slow
+def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(segmented_index):
+    ix, _ = segmented_index
+    plain, cache = Snapshot(ix), PostingsCache(1 << 30)
+    cached = Snapshot(ix, postings_cache=cache)
+    terms = ["va", "cua", "nam", "viet", "nguoi", "zzzqqq", "hanoi"]
+    for term in terms[::2]:
+        cached.postings("body", term)  # these are counted from the cache, the others by Whoosh
+    assert {term for _, _, term in cached_keys(cache)} == set(terms[::2])
+    assert [cached.doc_frequency("body", t) for t in terms] == [plain.doc_frequency("body", t) for t in terms]
+    assert plain.doc_frequency("body", "va") > 0 and plain.doc_frequency("body", "zzzqqq") == 0
+
+
 def without_time(result: dict) -> dict:
     """Return a search result without the time it took."""
     return {key: value for key, value in result.items() if key != "took_ms"}
@@ -227,4 +259,5 @@ def test_a_search_answers_the_same_with_and_without_the_postings_cache(demo_inde
         assert without_time(cached.search(request)) == expected, q  # read from disk, then kept
         assert without_time(cached.search(request)) == expected, q  # from the cache
     kinds = {key[1] for key in cached_keys(cached.backend.postings_cache)}
-    assert kinds == {"title", "body", "bm25f"}  # postings of both fields, and per-term scores
+    # postings of both fields, per-term scores, and the phrase count of a word of several syllables (TP.HCM)
+    assert kinds == {"title", "body", "bm25f", "phrase count"}

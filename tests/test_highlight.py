@@ -158,6 +158,20 @@ def test_every_spelling_of_a_folded_word_is_marked_and_only_whole_words():
     assert marks(highlight_all(text, HighlightSpec(words=("da", "nang")))) == ["Đà Nẵng"]
 
 
+def test_the_tree_of_a_specs_words_matches_what_their_alternation_matches():
+    # Query words and their beginnings, so that many are prefixes of others ("ba", "ban", "bang").
+    text = PORTAL_BODY + " Hòa HOÀ hoà Hoàng hoang BAN bàn bán bang bằng Ban2 ba-na 2024 2024a"
+    syllables = sorted({highlight.fold(w.lower()) for w in re.findall(r"\w+", text)})[:120]
+    words = sorted({*syllables, *(w[:cut] for w in syllables for cut in (1, 2, 3) if len(w) > cut)})
+    edge = highlight._WORD_EDGE_BEFORE, highlight._WORD_EDGE_AFTER
+    for chosen in (words, words[::3], words[1::5], ["ba", "ban", "bang", "b"], ["hoa", "hoang", "2024"]):
+        ascii_words = [w for w in chosen if w.isascii()]
+        alternation = "|".join(highlight.syllable_pattern(w) for w in sorted(ascii_words, key=len, reverse=True))
+        expected = [m.span() for m in re.finditer(edge[0] + "(?:" + alternation + ")" + edge[1], text)]
+        tree = re.compile(edge[0] + "(?:" + highlight._trie_pattern(ascii_words) + ")" + edge[1])
+        assert [m.span() for m in tree.finditer(text)] == expected and expected, chosen
+
+
 def test_snippet_without_a_match_is_the_escaped_start_of_the_text():
     text = "Bộ GD&ĐT sẽ ban hành hướng dẫn cụ thể về việc sử dụng điện thoại cho học sinh học tập. " * 5
     lead = snippet(text, HighlightSpec(words=("tesla",)))

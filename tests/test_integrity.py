@@ -406,6 +406,14 @@ def remember_as_verified(folder: Path, target: Path) -> None:
     write_verified(folder, entries)
 
 
+def committed_files(index_dir: Path) -> tuple[set[str], set[str], set[str]]:
+    """Return the latest commit's files: all of them, the columns a reindex reads, the TOC."""
+    folder = generation(index_dir)
+    names = set(read_manifest(folder, latest_toc(folder)[0])["files"])
+    read = {name for name in names if name.endswith((".id.col", ".origin.col", ".content_hash.col"))}
+    return names, read, {name for name in names if name.endswith(".toc")}
+
+
 @pytest.fixture()
 def settled(monkeypatch):
     """Treat every file as written long ago (a reindex remembers only signatures older than 2 s)."""
@@ -413,11 +421,7 @@ def settled(monkeypatch):
 
 
 def test_a_reindex_checksums_what_it_reads_and_what_changed_since_it_last_checksummed(index_copy, settled):
-    folder = generation(index_copy)
-    manifest = read_manifest(folder, latest_toc(folder)[0])
-    names = set(manifest["files"])
-    read = {name for name in names if name.endswith((".id.col", ".origin.col", ".content_hash.col"))}
-    toc = {name for name in names if name.endswith(".toc")}
+    names, read, toc = committed_files(index_copy)
     assert read and len(toc) == 1
 
     problems, first = damage_before_writing(index_copy)  # a copied index: no signature is known
@@ -488,10 +492,7 @@ def test_a_segment_a_commit_would_merge_is_checksummed_first(index_copy, settled
 def test_a_commit_remembers_the_files_it_checksummed(tmp_path, settled):
     index_dir = tmp_path / "index"
     assert run("reindex", "--index", str(index_dir), "--full", "--procs", "1", *DEMO_SOURCES).exit_code == 0
-    folder = generation(index_dir)
-    names = set(read_manifest(folder, latest_toc(folder)[0])["files"])
-    read = {name for name in names if name.endswith((".id.col", ".origin.col", ".content_hash.col"))}
-    toc = {name for name in names if name.endswith(".toc")}
+    names, read, toc = committed_files(index_dir)
     # The first reindex after a rebuild checksums no more than any other.
     problems, done = damage_before_writing(index_dir)
     assert problems == [] and (done.checksummed, done.quick) == (len(read | toc), len(names - read - toc))
