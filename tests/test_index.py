@@ -1050,12 +1050,12 @@ def test_every_copy_of_an_id_indexed_several_times_goes_when_its_article_changes
 
 
 def rot_term_keys(index_dir: Path, ids: list[str]) -> Path:
-    """Change the last letter of each id where the first segment's term index names it, keeping
+    """Change the last letter of each id where the largest segment's term index names it, keeping
     the file's size, and remember the file as checksummed: bits rotten on disk that neither a
     stat nor the quick checks see (an incremental reindex checksums only the columns it reads).
     The term index then holds no entry for these ids, the id column still does."""
     generation = current_generation(index_dir)
-    terms = min(generation.glob("*.trm"), key=lambda path: path.stat().st_mtime_ns)
+    terms = max(generation.glob("*.trm"), key=lambda path: path.stat().st_size)
     data = terms.read_bytes()
     for doc_id in ids:
         assert data.count(doc_id.encode()) == 1, doc_id
