@@ -9,8 +9,8 @@ words each field holds and of the longest run of query words in a field (``lcs``
 ranks with its own statistics, so IDF is ``plain`` and ties are broken by document key.
 
 One multi-statement round trip then runs the page, ``SHOW META`` (total, warnings), a count of
-each wider tier and one ``GROUP BY`` per facet, each facet with every filter but its own; its two
-halves (the page; the rest) go to two nodes at once.  A shard that does not answer turns into a
+each wider tier and one ``GROUP BY`` per facet, each facet with every filter but its own; its
+three parts (the page; the facets; the counts) go to the nodes at once.  A shard that does not answer turns into a
 warning in ``SHOW META``: the result is flagged ``partial``.
 """
 
@@ -76,8 +76,9 @@ REFRESH_S = 5.0
 # answer, not a failover: over a kept agent connection only that timeout notices a hung node.
 SEARCH_TIMEOUT_S = AGENT_QUERY_TIMEOUT_MS / 1000 + 1
 KEYWORDS_PER_STATEMENT = 100
-# Threads of a serving process that send the second half of a page's batch to another node.
-HELPER_THREADS = 8
+# Threads of a serving process that send the other parts of a page's batch to the nodes.
+HELPER_THREADS = 16
+BATCH_PARTS = 3
 # The engine's best articles by relevance that vnsearch scores again (``search.cluster_rerank``):
 # a short query's article is among the engine's first few (titles and fragments, train split:
 # always in its top 3), a question's answer often further down (in its top 10 for 0.39 of the
@@ -341,11 +342,23 @@ class _Batch:
         self.statements += statements
         return len(self.statements) - len(statements)
 
-    def count(self, where: str) -> int:
-        """Append a count of what a WHERE clause finds (unless already there); return its SHOW META's position."""
-        if where not in self._counts:
+    def count(self, where: str, exists: bool = False) -> int:
+        """Append a count of what a WHERE clause finds (unless already there); return its SHOW META's position.
+
+        exists: only whether it finds anything is wanted (a count, when there is one, tells that too).
+        """
+        if where in self._counts:
+            return self._counts[where]
+        if not exists:
             self._counts[where] = self.add(ClusterBackend._count_statements(where)) + 1
-        return self._counts[where]
+            return self._counts[where]
+        if (where, "exists") not in self._counts:
+            self._counts[where, "exists"] = self.add(ClusterBackend._count_statements(where, exists=True)) + 1
+        return self._counts[where, "exists"]
+
+    def counted_at(self, where: str, position: int) -> None:
+        """Note that the result at position will say what a WHERE clause finds (its total_found)."""
+        self._counts.setdefault(where, position)
 
 
 class ClusterBackend:
@@ -372,6 +385,9 @@ class ClusterBackend:
         # The facets' grouping queue, and the generation record it was read from.
         self._queue: tuple[str | None, int] = (None, 0)
         self._pool: tuple[int, ThreadPoolExecutor] | None = None
+        # How many parts a page's batch is cut into, sent to the nodes at once: the page, the facets,
+        # the counts (2: the page, the rest).  60 first searches at 60k: 3 parts 0.87-0.91x the time of 2.
+        self.batch_parts = BATCH_PARTS
 
     # Talking to a node -------------------------------------------------------------------
 
@@ -402,22 +418,32 @@ class ClusterBackend:
         self._failed.pop(node.number, None)
         return results
 
-    def run_split(self, statements: list[tuple[str, tuple | None]], split: int) -> list[list[tuple]]:
-        """Run statements[:split] and statements[split:] on two nodes at once; return every result in order.
+    def run_split(self, statements: list[tuple[str, tuple | None]], *splits: int) -> list[list[tuple]]:
+        """Run the parts of statements cut at splits on the nodes at once (part i on node i modulo the
+        nodes); return every result in order.
 
-        Every node covers the whole index, so the two halves of a page's batch (the page; the
-        counts and facets) are two independent searches: two nodes coordinate them side by side.
-        With a node recently failed (or one node), one node runs them all; a half whose node
-        fails is run again on the nodes that answer.
+        Every node covers the whole index, so the parts of a page's batch (the page; the facets; the
+        counts) are independent searches: the nodes coordinate them side by side.  A part of one
+        statement joins the part before it.  With a node recently failed (or one node), one node runs
+        them all; a part whose node fails is run again on the nodes that answer.
         """
         now = time.monotonic()
         nodes = [n for n in self.cluster.nodes if now - self._failed.get(n.number, -1e9) >= NODE_RETRY_S]
-        if len(nodes) < 2 or not 0 < split < len(statements) - 1:  # a second half of one statement: not worth it
+        parts: list[list[tuple[str, tuple | None]]] = []
+        for start, end in zip((0, *splits), (*splits, len(statements))):
+            part = statements[start:end]
+            if parts and len(part) < 2:  # one statement: not worth a part of its own
+                parts[-1] = parts[-1] + part
+            elif part:
+                parts.append(part)
+        if len(nodes) < 2 or len(parts) < 2:
             return self.run(statements)
-        second = self._helpers().submit(self._run_on, nodes[1], statements[split:])
-        halves = [self._or_any_node(lambda: self._run_on(nodes[0], statements[:split]), statements[:split]),
-                  self._or_any_node(second.result, statements[split:])]
-        return halves[0] + halves[1]
+        later = [self._helpers().submit(self._run_on, nodes[number % len(nodes)], part)
+                 for number, part in enumerate(parts[1:], start=1)]
+        results = self._or_any_node(lambda: self._run_on(nodes[0], parts[0]), parts[0])
+        for call, part in zip(later, parts[1:]):
+            results += self._or_any_node(call.result, part)
+        return results
 
     def _or_any_node(self, call, statements: list[tuple[str, tuple | None]]) -> list[list[tuple]]:
         """Return call()'s results, or, when its node failed, the statements' results from any node."""
@@ -429,7 +455,7 @@ class ClusterBackend:
             return self.run(statements)
 
     def _helpers(self) -> ThreadPoolExecutor:
-        """Return this process's threads that run batch halves (made after a fork, never inherited)."""
+        """Return this process's threads that run batch parts (made after a fork, never inherited)."""
         with self._lock:
             if self._pool is None or self._pool[0] != os.getpid():
                 self._pool = (os.getpid(), ThreadPoolExecutor(max_workers=HELPER_THREADS,
@@ -446,6 +472,13 @@ class ClusterBackend:
         (the plan of most queries, and of every search a shard misses); only when the counts
         choose another plan is the page asked again, which costs little: that tier found nothing.
         """
+        return self._search(request, query)
+
+    def _search(self, request: SearchRequest, query: ParsedQuery,
+                asked: tuple[list[tuple[str, None]], list[list[tuple]]] | None = None) -> Matches:
+        """Run a parsed query (see ``search``); asked: page statements already sent, with their results,
+        reused when the plan's page is the very same statements (a question's page often is whatever
+        the accents counted: it ranks a fifth of its words folded)."""
         conditions = filter_conditions(request, self.labels(), query)
         plan, kept = self._kept_plan(query, request.match)
         guessed = plan is None
@@ -465,55 +498,65 @@ class ClusterBackend:
         wider = () if question else TIERS[TIERS.index(plan.tier) + 1 :]
         pages = self._page_statements(query, plan, ranked, conditions, request)
         batch = _Batch(pages)
-        # Without a facet filter one GROUP BY counts every facet, and a question's total too.
+        # Without a facet filter one GROUP BY counts every facet, and the articles it groups: its
+        # SHOW META is given their number (below), and a count of the same WHERE is not sent.
         grouped = request.facets and not any(key in conditions for key in _FACET_FILTERS)
+        facet_statements = (self._grouped_facet_statements if grouped else self._facet_statements)(
+            query, plan, counted, conditions) if request.facets else []
+        facets_at = batch.add(facet_statements)
+        if grouped:
+            batch.counted_at(self._where(query, plan, counted, conditions.values()), facets_at + 1)
         # The total: the page's own count, unless it is the shards' best articles alone (its count
         # is of those) or a question's wider pool; then the facets' grouping, else a count.
         if not relaxed and not self._best_only(pages):
             total_at = len(pages) - 1
         else:
-            total_at = None if grouped else batch.count(self._where(query, plan, counted, conditions.values()))
+            total_at = batch.count(self._where(query, plan, counted, conditions.values()))
         # Without any filter the wider tiers' counts are the plan's own (the same statements).
         known = plan.counts if not conditions and plan.counts and set(wider) <= set(plan.counts) else {}
         wider_at = {tier: batch.count(self._where(query, plan, plan.texts[tier], conditions.values()))
                     for tier in wider if tier not in known}
-        facet_statements = (self._grouped_facet_statements if grouped else self._facet_statements)(
-            query, plan, counted, conditions) if request.facets else []
-        facets_at = batch.add(facet_statements)
         generation_at = batch.add([_GENERATION_STATEMENT])
         # The plan's counts with the accents as typed (those also counted as wider tiers are sent
-        # once): when the tightest tier finds something they are all the plan needs.
-        counting = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')")
+        # once): when the tightest tier finds something they are all the plan needs.  A question's
+        # plan only asks whether each finds anything (cheap): the folded forms are asked at once.
+        exists = self._existence_only(query, request.match)
+        counting = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')", exists)
                     for asked, text in self._plan_texts(query, request.match)[1].items()
-                    if asked[1] == "exact"} if guessed else {}
-        results = self.run_split(batch.statements, 2)  # the page on one node, the counts on another
+                    if asked[1] == "exact" or exists} if guessed else {}
+        if asked is not None and asked[0] == pages:
+            results = [*asked[1], *self.run(batch.statements[len(pages):])]
+        else:
+            # The page on one node, the facets on another, the counts on a third (round the nodes).
+            results = self.run_split(batch.statements, *((2, facets_at + len(facet_statements))
+                                                       if self.batch_parts > 2 else (2,)))
         self._whole.observe(_generation(results[generation_at]))
         if self._cache.observe(_generation(results[generation_at])) and kept:
             return self.search(request, query)  # a reindex committed since the plan was made
-        if guessed:
-            chosen = self._counted_plan(query, request.match, results, counting)
-            if chosen is None:  # the tightest tier found nothing as typed: the folded forms decide
-                chosen = self._plan(query, request.match)[0]
-            if not _same_page(plan, chosen):
-                return self.search(request, query)  # the plan counted is kept now
-        facets = None
+        facets, facet_metas = None, [facets_at + len(facet_statements) - 1] if request.facets else []
         if grouped:
             facets, grouped_total = self._grouped_facets(results[facets_at : facets_at + 2])
             if facets is None:  # too many groups: one statement per facet
-                facet_statements = self._facet_statements(query, plan, counted, conditions)
-                results[facets_at : facets_at + 2] = self.run(facet_statements)
-                facets = self._facets(results[facets_at:])
+                per_facet = self.run(self._facet_statements(query, plan, counted, conditions))
+                facets = self._facets(per_facet)
                 grouped_total = sum(facets.year.values())  # each article has one year (0: undated)
-            if total_at is None:
-                total_at, results = len(results), [*results, [("total_found", grouped_total)]]
+                facet_metas, results = [*facet_metas, len(results)], [*results, per_facet[-1]]
+            # The grouping's SHOW META now counts the articles (not the groups), its warning kept.
+            results[facets_at + 1] = [*(row for row in results[facets_at + 1] if row[0] != "total_found"),
+                                      ("total_found", str(grouped_total))]
+        if guessed:
+            chosen = self._counted_plan(query, request.match, results, counting)
+            if chosen is None:  # the tightest tier found nothing as typed: the folded forms decide
+                chosen = self._plan(query, request.match, (results, counting))[0]
+            if not _same_page(plan, chosen):  # the plan counted is kept now
+                return self._search(request, query, (pages, results[: len(pages)]))
         if request.facets and facets is None:
-            facets = self._facets(results[facets_at:])
+            facets = self._facets(results[facets_at : facets_at + len(facet_statements)])
         total = _found(results[total_at])
         rows, scores = self._ordered(query, plan, request, results[: len(pages)])
         shown = max(0, total - (request.page - 1) * request.size)
         rows, scores = rows[:shown], scores[:shown]
-        metas = [*range(1, len(pages), 2), total_at, *wider_at.values(),
-                 *([facets_at + len(facet_statements) - 1] if request.facets else [])]
+        metas = [*range(1, len(pages), 2), total_at, *wider_at.values(), *facet_metas]
         partial = any(_warning(results[at]) for at in metas)
         counts = {tier: _found(results[at]) for tier, at in wider_at.items()}
         # The kept counts are the whole cluster's: with a shard down, count what the others hold.
@@ -626,15 +669,25 @@ class ClusterBackend:
         """
         return self._plan(parsed, mode)[0]
 
-    def _plan(self, parsed: ParsedQuery, mode: str) -> tuple[Plan, bool]:
-        """Return the plan of a query and whether it was kept from an earlier search."""
+    def _plan(self, parsed: ParsedQuery, mode: str,
+              counted: tuple[list[list[tuple]], dict[tuple[str, str], int]] = ([], {})) -> tuple[Plan, bool]:
+        """Return the plan of a query and whether it was kept from an earlier search.
+
+        counted: results already holding some of the plan's counts, and the positions of their
+        SHOW METAs by (tier, accents); only the others are sent.
+        """
         plan, kept = self._kept_plan(parsed, mode)
         if plan is not None:
             return plan, kept
         counting = self._plan_texts(parsed, mode)[1]
+        earlier, known = counted
         batch = _Batch()
-        metas = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')") for asked, text in counting.items()}
-        return self._counted_plan(parsed, mode, self.run(batch.statements), metas), False
+        exists = self._existence_only(parsed, mode)
+        asked = {key: batch.count(f" WHERE MATCH('{escape_literal(text)}')", exists)
+                 for key, text in counting.items() if key not in known}
+        results = [*earlier, *self.run(batch.statements)] if asked else list(earlier)
+        metas = {key: known[key] if key in known else len(earlier) + asked[key] for key in counting}
+        return self._counted_plan(parsed, mode, results, metas), False
 
     def _plan_texts(self, parsed: ParsedQuery, mode: str) -> tuple[dict[str, dict[str, str]],
                                                                      dict[tuple[str, str], str]]:
@@ -688,16 +741,28 @@ class ClusterBackend:
         else:
             tiers = TIERS if mode == "auto" else (mode,)
             plan = Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question, found=False)
-        plan.counts = {tier: _found(results[at]) for (tier, accents), at in metas.items() if accents == plan.accents}
+        if not self._existence_only(parsed, mode):
+            plan.counts = {tier: _found(results[at]) for (tier, accents), at in metas.items()
+                           if accents == plan.accents}
         self._cache.put(self._plan_key(parsed, mode), plan)
         return plan
 
     @staticmethod
-    def _count_statements(where: str) -> list[tuple[str, None]]:
-        """Return a SELECT counting what a WHERE clause finds, and its SHOW META."""
+    def _existence_only(parsed: ParsedQuery, mode: str) -> bool:
+        """Tell whether a query's plan needs only to know which tiers find something, not how much: a
+        question's answer is its ``most`` tier whatever the tier counted (the tier chooses the accents),
+        and it has no wider tiers to count."""
+        return mode == "auto" and is_question(parsed)
+
+    @staticmethod
+    def _count_statements(where: str, exists: bool = False) -> list[tuple[str, None]]:
+        """Return a SELECT counting what a WHERE clause finds (exists: at least one when it finds any),
+        and its SHOW META."""
         # total_found is exact whatever max_matches is; a queue of 1 instead of the default 1000
-        # makes a count of thousands of articles about 20 times cheaper.
-        return [(f"SELECT id FROM {DISTRIBUTED_INDEX}{where} LIMIT 0 OPTION ranker=none, max_matches=1", None),
+        # makes a count of thousands of articles about 20 times cheaper.  cutoff=1 stops each
+        # shard at its first match.
+        cutoff = ", cutoff=1" if exists else ""
+        return [(f"SELECT id FROM {DISTRIBUTED_INDEX}{where} LIMIT 0 OPTION ranker=none, max_matches=1{cutoff}", None),
                 ("SHOW META", None)]
 
     def _page_statements(self, parsed: ParsedQuery, plan: Plan, positive: str, conditions: dict[str, str],
@@ -894,6 +959,38 @@ class ClusterBackend:
 
     def _dictionary_counts(self, terms: list[str]) -> tuple[list[int], bool]:
         """Return the documents of each term summed over the shards, and whether every shard answered.
+
+        Each node's shard tells its own counts (``CALL KEYWORDS(text, shard, 1)``: its dictionary's
+        statistics, no search), all nodes at once: 1-2 ms a node, where a search of the terms
+        (``_searched_counts``) took 20-70 ms at 60k articles.  An engine whose ``CALL KEYWORDS``
+        gives no statistics is asked with that search instead.
+        """
+        text = escape_literal(" ".join(terms))
+        nodes = self.cluster.nodes
+        calls = [self._helpers().submit(self._keywords_on, node, text) for node in nodes[1:]]
+        answers = [self._keywords_on(nodes[0], text)] + [call.result() for call in calls]
+        if not any(rows is not None for rows in answers):
+            return self._searched_counts(terms)  # every node down: that search says so, or fails over
+        if any(rows and len(rows[0]) < 4 for rows in answers if rows is not None):
+            return self._searched_counts(terms)  # no statistics in the answer
+        documents: dict[str, int] = {}
+        for rows in answers:
+            for row in rows or ():
+                documents[row[2]] = documents.get(row[2], 0) + int(row[3])
+        return [documents.get(term, 0) for term in terms], all(rows is not None for rows in answers)
+
+    def _keywords_on(self, node: NodeAddress, text: str) -> list[tuple] | None:
+        """Return a node's shard's per-keyword rows of a text (qpos, tokenized, normalized, docs, hits),
+        None when the node does not answer."""
+        try:
+            return self._run_on(node, [(f"CALL KEYWORDS('{text}', '{node.shard}', 1)", None)])[0]
+        except BackendError as error:
+            if "syntax error" in str(error) or "parse error" in str(error):
+                raise
+            return None
+
+    def _searched_counts(self, terms: list[str]) -> tuple[list[int], bool]:
+        """Return the documents of each term and whether every shard answered, from a search's statistics.
 
         The engine's per-keyword statistics (``SHOW META``) come from its dictionaries, complete
         however early the search stops (``cutoff=1``): one round trip for any number of terms,
