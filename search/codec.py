@@ -362,24 +362,25 @@ class JoinedPostings(Postings):
         self.ids = np.concatenate([p.ids for p in parts])
         self.freqs = np.concatenate([p.freqs for p in parts])
         self.bounds = np.cumsum([0] + [len(p) for p in parts])
-        self._joined: tuple[np.ndarray, np.ndarray] | None = None
+        # Where each part's positions would begin if they were concatenated.
+        self.position_bounds = np.cumsum([0] + [len(p.all_positions) for p in parts])
+        self._starts: np.ndarray | None = None
+        self._positions: np.ndarray | None = None
 
     @property
     def all_positions(self) -> np.ndarray:
         """Return every posting's positions one after another (concatenated when first asked)."""
-        return self._concatenated()[0]
+        if self._positions is None:
+            self._positions = np.concatenate([p.all_positions for p in self.parts])
+        return self._positions
 
     @property
     def starts(self) -> np.ndarray:
-        """Return where each posting's positions end in ``all_positions`` (see ``positions``)."""
-        return self._concatenated()[1]
-
-    def _concatenated(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._joined is None:
-            shifts = np.cumsum([0] + [len(p.all_positions) for p in self.parts[:-1]])
-            self._joined = (np.concatenate([p.all_positions for p in self.parts]),
-                            np.concatenate([p.starts + shift for p, shift in zip(self.parts, shifts)]))
-        return self._joined
+        """Return where each posting's positions begin in ``all_positions`` (computed when first asked;
+        one number a posting, not the positions)."""
+        if self._starts is None:
+            self._starts = np.concatenate([p.starts + shift for p, shift in zip(self.parts, self.position_bounds)])
+        return self._starts
 
     @property
     def nbytes(self) -> int:
@@ -403,14 +404,13 @@ class JoinedPostings(Postings):
         each segment's part (rows ascending, as ``rows_of`` returns them; any order otherwise)."""
         if len(rows) > 1 and (rows[1:] < rows[:-1]).any():
             return super().positions(rows)
-        cuts = np.searchsorted(rows, self.bounds)
-        found = [part.positions(rows[start:end] - first)
-                 for part, first, start, end in zip(self.parts, self.bounds[:-1], cuts[:-1], cuts[1:]) if end > start]
-        if not found:
-            return self.ids[:0].copy(), _EMPTY_IDS.copy()
-        if len(found) == 1:
-            return found[0]
-        return np.concatenate([docs for docs, _ in found]), np.concatenate([places for _, places in found])
+        counts = self.freqs[rows].astype(np.int64)
+        first = np.repeat(self.starts[rows] - np.cumsum(counts) + counts, counts)
+        wanted = first + np.arange(len(first))  # ascending: the rows' positions in a concatenation
+        cuts = np.searchsorted(wanted, self.position_bounds)
+        places = [part.all_positions[wanted[start:end] - begin] for part, begin, start, end
+                  in zip(self.parts, self.position_bounds[:-1], cuts[:-1], cuts[1:])]
+        return np.repeat(self.ids[rows], counts), np.concatenate(places).astype(np.int64)
 
 
 def open_postings(leaf, storage_folder: str) -> int:

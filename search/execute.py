@@ -351,7 +351,8 @@ def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, st
         return ()
     ranking = ctx.ranking
     _, body_b = ctx.weights["body"]
-    lengths = ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"]
+    lengths = ctx.remember(("body lengths", docs.tobytes()),
+                           lambda: ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"])
     idf = (idfs.get(folded[0], 0.0) + idfs.get(folded[1], 0.0)) / 2.0
     in_title = adjacent_counts_of(ctx, "title", list(terms), docs) > 0
     tf = adjacent_counts_of(ctx, "body", list(terms), docs) / (1.0 - body_b + body_b * lengths)
