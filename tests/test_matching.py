@@ -729,6 +729,50 @@ def test_the_most_tier_requires_a_quoted_phrase_in_a_row_with_its_accents_as_typ
     assert len(expected) == (4 if exact else 5)
 
 
+def demo_and_portal() -> dict[str, dict]:
+    """{id: article} of every article of the demo index, the portal one's text as its body."""
+    articles = {a["id"]: a for a in DEMO_ARTICLES}
+    articles[PORTAL_ID] = {"title": "", "body": (DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8")}
+    return articles
+
+
+def found_ids(view, mask: np.ndarray) -> set[str]:
+    return {view.context.snapshot.stored(doc)["id"] for doc in np.flatnonzero(mask)}
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+def test_each_spelling_joined_by_or_matches_with_its_accents_as_typed_or_folded(demo_index, exact):
+    """"qxzw OR thuốc": the second spelling of a group matches as the first does, "thuốc" with its
+    accents as typed (not "thuộc"), or in every accented form when folded."""
+    view = SearchEngine(demo_index).backend.view()
+    parsed = parse_query("qxzw OR thuốc")
+    assert [len(group) for group in parsed.groups] == [2]
+    expected = {i for i, a in demo_and_portal().items()
+                if any(holds_as(w, "thuốc", exact) for text in (a["title"], a["body"]) for w in words(text))}
+    assert found_ids(view, matching.all_words(view.context, parsed, exact)) == expected
+    # 11 demo articles write "thuốc"; 70 write "thuoc" in some accented form ("thuộc" mostly).
+    assert len(expected) == (11 if exact else 70)
+
+
+def test_a_query_of_256_words_finds_every_article_holding_all_of_them(demo_index):
+    """The count of the words each article holds is kept in one byte while the query has fewer than
+    256 words (and units): 256 of them, one a unit (a word typed with inner punctuation), must not
+    wrap to 0 for the article holding them all."""
+    articles = demo_and_portal()
+    vocabulary = {i: {folded(w) for text in (a["title"], a["body"]) for w in words(text)} for i, a in articles.items()}
+    longest = max(vocabulary, key=lambda i: len({w for w in vocabulary[i] if w.isalpha()}))
+    chosen = sorted(w for w in vocabulary[longest] if w.isalpha())[:256]
+    parsed = parse_query(" ".join(chosen), limit=10_000, max_terms=1_000)
+    assert len(parsed.groups) == 256 and not parsed.truncated and not parsed.terms_cut
+    last = parsed.groups[-1][0]
+    parsed = replace(parsed, groups=[*parsed.groups[:-1], [replace(last, joined=True)]])
+    assert sum(matching.is_unit(group) for group in parsed.groups) == 1
+    view = SearchEngine(demo_index).backend.view()
+    expected = {i for i, held in vocabulary.items() if held.issuperset(chosen)}
+    assert longest in expected
+    assert found_ids(view, matching.at_least(view.context, parsed, False, 1.0)) == expected
+
+
 # Two demo articles quoting prices in "đồng/kg", their copies as a crawler keeping ASCII only
 # stores them (no diacritics: "dong/kg"), and two articles that never write it.
 PER_KG_IDS = ["unc-news_business_012", "unc-news_business_019"]
