@@ -249,6 +249,34 @@ def test_a_one_word_querys_score_is_bm25f_over_title_and_body(engine, context, f
         {doc_id: idf * value for doc_id, value in expected.items()}, abs=1e-4)
 
 
+def test_an_accented_words_score_is_its_bm25f_as_typed_plus_a_share_of_its_bm25f_folded(engine, context, fields):
+    # "thuốc" (11 demo articles) folds to "thuoc", written by 70 ("thuộc" mostly): folding merges
+    # distinct words, so the folded form counts at accented_folded_weight only.
+    snapshot, ranking = context.snapshot, DEFAULT_RANKING
+    weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
+    typed = {doc: {name: [w.lower() for w in re.findall(r"[^\W_]+", unicodedata.normalize("NFC", snapshot.stored(doc)[name]))]
+                   for name in weights} for doc in fields}
+
+    def bm25f(words_of: dict, word: str) -> dict[int, float]:
+        scores = {}
+        for doc, words in words_of.items():
+            lengths = {name: snapshot.lengths[name][doc] / snapshot.average_length[name] for name in weights}
+            tf = sum(weight * words[name].count(word) / (1 - b + b * lengths[name])
+                     for name, (weight, b) in weights.items())
+            if tf:
+                scores[doc] = tf * (ranking.k1 + 1) / (tf + ranking.k1)
+        idf = bm25_idf(len(words_of), len(scores))
+        return {doc: idf * value for doc, value in scores.items()}
+
+    exact, loose = bm25f(typed, "thuốc"), bm25f(fields, "thuoc")
+    assert 0 < len(exact) < len(loose)
+    expected = {snapshot.stored(doc)["id"]: ranking.exact_weight * value + ranking.accented_folded_weight * loose[doc]
+                for doc, value in exact.items()}
+    result = engine.search(SearchRequest.from_params({"q": "thuốc", "size": "50", "sort": "newest"}))
+    assert result["total"] == len(expected)
+    assert {hit["id"]: hit["score"] for hit in result["hits"]} == pytest.approx(expected, abs=1e-4)
+
+
 def test_what_a_query_context_remembers_is_read_only(context):
     first, second = context.remember(("test", "pair"), lambda: (np.zeros(3), np.ones(2)))
     single = context.remember(("test", "one"), lambda: np.zeros(3))

@@ -18,6 +18,7 @@ Runs niced, with at most --children mutants at a time: the machine is shared.
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import re
@@ -241,7 +242,10 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, 
         copied.unlink()
     print(f"{path}: {subset or 'all'} mutants against {' '.join(tests)}", flush=True)
     run_mutmut(patterns, env, children)
-    save_results(path, mutmut_statuses([module_pattern(path)[:-1]]))
+    # Only the mutants run: mutmut lists the others with whatever status its cache of an older run
+    # of the module holds (the source may have changed since), which must not replace the saved ones.
+    save_results(path, {name: status for name, status in mutmut_statuses([module_pattern(path)[:-1]]).items()
+                        if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)})
 
 
 def run_modules(paths: list[str], only_report: bool, subset: str, children: int,
