@@ -229,46 +229,40 @@ def test_in_the_most_tier_the_articles_holding_every_word_come_first(engine, q):
     assert {hit["id"] for hit in most["hits"][: len(every)]} == every
 
 
-# A word in one document, one in a few (both few postings, scored over their own ids) and a common one.
-@pytest.mark.parametrize("word", ["vinamilk", "samsung", "cho"])
-def test_a_one_word_querys_score_is_bm25f_over_title_and_body(engine, context, fields, word):
-    snapshot, ranking = context.snapshot, DEFAULT_RANKING
+def bm25f(snapshot, words_of: dict[int, dict[str, list[str]]], word: str) -> dict[int, float]:
+    """{doc number: BM25F score} of a word over title and body, from the words of each document."""
+    ranking = DEFAULT_RANKING
     weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
-    expected = {}
-    for doc, words in fields.items():
+    scores = {}
+    for doc, words in words_of.items():
         lengths = {name: snapshot.lengths[name][doc] / snapshot.average_length[name] for name in weights}
         tf = sum(weight * words[name].count(word) / (1 - b + b * lengths[name])
                  for name, (weight, b) in weights.items())
         if tf:
-            expected[snapshot.stored(doc)["id"]] = tf * (ranking.k1 + 1) / (tf + ranking.k1)
-    idf = bm25_idf(len(fields), len(expected))
+            scores[doc] = tf * (ranking.k1 + 1) / (tf + ranking.k1)
+    idf = bm25_idf(len(words_of), len(scores))
+    return {doc: idf * value for doc, value in scores.items()}
+
+
+# A word in one document, one in a few (both few postings, scored over their own ids) and a common one.
+@pytest.mark.parametrize("word", ["vinamilk", "samsung", "cho"])
+def test_a_one_word_querys_score_is_bm25f_over_title_and_body(engine, context, fields, word):
+    snapshot = context.snapshot
+    expected = {snapshot.stored(doc)["id"]: value for doc, value in bm25f(snapshot, fields, word).items()}
     pages = [engine.search(SearchRequest.from_params({"q": word, "size": "50", "sort": "newest", "page": str(n)}))
              for n in range(1, 6)]
     assert pages[0]["total"] == len(expected) <= 250
-    assert {hit["id"]: hit["score"] for page in pages for hit in page["hits"]} == pytest.approx(
-        {doc_id: idf * value for doc_id, value in expected.items()}, abs=1e-4)
+    assert {hit["id"]: hit["score"] for page in pages for hit in page["hits"]} == pytest.approx(expected, abs=1e-4)
 
 
 def test_an_accented_words_score_is_its_bm25f_as_typed_plus_a_share_of_its_bm25f_folded(engine, context, fields):
     # "thuốc" (11 demo articles) folds to "thuoc", written by 70 ("thuộc" mostly): folding merges
     # distinct words, so the folded form counts at accented_folded_weight only.
     snapshot, ranking = context.snapshot, DEFAULT_RANKING
-    weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
-    typed = {doc: {name: [w.lower() for w in re.findall(r"[^\W_]+", unicodedata.normalize("NFC", snapshot.stored(doc)[name]))]
-                   for name in weights} for doc in fields}
-
-    def bm25f(words_of: dict, word: str) -> dict[int, float]:
-        scores = {}
-        for doc, words in words_of.items():
-            lengths = {name: snapshot.lengths[name][doc] / snapshot.average_length[name] for name in weights}
-            tf = sum(weight * words[name].count(word) / (1 - b + b * lengths[name])
-                     for name, (weight, b) in weights.items())
-            if tf:
-                scores[doc] = tf * (ranking.k1 + 1) / (tf + ranking.k1)
-        idf = bm25_idf(len(words_of), len(scores))
-        return {doc: idf * value for doc, value in scores.items()}
-
-    exact, loose = bm25f(typed, "thuốc"), bm25f(fields, "thuoc")
+    stored = {doc: snapshot.stored(doc) for doc in fields}
+    typed = {doc: {name: re.findall(r"[^\W_]+", unicodedata.normalize("NFC", article[name]).lower())
+                   for name in ("title", "body")} for doc, article in stored.items()}
+    exact, loose = bm25f(snapshot, typed, "thuốc"), bm25f(snapshot, fields, "thuoc")
     assert 0 < len(exact) < len(loose)
     expected = {snapshot.stored(doc)["id"]: ranking.exact_weight * value + ranking.accented_folded_weight * loose[doc]
                 for doc, value in exact.items()}
