@@ -271,6 +271,31 @@ def test_an_accented_words_score_is_its_bm25f_as_typed_plus_a_share_of_its_bm25f
     assert {hit["id"]: hit["score"] for hit in result["hits"]} == pytest.approx(expected, abs=1e-4)
 
 
+def test_a_word_typed_again_inside_a_quoted_phrase_adds_nothing_to_the_scores(engine):
+    # Each term's part is added once however often the query names it: "việt" before "việt nam"
+    # neither counts twice nor stops the phrase's next word ("nam") from counting.
+    def scores(q: str) -> tuple[int, dict[str, float]]:
+        result = engine.search(SearchRequest.from_params({"q": q, "size": "50", "sort": "newest"}))
+        return result["total"], {hit["id"]: hit["score"] for hit in result["hits"]}
+
+    alone = scores('"việt nam"')
+    assert alone[0] > 50
+    assert scores('việt "việt nam"') == alone
+
+
+def test_a_word_no_article_holds_adds_nothing_to_the_scores_of_the_words_after_it(engine):
+    # "qxzw" is in no article: the most tier finds the articles holding "bóng đá", each scored as
+    # "bóng đá" alone scores it (the compound "bong_da" counted though "qxzw_bong" is not indexed).
+    def scores(q: str) -> dict[str, float]:
+        result = engine.search(SearchRequest.from_params({"q": q, "size": "50", "sort": "newest"}))
+        return {hit["id"]: hit["score"] for hit in result["hits"]}
+
+    with_unknown, alone = scores("qxzw bóng đá"), scores("bóng đá")
+    common = set(with_unknown) & set(alone)
+    assert len(common) > 2
+    assert {i: with_unknown[i] for i in common} == pytest.approx({i: alone[i] for i in common}, abs=1e-4)
+
+
 def test_what_a_query_context_remembers_is_read_only(context):
     first, second = context.remember(("test", "pair"), lambda: (np.zeros(3), np.ones(2)))
     single = context.remember(("test", "one"), lambda: np.zeros(3))
