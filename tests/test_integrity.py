@@ -406,6 +406,13 @@ def remember_as_verified(folder: Path, target: Path) -> None:
     write_verified(folder, entries)
 
 
+def rewrite_later(path: Path) -> None:
+    """Damage a file without changing its size, as a write a second after its last one."""
+    flip(path)
+    stamp = path.stat().st_mtime_ns + 1_000_000_000
+    os.utime(path, ns=(stamp, stamp))
+
+
 def committed_files(index_dir: Path) -> tuple[set[str], set[str], set[str]]:
     """Return the latest commit's files: all of them, the columns a reindex reads, the TOC."""
     folder = generation(index_dir)
@@ -431,9 +438,7 @@ def test_a_reindex_checksums_what_it_reads_and_what_changed_since_it_last_checks
 
     # A file written since is checksummed again: damage of the same size is found, and refused.
     postings = the_file(index_copy, ".pst")
-    flip(postings)
-    stamp = postings.stat().st_mtime_ns + 1_000_000_000  # a write a second later
-    os.utime(postings, ns=(stamp, stamp))
+    rewrite_later(postings)
     problems, third = damage_before_writing(index_copy)
     assert [(p.file, p.kind) for p in problems] == [(postings.name, "checksum")]
     assert third.checksummed == len(read | toc) + 1
@@ -497,7 +502,5 @@ def test_a_commit_remembers_the_files_it_checksummed(tmp_path, settled):
     problems, done = damage_before_writing(index_dir)
     assert problems == [] and (done.checksummed, done.quick) == (len(read | toc), len(names - read - toc))
     stored = the_file(index_dir, "._stored.col")
-    flip(stored)
-    stamp = stored.stat().st_mtime_ns + 1_000_000_000  # a write a second later
-    os.utime(stored, ns=(stamp, stamp))
+    rewrite_later(stored)
     assert [(p.file, p.kind) for p in damage_before_writing(index_dir)[0]] == [(stored.name, "checksum")]
