@@ -154,6 +154,7 @@ class Snapshot:
         self.searcher = ix.searcher()
         self.reader = self.searcher.reader()
         self.leaves = self._load_leaves(cache if cache is not None else {})
+        self._open_stored_columns()
         self._build_columns()
         self._title_syllables: list[tuple[str, int]] | None = None
         self.generation = ix.latest_generation()
@@ -170,6 +171,16 @@ class Snapshot:
             leaves.append((leaf, offset, cache[key]))
         self.segment_keys = {_segment_key(self.folder, leaf) for leaf, _, _ in leaves}
         return leaves
+
+    def _open_stored_columns(self) -> None:
+        """Open every segment's stored-fields column now.
+
+        Whoosh opens it at the first read, and a reindex that merges segments deletes their files
+        meanwhile; an open file stays readable, a deleted one cannot be opened (an HTTP 500).
+        """
+        for leaf, _, _ in self.leaves:
+            if leaf.doc_count_all():
+                leaf.stored_fields(0)
 
     def _build_columns(self) -> None:
         """Concatenate per-segment columns into snapshot-wide arrays."""

@@ -16,7 +16,7 @@ import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
 
-from search import integrity
+from search import integrity, store
 from search.integrity import (
     CRC_SLICE_BYTES,
     file_signature,
@@ -26,6 +26,7 @@ from search.integrity import (
     read_verified,
     write_verified,
 )
+from search.reader import Snapshot
 from search.store import DAMAGED_FILE, damage_before_writing, linked_generation
 from tests.helpers import (
     DEMO_SOURCES,
@@ -504,3 +505,18 @@ def test_a_commit_remembers_the_files_it_checksummed(tmp_path, settled):
     stored = the_file(index_dir, "._stored.col")
     rewrite_later(stored)
     assert [(p.file, p.kind) for p in damage_before_writing(index_dir)[0]] == [(stored.name, "checksum")]
+
+
+def test_a_snapshot_opened_before_a_merge_reads_its_articles_after_the_merge_deleted_their_files(index_copy, tmp_path):
+    # A serving process keeps its snapshot until it next checks for a reindex (refresh_seconds).
+    for name in "abcde":  # one segment each: the next commit merges the five small ones
+        assert run("reindex", "--index", str(index_copy), "--procs", "1",
+                   str(write_article(tmp_path / f"{name}.jsonl", name))).exit_code == 0
+    snapshot = Snapshot(store.open_generation(index_copy))  # a serving process's view, no article read yet
+    small = [offset for leaf, offset, _ in snapshot.leaves if leaf.doc_count_all() == 1]
+    files_before = {path.name for path in generation(index_copy).iterdir()}
+    assert run("reindex", "--index", str(index_copy), "--procs", "1",
+               str(write_article(tmp_path / "f.jsonl", "f"))).exit_code == 0
+    gone = files_before - {path.name for path in generation(index_copy).iterdir()}
+    assert any(name.endswith("._stored.col") for name in gone)  # the merge deleted the small segments' files
+    assert sorted(snapshot.stored(offset)["id"] for offset in small) == list("abcde")
