@@ -65,6 +65,13 @@ def make_source(root: Path, count: int = 4, portal: bool = True) -> Path:
     return source
 
 
+def flip_middle_byte(path: Path) -> None:
+    """Damage a file without changing its size."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x5A
+    path.write_bytes(bytes(data))
+
+
 def counts(report) -> tuple[int, int, int, int, int]:
     """Return a reindex report's (added, updated, deleted, unchanged, rejected)."""
     return report.added, report.updated, report.deleted, report.unchanged, len(report.rejected)

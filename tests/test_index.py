@@ -55,6 +55,7 @@ from tests.helpers import (
     ROOT,
     STATE_TIMEOUT,
     counts,
+    flip_middle_byte,
     make_source,
     read_line,
     wait_until,
@@ -602,13 +603,6 @@ def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
     assert read_meta(current_generation(index_dir))["schema_version"] == SCHEMA_VERSION
     assert report.documents == 3
 
-
-
-def flip_middle_byte(path: Path) -> None:
-    """Damage a file without changing its size."""
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x5A
-    path.write_bytes(bytes(data))
 
 
 def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_generation_kept_until_the_next_reindex(

@@ -33,6 +33,7 @@ from tests.helpers import (
     PORTAL_ID,
     START_TIMEOUT,
     answers,
+    flip_middle_byte,
     get,
     running_server,
     start_server,
@@ -71,12 +72,6 @@ def truncate(path: Path) -> None:
     os.truncate(path, path.stat().st_size // 2)
 
 
-def flip(path: Path) -> None:
-    data = bytearray(path.read_bytes())
-    data[len(data) // 2] ^= 0x5A
-    path.write_bytes(bytes(data))
-
-
 def delete(path: Path) -> None:
     path.unlink()
 
@@ -87,8 +82,9 @@ DAMAGES = [
     ("date column", ".day.col", truncate), ("id column", ".id.col", truncate),
     ("length column", "._body_len.col", truncate), ("table of contents", ".toc", truncate),
     ("metadata", "vnsearch.json", truncate),
-    ("postings", ".pst", flip), ("terms", ".trm", flip), ("date column", ".day.col", flip),
-    ("category column", ".category.col", flip), ("stored fields", "._stored.col", flip),
+    ("postings", ".pst", flip_middle_byte), ("terms", ".trm", flip_middle_byte),
+    ("date column", ".day.col", flip_middle_byte),
+    ("category column", ".category.col", flip_middle_byte), ("stored fields", "._stored.col", flip_middle_byte),
     ("postings", ".pst", delete), ("source column", ".source.col", delete), ("table of contents", ".toc", delete),
     ("metadata", "vnsearch.json", delete),
 ]
@@ -166,8 +162,8 @@ def test_search_command_on_a_damaged_index_names_the_damage_and_exits_4(index_co
                          f"then `vnsearch reindex --index {index_copy} --full`")
 
 
-REPAIRS = [("postings", ".pst", truncate), ("stored fields", "._stored.col", flip),
-           ("table of contents", ".toc", delete), ("date column", ".day.col", flip)]
+REPAIRS = [("postings", ".pst", truncate), ("stored fields", "._stored.col", flip_middle_byte),
+           ("table of contents", ".toc", delete), ("date column", ".day.col", flip_middle_byte)]
 
 
 @pytest.mark.parametrize("what, suffix, how", REPAIRS, ids=[f"{how.__name__} {what}" for what, _, how in REPAIRS])
@@ -200,7 +196,7 @@ def test_full_reindex_repairs_damage_while_served_and_keeps_the_damaged_generati
 def test_repair_option_rebuilds_a_damaged_index_and_otherwise_reindexes_incrementally(index_copy):
     clean = run("reindex", "--index", str(index_copy), "--repair", "--procs", "1")
     assert clean.exit_code == 0 and "incremental" in clean.stdout and "replaced" not in clean.output
-    flip(the_file(index_copy, ".pst"))
+    flip_middle_byte(the_file(index_copy, ".pst"))
     repaired = run("reindex", "--index", str(index_copy), "--repair", "--procs", "1")
     assert repaired.exit_code == 0 and "full rebuild" in repaired.stdout and "replaced the damaged" in repaired.output
     assert run("check", "--index", str(index_copy)).exit_code == 0
@@ -258,7 +254,7 @@ def test_full_check_reads_every_article_of_an_index_without_checksums(index_copy
     assert text.exit_code == 0 and text.stdout.splitlines()[1:] == [
         "warning: the last commit has no checksums (written before vnsearch recorded them): "
         "run `vnsearch reindex --full` to record them", "ok"]
-    flip(the_file(index_copy, "._stored.col"))
+    flip_middle_byte(the_file(index_copy, "._stored.col"))
     full = run("check", "--index", str(index_copy), "--full", "--json")
     assert full.exit_code == EXIT_DAMAGED
     report = json.loads(full.stdout)
@@ -305,7 +301,7 @@ def wait_for_health(server, status: int, seconds: float = 10.0) -> None:
 def test_server_answers_503_for_a_damaged_index_then_serves_the_repair_without_restart(index_copy, tmp_path):
     with running_server(index_copy, tmp_path / "serve.log", "--workers", "2", "--refresh-seconds", "0.2") as server:
         before = server.json("/api/search", q="bo chinh tri", size=50)
-        flip(the_file(index_copy, ".pst"))  # a byte of a posting block, under a running server
+        flip_middle_byte(the_file(index_copy, ".pst"))  # a byte of a posting block, under a running server
         wait_for_health(server, 503)
         time.sleep(0.5)  # both workers have checked by now
         for _ in range(10):
@@ -342,7 +338,7 @@ def test_checksums_follow_commits_that_merge_segments(index_copy, tmp_path):
 
 def test_server_started_on_a_damaged_index_says_so_answers_503_and_serves_the_repair(index_copy, tmp_path):
     toc = the_file(index_copy, ".toc")
-    flip(toc)  # the commit point itself: Whoosh cannot even tell whether there is an index
+    flip_middle_byte(toc)  # the commit point itself: Whoosh cannot even tell whether there is an index
     server = start_server(index_copy, tmp_path / "serve.log", "--workers", "1", "--refresh-seconds", "0.2")
     try:
         wait_until(lambda: answers(server) == 503, f"no 503 from a damaged index:\n{server.output()}",
@@ -409,7 +405,7 @@ def remember_as_verified(folder: Path, target: Path) -> None:
 
 def rewrite_later(path: Path) -> None:
     """Damage a file without changing its size, as a write a second after its last one."""
-    flip(path)
+    flip_middle_byte(path)
     stamp = path.stat().st_mtime_ns + 1_000_000_000
     os.utime(path, ns=(stamp, stamp))
 
@@ -451,7 +447,7 @@ def test_damage_a_reindex_does_not_read_is_never_blessed(index_copy, settled, tm
     assert damage_before_writing(index_copy)[0] == []
     folder = generation(index_copy)
     postings = the_file(index_copy, ".pst")
-    flip(postings)
+    flip_middle_byte(postings)
     remember_as_verified(folder, postings)  # the damage shows in no stat
     added = run("reindex", "--index", str(index_copy), "--procs", "1", str(write_article(tmp_path / "a.jsonl", "a")))
     assert added.exit_code == 0, added.output  # the new segment was written beside the damaged one
@@ -477,7 +473,7 @@ def test_a_segment_a_commit_would_merge_is_checksummed_first(index_copy, settled
     smallest = min(segments, key=segments.get)
     target = max(folder.glob(f"{smallest}.*.col"), key=lambda path: path.stat().st_size)
     assert not target.name.endswith((".id.col", ".origin.col", ".content_hash.col"))
-    flip(target)
+    flip_middle_byte(target)
     remember_as_verified(folder, target)
     assert damage_before_writing(index_copy)[0] == []  # the quick checks pass: the merge finds it
 
