@@ -156,8 +156,21 @@ def clause_mask(ctx, clause: Clause, exact: bool = True, within: np.ndarray | No
     for name in terms:
         mask &= ctx.docs_with(name, fields)
     if clause.phrase and mask.any():
-        mask &= phrase_docs(ctx, terms, fields, np.flatnonzero(mask))
+        mask &= _phrase_among(ctx, terms, fields, mask)
     return mask
+
+
+def _phrase_among(ctx, terms: list[str], fields: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
+    """Return which candidates hold terms in a row in one of fields, reading positions only in the
+    candidates this query context has not looked at yet (a question's tiers ask for a phrase among
+    several sets of articles; the first ask may be for all of them)."""
+    looked, found = ctx.remember(("phrase among", tuple(terms), fields),
+                                 lambda: [np.zeros(ctx.size, dtype=bool), np.zeros(ctx.size, dtype=bool)])
+    unread = candidates & ~looked
+    if unread.any():
+        found |= phrase_docs(ctx, terms, fields, np.flatnonzero(unread))
+        looked |= unread
+    return found & candidates
 
 
 def all_words(ctx, parsed: ParsedQuery, exact: bool = True) -> np.ndarray:
