@@ -95,6 +95,7 @@ _EXACT_FIELDS = {None: "@(title_exact,body_exact)", "title": "@title_exact"}
 # The top articles of queries ("did you mean" reads them) kept per generation: each entry holds a
 # page of stored articles (about 50 KB), so far fewer than the plans.
 MAX_KEPT_TOP_PAGES = 500
+KEPT_QUERY_TEXTS = 256
 # Read in every results page's batch: the metadata a reindex writes when it commits.
 _GENERATION_STATEMENT = (f"SELECT value FROM {META_INDEX} WHERE id = {META_ID}", None)
 
@@ -395,6 +396,8 @@ class ClusterBackend:
         self._whole = GenerationCache(max_age=float("inf"))
         # The first page of queries without filters (``top_documents``), kept until a reindex commits.
         self._top = GenerationCache(max_entries=MAX_KEPT_TOP_PAGES)
+        # The MATCH texts of the last queries searched (they depend on the query alone).
+        self._texts: dict[tuple[str, str], tuple] = {}
         # The facets' grouping queue, and the generation record it was read from.
         self._queue: tuple[str | None, int] = (None, 0)
         self._pool: tuple[int, ThreadPoolExecutor] | None = None
@@ -743,7 +746,18 @@ class ClusterBackend:
     def _plan_texts(self, parsed: ParsedQuery, mode: str) -> tuple[dict[str, dict[str, str]],
                                                                      dict[tuple[str, str], str]]:
         """Return a query's tier texts by accents, and the MATCH text of each (tier, accents) the plan counts,
-        in the order the plan tries them."""
+        in the order the plan tries them (a search asks for them several times: the last queries' are kept)."""
+        key = (repr(parsed), mode)
+        found = self._texts.get(key)
+        if found is None:
+            if len(self._texts) >= KEPT_QUERY_TEXTS:
+                self._texts.clear()
+            found = self._texts[key] = self._query_texts(parsed, mode)
+        return found
+
+    @staticmethod
+    def _query_texts(parsed: ParsedQuery, mode: str) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], str]]:
+        """Return what ``_plan_texts`` returns, computed."""
         forms = {"exact": tier_texts(parsed, True)}
         if parsed.accented:
             forms["folded"] = tier_texts(parsed, False)
