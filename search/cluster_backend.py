@@ -70,6 +70,11 @@ SCORE_SCALE = 1000.0
 # How long a node that failed is tried last, and how often labels and vocabulary are reread.
 NODE_RETRY_S = 5.0
 REFRESH_S = 5.0
+# The labels (categories, sources, article count, average lengths) are three scans of every article
+# (60k: 50-200 ms of the engine's time): reread when a reindex committed (a page's batch reads the
+# generation), while a shard is missing from them, and at least this often (a reindex writes its
+# articles before it commits).
+LABELS_MAX_AGE_S = 60.0
 # A search answers in well under a second; a node that does not within this is given up on
 # (the next node is asked, and the failed one is tried last for NODE_RETRY_S).  Longer than a
 # node waits for another node's shard (agent_query_timeout), so a hung shard gives a partial
@@ -262,6 +267,8 @@ class Labels:
         # The articles of the shards that answered (all of them unless a shard is down).
         self.live_articles = 0
         self.loaded = 0.0
+        # The generation of the cluster's content they were read at (None: none known yet).
+        self.generation: str | None = None
         # Whether every shard answered (else the article count and averages are the last reindex's).
         self.whole = True
 
@@ -946,8 +953,9 @@ class ClusterBackend:
         return article
 
     def labels(self) -> Labels:
-        """Return the cluster's categories and sources (reread every few seconds)."""
-        if time.monotonic() - self._labels.loaded > REFRESH_S:
+        """Return the cluster's categories and sources, article count and average lengths (reread when a
+        reindex committed since, every few seconds while a shard is missing from them, else every minute)."""
+        if self._labels_stale():
             results = self.run([(f"SELECT category, COUNT(*) FROM {DISTRIBUTED_INDEX} GROUP BY category "
                                  f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None),
                                 (f"SELECT source, COUNT(*) FROM {DISTRIBUTED_INDEX} GROUP BY source "
@@ -973,8 +981,17 @@ class ClusterBackend:
                     labels.average_title = float(recorded.get("average_title") or 1.0)
                     labels.articles = int(recorded["documents"])
             labels.loaded = time.monotonic()
+            labels.generation = self._cache.generation
             self._labels = labels
         return self._labels
+
+    def _labels_stale(self) -> bool:
+        """Tell whether the labels must be read again."""
+        labels, generation = self._labels, self._cache.generation
+        if labels.generation is None and labels.loaded:
+            labels.generation = generation  # read before any generation was known: it was this one
+        age = time.monotonic() - labels.loaded
+        return age > (LABELS_MAX_AGE_S if labels.whole else REFRESH_S) or labels.generation != generation
 
     def vocabulary(self) -> list[tuple[str, int]]:
         """Return the folded title syllables with their frequencies (stored by the last reindex)."""

@@ -237,3 +237,26 @@ def _understood(engine: SearchEngine, q: str):
     ranking = engine.ranking
     understood = understand(parse_query(q, max_terms=ranking.max_query_terms), vocabulary, engine.abbreviations)
     return keep_rarest(understood.parsed, ranking.max_searched_terms, vocabulary.frequency)
+
+
+def test_labels_are_read_again_when_a_reindex_commits_not_at_every_search(cluster_engine, monkeypatch):
+    # The labels are three scans of every article: kept while the generation (read in every page's
+    # batch) is the one they were read at.
+    backend = cluster_engine.backend
+    cluster_engine.search(SearchRequest(q="việt nam"))
+    statements = []
+    run = Cluster.run
+
+    def recording(self, node, batch):
+        statements.extend(text for text, _ in batch)
+        return run(self, node, batch)
+
+    monkeypatch.setattr(Cluster, "run", recording)
+    monkeypatch.setattr(cluster_backend, "REFRESH_S", 0.0)
+    labels = backend.labels()
+    cluster_engine.search(SearchRequest(q="bo chinh tri"))
+    assert backend.labels() is labels and not [text for text in statements if "GROUP BY category" in text]
+    backend._cache.observe("a generation a reindex committed")
+    assert backend.labels() is not labels
+    assert [text for text in statements if "GROUP BY category" in text]
+    assert (backend.labels().categories, backend.labels().articles) == (labels.categories, labels.articles)
