@@ -182,14 +182,7 @@ def test_a_querys_top_articles_are_its_first_page_asked_alone_or_kept(cluster_en
     request = SearchRequest(q=q, facets=False, snippets=False, suggest=False)
     backend.forget()
     searched = backend.search(request, parsed).documents
-    statements = []
-    run = Cluster.run
-
-    def recording(self, node, batch):
-        statements.extend(text for text, _ in batch)
-        return run(self, node, batch)
-
-    monkeypatch.setattr(Cluster, "run", recording)
+    statements = recorded_statements(monkeypatch)
     backend.forget()
     first = backend.top_documents(parsed)
     sent = list(statements)
@@ -202,7 +195,7 @@ def test_a_querys_top_articles_are_its_first_page_asked_alone_or_kept(cluster_en
     statements.clear()
     assert backend.top_documents(parsed) == searched and statements == []  # kept: no round trip
     # The plan the page alone chose is the counted one: the next search gives what a first search gives.
-    monkeypatch.setattr(Cluster, "run", run)
+    monkeypatch.undo()
     kept = cluster_engine.search(SearchRequest(q=q, suggest=False))
     backend.forget()
     counted = cluster_engine.search(SearchRequest(q=q, suggest=False))
@@ -228,6 +221,19 @@ def test_a_first_unfiltered_page_keeps_the_querys_top_articles(cluster_engine, m
     assert backend._top.get(repr(parsed)) is None
 
 
+def recorded_statements(monkeypatch) -> list[str]:
+    """Return the list every statement sent to a node is appended to from now on."""
+    statements = []
+    run = Cluster.run
+
+    def recording(self, node, batch):
+        statements.extend(text for text, _ in batch)
+        return run(self, node, batch)
+
+    monkeypatch.setattr(Cluster, "run", recording)
+    return statements
+
+
 def _understood(engine: SearchEngine, q: str):
     """Return a query as a results page searches it (understood, its commonest words cut)."""
     from search.parse import keep_rarest
@@ -244,14 +250,7 @@ def test_labels_are_read_again_when_a_reindex_commits_not_at_every_search(cluste
     # batch) is the one they were read at.
     backend = cluster_engine.backend
     cluster_engine.search(SearchRequest(q="việt nam"))
-    statements = []
-    run = Cluster.run
-
-    def recording(self, node, batch):
-        statements.extend(text for text, _ in batch)
-        return run(self, node, batch)
-
-    monkeypatch.setattr(Cluster, "run", recording)
+    statements = recorded_statements(monkeypatch)
     monkeypatch.setattr(cluster_backend, "REFRESH_S", 0.0)
     labels = backend.labels()
     cluster_engine.search(SearchRequest(q="bo chinh tri"))
