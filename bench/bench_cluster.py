@@ -4,7 +4,7 @@ Usage: python bench/bench_cluster.py --backend sphinxql://127.0.0.1:9306,127.0.0
        [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval] [--split val] [--limit 300]
        [--sets titles,fragments,covid] [--variants written,unaccented,nfd,tone] [--runs 5] [--skip-latency] [--cold]
        [--corpus retrieval|latency|latency-60k] [--cache /tmp/vnsearch-bench-latency] [--rerank-depths 0:0,10:60]
-       [--first-seen 170 [--dump FILE]]
+       [--first-seen 170 [--dump FILE] [--searchd-pids DIR/node0/searchd.pid,DIR/node1/searchd.pid]]
 
 The cluster must hold what the embedded retrieval index holds: news/articles.jsonl and
 retrieval/passages.jsonl, written with ``vnsearch reindex --backend URL`` (its summary line is the
@@ -22,7 +22,10 @@ without and with vnsearch's second stage (``search.cluster_rerank``: its best 10
 query, 60 of a question) in the same run.  ``--first-seen N`` first times N distinct queries of the
 same kinds (the mixes of successive seeds), each searched once on fresh engines of both backends,
 alternating: a query's first search, as most real traffic is (the repeated runs above measure the
-embedded index's postings cache and the cluster's kept plans).  Nothing is asserted.
+embedded index's postings cache and the cluster's kept plans).  It also gives, per kind, the CPU
+time a search took in this process (``time.process_time``: the embedded index's whole search; the
+cluster's Python side) and, with ``--searchd-pids`` (the nodes' pid files), in the searchd processes
+(utime + stime from /proc, 10 ms ticks: meaningful summed over many searches).  Nothing is asserted.
 
 ``--corpus latency`` compares the 6k corpus of bench_latency.py instead (news/articles.jsonl and
 portal/, both backends holding it; pass that index with --index, e.g.
@@ -35,6 +38,7 @@ as bench_latency.py does); the cluster must hold --cache/corpus-60k and portal/.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -176,12 +180,18 @@ def first_seen(args, index: Path) -> None:
         engine.search(SearchRequest(q="zzqxw"))
     times = {name: [] for name in engines}
     kinds: dict[str, dict[str, list[float]]] = {}
+    cpu: dict[str, dict[str, list[float]]] = {}
     dumped = []
     for number, query in enumerate(mix):
         request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
         order = list(engines) if number % 2 == 0 else list(reversed(engines))
         for name in order:
+            searchd, python = searchd_cpu(args.searchd_pids), time.process_time()
             elapsed, result = time_call(partial(engines[name].search, request))
+            spent = cpu.setdefault(query.kind, {"embedded": [], "cluster": [], "searchd": []})
+            spent[name].append(1000 * (time.process_time() - python))
+            if name == "cluster":
+                spent["searchd"].append(searchd_cpu(args.searchd_pids) - searchd)
             times[name].append(elapsed)
             kinds.setdefault(query.kind.split(",")[0], {n: [] for n in engines})[name].append(elapsed)
             if name == "cluster":
@@ -201,6 +211,20 @@ def first_seen(args, index: Path) -> None:
         vn_kind, sx_kind = median(measured["embedded"]), median(measured["cluster"])
         print(f"  {kind:<18} {len(measured['embedded']):>4} queries: embedded median {vn_kind:7.1f}, "
               f"cluster {sx_kind:7.1f} ms ({sx_kind / vn_kind:.2f}x)")
+    print("CPU per search, mean ms (embedded: its whole search; cluster: this process, and the searchd processes):")
+    for kind, spent in cpu.items():
+        engine_side = f", searchd {statistics.fmean(spent['searchd']):6.1f}" if args.searchd_pids else ""
+        print(f"  {kind:<22} {len(spent['embedded']):>4} queries: embedded {statistics.fmean(spent['embedded']):6.1f}, "
+              f"cluster Python {statistics.fmean(spent['cluster']):6.1f}{engine_side}")
+
+
+def searchd_cpu(pid_files: list[Path]) -> float:
+    """Return the CPU milliseconds (user + system) the searchd processes of pid files have used (0 without any)."""
+    total = 0
+    for pid_file in pid_files:
+        fields = Path(f"/proc/{pid_file.read_text().strip()}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total * 1000 / os.sysconf("SC_CLK_TCK") if pid_files else 0.0
 
 
 def main() -> None:
@@ -225,6 +249,8 @@ def main() -> None:
                         help="latency of N distinct queries (bench_latency.py's kinds, successive seeds), each "
                              "searched once on fresh engines, before anything else")
     parser.add_argument("--dump", type=Path, help="with --first-seen: write the cluster's result dicts here")
+    parser.add_argument("--searchd-pids", default="",
+                        help="with --first-seen: the nodes' pid files (comma-separated): their CPU time per search")
     parser.add_argument("--rerank-depths", default=f"{RERANK_DEPTH}:{QUESTION_RERANK_DEPTH}",
                         help="comma-separated QUERY:QUESTION: how many of the engine's best articles vnsearch "
                              "reranks for a query and for a question (0:0: none)")
@@ -234,6 +260,7 @@ def main() -> None:
                         help="bench_latency.py's cache (the 60k corpus and index)")
     args = parser.parse_args()
     args.data = args.data.resolve()
+    args.searchd_pids = [Path(p) for p in args.searchd_pids.split(",") if p]
     started = time.perf_counter()
     if args.corpus == "latency-60k":
         args.index, _ = prepare("60k", args.data, args.cache, read_jsonl(data_path(args.data, NEWS)), False)

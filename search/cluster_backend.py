@@ -70,6 +70,11 @@ SCORE_SCALE = 1000.0
 # How long a node that failed is tried last, and how often labels and vocabulary are reread.
 NODE_RETRY_S = 5.0
 REFRESH_S = 5.0
+# The labels (categories, sources, article count, average lengths) are three scans of every article
+# (60k: 50-200 ms of the engine's time): reread when a reindex committed (a page's batch reads the
+# generation), while a shard is missing from them, and at least this often (a reindex writes its
+# articles before it commits).
+LABELS_MAX_AGE_S = 60.0
 # A search answers in well under a second; a node that does not within this is given up on
 # (the next node is asked, and the failed one is tried last for NODE_RETRY_S).  Longer than a
 # node waits for another node's shard (agent_query_timeout), so a hung shard gives a partial
@@ -92,6 +97,10 @@ QUESTION_RERANK_DEPTH = 60
 # from the most tier (they come first, as in the embedded index).
 EVERY_WORD_BONUS = 10_000_000
 _EXACT_FIELDS = {None: "@(title_exact,body_exact)", "title": "@title_exact"}
+# The top articles of queries ("did you mean" reads them) kept per generation: each entry holds a
+# page of stored articles (about 50 KB), so far fewer than the plans.
+MAX_KEPT_TOP_PAGES = 500
+KEPT_QUERY_TEXTS = 256
 # Read in every results page's batch: the metadata a reindex writes when it commits.
 _GENERATION_STATEMENT = (f"SELECT value FROM {META_INDEX} WHERE id = {META_ID}", None)
 
@@ -258,6 +267,8 @@ class Labels:
         # The articles of the shards that answered (all of them unless a shard is down).
         self.live_articles = 0
         self.loaded = 0.0
+        # The generation of the cluster's content they were read at (None: none known yet).
+        self.generation: str | None = None
         # Whether every shard answered (else the article count and averages are the last reindex's).
         self.whole = True
 
@@ -302,6 +313,14 @@ def _same_page(guessed: Plan, counted: Plan) -> bool:
     """Tell whether a page asked for a guessed plan is the page of the plan the counts chose."""
     return (guessed.accents, guessed.found, guessed.texts) == (counted.accents, counted.found, counted.texts) and (
         guessed.question or guessed.tier == counted.tier)
+
+
+def _top_page(request: SearchRequest) -> bool:
+    """Tell whether a request's page is what ``top_documents`` finds for its query: the first page by
+    relevance, answered as the query says (``match=auto``), of the default size, without filters."""
+    return (request.page == 1 and request.size == DEFAULT_PAGE_SIZE and request.sort == "relevance"
+            and request.match == "auto" and not (request.date_from or request.date_to or request.year
+                                                   or request.month or request.categories or request.sources))
 
 
 def _found(meta: list[tuple]) -> int:
@@ -382,6 +401,10 @@ class ClusterBackend:
         # The document frequencies the whole cluster gave, kept until a reindex commits however old:
         # the statistics of a search a shard misses (see ``_whole_frequencies``).
         self._whole = GenerationCache(max_age=float("inf"))
+        # The first page of queries without filters (``top_documents``), kept until a reindex commits.
+        self._top = GenerationCache(max_entries=MAX_KEPT_TOP_PAGES)
+        # The MATCH texts of the last queries searched (they depend on the query alone).
+        self._texts: dict[tuple[str, str], tuple] = {}
         # The facets' grouping queue, and the generation record it was read from.
         self._queue: tuple[str | None, int] = (None, 0)
         self._pool: tuple[int, ThreadPoolExecutor] | None = None
@@ -530,7 +553,7 @@ class ClusterBackend:
             # The page on one node, the facets on another, the counts on a third (round the nodes).
             results = self.run_split(batch.statements, *((2, facets_at + len(facet_statements))
                                                        if self.batch_parts > 2 else (2,)))
-        self._whole.observe(_generation(results[generation_at]))
+        self._observe(_generation(results[generation_at]))
         if self._cache.observe(_generation(results[generation_at])) and kept:
             return self.search(request, query)  # a reindex committed since the plan was made
         facets, facet_metas = None, [facets_at + len(facet_statements) - 1] if request.facets else []
@@ -561,10 +584,13 @@ class ClusterBackend:
         counts = {tier: _found(results[at]) for tier, at in wider_at.items()}
         # The kept counts are the whole cluster's: with a shard down, count what the others hold.
         counts.update(self._counts(query, plan, [t for t in wider if t not in counts]) if partial else known)
+        documents = [stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows]
+        if not partial and _top_page(request):  # what top_documents would find: "did you mean" reads it
+            self._top.put(repr(query), tuple(documents))
         return Matches(
             matching=("any" if fallback else "most") if question else plan.matching,
             total=total,
-            documents=[stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows],
+            documents=documents,
             scores=scores,
             facets=facets,
             statistics=ClusterStatistics(self),
@@ -574,6 +600,41 @@ class ClusterBackend:
             # A shard that did not answer is only a warning: the others' results are still good.
             partial=partial,
         )
+
+    def _observe(self, generation: str | None) -> None:
+        """Record the generation a batch read: what was kept for another one is dropped (plans apart)."""
+        self._whole.observe(generation)
+        self._top.observe(generation)
+
+    def top_documents(self, parsed: ParsedQuery) -> list[StoredArticle]:
+        """Return the first page of a relevance search of a parsed query without filters, kept until a
+        reindex commits ("did you mean" reads the top articles of the query and of its suggestion).
+
+        A results page of the query (the first, unfiltered, of the default size) keeps it too.  Without
+        a kept plan only the page of the tightest tier with the accents as typed is asked, without the
+        plan's counts: when it finds articles that tier is the plan (the counts only choose a wider
+        tier when it finds none), kept without its wider counts; else the query is searched whole, its
+        page not sent again.
+        """
+        kept = self._top.get(repr(parsed))
+        if kept is not None:
+            return list(kept)
+        request = SearchRequest(q=parsed.text, facets=False, snippets=False, suggest=False)
+        if parsed.is_empty or is_question(parsed) or self._kept_plan(parsed, request.match)[0] is not None:
+            return self._search(request, parsed).documents
+        plan = self._tightest(parsed, request.match)
+        conditions = filter_conditions(request, self.labels(), parsed)
+        pages = self._page_statements(parsed, plan, plan.texts[plan.tier], conditions, request)
+        results = self.run([*pages, _GENERATION_STATEMENT])
+        self._observe(_generation(results[-1]))
+        self._cache.observe(_generation(results[-1]))
+        if not results[0] or any(_warning(results[at]) for at in range(1, len(pages), 2)):
+            return self._search(request, parsed, (pages, results[: len(pages)])).documents
+        self._cache.put(self._plan_key(parsed, request.match), plan)
+        rows, _ = self._ordered(parsed, plan, request, results[: len(pages)])
+        documents = [stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows]
+        self._top.put(repr(parsed), tuple(documents))
+        return documents
 
     def _counts(self, parsed: ParsedQuery, plan: Plan, tiers: list[str]) -> dict[str, int]:
         """Return the count of each of a plan's tiers, without filters (one round trip, none for no tier)."""
@@ -692,7 +753,18 @@ class ClusterBackend:
     def _plan_texts(self, parsed: ParsedQuery, mode: str) -> tuple[dict[str, dict[str, str]],
                                                                      dict[tuple[str, str], str]]:
         """Return a query's tier texts by accents, and the MATCH text of each (tier, accents) the plan counts,
-        in the order the plan tries them."""
+        in the order the plan tries them (a search asks for them several times: the last queries' are kept)."""
+        key = (repr(parsed), mode)
+        found = self._texts.get(key)
+        if found is None:
+            if len(self._texts) >= KEPT_QUERY_TEXTS:
+                self._texts.clear()
+            found = self._texts[key] = self._query_texts(parsed, mode)
+        return found
+
+    @staticmethod
+    def _query_texts(parsed: ParsedQuery, mode: str) -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], str]]:
+        """Return what ``_plan_texts`` returns, computed."""
         forms = {"exact": tier_texts(parsed, True)}
         if parsed.accented:
             forms["folded"] = tier_texts(parsed, False)
@@ -881,8 +953,9 @@ class ClusterBackend:
         return article
 
     def labels(self) -> Labels:
-        """Return the cluster's categories and sources (reread every few seconds)."""
-        if time.monotonic() - self._labels.loaded > REFRESH_S:
+        """Return the cluster's categories and sources, article count and average lengths (reread when a
+        reindex committed since, every few seconds while a shard is missing from them, else every minute)."""
+        if self._labels_stale():
             results = self.run([(f"SELECT category, COUNT(*) FROM {DISTRIBUTED_INDEX} GROUP BY category "
                                  f"LIMIT {MAX_FACET_VALUES} OPTION max_matches={MAX_FACET_VALUES}", None),
                                 (f"SELECT source, COUNT(*) FROM {DISTRIBUTED_INDEX} GROUP BY source "
@@ -908,8 +981,17 @@ class ClusterBackend:
                     labels.average_title = float(recorded.get("average_title") or 1.0)
                     labels.articles = int(recorded["documents"])
             labels.loaded = time.monotonic()
+            labels.generation = self._cache.generation
             self._labels = labels
         return self._labels
+
+    def _labels_stale(self) -> bool:
+        """Tell whether the labels must be read again."""
+        labels, generation = self._labels, self._cache.generation
+        if labels.generation is None and labels.loaded:
+            labels.generation = generation  # read before any generation was known: it was this one
+        age = time.monotonic() - labels.loaded
+        return age > (LABELS_MAX_AGE_S if labels.whole else REFRESH_S) or labels.generation != generation
 
     def vocabulary(self) -> list[tuple[str, int]]:
         """Return the folded title syllables with their frequencies (stored by the last reindex)."""
@@ -933,8 +1015,9 @@ class ClusterBackend:
         return {}
 
     def forget(self) -> None:
-        """Drop the kept plans and word statistics (the next search of a query is its first)."""
+        """Drop the kept plans, word statistics and top articles (the next search of a query is its first)."""
         self._cache.clear()
+        self._top.clear()
 
     def keyword_documents(self, terms: Iterable[str]) -> dict[str, int]:
         """Return {term: articles holding it in any field}, kept per generation unless a shard was missing."""
@@ -1038,6 +1121,7 @@ class ClusterBackend:
                                    max_article_bytes=max_article_bytes or DEFAULT_MAX_ARTICLE_BYTES)
         finally:
             self._cache.clear()  # what was kept described the articles before
+            self._top.clear()
 
 
 class ClusterStatistics:
@@ -1074,8 +1158,7 @@ class ClusterStatistics:
         """Return the first page of a relevance search of query (text or parsed), without filters."""
         ranking = self.backend.ranking
         parsed = parse_query(query, max_terms=ranking.max_query_terms) if isinstance(query, str) else query
-        request = SearchRequest(q=parsed.text, facets=False, snippets=False, suggest=False)
-        return self.backend.search(request, parsed).documents
+        return self.backend.top_documents(parsed)
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
                          limit: int, phrase: bool = False) -> list[StoredArticle]:

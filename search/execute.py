@@ -301,7 +301,7 @@ def _phrase_count(ctx: QueryContext, clause: Clause) -> int:
     count = lambda: (np.array([int(matching.clause_mask(ctx, replace(clause, phrase=True), False).sum())]),)  # noqa: E731
     computed = getattr(ctx.snapshot, "computed", None)
     key = ("phrase count", tuple(s.folded for s in clause.syllables), fields_of(clause))
-    return int((count() if computed is None else computed(key, count))[0][0])
+    return int((count() if computed is None else computed(key, count, statistic=True))[0][0])
 
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:

@@ -142,19 +142,35 @@ def tier_masks(ctx, parsed: ParsedQuery, exact: bool, live: np.ndarray) -> dict[
 # The tiers --------------------------------------------------------------------------------
 
 
-def clause_mask(ctx, clause: Clause, exact: bool = True) -> np.ndarray:
+def clause_mask(ctx, clause: Clause, exact: bool = True, within: np.ndarray | None = None) -> np.ndarray:
     """Return the documents matching a clause: all its syllables, as a phrase if quoted (read-only
-    for a single word)."""
+    for a single word); only among the documents within when given (a phrase's positions are read
+    in those alone)."""
     fields = fields_of(clause)
     terms = [term(s, exact) for s in clause.syllables]
     if len(terms) == 1 and not clause.phrase:
+        if within is not None:
+            return ctx.docs_with(terms[0], fields) & within
         return ctx.docs_with(terms[0], fields)  # read-only, shared by the query's every use of the word
-    mask = np.ones(ctx.size, dtype=bool)
+    mask = np.ones(ctx.size, dtype=bool) if within is None else within.copy()
     for name in terms:
         mask &= ctx.docs_with(name, fields)
     if clause.phrase and mask.any():
-        mask &= phrase_docs(ctx, terms, fields, np.flatnonzero(mask))
+        mask &= _phrase_among(ctx, terms, fields, mask)
     return mask
+
+
+def _phrase_among(ctx, terms: list[str], fields: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
+    """Return which candidates hold terms in a row in one of fields, reading positions only in the
+    candidates this query context has not looked at yet (a question's tiers ask for a phrase among
+    several sets of articles; the first ask may be for all of them)."""
+    looked, found = ctx.remember(("phrase among", tuple(terms), fields),
+                                 lambda: [np.zeros(ctx.size, dtype=bool), np.zeros(ctx.size, dtype=bool)])
+    unread = candidates & ~looked
+    if unread.any():
+        found |= phrase_docs(ctx, terms, fields, np.flatnonzero(unread))
+        looked |= unread
+    return found & candidates
 
 
 def all_words(ctx, parsed: ParsedQuery, exact: bool = True) -> np.ndarray:
@@ -198,9 +214,27 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
         held = np.zeros(ctx.size, dtype=np.uint8 if len(words) + len(units) < 256 else np.int32)
         for name, fields in words:
             held += ctx.docs_with(name, fields)
-        for group in units:
-            held += all_words(ctx, ParsedQuery(parsed.text, [group]), exact)
-        mask &= held >= max(1, math.ceil(share * (len(words) + len(units))))
+        needed = max(1, math.ceil(share * (len(words) + len(units))))
+        if units:
+            # A unit is often a phrase ("đô la", "V-League"), whose positions are read in every article
+            # holding its syllables (common ones at 60,000 articles): it is looked for only in the
+            # articles it could bring to the share, those holding enough words with every unit whose
+            # syllables they hold.
+            possible = held.copy()
+            for group in units:
+                possible += _group_mask(ctx, [replace(clause, phrase=False) for clause in group], exact)
+            undecided = mask & (possible >= needed)
+            for group in units:
+                held += _group_mask(ctx, group, exact, undecided)
+        mask &= held >= needed
+    return mask
+
+
+def _group_mask(ctx, group: list[Clause], exact: bool, within: np.ndarray | None = None) -> np.ndarray:
+    """Return the documents (within the given ones) matching any clause of a group."""
+    mask = clause_mask(ctx, group[0], exact, within)
+    for clause in group[1:]:
+        mask = mask | clause_mask(ctx, clause, exact, within)
     return mask
 
 

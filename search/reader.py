@@ -57,44 +57,72 @@ class PostingsCache:
 
     # What an entry costs beside its arrays (the key, the dict slot, the Postings object).
     ENTRY_OVERHEAD = 400
+    # Statistics (a phrase's count of articles: a few bytes that cost a scan of the positions of
+    # every article holding its words) are kept apart, in at most this share of the budget, so that
+    # the postings and scores a long query reads (hundreds of kilobytes a term) never evict them.
+    STATISTICS_SHARE = 1 / 64
 
     def __init__(self, budget_bytes: int):
         self.budget = budget_bytes
         self.size = 0
+        self.statistics_size = 0
         self._entries: OrderedDict[tuple[str, str, str], Postings] = OrderedDict()
+        self._statistics: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, str, str]) -> Postings | None:
         """Return the cached postings of (segment key, field, term), or None."""
         with self._lock:
-            postings = self._entries.get(key)
-            if postings is not None:
-                self._entries.move_to_end(key)
-            return postings
+            for entries in (self._entries, self._statistics):
+                value = entries.get(key)
+                if value is not None:
+                    entries.move_to_end(key)
+                    return value
+            return None
 
-    def put(self, key: tuple, value: Postings | tuple) -> None:
+    def put(self, key: tuple, value: Postings | tuple, statistic: bool = False) -> None:
         """Keep postings or a tuple of arrays (made read-only), evicting the least recently used
-        beyond the budget."""
+        beyond the budget; a statistic among the statistics (evicted by statistics alone while they
+        stay within their share of the budget)."""
         cost = _cost(value)
-        if cost > self.budget:
+        if cost > (self.budget * self.STATISTICS_SHARE if statistic else self.budget):
             return
         with self._lock:
-            if key in self._entries:
+            if key in self._entries or key in self._statistics:
                 return
-            self._entries[key] = _frozen(value)
+            (self._statistics if statistic else self._entries)[key] = _frozen(value)
             self.size += cost
+            self.statistics_size += cost if statistic else 0
+            while self.statistics_size > self.budget * self.STATISTICS_SHARE:
+                self._evict(self._statistics)
             while self.size > self.budget:
-                _, evicted = self._entries.popitem(last=False)
-                self.size -= _cost(evicted)
+                self._evict(self._entries if self._entries else self._statistics)
+
+    def _evict(self, entries: OrderedDict) -> None:
+        """Drop the least recently used of entries (the lock held)."""
+        _, evicted = entries.popitem(last=False)
+        cost = _cost(evicted)
+        self.size -= cost
+        if entries is self._statistics:
+            self.statistics_size -= cost
 
     def keep_only(self, segment_keys: set[str]) -> None:
         """Drop the entries of segments no longer read (merged away or with new deletions)."""
         with self._lock:
-            for key in [key for key in self._entries if key[0] not in segment_keys]:
-                self.size -= _cost(self._entries.pop(key))
+            for entries in (self._entries, self._statistics):
+                for key in [key for key in entries if key[0] not in segment_keys]:
+                    cost = _cost(entries.pop(key))
+                    self.size -= cost
+                    if entries is self._statistics:
+                        self.statistics_size -= cost
+
+    def keys(self) -> list[tuple]:
+        """Return the keys held: postings and scores, least recently used first, then statistics."""
+        with self._lock:
+            return [*self._entries, *self._statistics]
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._entries) + len(self._statistics)
 
 
 def _cost(value: Postings | tuple) -> int:
@@ -207,16 +235,17 @@ class Snapshot:
         parts = [p for p in parts if p is not None]
         return Postings.join(parts) if parts else Postings.empty()
 
-    def computed(self, key: tuple, compute):
+    def computed(self, key: tuple, compute, statistic: bool = False):
         """Return compute() (a tuple of arrays from this snapshot's postings and statistics), kept in
-        the postings cache under key while it has room for it."""
+        the postings cache under key while it has room for it (among its statistics when statistic:
+        a few numbers that cost much to count, ``PostingsCache.put``)."""
         if self.postings_cache is None:
             return compute()
         full_key = (self.cache_key, *key)
         value = self.postings_cache.get(full_key)
         if value is None:
             value = compute()
-            self.postings_cache.put(full_key, value)
+            self.postings_cache.put(full_key, value, statistic)
         return value
 
     def _segment_postings(self, leaf, offset: int, data: SegmentData, fieldname: str, term: str) -> Postings | None:

@@ -14,6 +14,7 @@ import pytest
 
 from search import cluster_backend
 from search.engine import SearchEngine, open_engine
+from search.parse import parse_query
 from search.request import MAX_PAGE_SIZE, SearchRequest
 from search.sphinxql import Cluster
 
@@ -169,3 +170,92 @@ def test_a_questions_first_search_ranks_its_pool_once_whatever_the_accents_count
     for result in (first, again):
         del result["took_ms"]
     assert first == again
+
+
+@pytest.mark.parametrize("q", ["Bộ Chính trị", "bo chinh tri", "bồ chính trí", "qwxzv bóng đá",
+                               "giá xăng dầu tăng mạnh", "việt nam -covid", QUERIES[20], "title:vinamilk"])
+def test_a_querys_top_articles_are_its_first_page_asked_alone_or_kept(cluster_engine, monkeypatch, q):
+    # "Did you mean" reads a query's top articles: without a kept plan only the tightest tier's page is
+    # asked (no counts); when it finds nothing the query is searched whole, that page not sent again.
+    backend = cluster_engine.backend
+    parsed = parse_query(q)
+    request = SearchRequest(q=q, facets=False, snippets=False, suggest=False)
+    backend.forget()
+    searched = backend.search(request, parsed).documents
+    statements = recorded_statements(monkeypatch)
+    backend.forget()
+    first = backend.top_documents(parsed)
+    sent = list(statements)
+    pages = [text for text in sent if text.startswith("SELECT WEIGHT()")]
+    assert [d["id"] for d in first] == [d["id"] for d in searched] and first == searched
+    assert len(pages) == len(set(pages))
+    plan = backend.plan(parsed)
+    if (plan.tier, plan.accents, plan.question) == ("together", "exact", False):
+        assert not [text for text in sent if text.startswith("SELECT id FROM")]  # no count sent
+    statements.clear()
+    assert backend.top_documents(parsed) == searched and statements == []  # kept: no round trip
+    # The plan the page alone chose is the counted one: the next search gives what a first search gives.
+    monkeypatch.undo()
+    kept = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    backend.forget()
+    counted = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    for result in (kept, counted):
+        del result["took_ms"]
+    assert kept == counted
+
+
+@pytest.mark.parametrize("q", ["Bộ Chính trị", "gia vang hom nay", QUERIES[20]])
+def test_a_first_unfiltered_page_keeps_the_querys_top_articles(cluster_engine, monkeypatch, q):
+    backend = cluster_engine.backend
+    backend.forget()
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    calls = []
+    monkeypatch.setattr(Cluster, "run", lambda self, node, batch: calls.append(batch))
+    parsed = _understood(cluster_engine, q)
+    assert [d["id"] for d in backend.top_documents(parsed)] == [hit["id"] for hit in result["hits"]] and calls == []
+    # A filtered or second page is not the top articles: nothing is kept from it.
+    monkeypatch.undo()
+    backend.forget()
+    cluster_engine.search(SearchRequest(q=q, suggest=False, categories=("Kinh doanh",)))
+    cluster_engine.search(SearchRequest(q=q, suggest=False, page=2))
+    assert backend._top.get(repr(parsed)) is None
+
+
+def recorded_statements(monkeypatch) -> list[str]:
+    """Return the list every statement sent to a node is appended to from now on."""
+    statements = []
+    run = Cluster.run
+
+    def recording(self, node, batch):
+        statements.extend(text for text, _ in batch)
+        return run(self, node, batch)
+
+    monkeypatch.setattr(Cluster, "run", recording)
+    return statements
+
+
+def _understood(engine: SearchEngine, q: str):
+    """Return a query as a results page searches it (understood, its commonest words cut)."""
+    from search.parse import keep_rarest
+    from search.understand import Vocabulary, understand
+
+    vocabulary = Vocabulary(engine.backend.statistics())
+    ranking = engine.ranking
+    understood = understand(parse_query(q, max_terms=ranking.max_query_terms), vocabulary, engine.abbreviations)
+    return keep_rarest(understood.parsed, ranking.max_searched_terms, vocabulary.frequency)
+
+
+def test_labels_are_read_again_when_a_reindex_commits_not_at_every_search(cluster_engine, monkeypatch):
+    # The labels are three scans of every article: kept while the generation (read in every page's
+    # batch) is the one they were read at.
+    backend = cluster_engine.backend
+    cluster_engine.search(SearchRequest(q="việt nam"))
+    statements = recorded_statements(monkeypatch)
+    monkeypatch.setattr(cluster_backend, "REFRESH_S", 0.0)
+    labels = backend.labels()
+    cluster_engine.search(SearchRequest(q="bo chinh tri"))
+    assert backend.labels() is labels and not [text for text in statements if "GROUP BY category" in text]
+    backend._cache.observe("a generation a reindex committed")
+    assert backend.labels() is not labels
+    assert [text for text in statements if "GROUP BY category" in text]
+    assert (backend.labels().categories, backend.labels().articles) == (labels.categories, labels.articles)

@@ -184,8 +184,8 @@ def cached_owners(cache: PostingsCache) -> set[str]:
 
 
 def cached_keys(cache: PostingsCache) -> list[tuple]:
-    """Return the keys a postings cache holds, least recently used first."""
-    return list(cache._entries)
+    """Return the keys a postings cache holds (postings and scores least recently used first, then statistics)."""
+    return cache.keys()
 
 
 @pytest.mark.slow
@@ -219,6 +219,39 @@ def test_the_postings_cache_keeps_the_most_recently_used_within_its_budget(segme
         cache.get((first_segment, "body", term))
     assert [term for _, _, term in cached_keys(cache)] == ["viet", "va", "nguoi"]
     assert cache.size == sum(sizes[term] for term in ("viet", "va", "nguoi")) <= cache.budget
+
+
+def postings_of(count: int) -> Postings:
+    """Return postings of count documents, one position each."""
+    ids = np.arange(count, dtype=np.int64)
+    return Postings(ids, np.ones(count, dtype=np.int32), np.zeros(count, dtype=np.uint32), ids.copy())
+
+
+def test_a_phrase_count_outlives_the_postings_read_after_it_and_counts_keep_to_their_share():
+    # A phrase's count of articles costs a scan of the positions of every article holding its
+    # words, and takes a few bytes: the postings a long query reads after it must not evict it.
+    listed = postings_of(4096).nbytes + PostingsCache.ENTRY_OVERHEAD
+    cache = PostingsCache(4 * listed)
+    count_key = ("snapshot@1", "phrase count", ("viet", "nam"), TEXT_FIELDS)
+    cache.put(count_key, (np.array([17]),), statistic=True)
+    for term in range(10):
+        cache.put(("segment", "body", f"term{term}"), postings_of(4096))
+    assert int(cache.get(count_key)[0][0]) == 17
+    # The postings are evicted as before, least recently used first: three lists and the count fit.
+    assert [key[2] for key in cached_keys(cache) if key[1] == "body"] == ["term7", "term8", "term9"]
+    assert cache.size == 3 * listed + cache.statistics_size <= cache.budget
+    # Counts evict one another beyond their share of the budget (1/64: 15 counts here), never postings.
+    counted = PostingsCache.ENTRY_OVERHEAD + np.array([0]).nbytes
+    room = int(cache.budget * PostingsCache.STATISTICS_SHARE) // counted
+    for pair in range(room + 5):
+        cache.put(("snapshot@1", "phrase count", ("tu", str(pair)), TEXT_FIELDS), (np.array([pair]),), statistic=True)
+    held = [key[2] for key in cached_keys(cache) if key[1] == "phrase count"]
+    assert held == [("tu", str(pair)) for pair in range(5, room + 5)] and room == 15
+    assert [key[2] for key in cached_keys(cache) if key[1] == "body"] == ["term7", "term8", "term9"]
+    assert cache.statistics_size == room * counted and cache.size <= cache.budget
+    # A snapshot's counts go with it.
+    cache.keep_only({"segment"})
+    assert len(cache) == 3 and cache.statistics_size == 0 and cache.size == 3 * listed
 
 
 def test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone(tmp_path):

@@ -14,6 +14,7 @@ import functools
 import html
 import itertools
 import json
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -33,6 +34,7 @@ from search.index import reindex
 from search.parse import parse_query
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
+from search.schema import TEXT_FIELDS
 from search.sphinxql import Cluster
 from search.understand import Vocabulary, understand
 from tests.helpers import DEMO, DEMO_ARTICLES, PORTAL_ID, ROOT, write_jsonl
@@ -690,12 +692,12 @@ def holds_in_a_row(field: list[str], syllables: list[str], exact: bool) -> bool:
 
 
 def most_tier(articles: dict[str, dict], plain: list[str], joined: list[str], excluded: list[str],
-              exact: bool, spellings: dict[str, list[str]] | None = None) -> set[str]:
-    """Ids of the articles holding at least half of the words (a word typed with inner punctuation
-    counting once, held where its syllables, or those of one of its other spellings, stand in a
-    row in the title or in the body) and none of the excluded words."""
+              exact: bool, spellings: dict[str, list[str]] | None = None, share: float = 0.5) -> set[str]:
+    """Ids of the articles holding at least half of the words (share of them: a word typed with inner
+    punctuation counting once, held where its syllables, or those of one of its other spellings,
+    stand in a row in the title or in the body) and none of the excluded words."""
     spellings = spellings or {}
-    need = max(1, -(-(len(plain) + len(joined)) // 2))
+    need = max(1, math.ceil(share * (len(plain) + len(joined))))
     found = set()
     for doc_id, article in articles.items():
         fields = [words(article["title"]), words(article["body"])]
@@ -824,6 +826,44 @@ def test_the_most_tier_counts_an_abbreviation_typed_with_inner_punctuation_once_
     assert any(not any(holds_in_a_row(words(a["title"] + " " + a["body"]), words(form), exact)
                        for form in [*joined, *spellings[joined[0]]])
                for doc_id, a in articles.items() if doc_id in expected)
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+@pytest.mark.parametrize("share", [matching.LONG_QUERY_SHARE, matching.MOST_SHARE])
+def test_a_questions_words_with_inner_punctuation_are_looked_for_only_where_they_could_reach_its_share(
+        demo_index, monkeypatch, share, exact):
+    # A phrase's positions are read in every article holding its syllables: "Covid-19" and "TP.HCM"
+    # (one word each, in any of its spellings) are looked for only in the articles that, holding
+    # both, would hold the share of the question's 11 words; the count is the same.
+    q = "ca mắc Covid-19 mới tăng nhanh trong tháng qua tại TP.HCM"
+    plain = ["ca", "mắc", "mới", "tăng", "nhanh", "trong", "tháng", "qua", "tại"]
+    joined = ["Covid-19", "TP.HCM"]
+    engine = SearchEngine(demo_index)
+    view = engine.backend.view()
+    parsed = understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
+    assert sum(matching.is_unit(group) for group in parsed.groups) == 2 and len(parsed.groups) == 11
+    read: dict[tuple[str, ...], set[int]] = {}  # the docs whose positions each phrase was read in
+    phrase_docs = matching.phrase_docs
+
+    def reading(ctx, terms, fields, docs):
+        read.setdefault(tuple(terms), set()).update(int(doc) for doc in docs)
+        return phrase_docs(ctx, terms, fields, docs)
+
+    monkeypatch.setattr(matching, "phrase_docs", reading)
+    mask = matching.at_least(view.context, parsed, exact, share)
+    articles = demo_and_portal()
+    spellings = {word: abbreviations.load().alternatives(abbreviations.form_key(word)) for word in joined}
+    expected = most_tier(articles, plain, joined, [], exact, spellings, share)
+    assert found_ids(view, mask) == expected and expected
+    need = max(1, math.ceil(share * 11))
+    for doc in set().union(*read.values()):  # each could reach the share with both words
+        doc_id = view.context.snapshot.stored(doc)["id"]
+        text = words(articles[doc_id]["title"]) + words(articles[doc_id]["body"])
+        assert sum(any(holds_as(w, s, exact) for w in text) for s in plain) + 2 >= need, doc_id
+    covid = view.context.docs_with("covid", TEXT_FIELDS) & view.context.docs_with("19", TEXT_FIELDS)
+    assert read[("covid", "19")] <= set(np.flatnonzero(covid))
+    if share >= matching.MOST_SHARE:  # not every article holding "covid" and "19"
+        assert len(read[("covid", "19")]) < covid.sum()
 
 
 @pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
