@@ -8,6 +8,8 @@ The plan, all over numpy arrays built from whole posting lists (see ``search.rea
    typed with accents that occur with exactly those accents, plus the folded compound words
    (``chinh_tri``) the index holds for adjacent query syllables; then the top few hundred are
    re-ranked with a bonus for query words that stand next to each other in the document.
+   Only the pool a page is ordered from needs scores: a term with many postings is scored in
+   the pool's documents alone when the pool is small (``Scope``), with the same numbers.
 
 Filters and facet counts are in ``search.filtering``; the result is shaped above the backend
 seam (``search.results``).
