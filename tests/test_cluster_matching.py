@@ -8,6 +8,7 @@ the same.  Only the order by relevance may differ (the engines rank differently)
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -21,7 +22,7 @@ from search.sphinxql import Cluster
 QUERIES = [
     "Bộ Chính trị", "bo chinh tri", "bồ chính trí", "chính tri", "Trương hoa Bình",  # accents, each syllable
     "thanh nien dot tu", "việt nam", "ha noi ha noi", "bán", "ban",  # together, scattered, repeated
-    '"bo chinh tri"', '"Bộ chinh trị"', "title:vinamilk", "bo chinh tri -covid", "covid OR corona",  # syntax
+    '"bo chinh tri"', '"Bộ chinh trị"', '"Bộ chính tri"', "title:vinamilk", "bo chinh tri -covid", "covid OR corona",  # syntax
     "UBND tỉnh", "tphcm", "hanoi", "Vieetj Nam", "chir thij 05 booj chinhs trij",  # query understanding
     "Vinamilk có lọt vào top thương hiệu hàng đầu châu Á hay không nhỉ",  # a question
     "giá xăng dầu tăng mạnh", "gia vang hom nay", "qwxzv bóng đá",  # most of the words
@@ -147,6 +148,51 @@ def test_a_querys_first_search_never_counts_a_match_twice(cluster_engine, monkey
         assert len(matches) == len(set(matches))
     monkeypatch.setattr(Cluster, "run", run)
     assert result["total"] == cluster_engine.search(SearchRequest(q=q, suggest=False))["total"]
+
+
+def _recorded(monkeypatch) -> list[list[str]]:
+    """Record the statements of every round trip from now on (a list of batches)."""
+    batches = []
+    run = Cluster.run
+
+    def recording(self, node, statements):
+        batches.append([text for text, _ in statements])
+        return run(self, node, statements)
+
+    monkeypatch.setattr(Cluster, "run", recording)
+    return batches
+
+
+@pytest.mark.parametrize("q", ["giá xăng dầu tăng mạnh", "chính tri", "thanh nien dot tu thanh nien", '"bo chinh tri"',
+                               "bán", "Bán nhà 3"])
+def test_the_together_tier_asks_each_word_once(engine, cluster_engine, monkeypatch, q):
+    # The proximity of the words holds each of them on the same fields: the words are not asked again
+    # beside it (the engine would read their postings twice), nor is a phrase's proximity.
+    batches = _recorded(monkeypatch)
+    cluster_engine.backend.forget()
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    grouping = next(text for batch in batches for text in batch if text.startswith("SELECT month,"))
+    matched = grouping[grouping.index("MATCH('") + 7 : grouping.index("')")]
+    words = re.findall(r"[^\s()@,\"|~/]+", matched.replace("title_exact", "").replace("body_exact", "")
+                       .replace("title_fold", "").replace("body_fold", ""))
+    words = [word for word in words if not word.isdigit() or word in q]  # the window's size is not a word
+    assert words and len(words) == len(set(words)), matched
+    embedded = engine.search(SearchRequest(q=q, suggest=False))
+    assert ({k: result[k] for k in SHARED_KEYS}, result["facets"]) == ({k: embedded[k] for k in SHARED_KEYS},
+                                                                       embedded["facets"])
+
+
+@pytest.mark.parametrize(("q", "counts"), [("bán", 1), ('"bo chinh tri"', 0), ("Bộ Chính trị", 2)])
+def test_a_query_of_one_word_or_one_phrase_counts_its_together_and_all_tiers_once(engine, cluster_engine,
+                                                                                   monkeypatch, q, counts):
+    # Nothing stands apart in one word or one phrase: its together tier is its all tier, the same text,
+    # counted by the facets' grouping alone (a phrase's most tier is that text too).
+    batches = _recorded(monkeypatch)
+    cluster_engine.backend.forget()
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    assert len([text for batch in batches for text in batch if text.startswith("SELECT id FROM articles")]) == counts
+    embedded = engine.search(SearchRequest(q=q, suggest=False))
+    assert (result["total"], result["wider"]) == (embedded["total"], embedded["wider"]) and result["total"] > 0
 
 
 @pytest.mark.parametrize("q", [QUERIES[20], "Vinamilk dẫn đầu bảng xếp hạng thương hiếu mạnh nhất Việt Nam",
