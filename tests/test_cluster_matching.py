@@ -150,28 +150,15 @@ def test_a_querys_first_search_never_counts_a_match_twice(cluster_engine, monkey
     assert result["total"] == cluster_engine.search(SearchRequest(q=q, suggest=False))["total"]
 
 
-def _recorded(monkeypatch) -> list[list[str]]:
-    """Record the statements of every round trip from now on (a list of batches)."""
-    batches = []
-    run = Cluster.run
-
-    def recording(self, node, statements):
-        batches.append([text for text, _ in statements])
-        return run(self, node, statements)
-
-    monkeypatch.setattr(Cluster, "run", recording)
-    return batches
-
-
 @pytest.mark.parametrize("q", ["giá xăng dầu tăng mạnh", "chính tri", "thanh nien dot tu thanh nien", '"bo chinh tri"',
                                "bán", "Bán nhà 3"])
 def test_the_together_tier_asks_each_word_once(engine, cluster_engine, monkeypatch, q):
     # The proximity of the words holds each of them on the same fields: the words are not asked again
     # beside it (the engine would read their postings twice), nor is a phrase's proximity.
-    batches = _recorded(monkeypatch)
+    statements = recorded_statements(monkeypatch)
     cluster_engine.backend.forget()
     result = cluster_engine.search(SearchRequest(q=q, suggest=False))
-    grouping = next(text for batch in batches for text in batch if text.startswith("SELECT month,"))
+    grouping = next(text for text in statements if text.startswith("SELECT month,"))
     matched = grouping[grouping.index("MATCH('") + 7 : grouping.index("')")]
     words = re.findall(r"[^\s()@,\"|~/]+", matched.replace("title_exact", "").replace("body_exact", "")
                        .replace("title_fold", "").replace("body_fold", ""))
@@ -187,10 +174,10 @@ def test_a_query_of_one_word_or_one_phrase_counts_its_together_and_all_tiers_onc
                                                                                    monkeypatch, q, counts):
     # Nothing stands apart in one word or one phrase: its together tier is its all tier, the same text,
     # counted by the facets' grouping alone (a phrase's most tier is that text too).
-    batches = _recorded(monkeypatch)
+    statements = recorded_statements(monkeypatch)
     cluster_engine.backend.forget()
     result = cluster_engine.search(SearchRequest(q=q, suggest=False))
-    assert len([text for batch in batches for text in batch if text.startswith("SELECT id FROM articles")]) == counts
+    assert len([text for text in statements if text.startswith("SELECT id FROM articles")]) == counts
     embedded = engine.search(SearchRequest(q=q, suggest=False))
     assert (result["total"], result["wider"]) == (embedded["total"], embedded["wider"]) and result["total"] > 0
 
@@ -264,7 +251,23 @@ def test_a_first_unfiltered_page_keeps_the_querys_top_articles(cluster_engine, m
     backend.forget()
     cluster_engine.search(SearchRequest(q=q, suggest=False, categories=("Kinh doanh",)))
     cluster_engine.search(SearchRequest(q=q, suggest=False, page=2))
-    assert backend._top.get(repr(parsed)) is None
+    assert backend._top.get(cluster_backend.query_key(parsed)) is None
+
+
+@pytest.mark.parametrize(("typed", "again"), [("Bộ Chính trị", "bộ  chính TRỊ"), ("gia vang hom nay", "Gia Vang hom nay")])
+def test_the_same_words_in_other_capitals_read_the_top_articles_kept(cluster_engine, monkeypatch, typed, again):
+    # "Did you mean" reads the top articles of its suggestion, which is often a query already searched
+    # with other capitals ("ban nha 3" suggests "bán nhà 3" after "Bán nhà 3"): the same page, kept.
+    backend = cluster_engine.backend
+    backend.forget()
+    result = cluster_engine.search(SearchRequest(q=typed, suggest=False))
+    calls = []
+    monkeypatch.setattr(Cluster, "run", lambda self, node, batch: calls.append(batch))
+    kept = backend.top_documents(_understood(cluster_engine, again))
+    assert [d["id"] for d in kept] == [hit["id"] for hit in result["hits"]] and len(kept) > 0 and calls == []
+    monkeypatch.undo()
+    backend.forget()
+    assert backend.top_documents(_understood(cluster_engine, again)) == kept  # what searching it finds
 
 
 def recorded_statements(monkeypatch) -> list[str]:
