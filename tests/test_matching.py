@@ -849,7 +849,7 @@ def recorded_phrase_reads(monkeypatch) -> dict[tuple[str, ...], list[int]]:
     # "UBND": one word with a dictionary spelling, the phrase "ủy ban nhân dân".
     ("UBND tỉnh đã làm gì để giúp người dân vượt qua khó khăn", ["UBND"], ("uy", "ban", "nhan", "dan")),
 ])
-def test_a_questions_words_with_inner_punctuation_or_other_spellings_are_looked_for_only_where_they_could_reach_its_share(
+def test_a_questions_words_with_inner_punctuation_or_spellings_are_looked_for_only_where_they_could_reach_its_share(
         demo_index, monkeypatch, share, exact, q, joined, partly_read):
     # A phrase's positions are read in every article holding its syllables: a question's words typed
     # with inner punctuation or having other spellings (phrases) are looked for only in the articles
