@@ -191,6 +191,7 @@ def test_a_querys_top_articles_are_its_first_page_asked_alone_or_kept(cluster_en
     kept = backend._kept_plan(parsed, "auto")
     sent = list(statements)
     pages = [text for text in sent if text.startswith("SELECT WEIGHT()")]
+    assert [text for text in sent if " AS n FROM " in text] == []  # no facet counted (a question is searched whole)
     assert [d["id"] for d in first] == [d["id"] for d in searched] and first == searched
     assert len(pages) == len(set(pages))
     plan = backend.plan(parsed)
@@ -264,26 +265,6 @@ def test_labels_are_read_again_when_a_reindex_commits_not_at_every_search(cluste
     assert backend.labels() is not labels
     assert [text for text in statements if "GROUP BY category" in text]
     assert (backend.labels().categories, backend.labels().articles) == (labels.categories, labels.articles)
-
-
-@pytest.mark.parametrize("q", ["", QUERIES[20], "vinamilk co lot vao top thuong hieu hang dau chau a hay khong nhi",
-                               "Bộ Chính trị"])
-def test_a_querys_top_articles_are_its_first_page_asked_without_facets(cluster_engine, monkeypatch, q):
-    # An empty query and a question are searched whole for their top articles, a query with a kept plan
-    # by that plan: the articles of the first results page, without a facet's grouping sent.
-    backend = cluster_engine.backend
-    parsed = parse_query(q)
-    request = SearchRequest(q=q, facets=False, snippets=False, suggest=False)
-    backend.forget()
-    searched = backend.search(request, parsed).documents
-    if q == "Bộ Chính trị":
-        backend._top.clear()  # the plan stays kept, the top articles do not
-    else:
-        backend.forget()
-    backend.labels()  # read now, not while the statements are recorded
-    statements = recorded_statements(monkeypatch)
-    assert backend.top_documents(parsed) == searched and searched
-    assert [text for text in statements if " AS n FROM " in text] == []  # no facet counted
 
 
 @pytest.mark.parametrize("q", ["bo chinh tri", "Vinamilk có lọt vào top thương hiệu"])
