@@ -339,3 +339,33 @@ def test_a_querys_top_articles_stay_kept_while_other_queries_read_the_same_gener
     cluster_engine.search(SearchRequest(q="việt nam", suggest=False))
     statements = recorded_statements(monkeypatch)
     assert backend.top_documents(parsed) == first != [] and statements == []
+
+
+def test_labels_are_the_clusters_categories_sources_article_count_and_the_averages_its_last_reindex_recorded(
+        engine, cluster_engine):
+    backend = cluster_engine.backend
+    backend._labels = cluster_backend.Labels()  # read now
+    labels = backend.labels()
+    facets = engine.search(SearchRequest(q=""))["facets"]
+    recorded = backend._read_meta(cluster_backend.META_ID)
+    assert (sorted(labels.categories), sorted(labels.sources)) == tuple(
+        sorted(entry["value"] for entry in facets[name]) for name in ("category", "source"))
+    assert (labels.articles, labels.live_articles, labels.whole) == (201, 201, True)
+    assert (labels.average_length, labels.average_title) == pytest.approx(
+        (recorded["average_body"], recorded["average_title"]), rel=1e-6)
+    assert 1.0 < labels.average_title < labels.average_length
+
+
+def test_a_querys_top_articles_and_whole_counts_go_when_a_batch_reads_another_generation(cluster_engine, monkeypatch):
+    backend = cluster_engine.backend
+    parsed = parse_query("bo chinh tri")
+    backend.forget()
+    first = backend.top_documents(parsed)
+    generation = backend._top.generation
+    monkeypatch.setattr(cluster_backend, "_generation", lambda rows: "the generation a reindex committed")
+    cluster_engine.search(SearchRequest(q="việt nam", suggest=False))
+    assert (backend._top.generation, backend._whole.generation) == ("the generation a reindex committed",) * 2
+    statements = recorded_statements(monkeypatch)
+    assert backend.top_documents(parsed) == first and statements  # asked again
+    monkeypatch.undo()
+    assert generation is not None and backend.top_documents(parsed) == first
