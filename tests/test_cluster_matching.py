@@ -176,7 +176,8 @@ def test_a_questions_first_search_ranks_its_pool_once_whatever_the_accents_count
 
 @pytest.mark.parametrize("q", ["Bộ Chính trị", "bo chinh tri", "bồ chính trí", "qwxzv bóng đá",
                                "giá xăng dầu tăng mạnh", "việt nam -covid", QUERIES[20], "title:vinamilk",
-                               "Vinamilk dẫn đầu bảng xếp hạng thương hiếu mạnh nhất Việt Nam"])
+                               "Vinamilk dẫn đầu bảng xếp hạng thương hiếu mạnh nhất Việt Nam",
+                               "source:dantri bo chinh tri"])
 def test_a_querys_top_articles_are_its_first_page_asked_alone_or_kept(cluster_engine, monkeypatch, q):
     # "Did you mean" reads a query's top articles: without a kept plan only the tightest tier's page is
     # asked (no counts); when it finds nothing the query is searched whole, that page not sent again.
