@@ -8,6 +8,7 @@ the same.  Only the order by relevance may differ (the engines rank differently)
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -26,6 +27,7 @@ QUERIES = [
     "UBND tỉnh", "tphcm", "hanoi", "Vieetj Nam", "chir thij 05 booj chinhs trij",  # query understanding
     "Vinamilk có lọt vào top thương hiệu hàng đầu châu Á hay không nhỉ",  # a question
     "giá xăng dầu tăng mạnh", "gia vang hom nay", "qwxzv bóng đá",  # most of the words
+    '"Bộ chính tri"',  # a phrase with two accented words (they stand together in its exact proximity)
     "giá xe -bán",  # an exclusion with its accents as typed (not "ban", "bàn") in the exact tiers
 ]
 SHARED_KEYS = ("tier", "accents", "matching", "total", "wider", "notices")
@@ -151,6 +153,38 @@ def test_a_querys_first_search_never_counts_a_match_twice(cluster_engine, monkey
     assert result["total"] == cluster_engine.search(SearchRequest(q=q, suggest=False))["total"]
 
 
+@pytest.mark.parametrize("q", ["giá xăng dầu tăng mạnh", "chính tri", "thanh nien dot tu thanh nien", '"bo chinh tri"',
+                               "bán", "Bán nhà 3"])
+def test_the_together_tier_asks_each_word_once(engine, cluster_engine, monkeypatch, q):
+    # The proximity of the words holds each of them on the same fields: the words are not asked again
+    # beside it (the engine would read their postings twice), nor is a phrase's proximity.
+    statements = recorded_statements(monkeypatch)
+    cluster_engine.backend.forget()
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    grouping = next(text for text in statements if text.startswith("SELECT month,"))
+    matched = grouping[grouping.index("MATCH('") + 7 : grouping.index("')")]
+    words = re.findall(r"[^\s()@,\"|~/]+", matched.replace("title_exact", "").replace("body_exact", "")
+                       .replace("title_fold", "").replace("body_fold", ""))
+    words = [word for word in words if not word.isdigit() or word in q]  # the window's size is not a word
+    assert words and len(words) == len(set(words)), matched
+    embedded = engine.search(SearchRequest(q=q, suggest=False))
+    assert ({k: result[k] for k in SHARED_KEYS}, result["facets"]) == ({k: embedded[k] for k in SHARED_KEYS},
+                                                                       embedded["facets"])
+
+
+@pytest.mark.parametrize(("q", "counts"), [("bán", 1), ('"bo chinh tri"', 0), ("Bộ Chính trị", 2)])
+def test_a_query_of_one_word_or_one_phrase_counts_its_together_and_all_tiers_once(engine, cluster_engine,
+                                                                                   monkeypatch, q, counts):
+    # Nothing stands apart in one word or one phrase: its together tier is its all tier, the same text,
+    # counted by the facets' grouping alone (a phrase's most tier is that text too).
+    statements = recorded_statements(monkeypatch)
+    cluster_engine.backend.forget()
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    assert len([text for text in statements if text.startswith("SELECT id FROM articles")]) == counts
+    embedded = engine.search(SearchRequest(q=q, suggest=False))
+    assert (result["total"], result["wider"]) == (embedded["total"], embedded["wider"]) and result["total"] > 0
+
+
 @pytest.mark.parametrize("q", [QUERIES[20], "Vinamilk dẫn đầu bảng xếp hạng thương hiếu mạnh nhất Việt Nam",
                                "vinamilk co lot vao top thuong hieu hang dau chau a hay khong nhi"])
 def test_a_questions_first_search_ranks_its_pool_once_whatever_the_accents_counted(cluster_engine, monkeypatch, q):
@@ -225,7 +259,24 @@ def test_a_first_unfiltered_page_keeps_the_querys_top_articles(cluster_engine, m
     backend.forget()
     cluster_engine.search(SearchRequest(q=q, suggest=False, categories=("Kinh doanh",)))
     cluster_engine.search(SearchRequest(q=q, suggest=False, page=2))
-    assert backend._top.get(repr(parsed)) is None
+    assert backend._top.get(cluster_backend.query_key(parsed)) is None
+
+
+@pytest.mark.parametrize(("typed", "again"), [("Bộ Chính trị", "bộ  chính TRỊ"),
+                                              ("gia vang hom nay", "Gia Vang hom nay")])
+def test_the_same_words_in_other_capitals_read_the_top_articles_kept(cluster_engine, monkeypatch, typed, again):
+    # "Did you mean" reads the top articles of its suggestion, which is often a query already searched
+    # with other capitals ("ban nha 3" suggests "bán nhà 3" after "Bán nhà 3"): the same page, kept.
+    backend = cluster_engine.backend
+    backend.forget()
+    result = cluster_engine.search(SearchRequest(q=typed, suggest=False))
+    calls = []
+    monkeypatch.setattr(Cluster, "run", lambda self, node, batch: calls.append(batch))
+    kept = backend.top_documents(_understood(cluster_engine, again))
+    assert [d["id"] for d in kept] == [hit["id"] for hit in result["hits"]] and len(kept) > 0 and calls == []
+    monkeypatch.undo()
+    backend.forget()
+    assert backend.top_documents(_understood(cluster_engine, again)) == kept  # what searching it finds
 
 
 def recorded_statements(monkeypatch) -> list[str]:
@@ -297,7 +348,7 @@ def test_only_a_first_relevance_page_of_the_default_size_without_filters_keeps_t
     parsed = _understood(cluster_engine, q)
     backend.forget()
     result = cluster_engine.search(SearchRequest(q=q, suggest=False, **kept))
-    top = backend._top.get(repr(parsed))
+    top = backend._top.get(cluster_backend.query_key(parsed))
     if kept:
         assert top is None
     else:
