@@ -30,10 +30,10 @@ import numpy as np
 from search.backend import BackendHealth, FacetCounts, Matches, Progress, StoredArticle
 from search.cluster import AGENT_QUERY_TIMEOUT_MS, DISTRIBUTED_INDEX, META_INDEX
 from search.cluster_cache import GenerationCache
-from search.cluster_query import distinct_tokens, question_pool_text, tier_texts, with_excluded
+from search.cluster_query import distinct_tokens, question_pool_text, tier_texts, together_page_text, with_excluded
 from search.cluster_rerank import rerank
 from search.matching import is_question
-from search.parse import ParsedQuery, Syllable, folded_label, parse_query
+from search.parse import Clause, ParsedQuery, Syllable, folded_label, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, TIERS, UNDATED, SearchRequest
 from search.sphinxql import (
@@ -323,6 +323,17 @@ def _top_page(request: SearchRequest) -> bool:
                                                    or request.month or request.categories or request.sources))
 
 
+def query_key(parsed: ParsedQuery) -> str:
+    """Return what a query's page depends on: its clauses' normalised syllables and flags, the excluded
+    clauses and the query's labels, not how it was typed ("Bán nhà 3" and "bán  nhà 3" are one query:
+    the mix of a "did you mean" suggestion and the query typed in other capitals)."""
+    def clause(c: Clause) -> tuple:
+        return tuple((s.exact, s.folded) for s in c.syllables), c.phrase, c.field, c.alternative, c.joined, c.decoded
+
+    return repr(([[clause(c) for c in group] for group in parsed.groups], [clause(c) for c in parsed.excluded],
+                 parsed.categories, parsed.sources))
+
+
 def _found(meta: list[tuple]) -> int:
     """Return the total_found of a SHOW META result."""
     return int(dict(meta).get("total_found", 0))
@@ -586,7 +597,7 @@ class ClusterBackend:
         counts.update(self._counts(query, plan, [t for t in wider if t not in counts]) if partial else known)
         documents = [stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows]
         if not partial and _top_page(request):  # what top_documents would find: "did you mean" reads it
-            self._top.put(repr(query), tuple(documents))
+            self._top.put(query_key(query), tuple(documents))
         return Matches(
             matching=("any" if fallback else "most") if question else plan.matching,
             total=total,
@@ -616,7 +627,7 @@ class ClusterBackend:
         tier when it finds none), kept without its wider counts; else the query is searched whole, its
         page not sent again.
         """
-        kept = self._top.get(repr(parsed))
+        kept = self._top.get(query_key(parsed))
         if kept is not None:
             return list(kept)
         request = SearchRequest(q=parsed.text, facets=False, snippets=False, suggest=False)
@@ -633,7 +644,7 @@ class ClusterBackend:
         self._cache.put(self._plan_key(parsed, request.match), plan)
         rows, _ = self._ordered(parsed, plan, request, results[: len(pages)])
         documents = [stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows]
-        self._top.put(repr(parsed), tuple(documents))
+        self._top.put(query_key(parsed), tuple(documents))
         return documents
 
     def _counts(self, parsed: ParsedQuery, plan: Plan, tiers: list[str]) -> dict[str, int]:
@@ -843,6 +854,8 @@ class ClusterBackend:
         (``GROUP n BY`` the shard, a document key modulo the shards) and, for a page reaching past the
         fewest of them there can be, the engine's first rows up to the page's end."""
         reranked = self._reranked(parsed, plan, request)
+        if plan.tier == "together" and positive == plan.texts["together"] and parsed.groups:
+            positive = together_page_text(parsed, plan.exact)  # its words weigh as the ranking was tuned
         offset = 0 if reranked else (request.page - 1) * request.size
         size = request.page * request.size if reranked else request.size
         # In the most tier of a short query the articles holding every word come first; the

@@ -8,6 +8,8 @@ The plan, all over numpy arrays built from whole posting lists (see ``search.rea
    typed with accents that occur with exactly those accents, plus the folded compound words
    (``chinh_tri``) the index holds for adjacent query syllables; then the top few hundred are
    re-ranked with a bonus for query words that stand next to each other in the document.
+   Only the pool a page is ordered from needs scores: a term with many postings is scored in
+   the pool's documents alone when the pool is small (``Scope``), with the same numbers.
 
 Filters and facet counts are in ``search.filtering``; the result is shaped above the backend
 seam (``search.results``).
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -34,6 +37,13 @@ from search.understand import after_document_type
 
 # The word between a kind of document and its number: "Nghị định số 100" (folded).
 REFERENCE_NUMBER_WORD = "so"
+
+
+# A term of fewer postings is scored in every document holding it even when a query wants a few
+# documents' scores (``QueryContext.scoped_bm25f``): its scores cost little and are kept for the
+# snapshot's next queries.
+SCOPED_MIN_POSTINGS = 10_000
+SCOPED_MAX_SHARE = 0.25
 
 
 class QueryContext:
@@ -107,6 +117,64 @@ class QueryContext:
         k1 = self.ranking.k1
         return ids, idf * tf * (k1 + 1.0) / (tf + k1), idf
 
+    def scoped_bm25f(self, term: str, fields: tuple[str, ...], scope: Scope) -> tuple[np.ndarray, np.ndarray, float]:
+        """Return (slots in scope.docs, BM25F scores, idf) of a term over fields, for the documents of
+        a scope alone: the values ``bm25f`` gives those documents, computed from their postings only
+        (read-only arrays, computed once per scope)."""
+        return self.remember(("scoped bm25f", scope.key, term, fields), lambda: self._scoped_bm25f(term, fields, scope))
+
+    def _scoped_bm25f(self, term: str, fields: tuple[str, ...], scope: Scope) -> tuple[np.ndarray, np.ndarray, float]:
+        """Return ``scoped_bm25f``: each posting's term frequency as ``_term_frequencies`` computes it,
+        element for element, for the scope's rows of the postings; the idf from the count of
+        documents holding the term, which is what ``_bm25f`` counts when every posting scores."""
+        found = [(name, p) for name in fields if len(p := self.postings(name, term))]
+        if not found:
+            return _NO_DOCS, _NO_SCORES, 0.0
+        whole = self._kept_bm25f(term, fields)
+        held = sum(len(p) for _, p in found)
+        if whole is None and (held < SCOPED_MIN_POSTINGS or len(scope.docs) * 2 >= held
+                              or not all(self._always_scores(name, p) for name, p in found)):
+            # A term of few postings, or a scope about as large as them (a question's pool), saves
+            # little: the whole term's scores are computed, and kept for the snapshot's next queries.
+            whole = self.bm25f(term, fields)
+        if whole is not None:
+            ids, values, idf = whole
+            slots, rows = scope.rows(ids)
+            return slots, values[rows], idf
+        idf = self.term_idf(term, _union_count([p.ids for _, p in found]))
+        rows = [(name, p, *scope.rows(p.ids)) for name, p in found]
+        sparse = sum(len(r) for _, _, _, r in rows) * 16 < len(scope.docs)
+        slots = np.unique(np.concatenate([s for _, _, s, _ in rows])) if sparse else None
+        tf = np.zeros(len(slots) if sparse else len(scope.docs), dtype=np.float64)
+        for name, p, at_slots, at_rows in rows:
+            weight, b = self.weights[name]
+            lengths = self.snapshot.lengths[name][p.ids[at_rows]]
+            at = np.searchsorted(slots, at_slots) if sparse else at_slots
+            tf[at] += weight * p.freqs[at_rows] / (1.0 - b + b * lengths / self.snapshot.average_length[name])
+        if sparse:
+            held = tf != 0
+            slots, tf = slots[held], tf[held]
+        else:
+            slots = np.flatnonzero(tf)
+            tf = tf[slots]
+        k1 = self.ranking.k1
+        return slots, idf * tf * (k1 + 1.0) / (tf + k1), idf
+
+    def _kept_bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """Return the whole term's ``bm25f`` when this query or the snapshot's cache holds it, else None."""
+        key = ("bm25f", term, fields)
+        if key in self._computed:
+            return self._computed[key]
+        kept = getattr(self.snapshot, "kept", None)
+        return None if kept is None else kept(("bm25f", self.ranking, term, fields))
+
+    def _always_scores(self, fieldname: str, postings: Postings) -> bool:
+        """Tell whether every posting of a field gives its document a term frequency other than 0
+        (so the documents holding the term are those its BM25F scores): a positive field weight, a
+        length normalisation between 0 and 1, and every posting at least one occurrence."""
+        weight, b = self.weights[fieldname]
+        return weight > 0 and 0.0 <= b <= 1.0 and bool(postings.freqs.min() > 0)
+
     def term_idf(self, term: str, held: int) -> float:
         """Return the IDF of a term held by held documents (of this context's)."""
         return idf_of(self.size, held)
@@ -132,6 +200,64 @@ class QueryContext:
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 _NO_SCORES = np.zeros(0, dtype=np.float64)
+
+
+class Scope:
+    """The documents a query's scores are wanted for: the pool its page is ordered from.
+
+    A query's result set and facets count every article it matches, but only the articles its
+    page can be drawn from need a score.  At 600,000 articles a common word's BM25F over all its
+    postings (hundreds of thousands) cost more than anything else a query does; within a scope
+    each term is scored in the scope's documents alone, with the very values the whole term's
+    scores hold for them.
+    """
+
+    _keys = itertools.count()
+
+    def __init__(self, within: np.ndarray):
+        self.docs = np.flatnonzero(within)
+        self.size = len(within)
+        self.key = next(self._keys)
+        self._slot: np.ndarray | None = None
+
+    def slots(self, ids: np.ndarray) -> np.ndarray:
+        """Return each doc number's place in ``docs`` (-1 for a document outside the scope)."""
+        if self._slot is None:
+            self._slot = np.full(self.size, -1, dtype=np.int32)
+            self._slot[self.docs] = np.arange(len(self.docs))
+        return self._slot[ids]
+
+    def rows(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return (places in ``docs``, rows of ids) of the scope's documents among sorted doc numbers,
+        both ascending: a binary search per document of a small scope in a common word's postings, a
+        look-up per posting otherwise."""
+        if len(self.docs) * 8 < len(ids):
+            found = np.searchsorted(ids, self.docs)
+            inside = np.flatnonzero(found < len(ids))
+            found = found[inside]
+            hit = ids[found] == self.docs[inside]
+            return inside[hit], found[hit]
+        slots = self.slots(ids)
+        rows = np.flatnonzero(slots >= 0)
+        return slots[rows], rows
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """Return values (one per document of the scope) as an array over every document (0 outside)."""
+        spread = np.zeros(self.size, dtype=values.dtype)
+        spread[self.docs] = values
+        return spread
+
+
+def _union_count(id_lists: list[np.ndarray]) -> int:
+    """Return how many distinct doc numbers one or two sorted arrays of distinct doc numbers hold."""
+    if len(id_lists) == 1:
+        return len(id_lists[0])
+    if len(id_lists) > 2:
+        return len(np.unique(np.concatenate(id_lists)))
+    small, large = sorted(id_lists, key=len)
+    found = np.searchsorted(large, small)
+    inside = found < len(large)
+    return len(small) + len(large) - int((large[found[inside]] == small[inside]).sum())
 
 
 def idf_of(total: int, df: int) -> float:
@@ -160,41 +286,56 @@ def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return docs, (keys[first] & 0xFFFFFFFF) - (1 << 31)
 
 
-def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None) -> tuple[np.ndarray, dict]:
+def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None,
+            within: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
     """Return base relevance scores for every document (its best reading's), and each syllable's idf.
 
     A reading's score is a sum of per-term parts (``_reading_parts``); the readings of a query
     share most of them, so the shared ones are summed once and each reading adds only its own.
+    With within (a mask), only the documents within are scored (the others score 0): what each
+    of them scores is what it scores without within.  The any-word fallback (all_words) lifts the
+    articles holding every word by the highest score of all, so it scores every document.
     """
+    fallback = all_words is not None and all_words.any()
+    # An index of fewer articles than SCOPED_MIN_POSTINGS scores every posting, as it always did; so
+    # does a query whose pool holds more than SCOPED_MAX_SHARE of the index (a question's: most
+    # of its terms' postings would be scored anyway).
+    scope = None
+    if within is not None and not fallback and ctx.size >= SCOPED_MIN_POSTINGS:
+        scope = Scope(within)
+        if len(scope.docs) > SCOPED_MAX_SHARE * ctx.size:
+            scope = None
+    size = ctx.size if scope is None else len(scope.docs)
     others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
-    typed_parts, idfs = _reading_parts(ctx, parsed.typed)
-    other_parts = [_reading_parts(ctx, reading) for reading in others]
+    typed_parts, idfs = _reading_parts(ctx, parsed.typed, scope)
+    other_parts = [_reading_parts(ctx, reading, scope) for reading in others]
     shared = set(typed_parts).intersection(*(parts for parts, _ in other_parts)) if others else set()
-    common = _sum_parts(ctx, typed_parts, shared, None)
-    scores = _sum_parts(ctx, typed_parts, set(typed_parts) - shared, common)
+    common = _sum_parts(size, typed_parts, shared, None)
+    scores = _sum_parts(size, typed_parts, set(typed_parts) - shared, common)
     for reading, (parts, other_idfs) in zip(others, other_parts):
-        other = _sum_parts(ctx, parts, set(parts) - shared, common)
+        other = _sum_parts(size, parts, set(parts) - shared, common)
         other *= _reading_weight(ctx, parsed, reading)
         np.maximum(scores, other, out=scores)
         idfs = {**other_idfs, **idfs}
-    if all_words is not None and all_words.any():
+    if fallback:
         # Any-word fallback: documents holding every word still come first.
         scores[all_words] += scores.max()
-    return scores, idfs
+    return (scores if scope is None else scope.spread(scores)), idfs
 
 
-def _sum_parts(ctx: QueryContext, parts: dict, keys: set, start: np.ndarray | None) -> np.ndarray:
-    """Return start (a copy; zeros when None) plus the parts named by keys, added in the parts' order."""
-    scores = np.zeros(ctx.size, dtype=np.float64) if start is None else start.copy()
+def _sum_parts(size: int, parts: dict, keys: set, start: np.ndarray | None) -> np.ndarray:
+    """Return start (a copy; zeros of size when None) plus the parts named by keys, added in the parts' order."""
+    scores = np.zeros(size, dtype=np.float64) if start is None else start.copy()
     for key, (ids, values) in parts.items():
         if key in keys:
             scores[ids] += values
     return scores
 
 
-def _reading_parts(ctx: QueryContext, parsed: ParsedQuery) -> tuple[dict, dict]:
+def _reading_parts(ctx: QueryContext, parsed: ParsedQuery, scope: Scope | None = None) -> tuple[dict, dict]:
     """Return what each term adds to the relevance scores of one reading of a query, as
-    {key: (doc ids, weighted scores)} in the order they are added, and each syllable's idf."""
+    {key: (doc ids, weighted scores)} in the order they are added, and each syllable's idf;
+    within a scope, (places in the scope's docs, weighted scores) of its documents alone."""
     parts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     idfs: dict[str, float] = {}
     weight = ctx.ranking
@@ -206,27 +347,36 @@ def _reading_parts(ctx: QueryContext, parsed: ParsedQuery) -> tuple[dict, dict]:
             # A syllable typed with accents counts mostly where it stands with those accents:
             # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
             parts["folded", syllable.exact, fields] = _weighted(
-                ctx, syllable.folded, fields, weight.accented_folded_weight if syllable.accented else None)
-            idfs[syllable.folded] = ctx.bm25f(syllable.folded, fields)[2]
+                ctx, syllable.folded, fields, weight.accented_folded_weight if syllable.accented else None, scope)
+            idfs[syllable.folded] = _term_scores(ctx, syllable.folded, fields, scope)[2]
             if syllable.accented:
-                parts["exact", syllable.exact, fields] = _weighted(ctx, syllable.exact, fields, weight.exact_weight)
-                idfs[syllable.folded] = ctx.bm25f(syllable.exact, fields)[2]
+                parts["exact", syllable.exact, fields] = _weighted(ctx, syllable.exact, fields, weight.exact_weight,
+                                                                   scope)
+                idfs[syllable.folded] = _term_scores(ctx, syllable.exact, fields, scope)[2]
     for compound, fields in _compounds(parsed, weight.query_compound_syllables):
         if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
             continue  # every syllable of an indexed compound is indexed too: unknown words cost nothing
-        parts["compound", compound, fields] = _weighted(ctx, compound, fields, weight.compound_weight)
+        parts["compound", compound, fields] = _weighted(ctx, compound, fields, weight.compound_weight, scope)
     return parts, idfs
 
 
+def _term_scores(ctx: QueryContext, term: str, fields: tuple[str, ...],
+                 scope: Scope | None) -> tuple[np.ndarray, np.ndarray, float]:
+    """Return (doc ids, BM25F scores, idf) of a term; within a scope, of its documents alone (ids
+    are then places in the scope's docs)."""
+    return ctx.bm25f(term, fields) if scope is None else ctx.scoped_bm25f(term, fields, scope)
+
+
 def _weighted(ctx: QueryContext, term: str, fields: tuple[str, ...],
-              weight: float | None) -> tuple[np.ndarray, np.ndarray]:
+              weight: float | None, scope: Scope | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return (doc ids, BM25F scores times weight; as they are for None) of a term, computed once per
     query: every reading of a query adds the same terms' parts (12 readings of a pasted paragraph
     multiplied a common word's scores 12 times)."""
-    ids, values, _ = ctx.bm25f(term, fields)
+    ids, values, _ = _term_scores(ctx, term, fields, scope)
     if weight is None:
         return ids, values
-    return ctx.remember(("weighted", term, fields, weight), lambda: (ids, weight * values))
+    key = ("weighted", term, fields, weight, None if scope is None else scope.key)
+    return ctx.remember(key, lambda: (ids, weight * values))
 
 
 def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, ...]]]:
@@ -411,16 +561,18 @@ def relevance(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | No
     return scores + _proximity(ctx, parsed, np.arange(ctx.size), idfs)
 
 
-def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto") -> tuple[Matched, np.ndarray | None, dict]:
+def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto",
+              scored: Callable[[Matched], np.ndarray] | None = None) -> tuple[Matched, np.ndarray | None, dict]:
     """Return (the matched tiers and set, relevance scores, idfs) of a query.
 
     The tier depends on the query alone, not on the filters, so selecting a facet never
     changes the other facets.  In the ``most`` tier of a short query the articles holding
-    every word still come first.
+    every word still come first.  scored, when given, names the documents whose scores are
+    wanted (the pool a page is ordered from) from the match: the others then score 0.
     """
     matched = matching.match(ctx, parsed, mode)
     if parsed.is_empty:
         return matched, None, {}
     every = matched.tiers["all"] if matched.tier == "most" and not matched.question else None
-    scores, idfs = _scores(ctx, parsed, every)
+    scores, idfs = _scores(ctx, parsed, every, None if scored is None else scored(matched))
     return matched, scores, idfs

@@ -248,6 +248,10 @@ class Snapshot:
             self.postings_cache.put(full_key, value, statistic)
         return value
 
+    def kept(self, key: tuple):
+        """Return what ``computed`` keeps under key, or None (nothing computed)."""
+        return None if self.postings_cache is None else self.postings_cache.get((self.cache_key, *key))
+
     def _segment_postings(self, leaf, offset: int, data: SegmentData, fieldname: str, term: str) -> Postings | None:
         """Return one segment's postings of a term (doc numbers shifted by offset), or None."""
         if self.postings_cache is None:

@@ -83,7 +83,9 @@ class SnapshotView:
         if query.sources:
             masks["query_source"] = label_mask(snapshot.source_names, snapshot.source, query.sources, False)
         filters = combine(masks, ctx.size)
-        matched, scores, idfs = run_match(ctx, query, request.match)
+        # Only the pool the page is ordered from is scored; the total and facets count the whole set.
+        matched, scores, idfs = run_match(ctx, query, request.match,
+                                          lambda matched: answer_sets(matched, request.sort)[1] & filters)
         counted, pool = answer_sets(matched, request.sort)
         docs, doc_scores = order_page(ctx, query, pool & filters, scores, idfs, request)
         total = int((counted & filters).sum())
@@ -137,7 +139,7 @@ class SnapshotView:
         """Return the first page of a relevance search of query (text or parsed), without filters."""
         parsed = parse_query(query, max_terms=self.ranking.max_query_terms) if isinstance(query, str) else query
         ctx = self.context
-        matched, scores, idfs = run_match(ctx, parsed)
+        matched, scores, idfs = run_match(ctx, parsed, scored=lambda matched: answer_sets(matched, "relevance")[1])
         _, pool = answer_sets(matched, "relevance")
         docs, _ = order_page(ctx, parsed, pool, scores, idfs, SearchRequest(q=parsed.text))
         return [self.snapshot.stored(d) for d in docs]

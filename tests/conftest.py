@@ -23,6 +23,15 @@ from tests.helpers import DEMO, DEMO_SOURCES, PORTAL_ID, REQUIRE_ALL_ENV, ROOT  
 
 # tools/mutation.py points this at a demo index it built once (read-only for the tests).
 PREBUILT_DEMO_INDEX_ENV = "VNSEARCH_TEST_DEMO_INDEX"
+# And this at the URL of a demo cluster it started once (the tests only search it).
+PREBUILT_DEMO_CLUSTER_ENV = "VNSEARCH_TEST_DEMO_CLUSTER"
+
+
+class PrebuiltCluster:
+    """A demo cluster another process started: its URL alone (what the tests that search it read)."""
+
+    def __init__(self, url: str):
+        self.url = url
 
 # Test modules whose every test starts processes, servers or a browser (a name starting with one
 # of these, so test_faults_disk.py or test_server_cluster.py count too).
@@ -134,6 +143,10 @@ def engine(demo_index) -> SearchEngine:
 @pytest.fixture(scope="session")
 def demo_cluster(tmp_path_factory):
     """Return a running two-node searchd cluster holding the demo corpus (see tests/sphinx_cluster.py)."""
+    if os.environ.get(PREBUILT_DEMO_CLUSTER_ENV):
+        # Mutation testing of the cluster's query side (tools/mutation.py) starts it once for every mutant.
+        yield PrebuiltCluster(os.environ[PREBUILT_DEMO_CLUSTER_ENV])
+        return
     from search.cluster_index import reindex_cluster
     from search.sphinxql import Cluster
     from tests.sphinx_cluster import running_cluster

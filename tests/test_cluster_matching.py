@@ -8,14 +8,16 @@ the same.  Only the order by relevance may differ (the engines rank differently)
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
 from search import cluster_backend
 from search.engine import SearchEngine, open_engine
 from search.parse import parse_query
-from search.request import MAX_PAGE_SIZE, SearchRequest
+from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchRequest
 from search.sphinxql import Cluster
 
 QUERIES = [
@@ -25,6 +27,8 @@ QUERIES = [
     "UBND tỉnh", "tphcm", "hanoi", "Vieetj Nam", "chir thij 05 booj chinhs trij",  # query understanding
     "Vinamilk có lọt vào top thương hiệu hàng đầu châu Á hay không nhỉ",  # a question
     "giá xăng dầu tăng mạnh", "gia vang hom nay", "qwxzv bóng đá",  # most of the words
+    '"Bộ chính tri"',  # a phrase with two accented words (they stand together in its exact proximity)
+    "giá xe -bán",  # an exclusion with its accents as typed (not "ban", "bàn") in the exact tiers
 ]
 SHARED_KEYS = ("tier", "accents", "matching", "total", "wider", "notices")
 
@@ -149,6 +153,38 @@ def test_a_querys_first_search_never_counts_a_match_twice(cluster_engine, monkey
     assert result["total"] == cluster_engine.search(SearchRequest(q=q, suggest=False))["total"]
 
 
+@pytest.mark.parametrize("q", ["giá xăng dầu tăng mạnh", "chính tri", "thanh nien dot tu thanh nien", '"bo chinh tri"',
+                               "bán", "Bán nhà 3"])
+def test_the_together_tier_asks_each_word_once(engine, cluster_engine, monkeypatch, q):
+    # The proximity of the words holds each of them on the same fields: the words are not asked again
+    # beside it (the engine would read their postings twice), nor is a phrase's proximity.
+    statements = recorded_statements(monkeypatch)
+    cluster_engine.backend.forget()
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    grouping = next(text for text in statements if text.startswith("SELECT month,"))
+    matched = grouping[grouping.index("MATCH('") + 7 : grouping.index("')")]
+    words = re.findall(r"[^\s()@,\"|~/]+", matched.replace("title_exact", "").replace("body_exact", "")
+                       .replace("title_fold", "").replace("body_fold", ""))
+    words = [word for word in words if not word.isdigit() or word in q]  # the window's size is not a word
+    assert words and len(words) == len(set(words)), matched
+    embedded = engine.search(SearchRequest(q=q, suggest=False))
+    assert ({k: result[k] for k in SHARED_KEYS}, result["facets"]) == ({k: embedded[k] for k in SHARED_KEYS},
+                                                                       embedded["facets"])
+
+
+@pytest.mark.parametrize(("q", "counts"), [("bán", 1), ('"bo chinh tri"', 0), ("Bộ Chính trị", 2)])
+def test_a_query_of_one_word_or_one_phrase_counts_its_together_and_all_tiers_once(engine, cluster_engine,
+                                                                                   monkeypatch, q, counts):
+    # Nothing stands apart in one word or one phrase: its together tier is its all tier, the same text,
+    # counted by the facets' grouping alone (a phrase's most tier is that text too).
+    statements = recorded_statements(monkeypatch)
+    cluster_engine.backend.forget()
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    assert len([text for text in statements if text.startswith("SELECT id FROM articles")]) == counts
+    embedded = engine.search(SearchRequest(q=q, suggest=False))
+    assert (result["total"], result["wider"]) == (embedded["total"], embedded["wider"]) and result["total"] > 0
+
+
 @pytest.mark.parametrize("q", [QUERIES[20], "Vinamilk dẫn đầu bảng xếp hạng thương hiếu mạnh nhất Việt Nam",
                                "vinamilk co lot vao top thuong hieu hang dau chau a hay khong nhi"])
 def test_a_questions_first_search_ranks_its_pool_once_whatever_the_accents_counted(cluster_engine, monkeypatch, q):
@@ -173,7 +209,9 @@ def test_a_questions_first_search_ranks_its_pool_once_whatever_the_accents_count
 
 
 @pytest.mark.parametrize("q", ["Bộ Chính trị", "bo chinh tri", "bồ chính trí", "qwxzv bóng đá",
-                               "giá xăng dầu tăng mạnh", "việt nam -covid", QUERIES[20], "title:vinamilk"])
+                               "giá xăng dầu tăng mạnh", "việt nam -covid", QUERIES[20], "title:vinamilk",
+                               "Vinamilk dẫn đầu bảng xếp hạng thương hiếu mạnh nhất Việt Nam",
+                               "source:dantri bo chinh tri"])
 def test_a_querys_top_articles_are_its_first_page_asked_alone_or_kept(cluster_engine, monkeypatch, q):
     # "Did you mean" reads a query's top articles: without a kept plan only the tightest tier's page is
     # asked (no counts); when it finds nothing the query is searched whole, that page not sent again.
@@ -185,11 +223,14 @@ def test_a_querys_top_articles_are_its_first_page_asked_alone_or_kept(cluster_en
     statements = recorded_statements(monkeypatch)
     backend.forget()
     first = backend.top_documents(parsed)
+    kept = backend._kept_plan(parsed, "auto")
     sent = list(statements)
     pages = [text for text in sent if text.startswith("SELECT WEIGHT()")]
+    assert [text for text in sent if " AS n FROM " in text] == []  # no facet counted (a question is searched whole)
     assert [d["id"] for d in first] == [d["id"] for d in searched] and first == searched
     assert len(pages) == len(set(pages))
     plan = backend.plan(parsed)
+    assert kept == (plan, True)  # what the page chose, kept for the next search
     if (plan.tier, plan.accents, plan.question) == ("together", "exact", False):
         assert not [text for text in sent if text.startswith("SELECT id FROM")]  # no count sent
     statements.clear()
@@ -218,7 +259,24 @@ def test_a_first_unfiltered_page_keeps_the_querys_top_articles(cluster_engine, m
     backend.forget()
     cluster_engine.search(SearchRequest(q=q, suggest=False, categories=("Kinh doanh",)))
     cluster_engine.search(SearchRequest(q=q, suggest=False, page=2))
-    assert backend._top.get(repr(parsed)) is None
+    assert backend._top.get(cluster_backend.query_key(parsed)) is None
+
+
+@pytest.mark.parametrize(("typed", "again"), [("Bộ Chính trị", "bộ  chính TRỊ"),
+                                              ("gia vang hom nay", "Gia Vang hom nay")])
+def test_the_same_words_in_other_capitals_read_the_top_articles_kept(cluster_engine, monkeypatch, typed, again):
+    # "Did you mean" reads the top articles of its suggestion, which is often a query already searched
+    # with other capitals ("ban nha 3" suggests "bán nhà 3" after "Bán nhà 3"): the same page, kept.
+    backend = cluster_engine.backend
+    backend.forget()
+    result = cluster_engine.search(SearchRequest(q=typed, suggest=False))
+    calls = []
+    monkeypatch.setattr(Cluster, "run", lambda self, node, batch: calls.append(batch))
+    kept = backend.top_documents(_understood(cluster_engine, again))
+    assert [d["id"] for d in kept] == [hit["id"] for hit in result["hits"]] and len(kept) > 0 and calls == []
+    monkeypatch.undo()
+    backend.forget()
+    assert backend.top_documents(_understood(cluster_engine, again)) == kept  # what searching it finds
 
 
 def recorded_statements(monkeypatch) -> list[str]:
@@ -259,3 +317,110 @@ def test_labels_are_read_again_when_a_reindex_commits_not_at_every_search(cluste
     assert backend.labels() is not labels
     assert [text for text in statements if "GROUP BY category" in text]
     assert (backend.labels().categories, backend.labels().articles) == (labels.categories, labels.articles)
+
+
+@pytest.mark.parametrize("q", ["bo chinh tri", "Vinamilk có lọt vào top thương hiệu"])
+def test_a_querys_top_articles_asked_as_text_are_those_of_the_query_parsed_with_the_rankings_bound(
+        cluster_engine, monkeypatch, q):
+    backend = cluster_engine.backend
+    statistics = backend.statistics()
+    backend.forget()
+    assert statistics.top_documents(q) == backend.top_documents(parse_query(q)) != []
+    # A ranking keeping fewer words than the query has: its first two words.
+    monkeypatch.setattr(backend, "ranking", replace(backend.ranking, max_query_terms=2))
+    backend.forget()
+    first_two = backend.top_documents(parse_query(" ".join(q.split()[:2])))
+    backend.forget()
+    assert statistics.top_documents(q) == first_two != backend.top_documents(parse_query(q))
+
+
+# Requests whose first page is not what top_documents finds: nothing is kept from them.
+NOT_TOP_PAGES = [dict(page=2), dict(size=5), dict(sort="newest"), dict(match="all"), dict(categories=("Kinh doanh",)),
+                 dict(sources=("unc-news",)), dict(year="2021"), dict(month="2021-04"),
+                 dict(date_from=date(2020, 1, 1)), dict(date_to=date(2030, 1, 1))]
+
+
+@pytest.mark.parametrize("kept", [{}, *NOT_TOP_PAGES], ids=lambda kept: ",".join(kept) or "first page")
+def test_only_a_first_relevance_page_of_the_default_size_without_filters_keeps_the_querys_top_articles(
+        cluster_engine, kept):
+    backend = cluster_engine.backend
+    q = "việt nam"
+    parsed = _understood(cluster_engine, q)
+    backend.forget()
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False, **kept))
+    top = backend._top.get(cluster_backend.query_key(parsed))
+    if kept:
+        assert top is None
+    else:
+        assert [d["id"] for d in top] == [hit["id"] for hit in result["hits"]] and len(top) == DEFAULT_PAGE_SIZE
+
+
+def test_labels_read_before_the_first_search_are_kept_by_the_searches_after_it(demo_cluster, monkeypatch):
+    # Read before any batch told the generation, they were read at the one the first search reads.
+    backend = open_engine("", demo_cluster.url).backend
+    labels = backend.labels()
+    assert labels.generation is None and backend._cache.generation is None
+    statements = recorded_statements(monkeypatch)
+    result = backend.search(SearchRequest(q="việt nam"), parse_query("việt nam"))
+    assert backend.labels() is labels and labels.generation == backend._cache.generation is not None
+    assert result.total > 0 and not [text for text in statements if "GROUP BY category" in text]
+
+
+def test_labels_are_read_again_every_few_seconds_while_a_shard_is_missing_from_them_else_every_minute(
+        cluster_engine, monkeypatch):
+    backend = cluster_engine.backend
+    cluster_engine.search(SearchRequest(q="việt nam"))
+    labels = backend.labels()
+    monkeypatch.setattr(cluster_backend, "REFRESH_S", 0.0)
+    assert backend.labels() is labels  # whole: kept for LABELS_MAX_AGE_S
+    monkeypatch.setattr(cluster_backend, "LABELS_MAX_AGE_S", 0.0)
+    again = backend.labels()
+    assert again is not labels and (again.categories, again.articles, again.whole) == (labels.categories,
+                                                                                      labels.articles, True)
+    monkeypatch.setattr(cluster_backend, "LABELS_MAX_AGE_S", 3600.0)
+    assert backend.labels() is again
+    again.whole = False  # as when a shard did not answer: read again after REFRESH_S (0 here)
+    fresh = backend.labels()
+    assert fresh is not again and fresh.whole
+    backend._cache.observe("a generation a reindex committed")  # before any other look at the labels
+    assert backend.labels() is not fresh
+
+
+def test_a_querys_top_articles_stay_kept_while_other_queries_read_the_same_generation(cluster_engine, monkeypatch):
+    backend = cluster_engine.backend
+    parsed = parse_query("bo chinh tri")
+    backend.forget()
+    first = backend.top_documents(parsed)
+    cluster_engine.search(SearchRequest(q="việt nam", suggest=False))
+    statements = recorded_statements(monkeypatch)
+    assert backend.top_documents(parsed) == first != [] and statements == []
+
+
+def test_labels_are_the_clusters_categories_sources_article_count_and_the_averages_its_last_reindex_recorded(
+        engine, cluster_engine):
+    backend = cluster_engine.backend
+    backend._labels = cluster_backend.Labels()  # read now
+    labels = backend.labels()
+    facets = engine.search(SearchRequest(q=""))["facets"]
+    recorded = backend._read_meta(cluster_backend.META_ID)
+    assert (sorted(labels.categories), sorted(labels.sources)) == tuple(
+        sorted(entry["value"] for entry in facets[name]) for name in ("category", "source"))
+    assert (labels.articles, labels.live_articles, labels.whole) == (201, 201, True)
+    assert (labels.average_length, labels.average_title) == pytest.approx(
+        (recorded["average_body"], recorded["average_title"]), rel=1e-6)
+    assert 1.0 < labels.average_title < labels.average_length
+
+
+def test_a_querys_top_articles_and_whole_counts_go_when_a_batch_reads_another_generation(cluster_engine, monkeypatch):
+    backend = cluster_engine.backend
+    parsed = parse_query("bo chinh tri")
+    backend.forget()
+    first = backend.top_documents(parsed)
+    generation = backend._top.generation
+    monkeypatch.setattr(cluster_backend, "_generation", lambda rows: "the generation a reindex committed")
+    cluster_engine.search(SearchRequest(q="việt nam", suggest=False))
+    assert (backend._top.generation, backend._whole.generation) == ("the generation a reindex committed",) * 2
+    statements = recorded_statements(monkeypatch)
+    assert backend.top_documents(parsed) == first and statements  # asked again
+    monkeypatch.undo()
+    assert generation is not None and backend.top_documents(parsed) == first

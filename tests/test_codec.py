@@ -254,6 +254,61 @@ def test_a_phrase_count_outlives_the_postings_read_after_it_and_counts_keep_to_t
     assert len(cache) == 3 and cache.statistics_size == 0 and cache.size == 3 * listed
 
 
+def test_a_count_is_kept_within_exactly_its_share_and_one_larger_is_refused_leaving_the_others():
+    counted = PostingsCache.ENTRY_OVERHEAD + np.array([0]).nbytes
+    cache = PostingsCache(64 * counted)  # the statistics' share (1/64) holds exactly one count
+    first, second, larger = (("snapshot@1", "phrase count", pair, TEXT_FIELDS)
+                             for pair in (("viet", "nam"), ("chinh", "tri"), ("bo", "chinh", "tri")))
+    cache.put(first, (np.array([17]),), statistic=True)
+    assert (cache.keys(), cache.statistics_size, cache.size) == ([first], counted, counted)
+    cache.put(larger, (np.array([3, 4]),), statistic=True)  # more than the share: not kept, nothing evicted
+    assert (cache.keys(), cache.statistics_size, cache.size) == ([first], counted, counted)
+    cache.put(second, (np.array([9]),), statistic=True)  # the least recently used count makes room
+    assert (cache.keys(), cache.statistics_size, cache.size) == ([second], counted, counted)
+    assert int(cache.get(second)[0][0]) == 9 and cache.get(first) is None
+
+
+def test_postings_filling_exactly_the_budget_are_all_kept():
+    listed = postings_of(4096).nbytes + PostingsCache.ENTRY_OVERHEAD
+    cache = PostingsCache(2 * listed)
+    cache.put(("segment", "body", "viet"), postings_of(4096))
+    cache.put(("segment", "body", "nam"), postings_of(4096))
+    assert (cache.keys(), cache.size) == ([("segment", "body", "viet"), ("segment", "body", "nam")], cache.budget)
+    alone = PostingsCache(listed)
+    alone.put(("segment", "body", "viet"), postings_of(4096))
+    assert (alone.keys(), alone.size) == ([("segment", "body", "viet")], alone.budget)
+
+
+def test_what_the_cache_holds_already_is_kept_as_first_put_and_counted_once():
+    listed = postings_of(10).nbytes + PostingsCache.ENTRY_OVERHEAD
+    counted = PostingsCache.ENTRY_OVERHEAD + np.array([0]).nbytes
+    cache = PostingsCache(1 << 20)
+    postings_key, count_key = ("segment", "body", "viet"), ("snapshot@1", "phrase count", ("viet", "nam"), TEXT_FIELDS)
+    for size, count in ((10, 17), (20, 18)):
+        cache.put(postings_key, postings_of(size))
+        cache.put(count_key, (np.array([count]),), statistic=True)
+    assert (len(cache.get(postings_key)), int(cache.get(count_key)[0][0])) == (10, 17)
+    assert (len(cache), cache.keys()) == (2, [postings_key, count_key])
+    assert (cache.size, cache.statistics_size) == (listed + counted, counted)
+
+
+def test_a_snapshot_computes_once_what_it_keeps_and_keeps_a_statistic_among_the_statistics(demo_index):
+    snapshot = SearchEngine(demo_index).backend.view().context.snapshot
+    cache = snapshot.postings_cache
+    held, statistics = cache.keys(), cache.statistics_size
+    computed = []
+
+    def compute(value: int):
+        return lambda: computed.append(value) or (np.array([value]),)
+
+    scores, count = ("bm25f", "body", "viet"), ("phrase count", ("viet", "nam"), TEXT_FIELDS)
+    answers = [snapshot.computed(scores, compute(1)), snapshot.computed(count, compute(2), statistic=True),
+               snapshot.computed(scores, compute(3)), snapshot.computed(count, compute(4), statistic=True)]
+    assert [int(answer[0][0]) for answer in answers] == [1, 2, 1, 2] and computed == [1, 2]
+    assert cache.keys() == [*held, (snapshot.cache_key, *scores), (snapshot.cache_key, *count)]
+    assert cache.statistics_size - statistics == PostingsCache.ENTRY_OVERHEAD + np.array([0]).nbytes
+
+
 def test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone(tmp_path):
     index_dir = tmp_path / "index"
     reindex(index_dir, DEMO_SOURCES, procs=1)

@@ -17,15 +17,26 @@ import numpy as np
 import pytest
 from unidecode import unidecode
 
-from search import abbreviations, matching
+from search import abbreviations, execute, matching
 from search.engine import SearchEngine
-from search.execute import _idf_sum, _pairs_idf, _syllable_idf, phrase_keys, phrase_starts, relevance
+from search.execute import (
+    Scope,
+    _idf_sum,
+    _pairs_idf,
+    _syllable_idf,
+    _union_count,
+    phrase_keys,
+    phrase_starts,
+    relevance,
+)
 from search.index import reindex
 from search.matching import LONG_QUERY_WORDS
 from search.parse import parse_query
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
+from search.schema import TEXT_FIELDS
 from search.understand import Vocabulary, understand
+from search.whoosh_backend import WhooshBackend
 from tests.helpers import DEMO_ARTICLES, write_jsonl
 
 
@@ -319,3 +330,114 @@ def test_the_relevance_of_each_article_is_the_score_its_search_ranks_it_by(engin
     assert result["tier"] == tier and len(result["hits"]) == min(10, result["total"]) > 2
     assert [round(float(scores[number[hit["id"]]]), 4) for hit in result["hits"]] == [
         hit["score"] for hit in result["hits"]]
+
+
+# Scoring within a scope: a query's page is ordered from a pool of articles, and only they need a
+# score.  The demo index is far smaller than SCOPED_MIN_POSTINGS, so these tests lower it to 0.
+
+
+@pytest.fixture
+def scoped(monkeypatch):
+    """Score within a scope whatever the size of the index and of the pool."""
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
+    monkeypatch.setattr(execute, "SCOPED_MAX_SHARE", 1.0)
+
+
+def uncached_context(demo_index):
+    """Return a new query context over the demo index, without a postings cache (nothing scored before)."""
+    return WhooshBackend(demo_index, postings_cache_mb=0).view().context
+
+
+@pytest.mark.parametrize("term, fields", [("cho", TEXT_FIELDS), ("nam", TEXT_FIELDS), ("thuoc", TEXT_FIELDS),
+                                          ("viet_nam", TEXT_FIELDS), ("nam", ("title",)), ("hà", TEXT_FIELDS)])
+@pytest.mark.parametrize("share", [0.02, 0.2])
+def test_a_terms_scores_within_a_scope_are_its_whole_scores_of_the_scopes_documents(demo_index, scoped, term, fields,
+                                                                                     share):
+    context = uncached_context(demo_index)
+    size = context.size
+    # Every few documents, whether they hold the term or not (few: the sparse sums; more: the dense ones).
+    within = np.zeros(size, dtype=bool)
+    within[:: max(1, round(1 / share))] = True
+    scope = Scope(within)
+    slots, values, idf = context.scoped_bm25f(term, fields, scope)
+    # A scope smaller than half of the postings scores its documents alone: the whole term is not scored.
+    whole_scored = ("bm25f", term, fields) in context._computed
+    ids, whole, whole_idf = context.bm25f(term, fields)
+    assert len(ids) > 4 * len(slots) > 0
+    assert whole_scored == (len(scope.docs) * 2 >= sum(len(context.postings(n, term)) for n in fields))
+    assert idf == whole_idf > 0
+    inside = within[ids]
+    assert scope.docs[slots].tolist() == ids[inside].tolist()
+    assert values.tolist() == whole[inside].tolist()  # the very same numbers, not close ones
+
+
+def test_scores_within_a_scope_come_from_the_whole_terms_scores_when_the_snapshot_keeps_them(demo_index, scoped):
+    backend = WhooshBackend(demo_index, postings_cache_mb=64)
+    first, second = backend.view().context, backend.view().context
+    ids, whole, idf = first.bm25f("cho", TEXT_FIELDS)  # kept in the postings cache for the snapshot
+    within = np.zeros(first.size, dtype=bool)
+    within[ids[:3]] = True
+    slots, values, scoped_idf = second.scoped_bm25f("cho", TEXT_FIELDS, Scope(within))
+    assert values.tolist() == whole[:3].tolist() and scoped_idf == idf and len(slots) == 3
+
+
+def test_a_scope_finds_its_documents_among_doc_numbers_by_either_search():
+    ids = np.arange(0, 150, 7)  # 22 doc numbers
+    few, many = np.zeros(150, dtype=bool), np.zeros(150, dtype=bool)
+    few[[14, 36]] = True  # fewer than an eighth of the ids: a binary search each in them
+    many[[0, 3, 4, 5, 7, 55, 100, 140, 149]] = True  # a look-up per id
+    for within in (few, many):
+        scope = Scope(within)
+        slots, rows = scope.rows(ids)
+        assert ids[rows].tolist() == scope.docs[slots].tolist() == sorted(set(ids) & set(np.flatnonzero(within)))
+    assert Scope(few).rows(ids)[1].tolist() == [2] and Scope(many).rows(ids)[1].tolist() == [0, 1, 20]
+    assert Scope(many).slots(np.array([0, 1, 7, 140, 149])).tolist() == [0, -1, 4, 7, 8]
+    assert Scope(few).spread(np.array([1.5, 2.5])).tolist() == [1.5 if i == 14 else 2.5 if i == 36 else 0.0
+                                                                for i in range(150)]
+
+
+@pytest.mark.parametrize("first, second", [([1, 4, 9], [2, 4, 8, 9, 10]), ([1, 2], [3, 4]), ([5], [5]),
+                                           ([0, 7, 100], []), ([3, 6, 9, 12], [1, 3, 12, 13, 200])])
+def test_the_documents_holding_a_term_in_title_or_body_are_counted_once(first, second):
+    arrays = [np.array(first, dtype=np.int64), np.array(second, dtype=np.int64)]
+    assert _union_count(arrays) == len(set(first) | set(second)) == _union_count(arrays[::-1])
+    assert _union_count(arrays[:1]) == len(first)
+    assert _union_count([*arrays, np.array([999])]) == len(set(first) | set(second) | {999})
+
+
+SCOPED_REQUESTS = [
+    {"q": "giá vàng hôm nay"}, {"q": "gia vang hom nay"}, {"q": "bóng đá Việt Nam"}, {"q": "\"Hà Nội\""},
+    {"q": "Bộ Chính trị"}, {"q": "thuốc"}, {"q": "cho"}, {"q": "UBND TP.HCM"}, {"q": "hlv park hang seo"},
+    {"q": "giá vàng tăng mạnh", "match": "most"}, {"q": "qxzw bóng đá"}, {"q": "bóng đá -việt"},
+    {"q": "Làm thế nào để phòng tránh lây nhiễm virus corona khi đi làm"},
+    {"q": "việt nam", "sort": "newest"}, {"q": "việt nam", "sort": "oldest", "page": "2"},
+    {"q": "việt nam", "page": "3", "size": "5"}, {"q": "việt nam", "category": "Thể thao"},
+    {"q": "nam", "date_from": "2020-10-01", "date_to": "2020-10-02"},
+]
+
+
+@pytest.mark.parametrize("params", SCOPED_REQUESTS, ids=lambda params: "&".join(f"{k}={v}" for k, v in params.items()))
+def test_a_search_scoring_only_its_pool_answers_exactly_as_one_scoring_every_posting(demo_index, monkeypatch, params):
+    # The total, the facets and the wider tiers count the whole set; the page's scores are the same
+    # numbers: a pool scored alone changes nothing a reader sees.
+    request = SearchRequest.from_params(params)
+    answers = []
+    for minimum, share in ((0, 1.0), (0, 0.25), (1 << 40, 0.25)):
+        monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", minimum)
+        monkeypatch.setattr(execute, "SCOPED_MAX_SHARE", share)
+        result = SearchEngine(backend=WhooshBackend(demo_index, postings_cache_mb=0)).search(request)
+        answers.append({key: value for key, value in result.items() if key != "took_ms"})
+    assert answers[0]["total"] > 0
+    assert answers[0] == answers[1] == answers[2]
+
+
+def test_a_pool_is_scored_alone_while_its_terms_postings_are_many(demo_index, monkeypatch):
+    # "việt nam" in one category: its few articles are scored, not the hundred holding "nam".
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 50)
+    view = WhooshBackend(demo_index, postings_cache_mb=0).view()
+    result = SearchEngine(backend=view).search(SearchRequest.from_params({"q": "việt nam", "category": "Thể thao"}))
+    context = view.context
+    scored_whole = {key[1] for key in context._computed if key[0] == "bm25f"}
+    scoped = {key[2] for key in context._computed if key[0] == "scoped bm25f"}
+    assert len(context.postings("body", "nam")) >= 50 and 0 < result["total"] < 25
+    assert {"nam", "viet"} <= scoped and "nam" not in scored_whole and "viet" not in scored_whole

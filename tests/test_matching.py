@@ -828,42 +828,111 @@ def test_the_most_tier_counts_an_abbreviation_typed_with_inner_punctuation_once_
                for doc_id, a in articles.items() if doc_id in expected)
 
 
-@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
-@pytest.mark.parametrize("share", [matching.LONG_QUERY_SHARE, matching.MOST_SHARE])
-def test_a_questions_words_with_inner_punctuation_are_looked_for_only_where_they_could_reach_its_share(
-        demo_index, monkeypatch, share, exact):
-    # A phrase's positions are read in every article holding its syllables: "Covid-19" and "TP.HCM"
-    # (one word each, in any of its spellings) are looked for only in the articles that, holding
-    # both, would hold the share of the question's 11 words; the count is the same.
-    q = "ca mắc Covid-19 mới tăng nhanh trong tháng qua tại TP.HCM"
-    plain = ["ca", "mắc", "mới", "tăng", "nhanh", "trong", "tháng", "qua", "tại"]
-    joined = ["Covid-19", "TP.HCM"]
-    engine = SearchEngine(demo_index)
-    view = engine.backend.view()
-    parsed = understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
-    assert sum(matching.is_unit(group) for group in parsed.groups) == 2 and len(parsed.groups) == 11
-    read: dict[tuple[str, ...], set[int]] = {}  # the docs whose positions each phrase was read in
+def recorded_phrase_reads(monkeypatch) -> dict[tuple[str, ...], list[int]]:
+    """Return {phrase's terms: the docs its positions were read in, in the order read} from now on."""
+    read: dict[tuple[str, ...], list[int]] = {}
     phrase_docs = matching.phrase_docs
 
     def reading(ctx, terms, fields, docs):
-        read.setdefault(tuple(terms), set()).update(int(doc) for doc in docs)
+        read.setdefault(tuple(terms), []).extend(int(doc) for doc in docs)
         return phrase_docs(ctx, terms, fields, docs)
 
     monkeypatch.setattr(matching, "phrase_docs", reading)
+    return read
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+@pytest.mark.parametrize("share", [matching.LONG_QUERY_SHARE, matching.MOST_SHARE])
+@pytest.mark.parametrize("q, joined, partly_read", [
+    # "Covid-19" and "TP.HCM": one word each, in any of its spellings.
+    ("ca mắc Covid-19 mới tăng nhanh trong tháng qua tại TP.HCM", ["Covid-19", "TP.HCM"], ("covid", "19")),
+    # "UBND": one word with a dictionary spelling, the phrase "ủy ban nhân dân".
+    ("UBND tỉnh đã làm gì để giúp người dân vượt qua khó khăn", ["UBND"], ("uy", "ban", "nhan", "dan")),
+])
+def test_a_questions_words_with_inner_punctuation_or_spellings_are_looked_for_only_where_they_could_reach_its_share(
+        demo_index, monkeypatch, share, exact, q, joined, partly_read):
+    # A phrase's positions are read in every article holding its syllables: a question's words typed
+    # with inner punctuation or having other spellings (phrases) are looked for only in the articles
+    # that, holding them, would hold the share of the question's words; the count is the same.
+    plain = [w for w in q.split() if w not in joined]
+    view = SearchEngine(demo_index).backend.view()
+    parsed = understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
+    assert sum(matching.is_unit(group) for group in parsed.groups) == len(joined)
+    assert len(parsed.groups) == len(plain) + len(joined)
+    read = recorded_phrase_reads(monkeypatch)
     mask = matching.at_least(view.context, parsed, exact, share)
     articles = demo_and_portal()
     spellings = {word: abbreviations.load().alternatives(abbreviations.form_key(word)) for word in joined}
     expected = most_tier(articles, plain, joined, [], exact, spellings, share)
     assert found_ids(view, mask) == expected and expected
-    need = max(1, math.ceil(share * 11))
-    for doc in set().union(*read.values()):  # each could reach the share with both words
+    need = max(1, math.ceil(share * len(parsed.groups)))
+    for doc in set().union(*read.values()):  # each could reach the share with every such word
         doc_id = view.context.snapshot.stored(doc)["id"]
         text = words(articles[doc_id]["title"]) + words(articles[doc_id]["body"])
-        assert sum(any(holds_as(w, s, exact) for w in text) for s in plain) + 2 >= need, doc_id
-    covid = view.context.docs_with("covid", TEXT_FIELDS) & view.context.docs_with("19", TEXT_FIELDS)
-    assert read[("covid", "19")] <= set(np.flatnonzero(covid))
-    if share >= matching.MOST_SHARE:  # not every article holding "covid" and "19"
-        assert len(read[("covid", "19")]) < covid.sum()
+        assert sum(any(holds_as(w, s, exact) for w in text) for s in plain) + len(joined) >= need, doc_id
+    terms = next(tuple(matching.term(s, exact) for s in clause.syllables) for group in parsed.groups
+                 for clause in group if tuple(s.folded for s in clause.syllables) == partly_read)
+    holding = np.logical_and.reduce([view.context.docs_with(name, TEXT_FIELDS) for name in terms])
+    assert set(read[terms]) <= set(np.flatnonzero(holding))
+    if share >= matching.MOST_SHARE:  # not every article holding its syllables
+        assert len(set(read[terms])) < holding.sum()
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+def test_phrases_asked_for_among_overlapping_sets_of_articles_are_read_once_an_article_and_found_in_each_set(
+        demo_index, monkeypatch, exact):
+    # A question's tiers ask for its phrases among several sets of articles in one query context
+    # (at_least for a fifth, then for half of its words): each phrase's positions are read once an
+    # article, whichever set asks first, and each ask finds the articles of its set holding it in a row.
+    view = SearchEngine(demo_index).backend.view()
+    ctx = view.context
+    phrases = {("chính", "trị"): parse_query('"chính trị"'), ("việt", "nam"): parse_query('"việt nam"')}
+    read = recorded_phrase_reads(monkeypatch)
+    articles = demo_and_portal()
+    ids = [ctx.snapshot.stored(doc)["id"] for doc in range(ctx.size)]
+    numbers = np.arange(ctx.size)
+    sets = {"even": numbers % 2 == 0, "first two thirds": numbers < 2 * ctx.size // 3, "all": numbers >= 0}
+    found, expected = {}, {}
+    for name, within in sets.items():
+        for syllables, parsed in phrases.items():
+            clause = parsed.groups[0][0]
+            found[name, syllables] = found_ids(view, matching.clause_mask(ctx, clause, exact, within))
+            expected[name, syllables] = {
+                ids[doc] for doc in np.flatnonzero(within)
+                if any(holds_in_a_row(words(articles[ids[doc]][field]), list(syllables), exact)
+                       for field in ("title", "body"))}
+    assert found == expected
+    assert all(expected[name, syllables] for name in sets for syllables in phrases)
+    assert expected["all", ("chính", "trị")] - expected["all", ("việt", "nam")]
+    assert expected["all", ("việt", "nam")] - expected["all", ("chính", "trị")]
+    assert {terms: len(docs) - len(set(docs)) for terms, docs in read.items()} == {  # each article read once
+        tuple(matching.term(s, exact) for s in parsed.groups[0][0].syllables): 0 for parsed in phrases.values()}
+
+
+@pytest.fixture(scope="module")
+def written_without_accents(tmp_path_factory) -> tuple[SearchEngine, dict[str, dict]]:
+    """Return an index of the demo articles quoting prices "đồng/kg", one of them also as a copy
+    writing them "dong/kg" (its other "đồng" and "kg" kept), and {id: article} of what it holds."""
+    by_id = {a["id"]: a for a in DEMO_ARTICLES}
+    articles = {i: by_id[i] for i in PER_KG_IDS + OTHER_IDS}
+    copied = by_id["unc-news_business_019"]
+    articles["dong-kg"] = {**copied, "id": "dong-kg", "body": copied["body"].replace("đồng/kg", "dong/kg")}
+    directory = tmp_path_factory.mktemp("without-accents")
+    reindex(directory / "index", [str(write_jsonl(directory / "articles.jsonl", list(articles.values())))], procs=1)
+    return SearchEngine(directory / "index"), articles
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+def test_a_word_typed_with_inner_punctuation_is_held_with_its_accents_as_typed_where_its_syllables_stand_apart(
+        written_without_accents, exact):
+    # The copy holds "đồng" and "kg" with these accents, but "đồng/kg" only as "dong/kg": the most
+    # tier of the accents as typed does not find it, the folded one does.
+    engine, articles = written_without_accents
+    text = words(articles["dong-kg"]["title"] + " " + articles["dong-kg"]["body"])
+    assert {"đồng", "kg"} <= set(text) and not holds_in_a_row(text, ["đồng", "kg"], True)
+    expected = most_tier(articles, [], ["đồng/kg"], [], exact)
+    assert at_least_half(engine, "đồng/kg", exact) == expected
+    assert expected == set(PER_KG_IDS) | ({"dong-kg"} if not exact else set())
 
 
 @pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])

@@ -25,7 +25,9 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,13 +59,23 @@ MODULE_TESTS = {
     "search/execute.py": ["tests/test_execute.py", "tests/test_search.py", "tests/test_suggest.py",
                           "tests/test_understand.py"],
     "search/index.py": ["tests/test_index.py"],
+    # The postings cache (PostingsCache, Snapshot.computed): its own tests.
+    "search/reader.py": ["tests/test_codec.py"],
+    # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
+    "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
+# Modules whose tests are slow because they search a real searchd cluster: their mutants run those
+# tests (the "not slow" filter lifted) against one demo cluster the tool starts for the whole run
+# (unmutated code indexes it; the tests only search it), not one started per mutant.
+CLUSTER_MODULES = {"search/cluster_backend.py"}
 RESULTS_FILE = ROOT / "mutants" / "module-results.json"
 CHILDREN = 2
 MUTMUT_NICENESS = 15  # the shared machine's rule for mutation runs
 # Environment of the mutmut child process: the test selection and the module to mutate.
 TESTS_ENV, ONLY_ENV = "VNSEARCH_MUTATION_TESTS", "VNSEARCH_MUTATION_ONLY"
 TIMEOUT_ENV = "VNSEARCH_MUTATION_TIMEOUT_MULTIPLIER"
+SLOW_ENV = "VNSEARCH_MUTATION_SLOW_TESTS"
+PREBUILT_CLUSTER_ENV = "VNSEARCH_TEST_DEMO_CLUSTER"  # read by tests/conftest.py's demo_cluster
 
 
 def equivalents() -> dict[str, str]:
@@ -193,7 +205,34 @@ def mutmut_child(arguments: list[str]) -> None:
         settings.only_mutate = os.environ[ONLY_ENV].split()
     if os.environ.get(TIMEOUT_ENV):
         settings.timeout_multiplier = float(os.environ[TIMEOUT_ENV])
+    if os.environ.get(SLOW_ENV):  # the selection's slow tests run too (a cluster module's)
+        args = list(settings.pytest_add_cli_args)
+        while "-m" in args:
+            at = args.index("-m")
+            del args[at:at + 2]
+        settings.pytest_add_cli_args = args
     cli(arguments)
+
+
+@contextmanager
+def demo_cluster_running():
+    """Start a two-node searchd cluster holding the demo corpus (indexed by the unmutated code) for
+    the run; yield the environment pointing the tests' ``demo_cluster`` at it."""
+    sys.path.insert(0, str(ROOT))
+    from search.cluster_index import reindex_cluster
+    from search.sphinxql import Cluster
+    from tests.helpers import DEMO_SOURCES
+    from tests.sphinx_cluster import running_cluster
+
+    directory = Path(tempfile.mkdtemp(prefix="vnsearch-mutation-cluster-"))
+    try:
+        with running_cluster(directory / "nodes") as cluster:
+            report = reindex_cluster(Cluster(cluster.url), directory / "lock", DEMO_SOURCES, procs=1)
+            if report.added != 201 or report.rejected:
+                sys.exit(f"the demo cluster was not indexed whole: {report}")
+            yield {PREBUILT_CLUSTER_ENV: cluster.url, SLOW_ENV: "1"}
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def run_mutmut(patterns: list[str], env: dict[str, str], children: int) -> None:
@@ -241,7 +280,8 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, 
         # Written unmutated by a run of another module: mutmut would take it as already mutated.
         copied.unlink()
     print(f"{path}: {subset or 'all'} mutants against {' '.join(tests)}", flush=True)
-    run_mutmut(patterns, env, children)
+    with demo_cluster_running() if path in CLUSTER_MODULES else nullcontext({}) as cluster:
+        run_mutmut(patterns, dict(env, **cluster), children)
     # Only the mutants run: mutmut lists the others with whatever status its cache of an older run
     # of the module holds (the source may have changed since), which must not replace the saved ones.
     save_results(path, {name: status for name, status in mutmut_statuses([module_pattern(path)[:-1]]).items()
