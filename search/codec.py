@@ -326,6 +326,11 @@ class Postings:
             values.flags.writeable = False
         return self
 
+    def packed(self) -> PackedPostings:
+        """Return these postings in the narrowest integer arrays that hold them exactly (the
+        postings cache's form: ``PackedPostings``)."""
+        return PackedPostings(self)
+
     def rows_of(self, docs: np.ndarray) -> np.ndarray:
         """Return the posting rows (ascending) of those of docs (distinct doc numbers) the term is in.
 
@@ -411,6 +416,79 @@ class JoinedPostings(Postings):
         places = [part.all_positions[wanted[start:end] - begin] for part, begin, start, end
                   in zip(self.parts, self.position_bounds[:-1], cuts[:-1], cuts[1:])]
         return np.repeat(self.ids[rows], counts), np.concatenate(places).astype(np.int64)
+
+
+# The integer types a cached array is narrowed to, narrowest first (the first that holds every value).
+_NARROWER = (np.uint8, np.uint16, np.uint32)
+
+
+def _narrowest(values: np.ndarray, smallest: int = 0) -> np.ndarray:
+    """Return values in the narrowest unsigned integer type (from _NARROWER[smallest:]) whose
+    values convert back to exactly the same ones, or values themselves when none does."""
+    for dtype in _NARROWER[smallest:]:
+        if values.dtype.itemsize <= np.dtype(dtype).itemsize and values.dtype.kind in "ui":
+            return values
+        with np.errstate(invalid="ignore"):  # a value the type cannot hold fails the round trip
+            narrow = values.astype(dtype)
+        if np.array_equal(narrow.astype(values.dtype), values):
+            return narrow
+    return values
+
+
+class PackedPostings:
+    """One segment's postings as the postings cache keeps them: the same numbers in the narrowest
+    integer arrays that hold them exactly, unpacked into ``Postings`` when read.
+
+    Decoded postings hold int64 doc numbers and position starts, float32 frequencies and uint32
+    positions: 20 bytes a posting and 4 a position.  A segment's doc numbers fit in uint32, a
+    frequency (a count of positions) in one or two bytes, an article's positions in two, and the
+    starts are the frequencies' running sum: about half the bytes, so a budget holds twice the
+    terms.  Unpacking gives back the decoder's arrays value for value and type for type (doc
+    numbers, frequencies and starts copied, so they are the reader's own), except the positions,
+    shared read-only in their narrow type: every reader takes them through ``Postings.positions``,
+    which widens them to int64.
+    """
+
+    __slots__ = ("_types", "all_positions", "freqs", "ids", "starts")
+
+    def __init__(self, postings: Postings):
+        self._types = (postings.ids.dtype, postings.freqs.dtype, postings.starts.dtype)
+        self.ids = _narrowest(postings.ids, 2)
+        self.freqs = _narrowest(postings.freqs)
+        self.all_positions = _narrowest(postings.all_positions, 1)
+        counts = self.freqs.astype(np.int64)
+        derived = len(counts) == 0 or (np.array_equal(counts, postings.freqs)
+                                       and np.array_equal(np.cumsum(counts) - counts, postings.starts))
+        self.starts = None if derived else _narrowest(postings.starts, 2)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def nbytes(self) -> int:
+        """Return the bytes its arrays hold."""
+        return sum(values.nbytes for values in (self.ids, self.freqs, self.all_positions, self.starts)
+                   if values is not None)
+
+    def freeze(self) -> PackedPostings:
+        """Make the arrays read-only (shared between queries) and return self."""
+        for values in (self.ids, self.freqs, self.all_positions, self.starts):
+            if values is not None:
+                values.flags.writeable = False
+        return self
+
+    def unpacked(self, offset: int = 0) -> Postings:
+        """Return the postings, doc numbers shifted by offset."""
+        ids_type, freqs_type, starts_type = self._types
+        ids = self.ids.astype(ids_type)
+        if offset:
+            ids += offset
+        if self.starts is None:
+            counts = self.freqs.astype(np.int64)
+            starts = (np.cumsum(counts) - counts).astype(starts_type, copy=False)
+        else:
+            starts = self.starts.astype(starts_type)
+        return Postings(ids, self.freqs.astype(freqs_type), self.all_positions, starts)
 
 
 def open_postings(leaf, storage_folder: str) -> int:

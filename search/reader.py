@@ -16,6 +16,7 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from search.codec import (
+    PackedPostings,
     Postings,
     field_lengths,
     folded_syllables,
@@ -51,7 +52,8 @@ class PostingsCache:
     At 600,000 articles decoding a common word's postings is most of what a query costs, and
     the words readers type follow Zipf's law: the few that cost most are the ones every other
     query reads again.  Postings are keyed by segment, so a reindex keeps those of the segments
-    it did not change; their doc numbers are the segment's own (shifted on use).  Scores are
+    it did not change; their doc numbers are the segment's own (shifted on use), and the snapshot
+    keeps them packed (``PackedPostings``: half the bytes of the decoded arrays).  Scores are
     keyed by snapshot (``Snapshot.cache_key``): they depend on every segment's statistics.
     """
 
@@ -125,15 +127,16 @@ class PostingsCache:
         return len(self._entries) + len(self._statistics)
 
 
-def _cost(value: Postings | tuple) -> int:
+def _cost(value: Postings | PackedPostings | tuple) -> int:
     """Return the bytes a cache entry holds, its overhead included."""
-    arrays = value.nbytes if isinstance(value, Postings) else sum(getattr(v, "nbytes", 8) for v in value)
+    packed = isinstance(value, (Postings, PackedPostings))
+    arrays = value.nbytes if packed else sum(getattr(v, "nbytes", 8) for v in value)
     return arrays + PostingsCache.ENTRY_OVERHEAD
 
 
-def _frozen(value: Postings | tuple) -> Postings | tuple:
+def _frozen(value: Postings | PackedPostings | tuple) -> Postings | PackedPostings | tuple:
     """Return value with its arrays made read-only (entries are shared between queries)."""
-    if isinstance(value, Postings):
+    if isinstance(value, (Postings, PackedPostings)):
         return value.freeze()
     for item in value:
         if isinstance(item, np.ndarray):
@@ -257,13 +260,15 @@ class Snapshot:
         if self.postings_cache is None:
             return read_postings(leaf, data.postings_fd, fieldname, term, offset, self.lock)
         key = (data.key, fieldname, term)
-        postings = self.postings_cache.get(key)
-        if postings is None:
+        packed = self.postings_cache.get(key)
+        if packed is None:
             postings = read_postings(leaf, data.postings_fd, fieldname, term, 0, self.lock)
             if postings is None:
                 return None
-            self.postings_cache.put(key, postings)
-        return postings.shifted(offset)
+            # Kept packed (half the bytes: twice the terms in a budget), unpacked on every read.
+            self.postings_cache.put(key, postings.packed())
+            return postings.shifted(offset)
+        return packed.unpacked(offset)
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Return how many documents hold term in a field."""

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
-from search.codec import CODEC_NAME, WHOOSH_VERSION, JoinedPostings, Postings, VnCodec
+from search.codec import CODEC_NAME, WHOOSH_VERSION, JoinedPostings, PackedPostings, Postings, VnCodec, read_postings
 from search.documents import Article
 from search.engine import SearchEngine
 from search.index import article_fields, reindex
@@ -203,6 +203,59 @@ def test_postings_read_through_the_cache_equal_the_decoders_and_are_shared_read_
     assert {(key, term) for key, _, term in cached_keys(cache)} <= held and len(cache) > 0.9 * len(held)
     entry = cache.get(cached_keys(cache)[0])
     assert not entry.ids.flags.writeable and not entry.all_positions.flags.writeable
+
+
+def assert_same_postings(unpacked: Postings, decoded: Postings) -> None:
+    """Assert that unpacked postings hold the decoded ones' numbers (and, but for the positions,
+    their types)."""
+    for name in ("ids", "freqs", "starts", "all_positions"):
+        got, expected = getattr(unpacked, name), getattr(decoded, name)
+        assert np.array_equal(got, expected), name
+        assert name == "all_positions" or got.dtype == expected.dtype, name
+    rows = np.arange(len(decoded))
+    for got, expected in zip(unpacked.positions(rows), decoded.positions(rows), strict=True):
+        assert np.array_equal(got, expected) and got.dtype == expected.dtype
+
+
+@pytest.mark.slow
+def test_packed_postings_unpack_to_the_decoders_arrays_in_about_half_the_bytes(segmented_index):
+    ix, _ = segmented_index
+    snapshot = Snapshot(ix)
+    packed_bytes = decoded_bytes = 0
+    for leaf, offset, data in snapshot.leaves:
+        for term in sorted({t.decode("utf-8") for t in leaf.lexicon("body")})[::5]:
+            decoded = read_postings(leaf, data.postings_fd, "body", term, 0, snapshot.lock)
+            packed = decoded.packed()
+            assert len(packed) == len(decoded)
+            assert_same_postings(packed.unpacked(), decoded)
+            shifted = packed.unpacked(offset)
+            assert_same_postings(shifted, decoded.shifted(offset))
+            assert shifted.ids.flags.writeable  # the reader's own copy, not the cache's
+            packed_bytes, decoded_bytes = packed_bytes + packed.nbytes, decoded_bytes + decoded.nbytes
+    # Doc numbers in 4 bytes, counts in 1, positions in 2, starts derived: 7 bytes a posting
+    # and 2 a position, against 20 and 4.
+    assert 0.3 * decoded_bytes < packed_bytes < 0.5 * decoded_bytes
+
+
+def test_packed_postings_keep_what_a_narrow_type_cannot_hold_as_it_is():
+    ids = np.array([3, 70_000, 5_000_000_000], dtype=np.int64)  # beyond uint32
+    freqs = np.array([1.5, 2.0, 3.0], dtype=np.float32)  # a weight that is not a count
+    positions = np.array([0, 1, 70_000, 2, 3, 4], dtype=np.uint32)  # beyond uint16
+    starts = np.array([0, 1, 3], dtype=np.int64)  # not the running sum of the weights
+    wide = PackedPostings(Postings(ids, freqs, positions, starts))
+    assert (wide.ids.dtype, wide.freqs.dtype, wide.all_positions.dtype, wide.starts.dtype) == (
+        np.int64, np.float32, np.uint32, np.uint32)
+    assert_same_postings(wide.unpacked(), Postings(ids, freqs, positions, starts))
+    assert_same_postings(wide.unpacked(7), Postings(ids + 7, freqs, positions, starts))
+    # Counts of 2 and 300 positions: two bytes a count, and the starts are their running sum.
+    counts, ids, positions = np.array([2, 300], dtype=np.float32), np.array([3, 9]), np.arange(302, dtype=np.uint32)
+    narrow = PackedPostings(Postings(ids, counts, positions, np.array([0, 2])))
+    assert (narrow.ids.dtype, narrow.freqs.dtype, narrow.all_positions.dtype, narrow.starts) == (
+        np.uint32, np.uint16, np.uint16, None)
+    assert_same_postings(narrow.unpacked(), Postings(ids, counts, positions, np.array([0, 2])))
+    empty = PackedPostings(Postings.empty())
+    assert len(empty) == 0 and empty.starts is None
+    assert_same_postings(empty.unpacked(5), Postings.empty())
 
 
 @pytest.mark.slow
