@@ -21,6 +21,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 from unidecode import unidecode
 
 from search.text import SYLLABLE_RE, fold, normalize_term
@@ -188,8 +189,7 @@ def _close_together(text: str, found: list, spec: HighlightSpec) -> list:
     needed.update(t for phrase in spec.phrases for t in phrase)
     if len(needed) < 2 or not found:
         return found
-    starts = [m.start() for m in SYLLABLE_RE.finditer(text)]
-    placed = [(bisect_right(starts, start) - 1, terms) for start, _, terms in found]
+    placed = list(zip(_syllable_numbers(text, [start for start, _, _ in found]), (terms for _, _, terms in found)))
     keep = [False] * len(found)
     for first, (position, _) in enumerate(placed):
         held, last = set(), first
@@ -199,6 +199,29 @@ def _close_together(text: str, found: list, spec: HighlightSpec) -> list:
         if needed <= held:
             keep[first:last] = [True] * (last - first)
     return [m for m, kept in zip(found, keep) if kept]
+
+
+def _syllable_numbers(text: str, offsets: list[int]) -> list[int]:
+    """Return the number of the syllable (0 for the first of the text) that starts at or before each
+    of offsets: what ``bisect_right`` on the starts of ``SYLLABLE_RE``'s matches gives.
+
+    A syllable starts at a letter or digit (``[^\\W_]``: ``str.isalnum``) that does not follow one;
+    a table of which characters are, looked up with numpy, finds them without listing every
+    syllable of an article's body (thousands) as regex matches.
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if len(codes) and int(codes.max()) >= len(_ALNUM):
+        starts = [m.start() for m in SYLLABLE_RE.finditer(text)]
+        return [bisect_right(starts, at) - 1 for at in offsets]
+    word = _ALNUM[codes]
+    starts = np.flatnonzero(word[1:] & ~word[:-1]) + 1
+    if len(word) and word[0]:
+        starts = np.concatenate(([0], starts))
+    return (np.searchsorted(starts, offsets, side="right") - 1).tolist()
+
+
+# Which characters of the Basic Multilingual Plane are letters or digits (``[^\\W_]``).
+_ALNUM = np.array([chr(code).isalnum() for code in range(0x10000)], dtype=bool)
 
 
 def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:

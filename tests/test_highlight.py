@@ -352,6 +352,26 @@ def test_the_window_counts_syllables_from_the_first_word():
     assert marks(highlight_all("Hà Tĩnh và cả Nội Bài", spec)) == []  # 5 syllables
 
 
+@pytest.mark.parametrize("text", [
+    "Hà Tĩnh và cả Nội Bài",
+    "  (Hà) Tĩnh_và-cả 2024 Nội³Bài… ",  # separators, underscores, a superscript digit
+    "Bài viết 𝐇à 𝐍ội: chữ ngoài mặt phẳng cơ bản",  # letters beyond U+FFFF: the regex is asked
+    "x",
+    "",
+])
+def test_syllables_are_numbered_as_the_syllable_regex_finds_them(text):
+    starts = [m.start() for m in re.finditer(r"[^\W_]+", text)]
+    offsets = list(range(len(text) + 1))
+    expected = [sum(start <= at for start in starts) - 1 for at in offsets]
+    assert highlight._syllable_numbers(text, offsets) == expected
+
+
+def test_the_window_counts_syllables_across_punctuation_and_numbers():
+    spec = HighlightSpec(words=("ha", "noi"), window=4)
+    assert marks(highlight_all("Hà - 2024 - “Nội” Bài", spec)) == ["Hà", "Nội"]  # 3 syllables apart
+    assert marks(highlight_all("Hà 2024, ngày 5, Nội Bài", spec)) == []  # 4 syllables apart
+
+
 def test_an_unaccented_phrase_marks_every_spelling_an_accented_one_only_its_own():
     text = "Bò chính trí ở đây, còn Bộ Chính trị ở kia"
     assert marks(highlight_all(text, HighlightSpec(phrases=(("bo", "chinh", "tri"),)))) == [
