@@ -335,8 +335,15 @@ class Postings:
         """Return the posting rows (ascending) of those of docs (distinct doc numbers) the term is in.
 
         A binary search per doc in the sorted ids: a query's few hundred top documents are
-        looked up in a common word's thousands of postings without sorting them.
+        looked up in a common word's thousands of postings without sorting them.  Docs more than a
+        sixteenth of the postings (the candidates of a fragment of common words: thousands) are
+        marked in a mask that each posting looks up instead, which costs less than sorting them.
         """
+        if len(docs) * 16 >= len(self.ids) and len(self.ids):
+            last = int(self.ids[-1])
+            wanted = np.zeros(max(last, int(docs.max())) + 1, dtype=bool)
+            wanted[docs] = True
+            return np.flatnonzero(wanted[self.ids])
         wanted = np.sort(docs)
         found = np.searchsorted(self.ids, wanted)
         inside = found < len(self.ids)

@@ -237,6 +237,21 @@ def test_packed_postings_unpack_to_the_decoders_arrays_in_about_half_the_bytes(s
     assert 0.3 * decoded_bytes < packed_bytes < 0.5 * decoded_bytes
 
 
+@pytest.mark.slow
+def test_rows_of_few_and_of_many_documents_are_the_rows_holding_them(segmented_index):
+    ix, _ = segmented_index
+    snapshot = Snapshot(ix)
+    rng = np.random.default_rng(7)
+    for term in ("va", "nam", "viet", "nguoi", "hanoi"):
+        postings = snapshot.postings("body", term)
+        for count in (0, 1, 3, len(postings) // 20, len(postings) // 16 + 1, len(postings), snapshot.doc_count):
+            docs = rng.permutation(snapshot.doc_count)[:count]  # distinct, in no order
+            expected = np.flatnonzero(np.isin(postings.ids, docs))
+            rows = postings.rows_of(docs)
+            assert np.array_equal(rows, expected) and rows.dtype == np.intp, (term, count)
+    assert len(Postings.empty().rows_of(np.arange(5))) == 0
+
+
 def test_packed_postings_keep_what_a_narrow_type_cannot_hold_as_it_is():
     ids = np.array([3, 70_000, 5_000_000_000], dtype=np.int64)  # beyond uint32
     freqs = np.array([1.5, 2.0, 3.0], dtype=np.float32)  # a weight that is not a count
