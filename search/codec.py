@@ -485,17 +485,33 @@ class PackedPostings:
         return self
 
     def unpacked(self, offset: int = 0) -> Postings:
-        """Return the postings, doc numbers shifted by offset."""
+        """Return the postings, doc numbers shifted by offset (the starts computed when first asked:
+        most terms a query reads serve for their documents and frequencies alone)."""
         ids_type, freqs_type, starts_type = self._types
-        ids = self.ids.astype(ids_type)
-        if offset:
-            ids += offset
+        ids = np.add(self.ids, offset, dtype=ids_type) if ids_type.kind == "i" else self.ids.astype(ids_type) + offset
+        freqs = self.freqs.astype(freqs_type)
         if self.starts is None:
-            counts = self.freqs.astype(np.int64)
-            starts = (np.cumsum(counts) - counts).astype(starts_type, copy=False)
-        else:
-            starts = self.starts.astype(starts_type)
-        return Postings(ids, self.freqs.astype(freqs_type), self.all_positions, starts)
+            return _CountedPostings(ids, freqs, self.all_positions, self.freqs, starts_type)
+        return Postings(ids, freqs, self.all_positions, self.starts.astype(starts_type))
+
+
+class _CountedPostings(Postings):
+    """Postings whose starts are their counts' running sum, computed when first asked."""
+
+    def __init__(self, ids: np.ndarray, freqs: np.ndarray, all_positions: np.ndarray, counts: np.ndarray,
+                 starts_type: np.dtype):
+        """Hold the arrays (not the dataclass's fields: the starts are a property)."""
+        self.ids, self.freqs, self.all_positions = ids, freqs, all_positions
+        self._counts, self._starts_type = counts, starts_type
+        self._starts: np.ndarray | None = None
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Return where each posting's positions begin in ``all_positions``."""
+        if self._starts is None:
+            counts = self._counts.astype(np.int64)
+            self._starts = (np.cumsum(counts) - counts).astype(self._starts_type, copy=False)
+        return self._starts
 
 
 def open_postings(leaf, storage_folder: str) -> int:
