@@ -141,7 +141,7 @@ class QueryContext:
             ids, values, idf = whole
             slots, rows = scope.rows(ids)
             return slots, values[rows], idf
-        idf = self.term_idf(term, _union_count([p.ids for _, p in found]))
+        idf = self.term_idf(term, self._holding_count(term, fields, found))
         rows = [(name, p, *scope.rows(p.ids)) for name, p in found]
         sparse = sum(len(r) for _, _, _, r in rows) * 16 < len(scope.docs)
         slots = np.unique(np.concatenate([s for _, _, s, _ in rows])) if sparse else None
@@ -159,6 +159,14 @@ class QueryContext:
             tf = tf[slots]
         k1 = self.ranking.k1
         return slots, idf * tf * (k1 + 1.0) / (tf + k1), idf
+
+    def _holding_count(self, term: str, fields: tuple[str, ...], found: list[tuple[str, Postings]]) -> int:
+        """Return how many documents hold term in any of fields (found: its postings in them), counted
+        once for every query of an index snapshot that keeps it (a statistic: a binary search of a
+        common word's title postings in its body postings, for a single number)."""
+        count = lambda: (_union_count([p.ids for _, p in found]),)  # noqa: E731
+        computed = getattr(self.snapshot, "computed", None)
+        return (count() if computed is None else computed(("holding", term, fields), count, statistic=True))[0]
 
     def _kept_bm25f(self, term: str, fields: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float] | None:
         """Return the whole term's ``bm25f`` when this query or the snapshot's cache holds it, else None."""

@@ -382,6 +382,21 @@ def test_scores_within_a_scope_come_from_the_whole_terms_scores_when_the_snapsho
     assert values.tolist() == whole[:3].tolist() and scoped_idf == idf and len(slots) == 3
 
 
+def test_the_count_of_documents_holding_a_scoped_term_is_kept_for_the_snapshots_next_queries(demo_index, scoped):
+    backend = WhooshBackend(demo_index, postings_cache_mb=64)
+    first, second = backend.view().context, backend.view().context
+    within = np.zeros(first.size, dtype=bool)
+    within[::50] = True
+    slots, values, idf = first.scoped_bm25f("nam", TEXT_FIELDS, Scope(within))
+    holding = len(np.union1d(first.postings("title", "nam").ids, first.postings("body", "nam").ids))
+    snapshot = first.snapshot
+    assert snapshot.kept(("holding", "nam", TEXT_FIELDS)) == (holding,) and holding < sum(
+        len(first.postings(name, "nam")) for name in TEXT_FIELDS)  # titles and bodies counted once
+    assert ("bm25f", "nam", TEXT_FIELDS) not in first._computed  # scored within the scope alone
+    # The next query reads the count kept, and scores as the first did.
+    assert second.scoped_bm25f("nam", TEXT_FIELDS, Scope(within))[2] == idf == second.bm25f("nam", TEXT_FIELDS)[2]
+
+
 def test_a_scope_finds_its_documents_among_doc_numbers_by_either_search():
     ids = np.arange(0, 150, 7)  # 22 doc numbers
     few, many = np.zeros(150, dtype=bool), np.zeros(150, dtype=bool)
