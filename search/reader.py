@@ -52,8 +52,8 @@ class PostingsCache:
     At 600,000 articles decoding a common word's postings is most of what a query costs, and
     the words readers type follow Zipf's law: the few that cost most are the ones every other
     query reads again.  Postings are keyed by segment, so a reindex keeps those of the segments
-    it did not change; their doc numbers are the segment's own (shifted on use), and the snapshot
-    keeps them packed (``PackedPostings``: half the bytes of the decoded arrays).  Scores are
+    it did not change; their doc numbers are the segment's own (shifted on use), and a snapshot
+    of a large index keeps them packed (``PackedPostings``: half the bytes).  Scores are
     keyed by snapshot (``Snapshot.cache_key``): they depend on every segment's statistics.
     """
 
@@ -163,11 +163,18 @@ class SegmentData:
         self.title_syllables = folded_syllables(leaf, "title")
         self.terms = {name: TermHashes(leaf.lexicon(name)) for name in TEXT_FIELDS}
         self.postings_fd = open_postings(leaf, storage_folder)
+        self.postings_bytes = os.fstat(self.postings_fd).st_size
 
     def __del__(self):
         fd = getattr(self, "postings_fd", None)
         if fd is not None:
             os.close(fd)
+
+
+# The postings cache keeps a segment's postings packed (``PackedPostings``: about half the bytes,
+# unpacked on every read) when the index's posting files hold more than this share of its budget;
+# a smaller index's decoded postings all fit as they are, and are read without a copy.
+PACKED_ABOVE = 0.5
 
 
 class Snapshot:
@@ -188,6 +195,9 @@ class Snapshot:
         self._open_stored_columns()
         self._build_columns()
         self._title_syllables: list[tuple[str, int]] | None = None
+        # Packed only when the index's postings could crowd the cache (unpacking costs a copy).
+        budget = postings_cache.budget if postings_cache is not None else 0
+        self.packs_postings = sum(data.postings_bytes for _, _, data in self.leaves) > PACKED_ABOVE * budget
         self.generation = ix.latest_generation()
         # What identifies this snapshot's statistics among the postings cache's entries.
         self.cache_key = f"{self.folder}@{self.generation}"
@@ -266,9 +276,9 @@ class Snapshot:
             if postings is None:
                 return None
             # Kept packed (half the bytes: twice the terms in a budget), unpacked on every read.
-            self.postings_cache.put(key, postings.packed())
+            self.postings_cache.put(key, postings.packed() if self.packs_postings else postings)
             return postings.shifted(offset)
-        return packed.unpacked(offset)
+        return packed.unpacked(offset) if isinstance(packed, PackedPostings) else packed.shifted(offset)
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
         """Return how many documents hold term in a field."""

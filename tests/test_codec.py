@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
+from search import reader
 from search.codec import CODEC_NAME, WHOOSH_VERSION, JoinedPostings, PackedPostings, Postings, VnCodec, read_postings
 from search.documents import Article
 from search.engine import SearchEngine
@@ -189,10 +190,15 @@ def cached_keys(cache: PostingsCache) -> list[tuple]:
 
 
 @pytest.mark.slow
-def test_postings_read_through_the_cache_equal_the_decoders_and_are_shared_read_only(segmented_index):
+@pytest.mark.parametrize("packed", [False, True])
+def test_postings_read_through_the_cache_equal_the_decoders_and_are_shared_read_only(segmented_index, monkeypatch,
+                                                                                     packed):
     ix, _ = segmented_index
+    # A large index's postings are kept packed; this one's fit in the budget many times over.
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0 if packed else 0.5)
     plain, cache = Snapshot(ix), PostingsCache(1 << 30)
     cached = Snapshot(ix, postings_cache=cache)
+    assert cached.packs_postings == packed
     terms = sorted({term.decode("utf-8") for leaf, _, _ in plain.leaves for term in leaf.lexicon("body")})[::7]
     for term in terms:
         expected = numpy_postings(plain, "body", term)
@@ -202,7 +208,20 @@ def test_postings_read_through_the_cache_equal_the_decoders_and_are_shared_read_
             if data.terms["body"].may_hold(term.encode("utf-8")) for key in [data.key]}
     assert {(key, term) for key, _, term in cached_keys(cache)} <= held and len(cache) > 0.9 * len(held)
     entry = cache.get(cached_keys(cache)[0])
+    assert isinstance(entry, PackedPostings if packed else Postings)
     assert not entry.ids.flags.writeable and not entry.all_positions.flags.writeable
+
+
+def test_a_snapshot_packs_cached_postings_when_its_posting_files_exceed_half_the_budget(demo_index):
+    ix = SearchEngine(demo_index).backend.snapshot().ix
+    files = sum(data.postings_bytes for _, _, data in Snapshot(ix).leaves)
+    assert files > 1000
+    assert Snapshot(ix, postings_cache=PostingsCache(2 * files - 2)).packs_postings
+    assert not Snapshot(ix, postings_cache=PostingsCache(2 * files)).packs_postings
+    snapshot = Snapshot(ix, postings_cache=PostingsCache(2 * files - 2))
+    snapshot.postings("body", "nam")
+    held = cached_keys(snapshot.postings_cache)
+    assert held and all(isinstance(snapshot.postings_cache.get(key), PackedPostings) for key in held)
 
 
 def assert_same_postings(unpacked: Postings, decoded: Postings) -> None:
