@@ -24,7 +24,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -464,7 +464,8 @@ class ClusterBackend:
         self._failed.pop(node.number, None)
         return results
 
-    def run_split(self, statements: list[tuple[str, tuple | None]], *splits: int) -> list[list[tuple]]:
+    def run_split(self, statements: list[tuple[str, tuple | None]], *splits: int,
+                  first: Callable[[list[list[tuple]]], list[list[tuple]]] | None = None) -> list[list[tuple]]:
         """Run the parts of statements cut at splits on the nodes at once (part i on node i modulo the
         nodes); return every result in order.
 
@@ -472,7 +473,13 @@ class ClusterBackend:
         counts) are independent searches: the nodes coordinate them side by side.  A part of one
         statement joins the part before it.  With a node recently failed (or one node), one node runs
         them all; a part whose node fails is run again on the nodes that answer.
+
+        first: what the results of the statements before the first split are replaced with, called as
+        soon as they come back (while the other parts may still be running).
         """
+        def then(results: list[list[tuple]]) -> list[list[tuple]]:
+            return results if first is None else [*first(results[: splits[0]]), *results[splits[0] :]]
+
         now = time.monotonic()
         nodes = [n for n in self.cluster.nodes if now - self._failed.get(n.number, -1e9) >= NODE_RETRY_S]
         parts: list[list[tuple[str, tuple | None]]] = []
@@ -483,10 +490,10 @@ class ClusterBackend:
             elif part:
                 parts.append(part)
         if len(nodes) < 2 or len(parts) < 2:
-            return self.run(statements)
+            return then(self.run(statements))
         later = [self._helpers().submit(self._run_on, nodes[number % len(nodes)], part)
                  for number, part in enumerate(parts[1:], start=1)]
-        results = self._or_any_node(lambda: self._run_on(nodes[0], parts[0]), parts[0])
+        results = then(self._or_any_node(lambda: self._run_on(nodes[0], parts[0]), parts[0]))
         for call, part in zip(later, parts[1:]):
             results += self._or_any_node(call.result, part)
         return results
@@ -579,8 +586,9 @@ class ClusterBackend:
             results = [*asked[1], *self.run(batch.statements[len(pages):])]
         elif once:
             wide = self._page_statements(query, plan, ranked, conditions, request, wide=True)
-            sent = self.run_split([*wide, *batch.statements[facets_at + len(facet_statements):]], 2)
-            results = self._wide_results(sent, pages, facet_statements, plan)
+            # The stored text is fetched as soon as the page's rows are back, beside the counts.
+            results = self.run_split([*wide, *batch.statements[facets_at + len(facet_statements):]], 2,
+                                     first=lambda rows: self._wide_results(rows, pages, facet_statements, plan))
         else:
             # The page on one node, the facets on another, the counts on a third (round the nodes).
             results = self.run_split(batch.statements, *((2, facets_at + len(facet_statements))
@@ -635,8 +643,8 @@ class ClusterBackend:
 
     def _wide_results(self, sent: list[list[tuple]], pages: list[tuple[str, None]],
                       facet_statements: list[tuple[str, None]], plan: Plan) -> list[list[tuple]]:
-        """Return the results of a page's batch as the page and the facets' grouping give them, from the
-        wide page (``_page_statements(wide=True)``) and the other statements' results (sent).
+        """Return the results of the page and the facets' grouping (rows and SHOW META each), from the wide
+        page's (``_page_statements(wide=True)``: its rows and SHOW META, sent).
 
         The wide page's rows in the page's order hold each shard's own order: its first articles there
         are the shard's best.  A second round trip fetches their stored text by key, with the facets'
@@ -668,11 +676,11 @@ class ClusterBackend:
             grouping = [[(*key, count) for key, count in groups.items()],
                         [("total_found", str(len(groups))), *(item for item in meta if item[0] == "warning")]]
         if paged:
-            return [*fetched[: len(pages)], *grouping, *sent[2:]]
+            return [*fetched[: len(pages)], *grouping]
         stored = {row[0]: row[1:] for row in fetched[0]} if chosen else {}
         if any(row[1] not in stored for row in chosen):  # gone since (a reindex committed): the page itself
-            return [*self.run(pages), *grouping, *sent[2:]]
-        return [[(row[0], *stored[row[1]]) for row in chosen], meta, *grouping, *sent[2:]]
+            return [*self.run(pages), *grouping]
+        return [[(row[0], *stored[row[1]]) for row in chosen], meta, *grouping]
 
     def _observe(self, generation: str | None) -> None:
         """Record the generation a batch read: what was kept for another one is dropped (plans apart)."""
