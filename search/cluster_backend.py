@@ -586,8 +586,10 @@ class ClusterBackend:
             results = [*asked[1], *self.run(batch.statements[len(pages):])]
         elif once:
             wide = self._page_statements(query, plan, ranked, conditions, request, wide=True)
-            # The stored text is fetched as soon as the page's rows are back, beside the counts.
-            results = self.run_split([*wide, *batch.statements[facets_at + len(facet_statements):]], 2,
+            # The stored text is fetched as soon as the page's rows are back, beside the counts; the counts
+            # in two parts (their first count; the rest) when there are three.
+            rest = batch.statements[facets_at + len(facet_statements):]
+            results = self.run_split([*wide, *rest], *((2, 4) if self.batch_parts > 2 else (2,)),
                                      first=lambda rows: self._wide_results(rows, pages, facet_statements, plan))
         else:
             # The page on one node, the facets on another, the counts on a third (round the nodes).
