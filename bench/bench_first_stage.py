@@ -1,14 +1,19 @@
-"""A results page's first stage before and after scoring only the pool, in one process.
+"""A results page's first stage before and after a change to it, in one process.
 
 Usage: python bench/bench_first_stage.py --index DIR [--runs 2] [--limit N] [--data ../shared/data]
+                                         [--change scope|merged-frequencies]
 
 Two engines over the same index (each its own postings cache, default budget), the code of this
-tree run two ways, alternating query by query (the order swapped every other query):
+tree run two ways, alternating query by query (the order swapped every other query).  --change
+names what differs between ``before`` and ``after``:
 
-- ``before``: as the code ran before: every posting of each query term scored (BM25F over the
-  whole posting list, kept in the postings cache for the next queries);
-- ``after``: as it runs now: only the pool a page is ordered from scored when a term has many
-  postings and the pool is small (``search.execute.Scope``).
+- ``scope`` (the default): before, every posting of each query term scored (BM25F over the whole
+  posting list, kept in the postings cache for the next queries); after, only the pool a page is
+  ordered from scored when a term has many postings and the pool is small
+  (``search.execute.Scope``);
+- ``merged-frequencies``: a term's BM25F frequencies summed in an array of the index's size, field
+  after field, and its documents found by scanning it (before), or merged from its fields' sorted
+  postings (after, ``QueryContext._term_frequencies``).
 
 Queries: the latency mix (41, ``bench_latency.query_mix``), bench_worst's heavy ones (12 of keyboard
 garbage, 4 of each pasted kind) and 27 requests with sorts, pages, a category filter and
@@ -48,9 +53,19 @@ def _every_posting(ctx, parsed, mode="auto", scored=None):
     return SCOPED(ctx, parsed, mode)
 
 
+MERGED_FREQUENCIES = execute.QueryContext._term_frequencies
+CHANGES = {
+    "scope": lambda before: setattr(whoosh_backend, "run_match", _every_posting if before else SCOPED),
+    "merged-frequencies": lambda before: setattr(
+        execute.QueryContext, "_term_frequencies",
+        execute.QueryContext._dense_term_frequencies if before else MERGED_FREQUENCIES),
+}
+CHANGE = ["scope"]
+
+
 def variant(name: str) -> None:
-    """Make the code run as before or after."""
-    whoosh_backend.run_match = _every_posting if name == "before" else SCOPED
+    """Make the code run as before or after the change measured."""
+    CHANGES[CHANGE[0]](name == "before")
 
 
 def requests_of(data: Path) -> tuple[list[SearchRequest], int, int]:
@@ -98,14 +113,16 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="repeated runs after the first-seen pass")
     parser.add_argument("--limit", type=int, default=None, help="only the first N requests")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--change", choices=sorted(CHANGES), default="scope", help="what before and after differ in")
     args = parser.parse_args()
+    CHANGE[0] = args.change
     requests, mix, heavy = requests_of(args.data)
     requests = requests[: args.limit]
     mix, heavy = min(mix, len(requests)), max(0, min(heavy, len(requests) - mix))
     engines = {name: SearchEngine(args.index) for name in ("before", "after")}
     warm = SearchEngine(args.index)
-    print(f"code {code_version()}, index {args.index}, {len(requests)} requests ({mix} of the latency mix, "
-          f"{heavy} heavy), load {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"change {args.change}, code {code_version()}, index {args.index}, {len(requests)} requests "
+          f"({mix} of the latency mix, {heavy} heavy), load {os.getloadavg()[0]:.1f}", flush=True)
     for engine in (*engines.values(), warm):
         variant("after")
         engine.search(SearchRequest(q="xyzzy", size=10))

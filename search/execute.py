@@ -181,21 +181,52 @@ class QueryContext:
 
     def _term_frequencies(self, found: list[tuple[str, Postings]]) -> tuple[np.ndarray, np.ndarray]:
         """Return (doc ids, BM25F's weighted and length-normalised term frequency) of postings in
-        fields, summed field by field; over the ids alone when they are few (a whole-index array
-        costs more than the postings of a rare term)."""
-        sparse = sum(len(p) for _, p in found) * 16 < self.size
-        ids = np.unique(np.concatenate([p.ids for _, p in found])) if sparse else None
-        tf = np.zeros(len(ids) if sparse else self.size, dtype=np.float64)
+        fields, summed field by field (documents whose sum is 0 left out).
+
+        The fields' sorted doc numbers are merged, each document's frequencies added in one
+        addition as an index-size array adds them: a common word at 600,000 articles filled an
+        array of the index's size and scanned it for its documents, for every query that scored it.
+        """
+        if len(found) > 2:
+            return self._dense_term_frequencies(found)
+        ids, tf = None, None
         for name, p in found:
-            weight, b = self.weights[name]
-            lengths = self.snapshot.lengths[name][p.ids]
-            at = np.searchsorted(ids, p.ids) if sparse else p.ids
-            tf[at] += weight * p.freqs / (1.0 - b + b * lengths / self.snapshot.average_length[name])
-        if not sparse:
-            ids = np.flatnonzero(tf)
-            return ids, tf[ids]
+            values = self._field_frequencies(name, p.ids, p.freqs)
+            ids, tf = (p.ids, values.astype(np.float64)) if ids is None else _sum_sorted(ids, tf, p.ids, values)
         held = tf != 0
-        return ids[held], tf[held]
+        return (ids, tf) if held.all() else (ids[held], tf[held])
+
+    def _field_frequencies(self, fieldname: str, ids: np.ndarray, freqs: np.ndarray) -> np.ndarray:
+        """Return BM25F's weighted and length-normalised frequency of postings (ids, freqs) in a field."""
+        weight, b = self.weights[fieldname]
+        lengths = self.snapshot.lengths[fieldname][ids]
+        return weight * freqs / (1.0 - b + b * lengths / self.snapshot.average_length[fieldname])
+
+    def _dense_term_frequencies(self, found: list[tuple[str, Postings]]) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``_term_frequencies`` summed in an array of the index's size, field after field."""
+        tf = np.zeros(self.size, dtype=np.float64)
+        for name, p in found:
+            tf[p.ids] += self._field_frequencies(name, p.ids, p.freqs)
+        ids = np.flatnonzero(tf)
+        return ids, tf[ids]
+
+
+def _sum_sorted(ids: np.ndarray, values: np.ndarray, more_ids: np.ndarray,
+                more: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the union of two sorted arrays of distinct doc numbers, and over it values plus more
+    (float64; a document in one of them alone keeps its value, one in both gets the sum of the two)."""
+    if len(more_ids) > len(ids):
+        ids, values, more_ids, more = more_ids, more, ids, values
+    at = np.searchsorted(ids, more_ids)
+    shared = np.zeros(len(more_ids), dtype=bool)
+    inside = at < len(ids)
+    shared[inside] = ids[at[inside]] == more_ids[inside]
+    summed = values.astype(np.float64)  # a copy
+    summed[at[shared]] += more[shared]
+    alone = ~shared
+    if not alone.any():
+        return ids, summed
+    return np.insert(ids, at[alone], more_ids[alone]), np.insert(summed, at[alone], more[alone].astype(np.float64))
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)

@@ -23,6 +23,7 @@ from search.execute import (
     Scope,
     _idf_sum,
     _pairs_idf,
+    _sum_sorted,
     _syllable_idf,
     _union_count,
     phrase_keys,
@@ -403,6 +404,63 @@ def test_the_documents_holding_a_term_in_title_or_body_are_counted_once(first, s
     assert _union_count(arrays) == len(set(first) | set(second)) == _union_count(arrays[::-1])
     assert _union_count(arrays[:1]) == len(first)
     assert _union_count([*arrays, np.array([999])]) == len(set(first) | set(second) | {999})
+
+
+def reference_frequencies(context, term: str, fields: tuple[str, ...]) -> tuple[list[int], list[float]]:
+    """Return (docs, BM25F frequency) of a term the plain way: an array of the index's size, each
+    field's weighted, length-normalised frequencies added into it, the documents where it is not 0."""
+    ranking = context.ranking
+    weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
+    tf = np.zeros(context.size, dtype=np.float64)
+    for name in fields:
+        postings = context.postings(name, term)
+        weight, b = weights[name]
+        lengths = context.snapshot.lengths[name][postings.ids]
+        tf[postings.ids] += weight * postings.freqs / (1.0 - b + b * lengths / context.snapshot.average_length[name])
+    docs = np.flatnonzero(tf)
+    return docs.tolist(), tf[docs].tolist()
+
+
+@pytest.mark.parametrize("ranking", [DEFAULT_RANKING, replace(DEFAULT_RANKING, title_weight=0.0)],
+                         ids=["default", "titles weigh nothing"])
+def test_a_terms_frequencies_merged_from_its_fields_postings_are_those_an_index_size_array_sums(demo_index, ranking):
+    context = WhooshBackend(demo_index, postings_cache_mb=0, ranking=ranking).view().context
+    checked = 0
+    for term in ["cho", "nam", "thuoc", "hà", "nội", "viet_nam", "bóng", "đá", "corona", "park"]:
+        for fields in (TEXT_FIELDS, ("title",), ("body",)):
+            found = [(name, p) for name in fields if len(p := context.postings(name, term))]
+            if not found:
+                continue
+            ids, tf = context._term_frequencies(found)
+            docs, expected = reference_frequencies(context, term, fields)
+            assert ids.tolist() == docs and tf.tolist() == expected  # the very same numbers
+            dense_ids, dense = context._dense_term_frequencies(found)  # more than two fields' way
+            assert dense_ids.tolist() == docs and dense.tolist() == expected
+            checked += 1
+    titles, bodies = context.postings("title", "cho").ids, context.postings("body", "cho").ids
+    # Some documents hold "cho" in their title alone, some in their body alone, some in both.
+    assert set(titles) - set(bodies) and set(bodies) - set(titles) and set(titles) & set(bodies)
+    assert checked >= 25
+    if ranking.title_weight == 0.0:  # a title alone scores nothing: its documents are left out
+        assert not len(context._term_frequencies([("title", context.postings("title", "nam"))])[0])
+        found = [(name, context.postings(name, "cho")) for name in TEXT_FIELDS]
+        assert context._term_frequencies(found)[0].tolist() == bodies.tolist()
+
+
+@pytest.mark.parametrize("first, second", [([1, 4, 9], [2, 4, 8, 9, 10]), ([1, 2], [3, 4]), ([5], [5]),
+                                           ([0, 7, 100], []), ([3, 6, 9, 12], [1, 3, 12, 13, 200]),
+                                           ([0, 1, 2, 3], [2])])
+def test_two_fields_frequencies_are_summed_over_the_union_of_their_documents(first, second):
+    values = {doc: 0.5 + doc / 3 for doc in first}
+    more = {doc: 1.0 / (doc + 3) for doc in second}
+    title = (np.array(first, dtype=np.int64), np.array([values[d] for d in first]))
+    body = (np.array(second, dtype=np.int64), np.array([more[d] for d in second], dtype=np.float32))
+    union = sorted(set(first) | set(second))
+    # One addition per document held by both, in float64: a + b == b + a, so either order gives it.
+    expected = [values.get(d, 0.0) + float(np.float32(more.get(d, 0.0))) for d in union]
+    for ids, summed in (_sum_sorted(*title, *body), _sum_sorted(*body, *title)):
+        assert ids.tolist() == union and summed.dtype == np.float64
+        assert summed.tolist() == expected
 
 
 SCOPED_REQUESTS = [
