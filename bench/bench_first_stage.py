@@ -1,7 +1,7 @@
 """A results page's first stage before and after a change to it, in one process.
 
 Usage: python bench/bench_first_stage.py --index DIR [--runs 2] [--limit N] [--data ../shared/data]
-                                         [--change scope|merged-frequencies]
+                                         [--change scope|merged-frequencies|block-headers]
 
 Two engines over the same index (each its own postings cache, default budget), the code of this
 tree run two ways, alternating query by query (the order swapped every other query).  --change
@@ -11,9 +11,12 @@ names what differs between ``before`` and ``after``:
   posting list, kept in the postings cache for the next queries); after, only the pool a page is
   ordered from scored when a term has many postings and the pool is small
   (``search.execute.Scope``);
-- ``merged-frequencies``: a term's BM25F frequencies summed in an array of the index's size, field
-  after field, and its documents found by scanning it (before), or merged from its fields' sorted
-  postings (after, ``QueryContext._term_frequencies``).
+- ``merged-frequencies``: a term's BM25F frequencies summed field after field in an array (of the
+  index's size, scanned for the documents, unless the term is rare) (before), or, in an index of
+  ``MERGED_MIN_DOCUMENTS`` articles or more, merged from its fields' sorted postings (after,
+  ``QueryContext._term_frequencies``);
+- ``block-headers``: each posting block's header unpickled from a stream over the whole block,
+  which copies it (before), or over its first ``codec.BLOCK_HEADER_BYTES`` (after).
 
 Queries: the latency mix (41, ``bench_latency.query_mix``), bench_worst's heavy ones (12 of keyboard
 garbage, 4 of each pasted kind) and 27 requests with sorts, pages, a category filter and
@@ -29,7 +32,9 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import os
+import pickle
 import statistics
 import sys
 import time
@@ -41,7 +46,7 @@ import bench_worst
 from bench_latency import query_mix
 from corpus import DEFAULT_DATA, NEWS, SEED, code_version, data_path, percentile, read_jsonl
 
-from search import execute, whoosh_backend
+from search import codec, execute, whoosh_backend
 from search.engine import SearchEngine
 from search.request import SearchRequest
 
@@ -54,11 +59,22 @@ def _every_posting(ctx, parsed, mode="auto", scored=None):
 
 
 MERGED_FREQUENCIES = execute.QueryContext._term_frequencies
+BLOCK_HEADER = codec._block_header
+
+
+def _whole_block_header(block: memoryview) -> tuple[tuple, int]:
+    """Return a posting block's header and its size, unpickled over the whole block (as before)."""
+    stream = io.BytesIO(block)
+    header = pickle.load(stream)
+    return header, stream.tell()
+
+
 CHANGES = {
     "scope": lambda before: setattr(whoosh_backend, "run_match", _every_posting if before else SCOPED),
     "merged-frequencies": lambda before: setattr(
         execute.QueryContext, "_term_frequencies",
-        execute.QueryContext._dense_term_frequencies if before else MERGED_FREQUENCIES),
+        execute.QueryContext._summed_term_frequencies if before else MERGED_FREQUENCIES),
+    "block-headers": lambda before: setattr(codec, "_block_header", _whole_block_header if before else BLOCK_HEADER),
 }
 CHANGE = ["scope"]
 

@@ -10,8 +10,11 @@ ranks with its own statistics, so IDF is ``plain`` and ties are broken by docume
 
 One multi-statement round trip then runs the page, ``SHOW META`` (total, warnings), a count of
 each wider tier and one ``GROUP BY`` per facet, each facet with every filter but its own; its
-three parts (the page; the facets; the counts) go to the nodes at once.  A shard that does not answer turns into a
-warning in ``SHOW META``: the result is flagged ``partial``.
+three parts (the page; the facets; the counts) go to the nodes at once.  A first relevance page
+without facet filters matches its tier once a shard instead: its first rows in the page's order
+with their facet values, no stored text (the facets counted from them when they are every match),
+then the stored text of each shard's best articles by key in a second round trip.  A shard that
+does not answer turns into a warning in ``SHOW META``: the result is flagged ``partial``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -84,6 +87,12 @@ KEYWORDS_PER_STATEMENT = 100
 # Threads of a serving process that send the other parts of a page's batch to the nodes.
 HELPER_THREADS = 16
 BATCH_PARTS = 3
+# A first relevance page without facet filters matches the query once a shard: its first matches in
+# the page's order, up to this many, come back without stored text but with their facet values; the
+# facets are counted from them when they are every match (title fragments at 60k: 100 of 110 find 400
+# articles or fewer), else by the grouping, sent with the second round trip that fetches the stored
+# text of each shard's best articles by key.
+ONE_MATCH_ROWS = 400
 # The engine's best articles by relevance that vnsearch scores again (``search.cluster_rerank``):
 # a short query's article is among the engine's first few (titles and fragments, train split:
 # always in its top 3), a question's answer often further down (in its top 10 for 0.39 of the
@@ -422,6 +431,9 @@ class ClusterBackend:
         # How many parts a page's batch is cut into, sent to the nodes at once: the page, the facets,
         # the counts (2: the page, the rest).  60 first searches at 60k: 3 parts 0.87-0.91x the time of 2.
         self.batch_parts = BATCH_PARTS
+        # How many matches of each shard a first relevance page asks for without their stored text, to
+        # count the facets from them (0: a page and a grouping, each matching the query).
+        self.one_match_rows = ONE_MATCH_ROWS
 
     # Talking to a node -------------------------------------------------------------------
 
@@ -452,7 +464,8 @@ class ClusterBackend:
         self._failed.pop(node.number, None)
         return results
 
-    def run_split(self, statements: list[tuple[str, tuple | None]], *splits: int) -> list[list[tuple]]:
+    def run_split(self, statements: list[tuple[str, tuple | None]], *splits: int,
+                  first: Callable[[list[list[tuple]]], list[list[tuple]]] | None = None) -> list[list[tuple]]:
         """Run the parts of statements cut at splits on the nodes at once (part i on node i modulo the
         nodes); return every result in order.
 
@@ -460,7 +473,13 @@ class ClusterBackend:
         counts) are independent searches: the nodes coordinate them side by side.  A part of one
         statement joins the part before it.  With a node recently failed (or one node), one node runs
         them all; a part whose node fails is run again on the nodes that answer.
+
+        first: what the results of the statements before the first split are replaced with, called as
+        soon as they come back (while the other parts may still be running).
         """
+        def then(results: list[list[tuple]]) -> list[list[tuple]]:
+            return results if first is None else [*first(results[: splits[0]]), *results[splits[0] :]]
+
         now = time.monotonic()
         nodes = [n for n in self.cluster.nodes if now - self._failed.get(n.number, -1e9) >= NODE_RETRY_S]
         parts: list[list[tuple[str, tuple | None]]] = []
@@ -471,10 +490,10 @@ class ClusterBackend:
             elif part:
                 parts.append(part)
         if len(nodes) < 2 or len(parts) < 2:
-            return self.run(statements)
+            return then(self.run(statements))
         later = [self._helpers().submit(self._run_on, nodes[number % len(nodes)], part)
                  for number, part in enumerate(parts[1:], start=1)]
-        results = self._or_any_node(lambda: self._run_on(nodes[0], parts[0]), parts[0])
+        results = then(self._or_any_node(lambda: self._run_on(nodes[0], parts[0]), parts[0]))
         for call, part in zip(later, parts[1:]):
             results += self._or_any_node(call.result, part)
         return results
@@ -558,8 +577,20 @@ class ClusterBackend:
         counting = {asked: batch.count(f" WHERE MATCH('{escape_literal(text)}')", exists)
                     for asked, text in self._plan_texts(query, request.match)[1].items()
                     if asked[1] == "exact" or exists} if guessed else {}
-        if asked is not None and asked[0] == pages:
+        reused = asked is not None and asked[0] == pages
+        # The page's match counted for the facets too (one match a shard instead of two): the shards'
+        # best articles by weight without their stored text, every match's facet values beside them.
+        once = (grouped and not relaxed and not plan.question and not reused and self._best_only(pages)
+                and self.one_match_rows > 0)
+        if reused:
             results = [*asked[1], *self.run(batch.statements[len(pages):])]
+        elif once:
+            wide = self._page_statements(query, plan, ranked, conditions, request, wide=True)
+            # The stored text is fetched as soon as the page's rows are back, beside the counts; the counts
+            # in two parts (their first count; the rest) when there are three.
+            rest = batch.statements[facets_at + len(facet_statements):]
+            results = self.run_split([*wide, *rest], *((2, 4) if self.batch_parts > 2 else (2,)),
+                                     first=lambda rows: self._wide_results(rows, pages, facet_statements, plan))
         else:
             # The page on one node, the facets on another, the counts on a third (round the nodes).
             results = self.run_split(batch.statements, *((2, facets_at + len(facet_statements))
@@ -611,6 +642,47 @@ class ClusterBackend:
             # A shard that did not answer is only a warning: the others' results are still good.
             partial=partial,
         )
+
+    def _wide_results(self, sent: list[list[tuple]], pages: list[tuple[str, None]],
+                      facet_statements: list[tuple[str, None]], plan: Plan) -> list[list[tuple]]:
+        """Return the results of the page and the facets' grouping (rows and SHOW META each), from the wide
+        page's (``_page_statements(wide=True)``: its rows and SHOW META, sent).
+
+        The wide page's rows in the page's order hold each shard's own order: its first articles there
+        are the shard's best.  A second round trip fetches their stored text by key, with the facets'
+        grouping when the rows are not every match (and the page itself when a shard's best are not all
+        among them).
+        """
+        rows, meta = sent[0], sent[1]
+        each = self._shard_depth(plan)
+        best: dict[int, list[tuple]] = {}
+        for row in rows:  # (score, key, month, category, source, shard)
+            chosen = best.setdefault(row[5], [])
+            if len(chosen) < each:
+                chosen.append(row)
+        whole = _found(meta) <= len(rows)
+        # Fewer than a shard's best among rows that are not every match: the shard may hold more.
+        paged = not whole and any(len(best.get(shard, ())) < each for shard in range(len(self.cluster.nodes)))
+        chosen = [row for rows_of in best.values() for row in rows_of]
+        statements = [*(pages if paged else ()), *(() if whole else facet_statements)]
+        if chosen and not paged:
+            statements.insert(0, (f"SELECT id, {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} WHERE id IN "
+                                  f"({','.join(str(row[1]) for row in chosen)}) LIMIT {len(chosen)} "
+                                  f"OPTION max_matches={len(chosen)}", None))
+        fetched = self.run(statements) if statements else []
+        grouping = [] if whole else fetched[-2:]
+        if whole:
+            groups: dict[tuple, int] = {}
+            for row in rows:
+                groups[row[2:5]] = groups.get(row[2:5], 0) + 1
+            grouping = [[(*key, count) for key, count in groups.items()],
+                        [("total_found", str(len(groups))), *(item for item in meta if item[0] == "warning")]]
+        if paged:
+            return [*fetched[: len(pages)], *grouping]
+        stored = {row[0]: row[1:] for row in fetched[0]} if chosen else {}
+        if any(row[1] not in stored for row in chosen):  # gone since (a reindex committed): the page itself
+            return [*self.run(pages), *grouping]
+        return [[(row[0], *stored[row[1]]) for row in chosen], meta, *grouping]
 
     def _observe(self, generation: str | None) -> None:
         """Record the generation a batch read: what was kept for another one is dropped (plans apart)."""
@@ -849,10 +921,14 @@ class ClusterBackend:
                 ("SHOW META", None)]
 
     def _page_statements(self, parsed: ParsedQuery, plan: Plan, positive: str, conditions: dict[str, str],
-                         request: SearchRequest) -> list[tuple[str, None]]:
+                         request: SearchRequest, wide: bool = False) -> list[tuple[str, None]]:
         """Return the page's SELECT and its SHOW META; when it is reranked, each shard's best articles
         (``GROUP n BY`` the shard, a document key modulo the shards) and, for a page reaching past the
-        fewest of them there can be, the engine's first rows up to the page's end."""
+        fewest of them there can be, the engine's first rows up to the page's end.
+
+        wide: the first ``one_match_rows`` matches in the page's order, each with its key, facet values and
+        shard, without stored text (a first relevance page whose facets are counted from them when they
+        are every match: ``_wide_results``)."""
         reranked = self._reranked(parsed, plan, request)
         if plan.tier == "together" and positive == plan.texts["together"] and parsed.groups:
             positive = together_page_text(parsed, plan.exact)  # its words weigh as the ranking was tuned
@@ -884,6 +960,11 @@ class ClusterBackend:
         if not reranked:
             return [(select, None), ("SHOW META", None)]
         shards, each = len(self.cluster.nodes), self._shard_depth(plan)
+        if wide:
+            rows = self.one_match_rows
+            return [(f"SELECT WEIGHT() AS score, id, month, category, source, id % {shards} AS shard "
+                     f"FROM {DISTRIBUTED_INDEX}{where} ORDER BY {order} LIMIT {rows} "
+                     f"OPTION max_matches={rows}, {options}", None), ("SHOW META", None)]
         best = (f"SELECT {columns}, id % {shards} AS shard FROM {DISTRIBUTED_INDEX}{where} "
                 f"GROUP {each} BY shard WITHIN GROUP ORDER BY {order} ORDER BY {order} LIMIT {shards * each} "
                 f"OPTION max_matches={shards * each}, {options}")

@@ -44,6 +44,10 @@ REFERENCE_NUMBER_WORD = "so"
 # snapshot's next queries.
 SCOPED_MIN_POSTINGS = 10_000
 SCOPED_MAX_SHARE = 0.25
+# In an index of this many articles or more a term's BM25F frequencies are merged from its fields'
+# sorted postings (``QueryContext._term_frequencies``); a smaller index sums them in an array, which
+# costs less there (bench/README.md, "A term's frequencies merged").
+MERGED_MIN_DOCUMENTS = 10_000
 
 
 class QueryContext:
@@ -191,12 +195,13 @@ class QueryContext:
         """Return (doc ids, BM25F's weighted and length-normalised term frequency) of postings in
         fields, summed field by field (documents whose sum is 0 left out).
 
-        The fields' sorted doc numbers are merged, each document's frequencies added in one
-        addition as an index-size array adds them: a common word at 600,000 articles filled an
-        array of the index's size and scanned it for its documents, for every query that scored it.
+        In an index of ``MERGED_MIN_DOCUMENTS`` or more, the fields' sorted doc numbers are merged,
+        each document's frequencies added in one addition as an array of them adds them: a common
+        word at 600,000 articles filled an array of the index's size and scanned it for its
+        documents, for every query that scored it.  A smaller index sums them in an array.
         """
-        if len(found) > 2:
-            return self._dense_term_frequencies(found)
+        if len(found) > 2 or self.size < MERGED_MIN_DOCUMENTS:
+            return self._summed_term_frequencies(found)
         ids, tf = None, None
         for name, p in found:
             values = self._field_frequencies(name, p.ids, p.freqs)
@@ -210,13 +215,21 @@ class QueryContext:
         lengths = self.snapshot.lengths[fieldname][ids]
         return weight * freqs / (1.0 - b + b * lengths / self.snapshot.average_length[fieldname])
 
-    def _dense_term_frequencies(self, found: list[tuple[str, Postings]]) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``_term_frequencies`` summed in an array of the index's size, field after field."""
-        tf = np.zeros(self.size, dtype=np.float64)
+    def _summed_term_frequencies(self, found: list[tuple[str, Postings]]) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``_term_frequencies`` summed field after field in an array: over the ids alone when
+        they are few (a whole-index array costs more than the postings of a rare term), else over
+        the whole index, scanned for the documents."""
+        sparse = sum(len(p) for _, p in found) * 16 < self.size
+        ids = np.unique(np.concatenate([p.ids for _, p in found])) if sparse else None
+        tf = np.zeros(len(ids) if sparse else self.size, dtype=np.float64)
         for name, p in found:
-            tf[p.ids] += self._field_frequencies(name, p.ids, p.freqs)
-        ids = np.flatnonzero(tf)
-        return ids, tf[ids]
+            at = np.searchsorted(ids, p.ids) if sparse else p.ids
+            tf[at] += self._field_frequencies(name, p.ids, p.freqs)
+        if not sparse:
+            ids = np.flatnonzero(tf)
+            return ids, tf[ids]
+        held = tf != 0
+        return ids[held], tf[held]
 
 
 def _sum_sorted(ids: np.ndarray, values: np.ndarray, more_ids: np.ndarray,

@@ -157,7 +157,9 @@ def test_a_querys_first_search_never_counts_a_match_twice(cluster_engine, monkey
                                "bán", "Bán nhà 3"])
 def test_the_together_tier_asks_each_word_once(engine, cluster_engine, monkeypatch, q):
     # The proximity of the words holds each of them on the same fields: the words are not asked again
-    # beside it (the engine would read their postings twice), nor is a phrase's proximity.
+    # beside it (the engine would read their postings twice), nor is a phrase's proximity.  (The grouping
+    # is sent when the page's rows are not every match; here it is sent always.)
+    monkeypatch.setattr(cluster_engine.backend, "one_match_rows", 0)
     statements = recorded_statements(monkeypatch)
     cluster_engine.backend.forget()
     result = cluster_engine.search(SearchRequest(q=q, suggest=False))
@@ -424,3 +426,62 @@ def test_a_querys_top_articles_and_whole_counts_go_when_a_batch_reads_another_ge
     assert backend.top_documents(parsed) == first and statements  # asked again
     monkeypatch.undo()
     assert generation is not None and backend.top_documents(parsed) == first
+
+
+ONE_MATCH_QUERIES = ["Bộ Chính trị", "bo chinh tri", "việt nam", '"bo chinh tri"', "giá xăng dầu tăng mạnh",
+                     "qwxzv bóng đá", "bán", "việt nam -covid", "zzqxw"]
+
+
+def _searched(engine: SearchEngine, request: SearchRequest) -> dict:
+    """Return a query's first search (nothing kept), without its time."""
+    engine.backend.forget()
+    result = engine.search(request)
+    del result["took_ms"]
+    return result
+
+
+@pytest.mark.parametrize("q", ONE_MATCH_QUERIES)
+@pytest.mark.parametrize("dated", [False, True])
+def test_a_first_page_matched_once_gives_what_the_page_and_the_facets_grouping_give(cluster_engine, monkeypatch,
+                                                                                    q, dated):
+    # The page's rows without stored text, facet values beside them: the facets counted from them when they
+    # are every match (the demo corpus: always), else by the grouping in the second round trip (rows: 1 or
+    # 25), with the page itself when a shard's best are not all among them (rows: 1).
+    request = SearchRequest(q=q, date_from=date(2020, 1, 1) if dated else None)
+    backend = cluster_engine.backend
+    results = {}
+    for rows in (0, 1, 25, cluster_backend.ONE_MATCH_ROWS):
+        monkeypatch.setattr(backend, "one_match_rows", rows)
+        results[rows] = _searched(cluster_engine, request)
+    assert results[1] == results[0] and results[25] == results[0] and results[cluster_backend.ONE_MATCH_ROWS] == \
+        results[0]
+    assert q == "zzqxw" or results[0]["total"] > 0
+
+
+@pytest.mark.parametrize("q", ["việt nam", "Bộ Chính trị", "bán"])
+def test_a_first_unfiltered_page_matches_its_tier_once_and_groups_nothing_when_its_rows_are_every_match(
+        cluster_engine, monkeypatch, q):
+    statements = recorded_statements(monkeypatch)
+    result = _searched(cluster_engine, SearchRequest(q=q, suggest=False))
+    pages = [text for text in statements if text.startswith("SELECT WEIGHT() AS score")]
+    assert len(pages) == 1 and pages[0].split(" FROM ")[0].split(", ")[1:5] == ["id", "month", "category", "source"]
+    assert not [text for text in statements if text.startswith("SELECT month,")]
+    fetched = [text for text in statements if text.startswith("SELECT id, doc_id")]
+    assert len(fetched) == 1 and fetched[0].count(",") >= len(result["hits"])
+    assert result["total"] > 0 and sum(item["count"] for item in result["facets"]["year"]) == result["total"]
+
+
+def test_a_first_page_whose_best_articles_are_gone_before_their_text_is_fetched_asks_for_the_page(
+        cluster_engine, monkeypatch):
+    # A reindex committing between the two round trips: the page is asked again, with its stored text.
+    request = SearchRequest(q="bo chinh tri")
+    expected = _searched(cluster_engine, request)
+    run = Cluster.run
+
+    def losing(self, node, statements):
+        results = run(self, node, statements)
+        return [rows[1:] if text.startswith("SELECT id, doc_id") else rows
+                for (text, _), rows in zip(statements, results)]
+
+    monkeypatch.setattr(Cluster, "run", losing)
+    assert _searched(cluster_engine, request) == expected

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
-from search import reader
+from search import codec, reader
 from search.codec import CODEC_NAME, WHOOSH_VERSION, JoinedPostings, PackedPostings, Postings, VnCodec, read_postings
 from search.documents import Article
 from search.engine import SearchEngine
@@ -100,6 +100,20 @@ def test_the_numpy_decoder_reads_every_term_of_every_text_field_as_whoosh_does(s
             compared[fieldname] += 1
     # Titles and bodies hold exact, folded and compound terms: thousands of each.
     assert compared["title"] > 1000 and compared["body"] > 8000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("header_bytes", [3, 40, codec.BLOCK_HEADER_BYTES])
+def test_a_block_header_longer_than_the_bytes_first_read_is_read_over_the_whole_block(segmented_index, monkeypatch,
+                                                                                       header_bytes):
+    # A header is about 40 bytes: with 3 (or 40) bytes read first, the headers are read over their
+    # whole blocks, and every list of every segment (each with its doc numbers shifted) decodes the same.
+    monkeypatch.setattr(codec, "BLOCK_HEADER_BYTES", header_bytes)
+    ix, _ = segmented_index
+    snapshot = Snapshot(ix)
+    for fieldname, term in [("body", "va"), ("body", "nam"), ("title", "viet"), ("body", "viet_nam"), ("body", "hà")]:
+        assert numpy_postings(snapshot, fieldname, term) == whoosh_postings(snapshot, fieldname, term.encode("utf-8"))
+    assert len(snapshot.postings("body", "va")) > 100
 
 
 @pytest.mark.slow

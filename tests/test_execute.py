@@ -440,7 +440,11 @@ def reference_frequencies(context, term: str, fields: tuple[str, ...]) -> tuple[
 
 @pytest.mark.parametrize("ranking", [DEFAULT_RANKING, replace(DEFAULT_RANKING, title_weight=0.0)],
                          ids=["default", "titles weigh nothing"])
-def test_a_terms_frequencies_merged_from_its_fields_postings_are_those_an_index_size_array_sums(demo_index, ranking):
+@pytest.mark.parametrize("merged_from", [0, 1 << 40], ids=["merged", "summed in an array"])
+def test_a_terms_frequencies_are_those_an_index_size_array_sums_whichever_way_they_are_summed(
+        demo_index, monkeypatch, ranking, merged_from):
+    # The demo index is small: MERGED_MIN_DOCUMENTS is set so that every term is merged, or none.
+    monkeypatch.setattr(execute, "MERGED_MIN_DOCUMENTS", merged_from)
     context = WhooshBackend(demo_index, postings_cache_mb=0, ranking=ranking).view().context
     checked = 0
     for term in ["cho", "nam", "thuoc", "hà", "nội", "viet_nam", "bóng", "đá", "corona", "park"]:
@@ -451,8 +455,6 @@ def test_a_terms_frequencies_merged_from_its_fields_postings_are_those_an_index_
             ids, tf = context._term_frequencies(found)
             docs, expected = reference_frequencies(context, term, fields)
             assert ids.tolist() == docs and tf.tolist() == expected  # the very same numbers
-            dense_ids, dense = context._dense_term_frequencies(found)  # more than two fields' way
-            assert dense_ids.tolist() == docs and dense.tolist() == expected
             checked += 1
     titles, bodies = context.postings("title", "cho").ids, context.postings("body", "cho").ids
     # Some documents hold "cho" in their title alone, some in their body alone, some in both.
@@ -462,6 +464,18 @@ def test_a_terms_frequencies_merged_from_its_fields_postings_are_those_an_index_
         assert not len(context._term_frequencies([("title", context.postings("title", "nam"))])[0])
         found = [(name, context.postings(name, "cho")) for name in TEXT_FIELDS]
         assert context._term_frequencies(found)[0].tolist() == bodies.tolist()
+
+
+def test_a_small_index_sums_a_terms_frequencies_in_an_array_and_a_large_one_merges_them(demo_index, monkeypatch):
+    context = uncached_context(demo_index)
+    found = [(name, context.postings(name, "cho")) for name in TEXT_FIELDS]
+    calls = []
+    monkeypatch.setattr(execute, "_sum_sorted", lambda *args: calls.append(args) or _sum_sorted(*args))
+    for minimum, merged in ((context.size, True), (context.size + 1, False)):
+        calls.clear()
+        monkeypatch.setattr(execute, "MERGED_MIN_DOCUMENTS", minimum)
+        context._term_frequencies(found)
+        assert bool(calls) == merged
 
 
 @pytest.mark.parametrize("first, second", [([1, 4, 9], [2, 4, 8, 9, 10]), ([1, 2], [3, 4]), ([5], [5]),
