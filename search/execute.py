@@ -118,8 +118,12 @@ class QueryContext:
             return _NO_DOCS, _NO_SCORES, 0.0
         ids, tf = self._term_frequencies(found)
         idf = self.term_idf(term, len(ids))
+        return ids, self._saturated(tf, idf), idf
+
+    def _saturated(self, tf: np.ndarray, idf: float) -> np.ndarray:
+        """Return BM25F's scores of term frequencies tf (weighted, length-normalised) for a term of idf."""
         k1 = self.ranking.k1
-        return ids, idf * tf * (k1 + 1.0) / (tf + k1), idf
+        return idf * tf * (k1 + 1.0) / (tf + k1)
 
     def scoped_bm25f(self, term: str, fields: tuple[str, ...], scope: Scope) -> tuple[np.ndarray, np.ndarray, float]:
         """Return (slots in scope.docs, BM25F scores, idf) of a term over fields, for the documents of
@@ -151,18 +155,15 @@ class QueryContext:
         slots = np.unique(np.concatenate([s for _, _, s, _ in rows])) if sparse else None
         tf = np.zeros(len(slots) if sparse else len(scope.docs), dtype=np.float64)
         for name, p, at_slots, at_rows in rows:
-            weight, b = self.weights[name]
-            lengths = self.snapshot.lengths[name][p.ids[at_rows]]
             at = np.searchsorted(slots, at_slots) if sparse else at_slots
-            tf[at] += weight * p.freqs[at_rows] / (1.0 - b + b * lengths / self.snapshot.average_length[name])
+            tf[at] += self._field_frequencies(name, p.ids[at_rows], p.freqs[at_rows])
         if sparse:
             held = tf != 0
             slots, tf = slots[held], tf[held]
         else:
             slots = np.flatnonzero(tf)
             tf = tf[slots]
-        k1 = self.ranking.k1
-        return slots, idf * tf * (k1 + 1.0) / (tf + k1), idf
+        return slots, self._saturated(tf, idf), idf
 
     def _holding_count(self, term: str, fields: tuple[str, ...], found: list[tuple[str, Postings]]) -> int:
         """Return how many documents hold term in any of fields (found: its postings in them), counted
