@@ -433,7 +433,25 @@ _NARROWER = (np.uint8, np.uint16, np.uint32)
 
 def _narrowest(values: np.ndarray, smallest: int = 0) -> np.ndarray:
     """Return values in the narrowest unsigned integer type (from _NARROWER[smallest:]) whose
-    values convert back to exactly the same ones, or values themselves when none does."""
+    values convert back to exactly the same ones, or values themselves when none does.
+
+    Integers are narrowed by their least and greatest value (a type holding both holds every
+    one); floats (frequencies) by a round trip, tried only in the types their greatest value fits."""
+    if not len(values):
+        return _round_trip_narrowest(values, smallest)
+    low, high = values.min(), values.max()
+    if low < 0:
+        return values
+    for at, dtype in enumerate(_NARROWER[smallest:], smallest):
+        if values.dtype.kind in "ui" and values.dtype.itemsize <= np.dtype(dtype).itemsize:
+            return values
+        if high <= np.iinfo(dtype).max:
+            return values.astype(dtype) if values.dtype.kind in "ui" else _round_trip_narrowest(values, at)
+    return values
+
+
+def _round_trip_narrowest(values: np.ndarray, smallest: int = 0) -> np.ndarray:
+    """Return ``_narrowest`` of values by trying each type: converted and back, the same values."""
     for dtype in _NARROWER[smallest:]:
         if values.dtype.itemsize <= np.dtype(dtype).itemsize and values.dtype.kind in "ui":
             return values
