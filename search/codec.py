@@ -361,6 +361,11 @@ class Postings:
         return np.repeat(self.ids[rows], counts), positions
 
 
+class _CountedStarts(Postings):
+    """Postings whose frequencies are counts of positions and whose starts are their running sum,
+    by construction (``decode_blocks``): packing them need not check it."""
+
+
 class JoinedPostings(Postings):
     """Several segments' postings of a term as one: doc numbers and frequencies concatenated, the
     positions left in their segments' arrays and read from them for the rows asked.
@@ -484,8 +489,11 @@ class PackedPostings:
         self.freqs = _narrowest(postings.freqs)
         self.all_positions = _narrowest(postings.all_positions, 1)
         counts = self.freqs.astype(np.int64)
-        derived = len(counts) == 0 or (np.array_equal(counts, postings.freqs)
-                                       and np.array_equal(np.cumsum(counts) - counts, postings.starts))
+        # Decoded postings' starts are their counts' running sum; their counts are the frequencies
+        # exactly when they narrowed to an integer type and float32 holds each (below 2**24).
+        counted = type(postings) is _CountedStarts and self.freqs.dtype.kind == "u"
+        derived = len(counts) == 0 or (counted and int(counts.max()) < 2**24) or (
+            np.array_equal(counts, postings.freqs) and np.array_equal(np.cumsum(counts) - counts, postings.starts))
         self.starts = None if derived else _narrowest(postings.starts, 2)
 
     def __len__(self) -> int:
@@ -602,7 +610,7 @@ def decode_blocks(buffer: bytes, offset: int) -> Postings:
     ids_array = np.frombuffer(b"".join(ids), dtype="<u4").astype(np.int64)
     if offset:
         ids_array += offset  # in place: the array is this list's own (a cached list is read at 0)
-    return Postings(
+    return _CountedStarts(
         ids_array,
         counts_array.astype(np.float32),
         np.frombuffer(b"".join(positions), dtype="<u4"),
