@@ -12,11 +12,12 @@ title fragments of ``bench_typesense_http.py`` (``size=10``), ``mix`` = the 41 q
 ``bench_latency.py`` (date filters as ``from``/``to``), ``heavy`` = the 28 heavy queries of
 ``bench_worst.py`` with its defaults (Telex and random letters, pasted paragraphs and sentences, runs
 of real words).  Every query goes to both trees, one after the other (which goes first alternates),
-once to warm up ("first seen": nothing of it in either cache yet) and then ``--runs`` times.  Printed: how many result dicts (``took_ms`` left out) differ
-between the trees over every pass, and per query set the median and p95 of each tree's CPU time of
-the process per page (the median of the runs; first seen apart), their ratios, and the median and
-total of the per-query ratios.  CPU time, not wall-clock: on a shared machine the other processes'
-load then slows neither tree more than the other.  Nothing is asserted.
+once to warm up ("first seen": nothing of it in either cache yet) and then ``--runs`` times.
+Printed: how many result dicts (``took_ms`` left out) differ between the trees over every pass, and
+per query set the median and p95 of each tree's CPU time of the process per page (the median of the
+runs; first seen apart), their ratios, and the median and total of the per-query ratios.  CPU time,
+not wall-clock: on a shared machine the other processes' load then slows neither tree more than the
+other.  Nothing is asserted.
 """
 
 from __future__ import annotations
