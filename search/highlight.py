@@ -125,12 +125,7 @@ def _first_letter_branches(spec: HighlightSpec) -> list[tuple[str, str]] | None:
     folded_words = {fold(w) for w in spec.words}
     if not all(w and w.isascii() for w in folded_words):
         return None
-    tree: dict = {}
-    for word in folded_words:
-        node = tree
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+    tree = _word_tree(folded_words)
     # The tree's first branches, as ``_branch_pattern`` orders them (the root never ends a word).
     branches += [(ch, _branch_pattern(child)) for ch, child in sorted(tree.items())]
     return branches
@@ -158,13 +153,18 @@ def _trie_pattern(words: list[str]) -> str:
     shared beginnings (``b(?:o|a(?:n|o))``): the scan tries each letter once at each place, not
     each word.  It matches what the words' alternation matches: a letter class matches one
     character, and with a word edge on both sides only the word of the text's length can match."""
+    return _branch_pattern(_word_tree(words))
+
+
+def _word_tree(words) -> dict:
+    """Return the words as a tree of their letters ({letter: subtree}, "" where a word ends)."""
     tree: dict = {}
     for word in words:
         node = tree
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
-    return _branch_pattern(tree)
+    return tree
 
 
 def _branch_pattern(node: dict) -> str:
