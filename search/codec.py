@@ -360,6 +360,16 @@ class Postings:
         positions = self.all_positions[first + np.arange(total)].astype(np.int64)
         return np.repeat(self.ids[rows], counts), positions
 
+    def keys(self, rows: np.ndarray) -> np.ndarray:
+        """Return ``doc << 32 | position`` of every occurrence in the given posting rows, in the order
+        of ``positions`` (its two arrays in one, built without widening the positions apart)."""
+        counts = self.freqs[rows].astype(np.int64)
+        first = np.repeat(self.starts[rows] - np.cumsum(counts) + counts, counts)
+        first += np.arange(len(first))
+        keys = np.repeat(self.ids[rows] << 32, counts)
+        keys |= self.all_positions[first]
+        return keys
+
 
 class JoinedPostings(Postings):
     """Several segments' postings of a term as one: doc numbers and frequencies concatenated, the
@@ -425,6 +435,16 @@ class JoinedPostings(Postings):
         places = [part.all_positions[wanted[start:end] - begin] for part, begin, start, end
                   in zip(self.parts, self.position_bounds[:-1], cuts[:-1], cuts[1:])]
         return np.repeat(self.ids[rows], counts), np.concatenate(places).astype(np.int64)
+
+    def keys(self, rows: np.ndarray) -> np.ndarray:
+        """Return ``doc << 32 | position`` of every occurrence in the given posting rows, each part's
+        from its own positions and starts (rows ascending; any order otherwise, through the whole)."""
+        if len(rows) > 1 and (rows[1:] < rows[:-1]).any():
+            return super().keys(rows)
+        cuts = np.searchsorted(rows, self.bounds)
+        pieces = [part.keys(rows[start:end] - begin) for part, begin, start, end
+                  in zip(self.parts, self.bounds[:-1], cuts[:-1], cuts[1:]) if end > start]
+        return np.concatenate(pieces) if pieces else _EMPTY_IDS.copy()
 
 
 # The integer types a cached array is narrowed to, narrowest first (the first that holds every value).

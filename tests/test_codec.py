@@ -157,11 +157,14 @@ def test_postings_of_a_term_no_segment_holds_are_empty(segmented_index):
 
 
 @pytest.mark.slow
-def test_positions_read_from_each_segment_equal_those_of_the_concatenated_lists(segmented_index):
+@pytest.mark.parametrize("packed", [False, True])
+def test_positions_read_from_each_segment_equal_those_of_the_concatenated_lists(segmented_index, monkeypatch, packed):
     ix, _ = segmented_index
-    snapshot = Snapshot(ix)
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0 if packed else 0.5)
+    snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    assert snapshot.packs_postings == packed
     rng = np.random.default_rng(7)
-    for term in ("va", "cua", "nam", "viet", "nguoi"):
+    for term in ("va", "cua", "nam", "viet", "nguoi") * 2:  # the second time from the cache (unpacked)
         postings = snapshot.postings("body", term)
         assert isinstance(postings, JoinedPostings) and len(postings.parts) == 3  # a part per segment
         concatenated = Postings(postings.ids, postings.freqs, postings.all_positions, postings.starts)
@@ -173,6 +176,9 @@ def test_positions_read_from_each_segment_equal_those_of_the_concatenated_lists(
             expected_docs, expected_places = concatenated.positions(rows)
             assert np.array_equal(docs, expected_docs) and np.array_equal(places, expected_places), (term, rows)
             assert (docs.dtype, places.dtype) == (expected_docs.dtype, expected_places.dtype)
+            # The same occurrences as doc << 32 | position, from the parts and from the whole.
+            for keys in (postings.keys(rows), concatenated.keys(rows)):
+                assert np.array_equal(keys, (expected_docs << 32) | expected_places) and keys.dtype == np.int64
 
 
 @pytest.mark.slow
