@@ -232,6 +232,29 @@ def test_postings_read_through_the_cache_equal_the_decoders_and_are_shared_read_
     assert not entry.ids.flags.writeable and not entry.all_positions.flags.writeable
 
 
+@pytest.mark.slow
+def test_a_terms_packed_segments_unpack_into_one_list_equal_to_the_decoded_ones_joined(segmented_index, monkeypatch):
+    ix, _ = segmented_index
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    plain, cached = Snapshot(ix), Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    terms = sorted({term.decode("utf-8") for leaf, _, _ in plain.leaves for term in leaf.lexicon("body")})[::7]
+    joined = 0
+    for term in terms:
+        cached.postings("body", term)  # read from disk and kept packed
+        got, expected = cached.postings("body", term), plain.postings("body", term)
+        joined += isinstance(got, JoinedPostings)
+        assert type(got) is type(expected) or not isinstance(expected, JoinedPostings), term
+        for name in ("ids", "freqs", "starts", "all_positions"):
+            assert np.array_equal(getattr(got, name), getattr(expected, name)), (term, name)
+            assert name == "all_positions" or getattr(got, name).dtype == getattr(expected, name).dtype, (term, name)
+        if isinstance(expected, JoinedPostings):
+            assert np.array_equal(got.bounds, expected.bounds)
+            for got_part, expected_part in zip(got.parts, expected.parts, strict=True):
+                assert np.array_equal(got_part.ids, expected_part.ids) and np.array_equal(got_part.starts,
+                                                                                           expected_part.starts)
+    assert joined > 10
+
+
 def test_a_snapshot_packs_cached_postings_when_its_posting_files_exceed_half_the_budget(demo_index):
     ix = SearchEngine(demo_index).backend.snapshot().ix
     files = sum(data.postings_bytes for _, _, data in Snapshot(ix).leaves)
