@@ -63,8 +63,8 @@ class Ranking:
     # its commonest single words while the articles holding its syllables, summed over them (the
     # postings it reads), are more than this, keeping at least LONG_QUERY_WORDS syllables; so does
     # the query "did you mean" searches.  A question's cost grows with its words' postings, not
-    # their count: at 600,000 articles a pasted paragraph's 48 words hold 10-18 million (about 1.1 s
-    # a page), a covid question's 2.5-16 million; at 60,000 a tenth of that, which no query reaches.
+    # their count: at 600,000 articles a pasted paragraph's 48 words hold 14-18 million (about 1.1 s
+    # a page), a covid question's 1.8-10.3 million; at 60,000 a tenth of that, which no query reaches.
     # Covid questions cut by the same share of the 12,455-article retrieval index (bound x
     # 12,455 / 600,000), MRR@10 as written / without diacritics: 10 million costs 0.000 / 0.000,
     # 6 million 0.006 / 0.006, 3 million 0.032 / 0.033 (bench/README.md, "A question's postings").
