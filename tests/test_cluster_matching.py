@@ -443,19 +443,21 @@ def _searched(engine: SearchEngine, request: SearchRequest) -> dict:
 
 @pytest.mark.parametrize("q", ONE_MATCH_QUERIES)
 @pytest.mark.parametrize("dated", [False, True])
+@pytest.mark.parametrize(("attribute", "values"), [("one_match_rows", (0, 1, 25, cluster_backend.ONE_MATCH_ROWS)),
+                                                   ("defer_counts", (0.0, cluster_backend.DEFER_COUNTS_S))])
 def test_a_first_page_matched_once_gives_what_the_page_and_the_facets_grouping_give(cluster_engine, monkeypatch,
-                                                                                    q, dated):
-    # The page's rows without stored text, facet values beside them: the facets counted from them when they
-    # are every match (the demo corpus: always), else by the grouping in the second round trip (rows: 1 or
-    # 25), with the page itself when a shard's best are not all among them (rows: 1).
+                                                                                    q, dated, attribute, values):
+    # one_match_rows: the page's rows without stored text, facet values beside them: the facets counted from
+    # them when they are every match (the demo corpus: always), else by the grouping in the second round trip
+    # (rows: 1 or 25), with the page itself when a shard's best are not all among them (rows: 1); 0: the page
+    # and the grouping.  defer_counts: the counts sent when the page's rows are back, read when the page is
+    # shown (0: sent beside the page, waited for by it).
     request = SearchRequest(q=q, date_from=date(2020, 1, 1) if dated else None)
-    backend = cluster_engine.backend
-    results = {}
-    for rows in (0, 1, 25, cluster_backend.ONE_MATCH_ROWS):
-        monkeypatch.setattr(backend, "one_match_rows", rows)
-        results[rows] = _searched(cluster_engine, request)
-    assert results[1] == results[0] and results[25] == results[0] and results[cluster_backend.ONE_MATCH_ROWS] == \
-        results[0]
+    results = []
+    for value in values:
+        monkeypatch.setattr(cluster_engine.backend, attribute, value)
+        results.append(_searched(cluster_engine, request))
+    assert all(result == results[0] for result in results[1:])
     assert q == "zzqxw" or results[0]["total"] > 0
 
 
@@ -486,20 +488,6 @@ def test_a_first_page_whose_best_articles_are_gone_before_their_text_is_fetched_
 
     monkeypatch.setattr(Cluster, "run", losing)
     assert _searched(cluster_engine, request) == expected
-
-
-@pytest.mark.parametrize("q", ONE_MATCH_QUERIES)
-@pytest.mark.parametrize("dated", [False, True])
-def test_a_first_pages_counts_sent_after_its_rows_give_what_they_give_sent_beside_them(cluster_engine, monkeypatch,
-                                                                                      q, dated):
-    request = SearchRequest(q=q, date_from=date(2020, 1, 1) if dated else None)
-    backend = cluster_engine.backend
-    results = {}
-    for defer in (0.0, cluster_backend.DEFER_COUNTS_S):
-        monkeypatch.setattr(backend, "defer_counts", defer)
-        results[defer] = _searched(cluster_engine, request)
-    assert results[cluster_backend.DEFER_COUNTS_S] == results[0.0]
-    assert q == "zzqxw" or results[0.0]["total"] > 0
 
 
 def _counts_held(monkeypatch) -> tuple[threading.Event, list[str]]:
