@@ -678,7 +678,7 @@ class ClusterBackend:
             head, remaining = self._start_split(
                 [*wide, _GENERATION_STATEMENT, *rest], *((3, 5) if self.batch_parts > 2 else (3,)),
                 first=lambda sent: [*self._wide_results(sent[:2], pages, facet_statements, plan), sent[2]],
-                defer=self.defer_counts)
+                defer=self.defer_counts if guessed else 0.0)  # (a kept plan's page waits for its counts)
 
             def in_order(counted: list[list[tuple]]) -> list[list[tuple]]:
                 done = [*head[:start], *head[start + 1 :], *counted]
