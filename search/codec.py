@@ -360,6 +360,16 @@ class Postings:
         positions = self.all_positions[first + np.arange(total)].astype(np.int64)
         return np.repeat(self.ids[rows], counts), positions
 
+    def keys(self, rows: np.ndarray) -> np.ndarray:
+        """Return ``doc << 32 | position`` of every occurrence in the given posting rows, in the order
+        of ``positions`` (its two arrays in one, built without widening the positions apart)."""
+        counts = self.freqs[rows].astype(np.int64)
+        first = np.repeat(self.starts[rows] - np.cumsum(counts) + counts, counts)
+        first += np.arange(len(first))
+        keys = np.repeat(self.ids[rows] << 32, counts)
+        keys |= self.all_positions[first]
+        return keys
+
 
 class JoinedPostings(Postings):
     """Several segments' postings of a term as one: doc numbers and frequencies concatenated, the
@@ -370,11 +380,12 @@ class JoinedPostings(Postings):
     term cost more than the query's ranking of a long pasted text.
     """
 
-    def __init__(self, parts: list[Postings]):
-        """Hold parts (not the dataclass's fields: the positions stay in the parts)."""
+    def __init__(self, parts: list[Postings], ids: np.ndarray | None = None, freqs: np.ndarray | None = None):
+        """Hold parts (not the dataclass's fields: the positions stay in the parts); ids and freqs, when
+        given, are the parts' concatenated already (``PackedPostings.joined``)."""
         self.parts = parts
-        self.ids = np.concatenate([p.ids for p in parts])
-        self.freqs = np.concatenate([p.freqs for p in parts])
+        self.ids = np.concatenate([p.ids for p in parts]) if ids is None else ids
+        self.freqs = np.concatenate([p.freqs for p in parts]) if freqs is None else freqs
         self.bounds = np.cumsum([0] + [len(p) for p in parts])
         # Where each part's positions would begin if they were concatenated.
         self.position_bounds = np.cumsum([0] + [len(p.all_positions) for p in parts])
@@ -425,6 +436,16 @@ class JoinedPostings(Postings):
         places = [part.all_positions[wanted[start:end] - begin] for part, begin, start, end
                   in zip(self.parts, self.position_bounds[:-1], cuts[:-1], cuts[1:])]
         return np.repeat(self.ids[rows], counts), np.concatenate(places).astype(np.int64)
+
+    def keys(self, rows: np.ndarray) -> np.ndarray:
+        """Return ``doc << 32 | position`` of every occurrence in the given posting rows, each part's
+        from its own positions and starts (rows ascending; any order otherwise, through the whole)."""
+        if len(rows) > 1 and (rows[1:] < rows[:-1]).any():
+            return super().keys(rows)
+        cuts = np.searchsorted(rows, self.bounds)
+        pieces = [part.keys(rows[start:end] - begin) for part, begin, start, end
+                  in zip(self.parts, self.bounds[:-1], cuts[:-1], cuts[1:]) if end > start]
+        return np.concatenate(pieces) if pieces else _EMPTY_IDS.copy()
 
 
 # The integer types a cached array is narrowed to, narrowest first (the first that holds every value).
@@ -495,6 +516,30 @@ class PackedPostings:
         if self.starts is None:
             return _CountedPostings(ids, freqs, self.all_positions, self.freqs, starts_type)
         return Postings(ids, freqs, self.all_positions, self.starts.astype(starts_type))
+
+
+    @staticmethod
+    def joined(packs: list[tuple[PackedPostings, int]]) -> Postings:
+        """Return several segments' packed postings (each with its doc numbers' offset) unpacked and
+        joined: what ``Postings.join`` gives of their ``unpacked(offset)``, the doc numbers and
+        frequencies unpacked straight into the joined arrays (each part's are views of them)."""
+        types = packs[0][0]._types
+        if len(packs) == 1 or any(packed._types != types or types[0].kind != "i" for packed, _ in packs):
+            return Postings.join([packed.unpacked(offset) for packed, offset in packs])
+        ids_type, freqs_type, starts_type = types
+        ids = np.empty(sum(len(packed) for packed, _ in packs), dtype=ids_type)
+        freqs = np.empty(len(ids), dtype=freqs_type)
+        parts, start = [], 0
+        for packed, offset in packs:
+            end = start + len(packed)
+            part_ids, part_freqs = ids[start:end], freqs[start:end]
+            np.add(packed.ids, offset, out=part_ids, dtype=ids_type)
+            part_freqs[:] = packed.freqs
+            parts.append(_CountedPostings(part_ids, part_freqs, packed.all_positions, packed.freqs, starts_type)
+                         if packed.starts is None else
+                         Postings(part_ids, part_freqs, packed.all_positions, packed.starts.astype(starts_type)))
+            start = end
+        return JoinedPostings(parts, ids, freqs)
 
 
 class _CountedPostings(Postings):

@@ -330,8 +330,7 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
             return _NO_DOCS
     occurrences = []
     for postings in held:
-        doc_ids, positions = postings.positions(postings.rows_of(docs))
-        occurrences.append(np.sort((doc_ids << 32) | positions, kind="stable"))
+        occurrences.append(np.sort(postings.keys(postings.rows_of(docs)), kind="stable"))
     # A run holding every term starts at an occurrence of one of them: try each as the start,
     # dropping those too far from the next occurrence of a term, the rarest terms first.
     occurrences.sort(key=len)
@@ -416,6 +415,4 @@ def _occurrences(ctx, fieldname: str, name: str, docs: np.ndarray) -> np.ndarray
     """Return where a term occurs in a field of the given docs, as sorted keys ``doc << 32 | position``
     (a term's occurrences serve every pair it is part of)."""
     postings = ctx.postings(fieldname, name)
-    rows = postings.rows_of(docs)
-    doc_ids, positions = postings.positions(rows)
-    return (doc_ids << 32) | positions
+    return postings.keys(postings.rows_of(docs))

@@ -243,8 +243,12 @@ class Snapshot:
 
     def postings(self, fieldname: str, term: str) -> Postings:
         """Return a term's postings in a field (deleted documents included)."""
-        parts = [self._segment_postings(leaf, offset, data, fieldname, term)
-                 for leaf, offset, data in self._holding(fieldname, term)]
+        holding = self._holding(fieldname, term)
+        if self.packs_postings and self.postings_cache is not None and len(holding) > 1:
+            packs = [(self.postings_cache.get((data.key, fieldname, term)), offset) for _, offset, data in holding]
+            if all(isinstance(packed, PackedPostings) for packed, _ in packs):
+                return PackedPostings.joined(packs)  # every segment's kept packed: unpacked into one
+        parts = [self._segment_postings(leaf, offset, data, fieldname, term) for leaf, offset, data in holding]
         parts = [p for p in parts if p is not None]
         return Postings.join(parts) if parts else Postings.empty()
 

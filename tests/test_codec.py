@@ -157,11 +157,14 @@ def test_postings_of_a_term_no_segment_holds_are_empty(segmented_index):
 
 
 @pytest.mark.slow
-def test_positions_read_from_each_segment_equal_those_of_the_concatenated_lists(segmented_index):
+@pytest.mark.parametrize("packed", [False, True])
+def test_positions_read_from_each_segment_equal_those_of_the_concatenated_lists(segmented_index, monkeypatch, packed):
     ix, _ = segmented_index
-    snapshot = Snapshot(ix)
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0 if packed else 0.5)
+    snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    assert snapshot.packs_postings == packed
     rng = np.random.default_rng(7)
-    for term in ("va", "cua", "nam", "viet", "nguoi"):
+    for term in ("va", "cua", "nam", "viet", "nguoi") * 2:  # the second time from the cache (unpacked)
         postings = snapshot.postings("body", term)
         assert isinstance(postings, JoinedPostings) and len(postings.parts) == 3  # a part per segment
         concatenated = Postings(postings.ids, postings.freqs, postings.all_positions, postings.starts)
@@ -173,6 +176,9 @@ def test_positions_read_from_each_segment_equal_those_of_the_concatenated_lists(
             expected_docs, expected_places = concatenated.positions(rows)
             assert np.array_equal(docs, expected_docs) and np.array_equal(places, expected_places), (term, rows)
             assert (docs.dtype, places.dtype) == (expected_docs.dtype, expected_places.dtype)
+            # The same occurrences as doc << 32 | position, from the parts and from the whole.
+            for keys in (postings.keys(rows), concatenated.keys(rows)):
+                assert np.array_equal(keys, (expected_docs << 32) | expected_places) and keys.dtype == np.int64
 
 
 @pytest.mark.slow
@@ -224,6 +230,29 @@ def test_postings_read_through_the_cache_equal_the_decoders_and_are_shared_read_
     entry = cache.get(cached_keys(cache)[0])
     assert isinstance(entry, PackedPostings if packed else Postings)
     assert not entry.ids.flags.writeable and not entry.all_positions.flags.writeable
+
+
+@pytest.mark.slow
+def test_a_terms_packed_segments_unpack_into_one_list_equal_to_the_decoded_ones_joined(segmented_index, monkeypatch):
+    ix, _ = segmented_index
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    plain, cached = Snapshot(ix), Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    terms = sorted({term.decode("utf-8") for leaf, _, _ in plain.leaves for term in leaf.lexicon("body")})[::7]
+    joined = 0
+    for term in terms:
+        cached.postings("body", term)  # read from disk and kept packed
+        got, expected = cached.postings("body", term), plain.postings("body", term)
+        joined += isinstance(got, JoinedPostings)
+        assert type(got) is type(expected) or not isinstance(expected, JoinedPostings), term
+        for name in ("ids", "freqs", "starts", "all_positions"):
+            assert np.array_equal(getattr(got, name), getattr(expected, name)), (term, name)
+            assert name == "all_positions" or getattr(got, name).dtype == getattr(expected, name).dtype, (term, name)
+        if isinstance(expected, JoinedPostings):
+            assert np.array_equal(got.bounds, expected.bounds)
+            for got_part, expected_part in zip(got.parts, expected.parts, strict=True):
+                assert np.array_equal(got_part.ids, expected_part.ids) and np.array_equal(got_part.starts,
+                                                                                           expected_part.starts)
+    assert joined > 10
 
 
 def test_a_snapshot_packs_cached_postings_when_its_posting_files_exceed_half_the_budget(demo_index):

@@ -172,6 +172,26 @@ def test_the_tree_of_a_specs_words_matches_what_their_alternation_matches():
         assert [m.span() for m in tree.finditer(text)] == expected and expected, chosen
 
 
+def test_the_regex_led_by_first_letters_finds_what_the_alternation_finds():
+    # Words at the very start, after a line break, an underscore or a letter; digits; phrases whose
+    # words share first letters with the single words; capitals and every accent.
+    text = ("Hòa bình\nHOÀ Bình_hoà bình xhoa 2024 2024a Ban2 bàn bạc ba-na Bộ Chính trị, bộ\nchính "
+            "trị; cán bộ chính trị hoạt động " + PORTAL_BODY)
+    syllables = sorted({highlight.fold(w.lower()) for w in re.findall(r"[^\W_]+", text)})
+    specs = [HighlightSpec(words=("hoa", "binh")), HighlightSpec(words=("hòa", "bình", "2024")),
+             HighlightSpec(words=("ba", "ban", "b"), phrases=(("bo", "chinh", "tri"), ("ban", "bac"))),
+             HighlightSpec(words=("chinh",), phrases=(("bộ", "chính"),)),
+             HighlightSpec(words=tuple(syllables[::7])), HighlightSpec(words=tuple(syllables[3::11]))]
+    for spec in specs:
+        led = highlight.compile_spec(spec)
+        assert led.pattern.startswith("["), spec  # the class of first letters leads
+        expected = [m.span() for m in re.finditer(highlight.alternation_pattern(spec), text)]
+        assert [m.span() for m in led.finditer(text)] == expected and expected, spec
+    # A word that does not fold to ASCII keeps the plain alternation.
+    other = HighlightSpec(words=("hoa", "☃"))  # unidecode has no letters for it
+    assert highlight.compile_spec(other).pattern == highlight.alternation_pattern(other)
+
+
 def test_snippet_without_a_match_is_the_escaped_start_of_the_text():
     text = "Bộ GD&ĐT sẽ ban hành hướng dẫn cụ thể về việc sử dụng điện thoại cho học sinh học tập. " * 5
     lead = snippet(text, HighlightSpec(words=("tesla",)))
