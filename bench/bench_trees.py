@@ -1,6 +1,6 @@
 """Two code trees' results pages side by side: CPU time per page and the result dicts compared.
 
-Usage: nice -n 10 python bench/bench_trees.py --old DIR --index DIR [--new DIR] [--queries fragments,mix]
+Usage: nice -n 10 python bench/bench_trees.py --old DIR --index DIR [--new DIR] [--queries fragments,mix,heavy]
                                             [--runs 3] [--postings-cache-mb 256] [--data ../shared/data]
 
 Each tree (``--old``, e.g. a ``git archive`` of main unpacked in /tmp; ``--new``, default this
@@ -9,13 +9,15 @@ of ``--index`` (``web.app.create_app``, the postings cache at ``--postings-cache
 ``GET /api/search`` through Flask's test client: the page ``vnsearch serve`` answers, JSON encoding
 included, without the HTTP connection.  The queries (``--queries``): ``fragments`` = the 300 val
 title fragments of ``bench_typesense_http.py`` (``size=10``), ``mix`` = the 41 queries of
-``bench_latency.py`` (date filters as ``from``/``to``).  Every query goes to both trees, one after
-the other (which goes first alternates), once to warm up ("first seen": nothing of it in either
-cache yet) and then ``--runs`` times.  Printed: how many result dicts (``took_ms`` left out) differ
-between the trees over every pass, and per query set the median and p95 of each tree's CPU time of
-the process per page (the median of the runs; first seen apart), their ratios, and the median and
-total of the per-query ratios.  CPU time, not wall-clock: on a shared machine the other processes'
-load then slows neither tree more than the other.  Nothing is asserted.
+``bench_latency.py`` (date filters as ``from``/``to``), ``heavy`` = the 28 heavy queries of
+``bench_worst.py`` with its defaults (Telex and random letters, pasted paragraphs and sentences, runs
+of real words).  Every query goes to both trees, one after the other (which goes first alternates),
+once to warm up ("first seen": nothing of it in either cache yet) and then ``--runs`` times.
+Printed: how many result dicts (``took_ms`` left out) differ between the trees over every pass, and
+per query set the median and p95 of each tree's CPU time of the process per page (the median of the
+runs; first seen apart), their ratios, and the median and total of the per-query ratios.  CPU time,
+not wall-clock: on a shared machine the other processes' load then slows neither tree more than the
+other.  Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -97,6 +99,12 @@ def query_sets(names: list[str], data: Path) -> dict[str, list[dict]]:
         sets["mix"] = [{"q": q.q, "size": 10, **({"from": q.date_from.isoformat()} if q.date_from else {}),
                         **({"to": q.date_to.isoformat()} if q.date_to else {})}
                        for q in bench_latency.query_mix(data, articles, SEED)]
+    if "heavy" in names:
+        import bench_worst
+
+        heavy = bench_worst.heavy_queries(articles, 12, SEED + 7)
+        heavy += [q for _, q in bench_worst.pasted_queries(articles, 4, SEED + 11)]
+        sets["heavy"] = [{"q": q, "size": 10} for q in heavy]
     return sets
 
 

@@ -371,6 +371,11 @@ class Postings:
         return keys
 
 
+class _CountedStarts(Postings):
+    """Postings whose frequencies are counts of positions and whose starts are their running sum,
+    by construction (``decode_blocks``): packing them need not check it."""
+
+
 class JoinedPostings(Postings):
     """Several segments' postings of a term as one: doc numbers and frequencies concatenated, the
     positions left in their segments' arrays and read from them for the rows asked.
@@ -454,7 +459,25 @@ _NARROWER = (np.uint8, np.uint16, np.uint32)
 
 def _narrowest(values: np.ndarray, smallest: int = 0) -> np.ndarray:
     """Return values in the narrowest unsigned integer type (from _NARROWER[smallest:]) whose
-    values convert back to exactly the same ones, or values themselves when none does."""
+    values convert back to exactly the same ones, or values themselves when none does.
+
+    Integers are narrowed by their least and greatest value (a type holding both holds every
+    one); floats (frequencies) by a round trip, tried only in the types their greatest value fits."""
+    if not len(values):
+        return _round_trip_narrowest(values, smallest)
+    low, high = values.min(), values.max()
+    if low < 0:
+        return values
+    for at, dtype in enumerate(_NARROWER[smallest:], smallest):
+        if values.dtype.kind in "ui" and values.dtype.itemsize <= np.dtype(dtype).itemsize:
+            return values
+        if high <= np.iinfo(dtype).max:
+            return values.astype(dtype) if values.dtype.kind in "ui" else _round_trip_narrowest(values, at)
+    return values
+
+
+def _round_trip_narrowest(values: np.ndarray, smallest: int = 0) -> np.ndarray:
+    """Return ``_narrowest`` of values by trying each type: converted and back, the same values."""
     for dtype in _NARROWER[smallest:]:
         if values.dtype.itemsize <= np.dtype(dtype).itemsize and values.dtype.kind in "ui":
             return values
@@ -487,8 +510,11 @@ class PackedPostings:
         self.freqs = _narrowest(postings.freqs)
         self.all_positions = _narrowest(postings.all_positions, 1)
         counts = self.freqs.astype(np.int64)
-        derived = len(counts) == 0 or (np.array_equal(counts, postings.freqs)
-                                       and np.array_equal(np.cumsum(counts) - counts, postings.starts))
+        # Decoded postings' starts are their counts' running sum; their counts are the frequencies
+        # exactly when they narrowed to an integer type and float32 holds each (below 2**24).
+        counted = type(postings) is _CountedStarts and self.freqs.dtype.kind == "u"
+        derived = len(counts) == 0 or (counted and int(counts.max()) < 2**24) or (
+            np.array_equal(counts, postings.freqs) and np.array_equal(np.cumsum(counts) - counts, postings.starts))
         self.starts = None if derived else _narrowest(postings.starts, 2)
 
     def __len__(self) -> int:
@@ -629,7 +655,7 @@ def decode_blocks(buffer: bytes, offset: int) -> Postings:
     ids_array = np.frombuffer(b"".join(ids), dtype="<u4").astype(np.int64)
     if offset:
         ids_array += offset  # in place: the array is this list's own (a cached list is read at 0)
-    return Postings(
+    return _CountedStarts(
         ids_array,
         counts_array.astype(np.float32),
         np.frombuffer(b"".join(positions), dtype="<u4"),

@@ -186,9 +186,12 @@ def _within_terms(parsed: ParsedQuery, clause: Clause, max_terms: int, seen: set
     return clause
 
 
-def keep_rarest(parsed: ParsedQuery, budget: int, frequency: Callable[[str], int]) -> ParsedQuery:
+def keep_rarest(parsed: ParsedQuery, budget: int, frequency: Callable[[str], int],
+                postings: int | None = None, keep: int = 1) -> ParsedQuery:
     """Return the query without its commonest plain words when it holds more than budget distinct
-    syllables (frequency: how many articles hold a folded syllable).
+    syllables (frequency: how many articles hold a folded syllable), or when the articles holding
+    its syllables, summed over them, are more than postings (None: no such bound) -- but never
+    fewer than keep distinct syllables for the postings bound.
 
     A query's cost is linear in its distinct syllables, and the commonest ones cost the most (the
     longest posting lists) for the least (an idf near zero): a pasted paragraph keeps its
@@ -197,13 +200,21 @@ def keep_rarest(parsed: ParsedQuery, budget: int, frequency: Callable[[str], int
     ``common_cut`` as first typed (lower case).
     """
     distinct = dict.fromkeys(s.folded for s in parsed.syllables)
-    if len(distinct) <= budget:
+    if len(distinct) <= budget and (postings is None or len(distinct) <= keep):
         return parsed
     fixed = {s.folded for group in parsed.groups for clause in group if not _droppable(group, clause)
              for s in clause.syllables}
     droppable = [folded for folded in distinct if folded not in fixed]
     order = sorted(range(len(droppable)), key=lambda i: (-frequency(droppable[i]), -i))
-    dropped = {droppable[i] for i in order[: len(distinct) - budget]}
+    cut = max(0, len(distinct) - budget)
+    if postings is not None:
+        held = sum(frequency(folded) for folded in distinct) - sum(frequency(droppable[i]) for i in order[:cut])
+        while cut < len(order) and held > postings and len(distinct) - cut > keep:
+            held -= frequency(droppable[order[cut]])
+            cut += 1
+    if not cut:
+        return parsed
+    dropped = {droppable[i] for i in order[:cut]}
     groups = [group for group in parsed.groups
               if not (_droppable(group, group[0]) and group[0].syllables[0].folded in dropped)]
     first = {}

@@ -18,7 +18,7 @@ from search import highlight, suggest
 from search.abbreviations import Abbreviations
 from search.backend import Backend, Matches, StoredArticle
 from search.facets import facet_items
-from search.matching import plain_syllables, readings_cut, term, window
+from search.matching import LONG_QUERY_WORDS, plain_syllables, readings_cut, term, window
 from search.parse import ParsedQuery, keep_rarest, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.request import SearchRequest
@@ -43,11 +43,14 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     typed = parse_query(request.q, max_terms=ranking.max_query_terms)
     understood = understand(typed, vocabulary, dictionary)
     # Cut once understood: a Telex word is known by its decoding, an abbreviation with its forms.
-    understood.parsed = keep_rarest(understood.parsed, ranking.max_searched_terms, vocabulary.frequency)
+    bounded = lambda parsed: keep_rarest(parsed, ranking.max_searched_terms, vocabulary.frequency,  # noqa: E731
+                                         ranking.max_searched_postings, LONG_QUERY_WORDS)
+    understood.parsed = bounded(understood.parsed)
     matches = backend.search(request, understood.parsed)
     read = lambda text: understand(parse_query(text), vocabulary, dictionary)  # noqa: E731
+    # "Did you mean" searches its query within the same bounds as the page's.
     suggestion, typo_cut, unsearched = _suggestion(matches, understood, request, ranking,
-                                                   lambda text: read(text).parsed)
+                                                   lambda text: bounded(read(text).parsed))
     corrected = _corrected(backend, request, understood, matches, suggestion, read)
     shown, searched = understood, None
     if corrected is not None:

@@ -14,7 +14,17 @@ import pytest
 from whoosh import index as whoosh_index
 
 from search import codec, reader
-from search.codec import CODEC_NAME, WHOOSH_VERSION, JoinedPostings, PackedPostings, Postings, VnCodec, read_postings
+from search.codec import (
+    CODEC_NAME,
+    WHOOSH_VERSION,
+    JoinedPostings,
+    PackedPostings,
+    Postings,
+    VnCodec,
+    _narrowest,
+    _round_trip_narrowest,
+    read_postings,
+)
 from search.documents import Article
 from search.engine import SearchEngine
 from search.index import article_fields, reindex
@@ -333,6 +343,17 @@ def test_packed_postings_keep_what_a_narrow_type_cannot_hold_as_it_is():
     empty = PackedPostings(Postings.empty())
     assert len(empty) == 0 and empty.starts is None
     assert_same_postings(empty.unpacked(5), Postings.empty())
+
+
+def test_narrowing_by_the_least_and_greatest_value_gives_what_a_round_trip_gives():
+    values = [[], [0], [7, 255], [256, 3], [0, 65_535], [65_536], [2**32 - 1, 0], [2**32], [3, -1]]
+    cases = [np.array(v, dtype=np.int64) for v in values]
+    cases += [np.array(v, dtype=np.uint32) for v in values[:7]]
+    cases += [np.array(v, dtype=np.float32) for v in [*values, [1.5, 2.0], [300.25]]]
+    for array in cases:
+        for smallest in range(3):
+            narrow, expected = _narrowest(array, smallest), _round_trip_narrowest(array, smallest)
+            assert narrow.dtype == expected.dtype and np.array_equal(narrow, expected), (array, smallest)
 
 
 @pytest.mark.slow

@@ -66,6 +66,24 @@ def test_a_query_within_the_budget_is_left_as_it_is():
     assert keep_rarest(parsed, 5, lambda w: 90 if w == "cua" else 0).common_cut == ["của"]
 
 
+def test_a_question_over_the_postings_budget_leaves_out_its_commonest_words_down_to_keep():
+    parsed = parse_query("của các bộ và chính trị là hà nội")
+    holding = {"cua": 90, "cac": 80, "va": 70, "la": 60, "bo": 5, "chinh": 5, "tri": 3, "ha": 9, "noi": 9}
+    frequency = lambda w: holding.get(w, 0)  # noqa: E731
+    # 331 postings in all: "của" and "các" go (161 left), "và" too (91), then "là" (31 <= 40).
+    cut = keep_rarest(parsed, 48, frequency, postings=40, keep=2)
+    assert cut.common_cut == ["của", "các", "và", "là"]
+    assert [s.exact for s in cut.syllables] == ["bộ", "chính", "trị", "hà", "nội"]
+    # Never fewer than keep distinct syllables, whatever they hold.
+    assert [s.exact for s in keep_rarest(parsed, 48, frequency, postings=1, keep=6).syllables] == [
+        "bộ", "chính", "trị", "là", "hà", "nội"]
+    # Within the budget, or no more syllables than keep: left as it is.
+    assert keep_rarest(parsed, 48, frequency, postings=331, keep=2) is parsed
+    assert keep_rarest(parsed, 48, frequency, postings=1, keep=9) is parsed
+    # Both bounds: the count first ("của", "các"), then the postings ("và": 91 -> 21).
+    assert keep_rarest(parsed, 7, frequency, postings=100, keep=2).common_cut == ["của", "các", "và"]
+
+
 def test_quoted_words_field_words_or_groups_and_joined_words_are_never_left_out():
     parsed = parse_query('"của dân" title:là và OR các covid-19 bộ chính trị hà nội của')
     holding = {"cua": 90, "la": 80, "va": 70, "cac": 60, "covid": 50, "19": 40, "ha": 20}

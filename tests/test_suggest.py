@@ -401,3 +401,27 @@ def test_a_short_query_searches_its_suggestion_and_reports_no_cut(engine):
     result = engine.search(SearchRequest(q="chi thi 05 bo chinh tri", correct=False))
     assert result["suggestion"] == "chỉ thị 05 bộ chính trị"
     assert result["limited"] == [] and UNSEARCHED_NOTICE not in result["notices"]
+
+
+def test_a_question_over_the_postings_budget_answers_says_so_and_searches_its_suggestion_within_it(
+        demo_index, monkeypatch):
+    from search.matching import LONG_QUERY_WORDS
+    from search.whoosh_backend import SnapshotView
+
+    # Thirteen distinct words without accents: "did you mean" restores them and searches the result.
+    query = next(long_unaccented_paragraphs(12))
+    searched = []
+    top_documents = SnapshotView.top_documents
+    monkeypatch.setattr(SnapshotView, "top_documents", lambda self, q: searched.append(q) or top_documents(self, q))
+    # Every article holds more than one posting's worth: the question keeps its LONG_QUERY_WORDS rarest.
+    bounded = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, max_searched_postings=1))
+    result = bounded.search(SearchRequest(q=query))
+    assert "common_words" in result["limited"]
+    left_out = len(set(folded(query))) - LONG_QUERY_WORDS
+    assert any(n.startswith(f"Truy vấn dài: bỏ qua {left_out} từ thông dụng nhất") for n in result["notices"])
+    assert result["total"] > 0 and result["hits"]
+    assert result["suggestion"] is not None
+    # The suggestion was searched, and within the same bound as the page.
+    assert searched and all(len({s.folded for s in q.syllables}) == LONG_QUERY_WORDS for q in searched)
+    unbounded = SearchEngine(demo_index).search(SearchRequest(q=query))
+    assert "common_words" not in unbounded["limited"] and unbounded["total"] >= result["total"]
