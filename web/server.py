@@ -12,6 +12,7 @@ processes, and every worker notices a reindex by itself within ``refresh_seconds
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import functools
 import os
@@ -59,6 +60,31 @@ DEFERRED_POLL = 0.02
 # Threads of a worker beyond --threads that only light requests take (while heavy searches take
 # every other thread): a light query runs beside a heavy search instead of waiting for it.
 LIGHT_LANES = 1
+
+
+# glibc's malloc in each worker: a results page allocates and frees arrays of a few hundred kilobytes
+# (a common word's postings unpacked, its occurrences), which glibc takes from fresh pages (mmap, or
+# the top of the heap it just gave back): about 100 page faults a page at 60,000 articles.  Arrays up
+# to MALLOC_MMAP_THRESHOLD come from the heap, which keeps up to MALLOC_TRIM_THRESHOLD free at its top
+# (and grows by MALLOC_TOP_PAD more): the next page reuses those pages (bench/README.md, 2026-12-02).
+MALLOC_MMAP_THRESHOLD = 16 << 20
+MALLOC_TRIM_THRESHOLD = 32 << 20
+MALLOC_TOP_PAD = 8 << 20
+# mallopt()'s parameter numbers (glibc's malloc.h).
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+
+
+def keep_freed_memory() -> bool:
+    """Tell glibc's malloc to keep freed memory for the next requests (``MALLOC_*`` above); return
+    whether it did (False with another C library, where nothing changes)."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
+    settings = ((_M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD), (_M_TRIM_THRESHOLD, MALLOC_TRIM_THRESHOLD),
+                (_M_TOP_PAD, MALLOC_TOP_PAD))
+    return all([mallopt(option, value) == 1 for option, value in settings])
 
 
 class PortInUse(OSError):
@@ -406,6 +432,7 @@ class VnsearchServer(BaseApplication):
 
     def load(self):
         """Return the WSGI app (called in each worker after the fork)."""
+        keep_freed_memory()
         return create_app(self.app_config)
 
 
