@@ -4,8 +4,7 @@ Usage: python bench/bench_cluster.py --backend sphinxql://127.0.0.1:9306,127.0.0
        [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval] [--split val] [--limit 300]
        [--sets titles,fragments,covid] [--variants written,unaccented,nfd,tone] [--runs 5] [--skip-latency] [--cold]
        [--corpus retrieval|latency|latency-60k] [--cache /tmp/vnsearch-bench-latency] [--rerank-depths 0:0,10:60]
-       [--first-seen 170 [--dump FILE] [--searchd-pids DIR/node0/searchd.pid,DIR/node1/searchd.pid]
-        [--defer-counts 0]]
+       [--first-seen 170 [--dump FILE] [--searchd-pids DIR/node0/searchd.pid,DIR/node1/searchd.pid]]
 
 The cluster must hold what the embedded retrieval index holds: news/articles.jsonl and
 retrieval/passages.jsonl, written with ``vnsearch reindex --backend URL`` (its summary line is the
@@ -26,9 +25,7 @@ alternating: a query's first search, as most real traffic is (the repeated runs 
 embedded index's postings cache and the cluster's kept plans).  It also gives, per kind, the CPU
 time a search took in this process (``time.process_time``: the embedded index's whole search; the
 cluster's Python side) and, with ``--searchd-pids`` (the nodes' pid files), in the searchd processes
-(utime + stime from /proc, 10 ms ticks: meaningful summed over many searches); ``--defer-counts 0``
-adds a cluster engine sending a first page's counts beside the page (as before ``DEFER_COUNTS_S``),
-taking turns with the two (a same-process comparison).  Nothing is asserted.
+(utime + stime from /proc, 10 ms ticks: meaningful summed over many searches).  Nothing is asserted.
 
 ``--corpus latency`` compares the 6k corpus of bench_latency.py instead (news/articles.jsonl and
 portal/, both backends holding it; pass that index with --index, e.g.
@@ -178,11 +175,6 @@ def first_seen(args, index: Path) -> None:
     cluster = open_engine(index, args.backend)
     cluster.backend.cluster.read_timeout = BENCH_READ_TIMEOUT_S
     engines = {"embedded": embedded, "cluster": cluster}
-    # The cluster as it would be with other ways of sending a first page's counts, taking turns with the two.
-    for defer in args.defer_counts:
-        other = engines[f"cluster, defer_counts={defer:g}"] = open_engine(index, args.backend)
-        other.backend.cluster.read_timeout = BENCH_READ_TIMEOUT_S
-        other.backend.defer_counts = defer
     for engine in engines.values():  # start-up (the snapshot; labels and vocabulary), not any query's words
         engine.health()
         engine.search(SearchRequest(q="zzqxw"))
@@ -192,12 +184,12 @@ def first_seen(args, index: Path) -> None:
     dumped = []
     for number, query in enumerate(mix):
         request = SearchRequest(q=query.q, size=10, date_from=query.date_from, date_to=query.date_to)
-        order = list(engines)[number % len(engines):] + list(engines)[: number % len(engines)]
+        order = list(engines) if number % 2 == 0 else list(reversed(engines))
         for name in order:
             searchd, python = searchd_cpu(args.searchd_pids), time.process_time()
             elapsed, result = time_call(partial(engines[name].search, request))
             spent = cpu.setdefault(query.kind, {"embedded": [], "cluster": [], "searchd": []})
-            spent.setdefault(name, []).append(1000 * (time.process_time() - python))
+            spent[name].append(1000 * (time.process_time() - python))
             if name == "cluster":
                 spent["searchd"].append(searchd_cpu(args.searchd_pids) - searchd)
             times[name].append(elapsed)
@@ -215,10 +207,6 @@ def first_seen(args, index: Path) -> None:
     print(f"  {'cluster':<18} ms median {median(sx):7.1f}   p95 {percentile(sx, 95):7.1f}   / embedded: median "
           f"{ratio:.2f}x, p95 {percentile(sx, 95) / percentile(vn, 95):.2f}x "
           f"(target median <= {LATENCY_TARGET}x: {'ok' if ratio <= LATENCY_TARGET else 'MISS'})")
-    for name in list(engines)[2:]:
-        print(f"  {name:<18} ms median {median(times[name]):7.1f}   p95 {percentile(times[name], 95):7.1f}   "
-              f"/ embedded: median {median(times[name]) / median(vn):.2f}x, / cluster: median "
-              f"{median(times[name]) / median(sx):.3f}")
     for kind, measured in kinds.items():
         vn_kind, sx_kind = median(measured["embedded"]), median(measured["cluster"])
         print(f"  {kind:<18} {len(measured['embedded']):>4} queries: embedded median {vn_kind:7.1f}, "
@@ -263,10 +251,6 @@ def main() -> None:
     parser.add_argument("--dump", type=Path, help="with --first-seen: write the cluster's result dicts here")
     parser.add_argument("--searchd-pids", default="",
                         help="with --first-seen: the nodes' pid files (comma-separated): their CPU time per search")
-    parser.add_argument("--defer-counts", type=lambda text: [float(v) for v in text.split(",") if v], default=[],
-                        help="with --first-seen: comma-separated seconds; a cluster engine per value whose first "
-                             "pages send their counts that long after the page at most (0: beside it) takes turns "
-                             "with the two (the backend's default is DEFER_COUNTS_S)")
     parser.add_argument("--rerank-depths", default=f"{RERANK_DEPTH}:{QUESTION_RERANK_DEPTH}",
                         help="comma-separated QUERY:QUESTION: how many of the engine's best articles vnsearch "
                              "reranks for a query and for a question (0:0: none)")

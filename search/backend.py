@@ -140,10 +140,6 @@ class Matches:
     # page then cover only the parts that did.
     partial: bool = False
 
-    def settle(self) -> None:
-        """Wait for what the backend still counts after the page (``wider``, ``partial``: reading them
-        waits too); nothing here."""
-
 
 class BackendHealth(TypedDict):
     """The state of a backend, for ``/healthz``."""

@@ -93,11 +93,6 @@ BATCH_PARTS = 3
 # articles or fewer), else by the grouping, sent with the second round trip that fetches the stored
 # text of each shard's best articles by key.
 ONE_MATCH_ROWS = 400
-# Its counts (the wider tiers', the plan's) are sent when its rows are back, or after this long: a node's
-# cores then match the page alone, and the page is ordered, highlighted and shown while the counts run
-# (a first search whose page finds articles).  Bounded, so a node slow to answer (a hung shard: the
-# other node waits agent_query_timeout for it) delays the counts by no more than this.
-DEFER_COUNTS_S = 0.2
 # The engine's best articles by relevance that vnsearch scores again (``search.cluster_rerank``):
 # a short query's article is among the engine's first few (titles and fragments, train split:
 # always in its top 3), a question's answer often further down (in its top 10 for 0.39 of the
@@ -405,48 +400,6 @@ class _Batch:
         self._counts.setdefault(where, position)
 
 
-class _CountedLater(Matches):
-    """Matches whose wider tiers' counts and partial flag come after the page: read (or ``settle``) waits
-    for them, so the page is ordered, highlighted and shown while the counts run."""
-
-    def __init__(self, counted: Callable[[], tuple[dict[str, int], bool]], **fields):
-        self._counted: Callable[[], tuple[dict[str, int], bool]] | None = counted
-        self._failure: BaseException | None = None
-        super().__init__(**fields)
-
-    def settle(self) -> None:
-        """Wait for the counts (once; a failure is raised again at every read)."""
-        if self._failure is not None:
-            raise self._failure
-        if self._counted is not None:
-            counted, self._counted = self._counted, None
-            try:
-                self._wider, self._partial = counted()
-            except BaseException as error:
-                self._failure = error
-                raise
-
-    @property
-    def wider(self) -> dict[str, int]:  # type: ignore[override]
-        """Return the wider tiers' counts (waiting for them)."""
-        self.settle()
-        return self._wider
-
-    @wider.setter
-    def wider(self, value: dict[str, int]) -> None:
-        self._wider = value
-
-    @property
-    def partial(self) -> bool:  # type: ignore[override]
-        """Tell whether a shard did not answer (waiting for the counts)."""
-        self.settle()
-        return self._partial
-
-    @partial.setter
-    def partial(self, value: bool) -> None:
-        self._partial = value
-
-
 class ClusterBackend:
     """A SphinxQL cluster as a ``search.backend.Backend``."""
 
@@ -481,9 +434,6 @@ class ClusterBackend:
         # How many matches of each shard a first relevance page asks for without their stored text, to
         # count the facets from them (0: a page and a grouping, each matching the query).
         self.one_match_rows = ONE_MATCH_ROWS
-        # How long that page's counts wait for its rows before they are sent anyway (seconds; 0: sent with
-        # the page, and the page waits for them).
-        self.defer_counts = DEFER_COUNTS_S
 
     # Talking to a node -------------------------------------------------------------------
 
@@ -527,19 +477,6 @@ class ClusterBackend:
         first: what the results of the statements before the first split are replaced with, called as
         soon as they come back (while the other parts may still be running).
         """
-        head, rest = self._start_split(statements, *splits, first=first)
-        return [*head, *rest()]
-
-    def _start_split(self, statements: list[tuple[str, tuple | None]], *splits: int,
-                     first: Callable[[list[list[tuple]]], list[list[tuple]]] | None = None, defer: float = 0.0,
-                     ) -> tuple[list[list[tuple]], Callable[[], list[list[tuple]]]]:
-        """Run ``run_split``'s parts; return the first part's results (through first) as soon as they are
-        back, and a call that returns the other parts' results (waiting for them).
-
-        defer: the other parts are sent only when the first part's results are back (before first is
-        called), or after this many seconds, whichever comes first (a node slow to answer delays them
-        no longer); 0: all parts at once.
-        """
         def then(results: list[list[tuple]]) -> list[list[tuple]]:
             return results if first is None else [*first(results[: splits[0]]), *results[splits[0] :]]
 
@@ -553,29 +490,13 @@ class ClusterBackend:
             elif part:
                 parts.append(part)
         if len(nodes) < 2 or len(parts) < 2:
-            return then(self.run(statements)), list
-        sent = threading.Event()
-        if not defer:
-            sent.set()
-
-        def when_sent(node: NodeAddress, part: list[tuple[str, tuple | None]]) -> list[list[tuple]]:
-            sent.wait(defer)
-            return self._run_on(node, part)
-
-        later = [self._helpers().submit(when_sent, nodes[number % len(nodes)], part)
+            return then(self.run(statements))
+        later = [self._helpers().submit(self._run_on, nodes[number % len(nodes)], part)
                  for number, part in enumerate(parts[1:], start=1)]
-        try:
-            head = self._or_any_node(lambda: self._run_on(nodes[0], parts[0]), parts[0])
-        finally:
-            sent.set()
-
-        def rest() -> list[list[tuple]]:
-            results = []
-            for call, part in zip(later, parts[1:]):
-                results += self._or_any_node(call.result, part)
-            return results
-
-        return then(head), rest
+        results = then(self._or_any_node(lambda: self._run_on(nodes[0], parts[0]), parts[0]))
+        for call, part in zip(later, parts[1:]):
+            results += self._or_any_node(call.result, part)
+        return results
 
     def _or_any_node(self, call, statements: list[tuple[str, tuple | None]]) -> list[list[tuple]]:
         """Return call()'s results, or, when its node failed, the statements' results from any node."""
@@ -661,35 +582,15 @@ class ClusterBackend:
         # best articles by weight without their stored text, every match's facet values beside them.
         once = (grouped and not relaxed and not plan.question and not reused and self._best_only(pages)
                 and self.one_match_rows > 0)
-        # The counts' results when they come after the page (see below): call to wait for them.
-        later: Callable[[], list[list[tuple]]] | None = None
         if reused:
             results = [*asked[1], *self.run(batch.statements[len(pages):])]
         elif once:
             wide = self._page_statements(query, plan, ranked, conditions, request, wide=True)
-            # The stored text is fetched as soon as the page's rows are back (with the generation, asked
-            # beside them); the counts in two parts (their first count; the rest) when there are three,
-            # sent when the page's rows are back (at most ``defer_counts`` seconds after it): the page's
-            # match has the nodes' cores to itself, then the counts run while the page is ordered and
-            # shown (a first search whose page finds articles: the tightest tier as typed is its plan
-            # whatever the counts say, so its page waits for none of them).
-            start = facets_at + len(facet_statements)
-            rest = [statement for at, statement in enumerate(batch.statements[start:], start) if at != generation_at]
-            head, remaining = self._start_split(
-                [*wide, _GENERATION_STATEMENT, *rest], *((3, 5) if self.batch_parts > 2 else (3,)),
-                first=lambda sent: [*self._wide_results(sent[:2], pages, facet_statements, plan), sent[2]],
-                defer=self.defer_counts if guessed else 0.0)  # (a kept plan's page waits for its counts)
-
-            def in_order(counted: list[list[tuple]]) -> list[list[tuple]]:
-                done = [*head[:start], *head[start + 1 :], *counted]
-                done.insert(generation_at, head[start])
-                return done
-
-            if guessed and head[0] and self.defer_counts:
-                later = lambda: in_order(remaining())[start:]  # noqa: E731
-                results = in_order([[] for _ in range(len(rest) - len(head) + start + 1)])
-            else:
-                results = in_order(remaining())
+            # The stored text is fetched as soon as the page's rows are back, beside the counts; the counts
+            # in two parts (their first count; the rest) when there are three.
+            rest = batch.statements[facets_at + len(facet_statements):]
+            results = self.run_split([*wide, *rest], *((2, 4) if self.batch_parts > 2 else (2,)),
+                                     first=lambda rows: self._wide_results(rows, pages, facet_statements, plan))
         else:
             # The page on one node, the facets on another, the counts on a third (round the nodes).
             results = self.run_split(batch.statements, *((2, facets_at + len(facet_statements))
@@ -701,8 +602,6 @@ class ClusterBackend:
         if grouped:
             facets, grouped_total = self._grouped_facets(results[facets_at : facets_at + 2])
             if facets is None:  # too many groups: one statement per facet
-                if later is not None:
-                    results, later = [*results[: len(pages) + 2], *later()], None
                 per_facet = self.run(self._facet_statements(query, plan, counted, conditions))
                 facets = self._facets(per_facet)
                 grouped_total = sum(facets.year.values())  # each article has one year (0: undated)
@@ -710,7 +609,7 @@ class ClusterBackend:
             # The grouping's SHOW META now counts the articles (not the groups), its warning kept.
             results[facets_at + 1] = [*(row for row in results[facets_at + 1] if row[0] != "total_found"),
                                       ("total_found", str(grouped_total))]
-        if guessed and later is None:
+        if guessed:
             chosen = self._counted_plan(query, request.match, results, counting)
             if chosen is None:  # the tightest tier found nothing as typed: the folded forms decide
                 chosen = self._plan(query, request.match, (results, counting))[0]
@@ -722,22 +621,15 @@ class ClusterBackend:
         rows, scores = self._ordered(query, plan, request, results[: len(pages)])
         shown = max(0, total - (request.page - 1) * request.size)
         rows, scores = rows[:shown], scores[:shown]
+        metas = [*range(1, len(pages), 2), total_at, *wider_at.values(), *facet_metas]
+        partial = any(_warning(results[at]) for at in metas)
+        counts = {tier: _found(results[at]) for tier, at in wider_at.items()}
+        # The kept counts are the whole cluster's: with a shard down, count what the others hold.
+        counts.update(self._counts(query, plan, [t for t in wider if t not in counts]) if partial else known)
         documents = [stored_fields(dict(zip(STORED_COLUMNS, row[1:]))) for row in rows]
-
-        def counted_parts(results: list[list[tuple]]) -> tuple[dict[str, int], bool]:
-            """Return the wider tiers' counts and whether a shard did not answer; keep the plan and the page."""
-            if guessed and later is not None:  # the page found articles: the plan is its own, counted now
-                self._counted_plan(query, request.match, results, counting)
-            metas = [*range(1, len(pages), 2), total_at, *wider_at.values(), *facet_metas]
-            partial = any(_warning(results[at]) for at in metas)
-            counts = {tier: _found(results[at]) for tier, at in wider_at.items()}
-            # The kept counts are the whole cluster's: with a shard down, count what the others hold.
-            counts.update(self._counts(query, plan, [t for t in wider if t not in counts]) if partial else known)
-            if not partial and _top_page(request):  # what top_documents would find: "did you mean" reads it
-                self._top.put(query_key(query), tuple(documents))
-            return {tier: counts[tier] - total for tier in wider}, partial
-
-        found = dict(
+        if not partial and _top_page(request):  # what top_documents would find: "did you mean" reads it
+            self._top.put(query_key(query), tuple(documents))
+        return Matches(
             matching=("any" if fallback else "most") if question else plan.matching,
             total=total,
             documents=documents,
@@ -746,13 +638,10 @@ class ClusterBackend:
             statistics=ClusterStatistics(self),
             tier="most" if question else plan.tier,
             accents=plan.accents,
+            wider={tier: counts[tier] - total for tier in wider},
+            # A shard that did not answer is only a warning: the others' results are still good.
+            partial=partial,
         )
-        if later is not None:
-            page = results[:start]
-            return _CountedLater(lambda: counted_parts([*page, *later()]), **found)
-        more, partial = counted_parts(results)
-        # A shard that did not answer is only a warning: the others' results are still good.
-        return Matches(**found, wider=more, partial=partial)
 
     def _wide_results(self, sent: list[list[tuple]], pages: list[tuple[str, None]],
                       facet_statements: list[tuple[str, None]], plan: Plan) -> list[list[tuple]]:

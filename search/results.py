@@ -52,15 +52,11 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     suggestion, typo_cut, unsearched = _suggestion(matches, understood, request, ranking,
                                                    lambda text: bounded(read(text).parsed))
     corrected = _corrected(backend, request, understood, matches, suggestion, read)
-    shown, searched, first = understood, None, matches
+    shown, searched = understood, None
     if corrected is not None:
         (shown, matches), searched, suggestion = corrected, suggestion, None
     parsed = shown.parsed
     spec = highlight_spec(parsed, matches.tier, matches.accents)
-    # The page first: a backend may still be counting (``Matches.settle``) while it is highlighted.
-    hits = [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)]
-    if corrected is not None:
-        first.settle()  # (what its search still counted: kept for the next search of the query)
     common = understood.parsed.common_cut
     limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking), unsearched and suggestion is not None,
                              bool(common))
@@ -81,7 +77,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "notices": correction_notices(understood, searched)
         + shown.notices + notices(parsed, matches.matching, limited, matches.accents,
                                   asked=request.match != "auto", partial=matches.partial, common=common),
-        "hits": hits,
+        "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
         "limited": limited,
@@ -130,7 +126,6 @@ def _corrected(backend: Backend, request: SearchRequest, understood: Understood,
     better = read(suggestion)
     found = backend.search(request, better.parsed)
     if not found.total or found.matching == "any":
-        found.settle()  # (what its search still counted: kept for the next search of it)
         return None
     return better, found
 

@@ -9,7 +9,6 @@ the same.  Only the order by relevance may differ (the engines rank differently)
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import replace
 from datetime import date
 
@@ -443,21 +442,19 @@ def _searched(engine: SearchEngine, request: SearchRequest) -> dict:
 
 @pytest.mark.parametrize("q", ONE_MATCH_QUERIES)
 @pytest.mark.parametrize("dated", [False, True])
-@pytest.mark.parametrize(("attribute", "values"), [("one_match_rows", (0, 1, 25, cluster_backend.ONE_MATCH_ROWS)),
-                                                   ("defer_counts", (0.0, cluster_backend.DEFER_COUNTS_S))])
 def test_a_first_page_matched_once_gives_what_the_page_and_the_facets_grouping_give(cluster_engine, monkeypatch,
-                                                                                    q, dated, attribute, values):
-    # one_match_rows: the page's rows without stored text, facet values beside them: the facets counted from
-    # them when they are every match (the demo corpus: always), else by the grouping in the second round trip
-    # (rows: 1 or 25), with the page itself when a shard's best are not all among them (rows: 1); 0: the page
-    # and the grouping.  defer_counts: the counts sent when the page's rows are back, read when the page is
-    # shown (0: sent beside the page, waited for by it).
+                                                                                    q, dated):
+    # The page's rows without stored text, facet values beside them: the facets counted from them when they
+    # are every match (the demo corpus: always), else by the grouping in the second round trip (rows: 1 or
+    # 25), with the page itself when a shard's best are not all among them (rows: 1).
     request = SearchRequest(q=q, date_from=date(2020, 1, 1) if dated else None)
-    results = []
-    for value in values:
-        monkeypatch.setattr(cluster_engine.backend, attribute, value)
-        results.append(_searched(cluster_engine, request))
-    assert all(result == results[0] for result in results[1:])
+    backend = cluster_engine.backend
+    results = {}
+    for rows in (0, 1, 25, cluster_backend.ONE_MATCH_ROWS):
+        monkeypatch.setattr(backend, "one_match_rows", rows)
+        results[rows] = _searched(cluster_engine, request)
+    assert results[1] == results[0] and results[25] == results[0] and results[cluster_backend.ONE_MATCH_ROWS] == \
+        results[0]
     assert q == "zzqxw" or results[0]["total"] > 0
 
 
@@ -488,60 +485,3 @@ def test_a_first_page_whose_best_articles_are_gone_before_their_text_is_fetched_
 
     monkeypatch.setattr(Cluster, "run", losing)
     assert _searched(cluster_engine, request) == expected
-
-
-def _counts_held(monkeypatch) -> tuple[threading.Event, list[str]]:
-    """Hold every count statement sent to a node until the event returned is set; return it and the
-    statements sent, in the order they were sent."""
-    release, sent = threading.Event(), []
-    run = Cluster.run
-
-    def holding(self, node, batch):
-        sent.extend(text for text, _ in batch)
-        if any(text.startswith("SELECT id FROM articles") for text, _ in batch):
-            assert release.wait(30)
-        return run(self, node, batch)
-
-    monkeypatch.setattr(Cluster, "run", holding)
-    return release, sent
-
-
-@pytest.mark.parametrize("q", ["việt nam", "bo chinh tri", "Bộ Chính trị", "bán"])
-def test_a_first_page_is_ordered_and_returned_while_its_counts_run(cluster_engine, monkeypatch, q):
-    # The page's rows, then the stored text, are back before any count is sent; the search returns
-    # with the page, and its wider tiers' counts and partial flag are what the counts say when read.
-    backend = cluster_engine.backend
-    parsed = parse_query(q)
-    request = SearchRequest(q=q)
-    backend.forget()
-    monkeypatch.setattr(backend, "defer_counts", 0.0)
-    expected = backend.search(request, parsed)
-    backend.forget()
-    monkeypatch.setattr(backend, "defer_counts", 30.0)
-    release, sent = _counts_held(monkeypatch)
-    matches = backend.search(request, parsed)
-    assert not release.is_set()  # returned while every count still waits
-    assert matches.documents == expected.documents and matches.scores == expected.scores
-    assert (matches.total, matches.facets, matches.tier, matches.accents) == (
-        expected.total, expected.facets, expected.tier, expected.accents)
-    page = next(at for at, text in enumerate(sent) if text.startswith("SELECT WEIGHT() AS score"))
-    stored = next(at for at, text in enumerate(sent) if text.startswith("SELECT id, doc_id"))
-    assert page < stored and not [text for text in sent[:stored] if text.startswith("SELECT id FROM articles")]
-    release.set()
-    assert matches.wider == expected.wider and matches.wider and matches.partial is False
-    # The plan those counts chose is kept: the next search of the query sends no count.
-    monkeypatch.undo()
-    statements = recorded_statements(monkeypatch)
-    assert backend.search(request, parsed).wider == expected.wider
-    assert statements and not [text for text in statements if text.startswith("SELECT id FROM articles")]
-
-
-def test_a_first_page_that_finds_nothing_waits_for_its_counts(cluster_engine, monkeypatch):
-    # The counts choose its plan (another tier, other accents): its page is asked again from them.
-    backend = cluster_engine.backend
-    backend.forget()
-    monkeypatch.setattr(backend, "defer_counts", 30.0)
-    statements = recorded_statements(monkeypatch)
-    matches = backend.search(SearchRequest(q="qwxzv bóng đá"), parse_query("qwxzv bóng đá"))
-    assert type(matches) is not cluster_backend._CountedLater and matches.tier == "most" and matches.total > 0
-    assert [text for text in statements if text.startswith("SELECT id FROM articles")]
