@@ -423,10 +423,19 @@ class JoinedPostings(Postings):
 
     def freeze(self) -> Postings:
         """Make the arrays read-only and return self."""
-        for values in (self.ids, self.freqs):
-            values.flags.writeable = False
+        for values in (self.ids, self.freqs, self._starts):
+            if values is not None:
+                values.flags.writeable = False
         for part in self.parts:
             part.freeze()
+        return self
+
+    def complete(self) -> JoinedPostings:
+        """Compute the starts (its own and its parts') now and return self: postings kept between
+        queries and shared by threads are read, never filled in."""
+        for part in self.parts:
+            part.starts  # noqa: B018 (a part's starts may be computed when first asked)
+        self.starts  # noqa: B018
         return self
 
     def positions(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
