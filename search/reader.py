@@ -264,7 +264,6 @@ class Snapshot:
             if kept is None:
                 kept = self._joined(holding, fieldname, term)
                 if isinstance(kept, JoinedPostings):
-                    kept.complete()
                     self.postings_cache.put(key, kept)
             return kept
         return self._joined(holding, fieldname, term)
