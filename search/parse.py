@@ -216,7 +216,11 @@ def keep_rarest(parsed: ParsedQuery, budget: int, frequency: Callable[[str], int
             if syllable.accented and syllable.exact != syllable.folded:
                 accented.setdefault(syllable.folded, set()).add(syllable.exact)
         read = lambda folded: frequency(folded) + sum(frequency(exact) for exact in accented.get(folded, ()))  # noqa: E731
-        held = sum(read(folded) for folded in distinct) - sum(read(droppable[i]) for i in order[:cut])
+        # A typed form is held by at most the articles holding its folded syllable: a query within the
+        # bound counted so needs no look-up of its typed forms.
+        most = sum((1 + len(accented.get(folded, ()))) * frequency(folded) for folded in distinct)
+        held = 0 if not cut and most <= postings else (
+            sum(read(folded) for folded in distinct) - sum(read(droppable[i]) for i in order[:cut]))
         while cut < len(order) and held > postings and len(distinct) - cut > keep:
             held -= read(droppable[order[cut]])
             cut += 1

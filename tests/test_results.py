@@ -96,6 +96,10 @@ def test_a_word_typed_with_accents_counts_the_postings_of_both_its_forms_against
     # "của" goes (617 - 170 = 447), then "các" (297 <= 331).
     assert cut.common_cut == ["của", "các"]
     assert keep_rarest(accented, 48, frequency, postings=617, keep=2) is accented
+    # Within the bound even if each typed form held all its folded syllable holds (2 x 331): not looked up.
+    asked = []
+    assert keep_rarest(accented, 48, lambda w: asked.append(w) or frequency(w), postings=662, keep=2) is accented
+    assert asked and all(w.isascii() for w in asked)
     # Typed twice with other accents ("có" and "cỏ"), a syllable counts each form it is typed in.
     twice = parse_query("có cỏ bộ chính trị hà nội")
     forms = {"co": 100, "có": 90, "cỏ": 10}
