@@ -409,13 +409,16 @@ class JoinedPostings(Postings):
         """Return where each posting's positions begin in ``all_positions`` (computed when first asked;
         one number a posting, not the positions)."""
         if self._starts is None:
-            self._starts = np.concatenate([p.starts + shift for p, shift in zip(self.parts, self.position_bounds)])
+            starts = np.concatenate([p.starts + shift for p, shift in zip(self.parts, self.position_bounds)])
+            starts.flags.writeable = self.ids.flags.writeable  # read-only once shared (``freeze``)
+            self._starts = starts
         return self._starts
 
     @property
     def nbytes(self) -> int:
-        """Return the bytes its arrays hold (its parts' positions included)."""
-        return self.ids.nbytes + self.freqs.nbytes + sum(p.all_positions.nbytes + p.starts.nbytes for p in self.parts)
+        """Return the bytes its arrays hold (its parts' positions included), its own starts and its
+        parts' counted as int64 whether they were asked for yet or not (they are computed then)."""
+        return self.ids.nbytes + self.freqs.nbytes + sum(p.all_positions.nbytes for p in self.parts) + 16 * len(self)
 
     def shifted(self, offset: int) -> Postings:
         """Return these postings with offset added to every doc number (themselves when 0)."""
@@ -423,8 +426,9 @@ class JoinedPostings(Postings):
 
     def freeze(self) -> Postings:
         """Make the arrays read-only and return self."""
-        for values in (self.ids, self.freqs):
-            values.flags.writeable = False
+        for values in (self.ids, self.freqs, self._starts):
+            if values is not None:
+                values.flags.writeable = False
         for part in self.parts:
             part.freeze()
         return self
@@ -583,8 +587,18 @@ class _CountedPostings(Postings):
         """Return where each posting's positions begin in ``all_positions``."""
         if self._starts is None:
             counts = self._counts.astype(np.int64)
-            self._starts = (np.cumsum(counts) - counts).astype(self._starts_type, copy=False)
+            starts = (np.cumsum(counts) - counts).astype(self._starts_type, copy=False)
+            starts.flags.writeable = self.ids.flags.writeable  # read-only once shared (``freeze``)
+            self._starts = starts
         return self._starts
+
+    def freeze(self) -> _CountedPostings:
+        """Make the arrays read-only (the starts when computed: they are made so when they are) and
+        return self."""
+        for values in (self.ids, self.freqs, self.all_positions, self._starts):
+            if values is not None:
+                values.flags.writeable = False
+        return self
 
 
 def open_postings(leaf, storage_folder: str) -> int:

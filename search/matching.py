@@ -328,13 +328,11 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
         docs = postings.ids[postings.rows_of(docs)]
         if not len(docs):
             return _NO_DOCS
-    occurrences = []
-    for postings in held:
-        occurrences.append(np.sort(postings.keys(postings.rows_of(docs)), kind="stable"))
+    occurrences = _near_rarest(ctx, held, docs, width)
+    if not all(len(keys) for keys in occurrences):
+        return _NO_DOCS
     # A run holding every term starts at an occurrence of one of them: try each as the start,
-    # dropping those too far from the next occurrence of a term, the rarest terms first.
-    occurrences.sort(key=len)
-    occurrences = _near_rarest(ctx, occurrences, width)
+    # dropping those too far from the next occurrence of a term.
     starts = np.sort(np.concatenate(occurrences), kind="stable")
     for keys in occurrences:
         following = np.searchsorted(keys, starts)
@@ -346,25 +344,46 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 
 
-def _near_rarest(ctx, occurrences: list[np.ndarray], width: int) -> list[np.ndarray]:
-    """Return the occurrences (sorted keys, rarest term first) in the docs where an occurrence of the
-    rarest term has one of every other term less than width away, before or after it.
+def _near_rarest(ctx, held: list, docs: np.ndarray, width: int) -> list[np.ndarray]:
+    """Return each term's occurrences (sorted keys ``doc << 32 | position``, in the order of held: the
+    terms' postings) in those of docs (distinct, ascending, each holding every term) where an
+    occurrence of the rarest term has one of every other term less than width away, before or after.
 
     A run holding every term holds an occurrence of the rarest, and every other term's occurrence
-    in it is that close: the other docs cannot hold a run.  Common words occur millions of times
-    at 600,000 articles; this test costs a binary search per occurrence of the rarest term only,
-    and leaves the exact search of runs to the docs that pass it.
+    in it is that close: the other docs cannot hold a run.  The terms are read from the rarest (the
+    fewest occurrences in docs, counted from their frequencies before any position is read) and
+    each next one only in the docs still passing: a fragment's commonest words are read in a few
+    of the candidates, not in all of them (at 60k the two rarest terms hold about 40% of the
+    occurrences a fragment's candidates hold).  A binary search per occurrence of the rarest term
+    for each other term; the exact search of runs is left to the docs that pass.
     """
-    rarest = occurrences[0]
+    rows = [postings.rows_of(docs) for postings in held]
+    counts = [int(postings.freqs[found].sum()) for postings, found in zip(held, rows)]
+    order = sorted(range(len(held)), key=counts.__getitem__)
+    rarest = np.sort(held[order[0]].keys(rows[order[0]]), kind="stable")
+    read = {order[0]: rarest}
     near = np.ones(len(rarest), dtype=bool)
-    for keys in occurrences[1:]:
+    alive = docs
+    for index in order[1:]:
+        postings = held[index]
+        found = rows[index] if len(alive) == len(docs) else postings.rows_of(alive)
+        keys = np.sort(postings.keys(found), kind="stable")
+        read[index] = keys
+        if not len(keys):
+            alive = _NO_DOCS
+            break
         following = np.searchsorted(keys, rarest)
         after = keys[np.minimum(following, len(keys) - 1)] - rarest
         before = rarest - keys[np.maximum(following - 1, 0)]
         near &= ((following < len(keys)) & (after < width)) | ((following > 0) & (before < width))
+        kept = rarest[near] >> 32
+        alive = kept[np.concatenate(([True], kept[1:] != kept[:-1]))] if len(kept) else _NO_DOCS
+        if not len(alive):
+            break
     passed = np.zeros(ctx.size, dtype=bool)
-    passed[rarest[near] >> 32] = True
-    return [keys[passed[keys >> 32]] for keys in occurrences]
+    passed[alive] = True
+    return [read[index][passed[read[index] >> 32]] if index in read else _NO_DOCS
+            for index in range(len(held))]
 
 
 def phrase_docs(ctx, terms: list[str], fields: tuple[str, ...], docs: np.ndarray) -> np.ndarray:

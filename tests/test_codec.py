@@ -199,7 +199,7 @@ def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables
     terms = ["va", "cua", "nam", "viet", "nguoi", "zzzqqq", "hanoi"]
     for term in terms[::2]:
         cached.postings("body", term)  # these are counted from the cache, the others by Whoosh
-    assert {term for _, _, term in cached_keys(cache)} == set(terms[::2])
+    assert {term for _, _, term in segment_keys(cache)} == set(terms[::2])
     assert [cached.doc_frequency("body", t) for t in terms] == [plain.doc_frequency("body", t) for t in terms]
     assert plain.doc_frequency("body", "va") > 0 and plain.doc_frequency("body", "zzzqqq") == 0
 
@@ -239,6 +239,11 @@ def cached_owners(cache: PostingsCache) -> set[str]:
     return {key[0] for key in cached_keys(cache)}
 
 
+def segment_keys(cache: PostingsCache) -> list[tuple]:
+    """Return the keys of one segment's postings a cache holds: (segment key, field, term)."""
+    return [key for key in cached_keys(cache) if len(key) == 3]
+
+
 def cached_keys(cache: PostingsCache) -> list[tuple]:
     """Return the keys a postings cache holds (postings and scores least recently used first, then statistics)."""
     return cache.keys()
@@ -261,8 +266,9 @@ def test_postings_read_through_the_cache_equal_the_decoders_and_are_shared_read_
         assert numpy_postings(cached, "body", term) == expected, term  # read from the cache
     held = {(key, term) for _, _, data in plain.leaves for term in terms
             if data.terms["body"].may_hold(term.encode("utf-8")) for key in [data.key]}
-    assert {(key, term) for key, _, term in cached_keys(cache)} <= held and len(cache) > 0.9 * len(held)
-    entry = cache.get(cached_keys(cache)[0])
+    held_keys = segment_keys(cache)
+    assert {(key, term) for key, _, term in held_keys} <= held and len(held_keys) > 0.9 * len(held)
+    entry = cache.get(held_keys[0])
     assert isinstance(entry, PackedPostings if packed else Postings)
     assert not entry.ids.flags.writeable and not entry.all_positions.flags.writeable
 
@@ -288,6 +294,38 @@ def test_a_terms_packed_segments_unpack_into_one_list_equal_to_the_decoded_ones_
                 assert np.array_equal(got_part.ids, expected_part.ids) and np.array_equal(got_part.starts,
                                                                                            expected_part.starts)
     assert joined > 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("packed", [False, True])
+def test_a_terms_segments_are_kept_joined_for_the_snapshot_when_the_posting_files_fit_the_budget(
+        segmented_index, monkeypatch, packed):
+    ix, _ = segmented_index
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0 if packed else 0.5)
+    plain, cache = Snapshot(ix), PostingsCache(1 << 30)
+    cached = Snapshot(ix, postings_cache=cache)
+    assert cached.keeps_joined and not plain.keeps_joined
+    for term in ("va", "cua", "nam", "viet", "nguoi"):
+        first, expected = cached.postings("body", term), plain.postings("body", term)
+        assert isinstance(first, JoinedPostings) and len(first.parts) == 3
+        assert cached.postings("body", term) is first  # the next query reads it as it was kept
+        assert cache.get((cached.cache_key, "joined", "body", term)) is first
+        for name in ("ids", "freqs", "starts"):
+            got, wanted = getattr(first, name), getattr(expected, name)
+            assert np.array_equal(got, wanted) and got.dtype == wanted.dtype, (term, name)
+            assert not got.flags.writeable, (term, name)
+        rows = np.arange(len(expected))
+        assert np.array_equal(first.keys(rows), expected.keys(rows)), term
+        for got_part, expected_part in zip(first.parts, expected.parts, strict=True):
+            assert np.array_equal(got_part.starts, expected_part.starts) and not got_part.starts.flags.writeable
+    # The segments' own entries are kept as well (document frequencies are counted from them).
+    assert {term for _, _, term in segment_keys(cache)} == {"va", "cua", "nam", "viet", "nguoi"}
+    files = sum(data.postings_bytes for _, _, data in plain.leaves)
+    assert Snapshot(ix, postings_cache=PostingsCache(files)).keeps_joined
+    small = Snapshot(ix, postings_cache=PostingsCache(files - 1))
+    assert not small.keeps_joined
+    small.postings("body", "va")
+    assert all(len(key) == 3 for key in cached_keys(small.postings_cache))
 
 
 def test_a_snapshot_packs_cached_postings_when_its_posting_files_exceed_half_the_budget(demo_index):

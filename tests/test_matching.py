@@ -437,20 +437,26 @@ def test_near_rarest_keeps_the_docs_where_the_rarest_term_has_every_other_close_
     dropped = kept = 0
     for terms in WINDOW_TERMS:
         for width in WINDOW_WIDTHS:
+            held = [demo_context.postings("body", name) for name in terms]
+            docs = every
+            for postings in held:
+                docs = postings.ids[postings.rows_of(docs)]
             occurrences = []
-            for name in terms:
-                postings = demo_context.postings("body", name)
-                doc_ids, positions = postings.positions(postings.rows_of(every))
+            for postings in held:
+                doc_ids, positions = postings.positions(postings.rows_of(docs))
                 occurrences.append(np.sort((doc_ids << 32) | positions))
-            expected = near_the_rarest(demo_context, "body", terms, width)
-            passed = matching._near_rarest(demo_context, occurrences, width)
+            holding = set(docs.tolist())  # the rarest: the fewest occurrences in the docs holding every term
+            rarest = min(terms, key=lambda name: sum(len(found) for doc, found in positions_in(
+                demo_context, "body", name).items() if doc in holding))
+            expected = near_the_rarest(demo_context, "body", [rarest] + [t for t in terms if t != rarest], width)
+            passed = matching._near_rarest(demo_context, held, docs, width)
             assert len(passed) == len(occurrences)
             for keys, kept_keys in zip(occurrences, passed):  # every occurrence in those docs, no other
                 assert list(kept_keys) == [k for k in keys if int(k) >> 32 in expected], (terms, width)
             # A superset of the docs holding a run, a subset of those holding the rarest term.
             assert runs_within(demo_context, "body", terms, width) <= expected <= set(positions_in(
-                demo_context, "body", terms[0]))
-            dropped += len(set(positions_in(demo_context, "body", terms[0])) - expected)
+                demo_context, "body", rarest))
+            dropped += len(set(positions_in(demo_context, "body", rarest)) - expected)
             kept += len(expected)
     assert dropped and kept
 
