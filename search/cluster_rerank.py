@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -34,6 +34,9 @@ from search.text import COMPOUND_JOINER, canonical_tones, fold
 # Code points with a table entry: Latin, Latin-1, Latin Extended and Vietnamese letters.
 _TABLE_SIZE = 0x2000
 _END = "\x00"
+# The code points the per-character tables cover (a text holding others is read the general way).
+_PLANE = 0x10000
+_CAPITAL_SIGMA = 0x3A3
 
 
 @cache
@@ -51,6 +54,37 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
     return letters, folded
 
 
+@cache
+def _plane_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return, for every code point of the Basic Multilingual Plane as ``str.lower()`` makes it: (is a
+    syllable character, folded code point), and True where lower-casing is not one code point for one
+    on its own (``İ`` makes two; a capital sigma depends on the letters around it)."""
+    lowered = [chr(point).lower() for point in range(_PLANE)]
+    irregular = np.array([len(lower) != 1 for lower in lowered], dtype=bool)
+    irregular[_CAPITAL_SIGMA] = True
+    points = np.array([ord(lower) if len(lower) == 1 else 0 for lower in lowered], dtype=np.uint32)
+    letter_of, folded_of = _read_points(points)
+    return letter_of, folded_of.astype(np.uint32), irregular
+
+
+def _read_points(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return (is a syllable character, folded code point) of each lower-case code point."""
+    letters, folded_table = _tables()
+    small = points < _TABLE_SIZE
+    inside = np.where(small, points, 0)
+    is_letter = np.where(small, letters[inside], False)
+    others = np.flatnonzero(~small)
+    if len(others):  # other scripts
+        is_letter[others] = [chr(p).isalnum() for p in points[others]]
+    return is_letter, np.where(small, folded_table[inside], points)
+
+
+@lru_cache(maxsize=100_000)
+def _canonical(syllable: str) -> str:
+    """Return a syllable of lower-case NFC text with canonical tone marks (``canonical_tones``)."""
+    return canonical_tones(syllable)
+
+
 def _code_points(text: str) -> np.ndarray:
     """Return the code points of text."""
     return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
@@ -65,52 +99,67 @@ class _Field:
     """One field of every candidate, as code points: where each syllable starts, its length, its document."""
 
     def __init__(self, texts: Sequence[str]):
-        letters, folded_table = _tables()
         # Documents end with a NUL each (a character no stored text holds: it is taken out).
-        self._text = "".join(unicodedata.normalize("NFC", t.replace(_END, "")).lower() + _END for t in texts)
-        points = _code_points(self._text)
-        small = points < _TABLE_SIZE
-        inside = np.where(small, points, 0)
-        is_letter = np.where(small, letters[inside], False)
-        others = np.flatnonzero(~small)
-        if len(others):  # rare: other scripts
-            is_letter[others] = [chr(p).isalnum() for p in points[others]]
-        edges = np.diff(np.concatenate(([0], is_letter.astype(np.int8), [0])))
-        self.starts = np.flatnonzero(edges == 1)
-        self.syllable_lengths = np.flatnonzero(edges == -1) - self.starts
+        text = "".join(unicodedata.normalize("NFC", t.replace(_END, "")) + _END for t in texts)
+        units = np.frombuffer(text.encode("utf-16-le"), dtype=np.uint16)
+        letter_of, folded_of, irregular = _plane_tables()
+        if len(units) == len(text) and not irregular[units].any():
+            # Every code point in the plane, each lower-cased on its own: the tables read the text
+            # as str.lower() makes it, without making it (syllables are lower-cased when looked at).
+            self._text, points = text, units
+            is_letter, self.folded = letter_of[units], folded_of[units]
+        else:  # rare: code points beyond the plane, or lower-casing that depends on the context
+            self._text = text.lower()
+            points = _code_points(self._text)
+            is_letter, self.folded = _read_points(points)
+        rises = is_letter.copy()
+        rises[1:] &= ~is_letter[:-1]
+        falls = is_letter.copy()
+        falls[:-1] &= ~is_letter[1:]
+        self.starts = np.flatnonzero(rises)
+        self.syllable_lengths = np.flatnonzero(falls) + 1 - self.starts
         self.doc = np.searchsorted(np.flatnonzero(points == ord(_END)), self.starts)
         first = np.searchsorted(self.doc, np.arange(len(texts)))
         self.position = np.arange(len(self.starts)) - first[self.doc]
         self.lengths = np.bincount(self.doc, minlength=len(texts)).astype(np.float32)
-        self.folded = np.where(small, folded_table[inside], points)
-        self._exact: np.ndarray | None = None
-        self._head_cache: dict[bool, np.ndarray] = {}
+        self._head_cache: np.ndarray | None = None
 
     @property
-    def exact(self) -> np.ndarray:
-        """Return the code points with canonical tone marks (computed when a query first needs them)."""
-        if self._exact is None:
-            self._exact = _code_points(canonical_tones(self._text))  # the same lengths
-        return self._exact
-
-    def _heads(self, points: np.ndarray) -> np.ndarray:
-        """Return each syllable's length and first two code points in one number (one comparison a lookup)."""
-        kind = points is self.folded
-        if kind not in self._head_cache:
+    def _heads(self) -> np.ndarray:
+        """Return each folded syllable's length and first two code points in one number (one comparison a lookup)."""
+        if self._head_cache is None:
+            points = self.folded
             second = np.where(self.syllable_lengths > 1, points[np.minimum(self.starts + 1, len(points) - 1)], 0)
-            self._head_cache[kind] = _head(self.syllable_lengths, points[self.starts], second)
-        return self._head_cache[kind]
+            self._head_cache = _head(self.syllable_lengths, points[self.starts], second)
+        return self._head_cache
 
-    def _syllables(self, term: str, points: np.ndarray) -> np.ndarray:
-        """Return the (ascending) numbers of the syllables spelt term in points."""
+    def _syllables(self, term: str) -> np.ndarray:
+        """Return the (ascending) numbers of the syllables whose folded code points spell term."""
         wanted = _code_points(term)
         if not len(wanted):
             return np.zeros(0, dtype=np.int64)
         second = int(wanted[1]) if len(wanted) > 1 else 0
-        found = np.flatnonzero(self._heads(points) == _head(len(wanted), int(wanted[0]), second))
+        found = np.flatnonzero(self._heads == ((len(wanted) << 42) | (int(wanted[0]) << 21) | second))
         for offset in range(2, len(wanted)):
-            found = found[points[self.starts[found] + offset] == wanted[offset]]
+            found = found[self.folded[self.starts[found] + offset] == wanted[offset]]
         return found
+
+    def _exact_syllables(self, term: str) -> np.ndarray:
+        """Return the (ascending) numbers of the syllables that are term with canonical tone marks.
+
+        Only the syllables spelt as term is once folded can be (a tone mark moves, letters stay):
+        those few are put in canonical form one by one, as ``canonical_tones`` puts the whole text
+        (its old-style pairs never straddle two syllables, and a syllable's end reads as its text's end).
+        """
+        _, folded_table = _tables()
+        folded = "".join(chr(folded_table[ord(char)]) if ord(char) < _TABLE_SIZE else char for char in term)
+        found = self._syllables(folded)
+        if not len(found):
+            return found
+        text, starts, lengths = self._text, self.starts, self.syllable_lengths
+        kept = [number for number in found.tolist()
+                if _canonical(text[starts[number] : starts[number] + lengths[number]].lower()) == term]
+        return np.array(kept, dtype=np.int64)
 
     def postings(self, term: str) -> Postings:
         """Return the postings of a term (folded when ASCII, else exact) in this field.
@@ -118,11 +167,11 @@ class _Field:
         A compound word (``chinh_tri``) stands where its syllables stand in a row: where the
         index's segmenter would most often have joined them.
         """
-        points = self.folded if term.isascii() else self.exact
+        lookup = self._syllables if term.isascii() else self._exact_syllables
         parts = term.split(COMPOUND_JOINER)
-        hits = self._syllables(parts[0], points)
+        hits = lookup(parts[0])
         for offset, part in enumerate(parts[1:], start=1):
-            following = np.intersect1d(hits + offset, self._syllables(part, points), assume_unique=True)
+            following = np.intersect1d(hits + offset, lookup(part), assume_unique=True)
             hits = following[self.doc[following] == self.doc[following - offset]] - offset
         if not len(hits):
             return Postings.empty()

@@ -612,12 +612,17 @@ def read_postings(leaf, postings_fd: int, fieldname: str, term: str, offset: int
     The term lookup holds lock (Whoosh's readers seek in shared files); the posting list is
     read with pread() on postings_fd and decoded outside it.
     """
+    info = term_info(leaf, fieldname, term, lock)
+    return None if info is None else postings_of_info(info, postings_fd, offset)
+
+
+def term_info(leaf, fieldname: str, term: str, lock):
+    """Return a term's Whoosh term info in a segment, or None (looked up holding lock)."""
     with lock:
         try:
-            info = leaf._terms.term_info(fieldname, term.encode("utf-8"))
+            return leaf._terms.term_info(fieldname, term.encode("utf-8"))
         except TermNotFound:
             return None
-    return postings_of_info(info, postings_fd, offset)
 
 
 def postings_of_info(info, postings_fd: int, offset: int) -> Postings:

@@ -217,13 +217,13 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
         needed = max(1, math.ceil(share * (len(words) + len(units))))
         if units:
             # A unit is often a phrase ("đô la", "V-League"), whose positions are read in every article
-            # holding its syllables (common ones at 60,000 articles): it is looked for only in the
-            # articles it could bring to the share, those holding enough words with every unit whose
-            # syllables they hold.
+            # holding its syllables (common ones at 600,000 articles): it is looked for only in the
+            # articles it decides, those holding too few words without the units but enough with
+            # every unit whose syllables they hold (the others are in, or out, whatever it holds).
             possible = held.copy()
             for group in units:
                 possible += _group_mask(ctx, [replace(clause, phrase=False) for clause in group], exact)
-            undecided = mask & (possible >= needed)
+            undecided = mask & (held < needed) & (possible >= needed)
             for group in units:
                 held += _group_mask(ctx, group, exact, undecided)
         mask &= held >= needed

@@ -189,9 +189,11 @@ def _within_terms(parsed: ParsedQuery, clause: Clause, max_terms: int, seen: set
 def keep_rarest(parsed: ParsedQuery, budget: int, frequency: Callable[[str], int],
                 postings: int | None = None, keep: int = 1) -> ParsedQuery:
     """Return the query without its commonest plain words when it holds more than budget distinct
-    syllables (frequency: how many articles hold a folded syllable), or when the articles holding
-    its syllables, summed over them, are more than postings (None: no such bound) -- but never
-    fewer than keep distinct syllables for the postings bound.
+    syllables (frequency: how many articles hold a term), or when the postings it reads are more
+    than postings (None: no such bound) -- but never fewer than keep distinct syllables for the
+    postings bound.  The postings read are the articles holding each folded syllable, plus, for
+    a syllable typed with accents, those holding each form it was typed in (matched and scored as
+    typed too: ``có`` reads ``có`` and ``co``).
 
     A query's cost is linear in its distinct syllables, and the commonest ones cost the most (the
     longest posting lists) for the least (an idf near zero): a pasted paragraph keeps its
@@ -208,9 +210,19 @@ def keep_rarest(parsed: ParsedQuery, budget: int, frequency: Callable[[str], int
     order = sorted(range(len(droppable)), key=lambda i: (-frequency(droppable[i]), -i))
     cut = max(0, len(distinct) - budget)
     if postings is not None:
-        held = sum(frequency(folded) for folded in distinct) - sum(frequency(droppable[i]) for i in order[:cut])
+        # A syllable typed with accents is read twice: as typed and folded (``search.matching``).
+        accented: dict[str, set[str]] = {}
+        for syllable in parsed.syllables:
+            if syllable.accented and syllable.exact != syllable.folded:
+                accented.setdefault(syllable.folded, set()).add(syllable.exact)
+        read = lambda folded: frequency(folded) + sum(frequency(exact) for exact in accented.get(folded, ()))  # noqa: E731
+        # A typed form is held by at most the articles holding its folded syllable: a query within the
+        # bound counted so needs no look-up of its typed forms.
+        most = sum((1 + len(accented.get(folded, ()))) * frequency(folded) for folded in distinct)
+        held = 0 if not cut and most <= postings else (
+            sum(read(folded) for folded in distinct) - sum(read(droppable[i]) for i in order[:cut]))
         while cut < len(order) and held > postings and len(distinct) - cut > keep:
-            held -= frequency(droppable[order[cut]])
+            held -= read(droppable[order[cut]])
             cut += 1
     if not cut:
         return parsed

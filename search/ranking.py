@@ -60,13 +60,17 @@ class Ranking:
     # 0.003 / 0.006, 32 0.009 / 0.015 (bench/README.md, "Worst query").
     max_searched_terms: int = 48
     # A query of more than ``search.matching.LONG_QUERY_WORDS`` distinct syllables also leaves out
-    # its commonest single words while the articles holding its syllables, summed over them (the
-    # postings it reads), are more than this, keeping at least LONG_QUERY_WORDS syllables; so does
-    # the query "did you mean" searches.  A question's cost grows with its words' postings, not
-    # their count: at 600,000 articles a pasted paragraph's 48 words hold 14-18 million (about 1.1 s
-    # a page), a covid question's 1.8-10.3 million; at 60,000 a tenth of that, which no query reaches.
-    # Covid questions cut by the same share of the 12,455-article retrieval index (bound x
-    # 12,455 / 600,000), MRR@10 as written / without diacritics: 10 million costs 0.000 / 0.000,
+    # its commonest single words while the postings it reads are more than this (the articles holding
+    # each folded syllable, and each form of it typed with accents, summed), keeping at least
+    # LONG_QUERY_WORDS syllables; so does the query "did you mean" searches.  The forms typed with
+    # accents count since 2026-12-02 (a Telex run or a pasted paragraph read 15-16.5 million
+    # postings at 600k under a bound of 10 million folded): as written the covid questions at the
+    # same share lose 0.003 of MRR@10, without diacritics nothing (bench/README.md, "Both forms").
+    # A question's cost grows with its words' postings, not their count: at 600,000 articles a
+    # pasted paragraph's 48 words hold 14-18 million folded (about 1.1 s a page), a covid
+    # question's 1.8-10.3 million; at 60,000 a tenth of that, which no query reaches.  Folded
+    # alone, covid questions cut by the same share of the 12,455-article retrieval index (bound x
+    # 12,455 / 600,000), MRR@10 as written / without diacritics: 10 million cost 0.000 / 0.000,
     # 6 million 0.006 / 0.006, 3 million 0.032 / 0.033 (bench/README.md, "A question's postings").
     max_searched_postings: int = 10_000_000
     # "Did you mean" corrects at most this many rare syllables, looking up at most this many

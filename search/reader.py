@@ -23,8 +23,10 @@ from search.codec import (
     folded_syllables,
     numeric_column,
     open_postings,
+    postings_of_info,
     read_postings,
     string_column,
+    term_info,
 )
 from search.schema import TEXT_FIELDS
 
@@ -145,6 +147,11 @@ def _frozen(value: Postings | PackedPostings | tuple) -> Postings | PackedPostin
     return value
 
 
+# Term infos a segment keeps (``SegmentData.term_info``): a few hundred bytes each.
+TERM_INFOS = 20_000
+_UNKNOWN = object()
+
+
 class SegmentData:
     """The per-document columns of one segment, as numpy arrays (loaded once)."""
 
@@ -165,6 +172,21 @@ class SegmentData:
         self.terms = {name: TermHashes(leaf.lexicon(name)) for name in TEXT_FIELDS}
         self.postings_fd = open_postings(leaf, storage_folder)
         self.postings_bytes = os.fstat(self.postings_fd).st_size
+        self._infos: dict[tuple[str, str], object] = {}
+
+    def term_info(self, leaf, fieldname: str, term: str, lock):
+        """Return a term's Whoosh term info in this segment (None: not in it), looked up in Whoosh's
+        term table (a hash-table walk in Python, under lock) once while kept: a long query asks for
+        the articles holding each of its words before it reads them, and the common words of every
+        long query are the same ones.  At most ``TERM_INFOS`` are kept (then the lot is dropped)."""
+        key = (fieldname, term)
+        info = self._infos.get(key, _UNKNOWN)
+        if info is _UNKNOWN:
+            info = term_info(leaf, fieldname, term, lock)
+            if len(self._infos) >= TERM_INFOS:
+                self._infos.clear()
+            self._infos[key] = info
+        return info
 
     def __del__(self):
         fd = getattr(self, "postings_fd", None)
@@ -302,9 +324,10 @@ class Snapshot:
         key = (data.key, fieldname, term)
         packed = self.postings_cache.get(key)
         if packed is None:
-            postings = read_postings(leaf, data.postings_fd, fieldname, term, 0, self.lock)
-            if postings is None:
+            info = data.term_info(leaf, fieldname, term, self.lock)
+            if info is None:
                 return None
+            postings = postings_of_info(info, data.postings_fd, 0)
             # Kept packed (half the bytes: twice the terms in a budget), unpacked on every read.
             self.postings_cache.put(key, postings.packed() if self.packs_postings else postings)
             return postings.shifted(offset)
@@ -320,11 +343,14 @@ class Snapshot:
         cached = [self.postings_cache.get((data.key, fieldname, term)) if self.postings_cache is not None else None
                   for _, _, data in holding]
         found = sum(len(postings) for postings in cached if postings is not None)
-        unread = [leaf for (leaf, _, _), postings in zip(holding, cached) if postings is None]
+        unread = [(leaf, data) for (leaf, _, data), postings in zip(holding, cached) if postings is None]
         if not unread:
             return found
-        with self.lock:
-            return found + sum(leaf.doc_frequency(fieldname, term) for leaf in unread)
+        if self.postings_cache is None:
+            with self.lock:
+                return found + sum(leaf.doc_frequency(fieldname, term) for leaf, _ in unread)
+        infos = [data.term_info(leaf, fieldname, term, self.lock) for leaf, data in unread]
+        return found + sum(info.doc_frequency() for info in infos if info is not None)
 
     def _holding(self, fieldname: str, term: str) -> list[tuple]:
         """Return the leaves that may hold term in a text field (every leaf for other fields)."""

@@ -24,6 +24,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 from search.cluster import DISTRIBUTED_INDEX, META_INDEX, SHARD_PREFIX, URL_SCHEME
@@ -120,7 +121,7 @@ class Cluster:
             try:
                 # The handshake is read with read_timeout: keep it short, so a stopped node
                 # (its kernel still accepts connections) fails in seconds, not minutes.
-                connection = pymysql.connect(
+                connection = _connection_class()(
                     host=node.host, port=node.port, autocommit=True, charset="utf8",
                     connect_timeout=CONNECT_TIMEOUT_S, read_timeout=CONNECT_TIMEOUT_S,
                     write_timeout=self.read_timeout, client_flag=CLIENT.MULTI_STATEMENTS,
@@ -170,6 +171,72 @@ def _reason(error: Exception) -> str:
     args = getattr(error, "args", ())
     text = str(args[1] if len(args) > 1 else error).replace("\x00", "").strip()
     return text or type(error).__name__
+
+
+@cache
+def _connection_class() -> type:
+    """Return PyMySQL's connection reading the rows of a result with ``_row`` (imported when first needed)."""
+    from pymysql.connections import Connection, MySQLResult
+
+    class Result(MySQLResult):
+        def _read_rowdata_packet(self):
+            read_packet, converters, rows = self.connection._read_packet, self.converters, []
+            while True:
+                packet = read_packet()
+                data = packet.get_all_data()
+                if data[0] == _EOF and len(data) < _EOF_PACKET_BELOW and self._check_packet_is_eof(packet):
+                    self.connection = None  # as PyMySQL does: no cycle left
+                    break
+                rows.append(_row(data, converters))
+            self.affected_rows = len(rows)
+            self.rows = tuple(rows)
+
+    class ClusterConnection(Connection):
+        def _read_query_result(self, unbuffered=False):
+            if unbuffered:
+                return super()._read_query_result(unbuffered)
+            self._result = None
+            result = Result(self)
+            result.read()
+            self._result = result
+            if result.server_status is not None:
+                self.server_status = result.server_status
+            return result.affected_rows
+
+    return ClusterConnection
+
+
+# A text-protocol row: each column a length-coded string (251: NULL; 252-254: a 2, 3 or 8-byte length).
+_NULL_COLUMN = 251
+_LENGTH_BYTES = {252: 2, 253: 3, 254: 8}
+_EOF, _EOF_PACKET_BELOW = 0xFE, 9
+
+
+def _row(data: bytes, converters: list) -> tuple:
+    """Return the values of one row packet as PyMySQL's ``_read_row_from_packet`` does, in one loop
+    (a page's hundreds of rows took a fifth of a first search's Python time there)."""
+    position, row = 0, []
+    try:
+        for encoding, converter in converters:
+            length = data[position]
+            position += 1
+            if length >= _NULL_COLUMN:
+                if length == _NULL_COLUMN:
+                    row.append(None)
+                    continue
+                size = _LENGTH_BYTES[length]
+                length = int.from_bytes(data[position : position + size], "little")
+                position += size
+            value = data[position : position + length]
+            position += length
+            if encoding is not None:
+                value = value.decode(encoding)
+            if converter is not None:
+                value = converter(value)
+            row.append(value)
+    except IndexError:  # fewer columns than described, as PyMySQL allows
+        pass
+    return tuple(row)
 
 
 # Documents ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from search.sphinxql import (
     BackendError,
     BadBackendURL,
     Cluster,
+    _row,
     document_key,
     parse_backend_url,
     scan_shard,
@@ -129,6 +130,33 @@ def every_document(url: str) -> list[tuple[int, int, str]]:
     """Return (shard, key, article id) of every document of every shard."""
     cluster = Cluster(url)
     return [(node.number, key, doc_id) for node in cluster.nodes for key, doc_id, _, _ in scan_shard(cluster, node)]
+
+
+def _length_coded(value: bytes | None) -> bytes:
+    """Return a value as a MySQL text-protocol row holds it (NULL; a 1, 3 or 4-byte length, then the bytes)."""
+    if value is None:
+        return b"\xfb"
+    size = len(value)
+    head = bytes([size]) if size < 251 else (b"\xfc" + size.to_bytes(2, "little") if size < 1 << 16
+                                             else b"\xfd" + size.to_bytes(3, "little"))
+    return head + value
+
+
+@pytest.mark.parametrize("columns", [6, 4])
+def test_a_rows_values_are_read_as_pymysql_reads_them(columns):
+    # NULL, short, 300-byte and 70,000-byte texts, an integer; a row with fewer columns than described.
+    from pymysql.connections import MySQLResult
+    from pymysql.protocol import MysqlPacket
+
+    values = [b"4611686018427387904", None, "bóng đá".encode(), ("Hà Nội " * 40).encode(),
+              ("Việt Nam " * 7000).encode(), b""][:columns]
+    data = b"".join(_length_coded(value) for value in values)
+    result = MySQLResult.__new__(MySQLResult)
+    result.unbuffered_active = False
+    result.converters = [("ascii", int)] + [("utf8", None)] * 5
+    expected = result._read_row_from_packet(MysqlPacket(data, "utf8"))
+    assert _row(data, result.converters) == expected
+    assert expected[0] == 1 << 62 and expected[1] is None and len(expected) == columns
 
 
 def test_demo_corpus_is_on_the_cluster_once_each_on_the_shard_its_id_hashes_to(demo_cluster):

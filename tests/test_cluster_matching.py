@@ -18,7 +18,7 @@ from search import cluster_backend
 from search.engine import SearchEngine, open_engine
 from search.parse import parse_query
 from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchRequest
-from search.sphinxql import Cluster
+from search.sphinxql import BackendError, Cluster
 
 QUERIES = [
     "Bộ Chính trị", "bo chinh tri", "bồ chính trí", "chính tri", "Trương hoa Bình",  # accents, each syllable
@@ -466,9 +466,29 @@ def test_a_first_unfiltered_page_matches_its_tier_once_and_groups_nothing_when_i
     pages = [text for text in statements if text.startswith("SELECT WEIGHT() AS score")]
     assert len(pages) == 1 and pages[0].split(" FROM ")[0].split(", ")[1:5] == ["id", "month", "category", "source"]
     assert not [text for text in statements if text.startswith("SELECT month,")]
+    # The stored text of each shard's best, asked of the node holding that shard.
     fetched = [text for text in statements if text.startswith("SELECT id, doc_id")]
-    assert len(fetched) == 1 and fetched[0].count(",") >= len(result["hits"])
+    assert sorted(text.split(" FROM ")[1].split()[0] for text in fetched) == ["shard0", "shard1"]
+    assert sum(text.split(" IN (")[1].count(",") + 1 for text in fetched) >= len(result["hits"])
     assert result["total"] > 0 and sum(item["count"] for item in result["facets"]["year"]) == result["total"]
+
+
+def test_a_shards_stored_text_its_node_fails_to_give_is_read_through_the_distributed_index(cluster_engine,
+                                                                                         monkeypatch):
+    request = SearchRequest(q="việt nam")
+    expected = _searched(cluster_engine, request)
+    statements = recorded_statements(monkeypatch)
+    run = Cluster.run
+
+    def failing(self, node, batch):
+        if any(text.startswith("SELECT id, doc_id") and " FROM shard1 " in text for text, _ in batch):
+            raise BackendError("search node 127.0.0.1:1 (shard1) failed: lost connection")
+        return run(self, node, batch)
+
+    monkeypatch.setattr(Cluster, "run", failing)
+    assert _searched(cluster_engine, request) == expected
+    assert [text for text in statements if text.startswith("SELECT id, doc_id") and " FROM articles " in text]
+    cluster_engine.backend._failed.clear()
 
 
 def test_a_first_page_whose_best_articles_are_gone_before_their_text_is_fetched_asks_for_the_page(

@@ -145,3 +145,31 @@ def test_a_title_typed_without_accents_finds_its_article_first_as_in_the_embedde
                                                            facets=False, suggest=False))[:1] for a in titles]
     expected = [[a["id"]] for a in titles]
     assert firsts["cluster"] == firsts["embedded"] == expected
+
+
+@pytest.mark.parametrize("texts", [
+    ["Hòa bình, khỏe mạnh; thủy lợi. HOÀ BÌNH: hoà, Hoàng hôn và hoàng hòa", "Thuỷ thủ khoẻ"],
+    ["emoji 😀 hòa 😀 Thủy", "x²³ 5km² hóa"],  # code points beyond the plane; digits
+])
+def test_every_term_is_found_where_the_analyzer_puts_it_whatever_the_tone_marks(texts):
+    # Old-style tone marks ("hòa") are found as the analyzer's canonical form ("hoà"), but not in a
+    # closed syllable ("hoàng"); code points beyond the plane change nothing.
+    articles = [{"title": text, "body": text} for text in texts]
+    expected = analyzer_positions(texts)
+    snapshot = CandidateSnapshot(articles, AVERAGE)
+    assert candidate_positions(snapshot, "body", expected) == expected
+    assert snapshot.lengths["body"].tolist() == [len(SYLLABLE_RE.findall(text)) for text in texts]
+    assert candidate_positions(snapshot, "body", ["hoà"])["hoà"] == expected["hoà"] and expected["hoà"]
+
+
+@pytest.mark.parametrize("text", ["ΟΔΟΣ.Α ΣΟΦΟΣ Σ hòa Hà Nội", "İstanbul İİ hòa Hà Nội", "Hà Nội 😀 HÒA"])
+def test_a_text_is_read_as_its_lower_case_form_even_where_lower_casing_depends_on_the_context(text):
+    # A capital sigma is a final sigma at a word's end only; "İ" lower-cases into two code points.
+    terms = {term for word in text.lower().split() for term in (word, fold(word), word.replace("σ", "ς"))}
+    terms |= {"hoà", "ha", "noi", "nội", "οδος", "οδοσ"}
+    as_typed = CandidateSnapshot([{"title": text, "body": text}], AVERAGE)
+    lowered = CandidateSnapshot([{"title": text.lower(), "body": text.lower()}], AVERAGE)
+    assert candidate_positions(as_typed, "body", terms) == candidate_positions(lowered, "body", terms)
+    syllables = SYLLABLE_RE.findall(text.lower())
+    assert candidate_positions(as_typed, "body", ["σοφος", "hoà"]) == {
+        "σοφος": {0: [syllables.index("σοφος")]} if "Σ" in text else {}, "hoà": {0: [syllables.index("hòa")]}}

@@ -204,6 +204,31 @@ def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables
     assert plain.doc_frequency("body", "va") > 0 and plain.doc_frequency("body", "zzzqqq") == 0
 
 
+@pytest.mark.slow
+def test_a_segments_term_infos_are_looked_up_once_while_kept_and_count_and_read_as_the_term_tables(
+        segmented_index, monkeypatch):
+    ix, _ = segmented_index
+    plain, cached = Snapshot(ix), Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    asked = []
+    looked_up = codec.term_info
+    monkeypatch.setattr(reader, "term_info", lambda leaf, field, term, lock: asked.append(term) or looked_up(
+        leaf, field, term, lock))
+    terms = ["va", "cua", "nam", "viet", "nguoi", "zzzqqq", "hanoi"]
+    # Counted (a look-up a segment that may hold it), then read: no second look-up.
+    assert [cached.doc_frequency("body", t) for t in terms] == [plain.doc_frequency("body", t) for t in terms]
+    first = len(asked)
+    assert first and set(asked) <= set(terms)
+    for term in terms:
+        assert numpy_postings(cached, "body", term) == numpy_postings(plain, "body", term), term
+    assert len(asked) == first
+    # Beyond TERM_INFOS a segment drops the lot and looks them up again.
+    monkeypatch.setattr(reader, "TERM_INFOS", 1)
+    fresh = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    asked.clear()
+    assert [fresh.doc_frequency("body", t) for t in terms * 2] == [plain.doc_frequency("body", t) for t in terms * 2]
+    assert len(asked) == 2 * first
+
+
 def without_time(result: dict) -> dict:
     """Return a search result without the time it took."""
     return {key: value for key, value in result.items() if key != "took_ms"}

@@ -859,7 +859,7 @@ def test_a_questions_words_with_inner_punctuation_or_spellings_are_looked_for_on
         demo_index, monkeypatch, share, exact, q, joined, partly_read):
     # A phrase's positions are read in every article holding its syllables: a question's words typed
     # with inner punctuation or having other spellings (phrases) are looked for only in the articles
-    # that, holding them, would hold the share of the question's words; the count is the same.
+    # they decide (holding too few of its words without them, the share with them); the count is the same.
     plain = [w for w in q.split() if w not in joined]
     view = SearchEngine(demo_index).backend.view()
     parsed = understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
@@ -872,16 +872,18 @@ def test_a_questions_words_with_inner_punctuation_or_spellings_are_looked_for_on
     expected = most_tier(articles, plain, joined, [], exact, spellings, share)
     assert found_ids(view, mask) == expected and expected
     need = max(1, math.ceil(share * len(parsed.groups)))
-    for doc in set().union(*read.values()):  # each could reach the share with every such word
+    for doc in set().union(*read.values()):  # each is decided by such words: too few words without them
         doc_id = view.context.snapshot.stored(doc)["id"]
         text = words(articles[doc_id]["title"]) + words(articles[doc_id]["body"])
-        assert sum(any(holds_as(w, s, exact) for w in text) for s in plain) + len(joined) >= need, doc_id
+        held = sum(any(holds_as(w, s, exact) for w in text) for s in plain)
+        assert held < need <= held + len(joined), doc_id
     terms = next(tuple(matching.term(s, exact) for s in clause.syllables) for group in parsed.groups
                  for clause in group if tuple(s.folded for s in clause.syllables) == partly_read)
     holding = np.logical_and.reduce([view.context.docs_with(name, TEXT_FIELDS) for name in terms])
-    assert set(read[terms]) <= set(np.flatnonzero(holding))
+    # Read in some of the articles holding its syllables (or none: none of them it decides).
+    assert set(read.get(terms, ())) <= set(np.flatnonzero(holding))
     if share >= matching.MOST_SHARE:  # not every article holding its syllables
-        assert len(set(read[terms])) < holding.sum()
+        assert len(set(read.get(terms, ()))) < holding.sum()
 
 
 @pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])

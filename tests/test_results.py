@@ -84,6 +84,29 @@ def test_a_question_over_the_postings_budget_leaves_out_its_commonest_words_down
     assert keep_rarest(parsed, 7, frequency, postings=100, keep=2).common_cut == ["của", "các", "và"]
 
 
+def test_a_word_typed_with_accents_counts_the_postings_of_both_its_forms_against_the_postings_budget():
+    # "của" is read as typed and folded ("cua"): both lists count; a word typed without accents, once.
+    holding = {"cua": 90, "của": 80, "cac": 80, "các": 70, "va": 70, "và": 60, "la": 60, "là": 50,
+               "bo": 5, "bộ": 4, "chinh": 5, "chính": 4, "tri": 3, "trị": 2, "ha": 9, "hà": 8, "noi": 9, "nội": 8}
+    frequency = lambda w: holding.get(w, 0)  # noqa: E731
+    accented, plain = parse_query("của các bộ và chính trị là hà nội"), parse_query("cua cac bo va chinh tri la ha noi")
+    # Folded, 331 postings in all; with the typed forms 331 + 286 = 617.
+    assert keep_rarest(plain, 48, frequency, postings=331, keep=2) is plain
+    cut = keep_rarest(accented, 48, frequency, postings=331, keep=2)
+    # "của" goes (617 - 170 = 447), then "các" (297 <= 331).
+    assert cut.common_cut == ["của", "các"]
+    assert keep_rarest(accented, 48, frequency, postings=617, keep=2) is accented
+    # Within the bound even if each typed form held all its folded syllable holds (2 x 331): not looked up.
+    asked = []
+    assert keep_rarest(accented, 48, lambda w: asked.append(w) or frequency(w), postings=662, keep=2) is accented
+    assert asked and all(w.isascii() for w in asked)
+    # Typed twice with other accents ("có" and "cỏ"), a syllable counts each form it is typed in.
+    twice = parse_query("có cỏ bộ chính trị hà nội")
+    forms = {"co": 100, "có": 90, "cỏ": 10}
+    assert keep_rarest(twice, 48, lambda w: forms.get(w, 0), postings=150, keep=2).common_cut == ["có"]
+    assert keep_rarest(twice, 48, lambda w: forms.get(w, 0), postings=200, keep=2) is twice
+
+
 def test_quoted_words_field_words_or_groups_and_joined_words_are_never_left_out():
     parsed = parse_query('"của dân" title:là và OR các covid-19 bộ chính trị hà nội của')
     holding = {"cua": 90, "la": 80, "va": 70, "cac": 60, "covid": 50, "19": 40, "ha": 20}

@@ -425,3 +425,26 @@ def test_a_question_over_the_postings_budget_answers_says_so_and_searches_its_su
     assert searched and all(len({s.folded for s in q.syllables}) == LONG_QUERY_WORDS for q in searched)
     unbounded = SearchEngine(demo_index).search(SearchRequest(q=query))
     assert "common_words" not in unbounded["limited"] and unbounded["total"] >= result["total"]
+
+
+def test_a_question_typed_with_accents_counts_both_forms_of_its_words_against_the_postings_bound(demo_index):
+    from search import abbreviations
+    from search.parse import parse_query
+    from search.understand import Vocabulary, understand
+
+    # Its accented words are read as typed and folded: a bound its folded words' postings stay within
+    # (the articles holding them, summed) still cuts it; the same words typed without accents are not cut.
+    article = next(a for a in DEMO_ARTICLES if len(set(folded(a["body"][:200]))) > 12)
+    accented = " ".join(article["body"][:200].split()[:-1])
+    plain = " ".join(folded(accented))
+    vocabulary = Vocabulary(SearchEngine(demo_index).backend.view().statistics())
+    read = {q: understand(parse_query(q), vocabulary, abbreviations.load()).parsed for q in (accented, plain)}
+    words = {q: {s.folded for s in parsed.syllables} for q, parsed in read.items()}
+    assert words[accented] == words[plain] and any(s.accented for s in read[accented].syllables)
+    held = sum(vocabulary.frequency(word) for word in words[plain])
+    bounded = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, max_searched_postings=held))
+    cut = bounded.search(SearchRequest(q=accented))
+    assert "common_words" in cut["limited"] and cut["hits"] and cut["total"] > 0
+    assert any(n.startswith("Truy vấn dài: bỏ qua ") for n in cut["notices"])
+    assert "common_words" not in bounded.search(SearchRequest(q=plain))["limited"]
+    assert "common_words" not in SearchEngine(demo_index).search(SearchRequest(q=accented))["limited"]
