@@ -215,7 +215,10 @@ def keep_rarest(parsed: ParsedQuery, budget: int, frequency: Callable[[str], int
         for syllable in parsed.syllables:
             if syllable.accented and syllable.exact != syllable.folded:
                 accented.setdefault(syllable.folded, set()).add(syllable.exact)
-        read = lambda folded: frequency(folded) + sum(frequency(exact) for exact in accented.get(folded, ()))  # noqa: E731
+
+        def read(folded: str) -> int:
+            return frequency(folded) + sum(frequency(exact) for exact in accented.get(folded, ()))
+
         # A typed form is held by at most the articles holding its folded syllable: a query within the
         # bound counted so needs no look-up of its typed forms.
         most = sum((1 + len(accented.get(folded, ()))) * frequency(folded) for folded in distinct)
