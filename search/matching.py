@@ -34,6 +34,7 @@ from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.request import TIERS
 from search.schema import TEXT_FIELDS
+from search.text import fold
 
 # Queries of this many distinct words are questions: a fifth of their words rank an article.
 LONG_QUERY_WORDS = 6
@@ -300,9 +301,23 @@ def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> 
         return candidates & all_words(ctx, parsed, exact)
     docs = np.flatnonzero(candidates)
     width = window(parsed)
+    folded = tuple(dict.fromkeys(fold(name) for name in terms))
     found = np.zeros(ctx.size, dtype=bool)
     for name in TEXT_FIELDS:
-        found[window_docs(ctx, name, terms, docs, width)] = True
+        # Which documents hold a run of the folded words in this field, as far as this query context
+        # looked (an unaccented query's page, then "did you mean" searching it with accents restored).
+        looked, runs = ctx.remember(("runs", name, folded, width),
+                                    lambda: [np.zeros(ctx.size, dtype=bool), np.zeros(ctx.size, dtype=bool)])
+        if tuple(terms) == folded:
+            unread = docs[~looked[docs]]
+            if len(unread):
+                runs[window_docs(ctx, name, terms, unread, width)] = True
+                looked[unread] = True
+            found[docs[runs[docs]]] = True
+        else:
+            # A run of accented words is a run of their folded forms (both stand at the same positions):
+            # a document found to hold no run of those holds none of these.
+            found[window_docs(ctx, name, terms, docs[runs[docs] | ~looked[docs]], width)] = True
     return found & candidates
 
 
@@ -324,11 +339,18 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     millions of positions at 60k articles.
     """
     held = [ctx.postings(fieldname, name) for name in terms]
+    rows = []
     for postings in held:
-        docs = postings.ids[postings.rows_of(docs)]
+        rows.append(postings.rows_of(docs))
+        docs = postings.ids[rows[-1]]
         if not len(docs):
             return _NO_DOCS
-    occurrences = _near_rarest(ctx, held, docs, width)
+    # Each term's rows among the docs holding every term: its rows among more docs, narrowed.
+    holding = np.zeros(ctx.size, dtype=bool)
+    holding[docs] = True
+    rows = [found if len(found) == len(docs) else found[holding[postings.ids[found]]]
+            for postings, found in zip(held, rows)]
+    occurrences = _near_rarest(ctx, held, docs, width, rows)
     if not all(len(keys) for keys in occurrences):
         return _NO_DOCS
     # A run holding every term starts at an occurrence of one of them: try each as the start,
@@ -344,7 +366,8 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 
 
-def _near_rarest(ctx, held: list, docs: np.ndarray, width: int) -> list[np.ndarray]:
+def _near_rarest(ctx, held: list, docs: np.ndarray, width: int,
+                 rows: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """Return each term's occurrences (sorted keys ``doc << 32 | position``, in the order of held: the
     terms' postings) in those of docs (distinct, ascending, each holding every term) where an
     occurrence of the rarest term has one of every other term less than width away, before or after.
@@ -355,28 +378,32 @@ def _near_rarest(ctx, held: list, docs: np.ndarray, width: int) -> list[np.ndarr
     each next one only in the docs still passing: a fragment's commonest words are read in a few
     of the candidates, not in all of them (at 60k the two rarest terms hold about 40% of the
     occurrences a fragment's candidates hold).  A binary search per occurrence of the rarest term
-    for each other term; the exact search of runs is left to the docs that pass.
+    for each other term; the exact search of runs is left to the docs that pass.  rows are the terms'
+    posting rows of docs (``rows_of``) when the caller has them.
     """
-    rows = [postings.rows_of(docs) for postings in held]
+    rows = [postings.rows_of(docs) for postings in held] if rows is None else rows
     counts = [int(postings.freqs[found].sum()) for postings, found in zip(held, rows)]
     order = sorted(range(len(held)), key=counts.__getitem__)
     rarest = np.sort(held[order[0]].keys(rows[order[0]]), kind="stable")
     read = {order[0]: rarest}
-    near = np.ones(len(rarest), dtype=bool)
+    near = rarest  # the rarest term's occurrences still close to every other term read so far
     alive = docs
     for index in order[1:]:
         postings = held[index]
-        found = rows[index] if len(alive) == len(docs) else postings.rows_of(alive)
+        found = rows[index]
+        if len(alive) < len(docs):
+            # The term's rows of docs are one a doc, in the same order: alive's are picked from them.
+            found = found[np.searchsorted(docs, alive)]
         keys = np.sort(postings.keys(found), kind="stable")
         read[index] = keys
         if not len(keys):
             alive = _NO_DOCS
             break
-        following = np.searchsorted(keys, rarest)
-        after = keys[np.minimum(following, len(keys) - 1)] - rarest
-        before = rarest - keys[np.maximum(following - 1, 0)]
-        near &= ((following < len(keys)) & (after < width)) | ((following > 0) & (before < width))
-        kept = rarest[near] >> 32
+        following = np.searchsorted(keys, near)
+        after = keys[np.minimum(following, len(keys) - 1)] - near
+        before = near - keys[np.maximum(following - 1, 0)]
+        near = near[((following < len(keys)) & (after < width)) | ((following > 0) & (before < width))]
+        kept = near >> 32
         alive = kept[np.concatenate(([True], kept[1:] != kept[:-1]))] if len(kept) else _NO_DOCS
         if not len(alive):
             break

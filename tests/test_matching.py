@@ -432,6 +432,31 @@ def test_window_docs_are_those_holding_every_term_within_a_run_of_the_width(demo
     assert not len(matching.window_docs(demo_context, fieldname, ["chinh", "qzxw"], every, 12))
 
 
+ACCENTED_FRAGMENTS = ["Bộ Chính trị", "giá vàng tăng", "xe điện", "Việt Nam", "chỉnh trí", "nam Việt"]
+
+
+def fresh_context(demo_index):
+    """Return a new query context of the demo index (nothing remembered yet)."""
+    return SearchEngine(demo_index).backend.view().context
+
+
+@pytest.mark.parametrize("text", ACCENTED_FRAGMENTS)
+def test_together_with_accents_after_the_folded_words_is_what_it_is_alone(demo_index, text):
+    # "Did you mean" searches an unaccented query again with accents restored, in the same query context:
+    # the folded words' runs found first narrow where the accented ones are looked for.
+    accented, unaccented = parse_query(text), parse_query(unidecode(text))
+    alone = fresh_context(demo_index)
+    every = alone.snapshot.live.copy()
+    expected = matching.together(alone, accented, True, every)
+    shared = fresh_context(demo_index)
+    folded = matching.together(shared, unaccented, True, every)
+    assert (matching.together(shared, accented, True, every) == expected).all()
+    assert not (expected & ~folded).any()  # a subset of the folded words' runs
+    assert (matching.together(shared, unaccented, True, every) == folded).all()  # the runs remembered
+    assert (folded == matching.together(alone, unaccented, True, every)).all()
+    assert (folded == matching.together(alone, accented, False, every)).all()
+
+
 def test_near_rarest_keeps_the_docs_where_the_rarest_term_has_every_other_close_enough(demo_context):
     every = np.arange(demo_context.size)
     dropped = kept = 0
