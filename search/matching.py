@@ -299,10 +299,18 @@ def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> 
     if len(terms) < 2:
         # One word ("VN" read for "việt nam"): the candidates holding this reading's words.
         return candidates & all_words(ctx, parsed, exact)
+    found = np.zeros(ctx.size, dtype=bool)
+    plain = [group[0] for group in parsed.groups if len(group) == 1 and not group[0].field]
+    if len(plain) == 1 and plain[0].phrase:
+        # One quoted phrase: its words in a row are a run within the window, so the candidates holding
+        # it need no positions read (the phrase's own search read them); the others are searched.
+        found = candidates & clause_mask(ctx, plain[0], exact)
+        candidates = candidates & ~found
     docs = np.flatnonzero(candidates)
+    if not len(docs):
+        return found
     width = window(parsed)
     folded = tuple(dict.fromkeys(fold(name) for name in terms))
-    found = np.zeros(ctx.size, dtype=bool)
     for name in TEXT_FIELDS:
         # Which documents hold a run of the folded words in this field, as far as this query context
         # looked (an unaccented query's page, then "did you mean" searching it with accents restored).
@@ -318,7 +326,7 @@ def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> 
             # A run of accented words is a run of their folded forms (both stand at the same positions):
             # a document found to hold no run of those holds none of these.
             found[window_docs(ctx, name, terms, docs[runs[docs] | ~looked[docs]], width)] = True
-    return found & candidates
+    return found
 
 
 def plain_syllables(parsed: ParsedQuery) -> list[Syllable]:

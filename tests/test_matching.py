@@ -457,6 +457,24 @@ def test_together_with_accents_after_the_folded_words_is_what_it_is_alone(demo_i
     assert (folded == matching.together(alone, accented, False, every)).all()
 
 
+@pytest.mark.parametrize("text", ['"Bộ Chính trị"', '"Hà Nội"', '"giá vàng"', '"viet nam"', '"chính trị bộ"'])
+def test_together_of_one_phrase_is_every_candidate_with_a_run_of_its_words(demo_index, text):
+    # The candidates holding the phrase are in without positions read; the others (here every live
+    # article, though a page's candidates hold the phrase) are searched for a run of its words.
+    ctx = fresh_context(demo_index)
+    parsed = parse_query(text)
+    every = ctx.snapshot.live.copy()
+    terms = list(dict.fromkeys(matching.term(s) for s in parsed.syllables))
+    expected = set()
+    for name in TEXT_FIELDS:
+        expected |= set(matching.window_docs(ctx, name, terms, np.flatnonzero(every), matching.window(parsed)).tolist())
+    found = matching.together(ctx, parsed, True, every)
+    assert set(np.flatnonzero(found).tolist()) == expected
+    phrase = matching.all_words(ctx, parsed, True)
+    assert phrase.any() or text == '"chính trị bộ"'
+    assert not (phrase & every & ~found).any()
+
+
 def test_near_rarest_keeps_the_docs_where_the_rarest_term_has_every_other_close_enough(demo_context):
     every = np.arange(demo_context.size)
     dropped = kept = 0
