@@ -174,15 +174,22 @@ def _phrase_among(ctx, terms: list[str], fields: tuple[str, ...], candidates: np
     return found & candidates
 
 
-def all_words(ctx, parsed: ParsedQuery, exact: bool = True) -> np.ndarray:
-    """Return the documents matching every group of the query and no excluded clause."""
-    mask = np.ones(ctx.size, dtype=bool)
-    for group in parsed.groups:
+def all_words(ctx, parsed: ParsedQuery, exact: bool = True, within: np.ndarray | None = None) -> np.ndarray:
+    """Return the documents matching every group of the query and no excluded clause (only among those
+    within, when given).
+
+    Groups with a phrase come last: its positions are read only in the documents holding the rest.
+    """
+    mask = np.ones(ctx.size, dtype=bool) if within is None else within.copy()
+    phrased = [any(clause.phrase for clause in group) for group in parsed.groups]
+    for at in sorted(range(len(parsed.groups)), key=phrased.__getitem__):
+        group = parsed.groups[at]
         if not mask.any():
             return mask  # no document holds the groups so far (a long query soon): the rest cannot add one
-        group_mask = clause_mask(ctx, group[0], exact)
+        among = mask if phrased[at] else None
+        group_mask = clause_mask(ctx, group[0], exact, among)
         for clause in group[1:]:
-            group_mask = group_mask | clause_mask(ctx, clause, exact)
+            group_mask = group_mask | clause_mask(ctx, clause, exact, among)
         mask &= group_mask
     return mask & ~excluded(ctx, parsed, exact)
 
@@ -204,31 +211,35 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
     required = [g for g in parsed.groups
                 if any((c.phrase and not c.joined) or c.field for c in g if not c.alternative)]
     optional = [g for g in parsed.groups if g not in required]
-    mask = all_words(ctx, replace(parsed, groups=required), exact) if required else ~excluded(ctx, parsed, exact)
     # A group with spellings added by query understanding counts as one word, held when any
     # of its clauses matches ("hlv" or "huấn luyện viên"); so does a word typed with inner
     # punctuation ("V-League"), held as a whole.
     units = [g for g in optional if is_unit(g)]
     words = {(term(s, exact), fields_of(c)) for g in optional if g not in units for c in g for s in c.syllables}
-    if words or units:
-        # One byte a document while it can count every word (a third of the memory traffic of int32).
-        held = np.zeros(ctx.size, dtype=np.uint8 if len(words) + len(units) < 256 else np.int32)
-        for name, fields in words:
-            held += ctx.docs_with(name, fields)
-        needed = max(1, math.ceil(share * (len(words) + len(units))))
-        if units:
-            # A unit is often a phrase ("đô la", "V-League"), whose positions are read in every article
-            # holding its syllables (common ones at 600,000 articles): it is looked for only in the
-            # articles it decides, those holding too few words without the units but enough with
-            # every unit whose syllables they hold (the others are in, or out, whatever it holds).
-            possible = held.copy()
-            for group in units:
-                possible += _group_mask(ctx, [replace(clause, phrase=False) for clause in group], exact)
-            undecided = mask & (held < needed) & (possible >= needed)
-            for group in units:
-                held += _group_mask(ctx, group, exact, undecided)
-        mask &= held >= needed
-    return mask
+    if not (words or units):
+        return all_words(ctx, replace(parsed, groups=required), exact) if required else ~excluded(ctx, parsed, exact)
+    # One byte a document while it can count every word (a third of the memory traffic of int32).
+    held = np.zeros(ctx.size, dtype=np.uint8 if len(words) + len(units) < 256 else np.int32)
+    for name, fields in words:
+        held += ctx.docs_with(name, fields)
+    needed = max(1, math.ceil(share * (len(words) + len(units))))
+    possible = held
+    if units:
+        possible = held.copy()
+        for group in units:
+            possible += _group_mask(ctx, [replace(clause, phrase=False) for clause in group], exact)
+    # The required phrases are looked for only in the articles that can hold enough words.
+    mask = (all_words(ctx, replace(parsed, groups=required), exact, possible >= needed) if required
+            else ~excluded(ctx, parsed, exact))
+    if units:
+        # A unit is often a phrase ("đô la", "V-League"), whose positions are read in every article
+        # holding its syllables (common ones at 600,000 articles): it is looked for only in the
+        # articles it decides, those holding too few words without the units but enough with
+        # every unit whose syllables they hold (the others are in, or out, whatever it holds).
+        undecided = mask & (held < needed) & (possible >= needed)
+        for group in units:
+            held += _group_mask(ctx, group, exact, undecided)
+    return mask & (held >= needed)
 
 
 def _group_mask(ctx, group: list[Clause], exact: bool, within: np.ndarray | None = None) -> np.ndarray:
@@ -362,9 +373,9 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     if not all(len(keys) for keys in occurrences):
         return _NO_DOCS
     # A run holding every term starts at an occurrence of one of them: try each as the start,
-    # dropping those too far from the next occurrence of a term.
+    # dropping those too far from the next occurrence of a term (the rarest first: it drops the most).
     starts = np.sort(np.concatenate(occurrences), kind="stable")
-    for keys in occurrences:
+    for keys in sorted(occurrences, key=len):
         following = np.searchsorted(keys, starts)
         nearest = keys[np.minimum(following, len(keys) - 1)]
         starts = starts[(following < len(keys)) & (nearest - starts < width)]
