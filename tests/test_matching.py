@@ -475,6 +475,36 @@ def test_together_of_one_phrase_is_every_candidate_with_a_run_of_its_words(demo_
     assert not (phrase & every & ~found).any()
 
 
+@pytest.mark.parametrize("text", ['"Hà Nội" cấm xe máy', '"giá vàng" tăng mạnh', '"Bộ Chính trị" họp "Hà Nội"',
+                                  '"chính trị bộ" họp'])
+def test_phrases_are_read_last_and_within_what_can_still_match(demo_index, text):
+    # all_words and at_least read a phrase's positions only where the other words leave a chance; what
+    # they find is what each clause's own mask over every article gives.
+    ctx = fresh_context(demo_index)
+    parsed = parse_query(text)
+    clauses = {id(clause): clause_alone(demo_index, clause) for group in parsed.groups for clause in group}
+    groups = [functools.reduce(np.logical_or, [clauses[id(c)] for c in group]) for group in parsed.groups]
+    every = functools.reduce(np.logical_and, groups)
+    assert (matching.all_words(ctx, parsed) == every).all()
+    odd = np.arange(ctx.size) % 2 == 1
+    assert (matching.all_words(fresh_context(demo_index), parsed, True, odd) == (every & odd)).all()
+    phrases = [g for g, group in zip(groups, parsed.groups) if group[0].phrase]
+    words = [g for g, group in zip(groups, parsed.groups) if not group[0].phrase]
+    sizes = []
+    for share in (0.5, 0.2, 1.0):
+        expected = functools.reduce(np.logical_and, phrases) & (
+            np.sum(words, axis=0) >= max(1, math.ceil(share * len(words))))
+        found = matching.at_least(fresh_context(demo_index), parsed, True, share)
+        assert (found == expected).all(), share
+        sizes.append(int(found.sum()))
+    assert sizes[1] or text.startswith('"chính trị bộ"')
+
+
+def clause_alone(demo_index, clause) -> np.ndarray:
+    """Return one clause's documents, read in a context of its own over every article."""
+    return matching.clause_mask(fresh_context(demo_index), clause, True)
+
+
 def test_near_rarest_keeps_the_docs_where_the_rarest_term_has_every_other_close_enough(demo_context):
     every = np.arange(demo_context.size)
     dropped = kept = 0
