@@ -74,7 +74,7 @@ class Ranking:
     # 6 million 0.006 / 0.006, 3 million 0.032 / 0.033 (bench/README.md, "A question's postings").
     max_searched_postings: int = 10_000_000
     # The same bound in proportion to the index (``search.results.postings_bound``): this many
-    # postings an article (1.02 million at 59,861 articles, 10.2 million at 598,601), at most
+    # postings an article (1.02 million at 59,861 articles; 10.19 million at 599,600, so 10), at most
     # max_searched_postings, at least min_searched_postings; 0 bounds every index at
     # max_searched_postings alone.  A word held by a fifth of the articles holds a fifth of the
     # postings at any size, so a long query costs the same share of its index.  The floor leaves
