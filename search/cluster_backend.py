@@ -93,6 +93,14 @@ BATCH_PARTS = 3
 # articles or fewer), else by the grouping, sent with the second round trip that fetches the stored
 # text of each shard's best articles by key.
 ONE_MATCH_ROWS = 400
+# A first page whose tier likely holds more than that many articles has its grouping sent beside the page
+# instead (the page and the grouping at once, on two nodes) rather than after the page's rows: a query of
+# at most this many distinct words, each held by more than this many articles (``keyword_documents``, read
+# before the page).  At 60k "Hà Nội", "bóng đá", "giá vàng", "covid" in a year find 490-16,000 articles, and
+# their grouping followed the page's match (15-50 ms of the 40-110 ms a search); a longer query of common
+# words mostly finds a few dozen ("thi đánh giá năng lực": 100 of 33,000).
+LARGE_TIER_WORDS = 2
+LARGE_TIER_DOCUMENTS = 2000
 # The engine's best articles by relevance that vnsearch scores again (``search.cluster_rerank``):
 # a short query's article is among the engine's first few (titles and fragments, train split:
 # always in its top 3), a question's answer often further down (in its top 10 for 0.39 of the
@@ -581,7 +589,7 @@ class ClusterBackend:
         # The page's match counted for the facets too (one match a shard instead of two): the shards'
         # best articles by weight without their stored text, every match's facet values beside them.
         once = (grouped and not relaxed and not plan.question and not reused and self._best_only(pages)
-                and self.one_match_rows > 0)
+                and self.one_match_rows > 0 and not self._large_tier(query, plan))
         if reused:
             results = [*asked[1], *self.run(batch.statements[len(pages):])]
         elif once:
@@ -642,6 +650,17 @@ class ClusterBackend:
             # A shard that did not answer is only a warning: the others' results are still good.
             partial=partial,
         )
+
+    def _large_tier(self, parsed: ParsedQuery, plan: Plan) -> bool:
+        """Tell whether a plan's tier likely holds more than ``one_match_rows`` articles (then a first page's
+        grouping goes beside it): at most ``LARGE_TIER_WORDS`` distinct words, each held by more than
+        ``LARGE_TIER_DOCUMENTS`` articles by the frequencies kept (understanding reads them before the page;
+        a word not kept is taken as rare, no round trip is made for it)."""
+        tokens = distinct_tokens(parsed, plan.exact)
+        if not tokens or len(tokens) > LARGE_TIER_WORDS:
+            return False
+        counts = [self._cache.get(("df", token)) for token in tokens]
+        return all(count is not None and count > LARGE_TIER_DOCUMENTS for count in counts)
 
     def _wide_results(self, sent: list[list[tuple]], pages: list[tuple[str, None]],
                       facet_statements: list[tuple[str, None]], plan: Plan) -> list[list[tuple]]:

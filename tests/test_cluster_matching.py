@@ -473,6 +473,24 @@ def test_a_first_unfiltered_page_matches_its_tier_once_and_groups_nothing_when_i
     assert result["total"] > 0 and sum(item["count"] for item in result["facets"]["year"]) == result["total"]
 
 
+@pytest.mark.parametrize("q", ["việt nam", "bán", "Bộ Chính trị", "bo chinh tri"])
+@pytest.mark.parametrize("dated", [False, True])
+def test_a_first_page_of_few_common_words_sends_its_grouping_beside_the_page_with_the_same_result(
+        cluster_engine, monkeypatch, q, dated):
+    # Words all held by more articles than the bound: a query of at most two distinct words (its tier is likely
+    # wider than the rows the page would count its facets from) sends the page and the grouping at once.
+    request = SearchRequest(q=q, date_from=date(2020, 1, 1) if dated else None, suggest=False)
+    expected = _searched(cluster_engine, request)
+    monkeypatch.setattr(cluster_backend, "LARGE_TIER_DOCUMENTS", 0)
+    statements = recorded_statements(monkeypatch)
+    assert _searched(cluster_engine, request) == expected
+    pages = [text for text in statements if text.startswith("SELECT WEIGHT() AS score")]
+    grouped = [text for text in statements if text.startswith("SELECT month, category, source")]
+    few = len(parse_query(q).syllables) <= cluster_backend.LARGE_TIER_WORDS
+    assert len(pages) == 1 and (" GROUP " in pages[0]) == few and len(grouped) == few
+    assert few or pages[0].split(" FROM ")[0].split(", ")[1:5] == ["id", "month", "category", "source"]
+
+
 def test_a_shards_stored_text_its_node_fails_to_give_is_read_through_the_distributed_index(cluster_engine,
                                                                                          monkeypatch):
     request = SearchRequest(q="việt nam")
