@@ -9,6 +9,7 @@ the same.  Only the order by relevance may differ (the engines rank differently)
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 from datetime import date
 
@@ -489,6 +490,32 @@ def test_a_first_page_of_few_common_words_sends_its_grouping_beside_the_page_wit
     few = len(parse_query(q).syllables) <= cluster_backend.LARGE_TIER_WORDS
     assert len(pages) == 1 and (" GROUP " in pages[0]) == few and len(grouped) == few
     assert few or pages[0].split(" FROM ")[0].split(", ")[1:5] == ["id", "month", "category", "source"]
+
+
+def test_a_querys_word_frequencies_are_read_beside_its_page_and_kept_for_later(cluster_engine, monkeypatch):
+    # Understanding a short query reads none of them: its page goes out while each node's CALL KEYWORDS is held
+    # back (the frequencies are not asked before it), and they are kept all the same, never asked twice.
+    request = SearchRequest(q="Bộ Chính trị họp", suggest=False)
+    expected = _searched(cluster_engine, request)
+    page_sent, held, asked = threading.Event(), [], []
+    run = Cluster.run
+
+    def ordering(self, node, statements):
+        text = statements[0][0]
+        if text.startswith("CALL KEYWORDS"):
+            asked.append(text)
+            held.append(page_sent.wait(timeout=30))
+        elif text.startswith("SELECT WEIGHT() AS score"):
+            page_sent.set()
+        return run(self, node, statements)
+
+    monkeypatch.setattr(Cluster, "run", ordering)
+    assert _searched(cluster_engine, request) == expected
+    backend = cluster_engine.backend
+    counted = backend.keyword_documents(["bộ", "bo", "chính", "chinh", "họp"])
+    assert held == [True, True] and len(asked) == 2
+    assert all(counted[term] > 0 for term in ("bộ", "bo", "chính", "chinh"))
+    assert dict(zip(counted, backend._dictionary_counts(list(counted))[0])) == counted
 
 
 def test_a_shards_stored_text_its_node_fails_to_give_is_read_through_the_distributed_index(cluster_engine,
