@@ -162,14 +162,29 @@ def report(label: str, figures: dict) -> None:
           f"target <= {TARGET_RATIO:g}x: {'ok' if ratio <= TARGET_RATIO else 'MISS'}")
 
 
-def main() -> None:
-    """Run the benchmark over the requested corpus sizes."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def heavy_set(articles: list[dict], garbage: int = 12, realistic: int = 4,
+              seed: int = SEED) -> tuple[list[str], list[str]]:
+    """Return (the heavy queries, the kind of each): garbage Telex runs and random letters, then
+    realistic queries of each pasted kind."""
+    queries = heavy_queries(articles, garbage, seed + 7)
+    kinds = ["Telex run together" if i % 2 == 0 else "random letters" for i in range(len(queries))]
+    pasted = pasted_queries(articles, realistic, seed + 11)
+    return queries + [q for _, q in pasted], kinds + [kind for kind, _ in pasted]
+
+
+def index_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options naming the indexes timed and how often (--data, --cache, --sizes, --runs)."""
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/vnsearch-bench-latency"),
                         help="where the replicated corpus and the indexes are kept (shared with bench_latency)")
     parser.add_argument("--sizes", default="6k", help="corpus sizes: 6k, 60k")
     parser.add_argument("--runs", type=int, default=3, help="timed runs per query (after one warm-up)")
+
+
+def main() -> None:
+    """Run the benchmark over the requested corpus sizes."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    index_arguments(parser)
     parser.add_argument("--garbage", type=int, default=12, help="number of Telex and random-letter queries")
     parser.add_argument("--realistic", type=int, default=4,
                         help="queries of each pasted kind (paragraph, unaccented paragraph, sentence, real words)")
@@ -187,11 +202,7 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     articles = read_jsonl(data_path(args.data, NEWS))
     mix = query_mix(args.data, articles, args.seed)
-    garbage = heavy_queries(articles, args.garbage, args.seed + 7)
-    kinds = ["Telex run together" if i % 2 == 0 else "random letters" for i in range(len(garbage))]
-    pasted = pasted_queries(articles, args.realistic, args.seed + 11)
-    kinds += [kind for kind, _ in pasted]
-    heavy = garbage + [q for _, q in pasted]
+    heavy, kinds = heavy_set(articles, args.garbage, args.realistic, args.seed)
     print(f"vnsearch worst-query benchmark: {len(mix)} mix queries, {len(heavy)} heavy ones, {args.runs} runs each, "
           f"{'CPU' if args.cpu else 'wall-clock'} time; code {code_version()}", flush=True)
     if args.index:

@@ -73,6 +73,18 @@ class Ranking:
     # 12,455 / 600,000), MRR@10 as written / without diacritics: 10 million cost 0.000 / 0.000,
     # 6 million 0.006 / 0.006, 3 million 0.032 / 0.033 (bench/README.md, "A question's postings").
     max_searched_postings: int = 10_000_000
+    # The same bound in proportion to the index (``search.results.postings_bound``): this many
+    # postings an article (1.02 million at 59,861 articles; 10.19 million at 599,600, so 10), at most
+    # max_searched_postings, at least min_searched_postings; 0 bounds every index at
+    # max_searched_postings alone.  A word held by a fifth of the articles holds a fifth of the
+    # postings at any size, so a long query costs the same share of its index.  The floor leaves
+    # small indexes as they were: the heaviest covid question of the 12,455-article retrieval index
+    # counts 475,692 postings, the heaviest pasted paragraph at 6,000 articles 313,357; at 60,000
+    # the covid questions of the latency mix count 1.0-1.7 million and are cut like the 600k ones
+    # (the same share cost the covid questions 0.003 of MRR@10 as written, 0.000 without
+    # diacritics, measured at 12,455 articles: bench/README.md, "A postings bound in proportion").
+    searched_postings_per_article: float = 17.0
+    min_searched_postings: int = 500_000
     # "Did you mean" corrects at most this many rare syllables, looking up at most this many
     # candidate spellings in all: each unknown syllable costs hundreds of lookups, so a run of
     # unknown words (keyboard garbage) cost 30x a typical query before; one accented syllable of

@@ -43,8 +43,9 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     typed = parse_query(request.q, max_terms=ranking.max_query_terms)
     understood = understand(typed, vocabulary, dictionary)
     # Cut once understood: a Telex word is known by its decoding, an abbreviation with its forms.
+    postings = postings_bound(ranking, vocabulary.statistics)
     bounded = lambda parsed: keep_rarest(parsed, ranking.max_searched_terms, vocabulary.frequency,  # noqa: E731
-                                         ranking.max_searched_postings, LONG_QUERY_WORDS)
+                                         postings, LONG_QUERY_WORDS)
     understood.parsed = bounded(understood.parsed)
     matches = backend.search(request, understood.parsed)
     read = lambda text: understand(parse_query(text), vocabulary, dictionary)  # noqa: E731
@@ -86,6 +87,17 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     }
     result["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
     return result
+
+
+def postings_bound(ranking: Ranking, statistics) -> int:
+    """Return the postings a long query may read on an index (``Ranking.max_searched_postings``):
+    in proportion to its articles when the statistics tell how many (``document_count()``, the
+    embedded index), between ``min_searched_postings`` and ``max_searched_postings``."""
+    count = getattr(statistics, "document_count", None)
+    if count is None or not ranking.searched_postings_per_article:
+        return ranking.max_searched_postings
+    share = round(ranking.searched_postings_per_article * count())
+    return min(ranking.max_searched_postings, max(ranking.min_searched_postings, share))
 
 
 def request_view(backend: Backend) -> Backend:

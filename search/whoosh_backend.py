@@ -135,6 +135,10 @@ class SnapshotView:
         """Return every folded title syllable with its document frequency, sorted."""
         return self.snapshot.title_syllables()
 
+    def document_count(self) -> int:
+        """Return how many articles the index numbers (deleted ones included, as the frequencies count)."""
+        return self.snapshot.doc_count
+
     def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
         """Return the first page of a relevance search of query (text or parsed), without filters."""
         parsed = parse_query(query, max_terms=self.ranking.max_query_terms) if isinstance(query, str) else query

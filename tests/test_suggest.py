@@ -448,3 +448,46 @@ def test_a_question_typed_with_accents_counts_both_forms_of_its_words_against_th
     assert any(n.startswith("Truy vấn dài: bỏ qua ") for n in cut["notices"])
     assert "common_words" not in bounded.search(SearchRequest(q=plain))["limited"]
     assert "common_words" not in SearchEngine(demo_index).search(SearchRequest(q=accented))["limited"]
+
+
+def test_the_postings_bound_follows_the_index_size_between_its_floor_and_its_ceiling(demo_index):
+    from search.results import postings_bound
+
+    class Counted:
+        def __init__(self, count):
+            self.document_count = lambda: count
+
+    ranking = replace(DEFAULT_RANKING, max_searched_postings=10_000_000, searched_postings_per_article=17,
+                      min_searched_postings=500_000)
+    assert postings_bound(ranking, Counted(59_861)) == 1_017_637
+    assert postings_bound(ranking, Counted(598_601)) == 10_000_000  # at most the ceiling
+    assert postings_bound(ranking, Counted(12_455)) == 500_000  # at least the floor
+    # A backend that does not tell its size (a cluster) keeps the ceiling; so does a share of 0.
+    assert postings_bound(ranking, object()) == 10_000_000
+    assert postings_bound(replace(ranking, searched_postings_per_article=0), Counted(59_861)) == 10_000_000
+    view = SearchEngine(demo_index).backend.view()
+    assert view.document_count() == view.snapshot.doc_count > 0
+
+
+def test_a_question_over_its_index_share_of_postings_answers_and_says_so(demo_index):
+    from search import abbreviations
+    from search.parse import parse_query
+    from search.understand import Vocabulary, understand
+
+    query = next(long_unaccented_paragraphs(12))
+    view = SearchEngine(demo_index).backend.view()
+    vocabulary = Vocabulary(view.statistics())
+    held = sum(vocabulary.frequency(w) for w in {s.folded for s in understand(
+        parse_query(query), vocabulary, abbreviations.load()).parsed.syllables})
+    articles = view.document_count()
+    # A share of the index just below what the question reads cuts it; the ceiling is far above.
+    per_article = (held - 1) / articles
+    shared = replace(DEFAULT_RANKING, max_searched_postings=10**12, min_searched_postings=1,
+                     searched_postings_per_article=per_article)
+    cut = SearchEngine(demo_index, ranking=shared).search(SearchRequest(q=query))
+    assert "common_words" in cut["limited"] and cut["hits"] and cut["total"] > 0
+    assert any(n.startswith("Truy vấn dài: bỏ qua ") for n in cut["notices"])
+    # The same share with a floor at what it reads, or a share of exactly what it reads: not cut.
+    for ranking in (replace(shared, min_searched_postings=held),
+                    replace(shared, searched_postings_per_article=held / articles)):
+        assert "common_words" not in SearchEngine(demo_index, ranking=ranking).search(SearchRequest(q=query))["limited"]
