@@ -55,7 +55,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("workers", int, _cpu_count(), "Server worker processes (each uses its own core)."),
         Setting("threads", int, 1, "Threads per server worker process "
                 "(1: one request at a time per process, best behind a reverse proxy)."),
-        Setting("postings_cache_mb", int, 256, "Megabytes of decoded posting lists and term scores each search "
+        # 1 GB holds a 60,000-article index's posting files (640 MB) joined, which a repeated page
+        # needs to cost 0.84-0.87x; a small index never fills it (bench/README.md, "The 60k page and
+        # the cache's budget").
+        Setting("postings_cache_mb", int, 1024, "Megabytes of decoded posting lists and term scores each search "
                 "process keeps for the next queries (the common words'; 0: none)."),
         Setting("refresh_seconds", float, 1.0, "How often a server checks whether a reindex committed a new index."),
         Setting("synonyms", str, "", "File of abbreviations and synonyms added to the shipped dictionary "
