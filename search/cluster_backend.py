@@ -19,13 +19,14 @@ does not answer turns into a warning in ``SHOW META``: the result is flagged ``p
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +94,14 @@ BATCH_PARTS = 3
 # articles or fewer), else by the grouping, sent with the second round trip that fetches the stored
 # text of each shard's best articles by key.
 ONE_MATCH_ROWS = 400
+# A first page whose tier likely holds more than that many articles has its grouping sent beside the page
+# instead (the page and the grouping at once, on two nodes) rather than after the page's rows: a query of
+# at most this many distinct words, each held by more than this many articles (``keyword_documents``, read
+# before the page).  At 60k "Hà Nội", "bóng đá", "giá vàng", "covid" in a year find 490-16,000 articles, and
+# their grouping followed the page's match (15-50 ms of the 40-110 ms a search); a longer query of common
+# words mostly finds a few dozen ("thi đánh giá năng lực": 100 of 33,000).
+LARGE_TIER_WORDS = 2
+LARGE_TIER_DOCUMENTS = 2000
 # The engine's best articles by relevance that vnsearch scores again (``search.cluster_rerank``):
 # a short query's article is among the engine's first few (titles and fragments, train split:
 # always in its top 3), a question's answer often further down (in its top 10 for 0.39 of the
@@ -428,6 +437,8 @@ class ClusterBackend:
         # The facets' grouping queue, and the generation record it was read from.
         self._queue: tuple[str | None, int] = (None, 0)
         self._pool: tuple[int, ThreadPoolExecutor] | None = None
+        # Terms whose document frequencies are being read (``read_keyword_documents``), by term.
+        self._reading: dict[str, _Reading] = {}
         # How many parts a page's batch is cut into, sent to the nodes at once: the page, the facets,
         # the counts (2: the page, the rest).  60 first searches at 60k: 3 parts 0.87-0.91x the time of 2.
         self.batch_parts = BATCH_PARTS
@@ -581,7 +592,7 @@ class ClusterBackend:
         # The page's match counted for the facets too (one match a shard instead of two): the shards'
         # best articles by weight without their stored text, every match's facet values beside them.
         once = (grouped and not relaxed and not plan.question and not reused and self._best_only(pages)
-                and self.one_match_rows > 0)
+                and self.one_match_rows > 0 and not self._large_tier(query, plan))
         if reused:
             results = [*asked[1], *self.run(batch.statements[len(pages):])]
         elif once:
@@ -642,6 +653,17 @@ class ClusterBackend:
             # A shard that did not answer is only a warning: the others' results are still good.
             partial=partial,
         )
+
+    def _large_tier(self, parsed: ParsedQuery, plan: Plan) -> bool:
+        """Tell whether a plan's tier likely holds more than ``one_match_rows`` articles (then a first page's
+        grouping goes beside it): at most ``LARGE_TIER_WORDS`` distinct words, each held by more than
+        ``LARGE_TIER_DOCUMENTS`` articles by the frequencies kept or being read (understanding reads them
+        before the page; a word neither is taken as rare, no round trip is made for it)."""
+        tokens = distinct_tokens(parsed, plan.exact)
+        if not tokens or len(tokens) > LARGE_TIER_WORDS:
+            return False
+        counts = [self._kept_documents(token) for token in tokens]
+        return all(count is not None and count > LARGE_TIER_DOCUMENTS for count in counts)
 
     def _wide_results(self, sent: list[list[tuple]], pages: list[tuple[str, None]],
                       facet_statements: list[tuple[str, None]], plan: Plan) -> list[list[tuple]]:
@@ -1140,38 +1162,82 @@ class ClusterBackend:
         self._top.clear()
 
     def keyword_documents(self, terms: Iterable[str]) -> dict[str, int]:
-        """Return {term: articles holding it in any field}, kept per generation unless a shard was missing."""
-        found, missing = {}, []
+        """Return {term: articles holding it in any field}, kept per generation unless a shard was missing.
+
+        A term being read (``read_keyword_documents``) is waited for, not asked again."""
+        found, missing, reading = {}, [], {}
         for term in dict.fromkeys(terms):
             kept = self._cache.get(("df", term))
             if kept is not None:
                 found[term] = kept
             elif engine_token(term) != term:
                 found[term] = 0  # the engine cannot hold it: no article does
+            elif (read := self._reading.get(term)) is not None:
+                reading.setdefault(id(read), (read, []))[1].append(term)
             else:
                 missing.append(term)
+        for read, wanted in reading.values():
+            counted = read.counts()
+            found.update((term, counted[term]) for term in wanted)
         if missing:
-            counts, whole = self._dictionary_counts(missing)
-            counted = dict(zip(missing, counts))
-            if whole:
-                self._keep_frequencies(counted)
-            else:
-                counted = self._whole_frequencies(counted, self.labels())
-            found.update(counted)
+            found.update(self._counted_documents(missing, self._dictionary_counts(missing)))
         return found
 
-    def _dictionary_counts(self, terms: list[str]) -> tuple[list[int], bool]:
+    def read_keyword_documents(self, terms: Iterable[str]) -> _Reading | None:
+        """Start reading the document frequencies of terms neither kept nor being read (one ``CALL KEYWORDS``
+        a node, each in a helper thread) and return that reading (None: nothing to read).
+
+        A query's words are read before it is understood, which seldom needs them (a long query's bound,
+        an unknown word's split): its page is then sent at once, beside them (``keyword_documents`` waits
+        for them when they are needed).
+        """
+        wanted = [term for term in dict.fromkeys(terms) if self._cache.get(("df", term)) is None
+                  and engine_token(term) == term and term not in self._reading]
+        if not wanted:
+            return None
+        text = escape_literal(" ".join(wanted))
+        read = _Reading(self, wanted, [self._helpers().submit(self._keywords_on, node, text)
+                                       for node in self.cluster.nodes])
+        with self._lock:
+            for term in wanted:
+                self._reading.setdefault(term, read)
+        read.count_when_answered()
+        return read
+
+    def _kept_documents(self, term: str) -> int | None:
+        """Return the articles holding a term when they are kept or being read (waiting for them), else None."""
+        kept = self._cache.get(("df", term))
+        if kept is None and (read := self._reading.get(term)) is not None:
+            kept = read.counts().get(term)
+        return kept
+
+    def _counted_documents(self, terms: list[str], counted: tuple[list[int], bool]) -> dict[str, int]:
+        """Return {term: articles} from the counts of terms and whether every shard gave them; kept when it did,
+        else the whole cluster's (``_whole_frequencies``)."""
+        counts, whole = counted
+        found = dict(zip(terms, counts))
+        if whole:
+            self._keep_frequencies(found)
+            return found
+        return self._whole_frequencies(found, self.labels())
+
+    def _dictionary_counts(self, terms: list[str], asked: list[Future] | None = None) -> tuple[list[int], bool]:
         """Return the documents of each term summed over the shards, and whether every shard answered.
 
         Each node's shard tells its own counts (``CALL KEYWORDS(text, shard, 1)``: its dictionary's
         statistics, no search), all nodes at once: 1-2 ms a node, where a search of the terms
         (``_searched_counts``) took 20-70 ms at 60k articles.  An engine whose ``CALL KEYWORDS``
         gives no statistics is asked with that search instead.
+
+        asked: each node's ``CALL KEYWORDS`` of terms already sent (``read_keyword_documents``).
         """
-        text = escape_literal(" ".join(terms))
-        nodes = self.cluster.nodes
-        calls = [self._helpers().submit(self._keywords_on, node, text) for node in nodes[1:]]
-        answers = [self._keywords_on(nodes[0], text)] + [call.result() for call in calls]
+        if asked is not None:
+            answers = [call.result() for call in asked]
+        else:
+            text = escape_literal(" ".join(terms))
+            nodes = self.cluster.nodes
+            calls = [self._helpers().submit(self._keywords_on, node, text) for node in nodes[1:]]
+            answers = [self._keywords_on(nodes[0], text)] + [call.result() for call in calls]
         if not any(rows is not None for rows in answers):
             return self._searched_counts(terms)  # every node down: that search says so, or fails over
         if any(rows and len(rows[0]) < 4 for rows in answers if rows is not None):
@@ -1244,6 +1310,47 @@ class ClusterBackend:
             self._top.clear()
 
 
+class _Reading:
+    """Document frequencies being read (``ClusterBackend.read_keyword_documents``): counted once, when first
+    needed, from each node's answer."""
+
+    def __init__(self, backend: ClusterBackend, terms: list[str], asked: list[Future]):
+        self.backend, self.terms, self.asked = backend, terms, asked
+        self._counted: dict[str, int] | None = None
+        self._lock = threading.Lock()
+
+    def count_when_answered(self) -> None:
+        """Count the terms as soon as every node has answered (in the thread of the last answer), so that
+        what nobody waits for is kept all the same and the reading is done with."""
+        left, lock = [len(self.asked)], threading.Lock()
+
+        def answered(_: Future) -> None:
+            with lock:
+                left[0] -= 1
+                last = left[0] == 0
+            if last:
+                with contextlib.suppress(BackendError):  # whoever needs them reads them again, and is told
+                    self.counts()
+
+        for call in self.asked:
+            call.add_done_callback(answered)
+
+    def counts(self) -> dict[str, int]:
+        """Return {term: articles holding it} of the terms read (waiting for the nodes' answers)."""
+        with self._lock:
+            if self._counted is None:
+                backend = self.backend
+                try:
+                    self._counted = backend._counted_documents(self.terms, backend._dictionary_counts(self.terms,
+                                                                                                   self.asked))
+                finally:
+                    with backend._lock:
+                        for term in self.terms:
+                            if backend._reading.get(term) is self:
+                                del backend._reading[term]
+            return self._counted
+
+
 class ClusterStatistics:
     """Term statistics read from the cluster (``search.backend.TermStatistics``), cached per request."""
 
@@ -1265,10 +1372,9 @@ class ClusterStatistics:
         return self._frequencies[term]
 
     def prefetch(self, terms: Iterable[str]) -> None:
-        """Read the document frequencies of many terms in one round trip per node."""
-        wanted = [term for term in terms if term not in self._frequencies]
-        if wanted:
-            self._frequencies.update(self.backend.keyword_documents(wanted))
+        """Start reading the document frequencies of many terms, one round trip per node beside what follows
+        (``doc_frequency`` waits for them when it needs one)."""
+        self.backend.read_keyword_documents(term for term in terms if term not in self._frequencies)
 
     def title_syllables(self) -> list[tuple[str, int]]:
         """Return every folded title syllable with its document frequency, sorted."""

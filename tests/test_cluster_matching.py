@@ -9,6 +9,7 @@ the same.  Only the order by relevance may differ (the engines rank differently)
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import replace
 from datetime import date
 
@@ -471,6 +472,50 @@ def test_a_first_unfiltered_page_matches_its_tier_once_and_groups_nothing_when_i
     assert sorted(text.split(" FROM ")[1].split()[0] for text in fetched) == ["shard0", "shard1"]
     assert sum(text.split(" IN (")[1].count(",") + 1 for text in fetched) >= len(result["hits"])
     assert result["total"] > 0 and sum(item["count"] for item in result["facets"]["year"]) == result["total"]
+
+
+@pytest.mark.parametrize("q", ["việt nam", "bán", "Bộ Chính trị", "bo chinh tri"])
+@pytest.mark.parametrize("dated", [False, True])
+def test_a_first_page_of_few_common_words_sends_its_grouping_beside_the_page_with_the_same_result(
+        cluster_engine, monkeypatch, q, dated):
+    # Words all held by more articles than the bound: a query of at most two distinct words (its tier is likely
+    # wider than the rows the page would count its facets from) sends the page and the grouping at once.
+    request = SearchRequest(q=q, date_from=date(2020, 1, 1) if dated else None, suggest=False)
+    expected = _searched(cluster_engine, request)
+    monkeypatch.setattr(cluster_backend, "LARGE_TIER_DOCUMENTS", 0)
+    statements = recorded_statements(monkeypatch)
+    assert _searched(cluster_engine, request) == expected
+    pages = [text for text in statements if text.startswith("SELECT WEIGHT() AS score")]
+    grouped = [text for text in statements if text.startswith("SELECT month, category, source")]
+    few = len(parse_query(q).syllables) <= cluster_backend.LARGE_TIER_WORDS
+    assert len(pages) == 1 and (" GROUP " in pages[0]) == few and len(grouped) == few
+    assert few or pages[0].split(" FROM ")[0].split(", ")[1:5] == ["id", "month", "category", "source"]
+
+
+def test_a_querys_word_frequencies_are_read_beside_its_page_and_kept_for_later(cluster_engine, monkeypatch):
+    # Understanding a short query reads none of them: its page goes out while each node's CALL KEYWORDS is held
+    # back (the frequencies are not asked before it), and they are kept all the same, never asked twice.
+    request = SearchRequest(q="Bộ Chính trị họp", suggest=False)
+    expected = _searched(cluster_engine, request)
+    page_sent, held, asked = threading.Event(), [], []
+    run = Cluster.run
+
+    def ordering(self, node, statements):
+        text = statements[0][0]
+        if text.startswith("CALL KEYWORDS"):
+            asked.append(text)
+            held.append(page_sent.wait(timeout=30))
+        elif text.startswith("SELECT WEIGHT() AS score"):
+            page_sent.set()
+        return run(self, node, statements)
+
+    monkeypatch.setattr(Cluster, "run", ordering)
+    assert _searched(cluster_engine, request) == expected
+    backend = cluster_engine.backend
+    counted = backend.keyword_documents(["bộ", "bo", "chính", "chinh", "họp"])
+    assert held == [True, True] and len(asked) == 2
+    assert all(counted[term] > 0 for term in ("bộ", "bo", "chính", "chinh"))
+    assert dict(zip(counted, backend._dictionary_counts(list(counted))[0])) == counted
 
 
 def test_a_shards_stored_text_its_node_fails_to_give_is_read_through_the_distributed_index(cluster_engine,
