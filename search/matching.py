@@ -34,6 +34,7 @@ from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.request import TIERS
 from search.schema import TEXT_FIELDS
+from search.text import fold
 
 # Queries of this many distinct words are questions: a fifth of their words rank an article.
 LONG_QUERY_WORDS = 6
@@ -173,15 +174,22 @@ def _phrase_among(ctx, terms: list[str], fields: tuple[str, ...], candidates: np
     return found & candidates
 
 
-def all_words(ctx, parsed: ParsedQuery, exact: bool = True) -> np.ndarray:
-    """Return the documents matching every group of the query and no excluded clause."""
-    mask = np.ones(ctx.size, dtype=bool)
-    for group in parsed.groups:
+def all_words(ctx, parsed: ParsedQuery, exact: bool = True, within: np.ndarray | None = None) -> np.ndarray:
+    """Return the documents matching every group of the query and no excluded clause (only among those
+    within, when given).
+
+    Groups with a phrase come last: its positions are read only in the documents holding the rest.
+    """
+    mask = np.ones(ctx.size, dtype=bool) if within is None else within.copy()
+    phrased = [any(clause.phrase for clause in group) for group in parsed.groups]
+    for at in sorted(range(len(parsed.groups)), key=phrased.__getitem__):
+        group = parsed.groups[at]
         if not mask.any():
             return mask  # no document holds the groups so far (a long query soon): the rest cannot add one
-        group_mask = clause_mask(ctx, group[0], exact)
+        among = mask if phrased[at] else None
+        group_mask = clause_mask(ctx, group[0], exact, among)
         for clause in group[1:]:
-            group_mask = group_mask | clause_mask(ctx, clause, exact)
+            group_mask = group_mask | clause_mask(ctx, clause, exact, among)
         mask &= group_mask
     return mask & ~excluded(ctx, parsed, exact)
 
@@ -203,31 +211,35 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
     required = [g for g in parsed.groups
                 if any((c.phrase and not c.joined) or c.field for c in g if not c.alternative)]
     optional = [g for g in parsed.groups if g not in required]
-    mask = all_words(ctx, replace(parsed, groups=required), exact) if required else ~excluded(ctx, parsed, exact)
     # A group with spellings added by query understanding counts as one word, held when any
     # of its clauses matches ("hlv" or "huấn luyện viên"); so does a word typed with inner
     # punctuation ("V-League"), held as a whole.
     units = [g for g in optional if is_unit(g)]
     words = {(term(s, exact), fields_of(c)) for g in optional if g not in units for c in g for s in c.syllables}
-    if words or units:
-        # One byte a document while it can count every word (a third of the memory traffic of int32).
-        held = np.zeros(ctx.size, dtype=np.uint8 if len(words) + len(units) < 256 else np.int32)
-        for name, fields in words:
-            held += ctx.docs_with(name, fields)
-        needed = max(1, math.ceil(share * (len(words) + len(units))))
-        if units:
-            # A unit is often a phrase ("đô la", "V-League"), whose positions are read in every article
-            # holding its syllables (common ones at 600,000 articles): it is looked for only in the
-            # articles it decides, those holding too few words without the units but enough with
-            # every unit whose syllables they hold (the others are in, or out, whatever it holds).
-            possible = held.copy()
-            for group in units:
-                possible += _group_mask(ctx, [replace(clause, phrase=False) for clause in group], exact)
-            undecided = mask & (held < needed) & (possible >= needed)
-            for group in units:
-                held += _group_mask(ctx, group, exact, undecided)
-        mask &= held >= needed
-    return mask
+    if not (words or units):
+        return all_words(ctx, replace(parsed, groups=required), exact) if required else ~excluded(ctx, parsed, exact)
+    # One byte a document while it can count every word (a third of the memory traffic of int32).
+    held = np.zeros(ctx.size, dtype=np.uint8 if len(words) + len(units) < 256 else np.int32)
+    for name, fields in words:
+        held += ctx.docs_with(name, fields)
+    needed = max(1, math.ceil(share * (len(words) + len(units))))
+    possible = held
+    if units:
+        possible = held.copy()
+        for group in units:
+            possible += _group_mask(ctx, [replace(clause, phrase=False) for clause in group], exact)
+    # The required phrases are looked for only in the articles that can hold enough words.
+    mask = (all_words(ctx, replace(parsed, groups=required), exact, possible >= needed) if required
+            else ~excluded(ctx, parsed, exact))
+    if units:
+        # A unit is often a phrase ("đô la", "V-League"), whose positions are read in every article
+        # holding its syllables (common ones at 600,000 articles): it is looked for only in the
+        # articles it decides, those holding too few words without the units but enough with
+        # every unit whose syllables they hold (the others are in, or out, whatever it holds).
+        undecided = mask & (held < needed) & (possible >= needed)
+        for group in units:
+            held += _group_mask(ctx, group, exact, undecided)
+    return mask & (held >= needed)
 
 
 def _group_mask(ctx, group: list[Clause], exact: bool, within: np.ndarray | None = None) -> np.ndarray:
@@ -298,12 +310,34 @@ def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> 
     if len(terms) < 2:
         # One word ("VN" read for "việt nam"): the candidates holding this reading's words.
         return candidates & all_words(ctx, parsed, exact)
-    docs = np.flatnonzero(candidates)
-    width = window(parsed)
     found = np.zeros(ctx.size, dtype=bool)
+    plain = [group[0] for group in parsed.groups if len(group) == 1 and not group[0].field]
+    if len(plain) == 1 and plain[0].phrase:
+        # One quoted phrase: its words in a row are a run within the window, so the candidates holding
+        # it need no positions read (the phrase's own search read them); the others are searched.
+        found = candidates & clause_mask(ctx, plain[0], exact)
+        candidates = candidates & ~found
+    docs = np.flatnonzero(candidates)
+    if not len(docs):
+        return found
+    width = window(parsed)
+    folded = tuple(dict.fromkeys(fold(name) for name in terms))
     for name in TEXT_FIELDS:
-        found[window_docs(ctx, name, terms, docs, width)] = True
-    return found & candidates
+        # Which documents hold a run of the folded words in this field, as far as this query context
+        # looked (an unaccented query's page, then "did you mean" searching it with accents restored).
+        looked, runs = ctx.remember(("runs", name, folded, width),
+                                    lambda: [np.zeros(ctx.size, dtype=bool), np.zeros(ctx.size, dtype=bool)])
+        if tuple(terms) == folded:
+            unread = docs[~looked[docs]]
+            if len(unread):
+                runs[window_docs(ctx, name, terms, unread, width)] = True
+                looked[unread] = True
+            found[docs[runs[docs]]] = True
+        else:
+            # A run of accented words is a run of their folded forms (both stand at the same positions):
+            # a document found to hold no run of those holds none of these.
+            found[window_docs(ctx, name, terms, docs[runs[docs] | ~looked[docs]], width)] = True
+    return found
 
 
 def plain_syllables(parsed: ParsedQuery) -> list[Syllable]:
@@ -324,17 +358,24 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     millions of positions at 60k articles.
     """
     held = [ctx.postings(fieldname, name) for name in terms]
+    rows = []
     for postings in held:
-        docs = postings.ids[postings.rows_of(docs)]
+        rows.append(postings.rows_of(docs))
+        docs = postings.ids[rows[-1]]
         if not len(docs):
             return _NO_DOCS
-    occurrences = _near_rarest(ctx, held, docs, width)
+    # Each term's rows among the docs holding every term: its rows among more docs, narrowed.
+    holding = np.zeros(ctx.size, dtype=bool)
+    holding[docs] = True
+    rows = [found if len(found) == len(docs) else found[holding[postings.ids[found]]]
+            for postings, found in zip(held, rows)]
+    occurrences = _near_rarest(ctx, held, docs, width, rows)
     if not all(len(keys) for keys in occurrences):
         return _NO_DOCS
     # A run holding every term starts at an occurrence of one of them: try each as the start,
-    # dropping those too far from the next occurrence of a term.
+    # dropping those too far from the next occurrence of a term (the rarest first: it drops the most).
     starts = np.sort(np.concatenate(occurrences), kind="stable")
-    for keys in occurrences:
+    for keys in sorted(occurrences, key=len):
         following = np.searchsorted(keys, starts)
         nearest = keys[np.minimum(following, len(keys) - 1)]
         starts = starts[(following < len(keys)) & (nearest - starts < width)]
@@ -344,7 +385,8 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 
 
-def _near_rarest(ctx, held: list, docs: np.ndarray, width: int) -> list[np.ndarray]:
+def _near_rarest(ctx, held: list, docs: np.ndarray, width: int,
+                 rows: list[np.ndarray] | None = None) -> list[np.ndarray]:
     """Return each term's occurrences (sorted keys ``doc << 32 | position``, in the order of held: the
     terms' postings) in those of docs (distinct, ascending, each holding every term) where an
     occurrence of the rarest term has one of every other term less than width away, before or after.
@@ -355,28 +397,32 @@ def _near_rarest(ctx, held: list, docs: np.ndarray, width: int) -> list[np.ndarr
     each next one only in the docs still passing: a fragment's commonest words are read in a few
     of the candidates, not in all of them (at 60k the two rarest terms hold about 40% of the
     occurrences a fragment's candidates hold).  A binary search per occurrence of the rarest term
-    for each other term; the exact search of runs is left to the docs that pass.
+    for each other term; the exact search of runs is left to the docs that pass.  rows are the terms'
+    posting rows of docs (``rows_of``) when the caller has them.
     """
-    rows = [postings.rows_of(docs) for postings in held]
+    rows = [postings.rows_of(docs) for postings in held] if rows is None else rows
     counts = [int(postings.freqs[found].sum()) for postings, found in zip(held, rows)]
     order = sorted(range(len(held)), key=counts.__getitem__)
     rarest = np.sort(held[order[0]].keys(rows[order[0]]), kind="stable")
     read = {order[0]: rarest}
-    near = np.ones(len(rarest), dtype=bool)
+    near = rarest  # the rarest term's occurrences still close to every other term read so far
     alive = docs
     for index in order[1:]:
         postings = held[index]
-        found = rows[index] if len(alive) == len(docs) else postings.rows_of(alive)
+        found = rows[index]
+        if len(alive) < len(docs):
+            # The term's rows of docs are one a doc, in the same order: alive's are picked from them.
+            found = found[np.searchsorted(docs, alive)]
         keys = np.sort(postings.keys(found), kind="stable")
         read[index] = keys
         if not len(keys):
             alive = _NO_DOCS
             break
-        following = np.searchsorted(keys, rarest)
-        after = keys[np.minimum(following, len(keys) - 1)] - rarest
-        before = rarest - keys[np.maximum(following - 1, 0)]
-        near &= ((following < len(keys)) & (after < width)) | ((following > 0) & (before < width))
-        kept = rarest[near] >> 32
+        following = np.searchsorted(keys, near)
+        after = keys[np.minimum(following, len(keys) - 1)] - near
+        before = near - keys[np.maximum(following - 1, 0)]
+        near = near[((following < len(keys)) & (after < width)) | ((following > 0) & (before < width))]
+        kept = near >> 32
         alive = kept[np.concatenate(([True], kept[1:] != kept[:-1]))] if len(kept) else _NO_DOCS
         if not len(alive):
             break

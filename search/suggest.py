@@ -132,15 +132,22 @@ def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alo
     how often each is capitalised."""
     previous = None
     for match in pattern.finditer(text):
-        form = normalize_term(match.group())
-        folded = fold(form)
+        written = match.group()
+        form = normalize_term(written)
+        folded = _folded(form)
         alone[folded][form] += 1
-        capitals[form] += match.group()[:1].isupper()
-        capitals[form.upper()] += len(form) > 1 and match.group().isupper()
+        capitals[form] += written[:1].isupper()
+        capitals[form.upper()] += len(form) > 1 and written.isupper()
         if previous and text[previous[2] : match.start()].isspace() and (previous[0], folded) in pairs:
             in_context[previous[0]][previous[1]] += 1
             in_context[folded][form] += 1
         previous = (folded, form, match.end())
+
+
+@functools.lru_cache(maxsize=65_536)
+def _folded(form: str) -> str:
+    """Return fold(form), remembered: an article's words repeat, and folding an accented one is slow."""
+    return fold(form)
 
 
 def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], total: int,

@@ -432,6 +432,79 @@ def test_window_docs_are_those_holding_every_term_within_a_run_of_the_width(demo
     assert not len(matching.window_docs(demo_context, fieldname, ["chinh", "qzxw"], every, 12))
 
 
+ACCENTED_FRAGMENTS = ["Bộ Chính trị", "giá vàng tăng", "xe điện", "Việt Nam", "chỉnh trí", "nam Việt"]
+
+
+def fresh_context(demo_index):
+    """Return a new query context of the demo index (nothing remembered yet)."""
+    return SearchEngine(demo_index).backend.view().context
+
+
+@pytest.mark.parametrize("text", ACCENTED_FRAGMENTS)
+def test_together_with_accents_after_the_folded_words_is_what_it_is_alone(demo_index, text):
+    # "Did you mean" searches an unaccented query again with accents restored, in the same query context:
+    # the folded words' runs found first narrow where the accented ones are looked for.
+    accented, unaccented = parse_query(text), parse_query(unidecode(text))
+    alone = fresh_context(demo_index)
+    every = alone.snapshot.live.copy()
+    expected = matching.together(alone, accented, True, every)
+    shared = fresh_context(demo_index)
+    folded = matching.together(shared, unaccented, True, every)
+    assert (matching.together(shared, accented, True, every) == expected).all()
+    assert not (expected & ~folded).any()  # a subset of the folded words' runs
+    assert (matching.together(shared, unaccented, True, every) == folded).all()  # the runs remembered
+    assert (folded == matching.together(alone, unaccented, True, every)).all()
+    assert (folded == matching.together(alone, accented, False, every)).all()
+
+
+@pytest.mark.parametrize("text", ['"Bộ Chính trị"', '"Hà Nội"', '"giá vàng"', '"viet nam"', '"chính trị bộ"'])
+def test_together_of_one_phrase_is_every_candidate_with_a_run_of_its_words(demo_index, text):
+    # The candidates holding the phrase are in without positions read; the others (here every live
+    # article, though a page's candidates hold the phrase) are searched for a run of its words.
+    ctx = fresh_context(demo_index)
+    parsed = parse_query(text)
+    every = ctx.snapshot.live.copy()
+    terms = list(dict.fromkeys(matching.term(s) for s in parsed.syllables))
+    expected = set()
+    for name in TEXT_FIELDS:
+        expected |= set(matching.window_docs(ctx, name, terms, np.flatnonzero(every), matching.window(parsed)).tolist())
+    found = matching.together(ctx, parsed, True, every)
+    assert set(np.flatnonzero(found).tolist()) == expected
+    phrase = matching.all_words(ctx, parsed, True)
+    assert phrase.any() or text == '"chính trị bộ"'
+    assert not (phrase & every & ~found).any()
+
+
+@pytest.mark.parametrize("text", ['"Hà Nội" cấm xe máy', '"giá vàng" tăng mạnh', '"Bộ Chính trị" họp "Hà Nội"',
+                                  '"chính trị bộ" họp'])
+def test_phrases_are_read_last_and_within_what_can_still_match(demo_index, text):
+    # all_words and at_least read a phrase's positions only where the other words leave a chance; what
+    # they find is what each clause's own mask over every article gives.
+    ctx = fresh_context(demo_index)
+    parsed = parse_query(text)
+    clauses = {id(clause): clause_alone(demo_index, clause) for group in parsed.groups for clause in group}
+    groups = [functools.reduce(np.logical_or, [clauses[id(c)] for c in group]) for group in parsed.groups]
+    every = functools.reduce(np.logical_and, groups)
+    assert (matching.all_words(ctx, parsed) == every).all()
+    odd = np.arange(ctx.size) % 2 == 1
+    assert (matching.all_words(fresh_context(demo_index), parsed, True, odd) == (every & odd)).all()
+    phrases = [g for g, group in zip(groups, parsed.groups) if group[0].phrase]
+    words = [g for g, group in zip(groups, parsed.groups) if not group[0].phrase]
+    sizes = []
+    for share in (0.5, 0.2, 1.0):
+        expected = functools.reduce(np.logical_and, phrases) & (
+            np.sum(words, axis=0) >= max(1, math.ceil(share * len(words))))
+        found = matching.at_least(fresh_context(demo_index), parsed, True, share)
+        assert (found == expected).all(), share
+        sizes.append(int(found.sum()))
+    assert sizes[1] or text.startswith('"chính trị bộ"')
+
+
+def clause_alone(demo_index, clause) -> np.ndarray:
+    """Return one clause's documents, read in a context of its own over every article."""
+    return matching.clause_mask(fresh_context(demo_index), clause, True)
+
+
 def test_near_rarest_keeps_the_docs_where_the_rarest_term_has_every_other_close_enough(demo_context):
     every = np.arange(demo_context.size)
     dropped = kept = 0
