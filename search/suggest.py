@@ -134,7 +134,7 @@ def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alo
     for match in pattern.finditer(text):
         written = match.group()
         form = normalize_term(written)
-        folded = _folded(form)
+        folded = fold(form)
         alone[folded][form] += 1
         capitals[form] += written[:1].isupper()
         capitals[form.upper()] += len(form) > 1 and written.isupper()
@@ -142,12 +142,6 @@ def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alo
             in_context[previous[0]][previous[1]] += 1
             in_context[folded][form] += 1
         previous = (folded, form, match.end())
-
-
-@functools.lru_cache(maxsize=65_536)
-def _folded(form: str) -> str:
-    """Return fold(form), remembered: an article's words repeat, and folding an accented one is slow."""
-    return fold(form)
 
 
 def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], total: int,
