@@ -195,7 +195,7 @@ def main() -> None:
                         help="time each query in CPU time of this process instead of wall-clock time")
     parser.add_argument("--index", type=Path, help="time this index (only read) instead of --sizes")
     parser.add_argument("--postings-cache-mb", type=int, default=None,
-                        help="the engines' postings cache budget (default: the setting's, 256 MB)")
+                        help="the engines' postings cache budget (default: the setting's, 1 GB)")
     args = parser.parse_args()
     clock = time.process_time if args.cpu else time.perf_counter
     args.data = args.data.resolve()
