@@ -193,6 +193,7 @@ def _accepted(spec: HighlightSpec) -> tuple[dict[str, frozenset | None], dict[tu
     return words, phrases
 
 
+@lru_cache(maxsize=8192)
 def _matched_terms(found: str, spec: HighlightSpec) -> tuple[str, ...] | None:
     """Return the spec terms a regex match stands for, or None when its accents were not asked for."""
     words, phrases = _accepted(spec)
@@ -248,16 +249,46 @@ def _close_together(text: str, found: list, spec: HighlightSpec) -> list:
     needed.update(t for phrase in spec.phrases for t in phrase)
     if len(needed) < 2 or not found:
         return found
-    placed = list(zip(_syllable_numbers(text, [start for start, _, _ in found]), (terms for _, _, terms in found)))
-    keep = [False] * len(found)
-    for first, (position, _) in enumerate(placed):
-        held, last = set(), first
-        while last < len(placed) and placed[last][0] - position < spec.window:
-            held.update(placed[last][1])
-            last += 1
-        if needed <= held:
-            keep[first:last] = [True] * (last - first)
+    numbers = _syllable_numbers(text, [start for start, _, _ in found])
+    if len(found) >= CLOSE_TOGETHER_ARRAYS:
+        keep = _runs_kept(numbers, [terms for _, _, terms in found], needed, spec.window)
+    else:
+        placed = list(zip(numbers, (terms for _, _, terms in found)))
+        keep = [False] * len(found)
+        for first, (position, _) in enumerate(placed):
+            held, last = set(), first
+            while last < len(placed) and placed[last][0] - position < spec.window:
+                held.update(placed[last][1])
+                last += 1
+            if needed <= held:
+                keep[first:last] = [True] * (last - first)
     return [m for m, kept in zip(found, keep) if kept]
+
+
+# Matches of a text from which ``_close_together`` finds its runs with arrays instead of a loop over
+# each match's run (an article's body with a common word: hundreds of matches).
+CLOSE_TOGETHER_ARRAYS = 24
+
+
+def _runs_kept(numbers: list[int], matched: list[tuple[str, ...]], needed: set[str], window: int) -> list[bool]:
+    """Return which matches (their syllable numbers, ascending, and the terms each stands for) lie in a
+    run that starts at a match and spans fewer than window syllables, holding every needed term:
+    what ``_close_together``'s loop keeps, with one array a needed term (how many matches hold it so far)."""
+    places = np.asarray(numbers, dtype=np.int64)
+    first = np.arange(len(places))
+    last = np.searchsorted(places, places + window, side="left")  # each run's end: the first match too far
+    index = {term: at for at, term in enumerate(needed)}
+    holds = np.zeros((len(index), len(places) + 1), dtype=np.int32)
+    pairs = [(index[term], at + 1) for at, terms in enumerate(matched) for term in terms if term in index]
+    if pairs:
+        rows, columns = zip(*pairs)
+        holds[list(rows), list(columns)] = 1
+    holds = np.cumsum(holds, axis=1)
+    complete = ((holds[:, last] - holds[:, first]) > 0).all(axis=0)
+    edges = np.zeros(len(places) + 1, dtype=np.int64)
+    np.add.at(edges, first[complete], 1)
+    np.add.at(edges, last[complete], -1)
+    return (np.cumsum(edges[:-1]) > 0).tolist()
 
 
 def _syllable_numbers(text: str, offsets: list[int]) -> list[int]:

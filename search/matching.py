@@ -352,84 +352,97 @@ def window(parsed: ParsedQuery) -> int:
 
 def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: int) -> np.ndarray:
     """Return the docs where every term occurs in one run of width positions of a field (a doc may
-    be listed more than once).
+    be listed more than once: once for each occurrence that starts a run, in the order of their keys).
 
-    Positions are read only in the docs holding every term in this field; common words hold
-    millions of positions at 60k articles.
+    Positions are read only in the docs holding the terms in this field, each further term's only in
+    the docs still passing (``_near_rarest``); common words hold millions of positions at 60k articles.
     """
     held = [ctx.postings(fieldname, name) for name in terms]
-    rows = []
-    for postings in held:
-        rows.append(postings.rows_of(docs))
-        docs = postings.ids[rows[-1]]
-        if not len(docs):
-            return _NO_DOCS
-    # Each term's rows among the docs holding every term: its rows among more docs, narrowed.
-    holding = np.zeros(ctx.size, dtype=bool)
-    holding[docs] = True
-    rows = [found if len(found) == len(docs) else found[holding[postings.ids[found]]]
-            for postings, found in zip(held, rows)]
-    occurrences = _near_rarest(ctx, held, docs, width, rows)
+    occurrences = _near_rarest(ctx, held, docs, width)
     if not all(len(keys) for keys in occurrences):
         return _NO_DOCS
     # A run holding every term starts at an occurrence of one of them: try each as the start,
     # dropping those too far from the next occurrence of a term (the rarest first: it drops the most).
     starts = np.sort(np.concatenate(occurrences), kind="stable")
     for keys in sorted(occurrences, key=len):
-        following = np.searchsorted(keys, starts)
-        nearest = keys[np.minimum(following, len(keys) - 1)]
-        starts = starts[(following < len(keys)) & (nearest - starts < width)]
+        nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
+        starts = starts[nearest - starts < width]
     return starts >> 32
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
 
 
-def _near_rarest(ctx, held: list, docs: np.ndarray, width: int,
-                 rows: list[np.ndarray] | None = None) -> list[np.ndarray]:
-    """Return each term's occurrences (sorted keys ``doc << 32 | position``, in the order of held: the
-    terms' postings) in those of docs (distinct, ascending, each holding every term) where an
-    occurrence of the rarest term has one of every other term less than width away, before or after.
+def anchor_order(held: list) -> list[int]:
+    """Return the order (indexes of held: terms' postings in a field) in which ``_near_rarest`` reads
+    the terms: the fewest positions in the field over the whole index first, counted without reading
+    a posting (``Postings.position_count``).  Which term anchors changes how much is read, not the
+    runs found (every run holds an occurrence of each term)."""
+    return sorted(range(len(held)), key=lambda index: held[index].position_count)
 
-    A run holding every term holds an occurrence of the rarest, and every other term's occurrence
-    in it is that close: the other docs cannot hold a run.  The terms are read from the rarest (the
-    fewest occurrences in docs, counted from their frequencies before any position is read) and
-    each next one only in the docs still passing: a fragment's commonest words are read in a few
-    of the candidates, not in all of them (at 60k the two rarest terms hold about 40% of the
-    occurrences a fragment's candidates hold).  A binary search per occurrence of the rarest term
-    for each other term; the exact search of runs is left to the docs that pass.  rows are the terms'
-    posting rows of docs (``rows_of``) when the caller has them.
+
+def _near_rarest(ctx, held: list, docs: np.ndarray, width: int, order: list[int] | None = None) -> list[np.ndarray]:
+    """Return each term's occurrences (sorted keys ``doc << 32 | position``, in the order of held: the
+    terms' postings) in those of docs (distinct, ascending) that hold every term and where an occurrence
+    of the anchor term (the first of order, ``anchor_order`` by default) has one of every other term
+    less than width away, before or after.
+
+    A run holding every term holds an occurrence of the anchor, and every other term's occurrence in it
+    is that close: the other docs cannot hold a run.  The anchor's and the next term's rows are looked
+    up in docs (those holding both: where their positions are read); each further term's rows and
+    positions only in the docs still passing (a doc without the term has none of its occurrences
+    close, and drops out): a fragment's commonest words are read in a few of the candidates, not in
+    all of them.  A binary search per occurrence of the anchor still passing for each other term; the
+    exact search of runs is left to the docs that pass.
     """
-    rows = [postings.rows_of(docs) for postings in held] if rows is None else rows
-    counts = [int(postings.freqs[found].sum()) for postings, found in zip(held, rows)]
-    order = sorted(range(len(held)), key=counts.__getitem__)
-    rarest = np.sort(held[order[0]].keys(rows[order[0]]), kind="stable")
-    read = {order[0]: rarest}
-    near = rarest  # the rarest term's occurrences still close to every other term read so far
-    alive = docs
+    order = anchor_order(held) if order is None else order
+    nothing = [_NO_DOCS] * len(held)
+    anchor = held[order[0]]
+    rows = anchor.rows_of(docs)
+    if not len(rows):
+        return nothing
+    if len(held) == 1:
+        return [np.sort(anchor.keys(rows), kind="stable")]
+    second = held[order[1]]
+    second_rows = second.rows_of(anchor.ids[rows])
+    if not len(second_rows):
+        return nothing
+    alive = second.ids[second_rows]
+    if len(second_rows) < len(rows):
+        # The anchor's rows of the docs holding the second term as well.
+        holding = np.zeros(ctx.size, dtype=bool)
+        holding[alive] = True
+        rows = rows[holding[anchor.ids[rows]]]
+    near = np.sort(anchor.keys(rows), kind="stable")  # the anchor's occurrences still close to every term read
+    read = {order[0]: near}
     for index in order[1:]:
         postings = held[index]
-        found = rows[index]
-        if len(alive) < len(docs):
-            # The term's rows of docs are one a doc, in the same order: alive's are picked from them.
-            found = found[np.searchsorted(docs, alive)]
+        found = second_rows if index == order[1] else postings.rows_of(alive)
         keys = np.sort(postings.keys(found), kind="stable")
         read[index] = keys
         if not len(keys):
-            alive = _NO_DOCS
-            break
-        following = np.searchsorted(keys, near)
-        after = keys[np.minimum(following, len(keys) - 1)] - near
-        before = near - keys[np.maximum(following - 1, 0)]
-        near = near[((following < len(keys)) & (after < width)) | ((following > 0) & (before < width))]
+            return nothing
+        near = near[_close(near, keys, width)]
         kept = near >> 32
         alive = kept[np.concatenate(([True], kept[1:] != kept[:-1]))] if len(kept) else _NO_DOCS
         if not len(alive):
-            break
+            return nothing
     passed = np.zeros(ctx.size, dtype=bool)
     passed[alive] = True
-    return [read[index][passed[read[index] >> 32]] if index in read else _NO_DOCS
-            for index in range(len(held))]
+    return [read[index][passed[read[index] >> 32]] for index in range(len(held))]
+
+
+# Keys before and after any occurrence's: an occurrence's key is below 2**63 - 2**32 (doc numbers below 2**31).
+_KEYS_BELOW = np.array([-(1 << 62)], dtype=np.int64)
+_KEYS_ABOVE = np.array([1 << 62], dtype=np.int64)
+
+
+def _close(near: np.ndarray, keys: np.ndarray, width: int) -> np.ndarray:
+    """Return a mask of the keys of near (sorted) with a key of keys (sorted, not empty) less than width
+    away, before or after: a binary search each, among keys between two sentinels (no bounds to check)."""
+    padded = np.concatenate((_KEYS_BELOW, keys, _KEYS_ABOVE))
+    following = np.searchsorted(keys, near) + 1  # the first key >= each of near, in padded
+    return (padded[following] - near < width) | (near - padded[following - 1] < width)
 
 
 def phrase_docs(ctx, terms: list[str], fields: tuple[str, ...], docs: np.ndarray) -> np.ndarray:

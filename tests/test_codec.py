@@ -191,6 +191,45 @@ def test_positions_read_from_each_segment_equal_those_of_the_concatenated_lists(
                 assert np.array_equal(keys, (expected_docs << 32) | expected_places) and keys.dtype == np.int64
 
 
+@pytest.mark.parametrize("kept", [False, True])
+def test_the_starts_of_rows_are_the_running_sums_of_the_counts_before_them(segmented_index, monkeypatch, kept):
+    # Postings read for one query (an index whose posting files exceed the cache's budget, as at 600,000
+    # articles) sum the counts up to the rows asked, not the running sum of every posting; a term's
+    # segments kept joined for the snapshot compute every start once and keep them.
+    ix, _ = segmented_index
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 1.0 if kept else 0.0)
+    snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    assert snapshot.keeps_joined == kept and snapshot.packs_postings
+    rng, unpacked = np.random.default_rng(5), 0
+    for term in ("va", "cua", "nam", "viet", "nguoi") * 2:  # the second time from the cache (unpacked)
+        postings = snapshot.postings("body", term)
+        assert isinstance(postings, JoinedPostings) and len(postings.parts) == 3
+        counts = postings.freqs.astype(np.int64)
+        running = np.cumsum(counts) - counts
+        size, first_segment = len(postings), int(postings.bounds[1])
+        for rows in (np.arange(size), np.sort(rng.choice(size, 9, replace=False)), np.array([0, 1]),
+                     np.array([0, size - 1]), np.array([size - 1]), np.array([3, 4, first_segment]),
+                     np.arange(first_segment), np.arange(first_segment, size), np.zeros(0, dtype=np.int64)):
+            got = postings.starts_of(rows)
+            assert got.tolist() == running[rows].tolist() and got.dtype == np.int64, (term, rows)
+            for part, begin, end in zip(postings.parts, postings.bounds[:-1], postings.bounds[1:]):
+                inside = rows[(rows >= begin) & (rows < end)] - begin
+                expected = running[inside + begin] - running[begin]
+                assert part.starts_of(inside).tolist() == expected.tolist(), (term, rows)
+            # The occurrences read from those starts: the whole's positions of the rows.
+            docs, places = postings.positions(rows)
+            assert np.array_equal(postings.keys(rows), (docs << 32) | places)
+        # Postings of one query never computed the starts of every posting; kept ones did, once.
+        assert (postings._starts is None) != kept, term
+        counted = [part for part in postings.parts if isinstance(part, codec._CountedPostings)]
+        assert all((part._starts is None) != kept for part in counted), term
+        unpacked += len(counted)
+        unordered = rng.permutation(size)[:12]
+        assert postings.starts_of(unordered).tolist() == running[unordered].tolist()
+    assert unpacked == (0 if kept else 15)  # every part the second time (kept: the first read, decoded)
+
+
 @pytest.mark.slow
 def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(segmented_index):
     ix, _ = segmented_index

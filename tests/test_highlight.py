@@ -15,7 +15,7 @@ from search.engine import SearchEngine
 from search.highlight import HighlightSpec, highlight_all, snippet
 from search.index import reindex
 from search.request import SearchRequest
-from tests.helpers import FIXTURES, PORTAL_ID, ROOT
+from tests.helpers import DEMO_ARTICLES, FIXTURES, PORTAL_ID, ROOT
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 
@@ -384,6 +384,38 @@ def test_syllables_are_numbered_as_the_syllable_regex_finds_them(text):
     offsets = list(range(len(text) + 1))
     expected = [sum(start <= at for start in starts) - 1 for at in offsets]
     assert highlight._syllable_numbers(text, offsets) == expected
+
+
+CLOSE_SPECS = [
+    HighlightSpec(words=("ha", "noi"), window=4),
+    HighlightSpec(words=("viet", "nam", "nguoi"), window=6),
+    HighlightSpec(words=("và", "của", "cac"), window=6),
+    HighlightSpec(words=("nguoi", "cua", "va", "trong"), window=16),
+    HighlightSpec(words=("nguoi",), phrases=(("viet", "nam"),), window=8),
+    HighlightSpec(words=("gia", "tang"), window=3),
+    HighlightSpec(words=("nguoi", "dan"), window=2),
+    HighlightSpec(words=("nam", "qzxw"), window=12),
+]
+
+
+@pytest.mark.parametrize("spec", CLOSE_SPECS)
+def test_runs_found_with_arrays_keep_what_the_loop_over_each_match_keeps(spec, monkeypatch):
+    # Bodies with many matches find their runs with arrays (_runs_kept); each demo article's title and
+    # body give the same marks whichever way.
+    texts = [text for article in DEMO_ARTICLES for text in (article["title"], article["body"])]
+    arrays = []
+    for text in texts:
+        monkeypatch.setattr(highlight, "CLOSE_TOGETHER_ARRAYS", 1 << 30)
+        expected = highlight.find_matches(text, spec)
+        monkeypatch.setattr(highlight, "CLOSE_TOGETHER_ARRAYS", 1)
+        assert highlight.find_matches(text, spec) == expected, text[:60]
+        arrays.append(expected)
+    assert any(arrays) or "qzxw" in spec.words
+    pattern = highlight.compile_spec(spec)
+    assert any(len(pattern.findall(text)) >= 24 for text in texts)  # bodies that the arrays serve
+    unmarked = [text for text, spans in zip(texts, arrays) if not spans and highlight.find_matches(
+        text, HighlightSpec(words=spec.words, phrases=spec.phrases))]
+    assert unmarked  # the window leaves out some texts holding the words
 
 
 def test_the_window_counts_syllables_across_punctuation_and_numbers():

@@ -505,33 +505,77 @@ def clause_alone(demo_index, clause) -> np.ndarray:
     return matching.clause_mask(fresh_context(demo_index), clause, True)
 
 
-def test_near_rarest_keeps_the_docs_where_the_rarest_term_has_every_other_close_enough(demo_context):
+def run_starts(ctx, fieldname: str, terms: list[str], docs, width: int) -> list[int]:
+    """The doc of every occurrence of the terms in docs (in the order of their keys ``doc << 32 | position``,
+    an occurrence of each term apart) that starts a run of width positions holding every term."""
+    held = [positions_in(ctx, fieldname, name) for name in terms]
+    wanted = {int(doc) for doc in docs}
+    keys = sorted((doc << 32) | p for h in held for doc, places in h.items() if doc in wanted for p in places)
+    return [key >> 32 for key in keys
+            if all(any(key & 0xFFFFFFFF <= q < (key & 0xFFFFFFFF) + width for q in h.get(key >> 32, [])) for h in held)]
+
+
+@pytest.mark.parametrize("fieldname", ["title", "body"])
+def test_window_docs_lists_each_occurrence_starting_a_run_whichever_term_anchors(demo_context, fieldname, monkeypatch):
+    # What window_docs returns, occurrence by occurrence (not only its set of docs), whichever term
+    # _near_rarest starts from: the anchor changes what is read, not the runs.
+    every = np.arange(demo_context.size)
+    listed = 0
+    for terms in WINDOW_TERMS:
+        held = [demo_context.postings(fieldname, name) for name in terms]
+        for width in WINDOW_WIDTHS:
+            for docs in (every, every[1::2]):
+                expected = run_starts(demo_context, fieldname, terms, docs, width)
+                assert matching.window_docs(demo_context, fieldname, terms, docs, width).tolist() == expected
+                for order in itertools.permutations(range(len(terms))):
+                    monkeypatch.setattr(matching, "anchor_order", lambda held, order=order: list(order))
+                    found = matching.window_docs(demo_context, fieldname, terms, docs, width)
+                    assert found.tolist() == expected, (terms, width, order)
+                    assert found.dtype == np.int64
+                monkeypatch.undo()
+                listed += len(expected)
+        assert matching.anchor_order(held)[0] == min(range(len(terms)), key=lambda i: (held[i].position_count, i))
+        for name, postings in zip(terms, held):  # every position of the term in the field, none read
+            assert postings.position_count == sum(map(len, positions_in(demo_context, fieldname, name).values()))
+    assert listed
+
+
+def test_near_rarest_keeps_the_docs_where_the_anchor_has_every_other_term_close_enough(demo_context):
     every = np.arange(demo_context.size)
     dropped = kept = 0
     for terms in WINDOW_TERMS:
+        held = [demo_context.postings("body", name) for name in terms]
         for width in WINDOW_WIDTHS:
-            held = [demo_context.postings("body", name) for name in terms]
-            docs = every
-            for postings in held:
-                docs = postings.ids[postings.rows_of(docs)]
-            occurrences = []
-            for postings in held:
-                doc_ids, positions = postings.positions(postings.rows_of(docs))
-                occurrences.append(np.sort((doc_ids << 32) | positions))
-            holding = set(docs.tolist())  # the rarest: the fewest occurrences in the docs holding every term
-            rarest = min(terms, key=lambda name: sum(len(found) for doc, found in positions_in(
-                demo_context, "body", name).items() if doc in holding))
-            expected = near_the_rarest(demo_context, "body", [rarest] + [t for t in terms if t != rarest], width)
-            passed = matching._near_rarest(demo_context, held, docs, width)
-            assert len(passed) == len(occurrences)
-            for keys, kept_keys in zip(occurrences, passed):  # every occurrence in those docs, no other
-                assert list(kept_keys) == [k for k in keys if int(k) >> 32 in expected], (terms, width)
-            # A superset of the docs holding a run, a subset of those holding the rarest term.
-            assert runs_within(demo_context, "body", terms, width) <= expected <= set(positions_in(
-                demo_context, "body", rarest))
-            dropped += len(set(positions_in(demo_context, "body", rarest)) - expected)
-            kept += len(expected)
+            for order in [None, *itertools.permutations(range(len(terms)))]:
+                for docs in (every, every[1::2]):
+                    anchor = terms[(matching.anchor_order(held) if order is None else order)[0]]
+                    expected = near_the_rarest(demo_context, "body", [anchor] + [t for t in terms if t != anchor],
+                                               width) & set(docs.tolist())
+                    chosen = None if order is None else list(order)
+                    passed = matching._near_rarest(demo_context, held, docs, width, chosen)
+                    assert len(passed) == len(terms)
+                    for name, kept_keys in zip(terms, passed):  # every occurrence in those docs, no other
+                        places = positions_in(demo_context, "body", name)
+                        assert kept_keys.tolist() == sorted((doc << 32) | p for doc in expected for p in places[doc]), (
+                            terms, width, order)
+                    # A superset of the docs holding a run, a subset of those holding the anchor.
+                    anchored = set(positions_in(demo_context, "body", anchor)) & set(docs.tolist())
+                    assert runs_within(demo_context, "body", terms, width) & set(docs.tolist()) <= expected <= anchored
+                    dropped += len(anchored - expected)
+                    kept += len(expected)
     assert dropped and kept
+
+
+def test_occurrences_close_to_keys_are_those_a_scan_finds():
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        docs = rng.integers(0, 6, size=2)
+        near = np.unique((rng.integers(0, docs[0] + 1, 40) << 32) | rng.integers(0, 30, 40))
+        keys = np.unique((rng.integers(0, docs[1] + 1, rng.integers(1, 40)) << 32) | rng.integers(0, 30, 40)[:1])
+        keys = np.unique(np.concatenate((keys, (rng.integers(0, docs[1] + 1, 25) << 32) | rng.integers(0, 30, 25))))
+        for width in (1, 2, 4, 12):
+            expected = [bool(any(abs(int(k) - int(n)) < width for k in keys)) for n in near]
+            assert matching._close(near, keys, width).tolist() == expected
 
 
 # Readings: a query with spellings added by query understanding, read each way ----------------
