@@ -131,13 +131,26 @@ def _answer(forms: dict[str, dict], folded, mode: str) -> tuple[str, str]:
 
 
 def tier_masks(ctx, parsed: ParsedQuery, exact: bool, live: np.ndarray) -> dict[str, np.ndarray]:
-    """Return {tier: live documents matching it} with exact or folded accents."""
+    """Return {tier: live documents matching it} with exact or folded accents (the ``most`` tier
+    computed when first asked: "did you mean"'s search of a query answered from a tighter tier never
+    asks)."""
     every = all_words(ctx, parsed, exact) & live
-    return {
-        "together": together(ctx, parsed, exact, every),
-        "all": every,
-        "most": (at_least(ctx, parsed, exact, MOST_SHARE) & live) | every,
-    }
+    return Tiers({"together": together(ctx, parsed, exact, every), "all": every},
+                 most=lambda: (at_least(ctx, parsed, exact, MOST_SHARE) & live) | every)
+
+
+class Tiers(dict):
+    """{tier: mask}, the tiers given as functions computed when first asked (then kept)."""
+
+    def __init__(self, masks: dict[str, np.ndarray], **later):
+        super().__init__(masks)
+        self._later = later
+
+    def __missing__(self, tier: str) -> np.ndarray:
+        if tier not in self._later:
+            raise KeyError(tier)
+        self[tier] = mask = self._later.pop(tier)()
+        return mask
 
 
 # The tiers --------------------------------------------------------------------------------

@@ -566,6 +566,23 @@ def test_near_rarest_keeps_the_docs_where_the_anchor_has_every_other_term_close_
     assert dropped and kept
 
 
+@pytest.mark.parametrize("text", ["Việt Nam", "viet nam", "giá vàng tăng"])
+def test_the_most_tier_is_computed_when_first_asked_and_is_what_at_least_gives(demo_index, text):
+    # "Did you mean" searches a restored query for its first page alone: answered from a tighter tier,
+    # it never counts the articles holding half of the words.
+    ctx = fresh_context(demo_index)
+    parsed = parse_query(text)
+    matched = matching.match(ctx, parsed)
+    assert matched.tier in ("together", "all") and "most" not in matched.tiers
+    live = ctx.snapshot.live
+    expected = (matching.at_least(fresh_context(demo_index), parsed, matched.accents == "exact", matching.MOST_SHARE)
+                & live) | matched.tiers["all"]
+    assert (matched.tiers["most"] == expected).all() and "most" in matched.tiers
+    assert matched.tiers["most"] is matched.tiers["most"]  # computed once
+    with pytest.raises(KeyError):
+        matched.tiers["any"]
+
+
 def test_occurrences_close_to_keys_are_those_a_scan_finds():
     rng = np.random.default_rng(11)
     for _ in range(200):
