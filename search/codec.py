@@ -371,6 +371,61 @@ class Postings:
         return keys
 
 
+def occurrence_keys(postings: list[Postings], docs: np.ndarray) -> list[np.ndarray]:
+    """Return, for each of postings, ``place << 32 | position`` of its occurrences in docs (distinct
+    doc numbers, ascending), place being the doc's index in docs: what ``p.keys(p.rows_of(docs))``
+    returns for each p with each doc number replaced by its place, in the same order (sorted).
+
+    A long query's proximity reads the positions of dozens of terms in the same few hundred
+    documents: the rows are still looked up term by term (segment by segment), but gathering
+    their frequencies and starts and laying out the keys is done once for every term, not a
+    dozen array operations per term and segment.
+    """
+    parts = [(which, part) for which, whole in enumerate(postings)
+             for part in (whole.parts if isinstance(whole, JoinedPostings) else (whole,)) if len(part)]
+    if not len(docs):
+        parts = []
+    # A part of few postings looks up each posting's doc in an array of each doc number's place in docs
+    # (-1 elsewhere); a part of many searches each doc in its doc numbers.
+    few = [len(docs) * 16 >= len(part) for _, part in parts]
+    place_of = None
+    if any(few):
+        place_of = np.full(max([int(docs[-1])] + [int(part.ids[-1]) for (_, part), small in zip(parts, few)
+                                                   if small]) + 1, -1, dtype=np.int32)
+        place_of[docs] = np.arange(len(docs))
+    pieces = []  # (which postings, part, rows of docs in it, their places in docs), each postings' parts in order
+    for (which, part), small in zip(parts, few):
+        if small:
+            places = place_of[part.ids]
+            rows = np.flatnonzero(places >= 0)
+            places = places[rows]
+        else:
+            found = part.ids.searchsorted(docs)
+            np.minimum(found, len(part.ids) - 1, out=found)
+            places = np.flatnonzero(part.ids[found] == docs)
+            rows = found[places]
+        if len(rows):
+            pieces.append((which, part, rows, places))
+    if not pieces:
+        return [_EMPTY_IDS.copy() for _ in postings]
+    counts = np.concatenate([part.freqs[rows] for _, part, rows, _ in pieces]).astype(np.int64)
+    starts = np.concatenate([part.starts[rows].astype(np.int64, copy=False) for _, part, rows, _ in pieces])
+    places = np.concatenate([places for _, _, _, places in pieces]).astype(np.int64)
+    ends = np.cumsum(counts)
+    first = np.repeat(starts - ends + counts, counts)
+    first += np.arange(len(first))
+    keys = np.repeat(places << 32, counts)
+    # Where each piece's occurrences end in keys.
+    bounds = np.concatenate(([0], ends[np.cumsum([len(rows) for _, _, rows, _ in pieces]) - 1])).tolist()
+    spans: list[tuple[int, int]] = [(0, 0)] * len(postings)  # each postings' keys (its pieces follow each other)
+    seen = set()
+    for (which, part, _, _), start, end in zip(pieces, bounds[:-1], bounds[1:]):
+        keys[start:end] |= part.all_positions[first[start:end]]
+        spans[which] = (spans[which][0] if which in seen else start, end)
+        seen.add(which)
+    return [keys[start:end] for start, end in spans]
+
+
 class _CountedStarts(Postings):
     """Postings whose frequencies are counts of positions and whose starts are their running sum,
     by construction (``decode_blocks``): packing them need not check it."""

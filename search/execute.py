@@ -453,11 +453,64 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
     # question's answer rarely repeats its wording in a title.
     in_title = (ctx.ranking.question_title_proximity_weight if matching.is_question(parsed)
                 else ctx.ranking.title_proximity_weight)
-    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs, addends, in_title)
-    for reading in readings(parsed, reading_limit(parsed, ctx.ranking))[1:]:
-        other = _reading_proximity(ctx, reading, docs, idfs, addends, in_title) * _pairs_weight(ctx, parsed, reading)
+    others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
+    chains = [_chain(reading) for reading in (parsed.typed, *others)]
+    _count_pairs(ctx, chains, docs, idfs, addends, in_title)
+    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs, addends, in_title, chains[0])
+    typed_pairs = _pairs_idf(ctx, parsed.typed) if others else 0.0
+    for reading, chain in zip(others, chains[1:]):
+        other = _reading_proximity(ctx, reading, docs, idfs, addends, in_title, chain)
+        other *= _pairs_weight(ctx, typed_pairs, reading)
         np.maximum(bonus, other, out=bonus)
     return bonus
+
+
+def _chain(parsed: ParsedQuery) -> tuple[list[Syllable], list[tuple[Syllable, Syllable, tuple]]]:
+    """Return the syllables a reading's proximity pairs (its words outside ``title:`` and the like),
+    and its distinct adjacent pairs, each with the key of its bonus in ``_reading_proximity``'s
+    addends: the terms paired (a syllable typed with accents in its exact form) and both folded."""
+    chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
+    terms = [s.exact if s.accented else s.folded for s in chain]
+    pairs = {}
+    for index, pair in enumerate(itertools.pairwise(chain)):
+        if pair not in pairs:
+            pairs[pair] = ((terms[index], terms[index + 1]), pair[0].folded, pair[1].folded)
+    return chain, [(first, second, key) for (first, second), key in pairs.items()]
+
+
+def _count_pairs(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], docs: np.ndarray,
+                 idfs: dict[str, float], addends: dict, title_weight: float) -> None:
+    """Put in addends the title and the body bonus of docs (``_pair_bonus``, value for value) of every
+    adjacent pair of the readings' words (chains: ``_chain`` of each reading), all pairs counted at
+    once (``matching.adjacent_pair_counts``: a pasted paragraph's readings hold a hundred pairs,
+    each counted in both fields).  Pairs that do not fit one pass are left for
+    ``_reading_proximity`` to count one by one."""
+    if not len(docs):
+        return
+    wanted = dict.fromkeys(key for _, pairs in chains for _, _, key in pairs if key not in addends)
+    held = []
+    for key in wanted:
+        if ctx.holds(key[0][0], TEXT_FIELDS) and ctx.holds(key[0][1], TEXT_FIELDS):
+            held.append(key)
+        else:
+            addends[key] = ()  # a word in no document stands next to nothing
+    if not held:
+        return
+    title = matching.adjacent_pair_counts(ctx, "title", [key[0] for key in held], docs)
+    body = matching.adjacent_pair_counts(ctx, "body", [key[0] for key in held], docs)
+    if title is None or body is None:
+        return
+    ranking = ctx.ranking
+    _, body_b = ctx.weights["body"]
+    lengths = ctx.remember(("body lengths", docs.tobytes()),
+                           lambda: ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"])
+    # Each pair's mean idf, and the arithmetic of _pair_bonus in its order, pair by pair in rows.
+    idf = np.array([(idfs.get(first, 0.0) + idfs.get(second, 0.0)) / 2.0 for _, first, second in held])
+    in_title = (title_weight * idf)[:, None] * (title > 0)
+    tf = body / (1.0 - body_b + body_b * lengths)
+    in_body = (ranking.proximity_weight * idf)[:, None] * tf * (ranking.k1 + 1.0) / (tf + ranking.k1)
+    for key, title_row, body_row in zip(held, in_title, in_body):
+        addends[key] = (title_row, body_row)
 
 
 def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
@@ -469,17 +522,18 @@ def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery
     return min(weight, 1.0) if any(c.decoded for c in reading.clauses) else weight
 
 
-def _pairs_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
+def _pairs_weight(ctx: QueryContext, typed_pairs: float, reading: ParsedQuery) -> float:
     """Return what scales a reading's proximity bonus to the query as typed: the ratio of the
-    summed idf of their adjacent pairs."""
-    return _pairs_idf(ctx, parsed.typed) / max(_pairs_idf(ctx, reading), 1e-9)
+    summed idf of their adjacent pairs (typed_pairs: the query's as typed, ``_pairs_idf``)."""
+    return typed_pairs / max(_pairs_idf(ctx, reading), 1e-9)
 
 
 def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery) -> float:
     """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts."""
     chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
     pairs = dict.fromkeys(itertools.pairwise(chain))
-    return sum((_syllable_idf(ctx, a) + _syllable_idf(ctx, b)) / 2.0 for a, b in pairs)
+    idf = {folded: _syllable_idf(ctx, folded) for folded in chain}
+    return sum((idf[a] + idf[b]) / 2.0 for a, b in pairs)
 
 
 def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
@@ -513,31 +567,30 @@ def _syllable_idf(ctx: QueryContext, folded: str) -> float:
 
 
 def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],
-                       addends: dict | None = None, title_weight: float | None = None) -> np.ndarray:
+                       addends: dict | None = None, title_weight: float | None = None,
+                       chain: tuple[list[Syllable], list] | None = None) -> np.ndarray:
     """Return a bonus for docs where adjacent query words stand next to each other.
 
     In the title each pair found counts once (a title holding the query's words in a row is
     what known-item searches look for); in the body repeated pairs count with BM25's
     saturation.  Syllables typed with accents are paired in their exact form.  addends keeps
     each pair's bonus for the other readings of the query (they share most pairs); title_weight
-    is what a pair in the title counts (by default ``Ranking.title_proximity_weight``).
+    is what a pair in the title counts (by default ``Ranking.title_proximity_weight``); chain is the
+    reading's ``_chain`` when the caller has it.
     """
     bonus = np.zeros(len(docs), dtype=np.float64)
-    chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
-    pairs = list(dict.fromkeys(itertools.pairwise(chain)))
+    chain, pairs = _chain(parsed) if chain is None else chain
     if not pairs or not len(docs):
         return bonus
     addends = {} if addends is None else addends
     title_weight = ctx.ranking.title_proximity_weight if title_weight is None else title_weight
     references = _references(chain)
-    for first, second in pairs:
-        terms = tuple(s.exact if s.accented else s.folded for s in (first, second))
-        key = (terms, first.folded, second.folded)
+    for first, second, key in pairs:
         if key not in addends:
-            addends[key] = _pair_bonus(ctx, terms, (first.folded, second.folded), docs, idfs, title_weight)
+            addends[key] = _pair_bonus(ctx, key[0], key[1:], docs, idfs, title_weight)
         for addend in addends[key]:
             bonus += addend
-        if (first, second) in references and addends[key]:
+        if references and (first, second) in references and addends[key]:
             cited = ("cites", *references[first, second])
             if cited not in addends:
                 idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from search.codec import occurrence_keys
 from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.request import TIERS
@@ -464,6 +465,42 @@ def _adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) ->
     order = np.argsort(docs, kind="stable")
     counts = np.zeros(len(docs), dtype=np.int32)
     counts[order] = np.bincount(np.searchsorted(docs[order], keys >> 32), minlength=len(docs))
+    return counts
+
+
+def adjacent_pair_counts(ctx, fieldname: str, pairs: list[tuple[str, str]], docs: np.ndarray) -> np.ndarray | None:
+    """Return how often each pair of terms stands in a row in a field of each of docs (distinct doc
+    numbers), as an array of (pairs, docs): row i is ``adjacent_counts_of(ctx, fieldname,
+    list(pairs[i]), docs)``, count for count.  None when the pairs and the docs are too many to
+    number in one 64-bit key (count them pair by pair then).
+
+    A long query's proximity counts dozens of pairs in the same few hundred documents: each term's
+    occurrences are read once (``occurrence_keys``, every term in one pass) and every pair's are
+    matched in one search, each occurrence keyed by (pair, the doc's place among docs, position),
+    rather than with a read, an intersection and a count for each pair.
+    """
+    if not pairs or not len(docs):
+        return np.zeros((len(pairs), len(docs)), dtype=np.int32)
+    place_bits = (len(docs) - 1).bit_length()
+    if 32 + place_bits + (len(pairs) - 1).bit_length() > 62:
+        return None
+    order = np.argsort(docs, kind="stable")
+    terms = list(dict.fromkeys(term for pair in pairs for term in pair))
+    read = dict(zip(terms, occurrence_keys([ctx.postings(fieldname, term) for term in terms], docs[order])))
+    # The first word's occurrences one position on, and the second's, each tagged with its pair: an
+    # occurrence of the pair is a key in both (a position is below 2**32 - 1: one on stays in its
+    # 32 bits).  Both are sorted, pair by pair, each term's keys sorted.
+    tags = np.arange(len(pairs), dtype=np.int64) << (32 + place_bits)
+    firsts = [read[first] for first, _ in pairs]
+    seconds = [read[second] for _, second in pairs]
+    after = np.concatenate(firsts) + np.repeat(tags, [len(keys) for keys in firsts]) + 1
+    at = np.concatenate(seconds) + np.repeat(tags, [len(keys) for keys in seconds])
+    counts = np.zeros((len(pairs), len(docs)), dtype=np.int32)
+    if len(after) and len(at):
+        found = np.searchsorted(at, after)
+        found[found == len(at)] = 0
+        both = after[at[found] == after] >> 32
+        counts[:, order] = np.bincount(both, minlength=len(pairs) << place_bits).reshape(len(pairs), -1)[:, :len(docs)]
     return counts
 
 

@@ -192,6 +192,38 @@ def test_positions_read_from_each_segment_equal_those_of_the_concatenated_lists(
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("packed", [False, True])
+def test_occurrences_read_for_many_terms_at_once_equal_each_terms_own_keyed_by_the_docs_places(
+        segmented_index, monkeypatch, packed):
+    # occurrence_keys reads the occurrences of many terms in the same docs in one pass (a part of
+    # few postings looks its docs up, a part of many searches them): each term's keys are its own
+    # keys(rows_of(docs)), the doc number replaced by its place in docs.
+    ix, _ = segmented_index
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0 if packed else 0.5)
+    snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    terms = sorted({term.decode("utf-8") for leaf, _, _ in snapshot.leaves for term in leaf.lexicon("body")})[::5]
+    postings = [snapshot.postings("body", term) for term in terms] + [Postings.empty()]
+    assert sum(isinstance(p, JoinedPostings) for p in postings) > 10
+    rng = np.random.default_rng(11)
+    searched = looked_up = 0
+    for size in (1, 3, 40, 150, snapshot.doc_count):
+        docs = np.sort(rng.choice(snapshot.doc_count, size, replace=False))
+        got = codec.occurrence_keys(postings, docs)
+        assert len(got) == len(postings)
+        for term, whole, keys in zip([*terms, "(none)"], postings, got):
+            expected = whole.keys(whole.rows_of(docs))
+            places = np.searchsorted(docs, expected >> 32)
+            assert keys.dtype == np.int64, (term, size)
+            assert np.array_equal(keys, (places << 32) | (expected & 0xFFFFFFFF)), (term, size)
+            for part in whole.parts if isinstance(whole, JoinedPostings) else (whole,):
+                searched += len(part) > 16 * size
+                looked_up += 0 < len(part) <= 16 * size
+        assert sum(map(len, got)) > 0 or size < 40
+    assert searched > 50 and looked_up > 50  # both ways of finding the rows
+    assert codec.occurrence_keys(postings[:3], np.zeros(0, dtype=np.int64))[2].tolist() == []
+
+
+@pytest.mark.slow
 def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(segmented_index):
     ix, _ = segmented_index
     plain, cache = Snapshot(ix), PostingsCache(1 << 30)

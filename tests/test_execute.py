@@ -107,6 +107,54 @@ def test_words_in_a_row_are_looked_for_only_in_the_documents_given(context, fiel
     assert docs.tolist() == some.tolist()
 
 
+def test_every_pairs_count_in_a_row_taken_at_once_is_each_pairs_own_count(context, fields):
+    # A long query's pairs are counted in one pass (adjacent_pair_counts): each pair's counts in
+    # each of the docs given (in no order) are those the independent tokenizer finds, and those
+    # adjacent_counts_of finds pair by pair.
+    words = folded_words(DEMO_ARTICLES[3]["body"])[:60]
+    pairs = [*dict.fromkeys(itertools.pairwise(words)), ("nam", "viet"), ("qwxzv", "nam"), ("chinh", "tri")]
+    docs = np.random.default_rng(5).permutation(sorted(fields))[:150]
+    for fieldname in TEXT_FIELDS:
+        counts = matching.adjacent_pair_counts(context, fieldname, pairs, docs)
+        expected = [[sum(pair == found for found in itertools.pairwise(fields[doc][fieldname])) for doc in docs]
+                    for pair in pairs]
+        assert counts.tolist() == expected, fieldname
+        for pair, row in zip(pairs, counts):
+            assert np.array_equal(row, matching.adjacent_counts_of(context, fieldname, list(pair), docs))
+    body = matching.adjacent_pair_counts(context, "body", pairs, docs)
+    assert (body > 0).any(axis=1).sum() > 20 and body.max() > 1  # found in many documents, some more than once
+    assert matching.adjacent_pair_counts(context, "body", pairs, docs[:0]).shape == (len(pairs), 0)
+
+
+@pytest.mark.parametrize("q", [
+    DEMO_ARTICLES[3]["body"][:300],  # a pasted paragraph
+    unidecode(DEMO_ARTICLES[3]["body"][:300]),  # and without accents: more readings, folded pairs
+    "hlv park hang seo nói gì về đội tuyển việt nam",  # the readings of an abbreviation
+    "quy định của nghị định số 99 về giáo dục",  # a pair naming a document
+    "thông tư 26 áp dụng từ khi nào",  # a question
+])
+def test_a_querys_proximity_bonus_counted_pair_by_pair_is_the_same_to_the_last_bit(demo_index, monkeypatch, q):
+    # _proximity counts every pair of every reading at once; when that does not fit it counts
+    # them one by one (``matching.adjacent_pair_counts`` -> None).  Both give the same bonus,
+    # bit for bit, each in a context of its own (nothing read shared).
+    asked = []
+    original = execute._proximity
+
+    def remembered(ctx, parsed, docs, idfs):
+        asked.append((parsed, docs, idfs))
+        return original(ctx, parsed, docs, idfs)
+
+    monkeypatch.setattr(execute, "_proximity", remembered)
+    SearchEngine(demo_index).search(SearchRequest(q=q, size=10))
+    monkeypatch.undo()
+    parsed, docs, idfs = asked[0]
+    assert len(docs) > 10
+    at_once = execute._proximity(uncached_context(demo_index), parsed, docs, idfs)
+    monkeypatch.setattr(matching, "adjacent_pair_counts", lambda *args: None)
+    one_by_one = execute._proximity(uncached_context(demo_index), parsed, docs, idfs)
+    assert at_once.tobytes() == one_by_one.tobytes() and (at_once > 0).sum() > 3
+
+
 @pytest.mark.parametrize("syllable", ["hlv", "chinh", "tri", "vinamilk", "qwxzv"])
 def test_a_syllables_idf_counts_the_documents_holding_it_in_title_or_body(context, fields, syllable):
     assert _syllable_idf(context, syllable) == pytest.approx(bm25_idf(len(fields), holding(fields, [syllable])))
