@@ -30,6 +30,7 @@ from search.sphinxql import (
     facet_groups,
     indexed_state,
     length_averages,
+    merge_chunks,
     newest_meta,
     shard_counts,
     title_vocabulary,
@@ -39,6 +40,11 @@ from search.store import writer_lock
 
 # Bump when what is written into the engine changes: the next reindex rewrites everything.
 ENGINE_FORMAT = 2
+# A reindex that wrote or deleted at least this share of the articles leaves each shard in one chunk
+# (``sphinxql.merge_chunks``): a large write leaves a shard in several chunks, searched one by one, with
+# the replaced articles still counted in their statistics; a few articles added do not (merging rewrites
+# the whole shard).
+MERGE_SHARE = 0.1
 
 
 class _ClusterRun(ReindexRun):
@@ -58,8 +64,12 @@ def reindex_cluster(
     procs: int | None = None,
     progress: Progress | None = None,
     max_article_bytes: int = DEFAULT_MAX_ARTICLE_BYTES,
+    merge: bool | None = None,
 ) -> ReindexReport:
     """Bring the cluster in step with its sources and return what changed (see ``index.reindex``).
+
+    Each shard's chunks are merged into one before the reindex record is written: with ``merge`` True,
+    or, when it is None, if the reindex wrote or deleted at least MERGE_SHARE of the articles.
 
     Raises BackendError (nothing written when a node is down at the start), IndexBusy and
     NoSources like the embedded reindex.
@@ -81,8 +91,10 @@ def reindex_cluster(
         run.apply(cluster, indexed=state)
         if rebuild:  # every article was rewritten: count them as added, as a rebuild does
             report.added, report.updated = report.added + report.updated, 0
-        report.seconds = time.monotonic() - started
         report.documents = sum(shard_counts(cluster).values())
+        if merge or (merge is None and report.indexed + report.deleted >= MERGE_SHARE * max(report.documents, 1)):
+            merge_chunks(cluster)
+        report.seconds = time.monotonic() - started
         # Every node gets a copy, the vocabulary first: the record is what tells searchers that
         # the content changed (``search.cluster_cache``).
         write_meta(cluster, title_vocabulary(cluster), VOCABULARY_ID)

@@ -255,3 +255,47 @@ def test_metadata_remembers_the_sources_in_the_cluster(empty_cluster, tmp_path):
     cluster = Cluster(empty_cluster.url)
     meta = json.loads(cluster.query(cluster.nodes[0], "SELECT value FROM vnsearch_meta")[0][0])
     assert meta["sources"] == [str(source)] and meta["documents"] == 2
+
+
+def shard_status(url: str) -> list[dict[str, int]]:
+    """Return each shard's disk chunks and RAM chunk bytes."""
+    cluster = Cluster(url)
+    statuses = [dict(cluster.query(node, f"SHOW INDEX {node.shard} STATUS")) for node in cluster.nodes]
+    return [{"disk_chunks": int(s["disk_chunks"]), "ram_chunk": int(s["ram_chunk"])} for s in statuses]
+
+
+def test_a_large_reindex_leaves_each_shard_in_one_chunk_and_a_small_one_leaves_them(empty_cluster, tmp_path):
+    empty = shard_status(empty_cluster.url)
+    source = make_source(tmp_path, count=20)
+    cluster_reindex(empty_cluster, tmp_path, [source])
+    merged = shard_status(empty_cluster.url)
+    assert [s["disk_chunks"] for s in merged] == [1, 1]  # the RAM chunk written to disk
+    assert all(s["ram_chunk"] <= e["ram_chunk"] + 256 for s, e in zip(merged, empty))
+    changed = [dict(DEMO_ARTICLES[0], title="Tiêu đề mới hoàn toàn"), *DEMO_ARTICLES[1:20]]
+    write_jsonl(source / "news.jsonl", changed)
+    assert counts(cluster_reindex(empty_cluster, tmp_path, [])) == (0, 1, 0, 20, 0)  # 1 of 21: under a tenth
+    owner = shard_of(document_key(changed[0]["id"]), 2)
+    assert shard_status(empty_cluster.url)[owner]["ram_chunk"] > merged[owner]["ram_chunk"] + 256
+    assert counts(cluster_reindex(empty_cluster, tmp_path, [], merge=True)) == (0, 0, 0, 21, 0)
+    assert shard_status(empty_cluster.url) == merged
+
+
+def test_merging_the_chunks_changes_no_search(empty_cluster, tmp_path):
+    from search.engine import open_engine
+    from search.request import SearchRequest
+
+    cluster_reindex(empty_cluster, tmp_path, [make_source(tmp_path, count=40)], merge=False)
+    assert [s["disk_chunks"] for s in shard_status(empty_cluster.url)] == [0, 0]
+    requests = [SearchRequest(q=q) for q in ("Việt Nam", "giá vàng", "bo chinh tri", "Hà Nội mưa lớn")]
+    before = [open_engine("", empty_cluster.url).search(request) for request in requests]
+    cluster_reindex(empty_cluster, tmp_path, [], merge=True)
+    assert [s["disk_chunks"] for s in shard_status(empty_cluster.url)] == [1, 1]
+    after = [open_engine("", empty_cluster.url).search(request) for request in requests]
+    assert sum(result["total"] for result in before) > 10
+    assert [{k: v for k, v in r.items() if k != "took_ms"} for r in after] == \
+        [{k: v for k, v in r.items() if k != "took_ms"} for r in before]
+
+
+def test_optimize_is_refused_without_a_cluster(tmp_path):
+    result = CliRunner().invoke(main, ["reindex", "--index", str(tmp_path / "ix"), "--optimize", str(tmp_path)])
+    assert result.exit_code == 2 and "--backend" in result.output

@@ -82,14 +82,19 @@ def main() -> None:
                                              "(otherwise reindex refuses to write on top of it).")
 @click.option("--reread", is_flag=True, help="Read every source file, also those whose size and modification "
                                              "time are unchanged since the last reindex (the content hashes decide).")
+@click.option("--optimize", is_flag=True, help="With --backend: merge each shard's chunks into one (the engine's "
+                                               "OPTIMIZE) even when the reindex wrote little; done anyway when it "
+                                               "wrote or deleted a tenth of the articles or more.")
 @click.argument("sources", nargs=-1, type=click.Path())
-def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, repair, reread, sources) -> None:
+def reindex(index, backend, full, lock_timeout, procs, max_article_bytes, repair, reread, optimize, sources) -> None:
     """Index SOURCES (files or directories); with none, re-scan the remembered ones."""
+    if optimize and not backend:
+        raise click.UsageError("--optimize merges a search cluster's chunks: give the cluster with --backend")
     progress = Progress()
     options = {"full": full, "lock_timeout": lock_timeout, "procs": procs, "progress": progress,
                "max_article_bytes": max_article_bytes}
     try:
-        report = (_reindex_cluster(backend, index, sources, options) if backend
+        report = (_reindex_cluster(backend, index, sources, dict(options, merge=optimize or None)) if backend
                   else index_module.reindex(index, sources, repair=repair, reread=reread, **options))
     except BadBackendURL as error:
         raise click.BadParameter(str(error), param_hint="--backend") from None
