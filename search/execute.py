@@ -60,6 +60,7 @@ class QueryContext:
         self.size = snapshot.doc_count
         self._postings: dict[tuple[str, str], Postings] = {}
         self._computed: dict[tuple, object] = {}
+        self._scopes: list[Scope] = []
         self.weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
 
     def remember(self, key: tuple, compute):
@@ -71,6 +72,14 @@ class QueryContext:
                     array.flags.writeable = False
             self._computed[key] = value
         return self._computed[key]
+
+    def remembers(self, key: tuple) -> bool:
+        """Tell whether this context computed the value of key (``remember``)."""
+        return key in self._computed
+
+    def recalled(self, key: tuple):
+        """Return what this context remembers under key, or None."""
+        return self._computed.get(key)
 
     def postings(self, fieldname: str, term: str) -> Postings:
         """Return (and remember) a term's postings in a field."""
@@ -129,7 +138,30 @@ class QueryContext:
         """Return (slots in scope.docs, BM25F scores, idf) of a term over fields, for the documents of
         a scope alone: the values ``bm25f`` gives those documents, computed from their postings only
         (read-only arrays, computed once per scope)."""
-        return self.remember(("scoped bm25f", scope.key, term, fields), lambda: self._scoped_bm25f(term, fields, scope))
+        return self.remember(("scoped bm25f", scope.key, term, fields),
+                             lambda: self._narrowed_bm25f(term, fields, scope) or self._scoped_bm25f(term, fields, scope))
+
+    def keep_scope(self, scope: Scope) -> None:
+        """Make a scope known to this context: a term scored in it is scored in the scopes it holds by
+        picking their documents' scores (``_narrowed_bm25f``)."""
+        self._scopes.append(scope)
+
+    def _narrowed_bm25f(self, term: str, fields: tuple[str, ...],
+                        scope: Scope) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """Return ``scoped_bm25f`` of a scope from that of another scope of this context holding every
+        document of it, when the term was scored there ("did you mean" searches the page's query
+        with accents restored: its pool is part of the page's), else None.  The scores of a document
+        are its own (``_scoped_bm25f``): the same values, picked."""
+        for wider in reversed(self._scopes):
+            kept = self._computed.get(("scoped bm25f", wider.key, term, fields))
+            if wider is scope or kept is None or not scope.inside(wider):
+                continue
+            slots, values, idf = kept
+            if not len(slots):
+                return kept
+            places, rows = scope.rows(wider.docs[slots])
+            return places, values[rows], idf
+        return None
 
     def _scoped_bm25f(self, term: str, fields: tuple[str, ...], scope: Scope) -> tuple[np.ndarray, np.ndarray, float]:
         """Return ``scoped_bm25f``: each posting's term frequency as ``_term_frequencies`` computes it,
@@ -272,6 +304,15 @@ class Scope:
         self.size = len(within)
         self.key = next(self._keys)
         self._slot: np.ndarray | None = None
+        self._inside: dict[int, bool] = {}
+
+    def inside(self, wider: Scope) -> bool:
+        """Tell whether every document of this scope is one of wider's (a binary search each)."""
+        if wider.key not in self._inside:
+            found = np.searchsorted(wider.docs, self.docs)
+            self._inside[wider.key] = len(self.docs) <= len(wider.docs) and bool(
+                (found < len(wider.docs)).all() and (wider.docs[np.minimum(found, len(wider.docs) - 1)] == self.docs).all())
+        return self._inside[wider.key]
 
     def slots(self, ids: np.ndarray) -> np.ndarray:
         """Return each doc number's place in ``docs`` (-1 for a document outside the scope)."""
@@ -358,6 +399,8 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
         scope = Scope(within)
         if len(scope.docs) > SCOPED_MAX_SHARE * ctx.size:
             scope = None
+        else:
+            ctx.keep_scope(scope)
     size = ctx.size if scope is None else len(scope.docs)
     others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
     typed_parts, idfs = _reading_parts(ctx, parsed.typed, scope)
@@ -676,9 +719,31 @@ def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto",
     every word still come first.  scored, when given, names the documents whose scores are
     wanted (the pool a page is ordered from) from the match: the others then score 0.
     """
-    matched = matching.match(ctx, parsed, mode)
+    matched = match_query(ctx, parsed, mode)
+    return (matched, *score_matched(ctx, parsed, matched, scored))
+
+
+def match_query(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto", answer_only: bool = False) -> Matched:
+    """Return the matched tiers and set of a query (``matching.match``).
+
+    The answer of an unaccented query in ``auto`` is kept for the context's next queries.  With
+    answer_only (the caller reads the tier answered from and the set ranked, not the other tiers'
+    counts), that of the same query with accents (every accented form of a word matches it
+    unaccented: "did you mean" searches the page's query with its accents restored) is found among
+    its documents.
+    """
+    key = ("answer", matching.folded_key(parsed)) if mode == "auto" and not parsed.excluded else None
+    among = ctx.recalled(key) if key is not None and parsed.accented and answer_only else None
+    matched = matching.match(ctx, parsed, mode, among)
+    if key is not None and not parsed.accented:
+        ctx.remember(key, lambda: matched.mask.copy())
+    return matched
+
+
+def score_matched(ctx: QueryContext, parsed: ParsedQuery, matched: Matched,
+                  scored: Callable[[Matched], np.ndarray] | None = None) -> tuple[np.ndarray | None, dict]:
+    """Return (relevance scores, idfs) of a query's match (``run_match``)."""
     if parsed.is_empty:
-        return matched, None, {}
+        return None, {}
     every = matched.tiers["all"] if matched.tier == "most" and not matched.question else None
-    scores, idfs = _scores(ctx, parsed, every, None if scored is None else scored(matched))
-    return matched, scores, idfs
+    return _scores(ctx, parsed, every, None if scored is None else scored(matched))

@@ -97,14 +97,22 @@ def is_unit(group: list[Clause]) -> bool:
     return any(c.alternative or c.joined for c in group)
 
 
-def match(ctx, parsed: ParsedQuery, mode: str = "auto") -> Matched:
-    """Return the result set of a query in the requested mode (see the module docstring)."""
+def match(ctx, parsed: ParsedQuery, mode: str = "auto", among: np.ndarray | None = None) -> Matched:
+    """Return the result set of a query in the requested mode (see the module docstring).
+
+    among, when given, is the answer of ``auto`` for the query with every syllable folded (the same
+    clauses otherwise, nothing excluded: ``folded_key`` equal): the answer of the query in ``auto``
+    is then found among those documents alone, and is the same (``tiers_among``).  The tiers other
+    than the one answered from then hold only documents among them.
+    """
     live = ctx.snapshot.live
     if parsed.is_empty:
         everything = ~excluded(ctx, parsed, True) & live
         return Matched("all", "exact", everything, {t: everything for t in TIERS})
-    forms = {"exact": tier_masks(ctx, parsed, True, live)}
-    folded = (lambda: tier_masks(ctx, parsed, False, live)) if parsed.accented else (lambda: forms["exact"])
+    within = None if among is None else among & live
+    forms = {"exact": tier_masks(ctx, parsed, True, live, within)}
+    folded = ((lambda: tier_masks(ctx, parsed, False, live, within)) if parsed.accented
+              else (lambda: forms["exact"]))
     tier, accents = _answer(forms, folded, mode)
     tiers = forms[accents]
     matched = Matched(tier, accents, tiers[tier], tiers, question=is_question(parsed))
@@ -131,13 +139,28 @@ def _answer(forms: dict[str, dict], folded, mode: str) -> tuple[str, str]:
     return ("all" if mode == "auto" else mode), "exact"
 
 
-def tier_masks(ctx, parsed: ParsedQuery, exact: bool, live: np.ndarray) -> dict[str, np.ndarray]:
+def tier_masks(ctx, parsed: ParsedQuery, exact: bool, live: np.ndarray,
+               within: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Return {tier: live documents matching it} with exact or folded accents (the ``most`` tier
     computed when first asked: "did you mean"'s search of a query answered from a tighter tier never
-    asks)."""
-    every = all_words(ctx, parsed, exact) & live
+    asks); only those within, when given (live ones): each word looked up in them alone."""
+    if within is None:
+        every = all_words(ctx, parsed, exact) & live
+        return Tiers({"together": together(ctx, parsed, exact, every), "all": every},
+                     most=lambda: (at_least(ctx, parsed, exact, MOST_SHARE) & live) | every)
+    every = all_words(ctx, parsed, exact, within, sparse=True)
     return Tiers({"together": together(ctx, parsed, exact, every), "all": every},
-                 most=lambda: (at_least(ctx, parsed, exact, MOST_SHARE) & live) | every)
+                 most=lambda: (at_least(ctx, parsed, exact, MOST_SHARE) & within) | every)
+
+
+def folded_key(parsed: ParsedQuery) -> tuple:
+    """Return what matching reads of a query with every syllable folded: two queries of the same key
+    differ at most by accents typed (``match``'s among)."""
+    def clause(c: Clause) -> tuple:
+        return tuple(s.folded for s in c.syllables), c.phrase, c.field, c.alternative, c.joined, c.decoded
+
+    return (tuple(tuple(clause(c) for c in group) for group in parsed.groups),
+            tuple(clause(c) for c in parsed.excluded), tuple(parsed.categories), tuple(parsed.sources))
 
 
 class Tiers(dict):
@@ -157,22 +180,40 @@ class Tiers(dict):
 # The tiers --------------------------------------------------------------------------------
 
 
-def clause_mask(ctx, clause: Clause, exact: bool = True, within: np.ndarray | None = None) -> np.ndarray:
+def clause_mask(ctx, clause: Clause, exact: bool = True, within: np.ndarray | None = None,
+                sparse: bool = False) -> np.ndarray:
     """Return the documents matching a clause: all its syllables, as a phrase if quoted (read-only
     for a single word); only among the documents within when given (a phrase's positions are read
-    in those alone)."""
+    in those alone; with sparse, each word's postings too, unless this query marked its documents
+    already)."""
     fields = fields_of(clause)
     terms = [term(s, exact) for s in clause.syllables]
     if len(terms) == 1 and not clause.phrase:
         if within is not None:
-            return ctx.docs_with(terms[0], fields) & within
+            return _docs_among(ctx, terms[0], fields, within) if sparse else ctx.docs_with(terms[0], fields) & within
         return ctx.docs_with(terms[0], fields)  # read-only, shared by the query's every use of the word
     mask = np.ones(ctx.size, dtype=bool) if within is None else within.copy()
     for name in terms:
+        if sparse and within is not None:
+            mask = _docs_among(ctx, name, fields, mask)
+            continue
         mask &= ctx.docs_with(name, fields)
     if clause.phrase and mask.any():
         mask &= _phrase_among(ctx, terms, fields, mask)
     return mask
+
+
+def _docs_among(ctx, name: str, fields: tuple[str, ...], within: np.ndarray) -> np.ndarray:
+    """Return which documents within hold a term in any of fields (``docs_with`` & within): looked up
+    in the term's postings for those documents alone, unless this query marked its documents already."""
+    if ctx.remembers(("docs", name, fields)):
+        return ctx.docs_with(name, fields) & within
+    docs = np.flatnonzero(within)
+    found = np.zeros(ctx.size, dtype=bool)
+    for fieldname in fields:
+        postings = ctx.postings(fieldname, name)
+        found[postings.ids[postings.rows_of(docs)]] = True
+    return found
 
 
 def _phrase_among(ctx, terms: list[str], fields: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
@@ -188,9 +229,11 @@ def _phrase_among(ctx, terms: list[str], fields: tuple[str, ...], candidates: np
     return found & candidates
 
 
-def all_words(ctx, parsed: ParsedQuery, exact: bool = True, within: np.ndarray | None = None) -> np.ndarray:
+def all_words(ctx, parsed: ParsedQuery, exact: bool = True, within: np.ndarray | None = None,
+              sparse: bool = False) -> np.ndarray:
     """Return the documents matching every group of the query and no excluded clause (only among those
-    within, when given).
+    within, when given; with sparse, each word is looked up in the documents still holding the
+    groups before it: ``clause_mask``).
 
     Groups with a phrase come last: its positions are read only in the documents holding the rest.
     """
@@ -200,10 +243,10 @@ def all_words(ctx, parsed: ParsedQuery, exact: bool = True, within: np.ndarray |
         group = parsed.groups[at]
         if not mask.any():
             return mask  # no document holds the groups so far (a long query soon): the rest cannot add one
-        among = mask if phrased[at] else None
-        group_mask = clause_mask(ctx, group[0], exact, among)
+        among = mask if phrased[at] or sparse else None
+        group_mask = clause_mask(ctx, group[0], exact, among, sparse)
         for clause in group[1:]:
-            group_mask = group_mask | clause_mask(ctx, clause, exact, among)
+            group_mask = group_mask | clause_mask(ctx, clause, exact, among, sparse)
         mask &= group_mask
     return mask & ~excluded(ctx, parsed, exact)
 

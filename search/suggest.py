@@ -84,10 +84,18 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
     # suggestion whatever it finds, and so does a long one (unsearched, and said so).
     if understood.rewrites or not searched:
         return text, cut, not (searched or understood.rewrites)
-    if _ids(statistics.top_documents(read(text))) != _ids(current()):
+    if not _same_top(statistics, read(text), current()):
         return text, cut, False
     return None, cut, False
 
+
+def _same_top(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle]) -> bool:
+    """Tell whether the top articles of a query (``top_documents``) are documents, in their order: by the
+    backend's ``same_top`` when it has one (it may know without ranking them), else compared by id."""
+    same = getattr(statistics, "same_top", None)
+    if same is not None:
+        return same(parsed, documents)
+    return _ids(statistics.top_documents(parsed)) == _ids(documents)
 
 
 def _ids(documents: list[StoredArticle]) -> list[str | None]:

@@ -22,14 +22,14 @@ from search import index as reindexing
 from search import store
 from search.backend import BackendHealth, Matches, Progress, StoredArticle
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
-from search.execute import QueryContext, order_page, phrase_keys, phrase_starts, run_match
+from search.execute import QueryContext, match_query, order_page, phrase_keys, phrase_starts, run_match, score_matched
 from search.filtering import combine, facet_counts, filter_masks, label_mask
 from search.integrity import IndexDamaged, Problem, Verifier
 from search.matching import Matched
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.reader import PostingsCache, SegmentData, Snapshot
-from search.request import TIERS, SearchRequest
+from search.request import DEFAULT_PAGE_SIZE, TIERS, SearchRequest
 from search.settings import setting_value
 
 _TITLE = ("title",)
@@ -59,6 +59,12 @@ def answer_sets(matched: Matched, sort: str) -> tuple[np.ndarray, np.ndarray]:
         return matched.ranked, matched.ranked
     counted = matched.tiers["most"]
     return counted, matched.ranked if sort == "relevance" else counted
+
+
+def relevance_pool(matched: Matched) -> np.ndarray:
+    """Return the pool a relevance page of a match is ordered from (``answer_sets``), without
+    counting the result set of a question (its ``most`` tier)."""
+    return matched.mask if matched.ranked is None else matched.ranked
 
 
 def question_fallback(matched: Matched) -> bool:
@@ -142,11 +148,32 @@ class SnapshotView:
     def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
         """Return the first page of a relevance search of query (text or parsed), without filters."""
         parsed = parse_query(query, max_terms=self.ranking.max_query_terms) if isinstance(query, str) else query
+        return [self.snapshot.stored(d) for d in self._top_numbers(parsed)]
+
+    def same_top(self, query: ParsedQuery, documents: list[StoredArticle]) -> bool:
+        """Tell whether ``top_documents(query)`` holds the live articles documents (ids), in their order.
+
+        Known without ranking when the query's result set lacks one of them, or holds fewer or more
+        than they are (up to a page): the first page is drawn from the result set alone.
+        """
+        ids = [d.get("id") for d in documents]
+        numbers = [None if doc_id is None else self.snapshot.document_number(doc_id) for doc_id in ids]
+        if None in numbers:
+            return [d.get("id") for d in self.top_documents(query)] == ids
+        return self._top_numbers(query, numbers) == numbers
+
+    def _top_numbers(self, parsed: ParsedQuery, expected: list[int] | None = None) -> list[int] | None:
+        """Return the doc numbers of ``top_documents(parsed)``; with expected (doc numbers), None as soon
+        as they are known not to be those (one not in the result set, or not as many)."""
         ctx = self.context
-        matched, scores, idfs = run_match(ctx, parsed, scored=lambda matched: answer_sets(matched, "relevance")[1])
-        _, pool = answer_sets(matched, "relevance")
+        matched = match_query(ctx, parsed, answer_only=True)  # its tier and pool alone are read
+        pool = relevance_pool(matched)
+        if expected is not None and (len(expected) != min(int(pool.sum()), DEFAULT_PAGE_SIZE)
+                                     or not pool[expected].all()):
+            return None
+        scores, idfs = score_matched(ctx, parsed, matched, relevance_pool)
         docs, _ = order_page(ctx, parsed, pool, scores, idfs, SearchRequest(q=parsed.text))
-        return [self.snapshot.stored(d) for d in docs]
+        return docs.tolist()
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
                          limit: int, phrase: bool = False) -> list[StoredArticle]:

@@ -411,8 +411,9 @@ def test_a_question_over_the_postings_budget_answers_says_so_and_searches_its_su
     # Thirteen distinct words without accents: "did you mean" restores them and searches the result.
     query = next(long_unaccented_paragraphs(12))
     searched = []
-    top_documents = SnapshotView.top_documents
+    top_documents, same_top = SnapshotView.top_documents, SnapshotView.same_top
     monkeypatch.setattr(SnapshotView, "top_documents", lambda self, q: searched.append(q) or top_documents(self, q))
+    monkeypatch.setattr(SnapshotView, "same_top", lambda self, q, docs: searched.append(q) or same_top(self, q, docs))
     # Every article holds more than one posting's worth: the question keeps its LONG_QUERY_WORDS rarest.
     bounded = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, max_searched_postings=1))
     result = bounded.search(SearchRequest(q=query))
