@@ -578,3 +578,90 @@ def test_a_pool_is_scored_alone_while_its_terms_postings_are_many(demo_index, mo
     scoped = {key[2] for key in context._computed if key[0] == "scoped bm25f"}
     assert len(context.postings("body", "nam")) >= 50 and 0 < result["total"] < 25
     assert {"nam", "viet"} <= scoped and "nam" not in scored_whole and "viet" not in scored_whole
+
+
+# "Did you mean" searches the page's query with its accents restored: its answer is found among the
+# page's, its pool scored from the page's scores.
+
+
+def question_pair() -> tuple[str, str]:
+    """Return (an unaccented question, the same question with its accents) from a demo article's body."""
+    for article in DEMO_ARTICLES:
+        words = [w for w in re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", article["body"]))][:9]
+        if len({unidecode(w).lower() for w in words}) >= LONG_QUERY_WORDS + 1 and any(
+                unidecode(w) != w for w in words):
+            return " ".join(unidecode(w).lower() for w in words), " ".join(words)
+    raise AssertionError("no demo article starts with a question's worth of words")
+
+
+@pytest.mark.parametrize("plain, accented, smaller", [
+    ("hieu dung", "hiểu đúng", True),  # fewer articles hold the words with these accents
+    ("sung sot voi", "sửng sốt với", False),  # the same articles
+    ("bo giao", "Bộ giáo", True),
+    ("sung sot", "sửng sột", False),  # no article with these accents: answered folded, from the same set
+    ("xyzzy qwerty", "xỳzzy qwẻrty", False),  # nothing found either way
+    (None, None, None),  # a question: its pool is a fifth of its words, folded
+])
+def test_an_accented_query_matched_among_its_unaccented_answer_has_the_answer_it_has_alone(
+        demo_index, monkeypatch, plain, accented, smaller):
+    question = plain is None
+    if question:
+        plain, accented = question_pair()
+    context = uncached_context(demo_index)
+    restricted = []
+    match = matching.match
+    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None: (
+        restricted.append(among is not None), match(ctx, parsed, mode, among))[1])
+    page = execute.match_query(context, parse_query(plain))
+    reused = execute.match_query(context, parse_query(accented), answer_only=True)
+    alone = execute.match_query(uncached_context(demo_index), parse_query(accented))
+    assert restricted == [False, True, False]
+    assert (reused.tier, reused.accents, reused.question) == (alone.tier, alone.accents, alone.question)
+    assert reused.mask.tolist() == alone.mask.tolist()
+    assert (reused.ranked is None) == (alone.ranked is None) == (not alone.question) == (not question)
+    if alone.ranked is not None:
+        assert reused.ranked.tolist() == alone.ranked.tolist() and alone.ranked.any()
+    # The accented answer is part of the unaccented one: the same set, or strictly fewer articles.
+    assert not (alone.mask & ~page.mask).any()
+    assert (alone.mask.sum() < page.mask.sum()) == bool(smaller)
+
+
+def test_only_a_query_read_for_its_answer_alone_and_differing_by_accents_is_matched_among_another(
+        demo_index, monkeypatch):
+    context = uncached_context(demo_index)
+    restricted = []
+    match = matching.match
+    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None: (
+        restricted.append(among is not None), match(ctx, parsed, mode, among))[1])
+    execute.match_query(context, parse_query("hieu dung"))
+    # Another word, another phrase, a page (its wider tiers are counted): matched on their own.
+    execute.match_query(context, parse_query("hiểu đúng về"), answer_only=True)
+    execute.match_query(context, parse_query('"hiểu đúng"'), answer_only=True)
+    page = execute.match_query(context, parse_query("hiểu đúng"))
+    assert restricted == [False, False, False, False]
+    alone = execute.match_query(uncached_context(demo_index), parse_query("hiểu đúng"))
+    assert {t: page.tiers[t].tolist() for t in ("together", "all", "most")} == {
+        t: alone.tiers[t].tolist() for t in ("together", "all", "most")}
+
+
+@pytest.mark.parametrize("term", ["cho", "nam", "hà", "viet_nam"])
+def test_a_term_scored_in_a_scope_is_scored_in_a_scope_it_holds_by_picking_its_documents(
+        demo_index, scoped, monkeypatch, term):
+    context = uncached_context(demo_index)
+    size = context.size
+    wide, narrow, elsewhere = (np.zeros(size, dtype=bool) for _ in range(3))
+    wide[::2], narrow[::6], elsewhere[::5] = True, True, True  # narrow within wide; elsewhere not
+    scope = Scope(wide)
+    context.keep_scope(scope)
+    context.scoped_bm25f(term, TEXT_FIELDS, scope)
+    computed = []
+    compute = context._scoped_bm25f
+    monkeypatch.setattr(context, "_scoped_bm25f", lambda *args: computed.append(args[2]) or compute(*args))
+    for within in (narrow, elsewhere):
+        inner = Scope(within)
+        got = context.scoped_bm25f(term, TEXT_FIELDS, inner)
+        alone = uncached_context(demo_index).scoped_bm25f(term, TEXT_FIELDS, Scope(within))
+        assert (got[0].tolist(), got[1].tolist(), got[2]) == (alone[0].tolist(), alone[1].tolist(), alone[2])
+        assert len(got[0]) > 0 and got[1].dtype == alone[1].dtype
+    # The narrow scope's scores were picked from the wide one's; the other scope's computed.
+    assert [c.docs.tolist() for c in computed] == [np.flatnonzero(elsewhere).tolist()]

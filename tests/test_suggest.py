@@ -492,3 +492,31 @@ def test_a_question_over_its_index_share_of_postings_answers_and_says_so(demo_in
     for ranking in (replace(shared, min_searched_postings=held),
                     replace(shared, searched_postings_per_article=held / articles)):
         assert "common_words" not in SearchEngine(demo_index, ranking=ranking).search(SearchRequest(q=query))["limited"]
+
+
+@pytest.mark.parametrize("scoped", [False, True])
+@pytest.mark.parametrize("q, restored, expected", [
+    ("hieu dung", "hiểu đúng", "hiểu đúng"),  # fewer articles with the accents: not the page's
+    ("se co", "sẽ có", "sẽ có"),  # fewer, more than a page of them: ranked
+    ("sung sot voi", "sửng sốt với", "sửng sốt với"),  # the same articles, in another order
+    ("vi sao", "vì sao", None),  # the same articles in the same order: nothing to suggest
+])
+def test_did_you_mean_offers_the_accents_when_their_search_alone_finds_other_top_articles(
+        demo_index, monkeypatch, scoped, q, restored, expected):
+    from search import execute
+    from search.parse import parse_query
+    from search.whoosh_backend import WhooshBackend
+
+    if scoped:  # every pool scored within its scope: the suggestion's picked from the page's
+        monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
+        monkeypatch.setattr(execute, "SCOPED_MAX_SHARE", 1.0)
+    result = SearchEngine(demo_index).search(SearchRequest(q=q, correct=False))
+    assert result["suggestion"] == expected
+    # What the accented query finds searched alone (a request of its own: nothing of the page's read).
+    alone = WhooshBackend(demo_index).view()
+    found = [d["id"] for d in alone.top_documents(parse_query(restored))]
+    page = [hit["id"] for hit in result["hits"]]
+    assert (found != page) == (expected is not None)
+    total = alone.search(SearchRequest(q=restored), parse_query(restored)).total
+    assert total <= result["total"] and set(found) <= {h["id"] for h in SearchEngine(demo_index).search(
+        SearchRequest(q=q, size=100, correct=False))["hits"]}
