@@ -118,7 +118,11 @@ def match(ctx, parsed: ParsedQuery, mode: str = "auto", among: np.ndarray | None
     matched = Matched(tier, accents, tiers[tier], tiers, question=is_question(parsed))
     if matched.question and mode == "auto":
         # Folded, as before tiers: the ranking (exact accents score higher) sorts them out.
-        matched.ranked = (at_least(ctx, parsed, False, LONG_QUERY_SHARE) & live) | matched.mask
+        # Computed once for a query context: "did you mean" ranks the question with its accents
+        # restored, whose words folded are the same.
+        pool = ctx.remember(("at least", folded_key(parsed), LONG_QUERY_SHARE),
+                            lambda: at_least(ctx, parsed, False, LONG_QUERY_SHARE))
+        matched.ranked = (pool & live) | matched.mask
     return matched
 
 

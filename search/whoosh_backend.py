@@ -79,6 +79,7 @@ class SnapshotView:
         self.snapshot = snapshot
         self.ranking = ranking
         self.context = QueryContext(snapshot, ranking)
+        self._numbers: dict[str, int] = {}  # the doc number of each article this view returned, by id
 
     def search(self, request: SearchRequest, query: ParsedQuery) -> Matches:
         """Run a parsed query with the request's filters, order and page."""
@@ -102,7 +103,7 @@ class SnapshotView:
         return Matches(
             matching=("any" if question_fallback(matched) else "most") if question else matched.matching,
             total=total,
-            documents=[snapshot.stored(d) for d in docs],
+            documents=self._stored(docs),
             scores=[float(score) for score in doc_scores],
             facets=facet_counts(snapshot, counted, masks) if request.facets else None,
             statistics=self,
@@ -148,7 +149,14 @@ class SnapshotView:
     def top_documents(self, query: str | ParsedQuery) -> list[StoredArticle]:
         """Return the first page of a relevance search of query (text or parsed), without filters."""
         parsed = parse_query(query, max_terms=self.ranking.max_query_terms) if isinstance(query, str) else query
-        return [self.snapshot.stored(d) for d in self._top_numbers(parsed)]
+        return self._stored(self._top_numbers(parsed))
+
+    def _stored(self, docs) -> list[StoredArticle]:
+        """Return the stored fields of docs (doc numbers), each number kept under its article's id."""
+        stored = [self.snapshot.stored(d) for d in docs]
+        for doc, number in zip(stored, docs):
+            self._numbers[doc.get("id")] = int(number)
+        return stored
 
     def same_top(self, query: ParsedQuery, documents: list[StoredArticle]) -> bool:
         """Tell whether ``top_documents(query)`` holds the live articles documents (ids), in their order.
@@ -157,10 +165,17 @@ class SnapshotView:
         than they are (up to a page): the first page is drawn from the result set alone.
         """
         ids = [d.get("id") for d in documents]
-        numbers = [None if doc_id is None else self.snapshot.document_number(doc_id) for doc_id in ids]
+        numbers = [self._number(doc_id) for doc_id in ids]
         if None in numbers:
             return [d.get("id") for d in self.top_documents(query)] == ids
         return self._top_numbers(query, numbers) == numbers
+
+    def _number(self, doc_id: str | None) -> int | None:
+        """Return the doc number of the live article with an id (None: none), known when this view
+        returned it (the index's id lookup costs more than a page's stored fields)."""
+        if doc_id in self._numbers:
+            return self._numbers[doc_id]
+        return None if doc_id is None else self.snapshot.document_number(doc_id)
 
     def _top_numbers(self, parsed: ParsedQuery, expected: list[int] | None = None) -> list[int] | None:
         """Return the doc numbers of ``top_documents(parsed)``; with expected (doc numbers), None as soon
