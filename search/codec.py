@@ -418,7 +418,8 @@ def occurrence_keys(postings: list[Postings], docs: np.ndarray) -> list[np.ndarr
     if not pieces:
         return [_EMPTY_IDS.copy() for _ in postings]
     counts = np.concatenate([part.freqs[rows] for _, part, rows, _ in pieces]).astype(np.int64)
-    starts = np.concatenate([part.starts[rows].astype(np.int64, copy=False) for _, part, rows, _ in pieces])
+    # A part read for this query alone sums its counts up to the rows asked (``starts_of``), not over all.
+    starts = np.concatenate([part.starts_of(rows).astype(np.int64, copy=False) for _, part, rows, _ in pieces])
     places = np.concatenate([places for _, _, _, places in pieces]).astype(np.int64)
     ends = np.cumsum(counts)
     first = np.repeat(starts - ends + counts, counts)
