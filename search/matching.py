@@ -43,6 +43,9 @@ LONG_QUERY_SHARE = 0.2
 MOST_SHARE = 0.5
 # The together tier's window: this many syllables per query syllable.
 WINDOW_PER_SYLLABLE = 2
+# A query matched among a set of documents looks its words up in their postings for those documents
+# alone when they are at most this fraction of the index (``_docs_among``).
+SPARSE_SHARE = 16
 # Readings of a query with alternatives scored (combinations of its groups' spellings), at
 # most; a long query gets fewer (``Ranking.max_reading_syllables``).
 MAX_READINGS = 12
@@ -209,10 +212,11 @@ def clause_mask(ctx, clause: Clause, exact: bool = True, within: np.ndarray | No
 
 def _docs_among(ctx, name: str, fields: tuple[str, ...], within: np.ndarray) -> np.ndarray:
     """Return which documents within hold a term in any of fields (``docs_with`` & within): looked up
-    in the term's postings for those documents alone, unless this query marked its documents already."""
-    if ctx.remembers(("docs", name, fields)):
-        return ctx.docs_with(name, fields) & within
+    in the term's postings for those documents alone, unless this query marked its documents already
+    or they are not few (more than 1/``SPARSE_SHARE`` of the index)."""
     docs = np.flatnonzero(within)
+    if len(docs) * SPARSE_SHARE >= ctx.size or ctx.remembers(("docs", name, fields)):
+        return ctx.docs_with(name, fields) & within
     found = np.zeros(ctx.size, dtype=bool)
     for fieldname in fields:
         postings = ctx.postings(fieldname, name)
