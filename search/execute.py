@@ -740,10 +740,34 @@ def match_query(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto", answ
     return matched
 
 
+def known_question_pool(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray | None:
+    """Return the pool a relevance page of a question with accents is ordered from (``match_query``'s,
+    in ``auto``) without matching it, when this context matched the same question unaccented and every
+    article of that answer holds a fifth of its words; else None.
+
+    A question's pool is the articles holding a fifth of its words, folded (the same for both), and its
+    answer: that with accents is part of the unaccented one (``matching.match``'s among), so part of
+    that fifth already.
+    """
+    if not parsed.accented or parsed.excluded or not matching.is_question(parsed):
+        return None
+    key = matching.folded_key(parsed)
+    answer, fifth = ctx.recalled(("answer", key)), ctx.recalled(("at least", key, matching.LONG_QUERY_SHARE))
+    if answer is None or fifth is None or (answer & ~fifth).any():
+        return None
+    return fifth & ctx.snapshot.live
+
+
 def score_matched(ctx: QueryContext, parsed: ParsedQuery, matched: Matched,
                   scored: Callable[[Matched], np.ndarray] | None = None) -> tuple[np.ndarray | None, dict]:
     """Return (relevance scores, idfs) of a query's match (``run_match``)."""
+    every = matched.tiers["all"] if matched.tier == "most" and not matched.question else None
+    return score_pool(ctx, parsed, every, None if scored is None else scored(matched))
+
+
+def score_pool(ctx: QueryContext, parsed: ParsedQuery, every: np.ndarray | None,
+               within: np.ndarray | None) -> tuple[np.ndarray | None, dict]:
+    """Return (relevance scores, idfs) of a query (``_scores``; none for an empty query)."""
     if parsed.is_empty:
         return None, {}
-    every = matched.tiers["all"] if matched.tier == "most" and not matched.question else None
-    return _scores(ctx, parsed, every, None if scored is None else scored(matched))
+    return _scores(ctx, parsed, every, within)

@@ -22,7 +22,8 @@ from search import index as reindexing
 from search import store
 from search.backend import BackendHealth, Matches, Progress, StoredArticle
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
-from search.execute import QueryContext, match_query, order_page, phrase_keys, phrase_starts, run_match, score_matched
+from search.execute import (QueryContext, known_question_pool, match_query, order_page, phrase_keys, phrase_starts,
+                            run_match, score_matched, score_pool)
 from search.filtering import combine, facet_counts, filter_masks, label_mask
 from search.integrity import IndexDamaged, Problem, Verifier
 from search.matching import Matched
@@ -181,12 +182,15 @@ class SnapshotView:
         """Return the doc numbers of ``top_documents(parsed)``; with expected (doc numbers), None as soon
         as they are known not to be those (one not in the result set, or not as many)."""
         ctx = self.context
-        matched = match_query(ctx, parsed, answer_only=True)  # its tier and pool alone are read
-        pool = relevance_pool(matched)
+        pool = known_question_pool(ctx, parsed)
+        matched = match_query(ctx, parsed, answer_only=True) if pool is None else None  # its tier and pool alone
+        pool = relevance_pool(matched) if pool is None else pool
         if expected is not None and (len(expected) != min(int(pool.sum()), DEFAULT_PAGE_SIZE)
                                      or not pool[expected].all()):
             return None
-        scores, idfs = score_matched(ctx, parsed, matched, relevance_pool)
+        # A question's scores read nothing of its match but the pool (``score_matched``).
+        scores, idfs = (score_matched(ctx, parsed, matched, relevance_pool) if matched is not None
+                        else score_pool(ctx, parsed, None, pool))
         docs, _ = order_page(ctx, parsed, pool, scores, idfs, SearchRequest(q=parsed.text))
         return docs.tolist()
 

@@ -665,3 +665,30 @@ def test_a_term_scored_in_a_scope_is_scored_in_a_scope_it_holds_by_picking_its_d
         assert len(got[0]) > 0 and got[1].dtype == alone[1].dtype
     # The narrow scope's scores were picked from the wide one's; the other scope's computed.
     assert [c.docs.tolist() for c in computed] == [np.flatnonzero(elsewhere).tolist()]
+
+
+def test_an_accented_questions_pool_is_the_fifth_of_its_words_when_the_unaccented_answer_holds_them(demo_index):
+    from search.whoosh_backend import relevance_pool
+
+    plain, accented = question_pair()
+    context = uncached_context(demo_index)
+    assert execute.known_question_pool(context, parse_query(accented)) is None  # nothing matched yet
+    execute.match_query(context, parse_query(plain))
+    known = execute.known_question_pool(context, parse_query(accented))
+    alone = execute.match_query(uncached_context(demo_index), parse_query(accented))
+    assert alone.question and known is not None and known.tolist() == relevance_pool(alone).tolist()
+    assert known.sum() > alone.mask.sum() > 0
+    # Not a question, or typed unaccented: matched.
+    assert execute.known_question_pool(context, parse_query(plain)) is None
+    execute.match_query(context, parse_query("hieu dung"))
+    assert execute.known_question_pool(context, parse_query("hiểu đúng")) is None
+
+
+def test_an_accented_question_whose_unaccented_answer_holds_fewer_than_a_fifth_of_its_words_is_matched(demo_index):
+    # One group of alternatives: an article holding one of them holds every group, and a sixth of the words.
+    plain = "hieu OR dung OR nghia OR cua OR viec OR lam"
+    context = uncached_context(demo_index)
+    matched = execute.match_query(context, parse_query(plain))
+    fifth = context.recalled(("at least", matching.folded_key(parse_query(plain)), matching.LONG_QUERY_SHARE))
+    assert matched.question and (matched.mask & ~fifth).any()
+    assert execute.known_question_pool(context, parse_query("hiểu OR đúng OR nghĩa OR của OR việc OR làm")) is None
