@@ -85,6 +85,10 @@ class TermStatistics(Protocol):
 
     Terms are index terms: lower-cased, canonical tone (``search.text.normalize_term``), or
     folded (``search.text.fold``); compounds joined by ``_`` (``chinh_tri``).
+
+    Optional: ``same_top(query, documents) -> bool``, whether ``top_documents(query)`` are those
+    articles in that order, which a backend may tell without ranking or reading them (the embedded
+    index: ``SnapshotView.same_top``); "did you mean" compares ids of ``top_documents`` otherwise.
     """
 
     def doc_frequency(self, term: str, fieldname: str) -> int:
