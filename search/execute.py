@@ -138,8 +138,8 @@ class QueryContext:
         """Return (slots in scope.docs, BM25F scores, idf) of a term over fields, for the documents of
         a scope alone: the values ``bm25f`` gives those documents, computed from their postings only
         (read-only arrays, computed once per scope)."""
-        return self.remember(("scoped bm25f", scope.key, term, fields),
-                             lambda: self._narrowed_bm25f(term, fields, scope) or self._scoped_bm25f(term, fields, scope))
+        compute = lambda: self._narrowed_bm25f(term, fields, scope) or self._scoped_bm25f(term, fields, scope)  # noqa: E731
+        return self.remember(("scoped bm25f", scope.key, term, fields), compute)
 
     def keep_scope(self, scope: Scope) -> None:
         """Make a scope known to this context: a term scored in it is scored in the scopes it holds by
@@ -309,9 +309,9 @@ class Scope:
     def inside(self, wider: Scope) -> bool:
         """Tell whether every document of this scope is one of wider's (a binary search each)."""
         if wider.key not in self._inside:
-            found = np.searchsorted(wider.docs, self.docs)
-            self._inside[wider.key] = len(self.docs) <= len(wider.docs) and bool(
-                (found < len(wider.docs)).all() and (wider.docs[np.minimum(found, len(wider.docs) - 1)] == self.docs).all())
+            found = np.minimum(np.searchsorted(wider.docs, self.docs), max(len(wider.docs) - 1, 0))
+            self._inside[wider.key] = len(self.docs) <= len(wider.docs) and (
+                not len(self.docs) or bool((wider.docs[found] == self.docs).all()))
         return self._inside[wider.key]
 
     def slots(self, ids: np.ndarray) -> np.ndarray:

@@ -22,8 +22,17 @@ from search import index as reindexing
 from search import store
 from search.backend import BackendHealth, Matches, Progress, StoredArticle
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
-from search.execute import (QueryContext, known_question_pool, match_query, order_page, phrase_keys, phrase_starts,
-                            run_match, score_matched, score_pool)
+from search.execute import (
+    QueryContext,
+    known_question_pool,
+    match_query,
+    order_page,
+    phrase_keys,
+    phrase_starts,
+    run_match,
+    score_matched,
+    score_pool,
+)
 from search.filtering import combine, facet_counts, filter_masks, label_mask
 from search.integrity import IndexDamaged, Problem, Verifier
 from search.matching import Matched
