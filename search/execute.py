@@ -395,6 +395,8 @@ def _reading_sums(common: np.ndarray, readings_parts: list[dict], shared: set):
         while kept[-1][0] > previous:
             kept.pop()
         done, start = kept[-1]
+        if sum(len(parts[key][0]) for key in own[done:keep]) * SUM_KEPT_SHARE < len(common):
+            keep = done  # fewer postings than a copy of the scores costs: added again by the next reading
         scores = start.copy()
         for index in range(done, len(own)):
             if index == keep and keep > done:
@@ -404,6 +406,11 @@ def _reading_sums(common: np.ndarray, readings_parts: list[dict], shared: set):
         if keep == len(own) and keep > done:
             kept.append((keep, scores.copy()))
         yield scores
+
+
+# A reading's first parts are kept for the next one when they hold more postings than the scores' size
+# over this (adding a posting costs a few times what copying a score does).
+SUM_KEPT_SHARE = 4
 
 
 def _common_start(first: list, second: list) -> int:
