@@ -366,7 +366,7 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     common = _sum_parts(size, typed_parts, shared, None)
     sums = _reading_sums(common, [typed_parts, *(parts for parts, _ in other_parts)], shared)
     scores = next(sums)
-    for reading, (parts, other_idfs), other in zip(others, other_parts, sums):
+    for reading, (_, other_idfs), other in zip(others, other_parts, sums):
         other *= _reading_weight(ctx, parsed, reading)
         np.maximum(scores, other, out=scores)
         idfs = {**other_idfs, **idfs}

@@ -147,7 +147,7 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], in_contex
     # Side by side: a match and the one before it, a query's pair of neighbours, with only spaces between.
     read = [forms[spelling] for spelling in written]
     folds = [folded for folded, _ in read]
-    for after in [at for at, pair in enumerate(zip(folds, folds[1:]), 1) if pair in pairs]:
+    for after in [at for at, pair in enumerate(itertools.pairwise(folds), 1) if pair in pairs]:
         if text[spans[after - 1][1] : spans[after][0]].isspace():
             (folded, form), (before, before_form) = read[after], read[after - 1]
             in_context[before][before_form] += 1

@@ -442,7 +442,7 @@ def letter_class_spans(text: str, spec: HighlightSpec) -> list[tuple[int, int]]:
     return [m.span() for m in re.finditer(pattern, text)] if pattern and text else []
 
 
-# Letters beyond ASCII that fold to one (ſ, ı, Å, the ligature-free capitals), letters that fold to
+# Letters beyond ASCII that fold to one (long s, dotless i, Å, the ligature-free capitals), letters that fold to
 # none (ß, ﬁ, Ǆ, 中), digits of other scripts, combining accents (NFD), underscores and a letter
 # beyond U+FFFF, around words of the demo articles.
 ODD_TEXT = ("ſo ıt Åa ß ﬁn Ǆa ǅb ǆc 中 ٣ ३ x³ Ha\u0300 No\u0323\u0302i_ha-noi ha2 2ha Ha NOI hà nội Hà\u00a0Nội "
@@ -460,7 +460,8 @@ ODD_TEXT = ("ſo ıt Åa ß ﬁn Ǆa ǅb ǆc 中 ٣ ३ x³ Ha\u0300 No\u0323\u0
 def test_a_spec_found_in_the_folded_text_gives_the_spans_of_the_letter_classes(spec):
     # match_spans searches a text folded letter for letter with a regex of plain letters; the spans
     # are those the letter classes' regex finds in the text itself, on every demo article.
-    texts = [ODD_TEXT, ODD_TEXT * 3] + [text for article in DEMO_ARTICLES for text in (article["title"], article["body"])]
+    texts = [ODD_TEXT, ODD_TEXT * 3]
+    texts += [text for article in DEMO_ARTICLES for text in (article["title"], article["body"])]
     texts += [unicodedata.normalize("NFD", text) for text in texts[2:12]]
     found = [highlight.match_spans(text, spec) for text in texts]
     assert found == [letter_class_spans(text, spec) for text in texts]
