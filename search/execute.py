@@ -364,9 +364,9 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     other_parts = [_reading_parts(ctx, reading, scope) for reading in others]
     shared = set(typed_parts).intersection(*(parts for parts, _ in other_parts)) if others else set()
     common = _sum_parts(size, typed_parts, shared, None)
-    scores = _sum_parts(size, typed_parts, set(typed_parts) - shared, common)
-    for reading, (parts, other_idfs) in zip(others, other_parts):
-        other = _sum_parts(size, parts, set(parts) - shared, common)
+    sums = _reading_sums(common, [typed_parts, *(parts for parts, _ in other_parts)], shared)
+    scores = next(sums)
+    for reading, (_, other_idfs), other in zip(others, other_parts, sums):
         other *= _reading_weight(ctx, parsed, reading)
         np.maximum(scores, other, out=scores)
         idfs = {**other_idfs, **idfs}
@@ -374,6 +374,53 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
         # Any-word fallback: documents holding every word still come first.
         scores[all_words] += scores.max()
     return (scores if scope is None else scope.spread(scores)), idfs
+
+
+def _reading_sums(common: np.ndarray, readings_parts: list[dict], shared: set):
+    """Yield each reading's scores before its weight: common (the shared parts' sum) plus its own
+    parts (``_reading_parts``, those not shared), added in its parts' order, one new array each.
+
+    A reading's own parts begin with those of the groups before the first it reads otherwise
+    (``readings`` goes through the combinations of spellings the last group first): the sum of the
+    first parts it has in common with the next reading is kept for that one, which adds only the rest
+    (the same additions in the same order, so the same values).  A long query's dozen readings of
+    common words at 600,000 articles added the same millions of postings again for each reading.
+    """
+    owns = [[key for key in parts if key not in shared] for parts in readings_parts]
+    kept = [(0, common)]  # (how many first parts, their sum): sums of first parts of the last reading's, never changed
+    for at, (parts, own) in enumerate(zip(readings_parts, owns)):
+        following = owns[at + 1] if at + 1 < len(owns) else []
+        keep = _common_start(own, following)
+        previous = _common_start(owns[at - 1], own) if at else 0
+        while kept[-1][0] > previous:
+            kept.pop()
+        done, start = kept[-1]
+        if sum(len(parts[key][0]) for key in own[done:keep]) * SUM_KEPT_SHARE < len(common):
+            keep = done  # fewer postings than a copy of the scores costs: added again by the next reading
+        scores = start.copy()
+        for index in range(done, len(own)):
+            if index == keep and keep > done:
+                kept.append((keep, scores.copy()))
+            ids, values = parts[own[index]]
+            scores[ids] += values
+        if keep == len(own) and keep > done:
+            kept.append((keep, scores.copy()))
+        yield scores
+
+
+# A reading's first parts are kept for the next one when they hold more postings than the scores' size
+# over this (adding a posting costs a few times what copying a score does).
+SUM_KEPT_SHARE = 4
+
+
+def _common_start(first: list, second: list) -> int:
+    """Return how many first items two lists have in common."""
+    count = 0
+    for one, other in zip(first, second):
+        if one != other:
+            break
+        count += 1
+    return count
 
 
 def _sum_parts(size: int, parts: dict, keys: set, start: np.ndarray | None) -> np.ndarray:

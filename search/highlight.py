@@ -17,7 +17,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -53,6 +53,8 @@ def _letter_classes() -> dict[str, str]:
 _LETTER_CLASSES = _letter_classes()
 # The characters of each letter's class.
 _LETTER_CHARS = {letter: frozenset(cls[1:-1]) for letter, cls in _LETTER_CLASSES.items()}
+# Which characters of the Basic Multilingual Plane are letters or digits (``[^\\W_]``).
+_ALNUM = np.array([chr(code).isalnum() for code in range(0x10000)], dtype=bool)
 
 
 def syllable_pattern(folded: str) -> str:
@@ -167,9 +169,10 @@ def _word_tree(words) -> dict:
     return tree
 
 
-def _branch_pattern(node: dict) -> str:
-    """Return the regex of a node of ``_trie_pattern``'s tree (its end, "", optional)."""
-    branches = [_LETTER_CLASSES.get(ch, re.escape(ch)) + _branch_pattern(child)
+def _branch_pattern(node: dict, classes: dict[str, str] = _LETTER_CLASSES) -> str:
+    """Return the regex of a node of ``_trie_pattern``'s tree (its end, "", optional), each letter
+    written as its class in classes (by default every spelling of it; none: the letter itself)."""
+    branches = [classes.get(ch, re.escape(ch)) + _branch_pattern(child, classes)
                 for ch, child in sorted(node.items()) if ch]
     if not branches:
         return ""
@@ -217,20 +220,85 @@ def compile_prefix(folded_prefix: str) -> re.Pattern:
     return re.compile(_WORD_EDGE_BEFORE + syllable_pattern(folded_prefix))
 
 
+def match_spans(text: str, spec: HighlightSpec) -> list[tuple[int, int]]:
+    """Return the (start, end) of every match of ``compile_spec(spec)`` in text, in order: the spans
+    its ``finditer`` finds.
+
+    When the spec's words and phrases are ASCII letters and digits (nearly always), the text is
+    searched folded: each character replaced by the ASCII letter it folds to (``_folded_text``: as
+    long as the text, so the offsets are the same), the spec's words looked for as plain letters,
+    tried only after a space (``_folded_pattern``).  The letter classes' regex tries a match at
+    nearly every letter of a body for a long query (its first letters are most of the alphabet),
+    and compiling it costs ~10 ms for a pasted paragraph's words; this one is tried at each word's
+    start, with a plain comparison per letter, and compiles in a twentieth of that.
+    """
+    if not text:
+        return []
+    folded_pattern = _folded_pattern(spec)
+    folded = _folded_text(text) if folded_pattern is not None else None
+    if folded is not None:
+        return [(match.start(), match.end() - 1) for match in folded_pattern.finditer(folded)]
+    pattern = compile_spec(spec)
+    return [] if pattern is None else [match.span() for match in pattern.finditer(text)]
+
+
+def _fold_table() -> np.ndarray:
+    """Return each character of the Basic Multilingual Plane as ``_folded_text`` writes it: a letter
+    of a ``_LETTER_CLASSES`` class as that class's ASCII letter, an ASCII digit as itself, any other
+    letter or digit as "#" (in no spec word: only its word edges count), anything else as a space."""
+    table = np.full(0x10000, ord(" "), dtype=np.uint32)
+    table[_ALNUM] = ord("#")
+    for letter, chars in _LETTER_CHARS.items():
+        table[[ord(char) for char in chars]] = ord(letter)
+    table[[ord(digit) for digit in "0123456789"]] = [ord(digit) for digit in "0123456789"]
+    return table
+
+
+def _folded_text(text: str) -> str | None:
+    """Return text with each character written as ``_fold_table`` says, between two spaces (so the
+    folded text's character i + 1 is the text's character i); None when the text holds a character
+    beyond U+FFFF (the regex of letter classes searches it then)."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    if len(codes) and int(codes.max()) >= len(_FOLDED):
+        return None
+    return " " + _FOLDED[codes].tobytes().decode("utf-32-le") + " "
+
+
+_FOLDED = _fold_table()
+
+
+@lru_cache(maxsize=512)
+def _folded_pattern(spec: HighlightSpec) -> re.Pattern | None:
+    """Return the regex of a spec over ``_folded_text``: what ``alternation_pattern`` matches, its
+    alternatives in its order (the phrases, then the tree of the words), each led by a space and
+    followed by one (the word edges: a letter or digit of the text is never a space there); a
+    match's span is the text's span one on.  None when a word or a phrase's syllable is not ASCII
+    letters and digits (its letters' classes are asked of the text itself then)."""
+    words = {fold(w) for w in spec.words}
+    phrases = [[fold(s) for s in phrase] for phrase in spec.phrases]
+    plain = lambda term: bool(_PLAIN_TERM.fullmatch(term))  # noqa: E731
+    if not all(map(plain, words)) or not all(phrase and all(map(plain, phrase)) for phrase in phrases):
+        return None
+    alternatives = [" +".join(phrase) for phrase in phrases]
+    if words:
+        alternatives.append(_branch_pattern(_word_tree(words), {}))
+    return re.compile(" (?:" + "|".join(alternatives) + ")(?= )") if alternatives else None
+
+
+_PLAIN_TERM = re.compile("[a-z0-9]+")
+
+
 def find_matches(text: str, spec: HighlightSpec) -> list[tuple[int, int]]:
     """Return the (start, end) spans of text that the spec marks, adjacent words merged."""
-    pattern = compile_spec(spec)
-    if pattern is None or not text:
-        return []
     found = []  # (start, end, terms)
     seen: dict[str, tuple[str, ...] | None] = {}  # a text repeats its words: each spelling checked once
-    for match in pattern.finditer(text):
-        written = match.group()
+    for start, end in match_spans(text, spec):
+        written = text[start:end]
         if written not in seen:
             seen[written] = _matched_terms(written, spec)
         terms = seen[written]
         if terms is not None:
-            found.append((match.start(), match.end(), terms))
+            found.append((start, end, terms))
     if spec.window:
         found = _close_together(text, found, spec)
     spans: list[tuple[int, int]] = []
@@ -310,8 +378,6 @@ def _syllable_numbers(text: str, offsets: list[int]) -> list[int]:
     return (np.searchsorted(starts, offsets, side="right") - 1).tolist()
 
 
-# Which characters of the Basic Multilingual Plane are letters or digits (``[^\\W_]``).
-_ALNUM = np.array([chr(code).isalnum() for code in range(0x10000)], dtype=bool)
 
 
 def mark(text: str, spans: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
@@ -355,33 +421,53 @@ def _lead(text: str) -> str:
 
 
 def _best_windows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Pick up to three non-overlapping windows that cover the most distinct matched words."""
+    """Pick up to three non-overlapping windows that cover the most distinct matched words.
+
+    Each round takes the first span whose window (the spans starting within ``FRAGMENT_CHARS``)
+    brings the most words not yet covered, then the most matches; spans overlapping a window chosen
+    are left out.  The spans are tried from the window with the most distinct words down, and a round
+    stops once no window left can bring more than the best found (its words not yet covered are at
+    most its distinct words): a long query's body holds hundreds of spans, of which a round reads few.
+    """
     spans = spans[:MAX_SPANS_CONSIDERED]
     words = [text[s:e].lower() for s, e in spans]
     starts = [s for s, _ in spans]
+    ends = [e for _, e in spans]
     # The words of the window starting at each span: (distinct ones, how many).
     ahead = [(set(inside), len(inside)) for inside in
              (words[index : bisect_right(starts, start + FRAGMENT_CHARS - 1)] for index, start in enumerate(starts))]
+    # The spans by their window's (distinct words, matches), the most first, the first span first among equals.
+    ranked = sorted(range(len(spans)), key=lambda index: (-len(ahead[index][0]), -ahead[index][1], index))
+    blocked = [False] * len(spans)
     chosen: list[tuple[int, int]] = []
     covered: set[str] = set()
     for _ in range(MAX_FRAGMENTS):
         best, best_gain = None, (0, 0)
-        for index, (start, end) in enumerate(spans):
-            if any(start < w_end and end > w_start for w_start, w_end in chosen):
-                continue
+        for index in ranked:
             distinct, count = ahead[index]
+            if (len(distinct), count) < best_gain:
+                break  # no window further down brings more
+            if blocked[index]:
+                continue
             gain = (len(distinct - covered) if covered else len(distinct), count)
-            if gain > best_gain:
+            if gain > best_gain or (gain == best_gain and best is not None and index < best):
                 best, best_gain = index, gain
         if best is None or (chosen and best_gain[0] == 0):
             break
         window = _window(text, spans[best])
-        crossing = [e for s, e in spans if s < window[1] < e]
-        window = (window[0], max([window[1], *crossing]))
+        # The span crossing the window's end, if any (spans do not overlap: the last starting before it).
+        last = bisect_left(starts, window[1]) - 1
+        if last >= 0 and ends[last] > window[1]:
+            window = (window[0], ends[last])
         if any(window[0] < w_end and window[1] > w_start for w_start, w_end in chosen):
             break
         chosen.append(window)
-        covered.update(w for (s, e), w in zip(spans, words) if s >= window[0] and e <= window[1])
+        # The spans the window overlaps are out; those inside it are covered.
+        first = bisect_right(ends, window[0])
+        overlapping = range(first, bisect_left(starts, window[1]))
+        for index in overlapping:
+            blocked[index] = True
+        covered.update(words[index] for index in overlapping if starts[index] >= window[0] and ends[index] <= window[1])
     return sorted(chosen)
 
 

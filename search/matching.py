@@ -239,20 +239,26 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
     needed = max(1, math.ceil(share * (len(words) + len(units))))
     possible = held
     if units:
+        # Where each unit's syllables are held (a unit holds them wherever it is found).
+        could = [_group_mask(ctx, [replace(clause, phrase=False) for clause in group], exact) for group in units]
         possible = held.copy()
-        for group in units:
-            possible += _group_mask(ctx, [replace(clause, phrase=False) for clause in group], exact)
+        for syllables in could:
+            possible += syllables
     # The required phrases are looked for only in the articles that can hold enough words.
     mask = (all_words(ctx, replace(parsed, groups=required), exact, possible >= needed) if required
             else ~excluded(ctx, parsed, exact))
     if units:
-        # A unit is often a phrase ("đô la", "V-League"), whose positions are read in every article
-        # holding its syllables (common ones at 600,000 articles): it is looked for only in the
-        # articles it decides, those holding too few words without the units but enough with
-        # every unit whose syllables they hold (the others are in, or out, whatever it holds).
-        undecided = mask & (held < needed) & (possible >= needed)
-        for group in units:
-            held += _group_mask(ctx, group, exact, undecided)
+        # A unit is often a phrase ("đô la", "V-League", "9,5"), whose positions are read in every
+        # article holding its syllables (common ones at 600,000 articles): it is looked for only in
+        # the articles it decides, those holding too few words without it but enough with it and
+        # every unit left whose syllables they hold (the others are in, or out, whatever it holds).
+        # Each unit found settles articles for the next: the units are read from the one whose
+        # syllables the fewest articles hold.
+        left = possible - held
+        for at in sorted(range(len(units)), key=lambda at: int(could[at].sum())):
+            undecided = mask & (held < needed) & (held + left >= needed)
+            left -= could[at]
+            held += _group_mask(ctx, units[at], exact, undecided)
     return mask & (held >= needed)
 
 

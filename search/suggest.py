@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 
 from search.backend import StoredArticle, TermStatistics
-from search.highlight import HighlightSpec, compile_spec
+from search.highlight import HighlightSpec, match_spans
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.text import TONE_MARKS, VOWELS, fold, normalize_term
@@ -98,9 +98,9 @@ def _ids(documents: list[StoredArticle]) -> list[str | None]:
 def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) -> dict[Syllable, str]:
     """Return the most likely accented form of each unaccented syllable, read from documents."""
     wanted = [s for s in syllables if not s.accented and len(s.folded) > 1 and not s.folded.isdigit()]
-    pattern = compile_spec(HighlightSpec(words=tuple(s.folded for s in wanted)))
-    if pattern is None:
+    if not wanted:
         return {}
+    spec = HighlightSpec(words=tuple(s.folded for s in wanted))
     order = [s.folded for s in syllables]
     pairs = set(itertools.pairwise(order))
     in_context: dict[str, Counter] = defaultdict(Counter)
@@ -108,7 +108,7 @@ def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) 
     capitals: Counter = Counter()
     for document in documents:
         for text in (document.get("title") or "", document.get("body") or ""):
-            _vote(text, pattern, pairs, in_context, alone, capitals)
+            _vote(text, spec, pairs, in_context, alone, capitals)
     chosen = {}
     for syllable in wanted:
         # A spelling seen next to the query's neighbouring word beats any seen alone:
@@ -126,22 +126,32 @@ def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) 
     return chosen
 
 
-def _vote(text: str, pattern, pairs: set[tuple[str, str]], in_context: dict, alone: dict,
+def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], in_context: dict, alone: dict,
           capitals: Counter) -> None:
-    """Count the spellings of matched words in text, apart for words matched side by side, and
-    how often each is capitalised."""
-    previous = None
-    for match in pattern.finditer(text):
-        written = match.group()
-        form = normalize_term(written)
-        folded = fold(form)
-        alone[folded][form] += 1
-        capitals[form] += written[:1].isupper()
-        capitals[form.upper()] += len(form) > 1 and written.isupper()
-        if previous and text[previous[2] : match.start()].isspace() and (previous[0], folded) in pairs:
-            in_context[previous[0]][previous[1]] += 1
+    """Count the spellings of the spec's words in text, apart for words matched side by side, and
+    how often each is capitalised.
+
+    Each distinct spelling is counted once with how often the text writes it (a pasted paragraph's
+    words match hundreds of times in each article): every count adds what one per match adds, and
+    each spelling enters its counter when first seen, in the text's order, as one per match does
+    (``most_common`` breaks ties by that order)."""
+    spans = match_spans(text, spec)
+    written = [text[start:end] for start, end in spans]
+    forms = {}
+    for spelling, times in Counter(written).items():
+        form = normalize_term(spelling)
+        forms[spelling] = folded, form = fold(form), form
+        alone[folded][form] += times
+        capitals[form] += times * spelling[:1].isupper()
+        capitals[form.upper()] += times * (len(form) > 1 and spelling.isupper())
+    # Side by side: a match and the one before it, a query's pair of neighbours, with only spaces between.
+    read = [forms[spelling] for spelling in written]
+    folds = [folded for folded, _ in read]
+    for after in [at for at, pair in enumerate(itertools.pairwise(folds), 1) if pair in pairs]:
+        if text[spans[after - 1][1] : spans[after][0]].isspace():
+            (folded, form), (before, before_form) = read[after], read[after - 1]
+            in_context[before][before_form] += 1
             in_context[folded][form] += 1
-        previous = (folded, form, match.end())
 
 
 def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], total: int,

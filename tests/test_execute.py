@@ -578,3 +578,35 @@ def test_a_pool_is_scored_alone_while_its_terms_postings_are_many(demo_index, mo
     scoped = {key[2] for key in context._computed if key[0] == "scoped bm25f"}
     assert len(context.postings("body", "nam")) >= 50 and 0 < result["total"] < 25
     assert {"nam", "viet"} <= scoped and "nam" not in scored_whole and "viet" not in scored_whole
+
+
+@pytest.mark.parametrize("q", [
+    "hlv park hang seo nói gì về đội tuyển việt nam tại sea games ở tphcm",  # abbreviations: a dozen readings
+    "hlv va ubnd tphcm cung cac so nganh",  # and without accents
+    unidecode(DEMO_ARTICLES[3]["body"][:300]) + " hlv tphcm ubnd",  # a pasted paragraph among them
+])
+@pytest.mark.parametrize("kept_share", [10**9, 0], ids=["carried over", "never carried"])
+def test_each_readings_scores_summed_from_what_it_shares_with_the_one_before_are_summed_from_scratch(
+        demo_index, monkeypatch, q, kept_share):
+    # _scores sums each reading's own parts onto the sum of the first parts it shares with the reading
+    # before (when they hold enough postings; here always, or never): each reading's scores are the
+    # shared parts' sum plus its own parts added one by one from scratch, to the last bit.
+    monkeypatch.setattr(execute, "SUM_KEPT_SHARE", kept_share)
+    ctx = uncached_context(demo_index)
+    parsed = understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
+                        abbreviations.load()).parsed
+    every = matching.readings(parsed, matching.reading_limit(parsed, ctx.ranking))
+    assert len(every) >= 4
+    parts = [execute._reading_parts(ctx, reading)[0] for reading in every]
+    shared = set(parts[0]).intersection(*parts[1:])
+    common = execute._sum_parts(ctx.size, parts[0], shared, None)
+    summed = list(execute._reading_sums(common, parts, shared))
+    for reading_parts, scores in zip(parts, summed):
+        expected = common.copy()
+        for key, (ids, values) in reading_parts.items():
+            if key not in shared:
+                expected[ids] += values
+        assert scores.tobytes() == expected.tobytes()
+    assert len({scores.tobytes() for scores in summed}) > 1
+    assert any(execute._common_start([k for k in a if k not in shared], [k for k in b if k not in shared])
+               for a, b in itertools.pairwise(parts))  # readings that start alike: sums carried over

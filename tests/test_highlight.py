@@ -434,3 +434,95 @@ def test_an_unaccented_phrase_marks_every_spelling_an_accented_one_only_its_own(
 def test_a_phrase_with_other_accents_is_not_marked_as_the_phrase():
     spec = HighlightSpec(words=("bo",), phrases=(("bộ", "chính", "trị"),))
     assert "Bò chính trí" not in marks(highlight_all("Bò chính trí", spec))
+
+
+def letter_class_spans(text: str, spec: HighlightSpec) -> list[tuple[int, int]]:
+    """The spans the regex of letter classes (the plain alternation) finds in text."""
+    pattern = highlight.alternation_pattern(spec)
+    return [m.span() for m in re.finditer(pattern, text)] if pattern and text else []
+
+
+# Letters beyond ASCII that fold to one (long s, dotless i, Å, the ligature-free capitals), letters that fold to
+# none (ß, ﬁ, Ǆ, 中), digits of other scripts, combining accents (NFD), underscores and a letter
+# beyond U+FFFF, around words of the demo articles.
+ODD_TEXT = ("ſo ıt Åa ß ﬁn Ǆa ǅb ǆc 中 ٣ ३ x³ Ha\u0300 No\u0323\u0302i_ha-noi ha2 2ha Ha NOI hà nội Hà\u00a0Nội "
+            "bo chinh tri Bo-Chinh-Tri viet nam, Việt Nam. ")
+
+
+@pytest.mark.parametrize("spec", [
+    HighlightSpec(words=("ha", "noi")),
+    HighlightSpec(words=("hà", "nội", "2024", "ha2")),
+    HighlightSpec(words=("viet", "nam", "bo", "chinh", "tri", "so", "it", "aa", "fin", "a", "b", "c")),
+    HighlightSpec(words=("ba", "ban", "b", "bang"), phrases=(("bo", "chinh", "tri"), ("viet", "nam"))),
+    HighlightSpec(words=("chinh",), phrases=(("bộ", "chính"), ("ha", "noi"))),
+    HighlightSpec(phrases=(("viet", "nam"), ("viet",))),
+])
+def test_a_spec_found_in_the_folded_text_gives_the_spans_of_the_letter_classes(spec):
+    # match_spans searches a text folded letter for letter with a regex of plain letters; the spans
+    # are those the letter classes' regex finds in the text itself, on every demo article.
+    texts = [ODD_TEXT, ODD_TEXT * 3]
+    texts += [text for article in DEMO_ARTICLES for text in (article["title"], article["body"])]
+    texts += [unicodedata.normalize("NFD", text) for text in texts[2:12]]
+    found = [highlight.match_spans(text, spec) for text in texts]
+    assert found == [letter_class_spans(text, spec) for text in texts]
+    assert highlight._folded_pattern(spec) is not None and sum(map(len, found)) > 10
+
+
+def test_the_words_of_every_demo_article_found_folded_are_found_by_the_letter_classes():
+    # Long specs of the words the articles hold (a pasted paragraph's), some cut short (prefixes that
+    # must not match inside a word).
+    for article in DEMO_ARTICLES[::7]:
+        text = article["title"] + "\n" + article["body"]
+        syllables = sorted({highlight.fold(w.lower()) for w in re.findall(r"[^\W_]+", text)})
+        spec = HighlightSpec(words=tuple(syllables[::2] + [s[:2] for s in syllables[1::9]]),
+                             phrases=(tuple(syllables[1:3]),))
+        assert highlight.match_spans(text, spec) == letter_class_spans(text, spec)
+
+
+@pytest.mark.parametrize("text, spec", [
+    ("Bài viết 𝐇à 𝐍ội: Hà Nội", HighlightSpec(words=("ha", "noi"))),  # a letter beyond U+FFFF
+    ("Snow ☃ and hà nội", HighlightSpec(words=("☃", "noi"))),  # a word with no ASCII letters
+])
+def test_a_text_or_a_spec_the_folded_text_cannot_hold_is_searched_with_the_letter_classes(text, spec):
+    assert highlight._folded_text(text) is None or highlight._folded_pattern(spec) is None
+    assert highlight.match_spans(text, spec) == letter_class_spans(text, spec) != []
+
+
+def windows_span_by_span(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Independent of _best_windows' order: each round tries every span not overlapping a window
+    chosen and takes the first bringing the most words not yet covered, then the most matches."""
+    spans = spans[: highlight.MAX_SPANS_CONSIDERED]
+    words = [text[s:e].lower() for s, e in spans]
+    chosen, covered = [], set()
+    for _ in range(highlight.MAX_FRAGMENTS):
+        best, best_gain = None, (0, 0)
+        for index, (start, end) in enumerate(spans):
+            if any(start < w_end and end > w_start for w_start, w_end in chosen):
+                continue
+            inside = [w for (s, _), w in zip(spans, words) if start <= s < start + highlight.FRAGMENT_CHARS]
+            gain = (len(set(inside) - covered), len(inside))
+            if gain > best_gain:
+                best, best_gain = index, gain
+        if best is None or (chosen and best_gain[0] == 0):
+            break
+        window = highlight._window(text, spans[best])
+        window = (window[0], max([window[1], *(e for s, e in spans if s < window[1] < e)]))
+        if any(window[0] < w_end and window[1] > w_start for w_start, w_end in chosen):
+            break
+        chosen.append(window)
+        covered.update(w for (s, e), w in zip(spans, words) if s >= window[0] and e <= window[1])
+    return sorted(chosen)
+
+
+@pytest.mark.parametrize("every", [1, 2, 5])
+def test_the_snippets_windows_tried_from_the_richest_are_those_trying_every_span_gives(every):
+    # A pasted paragraph's words match hundreds of times in a body; _best_windows stops a round once no
+    # window left can bring more: the windows are those of trying every span, ties to the first.
+    checked = 0
+    for article in DEMO_ARTICLES:
+        body = article["body"]
+        syllables = list(dict.fromkeys(highlight.fold(w.lower()) for w in re.findall(r"[^\W_]+", body)))
+        spans = highlight.find_matches(body, HighlightSpec(words=tuple(syllables[::every][:60])))
+        assert highlight._best_windows(body, spans) == windows_span_by_span(body, spans)
+        checked += len(spans) > 50
+    assert checked > 10

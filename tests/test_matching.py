@@ -1090,3 +1090,44 @@ def test_the_most_tier_holds_the_demo_articles_with_half_the_words_and_none_excl
     expected = most_tier(articles, plain, joined, excluded, exact)
     assert at_least_half(SearchEngine(demo_index), q, exact) == expected
     assert 0 < len(expected) < len(articles)
+
+
+@pytest.mark.parametrize("exact", [True, False], ids=["exact", "folded"])
+@pytest.mark.parametrize("q, joined", [
+    ("UBND TP.HCM họp về Covid-19 và giá xăng tăng", ["UBND", "TP.HCM", "Covid-19"]),
+    ("ca mắc Covid-19 mới tại TP.HCM theo UBND", ["Covid-19", "TP.HCM", "UBND"]),
+])
+@pytest.mark.parametrize("share", [matching.LONG_QUERY_SHARE, matching.MOST_SHARE])
+def test_a_questions_words_with_spellings_are_not_looked_for_where_those_found_already_reach_its_share(
+        demo_index, monkeypatch, exact, q, joined, share):
+    # at_least looks for a question's units (words with inner punctuation or other spellings: phrases)
+    # one after the other, each only in the articles still undecided: an article that the units found
+    # so far bring to the share is not read for the next.  The set is what counting every unit gives.
+    view = SearchEngine(demo_index).backend.view()
+    parsed = understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
+    units = [group for group in parsed.groups if matching.is_unit(group)]
+    assert len(units) == len(joined)
+    order: list[tuple[int, tuple[str, ...]]] = []  # (doc, phrase terms) as read
+    phrase_docs = matching.phrase_docs
+    monkeypatch.setattr(matching, "phrase_docs", lambda ctx, terms, fields, docs: (
+        order.extend((int(doc), tuple(terms)) for doc in docs), phrase_docs(ctx, terms, fields, docs))[1])
+    mask = matching.at_least(view.context, parsed, exact, share)
+    plain = [w for w in q.split() if w not in joined]
+    articles = demo_and_portal()
+    spellings = {word: abbreviations.load().alternatives(abbreviations.form_key(word)) for word in joined}
+    assert found_ids(view, mask) == most_tier(articles, plain, joined, [], exact, spellings, share)
+    need = max(1, math.ceil(share * len(parsed.groups)))
+    unit_of = {tuple(matching.term(s, exact) for s in clause.syllables): at
+               for at, group in enumerate(units) for clause in group}
+    found_in = {}  # doc: units found in it so far, in the order read
+    for doc, terms in order:
+        doc_id = view.context.snapshot.stored(doc)["id"]
+        text = [words(articles[doc_id][field]) for field in ("title", "body")]
+        held = sum(any(holds_as(w, s, exact) for field in text for w in field) for s in plain)
+        unit = unit_of[terms]
+        before = {u for u in found_in.get(doc, []) if u != unit}
+        assert held + len(before) < need, (doc_id, terms)  # still undecided when read
+        if any(holds_in_a_row(field, list(terms), exact) for field in text):
+            found_in.setdefault(doc, []).append(unit)
+    # Articles found holding a unit, and read for another after it (the first found not enough alone).
+    assert any(found_in.values()) or share < matching.MOST_SHARE

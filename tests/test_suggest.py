@@ -491,3 +491,68 @@ def test_a_question_over_its_index_share_of_postings_answers_and_says_so(demo_in
     for ranking in (replace(shared, min_searched_postings=held),
                     replace(shared, searched_postings_per_article=held / articles)):
         assert "common_words" not in SearchEngine(demo_index, ranking=ranking).search(SearchRequest(q=query))["limited"]
+
+
+def votes_match_by_match(syllables, documents):
+    """Independent of suggest._vote's counting: every spelling of a wanted word (a whole word of the text
+    folding to it) counted match by match, in the text's order, apart when it follows the query's
+    preceding word with only spaces between; each form's capitalised uses."""
+    from collections import Counter, defaultdict
+
+    wanted = {s.folded for s in syllables if not s.accented and len(s.folded) > 1 and not s.folded.isdigit()}
+    pairs = set(zip([s.folded for s in syllables], [s.folded for s in syllables][1:]))
+    in_context, alone, capitals = defaultdict(Counter), defaultdict(Counter), Counter()
+    for document in documents:
+        for text in (document.get("title") or "", document.get("body") or ""):
+            previous = None
+            for match in re.finditer(r"[^\W_]+", text):
+                written = match.group()
+                if unidecode(written).lower() not in wanted or not unidecode(written).isalnum():
+                    continue
+                form = unicodedata.normalize("NFC", written).lower()
+                key = unidecode(form).lower()
+                alone[key][form] += 1
+                capitals[form] += written[:1].isupper()
+                capitals[form.upper()] += len(form) > 1 and written.isupper()
+                if previous and text[previous[2]:match.start()].isspace() and (previous[0], key) in pairs:
+                    in_context[previous[0]][previous[1]] += 1
+                    in_context[key][form] += 1
+                previous = (key, form, match.end())
+    return in_context, alone, capitals
+
+
+@pytest.mark.parametrize("q", ["chi thi 05 bo chinh tri", "ha noi cam xe may", "thu tuong chinh phu",
+                               "nguoi dan trong dien di doi duoc tai dinh cu mot phan tai cho phan con lai"])
+def test_accents_are_restored_from_each_spellings_count_ties_to_the_first_written(engine, q, monkeypatch):
+    # _vote counts each distinct spelling once with how often the text writes it; the counts, and the
+    # order in which spellings are first seen (most_common's ties), are those of counting match by match.
+    from search import suggest
+    from search.parse import parse_query
+
+    view = engine.backend.view()
+    documents = view.top_documents(parse_query(q))
+    syllables = parse_query(q).syllables
+    seen = {}
+
+    def record(syllables, documents):
+        from collections import Counter, defaultdict
+
+        spec = suggest.HighlightSpec(words=tuple(s.folded for s in syllables if not s.accented and len(s.folded) > 1
+                                                 and not s.folded.isdigit()))
+        pairs = set(zip([s.folded for s in syllables], [s.folded for s in syllables][1:]))
+        in_context, alone, capitals = defaultdict(Counter), defaultdict(Counter), Counter()
+        for document in documents:
+            for text in (document.get("title") or "", document.get("body") or ""):
+                suggest._vote(text, spec, pairs, in_context, alone, capitals)
+        seen["votes"] = in_context, alone, capitals
+        return restore(syllables, documents)
+
+    restore = suggest._restore_accents
+    monkeypatch.setattr(suggest, "_restore_accents", record)
+    suggest._restore_accents(syllables, documents)
+    in_context, alone, capitals = seen["votes"]
+    expected = votes_match_by_match(syllables, documents)
+    as_lists = lambda votes: {k: list(c.items()) for k, c in votes.items() if c}  # noqa: E731
+    assert as_lists(in_context) == as_lists(expected[0]) and as_lists(alone) == as_lists(expected[1])
+    assert {k: v for k, v in capitals.items() if v} == {k: v for k, v in expected[2].items() if v}
+    assert sum(map(len, alone.values())) > len(alone)  # words written in several spellings
