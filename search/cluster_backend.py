@@ -94,6 +94,9 @@ BATCH_PARTS = 3
 # articles or fewer), else by the grouping, sent with the second round trip that fetches the stored
 # text of each shard's best articles by key.
 ONE_MATCH_ROWS = 400
+# A question's page ranks its pool without the exact forms of its accented words
+# (``ClusterBackend.question_exact_forms``).
+QUESTION_EXACT_FORMS = False
 # A first page whose tier likely holds more than that many articles has its grouping sent beside the page
 # instead (the page and the grouping at once, on two nodes) rather than after the page's rows: a query of
 # at most this many distinct words, each held by more than this many articles (``keyword_documents``, read
@@ -194,11 +197,12 @@ def _terms(syllables: Iterable[Syllable], exact: bool = False) -> list[str]:
     return [engine_token(s.exact, s.folded) if exact else engine_token(s.folded) for s in syllables]
 
 
-def bonus_match(parsed: ParsedQuery) -> str:
-    """Return the optional part: exact forms of accented syllables, compounds of adjacent syllables."""
+def bonus_match(parsed: ParsedQuery, exact_forms: bool = True) -> str:
+    """Return the optional part: exact forms of accented syllables (unless told not to), compounds of
+    adjacent syllables."""
     parts = []
     for clause in parsed.clauses:
-        accented = [s for s in clause.syllables if s.accented]
+        accented = [s for s in clause.syllables if s.accented] if exact_forms else []
         if accented:
             parts.append(f"({_EXACT_FIELDS[clause.field if clause.field == 'title' else None]} "
                          f"{' | '.join(_terms(accented, exact=True))})")
@@ -220,9 +224,10 @@ def _compounds(parsed: ParsedQuery) -> list[str]:
     return [c for c in dict.fromkeys(found) if engine_token(c) == c]
 
 
-def match_text(parsed: ParsedQuery, positive: str, exact: bool, bonus: bool = True) -> str:
-    """Return the whole MATCH text: a tier's positive part, the ranking's optional part, the exclusions."""
-    optional = bonus_match(parsed) if bonus and parsed.groups else ""
+def match_text(parsed: ParsedQuery, positive: str, exact: bool, bonus: bool = True, exact_forms: bool = True) -> str:
+    """Return the whole MATCH text: a tier's positive part, the ranking's optional part (with or without the
+    exact forms of accented syllables), the exclusions."""
+    optional = bonus_match(parsed, exact_forms) if bonus and parsed.groups else ""
     return with_excluded(f"({positive}) MAYBE ({optional})" if optional else positive, parsed, exact)
 
 
@@ -445,6 +450,10 @@ class ClusterBackend:
         # How many matches of each shard a first relevance page asks for without their stored text, to
         # count the facets from them (0: a page and a grouping, each matching the query).
         self.one_match_rows = ONE_MATCH_ROWS
+        # Whether a question's page adds the exact forms of its accented words to its optional part: the engine
+        # ranks every article of the pool (a fifth of 6-25 words, folded) reading each keyword's hits, and those
+        # forms repeat every accented word of the pool (the compounds stay: without them MRR fell).
+        self.question_exact_forms = QUESTION_EXACT_FORMS
 
     # Talking to a node -------------------------------------------------------------------
 
@@ -985,7 +994,9 @@ class ClusterBackend:
         # In the most tier of a short query the articles holding every word come first; the
         # optional part is left out there so the engine counts only the query's own words.
         every = plan.tier == "most" and not plan.question
-        where = self._where(parsed, plan, positive, conditions.values(), bonus=not every)
+        # A question's page ranks its pool without the exact forms in the optional part (``question_exact_forms``).
+        where = self._where(parsed, plan, positive, conditions.values(), bonus=not every,
+                            exact_forms=self.question_exact_forms or not plan.question)
         ranked = not parsed.is_empty
         order = {
             "relevance": "WEIGHT() DESC, id ASC" if ranked else "published_ts DESC, id ASC",
@@ -1019,11 +1030,12 @@ class ClusterBackend:
         return [(best, None), ("SHOW META", None)] + ([(select, None), ("SHOW META", None)] if size > each else [])
 
     @staticmethod
-    def _where(parsed: ParsedQuery, plan: Plan, positive: str, conditions: Iterable[str], bonus: bool = False) -> str:
+    def _where(parsed: ParsedQuery, plan: Plan, positive: str, conditions: Iterable[str], bonus: bool = False,
+               exact_forms: bool = True) -> str:
         """Return the WHERE clause of a tier's positive MATCH text with the given filter conditions."""
         parts = []
         if parsed.groups or parsed.excluded:
-            parts.append(f"MATCH('{escape_literal(match_text(parsed, positive, plan.exact, bonus))}')")
+            parts.append(f"MATCH('{escape_literal(match_text(parsed, positive, plan.exact, bonus, exact_forms))}')")
         parts += list(conditions)
         return " WHERE " + " AND ".join(parts) if parts else ""
 

@@ -211,6 +211,36 @@ def test_a_questions_first_search_ranks_its_pool_once_whatever_the_accents_count
     assert first == again
 
 
+@pytest.mark.parametrize("q", [QUERIES[20], "Vinamilk dẫn đầu bảng xếp hạng thương hiếu mạnh nhất Việt Nam"])
+def test_a_questions_page_ranks_its_pool_without_the_exact_forms_and_finds_the_same_articles(cluster_engine,
+                                                                                            monkeypatch, q):
+    # The engine ranks every article of a question's pool reading each keyword's hits: the exact forms of its
+    # accented words are left out of its page's optional part (the compounds stay); that part never changed
+    # which articles a page finds.
+    backend = cluster_engine.backend
+    statements = recorded_statements(monkeypatch)
+    searched = {}
+    for exact_forms in (False, True):  # as configured by default, then with the exact forms
+        if exact_forms:
+            monkeypatch.setattr(backend, "question_exact_forms", True)
+        backend.forget()
+        statements.clear()
+        result, found = result_set(cluster_engine, q, "auto")
+        ranked = cluster_engine.search(SearchRequest(q=q, suggest=False))
+        optional = [text.split(" MAYBE ", 1)[1] for text in statements
+                    if " BY shard " in text or "ORDER BY published_ts" in text]
+        assert optional and all("@(title_compound,body_compound)" in text for text in optional)
+        assert all(("@(title_exact,body_exact)" in text) == exact_forms for text in optional)
+        searched[exact_forms] = ({k: result[k] for k in (*SHARED_KEYS, "facets")}, found,
+                                 {k: ranked[k] for k in ("total", "tier", "matching", "facets")})
+    assert searched[False] == searched[True] and searched[False][0]["total"] > 10
+    backend.forget()
+    statements.clear()
+    cluster_engine.search(SearchRequest(q="Bộ Chính trị", suggest=False))  # not a question: the forms stay
+    assert any("@(title_exact,body_exact)" in text.split(" MAYBE ", 1)[-1]
+               for text in statements if text.startswith("SELECT WEIGHT()") and " MAYBE " in text)
+
+
 @pytest.mark.parametrize("q", ["Bộ Chính trị", "bo chinh tri", "bồ chính trí", "qwxzv bóng đá",
                                "giá xăng dầu tăng mạnh", "việt nam -covid", QUERIES[20], "title:vinamilk",
                                "Vinamilk dẫn đầu bảng xếp hạng thương hiếu mạnh nhất Việt Nam",
