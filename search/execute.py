@@ -403,14 +403,17 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
             ctx.keep_scope(scope)
     size = ctx.size if scope is None else len(scope.docs)
     others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
-    typed_parts, idfs = _reading_parts(ctx, parsed.typed, scope)
-    other_parts = [_reading_parts(ctx, reading, scope) for reading in others]
+    looked_up: dict = {}  # each syllable's and compound's parts, for every reading (they share most)
+    typed = parsed.typed
+    typed_parts, idfs = _reading_parts(ctx, typed, scope, looked_up)
+    other_parts = [_reading_parts(ctx, reading, scope, looked_up) for reading in others]
     shared = set(typed_parts).intersection(*(parts for parts, _ in other_parts)) if others else set()
     common = _sum_parts(size, typed_parts, shared, None)
     sums = _reading_sums(common, [typed_parts, *(parts for parts, _ in other_parts)], shared)
     scores = next(sums)
+    typed_idf = _idf_sum(ctx, typed) if others else 0.0
     for reading, (_, other_idfs), other in zip(others, other_parts, sums):
-        other *= _reading_weight(ctx, parsed, reading)
+        other *= _reading_weight(ctx, parsed, reading, typed_idf)
         np.maximum(scores, other, out=scores)
         idfs = {**other_idfs, **idfs}
     if fallback:
@@ -475,32 +478,64 @@ def _sum_parts(size: int, parts: dict, keys: set, start: np.ndarray | None) -> n
     return scores
 
 
-def _reading_parts(ctx: QueryContext, parsed: ParsedQuery, scope: Scope | None = None) -> tuple[dict, dict]:
+def _reading_parts(ctx: QueryContext, parsed: ParsedQuery, scope: Scope | None = None,
+                   looked_up: dict | None = None) -> tuple[dict, dict]:
     """Return what each term adds to the relevance scores of one reading of a query, as
     {key: (doc ids, weighted scores)} in the order they are added, and each syllable's idf;
-    within a scope, (places in the scope's docs, weighted scores) of its documents alone."""
+    within a scope, (places in the scope's docs, weighted scores) of its documents alone.
+
+    looked_up keeps each syllable's and compound's parts for the query's other readings (same scope):
+    a pasted paragraph's dozen readings share all but a few words, and looking each of its ~200
+    syllables and compounds up again for each reading cost more than its scores' sums.
+    """
     parts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     idfs: dict[str, float] = {}
-    weight = ctx.ranking
+    looked_up = {} if looked_up is None else looked_up
     for clause in parsed.clauses:
         fields = fields_of(clause)
         for syllable in clause.syllables:
             if ("folded", syllable.exact, fields) in parts:
                 continue
-            # A syllable typed with accents counts mostly where it stands with those accents:
-            # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
-            parts["folded", syllable.exact, fields] = _weighted(
-                ctx, syllable.folded, fields, weight.accented_folded_weight if syllable.accented else None, scope)
-            idfs[syllable.folded] = _term_scores(ctx, syllable.folded, fields, scope)[2]
-            if syllable.accented:
-                parts["exact", syllable.exact, fields] = _weighted(ctx, syllable.exact, fields, weight.exact_weight,
-                                                                   scope)
-                idfs[syllable.folded] = _term_scores(ctx, syllable.exact, fields, scope)[2]
-    for compound, fields in _compounds(parsed, weight.query_compound_syllables):
-        if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
-            continue  # every syllable of an indexed compound is indexed too: unknown words cost nothing
-        parts["compound", compound, fields] = _weighted(ctx, compound, fields, weight.compound_weight, scope)
+            key = (syllable.exact, fields)
+            if key not in looked_up:
+                looked_up[key] = _syllable_parts(ctx, syllable, fields, scope)
+            own, idf = looked_up[key]
+            parts.update(own)
+            idfs[syllable.folded] = idf
+    for compound, fields in _compounds(parsed, ctx.ranking.query_compound_syllables):
+        key = ("compound", compound, fields)
+        if key not in looked_up:
+            looked_up[key] = _compound_part(ctx, compound, fields, scope)
+        if looked_up[key] is not None:
+            parts[key] = looked_up[key]
     return parts, idfs
+
+
+def _syllable_parts(ctx: QueryContext, syllable: Syllable, fields: tuple[str, ...],
+                    scope: Scope | None) -> tuple[list[tuple[tuple, tuple[np.ndarray, np.ndarray]]], float]:
+    """Return a syllable's parts of the scores (folded, then exact when typed with accents), as
+    (key, (doc ids, weighted scores)) in the order they are added, and its idf (the exact form's
+    when typed with accents)."""
+    weight = ctx.ranking
+    # A syllable typed with accents counts mostly where it stands with those accents:
+    # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
+    own = [(("folded", syllable.exact, fields), _weighted(
+        ctx, syllable.folded, fields, weight.accented_folded_weight if syllable.accented else None, scope))]
+    idf = _term_scores(ctx, syllable.folded, fields, scope)[2]
+    if syllable.accented:
+        own.append((("exact", syllable.exact, fields), _weighted(ctx, syllable.exact, fields, weight.exact_weight,
+                                                                 scope)))
+        idf = _term_scores(ctx, syllable.exact, fields, scope)[2]
+    return own, idf
+
+
+def _compound_part(ctx: QueryContext, compound: str, fields: tuple[str, ...],
+                   scope: Scope | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return a folded compound's part of the scores, or None when one of its syllables is in no
+    document of fields (every syllable of an indexed compound is indexed too: unknown words cost nothing)."""
+    if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
+        return None
+    return _weighted(ctx, compound, fields, ctx.ranking.compound_weight, scope)
 
 
 def _term_scores(ctx: QueryContext, term: str, fields: tuple[str, ...],
@@ -603,12 +638,15 @@ def _count_pairs(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], d
         addends[key] = (title_row, body_row)
 
 
-def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
+def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery,
+                    typed_idf: float | None = None) -> float:
     """Return what scales a reading's scores to the query as typed: the ratio of their words'
     summed idf, so a longer or rarer spelling ("thành phố hồ chí minh" for "tphcm") earns no
     more than the words typed.  A reading of VNI keys of a word the index holds ("ban2" as
-    "bàn") earns no more than it scores: the word as typed, where it stands, comes first."""
-    weight = _idf_sum(ctx, parsed.typed) / max(_idf_sum(ctx, reading), 1e-9)
+    "bàn") earns no more than it scores: the word as typed, where it stands, comes first.
+    typed_idf: ``_idf_sum`` of the query as typed, when the caller has it (the same for every reading)."""
+    typed_idf = _idf_sum(ctx, parsed.typed) if typed_idf is None else typed_idf
+    weight = typed_idf / max(_idf_sum(ctx, reading), 1e-9)
     return min(weight, 1.0) if any(c.decoded for c in reading.clauses) else weight
 
 
