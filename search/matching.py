@@ -326,11 +326,13 @@ def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> n
 
     A query with spellings added by query understanding ("TP.HCM" for "tphcm") has a reading
     per combination of them (``readings``): its words stand together in an article when the
-    words of any one reading do.
+    words of any one reading do.  Each reading looks only in the candidates the readings before
+    it did not find (whether a reading's words stand together is a matter of each article alone):
+    a long query's dozen readings read every word's positions in the same few articles again.
     """
     found = np.zeros(ctx.size, dtype=bool)
     for reading in readings(parsed, reading_limit(parsed, ctx.ranking)):
-        found |= _together(ctx, reading, exact, candidates)
+        found |= _together(ctx, reading, exact, candidates & ~found)
     return found
 
 
