@@ -581,13 +581,42 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
     others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
     chains = [_chain(reading) for reading in (parsed.typed, *others)]
     _count_pairs(ctx, chains, docs, idfs, addends, in_title)
-    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs, addends, in_title, chains[0])
-    typed_pairs = _pairs_idf(ctx, parsed.typed) if others else 0.0
-    for reading, chain in zip(others, chains[1:]):
-        other = _reading_proximity(ctx, reading, docs, idfs, addends, in_title, chain)
-        other *= _pairs_weight(ctx, typed_pairs, reading)
+    bonuses = _readings_proximity(ctx, chains, docs, idfs, addends, in_title)
+    bonus = next(bonuses)
+    typed_pairs = _pairs_idf(ctx, parsed.typed, chains[0][0]) if others else 0.0
+    for reading, chain, other in zip(others, chains[1:], bonuses):
+        other *= _pairs_weight(ctx, typed_pairs, reading, chain[0])
         np.maximum(bonus, other, out=bonus)
     return bonus
+
+
+def _readings_proximity(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], docs: np.ndarray,
+                        idfs: dict[str, float], addends: dict, title_weight: float):
+    """Yield each reading's ``_reading_proximity`` (chains: each reading's ``_chain``), one new array each.
+
+    Readings go through the combinations of spellings the last group first (``readings``), so a
+    reading's pairs begin with those of the one before up to the first group it reads otherwise: the
+    bonus of the first pairs (and citations) it shares with the next reading is kept for that one,
+    which adds only the rest (the same additions in the same order, so the same values).  A pasted
+    paragraph's dozen readings added its fifty pairs' bonuses again for each reading.
+    """
+    steps = [_proximity_steps(chain, pairs) if pairs and len(docs) else [] for chain, pairs in chains]
+    compared = [[(key, cited) for _, _, key, cited in own] for own in steps]
+    kept = [(0, np.zeros(len(docs), dtype=np.float64))]  # (how many first steps, their bonus), never changed
+    for at, own in enumerate(steps):
+        keep = _common_start(compared[at], compared[at + 1]) if at + 1 < len(steps) else 0
+        previous = _common_start(compared[at - 1], compared[at]) if at else 0
+        while kept[-1][0] > previous:
+            kept.pop()
+        done, start = kept[-1]
+        bonus = start.copy()
+        for index in range(done, len(own)):
+            if index == keep and keep > done:
+                kept.append((keep, bonus.copy()))
+            _add_pair_bonus(ctx, own[index], bonus, docs, idfs, addends, title_weight)
+        if keep == len(own) and keep > done:
+            kept.append((keep, bonus.copy()))
+        yield bonus
 
 
 def _chain(parsed: ParsedQuery) -> tuple[list[Syllable], list[tuple[Syllable, Syllable, tuple]]]:
@@ -650,15 +679,20 @@ def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery
     return min(weight, 1.0) if any(c.decoded for c in reading.clauses) else weight
 
 
-def _pairs_weight(ctx: QueryContext, typed_pairs: float, reading: ParsedQuery) -> float:
+def _pairs_weight(ctx: QueryContext, typed_pairs: float, reading: ParsedQuery,
+                  chain: list[Syllable] | None = None) -> float:
     """Return what scales a reading's proximity bonus to the query as typed: the ratio of the
-    summed idf of their adjacent pairs (typed_pairs: the query's as typed, ``_pairs_idf``)."""
-    return typed_pairs / max(_pairs_idf(ctx, reading), 1e-9)
+    summed idf of their adjacent pairs (typed_pairs: the query's as typed, ``_pairs_idf``; chain: the
+    reading's syllables paired, ``_chain``, when the caller has them)."""
+    return typed_pairs / max(_pairs_idf(ctx, reading, chain), 1e-9)
 
 
-def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery) -> float:
-    """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts."""
-    chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
+def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery, syllables: list[Syllable] | None = None) -> float:
+    """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts
+    (syllables: the query's ``_chain``, when the caller has it)."""
+    if syllables is None:
+        syllables = [s for c in parsed.clauses if not c.field for s in c.syllables]
+    chain = [s.folded for s in syllables]
     pairs = dict.fromkeys(itertools.pairwise(chain))
     idf = {folded: _syllable_idf(ctx, folded) for folded in chain}
     return sum((idf[a] + idf[b]) / 2.0 for a, b in pairs)
@@ -712,19 +746,34 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
         return bonus
     addends = {} if addends is None else addends
     title_weight = ctx.ranking.title_proximity_weight if title_weight is None else title_weight
-    references = _references(chain)
-    for first, second, key in pairs:
-        if key not in addends:
-            addends[key] = _pair_bonus(ctx, key[0], key[1:], docs, idfs, title_weight)
-        for addend in addends[key]:
-            bonus += addend
-        if references and (first, second) in references and addends[key]:
-            cited = ("cites", *references[first, second])
-            if cited not in addends:
-                idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
-                addends[cited] = ctx.ranking.reference_weight * idf * _cites(ctx, references[first, second], docs)
-            bonus += addends[cited]
+    for step in _proximity_steps(chain, pairs):
+        _add_pair_bonus(ctx, step, bonus, docs, idfs, addends, title_weight)
     return bonus
+
+
+def _proximity_steps(chain: list[Syllable], pairs: list) -> list[tuple[Syllable, Syllable, tuple, tuple | None]]:
+    """Return what a reading's proximity bonus adds, in order: each of its pairs (``_chain``) with the
+    index terms of the document it names (``_references``), or None."""
+    references = _references(chain)
+    return [(first, second, key, tuple(references[first, second]) if (first, second) in references else None)
+            for first, second, key in pairs]
+
+
+def _add_pair_bonus(ctx: QueryContext, step: tuple, bonus: np.ndarray, docs: np.ndarray, idfs: dict[str, float],
+                    addends: dict, title_weight: float) -> None:
+    """Add to bonus one pair's title and body bonus (``_pair_bonus``, kept in addends), and the bonus of
+    citing the document the pair names when it does and stands in a row somewhere."""
+    first, second, key, cited_terms = step
+    if key not in addends:
+        addends[key] = _pair_bonus(ctx, key[0], key[1:], docs, idfs, title_weight)
+    for addend in addends[key]:
+        bonus += addend
+    if cited_terms is not None and addends[key]:
+        cited = ("cites", *cited_terms)
+        if cited not in addends:
+            idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
+            addends[cited] = ctx.ranking.reference_weight * idf * _cites(ctx, list(cited_terms), docs)
+        bonus += addends[cited]
 
 
 def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, str], docs: np.ndarray,

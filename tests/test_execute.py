@@ -787,3 +787,37 @@ def test_each_reading_looks_for_its_words_together_only_in_the_candidates_no_rea
     assert len(looked) == len(every)
     for at, (among, _) in enumerate(looked):
         assert not any((among & found).any() for _, found in looked[:at])
+
+
+@pytest.mark.parametrize("q", [
+    "hlv park hang seo nói gì về đội tuyển việt nam tại sea games ở tphcm",
+    unidecode(DEMO_ARTICLES[3]["body"][:300]) + " hlv tphcm ubnd",
+    "hlv ubnd tphcm theo nghị định số 99 và nghị định 100 của chính phủ",  # pairs naming documents
+])
+def test_each_readings_proximity_carried_over_from_the_reading_before_is_its_bonus_summed_from_scratch(demo_index, q):
+    # _proximity adds to each reading's bonus only the pairs after those it shares with the reading before:
+    # each bonus is _reading_proximity's for that reading alone, to the last bit, with fewer pairs added.
+    parsed = understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
+                        abbreviations.load()).parsed
+    every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
+    assert len(every) >= 4
+    ctx = uncached_context(demo_index)
+    docs = np.flatnonzero(ctx.snapshot.live)
+    idfs = execute._scores(ctx, parsed, None)[1]
+    chains = [execute._chain(reading) for reading in every]
+    added = []
+    add = execute._add_pair_bonus
+
+    def counted(*args):
+        added.append(args[1])
+        add(*args)
+
+    addends: dict = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(execute, "_add_pair_bonus", counted)
+        carried = list(execute._readings_proximity(ctx, chains, docs, idfs, addends, 10.0))
+    for reading, chain, bonus in zip(every, chains, carried):
+        alone = execute._reading_proximity(uncached_context(demo_index), reading, docs, idfs, None, 10.0, chain)
+        assert bonus.tobytes() == alone.tobytes()
+    assert len({bonus.tobytes() for bonus in carried}) > 1 and any(bonus.any() for bonus in carried)
+    assert len(added) < sum(len(pairs) for _, pairs in chains)
