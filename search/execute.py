@@ -61,6 +61,8 @@ class QueryContext:
         self._postings: dict[tuple[str, str], Postings] = {}
         self._computed: dict[tuple, object] = {}
         self._scopes: list[Scope] = []
+        # Each folded syllable's idf over titles and bodies (``_syllable_idf``), asked for by every reading.
+        self.syllable_idfs: dict[str, float] = {}
         self.weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
 
     def remember(self, key: tuple, compute):
@@ -724,8 +726,13 @@ def _phrase_count(ctx: QueryContext, clause: Clause) -> int:
 
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:
-    """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest)."""
-    return ctx.remember(("idf", folded), lambda: ctx.term_idf(folded, int(ctx.docs_with(folded, TEXT_FIELDS).sum())))
+    """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest),
+    computed once per query context: each of a long query's readings weighs its words and its pairs by
+    them (a thousand asks a page)."""
+    known = ctx.syllable_idfs.get(folded)
+    if known is None:
+        known = ctx.syllable_idfs[folded] = ctx.term_idf(folded, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
+    return known
 
 
 def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],

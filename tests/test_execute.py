@@ -821,3 +821,17 @@ def test_each_readings_proximity_carried_over_from_the_reading_before_is_its_bon
         assert bonus.tobytes() == alone.tobytes()
     assert len({bonus.tobytes() for bonus in carried}) > 1 and any(bonus.any() for bonus in carried)
     assert len(added) < sum(len(pairs) for _, pairs in chains)
+
+
+def test_the_readings_weights_and_pairs_read_each_syllables_idf_kept_once_per_query_context(demo_index, fields):
+    # Every reading of a long query weighs its words and pairs by their idf: each syllable's idf is kept
+    # once in the query context (a thousand asks a page), that of the documents holding it.
+    parsed = understand(parse_query("hlv park hang seo nói gì về đội tuyển việt nam tại sea games ở tphcm"),
+                        Vocabulary(SearchEngine(demo_index).backend.view().statistics()), abbreviations.load()).parsed
+    ctx = uncached_context(demo_index)
+    execute._scores(ctx, parsed, None)
+    execute._proximity(ctx, parsed, np.flatnonzero(ctx.snapshot.live), {})
+    assert {s.folded for reading in matching.readings(parsed) for s in reading.syllables} <= set(ctx.syllable_idfs)
+    for folded, idf in ctx.syllable_idfs.items():
+        assert idf == pytest.approx(bm25_idf(len(fields), holding(fields, [folded]))), folded
+        assert _syllable_idf(ctx, folded) is idf
