@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from search.codec import occurrence_keys
+from search.codec import JoinedPostings, occurrence_keys
 from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.request import TIERS
@@ -434,7 +434,8 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     runs directly: narrowing down term by term cost a dozen array operations for each of fifty terms.
     """
     held = [ctx.postings(fieldname, name) for name in terms]
-    if len(docs) <= FEW_WINDOW_DOCS and len(held) > 2 and bool((docs[1:] > docs[:-1]).all()):
+    if (len(docs) <= FEW_WINDOW_DOCS and len(held) > 2 and bool((docs[1:] > docs[:-1]).all())
+            and _segment_parts(held) <= FEW_WINDOW_PARTS * len(held)):
         return _runs_in_few(held, docs, width)
     occurrences = _near_rarest(ctx, held, docs, width)
     if not all(len(keys) for keys in occurrences):
@@ -449,8 +450,16 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
-# At most this many docs are searched for runs without narrowing them down term by term first.
+# At most this many docs are searched for runs without narrowing them down term by term first, when the
+# terms' postings are in at most this many segments each on average (reading every term at once costs a
+# few array operations per term and segment: an index of many segments narrows down term by term).
 FEW_WINDOW_DOCS = 8
+FEW_WINDOW_PARTS = 2
+
+
+def _segment_parts(held: list) -> int:
+    """Return how many segments' postings the terms' postings (held) are joined from, in all."""
+    return sum(len(postings.parts) if isinstance(postings, JoinedPostings) else 1 for postings in held)
 
 
 def _runs_in_few(held: list, docs: np.ndarray, width: int) -> np.ndarray:

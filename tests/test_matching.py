@@ -1157,3 +1157,24 @@ def test_a_few_docs_are_searched_for_runs_of_many_terms_in_one_pass_with_the_sam
                 assert found.tolist() == expected and found.dtype == np.int64, (terms[:3], docs, width)
                 listed += len(expected)
     assert listed
+
+
+def test_a_few_docs_of_an_index_of_many_segments_are_narrowed_down_term_by_term(demo_context, monkeypatch):
+    # Reading every term at once costs a few array operations per term and segment: when the terms'
+    # postings are joined from more segments than FEW_WINDOW_PARTS each, the few docs are narrowed down
+    # term by term as many docs are, with the same starts.
+    text = [normalize_term(word) for word in words(DEMO_ARTICLES[3]["body"])]
+    source = next(doc for doc in range(demo_context.size)
+                  if [normalize_term(word) for word in words(demo_context.snapshot.stored(doc)["body"])] == text)
+    terms, docs = list(dict.fromkeys(text[:30])), np.array([0, source], dtype=np.int64)
+    expected = run_starts(demo_context, "body", terms, docs, 2 * len(terms))
+    assert expected
+    narrowed = []
+    near_rarest = matching._near_rarest
+    monkeypatch.setattr(matching, "_near_rarest", lambda *args: narrowed.append(1) or near_rarest(*args))
+    monkeypatch.setattr(matching, "FEW_WINDOW_PARTS", 0)
+    assert matching.window_docs(demo_context, "body", terms, docs, 2 * len(terms)).tolist() == expected and narrowed
+    monkeypatch.setattr(matching, "FEW_WINDOW_PARTS", 10**6)
+    narrowed.clear()
+    assert matching.window_docs(demo_context, "body", terms, docs, 2 * len(terms)).tolist() == expected
+    assert not narrowed
