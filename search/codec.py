@@ -601,7 +601,10 @@ class PackedPostings:
         counted = type(postings) is _CountedStarts and self.freqs.dtype.kind == "u"
         derived = len(counts) == 0 or (counted and int(counts.max()) < 2**24) or (
             np.array_equal(counts, postings.freqs) and np.array_equal(np.cumsum(counts) - counts, postings.starts))
-        self.starts = None if derived else _narrowest(postings.starts, 2)
+        # A long list keeps its starts even when they are its counts' running sum: reading a few rows'
+        # positions would otherwise sum every count before them, for every query that reads them.
+        kept = not derived or len(counts) >= KEPT_STARTS_MIN
+        self.starts = _narrowest(postings.starts, 2) if kept else None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -627,7 +630,7 @@ class PackedPostings:
         freqs = self.freqs.astype(freqs_type)
         if self.starts is None:
             return _CountedPostings(ids, freqs, self.all_positions, self.freqs, starts_type)
-        return Postings(ids, freqs, self.all_positions, self.starts.astype(starts_type))
+        return _KeptStartsPostings(ids, freqs, self.all_positions, self.starts, starts_type)
 
 
     @staticmethod
@@ -649,12 +652,57 @@ class PackedPostings:
             part_freqs[:] = packed.freqs
             parts.append(_CountedPostings(part_ids, part_freqs, packed.all_positions, packed.freqs, starts_type)
                          if packed.starts is None else
-                         Postings(part_ids, part_freqs, packed.all_positions, packed.starts.astype(starts_type)))
+                         _KeptStartsPostings(part_ids, part_freqs, packed.all_positions, packed.starts, starts_type))
             start = end
         return JoinedPostings(parts, ids, freqs)
 
 
+# A packed list of this many postings or more keeps its starts (``PackedPostings``): 1 to 4 bytes a
+# posting, against a sum over every count before the rows read on each query (a common word's
+# hundreds of thousands at 600,000 articles, for each segment and each query reading its positions).
+KEPT_STARTS_MIN = 4096
+
 _FIRST_ROW = np.zeros(1, dtype=np.int64)
+
+
+class _KeptStartsPostings(Postings):
+    """Postings whose starts are kept narrow (``PackedPostings``): the starts of the rows read are
+    picked and widened, the whole array widened only when first asked."""
+
+    def __init__(self, ids: np.ndarray, freqs: np.ndarray, all_positions: np.ndarray, narrow: np.ndarray,
+                 starts_type: np.dtype):
+        """Hold the arrays (not the dataclass's fields: the starts are a property)."""
+        self.ids, self.freqs, self.all_positions = ids, freqs, all_positions
+        self._narrow, self._starts_type = narrow, starts_type
+        self._starts: np.ndarray | None = None
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Return where each posting's positions begin in ``all_positions``."""
+        if self._starts is None:
+            starts = self._narrow.astype(self._starts_type)
+            starts.flags.writeable = self.ids.flags.writeable  # read-only once shared (``freeze``)
+            self._starts = starts
+        return self._starts
+
+    @property
+    def nbytes(self) -> int:
+        """Return the bytes its arrays hold, its starts counted widened whether they were asked for or not."""
+        return (self.ids.nbytes + self.freqs.nbytes + self.all_positions.nbytes
+                + len(self._narrow) * np.dtype(self._starts_type).itemsize)
+
+    def starts_of(self, rows: np.ndarray) -> np.ndarray:
+        """Return ``starts[rows]`` (as int64), picked from the kept ones."""
+        if self._starts is not None:
+            return self._starts[rows].astype(np.int64, copy=False)
+        return self._narrow[rows].astype(np.int64)
+
+    def freeze(self) -> _KeptStartsPostings:
+        """Make the arrays read-only and return self."""
+        for values in (self.ids, self.freqs, self.all_positions, self._narrow, self._starts):
+            if values is not None:
+                values.flags.writeable = False
+        return self
 
 
 class _CountedPostings(Postings):
