@@ -231,6 +231,44 @@ def test_the_starts_of_rows_are_the_running_sums_of_the_counts_before_them(segme
 
 
 @pytest.mark.slow
+def test_a_long_packed_list_keeps_its_starts_and_reads_its_rows_without_summing_the_counts(segmented_index,
+                                                                                             monkeypatch):
+    # At 600,000 articles a common word's packed segments hold hundreds of thousands of postings: reading
+    # a few rows' positions summed every count before them on every query.  A list of KEPT_STARTS_MIN
+    # postings or more keeps its starts in the cache (narrow), and its rows' starts are picked.
+    ix, _ = segmented_index
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)
+    monkeypatch.setattr(codec, "KEPT_STARTS_MIN", 8)
+    snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    plain = Snapshot(ix)
+    rng, kept = np.random.default_rng(7), 0
+    for term in ("va", "cua", "nam", "viet", "nguoi") * 2:  # the second time from the cache (unpacked)
+        postings, expected = snapshot.postings("body", term), plain.postings("body", term)
+        counts = expected.freqs.astype(np.int64)
+        running = np.cumsum(counts) - counts
+        size = len(postings)
+        for rows in (np.arange(size), np.sort(rng.choice(size, 9, replace=False)), np.array([size - 1]),
+                     np.zeros(0, dtype=np.int64)):
+            got = postings.starts_of(rows)
+            assert got.tolist() == running[rows].tolist() and got.dtype == np.int64, (term, rows)
+            assert np.array_equal(postings.keys(rows), expected.keys(rows))
+            assert all(np.array_equal(a, b) for a, b in zip(postings.positions(rows), expected.positions(rows)))
+        long_parts = [part for part in postings.parts if len(part) >= 8]
+        assert long_parts, term
+        for part in long_parts:
+            if isinstance(part, codec._KeptStartsPostings):
+                kept += 1
+                assert part._starts is None  # only the rows' starts were widened
+                assert np.array_equal(part.starts, np.cumsum(part.freqs.astype(np.int64)) - part.freqs)
+                assert part.starts.dtype == np.int64
+        for _, _, data in snapshot.leaves:
+            entry = snapshot.postings_cache.get((data.key, "body", term))
+            assert entry is None or (entry.starts is not None) == (len(entry) >= 8)
+    assert kept  # the second reads, from the cache
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("packed", [False, True])
 def test_occurrences_read_for_many_terms_at_once_equal_each_terms_own_keyed_by_the_docs_places(
         segmented_index, monkeypatch, packed):
@@ -273,6 +311,35 @@ def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables
     assert {term for _, _, term in segment_keys(cache)} == set(terms[::2])
     assert [cached.doc_frequency("body", t) for t in terms] == [plain.doc_frequency("body", t) for t in terms]
     assert plain.doc_frequency("body", "va") > 0 and plain.doc_frequency("body", "zzzqqq") == 0
+
+
+@pytest.mark.slow
+def test_the_segments_that_may_hold_a_term_are_looked_up_once_while_kept(segmented_index, monkeypatch):
+    # A query asks for each term's postings and counts, and "did you mean" asks again for the same
+    # words: each segment's hashes are searched once for a term while the snapshot keeps it.
+    ix, _ = segmented_index
+    plain, cached = Snapshot(ix), Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    searched = []
+    holds = reader.TermHashes.holds_hash
+    monkeypatch.setattr(reader.TermHashes, "holds_hash", lambda self, wanted: searched.append(wanted) or holds(
+        self, wanted))
+    terms = ["va", "cua", "nam", "viet", "nguoi", "zzzqqq", "hanoi"]
+    counts = {(name, t): plain.doc_frequency(name, t) for name in TEXT_FIELDS for t in terms}
+    read = {t: numpy_postings(plain, "body", t) for t in terms}
+    searched.clear()
+    assert [cached.doc_frequency("body", t) for t in terms] == [counts["body", t] for t in terms]
+    first = len(searched)
+    assert first == len(terms) * len(cached.leaves)
+    for term in terms:
+        assert numpy_postings(cached, "body", term) == read[term], term
+        assert cached.doc_frequency("title", term) == counts["title", term], term
+    assert len(searched) == first + len(terms) * len(cached.leaves)  # the titles once each
+    # Beyond HELD_TERMS the snapshot drops the lot and searches again.
+    monkeypatch.setattr(reader, "HELD_TERMS", 1)
+    fresh = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    searched.clear()
+    assert [fresh.doc_frequency("body", t) for t in terms * 2] == [counts["body", t] for t in terms * 2]
+    assert len(searched) == 2 * first
 
 
 @pytest.mark.slow
