@@ -231,41 +231,31 @@ def test_the_starts_of_rows_are_the_running_sums_of_the_counts_before_them(segme
 
 
 @pytest.mark.slow
-def test_a_long_packed_list_keeps_its_starts_and_reads_its_rows_without_summing_the_counts(segmented_index,
-                                                                                             monkeypatch):
-    # At 600,000 articles a common word's packed segments hold hundreds of thousands of postings: reading
-    # a few rows' positions summed every count before them on every query.  A list of KEPT_STARTS_MIN
-    # postings or more keeps its starts in the cache (narrow), and its rows' starts are picked.
+@pytest.mark.parametrize("apart", [1, 4, 10**9])
+def test_the_starts_of_many_rows_of_a_one_query_list_are_the_running_sums_summed_either_way(
+        segmented_index, monkeypatch, apart):
+    # A one-query list (600,000 articles: packed segments unpacked for each query) sums its counts between
+    # the rows asked when they are few, and takes the running sum of every count when they are many
+    # (SUMMED_APART): the same starts either way, for every pattern of rows, and the same occurrences.
     ix, _ = segmented_index
     monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
     monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)
-    monkeypatch.setattr(codec, "KEPT_STARTS_MIN", 8)
+    monkeypatch.setattr(codec, "SUMMED_APART", apart)
     snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
     plain = Snapshot(ix)
-    rng, kept = np.random.default_rng(7), 0
-    for term in ("va", "cua", "nam", "viet", "nguoi") * 2:  # the second time from the cache (unpacked)
+    rng = np.random.default_rng(11)
+    for term in ("va", "cua", "nam", "viet", "nguoi") * 2:  # the second time unpacked from the cache
         postings, expected = snapshot.postings("body", term), plain.postings("body", term)
         counts = expected.freqs.astype(np.int64)
         running = np.cumsum(counts) - counts
         size = len(postings)
-        for rows in (np.arange(size), np.sort(rng.choice(size, 9, replace=False)), np.array([size - 1]),
+        for rows in (np.arange(size), np.arange(1, size, 2), np.sort(rng.choice(size, size // 3, replace=False)),
+                     np.sort(rng.choice(size, 9, replace=False)), np.array([size - 1]), np.array([0]),
                      np.zeros(0, dtype=np.int64)):
             got = postings.starts_of(rows)
             assert got.tolist() == running[rows].tolist() and got.dtype == np.int64, (term, rows)
-            assert np.array_equal(postings.keys(rows), expected.keys(rows))
-            assert all(np.array_equal(a, b) for a, b in zip(postings.positions(rows), expected.positions(rows)))
-        long_parts = [part for part in postings.parts if len(part) >= 8]
-        assert long_parts, term
-        for part in long_parts:
-            if isinstance(part, codec._KeptStartsPostings):
-                kept += 1
-                assert part._starts is None  # only the rows' starts were widened
-                assert np.array_equal(part.starts, np.cumsum(part.freqs.astype(np.int64)) - part.freqs)
-                assert part.starts.dtype == np.int64
-        for _, _, data in snapshot.leaves:
-            entry = snapshot.postings_cache.get((data.key, "body", term))
-            assert entry is None or (entry.starts is not None) == (len(entry) >= 8)
-    assert kept  # the second reads, from the cache
+            assert np.array_equal(postings.keys(rows), expected.keys(rows)), (term, rows)
+        assert postings._starts is None and all(getattr(part, "_starts", None) is None for part in postings.parts)
 
 
 @pytest.mark.slow
