@@ -231,16 +231,22 @@ def test_the_starts_of_rows_are_the_running_sums_of_the_counts_before_them(segme
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("apart", [1, 4, 10**9])
-def test_the_starts_of_many_rows_of_a_one_query_list_are_the_running_sums_summed_either_way(
-        segmented_index, monkeypatch, apart):
-    # A one-query list (600,000 articles: packed segments unpacked for each query) sums its counts between
-    # the rows asked when they are few, and takes the running sum of every count when they are many
-    # (SUMMED_APART): the same starts either way, for every pattern of rows, and the same occurrences.
+@pytest.mark.parametrize("apart, block", [(1, 64), (4, 64), (0, 64), (0, 2), (0, 3), (4, 2)])
+def test_the_starts_of_rows_of_a_one_query_list_are_the_running_sums_however_summed(
+        segmented_index, monkeypatch, apart, block):
+    # A one-query list (600,000 articles: packed segments unpacked for each query) takes the running sum
+    # of every count when many rows are asked (SUMMED_APART); for a few rows of a long list, each row's
+    # block's start kept in the cache (every STARTS_BLOCK-th) plus the counts before it in its block;
+    # else the counts between the rows: the same starts every way, for every pattern of rows.
     ix, _ = segmented_index
     monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
     monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)
     monkeypatch.setattr(codec, "SUMMED_APART", apart)
+    monkeypatch.setattr(codec, "STARTS_BLOCK", block)
+    monkeypatch.setattr(codec, "BLOCK_STARTS_MIN", 8)
+    from_blocks = []
+    summed = codec._starts_from_blocks
+    monkeypatch.setattr(codec, "_starts_from_blocks", lambda *args: from_blocks.append(1) or summed(*args))
     snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
     plain = Snapshot(ix)
     rng = np.random.default_rng(11)
@@ -256,6 +262,14 @@ def test_the_starts_of_many_rows_of_a_one_query_list_are_the_running_sums_summed
             assert got.tolist() == running[rows].tolist() and got.dtype == np.int64, (term, rows)
             assert np.array_equal(postings.keys(rows), expected.keys(rows)), (term, rows)
         assert postings._starts is None and all(getattr(part, "_starts", None) is None for part in postings.parts)
+        for _, _, data in snapshot.leaves:
+            entry = snapshot.postings_cache.get((data.key, "body", term))
+            if entry is not None:  # long lists keep every block's start, the others none
+                assert (entry.block_starts is not None) == (len(entry) >= 8)
+                if entry.block_starts is not None:
+                    kept = entry.unpacked().starts[::block]
+                    assert entry.block_starts.tolist() == kept.tolist() and entry.block_starts.dtype == np.uint32
+    assert bool(from_blocks) == (block < 64 and apart != 1)  # the demo's lists are shorter than 128 postings
 
 
 @pytest.mark.slow
