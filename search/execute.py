@@ -61,6 +61,8 @@ class QueryContext:
         self._postings: dict[tuple[str, str], Postings] = {}
         self._computed: dict[tuple, object] = {}
         self._scopes: list[Scope] = []
+        # Each folded syllable's idf over titles and bodies (``_syllable_idf``), asked for by every reading.
+        self.syllable_idfs: dict[str, float] = {}
         self.weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
 
     def remember(self, key: tuple, compute):
@@ -403,14 +405,17 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
             ctx.keep_scope(scope)
     size = ctx.size if scope is None else len(scope.docs)
     others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
-    typed_parts, idfs = _reading_parts(ctx, parsed.typed, scope)
-    other_parts = [_reading_parts(ctx, reading, scope) for reading in others]
+    looked_up: dict = {}  # each syllable's and compound's parts, for every reading (they share most)
+    typed = parsed.typed
+    typed_parts, idfs = _reading_parts(ctx, typed, scope, looked_up)
+    other_parts = [_reading_parts(ctx, reading, scope, looked_up) for reading in others]
     shared = set(typed_parts).intersection(*(parts for parts, _ in other_parts)) if others else set()
     common = _sum_parts(size, typed_parts, shared, None)
     sums = _reading_sums(common, [typed_parts, *(parts for parts, _ in other_parts)], shared)
     scores = next(sums)
+    typed_idf = _idf_sum(ctx, typed) if others else 0.0
     for reading, (_, other_idfs), other in zip(others, other_parts, sums):
-        other *= _reading_weight(ctx, parsed, reading)
+        other *= _reading_weight(ctx, parsed, reading, typed_idf)
         np.maximum(scores, other, out=scores)
         idfs = {**other_idfs, **idfs}
     if fallback:
@@ -475,32 +480,64 @@ def _sum_parts(size: int, parts: dict, keys: set, start: np.ndarray | None) -> n
     return scores
 
 
-def _reading_parts(ctx: QueryContext, parsed: ParsedQuery, scope: Scope | None = None) -> tuple[dict, dict]:
+def _reading_parts(ctx: QueryContext, parsed: ParsedQuery, scope: Scope | None = None,
+                   looked_up: dict | None = None) -> tuple[dict, dict]:
     """Return what each term adds to the relevance scores of one reading of a query, as
     {key: (doc ids, weighted scores)} in the order they are added, and each syllable's idf;
-    within a scope, (places in the scope's docs, weighted scores) of its documents alone."""
+    within a scope, (places in the scope's docs, weighted scores) of its documents alone.
+
+    looked_up keeps each syllable's and compound's parts for the query's other readings (same scope):
+    a pasted paragraph's dozen readings share all but a few words, and looking each of its ~200
+    syllables and compounds up again for each reading cost more than its scores' sums.
+    """
     parts: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
     idfs: dict[str, float] = {}
-    weight = ctx.ranking
+    looked_up = {} if looked_up is None else looked_up
     for clause in parsed.clauses:
         fields = fields_of(clause)
         for syllable in clause.syllables:
             if ("folded", syllable.exact, fields) in parts:
                 continue
-            # A syllable typed with accents counts mostly where it stands with those accents:
-            # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
-            parts["folded", syllable.exact, fields] = _weighted(
-                ctx, syllable.folded, fields, weight.accented_folded_weight if syllable.accented else None, scope)
-            idfs[syllable.folded] = _term_scores(ctx, syllable.folded, fields, scope)[2]
-            if syllable.accented:
-                parts["exact", syllable.exact, fields] = _weighted(ctx, syllable.exact, fields, weight.exact_weight,
-                                                                   scope)
-                idfs[syllable.folded] = _term_scores(ctx, syllable.exact, fields, scope)[2]
-    for compound, fields in _compounds(parsed, weight.query_compound_syllables):
-        if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
-            continue  # every syllable of an indexed compound is indexed too: unknown words cost nothing
-        parts["compound", compound, fields] = _weighted(ctx, compound, fields, weight.compound_weight, scope)
+            key = (syllable.exact, fields)
+            if key not in looked_up:
+                looked_up[key] = _syllable_parts(ctx, syllable, fields, scope)
+            own, idf = looked_up[key]
+            parts.update(own)
+            idfs[syllable.folded] = idf
+    for compound, fields in _compounds(parsed, ctx.ranking.query_compound_syllables):
+        key = ("compound", compound, fields)
+        if key not in looked_up:
+            looked_up[key] = _compound_part(ctx, compound, fields, scope)
+        if looked_up[key] is not None:
+            parts[key] = looked_up[key]
     return parts, idfs
+
+
+def _syllable_parts(ctx: QueryContext, syllable: Syllable, fields: tuple[str, ...],
+                    scope: Scope | None) -> tuple[list[tuple[tuple, tuple[np.ndarray, np.ndarray]]], float]:
+    """Return a syllable's parts of the scores (folded, then exact when typed with accents), as
+    (key, (doc ids, weighted scores)) in the order they are added, and its idf (the exact form's
+    when typed with accents)."""
+    weight = ctx.ranking
+    # A syllable typed with accents counts mostly where it stands with those accents:
+    # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
+    own = [(("folded", syllable.exact, fields), _weighted(
+        ctx, syllable.folded, fields, weight.accented_folded_weight if syllable.accented else None, scope))]
+    idf = _term_scores(ctx, syllable.folded, fields, scope)[2]
+    if syllable.accented:
+        own.append((("exact", syllable.exact, fields), _weighted(ctx, syllable.exact, fields, weight.exact_weight,
+                                                                 scope)))
+        idf = _term_scores(ctx, syllable.exact, fields, scope)[2]
+    return own, idf
+
+
+def _compound_part(ctx: QueryContext, compound: str, fields: tuple[str, ...],
+                   scope: Scope | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return a folded compound's part of the scores, or None when one of its syllables is in no
+    document of fields (every syllable of an indexed compound is indexed too: unknown words cost nothing)."""
+    if not all(ctx.holds(part, fields) for part in compound.split(COMPOUND_JOINER)):
+        return None
+    return _weighted(ctx, compound, fields, ctx.ranking.compound_weight, scope)
 
 
 def _term_scores(ctx: QueryContext, term: str, fields: tuple[str, ...],
@@ -546,13 +583,42 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
     others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
     chains = [_chain(reading) for reading in (parsed.typed, *others)]
     _count_pairs(ctx, chains, docs, idfs, addends, in_title)
-    bonus = _reading_proximity(ctx, parsed.typed, docs, idfs, addends, in_title, chains[0])
-    typed_pairs = _pairs_idf(ctx, parsed.typed) if others else 0.0
-    for reading, chain in zip(others, chains[1:]):
-        other = _reading_proximity(ctx, reading, docs, idfs, addends, in_title, chain)
-        other *= _pairs_weight(ctx, typed_pairs, reading)
+    bonuses = _readings_proximity(ctx, chains, docs, idfs, addends, in_title)
+    bonus = next(bonuses)
+    typed_pairs = _pairs_idf(ctx, parsed.typed, chains[0][0]) if others else 0.0
+    for reading, chain, other in zip(others, chains[1:], bonuses):
+        other *= _pairs_weight(ctx, typed_pairs, reading, chain[0])
         np.maximum(bonus, other, out=bonus)
     return bonus
+
+
+def _readings_proximity(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], docs: np.ndarray,
+                        idfs: dict[str, float], addends: dict, title_weight: float):
+    """Yield each reading's ``_reading_proximity`` (chains: each reading's ``_chain``), one new array each.
+
+    Readings go through the combinations of spellings the last group first (``readings``), so a
+    reading's pairs begin with those of the one before up to the first group it reads otherwise: the
+    bonus of the first pairs (and citations) it shares with the next reading is kept for that one,
+    which adds only the rest (the same additions in the same order, so the same values).  A pasted
+    paragraph's dozen readings added its fifty pairs' bonuses again for each reading.
+    """
+    steps = [_proximity_steps(chain, pairs) if pairs and len(docs) else [] for chain, pairs in chains]
+    compared = [[(key, cited) for _, _, key, cited in own] for own in steps]
+    kept = [(0, np.zeros(len(docs), dtype=np.float64))]  # (how many first steps, their bonus), never changed
+    for at, own in enumerate(steps):
+        keep = _common_start(compared[at], compared[at + 1]) if at + 1 < len(steps) else 0
+        previous = _common_start(compared[at - 1], compared[at]) if at else 0
+        while kept[-1][0] > previous:
+            kept.pop()
+        done, start = kept[-1]
+        bonus = start.copy()
+        for index in range(done, len(own)):
+            if index == keep and keep > done:
+                kept.append((keep, bonus.copy()))
+            _add_pair_bonus(ctx, own[index], bonus, docs, idfs, addends, title_weight)
+        if keep == len(own) and keep > done:
+            kept.append((keep, bonus.copy()))
+        yield bonus
 
 
 def _chain(parsed: ParsedQuery) -> tuple[list[Syllable], list[tuple[Syllable, Syllable, tuple]]]:
@@ -603,24 +669,32 @@ def _count_pairs(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], d
         addends[key] = (title_row, body_row)
 
 
-def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery) -> float:
+def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery,
+                    typed_idf: float | None = None) -> float:
     """Return what scales a reading's scores to the query as typed: the ratio of their words'
     summed idf, so a longer or rarer spelling ("thành phố hồ chí minh" for "tphcm") earns no
     more than the words typed.  A reading of VNI keys of a word the index holds ("ban2" as
-    "bàn") earns no more than it scores: the word as typed, where it stands, comes first."""
-    weight = _idf_sum(ctx, parsed.typed) / max(_idf_sum(ctx, reading), 1e-9)
+    "bàn") earns no more than it scores: the word as typed, where it stands, comes first.
+    typed_idf: ``_idf_sum`` of the query as typed, when the caller has it (the same for every reading)."""
+    typed_idf = _idf_sum(ctx, parsed.typed) if typed_idf is None else typed_idf
+    weight = typed_idf / max(_idf_sum(ctx, reading), 1e-9)
     return min(weight, 1.0) if any(c.decoded for c in reading.clauses) else weight
 
 
-def _pairs_weight(ctx: QueryContext, typed_pairs: float, reading: ParsedQuery) -> float:
+def _pairs_weight(ctx: QueryContext, typed_pairs: float, reading: ParsedQuery,
+                  chain: list[Syllable] | None = None) -> float:
     """Return what scales a reading's proximity bonus to the query as typed: the ratio of the
-    summed idf of their adjacent pairs (typed_pairs: the query's as typed, ``_pairs_idf``)."""
-    return typed_pairs / max(_pairs_idf(ctx, reading), 1e-9)
+    summed idf of their adjacent pairs (typed_pairs: the query's as typed, ``_pairs_idf``; chain: the
+    reading's syllables paired, ``_chain``, when the caller has them)."""
+    return typed_pairs / max(_pairs_idf(ctx, reading, chain), 1e-9)
 
 
-def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery) -> float:
-    """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts."""
-    chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
+def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery, syllables: list[Syllable] | None = None) -> float:
+    """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts
+    (syllables: the query's ``_chain``, when the caller has it)."""
+    if syllables is None:
+        syllables = [s for c in parsed.clauses if not c.field for s in c.syllables]
+    chain = [s.folded for s in syllables]
     pairs = dict.fromkeys(itertools.pairwise(chain))
     idf = {folded: _syllable_idf(ctx, folded) for folded in chain}
     return sum((idf[a] + idf[b]) / 2.0 for a, b in pairs)
@@ -652,8 +726,13 @@ def _phrase_count(ctx: QueryContext, clause: Clause) -> int:
 
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:
-    """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest)."""
-    return ctx.remember(("idf", folded), lambda: ctx.term_idf(folded, int(ctx.docs_with(folded, TEXT_FIELDS).sum())))
+    """Return the idf of a folded syllable over titles and bodies (a term the index lacks: the highest),
+    computed once per query context: each of a long query's readings weighs its words and its pairs by
+    them (a thousand asks a page)."""
+    known = ctx.syllable_idfs.get(folded)
+    if known is None:
+        known = ctx.syllable_idfs[folded] = ctx.term_idf(folded, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
+    return known
 
 
 def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],
@@ -674,19 +753,34 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
         return bonus
     addends = {} if addends is None else addends
     title_weight = ctx.ranking.title_proximity_weight if title_weight is None else title_weight
-    references = _references(chain)
-    for first, second, key in pairs:
-        if key not in addends:
-            addends[key] = _pair_bonus(ctx, key[0], key[1:], docs, idfs, title_weight)
-        for addend in addends[key]:
-            bonus += addend
-        if references and (first, second) in references and addends[key]:
-            cited = ("cites", *references[first, second])
-            if cited not in addends:
-                idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
-                addends[cited] = ctx.ranking.reference_weight * idf * _cites(ctx, references[first, second], docs)
-            bonus += addends[cited]
+    for step in _proximity_steps(chain, pairs):
+        _add_pair_bonus(ctx, step, bonus, docs, idfs, addends, title_weight)
     return bonus
+
+
+def _proximity_steps(chain: list[Syllable], pairs: list) -> list[tuple[Syllable, Syllable, tuple, tuple | None]]:
+    """Return what a reading's proximity bonus adds, in order: each of its pairs (``_chain``) with the
+    index terms of the document it names (``_references``), or None."""
+    references = _references(chain)
+    return [(first, second, key, tuple(references[first, second]) if (first, second) in references else None)
+            for first, second, key in pairs]
+
+
+def _add_pair_bonus(ctx: QueryContext, step: tuple, bonus: np.ndarray, docs: np.ndarray, idfs: dict[str, float],
+                    addends: dict, title_weight: float) -> None:
+    """Add to bonus one pair's title and body bonus (``_pair_bonus``, kept in addends), and the bonus of
+    citing the document the pair names when it does and stands in a row somewhere."""
+    first, second, key, cited_terms = step
+    if key not in addends:
+        addends[key] = _pair_bonus(ctx, key[0], key[1:], docs, idfs, title_weight)
+    for addend in addends[key]:
+        bonus += addend
+    if cited_terms is not None and addends[key]:
+        cited = ("cites", *cited_terms)
+        if cited not in addends:
+            idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
+            addends[cited] = ctx.ranking.reference_weight * idf * _cites(ctx, list(cited_terms), docs)
+        bonus += addends[cited]
 
 
 def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, str], docs: np.ndarray,

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from search.codec import occurrence_keys
+from search.codec import JoinedPostings, occurrence_keys
 from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.request import TIERS
@@ -326,11 +326,13 @@ def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> n
 
     A query with spellings added by query understanding ("TP.HCM" for "tphcm") has a reading
     per combination of them (``readings``): its words stand together in an article when the
-    words of any one reading do.
+    words of any one reading do.  Each reading looks only in the candidates the readings before
+    it did not find (whether a reading's words stand together is a matter of each article alone):
+    a long query's dozen readings read every word's positions in the same few articles again.
     """
     found = np.zeros(ctx.size, dtype=bool)
     for reading in readings(parsed, reading_limit(parsed, ctx.ranking)):
-        found |= _together(ctx, reading, exact, candidates)
+        found |= _together(ctx, reading, exact, candidates & ~found)
     return found
 
 
@@ -427,8 +429,14 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
 
     Positions are read only in the docs holding the terms in this field, each further term's only in
     the docs still passing (``_near_rarest``); common words hold millions of positions at 60k articles.
+    In a few docs (``FEW_WINDOW_DOCS``: a long query's articles holding every word, often only the one
+    it was pasted from), every term's positions are read at once (``occurrence_keys``) and searched for
+    runs directly: narrowing down term by term cost a dozen array operations for each of fifty terms.
     """
     held = [ctx.postings(fieldname, name) for name in terms]
+    if (len(docs) <= FEW_WINDOW_DOCS and len(held) > 2 and bool((docs[1:] > docs[:-1]).all())
+            and _segment_parts(held) <= FEW_WINDOW_PARTS * len(held)):
+        return _runs_in_few(held, docs, width)
     occurrences = _near_rarest(ctx, held, docs, width)
     if not all(len(keys) for keys in occurrences):
         return _NO_DOCS
@@ -442,6 +450,54 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)
+# At most this many docs are searched for runs without narrowing them down term by term first, when the
+# terms' postings are in at most this many segments each on average (reading every term at once costs a
+# few array operations per term and segment: an index of many segments narrows down term by term).
+FEW_WINDOW_DOCS = 8
+FEW_WINDOW_PARTS = 2
+
+
+def _segment_parts(held: list) -> int:
+    """Return how many segments' postings the terms' postings (held) are joined from, in all."""
+    return sum(len(postings.parts) if isinstance(postings, JoinedPostings) else 1 for postings in held)
+
+
+def _runs_in_few(held: list, docs: np.ndarray, width: int) -> np.ndarray:
+    """Return ``window_docs`` of a few docs (distinct, ascending; held: the terms' postings): every term's
+    occurrences read at once, and each occurrence kept when the run of width positions it starts holds
+    an occurrence of every term, counted for all of them at once (a running count of each term's
+    occurrences over the occurrences in key order): the starts the term-by-term search keeps."""
+    if not len(held[anchor_order(held)[0]].rows_of(docs)):
+        return _NO_DOCS  # the term with the fewest positions is in none of them (a title, mostly)
+    occurrences = occurrence_keys(held, docs)  # place in docs << 32 | position
+    if not all(len(keys) for keys in occurrences):
+        return _NO_DOCS
+    keys = np.concatenate(occurrences)
+    order = np.argsort(keys, kind="stable")
+    starts = keys[order]
+    owner = np.repeat(np.arange(len(held)), [len(k) for k in occurrences])[order]
+    if len(held) * len(starts) > FEW_WINDOW_CELLS:
+        return _runs_one_term_at_a_time(occurrences, starts, width, docs)
+    # held[:, i]: how many occurrences of each term come before the i-th start (in key order).
+    counts = np.zeros((len(held), len(starts) + 1), dtype=np.int32)
+    counts[owner, np.arange(1, len(starts) + 1)] = 1
+    np.cumsum(counts, axis=1, out=counts)
+    ends = np.searchsorted(starts, starts + width)  # the first occurrence at or past each run's end
+    kept = ((counts[:, ends] - counts[:, np.arange(len(starts))]) > 0).all(axis=0)
+    return docs[starts[kept] >> 32].astype(np.int64, copy=False)
+
+
+def _runs_one_term_at_a_time(occurrences: list[np.ndarray], starts: np.ndarray, width: int,
+                             docs: np.ndarray) -> np.ndarray:
+    """Return ``_runs_in_few``'s docs by ``window_docs``'s search, one term after the other."""
+    for keys in sorted(occurrences, key=len):
+        nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
+        starts = starts[nearest - starts < width]
+    return docs[starts >> 32].astype(np.int64, copy=False)
+
+
+# Beyond this many (terms x occurrences), a few docs' runs are searched one term at a time.
+FEW_WINDOW_CELLS = 200_000
 
 
 def anchor_order(held: list) -> list[int]:

@@ -37,6 +37,25 @@ class Syllable:
     start: int = field(default=-1, compare=False)
     end: int = field(default=-1, compare=False)
 
+    def __post_init__(self):
+        # The hash the dataclass would compute on every call, computed once: a long query's readings,
+        # pairs and tiers hash its syllables thousands of times a page.  The same value, so sets and
+        # dicts of syllables iterate as before.
+        object.__setattr__(self, "_hash", hash((self.raw, self.exact, self.folded)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __getstate__(self) -> dict:
+        """Return the fields to pickle: not the hash, which another process computes otherwise."""
+        return {name: value for name, value in self.__dict__.items() if name != "_hash"}
+
+    def __setstate__(self, state: dict) -> None:
+        """Restore a pickled syllable, its hash computed in this process."""
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
+        self.__post_init__()
+
     @property
     def accented(self) -> bool:
         """Tell whether the syllable was typed with diacritics."""

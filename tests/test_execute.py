@@ -7,6 +7,7 @@ unidecode folding), never from a previous run.
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 import re
@@ -724,3 +725,113 @@ def test_each_readings_scores_summed_from_what_it_shares_with_the_one_before_are
     assert len({scores.tobytes() for scores in summed}) > 1
     assert any(execute._common_start([k for k in a if k not in shared], [k for k in b if k not in shared])
                for a, b in itertools.pairwise(parts))  # readings that start alike: sums carried over
+
+
+@pytest.mark.parametrize("q", [
+    "hlv park hang seo nói gì về đội tuyển việt nam tại sea games ở tphcm",
+    unidecode(DEMO_ARTICLES[3]["body"][:300]) + " hlv tphcm ubnd",
+])
+def test_a_querys_readings_look_each_syllable_and_compound_up_once_and_keep_each_readings_own_parts(
+        demo_index, monkeypatch, q):
+    # A pasted paragraph's dozen readings share all but a few words: _scores looks each syllable's and
+    # compound's weighted scores up once for all of them, and each reading's parts (keys, their order,
+    # values, idfs) are those it gets looked up alone.
+    parsed = understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
+                        abbreviations.load()).parsed
+    every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
+    assert len(every) >= 4
+    looked_up: dict = {}
+    ctx = uncached_context(demo_index)
+    together = [execute._reading_parts(ctx, reading, None, looked_up) for reading in every]
+    for reading, (parts, idfs) in zip(every, together):
+        alone, alone_idfs = execute._reading_parts(uncached_context(demo_index), reading)
+        assert list(parts) == list(alone) and idfs == alone_idfs
+        assert all(parts[key][0].tobytes() == ids.tobytes() and parts[key][1].tobytes() == values.tobytes()
+                   for key, (ids, values) in alone.items())
+    calls: collections.Counter = collections.Counter()
+    weighted = execute._weighted
+
+    def counted(ctx, term, fields, weight, scope=None):
+        calls[term, fields, weight] += 1
+        return weighted(ctx, term, fields, weight, scope)
+
+    monkeypatch.setattr(execute, "_weighted", counted)
+    execute._scores(uncached_context(demo_index), parsed, None)
+    assert calls and max(calls.values()) == 1
+
+
+@pytest.mark.parametrize("q", ["tphcm", "viet nam", "hlv park hang seo"])
+def test_each_reading_looks_for_its_words_together_only_in_the_candidates_no_reading_before_found(
+        demo_index, monkeypatch, q):
+    # The together tier holds the candidates where any reading's words stand together: each reading
+    # searches only those the readings before it did not find, and the tier is the union of what each
+    # reading finds among every candidate.
+    parsed = understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
+                        abbreviations.load()).parsed
+    every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
+    assert len(every) >= 2
+    candidates = uncached_context(demo_index).snapshot.live.copy()
+    expected = np.zeros(len(candidates), dtype=bool)
+    for reading in every:
+        expected |= matching._together(uncached_context(demo_index), reading, False, candidates)
+    assert expected.any()
+    looked: list[tuple[np.ndarray, np.ndarray]] = []
+    alone = matching._together
+
+    def recorded(ctx, reading, exact, among):
+        looked.append((among.copy(), found := alone(ctx, reading, exact, among)))
+        return found
+
+    monkeypatch.setattr(matching, "_together", recorded)
+    assert (matching.together(uncached_context(demo_index), parsed, False, candidates) == expected).all()
+    assert len(looked) == len(every)
+    for at, (among, _) in enumerate(looked):
+        assert not any((among & found).any() for _, found in looked[:at])
+
+
+@pytest.mark.parametrize("q", [
+    "hlv park hang seo nói gì về đội tuyển việt nam tại sea games ở tphcm",
+    unidecode(DEMO_ARTICLES[3]["body"][:300]) + " hlv tphcm ubnd",
+    "hlv ubnd tphcm theo nghị định số 99 và nghị định 100 của chính phủ",  # pairs naming documents
+])
+def test_each_readings_proximity_carried_over_from_the_reading_before_is_its_bonus_summed_from_scratch(demo_index, q):
+    # _proximity adds to each reading's bonus only the pairs after those it shares with the reading before:
+    # each bonus is _reading_proximity's for that reading alone, to the last bit, with fewer pairs added.
+    parsed = understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
+                        abbreviations.load()).parsed
+    every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
+    assert len(every) >= 4
+    ctx = uncached_context(demo_index)
+    docs = np.flatnonzero(ctx.snapshot.live)
+    idfs = execute._scores(ctx, parsed, None)[1]
+    chains = [execute._chain(reading) for reading in every]
+    added = []
+    add = execute._add_pair_bonus
+
+    def counted(*args):
+        added.append(args[1])
+        add(*args)
+
+    addends: dict = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(execute, "_add_pair_bonus", counted)
+        carried = list(execute._readings_proximity(ctx, chains, docs, idfs, addends, 10.0))
+    for reading, chain, bonus in zip(every, chains, carried):
+        alone = execute._reading_proximity(uncached_context(demo_index), reading, docs, idfs, None, 10.0, chain)
+        assert bonus.tobytes() == alone.tobytes()
+    assert len({bonus.tobytes() for bonus in carried}) > 1 and any(bonus.any() for bonus in carried)
+    assert len(added) < sum(len(pairs) for _, pairs in chains)
+
+
+def test_the_readings_weights_and_pairs_read_each_syllables_idf_kept_once_per_query_context(demo_index, fields):
+    # Every reading of a long query weighs its words and pairs by their idf: each syllable's idf is kept
+    # once in the query context (a thousand asks a page), that of the documents holding it.
+    parsed = understand(parse_query("hlv park hang seo nói gì về đội tuyển việt nam tại sea games ở tphcm"),
+                        Vocabulary(SearchEngine(demo_index).backend.view().statistics()), abbreviations.load()).parsed
+    ctx = uncached_context(demo_index)
+    execute._scores(ctx, parsed, None)
+    execute._proximity(ctx, parsed, np.flatnonzero(ctx.snapshot.live), {})
+    assert {s.folded for reading in matching.readings(parsed) for s in reading.syllables} <= set(ctx.syllable_idfs)
+    for folded, idf in ctx.syllable_idfs.items():
+        assert idf == pytest.approx(bm25_idf(len(fields), holding(fields, [folded]))), folded
+        assert _syllable_idf(ctx, folded) is idf

@@ -241,6 +241,13 @@ def test_a_word_unidecode_cannot_spell_is_marked_in_any_case():
         "chữ <mark>Ə</mark> hoa, chữ <mark>ə</mark> thường, chữ e")
 
 
+def test_a_phrase_led_by_a_word_unidecode_cannot_spell_is_marked_in_any_case():
+    # The phrase's first letter is matched in any case too, not only the letters after it.
+    text = "chữ Ə hoa, chữ ə hoa, chữ e hoa"
+    assert highlight_all(text, HighlightSpec(phrases=(("ə", "hoa"),))) == (
+        "chữ <mark>Ə hoa</mark>, chữ <mark>ə hoa</mark>, chữ e hoa")
+
+
 def test_quotes_are_left_as_they_are_in_marks_snippets_and_leads():
     text = 'Ông bảo "Hà Nội" là \'thủ đô\' của Hà "Nội"'
     assert highlight_all(text, HighlightSpec(words=("ha", "noi"))) == (
@@ -378,6 +385,8 @@ def test_the_window_counts_syllables_from_the_first_word():
     "Bài viết 𝐇à 𝐍ội: chữ ngoài mặt phẳng cơ bản",  # letters beyond U+FFFF: the regex is asked
     "x",
     "",
+    "\U00010000 Hà Nội",  # the first letter beyond U+FFFF: the regex is asked
+    "Hà \ud83d Nội",  # half an emoji, cut by a crawler (a lone surrogate): numbered all the same
 ])
 def test_syllables_are_numbered_as_the_syllable_regex_finds_them(text):
     starts = [m.start() for m in re.finditer(r"[^\W_]+", text)]
@@ -460,12 +469,26 @@ ODD_TEXT = ("ſo ıt Åa ß ﬁn Ǆa ǅb ǆc 中 ٣ ३ x³ Ha\u0300 No\u0323\u0
 def test_a_spec_found_in_the_folded_text_gives_the_spans_of_the_letter_classes(spec):
     # match_spans searches a text folded letter for letter with a regex of plain letters; the spans
     # are those the letter classes' regex finds in the text itself, on every demo article.
-    texts = [ODD_TEXT, ODD_TEXT * 3]
+    texts = [ODD_TEXT, ODD_TEXT * 3, "Hà \ud83d Nội: nửa biểu tượng cảm xúc"]  # half an emoji (a lone surrogate)
     texts += [text for article in DEMO_ARTICLES for text in (article["title"], article["body"])]
-    texts += [unicodedata.normalize("NFD", text) for text in texts[2:12]]
+    texts += [unicodedata.normalize("NFD", text) for text in texts[3:13]]
     found = [highlight.match_spans(text, spec) for text in texts]
     assert found == [letter_class_spans(text, spec) for text in texts]
     assert highlight._folded_pattern(spec) is not None and sum(map(len, found)) > 10
+    assert highlight._folded_pattern(spec).pattern.isascii()  # plain letters, not the letters' classes
+
+
+def test_a_spec_of_plain_words_is_searched_in_the_folded_text_without_the_letter_classes_regex(monkeypatch):
+    # Compiling the letter classes' regex costs ~10 ms for a pasted paragraph's words: the folded
+    # search never asks for it.
+    def refused(spec):
+        raise AssertionError("the letter classes' regex was compiled")
+
+    monkeypatch.setattr(highlight, "compile_spec", refused)
+    text = "Bộ Chính trị ban hành Chỉ thị 05 về học tập và làm theo tư tưởng"
+    spec = HighlightSpec(words=("chi", "thi", "05"), phrases=(("bo", "chinh", "tri"),))
+    # "Bộ Chính trị", "Chỉ", "thị", "05"
+    assert highlight.match_spans(text, spec) == [(0, 12), (22, 25), (26, 29), (30, 32)]
 
 
 def test_the_words_of_every_demo_article_found_folded_are_found_by_the_letter_classes():
@@ -479,8 +502,18 @@ def test_the_words_of_every_demo_article_found_folded_are_found_by_the_letter_cl
         assert highlight.match_spans(text, spec) == letter_class_spans(text, spec)
 
 
+def test_the_folded_text_writes_letters_as_their_ascii_letter_digits_as_themselves_other_letters_as_hash(
+        monkeypatch):
+    # The table is built when the module loads: built again here, so that its making is what is tested.
+    monkeypatch.setattr(highlight, "_FOLDED", highlight._fold_table())
+    text = "Bộ Chính trị: ngày 21/08, Đà Nẵng – ſố ١٢ 中国 x³ ĐỒNG ə_Ə"
+    assert highlight._folded_text(text) == " bo chinh tri  ngay 21 08  da nang   so ## ## x# dong # # "
+    assert highlight.match_spans(text, HighlightSpec(words=("dong", "so", "21"))) == [(19, 21), (36, 38), (48, 52)]
+
+
 @pytest.mark.parametrize("text, spec", [
     ("Bài viết 𝐇à 𝐍ội: Hà Nội", HighlightSpec(words=("ha", "noi"))),  # a letter beyond U+FFFF
+    ("\U00010000 Hà Nội", HighlightSpec(words=("ha", "noi"))),  # the first character beyond U+FFFF
     ("Snow ☃ and hà nội", HighlightSpec(words=("☃", "noi"))),  # a word with no ASCII letters
 ])
 def test_a_text_or_a_spec_the_folded_text_cannot_hold_is_searched_with_the_letter_classes(text, spec):

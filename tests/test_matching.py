@@ -36,6 +36,7 @@ from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.sphinxql import Cluster
+from search.text import normalize_term
 from search.understand import Vocabulary, understand
 from tests.helpers import DEMO, DEMO_ARTICLES, PORTAL_ID, ROOT, write_jsonl
 from tests.sphinx_cluster import running_cluster
@@ -1131,3 +1132,49 @@ def test_a_questions_words_with_spellings_are_not_looked_for_where_those_found_a
             found_in.setdefault(doc, []).append(unit)
     # Articles found holding a unit, and read for another after it (the first found not enough alone).
     assert any(found_in.values()) or share < matching.MOST_SHARE
+
+
+@pytest.mark.parametrize("fieldname", ["title", "body"])
+@pytest.mark.parametrize("cells", [10**9, 0], ids=["counted at once", "one term at a time"])
+def test_a_few_docs_are_searched_for_runs_of_many_terms_in_one_pass_with_the_same_starts(
+        demo_context, fieldname, cells, monkeypatch):
+    # A long query's words together are looked for in the few articles holding all of them: every term's
+    # occurrences read at once, without narrowing down term by term (_near_rarest), each occurrence
+    # starting a run listed as the search of every doc finds it.
+    monkeypatch.setattr(matching, "FEW_WINDOW_CELLS", cells)
+    monkeypatch.setattr(matching, "_near_rarest", lambda *args: pytest.fail("narrowed term by term"))
+    text = [normalize_term(word) for word in words(DEMO_ARTICLES[3][fieldname])]
+    source = next(doc for doc in range(demo_context.size)
+                  if [normalize_term(word) for word in words(demo_context.snapshot.stored(doc)[fieldname])] == text)
+    listed = 0
+    for terms in [list(dict.fromkeys(text[:30])), list(dict.fromkeys(text[2:60])), ["bo", "chinh", "tri"],
+                  [*dict.fromkeys(text[:12]), "qzxw"]]:
+        for docs in ([source], [source - 1, source, source + 1], list(range(8)), [source, *range(101, 108)]):
+            docs = np.array(sorted(set(docs)), dtype=np.int64)
+            for width in (2 * len(terms), len(terms) + 1, 6):
+                expected = run_starts(demo_context, fieldname, terms, docs, width)
+                found = matching.window_docs(demo_context, fieldname, terms, docs, width)
+                assert found.tolist() == expected and found.dtype == np.int64, (terms[:3], docs, width)
+                listed += len(expected)
+    assert listed
+
+
+def test_a_few_docs_of_an_index_of_many_segments_are_narrowed_down_term_by_term(demo_context, monkeypatch):
+    # Reading every term at once costs a few array operations per term and segment: when the terms'
+    # postings are joined from more segments than FEW_WINDOW_PARTS each, the few docs are narrowed down
+    # term by term as many docs are, with the same starts.
+    text = [normalize_term(word) for word in words(DEMO_ARTICLES[3]["body"])]
+    source = next(doc for doc in range(demo_context.size)
+                  if [normalize_term(word) for word in words(demo_context.snapshot.stored(doc)["body"])] == text)
+    terms, docs = list(dict.fromkeys(text[:30])), np.array([0, source], dtype=np.int64)
+    expected = run_starts(demo_context, "body", terms, docs, 2 * len(terms))
+    assert expected
+    narrowed = []
+    near_rarest = matching._near_rarest
+    monkeypatch.setattr(matching, "_near_rarest", lambda *args: narrowed.append(1) or near_rarest(*args))
+    monkeypatch.setattr(matching, "FEW_WINDOW_PARTS", 0)
+    assert matching.window_docs(demo_context, "body", terms, docs, 2 * len(terms)).tolist() == expected and narrowed
+    monkeypatch.setattr(matching, "FEW_WINDOW_PARTS", 10**6)
+    narrowed.clear()
+    assert matching.window_docs(demo_context, "body", terms, docs, 2 * len(terms)).tolist() == expected
+    assert not narrowed

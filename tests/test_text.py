@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import subprocess
 import sys
 import unicodedata
 from collections import defaultdict
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 
 import search.text
 from search.documents import Article
+from search.parse import parse_query
 from search.sources import scan_sources
 from search.text import canonical_tone, fold, index_analyzer, normalize_term
 from tests.helpers import DEMO_SOURCES, read_line
@@ -383,3 +386,19 @@ def test_tokenizers_are_equal_when_they_segment_alike():
     assert tokenizer(segment=False) == tokenizer(segment=False)
     assert tokenizer() != tokenizer(segment=False)
     assert tokenizer(segment=False) != RegexTokenizer(search.text.SYLLABLE_RE)
+
+
+def test_a_query_syllable_keeps_the_hash_of_its_three_forms_and_a_pickled_one_hashes_as_its_process_would():
+    # A long query's readings hash its syllables thousands of times a page: each keeps the hash of
+    # (raw, exact, folded), the dataclass's own value (sets and dicts of them iterate as before).
+    # Strings hash differently in another process: a syllable pickled there must hash as one parsed there.
+    syllables = parse_query('Hoà bình "TP.HCM" ngày 30/4 chính-trị').syllables
+    for syllable in syllables:
+        assert vars(syllable)["_hash"] == hash((syllable.raw, syllable.exact, syllable.folded)) == hash(syllable)
+        assert replace(syllable, start=99) == syllable and hash(replace(syllable, start=99)) == hash(syllable)
+    script = ("import pickle, sys; from search.parse import parse_query; s = pickle.loads(sys.stdin.buffer.read()); "
+              "t = parse_query('Hoà bình \"TP.HCM\" ngày 30/4 chính-trị').syllables; "
+              "print(s == t, [hash(a) for a in s] == [hash(b) for b in t], len({*s, *t}) == len(set(t)))")
+    done = subprocess.run([sys.executable, "-c", script], input=pickle.dumps(syllables), capture_output=True,
+                          env={**os.environ, "PYTHONHASHSEED": "12345"}, check=True)
+    assert done.stdout.split() == [b"True", b"True", b"True"]

@@ -59,6 +59,11 @@ MODULE_TESTS = {
     "search/execute.py": ["tests/test_execute.py", "tests/test_search.py", "tests/test_suggest.py",
                           "tests/test_understand.py"],
     "search/index.py": ["tests/test_index.py"],
+    # Did you mean's own tests (its searches of the demo index: accents restored, typos, bounds).
+    "search/suggest.py": ["tests/test_suggest.py"],
+    # The codec's decoders and packed postings, against Whoosh's own reading of a segmented index.
+    "search/codec.py": ["tests/test_codec.py"],
+    "search/telex.py": ["tests/test_telex.py"],
     # The postings cache (PostingsCache, Snapshot.computed): its own tests.
     "search/reader.py": ["tests/test_codec.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
