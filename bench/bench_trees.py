@@ -129,6 +129,8 @@ def main() -> None:
     # The engine's default (``search/settings.py``): both trees run with the cache a server has.
     parser.add_argument("--postings-cache-mb", type=int, default=1024)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--each", action="store_true",
+                        help="run each query's passes one after the other (as bench_latency.py), not pass by pass")
     args = parser.parse_args()
     if args.old is None or args.index is None:
         parser.error("--old and --index are required")
@@ -141,19 +143,24 @@ def main() -> None:
             first = {name: [0.0] * len(queries) for name in trees}
             runs = {name: [[] for _ in queries] for name in trees}
             differ = 0
-            for run in range(args.runs + 1):
-                for number, params in enumerate(queries):
-                    order = ("old", "new") if (number + run) % 2 == 0 else ("new", "old")
-                    pages = {name: trees[name].page(params) for name in order}
-                    if (pages["old"]["status"], pages["old"]["body"]) != (pages["new"]["status"], pages["new"]["body"]):
-                        differ += 1
-                    for name, page in pages.items():
-                        if run:
-                            runs[name][number].append(page["cpu"])
-                        else:
-                            first[name][number] = page["cpu"]
+            # Passes over the whole set (the postings cache cycles through every query's terms), or with
+            # --each every query's passes one after the other, as bench_latency.py times a query.
+            passes = ([(number, run) for number in range(len(queries)) for run in range(args.runs + 1)] if args.each
+                      else [(number, run) for run in range(args.runs + 1) for number in range(len(queries))])
+            for number, run in passes:
+                params = queries[number]
+                order = ("old", "new") if (number + run) % 2 == 0 else ("new", "old")
+                pages = {name: trees[name].page(params) for name in order}
+                if (pages["old"]["status"], pages["old"]["body"]) != (pages["new"]["status"], pages["new"]["body"]):
+                    differ += 1
+                for name, page in pages.items():
+                    if run:
+                        runs[name][number].append(page["cpu"])
+                    else:
+                        first[name][number] = page["cpu"]
             medians = {name: [statistics.median(times) for times in runs[name]] for name in trees}
-            print(f"{label}: {len(queries)} queries x {args.runs + 1} passes, {differ} result dicts differ; "
+            print(f"{label}: {len(queries)} queries x {args.runs + 1} passes{' each' if args.each else ''}, "
+                  f"{differ} result dicts differ; "
                   f"CPU ms median / p95 (load {os.getloadavg()[0]:.1f})")
             print(summary(f"median of {args.runs} runs", medians["old"], medians["new"]))
             print(summary("first seen", first["old"], first["new"]), flush=True)

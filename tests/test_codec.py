@@ -231,6 +231,48 @@ def test_the_starts_of_rows_are_the_running_sums_of_the_counts_before_them(segme
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("apart, block", [(1, 64), (4, 64), (0, 64), (0, 2), (0, 3), (4, 2)])
+def test_the_starts_of_rows_of_a_one_query_list_are_the_running_sums_however_summed(
+        segmented_index, monkeypatch, apart, block):
+    # A one-query list (600,000 articles: packed segments unpacked for each query) takes the running sum
+    # of every count when many rows are asked (SUMMED_APART); for a few rows of a long list, each row's
+    # block's start kept in the cache (every STARTS_BLOCK-th) plus the counts before it in its block;
+    # else the counts between the rows: the same starts every way, for every pattern of rows.
+    ix, _ = segmented_index
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)
+    monkeypatch.setattr(codec, "SUMMED_APART", apart)
+    monkeypatch.setattr(codec, "STARTS_BLOCK", block)
+    monkeypatch.setattr(codec, "BLOCK_STARTS_MIN", 8)
+    from_blocks = []
+    summed = codec._starts_from_blocks
+    monkeypatch.setattr(codec, "_starts_from_blocks", lambda *args: from_blocks.append(1) or summed(*args))
+    snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    plain = Snapshot(ix)
+    rng = np.random.default_rng(11)
+    for term in ("va", "cua", "nam", "viet", "nguoi") * 2:  # the second time unpacked from the cache
+        postings, expected = snapshot.postings("body", term), plain.postings("body", term)
+        counts = expected.freqs.astype(np.int64)
+        running = np.cumsum(counts) - counts
+        size = len(postings)
+        for rows in (np.arange(size), np.arange(1, size, 2), np.sort(rng.choice(size, size // 3, replace=False)),
+                     np.sort(rng.choice(size, 9, replace=False)), np.array([size - 1]), np.array([0]),
+                     np.zeros(0, dtype=np.int64)):
+            got = postings.starts_of(rows)
+            assert got.tolist() == running[rows].tolist() and got.dtype == np.int64, (term, rows)
+            assert np.array_equal(postings.keys(rows), expected.keys(rows)), (term, rows)
+        assert postings._starts is None and all(getattr(part, "_starts", None) is None for part in postings.parts)
+        for _, _, data in snapshot.leaves:
+            entry = snapshot.postings_cache.get((data.key, "body", term))
+            if entry is not None:  # long lists keep every block's start, the others none
+                assert (entry.block_starts is not None) == (len(entry) >= 8)
+                if entry.block_starts is not None:
+                    kept = entry.unpacked().starts[::block]
+                    assert entry.block_starts.tolist() == kept.tolist() and entry.block_starts.dtype == np.uint32
+    assert bool(from_blocks) == (block < 64 and apart != 1)  # the demo's lists are shorter than 128 postings
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("packed", [False, True])
 def test_occurrences_read_for_many_terms_at_once_equal_each_terms_own_keyed_by_the_docs_places(
         segmented_index, monkeypatch, packed):
@@ -273,6 +315,35 @@ def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables
     assert {term for _, _, term in segment_keys(cache)} == set(terms[::2])
     assert [cached.doc_frequency("body", t) for t in terms] == [plain.doc_frequency("body", t) for t in terms]
     assert plain.doc_frequency("body", "va") > 0 and plain.doc_frequency("body", "zzzqqq") == 0
+
+
+@pytest.mark.slow
+def test_the_segments_that_may_hold_a_term_are_looked_up_once_while_kept(segmented_index, monkeypatch):
+    # A query asks for each term's postings and counts, and "did you mean" asks again for the same
+    # words: each segment's hashes are searched once for a term while the snapshot keeps it.
+    ix, _ = segmented_index
+    plain, cached = Snapshot(ix), Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    searched = []
+    holds = reader.TermHashes.holds_hash
+    monkeypatch.setattr(reader.TermHashes, "holds_hash", lambda self, wanted: searched.append(wanted) or holds(
+        self, wanted))
+    terms = ["va", "cua", "nam", "viet", "nguoi", "zzzqqq", "hanoi"]
+    counts = {(name, t): plain.doc_frequency(name, t) for name in TEXT_FIELDS for t in terms}
+    read = {t: numpy_postings(plain, "body", t) for t in terms}
+    searched.clear()
+    assert [cached.doc_frequency("body", t) for t in terms] == [counts["body", t] for t in terms]
+    first = len(searched)
+    assert first == len(terms) * len(cached.leaves)
+    for term in terms:
+        assert numpy_postings(cached, "body", term) == read[term], term
+        assert cached.doc_frequency("title", term) == counts["title", term], term
+    assert len(searched) == first + len(terms) * len(cached.leaves)  # the titles once each
+    # Beyond HELD_TERMS the snapshot drops the lot and searches again.
+    monkeypatch.setattr(reader, "HELD_TERMS", 1)
+    fresh = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    searched.clear()
+    assert [fresh.doc_frequency("body", t) for t in terms * 2] == [counts["body", t] for t in terms * 2]
+    assert len(searched) == 2 * first
 
 
 @pytest.mark.slow
