@@ -40,9 +40,13 @@ _VIETNAMESE_ALPHABET = _ALPHABET + "đ" + "".join(
 ) + "ăâêôơư"
 
 
-def did_you_mean(statistics: TermStatistics, understood: Understood, documents: list[StoredArticle] | None,
-                 total: int, read: Callable[[str], ParsedQuery], ranking: Ranking = DEFAULT_RANKING) -> str | None:
-    """Return a better query (Telex decoded, words split, typos fixed, accents restored), else None.
+def correct_query(statistics: TermStatistics, understood: Understood, documents: list[StoredArticle] | None,
+                  total: int, read: Callable[[str], ParsedQuery],
+                  ranking: Ranking = DEFAULT_RANKING) -> tuple[str | None, bool, bool]:
+    """Return "did you mean"'s better query (Telex decoded, words split, typos fixed, accents restored)
+    or None, whether typo correction stopped at its bounds, and whether the suggestion is offered
+    without being searched (a query of more than ``ranking.suggest_search_words`` distinct words:
+    each search of it costs as much as the page).
 
     documents are the top articles (at most 10) of the understood query when the page shown
     is its first page unfiltered, else None (they are then searched again): the suggestion
@@ -50,15 +54,6 @@ def did_you_mean(statistics: TermStatistics, understood: Understood, documents: 
     A suggestion is offered only when it finds other top articles than the query, or spells
     out how the query was read (Telex, split words); never for a single letter.
     """
-    return correct_query(statistics, understood, documents, total, read, ranking)[0]
-
-
-def correct_query(statistics: TermStatistics, understood: Understood, documents: list[StoredArticle] | None,
-                  total: int, read: Callable[[str], ParsedQuery],
-                  ranking: Ranking = DEFAULT_RANKING) -> tuple[str | None, bool, bool]:
-    """Return did_you_mean's suggestion, whether typo correction stopped at its bounds, and whether
-    the suggestion is offered without being searched (a query of more than
-    ``ranking.suggest_search_words`` distinct words: each search of it costs as much as the page)."""
     typed = understood.original or understood.parsed
     syllables = typed.syllables
     if not syllables or typed.excluded or any(c.field for c in typed.clauses):
