@@ -398,6 +398,12 @@ def uncached_context(demo_index):
     return WhooshBackend(demo_index, postings_cache_mb=0).view().context
 
 
+def understood(demo_index, q: str):
+    """Return q parsed and understood over the demo index's vocabulary (its readings: Telex, abbreviations)."""
+    return understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
+                      abbreviations.load()).parsed
+
+
 @pytest.mark.parametrize("term, fields", [("cho", TEXT_FIELDS), ("nam", TEXT_FIELDS), ("thuoc", TEXT_FIELDS),
                                           ("viet_nam", TEXT_FIELDS), ("nam", ("title",)), ("hà", TEXT_FIELDS)])
 @pytest.mark.parametrize("share", [0.02, 0.2])
@@ -708,8 +714,7 @@ def test_each_readings_scores_summed_from_what_it_shares_with_the_one_before_are
     # shared parts' sum plus its own parts added one by one from scratch, to the last bit.
     monkeypatch.setattr(execute, "SUM_KEPT_SHARE", kept_share)
     ctx = uncached_context(demo_index)
-    parsed = understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
-                        abbreviations.load()).parsed
+    parsed = understood(demo_index, q)
     every = matching.readings(parsed, matching.reading_limit(parsed, ctx.ranking))
     assert len(every) >= 4
     parts = [execute._reading_parts(ctx, reading)[0] for reading in every]
@@ -736,8 +741,7 @@ def test_a_querys_readings_look_each_syllable_and_compound_up_once_and_keep_each
     # A pasted paragraph's dozen readings share all but a few words: _scores looks each syllable's and
     # compound's weighted scores up once for all of them, and each reading's parts (keys, their order,
     # values, idfs) are those it gets looked up alone.
-    parsed = understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
-                        abbreviations.load()).parsed
+    parsed = understood(demo_index, q)
     every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
     assert len(every) >= 4
     looked_up: dict = {}
@@ -766,8 +770,7 @@ def test_each_reading_looks_for_its_words_together_only_in_the_candidates_no_rea
     # The together tier holds the candidates where any reading's words stand together: each reading
     # searches only those the readings before it did not find, and the tier is the union of what each
     # reading finds among every candidate.
-    parsed = understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
-                        abbreviations.load()).parsed
+    parsed = understood(demo_index, q)
     every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
     assert len(every) >= 2
     candidates = uncached_context(demo_index).snapshot.live.copy()
@@ -797,8 +800,7 @@ def test_each_reading_looks_for_its_words_together_only_in_the_candidates_no_rea
 def test_each_readings_proximity_carried_over_from_the_reading_before_is_its_bonus_summed_from_scratch(demo_index, q):
     # _proximity adds to each reading's bonus only the pairs after those it shares with the reading before:
     # each bonus is _reading_proximity's for that reading alone, to the last bit, with fewer pairs added.
-    parsed = understand(parse_query(q), Vocabulary(SearchEngine(demo_index).backend.view().statistics()),
-                        abbreviations.load()).parsed
+    parsed = understood(demo_index, q)
     every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
     assert len(every) >= 4
     ctx = uncached_context(demo_index)
@@ -826,8 +828,7 @@ def test_each_readings_proximity_carried_over_from_the_reading_before_is_its_bon
 def test_the_readings_weights_and_pairs_read_each_syllables_idf_kept_once_per_query_context(demo_index, fields):
     # Every reading of a long query weighs its words and pairs by their idf: each syllable's idf is kept
     # once in the query context (a thousand asks a page), that of the documents holding it.
-    parsed = understand(parse_query("hlv park hang seo nói gì về đội tuyển việt nam tại sea games ở tphcm"),
-                        Vocabulary(SearchEngine(demo_index).backend.view().statistics()), abbreviations.load()).parsed
+    parsed = understood(demo_index, "hlv park hang seo nói gì về đội tuyển việt nam tại sea games ở tphcm")
     ctx = uncached_context(demo_index)
     execute._scores(ctx, parsed, None)
     execute._proximity(ctx, parsed, np.flatnonzero(ctx.snapshot.live), {})
