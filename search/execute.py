@@ -415,7 +415,7 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     scores = next(sums)
     typed_idf = _idf_sum(ctx, typed) if others else 0.0
     for reading, (_, other_idfs), other in zip(others, other_parts, sums):
-        other *= _reading_weight(ctx, parsed, reading, typed_idf)
+        other *= _reading_weight(ctx, reading, typed_idf)
         np.maximum(scores, other, out=scores)
         idfs = {**other_idfs, **idfs}
     if fallback:
@@ -669,23 +669,20 @@ def _count_pairs(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], d
         addends[key] = (title_row, body_row)
 
 
-def _reading_weight(ctx: QueryContext, parsed: ParsedQuery, reading: ParsedQuery,
-                    typed_idf: float | None = None) -> float:
+def _reading_weight(ctx: QueryContext, reading: ParsedQuery, typed_idf: float) -> float:
     """Return what scales a reading's scores to the query as typed: the ratio of their words'
     summed idf, so a longer or rarer spelling ("thành phố hồ chí minh" for "tphcm") earns no
     more than the words typed.  A reading of VNI keys of a word the index holds ("ban2" as
     "bàn") earns no more than it scores: the word as typed, where it stands, comes first.
-    typed_idf: ``_idf_sum`` of the query as typed, when the caller has it (the same for every reading)."""
-    typed_idf = _idf_sum(ctx, parsed.typed) if typed_idf is None else typed_idf
+    typed_idf: ``_idf_sum`` of the query as typed (the same for every reading)."""
     weight = typed_idf / max(_idf_sum(ctx, reading), 1e-9)
     return min(weight, 1.0) if any(c.decoded for c in reading.clauses) else weight
 
 
-def _pairs_weight(ctx: QueryContext, typed_pairs: float, reading: ParsedQuery,
-                  chain: list[Syllable] | None = None) -> float:
+def _pairs_weight(ctx: QueryContext, typed_pairs: float, reading: ParsedQuery, chain: list[Syllable]) -> float:
     """Return what scales a reading's proximity bonus to the query as typed: the ratio of the
     summed idf of their adjacent pairs (typed_pairs: the query's as typed, ``_pairs_idf``; chain: the
-    reading's syllables paired, ``_chain``, when the caller has them)."""
+    reading's syllables paired, ``_chain``)."""
     return typed_pairs / max(_pairs_idf(ctx, reading, chain), 1e-9)
 
 
