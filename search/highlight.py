@@ -18,6 +18,7 @@ import html
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -449,7 +450,7 @@ def _marked_fragment(text: str, start: int, end: int, spec: HighlightSpec) -> st
     return mark(fragment, find_matches(fragment, spec)).replace("\n", " ")
 
 
-def anchored_words(words: tuple[str, ...], frequency, count: int) -> tuple[str, ...]:
+def anchored_words(words: tuple[str, ...], frequency: Callable[[str], int], count: int) -> tuple[str, ...]:
     """Return the count words of a spec that the fewest articles hold (frequency: of a folded word),
     the first typed first among equals, in the order typed."""
     distinct = list(dict.fromkeys(words))

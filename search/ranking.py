@@ -45,7 +45,7 @@ class Ranking:
     # a fifth of them 40 or more) gets its proximity bonus in its ``long_query_rerank_depth`` best
     # articles: its proximity reads the positions of forty-odd words in each reranked article, a third
     # of its page at 6,000 articles.  Measured on the covid questions (bench/README.md, "A long query's
-    # rerank depth"), MRR@10 as written / without diacritics, train: 200 from 40 syllables costs
+    # work"), MRR@10 as written / without diacritics, train: 200 from 40 syllables costs
     # 0.0000 / 0.0002, 200 from 33 0.0000 / 0.0005, 300 from 33 0.0000 / 0.0002, 100 from 40
     # 0.0001 / 0.0003 (R@10 0.0003 / 0.0016); val, 200 from 40: 0.0000 / 0.0002 (R@10 0.000 / 0.001).
     long_query_rerank_depth: int = 200
