@@ -209,3 +209,178 @@ def test_a_form_of_too_many_words_is_refused():
     dictionary = Abbreviations()
     read_into(dictionary, ["A | b c", "# comment", "   "], "test")
     assert [e.forms for e in dictionary.entries] == [("A", "b c")]
+
+
+def clauses_of(vocabulary, q: str) -> list[list[tuple]]:
+    """Return the understood query's groups as (words, alternative, phrase, joined, field) of each clause."""
+    understood = understand(parse_query(q), vocabulary, abbreviations.load())
+    return [[(" ".join(s.exact for s in c.syllables), c.alternative, c.phrase, c.joined, c.field) for c in group]
+            for group in understood.parsed.groups]
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("TP.HCM", [[("tp hcm", False, True, True, None), ("tphcm", True, False, False, None),
+                 ("hcmc", True, False, False, None), ("thành phố hồ chí minh", True, True, False, None)]]),
+    ("thanh pho ho chi minh", [[("thanh pho ho chi minh", False, False, False, None),
+                                ("tp hcm", True, True, False, None), ("tphcm", True, False, False, None),
+                                ("hcmc", True, False, False, None)]]),
+    ("title:ubnd", [[("ubnd", False, False, False, "title"), ("uỷ ban nhân dân", True, True, False, "title")]]),
+    ("title:1.000", [[("1 000", False, True, True, "title"), ("1000", True, False, False, "title")]]),
+    ("khủng long", [[("khủng", False, False, False, None)], [("long", False, False, False, None)]]),
+    # A form only after words the dictionary does not join it with; never across a quoted phrase.
+    ('ubnd "ha noi"', [[("ubnd", False, False, False, None), ("uỷ ban nhân dân", True, True, False, None)],
+                       [("ha noi", False, True, False, None)]]),
+    ("ubnd OR tinh", [[("ubnd", False, False, False, None), ("tinh", False, False, False, None)]]),
+    # "tu" is "từ", "tư", "tự"...: not the abbreviation "TƯ" unless typed as it.
+    ("tu", [[("tu", False, False, False, None)]]),
+    ("TƯ", [[("tư", False, False, False, None), ("tw", True, False, False, None),
+             ("trung ương", True, True, False, None)]]),
+    # Letters and digits the index holds together are also searched apart.
+    ("128gb", [[("128gb", False, False, False, None), ("128 gb", True, True, False, None)]]),
+])
+def test_each_clause_keeps_its_phrase_joined_and_field_marks_and_its_alternatives_theirs(vocabulary, q, expected):
+    assert clauses_of(vocabulary, q) == expected
+
+
+def test_an_abbreviation_typed_is_said_expanded_with_the_words_as_typed(vocabulary):
+    understood = understand(parse_query("ubnd"), vocabulary, abbreviations.load())
+    assert understood.notices == ["Tìm cả “ủy ban nhân dân” cho “ubnd”."]
+    assert understand(parse_query("ủy ban nhân dân"), vocabulary, abbreviations.load()).notices == []
+
+
+def test_decoded_and_split_words_keep_the_place_of_the_word_typed(vocabulary):
+    understood = understand(parse_query("Coong Phuwowngj"), vocabulary, abbreviations.load())
+    assert [(s.exact, s.start, s.end) for s in understood.parsed.syllables] == [("công", 0, 5), ("phượng", 6, 15)]
+    split = understand(parse_query("hanoi"), vocabulary, abbreviations.load())
+    assert {s.raw: text for s, text in split.rewrites.items()} == {"hanoi": "ha noi"}
+    assert split.rewritten_text() == "ha noi"
+
+
+def test_a_telex_word_is_read_decoded_only_when_the_index_holds_its_syllable(vocabulary):
+    # "acj" is Telex for "ạc", which no article holds; "bas" for "bá", which one article holds.
+    assert vocabulary.frequency("ạc") == 0 and vocabulary.frequency("bá") == 1
+    assert clauses_of(vocabulary, "acj") == [[("acj", False, False, False, None)]]
+    assert clauses_of(vocabulary, "bas") == [[("bá", False, False, False, None)]]
+
+
+def test_the_vocabulary_counts_the_articles_holding_a_word_in_their_body_or_title(vocabulary, engine):
+    statistics = engine.backend.statistics()
+    # "khat" ("khát" typed without accents): four bodies, one title.
+    assert (statistics.doc_frequency("khat", "body"), statistics.doc_frequency("khat", "title")) == (4, 1)
+    assert vocabulary.frequency("khat") == 5
+
+
+def test_a_vni_word_decoded_as_an_alternative_keeps_the_typed_words_place_and_says_so(rating_engine):
+    vocabulary = Vocabulary(rating_engine.backend.statistics())
+    understood = understand(parse_query("xep hang Ba2"), vocabulary, abbreviations.load())
+    alternative = [c for c in understood.parsed.clauses if c.alternative]
+    assert [[(s.exact, s.start, s.end) for s in c.syllables] for c in alternative] == [[("bà", 9, 12)]]
+    assert understood.decoded and understood.notices[0].startswith("Đã hiểu cách gõ Telex/VNI")
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("hanoi", ["ha", "noi"]), ("giaoduc", ["giao", "duc"]), ("thutuong", ["thu", "tuong"]),
+    ("covid19", ["covid", "19"]), ("19covid", ["19", "covid"]), ("u23vietnam", ["u", "23", "viet", "nam"]),
+    ("galaxyz", None), ("hochiminh", None), ("vietnam", ["viet", "nam"]),
+])
+def test_a_run_together_word_splits_into_the_fewest_likeliest_title_syllables(vocabulary, word, expected):
+    assert split_word(word, vocabulary.syllables) == expected
+
+
+@pytest.mark.parametrize("before, expected", [
+    (["ban", "hanh", "chi", "thi"], True), (["noi", "dung", "luat"], True), (["luat"], True),
+    (["ban", "chi"], False), (["thi"], False), ([], False),
+])
+def test_a_number_follows_a_kind_of_legal_document_when_the_last_one_or_two_words_name_it(before, expected):
+    from search.understand import after_document_type
+
+    assert after_document_type(before) is expected
+
+
+def typed_clause(vocabulary, q: str):
+    """Return the clause of the one word typed, as understood (a word of several syllables is a phrase)."""
+    return understand(parse_query(q), vocabulary, abbreviations.load()).parsed.groups[0][0]
+
+
+@pytest.mark.parametrize("typed, joined", [
+    ("1.000", "1000"), ("12.500", "12500"), ("123.456", "123456"), ("1.000.000", "1000000"),
+    ("1234.567", None), ("1.00.000", None), ("05.000", None), ('"100"', None),
+])
+def test_a_number_typed_with_thousands_separators_is_also_searched_joined(vocabulary, typed, joined):
+    from search.understand import _joined_thousands
+
+    assert _joined_thousands(typed_clause(vocabulary, typed)) == joined
+
+
+@pytest.mark.parametrize("typed, written", [
+    ("8/10", ["08", "10"]), ("21/8/2019", ["21", "08", "2019"]), ("3/0", ["03", "0"]),
+    ("8/100/2019", ["8", "100", "2019"]), ("8/10/19", ["8", "10", "19"]), ("8/123", ["8", "123"]),
+])
+def test_a_date_is_also_searched_with_its_days_and_months_of_two_digits(vocabulary, typed, written):
+    from search.understand import _with_zeros
+
+    clause = typed_clause(vocabulary, typed)
+    assert [_with_zeros(s, clause) for s in clause.syllables] == written
+
+
+def test_a_number_of_four_digits_or_more_is_also_searched_with_thousands_dots(vocabulary):
+    assert clauses_of(vocabulary, "25000") == [[("25000", False, False, False, None),
+                                                ("25 000", True, True, False, None)]]
+
+
+def test_the_words_read_otherwise_are_written_back_in_place_keeping_an_initial_capital():
+    from search.parse import Syllable
+    from search.understand import rewrite_text
+
+    typed = parse_query("Coong Phuwowngj ddeen")
+    coong, phuwowngj, ddeen = typed.syllables
+    assert rewrite_text(typed.text, {coong: "công", phuwowngj: "phượng", ddeen: "đến"}) == "Công Phượng đến"
+    # A word without a place, or one starting inside a word already replaced, is left out; the others are not.
+    unplaced, inside = Syllable.of("coong"), Syllable.of("oong", coong.start + 1)
+    assert rewrite_text(typed.text, {unplaced: "x", ddeen: "đến"}) == "Coong Phuwowngj đến"
+    assert rewrite_text(typed.text, {coong: "công", inside: "y"}) == "Công Phuwowngj ddeen"
+
+
+def test_a_form_of_six_words_is_found_and_one_typed_word_is_expanded_before_five_others(vocabulary):
+    assert clauses_of(vocabulary, "bo giao duc va dao tao") == [[
+        ("bo giao duc va dao tao", False, False, False, None), ("bgdđt", True, False, False, None),
+        ("bộ gd đt", True, True, False, None)]]
+    # TP.HCM (two syllables) and five words: seven syllables, more than a form holds.
+    assert clauses_of(vocabulary, "TP.HCM cam xe may tu nam")[0][1] == ("tphcm", True, False, False, None)
+    # A form never takes in a word with a field.
+    assert clauses_of(vocabulary, "uy ban nhan title:dan") == [
+        [("uy", False, False, False, None)], [("ban", False, False, False, None)],
+        [("nhan", False, False, False, None)], [("dan", False, False, False, "title")]]
+
+
+@pytest.mark.parametrize("word, syllables, expected", [
+    # A model's letter: a one-letter piece only at the end, after four letters at least.
+    ("galaxyz", {"galaxy": 12, "z": 4}, ["galaxy", "z"]),
+    ("sonyx", {"sony": 5, "x": 6}, ["sony", "x"]),
+    ("iphonexpro", {"iphone": 30, "x": 6, "pro": 9}, None),
+    ("xiphone", {"iphone": 30, "x": 6}, None),
+])
+def test_a_one_letter_consonant_is_a_piece_only_as_a_models_letter_at_the_end(word, syllables, expected):
+    assert split_word(word, syllables) == expected
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("otodien", ["o", "to", "dien"]),  # "ô tô điện": a vowel word first
+    ("benhungthu", ["benh", "ung", "thu"]), ("cotucung", ["co", "tu", "cung"]),
+    ("dulichsingapore", None),  # "singapore" has nine letters, over MAX_PIECE_CHARS
+])
+def test_a_run_together_word_splits_by_the_title_frequencies_of_its_pieces(vocabulary, word, expected):
+    assert split_word(word, vocabulary.syllables) == expected
+
+
+def test_a_form_keeps_the_alternatives_its_typed_word_already_had(vocabulary):
+    # "đôla" splits into "đô la"; the dictionary adds USD and "đô la Mỹ".
+    assert clauses_of(vocabulary, "đôla Mỹ") == [[
+        ("đôla mỹ", False, False, False, None), ("do la", True, True, False, None),
+        ("usd", True, False, False, None), ("đô la mỹ", True, True, False, None)]]
+
+
+def test_a_time_of_digits_and_letters_the_index_holds_is_not_split(vocabulary):
+    # "10h00" is held as one word: only two pieces that cut letters from digits are split regardless.
+    assert vocabulary.frequency("10h00") > 0
+    assert clauses_of(vocabulary, "10h00") == [[("10h00", False, False, False, None)]]
