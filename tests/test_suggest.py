@@ -585,3 +585,312 @@ def test_accents_are_restored_from_each_spellings_count_ties_to_the_first_writte
     assert as_lists(in_context) == as_lists(expected[0]) and as_lists(alone) == as_lists(expected[1])
     assert {k: v for k, v in capitals.items() if v} == {k: v for k, v in expected[2].items() if v}
     assert sum(map(len, alone.values())) > len(alone)  # words written in several spellings
+
+
+# Did you mean, part by part: typo correction, accents restored, the returned flags -----------------
+
+
+def typo_fixes(statistics, q: str, total: int = 0, ranking=DEFAULT_RANKING) -> tuple[dict[str, str], bool]:
+    """Return did you mean's typo corrections of q's syllables ({as typed: corrected}) for a query
+    finding total articles, and whether correction stopped at its bounds."""
+    from search.parse import parse_query
+    from search.suggest import _typo_corrections
+
+    corrections, cut = _typo_corrections(statistics, parse_query(q).syllables, total, ranking)
+    return {syllable.raw: fix for syllable, fix in corrections.items()}, cut
+
+
+@pytest.fixture(scope="module")
+def view(engine):
+    """Return one view of the demo index (its term statistics, top documents and same_top)."""
+    return engine.backend.view()
+
+
+@pytest.mark.parametrize("q, alone, expected", [
+    # "thương hiệu" (brand), not the more frequent "trường" of "hiệu trưởng" (the next word before it).
+    ("tguong hieu", {"tguong": "truong"}, {"tguong": "thuong"}),
+    ("tguong hieu hang dau", {"tguong": "truong"}, {"tguong": "thuong"}),
+    # "tuy nhiên" (however), not the more frequent "nhiều".
+    ("tuy nhieb", {"nhieb": "nhieu"}, {"nhieb": "nhien"}),
+])
+def test_a_typo_is_corrected_towards_the_spelling_forming_a_word_with_its_neighbour(view, q, alone, expected):
+    typo = next(iter(alone))
+    assert typo_fixes(view, typo) == (alone, False)
+    assert typo_fixes(view, q) == (expected, False)
+
+
+@pytest.mark.parametrize("q, near, held, expected", [
+    ("chhup", "chup", 20, {"chhup": "chup"}),  # held by 20 articles: 20 times the typo's 0 + 1
+    ("chhac", "chac", 19, {}),  # 19: kept as typed
+    ("khoet", "khoe", 30, {}),  # "khoét" is held by one article: its neighbour needs 40
+])
+def test_a_typo_is_corrected_only_towards_a_spelling_twenty_times_as_frequent(view, q, near, held, expected):
+    assert view.doc_frequency(near, "body") == held
+    assert typo_fixes(view, q) == (expected, False)
+
+
+@pytest.mark.parametrize("q, body, title", [
+    ("treo", 5, 0),  # "treo" (hang), one edit from "trên" (157 articles)
+    ("khat", 4, 1),  # "khát" (thirst), one edit from "nhất" (151): the fifth article holds it in its title
+])
+def test_a_syllable_five_articles_hold_is_trusted_whatever_its_frequent_neighbour(view, q, body, title):
+    assert (view.doc_frequency(q, "body"), view.doc_frequency(q, "title")) == (body, title)
+    assert typo_fixes(view, q) == ({}, False)
+
+
+def test_a_rare_syllable_is_corrected_only_in_a_query_finding_fewer_than_the_trusted_total(view):
+    # "bún" (4 articles) is one edit from "bản" (145): kept once the query finds typo_trusted_total articles.
+    trusted = DEFAULT_RANKING.typo_trusted_total
+    assert typo_fixes(view, "bun", total=trusted) == ({}, False)
+    assert typo_fixes(view, "bun", total=trusted - 1) == ({"bun": "ban"}, False)
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("c0vid nguoj", {"nguoj": "nguoi"}),  # a word with a digit is kept ("c0vid" is one edit from "covid")
+    ("ah", {"ah": "anh"}),  # two letters are corrected
+    ("x nguoj", {"nguoj": "nguoi"}),  # one letter is not
+])
+def test_words_with_digits_or_of_one_letter_are_kept_and_the_words_after_them_corrected(view, q, expected):
+    assert typo_fixes(view, q) == (expected, False)
+
+
+def test_typo_correction_fixes_the_first_typo_max_words_typos_and_says_it_stopped(view):
+    assert DEFAULT_RANKING.typo_max_words == 2
+    assert typo_fixes(view, "hoc sinj nguoj covdi") == ({"sinj": "sinh", "nguoj": "nguoi"}, True)
+    assert typo_fixes(view, "hoc sinj nguoj") == ({"sinj": "sinh", "nguoj": "nguoi"}, False)
+
+
+def test_typo_correction_looks_up_at_most_typo_max_lookups_candidates(view):
+    three = replace(DEFAULT_RANKING, typo_max_words=3)
+    two = len(_edits("sinj")) + len(_edits("nguoj"))
+    exactly_two = replace(three, typo_max_lookups=two)
+    assert typo_fixes(view, "hoc sinj nguoj covdi", ranking=exactly_two) == ({"sinj": "sinh", "nguoj": "nguoi"}, True)
+    exactly_three = replace(three, typo_max_lookups=two + len(_edits("covdi")))
+    assert typo_fixes(view, "hoc sinj nguoj covdi", ranking=exactly_three) == (
+        {"sinj": "sinh", "nguoj": "nguoi", "covdi": "covid"}, False)
+    # A typo whose candidates alone exceed the bound is skipped; a later one within it is still corrected.
+    assert len(_edits("nguoj")) > len(_edits("sinj"))
+    assert typo_fixes(view, "nguoj sinj", ranking=replace(three, typo_max_lookups=len(_edits("sinj")))) == (
+        {"sinj": "sinh"}, True)
+
+
+@pytest.mark.parametrize("q, tied, expected", [
+    ("dinn", ("dien", "dinh"), "dinh"),  # "điện", "định": 130 articles each
+    ("dgay", ("day", "ngay"), "ngay"),
+])
+def test_a_typo_between_two_spellings_as_frequent_takes_the_last_in_alphabetical_order(view, q, tied, expected):
+    assert view.doc_frequency(tied[0], "body") == view.doc_frequency(tied[1], "body")
+    assert typo_fixes(view, q) == ({q: expected}, False)
+
+
+def one_edit_away(a: str, b: str) -> bool:
+    """Tell whether b is one deletion, insertion, replacement or swap of adjacent letters away from a."""
+    if len(a) == len(b):
+        differ = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(differ) == 1 or (len(differ) == 2 and differ[1] == differ[0] + 1
+                                    and a[differ[0]] == b[differ[1]] and a[differ[1]] == b[differ[0]])
+    shorter, longer = sorted((a, b), key=len)
+    return len(longer) == len(shorter) + 1 and any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
+
+
+def test_the_edits_of_a_syllable_are_every_spelling_one_typing_slip_away():
+    import itertools
+
+    letters = "hins"
+    every = {"".join(t) for n in (3, 4, 5) for t in itertools.product(letters, repeat=n)}
+    assert _edits("sinh", letters) == {s for s in every if one_edit_away("sinh", s)}
+    assert {"sih", "isnh", "snih", "sihn", "sinn", "ssinh", "sinhh"} <= _edits("sinh", letters)
+
+
+class RecordedStatistics:
+    """The demo index's statistics, recording each body frequency looked up and each prefetch (as a
+    backend whose lookups are round trips would serve them)."""
+
+    def __init__(self, view):
+        self.view, self.events = view, []
+
+    def doc_frequency(self, term, fieldname):
+        self.events.append(("lookup", fieldname, term))
+        return self.view.doc_frequency(term, fieldname)
+
+    def prefetch(self, terms):
+        self.events.append(("prefetch", set(terms)))
+
+
+@pytest.mark.parametrize("q, typo, before, after, expected", [
+    ("tguong hieu", "tguong", "", "_hieu", {"tguong": "thuong"}),
+    ("tuy nhieb", "nhieb", "tuy_", "", {"nhieb": "nhien"}),
+])
+def test_typo_correction_prefetches_every_frequency_it_then_looks_up(view, q, typo, before, after, expected):
+    statistics = RecordedStatistics(view)
+    assert typo_fixes(statistics, q) == (expected, False)
+    batches = [terms for kind, *terms in statistics.events if kind == "prefetch" for terms in terms]
+    known = {c for c in _edits(typo) if view.doc_frequency(c, "body")}
+    # The query's syllables, the typo's candidates, then the words the known ones form with its neighbour.
+    assert batches == [set(q.split()), _edits(typo), {f"{before}{c}{after}" for c in known}]
+    prefetched = set()
+    for kind, *what in statistics.events:
+        if kind == "prefetch":
+            prefetched |= what[0]
+        elif what[0] == "body":
+            assert what[1] in prefetched, what
+
+
+def restored(syllables_of: str, documents) -> dict[str, str]:
+    """Return the accents did you mean restores to a query's syllables from documents ({as typed: restored})."""
+    from search.parse import parse_query
+    from search.suggest import _restore_accents
+
+    return {syllable.raw: form for syllable, form in _restore_accents(parse_query(syllables_of).syllables,
+                                                                         documents).items()}
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("ubnd tinh", {"ubnd": "UBND", "tinh": "tỉnh"}),
+    ("tp hcm", {"tp": "TP", "hcm": "HCM"}),
+    ("dh harvard", {"dh": "ĐH", "harvard": "Harvard"}),
+    ("covid", {"covid": "Covid"}),  # written "COVID-19" once and "Covid" 112 times
+])
+def test_accents_and_capitals_are_restored_as_the_top_articles_write_them(view, q, expected):
+    from search.parse import parse_query
+
+    assert restored(q, view.top_documents(parse_query(q))) == expected
+
+
+def test_the_syllables_typed_with_accents_and_single_letters_are_left_as_typed(view):
+    from search.parse import parse_query
+
+    # "giào" (a wrong tone typed on purpose) and "o" ("ở", "ô", "ơ"...) are the user's.
+    assert restored("giào duc", view.top_documents(parse_query("giao duc"))) == {"duc": "dục"}
+    assert restored("o ha noi", view.top_documents(parse_query("o ha noi"))) == {"ha": "Hà", "noi": "Nội"}
+
+
+def test_a_titles_spellings_count_as_its_bodys(engine):
+    # "Sửng sốt với loại quả đắt đỏ…": the title alone writes "Sửng sốt".
+    article = engine.article("unc-news_business_019")
+    assert restored("sung sot", [article]) == {"sung": "Sửng", "sot": "sốt"}
+    assert restored("sung sot", [dict(article, title="")]) == {}
+
+
+def test_an_article_stored_without_title_or_body_gives_no_spelling():
+    assert restored("xxxx", [{"id": "empty"}]) == {}
+
+
+COVID_WRITTEN = {
+    "COVID": "Vị này cũng cho rằng, mặc dù dịch COVID-19 sẽ để lại nhiều thiệt hại và tác động sâu rộng đến thị "
+             "trường, triển vọng phát triển của ngành khách sạn ở Việt Nam sẽ vẫn khả quan trong dài hạn.",
+    "Covid": "Trào lưu này phát triển mạnh sau khi dịch Covid-19 ảnh hưởng tới giá hải sản.",
+    "Nam": "Vị trí đầu tiên của bảng xếp hạng thuộc về một thương hiệu Việt Nam là Vinamilk.",
+    "nam": "Nguyên nhân của 30% trong số các trường hợp ung thư thận ở nam giới và khoảng 25% ở nữ giới.",
+}
+
+
+@pytest.mark.parametrize("q, written, expected", [
+    # In capitals more than 60% of the times it is written: an acronym; else as most often written.
+    ("covid", ["COVID"] * 3 + ["Covid"] * 2, {"covid": "Covid"}),
+    ("covid", ["COVID"] * 4 + ["Covid"] * 2, {"covid": "COVID"}),
+    ("covid", ["COVID"] + ["Covid"] * 4, {"covid": "Covid"}),
+    # Capitalised more than 60% of the times: a proper noun.
+    ("nam", ["Nam"] * 3 + ["nam"] * 2, {}),
+    ("nam", ["Nam"] * 3 + ["nam"], {"nam": "Nam"}),
+])
+def test_a_word_is_restored_in_capitals_when_more_than_sixty_percent_of_its_uses_are(q, written, expected):
+    documents = [{"id": str(n), "title": "", "body": COVID_WRITTEN[form]} for n, form in enumerate(written)]
+    assert restored(q, documents) == expected
+
+
+def test_an_acronym_written_in_capitals_in_each_of_the_top_articles_is_restored_in_capitals(view):
+    from search.parse import parse_query
+
+    documents = [d for d in view.top_documents(parse_query("ubnd")) if "UBND" in d["title"] + d["body"]]
+    assert len(documents) > 1
+    for document in documents:
+        assert restored("ubnd", [document]) == {"ubnd": "UBND"}
+    assert restored("ubnd", documents) == {"ubnd": "UBND"}
+    assert restored("ubnd", documents[::-1]) == {"ubnd": "UBND"}
+
+
+def corrected(view, q: str, ranking=DEFAULT_RANKING, statistics=None):
+    """Return correct_query's answer for q typed in the search box of the demo index, its first page's
+    articles given as results.py gives them: (suggestion, typo correction cut, suggestion unsearched)."""
+    from search import abbreviations
+    from search.parse import parse_query
+    from search.suggest import correct_query
+    from search.understand import Vocabulary, understand
+
+    vocabulary, dictionary = Vocabulary(view.statistics()), abbreviations.load()
+    read = lambda text: understand(parse_query(text, max_terms=ranking.max_query_terms), vocabulary,  # noqa: E731
+                                   dictionary)
+    understood = read(q)
+    matches = view.search(SearchRequest(q=q), understood.parsed)
+    return correct_query(statistics or view, understood, matches.documents, matches.total,
+                         lambda text: read(text).parsed, ranking)
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("bo -chinh", (None, False, False)),
+    ("a", (None, False, False)),
+    ("bộ chính trị", (None, False, False)),
+    ("vi sao", (None, False, False)),  # "vì sao" finds the same top articles
+    ("hieu dung", ("hiểu đúng", False, False)),
+    ("ah", ("ảnh", False, False)),  # a query of two letters is corrected
+    ("5 nguoj", ("5 người", False, False)),  # a single digit and a word
+    ("hoc sinj nguoj covdi", ("học sinh người covdi", True, False)),
+])
+def test_did_you_mean_answers_its_suggestion_whether_typos_were_cut_and_whether_it_went_unsearched(
+        view, q, expected):
+    assert corrected(view, q) == expected
+
+
+def test_a_query_of_more_distinct_words_than_suggest_search_words_gets_its_suggestion_unsearched(view):
+    assert corrected(view, "hoc sinj", replace(DEFAULT_RANKING, suggest_search_words=2)) == ("học sinh", False, False)
+    assert corrected(view, "hoc sinj", replace(DEFAULT_RANKING, suggest_search_words=1)) == ("học sinh", False, True)
+    # Telex spelt out is offered whatever it finds: said unsearched only when it is a long query's.
+    assert corrected(view, "Coong Phuwowngj", replace(DEFAULT_RANKING, suggest_search_words=1)) == (
+        "Công Phượng", False, False)
+    # The words query understanding reads besides the typed ones ("ủy ban nhân dân") do not count.
+    assert corrected(view, "ubnd tinh", replace(DEFAULT_RANKING, suggest_search_words=2)) == (None, False, False)
+
+
+def test_typo_correction_reads_only_the_words_the_query_searches(view):
+    # Two searched words: "nguoj", the third, is neither searched nor corrected (the accents restored
+    # are offered unsearched: a query of more words than suggest_search_words).
+    bounded = replace(DEFAULT_RANKING, max_query_terms=2, suggest_search_words=1)
+    assert corrected(view, "viet nam nguoj", bounded) == ("Việt Nam nguoj", False, True)
+
+
+class StatisticsWithoutSameTop:
+    """The demo index's statistics without ``same_top`` (as a backend that must rank to tell), recording
+    the queries whose top documents are read."""
+
+    def __init__(self, view):
+        self.view, self.searched = view, []
+
+    def doc_frequency(self, term, fieldname):
+        return self.view.doc_frequency(term, fieldname)
+
+    def top_documents(self, query):
+        self.searched.append(query.text)
+        return self.view.top_documents(query)
+
+
+class StatisticsWithSameTop(StatisticsWithoutSameTop):
+    def same_top(self, query, documents):
+        return self.view.same_top(query, documents)
+
+
+@pytest.mark.parametrize("q, expected, read, compared", [
+    ("vi sao", None, [], "vì sao"),
+    ("hieu dung", "hiểu đúng", [], "hiểu đúng"),
+    # The corrected query's top articles are read to restore its accents from.
+    ("hoc sinj", "học sinh", ["hoc sinh"], "học sinh"),
+])
+def test_did_you_mean_compares_the_top_articles_by_id_when_the_backend_cannot_tell_without_ranking(
+        view, q, expected, read, compared):
+    without, with_same_top = StatisticsWithoutSameTop(view), StatisticsWithSameTop(view)
+    assert corrected(view, q, statistics=without) == corrected(view, q, statistics=with_same_top) == (
+        expected, False, False)
+    # The page's articles are the typed query's own: never read again.  The suggestion's are read
+    # only by a backend without same_top.
+    assert with_same_top.searched == read
+    assert without.searched == [*read, compared]
