@@ -58,7 +58,8 @@ from search.request import SearchRequest
 
 TARGET_RATIO = 5.0
 UNCAPPED = replace(DEFAULT_RANKING, max_query_terms=10**6, max_searched_terms=10**6, typo_max_words=10**6,
-                   typo_max_lookups=10**9, max_reading_syllables=10**9)
+                   typo_max_lookups=10**9, max_reading_syllables=10**9,
+                   long_query_rerank_depth=DEFAULT_RANKING.rerank_depth)
 _TELEX_MARKS = {"\u0302": "", "\u0306": "w", "\u031b": "w"}  # circumflex doubles the vowel
 _TELEX_TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
 

@@ -397,17 +397,11 @@ def occurrence_keys(postings: list[Postings], docs: np.ndarray) -> list[np.ndarr
     # A part of few postings looks up each posting's doc in an array of each doc number's place in docs
     # (-1 elsewhere); a part of many searches each doc in its doc numbers.
     few = [len(docs) * 16 >= len(part) for _, part in parts]
-    place_of = None
-    if any(few):
-        place_of = np.full(max([int(docs[-1])] + [int(part.ids[-1]) for (_, part), small in zip(parts, few)
-                                                   if small]) + 1, -1, dtype=np.int32)
-        place_of[docs] = np.arange(len(docs))
+    looked_up = iter(_looked_up([part for (_, part), small in zip(parts, few) if small], docs))
     pieces = []  # (which postings, part, rows of docs in it, their places in docs), each postings' parts in order
     for (which, part), small in zip(parts, few):
         if small:
-            places = place_of[part.ids]
-            rows = np.flatnonzero(places >= 0)
-            places = places[rows]
+            rows, places = next(looked_up)
         else:
             found = part.ids.searchsorted(docs)
             np.minimum(found, len(part.ids) - 1, out=found)
@@ -434,6 +428,24 @@ def occurrence_keys(postings: list[Postings], docs: np.ndarray) -> list[np.ndarr
         spans[which] = (spans[which][0] if which in seen else start, end)
         seen.add(which)
     return [keys[start:end] for start, end in spans]
+
+
+def _looked_up(parts: list[Postings], docs: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Return, for each of parts, the rows of those of docs (distinct doc numbers, ascending) it holds
+    and their places in docs: every part's doc numbers looked up at once in an array of each doc
+    number's place (-1 elsewhere), not three array operations a part (a long query's proximity reads
+    a hundred parts, most of a few hundred postings)."""
+    if not parts:
+        return []
+    place_of = np.full(max(int(docs[-1]), *(int(part.ids[-1]) for part in parts)) + 1, -1, dtype=np.int32)
+    place_of[docs] = np.arange(len(docs))
+    looked = place_of[np.concatenate([part.ids for part in parts])]
+    found = np.flatnonzero(looked >= 0)
+    places = looked[found]
+    bounds = np.cumsum([0] + [len(part) for part in parts])
+    cuts = np.searchsorted(found, bounds).tolist()
+    return [(found[start:end] - begin, places[start:end])
+            for begin, start, end in zip(bounds[:-1].tolist(), cuts[:-1], cuts[1:])]
 
 
 class _CountedStarts(Postings):

@@ -834,11 +834,18 @@ def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scor
         order_key = np.where(dated, -stamps if request.sort != "oldest" else stamps, np.iinfo(np.int64).max)
         order = np.lexsort((-base, order_key))[:wanted]
         return docs[order][wanted - request.size :], base[order][wanted - request.size :]
-    depth = min(len(docs), max(ctx.ranking.rerank_depth, wanted))
+    depth = min(len(docs), max(rerank_depth(ctx.ranking, parsed), wanted))
     top = np.argpartition(-base, depth - 1)[:depth] if depth < len(docs) else np.arange(len(docs))
     final = base[top] + _proximity(ctx, parsed, docs[top], idfs)
     order = np.lexsort((docs[top], -final))[:wanted][wanted - request.size :]
     return docs[top][order], final[order]
+
+
+def rerank_depth(ranking: Ranking, parsed: ParsedQuery) -> int:
+    """Return how many of a query's best articles get their proximity bonus: ``long_query_rerank_depth``
+    for a query of at least ``long_query_syllables`` distinct syllables, else ``rerank_depth``."""
+    long = len({s.folded for s in parsed.syllables}) >= ranking.long_query_syllables
+    return ranking.long_query_rerank_depth if long else ranking.rerank_depth
 
 
 def relevance(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None = None) -> np.ndarray:

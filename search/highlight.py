@@ -18,6 +18,7 @@ import html
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -74,6 +75,22 @@ class HighlightSpec:
     words: tuple[str, ...] = ()
     phrases: tuple[tuple[str, ...], ...] = ()
     window: int = 0
+    # The words a snippet chooses its fragments by, when not all of them (``anchored_words``): a
+    # long query's rarest.  Every word and phrase is still marked inside the fragments.
+    anchors: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        # The hash the dataclass would compute on every call, computed once: the caches of matches
+        # (``_matched_terms``) hash the spec for each spelling a body writes, all fifty words of a
+        # long query each time.  The same value.
+        object.__setattr__(self, "_hash", hash((self.words, self.phrases, self.window, self.anchors)))
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self):
+        """Pickle the fields alone: another process hashes strings otherwise."""
+        return HighlightSpec, (self.words, self.phrases, self.window, self.anchors)
 
     def __bool__(self) -> bool:
         return bool(self.words or self.phrases)
@@ -401,15 +418,44 @@ def highlight_all(text: str, spec: HighlightSpec) -> str:
 
 
 def snippet(text: str, spec: HighlightSpec) -> str:
-    """Return up to three fragments of text around its best matches, escaped and marked."""
-    spans = find_matches(text, spec)
-    if not spans:
-        return _lead(text)
-    windows = _best_windows(text, spans)
-    fragments = [mark(text, spans, start, end).replace("\n", " ") for start, end in windows]
+    """Return up to three fragments of text around its best matches, escaped and marked.
+
+    A spec with anchors (a long query's rarest words) chooses the fragments by the anchors' matches
+    alone, and marks every word of the spec inside them: with fifty words nearly every word of a
+    body matches, and finding, sorting and weighing hundreds of matches a body was a sixth of a
+    pasted paragraph's page.  When no anchor is in the text, every word chooses.
+    """
+    anchored = find_matches(text, HighlightSpec(spec.anchors)) if spec.anchors and not spec.window else []
+    if anchored:
+        windows = _best_windows(text, anchored, fill=True)
+        fragments = [_marked_fragment(text, start, end, spec) for start, end in windows]
+    else:
+        spans = find_matches(text, spec)
+        if not spans:
+            return _lead(text)
+        windows = _best_windows(text, spans)
+        fragments = [mark(text, spans, start, end).replace("\n", " ") for start, end in windows]
     lead = "…" if windows[0][0] > 0 else ""
     tail = "…" if windows[-1][1] < len(text) else ""
     return lead + ELLIPSIS.join(fragments) + tail
+
+
+def _marked_fragment(text: str, start: int, end: int, spec: HighlightSpec) -> str:
+    """Return text[start:end] escaped, with the spec's matches inside it marked.
+
+    A fragment begins at a word's start and ends at a word's end (``_window``), so its words are
+    matched as in the whole text; a phrase running over its edge is not marked in it.
+    """
+    fragment = text[start:end]
+    return mark(fragment, find_matches(fragment, spec)).replace("\n", " ")
+
+
+def anchored_words(words: tuple[str, ...], frequency: Callable[[str], int], count: int) -> tuple[str, ...]:
+    """Return the count words of a spec that the fewest articles hold (frequency: of a folded word),
+    the first typed first among equals, in the order typed."""
+    distinct = list(dict.fromkeys(words))
+    rarest = sorted(range(len(distinct)), key=lambda at: (frequency(fold(distinct[at])), at))[:count]
+    return tuple(distinct[at] for at in sorted(rarest))
 
 
 def _lead(text: str) -> str:
@@ -420,8 +466,9 @@ def _lead(text: str) -> str:
     return html.escape(cut, quote=False).replace("\n", " ") + "…"
 
 
-def _best_windows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Pick up to three non-overlapping windows that cover the most distinct matched words.
+def _best_windows(text: str, spans: list[tuple[int, int]], fill: bool = False) -> list[tuple[int, int]]:
+    """Pick up to three non-overlapping windows that cover the most distinct matched words (with fill,
+    then the most matches once every word is covered: an anchored snippet's few words).
 
     Each round takes the first span whose window (the spans starting within ``FRAGMENT_CHARS``)
     brings the most words not yet covered, then the most matches; spans overlapping a window chosen
@@ -452,7 +499,7 @@ def _best_windows(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, in
             gain = (len(distinct - covered) if covered else len(distinct), count)
             if gain > best_gain or (gain == best_gain and best is not None and index < best):
                 best, best_gain = index, gain
-        if best is None or (chosen and best_gain[0] == 0):
+        if best is None or (chosen and best_gain[0] == 0 and not fill):
             break
         window = _window(text, spans[best])
         # The span crossing the window's end, if any (spans do not overlap: the last starting before it).

@@ -40,6 +40,16 @@ class Ranking:
     # query names them: the article cites that document, not "Nghị định 46 ... 100 xe".
     reference_weight: float = 4.0
     rerank_depth: int = 400
+    # A query of at least ``long_query_syllables`` distinct syllables (once bounded: a pasted paragraph
+    # or a long sentence, cut at 256 characters, holds 40-48; the covid questions 23 (median) to 55,
+    # a fifth of them 40 or more) gets its proximity bonus in its ``long_query_rerank_depth`` best
+    # articles: its proximity reads the positions of forty-odd words in each reranked article, a third
+    # of its page at 6,000 articles.  Measured on the covid questions (bench/README.md, "A long query's
+    # work"), MRR@10 as written / without diacritics, train: 200 from 40 syllables costs
+    # 0.0000 / 0.0002, 200 from 33 0.0000 / 0.0005, 300 from 33 0.0000 / 0.0002, 100 from 40
+    # 0.0001 / 0.0003 (R@10 0.0003 / 0.0016); val, 200 from 40: 0.0000 / 0.0002 (R@10 0.000 / 0.001).
+    long_query_rerank_depth: int = 200
+    long_query_syllables: int = 40
     # Autocomplete: a title syllable the unfinished word expands to counts this much of a
     # typed word.
     prefix_weight: float = 0.5

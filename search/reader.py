@@ -150,7 +150,8 @@ def _frozen(value: Postings | PackedPostings | tuple) -> Postings | PackedPostin
     return value
 
 
-# Terms whose segments a snapshot keeps (``Snapshot._holding``): a list of a few leaves each.
+# Terms whose segments (``Snapshot._holding``) and document counts (``Snapshot.doc_frequency``) a snapshot
+# keeps: a list of a few leaves, or a number, each.
 HELD_TERMS = 50_000
 # Term infos a segment keeps (``SegmentData.term_info``): a few hundred bytes each.
 TERM_INFOS = 20_000
@@ -230,6 +231,7 @@ class Snapshot:
         self._build_columns()
         self._title_syllables: list[tuple[str, int]] | None = None
         self._held: dict[tuple[str, str], list[tuple]] = {}  # the leaves that may hold a term (``_holding``)
+        self._frequencies: dict[tuple[str, str], int] = {}  # each term's document count (``doc_frequency``)
         # Packed only when the index's postings could crowd the cache (unpacking costs a copy).
         budget = postings_cache.budget if postings_cache is not None else 0
         self.packs_postings = sum(data.postings_bytes for _, _, data in self.leaves) > PACKED_ABOVE * budget
@@ -340,7 +342,21 @@ class Snapshot:
         return packed.unpacked(offset) if isinstance(packed, PackedPostings) else packed.shifted(offset)
 
     def doc_frequency(self, fieldname: str, term: str) -> int:
-        """Return how many documents hold term in a field."""
+        """Return how many documents hold term in a field, counted once while kept (at most
+        ``HELD_TERMS``, then the lot is dropped): a long query asks for each word's count in both
+        fields several times a page (its bound, its readings, "did you mean"), and a count from the
+        postings cache costs a lock and a look-up per segment (~3 us)."""
+        key = (fieldname, term)
+        found = self._frequencies.get(key)
+        if found is None:
+            found = self._counted(fieldname, term)
+            if len(self._frequencies) >= HELD_TERMS:
+                self._frequencies.clear()
+            self._frequencies[key] = found
+        return found
+
+    def _counted(self, fieldname: str, term: str) -> int:
+        """Return how many documents hold term in a field, from the postings cache or the term tables."""
         holding = self._holding(fieldname, term)
         if not holding:
             return 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 from search import abbreviations as abbreviation_dictionary
 from search import highlight, suggest
@@ -57,7 +58,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     if corrected is not None:
         (shown, matches), searched, suggestion = corrected, suggestion, None
     parsed = shown.parsed
-    spec = highlight_spec(parsed, matches.tier, matches.accents)
+    spec = highlight_spec(parsed, matches.tier, matches.accents, vocabulary.frequency)
     common = understood.parsed.common_cut
     limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking), unsearched and suggestion is not None,
                              bool(common))
@@ -150,13 +151,24 @@ def limits_reached(parsed: ParsedQuery, typo_cut: bool, readings: bool = False, 
     return [name for name, cut in reached if cut]
 
 
-def highlight_spec(parsed: ParsedQuery, tier: str = "all", accents: str = "exact") -> highlight.HighlightSpec:
-    """Return what snippets should mark: the terms as matched, together where the tier asked it."""
+# A spec of more distinct words and phrases than this (a pasted paragraph: 35-60; the covid questions
+# of the latency mix at most 32) chooses its snippets' fragments by its ANCHOR_WORDS rarest words.
+ANCHORED_TERMS = 32
+ANCHOR_WORDS = 12
+
+
+def highlight_spec(parsed: ParsedQuery, tier: str = "all", accents: str = "exact",
+                   frequency: Callable[[str], int] | None = None) -> highlight.HighlightSpec:
+    """Return what snippets should mark: the terms as matched, together where the tier asked it
+    (frequency: how many articles hold a folded word, to anchor a long query's snippets by its rarest)."""
     exact = accents == "exact"
     words = tuple(term(s, exact) for c in parsed.clauses if not c.phrase for s in c.syllables)
     phrases = tuple(tuple(term(s, exact) for s in c.syllables) for c in parsed.clauses if c.phrase)
     plain = len(plain_syllables(parsed)) == len(parsed.syllables)
-    return highlight.HighlightSpec(words, phrases, window(parsed) if tier == "together" and plain else 0)
+    spec = highlight.HighlightSpec(words, phrases, window(parsed) if tier == "together" and plain else 0)
+    if frequency is None or spec.window or len(set(words)) + len(set(phrases)) <= ANCHORED_TERMS:
+        return spec
+    return replace(spec, anchors=highlight.anchored_words(words, frequency, ANCHOR_WORDS))
 
 
 def hit(stored: StoredArticle, score: float, spec: highlight.HighlightSpec, snippets: bool) -> Hit:

@@ -64,13 +64,16 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
     current = functools.cache(lambda: documents[:FIRST_PAGE] if documents is not None
                     else statistics.top_documents(understood.parsed))
     text, first = understood.rewritten_text(), current
-    corrections, cut = _typo_corrections(statistics, parse_query(text, max_terms=ranking.max_query_terms).syllables,
-                                         total, ranking)
+    parsed = parse_query(text, max_terms=ranking.max_query_terms)
+    corrections, cut = _typo_corrections(statistics, parsed.syllables, total, ranking)
     if corrections:
         text = replace_syllables(text, corrections)
         if searched:
             first = functools.cache(lambda: statistics.top_documents(read(text)))
-    corrected = parse_query(text)
+    # Nothing corrected: the text parsed as parse_query's default bound would (a pasted paragraph's
+    # parse is half a millisecond).
+    same = not corrections and ranking.max_query_terms == DEFAULT_RANKING.max_query_terms
+    corrected = parsed if same else parse_query(text)
     if not corrected.accented:
         text = replace_syllables(text, _restore_accents(corrected.syllables, first()))
     if text == typed.text:

@@ -305,6 +305,27 @@ def test_occurrences_read_for_many_terms_at_once_equal_each_terms_own_keyed_by_t
 
 
 @pytest.mark.slow
+def test_the_docs_of_many_parts_looked_up_at_once_are_each_parts_own_rows_and_places(segmented_index):
+    # A long query's proximity reads a hundred parts of a few hundred postings: their doc numbers are
+    # looked up in one array together, each part's rows and places those of its own look-up.
+    ix, _ = segmented_index
+    snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    terms = sorted({term.decode("utf-8") for leaf, _, _ in snapshot.leaves for term in leaf.lexicon("body")})[::7]
+    parts = [part for term in terms for part in getattr(snapshot.postings("body", term), "parts", ())]
+    parts = [part for part in parts if len(part)]
+    assert len(parts) > 50
+    rng = np.random.default_rng(5)
+    for size in (1, 40, snapshot.doc_count):
+        docs = np.sort(rng.choice(snapshot.doc_count, size, replace=False))
+        found = codec._looked_up(parts, docs)
+        assert len(found) == len(parts)
+        for part, (rows, places) in zip(parts, found):
+            assert rows.tolist() == part.rows_of(docs).tolist()
+            assert places.tolist() == np.searchsorted(docs, part.ids[rows]).tolist()
+    assert codec._looked_up([], np.arange(3)) == []
+
+
+@pytest.mark.slow
 def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(segmented_index):
     ix, _ = segmented_index
     plain, cache = Snapshot(ix), PostingsCache(1 << 30)
@@ -347,6 +368,32 @@ def test_the_segments_that_may_hold_a_term_are_looked_up_once_while_kept(segment
 
 
 @pytest.mark.slow
+def test_a_terms_document_count_is_counted_once_while_kept(segmented_index, monkeypatch):
+    # A long query asks for each word's count in both fields several times a page (its postings bound,
+    # its readings, "did you mean"): a snapshot counts each (field, term) once, from the postings cache or
+    # the term tables, and gives the same number; beyond HELD_TERMS it drops the lot and counts again.
+    ix, _ = segmented_index
+    plain = Snapshot(ix)
+    terms = ["va", "cua", "nam", "viet", "nguoi", "zzzqqq", "hanoi"]
+    counts = {(name, t): plain.doc_frequency(name, t) for name in TEXT_FIELDS for t in terms}
+    counted = []
+    count = Snapshot._counted
+    monkeypatch.setattr(Snapshot, "_counted", lambda self, name, term: counted.append((name, term)) or count(
+        self, name, term))
+    for snapshot in (Snapshot(ix), Snapshot(ix, postings_cache=PostingsCache(1 << 30))):
+        counted.clear()
+        snapshot.postings("body", "va")  # counted from the cache, the others from the term tables
+        for _ in range(3):
+            assert {(name, t): snapshot.doc_frequency(name, t) for name in TEXT_FIELDS for t in terms} == counts
+        assert sorted(counted) == sorted(counts)
+    monkeypatch.setattr(reader, "HELD_TERMS", 1)
+    fresh = Snapshot(ix)
+    counted.clear()
+    assert [fresh.doc_frequency("body", t) for t in terms * 2] == [counts["body", t] for t in terms * 2]
+    assert len(counted) == 2 * len(terms)
+
+
+@pytest.mark.slow
 def test_a_segments_term_infos_are_looked_up_once_while_kept_and_count_and_read_as_the_term_tables(
         segmented_index, monkeypatch):
     ix, _ = segmented_index
@@ -363,8 +410,10 @@ def test_a_segments_term_infos_are_looked_up_once_while_kept_and_count_and_read_
     for term in terms:
         assert numpy_postings(cached, "body", term) == numpy_postings(plain, "body", term), term
     assert len(asked) == first
-    # Beyond TERM_INFOS a segment drops the lot and looks them up again.
+    # Beyond TERM_INFOS a segment drops the lot and looks them up again (the snapshot's counts, kept
+    # apart, dropped at each term too).
     monkeypatch.setattr(reader, "TERM_INFOS", 1)
+    monkeypatch.setattr(reader, "HELD_TERMS", 1)
     fresh = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
     asked.clear()
     assert [fresh.doc_frequency("body", t) for t in terms * 2] == [plain.doc_frequency("body", t) for t in terms * 2]

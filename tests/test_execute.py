@@ -281,6 +281,23 @@ def test_only_the_top_articles_by_base_score_are_reranked_by_proximity(demo_inde
     assert [hit["score"] for hit in page] == sorted((hit["score"] for hit in page), reverse=True)
 
 
+def test_a_long_query_is_reranked_to_its_own_depth_a_short_one_to_the_rerank_depth(demo_index, monkeypatch):
+    # A pasted paragraph (at least long_query_syllables distinct syllables) gets its proximity bonus in
+    # its long_query_rerank_depth best articles; a shorter query in its rerank_depth best.
+    engine = SearchEngine(demo_index, ranking=replace(DEFAULT_RANKING, rerank_depth=30, long_query_rerank_depth=10))
+    reranked = []
+    proximity = execute._proximity
+    monkeypatch.setattr(execute, "_proximity", lambda ctx, parsed, docs, idfs: reranked.append(len(docs)) or proximity(
+        ctx, parsed, docs, idfs))
+    words = list(dict.fromkeys(re.findall(r"[^\W_]+", DEMO_ARTICLES[0]["body"].lower())))
+    for q, depth in ((" ".join(words[:50]), 10), (" ".join(words[:6]), 30)):
+        reranked.clear()
+        assert execute.rerank_depth(engine.ranking, parse_query(q)) == depth
+        result = engine.search(SearchRequest(q=q, size=10))
+        assert result["total"] > depth and set(reranked) == {depth}, (q, result["total"], reranked)
+        assert result["hits"][0]["id"] == DEMO_ARTICLES[0]["id"]
+
+
 @pytest.mark.parametrize("q", ["giá vàng thế giới", "bóng đá việt nam"])
 def test_in_the_most_tier_the_articles_holding_every_word_come_first(engine, q):
     holding_all = engine.search(SearchRequest.from_params({"q": q, "match": "all", "size": "50"}))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import html
 import itertools
+import pickle
 import re
 import unicodedata
+from dataclasses import replace
 
 import pytest
 from unidecode import unidecode
@@ -559,3 +561,55 @@ def test_the_snippets_windows_tried_from_the_richest_are_those_trying_every_span
         assert highlight._best_windows(body, spans) == windows_span_by_span(body, spans)
         checked += len(spans) > 50
     assert checked > 10
+
+
+def anchored_reference(text: str, spec: HighlightSpec) -> str:
+    """The snippet of an anchored spec spelt out: the fragments the anchors' matches choose (filled up to
+    three by their matches), each marked as the whole text's matches of every word mark it."""
+    windows = highlight._best_windows(text, highlight.find_matches(text, HighlightSpec(spec.anchors)), fill=True)
+    spans = highlight.find_matches(text, spec)
+    fragments = [highlight.mark(text, spans, start, end).replace("\n", " ") for start, end in windows]
+    return (("…" if windows[0][0] > 0 else "") + " … ".join(fragments)
+            + ("…" if windows[-1][1] < len(text) else ""))
+
+
+def test_an_anchored_snippet_is_chosen_by_its_anchors_and_marks_every_word_inside_its_fragments():
+    # A pasted paragraph's fifty words match nearly every word of a body: its snippet's fragments are
+    # chosen by its rarest words (the anchors), and every word of the query is still marked in them.
+    checked = moved = 0
+    for article in DEMO_ARTICLES:
+        body = article["body"]
+        words = list(dict.fromkeys(highlight.fold(w.lower()) for w in re.findall(r"[^\W_]+", body)))
+        if len(words) < 80:
+            continue
+        anchors = tuple(words[-40::10])  # words first written late in the body
+        spec = HighlightSpec(words=tuple(words[:50]) + anchors, anchors=anchors)
+        shown = snippet(body, spec)
+        assert shown == anchored_reference(body, spec)
+        assert set(anchors) & set(folded(plain(shown)))
+        moved += shown != snippet(body, HighlightSpec(words=spec.words))  # every word choosing: elsewhere
+        checked += 1
+    assert checked > 5 and moved > checked // 2
+
+
+def test_an_anchored_snippet_whose_anchors_the_text_lacks_is_chosen_by_every_word():
+    body = DEMO_ARTICLES[0]["body"]
+    words = tuple(dict.fromkeys(highlight.fold(w.lower()) for w in re.findall(r"[^\W_]+", body)))[:40]
+    spec = HighlightSpec(words=words, anchors=("xyzzy",))
+    assert snippet(body, spec) == snippet(body, HighlightSpec(words=words))
+
+
+def test_a_spec_with_a_window_marks_as_the_together_tier_matched_whatever_its_anchors():
+    text = "Bộ trưởng nói. Cán bộ ở Bộ Chính trị họp. Chính trị gia bàn."
+    spec = HighlightSpec(("bộ", "chính", "trị"), (), 6)
+    assert snippet(text, replace(spec, anchors=("trị",))) == snippet(text, spec)
+
+
+def test_a_spec_hashes_as_its_fields_once_and_pickles_without_its_hash():
+    spec = HighlightSpec(("hà", "nội"), (("bộ", "chính", "trị"),), 6, ("nội",))
+    assert hash(spec) == hash((spec.words, spec.phrases, spec.window, spec.anchors))
+    assert spec == HighlightSpec(("hà", "nội"), (("bộ", "chính", "trị"),), 6, ("nội",))
+    assert spec != replace(spec, anchors=())
+    copied = pickle.loads(pickle.dumps(spec))
+    assert copied == spec and hash(copied) == hash(spec)
+    assert "_hash" not in pickle.dumps(spec).decode("latin-1")

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from datetime import date, datetime
 
 import pytest
 
+from search import highlight
 from search.highlight import HighlightSpec
 from search.parse import keep_rarest, parse_query
 from search.request import QueryError, SearchRequest
-from search.results import active_filters, highlight_spec, limits_reached, notices
-from tests.helpers import PORTAL_ID
+from search.results import ANCHOR_WORDS, ANCHORED_TERMS, active_filters, highlight_spec, limits_reached, notices
+from tests.helpers import DEMO_ARTICLES, PORTAL_ID
 
 PARTIAL = "Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ."
 TYPOS = "Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên."
@@ -386,3 +388,21 @@ def test_the_correct_parameter_takes_1_or_0():
     with pytest.raises(QueryError) as error:
         SearchRequest.from_params({"q": "x", "correct": "no"})
     assert error.value.param == "correct"
+
+
+def test_a_long_querys_snippets_are_anchored_by_its_rarest_words_a_short_ones_by_every_word():
+    # A pasted paragraph (more than ANCHORED_TERMS distinct words) chooses its snippets' fragments by its
+    # ANCHOR_WORDS rarest words, in the order typed; a covid question of the latency mix by every word.
+    body = DEMO_ARTICLES[0]["body"]
+    words = list(dict.fromkeys(w.lower() for w in re.findall(r"[^\W_]+", body)))
+    counts = Counter(highlight.fold(w.lower()) for article in DEMO_ARTICLES
+                     for w in re.findall(r"[^\W_]+", article["body"]))
+    long_query = parse_query(" ".join(words[:ANCHORED_TERMS + 8]))
+    spec = highlight_spec(long_query, "most", "exact", counts.__getitem__)
+    distinct = list(dict.fromkeys(spec.words))
+    rarest = sorted(distinct, key=lambda w: (counts[highlight.fold(w)], distinct.index(w)))[:ANCHOR_WORDS]
+    assert spec.anchors == tuple(w for w in distinct if w in rarest)
+    assert len(spec.anchors) == ANCHOR_WORDS and spec.words == highlight_spec(long_query, "most").words
+    assert highlight_spec(long_query, "most").anchors == ()  # no frequencies (an article page): none
+    short_query = parse_query(" ".join(words[:ANCHORED_TERMS]))
+    assert highlight_spec(short_query, "most", "exact", counts.__getitem__).anchors == ()

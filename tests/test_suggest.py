@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unidecode import unidecode
 
+from search import suggest
 from search.autocomplete import MAX_COMPLETIONS
 from search.engine import SearchEngine
 from search.index import reindex
@@ -63,6 +64,19 @@ def titles(engine, typed: str, limit: int = MAX_COMPLETIONS) -> list[str]:
 )
 def test_unaccented_query_gets_its_accents_restored(engine, q, expected):
     assert suggestion(engine, q) == expected
+
+
+@pytest.mark.parametrize("q, parses", [("chi thi 05 bo chinh tri", 1), ("chinh trj", 2)])
+def test_a_query_with_nothing_to_correct_is_parsed_once_for_its_suggestion(engine, monkeypatch, q, parses):
+    # The accents of an unaccented query are restored on its text as parsed for the typos when no
+    # typo was corrected (a pasted paragraph's parse is half a millisecond); a corrected text is parsed
+    # again.
+    parsed = []
+    parse = suggest.parse_query
+    monkeypatch.setattr(suggest, "parse_query", lambda *a, **k: parsed.append(a[0]) or parse(*a, **k))
+    expected = {"chi thi 05 bo chinh tri": "chỉ thị 05 bộ chính trị", "chinh trj": "chính trị"}[q]
+    assert suggestion(engine, q) == expected
+    assert len(parsed) == parses
 
 
 # With the words kept together (search.matching), "bo chinh tri" and "khung long" already find
