@@ -293,6 +293,161 @@ def test_autocomplete_never_raises_and_returns_escaped_titles(engine, typed):
         assert html.unescape(item["html"].replace("<mark>", "").replace("</mark>", "")) == item["text"]
 
 
+def test_autocomplete_answers_the_cleaned_query_its_titles_and_its_completions(engine):
+    assert engine.suggest("  vinami") == {
+        "query": "vinami",
+        "suggestions": [{"text": "Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á",
+                         "html": "<mark>Vinami</mark>lk lọt Top 1.000 thương hiệu hàng đầu châu Á",
+                         "id": "unc-news_business_001", "derived": False}],
+        "completions": [],
+    }
+    assert engine.suggest("") == {"query": "", "suggestions": [], "completions": []}
+
+
+def test_autocomplete_reads_at_most_its_first_120_characters_cut_at_a_word(engine):
+    from search.autocomplete import MAX_INPUT_CHARS
+
+    typed = f"{PORTAL_TITLE} {PORTAL_TITLE}"
+    assert MAX_INPUT_CHARS == 120 and len(typed) > 120 and not typed[120].isspace()
+    assert engine.suggest(typed)["query"] == typed[:120].rsplit(" ", 1)[0]
+
+
+def test_autocomplete_shows_at_most_limit_titles_while_all_it_read_vote_for_the_completions(engine):
+    every = engine.suggest("c")
+    assert len(every["suggestions"]) == MAX_COMPLETIONS and every["completions"]
+    one = engine.suggest("c", limit=1)
+    assert one == dict(every, suggestions=every["suggestions"][:1])
+    assert engine.suggest("c", limit=0) == {"query": "c", "suggestions": [], "completions": []}
+
+
+def test_autocomplete_counts_a_completion_in_the_titles_it_read_only(engine):
+    from search.autocomplete import CANDIDATES
+
+    # Each title read votes once: the completions of one letter count at most the titles read.
+    completions = engine.suggest("c")["completions"]
+    assert sum(c["count"] for c in completions) <= CANDIDATES
+    assert len(titles(engine, "c", limit=1000)) == CANDIDATES
+
+
+def test_autocomplete_after_a_space_takes_the_last_word_as_finished(engine):
+    found = titles(engine, "vi ")
+    assert found and all("vi" in folded(title) for title in found)
+    assert engine.suggest("vi ")["completions"] == [{"text": "vì", "html": "<mark>vì</mark>", "count": 16}]
+    # Unfinished, "vi" also completes to "Việt", "viên"...
+    assert any("vi" not in folded(title) for title in titles(engine, "vi"))
+
+
+class TitleCandidates:
+    """Statistics serving given stored articles as the titles autocomplete reads (the demo's title syllables)."""
+
+    def __init__(self, engine, stored):
+        self.statistics, self.stored = engine.backend.statistics(), stored
+
+    def title_syllables(self):
+        return self.statistics.title_syllables()
+
+    def title_candidates(self, words, prefixes, limit, phrase=False):
+        return self.stored[:limit]
+
+
+def test_autocomplete_shows_a_title_once_skips_titles_not_holding_the_phrase_and_untitled_articles(engine):
+    from search.autocomplete import complete
+
+    again = "Hà Nội: Thanh niên 20 tuổi đột tử trong quán game"
+    stored = [
+        # A derived title cut before the typed words it was found by.
+        {"id": "cut", "title": "Chủ tịch UBND…", "title_derived": True},
+        {"id": "a", "title": again},
+        {"id": "untitled"},
+        {"id": "b", "title": again},  # the same title, published twice
+        {"id": "c", "title": "Hà Nội: Tai biến sản khoa, cả 2 mẹ con thai phụ tử vong thương tâm"},
+    ]
+    found = complete(TitleCandidates(engine, stored), "ha n")
+    assert [(item["id"], item["text"]) for item in found["suggestions"]] == [("a", again), ("c", stored[4]["title"])]
+    assert found["completions"] == [{"text": "Hà Nội", "html": "<mark>Hà Nội</mark>", "count": 3}]
+    assert complete(TitleCandidates(engine, stored), "x")["suggestions"] == []
+    # Typed whole, the phrase is not offered back.
+    assert complete(TitleCandidates(engine, stored), "Hà Nội")["completions"] == []
+
+
+@pytest.mark.parametrize("title, typed, prefix, expected", [
+    (PORTAL_TITLE, ["bo", "chinh", "tri"], None, "Bộ Chính trị"),  # the title's last words
+    (PORTAL_TITLE, ["bo"], "chi", "Bộ Chính"),
+    ("Hà Nội: Thanh niên 20 tuổi đột tử trong quán game", ["game"], "g", None),  # no word after "game"
+    ("Hà Nội: Thanh niên 20 tuổi đột tử trong quán game", ["quan"], "g", "quán game"),
+])
+def test_the_phrase_of_a_title_is_the_typed_words_in_a_row_then_a_word_starting_with_the_prefix(
+        title, typed, prefix, expected):
+    from search.autocomplete import phrase_span
+
+    span = phrase_span(title, typed, prefix)
+    assert (title[span[0]:span[1]] if span else None) == expected
+
+
+def test_marked_spans_are_merged_where_they_overlap_or_touch():
+    from search.autocomplete import _merge
+
+    assert _merge([(0, 2), (0, 1), (3, 5), (5, 7), (6, 7), (9, 10)]) == [(0, 2), (3, 7), (9, 10)]
+    assert _merge([(0, 4), (1, 2), (2, 3)]) == [(0, 4)]
+
+
+def phrases_of(*found: tuple[str, str]):
+    """Return autocomplete's phrases counted from (title, phrase the title holds) pairs."""
+    from search.autocomplete import _Phrases
+
+    phrases = _Phrases()
+    for title, phrase in found:
+        start = title.index(phrase)
+        phrases.add(title, (start, start + len(phrase)))
+    return phrases
+
+
+HOA = "Bằng chứng mới về sự tồn tại của nước trên Sao Hoả"
+HOA_ACCENTED = "Hé lộ bộ ba miệng núi lửa kì lạ trên bề mặt Sao Hỏa"
+
+
+@pytest.mark.parametrize("found, expected", [
+    # Only ever seen first in a title: capitalised as the name it starts.
+    ([("Hà Nội: Thanh niên 20 tuổi đột tử trong quán game", "Hà Nội"),
+      ("Hà Nội: Tai biến sản khoa, cả 2 mẹ con thai phụ tử vong thương tâm", "Hà Nội")], [("Hà Nội", 2)]),
+    ([('Ô tô "đi nát" vẫn bán được giá, lo Việt Nam là "ốc đảo"... xe cũ', "Ô tô")], [("ô tô", 1)]),
+    ([("Bệnh nhân ung thư ăn gì để giảm tác dụng phụ hóa, xạ trị?", "ung thư")], [("ung thư", 1)]),
+    # Capitalised in one title of two: not most of them.
+    ([("Vì sao chưa “xóa sổ” trạm thu phí đặt “nhầm chỗ” Bắc Thăng Long - Nội Bài?", "Long"),
+      ("Bí ẩn hóa thạch lông khủng long cổ nhất hơn 1,5 thế kỷ chưa có lời giải", "long")], [("long", 2)]),
+    # In capitals in one title of two: capitalised, not an acronym.
+    ([("Tối ưu tài nguyên hệ thống nhờ ứng dụng AI", "AI"),
+      ("Bí ẩn kho báu trong đường hầm bí mật dưới tượng nhân sư Ai Cập", "Ai")], [("Ai", 2)]),
+    # Spelled as most titles write it.
+    ([(HOA, "Sao Hoả"), (HOA_ACCENTED, "Sao Hỏa"), (HOA_ACCENTED, "Sao Hỏa")], [("Sao Hỏa", 3)]),
+    # Phrases apart, the most frequent first.
+    ([(HOA_ACCENTED, "Sao Hỏa"), (PORTAL_TITLE, "Bộ Chính trị"), (HOA_ACCENTED, "Sao Hỏa")],
+     [("Sao Hỏa", 2), ("Bộ Chính trị", 1)]),
+])
+def test_a_completed_phrase_is_spelled_and_capitalised_as_most_titles_write_it(found, expected):
+    assert phrases_of(*found).best(5) == expected
+
+
+VIET_NAM_TITLES = ["Tối 1/10, Việt Nam không có ca mắc Covid-19 mới",
+                   "Apple đang muốn \"giết\" iPhone xách tay tại Việt Nam?",
+                   "Đặc phái viên Tổng thống Mỹ đề cao hợp tác quốc phòng với Việt Nam"]
+
+
+@pytest.mark.parametrize("typed, limit, expected", [
+    ("viet", 3, [("Việt Nam", 3), ("Sao Hỏa", 2)]),  # a phrase in one title only is not offered
+    ("viet", 1, [("Việt Nam", 3)]),
+    ("Việt Nam", 3, [("Sao Hỏa", 2)]),  # the phrase typed is not offered back
+    ("Việt Nam", 1, [("Sao Hỏa", 2)]),
+])
+def test_query_completions_are_the_phrases_of_two_titles_or_more_other_than_typed(typed, limit, expected):
+    from search.autocomplete import _completions
+
+    phrases = phrases_of(*[(title, "Việt Nam") for title in VIET_NAM_TITLES], (HOA_ACCENTED, "Sao Hỏa"),
+                         (HOA_ACCENTED, "Sao Hỏa"), (PORTAL_TITLE, "Bộ Chính trị"))
+    assert _completions(phrases, typed, limit) == [
+        {"text": text, "html": f"<mark>{text}</mark>", "count": count} for text, count in expected]
+
+
 # Bounds on one query's work --------------------------------------------------------------------
 
 UNKNOWN_WORDS = "zqxv kwzq vxqz qzkw wqvx xkzq zvwq qxwk"

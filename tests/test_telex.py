@@ -30,6 +30,7 @@ def demo_words() -> set[str]:
     ("chir", "chỉ"), ("thij", "thị"), ("Vieetj", "Việt"), ("ddeesn", "đến"), ("xawng", "xăng"),
     ("Phuwowngj", "Phượng"), ("booj", "bộ"), ("chinhs", "chính"), ("nguwowif", "người"),
     ("dduowcj", "được"), ("truwowngf", "trường"), ("quyeets", "quyết"), ("giuwax", "giữa"), ("khoer", "khỏe"),
+    ("caanf", "cần"), ("daan", "dân"),
     # VNI: digits after the letters they mark.
     ("ha2", "hà"), ("no65i", "nội"), ("ca61m", "cấm"), ("xa8ng", "xăng"), ("Vie6t5", "Việt"), ("d9u7o7ng2", "đường"),
 ])
@@ -43,8 +44,9 @@ def test_words_typed_in_telex_or_vni_decode_to_their_syllable(typed, syllable):
     # Foreign words and names, acronyms, numbers.
     "smartphone", "iphone", "arsenal", "Messi", "Trump", "Samsung", "covid19", "iphone15", "u23", "f1",
     "UBND", "HDND", "TPHCM", "CSGT", "VAR", "2021",
-    # Keys where no typist puts them: the tone set twice, a vowel after the tone key, "a..a".
-    "mars", "sofa", "Hari", "Data", "Masan",
+    # Keys where no typist puts them: the tone set twice, a vowel after the tone key (even the second
+    # letter's: "Ari" is not "Ải"), "a..a", "e..e", "o..o" apart.
+    "mars", "sofa", "Hari", "Ari", "Data", "Masan", "Rene", "Como",
 ])
 def test_real_syllables_foreign_words_and_acronyms_are_not_decoded(word):
     assert decode(word) is None
@@ -60,6 +62,8 @@ def test_vietnamese_syllables_pass_the_check(word):
 
 @pytest.mark.parametrize("word", [
     "ka", "ge", "ci", "ngi", "ghu", "tiéng", "bàt", "hỏc", "smartphone", "wifi", "thij", "ăn1", "qa", "trưỡng̃",
+    # ngh before a back vowel (nga), gi before a rhyme starting with i (gin), yê after an onset (tiên).
+    "ngha", "giin", "tyên",
 ])
 def test_non_syllables_fail_the_check(word):
     assert not is_syllable(word)

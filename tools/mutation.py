@@ -64,6 +64,10 @@ MODULE_TESTS = {
     # The codec's decoders and packed postings, against Whoosh's own reading of a segmented index.
     "search/codec.py": ["tests/test_codec.py"],
     "search/telex.py": ["tests/test_telex.py"],
+    # Autocomplete's titles and query completions: its tests in test_suggest.py, over the demo index.
+    "search/autocomplete.py": ["tests/test_suggest.py"],
+    # Query understanding (Telex/VNI, numbers, split words, abbreviations): its own tests.
+    "search/understand.py": ["tests/test_understand.py"],
     # The postings cache (PostingsCache, Snapshot.computed): its own tests.
     "search/reader.py": ["tests/test_codec.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
