@@ -166,6 +166,23 @@ def test_demo_corpus_is_on_the_cluster_once_each_on_the_shard_its_id_hashes_to(d
     assert all(shard == shard_of(key, 2) and key == document_key(doc_id) for shard, key, doc_id in documents)
 
 
+def test_connections_share_one_tls_context(demo_cluster, monkeypatch):
+    # PyMySQL 1.2 makes a TLS context for each connection (19.5 ms of CPU loading the CA certificates):
+    # a process's connections to every node, from every thread, make at most one between them.
+    import ssl
+
+    made = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: made.append(1) or real(*a, **k))
+    clusters = [Cluster(demo_cluster.url) for _ in range(3)]
+    for cluster in clusters:
+        for node in cluster.nodes:
+            assert cluster.query(node, "SELECT id FROM articles LIMIT 1") != []
+    assert len(made) <= 1
+    for cluster in clusters:
+        cluster.close()
+
+
 def test_the_cluster_stores_every_article_as_the_embedded_index_does(demo_cluster, engine):
     cluster = Cluster(demo_cluster.url)
     rows = cluster.query(cluster.nodes[0], f"SELECT {','.join(STORED_COLUMNS)} FROM articles LIMIT 1000 "

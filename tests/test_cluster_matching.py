@@ -478,15 +478,17 @@ def test_a_first_page_matched_once_gives_what_the_page_and_the_facets_grouping_g
     # The page's rows without stored text, facet values beside them: the facets counted from them when they
     # are every match (the demo corpus: always), else by the grouping in the second round trip (rows: 1 or
     # 25), with the page itself when a shard's best are not all among them (rows: 1).
+    # Each way with the rows asked of each shard on its own node and merged here, and through the distributed index.
     request = SearchRequest(q=q, date_from=date(2020, 1, 1) if dated else None)
     backend = cluster_engine.backend
     results = {}
     for rows in (0, 1, 25, cluster_backend.ONE_MATCH_ROWS):
-        monkeypatch.setattr(backend, "one_match_rows", rows)
-        results[rows] = _searched(cluster_engine, request)
-    assert results[1] == results[0] and results[25] == results[0] and results[cluster_backend.ONE_MATCH_ROWS] == \
-        results[0]
-    assert q == "zzqxw" or results[0]["total"] > 0
+        for each_shard in (True, False):
+            monkeypatch.setattr(backend, "one_match_rows", rows)
+            monkeypatch.setattr(backend, "wide_each_shard", each_shard)
+            results[rows, each_shard] = _searched(cluster_engine, request)
+    assert all(result == results[0, False] for result in results.values())
+    assert q == "zzqxw" or results[0, False]["total"] > 0
 
 
 @pytest.mark.parametrize("q", ["việt nam", "Bộ Chính trị", "bán"])
@@ -495,7 +497,9 @@ def test_a_first_unfiltered_page_matches_its_tier_once_and_groups_nothing_when_i
     statements = recorded_statements(monkeypatch)
     result = _searched(cluster_engine, SearchRequest(q=q, suggest=False))
     pages = [text for text in statements if text.startswith("SELECT WEIGHT() AS score")]
-    assert len(pages) == 1 and pages[0].split(" FROM ")[0].split(", ")[1:5] == ["id", "month", "category", "source"]
+    # Asked of each shard (``test_a_first_pages_rows_are_asked_of_each_shard_on_its_own_node``).
+    assert sorted(text.split(" FROM ")[1].split()[0] for text in pages) == ["shard0", "shard1"]
+    assert all(text.split(" FROM ")[0].split(", ")[1:5] == ["id", "month", "category", "source"] for text in pages)
     assert not [text for text in statements if text.startswith("SELECT month,")]
     # The stored text of each shard's best, asked of the node holding that shard.
     fetched = [text for text in statements if text.startswith("SELECT id, doc_id")]
@@ -518,7 +522,7 @@ def test_a_first_page_of_few_common_words_sends_its_grouping_beside_the_page_wit
     pages = [text for text in statements if text.startswith("SELECT WEIGHT() AS score")]
     grouped = [text for text in statements if text.startswith("SELECT month, category, source")]
     few = len(parse_query(q).syllables) <= cluster_backend.LARGE_TIER_WORDS
-    assert len(pages) == 1 and (" GROUP " in pages[0]) == few and len(grouped) == few
+    assert len(pages) == (1 if few else 2) and (" GROUP " in pages[0]) == few and len(grouped) == few
     assert few or pages[0].split(" FROM ")[0].split(", ")[1:5] == ["id", "month", "category", "source"]
 
 
@@ -563,6 +567,63 @@ def test_a_shards_stored_text_its_node_fails_to_give_is_read_through_the_distrib
     monkeypatch.setattr(Cluster, "run", failing)
     assert _searched(cluster_engine, request) == expected
     assert [text for text in statements if text.startswith("SELECT id, doc_id") and " FROM articles " in text]
+    cluster_engine.backend._failed.clear()
+
+
+def _wide_statements(engine: SearchEngine, monkeypatch, q: str) -> list[tuple[str, None]]:
+    """Return the wide page and its SHOW META a query's first page sends through the distributed index."""
+    monkeypatch.setattr(engine.backend, "wide_each_shard", False)
+    statements = recorded_statements(monkeypatch)
+    _searched(engine, SearchRequest(q=q, suggest=False))
+    monkeypatch.undo()
+    wide = [text for text in statements if text.startswith("SELECT WEIGHT() AS score, id, month")]
+    return [(wide[0], None), ("SHOW META", None)]
+
+
+@pytest.mark.parametrize("q", ["việt nam", "bo chinh tri", "Bộ Chính trị", "giá xăng dầu tăng mạnh", "bán"])
+@pytest.mark.parametrize("rows", [1, 3, 25, cluster_backend.ONE_MATCH_ROWS])
+def test_a_first_pages_rows_merged_from_each_shard_are_the_distributed_indexs(cluster_engine, monkeypatch, q, rows):
+    # The first rows of both shards in the page's order (weight, then key; cut within a shard's rows or not),
+    # every match counted, each keyword's documents and hits summed over the shards, as the distributed index says.
+    backend = cluster_engine.backend
+    monkeypatch.setattr(backend, "one_match_rows", rows)
+    statements = _wide_statements(cluster_engine, monkeypatch, q)
+    distributed = backend.run(statements)
+    merged = backend._each_shard(statements, rows)()
+    assert merged[0] == distributed[0] and len(merged[0]) == min(rows, cluster_backend._found(distributed[1]))
+    expected = {key: value for key, value in distributed[1] if key != "time"}
+    assert {key: value for key, value in merged[1] if key != "time"} == expected
+    assert [key for key, _ in merged[1]] == [key for key, _ in distributed[1]]
+
+
+def test_a_first_pages_rows_are_asked_of_each_shard_on_its_own_node(cluster_engine, monkeypatch):
+    asked = []
+    run = Cluster.run
+
+    def recording(self, node, batch):
+        asked.extend((node.number, text) for text, _ in batch if text.startswith("SELECT WEIGHT() AS score"))
+        return run(self, node, batch)
+
+    monkeypatch.setattr(Cluster, "run", recording)
+    _searched(cluster_engine, SearchRequest(q="Bộ Chính trị", suggest=False))
+    assert sorted((number, text.split(" FROM ")[1].split()[0]) for number, text in asked) == [(0, "shard0"),
+                                                                                               (1, "shard1")]
+
+
+def test_a_shards_rows_its_node_fails_to_give_are_read_through_the_distributed_index(cluster_engine, monkeypatch):
+    request = SearchRequest(q="Bộ Chính trị")
+    expected = _searched(cluster_engine, request)
+    statements = recorded_statements(monkeypatch)
+    run = Cluster.run
+
+    def failing(self, node, batch):
+        if any(text.startswith("SELECT WEIGHT() AS score") and " FROM shard1 " in text for text, _ in batch):
+            raise BackendError("search node 127.0.0.1:1 (shard1) failed: lost connection")
+        return run(self, node, batch)
+
+    monkeypatch.setattr(Cluster, "run", failing)
+    assert _searched(cluster_engine, request) == expected
+    assert [text for text in statements if text.startswith("SELECT WEIGHT() AS score") and " FROM articles " in text]
     cluster_engine.backend._failed.clear()
 
 
