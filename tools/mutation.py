@@ -68,6 +68,10 @@ MODULE_TESTS = {
     "search/autocomplete.py": ["tests/test_suggest.py"],
     # Query understanding (Telex/VNI, numbers, split words, abbreviations): its own tests.
     "search/understand.py": ["tests/test_understand.py"],
+    # The query parser: its own tests, understanding's (every query goes through it), the results'
+    # and did you mean's (the long-query bounds, keep_rarest).
+    "search/parse.py": ["tests/test_parse.py", "tests/test_understand.py", "tests/test_results.py",
+                        "tests/test_suggest.py"],
     # The postings cache (PostingsCache, Snapshot.computed): its own tests.
     "search/reader.py": ["tests/test_codec.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).

@@ -1,0 +1,52 @@
+"""The search box's query parser: fields, labels, the text's bounds, syllables kept across processes."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from search.parse import Syllable, clean_query, folded_label, parse_query
+
+
+def test_category_and_source_prefixes_are_filters_not_words():
+    parsed = parse_query('category:"Thể thao" source:dantri  giá vàng')
+    assert (parsed.categories, parsed.sources) == (["Thể thao"], ["dantri"])
+    assert [(s.exact, c.field) for c in parsed.clauses for s in c.syllables] == [("giá", None), ("vàng", None)]
+    # Unquoted, a label is its first word.
+    unquoted = parse_query("category:kinh   doanh")
+    assert (unquoted.categories, unquoted.sources, [s.exact for s in unquoted.syllables]) == (["kinh"], [], ["doanh"])
+
+
+@pytest.mark.parametrize("label, expected", [
+    ("Thể  Thao", "the thao"),
+    ("The\u0302\u0309 thao", "the thao"),  # decomposed, as some keyboards send it
+    ("Kinh doanh", "kinh doanh"),
+])
+def test_a_label_is_compared_by_its_folded_syllables(label, expected):
+    assert folded_label(label) == expected
+
+
+@pytest.mark.parametrize("text, limit, expected", [
+    ("chỉ thị 05", 10, ("chỉ thị 05", False)),  # exactly the limit: kept whole
+    ("chỉ thị 05 bộ", 10, ("chỉ thị 05", True)),  # cut before a space: the words before it
+    ("chỉ thị 05 bộ chính trị", 12, ("chỉ thị 05", True)),  # cut inside a word: back to the last space
+    ("chỉthị05bộ", 5, ("chỉth", True)),  # one long word: cut where the limit falls
+    ("bộ\x00chính trị", 100, ("bộ chính trị", False)),  # a control character is a space
+])
+def test_a_query_is_cut_to_its_limit_at_a_word(text, limit, expected):
+    assert clean_query(text, limit) == expected
+
+
+def test_a_syllable_survives_pickling_and_is_hashed_again_in_the_process_reading_it():
+    syllable = Syllable.of("Việt", 3)
+    # String hashes differ between processes: the hash is never part of the pickled state.
+    assert set(syllable.__getstate__()) == {"raw", "exact", "folded", "start", "end"}
+    copy = pickle.loads(pickle.dumps(syllable))
+    assert copy == syllable and hash(copy) == hash(syllable) and {copy: 1}[syllable] == 1
+    assert (copy.raw, copy.exact, copy.folded, copy.start, copy.end) == ("Việt", "việt", "viet", 3, 7)
+
+
+def test_a_syllable_without_a_place_has_neither_start_nor_end():
+    assert (Syllable.of("Việt").start, Syllable.of("Việt").end) == (-1, -1)
+    assert (Syllable.of("Việt", 0).start, Syllable.of("Việt", 0).end) == (0, 4)
