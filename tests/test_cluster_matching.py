@@ -552,21 +552,25 @@ def test_a_querys_word_frequencies_are_read_beside_its_page_and_kept_for_later(c
     assert dict(zip(counted, backend._dictionary_counts(list(counted))[0])) == counted
 
 
-def test_a_shards_stored_text_its_node_fails_to_give_is_read_through_the_distributed_index(cluster_engine,
-                                                                                         monkeypatch):
-    request = SearchRequest(q="việt nam")
+@pytest.mark.parametrize("q, asked", [
+    ("việt nam", "SELECT id, doc_id"),  # a shard's best articles' stored text
+    ("Bộ Chính trị", "SELECT WEIGHT() AS score"),  # a first page's wide rows
+])
+def test_what_a_shards_node_fails_to_give_is_read_through_the_distributed_index(cluster_engine, monkeypatch, q,
+                                                                                asked):
+    request = SearchRequest(q=q)
     expected = _searched(cluster_engine, request)
     statements = recorded_statements(monkeypatch)
     run = Cluster.run
 
     def failing(self, node, batch):
-        if any(text.startswith("SELECT id, doc_id") and " FROM shard1 " in text for text, _ in batch):
+        if any(text.startswith(asked) and " FROM shard1 " in text for text, _ in batch):
             raise BackendError("search node 127.0.0.1:1 (shard1) failed: lost connection")
         return run(self, node, batch)
 
     monkeypatch.setattr(Cluster, "run", failing)
     assert _searched(cluster_engine, request) == expected
-    assert [text for text in statements if text.startswith("SELECT id, doc_id") and " FROM articles " in text]
+    assert [text for text in statements if text.startswith(asked) and " FROM articles " in text]
     cluster_engine.backend._failed.clear()
 
 
@@ -608,23 +612,6 @@ def test_a_first_pages_rows_are_asked_of_each_shard_on_its_own_node(cluster_engi
     _searched(cluster_engine, SearchRequest(q="Bộ Chính trị", suggest=False))
     assert sorted((number, text.split(" FROM ")[1].split()[0]) for number, text in asked) == [(0, "shard0"),
                                                                                                (1, "shard1")]
-
-
-def test_a_shards_rows_its_node_fails_to_give_are_read_through_the_distributed_index(cluster_engine, monkeypatch):
-    request = SearchRequest(q="Bộ Chính trị")
-    expected = _searched(cluster_engine, request)
-    statements = recorded_statements(monkeypatch)
-    run = Cluster.run
-
-    def failing(self, node, batch):
-        if any(text.startswith("SELECT WEIGHT() AS score") and " FROM shard1 " in text for text, _ in batch):
-            raise BackendError("search node 127.0.0.1:1 (shard1) failed: lost connection")
-        return run(self, node, batch)
-
-    monkeypatch.setattr(Cluster, "run", failing)
-    assert _searched(cluster_engine, request) == expected
-    assert [text for text in statements if text.startswith("SELECT WEIGHT() AS score") and " FROM articles " in text]
-    cluster_engine.backend._failed.clear()
 
 
 def test_a_first_page_whose_best_articles_are_gone_before_their_text_is_fetched_asks_for_the_page(
