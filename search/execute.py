@@ -585,9 +585,9 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
     _count_pairs(ctx, chains, docs, idfs, addends, in_title)
     bonuses = _readings_proximity(ctx, chains, docs, idfs, addends, in_title)
     bonus = next(bonuses)
-    typed_pairs = _pairs_idf(ctx, parsed.typed, chains[0][0]) if others else 0.0
-    for reading, chain, other in zip(others, chains[1:], bonuses):
-        other *= _pairs_weight(ctx, typed_pairs, reading, chain[0])
+    typed_pairs = _pairs_idf(ctx, chains[0][0]) if others else 0.0
+    for chain, other in zip(chains[1:], bonuses):
+        other *= _pairs_weight(ctx, typed_pairs, chain[0])
         np.maximum(bonus, other, out=bonus)
     return bonus
 
@@ -679,18 +679,16 @@ def _reading_weight(ctx: QueryContext, reading: ParsedQuery, typed_idf: float) -
     return min(weight, 1.0) if any(c.decoded for c in reading.clauses) else weight
 
 
-def _pairs_weight(ctx: QueryContext, typed_pairs: float, reading: ParsedQuery, chain: list[Syllable]) -> float:
+def _pairs_weight(ctx: QueryContext, typed_pairs: float, chain: list[Syllable]) -> float:
     """Return what scales a reading's proximity bonus to the query as typed: the ratio of the
     summed idf of their adjacent pairs (typed_pairs: the query's as typed, ``_pairs_idf``; chain: the
     reading's syllables paired, ``_chain``)."""
-    return typed_pairs / max(_pairs_idf(ctx, reading, chain), 1e-9)
+    return typed_pairs / max(_pairs_idf(ctx, chain), 1e-9)
 
 
-def _pairs_idf(ctx: QueryContext, parsed: ParsedQuery, syllables: list[Syllable] | None = None) -> float:
+def _pairs_idf(ctx: QueryContext, syllables: list[Syllable]) -> float:
     """Return the summed mean idf of the adjacent syllable pairs a query's proximity bonus counts
-    (syllables: the query's ``_chain``, when the caller has it)."""
-    if syllables is None:
-        syllables = [s for c in parsed.clauses if not c.field for s in c.syllables]
+    (syllables: the syllables it pairs, ``_chain``)."""
     chain = [s.folded for s in syllables]
     pairs = dict.fromkeys(itertools.pairwise(chain))
     idf = {folded: _syllable_idf(ctx, folded) for folded in chain}
