@@ -29,11 +29,13 @@ from search.documents import Article
 from search.engine import SearchEngine
 from search.index import article_fields, reindex
 from search.integrity import seal_meta
+from search.merge import merge_into
 from search.reader import PostingsCache, Snapshot
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
 from search.sources import scan_sources
 from search.store import META_FILE, current_generation, read_meta
+from search.text import index_analyzer
 from search.whoosh_backend import WhooshBackend
 from search.writer import VnSegmentWriter
 from tests.helpers import DEMO, DEMO_SOURCES
@@ -85,6 +87,136 @@ def numpy_postings(snapshot: Snapshot, fieldname: str, term: str) -> tuple[list,
     positions = [postings.all_positions[postings.starts[row] : postings.starts[row] + int(postings.freqs[row])]
                  for row in live]
     return postings.ids[live].tolist(), postings.freqs[live].tolist(), [p.tolist() for p in positions]
+
+
+# A few articles, written and read back (fast) ------------------------------------------------
+
+# The first twelve demo articles in three segments of posting blocks of two or three postings.
+FEW_SEGMENTS = [(0, 5, 2), (5, 9, 3), (9, 12, 2)]
+
+
+def few_articles() -> list[Article]:
+    """Return the first twelve articles of the demo corpus."""
+    return [item for item in scan_sources(DEMO_SOURCES) if isinstance(item, Article)][:12]
+
+
+def write_segments(folder, articles: list[Article], segments=FEW_SEGMENTS):
+    """Return a Whoosh index of articles written one segment per (start, end, block size)."""
+    folder.mkdir(exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), make_schema())
+    for start, end, blocklimit in segments:
+        writer = VnSegmentWriter(ix, codec=VnCodec(blocklimit=blocklimit, packed_blocklimit=blocklimit),
+                                 compound=False)
+        for article in articles[start:end]:
+            writer.add_document(**article_fields(article))
+        writer.commit(merge=False)
+    return ix
+
+
+def analysed(articles: list[Article], fieldname: str) -> dict[str, list[tuple[int, list[int]]]]:
+    """Return {term: [(doc number, positions)]} of a text field, from the analyzer itself (not the codec)."""
+    analyzer = index_analyzer()
+    postings: dict[str, list[tuple[int, list[int]]]] = {}
+    for docnum, article in enumerate(articles):
+        for term, positions in analyzer.term_positions(article_fields(article)[fieldname]).items():
+            postings.setdefault(term, []).append((docnum, list(positions)))
+    return postings
+
+
+def read_by_whoosh(ix, fieldname: str) -> dict[str, list[tuple]]:
+    """Return {term: [(doc number, weight, positions, frequency, decoded weight, position boosts)]} of
+    a field's live postings, walked by Whoosh's matchers (``VnLeafMatcher``) segment by segment."""
+    found: dict[str, list[tuple]] = {}
+    with ix.reader() as whole:
+        for leaf, offset in whole.leaf_readers():
+            for term in leaf.lexicon(fieldname):
+                matcher = leaf.postings(fieldname, term)
+                while matcher.is_active():
+                    found.setdefault(term.decode("utf-8"), []).append((
+                        offset + matcher.id(), matcher.weight(), list(matcher.value_as("positions")),
+                        matcher.value_as("frequency"), matcher.value_as("weight"), matcher.value_as("position_boosts")))
+                    matcher.next()
+    return found
+
+
+def read_by_numpy(snapshot: Snapshot, fieldname: str, terms) -> dict[str, list[tuple[int, float, list[int]]]]:
+    """Return {term: [(doc number, frequency, positions)]} of every posting (deleted ones too), decoded by numpy."""
+    found = {}
+    for term in terms:
+        postings = snapshot.postings(fieldname, term)
+        found[term] = [(doc, freq, postings.all_positions[start : start + int(freq)].tolist()) for doc, freq, start
+                       in zip(postings.ids.tolist(), postings.freqs.tolist(), postings.starts.tolist(), strict=True)]
+        assert (postings.ids.dtype, postings.freqs.dtype, postings.starts.dtype) == (np.int64, np.float32, np.int64)
+    return found
+
+
+def test_every_text_term_of_a_few_articles_reads_back_as_the_analyzer_gave_it_through_whoosh_and_numpy(tmp_path):
+    # Posting lists of many two- and three-posting blocks in three segments, and an article deleted
+    # (Whoosh's matchers skip it; the numpy decoder keeps it for the snapshot's mask).
+    articles = few_articles()
+    ix = write_segments(tmp_path, articles)
+    writer = VnSegmentWriter(ix, codec=VnCodec(), compound=False)
+    writer.delete_by_term("id", articles[6].id)
+    writer.commit(merge=False)
+    snapshot = Snapshot(ix)
+    assert len(snapshot.leaves) == 3 and snapshot.live_count == 11
+    for fieldname in TEXT_FIELDS:
+        expected = analysed(articles, fieldname)
+        assert read_by_numpy(snapshot, fieldname, expected) == {
+            term: [(doc, float(len(positions)), positions) for doc, positions in postings]
+            for term, postings in expected.items()}, fieldname
+        assert read_by_whoosh(ix, fieldname) == {
+            term: [(doc, float(len(positions)), positions, len(positions), float(len(positions)),
+                    [(position, 1.0) for position in positions]) for doc, positions in postings if doc != 6]
+            for term, postings in expected.items() if any(doc != 6 for doc, _ in postings)}, fieldname
+    # Common words span several blocks in every segment.
+    assert max(len(postings) for postings in analysed(articles[:5], "body").values()) == 5
+    assert len(snapshot.postings("body", "va")) == 12
+
+
+def every_posting(ix) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]]:
+    """Return {(field, term): [(doc number, weight, value)]} of every indexed field, read by Whoosh."""
+    found = {}
+    with ix.reader() as whole:
+        for fieldname in ix.schema.names():
+            if not ix.schema[fieldname].indexed:
+                continue
+            for term in whole.lexicon(fieldname):
+                matcher = whole.postings(fieldname, term)
+                found[fieldname, term] = []
+                while matcher.is_active():
+                    found[fieldname, term].append((matcher.id(), matcher.weight(), matcher.value()))
+                    matcher.next()
+    return found
+
+
+def test_segments_merged_in_one_pass_hold_what_one_writer_writes_from_the_same_articles(tmp_path):
+    # merge_into copies text fields' lists as arrays (``add_packed``) and the other fields' pickled
+    # blocks (ids, categories, sources, dates) posting by posting: each term's postings, doc numbers
+    # shifted by the segments before, as a single segment written from the articles in order.
+    articles = few_articles()
+    merged = write_segments(tmp_path / "merged", articles)
+    writer = VnSegmentWriter(merged, codec=VnCodec(blocklimit=2, packed_blocklimit=2), compound=False)
+    writer.commit(mergetype=lambda writer, segments: merge_into(writer, segments) or [])
+    single = write_segments(tmp_path / "single", articles, [(0, len(articles), 2)])
+    assert len(merged._segments()) == 1 and merged._segments()[0].doc_count() == 12
+    postings = every_posting(merged)
+    assert postings == every_posting(single)
+    assert {field for field, _ in postings} == {"id", "title", "body", "category", "source", "day", "timestamp",
+                                               "origin", "content_hash"}
+    snapshot = Snapshot(merged)
+    for fieldname in TEXT_FIELDS:
+        expected = analysed(articles, fieldname)
+        assert read_by_numpy(snapshot, fieldname, expected) == {
+            term: [(doc, float(len(positions)), positions) for doc, positions in postings]
+            for term, postings in expected.items()}, fieldname
+    assert len(snapshot.postings("body", "va")) == 12  # six blocks of two
+
+
+def test_posting_values_combine_into_their_positions_once_each_in_order():
+    format_ = make_schema()["body"].format
+    values = [np.array(positions, dtype="<u4").tobytes() for positions in ([4, 17, 30], [2, 17], [31])]
+    assert format_.decode_positions(format_.combine(values)) == [2, 4, 17, 30, 31]
 
 
 @pytest.mark.slow
