@@ -131,8 +131,9 @@ def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
     if len(text) <= limit:
         return text, False
     cut = text[:limit]
-    if not text[limit].isspace() and " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
+    # Back to the last whitespace of any kind (a pasted text's tabs and newlines separate words too).
+    if not text[limit].isspace() and len(cut.split(maxsplit=1)) > 1:
+        cut = cut.rsplit(maxsplit=1)[0]
     return cut.strip(), True
 
 

@@ -33,6 +33,10 @@ def test_a_label_is_compared_by_its_folded_syllables(label, expected):
     ("chỉ thị 05 bộ chính trị", 12, ("chỉ thị 05", True)),  # cut inside a word: back to the last space
     ("chỉthị05bộ", 5, ("chỉth", True)),  # one long word: cut where the limit falls
     ("bộ\x00chính trị", 100, ("bộ chính trị", False)),  # a control character is a space
+    # Words apart by a tab, a newline or a no-break space (a pasted text): cut at the last of them.
+    ("chỉ thị 05\tbộ chính", 12, ("chỉ thị 05", True)),
+    ("chính\ntrịtrịtrị", 8, ("chính", True)),
+    ("chỉ thị 05\u00a0bộ chính", 12, ("chỉ thị 05", True)),
 ])
 def test_a_query_is_cut_to_its_limit_at_a_word(text, limit, expected):
     assert clean_query(text, limit) == expected
