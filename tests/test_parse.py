@@ -54,3 +54,34 @@ def test_a_syllable_survives_pickling_and_is_hashed_again_in_the_process_reading
 def test_a_syllable_without_a_place_has_neither_start_nor_end():
     assert (Syllable.of("Việt").start, Syllable.of("Việt").end) == (-1, -1)
     assert (Syllable.of("Việt", 0).start, Syllable.of("Việt", 0).end) == (0, 4)
+
+
+def test_a_query_parsed_with_a_limit_is_cut_to_it():
+    parsed = parse_query("chỉ thị 05 bộ chính trị", limit=10)
+    assert (parsed.text, parsed.truncated, [s.exact for s in parsed.syllables]) == (
+        "chỉ thị 05", True, ["chỉ", "thị", "05"])
+
+
+def test_the_words_after_an_unbalanced_quote_are_kept_as_words():
+    parsed = parse_query('bộ "chính trị hà nội')
+    assert [([s.exact for s in c.syllables], c.phrase) for c in parsed.clauses] == [
+        (["bộ"], False), (["chính"], False), (["trị"], False), (["hà"], False), (["nội"], False)]
+
+
+def test_a_quoted_or_excluded_clause_is_a_phrase_only_of_several_syllables():
+    parsed = parse_query('"việt" "hà nội" bộ -tp.hcm -việt -"hà nội" -"nam"')
+    assert [([s.exact for s in c.syllables], c.phrase) for c in parsed.clauses] == [
+        (["việt"], False), (["hà", "nội"], True), (["bộ"], False)]
+    assert [([s.exact for s in c.syllables], c.phrase) for c in parsed.excluded] == [
+        (["tp", "hcm"], True), (["việt"], False), (["hà", "nội"], True), (["nam"], False)]
+
+
+@pytest.mark.parametrize("max_terms, expected", [
+    (2, [(["bộ", "chính"], True)]),  # the phrase cut to its first two syllables, still a phrase
+    (1, [(["bộ"], False)]),  # cut to one syllable: a word
+])
+def test_a_phrase_over_the_terms_bound_keeps_its_first_syllables_and_the_words_after_it_are_left_out(
+        max_terms, expected):
+    parsed = parse_query('"bộ chính trị" hà nội', max_terms=max_terms)
+    assert [([s.exact for s in c.syllables], c.phrase) for c in parsed.clauses] == expected
+    assert parsed.terms_cut

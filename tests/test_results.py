@@ -120,6 +120,41 @@ def test_quoted_words_field_words_or_groups_and_joined_words_are_never_left_out(
         ["của dân"], ["là"], ["và", "các"], ["covid 19"], ["bộ"], ["chính"], ["trị"], ["nội"], ["của"]]
 
 
+def test_of_equally_common_words_the_later_is_left_out_first():
+    parsed = parse_query("của các bộ chính trị")
+    holding = {"cua": 50, "cac": 50, "bo": 5, "chinh": 5, "tri": 3}
+    assert keep_rarest(parsed, 4, lambda w: holding.get(w, 0)).common_cut == ["các"]
+    assert keep_rarest(parsed, 3, lambda w: holding.get(w, 0)).common_cut == ["của", "các"]
+
+
+def test_the_postings_bound_keeps_one_syllable_unless_told_otherwise():
+    parsed = parse_query("của các bộ")
+    holding = {"cua": 90, "cac": 80, "bo": 5}
+    cut = keep_rarest(parsed, 48, lambda w: holding.get(w, 0), postings=0)
+    assert ([s.exact for s in cut.syllables], cut.common_cut) == (["bộ"], ["của", "các"])
+
+
+def test_a_query_of_no_more_syllables_than_keep_is_left_as_it_is_without_a_look_up():
+    parsed = parse_query("của các")
+    asked = []
+    assert keep_rarest(parsed, 48, lambda w: asked.append(w) or 90, postings=0, keep=2) is parsed
+    assert asked == []
+
+
+def test_words_no_article_holds_are_kept_under_a_postings_bound_of_zero():
+    parsed = parse_query("xyzq qwzx")
+    assert keep_rarest(parsed, 48, lambda w: 0, postings=0, keep=1) is parsed
+
+
+def test_when_every_plain_word_is_left_out_the_quoted_ones_stay_whatever_they_hold():
+    # The plain words go, the commonest first; the quoted phrase still holds more than the bound.
+    parsed = parse_query('"bộ chính" trị hà')
+    holding = {"bo": 90, "chinh": 80, "tri": 70, "ha": 60}
+    cut = keep_rarest(parsed, 48, lambda w: holding.get(w, 0), postings=10, keep=1)
+    assert (cut.common_cut, [[" ".join(s.exact for s in c.syllables) for c in group] for group in cut.groups]) == (
+        ["trị", "hà"], [["bộ chính"]])
+
+
 def test_the_common_words_notice_names_the_first_five_words_left_out():
     assert notices(parse_query("bộ chính trị"), "all", ["common_words"], common=["của", "là"]) == [
         "Truy vấn dài: bỏ qua 2 từ thông dụng nhất (“của”, “là”)."]
