@@ -8,6 +8,7 @@ of every text field is decoded both ways.
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -113,6 +114,12 @@ def write_segments(folder, articles: list[Article], segments=FEW_SEGMENTS):
     return ix
 
 
+@pytest.fixture(scope="module")
+def few_segments(tmp_path_factory):
+    """Return a Whoosh index of the first twelve demo articles in three segments (``FEW_SEGMENTS``)."""
+    return write_segments(tmp_path_factory.mktemp("few"), few_articles())
+
+
 def analysed(articles: list[Article], fieldname: str) -> dict[str, list[tuple[int, list[int]]]]:
     """Return {term: [(doc number, positions)]} of a text field, from the analyzer itself (not the codec)."""
     analyzer = index_analyzer()
@@ -211,6 +218,94 @@ def test_segments_merged_in_one_pass_hold_what_one_writer_writes_from_the_same_a
             term: [(doc, float(len(positions)), positions) for doc, positions in postings]
             for term, postings in expected.items()}, fieldname
     assert len(snapshot.postings("body", "va")) == 12  # six blocks of two
+
+
+FEW_TERMS = ("va", "cua", "trong", "co", "cho", "nam", "viet", "thanh", "pho")  # in each segment, or not
+
+
+def test_the_postings_of_a_few_articles_other_fields_are_read_as_whoosh_reads_them(few_segments):
+    # Ids, labels and dates are kept in Whoosh's pickled blocks: their doc numbers and weights, no positions.
+    snapshot = Snapshot(few_segments)
+    compared = 0
+    for leaf, offset, data in snapshot.leaves:
+        for fieldname in ("id", "category", "source", "day"):
+            for term in leaf.lexicon(fieldname):
+                info = leaf._terms.term_info(fieldname, term)
+                postings = codec.postings_of_info(info, data.postings_fd, offset)
+                matcher = leaf.postings(fieldname, term)
+                expected = []
+                while matcher.is_active():
+                    expected.append((offset + matcher.id(), matcher.weight()))
+                    matcher.next()
+                assert list(zip(postings.ids.tolist(), postings.freqs.tolist(), strict=True)) == expected
+                assert (postings.ids.dtype, postings.freqs.dtype, postings.starts.dtype) == (
+                    np.int64, np.float32, np.int64)
+                assert postings.starts.tolist() == [0] * len(expected) and len(postings.all_positions) == 0
+                compared += 1
+    assert compared > 12 * 2
+
+
+def test_the_postings_of_a_few_articles_packed_unpack_to_the_decoders_arrays_in_the_narrowest_types(
+        few_segments, monkeypatch):
+    # Lists of two postings or more keep every second start (their block starts, the constants lowered).
+    monkeypatch.setattr(codec, "BLOCK_STARTS_MIN", 2)
+    monkeypatch.setattr(codec, "STARTS_BLOCK", 2)
+    snapshot = Snapshot(few_segments)
+    packed_lists = 0
+    for leaf, offset, data in snapshot.leaves:
+        for fieldname in TEXT_FIELDS:
+            for term in sorted({t.decode("utf-8") for t in leaf.lexicon(fieldname)}):
+                decoded = read_postings(leaf, data.postings_fd, fieldname, term, 0, snapshot.lock)
+                packed = decoded.packed()
+                # Doc numbers in 4 bytes, counts in 1, positions in 2 (never 1), starts derived from the counts.
+                assert (packed.ids.dtype, packed.freqs.dtype, packed.all_positions.dtype, packed.starts) == (
+                    np.uint32, np.uint8, np.uint16, None), term
+                if len(decoded) >= 2:
+                    assert packed.block_starts.tolist() == decoded.starts[::2].tolist(), term
+                    assert packed.block_starts.dtype == np.uint32
+                else:
+                    assert packed.block_starts is None
+                assert_same_postings(packed.unpacked(), decoded)
+                shifted = packed.unpacked(offset)
+                assert_same_postings(shifted, decoded.shifted(offset))
+                assert shifted.ids.flags.writeable
+                packed_lists += 1
+    assert packed_lists > 2000
+
+
+@pytest.mark.parametrize("apart", [0, 1, 4])
+def test_the_starts_of_rows_of_a_few_articles_lists_are_the_running_sums_however_summed(
+        few_segments, monkeypatch, apart):
+    # A one-query list's starts: the running sum of every count (many rows for its length, SUMMED_APART),
+    # each row's block's start plus the counts before it (blocks of two here), or the counts between rows.
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)
+    monkeypatch.setattr(codec, "SUMMED_APART", apart)
+    monkeypatch.setattr(codec, "STARTS_BLOCK", 2)
+    monkeypatch.setattr(codec, "BLOCK_STARTS_MIN", 2)
+    from_blocks = []
+    summed = codec._starts_from_blocks
+    monkeypatch.setattr(codec, "_starts_from_blocks", lambda *args: from_blocks.append(1) or summed(*args))
+    snapshot, plain = Snapshot(few_segments, postings_cache=PostingsCache(1 << 30)), Snapshot(few_segments)
+    for term in FEW_TERMS * 2:  # the second time unpacked from the cache
+        postings, expected = snapshot.postings("body", term), plain.postings("body", term)
+        counts = expected.freqs.astype(np.int64)
+        running = np.cumsum(counts) - counts
+        size = len(postings)
+        for rows in (np.arange(size), np.arange(1, size, 2), np.arange(0, size, 3), np.array([size - 1]),
+                     np.array([0]), np.array([1, size - 1]), np.array([0, 2, 3]), np.zeros(0, dtype=np.int64)):
+            got = postings.starts_of(rows)
+            assert got.tolist() == running[rows].tolist() and got.dtype == np.int64, (term, rows)
+            assert np.array_equal(postings.keys(rows), expected.keys(rows)), (term, rows)
+            docs, places = postings.positions(rows)
+            assert np.array_equal(docs, expected.ids[rows].repeat(counts[rows])), (term, rows)
+            assert places.tolist() == [p for row in rows for p in expected.all_positions[
+                running[row] : running[row] + counts[row]].tolist()] and places.dtype == np.int64, (term, rows)
+        assert postings._starts is None and all(getattr(part, "_starts", None) is None for part in postings.parts)
+        unordered = np.array([size - 1, 0])
+        assert postings.starts_of(unordered).tolist() == running[unordered].tolist()
+    # Rows fewer than a fourth of a list's postings are summed from their blocks' starts.
+    assert from_blocks
 
 
 def test_posting_values_combine_into_their_positions_once_each_in_order():
@@ -457,24 +552,26 @@ def test_the_docs_of_many_parts_looked_up_at_once_are_each_parts_own_rows_and_pl
     assert codec._looked_up([], np.arange(3)) == []
 
 
-@pytest.mark.slow
-def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(segmented_index):
-    ix, _ = segmented_index
+def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(few_segments):
+    ix = few_segments
     plain, cache = Snapshot(ix), PostingsCache(1 << 30)
     cached = Snapshot(ix, postings_cache=cache)
-    terms = ["va", "cua", "nam", "viet", "nguoi", "zzzqqq", "hanoi"]
+    terms = ["va", "cua", "nam", "viet", "nguoi", "zzzqqq", "chinh"]
     for term in terms[::2]:
         cached.postings("body", term)  # these are counted from the cache, the others by Whoosh
     assert {term for _, _, term in segment_keys(cache)} == set(terms[::2])
     assert [cached.doc_frequency("body", t) for t in terms] == [plain.doc_frequency("body", t) for t in terms]
-    assert plain.doc_frequency("body", "va") > 0 and plain.doc_frequency("body", "zzzqqq") == 0
+    # The articles holding each term, as the analyzer reads them (the snapshot's counts both ways).
+    for fieldname in TEXT_FIELDS:
+        held = analysed(few_articles(), fieldname)
+        assert [plain.doc_frequency(fieldname, t) for t in terms] == [len(held.get(t, ())) for t in terms]
+    assert plain.doc_frequency("body", "va") == 12 and plain.doc_frequency("body", "zzzqqq") == 0
 
 
-@pytest.mark.slow
-def test_the_segments_that_may_hold_a_term_are_looked_up_once_while_kept(segmented_index, monkeypatch):
+def test_the_segments_that_may_hold_a_term_are_looked_up_once_while_kept(few_segments, monkeypatch):
     # A query asks for each term's postings and counts, and "did you mean" asks again for the same
     # words: each segment's hashes are searched once for a term while the snapshot keeps it.
-    ix, _ = segmented_index
+    ix = few_segments
     plain, cached = Snapshot(ix), Snapshot(ix, postings_cache=PostingsCache(1 << 30))
     searched = []
     holds = reader.TermHashes.holds_hash
@@ -499,12 +596,11 @@ def test_the_segments_that_may_hold_a_term_are_looked_up_once_while_kept(segment
     assert len(searched) == 2 * first
 
 
-@pytest.mark.slow
-def test_a_terms_document_count_is_counted_once_while_kept(segmented_index, monkeypatch):
+def test_a_terms_document_count_is_counted_once_while_kept(few_segments, monkeypatch):
     # A long query asks for each word's count in both fields several times a page (its postings bound,
     # its readings, "did you mean"): a snapshot counts each (field, term) once, from the postings cache or
     # the term tables, and gives the same number; beyond HELD_TERMS it drops the lot and counts again.
-    ix, _ = segmented_index
+    ix = few_segments
     plain = Snapshot(ix)
     terms = ["va", "cua", "nam", "viet", "nguoi", "zzzqqq", "hanoi"]
     counts = {(name, t): plain.doc_frequency(name, t) for name in TEXT_FIELDS for t in terms}
@@ -525,10 +621,9 @@ def test_a_terms_document_count_is_counted_once_while_kept(segmented_index, monk
     assert len(counted) == 2 * len(terms)
 
 
-@pytest.mark.slow
 def test_a_segments_term_infos_are_looked_up_once_while_kept_and_count_and_read_as_the_term_tables(
-        segmented_index, monkeypatch):
-    ix, _ = segmented_index
+        few_segments, monkeypatch):
+    ix = few_segments
     plain, cached = Snapshot(ix), Snapshot(ix, postings_cache=PostingsCache(1 << 30))
     asked = []
     looked_up = codec.term_info
@@ -726,6 +821,13 @@ def test_packed_postings_keep_what_a_narrow_type_cannot_hold_as_it_is():
     assert (narrow.ids.dtype, narrow.freqs.dtype, narrow.all_positions.dtype, narrow.starts) == (
         np.uint32, np.uint16, np.uint16, None)
     assert_same_postings(narrow.unpacked(), Postings(ids, counts, positions, np.array([0, 2])))
+    # Counts whose starts are not their running sum (one posting's too) keep their starts.
+    for counts, starts in (([2.0, 3.0], [3, 0]), ([2.0], [2])):
+        postings = Postings(np.arange(len(counts)) + 3, np.array(counts, dtype=np.float32),
+                            np.arange(8, dtype=np.uint32), np.array(starts))
+        kept = PackedPostings(postings)
+        assert kept.starts.tolist() == starts and kept.freqs.dtype == np.uint8
+        assert_same_postings(kept.unpacked(), postings)
     empty = PackedPostings(Postings.empty())
     assert len(empty) == 0 and empty.starts is None
     assert_same_postings(empty.unpacked(5), Postings.empty())
@@ -736,10 +838,15 @@ def test_narrowing_by_the_least_and_greatest_value_gives_what_a_round_trip_gives
     cases = [np.array(v, dtype=np.int64) for v in values]
     cases += [np.array(v, dtype=np.uint32) for v in values[:7]]
     cases += [np.array(v, dtype=np.float32) for v in [*values, [1.5, 2.0], [300.25]]]
-    for array in cases:
-        for smallest in range(3):
-            narrow, expected = _narrowest(array, smallest), _round_trip_narrowest(array, smallest)
-            assert narrow.dtype == expected.dtype and np.array_equal(narrow, expected), (array, smallest)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a value a type cannot hold fails its round trip silently
+        for array in cases:
+            for smallest in range(3):
+                narrow, expected = _narrowest(array, smallest), _round_trip_narrowest(array, smallest)
+                assert narrow.dtype == expected.dtype and np.array_equal(narrow, expected), (array, smallest)
+    # A whole frequency beyond two bytes is kept in four.
+    assert _narrowest(np.array([70_000.0], dtype=np.float32)).dtype == np.uint32
+    assert _narrowest(np.array([7.0, 255.0], dtype=np.float32)).dtype == np.uint8
 
 
 @pytest.mark.slow
