@@ -8,11 +8,14 @@ of every text field is decoded both ways.
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import warnings
 
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 
 from search import codec, reader
 from search.codec import (
@@ -217,7 +220,9 @@ def test_segments_merged_in_one_pass_hold_what_one_writer_writes_from_the_same_a
         assert read_by_numpy(snapshot, fieldname, expected) == {
             term: [(doc, float(len(positions)), positions) for doc, positions in postings]
             for term, postings in expected.items()}, fieldname
-    assert len(snapshot.postings("body", "va")) == 12  # six blocks of two
+    # One segment's postings are its own, not joined.
+    whole = snapshot.postings("body", "va")
+    assert len(whole) == 12 and not isinstance(whole, JoinedPostings)
 
 
 FEW_TERMS = ("va", "cua", "trong", "co", "cho", "nam", "viet", "thanh", "pho")  # in each segment, or not
@@ -306,6 +311,60 @@ def test_the_starts_of_rows_of_a_few_articles_lists_are_the_running_sums_however
         assert postings.starts_of(unordered).tolist() == running[unordered].tolist()
     # Rows fewer than a fourth of a list's postings are summed from their blocks' starts.
     assert from_blocks
+
+
+def block_sizes(buffer: bytes) -> list[int]:
+    """Return the number of postings of each block of a Whoosh 3 posting list."""
+    counts, position = [], len(WHOOSH3_HEADER_MAGIC)
+    while True:
+        size = int.from_bytes(buffer[position : position + 4], "big", signed=True)
+        counts.append(pickle.loads(buffer[position + 4 : position + 4 + abs(size)])[0])
+        position += 4 + abs(size)
+        if size < 0:
+            return counts
+
+
+def test_each_segment_writes_posting_blocks_of_its_codecs_size_and_reads_them_over_a_short_first_read(
+        few_segments, monkeypatch):
+    snapshot = Snapshot(few_segments)
+    for (leaf, _, data), (_, _, blocklimit) in zip(snapshot.leaves, FEW_SEGMENTS, strict=True):
+        for fieldname in ("body", "category", "id"):  # packed, and Whoosh's pickled blocks
+            for term in leaf.lexicon(fieldname):
+                info = leaf._terms.term_info(fieldname, term)
+                start, length = info.extent()
+                length = length[0] if isinstance(length, tuple) else length
+                full, rest = divmod(info.doc_frequency(), blocklimit)
+                assert block_sizes(os.pread(data.postings_fd, length, start)) == [blocklimit] * full + (
+                    [rest] if rest else []), (fieldname, term)
+    # A block header longer than the bytes first read is read over its whole block.
+    expected = {term: numpy_postings(snapshot, "body", term) for term in FEW_TERMS}
+    monkeypatch.setattr(codec, "BLOCK_HEADER_BYTES", 3)
+    assert {term: numpy_postings(Snapshot(few_segments), "body", term) for term in FEW_TERMS} == expected
+
+
+def test_a_few_articles_columns_are_read_as_whoosh_reads_them(few_segments):
+    articles = few_articles()
+    snapshot = Snapshot(few_segments)
+    for leaf, offset, _ in snapshot.leaves:
+        count = leaf.doc_count_all()
+        for fieldname in TEXT_FIELDS:
+            lengths = codec.field_lengths(leaf, fieldname, count)
+            assert lengths.tolist() == [float(leaf.doc_field_length(n, fieldname)) for n in range(count)]
+        day = codec.numeric_column(leaf, "day", count, ">u4")
+        assert day.tolist() == [article_fields(a)["day"] for a in articles[offset : offset + count]]
+        assert day.dtype == np.int64
+        assert codec.numeric_column(leaf, "no_such_column", count, ">u4").tolist() == [0] * count
+        assert codec.string_column(leaf, "category", count) == [a.category or "" for a in
+                                                                  articles[offset : offset + count]]
+        assert codec.string_column(leaf, "category", 0) == []
+        # The folded syllables of the titles: ASCII terms, no compound (joined by "_") nor accented form.
+        held = analysed(articles[offset : offset + count], "title")
+        assert codec.folded_syllables(leaf, "title") == {
+            term: len(postings) for term, postings in held.items() if term.isascii() and "_" not in term}
+        assert codec.read_postings(leaf, snapshot.leaves[0][2].postings_fd, "body", "zzzqqq", 0,
+                                   snapshot.lock) is None
+    with pytest.raises(ValueError, match=r"^not a Whoosh 3 posting list$"):
+        codec.decode_blocks(b"VNP1" + bytes(12), 0)
 
 
 def test_posting_values_combine_into_their_positions_once_each_in_order():
