@@ -223,6 +223,14 @@ def test_segments_merged_in_one_pass_hold_what_one_writer_writes_from_the_same_a
     # One segment's postings are its own, not joined.
     whole = snapshot.postings("body", "va")
     assert len(whole) == 12 and not isinstance(whole, JoinedPostings)
+    # Its occurrences, every row's positions in turn.
+    held = analysed(articles, "body")["va"]
+    docs, places = whole.positions(np.arange(12))
+    assert (docs.tolist(), places.tolist()) == ([doc for doc, positions in held for _ in positions],
+                                                [p for _, positions in held for p in positions])
+    assert (docs.dtype, places.dtype) == (np.int64, np.int64)
+    frozen = whole.freeze()
+    assert not any(values.flags.writeable for values in (frozen.ids, frozen.freqs, frozen.all_positions, frozen.starts))
 
 
 FEW_TERMS = ("va", "cua", "trong", "co", "cho", "nam", "viet", "thanh", "pho")  # in each segment, or not
