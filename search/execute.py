@@ -563,13 +563,15 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
     """Return the folded compound terms (2 to longest adjacent syllables) the query could hold."""
     compounds = []
     for clause in parsed.clauses:
+        if len(clause.syllables) < 2:
+            continue  # joins nothing of its own: most clauses of a pasted paragraph, read a dozen ways
         folded = [s.folded for s in clause.syllables]
-        for size in range(2, longest + 1):
+        fields = fields_of(clause)
+        for size in range(2, min(longest, len(folded)) + 1):
             for start in range(len(folded) - size + 1):
-                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), fields_of(clause)))
+                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), fields))
     chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
-    for start in range(len(chain) - 1):
-        compounds.append((COMPOUND_JOINER.join(chain[start : start + 2]), TEXT_FIELDS))
+    compounds += [(COMPOUND_JOINER.join(pair), TEXT_FIELDS) for pair in itertools.pairwise(chain)]
     return list(dict.fromkeys(compounds))
 
 
