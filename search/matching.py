@@ -331,7 +331,7 @@ def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> n
     a long query's dozen readings read every word's positions in the same few articles again.
     """
     found = np.zeros(ctx.size, dtype=bool)
-    for reading in readings(parsed, reading_limit(parsed, ctx.ranking)):
+    for reading in context_readings(ctx, parsed):
         found |= _together(ctx, reading, exact, candidates & ~found)
     return found
 
@@ -351,6 +351,15 @@ def readings(parsed: ParsedQuery, limit: int = MAX_READINGS) -> list[ParsedQuery
                   for clause, group in zip(combination, typed.groups)]
         found.append(replace(typed, groups=groups))
     return found
+
+
+def context_readings(ctx, parsed: ParsedQuery) -> list[ParsedQuery]:
+    """Return ``readings(parsed, reading_limit(parsed, ctx.ranking))``, listed once per query context for
+    each parsed query (its tiers, its scores and its proximity each go through them: a pasted paragraph's
+    dozen readings of fifty groups cost ~0.1 ms to list).  The query is kept with them: its id names no
+    other query while the context lives."""
+    return ctx.remember(("readings", id(parsed)),
+                        lambda: (parsed, readings(parsed, reading_limit(parsed, ctx.ranking))))[1]
 
 
 def _choices(parsed: ParsedQuery) -> list[list[Clause | None]]:

@@ -805,6 +805,28 @@ def test_a_readings_compounds_are_each_clauses_runs_of_its_syllables_then_every_
     assert any(len(clause.syllables) > longest for clause in parsed.clauses)
 
 
+def test_a_querys_readings_are_listed_once_per_context_for_its_tiers_scores_and_proximity(demo_index, monkeypatch):
+    # A page's match, scores and proximity each go through the query's readings: they are listed once
+    # per query context, the list readings gives; another query of the same context has its own.
+    listed = []
+    original = matching.readings
+
+    def counted(parsed, limit=matching.MAX_READINGS):
+        listed.append(parsed)
+        return original(parsed, limit)
+
+    monkeypatch.setattr(matching, "readings", counted)
+    q = unidecode(DEMO_ARTICLES[3]["body"][:300]) + " hlv tphcm ubnd"
+    SearchEngine(demo_index).search(SearchRequest(q=q, size=10, correct=False))
+    assert len(listed) == 1
+    parsed, other = understood(demo_index, q), understood(demo_index, "hlv park hang seo")
+    ctx = uncached_context(demo_index)
+    every = matching.context_readings(ctx, parsed)
+    assert every == original(parsed, matching.reading_limit(parsed, DEFAULT_RANKING)) and len(every) >= 4
+    assert matching.context_readings(ctx, parsed) is every
+    assert matching.context_readings(ctx, other) == original(other, matching.reading_limit(other, DEFAULT_RANKING))
+
+
 @pytest.mark.parametrize("q", ["tphcm", "viet nam", "hlv park hang seo"])
 def test_each_reading_looks_for_its_words_together_only_in_the_candidates_no_reading_before_found(
         demo_index, monkeypatch, q):
