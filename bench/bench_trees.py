@@ -109,13 +109,16 @@ def query_sets(names: list[str], data: Path) -> dict[str, list[dict]]:
 
 
 def summary(label: str, old: list[float], new: list[float]) -> str:
-    """Return one line: medians and p95s of both trees, their ratios and the per-query ratios."""
+    """Return one line: medians and p95s of both trees, their ratios, the per-query ratios, and the
+    costliest page (the old tree's costliest query, in both trees: what bench_worst.py's ratio divides)."""
     ratios = [b / a for a, b in zip(old, new, strict=True) if a > 0]
     old_med, new_med, old_p95, new_p95 = (statistics.median(old), statistics.median(new),
                                           percentile(old, 95), percentile(new, 95))
+    worst = max(range(len(old)), key=old.__getitem__)
     return (f"  {label:<22} old {old_med:7.2f} / {old_p95:7.2f} ms   new {new_med:7.2f} / {new_p95:7.2f} ms   "
             f"new/old {new_med / old_med:.2f}x / {new_p95 / old_p95:.2f}x   per query: median "
-            f"{statistics.median(ratios):.2f}, total {sum(new) / sum(old):.2f}")
+            f"{statistics.median(ratios):.2f}, total {sum(new) / sum(old):.2f}   "
+            f"costliest (#{worst}) {old[worst]:.2f} -> {new[worst]:.2f} ms ({new[worst] / old[worst]:.2f}x)")
 
 
 def main() -> None:

@@ -36,12 +36,20 @@ class Abbreviations:
     entries: list[Entry] = field(default_factory=list)
     by_key: dict[tuple[str, ...], list[Entry]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    # The keys' first syllables, every shorter run of them (("uy", "ban") of ("uy", "ban", "nhan", "dan")).
+    starts: set[tuple[str, ...]] = field(default_factory=set)
 
     def add(self, entry: Entry) -> None:
         """Add an entry under the key of each of its forms."""
         self.entries.append(entry)
         for form in entry.forms:
-            self.by_key.setdefault(form_key(form), []).append(entry)
+            key = form_key(form)
+            self.by_key.setdefault(key, []).append(entry)
+            self.starts.update(key[:size] for size in range(1, len(key)))
+
+    def extends(self, key: tuple[str, ...]) -> bool:
+        """Tell whether a longer key begins with key (a query's words read on may still spell a form)."""
+        return key in self.starts
 
     def lookup(self, key: tuple[str, ...]) -> list[Entry]:
         """Return the entries that have a form with these folded syllables."""

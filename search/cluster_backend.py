@@ -3,8 +3,9 @@
 A query is matched in the tiers of ``search.matching`` (together, all, most), each tier one
 ``MATCH`` text (``search.cluster_query``): the tier and the accents are chosen by one batch of
 counts without filters, as the embedded index chooses them.  Two optional parts (``MAYBE``) only
-add to the score: the syllables typed with accents on the exact fields, and the compound words
-(``chinh_tri``) of adjacent query syllables.  Ranking is an expression of the IDF of the query
+add to the score: the syllables typed with accents on the exact fields (when the accents were
+folded: as typed they are in the tier's text already), and the compound words (``chinh_tri``) of
+adjacent query syllables.  Ranking is an expression of the IDF of the query
 words each field holds and of the longest run of query words in a field (``lcs``); each shard
 ranks with its own statistics, so IDF is ``plain`` and ties are broken by document key.
 
@@ -37,7 +38,7 @@ import numpy as np
 from search.backend import BackendHealth, FacetCounts, Matches, Progress, StoredArticle
 from search.cluster import AGENT_QUERY_TIMEOUT_MS, DISTRIBUTED_INDEX, META_INDEX
 from search.cluster_cache import GenerationCache
-from search.cluster_query import distinct_tokens, question_pool_text, tier_texts, together_page_text, with_excluded
+from search.cluster_query import distinct_tokens, question_pool_text, tier_texts, with_excluded
 from search.cluster_rerank import rerank
 from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, folded_label, parse_query
@@ -1024,16 +1025,16 @@ class ClusterBackend:
         shard, without stored text (a first relevance page whose facets are counted from them when they
         are every match: ``_wide_results``)."""
         reranked = self._reranked(parsed, plan, request)
-        if plan.tier == "together" and positive == plan.texts["together"] and parsed.groups:
-            positive = together_page_text(parsed, plan.exact)  # its words weigh as the ranking was tuned
         offset = 0 if reranked else (request.page - 1) * request.size
         size = request.page * request.size if reranked else request.size
         # In the most tier of a short query the articles holding every word come first; the
         # optional part is left out there so the engine counts only the query's own words.
         every = plan.tier == "most" and not plan.question
-        # A question's page ranks its pool without the exact forms in the optional part (``question_exact_forms``).
+        # A question's page ranks its pool without the exact forms in the optional part (``question_exact_forms``);
+        # a query's page with the accents as typed has its accented words on the exact fields already, so the
+        # optional part adds the compounds alone (the forms asked again read their hits again).
         where = self._where(parsed, plan, positive, conditions.values(), bonus=not every,
-                            exact_forms=self.question_exact_forms or not plan.question)
+                            exact_forms=self.question_exact_forms if plan.question else not plan.exact)
         ranked = not parsed.is_empty
         order = {
             "relevance": "WEIGHT() DESC, id ASC" if ranked else "published_ts DESC, id ASC",

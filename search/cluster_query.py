@@ -105,8 +105,8 @@ def together_text(parsed: ParsedQuery, exact: bool) -> str:
     proximity (the phrase stands closer).  The result is the same set of articles; the engine reads
     those words' postings once instead of twice (the facets' grouping of most first searches), and a
     query of one word or one phrase has the same text in the together and all tiers, counted once.
-    The page ranks the tier's articles with ``together_page_text`` (the engine's weights count each
-    occurrence of a word in the text).
+    The page ranks the tier's articles with this text too (its words asked once: the engine reads
+    each hit list once).
     """
     together = [(reading, *_reading_together(reading, exact)) for reading in readings(parsed)]
     close = list(dict.fromkeys(text for _, text, _ in together))
@@ -116,20 +116,6 @@ def together_text(parsed: ParsedQuery, exact: bool) -> str:
     kept = [group for number, group in enumerate(parsed.groups)
             if not all(held is None or _held(reading.groups[number], exact, held) for reading, _, held in together)]
     return " ".join([*(group_text(group, exact) for group in kept), either])
-
-
-def together_page_text(parsed: ParsedQuery, exact: bool) -> str:
-    """Return the together tier's text as its page ranks it: every group and each reading's proximity.
-
-    The same articles as ``together_text``, but the engine's ranking factors (``sum_idf``, ``lcs``)
-    count a word once per place it holds in the text: the words asked twice weigh twice against the
-    optional part, as the ranking was tuned, and the order of ties between the shards' copies of an
-    article stays what "did you mean" compares (60k first searches: without them 15 of 110
-    suggestions changed, most of them then differing from the embedded index's).
-    """
-    close = list(dict.fromkeys(_reading_together(reading, exact, phrases=False)[0] for reading in readings(parsed)))
-    either = close[0] if len(close) == 1 else "(" + " | ".join(close) + ")"
-    return f"{all_text(parsed, exact)} {either}"
 
 
 def _held(group: list[Clause], exact: bool, held: set[tuple[str, str]]) -> bool:
@@ -146,11 +132,10 @@ def _held_token(side: str, token: str, held: set[tuple[str, str]]) -> bool:
     return (side, token) in held or (not _ACCENTABLE.search(token) and (_OTHER_SIDE[side], token) in held)
 
 
-def _reading_together(reading: ParsedQuery, exact: bool,
-                      phrases: bool = True) -> tuple[str, set[tuple[str, str]] | None]:
+def _reading_together(reading: ParsedQuery, exact: bool) -> tuple[str, set[tuple[str, str]] | None]:
     """Return the MATCH text of one reading's plain words standing together and the (fields side, token)
     pairs it requires; None instead of the pairs when the text is the reading's groups (fewer than two
-    distinct words, or, with phrases, one quoted phrase: its words stand closer than the window)."""
+    distinct words, or one quoted phrase: its words stand closer than the window)."""
     chain = plain_syllables(reading)
     looked_up = list(dict.fromkeys(side_token(s, exact) for s in chain))
     accented = []
@@ -160,7 +145,7 @@ def _reading_together(reading: ParsedQuery, exact: bool,
         accented = [token for side, token in looked_up if side == "exact" and token != PLACEHOLDER_TOKEN]
         looked_up = list(dict.fromkeys(("fold", engine_token(s.folded)) for s in chain))
     looked_up = [(side, token) for side, token in looked_up if token != PLACEHOLDER_TOKEN]
-    if len(looked_up) < 2 or (phrases and _one_phrase(reading) and len(accented) < 2):
+    if len(looked_up) < 2 or (_one_phrase(reading) and len(accented) < 2):
         # A phrase holds its folded (or exact) words in a row; its accented words are only required
         # anywhere, so two or more of them still need their own proximity.
         return f"({all_text(reading, exact)})", None

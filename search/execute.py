@@ -26,7 +26,7 @@ import numpy as np
 
 from search import matching
 from search.codec import Postings
-from search.matching import Matched, adjacent_counts_of, fields_of, reading_limit, readings
+from search.matching import Matched, adjacent_counts_of, fields_of
 from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.reader import Snapshot
@@ -404,7 +404,7 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
         else:
             ctx.keep_scope(scope)
     size = ctx.size if scope is None else len(scope.docs)
-    others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
+    others = matching.context_readings(ctx, parsed)[1:]
     looked_up: dict = {}  # each syllable's and compound's parts, for every reading (they share most)
     typed = parsed.typed
     typed_parts, idfs = _reading_parts(ctx, typed, scope, looked_up)
@@ -563,13 +563,15 @@ def _compounds(parsed: ParsedQuery, longest: int) -> list[tuple[str, tuple[str, 
     """Return the folded compound terms (2 to longest adjacent syllables) the query could hold."""
     compounds = []
     for clause in parsed.clauses:
+        if len(clause.syllables) < 2:
+            continue  # joins nothing of its own: most clauses of a pasted paragraph, read a dozen ways
         folded = [s.folded for s in clause.syllables]
-        for size in range(2, longest + 1):
+        fields = fields_of(clause)
+        for size in range(2, min(longest, len(folded)) + 1):
             for start in range(len(folded) - size + 1):
-                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), fields_of(clause)))
+                compounds.append((COMPOUND_JOINER.join(folded[start : start + size]), fields))
     chain = [s.folded for c in parsed.clauses if not c.field for s in c.syllables]
-    for start in range(len(chain) - 1):
-        compounds.append((COMPOUND_JOINER.join(chain[start : start + 2]), TEXT_FIELDS))
+    compounds += [(COMPOUND_JOINER.join(pair), TEXT_FIELDS) for pair in itertools.pairwise(chain)]
     return list(dict.fromkeys(compounds))
 
 
@@ -580,7 +582,7 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
     # question's answer rarely repeats its wording in a title.
     in_title = (ctx.ranking.question_title_proximity_weight if matching.is_question(parsed)
                 else ctx.ranking.title_proximity_weight)
-    others = readings(parsed, reading_limit(parsed, ctx.ranking))[1:]
+    others = matching.context_readings(ctx, parsed)[1:]
     chains = [_chain(reading) for reading in (parsed.typed, *others)]
     _count_pairs(ctx, chains, docs, idfs, addends, in_title)
     bonuses = _readings_proximity(ctx, chains, docs, idfs, addends, in_title)

@@ -331,7 +331,7 @@ def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> n
     a long query's dozen readings read every word's positions in the same few articles again.
     """
     found = np.zeros(ctx.size, dtype=bool)
-    for reading in readings(parsed, reading_limit(parsed, ctx.ranking)):
+    for reading in context_readings(ctx, parsed):
         found |= _together(ctx, reading, exact, candidates & ~found)
     return found
 
@@ -351,6 +351,15 @@ def readings(parsed: ParsedQuery, limit: int = MAX_READINGS) -> list[ParsedQuery
                   for clause, group in zip(combination, typed.groups)]
         found.append(replace(typed, groups=groups))
     return found
+
+
+def context_readings(ctx, parsed: ParsedQuery) -> list[ParsedQuery]:
+    """Return ``readings(parsed, reading_limit(parsed, ctx.ranking))``, listed once per query context for
+    each parsed query (its tiers, its scores and its proximity each go through them: a pasted paragraph's
+    dozen readings of fifty groups cost ~0.1 ms to list).  The query is kept with them: its id names no
+    other query while the context lives."""
+    return ctx.remember(("readings", id(parsed)),
+                        lambda: (parsed, readings(parsed, reading_limit(parsed, ctx.ranking))))[1]
 
 
 def _choices(parsed: ParsedQuery) -> list[list[Clause | None]]:
@@ -636,20 +645,28 @@ def adjacent_pair_counts(ctx, fieldname: str, pairs: list[tuple[str, str]], docs
     at = np.concatenate(seconds) + np.repeat(tags, [len(keys) for keys in seconds])
     counts = np.zeros((len(pairs), len(docs)), dtype=np.int32)
     if len(after) and len(at):
-        found = np.searchsorted(at, after)
-        found[found == len(at)] = 0
-        both = after[at[found] == after] >> 32
+        both = _sorted_intersection(after, at) >> 32
         counts[:, order] = np.bincount(both, minlength=len(pairs) << place_bits).reshape(len(pairs), -1)[:, :len(docs)]
     return counts
 
 
 def _sorted_intersection(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    """Return the values two sorted arrays of distinct values share (a binary search each, no sort)."""
+    """Return the values two sorted arrays of distinct values share, ascending.
+
+    The shorter is searched in the longer (a binary search each) when it is under a sixteenth of it;
+    arrays nearer in size are merged (a stable sort of two sorted runs merges them in one pass) and a
+    value shared is one twice in a row: a long query's tens of thousands of occurrences otherwise cost
+    a dozen steps of search each."""
     if not len(first) or not len(second):
         return first[:0]
-    found = np.searchsorted(second, first)
-    found[found == len(second)] = 0
-    return first[second[found] == first]
+    short, long = (first, second) if len(first) <= len(second) else (second, first)
+    if len(short) * 16 < len(long):
+        found = np.searchsorted(long, short)
+        found[found == len(long)] = 0
+        return short[long[found] == short]
+    merged = np.concatenate((first, second))
+    merged.sort(kind="stable")
+    return merged[1:][merged[1:] == merged[:-1]]
 
 
 def _occurrences(ctx, fieldname: str, name: str, docs: np.ndarray) -> np.ndarray:

@@ -35,6 +35,9 @@ FIRST_PAGE = 10
 # A restored word is capitalised when the articles write it so this often ("Hà Nội").
 CAPITALISED_SHARE = 0.6
 _ALPHABET = string.ascii_lowercase + string.digits
+# Between two texts voted together: a word's edge (no match goes over it) and no space (no pair of
+# words side by side goes over it), so the votes are those of each text voted in turn.
+_APART = "\x00"
 _VIETNAMESE_ALPHABET = _ALPHABET + "đ" + "".join(
     unicodedata.normalize("NFC", vowel + tone) for vowel in VOWELS for tone in TONE_MARKS
 ) + "ăâêôơư"
@@ -112,9 +115,10 @@ def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) 
     in_context: dict[str, Counter] = defaultdict(Counter)
     alone: dict[str, Counter] = defaultdict(Counter)
     capitals: Counter = Counter()
-    for document in documents:
-        for text in (document.get("title") or "", document.get("body") or ""):
-            _vote(text, spec, pairs, in_context, alone, capitals)
+    # Every title and body voted in one text: each spelling's form worked out once, not once a text
+    # (a pasted paragraph's forty-odd words are written in each of the ten articles).
+    texts = (text for document in documents for text in (document.get("title") or "", document.get("body") or ""))
+    _vote(_APART.join(texts), spec, pairs, in_context, alone, capitals)
     chosen = {}
     for syllable in wanted:
         # A spelling seen next to the query's neighbouring word beats any seen alone:

@@ -413,6 +413,8 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
             break
         if abbreviations.lookup(tuple(keys)) and not _ordinary_word(first, size, keys, abbreviations):
             best = (size, tuple(keys))
+        if not abbreviations.extends(tuple(keys)):
+            break  # no form is longer: a pasted paragraph's every word looked up six syllables on
     return best
 
 

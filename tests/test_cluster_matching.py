@@ -158,8 +158,9 @@ def test_a_querys_first_search_never_counts_a_match_twice(cluster_engine, monkey
                                "bán", "Bán nhà 3"])
 def test_the_together_tier_asks_each_word_once(engine, cluster_engine, monkeypatch, q):
     # The proximity of the words holds each of them on the same fields: the words are not asked again
-    # beside it (the engine would read their postings twice), nor is a phrase's proximity.  (The grouping
-    # is sent when the page's rows are not every match; here it is sent always.)
+    # beside it (the engine would read their postings twice), nor is a phrase's proximity, in the grouping
+    # or in the page, which ranks that very text.  (The grouping is sent when the page's rows are not every
+    # match; here it is sent always.)
     monkeypatch.setattr(cluster_engine.backend, "one_match_rows", 0)
     statements = recorded_statements(monkeypatch)
     cluster_engine.backend.forget()
@@ -170,6 +171,9 @@ def test_the_together_tier_asks_each_word_once(engine, cluster_engine, monkeypat
                        .replace("title_fold", "").replace("body_fold", ""))
     words = [word for word in words if not word.isdigit() or word in q]  # the window's size is not a word
     assert words and len(words) == len(set(words)), matched
+    page = next(text for text in statements if text.startswith("SELECT WEIGHT()"))
+    ranked = page[page.index("MATCH('") + 7 : page.index("')")]
+    assert ranked == matched or ranked.startswith(f"({matched}) MAYBE ("), (ranked, matched)
     embedded = engine.search(SearchRequest(q=q, suggest=False))
     assert ({k: result[k] for k in SHARED_KEYS}, result["facets"]) == ({k: embedded[k] for k in SHARED_KEYS},
                                                                        embedded["facets"])
@@ -234,11 +238,24 @@ def test_a_questions_page_ranks_its_pool_without_the_exact_forms_and_finds_the_s
         searched[exact_forms] = ({k: result[k] for k in (*SHARED_KEYS, "facets")}, found,
                                  {k: ranked[k] for k in ("total", "tier", "matching", "facets")})
     assert searched[False] == searched[True] and searched[False][0]["total"] > 10
-    backend.forget()
+
+
+@pytest.mark.parametrize(("q", "accents", "exact_forms"), [("Bộ Chính trị", "exact", False),
+                                                          ("bồ chính trí", "folded", True)])
+def test_a_querys_page_adds_the_exact_forms_only_when_its_accents_were_folded(engine, cluster_engine, monkeypatch,
+                                                                              q, accents, exact_forms):
+    # As typed, the accented words are on the exact fields of the tier's text already: the optional part
+    # adds the compounds alone.  Folded, the exact forms are the only place the accents typed count.
+    statements = recorded_statements(monkeypatch)
+    cluster_engine.backend.forget()
+    cluster_engine.search(SearchRequest(q=q, suggest=False))
     statements.clear()
-    cluster_engine.search(SearchRequest(q="Bộ Chính trị", suggest=False))  # not a question: the forms stay
-    assert any("@(title_exact,body_exact)" in text.split(" MAYBE ", 1)[-1]
-               for text in statements if text.startswith("SELECT WEIGHT()") and " MAYBE " in text)
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))  # the plan kept: its page alone
+    optional = [text.split(" MAYBE ", 1)[1] for text in statements if text.startswith("SELECT WEIGHT()")]
+    assert optional and all("@(title_compound,body_compound)" in text for text in optional)
+    assert all(("@(title_exact,body_exact)" in text) == exact_forms for text in optional)
+    embedded = engine.search(SearchRequest(q=q, suggest=False))
+    assert result["accents"] == accents and {k: result[k] for k in SHARED_KEYS} == {k: embedded[k] for k in SHARED_KEYS}
 
 
 @pytest.mark.parametrize("q", ["Bộ Chính trị", "bo chinh tri", "bồ chính trí", "qwxzv bóng đá",

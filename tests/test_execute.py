@@ -782,6 +782,51 @@ def test_a_querys_readings_look_each_syllable_and_compound_up_once_and_keep_each
     assert calls and max(calls.values()) == 1
 
 
+@pytest.mark.parametrize("q", [
+    "hlv park hang seo nói gì về đội tuyển việt nam tại sea games ở tphcm",
+    'title:"hội đồng nhân dân" ubnd "giá vàng thế giới hôm nay" covid-19 tp.hcm',
+    unidecode(DEMO_ARTICLES[3]["body"][:300]) + " hlv tphcm ubnd",
+])
+def test_a_readings_compounds_are_each_clauses_runs_of_its_syllables_then_every_pair_outside_a_field(demo_index, q):
+    # The compounds a reading's scores look up: in each clause, every run of 2 to query_compound_syllables
+    # of its folded syllables (searched in the clause's fields), then every two syllables in a row of the
+    # words outside a field (title and body), each once, in that order.
+    parsed = understood(demo_index, q)
+    longest = DEFAULT_RANKING.query_compound_syllables
+    for reading in matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING)):
+        expected = []
+        for clause in reading.clauses:
+            words = [s.folded for s in clause.syllables]
+            expected += [("_".join(words[start:start + size]), ("title",) if clause.field == "title" else TEXT_FIELDS)
+                         for size in range(2, longest + 1) for start in range(len(words) - size + 1)]
+        chain = [s.folded for clause in reading.clauses if not clause.field for s in clause.syllables]
+        expected += [(f"{a}_{b}", TEXT_FIELDS) for a, b in itertools.pairwise(chain)]
+        assert execute._compounds(reading, longest) == list(dict.fromkeys(expected))
+    assert any(len(clause.syllables) > longest for clause in parsed.clauses)
+
+
+def test_a_querys_readings_are_listed_once_per_context_for_its_tiers_scores_and_proximity(demo_index, monkeypatch):
+    # A page's match, scores and proximity each go through the query's readings: they are listed once
+    # per query context, the list readings gives; another query of the same context has its own.
+    listed = []
+    original = matching.readings
+
+    def counted(parsed, limit=matching.MAX_READINGS):
+        listed.append(parsed)
+        return original(parsed, limit)
+
+    monkeypatch.setattr(matching, "readings", counted)
+    q = unidecode(DEMO_ARTICLES[3]["body"][:300]) + " hlv tphcm ubnd"
+    SearchEngine(demo_index).search(SearchRequest(q=q, size=10, correct=False))
+    assert len(listed) == 1
+    parsed, other = understood(demo_index, q), understood(demo_index, "hlv park hang seo")
+    ctx = uncached_context(demo_index)
+    every = matching.context_readings(ctx, parsed)
+    assert every == original(parsed, matching.reading_limit(parsed, DEFAULT_RANKING)) and len(every) >= 4
+    assert matching.context_readings(ctx, parsed) is every
+    assert matching.context_readings(ctx, other) == original(other, matching.reading_limit(other, DEFAULT_RANKING))
+
+
 @pytest.mark.parametrize("q", ["tphcm", "viet nam", "hlv park hang seo"])
 def test_each_reading_looks_for_its_words_together_only_in_the_candidates_no_reading_before_found(
         demo_index, monkeypatch, q):

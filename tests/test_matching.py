@@ -596,6 +596,19 @@ def test_occurrences_close_to_keys_are_those_a_scan_finds():
             assert matching._close(near, keys, width).tolist() == expected
 
 
+def test_the_keys_two_sorted_arrays_share_are_found_alike_whether_merged_or_searched():
+    # Arrays near in size are merged (a long query's tens of thousands of occurrences), a much shorter
+    # one is searched in the longer one: either way the values both hold, ascending.
+    rng = np.random.default_rng(12)
+    for sizes in [(0, 5), (5, 0), (1, 1), (40, 40), (40, 600), (600, 40), (37, 600), (600, 37), (3000, 2500)]:
+        for _ in range(20):
+            pool = np.unique((rng.integers(0, 50, 4000) << 32) | rng.integers(0, 400, 4000))
+            first, second = (np.sort(rng.choice(pool, size, replace=False)) for size in sizes)
+            shared = matching._sorted_intersection(first, second)
+            assert shared.tolist() == sorted(set(first.tolist()) & set(second.tolist()))
+            assert shared.dtype == np.int64
+
+
 # Readings: a query with spellings added by query understanding, read each way ----------------
 
 

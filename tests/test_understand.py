@@ -211,6 +211,41 @@ def test_a_form_of_too_many_words_is_refused():
     assert [e.forms for e in dictionary.entries] == [("A", "b c")]
 
 
+def test_the_dictionary_tells_which_keys_a_longer_form_begins_with():
+    # A query's words are read on for a longer form only while one begins with them.
+    dictionary = Abbreviations()
+    read_into(dictionary, ["UBND | ủy ban nhân dân", "TP.HCM | thành phố Hồ Chí Minh", "BCH | ban chấp hành"], "test")
+    assert dictionary.extends(("uy",)) and dictionary.extends(("uy", "ban", "nhan"))
+    assert dictionary.extends(("tp",)) and dictionary.extends(("thanh", "pho", "ho", "chi"))
+    assert not dictionary.extends(("uy", "ban", "nhan", "dan"))  # the whole form
+    assert not dictionary.extends(("ubnd",)) and not dictionary.extends(("chap",)) and not dictionary.extends(("nhan",))
+    assert dictionary.extends(("ban",))  # "ban chấp hành"
+    shipped = abbreviations.load()
+    every_start = {key[:size] for key in shipped.by_key for size in range(1, len(key))}
+    assert shipped.starts == every_start
+
+
+@pytest.mark.parametrize("q", [
+    "uy ban nhan dan thanh pho ho chi minh ubnd tphcm", "chủ tịch ubnd tp hà nội và bộ gd&đt",
+    "cong an quan 1 va bo cong an ubnd", "TP.HCM hlv park hang seo u23 viet nam",
+])
+def test_the_longest_form_at_each_word_is_that_of_reading_every_length_on(q):
+    # Reading on stops where no form begins with the words read: the longest form found at each group
+    # is the longest of every length tried up to six syllables.
+    from search import understand as understanding
+
+    dictionary = abbreviations.load()
+    groups = parse_query(q).groups
+    class ReadingOn(Abbreviations):
+        def extends(self, key):
+            return True
+
+    longer = ReadingOn(entries=dictionary.entries, by_key=dictionary.by_key)
+    found = [understanding._longest_form(groups, index, dictionary) for index in range(len(groups))]
+    assert found == [understanding._longest_form(groups, index, longer) for index in range(len(groups))]
+    assert sum(match is not None for match in found) >= 2
+
+
 def clauses_of(vocabulary, q: str) -> list[list[tuple]]:
     """Return the understood query's groups as (words, alternative, phrase, joined, field) of each clause."""
     understood = understand(parse_query(q), vocabulary, abbreviations.load())
