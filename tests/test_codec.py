@@ -52,16 +52,9 @@ SEGMENTS = [(0, 70, 256), (70, 140, 8), (140, 201, 3)]
 @pytest.fixture(scope="module")
 def segmented_index(tmp_path_factory):
     """Return (Whoosh index, deleted article id) of the demo corpus in three segments."""
-    folder = tmp_path_factory.mktemp("segments")
-    ix = whoosh_index.create_in(str(folder), make_schema())
     articles = [item for item in scan_sources(DEMO_SOURCES) if isinstance(item, Article)]
     assert len(articles) == 201
-    for start, end, blocklimit in SEGMENTS:
-        writer = VnSegmentWriter(ix, codec=VnCodec(blocklimit=blocklimit, packed_blocklimit=blocklimit),
-                                 compound=False)
-        for article in articles[start:end]:
-            writer.add_document(**article_fields(article))
-        writer.commit(merge=False)
+    ix = write_segments(tmp_path_factory.mktemp("segments"), articles, SEGMENTS)
     deleted = articles[75].id
     writer = VnSegmentWriter(ix, codec=VnCodec(), compound=False)
     writer.delete_by_term("id", deleted)
