@@ -326,7 +326,9 @@ def block_sizes(buffer: bytes) -> list[int]:
 
 
 def test_each_segment_writes_posting_blocks_of_its_codecs_size_and_reads_them_over_a_short_first_read(
-        few_segments, monkeypatch):
+        tmp_path, monkeypatch):
+    # Written here, not shared: the writing is what is looked at.
+    few_segments = write_segments(tmp_path, few_articles())
     snapshot = Snapshot(few_segments)
     for (leaf, _, data), (_, _, blocklimit) in zip(snapshot.leaves, FEW_SEGMENTS, strict=True):
         for fieldname in ("body", "category", "id"):  # packed, and Whoosh's pickled blocks
