@@ -1421,6 +1421,11 @@ class ClusterStatistics:
             self._frequencies.update(self.backend.keyword_documents([term]))
         return self._frequencies[term]
 
+    def document_count(self) -> int:
+        """Return how many articles the cluster holds (the whole cluster's, also with a shard down): a long
+        query's postings bound is in proportion to it (``search.results.postings_bound``)."""
+        return self.backend.labels().articles
+
     def prefetch(self, terms: Iterable[str]) -> None:
         """Start reading the document frequencies of many terms, one round trip per node beside what follows
         (``doc_frequency`` waits for them when it needs one)."""
