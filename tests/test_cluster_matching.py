@@ -674,3 +674,36 @@ def test_a_long_querys_postings_bound_is_in_proportion_to_the_clusters_articles_
     pools = [text for text in statements if " BY shard " in text]
     assert pools and not any(f" {fold(word)} " in pool for word in re.findall(r"“(\w+)”", cut) for pool in pools)
 
+
+def test_an_unaccented_questions_suggestion_reads_its_pool_page_kept_with_the_same_result(cluster_engine, monkeypatch):
+    # "Did you mean" searches the accented suggestion of a question typed without accents: its pool page (a fifth of
+    # its words folded, the same optional part) is the very statement the question's page sent, so it is not sent
+    # again; the result is what asking it again gives.
+    q = "vinamilk co lot vao top thuong hieu hang dau chau a hay khong nhi"
+    backend = cluster_engine.backend
+    statements = recorded_statements(monkeypatch)
+    searched = []
+    for kept in (True, False):
+        if not kept:
+            monkeypatch.setattr(backend._pool_pages, "get", lambda key: None)
+        statements.clear()
+        searched.append(_searched(cluster_engine, SearchRequest(q=q)))
+        pools = [text for text in statements if " BY shard " in text]
+        assert len(pools) == (1 if kept else 2) and len(set(pools)) == 1
+    assert searched[0] == searched[1] and searched[0]["suggestion"] and searched[0]["total"] > 10
+
+
+def test_a_questions_pool_page_kept_is_asked_again_when_a_batch_reads_another_generation(cluster_engine, monkeypatch):
+    q = QUERIES[20]
+    backend = cluster_engine.backend
+    first = _searched(cluster_engine, SearchRequest(q=q, suggest=False))
+    statements = recorded_statements(monkeypatch)
+    again = cluster_engine.search(SearchRequest(q=q, suggest=False))  # its plan and pool page kept
+    assert not [text for text in statements if " BY shard " in text]
+    monkeypatch.setattr(cluster_backend, "_generation", lambda rows: "the generation a reindex committed")
+    later = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    assert len([text for text in statements if " BY shard " in text]) == 1
+    assert backend._pool_pages.generation == "the generation a reindex committed"
+    for result in (again, later):
+        del result["took_ms"]
+    assert first == again == later
