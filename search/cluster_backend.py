@@ -697,6 +697,9 @@ class ClusterBackend:
         rows, scores = rows[:shown], scores[:shown]
         metas = [*range(1, len(pages), 2), total_at, *wider_at.values(), *facet_metas]
         partial = any(_warning(results[at]) for at in metas)
+        if partial and kept_pool is not None:  # a shard is missing: its articles leave the pool's rows too
+            self._pool_pages.clear()
+            return self._search(request, query)
         counts = {tier: _found(results[at]) for tier, at in wider_at.items()}
         # The kept counts are the whole cluster's: with a shard down, count what the others hold.
         counts.update(self._counts(query, plan, [t for t in wider if t not in counts]) if partial else known)

@@ -707,3 +707,17 @@ def test_a_questions_pool_page_kept_is_asked_again_when_a_batch_reads_another_ge
     for result in (again, later):
         del result["took_ms"]
     assert first == again == later
+
+
+def test_a_questions_pool_page_kept_is_asked_again_when_a_shard_is_missing(cluster_engine, monkeypatch):
+    # The kept rows are the whole cluster's: a search whose other statements find a shard missing asks the
+    # pool page again, so that the missing shard's articles leave the page as they leave the counts.
+    q = QUERIES[20]
+    backend = cluster_engine.backend
+    _searched(cluster_engine, SearchRequest(q=q, suggest=False))
+    statements = recorded_statements(monkeypatch)
+    warned = cluster_backend._warning
+    monkeypatch.setattr(cluster_backend, "_warning", lambda meta: True if statements else warned(meta))
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    assert len([text for text in statements if " BY shard " in text]) == 1 and result["partial"]
+    assert not backend._pool_pages._entries  # a partial answer is not kept
