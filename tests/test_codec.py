@@ -49,17 +49,34 @@ from tests.helpers import DEMO, DEMO_SOURCES
 SEGMENTS = [(0, 70, 256), (70, 140, 8), (140, 201, 3)]
 
 
-@pytest.fixture(scope="module")
-def segmented_index(tmp_path_factory):
-    """Return (Whoosh index, deleted article id) of the demo corpus in three segments."""
+# Set, the directory of a segmented index write_segmented_index wrote (tools/mutation.py writes it
+# once, unmutated, for every mutant of the codec's reading: the tests only read it).
+PREBUILT_SEGMENTED_INDEX_ENV = "VNSEARCH_TEST_SEGMENTED_INDEX"
+
+
+def write_segmented_index(folder) -> tuple:
+    """Return (Whoosh index, deleted article id): the demo corpus written in folder in three
+    segments (``SEGMENTS``), then one article deleted."""
     articles = [item for item in scan_sources(DEMO_SOURCES) if isinstance(item, Article)]
     assert len(articles) == 201
-    ix = write_segments(tmp_path_factory.mktemp("segments"), articles, SEGMENTS)
+    ix = write_segments(folder, articles, SEGMENTS)
     deleted = articles[75].id
     writer = VnSegmentWriter(ix, codec=VnCodec(), compound=False)
     writer.delete_by_term("id", deleted)
     writer.commit(merge=False)
     return ix, deleted
+
+
+@pytest.fixture(scope="module")
+def segmented_index(tmp_path_factory):
+    """Return (Whoosh index, deleted article id) of the demo corpus in three segments."""
+    if os.environ.get(PREBUILT_SEGMENTED_INDEX_ENV):
+        ix = whoosh_index.open_dir(os.environ[PREBUILT_SEGMENTED_INDEX_ENV])
+        with ix.reader() as whole:
+            deleted = [whole.stored_fields(n)["id"] for n in range(whole.doc_count_all()) if whole.is_deleted(n)]
+        assert len(deleted) == 1
+        return ix, deleted[0]
+    return write_segmented_index(tmp_path_factory.mktemp("segments"))
 
 
 def whoosh_postings(snapshot: Snapshot, fieldname: str, term: bytes) -> tuple[list, list, list]:
