@@ -11,6 +11,8 @@ import json
 import os
 import pickle
 import warnings
+from dataclasses import replace
+from tempfile import TemporaryDirectory
 
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from search import codec, reader
 from search.codec import (
     CODEC_NAME,
+    PACKED_BLOCK_POSTINGS,
     WHOOSH_VERSION,
     JoinedPostings,
     PackedPostings,
@@ -27,6 +30,7 @@ from search.codec import (
     VnCodec,
     _narrowest,
     _round_trip_narrowest,
+    make_codec,
     read_postings,
 )
 from search.documents import Article
@@ -331,15 +335,70 @@ def test_the_starts_of_rows_of_a_few_articles_lists_are_the_running_sums_however
     assert from_blocks
 
 
-def block_sizes(buffer: bytes) -> list[int]:
-    """Return the number of postings of each block of a Whoosh 3 posting list."""
-    counts, position = [], len(WHOOSH3_HEADER_MAGIC)
+def block_headers(buffer: bytes) -> list[tuple]:
+    """Return the header of each block of a Whoosh 3 posting list: (postings, last doc number, greatest
+    weight, compression level, least and greatest length byte)."""
+    headers, position = [], len(WHOOSH3_HEADER_MAGIC)
     while True:
         size = int.from_bytes(buffer[position : position + 4], "big", signed=True)
-        counts.append(pickle.loads(buffer[position + 4 : position + 4 + abs(size)])[0])
+        headers.append(pickle.loads(buffer[position + 4 : position + 4 + abs(size)]))
         position += 4 + abs(size)
         if size < 0:
-            return counts
+            return headers
+
+
+def block_sizes(buffer: bytes) -> list[int]:
+    """Return the number of postings of each block of a Whoosh 3 posting list."""
+    return [header[0] for header in block_headers(buffer)]
+
+
+def raw_list(leaf, data, fieldname: str, term: bytes) -> bytes:
+    """Return the bytes of a term's posting list in a segment."""
+    start, length = leaf._terms.term_info(fieldname, term).extent()
+    return os.pread(data.postings_fd, length[0] if isinstance(length, tuple) else length, start)
+
+
+def test_text_fields_are_written_in_blocks_of_the_packed_size_and_the_other_fields_in_the_block_size(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    writer = VnSegmentWriter(ix, codec=VnCodec(blocklimit=2, packed_blocklimit=3), compound=False)
+    for article in few_articles()[:7]:
+        writer.add_document(**article_fields(article))
+    writer.commit(merge=False)
+    snapshot = Snapshot(ix)
+    (leaf, _, data), = snapshot.leaves
+    compared = set()
+    for fieldname, blocklimit in (("body", 3), ("title", 3), ("category", 2), ("source", 2), ("day", 2), ("id", 2)):
+        for term in leaf.lexicon(fieldname):
+            full, rest = divmod(leaf.doc_frequency(fieldname, term), blocklimit)
+            assert block_sizes(raw_list(leaf, data, fieldname, term)) == [blocklimit] * full + (
+                [rest] if rest else []), (fieldname, term)
+            compared.add((fieldname, full > 1))
+    assert ("body", True) in compared and ("category", True) in compared  # lists of several whole blocks
+
+
+def test_the_index_codec_writes_the_other_fields_postings_in_uncompressed_blocks_of_256():
+    # 300 articles of one category (only their ids and label: the text is not what is looked at).
+    category = few_articles()[0].category
+    with TemporaryDirectory() as folder:
+        ix = whoosh_index.create_in(folder, make_schema())
+        writer = VnSegmentWriter(ix, codec=make_codec(), compound=False)
+        for number in range(300):
+            writer.add_document(id=f"bai-{number}", category=category)
+        writer.commit(merge=False)
+        snapshot = Snapshot(ix)
+        (leaf, _, data), = snapshot.leaves
+        headers = block_headers(raw_list(leaf, data, "category", category.encode("utf-8")))
+        assert [(count, last, compression) for count, last, _, compression, _, _ in headers] == [
+            (256, 255, 0), (44, 299, 0)]
+        assert codec.postings_of_info(leaf._terms.term_info("category", category.encode("utf-8")), data.postings_fd,
+                                      0).ids.tolist() == list(range(300))
+
+
+def test_a_codec_unpickled_from_an_index_older_than_the_packed_block_size_writes_blocks_of_the_default_size():
+    old = pickle.loads(pickle.dumps(VnCodec(packed_blocklimit=3)))
+    del old._packed_blocklimit  # as a codec pickled before packed blocks had their own size
+    assert old.postings_writer(None).packed_blocklimit == PACKED_BLOCK_POSTINGS
+    assert VnCodec(packed_blocklimit=3).postings_writer(None).packed_blocklimit == 3
 
 
 def test_each_segment_writes_posting_blocks_of_its_codecs_size_and_reads_them_over_a_short_first_read(
@@ -360,6 +419,31 @@ def test_each_segment_writes_posting_blocks_of_its_codecs_size_and_reads_them_ov
     expected = {term: numpy_postings(snapshot, "body", term) for term in FEW_TERMS}
     monkeypatch.setattr(codec, "BLOCK_HEADER_BYTES", 3)
     assert {term: numpy_postings(Snapshot(few_segments), "body", term) for term in FEW_TERMS} == expected
+
+
+def test_a_label_column_reads_an_article_without_the_label_as_empty(tmp_path):
+    # The second and third articles as a crawler giving no category, no source, neither would give them.
+    first, second, third = few_articles()[:3]
+    articles = [first, replace(second, category=None), replace(third, category=None, source=None)]
+    ix = write_segments(tmp_path, articles, [(0, 3, 2)])
+    with ix.reader() as leaf:
+        assert codec.string_column(leaf, "category", 3) == [first.category, "", ""]
+        assert codec.string_column(leaf, "source", 3) == [first.source, second.source, ""]
+        assert codec.string_column(leaf, "source", 0) == []
+    assert all((first.category, first.source, second.source))
+
+
+def test_the_postings_of_a_segment_after_a_one_article_segment_are_read_one_doc_number_on(tmp_path):
+    # The second segment's doc numbers start at 1, through the postings cache and without it.
+    articles = few_articles()[:4]
+    ix = write_segments(tmp_path, articles, [(0, 1, 2), (1, 4, 2)])
+    expected = {term: [(doc, float(len(positions)), positions) for doc, positions in postings]
+                for term, postings in analysed(articles, "body").items()}
+    for cache in (None, PostingsCache(1 << 30)):
+        snapshot = Snapshot(ix, postings_cache=cache)
+        assert [offset for _, offset, _ in snapshot.leaves] == [0, 1]
+        for _ in range(2):  # the second time from the cache
+            assert read_by_numpy(snapshot, "body", expected) == expected
 
 
 def test_a_few_articles_columns_are_read_as_whoosh_reads_them(few_segments):
