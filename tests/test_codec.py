@@ -715,6 +715,15 @@ def test_the_docs_of_many_parts_looked_up_at_once_are_each_parts_own_rows_and_pl
     assert codec._looked_up([], np.arange(3)) == []
 
 
+def test_a_terms_postings_joined_from_several_segments_shift_as_their_parts_do(few_segments):
+    whole = Snapshot(few_segments).postings("body", "va")
+    assert isinstance(whole, JoinedPostings) and len(whole.parts) == 3 and whole.shifted(0) is whole
+    shifted, rows = whole.shifted(1), np.arange(len(whole))
+    assert isinstance(shifted, JoinedPostings) and len(shifted.parts) == 3
+    assert (shifted.ids.tolist(), shifted.freqs.tolist(), shifted.keys(rows).tolist()) == (
+        (whole.ids + 1).tolist(), whole.freqs.tolist(), (whole.keys(rows) + (1 << 32)).tolist())
+
+
 def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(few_segments):
     ix = few_segments
     plain, cache = Snapshot(ix), PostingsCache(1 << 30)
