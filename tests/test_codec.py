@@ -329,8 +329,23 @@ def test_the_starts_of_rows_of_a_few_articles_lists_are_the_running_sums_however
             assert places.tolist() == [p for row in rows for p in expected.all_positions[
                 running[row] : running[row] + counts[row]].tolist()] and places.dtype == np.int64, (term, rows)
         assert postings._starts is None and all(getattr(part, "_starts", None) is None for part in postings.parts)
-        unordered = np.array([size - 1, 0])
-        assert postings.starts_of(unordered).tolist() == running[unordered].tolist()
+        # Rows in no order (two of them; the first the least), asked of the whole and of each part as read
+        # afresh (a one-query list's starts not computed yet: asking in no order computes them).
+        for unordered in (np.array([size - 1, 0]), np.array([0, size - 1, 1]), np.array([1, 0, size - 1])):
+            fresh = snapshot.postings("body", term)
+            assert fresh.starts_of(unordered).tolist() == running[unordered].tolist(), (term, unordered)
+            docs, places = snapshot.postings("body", term).positions(unordered)
+            assert (docs.tolist(), places.tolist()) == (
+                expected.ids[unordered].repeat(counts[unordered]).tolist(),
+                [p for row in unordered for p in expected.all_positions[running[row] : running[row] + counts[row]]]
+            ), (term, unordered)
+            keys = snapshot.postings("body", term).keys(unordered)
+            assert keys.tolist() == ((docs << 32) | places).tolist(), (term, unordered)
+        fresh = snapshot.postings("body", term)
+        for part, begin, end in zip(fresh.parts, fresh.bounds[:-1], fresh.bounds[1:]):
+            inside = np.array([0, end - begin - 1, 1] if end - begin > 2 else [end - begin - 1, 0])
+            assert part.starts_of(inside).tolist() == (running[inside + begin] - running[begin]).tolist(), term
+    assert min(len(plain.postings("body", term)) for term in FEW_TERMS) >= 3
     # Rows fewer than a fourth of a list's postings are summed from their blocks' starts.
     assert from_blocks
 
