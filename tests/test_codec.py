@@ -739,6 +739,45 @@ def test_a_terms_postings_joined_from_several_segments_shift_as_their_parts_do(f
         (whole.ids + 1).tolist(), whole.freqs.tolist(), (whole.keys(rows) + (1 << 32)).tolist())
 
 
+def assert_joined_like(got: Postings, expected: Postings) -> None:
+    """Assert that postings unpacked from packed segments hold the decoded ones' numbers in their types,
+    joined alike, every part's doc numbers and frequencies views of the whole's (unpacked into them)."""
+    assert_same_postings(got, expected)
+    assert isinstance(got, JoinedPostings) == isinstance(expected, JoinedPostings)
+    if isinstance(expected, JoinedPostings):
+        assert got.bounds.tolist() == expected.bounds.tolist()
+        for got_part, expected_part in zip(got.parts, expected.parts, strict=True):
+            assert_same_postings(got_part, expected_part)
+            assert np.shares_memory(got_part.ids, got.ids) and np.shares_memory(got_part.freqs, got.freqs)
+
+
+def test_a_terms_packed_segments_unpack_straight_into_one_list_of_the_decoded_numbers(few_segments, monkeypatch):
+    # Kept packed, not kept joined (a large index's cache): each query unpacks a term's segments into one list.
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)
+    plain, cached = Snapshot(few_segments), Snapshot(few_segments, postings_cache=PostingsCache(1 << 30))
+    segments = []
+    for term in sorted({t.decode("utf-8") for leaf, _, _ in plain.leaves for t in leaf.lexicon("body")})[::3]:
+        cached.postings("body", term)  # read from disk and kept packed
+        got, expected = cached.postings("body", term), plain.postings("body", term)
+        assert_joined_like(got, expected)
+        segments.append(len(expected.parts) if isinstance(expected, JoinedPostings) else 1)
+    assert {1, 2, 3} <= set(segments)
+
+
+def test_packed_postings_whose_starts_are_kept_unpack_straight_into_one_list_with_their_starts():
+    # Postings whose starts are not their counts' running sum keep them (PackedPostings): joined, each
+    # part's starts are its own, the doc numbers shifted by each part's offset.
+    first = Postings(np.array([0, 2]), np.array([2.0, 1.0], dtype=np.float32), np.arange(5, dtype=np.uint32),
+                     np.array([3, 0]))
+    second = Postings(np.array([1, 4, 5]), np.array([1.0, 1.0, 2.0], dtype=np.float32),
+                      np.array([7, 8, 9, 10], dtype=np.uint32), np.array([0, 2, 1]))
+    packs = [(PackedPostings(first), 0), (PackedPostings(second), 6)]
+    assert all(packed.starts is not None for packed, _ in packs)
+    assert_joined_like(PackedPostings.joined(packs), Postings.join([first, second.shifted(6)]))
+    assert PackedPostings.joined(packs).ids.tolist() == [0, 2, 7, 10, 11]
+
+
 def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(few_segments):
     ix = few_segments
     plain, cache = Snapshot(ix), PostingsCache(1 << 30)
