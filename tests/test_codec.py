@@ -706,6 +706,16 @@ def test_occurrences_read_for_many_terms_at_once_equal_each_terms_own_keyed_by_t
                 looked_up += 0 < len(part) <= 16 * size
         assert sum(map(len, got)) > 0 or size < 40
     assert searched > 50 and looked_up > 50  # both ways of finding the rows
+    # A doc that is the last posting of a part of many, searched in it.
+    lasts = 0
+    for whole in postings:
+        for part in whole.parts if isinstance(whole, JoinedPostings) else (whole,):
+            if len(part) > 16:
+                docs = part.ids[-1:]
+                expected = whole.keys(whole.rows_of(docs))
+                assert codec.occurrence_keys([whole], docs)[0].tolist() == (expected & 0xFFFFFFFF).tolist()
+                lasts += len(expected) > 0
+    assert lasts > 10
     assert codec.occurrence_keys(postings[:3], np.zeros(0, dtype=np.int64))[2].tolist() == []
 
 
@@ -776,6 +786,37 @@ def test_packed_postings_whose_starts_are_kept_unpack_straight_into_one_list_wit
     assert all(packed.starts is not None for packed, _ in packs)
     assert_joined_like(PackedPostings.joined(packs), Postings.join([first, second.shifted(6)]))
     assert PackedPostings.joined(packs).ids.tolist() == [0, 2, 7, 10, 11]
+
+
+def test_docs_looked_up_in_a_first_segments_parts_may_lie_beyond_every_one_of_them(few_segments):
+    snapshot = Snapshot(few_segments)
+    leaf, _, data = snapshot.leaves[0]  # articles 0-4
+    parts = [read_postings(leaf, data.postings_fd, "body", term, 0, snapshot.lock) for term in FEW_TERMS]
+    parts = [part for part in parts if part is not None]
+    docs = np.array([1, 3, 11])
+    found = codec._looked_up(parts, docs)
+    assert [(rows.tolist(), places.tolist()) for rows, places in found] == [
+        (part.rows_of(docs).tolist(), np.searchsorted(docs, part.ids[part.rows_of(docs)]).tolist()) for part in parts]
+    assert len(parts) > 5 and max(int(part.ids[-1]) for part in parts) < 11 and any(len(rows) for rows, _ in found)
+
+
+def test_a_list_kept_joined_from_segments_kept_packed_is_read_only_and_its_starts_once_computed(
+        few_segments, monkeypatch):
+    # The segments' lists kept packed by an earlier snapshot that kept no joined list (a large index's),
+    # then a snapshot keeping them joined: it unpacks them and shares the joined list read-only.
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)
+    cache = PostingsCache(1 << 30)
+    Snapshot(few_segments, postings_cache=cache).postings("body", "va")
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 1.0)
+    snapshot = Snapshot(few_segments, postings_cache=cache)
+    kept = snapshot.postings("body", "va")
+    assert snapshot.postings("body", "va") is kept and len(kept.parts) == 3
+    assert all(isinstance(part, codec._CountedPostings) and part._starts is None for part in kept.parts)
+    arrays = [kept.ids, kept.freqs, *(a for part in kept.parts for a in (part.ids, part.freqs, part.all_positions))]
+    assert not any(values.flags.writeable for values in arrays)
+    assert_same_postings(kept, Snapshot(few_segments).postings("body", "va"))  # its starts computed
+    assert not kept.starts.flags.writeable and not any(part.starts.flags.writeable for part in kept.parts)
 
 
 def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(few_segments):
