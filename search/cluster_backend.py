@@ -127,6 +127,11 @@ _EXACT_FIELDS = {None: "@(title_exact,body_exact)", "title": "@title_exact"}
 # The top articles of queries ("did you mean" reads them) kept per generation: each entry holds a
 # page of stored articles (about 50 KB), so far fewer than the plans.
 MAX_KEPT_TOP_PAGES = 500
+# The rows of the last questions' pool pages, by their statements, kept until a reindex commits: the engine
+# ranks a question's whole pool (a fifth of its words: most of the articles at 60k, 0.1-1.5 s of searchd CPU),
+# and "did you mean" searches the accented suggestion of a question typed without accents, whose pool page is
+# the very same statement (its words folded, the same optional part).  Each entry holds 60 stored articles.
+MAX_KEPT_POOL_PAGES = 32
 KEPT_QUERY_TEXTS = 256
 # Read in every results page's batch: the metadata a reindex writes when it commits.
 _GENERATION_STATEMENT = (f"SELECT value FROM {META_INDEX} WHERE id = {META_ID}", None)
@@ -443,6 +448,8 @@ class ClusterBackend:
         self._whole = GenerationCache(max_age=float("inf"))
         # The first page of queries without filters (``top_documents``), kept until a reindex commits.
         self._top = GenerationCache(max_entries=MAX_KEPT_TOP_PAGES)
+        # The rows and SHOW METAs of questions' pool pages, by their statements (``MAX_KEPT_POOL_PAGES``).
+        self._pool_pages = GenerationCache(max_entries=MAX_KEPT_POOL_PAGES)
         # The MATCH texts of the last queries searched (they depend on the query alone).
         self._texts: dict[tuple[str, str], tuple] = {}
         # The facets' grouping queue, and the generation record it was read from.
@@ -635,6 +642,10 @@ class ClusterBackend:
                     for asked, text in self._plan_texts(query, request.match)[1].items()
                     if asked[1] == "exact" or exists} if guessed else {}
         reused = asked is not None and asked[0] == pages
+        pool_key = tuple(statement for statement, _ in pages) if relaxed else None
+        kept_pool = None if reused or pool_key is None else self._pool_pages.get(pool_key)
+        if kept_pool is not None:  # a question's pool ranked by an earlier search (its suggestion's: the same)
+            asked, reused = (pages, kept_pool), True
         # The page's match counted for the facets too (one match a shard instead of two): the shards'
         # best articles by weight without their stored text, every match's facet values beside them.
         once = (grouped and not relaxed and not plan.question and not reused and self._best_only(pages)
@@ -653,9 +664,14 @@ class ClusterBackend:
             # The page on one node, the facets on another, the counts on a third (round the nodes).
             results = self.run_split(batch.statements, *((2, facets_at + len(facet_statements))
                                                        if self.batch_parts > 2 else (2,)))
-        self._observe(_generation(results[generation_at]))
-        if self._cache.observe(_generation(results[generation_at])) and kept:
-            return self.search(request, query)  # a reindex committed since the plan was made
+        generation = _generation(results[generation_at])
+        stale_pool = kept_pool is not None and generation != self._pool_pages.generation
+        self._observe(generation)
+        if (self._cache.observe(generation) and kept) or stale_pool:
+            return self.search(request, query)  # a reindex committed since the plan (or the pool's rows) was kept
+        whole_pages = not any(_warning(results[at]) for at in range(1, len(pages), 2))
+        if pool_key is not None and kept_pool is None and whole_pages:
+            self._pool_pages.put(pool_key, results[: len(pages)])
         facets, facet_metas = None, [facets_at + len(facet_statements) - 1] if request.facets else []
         if grouped:
             facets, grouped_total = self._grouped_facets(results[facets_at : facets_at + 2])
@@ -681,6 +697,9 @@ class ClusterBackend:
         rows, scores = rows[:shown], scores[:shown]
         metas = [*range(1, len(pages), 2), total_at, *wider_at.values(), *facet_metas]
         partial = any(_warning(results[at]) for at in metas)
+        if partial and kept_pool is not None:  # a shard is missing: its articles leave the pool's rows too
+            self._pool_pages.clear()
+            return self._search(request, query)
         counts = {tier: _found(results[at]) for tier, at in wider_at.items()}
         # The kept counts are the whole cluster's: with a shard down, count what the others hold.
         counts.update(self._counts(query, plan, [t for t in wider if t not in counts]) if partial else known)
@@ -783,6 +802,7 @@ class ClusterBackend:
         """Record the generation a batch read: what was kept for another one is dropped (plans apart)."""
         self._whole.observe(generation)
         self._top.observe(generation)
+        self._pool_pages.observe(generation)
 
     def top_documents(self, parsed: ParsedQuery) -> list[StoredArticle]:
         """Return the first page of a relevance search of a parsed query without filters, kept until a
@@ -1207,9 +1227,10 @@ class ClusterBackend:
         return {}
 
     def forget(self) -> None:
-        """Drop the kept plans, word statistics and top articles (the next search of a query is its first)."""
+        """Drop the kept plans, word statistics, top articles and pool pages (a query's next search is its first)."""
         self._cache.clear()
         self._top.clear()
+        self._pool_pages.clear()
 
     def keyword_documents(self, terms: Iterable[str]) -> dict[str, int]:
         """Return {term: articles holding it in any field}, kept per generation unless a shard was missing.
@@ -1420,6 +1441,11 @@ class ClusterStatistics:
         if term not in self._frequencies:
             self._frequencies.update(self.backend.keyword_documents([term]))
         return self._frequencies[term]
+
+    def document_count(self) -> int:
+        """Return how many articles the cluster holds (the whole cluster's, also with a shard down): a long
+        query's postings bound is in proportion to it (``search.results.postings_bound``)."""
+        return self.backend.labels().articles
 
     def prefetch(self, terms: Iterable[str]) -> None:
         """Start reading the document frequencies of many terms, one round trip per node beside what follows

@@ -19,7 +19,10 @@ from search import cluster_backend
 from search.engine import SearchEngine, open_engine
 from search.parse import parse_query
 from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SearchRequest
+from search.results import postings_bound
 from search.sphinxql import BackendError, Cluster
+from search.text import fold
+from search.understand import Vocabulary
 
 QUERIES = [
     "Bộ Chính trị", "bo chinh tri", "bồ chính trí", "chính tri", "Trương hoa Bình",  # accents, each syllable
@@ -645,3 +648,76 @@ def test_a_first_page_whose_best_articles_are_gone_before_their_text_is_fetched_
 
     monkeypatch.setattr(Cluster, "run", losing)
     assert _searched(cluster_engine, request) == expected
+
+
+def test_a_long_querys_postings_bound_is_in_proportion_to_the_clusters_articles_as_in_the_embedded_index(
+        engine, cluster_engine, demo_index, demo_cluster, monkeypatch):
+    # A long query leaves out its commonest words while the postings it reads pass a bound in proportion to the
+    # index's articles (``search.results.postings_bound``): the cluster's statistics tell its article count, so
+    # its bound is the embedded index's (at 60k the default bound cut 26 of 60 questions there, none here).
+    q = QUERIES[20]
+    assert cluster_engine.backend.statistics().document_count() == engine.backend.view().document_count() > 100
+    vocabulary = Vocabulary(engine.backend.view())
+    words = {s.folded for s in parse_query(q).syllables}
+    share = sum(vocabulary.frequency(word) for word in words) / 2 / engine.backend.view().document_count()
+    ranking = replace(engine.ranking, searched_postings_per_article=share, min_searched_postings=0)
+    bounded = {name: built for name, built in (("embedded", SearchEngine(demo_index, ranking=ranking)),
+                                               ("cluster", open_engine("", demo_cluster.url, ranking=ranking)))}
+    assert postings_bound(ranking, bounded["cluster"].backend.statistics()) == postings_bound(
+        ranking, bounded["embedded"].backend.view()) < ranking.max_searched_postings
+    statements = recorded_statements(monkeypatch)
+    results = {name: built.search(SearchRequest(q=q, suggest=False)) for name, built in bounded.items()}
+    assert "common_words" in results["cluster"]["limited"]
+    assert {k: results["cluster"][k] for k in (*SHARED_KEYS, "limited")} == {
+        k: results["embedded"][k] for k in (*SHARED_KEYS, "limited")}
+    cut = re.search(r"bỏ qua \d+ từ thông dụng nhất \((.*)\)", " ".join(results["cluster"]["notices"])).group(1)
+    pools = [text for text in statements if " BY shard " in text]
+    assert pools and not any(f" {fold(word)} " in pool for word in re.findall(r"“(\w+)”", cut) for pool in pools)
+
+
+def test_an_unaccented_questions_suggestion_reads_its_pool_page_kept_with_the_same_result(cluster_engine, monkeypatch):
+    # "Did you mean" searches the accented suggestion of a question typed without accents: its pool page (a fifth of
+    # its words folded, the same optional part) is the very statement the question's page sent, so it is not sent
+    # again; the result is what asking it again gives.
+    q = "vinamilk co lot vao top thuong hieu hang dau chau a hay khong nhi"
+    backend = cluster_engine.backend
+    statements = recorded_statements(monkeypatch)
+    searched = []
+    for kept in (True, False):
+        if not kept:
+            monkeypatch.setattr(backend._pool_pages, "get", lambda key: None)
+        statements.clear()
+        searched.append(_searched(cluster_engine, SearchRequest(q=q)))
+        pools = [text for text in statements if " BY shard " in text]
+        assert len(pools) == (1 if kept else 2) and len(set(pools)) == 1
+    assert searched[0] == searched[1] and searched[0]["suggestion"] and searched[0]["total"] > 10
+
+
+def test_a_questions_pool_page_kept_is_asked_again_when_a_batch_reads_another_generation(cluster_engine, monkeypatch):
+    q = QUERIES[20]
+    backend = cluster_engine.backend
+    first = _searched(cluster_engine, SearchRequest(q=q, suggest=False))
+    statements = recorded_statements(monkeypatch)
+    again = cluster_engine.search(SearchRequest(q=q, suggest=False))  # its plan and pool page kept
+    assert not [text for text in statements if " BY shard " in text]
+    monkeypatch.setattr(cluster_backend, "_generation", lambda rows: "the generation a reindex committed")
+    later = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    assert len([text for text in statements if " BY shard " in text]) == 1
+    assert backend._pool_pages.generation == "the generation a reindex committed"
+    for result in (again, later):
+        del result["took_ms"]
+    assert first == again == later
+
+
+def test_a_questions_pool_page_kept_is_asked_again_when_a_shard_is_missing(cluster_engine, monkeypatch):
+    # The kept rows are the whole cluster's: a search whose other statements find a shard missing asks the
+    # pool page again, so that the missing shard's articles leave the page as they leave the counts.
+    q = QUERIES[20]
+    backend = cluster_engine.backend
+    _searched(cluster_engine, SearchRequest(q=q, suggest=False))
+    statements = recorded_statements(monkeypatch)
+    warned = cluster_backend._warning
+    monkeypatch.setattr(cluster_backend, "_warning", lambda meta: True if statements else warned(meta))
+    result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    assert len([text for text in statements if " BY shard " in text]) == 1 and result["partial"]
+    assert not backend._pool_pages._entries  # a partial answer is not kept
