@@ -11,6 +11,8 @@ import json
 import os
 import pickle
 import warnings
+from dataclasses import replace
+from tempfile import TemporaryDirectory
 
 import numpy as np
 import pytest
@@ -20,6 +22,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from search import codec, reader
 from search.codec import (
     CODEC_NAME,
+    PACKED_BLOCK_POSTINGS,
     WHOOSH_VERSION,
     JoinedPostings,
     PackedPostings,
@@ -27,6 +30,7 @@ from search.codec import (
     VnCodec,
     _narrowest,
     _round_trip_narrowest,
+    make_codec,
     read_postings,
 )
 from search.documents import Article
@@ -49,17 +53,34 @@ from tests.helpers import DEMO, DEMO_SOURCES
 SEGMENTS = [(0, 70, 256), (70, 140, 8), (140, 201, 3)]
 
 
-@pytest.fixture(scope="module")
-def segmented_index(tmp_path_factory):
-    """Return (Whoosh index, deleted article id) of the demo corpus in three segments."""
+# Set, the directory of a segmented index write_segmented_index wrote (tools/mutation.py writes it
+# once, unmutated, for every mutant of the codec's reading: the tests only read it).
+PREBUILT_SEGMENTED_INDEX_ENV = "VNSEARCH_TEST_SEGMENTED_INDEX"
+
+
+def write_segmented_index(folder) -> tuple:
+    """Return (Whoosh index, deleted article id): the demo corpus written in folder in three
+    segments (``SEGMENTS``), then one article deleted."""
     articles = [item for item in scan_sources(DEMO_SOURCES) if isinstance(item, Article)]
     assert len(articles) == 201
-    ix = write_segments(tmp_path_factory.mktemp("segments"), articles, SEGMENTS)
+    ix = write_segments(folder, articles, SEGMENTS)
     deleted = articles[75].id
     writer = VnSegmentWriter(ix, codec=VnCodec(), compound=False)
     writer.delete_by_term("id", deleted)
     writer.commit(merge=False)
     return ix, deleted
+
+
+@pytest.fixture(scope="module")
+def segmented_index(tmp_path_factory):
+    """Return (Whoosh index, deleted article id) of the demo corpus in three segments."""
+    if os.environ.get(PREBUILT_SEGMENTED_INDEX_ENV):
+        ix = whoosh_index.open_dir(os.environ[PREBUILT_SEGMENTED_INDEX_ENV])
+        with ix.reader() as whole:
+            deleted = [whole.stored_fields(n)["id"] for n in range(whole.doc_count_all()) if whole.is_deleted(n)]
+        assert len(deleted) == 1
+        return ix, deleted[0]
+    return write_segmented_index(tmp_path_factory.mktemp("segments"))
 
 
 def whoosh_postings(snapshot: Snapshot, fieldname: str, term: bytes) -> tuple[list, list, list]:
@@ -308,21 +329,91 @@ def test_the_starts_of_rows_of_a_few_articles_lists_are_the_running_sums_however
             assert places.tolist() == [p for row in rows for p in expected.all_positions[
                 running[row] : running[row] + counts[row]].tolist()] and places.dtype == np.int64, (term, rows)
         assert postings._starts is None and all(getattr(part, "_starts", None) is None for part in postings.parts)
-        unordered = np.array([size - 1, 0])
-        assert postings.starts_of(unordered).tolist() == running[unordered].tolist()
+        # Rows in no order (two of them; the first the least), asked of the whole and of each part as read
+        # afresh (a one-query list's starts not computed yet: asking in no order computes them).
+        for unordered in (np.array([size - 1, 0]), np.array([0, size - 1, 1]), np.array([1, 0, size - 1])):
+            fresh = snapshot.postings("body", term)
+            assert fresh.starts_of(unordered).tolist() == running[unordered].tolist(), (term, unordered)
+            docs, places = snapshot.postings("body", term).positions(unordered)
+            assert (docs.tolist(), places.tolist()) == (
+                expected.ids[unordered].repeat(counts[unordered]).tolist(),
+                [p for row in unordered for p in expected.all_positions[running[row] : running[row] + counts[row]]]
+            ), (term, unordered)
+            keys = snapshot.postings("body", term).keys(unordered)
+            assert keys.tolist() == ((docs << 32) | places).tolist(), (term, unordered)
+        fresh = snapshot.postings("body", term)
+        for part, begin, end in zip(fresh.parts, fresh.bounds[:-1], fresh.bounds[1:]):
+            inside = np.array([0, end - begin - 1, 1] if end - begin > 2 else [end - begin - 1, 0])
+            assert part.starts_of(inside).tolist() == (running[inside + begin] - running[begin]).tolist(), term
+    assert min(len(plain.postings("body", term)) for term in FEW_TERMS) >= 3
     # Rows fewer than a fourth of a list's postings are summed from their blocks' starts.
     assert from_blocks
 
 
-def block_sizes(buffer: bytes) -> list[int]:
-    """Return the number of postings of each block of a Whoosh 3 posting list."""
-    counts, position = [], len(WHOOSH3_HEADER_MAGIC)
+def block_headers(buffer: bytes) -> list[tuple]:
+    """Return the header of each block of a Whoosh 3 posting list: (postings, last doc number, greatest
+    weight, compression level, least and greatest length byte)."""
+    headers, position = [], len(WHOOSH3_HEADER_MAGIC)
     while True:
         size = int.from_bytes(buffer[position : position + 4], "big", signed=True)
-        counts.append(pickle.loads(buffer[position + 4 : position + 4 + abs(size)])[0])
+        headers.append(pickle.loads(buffer[position + 4 : position + 4 + abs(size)]))
         position += 4 + abs(size)
         if size < 0:
-            return counts
+            return headers
+
+
+def block_sizes(buffer: bytes) -> list[int]:
+    """Return the number of postings of each block of a Whoosh 3 posting list."""
+    return [header[0] for header in block_headers(buffer)]
+
+
+def raw_list(leaf, data, fieldname: str, term: bytes) -> bytes:
+    """Return the bytes of a term's posting list in a segment."""
+    start, length = leaf._terms.term_info(fieldname, term).extent()
+    return os.pread(data.postings_fd, length[0] if isinstance(length, tuple) else length, start)
+
+
+def test_text_fields_are_written_in_blocks_of_the_packed_size_and_the_other_fields_in_the_block_size(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    writer = VnSegmentWriter(ix, codec=VnCodec(blocklimit=2, packed_blocklimit=3), compound=False)
+    for article in few_articles()[:7]:
+        writer.add_document(**article_fields(article))
+    writer.commit(merge=False)
+    snapshot = Snapshot(ix)
+    (leaf, _, data), = snapshot.leaves
+    compared = set()
+    for fieldname, blocklimit in (("body", 3), ("title", 3), ("category", 2), ("source", 2), ("day", 2), ("id", 2)):
+        for term in leaf.lexicon(fieldname):
+            full, rest = divmod(leaf.doc_frequency(fieldname, term), blocklimit)
+            assert block_sizes(raw_list(leaf, data, fieldname, term)) == [blocklimit] * full + (
+                [rest] if rest else []), (fieldname, term)
+            compared.add((fieldname, full > 1))
+    assert ("body", True) in compared and ("category", True) in compared  # lists of several whole blocks
+
+
+def test_the_index_codec_writes_the_other_fields_postings_in_uncompressed_blocks_of_256():
+    # 300 articles of one category (only their ids and label: the text is not what is looked at).
+    category = few_articles()[0].category
+    with TemporaryDirectory() as folder:
+        ix = whoosh_index.create_in(folder, make_schema())
+        writer = VnSegmentWriter(ix, codec=make_codec(), compound=False)
+        for number in range(300):
+            writer.add_document(id=f"bai-{number}", category=category)
+        writer.commit(merge=False)
+        snapshot = Snapshot(ix)
+        (leaf, _, data), = snapshot.leaves
+        headers = block_headers(raw_list(leaf, data, "category", category.encode("utf-8")))
+        assert [(count, last, compression) for count, last, _, compression, _, _ in headers] == [
+            (256, 255, 0), (44, 299, 0)]
+        assert codec.postings_of_info(leaf._terms.term_info("category", category.encode("utf-8")), data.postings_fd,
+                                      0).ids.tolist() == list(range(300))
+
+
+def test_a_codec_unpickled_from_an_index_older_than_the_packed_block_size_writes_blocks_of_the_default_size():
+    old = pickle.loads(pickle.dumps(VnCodec(packed_blocklimit=3)))
+    del old._packed_blocklimit  # as a codec pickled before packed blocks had their own size
+    assert old.postings_writer(None).packed_blocklimit == PACKED_BLOCK_POSTINGS
+    assert VnCodec(packed_blocklimit=3).postings_writer(None).packed_blocklimit == 3
 
 
 def test_each_segment_writes_posting_blocks_of_its_codecs_size_and_reads_them_over_a_short_first_read(
@@ -343,6 +434,31 @@ def test_each_segment_writes_posting_blocks_of_its_codecs_size_and_reads_them_ov
     expected = {term: numpy_postings(snapshot, "body", term) for term in FEW_TERMS}
     monkeypatch.setattr(codec, "BLOCK_HEADER_BYTES", 3)
     assert {term: numpy_postings(Snapshot(few_segments), "body", term) for term in FEW_TERMS} == expected
+
+
+def test_a_label_column_reads_an_article_without_the_label_as_empty(tmp_path):
+    # The second and third articles as a crawler giving no category, no source, neither would give them.
+    first, second, third = few_articles()[:3]
+    articles = [first, replace(second, category=None), replace(third, category=None, source=None)]
+    ix = write_segments(tmp_path, articles, [(0, 3, 2)])
+    with ix.reader() as leaf:
+        assert codec.string_column(leaf, "category", 3) == [first.category, "", ""]
+        assert codec.string_column(leaf, "source", 3) == [first.source, second.source, ""]
+        assert codec.string_column(leaf, "source", 0) == []
+    assert all((first.category, first.source, second.source))
+
+
+def test_the_postings_of_a_segment_after_a_one_article_segment_are_read_one_doc_number_on(tmp_path):
+    # The second segment's doc numbers start at 1, through the postings cache and without it.
+    articles = few_articles()[:4]
+    ix = write_segments(tmp_path, articles, [(0, 1, 2), (1, 4, 2)])
+    expected = {term: [(doc, float(len(positions)), positions) for doc, positions in postings]
+                for term, postings in analysed(articles, "body").items()}
+    for cache in (None, PostingsCache(1 << 30)):
+        snapshot = Snapshot(ix, postings_cache=cache)
+        assert [offset for _, offset, _ in snapshot.leaves] == [0, 1]
+        for _ in range(2):  # the second time from the cache
+            assert read_by_numpy(snapshot, "body", expected) == expected
 
 
 def test_a_few_articles_columns_are_read_as_whoosh_reads_them(few_segments):
@@ -590,6 +706,16 @@ def test_occurrences_read_for_many_terms_at_once_equal_each_terms_own_keyed_by_t
                 looked_up += 0 < len(part) <= 16 * size
         assert sum(map(len, got)) > 0 or size < 40
     assert searched > 50 and looked_up > 50  # both ways of finding the rows
+    # A doc that is the last posting of a part of many, searched in it.
+    lasts = 0
+    for whole in postings:
+        for part in whole.parts if isinstance(whole, JoinedPostings) else (whole,):
+            if len(part) > 16:
+                docs = part.ids[-1:]
+                expected = whole.keys(whole.rows_of(docs))
+                assert codec.occurrence_keys([whole], docs)[0].tolist() == (expected & 0xFFFFFFFF).tolist()
+                lasts += len(expected) > 0
+    assert lasts > 10
     assert codec.occurrence_keys(postings[:3], np.zeros(0, dtype=np.int64))[2].tolist() == []
 
 
@@ -612,6 +738,85 @@ def test_the_docs_of_many_parts_looked_up_at_once_are_each_parts_own_rows_and_pl
             assert rows.tolist() == part.rows_of(docs).tolist()
             assert places.tolist() == np.searchsorted(docs, part.ids[rows]).tolist()
     assert codec._looked_up([], np.arange(3)) == []
+
+
+def test_a_terms_postings_joined_from_several_segments_shift_as_their_parts_do(few_segments):
+    whole = Snapshot(few_segments).postings("body", "va")
+    assert isinstance(whole, JoinedPostings) and len(whole.parts) == 3 and whole.shifted(0) is whole
+    shifted, rows = whole.shifted(1), np.arange(len(whole))
+    assert isinstance(shifted, JoinedPostings) and len(shifted.parts) == 3
+    assert (shifted.ids.tolist(), shifted.freqs.tolist(), shifted.keys(rows).tolist()) == (
+        (whole.ids + 1).tolist(), whole.freqs.tolist(), (whole.keys(rows) + (1 << 32)).tolist())
+
+
+def assert_joined_like(got: Postings, expected: Postings) -> None:
+    """Assert that postings unpacked from packed segments hold the decoded ones' numbers in their types,
+    joined alike, every part's doc numbers and frequencies views of the whole's (unpacked into them)."""
+    assert_same_postings(got, expected)
+    assert isinstance(got, JoinedPostings) == isinstance(expected, JoinedPostings)
+    if isinstance(expected, JoinedPostings):
+        assert got.bounds.tolist() == expected.bounds.tolist()
+        for got_part, expected_part in zip(got.parts, expected.parts, strict=True):
+            assert_same_postings(got_part, expected_part)
+            assert np.shares_memory(got_part.ids, got.ids) and np.shares_memory(got_part.freqs, got.freqs)
+
+
+def test_a_terms_packed_segments_unpack_straight_into_one_list_of_the_decoded_numbers(few_segments, monkeypatch):
+    # Kept packed, not kept joined (a large index's cache): each query unpacks a term's segments into one list.
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)
+    plain, cached = Snapshot(few_segments), Snapshot(few_segments, postings_cache=PostingsCache(1 << 30))
+    segments = []
+    for term in sorted({t.decode("utf-8") for leaf, _, _ in plain.leaves for t in leaf.lexicon("body")})[::3]:
+        cached.postings("body", term)  # read from disk and kept packed
+        got, expected = cached.postings("body", term), plain.postings("body", term)
+        assert_joined_like(got, expected)
+        segments.append(len(expected.parts) if isinstance(expected, JoinedPostings) else 1)
+    assert {1, 2, 3} <= set(segments)
+
+
+def test_packed_postings_whose_starts_are_kept_unpack_straight_into_one_list_with_their_starts():
+    # Postings whose starts are not their counts' running sum keep them (PackedPostings): joined, each
+    # part's starts are its own, the doc numbers shifted by each part's offset.
+    first = Postings(np.array([0, 2]), np.array([2.0, 1.0], dtype=np.float32), np.arange(5, dtype=np.uint32),
+                     np.array([3, 0]))
+    second = Postings(np.array([1, 4, 5]), np.array([1.0, 1.0, 2.0], dtype=np.float32),
+                      np.array([7, 8, 9, 10], dtype=np.uint32), np.array([0, 2, 1]))
+    packs = [(PackedPostings(first), 0), (PackedPostings(second), 6)]
+    assert all(packed.starts is not None for packed, _ in packs)
+    assert_joined_like(PackedPostings.joined(packs), Postings.join([first, second.shifted(6)]))
+    assert PackedPostings.joined(packs).ids.tolist() == [0, 2, 7, 10, 11]
+
+
+def test_docs_looked_up_in_a_first_segments_parts_may_lie_beyond_every_one_of_them(few_segments):
+    snapshot = Snapshot(few_segments)
+    leaf, _, data = snapshot.leaves[0]  # articles 0-4
+    parts = [read_postings(leaf, data.postings_fd, "body", term, 0, snapshot.lock) for term in FEW_TERMS]
+    parts = [part for part in parts if part is not None]
+    docs = np.array([1, 3, 11])
+    found = codec._looked_up(parts, docs)
+    assert [(rows.tolist(), places.tolist()) for rows, places in found] == [
+        (part.rows_of(docs).tolist(), np.searchsorted(docs, part.ids[part.rows_of(docs)]).tolist()) for part in parts]
+    assert len(parts) > 5 and max(int(part.ids[-1]) for part in parts) < 11 and any(len(rows) for rows, _ in found)
+
+
+def test_a_list_kept_joined_from_segments_kept_packed_is_read_only_and_its_starts_once_computed(
+        few_segments, monkeypatch):
+    # The segments' lists kept packed by an earlier snapshot that kept no joined list (a large index's),
+    # then a snapshot keeping them joined: it unpacks them and shares the joined list read-only.
+    monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0)
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)
+    cache = PostingsCache(1 << 30)
+    Snapshot(few_segments, postings_cache=cache).postings("body", "va")
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 1.0)
+    snapshot = Snapshot(few_segments, postings_cache=cache)
+    kept = snapshot.postings("body", "va")
+    assert snapshot.postings("body", "va") is kept and len(kept.parts) == 3
+    assert all(isinstance(part, codec._CountedPostings) and part._starts is None for part in kept.parts)
+    arrays = [kept.ids, kept.freqs, *(a for part in kept.parts for a in (part.ids, part.freqs, part.all_positions))]
+    assert not any(values.flags.writeable for values in arrays)
+    assert_same_postings(kept, Snapshot(few_segments).postings("body", "va"))  # its starts computed
+    assert not kept.starts.flags.writeable and not any(part.starts.flags.writeable for part in kept.parts)
 
 
 def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(few_segments):

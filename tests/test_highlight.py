@@ -605,6 +605,40 @@ def test_a_spec_with_a_window_marks_as_the_together_tier_matched_whatever_its_an
     assert snippet(text, replace(spec, anchors=("trị",))) == snippet(text, spec)
 
 
+def test_a_spec_with_a_window_chooses_its_fragments_by_its_words_together_not_by_its_anchors():
+    # The anchors ("nhiếp", first written far from any "báo đen") would choose other fragments.
+    body = next(a for a in DEMO_ARTICLES if a["id"] == "unc-news_science_004")["body"]
+    spec = HighlightSpec(("bao", "den"), (), 6, ("nhiep",))
+    assert snippet(body, spec) == (
+        "…mai có màu nâu hay nâu vàng nhạt với các đốm <mark>đen</mark>. <mark>Báo</mark> hoa mai sống trong rừng"
+        " có màu lông tối hơn so với những cá thể trong môi trường sống khô cằn. Khoảnh khắc chạm trán"
+        " <mark>báo đen</mark> được…")
+    assert snippet(body, spec) == snippet(body, replace(spec, anchors=()))
+
+
+def test_the_anchors_are_the_words_fewest_articles_hold_the_first_typed_first_among_equals_in_the_order_typed():
+    # How many demo bodies write each folded word: "rình", "nai" and "đốm" two, "nhiếp" three, "báo" 138.
+    bodies = [{highlight.fold(w.lower()) for w in re.findall(r"[^\W_]+", a["body"])} for a in DEMO_ARTICLES]
+    frequency = lambda folded: sum(folded in body for body in bodies)  # noqa: E731
+    words = ("Báo", "đen", "rình", "mồi", "nai", "đốm", "báo", "Nhiếp", "rình")
+    assert [highlight.anchored_words(words, frequency, count) for count in (0, 2, 4)] == [
+        (), ("rình", "nai"), ("rình", "nai", "đốm", "Nhiếp")]
+
+
+def test_an_anchored_snippet_fills_three_fragments_with_the_matches_of_an_anchor_written_far_apart():
+    # The first fragment covers the only anchor; the next two are chosen for its other matches (each
+    # alone in its window), not left out for bringing no new word.
+    body = next(a for a in DEMO_ARTICLES if a["id"] == "unc-news_science_004")["body"]
+    assert snippet(body, HighlightSpec(words=("nhiep", "anh"), anchors=("nhiep",))) == (
+        "…trong khi đi săn mồi ở công viên quốc gia Ấn Độ. <mark>Nhiếp ảnh</mark> gia Anurag Gawande, 24 tuổi,"
+        " vô cùng kinh ngạc khi nhìn thấy kẻ săn mồi cực kỳ quý hiếm. Con báo bước ra từ bụi cây tại công viên"
+        " … sống khô cằn. Khoảnh khắc chạm trán báo đen được <mark>nhiếp ảnh</mark> gia Anurag mô tả là độc nhất."
+        " Báo hoa mai đen cực kỳ quý hiếm thực chất là một dạng đột biến gen lặn, khi sắc tố đen phát triển"
+        " … việc đi săn ở khu vực rừng rậm. Hồi tháng 8, một <mark>nhiếp ảnh</mark> gia Ấn Độ may mắn chụp lại"
+        " khoảnh khắc con báo đen quý hiếm uống nước trong ao và rình mồi tại khu bảo tồn Radoba ở bang"
+        " Maharashtra.")
+
+
 def test_a_spec_hashes_as_its_fields_once_and_pickles_without_its_hash():
     spec = HighlightSpec(("hà", "nội"), (("bộ", "chính", "trị"),), 6, ("nội",))
     assert hash(spec) == hash((spec.words, spec.phrases, spec.window, spec.anchors))
