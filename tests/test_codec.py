@@ -819,6 +819,18 @@ def test_a_list_kept_joined_from_segments_kept_packed_is_read_only_and_its_start
     assert not kept.starts.flags.writeable and not any(part.starts.flags.writeable for part in kept.parts)
 
 
+def test_a_snapshots_columns_are_its_articles_fields_in_doc_number_order(few_segments):
+    snapshot, articles = Snapshot(few_segments), few_articles()
+    fields = [article_fields(article) for article in articles]
+    assert (snapshot.doc_count, snapshot.live_count, snapshot.live.tolist()) == (12, 12, [True] * 12)
+    assert (snapshot.day.tolist(), snapshot.timestamp.tolist()) == (
+        [f["day"] for f in fields], [f["timestamp"] for f in fields])
+    assert [snapshot.category_names[code] for code in snapshot.category] == [a.category for a in articles]
+    assert [snapshot.source_names[code] for code in snapshot.source] == [a.source for a in articles]
+    assert snapshot.average_length == {name: float(snapshot.lengths[name].mean()) for name in TEXT_FIELDS}
+    assert min(snapshot.average_length.values()) > 2
+
+
 def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(few_segments):
     ix = few_segments
     plain, cache = Snapshot(ix), PostingsCache(1 << 30)
