@@ -245,6 +245,8 @@ class Snapshot:
         """Return [(leaf reader, doc offset, SegmentData)] reusing cached segments."""
         leaves = []
         for leaf, offset in self.reader.leaf_readers():
+            if leaf.segment() is None:  # Whoosh's reader of an index holding no segment (0 articles)
+                continue
             key = _segment_key(self.folder, leaf)
             if key not in cache:
                 cache[key] = SegmentData(leaf, self.folder)

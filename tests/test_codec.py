@@ -831,6 +831,27 @@ def test_a_snapshots_columns_are_its_articles_fields_in_doc_number_order(few_seg
     assert min(snapshot.average_length.values()) > 2
 
 
+def test_an_index_holding_no_article_is_searched_and_its_snapshot_has_empty_columns_of_their_types(tmp_path):
+    # Its only source's only article rejected (no body): the reindex commits an index without a segment.
+    source = tmp_path / "bad.jsonl"
+    source.write_text(json.dumps({"id": "khong-noi-dung", "title": "Bài không có nội dung"}, ensure_ascii=False) + "\n",
+                      encoding="utf-8")
+    report = reindex(tmp_path / "index", [source], procs=1)
+    assert report.added == 0 and report.rejected
+    result = SearchEngine(tmp_path / "index").search(SearchRequest(q="Việt Nam"))
+    assert (result["total"], result["hits"]) == (0, [])
+    (tmp_path / "empty").mkdir()
+    snapshot = Snapshot(whoosh_index.create_in(str(tmp_path / "empty"), make_schema()))
+    assert (snapshot.leaves, snapshot.doc_count, snapshot.live_count) == ([], 0, 0)
+    assert snapshot.average_length == {"title": 1.0, "body": 1.0}
+    columns = [snapshot.live, snapshot.lengths["title"], snapshot.lengths["body"], snapshot.day, snapshot.timestamp,
+               snapshot.category, snapshot.source]
+    assert [(values.tolist(), values.dtype) for values in columns] == [
+        ([], np.dtype(bool)), ([], np.float32), ([], np.float32), ([], np.int64), ([], np.int64), ([], np.int32),
+        ([], np.int32)]
+    assert (snapshot.category_names, snapshot.source_names, len(snapshot.postings("body", "viet"))) == ([], [], 0)
+
+
 def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(few_segments):
     ix = few_segments
     plain, cache = Snapshot(ix), PostingsCache(1 << 30)
