@@ -7,10 +7,14 @@ of every text field is decoded both ways.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
+import shutil
+import sys
 import warnings
+from contextlib import contextmanager
 from dataclasses import replace
 from tempfile import TemporaryDirectory
 
@@ -841,7 +845,9 @@ def test_an_index_holding_no_article_is_searched_and_its_snapshot_has_empty_colu
     result = SearchEngine(tmp_path / "index").search(SearchRequest(q="Việt Nam"))
     assert (result["total"], result["hits"]) == (0, [])
     (tmp_path / "empty").mkdir()
-    snapshot = Snapshot(whoosh_index.create_in(str(tmp_path / "empty"), make_schema()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no mean of no lengths taken (numpy warns, then gives NaN)
+        snapshot = Snapshot(whoosh_index.create_in(str(tmp_path / "empty"), make_schema()))
     assert (snapshot.leaves, snapshot.doc_count, snapshot.live_count) == ([], 0, 0)
     assert snapshot.average_length == {"title": 1.0, "body": 1.0}
     columns = [snapshot.live, snapshot.lengths["title"], snapshot.lengths["body"], snapshot.day, snapshot.timestamp,
@@ -852,7 +858,7 @@ def test_an_index_holding_no_article_is_searched_and_its_snapshot_has_empty_colu
     assert (snapshot.category_names, snapshot.source_names, len(snapshot.postings("body", "viet"))) == ([], [], 0)
 
 
-def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(few_segments):
+def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables(few_segments, monkeypatch):
     ix = few_segments
     plain, cache = Snapshot(ix), PostingsCache(1 << 30)
     cached = Snapshot(ix, postings_cache=cache)
@@ -861,6 +867,15 @@ def test_document_frequencies_counted_from_cached_postings_equal_the_term_tables
         cached.postings("body", term)  # these are counted from the cache, the others by Whoosh
     assert {term for _, _, term in segment_keys(cache)} == set(terms[::2])
     assert [cached.doc_frequency("body", t) for t in terms] == [plain.doc_frequency("body", t) for t in terms]
+    # A later snapshot (its segments loaded afresh, no term info kept) counts the cached terms without
+    # looking them up in the term tables (a walk in Python under the lock), the others with.
+    asked = []
+    looked_up = codec.term_info
+    monkeypatch.setattr(reader, "term_info", lambda leaf, field, term, lock: asked.append(term) or looked_up(
+        leaf, field, term, lock))
+    later = Snapshot(ix, postings_cache=cache)
+    assert [later.doc_frequency("body", t) for t in terms] == [plain.doc_frequency("body", t) for t in terms]
+    assert set(asked) == {"cua", "viet"}  # "chinh" is in none of these articles
     # The articles holding each term, as the analyzer reads them (the snapshot's counts both ways).
     for fieldname in TEXT_FIELDS:
         held = analysed(few_articles(), fieldname)
@@ -888,12 +903,13 @@ def test_the_segments_that_may_hold_a_term_are_looked_up_once_while_kept(few_seg
         assert numpy_postings(cached, "body", term) == read[term], term
         assert cached.doc_frequency("title", term) == counts["title", term], term
     assert len(searched) == first + len(terms) * len(cached.leaves)  # the titles once each
-    # Beyond HELD_TERMS the snapshot drops the lot and searches again.
+    # Beyond HELD_TERMS the snapshot drops the lot and searches again: with room for one term, two
+    # asked in turn are searched every time.
     monkeypatch.setattr(reader, "HELD_TERMS", 1)
     fresh = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
     searched.clear()
-    assert [fresh.doc_frequency("body", t) for t in terms * 2] == [counts["body", t] for t in terms * 2]
-    assert len(searched) == 2 * first
+    assert [fresh.doc_frequency("body", t) for t in terms[:2] * 3] == [counts["body", t] for t in terms[:2] * 3]
+    assert len(searched) == 6 * len(cached.leaves)
 
 
 def test_a_terms_document_count_is_counted_once_while_kept(few_segments, monkeypatch):
@@ -914,11 +930,12 @@ def test_a_terms_document_count_is_counted_once_while_kept(few_segments, monkeyp
         for _ in range(3):
             assert {(name, t): snapshot.doc_frequency(name, t) for name in TEXT_FIELDS for t in terms} == counts
         assert sorted(counted) == sorted(counts)
+    # With room for one term, two asked in turn are counted every time.
     monkeypatch.setattr(reader, "HELD_TERMS", 1)
     fresh = Snapshot(ix)
     counted.clear()
-    assert [fresh.doc_frequency("body", t) for t in terms * 2] == [counts["body", t] for t in terms * 2]
-    assert len(counted) == 2 * len(terms)
+    assert [fresh.doc_frequency("body", t) for t in terms[:2] * 3] == [counts["body", t] for t in terms[:2] * 3]
+    assert len(counted) == 6
 
 
 def test_a_segments_term_infos_are_looked_up_once_while_kept_and_count_and_read_as_the_term_tables(
@@ -938,13 +955,214 @@ def test_a_segments_term_infos_are_looked_up_once_while_kept_and_count_and_read_
         assert numpy_postings(cached, "body", term) == numpy_postings(plain, "body", term), term
     assert len(asked) == first
     # Beyond TERM_INFOS a segment drops the lot and looks them up again (the snapshot's counts, kept
-    # apart, dropped at each term too).
+    # apart, dropped at each term too): with room for one, two terms asked in turn are looked up every time.
     monkeypatch.setattr(reader, "TERM_INFOS", 1)
     monkeypatch.setattr(reader, "HELD_TERMS", 1)
+    pair = terms[:2]
+    asked.clear()
+    Snapshot(ix, postings_cache=PostingsCache(1 << 30)).doc_frequency("body", pair[0])
+    Snapshot(ix, postings_cache=PostingsCache(1 << 30)).doc_frequency("body", pair[1])
+    once = len(asked)
     fresh = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
     asked.clear()
-    assert [fresh.doc_frequency("body", t) for t in terms * 2] == [plain.doc_frequency("body", t) for t in terms * 2]
-    assert len(asked) == 2 * first
+    assert [fresh.doc_frequency("body", t) for t in pair * 3] == [plain.doc_frequency("body", t) for t in pair * 3]
+    assert once == 2 * len(fresh.leaves) and len(asked) == 3 * once
+
+
+def test_a_snapshots_title_syllables_count_the_articles_of_every_segment_holding_them(few_segments):
+    # Autocomplete and query understanding read the folded title syllables with how many articles hold
+    # each: a syllable in several segments counts the articles of all of them.
+    snapshot = Snapshot(few_segments)
+    titles = analysed(few_articles(), "title")
+    expected = sorted((term, len(held)) for term, held in titles.items() if term.isascii() and "_" not in term)
+    assert snapshot.title_syllables() == expected
+    assert snapshot.title_syllables() is snapshot.title_syllables()  # built once
+    # Some of them are held by several segments, some by several articles of one.
+    per_segment = [data.title_syllables for _, _, data in snapshot.leaves]
+    assert any(sum(term in held for held in per_segment) > 1 for term, _ in expected)
+    assert any(count > 1 for held in per_segment for count in held.values())
+
+
+def test_a_snapshot_finds_a_live_articles_doc_number_by_its_id(few_segments):
+    snapshot = Snapshot(few_segments)
+    assert [snapshot.document_number(article.id) for article in few_articles()] == list(range(12))
+    assert snapshot.document_number("khong-co-bai-nay") is None
+
+
+def test_a_snapshot_reuses_the_segments_an_earlier_snapshot_loaded(few_segments, monkeypatch):
+    # A refreshed snapshot reads its unchanged segments' columns from the backend's segments, not again.
+    segments = {}
+    first = Snapshot(few_segments, segments)
+    assert set(segments) == first.segment_keys and len(segments) == 3
+    loaded = []
+    lengths = codec.field_lengths
+    monkeypatch.setattr(reader, "field_lengths", lambda *args: loaded.append(args) or lengths(*args))
+    second = Snapshot(few_segments, segments)
+    assert [data for _, _, data in second.leaves] == [data for _, _, data in first.leaves] and not loaded
+    assert all(a is b for (_, _, a), (_, _, b) in zip(second.leaves, first.leaves, strict=True))
+    assert len(Snapshot(few_segments).leaves) == 3 and len(loaded) == 3 * len(TEXT_FIELDS)  # its own
+
+
+def test_what_a_snapshot_computed_is_found_again_read_only_and_a_number_in_it_counted_as_eight_bytes(few_segments):
+    # BM25F's arrays and idf, a phrase count: kept under the snapshot's key, shared by the queries
+    # after it (read-only), found by ``kept``; a plain number (an idf) costs what an int64 holds.
+    cache = PostingsCache(1 << 20)
+    snapshot = Snapshot(few_segments, postings_cache=cache)
+    key = ("bm25f", "body", "viet")
+    assert snapshot.kept(key) is None
+    scores = np.array([1.5, 2.5])
+    value = snapshot.computed(key, lambda: (np.array([3, 7]), scores, 0.25))
+    assert snapshot.kept(key) is value and value[1] is scores and value[2] == 0.25
+    assert not any(array.flags.writeable for array in value[:2])
+    with pytest.raises(ValueError):
+        scores[0] = 0.0
+    assert cache.size == PostingsCache.ENTRY_OVERHEAD + np.array([3, 7]).nbytes + scores.nbytes + np.array([0]).nbytes
+    assert Snapshot(few_segments, postings_cache=cache).kept(key) is value  # the same generation
+    uncached = Snapshot(few_segments)
+    assert uncached.kept(key) is None and uncached.computed(key, lambda: (np.array([1]),))[0].tolist() == [1]
+
+
+def test_a_segments_postings_are_decoded_once_while_the_cache_keeps_them(few_segments, monkeypatch):
+    decoded = []
+    decode = codec.postings_of_info
+    monkeypatch.setattr(reader, "postings_of_info", lambda *args: decoded.append(args) or decode(*args))
+    plain, cache = Snapshot(few_segments), PostingsCache(1 << 30)
+    monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)  # each segment's list read, not the joined one kept
+    for packed in (False, True):
+        monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0 if packed else 0.5)
+        cache = PostingsCache(1 << 30)
+        for snapshot in (Snapshot(few_segments, postings_cache=cache), Snapshot(few_segments, postings_cache=cache)):
+            assert snapshot.packs_postings == packed and not snapshot.keeps_joined
+            for term in FEW_TERMS:
+                assert numpy_postings(snapshot, "body", term) == numpy_postings(plain, "body", term), term
+        held = len(segment_keys(cache))
+        assert held >= len(FEW_TERMS) and len(decoded) == held  # once a segment and term, in two snapshots
+        decoded.clear()
+
+
+def test_a_term_held_by_two_segments_is_kept_joined_and_one_held_by_one_is_not(few_segments):
+    cache = PostingsCache(1 << 30)
+    snapshot, plain = Snapshot(few_segments, postings_cache=cache), Snapshot(few_segments)
+    assert snapshot.keeps_joined
+    holders = {}
+    for leaf, _, _ in snapshot.leaves:
+        for term in leaf.lexicon("body"):
+            holders[term.decode("utf-8")] = holders.get(term.decode("utf-8"), 0) + 1
+    two, one = (sorted(term for term, count in holders.items() if count == held)[:5] for held in (2, 1))
+    assert len(two) == len(one) == 5
+    for term in two:
+        kept = snapshot.postings("body", term)
+        assert isinstance(kept, JoinedPostings) and len(kept.parts) == 2
+        assert snapshot.postings("body", term) is kept
+        assert cache.get((snapshot.cache_key, "joined", "body", term)) is kept
+        assert numpy_postings(snapshot, "body", term) == numpy_postings(plain, "body", term)
+    for term in one:
+        assert numpy_postings(snapshot, "body", term) == numpy_postings(plain, "body", term)
+        assert cache.get((snapshot.cache_key, "joined", "body", term)) is None
+
+
+def test_other_fields_postings_read_through_the_cache_are_whooshs(few_segments):
+    # Ids, labels and dates (Whoosh's pickled blocks) through a snapshot keeping postings: its doc numbers.
+    snapshot = Snapshot(few_segments, postings_cache=PostingsCache(1 << 30))
+    compared = 0
+    with few_segments.reader() as whole:
+        for fieldname in ("id", "category", "source"):
+            for term in whole.lexicon(fieldname):
+                expected = list(whole.postings(fieldname, term).all_ids())
+                for _ in range(2):  # read, then from the cache
+                    assert snapshot.postings(fieldname, term.decode("utf-8")).ids.tolist() == expected
+                compared += 1
+    assert compared > 12 and {field for _, field, _ in segment_keys(snapshot.postings_cache)} == {
+        "id", "category", "source"}
+
+
+def test_a_snapshot_whose_index_can_no_longer_be_read_is_not_current(tmp_path):
+    # The next commit's table of contents cannot be read (a directory stands for a file that fails
+    # to open): the backend opens the index again, and reports what fails, rather than serve on.
+    ix = write_segments(tmp_path / "index", few_articles()[:2], [(0, 2, 2)])
+    snapshot = Snapshot(ix)
+    assert snapshot.is_current()
+    (tmp_path / "index" / f"_MAIN_{snapshot.generation + 1}.toc").mkdir()
+    with pytest.raises(OSError):
+        whoosh_index.exists_in(str(tmp_path / "index"))
+    assert not snapshot.is_current()
+
+
+def files_open_in(folder) -> list[str]:
+    """Return the paths of the files this process holds open in folder (Linux's /proc)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the descriptor listing the directory itself, closed meanwhile
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return sorted(found)
+
+
+def test_a_backends_replaced_snapshots_and_segments_close_their_files(tmp_path):
+    # Every reindex replaces the segment holding the changed articles: the server's snapshot of it
+    # (Whoosh's files) and its segment (the posting file the snapshot reads with pread) go with it,
+    # closed, not left to Python's file finalizers (a ResourceWarning) or open forever (a descriptor
+    # per reindex, until the server runs out).
+    source = tmp_path / "tin.jsonl"
+
+    def write(version: int) -> None:
+        source.write_text("".join(json.dumps({
+            "id": f"tin-{n}", "title": f"Việt Nam tin số {n} bản {version}",
+            "body": f"Bài số {n} về Việt Nam, bản {version}.", "published": "2024-05-01"}, ensure_ascii=False) + "\n"
+            for n in range(3)), encoding="utf-8")
+
+    write(0)
+    index_dir = tmp_path / "index"
+    reindex(index_dir, [source], procs=1)
+    engine = SearchEngine(backend=WhooshBackend(index_dir, refresh_seconds=0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for version in range(1, 4):
+            assert engine.search(SearchRequest(q="Việt Nam"))["total"] == 3
+            write(version)
+            reindex(index_dir, [source], procs=1)
+        assert engine.search(SearchRequest(q=f"bản {version}"))["total"] == 3
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    snapshot = engine.backend.snapshot()
+    live = {leaf.segment().segment_id() for leaf, _, _ in snapshot.leaves}
+    open_files = files_open_in(index_dir.resolve())
+    assert open_files and all(os.path.basename(path).split(".")[0] in live for path in open_files), open_files
+    assert len([path for path in open_files if path.endswith(".pst")]) == 2 * len(live)  # Whoosh's and the segment's
+
+
+@contextmanager
+def unraisable_exceptions():
+    """Yield the exceptions raised meanwhile where Python cannot raise them (in a finalizer), as text."""
+    caught, previous = [], sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: caught.append(f"{unraisable.exc_type.__name__}: {unraisable.exc_value}")
+    try:
+        yield caught
+    finally:
+        sys.unraisablehook = previous
+
+
+def test_a_snapshot_or_segment_failing_to_open_or_closed_before_it_goes_raises_nothing_more(few_segments, tmp_path):
+    # A reindex may delete a segment's files while a snapshot opens it: the error is the snapshot's,
+    # and the half-opened snapshot or segment has nothing to close.  `vnsearch check` closes its
+    # snapshot before dropping it: it is not closed twice.
+    broken = tmp_path / "broken"
+    shutil.copytree(few_segments.storage.folder, broken)
+    with unraisable_exceptions() as caught:
+        (broken / f"{few_segments._segments()[0].segment_id()}.trm").unlink()
+        with pytest.raises(FileNotFoundError):
+            Snapshot(whoosh_index.open_dir(str(broken)))
+        opened = Snapshot(few_segments)
+        with pytest.raises(FileNotFoundError):
+            reader.SegmentData(opened.leaves[0][0], str(tmp_path / "elsewhere"))
+        snapshot = Snapshot(few_segments)
+        snapshot.close()
+        del snapshot
+        gc.collect()
+    assert caught == []
 
 
 def without_time(result: dict) -> dict:
