@@ -1026,7 +1026,7 @@ def test_a_segments_postings_are_decoded_once_while_the_cache_keeps_them(few_seg
     decoded = []
     decode = codec.postings_of_info
     monkeypatch.setattr(reader, "postings_of_info", lambda *args: decoded.append(args) or decode(*args))
-    plain, cache = Snapshot(few_segments), PostingsCache(1 << 30)
+    plain = Snapshot(few_segments)
     monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)  # each segment's list read, not the joined one kept
     for packed in (False, True):
         monkeypatch.setattr(reader, "PACKED_ABOVE", 0.0 if packed else 0.5)
