@@ -147,7 +147,8 @@ class Server:
                 status = Path(f"/proc/{pid}/status").read_text()
             except OSError:
                 continue
-            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")) * 1024
+            # A worker that has exited but not been reaped yet (a zombie) has no VmRSS line.
+            total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")), 0) * 1024
         return total
 
     def _sample_memory(self) -> None:
