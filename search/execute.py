@@ -712,14 +712,35 @@ def _unit_idf(ctx: QueryContext, clause: Clause) -> float:
     return ctx.remember(key, lambda: idf_of(ctx.size, _phrase_count(ctx, clause)))
 
 
+# A phrase's count of articles (its idf, a statistic) is counted among at most this many of the
+# articles holding all its syllables, evenly spaced, and scaled to them all: a run of words split by
+# query understanding ("honda" -> "hon da", "saudi" -> "sau di") at 600,000 articles otherwise read
+# the positions of 150,000-440,000 articles for one idf the first time it was asked (0.45 s for
+# "do la"; bench/README.md, "A phrase's count estimated").  An index of up to this many articles
+# is always counted exactly.
+PHRASE_COUNT_SAMPLE = 20_000
+
+
 def _phrase_count(ctx: QueryContext, clause: Clause) -> int:
     """Return how many documents hold a clause's syllables in a row, folded: kept for every query
     of a snapshot that keeps it, like BM25F's arrays ("việt nam" at 60,000 articles reads the
     positions of most articles' bodies)."""
-    count = lambda: (np.array([int(matching.clause_mask(ctx, replace(clause, phrase=True), False).sum())]),)  # noqa: E731
+    count = lambda: (np.array([_counted_phrase(ctx, clause)]),)  # noqa: E731
     computed = getattr(ctx.snapshot, "computed", None)
     key = ("phrase count", tuple(s.folded for s in clause.syllables), fields_of(clause))
     return int((count() if computed is None else computed(key, count, statistic=True))[0][0])
+
+
+def _counted_phrase(ctx: QueryContext, clause: Clause) -> int:
+    """Return how many documents hold a clause's syllables in a row, folded: counted in an even
+    sample of ``PHRASE_COUNT_SAMPLE`` of the documents holding them all when they are more."""
+    holding = np.flatnonzero(matching.clause_mask(ctx, replace(clause, phrase=False), False))
+    if len(holding) <= PHRASE_COUNT_SAMPLE:
+        return int(matching.clause_mask(ctx, replace(clause, phrase=True), False).sum())
+    sample = holding[np.linspace(0, len(holding) - 1, PHRASE_COUNT_SAMPLE).astype(np.int64)]
+    terms = [matching.term(s, False) for s in clause.syllables]
+    found = int(matching.phrase_docs(ctx, terms, fields_of(clause), sample).sum())
+    return round(found * len(holding) / len(sample))
 
 
 def _syllable_idf(ctx: QueryContext, folded: str) -> float:

@@ -23,6 +23,7 @@ from search.engine import SearchEngine
 from search.execute import (
     Scope,
     _chain,
+    _counted_phrase,
     _idf_sum,
     _pairs_idf,
     _sum_sorted,
@@ -186,6 +187,22 @@ def test_a_multi_syllable_word_or_a_quoted_phrase_counts_the_documents_holding_i
     assert holding(fields, ["te", "xa"]) < anywhere
     expected = bm25_idf(documents, holding(fields, ["te", "xa"])) + bm25_idf(documents, holding(fields, ["doi", "voi"]))
     assert _idf_sum(context, parse_query('tế-xã "đối với"')) == pytest.approx(expected)
+
+
+def test_a_phrase_held_by_more_articles_than_its_sample_is_counted_in_an_even_sample_and_scaled(
+        context, fields, monkeypatch):
+    # The documents holding both "viet" and "nam" are more than a sample of 7: the count is the
+    # share of 7 of them, evenly spaced in doc-number order, holding the words in a row, times all
+    # of them; with a sample as large as they are, the count is exact.
+    clause = parse_query('"việt nam"').clauses[0]
+    both = sorted(doc for doc, words in fields.items() if {"viet", "nam"} <= set(words["title"] + words["body"]))
+    in_a_row = {doc for doc in both if holding({doc: fields[doc]}, ["viet", "nam"])}
+    assert len(both) > 7 and 0 < len(in_a_row) < len(both)
+    sample = [both[at] for at in np.linspace(0, len(both) - 1, 7).astype(int)]
+    monkeypatch.setattr(execute, "PHRASE_COUNT_SAMPLE", 7)
+    assert _counted_phrase(context, clause) == round(len(in_a_row.intersection(sample)) * len(both) / 7)
+    monkeypatch.setattr(execute, "PHRASE_COUNT_SAMPLE", len(both))
+    assert _counted_phrase(context, clause) == len(in_a_row)
 
 
 def test_a_querys_pair_idf_sums_the_mean_idf_of_each_distinct_adjacent_pair(context, fields):
