@@ -574,6 +574,11 @@ def _narrowest(values: np.ndarray, smallest: int = 0) -> np.ndarray:
     return values
 
 
+def _narrow_type(highest: int, smallest: int = 0) -> type:
+    """Return the narrowest unsigned integer type of _NARROWER[smallest:] holding 0..highest."""
+    return next(dtype for dtype in _NARROWER[smallest:] if highest <= np.iinfo(dtype).max)
+
+
 def _round_trip_narrowest(values: np.ndarray, smallest: int = 0) -> np.ndarray:
     """Return ``_narrowest`` of values by trying each type: converted and back, the same values."""
     for dtype in _NARROWER[smallest:]:
@@ -618,6 +623,24 @@ class PackedPostings:
         # posting): a few rows' starts are then summed from their block's, not from the first posting.
         long = self.starts is None and len(counts) >= BLOCK_STARTS_MIN
         self.block_starts = _narrowest(postings.starts[::STARTS_BLOCK], 2) if long else None
+
+    @classmethod
+    def from_arrays(cls, ids: np.ndarray, counts: np.ndarray, positions: list[np.ndarray]) -> PackedPostings:
+        """Return the packed form of decoded postings (``decode_blocks``) given their uint32 doc numbers,
+        their counts of positions (each below 2**24) and their positions in parts (one a block),
+        without decoding them: the frequencies are the counts and the starts their running sum."""
+        packed = cls.__new__(cls)
+        packed._types = (np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.int64))
+        packed.ids = ids
+        packed.freqs = counts.astype(_narrow_type(int(counts.max()), 0))
+        highest = max(int(part.max()) for part in positions if len(part)) if any(map(len, positions)) else 0
+        packed.all_positions = np.concatenate(positions, dtype=_narrow_type(highest, 1), casting="unsafe")
+        packed.starts = None
+        packed.block_starts = None
+        if len(counts) >= BLOCK_STARTS_MIN:
+            sums = np.add.reduceat(counts, np.arange(0, len(counts), STARTS_BLOCK), dtype=np.int64)
+            packed.block_starts = _narrowest(np.cumsum(sums) - sums, 2)
+        return packed
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -803,10 +826,64 @@ def _from_lists(ids: list[int], freqs: list[float], values: list[bytes], offset:
 
 def decode_blocks(buffer: bytes, offset: int) -> Postings:
     """Decode the blocks of one Whoosh 3 posting list (packed or pickled) into arrays."""
+    packed, legacy = _blocks(buffer)
+    if legacy:
+        return _from_legacy(legacy, offset)
+    counts_array = np.frombuffer(b"".join(counts for _, counts, _ in packed), dtype="<u4").astype(np.int64)
+    ids_array = np.frombuffer(b"".join(ids for ids, _, _ in packed), dtype="<u4").astype(np.int64)
+    if offset:
+        ids_array += offset  # in place: the array is this list's own (a cached list is read at 0)
+    return _CountedStarts(
+        ids_array,
+        counts_array.astype(np.float32),
+        np.frombuffer(b"".join(positions for _, _, positions in packed), dtype="<u4"),
+        np.cumsum(counts_array) - counts_array,
+    )
+
+
+def packed_of_info(info, postings_fd: int) -> PackedPostings:
+    """Return the postings a term info points to as the postings cache keeps them (doc numbers the
+    segment's own): ``postings_of_info(info, postings_fd, 0).packed()``, value for value and type
+    for type, decoded from the file's packed blocks straight into the narrow arrays.
+
+    Decoding into int64 doc numbers, float32 frequencies, int64 starts and joined uint32 positions,
+    then narrowing each again (a pass for each bound and a copy), was a third of a long query's page
+    at 600,000 articles, where the postings cache cannot keep what such a query reads.
+    """
+    if info.is_inlined():
+        return postings_of_info(info, postings_fd, 0).packed()
+    start, length = info.extent()
+    length = length[0] if isinstance(length, tuple) else length  # whoosh-reloaded 2.7.5 quirk
+    return packed_of_blocks(os.pread(postings_fd, length, start))
+
+
+def packed_of_blocks(buffer: bytes) -> PackedPostings:
+    """Return ``decode_blocks(buffer, 0).packed()``, decoded from packed blocks straight into it."""
+    packed, legacy = _blocks(buffer)
+    counts = _concatenated([counts for _, counts, _ in packed], np.uint32) if not legacy else _EMPTY_IDS
+    # A frequency float32 cannot hold exactly (never seen: 2**24 positions in one article) is packed
+    # the general way, which keeps the starts and checks the frequencies.
+    if legacy or not len(counts) or int(counts.max()) >= 2**24:
+        return decode_blocks(buffer, 0).packed()
+    return PackedPostings.from_arrays(
+        ids=_concatenated([ids for ids, _, _ in packed], np.uint32),
+        counts=counts,
+        positions=[np.frombuffer(positions, dtype="<u4") for _, _, positions in packed],
+    )
+
+
+def _concatenated(parts: list[memoryview], dtype) -> np.ndarray:
+    """Return little-endian uint32 arrays' parts as one new array of dtype (native byte order)."""
+    return np.concatenate([np.frombuffer(part, dtype="<u4") for part in parts], dtype=dtype)
+
+
+def _blocks(buffer: bytes) -> tuple[list[tuple[memoryview, memoryview, memoryview]], list[tuple[tuple, int]]]:
+    """Split one Whoosh 3 posting list into its packed blocks' (ids, counts, positions) and its
+    pickled blocks' (unpickled payload, count)."""
     if not buffer.startswith(WHOOSH3_HEADER_MAGIC):
         raise ValueError("not a Whoosh 3 posting list")
     view = memoryview(buffer)
-    ids, counts, positions, legacy = [], [], [], []
+    packed, legacy = [], []
     position = len(WHOOSH3_HEADER_MAGIC)
     while True:
         size = int.from_bytes(view[position : position + 4], "big", signed=True)
@@ -814,27 +891,12 @@ def decode_blocks(buffer: bytes, offset: int) -> Postings:
         (count, _, _, compressed, _, _), header_size = _block_header(block)
         payload = block[header_size:]
         if payload[: len(PACKED_MAGIC)] == PACKED_MAGIC:
-            block_ids, block_counts, block_positions = unpack_block(payload, count)
-            ids.append(block_ids)
-            counts.append(block_counts)
-            positions.append(block_positions)
+            packed.append(unpack_block(payload, count))
         else:
             legacy.append((pickle.loads(zlib.decompress(payload) if compressed else payload), count))
         position += 4 + abs(size)
         if size < 0:
-            break
-    if legacy:
-        return _from_legacy(legacy, offset)
-    counts_array = np.frombuffer(b"".join(counts), dtype="<u4").astype(np.int64)
-    ids_array = np.frombuffer(b"".join(ids), dtype="<u4").astype(np.int64)
-    if offset:
-        ids_array += offset  # in place: the array is this list's own (a cached list is read at 0)
-    return _CountedStarts(
-        ids_array,
-        counts_array.astype(np.float32),
-        np.frombuffer(b"".join(positions), dtype="<u4"),
-        np.cumsum(counts_array) - counts_array,
-    )
+            return packed, legacy
 
 
 def _block_header(block: memoryview) -> tuple[tuple, int]:

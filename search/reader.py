@@ -23,6 +23,7 @@ from search.codec import (
     folded_syllables,
     numeric_column,
     open_postings,
+    packed_of_info,
     postings_of_info,
     read_postings,
     string_column,
@@ -337,10 +338,13 @@ class Snapshot:
             info = data.term_info(leaf, fieldname, term, self.lock)
             if info is None:
                 return None
-            postings = postings_of_info(info, data.postings_fd, 0)
+            if not self.packs_postings:
+                postings = postings_of_info(info, data.postings_fd, 0)
+                self.postings_cache.put(key, postings)
+                return postings.shifted(offset)
             # Kept packed (half the bytes: twice the terms in a budget), unpacked on every read.
-            self.postings_cache.put(key, postings.packed() if self.packs_postings else postings)
-            return postings.shifted(offset)
+            packed = packed_of_info(info, data.postings_fd)
+            self.postings_cache.put(key, packed)
         return packed.unpacked(offset) if isinstance(packed, PackedPostings) else packed.shifted(offset)
 
     def doc_frequency(self, fieldname: str, term: str) -> int:

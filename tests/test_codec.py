@@ -8,6 +8,7 @@ of every text field is decoded both ways.
 from __future__ import annotations
 
 import gc
+import io
 import json
 import os
 import pickle
@@ -21,7 +22,8 @@ from tempfile import TemporaryDirectory
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.filedb.structfile import StructFile
 
 from search import codec, reader
 from search.codec import (
@@ -34,8 +36,12 @@ from search.codec import (
     VnCodec,
     _narrowest,
     _round_trip_narrowest,
+    decode_blocks,
     make_codec,
+    packed_of_info,
+    postings_of_info,
     read_postings,
+    term_info,
 )
 from search.documents import Article
 from search.engine import SearchEngine
@@ -302,6 +308,69 @@ def test_the_postings_of_a_few_articles_packed_unpack_to_the_decoders_arrays_in_
                 assert shifted.ids.flags.writeable
                 packed_lists += 1
     assert packed_lists > 2000
+
+
+def assert_same_packed(got: PackedPostings, expected: PackedPostings) -> None:
+    """Assert that two packed postings hold the same numbers in the same types."""
+    assert got._types == expected._types
+    for name in ("ids", "freqs", "all_positions", "starts", "block_starts"):
+        got_values, expected_values = getattr(got, name), getattr(expected, name)
+        assert (got_values is None) == (expected_values is None), name
+        if expected_values is not None:
+            assert got_values.dtype == expected_values.dtype and np.array_equal(got_values, expected_values), name
+
+
+def test_the_postings_of_a_few_articles_decode_straight_into_what_packing_the_decoded_arrays_gives(
+        few_segments, monkeypatch):
+    # packed_of_info skips the decoder's wide arrays; lists of two postings or more keep every second
+    # start (the constants lowered), over blocks of two or three postings.
+    monkeypatch.setattr(codec, "BLOCK_STARTS_MIN", 2)
+    monkeypatch.setattr(codec, "STARTS_BLOCK", 2)
+    snapshot = Snapshot(few_segments)
+    multi_block = 0
+    for leaf, _, data in snapshot.leaves:
+        for fieldname in TEXT_FIELDS:
+            for term in sorted({t.decode("utf-8") for t in leaf.lexicon(fieldname)}):
+                info = term_info(leaf, fieldname, term, snapshot.lock)
+                got = packed_of_info(info, data.postings_fd)
+                assert_same_packed(got, postings_of_info(info, data.postings_fd, 0).packed())
+                # Arrays of their own: a cached list must not hold the whole list's bytes read from the file.
+                assert all(values.base is None for values in (got.ids, got.freqs, got.all_positions))
+                multi_block += len(got) > 3
+    assert multi_block > 100
+
+
+def written_list(ids: np.ndarray, counts: np.ndarray, positions: np.ndarray) -> bytes:
+    """Return the bytes of one body posting list of these postings, written as merges write them."""
+    stream = io.BytesIO()
+    postings_writer = VnCodec().postings_writer(StructFile(stream))
+    postings_writer.start_postings(make_schema()["body"].format, W3TermInfo())
+    postings_writer.add_packed(ids, counts, positions)
+    postings_writer.finish_postings()
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("widest_count, widest_position, types", [
+    (3, 900, (np.uint8, np.uint16)),
+    (300, 70_000, (np.uint16, np.uint32)),
+    (70_000, 7, (np.uint32, np.uint16)),
+])
+def test_a_long_list_decodes_straight_into_its_packed_form_in_types_wide_enough(widest_count, widest_position, types):
+    # Two blocks of 4,096 postings and one of 808: frequencies and positions each in the narrowest type
+    # holding their greatest, doc numbers in 4 bytes, every 64th start kept, the starts derived.
+    rng = np.random.default_rng(5)
+    ids = np.sort(rng.choice(3_000_000, 9_000, replace=False)).astype(np.int64)
+    counts = rng.integers(1, 4, len(ids))
+    counts[4_100] = widest_count
+    positions = rng.integers(0, 800, int(counts.sum())).astype(np.uint32)
+    positions[-1] = widest_position
+    buffer = written_list(ids, counts, positions)
+    got = codec.packed_of_blocks(buffer)
+    assert_same_packed(got, decode_blocks(buffer, 0).packed())
+    assert (got.ids.dtype, got.freqs.dtype, got.all_positions.dtype, got.starts) == (np.uint32, *types, None)
+    assert got.block_starts.tolist() == (np.cumsum(counts) - counts)[::64].tolist()
+    assert_same_postings(got.unpacked(7), Postings(ids + 7, counts.astype(np.float32), positions,
+                                                   np.cumsum(counts) - counts))
 
 
 @pytest.mark.parametrize("apart", [0, 1, 4])
@@ -636,7 +705,8 @@ def test_the_starts_of_rows_are_the_running_sums_of_the_counts_before_them(segme
         unpacked += len(counted)
         unordered = rng.permutation(size)[:12]
         assert postings.starts_of(unordered).tolist() == running[unordered].tolist()
-    assert unpacked == (0 if kept else 15)  # every part the second time (kept: the first read, decoded)
+    # Every part, read first or again, is unpacked: a list is decoded straight into its packed form.
+    assert unpacked == 30
 
 
 @pytest.mark.slow
@@ -1024,8 +1094,9 @@ def test_what_a_snapshot_computed_is_found_again_read_only_and_a_number_in_it_co
 
 def test_a_segments_postings_are_decoded_once_while_the_cache_keeps_them(few_segments, monkeypatch):
     decoded = []
-    decode = codec.postings_of_info
-    monkeypatch.setattr(reader, "postings_of_info", lambda *args: decoded.append(args) or decode(*args))
+    for decoder in ("postings_of_info", "packed_of_info"):  # decoded as they are, or straight into the packed form
+        decode = getattr(codec, decoder)
+        monkeypatch.setattr(reader, decoder, lambda *args, decode=decode: decoded.append(args) or decode(*args))
     plain = Snapshot(few_segments)
     monkeypatch.setattr(reader, "JOINED_WITHIN", 0.0)  # each segment's list read, not the joined one kept
     for packed in (False, True):
