@@ -247,8 +247,21 @@ class QueryContext:
     def _field_frequencies(self, fieldname: str, ids: np.ndarray, freqs: np.ndarray) -> np.ndarray:
         """Return BM25F's weighted and length-normalised frequency of postings (ids, freqs) in a field."""
         weight, b = self.weights[fieldname]
-        lengths = self.snapshot.lengths[fieldname][ids]
-        return weight * freqs / (1.0 - b + b * lengths / self.snapshot.average_length[fieldname])
+        return weight * freqs / self._length_norms(fieldname, b)[ids]
+
+    def _length_norms(self, fieldname: str, b: float) -> np.ndarray:
+        """Return BM25F's length normalisation of every document in a field (float32), computed once
+        for every query of a snapshot that keeps it: a long query at 600,000 articles normalised the
+        millions of postings it scores one operation at a time, each over all of them."""
+        snapshot = self.snapshot
+
+        def norms() -> tuple[np.ndarray]:
+            # The very operations, in the same types, as on each posting's length: the same values.
+            return (1.0 - b + b * snapshot.lengths[fieldname] / snapshot.average_length[fieldname],)
+
+        computed = getattr(snapshot, "computed", None)
+        key = ("length norms", fieldname, b)
+        return (self.remember(key, norms) if computed is None else computed(key, norms))[0]
 
     def _summed_term_frequencies(self, found: list[tuple[str, Postings]]) -> tuple[np.ndarray, np.ndarray]:
         """Return ``_term_frequencies`` summed field after field in an array: over the ids alone when

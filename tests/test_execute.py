@@ -21,6 +21,7 @@ from unidecode import unidecode
 from search import abbreviations, execute, matching
 from search.engine import SearchEngine
 from search.execute import (
+    QueryContext,
     Scope,
     _chain,
     _counted_phrase,
@@ -916,3 +917,19 @@ def test_the_readings_weights_and_pairs_read_each_syllables_idf_kept_once_per_qu
     for folded, idf in ctx.syllable_idfs.items():
         assert idf == pytest.approx(bm25_idf(len(fields), holding(fields, [folded]))), folded
         assert _syllable_idf(ctx, folded) is idf
+
+
+def test_the_length_normalisation_kept_for_a_snapshot_is_each_fields_and_each_bs_own(context):
+    # Each field's normalisation of every document is computed once for the snapshot, kept under its
+    # field and b: contexts of other rankings over the same snapshot read their own.
+    snapshot = context.snapshot
+    assert snapshot.postings_cache is not None
+    docs = np.flatnonzero(snapshot.live)
+    freqs = np.arange(1, len(docs) + 1, dtype=np.float32) % 7 + 1
+    for title_b, body_b in ((0.75, 0.3), (0.3, 0.75), (0.75, 0.3)):
+        ctx = QueryContext(snapshot, replace(DEFAULT_RANKING, title_b=title_b, body_b=body_b))
+        for name, b in (("title", title_b), ("body", body_b)):
+            weight = ctx.weights[name][0]
+            expected = weight * freqs / (1.0 - b + b * snapshot.lengths[name][docs] / snapshot.average_length[name])
+            got = ctx._field_frequencies(name, docs, freqs)
+            assert got.dtype == expected.dtype == np.float32 and np.array_equal(got, expected), (name, b)
