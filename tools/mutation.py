@@ -190,6 +190,7 @@ def prebuilt_segmented_index() -> dict[str, str]:
     """Write the segmented index of test_codec.py with the unmutated code (once a run); return the
     environment pointing its tests at it, their slow ones run too."""
     shutil.rmtree(PREBUILT_SEGMENTED, ignore_errors=True)  # written by older code, it could differ
+    PREBUILT_SEGMENTED.parent.mkdir(parents=True, exist_ok=True)  # a fresh clone has no mutants/ yet
     sys.path.insert(0, str(ROOT))
     from tests.test_codec import write_segmented_index
 
