@@ -553,6 +553,8 @@ class JoinedPostings(Postings):
 
 # The integer types a cached array is narrowed to, narrowest first (the first that holds every value).
 _NARROWER = (np.uint8, np.uint16, np.uint32)
+# float32 holds every integer below this exactly (a frequency is a count of positions).
+EXACT_IN_FLOAT32 = 2**24
 
 
 def _narrowest(values: np.ndarray, smallest: int = 0) -> np.ndarray:
@@ -627,18 +629,19 @@ class PackedPostings:
     @classmethod
     def from_arrays(cls, ids: np.ndarray, counts: np.ndarray, positions: list[np.ndarray]) -> PackedPostings:
         """Return the packed form of decoded postings (``decode_blocks``) given their uint32 doc numbers,
-        their counts of positions (each below 2**24) and their positions in parts (one a block),
+        their counts of positions (each below ``EXACT_IN_FLOAT32``) and their positions in parts (one a block),
         without decoding them: the frequencies are the counts and the starts their running sum."""
         packed = cls.__new__(cls)
         packed._types = (np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.int64))
         packed.ids = ids
-        packed.freqs = counts.astype(_narrow_type(int(counts.max()), 0))
-        highest = max(int(part.max()) for part in positions if len(part)) if any(map(len, positions)) else 0
-        packed.all_positions = np.concatenate(positions, dtype=_narrow_type(highest, 1), casting="unsafe")
+        packed.freqs = counts.astype(_narrow_type(int(counts.max())))
+        # Every block holds a posting, and every posting a position.
+        highest = max(int(part.max()) for part in positions)
+        packed.all_positions = np.concatenate(positions, dtype=_narrow_type(highest, 1))
         packed.starts = None
         packed.block_starts = None
         if len(counts) >= BLOCK_STARTS_MIN:
-            sums = np.add.reduceat(counts, np.arange(0, len(counts), STARTS_BLOCK), dtype=np.int64)
+            sums = np.add.reduceat(counts, np.arange(0, len(counts), STARTS_BLOCK))
             packed.block_starts = _narrowest(np.cumsum(sums) - sums, 2)
         return packed
 
@@ -860,10 +863,12 @@ def packed_of_info(info, postings_fd: int) -> PackedPostings:
 def packed_of_blocks(buffer: bytes) -> PackedPostings:
     """Return ``decode_blocks(buffer, 0).packed()``, decoded from packed blocks straight into it."""
     packed, legacy = _blocks(buffer)
-    counts = _concatenated([counts for _, counts, _ in packed], np.uint32) if not legacy else _EMPTY_IDS
+    if legacy:  # Whoosh's pickled blocks (a list written before text-field blocks were packed)
+        return decode_blocks(buffer, 0).packed()
+    counts = _concatenated([counts for _, counts, _ in packed], np.uint32)
     # A frequency float32 cannot hold exactly (never seen: 2**24 positions in one article) is packed
     # the general way, which keeps the starts and checks the frequencies.
-    if legacy or not len(counts) or int(counts.max()) >= 2**24:
+    if int(counts.max()) >= EXACT_IN_FLOAT32:
         return decode_blocks(buffer, 0).packed()
     return PackedPostings.from_arrays(
         ids=_concatenated([ids for ids, _, _ in packed], np.uint32),

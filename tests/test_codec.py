@@ -22,7 +22,7 @@ from tempfile import TemporaryDirectory
 import numpy as np
 import pytest
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo
 from whoosh.filedb.structfile import StructFile
 
 from search import codec, reader
@@ -326,6 +326,9 @@ def test_the_postings_of_a_few_articles_decode_straight_into_what_packing_the_de
     # start (the constants lowered), over blocks of two or three postings.
     monkeypatch.setattr(codec, "BLOCK_STARTS_MIN", 2)
     monkeypatch.setattr(codec, "STARTS_BLOCK", 2)
+    decoded = []
+    decode = codec.decode_blocks
+    monkeypatch.setattr(codec, "decode_blocks", lambda *args: decoded.append(args) or decode(*args))
     snapshot = Snapshot(few_segments)
     multi_block = 0
     for leaf, _, data in snapshot.leaves:
@@ -333,7 +336,9 @@ def test_the_postings_of_a_few_articles_decode_straight_into_what_packing_the_de
             for term in sorted({t.decode("utf-8") for t in leaf.lexicon(fieldname)}):
                 info = term_info(leaf, fieldname, term, snapshot.lock)
                 got = packed_of_info(info, data.postings_fd)
+                assert not decoded, term  # straight from the blocks, not through the decoder's wide arrays
                 assert_same_packed(got, postings_of_info(info, data.postings_fd, 0).packed())
+                decoded.clear()
                 # Arrays of their own: a cached list must not hold the whole list's bytes read from the file.
                 assert all(values.base is None for values in (got.ids, got.freqs, got.all_positions))
                 multi_block += len(got) > 3
@@ -352,6 +357,8 @@ def written_list(ids: np.ndarray, counts: np.ndarray, positions: np.ndarray) -> 
 
 @pytest.mark.parametrize("widest_count, widest_position, types", [
     (3, 900, (np.uint8, np.uint16)),
+    (255, 65_535, (np.uint8, np.uint16)),
+    (256, 65_536, (np.uint16, np.uint32)),
     (300, 70_000, (np.uint16, np.uint32)),
     (70_000, 7, (np.uint32, np.uint16)),
 ])
@@ -371,6 +378,37 @@ def test_a_long_list_decodes_straight_into_its_packed_form_in_types_wide_enough(
     assert got.block_starts.tolist() == (np.cumsum(counts) - counts)[::64].tolist()
     assert_same_postings(got.unpacked(7), Postings(ids + 7, counts.astype(np.float32), positions,
                                                    np.cumsum(counts) - counts))
+
+
+@pytest.mark.parametrize("compression", [0, 3])
+def test_a_text_list_of_whooshs_pickled_blocks_is_packed_as_its_decoded_arrays_are(compression):
+    # A list written before text-field blocks were packed (Whoosh's own writer, in blocks of two postings).
+    stream = io.BytesIO()
+    writer = W3PostingsWriter(StructFile(stream), blocklimit=2, compression=compression)
+    writer.start_postings(make_schema()["body"].format, W3TermInfo())
+    for doc, positions in ((3, [0, 4]), (8, [2]), (9, [1, 7, 70_000])):
+        writer.add_posting(doc, float(len(positions)), np.array(positions, dtype="<u4").tobytes())
+    writer.finish_postings()
+    buffer = stream.getvalue()
+    got = codec.packed_of_blocks(buffer)
+    assert_same_packed(got, decode_blocks(buffer, 0).packed())
+    assert (got.ids.tolist(), got.freqs.tolist(), got.all_positions.tolist()) == (
+        [3, 8, 9], [2, 1, 3], [0, 4, 2, 1, 7, 70_000])
+
+
+@pytest.mark.parametrize("exact_below, straight", [(3, False), (4, True)])
+def test_a_list_with_a_count_float32_may_not_hold_exactly_is_packed_through_the_decoder(
+        monkeypatch, exact_below, straight):
+    # Its greatest count is 3: at or past the bound (lowered from 2**24), the decoder's frequencies and
+    # starts are packed the general way; below it, the blocks straight.
+    monkeypatch.setattr(codec, "EXACT_IN_FLOAT32", exact_below)
+    buffer = written_list(np.array([2, 5, 11]), np.array([1, 3, 2]), np.arange(6, dtype=np.uint32))
+    decoded = []
+    decode = codec.decode_blocks
+    monkeypatch.setattr(codec, "decode_blocks", lambda *args: decoded.append(args) or decode(*args))
+    got = codec.packed_of_blocks(buffer)
+    assert (not decoded) == straight
+    assert_same_packed(got, decode(buffer, 0).packed())
 
 
 @pytest.mark.parametrize("apart", [0, 1, 4])
