@@ -1618,5 +1618,6 @@ def test_a_search_answers_the_same_with_and_without_the_postings_cache(demo_inde
         assert without_time(cached.search(request)) == expected, q  # read from disk, then kept
         assert without_time(cached.search(request)) == expected, q  # from the cache
     kinds = {key[1] for key in cached_keys(cached.backend.postings_cache)}
-    # postings of both fields, per-term scores, and the phrase count of a word of several syllables (TP.HCM)
-    assert kinds == {"title", "body", "bm25f", "phrase count"}
+    # postings of both fields, per-term scores, the phrase count of a word of several syllables (TP.HCM),
+    # and each field's length normalisation of every document
+    assert kinds == {"title", "body", "bm25f", "phrase count", "length norms"}
