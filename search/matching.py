@@ -446,12 +446,18 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     if (len(docs) <= FEW_WINDOW_DOCS and len(held) > 2 and bool((docs[1:] > docs[:-1]).all())
             and _segment_parts(held) <= FEW_WINDOW_PARTS * len(held)):
         return _runs_in_few(held, docs, width)
-    occurrences = _near_rarest(ctx, held, docs, width)
+    anchors: list[np.ndarray] = []
+    occurrences = _near_rarest(ctx, held, docs, width, kept_anchors=anchors)
     if not all(len(keys) for keys in occurrences):
         return _NO_DOCS
     # A run holding every term starts at an occurrence of one of them: try each as the start,
     # dropping those too far from the next occurrence of a term (the rarest first: it drops the most).
-    starts = np.sort(np.concatenate(occurrences), kind="stable")
+    # A run holds an occurrence of the anchor term close to every other term (anchors), less than width
+    # after its start: only the occurrences that far before one are tried (common words at 600,000
+    # articles: millions of occurrences sorted and searched, most of them nowhere near a run).
+    near = np.concatenate((anchors[0], _KEYS_ABOVE))
+    starts = np.sort(np.concatenate([keys[near[np.searchsorted(anchors[0], keys)] - keys < width]
+                                     for keys in occurrences]), kind="stable")
     for keys in sorted(occurrences, key=len):
         nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
         starts = starts[nearest - starts < width]
@@ -517,7 +523,8 @@ def anchor_order(held: list) -> list[int]:
     return sorted(range(len(held)), key=lambda index: held[index].position_count)
 
 
-def _near_rarest(ctx, held: list, docs: np.ndarray, width: int, order: list[int] | None = None) -> list[np.ndarray]:
+def _near_rarest(ctx, held: list, docs: np.ndarray, width: int, order: list[int] | None = None,
+                 kept_anchors: list | None = None) -> list[np.ndarray]:
     """Return each term's occurrences (sorted keys ``doc << 32 | position``, in the order of held: the
     terms' postings) in those of docs (distinct, ascending) that hold every term and where an occurrence
     of the anchor term (the first of order, ``anchor_order`` by default) has one of every other term
@@ -538,7 +545,9 @@ def _near_rarest(ctx, held: list, docs: np.ndarray, width: int, order: list[int]
     if not len(rows):
         return nothing
     if len(held) == 1:
-        return [np.sort(anchor.keys(rows), kind="stable")]
+        keys = np.sort(anchor.keys(rows), kind="stable")
+        _keep(kept_anchors, keys)
+        return [keys]
     second = held[order[1]]
     second_rows = second.rows_of(anchor.ids[rows])
     if not len(second_rows):
@@ -565,7 +574,14 @@ def _near_rarest(ctx, held: list, docs: np.ndarray, width: int, order: list[int]
             return nothing
     passed = np.zeros(ctx.size, dtype=bool)
     passed[alive] = True
+    _keep(kept_anchors, near)
     return [read[index][passed[read[index] >> 32]] for index in range(len(held))]
+
+
+def _keep(kept: list | None, keys: np.ndarray) -> None:
+    """Append keys to kept when given (``_near_rarest``'s anchor occurrences close to every term)."""
+    if kept is not None:
+        kept.append(keys)
 
 
 # Keys before and after any occurrence's: an occurrence's key is below 2**63 - 2**32 (doc numbers below 2**31).

@@ -1184,7 +1184,8 @@ def test_a_few_docs_of_an_index_of_many_segments_are_narrowed_down_term_by_term(
     assert expected
     narrowed = []
     near_rarest = matching._near_rarest
-    monkeypatch.setattr(matching, "_near_rarest", lambda *args: narrowed.append(1) or near_rarest(*args))
+    monkeypatch.setattr(matching, "_near_rarest",
+                        lambda *args, **kwargs: narrowed.append(1) or near_rarest(*args, **kwargs))
     monkeypatch.setattr(matching, "FEW_WINDOW_PARTS", 0)
     assert matching.window_docs(demo_context, "body", terms, docs, 2 * len(terms)).tolist() == expected and narrowed
     monkeypatch.setattr(matching, "FEW_WINDOW_PARTS", 10**6)
