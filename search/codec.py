@@ -811,9 +811,14 @@ def postings_of_info(info, postings_fd: int, offset: int) -> Postings:
     if info.is_inlined():
         ids, weights, values = info.inlined_postings()
         return _from_lists(list(ids), list(weights), list(values), offset)
+    return decode_blocks(_list_bytes(info, postings_fd), offset)
+
+
+def _list_bytes(info, postings_fd: int) -> bytes:
+    """Return the bytes of the posting list (not inlined) a term info points to."""
     start, length = info.extent()
     length = length[0] if isinstance(length, tuple) else length  # whoosh-reloaded 2.7.5 quirk
-    return decode_blocks(os.pread(postings_fd, length, start), offset)
+    return os.pread(postings_fd, length, start)
 
 
 def _from_lists(ids: list[int], freqs: list[float], values: list[bytes], offset: int) -> Postings:
@@ -855,9 +860,7 @@ def packed_of_info(info, postings_fd: int) -> PackedPostings:
     """
     if info.is_inlined():
         return postings_of_info(info, postings_fd, 0).packed()
-    start, length = info.extent()
-    length = length[0] if isinstance(length, tuple) else length  # whoosh-reloaded 2.7.5 quirk
-    return packed_of_blocks(os.pread(postings_fd, length, start))
+    return packed_of_blocks(_list_bytes(info, postings_fd))
 
 
 def packed_of_blocks(buffer: bytes) -> PackedPostings:

@@ -446,8 +446,7 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     if (len(docs) <= FEW_WINDOW_DOCS and len(held) > 2 and bool((docs[1:] > docs[:-1]).all())
             and _segment_parts(held) <= FEW_WINDOW_PARTS * len(held)):
         return _runs_in_few(held, docs, width)
-    anchors: list[np.ndarray] = []
-    occurrences = _near_rarest(ctx, held, docs, width, kept_anchors=anchors)
+    occurrences, anchors = _near_rarest(ctx, held, docs, width)
     if not all(len(keys) for keys in occurrences):
         return _NO_DOCS
     # A run holding every term starts at an occurrence of one of them: try each as the start,
@@ -455,8 +454,8 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     # A run holds an occurrence of the anchor term close to every other term (anchors), less than width
     # after its start: only the occurrences that far before one are tried (common words at 600,000
     # articles: millions of occurrences sorted and searched, most of them nowhere near a run).
-    near = np.concatenate((anchors[0], _KEYS_ABOVE))
-    starts = np.sort(np.concatenate([keys[near[np.searchsorted(anchors[0], keys)] - keys < width]
+    near = np.concatenate((anchors, _KEYS_ABOVE))
+    starts = np.sort(np.concatenate([keys[near[np.searchsorted(anchors, keys)] - keys < width]
                                      for keys in occurrences]), kind="stable")
     for keys in sorted(occurrences, key=len):
         nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
@@ -523,12 +522,12 @@ def anchor_order(held: list) -> list[int]:
     return sorted(range(len(held)), key=lambda index: held[index].position_count)
 
 
-def _near_rarest(ctx, held: list, docs: np.ndarray, width: int, order: list[int] | None = None,
-                 kept_anchors: list | None = None) -> list[np.ndarray]:
+def _near_rarest(ctx, held: list, docs: np.ndarray, width: int,
+                 order: list[int] | None = None) -> tuple[list[np.ndarray], np.ndarray]:
     """Return each term's occurrences (sorted keys ``doc << 32 | position``, in the order of held: the
     terms' postings) in those of docs (distinct, ascending) that hold every term and where an occurrence
     of the anchor term (the first of order, ``anchor_order`` by default) has one of every other term
-    less than width away, before or after.
+    less than width away, before or after; and those occurrences of the anchor (sorted keys).
 
     A run holding every term holds an occurrence of the anchor, and every other term's occurrence in it
     is that close: the other docs cannot hold a run.  The anchor's and the next term's rows are looked
@@ -539,15 +538,14 @@ def _near_rarest(ctx, held: list, docs: np.ndarray, width: int, order: list[int]
     exact search of runs is left to the docs that pass.
     """
     order = anchor_order(held) if order is None else order
-    nothing = [_NO_DOCS] * len(held)
+    nothing = [_NO_DOCS] * len(held), _NO_DOCS
     anchor = held[order[0]]
     rows = anchor.rows_of(docs)
     if not len(rows):
         return nothing
     if len(held) == 1:
         keys = np.sort(anchor.keys(rows), kind="stable")
-        _keep(kept_anchors, keys)
-        return [keys]
+        return [keys], keys
     second = held[order[1]]
     second_rows = second.rows_of(anchor.ids[rows])
     if not len(second_rows):
@@ -574,14 +572,7 @@ def _near_rarest(ctx, held: list, docs: np.ndarray, width: int, order: list[int]
             return nothing
     passed = np.zeros(ctx.size, dtype=bool)
     passed[alive] = True
-    _keep(kept_anchors, near)
-    return [read[index][passed[read[index] >> 32]] for index in range(len(held))]
-
-
-def _keep(kept: list | None, keys: np.ndarray) -> None:
-    """Append keys to kept when given (``_near_rarest``'s anchor occurrences close to every term)."""
-    if kept is not None:
-        kept.append(keys)
+    return [read[index][passed[read[index] >> 32]] for index in range(len(held))], near
 
 
 # Keys before and after any occurrence's: an occurrence's key is below 2**63 - 2**32 (doc numbers below 2**31).

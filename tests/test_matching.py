@@ -553,12 +553,18 @@ def test_near_rarest_keeps_the_docs_where_the_anchor_has_every_other_term_close_
                     expected = near_the_rarest(demo_context, "body", [anchor] + [t for t in terms if t != anchor],
                                                width) & set(docs.tolist())
                     chosen = None if order is None else list(order)
-                    passed = matching._near_rarest(demo_context, held, docs, width, chosen)
+                    passed, anchors = matching._near_rarest(demo_context, held, docs, width, chosen)
                     assert len(passed) == len(terms)
                     for name, kept_keys in zip(terms, passed):  # every occurrence in those docs, no other
                         places = positions_in(demo_context, "body", name)
                         assert kept_keys.tolist() == sorted((doc << 32) | p for doc in expected for p in places[doc]), (
                             terms, width, order)
+                    # The anchor's occurrences there with an occurrence of every other term less than width away.
+                    others = [positions_in(demo_context, "body", name) for name in terms if name != anchor]
+                    close = sorted((doc << 32) | p for doc in expected
+                                   for p in positions_in(demo_context, "body", anchor)[doc]
+                                   if all(any(abs(q - p) < width for q in places[doc]) for places in others))
+                    assert anchors.tolist() == close, (terms, width, order)
                     # A superset of the docs holding a run, a subset of those holding the anchor.
                     anchored = set(positions_in(demo_context, "body", anchor)) & set(docs.tolist())
                     assert runs_within(demo_context, "body", terms, width) & set(docs.tolist()) <= expected <= anchored
