@@ -890,31 +890,34 @@ def relevance(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | No
 
 
 def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto",
-              scored: Callable[[Matched], np.ndarray] | None = None) -> tuple[Matched, np.ndarray | None, dict]:
+              scored: Callable[[Matched], np.ndarray] | None = None,
+              read: np.ndarray | None = None) -> tuple[Matched, np.ndarray | None, dict]:
     """Return (the matched tiers and set, relevance scores, idfs) of a query.
 
     The tier depends on the query alone, not on the filters, so selecting a facet never
     changes the other facets.  In the ``most`` tier of a short query the articles holding
     every word still come first.  scored, when given, names the documents whose scores are
-    wanted (the pool a page is ordered from) from the match: the others then score 0.
+    wanted (the pool a page is ordered from) from the match: the others then score 0.  read,
+    when given, holds every document the caller reads of the tiers (``matching.match``).
     """
-    matched = match_query(ctx, parsed, mode)
+    matched = match_query(ctx, parsed, mode, read=read)
     return (matched, *score_matched(ctx, parsed, matched, scored))
 
 
-def match_query(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto", answer_only: bool = False) -> Matched:
+def match_query(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto", answer_only: bool = False,
+                read: np.ndarray | None = None) -> Matched:
     """Return the matched tiers and set of a query (``matching.match``).
 
-    The answer of an unaccented query in ``auto`` is kept for the context's next queries.  With
-    answer_only (the caller reads the tier answered from and the set ranked, not the other tiers'
-    counts), that of the same query with accents (every accented form of a word matches it
-    unaccented: "did you mean" searches the page's query with its accents restored) is found among
-    its documents.
+    The answer of an unaccented query in ``auto`` is kept for the context's next queries (unless
+    found among the documents read alone).  With answer_only (the caller reads the tier answered
+    from and the set ranked, not the other tiers' counts), that of the same query with accents
+    (every accented form of a word matches it unaccented: "did you mean" searches the page's query
+    with its accents restored) is found among its documents.
     """
     key = ("answer", matching.folded_key(parsed)) if mode == "auto" and not parsed.excluded else None
     among = ctx.recalled(key) if key is not None and parsed.accented and answer_only else None
-    matched = matching.match(ctx, parsed, mode, among)
-    if key is not None and not parsed.accented:
+    matched = matching.match(ctx, parsed, mode, among, read)
+    if key is not None and not parsed.accented and (read is None or matched.question):
         ctx.remember(key, lambda: matched.mask.copy())
     return matched
 

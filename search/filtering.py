@@ -39,6 +39,17 @@ def filter_masks(snapshot: Snapshot, request: SearchRequest) -> dict[str, np.nda
     return masks
 
 
+# The filters a facet is counted without (``facet_counts``); every count applies the others.
+FACETED = ("year", "month", "category", "source")
+
+
+def read_scope(masks: dict[str, np.ndarray], size: int, facets: bool) -> np.ndarray | None:
+    """Return the documents a request's total, facets and page read of its result set: those passing
+    the filters no facet is counted without (every filter when no facet is counted); None for all."""
+    kept = {name: mask for name, mask in masks.items() if not facets or name not in FACETED}
+    return combine(kept, size) if kept else None
+
+
 def label_mask(names: list[str], codes: np.ndarray, wanted, exact: bool) -> np.ndarray:
     """Return the documents whose label is one of wanted (exactly, or loosely when typed)."""
     if exact:

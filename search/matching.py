@@ -100,21 +100,28 @@ def is_unit(group: list[Clause]) -> bool:
     return any(c.alternative or c.joined for c in group)
 
 
-def match(ctx, parsed: ParsedQuery, mode: str = "auto", among: np.ndarray | None = None) -> Matched:
+def match(ctx, parsed: ParsedQuery, mode: str = "auto", among: np.ndarray | None = None,
+          read: np.ndarray | None = None) -> Matched:
     """Return the result set of a query in the requested mode (see the module docstring).
 
     among, when given, is the answer of ``auto`` for the query with every syllable folded (the same
     clauses otherwise, nothing excluded: ``folded_key`` equal): the answer of the query in ``auto``
     is then found among those documents alone, and is the same (``tiers_among``).  The tiers other
     than the one answered from then hold only documents among them.
+
+    read, when given, holds every document the caller reads of the tiers (its filters that every
+    count applies): the together tier, the one that reads positions, then holds those alone, and is
+    searched beyond them only to tell whether it finds anything (which decides the tier).  A
+    question's tiers are whole: its page falls back to a wider pool when its tier is empty.
     """
     live = ctx.snapshot.live
     if parsed.is_empty:
         everything = ~excluded(ctx, parsed, True) & live
         return Matched("all", "exact", everything, {t: everything for t in TIERS})
     within = None if among is None else among & live
-    forms = {"exact": tier_masks(ctx, parsed, True, live, within)}
-    folded = ((lambda: tier_masks(ctx, parsed, False, live, within)) if parsed.accented
+    read = None if is_question(parsed) else read
+    forms = {"exact": tier_masks(ctx, parsed, True, live, within, read)}
+    folded = ((lambda: tier_masks(ctx, parsed, False, live, within, read)) if parsed.accented
               else (lambda: forms["exact"]))
     tier, accents = _answer(forms, folded, mode)
     tiers = forms[accents]
@@ -137,27 +144,35 @@ def _answer(forms: dict[str, dict], folded, mode: str) -> tuple[str, str]:
     together, even with other accents, are a surer sign than the exact words scattered.
     """
     for tier in TIERS if mode == "auto" else (mode,):
-        if forms["exact"][tier].any():
+        if forms["exact"].finds(tier):
             return tier, "exact"
         if "folded" not in forms:
             forms["folded"] = folded()
-        if forms["folded"][tier].any():
+        if forms["folded"].finds(tier):
             return tier, "folded"
     return ("all" if mode == "auto" else mode), "exact"
 
 
-def tier_masks(ctx, parsed: ParsedQuery, exact: bool, live: np.ndarray,
-               within: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def tier_masks(ctx, parsed: ParsedQuery, exact: bool, live: np.ndarray, within: np.ndarray | None = None,
+               read: np.ndarray | None = None) -> Tiers:
     """Return {tier: live documents matching it} with exact or folded accents (the ``most`` tier
     computed when first asked: "did you mean"'s search of a query answered from a tighter tier never
-    asks); only those within, when given (live ones): each word looked up in them alone."""
+    asks); only those within, when given (live ones): each word looked up in them alone.  With read,
+    the together tier holds only the documents read (``match``)."""
     if within is None:
         every = all_words(ctx, parsed, exact) & live
-        return Tiers({"together": together(ctx, parsed, exact, every), "all": every},
-                     most=lambda: (at_least(ctx, parsed, exact, MOST_SHARE) & live) | every)
-    every = all_words(ctx, parsed, exact, within, sparse=True)
-    return Tiers({"together": together(ctx, parsed, exact, every), "all": every},
-                 most=lambda: (at_least(ctx, parsed, exact, MOST_SHARE) & within) | every)
+        most = lambda: (at_least(ctx, parsed, exact, MOST_SHARE) & live) | every  # noqa: E731
+    else:
+        every = all_words(ctx, parsed, exact, within, sparse=True)
+        most = lambda: (at_least(ctx, parsed, exact, MOST_SHARE) & within) | every  # noqa: E731
+    if read is None:
+        return Tiers({"together": together(ctx, parsed, exact, every), "all": every}, most=most)
+    # Whether words stand together is a matter of each article alone: the tier among the documents
+    # read is the whole tier's part there (a date range of a common query: a fraction of its positions).
+    # Beyond them it is searched only when it finds nothing among them.
+    beyond = lambda: together(ctx, parsed, exact, every & ~read).any()  # noqa: E731
+    return Tiers({"together": together(ctx, parsed, exact, every & read), "all": every}, most=most,
+                 found={"together": beyond})
 
 
 def folded_key(parsed: ParsedQuery) -> tuple:
@@ -171,11 +186,23 @@ def folded_key(parsed: ParsedQuery) -> tuple:
 
 
 class Tiers(dict):
-    """{tier: mask}, the tiers given as functions computed when first asked (then kept)."""
+    """{tier: mask}, the tiers given as functions computed when first asked (then kept).
 
-    def __init__(self, masks: dict[str, np.ndarray], **later):
+    found names the tiers whose masks hold only part of what they match (``match``'s read), each with
+    a function telling whether the tier finds anything beyond its mask.
+    """
+
+    def __init__(self, masks: dict[str, np.ndarray], found: dict | None = None, **later):
         super().__init__(masks)
         self._later = later
+        self._found_beyond = found or {}
+
+    def finds(self, tier: str) -> bool:
+        """Tell whether a tier matches any document, within its mask or beyond it."""
+        if self[tier].any():
+            return True
+        beyond = self._found_beyond.get(tier)
+        return beyond is not None and bool(beyond())
 
     def __missing__(self, tier: str) -> np.ndarray:
         if tier not in self._later:

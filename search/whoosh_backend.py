@@ -33,7 +33,7 @@ from search.execute import (
     score_matched,
     score_pool,
 )
-from search.filtering import combine, facet_counts, filter_masks, label_mask
+from search.filtering import combine, facet_counts, filter_masks, label_mask, read_scope
 from search.integrity import IndexDamaged, Problem, Verifier
 from search.matching import Matched
 from search.parse import ParsedQuery, Syllable, parse_query
@@ -100,9 +100,11 @@ class SnapshotView:
         if query.sources:
             masks["query_source"] = label_mask(snapshot.source_names, snapshot.source, query.sources, False)
         filters = combine(masks, ctx.size)
-        # Only the pool the page is ordered from is scored; the total and facets count the whole set.
+        # Only the pool the page is ordered from is scored; the total and facets count the whole set
+        # (within the filters every count applies: the together tier is searched there alone).
         matched, scores, idfs = run_match(ctx, query, request.match,
-                                          lambda matched: answer_sets(matched, request.sort)[1] & filters)
+                                          lambda matched: answer_sets(matched, request.sort)[1] & filters,
+                                          read_scope(masks, ctx.size, request.facets))
         counted, pool = answer_sets(matched, request.sort)
         docs, doc_scores = order_page(ctx, query, pool & filters, scores, idfs, request)
         total = int((counted & filters).sum())

@@ -224,6 +224,58 @@ def test_accented_query_found_nowhere_falls_back_to_folded_and_says_so(engine):
     assert any("dấu" in notice for notice in result["notices"])
 
 
+def published_day(article_id: str) -> str:
+    """Return the publication day (YYYY-MM-DD) of a demo article or of the portal article."""
+    if article_id == PORTAL_ID:
+        return "2019-08-21"
+    return next(a["published"][:10] for a in DEMO_ARTICLES if a["id"] == article_id)
+
+
+def counted(hits: list[dict], name: str) -> dict[str, int]:
+    """Return a facet's counts as the hits give them (year, month, category or source)."""
+    if name in ("year", "month"):
+        return dict(Counter(h["published"][: 4 if name == "year" else 7] for h in hits))
+    return dict(Counter(h[name] for h in hits))
+
+
+@pytest.mark.parametrize("q", ["bo chinh tri", "việt nam", "kinh tế", '"Hà Nội"'])
+def test_a_date_range_holds_the_whole_set_s_articles_published_within_it(engine, q):
+    # The together tier is searched within the date range alone (every count applies it): the total,
+    # the facets and the pages are still those of the whole set's articles published then.
+    whole = run(engine, q)
+    hits = every_hit(engine, q)
+    days = sorted(published_day(h["id"]) for h in hits)
+    low, high = days[max(1, len(days) // 4)], days[min(len(days) - 2, 3 * len(days) // 4)]
+    within = [h for h in hits if low <= published_day(h["id"]) <= high]
+    assert whole["tier"] == "together" and 0 < len(within) < len(hits)
+    dated = {"from": low, "to": high}
+    result = run(engine, q, **dated)
+    assert (result["tier"], result["accents"], result["total"]) == (whole["tier"], whole["accents"], len(within))
+    assert {h["id"] for h in every_hit(engine, q, **dated)} == {h["id"] for h in within}
+    for name in ("year", "month", "category", "source"):
+        assert {i["value"]: i["count"] for i in result["facets"][name]} == counted(within, name), name
+    bare = run(engine, q, facets=0, **dated)
+    assert ([h["id"] for h in bare["hits"]], bare["total"]) == ([h["id"] for h in result["hits"]], result["total"])
+    # A category chosen as well (its facet counts the other categories): within the range still.
+    category = result["facets"]["category"][0]["value"]
+    chosen = run(engine, q, category=category, **dated)
+    assert chosen["total"] == sum(h["category"] == category for h in within)
+    assert {i["value"]: i["count"] for i in chosen["facets"]["category"]} == counted(within, "category")
+
+
+def test_a_date_range_holding_the_words_only_apart_answers_nothing_from_the_same_tier(engine):
+    # The tier depends on the query alone: an article elsewhere holds the words together, so a day when
+    # they stand only apart finds nothing, and offers the articles holding them all.
+    q = "bo chinh tri"
+    together_days = {published_day(i) for i in together(q)}
+    apart = Counter(published_day(i) for i in everywhere(q) if published_day(i) not in together_days)
+    day, count = apart.most_common(1)[0]
+    result = run(engine, q, **{"from": day, "to": day})
+    assert (result["tier"], result["total"], result["hits"]) == ("together", 0, [])
+    assert result["wider"]["all"] == count > 0
+    assert {i["value"]: i["count"] for i in result["facets"]["year"]} == {}
+
+
 @pytest.mark.parametrize("sort", ["newest", "oldest"])
 def test_date_sorted_pages_hold_only_articles_with_the_words_together(engine, sort):
     result = run(engine, "việt nam", sort=sort, size=20)
@@ -588,6 +640,36 @@ def test_the_most_tier_is_computed_when_first_asked_and_is_what_at_least_gives(d
     assert matched.tiers["most"] is matched.tiers["most"]  # computed once
     with pytest.raises(KeyError):
         matched.tiers["any"]
+
+
+@pytest.mark.parametrize("text", ["Việt Nam", "viet nam", "bồ chính trí", '"Hà Nội"', "giá vàng tăng"])
+def test_the_together_tier_among_the_documents_read_is_its_part_there_and_answers_alike(demo_index, text):
+    # Whether the words stand together is searched among the documents read alone; beyond them only to
+    # tell whether the tier finds anything, so the tier and the accents answered from stay the query's.
+    parsed = parse_query(text)
+    whole = matching.match(fresh_context(demo_index), parsed)
+    size = whole.mask.size
+    none_together = ~whole.tiers["together"]
+    for read in (np.arange(size) % 2 == 1, none_together, np.zeros(size, dtype=bool), np.ones(size, dtype=bool)):
+        part = matching.match(fresh_context(demo_index), parsed, read=read)
+        assert (part.tier, part.accents) == (whole.tier, whole.accents) == ("together", part.accents)
+        assert (part.tiers["together"] == (whole.tiers["together"] & read)).all()
+        assert (part.tiers["all"] == whole.tiers["all"]).all() and (part.mask == (whole.mask & read)).all()
+        assert part.tiers.finds("together") and part.tiers.finds("all")
+    assert whole.tiers["together"].any() and not (whole.tiers["together"] & none_together).any()
+    assert whole.accents == ("folded" if text == "bồ chính trí" else "exact")
+
+
+def test_a_question_s_tiers_are_whole_whatever_is_read(demo_index):
+    # A question's page falls back to its wider pool when its tier is empty: it is never narrowed.
+    parsed = parse_query("Bộ Chính trị yêu cầu các cấp ủy làm gì với chỉ thị về công tác cán bộ?")
+    assert matching.is_question(parsed)
+    whole = matching.match(fresh_context(demo_index), parsed)
+    part = matching.match(fresh_context(demo_index), parsed, read=np.zeros(whole.mask.size, dtype=bool))
+    assert whole.mask.any() and (part.tier, part.accents) == (whole.tier, whole.accents)
+    for tier in ("together", "all", "most"):
+        assert (part.tiers[tier] == whole.tiers[tier]).all(), tier
+    assert (part.ranked == whole.ranked).all()
 
 
 def test_occurrences_close_to_keys_are_those_a_scan_finds():
