@@ -653,8 +653,8 @@ def test_an_accented_query_matched_among_its_unaccented_answer_has_the_answer_it
     context = uncached_context(demo_index)
     restricted = []
     match = matching.match
-    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None: (
-        restricted.append(among is not None), match(ctx, parsed, mode, among))[1])
+    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None, read=None: (
+        restricted.append(among is not None), match(ctx, parsed, mode, among, read))[1])
     page = execute.match_query(context, parse_query(plain))
     reused = execute.match_query(context, parse_query(accented), answer_only=True)
     alone = execute.match_query(uncached_context(demo_index), parse_query(accented))
@@ -674,8 +674,8 @@ def test_only_a_query_read_for_its_answer_alone_and_differing_by_accents_is_matc
     context = uncached_context(demo_index)
     restricted = []
     match = matching.match
-    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None: (
-        restricted.append(among is not None), match(ctx, parsed, mode, among))[1])
+    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None, read=None: (
+        restricted.append(among is not None), match(ctx, parsed, mode, among, read))[1])
     execute.match_query(context, parse_query("hieu dung"))
     # Another word, another phrase, a page (its wider tiers are counted): matched on their own.
     execute.match_query(context, parse_query("hiểu đúng về"), answer_only=True)
@@ -685,6 +685,23 @@ def test_only_a_query_read_for_its_answer_alone_and_differing_by_accents_is_matc
     alone = execute.match_query(uncached_context(demo_index), parse_query("hiểu đúng"))
     assert {t: page.tiers[t].tolist() for t in ("together", "all", "most")} == {
         t: alone.tiers[t].tolist() for t in ("together", "all", "most")}
+
+
+def test_an_answer_found_among_the_documents_read_alone_is_not_kept_for_another_query(demo_index, monkeypatch):
+    # A date range's together tier holds that range alone: "did you mean" must not match the query with
+    # its accents among it.
+    context = uncached_context(demo_index)
+    restricted = []
+    match = matching.match
+    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None, read=None: (
+        restricted.append(among is not None), match(ctx, parsed, mode, among, read))[1])
+    odd = np.arange(context.size) % 2 == 1
+    narrowed = execute.match_query(context, parse_query("bo giao"), read=odd)
+    reused = execute.match_query(context, parse_query("Bộ giáo"), answer_only=True)
+    alone = execute.match_query(uncached_context(demo_index), parse_query("Bộ giáo"))
+    assert restricted == [False, False, False]  # the last: the accented query matched in a context of its own
+    assert reused.mask.tolist() == alone.mask.tolist() and (alone.mask & ~odd).any()
+    assert not (narrowed.mask & ~odd).any() and narrowed.mask.any()
 
 
 @pytest.mark.parametrize("term", ["cho", "nam", "hà", "viet_nam"])
