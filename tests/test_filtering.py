@@ -12,7 +12,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from search.filtering import combine, facet_counts, filter_masks, label_mask
+from search.filtering import FACETED, combine, facet_counts, filter_masks, label_mask, read_scope
 from search.request import SearchRequest
 
 
@@ -141,3 +141,23 @@ def test_facets_count_the_result_set_each_without_its_own_filter(snapshot, store
     assert portal_only.year == {2019: 1}  # the portal article's, whatever year is chosen
     nothing = facet_counts(snapshot, np.zeros(snapshot.doc_count, dtype=bool), masks)
     assert (nothing.year, nothing.month, nothing.category, nothing.source) == ({}, {}, {}, {})
+
+
+def test_what_a_request_reads_is_every_filter_no_facet_is_counted_without(snapshot, stored):
+    # A date range and a query's own category: or source: narrow every count; a facet is counted without
+    # its own filter (year and month, category, source), so those narrow what is read only without facets.
+    request = SearchRequest(date_from=date(2020, 3, 1), date_to=date(2020, 10, 31), year="2020", month="2020-10",
+                            categories=("Xã hội", "Thể thao"), sources=("dantri.com.vn",))
+    masks = filter_masks(snapshot, request)
+    masks["query_category"] = label_mask(snapshot.category_names, snapshot.category, ["xa hoi"], exact=False)
+    size = snapshot.doc_count
+    scope = read_scope(masks, size, facets=True)
+    assert set(masks) - set(FACETED) == {"date", "query_category"}
+    assert selected(scope, stored) == selected(masks["date"] & masks["query_category"], stored)
+    assert selected(read_scope(masks, size, facets=False), stored) == selected(combine(masks, size), stored)
+    assert 0 < scope.sum() < masks["date"].sum() and combine(masks, size).sum() < scope.sum()
+    # Only facet filters, or none: every document may be counted.
+    assert read_scope(filter_masks(snapshot, SearchRequest(year="2020", month="2020-10")), size, True) is None
+    assert read_scope({}, size, False) is None
+    only_year = filter_masks(snapshot, SearchRequest(year="2019"))
+    assert selected(read_scope(only_year, size, False), stored) == {a["id"] for a in stored if day_of(a) < "2020"}
