@@ -433,20 +433,68 @@ def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> 
     folded = tuple(dict.fromkeys(fold(name) for name in terms))
     for name in TEXT_FIELDS:
         # Which documents hold a run of the folded words in this field, as far as this query context
-        # looked (an unaccented query's page, then "did you mean" searching it with accents restored).
-        looked, runs = ctx.remember(("runs", name, folded, width),
-                                    lambda: [np.zeros(ctx.size, dtype=bool), np.zeros(ctx.size, dtype=bool)])
+        # looked (an unaccented query's page, then "did you mean" searching it with accents restored),
+        # and where the runs start in the documents whose starts were kept.
+        folded_runs = ctx.remember(("runs", name, folded, width), lambda: FoldedRuns(ctx.size))
         if tuple(terms) == folded:
-            unread = docs[~looked[docs]]
+            unread = docs[~folded_runs.looked[docs]]
             if len(unread):
-                runs[window_docs(ctx, name, terms, unread, width)] = True
-                looked[unread] = True
-            found[docs[runs[docs]]] = True
-        else:
-            # A run of accented words is a run of their folded forms (both stand at the same positions):
-            # a document found to hold no run of those holds none of these.
-            found[window_docs(ctx, name, terms, docs[runs[docs] | ~looked[docs]], width)] = True
+                folded_runs.add(unread, *_window_runs(ctx, name, terms, unread, width))
+            found[docs[folded_runs.runs[docs]]] = True
+            continue
+        # A run of accented words is a run of their folded forms (both stand at the same positions): a
+        # document found to hold no run of those holds none of these, and one of these starts where one
+        # of those does.
+        wanted = docs[folded_runs.runs[docs] | ~folded_runs.looked[docs]]
+        started = folded_runs.started[wanted]
+        found[runs_from_starts(ctx, name, terms, folded_runs.starts_in(wanted[started]), width)] = True
+        found[window_docs(ctx, name, terms, wanted[~started], width)] = True
     return found
+
+
+class FoldedRuns:
+    """What a query context found of the runs of a query's folded words in one field: the documents
+    looked at, those holding a run, those whose runs' starts were kept, and those starts (keys)."""
+
+    def __init__(self, size: int):
+        self.looked = np.zeros(size, dtype=bool)
+        self.runs = np.zeros(size, dtype=bool)
+        self.started = np.zeros(size, dtype=bool)
+        self._starts: list[np.ndarray] = []
+
+    def add(self, docs: np.ndarray, found: np.ndarray, starts: np.ndarray | None) -> None:
+        """Note that docs were looked at: found (docs) hold a run; starts, unless None, start them all."""
+        self.runs[found] = True
+        self.looked[docs] = True
+        if starts is not None:
+            self.started[docs] = True
+            self._starts.append(starts)
+
+    def starts_in(self, docs: np.ndarray) -> np.ndarray:
+        """Return the kept starts (keys) of the runs in docs (documents whose starts were kept): each
+        document's in a row, sorted (each ``add`` is of documents not looked at before)."""
+        if not len(docs) or not self._starts:
+            return _NO_DOCS
+        starts = np.concatenate(self._starts) if len(self._starts) > 1 else self._starts[0]
+        wanted = np.zeros(len(self.looked), dtype=bool)
+        wanted[docs] = True
+        return starts[wanted[starts >> 32]]
+
+
+def runs_from_starts(ctx, fieldname: str, terms: list[str], starts: np.ndarray, width: int) -> np.ndarray:
+    """Return the docs (repeated) where every term occurs in the run of width positions from one of
+    starts (keys, each document's in a row, sorted): a run of other words at the same positions
+    (``window_docs``'s docs, when starts are every occurrence starting a run of the terms' folded forms)."""
+    held = [ctx.postings(fieldname, name) for name in terms]
+    for index in anchor_order(held):
+        if not len(starts):
+            break
+        kept = starts >> 32
+        docs = kept[np.concatenate(([True], kept[1:] != kept[:-1]))]
+        keys = np.sort(held[index].keys(held[index].rows_of(docs)), kind="stable")
+        nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
+        starts = starts[nearest - starts < width]
+    return starts >> 32
 
 
 def plain_syllables(parsed: ParsedQuery) -> list[Syllable]:
@@ -469,13 +517,20 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     it was pasted from), every term's positions are read at once (``occurrence_keys``) and searched for
     runs directly: narrowing down term by term cost a dozen array operations for each of fifty terms.
     """
+    return _window_runs(ctx, fieldname, terms, docs, width)[0]
+
+
+def _window_runs(ctx, fieldname: str, terms: list[str], docs: np.ndarray,
+                 width: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Return ``window_docs`` and the keys of the occurrences starting the runs (sorted; None when a
+    few docs were searched at once, ``_runs_in_few``)."""
     held = [ctx.postings(fieldname, name) for name in terms]
     if (len(docs) <= FEW_WINDOW_DOCS and len(held) > 2 and bool((docs[1:] > docs[:-1]).all())
             and _segment_parts(held) <= FEW_WINDOW_PARTS * len(held)):
-        return _runs_in_few(held, docs, width)
+        return _runs_in_few(held, docs, width), None
     occurrences, anchors = _near_rarest(ctx, held, docs, width)
     if not all(len(keys) for keys in occurrences):
-        return _NO_DOCS
+        return _NO_DOCS, _NO_DOCS
     # A run holding every term starts at an occurrence of one of them: try each as the start,
     # dropping those too far from the next occurrence of a term (the rarest first: it drops the most).
     # A run holds an occurrence of the anchor term close to every other term (anchors), less than width
@@ -487,7 +542,7 @@ def window_docs(ctx, fieldname: str, terms: list[str], docs: np.ndarray, width: 
     for keys in sorted(occurrences, key=len):
         nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
         starts = starts[nearest - starts < width]
-    return starts >> 32
+    return starts >> 32, starts
 
 
 _NO_DOCS = np.zeros(0, dtype=np.int64)

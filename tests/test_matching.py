@@ -428,6 +428,46 @@ def test_two_words_stand_together_within_a_run_of_four_syllables(spaced, q):
     assert {h["id"] for h in run(spaced, q, match="all", size=10)["hits"]} == {f"gap-{g}" for g in range(1, 6)}
 
 
+@pytest.fixture(scope="module")
+def other_accents(tmp_path_factory) -> SearchEngine:
+    """Articles where "Hà" stands before "nói" (another "noi") and "Nội" (embedded index)."""
+    path = tmp_path_factory.mktemp("other-accents") / "other.jsonl"
+    bodies = {"noi-close-noi-at-edge": "Hà lá nói về Nội Bài.",  # Nội 4 syllables after Hà: not within 4
+              "noi-close-noi-inside": "Hà nói về Nội Bài.", "noi-only": "Hà lá nói về nhà."}
+    records = [{"id": key, "title": f"Bản tin {n}", "body": body} for n, (key, body) in enumerate(bodies.items())]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    reindex(path.parent / "index", [str(path)], procs=1)
+    return path.parent / "index"
+
+
+def test_accented_words_after_their_folded_forms_stand_together_only_within_the_window(other_accents, monkeypatch):
+    # "did you mean" searches "Hà Nội" after the page's "ha noi": the accented words are looked for from the
+    # folded runs' starts (never searched again), where "nói" stands close but "Nội" may stand at the edge.
+    folded, accented = parse_query("ha noi"), parse_query("Hà Nội")
+    searched = []
+    window_docs = matching.window_docs
+    monkeypatch.setattr(matching, "window_docs", lambda ctx, name, terms, docs, width: (
+        searched.append((terms, len(docs))), window_docs(ctx, name, terms, docs, width))[1])
+    for candidates in ("every", "in two parts"):
+        shared = fresh_context(other_accents)
+        every = shared.snapshot.live.copy()
+        if candidates == "every":
+            matching.together(shared, folded, True, every)
+        else:  # the runs looked for in two sets of articles (a date range, then beyond it): starts kept twice
+            first = np.arange(shared.size) % 2 == 0
+            matching.together(shared, folded, True, every & first)
+            matching.together(shared, folded, True, every & ~first)
+        searched.clear()
+        found = matching.together(shared, accented, True, every)
+        assert all(count == 0 for _, count in searched), searched
+        alone = matching.together(fresh_context(other_accents), accented, True, every)
+        ids = {shared.snapshot.stored(int(d))["id"] for d in np.flatnonzero(found)}
+        assert (found == alone).all() and ids == {"noi-close-noi-inside"}, candidates
+    folded_found = np.flatnonzero(matching.together(shared, folded, True, every))
+    folded_ids = {shared.snapshot.stored(int(d))["id"] for d in folded_found}
+    assert folded_ids == {"noi-close-noi-at-edge", "noi-close-noi-inside", "noi-only"}
+
+
 # The window's runs, read from the index's postings (the embedded index's matching functions) ----
 
 
@@ -508,6 +548,28 @@ def test_together_with_accents_after_the_folded_words_is_what_it_is_alone(demo_i
     assert (matching.together(shared, unaccented, True, every) == folded).all()  # the runs remembered
     assert (folded == matching.together(alone, unaccented, True, every)).all()
     assert (folded == matching.together(alone, accented, False, every)).all()
+
+
+@pytest.mark.parametrize("fieldname", ["title", "body"])
+def test_the_accented_words_runs_found_from_the_folded_runs_starts_are_their_own(demo_context, fieldname):
+    # Accented words stand where their folded forms do: each of their runs starts where a run of the folded
+    # forms starts, so the folded search's starts are where the accented words are looked for.
+    every = np.arange(demo_context.size)
+    searched = 0
+    for text in [*ACCENTED_FRAGMENTS, "Hà Nội cấm xe máy", "bán bàn", "hòa bình"]:
+        parsed = parse_query(text)
+        accented = list(dict.fromkeys(matching.term(s) for s in parsed.syllables))
+        folded = list(dict.fromkeys(s.folded for s in parsed.syllables))
+        width = matching.window(parsed)
+        docs, starts = matching._window_runs(demo_context, fieldname, folded, every, width)
+        assert docs.tolist() == (starts >> 32).tolist() == matching.window_docs(
+            demo_context, fieldname, folded, every, width).tolist()
+        found = matching.runs_from_starts(demo_context, fieldname, accented, starts, width)
+        expected = matching.window_docs(demo_context, fieldname, accented, every, width)
+        assert sorted(set(found.tolist())) == sorted(set(expected.tolist())), (text, fieldname)
+        assert set(found.tolist()) <= set(docs.tolist())
+        searched += len(set(docs.tolist())) - len(set(found.tolist()))
+    assert searched  # some folded runs are not accented ones
 
 
 @pytest.mark.parametrize("text", ['"Bộ Chính trị"', '"Hà Nội"', '"giá vàng"', '"viet nam"', '"chính trị bộ"'])
