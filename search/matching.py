@@ -491,10 +491,14 @@ def runs_from_starts(ctx, fieldname: str, terms: list[str], starts: np.ndarray, 
             break
         kept = starts >> 32
         docs = kept[np.concatenate(([True], kept[1:] != kept[:-1]))]
-        keys = np.sort(held[index].keys(held[index].rows_of(docs)), kind="stable")
-        nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
-        starts = starts[nearest - starts < width]
+        starts = _starting_runs(starts, np.sort(held[index].keys(held[index].rows_of(docs)), kind="stable"), width)
     return starts >> 32
+
+
+def _starting_runs(starts: np.ndarray, keys: np.ndarray, width: int) -> np.ndarray:
+    """Return the starts (keys) with an occurrence of keys (sorted) at or after them, less than width after."""
+    nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
+    return starts[nearest - starts < width]
 
 
 def plain_syllables(parsed: ParsedQuery) -> list[Syllable]:
@@ -540,8 +544,7 @@ def _window_runs(ctx, fieldname: str, terms: list[str], docs: np.ndarray,
     starts = np.sort(np.concatenate([keys[near[np.searchsorted(anchors, keys)] - keys < width]
                                      for keys in occurrences]), kind="stable")
     for keys in sorted(occurrences, key=len):
-        nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
-        starts = starts[nearest - starts < width]
+        starts = _starting_runs(starts, keys, width)
     return starts >> 32, starts
 
 
@@ -587,8 +590,7 @@ def _runs_one_term_at_a_time(occurrences: list[np.ndarray], starts: np.ndarray, 
                              docs: np.ndarray) -> np.ndarray:
     """Return ``_runs_in_few``'s docs by ``window_docs``'s search, one term after the other."""
     for keys in sorted(occurrences, key=len):
-        nearest = np.concatenate((keys, _KEYS_ABOVE))[np.searchsorted(keys, starts)]  # the next at or after
-        starts = starts[nearest - starts < width]
+        starts = _starting_runs(starts, keys, width)
     return docs[starts >> 32].astype(np.int64, copy=False)
 
 
