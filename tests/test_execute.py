@@ -637,6 +637,15 @@ def question_pair() -> tuple[str, str]:
     raise AssertionError("no demo article starts with a question's worth of words")
 
 
+def spy_on_among(monkeypatch) -> list[bool]:
+    """Return the list that records, for each ``matching.match`` call, whether it matched among an answer."""
+    restricted = []
+    match = matching.match
+    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None, read=None: (
+        restricted.append(among is not None), match(ctx, parsed, mode, among, read))[1])
+    return restricted
+
+
 @pytest.mark.parametrize("plain, accented, smaller", [
     ("hieu dung", "hiểu đúng", True),  # fewer articles hold the words with these accents
     ("sung sot voi", "sửng sốt với", False),  # the same articles
@@ -651,10 +660,7 @@ def test_an_accented_query_matched_among_its_unaccented_answer_has_the_answer_it
     if question:
         plain, accented = question_pair()
     context = uncached_context(demo_index)
-    restricted = []
-    match = matching.match
-    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None, read=None: (
-        restricted.append(among is not None), match(ctx, parsed, mode, among, read))[1])
+    restricted = spy_on_among(monkeypatch)
     page = execute.match_query(context, parse_query(plain))
     reused = execute.match_query(context, parse_query(accented), answer_only=True)
     alone = execute.match_query(uncached_context(demo_index), parse_query(accented))
@@ -672,10 +678,7 @@ def test_an_accented_query_matched_among_its_unaccented_answer_has_the_answer_it
 def test_only_a_query_read_for_its_answer_alone_and_differing_by_accents_is_matched_among_another(
         demo_index, monkeypatch):
     context = uncached_context(demo_index)
-    restricted = []
-    match = matching.match
-    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None, read=None: (
-        restricted.append(among is not None), match(ctx, parsed, mode, among, read))[1])
+    restricted = spy_on_among(monkeypatch)
     execute.match_query(context, parse_query("hieu dung"))
     # Another word, another phrase, a page (its wider tiers are counted): matched on their own.
     execute.match_query(context, parse_query("hiểu đúng về"), answer_only=True)
@@ -691,10 +694,7 @@ def test_an_answer_found_among_the_documents_read_alone_is_not_kept_for_another_
     # A date range's together tier holds that range alone: "did you mean" must not match the query with
     # its accents among it.
     context = uncached_context(demo_index)
-    restricted = []
-    match = matching.match
-    monkeypatch.setattr(matching, "match", lambda ctx, parsed, mode="auto", among=None, read=None: (
-        restricted.append(among is not None), match(ctx, parsed, mode, among, read))[1])
+    restricted = spy_on_among(monkeypatch)
     odd = np.arange(context.size) % 2 == 1
     narrowed = execute.match_query(context, parse_query("bo giao"), read=odd)
     reused = execute.match_query(context, parse_query("Bộ giáo"), answer_only=True)
