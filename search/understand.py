@@ -112,10 +112,15 @@ class Understood:
 
 
 def rewrite_text(text: str, replacements: dict[Syllable, str]) -> str:
-    """Return text with the given syllables (by offset) replaced, keeping initial capitals."""
+    """Return text with the given syllables of it replaced wherever they stand, keeping initial capitals.
+
+    Syllables are equal whatever their offsets, so a word written twice is one key of replacements:
+    each of its places in text is replaced (restoring "toi co toi" gave "tôi có toi").
+    """
+    placed = {syllable for syllable in replacements if syllable.start >= 0}
     out, cursor = [], 0
-    for syllable in sorted(replacements, key=lambda s: s.start):
-        if syllable.start < cursor or syllable.start < 0:
+    for syllable in (s for s in syllables_of(text) if s in placed):
+        if syllable.start < cursor:
             continue
         word = replacements[syllable]
         if syllable.raw[:1].isupper():

@@ -60,6 +60,8 @@ def titles(engine, typed: str, limit: int = MAX_COMPLETIONS) -> list[str]:
         ("thu tuong", "Thủ tướng"),
         ("bong da", "bóng đá"),
         ("giao duc", "giáo dục"),
+        # A word typed twice is restored at both places.
+        ("bo chinh tri va bo y te", "bộ chính trị và bộ y tế"),
     ],
 )
 def test_unaccented_query_gets_its_accents_restored(engine, q, expected):

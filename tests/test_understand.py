@@ -374,6 +374,12 @@ def test_the_words_read_otherwise_are_written_back_in_place_keeping_an_initial_c
     unplaced, inside = Syllable.of("coong"), Syllable.of("oong", coong.start + 1)
     assert rewrite_text(typed.text, {unplaced: "x", ddeen: "đến"}) == "Coong Phuwowngj đến"
     assert rewrite_text(typed.text, {coong: "công", inside: "y"}) == "Công Phuwowngj ddeen"
+    # Syllables are equal whatever their places: a word typed twice is one key, rewritten at each place.
+    twice = parse_query("toi nghi Toi co toi")
+    first, _, capital, _, last = twice.syllables
+    assert first == last and first.start != last.start and capital != first
+    assert rewrite_text(twice.text, {first: "tôi", capital: "tôi"}) == "tôi nghi Tôi co tôi"
+    assert rewrite_text(twice.text, {last: "tôi"}) == "tôi nghi Toi co tôi"
 
 
 def test_a_form_of_six_words_is_found_and_one_typed_word_is_expanded_before_five_others(vocabulary):
