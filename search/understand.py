@@ -119,9 +119,7 @@ def rewrite_text(text: str, replacements: dict[Syllable, str]) -> str:
     """
     placed = {syllable for syllable in replacements if syllable.start >= 0}
     out, cursor = [], 0
-    for syllable in (s for s in syllables_of(text) if s in placed):
-        if syllable.start < cursor:
-            continue
+    for syllable in (s for s in syllables_of(text) if s in placed):  # in order, none inside another
         word = replacements[syllable]
         if syllable.raw[:1].isupper():
             word = word[:1].upper() + word[1:]
