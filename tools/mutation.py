@@ -74,6 +74,11 @@ MODULE_TESTS = {
         "test_a_snapshot_packs_cached_postings_when_its_posting_files_exceed_half_the_budget",
         "test_a_snapshot_computes_once_what_it_keeps_and_keeps_a_statistic_among_the_statistics"))],
     "search/telex.py": ["tests/test_telex.py"],
+    # The indexer's readers (portal text files, JSON Lines, publish dates, source files): the
+    # documents' own tests and the bad-input ones (a bad file reported and skipped, the rest read).
+    "search/documents.py": ["tests/test_documents.py", "tests/test_bad_input.py"],
+    "search/dates.py": ["tests/test_documents.py", "tests/test_bad_input.py"],
+    "search/sources.py": ["tests/test_sources.py", "tests/test_documents.py", "tests/test_bad_input.py"],
     # Autocomplete's titles and query completions: its tests in test_suggest.py, over the demo index.
     "search/autocomplete.py": ["tests/test_suggest.py"],
     # Query understanding (Telex/VNI, numbers, split words, abbreviations): its own tests.
