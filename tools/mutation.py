@@ -77,7 +77,7 @@ MODULE_TESTS = {
     # The indexer's readers (portal text files, JSON Lines, publish dates, source files): the
     # documents' own tests and the bad-input ones (a bad file reported and skipped, the rest read).
     "search/documents.py": ["tests/test_documents.py", "tests/test_bad_input.py"],
-    "search/dates.py": ["tests/test_documents.py", "tests/test_bad_input.py"],
+    "search/dates.py": ["tests/test_dates.py", "tests/test_documents.py"],
     "search/sources.py": ["tests/test_sources.py", "tests/test_documents.py", "tests/test_bad_input.py"],
     # Autocomplete's titles and query completions: its tests in test_suggest.py, over the demo index.
     "search/autocomplete.py": ["tests/test_suggest.py"],
