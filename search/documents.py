@@ -118,10 +118,12 @@ def _decode(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        # The place in the file: utf-8-sig counts from after the byte order mark it skipped.
+        start = error.start + len(data) - len(error.object)
+        line = data[:start].count(b"\n") + 1
         raise ArticleError(
             f"line {line}: not valid {encoding.upper().replace('-SIG', '')} "
-            f"(byte {error.start}); re-save the file as UTF-8"
+            f"(byte {start}); re-save the file as UTF-8"
             + (" (legacy Vietnamese encodings such as Windows-1258 or TCVN3 are not read)"
                if encoding.startswith("utf-8") else "")
         ) from None

@@ -466,3 +466,151 @@ def test_symlink_loop_in_a_source_directory_does_not_hang(tmp_path):
     scanner.join(timeout=30)
     assert not scanner.is_alive(), "scanning a directory with a symlink loop did not finish"
     assert [a.id for a in articles(result)] == ["sub/portal.txt"]
+
+
+# Exact reasons and edges -------------------------------------------------------------------
+
+
+def test_each_bad_record_is_rejected_with_its_exact_reason(tmp_path):
+    path = jsonl(tmp_path / "bad.jsonl", [
+        {"id": "x1", "title": "Không có nội dung"},
+        {"id": "x2", "body": "   "},
+        {"id": "x3", "body": "\u200b \u200b"},  # spaces only once collapsed
+        {"id": ["x4"], "body": THUY_DIEN},
+        {"id": "x5", "title": 5, "body": THUY_DIEN},
+        {"id": "x6", "body": THUY_DIEN, "published": "hôm qua"},
+    ])
+    reasons = [(r.line, r.reason) for r in scan_sources([str(path)])]
+    assert reasons == [
+        (1, "no body (expected a non-empty 'body', 'text' or 'content')"),
+        (2, "no body (expected a non-empty 'body', 'text' or 'content')"),
+        (3, "no body text"),
+        (4, "'id' must be a string or number, not list"),
+        (5, "'title' must be a string, not int"),
+        (6, "'published': unrecognised date 'hôm qua'"),
+    ]
+    assert [str(r) for r in scan_sources([str(tmp_path / "khong-co.txt")])] == [
+        f"{tmp_path / 'khong-co.txt'}: no such file or directory"]
+
+
+def test_a_record_with_an_empty_id_is_named_by_its_url_or_its_place(tmp_path):
+    path = jsonl(tmp_path / "ids.jsonl", [
+        {"id": "", "url": "https://kiengiang.gov.vn/chi-thi-05", "body": THUY_DIEN},
+        {"id": "", "body": THUY_DIEN},
+        {"id": 0, "body": THUY_DIEN},
+    ])
+    assert [a.id for a in scan_sources([str(path)])] == ["https://kiengiang.gov.vn/chi-thi-05", "ids.jsonl#2", "0"]
+
+
+LEGACY_HINT = " (legacy Vietnamese encodings such as Windows-1258 or TCVN3 are not read)"
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"\x00\x01", "binary file (NUL bytes), not UTF-8 text"),
+    ("Tiêu đề\nDòng hai\nDòng ba ".encode() + b"\xff",
+     "line 3: not valid UTF-8 (byte 31); re-save the file as UTF-8" + LEGACY_HINT),
+    # The place in the file, its byte order mark counted.
+    (b"\xef\xbb\xbf" + "Tiêu đề\n".encode() + b"\xff",
+     "line 2: not valid UTF-8 (byte 15); re-save the file as UTF-8" + LEGACY_HINT),
+    (b"\xff\xfe" + "Tiêu đề\n".encode("utf-16-le") + b"\x00\xdc",
+     "line 2: not valid UTF-16 (byte 18); re-save the file as UTF-8"),
+])
+def test_undecodable_text_is_rejected_with_the_line_and_byte_of_the_first_bad_one(data, reason):
+    from search.documents import ArticleError, decode_text
+
+    with pytest.raises(ArticleError) as raised:
+        decode_text(data)
+    assert str(raised.value) == reason
+
+
+def test_lines_end_with_crlf_or_a_lone_cr_as_with_lf():
+    from search.documents import clean_body
+
+    assert clean_body("Dòng một \r\n Dòng  hai\rDòng ba\r\n\r\n\r\n\r\nDòng bốn") == "Dòng một\nDòng hai\nDòng ba\n\nDòng bốn"
+
+
+def portal(*lines: str) -> Article:
+    """Return the article of a portal page made of lines."""
+    return parse_portal_text("\n".join(lines), "trang.txt")
+
+
+def test_the_portal_header_above_the_date_is_portal_category_title_or_fewer():
+    body = VINAMILK
+    cases = {
+        ("Cổng thông tin điện tử Kiên Giang", "Tin tức", "Tiêu đề"): ("Cổng thông tin điện tử Kiên Giang", "Tin tức"),
+        ("Sở Y tế", "Thời sự", "Tiêu đề"): ("Sở Y tế", "Thời sự"),  # three lines: the first is the portal
+        ("Tin tức", "Tiêu đề"): (None, "Tin tức"),
+        ("Cổng thông tin điện tử Kiên Giang", "Tiêu đề"): ("Cổng thông tin điện tử Kiên Giang", None),
+        ("Tiêu đề",): (None, None),
+    }
+    for header, (portal_name, category) in cases.items():
+        article = portal(*header, "(08:12 | 21/08/2019)", body)
+        assert (article.portal, article.category, article.title, article.body) == (portal_name, category, "Tiêu đề",
+                                                                                    body), header
+
+
+def test_the_date_line_is_the_first_short_one_below_the_first_line_that_parses():
+    assert portal("21/08/2019", "Tiêu đề", "(08:12 | 22/08/2019)", VINAMILK).published == datetime(
+        2019, 8, 22, 8, 12, tzinfo=ICT)  # the first line is a title, whatever it holds
+    # An impossible date is passed over for the next date line.
+    assert portal("Tiêu đề", "(08:12 | 31/02/2019)", "(08:12 | 22/08/2019)", VINAMILK).published == datetime(
+        2019, 8, 22, 8, 12, tzinfo=ICT)
+    # An ISO date in brackets keeps its own zone.
+    assert portal("Tiêu đề", "[2019-08-21T08:12:00+09:00]", VINAMILK).published.utcoffset() == timedelta(hours=9)
+    # A date line holds at most 80 characters.
+    longest = "ngày " * 14 + "21/08/2019"
+    too_long = "ngày " * 11 + "tháng tháng thứ 21/08/2019"
+    assert (len(longest), len(too_long)) == (80, 81)
+    assert portal("Tiêu đề", longest, "(08:12 | 22/08/2019)", VINAMILK).published == datetime(2019, 8, 21, tzinfo=ICT)
+    assert portal("Tiêu đề", too_long, "(08:12 | 22/08/2019)", VINAMILK).published == datetime(
+        2019, 8, 22, 8, 12, tzinfo=ICT)
+
+
+def test_page_furniture_is_a_known_button_line_of_at_most_sixty_characters():
+    crumbs = "Trang chủ > Tin tức > Thời sự > Xây dựng Đảng và hệ thống chính trị"
+    at_limit, over = crumbs[:60].rstrip(), crumbs[:61].rstrip()
+    assert (len(at_limit), len(over)) == (60, 61)
+    assert portal("Tiêu đề", at_limit, "(08:12 | 21/08/2019)", VINAMILK).title == "Tiêu đề"
+    assert portal("Tiêu đề", over, "(08:12 | 21/08/2019)", VINAMILK).title == over
+
+
+@pytest.mark.parametrize("last, source", [
+    ("Theo Báo Kiên Giang.", "Báo Kiên Giang"),
+    ("Theo Xinhua.", "Xinhua"),
+    ("Nguồn: vpubnd.kiengiang.gov.vn.", "vpubnd.kiengiang.gov.vn"),
+    ("Theo Sở Thông tin và Truyền thông", "Sở Thông tin và Truyền thông"),  # six words
+    ("Theo Sở Thông tin và Truyền thông tỉnh", None),  # seven: a sentence
+    ("Theo dõi tình hình", None),
+    ("Theo Bộ Y tế!", None),
+    ("Theo Bộ Y tế?", None),
+])
+def test_a_last_line_names_the_source_when_it_is_a_site_or_a_short_proper_name(last, source):
+    article = portal("Cổng thông tin điện tử Kiên Giang", "Tiêu đề", "(08:12 | 21/08/2019)", VINAMILK, last)
+    expected_body = VINAMILK if source else f"{VINAMILK}\n\n{last}"
+    assert (article.source, article.body) == (source or "Cổng thông tin điện tử Kiên Giang", expected_body)
+
+
+@pytest.mark.parametrize("lines, message", [
+    (["In bài", "Chia sẻ"], "no text in file"),
+    (["Tiêu đề"], "no title or no body found (expected portal, category, title, date, body)"),
+    (["Tiêu đề", "(08:12 | 21/08/2019)"], "no title or no body found (expected portal, category, title, date, body)"),
+])
+def test_a_portal_page_without_text_or_body_says_so(lines, message):
+    from search.documents import ArticleError
+
+    with pytest.raises(ArticleError) as raised:
+        portal(*lines)
+    assert str(raised.value) == message
+
+
+def test_a_derived_title_is_the_first_sentence_of_the_first_line_cut_after_120_characters():
+    from search.documents import derive_title
+
+    words = "Ủy ban nhân dân tỉnh Kiên Giang ban hành kế hoạch thực hiện Chỉ thị 05 của Bộ Chính trị về học tập và làm theo"
+    exact = words + " tư tưởng,"
+    assert len(exact) == DERIVED_TITLE_CHARS  # kept whole
+    assert derive_title(exact + "\nDòng sau.") == exact
+    # Longer: cut at the last whole word within 120 characters, the comma before the cut left out.
+    assert derive_title(words + " Bác, nghiêm túc thực hiện.") == words + " Bác…"
+    assert derive_title("Dòng đầu không có dấu chấm\nDòng hai\nDòng ba.") == "Dòng đầu không có dấu chấm"
+    assert derive_title("Câu một. Câu hai.") == "Câu một."
