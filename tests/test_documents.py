@@ -526,7 +526,8 @@ def test_undecodable_text_is_rejected_with_the_line_and_byte_of_the_first_bad_on
 def test_lines_end_with_crlf_or_a_lone_cr_as_with_lf():
     from search.documents import clean_body
 
-    assert clean_body("Dòng một \r\n Dòng  hai\rDòng ba\r\n\r\n\r\n\r\nDòng bốn") == "Dòng một\nDòng hai\nDòng ba\n\nDòng bốn"
+    text = "Dòng một \r\n Dòng  hai\rDòng ba\r\n\r\n\r\n\r\nDòng bốn"
+    assert clean_body(text) == "Dòng một\nDòng hai\nDòng ba\n\nDòng bốn"
 
 
 def portal(*lines: str) -> Article:
@@ -606,7 +607,8 @@ def test_a_portal_page_without_text_or_body_says_so(lines, message):
 def test_a_derived_title_is_the_first_sentence_of_the_first_line_cut_after_120_characters():
     from search.documents import derive_title
 
-    words = "Ủy ban nhân dân tỉnh Kiên Giang ban hành kế hoạch thực hiện Chỉ thị 05 của Bộ Chính trị về học tập và làm theo"
+    words = ("Ủy ban nhân dân tỉnh Kiên Giang ban hành kế hoạch thực hiện Chỉ thị 05 của Bộ Chính trị về học tập "
+             "và làm theo")
     exact = words + " tư tưởng,"
     assert len(exact) == DERIVED_TITLE_CHARS  # kept whole
     assert derive_title(exact + "\nDòng sau.") == exact
