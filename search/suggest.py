@@ -106,7 +106,7 @@ def _ids(documents: list[StoredArticle]) -> list[str | None]:
 
 def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) -> dict[Syllable, str]:
     """Return the most likely accented form of each unaccented syllable, read from documents."""
-    wanted = [s for s in syllables if not s.accented and len(s.folded) > 1 and not s.folded.isdigit()]
+    wanted = [s for s in syllables if not s.accented and not s.folded.isdigit()]
     if not wanted:
         return {}
     spec = HighlightSpec(words=tuple(s.folded for s in wanted))
@@ -123,7 +123,9 @@ def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) 
     for syllable in wanted:
         # A spelling seen next to the query's neighbouring word beats any seen alone:
         # "chỉ thị" decides "thi" even where "thi" (exam) is more frequent on its own.
-        votes = in_context[syllable.folded] or alone[syllable.folded]
+        # A single letter is restored only from its neighbours ("o ha noi": "ở Hà Nội"): alone, "a"
+        # is any of a dozen words.
+        votes = in_context[syllable.folded] or (alone[syllable.folded] if len(syllable.folded) > 1 else None)
         if votes:
             form = votes.most_common(1)[0][0]
             seen = alone[syllable.folded][form]

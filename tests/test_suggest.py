@@ -922,12 +922,24 @@ def test_accents_and_capitals_are_restored_as_the_top_articles_write_them(view, 
     assert restored(q, view.top_documents(parse_query(q))) == expected
 
 
-def test_the_syllables_typed_with_accents_and_single_letters_are_left_as_typed(view):
+def test_the_syllables_typed_with_accents_are_left_as_typed(view):
     from search.parse import parse_query
 
-    # "giào" (a wrong tone typed on purpose) and "o" ("ở", "ô", "ơ"...) are the user's.
+    # "giào" (a wrong tone typed on purpose) is the user's.
     assert restored("giào duc", view.top_documents(parse_query("giao duc"))) == {"duc": "dục"}
-    assert restored("o ha noi", view.top_documents(parse_query("o ha noi"))) == {"ha": "Hà", "noi": "Nội"}
+
+
+def test_a_single_letter_is_restored_where_the_articles_write_it_beside_its_neighbour(view):
+    from search.parse import parse_query
+
+    assert restored("o ha noi", view.top_documents(parse_query("o ha noi"))) == {"o": "ở", "ha": "Hà", "noi": "Nội"}
+    # "o" alone is "ở", "ô", "ơ"...: written beside another word than the query's, it is left as typed.
+    sentence = [{"id": "1", "title": "", "body": COVID_WRITTEN["COVID"]}]  # "... ngành khách sạn ở Việt Nam ..."
+    assert restored("o viet nam", sentence) == {"o": "ở", "viet": "Việt", "nam": "Nam"}
+    assert restored("o ha noi", sentence) == {}
+    assert restored("khach san o", sentence) == {"khach": "khách", "san": "sạn", "o": "ở"}
+    assert restored("khach san o ha noi", sentence) == {"khach": "khách", "san": "sạn", "o": "ở"}
+    assert restored("ha noi o", sentence) == {}
 
 
 def test_a_titles_spellings_count_as_its_bodys(engine):
