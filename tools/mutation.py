@@ -79,6 +79,12 @@ MODULE_TESTS = {
     "search/documents.py": ["tests/test_documents.py", "tests/test_bad_input.py"],
     "search/dates.py": ["tests/test_dates.py", "tests/test_documents.py"],
     "search/sources.py": ["tests/test_sources.py", "tests/test_documents.py", "tests/test_bad_input.py"],
+    # Related articles: their own tests over the demo index.
+    "search/related.py": ["tests/test_related.py"],
+    # The abbreviation dictionary: query understanding's tests read it (UBND, TP.HCM, an operator's file).
+    "search/abbreviations.py": ["tests/test_understand.py"],
+    # Checksums, verification and repair of the index: their own tests (damaged files, a served repair).
+    "search/integrity.py": ["tests/test_integrity.py"],
     # Autocomplete's titles and query completions: its tests in test_suggest.py, over the demo index.
     "search/autocomplete.py": ["tests/test_suggest.py"],
     # Query understanding (Telex/VNI, numbers, split words, abbreviations): its own tests.
