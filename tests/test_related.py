@@ -106,3 +106,109 @@ def test_article_without_related_articles_has_no_empty_section(tmp_path):
     soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
     assert soup.find("h1").get_text(strip=True) == "Bài duy nhất"
     assert soup.find(id="related-title") is None
+
+
+def related_engine(tmp_path, records: list[dict]):
+    """Return an engine over an index of the given articles (JSON records)."""
+    import json
+
+    from search.engine import SearchEngine
+    from search.index import reindex
+
+    source = tmp_path / "articles.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    return SearchEngine(tmp_path / "ix")
+
+
+GOLD = {"id": "b", "title": "Giá vàng tăng", "body": "Giá vàng hôm nay tăng mạnh trên thị trường."}
+
+
+def test_words_the_body_repeats_relate_an_article_as_its_title_words_do(tmp_path):
+    engine = related_engine(tmp_path, [
+        # "sông Hương" twice in the body, not in the title; "dâng cao" once: not looked up.
+        {"id": "a", "title": "Tin tổng hợp buổi sáng",
+         "body": "Sông Hương dâng cao. Người dân ven sông Hương chằng chống nhà cửa."},
+        {"id": "c", "title": "Nước lên nhanh trong đêm", "body": "Nước sông Hương lên nhanh trong đêm."},
+        GOLD,
+    ])
+    assert [item["id"] for item in engine.related("a")] == ["c"]
+
+
+def test_a_title_word_counts_though_the_article_writes_it_once(tmp_path):
+    engine = related_engine(tmp_path, [
+        {"id": "a", "title": "Sông Hương dâng cao", "body": "Nước lên nhanh trong đêm, người dân chằng chống nhà cửa."},
+        {"id": "c", "title": "Tin tổng hợp", "body": "Trận lũ làm sông Hương dâng cao bất thường."},
+        {"id": "d", "title": "Tin buổi tối", "body": "Mưa lớn, sông Hương dâng cao từng giờ."},
+        GOLD,
+    ])
+    assert sorted(item["id"] for item in engine.related("a")) == ["c", "d"]
+
+
+def test_numbers_and_one_letter_words_relate_nothing(tmp_path):
+    engine = related_engine(tmp_path, [
+        {"id": "a", "title": "Giá vàng 2019 2020", "body": "Ý A ở giá vàng tăng. Ý A ở giá vàng tăng."},
+        {"id": "c", "title": "Mưa lớn 2019 2020", "body": "Ý A ở Huế mưa lớn. Ý A ở Huế mưa lớn."},
+    ])
+    assert engine.related("a") == [] and engine.related("c") == []
+
+
+def test_a_word_most_articles_hold_is_not_distinctive(tmp_path):
+    # With 4 articles a word may be in 2 of them (10% of 4, at least 2): "sông Hương" is in 3.
+    engine = related_engine(tmp_path, [
+        {"id": "a", "title": "Sông Hương dâng cao", "body": "Sông Hương dâng cao trong đêm qua."},
+        {"id": "c", "title": "Đò trên sông Hương", "body": "Đò chở khách trên sông Hương."},
+        {"id": "d", "title": "Cầu qua sông Hương", "body": "Cầu mới bắc qua sông Hương."},
+        GOLD,
+    ])
+    assert engine.related("a") == []
+
+
+def test_related_articles_are_given_with_their_title_date_category_and_source_up_to_the_limit(tmp_path):
+    engine = related_engine(tmp_path, [
+        {"id": "a", "title": "Tin tổng hợp buổi sáng", "body": "Sông Hương dâng cao. Người dân ven sông Hương "
+         "chằng chống nhà cửa. Ở Đà Nẵng mưa lớn. Đà Nẵng sơ tán dân."},
+        {"id": "c", "title": "Sông Hương dâng cao", "body": "Nước sông Hương lên nhanh trong đêm.",
+         "category": "Thời sự", "source": "Dân trí", "published": "2020-10-11T09:30:00+07:00"},
+        {"id": "d", "title": "Mưa lớn ở Đà Nẵng", "body": "Đà Nẵng mưa lớn kéo dài.", "category": "Xã hội",
+         "source": "VnExpress", "published": "2020-10-12T07:00:00+07:00"},
+        GOLD,
+    ])
+    related = engine.related("a")
+    assert sorted(related, key=lambda item: item["id"]) == [
+        {"id": "c", "title": "Sông Hương dâng cao", "published": "2020-10-11T09:30:00+07:00", "category": "Thời sự",
+         "source": "Dân trí"},
+        {"id": "d", "title": "Mưa lớn ở Đà Nẵng", "published": "2020-10-12T07:00:00+07:00", "category": "Xã hội",
+         "source": "VnExpress"},
+    ]
+    assert engine.related("a", limit=1) == related[:1]
+
+
+def test_distinctive_terms_weigh_idf_compounds_half_again_and_come_most_weighty_first(engine):
+    import math
+
+    snapshot = engine.snapshot()
+    docnum = docnum_of_title(snapshot, FOOTBALL_TITLE)
+    terms = distinctive_terms(snapshot, snapshot.stored(docnum))
+    size = snapshot.live_count
+    for term in terms:
+        idf = math.log(1.0 + size / snapshot.doc_frequency("body", term.text))
+        assert term.weight == pytest.approx(idf * (1.5 if COMPOUND_JOINER in term.text else 1.0)), term
+    stored = snapshot.stored(docnum)
+    folded = [s.folded for s in syllables_of(stored["title"])] + [s.folded for s in syllables_of(stored["body"][:2000])]
+    counts = {t: folded.count(t) for t in {t.text for t in terms} if COMPOUND_JOINER not in t}
+    scored = [(counts[t.text] * t.weight, t.text) for t in terms if t.text in counts]
+    assert scored == sorted(scored, key=lambda item: (-item[0], item[1]))
+
+
+def test_related_articles_rank_by_where_and_how_often_they_hold_the_words(tmp_path):
+    fillers = [dict(GOLD, id=f"gold-{n}") for n in range(26)]  # 30 articles: a word may be in 3 bodies
+    engine = related_engine(tmp_path, [
+        {"id": "a", "title": "Sông Hương dâng cao", "body": "Sông Hương dâng cao, nước lên nhanh trong đêm."},
+        # A title counts double; each further mention in a field counts less than the one before (saturated).
+        {"id": "c", "title": "Tin tổng hợp", "body": "Sông Hương dâng cao. Sông Hương dâng cao. Sông Hương dâng cao."},
+        {"id": "d", "title": "Sông Hương dâng cao", "body": "Trận lũ bất thường trong mùa mưa."},
+        {"id": "e", "title": "Tin buổi tối", "body": "Tối nay sông Hương dâng cao."},
+        *fillers,
+    ])
+    assert [item["id"] for item in engine.related("a")] == ["d", "c", "e"]
