@@ -7,7 +7,7 @@ import re
 import pytest
 
 from search import abbreviations
-from search.abbreviations import Abbreviations, form_key, parse_line, read_into
+from search.abbreviations import Abbreviations, Entry, form_key, parse_line, read_into
 from search.engine import SearchEngine
 from search.index import reindex
 from search.parse import parse_query
@@ -192,14 +192,16 @@ def test_the_shipped_dictionary_has_at_least_80_entries_and_no_bad_line():
     assert dictionary.alternatives(("uy", "ban", "nhan", "dan")) == ["UBND"]
 
 
-def test_an_operator_file_adds_entries_and_reports_bad_lines_by_number(tmp_path, vocabulary):
+def test_an_operator_file_adds_entries_and_reports_bad_lines_by_number(tmp_path, vocabulary, caplog):
     extra = tmp_path / "synonyms.txt"
     extra.write_text("# ours\nSGK | sách giáo khoa\nno separator here\n\nVAR | \n", encoding="utf-8")
-    dictionary = abbreviations.load(str(extra))
+    with caplog.at_level("WARNING", logger="vnsearch.abbreviations"):
+        dictionary = abbreviations.load(str(extra))
     assert dictionary.problems == [
         f"{extra}, line 3: expected two or more forms separated by '|'; line skipped",
         f"{extra}, line 5: expected two or more forms separated by '|'; line skipped",
     ]
+    assert [record.getMessage() for record in caplog.records] == dictionary.problems  # the operator sees them
     assert groups_of(vocabulary, "sgk", dictionary) == [["sgk", 'ALT:"sách giáo khoa"']]
     assert len(dictionary.entries) == len(abbreviations.load().entries) + 1
 
@@ -209,6 +211,8 @@ def test_a_form_of_too_many_words_is_refused():
     dictionary = Abbreviations()
     read_into(dictionary, ["A | b c", "# comment", "   "], "test")
     assert [e.forms for e in dictionary.entries] == [("A", "b c")]
+    assert (dictionary.lookup(("b", "c")), dictionary.lookup(("x",)), dictionary.alternatives(("x",))) == (
+        [Entry(("A", "b c"))], [], [])
 
 
 def test_the_dictionary_tells_which_keys_a_longer_form_begins_with():
