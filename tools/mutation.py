@@ -96,6 +96,13 @@ MODULE_TESTS = {
     # The postings cache (PostingsCache, Snapshot.computed): its own tests.
     "search/reader.py": ["tests/test_codec.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
+    # The web layer's helpers (Vietnamese dates and numbers, safe links, marked paragraphs, the page's
+    # links, lenient parameters, the feed and the timeline): the page, API and feed tests' fast ones.
+    "web/formatting.py": ["tests/test_formatting.py", "tests/test_pages.py", "tests/test_api.py"],
+    "web/links.py": ["tests/test_links.py", "tests/test_pages.py", "tests/test_api.py"],
+    "web/forgiving.py": ["tests/test_pages.py", "tests/test_api.py"],
+    "web/feed.py": ["tests/test_feed.py"],
+    "web/timeline.py": ["tests/test_pages.py", "tests/test_api.py"],
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
 # Modules whose tests are slow because they search a real searchd cluster: their mutants run those
@@ -417,7 +424,7 @@ def main() -> int:
         mutmut_child(sys.argv[2:])
         return 0
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("targets", nargs="+", help="search/ module paths, 'all', or 'templates'")
+    parser.add_argument("targets", nargs="+", help="search/ or web/ module paths, 'all' (search/), or 'templates'")
     parser.add_argument("--report", action="store_true", help="only report the last run's results")
     parser.add_argument("--survivors", action="store_const", const="survivors", dest="subset", default="",
                         help="rerun only the last run's survivors not listed as equivalent (after adding tests)")
