@@ -100,7 +100,7 @@ MODULE_TESTS = {
     # links, lenient parameters, the feed and the timeline): the page, API and feed tests' fast ones.
     "web/formatting.py": ["tests/test_formatting.py", "tests/test_pages.py", "tests/test_api.py"],
     "web/links.py": ["tests/test_links.py", "tests/test_pages.py", "tests/test_api.py"],
-    "web/forgiving.py": ["tests/test_pages.py", "tests/test_api.py"],
+    "web/forgiving.py": ["tests/test_forgiving.py", "tests/test_pages.py", "tests/test_api.py"],
     "web/feed.py": ["tests/test_feed.py"],
     "web/timeline.py": ["tests/test_pages.py", "tests/test_api.py"],
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
