@@ -95,7 +95,6 @@ MODULE_TESTS = {
                         "tests/test_suggest.py"],
     # The postings cache (PostingsCache, Snapshot.computed): its own tests.
     "search/reader.py": ["tests/test_codec.py"],
-    # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     # The web layer's helpers (Vietnamese dates and numbers, safe links, marked paragraphs, the page's
     # links, lenient parameters, the feed and the timeline): the page, API and feed tests' fast ones.
     "web/formatting.py": ["tests/test_formatting.py", "tests/test_pages.py", "tests/test_api.py"],
@@ -103,6 +102,7 @@ MODULE_TESTS = {
     "web/forgiving.py": ["tests/test_forgiving.py", "tests/test_pages.py", "tests/test_api.py"],
     "web/feed.py": ["tests/test_feed.py"],
     "web/timeline.py": ["tests/test_pages.py", "tests/test_api.py"],
+    # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
 # Modules whose tests are slow because they search a real searchd cluster: their mutants run those
