@@ -104,3 +104,77 @@ def test_results_page_links_its_feed_in_the_head_and_visibly(client):
     assert parse_qs(urlsplit(visible["href"]).query) == {"q": ["bo chinh tri"], "year": ["2020"]}
     feed = atom(client, visible["href"])
     assert {urlsplit(only(e, "id").text).path.split("/")[1] for e in feed.findall(ATOM + "entry")} == {"articles"}
+
+
+def element_tree(element: ET.Element) -> list:
+    """Return an Atom element's children as (name, attributes, text or children), namespaces dropped."""
+    out = []
+    for child in element:
+        name = child.tag.removeprefix(ATOM)
+        attributes = {key.split("}")[-1]: value for key, value in child.attrib.items()}
+        out.append((name, attributes, element_tree(child) if len(child) else (child.text or "").strip()))
+    return out
+
+
+def test_the_atom_document_holds_the_search_and_every_hit_in_full():
+    from datetime import UTC
+
+    from web.feed import atom_feed
+
+    hit = {"id": "a/1", "title": "Bão số 9 đổ bộ", "published": "2020-10-28T08:15:00+07:00", "source": "Dân trí",
+           "portal": None, "category": "Thời sự", "snippet": "<mark>Bão</mark> số 9 &amp; mưa lớn"}
+    result = {"query": "bão", "total": 1234, "hits": [
+        hit,
+        dict(hit, id="b", title="Mưa lớn ở Huế", published="2020-10-27T20:00:00+00:00", source="Báo Huế",
+             portal="Cổng TTĐT Thừa Thiên Huế", category=None, snippet=""),
+        dict(hit, id="c", title="Tin cũ", published=None, source=None, category=None, snippet="Tin cũ"),
+    ]}
+    fallback = datetime(2021, 1, 1, tzinfo=UTC)
+    document = atom_feed(result, "http://x/feed?q=b%C3%A3o", "http://x/?q=b%C3%A3o", lambda i: f"http://x/articles/{i}",
+                         fallback)
+    root = ET.fromstring(document)
+    assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "vi"
+    tree = element_tree(root)
+    newest = "2020-10-28T08:15:00+07:00"
+    assert [item for item in tree if item[0] != "entry"] == [
+        ("id", {}, "http://x/feed?q=b%C3%A3o"),
+        ("title", {}, "vnsearch: “bão”"),
+        ("updated", {}, newest),
+        ("author", {}, [("name", {}, "vnsearch")]),
+        ("link", {"href": "http://x/feed?q=b%C3%A3o", "rel": "self", "type": "application/atom+xml"}, ""),
+        ("link", {"href": "http://x/?q=b%C3%A3o", "rel": "alternate", "type": "text/html"}, ""),
+        ("generator", {}, "vnsearch"),
+        ("subtitle", {}, "1.234 kết quả trên vnsearch"),
+    ]
+    assert [item[2] for item in tree if item[0] == "entry"] == [
+        [("id", {}, "http://x/articles/a/1"), ("title", {}, "Bão số 9 đổ bộ"), ("updated", {}, newest),
+         ("author", {}, [("name", {}, "Dân trí")]),
+         ("link", {"href": "http://x/articles/a/1"}, ""),
+         ("summary", {"type": "text"}, "Bão số 9 & mưa lớn"), ("category", {"term": "Thời sự"}, ""),
+         ("published", {}, newest)],
+        [("id", {}, "http://x/articles/b"), ("title", {}, "Mưa lớn ở Huế"),
+         ("updated", {}, "2020-10-28T03:00:00+07:00"),
+         ("author", {}, [("name", {}, "Cổng TTĐT Thừa Thiên Huế")]),
+         ("link", {"href": "http://x/articles/b"}, ""),
+         ("published", {}, "2020-10-28T03:00:00+07:00")],
+        # Undated: updated as the feed is; no author, no category, no published date.
+        [("id", {}, "http://x/articles/c"), ("title", {}, "Tin cũ"), ("updated", {}, newest),
+         ("link", {"href": "http://x/articles/c"}, ""),
+         ("summary", {"type": "text"}, "Tin cũ")],
+    ]
+    # (feedgen writes an entry's alternate link as its bare href, the default relation.)
+    # Nothing dated: the feed is as recent as the fallback given; no query: the newest articles.
+    undated = element_tree(ET.fromstring(atom_feed({"query": "", "total": 0, "hits": []}, "http://x/feed",
+                                                   "http://x/", str, fallback)))
+    assert [item for item in undated if item[0] in ("title", "updated")] == [
+        ("title", {}, "vnsearch: bài viết mới nhất"), ("updated", {}, "2021-01-01T00:00:00+00:00")]
+
+
+def test_a_feed_with_nothing_dated_and_no_fallback_is_dated_now():
+    from datetime import UTC
+
+    from web.feed import atom_feed
+
+    before = datetime.now(UTC).replace(microsecond=0)
+    root = ET.fromstring(atom_feed({"query": "bão", "total": 0, "hits": []}, "http://x/feed", "http://x/", str, None))
+    assert before <= moment(only(root, "updated")) <= datetime.now(UTC)

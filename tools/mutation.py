@@ -101,7 +101,7 @@ MODULE_TESTS = {
     "web/links.py": ["tests/test_links.py", "tests/test_pages.py", "tests/test_api.py"],
     "web/forgiving.py": ["tests/test_forgiving.py", "tests/test_pages.py", "tests/test_api.py"],
     "web/feed.py": ["tests/test_feed.py"],
-    "web/timeline.py": ["tests/test_pages.py", "tests/test_api.py"],
+    "web/timeline.py": ["tests/test_timeline.py", "tests/test_pages.py", "tests/test_api.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
