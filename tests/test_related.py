@@ -194,10 +194,13 @@ def test_distinctive_terms_weigh_idf_compounds_half_again_and_come_most_weighty_
     for term in terms:
         idf = math.log(1.0 + size / snapshot.doc_frequency("body", term.text))
         assert term.weight == pytest.approx(idf * (1.5 if COMPOUND_JOINER in term.text else 1.0)), term
+    # Each term's count in the title and the body's opening: syllables, and pairs within each of the two.
     stored = snapshot.stored(docnum)
-    folded = [s.folded for s in syllables_of(stored["title"])] + [s.folded for s in syllables_of(stored["body"][:2000])]
-    counts = {t: folded.count(t) for t in {t.text for t in terms} if COMPOUND_JOINER not in t}
-    scored = [(counts[t.text] * t.weight, t.text) for t in terms if t.text in counts]
+    parts = [[s.folded for s in syllables_of(text)] for text in (stored["title"], stored["body"][:2000])]
+    written = [word for part in parts for word in part]
+    written += [f"{a}{COMPOUND_JOINER}{b}" for part in parts for a, b in pairwise(part)]
+    scored = [(written.count(t.text) * t.weight, t.text) for t in terms]
+    assert any(COMPOUND_JOINER in text for _, text in scored) and all(score > 0 for score, _ in scored)
     assert scored == sorted(scored, key=lambda item: (-item[0], item[1]))
 
 
