@@ -179,6 +179,17 @@ def test_a_word_most_articles_hold_is_not_distinctive(tmp_path):
     assert engine.related("a") == []
 
 
+def test_a_word_two_bodies_and_a_third_title_hold_is_not_distinctive(tmp_path):
+    # With 4 articles a word may be in 2 of them: "sông Hương dâng cao" is in 2 bodies and a third title.
+    engine = related_engine(tmp_path, [
+        {"id": "a", "title": "Sông Hương dâng cao", "body": "Sông Hương dâng cao trong đêm qua."},
+        {"id": "c", "title": "Tin tổng hợp", "body": "Trận lũ làm sông Hương dâng cao bất thường."},
+        {"id": "d", "title": "Sông Hương dâng cao", "body": "Mưa lớn kéo dài nhiều ngày liền."},
+        GOLD,
+    ])
+    assert engine.related("a") == []
+
+
 def test_related_articles_are_given_with_their_title_date_category_and_source_up_to_the_limit(tmp_path):
     engine = related_engine(tmp_path, [
         {"id": "a", "title": "Tin tổng hợp buổi sáng", "body": "Sông Hương dâng cao. Người dân ven sông Hương "
