@@ -1462,6 +1462,22 @@ class ClusterStatistics:
         parsed = parse_query(query, max_terms=ranking.max_query_terms) if isinstance(query, str) else query
         return self.backend.top_documents(parsed)
 
+    def pair_documents(self, pairs: Sequence[tuple[str, str]], limit: int, scanned: int) -> list[StoredArticle]:
+        """Return, for every pair of folded terms, up to limit articles whose body writes them side by
+        side, in one round trip: each shard stops at the first limit it finds (``cutoff``), so scanned,
+        the embedded index's bound, is the engine's own."""
+        phrases = [f'@body_fold "{a} {b}"' for a, b in ((engine_token(a), engine_token(b)) for a, b in pairs)
+                   if PLACEHOLDER_TOKEN not in (a, b)]
+        statements = [(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
+                       f"WHERE MATCH('{escape_literal(phrase)}') LIMIT {limit} OPTION ranker=none, cutoff={limit}", None)
+                      for phrase in phrases]
+        found = {}
+        for rows in self.backend.run(statements) if statements else []:
+            for row in rows:
+                article = stored_fields(dict(zip(STORED_COLUMNS, row)))
+                found.setdefault(article.get("id"), article)
+        return list(found.values())
+
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
                          limit: int, phrase: bool = False) -> list[StoredArticle]:
         """Return up to limit articles whose titles hold words and a prefix term, best first.

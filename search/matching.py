@@ -49,6 +49,9 @@ SPARSE_SHARE = 16
 # Readings of a query with alternatives scored (combinations of its groups' spellings), at
 # most; a long query gets fewer (``Ranking.max_reading_syllables``).
 MAX_READINGS = 12
+# Documents holding a pair's rarer term checked at once for the pair in a row (``side_by_side``).
+PAIR_CHUNK = 64
+PAIR_FIELDS = ("body",)
 
 
 @dataclass
@@ -705,6 +708,30 @@ def _adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) ->
     counts = np.zeros(len(docs), dtype=np.int32)
     counts[order] = np.bincount(np.searchsorted(docs[order], keys >> 32), minlength=len(docs))
     return counts
+
+
+def side_by_side(ctx, first: str, second: str, live: np.ndarray, limit: int, scanned: int) -> list[int]:
+    """Return up to limit live documents where two terms stand in a row (a title, then a body), found
+    among at most scanned documents of each field holding the rarer of the two (in doc number order).
+
+    A sample, not a search: "did you mean" reads how such articles write the pair, and common
+    syllables' pairs are in thousands of them, so its cost is bounded whatever the index's size.
+    """
+    found: list[int] = []
+    for name in PAIR_FIELDS:
+        ids = [ctx.postings(name, term).ids for term in (first, second)]
+        rarer, other = sorted(ids, key=len)
+        start, chunk = 0, PAIR_CHUNK
+        while start < min(len(rarer), scanned):
+            docs = _sorted_intersection(rarer[start : min(start + chunk, scanned)], other)
+            docs = docs[live[docs]]
+            counts = _adjacent_counts(ctx, name, [first, second], docs)
+            found += [int(d) for d in docs[counts > 0] if int(d) not in found]
+            if len(found) >= limit:
+                return found[:limit]
+            # Common pairs are found in the first few articles; rarer ones need more read at once.
+            start, chunk = start + chunk, chunk * 4
+    return found
 
 
 def adjacent_pair_counts(ctx, fieldname: str, pairs: list[tuple[str, str]], docs: np.ndarray) -> np.ndarray | None:

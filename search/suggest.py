@@ -15,6 +15,7 @@ import string
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from search.backend import StoredArticle, TermStatistics
 from search.highlight import HighlightSpec, match_spans
@@ -32,6 +33,11 @@ TYPO_MIN_DF = 5
 COMPOUND_WEIGHT = 20
 # Accents are restored from this many top articles of the query.
 FIRST_PAGE = 10
+# Neighbouring query syllables the top articles never write side by side: this many pairs (the
+# first) are looked up in this many articles each, found among at most PAIR_SCANNED holding them.
+PAIR_LOOKUPS = 8
+PAIR_ARTICLES = 3
+PAIR_SCANNED = 4096
 # A restored word is capitalised when the articles write it so this often ("Hà Nội").
 CAPITALISED_SHARE = 0.6
 _ALPHABET = string.ascii_lowercase + string.digits
@@ -78,7 +84,7 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
     same = not corrections and ranking.max_query_terms == DEFAULT_RANKING.max_query_terms
     corrected = parsed if same else parse_query(text)
     if not corrected.accented:
-        text = replace_syllables(text, _restore_accents(corrected.syllables, first()))
+        text = replace_syllables(text, _restored(statistics, text, corrected.syllables, first()))
     if text == typed.text:
         return None, cut, False
     # Searched only when needed: a query whose Telex or split words were spelt out gets the
@@ -104,31 +110,87 @@ def _ids(documents: list[StoredArticle]) -> list[str | None]:
     return [d.get("id") for d in documents]
 
 
+def _restored(statistics: TermStatistics, text: str, syllables: list[Syllable],
+              documents: list[StoredArticle]) -> dict[Syllable, str]:
+    """Return the accented form of each unaccented syllable of text, read from documents and, for a
+    syllable documents never write beside a neighbour of the query, from articles that write the two
+    side by side (``TermStatistics.pair_documents``)."""
+    votes = _votes(syllables, documents)
+    if votes is None:
+        return {}
+    unsettled = {s.folded for s in votes.wanted if not votes.in_context[s.folded]}
+    # Neighbours typed with only spaces between (not across a comma or a full stop), and only where the
+    # query finds articles: one that finds none (a typo, words run together) is not read as meaning
+    # the pairs other articles happen to write.
+    pairs = [(a.folded, b.folded) for a, b in itertools.pairwise(syllables)
+             if {a.folded, b.folded} & unsettled and _restorable(a.folded) and _restorable(b.folded)
+             and text[a.end : b.start].isspace()]
+    pairs = list(dict.fromkeys(pairs))[:PAIR_LOOKUPS]
+    if pairs and documents:
+        # "toi da": the top articles write "tới" elsewhere, articles writing the pair write "tôi đã".
+        # Their votes decide only the syllables the top articles left unsettled.
+        paired = Votes(votes.wanted, defaultdict(Counter), defaultdict(Counter), Counter())
+        found = statistics.pair_documents(pairs, PAIR_ARTICLES, PAIR_SCANNED)
+        _add_votes(paired, syllables, found, tuple(dict.fromkeys(word for pair in pairs for word in pair)))
+        for folded in unsettled:
+            votes.in_context[folded] = paired.in_context[folded]
+    return _chosen(votes)
+
+
+def _restorable(folded: str) -> bool:
+    """Tell whether "did you mean" may restore accents to a folded syllable (not a number)."""
+    return not folded.isdigit()
+
+
 def _restore_accents(syllables: list[Syllable], documents: list[StoredArticle]) -> dict[Syllable, str]:
     """Return the most likely accented form of each unaccented syllable, read from documents."""
-    wanted = [s for s in syllables if not s.accented and not s.folded.isdigit()]
+    votes = _votes(syllables, documents)
+    return {} if votes is None else _chosen(votes)
+
+
+@dataclass
+class Votes:
+    """How documents write a query's unaccented syllables: beside the query's neighbours, anywhere."""
+
+    wanted: list[Syllable]
+    in_context: dict[str, Counter]
+    alone: dict[str, Counter]
+    capitals: Counter
+
+
+def _votes(syllables: list[Syllable], documents: list[StoredArticle]) -> Votes | None:
+    """Return the spellings documents give the unaccented syllables (None: no syllable to restore)."""
+    wanted = [s for s in syllables if not s.accented and _restorable(s.folded)]
     if not wanted:
-        return {}
-    spec = HighlightSpec(words=tuple(s.folded for s in wanted))
-    order = [s.folded for s in syllables]
-    pairs = set(itertools.pairwise(order))
-    in_context: dict[str, Counter] = defaultdict(Counter)
-    alone: dict[str, Counter] = defaultdict(Counter)
-    capitals: Counter = Counter()
+        return None
+    votes = Votes(wanted, defaultdict(Counter), defaultdict(Counter), Counter())
+    _add_votes(votes, syllables, documents, tuple(s.folded for s in wanted))
+    return votes
+
+
+def _add_votes(votes: Votes, syllables: list[Syllable], documents: list[StoredArticle], words: tuple[str, ...]) -> None:
+    """Count how documents write words (folded syllables of the query) into votes."""
+    spec = HighlightSpec(words=words)
+    pairs = set(itertools.pairwise(s.folded for s in syllables))
     # Every title and body voted in one text: each spelling's form worked out once, not once a text
     # (a pasted paragraph's forty-odd words are written in each of the ten articles).
     texts = (text for document in documents for text in (document.get("title") or "", document.get("body") or ""))
-    _vote(_APART.join(texts), spec, pairs, in_context, alone, capitals)
+    _vote(_APART.join(texts), spec, pairs, votes.in_context, votes.alone, votes.capitals)
+
+
+def _chosen(votes: Votes) -> dict[Syllable, str]:
+    """Return the most voted accented form of each syllable that gets one."""
     chosen = {}
-    for syllable in wanted:
+    for syllable in votes.wanted:
         # A spelling seen next to the query's neighbouring word beats any seen alone:
         # "chỉ thị" decides "thi" even where "thi" (exam) is more frequent on its own.
         # A single letter is restored only from its neighbours ("o ha noi": "ở Hà Nội"): alone, "a"
         # is any of a dozen words.
-        votes = in_context[syllable.folded] or (alone[syllable.folded] if len(syllable.folded) > 1 else None)
-        if votes:
-            form = votes.most_common(1)[0][0]
-            seen = alone[syllable.folded][form]
+        in_context, alone = votes.in_context[syllable.folded], votes.alone[syllable.folded]
+        counted = in_context or (alone if len(syllable.folded) > 1 else None)
+        if counted:
+            form = counted.most_common(1)[0][0]
+            seen, capitals = alone[form], votes.capitals
             if capitals[form.upper()] > CAPITALISED_SHARE * seen:
                 form = form.upper()  # an acronym, as the articles write it ("TPHCM")
             elif capitals[form] > CAPITALISED_SHARE * seen:

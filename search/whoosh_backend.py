@@ -35,7 +35,7 @@ from search.execute import (
 )
 from search.filtering import combine, facet_counts, filter_masks, label_mask, read_scope
 from search.integrity import IndexDamaged, Problem, Verifier
-from search.matching import Matched
+from search.matching import Matched, side_by_side
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.reader import PostingsCache, SegmentData, Snapshot
@@ -149,6 +149,13 @@ class SnapshotView:
     def doc_frequency(self, term: str, fieldname: str) -> int:
         """Return how many articles (deleted ones included) hold term in a field."""
         return self.context.doc_frequency(fieldname, term)
+
+    def pair_documents(self, pairs: Sequence[tuple[str, str]], limit: int, scanned: int) -> list[StoredArticle]:
+        """Return, for every pair of folded terms, up to limit live articles writing them side by side
+        (found among at most scanned articles holding the rarer, ``matching.side_by_side``), together."""
+        docs = [d for first, second in pairs
+                for d in side_by_side(self.context, first, second, self.snapshot.live, limit, scanned)]
+        return self._stored(list(dict.fromkeys(docs)))
 
     def title_syllables(self) -> list[tuple[str, int]]:
         """Return every folded title syllable with its document frequency, sorted."""

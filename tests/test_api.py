@@ -164,6 +164,13 @@ def test_empty_query_with_filter_lists_newest_first(client):
     assert search(client, q="")["total"] == 201
 
 
+def test_suggestion_restores_a_word_as_articles_write_it_beside_the_query_s_next_word(client):
+    # The top articles write "mênh" and "tất" (not beside "su", "cua"); articles writing the pairs
+    # write "sứ mệnh" and "tắt của" (without the lookup: "các sự mênh", "vụ tất của").
+    assert search(client, q="nato va cac su menh")["suggestion"].endswith("các sứ mệnh")
+    assert search(client, q="vut tat cua")["suggestion"].endswith("tắt của")
+
+
 def test_suggestion_restores_accents_only_when_that_changes_the_results(client):
     result = search(client, q="chinh tri")
     assert result["suggestion"] and result["suggestion"].lower() == "chính trị"

@@ -1342,3 +1342,48 @@ def test_a_few_docs_of_an_index_of_many_segments_are_narrowed_down_term_by_term(
     narrowed.clear()
     assert matching.window_docs(demo_context, "body", terms, docs, 2 * len(terms)).tolist() == expected
     assert not narrowed
+
+
+# Articles writing two words side by side ("did you mean"'s pair lookups) --------------------------
+
+
+def bodies_with_pair(first: str, second: str) -> set[str]:
+    """The oracle: ids of the demo articles whose body writes the two (folded) syllables in a row."""
+    return {a["id"] for a in DEMO_ARTICLES if any(
+        (folded(x), folded(y)) == (first, second) for x, y in itertools.pairwise(words(a.get("body") or "")))}
+
+
+@pytest.mark.parametrize("pair", [("toi", "da"), ("ha", "noi"), ("bong", "da"), ("chinh", "tri")])
+def test_pair_documents_are_articles_writing_the_two_words_side_by_side(engine, pair):
+    written = bodies_with_pair(*pair)
+    assert len(written) >= 2, pair
+    found = engine.backend.statistics().pair_documents([pair], 3, 4096)
+    assert len(found) == min(3, len(written)) and {a["id"] for a in found} <= written
+    assert all(a["title"] and a["body"] for a in found)  # whole stored articles, voted by "did you mean"
+
+
+def test_pair_documents_of_several_pairs_come_together_each_article_once(engine):
+    pairs = [("ha", "noi"), ("noi", "bai"), ("zzqx", "noi")]
+    found = engine.backend.statistics().pair_documents(pairs, 2, 4096)
+    ids = [a["id"] for a in found]
+    assert len(ids) == len(set(ids))
+    held = [bodies_with_pair(*pair) & set(ids) for pair in pairs]
+    assert [len(h) >= min(2, len(bodies_with_pair(*pair))) for h, pair in zip(held, pairs)] == [True, True, True]
+    assert set(ids) <= set().union(*(bodies_with_pair(*pair) for pair in pairs))
+    assert engine.backend.statistics().pair_documents([("zzqx", "noi")], 2, 4096) == []
+
+
+def test_side_by_side_reads_live_articles_only_and_no_more_than_it_is_told(demo_index):
+    view = SearchEngine(demo_index).backend.view()
+    ctx, live = view.context, view.snapshot.live
+    every = matching.side_by_side(ctx, "ha", "noi", live, 1000, 10**6)
+    assert {view.snapshot.stored(d)["id"] for d in every} == bodies_with_pair("ha", "noi")
+    assert every == sorted(every)  # in doc number order: a sample, not a ranking
+    assert matching.side_by_side(ctx, "ha", "noi", live, 3, 10**6) == every[:3]
+    gone = live.copy()
+    gone[every[:2]] = False
+    assert matching.side_by_side(ctx, "ha", "noi", gone, 3, 10**6) == every[2:5]
+    # Only the first articles holding the rarer word are read: those before the first match hold none.
+    rarer = min((ctx.postings("body", t).ids for t in ("ha", "noi")), key=len)
+    assert matching.side_by_side(ctx, "ha", "noi", live, 3, int(np.searchsorted(rarer, every[0]))) == []
+    assert matching.side_by_side(ctx, "ha", "noi", live, 3, int(np.searchsorted(rarer, every[0])) + 1) == every[:1]

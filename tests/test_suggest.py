@@ -1071,3 +1071,66 @@ def test_did_you_mean_compares_the_top_articles_by_id_when_the_backend_cannot_te
     # only by a backend without same_top.
     assert with_same_top.searched == read
     assert without.searched == [*read, compared]
+
+
+class PairStatistics:
+    """Term statistics that serve fixed articles for any pair lookup, recording the pairs asked."""
+
+    def __init__(self, articles):
+        self.articles, self.asked = articles, []
+
+    def pair_documents(self, pairs, limit, scanned):
+        self.asked.append(list(pairs))
+        return self.articles
+
+
+def pair_restored(q: str, documents, pair_articles) -> tuple[dict[str, str], list]:
+    """Return the accents restored to q from documents and pair lookups ({typed: restored}), and the pairs asked."""
+    from search.parse import parse_query
+    from search.suggest import _restored
+
+    statistics = PairStatistics(pair_articles)
+    chosen = _restored(statistics, q, parse_query(q).syllables, documents)
+    return {syllable.raw: form for syllable, form in chosen.items()}, statistics.asked
+
+
+TOI_ALONE = [{"title": "Đi tới trường", "body": "Năm nay tới lượt anh. Tới giờ rồi."}]
+TOI_BESIDE = [{"title": "", "body": "Hôm qua tôi đã tiêm mũi hai."}]
+
+
+def test_a_word_the_top_articles_write_only_apart_is_restored_from_articles_writing_the_pair():
+    assert pair_restored("toi da tiem", TOI_ALONE, TOI_BESIDE) == (
+        {"toi": "tôi", "da": "đã", "tiem": "tiêm"}, [[("toi", "da"), ("da", "tiem")]])
+    # Without the pair lookup the top articles' spelling alone decides.
+    assert restored("toi da tiem", TOI_ALONE) == {"toi": "tới"}
+
+
+def test_a_word_the_top_articles_write_beside_its_neighbour_is_never_looked_up_again():
+    top = [{"title": "", "body": "Tới giờ rồi, tới lượt anh. Hôm qua tôi đã tiêm."}]
+    beside = [{"title": "", "body": "Tới đá tiêm."}]
+    assert pair_restored("toi da tiem", top, beside) == ({"toi": "tôi", "da": "đã", "tiem": "tiêm"}, [])
+
+
+def test_only_the_unsettled_word_takes_the_pair_articles_votes():
+    # The top articles write "anh" beside "di" ("Anh đi"), "toi" beside no query word; the pair's
+    # articles write "tôi ảnh": "toi" takes their "tôi", "anh" keeps the top articles' "Anh".
+    top = [{"title": "", "body": "Đi tới chợ. Anh đi."}]
+    beside = [{"title": "", "body": "Tôi ảnh. Tôi ảnh."}]
+    assert pair_restored("toi anh di", top, beside) == ({"toi": "tôi", "anh": "Anh", "di": "đi"}, [[("toi", "anh")]])
+
+
+@pytest.mark.parametrize("q", ["toi, da tiem", "toi. da tiem"])
+def test_neighbours_typed_across_punctuation_are_not_a_pair(q):
+    assert pair_restored(q, TOI_ALONE, TOI_BESIDE)[1] == [[("da", "tiem")]]
+
+
+def test_a_query_that_finds_no_article_looks_no_pair_up():
+    assert pair_restored("toi da tiem", [], TOI_BESIDE) == ({}, [])
+
+
+def test_at_most_pair_lookups_pairs_are_looked_up_and_numbers_never():
+    from search.suggest import PAIR_LOOKUPS
+
+    q = " ".join(f"tu{n}x" for n in range(PAIR_LOOKUPS + 3))
+    assert len(pair_restored(q, TOI_ALONE, [])[1][0]) == PAIR_LOOKUPS
+    assert pair_restored("toi 19 da", TOI_ALONE, TOI_BESIDE)[1] == []
