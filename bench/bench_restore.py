@@ -1,7 +1,7 @@
 """"Did you mean" restoring accents: how many syllables of a question typed without accents come back as written.
 
 Usage: python bench/bench_restore.py [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval]
-                                     [--split train] [--limit 300]
+                                     [--split train] [--limit 300] [--texts questions|news] [--seed 5]
 
 Each covid question of retrieval/queries.jsonl (``--split``, the first ``--limit``) is searched without its
 accents (``unidecode``, lower case), as a reader without an input method types it, over the retrieval
@@ -9,12 +9,16 @@ benchmark's index (news + covid passages, built once by ``corpus.ensure_index`` 
 does).  Printed: how many pages offer a "did you mean"; over those whose suggestion has as many words as
 the question, the share of syllables restored exactly as written (lower case, NFC), beside the share of
 the question's syllables that carry no accent at all (what offering the unaccented text would score);
-and the commonest wrong restorations.  Nothing is asserted.
+and the commonest wrong restorations.  ``--texts news`` measures news prose instead of questions: --limit
+runs of 6, 8, 10 or 12 words cut from random news articles' bodies (``--seed``), typed the same way (the
+questions are the covid passages' own kind of text; the news runs are what most of an index holds).
+Nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import re
 import sys
 import unicodedata
@@ -55,6 +59,18 @@ def measure(engine: SearchEngine, questions: list[str]) -> dict:
     return {"offered": offered, "compared": compared, "exact": exact, "wrong": wrong}
 
 
+def news_runs(articles: list[dict], count: int, seed: int) -> list[str]:
+    """Return count runs of 6-12 words cut from random news articles' bodies (a fixed seed)."""
+    chooser, runs = random.Random(seed), []
+    while len(runs) < count:
+        words = (chooser.choice(articles).get("body") or "").split()
+        length = chooser.choice((6, 8, 10, 12))
+        if len(words) > length:
+            start = chooser.randrange(len(words) - length)
+            runs.append(" ".join(words[start : start + length]))
+    return runs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
@@ -62,14 +78,21 @@ def main() -> None:
                         help="the retrieval benchmark's index (built once when missing, reused)")
     parser.add_argument("--split", choices=("train", "val"), default="train", help="covid question split")
     parser.add_argument("--limit", type=int, default=300, help="questions measured (the first of the split)")
+    parser.add_argument("--texts", choices=("questions", "news"), default="questions",
+                        help="covid questions of --split, or runs of words cut from news bodies")
+    parser.add_argument("--seed", type=int, default=5, help="with --texts news: which runs are cut")
     args = parser.parse_args()
     data = args.data.resolve()
     ensure_index(args.index, [data_path(data, NEWS), data_path(data, PASSAGES)])
-    questions = [q["query"] for q in read_jsonl(data_path(data, QUERIES)) if q["split"] == args.split][: args.limit]
+    if args.texts == "news":
+        questions, kind = news_runs(read_jsonl(data_path(data, NEWS)), args.limit, args.seed), f"news runs (seed {args.seed})"
+    else:
+        questions = [q["query"] for q in read_jsonl(data_path(data, QUERIES)) if q["split"] == args.split][: args.limit]
+        kind = f"{args.split} questions"
     figures = measure(SearchEngine(args.index), questions)
     plain = [s for q in questions for s in syllables(q)]
     print(f'"did you mean" accent restoration -- code {code_version()}, index {args.index}, '
-          f"{len(questions)} {args.split} questions typed without accents")
+          f"{len(questions)} {kind} typed without accents")
     print(f"  suggestion offered      {figures['offered']:5} of {len(questions)}")
     print(f"  syllables compared      {figures['compared']:5} (suggestions with as many words as the question)")
     print(f"  restored as written     {figures['exact'] / max(figures['compared'], 1):.3f}")
