@@ -1464,8 +1464,8 @@ class ClusterStatistics:
 
     def pair_documents(self, pairs: Sequence[tuple[str, str]], limit: int, scanned: int) -> list[StoredArticle]:
         """Return, for every pair of folded terms, up to limit articles whose body writes them side by
-        side, in one round trip: each shard stops at the first limit it finds (``cutoff``), so scanned,
-        the embedded index's bound, is the engine's own."""
+        side, in one round trip.  scanned bounds the embedded index's reading; here each shard stops
+        at the first limit articles it finds (``cutoff``)."""
         phrases = [f'@body_fold "{a} {b}"' for a, b in ((engine_token(a), engine_token(b)) for a, b in pairs)
                    if PLACEHOLDER_TOKEN not in (a, b)]
         statements = [(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
