@@ -1134,3 +1134,9 @@ def test_at_most_pair_lookups_pairs_are_looked_up_and_numbers_never():
     q = " ".join(f"tu{n}x" for n in range(PAIR_LOOKUPS + 3))
     assert len(pair_restored(q, TOI_ALONE, [])[1][0]) == PAIR_LOOKUPS
     assert pair_restored("toi 19 da", TOI_ALONE, TOI_BESIDE)[1] == []
+
+
+def test_a_two_letter_word_is_restored_from_its_spellings_alone_and_a_query_of_numbers_from_nothing():
+    # "co" is written beside no query word: its commonest spelling alone decides (a single letter would not).
+    assert restored("co gi", [{"title": "", "body": "Ai có nhà, làm gì đây."}]) == {"co": "có", "gi": "gì"}
+    assert restored("2020 2021", [{"title": "", "body": "Năm 2020 và 2021."}]) == {}
