@@ -85,7 +85,8 @@ def main() -> None:
     data = args.data.resolve()
     ensure_index(args.index, [data_path(data, NEWS), data_path(data, PASSAGES)])
     if args.texts == "news":
-        questions, kind = news_runs(read_jsonl(data_path(data, NEWS)), args.limit, args.seed), f"news runs (seed {args.seed})"
+        questions = news_runs(read_jsonl(data_path(data, NEWS)), args.limit, args.seed)
+        kind = f"news runs (seed {args.seed})"
     else:
         questions = [q["query"] for q in read_jsonl(data_path(data, QUERIES)) if q["split"] == args.split][: args.limit]
         kind = f"{args.split} questions"

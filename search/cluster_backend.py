@@ -1469,8 +1469,8 @@ class ClusterStatistics:
         phrases = [f'@body_fold "{a} {b}"' for a, b in ((engine_token(a), engine_token(b)) for a, b in pairs)
                    if PLACEHOLDER_TOKEN not in (a, b)]
         statements = [(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
-                       f"WHERE MATCH('{escape_literal(phrase)}') LIMIT {limit} OPTION ranker=none, cutoff={limit}", None)
-                      for phrase in phrases]
+                       f"WHERE MATCH('{escape_literal(phrase)}') LIMIT {limit} "
+                       f"OPTION ranker=none, cutoff={limit}", None) for phrase in phrases]
         found = {}
         for rows in self.backend.run(statements) if statements else []:
             for row in rows:
