@@ -102,9 +102,9 @@ class TermStatistics(Protocol):
         understood), without filters."""
 
     def pair_documents(self, pairs: Sequence[tuple[str, str]], limit: int, scanned: int) -> list[StoredArticle]:
-        """Return, for every pair of folded terms, up to limit live articles whose title or body
-        writes them side by side, found among at most scanned articles holding them (a sample, in
-        any order: "did you mean" reads how they write the pair), every pair's together."""
+        """Return, for every pair of folded terms, up to limit live articles whose body writes them
+        side by side, found among at most scanned articles holding them (a sample, in any order:
+        "did you mean" reads how they write the pair), every pair's together."""
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
                          limit: int, phrase: bool = False) -> list[StoredArticle]:

@@ -51,7 +51,6 @@ SPARSE_SHARE = 16
 MAX_READINGS = 12
 # Documents holding a pair's rarer term checked at once for the pair in a row (``side_by_side``).
 PAIR_CHUNK = 64
-PAIR_FIELDS = ("body",)
 
 
 @dataclass
@@ -711,26 +710,23 @@ def _adjacent_counts(ctx, fieldname: str, terms: list[str], docs: np.ndarray) ->
 
 
 def side_by_side(ctx, first: str, second: str, live: np.ndarray, limit: int, scanned: int) -> list[int]:
-    """Return up to limit live documents where two terms stand in a row (a title, then a body), found
-    among at most scanned documents of each field holding the rarer of the two (in doc number order).
+    """Return up to limit live documents whose body holds two terms in a row, found among the first
+    (in doc number order) of at most scanned documents whose body holds the rarer of the two.
 
     A sample, not a search: "did you mean" reads how such articles write the pair, and common
     syllables' pairs are in thousands of them, so its cost is bounded whatever the index's size.
     """
+    rarer, other = sorted((ctx.postings("body", term).ids for term in (first, second)), key=len)
     found: list[int] = []
-    for name in PAIR_FIELDS:
-        ids = [ctx.postings(name, term).ids for term in (first, second)]
-        rarer, other = sorted(ids, key=len)
-        start, chunk = 0, PAIR_CHUNK
-        while start < min(len(rarer), scanned):
-            docs = _sorted_intersection(rarer[start : min(start + chunk, scanned)], other)
-            docs = docs[live[docs]]
-            counts = _adjacent_counts(ctx, name, [first, second], docs)
-            found += [int(d) for d in docs[counts > 0] if int(d) not in found]
-            if len(found) >= limit:
-                return found[:limit]
-            # Common pairs are found in the first few articles; rarer ones need more read at once.
-            start, chunk = start + chunk, chunk * 4
+    start, chunk = 0, PAIR_CHUNK
+    while start < min(len(rarer), scanned):
+        docs = _sorted_intersection(rarer[start : min(start + chunk, scanned)], other)
+        docs = docs[live[docs]]
+        found += docs[_adjacent_counts(ctx, "body", [first, second], docs) > 0].tolist()
+        if len(found) >= limit:
+            return found[:limit]
+        # Common pairs are found in the first few articles; rarer ones need more read at once.
+        start, chunk = start + chunk, chunk * 4
     return found
 
 
