@@ -303,9 +303,9 @@ def test_a_first_unfiltered_page_keeps_the_querys_top_articles(cluster_engine, m
     backend = cluster_engine.backend
     backend.forget()
     result = cluster_engine.search(SearchRequest(q=q, suggest=False))
+    parsed = _understood(cluster_engine, q)  # before the recorder: it may read the vocabulary again
     calls = []
     monkeypatch.setattr(Cluster, "run", lambda self, node, batch: calls.append(batch))
-    parsed = _understood(cluster_engine, q)
     assert [d["id"] for d in backend.top_documents(parsed)] == [hit["id"] for hit in result["hits"]] and calls == []
     # A filtered or second page is not the top articles: nothing is kept from it.
     monkeypatch.undo()
