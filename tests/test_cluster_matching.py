@@ -724,3 +724,13 @@ def test_a_questions_pool_page_kept_is_asked_again_when_a_shard_is_missing(clust
     result = cluster_engine.search(SearchRequest(q=q, suggest=False))
     assert len([text for text in statements if " BY shard " in text]) == 1 and result["partial"]
     assert not backend._pool_pages._entries  # a partial answer is not kept
+
+
+def test_a_pair_the_engine_cannot_write_as_a_token_is_not_asked(cluster_engine, monkeypatch):
+    # "ภาษา" is no token of the engine's alphabet: its place holds the placeholder every such word
+    # shares, so asking '"_ noi"' would find articles writing any such word before "nội".
+    statements = recorded_statements(monkeypatch)
+    statistics = cluster_engine.backend.statistics()
+    assert statistics.pair_documents([("ภาษา", "noi")], 3, 4096) == [] and statements == []
+    assert len(statistics.pair_documents([("ha", "noi"), ("ภาษา", "noi")], 2, 4096)) == 2
+    assert len(statements) == 1 and '@body_fold "ha noi"' in statements[0]

@@ -1371,6 +1371,10 @@ def test_pair_documents_of_several_pairs_come_together_each_article_once(engine)
     assert [len(h) >= min(2, len(bodies_with_pair(*pair))) for h, pair in zip(held, pairs)] == [True, True, True]
     assert set(ids) <= set().union(*(bodies_with_pair(*pair) for pair in pairs))
     assert engine.backend.statistics().pair_documents([("zzqx", "noi")], 2, 4096) == []
+    # A pair asked twice: its articles once.
+    statistics = engine.backend.statistics()
+    once = [a["id"] for a in statistics.pair_documents([("ha", "noi")], 2, 4096)]
+    assert [a["id"] for a in statistics.pair_documents([("ha", "noi"), ("ha", "noi")], 2, 4096)] == once
 
 
 def test_side_by_side_reads_live_articles_only_and_no_more_than_it_is_told(demo_index):
