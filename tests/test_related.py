@@ -168,25 +168,17 @@ def test_numbers_and_one_letter_words_relate_nothing(tmp_path):
     assert engine.related("a") == [] and engine.related("c") == []
 
 
-def test_a_word_most_articles_hold_is_not_distinctive(tmp_path):
-    # With 4 articles a word may be in 2 of them (10% of 4, at least 2): "sông Hương" is in 3.
-    engine = related_engine(tmp_path, [
-        {"id": "a", "title": "Sông Hương dâng cao", "body": "Sông Hương dâng cao trong đêm qua."},
-        {"id": "c", "title": "Đò trên sông Hương", "body": "Đò chở khách trên sông Hương."},
-        {"id": "d", "title": "Cầu qua sông Hương", "body": "Cầu mới bắc qua sông Hương."},
-        GOLD,
-    ])
-    assert engine.related("a") == []
-
-
-def test_a_word_two_bodies_and_a_third_title_hold_is_not_distinctive(tmp_path):
-    # With 4 articles a word may be in 2 of them: "sông Hương dâng cao" is in 2 bodies and a third title.
-    engine = related_engine(tmp_path, [
-        {"id": "a", "title": "Sông Hương dâng cao", "body": "Sông Hương dâng cao trong đêm qua."},
-        {"id": "c", "title": "Tin tổng hợp", "body": "Trận lũ làm sông Hương dâng cao bất thường."},
-        {"id": "d", "title": "Sông Hương dâng cao", "body": "Mưa lớn kéo dài nhiều ngày liền."},
-        GOLD,
-    ])
+@pytest.mark.parametrize("others", [
+    # With 4 articles a word may be in 2 of them (10% of 4, at least 2): "sông Hương" is in 3 ...
+    [{"id": "c", "title": "Đò trên sông Hương", "body": "Đò chở khách trên sông Hương."},
+     {"id": "d", "title": "Cầu qua sông Hương", "body": "Cầu mới bắc qua sông Hương."}],
+    # ... or in 2 bodies and a third title.
+    [{"id": "c", "title": "Tin tổng hợp", "body": "Trận lũ làm sông Hương dâng cao bất thường."},
+     {"id": "d", "title": "Sông Hương dâng cao", "body": "Mưa lớn kéo dài nhiều ngày liền."}],
+])
+def test_a_word_most_articles_hold_in_their_title_or_body_is_not_distinctive(tmp_path, others):
+    article = {"id": "a", "title": "Sông Hương dâng cao", "body": "Sông Hương dâng cao trong đêm qua."}
+    engine = related_engine(tmp_path, [article, *others, GOLD])
     assert engine.related("a") == []
 
 
