@@ -21,6 +21,7 @@ from tempfile import TemporaryDirectory
 
 import numpy as np
 import pytest
+from whoosh import fields
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3PostingsWriter, W3TermInfo
 from whoosh.filedb.structfile import StructFile
@@ -47,7 +48,7 @@ from search.documents import Article
 from search.engine import SearchEngine
 from search.index import article_fields, reindex
 from search.integrity import seal_meta
-from search.merge import merge_into
+from search.merge import can_merge, merge_into
 from search.reader import PostingsCache, Snapshot
 from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
@@ -255,6 +256,26 @@ def test_segments_merged_in_one_pass_hold_what_one_writer_writes_from_the_same_a
     assert (docs.dtype, places.dtype) == (np.int64, np.int64)
     frozen = whole.freeze()
     assert not any(values.flags.writeable for values in (frozen.ids, frozen.freqs, frozen.all_positions, frozen.starts))
+
+
+
+def test_segments_are_merged_in_one_pass_only_when_several_without_deletions_index_formats_it_copies(tmp_path):
+    # merge_into shifts doc numbers and copies lists whole: a deleted document would come back, and
+    # a format other than packed positions or Whoosh's Existence has values it does not copy.
+    ix = write_segments(tmp_path, few_articles())
+    segments = ix._segments()
+    schema = ix.schema
+    other_format = make_schema()
+    other_format.remove("title")
+    other_format.add("title", fields.TEXT(stored=True))  # Whoosh's Positions format
+    assert [can_merge(segments, schema), can_merge(segments[:1], schema), can_merge(segments[:2], schema),
+            can_merge(segments, other_format)] == [True, False, True, False]
+    writer = VnSegmentWriter(ix, codec=VnCodec(), compound=False)
+    writer.delete_by_term("id", few_articles()[5].id)
+    writer.commit(merge=False)
+    segments = ix._segments()
+    assert [segment.has_deletions() for segment in segments] == [False, True, False]
+    assert [can_merge(segments, schema), can_merge(segments[::2], schema)] == [False, True]
 
 
 FEW_TERMS = ("va", "cua", "trong", "co", "cho", "nam", "viet", "thanh", "pho")  # in each segment, or not

@@ -102,6 +102,13 @@ MODULE_TESTS = {
     "web/forgiving.py": ["tests/test_forgiving.py", "tests/test_pages.py", "tests/test_api.py"],
     "web/feed.py": ["tests/test_feed.py"],
     "web/timeline.py": ["tests/test_timeline.py", "tests/test_pages.py", "tests/test_api.py"],
+    # Merging segments in one pass: the codec's merge test (every posting of the merged segment
+    # against one writer's) and the reindexes that merge (the serial and parallel writers' merges).
+    "search/merge.py": ["tests/test_codec.py", "tests/test_index.py"],
+    # The lean writers (single- and multi-process, crash-safe commits): the reindex tests.
+    "search/writer.py": ["tests/test_index.py", "tests/test_codec.py"],
+    # `vnsearch check`: the integrity tests (damaged files named) and the CLI's check command.
+    "search/check.py": ["tests/test_integrity.py", "tests/test_cli.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
