@@ -33,7 +33,7 @@ from search.index import NoSources, ReindexReport, ReindexRun, _indexed_state, a
 from search.integrity import IndexDamaged
 from search.merge import merge_into
 from search.request import SearchRequest
-from search.schema import SCHEMA_VERSION
+from search.schema import SCHEMA_VERSION, make_schema
 from search.sources import scan_sources
 from search.store import (
     CURRENT_LINK,
@@ -47,9 +47,10 @@ from search.store import (
     write_meta,
     writer_lock,
 )
-from search.writer import open_writer
+from search.writer import PARALLEL_MIN_ARTICLES, WRITER_MEMORY_MB, LeanPostingPool, open_writer
 from tests.helpers import (
     DEMO_ARTICLES,
+    DEMO_SOURCES,
     PORTAL_FILE,
     PORTAL_ID,
     ROOT,
@@ -985,6 +986,24 @@ def test_a_reindex_told_to_pause_at_index_pauses_after_each_article_written_and_
     assert events == [("index", 1), *(event for done in range(2, 6) for event in ("paused", ("index", done))),
                       "paused", ("commit", 0)]
 
+def test_a_reindex_told_to_pause_at_toc_pauses_once_its_segment_is_written_and_before_it_is_visible(
+        tmp_path, monkeypatch):
+    # The crash tests' hook (VNSEARCH_PAUSE_AT=toc): killed there, the new segment's files exist
+    # but no table of contents names them, so the index still holds what it held.
+    index_dir = tmp_path / "ix"
+    source = make_source(tmp_path, count=2)
+    reindex(index_dir, [str(source)], procs=1)
+    before = sorted(indexed(index_dir))
+    assert len(before) == 3
+    monkeypatch.setenv(faults.PAUSE_VARIABLE, "toc")
+    seen = []
+    monkeypatch.setattr(faults, "time", SimpleNamespace(sleep=lambda seconds: seen.append(
+        (seconds, sorted(indexed(index_dir))))))
+    write_jsonl(source / "more.jsonl", DEMO_ARTICLES[5:7])
+    assert counts(reindex(index_dir, procs=1)) == (2, 0, 0, 3, 0)
+    assert seen == [(3600, before)]
+    assert sorted(indexed(index_dir)) == sorted([*before, *(a["id"] for a in DEMO_ARTICLES[5:7])])
+
 def test_articles_gone_from_a_source_folder_whose_name_ends_with_a_space_are_deleted(tmp_path):
     source = tmp_path / "crawl "  # a folder copied from another system
     write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:4])
@@ -1183,3 +1202,43 @@ def test_a_reindex_given_several_processes_writes_a_few_articles_with_one_writer
     write_jsonl(source / "news.jsonl", [changed, *DEMO_ARTICLES[1:4]])
     assert counts(reindex(index_dir, procs=2)) == (0, 1, 0, 4, 0)
     assert indexed(index_dir)[changed["id"]]["body"] == changed["body"]
+
+
+def test_a_writer_is_parallel_only_for_several_processes_and_enough_articles(tmp_path):
+    # Below PARALLEL_MIN_ARTICLES, starting writer processes costs more than they save.
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    chosen = []
+    for count, procs in [(PARALLEL_MIN_ARTICLES, 1), (PARALLEL_MIN_ARTICLES - 1, 2), (PARALLEL_MIN_ARTICLES, 2)]:
+        writer = open_writer(ix, count, procs)
+        chosen.append((type(writer).__name__, getattr(writer, "procs", None), getattr(writer, "batchsize", None),
+                       getattr(writer, "multisegment", None), writer.pool.limit >> 20))
+        writer.cancel()
+    assert chosen == [("VnSegmentWriter", None, None, None, WRITER_MEMORY_MB),
+                      ("VnSegmentWriter", None, None, None, WRITER_MEMORY_MB),
+                      ("VnMpWriter", 2, 50, True, WRITER_MEMORY_MB)]
+
+
+def test_a_writer_waits_for_whooshs_write_lock_held_for_a_moment(tmp_path):
+    # A repair or another tool's writer may hold Whoosh's own lock briefly: the reindex waits
+    # (up to five seconds) instead of failing at once.
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    holder = ix.writer()
+    threading.Timer(0.5, holder.cancel).start()
+    writer = open_writer(ix, 1, 1)  # whoosh.store.LockError if it did not wait
+    article = next(item for item in scan_sources(DEMO_SOURCES) if isinstance(item, Article))
+    writer.add_document(**article_fields(article))
+    writer.commit()
+    assert ix.doc_count() == 1
+
+
+def test_the_lean_pool_spills_a_sorted_run_once_its_postings_pass_its_limit(tmp_path):
+    # Its estimate of a posting's memory: 110 bytes and its term's and value's lengths.
+    ix = whoosh_index.create_in(str(tmp_path), make_schema())
+    postings = [("body", b"ab", doc, 1.0, b"wxyz") for doc in range(9, 0, -1)]
+    pool = LeanPostingPool(ix.storage, None, limitmb=9 * 116 / 2**20)
+    for posting in postings:
+        pool.add(posting)
+    assert (pool.runs, pool.currentsize, pool.fieldnames) == ([], 9 * 116, {"body"})
+    pool.add(("title", b"c", 0, 1.0, None))  # 111 bytes more: past the limit
+    assert (len(pool.runs), pool.currentsize, pool.fieldnames) == (1, 0, {"body", "title"})
+    assert list(pool.items()) == sorted([*postings, ("title", b"c", 0, 1.0, None)])

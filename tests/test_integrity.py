@@ -15,10 +15,13 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
+from whoosh import index as whoosh_index
 
 from search import integrity, store
+from search.codec import make_codec
 from search.integrity import (
     CRC_SLICE_BYTES,
+    IndexDamaged,
     file_signature,
     latest_toc,
     manifest_name,
@@ -28,6 +31,7 @@ from search.integrity import (
 )
 from search.reader import Snapshot
 from search.store import DAMAGED_FILE, damage_before_writing, linked_generation
+from search.writer import VnSegmentWriter
 from tests.helpers import (
     DEMO_SOURCES,
     PORTAL_ID,
@@ -481,6 +485,12 @@ def test_a_segment_a_commit_would_merge_is_checksummed_first(index_copy, settled
     refused = run("reindex", "--index", str(index_copy), "--procs", "1", extra)
     assert refused.exit_code == EXIT_DAMAGED and f"damaged: {target.name}: CRC32" in refused.output
     assert latest_toc(folder)[0] == toc_generation and read_manifest(folder, toc_generation)["segments"] == segments
+    # The lean writer's own check (what reindex's checks before writing would miss), the index named.
+    merging = VnSegmentWriter(whoosh_index.open_dir(str(folder)), codec=make_codec(), compound=False)
+    with pytest.raises(IndexDamaged) as refused_by_merge:
+        merging.commit()  # Whoosh's policy merges the five small segments
+    merging.cancel()
+    assert str(refused_by_merge.value).startswith(f"the index in {index_copy} is damaged: {target.name}: CRC32")
 
     # --repair: the same finding makes it rebuild (a remembered source gained an article).
     with open(tmp_path / "a.jsonl", "a", encoding="utf-8") as handle:

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections import Counter
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -105,12 +106,19 @@ MODULE_TESTS = {
     # Merging segments in one pass: the codec's merge test (every posting of the merged segment
     # against one writer's) and the reindexes that merge (the serial and parallel writers' merges).
     "search/merge.py": ["tests/test_codec.py", "tests/test_index.py"],
-    # The lean writers (single- and multi-process, crash-safe commits): the reindex tests.
-    "search/writer.py": ["tests/test_index.py", "tests/test_codec.py"],
+    # The lean writers (single- and multi-process, crash-safe commits): the reindex tests, and a merge
+    # refusing a damaged segment.
+    "search/writer.py": ["tests/test_index.py", "tests/test_codec.py", "tests/test_integrity.py"],
     # `vnsearch check`: the integrity tests (damaged files named) and the CLI's check command.
     "search/check.py": ["tests/test_integrity.py", "tests/test_cli.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
+}
+# The tests --in-children runs a module's "no tests" mutants against (slow ones included): those that
+# start the processes where the mutated code runs (default: the module's fast MODULE_TESTS).
+CHILD_TESTS = {
+    # The parallel writer's processes: their segments merged, and their end when the reindex is killed.
+    "search/writer.py": ["tests/test_index.py", "tests/test_faults.py", "-k", "parallel"],
 }
 # Modules whose tests are slow because they search a real searchd cluster: their mutants run those
 # tests (the "not slow" filter lifted) against one demo cluster the tool starts for the whole run
@@ -358,6 +366,46 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, 
                         if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns)})
 
 
+def run_in_children(path: str, prebuilt: dict[str, str], timeout_multiplier: float | None) -> None:
+    """Run each of a module's "no tests" mutants by hand against its whole test selection; keep the statuses.
+
+    mutmut runs a mutant only against the tests that reached its function in the test process; code
+    run only in the processes a test forks (the parallel writers' children) is never reached there,
+    so its mutants are "no tests" although the tests do run it.  The mutant is switched on through
+    the environment (``MUTANT_UNDER_TEST``), which the forked processes inherit.
+    """
+    names = sorted(name for name, status in saved_results().get(path, {}).items() if status == "no tests")
+    tests = CHILD_TESTS.get(path, ["-m", "not slow", *MODULE_TESTS.get(path, ["tests/"])])
+    env = dict(os.environ, **({} if path in WRITE_SIDE else prebuilt))
+    shutil.copytree(ROOT / "tests", ROOT / "mutants" / "tests", dirs_exist_ok=True)  # the tests as they are now
+    clean = _selection_seconds(tests, env, "")
+    limit = max(60.0, clean * (timeout_multiplier or 5.0))
+    print(f"{path}: {len(names)} mutants no test reached in its own process, each against {' '.join(tests)} "
+          f"(unmutated: {clean:.0f} s; limit {limit:.0f} s)", flush=True)
+    statuses = {}
+    for name in names:
+        try:
+            failed = _selection_seconds(tests, env, name, limit) is None
+        except subprocess.TimeoutExpired:
+            failed = True
+        statuses[name] = "killed" if failed else "survived"
+        print(f"  {statuses[name]:8} {name}", flush=True)
+    save_results(path, statuses)
+
+
+def _selection_seconds(tests: list[str], env: dict[str, str], mutant: str, limit: float | None = None) -> float | None:
+    """Run the tests in mutants/ with a mutant switched on ("" for none); return their seconds, None if one failed."""
+    started = time.monotonic()
+    # PYTHONPATH: the processes the tests start (`vnsearch reindex`, a server) import the mutated copy too.
+    done = subprocess.run(["nice", "-n", str(max(0, MUTMUT_NICENESS - os.nice(0))), sys.executable, "-m", "pytest",
+                           "-p", "no:randomly", "-p", "no:cacheprovider", "-x", "-q", *tests],
+                          cwd=ROOT / "mutants", capture_output=True, timeout=limit,
+                          env=dict(env, MUTANT_UNDER_TEST=mutant, PYTHONPATH=str(ROOT / "mutants")))
+    if not mutant and done.returncode:
+        sys.exit(f"the unmutated tests fail in mutants/:\n{done.stdout.decode()[-2000:]}")
+    return time.monotonic() - started if done.returncode == 0 else None
+
+
 def run_modules(paths: list[str], only_report: bool, subset: str, children: int,
                 timeout_multiplier: float | None = None, only: list[str] | None = None) -> int:
     """Run mutmut on modules one at a time (niced) and report each module."""
@@ -365,7 +413,10 @@ def run_modules(paths: list[str], only_report: bool, subset: str, children: int,
         reading = any(p not in WRITE_SIDE for p in paths)
         prebuilt = prebuilt_demo_index() if reading else {}
         for path in paths:
-            run_module(path, prebuilt, subset, children, timeout_multiplier, only)
+            if subset == "children":
+                run_in_children(path, prebuilt, timeout_multiplier)
+            else:
+                run_module(path, prebuilt, subset, children, timeout_multiplier, only)
     results = saved_results()
     survivors = 0
     for path in paths:
@@ -439,6 +490,9 @@ def main() -> int:
                         help="run only the mutants an interrupted run left without a result")
     parser.add_argument("--timeouts", action="store_const", const="timeouts", dest="subset",
                         help="rerun only the mutants that timed out (with a larger --timeout-multiplier)")
+    parser.add_argument("--in-children", action="store_const", const="children", dest="subset",
+                        help="run the last run's \"no tests\" mutants by hand against the module's whole selection "
+                             "(code that runs only in processes the tests fork, which mutmut cannot see)")
     parser.add_argument("--only", nargs="+", metavar="GLOB",
                         help="run only the mutants whose names match these globs (search.matching.x_window_docs*)")
     parser.add_argument("--timeout-multiplier", type=float,
