@@ -23,12 +23,13 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -382,25 +383,34 @@ def run_in_children(path: str, prebuilt: dict[str, str], timeout_multiplier: flo
     limit = max(60.0, clean * (timeout_multiplier or 5.0))
     print(f"{path}: {len(names)} mutants no test reached in its own process, each against {' '.join(tests)} "
           f"(unmutated: {clean:.0f} s; limit {limit:.0f} s)", flush=True)
-    statuses = {}
     for name in names:
         try:
             failed = _selection_seconds(tests, env, name, limit) is None
         except subprocess.TimeoutExpired:
             failed = True
-        statuses[name] = "killed" if failed else "survived"
-        print(f"  {statuses[name]:8} {name}", flush=True)
-    save_results(path, statuses)
+        status = "killed" if failed else "survived"
+        save_results(path, {name: status})  # one at a time: an interrupted run keeps what it found
+        print(f"  {status:8} {name}", flush=True)
 
 
 def _selection_seconds(tests: list[str], env: dict[str, str], mutant: str, limit: float | None = None) -> float | None:
     """Run the tests in mutants/ with a mutant switched on ("" for none); return their seconds, None if one failed."""
     started = time.monotonic()
     # PYTHONPATH: the processes the tests start (`vnsearch reindex`, a server) import the mutated copy too.
-    done = subprocess.run(["nice", "-n", str(max(0, MUTMUT_NICENESS - os.nice(0))), sys.executable, "-m", "pytest",
-                           "-p", "no:randomly", "-p", "no:cacheprovider", "-x", "-q", *tests],
-                          cwd=ROOT / "mutants", capture_output=True, timeout=limit,
-                          env=dict(env, MUTANT_UNDER_TEST=mutant, PYTHONPATH=str(ROOT / "mutants")))
+    # A session of its own: a mutant that keeps writer processes alive after their parent leaves them in
+    # it, and they are killed with it (they would load the machine for the next mutants).
+    tests_run = subprocess.Popen(
+        ["nice", "-n", str(max(0, MUTMUT_NICENESS - os.nice(0))), sys.executable, "-m", "pytest",
+         "-p", "no:randomly", "-p", "no:cacheprovider", "-x", "-q", *tests],
+        cwd=ROOT / "mutants", stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        env=dict(env, MUTANT_UNDER_TEST=mutant, PYTHONPATH=str(ROOT / "mutants")))
+    try:
+        output, _ = tests_run.communicate(timeout=limit)
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(tests_run.pid, signal.SIGKILL)
+        tests_run.wait()
+    done = subprocess.CompletedProcess(tests_run.args, tests_run.returncode, output)
     if not mutant and done.returncode:
         sys.exit(f"the unmutated tests fail in mutants/:\n{done.stdout.decode()[-2000:]}")
     return time.monotonic() - started if done.returncode == 0 else None
