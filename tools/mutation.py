@@ -110,11 +110,15 @@ MODULE_TESTS = {
     # The lean writers (single- and multi-process, crash-safe commits): the reindex tests, and a merge
     # refusing a damaged segment.
     "search/writer.py": ["tests/test_index.py", "tests/test_codec.py", "tests/test_integrity.py"],
-    # `vnsearch check`: the integrity tests (damaged files named) and the CLI's check command.
+    # `vnsearch check`: the integrity tests (damaged files named; all slow: SLOW_SELECTION) and the CLI's
+    # check command.
     "search/check.py": ["tests/test_integrity.py", "tests/test_cli.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
+# Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
+# as a whole: it damages copies of the demo index and serves them).
+SLOW_SELECTION = {"search/check.py"}
 # The tests --in-children runs a module's "no tests" mutants against (slow ones included): those that
 # start the processes where the mutated code runs (default: the module's fast MODULE_TESTS).
 CHILD_TESTS = {
@@ -354,6 +358,8 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, 
         env.update(prebuilt)
     if path in SEGMENTED_MODULES:
         env.update(prebuilt_segmented_index())
+    if path in SLOW_SELECTION:
+        env[SLOW_ENV] = "1"
     copied = ROOT / "mutants" / path
     if copied.exists() and "mutmut" not in copied.read_text(encoding="utf-8"):
         # Written unmutated by a run of another module: mutmut would take it as already mutated.
