@@ -110,9 +110,9 @@ MODULE_TESTS = {
     # The lean writers (single- and multi-process, crash-safe commits): the reindex tests, and a merge
     # refusing a damaged segment.
     "search/writer.py": ["tests/test_index.py", "tests/test_codec.py", "tests/test_integrity.py"],
-    # `vnsearch check`: the integrity tests (damaged files named; all slow: SLOW_SELECTION) and the CLI's
-    # check command.
-    "search/check.py": ["tests/test_integrity.py", "tests/test_cli.py"],
+    # `vnsearch check`: its own tests (each finding in its words), the integrity tests (damaged files
+    # named, a served repair; all slow: SLOW_SELECTION) and the CLI's check command.
+    "search/check.py": ["tests/test_check.py", "tests/test_integrity.py", "tests/test_cli.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }

@@ -1,0 +1,121 @@
+"""`vnsearch check`'s findings (search/check.py) on real indexes: what each check names, in what words."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+from search.check import MAX_PROBLEMS_PER_CHECK, NO_CHECKSUMS, check_index
+from search.codec import Postings
+from search.documents import Article
+from search.index import article_fields, reindex
+from search.integrity import META_FILE, Problem, latest_toc, manifest_name
+from search.reader import Snapshot
+from search.sources import scan_sources
+from search.store import IndexMissing, current_generation, linked_generation
+from search.writer import open_writer
+from tests.helpers import make_source
+
+
+@pytest.fixture()
+def small_index(tmp_path) -> tuple[Path, Path]:
+    """Return (index dir, source folder) of four demo articles and the portal page."""
+    source = make_source(tmp_path, count=4)
+    index_dir = tmp_path / "ix"
+    assert reindex(index_dir, [str(source)], procs=1).added == 5
+    return index_dir, source
+
+
+@pytest.fixture()
+def demo_copy(demo_index, tmp_path) -> Path:
+    """Return a private copy of the demo index that a test may damage."""
+    copy = tmp_path / "index"
+    shutil.copytree(demo_index, copy, symlinks=True)
+    return copy
+
+
+def files_checked(index_dir: Path) -> int:
+    """Return how many files a check reads: those the last commit's checksums list and the metadata."""
+    folder = linked_generation(index_dir)
+    manifest = json.loads((folder / manifest_name(latest_toc(folder)[0])).read_text(encoding="utf-8"))
+    return len(manifest["files"]) + 1
+
+
+def test_a_sound_index_checked_quickly_and_in_full(small_index):
+    index_dir, source = small_index
+    quick, full = check_index(index_dir), check_index(index_dir, full=True)
+    expected = {"index": str(index_dir), "generation": linked_generation(index_dir).name, "ok": True,
+                "files_checked": files_checked(index_dir), "problems": [], "warnings": [], "sources": [str(source)]}
+    assert quick.to_dict() == {**expected, "level": "checksums", "documents": None}
+    assert full.to_dict() == {**expected, "level": "full", "documents": 5}
+
+
+def test_an_index_without_checksums_is_read_in_full_with_a_warning(small_index):
+    index_dir, _ = small_index
+    folder = linked_generation(index_dir)
+    (folder / manifest_name(latest_toc(folder)[0])).unlink()  # as written before vnsearch recorded them
+    report = check_index(index_dir, full=True)
+    assert (report.ok, report.files, report.documents, report.warnings) == (True, 1, 5, [NO_CHECKSUMS])
+
+
+def test_no_index_at_all_is_named(tmp_path):
+    with pytest.raises(IndexMissing) as missing:
+        check_index(tmp_path / "none")
+    assert str(missing.value) == f"no index in {tmp_path / 'none'}: run `vnsearch reindex SOURCE ...` first"
+
+
+def test_an_id_stored_twice_and_a_count_the_metadata_does_not_hold_are_named(small_index):
+    # An index written by another tool (or an older vnsearch) may hold an article twice.
+    index_dir, source = small_index
+    article = next(item for item in scan_sources([str(source)]) if isinstance(item, Article))
+    writer = open_writer(whoosh_index.open_dir(str(current_generation(index_dir))), 1, 1)
+    writer.add_document(**article_fields(article))
+    writer.commit(merge=False)
+    report = check_index(index_dir, full=True)
+    assert (report.documents, report.problems) == (6, [
+        Problem("stored fields", "statistics", f"id {article.id!r} stored 2 times"),
+        Problem(META_FILE, "statistics", "says 5 articles, the index holds 6")])
+
+
+def test_a_damaged_stored_file_is_named_with_five_of_its_articles_and_the_rest_counted(demo_copy):
+    folder = linked_generation(demo_copy)
+    stored = max(folder.glob("*._stored.col"), key=lambda path: path.stat().st_size)
+    data = bytearray(stored.read_bytes())
+    for at in range(len(data) // 40, len(data) * 9 // 10, len(data) // 40):  # bytes of many articles
+        data[at] ^= 0x5A
+    stored.write_bytes(bytes(data))
+    report = check_index(demo_copy, full=True)
+    checksum, *decoding = report.problems
+    assert (checksum.file, checksum.kind) == (stored.name, "checksum")
+    assert [(p.file, p.kind) for p in decoding] == [("stored fields", "decode")] * (MAX_PROBLEMS_PER_CHECK + 1)
+    assert all(p.problem.startswith("article ") and " does not decode (" in p.problem for p in decoding[:-1])
+    failed = int(decoding[-1].problem.split()[1]) + MAX_PROBLEMS_PER_CHECK
+    assert decoding[-1].problem == f"and {failed - MAX_PROBLEMS_PER_CHECK} more like these" and failed > 6
+
+
+def test_posting_lists_that_disagree_with_their_statistics_or_their_order_are_named(small_index, monkeypatch):
+    # What a decoder fault would give: a list shorter than its term's document frequency, one out of order,
+    # one naming a document beyond those stored.
+    index_dir, _ = small_index
+    real = Snapshot.postings
+    faults = {"ha": lambda p: Postings(p.ids[:1], p.freqs[:1], p.all_positions, p.starts[:1]),
+              "noi": lambda p: Postings(p.ids[::-1].copy(), p.freqs, p.all_positions, p.starts),
+              "viet": lambda p: Postings(p.ids + 1000, p.freqs, p.all_positions, p.starts)}
+
+    def faulty(snapshot, fieldname, term):
+        postings = real(snapshot, fieldname, term)
+        return faults[term](postings) if fieldname == "body" and term in faults else postings
+
+    monkeypatch.setattr(Snapshot, "postings", faulty)
+    report = check_index(index_dir, full=True)
+    counts = {term: len(real(Snapshot(whoosh_index.open_dir(str(current_generation(index_dir)))), "body", term))
+              for term in faults}
+    assert counts["ha"] > 1 and counts["noi"] > 1
+    assert report.problems == [
+        Problem("body postings", "decode", f"body:ha has 1 postings, its statistics say {counts['ha']}"),
+        Problem("body postings", "decode", "body:noi lists documents out of order or beyond the 5 stored"),
+        Problem("body postings", "decode", "body:viet lists documents out of order or beyond the 5 stored")]
