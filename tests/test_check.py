@@ -6,10 +6,12 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
-from search.check import MAX_PROBLEMS_PER_CHECK, NO_CHECKSUMS, check_index
+from search import check
+from search.check import MAX_PROBLEMS_PER_CHECK, NO_CHECKSUMS, CheckReport, check_index
 from search.codec import Postings
 from search.documents import Article
 from search.index import article_fields, reindex
@@ -89,12 +91,48 @@ def test_a_damaged_stored_file_is_named_with_five_of_its_articles_and_the_rest_c
         data[at] ^= 0x5A
     stored.write_bytes(bytes(data))
     report = check_index(demo_copy, full=True)
+    snapshot = Snapshot(whoosh_index.open_dir(str(folder)))
+    failing = {}  # what reading each live article raises, read here on its own
+    for docnum in np.flatnonzero(snapshot.live).tolist():
+        try:
+            snapshot.stored(docnum)
+        except Exception as error:
+            failing[docnum] = f"article {docnum} does not decode ({type(error).__name__}: {error})"
+    snapshot.close()
+    assert len(failing) > MAX_PROBLEMS_PER_CHECK + 1
     checksum, *decoding = report.problems
     assert (checksum.file, checksum.kind) == (stored.name, "checksum")
-    assert [(p.file, p.kind) for p in decoding] == [("stored fields", "decode")] * (MAX_PROBLEMS_PER_CHECK + 1)
-    assert all(p.problem.startswith("article ") and " does not decode (" in p.problem for p in decoding[:-1])
-    failed = int(decoding[-1].problem.split()[1]) + MAX_PROBLEMS_PER_CHECK
-    assert decoding[-1].problem == f"and {failed - MAX_PROBLEMS_PER_CHECK} more like these" and failed > 6
+    assert decoding == [Problem("stored fields", "decode", text) for text in list(failing.values())[:5]] + [
+        Problem("stored fields", "decode", f"and {len(failing) - MAX_PROBLEMS_PER_CHECK} more like these")]
+
+
+def test_at_most_five_failures_of_a_check_are_named(tmp_path):
+    reports = []
+    for count in (MAX_PROBLEMS_PER_CHECK, MAX_PROBLEMS_PER_CHECK + 1):
+        report = CheckReport(str(tmp_path), "gen-1", True)
+        check._add(report, "body postings", "decode", [f"failure {n}" for n in range(count)])
+        reports.append([p.problem for p in report.problems])
+    five = [f"failure {n}" for n in range(5)]
+    assert reports == [five, [*five, "and 1 more like these"]]
+
+
+def test_an_index_that_cannot_be_opened_is_named_with_the_error(small_index, monkeypatch):
+    index_dir, _ = small_index
+
+    def unreadable(ix):
+        raise OSError("Input/output error")
+
+    monkeypatch.setattr(check, "Snapshot", unreadable)
+    report = check_index(index_dir, full=True)
+    assert (report.documents, report.problems) == (None, [Problem(
+        linked_generation(index_dir).name, "decode", "the index cannot be opened (OSError: Input/output error)")])
+
+
+def test_a_missing_remembered_source_is_named(small_index):
+    index_dir, source = small_index
+    shutil.rmtree(source)
+    assert check_index(index_dir, full=True).problems == [Problem(
+        str(source), "source", "remembered source is missing: a reindex would delete its articles")]
 
 
 def test_posting_lists_that_disagree_with_their_statistics_or_their_order_are_named(small_index, monkeypatch):
@@ -102,9 +140,13 @@ def test_posting_lists_that_disagree_with_their_statistics_or_their_order_are_na
     # one naming a document beyond those stored.
     index_dir, _ = small_index
     real = Snapshot.postings
+    def undecodable(postings):
+        raise ValueError("a block ends early")
+
     faults = {"ha": lambda p: Postings(p.ids[:1], p.freqs[:1], p.all_positions, p.starts[:1]),
-              "noi": lambda p: Postings(p.ids[::-1].copy(), p.freqs, p.all_positions, p.starts),
-              "viet": lambda p: Postings(p.ids + 1000, p.freqs, p.all_positions, p.starts)}
+              "noi": lambda p: Postings(np.r_[p.ids[:1], p.ids[:-1]], p.freqs, p.all_positions, p.starts),  # twice
+              "tin": undecodable,
+              "viet": lambda p: Postings(p.ids - p.ids.max() + 5, p.freqs, p.all_positions, p.starts)}  # one past
 
     def faulty(snapshot, fieldname, term):
         postings = real(snapshot, fieldname, term)
@@ -114,8 +156,9 @@ def test_posting_lists_that_disagree_with_their_statistics_or_their_order_are_na
     report = check_index(index_dir, full=True)
     counts = {term: len(real(Snapshot(whoosh_index.open_dir(str(current_generation(index_dir)))), "body", term))
               for term in faults}
-    assert counts["ha"] > 1 and counts["noi"] > 1
+    assert counts["ha"] > 1 and counts["noi"] > 1 and counts["tin"] and counts["viet"]
     assert report.problems == [
         Problem("body postings", "decode", f"body:ha has 1 postings, its statistics say {counts['ha']}"),
         Problem("body postings", "decode", "body:noi lists documents out of order or beyond the 5 stored"),
+        Problem("body postings", "decode", "body:tin does not decode (ValueError: a block ends early)"),
         Problem("body postings", "decode", "body:viet lists documents out of order or beyond the 5 stored")]
