@@ -136,10 +136,12 @@ def test_a_missing_remembered_source_is_named(small_index):
 
 
 def test_posting_lists_that_disagree_with_their_statistics_or_their_order_are_named(small_index, monkeypatch):
-    # What a decoder fault would give: a list shorter than its term's document frequency, one out of order,
-    # one naming a document beyond those stored.
+    # What a decoder fault would give: a list shorter than its term's document frequency, one naming a
+    # document twice, one that does not decode (the next list is still checked), one naming a document
+    # just past those stored.
     index_dir, _ = small_index
     real = Snapshot.postings
+
     def undecodable(postings):
         raise ValueError("a block ends early")
 

@@ -258,7 +258,6 @@ def test_segments_merged_in_one_pass_hold_what_one_writer_writes_from_the_same_a
     assert not any(values.flags.writeable for values in (frozen.ids, frozen.freqs, frozen.all_positions, frozen.starts))
 
 
-
 def test_segments_are_merged_in_one_pass_only_when_several_without_deletions_index_formats_it_copies(tmp_path):
     # merge_into shifts doc numbers and copies lists whole: a deleted document would come back, and
     # a format other than packed positions or Whoosh's Existence has values it does not copy.

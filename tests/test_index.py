@@ -986,6 +986,7 @@ def test_a_reindex_told_to_pause_at_index_pauses_after_each_article_written_and_
     assert events == [("index", 1), *(event for done in range(2, 6) for event in ("paused", ("index", done))),
                       "paused", ("commit", 0)]
 
+
 def test_a_reindex_told_to_pause_at_toc_pauses_once_its_segment_is_written_and_before_it_is_visible(
         tmp_path, monkeypatch):
     # The crash tests' hook (VNSEARCH_PAUSE_AT=toc): killed there, the new segment's files exist
@@ -1003,6 +1004,7 @@ def test_a_reindex_told_to_pause_at_toc_pauses_once_its_segment_is_written_and_b
     assert counts(reindex(index_dir, procs=1)) == (2, 0, 0, 3, 0)
     assert seen == [(3600, before)]
     assert sorted(indexed(index_dir)) == sorted([*before, *(a["id"] for a in DEMO_ARTICLES[5:7])])
+
 
 def test_articles_gone_from_a_source_folder_whose_name_ends_with_a_space_are_deleted(tmp_path):
     source = tmp_path / "crawl "  # a folder copied from another system
