@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search import abbreviations, autocomplete, related, results
+from search import abbreviations, autocomplete, results
 from search.backend import Backend
 from search.integrity import IndexDamaged
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.reader import Snapshot
+from search.related import MAX_RELATED, related_articles
 from search.request import QueryError, SearchRequest
 from search.result_types import Article, Completions, Health, SearchResult
 from search.store import IndexMissing
@@ -48,10 +49,10 @@ class SearchEngine:
         """Return a whole article by id (query words marked as the match tier found them), or None."""
         return self._guarded(lambda: results.article(self.backend, doc_id, q, match))
 
-    def related(self, doc_id: str, limit: int = related.MAX_RELATED) -> list[dict]:
+    def related(self, doc_id: str, limit: int = MAX_RELATED) -> list[dict]:
         """Return up to limit articles sharing the most distinctive words of doc_id (embedded index only)."""
         snapshot = getattr(self.backend, "snapshot", None)
-        return related.related_articles(snapshot(), doc_id, limit) if snapshot else []
+        return related_articles(snapshot(), doc_id, limit) if snapshot else []
 
     def health(self) -> Health:
         """Return the document count and when the index was last reindexed."""

@@ -113,6 +113,9 @@ MODULE_TESTS = {
     # `vnsearch check`: its own tests (each finding in its words), the integrity tests (damaged files
     # named, a served repair; all slow: SLOW_SELECTION) and the CLI's check command.
     "search/check.py": ["tests/test_check.py", "tests/test_integrity.py", "tests/test_cli.py"],
+    # The engine each process holds (its backend, its guard that names a damaged index, the open of a
+    # backend URL): the backend's tests, the searches, the API and related articles.
+    "search/engine.py": ["tests/test_backend.py", "tests/test_search.py", "tests/test_api.py", "tests/test_related.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
