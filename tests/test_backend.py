@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from search import abbreviations
 from search.backend import FacetCounts
-from search.engine import SearchEngine
+from search.engine import SearchEngine, open_engine, search_snapshot
 from search.facets import facet_items
+from search.integrity import IndexDamaged, Problem
 from search.parse import parse_query
-from search.request import SearchRequest
+from search.ranking import DEFAULT_RANKING
+from search.request import QueryError, SearchRequest
+from search.settings import setting_value
 from search.whoosh_backend import SnapshotView, WhooshBackend
 from tests.helpers import PORTAL_ID
 
@@ -52,5 +58,87 @@ def test_facet_counts_cross_the_seam_keyed_by_value_and_cover_every_match(demo_i
 
 
 def test_a_search_engine_needs_an_index_directory_or_a_backend():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as refused:
         SearchEngine()
+    assert str(refused.value) == "SearchEngine needs an index directory or a backend"
+
+
+RANKING = replace(DEFAULT_RANKING, k1=0.5, title_weight=1.0)  # scores other than the default's
+
+
+def operator_synonyms(tmp_path) -> str:
+    """Return an operator's synonyms file holding one entry the shipped dictionary lacks."""
+    path = tmp_path / "synonyms.txt"
+    path.write_text("BOCT | bộ chính trị\n", encoding="utf-8")
+    return str(path)
+
+
+def test_open_engine_passes_its_settings_to_the_embedded_index_or_the_cluster(demo_index, tmp_path):
+    synonyms = operator_synonyms(tmp_path)
+    shipped = len(abbreviations.load().entries)
+    plain = open_engine(demo_index)
+    assert (plain.ranking, plain.backend.refresh_seconds, len(plain.abbreviations.entries),
+            plain.backend.postings_cache.budget >> 20) == (DEFAULT_RANKING, 1.0, shipped,
+                                                     setting_value("postings_cache_mb", None))
+    embedded = open_engine(demo_index, "", 7.5, RANKING, synonyms, postings_cache_mb=3)
+    assert (type(embedded.backend), embedded.backend.index_dir, embedded.ranking, embedded.backend.ranking,
+            embedded.backend.refresh_seconds, len(embedded.abbreviations.entries),
+            embedded.backend.postings_cache.budget) == (
+        WhooshBackend, demo_index, RANKING, RANKING, 7.5, shipped + 1, 3 * 1024 * 1024)
+    url = "sphinxql://127.0.0.1:9,127.0.0.1:10"  # nothing is asked of the nodes before a search
+    cluster = open_engine(tmp_path / "lock", url, ranking=RANKING, synonyms=synonyms)
+    assert (type(cluster.backend).__name__, cluster.backend.cluster.url, cluster.backend.lock_dir,
+            cluster.ranking, cluster.backend.ranking, len(cluster.abbreviations.entries)) == (
+        "ClusterBackend", url, str(tmp_path / "lock"), RANKING, RANKING, shipped + 1)
+
+
+def test_an_engine_searches_with_its_ranking_and_the_operators_synonyms(demo_index, tmp_path):
+    engine = SearchEngine(demo_index, ranking=RANKING, synonyms=operator_synonyms(tmp_path))
+    request = SearchRequest(q="BOCT", snippets=False, suggest=False)
+    assert engine.search(request)["total"] > 0 and SearchEngine(demo_index, synonyms="").search(request)["total"] == 0
+    request = SearchRequest(q="bộ chính trị", size=5)
+    ranked, default = engine.search(request), SearchEngine(demo_index).search(request)
+    assert [h["score"] for h in ranked["hits"]] != [h["score"] for h in default["hits"]]
+    plain = SearchEngine(demo_index, ranking=RANKING)  # the shipped dictionary, as search_snapshot reads
+    assert without_timing(search_snapshot(plain.snapshot(), request, RANKING)) == without_timing(plain.search(request))
+
+
+def test_an_engines_article_without_a_query_marks_nothing_and_suggest_keeps_its_limit(engine):
+    assert engine.article(PORTAL_ID) == engine.article(PORTAL_ID, q="", match="auto")
+    assert "<mark>" not in engine.article(PORTAL_ID)["title_html"]
+    every, two = engine.suggest("ha"), engine.suggest("ha", limit=2)
+    assert len(every["suggestions"]) > 2 and two["suggestions"] == every["suggestions"][:2]
+    assert SearchEngine.exists(engine.backend.index_dir) and not SearchEngine.exists(engine.backend.index_dir / "x")
+
+
+class FailingBackend:
+    """A backend whose searches fail, and whose check after a failure finds what it is given."""
+
+    index_dir = "/srv/news-index"
+
+    def __init__(self, error: Exception, problems: list):
+        self.error, self.problems, self.verified = error, problems, 0
+
+    def statistics(self):
+        raise self.error
+
+    def verify_after_failure(self):
+        self.verified += 1
+        return self.problems
+
+
+def test_a_failed_search_names_a_damaged_index_when_the_backend_then_finds_damage():
+    damage = [Problem("MAIN_x.pst", "checksum", "CRC32 mismatch")]
+    with pytest.raises(IndexDamaged) as damaged:
+        SearchEngine(backend=FailingBackend(RuntimeError("short read"), damage)).search(SearchRequest(q="hà nội"))
+    assert (damaged.value.index_dir, damaged.value.problems, str(damaged.value.__cause__)) == (
+        "/srv/news-index", damage, "short read")
+    sound = FailingBackend(RuntimeError("short read"), [])
+    with pytest.raises(RuntimeError, match="short read"):
+        SearchEngine(backend=sound).search(SearchRequest(q="hà nội"))
+    assert sound.verified == 1
+    refused = FailingBackend(QueryError("q", "bad query"), damage)
+    with pytest.raises(QueryError):
+        SearchEngine(backend=refused).search(SearchRequest(q="hà nội"))
+    assert refused.verified == 0  # a bad query says nothing about the index
+    assert SearchEngine(backend=refused).related(PORTAL_ID) == []  # no snapshot: no related articles
