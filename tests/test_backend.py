@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 
@@ -101,6 +102,11 @@ def test_an_engine_searches_with_its_ranking_and_the_operators_synonyms(demo_ind
     assert [h["score"] for h in ranked["hits"]] != [h["score"] for h in default["hits"]]
     plain = SearchEngine(demo_index, ranking=RANKING)  # the shipped dictionary, as search_snapshot reads
     assert without_timing(search_snapshot(plain.snapshot(), request, RANKING)) == without_timing(plain.search(request))
+    assert SearchEngine(demo_index).backend.refresh_seconds == 1.0
+    few_words = replace(RANKING, max_query_terms=2)  # read by the search itself, not only by the backend
+    long = SearchRequest(q="bộ chính trị ban hành chỉ thị", size=5)
+    assert "terms" in search_snapshot(plain.snapshot(), long, few_words)["limited"]
+    assert "terms" not in search_snapshot(plain.snapshot(), long, RANKING)["limited"]
 
 
 def test_an_engines_article_without_a_query_marks_nothing_and_suggest_keeps_its_limit(engine):
@@ -114,10 +120,10 @@ def test_an_engines_article_without_a_query_marks_nothing_and_suggest_keeps_its_
 class FailingBackend:
     """A backend whose searches fail, and whose check after a failure finds what it is given."""
 
-    index_dir = "/srv/news-index"
-
-    def __init__(self, error: Exception, problems: list):
+    def __init__(self, error: Exception, problems: list, index_dir: str | None = "/srv/news-index"):
         self.error, self.problems, self.verified = error, problems, 0
+        if index_dir is not None:  # a backend may have no folder to name
+            self.index_dir = index_dir
 
     def statistics(self):
         raise self.error
@@ -141,4 +147,11 @@ def test_a_failed_search_names_a_damaged_index_when_the_backend_then_finds_damag
     with pytest.raises(QueryError):
         SearchEngine(backend=refused).search(SearchRequest(q="hà nội"))
     assert refused.verified == 0  # a bad query says nothing about the index
+    unnamed = FailingBackend(OSError("disk gone"), damage, index_dir=None)
+    with pytest.raises(IndexDamaged) as damaged_unnamed:
+        SearchEngine(backend=unnamed).search(SearchRequest(q="hà nội"))
+    assert damaged_unnamed.value.index_dir == ""
+    cannot_verify = SimpleNamespace(statistics=unnamed.statistics)  # no verify_after_failure at all
+    with pytest.raises(OSError, match="disk gone"):
+        SearchEngine(backend=cannot_verify).search(SearchRequest(q="hà nội"))
     assert SearchEngine(backend=refused).related(PORTAL_ID) == []  # no snapshot: no related articles
