@@ -77,6 +77,7 @@ def operator_synonyms(tmp_path) -> str:
 def test_open_engine_passes_its_settings_to_the_embedded_index_or_the_cluster(demo_index, tmp_path):
     synonyms = operator_synonyms(tmp_path)
     shipped = len(abbreviations.load().entries)
+    assert SearchEngine(demo_index).backend.refresh_seconds == 1.0
     plain = open_engine(demo_index)
     assert (plain.ranking, plain.backend.refresh_seconds, len(plain.abbreviations.entries),
             plain.backend.postings_cache.budget >> 20) == (DEFAULT_RANKING, 1.0, shipped,
@@ -102,19 +103,19 @@ def test_an_engine_searches_with_its_ranking_and_the_operators_synonyms(demo_ind
     assert [h["score"] for h in ranked["hits"]] != [h["score"] for h in default["hits"]]
     plain = SearchEngine(demo_index, ranking=RANKING)  # the shipped dictionary, as search_snapshot reads
     assert without_timing(search_snapshot(plain.snapshot(), request, RANKING)) == without_timing(plain.search(request))
-    assert SearchEngine(demo_index).backend.refresh_seconds == 1.0
     few_words = replace(RANKING, max_query_terms=2)  # read by the search itself, not only by the backend
     long = SearchRequest(q="bộ chính trị ban hành chỉ thị", size=5)
     assert "terms" in search_snapshot(plain.snapshot(), long, few_words)["limited"]
     assert "terms" not in search_snapshot(plain.snapshot(), long, RANKING)["limited"]
 
 
-def test_an_engines_article_without_a_query_marks_nothing_and_suggest_keeps_its_limit(engine):
+def test_an_engines_article_without_a_query_suggest_with_a_limit_related_and_exists(engine):
     assert engine.article(PORTAL_ID) == engine.article(PORTAL_ID, q="", match="auto")
     assert "<mark>" not in engine.article(PORTAL_ID)["title_html"]
     every, two = engine.suggest("ha"), engine.suggest("ha", limit=2)
     assert len(every["suggestions"]) > 2 and two["suggestions"] == every["suggestions"][:2]
     assert SearchEngine.exists(engine.backend.index_dir) and not SearchEngine.exists(engine.backend.index_dir / "x")
+    assert SearchEngine(backend=SimpleNamespace()).related(PORTAL_ID) == []  # a backend without snapshots (cluster)
 
 
 class FailingBackend:
@@ -154,4 +155,3 @@ def test_a_failed_search_names_a_damaged_index_when_the_backend_then_finds_damag
     cannot_verify = SimpleNamespace(statistics=unnamed.statistics)  # no verify_after_failure at all
     with pytest.raises(OSError, match="disk gone"):
         SearchEngine(backend=cannot_verify).search(SearchRequest(q="hà nội"))
-    assert SearchEngine(backend=refused).related(PORTAL_ID) == []  # no snapshot: no related articles
