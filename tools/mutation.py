@@ -116,6 +116,9 @@ MODULE_TESTS = {
     # The engine each process holds (its backend, its guard that names a damaged index, the open of a
     # backend URL): the backend's tests, the searches, the API and related articles.
     "search/engine.py": ["tests/test_backend.py", "tests/test_search.py", "tests/test_api.py", "tests/test_related.py"],
+    # The settings table (flags, VNSEARCH_* variables, defaults, help): its own tests, the README that
+    # documents each, the command line that reads them.
+    "search/settings.py": ["tests/test_settings.py", "tests/test_readme.py", "tests/test_cli.py"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
