@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -132,6 +133,14 @@ def demo_index(tmp_path_factory) -> Path:
     report = reindex(index_dir, DEMO_SOURCES, procs=1)
     assert report.added == 201 and not report.rejected
     return index_dir
+
+
+@pytest.fixture()
+def index_copy(demo_index, tmp_path) -> Path:
+    """Return a private copy of the demo index that a test may damage."""
+    copy = tmp_path / "index"
+    shutil.copytree(demo_index, copy, symlinks=True)
+    return copy
 
 
 @pytest.fixture(scope="session")

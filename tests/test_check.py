@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from search.check import MAX_PROBLEMS_PER_CHECK, NO_CHECKSUMS, CheckReport, chec
 from search.codec import Postings
 from search.documents import Article
 from search.index import article_fields, reindex
-from search.integrity import META_FILE, Problem, latest_toc, manifest_name
+from search.integrity import META_FILE, Problem, latest_toc, manifest_name, read_manifest
 from search.reader import Snapshot
 from search.sources import scan_sources
 from search.store import IndexMissing, current_generation, linked_generation
@@ -32,19 +31,10 @@ def small_index(tmp_path) -> tuple[Path, Path]:
     return index_dir, source
 
 
-@pytest.fixture()
-def demo_copy(demo_index, tmp_path) -> Path:
-    """Return a private copy of the demo index that a test may damage."""
-    copy = tmp_path / "index"
-    shutil.copytree(demo_index, copy, symlinks=True)
-    return copy
-
-
 def files_checked(index_dir: Path) -> int:
     """Return how many files a check reads: those the last commit's checksums list and the metadata."""
     folder = linked_generation(index_dir)
-    manifest = json.loads((folder / manifest_name(latest_toc(folder)[0])).read_text(encoding="utf-8"))
-    return len(manifest["files"]) + 1
+    return len(read_manifest(folder, latest_toc(folder)[0])["files"]) + 1
 
 
 def test_a_sound_index_checked_quickly_and_in_full(small_index):
@@ -83,14 +73,14 @@ def test_an_id_stored_twice_and_a_count_the_metadata_does_not_hold_are_named(sma
         Problem(META_FILE, "statistics", "says 5 articles, the index holds 6")])
 
 
-def test_a_damaged_stored_file_is_named_with_five_of_its_articles_and_the_rest_counted(demo_copy):
-    folder = linked_generation(demo_copy)
+def test_a_damaged_stored_file_is_named_with_five_of_its_articles_and_the_rest_counted(index_copy):
+    folder = linked_generation(index_copy)
     stored = max(folder.glob("*._stored.col"), key=lambda path: path.stat().st_size)
     data = bytearray(stored.read_bytes())
     for at in range(len(data) // 40, len(data) * 9 // 10, len(data) // 40):  # bytes of many articles
         data[at] ^= 0x5A
     stored.write_bytes(bytes(data))
-    report = check_index(demo_copy, full=True)
+    report = check_index(index_copy, full=True)
     snapshot = Snapshot(whoosh_index.open_dir(str(folder)))
     failing = {}  # what reading each live article raises, read here on its own
     for docnum in np.flatnonzero(snapshot.live).tolist():

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -92,14 +91,6 @@ DAMAGES = [
     ("postings", ".pst", delete), ("source column", ".source.col", delete), ("table of contents", ".toc", delete),
     ("metadata", "vnsearch.json", delete),
 ]
-
-
-@pytest.fixture()
-def index_copy(demo_index, tmp_path) -> Path:
-    """Return a private copy of the demo index that a test may damage."""
-    copy = tmp_path / "index"
-    shutil.copytree(demo_index, copy, symlinks=True)
-    return copy
 
 
 def listed_ids(client) -> list[str]:

@@ -422,10 +422,9 @@ def _selection_seconds(tests: list[str], env: dict[str, str], mutant: str, limit
         with suppress(ProcessLookupError):
             os.killpg(tests_run.pid, signal.SIGKILL)
         tests_run.wait()
-    done = subprocess.CompletedProcess(tests_run.args, tests_run.returncode, output)
-    if not mutant and done.returncode:
-        sys.exit(f"the unmutated tests fail in mutants/:\n{done.stdout.decode()[-2000:]}")
-    return time.monotonic() - started if done.returncode == 0 else None
+    if not mutant and tests_run.returncode:
+        sys.exit(f"the unmutated tests fail in mutants/:\n{output.decode()[-2000:]}")
+    return time.monotonic() - started if tests_run.returncode == 0 else None
 
 
 def run_modules(paths: list[str], only_report: bool, subset: str, children: int,
