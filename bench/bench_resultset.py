@@ -89,14 +89,15 @@ def unaccented(word: str) -> str:
 
 
 def fragments(articles: list[dict], split: str, count: int, titles: int = 1000,
-              seed: int = SEED) -> list[tuple[str, str]]:
-    """Return (fragment, source title) pairs of a split, drawn as bench_retrieval.py draws them."""
+              seed: int = SEED, sizes: tuple[int, int] = (3, 5)) -> list[tuple[str, str]]:
+    """Return (fragment, source title) pairs of a split, drawn as bench_retrieval.py draws them
+    (sizes: the least and most words of a fragment)."""
     sampled = sample_titles(articles, titles, seed)
     if split == "train":
         held_out = set(sampled)
         sampled = [t for t in sample_titles(articles, len(held_out) + titles, seed + 100) if t not in held_out]
     rng = random.Random(seed + 1)
-    pairs = [(title_fragment(t, rng), t) for t in sampled]
+    pairs = [(title_fragment(t, rng, sizes), t) for t in sampled]
     return [(f, t) for f, t in pairs if f][:count]
 
 
@@ -354,6 +355,7 @@ def main() -> None:
     parser.add_argument("--match", default=None, help="the engine's match= mode (default: its own default)")
     parser.add_argument("--procs", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--backend", default="", help="a SphinxQL cluster holding news + passages (default: embedded)")
+    parser.add_argument("--words", default="3-5", help="words of a fragment, LEAST-MOST (default 3-5)")
     args = parser.parse_args()
 
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
@@ -364,13 +366,14 @@ def main() -> None:
     ensure_index(args.index, [data_path(data, NEWS), data_path(data, PASSAGES)], args.rebuild)
     articles = read_jsonl(data_path(data, NEWS))
     records = articles + read_jsonl(data_path(data, PASSAGES))
-    pairs = fragments(articles, args.split, args.queries)
+    least, _, most = args.words.partition("-")
+    pairs = fragments(articles, args.split, args.queries, sizes=(int(least), int(most or least)))
     started = time.perf_counter()
     scores, seconds = measure_fragments(args.index, records, [f for f, _ in pairs], variants, args.procs, args.match,
                                         args.backend)
     print(f"\nvnsearch result-set benchmark -- code {code_version()}, index {args.backend or args.index}, "
           f"split {args.split}, "
-          f"{len(pairs)} title fragments, match={args.match or 'default'}")
+          f"{len(pairs)} title fragments of {args.words} words, match={args.match or 'default'}")
     print("\n".join(report_lines(scores)))
     print(f"\nruntime: {time.perf_counter() - started:.1f} s ({1000 * seconds:.1f} ms/query for the newest page "
           f"on {args.procs} procs)")

@@ -160,12 +160,12 @@ def sample_titles(articles: list[dict], count: int, seed: int = SEED) -> list[st
     return titles[:count]
 
 
-def title_fragment(title: str, rng: random.Random) -> str | None:
-    """Return 3-5 consecutive words of a title (None when it has fewer than 3 words)."""
+def title_fragment(title: str, rng: random.Random, sizes: tuple[int, int] = (3, 5)) -> str | None:
+    """Return 3-5 (sizes) consecutive words of a title (None when it has fewer than the least)."""
     words = title_words(title)
-    if len(words) < 3:
+    if len(words) < sizes[0]:
         return None
-    size = rng.randint(3, min(5, len(words)))
+    size = rng.randint(sizes[0], min(sizes[1], len(words)))
     start = rng.randint(0, len(words) - size)
     return " ".join(words[start : start + size])
 

@@ -329,6 +329,8 @@ class Plan:
     found: bool = True
     # Each tier's count without filters, with the plan's accents, when every shard answered.
     counts: dict[str, int] | None = None
+    # Whether the tier is the tightest taken before (or without) the counts (``_tightest``).
+    guessed: bool = False
 
     @property
     def exact(self) -> bool:
@@ -343,10 +345,18 @@ class Plan:
         return "most" if self.question else "any"
 
 
-def _same_page(guessed: Plan, counted: Plan) -> bool:
+def _answers_most(plan: Plan, mode: str) -> bool:
+    """Tell whether a plan's result set is its ``most`` tier: a question's in ``auto`` unless its words
+    stand together somewhere (as the embedded index answers); a guessed plan (no counts, or a shard's
+    missing) takes a question for its ``most`` tier: a question's words rarely stand together."""
+    return plan.question and mode == "auto" and (plan.guessed or plan.tier != "together")
+
+
+def _same_page(guessed: Plan, counted: Plan, mode: str) -> bool:
     """Tell whether a page asked for a guessed plan is the page of the plan the counts chose."""
+    most = _answers_most(guessed, mode)
     return (guessed.accents, guessed.found, guessed.texts) == (counted.accents, counted.found, counted.texts) and (
-        guessed.question or guessed.tier == counted.tier)
+        most == _answers_most(counted, mode)) and (most or guessed.tier == counted.tier)
 
 
 def _top_page(request: SearchRequest) -> bool:
@@ -602,9 +612,10 @@ class ClusterBackend:
         if guessed:
             plan = self._tightest(query, request.match)
         # A question's result set (total, facets, newest/oldest) is the articles holding at
-        # least half of its words (the ``most`` tier); by relevance it ranks those holding a
-        # fifth, as many as the total, as the embedded index does (``answer_sets``).
-        question = plan.question and request.match == "auto"
+        # least half of its words (the ``most`` tier) unless its words stand together somewhere;
+        # by relevance it ranks those holding a fifth, as many as the total, as the embedded index
+        # does (``answer_sets``).
+        question = _answers_most(plan, request.match)
         # When no article holds half of a question's words, its wider pool is the result set.
         fallback = question and not plan.found
         relaxed = question and request.sort == "relevance" and not fallback
@@ -687,7 +698,7 @@ class ClusterBackend:
             chosen = self._counted_plan(query, request.match, results, counting)
             if chosen is None:  # the tightest tier found nothing as typed: the folded forms decide
                 chosen = self._plan(query, request.match, (results, counting))[0]
-            if not _same_page(plan, chosen):  # the plan counted is kept now
+            if not _same_page(plan, chosen, request.match):  # the plan counted is kept now
                 return self._search(request, query, (pages, results[: len(pages)]))
         if request.facets and facets is None:
             facets = self._facets(results[facets_at : facets_at + len(facet_statements)])
@@ -984,7 +995,7 @@ class ClusterBackend:
     def _tightest(self, parsed: ParsedQuery, mode: str) -> Plan:
         """Return the plan of the tightest tier with the accents as typed (what a partial answer uses)."""
         tiers = TIERS if mode == "auto" else (mode,)
-        return Plan(tiers[0], "exact", self._plan_texts(parsed, mode)[0]["exact"], is_question(parsed))
+        return Plan(tiers[0], "exact", self._plan_texts(parsed, mode)[0]["exact"], is_question(parsed), guessed=True)
 
     def _counted_plan(self, parsed: ParsedQuery, mode: str, results: list[list[tuple]],
                       metas: dict[tuple[str, str], int]) -> Plan | None:

@@ -128,7 +128,8 @@ def match(ctx, parsed: ParsedQuery, mode: str = "auto", among: np.ndarray | None
     tier, accents = _answer(forms, folded, mode)
     tiers = forms[accents]
     matched = Matched(tier, accents, tiers[tier], tiers, question=is_question(parsed))
-    if matched.question and mode == "auto":
+    # A question whose words stand together somewhere is answered from there, as any query is.
+    if matched.question and mode == "auto" and tier != "together":
         # Folded, as before tiers: the ranking (exact accents score higher) sorts them out.
         # Computed once for a query context: "did you mean" ranks the question with its accents
         # restored, whose words folded are the same.

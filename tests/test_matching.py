@@ -319,7 +319,21 @@ def test_a_word_typed_with_inner_punctuation_counts_once_towards_a_question(engi
     result = run(engine, "có ca mắc Covid-19 mới")
     assert (result["tier"], result["matching"]) == ("together", "all")
     assert [h["id"] for h in result["hits"]] == ["unc-news_health_001"] and result["total"] == 1
-    assert run(engine, "không có ca mắc Covid-19 mới")["matching"] == "most"  # six words: a question
+    # Six words, apart in every article: a question, answered from the articles holding half of them.
+    result = run(engine, "ca mắc Covid-19 mới tử vong")
+    assert (result["tier"], result["matching"], result["wider"]) == ("most", "most", {})
+
+
+def test_a_question_whose_words_stand_together_is_answered_from_there_with_the_wider_tiers_offered(engine):
+    # Six words, together in one title ("Việt Nam không có ca mắc Covid-19 mới"): the set means
+    # what was typed, not the articles holding three of the words.
+    q = "không có ca mắc Covid-19 mới"
+    result = run(engine, q)
+    wider = {tier: run(engine, q, match=tier)["total"] - 1 for tier in ("all", "most")}
+    assert (result["tier"], result["matching"], result["total"], result["wider"]) == ("together", "all", 1, wider)
+    assert [h["id"] for h in result["hits"]] == [h["id"] for h in every_hit(engine, q, sort="newest")] == [
+        "unc-news_health_001"]
+    assert sum(i["count"] for i in result["facets"]["year"]) == 1 and 1 < wider["all"] < wider["most"]
 
 
 # Highlights ---------------------------------------------------------------------------------
