@@ -104,6 +104,11 @@ MODULE_TESTS = {
     "web/forgiving.py": ["tests/test_forgiving.py", "tests/test_pages.py", "tests/test_api.py"],
     "web/feed.py": ["tests/test_feed.py"],
     "web/timeline.py": ["tests/test_timeline.py", "tests/test_pages.py", "tests/test_api.py"],
+    # The blueprint's views (the JSON API, the page, the feed, an article, the health check) and the app
+    # (its factory, security headers, JSON or HTML errors): the tests that request them through Flask's
+    # test client, embedded backend only (the cluster cases are slow).
+    "web/views.py": ["tests/test_api.py", "tests/test_pages.py", "tests/test_security.py", "tests/test_feed.py"],
+    "web/app.py": ["tests/test_api.py", "tests/test_pages.py", "tests/test_security.py", "tests/test_feed.py"],
     # Merging segments in one pass: the codec's merge test (every posting of the merged segment
     # against one writer's) and the reindexes that merge (the serial and parallel writers' merges).
     "search/merge.py": ["tests/test_codec.py", "tests/test_index.py"],

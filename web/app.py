@@ -131,50 +131,63 @@ def error_response(status: int, code: str, message: str, page_message: str | Non
     return page, status
 
 
+def bad_parameter(error: QueryError):
+    """Answer a bad query parameter with 400 (JSON for the API, a page otherwise)."""
+    page_message = f"Tham số “{error.param}” không hợp lệ. Vui lòng kiểm tra lại bộ lọc hoặc trang."
+    return error_response(400, "bad_parameter", error.message, param=error.param, page_message=page_message)
+
+
+def index_missing(error: IndexMissing):
+    """Answer with 503 while no index exists yet."""
+    page_message = "Chưa có chỉ mục tìm kiếm. Hãy chạy “vnsearch reindex” rồi tải lại trang."
+    return error_response(503, "index_missing", str(error), page_message=page_message)
+
+
+def backend_unavailable(error: BackendError):
+    """Answer with 503 while the search backend does not respond (logged)."""
+    log.warning("search backend unavailable: %s", error)
+    page_message = "Máy chủ tìm kiếm tạm thời không phản hồi. Vui lòng thử lại sau ít phút."
+    return error_response(503, "backend_unavailable", str(error), page_message=page_message,
+                          page_title="Dịch vụ tìm kiếm tạm thời gián đoạn")
+
+
+def index_damaged(error: IndexDamaged):
+    """Answer with 503 and the damaged files named (logged for the operator)."""
+    # The operator reads the files named here (and in the log); the page stays general.
+    log.error("%s", error)
+    page_message = ("Chỉ mục tìm kiếm bị hỏng nên tạm thời không thể tìm kiếm. "
+                    "Quản trị viên cần chạy “vnsearch check” và “vnsearch reindex --full”.")
+    return error_response(503, "index_damaged", str(error), page_message=page_message,
+                          page_title="Chỉ mục bị hỏng", problems=[p.to_dict() for p in error.problems])
+
+
+def http_error(error: HTTPException):
+    """Answer an HTTP error with its status, its code and an Allow header where it has one."""
+    status = error.code or 500
+    code = ERROR_CODES.get(status, "http_error")
+    page_message = getattr(error, "page_message", None) or ERROR_PAGE_MESSAGES.get(status, error.name)
+    body, status = error_response(status, code, error.description or error.name, page_message=page_message,
+                                  page_title=getattr(error, "page_title", None))
+    response = current_app.make_response((body, status))
+    if "Allow" in (headers := dict(error.get_headers())):
+        response.headers["Allow"] = headers["Allow"]
+    return response
+
+
+def unexpected(error: Exception):
+    """Answer any other error with 500, never its details (logged with the stack trace)."""
+    # Log the details for the operator; the client only learns that something failed.
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "Internal server error",
+                          page_message="Máy chủ gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau.")
+
+
 def register_error_handlers(app: Flask) -> None:
     """Turn every error into a JSON or HTML answer that never shows a stack trace."""
-
-    @app.errorhandler(QueryError)
-    def bad_parameter(error: QueryError):
-        page_message = f"Tham số “{error.param}” không hợp lệ. Vui lòng kiểm tra lại bộ lọc hoặc trang."
-        return error_response(400, "bad_parameter", error.message, param=error.param, page_message=page_message)
-
-    @app.errorhandler(IndexMissing)
-    def index_missing(error: IndexMissing):
-        page_message = "Chưa có chỉ mục tìm kiếm. Hãy chạy “vnsearch reindex” rồi tải lại trang."
-        return error_response(503, "index_missing", str(error), page_message=page_message)
-
-    @app.errorhandler(BackendError)
-    def backend_unavailable(error: BackendError):
-        log.warning("search backend unavailable: %s", error)
-        page_message = "Máy chủ tìm kiếm tạm thời không phản hồi. Vui lòng thử lại sau ít phút."
-        return error_response(503, "backend_unavailable", str(error), page_message=page_message,
-                              page_title="Dịch vụ tìm kiếm tạm thời gián đoạn")
-
-    @app.errorhandler(IndexDamaged)
-    def index_damaged(error: IndexDamaged):
-        # The operator reads the files named here (and in the log); the page stays general.
-        log.error("%s", error)
-        page_message = ("Chỉ mục tìm kiếm bị hỏng nên tạm thời không thể tìm kiếm. "
-                        "Quản trị viên cần chạy “vnsearch check” và “vnsearch reindex --full”.")
-        return error_response(503, "index_damaged", str(error), page_message=page_message,
-                              page_title="Chỉ mục bị hỏng", problems=[p.to_dict() for p in error.problems])
-
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
-        status = error.code or 500
-        code = ERROR_CODES.get(status, "http_error")
-        page_message = getattr(error, "page_message", None) or ERROR_PAGE_MESSAGES.get(status, error.name)
-        body, status = error_response(status, code, error.description or error.name, page_message=page_message,
-                                      page_title=getattr(error, "page_title", None))
-        response = current_app.make_response((body, status))
-        if "Allow" in (headers := dict(error.get_headers())):
-            response.headers["Allow"] = headers["Allow"]
-        return response
-
-    @app.errorhandler(Exception)
-    def unexpected(error: Exception):
-        # Log the details for the operator; the client only learns that something failed.
-        log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "Internal server error",
-                              page_message="Máy chủ gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau.")
+    # Registered by calls, not decorators: mutmut mutates only undecorated functions.
+    app.register_error_handler(QueryError, bad_parameter)
+    app.register_error_handler(IndexMissing, index_missing)
+    app.register_error_handler(BackendError, backend_unavailable)
+    app.register_error_handler(IndexDamaged, index_damaged)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected)

@@ -60,13 +60,11 @@ def article_not_found(doc_id: str):
 # JSON API -------------------------------------------------------------------------------
 
 
-@blueprint.get("/api/search")
 def api_search():
     """Search the articles."""
     return jsonify(run_search(search_request()))
 
 
-@blueprint.get("/api/articles/<article_id:doc_id>", merge_slashes=False)
 def api_article(doc_id: str):
     """Return one whole article, the query's words marked when q is given."""
     match = SearchRequest.from_params({"match": request.args.get("match")}).match
@@ -76,7 +74,6 @@ def api_article(doc_id: str):
     return jsonify(article)
 
 
-@blueprint.get("/api/suggest")
 def api_suggest():
     """Return autocomplete suggestions for what has been typed: titles (with their article's
     address, so choosing one opens it) and query completions."""
@@ -86,13 +83,11 @@ def api_suggest():
     return jsonify(completions)
 
 
-@blueprint.get("/api/openapi.json")
 def api_openapi():
     """Return the OpenAPI description of the API."""
     return jsonify(openapi_document())
 
 
-@blueprint.get("/healthz")
 def healthz():
     """Return the number of indexed documents and the time of the last reindex."""
     health = engine().health()
@@ -106,7 +101,6 @@ def healthz():
 # HTML pages -----------------------------------------------------------------------------
 
 
-@blueprint.get("/")
 def index():
     """Show the search page: results, facets and pagination (all articles without a query).
 
@@ -141,7 +135,6 @@ def index():
     )
 
 
-@blueprint.get("/feed")
 def feed():
     """Return the search as an Atom feed, newest first (the parameters of /api/search)."""
     params = query_params()
@@ -159,7 +152,6 @@ def feed():
     return Response(body, mimetype="application/atom+xml")
 
 
-@blueprint.get("/articles/<article_id:doc_id>", merge_slashes=False)
 def article_page(doc_id: str):
     """Show one article, the query's words marked, with a link back to the results."""
     try:
@@ -174,3 +166,15 @@ def article_page(doc_id: str):
     return render_template("article.html", article=article, search=search, back_url=back_url,
                            home_url=links.search_url(SearchRequest()), related=engine().related(doc_id),
                            article_url=lambda other_id: links.article_url(search, other_id))
+
+
+# Routes (registered here, not by decorators: mutmut mutates only undecorated functions) ---------------
+
+blueprint.add_url_rule("/api/search", view_func=api_search, methods=["GET"])
+blueprint.add_url_rule("/api/articles/<article_id:doc_id>", view_func=api_article, methods=["GET"], merge_slashes=False)
+blueprint.add_url_rule("/api/suggest", view_func=api_suggest, methods=["GET"])
+blueprint.add_url_rule("/api/openapi.json", view_func=api_openapi, methods=["GET"])
+blueprint.add_url_rule("/healthz", view_func=healthz, methods=["GET"])
+blueprint.add_url_rule("/", view_func=index, methods=["GET"])
+blueprint.add_url_rule("/feed", view_func=feed, methods=["GET"])
+blueprint.add_url_rule("/articles/<article_id:doc_id>", view_func=article_page, methods=["GET"], merge_slashes=False)
