@@ -7,11 +7,14 @@ import re
 from datetime import datetime
 
 import pytest
+from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
+from search.integrity import IndexDamaged, Problem
 from search.request import SORTS
+from search.sphinxql import BackendError
 from tests.helpers import DEMO_ARTICLES, PORTAL_ID
 from web.app import SECURITY_HEADERS, create_app
 from web.openapi import openapi_document
@@ -273,6 +276,28 @@ def test_unknown_article_is_404_json(client, doc_id):
     assert response.get_json()["error"]["code"] == "not_found"
 
 
+def test_an_unknown_article_is_named_in_the_error_by_at_most_200_characters_of_its_id(client):
+    for doc_id in ("nope", "x" * 300):
+        response = client.get(f"/api/articles/{doc_id}")
+        assert response.status_code == 404
+        message = f"no article with id {doc_id[:200]!r}"
+        assert response.get_json() == {"error": {"code": "not_found", "message": message}}
+
+
+def test_an_article_marks_the_query_as_its_match_parameter_asks_and_refuses_an_unknown_one(client):
+    def title_html(**params):
+        return client.get(f"/api/articles/{PORTAL_ID}", query_string={"q": "Bộ Chính trị", **params}).get_json()[
+            "title_html"]
+
+    # The tightest tier marks the phrase alone; "all" marks its words wherever they stand.
+    assert marked(title_html()) == marked(title_html(match="auto")) == ["Bộ Chính trị"]
+    assert marked(title_html(match="all")) == ["bộ", "Bộ Chính trị"]
+    response = client.get(f"/api/articles/{PORTAL_ID}", query_string={"match": "bogus"})
+    assert response.status_code == 400
+    message = "'match' must be one of auto, together, all, most, not 'bogus'"
+    assert response.get_json() == {"error": {"code": "bad_parameter", "message": message, "param": "match"}}
+
+
 def test_suggest(client):
     result = client.get("/api/suggest", query_string={"q": "bo chinh"}).get_json()
     assert result["query"] == "bo chinh"
@@ -285,8 +310,9 @@ def test_suggest(client):
     assert any(marked(s["html"]) for s in result["suggestions"])
     completions = client.get("/api/suggest", query_string={"q": "ung th"}).get_json()["completions"]
     assert completions[0] == {"text": "ung thư", "html": "<mark>ung thư</mark>", "count": 7}
-    assert client.get("/api/suggest", query_string={"q": ""}).get_json()["suggestions"] == []
-    assert client.get("/api/suggest").get_json()["suggestions"] == []
+    nothing = {"query": "", "suggestions": [], "completions": []}
+    assert client.get("/api/suggest", query_string={"q": ""}).get_json() == nothing
+    assert client.get("/api/suggest").get_json() == nothing
 
 
 def test_healthz(client):
@@ -295,6 +321,19 @@ def test_healthz(client):
     health = response.get_json()
     assert health["status"] == "ok" and health["documents"] == 201
     assert datetime.fromisoformat(health["last_reindex"]).tzinfo is not None
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_answers_503_while_part_of_the_backend_is_down(demo_index, monkeypatch):
+    app = create_app({"INDEX_DIR": str(demo_index)})
+    backend = app.extensions["vnsearch"].backend
+    healthy = backend.health()
+    nodes = [{"name": "shard0", "state": "up"}, {"name": "shard1", "state": "down"}]
+    monkeypatch.setattr(backend, "health", lambda: {**healthy, "status": "degraded", "nodes": nodes})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "degraded", "documents": 201, "last_reindex": healthy["last_reindex"],
+                                   "generation": healthy["generation"], "nodes": nodes}
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -326,6 +365,39 @@ def test_unexpected_errors_leak_nothing(demo_index, caplog):
         text = response.get_data(as_text=True)
         assert "secret-internal-detail" not in text and "Traceback" not in text
     assert "secret-internal-detail" in caplog.text, "the error must be logged for the operator"
+
+
+DAMAGE = [Problem("_MAIN_3.seg", "checksum", "CRC32 4f2a91c0, recorded 0b7e33d1")]
+
+
+@pytest.mark.parametrize("error, code, title, message, extra, level", [
+    (BackendError("node shard1 at 127.0.0.1:9312 does not answer"), "backend_unavailable",
+     "Dịch vụ tìm kiếm tạm thời gián đoạn",
+     "Máy chủ tìm kiếm tạm thời không phản hồi. Vui lòng thử lại sau ít phút.", {}, "WARNING"),
+    (IndexDamaged("/srv/vnsearch/index", DAMAGE), "index_damaged", "Chỉ mục bị hỏng",
+     "Chỉ mục tìm kiếm bị hỏng nên tạm thời không thể tìm kiếm. "
+     "Quản trị viên cần chạy “vnsearch check” và “vnsearch reindex --full”.",
+     {"problems": [{"file": "_MAIN_3.seg", "kind": "checksum", "problem": "CRC32 4f2a91c0, recorded 0b7e33d1"}]},
+     "ERROR"),
+])
+def test_a_backend_down_or_a_damaged_index_is_a_503_that_names_it_and_is_logged(demo_index, caplog, error, code,
+                                                                                title, message, extra, level):
+    app = create_app({"INDEX_DIR": str(demo_index)})
+
+    def fail(*args, **kwargs):
+        raise error
+
+    app.extensions["vnsearch"].search = fail
+    client = app.test_client()
+    api = client.get("/api/search?q=a")
+    assert api.status_code == 503
+    assert api.get_json() == {"error": {"code": code, "message": str(error), **extra}}
+    page = client.get("/?q=a")
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    assert [soup.find("h1").get_text(), soup.select_one(".error-message").get_text()] == [title, message]
+    assert [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "vnsearch.web"] == [
+        (level, ("search backend unavailable: " if level == "WARNING" else "") + str(error))] * 2
 
 
 def test_unknown_api_route_and_method(client):

@@ -94,6 +94,29 @@ def test_feed_refuses_bad_parameters_like_the_api(client):
     assert response.get_json()["error"]["param"] == "year"
 
 
+def test_a_feed_links_itself_its_page_and_its_articles_by_absolute_addresses_of_its_first_page_newest_first(client):
+    feed = atom(client, "/feed?q=bo+chinh+tri&year=2019&sort=oldest&page=3")
+    search = "q=bo+chinh+tri&sort=newest&year=2019&size=20"
+    assert links(feed) == {"self": f"http://localhost/feed?{search}", "alternate": f"http://localhost/?{search}"}
+    api = client.get(f"/api/search?{search}").get_json()
+    assert api["hits"]
+    assert [only(entry, "id").text for entry in feed.findall(ATOM + "entry")] == [
+        "http://localhost/articles/" + quote(hit["id"], safe="/") for hit in api["hits"]]
+
+
+def test_a_feed_searches_its_query_as_typed_without_correcting_it(client):
+    # The API answers a misspelt query with the articles of its correction; a feed follows what was typed.
+    assert client.get("/api/search?q=xuohg").get_json()["corrected"]["typed"] == "xuohg"
+    feed = atom(client, "/feed?q=xuohg")
+    assert feed.findall(ATOM + "entry") == []
+    assert only(feed, "subtitle").text == "0 kết quả trên vnsearch"
+
+
+def test_a_feed_that_finds_nothing_is_as_recent_as_the_last_reindex(client):
+    last_reindex = datetime.fromisoformat(client.get("/healthz").get_json()["last_reindex"])
+    assert moment(only(atom(client, "/feed?q=xyzzyqwv"), "updated")) == last_reindex
+
+
 def test_results_page_links_its_feed_in_the_head_and_visibly(client):
     soup = BeautifulSoup(client.get("/?q=bo+chinh+tri&year=2020&page=2").get_data(as_text=True), "html.parser")
     head_link = soup.head.find("link", rel="alternate", type="application/atom+xml")

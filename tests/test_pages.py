@@ -145,6 +145,13 @@ def test_suggestion_link(client):
     assert not page(client, "/?q=" + "chính trị").select_one(".suggestion")
 
 
+def test_the_suggestion_and_the_search_as_typed_lead_to_the_first_page(client):
+    suggestion = page(client, "/?q=chinh+tri&year=2020&page=2").select_one(".suggestion a")
+    assert (text(suggestion), suggestion["href"]) == ("chính trị", "/?q=ch%C3%ADnh+tr%E1%BB%8B&year=2020")
+    as_typed = page(client, "/?q=xuohg&year=2020&page=2").select_one(".corrected a")
+    assert (text(as_typed), as_typed["href"]) == ("xuohg", "/?q=xuohg&year=2020&correct=0")
+
+
 def test_a_query_that_finds_nothing_shows_its_corrected_query_with_a_link_to_search_as_typed(client):
     # The word chosen (xuống, xương...) follows the top articles' spellings, which rank ties decide.
     searched = client.get("/api/search?q=xuohg&year=2020").get_json()["corrected"]["searched"]
@@ -240,6 +247,36 @@ def test_date_range_form_keeps_other_parameters(client):
     assert hidden == [("category", "Thể thao"), ("sort", "newest"), ("to", "2020-11-15")]
     chips = [text(a) for a in soup.select("ul.chips a.chip")]
     assert any(chip.startswith("Đến ngày: 15/11/2020") for chip in chips)
+
+
+def hidden_fields(form) -> list[tuple[str, str]]:
+    """Return a form's hidden inputs as (name, value) pairs, in page order."""
+    return [(field["name"], field["value"]) for field in form.find_all("input", type="hidden")]
+
+
+def test_a_new_query_starts_from_the_default_tier_and_correction_and_a_new_date_range_keeps_both(client):
+    soup = page(client, "/?q=bo+chinh+tri&match=all&correct=0&year=2019&category=X%C3%A3+h%E1%BB%99i&sort=newest"
+                        "&from=01/01/2019&page=2")
+    assert hidden_fields(soup.find("form", attrs={"role": "search"})) == [
+        ("sort", "newest"), ("from", "2019-01-01"), ("year", "2019"), ("category", "Xã hội")]
+    assert hidden_fields(soup.select_one("form.date-range")) == [
+        ("q", "bo chinh tri"), ("sort", "newest"), ("match", "all"), ("year", "2019"), ("category", "Xã hội"),
+        ("correct", "0")]
+
+
+def test_a_page_past_the_last_links_back_to_the_first_page_of_the_same_search(client):
+    soup = page(client, "/?q=bo+chinh+tri&year=2020&page=50")
+    assert text(soup.select_one(".empty h2")) == "Trang 50 không có kết quả"
+    assert text(soup.select_one(".empty p")) == "Chỉ có 1 trang kết quả. Về trang đầu"
+    assert soup.select_one(".empty a")["href"] == "/?q=bo+chinh+tri&year=2020"
+
+
+def test_the_results_page_draws_its_hits_by_year_each_bar_choosing_its_year(client):
+    figure = page(client, "/?q=bo+chinh+tri").select_one("figure.timeline")
+    assert text(figure.figcaption) == "Số kết quả theo năm"
+    assert [(text(bar), bar.a["href"]) for bar in figure.select("li")] == [
+        ("2019 Năm 2019: 1 kết quả", "/?q=bo+chinh+tri&year=2019"),
+        ("2020 Năm 2020: 2 kết quả", "/?q=bo+chinh+tri&year=2020")]
 
 
 def test_pagination(client):
@@ -392,9 +429,37 @@ def test_article_page_for_a_bad_link_still_shows_the_article(client):
     assert params(soup.select_one("a.back-link")["href"]) == {"q": ["bo chinh tri"]}
 
 
+def test_an_article_page_marks_the_query_as_its_match_parameter_asks(client):
+    def title_marks(match: str) -> list[str]:
+        soup = page(client, f"/articles/{PORTAL_ID}?q=B%E1%BB%99+Ch%C3%ADnh+tr%E1%BB%8B&match={match}")
+        return [mark.get_text() for mark in soup.find("h1").find_all("mark")]
+
+    assert title_marks("auto") == ["Bộ Chính trị"]
+    assert title_marks("all") == ["bộ", "Bộ Chính trị"]
+
+
+def test_a_bad_link_without_a_query_shows_the_article_unmarked_with_the_way_to_the_search_page(client):
+    soup = page(client, f"/articles/{PORTAL_ID}?page=-5")
+    assert not soup.find("mark")
+    back = soup.select_one("a.back-link")
+    assert (text(back), back["href"]) == ("← Trang tìm kiếm", "/")
+
+
+def test_an_article_page_links_its_related_articles_keeping_the_search(demo_index, engine):
+    # Related articles come from the embedded index only (a cluster's page lists none).
+    embedded = create_app({"INDEX_DIR": str(demo_index)}).test_client()
+    soup = page(embedded, f"/articles/{PORTAL_ID}?q=bo+chinh+tri&year=2019")
+    assert text(soup.select_one(".related h2")) == "Bài liên quan"
+    related = engine.related(PORTAL_ID)
+    assert related
+    assert [(text(a), a["href"]) for a in soup.select(".related li a")] == [
+        (item["title"], f"/articles/{quote(item['id'], safe='/')}?q=bo+chinh+tri&year=2019") for item in related]
+
+
 def test_unknown_article_page_is_404(client):
     soup = page(client, "/articles/no-such-article", status=404)
     assert text(soup.find("h1")) == "Không tìm thấy bài viết"
+    assert text(soup.select_one(".error-message")) == "Không tìm thấy bài viết này. Có thể bài đã bị xóa khỏi chỉ mục."
     assert soup.find("a", string="Về trang tìm kiếm")["href"] == "/"
 
 

@@ -372,7 +372,8 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, 
     if path in SLOW_SELECTION:
         env[SLOW_ENV] = "1"
     copied = ROOT / "mutants" / path
-    if copied.exists() and "mutmut" not in copied.read_text(encoding="utf-8"):
+    # "_mutmut_" (the trampolines' names), not "mutmut": a source may name the tool in a comment.
+    if copied.exists() and "_mutmut_" not in copied.read_text(encoding="utf-8"):
         # Written unmutated by a run of another module: mutmut would take it as already mutated.
         copied.unlink()
     print(f"{path}: {subset or 'all'} mutants against {' '.join(tests)}", flush=True)
