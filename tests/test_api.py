@@ -16,7 +16,7 @@ from search.integrity import IndexDamaged, Problem
 from search.request import SORTS
 from search.sphinxql import BackendError
 from tests.helpers import DEMO_ARTICLES, PORTAL_ID
-from web.app import SECURITY_HEADERS, create_app
+from web.app import SECURITY_HEADERS, TOO_LARGE_ENVIRON_KEY, create_app
 from web.openapi import openapi_document
 
 SEARCH_PARAMS = ("q", "page", "size", "sort", "match", "correct", "from", "to", "year", "month", "category", "source")
@@ -339,13 +339,16 @@ def test_healthz_answers_503_while_part_of_the_backend_is_down(demo_index, monke
 
 def test_missing_index_is_503(tmp_path):
     client = create_app({"INDEX_DIR": str(tmp_path / "nothing-here")}).test_client()
+    message = f"no index in {tmp_path / 'nothing-here'}: run `vnsearch reindex SOURCE ...` first"
     for path in ("/api/search?q=a", "/api/suggest?q=a", "/healthz", "/api/articles/x"):
         response = client.get(path)
         assert response.status_code == 503, path
-        assert response.get_json()["error"]["code"] == "index_missing"
+        assert response.get_json() == {"error": {"code": "index_missing", "message": message}}
     page = client.get("/?q=a")
     assert page.status_code == 503 and page.mimetype == "text/html"
-    assert "vnsearch reindex" in page.get_data(as_text=True)
+    soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
+    assert [soup.find("h1").get_text(), soup.select_one(".error-message").get_text()] == [
+        "Chỉ mục chưa sẵn sàng", "Chưa có chỉ mục tìm kiếm. Hãy chạy “vnsearch reindex” rồi tải lại trang."]
 
 
 def test_unexpected_errors_leak_nothing(demo_index, caplog):
@@ -361,10 +364,14 @@ def test_unexpected_errors_leak_nothing(demo_index, caplog):
     assert api.get_json() == {"error": {"code": "internal_error", "message": "Internal server error"}}
     page = client.get("/?q=a")
     assert page.status_code == 500 and page.mimetype == "text/html"
+    message = BeautifulSoup(page.get_data(as_text=True), "html.parser").select_one(".error-message").get_text()
+    assert message == "Máy chủ gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại sau."
     for response in (api, page):
         text = response.get_data(as_text=True)
         assert "secret-internal-detail" not in text and "Traceback" not in text
     assert "secret-internal-detail" in caplog.text, "the error must be logged for the operator"
+    assert [record.getMessage() for record in caplog.records if record.name == "vnsearch.web"] == [
+        "unhandled error on GET /api/search", "unhandled error on GET /"]
 
 
 DAMAGE = [Problem("_MAIN_3.seg", "checksum", "CRC32 4f2a91c0, recorded 0b7e33d1")]
@@ -424,6 +431,33 @@ def test_security_headers_on_every_response(client, path):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "Werkzeug" not in response.headers.get("Server", "")
+
+
+def test_the_api_answers_compact_utf8_json_in_its_own_key_order(client):
+    assert client.get("/api/suggest", query_string={"q": "qqqzz bộ"}).data == (
+        '{"query":"qqqzz bộ","suggestions":[],"completions":[]}\n'.encode())
+
+
+def test_static_files_may_be_cached_for_an_hour(client):
+    assert client.get("/static/style.css").headers["Cache-Control"] == "public, max-age=3600"
+
+
+def test_an_app_made_without_configuration_serves_the_index_the_environment_names_with_its_error_handlers(
+        demo_index, monkeypatch):
+    monkeypatch.setenv("VNSEARCH_INDEX", str(demo_index))
+    client = create_app().test_client()
+    assert client.get("/healthz").get_json()["documents"] == 201
+    response = client.get("/api/search?page=abc")
+    assert (response.status_code, response.get_json()["error"]["code"]) == (400, "bad_parameter")
+
+
+@pytest.mark.parametrize("path, status, code", [("/api/search?q=a", 431, "headers_too_large"),
+                                                ("/healthz", 414, "uri_too_long"), ("/api", 404, "not_found")])
+def test_the_api_answers_a_request_the_server_found_too_large_and_any_path_under_api_in_json(client, path, status,
+                                                                                              code):
+    environ = {TOO_LARGE_ENVIRON_KEY: status} if status != 404 else {}
+    response = client.get(path, environ_base=environ)
+    assert response.status_code == status and response.get_json()["error"]["code"] == code
 
 
 # OpenAPI ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 
 from search.index import reindex
 from tests.helpers import PORTAL_ID
-from web.app import create_app
+from web.app import TOO_LARGE_ENVIRON_KEY, create_app
 
 EVIL_ID = 'evil/<script>alert("id")</script> ?#&x=1'
 URL_ID = "https://example.org//double//slash/bai-viet.htm?x=1&y=<2>#top"
@@ -454,6 +454,25 @@ def test_an_article_page_links_its_related_articles_keeping_the_search(demo_inde
     assert related
     assert [(text(a), a["href"]) for a in soup.select(".related li a")] == [
         (item["title"], f"/articles/{quote(item['id'], safe='/')}?q=bo+chinh+tri&year=2019") for item in related]
+
+
+@pytest.mark.parametrize("method, url, headers, status, title, message", [
+    ("GET", "/khong-co-trang-nay?q=" + "ă" * 300, {}, 404, "Không tìm thấy trang", "Trang bạn tìm không tồn tại."),
+    ("POST", "/", {}, 405, "Phương thức không được hỗ trợ", "Phương thức này không được hỗ trợ."),
+    # An error without a Vietnamese message of its own shows its name.
+    ("GET", "/static/style.css", {"Range": "bytes=999999-"}, 416, "Đã xảy ra lỗi", "Requested Range Not Satisfiable"),
+    # What web.server hands over for a request line gunicorn found too long.
+    ("GET", "/?q=a", {}, 414, "Địa chỉ quá dài",
+     "Địa chỉ của yêu cầu quá dài. Hãy rút ngắn từ khóa (tối đa 256 ký tự) hoặc bớt bộ lọc."),
+])
+def test_an_http_error_page_gives_its_vietnamese_title_and_message_and_at_most_200_characters_of_the_query(
+        client, method, url, headers, status, title, message):
+    environ = {TOO_LARGE_ENVIRON_KEY: status} if status == 414 else {}
+    response = client.open(url, method=method, headers=headers, environ_base=environ)
+    assert response.status_code == status and response.mimetype == "text/html"
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert [text(soup.find("h1")), text(soup.select_one(".error-message"))] == [title, message]
+    assert soup.find("input", id="q")["value"] == parse_qs(urlsplit(url).query).get("q", [""])[0][:200]
 
 
 def test_unknown_article_page_is_404(client):
