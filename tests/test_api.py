@@ -433,20 +433,32 @@ def test_security_headers_on_every_response(client, path):
     assert "Werkzeug" not in response.headers.get("Server", "")
 
 
-def test_the_api_answers_compact_utf8_json_in_its_own_key_order(client):
+def test_an_app_answers_compact_utf8_json_in_the_api_s_own_key_order_and_lets_static_files_be_cached_an_hour(
+        demo_index):
+    client = create_app({"INDEX_DIR": str(demo_index)}).test_client()  # what create_app itself sets up
     assert client.get("/api/suggest", query_string={"q": "qqqzz bộ"}).data == (
         '{"query":"qqqzz bộ","suggestions":[],"completions":[]}\n'.encode())
-
-
-def test_static_files_may_be_cached_for_an_hour(client):
     assert client.get("/static/style.css").headers["Cache-Control"] == "public, max-age=3600"
 
 
-def test_an_app_made_without_configuration_serves_the_index_the_environment_names_with_its_error_handlers(
-        demo_index, monkeypatch):
+def test_an_app_hands_its_refresh_interval_and_its_backend_to_its_engine(demo_index, tmp_path, monkeypatch):
+    embedded = create_app({"INDEX_DIR": str(demo_index), "REFRESH_SECONDS": 7.5}).extensions["vnsearch"].backend
+    assert (type(embedded).__name__, embedded.refresh_seconds) == ("WhooshBackend", 7.5)
+    url = "sphinxql://127.0.0.1:9,127.0.0.1:10"  # nothing is asked of the nodes before a search
+    monkeypatch.setenv("VNSEARCH_BACKEND", url)
+    cluster = create_app({"INDEX_DIR": str(tmp_path / "lock")}).extensions["vnsearch"].backend
+    assert (type(cluster).__name__, cluster.cluster.url) == ("ClusterBackend", url)
+
+
+def test_an_app_made_without_configuration_takes_its_index_and_synonyms_from_the_environment_with_its_error_handlers(
+        demo_index, monkeypatch, tmp_path):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("BOCT | bộ chính trị\n", encoding="utf-8")  # an entry the shipped dictionary lacks
     monkeypatch.setenv("VNSEARCH_INDEX", str(demo_index))
+    monkeypatch.setenv("VNSEARCH_SYNONYMS", str(synonyms))
     client = create_app().test_client()
     assert client.get("/healthz").get_json()["documents"] == 201
+    assert search(client, q="BOCT")["total"] == search(client, q="bộ chính trị")["total"] > 0
     response = client.get("/api/search?page=abc")
     assert (response.status_code, response.get_json()["error"]["code"]) == (400, "bad_parameter")
 
