@@ -45,6 +45,16 @@ RESULT_RE = re.compile(r"^\s*(\S+): (.+)$")
 # module's own unit tests and the fast tests of what it serves.  Kept small so a module takes
 # minutes; a survivor is killed by a test added to one of these files.
 SEARCH_TESTS = ["tests/test_search.py", "tests/test_api.py"]
+# test_codec.py's tests that index the demo corpus (a reindex, the demo index): 5-16 s of CPU each, left
+# out of the selections of the modules that write the index.
+CODEC_REINDEXES_LEFT_OUT = [f"--deselect=tests/test_codec.py::{name}" for name in (
+        "test_a_reindex_records_the_index_format",
+        "test_an_index_of_another_codec_or_whoosh_version_is_rebuilt_by_the_next_reindex",
+        "test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone",
+        "test_a_search_answers_the_same_with_and_without_the_postings_cache",
+        "test_a_snapshot_packs_cached_postings_when_its_posting_files_exceed_half_the_budget",
+        "test_a_snapshot_computes_once_what_it_keeps_and_keeps_a_statistic_among_the_statistics")]
+
 MODULE_TESTS = {
     "search/text.py": ["tests/test_text.py"],
     "search/highlight.py": ["tests/test_highlight.py"],
@@ -68,13 +78,7 @@ MODULE_TESTS = {
     # reading the 201-article segmented index (written once, SEGMENTED_MODULES).  Left out: the tests
     # that index the demo corpus with the mutated codec (a reindex, the demo index), 5-16 s of CPU
     # each, that a mutant reaching them would pay.
-    "search/codec.py": ["tests/test_codec.py", *(f"--deselect=tests/test_codec.py::{name}" for name in (
-        "test_a_reindex_records_the_index_format",
-        "test_an_index_of_another_codec_or_whoosh_version_is_rebuilt_by_the_next_reindex",
-        "test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone",
-        "test_a_search_answers_the_same_with_and_without_the_postings_cache",
-        "test_a_snapshot_packs_cached_postings_when_its_posting_files_exceed_half_the_budget",
-        "test_a_snapshot_computes_once_what_it_keeps_and_keeps_a_statistic_among_the_statistics"))],
+    "search/codec.py": ["tests/test_codec.py", *CODEC_REINDEXES_LEFT_OUT],
     "search/telex.py": ["tests/test_telex.py"],
     # The indexer's readers (portal text files, JSON Lines, publish dates, source files): the
     # documents' own tests and the bad-input ones (a bad file reported and skipped, the rest read).
@@ -124,6 +128,12 @@ MODULE_TESTS = {
     # The settings table (flags, VNSEARCH_* variables, defaults, help): its own tests, the README that
     # documents each, the command line that reads them.
     "search/settings.py": ["tests/test_settings.py", "tests/test_readme.py", "tests/test_cli.py"],
+    # The backend's protocols (their signatures' defaults): the backend's own tests.
+    "search/backend.py": ["tests/test_backend.py"],
+    # The index's schema (its Vietnamese text fields and their terms): the codec's tests that write a few
+    # articles and read them back, and the reindexes of test_index.py; the codec's demo-corpus reindexes
+    # left out as for codec.py (a mutant reaching them would pay 5-16 s of CPU each).
+    "search/schema.py": ["tests/test_index.py", "tests/test_codec.py", *CODEC_REINDEXES_LEFT_OUT],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
