@@ -6,6 +6,7 @@ covers the multi-process writer (400 articles, procs=2).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -186,6 +187,14 @@ def test_a_reindex_records_its_counts_duration_and_time_in_the_new_generations_m
     }
 
 
+def test_the_metadata_is_written_for_a_person_to_read_one_key_a_line_with_vietnamese_names_as_written(tmp_path):
+    source = make_source(tmp_path / "Báo chí", count=1, portal=False)
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    generation = current_generation(tmp_path / "ix")
+    text = (generation / "vnsearch.json").read_text(encoding="utf-8")
+    assert text == json.dumps(read_meta(generation), ensure_ascii=False, indent=1)
+    assert f' "sources": [\n  "{source}"\n ],\n' in text
+
 def test_articles_per_second_counts_the_articles_written_or_found_unchanged_over_the_runs_time():
     report = ReindexReport(added=3, updated=2, deleted=7, unchanged=5, seconds=4.0)
     assert (report.indexed, report.articles_per_second) == (5, 2.5)
@@ -339,6 +348,19 @@ def test_a_file_last_modified_over_two_seconds_before_a_reindex_is_recorded_as_r
     reindex(tmp_path / "ix", [str(source)], procs=1)
     assert read_file_states(current_generation(tmp_path / "ix")) == {str(news): [news.stat().st_size, stamp]}
 
+
+def test_recorded_file_states_that_are_not_an_object_are_ignored_and_every_file_read(tmp_path):
+    source = make_source(tmp_path, count=4)
+    age_files(source)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    states = current_generation(index_dir) / "source-files.json"
+    states.write_text(json.dumps(sorted(read_file_states(current_generation(index_dir)))), encoding="utf-8")
+    title = DEMO_ARTICLES[2]["title"]
+    rewrite_keeping_size_and_time(source / "news.jsonl", title, title.replace(" 10 năm", " 99 năm"))
+    # A list of the files, not their states: nothing is known of them, so the change is read.
+    assert read_file_states(current_generation(index_dir)) == {}
+    assert counts(reindex(index_dir, procs=1)) == (0, 1, 0, 4, 0)
 
 def test_an_unread_file_still_claims_its_ids_against_duplicates_read_after_it(tmp_path):
     source = make_source(tmp_path, count=3, portal=False)
@@ -606,14 +628,21 @@ def test_schema_version_mismatch_rebuilds_the_index(tmp_path):
 
 
 
-def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_generation_kept_until_the_next_reindex(
-        tmp_path):
+def damaged_index(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
+    """Return (index folder, source, live generation, its largest posting file), three demo articles
+    and the portal page indexed, a byte of that file flipped."""
     source = make_source(tmp_path, count=3)
     index_dir = tmp_path / "ix"
     reindex(index_dir, [str(source)], procs=1)
     damaged = current_generation(index_dir)
     postings = max(damaged.glob("*.pst"), key=lambda path: path.stat().st_size)
     flip_middle_byte(postings)
+    return index_dir, source, damaged, postings
+
+
+def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_generation_kept_until_the_next_reindex(
+        tmp_path):
+    index_dir, source, damaged, postings = damaged_index(tmp_path)
     with pytest.raises(IndexDamaged, match=re.escape(postings.name)) as refused:
         reindex(index_dir, procs=1)
     assert refused.value.index_dir == str(index_dir) and str(refused.value).startswith(
@@ -630,6 +659,24 @@ def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_gener
     assert (again.full, counts(again), again.replaced_damaged) == (False, (0, 0, 0, 4, 0), None)
     assert generations(index_dir) == {rebuilt.name}
 
+
+
+def test_a_reindex_that_cannot_remove_a_kept_damaged_generation_still_succeeds_and_leaves_it(tmp_path, monkeypatch):
+    index_dir, _source, damaged, _postings = damaged_index(tmp_path)
+    rebuilt = reindex(index_dir, procs=1, repair=True)
+    assert rebuilt.replaced_damaged == damaged.name
+    rmdir = os.rmdir
+
+    def refuse_the_damaged(path, *args, **kwargs):
+        """Remove a folder, except the damaged generation (as a file system refusing would)."""
+        if Path(path) == damaged:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return rmdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rmdir", refuse_the_damaged)
+    again = reindex(index_dir, procs=1)
+    assert (again.full, counts(again), again.replaced_damaged) == (False, (0, 0, 0, 4, 0), None)
+    assert generations(index_dir) == {damaged.name, current_generation(index_dir).name}
 
 
 @pytest.fixture()
@@ -728,6 +775,12 @@ def test_an_index_whose_classes_are_gone_is_rebuilt_without_being_opened(tmp_pat
     report = reindex(index_dir, procs=1)
     assert report.full is True and counts(report) == (3, 0, 0, 0, 0)
     assert SearchEngine(index_dir).search(SearchRequest(q="vinamilk"))["total"] == 1
+
+def test_a_search_of_a_folder_without_an_index_asks_for_a_first_reindex(tmp_path):
+    with pytest.raises(IndexMissing) as missing:
+        SearchEngine(tmp_path / "ix").search(SearchRequest(q="vinamilk"))
+    assert str(missing.value) == f"no index in {tmp_path / 'ix'}: run `vnsearch reindex SOURCE ...` first"
+
 
 # The writer lock ---------------------------------------------------------------------------
 

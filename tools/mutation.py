@@ -134,6 +134,12 @@ MODULE_TESTS = {
     # articles and read them back, and the reindexes of test_index.py; the codec's demo-corpus reindexes
     # left out as for codec.py (a mutant reaching them would pay 5-16 s of CPU each).
     "search/schema.py": ["tests/test_index.py", "tests/test_codec.py", *CODEC_REINDEXES_LEFT_OUT],
+    # The index store (generations, the current link, the writer lock, the metadata and file states):
+    # the reindex tests, which drive every function of it in their own process.  Left out: the
+    # parallel writers' segment-merge test (26 s of a 50 s file; the store's calls it makes, the
+    # other reindexes make too).
+    "search/store.py": ["tests/test_index.py", "--deselect=tests/test_index.py::"
+                        "test_parallel_writers_closing_many_segments_each_merge_theirs_into_what_the_serial_writer_writes"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
