@@ -542,9 +542,9 @@ def test_full_reindex_swaps_in_a_new_generation_and_open_readers_keep_working(tm
 
     write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:1])
     report = reindex(index_dir, full=True, procs=1)
-    assert report.full is True and counts(report) == (2, 0, 0, 0, 0)
+    assert (report.full, counts(report), report.replaced_damaged) == (True, (2, 0, 0, 0, 0), None)
     new_generation = current_generation(index_dir)
-    assert new_generation != old_generation
+    assert new_generation != old_generation and not (old_generation / DAMAGED_FILE).exists()
     assert os.readlink(index_dir / CURRENT_LINK) == new_generation.name
     assert old_generation.is_dir()  # kept for readers that still have it open
 
@@ -578,6 +578,30 @@ def test_a_full_reindex_removes_generations_older_than_the_previous_one(tmp_path
     assert not list(index_dir.glob(f"{CURRENT_LINK}.*.tmp"))
     assert sorted(indexed(index_dir)) == sorted([a["id"] for a in DEMO_ARTICLES[:2]] + ["portal/" + PORTAL_ID])
 
+
+def refuse_removing(monkeypatch, folder: Path) -> None:
+    """Make removing folder fail as a file system refusing it would (its files still go)."""
+    rmdir = os.rmdir
+
+    def refuse(path, *args, **kwargs):
+        """Remove a folder, except that one."""
+        if Path(path) == folder:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return rmdir(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rmdir", refuse)
+
+
+def test_a_full_reindex_that_cannot_remove_an_older_generation_still_swaps_and_leaves_it(tmp_path, monkeypatch):
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(make_source(tmp_path, count=2))], procs=1)
+    first = current_generation(index_dir)
+    reindex(index_dir, full=True, procs=1)
+    second = current_generation(index_dir)
+    refuse_removing(monkeypatch, first)
+    assert counts(reindex(index_dir, full=True, procs=1)) == (3, 0, 0, 0, 0)
+    third = current_generation(index_dir)
+    assert generations(index_dir) == {first.name, second.name, third.name} and len({first, second, third}) == 3
 
 def test_a_failed_full_rebuild_removes_its_half_built_generation_and_keeps_the_index(tmp_path):
     source = make_source(tmp_path, count=3)
@@ -661,19 +685,20 @@ def test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_gener
 
 
 
+def test_a_damaged_generation_kept_for_inspection_names_each_of_its_damaged_files_on_a_line(tmp_path):
+    index_dir, _source, damaged, postings = damaged_index(tmp_path)
+    stored = next(damaged.glob("*._stored.col"))
+    flip_middle_byte(stored)
+    assert reindex(index_dir, procs=1, repair=True).replaced_damaged == damaged.name
+    changed = r"CRC32 [0-9a-f]{8}, [0-9a-f]{8} recorded at commit \(contents changed\)\n"
+    assert re.fullmatch(f"{re.escape(stored.name)}: {changed}{re.escape(postings.name)}: {changed}",
+                        (damaged / DAMAGED_FILE).read_text(encoding="utf-8"))
+
 def test_a_reindex_that_cannot_remove_a_kept_damaged_generation_still_succeeds_and_leaves_it(tmp_path, monkeypatch):
     index_dir, _source, damaged, _postings = damaged_index(tmp_path)
     rebuilt = reindex(index_dir, procs=1, repair=True)
     assert rebuilt.replaced_damaged == damaged.name
-    rmdir = os.rmdir
-
-    def refuse_the_damaged(path, *args, **kwargs):
-        """Remove a folder, except the damaged generation (as a file system refusing would)."""
-        if Path(path) == damaged:
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return rmdir(path, *args, **kwargs)
-
-    monkeypatch.setattr(os, "rmdir", refuse_the_damaged)
+    refuse_removing(monkeypatch, damaged)
     again = reindex(index_dir, procs=1)
     assert (again.full, counts(again), again.replaced_damaged) == (False, (0, 0, 0, 4, 0), None)
     assert generations(index_dir) == {damaged.name, current_generation(index_dir).name}
@@ -714,6 +739,18 @@ def test_a_full_reindex_checksums_every_file_and_keeps_a_generation_damaged_wher
     assert current_generation(index_dir) != damaged
     assert (damaged / DAMAGED_FILE).read_text(encoding="utf-8").startswith(f"{postings.name}: ")
 
+
+def test_an_incremental_reindex_checksums_the_id_column_it_reads_and_refuses_its_damage(tmp_path, settled):
+    source = make_source(tmp_path, count=3)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    ids = next(current_generation(index_dir).glob("*.id.col"))
+    flip_middle_byte(ids)
+    remember_as_checksummed(ids)
+    write_jsonl(source / "more.jsonl", [DEMO_ARTICLES[5]])
+    with pytest.raises(IndexDamaged) as refused:
+        reindex(index_dir, procs=1)
+    assert [(problem.file, problem.kind) for problem in refused.value.problems] == [(ids.name, "checksum")]
 
 def test_a_segment_a_commit_would_merge_is_checksummed_its_damage_refused_and_rebuilt_with_repair(
         tmp_path, settled):
@@ -780,6 +817,23 @@ def test_a_search_of_a_folder_without_an_index_asks_for_a_first_reindex(tmp_path
     with pytest.raises(IndexMissing) as missing:
         SearchEngine(tmp_path / "ix").search(SearchRequest(q="vinamilk"))
     assert str(missing.value) == f"no index in {tmp_path / 'ix'}: run `vnsearch reindex SOURCE ...` first"
+
+
+def test_an_index_whose_live_generation_was_deleted_is_missing_until_a_reindex_given_sources_rebuilds_it(tmp_path):
+    source = make_source(tmp_path, count=2)
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(source)], procs=1)
+    shutil.rmtree(current_generation(index_dir))  # the current link now names nothing
+    with pytest.raises(IndexMissing) as missing:
+        SearchEngine(index_dir).search(SearchRequest(q="vinamilk"))
+    with pytest.raises(NoSources) as no_sources:
+        reindex(index_dir, procs=1)
+    assert [str(missing.value), str(no_sources.value)] == [
+        f"no index in {index_dir}: run `vnsearch reindex SOURCE ...` first",
+        f"no SOURCE given and no index in {index_dir} to take remembered sources from"]
+    report = reindex(index_dir, [str(source)], procs=1)
+    assert (report.full, counts(report), report.replaced_damaged) == (True, (3, 0, 0, 0, 0), None)
+    assert generations(index_dir) == {current_generation(index_dir).name}
 
 
 # The writer lock ---------------------------------------------------------------------------
@@ -1058,6 +1112,20 @@ def test_a_reindex_told_to_pause_at_toc_pauses_once_its_segment_is_written_and_b
     assert seen == [(3600, before)]
     assert sorted(indexed(index_dir)) == sorted([*before, *(a["id"] for a in DEMO_ARTICLES[5:7])])
 
+
+def test_a_full_reindex_told_to_pause_at_swap_pauses_once_its_generation_is_written_and_before_it_is_live(
+        tmp_path, monkeypatch):
+    # The crash tests' hook (VNSEARCH_PAUSE_AT=swap): killed there, the new generation is complete
+    # but the current link still names the old one.
+    index_dir = tmp_path / "ix"
+    reindex(index_dir, [str(make_source(tmp_path, count=2))], procs=1)
+    before = current_generation(index_dir)
+    monkeypatch.setenv(faults.PAUSE_VARIABLE, "swap")
+    seen = []
+    monkeypatch.setattr(faults, "time", SimpleNamespace(sleep=lambda seconds: seen.append(
+        (seconds, current_generation(index_dir), generations(index_dir)))))
+    assert counts(reindex(index_dir, full=True, procs=1)) == (3, 0, 0, 0, 0)
+    assert seen == [(3600, before, {before.name, current_generation(index_dir).name})]
 
 def test_articles_gone_from_a_source_folder_whose_name_ends_with_a_space_are_deleted(tmp_path):
     source = tmp_path / "crawl "  # a folder copied from another system

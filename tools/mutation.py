@@ -135,11 +135,44 @@ MODULE_TESTS = {
     # left out as for codec.py (a mutant reaching them would pay 5-16 s of CPU each).
     "search/schema.py": ["tests/test_index.py", "tests/test_codec.py", *CODEC_REINDEXES_LEFT_OUT],
     # The index store (generations, the current link, the writer lock, the metadata and file states):
-    # the reindex tests, which drive every function of it in their own process.  Left out: the
-    # parallel writers' segment-merge test (26 s of a 50 s file; the store's calls it makes, the
-    # other reindexes make too).
-    "search/store.py": ["tests/test_index.py", "--deselect=tests/test_index.py::"
-                        "test_parallel_writers_closing_many_segments_each_merge_theirs_into_what_the_serial_writer_writes"],
+    # the reindex tests that each of its functions serves (every reindex calls most of them, so the
+    # whole of test_index.py, 60 reindexing tests, made a surviving mutant cost minutes on the shared
+    # machine): first index, generations swapped and removed, a pause before the swap, damage kept,
+    # the file states, the metadata, the lock, a missing index.
+    "search/store.py": [f"tests/test_index.py::{name}" for name in (
+        "test_first_reindex_adds_every_article_and_remembers_its_sources",
+        "test_the_metadata_is_written_for_a_person_to_read_one_key_a_line_with_vietnamese_names_as_written",
+        "test_a_file_unchanged_in_size_and_time_is_not_read_and_reread_still_finds_its_change",
+        "test_files_modified_just_before_a_reindex_or_holding_rejections_are_read_again",
+        "test_a_file_last_modified_over_two_seconds_before_a_reindex_is_recorded_as_read",
+        "test_recorded_file_states_that_are_not_an_object_are_ignored_and_every_file_read",
+        "test_full_reindex_swaps_in_a_new_generation_and_open_readers_keep_working",
+        "test_a_full_reindex_removes_generations_older_than_the_previous_one",
+        "test_a_full_reindex_that_cannot_remove_an_older_generation_still_swaps_and_leaves_it",
+        "test_a_failed_full_rebuild_removes_its_half_built_generation_and_keeps_the_index",
+        "test_schema_version_mismatch_rebuilds_the_index",
+        "test_a_damaged_index_is_refused_then_rebuilt_by_repair_and_the_damaged_generation_kept_until_the_next_reindex",
+        "test_a_damaged_generation_kept_for_inspection_names_each_of_its_damaged_files_on_a_line",
+        "test_a_reindex_that_cannot_remove_a_kept_damaged_generation_still_succeeds_and_leaves_it",
+        "test_a_full_reindex_checksums_every_file_and_keeps_a_generation_damaged_where_incremental_ones_do_not_read",
+        "test_an_incremental_reindex_deletes_what_the_checksummed_id_column_names_not_what_the_term_index_says",
+        "test_an_incremental_reindex_checksums_the_id_column_it_reads_and_refuses_its_damage",
+        "test_an_index_whose_live_generation_was_deleted_is_missing_until_a_reindex_given_sources_rebuilds_it",
+        "test_an_index_whose_classes_are_gone_is_rebuilt_without_being_opened",
+        "test_a_search_of_a_folder_without_an_index_asks_for_a_first_reindex",
+        "test_reindex_while_another_process_holds_the_lock_raises_index_busy",
+        "test_reindex_waits_for_a_lock_released_within_its_timeout",
+        "test_a_full_reindex_told_to_pause_at_swap_pauses_once_its_generation_is_written_and_before_it_is_live")],
+    # The embedded backend (a snapshot view's searches, statistics and title candidates; the backend
+    # keeping up with reindexes): the backend seam's tests, the searches, did you mean and autocomplete
+    # (its statistics, same_top, title_candidates), and the reindex tests where an engine sees a new
+    # generation or commit, or finds no index.
+    "search/whoosh_backend.py": ["tests/test_backend.py", "tests/test_search.py", "tests/test_suggest.py",
+                                 *(f"tests/test_index.py::{name}" for name in (
+                                     "test_full_reindex_swaps_in_a_new_generation_and_open_readers_keep_working",
+                                     "test_engine_sees_an_incremental_reindex",
+                                     "test_an_index_whose_classes_are_gone_is_rebuilt_without_being_opened",
+                                     "test_a_search_of_a_folder_without_an_index_asks_for_a_first_reindex"))],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
 }
