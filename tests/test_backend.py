@@ -12,10 +12,11 @@ from search.backend import FacetCounts
 from search.engine import SearchEngine, open_engine, search_snapshot
 from search.facets import facet_items
 from search.integrity import IndexDamaged, Problem
-from search.parse import parse_query
+from search.parse import parse_query, syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.request import QueryError, SearchRequest
 from search.settings import setting_value
+from search.store import current_generation, read_meta
 from search.whoosh_backend import SnapshotView, WhooshBackend
 from tests.helpers import PORTAL_ID
 
@@ -155,3 +156,57 @@ def test_a_failed_search_names_a_damaged_index_when_the_backend_then_finds_damag
     cannot_verify = SimpleNamespace(statistics=unnamed.statistics)  # no verify_after_failure at all
     with pytest.raises(OSError, match="disk gone"):
         SearchEngine(backend=cannot_verify).search(SearchRequest(q="hà nội"))
+
+
+def titles_holding(view: SnapshotView, folded: list[str], prefixes: list[str] | None) -> set[str]:
+    """Return the ids of the live articles whose own title holds every folded word and, unless
+    prefixes is None, one of them (read from the stored titles, not the index)."""
+    snapshot = view.snapshot
+    found = set()
+    for number in range(snapshot.doc_count):
+        stored = snapshot.stored(number)
+        syllables = {s.folded for s in syllables_of(stored.get("title") or "")}
+        if (snapshot.live[number] and not stored.get("title_derived") and set(folded) <= syllables
+                and (prefixes is None or syllables & set(prefixes))):
+            found.add(stored["id"])
+    return found
+
+
+@pytest.mark.parametrize("typed, prefixes", [("ngân hàng", None), ("giá", ["vang", "xang"]), ("hà", ["noi"])])
+def test_title_candidates_without_phrase_hold_every_word_folded_and_a_prefix_term(demo_index, typed, prefixes):
+    view = WhooshBackend(demo_index).view()
+    words = syllables_of(typed)
+    every = view.title_candidates(words, prefixes, 200)
+    assert {stored["id"] for stored in every} == titles_holding(view, [w.folded for w in words], prefixes)
+    assert [stored["id"] for stored in view.title_candidates(words, prefixes, 2)] == [s["id"] for s in every[:2]]
+
+
+def title_score(view: SnapshotView, terms: list[tuple[str, float]]) -> dict[int, float]:
+    """Return {doc number: the sum of each (term, weight)'s BM25 title score times its weight}."""
+    scores: dict[int, float] = {}
+    for term, weight in terms:
+        ids, values, _ = view.context.bm25f(term, ("title",))
+        for doc, value in zip(ids.tolist(), values.tolist()):
+            scores[doc] = scores.get(doc, 0.0) + weight * value
+    return scores
+
+
+@pytest.mark.parametrize("typed, prefixes", [("ngân hàng", None), ("việt nam", None), ("học sinh", None),
+                                             ("hà", ["noi"]), ("giá", ["vang", "xang"])])
+def test_title_candidates_without_phrase_rank_by_title_bm25_of_the_words_their_accents_and_prefixes(
+        demo_index, typed, prefixes):
+    view = WhooshBackend(demo_index).view()
+    words = syllables_of(typed)
+    terms = [(w.folded, 1.0) for w in words] + [(w.exact, 1.0) for w in words if w.exact != w.folded]
+    scores = title_score(view, terms + [(term, DEFAULT_RANKING.prefix_weight) for term in prefixes or []])
+    numbers = {view.snapshot.stored(doc)["id"]: doc for doc in scores}
+    found = [stored["id"] for stored in view.title_candidates(words, prefixes, 200)]
+    assert found == sorted(found, key=lambda doc_id: (-scores[numbers[doc_id]],
+                                                      -int(view.snapshot.timestamp[numbers[doc_id]])))
+    assert len(found) > 1 and len({scores[numbers[doc_id]] for doc_id in found}) > 1
+
+
+def test_the_embedded_backends_health_gives_its_live_articles_last_reindex_and_generation(demo_index):
+    generation = current_generation(demo_index)
+    assert WhooshBackend(demo_index).health() == {
+        "documents": 201, "last_reindex": read_meta(generation)["last_reindex"], "generation": generation.name}

@@ -17,9 +17,11 @@ from search import suggest
 from search.autocomplete import MAX_COMPLETIONS
 from search.engine import SearchEngine
 from search.index import reindex
+from search.parse import syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 from search.suggest import _edits
+from search.whoosh_backend import DERIVED_TITLE_WORDS
 from tests.helpers import DEMO_ARTICLES
 from web.app import create_app
 
@@ -247,6 +249,15 @@ def test_autocomplete_includes_derived_titles_and_marks_them(derived_engine, typ
     assert item == {"text": article["title"], "html": item["html"], "id": expected_id, "derived": True}
     assert article["title_derived"] and article["body"].startswith(article["title"].rstrip("…"))
 
+
+def test_a_derived_title_is_a_candidate_only_when_the_typed_words_start_within_its_bodys_first_40_words(
+        derived_engine):
+    view = derived_engine.backend.view()
+    body = syllables_of(derived_engine.article("derived-ha-noi")["body"])  # "... Xét đề nghị của Trưởng Ban ..."
+    starts = (DERIVED_TITLE_WORDS - 1, DERIVED_TITLE_WORDS, DERIVED_TITLE_WORDS + 15)
+    assert {start: [stored["id"] for stored in view.title_candidates(
+        body[start:start + 2], [body[start + 2].folded], 10, phrase=True)] for start in starts} == {
+        starts[0]: ["derived-ha-noi"], starts[1]: [], starts[2]: []}
 
 def test_autocomplete_puts_real_titles_before_derived_ones(derived_engine):
     found = derived_engine.suggest("sieu bao")["suggestions"]
