@@ -59,7 +59,8 @@ def answer_sets(matched: Matched, sort: str) -> tuple[np.ndarray, np.ndarray]:
     """Return (the result set, the pool the page is ordered from) of a match.
 
     The result set is what the total, the facets and the newest/oldest pages count: the tier
-    answered from, or for a question (``match=auto``) the ``most`` tier, whatever the order;
+    answered from, or for a question (``match=auto``) whose words stand together nowhere the ``most``
+    tier, whatever the order;
     a question's relevance order ranks a wider pool (a fifth of its words).  When no article
     holds half of a question's words, that pool is the result set (``question_fallback``).
     """
