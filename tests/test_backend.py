@@ -177,7 +177,7 @@ def test_title_candidates_without_phrase_hold_every_word_folded_and_a_prefix_ter
     view = WhooshBackend(demo_index).view()
     words = syllables_of(typed)
     every = view.title_candidates(words, prefixes, 200)
-    assert {stored["id"] for stored in every} == titles_holding(view, [w.folded for w in words], prefixes)
+    assert every and {stored["id"] for stored in every} == titles_holding(view, [w.folded for w in words], prefixes)
     assert [stored["id"] for stored in view.title_candidates(words, prefixes, 2)] == [s["id"] for s in every[:2]]
 
 
