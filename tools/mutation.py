@@ -377,12 +377,13 @@ def demo_cluster_running():
 
 def run_mutmut(patterns: list[str], env: dict[str, str], children: int) -> None:
     """Run mutmut on the mutants matching patterns, niced, at most `children` at a time."""
-    # mutmut keeps per-test durations (its mutant timeouts) from its first run: redo them when
-    # switching between a prebuilt and a per-run demo index.
+    # mutmut keeps which tests reach each function, and their durations (its mutant timeouts), from
+    # its first run: redo them when switching between a prebuilt and a per-run demo index, or to
+    # another test selection (another module's mutants would find no tests reaching them).
     stats = ROOT / "mutants" / "mutmut-stats.json"
     marker = ROOT / "mutants" / "demo-index-mode"
     mode = ("prebuilt" if "VNSEARCH_TEST_DEMO_INDEX" in env else "built") + (
-        " segmented" if PREBUILT_SEGMENTED_ENV in env else "")
+        " segmented" if PREBUILT_SEGMENTED_ENV in env else "") + "\n" + env.get(TESTS_ENV, "")
     if marker.exists() and marker.read_text() != mode:
         stats.unlink(missing_ok=True)
     # Niceness 15, not 15 more than this process's: started niced itself, mutmut would get 19, whose
