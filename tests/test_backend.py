@@ -18,7 +18,7 @@ from search.request import QueryError, SearchRequest
 from search.settings import setting_value
 from search.store import current_generation, read_meta
 from search.whoosh_backend import SnapshotView, WhooshBackend
-from tests.helpers import PORTAL_ID
+from tests.helpers import PORTAL_ID, counts, flip_middle_byte, make_source
 
 QUERIES = ["bộ chính trị", "ha noi", "covid OR vaccine", '"chỉ thị 05"', "tien ve -bong"]
 
@@ -210,3 +210,26 @@ def test_the_embedded_backends_health_gives_its_live_articles_last_reindex_and_g
     generation = current_generation(demo_index)
     assert WhooshBackend(demo_index).health() == {
         "documents": 201, "last_reindex": read_meta(generation)["last_reindex"], "generation": generation.name}
+
+
+def test_the_embedded_backends_reindex_passes_its_sources_and_every_option_to_the_index(tmp_path):
+    source = make_source(tmp_path, count=2)
+    backend = WhooshBackend(tmp_path / "ix", refresh_seconds=0)
+    phases = []
+    # The portal page is a little over 7 KB, the two news lines smaller.
+    first = backend.reindex([str(source)], procs=1, max_article_bytes=7000,
+                            progress=lambda phase, done, total: phases.append(phase))
+    [rejection] = first.rejected
+    assert (counts(first), rejection.path, first.sources) == (
+        (2, 0, 0, 0, 1), str(source / "portal" / PORTAL_ID), [str(source)])
+    assert {"index", "commit"} <= set(phases)
+    # Remembered sources, the default size limit, and a full rebuild asked for.
+    rebuilt = backend.reindex(full=True, procs=1)
+    assert (rebuilt.full, counts(rebuilt), rebuilt.documents) == (True, (3, 0, 0, 0, 0), 3)
+    assert backend.health()["documents"] == 3
+    damaged = current_generation(tmp_path / "ix")
+    flip_middle_byte(max(damaged.glob("*.pst"), key=lambda path: path.stat().st_size))
+    with pytest.raises(IndexDamaged):
+        backend.reindex(procs=1)
+    repaired = backend.reindex(procs=1, repair=True)
+    assert (repaired.full, counts(repaired), repaired.replaced_damaged) == (True, (3, 0, 0, 0, 0), damaged.name)
