@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from types import SimpleNamespace
 
@@ -233,3 +234,21 @@ def test_the_embedded_backends_reindex_passes_its_sources_and_every_option_to_th
         backend.reindex(procs=1)
     repaired = backend.reindex(procs=1, repair=True)
     assert (repaired.full, counts(repaired), repaired.replaced_damaged) == (True, (3, 0, 0, 0, 0), damaged.name)
+
+
+def test_the_embedded_backend_checksums_every_file_again_after_a_failed_read_and_then_refuses_the_index(
+        index_copy, tmp_path):
+    backend = WhooshBackend(index_copy, refresh_seconds=3600)
+    assert backend.snapshot().live_count == 201 and backend.verify_after_failure() == []
+    postings = max(current_generation(index_copy).glob("*.pst"), key=lambda path: path.stat().st_size)
+    # Damage that keeps the file's size, time and inode: only a checksum of every file again finds it.
+    before = postings.stat()
+    flip_middle_byte(postings)
+    os.utime(postings, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert backend.snapshot().live_count == 201  # verified an hour ago: not checked again
+    [problem] = backend.verify_after_failure()
+    assert (problem.file, problem.kind) == (postings.name, "checksum")
+    with pytest.raises(IndexDamaged) as refused:
+        backend.snapshot()
+    assert refused.value.problems == [problem]
+    assert WhooshBackend(tmp_path / "nothing").verify_after_failure() == []
