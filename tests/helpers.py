@@ -196,6 +196,29 @@ def running_server(index_dir: Path, log: Path, *extra: str):
         server.stop()
 
 
+_HOLD_LOCK = """
+import sys
+from pathlib import Path
+from search.store import writer_lock
+with writer_lock(Path(sys.argv[1]), 5):
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
+
+
+@contextmanager
+def writer_lock_held(index_dir: Path):
+    """Hold index_dir's writer lock in another process until the block ends; yield that process."""
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(index_dir)], cwd=ROOT, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert read_line(holder.stdout).strip() == "locked"
+        yield holder
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
+
+
 def run_reindex(index_dir: Path, *args: str) -> subprocess.CompletedProcess:
     """Run `vnsearch reindex` on index_dir as a process and check it succeeded."""
     done = subprocess.run([str(VNSEARCH), "reindex", "--index", str(index_dir), *args], env=clean_env(),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from itertools import pairwise
 from types import SimpleNamespace
 
 import pytest
@@ -17,9 +18,9 @@ from search.parse import parse_query, syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.request import QueryError, SearchRequest
 from search.settings import setting_value
-from search.store import current_generation, read_meta
+from search.store import IndexBusy, current_generation, read_meta
 from search.whoosh_backend import SnapshotView, WhooshBackend
-from tests.helpers import PORTAL_ID, counts, flip_middle_byte, make_source
+from tests.helpers import PORTAL_ID, counts, flip_middle_byte, make_source, writer_lock_held
 
 QUERIES = ["bộ chính trị", "ha noi", "covid OR vaccine", '"chỉ thị 05"', "tien ve -bong"]
 
@@ -207,6 +208,42 @@ def test_title_candidates_without_phrase_rank_by_title_bm25_of_the_words_their_a
     assert len(found) > 1 and len({scores[numbers[doc_id]] for doc_id in found}) > 1
 
 
+def phrase_start(title: str, folded: list[str], prefixes: list[str]) -> int | None:
+    """Return where the folded words, then one of prefixes, first stand in a row in a title (read from
+    its text, not the index); None: nowhere."""
+    syllables = [s.folded for s in syllables_of(title)]
+    for start in range(len(syllables) - len(folded)):
+        if syllables[start : start + len(folded)] == folded and syllables[start + len(folded)] in prefixes:
+            return start
+    return None
+
+
+@pytest.mark.parametrize("typed, prefixes", [("hà", ["noi"]), ("việt", ["nam"]), ("", ["ha"]), ("", ["ban"]),
+                                             ("", ["hoc"])])
+def test_title_candidates_of_a_phrase_are_the_titles_holding_it_those_it_begins_first_then_by_bm25_then_newest(
+        demo_index, typed, prefixes):
+    view = WhooshBackend(demo_index).view()
+    snapshot, words = view.snapshot, syllables_of(typed)
+    folded = [w.folded for w in words]
+    # Summed in the backend's order (each word folded, then as typed), so that equal scores stay equal.
+    terms = [term for w in words for term in [(w.folded, 1.0)] + ([(w.exact, 1.0)] if w.exact != w.folded else [])]
+    scores = title_score(view, terms + [(term, DEFAULT_RANKING.prefix_weight) for term in prefixes])
+    found = view.title_candidates(words, prefixes, 200, phrase=True)
+    titles = {snapshot.stored(n)["id"]: snapshot.stored(n).get("title") or "" for n in range(snapshot.doc_count)
+              if snapshot.live[n]}
+    holding = {doc_id for doc_id, title in titles.items() if phrase_start(title, folded, prefixes) is not None}
+    assert {stored["id"] for stored in found} == holding
+    numbers = [snapshot.document_number(stored["id"]) for stored in found]
+    starts = [phrase_start(stored["title"], folded, prefixes) for stored in found]
+    order = [(start > 0, -scores[n], -int(snapshot.timestamp[n])) for start, n in zip(starts, numbers)]
+    assert order == sorted(order)
+    # Where the phrase begins some titles, a title it begins comes before a better-scored one it does not
+    # (one starting at position 1, for "ban" and "hoc").
+    assert any(later[1] < earlier[1] for earlier, later in pairwise(order)) == (0 in starts)
+    assert [view.title_candidates(words, prefixes, 3, phrase=True)[i]["id"] for i in range(3)] == [
+        stored["id"] for stored in found[:3]]
+
+
 def test_the_embedded_backends_health_gives_its_live_articles_last_reindex_and_generation(demo_index):
     generation = current_generation(demo_index)
     assert WhooshBackend(demo_index).health() == {
@@ -232,6 +269,8 @@ def test_the_embedded_backends_reindex_passes_its_sources_and_every_option_to_th
     flip_middle_byte(max(damaged.glob("*.pst"), key=lambda path: path.stat().st_size))
     with pytest.raises(IndexDamaged):
         backend.reindex(procs=1)
+    with writer_lock_held(tmp_path / "ix"), pytest.raises(IndexBusy):
+        backend.reindex(procs=1, repair=True, lock_timeout=0.2)
     repaired = backend.reindex(procs=1, repair=True)
     assert (repaired.full, counts(repaired), repaired.replaced_damaged) == (True, (3, 0, 0, 0, 0), damaged.name)
 
@@ -252,3 +291,13 @@ def test_the_embedded_backend_checksums_every_file_again_after_a_failed_read_and
         backend.snapshot()
     assert refused.value.problems == [problem]
     assert WhooshBackend(tmp_path / "nothing").verify_after_failure() == []
+
+
+def test_a_question_no_article_half_answers_is_matched_on_any_of_its_words_through_the_backend(demo_index):
+    q = "bộ chính trị qzxwa qzxwb qzxwc qzxwd qzxwe"  # eight words: no article holds four
+    matches = WhooshBackend(demo_index).search(SearchRequest(q=q), parse_query(q))
+    assert (matches.matching, matches.tier, matches.wider) == ("any", "most", {}) and matches.total > 0
+    # A question some articles half answer (its words nowhere together) is matched on most of them.
+    asked = "bộ chính trị chỉ thị 05 kiên giang"
+    answered = WhooshBackend(demo_index).search(SearchRequest(q=asked), parse_query(asked))
+    assert (answered.matching, answered.tier, answered.wider) == ("most", "most", {}) and answered.total > 0

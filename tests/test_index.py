@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import threading
 import time
@@ -59,9 +58,9 @@ from tests.helpers import (
     counts,
     flip_middle_byte,
     make_source,
-    read_line,
     wait_until,
     write_jsonl,
+    writer_lock_held,
 )
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -838,43 +837,20 @@ def test_an_index_whose_live_generation_was_deleted_is_missing_until_a_reindex_g
 
 # The writer lock ---------------------------------------------------------------------------
 
-_HOLD_LOCK = """
-import sys
-from pathlib import Path
-from search.store import writer_lock
-with writer_lock(Path(sys.argv[1]), 5):
-    print("locked", flush=True)
-    sys.stdin.read()
-"""
-
-
 def test_reindex_while_another_process_holds_the_lock_raises_index_busy(tmp_path):
     source = make_source(tmp_path, count=1, portal=False)
     index_dir = tmp_path / "ix"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_LOCK, str(index_dir)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    try:
-        assert read_line(holder.stdout).strip() == "locked"
-        with pytest.raises(IndexBusy) as busy:
-            reindex(index_dir, [str(source)], procs=1, lock_timeout=0.3)
-        message = str(busy.value)
-        assert f"pid {holder.pid}" in message and str(index_dir) in message and "another reindex" in message
-        assert current_generation(index_dir) is None
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
+    with writer_lock_held(index_dir) as holder, pytest.raises(IndexBusy) as busy:
+        reindex(index_dir, [str(source)], procs=1, lock_timeout=0.3)
+    message = str(busy.value)
+    assert f"pid {holder.pid}" in message and str(index_dir) in message and "another reindex" in message
+    assert current_generation(index_dir) is None
     assert counts(reindex(index_dir, [str(source)], procs=1, lock_timeout=5)) == (1, 0, 0, 0, 0)
 
 
 def test_reindex_waits_for_a_lock_released_within_its_timeout(tmp_path, monkeypatch):
     source = make_source(tmp_path, count=1, portal=False)
     index_dir = tmp_path / "ix"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD_LOCK, str(index_dir)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
     # Note each time the reindex finds the lock taken: proof that it waited, whatever the timing.
     lock_module = sys.modules[writer_lock.__module__]
     refused, try_lock = threading.Event(), lock_module._try_lock
@@ -882,15 +858,11 @@ def test_reindex_waits_for_a_lock_released_within_its_timeout(tmp_path, monkeypa
     reports: list = []
     writer = threading.Thread(target=lambda: reports.append(reindex(index_dir, [str(source)], procs=1,
                                                                     lock_timeout=STATE_TIMEOUT)))
-    try:
-        assert read_line(holder.stdout).strip() == "locked"
+    with writer_lock_held(index_dir):
         writer.start()
         wait_until(lambda: refused.is_set() or not writer.is_alive(), "the reindex never tried the lock")
         assert refused.is_set(), "the reindex went ahead while another process held the lock"
         assert writer.is_alive() and current_generation(index_dir) is None
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=30)
     writer.join(timeout=STATE_TIMEOUT)
     assert not writer.is_alive() and counts(reports[0]) == (1, 0, 0, 0, 0)
 
