@@ -259,6 +259,16 @@ def test_a_derived_title_is_a_candidate_only_when_the_typed_words_start_within_i
         body[start:start + 2], [body[start + 2].folded], 10, phrase=True)] for start in starts} == {
         starts[0]: ["derived-ha-noi"], starts[1]: [], starts[2]: []}
 
+def test_a_word_being_typed_alone_finds_the_bodies_it_starts_and_each_kind_of_title_is_limited(derived_engine):
+    view = derived_engine.backend.view()
+    # No whole word typed: the bodies are searched for the first prefix terms themselves (three at most).
+    prefixes = ["sieu", "mot", "chu"]
+    every = [stored["id"] for stored in view.title_candidates([], prefixes, 10, phrase=True)]
+    assert every == ["titled-sieu-bao", "derived-cong-nghe", "derived-sieu-bao", "derived-ha-noi"]  # then newest
+    assert [stored["id"] for stored in view.title_candidates([], prefixes, 1, phrase=True)] == [
+        "titled-sieu-bao", "derived-cong-nghe"]
+
+
 def test_autocomplete_puts_real_titles_before_derived_ones(derived_engine):
     found = derived_engine.suggest("sieu bao")["suggestions"]
     assert [(item["id"], item["derived"]) for item in found] == [("titled-sieu-bao", False), ("derived-sieu-bao", True)]
