@@ -322,3 +322,11 @@ def test_title_candidates_leave_out_an_article_deleted_but_still_in_its_segment(
     assert view.title_candidates(words, ["top"], 10, phrase=True) == []
     assert view.title_candidates(words, ["top"], 10) == []
     assert view.search(SearchRequest(q="vinamilk"), parse_query("vinamilk")).total == 0
+
+
+@pytest.mark.parametrize("q", ["bộ chính trị", "ha noi", "giá vàng hôm nay tăng mạnh"])
+def test_top_documents_of_a_query_typed_or_parsed_are_its_first_relevance_page(engine, q):
+    view = engine.backend.view()
+    first_page = [hit["id"] for hit in engine.search(SearchRequest(q=q))["hits"]]
+    assert first_page and [stored["id"] for stored in view.top_documents(q)] == first_page
+    assert [stored["id"] for stored in view.top_documents(parse_query(q))] == first_page
