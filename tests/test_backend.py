@@ -330,3 +330,15 @@ def test_top_documents_of_a_query_typed_or_parsed_are_its_first_relevance_page(e
     first_page = [hit["id"] for hit in engine.search(SearchRequest(q=q))["hits"]]
     assert first_page and [stored["id"] for stored in view.top_documents(q)] == first_page
     assert [stored["id"] for stored in view.top_documents(parse_query(q))] == first_page
+
+
+def test_the_embedded_backend_keeps_the_decoded_segments_its_reindexes_left_alone(tmp_path):
+    source = make_source(tmp_path, count=2, portal=False)
+    backend = WhooshBackend(tmp_path / "ix", refresh_seconds=0)
+    backend.reindex([str(source)], procs=1)
+    [(first_key, first)] = [(data.key, data) for _, _, data in backend.snapshot().leaves]
+    for count in (3, 4):  # each incremental reindex adds an article in a segment of its own
+        write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:count])
+        assert counts(backend.reindex(procs=1))[:2] == (1, 0)
+        segments = {data.key: data for _, _, data in backend.snapshot().leaves}
+        assert len(segments) == count - 1 and segments[first_key] is first  # read once, not again
