@@ -342,3 +342,13 @@ def test_the_embedded_backend_keeps_the_decoded_segments_its_reindexes_left_alon
         assert counts(backend.reindex(procs=1))[:2] == (1, 0)
         segments = {data.key: data for _, _, data in backend.snapshot().leaves}
         assert len(segments) == count - 1 and segments[first_key] is first  # read once, not again
+
+
+def test_top_documents_of_a_typed_query_keep_as_many_words_as_the_views_ranking_allows(demo_index):
+    ranking = replace(DEFAULT_RANKING, max_query_terms=2)
+    q = "bộ chính trị chỉ thị 05"
+    view = WhooshBackend(demo_index, ranking=ranking).view()
+    first_page = [hit["id"] for hit in SearchEngine(demo_index, ranking=ranking).search(SearchRequest(q=q))["hits"]]
+    assert [stored["id"] for stored in view.top_documents(q)] == first_page
+    assert first_page == [stored["id"] for stored in view.top_documents(parse_query("bộ chính"))]
+    assert first_page != [stored["id"] for stored in view.top_documents(parse_query(q))]
