@@ -352,3 +352,11 @@ def test_top_documents_of_a_typed_query_keep_as_many_words_as_the_views_ranking_
     assert [stored["id"] for stored in view.top_documents(q)] == first_page
     assert first_page == [stored["id"] for stored in view.top_documents(parse_query("bộ chính"))]
     assert first_page != [stored["id"] for stored in view.top_documents(parse_query(q))]
+
+
+def test_a_postings_cache_budget_of_nothing_keeps_no_cache_and_searches_alike(demo_index):
+    uncached, cached = WhooshBackend(demo_index, postings_cache_mb=0), WhooshBackend(demo_index, postings_cache_mb=1)
+    assert (uncached.postings_cache, cached.postings_cache.budget) == (None, 1024 * 1024)
+    request, parsed = SearchRequest(q="bộ chính trị"), parse_query("bộ chính trị")
+    assert [d["id"] for d in uncached.search(request, parsed).documents] == [
+        d["id"] for d in cached.search(request, parsed).documents]
