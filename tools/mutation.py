@@ -130,10 +130,23 @@ MODULE_TESTS = {
     "search/settings.py": ["tests/test_settings.py", "tests/test_readme.py", "tests/test_cli.py"],
     # The backend's protocols (their signatures' defaults): the backend's own tests.
     "search/backend.py": ["tests/test_backend.py"],
-    # The index's schema (its Vietnamese text fields and their terms): the codec's tests that write a few
-    # articles and read them back, and the reindexes of test_index.py; the codec's demo-corpus reindexes
-    # left out as for codec.py (a mutant reaching them would pay 5-16 s of CPU each).
-    "search/schema.py": ["tests/test_index.py", "tests/test_codec.py", *CODEC_REINDEXES_LEFT_OUT],
+    # The index's schema (its fields: stored, columns, text terms): the tests of what an indexed article
+    # stores and keeps as columns, of the text fields' terms and blocks and of the other fields' postings
+    # (a few articles written and read back), and a few reindexes (first, incremental, a schema version
+    # changed).  Not the whole of test_index.py and test_codec.py: nearly every test there writes an
+    # index, which made each mutant cost 1.5-3 minutes.
+    "search/schema.py": [*(f"tests/test_index.py::{name}" for name in (
+                             "test_an_indexed_article_stores_what_is_shown_and_keeps_its_dates_and_labels_as_columns",
+                             "test_first_reindex_adds_every_article_and_remembers_its_sources",
+                             "test_incremental_reindex_counts_added_updated_deleted_and_unchanged",
+                             "test_schema_version_mismatch_rebuilds_the_index")),
+                         *(f"tests/test_codec.py::{name}" for name in (
+                             "test_every_text_term_of_a_few_articles_reads_back_as_the_analyzer_gave_it_through_whoosh_and_numpy",
+                             "test_the_postings_of_a_few_articles_other_fields_are_read_as_whoosh_reads_them",
+                             "test_a_few_articles_columns_are_read_as_whoosh_reads_them",
+                             "test_a_snapshots_columns_are_its_articles_fields_in_doc_number_order",
+                             "test_text_fields_are_written_in_blocks_of_the_packed_size_and_the_other_fields_in_the_block_size",
+                             "test_a_label_column_reads_an_article_without_the_label_as_empty"))],
     # The index store (generations, the current link, the writer lock, the metadata and file states):
     # the reindex tests that each of its functions serves (every reindex calls most of them, so the
     # whole of test_index.py, 60 reindexing tests, made a surviving mutant cost minutes on the shared
