@@ -332,16 +332,23 @@ def test_top_documents_of_a_query_typed_or_parsed_are_its_first_relevance_page(e
     assert [stored["id"] for stored in view.top_documents(parse_query(q))] == first_page
 
 
-def test_the_embedded_backend_keeps_the_decoded_segments_its_reindexes_left_alone(tmp_path):
+def test_the_embedded_backend_keeps_the_decoded_segments_its_reindexes_left_alone_and_their_cached_postings(
+        tmp_path):
     source = make_source(tmp_path, count=2, portal=False)
-    backend = WhooshBackend(tmp_path / "ix", refresh_seconds=0)
+    backend = WhooshBackend(tmp_path / "ix", refresh_seconds=0, postings_cache_mb=16)
     backend.reindex([str(source)], procs=1)
     [(first_key, first)] = [(data.key, data) for _, _, data in backend.snapshot().leaves]
+    backend.search(SearchRequest(q="vinamilk"), parse_query("vinamilk"))
+    held = backend.postings_cache.keys()  # a list: the cache is no mapping
+    cached = {key for key in held if key[0] == first_key}
+    assert cached
     for count in (3, 4):  # each incremental reindex adds an article in a segment of its own
         write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:count])
         assert counts(backend.reindex(procs=1))[:2] == (1, 0)
         segments = {data.key: data for _, _, data in backend.snapshot().leaves}
         assert len(segments) == count - 1 and segments[first_key] is first  # read once, not again
+        assert cached <= set(backend.postings_cache.keys())  # kept for the next searches
+    assert backend.snapshot() is backend.snapshot()  # nothing changed since: not opened again
 
 
 def test_top_documents_of_a_typed_query_keep_as_many_words_as_the_views_ranking_allows(demo_index):
