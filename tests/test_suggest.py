@@ -259,6 +259,7 @@ def test_a_derived_title_is_a_candidate_only_when_the_typed_words_start_within_i
         body[start:start + 2], [body[start + 2].folded], 10, phrase=True)] for start in starts} == {
         starts[0]: ["derived-ha-noi"], starts[1]: [], starts[2]: []}
 
+
 def test_a_word_being_typed_alone_finds_the_bodies_it_starts_and_each_kind_of_title_is_limited(derived_engine):
     view = derived_engine.backend.view()
     # No whole word typed: the bodies are searched for the first prefix terms themselves (three at most).
