@@ -89,8 +89,15 @@ MODULE_TESTS = {
     "search/related.py": ["tests/test_related.py"],
     # The abbreviation dictionary: query understanding's tests read it (UBND, TP.HCM, an operator's file).
     "search/abbreviations.py": ["tests/test_understand.py"],
-    # Checksums, verification and repair of the index: their own tests (damaged files, a served repair).
-    "search/integrity.py": ["tests/test_integrity.py"],
+    # Checksums, verification and repair of the index: their own tests (damaged files named, refused and
+    # repaired; commits' checksums; what a reindex checksums) and `vnsearch check`'s, all slow (each copies
+    # the demo index; SLOW_SELECTION), without the served repairs (a server, or a full rebuild served, each:
+    # 5-7 s a mutant for what the Flask client's damage tests already reach).
+    "search/integrity.py": ["tests/test_integrity.py", "tests/test_check.py", *(
+        f"--deselect=tests/test_integrity.py::{name}" for name in (
+            "test_server_answers_503_for_a_damaged_index_then_serves_the_repair_without_restart",
+            "test_server_started_on_a_damaged_index_says_so_answers_503_and_serves_the_repair",
+            "test_full_reindex_repairs_damage_while_served_and_keeps_the_damaged_generation"))],
     # Autocomplete's titles and query completions: its tests in test_suggest.py, over the demo index.
     "search/autocomplete.py": ["tests/test_suggest.py"],
     # Query understanding (Telex/VNI, numbers, split words, abbreviations): its own tests.
@@ -194,7 +201,7 @@ MODULE_TESTS = {
 }
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).
-SLOW_SELECTION = {"search/check.py"}
+SLOW_SELECTION = {"search/check.py", "search/integrity.py"}
 # The tests --in-children runs a module's "no tests" mutants against (slow ones included): those that
 # start the processes where the mutated code runs (default: the module's fast MODULE_TESTS).
 CHILD_TESTS = {
