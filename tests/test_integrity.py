@@ -517,3 +517,76 @@ def test_a_snapshot_opened_before_a_merge_reads_its_articles_after_the_merge_del
     gone = files_before - {path.name for path in generation(index_copy).iterdir()}
     assert any(name.endswith("._stored.col") for name in gone)  # the merge deleted the small segments' files
     assert sorted(snapshot.stored(offset)["id"] for offset in small) == list("abcde")
+
+
+def test_index_damaged_names_its_index_and_its_first_five_problems_and_counts_the_rest(tmp_path):
+    problems = [integrity.Problem(f"_MAIN_{n}.seg", "checksum", f"CRC32 {n}") for n in range(7)]
+    seven = IndexDamaged(tmp_path, problems)
+    assert (seven.index_dir, seven.problems) == (str(tmp_path), problems)
+    assert str(seven) == (f"the index in {tmp_path} is damaged: _MAIN_0.seg: CRC32 0; _MAIN_1.seg: CRC32 1; "
+                          "_MAIN_2.seg: CRC32 2; _MAIN_3.seg: CRC32 3; _MAIN_4.seg: CRC32 4; and 2 more")
+    assert str(IndexDamaged(tmp_path, problems[:6])).endswith("_MAIN_4.seg: CRC32 4; and 1 more")
+    assert str(IndexDamaged(tmp_path, problems[:5])).endswith("_MAIN_3.seg: CRC32 3; _MAIN_4.seg: CRC32 4")
+
+
+def test_a_folder_without_a_commit_point_or_checksums_is_named_as_missing_its_commit_point(tmp_path):
+    assert integrity.newest_manifest(tmp_path) is None
+    assert integrity.load_live_manifest(tmp_path) == (None, [integrity.Problem(
+        tmp_path.name, "missing", "no commit point (_MAIN_*.toc) in this generation")])
+
+
+@pytest.fixture()
+def checked_files(monkeypatch) -> list[str]:
+    """Record the name of every file checked against its checksums (``integrity.check_file``)."""
+    checked: list[str] = []
+    check_file = integrity.check_file
+
+    def recording(path: Path, record: dict, level: str):
+        checked.append(path.name)
+        return check_file(path, record, level)
+
+    monkeypatch.setattr(integrity, "check_file", recording)
+    return checked
+
+
+def test_the_verifier_checksums_a_file_again_only_once_it_changed_or_failed_or_was_forgotten(index_copy, checked_files):
+    folder = generation(index_copy)
+    names = sorted(read_manifest(folder, latest_toc(folder)[0])["files"])
+    verifier = integrity.Verifier()
+    assert verifier.problems(folder) == [] and checked_files == names
+    checked_files.clear()
+    assert verifier.problems(folder) == [] and checked_files == []  # each file unchanged since it passed
+    stored = the_file(index_copy, "._stored.col")
+    rewrite_later(stored)
+    for _ in range(2):  # a file that failed is checksummed again at every call
+        checked_files.clear()
+        assert [(p.file, p.kind) for p in verifier.problems(folder)] == [(stored.name, "checksum")]
+        assert checked_files == [stored.name]
+    verifier.forget()
+    checked_files.clear()
+    assert [(p.file, p.kind) for p in verifier.problems(folder)] == [(stored.name, "checksum")]
+    assert checked_files == names
+
+
+def test_the_verifier_finds_no_damage_in_the_files_a_merging_commit_deleted_while_it_ran(index_copy, tmp_path,
+                                                                                        checked_files, monkeypatch):
+    for name in "abcde":  # one segment each: the next commit merges the five small ones
+        assert run("reindex", "--index", str(index_copy), "--procs", "1",
+                   str(write_article(tmp_path / f"{name}.jsonl", name))).exit_code == 0
+    folder = generation(index_copy)
+    before = set(read_manifest(folder, latest_toc(folder)[0])["files"])
+    check_file, merged = integrity.check_file, []
+
+    def merging_at_the_first_file(path: Path, record: dict, level: str):
+        if not merged:  # the reindex checks files too: it merges once
+            merged.append(path.name)
+            assert run("reindex", "--index", str(index_copy), "--procs", "1",
+                       str(write_article(tmp_path / "f.jsonl", "f"))).exit_code == 0
+            checked_files.clear()
+        return check_file(path, record, level)
+
+    monkeypatch.setattr(integrity, "check_file", merging_at_the_first_file)
+    assert integrity.Verifier().problems(folder) == []
+    after = set(read_manifest(folder, latest_toc(folder)[0])["files"])
+    assert before - after  # the small segments' files were merged away while the verifier ran
+    assert sorted(after) == sorted(set(checked_files) & after)  # then the new commit's files were checked
