@@ -590,3 +590,21 @@ def test_the_verifier_finds_no_damage_in_the_files_a_merging_commit_deleted_whil
     after = set(read_manifest(folder, latest_toc(folder)[0])["files"])
     assert before - after  # the small segments' files were merged away while the verifier ran
     assert sorted(after) == sorted(set(checked_files) & after)  # then the new commit's files were checked
+
+
+def test_a_segment_is_checksummed_file_by_file_and_not_at_all_in_a_commit_without_checksums(index_copy, tmp_path):
+    for name in "ab":  # two more segments beside the demo's
+        assert run("reindex", "--index", str(index_copy), "--procs", "1",
+                   str(write_article(tmp_path / f"{name}.jsonl", name))).exit_code == 0
+    folder = generation(index_copy)
+    toc_generation, _ = latest_toc(folder)
+    segments = sorted(read_manifest(folder, toc_generation)["segments"])
+    stored = {segment: next(folder.glob(f"{segment}.*_stored.col")) for segment in segments}
+    assert len(segments) >= 2 and all(integrity.verify_segment(folder, segment) == [] for segment in segments)
+    damaged, sound = segments[0], segments[1]
+    rewrite_later(stored[damaged])
+    assert [(p.file, p.kind) for p in integrity.verify_segment(folder, damaged)] == [(stored[damaged].name,
+                                                                                        "checksum")]
+    assert integrity.verify_segment(folder, sound) == []
+    (folder / manifest_name(toc_generation)).unlink()  # as an index written before checksums
+    assert integrity.verify_segment(folder, damaged) == []
