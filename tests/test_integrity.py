@@ -423,10 +423,14 @@ def test_a_reindex_checksums_what_it_reads_and_what_changed_since_it_last_checks
     names, read, toc = committed_files(index_copy)
     assert read and len(toc) == 1
 
+    sizes = {name: record["size"] for name, record in read_manifest(
+        generation(index_copy), latest_toc(generation(index_copy))[0])["files"].items()}
     problems, first = damage_before_writing(index_copy)  # a copied index: no signature is known
     assert problems == [] and (first.checksummed, first.quick) == (len(names), 0)
+    assert first.checksummed_bytes == sum(sizes.values())
     problems, second = damage_before_writing(index_copy)
     assert problems == [] and (second.checksummed, second.quick) == (len(read | toc), len(names - read - toc))
+    assert second.checksummed_bytes == sum(sizes[name] for name in read | toc)
 
     # A file written since is checksummed again: damage of the same size is found, and refused.
     postings = the_file(index_copy, ".pst")
@@ -608,3 +612,15 @@ def test_a_segment_is_checksummed_file_by_file_and_not_at_all_in_a_commit_withou
     assert integrity.verify_segment(folder, sound) == []
     (folder / manifest_name(toc_generation)).unlink()  # as an index written before checksums
     assert integrity.verify_segment(folder, damaged) == []
+
+
+def test_a_file_modified_or_changed_too_recently_is_checksummed_and_not_remembered(index_copy, monkeypatch):
+    # Settled: older than 1,000 s from now; a file whose modification time a clock ahead put later is not.
+    monkeypatch.setattr(integrity, "SETTLED_NS", -1_000 * 10**9)
+    folder = generation(index_copy)
+    postings = the_file(index_copy, ".pst")
+    later = time.time_ns() + 2_000 * 10**9
+    os.utime(postings, ns=(later, later))  # its change time is now: settled; its modification time not
+    problems, _ = damage_before_writing(index_copy)
+    assert problems == [] and postings.name not in read_verified(folder)
+    assert set(read_verified(folder)) == set(read_manifest(folder, latest_toc(folder)[0])["files"]) - {postings.name}
