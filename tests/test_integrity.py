@@ -229,6 +229,8 @@ def test_every_commit_records_the_checksums_of_every_file_it_leaves(index_copy, 
 def assert_manifest_matches(folder: Path, manifest: dict, toc_name: str) -> None:
     """Assert a commit's checksums cover exactly its TOC and live segment files, correctly."""
     segment_files = {p.name for p in folder.iterdir() if p.name.split(".")[0] in manifest["segments"]}
+    assert set(manifest) == {"format", "toc", "segments", "files"}
+    assert (manifest["format"], manifest["toc"]) == (1, toc_name)
     assert set(manifest["files"]) == segment_files | {toc_name}
     assert {name.split(".")[1] for name in segment_files} >= {"pst", "trm", "_stored", "day", "id"}
     for name, record in manifest["files"].items():
