@@ -574,8 +574,14 @@ def test_the_verifier_checksums_a_file_again_only_once_it_changed_or_failed_or_w
     assert checked_files == names
 
 
-def test_the_verifier_finds_no_damage_in_the_files_a_merging_commit_deleted_while_it_ran(index_copy, tmp_path,
-                                                                                        checked_files, monkeypatch):
+# What verifies a served generation: `vnsearch check` (verify_generation) and a server (a Verifier).
+VERIFICATIONS = {"verify_generation": lambda folder: integrity.verify_generation(folder)[1],
+                 "Verifier": lambda folder: integrity.Verifier().problems(folder)}
+
+
+@pytest.mark.parametrize("verification", VERIFICATIONS)
+def test_a_verification_finds_no_damage_in_the_files_a_merging_commit_deleted_while_it_ran(
+        index_copy, tmp_path, checked_files, monkeypatch, verification):
     for name in "abcde":  # one segment each: the next commit merges the five small ones
         assert run("reindex", "--index", str(index_copy), "--procs", "1",
                    str(write_article(tmp_path / f"{name}.jsonl", name))).exit_code == 0
@@ -592,7 +598,7 @@ def test_the_verifier_finds_no_damage_in_the_files_a_merging_commit_deleted_whil
         return check_file(path, record, level)
 
     monkeypatch.setattr(integrity, "check_file", merging_at_the_first_file)
-    assert integrity.Verifier().problems(folder) == []
+    assert VERIFICATIONS[verification](folder) == []
     after = set(read_manifest(folder, latest_toc(folder)[0])["files"])
     assert before - after  # the small segments' files were merged away while the verifier ran
     assert sorted(after) == sorted(set(checked_files) & after)  # then the new commit's files were checked
@@ -626,3 +632,42 @@ def test_a_file_modified_or_changed_too_recently_is_checksummed_and_not_remember
     problems, _ = damage_before_writing(index_copy)
     assert problems == [] and postings.name not in read_verified(folder)
     assert set(read_verified(folder)) == set(read_manifest(folder, latest_toc(folder)[0])["files"]) - {postings.name}
+
+
+def test_a_generation_is_checksummed_unless_only_its_sizes_and_headers_are_asked_for(index_copy):
+    folder = generation(index_copy)
+    stored = the_file(index_copy, "._stored.col")
+    flip_middle_byte(stored)  # the same size and first bytes
+    assert [(p.file, p.kind) for p in integrity.verify_generation(folder)[1]] == [(stored.name, "checksum")]
+    assert integrity.verify_generation(folder, "quick")[1] == []
+
+
+def test_each_way_a_file_differs_from_its_record_is_named_in_its_own_words(tmp_path):
+    path = tmp_path / "MAIN_x.pst"
+    path.write_bytes(b"0123456789abcdef")
+    record = integrity.file_record(path)
+    check = integrity.check_file
+    assert check(path, record, "checksums") is None
+    assert check(path, {**record, "crc32": "00000000"}, "quick") is None  # sizes and headers only
+    assert check(path, {**record, "crc32": "00000000"}, "checksums") == integrity.Problem(
+        path.name, "checksum", f"CRC32 {record['crc32']}, 00000000 recorded at commit (contents changed)")
+    assert check(path, {**record, "head": "ff" * 8}, "quick") == integrity.Problem(
+        path.name, "header", f"header {record['head']}, {'ff' * 8} recorded at commit")
+    assert check(path, {**record, "size": 20}, "quick") == integrity.Problem(
+        path.name, "size", "16 bytes, 20 recorded at commit (truncated)")
+    assert check(path, {**record, "size": 10}, "quick") == integrity.Problem(
+        path.name, "size", "16 bytes, 10 recorded at commit")
+    assert check(tmp_path / "gone.pst", record, "quick") == integrity.Problem("gone.pst", "missing", "file missing")
+    (tmp_path / "folder.pst").mkdir()
+    assert check(tmp_path / "folder.pst", record, "quick") == integrity.Problem(
+        "folder.pst", "unreadable", "cannot be read (Is a directory)")
+
+
+def test_the_files_remembered_as_verified_are_the_live_ones_and_a_list_that_cannot_be_written_costs_nothing(
+        tmp_path):
+    integrity.write_verified(tmp_path, {"live.pst": [1, 2, 3, 4], "merged.pst": [5, 6, 7, 8]})
+    integrity.remember_checksummed(tmp_path, {"new.pst": [9, 10, 11, 12]}, {"live.pst", "new.pst"})
+    assert read_verified(tmp_path) == {"live.pst": [1, 2, 3, 4], "new.pst": [9, 10, 11, 12]}
+    (tmp_path / (integrity.VERIFIED_FILE + ".tmp")).mkdir()  # as a read-only index: nothing can be written
+    integrity.write_verified(tmp_path, {"other.pst": [1, 1, 1, 1]})
+    assert read_verified(tmp_path) == {"live.pst": [1, 2, 3, 4], "new.pst": [9, 10, 11, 12]}
