@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import subprocess
 import sys
@@ -671,3 +672,33 @@ def test_the_files_remembered_as_verified_are_the_live_ones_and_a_list_that_cann
     (tmp_path / (integrity.VERIFIED_FILE + ".tmp")).mkdir()  # as a read-only index: nothing can be written
     integrity.write_verified(tmp_path, {"other.pst": [1, 1, 1, 1]})
     assert read_verified(tmp_path) == {"live.pst": [1, 2, 3, 4], "new.pst": [9, 10, 11, 12]}
+
+
+def test_a_copy_just_made_is_not_remembered_as_verified_though_its_files_keep_their_old_times(index_copy):
+    folder = generation(index_copy)
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    for path in folder.iterdir():  # as `cp -p` or `rsync -t` copy: the times kept, the change times now
+        os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    assert damage_before_writing(index_copy)[0] == [] and read_verified(folder) == {}
+
+
+def test_a_file_is_checksummed_slice_by_slice_as_a_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(integrity, "CRC_SLICE_BYTES", mmap.PAGESIZE)
+    data = os.urandom(3 * mmap.PAGESIZE + 100)
+    path = tmp_path / "MAIN_x.pst"
+    path.write_bytes(data)
+    assert integrity.file_record(path) == {"size": len(data), "head": data[:8].hex(),
+                                           "crc32": f"{zlib.crc32(data):08x}"}
+
+
+def test_a_file_that_cannot_be_read_for_its_checksum_is_named_unreadable(tmp_path, monkeypatch):
+    path = tmp_path / "MAIN_x.pst"
+    path.write_bytes(b"0123456789")
+    record = integrity.file_record(path)
+
+    def unreadable(path: Path) -> dict:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(integrity, "file_record", unreadable)  # as a disk failing after the header was read
+    assert integrity.check_file(path, record, "checksums") == integrity.Problem(
+        path.name, "unreadable", "cannot be read (Permission denied)")
