@@ -542,6 +542,33 @@ def test_a_folder_without_a_commit_point_or_checksums_is_named_as_missing_its_co
         tmp_path.name, "missing", "no commit point (_MAIN_*.toc) in this generation")])
 
 
+
+def test_a_generation_folder_that_is_gone_is_named_as_missing_its_commit_point(tmp_path):
+    gone = tmp_path / "gen-gone"
+    assert integrity.load_live_manifest(gone) == (None, [integrity.Problem(
+        "gen-gone", "missing", "no commit point (_MAIN_*.toc) in this generation")])
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '{"generation": 3}', '{"files": ["MAIN_x.pst"]}'])
+def test_a_checksums_file_of_json_that_is_no_checksums_is_named_unreadable(tmp_path, text):
+    (tmp_path / "_MAIN_3.toc").write_bytes(b"toc")
+    (tmp_path / manifest_name(3)).write_text(text, encoding="utf-8")
+    assert integrity.load_live_manifest(tmp_path) == (None, [integrity.Problem(
+        manifest_name(3), "unreadable", "checksums unreadable (not a checksums file)")])
+
+
+def test_metadata_sealed_over_its_utf8_canonical_json_verifies_as_indexes_already_written_were(tmp_path):
+    content = {"sources": {"tin tức/bài viết.jsonl": [12, 34]}, "title": "Bộ Chính trị"}
+    # The form every index written so far was sealed with: sorted keys, no spaces, the letters as UTF-8.
+    canonical = '{"sources":{"tin tức/bài viết.jsonl":[12,34]},"title":"Bộ Chính trị"}'
+    sealed = {**content, integrity.META_CHECKSUM: f"{zlib.crc32(canonical.encode('utf-8')):08x}"}
+    assert integrity.seal_meta(content) == sealed
+    (tmp_path / integrity.META_FILE).write_text(json.dumps(sealed, ensure_ascii=False), encoding="utf-8")
+    assert integrity.verify_meta(tmp_path) == []
+    (tmp_path / integrity.META_FILE).write_text(json.dumps({**sealed, "title": "Bo Chinh tri"}), encoding="utf-8")
+    assert integrity.verify_meta(tmp_path) == [integrity.Problem(
+        integrity.META_FILE, "checksum", "content differs from its recorded CRC32")]
+
 @pytest.fixture()
 def checked_files(monkeypatch) -> list[str]:
     """Record the name of every file checked against its checksums (``integrity.check_file``)."""
