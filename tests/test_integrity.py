@@ -569,6 +569,37 @@ def test_metadata_sealed_over_its_utf8_canonical_json_verifies_as_indexes_alread
     assert integrity.verify_meta(tmp_path) == [integrity.Problem(
         integrity.META_FILE, "checksum", "content differs from its recorded CRC32")]
 
+
+def test_checksums_left_without_their_commit_point_name_the_missing_commit_point(tmp_path):
+    (tmp_path / manifest_name(4)).write_text('{"files": {}}', encoding="utf-8")
+    (tmp_path / manifest_name(5)).write_text('{"files": {}}', encoding="utf-8")
+    assert integrity.load_live_manifest(tmp_path) == (None, [integrity.Problem(
+        "_MAIN_5.toc", "missing", "the commit point (table of contents) is missing")])
+
+
+def test_each_way_the_metadata_file_is_damaged_is_named_in_its_own_words(tmp_path):
+    meta = tmp_path / integrity.META_FILE
+    assert integrity.verify_meta(tmp_path) == [integrity.Problem(
+        integrity.META_FILE, "missing", "file missing (remembered sources and statistics)")]
+    meta.write_text('{"sources": {"a.jsonl": [1, 2]}', encoding="utf-8")
+    with pytest.raises(ValueError) as cut:
+        json.loads(meta.read_text(encoding="utf-8"))
+    assert integrity.verify_meta(tmp_path) == [integrity.Problem(
+        integrity.META_FILE, "unreadable", f"not readable JSON ({cut.value})")]
+    meta.write_bytes('{"title": "Chính"}'.encode("latin-1"))  # Latin-1, not UTF-8
+    with pytest.raises(UnicodeDecodeError) as undecodable:
+        meta.read_text(encoding="utf-8")
+    assert integrity.verify_meta(tmp_path) == [integrity.Problem(
+        integrity.META_FILE, "unreadable", f"not readable JSON ({undecodable.value})")]
+    meta.write_text('[{"sources": {}}]', encoding="utf-8")
+    assert integrity.verify_meta(tmp_path) == [integrity.Problem(integrity.META_FILE, "unreadable", "not a JSON object")]
+    meta.write_text('{"sources": {"tin tức.jsonl": [1, 2]}}', encoding="utf-8")  # written before metadata was sealed
+    assert integrity.verify_meta(tmp_path) == []
+    meta.unlink()
+    meta.mkdir()
+    assert integrity.verify_meta(tmp_path) == [integrity.Problem(
+        integrity.META_FILE, "unreadable", f"not readable JSON ([Errno 21] Is a directory: '{meta}')")]
+
 @pytest.fixture()
 def checked_files(monkeypatch) -> list[str]:
     """Record the name of every file checked against its checksums (``integrity.check_file``)."""
