@@ -600,6 +600,22 @@ def test_each_way_the_metadata_file_is_damaged_is_named_in_its_own_words(tmp_pat
     assert integrity.verify_meta(tmp_path) == [integrity.Problem(
         integrity.META_FILE, "unreadable", f"not readable JSON ([Errno 21] Is a directory: '{meta}')")]
 
+
+def test_checksums_replaced_by_a_commit_during_their_lookup_are_read_from_the_new_commit(tmp_path, monkeypatch):
+    (tmp_path / "_MAIN_3.toc").write_bytes(b"toc")
+    newer = {"files": {"MAIN_b.pst": {"size": 16, "head": "00" * 8, "crc32": "00000000"}}}
+    read = integrity.read_manifest
+
+    def committing(folder: Path, toc_generation: int) -> dict | None:
+        if toc_generation == 3:  # a writer commits generation 4, deleting what only generation 3 used
+            (folder / manifest_name(4)).write_text(json.dumps(newer), encoding="utf-8")
+            (folder / "_MAIN_4.toc").write_bytes(b"toc")
+            (folder / "_MAIN_3.toc").unlink()
+        return read(folder, toc_generation)
+
+    monkeypatch.setattr(integrity, "read_manifest", committing)
+    assert integrity.load_live_manifest(tmp_path) == (newer, [])
+
 @pytest.fixture()
 def checked_files(monkeypatch) -> list[str]:
     """Record the name of every file checked against its checksums (``integrity.check_file``)."""
