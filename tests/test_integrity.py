@@ -592,7 +592,8 @@ def test_each_way_the_metadata_file_is_damaged_is_named_in_its_own_words(tmp_pat
     assert integrity.verify_meta(tmp_path) == [integrity.Problem(
         integrity.META_FILE, "unreadable", f"not readable JSON ({undecodable.value})")]
     meta.write_text('[{"sources": {}}]', encoding="utf-8")
-    assert integrity.verify_meta(tmp_path) == [integrity.Problem(integrity.META_FILE, "unreadable", "not a JSON object")]
+    assert integrity.verify_meta(tmp_path) == [integrity.Problem(
+        integrity.META_FILE, "unreadable", "not a JSON object")]
     meta.write_text('{"sources": {"tin tức.jsonl": [1, 2]}}', encoding="utf-8")  # written before metadata was sealed
     assert integrity.verify_meta(tmp_path) == []
     meta.unlink()
