@@ -181,13 +181,13 @@ class SnapshotView:
     def same_top(self, query: ParsedQuery, documents: list[StoredArticle]) -> bool:
         """Tell whether ``top_documents(query)`` holds the live articles documents (ids), in their order.
 
-        Known without ranking when the query's result set lacks one of them, or holds fewer or more
-        than they are (up to a page): the first page is drawn from the result set alone.
+        Known without ranking when one of them is no live article, when the query's result set lacks
+        one of them, or holds fewer or more than they are (up to a page): the first page is drawn from
+        the live articles of the result set alone.
         """
-        ids = [d.get("id") for d in documents]
-        numbers = [self._number(doc_id) for doc_id in ids]
+        numbers = [self._number(d.get("id")) for d in documents]
         if None in numbers:
-            return [d.get("id") for d in self.top_documents(query)] == ids
+            return False
         return self._top_numbers(query, numbers) == numbers
 
     def _number(self, doc_id: str | None) -> int | None:

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from search import abbreviations
+from search import abbreviations, whoosh_backend
 from search.backend import FacetCounts
 from search.engine import SearchEngine, open_engine, search_snapshot
 from search.facets import facet_items
@@ -228,8 +228,10 @@ def phrase_start(title: str, folded: list[str], prefixes: list[str]) -> int | No
 
 # "ban", "hoc": a title the phrase begins comes before a better-scored one where it starts at position 1;
 # "biden": the typed word's score and the prefix terms' order the titles differently.
+# "tỷ": the typed word's score as typed (with its accent) orders the titles differently from its folded one.
 @pytest.mark.parametrize("typed, prefixes", [("hà", ["noi"]), ("việt", ["nam"]), ("", ["ha"]), ("", ["ban"]),
-                                             ("", ["hoc"]), ("biden", ["dac", "len", "tai", "tro"])])
+                                             ("", ["hoc"]), ("biden", ["dac", "len", "tai", "tro"]),
+                                             ("tỷ", ["do", "doan", "doanh", "doc", "doi", "don", "dong", "dot"])])
 def test_title_candidates_of_a_phrase_are_the_titles_holding_it_those_it_begins_first_then_by_bm25_then_newest(
         demo_index, typed, prefixes):
     view = WhooshBackend(demo_index).view()
@@ -366,3 +368,93 @@ def test_a_postings_cache_budget_of_nothing_keeps_no_cache_and_searches_alike(de
     request, parsed = SearchRequest(q="bộ chính trị"), parse_query("bộ chính trị")
     assert [d["id"] for d in uncached.search(request, parsed).documents] == [
         d["id"] for d in cached.search(request, parsed).documents]
+
+
+def test_the_backend_names_the_tier_and_accents_it_answered_from_the_wider_tiers_counts_and_facets_when_asked(
+        demo_index):
+    backend = WhooshBackend(demo_index)
+
+    def total(q: str, match: str) -> int:
+        return backend.search(SearchRequest(q=q, match=match), parse_query(q)).total
+
+    # A query answered with its accents folded counts its wider tiers folded too.
+    for q, tier, accents, counted in [("bộ chính trị", "together", "exact", "bộ chính trị"),
+                                      ("bộ chính trí", "together", "folded", "bo chinh tri"),
+                                      ("ngân hàng covid", "all", "exact", "ngân hàng covid")]:
+        matches = backend.search(SearchRequest(q=q), parse_query(q))
+        wider_tiers = ("all", "most")[("together", "all").index(tier):]
+        wider = {name: total(counted, name) - matches.total for name in wider_tiers}
+        assert (matches.matching, matches.tier, matches.accents, matches.wider) == ("all", tier, accents, wider)
+        assert matches.total > 0 and isinstance(matches.facets, FacetCounts)
+        assert backend.search(SearchRequest(q=q, facets=False), parse_query(q)).facets is None
+
+
+def test_a_questions_relevance_pages_are_ranked_from_its_wider_pool_and_hold_as_many_articles_as_its_total(
+        demo_index):
+    q = "chưa xóa sổ trạm về tiền tránh bẫy"  # two titles' words: no article holds them together
+    backend = WhooshBackend(demo_index)
+    first = backend.search(SearchRequest(q=q), parse_query(q))
+    newest = backend.search(SearchRequest(q=q, sort="newest"), parse_query(q))
+    assert 0 < first.total == newest.total == len(first.documents) == len(newest.documents) < 10
+    # Articles holding a fifth of its words rank among those holding half of them, which the total counts.
+    assert {d["id"] for d in first.documents} != {d["id"] for d in newest.documents}
+    second = backend.search(SearchRequest(q=q, page=2), parse_query(q))
+    assert (second.total, second.documents) == (first.total, [])
+
+
+@pytest.fixture()
+def rankings(monkeypatch) -> list[int]:
+    """Count the first pages the embedded backend ranks (``order_page`` calls)."""
+    ranked = []
+    order_page = whoosh_backend.order_page
+    monkeypatch.setattr(whoosh_backend, "order_page", lambda *args: ranked.append(1) or order_page(*args))
+    return ranked
+
+
+def test_same_top_tells_a_querys_first_page_without_ranking_when_its_result_set_decides(demo_index, monkeypatch,
+                                                                                          rankings):
+    view, parsed = WhooshBackend(demo_index).view(), parse_query("bộ chính trị")
+    top = view.top_documents(parsed)
+    outsider = next(d for d in view.top_documents(parse_query("giá vàng")) if "chính trị" not in d["title"].lower())
+    looked_up = []
+    lookup = view.snapshot.document_number
+    monkeypatch.setattr(view.snapshot, "document_number", lambda doc_id: looked_up.append(doc_id) or lookup(doc_id))
+    rankings.clear()
+    assert len(top) > 2 and view.same_top(parsed, top) and not view.same_top(parsed, top[::-1])
+    assert (looked_up, len(rankings)) == ([], 2)  # the articles it returned are known by number
+    # Fewer than its page, or one outside its result set: told without ranking.
+    assert not view.same_top(parsed, top[:-1]) and not view.same_top(parsed, [*top[:-1], outsider])
+    assert not view.same_top(parsed, [{"id": "no-such-article"}, *top[1:]])
+    assert len(rankings) == 2 and looked_up == ["no-such-article"]  # the outsider was returned by this view too
+    fresh = WhooshBackend(demo_index).view()  # knows no article yet: looks their ids up
+    assert fresh.same_top(parsed, top) and not fresh.same_top(parsed, [*top[:-1], {"id": "no-such-article"}])
+
+
+def test_a_question_with_accents_is_ranked_from_the_pool_of_its_unaccented_search_without_matching_again(
+        demo_index, monkeypatch):
+    plain, accented = "chua xoa so tram ve tien tranh bay", "chưa xóa sổ trạm về tiền tránh bẫy"
+    view = WhooshBackend(demo_index).view()
+    view.search(SearchRequest(q=plain), parse_query(plain))
+    matched = []
+    match_query = whoosh_backend.match_query
+    monkeypatch.setattr(whoosh_backend, "match_query",
+                        lambda *args, **kw: matched.append(1) or match_query(*args, **kw))
+    top = [d["id"] for d in view.top_documents(accented)]
+    assert matched == [] and top == [d["id"] for d in WhooshBackend(demo_index).view().top_documents(accented)]
+
+
+def test_the_embedded_backend_refuses_a_damaged_index_keeps_damage_found_for_its_refresh_period_and_serves_a_repair(
+        index_copy):
+    postings = max(current_generation(index_copy).glob("*.pst"), key=lambda path: path.stat().st_size)
+    sound = postings.read_bytes()
+    flip_middle_byte(postings)
+    patient, prompt = WhooshBackend(index_copy, refresh_seconds=3600), WhooshBackend(index_copy, refresh_seconds=0)
+    for backend in (patient, prompt):
+        with pytest.raises(IndexDamaged) as refused:
+            backend.snapshot()
+        assert (refused.value.index_dir, [(p.file, p.kind) for p in refused.value.problems]) == (
+            str(index_copy), [(postings.name, "checksum")])
+    postings.write_bytes(sound)
+    assert prompt.snapshot().live_count == 201  # repaired: served at its next check, without a restart
+    with pytest.raises(IndexDamaged):
+        patient.snapshot()  # found damaged a moment ago: not checked again before its refresh period ends
