@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from search import abbreviations, whoosh_backend
+from search import abbreviations, execute, whoosh_backend
 from search.backend import FacetCounts
 from search.engine import SearchEngine, open_engine, search_snapshot
 from search.facets import facet_items
@@ -389,8 +389,11 @@ def test_the_backend_names_the_tier_and_accents_it_answered_from_the_wider_tiers
         assert backend.search(SearchRequest(q=q, facets=False), parse_query(q)).facets is None
 
 
+@pytest.mark.parametrize("scoped", [False, True])
 def test_a_questions_relevance_pages_are_ranked_from_its_wider_pool_and_hold_as_many_articles_as_its_total(
-        demo_index):
+        demo_index, monkeypatch, scoped):
+    if scoped:  # as in an index of 10,000 articles or more: only the pool the page is ordered from is scored
+        monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
     q = "chưa xóa sổ trạm về tiền tránh bẫy"  # two titles' words: no article holds them together
     backend = WhooshBackend(demo_index)
     first = backend.search(SearchRequest(q=q), parse_query(q))
