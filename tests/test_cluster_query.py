@@ -1,0 +1,310 @@
+"""The matching tiers as the SphinxQL MATCH texts the cluster backend sends (search/cluster_query.py).
+
+test_cluster_matching.py checks what these texts find on a real searchd cluster against the embedded
+index; these tests pin the texts themselves, so each rule of the translation (which side a syllable
+is looked up on, the proximity's span, the quorum, the groups of spellings) is checked without a
+cluster.  The expected texts write the field lists short: {E} the exact fields, {F} the folded ones,
+{EF} all four, {TE} and {TF} the title's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from search.cluster_query import (
+    EVERYTHING,
+    MAX_UNITS,
+    distinct_tokens,
+    most_text,
+    question_pool_text,
+    side_token,
+    tier_texts,
+    with_excluded,
+)
+from search.parse import keep_rarest, parse_query, syllables_of
+from search.understand import Vocabulary, understand
+
+FIELDS = {"EF": "@(title_exact,body_exact,title_fold,body_fold)", "E": "@(title_exact,body_exact)",
+          "F": "@(title_fold,body_fold)", "TE": "@title_exact", "TF": "@title_fold"}
+
+
+def fields(texts: dict[str, str]) -> dict[str, str]:
+    """Return texts with the short field names written out."""
+    return {tier: text.format(**FIELDS) for tier, text in texts.items()}
+
+
+# Each query: its tiers with the accents as typed, then folded.
+TEXTS = {
+    'bộ chính trị': (
+        {
+            'together': '({E} "bộ chính trị"~4)',
+            'all': '({E} bộ) ({E} chính) ({E} trị)',
+            'most': '({EF} "bộ chính trị"/2)',
+        },
+        {
+            'together': '({F} "bo chinh tri"~4)',
+            'all': '({F} bo) ({F} chinh) ({F} tri)',
+            'most': '({F} "bo chinh tri"/2)',
+        },
+    ),
+    'bo chinh tri': (
+        {
+            'together': '({F} "bo chinh tri"~4)',
+            'all': '({F} bo) ({F} chinh) ({F} tri)',
+            'most': '({F} "bo chinh tri"/2)',
+        },
+        {
+            'together': '({F} "bo chinh tri"~4)',
+            'all': '({F} bo) ({F} chinh) ({F} tri)',
+            'most': '({F} "bo chinh tri"/2)',
+        },
+    ),
+    'bộ chinh tri': (
+        {
+            'together': '({E} bộ) ({F} "bo chinh tri"~4)',
+            'all': '({E} bộ) ({F} chinh) ({F} tri)',
+            'most': '({EF} "bộ chinh tri"/2)',
+        },
+        {
+            'together': '({F} "bo chinh tri"~4)',
+            'all': '({F} bo) ({F} chinh) ({F} tri)',
+            'most': '({F} "bo chinh tri"/2)',
+        },
+    ),
+    'giá vàng 3': (
+        {
+            'together': '({E} "giá vàng 3"~4)',
+            'all': '({E} giá) ({E} vàng) ({E} 3)',
+            'most': '({EF} "giá vàng 3"/2)',
+        },
+        {
+            'together': '({F} "gia vang 3"~4)',
+            'all': '({F} gia) ({F} vang) ({F} 3)',
+            'most': '({F} "gia vang 3"/2)',
+        },
+    ),
+    'm³ giá': (
+        {
+            'together': '({E} giá) ({F} "m3 gia"~3)',
+            'all': '({F} m3) ({E} giá)',
+            'most': '({EF} "m3 giá"/1)',
+        },
+        {
+            'together': '({F} "m3 gia"~3)',
+            'all': '({F} m3) ({F} gia)',
+            'most': '({F} "m3 gia"/1)',
+        },
+    ),
+    'a b c d e': (
+        {
+            'together': '(({F} "a b c d e"~6) ({E} "b c"~9))',
+            'all': '({F} a) ({E} b) ({E} c) ({F} d) ({F} e)',
+            'most': '({EF} "a b c d e"/3)',
+        },
+        {
+            'together': '({F} "a b c d e"~6)',
+            'all': '({F} a) ({F} b) ({F} c) ({F} d) ({F} e)',
+            'most': '({F} "a b c d e"/3)',
+        },
+    ),
+    'hà nội hà nội': (
+        {
+            'together': '({E} "hà nội"~7)',
+            'all': '({E} hà) ({E} nội) ({E} hà) ({E} nội)',
+            'most': '({EF} "hà nội"/1)',
+        },
+        {
+            'together': '({F} "ha noi"~7)',
+            'all': '({F} ha) ({F} noi) ({F} ha) ({F} noi)',
+            'most': '({F} "ha noi"/1)',
+        },
+    ),
+    '"chỉ thị 05" kiên giang': (
+        {
+            'together': '({E} "chỉ thị 05") (({F} "chi thi 05 kien giang"~6) ({E} "chỉ thị 05 kiên"~7))',
+            'all': '({E} "chỉ thị 05") ({E} kiên) ({F} giang)',
+            'most': '({E} "chỉ thị 05") ({EF} "kiên giang"/1)',
+        },
+        {
+            'together': '({F} "chi thi 05") ({F} "chi thi 05 kien giang"~6)',
+            'all': '({F} "chi thi 05") ({F} kien) ({F} giang)',
+            'most': '({F} "chi thi 05") ({F} "kien giang"/1)',
+        },
+    ),
+    '"bộ chinh tri"': (
+        {
+            'together': '(({F} "bo chinh tri") ({E} bộ))',
+            'all': '(({F} "bo chinh tri") ({E} bộ))',
+            'most': '(({F} "bo chinh tri") ({E} bộ))',
+        },
+        {
+            'together': '({F} "bo chinh tri")',
+            'all': '({F} "bo chinh tri")',
+            'most': '({F} "bo chinh tri")',
+        },
+    ),
+    '"bộ chính trị" hà nội': (
+        {
+            'together': '({E} "bộ chính trị") ({E} "bộ chính trị hà nội"~6)',
+            'all': '({E} "bộ chính trị") ({E} hà) ({E} nội)',
+            'most': '({E} "bộ chính trị") ({EF} "hà nội"/1)',
+        },
+        {
+            'together': '({F} "bo chinh tri") ({F} "bo chinh tri ha noi"~6)',
+            'all': '({F} "bo chinh tri") ({F} ha) ({F} noi)',
+            'most': '({F} "bo chinh tri") ({F} "ha noi"/1)',
+        },
+    ),
+    'title:vàng tăng': (
+        {
+            'together': '({TE} vàng) ({E} tăng)',
+            'all': '({TE} vàng) ({E} tăng)',
+            'most': '({TE} vàng) ({EF} tăng)',
+        },
+        {
+            'together': '({TF} vang) ({F} tang)',
+            'all': '({TF} vang) ({F} tang)',
+            'most': '({TF} vang) ({F} tang)',
+        },
+    ),
+    'title:"giá vàng" tăng': (
+        {
+            'together': '({TE} "giá vàng") ({E} tăng)',
+            'all': '({TE} "giá vàng") ({E} tăng)',
+            'most': '({TE} "giá vàng") ({EF} tăng)',
+        },
+        {
+            'together': '({TF} "gia vang") ({F} tang)',
+            'all': '({TF} "gia vang") ({F} tang)',
+            'most': '({TF} "gia vang") ({F} tang)',
+        },
+    ),
+    'covid OR vaccine': (
+        {
+            'together': '(({F} covid) | ({F} vaccine))',
+            'all': '(({F} covid) | ({F} vaccine))',
+            'most': '({F} "covid vaccine"/1)',
+        },
+        {
+            'together': '(({F} covid) | ({F} vaccine))',
+            'all': '(({F} covid) | ({F} vaccine))',
+            'most': '({F} "covid vaccine"/1)',
+        },
+    ),
+    'v-league hà nội': (
+        {
+            'together': '(({F} "v league ha noi"~5) ({E} "v hà nội"~6))',
+            'all': '(({E} v) ({F} league)) ({E} hà) ({E} nội)',
+            'most': '({EF} "v league hà nội"/2)',
+        },
+        {
+            'together': '({F} "v league ha noi"~5)',
+            'all': '({F} v league) ({F} ha) ({F} noi)',
+            'most': '({F} "v league ha noi"/2)',
+        },
+    ),
+    'vàng': (
+        {
+            'together': '({E} vàng)',
+            'all': '({E} vàng)',
+            'most': '({EF} vàng)',
+        },
+        {
+            'together': '({F} vang)',
+            'all': '({F} vang)',
+            'most': '({F} vang)',
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("q", list(TEXTS))
+def test_each_tier_of_a_query_is_one_match_text_with_its_accents_as_typed_and_folded(q):
+    typed, folded = TEXTS[q]
+    parsed = parse_query(q)
+    assert (tier_texts(parsed, True), tier_texts(parsed, False)) == (fields(typed), fields(folded))
+
+
+def test_a_query_of_no_words_matches_every_article_in_every_tier():
+    assert tier_texts(parse_query(""), True) == {"together": EVERYTHING, "all": EVERYTHING, "most": EVERYTHING}
+    assert EVERYTHING == "@every vnsearchdoc"
+
+
+@pytest.mark.parametrize("typed, exact, folded", [
+    ("bộ", ("exact", "bộ"), ("fold", "bo")),
+    ("bo", ("fold", "bo"), ("fold", "bo")),  # an unaccented word may stand for any accented one
+    ("3", ("exact", "3"), ("fold", "3")),  # no accent can change it: the same token on both sides
+    ("hlv", ("exact", "hlv"), ("fold", "hlv")),
+    ("m³", ("fold", "m3"), ("fold", "m3")),  # "³" is no engine letter: its folded form stands for it
+    ("đ", ("exact", "đ"), ("fold", "d")),
+])
+def test_a_syllable_is_looked_up_exactly_when_typed_with_accents_or_when_no_accent_can_change_it(typed, exact, folded):
+    [syllable] = syllables_of(typed)
+    assert (side_token(syllable, True), side_token(syllable, False)) == (exact, folded)
+
+
+def test_distinct_tokens_are_the_words_as_typed_each_once_on_its_side():
+    assert distinct_tokens(parse_query("bộ chinh tri 3 bộ"), True) == ["bộ", "chinh", "tri", "3"]
+    assert distinct_tokens(parse_query("bộ chinh tri 3 bộ"), False) == ["bo", "chinh", "tri", "3"]
+
+
+def test_excluded_clauses_end_the_text_each_as_its_own_not():
+    parsed = parse_query('giá vàng hôm nay tăng mạnh -"chứng khoán" -usd')
+    assert with_excluded("(positive)", parsed, True) == fields(
+        {"t": '(positive) -({E} "chứng khoán") -({F} usd)'})["t"]
+    assert with_excluded("(positive)", parsed, False) == fields(
+        {"t": '(positive) -({F} "chung khoan") -({F} usd)'})["t"]
+
+
+def test_a_questions_pool_is_a_fifth_of_its_words_folded_or_its_answer_when_an_excluded_word_narrows_it():
+    plain = parse_query("giá vàng hôm nay tăng mạnh")
+    assert question_pool_text(plain, "(answer)") == fields({"t": '({F} "gia vang hom nay tang manh"/2)'})["t"]
+    excluding = parse_query("giá vàng hôm nay tăng mạnh -usd")
+    assert question_pool_text(excluding, "(answer)") == fields(
+        {"t": '(({F} "gia vang hom nay tang manh"/2)) | ((answer))'})["t"]
+
+
+def test_the_most_tier_holds_its_share_of_the_words_and_all_of_them_as_a_plain_and():
+    parsed = parse_query("giá vàng hôm nay tăng mạnh")
+    assert most_text(parsed, True, 0.2) == fields({"t": '({EF} "giá vàng hôm nay tăng mạnh"/2)'})["t"]
+    assert most_text(parsed, True, 1.0) == fields({"t": "({EF} giá vàng hôm nay tăng mạnh)"})["t"]
+
+
+@pytest.fixture(scope="module")
+def understood(demo_index):
+    """Return a function reading a query as a results page does (spellings added by query understanding)."""
+    from search.engine import SearchEngine
+
+    engine = SearchEngine(demo_index)
+    vocabulary = Vocabulary(engine.backend.statistics())
+
+    def read(q: str):
+        parsed = understand(parse_query(q), vocabulary, engine.abbreviations).parsed
+        return keep_rarest(parsed, engine.ranking.max_searched_terms, vocabulary.frequency)
+
+    return read
+
+
+def test_a_group_of_spellings_is_one_word_held_by_any_of_them_and_each_reading_stands_together(understood):
+    parsed = understood("hlv park")  # "hlv": also "huấn luyện viên"
+    assert tier_texts(parsed, True) == fields({
+        "together": '(({E} hlv) | ({E} "huấn luyện viên")) '
+                    '(({F} "hlv park"~3) | (({F} "huan luyen vien park"~5) ({E} "huấn luyện viên"~6)))',
+        "all": '(({E} hlv) | ({E} "huấn luyện viên")) ({F} park)',
+        # Half of two words: "park", or the group of spellings.
+        "most": '((({F} park)) | ((({E} hlv) | ({E} "huấn luyện viên"))))',
+    })
+    assert tier_texts(parsed, False)["most"] == fields(
+        {"t": '((({F} park)) | ((({F} hlv) | ({F} "huan luyen vien"))))'})["t"]
+    assert distinct_tokens(parsed, True) == ["hlv", "park"]  # the words as typed, not their spellings
+
+
+def test_the_most_tier_combines_at_most_four_groups_of_spellings(understood):
+    parsed = understood("hlv clb ubnd tphcm vff")  # five abbreviations, each with its spellings
+    assert MAX_UNITS == 4 and all(len(group) > 1 for group in parsed.groups)
+    most = most_text(parsed, True)
+    # Half of the first four (every pair of them); the fifth ("vff": liên đoàn bóng đá việt nam) left out.
+    assert most == most_text(replace(parsed, groups=parsed.groups[:4]), True)
+    assert "vff" not in most and "liên đoàn" not in most and most.count(") | (") >= 5
