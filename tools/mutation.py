@@ -198,8 +198,9 @@ MODULE_TESTS = {
                                  "tests/test_codec.py::test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
-    # The cluster's MATCH texts, pinned without a cluster (test_cluster_matching.py checks what they find).
-    "search/cluster_query.py": ["tests/test_cluster_query.py"],
+    # The cluster's MATCH texts, pinned without a cluster (test_cluster_matching.py checks what they find;
+    # not named test_cluster_*, which conftest.py marks slow as a whole).
+    "search/cluster_query.py": ["tests/test_match_texts.py"],
 }
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).
