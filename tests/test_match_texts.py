@@ -217,6 +217,180 @@ TEXTS = {
             'most': '({F} vang)',
         },
     ),
+    '"vàng"': (
+        {
+            'together': '({E} vàng)',
+            'all': '({E} vàng)',
+            'most': '({EF} vàng)',
+        },
+        {
+            'together': '({F} vang)',
+            'all': '({F} vang)',
+            'most': '({F} vang)',
+        },
+    ),
+    '"giá vàng"': (
+        {
+            'together': '({E} "giá vàng")',
+            'all': '({E} "giá vàng")',
+            'most': '({E} "giá vàng")',
+        },
+        {
+            'together': '({F} "gia vang")',
+            'all': '({F} "gia vang")',
+            'most': '({F} "gia vang")',
+        },
+    ),
+    '"bộ chính tri"': (
+        {
+            'together': '(({F} "bo chinh tri") ({E} bộ chính)) (({F} "bo chinh tri"~4) ({E} "bộ chính"~5))',
+            'all': '(({F} "bo chinh tri") ({E} bộ chính))',
+            'most': '(({F} "bo chinh tri") ({E} bộ chính))',
+        },
+        {
+            'together': '({F} "bo chinh tri")',
+            'all': '({F} "bo chinh tri")',
+            'most': '({F} "bo chinh tri")',
+        },
+    ),
+    '"giá vàng" tăng mạnh': (
+        {
+            'together': '({E} "giá vàng") ({E} "giá vàng tăng mạnh"~5)',
+            'all': '({E} "giá vàng") ({E} tăng) ({E} mạnh)',
+            'most': '({E} "giá vàng") ({EF} "tăng mạnh"/1)',
+        },
+        {
+            'together': '({F} "gia vang") ({F} "gia vang tang manh"~5)',
+            'all': '({F} "gia vang") ({F} tang) ({F} manh)',
+            'most': '({F} "gia vang") ({F} "tang manh"/1)',
+        },
+    ),
+    '"vàng" tăng giá': (
+        {
+            'together': '({E} "vàng tăng giá"~4)',
+            'all': '({E} vàng) ({E} tăng) ({E} giá)',
+            'most': '({EF} "vàng tăng giá"/2)',
+        },
+        {
+            'together': '({F} "vang tang gia"~4)',
+            'all': '({F} vang) ({F} tang) ({F} gia)',
+            'most': '({F} "vang tang gia"/2)',
+        },
+    ),
+    '"giá vàng" title:tăng': (
+        {
+            'together': '({E} "giá vàng") ({TE} tăng)',
+            'all': '({E} "giá vàng") ({TE} tăng)',
+            'most': '({E} "giá vàng") ({TE} tăng)',
+        },
+        {
+            'together': '({F} "gia vang") ({TF} tang)',
+            'all': '({F} "gia vang") ({TF} tang)',
+            'most': '({F} "gia vang") ({TF} tang)',
+        },
+    ),
+    '"giá vàng" title:tăng hôm nay': (
+        {
+            'together': '({E} "giá vàng") ({TE} tăng) (({F} "gia vang hom nay"~5) ({E} "giá vàng hôm"~6))',
+            'all': '({E} "giá vàng") ({TE} tăng) ({E} hôm) ({F} nay)',
+            'most': '({E} "giá vàng") ({TE} tăng) ({EF} "hôm nay"/1)',
+        },
+        {
+            'together': '({F} "gia vang") ({TF} tang) ({F} "gia vang hom nay"~5)',
+            'all': '({F} "gia vang") ({TF} tang) ({F} hom) ({F} nay)',
+            'most': '({F} "gia vang") ({TF} tang) ({F} "hom nay"/1)',
+        },
+    ),
+    'bộ chinh tri 3': (
+        {
+            'together': '(({F} "bo chinh tri 3"~5) ({E} "bộ 3"~7))',
+            'all': '({E} bộ) ({F} chinh) ({F} tri) ({E} 3)',
+            'most': '({EF} "bộ chinh tri 3"/2)',
+        },
+        {
+            'together': '({F} "bo chinh tri 3"~5)',
+            'all': '({F} bo) ({F} chinh) ({F} tri) ({F} 3)',
+            'most': '({F} "bo chinh tri 3"/2)',
+        },
+    ),
+    'vàng tăng vàng OR bạc': (
+        {
+            'together': '(({E} vàng) | ({E} bạc)) ({E} "vàng tăng"~3)',
+            'all': '({E} vàng) ({E} tăng) (({E} vàng) | ({E} bạc))',
+            'most': '({EF} "vàng tăng bạc"/2)',
+        },
+        {
+            'together': '(({F} vang) | ({F} bac)) ({F} "vang tang"~3)',
+            'all': '({F} vang) ({F} tang) (({F} vang) | ({F} bac))',
+            'most': '({F} "vang tang bac"/2)',
+        },
+    ),
+}
+
+# Queries as a results page reads them: spellings added by query understanding.
+UNDERSTOOD = {
+    'hlv': (
+        {
+            'together': '((({E} hlv)) | (({E} "huấn luyện viên")))',
+            'all': '(({E} hlv) | ({E} "huấn luyện viên"))',
+            'most': '(({E} hlv) | ({E} "huấn luyện viên"))',
+        },
+        {
+            'together': '((({F} hlv)) | (({F} "huan luyen vien")))',
+            'all': '(({F} hlv) | ({F} "huan luyen vien"))',
+            'most': '(({F} hlv) | ({F} "huan luyen vien"))',
+        },
+    ),
+    'hlv clb park': (
+        {
+            'together': '(({E} hlv) | ({E} "huấn luyện viên")) (({E} clb) | ({E} "câu lạc bộ")) ((({F} "hlv clb '
+                        'park"~4) ({E} "hlv clb"~5)) | (({F} "hlv cau lac bo park"~6) ({E} "hlv câu lạc bộ"~7)) | '
+                        '(({F} "huan luyen vien clb park"~6) ({E} "huấn luyện viên clb"~7)) | (({F} "huan luyen '
+                        'vien cau lac bo park"~8) ({E} "huấn luyện viên câu lạc bộ"~9)))',
+            'all': '(({E} hlv) | ({E} "huấn luyện viên")) (({E} clb) | ({E} "câu lạc bộ")) ({F} park)',
+            'most': '(((((({E} hlv) | ({E} "huấn luyện viên"))) | ((({E} clb) | ({E} "câu lạc bộ")))) ({F} park)) '
+                    '| ((({E} hlv) | ({E} "huấn luyện viên")) (({E} clb) | ({E} "câu lạc bộ"))))',
+        },
+        {
+            'together': '(({F} hlv) | ({F} "huan luyen vien")) (({F} clb) | ({F} "cau lac bo")) (({F} "hlv clb '
+                        'park"~4) | ({F} "hlv cau lac bo park"~6) | ({F} "huan luyen vien clb park"~6) | ({F} '
+                        '"huan luyen vien cau lac bo park"~8))',
+            'all': '(({F} hlv) | ({F} "huan luyen vien")) (({F} clb) | ({F} "cau lac bo")) ({F} park)',
+            'most': '(((((({F} hlv) | ({F} "huan luyen vien"))) | ((({F} clb) | ({F} "cau lac bo")))) ({F} park)) '
+                    '| ((({F} hlv) | ({F} "huan luyen vien")) (({F} clb) | ({F} "cau lac bo"))))',
+        },
+    ),
+    'hlv clb ubnd': (
+        {
+            'together': '(({E} hlv) | ({E} "huấn luyện viên")) (({E} clb) | ({E} "câu lạc bộ")) (({F} ubnd) | '
+                        '(({F} "uy ban nhan dan") ({E} uỷ nhân dân))) ((({F} "hlv clb ubnd"~4) ({E} "hlv clb"~5)) '
+                        '| (({F} "hlv clb uy ban nhan dan"~7) ({E} "hlv clb uỷ nhân dân"~8)) | (({F} "hlv cau lac '
+                        'bo ubnd"~6) ({E} "hlv câu lạc bộ"~7)) | (({F} "hlv cau lac bo uy ban nhan dan"~9) ({E} '
+                        '"hlv câu lạc bộ uỷ nhân dân"~10)) | (({F} "huan luyen vien clb ubnd"~6) ({E} "huấn luyện '
+                        'viên clb"~7)) | (({F} "huan luyen vien clb uy ban nhan dan"~9) ({E} "huấn luyện viên clb '
+                        'uỷ nhân dân"~10)) | (({F} "huan luyen vien cau lac bo ubnd"~8) ({E} "huấn luyện viên câu '
+                        'lạc bộ"~9)) | (({F} "huan luyen vien cau lac bo uy ban nhan dan"~11) ({E} "huấn luyện '
+                        'viên câu lạc bộ uỷ nhân dân"~12)))',
+            'all': '(({E} hlv) | ({E} "huấn luyện viên")) (({E} clb) | ({E} "câu lạc bộ")) (({F} ubnd) | (({F} '
+                   '"uy ban nhan dan") ({E} uỷ nhân dân)))',
+            'most': '(((({E} hlv) | ({E} "huấn luyện viên")) (({E} clb) | ({E} "câu lạc bộ"))) | ((({E} hlv) | '
+                    '({E} "huấn luyện viên")) (({F} ubnd) | (({F} "uy ban nhan dan") ({E} uỷ nhân dân)))) | '
+                    '((({E} clb) | ({E} "câu lạc bộ")) (({F} ubnd) | (({F} "uy ban nhan dan") ({E} uỷ nhân '
+                    'dân)))))',
+        },
+        {
+            'together': '(({F} hlv) | ({F} "huan luyen vien")) (({F} clb) | ({F} "cau lac bo")) (({F} ubnd) | '
+                        '({F} "uy ban nhan dan")) (({F} "hlv clb ubnd"~4) | ({F} "hlv clb uy ban nhan dan"~7) | '
+                        '({F} "hlv cau lac bo ubnd"~6) | ({F} "hlv cau lac bo uy ban nhan dan"~9) | ({F} "huan '
+                        'luyen vien clb ubnd"~6) | ({F} "huan luyen vien clb uy ban nhan dan"~9) | ({F} "huan '
+                        'luyen vien cau lac bo ubnd"~8) | ({F} "huan luyen vien cau lac bo uy ban nhan dan"~11))',
+            'all': '(({F} hlv) | ({F} "huan luyen vien")) (({F} clb) | ({F} "cau lac bo")) (({F} ubnd) | ({F} "uy '
+                   'ban nhan dan"))',
+            'most': '(((({F} hlv) | ({F} "huan luyen vien")) (({F} clb) | ({F} "cau lac bo"))) | ((({F} hlv) | '
+                    '({F} "huan luyen vien")) (({F} ubnd) | ({F} "uy ban nhan dan"))) | ((({F} clb) | ({F} "cau '
+                    'lac bo")) (({F} ubnd) | ({F} "uy ban nhan dan"))))',
+        },
+    ),
 }
 
 
@@ -308,3 +482,10 @@ def test_the_most_tier_combines_at_most_four_groups_of_spellings(understood):
     # Half of the first four (every pair of them); the fifth ("vff": liên đoàn bóng đá việt nam) left out.
     assert most == most_text(replace(parsed, groups=parsed.groups[:4]), True)
     assert "vff" not in most and "liên đoàn" not in most and most.count(") | (") >= 5
+
+
+@pytest.mark.parametrize("q", list(UNDERSTOOD))
+def test_each_tier_of_a_query_with_groups_of_spellings_is_one_match_text(understood, q):
+    typed, folded = UNDERSTOOD[q]
+    parsed = understood(q)
+    assert (tier_texts(parsed, True), tier_texts(parsed, False)) == (fields(typed), fields(folded))
