@@ -313,6 +313,18 @@ TEXTS = {
             'most': '({F} "bo chinh tri 3"/2)',
         },
     ),
+    'bo chinh tri 3': (
+        {
+            'together': '({F} "bo chinh tri 3"~5)',
+            'all': '({F} bo) ({F} chinh) ({F} tri) ({E} 3)',
+            'most': '({EF} "bo chinh tri 3"/2)',
+        },
+        {
+            'together': '({F} "bo chinh tri 3"~5)',
+            'all': '({F} bo) ({F} chinh) ({F} tri) ({F} 3)',
+            'most': '({F} "bo chinh tri 3"/2)',
+        },
+    ),
     'vàng tăng vàng OR bạc': (
         {
             'together': '(({E} vàng) | ({E} bạc)) ({E} "vàng tăng"~3)',
