@@ -217,18 +217,6 @@ TEXTS = {
             'most': '({F} vang)',
         },
     ),
-    '"vàng"': (
-        {
-            'together': '({E} vàng)',
-            'all': '({E} vàng)',
-            'most': '({EF} vàng)',
-        },
-        {
-            'together': '({F} vang)',
-            'all': '({F} vang)',
-            'most': '({F} vang)',
-        },
-    ),
     '"giá vàng"': (
         {
             'together': '({E} "giá vàng")',
@@ -411,6 +399,12 @@ def test_each_tier_of_a_query_is_one_match_text_with_its_accents_as_typed_and_fo
     typed, folded = TEXTS[q]
     parsed = parse_query(q)
     assert (tier_texts(parsed, True), tier_texts(parsed, False)) == (fields(typed), fields(folded))
+
+
+def test_a_quoted_single_word_is_matched_as_the_word_itself():
+    for exact in (True, False):
+        assert tier_texts(parse_query('"vàng"'), exact) == tier_texts(parse_query("vàng"), exact) == fields(
+            TEXTS["vàng"][0 if exact else 1])
 
 
 def test_a_query_of_no_words_matches_every_article_in_every_tier():
