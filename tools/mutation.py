@@ -201,6 +201,8 @@ MODULE_TESTS = {
     # The cluster's MATCH texts, pinned without a cluster (test_cluster_matching.py checks what they find;
     # not named test_cluster_*, which conftest.py marks slow as a whole).
     "search/cluster_query.py": ["tests/test_match_texts.py"],
+    # What the cluster backend keeps between searches, without a cluster.
+    "search/cluster_cache.py": ["tests/test_generation_cache.py"],
 }
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).
