@@ -542,7 +542,6 @@ def test_a_folder_without_a_commit_point_or_checksums_is_named_as_missing_its_co
         tmp_path.name, "missing", "no commit point (_MAIN_*.toc) in this generation")])
 
 
-
 def test_a_generation_folder_that_is_gone_is_named_as_missing_its_commit_point(tmp_path):
     gone = tmp_path / "gen-gone"
     assert integrity.load_live_manifest(gone) == (None, [integrity.Problem(
@@ -616,6 +615,7 @@ def test_checksums_replaced_by_a_commit_during_their_lookup_are_read_from_the_ne
 
     monkeypatch.setattr(integrity, "read_manifest", committing)
     assert integrity.load_live_manifest(tmp_path) == (newer, [])
+
 
 @pytest.fixture()
 def checked_files(monkeypatch) -> list[str]:

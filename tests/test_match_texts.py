@@ -23,6 +23,7 @@ from search.cluster_query import (
     tier_texts,
     with_excluded,
 )
+from search.engine import SearchEngine
 from search.parse import keep_rarest, parse_query, syllables_of
 from search.understand import Vocabulary, understand
 
@@ -30,9 +31,14 @@ FIELDS = {"EF": "@(title_exact,body_exact,title_fold,body_fold)", "E": "@(title_
           "F": "@(title_fold,body_fold)", "TE": "@title_exact", "TF": "@title_fold"}
 
 
+def written(text: str) -> str:
+    """Return a text with the short field names written out."""
+    return text.format(**FIELDS)
+
+
 def fields(texts: dict[str, str]) -> dict[str, str]:
-    """Return texts with the short field names written out."""
-    return {tier: text.format(**FIELDS) for tier, text in texts.items()}
+    """Return each tier's text with the short field names written out."""
+    return {tier: written(text) for tier, text in texts.items()}
 
 
 # Each query: its tiers with the accents as typed, then folded.
@@ -432,31 +438,26 @@ def test_distinct_tokens_are_the_words_as_typed_each_once_on_its_side():
 
 def test_excluded_clauses_end_the_text_each_as_its_own_not():
     parsed = parse_query('giá vàng hôm nay tăng mạnh -"chứng khoán" -usd')
-    assert with_excluded("(positive)", parsed, True) == fields(
-        {"t": '(positive) -({E} "chứng khoán") -({F} usd)'})["t"]
-    assert with_excluded("(positive)", parsed, False) == fields(
-        {"t": '(positive) -({F} "chung khoan") -({F} usd)'})["t"]
+    assert with_excluded("(positive)", parsed, True) == written('(positive) -({E} "chứng khoán") -({F} usd)')
+    assert with_excluded("(positive)", parsed, False) == written('(positive) -({F} "chung khoan") -({F} usd)')
 
 
 def test_a_questions_pool_is_a_fifth_of_its_words_folded_or_its_answer_when_an_excluded_word_narrows_it():
     plain = parse_query("giá vàng hôm nay tăng mạnh")
-    assert question_pool_text(plain, "(answer)") == fields({"t": '({F} "gia vang hom nay tang manh"/2)'})["t"]
+    assert question_pool_text(plain, "(answer)") == written('({F} "gia vang hom nay tang manh"/2)')
     excluding = parse_query("giá vàng hôm nay tăng mạnh -usd")
-    assert question_pool_text(excluding, "(answer)") == fields(
-        {"t": '(({F} "gia vang hom nay tang manh"/2)) | ((answer))'})["t"]
+    assert question_pool_text(excluding, "(answer)") == written('(({F} "gia vang hom nay tang manh"/2)) | ((answer))')
 
 
 def test_the_most_tier_holds_its_share_of_the_words_and_all_of_them_as_a_plain_and():
     parsed = parse_query("giá vàng hôm nay tăng mạnh")
-    assert most_text(parsed, True, 0.2) == fields({"t": '({EF} "giá vàng hôm nay tăng mạnh"/2)'})["t"]
-    assert most_text(parsed, True, 1.0) == fields({"t": "({EF} giá vàng hôm nay tăng mạnh)"})["t"]
+    assert most_text(parsed, True, 0.2) == written('({EF} "giá vàng hôm nay tăng mạnh"/2)')
+    assert most_text(parsed, True, 1.0) == written("({EF} giá vàng hôm nay tăng mạnh)")
 
 
 @pytest.fixture(scope="module")
 def understood(demo_index):
     """Return a function reading a query as a results page does (spellings added by query understanding)."""
-    from search.engine import SearchEngine
-
     engine = SearchEngine(demo_index)
     vocabulary = Vocabulary(engine.backend.statistics())
 
@@ -476,8 +477,7 @@ def test_a_group_of_spellings_is_one_word_held_by_any_of_them_and_each_reading_s
         # Half of two words: "park", or the group of spellings.
         "most": '((({F} park)) | ((({E} hlv) | ({E} "huấn luyện viên"))))',
     })
-    assert tier_texts(parsed, False)["most"] == fields(
-        {"t": '((({F} park)) | ((({F} hlv) | ({F} "huan luyen vien"))))'})["t"]
+    assert tier_texts(parsed, False)["most"] == written('((({F} park)) | ((({F} hlv) | ({F} "huan luyen vien"))))')
     assert distinct_tokens(parsed, True) == ["hlv", "park"]  # the words as typed, not their spellings
 
 
