@@ -106,6 +106,10 @@ class TermStatistics(Protocol):
         side by side, found among at most scanned articles holding them (a sample, in any order:
         "did you mean" reads how they write the pair), every pair's together."""
 
+    def phrase_frequency(self, terms: Sequence[str]) -> int:
+        """Return how many articles hold the folded terms in a row in their title or body (deleted
+        ones included where the frequencies count them; estimated from a sample on a large index)."""
+
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
                          limit: int, phrase: bool = False) -> list[StoredArticle]:
         """Return up to limit live articles for autocomplete, best first.

@@ -1439,6 +1439,7 @@ class ClusterStatistics:
     def __init__(self, backend: ClusterBackend):
         self.backend = backend
         self._frequencies: dict[str, int] = {}
+        self._phrases: dict[tuple[str, ...], int] = {}
 
     def doc_frequency(self, term: str, fieldname: str) -> int:
         """Return how many articles hold term, from the shards' dictionaries (kept per generation).
@@ -1462,6 +1463,18 @@ class ClusterStatistics:
         """Start reading the document frequencies of many terms, one round trip per node beside what follows
         (``doc_frequency`` waits for them when it needs one)."""
         self.backend.read_keyword_documents(term for term in terms if term not in self._frequencies)
+
+    def phrase_frequency(self, terms: Sequence[str]) -> int:
+        """Return how many articles hold the folded terms in a row in their title or body: one count
+        (a round trip) a phrase and request; a term the engine cannot hold is held by no article."""
+        tokens = tuple(engine_token(term) for term in terms)
+        if PLACEHOLDER_TOKEN in tokens:
+            return 0
+        if tokens not in self._phrases:
+            text = f'@(title_fold,body_fold) "{" ".join(tokens)}"'
+            results = self.backend.run(self.backend._count_statements(f" WHERE MATCH('{escape_literal(text)}')"))
+            self._phrases[tokens] = _found(results[1])
+        return self._phrases[tokens]
 
     def title_syllables(self) -> list[tuple[str, int]]:
         """Return every folded title syllable with its document frequency, sorted."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -732,6 +732,12 @@ def _unit_idf(ctx: QueryContext, clause: Clause) -> float:
 # "do la"; bench/README.md, "A phrase's count estimated").  An index of up to this many articles
 # is always counted exactly.
 PHRASE_COUNT_SAMPLE = 20_000
+
+
+def phrase_frequency(ctx: QueryContext, folded: Sequence[str]) -> int:
+    """Return how many documents hold folded syllables in a row in their title or body (the count
+    a clause of them weighs its idf by, kept with it)."""
+    return _phrase_count(ctx, Clause([Syllable(term, term, term) for term in folded], phrase=True))
 
 
 def _phrase_count(ctx: QueryContext, clause: Clause) -> int:

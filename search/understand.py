@@ -68,6 +68,10 @@ class Vocabulary:
                 term, "title")
         return self._frequencies[term]
 
+    def phrase_frequency(self, terms: list[str]) -> int:
+        """Return how many documents hold the folded terms in a row in their title or body."""
+        return self.statistics.phrase_frequency(terms)
+
     def prefetch(self, terms: Iterable[str]) -> None:
         """Let a backend whose lookups are round trips read the frequencies of terms together."""
         prefetch = getattr(self.statistics, "prefetch", None)
@@ -307,14 +311,23 @@ def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     pieces = split_word(syllable.folded, vocabulary.syllables)
     if not pieces:
         return []
-    words = [p for p in pieces if not p.isdigit()]
-    rarest = min(vocabulary.frequency(p) for p in words) if words else 0
-    if rarest < REWRITE_RATIO * vocabulary.frequency(syllable.folded) and not _letters_and_digits(pieces):
+    if not _letters_and_digits(pieces) and not _split_meant(pieces, vocabulary.frequency(syllable.folded), vocabulary):
         return []
     text = " ".join(pieces)
     understood.rewrites.setdefault(syllable, text)
     understood.notices.append(f"Đã tách “{syllable.raw}” thành “{text}”.")
     return [Clause(syllables_of(text), phrase=True, field=clause.field, alternative=True)]
+
+
+def _split_meant(pieces: list[str], typed: int, vocabulary: Vocabulary) -> bool:
+    """Tell whether a run-together word (held by typed documents) reads as its pieces: each far more
+    frequent than the word and, for a word the index holds, the pieces standing in a row far more
+    often than it ("hanoi": "hà nội"), not a name made of syllables ("biden": "bị đến", "data")."""
+    words = [p for p in pieces if not p.isdigit()]
+    rarest = min(vocabulary.frequency(p) for p in words) if words else 0
+    if rarest < REWRITE_RATIO * typed:
+        return False
+    return not typed or vocabulary.phrase_frequency(pieces) >= REWRITE_RATIO * typed
 
 
 def _letters_and_digits(pieces: list[str]) -> bool:

@@ -27,6 +27,7 @@ from search.execute import (
     known_question_pool,
     match_query,
     order_page,
+    phrase_frequency,
     phrase_keys,
     phrase_starts,
     run_match,
@@ -157,6 +158,12 @@ class SnapshotView:
         docs = [d for first, second in pairs
                 for d in side_by_side(self.context, first, second, self.snapshot.live, limit, scanned)]
         return self._stored(list(dict.fromkeys(docs)))
+
+    def phrase_frequency(self, terms: Sequence[str]) -> int:
+        """Return how many articles (deleted ones included) hold the folded terms in a row in their
+        title or body, counted among an even sample beyond ``execute.PHRASE_COUNT_SAMPLE`` articles
+        holding them all, and kept for the snapshot (a query of them weighs its idf by the same count)."""
+        return phrase_frequency(self.context, terms)
 
     def title_syllables(self) -> list[tuple[str, int]]:
         """Return every folded title syllable with its document frequency, sorted."""

@@ -1391,6 +1391,22 @@ def test_pair_documents_of_several_pairs_come_together_each_article_once(engine)
     assert [a["id"] for a in statistics.pair_documents([("ha", "noi"), ("ha", "noi")], 2, 4096)] == once
 
 
+def texts_with_run(articles: list[dict], *syllables: str) -> set[str]:
+    """The oracle: ids of the articles whose title or body writes the (folded) syllables in a row."""
+    size = len(syllables)
+    return {a["id"] for a in articles for text in (a.get("title") or "", a.get("body") or "")
+            for written in [[folded(w) for w in words(text)]]
+            if any(tuple(written[i : i + size]) == syllables for i in range(len(written) - size + 1))}
+
+
+@pytest.mark.parametrize("terms", [("viet", "nam"), ("bo", "chinh", "tri"), ("nam", "viet"), ("o", "ba", "ma"),
+                                   ("chinh", "tri"), ("tp", "hcm")])
+def test_a_phrases_frequency_counts_the_articles_writing_its_syllables_in_a_row(engine, terms):
+    # Run-together words are split only where their pieces stand together far more often than the word.
+    articles = [*DEMO_ARTICLES, engine.article(PORTAL_ID)]  # the demo index holds the portal article too
+    assert engine.backend.statistics().phrase_frequency(list(terms)) == len(texts_with_run(articles, *terms))
+
+
 def test_side_by_side_reads_live_articles_only_and_no_more_than_it_is_told(demo_index):
     view = SearchEngine(demo_index).backend.view()
     ctx, live = view.context, view.snapshot.live

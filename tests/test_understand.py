@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from unidecode import unidecode
 
 from search import abbreviations
 from search.abbreviations import Abbreviations, Entry, form_key, parse_line, read_into
@@ -12,7 +13,7 @@ from search.engine import SearchEngine
 from search.index import reindex
 from search.parse import parse_query
 from search.request import SearchRequest
-from search.understand import REWRITE_RATIO, Vocabulary, split_word, understand
+from search.understand import REWRITE_RATIO, Vocabulary, _split_meant, split_word, understand
 from tests.helpers import DEMO_ARTICLES, FIXTURES, write_jsonl
 
 
@@ -123,6 +124,64 @@ def test_run_together_words_are_also_searched_split(vocabulary, q, expected):
 def test_words_the_index_knows_are_not_split(vocabulary):
     assert groups_of(vocabulary, "covid thanh") == [["covid"], ["thanh"]]
     assert split_word("xyzzyq", vocabulary.syllables) is None
+
+
+def test_a_word_the_index_holds_is_split_only_where_its_pieces_stand_together_far_more_often(vocabulary):
+    # "vietnam" (1 article) is "viet nam" in a row in 56; "obama" and "tokyo" (3 each) are never
+    # "o ba ma", "to ky o", though each piece is far more frequent than the word ("bị đến" for "biden").
+    for word in ("obama", "tokyo"):
+        pieces = split_word(word, vocabulary.syllables)
+        assert min(vocabulary.frequency(p) for p in pieces) >= REWRITE_RATIO * vocabulary.frequency(word) > 0
+        assert vocabulary.phrase_frequency(pieces) == 0
+        assert groups_of(vocabulary, word) == [[word]]
+    assert vocabulary.phrase_frequency(["viet", "nam"]) >= REWRITE_RATIO * vocabulary.frequency("vietnam") > 0
+    assert groups_of(vocabulary, "vietnam") == [["vietnam", 'ALT:"viet nam"']]
+    # A word no article holds is split whether or not its pieces ever stand together.
+    assert vocabulary.frequency("mabao") == vocabulary.phrase_frequency(["ma", "bao"]) == 0
+    assert groups_of(vocabulary, "mabao") == [["mabao", 'ALT:"ma bao"']]
+
+
+class PhraseCounts:
+    """A vocabulary whose words and phrases are held by given numbers of articles; it notes the phrases asked."""
+
+    def __init__(self, frequencies: dict[str, int], phrases: dict[tuple[str, ...], int]):
+        self.frequencies, self.phrases, self.asked = frequencies, phrases, []
+
+    def frequency(self, term: str) -> int:
+        return self.frequencies.get(term, 0)
+
+    def phrase_frequency(self, terms: list[str]) -> int:
+        self.asked.append(tuple(terms))
+        return self.phrases.get(tuple(terms), 0)
+
+
+@pytest.mark.parametrize("typed, phrase, pieces_each, meant, asked", [
+    (3, 60, 60, True, True),  # the pieces in a row REWRITE_RATIO times as often as the word: split
+    (3, 59, 60, False, True),  # one article less: the word as typed
+    (3, 10_000, 59, False, False),  # a piece held by fewer than REWRITE_RATIO times the word's articles
+    (0, 0, 1, True, False),  # a word no article holds: split without asking
+])
+def test_a_split_is_meant_when_its_pieces_and_their_run_are_each_twenty_times_the_words_articles(
+        typed, phrase, pieces_each, meant, asked):
+    counts = PhraseCounts({"ba": pieces_each, "ma": pieces_each + 5}, {("ba", "ma"): phrase})
+    assert REWRITE_RATIO == 20
+    assert _split_meant(["ba", "ma"], typed, counts) is meant
+    assert counts.asked == ([("ba", "ma")] if asked else [])
+
+
+def test_digits_are_no_piece_whose_frequency_decides_a_split():
+    # "x300": only the letters' piece is weighed against the word.
+    counts = PhraseCounts({"x": 40, "300": 0}, {("x", "300"): 40})
+    assert _split_meant(["x", "300"], 2, counts) is True
+
+
+def test_a_name_made_of_syllables_is_searched_as_typed_without_a_notice_or_a_suggestion(engine):
+    result = engine.search(SearchRequest(q="obama", size=50))
+    assert (result["notices"], result["suggestion"], result["corrected"]) == ([], None, None)
+    articles = {a["id"]: a for a in DEMO_ARTICLES}
+    assert result["total"] == len(result["hits"]) > 0
+    assert all("obama" in unidecode(articles[h["id"]]["title"] + " " + articles[h["id"]]["body"]).lower()
+               for h in result["hits"])
 
 
 @pytest.mark.parametrize("q", ["TP.HCM", "TP HCM", "tphcm", "Thành phố Hồ Chí Minh", "thanh pho ho chi minh"])

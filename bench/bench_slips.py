@@ -1,0 +1,170 @@
+""""Did you mean" for a slip in an accented query: a tone dropped or changed, or `d` typed for `đ`.
+
+Usage: python bench/bench_slips.py [--data ../shared/data] [--index /tmp/vnsearch-bench-battery]
+                                   [--limit 400] [--seed 11] [--show 15]
+
+Title fragments of 3-5 words (``corpus.title_fragment``, news titles sampled with ``--seed``) that carry
+accents are searched twice over the reader battery's index (news + portal, built once): as written, and
+with one slip of a reader typing with an input method on one of their syllables (chosen with the same
+seed): its tone mark dropped while another mark stays (``đá`` -> ``đa``, ``tuyển`` -> ``tuyên``), its tone
+changed (``bóng`` -> ``bòng``), or ``d`` typed for ``đ`` (``đội`` -> ``dội``).  Accents typed are accents
+meant, so the slipped query's page holds what was typed; the question is whether "did you mean" offers
+the words as written.  Printed per kind of slip: how many slipped queries find nothing as typed (their
+page falls back to the unaccented forms), fewer than 5 articles, or more; how many get a suggestion and
+how many of those restore the fragment as written (lower case, NFC); and, over the fragments as written,
+how many get a suggestion at all (a suggestion for a query typed right is a false alarm when it changes
+its accents).  Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import unicodedata
+from collections import Counter, defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from corpus import (
+    DEFAULT_DATA,
+    NEWS,
+    PORTAL,
+    code_version,
+    data_path,
+    ensure_index,
+    read_jsonl,
+    sample_titles,
+    title_fragment,
+)
+from unidecode import unidecode
+
+from search.engine import SearchEngine
+from search.request import SearchRequest
+
+TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+KINDS = ("tone dropped", "tone changed", "d for đ")
+
+
+def decomposed(word: str) -> str:
+    """Return word in NFD (base letters, then their marks)."""
+    return unicodedata.normalize("NFD", word)
+
+
+def composed(word: str) -> str:
+    """Return word in NFC."""
+    return unicodedata.normalize("NFC", word)
+
+
+def slips(word: str) -> dict[str, str]:
+    """Return the slipped forms of a word, by kind (only the kinds that leave a mark typed)."""
+    found = {}
+    tones = [mark for mark in decomposed(word) if mark in TONES]
+    if tones:
+        dropped = composed("".join(ch for ch in decomposed(word) if ch not in TONES))
+        if dropped != unidecode(dropped):  # a mark is left: the syllable is still typed with accents
+            found["tone dropped"] = dropped
+        others = [tone for tone in TONES if tone != tones[0]]
+        found["tone changed"] = "".join(retoned(ch, others[len(word) % len(others)]) for ch in composed(word))
+    if word[:1] in "đĐ":
+        found["d for đ"] = ("d" if word[0] == "đ" else "D") + word[1:]
+    return found
+
+
+def retoned(letter: str, tone: str) -> str:
+    """Return a letter with its tone mark replaced by tone (a letter without one: itself)."""
+    marks = decomposed(letter)
+    if not any(mark in TONES for mark in marks):
+        return letter
+    return composed("".join(mark for mark in marks if mark not in TONES) + tone)
+
+
+def slipped_queries(fragments: list[str], rng: random.Random) -> list[tuple[str, str, str]]:
+    """Return (fragment, slipped fragment, kind) for each fragment with a word that can slip."""
+    queries = []
+    for fragment in fragments:
+        words = fragment.split()
+        choices = [(index, kind, form) for index, word in enumerate(words) for kind, form in slips(word).items()]
+        if not choices:
+            continue
+        index, kind, form = rng.choice(choices)
+        queries.append((fragment, " ".join([*words[:index], form, *words[index + 1:]]), kind))
+    return queries
+
+
+def words(text: str) -> list[str]:
+    """Return the lower-case NFC words of a text."""
+    return composed(text).lower().split()
+
+
+def measure(engine: SearchEngine, queries: list[tuple[str, str, str]]) -> dict:
+    """Search each slipped query; count its page's size, its suggestions and those restoring the fragment."""
+    figures: dict = defaultdict(Counter)
+    wrong = []
+    for fragment, slipped, kind in queries:
+        result = engine.search(SearchRequest(q=slipped, size=10))
+        counts = figures[kind]
+        counts["queries"] += 1
+        counts["nothing as typed" if result["accents"] == "folded" else
+               "under 5" if result["total"] < 5 else "5 or more"] += 1
+        if result["suggestion"]:
+            counts["suggested"] += 1
+            if words(result["suggestion"]) == words(fragment):
+                counts["restored"] += 1
+            else:
+                wrong.append((slipped, result["suggestion"], fragment))
+    return {"figures": figures, "wrong": wrong}
+
+
+def false_alarms(engine: SearchEngine, fragments: list[str]) -> tuple[int, int, list[tuple[str, str]]]:
+    """Return how many fragments as written get a suggestion, how many change their words, and those."""
+    offered, changed = 0, []
+    for fragment in fragments:
+        suggestion = engine.search(SearchRequest(q=fragment, size=10))["suggestion"]
+        if suggestion:
+            offered += 1
+            if words(suggestion) != words(fragment):
+                changed.append((fragment, suggestion))
+    return offered, len(changed), changed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
+    parser.add_argument("--index", type=Path, default=Path("/tmp/vnsearch-bench-battery"),
+                        help="the reader battery's index (news + portal; built once when missing)")
+    parser.add_argument("--limit", type=int, default=400, help="titles sampled")
+    parser.add_argument("--seed", type=int, default=11, help="which titles, fragments and slips")
+    parser.add_argument("--show", type=int, default=15, help="wrong or missing suggestions printed")
+    args = parser.parse_args()
+    data = args.data.resolve()
+    ensure_index(args.index, [data_path(data, NEWS), data_path(data, PORTAL)])
+    rng = random.Random(args.seed)
+    titles = sample_titles(read_jsonl(data_path(data, NEWS)), args.limit, args.seed)
+    fragments = [f for f in (title_fragment(t, rng) for t in titles) if f and unidecode(f) != f]
+    queries = slipped_queries(fragments, rng)
+    engine = SearchEngine(args.index)
+    measured = measure(engine, queries)
+    offered, changed, alarms = false_alarms(engine, fragments)
+    print(f'"did you mean" for slips -- code {code_version()}, index {args.index}, seed {args.seed}: '
+          f"{len(fragments)} accented title fragments, {len(queries)} slipped")
+    print(f"  {'slip':<14}{'queries':>8}{'nothing':>9}{'under 5':>9}{'5+':>6}{'suggested':>11}{'restored':>10}")
+    total: Counter = Counter()
+    for kind in KINDS:
+        counts = measured["figures"][kind]
+        total.update(counts)
+        print(f"  {kind:<14}{counts['queries']:>8}{counts['nothing as typed']:>9}{counts['under 5']:>9}"
+              f"{counts['5 or more']:>6}{counts['suggested']:>11}{counts['restored']:>10}")
+    print(f"  {'all':<14}{total['queries']:>8}{total['nothing as typed']:>9}{total['under 5']:>9}"
+          f"{total['5 or more']:>6}{total['suggested']:>11}{total['restored']:>10}")
+    print(f"  as written: {offered} of {len(fragments)} get a suggestion, {changed} of them other words")
+    for fragment, suggestion in alarms[: args.show]:
+        print(f"    written {fragment!r} -> {suggestion!r}")
+    print("  slipped, suggested other words than written:")
+    for slipped, suggestion, fragment in measured["wrong"][: args.show]:
+        print(f"    {slipped!r} -> {suggestion!r} (written {fragment!r})")
+
+
+if __name__ == "__main__":
+    main()
