@@ -11,7 +11,8 @@ changed (``bóng`` -> ``bòng``), or ``d`` typed for ``đ`` (``đội`` -> ``d�
 meant, so the slipped query's page holds what was typed; the question is whether "did you mean" offers
 the words as written.  Printed per kind of slip: how many slipped queries find nothing as typed (their
 page falls back to the unaccented forms), fewer than 5 articles, or more; how many get a suggestion and
-how many of those restore the fragment as written (lower case, NFC); and, over the fragments as written,
+how many of those restore the fragment as written (lower case, NFC), and how many get none because their
+page already shows the first articles of the fragment as written ("same page"); and, over the fragments as written,
 how many get a suggestion at all (a suggestion for a query typed right is a false alarm when it changes
 its accents).  Nothing is asserted.
 """
@@ -114,7 +115,14 @@ def measure(engine: SearchEngine, queries: list[tuple[str, str, str]]) -> dict:
                 counts["restored"] += 1
             else:
                 wrong.append((slipped, result["suggestion"], fragment))
+        elif ids(result) == ids(engine.search(SearchRequest(q=fragment, size=10))):
+            counts["same page"] += 1  # nothing to suggest: the page shows what the words as written find
     return {"figures": figures, "wrong": wrong}
+
+
+def ids(result: dict) -> list[str]:
+    """Return the ids of a result page's hits, in order."""
+    return [hit["id"] for hit in result["hits"]]
 
 
 def false_alarms(engine: SearchEngine, fragments: list[str]) -> tuple[int, int, list[tuple[str, str]]]:
@@ -149,15 +157,14 @@ def main() -> None:
     offered, changed, alarms = false_alarms(engine, fragments)
     print(f'"did you mean" for slips -- code {code_version()}, index {args.index}, seed {args.seed}: '
           f"{len(fragments)} accented title fragments, {len(queries)} slipped")
-    print(f"  {'slip':<14}{'queries':>8}{'nothing':>9}{'under 5':>9}{'5+':>6}{'suggested':>11}{'restored':>10}")
+    print(f"  {'slip':<14}{'queries':>8}{'nothing':>9}{'under 5':>9}{'5+':>6}{'suggested':>11}{'restored':>10}"
+          f"{'same page':>11}")
     total: Counter = Counter()
-    for kind in KINDS:
-        counts = measured["figures"][kind]
-        total.update(counts)
+    for kind in (*KINDS, "all"):
+        counts = total if kind == "all" else measured["figures"][kind]
+        total.update(counts if kind != "all" else {})
         print(f"  {kind:<14}{counts['queries']:>8}{counts['nothing as typed']:>9}{counts['under 5']:>9}"
-              f"{counts['5 or more']:>6}{counts['suggested']:>11}{counts['restored']:>10}")
-    print(f"  {'all':<14}{total['queries']:>8}{total['nothing as typed']:>9}{total['under 5']:>9}"
-          f"{total['5 or more']:>6}{total['suggested']:>11}{total['restored']:>10}")
+              f"{counts['5 or more']:>6}{counts['suggested']:>11}{counts['restored']:>10}{counts['same page']:>11}")
     print(f"  as written: {offered} of {len(fragments)} get a suggestion, {changed} of them other words")
     for fragment, suggestion in alarms[: args.show]:
         print(f"    written {fragment!r} -> {suggestion!r}")

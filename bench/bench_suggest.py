@@ -43,7 +43,7 @@ from search.engine import SearchEngine
 from search.request import SearchRequest
 from search.text import fold
 
-TIMED = ("mix", "unaccented")
+TIMED = ("mix", "fragments", "unaccented")
 CLOCK = time.process_time
 
 

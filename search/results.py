@@ -119,7 +119,8 @@ def _suggestion(matches: Matches, understood: Understood, request: SearchRequest
     unfiltered = not any(active_filters(request).values())
     first_page = request.page == 1 and request.size >= suggest.FIRST_PAGE and request.sort == "relevance"
     documents = matches.documents if unfiltered and first_page else None
-    return suggest.correct_query(matches.statistics, understood, documents, matches.total, read, ranking)
+    return suggest.correct_query(matches.statistics, understood, documents, matches.total, read, ranking,
+                                 matches.accents)
 
 
 def _corrected(backend: Backend, request: SearchRequest, understood: Understood, matches: Matches,

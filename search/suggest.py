@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from search.backend import StoredArticle, TermStatistics
 from search.highlight import HighlightSpec, match_spans
+from search.matching import is_question
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.text import TONE_MARKS, VOWELS, fold, normalize_term
@@ -51,7 +52,7 @@ _VIETNAMESE_ALPHABET = _ALPHABET + "đ" + "".join(
 
 def correct_query(statistics: TermStatistics, understood: Understood, documents: list[StoredArticle] | None,
                   total: int, read: Callable[[str], ParsedQuery],
-                  ranking: Ranking = DEFAULT_RANKING) -> tuple[str | None, bool, bool]:
+                  ranking: Ranking = DEFAULT_RANKING, accents: str = "exact") -> tuple[str | None, bool, bool]:
     """Return "did you mean"'s better query (Telex decoded, words split, typos fixed, accents restored)
     or None, whether typo correction stopped at its bounds, and whether the suggestion is offered
     without being searched (a query of more than ``ranking.suggest_search_words`` distinct words:
@@ -61,7 +62,10 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
     is its first page unfiltered, else None (they are then searched again): the suggestion
     never depends on the page, its size or the filters.  read parses and understands a query.
     A suggestion is offered only when it finds other top articles than the query, or spells
-    out how the query was read (Telex, split words); never for a single letter.
+    out how the query was read (Telex, split words); never for a single letter.  accents is how the
+    page answered (``Matches.accents``): a query typed with accents that no article holds together
+    ("folded": the page answered without them), not a question, has its syllables' accents read from
+    the page's top articles (a slip: ``bóng đa`` -> ``bóng đá``).
     """
     typed = understood.original or understood.parsed
     syllables = typed.syllables
@@ -85,6 +89,9 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
     corrected = parsed if same else parse_query(text)
     if not corrected.accented:
         text = replace_syllables(text, _restored(statistics, text, corrected.syllables, first()))
+    elif searched and accents == "folded" and not is_question(corrected):
+        # A question's accents are seldom held together anywhere; its top articles are no guide to them.
+        text = _slip_restored(statistics, text, corrected, first())
     if text == typed.text:
         return None, cut, False
     # Searched only when needed: a query whose Telex or split words were spelt out gets the
@@ -94,6 +101,28 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
     if not _same_top(statistics, read(text), current()):
         return text, cut, False
     return None, cut, False
+
+
+def _slip_restored(statistics: TermStatistics, text: str, parsed: ParsedQuery,
+                   documents: list[StoredArticle]) -> str:
+    """Return text with each syllable's accents as documents (the top articles of a query whose accents
+    no article holds together, answered without them) write it (``_restored``).  Kept as typed: a
+    syllable they leave unsettled, one they write as typed beside a neighbour of the query (no slip),
+    and one typed with accents that they never write beside a neighbour (a count alone is no reason)."""
+    plain_text = replace_syllables(text, {s: s.folded for s in parsed.syllables if s.accented})
+    plain = parse_query(plain_text)
+    pairs = list(zip(parsed.syllables, plain.syllables))
+    if len(parsed.syllables) != len(plain.syllables) or any(t.folded != p.folded for t, p in pairs):
+        return text
+    votes = _context_votes(statistics, plain_text, plain.syllables, documents)
+    if votes is None:
+        return text
+    restored, written = _chosen(votes), {p: normalize_term(t.raw) for t, p in pairs}
+    kept = {p for t, p in pairs if votes.in_context[p.folded][written[p]]
+            or (t.accented and not votes.in_context[p.folded])}
+    # A syllable typed without accents and kept still takes the articles' capitals ("viet nam" -> "Việt Nam").
+    return replace_syllables(text, {typed: restored[p] for typed, p in pairs if p in restored and (
+        p not in kept or (not typed.accented and normalize_term(restored[p]) == written[p]))})
 
 
 def _same_top(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle]) -> bool:
@@ -115,9 +144,17 @@ def _restored(statistics: TermStatistics, text: str, syllables: list[Syllable],
     """Return the accented form of each unaccented syllable of text, read from documents and, for a
     syllable documents never write beside a neighbour of the query, from articles that write the two
     side by side (``TermStatistics.pair_documents``)."""
+    votes = _context_votes(statistics, text, syllables, documents)
+    return {} if votes is None else _chosen(votes)
+
+
+def _context_votes(statistics: TermStatistics, text: str, syllables: list[Syllable],
+                   documents: list[StoredArticle]) -> Votes | None:
+    """Return how documents write the unaccented syllables of text and, for a syllable they never write
+    beside a neighbour of the query, how articles writing the two side by side do (None: none to restore)."""
     votes = _votes(syllables, documents)
     if votes is None:
-        return {}
+        return None
     unsettled = {s.folded for s in votes.wanted if not votes.in_context[s.folded]}
     # Neighbours typed with only spaces between (not across a comma or a full stop), and only where the
     # query finds articles: one that finds none (a typo, words run together) is not read as meaning
@@ -134,7 +171,7 @@ def _restored(statistics: TermStatistics, text: str, syllables: list[Syllable],
         _add_votes(paired, syllables, found, tuple(dict.fromkeys(word for pair in pairs for word in pair)))
         for folded in unsettled:
             votes.in_context[folded] = paired.in_context[folded]
-    return _chosen(votes)
+    return votes
 
 
 def _restorable(folded: str) -> bool:

@@ -184,6 +184,34 @@ def test_suggestion_restores_accents_only_when_that_changes_the_results(client):
     assert search(client, q="Bộ Chính trị")["suggestion"] is None
 
 
+@pytest.mark.parametrize("q, expected", [
+    ("bóng đa", "bóng đá"),  # no article holds "bóng đa": the page answers without accents, and says so
+    ("dội tuyển", "đội tuyển"),  # "d" typed for "đ"
+    ("thủ tuớng", "thủ tướng"),  # the horn left off "ư"
+])
+def test_a_slip_in_accents_typed_is_suggested_as_the_articles_write_the_words(client, q, expected):
+    result = search(client, q=q)
+    assert (result["query"], result["accents"], result["suggestion"], result["corrected"]) == (
+        q, "folded", expected, None)
+    # The page answered without the accents typed; the suggestion finds articles writing them as suggested.
+    assert search(client, q=expected)["accents"] == "exact"
+
+
+@pytest.mark.parametrize("q", [
+    "Trương hoa Bình", "giá vàng",  # few articles, and they write the accents typed
+    "Viêt Nam",  # two articles write these accents: searched as typed, as accents typed are meant
+    "bồ chính trí",  # no article holds these accents, and "Bộ Chính trị" finds the very page shown
+])
+def test_no_slip_is_suggested_for_accents_the_articles_write_or_for_the_page_already_shown(client, q):
+    assert search(client, q=q)["suggestion"] is None
+
+
+def test_a_question_whose_accents_no_article_holds_together_gets_no_slip_suggested(client):
+    # Its top articles write "nguy cơ lây": read as a slip, "có" would be offered as "cơ".
+    result = search(client, q="Bể bơi có lây truyền virus không")
+    assert (result["accents"], result["suggestion"]) == ("folded", None)
+
+
 def test_size_is_capped_not_rejected(client):
     result = search(client, q="", size="10000000")
     assert result["size"] == 50 and len(result["hits"]) == 50  # the documented cap

@@ -1022,7 +1022,7 @@ def corrected(view, q: str, ranking=DEFAULT_RANKING, statistics=None):
     understood = read(q)
     matches = view.search(SearchRequest(q=q), understood.parsed)
     return correct_query(statistics or view, understood, matches.documents, matches.total,
-                         lambda text: read(text).parsed, ranking)
+                         lambda text: read(text).parsed, ranking, matches.accents)
 
 
 @pytest.mark.parametrize("q, expected", [
@@ -1113,6 +1113,35 @@ def pair_restored(q: str, documents, pair_articles) -> tuple[dict[str, str], lis
     statistics = PairStatistics(pair_articles)
     chosen = _restored(statistics, q, parse_query(q).syllables, documents)
     return {syllable.raw: form for syllable, form in chosen.items()}, statistics.asked
+
+
+def slip_restored(q: str, documents) -> str:
+    """Return q with its accents read from documents, the top articles of its page answered without them."""
+    from search.parse import parse_query
+    from search.suggest import _slip_restored
+
+    return _slip_restored(PairStatistics([]), q, parse_query(q), documents)
+
+
+FOOTBALL = [{"title": "Bóng đá Việt Nam", "body": "Trận bóng đá hay nhất năm."}]
+OWED = {"title": "", "body": "Năm đòi nợ. Năm đòi tiền."}
+
+
+@pytest.mark.parametrize("q, documents, expected", [
+    ("bóng đa", FOOTBALL, "bóng đá"),
+    ("bong đa viet nam", FOOTBALL, "bóng đá Việt Nam"),  # every syllable, typed with accents or not
+    ("Nam đòi", [OWED], "Năm đòi"),
+    # Written as typed beside a neighbour: no slip.
+    ("Nam đòi", [{"title": "Nam đòi bỏ trận", "body": ""}, OWED], "Nam đòi"),
+    ("Năm đòi", [{"title": "Nam đòi bỏ trận", "body": ""}, OWED], "Năm đòi"),
+    # A syllable typed with accents changes only as its neighbours' articles write it, never by a count alone;
+    # one typed without is restored as in a query typed with none.
+    ("nhận 2", [{"title": "", "body": "Nhân dân, nhân sự, nhân 5."}], "nhận 2"),
+    ("nhận 2 dan", [{"title": "", "body": "Nhân dân, nhân sự, nhân 5. Dân ca."}], "nhận 2 dân"),
+    ("bóng đa", [{"title": "", "body": "Không có gì."}], "bóng đa"),  # nothing to read the words from
+])
+def test_a_slip_is_restored_as_the_articles_found_without_its_accents_write_the_words(q, documents, expected):
+    assert slip_restored(q, documents) == expected
 
 
 TOI_ALONE = [{"title": "Đi tới trường", "body": "Năm nay tới lượt anh. Tới giờ rồi."}]
