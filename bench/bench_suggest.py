@@ -14,7 +14,7 @@ and ``typos``: each unaccented fragment with one letter of one word deleted, dou
 next (a fixed seed).  The two pages are compared as JSON (``took_ms`` left out: the suggestion, the
 limits reached and the corrected query included), and so is what each tree's ``correct_query``
 returned: the number that differ is printed (0: the same suggestion for every query).  Then ``--runs``
-times each query of the timed sets (``mix``, ``unaccented``) with one tree and then the other (which
+times each query of the timed sets (``mix``, ``fragments``, ``unaccented``) with one tree and then the other (which
 goes first alternates): CPU time of the page and of ``correct_query`` (the suggestion's own searches),
 medians and new/old ratios.  Nothing is asserted.
 """
@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--old", type=Path, required=True, help="the other tree (its search/ package)")
     parser.add_argument("--index", type=Path, required=True, help="the index (only read)")
     parser.add_argument("--queries", default="mix,heavy,battery,train,fragments,unaccented,typos")
-    parser.add_argument("--runs", type=int, default=2, help="timed runs of the mix and unaccented sets")
+    parser.add_argument("--runs", type=int, default=2, help="timed runs of the mix, fragments and unaccented sets")
     parser.add_argument("--postings-cache-mb", type=int, default=None, help="each engine's budget (default 1 GB)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
