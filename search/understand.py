@@ -323,8 +323,8 @@ def _split_meant(pieces: list[str], typed: int, vocabulary: Vocabulary) -> bool:
     """Tell whether a run-together word (held by typed documents) reads as its pieces: each far more
     frequent than the word and, for a word the index holds, the pieces standing in a row far more
     often than it ("hanoi": "hà nội"), not a name made of syllables ("biden": "bị đến", "data")."""
-    words = [p for p in pieces if not p.isdigit()]
-    rarest = min(vocabulary.frequency(p) for p in words) if words else 0
+    # A split holds letters: digits in a row are one piece, and one piece is no split (``split_word``).
+    rarest = min(vocabulary.frequency(p) for p in pieces if not p.isdigit())
     if rarest < REWRITE_RATIO * typed:
         return False
     return not typed or vocabulary.phrase_frequency(pieces) >= REWRITE_RATIO * typed
