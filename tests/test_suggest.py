@@ -1040,6 +1040,17 @@ def test_did_you_mean_answers_its_suggestion_whether_typos_were_cut_and_whether_
     assert corrected(view, q) == expected
 
 
+@pytest.mark.parametrize("q, ranking, expected", [
+    ("bóng đa", DEFAULT_RANKING, ("bóng đá", False, False)),  # no article holds "bóng đa": answered without accents
+    ("dội tuyển", DEFAULT_RANKING, ("đội tuyển", False, False)),
+    ("Viêt Nam", DEFAULT_RANKING, (None, False, False)),  # two articles write it so: searched as typed
+    ("Bể bơi có lây truyền virus không", DEFAULT_RANKING, (None, False, False)),  # a question
+    ("bóng đa", replace(DEFAULT_RANKING, suggest_search_words=1), (None, False, False)),  # unsearched: not read
+])
+def test_did_you_mean_reads_a_slip_from_the_page_answered_without_the_accents_typed(view, q, ranking, expected):
+    assert corrected(view, q, ranking) == expected
+
+
 def test_a_query_of_more_distinct_words_than_suggest_search_words_gets_its_suggestion_unsearched(view):
     assert corrected(view, "hoc sinj", replace(DEFAULT_RANKING, suggest_search_words=2)) == ("học sinh", False, False)
     assert corrected(view, "hoc sinj", replace(DEFAULT_RANKING, suggest_search_words=1)) == ("học sinh", False, True)
