@@ -1043,6 +1043,8 @@ def test_did_you_mean_answers_its_suggestion_whether_typos_were_cut_and_whether_
 @pytest.mark.parametrize("q, ranking, expected", [
     ("bóng đa", DEFAULT_RANKING, ("bóng đá", False, False)),  # no article holds "bóng đa": answered without accents
     ("dội tuyển", DEFAULT_RANKING, ("đội tuyển", False, False)),
+    # "covid" is read from articles writing "covid mới" side by side (the page's top articles do not).
+    ("covid mới nhât", DEFAULT_RANKING, ("Covid mới nhất", False, False)),
     ("Viêt Nam", DEFAULT_RANKING, (None, False, False)),  # two articles write it so: searched as typed
     ("Bể bơi có lây truyền virus không", DEFAULT_RANKING, (None, False, False)),  # a question
     ("bóng đa", replace(DEFAULT_RANKING, suggest_search_words=1), (None, False, False)),  # unsearched: not read
