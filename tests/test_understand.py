@@ -141,6 +141,14 @@ def test_a_word_the_index_holds_is_split_only_where_its_pieces_stand_together_fa
     assert groups_of(vocabulary, "mabao") == [["mabao", 'ALT:"ma bao"']]
 
 
+def test_a_split_word_keeps_its_field_and_says_how_it_was_split(vocabulary):
+    understood = understand(parse_query("title:hanoi"), vocabulary, abbreviations.load())
+    assert understood.notices == ["Đã tách “hanoi” thành “ha noi”."]
+    clauses = understood.parsed.groups[0]
+    assert [(c.field, c.phrase, c.alternative, [s.exact for s in c.syllables]) for c in clauses] == [
+        ("title", False, False, ["hanoi"]), ("title", True, True, ["ha", "noi"])]
+
+
 class PhraseCounts:
     """A vocabulary whose words and phrases are held by given numbers of articles; it notes the phrases asked."""
 
