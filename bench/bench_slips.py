@@ -159,10 +159,9 @@ def main() -> None:
           f"{len(fragments)} accented title fragments, {len(queries)} slipped")
     print(f"  {'slip':<14}{'queries':>8}{'nothing':>9}{'under 5':>9}{'5+':>6}{'suggested':>11}{'restored':>10}"
           f"{'same page':>11}")
-    total: Counter = Counter()
-    for kind in (*KINDS, "all"):
-        counts = total if kind == "all" else measured["figures"][kind]
-        total.update(counts if kind != "all" else {})
+    rows = {kind: measured["figures"][kind] for kind in KINDS}
+    rows["all"] = sum(rows.values(), Counter())
+    for kind, counts in rows.items():
         print(f"  {kind:<14}{counts['queries']:>8}{counts['nothing as typed']:>9}{counts['under 5']:>9}"
               f"{counts['5 or more']:>6}{counts['suggested']:>11}{counts['restored']:>10}{counts['same page']:>11}")
     print(f"  as written: {offered} of {len(fragments)} get a suggestion, {changed} of them other words")
