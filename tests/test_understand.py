@@ -186,10 +186,10 @@ def test_digits_are_no_piece_whose_frequency_decides_a_split():
 def test_a_name_made_of_syllables_is_searched_as_typed_without_a_notice_or_a_suggestion(engine):
     result = engine.search(SearchRequest(q="obama", size=50))
     assert (result["notices"], result["suggestion"], result["corrected"]) == ([], None, None)
-    articles = {a["id"]: a for a in DEMO_ARTICLES}
-    assert result["total"] == len(result["hits"]) > 0
-    assert all("obama" in unidecode(articles[h["id"]]["title"] + " " + articles[h["id"]]["body"]).lower()
-               for h in result["hits"])
+    # Exactly the articles writing the word: none only for "ô bà má" or the like in a row.
+    holding = {a["id"] for a in DEMO_ARTICLES
+               if re.search(r"\bobama\b", unidecode(f"{a.get('title') or ''} {a['body']}").lower())}
+    assert {h["id"] for h in result["hits"]} == holding and result["total"] == len(holding) > 0
 
 
 @pytest.mark.parametrize("q", ["TP.HCM", "TP HCM", "tphcm", "Thành phố Hồ Chí Minh", "thanh pho ho chi minh"])
