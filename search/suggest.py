@@ -45,6 +45,7 @@ _ALPHABET = string.ascii_lowercase + string.digits
 # Between two texts voted together: a word's edge (no match goes over it) and no space (no pair of
 # words side by side goes over it), so the votes are those of each text voted in turn.
 _APART = "\x00"
+JOINING_MARKS = ("-", ".")
 _VIETNAMESE_ALPHABET = _ALPHABET + "đ" + "".join(
     unicodedata.normalize("NFC", vowel + tone) for vowel in VOWELS for tone in TONE_MARKS
 ) + "ăâêôơư"
@@ -255,11 +256,13 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], in_contex
         alone[folded][form] += times
         capitals[form] += times * spelling[:1].isupper()
         capitals[form.upper()] += times * (len(form) > 1 and spelling.isupper())
-    # Side by side: a match and the one before it, a query's pair of neighbours, with only spaces between.
+    # Side by side: a match and the one before it, a query's pair of neighbours, with only spaces between
+    # or one hyphen or dot joining them into one written word ("V-League", "V.League", "TP.HCM").
     read = [forms[spelling] for spelling in written]
     folds = [folded for folded, _ in read]
     for after in [at for at, pair in enumerate(itertools.pairwise(folds), 1) if pair in pairs]:
-        if text[spans[after - 1][1] : spans[after][0]].isspace():
+        gap = text[spans[after - 1][1] : spans[after][0]]
+        if gap.isspace() or gap in JOINING_MARKS:
             (folded, form), (before, before_form) = read[after], read[after - 1]
             in_context[before][before_form] += 1
             in_context[folded][form] += 1
@@ -280,7 +283,7 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
         df = statistics.doc_frequency(term, "body") + statistics.doc_frequency(term, "title")
         if df and (df >= TYPO_MIN_DF or total >= ranking.typo_trusted_total):
             continue
-        if not term.isalpha() or len(term) < 2:
+        if not term.isalpha() or len(term) < 2 or _two_consonants(term):
             continue
         candidates = _candidates(syllable) if tried < ranking.typo_max_words else set()
         if not candidates or lookups + len(candidates) > ranking.typo_max_lookups:
@@ -293,6 +296,13 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
         if best and best[1] >= max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)):
             corrections[syllable] = best[0]
     return corrections, cut
+
+
+def _two_consonants(term: str) -> bool:
+    """Tell whether a word is two letters without a vowel: an abbreviation ("bd", "sg", "hn"), not a
+    syllable misspelt, which one edit would make another word ("bộ", "số")."""
+    # Longer words without a vowel are mostly syllables whose vowel was dropped ("nhn", "khng").
+    return len(term) == 2 and not any(letter in "aeiouy" for letter in term)
 
 
 def _candidates(syllable: Syllable) -> set[str]:

@@ -37,6 +37,8 @@ from search.telex import decode, is_folded_syllable, is_syllable
 REWRITE_RATIO = 20
 # Pieces of a split word must each be in at least this many titles.
 SPLIT_MIN_DF = 3
+# Pairs of words typed apart whose joined word the index holds, checked a query ("sam sung": Samsung).
+MAX_JOIN_COUNTS = 4
 MIN_SPLIT_CHARS = 4
 MAX_PIECE_CHARS = 8
 # What each extra piece costs a split, in log frequency: fewer, longer syllables win.
@@ -127,7 +129,9 @@ def rewrite_text(text: str, replacements: dict[Syllable, str]) -> str:
         word = replacements[syllable]
         if syllable.raw[:1].isupper():
             word = word[:1].upper() + word[1:]
-        out.append(text[cursor : syllable.start] + word)
+        before = text[cursor : syllable.start]
+        # An empty replacement is a word joined to the one before it ("chat gpt" -> "chatgpt").
+        out.append((before if word else before.rstrip()) + word)
         cursor = syllable.end
     return "".join(out) + text[cursor:]
 
@@ -147,6 +151,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         read = rewrite_text(parsed.text, {s: t for s, t in understood.rewrites.items() if " " not in t})
         understood.notices.insert(0, f"Đã hiểu cách gõ Telex/VNI: tìm “{read}”.")
     groups = _expand_abbreviations(groups, abbreviations, understood)
+    groups = _join_apart(groups, vocabulary, understood)
     understood.parsed = replace(parsed, groups=groups)
     return understood
 
@@ -309,9 +314,11 @@ def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     if is_folded_syllable(syllable.exact):
         return []
     pieces = split_word(syllable.folded, vocabulary.syllables)
-    if not pieces:
+    if pieces is None:
+        pieces = _letter_split(syllable.folded, vocabulary)
+    elif not _letters_and_digits(pieces) and not _split_meant(pieces, vocabulary.frequency(syllable.folded), vocabulary):
         return []
-    if not _letters_and_digits(pieces) and not _split_meant(pieces, vocabulary.frequency(syllable.folded), vocabulary):
+    if not pieces:
         return []
     text = " ".join(pieces)
     understood.rewrites.setdefault(syllable, text)
@@ -328,6 +335,22 @@ def _split_meant(pieces: list[str], typed: int, vocabulary: Vocabulary) -> bool:
     if rarest < REWRITE_RATIO * typed:
         return False
     return not typed or vocabulary.phrase_frequency(pieces) >= REWRITE_RATIO * typed
+
+
+def _letter_split(word: str, vocabulary: Vocabulary) -> list[str] | None:
+    """Return a word split after its first letter where the index holds that letter and the rest in a
+    row far more often than the word ("vleague": V.League, "kpop": K-pop), or None."""
+    first, rest = word[:1], word[1:]
+    # ``split_word`` never cuts one consonant off the front: only the letter standing in a row with
+    # the rest in the index's text tells a "V.League" from a word that merely starts with v.
+    if len(word) < MIN_SPLIT_CHARS or not word.isascii() or not first.isalpha() or first in "aeiouy":
+        return None
+    tail = split_word(rest, vocabulary.syllables) or ([rest] if vocabulary.frequency(rest) else None)
+    if tail is None:
+        return None
+    pieces = [first, *tail]
+    needed = max(SPLIT_MIN_DF, REWRITE_RATIO * vocabulary.frequency(word))
+    return pieces if vocabulary.phrase_frequency(pieces) >= needed else None
 
 
 def _letters_and_digits(pieces: list[str]) -> bool:
@@ -375,6 +398,65 @@ def _split_letters(run: str, syllables: dict[str, int]) -> list[str] | None:
             if best[end] is None or score > best[end][0]:
                 best[end] = (score, best[start][1] + [piece])
     return best[len(run)][1] if best[len(run)] else None
+
+
+# Words typed apart ------------------------------------------------------------------------
+
+
+def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: Understood) -> list[list[Clause]]:
+    """Return the groups with each two words typed apart that the index holds as one word ("chat gpt":
+    ChatGPT, "tik tok": TikTok) made one group, searched as typed or joined."""
+    out: list[list[Clause]] = []
+    index, counted = 0, 0
+    vocabulary.prefetch(_joined_words(groups))
+    while index < len(groups):
+        pair = _apart_pair(groups, index)
+        word = "".join(s.folded for s in pair) if pair else ""
+        # Each pair whose joined word the index holds costs a count of the pair's runs: a long query
+        # (a pasted paragraph) counts those of its first MAX_JOIN_COUNTS such pairs alone.
+        held = bool(pair) and not is_folded_syllable(word) and vocabulary.frequency(word) >= SPLIT_MIN_DF
+        counted += held
+        if not held or counted > MAX_JOIN_COUNTS or not _join_meant(word, pair, vocabulary):
+            out.append(groups[index])
+            index += 1
+            continue
+        field_name = groups[index][0].field
+        out.append([Clause(pair, field=field_name), Clause(syllables_of(word), field=field_name, alternative=True)])
+        understood.rewrites.setdefault(pair[0], word)
+        understood.rewrites.setdefault(pair[1], "")
+        understood.notices.append(f"Đã ghép “{pair[0].raw} {pair[1].raw}” thành “{word}”.")
+        index += 2
+    return out
+
+
+def _apart_pair(groups: list[list[Clause]], index: int) -> list[Syllable] | None:
+    """Return the two syllables of two plain one-word groups in a row that could be one word typed
+    apart (letters and digits typed without accents, not both Vietnamese syllables), or None."""
+    if index + 1 >= len(groups) or any(len(g) != 1 for g in groups[index : index + 2]):
+        return None
+    first, second = groups[index][0], groups[index + 1][0]
+    if any(c.phrase or c.alternative or len(c.syllables) != 1 for c in (first, second)) or first.field != second.field:
+        return None
+    pair = [first.syllables[0], second.syllables[0]]
+    if any(s.accented or not s.folded.isascii() or not s.folded.isalnum() or s.folded.isdigit() for s in pair):
+        return None
+    return pair
+
+
+def _joined_words(groups: list[list[Clause]]) -> list[str]:
+    """Return the word each pair of groups that could be one word typed apart would make."""
+    pairs = (_apart_pair(groups, index) for index in range(len(groups) - 1))
+    return ["".join(s.folded for s in pair) for pair in pairs if pair]
+
+
+def _join_meant(word: str, pair: list[Syllable], vocabulary: Vocabulary) -> bool:
+    """Tell whether two words typed apart read as the one word they make: no Vietnamese syllable
+    ("to an" is no "toàn"), held by SPLIT_MIN_DF articles and REWRITE_RATIO times as many as hold
+    the two in a row ("chat gpt": 5 articles hold "ChatGPT", none "Chat GPT"; "ha noi" is in a row
+    far more often than "hanoi" is written)."""
+    if is_folded_syllable(word) or vocabulary.frequency(word) < SPLIT_MIN_DF:
+        return False
+    return vocabulary.frequency(word) >= REWRITE_RATIO * vocabulary.phrase_frequency([s.folded for s in pair])
 
 
 # Abbreviations ----------------------------------------------------------------------------

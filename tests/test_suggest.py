@@ -824,6 +824,13 @@ def test_a_syllable_five_articles_hold_is_trusted_whatever_its_frequent_neighbou
     assert typo_fixes(view, q) == ({}, False)
 
 
+@pytest.mark.parametrize("q", ["rb", "mp"])
+def test_an_abbreviation_of_two_consonants_finding_few_articles_gets_no_suggestion(engine, q):
+    result = engine.search(SearchRequest(q=q, size=10))
+    assert 0 < result["total"] < DEFAULT_RANKING.typo_trusted_total
+    assert (result["suggestion"], result["corrected"], result["limited"]) == (None, None, [])
+
+
 def test_a_rare_syllable_is_corrected_only_in_a_query_finding_fewer_than_the_trusted_total(view):
     # "bún" (4 articles) is one edit from "bản" (145): kept once the query finds typo_trusted_total articles.
     trusted = DEFAULT_RANKING.typo_trusted_total
@@ -835,6 +842,8 @@ def test_a_rare_syllable_is_corrected_only_in_a_query_finding_fewer_than_the_tru
     ("c0vid nguoj", {"nguoj": "nguoi"}),  # a word with a digit is kept ("c0vid" is one edit from "covid")
     ("ah", {"ah": "anh"}),  # two letters are corrected
     ("x nguoj", {"nguoj": "nguoi"}),  # one letter is not
+    ("rb mp", {}),  # nor are two letters without a vowel: an abbreviation, not "ra" or "ma" misspelt
+    ("nhn", {"nhn": "nhan"}),  # three are: a syllable whose vowel was dropped
 ])
 def test_words_with_digits_or_of_one_letter_are_kept_and_the_words_after_them_corrected(view, q, expected):
     assert typo_fixes(view, q) == (expected, False)

@@ -13,7 +13,17 @@ from search.engine import SearchEngine
 from search.index import reindex
 from search.parse import parse_query
 from search.request import SearchRequest
-from search.understand import REWRITE_RATIO, Vocabulary, _split_meant, split_word, understand
+from search.understand import (
+    MAX_JOIN_COUNTS,
+    REWRITE_RATIO,
+    SPLIT_MIN_DF,
+    Vocabulary,
+    _join_meant,
+    _letter_split,
+    _split_meant,
+    split_word,
+    understand,
+)
 from tests.helpers import DEMO_ARTICLES, FIXTURES, write_jsonl
 
 
@@ -139,6 +149,99 @@ def test_a_word_the_index_holds_is_split_only_where_its_pieces_stand_together_fa
     # A word no article holds is split whether or not its pieces ever stand together.
     assert vocabulary.frequency("mabao") == vocabulary.phrase_frequency(["ma", "bao"]) == 0
     assert groups_of(vocabulary, "mabao") == [["mabao", 'ALT:"ma bao"']]
+
+
+def test_a_letter_run_into_a_word_it_stands_beside_in_the_articles_is_split_off(vocabulary, engine):
+    # "V-League" is written in 6 demo articles: "vleague" (in none) reads as it.  split_word never
+    # cuts one consonant off the front ("blog" is no "b log"), so only that run decides.
+    assert split_word("vleague", vocabulary.syllables) is None
+    assert vocabulary.frequency("vleague") == 0
+    assert vocabulary.phrase_frequency(["v", "league"]) == 6
+    assert groups_of(vocabulary, "vleague") == [["vleague", 'ALT:"v league"']]
+    result = engine.search(SearchRequest(q="vleague", size=50))
+    assert result["notices"] == ["Đã tách “vleague” thành “v league”."]
+    assert result["suggestion"] == "V League"  # the V capital as "V-League" writes it beside "League"
+    written = engine.search(SearchRequest(q="v league", size=50))
+    assert {h["id"] for h in result["hits"]} == {h["id"] for h in written["hits"]} and result["total"] == 6
+
+
+@pytest.mark.parametrize("word, pieces", [
+    ("xnam", ["x", "nam"]),  # "nam" is everywhere, never after an "x"
+    ("vtin", ["v", "tin"]),
+])
+def test_a_letter_is_not_split_off_a_word_it_never_stands_beside(vocabulary, word, pieces):
+    assert vocabulary.frequency(word) == 0 and vocabulary.frequency(pieces[1]) > 0
+    assert vocabulary.phrase_frequency(pieces) < SPLIT_MIN_DF
+    assert groups_of(vocabulary, word) == [[word]]
+
+
+def test_a_letter_is_split_off_only_where_it_stands_beside_the_rest_three_times_and_twenty_times_the_word():
+    counts = PhraseCounts({"league": 50, "vleague": 1}, {("v", "league"): 20})
+    counts.syllables = {}
+    assert _letter_split("vleague", counts) == ["v", "league"]
+    counts.phrases[("v", "league")] = 19
+    assert _letter_split("vleague", counts) is None
+    counts.frequencies["vleague"] = 0
+    assert _letter_split("vleague", counts) == ["v", "league"]
+    counts.phrases[("v", "league")] = 2
+    assert _letter_split("vleague", counts) is None
+    # A vowel is no letter split off ("a" is a word of its own: split_word's), nor is a digit.
+    counts.phrases.update({("a", "league"): 100, ("9", "league"): 100})
+    assert _letter_split("aleague", counts) is None and _letter_split("9league", counts) is None
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("face book", [["face book", "ALT:facebook"]]),
+    ("smart phone giá rẻ", [["smart phone", "ALT:smartphone"], ["giá"], ["rẻ"]]),
+    ("mua web site", [["mua"], ["web site", "ALT:website"]]),
+    ("on line", [["on line", "ALT:online"]]),
+    ("sam sung", [["sam sung", "ALT:samsung"]]),  # two syllables, which no article writes in a row
+])
+def test_two_words_typed_apart_that_the_articles_write_as_one_are_also_searched_joined(vocabulary, q, expected):
+    assert groups_of(vocabulary, q) == expected
+
+
+@pytest.mark.parametrize("q", [
+    '"face book"',  # quoted: searched exactly as typed
+    "title:face book",  # in two fields
+    "face bóok",  # typed with accents
+    "book face",  # "bookface" is in no article
+    "face 2",  # a number is a word of its own
+])
+def test_words_typed_apart_are_not_joined_where_they_are_not_one_word_typed_apart(vocabulary, q):
+    understood = understand(parse_query(q), vocabulary, abbreviations.load())
+    assert len(understood.parsed.groups) == len(parse_query(q).groups)
+    assert "" not in understood.rewrites.values()
+    assert not any(n.startswith("Đã ghép") for n in understood.notices)
+
+
+def test_a_query_counts_the_runs_of_its_first_max_join_counts_pairs_whose_joined_word_is_held(vocabulary):
+    assert MAX_JOIN_COUNTS == 4
+    groups = groups_of(vocabulary, "face book smart phone on line web site sam sung")
+    assert groups == [["face book", "ALT:facebook"], ["smart phone", "ALT:smartphone"], ["on line", "ALT:online"],
+                      ["web site", "ALT:website"], ["sam"], ["sung"]]
+
+
+def test_words_typed_apart_are_joined_when_the_joined_word_is_twenty_times_as_frequent_as_their_run():
+    counts = PhraseCounts({"chatgpt": 40}, {("chat", "gpt"): 2})
+    pair = parse_query("chat gpt").syllables
+    assert _join_meant("chatgpt", pair, counts) is True
+    counts.phrases[("chat", "gpt")] = 3
+    assert _join_meant("chatgpt", pair, counts) is False
+    counts.phrases[("chat", "gpt")], counts.frequencies["chatgpt"] = 0, SPLIT_MIN_DF - 1
+    assert _join_meant("chatgpt", pair, counts) is False
+    # A joined word that may be one Vietnamese syllable is never meant ("to an": "toàn").
+    assert _join_meant("toan", parse_query("to an").syllables, PhraseCounts({"toan": 1000}, {})) is False
+
+
+def test_a_joined_word_finds_what_the_word_finds_and_says_so_in_a_notice_and_a_suggestion(engine):
+    result = engine.search(SearchRequest(q="face book", size=50))
+    joined = engine.search(SearchRequest(q="facebook", size=50))
+    assert result["notices"] == ["Đã ghép “face book” thành “facebook”."]
+    assert result["suggestion"] == "facebook"
+    assert {h["id"] for h in result["hits"]} == {h["id"] for h in joined["hits"]} and result["total"] == 4
+    # The words before and after the pair keep their places in the suggestion.
+    assert engine.search(SearchRequest(q="trang face book", size=10))["suggestion"] == "trang facebook"
 
 
 def test_a_split_word_keeps_its_field_and_says_how_it_was_split(vocabulary):
