@@ -1,6 +1,6 @@
 """Query understanding: rewrite the words of a parsed query into what to search, before matching.
 
-Between the parser and matching, each positive clause of the query goes through four rules,
+Between the parser and matching, each positive clause of the query goes through five rules,
 each decided by the index's own statistics (so a word the articles use is never rewritten):
 
 1. **Telex and VNI.** A word that is not a Vietnamese syllable but decodes to one
@@ -15,6 +15,8 @@ each decided by the index's own statistics (so a word the articles use is never 
    well (``hanoi`` -> ``ha noi``, ``covid19`` -> ``covid 19``) is also searched split, as a phrase.
 4. **Abbreviations.** A form of the abbreviation dictionary (``UBND``, ``ủy ban nhân dân``)
    is also searched as every other form of its entry.
+5. **Words typed apart.** Two words the index holds far more often joined than in a row
+   (``chat gpt`` -> ``chatgpt``, ``sam sung`` -> ``samsung``) are also searched joined.
 
 Alternatives are added as clauses of the same group (any one may match) marked
 ``alternative``: ranking pairs and compounds only from the words as understood.
