@@ -416,7 +416,7 @@ def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
         word = "".join(s.folded for s in pair) if pair else ""
         # Each pair whose joined word the index holds costs a count of the pair's runs: a long query
         # (a pasted paragraph) counts those of its first MAX_JOIN_COUNTS such pairs alone.
-        held = bool(pair) and not is_folded_syllable(word) and vocabulary.frequency(word) >= SPLIT_MIN_DF
+        held = bool(pair) and _held_joined(word, vocabulary)
         counted += held
         if not held or counted > MAX_JOIN_COUNTS or not _join_meant(word, pair, vocabulary):
             out.append(groups[index])
@@ -433,7 +433,7 @@ def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
 
 def _apart_pair(groups: list[list[Clause]], index: int) -> list[Syllable] | None:
     """Return the two syllables of two plain one-word groups in a row that could be one word typed
-    apart (letters and digits typed without accents, not both Vietnamese syllables), or None."""
+    apart (letters, or letters and digits, typed without accents, in the same field), or None."""
     if index + 1 >= len(groups) or any(len(g) != 1 for g in groups[index : index + 2]):
         return None
     first, second = groups[index][0], groups[index + 1][0]
@@ -451,13 +451,16 @@ def _joined_words(groups: list[list[Clause]]) -> list[str]:
     return ["".join(s.folded for s in pair) for pair in pairs if pair]
 
 
+def _held_joined(word: str, vocabulary: Vocabulary) -> bool:
+    """Tell whether the index holds a joined word in SPLIT_MIN_DF articles and it is no Vietnamese
+    syllable ("to an" is no "toàn")."""
+    return not is_folded_syllable(word) and vocabulary.frequency(word) >= SPLIT_MIN_DF
+
+
 def _join_meant(word: str, pair: list[Syllable], vocabulary: Vocabulary) -> bool:
-    """Tell whether two words typed apart read as the one word they make: no Vietnamese syllable
-    ("to an" is no "toàn"), held by SPLIT_MIN_DF articles and REWRITE_RATIO times as many as hold
-    the two in a row ("chat gpt": 5 articles hold "ChatGPT", none "Chat GPT"; "ha noi" is in a row
-    far more often than "hanoi" is written)."""
-    if is_folded_syllable(word) or vocabulary.frequency(word) < SPLIT_MIN_DF:
-        return False
+    """Tell whether two words typed apart read as the one word they make: held by REWRITE_RATIO times
+    as many articles as hold the two in a row ("chat gpt": 5 articles write "ChatGPT", none "Chat
+    GPT"; "ha noi" is in a row far more often than "hanoi" is written)."""
     return vocabulary.frequency(word) >= REWRITE_RATIO * vocabulary.phrase_frequency([s.folded for s in pair])
 
 

@@ -197,6 +197,18 @@ def test_a_slip_in_accents_typed_is_suggested_as_the_articles_write_the_words(cl
     assert search(client, q=expected)["accents"] == "exact"
 
 
+@pytest.mark.parametrize("typed, read, notice", [
+    ("face book", "facebook", "Đã ghép “face book” thành “facebook”."),
+    ("sam sung", "samsung", "Đã ghép “sam sung” thành “samsung”."),
+    ("vleague", "v league", "Đã tách “vleague” thành “v league”."),
+])
+def test_words_typed_apart_or_run_together_find_the_articles_writing_them_as_read(client, typed, read, notice):
+    result, written = search(client, q=typed, size=50), search(client, q=read, size=50)
+    assert notice in result["notices"]
+    assert {h["id"] for h in result["hits"]} == {h["id"] for h in written["hits"]}
+    assert result["total"] == written["total"] > 0
+
+
 @pytest.mark.parametrize("q", [
     "Trương hoa Bình", "giá vàng",  # few articles, and they write the accents typed
     "Viêt Nam",  # two articles write these accents: searched as typed, as accents typed are meant

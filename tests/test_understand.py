@@ -18,6 +18,7 @@ from search.understand import (
     REWRITE_RATIO,
     SPLIT_MIN_DF,
     Vocabulary,
+    _held_joined,
     _join_meant,
     _letter_split,
     _split_meant,
@@ -228,10 +229,16 @@ def test_words_typed_apart_are_joined_when_the_joined_word_is_twenty_times_as_fr
     assert _join_meant("chatgpt", pair, counts) is True
     counts.phrases[("chat", "gpt")] = 3
     assert _join_meant("chatgpt", pair, counts) is False
-    counts.phrases[("chat", "gpt")], counts.frequencies["chatgpt"] = 0, SPLIT_MIN_DF - 1
-    assert _join_meant("chatgpt", pair, counts) is False
-    # A joined word that may be one Vietnamese syllable is never meant ("to an": "toàn").
-    assert _join_meant("toan", parse_query("to an").syllables, PhraseCounts({"toan": 1000}, {})) is False
+    counts.phrases[("chat", "gpt")] = 0
+    assert _join_meant("chatgpt", pair, counts) is True
+
+
+def test_a_joined_word_is_weighed_when_three_articles_hold_it_and_it_is_no_vietnamese_syllable():
+    counts = PhraseCounts({"chatgpt": SPLIT_MIN_DF, "chatgp": SPLIT_MIN_DF - 1, "toan": 1000}, {})
+    assert _held_joined("chatgpt", counts) is True
+    assert _held_joined("chatgp", counts) is False
+    assert _held_joined("toan", counts) is False  # "to an" is no "toàn"
+    assert counts.asked == []
 
 
 def test_a_joined_word_finds_what_the_word_finds_and_says_so_in_a_notice_and_a_suggestion(engine):
