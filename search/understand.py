@@ -16,7 +16,7 @@ each decided by the index's own statistics (so a word the articles use is never 
 4. **Abbreviations.** A form of the abbreviation dictionary (``UBND``, ``ủy ban nhân dân``)
    is also searched as every other form of its entry.
 5. **Words typed apart.** Two words the index holds far more often joined than in a row
-   (``chat gpt`` -> ``chatgpt``, ``sam sung`` -> ``samsung``) are also searched joined.
+   (``chat gpt`` -> ``chatgpt``, ``face book`` -> ``facebook``) are also searched joined.
 
 Alternatives are added as clauses of the same group (any one may match) marked
 ``alternative``: ranking pairs and compounds only from the words as understood.
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from search.abbreviations import MAX_FORM_SYLLABLES, Abbreviations, form_key
 from search.backend import TermStatistics
+from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
 from search.telex import decode, is_folded_syllable, is_syllable
 
@@ -39,7 +40,7 @@ from search.telex import decode, is_folded_syllable, is_syllable
 REWRITE_RATIO = 20
 # Pieces of a split word must each be in at least this many titles.
 SPLIT_MIN_DF = 3
-# Pairs of words typed apart whose joined word the index holds, checked a query ("sam sung": Samsung).
+# Pairs of words typed apart whose joined word the index holds, checked a query ("face book": Facebook).
 MAX_JOIN_COUNTS = 4
 MIN_SPLIT_CHARS = 4
 MAX_PIECE_CHARS = 8
@@ -153,7 +154,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         read = rewrite_text(parsed.text, {s: t for s, t in understood.rewrites.items() if " " not in t})
         understood.notices.insert(0, f"Đã hiểu cách gõ Telex/VNI: tìm “{read}”.")
     groups = _expand_abbreviations(groups, abbreviations, understood)
-    groups = _join_apart(groups, vocabulary, understood)
+    groups = _join_apart(groups, vocabulary, understood, is_question(parsed))
     understood.parsed = replace(parsed, groups=groups)
     return understood
 
@@ -405,14 +406,16 @@ def _split_letters(run: str, syllables: dict[str, int]) -> list[str] | None:
 # Words typed apart ------------------------------------------------------------------------
 
 
-def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: Understood) -> list[list[Clause]]:
+def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: Understood,
+                question: bool) -> list[list[Clause]]:
     """Return the groups with each two words typed apart that the index holds as one word ("chat gpt":
-    ChatGPT, "tik tok": TikTok) made one group, searched as typed or joined."""
+    ChatGPT, "sam sung": Samsung) made one group, searched as typed or joined (two Vietnamese
+    syllables only in a short query: a question's are its words, "ti me" is "ti mẹ", not "time")."""
     out: list[list[Clause]] = []
     index, counted = 0, 0
-    vocabulary.prefetch(_joined_words(groups))
+    vocabulary.prefetch(_joined_words(groups, question))
     while index < len(groups):
-        pair = _apart_pair(groups, index)
+        pair = _apart_pair(groups, index, question)
         word = "".join(s.folded for s in pair) if pair else ""
         # Each pair whose joined word the index holds costs a count of the pair's runs: a long query
         # (a pasted paragraph) counts those of its first MAX_JOIN_COUNTS such pairs alone.
@@ -431,23 +434,28 @@ def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
     return out
 
 
-def _apart_pair(groups: list[list[Clause]], index: int) -> list[Syllable] | None:
+def _apart_pair(groups: list[list[Clause]], index: int, question: bool = False) -> list[Syllable] | None:
     """Return the two syllables of two plain one-word groups in a row that could be one word typed
-    apart (letters, or letters and digits, typed without accents, in the same field), or None."""
+    apart (two letters or more each, letters and digits, typed without accents, in the same field;
+    in a question, not both Vietnamese syllables), or None."""
     if index + 1 >= len(groups) or any(len(g) != 1 for g in groups[index : index + 2]):
         return None
     first, second = groups[index][0], groups[index + 1][0]
     if any(c.phrase or c.alternative or len(c.syllables) != 1 for c in (first, second)) or first.field != second.field:
         return None
     pair = [first.syllables[0], second.syllables[0]]
-    if any(s.accented or not s.folded.isascii() or not s.folded.isalnum() or s.folded.isdigit() for s in pair):
+    # A letter alone is a word of its own beside another: "siêu vi B" (hepatitis B) is no "VIB".
+    if any(s.accented or len(s.folded) < 2 or not (s.folded.isascii() and s.folded.isalnum()) or s.folded.isdigit()
+           for s in pair):
         return None
-    return pair
+    # In a question (a sentence typed without accents) two Vietnamese syllables are two words, even
+    # where they make one of another language ("ti me" is "ti mẹ", not "time"; "mo dem" "mô đệm").
+    return None if question and all(is_folded_syllable(s.folded) for s in pair) else pair
 
 
-def _joined_words(groups: list[list[Clause]]) -> list[str]:
+def _joined_words(groups: list[list[Clause]], question: bool) -> list[str]:
     """Return the word each pair of groups that could be one word typed apart would make."""
-    pairs = (_apart_pair(groups, index) for index in range(len(groups) - 1))
+    pairs = (_apart_pair(groups, index, question) for index in range(len(groups) - 1))
     return ["".join(s.folded for s in pair) for pair in pairs if pair]
 
 

@@ -208,12 +208,21 @@ def test_two_words_typed_apart_that_the_articles_write_as_one_are_also_searched_
     "face bóok",  # typed with accents
     "book face",  # "bookface" is in no article
     "face 2",  # a number is a word of its own
+    "face b",  # and so is a letter ("siêu vi B", hepatitis B, is no "VIB")
 ])
 def test_words_typed_apart_are_not_joined_where_they_are_not_one_word_typed_apart(vocabulary, q):
     understood = understand(parse_query(q), vocabulary, abbreviations.load())
     assert len(understood.parsed.groups) == len(parse_query(q).groups)
     assert "" not in understood.rewrites.values()
     assert not any(n.startswith("Đã ghép") for n in understood.notices)
+
+
+def test_in_a_question_two_vietnamese_syllables_typed_apart_stay_two_words(vocabulary):
+    # A question typed without accents is Vietnamese words: "sam sung" there is "sâm sung", "ti me"
+    # "ti mẹ"; a word of another language typed apart is still read joined.
+    question = groups_of(vocabulary, "toi muon mua dien thoai sam sung")
+    assert question[-2:] == [["sam"], ["sung"]]
+    assert groups_of(vocabulary, "toi muon doc trang face book cua ban")[4] == ["face book", "ALT:facebook"]
 
 
 def test_a_query_counts_the_runs_of_its_first_max_join_counts_pairs_whose_joined_word_is_held(vocabulary):
