@@ -140,7 +140,8 @@ def main() -> None:
     ensure_index(args.index, [data_path(data, NEWS), data_path(data, PORTAL)])
     articles = read_jsonl(data_path(data, NEWS))
     rng = random.Random(args.seed)
-    sets = {"typed apart": apart_queries(articles, rng, args.limit), "letter run in": letter_queries(articles, args.limit)}
+    sets = {"typed apart": apart_queries(articles, rng, args.limit),
+            "letter run in": letter_queries(articles, args.limit)}
     titles = sample_titles(articles, args.limit, args.seed)
     fragments = [unaccented(f).lower() for f in (title_fragment(t, rng, (2, 5)) for t in titles) if f]
     engine = SearchEngine(args.index)

@@ -319,7 +319,8 @@ def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     pieces = split_word(syllable.folded, vocabulary.syllables)
     if pieces is None:
         pieces = _letter_split(syllable.folded, vocabulary)
-    elif not _letters_and_digits(pieces) and not _split_meant(pieces, vocabulary.frequency(syllable.folded), vocabulary):
+    elif not _letters_and_digits(pieces) and not _split_meant(pieces, vocabulary.frequency(syllable.folded),
+                                                              vocabulary):
         return []
     if not pieces:
         return []
