@@ -154,7 +154,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         read = rewrite_text(parsed.text, {s: t for s, t in understood.rewrites.items() if " " not in t})
         understood.notices.insert(0, f"Đã hiểu cách gõ Telex/VNI: tìm “{read}”.")
     groups = _expand_abbreviations(groups, abbreviations, understood)
-    groups = _join_apart(groups, vocabulary, understood, is_question(parsed))
+    groups = _join_apart(groups, vocabulary, understood, parsed)
     understood.parsed = replace(parsed, groups=groups)
     return understood
 
@@ -408,16 +408,17 @@ def _split_letters(run: str, syllables: dict[str, int]) -> list[str] | None:
 
 
 def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: Understood,
-                question: bool) -> list[list[Clause]]:
+                parsed: ParsedQuery) -> list[list[Clause]]:
     """Return the groups with each two words typed apart that the index holds as one word ("chat gpt":
     ChatGPT, "sam sung": Samsung) made one group, searched as typed or joined (two Vietnamese
     syllables only in a short query: a question's are its words, "ti me" is "ti mẹ", not "time")."""
     out: list[list[Clause]] = []
     index, counted = 0, 0
-    vocabulary.prefetch(_joined_words(groups, question))
+    apart = _Apart(parsed.text, is_question(parsed))
+    vocabulary.prefetch(_joined_words(groups, apart))
     while index < len(groups):
-        pair = _apart_pair(groups, index, question)
-        word = "".join(s.folded for s in pair) if pair else ""
+        pair = _apart_pair(groups, index, apart)
+        word = "".join(s.folded for s in pair or ())
         # Each pair whose joined word the index holds costs a count of the pair's runs: a long query
         # (a pasted paragraph) counts those of its first MAX_JOIN_COUNTS such pairs alone.
         held = bool(pair) and _held_joined(word, vocabulary)
@@ -426,8 +427,7 @@ def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
             out.append(groups[index])
             index += 1
             continue
-        field_name = groups[index][0].field
-        out.append([Clause(pair, field=field_name), Clause(syllables_of(word), field=field_name, alternative=True)])
+        out.append([Clause(pair), Clause(syllables_of(word), alternative=True)])
         understood.rewrites.setdefault(pair[0], word)
         understood.rewrites.setdefault(pair[1], "")
         understood.notices.append(f"Đã ghép “{pair[0].raw} {pair[1].raw}” thành “{word}”.")
@@ -435,28 +435,40 @@ def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
     return out
 
 
-def _apart_pair(groups: list[list[Clause]], index: int, question: bool = False) -> list[Syllable] | None:
+@dataclass(frozen=True)
+class _Apart:
+    """What tells two words typed apart: the query's text (what stands between them), and whether
+    it is a question."""
+
+    text: str
+    question: bool
+
+
+def _apart_pair(groups: list[list[Clause]], index: int, apart: _Apart) -> list[Syllable] | None:
     """Return the two syllables of two plain one-word groups in a row that could be one word typed
-    apart (two letters or more each, letters and digits, typed without accents, in the same field;
-    in a question, not both Vietnamese syllables), or None."""
+    apart (two letters or more each, typed without accents, only spaces between them, in no field; in
+    a question, not both Vietnamese syllables), or None."""
     if index + 1 >= len(groups) or any(len(g) != 1 for g in groups[index : index + 2]):
         return None
     first, second = groups[index][0], groups[index + 1][0]
-    if any(c.phrase or c.alternative or len(c.syllables) != 1 for c in (first, second)) or first.field != second.field:
+    # A field prefix stands between two words of a field ("title:face title:book"): none is typed apart.
+    if any(c.phrase or c.alternative or c.field or len(c.syllables) != 1 for c in (first, second)):
         return None
     pair = [first.syllables[0], second.syllables[0]]
-    # A letter alone is a word of its own beside another: "siêu vi B" (hepatitis B) is no "VIB".
-    if any(s.accented or len(s.folded) < 2 or not (s.folded.isascii() and s.folded.isalnum()) or s.folded.isdigit()
-           for s in pair):
+    # A letter alone is a word of its own beside another: "siêu vi B" (hepatitis B) is no "VIB";
+    # so is a number, and a word after a comma.
+    if any(s.accented or len(s.folded) < 2 or s.folded.isdigit() for s in pair):
+        return None
+    if not apart.text[pair[0].end : pair[1].start].isspace():
         return None
     # In a question (a sentence typed without accents) two Vietnamese syllables are two words, even
     # where they make one of another language ("ti me" is "ti mẹ", not "time"; "mo dem" "mô đệm").
-    return None if question and all(is_folded_syllable(s.folded) for s in pair) else pair
+    return None if apart.question and all(is_folded_syllable(s.folded) for s in pair) else pair
 
 
-def _joined_words(groups: list[list[Clause]], question: bool) -> list[str]:
+def _joined_words(groups: list[list[Clause]], apart: _Apart) -> list[str]:
     """Return the word each pair of groups that could be one word typed apart would make."""
-    pairs = (_apart_pair(groups, index, question) for index in range(len(groups) - 1))
+    pairs = (_apart_pair(groups, index, apart) for index in range(len(groups) - 1))
     return ["".join(s.folded for s in pair) for pair in pairs if pair]
 
 

@@ -11,15 +11,20 @@ from search import abbreviations
 from search.abbreviations import Abbreviations, Entry, form_key, parse_line, read_into
 from search.engine import SearchEngine
 from search.index import reindex
-from search.parse import parse_query
+from search.parse import Clause, parse_query, syllables_of
 from search.request import SearchRequest
 from search.understand import (
     MAX_JOIN_COUNTS,
     REWRITE_RATIO,
     SPLIT_MIN_DF,
+    Understood,
     Vocabulary,
+    _Apart,
+    _apart_pair,
     _held_joined,
+    _join_apart,
     _join_meant,
+    _joined_words,
     _letter_split,
     _split_meant,
     split_word,
@@ -176,6 +181,15 @@ def test_a_letter_is_not_split_off_a_word_it_never_stands_beside(vocabulary, wor
     assert groups_of(vocabulary, word) == [[word]]
 
 
+def test_a_letter_is_split_off_a_word_of_four_letters_or_more_and_only_a_known_rest_is_counted():
+    counts = PhraseCounts({"pop": 50, "tv": 50}, {("k", "pop"): 10, ("v", "tv"): 10})
+    counts.syllables = {}
+    assert _letter_split("kpop", counts) == ["k", "pop"]
+    assert _letter_split("vtv", counts) is None  # three letters: split_word's MIN_SPLIT_CHARS
+    counts.asked.clear()
+    assert _letter_split("kxyzzy", counts) is None and counts.asked == []  # "xyzzy" is in no article
+
+
 def test_a_letter_is_split_off_only_where_it_stands_beside_the_rest_three_times_and_twenty_times_the_word():
     counts = PhraseCounts({"league": 50, "vleague": 1}, {("v", "league"): 20})
     counts.syllables = {}
@@ -204,7 +218,8 @@ def test_two_words_typed_apart_that_the_articles_write_as_one_are_also_searched_
 
 @pytest.mark.parametrize("q", [
     '"face book"',  # quoted: searched exactly as typed
-    "title:face book",  # in two fields
+    "title:face book",  # one in a field
+    "title:face title:book",  # a field's prefix between them
     "face bóok",  # typed with accents
     "book face",  # "bookface" is in no article
     "face 2",  # a number is a word of its own
@@ -227,9 +242,46 @@ def test_in_a_question_two_vietnamese_syllables_typed_apart_stay_two_words(vocab
 
 def test_a_query_counts_the_runs_of_its_first_max_join_counts_pairs_whose_joined_word_is_held(vocabulary):
     assert MAX_JOIN_COUNTS == 4
-    groups = groups_of(vocabulary, "face book smart phone on line web site sam sung")
+    assert groups_of(vocabulary, "inter net") == [["inter net", "ALT:internet"]]
+    groups = groups_of(vocabulary, "face book smart phone on line web site inter net")
     assert groups == [["face book", "ALT:facebook"], ["smart phone", "ALT:smartphone"], ["on line", "ALT:online"],
-                      ["web site", "ALT:website"], ["sam"], ["sung"]]
+                      ["web site", "ALT:website"], ["inter"], ["net"]]
+
+
+@pytest.mark.parametrize("q, question, expected", [
+    ("face book", False, ["face", "book"]),
+    ("sam sung", False, ["sam", "sung"]),
+    ("sam sung", True, None),  # two syllables in a question
+    ("face sung", True, ["face", "sung"]),  # one of them no syllable
+    ("face, book", False, None),  # a comma between
+    ('"face" book', False, None),  # a quoted word
+    ("face b", False, None),  # a letter alone
+    ("face 12", False, None),  # a number
+    ("face bóok", False, None),  # typed with accents
+    ("face", False, None),  # no word after it
+    ("title:face book", False, None),  # one in a field
+])
+def test_two_plain_words_with_only_spaces_between_are_a_pair_typed_apart(q, question, expected):
+    parsed = parse_query(q)
+    pair = _apart_pair(parsed.groups, 0, _Apart(parsed.text, question))
+    assert (None if pair is None else [s.raw for s in pair]) == expected
+
+
+def test_a_word_with_other_spellings_or_of_several_syllables_is_no_half_of_a_pair():
+    face, book, alt = syllables_of("face book hlv")
+    spelt = Clause(syllables_of("huấn luyện viên"), alternative=True)
+    plain = [[Clause([face])], [Clause([book])], [Clause([alt]), spelt]]
+    apart = _Apart("face book hlv", False)
+    assert [s.raw for s in _apart_pair(plain, 0, apart)] == ["face", "book"]  # what follows does not matter
+    assert _apart_pair(plain, 1, apart) is None  # "hlv" has other spellings
+    several = [[Clause([face, book])], [Clause([alt])]]
+    assert _apart_pair(several, 0, apart) is None
+    assert _joined_words(plain, apart) == ["facebook"]
+    assert _joined_words(plain[:2], _Apart("face book", True)) == ["facebook"]
+    sam, sung = syllables_of("sam sung")
+    syllable_pair = [[Clause([sam])], [Clause([sung])]]
+    assert _joined_words(syllable_pair, _Apart("sam sung", True)) == []
+    assert _joined_words(syllable_pair, _Apart("sam sung", False)) == ["samsung"]
 
 
 def test_words_typed_apart_are_joined_when_the_joined_word_is_twenty_times_as_frequent_as_their_run():
@@ -615,3 +667,32 @@ def test_a_time_of_digits_and_letters_the_index_holds_is_not_split(vocabulary):
     # "10h00" is held as one word: only two pieces that cut letters from digits are split regardless.
     assert vocabulary.frequency("10h00") > 0
     assert clauses_of(vocabulary, "10h00") == [[("10h00", False, False, False, None)]]
+
+
+class JoinCounts(PhraseCounts):
+    """A vocabulary of given counts that also notes the terms it was asked to prefetch."""
+
+    def __init__(self, frequencies: dict[str, int], phrases: dict[tuple[str, ...], int]):
+        super().__init__(frequencies, phrases)
+        self.prefetched: list[str] = []
+
+    def prefetch(self, terms) -> None:
+        self.prefetched += list(terms)
+
+
+def joined(q: str, counts) -> tuple[list[list[str]], list[str]]:
+    """Return the groups of q after the words typed apart are joined (as groups_of), and the notices."""
+    parsed = parse_query(q)
+    understood = Understood(parsed, parsed)
+    groups = _join_apart(parsed.groups, counts, understood, parsed)
+    return [[" ".join(s.exact for s in c.syllables) for c in g] for g in groups], understood.notices
+
+
+def test_a_join_prefetches_the_words_every_pair_would_make_and_weighs_only_the_held_ones():
+    counts = JoinCounts({"chatgpt": 40, "gptmoi": 1}, {("chat", "gpt"): 2})
+    assert joined("chat gpt moi", counts) == ([["chat gpt", "chatgpt"], ["moi"]],
+                                              ["Đã ghép “chat gpt” thành “chatgpt”."])
+    assert counts.prefetched == ["chatgpt", "gptmoi"] and counts.asked == [("chat", "gpt")]
+    # The pair's run twentieth as frequent as the word: not joined.
+    counts.phrases[("chat", "gpt")] = 2 + 1
+    assert joined("chat gpt moi", counts) == ([["chat"], ["gpt"], ["moi"]], [])
