@@ -456,9 +456,10 @@ def _apart_pair(groups: list[list[Clause]], index: int, apart: _Apart) -> list[S
         return None
     pair = [first.syllables[0], second.syllables[0]]
     # A letter alone is a word of its own beside another: "siêu vi B" (hepatitis B) is no "VIB";
-    # so is a number, and a word after a comma.
+    # so is a number.
     if any(s.accented or len(s.folded) < 2 or s.folded.isdigit() for s in pair):
         return None
+    # A comma or a quote between two words parts them.
     if not apart.text[pair[0].end : pair[1].start].isspace():
         return None
     # In a question (a sentence typed without accents) two Vietnamese syllables are two words, even
