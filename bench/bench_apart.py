@@ -34,12 +34,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import (
-    DEFAULT_DATA,
     NEWS,
-    PORTAL,
+    add_battery_index_arguments,
+    battery_index_data,
     code_version,
     data_path,
-    ensure_index,
     read_jsonl,
     reciprocal_rank,
     sample_titles,
@@ -129,15 +128,12 @@ def false_joins(engine: SearchEngine, fragments: list[str]) -> list[tuple[str, l
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
-    parser.add_argument("--index", type=Path, default=Path("/tmp/vnsearch-bench-battery"),
-                        help="the reader battery's index (news + portal; built once when missing)")
+    add_battery_index_arguments(parser)
     parser.add_argument("--limit", type=int, default=300, help="queries a set, and titles sampled for fragments")
     parser.add_argument("--seed", type=int, default=11, help="which words, cuts and fragments")
     parser.add_argument("--show", type=int, default=10, help="false joins printed")
     args = parser.parse_args()
-    data = args.data.resolve()
-    ensure_index(args.index, [data_path(data, NEWS), data_path(data, PORTAL)])
+    data = battery_index_data(args)
     articles = read_jsonl(data_path(data, NEWS))
     rng = random.Random(args.seed)
     sets = {"typed apart": apart_queries(articles, rng, args.limit),

@@ -29,12 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import (
-    DEFAULT_DATA,
     NEWS,
-    PORTAL,
+    add_battery_index_arguments,
+    battery_index_data,
     code_version,
     data_path,
-    ensure_index,
     read_jsonl,
     sample_titles,
     title_fragment,
@@ -139,15 +138,12 @@ def false_alarms(engine: SearchEngine, fragments: list[str]) -> tuple[int, int, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
-    parser.add_argument("--index", type=Path, default=Path("/tmp/vnsearch-bench-battery"),
-                        help="the reader battery's index (news + portal; built once when missing)")
+    add_battery_index_arguments(parser)
     parser.add_argument("--limit", type=int, default=400, help="titles sampled")
     parser.add_argument("--seed", type=int, default=11, help="which titles, fragments and slips")
     parser.add_argument("--show", type=int, default=15, help="wrong or missing suggestions printed")
     args = parser.parse_args()
-    data = args.data.resolve()
-    ensure_index(args.index, [data_path(data, NEWS), data_path(data, PORTAL)])
+    data = battery_index_data(args)
     rng = random.Random(args.seed)
     titles = sample_titles(read_jsonl(data_path(data, NEWS)), args.limit, args.seed)
     fragments = [f for f in (title_fragment(t, rng) for t in titles) if f and unidecode(f) != f]

@@ -218,6 +218,23 @@ def ensure_index(index_dir: Path, sources: list[Path], rebuild: bool = False, pr
     return seconds
 
 
+BATTERY_INDEX = Path("/tmp/vnsearch-bench-battery")
+
+
+def add_battery_index_arguments(parser) -> None:
+    """Add --data and --index (the reader battery's index of the news and the portal) to a parser."""
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
+    parser.add_argument("--index", type=Path, default=BATTERY_INDEX,
+                        help="the reader battery's index (news + portal; built once when missing)")
+
+
+def battery_index_data(args) -> Path:
+    """Return the data directory of parsed --data/--index arguments, the battery's index built when missing."""
+    data = args.data.resolve()
+    ensure_index(args.index, [data_path(data, NEWS), data_path(data, PORTAL)])
+    return data
+
+
 def code_version() -> str:
     """Return the repository's commit and whether search/ has uncommitted changes (for reports)."""
     try:
