@@ -198,6 +198,8 @@ MODULE_TESTS = {
                                  "tests/test_codec.py::test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone"],
     # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
     "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
+    # The cluster's second stage: each shard's best reranked with vnsearch's own scores.
+    "search/cluster_rerank.py": ["tests/test_cluster_rerank.py"],
     # The cluster's MATCH texts, pinned without a cluster (test_cluster_matching.py checks what they find;
     # not named test_cluster_*, which conftest.py marks slow as a whole).
     "search/cluster_query.py": ["tests/test_match_texts.py"],
@@ -216,7 +218,7 @@ CHILD_TESTS = {
 # Modules whose tests are slow because they search a real searchd cluster: their mutants run those
 # tests (the "not slow" filter lifted) against one demo cluster the tool starts for the whole run
 # (unmutated code indexes it; the tests only search it), not one started per mutant.
-CLUSTER_MODULES = {"search/cluster_backend.py"}
+CLUSTER_MODULES = {"search/cluster_backend.py", "search/cluster_rerank.py"}
 # Modules whose selection holds test_codec.py's tests of the 201-article index in three segments (its
 # numpy postings' long-list branches): the index is written once by the unmutated code (10-15 s of CPU,
 # which mutmut's limit, set from the tests' own durations, would count against the first test using
