@@ -13,8 +13,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from search.cluster_rerank import CandidateContext, CandidateSnapshot, rerank
+from search.cluster_rerank import CandidateContext, CandidateSnapshot, _read_points, rerank
 from search.engine import SearchEngine, open_engine
+from search.execute import idf_of
 from search.parse import parse_query
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
@@ -89,6 +90,54 @@ def test_the_idf_is_the_whole_clusters_not_the_candidates():
     rare_petrol = rerank(parsed, articles, DEFAULT_RANKING, 10_000, {"vang": 900, "xang": 5}, AVERAGE)
     assert np.argsort(-rare_gold).tolist() == [0, 1]
     assert np.argsort(-rare_petrol).tolist() == [1, 0]
+
+
+def test_a_term_the_pages_statistics_lack_is_counted_by_the_cluster_once_and_never_below_the_candidates():
+    asked = []
+
+    def more(term: str) -> int:
+        asked.append(term)
+        return 40
+
+    snapshot = CandidateSnapshot([{"title": "Giá vàng", "body": "Giá xăng"}], AVERAGE)
+    context = CandidateContext(snapshot, DEFAULT_RANKING, 1000, {"vang": 5}, more)
+    assert context.term_idf("vang", 1) == idf_of(1000, 5)  # the page's count: the cluster is not asked
+    assert [context.term_idf("xang", 1), context.term_idf("xang", 1)] == [idf_of(1000, 40)] * 2
+    assert asked == ["xang"]
+    # Held by more candidates than the count says (a count read before a write): the candidates' number.
+    assert context.term_idf("vang", 9) == idf_of(1000, 9)
+    alone = CandidateContext(snapshot, DEFAULT_RANKING, 1000, {})
+    assert [alone.term_idf("xang", 0), alone.term_idf("xang", 2)] == [idf_of(1000, 0), idf_of(1000, 2)]
+    assert CandidateContext(snapshot, DEFAULT_RANKING, 0, {}).term_idf("xang", 0) == idf_of(1, 0)
+
+
+def test_a_rerank_asks_the_cluster_for_a_words_count_and_puts_the_articles_holding_every_word_first():
+    articles = [{"title": "Giá xăng", "body": "Giá xăng xăng xăng tăng, xăng lại tăng"},
+                {"title": "Vàng và xăng", "body": "Giá vàng và giá xăng hôm nay"}]
+    parsed = parse_query("vang xang")
+    counted = rerank(parsed, articles, DEFAULT_RANKING, 10_000, {"vang": 5, "xang": 900}, AVERAGE)
+    asked = rerank(parsed, articles, DEFAULT_RANKING, 10_000, {"vang": 5}, AVERAGE, more=lambda term: 900)
+    held = rerank(parsed, articles, DEFAULT_RANKING, 10_000, {"vang": 5}, AVERAGE)
+    assert asked.tolist() == counted.tolist() != held.tolist()
+    # Marked as holding every word (a short query answered from the most tier), an article scores more.
+    every = rerank(parsed, articles, DEFAULT_RANKING, 10_000, {"vang": 5, "xang": 900}, AVERAGE,
+                   all_words=np.array([False, True]))
+    assert every[0] == counted[0] and every[1] > counted[1]
+
+
+def test_a_code_point_beyond_the_latin_tables_is_a_letter_as_python_reads_it_and_folds_to_itself():
+    points = np.array([ord("中"), ord("a"), ord(" "), ord("ệ"), ord("‐")], dtype=np.uint32)
+    is_letter, folded = _read_points(points)
+    assert is_letter.tolist() == [True, True, False, True, False]
+    assert folded.tolist() == [ord("中"), ord("a"), ord(" "), ord("e"), ord("‐")]
+
+
+def test_a_missing_or_derived_title_and_a_missing_body_hold_no_syllable_and_averages_are_at_least_one():
+    articles = [{"title": "Hà Nội", "title_derived": True, "body": "Hà Nội mưa"}, {"body": None}, {"title": None}]
+    snapshot = CandidateSnapshot(articles, {"title": 0.5})
+    assert [snapshot.lengths["title"].tolist(), snapshot.lengths["body"].tolist()] == [[0, 0, 0], [3, 0, 0]]
+    assert snapshot.average_length == {"title": 1.0, "body": 1.0}
+    assert CandidateSnapshot(articles, {"title": 1.5, "body": 400.0}).average_length == {"title": 1.5, "body": 400.0}
 
 
 # On the demo cluster -----------------------------------------------------------------------
