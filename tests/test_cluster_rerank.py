@@ -128,8 +128,28 @@ def test_a_rerank_asks_the_cluster_for_a_words_count_and_puts_the_articles_holdi
 def test_a_code_point_beyond_the_latin_tables_is_a_letter_as_python_reads_it_and_folds_to_itself():
     points = np.array([ord("中"), ord("a"), ord(" "), ord("ệ"), ord("‐")], dtype=np.uint32)
     is_letter, folded = _read_points(points)
-    assert is_letter.tolist() == [True, True, False, True, False]
+    assert is_letter.dtype == np.bool_ and is_letter.tolist() == [True, True, False, True, False]
     assert folded.tolist() == [ord("中"), ord("a"), ord(" "), ord("e"), ord("‐")]
+
+
+def test_a_nul_in_a_stored_text_is_taken_out_and_an_empty_term_is_found_nowhere():
+    # NUL ends each candidate's text in the field's one string: one inside a text is dropped, joining
+    # its neighbours as the text without it would.
+    snapshot = CandidateSnapshot([{"title": "", "body": "Hà\x00Nội mưa"}, {"body": "Hà Nội"}], AVERAGE)
+    assert snapshot.lengths["body"].tolist() == [2, 2]
+    assert candidate_positions(snapshot, "body", ["hanoi", "ha"]) == {"hanoi": {0: [0]}, "ha": {1: [0]}}
+    nowhere = snapshot.fields["body"]._syllables("")
+    assert (nowhere.dtype, nowhere.tolist()) == (np.int64, [])
+
+
+def test_the_candidates_arrays_are_typed_as_the_embedded_index_scores_them():
+    # BM25F sums float32 frequencies and lengths on the embedded index: the same types give the same scores.
+    snapshot = CandidateSnapshot([{"title": "Giá vàng", "body": "Giá vàng hôm nay, giá vàng"}], AVERAGE)
+    postings = snapshot.postings("body", "vang")
+    assert (postings.ids.dtype, postings.freqs.dtype, postings.all_positions.dtype) == (np.int64, np.float32, np.int64)
+    assert snapshot.lengths["body"].dtype == np.float32 and postings.freqs.tolist() == [2.0]
+    exact = snapshot.postings("body", "vàng")
+    assert (exact.ids.tolist(), exact.freqs.tolist(), exact.ids.dtype) == ([0], [2.0], np.int64)
 
 
 def test_a_missing_or_derived_title_and_a_missing_body_hold_no_syllable_and_averages_are_at_least_one():
