@@ -142,6 +142,13 @@ def test_a_nul_in_a_stored_text_is_taken_out_and_an_empty_term_is_found_nowhere(
     assert (nowhere.dtype, nowhere.tolist()) == (np.int64, [])
 
 
+def test_a_compound_typed_with_accents_is_found_nowhere_its_syllables_stand_only_without_them():
+    snapshot = CandidateSnapshot([{"title": "", "body": "chinh tri va kinh te"}], AVERAGE)
+    compound = COMPOUND_JOINER.join(["chính", "trị"])
+    assert candidate_positions(snapshot, "body", [compound, COMPOUND_JOINER.join(["chinh", "tri"])]) == {
+        compound: {}, COMPOUND_JOINER.join(["chinh", "tri"]): {0: [0]}}
+
+
 def test_the_candidates_arrays_are_typed_as_the_embedded_index_scores_them():
     # BM25F sums float32 frequencies and lengths on the embedded index: the same types give the same scores.
     snapshot = CandidateSnapshot([{"title": "Giá vàng", "body": "Giá vàng hôm nay, giá vàng"}], AVERAGE)
