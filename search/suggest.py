@@ -15,7 +15,7 @@ import string
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from search.backend import StoredArticle, TermStatistics
 from search.highlight import HighlightSpec, match_spans
@@ -194,6 +194,8 @@ class Votes:
     in_context: dict[str, Counter]
     alone: dict[str, Counter]
     capitals: Counter
+    # Form -> how often each spelling with a capital inside it is written ("ChatGPT", "TikTok").
+    cased: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
 
 def _votes(syllables: list[Syllable], documents: list[StoredArticle]) -> Votes | None:
@@ -213,7 +215,7 @@ def _add_votes(votes: Votes, syllables: list[Syllable], documents: list[StoredAr
     # Every title and body voted in one text: each spelling's form worked out once, not once a text
     # (a pasted paragraph's forty-odd words are written in each of the ten articles).
     texts = (text for document in documents for text in (document.get("title") or "", document.get("body") or ""))
-    _vote(_APART.join(texts), spec, pairs, votes.in_context, votes.alone, votes.capitals)
+    _vote(_APART.join(texts), spec, pairs, votes)
 
 
 def _chosen(votes: Votes) -> dict[Syllable, str]:
@@ -229,8 +231,11 @@ def _chosen(votes: Votes) -> dict[Syllable, str]:
         if counted:
             form = counted.most_common(1)[0][0]
             seen, capitals = alone[form], votes.capitals
+            cased = votes.cased.get(form, Counter()).most_common(1)
             if capitals[form.upper()] > CAPITALISED_SHARE * seen:
                 form = form.upper()  # an acronym, as the articles write it ("TPHCM")
+            elif cased and cased[0][1] > CAPITALISED_SHARE * seen:
+                form = cased[0][0]  # a name with capitals inside, as the articles write it ("ChatGPT")
             elif capitals[form] > CAPITALISED_SHARE * seen:
                 form = form[:1].upper() + form[1:]  # a proper noun, as the articles write it
             if form != syllable.raw:
@@ -238,8 +243,7 @@ def _chosen(votes: Votes) -> dict[Syllable, str]:
     return chosen
 
 
-def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], in_context: dict, alone: dict,
-          capitals: Counter) -> None:
+def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Votes) -> None:
     """Count the spellings of the spec's words in text, apart for words matched side by side, and
     how often each is capitalised.
 
@@ -247,6 +251,7 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], in_contex
     words match hundreds of times in each article): every count adds what one per match adds, and
     each spelling enters its counter when first seen, in the text's order, as one per match does
     (``most_common`` breaks ties by that order)."""
+    in_context, alone, capitals = votes.in_context, votes.alone, votes.capitals
     spans = match_spans(text, spec)
     written = [text[start:end] for start, end in spans]
     forms = {}
@@ -256,6 +261,8 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], in_contex
         alone[folded][form] += times
         capitals[form] += times * spelling[:1].isupper()
         capitals[form.upper()] += times * (len(form) > 1 and spelling.isupper())
+        if not spelling.isupper() and any(letter.isupper() for letter in spelling[1:]):
+            votes.cased[form][spelling] += times
     # Side by side: a match and the one before it, a query's pair of neighbours, with only spaces between
     # or one hyphen or dot joining them into one written word ("V-League", "V.League", "TP.HCM").
     read = [forms[spelling] for spelling in written]

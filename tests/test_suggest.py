@@ -717,12 +717,13 @@ def test_did_you_mean_offers_the_accents_when_their_search_alone_finds_other_top
 def votes_match_by_match(syllables, documents):
     """Independent of suggest._vote's counting: every spelling of a wanted word (a whole word of the text
     folding to it) counted match by match, in the text's order, apart when it follows the query's
-    preceding word with only spaces between; each form's capitalised uses."""
+    preceding word with only spaces, or one hyphen or dot, between; each form's capitalised uses, and its
+    spellings with a capital inside."""
     from collections import Counter, defaultdict
 
     wanted = {s.folded for s in syllables if not s.accented and len(s.folded) > 1 and not s.folded.isdigit()}
     pairs = set(zip([s.folded for s in syllables], [s.folded for s in syllables][1:]))
-    in_context, alone, capitals = defaultdict(Counter), defaultdict(Counter), Counter()
+    in_context, alone, capitals, cased = defaultdict(Counter), defaultdict(Counter), Counter(), defaultdict(Counter)
     for document in documents:
         for text in (document.get("title") or "", document.get("body") or ""):
             previous = None
@@ -735,17 +736,21 @@ def votes_match_by_match(syllables, documents):
                 alone[key][form] += 1
                 capitals[form] += written[:1].isupper()
                 capitals[form.upper()] += len(form) > 1 and written.isupper()
-                if previous and text[previous[2]:match.start()].isspace() and (previous[0], key) in pairs:
+                if not written.isupper() and any(letter.isupper() for letter in written[1:]):
+                    cased[form][written] += 1
+                gap = text[previous[2]:match.start()] if previous else ""
+                if previous and (gap.isspace() or gap in ("-", ".")) and (previous[0], key) in pairs:
                     in_context[previous[0]][previous[1]] += 1
                     in_context[key][form] += 1
                 previous = (key, form, match.end())
-    return in_context, alone, capitals
+    return in_context, alone, capitals, cased
 
 
 @pytest.mark.parametrize("q", ["chi thi 05 bo chinh tri", "ha noi cam xe may", "thu tuong chinh phu",
                                "nguoi dan trong dien di doi duoc tai dinh cu mot phan tai cho phan con lai",
                                # a title's last words and its body's first: no pair across the two
-                               "co dong khong co nhieu thay doi theo thong tin moi nhat"])
+                               "co dong khong co nhieu thay doi theo thong tin moi nhat",
+                               "gia iphone mobifone viet nam"])  # names with a capital inside
 def test_accents_are_restored_from_each_spellings_count_ties_to_the_first_written(engine, q, monkeypatch):
     # _vote counts each distinct spelling once with how often the text writes it, every title and body
     # voted in one text; the counts, and the order in which spellings are first seen (most_common's
@@ -759,18 +764,20 @@ def test_accents_are_restored_from_each_spellings_count_ties_to_the_first_writte
     seen = []
     vote = suggest._vote
 
-    def record(text, spec, pairs, in_context, alone, capitals):
-        seen.append((in_context, alone, capitals))
-        return vote(text, spec, pairs, in_context, alone, capitals)
+    def record(text, spec, pairs, votes):
+        seen.append(votes)
+        return vote(text, spec, pairs, votes)
 
     monkeypatch.setattr(suggest, "_vote", record)
     suggest._restore_accents(syllables, documents)
-    (in_context, alone, capitals), = seen
+    votes, = seen
     expected = votes_match_by_match(syllables, documents)
     as_lists = lambda votes: {k: list(c.items()) for k, c in votes.items() if c}  # noqa: E731
-    assert as_lists(in_context) == as_lists(expected[0]) and as_lists(alone) == as_lists(expected[1])
-    assert {k: v for k, v in capitals.items() if v} == {k: v for k, v in expected[2].items() if v}
-    assert sum(map(len, alone.values())) > len(alone)  # words written in several spellings
+    assert as_lists(votes.in_context) == as_lists(expected[0]) and as_lists(votes.alone) == as_lists(expected[1])
+    assert {k: v for k, v in votes.capitals.items() if v} == {k: v for k, v in expected[2].items() if v}
+    assert as_lists(votes.cased) == as_lists(expected[3])
+    assert any(votes.cased.values()) == ("iphone" in q)
+    assert sum(map(len, votes.alone.values())) > len(votes.alone)  # words written in several spellings
 
 
 # Did you mean, part by part: typo correction, accents restored, the returned flags -----------------
@@ -945,11 +952,18 @@ def restored(syllables_of: str, documents) -> dict[str, str]:
     ("tp hcm", {"tp": "TP", "hcm": "HCM"}),
     ("dh harvard", {"dh": "ĐH", "harvard": "Harvard"}),
     ("covid", {"covid": "Covid"}),  # written "COVID-19" once and "Covid" 112 times
+    ("iphone", {"iphone": "iPhone"}),  # a capital inside, as nearly every writing has it
+    ("mobifone", {"mobifone": "MobiFone"}),
 ])
 def test_accents_and_capitals_are_restored_as_the_top_articles_write_them(view, q, expected):
     from search.parse import parse_query
 
     assert restored(q, view.top_documents(parse_query(q))) == expected
+
+
+def test_a_split_name_is_suggested_with_its_capitals_inside_as_the_articles_write_it(engine):
+    result = engine.search(SearchRequest(q="iphone12", size=10))
+    assert (result["suggestion"], result["notices"]) == ("iPhone 12", ["Đã tách “iphone12” thành “iphone 12”."])
 
 
 def test_the_syllables_typed_with_accents_are_left_as_typed(view):
