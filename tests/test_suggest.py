@@ -961,6 +961,27 @@ def test_accents_and_capitals_are_restored_as_the_top_articles_write_them(view, 
     assert restored(q, view.top_documents(parse_query(q))) == expected
 
 
+@pytest.mark.parametrize("inside, written", [(3, "iphone"), (4, "iPhone")])
+def test_a_name_takes_the_capitals_inside_it_only_where_more_than_three_fifths_of_its_writings_have_them(
+        inside, written):
+    from collections import Counter, defaultdict
+
+    from search.parse import parse_query
+    from search.suggest import Votes, _chosen
+
+    syllable, = parse_query("iphone").syllables
+    votes = Votes([syllable], defaultdict(Counter), defaultdict(Counter, iphone=Counter(iphone=5)), Counter())
+    votes.cased["iphone"]["iPhone"] = inside
+    assert _chosen(votes) == ({syllable: written} if written != "iphone" else {})
+
+
+def test_a_name_the_articles_mostly_write_with_a_first_capital_alone_keeps_it(view):
+    # "Youtube" 13 times, "YouTube" once, "youtube" once in the demo articles.
+    from search.parse import parse_query
+
+    assert restored("youtube", view.top_documents(parse_query("youtube"))) == {"youtube": "Youtube"}
+
+
 def test_a_split_name_is_suggested_with_its_capitals_inside_as_the_articles_write_it(engine):
     result = engine.search(SearchRequest(q="iphone12", size=10))
     assert (result["suggestion"], result["notices"]) == ("iPhone 12", ["Đã tách “iphone12” thành “iphone 12”."])
