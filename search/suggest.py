@@ -244,8 +244,8 @@ def _chosen(votes: Votes) -> dict[Syllable, str]:
 
 
 def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Votes) -> None:
-    """Count the spellings of the spec's words in text, apart for words matched side by side, and
-    how often each is capitalised.
+    """Count the spellings of the spec's words in text into votes, apart for words matched side by side,
+    and how often each is capitalised (first letter, every letter, or a capital inside: ``votes.cased``).
 
     Each distinct spelling is counted once with how often the text writes it (a pasted paragraph's
     words match hundreds of times in each article): every count adds what one per match adds, and

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -227,7 +228,12 @@ def test_two_words_typed_apart_that_the_articles_write_as_one_are_also_searched_
 ])
 def test_words_typed_apart_are_not_joined_where_they_are_not_one_word_typed_apart(vocabulary, q):
     understood = understand(parse_query(q), vocabulary, abbreviations.load())
-    assert len(understood.parsed.groups) == len(parse_query(q).groups)
+    typed = [s.folded for s in parse_query(q).syllables]
+    joined = {a + b for a, b in itertools.pairwise(typed)}
+    # Every group as parsed, each typed word in one of its own, and no clause spelling two of them joined.
+    assert [[s.folded for c in g if not c.alternative for s in c.syllables] for g in understood.parsed.groups] == [
+        [s.folded for c in g for s in c.syllables] for g in parse_query(q).groups]
+    assert not joined & {s.folded for c in understood.parsed.clauses for s in c.syllables}
     assert "" not in understood.rewrites.values()
     assert not any(n.startswith("Đã ghép") for n in understood.notices)
 
