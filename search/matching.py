@@ -12,7 +12,8 @@ Tiers (``TIERS``), each a subset of the next:
   A compound such as ``chính trị`` is two adjacent syllables, so it is found as a word, not
   as "chỉnh" and "trì" scattered over the article.
 * ``all`` -- every group matches anywhere in the article.
-* ``most`` -- at least half of the words (quoted and ``title:`` clauses stay required).
+* ``most`` -- at least half of the words (quoted and ``title:`` clauses, and a document's number
+  such as ``15/2021/QĐ-TTg``, stay required).
 
 ``auto`` answers from the first tier that is not empty; each tier is tried with the accents
 as typed, then, when that finds nothing, with every syllable folded (``accents == "folded"``).  The
@@ -102,6 +103,14 @@ def is_unit(group: list[Clause]) -> bool:
     return any(c.alternative or c.joined for c in group)
 
 
+def is_required(group: list[Clause]) -> bool:
+    """Tell whether a group stays required in the wider tiers (``at_least``): a phrase the reader
+    quoted, a clause in a field, or a document's number ("15/2021/QĐ-TTg" names one document:
+    the articles holding the other words without it are about something else)."""
+    # Phrases joined by query understanding ("TP.HCM") are words, not quotes the reader typed.
+    return any((c.phrase and not c.joined) or c.field or c.reference for c in group if not c.alternative)
+
+
 def match(ctx, parsed: ParsedQuery, mode: str = "auto", among: np.ndarray | None = None,
           read: np.ndarray | None = None) -> Matched:
     """Return the result set of a query in the requested mode (see the module docstring).
@@ -182,7 +191,8 @@ def folded_key(parsed: ParsedQuery) -> tuple:
     """Return what matching reads of a query with every syllable folded: two queries of the same key
     differ at most by accents typed (``match``'s among)."""
     def clause(c: Clause) -> tuple:
-        return tuple(s.folded for s in c.syllables), c.phrase, c.field, c.alternative, c.joined, c.decoded
+        return (tuple(s.folded for s in c.syllables), c.phrase, c.field, c.alternative, c.joined, c.decoded,
+                c.reference)
 
     return (tuple(tuple(clause(c) for c in group) for group in parsed.groups),
             tuple(clause(c) for c in parsed.excluded), tuple(parsed.categories), tuple(parsed.sources))
@@ -302,9 +312,7 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
 
     Quoted and field clauses stay required; the other words become optional.
     """
-    # Phrases joined by query understanding ("05-CT/TW") are words, not quotes the reader typed.
-    required = [g for g in parsed.groups
-                if any((c.phrase and not c.joined) or c.field for c in g if not c.alternative)]
+    required = [g for g in parsed.groups if is_required(g)]
     optional = [g for g in parsed.groups if g not in required]
     # A group with spellings added by query understanding counts as one word, held when any
     # of its clauses matches ("hlv" or "huấn luyện viên"); so does a word typed with inner

@@ -25,6 +25,11 @@ _TOKEN_RE = re.compile(
     re.IGNORECASE,
 )
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# A document's number as administrative texts write it: a number, then numbers and letter codes
+# parted by "/" or "-" ("15/2021/QĐ-TTg", "05-CT/TW", "219/QĐ-BYT"); ``is_reference`` tells it from
+# a number over a unit ("111/phút", "5/mm").
+_REFERENCE_RE = re.compile(r"\d+(?:[/-]\d+)*(?:[/-][^\W\d_]+)+(?:[/-](?:\d+|[^\W\d_]+))*")
+_REFERENCE_PART_RE = re.compile(r"[/-]")
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,9 @@ class Clause:
     # An alternative read from VNI keys of a word the index also holds ("ban2" -> "bàn"): its
     # reading never outranks the word as typed.
     decoded: bool = False
+    # Typed as a document's number ("15/2021/QĐ-TTg", "05-CT/TW"): it names one document, so the
+    # wider tiers keep it required (``search.matching.is_required``).
+    reference: bool = False
 
 
 @dataclass
@@ -184,7 +192,25 @@ def _clause(parsed: ParsedQuery, content: str, offset: int, fieldname: str | Non
     syllables = syllables_of(content, offset)
     if not syllables:
         return None
-    return Clause(syllables, phrase=quoted and len(syllables) > 1, field=fieldname)
+    # The word without the punctuation around it: "(68/NQ-CP)," is the number 68/NQ-CP.
+    word = content[syllables[0].start - offset : syllables[-1].end - offset]
+    return Clause(syllables, phrase=quoted and len(syllables) > 1, field=fieldname,
+                  reference=not quoted and is_reference(word))
+
+
+def is_reference(word: str) -> bool:
+    """Tell whether a word is a document's number: "15/2021/QĐ-TTg", "05-CT/TW", "16/NQ-CP",
+    "1234/UBND"; not a number over a unit ("111/phút", "5/mm") or a date ("15/8/2021").
+
+    Its shape (``_REFERENCE_RE``, with a "/") and one sign of a code: two letter codes, a year,
+    or a code typed in capitals.
+    """
+    if "/" not in word or not _REFERENCE_RE.fullmatch(word):
+        return False
+    parts = _REFERENCE_PART_RE.split(word)
+    codes = [part for part in parts if part.isalpha() and len(part) >= 2]
+    year = any(len(part) == 4 and part.isdigit() and part[:2] in ("19", "20") for part in parts[1:])
+    return bool(codes) and (len(codes) >= 2 or year or any(code.isupper() for code in codes))
 
 
 def _within_terms(parsed: ParsedQuery, clause: Clause, max_terms: int, seen: set[str]) -> Clause | None:

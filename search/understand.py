@@ -296,13 +296,15 @@ def _without_zeros(syllable: Syllable, clause: Clause) -> str:
 
 
 def _with_zeros(syllable: Syllable, clause: Clause) -> str:
-    """Return a one-digit day or month of a date ("21/8/2019") with its leading zero."""
+    """Return a one-digit day or month of a date ("21/8/2019"), or the one-digit number of a
+    document ("5-CT/TW", written "05-CT/TW"), with its leading zero."""
     text = syllable.folded
     parts = [s.folded for s in clause.syllables]
     is_date = clause.phrase and all(p.isdigit() for p in parts) and (
         (len(parts) == 2 and all(len(p) <= 2 for p in parts))
         or (len(parts) == 3 and all(len(p) <= 2 for p in parts[:2]) and len(parts[2]) == 4))
-    return f"0{text}" if is_date and text.isdigit() and len(text) == 1 and text != "0" else text
+    numbered = clause.reference and syllable == clause.syllables[0]
+    return f"0{text}" if (is_date or numbered) and text.isdigit() and len(text) == 1 and text != "0" else text
 
 
 # Run-together words -----------------------------------------------------------------------

@@ -209,6 +209,16 @@ def test_words_typed_apart_or_run_together_find_the_articles_writing_them_as_rea
     assert result["total"] == written["total"] > 0
 
 
+def test_a_document_number_no_article_holds_answers_nothing_and_names_it(client):
+    result = search(client, q="quyết định 281/QĐ-TTg")
+    assert (result["total"], [h["id"] for h in result["hits"]], result["notices"]) == (
+        1, ["unc-news_education_010"], [])
+    absent = search(client, q="quyết định số 15/2021/QĐ-TTg")
+    assert (absent["total"], absent["hits"], absent["tier"], absent["wider"], absent["facets"]["year"]) == (
+        0, [], "all", {"most": 0}, [])
+    assert absent["notices"] == ["Không có bài nào nhắc đến “15/2021/QĐ-TTg”."]
+
+
 @pytest.mark.parametrize("q", [
     "Trương hoa Bình", "giá vàng",  # few articles, and they write the accents typed
     "Viêt Nam",  # two articles write these accents: searched as typed, as accents typed are meant

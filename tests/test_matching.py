@@ -994,6 +994,41 @@ def test_the_most_tier_keeps_a_quoted_phrase_required(engine):
     assert len(every_hit(engine, "bộ chính trị tháng tăng", match="most")) > len(expected)
 
 
+def test_the_most_tier_keeps_a_document_number_required(engine):
+    # Half of the other words ("quyết", "định", "số", "bóng", "đá") would let in every article holding
+    # "quyết định" and "số"; a document's number names the one document the reader means.
+    text = {a["id"]: set(words(a["title"] + " " + a["body"])) for a in DEMO_ARTICLES}
+    expected = {doc for doc in in_a_row("281 qđ ttg") if len({"quyết", "định", "số", "bóng", "đá"} & text[doc]) >= 3}
+    result = run(engine, "quyết định số 281/QĐ-TTg bóng đá")
+    assert sorted(h["id"] for h in every_hit(engine, "quyết định số 281/QĐ-TTg bóng đá")) == sorted(expected)
+    assert (result["tier"], result["total"], expected) == ("most", 1, {"unc-news_education_010"})
+    # The same words typed apart are plain words: the most tier holds any three of the eight.
+    assert run(engine, "quyết định số 281 QĐ TTg bóng đá")["total"] > 1
+
+
+def test_a_question_s_pool_keeps_a_document_number_required(engine):
+    q = "nghị quyết 77/NQ-CP về trường đại học tự chủ thì thế nào"
+    result = run(engine, q)
+    assert [h["id"] for h in every_hit(engine, q)] == sorted(in_a_row("77 nq cp")) == ["unc-news_education_008"]
+    assert (result["tier"], result["matching"], result["total"]) == ("most", "most", 1)
+
+
+@pytest.mark.parametrize("q", ["quyết định số 15/2021/QĐ-TTg", "nghị quyết 15/2021/NQ-CP về trường đại học tự chủ"])
+def test_a_document_number_no_article_holds_finds_nothing_and_says_so(engine, q):
+    number = q.split()[-1] if q.startswith("quyết") else "15/2021/NQ-CP"
+    result = run(engine, q)
+    assert (result["total"], result["hits"], result["suggestion"]) == (0, [], None)
+    assert result["notices"] == [f"Không có bài nào nhắc đến “{number}”."]
+    # Without its number, half of the query's words are everywhere.
+    assert run(engine, q.replace(number, ""), match="most")["total"] > 10
+
+
+def test_a_document_number_held_apart_from_the_other_words_gets_no_absence_notice(engine):
+    result = run(engine, "281/QĐ-TTg bóng đá", match="all")
+    assert (result["total"], result["notices"]) == (0, [])
+    assert run(engine, "281/QĐ-TTg")["total"] == 1
+
+
 # The most tier, word by word (the embedded index's matching functions) ----------------------
 
 

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from search.parse import Syllable, clean_query, folded_label, parse_query
+from search.parse import Syllable, clean_query, folded_label, is_reference, parse_query
 
 
 def test_category_and_source_prefixes_are_filters_not_words():
@@ -85,3 +85,23 @@ def test_a_phrase_over_the_terms_bound_keeps_its_first_syllables_and_the_words_a
     parsed = parse_query('"bộ chính trị" hà nội', max_terms=max_terms)
     assert [([s.exact for s in c.syllables], c.phrase) for c in parsed.clauses] == expected
     assert parsed.terms_cut
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("15/2021/QĐ-TTg", True), ("05-CT/TW", True), ("219/QĐ-BYT", True), ("16/NQ-CP", True),
+    ("68-NQ/CP", True), ("100/2019/nđ-cp", True), ("1234/UBND", True), ("5/2021/qđ", True),
+    ("1234/ubnd", False),  # one code in lower case and no year: as likely a unit
+    ("111/phút", False), ("5/mm", False), ("10/ha", False), ("15/8/2021", False), ("24/7", False),
+    ("70ml/ph", False), ("5/mm3", False), ("COVID-19", False), ("2019-nCoV", False), ("05-CT", False),
+    ("QĐ-TTg", False), ("1/2", False), ("1/TP.HCM", False),
+])
+def test_a_document_number_is_told_from_a_number_over_a_unit_or_a_date(word, expected):
+    assert is_reference(word) is expected
+
+
+def test_a_word_typed_as_a_document_number_is_a_reference_clause_punctuation_around_it_aside():
+    parsed = parse_query('(68/NQ-CP), "16/NQ-CP" 111/phút title:15/2021/QĐ-TTg -05-CT/TW')
+    assert [[(c.reference, [s.exact for s in c.syllables]) for c in g] for g in parsed.groups] == [
+        [(True, ["68", "nq", "cp"])], [(False, ["16", "nq", "cp"])], [(False, ["111", "phút"])],
+        [(True, ["15", "2021", "qđ", "ttg"])]]
+    assert [c.reference for c in parsed.excluded] == [True]

@@ -414,6 +414,9 @@ def test_a_quoted_phrase_is_searched_exactly_as_typed_not_as_its_other_forms(voc
     ("chỉ thị 5", [["chỉ"], ["thị"], ["5", "ALT:05"]]),
     ("chỉ thị 05", [["chỉ"], ["thị"], ["05", "ALT:5"]]),
     ("05-CT/TW", [['"05 ct tw"', 'ALT:"5 ct tw"']]),
+    ("5-CT/TW", [['"5 ct tw"', 'ALT:"05 ct tw"']]),  # a document's one-digit number is written "05"
+    ("5/2021/nđ-cp", [['"5 2021 nđ cp"', 'ALT:"05 2021 nd cp"']]),  # other writings are folded
+    ("5/mm", [['"5 mm"']]),  # a number over a unit is no document's
     ("100/2019/NĐ-CP", [['"100 2019 nđ cp"']]),
     ("21/8/2019", [['"21 8 2019"', 'ALT:"21 08 2019"']]),
     ("21/08/2019", [['"21 08 2019"', 'ALT:"21 8 2019"']]),
