@@ -16,7 +16,7 @@ The tiers, each a ``MATCH`` text:
 * ``all`` -- every group matches: a clause's syllables anywhere in the title or the body,
   ``title:`` clauses in the title, quoted clauses as a phrase (mixed accents: the folded phrase
   plus the accented words).
-* ``most`` -- quoted and ``title:`` clauses and a document's number (``is_required``), and at least
+* ``most`` -- quoted and ``title:`` clauses and a document's number (``required_groups``), and at least
   half of the other words (the quorum
   operator ``"a b c"/k``); a group of spellings added by query understanding counts as one word,
   held when any of its clauses matches.
@@ -30,7 +30,7 @@ import itertools
 import math
 import re
 
-from search.matching import LONG_QUERY_SHARE, MOST_SHARE, is_required, is_unit, plain_syllables, readings, window
+from search.matching import LONG_QUERY_SHARE, MOST_SHARE, is_unit, plain_syllables, readings, required_groups, window
 from search.parse import Clause, ParsedQuery, Syllable
 from search.request import TIERS
 from search.sphinxql import EVERY_TOKEN, PLACEHOLDER_TOKEN, engine_token
@@ -173,8 +173,7 @@ def _near(fields: str, tokens: list[str], span: int) -> str:
 
 def most_text(parsed: ParsedQuery, exact: bool, share: float = MOST_SHARE) -> str:
     """Return the positive part of the tier holding share of the words (the required groups kept)."""
-    required = [g for g in parsed.groups if is_required(g)]
-    optional = [g for g in parsed.groups if g not in required]
+    required, optional = required_groups(parsed)
     units = [g for g in optional if is_unit(g)][:MAX_UNITS]
     looked_up = list(dict.fromkeys(side_token(s, exact) for g in optional if not is_unit(g)
                                    for c in g for s in c.syllables))

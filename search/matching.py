@@ -111,6 +111,24 @@ def is_required(group: list[Clause]) -> bool:
     return any((c.phrase and not c.joined) or c.field or c.reference for c in group if not c.alternative)
 
 
+def _cites(group: list[Clause]) -> bool:
+    """Tell whether a group is required only as a document's number (``is_required``)."""
+    typed = [c for c in group if not c.alternative]
+    return any(c.reference for c in typed) and not any((c.phrase and not c.joined) or c.field for c in typed)
+
+
+def required_groups(parsed: ParsedQuery) -> tuple[list[list[Clause]], list[list[Clause]]]:
+    """Return (the groups the wider tiers keep required, the other groups): the documents' numbers
+    of a query citing several are one group, held by an article citing any of them."""
+    required = [g for g in parsed.groups if is_required(g)]
+    optional = [g for g in parsed.groups if g not in required]
+    # "Nghị quyết 68/NQ-CP và Quyết định 23/2021/QĐ-TTg": an answer often cites one of the two.
+    numbers = [g for g in required if _cites(g)]
+    if len(numbers) > 1:
+        required = [g for g in required if not _cites(g)] + [[c for g in numbers for c in g]]
+    return required, optional
+
+
 def match(ctx, parsed: ParsedQuery, mode: str = "auto", among: np.ndarray | None = None,
           read: np.ndarray | None = None) -> Matched:
     """Return the result set of a query in the requested mode (see the module docstring).
@@ -312,8 +330,7 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
 
     Quoted and field clauses stay required; the other words become optional.
     """
-    required = [g for g in parsed.groups if is_required(g)]
-    optional = [g for g in parsed.groups if g not in required]
+    required, optional = required_groups(parsed)
     # A group with spellings added by query understanding counts as one word, held when any
     # of its clauses matches ("hlv" or "huấn luyện viên"); so does a word typed with inner
     # punctuation ("V-League"), held as a whole.

@@ -1013,6 +1013,17 @@ def test_a_question_s_pool_keeps_a_document_number_required(engine):
     assert (result["tier"], result["matching"], result["total"]) == ("most", "most", 1)
 
 
+def test_a_query_citing_several_documents_widens_to_the_articles_citing_any_of_them(engine):
+    # An answer about "Nghị định 98 và 99" often cites one of the two; each still needs half the other words.
+    text = {a["id"]: set(words(a["title"] + " " + a["body"])) for a in DEMO_ARTICLES}
+    citing = in_a_row("98 2020 nđ cp") | in_a_row("99 2019 nđ cp")
+    expected = {doc for doc in citing if {"xử", "phạt"} & text[doc]}
+    result = run(engine, "98/2020/NĐ-CP 99/2019/NĐ-CP xử phạt")
+    assert sorted(h["id"] for h in every_hit(engine, "98/2020/NĐ-CP 99/2019/NĐ-CP xử phạt")) == sorted(expected)
+    assert (result["tier"], result["total"], len(expected)) == ("most", 2, 2)
+    assert in_a_row("98 2020 nđ cp").isdisjoint(in_a_row("99 2019 nđ cp"))
+
+
 @pytest.mark.parametrize("q", ["quyết định số 15/2021/QĐ-TTg", "nghị quyết 15/2021/NQ-CP về trường đại học tự chủ"])
 def test_a_document_number_no_article_holds_finds_nothing_and_says_so(engine, q):
     number = q.split()[-1] if q.startswith("quyết") else "15/2021/NQ-CP"
