@@ -173,7 +173,7 @@ def _near(fields: str, tokens: list[str], span: int) -> str:
 
 def most_text(parsed: ParsedQuery, exact: bool, share: float = MOST_SHARE) -> str:
     """Return the positive part of the tier holding share of the words (the required groups kept)."""
-    required, optional = required_groups(parsed)
+    required, optional = required_groups(parsed, share)
     units = [g for g in optional if is_unit(g)][:MAX_UNITS]
     looked_up = list(dict.fromkeys(side_token(s, exact) for g in optional if not is_unit(g)
                                    for c in g for s in c.syllables))

@@ -117,10 +117,14 @@ def _cites(group: list[Clause]) -> bool:
     return any(c.reference for c in typed) and not any((c.phrase and not c.joined) or c.field for c in typed)
 
 
-def required_groups(parsed: ParsedQuery) -> tuple[list[list[Clause]], list[list[Clause]]]:
-    """Return (the groups the wider tiers keep required, the other groups): the documents' numbers
-    of a query citing several are one group, held by an article citing any of them."""
-    required = [g for g in parsed.groups if is_required(g)]
+def required_groups(parsed: ParsedQuery, share: float = MOST_SHARE) -> tuple[list[list[Clause]], list[list[Clause]]]:
+    """Return (the groups the tier holding share of the words keeps required, the other groups): the
+    documents' numbers of a query citing several are one group, held by an article citing any of them.
+
+    A question's pool (a share below MOST_SHARE) keeps no document's number: it ranks answers, and an
+    answer may not cite the document its question names (its result set, the ``most`` tier, does).
+    """
+    required = [g for g in parsed.groups if is_required(g) and (share >= MOST_SHARE or not _cites(g))]
     optional = [g for g in parsed.groups if g not in required]
     # "Nghị quyết 68/NQ-CP và Quyết định 23/2021/QĐ-TTg": an answer often cites one of the two.
     numbers = [g for g in required if _cites(g)]
@@ -328,9 +332,10 @@ def excluded(ctx, parsed: ParsedQuery, exact: bool = True) -> np.ndarray:
 def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
     """Return the documents holding at least share of the query's words (at least one).
 
-    Quoted and field clauses stay required; the other words become optional.
+    Quoted and field clauses (and documents' numbers, but in a question's pool) stay required; the
+    other words become optional (``required_groups``).
     """
-    required, optional = required_groups(parsed)
+    required, optional = required_groups(parsed, share)
     # A group with spellings added by query understanding counts as one word, held when any
     # of its clauses matches ("hlv" or "huấn luyện viên"); so does a word typed with inner
     # punctuation ("V-League"), held as a whole.

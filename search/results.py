@@ -79,7 +79,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "notices": correction_notices(understood, searched) + shown.notices
         + notices(parsed, matches.matching if matches.total else "all", limited, matches.accents,
                   asked=request.match != "auto", partial=matches.partial, common=common)
-        + absence_notices(backend, parsed, matches.total),
+        + absence_notices(vocabulary, parsed),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
         "filters": active_filters(request),
@@ -242,25 +242,21 @@ def health(backend: Backend) -> Health:
     return health
 
 
-def absence_notices(backend: Backend, parsed: ParsedQuery, total: int) -> list[str]:
-    """Return a notice for each document's number of a query that found nothing which no article
-    mentions at all (``is_required``: the wider tiers kept it, so no other words stood in)."""
-    if total:
-        return []
-    return [f"Không có bài nào nhắc đến “{number}”." for number in absent_references(backend, parsed)]
+def absence_notices(vocabulary: Vocabulary, parsed: ParsedQuery) -> list[str]:
+    """Return a notice for each document's number typed in a query that no article mentions: the
+    ``most`` tier keeps it required, so a short query citing it finds nothing, and a question's
+    pages are answers that do not cite it."""
+    return [f"Không có bài nào nhắc đến “{number}”." for number in absent_references(vocabulary, parsed)]
 
 
-def absent_references(backend: Backend, parsed: ParsedQuery) -> list[str]:
-    """Return the documents' numbers typed in a query ("15/2021/QĐ-TTg") that no article holds."""
+def absent_references(vocabulary: Vocabulary, parsed: ParsedQuery) -> list[str]:
+    """Return the documents' numbers typed in a query ("15/2021/QĐ-TTg") that no article holds in
+    any of the writings searched (``05-CT/TW`` or ``5-CT/TW``)."""
     absent = []
     for group in parsed.groups:
         typed = [clause for clause in group if clause.reference and not clause.alternative]
-        if not typed:
-            continue
-        number = parsed.text[typed[0].syllables[0].start : typed[0].syllables[-1].end]
-        alone = SearchRequest(q=number, size=1, snippets=False, facets=False, suggest=False, correct=False)
-        if not backend.search(alone, ParsedQuery(number, [group])).total:
-            absent.append(number)
+        if typed and not any(vocabulary.phrase_frequency([s.folded for s in c.syllables]) for c in group):
+            absent.append(parsed.text[typed[0].syllables[0].start : typed[0].syllables[-1].end])
     return absent
 
 

@@ -216,6 +216,7 @@ def test_a_document_number_no_article_holds_answers_nothing_and_names_it(client)
     absent = search(client, q="quyết định số 15/2021/QĐ-TTg")
     assert (absent["total"], absent["hits"], absent["tier"], absent["wider"], absent["facets"]["year"]) == (
         0, [], "all", {"most": 0}, [])
+    # Nothing found: no "showing articles holding part of the words" notice either.
     assert absent["notices"] == ["Không có bài nào nhắc đến “15/2021/QĐ-TTg”."]
 
 

@@ -1006,32 +1006,39 @@ def test_the_most_tier_keeps_a_document_number_required(engine):
     assert run(engine, "quyết định số 281 QĐ TTg bóng đá")["total"] > 1
 
 
-def test_a_question_s_pool_keeps_a_document_number_required(engine):
+def test_a_question_s_result_set_keeps_a_document_number_its_ranking_pool_does_not(engine, backend, demo_index):
     q = "nghị quyết 77/NQ-CP về trường đại học tự chủ thì thế nào"
     result = run(engine, q)
     assert [h["id"] for h in every_hit(engine, q)] == sorted(in_a_row("77 nq cp")) == ["unc-news_education_008"]
-    assert (result["tier"], result["matching"], result["total"]) == ("most", "most", 1)
+    assert (result["tier"], result["matching"], result["total"], result["notices"]) == ("most", "most", 1, [])
+    if backend == "embedded":
+        # The pool ranks answers, which may not cite the document the question names.
+        view = SearchEngine(demo_index).backend.view()
+        ctx = view.context
+        parsed = understand(parse_query(q), Vocabulary(view.statistics()), abbreviations.load()).parsed
+        pool = matching.at_least(ctx, parsed, False, matching.LONG_QUERY_SHARE)
+        most = matching.at_least(ctx, parsed, False, matching.MOST_SHARE)
+        assert int(most.sum()) == 1 and int(pool.sum()) > 10
 
 
-def test_a_query_citing_several_documents_widens_to_the_articles_citing_any_of_them(engine):
-    # An answer about "Nghị định 98 và 99" often cites one of the two; each still needs half the other words.
-    text = {a["id"]: set(words(a["title"] + " " + a["body"])) for a in DEMO_ARTICLES}
-    citing = in_a_row("98 2020 nđ cp") | in_a_row("99 2019 nđ cp")
-    expected = {doc for doc in citing if {"xử", "phạt"} & text[doc]}
-    result = run(engine, "98/2020/NĐ-CP 99/2019/NĐ-CP xử phạt")
-    assert sorted(h["id"] for h in every_hit(engine, "98/2020/NĐ-CP 99/2019/NĐ-CP xử phạt")) == sorted(expected)
-    assert (result["tier"], result["total"], len(expected)) == ("most", 2, 2)
-    assert in_a_row("98 2020 nđ cp").isdisjoint(in_a_row("99 2019 nđ cp"))
-
-
-@pytest.mark.parametrize("q", ["quyết định số 15/2021/QĐ-TTg", "nghị quyết 15/2021/NQ-CP về trường đại học tự chủ"])
-def test_a_document_number_no_article_holds_finds_nothing_and_says_so(engine, q):
-    number = q.split()[-1] if q.startswith("quyết") else "15/2021/NQ-CP"
+@pytest.mark.parametrize("q", ["quyết định số 15/2021/QĐ-TTg", "98/2020/NĐ-CP 15/2021/QĐ-TTg xử phạt"])
+def test_a_document_number_no_article_holds_is_named_in_a_notice(engine, q):
     result = run(engine, q)
-    assert (result["total"], result["hits"], result["suggestion"]) == (0, [], None)
-    assert result["notices"] == [f"Không có bài nào nhắc đến “{number}”."]
-    # Without its number, half of the query's words are everywhere.
-    assert run(engine, q.replace(number, ""), match="most")["total"] > 10
+    assert result["notices"][-1] == "Không có bài nào nhắc đến “15/2021/QĐ-TTg”."
+    # Alone it finds nothing (the most tier keeps it required); beside a number some article cites, that one's.
+    cited = in_a_row("98 2020 nđ cp") if "98" in q else set()
+    assert sorted(h["id"] for h in every_hit(engine, q)) == sorted(cited)
+    assert result["suggestion"] is None
+    # Without the number no article cites, half of the other words are everywhere (or the cited number's).
+    without = run(engine, q.replace("15/2021/QĐ-TTg", ""), match="most")["total"]
+    assert without == len(cited) if cited else without > 10
+
+
+def test_a_question_citing_a_document_no_article_holds_is_answered_from_its_pool_with_the_notice(engine):
+    q = "nghị quyết 15/2021/NQ-CP về trường đại học tự chủ"
+    result, without = run(engine, q), run(engine, "nghị quyết về trường đại học tự chủ", match="most")
+    assert (result["tier"], result["matching"]) == ("most", "any") and result["total"] > without["total"] > 10
+    assert result["notices"][-1] == "Không có bài nào nhắc đến “15/2021/NQ-CP”."
 
 
 def test_a_document_number_held_apart_from_the_other_words_gets_no_absence_notice(engine):
