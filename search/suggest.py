@@ -79,7 +79,7 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
                     else statistics.top_documents(understood.parsed))
     text, first = understood.rewritten_text(), current
     parsed = parse_query(text, max_terms=ranking.max_query_terms)
-    corrections, cut = _typo_corrections(statistics, parsed.syllables, total, ranking)
+    corrections, cut = _typo_corrections(statistics, parsed.syllables, total, ranking, _read_otherwise(understood))
     if corrections:
         text = replace_syllables(text, corrections)
         if searched:
@@ -275,9 +275,17 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Vo
             in_context[folded][form] += 1
 
 
+def _read_otherwise(understood: Understood) -> set[str]:
+    """Return the folded words query understanding also searched in other spellings (an
+    abbreviation's long forms, a number's other writings): understood, they are no typos."""
+    return {s.folded for group in understood.parsed.groups if any(c.alternative for c in group)
+            for clause in group if not clause.alternative for s in clause.syllables}
+
+
 def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], total: int,
-                      ranking: Ranking) -> tuple[dict[Syllable, str], bool]:
-    """Return a correction for each syllable that is rare while a close spelling is frequent.
+                      ranking: Ranking, understood: set[str] = frozenset()) -> tuple[dict[Syllable, str], bool]:
+    """Return a correction for each syllable that is rare while a close spelling is frequent (but
+    the words in understood: ``_read_otherwise``).
 
     Also tell whether syllables were left uncorrected because the query's bounds
     (``typo_max_words`` syllables, ``typo_max_lookups`` candidate spellings) were reached.
@@ -287,6 +295,8 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
     _prefetch(frequency, [s.folded for s in syllables])
     for index, syllable in enumerate(syllables):
         term = syllable.folded
+        if term in understood:
+            continue
         df = statistics.doc_frequency(term, "body") + statistics.doc_frequency(term, "title")
         if df and (df >= TYPO_MIN_DF or total >= ranking.typo_trusted_total):
             continue

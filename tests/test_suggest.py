@@ -1247,3 +1247,15 @@ def test_a_two_letter_word_is_restored_from_its_spellings_alone_and_a_query_of_n
     # "co" is written beside no query word: its commonest spelling alone decides (a single letter would not).
     assert restored("co gi", [{"title": "", "body": "Ai có nhà, làm gì đây."}]) == {"co": "có", "gi": "gì"}
     assert restored("2020 2021", [{"title": "", "body": "Năm 2020 và 2021."}]) == {}
+
+
+def test_a_word_read_as_an_abbreviation_is_no_typo(demo_index, tmp_path):
+    # "ah" is corrected to "ảnh" (and that page shown); an operator's entry makes it "anh hùng".
+    plain = SearchEngine(demo_index).search(SearchRequest(q="ah"))
+    assert plain["corrected"] == {"typed": "ah", "searched": "ảnh"}
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("AH | anh hùng\n", encoding="utf-8")
+    result = SearchEngine(demo_index, synonyms=str(synonyms)).search(SearchRequest(q="ah"))
+    assert (result["suggestion"], result["corrected"], result["notices"]) == (
+        None, None, ["Tìm cả “anh hùng” cho “ah”."])
+    assert result["total"] == SearchEngine(demo_index).search(SearchRequest(q='"anh hùng"'))["total"] > 0

@@ -14,8 +14,10 @@ from search.engine import SearchEngine
 from search.index import reindex
 from search.parse import Clause, parse_query, syllables_of
 from search.request import SearchRequest
+from search.telex import is_folded_syllable
 from search.understand import (
     MAX_JOIN_COUNTS,
+    MAX_RARE_SPLITS,
     REWRITE_RATIO,
     SPLIT_MIN_DF,
     Understood,
@@ -27,6 +29,8 @@ from search.understand import (
     _join_meant,
     _joined_words,
     _letter_split,
+    _rare_word_split,
+    _short_split,
     _split_meant,
     split_word,
     understand,
@@ -206,6 +210,72 @@ def test_a_letter_is_split_off_only_where_it_stands_beside_the_rest_three_times_
     assert _letter_split("aleague", counts) is None and _letter_split("9league", counts) is None
 
 
+def test_a_short_word_of_letters_and_digits_no_article_holds_is_split_where_some_hold_them_in_a_row(
+        vocabulary, engine):
+    # "Mi 4" stands in the demo corpus, "mi4" nowhere: split_word leaves words under four characters.
+    assert split_word("mi4", vocabulary.syllables) is None and vocabulary.frequency("mi4") == 0
+    assert groups_of(vocabulary, "mi4") == [["mi4", 'ALT:"mi 4"']]
+    result, written = engine.search(SearchRequest(q="mi4")), engine.search(SearchRequest(q="mi 4"))
+    assert result["notices"] == ["Đã tách “mi4” thành “mi 4”."] and result["suggestion"] == "Mi 4"
+    assert [h["id"] for h in result["hits"]] == [h["id"] for h in written["hits"]] and result["total"] == 1
+
+
+@pytest.mark.parametrize("word, frequencies, phrases, expected", [
+    ("vf3", {}, {("vf", "3"): 1}, ["vf", "3"]),
+    ("3vf", {}, {("3", "vf"): 1}, ["3", "vf"]),
+    ("vf3", {"vf3": 1}, {("vf", "3"): 100}, None),  # some article holds the word as typed
+    ("vf3", {}, {}, None),  # and no article holds the pieces in a row
+    ("vfx", {}, {("vf", "x"): 5}, None),  # letters alone
+    ("v3x", {}, {("v", "3", "x"): 5}, None),  # three runs
+    ("vf35", {}, {("vf", "35"): 5}, None),  # four characters: split_word's
+])
+def test_a_short_split_needs_letters_and_digits_the_word_in_no_article_and_its_pieces_in_a_row(
+        word, frequencies, phrases, expected):
+    assert _short_split(word, PhraseCounts(frequencies, phrases)) == expected
+
+
+VACXIN = {"vacxin": 2, "vac": 168, "xin": 614, "va": 6000, "cx": 0}
+
+
+def test_a_rare_word_the_title_syllables_cannot_split_is_split_by_the_syllables_of_every_field():
+    counts = PhraseCounts(dict(VACXIN), {("vac", "xin"): 132})
+    counts.syllables = {"xin": 28, "vac": 2}  # "vắc" stands in two titles: split_word finds no split
+    assert split_word("vacxin", counts.syllables) is None
+    understood = Understood(parse_query("vacxin"))
+    assert _rare_word_split("vacxin", counts, understood) == ["vac", "xin"]
+    assert understood.rare_splits == 1
+    # Only Vietnamese syllables of two letters or more are looked up, in one batch.
+    assert counts.prefetched == [[p for p in dict.fromkeys(
+        "vacxin"[a:b] for a in range(6) for b in range(a + 2, 7)) if is_folded_syllable(p)]]
+    assert "xin" in counts.prefetched[0] and "cx" not in counts.prefetched[0]
+
+
+@pytest.mark.parametrize("frequencies, phrase, expected", [
+    (VACXIN, 40, ["vac", "xin"]),  # in a row twenty times as often as the word
+    (VACXIN, 39, None),
+    ({**VACXIN, "vacxin": 0}, 132, None),  # a word no article holds is split_word's and _letter_split's
+    ({**VACXIN, "vac": 39}, 132, None),  # a piece held by fewer than twenty times the word's articles
+    ({**VACXIN, "vac": 2}, 132, None),  # a piece in fewer than SPLIT_MIN_DF articles
+])
+def test_a_rare_word_is_split_only_where_its_pieces_and_their_run_are_twenty_times_the_word(
+        frequencies, phrase, expected):
+    counts = PhraseCounts(dict(frequencies), {("vac", "xin"): phrase})
+    assert _rare_word_split("vacxin", counts, Understood(parse_query("vacxin"))) == expected
+
+
+@pytest.mark.parametrize("word", ["vac", "vacxinvacxinvacxin", "vacxin1", "vắcxin"])
+def test_a_rare_word_split_needs_four_to_sixteen_plain_letters(word):
+    counts = PhraseCounts({word: 2, "vac": 168, "xin": 614}, {("vac", "xin"): 132, ("vac", "xin") * 3: 132})
+    assert _rare_word_split(word, counts, Understood(parse_query(word))) is None and counts.asked == []
+
+
+def test_a_query_splits_at_most_four_rare_words(vocabulary):
+    counts = PhraseCounts(dict(VACXIN), {("vac", "xin"): 132})
+    understood = Understood(parse_query("vacxin"))
+    assert MAX_RARE_SPLITS == 4
+    assert [_rare_word_split("vacxin", counts, understood) for _ in range(5)] == [["vac", "xin"]] * 4 + [None]
+
+
 @pytest.mark.parametrize("q, expected", [
     ("face book", [["face book", "ALT:facebook"]]),
     ("smart phone giá rẻ", [["smart phone", "ALT:smartphone"], ["giá"], ["rẻ"]]),
@@ -330,7 +400,10 @@ class PhraseCounts:
     """A vocabulary whose words and phrases are held by given numbers of articles; it notes the phrases asked."""
 
     def __init__(self, frequencies: dict[str, int], phrases: dict[tuple[str, ...], int]):
-        self.frequencies, self.phrases, self.asked = frequencies, phrases, []
+        self.frequencies, self.phrases, self.asked, self.prefetched = frequencies, phrases, [], []
+
+    def prefetch(self, terms) -> None:
+        self.prefetched.append(list(terms))
 
     def frequency(self, term: str) -> int:
         return self.frequencies.get(term, 0)
@@ -437,6 +510,14 @@ def test_the_shipped_dictionary_has_at_least_80_entries_and_no_bad_line():
     assert dictionary.problems == []
     assert ("ủy ban nhân dân",) not in dictionary.by_key
     assert dictionary.alternatives(("uy", "ban", "nhan", "dan")) == ["UBND"]
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("epl", [["epl", 'ALT:"ngoại hạng anh"', 'ALT:"premier league"']]),
+    ("ucl chung kết", [["ucl", 'ALT:"champions league"', 'ALT:"cúp c1"'], ["chung"], ["kết"]]),
+])
+def test_the_football_leagues_readers_abbreviate_are_searched_by_their_names(vocabulary, q, expected):
+    assert groups_of(vocabulary, q) == expected
 
 
 def test_an_operator_file_adds_entries_and_reports_bad_lines_by_number(tmp_path, vocabulary, caplog):
