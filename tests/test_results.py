@@ -13,11 +13,21 @@ from datetime import date, datetime
 
 import pytest
 
-from search import highlight
+from search import abbreviations, highlight
 from search.highlight import HighlightSpec
 from search.parse import keep_rarest, parse_query
 from search.request import QueryError, SearchRequest
-from search.results import ANCHOR_WORDS, ANCHORED_TERMS, active_filters, highlight_spec, limits_reached, notices
+from search.results import (
+    ANCHOR_WORDS,
+    ANCHORED_TERMS,
+    absence_notices,
+    absent_references,
+    active_filters,
+    highlight_spec,
+    limits_reached,
+    notices,
+)
+from search.understand import Understood, Vocabulary, understand
 from tests.helpers import DEMO_ARTICLES, PORTAL_ID
 
 PARTIAL = "Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ."
@@ -441,3 +451,40 @@ def test_a_long_querys_snippets_are_anchored_by_its_rarest_words_a_short_ones_by
     assert highlight_spec(long_query, "most").anchors == ()  # no frequencies (an article page): none
     short_query = parse_query(" ".join(words[:ANCHORED_TERMS]))
     assert highlight_spec(short_query, "most", "exact", counts.__getitem__).anchors == ()
+
+
+class Runs:
+    """Term statistics holding given runs of folded syllables (each in some articles); it notes what is asked."""
+
+    def __init__(self, *runs: str):
+        self.runs, self.asked = {tuple(run.split()) for run in runs}, []
+
+    def phrase_frequency(self, terms: list[str]) -> int:
+        self.asked.append(" ".join(terms))
+        return int(tuple(terms) in self.runs)
+
+
+def understood(engine, q: str) -> Understood:
+    """Return q understood on the demo index (a document number's other writing added)."""
+    return understand(parse_query(q), Vocabulary(engine.backend.statistics()), abbreviations.load())
+
+
+@pytest.mark.parametrize("held, expected", [
+    ((), ["15/2021/QĐ-TTg", "5-CT/TW"]),
+    (("15 2021 qd ttg",), ["5-CT/TW"]),
+    (("05 ct tw",), ["15/2021/QĐ-TTg"]),  # the number's other writing counts
+    (("5 ct tw", "15 2021 qd ttg"), []),
+])
+def test_a_document_number_is_absent_when_no_article_holds_any_of_its_writings(engine, held, expected):
+    parsed = understood(engine, "quyết định 15/2021/QĐ-TTg (5-CT/TW), ngày 20/4 111/phút").parsed
+    statistics = Runs(*held)
+    assert absent_references(statistics, parsed) == expected
+    # Only the numbers are looked up, folded, each writing until one is held.
+    assert set(statistics.asked) <= {"15 2021 qd ttg", "5 ct tw", "05 ct tw"}
+    assert absence_notices(statistics, parsed) == [f"Không có bài nào nhắc đến “{n}”." for n in expected]
+
+
+def test_a_query_without_a_document_number_looks_nothing_up():
+    statistics = Runs()
+    assert absent_references(statistics, parse_query('bộ chính trị "16/NQ-CP" 20/4/2021')) == []
+    assert statistics.asked == []
