@@ -42,6 +42,8 @@ REWRITE_RATIO = 20
 SPLIT_MIN_DF = 3
 # Pairs of words typed apart whose joined word the index holds, checked a query ("face book": Facebook).
 MAX_JOIN_COUNTS = 4
+# A code typed apart from its number ("u 23": U23) has at most this many letters.
+MAX_CODE_LETTERS = 3
 MIN_SPLIT_CHARS = 4
 # Words the index holds that the title syllables cannot split, split by the syllables of every field
 # (``_rare_word_split``): at most this long, and this many a query.
@@ -492,8 +494,9 @@ def _apart_pair(groups: list[list[Clause]], index: int, apart: _Apart) -> list[S
         return None
     pair = [first.syllables[0], second.syllables[0]]
     # A letter alone is a word of its own beside another: "siêu vi B" (hepatitis B) is no "VIB";
-    # so is a number.
-    if any(s.accented or len(s.folded) < 2 or s.folded.isdigit() for s in pair):
+    # so is a number, but after a code of a few letters ("u 23": U23, "b 12": B12).
+    words = all(len(s.folded) >= 2 and not s.folded.isdigit() for s in pair)
+    if any(s.accented for s in pair) or not (words or _code_and_number(pair)):
         return None
     # A comma or a quote between two words parts them.
     if not apart.text[pair[0].end : pair[1].start].isspace():
@@ -501,6 +504,12 @@ def _apart_pair(groups: list[list[Clause]], index: int, apart: _Apart) -> list[S
     # In a question (a sentence typed without accents) two Vietnamese syllables are two words, even
     # where they make one of another language ("ti me" is "ti mẹ", not "time"; "mo dem" "mô đệm").
     return None if apart.question and all(is_folded_syllable(s.folded) for s in pair) else pair
+
+
+def _code_and_number(pair: list[Syllable]) -> bool:
+    """Tell whether two words are a code of at most MAX_CODE_LETTERS letters and a number ("u 23")."""
+    code, number = pair[0].folded, pair[1].folded
+    return code.isascii() and code.isalpha() and len(code) <= MAX_CODE_LETTERS and number.isdigit()
 
 
 def _joined_words(groups: list[list[Clause]], apart: _Apart) -> list[str]:

@@ -16,6 +16,7 @@ from search.parse import Clause, parse_query, syllables_of
 from search.request import SearchRequest
 from search.telex import is_folded_syllable
 from search.understand import (
+    MAX_CODE_LETTERS,
     MAX_JOIN_COUNTS,
     MAX_RARE_SPLITS,
     REWRITE_RATIO,
@@ -332,7 +333,11 @@ def test_a_query_counts_the_runs_of_its_first_max_join_counts_pairs_whose_joined
     ("face, book", False, None),  # a comma between
     ('"face" book', False, None),  # a quoted word
     ("face b", False, None),  # a letter alone
-    ("face 12", False, None),  # a number
+    ("face 12", False, None),  # a number after a word of four letters
+    ("u 23", False, ["u", "23"]),  # after a code of at most three letters: "U23"
+    ("vit 12", True, ["vit", "12"]),
+    ("23 u", False, None),  # a number first
+    ("ú 23", False, None),
     ("face bóok", False, None),  # typed with accents
     ("face", False, None),  # no word after it
     ("title:face book", False, None),  # one in a field
@@ -776,6 +781,14 @@ def joined(q: str, counts) -> tuple[list[list[str]], list[str]]:
     understood = Understood(parsed, parsed)
     groups = _join_apart(parsed.groups, counts, understood, parsed)
     return [[" ".join(s.exact for s in c.syllables) for c in g] for g in groups], understood.notices
+
+
+def test_a_code_typed_apart_from_its_number_is_joined_where_the_articles_write_them_as_one():
+    counts = JoinCounts({"u23": 380}, {("u", "23"): 1})
+    assert joined("u 23 viet nam", counts) == ([["u 23", "u23"], ["viet"], ["nam"]], ["Đã ghép “u 23” thành “u23”."])
+    counts.phrases[("u", "23")] = 20  # the pair in a row in more than a twentieth as many articles
+    assert joined("u 23 viet nam", counts) == ([["u 23"], ["viet"], ["nam"]], [])
+    assert MAX_CODE_LETTERS == 3
 
 
 def test_a_join_prefetches_the_words_every_pair_would_make_and_weighs_only_the_held_ones():
