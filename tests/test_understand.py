@@ -787,7 +787,7 @@ def test_a_code_typed_apart_from_its_number_is_joined_where_the_articles_write_t
     counts = JoinCounts({"u23": 380}, {("u", "23"): 1})
     assert joined("u 23 viet nam", counts) == ([["u 23", "u23"], ["viet"], ["nam"]], ["Đã ghép “u 23” thành “u23”."])
     counts.phrases[("u", "23")] = 20  # the pair in a row in more than a twentieth as many articles
-    assert joined("u 23 viet nam", counts) == ([["u 23"], ["viet"], ["nam"]], [])
+    assert joined("u 23 viet nam", counts) == ([["u"], ["23"], ["viet"], ["nam"]], [])
     assert MAX_CODE_LETTERS == 3
 
 
