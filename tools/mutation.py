@@ -303,6 +303,14 @@ WRITE_SIDE = {f"search/{name}.py" for name in ("text", "index", "writer", "store
 PREBUILT_INDEX = ROOT / "mutants" / "demo-index"
 
 
+def package_data() -> None:
+    """Copy search/'s data files into mutants/: mutmut copies the sources it mutates and also_copy,
+    and a changed abbreviation dictionary left behind made every mutant of a run "not checked"."""
+    target = ROOT / "mutants" / "search" / "data"
+    if target.parent.exists():
+        shutil.copytree(ROOT / "search" / "data", target, dirs_exist_ok=True)
+
+
 def prebuilt_demo_index() -> dict[str, str]:
     """Build the demo index with the unmutated code (once a run); return the environment pointing at it."""
     shutil.rmtree(PREBUILT_INDEX, ignore_errors=True)  # built by older code, it could differ
@@ -517,6 +525,7 @@ def run_modules(paths: list[str], only_report: bool, subset: str, children: int,
                 timeout_multiplier: float | None = None, only: list[str] | None = None) -> int:
     """Run mutmut on modules one at a time (niced) and report each module."""
     if not only_report:
+        package_data()
         reading = any(p not in WRITE_SIDE for p in paths)
         prebuilt = prebuilt_demo_index() if reading else {}
         for path in paths:
