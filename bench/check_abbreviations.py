@@ -17,7 +17,9 @@ Reads search/data/abbreviations.txt (plus an operator's --synonyms file) and the
   (UBND)``, ``UBND (Ủy ban nhân dân)``).
 
 An expansion is *plausible* when the abbreviation spells it, or the corpus defines one by the
-other, or at least --together articles hold both.  Printed: the entries with a form no
+other, or at least --together articles hold both, or a ``# source: ...`` comment line right above
+the entry names the public source it was checked against (an English abbreviation the Vietnamese
+press writes out in Vietnamese: ``EPL`` = Ngoại hạng Anh).  Printed: the entries with a form no
 article holds (which need a public source instead) and the implausible pairs, then a summary;
 --all prints every entry.  Exit status 1 when some pair is implausible, else 0.
 """
@@ -142,14 +144,29 @@ class Pair:
     spelled: bool
     together: int
     defined: int
+    sourced: bool = False
 
     @property
     def plausible(self) -> bool:
-        return self.spelled or self.defined > 0 or self.together >= TOGETHER
+        return self.spelled or self.defined > 0 or self.together >= TOGETHER or self.sourced
 
 
-def check(entry: abbreviations.Entry, texts: list[Text]) -> tuple[dict[str, int], list[Pair]]:
-    """Return ({form: articles holding it}, the pairs of the abbreviation and each long form)."""
+def sourced_entries(lines: list[str]) -> set[str]:
+    """Return the first forms of the entries right below a "# source: ..." comment line."""
+    sourced, after_source = set(), False
+    for line in (line.strip() for line in lines):
+        if line.startswith("#"):
+            after_source = line[1:].strip().lower().startswith("source:")
+        elif line:
+            if after_source:
+                sourced.add(line.split("|")[0].strip())
+            after_source = False
+    return sourced
+
+
+def check(entry: abbreviations.Entry, texts: list[Text], sourced: bool = False) -> tuple[dict[str, int], list[Pair]]:
+    """Return ({form: articles holding it}, the pairs of the abbreviation and each long form); sourced:
+    the entry names a public source."""
     holding = {form: {i for i, t in enumerate(texts) if t.holds(syllables_of(form))} for form in entry.forms}
     short = entry.forms[0]
     shorts = [f for f in entry.forms if not is_long(f)] or [short]
@@ -158,7 +175,7 @@ def check(entry: abbreviations.Entry, texts: list[Text]) -> tuple[dict[str, int]
     for long_form in (f for f in entry.forms[1:] if is_long(f)):
         both = short_docs & holding[long_form]
         defined = sum(any(defines(texts[i].raw, s, long_form) for s in shorts) for i in both)
-        pairs.append(Pair(short, long_form, any(spells(s, long_form) for s in shorts), len(both), defined))
+        pairs.append(Pair(short, long_form, any(spells(s, long_form) for s in shorts), len(both), defined, sourced))
     return {form: len(docs) for form, docs in holding.items()}, pairs
 
 
@@ -167,7 +184,7 @@ def describe(counts: dict[str, int], pairs: list[Pair]) -> str:
     forms = " | ".join(f"{form} ({count})" for form, count in counts.items())
     evidence = "; ".join(
         f"{p.long_form}: {'spelled' if p.spelled else 'not spelled'}, {p.together} together, {p.defined} defined"
-        f"{'' if p.plausible else '  IMPLAUSIBLE'}" for p in pairs)
+        f"{', sourced' if p.sourced else ''}{'' if p.plausible else '  IMPLAUSIBLE'}" for p in pairs)
     return f"{forms}  --  {evidence}"
 
 
@@ -179,9 +196,11 @@ def main() -> None:
     args = parser.parse_args()
     dictionary = abbreviations.load(args.synonyms)
     texts = corpus_texts(args.data)
+    extra = Path(args.synonyms).read_text(encoding="utf-8").splitlines() if args.synonyms else []
+    sourced = sourced_entries(abbreviations.shipped_lines()) | sourced_entries(extra)
     unattested, implausible, spelled, attested_pairs = [], [], 0, 0
     for entry in dictionary.entries:
-        counts, pairs = check(entry, texts)
+        counts, pairs = check(entry, texts, entry.forms[0] in sourced)
         line = describe(counts, pairs)
         if args.all:
             print(line)
@@ -193,7 +212,8 @@ def main() -> None:
     pairs_total = spelled + attested_pairs + len(implausible)
     print(f"\n{len(dictionary.entries)} entries, {len(texts)} articles; {pairs_total} pairs of an abbreviation "
           f"and a long form: {spelled} spelled by the abbreviation, {attested_pairs} attested by the corpus "
-          f"(defined in brackets, or {TOGETHER}+ articles holding both), {len(implausible)} implausible")
+          f"(defined in brackets, or {TOGETHER}+ articles holding both) or a public source, "
+          f"{len(implausible)} implausible")
     print(f"\nentries with a form no article holds ({len(unattested)}; check them against a public source):")
     for line in unattested:
         print(f"  {line}")
