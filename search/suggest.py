@@ -93,6 +93,10 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
     elif searched and accents == "folded" and not is_question(corrected):
         # A question's accents are seldom held together anywhere; its top articles are no guide to them.
         text = _slip_restored(statistics, text, corrected, first())
+    elif pieces := _split_pieces(understood, corrected):
+        # A word typed among accented ones and read split ("tiêm vacxin Pfizer"): its pieces are spelt
+        # out as the articles write them ("vắc xin"), not bare ("vac xin").
+        text = replace_syllables(text, _restored(statistics, text, pieces, first()))
     if text == typed.text:
         return None, cut, False
     # Searched only when needed: a query whose Telex or split words were spelt out gets the
@@ -273,6 +277,12 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Vo
             (folded, form), (before, before_form) = read[after], read[after - 1]
             in_context[before][before_form] += 1
             in_context[folded][form] += 1
+
+
+def _split_pieces(understood: Understood, corrected: ParsedQuery) -> list[Syllable]:
+    """Return the syllables of corrected that query understanding wrote for a split word ("vac", "xin")."""
+    pieces = {word for text in understood.rewrites.values() for word in text.split()}
+    return [s for s in corrected.syllables if s.folded in pieces and not s.accented]
 
 
 def _read_otherwise(understood: Understood) -> set[str]:

@@ -1259,3 +1259,17 @@ def test_a_word_read_as_an_abbreviation_is_no_typo(demo_index, tmp_path):
     assert (result["suggestion"], result["corrected"], result["notices"]) == (
         None, None, ["Tìm cả “anh hùng” cho “ah”."])
     assert result["total"] == SearchEngine(demo_index).search(SearchRequest(q='"anh hùng"'))["total"] > 0
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("tình hình kinhte", "tình hình kinh tế"),
+    ("sinh viên vietnam", "sinh viên Việt Nam"),
+    ("giá vàng hanoi", "giá vàng Hà Nội"),
+])
+def test_a_word_read_split_among_accented_words_is_spelt_out_with_the_accents_the_articles_write(
+        demo_index, q, expected):
+    result = SearchEngine(demo_index).search(SearchRequest(q=q))
+    assert result["suggestion"] == expected and result["notices"][0].startswith("Đã tách")
+    # The query spelt out ranks first the article the page does.
+    spelt = SearchEngine(demo_index).search(SearchRequest(q=expected))
+    assert spelt["hits"][0]["id"] == result["hits"][0]["id"]
