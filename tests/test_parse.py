@@ -90,7 +90,10 @@ def test_a_phrase_over_the_terms_bound_keeps_its_first_syllables_and_the_words_a
 @pytest.mark.parametrize("word, expected", [
     ("15/2021/QĐ-TTg", True), ("05-CT/TW", True), ("219/QĐ-BYT", True), ("16/NQ-CP", True),
     ("68-NQ/CP", True), ("100/2019/nđ-cp", True), ("1234/UBND", True), ("5/2021/qđ", True),
+    ("68/nq-cp", True), ("5/1998/qđ", True),  # two codes in lower case; a year of the 1900s
     ("1234/ubnd", False),  # one code in lower case and no year: as likely a unit
+    ("5/2100/qđ", False), ("5/1234/qđ", False), ("5/20210/qđ", False), ("2021/5/qđ", False),  # no year after the number
+    ("5/2021/q", False),  # a code of one letter
     ("111/phút", False), ("5/mm", False), ("10/ha", False), ("15/8/2021", False), ("24/7", False),
     ("70ml/ph", False), ("5/mm3", False), ("COVID-19", False), ("2019-nCoV", False), ("05-CT", False),
     ("QĐ-TTg", False), ("1/2", False), ("1/TP.HCM", False),
