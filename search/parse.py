@@ -28,8 +28,10 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # A document's number as administrative texts write it: a number, then numbers and letter codes
 # parted by "/" or "-" ("15/2021/QĐ-TTg", "05-CT/TW", "219/QĐ-BYT"); ``is_reference`` tells it from
 # a number over a unit ("111/phút", "5/mm").
-_REFERENCE_RE = re.compile(r"\d+(?:[/-]\d+)*(?:[/-][^\W\d_]+)+(?:[/-](?:\d+|[^\W\d_]+))*")
+_REFERENCE_RE = re.compile(r"\d+(?:[/-]\d+)*(?:[/-][^\W\d_]+\d*)+(?:[/-](?:\d+|[^\W\d_]+\d*))*")
 _REFERENCE_PART_RE = re.compile(r"[/-]")
+# A code: two letters or more, then maybe the number of a term of office ("QH15": the 15th National Assembly).
+_CODE_RE = re.compile(r"[^\W\d_]{2,}\d*")
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ def _clause(parsed: ParsedQuery, content: str, offset: int, fieldname: str | Non
 
 def is_reference(word: str) -> bool:
     """Tell whether a word is a document's number: "15/2021/QĐ-TTg", "05-CT/TW", "16/NQ-CP",
-    "1234/UBND"; not a number over a unit ("111/phút", "5/mm") or a date ("15/8/2021").
+    "1234/UBND", "31/2024/QH15"; not a number over a unit ("111/phút", "5/mm") or a date ("15/8/2021").
 
     Its shape (``_REFERENCE_RE``, with a "/") and one sign of a code: two letter codes, a year,
     or a code typed in capitals.
@@ -208,7 +210,7 @@ def is_reference(word: str) -> bool:
     if "/" not in word or not _REFERENCE_RE.fullmatch(word):
         return False
     parts = _REFERENCE_PART_RE.split(word)
-    codes = [part for part in parts if part.isalpha() and len(part) >= 2]
+    codes = [part for part in parts if _CODE_RE.fullmatch(part)]
     year = any(len(part) == 4 and part.isdigit() and part[:2] in ("19", "20") for part in parts[1:])
     return bool(codes) and (len(codes) >= 2 or year or any(code.isupper() for code in codes))
 

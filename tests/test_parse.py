@@ -94,6 +94,7 @@ def test_a_phrase_over_the_terms_bound_keeps_its_first_syllables_and_the_words_a
     ("1234/ubnd", False),  # one code in lower case and no year: as likely a unit
     ("5/2100/qđ", False), ("5/1234/qđ", False), ("5/20210/qđ", False), ("2021/5/qđ", False),  # no year after the number
     ("5/2021/q", False),  # a code of one letter
+    ("31/2024/QH15", True), ("31/2024/qh15", True), ("5/m3", False),  # a code and a term's number
     ("111/phút", False), ("5/mm", False), ("10/ha", False), ("15/8/2021", False), ("24/7", False),
     ("70ml/ph", False), ("5/mm3", False), ("COVID-19", False), ("2019-nCoV", False), ("05-CT", False),
     ("QĐ-TTg", False), ("1/2", False), ("1/TP.HCM", False),
