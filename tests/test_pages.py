@@ -321,6 +321,14 @@ def notices(soup: BeautifulSoup) -> list[str]:
     return [text(p) for p in soup.select("#results .notice")]
 
 
+def test_a_document_number_no_article_cites_shows_an_empty_page_naming_it(client):
+    soup = page(client, "/?q=quy%E1%BA%BFt+%C4%91%E1%BB%8Bnh+s%E1%BB%91+15/2021/Q%C4%90-TTg")
+    assert text(soup.select_one(".total")) == "0" and not soup.select("h2 a, h3 a")
+    assert notices(soup) == ["Không có bài nào nhắc đến “15/2021/QĐ-TTg”."]
+    cited = page(client, "/?q=quy%E1%BA%BFt+%C4%91%E1%BB%8Bnh+281/Q%C4%90-TTg")
+    assert text(cited.select_one(".total")) == "1" and not notices(cited)
+
+
 def test_unusable_parameters_fall_back_to_their_defaults_with_a_gentle_notice(client):
     soup = page(client, "/?q=viet+nam&page=abc&sort=hot&year=2020&month=13&size=-4")
     clean = page(client, "/?q=viet+nam&year=2020")
