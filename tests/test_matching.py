@@ -1021,6 +1021,50 @@ def test_a_question_s_result_set_keeps_a_document_number_its_ranking_pool_does_n
         assert int(most.sum()) == 1 and int(pool.sum()) > 10
 
 
+def test_documents_numbers_alone_are_held_by_the_articles_citing_any_of_them(engine):
+    q = "98/2020/NĐ-CP 99/2019/NĐ-CP"
+    expected = in_a_row("98 2020 nđ cp") | in_a_row("99 2019 nđ cp")
+    assert sorted(h["id"] for h in every_hit(engine, q)) == sorted(expected) and len(expected) == 2
+    assert every_hit(engine, q, match="all") == []
+
+
+def test_a_number_in_a_field_stays_a_group_of_its_own_and_required_in_a_question_s_pool():
+    parsed = parse_query("title:281/QĐ-TTg 98/2020/NĐ-CP 99/2019/NĐ-CP xử phạt")
+    texts = lambda groups: [[" ".join(s.exact for s in c.syllables) for c in g] for g in groups]  # noqa: E731
+    required, optional = matching.required_groups(parsed)
+    assert texts(required) == [["281 qđ ttg"], ["98 2020 nđ cp", "99 2019 nđ cp"]]
+    assert texts(optional) == [["xử"], ["phạt"]]
+    pool_required, pool_optional = matching.required_groups(parsed, matching.LONG_QUERY_SHARE)
+    assert texts(pool_required) == [["281 qđ ttg"]]
+    assert texts(pool_optional) == [["98 2020 nđ cp"], ["99 2019 nđ cp"], ["xử"], ["phạt"]]
+
+
+def test_a_query_of_excluded_words_alone_holds_every_article_but_theirs_in_every_share(demo_index):
+    ctx = SearchEngine(demo_index).backend.view().context
+    parsed = parse_query("-bộ -tăng")
+    expected = ~(ctx.docs_with("bộ", TEXT_FIELDS) | ctx.docs_with("tăng", TEXT_FIELDS))
+    assert 0 < expected.sum() < ctx.size
+    for share in (matching.MOST_SHARE, matching.LONG_QUERY_SHARE):
+        assert matching.at_least(ctx, parsed, True, share).tolist() == expected.tolist()
+
+
+def test_the_exact_most_tier_keeps_a_quoted_phrase_with_the_accents_typed(demo_index):
+    # No article holds "bồ chính trí"; three hold "bộ chính trị", the same folded.
+    ctx = SearchEngine(demo_index).backend.view().context
+    parsed = parse_query('"bồ chính trí" tháng tăng')
+    assert not matching.at_least(ctx, parsed, True, matching.MOST_SHARE).any()
+    assert matching.at_least(ctx, parsed, False, matching.MOST_SHARE).any()
+
+
+def test_a_question_with_an_excluded_word_is_ranked_from_its_pool_without_those_articles(engine):
+    q = "giá vàng tăng mạnh trong tháng qua -bộ"
+    result, hits = run(engine, q), every_hit(engine, q)
+    assert (result["tier"], result["matching"]) == ("most", "most") and len(hits) == result["total"] > 10
+    for hit in hits:
+        article = engine.article(hit["id"])
+        assert "bộ" not in words(article["title"] + " " + article["body"])
+
+
 @pytest.mark.parametrize("q", ["quyết định số 15/2021/QĐ-TTg", "98/2020/NĐ-CP 15/2021/QĐ-TTg xử phạt"])
 def test_a_document_number_no_article_holds_is_named_in_a_notice(engine, q):
     result = run(engine, q)
