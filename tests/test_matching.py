@@ -1043,9 +1043,11 @@ def test_a_query_of_excluded_words_alone_holds_every_article_but_theirs_in_every
     ctx = SearchEngine(demo_index).backend.view().context
     parsed = parse_query("-bộ -tăng")
     expected = ~(ctx.docs_with("bộ", TEXT_FIELDS) | ctx.docs_with("tăng", TEXT_FIELDS))
-    assert 0 < expected.sum() < ctx.size
+    folded = ~(ctx.docs_with("bo", TEXT_FIELDS) | ctx.docs_with("tang", TEXT_FIELDS))
+    assert 0 < folded.sum() < expected.sum() < ctx.size
     for share in (matching.MOST_SHARE, matching.LONG_QUERY_SHARE):
         assert matching.at_least(ctx, parsed, True, share).tolist() == expected.tolist()
+        assert matching.at_least(ctx, parsed, False, share).tolist() == folded.tolist()
 
 
 def test_the_exact_most_tier_keeps_a_quoted_phrase_with_the_accents_typed(demo_index):
