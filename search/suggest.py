@@ -280,8 +280,9 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Vo
 
 
 def _split_pieces(understood: Understood, corrected: ParsedQuery) -> list[Syllable]:
-    """Return the syllables of corrected that query understanding wrote for a split word ("vac", "xin")."""
-    pieces = {word for text in understood.rewrites.values() for word in text.split()}
+    """Return the syllables of corrected that query understanding wrote for a split word ("vac", "xin"),
+    but single letters (a split of garbage: "tre e n t" is no "ễ")."""
+    pieces = {word for text in understood.rewrites.values() for word in text.split() if len(word) > 1}
     return [s for s in corrected.syllables if s.folded in pieces and not s.accented]
 
 

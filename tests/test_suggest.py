@@ -1273,3 +1273,14 @@ def test_a_word_read_split_among_accented_words_is_spelt_out_with_the_accents_th
     # The query spelt out ranks first the article the page does.
     spelt = SearchEngine(demo_index).search(SearchRequest(q=expected))
     assert spelt["hits"][0]["id"] == result["hits"][0]["id"]
+
+
+def test_the_pieces_spelt_out_with_accents_are_a_split_word_s_unaccented_syllables_of_two_letters_or_more():
+    from search.parse import parse_query
+    from search.understand import Understood
+
+    typed = parse_query("tiêm vacxin treent")
+    understood = Understood(typed, rewrites={typed.syllables[1]: "vac xin", typed.syllables[2]: "tre e n t"})
+    corrected = parse_query("tiêm vac xin tre e n t xin")
+    assert [s.raw for s in suggest._split_pieces(understood, corrected)] == ["vac", "xin", "tre", "xin"]
+    assert suggest._split_pieces(understood, parse_query("tiêm vắc xín")) == []  # typed with accents
