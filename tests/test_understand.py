@@ -270,6 +270,21 @@ def test_a_rare_word_split_needs_four_to_sixteen_plain_letters(word):
     assert _rare_word_split(word, counts, Understood(parse_query(word))) is None and counts.asked == []
 
 
+@pytest.mark.parametrize("word, pieces", [
+    ("vaxi", ["va", "xi"]),  # four letters: the shortest split
+    ("nguyenthanhtrung", ["nguyen", "thanh", "trung"]),  # sixteen: the longest
+])
+def test_a_rare_word_of_four_to_sixteen_letters_is_split(word, pieces):
+    counts = PhraseCounts({word: 1, **{piece: 100 for piece in pieces}}, {tuple(pieces): 20})
+    assert _rare_word_split(word, counts, Understood(parse_query(word))) == pieces
+
+
+def test_a_rare_word_the_syllables_leave_whole_is_not_split():
+    # A word that is itself a frequent syllable's letters is one piece: no split.
+    counts = PhraseCounts({"thanh": 100, "th": 100, "anh": 100}, {("th", "anh"): 100})
+    assert _rare_word_split("thanh", counts, Understood(parse_query("thanh"))) is None
+
+
 def test_a_query_splits_at_most_four_rare_words(vocabulary):
     counts = PhraseCounts(dict(VACXIN), {("vac", "xin"): 132})
     understood = Understood(parse_query("vacxin"))
