@@ -1284,3 +1284,13 @@ def test_the_pieces_spelt_out_with_accents_are_a_split_word_s_unaccented_syllabl
     corrected = parse_query("tiêm vac xin tre e n t xin")
     assert [s.raw for s in suggest._split_pieces(understood, corrected)] == ["vac", "xin", "tre", "xin"]
     assert suggest._split_pieces(understood, parse_query("tiêm vắc xín")) == []  # typed with accents
+
+
+def test_typo_correction_passes_over_the_words_read_otherwise_and_corrects_the_next(view):
+    from search.parse import parse_query
+    from search.suggest import _typo_corrections
+
+    syllables = parse_query("ah nguoj").syllables
+    corrections, _ = _typo_corrections(view, syllables, 0, DEFAULT_RANKING, {"ah"})
+    assert {s.raw: fix for s, fix in corrections.items()} == {"nguoj": "nguoi"}
+    assert typo_fixes(view, "ah nguoj") == ({"ah": "anh", "nguoj": "nguoi"}, False)
