@@ -488,3 +488,15 @@ def test_a_query_without_a_document_number_looks_nothing_up():
     statistics = Runs()
     assert absent_references(statistics, parse_query('bộ chính trị "16/NQ-CP" 20/4/2021')) == []
     assert statistics.asked == []
+
+
+def test_a_question_finding_nothing_never_says_it_shows_articles_holding_part_of_its_words(engine):
+    result = searched(engine, "qxzw qxzv qxzt qxzs qxzr qxzp")
+    assert (result["total"], result["matching"]) == (0, "any")
+    assert SOME_WORDS not in result["notices"]
+    assert SOME_WORDS in searched(engine, "qxzw bóng đá thể thao")["notices"]  # found some: said
+
+
+def test_a_search_names_the_document_number_no_article_cites(engine):
+    assert searched(engine, "quyết định số 15/2021/QĐ-TTg")["notices"] == [
+        "Không có bài nào nhắc đến “15/2021/QĐ-TTg”."]
