@@ -77,8 +77,8 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "took_ms": 0.0,
         "suggestion": suggestion,
         "notices": correction_notices(understood, searched) + shown.notices
-        + notices(parsed, matches.matching if matches.total else "all", limited, matches.accents,
-                  asked=request.match != "auto", partial=matches.partial, common=common)
+        + notices(parsed, matches.matching, limited, matches.accents, asked=request.match != "auto",
+                  partial=matches.partial, common=common, found=matches.total > 0)
         + absence_notices(vocabulary, parsed),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
@@ -268,9 +268,10 @@ def correction_notices(understood: Understood, searched: str | None) -> list[str
 
 
 def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents: str = "exact",
-            asked: bool = False, partial: bool = False, common: list[str] = ()) -> list[str]:
+            asked: bool = False, partial: bool = False, common: list[str] = (), found: bool = True) -> list[str]:
     """Return what the reader should know about how the query was taken (asked: the tier was chosen;
-    partial: part of the index did not answer; common: the common words left out of a long query)."""
+    partial: part of the index did not answer; common: the common words left out of a long query;
+    found: the query found something, so a wider tier's articles are shown)."""
     messages = []
     if partial:
         messages.append("Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ.")
@@ -289,7 +290,7 @@ def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents
         messages.append("Truy vấn dài: gợi ý “Có phải bạn muốn tìm” chưa được tìm thử.")
     if accents == "folded":
         messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
-    if matching == "any" and not asked:
+    if matching == "any" and not asked and found:
         messages.append("Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ.")
     return messages
 

@@ -52,8 +52,9 @@ def test_every_notice_in_order_when_everything_happened():
         "Truy vấn dài: gợi ý “Có phải bạn muốn tìm” chưa được tìm thử.", FOLDED, SOME_WORDS]
 
 
-def test_the_some_words_notice_is_left_out_when_the_reader_chose_the_tier():
+def test_the_some_words_notice_is_left_out_when_the_reader_chose_the_tier_or_nothing_was_found():
     assert notices(parse_query("thanh nien dot tu"), "any", asked=True) == []
+    assert notices(parse_query("thanh nien dot tu"), "any", found=False) == []
     assert notices(parse_query("thanh nien dot tu"), "any") == [SOME_WORDS]
     assert notices(parse_query("bo chinh tri"), "all", accents="folded") == [FOLDED]
 
