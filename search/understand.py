@@ -385,9 +385,9 @@ def _rare_word_split(word: str, vocabulary: Vocabulary, understood: Understood) 
             or understood.rare_splits >= MAX_RARE_SPLITS or not vocabulary.frequency(word)):
         return None
     understood.rare_splits += 1
-    pieces = (word[start:end] for start in range(len(word))
-              for end in range(start + 2, min(len(word), start + MAX_PIECE_CHARS) + 1))
-    candidates = list(dict.fromkeys(piece for piece in pieces if is_folded_syllable(piece)))
+    substrings = (word[start:end] for start in range(len(word))
+                  for end in range(start + 2, min(len(word), start + MAX_PIECE_CHARS) + 1))
+    candidates = list(dict.fromkeys(piece for piece in substrings if is_folded_syllable(piece)))
     vocabulary.prefetch(candidates)
     pieces = _split_letters(word, {piece: vocabulary.frequency(piece) for piece in candidates})
     if pieces is None or len(pieces) < 2 or not _split_meant(pieces, vocabulary.frequency(word), vocabulary):
