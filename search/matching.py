@@ -107,14 +107,18 @@ def is_required(group: list[Clause]) -> bool:
     """Tell whether a group stays required in the wider tiers (``at_least``): a phrase the reader
     quoted, a clause in a field, or a document's number ("15/2021/QĐ-TTg" names one document:
     the articles holding the other words without it are about something else)."""
-    # Phrases joined by query understanding ("TP.HCM") are words, not quotes the reader typed.
-    return any((c.phrase and not c.joined) or c.field or c.reference for c in group if not c.alternative)
+    return _quoted_or_in_field(group) or any(c.reference for c in group if not c.alternative)
 
 
 def _cites(group: list[Clause]) -> bool:
     """Tell whether a group is required only as a document's number (``is_required``)."""
-    typed = [c for c in group if not c.alternative]
-    return any(c.reference for c in typed) and not any((c.phrase and not c.joined) or c.field for c in typed)
+    return any(c.reference for c in group if not c.alternative) and not _quoted_or_in_field(group)
+
+
+def _quoted_or_in_field(group: list[Clause]) -> bool:
+    """Tell whether a typed clause of a group is a phrase the reader quoted or in a field."""
+    # Phrases joined by query understanding ("TP.HCM") are words, not quotes the reader typed.
+    return any((c.phrase and not c.joined) or c.field for c in group if not c.alternative)
 
 
 def required_groups(parsed: ParsedQuery, share: float = MOST_SHARE) -> tuple[list[list[Clause]], list[list[Clause]]]:
