@@ -172,7 +172,8 @@ def check(entry: abbreviations.Entry, texts: list[Text], sourced: bool = False) 
     shorts = [f for f in entry.forms if not is_long(f)] or [short]
     short_docs = set().union(*(holding[f] for f in shorts))
     pairs = []
-    for long_form in (f for f in entry.forms[1:] if is_long(f)):
+    # A shortened form ("TP Hồ Chí Minh") is two entries' forms put together: checked with them.
+    for long_form in (f for f in entry.forms[1:] if is_long(f) and f not in entry.shortened):
         both = short_docs & holding[long_form]
         defined = sum(any(defines(texts[i].raw, s, long_form) for s in shorts) for i in both)
         pairs.append(Pair(short, long_form, any(spells(s, long_form) for s in shorts), len(both), defined, sourced))

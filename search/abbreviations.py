@@ -24,9 +24,11 @@ MAX_FORM_SYLLABLES = 6
 
 @dataclass(frozen=True)
 class Entry:
-    """One dictionary entry: its forms as written, the first being the abbreviation."""
+    """One dictionary entry: its forms as written, the first being the abbreviation; shortened names
+    those derived from others (``shortened_forms``), the last ones."""
 
     forms: tuple[str, ...]
+    shortened: tuple[str, ...] = ()
 
 
 @dataclass
@@ -46,6 +48,15 @@ class Abbreviations:
             key = form_key(form)
             self.by_key.setdefault(key, []).append(entry)
             self.starts.update(key[:size] for size in range(1, len(key)))
+
+    def add_shortened_forms(self) -> None:
+        """Give every entry its long forms with another entry's long form inside them written as that
+        entry's abbreviation (``shortened_forms``), keeping the entries' order."""
+        entries, taken = self.entries, {form_key(form) for entry in self.entries for form in entry.forms}
+        self.entries, self.by_key, self.starts = [], {}, set()
+        for entry in entries:
+            shortened = tuple(shortened_forms(entry, entries, taken))
+            self.add(Entry(entry.forms + shortened, shortened))
 
     def extends(self, key: tuple[str, ...]) -> bool:
         """Tell whether a longer key begins with key (a query's words read on may still spell a form)."""
@@ -67,6 +78,35 @@ class Abbreviations:
 def form_key(form: str) -> tuple[str, ...]:
     """Return the folded syllables of a form: its key in the dictionary."""
     return tuple(s.folded for s in syllables_of(form))
+
+
+def shortened_forms(entry: Entry, entries: list[Entry], taken: set[tuple[str, ...]]) -> list[str]:
+    """Return an entry's long forms with one other entry's long form of two words or more inside them
+    written as that entry's abbreviation: "TP Hồ Chí Minh" for "Thành phố Hồ Chí Minh" (TP: thành phố),
+    "Bộ GD-ĐT" for "Bộ Giáo dục và Đào tạo".  The press and readers shorten part of a long name so;
+    a form whose key taken already holds (another entry's, or this one's) is left out, and its key
+    is added to taken."""
+    shortened = []
+    for form in entry.forms:
+        words = syllables_of(form)
+        key = tuple(word.folded for word in words)
+        for other in entries:
+            for long_form in other.forms[1:] if other is not entry else ():
+                inner = form_key(long_form)
+                for start in _runs_of(inner, key):
+                    written = " ".join([w.raw for w in words[:start]] + [other.forms[0]]
+                                       + [w.raw for w in words[start + len(inner) :]])
+                    if form_key(written) not in taken:
+                        taken.add(form_key(written))
+                        shortened.append(written)
+    return shortened
+
+
+def _runs_of(inner: tuple[str, ...], key: tuple[str, ...]) -> list[int]:
+    """Return where inner (two words or more, fewer than key's) stands in key, word for word."""
+    if not 2 <= len(inner) < len(key):
+        return []
+    return [start for start in range(len(key) - len(inner) + 1) if key[start : start + len(inner)] == inner]
 
 
 def parse_line(line: str) -> Entry | str | None:
@@ -113,4 +153,5 @@ def load(extra: str | None = None) -> Abbreviations:
     if extra:
         path = Path(extra)
         read_into(dictionary, path.read_text(encoding="utf-8-sig").splitlines(), str(path))
+    dictionary.add_shortened_forms()
     return dictionary

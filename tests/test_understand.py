@@ -462,13 +462,56 @@ def test_a_name_made_of_syllables_is_searched_as_typed_without_a_notice_or_a_sug
     assert {h["id"] for h in result["hits"]} == holding and result["total"] == len(holding) > 0
 
 
-@pytest.mark.parametrize("q", ["TP.HCM", "TP HCM", "tphcm", "Thành phố Hồ Chí Minh", "thanh pho ho chi minh"])
+@pytest.mark.parametrize("q", ["TP.HCM", "TP HCM", "tphcm", "Thành phố Hồ Chí Minh", "thanh pho ho chi minh",
+                               "tp. hồ chí minh", "TP Hồ Chí Minh", "tp ho chi minh"])
 def test_every_form_of_an_abbreviation_searches_all_its_forms(vocabulary, q):
     groups = groups_of(vocabulary, q)
     assert len(groups) == 1
     searched = {clause.removeprefix("ALT:").strip('"') for clause in groups[0]}
     assert {form_key(f) for f in searched} == {
-        ("tp", "hcm"), ("tphcm",), ("hcmc",), ("thanh", "pho", "ho", "chi", "minh")}
+        ("tp", "hcm"), ("tphcm",), ("hcmc",), ("thanh", "pho", "ho", "chi", "minh"), ("tp", "ho", "chi", "minh")}
+
+
+@pytest.mark.parametrize("q", ["tp hồ chí minh", "tp. hồ chí minh", "TP Hồ Chí Minh"])
+def test_a_long_name_typed_with_part_of_it_abbreviated_finds_what_its_other_forms_find(engine, q):
+    # "tp" alone is "thành phố": read word by word, "tp hồ chí minh" found 1 article of the 24 writing
+    # TP.HCM or Thành phố Hồ Chí Minh.
+    found = {form: engine.search(SearchRequest(q=form, size=50)) for form in (q, "TP.HCM", "thành phố hồ chí minh")}
+    ids = {form: {hit["id"] for hit in page["hits"]} for form, page in found.items()}
+    assert found[q]["total"] == found["TP.HCM"]["total"] == found["thành phố hồ chí minh"]["total"] >= 20
+    assert ids[q] == ids["TP.HCM"] == ids["thành phố hồ chí minh"] and len(ids[q]) == found[q]["total"]
+    typed = " ".join(s.raw for s in syllables_of(q))  # "tp hồ chí minh" for "tp. hồ chí minh"
+    assert found[q]["notices"] == [f"Tìm cả “TP.HCM”, “TPHCM”, “HCMC”, “Thành phố Hồ Chí Minh” cho “{typed}”."]
+
+
+def test_a_form_holding_another_entrys_long_form_is_also_written_with_that_entrys_abbreviation():
+    dictionary = Abbreviations()
+    read_into(dictionary, ["TP | thành phố", "TP.HCM | Thành phố Hồ Chí Minh", "HN | Hà Nội",
+                           "ĐHQGHN | Đại học Quốc gia Hà Nội", "ĐH | đại học", "ĐHQG | đại học quốc gia",
+                           "TW | TƯ | trung ương", "BCH TW | ban chấp hành trung ương", "X | thành phố mới"], "test")
+    dictionary.add_shortened_forms()
+    shortened = {entry.forms[0]: entry.shortened for entry in dictionary.entries}
+    assert shortened == {
+        "TP": (), "TP.HCM": ("TP Hồ Chí Minh",), "HN": (), "ĐH": (), "ĐHQG": ("ĐH quốc gia",), "TW": (),
+        # One long form shortened at a time, each where it stands; a one-word long form ("TƯ") is none.
+        "ĐHQGHN": ("Đại học Quốc gia HN", "ĐH Quốc gia Hà Nội", "ĐHQG Hà Nội"),
+        "BCH TW": ("ban chấp hành TW",),
+        # "TP mới" would be this entry's shortened form had another not written it first.
+        "X": ("TP mới",),
+    }
+    assert [entry.forms[: len(entry.forms) - len(entry.shortened)] for entry in dictionary.entries][:2] == [
+        ("TP", "thành phố"), ("TP.HCM", "Thành phố Hồ Chí Minh")]
+    assert dictionary.lookup(("tp", "ho", "chi", "minh")) == [dictionary.entries[1]]
+    assert dictionary.extends(("tp", "ho", "chi")) and dictionary.alternatives(("tp", "ho", "chi", "minh")) == [
+        "TP.HCM", "Thành phố Hồ Chí Minh"]
+
+
+def test_a_shortened_form_another_entry_holds_is_left_to_it():
+    dictionary = Abbreviations()
+    read_into(dictionary, ["TP | thành phố", "Y | TP mới", "X | thành phố mới"], "test")
+    dictionary.add_shortened_forms()
+    assert [entry.shortened for entry in dictionary.entries] == [(), (), ()]
+    assert dictionary.lookup(("tp", "moi")) == [dictionary.entries[1]]
 
 
 def test_a_form_that_is_an_ordinary_syllable_is_not_searched_for_another_form(vocabulary, engine):
@@ -607,10 +650,11 @@ def clauses_of(vocabulary, q: str) -> list[list[tuple]]:
 
 @pytest.mark.parametrize("q, expected", [
     ("TP.HCM", [[("tp hcm", False, True, True, None), ("tphcm", True, False, False, None),
-                 ("hcmc", True, False, False, None), ("thành phố hồ chí minh", True, True, False, None)]]),
+                 ("hcmc", True, False, False, None), ("thành phố hồ chí minh", True, True, False, None),
+                 ("tp hồ chí minh", True, True, False, None)]]),
     ("thanh pho ho chi minh", [[("thanh pho ho chi minh", False, False, False, None),
                                 ("tp hcm", True, True, False, None), ("tphcm", True, False, False, None),
-                                ("hcmc", True, False, False, None)]]),
+                                ("hcmc", True, False, False, None), ("tp hồ chí minh", True, True, False, None)]]),
     ("title:ubnd", [[("ubnd", False, False, False, "title"), ("uỷ ban nhân dân", True, True, False, "title")]]),
     ("title:1.000", [[("1 000", False, True, True, "title"), ("1000", True, False, False, "title")]]),
     ("khủng long", [[("khủng", False, False, False, None)], [("long", False, False, False, None)]]),
