@@ -508,10 +508,21 @@ def test_a_form_holding_another_entrys_long_form_is_also_written_with_that_entry
 
 def test_a_shortened_form_another_entry_holds_is_left_to_it():
     dictionary = Abbreviations()
-    read_into(dictionary, ["TP | thành phố", "Y | TP mới", "X | thành phố mới"], "test")
+    read_into(dictionary, ["TP | thành phố", "Y | TP mới", "X | thành phố mới", "A | thành phố lớn",
+                           "B | thành phố lớn"], "test")
     dictionary.add_shortened_forms()
-    assert [entry.shortened for entry in dictionary.entries] == [(), (), ()]
+    # "TP lớn" is A's: B, whose long form is A's too, would shorten it the same way.
+    assert [entry.shortened for entry in dictionary.entries] == [(), (), (), ("TP lớn",), ()]
     assert dictionary.lookup(("tp", "moi")) == [dictionary.entries[1]]
+    assert dictionary.lookup(("tp", "lon")) == [dictionary.entries[3]]
+
+
+def test_an_entry_is_not_shortened_by_its_own_long_forms():
+    # KT is "kinh tế", not "kinh tế xã hội": "KT xã hội" would name something else.
+    dictionary = Abbreviations()
+    read_into(dictionary, ["KT | kinh tế | kinh tế xã hội"], "test")
+    dictionary.add_shortened_forms()
+    assert dictionary.entries == [Entry(("KT", "kinh tế", "kinh tế xã hội"))]
 
 
 def test_a_form_that_is_an_ordinary_syllable_is_not_searched_for_another_form(vocabulary, engine):
