@@ -575,7 +575,7 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
         if index + size > len(groups):
             break
         typed = [c for c in groups[index + size - 1] if not c.alternative]
-        if len(typed) != 1 or (size > 1 and (typed[0].field or typed[0].phrase)) or _quoted(typed[0]):
+        if len(typed) != 1 or (size > 1 and typed[0].field) or _quoted(typed[0]):
             break
         first = typed[0]
         keys += [s.folded for s in first.syllables]
