@@ -601,6 +601,9 @@ def test_the_shipped_dictionary_has_at_least_80_entries_and_no_bad_line():
 @pytest.mark.parametrize("q, expected", [
     ("epl", [["epl", 'ALT:"ngoại hạng anh"', 'ALT:"premier league"']]),
     ("ucl chung kết", [["ucl", 'ALT:"champions league"', 'ALT:"cúp c1"'], ["chung"], ["kết"]]),
+    # Readers run the games' name together as some articles do ("Seagame"): "sea game" found 3 articles.
+    ("seagame 31", [["seagame", 'ALT:"sea games"', 'ALT:"sea game"', "ALT:seagames"], ["31"]]),
+    ("sea games", [["sea games", 'ALT:"sea game"', "ALT:seagames", "ALT:seagame"]]),
 ])
 def test_the_football_leagues_readers_abbreviate_are_searched_by_their_names(vocabulary, q, expected):
     assert groups_of(vocabulary, q) == expected
