@@ -688,6 +688,11 @@ def clauses_of(vocabulary, q: str) -> list[list[tuple]]:
     ('ubnd "ha noi"', [[("ubnd", False, False, False, None), ("uỷ ban nhân dân", True, True, False, None)],
                        [("ha noi", False, True, False, None)]]),
     ("ubnd OR tinh", [[("ubnd", False, False, False, None), ("tinh", False, False, False, None)]]),
+    # A form read on up to a quoted phrase or a field's word keeps the form found before it.
+    ('thành phố "hồ chí minh"', [[("thành phố", False, False, False, None), ("tp", True, False, False, None)],
+                                 [("hồ chí minh", False, True, False, None)]]),
+    ("tp title:hcm", [[("tp", False, False, False, None), ("thành phố", True, True, False, None)],
+                      [("hcm", False, False, False, "title")]]),
     # "tu" is "từ", "tư", "tự"...: not the abbreviation "TƯ" unless typed as it.
     ("tu", [[("tu", False, False, False, None)]]),
     ("TƯ", [[("tư", False, False, False, None), ("tw", True, False, False, None),
