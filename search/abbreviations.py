@@ -83,21 +83,20 @@ def form_key(form: str) -> tuple[str, ...]:
 def shortened_forms(entry: Entry, entries: list[Entry], taken: set[tuple[str, ...]]) -> list[str]:
     """Return an entry's long forms with one other entry's long form of two words or more inside them
     written as that entry's abbreviation: "TP Hồ Chí Minh" for "Thành phố Hồ Chí Minh" (TP: thành phố),
-    "Bộ GD-ĐT" for "Bộ Giáo dục và Đào tạo".  The press and readers shorten part of a long name so;
-    a form whose key taken already holds (another entry's, or this one's) is left out, and its key
-    is added to taken."""
+    "ĐH Quốc gia Hà Nội" for "Đại học Quốc gia Hà Nội".  The press and readers shorten part of a long
+    name so; a form whose key taken already holds (another entry's, or this one's) is left out, and
+    its key is added to taken."""
     shortened = []
     for form in entry.forms:
-        words = syllables_of(form)
-        key = tuple(word.folded for word in words)
+        words = [word.raw for word in syllables_of(form)]
+        key = form_key(form)
         for other in entries:
             for long_form in other.forms[1:] if other is not entry else ():
                 inner = form_key(long_form)
                 for start in _runs_of(inner, key):
-                    written = " ".join([w.raw for w in words[:start]] + [other.forms[0]]
-                                       + [w.raw for w in words[start + len(inner) :]])
-                    if form_key(written) not in taken:
-                        taken.add(form_key(written))
+                    written = " ".join([*words[:start], other.forms[0], *words[start + len(inner) :]])
+                    if (written_key := form_key(written)) not in taken:
+                        taken.add(written_key)
                         shortened.append(written)
     return shortened
 
