@@ -10,6 +10,7 @@ with or without accents.  A bad line is reported with its line number and skippe
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -53,9 +54,15 @@ class Abbreviations:
         """Give every entry its long forms with another entry's long form inside them written as that
         entry's abbreviation (``shortened_forms``), keeping the entries' order."""
         entries, taken = self.entries, {form_key(form) for entry in self.entries for form in entry.forms}
+        # The long forms of two words or more, keyed once (a key is a parse), by their first word.
+        starting: dict[str, list[tuple[Entry, str, tuple[str, ...]]]] = defaultdict(list)
+        for entry in entries:
+            for key in (form_key(form) for form in entry.forms[1:]):
+                if len(key) >= 2:
+                    starting[key[0]].append((entry, entry.forms[0], key))
         self.entries, self.by_key, self.starts = [], {}, set()
         for entry in entries:
-            shortened = tuple(shortened_forms(entry, entries, taken))
+            shortened = tuple(shortened_forms(entry, starting, taken))
             self.add(Entry(entry.forms + shortened, shortened))
 
     def extends(self, key: tuple[str, ...]) -> bool:
@@ -80,32 +87,28 @@ def form_key(form: str) -> tuple[str, ...]:
     return tuple(s.folded for s in syllables_of(form))
 
 
-def shortened_forms(entry: Entry, entries: list[Entry], taken: set[tuple[str, ...]]) -> list[str]:
-    """Return an entry's long forms with one other entry's long form of two words or more inside them
-    written as that entry's abbreviation: "TP Hồ Chí Minh" for "Thành phố Hồ Chí Minh" (TP: thành phố),
-    "ĐH Quốc gia Hà Nội" for "Đại học Quốc gia Hà Nội".  The press and readers shorten part of a long
-    name so; a form whose key taken already holds (another entry's, or this one's) is left out, and
-    its key is added to taken."""
+def shortened_forms(entry: Entry, starting: dict[str, list[tuple[Entry, str, tuple[str, ...]]]],
+                    taken: set[tuple[str, ...]]) -> list[str]:
+    """Return an entry's forms with one other entry's long form inside them written as that entry's
+    abbreviation: "TP Hồ Chí Minh" for "Thành phố Hồ Chí Minh" (TP: thành phố), "ĐH Quốc gia Hà Nội"
+    for "Đại học Quốc gia Hà Nội".  The press and readers shorten part of a long name so.  starting:
+    (entry, its abbreviation, the key of one of its long forms of two words or more), by the key's
+    first word.  A form whose key taken already holds (another entry's, or this one's) is left out,
+    and its key is added to taken."""
     shortened = []
     for form in entry.forms:
-        words = [word.raw for word in syllables_of(form)]
-        key = form_key(form)
-        for other in entries:
-            for long_form in other.forms[1:] if other is not entry else ():
-                inner = form_key(long_form)
-                for start in _runs_of(inner, key):
-                    written = " ".join([*words[:start], other.forms[0], *words[start + len(inner) :]])
-                    if (written_key := form_key(written)) not in taken:
-                        taken.add(written_key)
-                        shortened.append(written)
+        syllables = syllables_of(form)
+        words, key = [word.raw for word in syllables], tuple(word.folded for word in syllables)
+        for start, first in enumerate(key):
+            for other, abbreviation, inner in starting.get(first, ()):
+                end = start + len(inner)
+                if other is entry or len(inner) >= len(key) or key[start:end] != inner:
+                    continue
+                written = " ".join([*words[:start], abbreviation, *words[end:]])
+                if (written_key := form_key(written)) not in taken:
+                    taken.add(written_key)
+                    shortened.append(written)
     return shortened
-
-
-def _runs_of(inner: tuple[str, ...], key: tuple[str, ...]) -> list[int]:
-    """Return where inner (two words or more, fewer than key's) stands in key, word for word."""
-    if not 2 <= len(inner) < len(key):
-        return []
-    return [start for start in range(len(key) - len(inner) + 1) if key[start : start + len(inner)] == inner]
 
 
 def parse_line(line: str) -> Entry | str | None:

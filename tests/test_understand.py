@@ -506,7 +506,7 @@ def test_a_form_holding_another_entrys_long_form_is_also_written_with_that_entry
     assert shortened == {
         "TP": (), "TP.HCM": ("TP Hồ Chí Minh",), "HN": (), "ĐH": (), "ĐHQG": ("ĐH quốc gia",), "TW": (),
         # One long form shortened at a time, each where it stands; a one-word long form ("TƯ") is none.
-        "ĐHQGHN": ("Đại học Quốc gia HN", "ĐH Quốc gia Hà Nội", "ĐHQG Hà Nội"),
+        "ĐHQGHN": ("ĐH Quốc gia Hà Nội", "ĐHQG Hà Nội", "Đại học Quốc gia HN"),
         "BCH TW": ("ban chấp hành TW",),
         # "TP mới" would be this entry's shortened form had another not written it first.
         "X": ("TP mới",),
