@@ -609,6 +609,19 @@ def test_the_football_leagues_readers_abbreviate_are_searched_by_their_names(voc
     assert groups_of(vocabulary, q) == expected
 
 
+@pytest.mark.parametrize("q, expected", [
+    # "thuế tncn" answered 171 articles of the most tier on the 6k news index, "thuế thu nhập cá nhân" 10.
+    ("thuế tncn", [["thuế"], ["tncn", 'ALT:"thu nhập cá nhân"']]),
+    ("thuế gtgt", [["thuế"], ["gtgt", 'ALT:"giá trị gia tăng"']]),
+    ("sgk lớp 1", [["sgk", 'ALT:"sách giáo khoa"'], ["lớp"], ["1"]]),
+    # The longer form first; its shortened "UBCK Nhà nước" typed.
+    ("ubck nhà nước", [["ubck nhà nước", "ALT:ubcknn", 'ALT:"uỷ ban chứng khoán nhà nước"']]),
+    ("dnnvv", [["dnnvv", 'ALT:"doanh nghiệp nhỏ và vừa"', 'ALT:"dn nhỏ và vừa"']]),
+])
+def test_the_tax_market_and_school_abbreviations_readers_type_are_searched_by_their_names(vocabulary, q, expected):
+    assert groups_of(vocabulary, q) == expected
+
+
 def test_an_operator_file_adds_entries_and_reports_bad_lines_by_number(tmp_path, vocabulary, caplog):
     extra = tmp_path / "synonyms.txt"
     extra.write_text("# ours\nSGK | sách giáo khoa\nno separator here\n\nVAR | \n", encoding="utf-8")
