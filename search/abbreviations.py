@@ -53,7 +53,7 @@ class Abbreviations:
     def add_shortened_forms(self) -> None:
         """Give every entry its long forms with another entry's long form inside them written as that
         entry's abbreviation (``shortened_forms``), keeping the entries' order."""
-        entries, taken = self.entries, {form_key(form) for entry in self.entries for form in entry.forms}
+        entries, taken = self.entries, set(self.by_key)  # every form's key, parsed when it was added
         # The long forms of two words or more, keyed once (a key is a parse), by their first word.
         starting: dict[str, list[tuple[Entry, str, tuple[str, ...]]]] = defaultdict(list)
         for entry in entries:
