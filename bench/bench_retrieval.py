@@ -1,7 +1,7 @@
 """Retrieval-quality benchmark: MRR@10 and Recall@10 of vnsearch and of SQLite FTS5, side by side.
 
 Usage: python bench/bench_retrieval.py [--data ../shared/data] [--split val] [--sets titles,fragments,covid]
-       [--variants written,unaccented,nfd,tone] [--limit N] [--set title_weight=3 ...] [--rebuild]
+       [--variants written,unaccented,nfd,tone,telex,telex-d] [--limit N] [--set title_weight=3 ...] [--rebuild]
 
 One index of news/articles.jsonl + retrieval/passages.jsonl is built into --index (once; reused
 until --rebuild).  Query sets:
@@ -15,6 +15,8 @@ until --rebuild).  Query sets:
 
 Each query runs in four variants: as written, without diacritics (lower case, marks removed,
 đ -> d), in NFD, and with the other tone placement in open oa/oe/uy syllables (hòa <-> hoà).
+``--variants telex,telex-d`` also runs them typed in Telex without an input method (``nội`` ->
+``nooij``), with đ as ``dd`` and as ``d`` (its second key left out, as typists often do).
 Recall@10 is |relevant in top 10| / min(|relevant|, 10) (a title shared by 12 articles can be
 found fully in 10 hits).  The FTS5 baseline indexes the same documents (title, body) with
 ``unicode61 remove_diacritics 2`` and ranks the query's words, quoted and joined by OR, by
@@ -42,6 +44,7 @@ from corpus import (
     PASSAGES,
     QUERIES,
     SEED,
+    TYPED_VARIANTS,
     VARIANT_LABELS,
     VARIANTS,
     Fts5,
@@ -170,6 +173,8 @@ def target_text(name: str, variant_name: str, mrr: float, written_mrr: float | N
     if written_mrr is None:
         return "= written (run with the written variant to compare)"
     same, total = identical
+    if variant_name in TYPED_VARIANTS:
+        return f"none ({same}/{total} same top 10 as written)"
     ok = written_mrr is not None and abs(mrr - written_mrr) < 1e-12 and same == total
     return f"= written {'ok' if ok else 'MISS'} ({same}/{total} same top 10)"
 
@@ -195,7 +200,9 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached index")
     parser.add_argument("--split", choices=("val", "train"), default="val", help="covid question split")
     parser.add_argument("--sets", default=",".join(SETS), help="query sets to run: titles,fragments,covid")
-    parser.add_argument("--variants", default=",".join(VARIANTS), help="written,unaccented,nfd,tone")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help="written,unaccented,nfd,tone; also telex, telex-d (Telex without an input method, "
+                             "đ as dd / as d)")
     parser.add_argument("--limit", type=int, default=None, help="at most N queries per set")
     parser.add_argument("--titles", type=int, default=1000, help="titles sampled (titles and fragments sets)")
     parser.add_argument("--seed", type=int, default=SEED)
@@ -214,8 +221,8 @@ def main() -> None:
         if name not in SETS:
             sys.exit(f"--sets: unknown set {name!r} (choose from {', '.join(SETS)})")
     for name in variants:
-        if name not in VARIANTS:
-            sys.exit(f"--variants: unknown variant {name!r} (choose from {', '.join(VARIANTS)})")
+        if name not in VARIANTS + TYPED_VARIANTS:
+            sys.exit(f"--variants: unknown variant {name!r} (choose from {', '.join(VARIANTS + TYPED_VARIANTS)})")
     ranking = parse_overrides(args.overrides)
     data = args.data.resolve()
     build_seconds = ensure_index(args.index, [data_path(data, NEWS), data_path(data, PASSAGES)], args.rebuild)

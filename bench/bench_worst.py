@@ -31,7 +31,6 @@ import random
 import statistics
 import sys
 import time
-import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,6 +46,7 @@ from corpus import (
     median,
     read_jsonl,
     sample_titles,
+    telex,
     title_words,
     unaccented,
 )
@@ -60,25 +60,6 @@ TARGET_RATIO = 5.0
 UNCAPPED = replace(DEFAULT_RANKING, max_query_terms=10**6, max_searched_terms=10**6, typo_max_words=10**6,
                    typo_max_lookups=10**9, max_reading_syllables=10**9,
                    long_query_rerank_depth=DEFAULT_RANKING.rerank_depth)
-_TELEX_MARKS = {"\u0302": "", "\u0306": "w", "\u031b": "w"}  # circumflex doubles the vowel
-_TELEX_TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
-
-
-def telex(word: str) -> str:
-    """Return a word as typed in Telex with no input method: ``nội`` -> ``nooij``."""
-    out, tone = [], ""
-    for ch in unicodedata.normalize("NFD", word.lower().replace("đ", "dd")):
-        if ch in _TELEX_TONES:
-            tone = _TELEX_TONES[ch]
-        elif ch == "\u0302":
-            out.append(out[-1] if out else "")
-        elif ch in _TELEX_MARKS:
-            out.append(_TELEX_MARKS[ch])
-        else:
-            out.append(ch)
-    return "".join(out) + tone
-
-
 def heavy_queries(articles: list[dict], count: int, seed: int) -> list[str]:
     """Return count heavy queries: Telex-typed titles run together, and random letters."""
     rng = random.Random(seed)

@@ -66,18 +66,45 @@ VOWELS = set("aăâeêioôơuưy")
 _WORD_RE = re.compile(r"[^\W\d_]+")
 OPEN_PAIRS = ("oa", "oe", "uy")
 VARIANTS = ("written", "unaccented", "nfd", "tone")
+# Run when asked for (``--variants``), not by default: queries typed in Telex without an input
+# method, with đ as dd and with đ as d (its second key left out, as many typists do).
+TYPED_VARIANTS = ("telex", "telex-d")
 VARIANT_LABELS = {
     "written": "as written",
     "unaccented": "no diacritics",
     "nfd": "NFD",
     "tone": "other tone placement",
+    "telex": "Telex",
+    "telex-d": "Telex, d for đ",
 }
+_TELEX_MARKS = {"\u0302": "", "\u0306": "w", "\u031b": "w"}  # circumflex doubles the vowel
+_TELEX_TONES = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
 
 
 def unaccented(text: str) -> str:
     """Return text as typed without diacritics: lower case, marks removed, đ -> d."""
     stripped = _COMBINING.sub("", unicodedata.normalize("NFD", text.lower()))
     return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
+
+
+def telex(word: str, crossed_d: str = "dd") -> str:
+    """Return a word as typed in Telex with no input method: ``nội`` -> ``nooij`` (đ typed as crossed_d)."""
+    out, tone = [], ""
+    for ch in unicodedata.normalize("NFD", word.lower().replace("đ", crossed_d)):
+        if ch in _TELEX_TONES:
+            tone = _TELEX_TONES[ch]
+        elif ch == "\u0302":
+            out.append(out[-1] if out else "")
+        elif ch in _TELEX_MARKS:
+            out.append(_TELEX_MARKS[ch])
+        else:
+            out.append(ch)
+    return "".join(out) + tone
+
+
+def telex_text(text: str, crossed_d: str = "dd") -> str:
+    """Return text with each of its words typed in Telex (``telex``)."""
+    return " ".join(telex(word, crossed_d) for word in text.split())
 
 
 def nfd(text: str) -> str:
@@ -138,6 +165,8 @@ def variant(text: str, name: str) -> str:
         return nfd(text)
     if name == "tone":
         return other_tone_placement(text)
+    if name in TYPED_VARIANTS:
+        return telex_text(text, "dd" if name == "telex" else "d")
     raise ValueError(f"unknown variant {name!r}")
 
 

@@ -5,7 +5,8 @@ each decided by the index's own statistics (so a word the articles use is never 
 
 1. **Telex and VNI.** A word that is not a Vietnamese syllable but decodes to one
    (``Vieetj`` -> ``Việt``, ``no65i`` -> ``nội``, see ``search.telex``) is searched as the decoded
-   syllable, typed with accents, when the index holds that syllable and not the word typed.
+   syllable, typed with accents, when the index holds that syllable and not the word typed
+   (its d read as đ when the index writes the syllable only with đ: ``doongf`` -> ``đồng``).
    Once one word is Telex beyond doubt, the query's other words that decode are also searched
    as their syllables (alternatives) when the index holds those far more often (``soong``).
 2. **Numbers and references.** A word with inner punctuation (``TP.HCM``, ``05-CT/TW``,
@@ -186,7 +187,7 @@ def _decode_clause(clause: Clause, vocabulary: Vocabulary, understood: Understoo
     """Return the clause with Telex/VNI words read as the syllables they stand for."""
     syllables = []
     for syllable in clause.syllables:
-        decoded = decode(syllable.raw)
+        decoded = telex_reading(syllable.raw, vocabulary)
         read = Syllable.of(decoded) if decoded else None
         if read and _unknown_but_decoded_known(vocabulary, read.exact, syllable.folded):
             understood.rewrites[syllable] = decoded
@@ -202,7 +203,7 @@ def _decode_clause(clause: Clause, vocabulary: Vocabulary, understood: Understoo
 def _types_telex(parsed: ParsedQuery, vocabulary: Vocabulary) -> bool:
     """Tell whether some word of the query is Telex beyond doubt: unknown, and a known syllable decoded."""
     for syllable in parsed.syllables:
-        decoded = decode(syllable.raw)
+        decoded = telex_reading(syllable.raw, vocabulary)
         if decoded and _unknown_but_decoded_known(vocabulary, Syllable.of(decoded).exact, syllable.folded):
             return True
     return False
@@ -222,7 +223,7 @@ def _keyed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
         return []
     syllable = clause.syllables[0]
     keyed = typist or any(ch.isdigit() for ch in syllable.raw)
-    decoded = decode(syllable.raw) if keyed else None
+    decoded = telex_reading(syllable.raw, vocabulary) if keyed else None
     if not decoded:
         return []
     read = Syllable.of(decoded)
@@ -232,6 +233,21 @@ def _keyed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     understood.decoded = True
     return [Clause([replace(read, start=syllable.start, end=syllable.end)], field=clause.field, alternative=True,
                    decoded=True)]
+
+
+def telex_reading(word: str, vocabulary: Vocabulary) -> str | None:
+    """Return the syllable a Telex or VNI word stands for (``decode``), its d read as đ when the
+    index holds the syllable with đ and never with d.
+
+    Typists without an input method often leave out đ's second key (``doongf`` for ``đồng``,
+    ``deens`` for ``đến``): no article writes "dồng", and the word was searched as typed, for nothing.
+    A syllable the articles write with d (``dầu``, ``diện``, ``dà``) is read as typed.
+    """
+    decoded = decode(word)
+    if not decoded or decoded[0] not in "dD" or vocabulary.frequency(Syllable.of(decoded).exact):
+        return decoded
+    crossed = ("đ" if decoded[0] == "d" else "Đ") + decoded[1:]
+    return crossed if vocabulary.frequency(Syllable.of(crossed).exact) else decoded
 
 
 def _unknown_but_decoded_known(vocabulary: Vocabulary, decoded: str, typed: str) -> bool:

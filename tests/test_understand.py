@@ -128,6 +128,31 @@ def test_beside_a_telex_word_a_rare_word_of_the_index_is_also_searched_decoded(v
     assert {h["id"] for h in typed["hits"]} == {h["id"] for h in accented["hits"]}
 
 
+def test_a_telex_d_is_read_as_đ_when_the_index_never_writes_the_syllable_with_d(vocabulary, engine):
+    # Typists without an input method leave out đ's second key: no article writes "dồng" or "dịnh".
+    assert vocabulary.frequency("dồng") == vocabulary.frequency("dịnh") == 0
+    assert vocabulary.frequency("đồng") > 0 and vocabulary.frequency("định") > 0
+    assert groups_of(vocabulary, "doongf") == groups_of(vocabulary, "ddoongf") == [["đồng"]]
+    assert groups_of(vocabulary, "do6ng2") == [["đồng"]]  # VNI without its d9
+    understood = understand(parse_query("Doongf Nai quy dinhj"), vocabulary, abbreviations.load())
+    assert understood.rewritten_text() == "Đồng Nai quy định"
+    assert understood.notices[0] == "Đã hiểu cách gõ Telex/VNI: tìm “Đồng Nai quy định”."
+    typed = engine.search(SearchRequest(q="doongf tieenf", size=50, facets=False))
+    accented = engine.search(SearchRequest(q="đồng tiền", size=50, facets=False))
+    assert typed["total"] == accented["total"] > 0
+    assert [h["id"] for h in typed["hits"]] == [h["id"] for h in accented["hits"]]
+
+
+def test_a_telex_d_the_articles_write_is_read_as_typed(vocabulary):
+    # "dầu" (oil) and "diện" stand in the demo articles beside "đầu" and "điện": the d typed is meant.
+    assert 0 < vocabulary.frequency("dầu") < vocabulary.frequency("đầu")
+    assert groups_of(vocabulary, "daauf") == [["dầu"]]
+    assert groups_of(vocabulary, "dieenj tichs") == [["diện"], ["tích"]]
+    # A syllable neither written with d nor with đ is no Telex the index can read: searched as typed.
+    assert vocabulary.frequency("dặp") == vocabulary.frequency("đặp") == 0
+    assert groups_of(vocabulary, "dawpj") == [["dawpj"]]
+
+
 def test_real_syllables_and_foreign_words_are_searched_as_typed(vocabulary):
     assert groups_of(vocabulary, "ban tri smartphone iphone arsenal") == [
         ["ban"], ["tri"], ["smartphone"], ["iphone"], ["arsenal"]]
