@@ -46,6 +46,8 @@ _ALPHABET = string.ascii_lowercase + string.digits
 # words side by side goes over it), so the votes are those of each text voted in turn.
 _APART = "\x00"
 JOINING_MARKS = ("-", ".")
+# What ends a sentence, a title or a quoted line's lead-in: the word after it has a capital anyway.
+SENTENCE_ENDS = frozenset(".!?:…\"“”'\u2018\u2019\u2013" + _APART)
 _VIETNAMESE_ALPHABET = _ALPHABET + "đ" + "".join(
     unicodedata.normalize("NFC", vowel + tone) for vowel in VOWELS for tone in TONE_MARKS
 ) + "ăâêôơư"
@@ -176,6 +178,9 @@ def _context_votes(statistics: TermStatistics, text: str, syllables: list[Syllab
         _add_votes(paired, syllables, found, tuple(dict.fromkeys(word for pair in pairs for word in pair)))
         for folded in unsettled:
             votes.in_context[folded] = paired.in_context[folded]
+            for form in paired.in_context[folded]:
+                votes.inside_context[form] = paired.inside_context[form]
+                votes.capitals_in_context[form] = paired.capitals_in_context[form]
     return votes
 
 
@@ -200,6 +205,11 @@ class Votes:
     capitals: Counter
     # Form -> how often each spelling with a capital inside it is written ("ChatGPT", "TikTok").
     cased: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    # Form -> how often it is written beside the query's neighbour within a sentence (not first: every
+    # first word has a capital), and how often so with a capital ("Điện Biên Phủ", where "phủ" alone is
+    # mostly "chính phủ").
+    inside_context: Counter = field(default_factory=Counter)
+    capitals_in_context: Counter = field(default_factory=Counter)
 
 
 def _votes(syllables: list[Syllable], documents: list[StoredArticle]) -> Votes | None:
@@ -236,11 +246,15 @@ def _chosen(votes: Votes) -> dict[Syllable, str]:
             form = counted.most_common(1)[0][0]
             seen, capitals = alone[form], votes.capitals
             cased = votes.cased.get(form, Counter()).most_common(1)
+            # A proper noun's capital is read where the form stands beside the query's neighbour, when it
+            # does: "phủ" is "Phủ" in "Điện Biên Phủ", "bộ" is "Bộ" in "Bộ Chính trị".
+            inside = votes.inside_context[form] if counted is in_context else 0
+            named, seen_named = (votes.capitals_in_context[form], inside) if inside else (capitals[form], seen)
             if capitals[form.upper()] > CAPITALISED_SHARE * seen:
                 form = form.upper()  # an acronym, as the articles write it ("TPHCM")
             elif cased and cased[0][1] > CAPITALISED_SHARE * seen:
                 form = cased[0][0]  # a name with capitals inside, as the articles write it ("ChatGPT")
-            elif capitals[form] > CAPITALISED_SHARE * seen:
+            elif named > CAPITALISED_SHARE * seen_named:
                 form = form[:1].upper() + form[1:]  # a proper noun, as the articles write it
             if form != syllable.raw:
                 chosen[syllable] = form
@@ -277,6 +291,19 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Vo
             (folded, form), (before, before_form) = read[after], read[after - 1]
             in_context[before][before_form] += 1
             in_context[folded][form] += 1
+            if not _starts_sentence(text, spans[after - 1][0]):
+                votes.inside_context[before_form] += 1
+                votes.capitals_in_context[before_form] += written[after - 1][:1].isupper()
+            votes.inside_context[form] += 1
+            votes.capitals_in_context[form] += written[after][:1].isupper()
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Tell whether the word at start begins its text or a sentence (a capital there says nothing)."""
+    at = start - 1
+    while at >= 0 and text[at].isspace():
+        at -= 1
+    return at < 0 or text[at] in SENTENCE_ENDS
 
 
 def _split_pieces(understood: Understood, corrected: ParsedQuery) -> list[Syllable]:

@@ -61,8 +61,9 @@ def titles(engine, typed: str, limit: int = MAX_COMPLETIONS) -> list[str]:
         ("thu tuong", "Thủ tướng"),
         ("bong da", "bóng đá"),
         ("giao duc", "giáo dục"),
-        # A word typed twice is restored at both places.
-        ("bo chinh tri va bo y te", "bộ chính trị và bộ y tế"),
+        # A word typed twice is restored at both places; "Bộ" capitalised as the top articles write it
+        # beside "chính" and "y" (mostly "bộ" elsewhere), "y" as they write it beside "bộ" and "tế".
+        ("bo chinh tri va bo y te", "Bộ Chính trị và Bộ y tế"),
     ],
 )
 def test_unaccented_query_gets_its_accents_restored(engine, q, expected):
@@ -77,7 +78,7 @@ def test_a_query_with_nothing_to_correct_is_parsed_once_for_its_suggestion(engin
     parsed = []
     parse = suggest.parse_query
     monkeypatch.setattr(suggest, "parse_query", lambda *a, **k: parsed.append(a[0]) or parse(*a, **k))
-    expected = {"bo chinh tri va bo y te": "bộ chính trị và bộ y tế", "chinh trj": "chính trị"}[q]
+    expected = {"bo chinh tri va bo y te": "Bộ Chính trị và Bộ y tế", "chinh trj": "chính trị"}[q]
     assert suggestion(engine, q) == expected
     assert len(parsed) == parses
 
@@ -591,7 +592,7 @@ def test_a_long_query_gets_its_suggestion_unsearched_and_says_so(demo_index):
 
 def test_a_short_query_searches_its_suggestion_and_reports_no_cut(engine):
     result = engine.search(SearchRequest(q="bo chinh tri va bo y te", correct=False))
-    assert result["suggestion"] == "bộ chính trị và bộ y tế"
+    assert result["suggestion"] == "Bộ Chính trị và Bộ y tế"
     assert result["limited"] == [] and UNSEARCHED_NOTICE not in result["notices"]
 
 
@@ -724,6 +725,8 @@ def votes_match_by_match(syllables, documents):
     wanted = {s.folded for s in syllables if not s.accented and len(s.folded) > 1 and not s.folded.isdigit()}
     pairs = set(zip([s.folded for s in syllables], [s.folded for s in syllables][1:]))
     in_context, alone, capitals, cased = defaultdict(Counter), defaultdict(Counter), Counter(), defaultdict(Counter)
+    # Each form's uses beside the query's neighbour, not first in a sentence, and how many capitalised.
+    inside, named = Counter(), Counter()
     for document in documents:
         for text in (document.get("title") or "", document.get("body") or ""):
             previous = None
@@ -742,8 +745,15 @@ def votes_match_by_match(syllables, documents):
                 if previous and (gap.isspace() or gap in ("-", ".")) and (previous[0], key) in pairs:
                     in_context[previous[0]][previous[1]] += 1
                     in_context[key][form] += 1
-                previous = (key, form, match.end())
-    return in_context, alone, capitals, cased
+                    # A sentence's first word has a capital whatever it is: not counted.
+                    lead = text[:previous[4]].rstrip()
+                    if lead and lead[-1] not in ".!?:…\"“”'\u2018\u2019\u2013":
+                        inside[previous[1]] += 1
+                        named[previous[1]] += previous[3][:1].isupper()
+                    inside[form] += 1
+                    named[form] += written[:1].isupper()
+                previous = (key, form, match.end(), written, match.start())
+    return in_context, alone, capitals, cased, inside, named
 
 
 @pytest.mark.parametrize("q", ["chi thi 05 bo chinh tri", "ha noi cam xe may", "thu tuong chinh phu",
@@ -776,6 +786,8 @@ def test_accents_are_restored_from_each_spellings_count_ties_to_the_first_writte
     assert as_lists(votes.in_context) == as_lists(expected[0]) and as_lists(votes.alone) == as_lists(expected[1])
     assert {k: v for k, v in votes.capitals.items() if v} == {k: v for k, v in expected[2].items() if v}
     assert as_lists(votes.cased) == as_lists(expected[3])
+    assert {k: v for k, v in votes.inside_context.items() if v} == {k: v for k, v in expected[4].items() if v}
+    assert {k: v for k, v in votes.capitals_in_context.items() if v} == {k: v for k, v in expected[5].items() if v}
     assert any(votes.cased.values()) == ("iphone" in q)
     assert sum(map(len, votes.alone.values())) > len(votes.alone)  # words written in several spellings
 
@@ -1039,6 +1051,38 @@ COVID_WRITTEN = {
 def test_a_word_is_restored_in_capitals_when_more_than_sixty_percent_of_its_uses_are(q, written, expected):
     documents = [{"id": str(n), "title": "", "body": COVID_WRITTEN[form]} for n, form in enumerate(written)]
     assert restored(q, documents) == expected
+
+
+PROPER_AND_COMMON = [
+    "Chính phủ đã họp. Văn phòng chính phủ cho biết chính phủ sẽ bàn tiếp.",
+    "Chiến thắng Điện Biên Phủ năm 1954 được kỷ niệm tại Điện Biên.",
+    "Đoàn đã thăm Điện Biên phủ sương.",
+]
+
+
+@pytest.mark.parametrize("q, written, expected", [
+    # "phủ" is mostly "chính phủ", but "Phủ" beside "biên": the capital of a name is read where it stands.
+    ("dien bien phu", [0, 1], {"dien": "Điện", "bien": "Biên", "phu": "Phủ"}),
+    ("chinh phu", [0, 1], {"chinh": "chính", "phu": "phủ"}),  # capitalised beside "phủ" once in three
+    # Beside "biên", "phủ" capitalised once in two: not more than three fifths.
+    ("dien bien phu", [0, 1, 2], {"dien": "Điện", "bien": "Biên", "phu": "phủ"}),
+    ("phu", [0, 1], {"phu": "phủ"}),  # no neighbour: read from every writing (one in four capitalised)
+])
+def test_a_word_beside_the_querys_neighbour_takes_the_capital_it_has_there(q, written, expected):
+    documents = [{"id": str(n), "title": "", "body": PROPER_AND_COMMON[n]} for n in written]
+    assert restored(q, documents) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # First in a sentence, after a quote, a colon or a dash: a capital there says nothing.
+    ("Hiểu đúng về thuế. Hiểu đúng để làm đúng! “Hiểu đúng” là: Hiểu đúng – cần hiểu đúng luật.",
+     {"hieu": "hiểu", "dung": "đúng"}),
+    # Inside sentences: the capital the name has there.
+    ("Người dân Hiểu Đúng ở xã Hiểu Đúng, còn hiểu đúng thì khác; làng Hiểu Đúng.",
+     {"hieu": "Hiểu", "dung": "Đúng"}),
+])
+def test_the_first_word_of_a_sentence_gives_no_capital_beside_the_querys_neighbour(body, expected):
+    assert restored("hieu dung", [{"id": "1", "title": "", "body": body}]) == expected
 
 
 def test_an_acronym_written_in_capitals_in_each_of_the_top_articles_is_restored_in_capitals(view):
