@@ -99,6 +99,8 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
         # A word typed among accented ones and read split ("tiêm vacxin Pfizer"): its pieces are spelt
         # out as the articles write them ("vắc xin"), not bare ("vac xin").
         text = replace_syllables(text, _restored(statistics, text, pieces, first()))
+    if understood.crossed:
+        text = _settle_crossed(statistics, text, understood.crossed, first())
     if text == typed.text:
         return None, cut, False
     # Searched only when needed: a query whose Telex or split words were spelt out gets the
@@ -130,6 +132,27 @@ def _slip_restored(statistics: TermStatistics, text: str, parsed: ParsedQuery,
     # A syllable typed without accents and kept still takes the articles' capitals ("viet nam" -> "Việt Nam").
     return replace_syllables(text, {typed: restored[p] for typed, p in pairs if p in restored and (
         p not in kept or (not typed.accented and normalize_term(restored[p]) == written[p]))})
+
+
+def _settle_crossed(statistics: TermStatistics, text: str, crossed: dict[str, str],
+                    documents: list[StoredArticle]) -> str:
+    """Return text with each syllable decoded with a d that was also searched with đ (crossed: the
+    form with d -> with đ, ``Understood.crossed``) written with đ where documents write it so beside
+    the query's neighbours more often than with d (``dội tuyển`` -> ``đội tuyển``)."""
+    parsed = parse_query(text)
+    # Every word folded: the neighbours are read as written too, to tell where the pair stands.
+    plain_text = replace_syllables(text, {s: s.folded for s in parsed.syllables})
+    plain = parse_query(plain_text)
+    if len(plain.syllables) != len(parsed.syllables):
+        return text
+    votes = _context_votes(statistics, plain_text, plain.syllables, documents)
+    settled = {}
+    for typed, folded in zip(parsed.syllables, plain.syllables):
+        if typed.exact in crossed and votes is not None:
+            written = votes.in_context[folded.folded]
+            if written[crossed[typed.exact]] > written[typed.exact]:
+                settled[typed] = crossed[typed.exact]
+    return replace_syllables(text, settled)
 
 
 def _same_top(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle]) -> bool:

@@ -6,7 +6,8 @@ each decided by the index's own statistics (so a word the articles use is never 
 1. **Telex and VNI.** A word that is not a Vietnamese syllable but decodes to one
    (``Vieetj`` -> ``Việt``, ``no65i`` -> ``nội``, see ``search.telex``) is searched as the decoded
    syllable, typed with accents, when the index holds that syllable and not the word typed
-   (its d read as đ when the index writes the syllable only with đ: ``doongf`` -> ``đồng``).
+   (its d read as đ when the index writes the syllable only with đ: ``doongf`` -> ``đồng``; also
+   searched with đ when it writes both and the query types đ nowhere: ``dooij`` -> ``dội``, ``đội``).
    Once one word is Telex beyond doubt, the query's other words that decode are also searched
    as their syllables (alternatives) when the index holds those far more often (``soong``).
 2. **Numbers and references.** A word with inner punctuation (``TP.HCM``, ``05-CT/TW``,
@@ -121,6 +122,8 @@ class Understood:
     # Typed syllable -> the text it was read as (a decoded or split form), for "did you mean".
     rewrites: dict[Syllable, str] = field(default_factory=dict)
     decoded: bool = False
+    # A decoded Telex/VNI syllable with d -> the same with đ, also searched (``_crossed_alternatives``).
+    crossed: dict[str, str] = field(default_factory=dict)
     # Words the rare-word split looked up (``_rare_word_split``), bounded a query.
     rare_splits: int = 0
 
@@ -156,12 +159,16 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     vocabulary.prefetch(term for s in parsed.syllables for term in (s.folded, s.exact))
     groups, before = [], []
     typist = _types_telex(parsed, vocabulary)
+    crossing = not _types_crossed_d(parsed)
     for group in parsed.groups:
-        groups.append(_understand_group(group, before, vocabulary, understood, typist))
+        groups.append(_understand_group(group, before, vocabulary, understood, typist, crossing))
         before += [s.folded for s in group[0].syllables]
     if understood.decoded:
         read = rewrite_text(parsed.text, {s: t for s, t in understood.rewrites.items() if " " not in t})
         understood.notices.insert(0, f"Đã hiểu cách gõ Telex/VNI: tìm “{read}”.")
+    if understood.crossed:
+        also = ", ".join(f"“{form}”" for form in understood.crossed.values())
+        understood.notices.insert(1, f"Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả {also}.")
     groups = _expand_abbreviations(groups, abbreviations, understood)
     groups = _join_apart(groups, vocabulary, understood, parsed)
     understood.parsed = replace(parsed, groups=groups)
@@ -169,12 +176,14 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
 
 
 def _understand_group(group: list[Clause], before: list[str], vocabulary: Vocabulary,
-                      understood: Understood, typist: bool) -> list[Clause]:
+                      understood: Understood, typist: bool, crossing: bool = False) -> list[Clause]:
     """Return a group with its clauses decoded and their number and split alternatives added."""
     clauses = []
     for clause in group:
         clause = _decode_clause(clause, vocabulary, understood)
         clauses.append(clause)
+        if crossing:
+            clauses += _crossed_alternatives(clause, vocabulary, understood)
         also = _keyed_alternatives(clause, vocabulary, understood, typist)
         clauses += also
         clauses += _number_alternatives(clause, before)
@@ -248,6 +257,33 @@ def telex_reading(word: str, vocabulary: Vocabulary) -> str | None:
         return decoded
     crossed = ("đ" if decoded[0] == "d" else "Đ") + decoded[1:]
     return crossed if vocabulary.frequency(Syllable.of(crossed).exact) else decoded
+
+
+def _types_crossed_d(parsed: ParsedQuery) -> bool:
+    """Tell whether the query types đ somewhere (đ itself, Telex dd, VNI d9): its typist's d is a d."""
+    return any(key in s.raw.lower() for s in parsed.syllables for key in ("đ", "dd", "d9"))
+
+
+def _crossed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:
+    """Return a word decoded from Telex or VNI with d, as written with đ, as an alternative when the
+    index holds it (a query typing đ nowhere: ``_types_crossed_d``).
+
+    Its typist may have left out đ's second key, or meant d: ``dooij tuyeenr vieetj nam`` is "dội
+    tuyển việt nam" letter for letter, which one article of 6,000 writes, and "đội tuyển việt nam"
+    for nearly everybody.  Both are searched, the accents typed still meant; the one as typed is the
+    query's own reading (``gias daauf``, oil prices, still ranks "giá dầu" first).
+    """
+    if len(clause.syllables) != 1 or clause.phrase:
+        return []
+    syllable = clause.syllables[0]
+    if syllable.exact[:1] != "d" or not any(typed.start == syllable.start for typed in understood.rewrites):
+        return []
+    crossed = Syllable.of("đ" + syllable.exact[1:])
+    if not vocabulary.frequency(crossed.exact):
+        return []
+    understood.crossed[syllable.exact] = crossed.exact
+    return [Clause([replace(crossed, start=syllable.start, end=syllable.end)], field=clause.field, alternative=True,
+                   decoded=True)]
 
 
 def _unknown_but_decoded_known(vocabulary: Vocabulary, decoded: str, typed: str) -> bool:

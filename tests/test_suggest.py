@@ -1085,6 +1085,21 @@ def test_the_first_word_of_a_sentence_gives_no_capital_beside_the_querys_neighbo
     assert restored("hieu dung", [{"id": "1", "title": "", "body": body}]) == expected
 
 
+@pytest.mark.parametrize("bodies, expected", [
+    (["Đội tuyển Việt Nam thắng.", "Cả đội tuyển và dội bom."], "đội tuyển việt nam"),
+    # Written with d beside "tuyển" as often as with đ: as typed.
+    (["Đội tuyển thắng.", "Bị dội tuyển thủ."], "dội tuyển việt nam"),
+    # Never beside its neighbours in the top articles: as the index's articles writing the pair write it.
+    (["Một đội bóng.", "Tuyển thủ dội nước."], "đội tuyển việt nam"),
+])
+def test_a_telex_d_searched_both_ways_is_suggested_as_the_top_articles_write_it_beside_its_neighbours(
+        view, bodies, expected):
+    from search.suggest import _settle_crossed
+
+    documents = [{"id": str(n), "title": "", "body": body} for n, body in enumerate(bodies)]
+    assert _settle_crossed(view, "dội tuyển việt nam", {"dội": "đội"}, documents) == expected
+
+
 def test_an_acronym_written_in_capitals_in_each_of_the_top_articles_is_restored_in_capitals(view):
     from search.parse import parse_query
 

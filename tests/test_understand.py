@@ -143,14 +143,38 @@ def test_a_telex_d_is_read_as_đ_when_the_index_never_writes_the_syllable_with_d
     assert [h["id"] for h in typed["hits"]] == [h["id"] for h in accented["hits"]]
 
 
-def test_a_telex_d_the_articles_write_is_read_as_typed(vocabulary):
+def test_a_telex_d_the_articles_write_is_read_as_typed_first(vocabulary):
     # "dầu" (oil) and "diện" stand in the demo articles beside "đầu" and "điện": the d typed is meant.
     assert 0 < vocabulary.frequency("dầu") < vocabulary.frequency("đầu")
-    assert groups_of(vocabulary, "daauf") == [["dầu"]]
-    assert groups_of(vocabulary, "dieenj tichs") == [["diện"], ["tích"]]
+    # As typed first, and with đ too (``test_a_telex_d_the_articles_also_write_with_đ_is_searched_both_ways…``).
+    assert groups_of(vocabulary, "daauf") == [["dầu", "ALT:đầu"]]
+    assert groups_of(vocabulary, "dieenj tichs") == [["diện", "ALT:điện"], ["tích"]]
     # A syllable neither written with d nor with đ is no Telex the index can read: searched as typed.
     assert vocabulary.frequency("dặp") == vocabulary.frequency("đặp") == 0
     assert groups_of(vocabulary, "dawpj") == [["dawpj"]]
+
+
+def test_a_telex_d_the_articles_also_write_with_đ_is_searched_both_ways_unless_the_query_types_đ(vocabulary, engine):
+    # "dội" stands in 4 demo articles, "đội" in 41: "dooij" may be either, its tone and vowel meant.
+    assert 0 < vocabulary.frequency("dội") < vocabulary.frequency("đội")
+    assert groups_of(vocabulary, "dooij tuyeenr") == [["dội", "ALT:đội"], ["tuyển"]]
+    understood = understand(parse_query("dooij tuyeenr"), vocabulary, abbreviations.load())
+    assert understood.notices == ["Đã hiểu cách gõ Telex/VNI: tìm “dội tuyển”.",
+                                  "Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả “đội”."]
+    assert understood.crossed == {"dội": "đội"}
+    # A query typing đ somewhere (dd, d9 or đ itself) knows the key: its d is a d.
+    for q in ("dooij ddaauf", "dooij d9a6u2", "dooij đầu"):
+        assert groups_of(vocabulary, q) == [["dội"], ["đầu"]], q
+    # No article writes "đân": nothing more to search.
+    assert vocabulary.frequency("đân") == 0
+    assert groups_of(vocabulary, "daan") == [["dân"]]
+    # A word typed with its accents (an input method) is no Telex: its d is a d.
+    assert groups_of(vocabulary, "dội tuyển") == [["dội"], ["tuyển"]]
+    typed = engine.search(SearchRequest(q="dooij tuyeenr", size=50, facets=False))
+    crossed = engine.search(SearchRequest(q="đội tuyển", size=50, facets=False))
+    assert typed["total"] == crossed["total"] > 0
+    assert [h["id"] for h in typed["hits"]] == [h["id"] for h in crossed["hits"]]
+    assert typed["suggestion"] == "đội tuyển"  # as the top articles write it
 
 
 def test_real_syllables_and_foreign_words_are_searched_as_typed(vocabulary):
