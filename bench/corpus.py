@@ -103,8 +103,9 @@ def telex(word: str, crossed_d: str = "dd") -> str:
 
 
 def telex_text(text: str, crossed_d: str = "dd") -> str:
-    """Return text with each of its words typed in Telex (``telex``)."""
-    return " ".join(telex(word, crossed_d) for word in text.split())
+    """Return text with each of its words typed in Telex (``telex``), punctuation and digits kept in
+    place (a typist presses the tone key before the comma or quote that follows the word)."""
+    return _WORD_RE.sub(lambda word: telex(word.group(), crossed_d), text)
 
 
 def nfd(text: str) -> str:

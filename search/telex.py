@@ -56,6 +56,7 @@ STOP_FINALS = ("p", "t", "c", "ch")
 STOP_TONES = ("", "\u0301", "\u0323")
 FRONT_VOWELS = "ieêy"
 TELEX_TONE_KEYS = "sfrxj"
+CONSONANTS = "bcdfghjklmnpqrstvwxz"
 VNI_TONE_KEYS = "12345"
 _VNI_RE = re.compile(r"^[^\W\d_]+[0-9][^\W_]*$")
 _TELEX_RULES = bogo.get_telex_definition(w_shorthand=False, brackets_shorthand=False)
@@ -157,5 +158,7 @@ def _keys_in_place(word: str, decoded: str, keys: str) -> bool:
     for letter, doubled in (("â", "aa"), ("ê", "ee"), ("ô", "oo")):
         if letter in split_tone(decoded)[0] and doubled not in lower:
             return False
-    tone_at = max((i for i, ch in enumerate(lower) if ch in keys and i > 0), default=-1)
+    # A key letter of the onset is a letter ("tr" of "treen", "trên"), not a tone key.
+    onset = max(1, len(lower) - len(lower.lstrip(CONSONANTS)))
+    tone_at = max((i for i, ch in enumerate(lower) if ch in keys and i >= onset), default=-1)
     return tone_at < 0 or not any(ch in "aeiouy" for ch in lower[tone_at + 1 :])

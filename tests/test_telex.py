@@ -31,6 +31,8 @@ def demo_words() -> set[str]:
     ("Phuwowngj", "Phượng"), ("booj", "bộ"), ("chinhs", "chính"), ("nguwowif", "người"),
     ("dduowcj", "được"), ("truwowngf", "trường"), ("quyeets", "quyết"), ("giuwax", "giữa"), ("khoer", "khỏe"),
     ("caanf", "cần"), ("daan", "dân"),
+    # Without a tone key, the r of "tr" is the onset's letter: "treen" is "trên".
+    ("treen", "trên"), ("truwowng", "trương"), ("trawm", "trăm"), ("Traan", "Trân"), ("troong", "trông"),
     # VNI: digits after the letters they mark.
     ("ha2", "hà"), ("no65i", "nội"), ("ca61m", "cấm"), ("xa8ng", "xăng"), ("Vie6t5", "Việt"), ("d9u7o7ng2", "đường"),
 ])
