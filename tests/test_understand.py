@@ -128,7 +128,7 @@ def test_beside_a_telex_word_a_rare_word_of_the_index_is_also_searched_decoded(v
     assert {h["id"] for h in typed["hits"]} == {h["id"] for h in accented["hits"]}
 
 
-def test_a_telex_d_is_read_as_đ_when_the_index_never_writes_the_syllable_with_d(vocabulary, engine):
+def test_a_telex_d_is_read_crossed_when_the_index_never_writes_the_syllable_with_d(vocabulary, engine):
     # Typists without an input method leave out đ's second key: no article writes "dồng" or "dịnh".
     assert vocabulary.frequency("dồng") == vocabulary.frequency("dịnh") == 0
     assert vocabulary.frequency("đồng") > 0 and vocabulary.frequency("định") > 0
@@ -146,7 +146,7 @@ def test_a_telex_d_is_read_as_đ_when_the_index_never_writes_the_syllable_with_d
 def test_a_telex_d_the_articles_write_is_read_as_typed_first(vocabulary):
     # "dầu" (oil) and "diện" stand in the demo articles beside "đầu" and "điện": the d typed is meant.
     assert 0 < vocabulary.frequency("dầu") < vocabulary.frequency("đầu")
-    # As typed first, and with đ too (``test_a_telex_d_the_articles_also_write_with_đ_is_searched_both_ways…``).
+    # As typed first, and with đ too (``test_a_telex_d_the_articles_also_write_crossed_is_searched_both_ways…``).
     assert groups_of(vocabulary, "daauf") == [["dầu", "ALT:đầu"]]
     assert groups_of(vocabulary, "dieenj tichs") == [["diện", "ALT:điện"], ["tích"]]
     # A syllable neither written with d nor with đ is no Telex the index can read: searched as typed.
@@ -154,7 +154,7 @@ def test_a_telex_d_the_articles_write_is_read_as_typed_first(vocabulary):
     assert groups_of(vocabulary, "dawpj") == [["dawpj"]]
 
 
-def test_a_telex_d_the_articles_also_write_with_đ_is_searched_both_ways_unless_the_query_types_đ(vocabulary, engine):
+def test_a_telex_d_the_articles_also_write_crossed_is_searched_both_ways_unless_the_query_types_dd(vocabulary, engine):
     # "dội" stands in 4 demo articles, "đội" in 41: "dooij" may be either, its tone and vowel meant.
     assert 0 < vocabulary.frequency("dội") < vocabulary.frequency("đội")
     assert groups_of(vocabulary, "dooij tuyeenr") == [["dội", "ALT:đội"], ["tuyển"]]
