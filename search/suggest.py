@@ -276,7 +276,8 @@ def _chosen(votes: Votes) -> dict[Syllable, str]:
             cased = votes.cased.get(form, Counter()).most_common(1)
             # A proper noun's capital is read where the form stands beside the query's neighbour, when it
             # does: "phủ" is "Phủ" in "Điện Biên Phủ", "bộ" is "Bộ" in "Bộ Chính trị".
-            inside = votes.inside_context[form] if counted is in_context else 0
+            # (A form written beside a neighbour is one counted in context: its syllable's in_context votes.)
+            inside = votes.inside_context[form]
             named, seen_named = (votes.capitals_in_context[form], inside) if inside else (capitals[form], seen)
             if capitals[form.upper()] > CAPITALISED_SHARE * seen:
                 form = form.upper()  # an acronym, as the articles write it ("TPHCM")

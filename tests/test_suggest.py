@@ -1156,6 +1156,39 @@ def test_did_you_mean_reads_a_slip_from_the_page_answered_without_the_accents_ty
     assert corrected(view, q, ranking) == expected
 
 
+@pytest.mark.parametrize("q, ranking, expected", [
+    # "dội" (4 demo articles) searched as "đội" (41) too: written as the top articles write it beside "tuyển".
+    ("dooij tuyeenr", DEFAULT_RANKING, ("đội tuyển", False, False)),
+    ("vaf dooij tuyeenr", DEFAULT_RANKING, ("và đội tuyển", False, False)),
+    # A long query's suggestion goes unsearched: its words spelt out as read, not voted on.
+    ("dooij tuyeenr", replace(DEFAULT_RANKING, suggest_search_words=1), ("dội tuyển", False, False)),
+])
+def test_did_you_mean_writes_a_telex_d_searched_both_ways_as_the_top_articles_write_it(view, q, ranking, expected):
+    assert corrected(view, q, ranking) == expected
+
+
+@pytest.mark.parametrize("text, start, expected", [
+    ("Hiểu đúng", 0, True), ("  Hiểu đúng", 2, True), ("x\x00 Hiểu", 3, True), ("Thuế. Hiểu", 6, True),
+    ("“Hiểu", 1, True), ("a Hiểu", 2, False), ("a  Hiểu", 3, False), ("ab Hiểu", 3, False), ("(Hiểu", 1, False),
+])
+def test_a_word_starts_a_sentence_at_the_start_of_its_text_or_after_a_sentences_end(text, start, expected):
+    from search.suggest import _starts_sentence
+
+    assert _starts_sentence(text, start) is expected
+
+
+def test_a_word_read_from_the_articles_writing_the_pair_takes_the_capital_they_give_it_inside_sentences(view):
+    # The top articles write neither "viet" nor "nam" beside the other: both read from the demo's articles
+    # writing the pair ("Việt Nam", capitalised inside sentences); the top article's "việt" is lowercase.
+    from search.parse import parse_query
+    from search.suggest import _restored
+
+    documents = [{"id": "1", "title": "", "body": "Nam giới và việt vị."}]
+    syllables = parse_query("viet nam").syllables
+    assert {s.raw: form for s, form in _restored(view, "viet nam", syllables, documents).items()} == {
+        "viet": "Việt", "nam": "Nam"}
+
+
 def test_a_query_of_more_distinct_words_than_suggest_search_words_gets_its_suggestion_unsearched(view):
     assert corrected(view, "hoc sinj", replace(DEFAULT_RANKING, suggest_search_words=2)) == ("học sinh", False, False)
     assert corrected(view, "hoc sinj", replace(DEFAULT_RANKING, suggest_search_words=1)) == ("học sinh", False, True)
