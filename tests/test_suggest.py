@@ -1367,6 +1367,19 @@ def test_a_word_read_split_among_accented_words_is_spelt_out_with_the_accents_th
     assert spelt["hits"][0]["id"] == result["hits"][0]["id"]
 
 
+def test_a_split_words_pieces_the_top_articles_never_write_together_are_read_from_articles_writing_the_pair(view):
+    from search import abbreviations
+    from search.parse import parse_query
+    from search.suggest import correct_query
+    from search.understand import Vocabulary, understand
+
+    vocabulary = Vocabulary(view.statistics())
+    read = lambda text: understand(parse_query(text), vocabulary, abbreviations.load())  # noqa: E731
+    documents = [{"id": "x", "title": "", "body": "Tình hình chung của kinh doanh và tế bào."}]
+    assert correct_query(view, read("tình hình kinhte"), documents, 1, lambda text: read(text).parsed) == (
+        "tình hình kinh tế", False, False)
+
+
 def test_the_pieces_spelt_out_with_accents_are_a_split_word_s_unaccented_syllables_of_two_letters_or_more():
     from search.parse import parse_query
     from search.understand import Understood
