@@ -176,7 +176,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
 
 
 def _understand_group(group: list[Clause], before: list[str], vocabulary: Vocabulary,
-                      understood: Understood, typist: bool, crossing: bool = False) -> list[Clause]:
+                      understood: Understood, typist: bool, crossing: bool) -> list[Clause]:
     """Return a group with its clauses decoded and their number and split alternatives added."""
     clauses = []
     for clause in group:

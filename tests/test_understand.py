@@ -76,6 +76,8 @@ def rating_engine(tmp_path_factory):
     articles = [a for a in DEMO_ARTICLES if re.search(r"\bbà\b", a["body"], re.IGNORECASE)]
     articles.append({"id": "rating", "title": "Moody's giữ xếp hạng tín nhiệm của Việt Nam",
                      "body": "Moody's giữ mức xếp hạng tín nhiệm quốc gia Ba2 của Việt Nam, triển vọng ổn định."})
+    # A stray token of VNI keys, "do65i", as an article may hold one.
+    articles.append({"id": "stray", "title": "Bảng xếp hạng", "body": "Bảng xếp hạng mới: do65i tuyển."})
     write_jsonl(source, articles)
     reindex(source.parent / "index", [str(source)], procs=1)
     return SearchEngine(source.parent / "index")
@@ -175,6 +177,68 @@ def test_a_telex_d_the_articles_also_write_crossed_is_searched_both_ways_unless_
     assert typed["total"] == crossed["total"] > 0
     assert [h["id"] for h in typed["hits"]] == [h["id"] for h in crossed["hits"]]
     assert typed["suggestion"] == "đội tuyển"  # as the top articles write it
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("Doongf", "Đồng"),  # no article writes "dồng": with đ, its capital kept
+    ("Dooij", "Dội"),  # "dội" stands in 4 articles: as typed (the query's other reading adds "đội")
+    ("dawpj", "dặp"),  # neither "dặp" nor "đặp" stands anywhere: as decoded
+    ("Xaauf", "Xầu"),  # no "xầu" either, but only a d is read as đ ("Đầu" stands in 138)
+    ("ddoongf", "đồng"), ("dong", None),  # typed with dd; a syllable as typed, no Telex
+])
+def test_telex_reading_reads_a_d_as_crossed_only_when_the_index_never_writes_the_syllable_with_d(
+        vocabulary, word, expected):
+    from search.understand import telex_reading
+
+    assert telex_reading(word, vocabulary) == expected
+
+
+def test_the_d_crossed_alternative_keeps_the_typed_words_field_place_and_weight(vocabulary, engine):
+    understood = understand(parse_query("title:dooij tuyeenr"), vocabulary, abbreviations.load())
+    alternatives = [c for c in understood.parsed.clauses if c.alternative]
+    assert [(c.field, c.decoded, c.phrase, [(s.raw, s.exact, s.start, s.end) for s in c.syllables])
+            for c in alternatives] == [("title", True, False, [("đội", "đội", 6, 11)])]
+    # A word typed joined to the next is one clause of two syllables: no alternative of its first.
+    assert groups_of(vocabulary, "dooij-tuyeenr") == [['"dội tuyển"']]
+    # The articles holding the word as typed come first: the reading with đ earns no more than it scores.
+    typed = engine.search(SearchRequest(q="dooij", size=10, facets=False))
+    exact = engine.search(SearchRequest(q="dội", size=10, facets=False))
+    assert 0 < exact["total"] < typed["total"]
+    assert [h["id"] for h in typed["hits"][: exact["total"]]] == [h["id"] for h in exact["hits"]]
+
+
+def test_the_notices_of_a_telex_query_come_first_the_words_also_searched_with_crossed_d_next(vocabulary):
+    understood = understand(parse_query("dooij daauf hanoi"), vocabulary, abbreviations.load())
+    assert understood.notices == [
+        "Đã hiểu cách gõ Telex/VNI: tìm “dội dầu hanoi”.",  # the split word spelt as typed here
+        "Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả “đội”, “đầu”.",
+        "Đã tách “hanoi” thành “ha noi”.",
+    ]
+    assert understood.crossed == {"dội": "đội", "dầu": "đầu"}
+
+
+def test_understanding_keeps_the_query_as_parsed_and_reads_its_words_frequencies_together(vocabulary):
+    empty = parse_query("")
+    assert understand(empty, vocabulary, abbreviations.load()).parsed is empty
+    typed = parse_query("ha noi")
+    understood = understand(typed, vocabulary, abbreviations.load())
+    assert understood.original is typed and understood.parsed.text == typed.text
+
+    class Prefetching:
+        """Statistics that answer as the demo's and record what they were asked to read together."""
+
+        def __init__(self):
+            self.asked = []
+
+        def prefetch(self, terms):
+            self.asked.append(sorted(set(terms)))
+
+        def __getattr__(self, name):
+            return getattr(vocabulary.statistics, name)
+
+    statistics = Prefetching()
+    understand(parse_query("Hà Nội"), Vocabulary(statistics), abbreviations.load())
+    assert statistics.asked[0] == ["ha", "hà", "noi", "nội"]
 
 
 def test_real_syllables_and_foreign_words_are_searched_as_typed(vocabulary):
@@ -951,3 +1015,16 @@ def test_a_join_prefetches_the_words_every_pair_would_make_and_weighs_only_the_h
     # The pair's run twentieth as frequent as the word: not joined.
     counts.phrases[("chat", "gpt")] = 2 + 1
     assert joined("chat gpt moi", counts) == ([["chat"], ["gpt"], ["moi"]], [])
+
+
+
+def test_a_vni_token_the_index_holds_is_weighed_against_its_reading_with_crossed_d_and_keeps_its_field(
+        rating_engine):
+    vocabulary = Vocabulary(rating_engine.backend.statistics())
+    # "do65i" stands in one article; it decodes to "dội", which none writes, so to "đội": six articles,
+    # not twenty times one, so it is searched as typed alone.
+    assert [vocabulary.frequency(w) for w in ("do65i", "dội", "đội")] == [1, 0, 6]
+    assert clauses_of(vocabulary, "do65i") == [[("do65i", False, False, False, None)]]
+    # An alternative searched for a word typed in a field is searched in that field.
+    assert clauses_of(vocabulary, "title:Ba2") == [[("ba2", False, False, False, "title"),
+                                                    ("bà", True, False, False, "title")]]
