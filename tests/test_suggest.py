@@ -1100,6 +1100,20 @@ def test_a_telex_d_searched_both_ways_is_suggested_as_the_top_articles_write_it_
     assert _settle_crossed(view, "dội tuyển việt nam", {"dội": "đội"}, documents) == expected
 
 
+@pytest.mark.parametrize("text, body, expected", [
+    ("cả dội", "Cả đội thắng, cả đội vui.", "cả đội"),  # the last word: its neighbour before it
+    ("dội dầu", "Đội đầu bảng.", "đội đầu"),  # two such words, each the other's neighbour
+    ("bị dội bom", "Bị dội bom, bị đội bóng.", "bị dội bom"),  # "dội" between its neighbours
+    # Written with d beside the neighbour before it: settled so, whatever other articles write.
+    ("cả dội", "Cả dội nước lên người.", "cả dội"),
+])
+def test_a_telex_d_searched_both_ways_is_voted_on_beside_the_neighbours_on_either_side(view, text, body, expected):
+    from search.suggest import _settle_crossed
+
+    crossed = {"dội": "đội", "dầu": "đầu"}
+    assert _settle_crossed(view, text, crossed, [{"id": "1", "title": "", "body": body}]) == expected
+
+
 def test_an_acronym_written_in_capitals_in_each_of_the_top_articles_is_restored_in_capitals(view):
     from search.parse import parse_query
 
