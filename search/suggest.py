@@ -151,12 +151,13 @@ def _settle_crossed(statistics: TermStatistics, text: str, crossed: dict[str, st
     if len(plain.syllables) != len(parsed.syllables):
         return text
     votes = _context_votes(statistics, plain_text, plain.syllables, documents)
+    if votes is None:
+        return text
     settled = {}
     for typed, folded in zip(parsed.syllables, plain.syllables):
-        if typed.exact in crossed and votes is not None:
-            written = votes.in_context[folded.folded]
-            if written[crossed[typed.exact]] > written[typed.exact]:
-                settled[typed] = crossed[typed.exact]
+        written = votes.in_context[folded.folded]
+        if typed.exact in crossed and written[crossed[typed.exact]] > written[typed.exact]:
+            settled[typed] = crossed[typed.exact]
     return replace_syllables(text, settled)
 
 

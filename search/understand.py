@@ -240,8 +240,15 @@ def _keyed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
         return []
     understood.rewrites[syllable] = decoded
     understood.decoded = True
-    return [Clause([replace(read, start=syllable.start, end=syllable.end)], field=clause.field, alternative=True,
-                   decoded=True)]
+    return [_decoded_alternative(clause, read)]
+
+
+def _decoded_alternative(clause: Clause, read: Syllable) -> Clause:
+    """Return a one-word clause's other reading as an alternative in its place and field (marked decoded:
+    the reading earns no more than it scores, ``execute._reading_weight``)."""
+    typed = clause.syllables[0]
+    return Clause([replace(read, start=typed.start, end=typed.end)], field=clause.field, alternative=True,
+                  decoded=True)
 
 
 def telex_reading(word: str, vocabulary: Vocabulary) -> str | None:
@@ -282,8 +289,7 @@ def _crossed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Un
     if not vocabulary.frequency(crossed.exact):
         return []
     understood.crossed[syllable.exact] = crossed.exact
-    return [Clause([replace(crossed, start=syllable.start, end=syllable.end)], field=clause.field, alternative=True,
-                   decoded=True)]
+    return [_decoded_alternative(clause, crossed)]
 
 
 def _unknown_but_decoded_known(vocabulary: Vocabulary, decoded: str, typed: str) -> bool:
