@@ -267,8 +267,9 @@ def telex_reading(word: str, vocabulary: Vocabulary) -> str | None:
 
 
 def _types_crossed_d(parsed: ParsedQuery) -> bool:
-    """Tell whether the query types đ somewhere (đ itself, Telex dd, VNI d9): its typist's d is a d."""
-    return any(key in s.raw.lower() for s in parsed.syllables for key in ("đ", "dd", "d9"))
+    """Tell whether the query types đ somewhere (đ itself, or a word of Telex dd or VNI d9 keys): its
+    typist's d is a d.  A dd of a word that is no Telex ("Buddha", "add") says nothing."""
+    return any("đ" in s.raw.lower() or "đ" in (decode(s.raw) or "").lower() for s in parsed.syllables)
 
 
 def _crossed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:

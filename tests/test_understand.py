@@ -165,8 +165,10 @@ def test_a_telex_d_the_articles_also_write_crossed_is_searched_both_ways_unless_
                                   "Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả “đội”."]
     assert understood.crossed == {"dội": "đội"}
     # A query typing đ somewhere (dd, d9 or đ itself) knows the key: its d is a d.
-    for q in ("dooij ddaauf", "dooij d9a6u2", "dooij đầu"):
+    for q in ("dooij ddaauf", "dooij d9a6u2", "dooij đầu", "dooij ĐẦU"):
         assert groups_of(vocabulary, q) == [["dội"], ["đầu"]], q
+    # A dd in a word that is no Telex says nothing of the typist.
+    assert groups_of(vocabulary, "dooij add") == [["dội", "ALT:đội"], ["add"]]
     # No article writes "đân": nothing more to search.
     assert vocabulary.frequency("đân") == 0
     assert groups_of(vocabulary, "daan") == [["dân"]]
