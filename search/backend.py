@@ -152,6 +152,9 @@ class Matches:
     # True when part of the index did not answer (a cluster node down): the counts and the
     # page then cover only the parts that did.
     partial: bool = False
+    # True when a relevance page was ordered from its pool's most promising articles alone (a long
+    # question's pool of most of a large index: ``Ranking.scored_pool_share``).
+    ranked_cut: bool = False
 
 
 class BackendHealth(TypedDict):

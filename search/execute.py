@@ -44,6 +44,9 @@ REFERENCE_NUMBER_WORD = "so"
 # snapshot's next queries.
 SCOPED_MIN_POSTINGS = 10_000
 SCOPED_MAX_SHARE = 0.25
+# A word's idf counts in steps of 1/IDF_UNITS where the articles holding the most of a long question's
+# words are chosen (``promising``): ln(600,000) is 13.3, 213 steps.
+IDF_UNITS = 16
 # In an index of this many articles or more a term's BM25F frequencies are merged from its fields'
 # sorted postings (``QueryContext._term_frequencies``); a smaller index sums them in an array, which
 # costs less there (bench/README.md, "A term's frequencies merged").
@@ -63,6 +66,8 @@ class QueryContext:
         self._scopes: list[Scope] = []
         # Each folded syllable's idf over titles and bodies (``_syllable_idf``), asked for by every reading.
         self.syllable_idfs: dict[str, float] = {}
+        # Whether a pool was scored in its most promising articles alone (``_scores``).
+        self.pool_cut = False
         self.weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
 
     def remember(self, key: tuple, compute):
@@ -396,14 +401,18 @@ def phrase_starts(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None,
-            within: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+            within: np.ndarray | None = None, best: int | None = None) -> tuple[np.ndarray, dict]:
     """Return base relevance scores for every document (its best reading's), and each syllable's idf.
 
     A reading's score is a sum of per-term parts (``_reading_parts``); the readings of a query
     share most of them, so the shared ones are summed once and each reading adds only its own.
     With within (a mask), only the documents within are scored (the others score 0): what each
-    of them scores is what it scores without within.  The any-word fallback (all_words) lifts the
-    articles holding every word by the highest score of all, so it scores every document.
+    of them scores is what it scores without within.  With best as well (the caller reads the scores of
+    within's best articles alone), a pool of more than SCOPED_MAX_SHARE of an index of at least
+    ``Ranking.scored_pool_min_articles`` is scored in its ``scored_pool_share`` most promising articles
+    alone (``promising``).  The any-word fallback
+    (all_words) lifts the articles holding every word by the highest score of all, so it scores every
+    document.
     """
     fallback = all_words is not None and all_words.any()
     # An index of fewer articles than SCOPED_MIN_POSTINGS scores every posting, as it always did; so
@@ -412,10 +421,14 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     scope = None
     if within is not None and not fallback and ctx.size >= SCOPED_MIN_POSTINGS:
         scope = Scope(within)
-        if len(scope.docs) > SCOPED_MAX_SHARE * ctx.size:
-            scope = None
-        else:
+        if len(scope.docs) <= SCOPED_MAX_SHARE * ctx.size:
             ctx.keep_scope(scope)
+        else:
+            scope = None
+            keep = _promising_count(ctx, best)
+            if keep is not None:
+                ctx.pool_cut = True
+                return _scores(ctx, parsed, None, promising(ctx, parsed, within, keep))
     size = ctx.size if scope is None else len(scope.docs)
     others = matching.context_readings(ctx, parsed)[1:]
     looked_up: dict = {}  # each syllable's and compound's parts, for every reading (they share most)
@@ -435,6 +448,59 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
         # Any-word fallback: documents holding every word still come first.
         scores[all_words] += scores.max()
     return (scores if scope is None else scope.spread(scores)), idfs
+
+
+def _promising_count(ctx: QueryContext, best: int | None) -> int | None:
+    """Return how many articles of a pool too large to score within a scope are scored (``promising``):
+    a share of the index, at least the best ones the caller reads; None to score the pool whole."""
+    ranking = ctx.ranking
+    if best is None or not ranking.scored_pool_share or ctx.size < ranking.scored_pool_min_articles:
+        return None
+    keep = max(best, math.ceil(ranking.scored_pool_share * ctx.size))
+    return keep if keep < SCOPED_MAX_SHARE * ctx.size else None
+
+
+def promising(ctx: QueryContext, parsed: ParsedQuery, within: np.ndarray, keep: int) -> np.ndarray:
+    """Return the keep documents of within holding the most of the query's words, each word weighed
+    by its idf (its folded syllables, in any reading), ties by document number.
+
+    A long question's pool at 600,000 articles (a fifth of its words) is nearly every article: its
+    best articles by BM25F are among those holding most of its rarer words, and only those are scored.
+    """
+    words = {(s.folded, fields_of(clause)) for group in parsed.groups for clause in group for s in clause.syllables}
+    # Each idf in sixteenths, in one byte, summed in two: a masked add of floats costs 25 times more.
+    weighted = np.zeros(ctx.size, dtype=np.uint16 if len(words) < 256 else np.uint32)
+    weight = np.empty(ctx.size, dtype=np.uint8)
+    for folded, fields in sorted(words):
+        units = min(255, round(IDF_UNITS * _syllable_idf(ctx, folded)))
+        np.multiply(ctx.docs_with(folded, fields).view(np.uint8), np.uint8(units), out=weight)
+        weighted += weight
+    return _best_of(weighted * _once_held(ctx), within, keep)
+
+
+def _once_held(ctx: QueryContext) -> np.ndarray:
+    """Return what a word held once in each article's body adds to its BM25F score, over its idf."""
+    def compute() -> np.ndarray:
+        k1, b = ctx.ranking.k1, ctx.ranking.body_b
+        tf = 1.0 / (1.0 - b + b * ctx.snapshot.lengths["body"] / ctx.snapshot.average_length["body"])
+        return (tf * (k1 + 1.0) / (tf + k1)).astype(np.float32)
+    return ctx.remember(("once held",), compute)
+
+
+def _best_of(values: np.ndarray, within: np.ndarray, keep: int) -> np.ndarray:
+    """Return a mask of the keep documents of within of the highest values (those tied with the
+    last one kept taken by document number)."""
+    rows = np.flatnonzero(within)
+    if keep >= len(rows):
+        return within
+    chosen = values[rows]
+    last = np.partition(chosen, len(rows) - keep)[len(rows) - keep]
+    above = rows[chosen > last]
+    tied = rows[chosen == last][: keep - len(above)]
+    mask = np.zeros(len(within), dtype=bool)
+    mask[above] = True
+    mask[tied] = True
+    return mask
 
 
 def _reading_sums(common: np.ndarray, readings_parts: list[dict], shared: set):
@@ -874,11 +940,17 @@ def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scor
         order_key = np.where(dated, -stamps if request.sort != "oldest" else stamps, np.iinfo(np.int64).max)
         order = np.lexsort((-base, order_key))[:wanted]
         return docs[order][wanted - request.size :], base[order][wanted - request.size :]
-    depth = min(len(docs), max(rerank_depth(ctx.ranking, parsed), wanted))
+    depth = min(len(docs), page_depth(ctx.ranking, parsed, request))
     top = np.argpartition(-base, depth - 1)[:depth] if depth < len(docs) else np.arange(len(docs))
     final = base[top] + _proximity(ctx, parsed, docs[top], idfs)
     order = np.lexsort((docs[top], -final))[:wanted][wanted - request.size :]
     return docs[top][order], final[order]
+
+
+def page_depth(ranking: Ranking, parsed: ParsedQuery, request: SearchRequest) -> int:
+    """Return how many of its best articles a relevance page orders exactly: its rerank depth
+    (``rerank_depth``), or the articles up to the page's last when they are more."""
+    return max(rerank_depth(ranking, parsed), request.page * request.size)
 
 
 def rerank_depth(ranking: Ranking, parsed: ParsedQuery) -> int:
@@ -897,17 +969,18 @@ def relevance(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | No
 
 def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto",
               scored: Callable[[Matched], np.ndarray] | None = None,
-              read: np.ndarray | None = None) -> tuple[Matched, np.ndarray | None, dict]:
+              read: np.ndarray | None = None, best: int | None = None) -> tuple[Matched, np.ndarray | None, dict]:
     """Return (the matched tiers and set, relevance scores, idfs) of a query.
 
     The tier depends on the query alone, not on the filters, so selecting a facet never
     changes the other facets.  In the ``most`` tier of a short query the articles holding
     every word still come first.  scored, when given, names the documents whose scores are
     wanted (the pool a page is ordered from) from the match: the others then score 0.  read,
-    when given, holds every document the caller reads of the tiers (``matching.match``).
+    when given, holds every document the caller reads of the tiers (``matching.match``).  best, when
+    given, is how many of the scored documents the caller reads the scores of: the best ones (``_scores``).
     """
     matched = match_query(ctx, parsed, mode, read=read)
-    return (matched, *score_matched(ctx, parsed, matched, scored))
+    return (matched, *score_matched(ctx, parsed, matched, scored, best))
 
 
 def match_query(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto", answer_only: bool = False,
@@ -947,15 +1020,16 @@ def known_question_pool(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray | 
 
 
 def score_matched(ctx: QueryContext, parsed: ParsedQuery, matched: Matched,
-                  scored: Callable[[Matched], np.ndarray] | None = None) -> tuple[np.ndarray | None, dict]:
+                  scored: Callable[[Matched], np.ndarray] | None = None,
+                  best: int | None = None) -> tuple[np.ndarray | None, dict]:
     """Return (relevance scores, idfs) of a query's match (``run_match``)."""
     every = matched.tiers["all"] if matched.tier == "most" and not matched.question else None
-    return score_pool(ctx, parsed, every, None if scored is None else scored(matched))
+    return score_pool(ctx, parsed, every, None if scored is None else scored(matched), best)
 
 
 def score_pool(ctx: QueryContext, parsed: ParsedQuery, every: np.ndarray | None,
-               within: np.ndarray | None) -> tuple[np.ndarray | None, dict]:
+               within: np.ndarray | None, best: int | None = None) -> tuple[np.ndarray | None, dict]:
     """Return (relevance scores, idfs) of a query (``_scores``; none for an empty query)."""
     if parsed.is_empty:
         return None, {}
-    return _scores(ctx, parsed, every, within)
+    return _scores(ctx, parsed, every, within, best)

@@ -61,7 +61,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     spec = highlight_spec(parsed, matches.tier, matches.accents, vocabulary.frequency)
     common = understood.parsed.common_cut
     limited = limits_reached(typed, typo_cut, readings_cut(parsed, ranking), unsearched and suggestion is not None,
-                             bool(common))
+                             bool(common), matches.ranked_cut)
     result: SearchResult = {
         "query": understood.parsed.text,
         "total": matches.total,
@@ -146,10 +146,11 @@ def _corrected(backend: Backend, request: SearchRequest, understood: Understood,
 
 
 def limits_reached(parsed: ParsedQuery, typo_cut: bool, readings: bool = False, suggestion: bool = False,
-                   common: bool = False) -> list[str]:
+                   common: bool = False, ranked: bool = False) -> list[str]:
     """Return the names of the per-query work bounds the query reached (``Ranking.max_query_terms`` ...)."""
     reached = (("terms", parsed.terms_cut), ("common_words", common),
-               ("typo_correction", typo_cut), ("readings", readings), ("suggestion", suggestion))
+               ("typo_correction", typo_cut), ("readings", readings), ("suggestion", suggestion),
+               ("ranked_articles", ranked))
     return [name for name, cut in reached if cut]
 
 
@@ -288,6 +289,9 @@ def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents
         messages.append("Truy vấn có nhiều cách hiểu: chỉ xét vài cách hiểu đầu tiên.")
     if "suggestion" in limited:
         messages.append("Truy vấn dài: gợi ý “Có phải bạn muốn tìm” chưa được tìm thử.")
+    if "ranked_articles" in limited:
+        messages.append("Truy vấn dài khớp với phần lớn các bài: "
+                        "chỉ xếp hạng những bài chứa nhiều từ của truy vấn nhất.")
     if accents == "folded":
         messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
     if matching == "any" and not asked and found:

@@ -27,6 +27,7 @@ from search.execute import (
     known_question_pool,
     match_query,
     order_page,
+    page_depth,
     phrase_frequency,
     phrase_keys,
     phrase_starts,
@@ -104,9 +105,12 @@ class SnapshotView:
         filters = combine(masks, ctx.size)
         # Only the pool the page is ordered from is scored; the total and facets count the whole set
         # (within the filters every count applies: the together tier is searched there alone).
+        # A relevance page reads the scores of its pool's best articles alone; another order, of all.
+        best = page_depth(self.ranking, query, request) if request.sort == "relevance" else None
+        ctx.pool_cut = False
         matched, scores, idfs = run_match(ctx, query, request.match,
                                           lambda matched: answer_sets(matched, request.sort)[1] & filters,
-                                          read_scope(masks, ctx.size, request.facets))
+                                          read_scope(masks, ctx.size, request.facets), best)
         counted, pool = answer_sets(matched, request.sort)
         docs, doc_scores = order_page(ctx, query, pool & filters, scores, idfs, request)
         total = int((counted & filters).sum())
@@ -124,6 +128,7 @@ class SnapshotView:
             tier="most" if question else matched.tier,
             accents=matched.accents,
             wider={} if question else wider_counts(matched, filters, total),
+            ranked_cut=ctx.pool_cut,
         )
 
     def view(self) -> SnapshotView:

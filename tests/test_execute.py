@@ -23,9 +23,11 @@ from search.engine import SearchEngine
 from search.execute import (
     QueryContext,
     Scope,
+    _best_of,
     _chain,
     _counted_phrase,
     _idf_sum,
+    _once_held,
     _pairs_idf,
     _sum_sorted,
     _syllable_idf,
@@ -629,6 +631,93 @@ def test_a_pool_is_scored_alone_while_its_terms_postings_are_many(demo_index, mo
     scoped = {key[2] for key in context._computed if key[0] == "scoped bm25f"}
     assert len(context.postings("body", "nam")) >= 50 and 0 < result["total"] < 25
     assert {"nam", "viet"} <= scoped and "nam" not in scored_whole and "viet" not in scored_whole
+
+
+# A long question's pool holding most of a large index is ranked in its most promising articles alone
+# (``Ranking.scored_pool_share``).  The demo index is small: the tests lower SCOPED_MIN_POSTINGS, the
+# rerank depths and the share, so that a question's page ranks a few of its pool.
+
+CUT_RANKING = replace(DEFAULT_RANKING, rerank_depth=5, long_query_rerank_depth=5, scored_pool_share=0.05,
+                      scored_pool_min_articles=0)
+RANKED_CUT_NOTICE = "Truy vấn dài khớp với phần lớn các bài: chỉ xếp hạng những bài chứa nhiều từ của truy vấn nhất."
+# What a page counts over the whole set: the ranking's cut changes none of it ("did you mean" reads the
+# first page's articles: it may write a word as they do).
+COUNTED_KEYS = ("query", "total", "pages", "matching", "tier", "accents", "wider", "facets")
+
+
+def cut_search(demo_index, request: SearchRequest, share: float, **overrides) -> dict:
+    """Return the demo index's answer to request under CUT_RANKING with this scored pool share."""
+    ranking = replace(CUT_RANKING, scored_pool_share=share, **overrides)
+    return SearchEngine(backend=WhooshBackend(demo_index, ranking=ranking, postings_cache_mb=0),
+                        ranking=ranking).search(request)
+
+
+@pytest.mark.parametrize("accented", [False, True])
+def test_a_long_questions_page_ranks_only_its_most_promising_articles_and_says_so(demo_index, monkeypatch, accented):
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
+    q = question_pair()[accented]
+    cut = cut_search(demo_index, SearchRequest(q=q), 0.05)
+    whole = cut_search(demo_index, SearchRequest(q=q), 0.0)
+    ranked = cut_search(demo_index, SearchRequest(q=q, size=50), 0.0)
+    assert {k: cut[k] for k in COUNTED_KEYS} == {k: whole[k] for k in COUNTED_KEYS}
+    assert (cut["limited"], whole["limited"]) == (["ranked_articles"], [])
+    assert RANKED_CUT_NOTICE in cut["notices"] and RANKED_CUT_NOTICE not in whole["notices"]
+    assert cut["total"] >= 50 and len(cut["hits"]) == 10
+    # Each article shown scores what it scores in the whole pool, and they come in the whole pool's
+    # order, the best first: those left out only make room for the next promising ones.
+    scores = {hit["id"]: hit["score"] for hit in ranked["hits"]}
+    shown = [hit["id"] for hit in cut["hits"]]
+    assert [hit["score"] for hit in cut["hits"]] == [scores[doc] for doc in shown]
+    assert shown == [doc for doc in scores if doc in shown] and shown[0] == whole["hits"][0]["id"]
+    assert shown != [hit["id"] for hit in whole["hits"]]
+
+
+@pytest.mark.parametrize("params", [{"sort": "newest"}, {"sort": "oldest"}, {"page": "6"}])
+def test_a_long_questions_page_is_not_cut_in_date_order_nor_when_it_reaches_past_the_share(demo_index, monkeypatch,
+                                                                                           params):
+    # In date order every article of the pool is placed by its date; a page past the share's articles
+    # (6 x 10 of the 201 articles' quarter, 51) would rank every article anyway.
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
+    request = SearchRequest.from_params({"q": question_pair()[0], **params})
+    answers = [{k: v for k, v in cut_search(demo_index, request, share).items() if k != "took_ms"}
+               for share in (0.05, 0.0)]
+    assert answers[0] == answers[1] and answers[0]["hits"] and answers[0]["limited"] == []
+
+
+@pytest.mark.parametrize("share, smallest", [(0.05, 202), (0.25, 0)])
+def test_a_long_questions_pool_is_ranked_whole_in_a_smaller_index_or_when_a_share_is_not_below_a_quarter(
+        demo_index, monkeypatch, share, smallest):
+    # The demo index holds 201 articles; a quarter of them is 50.25, and a share of 0.25 keeps 51.
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
+    request = SearchRequest(q=question_pair()[0])
+    answers = [{k: v for k, v in cut_search(demo_index, request, s, scored_pool_min_articles=m).items()
+                if k != "took_ms"} for s, m in ((share, smallest), (0.0, 0), (0.05, 0))]
+    assert answers[0] == answers[1] != answers[2] and answers[0]["limited"] == []
+
+
+def test_the_best_of_a_pool_are_its_highest_values_ties_taken_by_document_number():
+    values = np.array([5, 3, 5, 1, 3, 9, 3], dtype=np.uint16)
+    within = np.array([True, True, True, True, True, False, True])
+    assert np.flatnonzero(_best_of(values, within, 3)).tolist() == [0, 1, 2]
+    assert np.flatnonzero(_best_of(values, within, 4)).tolist() == [0, 1, 2, 4]
+    assert np.flatnonzero(_best_of(values, within, 2)).tolist() == [0, 2]
+    assert _best_of(values, within, 6) is within and _best_of(values, within, 7) is within
+
+
+def test_an_articles_promise_is_what_a_word_held_once_in_its_body_scores_over_the_words_idf(demo_index):
+    # BM25F of a word an article holds once, in its body alone: idf x the article's length factor.
+    context = uncached_context(demo_index)
+    factor = _once_held(context)
+    checked = 0
+    for term in ("thuoc", "vinamilk", "bong", "chinh", "ha"):
+        ids, scores, idf = context.bm25f(term, TEXT_FIELDS)
+        body = context.postings("body", term)
+        once = set(body.ids[body.freqs == 1].tolist()) - set(context.postings("title", term).ids.tolist())
+        for doc, score in zip(ids.tolist(), scores.tolist()):
+            if doc in once:
+                assert score / idf == pytest.approx(float(factor[doc]), rel=1e-6)
+                checked += 1
+    assert checked >= 20 and len(set(np.round(factor, 3).tolist())) > 50
 
 
 # "Did you mean" searches the page's query with its accents restored: its answer is found among the

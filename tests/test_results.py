@@ -44,12 +44,14 @@ def test_a_plain_query_answered_as_typed_brings_no_notice():
 def test_every_notice_in_order_when_everything_happened():
     parsed = parse_query("học sinh " * 200, max_terms=1)
     assert parsed.truncated and parsed.terms_cut
-    limited = ["terms", "typo_correction", "readings", "suggestion"]
+    limited = ["terms", "typo_correction", "readings", "suggestion", "ranked_articles"]
     assert notices(parsed, "any", limited, "folded", asked=False, partial=True) == [
         PARTIAL, f"Truy vấn quá dài: chỉ dùng {len(parsed.text)} ký tự đầu.",
         "Truy vấn có quá nhiều từ: chỉ tìm 1 từ đầu tiên.", TYPOS,
         "Truy vấn có nhiều cách hiểu: chỉ xét vài cách hiểu đầu tiên.",
-        "Truy vấn dài: gợi ý “Có phải bạn muốn tìm” chưa được tìm thử.", FOLDED, SOME_WORDS]
+        "Truy vấn dài: gợi ý “Có phải bạn muốn tìm” chưa được tìm thử.",
+        "Truy vấn dài khớp với phần lớn các bài: chỉ xếp hạng những bài chứa nhiều từ của truy vấn nhất.",
+        FOLDED, SOME_WORDS]
 
 
 def test_the_some_words_notice_is_left_out_when_the_reader_chose_the_tier_or_nothing_was_found():
@@ -184,6 +186,9 @@ def test_limits_reached_names_each_bound_the_query_reached():
     assert limits_reached(parse_query("bộ chính trị", max_terms=2), True, True, True, True) == [
         "terms", "common_words", "typo_correction", "readings", "suggestion"]
     assert limits_reached(parse_query("bộ chính trị"), False, False, True) == ["suggestion"]
+    assert limits_reached(parse_query("bộ chính trị"), False, ranked=True) == ["ranked_articles"]
+    assert limits_reached(parse_query("bộ chính trị", max_terms=2), True, True, True, True, True) == [
+        "terms", "common_words", "typo_correction", "readings", "suggestion", "ranked_articles"]
 
 
 def test_active_filters_are_plain_values_and_none_when_unset():
