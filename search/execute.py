@@ -425,7 +425,7 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
             ctx.keep_scope(scope)
         else:
             scope = None
-            keep = _promising_count(ctx, best)
+            keep = _promising_count(ctx, parsed, best)
             if keep is not None:
                 ctx.pool_cut = True
                 return _scores(ctx, parsed, None, promising(ctx, parsed, within, keep))
@@ -450,11 +450,17 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     return (scores if scope is None else scope.spread(scores)), idfs
 
 
-def _promising_count(ctx: QueryContext, best: int | None) -> int | None:
+def _promising_count(ctx: QueryContext, parsed: ParsedQuery, best: int | None) -> int | None:
     """Return how many articles of a pool too large to score within a scope are scored (``promising``):
-    a share of the index, at least the best ones the caller reads; None to score the pool whole."""
+    a share of the index, at least the best ones the caller reads; None to score the pool whole.
+
+    Only a question's: a query of a few words ("Hà Nội" in a third of the articles) is ranked by how
+    often its words stand in each article and in its title, which holding them says nothing of.
+    """
     ranking = ctx.ranking
     if best is None or not ranking.scored_pool_share or ctx.size < ranking.scored_pool_min_articles:
+        return None
+    if not matching.is_question(parsed):
         return None
     keep = max(best, math.ceil(ranking.scored_pool_share * ctx.size))
     return keep if keep < SCOPED_MAX_SHARE * ctx.size else None

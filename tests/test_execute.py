@@ -695,6 +695,15 @@ def test_a_long_questions_pool_is_ranked_whole_in_a_smaller_index_or_when_a_shar
     assert answers[0] == answers[1] != answers[2] and answers[0]["limited"] == []
 
 
+@pytest.mark.parametrize("q", ["nam", "của", "việt nam"], ids=["nam", "cua", "viet-nam"])
+def test_a_short_querys_pool_is_ranked_whole_however_large(demo_index, monkeypatch, q):
+    # Its articles rank by how often its words stand in them and in their titles, not by holding them.
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
+    answers = [{k: v for k, v in cut_search(demo_index, SearchRequest(q=q), share).items() if k != "took_ms"}
+               for share in (0.05, 0.0)]
+    assert answers[0] == answers[1] and answers[0]["limited"] == [] and answers[0]["total"] > 201 / 4
+
+
 def test_the_best_of_a_pool_are_its_highest_values_ties_taken_by_document_number():
     values = np.array([5, 3, 5, 1, 3, 9, 3], dtype=np.uint16)
     within = np.array([True, True, True, True, True, False, True])
