@@ -973,15 +973,14 @@ def relevance(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | No
     return scores + _proximity(ctx, parsed, np.arange(ctx.size), idfs)
 
 
-def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str = "auto",
-              scored: Callable[[Matched], np.ndarray] | None = None,
+def run_match(ctx: QueryContext, parsed: ParsedQuery, mode: str, scored: Callable[[Matched], np.ndarray],
               read: np.ndarray | None = None, best: int | None = None) -> tuple[Matched, np.ndarray | None, dict]:
     """Return (the matched tiers and set, relevance scores, idfs) of a query.
 
     The tier depends on the query alone, not on the filters, so selecting a facet never
     changes the other facets.  In the ``most`` tier of a short query the articles holding
-    every word still come first.  scored, when given, names the documents whose scores are
-    wanted (the pool a page is ordered from) from the match: the others then score 0.  read,
+    every word still come first.  scored names the documents whose scores are wanted (the pool a
+    page is ordered from) from the match: the others then score 0.  read,
     when given, holds every document the caller reads of the tiers (``matching.match``).  best, when
     given, is how many of the scored documents the caller reads the scores of: the best ones (``_scores``).
     """
@@ -1025,12 +1024,11 @@ def known_question_pool(ctx: QueryContext, parsed: ParsedQuery) -> np.ndarray | 
     return fifth & ctx.snapshot.live
 
 
-def score_matched(ctx: QueryContext, parsed: ParsedQuery, matched: Matched,
-                  scored: Callable[[Matched], np.ndarray] | None = None,
+def score_matched(ctx: QueryContext, parsed: ParsedQuery, matched: Matched, scored: Callable[[Matched], np.ndarray],
                   best: int | None = None) -> tuple[np.ndarray | None, dict]:
-    """Return (relevance scores, idfs) of a query's match (``run_match``)."""
+    """Return (relevance scores, idfs) of a query's match (``run_match``): of the documents scored(matched)."""
     every = matched.tiers["all"] if matched.tier == "most" and not matched.question else None
-    return score_pool(ctx, parsed, every, None if scored is None else scored(matched), best)
+    return score_pool(ctx, parsed, every, scored(matched), best)
 
 
 def score_pool(ctx: QueryContext, parsed: ParsedQuery, every: np.ndarray | None,

@@ -219,10 +219,13 @@ class SnapshotView:
         if expected is not None and (len(expected) != min(int(pool.sum()), DEFAULT_PAGE_SIZE)
                                      or not pool[expected].all()):
             return None
-        # A question's scores read nothing of its match but the pool (``score_matched``).
-        scores, idfs = (score_matched(ctx, parsed, matched, relevance_pool) if matched is not None
-                        else score_pool(ctx, parsed, None, pool))
-        docs, _ = order_page(ctx, parsed, pool, scores, idfs, SearchRequest(q=parsed.text))
+        # A question's scores read nothing of its match but the pool (``score_matched``); the page's best
+        # alone are read, as a search's first page reads them (a long question's most promising articles).
+        request = SearchRequest(q=parsed.text)
+        best = page_depth(self.ranking, parsed, request)
+        scores, idfs = (score_matched(ctx, parsed, matched, relevance_pool, best) if matched is not None
+                        else score_pool(ctx, parsed, None, pool, best))
+        docs, _ = order_page(ctx, parsed, pool, scores, idfs, request)
         return docs.tolist()
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,

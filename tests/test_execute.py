@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -29,11 +30,13 @@ from search.execute import (
     _idf_sum,
     _once_held,
     _pairs_idf,
+    _promising_count,
     _sum_sorted,
     _syllable_idf,
     _union_count,
     phrase_keys,
     phrase_starts,
+    promising,
     relevance,
 )
 from search.index import reindex
@@ -621,6 +624,22 @@ def test_a_search_scoring_only_its_pool_answers_exactly_as_one_scoring_every_pos
     assert answers[0] == answers[1] == answers[2]
 
 
+@pytest.mark.parametrize("smallest, share, scoped", [(201, 67 / 201, True), (202, 67 / 201, False),
+                                                     (201, 66 / 201, False)])
+def test_a_pool_is_scored_within_a_scope_from_the_smallest_index_and_up_to_the_largest_share(
+        demo_index, monkeypatch, smallest, share, scoped):
+    # The demo index holds 201 articles: 67 of them are exactly a share of 67/201.
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", smallest)
+    monkeypatch.setattr(execute, "SCOPED_MAX_SHARE", share)
+    context = uncached_context(demo_index)
+    within = np.zeros(context.size, dtype=bool)
+    within[:67] = True
+    assert context.size == 201 and share * context.size in (66, 67)  # these shares times 201 are exact
+    execute._scores(context, parse_query("việt nam"), None, within)
+    kept = [scope.docs.tolist() for scope in context._scopes]
+    assert kept == ([list(range(67))] if scoped else [])
+
+
 def test_a_pool_is_scored_alone_while_its_terms_postings_are_many(demo_index, monkeypatch):
     # "việt nam" in one category: its few articles are scored, not the hundred holding "nam".
     monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 50)
@@ -670,18 +689,37 @@ def test_a_long_questions_page_ranks_only_its_most_promising_articles_and_says_s
     assert [hit["score"] for hit in cut["hits"]] == [scores[doc] for doc in shown]
     assert shown == [doc for doc in scores if doc in shown] and shown[0] == whole["hits"][0]["id"]
     assert shown != [hit["id"] for hit in whole["hits"]]
+    # "Did you mean" reads the query's first relevance page as the page itself ranks it.
+    view = WhooshBackend(demo_index, ranking=CUT_RANKING, postings_cache_mb=0).view()
+    assert [stored["id"] for stored in view.top_documents(q)] == shown
 
 
 @pytest.mark.parametrize("params", [{"sort": "newest"}, {"sort": "oldest"}, {"page": "6"}])
 def test_a_long_questions_page_is_not_cut_in_date_order_nor_when_it_reaches_past_the_share(demo_index, monkeypatch,
                                                                                            params):
     # In date order every article of the pool is placed by its date; a page past the share's articles
-    # (6 x 10 of the 201 articles' quarter, 51) would rank every article anyway.
+    # (6 x 10 of the 201 articles' quarter, 51) would rank every article anyway.  ("Did you mean" reads
+    # the articles of the query's first relevance page, whose ranking is cut.)
     monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
     request = SearchRequest.from_params({"q": question_pair()[0], **params})
-    answers = [{k: v for k, v in cut_search(demo_index, request, share).items() if k != "took_ms"}
+    answers = [{k: v for k, v in cut_search(demo_index, request, share).items() if k not in ("took_ms", "suggestion")}
                for share in (0.05, 0.0)]
     assert answers[0] == answers[1] and answers[0]["hits"] and answers[0]["limited"] == []
+
+
+def test_how_many_articles_of_a_large_pool_are_scored_is_a_share_of_the_index_below_a_quarter():
+    question, short = parse_query("bộ chính trị ban hành chỉ thị về phòng chống dịch"), parse_query("bộ chính trị")
+    ranking = replace(DEFAULT_RANKING, scored_pool_share=1 / 16, scored_pool_min_articles=1000)
+    context = lambda size, **changes: SimpleNamespace(size=size, ranking=replace(ranking, **changes))  # noqa: E731
+    assert _promising_count(context(1000), question, 10) == 63
+    assert _promising_count(context(1000), question, 200) == 200
+    assert _promising_count(context(999), question, 10) is None  # a smaller index scores its pools whole
+    assert _promising_count(context(1000), question, None) is None  # the caller reads every score
+    assert _promising_count(context(1000), short, 10) is None
+    assert _promising_count(context(1000, scored_pool_share=0.0), question, 10) is None
+    assert _promising_count(context(1000, scored_pool_share=0.25), question, 10) is None  # a quarter: scoped
+    assert _promising_count(context(1000), question, 249) == 249
+    assert _promising_count(context(1000), question, 250) is None
 
 
 @pytest.mark.parametrize("share, smallest", [(0.05, 202), (0.25, 0)])
@@ -704,9 +742,20 @@ def test_a_short_querys_pool_is_ranked_whole_however_large(demo_index, monkeypat
     assert answers[0] == answers[1] and answers[0]["limited"] == [] and answers[0]["total"] > 201 / 4
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest"])
+def test_a_date_ordered_page_places_the_articles_of_one_date_by_relevance(engine, sort):
+    hits = engine.search(SearchRequest(q="hà nội", sort=sort, size=50))["hits"]
+    days = [hit["published"] for hit in hits]
+    assert days == sorted(days, reverse=sort == "newest") and len(set(days)) < len(days) - 5
+    for day in set(days):
+        scores = [hit["score"] for hit in hits if hit["published"] == day]
+        assert scores == sorted(scores, reverse=True)
+
+
 def test_the_best_of_a_pool_are_its_highest_values_ties_taken_by_document_number():
     values = np.array([5, 3, 5, 1, 3, 9, 3], dtype=np.uint16)
     within = np.array([True, True, True, True, True, False, True])
+    assert _best_of(values, within, 3).dtype == bool
     assert np.flatnonzero(_best_of(values, within, 3)).tolist() == [0, 1, 2]
     assert np.flatnonzero(_best_of(values, within, 4)).tolist() == [0, 1, 2, 4]
     assert np.flatnonzero(_best_of(values, within, 2)).tolist() == [0, 2]
@@ -726,7 +775,21 @@ def test_an_articles_promise_is_what_a_word_held_once_in_its_body_scores_over_th
             if doc in once:
                 assert score / idf == pytest.approx(float(factor[doc]), rel=1e-6)
                 checked += 1
-    assert checked >= 20 and len(set(np.round(factor, 3).tolist())) > 50
+    assert checked >= 20 and len(set(np.round(factor, 3).tolist())) > 50 and factor.dtype == np.float32
+
+
+@pytest.mark.parametrize("q", ["nam", "hà nội"], ids=["nam", "ha-noi"])
+def test_the_most_promising_holders_of_the_same_words_are_the_shortest_articles(demo_index, q):
+    # Each holds every word of the query: BM25F favours the shortest, whose words stand the densest.
+    context = uncached_context(demo_index)
+    parsed = parse_query(q)
+    holding = np.ones(context.size, dtype=bool)
+    for syllable in parsed.syllables:
+        holding &= context.docs_with(syllable.folded, TEXT_FIELDS)
+    chosen = np.flatnonzero(promising(context, parsed, holding, 10))
+    lengths = context.snapshot.lengths["body"]
+    assert len(chosen) == 10 < int(holding.sum())
+    assert lengths[chosen].max() <= lengths[holding & ~np.isin(np.arange(context.size), chosen)].min()
 
 
 # "Did you mean" searches the page's query with its accents restored: its answer is found among the
