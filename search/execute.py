@@ -474,8 +474,8 @@ def promising(ctx: QueryContext, parsed: ParsedQuery, within: np.ndarray, keep: 
     best articles by BM25F are among those holding most of its rarer words, and only those are scored.
     """
     words = {(s.folded, fields_of(clause)) for group in parsed.groups for clause in group for s in clause.syllables}
-    # Each idf in sixteenths, in one byte, summed in two: a masked add of floats costs 25 times more.
-    weighted = np.zeros(ctx.size, dtype=np.uint16 if len(words) < 256 else np.uint32)
+    # Each idf in sixteenths, in one byte, summed in four: a masked add of floats costs 25 times more.
+    weighted = np.zeros(ctx.size, dtype=np.uint32)
     weight = np.empty(ctx.size, dtype=np.uint8)
     for folded, fields in sorted(words):
         units = min(255, round(IDF_UNITS * _syllable_idf(ctx, folded)))

@@ -752,6 +752,18 @@ def test_a_date_ordered_page_places_the_articles_of_one_date_by_relevance(engine
         assert scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.parametrize("q", ["nam", "việt nam", "hà nội"], ids=["nam", "viet-nam", "ha-noi"])
+def test_a_page_as_deep_as_its_rerank_depth_holds_its_best_articles(demo_index, q):
+    # (``argpartition(-base, depth - 2)`` passes too: numpy leaves the tenth best in place on arrays this
+    # small; docs/mutation-equivalent.txt.)
+    # Without proximity bonuses the rerank keeps each score: the ten best are the first ten of fifty.
+    ranking = replace(DEFAULT_RANKING, rerank_depth=10, proximity_weight=0.0, title_proximity_weight=0.0,
+                      question_title_proximity_weight=0.0, reference_weight=0.0)
+    engine = SearchEngine(backend=WhooshBackend(demo_index, ranking=ranking), ranking=ranking)
+    ten, fifty = (engine.search(SearchRequest(q=q, size=size))["hits"] for size in (10, 50))
+    assert len(fifty) > 30 and [hit["id"] for hit in ten] == [hit["id"] for hit in fifty[:10]]
+
+
 def test_the_best_of_a_pool_are_its_highest_values_ties_taken_by_document_number():
     values = np.array([5, 3, 5, 1, 3, 9, 3], dtype=np.uint16)
     within = np.array([True, True, True, True, True, False, True])
