@@ -188,6 +188,11 @@ MODULE_TESTS = {
     # (its statistics, same_top, title_candidates), and the reindex tests where an engine sees a new
     # generation or commit, or finds no index.
     "search/whoosh_backend.py": ["tests/test_backend.py", "tests/test_search.py", "tests/test_suggest.py",
+                                 # A long question's page ranked in its most promising articles, top_documents alike.
+                                 *(f"tests/test_execute.py::{name}" for name in (
+                                     "test_a_long_questions_page_ranks_only_its_most_promising_articles_and_says_so",
+                                     "test_a_long_questions_page_is_not_cut_in_date_order_nor_when_it_reaches_past_the_share",
+                                 )),
                                  *(f"tests/test_index.py::{name}" for name in (
                                      "test_full_reindex_swaps_in_a_new_generation_and_open_readers_keep_working",
                                      "test_engine_sees_an_incremental_reindex",
