@@ -174,6 +174,8 @@ def test_the_common_words_notice_names_the_first_five_words_left_out():
     words = ["của", "là", "và", "các", "được", "có"]
     assert notices(parse_query("bộ chính trị"), "all", ["common_words"], common=words) == [
         "Truy vấn dài: bỏ qua 6 từ thông dụng nhất (“của”, “là”, “và”, “các”, “được”, …)."]
+    assert notices(parse_query("bộ chính trị"), "all", ["common_words"], common=words[:5]) == [
+        "Truy vấn dài: bỏ qua 5 từ thông dụng nhất (“của”, “là”, “và”, “các”, “được”)."]
 
 
 def test_limits_reached_names_each_bound_the_query_reached():
