@@ -694,6 +694,18 @@ def test_a_long_questions_page_ranks_only_its_most_promising_articles_and_says_s
     assert [stored["id"] for stored in view.top_documents(q)] == shown
 
 
+def test_top_documents_of_a_long_question_whose_pool_the_view_knows_rank_it_as_its_page(demo_index, monkeypatch):
+    # The view searched the question unaccented: its accented twin's pool is known, not matched again.
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
+    plain, accented = question_pair()
+    page = [hit["id"] for hit in cut_search(demo_index, SearchRequest(q=accented), 0.05)["hits"]]
+    view = WhooshBackend(demo_index, ranking=CUT_RANKING, postings_cache_mb=0).view()
+    SearchEngine(backend=view, ranking=CUT_RANKING).search(SearchRequest(q=plain))
+    parsed = parse_query(accented)
+    assert execute.known_question_pool(view.context, parsed) is not None
+    assert [stored["id"] for stored in view.top_documents(parsed)] == page
+
+
 @pytest.mark.parametrize("params", [{"sort": "newest"}, {"sort": "oldest"}, {"page": "6"}])
 def test_a_long_questions_page_is_not_cut_in_date_order_nor_when_it_reaches_past_the_share(demo_index, monkeypatch,
                                                                                            params):

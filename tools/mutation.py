@@ -192,6 +192,7 @@ MODULE_TESTS = {
                                  *(f"tests/test_execute.py::{name}" for name in (
                                      "test_a_long_questions_page_ranks_only_its_most_promising_articles_and_says_so",
                                      "test_a_long_questions_page_is_not_cut_in_date_order_nor_when_it_reaches_past_the_share",
+                                     "test_top_documents_of_a_long_question_whose_pool_the_view_knows_rank_it_as_its_page",
                                  )),
                                  *(f"tests/test_index.py::{name}" for name in (
                                      "test_full_reindex_swaps_in_a_new_generation_and_open_readers_keep_working",
