@@ -118,7 +118,7 @@ class Ranking:
     # words, each weighed by its idf and by its length (``search.execute.promising``).  0 scores the
     # whole pool.  Measured on the covid questions cut at the same share of the 12,455-article
     # retrieval index, MRR@10 as written / without diacritics: train 0.336 / 0.320 -> 0.337 / 0.322,
-    # val 0.389 / 0.380 -> 0.392 / 0.382; at 600,000 articles the worst page 399 -> 313 ms
+    # val 0.389 / 0.380 -> 0.392 / 0.382; at 600,000 articles the worst page 364-417 -> 306-347 ms
     # (bench/README.md, "A long question's pool ranked in its most promising articles").  At 60,000
     # the whole pool's terms stay in the postings cache and cost less than choosing (1.15x a
     # repeated heavy page): smaller indexes score whole pools.
