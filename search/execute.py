@@ -410,9 +410,8 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     of them scores is what it scores without within.  With best as well (the caller reads the scores of
     within's best articles alone), a pool of more than SCOPED_MAX_SHARE of an index of at least
     ``Ranking.scored_pool_min_articles`` is scored in its ``scored_pool_share`` most promising articles
-    alone (``promising``).  The any-word fallback
-    (all_words) lifts the articles holding every word by the highest score of all, so it scores every
-    document.
+    alone (``promising``).  The any-word fallback (all_words) lifts the articles holding every word by
+    the highest score of all, so it scores every document.
     """
     fallback = all_words is not None and all_words.any()
     # An index of fewer articles than SCOPED_MIN_POSTINGS scores every posting, as it always did; so
@@ -485,12 +484,14 @@ def promising(ctx: QueryContext, parsed: ParsedQuery, within: np.ndarray, keep: 
 
 
 def _once_held(ctx: QueryContext) -> np.ndarray:
-    """Return what a word held once in each article's body adds to its BM25F score, over its idf."""
-    def compute() -> np.ndarray:
+    """Return what a word held once in each article's body adds to its BM25F score, over its idf (computed
+    once for every query of an index snapshot that keeps it, whose backend has one ranking: 2.4 MB at
+    600,000 articles)."""
+    def compute() -> tuple[np.ndarray]:
         k1, b = ctx.ranking.k1, ctx.ranking.body_b
         tf = 1.0 / (1.0 - b + b * ctx.snapshot.lengths["body"] / ctx.snapshot.average_length["body"])
-        return (tf * (k1 + 1.0) / (tf + k1)).astype(np.float32)
-    return ctx.remember(("once held",), compute)
+        return ((tf * (k1 + 1.0) / (tf + k1)).astype(np.float32),)
+    return ctx.snapshot.computed(("once held",), compute)[0]
 
 
 def _best_of(values: np.ndarray, within: np.ndarray, keep: int) -> np.ndarray:

@@ -802,6 +802,13 @@ def test_an_articles_promise_is_what_a_word_held_once_in_its_body_scores_over_th
     assert checked >= 20 and len(set(np.round(factor, 3).tolist())) > 50 and factor.dtype == np.float32
 
 
+def test_an_articles_promise_is_computed_once_for_every_query_of_a_snapshot(demo_index):
+    backend = WhooshBackend(demo_index)
+    first, second = backend.view().context, backend.view().context
+    assert first is not second and first.snapshot is second.snapshot
+    assert _once_held(first) is _once_held(second)
+
+
 @pytest.mark.parametrize("q", ["nam", "hà nội"], ids=["nam", "ha-noi"])
 def test_the_most_promising_holders_of_the_same_words_are_the_shortest_articles(demo_index, q):
     # Each holds every word of the query: BM25F favours the shortest, whose words stand the densest.
