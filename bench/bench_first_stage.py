@@ -53,9 +53,9 @@ from search.request import SearchRequest
 SCOPED = execute.run_match
 
 
-def _every_posting(ctx, parsed, mode="auto", scored=None):
-    """Run a query's match scoring every posting of its terms (as before ``Scope``)."""
-    return SCOPED(ctx, parsed, mode)
+def _every_posting(ctx, parsed, mode, scored, read=None, best=None):
+    """Run a query's match scoring every posting of its terms (as before ``Scope``: no pool, so no cut)."""
+    return SCOPED(ctx, parsed, mode, lambda matched: None, read)
 
 
 MERGED_FREQUENCIES = execute.QueryContext._term_frequencies

@@ -223,7 +223,7 @@ def _result_docnums(engine: SearchEngine, request: SearchRequest) -> np.ndarray:
     if not hasattr(request, "match"):
         _, mask, _, _ = execute.run_match(view.context, parsed)
         return np.flatnonzero(mask & view.snapshot.live)
-    matched, _, _ = execute.run_match(view.context, parsed, request.match)
+    matched = execute.match_query(view.context, parsed, request.match)
     relaxed = matched.ranked is not None and request.sort == "relevance"
     return np.flatnonzero(matched.ranked if relaxed else matched.mask)
 
