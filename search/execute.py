@@ -67,7 +67,7 @@ class QueryContext:
         # Each folded syllable's idf over titles and bodies (``_syllable_idf``), asked for by every reading.
         self.syllable_idfs: dict[str, float] = {}
         # Whether a pool was scored in its most promising articles alone (``_scores``).
-        self.pool_cut = False
+        self.ranked_cut = False
         self.weights = {"title": (ranking.title_weight, ranking.title_b), "body": (ranking.body_weight, ranking.body_b)}
 
     def remember(self, key: tuple, compute):
@@ -426,7 +426,7 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
             scope = None
             keep = _promising_count(ctx, parsed, best)
             if keep is not None:
-                ctx.pool_cut = True
+                ctx.ranked_cut = True
                 return _scores(ctx, parsed, None, promising(ctx, parsed, within, keep))
     size = ctx.size if scope is None else len(scope.docs)
     others = matching.context_readings(ctx, parsed)[1:]

@@ -107,7 +107,7 @@ class SnapshotView:
         # (within the filters every count applies: the together tier is searched there alone).
         # A relevance page reads the scores of its pool's best articles alone; another order, of all.
         best = page_depth(self.ranking, query, request) if request.sort == "relevance" else None
-        ctx.pool_cut = False
+        ctx.ranked_cut = False
         matched, scores, idfs = run_match(ctx, query, request.match,
                                           lambda matched: answer_sets(matched, request.sort)[1] & filters,
                                           read_scope(masks, ctx.size, request.facets), best)
@@ -128,7 +128,7 @@ class SnapshotView:
             tier="most" if question else matched.tier,
             accents=matched.accents,
             wider={} if question else wider_counts(matched, filters, total),
-            ranked_cut=ctx.pool_cut,
+            ranked_cut=ctx.ranked_cut,
         )
 
     def view(self) -> SnapshotView:
