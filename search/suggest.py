@@ -24,6 +24,7 @@ from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.text import TONE_MARKS, VOWELS, fold, normalize_term
 from search.understand import Understood
+from search.understand import rewrite_places
 from search.understand import rewrite_text as replace_syllables
 
 # A neighbour must be this many times more frequent than the typed syllable to replace it.
@@ -91,7 +92,7 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
     same = not corrections and ranking.max_query_terms == DEFAULT_RANKING.max_query_terms
     corrected = parsed if same else parse_query(text)
     if not corrected.accented:
-        text = replace_syllables(text, _restored(statistics, text, corrected.syllables, first()))
+        text = rewrite_places(text, _restored_places(statistics, text, corrected.syllables, first()))
     elif searched and accents == "folded" and not is_question(corrected):
         # A question's accents are seldom held together anywhere; its top articles are no guide to them.
         text = _slip_restored(statistics, text, corrected, first())
@@ -184,6 +185,14 @@ def _restored(statistics: TermStatistics, text: str, syllables: list[Syllable],
     return {} if votes is None else _chosen(votes)
 
 
+def _restored_places(statistics: TermStatistics, text: str, syllables: list[Syllable],
+                     documents: list[StoredArticle]) -> list[tuple[Syllable, str]]:
+    """Return ``_restored`` place by place: a word typed twice beside other words is voted at each
+    place by its own neighbours ("cam on" and "on dinh": "cảm ơn", "ổn định")."""
+    votes = _context_votes(statistics, text, syllables, documents)
+    return [] if votes is None else _chosen_places(votes)
+
+
 def _context_votes(statistics: TermStatistics, text: str, syllables: list[Syllable],
                    documents: list[StoredArticle]) -> Votes | None:
     """Return how documents write the unaccented syllables of text and, for a syllable they never write
@@ -192,25 +201,35 @@ def _context_votes(statistics: TermStatistics, text: str, syllables: list[Syllab
     if votes is None:
         return None
     unsettled = {s.folded for s in votes.wanted if not votes.in_context[s.folded]}
+    # A word typed twice is settled place by place: where its own neighbours' votes are none.
+    open_places = {at for at in votes.places if not votes.places[at]}
     # Neighbours typed with only spaces between (not across a comma or a full stop), and only where the
     # query finds articles: one that finds none (a typo, words run together) is not read as meaning
     # the pairs other articles happen to write.
-    pairs = [(a.folded, b.folded) for a, b in itertools.pairwise(syllables)
-             if {a.folded, b.folded} & unsettled and _restorable(a.folded) and _restorable(b.folded)
-             and text[a.end : b.start].isspace()]
+    pairs = [(a.folded, b.folded) for at, (a, b) in enumerate(itertools.pairwise(syllables))
+             if ({a.folded, b.folded} & unsettled or {at, at + 1} & open_places)
+             and _restorable(a.folded) and _restorable(b.folded) and text[a.end : b.start].isspace()]
     pairs = list(dict.fromkeys(pairs))[:PAIR_LOOKUPS]
     if pairs and documents:
         # "toi da": the top articles write "tới" elsewhere, articles writing the pair write "tôi đã".
         # Their votes decide only the syllables the top articles left unsettled.
-        paired = Votes(votes.wanted, defaultdict(Counter), defaultdict(Counter), Counter())
+        paired = Votes(votes.wanted, defaultdict(Counter), defaultdict(Counter), Counter(), syllables=syllables)
         found = statistics.pair_documents(pairs, PAIR_ARTICLES, PAIR_SCANNED)
         _add_votes(paired, syllables, found, tuple(dict.fromkeys(word for pair in pairs for word in pair)))
         for folded in unsettled:
             votes.in_context[folded] = paired.in_context[folded]
-            for form in paired.in_context[folded]:
-                votes.inside_context[form] = paired.inside_context[form]
-                votes.capitals_in_context[form] = paired.capitals_in_context[form]
+            _take_forms(votes, paired, paired.in_context[folded])
+        for at in open_places:
+            votes.places[at] = _place_context(paired, at)
+            _take_forms(votes, paired, votes.places[at])
     return votes
+
+
+def _take_forms(votes: Votes, paired: Votes, forms: Iterable[str]) -> None:
+    """Take how the pairs' articles write forms beside the query's neighbours (and with capitals)."""
+    for form in forms:
+        votes.inside_context[form] = paired.inside_context[form]
+        votes.capitals_in_context[form] = paired.capitals_in_context[form]
 
 
 def _restorable(folded: str) -> bool:
@@ -239,16 +258,43 @@ class Votes:
     # mostly "chính phủ").
     inside_context: Counter = field(default_factory=Counter)
     capitals_in_context: Counter = field(default_factory=Counter)
+    # The query's syllables voted on, and each pair of neighbours' spellings written side by side:
+    # (folded, folded) -> Counter of (form, form).
+    syllables: list[Syllable] = field(default_factory=list)
+    pair_forms: dict[tuple[str, str], Counter] = field(default_factory=lambda: defaultdict(Counter))
+    # Place in syllables of a word the query types more than once -> its spellings beside its own
+    # neighbours there (``_place_context``); filled by ``_votes``.
+    places: dict[int, Counter] = field(default_factory=dict)
 
 
 def _votes(syllables: list[Syllable], documents: list[StoredArticle]) -> Votes | None:
     """Return the spellings documents give the unaccented syllables (None: no syllable to restore)."""
-    wanted = [s for s in syllables if not s.accented and _restorable(s.folded)]
+    wanted = [s for s in syllables if _wanted(s)]
     if not wanted:
         return None
-    votes = Votes(wanted, defaultdict(Counter), defaultdict(Counter), Counter())
+    votes = Votes(wanted, defaultdict(Counter), defaultdict(Counter), Counter(), syllables=syllables)
     _add_votes(votes, syllables, documents, tuple(s.folded for s in wanted))
+    typed = Counter(s.folded for s in syllables)
+    votes.places = {at: _place_context(votes, at) for at, s in enumerate(syllables)
+                    if typed[s.folded] > 1 and _wanted(s)}
     return votes
+
+
+def _wanted(syllable: Syllable) -> bool:
+    """Tell whether "did you mean" restores a syllable's accents (typed without, not a number)."""
+    return not syllable.accented and _restorable(syllable.folded)
+
+
+def _place_context(votes: Votes, at: int) -> Counter:
+    """Return how votes' texts write the syllable at a place of the query beside its neighbours there."""
+    syllables, counted = votes.syllables, Counter()
+    if at > 0:
+        for (_, form), times in votes.pair_forms[(syllables[at - 1].folded, syllables[at].folded)].items():
+            counted[form] += times
+    if at + 1 < len(syllables):
+        for (form, _), times in votes.pair_forms[(syllables[at].folded, syllables[at + 1].folded)].items():
+            counted[form] += times
+    return counted
 
 
 def _add_votes(votes: Votes, syllables: list[Syllable], documents: list[StoredArticle], words: tuple[str, ...]) -> None:
@@ -262,33 +308,55 @@ def _add_votes(votes: Votes, syllables: list[Syllable], documents: list[StoredAr
 
 
 def _chosen(votes: Votes) -> dict[Syllable, str]:
-    """Return the most voted accented form of each syllable that gets one."""
+    """Return the most voted accented form of each syllable that gets one (a word typed twice: one
+    form, voted by every place of it)."""
     chosen = {}
     for syllable in votes.wanted:
-        # A spelling seen next to the query's neighbouring word beats any seen alone:
-        # "chỉ thị" decides "thi" even where "thi" (exam) is more frequent on its own.
-        # A single letter is restored only from its neighbours ("o ha noi": "ở Hà Nội"): alone, "a"
-        # is any of a dozen words.
-        in_context, alone = votes.in_context[syllable.folded], votes.alone[syllable.folded]
-        counted = in_context or (alone if len(syllable.folded) > 1 else None)
-        if counted:
-            form = counted.most_common(1)[0][0]
-            seen, capitals = alone[form], votes.capitals
-            cased = votes.cased.get(form, Counter()).most_common(1)
-            # A proper noun's capital is read where the form stands beside the query's neighbour, when it
-            # does: "phủ" is "Phủ" in "Điện Biên Phủ", "bộ" is "Bộ" in "Bộ Chính trị".
-            # (A form written beside a neighbour is one counted in context: its syllable's in_context votes.)
-            inside = votes.inside_context[form]
-            named, seen_named = (votes.capitals_in_context[form], inside) if inside else (capitals[form], seen)
-            if capitals[form.upper()] > CAPITALISED_SHARE * seen:
-                form = form.upper()  # an acronym, as the articles write it ("TPHCM")
-            elif cased and cased[0][1] > CAPITALISED_SHARE * seen:
-                form = cased[0][0]  # a name with capitals inside, as the articles write it ("ChatGPT")
-            elif named > CAPITALISED_SHARE * seen_named:
-                form = form[:1].upper() + form[1:]  # a proper noun, as the articles write it
-            if form != syllable.raw:
-                chosen[syllable] = form
+        form = _form_of(votes, syllable, votes.in_context[syllable.folded])
+        if form is not None:
+            chosen[syllable] = form
     return chosen
+
+
+def _chosen_places(votes: Votes) -> list[tuple[Syllable, str]]:
+    """Return the most voted accented form of each place of a syllable that gets one, a word typed
+    twice voted at each place by its own neighbours when they vote (``Votes.places``)."""
+    chosen = []
+    for at, syllable in enumerate(votes.syllables):
+        if not _wanted(syllable):
+            continue
+        form = _form_of(votes, syllable, votes.places.get(at) or votes.in_context[syllable.folded])
+        if form is not None:
+            chosen.append((syllable, form))
+    return chosen
+
+
+def _form_of(votes: Votes, syllable: Syllable, in_context: Counter) -> str | None:
+    """Return the most voted accented form of a syllable (None: none, or as typed), given its votes
+    beside the query's neighbours."""
+    # A spelling seen next to the query's neighbouring word beats any seen alone:
+    # "chỉ thị" decides "thi" even where "thi" (exam) is more frequent on its own.
+    # A single letter is restored only from its neighbours ("o ha noi": "ở Hà Nội"): alone, "a"
+    # is any of a dozen words.
+    alone = votes.alone[syllable.folded]
+    counted = in_context or (alone if len(syllable.folded) > 1 else None)
+    if not counted:
+        return None
+    form = counted.most_common(1)[0][0]
+    seen, capitals = alone[form], votes.capitals
+    cased = votes.cased.get(form, Counter()).most_common(1)
+    # A proper noun's capital is read where the form stands beside the query's neighbour, when it
+    # does: "phủ" is "Phủ" in "Điện Biên Phủ", "bộ" is "Bộ" in "Bộ Chính trị".
+    # (A form written beside a neighbour is one counted in context: its syllable's in_context votes.)
+    inside = votes.inside_context[form]
+    named, seen_named = (votes.capitals_in_context[form], inside) if inside else (capitals[form], seen)
+    if capitals[form.upper()] > CAPITALISED_SHARE * seen:
+        form = form.upper()  # an acronym, as the articles write it ("TPHCM")
+    elif cased and cased[0][1] > CAPITALISED_SHARE * seen:
+        form = cased[0][0]  # a name with capitals inside, as the articles write it ("ChatGPT")
+    elif named > CAPITALISED_SHARE * seen_named:
+        form = form[:1].upper() + form[1:]  # a proper noun, as the articles write it
+    return None if form == syllable.raw else form
 
 
 def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Votes) -> None:
@@ -321,6 +389,7 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Vo
             (folded, form), (before, before_form) = read[after], read[after - 1]
             in_context[before][before_form] += 1
             in_context[folded][form] += 1
+            votes.pair_forms[(before, folded)][(before_form, form)] += 1
             if not _starts_sentence(text, spans[after - 1][0]):
                 votes.inside_context[before_form] += 1
                 votes.capitals_in_context[before_form] += written[after - 1][:1].isupper()

@@ -139,9 +139,16 @@ def rewrite_text(text: str, replacements: dict[Syllable, str]) -> str:
     each of its places in text is replaced (restoring "toi co toi" gave "tôi có toi").
     """
     placed = {syllable for syllable in replacements if syllable.start >= 0}
+    return rewrite_places(text, [(s, replacements[s]) for s in syllables_of(text) if s in placed])
+
+
+def rewrite_places(text: str, replacements: list[tuple[Syllable, str]]) -> str:
+    """Return text with each given syllable of it (by its offsets in text) replaced by its word, keeping
+    initial capitals; a syllable without offsets, or starting inside one replaced before it, is left out."""
     out, cursor = [], 0
-    for syllable in (s for s in syllables_of(text) if s in placed):  # in order, none inside another
-        word = replacements[syllable]
+    for syllable, word in sorted((r for r in replacements if r[0].start >= 0), key=lambda r: r[0].start):
+        if syllable.start < cursor:
+            continue
         if syllable.raw[:1].isupper():
             word = word[:1].upper() + word[1:]
         before = text[cursor : syllable.start]

@@ -70,6 +70,20 @@ def test_unaccented_query_gets_its_accents_restored(engine, q, expected):
     assert suggestion(engine, q) == expected
 
 
+@pytest.mark.parametrize("title, places", [
+    # Demo titles typed without accents: a word typed twice is restored at each place as the top articles
+    # write it there (both places got one spelling: "cơ xưa ... cơ nguy cơ", "đổ/đỏ" both "độ", "Hà lăn").
+    ("Thành phố cổ xưa nhất thế giới xây bằng gạch bùn có nguy cơ sụp đổ", {2: "cổ", 11: "có", 13: "cơ", 15: "đổ"}),
+    ("Thác nước đổ từ độ cao 128 m xuyên qua tầng địa chất sắc vân đỏ rực", {2: "đổ", 4: "độ", 15: "đỏ"}),
+    ("Rời sân trên xe lăn, tay vợt người Hà Lan bị tố... làm trò", {4: "lăn", 8: "Hà", 9: "Lan"}),
+], ids=["co-co-co", "do-do-do", "lan-lan"])
+def test_a_word_typed_twice_without_accents_is_restored_at_each_place(engine, title, places):
+    from unidecode import unidecode
+
+    words = suggestion(engine, unidecode(title).lower()).replace("...", " ").replace(",", " ").split()
+    assert {at: words[at] for at in places} == places
+
+
 @pytest.mark.parametrize("q, parses", [("bo chinh tri va bo y te", 1), ("chinh trj", 2)])
 def test_a_query_with_nothing_to_correct_is_parsed_once_for_its_suggestion(engine, monkeypatch, q, parses):
     # The accents of an unaccented query are restored on its text as parsed for the typos when no
@@ -1335,6 +1349,48 @@ def test_only_the_unsettled_word_takes_the_pair_articles_votes():
 @pytest.mark.parametrize("q", ["toi, da tiem", "toi. da tiem"])
 def test_neighbours_typed_across_punctuation_are_not_a_pair(q):
     assert pair_restored(q, TOI_ALONE, TOI_BESIDE)[1] == [[("da", "tiem")]]
+
+
+def places_restored(q: str, documents, pair_articles) -> tuple[list[tuple[str, str]], list]:
+    """Return the accents restored to q place by place ([(typed, restored)] in order), and the pairs asked."""
+    from search.parse import parse_query
+    from search.suggest import _restored_places
+
+    statistics = PairStatistics(pair_articles)
+    chosen = _restored_places(statistics, q, parse_query(q).syllables, documents)
+    return [(syllable.raw, form) for syllable, form in chosen], statistics.asked
+
+
+THANKS = [{"title": "", "body": "Xin cảm ơn bác sĩ. Bệnh đã điều trị ổn định."}]
+
+
+def test_a_word_typed_twice_is_restored_at_each_place_as_the_articles_write_it_beside_its_neighbours():
+    # "on" beside "cam" and "bac" is "ơn", beside "tri" and "dinh" "ổn"; counted together, the two tie
+    # (twice each beside a neighbour) and the first written, "ơn", is both places' spelling.
+    q = "cam on bac si, dieu tri on dinh"
+    assert places_restored(q, THANKS, []) == ([
+        ("cam", "cảm"), ("on", "ơn"), ("bac", "bác"), ("si", "sĩ"), ("dieu", "điều"), ("tri", "trị"),
+        ("on", "ổn"), ("dinh", "định")], [])
+    assert pair_restored(q, THANKS, [])[0]["on"] == "ơn"  # one spelling for both places
+
+
+def test_a_place_of_a_word_typed_twice_that_the_top_articles_never_write_beside_its_neighbours_takes_the_pairs():
+    # The top articles write "on" beside "cam" alone; the articles writing "on dinh" side by side give its
+    # second place (and "dinh") their spelling; "on, on" is no pair (a comma between).
+    top = [{"title": "", "body": "Xin cảm ơn."}]
+    beside = [{"title": "", "body": "Bệnh ổn định."}]
+    assert places_restored("cam on, on dinh", top, beside) == (
+        [("cam", "cảm"), ("on", "ơn"), ("on", "ổn"), ("dinh", "định")], [[("on", "dinh")]])
+    # Without articles writing the pair, the word's votes at its other place decide.
+    assert places_restored("cam on, on dinh", top, [])[0] == [("cam", "cảm"), ("on", "ơn"), ("on", "ơn")]
+
+
+def test_a_word_typed_once_is_restored_place_by_place_as_by_its_votes_counted_together():
+    for q in ("toi da tiem", "toi anh di"):
+        for top, beside in ((TOI_ALONE, TOI_BESIDE), ([{"title": "", "body": "Đi tới chợ. Anh đi."}],
+                                                      [{"title": "", "body": "Tôi ảnh. Tôi ảnh."}])):
+            restored_together, asked = pair_restored(q, top, beside)
+            assert places_restored(q, top, beside) == (list(restored_together.items()), asked)
 
 
 def test_a_query_that_finds_no_article_looks_no_pair_up():

@@ -937,6 +937,24 @@ def test_the_words_read_otherwise_are_written_back_in_place_keeping_an_initial_c
     assert rewrite_text(twice.text, {last: "tôi"}) == "tôi nghi Toi co tôi"
 
 
+def test_words_are_written_back_place_by_place_a_word_typed_twice_in_two_spellings():
+    from search.parse import Syllable
+    from search.understand import rewrite_places
+
+    typed = parse_query("Cam on, on dinh")
+    cam, first, second, dinh = typed.syllables
+    assert first == second and first.start < second.start
+    # Each place its own word (in any order given), an initial capital kept.
+    assert rewrite_places(typed.text, [(dinh, "định"), (second, "ổn"), (first, "ơn"), (cam, "cảm")]) == (
+        "Cảm ơn, ổn định")
+    assert rewrite_places(typed.text, [(second, "ổn")]) == "Cam on, ổn dinh"
+    # A word without a place, or one starting inside a word already replaced, is left out.
+    unplaced, inside = Syllable.of("on"), Syllable.of("am", cam.start + 1)
+    assert rewrite_places(typed.text, [(unplaced, "x"), (dinh, "định")]) == "Cam on, on định"
+    assert rewrite_places(typed.text, [(cam, "cảm"), (inside, "y")]) == "Cảm on, on dinh"
+    assert rewrite_places(typed.text, []) == typed.text
+
+
 def test_a_form_of_six_words_is_found_and_one_typed_word_is_expanded_before_five_others(vocabulary):
     assert clauses_of(vocabulary, "bo giao duc va dao tao") == [[
         ("bo giao duc va dao tao", False, False, False, None), ("bgdđt", True, False, False, None),
