@@ -23,8 +23,7 @@ from search.matching import is_question
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.text import TONE_MARKS, VOWELS, fold, normalize_term
-from search.understand import Understood
-from search.understand import rewrite_places
+from search.understand import Understood, rewrite_places
 from search.understand import rewrite_text as replace_syllables
 
 # A neighbour must be this many times more frequent than the typed syllable to replace it.

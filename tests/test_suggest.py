@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
@@ -1391,6 +1392,49 @@ def test_a_word_typed_once_is_restored_place_by_place_as_by_its_votes_counted_to
                                                       [{"title": "", "body": "Tôi ảnh. Tôi ảnh."}])):
             restored_together, asked = pair_restored(q, top, beside)
             assert places_restored(q, top, beside) == (list(restored_together.items()), asked)
+
+
+def test_a_place_whose_neighbours_are_settled_elsewhere_looks_its_own_pair_up():
+    # "tri" is settled beside "dieu", "on" beside "cam": the last "on" is voted by nobody beside "tri",
+    # and the pair it forms with "tri" (before it) is looked up.
+    top = [{"title": "", "body": "Xin cảm ơn. Cần điều trị tốt."}]
+    beside = [{"title": "", "body": "Điều trị ổn."}]
+    assert places_restored("cam on, dieu tri on", top, beside) == (
+        [("cam", "cảm"), ("on", "ơn"), ("dieu", "điều"), ("tri", "trị"), ("on", "ổn")], [[("tri", "on")]])
+
+
+def test_a_place_takes_the_spelling_its_neighbours_are_written_beside_most_often():
+    # Beside "tri" once as "ổn", beside "bac" twice as "ơn": "ơn" (counted first, "ổn" would win a tie).
+    top = [{"title": "", "body": "Điều trị ổn. Nhờ ơn bác sĩ. Nhờ ơn bác lắm. Xin cảm ơn."}]
+    assert places_restored("tri on bac, cam on", top, [])[0] == [
+        ("tri", "trị"), ("on", "ơn"), ("bac", "bác"), ("cam", "cảm"), ("on", "ơn")]
+
+
+def test_a_word_typed_once_takes_its_votes_in_the_order_the_articles_write_them():
+    # One vote each beside "tri" and "bac": the tie goes to the spelling written first ("ơn bác"), not to
+    # the neighbour before it.
+    top = [{"title": "", "body": "Nhờ ơn bác sĩ. Điều trị ổn."}]
+    assert places_restored("tri on bac", top, [])[0] == [("tri", "trị"), ("on", "ơn"), ("bac", "bác")]
+
+
+def test_a_query_with_nothing_to_restore_restores_no_place():
+    assert places_restored("2020 bóng đá", THANKS, THANKS) == ([], [])
+
+
+def test_a_place_is_voted_by_the_spellings_beside_its_own_neighbours_there():
+    from search.parse import parse_query
+    from search.suggest import Votes, _place_context
+
+    syllables = parse_query("cam on dinh cam").syllables
+    pair_forms = defaultdict(Counter, {
+        ("cam", "on"): Counter({("cảm", "ơn"): 2}),
+        ("on", "dinh"): Counter({("ổn", "định"): 1, ("ơn", "định"): 1}),
+        ("dinh", "cam"): Counter({("định", "cảm"): 1}),
+        ("cam", "cam"): Counter({("cam", "cam"): 7}),  # the last word before the first: no pair of the query
+    })
+    votes = Votes([], {}, {}, Counter(), syllables=syllables, pair_forms=pair_forms)
+    assert [_place_context(votes, at) for at in range(4)] == [
+        Counter({"cảm": 2}), Counter({"ơn": 3, "ổn": 1}), Counter({"định": 3}), Counter({"cảm": 1})]
 
 
 def test_a_query_that_finds_no_article_looks_no_pair_up():
