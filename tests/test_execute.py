@@ -26,17 +26,22 @@ from search.execute import (
     Scope,
     _best_of,
     _chain,
+    _commonest,
     _counted_phrase,
+    _highest_bm25f,
     _idf_sum,
     _once_held,
     _pairs_idf,
     _promising_count,
+    _score_bounds,
+    _scores,
     _sum_sorted,
     _syllable_idf,
     _union_count,
     phrase_keys,
     phrase_starts,
     promising,
+    reachable,
     relevance,
 )
 from search.index import reindex
@@ -821,6 +826,125 @@ def test_the_most_promising_holders_of_the_same_words_are_the_shortest_articles(
     lengths = context.snapshot.lengths["body"]
     assert len(chosen) == 10 < int(holding.sum())
     assert lengths[chosen].max() <= lengths[holding & ~np.isin(np.arange(context.size), chosen)].min()
+
+
+# Of a long question's promising articles, those that cannot reach its page, whatever its commonest
+# words add, are not scored with them (``reachable``, MaxScore).
+
+# Telex keys of the marks of Vietnamese letters (decomposed): the letter's own after it, the tone at the
+# word's end.
+TELEX_LETTER_MARKS = {"\u0306": "w", "\u031b": "w"}
+TELEX_TONES = {"\u0300": "f", "\u0301": "s", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
+
+
+def telex_question() -> str:
+    """Return the accented question of ``question_pair`` typed in Telex without an input method."""
+    words = []
+    for word in question_pair()[1].lower().split():
+        typed, tone = "", ""
+        for letter in unicodedata.normalize("NFD", word.replace("đ", "dd")):
+            if letter == "\u0302":  # circumflex: the vowel typed twice
+                typed += typed[-1]
+            else:
+                typed += TELEX_LETTER_MARKS.get(letter, "") if not letter.isascii() else letter
+                tone = TELEX_TONES.get(letter, tone)
+        words.append(typed + tone)
+    return " ".join(words)
+
+
+def pruned_search(demo_index, monkeypatch, q: str, share: float) -> tuple[dict, list[tuple[int, int]]]:
+    """Return the demo index's answer to q with a fifth of its articles promising and the commonest terms
+    holding share of its postings left to their bound, and each ``reachable`` call's (articles, kept)."""
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", 0)
+    monkeypatch.setattr(execute, "DEFERRED_POSTINGS_SHARE", share)
+    kept = []
+    monkeypatch.setattr(execute, "reachable", lambda ctx, parsed, within, best: (
+        chosen := reachable(ctx, parsed, within, best), kept.append((int(within.sum()), int(chosen.sum()))))[0])
+    answer = cut_search(demo_index, SearchRequest(q=q, size=10), 0.2)
+    return {key: value for key, value in answer.items() if key != "took_ms"}, kept
+
+
+def long_question(which: str) -> str:
+    """Return the demo's long question unaccented, accented, typed in Telex, or read ten ways (with two
+    abbreviations)."""
+    plain, accented = question_pair()
+    return {"plain": plain, "accented": accented, "telex": telex_question(), "readings": plain + " ubnd tphcm"}[which]
+
+
+@pytest.mark.parametrize("which", ["plain", "accented", "telex", "readings"])
+def test_a_long_questions_page_is_the_same_when_its_commonest_words_are_left_to_their_bound(
+        demo_index, monkeypatch, which):
+    q = long_question(which)
+    whole, none_left = pruned_search(demo_index, monkeypatch, q, 0.0)
+    pruned, kept = pruned_search(demo_index, monkeypatch, q, 0.6)
+    assert pruned == whole and whole["limited"] == ["ranked_articles"] and len(whole["hits"]) == 10
+    # 41 promising articles (a fifth of 201), and the page's best 10: some could not reach them (its
+    # "did you mean" ranks its suggestion likewise).
+    assert {within for within, _ in none_left + kept} == {41} and all(chosen == 41 for _, chosen in none_left)
+    assert all(10 <= chosen < 41 for _, chosen in kept) and len(kept) == len(none_left)
+
+
+@pytest.mark.parametrize("which", ["plain", "accented", "telex", "readings"])
+def test_a_questions_score_bounds_hold_each_articles_score_between_them(demo_index, which):
+    parsed = understood(demo_index, long_question(which))
+    context = uncached_context(demo_index)
+    within = np.zeros(context.size, dtype=bool)
+    within[::2] = True
+    terms = {key: spec for reading in matching.context_readings(context, parsed)
+             for key, spec in execute._part_terms(context, reading).items()}
+    deferred = _commonest(context, terms, 0.6)
+    lower, upper = _score_bounds(context, parsed, Scope(within), deferred)
+    scores = _scores(uncached_context(demo_index), parsed, None, within)[0][within]
+    assert deferred and len(terms) > len(deferred)
+    assert (lower <= scores * (1 + 1e-12)).all() and (scores <= upper).all()
+    # The deferred terms' scores are left out of the lower bound, and their highest values added to the upper.
+    assert (lower < scores).sum() > 20 and (upper > scores).all()
+    # Each reading's bounds are weighed as its scores are: a Telex question is read decoded.
+    assert len(matching.context_readings(context, parsed)) == (10 if which == "readings" else 1)
+    assert [s.exact for s in parsed.typed.syllables][:4] == (["năm", "vinamilk", "đã", "vượt"] if which in (
+        "accented", "telex") else ["nam", "vinamilk", "da", "vuot"])
+
+
+@pytest.mark.parametrize("best", [1, 10, 30])
+def test_the_articles_a_question_can_rank_among_its_best_hold_its_best_and_its_ties(demo_index, best):
+    parsed = understood(demo_index, question_pair()[1])
+    context = uncached_context(demo_index)
+    within = np.ones(context.size, dtype=bool)
+    chosen = reachable(context, parsed, within, best)
+    scores = _scores(uncached_context(demo_index), parsed, None, within)[0]
+    last = np.sort(scores)[-best]
+    assert chosen.dtype == bool and not (chosen & ~within).any()
+    assert chosen[scores >= last].all() and chosen.sum() < context.size
+
+
+def test_a_pool_no_larger_than_its_best_or_without_common_terms_is_kept_whole(demo_index, monkeypatch):
+    parsed = understood(demo_index, question_pair()[1])
+    context = uncached_context(demo_index)
+    within = np.zeros(context.size, dtype=bool)
+    within[:30] = True
+    assert reachable(context, parsed, within, 30) is within
+    monkeypatch.setattr(execute, "DEFERRED_POSTINGS_SHARE", 0.0)
+    assert reachable(context, parsed, within, 10) is within
+
+
+def test_the_commonest_terms_left_to_their_bound_hold_at_most_the_share_of_the_postings():
+    held = {"a": 50, "b": 30, "c": 15, "d": 5, "e": 15}
+    context = SimpleNamespace(doc_frequency=lambda name, term: held[term] if name == "body" else 0)
+    terms = {(term,): (term, ("title", "body"), 1.0) for term in held}
+    assert _commonest(context, terms, 50 / 115) == {("a",)}
+    assert _commonest(context, terms, 0.6) == {("a",)}  # a and b hold 80 of 115 postings, over 69
+    assert _commonest(context, terms, 80 / 115) == {("a",), ("b",)}
+    assert _commonest(context, terms, 95 / 115) == {("a",), ("b",), ("c",)}  # c before e: ties by key
+    assert _commonest(context, terms, 0.4) == set() and _commonest(context, terms, 1.0) == set(terms)
+
+
+def test_a_terms_highest_bm25f_is_above_every_articles_score(demo_index):
+    context = uncached_context(demo_index)
+    for term in ("thuoc", "vinamilk", "bong", "chinh", "ha", "nam"):
+        ids, scores, idf = context.bm25f(term, TEXT_FIELDS)
+        highest = _highest_bm25f(context, term, TEXT_FIELDS)
+        assert len(ids) and scores.max() < highest <= idf * (DEFAULT_RANKING.k1 + 1.0) * 1.5
+    assert _highest_bm25f(context, "xyzzyq", TEXT_FIELDS) == 0.0
 
 
 # "Did you mean" searches the page's query with its accents restored: its answer is found among the
