@@ -546,20 +546,29 @@ def _score_bounds(ctx: QueryContext, parsed: ParsedQuery, scope: Scope,
                   deferred: set[tuple]) -> tuple[np.ndarray, np.ndarray]:
     """Return (lower, upper) bounds of the scores of a scope's documents: each reading's parts but the
     deferred ones summed and weighed as ``_scores`` weighs it, the best reading's; the upper adds each
-    deferred part's highest possible value, weight x idf x (k1 + 1), to each reading."""
+    deferred part's highest possible value, weight x idf x (k1 + 1), to each reading.  The parts the
+    readings share are summed once (``_reading_sums``): a pasted paragraph is read a dozen ways."""
     readings = matching.context_readings(ctx, parsed)
     typed_idf = _idf_sum(ctx, parsed.typed) if len(readings) > 1 else 0.0
-    lower = np.zeros(len(scope.docs))
-    upper = np.zeros(len(scope.docs))
-    for at, reading in enumerate(readings):
-        weight = _reading_weight(ctx, reading, typed_idf) if at else 1.0
-        partial, bound = np.zeros(len(scope.docs)), 0.0
-        for key, (term, fields, part_weight) in _part_terms(ctx, reading).items():
+    scored: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    parts, bounds = [], []
+    for reading in readings:
+        own, bound = {}, 0.0
+        for key, (term, fields, weight) in _part_terms(ctx, reading).items():
             if key in deferred:
-                bound += part_weight * _highest_bm25f(ctx, term, fields)
+                bound += weight * _highest_bm25f(ctx, term, fields)
                 continue
-            slots, values, _ = _term_scores(ctx, term, fields, scope)
-            partial[slots] += part_weight * values
+            if key not in scored:
+                slots, values, _ = _term_scores(ctx, term, fields, scope)
+                scored[key] = (slots, weight * values)
+            own[key] = scored[key]
+        parts.append(own)
+        bounds.append(bound)
+    shared = set(parts[0]).intersection(*parts[1:])
+    sums = _reading_sums(_sum_parts(len(scope.docs), parts[0], shared, None), parts, shared)
+    lower, upper = np.zeros(len(scope.docs)), np.zeros(len(scope.docs))
+    for at, (partial, bound) in enumerate(zip(sums, bounds)):
+        weight = _reading_weight(ctx, readings[at], typed_idf) if at else 1.0
         np.maximum(lower, weight * partial, out=lower)
         np.maximum(upper, weight * (partial + bound), out=upper)
     return lower, upper
