@@ -868,7 +868,8 @@ def long_question(which: str) -> str:
     """Return the demo's long question unaccented, accented, typed in Telex, or read ten ways (with two
     abbreviations)."""
     plain, accented = question_pair()
-    return {"plain": plain, "accented": accented, "telex": telex_question(), "readings": plain + " ubnd tphcm"}[which]
+    return {"plain": plain, "accented": accented, "telex": telex_question(), "two readings": plain + " hlv",
+            "readings": plain + " ubnd tphcm"}[which]
 
 
 @pytest.mark.parametrize("which", ["plain", "accented", "telex", "readings"])
@@ -884,7 +885,8 @@ def test_a_long_questions_page_is_the_same_when_its_commonest_words_are_left_to_
     assert all(10 <= chosen < 41 for _, chosen in kept) and len(kept) == len(none_left)
 
 
-@pytest.mark.parametrize("which", ["plain", "accented", "telex", "readings"])
+@pytest.mark.parametrize("which", ["plain", "accented", "telex", "two readings", "readings"],
+                         ids=["plain", "accented", "telex", "two-readings", "readings"])
 def test_a_questions_score_bounds_hold_each_articles_score_between_them(demo_index, which):
     parsed = understood(demo_index, long_question(which))
     context = uncached_context(demo_index)
@@ -900,9 +902,29 @@ def test_a_questions_score_bounds_hold_each_articles_score_between_them(demo_ind
     # The deferred terms' scores are left out of the lower bound, and their highest values added to the upper.
     assert (lower < scores).sum() > 20 and (upper > scores).all()
     # Each reading's bounds are weighed as its scores are: a Telex question is read decoded.
-    assert len(matching.context_readings(context, parsed)) == (10 if which == "readings" else 1)
+    readings = matching.context_readings(context, parsed)
+    assert len(readings) == {"readings": 10, "two readings": 2}.get(which, 1)
+    if len(readings) == 1:  # read one way, each article's bounds are apart by the deferred parts' highest values
+        highest = sum(weight * _highest_bm25f(context, term, fields) for key, (term, fields, weight) in terms.items()
+                      if key in deferred)
+        assert upper - lower == pytest.approx(np.full(len(lower), highest), rel=1e-12) and highest > 0.5
     assert [s.exact for s in parsed.typed.syllables][:4] == (["năm", "vinamilk", "đã", "vượt"] if which in (
         "accented", "telex") else ["nam", "vinamilk", "da", "vuot"])
+
+
+@pytest.mark.parametrize("which", ["plain", "accented", "telex", "readings"])
+def test_the_bounds_name_every_part_a_readings_scores_add(demo_index, which):
+    # And a compound of syllables no article writes side by side, which scores nothing.
+    parsed = understood(demo_index, long_question(which))
+    context = uncached_context(demo_index)
+    for reading in matching.context_readings(context, parsed):
+        named = execute._part_terms(context, reading)
+        added = execute._reading_parts(context, reading)[0]
+        assert list(added) == [key for key in named if key in added]
+        assert all(key[0] == "compound" and not context.doc_frequency("body", named[key][0])
+                   for key in set(named) - set(added))
+        accented = any(syllable.accented for syllable in reading.syllables)
+        assert {key[0] for key in added} == ({"folded", "exact", "compound"} if accented else {"folded", "compound"})
 
 
 @pytest.mark.parametrize("best", [1, 10, 30])
@@ -939,11 +961,14 @@ def test_the_commonest_terms_left_to_their_bound_hold_at_most_the_share_of_the_p
 
 
 def test_a_terms_highest_bm25f_is_above_every_articles_score(demo_index):
+    # Its idf from its commonest field's count: the articles holding it anywhere are at least as many.
     context = uncached_context(demo_index)
     for term in ("thuoc", "vinamilk", "bong", "chinh", "ha", "nam"):
         ids, scores, idf = context.bm25f(term, TEXT_FIELDS)
+        held = max(len(context.postings(name, term)) for name in TEXT_FIELDS)
         highest = _highest_bm25f(context, term, TEXT_FIELDS)
-        assert len(ids) and scores.max() < highest <= idf * (DEFAULT_RANKING.k1 + 1.0) * 1.5
+        assert highest == pytest.approx(math.log(1 + (201 - held + 0.5) / (held + 0.5)) * (DEFAULT_RANKING.k1 + 1))
+        assert len(ids) and scores.max() < highest and idf * (DEFAULT_RANKING.k1 + 1) <= highest
     assert _highest_bm25f(context, "xyzzyq", TEXT_FIELDS) == 0.0
 
 
