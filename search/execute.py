@@ -507,7 +507,8 @@ def reachable(ctx: QueryContext, parsed: ParsedQuery, within: np.ndarray, best: 
 # A long question's commonest terms holding together at most this share of its postings are left to
 # their bound where ``reachable`` chooses the articles to score.  Measured at 600,000 articles (the
 # latency mix's questions and the heavy queries, every page the same): 0.4 / 0.6 / 0.7 / 0.8 cost
-# 0.94 / 0.89 / 0.91 / 1.01 of the CPU time without it; two steps (0.8 then 0.6) 0.93.
+# 0.95 / 0.89-0.91 / 0.91-0.93 / 0.99-1.00 of the CPU time without it; two steps (0.8 then 0.6) 0.93
+# (bench/README.md, "A question's commonest words scored where they can still count").
 DEFERRED_POSTINGS_SHARE = 0.6
 # The lower bound a document's upper bound is compared with is lowered by this share: the bounds sum
 # the same values in another order than the scores do (a rounding apart).
@@ -521,10 +522,8 @@ def _part_terms(ctx: QueryContext, parsed: ParsedQuery) -> dict[tuple, tuple[str
     for clause in parsed.clauses:
         fields = fields_of(clause)
         for syllable in clause.syllables:
-            folded_weight = ranking.accented_folded_weight if syllable.accented else 1.0
-            terms.setdefault(("folded", syllable.exact, fields), (syllable.folded, fields, folded_weight))
-            if syllable.accented:
-                terms.setdefault(("exact", syllable.exact, fields), (syllable.exact, fields, ranking.exact_weight))
+            for key, term, weight in _syllable_terms(ranking, syllable, fields):
+                terms.setdefault(key, (term, fields, 1.0 if weight is None else weight))
     for compound, fields in _compounds(parsed, ranking.query_compound_syllables):
         terms[("compound", compound, fields)] = (compound, fields, ranking.compound_weight)
     return terms
@@ -699,20 +698,24 @@ def _reading_parts(ctx: QueryContext, parsed: ParsedQuery, scope: Scope | None =
 
 def _syllable_parts(ctx: QueryContext, syllable: Syllable, fields: tuple[str, ...],
                     scope: Scope | None) -> tuple[list[tuple[tuple, tuple[np.ndarray, np.ndarray]]], float]:
-    """Return a syllable's parts of the scores (folded, then exact when typed with accents), as
-    (key, (doc ids, weighted scores)) in the order they are added, and its idf (the exact form's
-    when typed with accents)."""
-    weight = ctx.ranking
+    """Return a syllable's parts of the scores (``_syllable_terms``), as (key, (doc ids, weighted scores)) in
+    the order they are added, and its idf (the exact form's when typed with accents)."""
+    terms = _syllable_terms(ctx.ranking, syllable, fields)
+    own = [(key, _weighted(ctx, term, fields, weight, scope)) for key, term, weight in terms]
+    return own, _term_scores(ctx, terms[-1][1], fields, scope)[2]
+
+
+def _syllable_terms(ranking: Ranking, syllable: Syllable,
+                    fields: tuple[str, ...]) -> list[tuple[tuple, str, float | None]]:
+    """Return the (key, term, weight) of a syllable's parts of the scores: folded, then exact when typed
+    with accents (weight None: its BM25F scores as they are)."""
     # A syllable typed with accents counts mostly where it stands with those accents:
     # folding merges distinct words (thuốc / thuộc), which blurs the ranking.
-    own = [(("folded", syllable.exact, fields), _weighted(
-        ctx, syllable.folded, fields, weight.accented_folded_weight if syllable.accented else None, scope))]
-    idf = _term_scores(ctx, syllable.folded, fields, scope)[2]
+    terms = [(("folded", syllable.exact, fields), syllable.folded,
+              ranking.accented_folded_weight if syllable.accented else None)]
     if syllable.accented:
-        own.append((("exact", syllable.exact, fields), _weighted(ctx, syllable.exact, fields, weight.exact_weight,
-                                                                 scope)))
-        idf = _term_scores(ctx, syllable.exact, fields, scope)[2]
-    return own, idf
+        terms.append((("exact", syllable.exact, fields), syllable.exact, ranking.exact_weight))
+    return terms
 
 
 def _compound_part(ctx: QueryContext, compound: str, fields: tuple[str, ...],
