@@ -42,9 +42,14 @@ def syllables(text: str) -> list[str]:
 
 
 def measure(engine: SearchEngine, questions: list[str]) -> dict:
-    """Return the suggestions' counts and the syllables restored exactly, wrongly (written, restored)."""
+    """Return the suggestions' counts, the syllables restored exactly, wrongly (written, restored), and
+    the capitals: of the syllables not starting the question or a sentence of it, those the suggestion
+    capitalises and the question does not (spurious, with the word), and those the question capitalises
+    and the suggestion does not."""
     offered = compared = exact = 0
     wrong: Counter = Counter()
+    spurious: Counter = Counter()
+    missed = 0
     for question in questions:
         suggestion = engine.search(SearchRequest(q=unidecode(question).lower(), size=10))["suggestion"]
         if not suggestion:
@@ -56,7 +61,13 @@ def measure(engine: SearchEngine, questions: list[str]) -> dict:
         compared += len(written)
         exact += sum(w == r for w, r in zip(written, restored))
         wrong.update((w, r) for w, r in zip(written, restored) if w != r)
-    return {"offered": offered, "compared": compared, "exact": exact, "wrong": wrong}
+        text = unicodedata.normalize("NFC", question)
+        cased = [(w.group(), r) for w, r in zip(WORD_RE.finditer(text), WORD_RE.findall(suggestion))
+                 if text[: w.start()].rstrip()[-1:] not in ("", ".", "?", "!", ":", "…")]
+        spurious.update(r.lower() for w, r in cased if r[:1].isupper() and not w[:1].isupper())
+        missed += sum(w[:1].isupper() and not r[:1].isupper() for w, r in cased)
+    return {"offered": offered, "compared": compared, "exact": exact, "wrong": wrong, "spurious": spurious,
+            "missed": missed}
 
 
 def news_runs(articles: list[dict], count: int, seed: int) -> list[str]:
@@ -99,6 +110,8 @@ def main() -> None:
     print(f"  restored as written     {figures['exact'] / max(figures['compared'], 1):.3f}")
     print(f"  without any accent      {sum(unidecode(s) == s for s in plain) / max(len(plain), 1):.3f}"
           " (the question's own syllables: what the unaccented text scores)")
+    print(f"  capitals within sentences: {sum(figures['spurious'].values())} not written "
+          f"({', '.join(f'{w} {n}' for w, n in figures['spurious'].most_common(8))}), {figures['missed']} missed")
     print("  commonest wrong restorations (written -> restored):")
     for (written, restored), count in figures["wrong"].most_common(12):
         print(f"    {written:>8} -> {restored:<8} {count:4}")

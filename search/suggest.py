@@ -257,6 +257,9 @@ class Votes:
     # mostly "chính phủ").
     inside_context: Counter = field(default_factory=Counter)
     capitals_in_context: Counter = field(default_factory=Counter)
+    # Form -> how often it is written with a capital first in a text or a sentence ("Cảm ơn bác sĩ"),
+    # where the capital says nothing of the word.
+    capitals_starting: Counter = field(default_factory=Counter)
     # The query's syllables voted on, and each pair of neighbours' spellings written side by side:
     # (folded, folded) -> Counter of (form, form).
     syllables: list[Syllable] = field(default_factory=list)
@@ -348,7 +351,9 @@ def _form_of(votes: Votes, syllable: Syllable, in_context: Counter) -> str | Non
     # does: "phủ" is "Phủ" in "Điện Biên Phủ", "bộ" is "Bộ" in "Bộ Chính trị".
     # (A form written beside a neighbour is one counted in context: its syllable's in_context votes.)
     inside = votes.inside_context[form]
-    named, seen_named = (votes.capitals_in_context[form], inside) if inside else (capitals[form], seen)
+    starting = votes.capitals_starting[form]
+    named, seen_named = ((votes.capitals_in_context[form], inside) if inside
+                         else (capitals[form] - starting, seen - starting))
     if capitals[form.upper()] > CAPITALISED_SHARE * seen:
         form = form.upper()  # an acronym, as the articles write it ("TPHCM")
     elif cased and cased[0][1] > CAPITALISED_SHARE * seen:
@@ -378,6 +383,9 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Vo
         capitals[form.upper()] += times * (len(form) > 1 and spelling.isupper())
         if not spelling.isupper() and any(letter.isupper() for letter in spelling[1:]):
             votes.cased[form][spelling] += times
+    for spelling, (start, _) in zip(written, spans):
+        if spelling[:1].isupper() and _starts_sentence(text, start):
+            votes.capitals_starting[forms[spelling][1]] += 1
     # Side by side: a match and the one before it, a query's pair of neighbours, with only spaces between
     # or one hyphen or dot joining them into one written word ("V-League", "V.League", "TP.HCM").
     read = [forms[spelling] for spelling in written]

@@ -1035,9 +1035,10 @@ def test_a_single_letter_is_restored_where_the_articles_write_it_beside_its_neig
 
 
 def test_a_titles_spellings_count_as_its_bodys(engine):
-    # "Sửng sốt với loại quả đắt đỏ…": the title alone writes "Sửng sốt".
+    # "Sửng sốt với loại quả đắt đỏ…": the title alone writes "Sửng sốt" (its capital, first in the title, says
+    # nothing of the word).
     article = engine.article("unc-news_business_019")
-    assert restored("sung sot", [article]) == {"sung": "Sửng", "sot": "sốt"}
+    assert restored("sung sot", [article]) == {"sung": "sửng", "sot": "sốt"}
     assert restored("sung sot", [dict(article, title="")]) == {}
 
 
@@ -1086,6 +1087,18 @@ PROPER_AND_COMMON = [
 def test_a_word_beside_the_querys_neighbour_takes_the_capital_it_has_there(q, written, expected):
     documents = [{"id": str(n), "title": "", "body": PROPER_AND_COMMON[n]} for n in written]
     assert restored(q, documents) == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # Capitalised only where it starts a sentence (or the text): a common word, whatever the share.
+    ("Cảm ơn bác sĩ. Cảm ơn mọi người! Lời cảm ơn chân thành.", {"cam": "cảm"}),
+    ("Cảm ơn bác sĩ.", {"cam": "cảm"}),
+    # Capitalised inside its sentences too: a name, first in a sentence or not.
+    ("Huế đẹp. Huế mộng mơ. Du lịch Huế và về Huế.", {"hue": "Huế"}),
+    ("Huế đẹp. Huế mộng mơ. Du lịch huế và về Huế.", {"hue": "huế"}),  # one in two inside: not three fifths
+], ids=["starts-only", "one-start", "name", "name-half"])
+def test_a_word_typed_alone_takes_a_capital_the_articles_give_it_inside_their_sentences(body, expected):
+    assert restored(next(iter(expected)), [{"id": "1", "title": "", "body": body}]) == expected
 
 
 @pytest.mark.parametrize("body, expected", [
@@ -1340,9 +1353,9 @@ def test_a_word_the_top_articles_write_beside_its_neighbour_is_never_looked_up_a
 
 
 def test_only_the_unsettled_word_takes_the_pair_articles_votes():
-    # The top articles write "anh" beside "di" ("Anh đi"), "toi" beside no query word; the pair's
-    # articles write "tôi ảnh": "toi" takes their "tôi", "anh" keeps the top articles' "Anh".
-    top = [{"title": "", "body": "Đi tới chợ. Anh đi."}]
+    # The top articles write "anh" beside "di" ("Rồi Anh đi", a name inside a sentence), "toi" beside no
+    # query word; the pair's articles write "tôi ảnh": "toi" takes their "tôi", "anh" keeps the top articles' "Anh".
+    top = [{"title": "", "body": "Đi tới chợ. Rồi Anh đi."}]
     beside = [{"title": "", "body": "Tôi ảnh. Tôi ảnh."}]
     assert pair_restored("toi anh di", top, beside) == ({"toi": "tôi", "anh": "Anh", "di": "đi"}, [[("toi", "anh")]])
 
