@@ -54,7 +54,7 @@ class TermHashes:
 
 class PostingsCache:
     """Decoded posting lists of a process's segments, and the per-term scores computed from them,
-    the most recently used kept within a byte budget.
+    kept within a byte budget: the most recently read, and those read most often lately.
 
     At 600,000 articles decoding a common word's postings is most of what a query costs, and
     the words readers type follow Zipf's law: the few that cost most are the ones every other
@@ -62,6 +62,12 @@ class PostingsCache:
     it did not change; their doc numbers are the segment's own (shifted on use), and a snapshot
     of a large index keeps them packed (``PackedPostings``: half the bytes).  Scores are
     keyed by snapshot (``Snapshot.cache_key``): they depend on every segment's statistics.
+
+    What a query reads first enters a window of the most recently read (its next page and a
+    refresh read it again); what leaves the window stays only if it was read more often lately
+    than the least recently used entries it would evict (W-TinyLFU's admission).  Evicting the
+    least recently used alone, a stream of long questions reading more than the budget evicted
+    every list before anything read it again, the common words' included.
     """
 
     # What an entry costs beside its arrays (the key, the dict slot, the Postings object).
@@ -70,18 +76,33 @@ class PostingsCache:
     # every article holding its words) are kept apart, in at most this share of the budget, so that
     # the postings and scores a long query reads (hundreds of kilobytes a term) never evict them.
     STATISTICS_SHARE = 1 / 64
+    # The window's share of the budget: enough for what a long question reads (bench/README.md,
+    # "The postings cache's admission").
+    WINDOW_SHARE = 1 / 4
+    # Reads counted between two halvings of every count: what was read often long ago counts less.
+    AGING_READS = 100_000
 
     def __init__(self, budget_bytes: int):
         self.budget = budget_bytes
         self.size = 0
         self.statistics_size = 0
-        self._entries: OrderedDict[tuple[str, str, str], Postings] = OrderedDict()
+        self.window_size = 0
+        self._window: OrderedDict[tuple, Postings | tuple] = OrderedDict()
+        self._entries: OrderedDict[tuple, Postings | tuple] = OrderedDict()
         self._statistics: OrderedDict[tuple, tuple] = OrderedDict()
+        # How often each key was asked for lately (``get``), every count halved each ``AGING_READS`` reads.
+        self._reads: dict[tuple, int] = {}
+        self._read_count = 0
         self._lock = threading.Lock()
 
     def get(self, key: tuple[str, str, str]) -> Postings | None:
         """Return the cached postings of (segment key, field, term), or None."""
         with self._lock:
+            value = self._window.get(key)
+            if value is not None:  # read again soon after: the window's job, not counted
+                self._window.move_to_end(key)
+                return value
+            self._count_read(key)
             for entries in (self._entries, self._statistics):
                 value = entries.get(key)
                 if value is not None:
@@ -90,22 +111,61 @@ class PostingsCache:
             return None
 
     def put(self, key: tuple, value: Postings | tuple, statistic: bool = False) -> None:
-        """Keep postings or a tuple of arrays (made read-only), evicting the least recently used
-        beyond the budget; a statistic among the statistics (evicted by statistics alone while they
-        stay within their share of the budget)."""
+        """Keep postings or a tuple of arrays (made read-only) in the window, or a statistic among
+        the statistics (evicted by statistics alone while they stay within their share of the
+        budget), then bring the window and the whole back within their budgets."""
         cost = _cost(value)
         if cost > (self.budget * self.STATISTICS_SHARE if statistic else self.budget):
             return
         with self._lock:
-            if key in self._entries or key in self._statistics:
+            if key in self._window or key in self._entries or key in self._statistics:
                 return
-            (self._statistics if statistic else self._entries)[key] = _frozen(value)
+            (self._statistics if statistic else self._window)[key] = _frozen(value)
             self.size += cost
             self.statistics_size += cost if statistic else 0
+            self.window_size += 0 if statistic else cost
             while self.statistics_size > self.budget * self.STATISTICS_SHARE:
                 self._evict(self._statistics)
+            while self.window_size > self.budget * self.WINDOW_SHARE:
+                self._leave_window()
             while self.size > self.budget:
-                self._evict(self._entries if self._entries else self._statistics)
+                self._evict(next(entries for entries in (self._entries, self._window, self._statistics) if entries))
+
+    def _count_read(self, key: tuple) -> None:
+        """Count a read of key, halving every count once ``AGING_READS`` reads were counted (the lock held)."""
+        self._reads[key] = self._reads.get(key, 0) + 1
+        self._read_count += 1
+        if self._read_count >= self.AGING_READS:
+            self._reads = {read: count >> 1 for read, count in self._reads.items() if count > 1}
+            self._read_count = 0
+
+    def _leave_window(self) -> None:
+        """Move the window's least recently used entry to the rest, or drop it when the entries it
+        would evict there were read as often as it lately (the lock held)."""
+        key, value = self._window.popitem(last=False)
+        cost = _cost(value)
+        self.window_size -= cost
+        if self._admits(key):
+            self._entries[key] = value
+        else:
+            self.size -= cost
+
+    def _admits(self, key: tuple) -> bool:
+        """Tell whether key (counted in the size, out of the window) earns the room of the least
+        recently used entries beyond the budget: each read less often lately (the lock held)."""
+        wanted = self.size - self.budget
+        reads = self._reads.get(key, 0) - 1  # before the read that missed it
+        victims = []
+        for victim, value in self._entries.items():
+            if wanted <= 0:
+                break
+            if self._reads.get(victim, 0) >= reads:
+                return False
+            victims.append(victim)
+            wanted -= _cost(value)
+        for victim in victims:
+            self.size -= _cost(self._entries.pop(victim))
+        return True
 
     def _evict(self, entries: OrderedDict) -> None:
         """Drop the least recently used of entries (the lock held)."""
@@ -114,24 +174,29 @@ class PostingsCache:
         self.size -= cost
         if entries is self._statistics:
             self.statistics_size -= cost
+        if entries is self._window:
+            self.window_size -= cost
 
     def keep_only(self, segment_keys: set[str]) -> None:
         """Drop the entries of segments no longer read (merged away or with new deletions)."""
         with self._lock:
-            for entries in (self._entries, self._statistics):
+            for entries in (self._window, self._entries, self._statistics):
                 for key in [key for key in entries if key[0] not in segment_keys]:
                     cost = _cost(entries.pop(key))
                     self.size -= cost
                     if entries is self._statistics:
                         self.statistics_size -= cost
+                    if entries is self._window:
+                        self.window_size -= cost
 
     def keys(self) -> list[tuple]:
-        """Return the keys held: postings and scores, least recently used first, then statistics."""
+        """Return the keys held: postings and scores (those admitted past the window, then the window's;
+        least recently used first), then statistics."""
         with self._lock:
-            return [*self._entries, *self._statistics]
+            return [*self._entries, *self._window, *self._statistics]
 
     def __len__(self) -> int:
-        return len(self._entries) + len(self._statistics)
+        return len(self._window) + len(self._entries) + len(self._statistics)
 
 
 def _cost(value: Postings | PackedPostings | tuple) -> int:

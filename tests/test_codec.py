@@ -1497,7 +1497,16 @@ def test_narrowing_by_the_least_and_greatest_value_gives_what_a_round_trip_gives
 
 
 @pytest.mark.slow
-def test_the_postings_cache_keeps_the_most_recently_used_within_its_budget(segmented_index):
+def read_through(cache: PostingsCache, key: tuple, value) -> bool:
+    """Read key as a snapshot does (asked for, put when missing); tell whether the cache held it."""
+    if cache.get(key) is not None:
+        return True
+    cache.put(key, value)
+    return False
+
+
+def test_the_postings_cache_keeps_the_most_recently_used_of_lists_read_as_often_within_its_budget(segmented_index, monkeypatch):
+    monkeypatch.setattr(PostingsCache, "WINDOW_SHARE", 0)  # the admission alone
     ix, _ = segmented_index
     snapshot = Snapshot(ix)
     first_segment = snapshot.leaves[0][2].key
@@ -1505,11 +1514,86 @@ def test_the_postings_cache_keeps_the_most_recently_used_within_its_budget(segme
              for term in ("va", "cua", "nam", "viet", "nguoi")}
     # Room for the last three terms read, not four.
     cache = PostingsCache(sizes["nam"] + sizes["viet"] + sizes["nguoi"] + min(sizes.values()) - 1)
-    for term in ("va", "cua", "nam", "viet", "va", "nguoi"):
-        cache.put((first_segment, "body", term), snapshot.postings("body", term))
-        cache.get((first_segment, "body", term))
-    assert [term for _, _, term in cached_keys(cache)] == ["viet", "va", "nguoi"]
-    assert cache.size == sum(sizes[term] for term in ("viet", "va", "nguoi")) <= cache.budget
+    held = [read_through(cache, (first_segment, "body", term), snapshot.postings("body", term))
+            for term in ("nam", "viet", "nguoi", "va", "va", "va", "viet", *["cua"] * 5)]
+    # Read a third time, "va" was read more often before than "nam" (once) and takes its room;
+    # "cua" needs the room of two lists, "nguoi" (read once) and "va" (three times): its fifth read.
+    assert held == [False] * 6 + [True] + [False] * 5
+    assert [term for _, _, term in cached_keys(cache)] == ["viet", "cua"]
+    assert cache.size == sizes["viet"] + sizes["cua"] <= cache.budget < sizes["viet"] + sizes["cua"] + sizes["va"]
+
+
+def test_a_list_read_more_often_before_than_the_least_recently_used_takes_its_room_and_one_read_as_often_does_not(
+        monkeypatch):
+    monkeypatch.setattr(PostingsCache, "WINDOW_SHARE", 0)  # the admission alone
+    listed = postings_of(64).nbytes + PostingsCache.ENTRY_OVERHEAD
+    cache = PostingsCache(3 * listed)
+    key = {term: ("segment", "body", term) for term in ("t0", "t1", "t2", "t3", "t4")}
+    held = [read_through(cache, key[term], postings_of(64)) for term in ("t0", "t1", "t2", "t3")]
+    assert (held, [k[2] for k in cache.keys()]) == ([False] * 4, ["t0", "t1", "t2"])
+    # Read a second time, "t3" was read before as often as "t0"; its third read takes its room.
+    held = [read_through(cache, key["t3"], postings_of(64)) for _ in range(2)]
+    assert (held, [k[2] for k in cache.keys()]) == ([False, False], ["t1", "t2", "t3"])
+    assert read_through(cache, key["t1"], postings_of(64))  # read twice now, the most recently used
+    held = [read_through(cache, key["t4"], postings_of(64)) for _ in range(4)]
+    # "t4" takes the room of "t2" (read once) on its third read, not of "t3" or "t1" (more).
+    assert (held, [k[2] for k in cache.keys()], cache.size) == ([False, False, False, True], ["t3", "t1", "t4"],
+                                                                3 * listed)
+
+
+def test_the_lists_a_long_query_reads_once_leave_the_lists_read_often_in_the_cache(monkeypatch):
+    monkeypatch.setattr(PostingsCache, "WINDOW_SHARE", 0)  # the admission alone
+    # A pasted paragraph reads a hundred words' lists once: an LRU cache would lose the common
+    # words every query reads, and then lose the paragraph's lists before anything read them again.
+    listed = postings_of(64).nbytes + PostingsCache.ENTRY_OVERHEAD
+    cache = PostingsCache(3 * listed)
+    often = [("segment", "body", term) for term in ("viet", "nam", "nguoi")]
+    for _ in range(3):
+        assert [read_through(cache, k, postings_of(64)) for k in often] == [bool(_)] * 3
+    once = [read_through(cache, ("segment", "body", f"word{n}"), postings_of(64)) for n in range(10)]
+    assert (once, cache.keys(), cache.size) == ([False] * 10, often, 3 * listed)
+    assert [read_through(cache, k, postings_of(64)) for k in often] == [True] * 3
+
+
+def test_a_list_read_once_stays_in_the_window_for_its_next_read_beside_lists_read_more_often():
+    # A reader's next page or a refresh reads a new query's lists again at once: they must not
+    # wait to be read as often as the common words before the cache keeps them.
+    listed = postings_of(64).nbytes + PostingsCache.ENTRY_OVERHEAD
+    cache = PostingsCache(8 * listed)  # the window: two lists (a quarter)
+    often = [("segment", "body", f"often{n}") for n in range(8)]
+    for _ in range(3):
+        [read_through(cache, k, postings_of(64)) for k in often]
+    assert (cache.keys(), cache.window_size, cache.size) == (often, 2 * listed, 8 * listed)
+    new = [("segment", "body", "new"), ("segment", "body", "newer")]
+    assert [read_through(cache, k, postings_of(64)) for k in new * 2] == [False, False, True, True]
+    # They took the window's room; what left it (read three times) kept its place in the rest.
+    assert (cache.keys(), cache.window_size, cache.size) == ([*often[:6], *new], 2 * listed, 8 * listed)
+    assert [read_through(cache, k, postings_of(64)) for k in often[6:]] == [False, False]
+    # Pushed out of the window, the new lists (their second read found them there: counted once) lose to the rest's.
+    assert cache.keys() == [*often[:6], *often[6:]]
+
+
+def test_lists_read_in_turn_beyond_the_budget_keep_a_part_of_them_cached():
+    # Read in turn, twelve lists through a cache of eight, least recently used evicted: every read
+    # misses.  Admitted by reads, the six the rest holds stay, and each turn finds them.
+    listed = postings_of(64).nbytes + PostingsCache.ENTRY_OVERHEAD
+    cache = PostingsCache(8 * listed)
+    turn = [("segment", "body", f"word{n}") for n in range(12)]
+    found = [sum(read_through(cache, k, postings_of(64)) for k in turn) for _ in range(4)]
+    assert (found, cache.keys()[:6], cache.size) == ([0, 6, 6, 6], turn[:6], 8 * listed)
+
+
+def test_reads_long_past_count_for_less_than_reads_lately(monkeypatch):
+    monkeypatch.setattr(PostingsCache, "AGING_READS", 16)
+    listed = postings_of(64).nbytes + PostingsCache.ENTRY_OVERHEAD
+    cache = PostingsCache(listed)
+    old, new = ("segment", "body", "old"), ("segment", "body", "new")
+    assert [read_through(cache, old, postings_of(64)) for _ in range(8)] == [False] + [True] * 7
+    for n in range(24):  # 32 reads in all: every count halved twice, "old" read 8 times long ago counts 2
+        cache.get(("segment", "body", f"other{n}"))
+    held = [read_through(cache, new, postings_of(64)) for _ in range(5)]
+    # Its fourth read finds it read three times before, more than "old" now: it takes its room.
+    assert (held, cache.keys()) == ([False, False, False, False, True], [new])
 
 
 def postings_of(count: int) -> Postings:
@@ -1518,7 +1602,8 @@ def postings_of(count: int) -> Postings:
     return Postings(ids, np.ones(count, dtype=np.int32), np.zeros(count, dtype=np.uint32), ids.copy())
 
 
-def test_a_phrase_count_outlives_the_postings_read_after_it_and_counts_keep_to_their_share():
+def test_a_phrase_count_outlives_the_postings_read_after_it_and_counts_keep_to_their_share(monkeypatch):
+    monkeypatch.setattr(PostingsCache, "WINDOW_SHARE", 0)  # the admission alone
     # A phrase's count of articles costs a scan of the positions of every article holding its
     # words, and takes a few bytes: the postings a long query reads after it must not evict it.
     listed = postings_of(4096).nbytes + PostingsCache.ENTRY_OVERHEAD
@@ -1526,7 +1611,8 @@ def test_a_phrase_count_outlives_the_postings_read_after_it_and_counts_keep_to_t
     count_key = ("snapshot@1", "phrase count", ("viet", "nam"), TEXT_FIELDS)
     cache.put(count_key, (np.array([17]),), statistic=True)
     for term in range(10):
-        cache.put(("segment", "body", f"term{term}"), postings_of(4096))
+        for _ in range(term + 1):  # each read more often than the one before: it earns their room
+            read_through(cache, ("segment", "body", f"term{term}"), postings_of(4096))
     assert int(cache.get(count_key)[0][0]) == 17
     # The postings are evicted as before, least recently used first: three lists and the count fit.
     assert [key[2] for key in cached_keys(cache) if key[1] == "body"] == ["term7", "term8", "term9"]
