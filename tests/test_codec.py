@@ -1596,6 +1596,61 @@ def test_reads_long_past_count_for_less_than_reads_lately(monkeypatch):
     assert (held, cache.keys()) == ([False, False, False, False, True], [new])
 
 
+def test_reads_are_counted_halved_every_aging_reads_and_keys_read_once_are_forgotten(monkeypatch):
+    monkeypatch.setattr(PostingsCache, "AGING_READS", 4)
+    cache = PostingsCache(1 << 20)
+    key = {name: ("segment", "body", name) for name in "abcd"}
+
+    def read(*names: str) -> dict:
+        for name in names:
+            cache.get(key[name])
+        return {k[2]: count for k, count in cache._reads.items()}
+
+    assert read("a", "a", "a") == {"a": 3}
+    assert read("b") == {"a": 1}  # the fourth read halves every count; "b" (read once) is forgotten
+    assert read("c", "c", "d") == {"a": 1, "c": 2, "d": 1}
+    # So are the keys then read once, "a" among them: the counts keep the keys read lately.
+    assert read("d") == {"c": 1, "d": 1}
+
+
+def test_a_list_whose_reads_were_forgotten_gives_its_room_to_one_read_twice_lately(monkeypatch):
+    monkeypatch.setattr(PostingsCache, "WINDOW_SHARE", 0)  # the admission alone
+    monkeypatch.setattr(PostingsCache, "AGING_READS", 4)
+    listed = postings_of(64).nbytes + PostingsCache.ENTRY_OVERHEAD
+    cache = PostingsCache(listed)
+    old, new, twice = (("segment", "body", name) for name in ("old", "new", "twice"))
+    assert not read_through(cache, old, postings_of(64))
+    for n in range(3):  # the fourth read: "old", read once, is forgotten
+        cache.get(("segment", "body", f"other{n}"))
+    assert [read_through(cache, new, postings_of(64)) for _ in range(3)] == [False, False, True]
+    # Read twice before the counts were halved, a list still counts once: as much as a list read twice since.
+    assert [read_through(cache, twice, postings_of(64)) for _ in range(2)] == [False, False]
+    assert cache.keys() == [new]
+
+
+def test_a_list_one_byte_over_the_budget_needs_the_room_of_the_least_recently_used(monkeypatch):
+    monkeypatch.setattr(PostingsCache, "WINDOW_SHARE", 0)  # the admission alone
+    listed = postings_of(64).nbytes + PostingsCache.ENTRY_OVERHEAD
+    cache = PostingsCache(3 * listed - 1)
+    held = [read_through(cache, ("segment", "body", term), postings_of(64)) for term in ("t0", "t1", "t2")]
+    assert (held, [k[2] for k in cache.keys()], cache.size) == ([False] * 3, ["t0", "t1"], 2 * listed)
+
+
+def test_a_window_of_the_whole_budget_evicts_the_least_recently_used_beside_the_statistics(monkeypatch):
+    # The policy before the admission (bench_cache_admission.py replays it as window 1).
+    monkeypatch.setattr(PostingsCache, "WINDOW_SHARE", 1)
+    listed = postings_of(4096).nbytes + PostingsCache.ENTRY_OVERHEAD
+    counted = PostingsCache.ENTRY_OVERHEAD + np.array([0]).nbytes
+    cache = PostingsCache(3 * listed)
+    count_key = ("snapshot@1", "phrase count", ("viet", "nam"), TEXT_FIELDS)
+    cache.put(count_key, (np.array([17]),), statistic=True)
+    held = [read_through(cache, ("segment", "body", f"t{n}"), postings_of(4096)) for n in range(4)]
+    assert (held, [k[2] for k in cache.keys()]) == ([False] * 4, ["t2", "t3", ("viet", "nam")])
+    assert (cache.window_size, cache.size) == (2 * listed, 2 * listed + counted)
+    cache.keep_only({"snapshot@1"})  # the segment merged away: its lists go, the window's size with them
+    assert (cache.keys(), cache.window_size, cache.size) == ([count_key], 0, counted)
+
+
 def postings_of(count: int) -> Postings:
     """Return postings of count documents, one position each."""
     ids = np.arange(count, dtype=np.int64)
