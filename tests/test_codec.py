@@ -1644,8 +1644,11 @@ def test_a_window_of_the_whole_budget_evicts_the_least_recently_used_beside_the_
     cache = PostingsCache(3 * listed)
     count_key = ("snapshot@1", "phrase count", ("viet", "nam"), TEXT_FIELDS)
     cache.put(count_key, (np.array([17]),), statistic=True)
-    held = [read_through(cache, ("segment", "body", f"t{n}"), postings_of(4096)) for n in range(4)]
-    assert (held, [k[2] for k in cache.keys()]) == ([False] * 4, ["t2", "t3", ("viet", "nam")])
+    held = [read_through(cache, ("segment", "body", f"t{n}"), postings_of(4096)) for n in range(3)]
+    assert (held, [k[2] for k in cache.keys()], cache.window_size) == ([False] * 3, ["t1", "t2", ("viet", "nam")],
+                                                                     2 * listed)
+    assert not read_through(cache, ("segment", "body", "t3"), postings_of(4096))
+    assert [k[2] for k in cache.keys()] == ["t2", "t3", ("viet", "nam")]
     assert (cache.window_size, cache.size) == (2 * listed, 2 * listed + counted)
     cache.keep_only({"snapshot@1"})  # the segment merged away: its lists go, the window's size with them
     assert (cache.keys(), cache.window_size, cache.size) == ([count_key], 0, counted)
