@@ -63,7 +63,8 @@ MODULE_TESTS = {
     "search/request.py": ["tests/test_request.py"],
     "search/filtering.py": ["tests/test_filtering.py"],
     "search/facets.py": ["tests/test_facets.py"],
-    "search/results.py": ["tests/test_results.py", "tests/test_highlight.py", "tests/test_backend.py"],
+    "search/results.py": ["tests/test_results.py", "tests/test_result_dict.py", "tests/test_highlight.py",
+                          "tests/test_backend.py"],
     # phrase_keys and phrase_starts serve autocomplete (test_suggest.py) only.  test_matching.py
     # is left out: three quarters of the selection's time (a surviving mutant cost 40 s with it,
     # 12 s without), and its tiers are matching.py's (whose selection holds it).
