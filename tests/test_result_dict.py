@@ -59,8 +59,8 @@ def test_took_ms_is_the_search_s_own_time_in_milliseconds_to_two_decimals(engine
 
 def test_a_long_query_over_the_postings_bound_leaves_out_its_commonest_words_and_says_so(engine):
     query = " ".join(article["title"] for article in DEMO_ARTICLES[:6])
-    bounded = replace(DEFAULT_RANKING, max_searched_postings=300, searched_postings_per_article=0,
-                      min_searched_postings=0)
+    # 1.5 postings an article: about 300 on the demo index (read from its statistics).
+    bounded = replace(DEFAULT_RANKING, searched_postings_per_article=1.5, min_searched_postings=0)
     result = page(engine, query, bounded)
     cut = re.search(r"bỏ qua (\d+) từ thông dụng nhất \(((?:“[^”]+”, ){5})…\)", " ".join(result["notices"]))
     assert result["limited"] == ["common_words"] and cut is not None and int(cut.group(1)) > 5
@@ -77,6 +77,8 @@ def test_a_query_read_more_ways_than_its_bound_says_so(engine):
 def test_a_long_query_s_suggestion_is_offered_unsearched_and_says_so_a_short_one_s_is_searched(engine):
     short = page(engine, "lai xuat ngan hang")
     assert (short["suggestion"], short["limited"]) == ("lại xuất ngân hàng", [])
+    # Searched with its accents restored, this one finds the page's own top articles: nothing to suggest.
+    assert page(engine, "bo chinh tri")["suggestion"] is None
     words = " ".join(unidecode(article["title"]).lower() for article in DEMO_ARTICLES[10:20])
     long = page(engine, ("lai xuat ngan hang " + words)[:250])
     assert long["suggestion"].startswith("lại xuất ngân hàng") and long["limited"] == ["common_words", "suggestion"]
@@ -126,3 +128,22 @@ def test_a_shard_down_is_reported_with_its_notice_first(engine):
 
     result = results.search(PartialView(engine.backend.view()), SearchRequest(q="vinamilk xyzabc"))
     assert (result["partial"], result["notices"]) == (True, [PARTIAL, SOME_WORDS])
+
+
+def test_a_long_query_s_snippets_show_its_rarest_words(engine):
+    # A spec of more than ANCHORED_TERMS words anchors each snippet on its ANCHOR_WORDS rarest words,
+    # counted here by a plain tokenizer over the demo corpus (ties at the last one included).
+    word = re.compile(r"\w+")
+    corpus = [set(word.findall(unidecode(a["title"] + " " + a.get("body", "")).lower())) for a in DEMO_ARTICLES]
+    held = lambda w: sum(w in words for words in corpus)  # noqa: E731
+    shown = 0
+    for first in range(0, 40, 4):
+        query = " ".join(article["title"] for article in DEMO_ARTICLES[first:first + 3])
+        words = sorted(set(word.findall(unidecode(query).lower())), key=held)
+        assert len(words) > results.ANCHOR_WORDS
+        rarest = {w for w in words if held(w) <= held(words[results.ANCHOR_WORDS - 1])}
+        for hit in page(engine, query)["hits"]:
+            marked = {unidecode(w).lower() for text in MARK.findall(hit["snippet"]) for w in word.findall(text)}
+            assert marked & rarest, (query, hit["snippet"])
+            shown += 1
+    assert shown >= 30
