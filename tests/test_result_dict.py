@@ -18,6 +18,7 @@ from unidecode import unidecode
 from search import execute, results
 from search.backend import Matches
 from search.engine import SearchEngine
+from search.matching import LONG_QUERY_WORDS
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 from tests.helpers import DEMO_ARTICLES
@@ -64,6 +65,8 @@ def test_a_long_query_over_the_postings_bound_leaves_out_its_commonest_words_and
     result = page(engine, query, bounded)
     cut = re.search(r"bỏ qua (\d+) từ thông dụng nhất \(((?:“[^”]+”, ){5})…\)", " ".join(result["notices"]))
     assert result["limited"] == ["common_words"] and cut is not None and int(cut.group(1)) > 5
+    # It keeps LONG_QUERY_WORDS of them, the rarest, which its one article holds and shows.
+    assert result["total"] == 1 and len({unidecode(word) for word in marked_words(result)}) == LONG_QUERY_WORDS
     # Within the default bounds the same query searches every word it holds.
     unbounded = page(engine, query)
     assert unbounded["limited"] == [] and not any("thông dụng" in notice for notice in unbounded["notices"])
