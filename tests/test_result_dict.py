@@ -60,12 +60,12 @@ def test_took_ms_is_the_search_s_own_time_in_milliseconds_to_two_decimals(engine
 
 def test_a_long_query_over_the_postings_bound_leaves_out_its_commonest_words_and_says_so(engine):
     query = " ".join(article["title"] for article in DEMO_ARTICLES[:6])
-    # 1.5 postings an article: about 300 on the demo index (read from its statistics).
-    bounded = replace(DEFAULT_RANKING, searched_postings_per_article=1.5, min_searched_postings=0)
+    # A bound of 2 postings (0.01 an article, read from the index's statistics): below any word's.
+    bounded = replace(DEFAULT_RANKING, searched_postings_per_article=0.01, min_searched_postings=0)
     result = page(engine, query, bounded)
     cut = re.search(r"bỏ qua (\d+) từ thông dụng nhất \(((?:“[^”]+”, ){5})…\)", " ".join(result["notices"]))
     assert result["limited"] == ["common_words"] and cut is not None and int(cut.group(1)) > 5
-    # It keeps LONG_QUERY_WORDS of them, the rarest, which its one article holds and shows.
+    # It still keeps LONG_QUERY_WORDS of them, the rarest, which its one article holds and shows.
     assert result["total"] == 1 and len({unidecode(word) for word in marked_words(result)}) == LONG_QUERY_WORDS
     # Within the default bounds the same query searches every word it holds.
     unbounded = page(engine, query)
