@@ -72,6 +72,14 @@ def test_a_long_query_over_the_postings_bound_leaves_out_its_commonest_words_and
     assert unbounded["limited"] == [] and not any("thông dụng" in notice for notice in unbounded["notices"])
 
 
+def test_ten_common_words_over_the_postings_bound_keep_long_query_words_of_them(engine):
+    words = "và của là được có cho trong với các một".split()  # ten words, each of one syllable
+    result = page(engine, " ".join(words), replace(DEFAULT_RANKING, searched_postings_per_article=0.01,
+                                                   min_searched_postings=0))
+    cut = re.search(r"bỏ qua (\d+) từ thông dụng nhất", " ".join(result["notices"]))
+    assert result["limited"] == ["common_words"] and int(cut.group(1)) == len(words) - LONG_QUERY_WORDS
+
+
 def test_a_query_read_more_ways_than_its_bound_says_so(engine):
     assert page(engine, "UBND TP.HCM")["limited"] == []
     assert page(engine, "UBND TP.HCM", replace(DEFAULT_RANKING, max_reading_syllables=2))["limited"] == ["readings"]
