@@ -73,11 +73,10 @@ def test_a_long_query_over_the_postings_bound_leaves_out_its_commonest_words_and
 
 
 def test_ten_common_words_over_the_postings_bound_keep_long_query_words_of_them(engine):
-    words = "và của là được có cho trong với các một".split()  # ten words, each of one syllable
-    result = page(engine, " ".join(words), replace(DEFAULT_RANKING, searched_postings_per_article=0.01,
-                                                   min_searched_postings=0))
+    query = "và của là được có cho trong với các một"  # ten words, each of one syllable
+    result = page(engine, query, replace(DEFAULT_RANKING, searched_postings_per_article=0.01, min_searched_postings=0))
     cut = re.search(r"bỏ qua (\d+) từ thông dụng nhất", " ".join(result["notices"]))
-    assert result["limited"] == ["common_words"] and int(cut.group(1)) == len(words) - LONG_QUERY_WORDS
+    assert result["limited"] == ["common_words"] and int(cut.group(1)) == len(query.split()) - LONG_QUERY_WORDS
 
 
 def test_a_query_read_more_ways_than_its_bound_says_so(engine):
