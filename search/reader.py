@@ -164,13 +164,16 @@ class PostingsCache:
             victims.append(victim)
             wanted -= _cost(value)
         for victim in victims:
-            self.size -= _cost(self._entries.pop(victim))
+            self._drop(self._entries, victim)
         return True
 
     def _evict(self, entries: OrderedDict) -> None:
         """Drop the least recently used of entries (the lock held)."""
-        _, evicted = entries.popitem(last=False)
-        cost = _cost(evicted)
+        self._drop(entries, next(iter(entries)))
+
+    def _drop(self, entries: OrderedDict, key: tuple) -> None:
+        """Drop key from entries and its bytes from every size that counts them (the lock held)."""
+        cost = _cost(entries.pop(key))
         self.size -= cost
         if entries is self._statistics:
             self.statistics_size -= cost
@@ -182,12 +185,7 @@ class PostingsCache:
         with self._lock:
             for entries in (self._window, self._entries, self._statistics):
                 for key in [key for key in entries if key[0] not in segment_keys]:
-                    cost = _cost(entries.pop(key))
-                    self.size -= cost
-                    if entries is self._statistics:
-                        self.statistics_size -= cost
-                    if entries is self._window:
-                        self.window_size -= cost
+                    self._drop(entries, key)
 
     def keys(self) -> list[tuple]:
         """Return the keys held: postings and scores (those admitted past the window, then the window's;
