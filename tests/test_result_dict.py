@@ -35,10 +35,10 @@ def engine(demo_index) -> SearchEngine:
     return SearchEngine(demo_index)
 
 
-def page(engine: SearchEngine, q: str, ranking=None, **fields) -> dict:
+def page(engine: SearchEngine, q: str, ranking=None) -> dict:
     """Return the result dict of a query on the demo index (with another ranking when given)."""
     searcher = engine if ranking is None else SearchEngine(engine.backend.index_dir, ranking=ranking)
-    return searcher.search(SearchRequest(q=q, **fields))
+    return searcher.search(SearchRequest(q=q))
 
 
 def marked_words(result: dict) -> list[str]:
