@@ -1201,7 +1201,8 @@ class ClusterBackend:
                 recorded = self._read_meta(META_ID)
                 if isinstance(recorded, dict) and recorded.get("average_body") and recorded.get("documents"):
                     labels.average_length = float(recorded["average_body"])
-                    labels.average_title = float(recorded.get("average_title") or 1.0)
+                    # A record written before titles were averaged: the live shards' title average.
+                    labels.average_title = float(recorded.get("average_title") or labels.average_title)
                     labels.articles = int(recorded["documents"])
             labels.loaded = time.monotonic()
             labels.generation = self._cache.generation

@@ -24,10 +24,12 @@ from search.sphinxql import (
     _row,
     document_key,
     parse_backend_url,
+    read_meta,
     scan_shard,
     shard_of,
     stored_fields,
     text_fields,
+    write_meta,
 )
 from search.store import IndexBusy, writer_lock
 from tests.helpers import (
@@ -273,6 +275,55 @@ def test_metadata_remembers_the_sources_in_the_cluster(empty_cluster, tmp_path):
     meta = json.loads(cluster.query(cluster.nodes[0], "SELECT value FROM vnsearch_meta")[0][0])
     assert meta["sources"] == [str(source)] and meta["documents"] == 2
 
+
+
+def test_an_empty_clusters_labels_hold_no_article_and_average_lengths_of_one(empty_cluster):
+    from search.engine import open_engine
+    from search.request import SearchRequest
+
+    engine = open_engine("", empty_cluster.url)
+    labels = engine.backend.labels()
+    # Lengths of 1, not 0: BM25's length normalisation divides by them.
+    assert (labels.categories, labels.sources, labels.articles, labels.live_articles, labels.average_length,
+            labels.average_title, labels.whole) == ([], [], 0, 0, 1.0, 1.0, True)
+    assert engine.search(SearchRequest(q="việt nam"))["total"] == 0
+
+
+def live_shard_averages(cluster: Cluster, number: int) -> tuple[float, float, int]:
+    """Return a shard's own average body and title lengths and its article count."""
+    node = cluster.nodes[number]
+    ((body, title, articles),) = cluster.query(
+        node, f"SELECT AVG(body_fold_len), AVG(title_fold_len), COUNT(*) FROM {node.shard}")
+    return float(body), float(title), int(articles)
+
+
+def test_a_shard_down_ranks_with_what_the_record_of_the_last_reindex_holds_and_the_live_shards_for_the_rest(
+        empty_cluster, tmp_path):
+    from search.engine import open_engine
+
+    cluster_reindex(empty_cluster, tmp_path, [make_source(tmp_path, count=12)])
+    nodes = Cluster(empty_cluster.url)
+    record = read_meta(nodes)
+    body, title, live = live_shard_averages(nodes, 0)
+    assert 0 < live < record["documents"] == 13 and abs(body - record["average_body"]) > 0.1
+    # A record written before the averages were recorded (none at all, then no title average).
+    older = {key: value for key, value in record.items() if key != "average_title"}
+    seen = []
+    for meta in ({}, older):
+        nodes = Cluster(empty_cluster.url)  # not the connections to the node stopped before
+        for node in nodes.nodes:
+            nodes.query(node, "TRUNCATE RTINDEX vnsearch_meta")
+        if meta:
+            write_meta(nodes, meta)
+        empty_cluster.stop(1, kill=True)
+        try:
+            seen.append(open_engine("", empty_cluster.url).backend.labels())
+        finally:
+            empty_cluster.start(1)
+    assert [(labels.whole, labels.live_articles) for labels in seen] == [(False, live), (False, live)]
+    assert [(labels.articles, labels.average_length, labels.average_title) for labels in seen] == [
+        (live, pytest.approx(body), pytest.approx(title)),
+        (13, pytest.approx(record["average_body"]), pytest.approx(title))]
 
 def shard_status(url: str) -> list[dict[str, int]]:
     """Return each shard's disk chunks and RAM chunk bytes."""

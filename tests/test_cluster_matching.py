@@ -352,6 +352,27 @@ def test_the_same_words_in_other_capitals_read_the_top_articles_kept(cluster_eng
     assert backend.top_documents(_understood(cluster_engine, again)) == kept  # what searching it finds
 
 
+
+def test_a_querys_top_articles_asked_with_a_shard_missing_are_searched_whole_and_not_kept(cluster_engine, monkeypatch):
+    # The page asked alone tells nothing of a missing shard's articles: the query is searched whole (its
+    # page not sent again), and what it finds is not kept for the next look, which asks again.
+    backend = cluster_engine.backend
+    parsed = parse_query("bo chinh tri")
+    backend.forget()
+    whole = backend.top_documents(parsed)
+    backend.labels()  # read whole, and kept while a shard is missing
+    backend.forget()
+    statements = recorded_statements(monkeypatch)
+    monkeypatch.setattr(cluster_backend, "_warning", lambda meta: True)
+    asked = []
+    for _ in range(2):
+        statements.clear()
+        assert backend.top_documents(parsed) == whole != []
+        asked.append(list(statements))
+    assert asked[0] == asked[1] and backend._top.get(cluster_backend.query_key(parsed)) is None
+    pages = [text for text in asked[0] if text.startswith("SELECT WEIGHT()")]
+    assert len(pages) == len(set(pages)) == 1 and len(asked[0]) > 4  # the page once, then the counts
+
 def recorded_statements(monkeypatch) -> list[str]:
     """Return the list every statement sent to a node is appended to from now on."""
     statements = []
