@@ -212,6 +212,9 @@ MODULE_TESTS = {
     "search/cluster_query.py": ["tests/test_match_texts.py"],
     # What the cluster backend keeps between searches, without a cluster.
     "search/cluster_cache.py": ["tests/test_generation_cache.py"],
+    # The searchd configurations cluster-config writes, without a cluster (every slow cluster test starts
+    # searchd from them, but a wrong value searchd accepts is caught only here).
+    "search/cluster.py": ["tests/test_node_config.py"],
 }
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).
