@@ -18,13 +18,11 @@ from search.sphinxql import (
     STORED_COLUMNS,
     BackendError,
     Cluster,
-    _row,
     document_key,
     read_meta,
     scan_shard,
     shard_of,
     stored_fields,
-    text_fields,
     write_meta,
 )
 from search.store import IndexBusy, writer_lock
@@ -40,23 +38,6 @@ from tests.sphinx_cluster import running_cluster
 from vnsearch.cli import main
 
 SOURCE_PORTAL_ID = "portal/" + PORTAL_ID  # its id in a source made by make_source
-def test_text_fields_keep_exact_and_folded_syllables_at_the_same_positions():
-    exact, folded, compounds = text_fields("Chỉ thị 05 của Bộ Chính trị, HOÀ bình")
-    assert exact.split() == ["chỉ", "thị", "05", "của", "bộ", "chính", "trị", "hoà", "bình"]
-    assert folded.split() == ["chi", "thi", "05", "cua", "bo", "chinh", "tri", "hoa", "binh"]
-    assert {"chi_thi", "chinh_tri", "hoa_binh"} <= set(compounds.split())
-
-
-def test_text_fields_replace_what_the_engine_cannot_hold_and_keep_positions():
-    exact, folded, _ = text_fields("Москва và 北京")
-    assert len(exact.split()) == len(folded.split()) == 3
-    assert folded.split()[:2] == ["moskva", "va"] and exact.split()[:2] == ["moskva", "và"]
-
-
-def test_document_keys_are_stable_and_spread_over_shards():
-    assert document_key(PORTAL_ID) == document_key(PORTAL_ID) > 0
-    shards = Counter(shard_of(document_key(record["id"]), 2) for record in DEMO_ARTICLES)
-    assert set(shards) == {0, 1} and min(shards.values()) > 60
 
 
 # Against real searchd nodes -------------------------------------------------------------
@@ -66,33 +47,6 @@ def every_document(url: str) -> list[tuple[int, int, str]]:
     """Return (shard, key, article id) of every document of every shard."""
     cluster = Cluster(url)
     return [(node.number, key, doc_id) for node in cluster.nodes for key, doc_id, _, _ in scan_shard(cluster, node)]
-
-
-def _length_coded(value: bytes | None) -> bytes:
-    """Return a value as a MySQL text-protocol row holds it (NULL; a 1, 3 or 4-byte length, then the bytes)."""
-    if value is None:
-        return b"\xfb"
-    size = len(value)
-    head = bytes([size]) if size < 251 else (b"\xfc" + size.to_bytes(2, "little") if size < 1 << 16
-                                             else b"\xfd" + size.to_bytes(3, "little"))
-    return head + value
-
-
-@pytest.mark.parametrize("columns", [6, 4])
-def test_a_rows_values_are_read_as_pymysql_reads_them(columns):
-    # NULL, short, 300-byte and 70,000-byte texts, an integer; a row with fewer columns than described.
-    from pymysql.connections import MySQLResult
-    from pymysql.protocol import MysqlPacket
-
-    values = [b"4611686018427387904", None, "bóng đá".encode(), ("Hà Nội " * 40).encode(),
-              ("Việt Nam " * 7000).encode(), b""][:columns]
-    data = b"".join(_length_coded(value) for value in values)
-    result = MySQLResult.__new__(MySQLResult)
-    result.unbuffered_active = False
-    result.converters = [("ascii", int)] + [("utf8", None)] * 5
-    expected = result._read_row_from_packet(MysqlPacket(data, "utf8"))
-    assert _row(data, result.converters) == expected
-    assert expected[0] == 1 << 62 and expected[1] is None and len(expected) == columns
 
 
 def test_demo_corpus_is_on_the_cluster_once_each_on_the_shard_its_id_hashes_to(demo_cluster):

@@ -13,7 +13,6 @@ import pytest
 from click.testing import CliRunner
 
 from search.cluster import CHARSET_TABLE, write_cluster_config
-from search.sphinxql import BadBackendURL, parse_backend_url
 from vnsearch.cli import main
 
 _SECTION_RE = re.compile(r"^(\w+)(?: (\w+))?\n\{\n(.*?)^\}", re.M | re.S)
@@ -120,16 +119,3 @@ def test_cluster_config_refuses_impossible_clusters_with_a_usage_error(tmp_path,
     result = CliRunner().invoke(main, ["cluster-config", "--dir", str(tmp_path), *args])
     assert result.exit_code == 2 and message in result.output
     assert not list(tmp_path.glob("*.conf"))
-
-
-def test_backend_url_names_every_node_in_shard_order():
-    nodes = parse_backend_url("sphinxql://10.0.0.1:9306,db2.example:9312")
-    assert [(n.number, n.host, n.port, n.shard) for n in nodes] == [(0, "10.0.0.1", 9306, "shard0"),
-                                                                    (1, "db2.example", 9312, "shard1")]
-
-
-@pytest.mark.parametrize("url", ["mysql://127.0.0.1:9306", "sphinxql://", "sphinxql://host", "sphinxql://h:99999",
-                                 "127.0.0.1:9306"])
-def test_bad_backend_urls_are_refused_with_the_expected_form(url):
-    with pytest.raises(BadBackendURL, match="HOST:PORT"):
-        parse_backend_url(url)
