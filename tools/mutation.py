@@ -215,6 +215,9 @@ MODULE_TESTS = {
     # The searchd configurations cluster-config writes, without a cluster (every slow cluster test starts
     # searchd from them, but a wrong value searchd accepts is caught only here).
     "search/cluster.py": ["tests/test_node_config.py"],
+    # What is written into and read from the engine: its pure functions, without a cluster (its connections
+    # and writes are reached only by slow tests: run `--only` on the pure functions).
+    "search/sphinxql.py": ["tests/test_engine_rows.py"],
 }
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).
