@@ -9,12 +9,31 @@ against them).
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections import Counter
 
 import pytest
 
-from search.sphinxql import BadBackendURL, _row, document_key, parse_backend_url, shard_of, text_fields
+from search.index import article_fields
+from search.sphinxql import (
+    STORED_COLUMNS,
+    BadBackendURL,
+    _reason,
+    _row,
+    document_key,
+    engine_row,
+    engine_token,
+    label_code,
+    parse_backend_url,
+    replace_statement,
+    shard_of,
+    stored_fields,
+    text_fields,
+)
 from tests.helpers import DEMO_ARTICLES, PORTAL_ID
+
+STORED_FIELDS = ("id", "title", "title_derived", "body", "url", "published", "category", "source", "portal")
 
 
 def test_backend_url_names_every_node_in_shard_order():
@@ -74,3 +93,104 @@ def test_a_rows_values_are_read_as_pymysql_reads_them(columns):
     expected = result._read_row_from_packet(MysqlPacket(data, "utf8"))
     assert _row(data, result.converters) == expected
     assert expected[0] == 1 << 62 and expected[1] is None and len(expected) == columns
+
+
+def demo_article(record: dict):
+    """Return a demo record as the indexer reads it (cleaned, titled, stamped)."""
+    from search.documents import article_from_record, finish_article
+
+    return finish_article(article_from_record(dict(record), "fallback"), "demo/articles.jsonl",
+                          json.dumps(record, ensure_ascii=False).encode())
+
+
+def test_an_articles_engine_row_holds_its_text_fields_dates_label_codes_and_stored_text():
+    record = next(r for r in DEMO_ARTICLES if r["id"] == "unc-news_business_001")
+    article = demo_article(record)
+    fields = article_fields(article)
+    title, body = text_fields(article.title), text_fields(article.body)
+    assert engine_row(fields) == {
+        "id": document_key("unc-news_business_001"),
+        "title_exact": title[0], "title_fold": title[1], "title_compound": title[2],
+        "body_exact": body[0], "body_fold": body[1], "body_compound": body[2],
+        "every": "vnsearchdoc",
+        "day": 20201001, "year": 2020, "month": 202010, "title_derived": 0, "published_ts": fields["timestamp"],
+        "category_crc": zlib.crc32(b"Kinh doanh"), "source_crc": zlib.crc32(b"dantri.com.vn"),
+        "doc_id": "unc-news_business_001", "title": "Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á",
+        "body": article.body, "url": record["url"], "published": fields["published"], "category": "Kinh doanh",
+        "source": "dantri.com.vn", "portal": "", "origin": "demo/articles.jsonl", "content_hash": article.content_hash,
+    }
+    assert fields["timestamp"] > 1_600_000_000 and title[1].split()[:3] == ["vinamilk", "lot", "top"]
+
+
+def test_an_undated_unlabelled_articles_engine_row_has_its_derived_title_stored_and_zeros_for_the_rest():
+    article = demo_article({"id": "bai-khong-ngay", "body": "Giá xăng dầu tăng mạnh từ chiều nay. Người dân lo lắng."})
+    row = engine_row(article_fields(article))
+    assert {key: row[key] for key in ("title_exact", "title_fold", "title_compound", "day", "year", "month",
+                                      "title_derived", "published_ts", "category_crc", "source_crc", "url",
+                                      "published", "category", "source", "portal")} == {
+        "title_exact": "", "title_fold": "", "title_compound": "",  # a derived title is shown, not indexed
+        "day": 0, "year": 0, "month": 0, "title_derived": 1, "published_ts": 0, "category_crc": 0, "source_crc": 0,
+        "url": "", "published": "", "category": "", "source": "", "portal": ""}
+    assert row["title"] == article.title != "" and row["body_fold"].split()[:3] == ["gia", "xang", "dau"]
+
+
+def test_stored_fields_read_back_from_the_engines_columns_are_what_the_embedded_index_stores(engine):
+    snapshot = engine.snapshot()
+    for record in DEMO_ARTICLES[:3]:
+        row = engine_row(article_fields(demo_article(record)))
+        stored = stored_fields({column: row[column] for column in STORED_COLUMNS})
+        embedded = snapshot.stored(snapshot.document_number(record["id"]))
+        assert stored == {key: embedded.get(key) for key in STORED_FIELDS} and stored["category"]
+    # What an unlabelled, undated article's empty columns read back as: none, as the embedded index leaves them.
+    assert stored_fields({"doc_id": "x", "title": "T", "title_derived": 1, "body": "B", "url": "", "published": "",
+                          "category": "", "source": "", "portal": ""}) == {
+        "id": "x", "title": "T", "title_derived": True, "body": "B", "url": None, "published": None,
+        "category": None, "source": None, "portal": None}
+
+
+def test_a_label_is_filtered_by_the_crc32_of_its_utf8_bytes_and_none_by_zero():
+    assert label_code("Thể thao") == zlib.crc32("Thể thao".encode()) != label_code("The thao")
+    assert label_code(None) == label_code("") == 0
+    assert label_code("nhãn \udc80") == zlib.crc32("nhãn \udc80".encode("utf-8", "surrogatepass"))
+
+
+def test_rows_are_replaced_in_one_statement_with_a_placeholder_per_value():
+    rows = [{"id": 7, "title": "Hà Nội", "day": 20201001}, {"id": 8, "title": "Huế", "day": 0}]
+    assert replace_statement("shard1", rows) == (
+        "REPLACE INTO shard1 (id,title,day) VALUES (%s,%s,%s),(%s,%s,%s)", (7, "Hà Nội", 20201001, 8, "Huế", 0))
+
+
+def test_a_driver_errors_reason_is_its_message_without_nul_bytes_else_its_kind():
+    import pymysql
+
+    assert _reason(pymysql.err.OperationalError(2003, " Can't connect to MySQL server (111)\x00 ")) == \
+        "Can't connect to MySQL server (111)"
+    assert _reason(pymysql.err.OperationalError(1064, "")) == "OperationalError"
+    assert _reason(ValueError("one argument")) == "one argument"
+    assert _reason(TimeoutError()) == "TimeoutError"
+
+
+def test_a_term_the_engine_cannot_hold_is_written_as_its_fallback_or_the_placeholder():
+    assert [engine_token("đá"), engine_token("chinh_tri"), engine_token("北京", "bac"), engine_token("北京"),
+            engine_token("北京", "京")] == ["đá", "chinh_tri", "bac", "_", "_"]
+
+
+def test_document_keys_are_the_ones_earlier_versions_wrote_63_bits_never_zero():
+    # The engine keeps these keys: a new hash would orphan every article a cluster holds until a full reindex.
+    assert [document_key(PORTAL_ID), document_key("a")] == [8492906030142241755, 2340832890917691671]
+    keys = [document_key(record["id"]) for record in DEMO_ARTICLES]
+    assert all(0 < key < 2**63 for key in keys) and len(set(keys)) == len(keys) and max(keys) >= 2**62
+    assert document_key("bài-\udc80") == 3218381152374040685  # a lone surrogate from a JSON escape
+
+
+@pytest.mark.parametrize(("url", "addresses"), [
+    ("sphinxql://[::1]:9306,127.0.0.1:9308", [("::1", 9306), ("127.0.0.1", 9308)]),
+    ("sphinxql://h:1, h:65535 ", [("h", 1), ("h", 65535)])])
+def test_backend_url_reads_ipv6_hosts_spaces_and_the_first_and_last_ports(url, addresses):
+    assert [(node.host, node.port) for node in parse_backend_url(url)] == addresses
+
+
+@pytest.mark.parametrize("url", ["sphinxql://:9306", "sphinxql://h:0", "sphinxql://h:65536", "sphinxql://h:9306,h"])
+def test_backend_url_refuses_an_address_without_host_or_valid_port_naming_it(url):
+    with pytest.raises(BadBackendURL, match=r"is not HOST:PORT"):
+        parse_backend_url(url)
