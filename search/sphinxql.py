@@ -300,7 +300,7 @@ def text_fields(text: str) -> tuple[str, str, str]:
 def engine_row(fields: dict) -> dict:
     """Return the engine's columns of an article from its index fields (``index.article_fields``)."""
     title_exact, title_fold, title_compound = text_fields(fields["title"] or "")
-    body_exact, body_fold, body_compound = text_fields(fields["body"] or "")
+    body_exact, body_fold, body_compound = text_fields(fields["body"])
     day = fields["day"] or 0
     return {
         "id": document_key(fields["id"]),
@@ -310,10 +310,11 @@ def engine_row(fields: dict) -> dict:
         "day": day, "year": day // 10000, "month": day // 100, "title_derived": int(bool(fields["title_derived"])),
         "published_ts": fields["timestamp"] or 0,
         "category_crc": label_code(fields["category"]), "source_crc": label_code(fields["source"]),
-        "doc_id": fields["id"], "title": fields["_stored_title"] or "", "body": fields["body"] or "",
+        # An article always has a body, a title shown (derived when missing), an origin and a hash.
+        "doc_id": fields["id"], "title": fields["_stored_title"], "body": fields["body"],
         "url": fields["url"] or "", "published": fields["published"] or "", "category": fields["category"] or "",
-        "source": fields["source"] or "", "portal": fields["portal"] or "", "origin": fields["origin"] or "",
-        "content_hash": fields["content_hash"] or "",
+        "source": fields["source"] or "", "portal": fields["portal"] or "", "origin": fields["origin"],
+        "content_hash": fields["content_hash"],
     }
 
 

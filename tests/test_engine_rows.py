@@ -158,6 +158,8 @@ def test_rows_are_replaced_in_one_statement_with_a_placeholder_per_value():
     rows = [{"id": 7, "title": "Hà Nội", "day": 20201001}, {"id": 8, "title": "Huế", "day": 0}]
     assert replace_statement("shard1", rows) == (
         "REPLACE INTO shard1 (id,title,day) VALUES (%s,%s,%s),(%s,%s,%s)", (7, "Hà Nội", 20201001, 8, "Huế", 0))
+    assert replace_statement("vnsearch_meta", rows[:1]) == (
+        "REPLACE INTO vnsearch_meta (id,title,day) VALUES (%s,%s,%s)", (7, "Hà Nội", 20201001))
 
 
 def test_a_driver_errors_reason_is_its_message_without_nul_bytes_else_its_kind():
@@ -185,7 +187,7 @@ def test_document_keys_are_the_ones_earlier_versions_wrote_63_bits_never_zero():
 
 @pytest.mark.parametrize(("url", "addresses"), [
     ("sphinxql://[::1]:9306,127.0.0.1:9308", [("::1", 9306), ("127.0.0.1", 9308)]),
-    ("sphinxql://h:1, h:65535 ", [("h", 1), ("h", 65535)])])
+    ("sphinxql://h:1, DBX:65535 ", [("h", 1), ("DBX", 65535)])])
 def test_backend_url_reads_ipv6_hosts_spaces_and_the_first_and_last_ports(url, addresses):
     assert [(node.host, node.port) for node in parse_backend_url(url)] == addresses
 
