@@ -9,13 +9,14 @@ against them).
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections import Counter
 
 import pytest
 
+from search.documents import Article
 from search.index import article_fields
+from search.sources import scan_sources
 from search.sphinxql import (
     STORED_COLUMNS,
     BadBackendURL,
@@ -31,7 +32,7 @@ from search.sphinxql import (
     stored_fields,
     text_fields,
 )
-from tests.helpers import DEMO_ARTICLES, PORTAL_ID
+from tests.helpers import DEMO, DEMO_ARTICLES, DEMO_SOURCES, PORTAL_ID, write_jsonl
 
 STORED_FIELDS = ("id", "title", "title_derived", "body", "url", "published", "category", "source", "portal")
 
@@ -95,17 +96,14 @@ def test_a_rows_values_are_read_as_pymysql_reads_them(columns):
     assert expected[0] == 1 << 62 and expected[1] is None and len(expected) == columns
 
 
-def demo_article(record: dict):
-    """Return a demo record as the indexer reads it (cleaned, titled, stamped)."""
-    from search.documents import article_from_record, finish_article
-
-    return finish_article(article_from_record(dict(record), "fallback"), "demo/articles.jsonl",
-                          json.dumps(record, ensure_ascii=False).encode())
+def read_articles(*sources) -> dict:
+    """Return the articles of sources by id, read as the indexer reads them (cleaned, titled, stamped)."""
+    return {item.id: item for item in scan_sources([str(s) for s in sources]) if isinstance(item, Article)}
 
 
 def test_an_articles_engine_row_holds_its_text_fields_dates_label_codes_and_stored_text():
     record = next(r for r in DEMO_ARTICLES if r["id"] == "unc-news_business_001")
-    article = demo_article(record)
+    article = read_articles(*DEMO_SOURCES)["unc-news_business_001"]
     fields = article_fields(article)
     title, body = text_fields(article.title), text_fields(article.body)
     assert engine_row(fields) == {
@@ -117,13 +115,16 @@ def test_an_articles_engine_row_holds_its_text_fields_dates_label_codes_and_stor
         "category_crc": zlib.crc32(b"Kinh doanh"), "source_crc": zlib.crc32(b"dantri.com.vn"),
         "doc_id": "unc-news_business_001", "title": "Vinamilk lọt Top 1.000 thương hiệu hàng đầu châu Á",
         "body": article.body, "url": record["url"], "published": fields["published"], "category": "Kinh doanh",
-        "source": "dantri.com.vn", "portal": "", "origin": "demo/articles.jsonl", "content_hash": article.content_hash,
+        "source": "dantri.com.vn", "portal": "", "origin": str(DEMO / "articles.jsonl"),
+        "content_hash": article.content_hash,
     }
     assert fields["timestamp"] > 1_600_000_000 and title[1].split()[:3] == ["vinamilk", "lot", "top"]
 
 
-def test_an_undated_unlabelled_articles_engine_row_has_its_derived_title_stored_and_zeros_for_the_rest():
-    article = demo_article({"id": "bai-khong-ngay", "body": "Giá xăng dầu tăng mạnh từ chiều nay. Người dân lo lắng."})
+def test_an_undated_unlabelled_articles_engine_row_has_its_derived_title_stored_and_zeros_for_the_rest(tmp_path):
+    source = write_jsonl(tmp_path / "bai.jsonl", [{"id": "bai-khong-ngay",
+                                                  "body": "Giá xăng dầu tăng mạnh từ chiều nay. Người dân lo lắng."}])
+    article = read_articles(source)["bai-khong-ngay"]
     row = engine_row(article_fields(article))
     assert {key: row[key] for key in ("title_exact", "title_fold", "title_compound", "day", "year", "month",
                                       "title_derived", "published_ts", "category_crc", "source_crc", "url",
@@ -135,9 +136,9 @@ def test_an_undated_unlabelled_articles_engine_row_has_its_derived_title_stored_
 
 
 def test_stored_fields_read_back_from_the_engines_columns_are_what_the_embedded_index_stores(engine):
-    snapshot = engine.snapshot()
+    snapshot, articles = engine.snapshot(), read_articles(*DEMO_SOURCES)
     for record in DEMO_ARTICLES[:3]:
-        row = engine_row(article_fields(demo_article(record)))
+        row = engine_row(article_fields(articles[record["id"]]))
         stored = stored_fields({column: row[column] for column in STORED_COLUMNS})
         embedded = snapshot.stored(snapshot.document_number(record["id"]))
         assert stored == {key: embedded.get(key) for key in STORED_FIELDS} and stored["category"]
