@@ -218,10 +218,13 @@ MODULE_TESTS = {
     # What is written into and read from the engine: its pure functions, without a cluster (its connections
     # and writes are reached only by slow tests: run `--only` on the pure functions).
     "search/sphinxql.py": ["tests/test_engine_rows.py"],
+    # The cluster's reindex: test_cluster.py's tests that write into a two-node cluster of their own (slow,
+    # ~20 s the whole file: SLOW_SELECTION).
+    "search/cluster_index.py": ["tests/test_cluster.py"],
 }
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).
-SLOW_SELECTION = {"search/check.py", "search/integrity.py"}
+SLOW_SELECTION = {"search/check.py", "search/integrity.py", "search/cluster_index.py"}
 # The tests --in-children runs a module's "no tests" mutants against (slow ones included): those that
 # start the processes where the mutated code runs (default: the module's fast MODULE_TESTS).
 CHILD_TESTS = {
