@@ -6,23 +6,28 @@ The configuration tests need no engine; the others run against real `searchd` pr
 
 from __future__ import annotations
 
-import json
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from search.cluster_index import reindex_cluster
+from search import cluster_index
+from search.cluster_index import ENGINE_FORMAT, reindex_cluster
+from search.index import NoSources
 from search.sphinxql import (
     STORED_COLUMNS,
+    VOCABULARY_ID,
     BackendError,
     Cluster,
     document_key,
+    meta_on,
     read_meta,
     scan_shard,
     shard_of,
     stored_fields,
+    title_vocabulary,
     write_meta,
 )
 from search.store import IndexBusy, writer_lock
@@ -156,13 +161,55 @@ def test_a_cluster_reindex_waits_for_the_writer_lock(empty_cluster, tmp_path):
     assert every_document(empty_cluster.url) == []
 
 
-def test_metadata_remembers_the_sources_in_the_cluster(empty_cluster, tmp_path):
-    source = make_source(tmp_path, count=1)
-    cluster_reindex(empty_cluster, tmp_path, [source])
-    cluster = Cluster(empty_cluster.url)
-    meta = json.loads(cluster.query(cluster.nodes[0], "SELECT value FROM vnsearch_meta")[0][0])
-    assert meta["sources"] == [str(source)] and meta["documents"] == 2
+def cluster_averages(cluster: Cluster) -> tuple[float, float]:
+    """Return the whole cluster's average body and title lengths, asked of its distributed index."""
+    ((body, title),) = cluster.query(cluster.nodes[0], "SELECT AVG(body_fold_len), AVG(title_fold_len) FROM articles")
+    return float(body), float(title)
 
+
+def test_a_reindex_records_its_sources_generation_counts_averages_and_vocabulary_on_every_node(empty_cluster,
+                                                                                                 tmp_path):
+    source = make_source(tmp_path, count=4)
+    calls = []
+    report = cluster_reindex(empty_cluster, tmp_path, [source],
+                             progress=lambda phase, done, total: calls.append((phase, done, total)))
+    assert 0 < report.seconds < 600 and ("index", 5, 5) in calls
+    cluster = Cluster(empty_cluster.url)
+    records = [meta_on(cluster, node) for node in cluster.nodes]
+    groups = {tuple(row[1:]) for node in cluster.nodes for row in scan_shard(cluster, node, "month, category, source")}
+    body, title = cluster_averages(cluster)
+    reindexed = datetime.fromisoformat(records[0].pop("last_reindex"))
+    assert abs((datetime.now(UTC) - reindexed).total_seconds()) < 600 and reindexed.utcoffset() is not None
+    assert records[0] == {"generation": 1, "facet_groups": len(groups), "average_body": pytest.approx(body),
+                          "average_title": pytest.approx(title), "engine_format": ENGINE_FORMAT,
+                          "sources": [str(source)], "documents": 5}
+    assert {key: value for key, value in records[1].items() if key != "last_reindex"} == records[0]
+    assert len(groups) > 1 and 1 < title < body
+    vocabulary = [meta_on(cluster, node, VOCABULARY_ID) for node in cluster.nodes]
+    assert vocabulary[0] == vocabulary[1] == [list(entry) for entry in title_vocabulary(cluster)] != []
+    # Another source added: both remembered, the record's next generation.
+    other = write_jsonl(tmp_path / "other" / "more.jsonl", [dict(DEMO_ARTICLES[20], id="more-1")])
+    assert counts(cluster_reindex(empty_cluster, tmp_path, [other])) == (1, 0, 0, 0, 0)  # only the source given read
+    record = meta_on(cluster, cluster.nodes[1])
+    assert (record["generation"], record["sources"], record["documents"]) == (2, [str(source), str(other)], 6)
+
+
+def test_a_cluster_reindex_without_sources_given_or_remembered_names_what_is_missing(empty_cluster, tmp_path):
+    with pytest.raises(NoSources) as refused:
+        cluster_reindex(empty_cluster, tmp_path, [])
+    assert str(refused.value) == "no SOURCE given and none remembered in the search cluster"
+
+
+@pytest.mark.parametrize(("removed", "merged"), [(2, True), (1, False)])
+def test_a_reindex_that_deletes_a_tenth_of_the_articles_merges_the_chunks(empty_cluster, tmp_path, monkeypatch,
+                                                                         removed, merged):
+    source = make_source(tmp_path, count=19)  # 20 articles with the portal page
+    cluster_reindex(empty_cluster, tmp_path, [source])
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[: 19 - removed])
+    calls = []
+    monkeypatch.setattr(cluster_index, "merge_chunks", lambda cluster: calls.append(cluster))
+    assert counts(cluster_reindex(empty_cluster, tmp_path, [])) == (0, 0, removed, 20 - removed, 0)
+    assert len(calls) == merged  # 2 of 20 is the share (`MERGE_SHARE`), 1 is not
 
 
 def test_an_empty_clusters_labels_hold_no_article_and_average_lengths_of_one(empty_cluster):
