@@ -201,16 +201,20 @@ def test_a_cluster_reindex_without_sources_given_or_remembered_names_what_is_mis
     assert str(refused.value) == "no SOURCE given and none remembered in the search cluster"
 
 
-@pytest.mark.parametrize(("removed", "merged"), [(2, True), (1, False)])
-def test_a_reindex_that_deletes_a_tenth_of_the_articles_merges_the_chunks(empty_cluster, tmp_path, monkeypatch,
-                                                                         removed, merged):
-    source = make_source(tmp_path, count=19)  # 20 articles with the portal page
+@pytest.mark.parametrize(("before", "after", "merged"), [
+    (19, 17, True), (19, 18, False),  # 2 deleted of the 18 left: more than a tenth; 1 of 19: less
+    (17, 19, True), (17, 18, False)])  # 2 added of 20: exactly a tenth (`MERGE_SHARE`); 1 of 19: less
+def test_a_reindex_that_writes_or_deletes_a_tenth_of_the_articles_merges_the_chunks(empty_cluster, tmp_path,
+                                                                                    monkeypatch, before, after, merged):
+    source = make_source(tmp_path, count=before)  # and the portal page
     cluster_reindex(empty_cluster, tmp_path, [source])
-    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[: 19 - removed])
+    write_jsonl(source / "news.jsonl", DEMO_ARTICLES[:after])
     calls = []
     monkeypatch.setattr(cluster_index, "merge_chunks", lambda cluster: calls.append(cluster))
-    assert counts(cluster_reindex(empty_cluster, tmp_path, [])) == (0, 0, removed, 20 - removed, 0)
-    assert len(calls) == merged  # 2 of 20 is the share (`MERGE_SHARE`), 1 is not
+    report = cluster_reindex(empty_cluster, tmp_path, [])
+    assert (report.added, report.deleted, report.documents) == (max(after - before, 0), max(before - after, 0),
+                                                                 after + 1)
+    assert len(calls) == merged
 
 
 def test_an_empty_clusters_labels_hold_no_article_and_average_lengths_of_one(empty_cluster):
