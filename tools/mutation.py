@@ -215,12 +215,20 @@ MODULE_TESTS = {
     # The searchd configurations cluster-config writes, without a cluster (every slow cluster test starts
     # searchd from them, but a wrong value searchd accepts is caught only here).
     "search/cluster.py": ["tests/test_node_config.py"],
-    # What is written into and read from the engine: its pure functions, without a cluster (its connections
-    # and writes are reached only by slow tests: run `--only` on the pure functions).
+    # What is written into and read from the engine: its pure functions (MODULE_FUNCTIONS), without a cluster.
     "search/sphinxql.py": ["tests/test_engine_rows.py"],
     # The cluster's reindex: test_cluster.py's tests that write into a two-node cluster of their own (slow,
     # ~20 s the whole file: SLOW_SELECTION).
     "search/cluster_index.py": ["tests/test_cluster.py"],
+}
+# Modules of which only some functions are mutated by default (mutant-name globs, as --only takes): the
+# rest is reached by no test of the selection (sphinxql.py's connections, writer and metadata need searchd;
+# the slow cluster tests reach them).
+MODULE_FUNCTIONS = {
+    "search/sphinxql.py": [f"search.sphinxql.{name}__mutmut*" for name in (
+        "x_parse_backend_url", "x_document_key", "x_shard_of", "x__reason", "x__row", "x_engine_token",
+        "x_text_fields", "x_engine_row", "x_label_code", "x_stored_fields", "x_replace_statement")]
+                           + ["search.sphinxql.xǁNodeAddressǁ*"],
 }
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).
@@ -462,7 +470,7 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, 
     elif subset == "timeouts":
         patterns = timeouts_of(path)
     else:
-        patterns = [module_pattern(path)]
+        patterns = MODULE_FUNCTIONS.get(path, [module_pattern(path)])
     if not patterns:
         return
     tests = MODULE_TESTS.get(path, ["tests/"])
