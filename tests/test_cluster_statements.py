@@ -1,0 +1,349 @@
+"""What the cluster backend writes for the engine and reads back from it, without a cluster.
+
+search/cluster_backend.py's pure parts: the ranker expression and field weights, the optional part of a
+MATCH text (exact forms, compounds), the filters' WHERE conditions, the plans' comparisons, a query's
+key, SHOW META read and merged across shards, a batch's counts sent once, the statements of a shard
+and of stored text.  test_cluster_matching.py and test_cluster_rerank.py check what these find on a
+real searchd cluster; these pin each piece so that a change to one is seen without starting searchd.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from search.cluster_backend import (
+    DEFAULT_ENGINE_RANKING,
+    EngineRanking,
+    Labels,
+    Plan,
+    _answers_most,
+    _Batch,
+    _compounds,
+    _found,
+    _generation,
+    _keyword_documents,
+    _merged_meta,
+    _on_shard,
+    _same_page,
+    _stored_statement,
+    _top_page,
+    _warning,
+    _with_accents,
+    bonus_match,
+    escape_literal,
+    filter_conditions,
+    match_text,
+    query_key,
+)
+from search.parse import parse_query
+from search.request import SearchRequest
+from search.sphinxql import label_code
+
+EXACT = "@(title_exact,body_exact)"
+COMPOUND = "@(title_compound,body_compound)"
+MEAN_TF = "if(sum_idf>0,tf_idf/sum_idf,1)"
+SATURATED = f"sum_idf*{MEAN_TF}*2.2/({MEAN_TF}+1.2)"
+LCS = "+200*sum((lcs-1)*if(user_weight>=3,4,1))"
+
+
+# The ranker expression ---------------------------------------------------------------------
+
+
+def test_a_querys_expression_saturates_each_fields_mean_frequency_and_divides_the_bodys_part_by_its_length():
+    # As a 60k cluster's page sent it (bench/README.md): body length 695.8, title length 7.2 syllables.
+    assert DEFAULT_ENGINE_RANKING.expression(695.8, average_title=7.2) == (
+        f"(1000*sum(if(user_weight>=3,0,{SATURATED}*user_weight)))/sqrt(0.2+body_fold_len/695.8)"
+        f"+1000*sum(if(user_weight>=3,{SATURATED}*user_weight,0))/(1-0+0*title_fold_len/7.2){LCS}")
+
+
+def test_a_questions_expression_weighs_idf_alone_and_adds_the_engines_bm25_to_the_bodys_part():
+    assert DEFAULT_ENGINE_RANKING.expression(420.04, question=True, average_title=12.96) == (
+        "(1000*sum(if(user_weight>=3,0,sum_idf*user_weight))+3*bm25)/sqrt(0.2+body_fold_len/420.0)"
+        "+1000*sum(if(user_weight>=3,sum_idf*user_weight,0))/(1-0+0*title_fold_len/13.0)" + LCS)
+
+
+def test_an_expression_lifting_articles_that_hold_every_word_adds_its_bonus_past_their_count():
+    assert DEFAULT_ENGINE_RANKING.expression(500.0, 10_000_000, 3, average_title=10.0).endswith(
+        f"{LCS}+if(doc_word_count>=3,10000000,0)")
+    assert "doc_word_count" not in DEFAULT_ENGINE_RANKING.expression(500.0, 0, 3)
+
+
+def test_averages_below_one_syllable_are_taken_as_one():
+    expression = DEFAULT_ENGINE_RANKING.expression(0.4, average_title=0.0)
+    assert "body_fold_len/1.0)" in expression and "title_fold_len/1.0)" in expression
+
+
+def test_the_expressions_knobs_are_written_where_they_count():
+    ranking = EngineRanking(title_weight=5, k1=2.0, question_bm25_weight=7, length_floor=0.5, title_lcs=6,
+                            body_lcs=2, lcs_scale=300, title_b=0.25)
+    mean_tf = MEAN_TF
+    assert ranking.expression(100.0, average_title=8.0) == (
+        f"(1000*sum(if(user_weight>=5,0,sum_idf*{mean_tf}*3/({mean_tf}+2)*user_weight)))/sqrt(0.5+body_fold_len/100.0)"
+        f"+1000*sum(if(user_weight>=5,sum_idf*{mean_tf}*3/({mean_tf}+2)*user_weight,0))"
+        "/(1-0.25+0.25*title_fold_len/8.0)+300*sum((lcs-1)*if(user_weight>=5,6,2))")
+    assert ranking.expression(100.0, question=True).startswith(
+        "(1000*sum(if(user_weight>=5,0,sum_idf*user_weight))+7*bm25)/sqrt(0.5+body_fold_len/100.0)")
+
+
+def test_without_the_title_apart_every_fields_part_is_divided_by_the_bodys_length():
+    assert EngineRanking(title_apart=0).expression(300.0) == (
+        f"(1000*sum({SATURATED}*user_weight))/sqrt(0.2+body_fold_len/300.0){LCS}")
+    assert EngineRanking(title_apart=0).expression(300.0, question=True) == (
+        f"(1000*sum(sum_idf*user_weight)+3*bm25)/sqrt(0.2+body_fold_len/300.0){LCS}")
+
+
+def test_field_weights_give_titles_their_weight_times_the_exact_and_compound_weights():
+    assert DEFAULT_ENGINE_RANKING.field_weights() == (
+        "title_fold=3,body_fold=1,title_exact=3,body_exact=1,title_compound=3,body_compound=1,every=0")
+    assert EngineRanking(title_weight=5, body_weight=2, exact_weight=3, compound_weight=4).field_weights() == (
+        "title_fold=5,body_fold=2,title_exact=15,body_exact=6,title_compound=20,body_compound=8,every=0")
+
+
+# The MATCH text's optional part --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query, optional, compounds_only", [
+    ("bộ chính trị",
+     f"({EXACT} bộ) | ({EXACT} chính) | ({EXACT} trị) | ({COMPOUND} bo_chinh | chinh_tri)",
+     f"({COMPOUND} bo_chinh | chinh_tri)"),
+    # A phrase's compounds, and those across it and the next words; its accented syllables in one part.
+    ('"chính trị" hà nội',
+     f"({EXACT} chính | trị) | ({EXACT} hà) | ({EXACT} nội) | ({COMPOUND} chinh_tri | tri_ha | ha_noi)",
+     f"({COMPOUND} chinh_tri | tri_ha | ha_noi)"),
+    # A title clause: its exact forms in the title alone, its compounds its own (none across it).
+    ('title:"việt nam" bóng đá',
+     f"(@title_exact việt) | ({EXACT} bóng) | ({EXACT} đá) | ({COMPOUND} viet_nam | bong_da)",
+     f"({COMPOUND} viet_nam | bong_da)"),
+    # Typed without accents: compounds alone.
+    ("bo chinh tri", f"({COMPOUND} bo_chinh | chinh_tri)", f"({COMPOUND} bo_chinh | chinh_tri)"),
+    ("việt", f"({EXACT} việt)", ""),
+    ("a", "", ""),
+])
+def test_the_optional_part_scores_the_accents_typed_and_the_compounds_of_adjacent_syllables(query, optional,
+                                                                                           compounds_only):
+    parsed = parse_query(query)
+    assert bonus_match(parsed) == optional
+    assert bonus_match(parsed, exact_forms=False) == compounds_only
+
+
+def test_compounds_are_two_and_three_syllables_long_within_a_clause_and_two_across_clauses():
+    assert _compounds(parse_query('"ban chấp hành trung ương"')) == [
+        "ban_chap", "chap_hanh", "hanh_trung", "trung_uong", "ban_chap_hanh", "chap_hanh_trung", "hanh_trung_uong"]
+    # A word with inner punctuation is one clause of two syllables; numbers pair as words do.
+    assert _compounds(parse_query("covid-19 9,5 tỷ")) == ["covid_19", "9_5", "19_9", "5_ty"]
+    assert _compounds(parse_query("hà nội hà nội")) == ["ha_noi", "noi_ha"]
+
+
+def test_a_match_text_holds_the_tiers_part_then_the_optional_part_then_the_exclusions():
+    parsed = parse_query("bo chinh tri -hà")
+    assert match_text(parsed, "POSITIVE", True) == (
+        f"(POSITIVE) MAYBE (({COMPOUND} bo_chinh | chinh_tri)) -({EXACT} hà)")
+    assert match_text(parsed, "POSITIVE", False, bonus=False) == "POSITIVE -(@(title_fold,body_fold) ha)"
+    assert match_text(parse_query("việt"), "POSITIVE", True, exact_forms=False) == "POSITIVE"
+    # No word to score: the tier's part and the exclusions alone.
+    assert match_text(parse_query("-việt"), "EVERY", True) == f"EVERY -({EXACT} việt)"
+
+
+def test_accents_typed_are_added_to_a_text_as_a_title_bonus():
+    accented = parse_query("Hà Nội mở rộng").syllables
+    assert _with_accents("T", accented) == "(T) MAYBE (@title_exact hà | nội | mở | rộng)"
+    assert _with_accents("T", parse_query("ha noi").syllables) == "T"
+
+
+def test_a_literal_escapes_backslashes_then_quotes():
+    assert escape_literal(r"it's a \ back\'slash") == r"it\'s a \\ back\\\'slash"
+
+
+# Filters -----------------------------------------------------------------------------------------
+
+
+def _labels(categories: list[str], sources: list[str]) -> Labels:
+    labels = Labels()
+    labels.categories, labels.sources = categories, sources
+    return labels
+
+
+def test_every_active_filter_is_a_condition_of_its_own_facet():
+    request = SearchRequest(q="x", date_from=date(2021, 3, 4), date_to=date(2022, 11, 30), year="2021",
+                            month="2021-03", categories=["Thể thao", "none"], sources=["VnExpress"])
+    assert filter_conditions(request, Labels(), parse_query("x")) == {
+        "date": "day BETWEEN 20210304 AND 20221130",
+        "year": "year = 2021",
+        "month": "month = 202103",
+        "category": f"category_crc IN ({','.join(map(str, sorted([label_code('Thể thao'), label_code('')])))})",
+        "source": f"source_crc IN ({label_code('VnExpress')})",
+    }
+
+
+def test_an_open_date_range_runs_from_the_first_or_to_the_last_day_and_the_undated_year_is_zero():
+    labels, parsed = Labels(), parse_query("x")
+    assert filter_conditions(SearchRequest(q="x", date_from=date(2020, 1, 9)), labels, parsed) == {
+        "date": "day BETWEEN 20200109 AND 99991231"}
+    assert filter_conditions(SearchRequest(q="x", date_to=date(2019, 12, 31)), labels, parsed) == {
+        "date": "day BETWEEN 1 AND 20191231"}
+    assert filter_conditions(SearchRequest(q="x", year="none"), labels, parsed) == {"year": "year = 0"}
+    assert filter_conditions(SearchRequest(q="x"), labels, parsed) == {}
+
+
+def test_a_querys_category_and_source_match_the_labels_holding_their_words_in_a_row():
+    labels = _labels(["Thể thao", "Bóng đá quốc tế", "Thời sự"], ["Báo Chính phủ", "VnExpress"])
+    parsed = parse_query("category:bong-da source:chinh-phu giá vàng")
+    assert parsed.categories and parsed.sources
+    assert filter_conditions(SearchRequest(q=parsed.text), labels, parsed) == {
+        "query_category": f"category_crc IN ({label_code('Bóng đá quốc tế')})",
+        "query_source": f"source_crc IN ({label_code('Báo Chính phủ')})",
+    }
+    # A label no category holds: a condition nothing meets (not every article).
+    unknown = parse_query("category:khong-co")
+    assert filter_conditions(SearchRequest(q=unknown.text), labels, unknown) == {
+        "query_category": f"category_crc IN ({label_code(chr(0) + 'no label')})"}
+
+
+def test_loose_labels_hold_every_typed_words_folded_in_a_row_as_whole_words():
+    names = ["Thể thao", "Bóng đá quốc tế", "Bóng đá Việt Nam", "Văn hóa", "Thao trường"]
+    assert Labels.loose(names, ["bong da"]) == ["Bóng đá quốc tế", "Bóng đá Việt Nam"]
+    assert Labels.loose(names, ["bong da", "viet nam"]) == ["Bóng đá Việt Nam"]
+    assert Labels.loose(names, ["thao"]) == ["Thể thao", "Thao trường"]
+    assert Labels.loose(names, ["da quoc"]) == ["Bóng đá quốc tế"]
+    assert Labels.loose(names, ["tha"]) == []
+    assert Labels.loose(names, [""]) == []
+
+
+def test_labels_start_empty_with_averages_of_one_and_no_generation():
+    assert vars(Labels()) == {"categories": [], "sources": [], "average_length": 1.0, "average_title": 1.0,
+                              "articles": 0, "live_articles": 0, "loaded": 0.0, "generation": None, "whole": True}
+
+
+# Plans ---------------------------------------------------------------------------------------------
+
+
+def _plan(tier: str = "all", accents: str = "exact", question: bool = False, **fields) -> Plan:
+    return Plan(tier=tier, accents=accents, texts={"all": "A", "most": "M"}, question=question, **fields)
+
+
+def test_a_plans_matching_is_all_words_but_in_its_most_tier():
+    assert [_plan(tier).matching for tier in ("together", "all")] == ["all", "all"]
+    assert _plan("most").matching == "any" and _plan("most", question=True).matching == "most"
+    assert _plan(accents="exact").exact and not _plan(accents="folded").exact
+
+
+def test_a_questions_result_set_is_its_most_tier_unless_its_words_stand_together_in_auto_mode():
+    assert _answers_most(_plan("all", question=True), "auto")
+    assert not _answers_most(_plan("together", question=True), "auto")
+    assert _answers_most(_plan("together", question=True, guessed=True), "auto")
+    assert not _answers_most(_plan("all", question=True), "all")
+    assert not _answers_most(_plan("all"), "auto")
+
+
+def test_a_guessed_page_is_the_counted_plans_when_its_accents_texts_and_answer_are_the_same():
+    assert _same_page(_plan("all"), _plan("all"), "auto")
+    assert not _same_page(_plan("together"), _plan("all"), "auto")
+    assert not _same_page(_plan("all"), _plan("all", accents="folded"), "auto")
+    assert not _same_page(_plan("all"), _plan("all", found=False), "auto")
+    assert not _same_page(_plan("all"), Plan("all", "exact", {"all": "B"}, False), "auto")
+    # A question answered from its most tier either way: the tier does not decide its page.
+    assert _same_page(_plan("together", question=True, guessed=True), _plan("all", question=True), "auto")
+    assert not _same_page(_plan("together", question=True, guessed=True), _plan("together", question=True), "auto")
+
+
+def test_only_a_first_default_page_by_relevance_in_auto_mode_without_filters_is_the_top_page():
+    assert _top_page(SearchRequest(q="x"))
+    others = [dict(page=2), dict(size=20), dict(sort="newest"), dict(match="all"), dict(date_from=date(2021, 1, 1)),
+              dict(date_to=date(2021, 1, 1)), dict(year="2021"), dict(month="2021-01"), dict(categories=["Thể thao"]),
+              dict(sources=["VnExpress"])]
+    assert [_top_page(SearchRequest(q="x", **other)) for other in others] == [False] * len(others)
+
+
+def test_a_querys_key_is_its_normalised_words_not_how_they_were_typed():
+    assert query_key(parse_query("Bán  nhà 3")) == query_key(parse_query("bán nhà 3"))
+    keys = {query_key(parse_query(q)) for q in ("bán nhà 3", "ban nha 3", '"bán nhà" 3', "title:bán nhà 3",
+                                                 "bán nhà 3 -hà", "bán nhà 3 category:the-thao",
+                                                 "bán nhà 3 source:vnexpress", "nhà bán 3")}
+    assert len(keys) == 8
+
+
+# SHOW META -----------------------------------------------------------------------------------------
+
+
+def test_show_meta_gives_the_total_found_and_each_keywords_documents():
+    meta = [("total", "10"), ("total_found", "1234"), ("time", "0.012"), ("keyword[0]", "bo"), ("docs[0]", "50"),
+            ("hits[0]", "70"), ("keyword[1]", "chinh_tri"), ("docs[1]", "7"), ("hits[1]", "9")]
+    assert _found(meta) == 1234 and _found([]) == 0
+    assert _keyword_documents(dict(meta)) == {"bo": 50, "chinh_tri": 7}
+    assert _keyword_documents({"keyword[0]": "x"}) == {"x": 0}
+
+
+@pytest.mark.parametrize("warning, missing", [
+    ("", False),
+    ("agent 127.0.0.1:9312: connect() failed: 111, Connection refused", True),
+    ("index shard1: agent query timed out", True),
+    ("quorum threshold too high (words=2, thresh=3); replacing quorum operator with AND operator", False),
+    # The quorum's own warning beside a shard that failed: the failure counts.
+    ("quorum threshold too high (words=2, thresh=3); agent 127.0.0.1:9312: connection closed", True),
+    ("remote agent lost", True),
+])
+def test_a_warning_means_a_shard_did_not_answer_unless_it_is_only_the_quorums(warning, missing):
+    assert _warning([("total", "0"), ("warning", warning)]) is missing
+    assert _warning({"warning": warning}) is missing
+
+
+def test_a_generation_is_the_first_value_read_or_none():
+    assert _generation([('{"generation": 3}',)]) == '{"generation": 3}' and _generation([]) is None
+
+
+def test_the_shards_metas_merge_into_the_distributed_indexs():
+    shard0 = [("total", "3"), ("total_found", "120"), ("time", "0.004"), ("keyword[0]", "bo"), ("docs[0]", "40"),
+              ("hits[0]", "55"), ("keyword[1]", "chinh"), ("docs[1]", "20"), ("hits[1]", "21")]
+    shard1 = [("warning", "agent lost"), ("total", "2"), ("total_found", "80"), ("time", "0.017"),
+              ("keyword[0]", "chinh"), ("docs[0]", "11"), ("hits[0]", "13"), ("keyword[1]", "tri"), ("docs[1]", "5"),
+              ("hits[1]", "6")]
+    shard2 = [("warning", "agent lost"), ("total_found", "1"), ("time", "")]
+    shard3 = [("warning", "timed out"), ("total_found", "0")]
+    assert _merged_meta([shard0, shard1, shard2, shard3], 5) == [
+        ("warning", "agent lost; timed out"), ("total", "5"), ("total_found", "201"), ("time", "0.017"),
+        ("keyword[0]", "bo"), ("docs[0]", "40"), ("hits[0]", "55"),
+        ("keyword[1]", "chinh"), ("docs[1]", "31"), ("hits[1]", "34"),
+        ("keyword[2]", "tri"), ("docs[2]", "5"), ("hits[2]", "6"),
+    ]
+    assert _merged_meta([[("total_found", "7")]], 0) == [("total", "0"), ("total_found", "7"), ("time", "0.000")]
+    assert _merged_meta([], 0) == [("total", "0"), ("total_found", "0"), ("time", "0.000")]
+
+
+# Statements ---------------------------------------------------------------------------------------
+
+
+def test_a_statement_of_the_distributed_index_is_asked_of_a_shard_by_name():
+    statement = "SELECT id FROM articles WHERE MATCH('articles') LIMIT 1"
+    assert _on_shard(statement, "shard1") == "SELECT id FROM shard1 WHERE MATCH('articles') LIMIT 1"
+    for wrong in ("SELECT id FROM shard0 LIMIT 1", "SELECT id FROM articles LIMIT 1; SELECT id FROM articles LIMIT 1"):
+        with pytest.raises(ValueError, match="not one statement of the distributed index"):
+            _on_shard(wrong, "shard1")
+
+
+def test_stored_text_is_read_by_key_with_a_queue_of_exactly_those_keys():
+    assert _stored_statement("shard0", [12, -5, 7]) == (
+        "SELECT id, doc_id, title, title_derived, body, url, published, category, source, portal FROM shard0 "
+        "WHERE id IN (12,-5,7) LIMIT 3 OPTION max_matches=3", None)
+
+
+def test_a_batch_sends_each_count_once_and_tells_where_its_show_meta_is():
+    batch = _Batch([("PAGE", None), ("SHOW META", None)])
+    assert batch.add([("GROUP", None), ("SHOW META", None)]) == 2
+    assert batch.count(" WHERE A") == 5 and batch.count(" WHERE A") == 5
+    # Whether it finds anything: a count already there answers; else a count stopping at its first match.
+    assert batch.count(" WHERE A", exists=True) == 5
+    assert batch.count(" WHERE B", exists=True) == 7 and batch.count(" WHERE B", exists=True) == 7
+    assert batch.count(" WHERE B") == 9
+    batch.counted_at(" WHERE C", 3)
+    batch.counted_at(" WHERE A", 3)
+    assert batch.count(" WHERE C") == 3 and batch.count(" WHERE A") == 5
+    assert batch.statements == [
+        ("PAGE", None), ("SHOW META", None), ("GROUP", None), ("SHOW META", None),
+        ("SELECT id FROM articles WHERE A LIMIT 0 OPTION ranker=none, max_matches=1", None), ("SHOW META", None),
+        ("SELECT id FROM articles WHERE B LIMIT 0 OPTION ranker=none, max_matches=1, cutoff=1", None),
+        ("SHOW META", None),
+        ("SELECT id FROM articles WHERE B LIMIT 0 OPTION ranker=none, max_matches=1", None), ("SHOW META", None),
+    ]
+    assert _Batch().statements == [] and _Batch().add([]) == 0
