@@ -203,8 +203,10 @@ MODULE_TESTS = {
                                  # The postings cache kept for the segments a reindex left alone (10 s: the
                                  # demo corpus reindexed; run last, for what the fast tests let survive).
                                  "tests/test_codec.py::test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone"],
-    # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES).
-    "search/cluster_backend.py": ["tests/test_cluster_matching.py", "tests/test_cluster_rerank.py"],
+    # The cluster's search, against a real searchd cluster of the demo corpus (CLUSTER_MODULES), and its
+    # pure parts (the ranker expression, the optional part, filters, SHOW META, batches) without one.
+    "search/cluster_backend.py": ["tests/test_engine_statements.py", "tests/test_cluster_matching.py",
+                                  "tests/test_cluster_rerank.py"],
     # The cluster's second stage: each shard's best reranked with vnsearch's own scores.
     "search/cluster_rerank.py": ["tests/test_cluster_rerank.py"],
     # The cluster's MATCH texts, pinned without a cluster (test_cluster_matching.py checks what they find;
