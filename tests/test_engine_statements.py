@@ -15,6 +15,7 @@ import pytest
 
 from search.cluster_backend import (
     DEFAULT_ENGINE_RANKING,
+    ClusterBackend,
     EngineRanking,
     Labels,
     Plan,
@@ -43,6 +44,7 @@ from search.sphinxql import label_code
 
 EXACT = "@(title_exact,body_exact)"
 COMPOUND = "@(title_compound,body_compound)"
+FIELDS_ALL = "@(title_exact,body_exact,title_fold,body_fold)"
 MEAN_TF = "if(sum_idf>0,tf_idf/sum_idf,1)"
 SATURATED = f"sum_idf*{MEAN_TF}*2.2/({MEAN_TF}+1.2)"
 LCS = "+200*sum((lcs-1)*if(user_weight>=3,4,1))"
@@ -347,3 +349,199 @@ def test_a_batch_sends_each_count_once_and_tells_where_its_show_meta_is():
         ("SELECT id FROM articles WHERE B LIMIT 0 OPTION ranker=none, max_matches=1", None), ("SHOW META", None),
     ]
     assert _Batch().statements == [] and _Batch().add([]) == 0
+
+
+# A page's statements -------------------------------------------------------------------------------
+
+STORED = "doc_id, title, title_derived, body, url, published, category, source, portal"
+THREE = f"({EXACT} bộ) ({EXACT} chính) ({EXACT} trị)"
+BONUS = f"({COMPOUND} bo_chinh | chinh_tri)"
+WEIGHTS = "field_weights=(title_fold=3,body_fold=1,title_exact=3,body_exact=1,title_compound=3,body_compound=1,every=0)"
+
+
+def _options(expression: str) -> str:
+    return f"ranker=expr('{expression}'), idf='plain,tfidf_unnormalized', {WEIGHTS}"
+
+
+QUERY_OPTIONS = _options(DEFAULT_ENGINE_RANKING.expression(400.0, average_title=12.0))
+
+
+@pytest.fixture
+def backend():
+    """A two-node backend that never reaches a node: its labels given, any round trip a failure."""
+    made = ClusterBackend("sphinxql://127.0.0.1:1,127.0.0.1:2")
+    labels = _labels(["Thể thao"], ["VnExpress"])
+    labels.average_length, labels.average_title = 400.0, 12.0
+    made.labels = lambda: labels
+
+    def run(statements):
+        raise AssertionError(f"a round trip: {statements}")
+
+    made.run = run
+    return made
+
+
+def _page(backend, query: str, tier: str = "all", question: bool = False, wide: bool = False, **asked):
+    parsed = parse_query(query)
+    plan = Plan(tier, "exact", backend._plan_texts(parsed, "auto")[0]["exact"], question)
+    request = SearchRequest(q=query, **asked)
+    conditions = filter_conditions(request, backend.labels(), parsed)
+    return backend._page_statements(parsed, plan, plan.texts[tier], conditions, request, wide=wide)
+
+
+def test_a_first_relevance_page_asks_each_shards_best_articles_with_their_stored_text(backend):
+    assert _page(backend, "bộ chính trị") == [
+        (f"SELECT WEIGHT() AS score, {STORED}, IF(published_ts = 0, 1, 0) AS undated, id % 2 AS shard FROM articles "
+         f"WHERE MATCH('({THREE}) MAYBE ({BONUS})') GROUP 10 BY shard WITHIN GROUP ORDER BY WEIGHT() DESC, id ASC "
+         f"ORDER BY WEIGHT() DESC, id ASC LIMIT 20 OPTION max_matches=20, {QUERY_OPTIONS}", None),
+        ("SHOW META", None)]
+
+
+def test_a_relevance_page_past_the_shards_best_also_asks_the_engines_rows_to_its_end(backend):
+    statements = _page(backend, "bộ chính trị", page=2)
+    assert statements[:2] == _page(backend, "bộ chính trị")
+    assert statements[2:] == [
+        (f"SELECT WEIGHT() AS score, {STORED}, IF(published_ts = 0, 1, 0) AS undated FROM articles "
+         f"WHERE MATCH('({THREE}) MAYBE ({BONUS})') ORDER BY WEIGHT() DESC, id ASC LIMIT 0, 20 "
+         f"OPTION max_matches=20, {QUERY_OPTIONS}", None),
+        ("SHOW META", None)]
+
+
+@pytest.mark.parametrize("sort, order", [
+    ("newest", "published_ts DESC, WEIGHT() DESC, id ASC"),
+    ("oldest", "undated ASC, published_ts ASC, WEIGHT() DESC, id ASC"),
+])
+def test_a_page_by_date_is_the_engines_rows_from_its_offset(backend, sort, order):
+    assert _page(backend, "bộ chính trị", sort=sort, page=3, size=5) == [
+        (f"SELECT WEIGHT() AS score, {STORED}, IF(published_ts = 0, 1, 0) AS undated FROM articles "
+         f"WHERE MATCH('({THREE}) MAYBE ({BONUS})') ORDER BY {order} LIMIT 10, 5 "
+         f"OPTION max_matches=15, {QUERY_OPTIONS}", None),
+        ("SHOW META", None)]
+
+
+def test_a_wide_page_asks_the_first_matches_keys_and_facet_values_without_stored_text(backend):
+    assert _page(backend, "bộ chính trị", wide=True) == [
+        ("SELECT WEIGHT() AS score, id, month, category, source, id % 2 AS shard FROM articles "
+         f"WHERE MATCH('({THREE}) MAYBE ({BONUS})') ORDER BY WEIGHT() DESC, id ASC LIMIT 400 "
+         f"OPTION max_matches=400, {QUERY_OPTIONS}", None),
+        ("SHOW META", None)]
+    backend.one_match_rows = 25
+    assert "LIMIT 25 OPTION max_matches=25," in _page(backend, "bộ chính trị", wide=True)[0][0]
+
+
+def test_the_most_tier_of_a_query_lifts_the_articles_holding_every_word_instead_of_an_optional_part(backend):
+    most = f'{FIELDS_ALL} "bộ chính trị"/2'
+    lifted = _options(DEFAULT_ENGINE_RANKING.expression(400.0, 10_000_000, 3, average_title=12.0))
+    assert _page(backend, "bộ chính trị", tier="most")[0] == (
+        f"SELECT WEIGHT() AS score, {STORED}, IF(published_ts = 0, 1, 0) AS undated, id % 2 AS shard FROM articles "
+        f"WHERE MATCH('({most})') GROUP 10 BY shard WITHIN GROUP ORDER BY WEIGHT() DESC, id ASC "
+        f"ORDER BY WEIGHT() DESC, id ASC LIMIT 20 OPTION max_matches=20, {lifted}", None)
+
+
+def test_a_questions_page_ranks_its_deeper_best_with_compounds_alone_after_its_filters(backend):
+    most = f'{FIELDS_ALL} "bộ chính trị"/2'
+    asked = _options(DEFAULT_ENGINE_RANKING.expression(400.0, question=True, average_title=12.0))
+    assert _page(backend, "bộ chính trị", tier="most", question=True, year="2021", categories=["Thể thao"])[0] == (
+        f"SELECT WEIGHT() AS score, {STORED}, IF(published_ts = 0, 1, 0) AS undated, id % 2 AS shard FROM articles "
+        f"WHERE MATCH('(({most})) MAYBE ({BONUS})') AND year = 2021 AND category_crc IN ({label_code('Thể thao')}) "
+        "GROUP 30 BY shard WITHIN GROUP ORDER BY WEIGHT() DESC, id ASC ORDER BY WEIGHT() DESC, id ASC LIMIT 60 "
+        f"OPTION max_matches=60, {asked}", None)
+    backend.question_exact_forms = True
+    assert f"MAYBE (({EXACT} bộ) | ({EXACT} chính) | ({EXACT} trị) | {BONUS})" in _page(
+        backend, "bộ chính trị", tier="most", question=True)[0][0]
+
+
+def test_an_empty_querys_page_is_every_article_newest_first_unranked(backend):
+    assert _page(backend, "") == [
+        (f"SELECT WEIGHT() AS score, {STORED}, IF(published_ts = 0, 1, 0) AS undated FROM articles "
+         "ORDER BY published_ts DESC, id ASC LIMIT 0, 10 OPTION max_matches=10, ranker=none", None),
+        ("SHOW META", None)]
+
+
+def test_each_shards_best_are_the_rerank_depth_shared_out_and_at_least_a_page(backend):
+    query, question = Plan("all", "exact", {}, False), Plan("most", "exact", {}, True)
+    assert (backend._shard_depth(query), backend._shard_depth(question)) == (10, 30)
+    backend.rerank_depth = (41, 7)
+    assert (backend._shard_depth(query), backend._shard_depth(question)) == (21, 10)
+    three = ClusterBackend("sphinxql://127.0.0.1:1,127.0.0.1:2,127.0.0.1:3", rerank_depth=(100, 0))
+    assert (three._shard_depth(query), three._depth(question)) == (34, 0)
+
+
+def test_only_a_relevance_page_of_words_with_a_rerank_depth_is_reranked(backend):
+    parsed, plan = parse_query("bộ chính trị"), Plan("all", "exact", {}, False)
+    assert backend._reranked(parsed, plan, SearchRequest(q="x"))
+    assert not backend._reranked(parsed, plan, SearchRequest(q="x", sort="newest"))
+    assert not backend._reranked(parse_query(""), plan, SearchRequest(q=""))
+    backend.rerank_depth = (0, 60)
+    assert not backend._reranked(parsed, plan, SearchRequest(q="x"))
+    assert backend._best_only(_page(backend, "bộ chính trị", sort="relevance", page=1)) is False
+    backend.rerank_depth = (10, 60)
+    assert backend._best_only(_page(backend, "bộ chính trị"))
+    assert not backend._best_only(_page(backend, "bộ chính trị", page=2))
+    assert not backend._best_only(_page(backend, "bộ chính trị", wide=True))
+
+
+# Facets and counts ---------------------------------------------------------------------------------
+
+
+def test_each_facet_is_counted_with_every_filter_but_its_own(backend):
+    parsed = parse_query("bộ chính trị")
+    plan = Plan("all", "exact", {}, False)
+    conditions = {"year": "year = 2021", "month": "month = 202103", "category": "category_crc IN (1)",
+                  "source": "source_crc IN (2)", "date": "day BETWEEN 1 AND 2"}
+
+    def grouped(attribute: str, kept: str) -> tuple[str, None]:
+        return (f"SELECT {attribute}, COUNT(*) AS n FROM articles WHERE MATCH('{THREE}') AND {kept} "
+                f"GROUP BY {attribute} LIMIT 1000 OPTION max_matches=1000, ranker=none", None)
+
+    assert backend._facet_statements(parsed, plan, THREE, conditions) == [
+        grouped("year", "category_crc IN (1) AND source_crc IN (2) AND day BETWEEN 1 AND 2"),
+        grouped("month", "year = 2021 AND category_crc IN (1) AND source_crc IN (2) AND day BETWEEN 1 AND 2"),
+        grouped("category", "year = 2021 AND month = 202103 AND source_crc IN (2) AND day BETWEEN 1 AND 2"),
+        grouped("source", "year = 2021 AND month = 202103 AND category_crc IN (1) AND day BETWEEN 1 AND 2"),
+        ("SHOW META", None)]
+
+
+def test_one_grouping_counts_every_facet_in_a_queue_of_the_groups_the_last_reindex_recorded(backend):
+    parsed, plan = parse_query("bộ chính trị"), Plan("all", "exact", {}, False)
+
+    def grouping(queue: int) -> list[tuple[str, None]]:
+        return [(f"SELECT month, category, source, COUNT(*) AS n FROM articles WHERE MATCH('{THREE}') AND "
+                 f"day BETWEEN 1 AND 2 GROUP BY month, category, source LIMIT {queue} "
+                 f"OPTION max_matches={queue}, ranker=none", None), ("SHOW META", None)]
+
+    assert backend._grouped_facet_statements(parsed, plan, THREE, {"date": "day BETWEEN 1 AND 2"}) == grouping(20000)
+    for record, queue in (('{"facet_groups": 1967}', 1967), ('{"facet_groups": 25000}', 20000),
+                          ('{"facet_groups": 0}', 20000), ('{"documents": 5}', 20000), ("not json", 20000),
+                          ("[1, 2]", 20000), ('{"facet_groups": 12}', 12)):
+        backend._cache.observe(record)
+        assert backend._grouped_facet_statements(parsed, plan, THREE, {"date": "day BETWEEN 1 AND 2"}) == \
+            grouping(queue), record
+
+
+def test_the_facets_are_summed_from_the_groups_unless_the_engine_found_more_groups_than_it_sent():
+    rows = [(202103, "Thời sự", "VnExpress", 5), (202103, "Thể thao", "VnExpress", 2),
+            (202011, "Thời sự", "Báo Chính phủ", 4), (0, "", "VnExpress", 1)]
+    facets, counted = ClusterBackend._grouped_facets([rows, [("total_found", "4")]])
+    assert counted == 12
+    assert (facets.year, facets.month, facets.category, facets.source) == (
+        {2021: 7, 2020: 4, 0: 1}, {202103: 7, 202011: 4, 0: 1}, {"Thời sự": 9, "Thể thao": 2, "": 1},
+        {"VnExpress": 8, "Báo Chính phủ": 4})
+    assert ClusterBackend._grouped_facets([rows, [("total_found", "5")]]) == (None, 0)
+
+
+def test_the_facets_are_read_from_one_grouping_each():
+    facets = ClusterBackend._facets([[(2021, 3), (0, 1)], [(202103, 3)], [("Thời sự", 4)], [("VnExpress", 2)],
+                                     [("total_found", "1")]])
+    assert (facets.year, facets.month, facets.category, facets.source) == (
+        {2021: 3, 0: 1}, {202103: 3}, {"Thời sự": 4}, {"VnExpress": 2})
+
+
+def test_a_count_asks_for_no_row_and_a_queue_of_one_stopping_at_the_first_match_when_existence_is_enough():
+    assert ClusterBackend._count_statements(" WHERE X") == [
+        ("SELECT id FROM articles WHERE X LIMIT 0 OPTION ranker=none, max_matches=1", None), ("SHOW META", None)]
+    assert ClusterBackend._count_statements("", exists=True) == [
+        ("SELECT id FROM articles LIMIT 0 OPTION ranker=none, max_matches=1, cutoff=1", None), ("SHOW META", None)]
+    assert ClusterBackend._existence_only(parse_query("Vậy tôi có cần tiêm mũi thứ ba không ạ?"), "auto")
+    assert not ClusterBackend._existence_only(parse_query("Vậy tôi có cần tiêm mũi thứ ba không ạ?"), "all")
+    assert not ClusterBackend._existence_only(parse_query("bộ chính trị"), "auto")
