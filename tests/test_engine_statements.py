@@ -72,6 +72,11 @@ def test_an_expression_lifting_articles_that_hold_every_word_adds_its_bonus_past
     assert "doc_word_count" not in DEFAULT_ENGINE_RANKING.expression(500.0, 0, 3)
 
 
+def test_an_expression_without_a_title_average_or_a_word_count_takes_one_title_syllable_and_no_word():
+    expression = DEFAULT_ENGINE_RANKING.expression(500.0, 7)
+    assert "title_fold_len/1.0)" in expression and expression.endswith(f"{LCS}+if(doc_word_count>=0,7,0)")
+
+
 def test_averages_below_one_syllable_are_taken_as_one():
     expression = DEFAULT_ENGINE_RANKING.expression(0.4, average_title=0.0)
     assert "body_fold_len/1.0)" in expression and "title_fold_len/1.0)" in expression
@@ -130,6 +135,13 @@ def test_the_optional_part_scores_the_accents_typed_and_the_compounds_of_adjacen
     assert bonus_match(parsed, exact_forms=False) == compounds_only
 
 
+def test_an_exact_form_the_engine_would_split_is_looked_up_folded():
+    # "ș" (U+0219) is outside the engine's charset table: the exact field holds the folded token.
+    parsed = parse_query("București")
+    assert bonus_match(parsed) == f"({EXACT} bucuresti)"
+    assert _with_accents("T", parsed.syllables) == "(T) MAYBE (@title_exact bucuresti)"
+
+
 def test_compounds_are_two_and_three_syllables_long_within_a_clause_and_two_across_clauses():
     assert _compounds(parse_query('"ban chấp hành trung ương"')) == [
         "ban_chap", "chap_hanh", "hanh_trung", "trung_uong", "ban_chap_hanh", "chap_hanh_trung", "hanh_trung_uong"]
@@ -144,6 +156,7 @@ def test_a_match_text_holds_the_tiers_part_then_the_optional_part_then_the_exclu
         f"(POSITIVE) MAYBE (({COMPOUND} bo_chinh | chinh_tri)) -({EXACT} hà)")
     assert match_text(parsed, "POSITIVE", False, bonus=False) == "POSITIVE -(@(title_fold,body_fold) ha)"
     assert match_text(parse_query("việt"), "POSITIVE", True, exact_forms=False) == "POSITIVE"
+    assert match_text(parse_query("việt"), "POSITIVE", True) == f"(POSITIVE) MAYBE (({EXACT} việt))"
     # No word to score: the tier's part and the exclusions alone.
     assert match_text(parse_query("-việt"), "EVERY", True) == f"EVERY -({EXACT} việt)"
 
@@ -285,6 +298,10 @@ def test_show_meta_gives_the_total_found_and_each_keywords_documents():
     # The quorum's own warning beside a shard that failed: the failure counts.
     ("quorum threshold too high (words=2, thresh=3); agent 127.0.0.1:9312: connection closed", True),
     ("remote agent lost", True),
+    ("quorum threshold too high (words=2, thresh=3); agent 127.0.0.1:9312: connect() failed", True),
+    ("quorum threshold too high (words=2, thresh=3); remote agent lost", True),
+    ("quorum threshold too high (words=2, thresh=3); index shard1: query timed out", True),
+    ("quorum threshold too high (words=2, thresh=3); agent: connection refused", True),
 ])
 def test_a_warning_means_a_shard_did_not_answer_unless_it_is_only_the_quorums(warning, missing):
     assert _warning([("total", "0"), ("warning", warning)]) is missing
@@ -310,6 +327,11 @@ def test_the_shards_metas_merge_into_the_distributed_indexs():
         ("keyword[2]", "tri"), ("docs[2]", "5"), ("hits[2]", "6"),
     ]
     assert _merged_meta([[("total_found", "7")]], 0) == [("total", "0"), ("total_found", "7"), ("time", "0.000")]
+    # A meta missing its counts (a shard that sent a warning alone) adds nothing.
+    assert _merged_meta([[("warning", "agent lost"), ("keyword[0]", "bo")], [("total_found", "3"), ("time", "0.5"),
+                         ("keyword[0]", "bo"), ("docs[0]", "2"), ("hits[0]", "4")]], 1) == [
+        ("warning", "agent lost"), ("total", "1"), ("total_found", "3"), ("time", "0.500"),
+        ("keyword[0]", "bo"), ("docs[0]", "2"), ("hits[0]", "4")]
     assert _merged_meta([], 0) == [("total", "0"), ("total_found", "0"), ("time", "0.000")]
 
 
@@ -322,6 +344,10 @@ def test_a_statement_of_the_distributed_index_is_asked_of_a_shard_by_name():
     for wrong in ("SELECT id FROM shard0 LIMIT 1", "SELECT id FROM articles LIMIT 1; SELECT id FROM articles LIMIT 1"):
         with pytest.raises(ValueError, match="not one statement of the distributed index"):
             _on_shard(wrong, "shard1")
+    long = "SELECT id FROM shard0 WHERE MATCH('" + "x" * 100 + "')"
+    with pytest.raises(ValueError) as raised:
+        _on_shard(long, "shard1")
+    assert str(raised.value) == f"not one statement of the distributed index: {long[:80]!r}"
 
 
 def test_stored_text_is_read_by_key_with_a_queue_of_exactly_those_keys():
