@@ -9,6 +9,8 @@ real searchd cluster; these pin each piece so that a change to one is seen witho
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -40,7 +42,7 @@ from search.cluster_backend import (
 )
 from search.parse import parse_query
 from search.request import SearchRequest
-from search.sphinxql import label_code
+from search.sphinxql import BackendError, label_code
 
 EXACT = "@(title_exact,body_exact)"
 COMPOUND = "@(title_compound,body_compound)"
@@ -571,3 +573,224 @@ def test_a_count_asks_for_no_row_and_a_queue_of_one_stopping_at_the_first_match_
     assert ClusterBackend._existence_only(parse_query("Vậy tôi có cần tiêm mũi thứ ba không ạ?"), "auto")
     assert not ClusterBackend._existence_only(parse_query("Vậy tôi có cần tiêm mũi thứ ba không ạ?"), "all")
     assert not ClusterBackend._existence_only(parse_query("bộ chính trị"), "auto")
+
+
+# Round trips, with nodes that answer what the test says ---------------------------------------------
+
+
+class FakeNodes:
+    """Answers a backend's statements per node: answer(node number, statements) gives the results, or
+    raises; every call is recorded (the helper threads' too)."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.calls: list[tuple[int, list[str]]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, node, statements):
+        with self._lock:
+            self.calls.append((node.number, [text for text, _ in statements]))
+        return self.answer(node.number, [text for text, _ in statements])
+
+
+def _talking(answer, nodes: int = 2) -> tuple[ClusterBackend, FakeNodes]:
+    made = ClusterBackend("sphinxql://" + ",".join(f"127.0.0.1:{port}" for port in range(1, nodes + 1)))
+    fake = FakeNodes(answer)
+    made.cluster.run = fake
+    return made, fake
+
+
+def _statements(*texts: str) -> list[tuple[str, None]]:
+    return [(text, None) for text in texts]
+
+
+def test_statements_go_to_the_first_node_that_answers_and_a_node_that_failed_is_tried_last():
+    def answer(node, texts):
+        if node == 0:
+            raise BackendError("cannot reach search node 127.0.0.1:1 (shard0): connection refused")
+        return [[(node, text)] for text in texts]
+
+    made, fake = _talking(answer)
+    assert made.run(_statements("A", "B")) == [[(1, "A")], [(1, "B")]]
+    assert made.run(_statements("C")) == [[(1, "C")]]
+    # Node 0 failed a moment ago: the second run asks node 1 first.
+    assert fake.calls == [(0, ["A", "B"]), (1, ["A", "B"]), (1, ["C"])]
+
+
+def test_a_run_no_node_answers_names_every_failure_and_a_syntax_error_is_raised_at_once():
+    def down(node, texts):
+        raise BackendError(f"node {node} down")
+
+    made, _ = _talking(down)
+    with pytest.raises(BackendError, match=r"^no search node answers: node 0 down; node 1 down$"):
+        made.run(_statements("A"))
+
+    def refused(node, texts):
+        raise BackendError("search node failed: sphinxql: syntax error, unexpected ')'")
+
+    made, fake = _talking(refused)
+    with pytest.raises(BackendError, match=r"^no search node answers: search node failed: sphinxql: syntax error"):
+        made.run(_statements("A"))
+    # Every node refuses it alike; none is taken for down.
+    assert fake.calls == [(0, ["A"]), (1, ["A"])] and made._failed == {}
+
+
+def test_a_batch_is_cut_into_parts_the_nodes_run_at_once_a_lone_statement_joining_the_part_before():
+    made, fake = _talking(lambda node, texts: [[(node, text)] for text in texts], nodes=3)
+    results = made.run_split(_statements("P", "M", "F1", "F2", "C", "D"), 2, 4)
+    assert results == [[(0, "P")], [(0, "M")], [(1, "F1")], [(1, "F2")], [(2, "C")], [(2, "D")]]
+    assert sorted(fake.calls) == [(0, ["P", "M"]), (1, ["F1", "F2"]), (2, ["C", "D"])]
+    fake.calls.clear()
+    results = made.run_split(_statements("P", "M", "F1", "F2", "C", "D"), 2, 4, 5)
+    assert results == [[(0, "P")], [(0, "M")], [(1, "F1")], [(1, "F2")], [(1, "C")], [(1, "D")]]
+    assert sorted(fake.calls) == [(0, ["P", "M"]), (1, ["F1", "F2", "C", "D"])]
+    # A node recently failed is left out: the others share the parts.
+    made._failed[1] = time.monotonic()
+    fake.calls.clear()
+    assert made.run_split(_statements("P", "M", "F1", "F2"), 2) == [[(0, "P")], [(0, "M")], [(2, "F1")], [(2, "F2")]]
+    # With one node left, it runs the whole batch.
+    made._failed[2] = time.monotonic()
+    fake.calls.clear()
+    assert made.run_split(_statements("P", "M", "F1", "F2"), 2) == [[(0, "P")], [(0, "M")], [(0, "F1")],
+                                                                     [(0, "F2")]]
+    assert fake.calls == [(0, ["P", "M", "F1", "F2"])]
+
+
+def test_a_part_whose_node_fails_is_run_again_on_a_node_that_answers():
+    def answer(node, texts):
+        if node == 1 and "F" in texts:
+            raise BackendError("cannot reach search node 127.0.0.1:2 (shard1): timed out")
+        return [[(node, text)] for text in texts]
+
+    made, fake = _talking(answer)
+    first = lambda results: [[("first", *results[0][0])], results[1]]  # noqa: E731
+    assert made.run_split(_statements("P", "M", "F", "N"), 2, first=first) == [
+        [("first", 0, "P")], [(0, "M")], [(0, "F")], [(0, "N")]]
+    assert sorted(fake.calls) == [(0, ["F", "N"]), (0, ["P", "M"]), (1, ["F", "N"])]
+
+
+def _wide(shard_rows: dict[int, list[tuple]], found: dict[int, int], warning: str = ""):
+    """Answer a wide page asked of each shard: its rows (score, key, month, category, source, shard)."""
+    def answer(node, texts):
+        assert texts == [f"SELECT WEIGHT() AS score, id FROM shard{node} WHERE MATCH('x') LIMIT 3", "SHOW META"]
+        meta = [("total", str(len(shard_rows[node]))), ("total_found", str(found[node])), ("time", "0.010")]
+        return [shard_rows[node], [("warning", warning), *meta] if warning and node == 1 else meta]
+
+    return answer
+
+
+def test_a_wide_page_asked_of_each_shard_is_merged_by_weight_then_key_and_its_metas_summed():
+    rows = {0: [(90, 7, 1, "a", "s", 0), (50, 3, 1, "a", "s", 0), (50, 9, 1, "a", "s", 0)],
+            1: [(90, 4, 1, "a", "s", 1), (60, 8, 1, "a", "s", 1)]}
+    made, fake = _talking(_wide(rows, {0: 12, 1: 2}, warning="agent lost"))
+    merged = made._each_shard(_statements("SELECT WEIGHT() AS score, id FROM articles WHERE MATCH('x') LIMIT 3",
+                                          "SHOW META"), 3)()
+    assert merged == [
+        [(90, 4, 1, "a", "s", 1), (90, 7, 1, "a", "s", 0), (60, 8, 1, "a", "s", 1)],
+        [("warning", "agent lost"), ("total", "3"), ("total_found", "14"), ("time", "0.010")]]
+    assert sorted(call[0] for call in fake.calls) == [0, 1]
+
+
+def test_stored_text_is_asked_of_each_shards_own_node_beside_the_other_statements():
+    def answer(node, texts):
+        grouping = [[("G", node)], [("M", node)]] if len(texts) > 1 else []
+        return [[(key, f"text {key}") for key in KEYS[node]], *grouping]
+
+    KEYS = {0: [8, 2], 1: [5]}
+    made, fake = _talking(answer)
+    chosen = [(90, 8, 0, "", "", 0), (80, 5, 0, "", "", 1), (70, 2, 0, "", "", 0)]
+    assert made._fetch_stored(chosen, _statements("GROUPING", "SHOW META")) == [
+        [(8, "text 8"), (2, "text 2"), (5, "text 5")], [("G", 0)], [("M", 0)]]
+    assert sorted(fake.calls) == [
+        (0, [_stored_statement("shard0", [8, 2])[0], "GROUPING", "SHOW META"]),
+        (1, [_stored_statement("shard1", [5])[0]])]
+
+
+def test_stored_text_goes_through_the_distributed_index_when_a_node_failed_recently_or_fails_now():
+    made, fake = _talking(lambda node, texts: [[(8, "t")], [(5, "u")]][: len(texts)])
+    made._failed[1] = time.monotonic()
+    chosen = [(90, 8, 0, "", "", 0), (80, 5, 0, "", "", 1)]
+    assert made._fetch_stored(chosen, []) == [[(8, "t")]]
+    assert fake.calls == [(0, [_stored_statement("articles", [8, 5])[0]])]
+
+    def shard1_down(node, texts):
+        if node == 1:
+            raise BackendError("cannot reach search node 127.0.0.1:2 (shard1): connection refused")
+        return [[(8, "t"), (5, "u")]] if texts[0].count(" FROM articles ") else [[(8, "t")]]
+
+    made, fake = _talking(shard1_down)
+    assert made._fetch_stored(chosen, []) == [[(8, "t"), (5, "u")]]
+    assert fake.calls[-1] == (0, [_stored_statement("articles", [8, 5])[0]])
+
+
+def _stored_or_named(gone: frozenset = frozenset()):
+    """Answer stored-text statements with each key's text (but keys gone), any other with its own name."""
+    def answer(node, texts):
+        results = []
+        for text in texts:
+            if text.startswith("SELECT id, doc_id"):
+                keys = [int(key) for key in text[text.index(" IN (") + 5 : text.index(")")].split(",")]
+                results.append([(key, f"text {key}") for key in keys if key not in gone])
+            else:
+                results.append([(text, node)])
+        return results
+
+    return answer
+
+
+def _rows(shard: int, keys: range, month: int = 202101) -> list[tuple]:
+    return [(1000 - key, key, month, "Thời sự", "VnExpress", shard) for key in keys]
+
+
+PAGES = _statements("PAGE", "SHOW META")
+FACETS = _statements("GROUPING", "GROUPING META")
+QUERY_PLAN = Plan("all", "exact", {}, False)
+
+
+def test_a_wide_page_holding_every_match_counts_the_facets_from_its_rows_and_fetches_the_stored_text():
+    rows = [*_rows(0, range(1, 3)), *_rows(1, range(3, 4), month=202012)]
+    made, fake = _talking(_stored_or_named())
+    meta = [("warning", "agent lost"), ("total", "3"), ("total_found", "3")]
+    assert made._wide_results([rows, meta], PAGES, FACETS, QUERY_PLAN) == [
+        [(999, "text 1"), (998, "text 2"), (997, "text 3")], meta,
+        [(202101, "Thời sự", "VnExpress", 2), (202012, "Thời sự", "VnExpress", 1)],
+        [("total_found", "2"), ("warning", "agent lost")]]
+    assert sorted(fake.calls) == [(0, [_stored_statement("shard0", [1, 2])[0]]),
+                                  (1, [_stored_statement("shard1", [3])[0]])]
+
+
+def test_a_wide_page_short_of_every_match_fetches_each_shards_best_beside_the_facets_grouping():
+    rows = sorted([*_rows(0, range(0, 24, 2)), *_rows(1, range(1, 24, 2))], key=lambda row: -row[0])
+    made, fake = _talking(_stored_or_named())
+    meta = [("total", "24"), ("total_found", "500")]
+    results = made._wide_results([rows, meta], PAGES, FACETS, QUERY_PLAN)
+    best = [key for key in range(24) if key < 20]  # each shard's first ten in the page's order
+    assert results == [[(1000 - key, f"text {key}") for key in sorted(best, key=lambda key: (key % 2, key))], meta,
+                       [("GROUPING", 0)], [("GROUPING META", 0)]]
+    assert sorted(fake.calls) == [(0, [_stored_statement("shard0", list(range(0, 20, 2)))[0], "GROUPING",
+                                       "GROUPING META"]),
+                                  (1, [_stored_statement("shard1", list(range(1, 20, 2)))[0]])]
+
+
+def test_a_wide_page_missing_some_of_a_shards_best_asks_the_page_itself_with_the_grouping():
+    rows = [*_rows(0, range(0, 12)), *_rows(1, range(12, 15))]  # shard 1 may hold more than its three
+    made, fake = _talking(_stored_or_named())
+    results = made._wide_results([rows, [("total_found", "40")]], PAGES, FACETS, QUERY_PLAN)
+    assert results == [[("PAGE", 0)], [("SHOW META", 0)], [("GROUPING", 0)], [("GROUPING META", 0)]]
+    assert fake.calls == [(0, ["PAGE", "SHOW META", "GROUPING", "GROUPING META"])]
+
+
+def test_a_wide_page_whose_article_went_since_asks_the_page_again():
+    rows = [*_rows(0, range(1, 3)), *_rows(1, range(3, 4))]
+    made, fake = _talking(_stored_or_named(gone=frozenset({3})))
+    results = made._wide_results([rows, [("total_found", "3")]], PAGES, FACETS, QUERY_PLAN)
+    assert results == [[("PAGE", 0)], [("SHOW META", 0)], [(202101, "Thời sự", "VnExpress", 3)],
+                       [("total_found", "1")]]
+    assert fake.calls[-1] == (0, ["PAGE", "SHOW META"])
+
+
+def test_an_empty_wide_page_asks_nothing_more():
+    made, fake = _talking(_stored_or_named())
+    assert made._wide_results([[], [("total_found", "0")]], PAGES, FACETS, QUERY_PLAN) == [
+        [], [("total_found", "0")], [], [("total_found", "0")]]
+    assert fake.calls == []
