@@ -500,6 +500,8 @@ def test_only_a_relevance_page_of_words_with_a_rerank_depth_is_reranked(backend)
     assert backend._reranked(parsed, plan, SearchRequest(q="x"))
     assert not backend._reranked(parsed, plan, SearchRequest(q="x", sort="newest"))
     assert not backend._reranked(parse_query(""), plan, SearchRequest(q=""))
+    backend.rerank_depth = (1, 60)
+    assert backend._reranked(parsed, plan, SearchRequest(q="x"))
     backend.rerank_depth = (0, 60)
     assert not backend._reranked(parsed, plan, SearchRequest(q="x"))
     assert backend._best_only(_page(backend, "bộ chính trị", sort="relevance", page=1)) is False
@@ -541,7 +543,7 @@ def test_one_grouping_counts_every_facet_in_a_queue_of_the_groups_the_last_reind
     assert backend._grouped_facet_statements(parsed, plan, THREE, {"date": "day BETWEEN 1 AND 2"}) == grouping(20000)
     for record, queue in (('{"facet_groups": 1967}', 1967), ('{"facet_groups": 25000}', 20000),
                           ('{"facet_groups": 0}', 20000), ('{"documents": 5}', 20000), ("not json", 20000),
-                          ("[1, 2]", 20000), ('{"facet_groups": 12}', 12)):
+                          ("[1, 2]", 20000), ('{"facet_groups": 12}', 12), ('{"facet_groups": 1}', 1)):
         backend._cache.observe(record)
         assert backend._grouped_facet_statements(parsed, plan, THREE, {"date": "day BETWEEN 1 AND 2"}) == \
             grouping(queue), record
