@@ -796,3 +796,100 @@ def test_an_empty_wide_page_asks_nothing_more():
     assert made._wide_results([[], [("total_found", "0")]], PAGES, FACETS, QUERY_PLAN) == [
         [], [("total_found", "0")], [], [("total_found", "0")]]
     assert fake.calls == []
+
+
+# Plans and health ------------------------------------------------------------------------------------
+
+
+def _counting(found: dict[str, int], warning: str = ""):
+    """Answer each count by its MATCH text (the number found, 0 when not listed), and SHOW META after it."""
+    def answer(node, texts):
+        results = []
+        for text in texts:
+            if text == "SHOW META":
+                results.append([*([("warning", warning)] if warning else []), ("total", "0"),
+                                ("total_found", str(results[-1][0][0]))])
+            else:
+                inside = text[text.index("MATCH('") + 7 : text.index("')")]
+                results.append([(found.get(inside.replace("\\'", "'"), 0),)])
+        return results
+
+    return answer
+
+
+TOGETHER_EXACT = f'{EXACT} "bộ chính trị"~4'
+TOGETHER_FOLDED = '@(title_fold,body_fold) "bo chinh tri"~4'
+ALL_EXACT = f"({EXACT} bộ) ({EXACT} chính) ({EXACT} trị)"
+ALL_FOLDED = "(@(title_fold,body_fold) bo) (@(title_fold,body_fold) chinh) (@(title_fold,body_fold) tri)"
+
+
+def test_a_plan_is_the_tightest_tier_finding_articles_as_typed_then_folded_counted_in_one_round_trip():
+    made, fake = _talking(_counting({f"({TOGETHER_FOLDED})": 3, ALL_EXACT: 2, ALL_FOLDED: 9}))
+    parsed = parse_query("bộ chính trị")
+    plan = made.plan(parsed)
+    assert (plan.tier, plan.accents, plan.found, plan.guessed, plan.counts) == (
+        "together", "folded", True, False, {"together": 3, "all": 9, "most": 0})
+    assert plan.texts == made._plan_texts(parsed, "auto")[0]["folded"]
+    assert len(fake.calls) == 1 and len(fake.calls[0][1]) == 12  # six counts, each with its SHOW META
+    # Kept until a reindex commits: the next search of the query asks nothing.
+    assert made.plan(parse_query("Bộ  Chính Trị")) is plan and len(fake.calls) == 1
+
+
+def test_a_plan_that_finds_nothing_is_the_all_tier_as_typed_found_false():
+    made, _ = _talking(_counting({}))
+    plan = made.plan(parse_query("bộ chính trị"))
+    assert (plan.tier, plan.accents, plan.found, plan.counts) == ("all", "exact", False, {"together": 0, "all": 0,
+                                                                                        "most": 0})
+    made, _ = _talking(_counting({}))
+    plan = made.plan(parse_query("bộ chính trị"), "together")
+    assert (plan.tier, plan.accents, plan.found) == ("together", "exact", False)
+
+
+def test_a_plan_counted_with_a_shard_missing_is_the_tightest_tier_as_typed_and_not_kept():
+    made, fake = _talking(_counting({ALL_FOLDED: 9}, warning="agent 127.0.0.1:2: connect() failed"))
+    plan = made.plan(parse_query("bộ chính trị"))
+    assert (plan.tier, plan.accents, plan.guessed, plan.counts) == ("together", "exact", True, None)
+    made.plan(parse_query("bộ chính trị"))
+    assert len(fake.calls) == 2
+
+
+def test_a_questions_plan_asks_only_whether_each_tier_finds_articles():
+    question = parse_query("Vậy tôi có cần tiêm mũi thứ ba không ạ?")
+    made, fake = _talking(_counting({}))
+    plan = made.plan(question)
+    assert plan.question and plan.counts is None and plan.found is False
+    assert all(text.endswith("max_matches=1, cutoff=1") for text in fake.calls[0][1] if text != "SHOW META")
+
+
+def test_health_reports_each_nodes_articles_and_is_degraded_while_one_is_down():
+    record = '{"last_reindex": "2026-12-05T14:00:00+07:00", "documents": 12}'
+
+    def answer(node, texts):
+        if node == 1:
+            raise BackendError("cannot reach search node 127.0.0.1:2 (shard1): connection refused")
+        if texts[0].startswith("SELECT value FROM vnsearch_meta"):
+            return [[(record,)]]
+        assert texts == ["SELECT id FROM shard0 LIMIT 0", "SHOW META"]
+        return [[], [("total", "0"), ("total_found", "12"), ("time", "0.000")]]
+
+    made, _ = _talking(answer)
+    assert made.health() == {
+        "documents": 12, "last_reindex": "2026-12-05T14:00:00+07:00", "generation": "sphinxql://127.0.0.1:1,127.0.0.1:2",
+        "status": "degraded",
+        "nodes": [{"node": "127.0.0.1:1", "shard": "shard0", "state": "up", "documents": 12},
+                  {"node": "127.0.0.1:2", "shard": "shard1", "state": "down",
+                   "error": "cannot reach search node 127.0.0.1:2 (shard1): connection refused"}]}
+
+
+def test_health_is_ok_when_every_node_answers_and_reads_the_record_of_a_node_holding_one():
+    def answer(node, texts):
+        if texts[0].startswith("SELECT value FROM vnsearch_meta"):
+            return [[] if node == 0 else [('{"last_reindex": "2026-12-01T08:00:00+07:00"}',)]]
+        return [[], [("total_found", str(5 + node))]]
+
+    made, _ = _talking(answer)
+    health = made.health()
+    assert (health["documents"], health["status"], health["last_reindex"]) == (11, "ok", "2026-12-01T08:00:00+07:00")
+    assert [node["documents"] for node in health["nodes"]] == [5, 6]
+    made, _ = _talking(lambda node, texts: [[]] if "vnsearch_meta" in texts[0] else [[], [("total_found", "0")]])
+    assert made.health()["last_reindex"] is None
