@@ -893,3 +893,73 @@ def test_health_is_ok_when_every_node_answers_and_reads_the_record_of_a_node_hol
     assert [node["documents"] for node in health["nodes"]] == [5, 6]
     made, _ = _talking(lambda node, texts: [[]] if "vnsearch_meta" in texts[0] else [[], [("total_found", "0")]])
     assert made.health()["last_reindex"] is None
+
+
+@pytest.mark.parametrize("refusal", ["sphinxql: syntax error, unexpected ')' near ')'",
+                                     "index articles: parse error: query is non-computable"])
+def test_a_statement_the_engine_refuses_is_raised_at_once_and_no_node_is_taken_for_down(refusal):
+    def answer(node, texts):
+        if any(text.startswith("SELECT bad") for text in texts):
+            raise BackendError(f"search node 127.0.0.1:{node + 1} (shard{node}) failed: {refusal}")
+        return [[(node, text)] for text in texts]
+
+    made, fake = _talking(answer)
+    with pytest.raises(BackendError, match=refusal[:12]):
+        made._run_on(made.cluster.nodes[0], _statements("SELECT bad"))
+    with pytest.raises(BackendError, match=refusal[:12]):
+        made.run_split(_statements("SELECT bad", "SHOW META", "F", "G"), 2)
+    with pytest.raises(BackendError, match=refusal[:12]):
+        made._fetch_stored([(1, 4, 0, "", "", 0), (1, 5, 0, "", "", 1)], _statements("SELECT bad"))
+    assert made._failed == {}
+    # Each refused once, never asked again of another node or of the distributed index.
+    assert [texts for _, texts in fake.calls].count(["SELECT bad", "SHOW META"]) == 1
+    assert not any(_stored_statement("articles", [4, 5])[0] in texts for _, texts in fake.calls)
+
+
+def test_a_node_that_answers_again_is_no_longer_taken_for_down():
+    made, _ = _talking(lambda node, texts: [[(node, text)] for text in texts])
+    made._failed[0] = time.monotonic() - 60
+    assert made._run_on(made.cluster.nodes[0], _statements("A")) == [[(0, "A")]]
+    assert made._failed == {}
+
+
+def test_the_page_part_whose_node_fails_is_run_again_on_another_node():
+    calls = {"P": 0}
+
+    def answer(node, texts):
+        if node == 0 and texts[0] == "P":
+            calls["P"] += 1
+            raise BackendError("cannot reach search node 127.0.0.1:1 (shard0): timed out")
+        return [[(node, text)] for text in texts]
+
+    made, _ = _talking(answer)
+    assert made.run_split(_statements("P", "M", "F", "G"), 2) == [[(1, "P")], [(1, "M")], [(1, "F")], [(1, "G")]]
+    assert calls["P"] == 1 and 0 in made._failed
+
+
+def test_a_wide_page_split_from_its_batch_keeps_the_first_rows_of_the_shards_merged():
+    rows = {0: [(90, 7, 1, "a", "s", 0), (50, 3, 1, "a", "s", 0)],
+            1: [(80, 4, 1, "a", "s", 1), (60, 8, 1, "a", "s", 1)]}
+    wide = _wide(rows, {0: 2, 1: 2})
+
+    def answer(node, texts):
+        return wide(node, texts) if texts[0].startswith("SELECT WEIGHT()") else [[(node, text)] for text in texts]
+
+    made, _ = _talking(answer)
+    page = _statements("SELECT WEIGHT() AS score, id FROM articles WHERE MATCH('x') LIMIT 3", "SHOW META")
+    results = made.run_split([*page, *_statements("C", "D")], 2, each_shard=3)
+    assert results[0] == [(90, 7, 1, "a", "s", 0), (80, 4, 1, "a", "s", 1), (60, 8, 1, "a", "s", 1)]
+    assert dict(results[1])["total_found"] == "4" and results[2:] == [[(1, "C")], [(1, "D")]]
+
+
+def test_stored_text_of_a_shard_the_backend_does_not_name_is_read_through_the_distributed_index():
+    made, fake = _talking(lambda node, texts: [[(9, "t")]])
+    assert made._fetch_stored([(1, 9, 0, "", "", 2)], []) == [[(9, "t")]]
+    assert fake.calls == [(0, [_stored_statement("articles", [9])[0]])]
+
+
+def test_a_backends_helper_threads_are_made_once_a_process_named_and_bounded():
+    made, _ = _talking(lambda node, texts: [])
+    helpers = made._helpers()
+    assert made._helpers() is helpers and helpers._max_workers == 16
+    assert helpers.submit(lambda: threading.current_thread().name).result().startswith("vnsearch-node")
