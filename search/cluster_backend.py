@@ -1019,9 +1019,8 @@ class ClusterBackend:
         if found:
             tier, accents = found[0]
             plan = Plan(tier, accents, forms[accents], question)
-        else:
-            tiers = TIERS if mode == "auto" else (mode,)
-            plan = Plan(tiers[0] if mode != "auto" else "all", "exact", forms["exact"], question, found=False)
+        else:  # nothing found: the all tier as typed (the tier asked for, in a mode of one tier)
+            plan = Plan("all" if mode == "auto" else mode, "exact", forms["exact"], question, found=False)
         if not self._existence_only(parsed, mode):
             plan.counts = {tier: _found(results[at]) for (tier, accents), at in metas.items()
                            if accents == plan.accents}

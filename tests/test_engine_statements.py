@@ -41,7 +41,7 @@ from search.cluster_backend import (
     query_key,
 )
 from search.parse import parse_query
-from search.request import SearchRequest
+from search.request import TIERS, SearchRequest
 from search.sphinxql import BackendError, label_code
 
 EXACT = "@(title_exact,body_exact)"
@@ -963,3 +963,68 @@ def test_a_backends_helper_threads_are_made_once_a_process_named_and_bounded():
     helpers = made._helpers()
     assert made._helpers() is helpers and helpers._max_workers == 16
     assert helpers.submit(lambda: threading.current_thread().name).result().startswith("vnsearch-node")
+
+
+def test_an_empty_querys_plan_is_every_article_as_typed_never_kept_and_counted_by_no_round_trip():
+    made, fake = _talking(_counting({}))
+    parsed = parse_query("-hà category:the-thao")
+    assert made._kept_plan(parsed, "auto") == (Plan("all", "exact", made._query_texts(parsed, "auto")[0]["exact"],
+                                                    False), False)
+    assert made.plan(parsed) == Plan("all", "exact", {tier: "@every vnsearchdoc" for tier in TIERS}, False)
+    assert fake.calls == []
+
+
+def test_a_plan_whose_counts_were_all_sent_with_the_page_asks_nothing_more():
+    made, fake = _talking(_counting({}))
+    parsed = parse_query("bo chinh tri")
+    keys = list(made._plan_texts(parsed, "auto")[1])
+    earlier = [[("total_found", str(found))] for found in (0, 5, 7)]
+    plan, kept = made._plan(parsed, "auto", (earlier, {key: at for key, at in zip(keys, range(3))}))
+    assert (plan.tier, plan.accents, plan.counts, kept, fake.calls) == ("all", "exact", {"together": 0, "all": 5,
+                                                                                          "most": 7}, False, [])
+
+
+def test_the_tightest_plan_of_a_mode_is_that_modes_tier_as_typed():
+    made, _ = _talking(_counting({}))
+    for mode, tier in (("auto", "together"), ("all", "all"), ("most", "most")):
+        plan = made._tightest(parse_query("bộ chính trị"), mode)
+        assert (plan.tier, plan.accents, plan.guessed, plan.question) == (tier, "exact", True, False)
+
+
+def test_the_texts_of_the_last_queries_are_kept_up_to_their_bound_then_dropped_together():
+    made, _ = _talking(_counting({}))
+    for number in range(256):
+        made._plan_texts(parse_query(f"từ {number}"), "auto")
+    assert len(made._texts) == 256
+    made._plan_texts(parse_query("từ mới"), "auto")
+    assert len(made._texts) == 1
+
+
+def test_a_record_is_read_from_the_next_node_when_one_is_down_and_health_reads_the_reindex_record():
+    asked = []
+
+    def answer(node, texts):
+        asked.append((node, texts))
+        if node == 0:
+            raise BackendError("cannot reach search node 127.0.0.1:1 (shard0): connection refused")
+        if texts == ["SELECT value FROM vnsearch_meta WHERE id = 1"]:
+            return [[('{"last_reindex": "2026-12-05T09:00:00+07:00"}',)]]
+        if texts == ["SELECT value FROM vnsearch_meta WHERE id = 7"]:
+            return [[("[3, 4]",)]]
+        return [[], [("total", "0")]]  # a SHOW META without total_found: no article counted
+
+    made, _ = _talking(answer)
+    assert made._read_meta(7) == [3, 4]
+    assert isinstance(made._failed[0], float)
+    assert made.run(_statements("SELECT x")) == [[], [("total", "0")]]  # node 1 first: node 0 failed just now
+    assert asked[-1][0] == 1
+    health = made.health()
+    assert (health["documents"], health["last_reindex"], health["status"]) == (0, "2026-12-05T09:00:00+07:00",
+                                                                                "degraded")
+    assert health["nodes"][1] == {"node": "127.0.0.1:2", "shard": "shard1", "state": "up", "documents": 0}
+
+
+def test_health_reads_no_last_reindex_from_a_record_that_is_not_one():
+    made, _ = _talking(lambda node, texts: [[("[1, 2]",)]] if "vnsearch_meta" in texts[0] else
+                       [[], [("total_found", "3")]])
+    assert made.health()["last_reindex"] is None
