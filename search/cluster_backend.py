@@ -1164,8 +1164,6 @@ class ClusterBackend:
 
     def document(self, doc_id: str) -> StoredArticle | None:
         """Return the stored fields of the article with an id, or None."""
-        from search.sphinxql import document_key
-
         rows, meta = self.run([(f"SELECT {', '.join(STORED_COLUMNS)} FROM {DISTRIBUTED_INDEX} "
                                 f"WHERE id = {document_key(doc_id)}", None), ("SHOW META", None)])
         found = [stored_fields(dict(zip(STORED_COLUMNS, row))) for row in rows]

@@ -42,7 +42,7 @@ from search.cluster_backend import (
 )
 from search.parse import parse_query
 from search.request import TIERS, SearchRequest
-from search.sphinxql import BackendError, label_code
+from search.sphinxql import STORED_COLUMNS, BackendError, document_key, label_code
 
 EXACT = "@(title_exact,body_exact)"
 COMPOUND = "@(title_compound,body_compound)"
@@ -1028,3 +1028,32 @@ def test_health_reads_no_last_reindex_from_a_record_that_is_not_one():
     made, _ = _talking(lambda node, texts: [[("[1, 2]",)]] if "vnsearch_meta" in texts[0] else
                        [[], [("total_found", "3")]])
     assert made.health()["last_reindex"] is None
+
+
+def _article_rows(*doc_ids: str) -> list[tuple]:
+    return [(doc_id, f"Tiêu đề {doc_id}", 0, "Nội dung.", "https://example.vn/" + doc_id, "2026-12-01T08:00:00+07:00",
+             "Thời sự", "", "") for doc_id in doc_ids]
+
+
+def test_an_article_is_read_by_its_key_and_its_own_id_among_the_rows_of_that_key():
+    def answer(node, texts):
+        assert texts == [f"SELECT {', '.join(STORED_COLUMNS)} FROM articles WHERE id = {document_key('bai-1')}",
+                         "SHOW META"]
+        return [_article_rows("khac", "bai-1"), [("total_found", "2")]]
+
+    made, _ = _talking(answer)
+    assert made.document("bai-1") == {
+        "id": "bai-1", "title": "Tiêu đề bai-1", "title_derived": False, "body": "Nội dung.",
+        "url": "https://example.vn/bai-1", "published": "2026-12-01T08:00:00+07:00", "category": "Thời sự",
+        "source": None, "portal": None}
+
+
+def test_an_article_not_found_is_none_unless_a_shard_did_not_answer():
+    made, _ = _talking(lambda node, texts: [_article_rows("khac"), [("total_found", "1")]])
+    assert made.document("bai-1") is None
+    made, _ = _talking(lambda node, texts: [[], [("warning", "agent 127.0.0.1:2: connect() failed"),
+                                                 ("total_found", "0")]])
+    with pytest.raises(BackendError, match=r"^a search node did not answer: article 'bai-1' may be on it$"):
+        made.document("bai-1")
+    made, _ = _talking(lambda node, texts: [_article_rows("bai-1"), [("warning", "agent lost"), ("total_found", "1")]])
+    assert made.document("bai-1")["id"] == "bai-1"
