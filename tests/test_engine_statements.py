@@ -1057,3 +1057,160 @@ def test_an_article_not_found_is_none_unless_a_shard_did_not_answer():
         made.document("bai-1")
     made, _ = _talking(lambda node, texts: [_article_rows("bai-1"), [("warning", "agent lost"), ("total_found", "1")]])
     assert made.document("bai-1")["id"] == "bai-1"
+
+
+# Word statistics ----------------------------------------------------------------------------------------
+
+
+def _keywords(per_node: dict[int, dict[str, int]], down: tuple[int, ...] = (), calls: list | None = None):
+    """Answer CALL KEYWORDS with each node's documents per term (qpos, tokenized, normalized, docs, hits)."""
+    def answer(node, texts):
+        if calls is not None:
+            calls.append((node, texts))
+        if node in down:
+            raise BackendError(f"cannot reach search node 127.0.0.1:{node + 1} (shard{node}): connection refused")
+        (text,) = texts
+        words = text[len("CALL KEYWORDS('") : text.index("', '")].split()
+        assert text.endswith(f"', 'shard{node}', 1)")
+        return [[(str(at + 1), word, word, str(per_node[node].get(word, 0)), "0") for at, word in enumerate(words)]]
+
+    return answer
+
+
+def test_a_words_documents_are_summed_over_every_shards_dictionary_and_kept():
+    calls = []
+    made, _ = _talking(_keywords({0: {"bo": 40, "chinh": 7}, 1: {"bo": 35}}, calls=calls))
+    assert made.keyword_documents(["bo", "chinh", "bo", "tri", "a-b"]) == {"a-b": 0, "bo": 75, "chinh": 7, "tri": 0}
+    assert sorted(calls) == [(0, ["CALL KEYWORDS('bo chinh tri', 'shard0', 1)"]),
+                             (1, ["CALL KEYWORDS('bo chinh tri', 'shard1', 1)"])]
+    assert made.keyword_documents(["chinh", "bo"]) == {"chinh": 7, "bo": 75} and len(calls) == 2
+    assert made._kept_documents("bo") == 75 and made._kept_documents("moi") is None
+
+
+def test_with_a_shard_down_a_words_documents_are_the_whole_clusters_kept_or_scaled_and_not_kept():
+    calls = []
+    made, _ = _talking(_keywords({0: {"bo": 40, "tri": 5}, 1: {}}, down=(1,), calls=calls))
+    labels = _labels([], [])
+    labels.articles, labels.live_articles, labels.whole = 300, 100, False
+    made.labels = lambda: labels
+    made._whole.put("tri", 12)  # what the whole cluster said earlier
+    assert made.keyword_documents(["bo", "tri"]) == {"bo": 120, "tri": 12}
+    assert made._cache.get(("df", "bo")) is None
+    labels.whole = True  # labels read while every shard answered: the live count as it is
+    assert made.keyword_documents(["bo"]) == {"bo": 40}
+
+
+def test_without_statistics_in_the_dictionarys_answer_the_documents_come_from_a_searchs_meta():
+    terms = [f"tu{number}" for number in range(101)]
+
+    def answer(node, texts):
+        if texts[0].startswith("CALL KEYWORDS"):
+            return [[("1", "tu0", "tu0")]]  # an engine giving no documents
+        assert texts == [
+            f"SELECT id FROM articles WHERE MATCH('{' | '.join(terms[:100])}') LIMIT 0 OPTION ranker=none, "
+            "max_matches=1, cutoff=1", "SHOW META",
+            "SELECT id FROM articles WHERE MATCH('tu100') LIMIT 0 OPTION ranker=none, max_matches=1, cutoff=1",
+            "SHOW META"]
+        return [[], [("keyword[0]", "tu3"), ("docs[0]", "9")], [], [("keyword[0]", "tu100"), ("docs[0]", "4")]]
+
+    made, _ = _talking(answer)
+    counted = made.keyword_documents(terms)
+    assert (counted["tu3"], counted["tu100"], counted["tu0"]) == (9, 4, 0) and len(counted) == 101
+    assert made._kept_documents("tu3") == 9
+
+
+def test_every_node_down_for_the_dictionary_asks_the_search_which_fails_clearly():
+    made, _ = _talking(_keywords({0: {}, 1: {}}, down=(0, 1)))
+    with pytest.raises(BackendError, match=r"^no search node answers"):
+        made.keyword_documents(["bo"])
+
+
+def test_a_search_counting_words_with_a_shard_down_gives_the_whole_clusters_documents():
+    def answer(node, texts):
+        if texts[0].startswith("CALL KEYWORDS"):
+            return [[("1", "bo", "bo")]]
+        return [[], [("warning", "agent lost"), ("keyword[0]", "bo"), ("docs[0]", "30")]]
+
+    made, _ = _talking(answer)
+    labels = _labels([], [])
+    labels.articles, labels.live_articles, labels.whole = 90, 30, False
+    made.labels = lambda: labels
+    assert made.keyword_documents(["bo"]) == {"bo": 90} and made._cache.get(("df", "bo")) is None
+
+
+def test_a_refused_keywords_call_is_raised_and_a_node_down_gives_none():
+    def answer(node, texts):
+        if node == 0:
+            raise BackendError("search node failed: sphinxql: syntax error, unexpected $end")
+        raise BackendError("cannot reach search node 127.0.0.1:2 (shard1): timed out")
+
+    made, _ = _talking(answer)
+    with pytest.raises(BackendError, match="syntax error"):
+        made._keywords_on(made.cluster.nodes[0], "bo")
+    assert made._keywords_on(made.cluster.nodes[1], "bo") is None
+
+
+def test_words_read_ahead_are_kept_when_every_node_answered_and_waited_for_not_asked_again():
+    calls, gate = [], threading.Event()
+    keywords = _keywords({0: {"bo": 2}, 1: {"bo": 3, "tri": 1}}, calls=calls)
+
+    def answer(node, texts):
+        gate.wait(5)
+        return keywords(node, texts)
+
+    made, _ = _talking(answer)
+    made._cache.put(("df", "chinh"), 8)
+    reading = made.read_keyword_documents(["bo", "chinh", "tri", "bo", "x y"])
+    assert reading.terms == ["bo", "tri"] and set(made._reading) == {"bo", "tri"}
+    assert made.read_keyword_documents(["bo", "chinh"]) is None  # being read, or kept
+    gate.set()
+    assert made.keyword_documents(["tri", "chinh"]) == {"tri": 1, "chinh": 8}
+    assert len(calls) == 2 and made._reading == {} and made._kept_documents("bo") == 5
+
+
+def test_words_read_ahead_that_nobody_waits_for_are_counted_when_the_last_node_answers():
+    made, _ = _talking(_keywords({0: {"bo": 2}, 1: {"bo": 3}}))
+    reading = made.read_keyword_documents(["bo"])
+    for call in reading.asked:
+        call.result()
+    deadline = time.monotonic() + 5
+    while made._reading and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert made._reading == {} and made._cache.get(("df", "bo")) == 5
+
+
+def test_words_read_ahead_while_every_node_is_down_are_let_go_and_asked_again_when_needed():
+    made, _ = _talking(_keywords({0: {}, 1: {}}, down=(0, 1)))
+    reading = made.read_keyword_documents(["bo"])
+    for call in reading.asked:
+        call.result()
+    deadline = time.monotonic() + 5
+    while made._reading and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert made._reading == {} and reading._counted is None
+
+
+def test_a_pages_keyword_statistics_are_kept_while_the_cluster_is_whole():
+    made, _ = _talking(_keywords({0: {}, 1: {}}))
+    labels = _labels([], [])
+    meta = {"keyword[0]": "bo", "docs[0]": "40", "keyword[1]": "tri", "docs[1]": "3"}
+    assert made._frequencies(meta, labels) == {"bo": 40, "tri": 3} and made._kept_documents("tri") == 3
+    labels.articles, labels.live_articles, labels.whole = 20, 10, False
+    assert made._frequencies({**meta, "keyword[2]": "moi", "docs[2]": "4", "warning": "agent lost"}, labels) == {
+        "bo": 40, "tri": 3, "moi": 8}
+    assert made._kept_documents("moi") is None
+
+
+def test_the_title_vocabulary_is_the_last_reindexs_record_reread_every_few_seconds():
+    records = {"now": '[["bo", 3], ["tri", 1]]'}
+
+    def answer(node, texts):
+        assert texts == ["SELECT value FROM vnsearch_meta WHERE id = 2"]
+        return [[(records["now"],)]]
+
+    made, fake = _talking(answer)
+    assert made.vocabulary() == [("bo", 3), ("tri", 1)]
+    records["now"] = '{"not": "a list"}'
+    assert made.vocabulary() == [("bo", 3), ("tri", 1)] and len(fake.calls) == 1
+    made._vocabulary = (time.monotonic() - 6, made._vocabulary[1])
+    assert made.vocabulary() == [] and len(fake.calls) == 2
