@@ -1214,3 +1214,74 @@ def test_the_title_vocabulary_is_the_last_reindexs_record_reread_every_few_secon
     assert made.vocabulary() == [("bo", 3), ("tri", 1)] and len(fake.calls) == 1
     made._vocabulary = (time.monotonic() - 6, made._vocabulary[1])
     assert made.vocabulary() == [] and len(fake.calls) == 2
+
+
+def test_dictionary_rows_of_four_columns_hold_the_documents_and_a_word_no_shard_lists_has_none():
+    def answer(node, texts):
+        return [[("1", "bo", "bo", "6")]]  # docs without hits; "tri" listed by no shard
+
+    made, fake = _talking(answer)
+    assert made.keyword_documents(["bo", "tri"]) == {"bo": 12, "tri": 0}
+    assert all(texts[0].startswith("CALL KEYWORDS") for _, texts in fake.calls)
+
+
+def test_a_keywords_call_refused_as_a_parse_error_is_raised_too():
+    def answer(node, texts):
+        raise BackendError("search node failed: index shard0: parse error: unexpected ')'")
+
+    made, _ = _talking(answer)
+    with pytest.raises(BackendError, match="parse error"):
+        made._keywords_on(made.cluster.nodes[0], "bo")
+
+
+def test_words_of_two_readings_in_flight_are_each_taken_from_their_own_reading():
+    gate = threading.Event()
+    keywords = _keywords({0: {"bo": 2, "tri": 4}, 1: {"bo": 3, "tri": 5}})
+
+    def answer(node, texts):
+        gate.wait(5)
+        return keywords(node, texts)
+
+    made, _ = _talking(answer)
+    first, second = made.read_keyword_documents(["bo"]), made.read_keyword_documents(["tri"])
+    assert (first.terms, second.terms) == (["bo"], ["tri"])
+    gate.set()
+    assert made.keyword_documents(["bo", "tri"]) == {"bo": 5, "tri": 9}
+
+
+def test_words_read_ahead_are_counted_only_once_every_node_answered_no_helper_waiting_for_the_others():
+    gates = {0: threading.Event(), 1: threading.Event()}
+    answered = threading.Event()
+    keywords = _keywords({0: {"bo": 2}, 1: {"bo": 3}})
+
+    def answer(node, texts):
+        gates[node].wait(5)
+        if node == 0:
+            answered.set()
+        return keywords(node, texts)
+
+    made, _ = _talking(answer)
+    reading = made.read_keyword_documents(["bo"])
+    gates[0].set()
+    reading.asked[0].result()
+    assert answered.wait(5)
+    time.sleep(0.05)
+    # Node 1 has not answered: nobody is counting yet (the count would hold the reading's lock, waiting).
+    assert reading._lock.acquire(blocking=False)
+    reading._lock.release()
+    assert made._reading == {"bo": reading}
+    gates[1].set()
+    assert made.keyword_documents(["bo"]) == {"bo": 5}
+
+
+def test_words_read_ahead_while_every_node_is_down_log_no_error(caplog):
+    made, _ = _talking(_keywords({0: {}, 1: {}}, down=(0, 1)))
+    with caplog.at_level("DEBUG"):
+        reading = made.read_keyword_documents(["bo"])
+        for call in reading.asked:
+            call.result()
+        deadline = time.monotonic() + 5
+        while made._reading and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+    assert made._reading == {} and [record.getMessage() for record in caplog.records] == []
