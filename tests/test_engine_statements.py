@@ -1285,3 +1285,106 @@ def test_words_read_ahead_while_every_node_is_down_log_no_error(caplog):
             time.sleep(0.01)
         time.sleep(0.05)
     assert made._reading == {} and [record.getMessage() for record in caplog.records] == []
+
+
+# The cluster's term statistics (search.backend.TermStatistics) ----------------------------------------
+
+TITLES = (f"SELECT {', '.join(STORED_COLUMNS)}, WEIGHT() AS score FROM articles WHERE MATCH('{{text}}') AND "
+          "title_derived = {derived} ORDER BY score DESC, published_ts DESC LIMIT {limit} OPTION "
+          "ranker=expr('1000*sum(sum_idf*user_weight)'), idf='plain,tfidf_unnormalized', "
+          "field_weights=(title_fold=1,title_exact=1,body_fold=1)")
+
+
+def _titled(found: dict[str, list[str]]):
+    """Answer each title search with the articles listed for its MATCH text (a score after each row)."""
+    def answer(node, texts):
+        (text,) = texts
+        inside = text[text.index("MATCH('") + 7 : text.index("') AND")].replace("\\'", "'")
+        return [[(*row, 1000) for row in _article_rows(*found.get(inside, []))]]
+
+    return answer
+
+
+def test_title_candidates_hold_the_typed_words_and_one_of_the_prefixs_expansions_in_the_title():
+    made, fake = _talking(_titled({"(@title_fold ha noi (@title_fold mo | moi)) MAYBE (@title_exact hà | nội)":
+                                   ["a", "b"]}))
+    statistics = made.statistics()
+    words = parse_query("hà nội").syllables
+    assert [a["id"] for a in statistics.title_candidates(words, ["mo", "moi", "a-b"], 5)] == ["a", "b"]
+    assert fake.calls == [(0, [TITLES.format(
+        text="(@title_fold ha noi (@title_fold mo | moi)) MAYBE (@title_exact hà | nội)", derived=0, limit=5)])]
+    assert statistics.title_candidates(words, ["a-b"], 5) == [] and len(fake.calls) == 1
+    assert [a["id"] for a in statistics.title_candidates([], ["mo"], 5)] == []
+    assert fake.calls[-1][1] == [TITLES.format(text="(@title_fold mo)", derived=0, limit=5)]
+    statistics.title_candidates(parse_query("ha noi").syllables, None, 2)
+    assert fake.calls[-1][1] == [TITLES.format(text="@title_fold ha noi", derived=0, limit=2)]
+
+
+def test_title_candidates_of_a_phrase_put_titles_starting_with_it_first_then_derived_titles():
+    starting, anywhere = '((@title_fold "^ha noi mo") | (@title_fold "^ha noi moi"))', \
+        '((@title_fold "ha noi mo") | (@title_fold "ha noi moi"))'
+    body_starting, body_anywhere = '((@body_fold[40] "^ha noi"))', '((@body_fold[40] "ha noi"))'
+    accents = " MAYBE (@title_exact hà | nội)"
+    made, fake = _talking(_titled({starting + accents: ["c", "a"], anywhere + accents: ["a", "b", "d"],
+                                   body_starting + accents: ["e"], body_anywhere + accents: ["f", "e"]}))
+    found = made.statistics().title_candidates(parse_query("hà nội").syllables, ["mo", "moi"], 3, phrase=True)
+    assert [a["id"] for a in found] == ["c", "a", "b", "e", "f"]
+    assert [texts[0] for _, texts in fake.calls] == [
+        TITLES.format(text=starting + accents, derived=0, limit=3),
+        TITLES.format(text=anywhere + accents, derived=0, limit=3),
+        TITLES.format(text=body_starting + accents, derived=1, limit=3),
+        TITLES.format(text=body_anywhere + accents, derived=1, limit=3)]
+
+
+def test_title_candidates_of_a_prefix_alone_look_in_derived_titles_for_its_first_expansions():
+    made, fake = _talking(_titled({}))
+    expansions = [f"m{letter}" for letter in "abcdef"]
+    made.statistics().title_candidates([], expansions, 4, phrase=True)
+    body = " | ".join(f'(@body_fold[40] "^{term}")' for term in expansions[:3])
+    assert fake.calls[2][1] == [TITLES.format(text=body, derived=1, limit=4)]
+    made.statistics().title_candidates(parse_query("ha noi").syllables, None, 4, phrase=True)
+    assert fake.calls[4][1] == [TITLES.format(text='(@title_fold "^ha noi")', derived=0, limit=4)]
+
+
+def test_articles_writing_each_pair_side_by_side_are_asked_in_one_round_trip_each_once():
+    def answer(node, texts):
+        return [_article_rows("a", "b"), _article_rows("b", "c")][: len(texts)]
+
+    made, fake = _talking(answer)
+    found = made.statistics().pair_documents([("ha", "noi"), ("a-b", "x"), ("bo", "tri")], 2, 100)
+    assert [a["id"] for a in found] == ["a", "b", "c"]
+    assert fake.calls == [(0, [
+        f"SELECT {', '.join(STORED_COLUMNS)} FROM articles WHERE MATCH('@body_fold \"ha noi\"') LIMIT 2 "
+        "OPTION ranker=none, cutoff=2",
+        f"SELECT {', '.join(STORED_COLUMNS)} FROM articles WHERE MATCH('@body_fold \"bo tri\"') LIMIT 2 "
+        "OPTION ranker=none, cutoff=2"])]
+    assert made.statistics().pair_documents([("a-b", "x")], 2, 100) == [] and len(fake.calls) == 1
+
+
+def test_a_phrases_articles_are_counted_once_a_request_and_a_word_the_engine_cannot_hold_counts_none():
+    def answer(node, texts):
+        assert texts == ["SELECT id FROM articles WHERE MATCH('@(title_fold,body_fold) \"ha noi\"') LIMIT 0 "
+                         "OPTION ranker=none, max_matches=1", "SHOW META"]
+        return [[], [("total_found", "17")]]
+
+    made, fake = _talking(answer)
+    statistics = made.statistics()
+    assert statistics.phrase_frequency(["ha", "noi"]) == 17 and statistics.phrase_frequency(("ha", "noi")) == 17
+    assert statistics.phrase_frequency(["ha", "a-b"]) == 0 and len(fake.calls) == 1
+
+
+def test_a_terms_articles_are_given_as_the_bodys_frequency_once_a_request():
+    calls = []
+    made, _ = _talking(_keywords({0: {"bo": 4}, 1: {"bo": 5}}, calls=calls))
+    labels = _labels([], [])
+    labels.articles = 1234
+    made.labels = lambda: labels
+    statistics = made.statistics()
+    assert (statistics.doc_frequency("bo", "body"), statistics.doc_frequency("bo", "title")) == (9, 0)
+    made._cache.clear()
+    assert statistics.doc_frequency("bo", "body") == 9 and len(calls) == 2
+    assert statistics.document_count() == 1234
+    statistics.prefetch(["bo", "tri"])  # "bo" is this request's already: only "tri" is read
+    assert made.keyword_documents(["tri"]) == {"tri": 0}
+    assert sorted(texts[0] for _, texts in calls[2:]) == ["CALL KEYWORDS('tri', 'shard0', 1)",
+                                                          "CALL KEYWORDS('tri', 'shard1', 1)"]
