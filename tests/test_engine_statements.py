@@ -40,9 +40,10 @@ from search.cluster_backend import (
     match_text,
     query_key,
 )
+from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.parse import parse_query
 from search.request import TIERS, SearchRequest
-from search.sphinxql import STORED_COLUMNS, BackendError, document_key, label_code
+from search.sphinxql import STORED_COLUMNS, WRITE_TIMEOUT_S, BackendError, document_key, label_code
 
 EXACT = "@(title_exact,body_exact)"
 COMPOUND = "@(title_compound,body_compound)"
@@ -1388,3 +1389,33 @@ def test_a_terms_articles_are_given_as_the_bodys_frequency_once_a_request():
     assert made.keyword_documents(["tri"]) == {"tri": 0}
     assert sorted(texts[0] for _, texts in calls[2:]) == ["CALL KEYWORDS('tri', 'shard0', 1)",
                                                           "CALL KEYWORDS('tri', 'shard1', 1)"]
+
+
+def test_a_reindex_writes_through_a_cluster_of_its_own_with_the_write_timeout_and_forgets_what_was_kept(monkeypatch):
+    import search.cluster_index
+
+    asked = []
+
+    def reindex_cluster(cluster, lock_dir, sources, **options):
+        asked.append((cluster.url, cluster.read_timeout, lock_dir, list(sources), options))
+        if options["full"]:
+            raise BackendError("a shard is down")
+        return "report"
+
+    monkeypatch.setattr(search.cluster_index, "reindex_cluster", reindex_cluster)
+    made = ClusterBackend("sphinxql://127.0.0.1:1,127.0.0.1:2", lock_dir="/tmp/vnsearch-lock")
+    made._cache.put(("df", "bo"), 3)
+    made._top.put("key", ("page",))
+    progress = object()
+    assert made.reindex(["a.jsonl"], lock_timeout=5.0, procs=2, progress=progress) == "report"
+    assert asked == [("sphinxql://127.0.0.1:1,127.0.0.1:2", WRITE_TIMEOUT_S, "/tmp/vnsearch-lock", ["a.jsonl"],
+                      {"full": False, "lock_timeout": 5.0, "procs": 2, "progress": progress,
+                       "max_article_bytes": DEFAULT_MAX_ARTICLE_BYTES})]
+    assert made._cache.get(("df", "bo")) is None and made._top.get("key") is None
+    made._cache.put(("df", "bo"), 3)
+    made._top.put("key", ("page",))
+    with pytest.raises(BackendError, match="a shard is down"):
+        made.reindex(full=True, max_article_bytes=1000)
+    assert asked[-1][3:] == ([], {"full": True, "lock_timeout": 60.0, "procs": None, "progress": None,
+                                  "max_article_bytes": 1000})
+    assert made._cache.get(("df", "bo")) is None and made._top.get("key") is None
