@@ -1169,25 +1169,26 @@ def test_words_read_ahead_are_kept_when_every_node_answered_and_waited_for_not_a
     assert len(calls) == 2 and made._reading == {} and made._kept_documents("bo") == 5
 
 
-def test_words_read_ahead_that_nobody_waits_for_are_counted_when_the_last_node_answers():
-    made, _ = _talking(_keywords({0: {"bo": 2}, 1: {"bo": 3}}))
-    reading = made.read_keyword_documents(["bo"])
+def _read_ahead_and_settled(made: ClusterBackend, terms: list[str]):
+    """Read terms ahead, wait for every node's answer and for the reading to be done with; return it."""
+    reading = made.read_keyword_documents(terms)
     for call in reading.asked:
         call.result()
     deadline = time.monotonic() + 5
     while made._reading and time.monotonic() < deadline:
         time.sleep(0.01)
+    return reading
+
+
+def test_words_read_ahead_that_nobody_waits_for_are_counted_when_the_last_node_answers():
+    made, _ = _talking(_keywords({0: {"bo": 2}, 1: {"bo": 3}}))
+    _read_ahead_and_settled(made, ["bo"])
     assert made._reading == {} and made._cache.get(("df", "bo")) == 5
 
 
 def test_words_read_ahead_while_every_node_is_down_are_let_go_and_asked_again_when_needed():
     made, _ = _talking(_keywords({0: {}, 1: {}}, down=(0, 1)))
-    reading = made.read_keyword_documents(["bo"])
-    for call in reading.asked:
-        call.result()
-    deadline = time.monotonic() + 5
-    while made._reading and time.monotonic() < deadline:
-        time.sleep(0.01)
+    reading = _read_ahead_and_settled(made, ["bo"])
     assert made._reading == {} and reading._counted is None
 
 
@@ -1278,12 +1279,7 @@ def test_words_read_ahead_are_counted_only_once_every_node_answered_no_helper_wa
 def test_words_read_ahead_while_every_node_is_down_log_no_error(caplog):
     made, _ = _talking(_keywords({0: {}, 1: {}}, down=(0, 1)))
     with caplog.at_level("DEBUG"):
-        reading = made.read_keyword_documents(["bo"])
-        for call in reading.asked:
-            call.result()
-        deadline = time.monotonic() + 5
-        while made._reading and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _read_ahead_and_settled(made, ["bo"])
         time.sleep(0.05)
     assert made._reading == {} and [record.getMessage() for record in caplog.records] == []
 
