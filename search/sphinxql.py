@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import re
 import threading
 import time
@@ -119,7 +120,11 @@ class Cluster:
         import pymysql
         from pymysql.constants import CLIENT
 
-        connections = self._local.__dict__.setdefault("connections", {})
+        if self._local.__dict__.get("pid") != os.getpid():
+            # Made before a fork (a worker, a test runner's child): the socket is the other process's too,
+            # and two processes talking over one connection read each other's answers.  Left open, unused.
+            self._local.__dict__.update(pid=os.getpid(), connections={})
+        connections = self._local.connections
         connection = connections.get(node.number)
         if connection is None:
             try:

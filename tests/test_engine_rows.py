@@ -9,11 +9,13 @@ against them).
 
 from __future__ import annotations
 
+import os
 import zlib
 from collections import Counter
 
 import pytest
 
+from search import sphinxql
 from search.documents import Article
 from search.index import article_fields
 from search.sources import scan_sources
@@ -197,3 +199,32 @@ def test_backend_url_reads_ipv6_hosts_spaces_and_the_first_and_last_ports(url, a
 def test_backend_url_refuses_an_address_without_host_or_valid_port_naming_it(url):
     with pytest.raises(BadBackendURL, match=r"is not HOST:PORT"):
         parse_backend_url(url)
+
+
+def test_a_connection_made_before_a_fork_is_never_used_by_the_child(monkeypatch):
+    made = []
+
+    class Recorded:
+        def __init__(self, **options):
+            self.options, self.pid = options, os.getpid()
+            made.append(self)
+
+    monkeypatch.setattr(sphinxql, "_connection_class", lambda: Recorded)
+    cluster = sphinxql.Cluster("sphinxql://127.0.0.1:1,127.0.0.1:2")
+    node = cluster.nodes[0]
+    first = cluster._connection(node)
+    assert cluster._connection(node) is first and first.options["port"] == 1
+    reader, writer = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: its own connection, then the answer through the pipe
+        try:
+            fresh = cluster._connection(node)
+            ok = fresh is not first and fresh.pid == os.getpid() and cluster._connection(node) is fresh
+            os.write(writer, b"own" if ok else b"shared")
+        finally:
+            os._exit(0)
+    os.close(writer)
+    answer = os.read(reader, 16)
+    os.waitpid(child, 0)
+    assert answer == b"own"
+    assert cluster._connection(node) is first  # the parent's own, still
