@@ -152,6 +152,8 @@ class Cluster:
         """Run statements on node in one round trip; return each one's rows. Raise BackendError."""
         import pymysql
 
+        if not statements:
+            return []  # never sent: an empty query makes searchd 2.2.11 crash (its watchdog restarts it)
         connection = self._connection(node)
         sql = ";\n".join(connection.cursor().mogrify(text, args) if args else text for text, args in statements)
         try:

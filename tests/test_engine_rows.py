@@ -228,3 +228,13 @@ def test_a_connection_made_before_a_fork_is_never_used_by_the_child(monkeypatch)
     os.waitpid(child, 0)
     assert answer == b"own"
     assert cluster._connection(node) is first  # the parent's own, still
+
+
+def test_a_batch_of_no_statement_is_never_sent(monkeypatch):
+    class Refused:
+        def __init__(self, **options):
+            raise AssertionError("connected for nothing")
+
+    monkeypatch.setattr(sphinxql, "_connection_class", lambda: Refused)
+    cluster = sphinxql.Cluster("sphinxql://127.0.0.1:1")
+    assert cluster.run(cluster.nodes[0], []) == []
