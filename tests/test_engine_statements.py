@@ -1415,3 +1415,30 @@ def test_a_reindex_writes_through_a_cluster_of_its_own_with_the_write_timeout_an
     assert asked[-1][3:] == ([], {"full": True, "lock_timeout": 60.0, "procs": None, "progress": None,
                                   "max_article_bytes": 1000})
     assert made._cache.get(("df", "bo")) is None and made._top.get("key") is None
+
+
+def test_a_plans_tiers_are_counted_without_filters_in_one_round_trip_and_no_tier_asks_nothing():
+    made, fake = _talking(_counting({TOGETHER_FOLDED.join("()"): 4, ALL_FOLDED: 11}))
+    parsed = parse_query("bộ chính trị")
+    plan = Plan("together", "folded", made._plan_texts(parsed, "auto")[0]["folded"], False)
+    assert made._counts(parsed, plan, ["together", "all"]) == {"together": 4, "all": 11}
+    assert fake.calls == [(0, [f"SELECT id FROM articles WHERE MATCH('({TOGETHER_FOLDED})') LIMIT 0 OPTION "
+                                "ranker=none, max_matches=1", "SHOW META",
+                                f"SELECT id FROM articles WHERE MATCH('{ALL_FOLDED}') LIMIT 0 OPTION "
+                                "ranker=none, max_matches=1", "SHOW META"])]
+    assert made._counts(parsed, plan, []) == {} and len(fake.calls) == 1
+
+
+def test_a_tier_is_large_when_its_few_words_are_each_held_by_more_than_two_thousand_articles():
+    made, fake = _talking(_counting({}))
+    parsed = parse_query("bộ đội")
+    exact = Plan("all", "exact", {}, False)
+    for token, documents in (("bộ", 2001), ("đội", 2500), ("bo", 10), ("doi", 9000)):
+        made._cache.put(("df", token), documents)
+    assert made._large_tier(parsed, exact)  # the words as typed are the plan's
+    assert not made._large_tier(parsed, Plan("all", "folded", {}, False))
+    made._cache.put(("df", "bộ"), 2000)
+    assert not made._large_tier(parsed, exact)
+    assert not made._large_tier(parse_query("bộ đội biên"), exact)  # "biên" neither kept nor being read
+    assert not made._large_tier(parse_query("a b c"), exact)  # more than two words
+    assert fake.calls == []
