@@ -122,7 +122,8 @@ class Cluster:
 
         if self._local.__dict__.get("pid") != os.getpid():
             # Made before a fork (a worker, a test runner's child): the socket is the other process's too,
-            # and two processes talking over one connection read each other's answers.  Left open, unused.
+            # and two processes talking over one connection read each other's answers.  Never used here;
+            # collected, it closes only this process's copy of the socket (pymysql sends no QUIT then).
             self._local.__dict__.update(pid=os.getpid(), connections={})
         connections = self._local.connections
         connection = connections.get(node.number)

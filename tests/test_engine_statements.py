@@ -17,6 +17,7 @@ import pytest
 
 from search.cluster_backend import (
     DEFAULT_ENGINE_RANKING,
+    HELPER_THREADS,
     ClusterBackend,
     EngineRanking,
     Labels,
@@ -962,7 +963,7 @@ def test_stored_text_of_a_shard_the_backend_does_not_name_is_read_through_the_di
 def test_a_backends_helper_threads_are_made_once_a_process_named_and_bounded():
     made, _ = _talking(lambda node, texts: [])
     helpers = made._helpers()
-    assert made._helpers() is helpers and helpers._max_workers == 16
+    assert made._helpers() is helpers and helpers._max_workers == HELPER_THREADS
     assert helpers.submit(lambda: threading.current_thread().name).result().startswith("vnsearch-node")
 
 
