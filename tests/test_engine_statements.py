@@ -13,8 +13,10 @@ import threading
 import time
 from datetime import date
 
+import numpy as np
 import pytest
 
+from search import cluster_backend
 from search.cluster_backend import (
     DEFAULT_ENGINE_RANKING,
     HELPER_THREADS,
@@ -1443,3 +1445,79 @@ def test_a_tier_is_large_when_its_few_words_are_each_held_by_more_than_two_thous
     assert not made._large_tier(parse_query("bộ đội biên"), exact)  # "biên" neither kept nor being read
     assert not made._large_tier(parse_query("a b c"), exact)  # more than two words
     assert fake.calls == []
+
+
+# The page's order: the shards' best reranked by vnsearch, then the engine's order -----------------------
+
+
+def _best_row(score: int, doc_id: str, shard: int = 0) -> tuple:
+    return (score, *_article_rows(doc_id)[0], 0, shard)
+
+
+def _recording_rerank(monkeypatch, scores: list[float]) -> dict:
+    """Replace the cluster's rerank by one giving scores in the order of the articles it is handed."""
+    seen: dict = {}
+
+    def rerank(parsed, articles, ranking, total, frequencies, averages, all_words=None, more=None):
+        seen.update(ids=[article["id"] for article in articles], total=total, frequencies=frequencies,
+                    averages=averages, all_words=None if all_words is None else all_words.tolist(),
+                    ranking=ranking, more=more("tri"))
+        return np.array(scores[: len(articles)])
+
+    monkeypatch.setattr(cluster_backend, "rerank", rerank)
+    return seen
+
+
+def test_the_shards_best_are_handed_to_the_rerank_in_the_engines_order_then_ordered_by_its_scores(monkeypatch):
+    seen = _recording_rerank(monkeypatch, [1.0, 3.0, 2.0])
+    made, _ = _talking(_keywords({0: {"tri": 2}, 1: {"tri": 5}}))
+    labels = _labels([], [])
+    labels.articles, labels.average_title, labels.average_length = 500, 12.0, 400.0
+    made.labels = lambda: labels
+    # Tied by weight, "a" and "c" go by their ids' keys (their titles' keys would order them the other way).
+    tied = sorted(["a", "c"], key=document_key)
+    assert tied != sorted(["a", "c"], key=lambda doc_id: document_key(f"Tiêu đề {doc_id}"))
+    best = [_best_row(300, "b"), _best_row(500, "c", 1), _best_row(500, "a")]
+    meta = [("keyword[0]", "bo"), ("docs[0]", "40")]
+    rows, scores = made._ordered(parse_query("bộ chính trị"), QUERY_PLAN, SearchRequest(q="bộ chính trị"), [best, meta])
+    assert seen == {"ids": [*tied, "b"], "total": 500, "frequencies": {"bo": 40},
+                    "averages": {"title": 12.0, "body": 400.0}, "all_words": None, "ranking": made.ranking, "more": 7}
+    assert [row[1] for row in rows] == [tied[1], "b", tied[0]] and scores == [3.0, 2.0, 1.0]
+
+
+def test_in_the_most_tier_of_a_query_the_rerank_is_told_which_articles_hold_every_word(monkeypatch):
+    seen = _recording_rerank(monkeypatch, [2.0, 1.0])
+    made, _ = _talking(_keywords({0: {}, 1: {}}))
+    made.labels = lambda: _labels([], [])
+    best = [_best_row(10_000_500, "a"), _best_row(900, "b")]
+    most = Plan("most", "exact", {}, False)
+    made._ordered(parse_query("bộ chính trị"), most, SearchRequest(q="x"), [best, []])
+    assert seen["all_words"] == [True, False]
+    made._ordered(parse_query("bộ chính trị"), Plan("most", "exact", {}, True), SearchRequest(q="x"), [best, []])
+    assert seen["all_words"] is None  # a question's most tier is its pool, not a lift
+    made._ordered(parse_query("bộ chính trị"), most, SearchRequest(q="x"), [[_best_row(10_000_000, "a"),
+                                                                             _best_row(9_999_999, "b")], []])
+    assert seen["all_words"] == [True, False]
+    made._ordered(parse_query("bộ chính trị"), most, SearchRequest(q="x"), [[_best_row(900, "b")], []])
+    assert seen["all_words"] is None  # nobody holds every word: no lift to tell
+    made._ordered(parse_query("bộ chính trị"), QUERY_PLAN, SearchRequest(q="x"), [best, []])
+    assert seen["all_words"] is None  # only the most tier's weights carry the lift
+
+
+def test_a_page_past_the_shards_best_continues_with_the_engines_rows_not_among_them(monkeypatch):
+    _recording_rerank(monkeypatch, [1.0, 2.0])
+    made, _ = _talking(_keywords({0: {}, 1: {}}))
+    made.labels = lambda: _labels([], [])
+    best = [_best_row(900, "a"), _best_row(800, "b")]
+    engine = [_best_row(900, "a"), _best_row(700, "c"), _best_row(600, "d")]
+    request = SearchRequest(q="x", page=2, size=2)
+    rows, scores = made._ordered(parse_query("bộ chính trị"), QUERY_PLAN, request, [best, [], engine, []])
+    assert [row[1] for row in rows] == ["c", "d"] and scores == [0.7, 0.6]
+
+
+def test_an_unranked_page_keeps_the_engines_order_and_scores_by_its_weight():
+    made, _ = _talking(_keywords({0: {}, 1: {}}))
+    rows = [_best_row(2500, "a"), _best_row(1000, "b")]
+    newest = SearchRequest(q="x", sort="newest")
+    assert made._ordered(parse_query("bộ chính trị"), QUERY_PLAN, newest, [rows, []]) == (rows, [2.5, 1.0])
+    assert made._ordered(parse_query(""), QUERY_PLAN, SearchRequest(q=""), [rows, []]) == (rows, [0.0, 0.0])
