@@ -120,12 +120,7 @@ class Cluster:
         import pymysql
         from pymysql.constants import CLIENT
 
-        if self._local.__dict__.get("pid") != os.getpid():
-            # Made before a fork (a worker, a test runner's child): the socket is the other process's too,
-            # and two processes talking over one connection read each other's answers.  Never used here;
-            # collected, it closes only this process's copy of the socket (pymysql sends no QUIT then).
-            self._local.__dict__.update(pid=os.getpid(), connections={})
-        connections = self._local.connections
+        connections = self._connections()
         connection = connections.get(node.number)
         if connection is None:
             try:
@@ -142,9 +137,18 @@ class Cluster:
             connections[node.number] = connection
         return connection
 
+    def _connections(self) -> dict:
+        """Return this thread's open connections by node number, none made by another process."""
+        if self._local.__dict__.get("pid") != os.getpid():
+            # Made before a fork (a worker, a test runner's child): the socket is the other process's too,
+            # and two processes talking over one connection read each other's answers.  Never used nor closed
+            # here; collected, it closes only this process's copy of the socket (pymysql sends no QUIT then).
+            self._local.__dict__.update(pid=os.getpid(), connections={})
+        return self._local.connections
+
     def _drop(self, node: NodeAddress) -> None:
         """Close and forget this thread's connection to node."""
-        connection = self._local.__dict__.get("connections", {}).pop(node.number, None)
+        connection = self._connections().pop(node.number, None)
         if connection is not None:
             with contextlib.suppress(Exception):
                 connection.close()

@@ -206,8 +206,11 @@ def test_a_connection_made_before_a_fork_is_never_used_by_the_child(monkeypatch)
 
     class Recorded:
         def __init__(self, **options):
-            self.options, self.pid = options, os.getpid()
+            self.options, self.pid, self.closed = options, os.getpid(), False
             made.append(self)
+
+        def close(self):
+            self.closed = True
 
     monkeypatch.setattr(sphinxql, "_connection_class", lambda: Recorded)
     cluster = sphinxql.Cluster("sphinxql://127.0.0.1:1,127.0.0.1:2")
@@ -218,8 +221,10 @@ def test_a_connection_made_before_a_fork_is_never_used_by_the_child(monkeypatch)
     child = os.fork()
     if child == 0:  # the child: its own connection, then the answer through the pipe
         try:
+            cluster.close()  # closes none of the parent's: a QUIT would end them for the parent too
             fresh = cluster._connection(node)
-            ok = fresh is not first and fresh.pid == os.getpid() and cluster._connection(node) is fresh
+            ok = (not first.closed and fresh is not first and fresh.pid == os.getpid()
+                  and cluster._connection(node) is fresh)
             os.write(writer, b"own" if ok else b"shared")
         finally:
             os._exit(0)
