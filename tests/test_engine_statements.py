@@ -9,6 +9,8 @@ real searchd cluster; these pin each piece so that a change to one is seen witho
 
 from __future__ import annotations
 
+import collections
+import re
 import threading
 import time
 from datetime import date
@@ -43,6 +45,7 @@ from search.cluster_backend import (
     match_text,
     query_key,
 )
+from search.cluster_query import question_pool_text
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.parse import parse_query
 from search.request import TIERS, SearchRequest
@@ -1521,3 +1524,301 @@ def test_an_unranked_page_keeps_the_engines_order_and_scores_by_its_weight():
     newest = SearchRequest(q="x", sort="newest")
     assert made._ordered(parse_query("bộ chính trị"), QUERY_PLAN, newest, [rows, []]) == (rows, [2.5, 1.0])
     assert made._ordered(parse_query(""), QUERY_PLAN, SearchRequest(q=""), [rows, []]) == (rows, [0.0, 0.0])
+
+
+# Whole searches, against an engine stand-in ----------------------------------------------------------
+
+_MATCH = re.compile(r"MATCH\('((?:[^'\\]|\\.)*)'\)")
+
+
+class Engine:
+    """A searchd stand-in answering every statement of a search: a MATCH finds the articles the test gives
+    its positive part (the text before its optional part and its excluded words; any other finds none), keys
+    0..39 otherwise; an article's weight falls as its key grows.  warn(statement) is the warning of the
+    SHOW META after it ("": none); the facets' grouping returns at most max_groups rows (its SHOW META
+    counts all)."""
+
+    def __init__(self, found: dict[str, list[int]], shards: int = 2, warn=lambda text: "", max_groups: int = 10**6):
+        self.found, self.shards, self.warn, self.max_groups = found, shards, warn, max_groups
+        self.generation = "1"
+        self.calls: list[tuple[int, list[str]]] = []
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def article(key: int) -> dict:
+        year = 2020 + key % 2
+        return {"key": key, "doc_id": f"a{key}", "title": f"Tiêu đề {key}", "title_derived": 0, "body": f"Bài {key}",
+                "url": "", "published": f"{year}-0{1 + key % 3}-15", "category": ["Thời sự", "Thể thao"][key % 2],
+                "source": "VnExpress", "portal": "", "month": year * 100 + 1 + key % 3, "year": year,
+                "score": 10_000 - key}
+
+    def __call__(self, node, statements):
+        texts = [text for text, _ in statements]
+        with self._lock:
+            self.calls.append((node.number, texts))
+        results: list[list[tuple]] = []
+        for text in texts:
+            if text == "SHOW META":  # of the statement before it
+                warning = self.warn(texts[len(results) - 1])
+                results.append([*([("warning", warning)] if warning else []), ("total", str(len(results[-1]))),
+                                ("total_found", str(found))])
+            else:
+                rows, found = self._answer(text)
+                results.append(rows)
+        return results
+
+    def _matched(self, text: str) -> list[dict]:
+        match = _MATCH.search(text)
+        keys = range(40) if match is None else self.found.get(self._positive(match.group(1)), [])
+        shard = re.search(r" FROM shard(\d+)", text)
+        return [self.article(key) for key in sorted(keys) if shard is None or key % self.shards == int(shard[1])]
+
+    @staticmethod
+    def _positive(text: str) -> str:
+        text = text.replace("\\'", "'").replace("\\\\", "\\")
+        if ") MAYBE (" in text:
+            return text[1 : text.index(") MAYBE (")]
+        return text.split(" -(@")[0]  # without its excluded words
+
+    def _answer(self, text: str) -> tuple[list[tuple], int]:
+        """Return a statement's rows and the number its SHOW META says it found."""
+        if text.startswith("SELECT value FROM vnsearch_meta"):
+            return [(self.generation,)], 1
+        if text.startswith("SELECT AVG("):
+            return [(400.0, 10.0, 40)], 1
+        if text.startswith("SELECT id, doc_id"):
+            keys = [int(key) for key in text[text.index(" IN (") + 5 : text.index(")")].split(",")]
+            return [(key, *(self.article(key)[column] for column in STORED_COLUMNS)) for key in keys], len(keys)
+        matched = self._matched(text)
+        grouped = re.search(r" GROUP BY ([a-z, ]+?) (?:LIMIT|ORDER)", text)
+        if grouped:
+            columns = [column.strip() for column in grouped[1].split(",")]
+            groups = collections.Counter(tuple(a[column] for column in columns) for a in matched)
+            most = self.max_groups if len(columns) > 1 else len(groups)  # the facets' grouping, or one facet
+            return [(*value, n) for value, n in sorted(groups.items())][:most], len(groups)
+        offset, size = (int(part or 0) for part in re.search(r" LIMIT (?:(\d+), )?(\d+)", text).groups())
+        if text.startswith("SELECT id FROM"):
+            return [], len(matched)
+        if text.startswith("SELECT WEIGHT() AS score, id,"):  # the wide page
+            return [(a["score"], a["key"], a["month"], a["category"], a["source"], a["key"] % self.shards)
+                    for a in matched][offset : offset + size], len(matched)
+        if " GROUP " not in text:
+            return [self._stored(a) for a in matched][offset : offset + size], len(matched)
+        each = int(re.search(r" GROUP (\d+) BY shard", text)[1])
+        best = [a for shard in range(self.shards) for a in [a for a in matched if a["key"] % self.shards == shard][:each]]
+        return [(*self._stored(a), a["key"] % self.shards) for a in sorted(best, key=lambda a: a["key"])], len(matched)
+
+    @staticmethod
+    def _stored(article: dict) -> tuple:
+        return (article["score"], *(article[column] for column in STORED_COLUMNS), 0)
+
+
+def _kind(statement: str) -> str:
+    """Name a statement of a search by what it asks."""
+    for start, kind in (("SHOW META", "meta"), ("SELECT value FROM vnsearch_meta", "generation"),
+                        ("SELECT id, doc_id", "stored"), ("SELECT id FROM", "count"),
+                        ("SELECT WEIGHT() AS score, id,", "wide page"), ("SELECT month, category, source", "grouping")):
+        if statement.startswith(start):
+            return kind
+    if statement.startswith("SELECT WEIGHT()"):
+        return "best" if " GROUP " in statement else "page"
+    return "facet " + statement.split()[1].rstrip(",")
+
+
+def _searching(query: str, found: dict[tuple[str, str], int], nodes: int = 2, **settings):
+    """Return a backend on an engine stand-in whose tiers (tier, accents) find the articles 0..n-1 (and
+    "pool": a question's pool), its engine (labels already read, no call recorded), and the parsed query."""
+    made = ClusterBackend("sphinxql://" + ",".join(f"127.0.0.1:{port}" for port in range(1, nodes + 1)))
+    for name, value in settings.items():
+        setattr(made, name, value)
+    parsed = parse_query(query)
+    forms = made._plan_texts(parsed, "auto")[0]
+    texts = {(tier, accents): text for accents in forms for tier, text in forms[accents].items()}
+    texts["pool"] = question_pool_text(parsed, forms["exact"]["most"])
+    engine = Engine({texts[asked]: list(range(n)) for asked, n in found.items()}, shards=nodes)
+    made.cluster.run = engine
+    made.labels()
+    engine.calls.clear()
+    return made, engine, parsed
+
+
+def _parts(engine: Engine) -> list[list[str]]:
+    """Return the round trips' parts the engine was asked, each as its statements' kinds, sorted."""
+    return sorted([_kind(text) for text in texts] for _, texts in engine.calls)
+
+
+@pytest.fixture
+def engine_order(monkeypatch):
+    """Rerank the shards' best in the engine's order (vnsearch's own scores are test_cluster_rerank.py's)."""
+    monkeypatch.setattr(cluster_backend, "rerank",
+                        lambda parsed, articles, *args, **kwargs: np.arange(len(articles), 0, -1, dtype=float))
+
+
+TIERS_FOUND = {("together", "exact"): 3, ("all", "exact"): 8, ("most", "exact"): 12}
+
+
+@pytest.mark.parametrize("parts, expected", [
+    (3, [["count", "meta"], ["count", "meta", "generation"], ["stored"], ["stored"], ["stored"],
+         ["wide page", "meta"], ["wide page", "meta"], ["wide page", "meta"]]),
+    (2, [["count", "meta", "count", "meta", "generation"], ["stored"], ["stored"], ["stored"],
+         ["wide page", "meta"], ["wide page", "meta"], ["wide page", "meta"]]),
+])
+def test_a_first_page_asks_each_shard_for_its_wide_page_and_the_counts_in_as_many_parts_as_set(engine_order, parts,
+                                                                                               expected):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND, nodes=3, batch_parts=parts)
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.total, found.tier, found.wider, [d["id"] for d in found.documents]) == (
+        3, "together", {"all": 5, "most": 9}, ["a0", "a1", "a2"])
+    assert _parts(engine) == expected
+
+
+@pytest.mark.parametrize("parts, expected", [
+    (3, [["best", "meta"], ["count", "meta", "count", "meta", "generation"], ["grouping", "meta"]]),
+    (2, [["best", "meta"], ["grouping", "meta", "count", "meta", "count", "meta", "generation"]]),
+])
+def test_a_page_not_matched_once_goes_on_one_node_its_facets_on_another_and_its_counts_on_a_third(engine_order,
+                                                                                                 parts, expected):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND, nodes=3, batch_parts=parts, one_match_rows=0)
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.total, found.wider, [d["id"] for d in found.documents]) == (
+        3, {"all": 5, "most": 9}, ["a0", "a1", "a2"])
+    assert found.facets.year == {2020: 2, 2021: 1}
+    assert _parts(engine) == expected
+
+
+QUESTION = "Vậy tôi có cần tiêm mũi thứ ba không ạ?"
+AGENT_LOST = "index shard1: agent 127.0.0.1:2: connect() failed"
+
+
+def _ids(found) -> list[str]:
+    return [document["id"] for document in found.documents]
+
+
+def test_a_questions_plan_only_asks_whether_each_tier_finds_something_a_querys_counts_them(engine_order):
+    made, engine, parsed = _searching(QUESTION, {("most", "exact"): 6, "pool": 20})
+    found = made.search(SearchRequest(q=QUESTION), parsed)
+    assert (found.total, found.matching, found.tier, found.accents, found.wider, _ids(found)) == (
+        6, "most", "most", "exact", {}, ["a0", "a1", "a2", "a3", "a4", "a5"])
+    counts = [text for _, texts in engine.calls for text in texts if _kind(text) == "count"]
+    assert [text.split(" OPTION ")[1] for text in counts] == ["ranker=none, max_matches=1, cutoff=1"] * 5
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND)
+    made.search(SearchRequest(q="bộ chính trị"), parsed)
+    counts = [text for _, texts in engine.calls for text in texts if _kind(text) == "count"]
+    assert [text.split(" OPTION ")[1] for text in counts] == ["ranker=none, max_matches=1"] * 2
+
+
+def test_a_question_found_only_without_its_accents_keeps_the_page_it_asked_and_asks_its_facets_again(engine_order):
+    made, engine, parsed = _searching(QUESTION, {("most", "folded"): 6, "pool": 20})
+    found = made.search(SearchRequest(q=QUESTION), parsed)
+    assert (found.total, found.matching, found.accents, _ids(found)) == (
+        6, "most", "folded", ["a0", "a1", "a2", "a3", "a4", "a5"])
+    # The second round trip (the counts chose the folded forms) asks no page: a question ranks its pool either way,
+    # even when a warning kept the pool's page from being kept.
+    assert [_kind(text) for text in engine.calls[-1][1]] == ["grouping", "meta", "generation"]
+    assert sum(_kind(text) == "best" for _, texts in engine.calls for text in texts) == 1
+    made, engine, parsed = _searching(QUESTION, {("most", "folded"): 6, "pool": 20})
+    engine.warn = lambda text: AGENT_LOST if _kind(text) == "best" else ""
+    found = made.search(SearchRequest(q=QUESTION), parsed)
+    assert (found.total, found.partial, found.accents) == (6, True, "folded")
+    assert sum(_kind(text) == "best" for _, texts in engine.calls for text in texts) == 1
+
+
+@pytest.mark.parametrize("query", [QUESTION, QUESTION + " -covid"])
+def test_a_question_no_article_holds_half_of_answers_from_its_pool_and_says_any(engine_order, query):
+    # With a word excluded, the pool is a fifth of the words or the most tier (the engine finds it by that text).
+    made, engine, parsed = _searching(query, {"pool": 20})
+    found = made.search(SearchRequest(q=query), parsed)
+    assert (found.total, found.matching, found.tier, _ids(found)) == (20, "any", "most", [f"a{key}" for key in range(10)])
+    assert found.facets.year == {2020: 10, 2021: 10}
+
+
+def test_a_questions_pool_keeps_its_answers_tier_beside_its_fifth_of_words_when_it_excludes_a_word(engine_order):
+    made, engine, parsed = _searching(QUESTION + " -covid", {("most", "exact"): 6, "pool": 20})
+    found = made.search(SearchRequest(q=QUESTION + " -covid"), parsed)
+    # The engine finds the page's articles only by the pool's text (a fifth of the words | the most tier).
+    assert (found.total, _ids(found)) == (6, ["a0", "a1", "a2", "a3", "a4", "a5"])
+
+
+def test_a_questions_pages_stop_at_its_total_though_its_pool_ranks_more(engine_order):
+    made, engine, parsed = _searching(QUESTION, {("most", "exact"): 6, "pool": 20})
+    assert [_ids(made.search(SearchRequest(q=QUESTION, page=page, size=5), parsed)) for page in (1, 2, 3)] == [
+        ["a0", "a1", "a2", "a3", "a4"], ["a5"], []]
+
+
+def test_a_warning_in_the_facets_grouping_marks_the_page_partial_its_total_still_the_articles_grouped(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND, one_match_rows=0)
+    engine.warn = lambda text: AGENT_LOST if _kind(text) == "grouping" else ""
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.total, found.partial, _ids(found)) == (3, True, ["a0", "a1", "a2"])
+    assert (found.facets.year, found.facets.category) == ({2020: 2, 2021: 1}, {"Thời sự": 2, "Thể thao": 1})
+
+
+def test_too_many_groups_for_one_grouping_counts_each_facet_apart_and_reads_its_warning(engine_order):
+    for warned in ("", "facet source"):
+        made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND, one_match_rows=0)
+        engine.max_groups, engine.warn = 1, lambda text: AGENT_LOST if _kind(text) == warned else ""
+        found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+        assert (found.total, found.partial) == (3, bool(warned))
+        assert (found.facets.year, found.facets.month, found.facets.category, found.facets.source) == (
+            {2020: 2, 2021: 1}, {202001: 1, 202102: 1, 202003: 1}, {"Thời sự": 2, "Thể thao": 1}, {"VnExpress": 3})
+
+
+@pytest.mark.parametrize("warned", ["", "facet source"])
+def test_a_facet_filter_counts_each_facet_in_its_own_grouping_and_reads_their_warning(engine_order, warned):
+    # The stand-in ignores the filter: each facet counts the tier's three articles.
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND)
+    engine.warn = lambda text: AGENT_LOST if _kind(text) == warned else ""
+    for sort in ("relevance", "newest", "newest"):  # the last with its plan kept: a batch of few statements
+        engine.calls.clear()
+        found = made.search(SearchRequest(q="bộ chính trị", categories=["Thời sự"], sort=sort, match="most"), parsed)
+        assert (found.facets.year, found.facets.category, found.facets.source, found.partial) == (
+            {2020: 6, 2021: 6}, {"Thời sự": 6, "Thể thao": 6}, {"VnExpress": 12}, bool(warned))
+    assert _parts(engine) == [["facet year", "facet month", "facet category", "facet source", "meta", "generation"],
+                              ["page", "meta"]]
+
+
+def test_a_warning_on_either_page_of_a_page_past_the_shards_best_marks_it_partial(engine_order):
+    for warned in ("best", "page"):
+        made, engine, parsed = _searching("bộ chính trị", {("together", "exact"): 30})
+        engine.warn = lambda text: AGENT_LOST if _kind(text) == warned else ""
+        found = made.search(SearchRequest(q="bộ chính trị", page=2, size=10), parsed)
+        assert (found.total, found.partial, _ids(found)) == (30, True, [f"a{key}" for key in range(10, 20)])
+
+
+def test_a_questions_pool_page_with_a_warning_is_not_kept_and_is_asked_again(engine_order):
+    request = SearchRequest(q=QUESTION, page=4, size=10)
+    made, engine, parsed = _searching(QUESTION, {("most", "exact"): 45, "pool": 50})
+    engine.warn = lambda text: AGENT_LOST if _kind(text) == "page" else ""
+    found = made.search(request, parsed)
+    assert (found.total, found.partial, _ids(found)) == (45, True, [f"a{key}" for key in range(30, 40)])
+    engine.calls.clear()
+    assert made.search(request, parsed).partial
+    assert _parts(engine) == [["best", "meta"], ["page", "meta", "grouping", "meta", "generation"]]
+    # Whole, it is kept: the same page again asks for no page.
+    engine.warn = lambda text: ""
+    made.search(request, parsed)
+    engine.calls.clear()
+    assert (made.search(request, parsed).partial, [[_kind(text) for text in texts] for _, texts in engine.calls]) == (
+        False, [["grouping", "meta", "generation"]])
+
+
+def test_a_reindex_since_a_plan_was_kept_is_seen_by_the_next_search_which_plans_again(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND)
+    assert made.search(SearchRequest(q="bộ chính trị"), parsed).tier == "together"
+    texts = made._plan_texts(parsed, "auto")[1]
+    engine.found[texts["together", "exact"]] = []
+    engine.generation = "2"
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.tier, found.total, found.wider) == ("all", 8, {"most": 4})
+
+
+def test_a_reindex_since_a_questions_pool_page_was_kept_asks_it_again_for_the_same_question_unaccented(engine_order):
+    made, engine, parsed = _searching(QUESTION, {("most", "exact"): 6, "pool": 20})
+    assert _ids(made.search(SearchRequest(q=QUESTION), parsed))[:2] == ["a0", "a1"]
+    unaccented = parse_query("Vay toi co can tiem mui thu ba khong a?")
+    texts = made._plan_texts(unaccented, "auto")[1]
+    engine.found[texts["most", "exact"]] = list(range(5, 11))
+    engine.found[question_pool_text(unaccented, texts["most", "exact"])] = list(range(5, 25))
+    engine.generation = "2"
+    found = made.search(SearchRequest(q="Vay toi co can tiem mui thu ba khong a?"), unaccented)
+    assert (found.total, _ids(found)) == (6, ["a5", "a6", "a7", "a8", "a9", "a10"])
