@@ -1822,3 +1822,56 @@ def test_a_reindex_since_a_questions_pool_page_was_kept_asks_it_again_for_the_sa
     engine.generation = "2"
     found = made.search(SearchRequest(q="Vay toi co can tiem mui thu ba khong a?"), unaccented)
     assert (found.total, _ids(found)) == (6, ["a5", "a6", "a7", "a8", "a9", "a10"])
+
+
+# The cluster's labels ---------------------------------------------------------------------------------
+
+
+def _labelling(averages: tuple, warning: str = "", record: str | None = None):
+    """Answer the labels' statements: two categories, one source, the averages' row given, and (with a
+    warning: a shard is down) the last reindex's record."""
+    def answer(node, texts):
+        if texts[0].startswith("SELECT value FROM vnsearch_meta"):  # the reindex record's id is 1
+            return [[(record,)] if record is not None and texts[0].endswith(" WHERE id = 1") else []]
+        meta = [*([("warning", warning)] if warning else []), ("total", "1"), ("total_found", "1")]
+        return [[("Thời sự", 5), ("Thể thao", 2)], [("VnExpress", 7)], [averages], meta]
+
+    return answer
+
+
+def _labels_read(made: ClusterBackend) -> tuple:
+    labels = made.labels()
+    return (labels.categories, labels.sources, labels.average_length, labels.average_title, labels.articles,
+            labels.live_articles, labels.whole)
+
+
+def test_labels_are_the_clusters_categories_sources_average_lengths_and_articles():
+    made, _ = _talking(_labelling((420.5, 12.25, 7)))
+    assert _labels_read(made) == (["Thời sự", "Thể thao"], ["VnExpress"], 420.5, 12.25, 7, 7, True)
+    made, _ = _talking(_labelling((None, None, None)))  # an empty cluster averages nothing
+    assert _labels_read(made) == (["Thời sự", "Thể thao"], ["VnExpress"], 1.0, 1.0, 0, 0, True)
+
+
+@pytest.mark.parametrize("record, averages", [
+    ('{"average_body": 500.0, "average_title": 11.5, "documents": 20}', (500.0, 11.5, 20)),
+    # A record written before titles were averaged: the live shards' title average.
+    ('{"average_body": 500.0, "documents": 20}', (500.0, 12.25, 20)),
+    # A record without the averages or the articles, or not a record: the live shards' figures.
+    ('{"documents": 20}', (420.5, 12.25, 7)),
+    ('{"average_body": 500.0}', (420.5, 12.25, 7)),
+    ("[1, 2]", (420.5, 12.25, 7)),
+    (None, (420.5, 12.25, 7)),
+])
+def test_labels_read_with_a_shard_down_take_the_whole_clusters_figures_from_the_last_reindexs_record(record,
+                                                                                                     averages):
+    made, _ = _talking(_labelling((420.5, 12.25, 7), warning=AGENT_LOST, record=record))
+    assert _labels_read(made) == (["Thời sự", "Thể thao"], ["VnExpress"], *averages, 7, False)
+
+
+def test_labels_read_whole_are_kept_when_a_later_read_finds_a_shard_down():
+    answers = {"now": _labelling((420.5, 12.25, 7))}
+    made, _ = _talking(lambda node, texts: answers["now"](node, texts))
+    whole = made.labels()
+    answers["now"] = _labelling((300.0, 9.0, 3), warning=AGENT_LOST)
+    whole.loaded -= cluster_backend.LABELS_MAX_AGE_S + 1  # old enough to be read again
+    assert made.labels() is whole and _labels_read(made)[2:] == (420.5, 12.25, 7, 7, True)
