@@ -1557,6 +1557,7 @@ class Engine:
         with self._lock:
             self.calls.append((node.number, texts))
         results: list[list[tuple]] = []
+        found = 0
         for text in texts:
             if text == "SHOW META":  # of the statement before it
                 warning = self.warn(texts[len(results) - 1])
@@ -1605,7 +1606,8 @@ class Engine:
         if " GROUP " not in text:
             return [self._stored(a) for a in matched][offset : offset + size], len(matched)
         each = int(re.search(r" GROUP (\d+) BY shard", text)[1])
-        best = [a for shard in range(self.shards) for a in [a for a in matched if a["key"] % self.shards == shard][:each]]
+        best = [a for shard in range(self.shards)
+                for a in [a for a in matched if a["key"] % self.shards == shard][:each]]
         return [(*self._stored(a), a["key"] % self.shards) for a in sorted(best, key=lambda a: a["key"])], len(matched)
 
     @staticmethod
@@ -1726,21 +1728,22 @@ def test_a_question_found_only_without_its_accents_keeps_the_page_it_asked_and_a
 @pytest.mark.parametrize("query", [QUESTION, QUESTION + " -covid"])
 def test_a_question_no_article_holds_half_of_answers_from_its_pool_and_says_any(engine_order, query):
     # With a word excluded, the pool is a fifth of the words or the most tier (the engine finds it by that text).
-    made, engine, parsed = _searching(query, {"pool": 20})
+    made, _, parsed = _searching(query, {"pool": 20})
     found = made.search(SearchRequest(q=query), parsed)
-    assert (found.total, found.matching, found.tier, _ids(found)) == (20, "any", "most", [f"a{key}" for key in range(10)])
+    assert (found.total, found.matching, found.tier, _ids(found)) == (
+        20, "any", "most", [f"a{key}" for key in range(10)])
     assert found.facets.year == {2020: 10, 2021: 10}
 
 
 def test_a_questions_pool_keeps_its_answers_tier_beside_its_fifth_of_words_when_it_excludes_a_word(engine_order):
-    made, engine, parsed = _searching(QUESTION + " -covid", {("most", "exact"): 6, "pool": 20})
+    made, _, parsed = _searching(QUESTION + " -covid", {("most", "exact"): 6, "pool": 20})
     found = made.search(SearchRequest(q=QUESTION + " -covid"), parsed)
     # The engine finds the page's articles only by the pool's text (a fifth of the words | the most tier).
     assert (found.total, _ids(found)) == (6, ["a0", "a1", "a2", "a3", "a4", "a5"])
 
 
 def test_a_questions_pages_stop_at_its_total_though_its_pool_ranks_more(engine_order):
-    made, engine, parsed = _searching(QUESTION, {("most", "exact"): 6, "pool": 20})
+    made, _, parsed = _searching(QUESTION, {("most", "exact"): 6, "pool": 20})
     assert [_ids(made.search(SearchRequest(q=QUESTION, page=page, size=5), parsed)) for page in (1, 2, 3)] == [
         ["a0", "a1", "a2", "a3", "a4"], ["a5"], []]
 
@@ -1753,14 +1756,14 @@ def test_a_warning_in_the_facets_grouping_marks_the_page_partial_its_total_still
     assert (found.facets.year, found.facets.category) == ({2020: 2, 2021: 1}, {"Thời sự": 2, "Thể thao": 1})
 
 
-def test_too_many_groups_for_one_grouping_counts_each_facet_apart_and_reads_its_warning(engine_order):
-    for warned in ("", "facet source"):
-        made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND, one_match_rows=0)
-        engine.max_groups, engine.warn = 1, lambda text: AGENT_LOST if _kind(text) == warned else ""
-        found = made.search(SearchRequest(q="bộ chính trị"), parsed)
-        assert (found.total, found.partial) == (3, bool(warned))
-        assert (found.facets.year, found.facets.month, found.facets.category, found.facets.source) == (
-            {2020: 2, 2021: 1}, {202001: 1, 202102: 1, 202003: 1}, {"Thời sự": 2, "Thể thao": 1}, {"VnExpress": 3})
+@pytest.mark.parametrize("warned", ["", "facet source"])
+def test_too_many_groups_for_one_grouping_counts_each_facet_apart_and_reads_its_warning(engine_order, warned):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND, one_match_rows=0)
+    engine.max_groups, engine.warn = 1, lambda text: AGENT_LOST if _kind(text) == warned else ""
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.total, found.partial) == (3, bool(warned))
+    assert (found.facets.year, found.facets.month, found.facets.category, found.facets.source) == (
+        {2020: 2, 2021: 1}, {202001: 1, 202102: 1, 202003: 1}, {"Thời sự": 2, "Thể thao": 1}, {"VnExpress": 3})
 
 
 @pytest.mark.parametrize("warned", ["", "facet source"])
@@ -1777,12 +1780,12 @@ def test_a_facet_filter_counts_each_facet_in_its_own_grouping_and_reads_their_wa
                               ["page", "meta"]]
 
 
-def test_a_warning_on_either_page_of_a_page_past_the_shards_best_marks_it_partial(engine_order):
-    for warned in ("best", "page"):
-        made, engine, parsed = _searching("bộ chính trị", {("together", "exact"): 30})
-        engine.warn = lambda text: AGENT_LOST if _kind(text) == warned else ""
-        found = made.search(SearchRequest(q="bộ chính trị", page=2, size=10), parsed)
-        assert (found.total, found.partial, _ids(found)) == (30, True, [f"a{key}" for key in range(10, 20)])
+@pytest.mark.parametrize("warned", ["best", "page"])
+def test_a_warning_on_either_page_of_a_page_past_the_shards_best_marks_it_partial(engine_order, warned):
+    made, engine, parsed = _searching("bộ chính trị", {("together", "exact"): 30})
+    engine.warn = lambda text: AGENT_LOST if _kind(text) == warned else ""
+    found = made.search(SearchRequest(q="bộ chính trị", page=2, size=10), parsed)
+    assert (found.total, found.partial, _ids(found)) == (30, True, [f"a{key}" for key in range(10, 20)])
 
 
 def test_a_questions_pool_page_with_a_warning_is_not_kept_and_is_asked_again(engine_order):
