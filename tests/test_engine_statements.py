@@ -1774,8 +1774,8 @@ def test_a_facet_filter_counts_each_facet_in_its_own_grouping_and_reads_their_wa
     for sort in ("relevance", "newest", "newest"):  # the last with its plan kept: a batch of few statements
         engine.calls.clear()
         found = made.search(SearchRequest(q="bộ chính trị", categories=["Thời sự"], sort=sort, match="most"), parsed)
-        assert (found.facets.year, found.facets.category, found.facets.source, found.partial) == (
-            {2020: 6, 2021: 6}, {"Thời sự": 6, "Thể thao": 6}, {"VnExpress": 12}, bool(warned))
+        assert (found.total, found.facets.year, found.facets.category, found.facets.source, found.partial) == (
+            12, {2020: 6, 2021: 6}, {"Thời sự": 6, "Thể thao": 6}, {"VnExpress": 12}, bool(warned))
     assert _parts(engine) == [["facet year", "facet month", "facet category", "facet source", "meta", "generation"],
                               ["page", "meta"]]
 
@@ -1878,3 +1878,99 @@ def test_labels_read_whole_are_kept_when_a_later_read_finds_a_shard_down():
     answers["now"] = _labelling((300.0, 9.0, 3), warning=AGENT_LOST)
     whole.loaded -= cluster_backend.LABELS_MAX_AGE_S + 1  # old enough to be read again
     assert made.labels() is whole and _labels_read(made)[2:] == (420.5, 12.25, 7, 7, True)
+
+
+def test_a_search_hands_on_the_reranked_scores_its_statistics_and_keeps_its_first_page_for_did_you_mean(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND)
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.matching, found.scores, found.statistics.backend) == ("all", [3.0, 2.0, 1.0], made)
+    engine.calls.clear()
+    assert [d["id"] for d in made.top_documents(parsed)] == ["a0", "a1", "a2"] and engine.calls == []
+    # The search that finds it again (its plan kept) asks for no wider count: the plan holds them.
+    assert made.search(SearchRequest(q="bộ chính trị", facets=False), parsed).wider == {"all": 5, "most": 9}
+    assert _parts(engine) == [["best", "meta"], ["count", "meta", "generation"]]  # the total alone
+
+
+def test_a_first_page_with_a_shard_down_is_not_kept_for_did_you_mean_and_counts_its_wider_tiers_again(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND)
+    made.search(SearchRequest(q="bộ chính trị", page=2), parsed)  # the plan kept, with the whole cluster's counts
+    texts = made._plan_texts(parsed, "auto")[0]["exact"]
+    engine.found[texts["all"]], engine.found[texts["most"]] = list(range(6)), list(range(7))  # a shard's articles gone
+    engine.warn = lambda text: AGENT_LOST if _kind(text) in ("wide page", "best") else ""
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.total, found.partial, found.wider) == (3, True, {"all": 3, "most": 4})
+    engine.calls.clear()
+    engine.warn = lambda text: ""
+    assert [d["id"] for d in made.top_documents(parsed)] == ["a0", "a1", "a2"] and engine.calls != []
+
+
+def test_a_kept_pool_page_of_a_question_is_dropped_when_a_shard_goes_down_and_the_page_asked_again(engine_order):
+    made, engine, parsed = _searching(QUESTION, {("most", "exact"): 6, "pool": 20})
+    made.search(SearchRequest(q=QUESTION), parsed)
+    engine.warn = lambda text: AGENT_LOST if _kind(text) in ("best", "grouping") else ""
+    engine.calls.clear()
+    found = made.search(SearchRequest(q=QUESTION), parsed)
+    assert (found.total, found.partial, _ids(found)) == (6, True, ["a0", "a1", "a2", "a3", "a4", "a5"])
+    # The kept rows were read first, then, a shard missing, asked again.
+    assert _parts(engine) == [["best", "meta"], ["grouping", "meta", "generation"], ["grouping", "meta", "generation"]]
+
+
+def test_a_question_answered_from_the_tier_it_guessed_takes_one_round_trip(engine_order):
+    made, engine, parsed = _searching(QUESTION, {("most", "exact"): 6, "pool": 20})
+    made.search(SearchRequest(q=QUESTION), parsed)
+    assert _parts(engine) == [["best", "meta"], ["generation", *["count", "meta"] * 5], ["grouping", "meta"]]
+
+
+def test_a_query_found_only_folded_asks_its_folded_counts_once_with_its_new_page(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", {("together", "folded"): 4, ("all", "folded"): 6,
+                                                     ("most", "folded"): 9})
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.total, found.accents, found.wider, _ids(found)) == (
+        4, "folded", {"all": 2, "most": 5}, ["a0", "a1", "a2", "a3"])
+    counted = [text for _, texts in engine.calls for text in texts if _kind(text) == "count"]
+    assert len(counted) == len(set(counted)) == 5  # the exact forms' two, the folded forms' three
+
+
+def test_without_facets_a_search_asks_no_grouping(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND, one_match_rows=0)
+    found = made.search(SearchRequest(q="bộ chính trị", facets=False), parsed)
+    assert (found.total, found.facets) == (3, None)
+    assert not any(_kind(text).startswith(("grouping", "facet")) for _, texts in engine.calls for text in texts)
+
+
+@pytest.mark.parametrize("settings, parts", [
+    # A queue of one row: the first page is still matched once (its wide page holds the shards' first rows).
+    ({"one_match_rows": 1}, ["wide page", "meta"]),
+    # The wide page through the distributed index: one statement on one node.
+    ({"wide_each_shard": False}, ["wide page", "meta"]),
+])
+def test_the_one_match_settings_choose_how_a_first_page_is_asked(engine_order, settings, parts):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND, **settings)
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.total, _ids(found)) == (3, ["a0", "a1", "a2"])
+    wide = [[_kind(text) for text in texts] for _, texts in engine.calls if _kind(texts[0]) == "wide page"]
+    assert wide == ([parts, parts] if settings == {"one_match_rows": 1} else [parts])
+    assert ("FROM articles" in engine.calls[0][1][0]) == (settings == {"wide_each_shard": False})
+
+
+def test_a_wide_page_short_of_a_shards_best_asks_the_page_and_the_facets_grouping(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", {("together", "exact"): 40}, one_match_rows=12)
+    found = made.search(SearchRequest(q="bộ chính trị"), parsed)
+    assert (found.total, _ids(found), found.facets.year) == (40, [f"a{key}" for key in range(10)], {2020: 20, 2021: 20})
+    assert [[_kind(text) for text in texts] for _, texts in engine.calls][-1] == ["best", "meta", "grouping", "meta"]
+
+
+def test_a_category_named_in_the_query_is_read_loosely_from_the_clusters_labels_into_the_page(engine_order):
+    made, engine, parsed = _searching("bộ chính trị category:the thao", TIERS_FOUND)
+    assert made.search(SearchRequest(q="bộ chính trị category:the thao"), parsed).total == 3
+    pages = [text for _, texts in engine.calls for text in texts if _kind(text) == "wide page"]
+    assert len(pages) == 2 and all(f" AND category_crc IN ({label_code('Thể thao')}) " in text for text in pages)
+
+
+def test_labels_are_read_again_once_a_reindex_committed_since_they_were():
+    made, fake = _talking(_labelling((420.5, 12.25, 7)))
+    made._cache.observe("1")
+    made.labels()
+    made._cache.observe("2")  # a search read the generation of a reindex since
+    made.labels()
+    assert [texts[0].split(" FROM ")[0] for _, texts in fake.calls] == ["SELECT category, COUNT(*)"] * 2
