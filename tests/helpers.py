@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -28,6 +29,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DEMO_SOURCES = [str(DEMO / "articles.jsonl"), str(DEMO / "portal")]
 PORTAL_ID = "kiengiang-2019-08-21-chi-thi-05.txt"  # the demo corpus's one portal article
 PORTAL_FILE = DEMO / "portal" / PORTAL_ID
+# A highlighted word of a snippet or title (its marked text).
+MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 DEMO_ARTICLES = [json.loads(line) for line in (DEMO / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
 
 BIN = Path(sys.executable).parent

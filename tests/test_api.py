@@ -15,13 +15,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 from search.integrity import IndexDamaged, Problem
 from search.request import SORTS
 from search.sphinxql import BackendError
-from tests.helpers import DEMO_ARTICLES, PORTAL_ID
+from tests.helpers import DEMO_ARTICLES, MARK_RE, PORTAL_ID
 from web.app import SECURITY_HEADERS, TOO_LARGE_ENVIRON_KEY, create_app
 from web.openapi import openapi_document
 
 SEARCH_PARAMS = ("q", "page", "size", "sort", "match", "correct", "from", "to", "year", "month", "category", "source")
 HIT_KEYS = {"id", "title", "url", "published", "category", "source", "snippet", "title_html", "score"}
-MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.S)
 
 
 @pytest.fixture(scope="module")

@@ -17,9 +17,7 @@ from search.engine import SearchEngine
 from search.highlight import HighlightSpec, highlight_all, snippet
 from search.index import reindex
 from search.request import SearchRequest
-from tests.helpers import DEMO_ARTICLES, FIXTURES, PORTAL_ID, ROOT
-
-MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
+from tests.helpers import DEMO_ARTICLES, FIXTURES, MARK_RE, PORTAL_ID, ROOT
 
 
 def folded(text: str) -> list[str]:

@@ -38,12 +38,11 @@ from search.schema import TEXT_FIELDS
 from search.sphinxql import Cluster
 from search.text import normalize_term
 from search.understand import Vocabulary, understand
-from tests.helpers import DEMO, DEMO_ARTICLES, PORTAL_ID, ROOT, write_jsonl
+from tests.helpers import DEMO, DEMO_ARTICLES, MARK_RE, PORTAL_ID, ROOT, write_jsonl
 from tests.sphinx_cluster import running_cluster
 from vnsearch.cli import main as cli_main
 from web.app import create_app
 
-MARK_RE = re.compile(r"<mark>(.*?)</mark>", re.DOTALL)
 WIDER_NOTICE_WORDS = "Xem thêm"
 
 

@@ -21,9 +21,8 @@ from search.engine import SearchEngine
 from search.matching import LONG_QUERY_WORDS
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
-from tests.helpers import DEMO_ARTICLES
+from tests.helpers import DEMO_ARTICLES, MARK_RE
 
-MARK = re.compile(r"<mark>(.*?)</mark>")
 SOME_WORDS = "Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ."
 PARTIAL = "Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ."
 QUESTION = ("Tôi muốn hỏi về việc làm thế nào để có thể được hỗ trợ khi tôi bị mất việc làm trong năm nay "
@@ -43,7 +42,7 @@ def page(engine: SearchEngine, q: str, ranking=None) -> dict:
 
 def marked_words(result: dict) -> list[str]:
     """Return the lower-case NFC words every hit's title and snippet mark."""
-    marked = [m for hit in result["hits"] for m in MARK.findall(hit["title_html"] + hit["snippet"])]
+    marked = [m for hit in result["hits"] for m in MARK_RE.findall(hit["title_html"] + hit["snippet"])]
     return [unicodedata.normalize("NFC", word.lower()) for text in marked for word in text.split()]
 
 
@@ -153,7 +152,7 @@ def test_a_long_query_s_snippets_show_its_rarest_words(engine):
         assert len(words) > results.ANCHOR_WORDS
         rarest = {w for w in words if held(w) <= held(words[results.ANCHOR_WORDS - 1])}
         for hit in page(engine, query)["hits"]:
-            marked = {unidecode(w).lower() for text in MARK.findall(hit["snippet"]) for w in word.findall(text)}
+            marked = {unidecode(w).lower() for text in MARK_RE.findall(hit["snippet"]) for w in word.findall(text)}
             assert marked & rarest, (query, hit["snippet"])
             shown += 1
     assert shown >= 30
