@@ -13,6 +13,7 @@ import collections
 import re
 import threading
 import time
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -23,6 +24,7 @@ from search.cluster_backend import (
     DEFAULT_ENGINE_RANKING,
     HELPER_THREADS,
     ClusterBackend,
+    ClusterStatistics,
     EngineRanking,
     Labels,
     Plan,
@@ -49,7 +51,14 @@ from search.cluster_query import question_pool_text
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.parse import parse_query
 from search.request import TIERS, SearchRequest
-from search.sphinxql import STORED_COLUMNS, WRITE_TIMEOUT_S, BackendError, document_key, label_code
+from search.sphinxql import (
+    STORED_COLUMNS,
+    WRITE_TIMEOUT_S,
+    BackendError,
+    document_key,
+    label_code,
+    stored_fields,
+)
 
 EXACT = "@(title_exact,body_exact)"
 COMPOUND = "@(title_compound,body_compound)"
@@ -1614,6 +1623,11 @@ class Engine:
     def _stored(article: dict) -> tuple:
         return (article["score"], *(article[column] for column in STORED_COLUMNS), 0)
 
+    @classmethod
+    def stored(cls, key: int) -> dict:
+        """Return an article's stored fields as a search gives them."""
+        return stored_fields({column: cls.article(key)[column] for column in STORED_COLUMNS})
+
 
 def _kind(statement: str) -> str:
     """Name a statement of a search by what it asks."""
@@ -1974,3 +1988,61 @@ def test_labels_are_read_again_once_a_reindex_committed_since_they_were():
     made._cache.observe("2")  # a search read the generation of a reindex since
     made.labels()
     assert [texts[0].split(" FROM ")[0] for _, texts in fake.calls] == ["SELECT category, COUNT(*)"] * 2
+
+
+# A query's top articles ("did you mean" reads them) -----------------------------------------------
+
+
+def test_a_querys_top_articles_are_its_tightest_tiers_page_asked_alone_then_kept_with_its_plan(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND)
+    top = made.top_documents(parsed)
+    assert [d["id"] for d in top] == ["a0", "a1", "a2"] and top == [Engine.stored(key) for key in range(3)]
+    assert _parts(engine) == [["best", "meta", "generation"]]  # no count, no facet
+    engine.calls.clear()
+    assert made.top_documents(parsed) == top and engine.calls == []  # kept
+    assert made._kept_plan(parsed, "auto") == (Plan("together", "exact", made._plan_texts(parsed, "auto")[0]["exact"],
+                                                    False, guessed=True), True)
+    # Its next search takes the plan kept, and counts the wider tiers (the plan kept holds no count).
+    found = made.search(SearchRequest(q="bộ chính trị", facets=False), parsed)
+    assert (found.total, found.wider, _ids(found)) == (3, {"all": 5, "most": 9}, ["a0", "a1", "a2"])
+    assert _parts(engine)[-1] == ["count", "meta", "count", "meta", "count", "meta", "generation"]
+
+
+@pytest.mark.parametrize("query, found, ids, pages", [
+    # Nothing as typed in the tightest tier: the query searched whole (the all tier's page), that page not sent again.
+    ("bộ chính trị", {("all", "exact"): 2, ("most", "exact"): 5}, ["a0", "a1"], 2),
+    # A question, and an empty query: searched whole at once.
+    (QUESTION, {("most", "exact"): 4, "pool": 9}, ["a0", "a1", "a2", "a3"], 1),
+    ("", {}, [f"a{key}" for key in range(10)], 1),
+])
+def test_a_querys_top_articles_are_searched_whole_when_its_tightest_page_cannot_tell(engine_order, query, found, ids,
+                                                                                    pages):
+    made, engine, parsed = _searching(query, found)
+    top = made.top_documents(parsed)
+    assert [d["id"] for d in top] == ids
+    assert not any(_kind(text).startswith(("grouping", "facet")) for _, texts in engine.calls for text in texts)
+    asked = [text for _, texts in engine.calls for text in texts if _kind(text) in ("best", "page")]
+    assert len(asked) == len(set(asked)) == pages
+    engine.calls.clear()
+    assert made.top_documents(parsed) == top and engine.calls == []
+
+
+def test_a_querys_top_articles_with_a_shard_missing_are_searched_whole_and_not_kept(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND)
+    engine.warn = lambda text: AGENT_LOST  # every SHOW META: a shard is missing
+    asked = []
+    for _ in range(2):
+        engine.calls.clear()
+        assert [d["id"] for d in made.top_documents(parsed)] == ["a0", "a1", "a2"]
+        asked.append(_parts(engine))
+    # The tightest page alone, then the query searched whole (that page not sent again): nothing kept.
+    assert asked[0] == asked[1] == [["best", "meta", "generation"], [*["count", "meta"] * 3, "generation"]]
+    assert made._kept_plan(parsed, "auto") == (None, False)
+
+
+def test_the_statistics_top_articles_of_a_text_are_those_of_its_parse_bounded_by_the_rankings_terms(engine_order):
+    made, _, parsed = _searching("bộ chính", {("together", "exact"): 3})
+    made.ranking = replace(made.ranking, max_query_terms=2)
+    statistics = ClusterStatistics(made)
+    assert [d["id"] for d in statistics.top_documents("bộ chính trị")] == ["a0", "a1", "a2"]
+    assert statistics.top_documents(parsed) == made.top_documents(parsed) == statistics.top_documents("bộ chính")
