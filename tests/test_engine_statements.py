@@ -50,6 +50,7 @@ from search.cluster_backend import (
 from search.cluster_query import question_pool_text
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES
 from search.parse import parse_query
+from search.ranking import DEFAULT_RANKING
 from search.request import TIERS, SearchRequest
 from search.sphinxql import (
     STORED_COLUMNS,
@@ -1471,9 +1472,9 @@ def _recording_rerank(monkeypatch, scores: list[float]) -> dict:
     seen: dict = {}
 
     def rerank(parsed, articles, ranking, total, frequencies, averages, all_words=None, more=None):
-        seen.update(ids=[article["id"] for article in articles], total=total, frequencies=frequencies,
-                    averages=averages, all_words=None if all_words is None else all_words.tolist(),
-                    ranking=ranking, more=more("tri"))
+        seen.update(query=parsed.text, ids=[article["id"] for article in articles], total=total,
+                    frequencies=frequencies, averages=averages,
+                    all_words=None if all_words is None else all_words.tolist(), ranking=ranking, more=more("tri"))
         return np.array(scores[: len(articles)])
 
     monkeypatch.setattr(cluster_backend, "rerank", rerank)
@@ -1492,7 +1493,7 @@ def test_the_shards_best_are_handed_to_the_rerank_in_the_engines_order_then_orde
     best = [_best_row(300, "b"), _best_row(500, "c", 1), _best_row(500, "a")]
     meta = [("keyword[0]", "bo"), ("docs[0]", "40")]
     rows, scores = made._ordered(parse_query("bộ chính trị"), QUERY_PLAN, SearchRequest(q="bộ chính trị"), [best, meta])
-    assert seen == {"ids": [*tied, "b"], "total": 500, "frequencies": {"bo": 40},
+    assert seen == {"query": "bộ chính trị", "ids": [*tied, "b"], "total": 500, "frequencies": {"bo": 40},
                     "averages": {"title": 12.0, "body": 400.0}, "all_words": None, "ranking": made.ranking, "more": 7}
     assert [row[1] for row in rows] == [tied[1], "b", tied[0]] and scores == [3.0, 2.0, 1.0]
 
@@ -2046,3 +2047,77 @@ def test_the_statistics_top_articles_of_a_text_are_those_of_its_parse_bounded_by
     statistics = ClusterStatistics(made)
     assert [d["id"] for d in statistics.top_documents("bộ chính trị")] == ["a0", "a1", "a2"]
     assert statistics.top_documents(parsed) == made.top_documents(parsed) == statistics.top_documents("bộ chính")
+
+
+def test_a_querys_top_articles_stay_kept_across_other_searches_of_the_same_generation(engine_order):
+    made, engine, parsed = _searching("bộ chính trị category:the thao", TIERS_FOUND)
+    top = made.top_documents(parsed)
+    assert [d["id"] for d in top] == ["a0", "a1", "a2"]
+    pages = [text for _, texts in engine.calls for text in texts if _kind(text) == "best"]
+    assert len(pages) == 1 and f" AND category_crc IN ({label_code('Thể thao')}) " in pages[0]
+    made.search(SearchRequest(q="bộ chính trị", page=2), parse_query("bộ chính trị"))  # reads the same generation
+    engine.calls.clear()
+    assert made.top_documents(parsed) == top and engine.calls == []
+
+
+def test_a_backend_searches_with_the_search_timeout_its_ranking_and_without_a_questions_exact_forms():
+    made = ClusterBackend("sphinxql://127.0.0.1:1,127.0.0.1:2")
+    assert (made.cluster.read_timeout, made.ranking, made.question_exact_forms) == (
+        cluster_backend.SEARCH_TIMEOUT_S, DEFAULT_RANKING, False)
+
+
+def test_a_querys_excluded_words_are_written_with_each_forms_accents():
+    forms, texts = ClusterBackend._query_texts(parse_query("bộ chính trị -hà"), "auto")
+    assert texts["all", "exact"] == forms["exact"]["all"] + " -(@(title_exact,body_exact) hà)"
+    assert texts["all", "folded"] == forms["folded"]["all"] + " -(@(title_fold,body_fold) ha)"
+
+
+def test_labels_with_a_shard_missing_are_read_again_sooner_than_whole_ones():
+    made, fake = _talking(_labelling((420.5, 12.25, 7)))
+    made.labels().loaded -= cluster_backend.REFRESH_S + 1  # older than a refresh, younger than the longest age
+    made.labels()
+    assert len(fake.calls) == 1
+    made._labels.whole = False
+    made.labels()
+    assert len(fake.calls) == 2
+
+
+def test_a_search_reading_a_reindexs_generation_drops_the_top_articles_and_whole_frequencies_kept(engine_order):
+    made, engine, parsed = _searching("bộ chính trị", TIERS_FOUND)
+    made.top_documents(parsed)
+    made._keep_frequencies({"bo": 40})
+    engine.generation = "2"
+    made.search(SearchRequest(q="bộ chính trị", page=2), parsed)
+    assert made._whole.get("bo") is None
+    engine.calls.clear()
+    assert [d["id"] for d in made.top_documents(parsed)] == ["a0", "a1", "a2"] and engine.calls != []
+
+
+def test_an_excluded_word_is_written_with_the_plans_accents():
+    parsed = parse_query("bộ chính trị -hà")
+    assert ClusterBackend._where(parsed, Plan("all", "exact", {}, False), "X", []) == (
+        " WHERE MATCH('X -(@(title_exact,body_exact) hà)')")
+    assert ClusterBackend._where(parsed, Plan("all", "folded", {}, False), "X", []) == (
+        " WHERE MATCH('X -(@(title_fold,body_fold) ha)')")
+
+
+def test_a_page_answered_from_the_folded_forms_scores_the_accents_typed_in_its_optional_part():
+    made, _, parsed = _searching("bộ chính trị", TIERS_FOUND)
+    forms = made._plan_texts(parsed, "auto")[0]
+    page = made._page_statements(parsed, Plan("together", "folded", forms["folded"], False),
+                                 forms["folded"]["together"], {}, SearchRequest(q="bộ chính trị", sort="newest"))
+    assert f"MATCH('({forms['folded']['together']}) MAYBE (({EXACT} bộ) | ({EXACT} chính) | ({EXACT} trị) | " in (
+        page[0][0].replace("\\'", "'"))
+
+
+def test_a_words_documents_being_read_are_taken_from_the_reading_unless_kept_already():
+    made = ClusterBackend("sphinxql://127.0.0.1:1,127.0.0.1:2")
+
+    class Read:
+        def counts(self):
+            return {"bo": 7, "tri": 9}
+
+    made._reading.update(bo=Read(), tri=Read())
+    made._cache.put(("df", "tri"), 5)
+    assert [made._kept_documents(term) for term in ("bo", "tri", "chinh")] == [7, 5, None]
+    assert not made._large_tier(parse_query(""), Plan("all", "exact", {}, False))  # no word: no tier to weigh
