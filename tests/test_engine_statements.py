@@ -1614,14 +1614,15 @@ class Engine:
             return [(a["score"], a["key"], a["month"], a["category"], a["source"], a["key"] % self.shards)
                     for a in matched][offset : offset + size], len(matched)
         if " GROUP " not in text:
-            return [self._stored(a) for a in matched][offset : offset + size], len(matched)
+            return [self._row(a) for a in matched][offset : offset + size], len(matched)
         each = int(re.search(r" GROUP (\d+) BY shard", text)[1])
         best = [a for shard in range(self.shards)
                 for a in [a for a in matched if a["key"] % self.shards == shard][:each]]
-        return [(*self._stored(a), a["key"] % self.shards) for a in sorted(best, key=lambda a: a["key"])], len(matched)
+        return [(*self._row(a), a["key"] % self.shards) for a in sorted(best, key=lambda a: a["key"])], len(matched)
 
     @staticmethod
-    def _stored(article: dict) -> tuple:
+    def _row(article: dict) -> tuple:
+        """Return an article's row of a page: its weight, stored columns and undated flag."""
         return (article["score"], *(article[column] for column in STORED_COLUMNS), 0)
 
     @classmethod
