@@ -480,12 +480,8 @@ def split_word(word: str, syllables: dict[str, int]) -> list[str] | None:
         if run.isdigit():
             pieces.append(run)
             continue
-        split = _split_letters(run, syllables)
-        if split is None:
-            split = [run] if syllables.get(run, 0) or len(_LETTERS_DIGITS_RE.findall(word)) > 1 else None
-        if split is None:
-            return None
-        pieces += split
+        # A run no split reads stays whole: beside digits it is a piece ("xyz19"), alone it is no split.
+        pieces += _split_letters(run, syllables) or [run]
     return pieces if len(pieces) > 1 else None
 
 

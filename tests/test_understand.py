@@ -9,6 +9,7 @@ import pytest
 from unidecode import unidecode
 
 from search import abbreviations
+from search import understand as understand_module
 from search.abbreviations import Abbreviations, Entry, form_key, parse_line, read_into
 from search.engine import SearchEngine
 from search.index import reindex
@@ -32,7 +33,9 @@ from search.understand import (
     _letter_split,
     _rare_word_split,
     _short_split,
+    _split_letters,
     _split_meant,
+    _syllable_map,
     split_word,
     understand,
 )
@@ -836,6 +839,10 @@ def test_an_abbreviation_typed_is_said_expanded_with_the_words_as_typed(vocabula
     understood = understand(parse_query("ubnd"), vocabulary, abbreviations.load())
     assert understood.notices == ["Tìm cả “ủy ban nhân dân” cho “ubnd”."]
     assert understand(parse_query("ủy ban nhân dân"), vocabulary, abbreviations.load()).notices == []
+    # Forms no longer than the words typed ("UCL", "Champions League" for "cup c1") are searched, not said.
+    cup = understand(parse_query("cup c1"), vocabulary, abbreviations.load())
+    assert cup.notices == [] and [" ".join(s.raw for s in c.syllables) for c in cup.parsed.groups[0]] == [
+        "cup c1", "UCL", "Champions League"]
 
 
 def test_decoded_and_split_words_keep_the_place_of_the_word_typed(vocabulary):
@@ -1048,3 +1055,38 @@ def test_a_vni_token_the_index_holds_is_weighed_against_its_reading_with_crossed
     # An alternative searched for a word typed in a field is searched in that field.
     assert clauses_of(vocabulary, "title:Ba2") == [[("ba2", False, False, False, "title"),
                                                     ("bà", True, False, False, "title")]]
+
+
+def test_a_run_of_letters_no_split_reads_stays_whole_beside_digits_and_alone_is_no_split():
+    syllables = {"covid": 40, "co": 90, "vid": 3}
+    assert split_word("covid19", syllables) == ["covid", "19"]
+    assert split_word("xyzq19", syllables) == ["xyzq", "19"]  # unknown letters beside digits: one piece
+    assert split_word("xyzq", syllables) is None and split_word("covid", syllables) is None
+
+
+def test_a_run_split_two_ways_of_equal_score_keeps_the_split_found_first():
+    # "an hoa" and "anh oa" score alike (log 6 + log 4 either way): the first found, the longer last piece, stays.
+    assert _split_letters("anhoa", {"an": 6, "hoa": 4, "anh": 4, "oa": 6}) == ["an", "hoa"]
+
+
+def test_a_title_syllable_map_is_built_once_per_list_and_the_last_few_lists_kept(monkeypatch):
+    monkeypatch.setattr(understand_module, "_SYLLABLE_MAPS", {})
+    lists = [[("ha", 3), (f"noi{number}", 2)] for number in range(6)]
+    first = _syllable_map(lists[0])
+    assert first == {"ha": 3, "noi0": 2} and _syllable_map(lists[0]) is first
+    for syllables in lists[1:]:
+        assert _syllable_map(syllables) == dict(syllables)
+    assert list(understand_module._SYLLABLE_MAPS) == [id(syllables) for syllables in lists[2:]]  # the last four
+    # A new list under the id of one kept (a list freed, its id reused) gets its own map.
+    other = [("ho", 5)]
+    understand_module._SYLLABLE_MAPS[id(other)] = (lists[0], first)
+    assert _syllable_map(other) == {"ho": 5}
+
+
+def test_several_words_typed_for_a_form_become_one_plain_word_though_the_first_was_typed_joined(vocabulary):
+    dictionary = Abbreviations()
+    read_into(dictionary, ["V-League 1 | giải vô địch quốc gia"], "test")
+    understood = understand(parse_query("V-League 1"), vocabulary, dictionary)
+    assert [[(" ".join(s.exact for s in c.syllables), c.alternative, c.phrase, c.joined) for c in group]
+            for group in understood.parsed.groups] == [
+        [("v league 1", False, False, False), ("giải vô địch quốc gia", True, True, False)]]
