@@ -18,10 +18,10 @@ from search import suggest
 from search.autocomplete import MAX_COMPLETIONS
 from search.engine import SearchEngine
 from search.index import reindex
-from search.parse import syllables_of
+from search.parse import parse_query, syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
-from search.suggest import _edits
+from search.suggest import _candidates, _edits, _restored
 from search.whoosh_backend import DERIVED_TITLE_WORDS
 from tests.helpers import DEMO_ARTICLES
 from web.app import create_app
@@ -1526,3 +1526,13 @@ def test_typo_correction_passes_over_the_words_read_otherwise_and_corrects_the_n
     corrections, _ = _typo_corrections(view, syllables, 0, DEFAULT_RANKING, {"ah"})
     assert {s.raw: fix for s, fix in corrections.items()} == {"nguoj": "nguoi"}
     assert typo_fixes(view, "ah nguoj") == ({"ah": "anh", "nguoj": "nguoi"}, False)
+
+
+def test_a_word_typed_with_accents_is_corrected_among_spellings_with_vietnamese_letters():
+    # "nguời": the missing horn is a replacement by "ư", a letter only the Vietnamese alphabet holds.
+    assert "người" in _candidates(parse_query("nguời").syllables[0])
+    assert "nguoi" in _candidates(parse_query("ngoi").syllables[0])
+
+
+def test_a_text_with_nothing_to_restore_gets_no_accent_and_reads_no_article():
+    assert _restored(PairStatistics([]), "Hà Nội 2021", parse_query("Hà Nội 2021").syllables, []) == {}
