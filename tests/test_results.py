@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from search import abbreviations, highlight
 from search.highlight import HighlightSpec
 from search.parse import keep_rarest, parse_query
+from search.ranking import DEFAULT_RANKING
 from search.request import QueryError, SearchRequest
 from search.results import (
     ANCHOR_WORDS,
@@ -23,9 +25,13 @@ from search.results import (
     absence_notices,
     absent_references,
     active_filters,
+    health,
     highlight_spec,
     limits_reached,
     notices,
+    postings_bound,
+    request_view,
+    title_of,
 )
 from search.understand import Understood, Vocabulary, understand
 from tests.helpers import DEMO_ARTICLES, PORTAL_ID
@@ -508,3 +514,49 @@ def test_a_question_finding_nothing_never_says_it_shows_articles_holding_part_of
 def test_a_search_names_the_document_number_no_article_cites(engine):
     assert searched(engine, "quyết định số 15/2021/QĐ-TTg")["notices"] == [
         "Không có bài nào nhắc đến “15/2021/QĐ-TTg”."]
+
+
+class _Stated:
+    """A backend whose health and views are what a test says."""
+
+    def __init__(self, state: dict, view=None):
+        self.state = state
+        if view is not None:
+            self.view = view
+
+    def health(self) -> dict:
+        return self.state
+
+
+def test_health_passes_on_the_backends_status_and_nodes_and_says_ok_when_it_gives_none():
+    nodes = [{"node": "127.0.0.1:9306", "shard": "shard0", "state": "down", "documents": None}]
+    state = {"status": "degraded", "documents": 7, "last_reindex": "2026-12-05T09:00:00+07:00", "generation": 3,
+             "nodes": nodes}
+    assert health(_Stated(state)) == state
+    plain = {"documents": 7, "last_reindex": None, "generation": 1}
+    assert health(_Stated(plain)) == {**plain, "status": "ok"}
+
+
+def test_a_request_reads_the_backends_view_of_the_index_when_it_has_one():
+    viewed = _Stated({})
+    assert request_view(_Stated({}, view=lambda: viewed)) is viewed
+    alone = _Stated({})
+    assert request_view(alone) is alone
+
+
+def test_the_postings_bound_is_in_proportion_to_the_articles_between_its_floor_and_ceiling():
+    class Counted:
+        def __init__(self, articles: int):
+            self.document_count = lambda: articles
+
+    ranking = DEFAULT_RANKING
+    assert postings_bound(ranking, Counted(59_861)) == round(17.0 * 59_861)  # 1,017,637
+    assert postings_bound(ranking, Counted(1_000)) == ranking.min_searched_postings
+    assert postings_bound(ranking, Counted(10_000_000)) == ranking.max_searched_postings
+    assert postings_bound(ranking, object()) == ranking.max_searched_postings  # no count: the ceiling
+    assert postings_bound(replace(ranking, searched_postings_per_article=0), Counted(59_861)) == (
+        ranking.max_searched_postings)
+
+
+def test_an_article_without_a_title_has_an_empty_one():
+    assert (title_of({"title": None}), title_of({}), title_of({"title": "Hà Nội"})) == ("", "", "Hà Nội")
