@@ -15,6 +15,7 @@ from datetime import date, datetime
 import pytest
 
 from search import abbreviations, highlight
+from search.backend import Matches
 from search.highlight import HighlightSpec
 from search.parse import keep_rarest, parse_query
 from search.ranking import DEFAULT_RANKING
@@ -22,6 +23,7 @@ from search.request import QueryError, SearchRequest
 from search.results import (
     ANCHOR_WORDS,
     ANCHORED_TERMS,
+    _corrected,
     absence_notices,
     absent_references,
     active_filters,
@@ -560,3 +562,21 @@ def test_the_postings_bound_is_in_proportion_to_the_articles_between_its_floor_a
 
 def test_an_article_without_a_title_has_an_empty_one():
     assert (title_of({"title": None}), title_of({}), title_of({"title": "Hà Nội"})) == ("", "", "Hà Nội")
+
+
+def test_a_suggestion_is_shown_instead_only_when_it_finds_articles_holding_every_word():
+    typed = Matches(matching="any", total=2, documents=[], scores=[], facets=None, statistics=None)
+    found = {}
+
+    class Searched:
+        def search(self, request, parsed):
+            return found["matches"]
+
+    request = SearchRequest(q="xuohg nhaf")
+    understood = Understood(parse_query("xuohg nhaf"))
+    read = lambda text: Understood(parse_query(text))  # noqa: E731
+    found["matches"] = replace(typed, matching="any", total=5)  # some of its words: offered, not shown
+    assert _corrected(Searched(), request, understood, typed, "xuống nhà", read) is None
+    found["matches"] = replace(typed, matching="all", total=5)
+    better, shown = _corrected(Searched(), request, understood, typed, "xuống nhà", read)
+    assert (better.parsed.text, shown) == ("xuống nhà", found["matches"])
