@@ -21,7 +21,7 @@ from search.index import reindex
 from search.parse import parse_query, syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
-from search.suggest import _candidates, _edits, _restored
+from search.suggest import _candidates, _edits, _restored, _slip_restored
 from search.whoosh_backend import DERIVED_TITLE_WORDS
 from tests.helpers import DEMO_ARTICLES
 from web.app import create_app
@@ -638,7 +638,6 @@ def test_a_question_over_the_postings_budget_answers_says_so_and_searches_its_su
 
 def test_a_question_typed_with_accents_counts_both_forms_of_its_words_against_the_postings_bound(demo_index):
     from search import abbreviations
-    from search.parse import parse_query
     from search.understand import Vocabulary, understand
 
     # Its accented words are read as typed and folded: a bound its folded words' postings stay within
@@ -680,7 +679,6 @@ def test_the_postings_bound_follows_the_index_size_between_its_floor_and_its_cei
 
 def test_a_question_over_its_index_share_of_postings_answers_and_says_so(demo_index):
     from search import abbreviations
-    from search.parse import parse_query
     from search.understand import Vocabulary, understand
 
     query = next(long_unaccented_paragraphs(12))
@@ -712,7 +710,6 @@ def test_a_question_over_its_index_share_of_postings_answers_and_says_so(demo_in
 def test_did_you_mean_offers_the_accents_when_their_search_alone_finds_other_top_articles(
         demo_index, monkeypatch, scoped, q, restored, expected):
     from search import execute
-    from search.parse import parse_query
     from search.whoosh_backend import WhooshBackend
 
     if scoped:  # every pool scored within its scope: the suggestion's picked from the page's
@@ -781,7 +778,6 @@ def test_accents_are_restored_from_each_spellings_count_ties_to_the_first_writte
     # voted in one text; the counts, and the order in which spellings are first seen (most_common's
     # ties), are those of counting match by match, text by text.
     from search import suggest
-    from search.parse import parse_query
 
     view = engine.backend.view()
     documents = view.top_documents(parse_query(q))
@@ -813,7 +809,6 @@ def test_accents_are_restored_from_each_spellings_count_ties_to_the_first_writte
 def typo_fixes(statistics, q: str, total: int = 0, ranking=DEFAULT_RANKING) -> tuple[dict[str, str], bool]:
     """Return did you mean's typo corrections of q's syllables ({as typed: corrected}) for a query
     finding total articles, and whether correction stopped at its bounds."""
-    from search.parse import parse_query
     from search.suggest import _typo_corrections
 
     corrections, cut = _typo_corrections(statistics, parse_query(q).syllables, total, ranking)
@@ -967,7 +962,6 @@ def test_typo_correction_prefetches_every_frequency_it_then_looks_up(view, q, ty
 
 def restored(syllables_of: str, documents) -> dict[str, str]:
     """Return the accents did you mean restores to a query's syllables from documents ({as typed: restored})."""
-    from search.parse import parse_query
     from search.suggest import _restore_accents
 
     return {syllable.raw: form for syllable, form in _restore_accents(parse_query(syllables_of).syllables,
@@ -983,8 +977,6 @@ def restored(syllables_of: str, documents) -> dict[str, str]:
     ("mobifone", {"mobifone": "MobiFone"}),
 ])
 def test_accents_and_capitals_are_restored_as_the_top_articles_write_them(view, q, expected):
-    from search.parse import parse_query
-
     assert restored(q, view.top_documents(parse_query(q))) == expected
 
 
@@ -993,7 +985,6 @@ def test_a_name_takes_the_capitals_inside_it_only_where_more_than_three_fifths_o
         inside, written):
     from collections import Counter, defaultdict
 
-    from search.parse import parse_query
     from search.suggest import Votes, _chosen
 
     syllable, = parse_query("iphone").syllables
@@ -1004,8 +995,6 @@ def test_a_name_takes_the_capitals_inside_it_only_where_more_than_three_fifths_o
 
 def test_a_name_the_articles_mostly_write_with_a_first_capital_alone_keeps_it(view):
     # "Youtube" 13 times, "YouTube" once, "youtube" once in the demo articles.
-    from search.parse import parse_query
-
     assert restored("youtube", view.top_documents(parse_query("youtube"))) == {"youtube": "Youtube"}
 
 
@@ -1015,15 +1004,11 @@ def test_a_split_name_is_suggested_with_its_capitals_inside_as_the_articles_writ
 
 
 def test_the_syllables_typed_with_accents_are_left_as_typed(view):
-    from search.parse import parse_query
-
     # "giào" (a wrong tone typed on purpose) is the user's.
     assert restored("giào duc", view.top_documents(parse_query("giao duc"))) == {"duc": "dục"}
 
 
 def test_a_single_letter_is_restored_where_the_articles_write_it_beside_its_neighbour(view):
-    from search.parse import parse_query
-
     assert restored("o ha noi", view.top_documents(parse_query("o ha noi"))) == {"o": "ở", "ha": "Hà", "noi": "Nội"}
     # "o" alone is "ở", "ô", "ơ"...: written beside another word than the query's, it is left as typed.
     sentence = [{"id": "1", "title": "", "body": COVID_WRITTEN["COVID"]}]  # "... ngành khách sạn ở Việt Nam ..."
@@ -1143,8 +1128,6 @@ def test_a_telex_d_searched_both_ways_is_voted_on_beside_the_neighbours_on_eithe
 
 
 def test_an_acronym_written_in_capitals_in_each_of_the_top_articles_is_restored_in_capitals(view):
-    from search.parse import parse_query
-
     documents = [d for d in view.top_documents(parse_query("ubnd")) if "UBND" in d["title"] + d["body"]]
     assert len(documents) > 1
     for document in documents:
@@ -1157,7 +1140,6 @@ def corrected(view, q: str, ranking=DEFAULT_RANKING, statistics=None):
     """Return correct_query's answer for q typed in the search box of the demo index, its first page's
     articles given as results.py gives them: (suggestion, typo correction cut, suggestion unsearched)."""
     from search import abbreviations
-    from search.parse import parse_query
     from search.suggest import correct_query
     from search.understand import Vocabulary, understand
 
@@ -1222,9 +1204,6 @@ def test_a_word_starts_a_sentence_at_the_start_of_its_text_or_after_a_sentences_
 def test_a_word_read_from_the_articles_writing_the_pair_takes_the_capital_they_give_it_inside_sentences(view):
     # The top articles write neither "viet" nor "nam" beside the other: both read from the demo's articles
     # writing the pair ("Việt Nam", capitalised inside sentences); the top article's "việt" is lowercase.
-    from search.parse import parse_query
-    from search.suggest import _restored
-
     documents = [{"id": "1", "title": "", "body": "Nam giới và việt vị."}]
     syllables = parse_query("viet nam").syllables
     assert {s.raw: form for s, form in _restored(view, "viet nam", syllables, documents).items()} == {
@@ -1298,9 +1277,6 @@ class PairStatistics:
 
 def pair_restored(q: str, documents, pair_articles) -> tuple[dict[str, str], list]:
     """Return the accents restored to q from documents and pair lookups ({typed: restored}), and the pairs asked."""
-    from search.parse import parse_query
-    from search.suggest import _restored
-
     statistics = PairStatistics(pair_articles)
     chosen = _restored(statistics, q, parse_query(q).syllables, documents)
     return {syllable.raw: form for syllable, form in chosen.items()}, statistics.asked
@@ -1308,9 +1284,6 @@ def pair_restored(q: str, documents, pair_articles) -> tuple[dict[str, str], lis
 
 def slip_restored(q: str, documents) -> str:
     """Return q with its accents read from documents, the top articles of its page answered without them."""
-    from search.parse import parse_query
-    from search.suggest import _slip_restored
-
     return _slip_restored(PairStatistics([]), q, parse_query(q), documents)
 
 
@@ -1367,7 +1340,6 @@ def test_neighbours_typed_across_punctuation_are_not_a_pair(q):
 
 def places_restored(q: str, documents, pair_articles) -> tuple[list[tuple[str, str]], list]:
     """Return the accents restored to q place by place ([(typed, restored)] in order), and the pairs asked."""
-    from search.parse import parse_query
     from search.suggest import _restored_places
 
     statistics = PairStatistics(pair_articles)
@@ -1435,7 +1407,6 @@ def test_a_query_with_nothing_to_restore_restores_no_place():
 
 
 def test_a_place_is_voted_by_the_spellings_beside_its_own_neighbours_there():
-    from search.parse import parse_query
     from search.suggest import Votes, _place_context
 
     syllables = parse_query("cam on dinh cam").syllables
@@ -1496,7 +1467,6 @@ def test_a_word_read_split_among_accented_words_is_spelt_out_with_the_accents_th
 
 def test_a_split_words_pieces_the_top_articles_never_write_together_are_read_from_articles_writing_the_pair(view):
     from search import abbreviations
-    from search.parse import parse_query
     from search.suggest import correct_query
     from search.understand import Vocabulary, understand
 
@@ -1508,7 +1478,6 @@ def test_a_split_words_pieces_the_top_articles_never_write_together_are_read_fro
 
 
 def test_the_pieces_spelt_out_with_accents_are_a_split_word_s_unaccented_syllables_of_two_letters_or_more():
-    from search.parse import parse_query
     from search.understand import Understood
 
     typed = parse_query("tiêm vacxin treent")
@@ -1519,7 +1488,6 @@ def test_the_pieces_spelt_out_with_accents_are_a_split_word_s_unaccented_syllabl
 
 
 def test_typo_correction_passes_over_the_words_read_otherwise_and_corrects_the_next(view):
-    from search.parse import parse_query
     from search.suggest import _typo_corrections
 
     syllables = parse_query("ah nguoj").syllables
@@ -1535,4 +1503,6 @@ def test_a_word_typed_with_accents_is_corrected_among_spellings_with_vietnamese_
 
 
 def test_a_text_with_nothing_to_restore_gets_no_accent_and_reads_no_article():
-    assert _restored(PairStatistics([]), "Hà Nội 2021", parse_query("Hà Nội 2021").syllables, []) == {}
+    statistics = PairStatistics([])
+    assert _restored(statistics, "Hà Nội 2021", parse_query("Hà Nội 2021").syllables, []) == {}
+    assert statistics.asked == []
