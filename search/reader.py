@@ -234,6 +234,11 @@ class SegmentData:
         if deleted:
             self.deleted[deleted] = True
         self.lengths = {name: field_lengths(leaf, name, count) for name in TEXT_FIELDS}
+        # Every position of a text field's postings is below its longest document's length: a
+        # position counts the field's syllables, each of which adds at least one to its length,
+        # and a stored length only rounds up.  Decoding a posting list then spares a pass over
+        # its positions to find the type that holds them (``PackedPostings.from_arrays``).
+        self.positions_below = {name: int(self.lengths[name].max(initial=0)) for name in TEXT_FIELDS}
         self.day = numeric_column(leaf, "day", count, ">u4")
         self.timestamp = numeric_column(leaf, "timestamp", count, ">u8")
         self.category = string_column(leaf, "category", count)
@@ -406,7 +411,7 @@ class Snapshot:
                 self.postings_cache.put(key, postings)
                 return postings.shifted(offset)
             # Kept packed (half the bytes: twice the terms in a budget), unpacked on every read.
-            packed = packed_of_info(info, data.postings_fd)
+            packed = packed_of_info(info, data.postings_fd, data.positions_below[fieldname])
             self.postings_cache.put(key, packed)
         return packed.unpacked(offset) if isinstance(packed, PackedPostings) else packed.shifted(offset)
 

@@ -14,6 +14,7 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 import warnings
 from contextlib import contextmanager
 from dataclasses import replace
@@ -54,7 +55,7 @@ from search.request import SearchRequest
 from search.schema import SCHEMA_VERSION, TEXT_FIELDS, make_schema
 from search.sources import scan_sources
 from search.store import META_FILE, current_generation, read_meta
-from search.text import index_analyzer
+from search.text import SYLLABLE_RE, index_analyzer
 from search.whoosh_backend import WhooshBackend
 from search.writer import VnSegmentWriter
 from tests.helpers import DEMO, DEMO_SOURCES
@@ -355,14 +356,131 @@ def test_the_postings_of_a_few_articles_decode_straight_into_what_packing_the_de
         for fieldname in TEXT_FIELDS:
             for term in sorted({t.decode("utf-8") for t in leaf.lexicon(fieldname)}):
                 info = term_info(leaf, fieldname, term, snapshot.lock)
-                got = packed_of_info(info, data.postings_fd)
-                assert not decoded, term  # straight from the blocks, not through the decoder's wide arrays
-                assert_same_packed(got, postings_of_info(info, data.postings_fd, 0).packed())
+                expected = postings_of_info(info, data.postings_fd, 0).packed()
                 decoded.clear()
-                # Arrays of their own: a cached list must not hold the whole list's bytes read from the file.
-                assert all(values.base is None for values in (got.ids, got.freqs, got.all_positions))
-                multi_block += len(got) > 3
+                for got in (packed_of_info(info, data.postings_fd),
+                            packed_of_info(info, data.postings_fd, data.positions_below[fieldname])):
+                    assert not decoded, term  # straight from the blocks, not through the decoder's wide arrays
+                    assert_same_packed(got, expected)
+                    # Arrays of their own: a cached list must hold neither the bytes read from the file
+                    # nor the thread's read buffer, which the next read overwrites.
+                    assert all(values.base is None for values in (got.ids, got.freqs, got.all_positions))
+                multi_block += len(expected) > 3
     assert multi_block > 100
+
+
+def list_length(info) -> int:
+    """Return the bytes of a term info's posting list (whoosh-reloaded 2.7.5 gives them in a tuple)."""
+    length = info.extent()[1]
+    return length[0] if isinstance(length, tuple) else length
+
+
+def test_lists_read_one_after_another_into_the_threads_buffer_keep_their_own_numbers(few_segments, monkeypatch):
+    # Each list is read into the same buffer (grown for a longer one): the packed lists kept from
+    # earlier reads are unchanged by later ones, and a shorter list after a longer one is not read
+    # with the longer one's tail.
+    monkeypatch.setattr(codec, "_READ_BUFFERS", threading.local())
+    snapshot = Snapshot(few_segments)
+    leaf, _, data = snapshot.leaves[0]
+    infos = [term_info(leaf, "body", term.decode("utf-8"), snapshot.lock) for term in leaf.lexicon("body")]
+    infos = sorted((info for info in infos if not info.is_inlined()), key=list_length)
+    order = [infos[-1], infos[0], infos[len(infos) // 2], infos[-2], infos[1]]
+    expected = [postings_of_info(info, data.postings_fd, 0).packed() for info in order]
+    kept = [packed_of_info(info, data.postings_fd) for info in order]
+    for got, wanted in zip(kept, expected, strict=True):
+        assert_same_packed(got, wanted)
+    assert len(codec._READ_BUFFERS.buffer) == list_length(infos[-1]) > list_length(infos[-2])
+
+
+def test_a_list_longer_than_the_read_buffers_limit_is_read_into_bytes_of_its_own(few_segments, monkeypatch):
+    snapshot = Snapshot(few_segments)
+    leaf, _, data = snapshot.leaves[0]
+    infos = [term_info(leaf, "body", term.decode("utf-8"), snapshot.lock) for term in leaf.lexicon("body")]
+    longest = max((info for info in infos if not info.is_inlined()), key=list_length)
+    monkeypatch.setattr(codec, "READ_BUFFER_MAX", list_length(longest) - 1)
+    monkeypatch.setattr(codec, "_READ_BUFFERS", threading.local())
+    view = codec._list_view(longest, data.postings_fd)
+    assert bytes(view) == codec._list_bytes(longest, data.postings_fd) and not isinstance(view.obj, bytearray)
+    assert not hasattr(codec._READ_BUFFERS, "buffer")
+    assert_same_packed(packed_of_info(longest, data.postings_fd),
+                       postings_of_info(longest, data.postings_fd, 0).packed())
+
+
+def test_each_thread_reads_lists_into_a_buffer_of_its_own(few_segments):
+    snapshot = Snapshot(few_segments)
+    leaf, _, data = snapshot.leaves[0]
+    info = next(info for term in leaf.lexicon("body")
+                if not (info := term_info(leaf, "body", term.decode("utf-8"), snapshot.lock)).is_inlined())
+    views = [codec._list_view(info, data.postings_fd)]
+    thread = threading.Thread(target=lambda: views.append(codec._list_view(info, data.postings_fd)))
+    thread.start()
+    thread.join()
+    assert bytes(views[0]) == bytes(views[1]) == codec._list_bytes(info, data.postings_fd)
+    assert views[0].obj is not views[1].obj
+
+
+def test_a_list_read_past_the_files_end_is_read_short_as_pread_reads_it(few_segments):
+    snapshot = Snapshot(few_segments)
+    leaf, _, data = snapshot.leaves[0]
+    info = next(info for term in leaf.lexicon("body")
+                if not (info := term_info(leaf, "body", term.decode("utf-8"), snapshot.lock)).is_inlined())
+    codec._list_view(info, data.postings_fd)  # the buffer now holds the list's bytes
+    length = list_length(info)
+    beyond = W3TermInfo()
+    beyond.extent = lambda: (data.postings_bytes - 3, length)
+    assert bytes(codec._list_view(beyond, data.postings_fd)) == os.pread(data.postings_fd, length,
+                                                                         data.postings_bytes - 3)
+    assert len(codec._list_view(beyond, data.postings_fd)) == 3
+
+
+def test_every_position_of_a_segments_text_lists_is_below_its_fields_positions_bound(few_segments):
+    # The bound is the longest document's stored length: every position counts a syllable of the
+    # field, and each syllable adds one or more to the length.
+    snapshot = Snapshot(few_segments)
+    for leaf, _, data in snapshot.leaves:
+        for fieldname in TEXT_FIELDS:
+            highest = max(int(postings.all_positions.max()) for term in leaf.lexicon(fieldname)
+                          if len(postings := read_postings(leaf, data.postings_fd, fieldname, term.decode("utf-8"),
+                                                           0, snapshot.lock)))
+            ids = {leaf.stored_fields(doc)["id"] for doc in range(leaf.doc_count_all())}
+            longest = max(len(SYLLABLE_RE.findall(article_fields(article)[fieldname]))
+                          for article in few_articles() if article.id in ids)
+            assert highest + 1 == longest <= data.positions_below[fieldname]
+
+
+class Unscanned(np.ndarray):
+    """Positions whose greatest must not be looked for."""
+
+    def max(self, *args, **kwargs):
+        raise AssertionError("the positions were scanned for their greatest")
+
+
+@pytest.mark.parametrize("bound, dtype", [(900, np.uint16), (2**16, np.uint16), (2**16 + 1, None)])
+def test_positions_below_a_bound_two_bytes_hold_are_packed_in_two_bytes_without_a_pass_over_them(bound, dtype):
+    counts = np.array([2, 1, 3], dtype=np.uint32)
+    positions = [np.array([4, 9, 0], dtype=np.uint32).view(Unscanned), np.array([1, 2, 899], dtype=np.uint32)]
+    if dtype is None:  # past two bytes: the greatest is looked for
+        with pytest.raises(AssertionError, match="scanned"):
+            PackedPostings.from_arrays(np.array([1, 5, 7], dtype=np.uint32), counts, positions, bound)
+        return
+    packed = PackedPostings.from_arrays(np.array([1, 5, 7], dtype=np.uint32), counts, positions, bound)
+    assert packed.all_positions.dtype == dtype and packed.all_positions.tolist() == [4, 9, 0, 1, 2, 899]
+
+
+@pytest.mark.slow
+def test_an_article_of_more_syllables_than_two_bytes_count_keeps_its_positions_exact(tmp_path):
+    # 66,000 syllables: the body's bound is past 65,536, so its lists' positions are looked at to find
+    # the type holding them, four bytes for the words found past the 65,536th syllable.
+    long_body = " ".join(["Bộ Chính trị họp bàn về kinh tế"] * 8_250)
+    article = replace(few_articles()[0], id="long", body=long_body + " Côn Đảo")
+    ix = write_segments(tmp_path / "long", [article], [(0, 1, PACKED_BLOCK_POSTINGS)])
+    snapshot = Snapshot(ix, postings_cache=PostingsCache(1 << 30))
+    leaf, _, data = snapshot.leaves[0]
+    assert data.positions_below["body"] > 2**16
+    packed = packed_of_info(term_info(leaf, "body", "dao", snapshot.lock), data.postings_fd,
+                            data.positions_below["body"])
+    assert packed.all_positions.dtype == np.uint32 and packed.all_positions.tolist() == [66_001]
+    assert snapshot.postings("body", "bo").positions(np.array([0]))[1][-1] == 65_992
 
 
 def written_list(ids: np.ndarray, counts: np.ndarray, positions: np.ndarray) -> bytes:
