@@ -638,11 +638,14 @@ class PackedPostings:
         packed._types = (np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.int64))
         packed.ids = ids
         packed.freqs = counts.astype(_narrow_type(int(counts.max())))
-        # Every block holds a posting, and every posting a position.  A bound the narrowest type
-        # holds spares a pass over every position (a sixth of decoding a long list).
-        highest = positions_below - 1 if positions_below is not None and positions_below <= 2**16 else \
-            max(int(part.max()) for part in positions)
-        packed.all_positions = np.concatenate(positions, dtype=_narrow_type(highest, 1))
+        # Every block holds a posting, and every posting a position.  Positions below a bound two bytes
+        # hold are packed in two bytes without a pass over them to find their greatest (a sixth of
+        # decoding a long list).
+        if positions_below is not None and positions_below <= 2**16:
+            positions_type = np.uint16
+        else:
+            positions_type = _narrow_type(max(int(part.max()) for part in positions), 1)
+        packed.all_positions = np.concatenate(positions, dtype=positions_type)
         packed.starts = None
         packed.block_starts = None
         if len(counts) >= BLOCK_STARTS_MIN:

@@ -392,18 +392,60 @@ def test_lists_read_one_after_another_into_the_threads_buffer_keep_their_own_num
     assert len(codec._READ_BUFFERS.buffer) == list_length(infos[-1]) > list_length(infos[-2])
 
 
-def test_a_list_longer_than_the_read_buffers_limit_is_read_into_bytes_of_its_own(few_segments, monkeypatch):
-    snapshot = Snapshot(few_segments)
-    leaf, _, data = snapshot.leaves[0]
+def body_lists(snapshot: Snapshot) -> list:
+    """Return the term infos of the first segment's body lists not inlined, shortest first."""
+    leaf = snapshot.leaves[0][0]
     infos = [term_info(leaf, "body", term.decode("utf-8"), snapshot.lock) for term in leaf.lexicon("body")]
-    longest = max((info for info in infos if not info.is_inlined()), key=list_length)
-    monkeypatch.setattr(codec, "READ_BUFFER_MAX", list_length(longest) - 1)
+    return sorted((info for info in infos if not info.is_inlined()), key=list_length)
+
+
+@pytest.mark.parametrize("below_limit, own", [(1, True), (0, False)])
+def test_a_list_longer_than_the_read_buffers_limit_is_read_into_bytes_of_its_own(few_segments, monkeypatch,
+                                                                                  below_limit, own):
+    snapshot = Snapshot(few_segments)
+    data = snapshot.leaves[0][2]
+    longest = body_lists(snapshot)[-1]
+    monkeypatch.setattr(codec, "READ_BUFFER_MAX", list_length(longest) - below_limit)
     monkeypatch.setattr(codec, "_READ_BUFFERS", threading.local())
     view = codec._list_view(longest, data.postings_fd)
-    assert bytes(view) == codec._list_bytes(longest, data.postings_fd) and not isinstance(view.obj, bytearray)
-    assert not hasattr(codec._READ_BUFFERS, "buffer")
+    assert bytes(view) == codec._list_bytes(longest, data.postings_fd)
+    assert isinstance(view.obj, bytearray) is (not own) is hasattr(codec._READ_BUFFERS, "buffer")
     assert_same_packed(packed_of_info(longest, data.postings_fd),
                        postings_of_info(longest, data.postings_fd, 0).packed())
+
+
+def test_the_read_buffer_grows_to_twice_its_size_or_the_longer_list_and_is_kept_while_it_holds_one(
+        few_segments, monkeypatch):
+    monkeypatch.setattr(codec, "_READ_BUFFERS", threading.local())
+    snapshot = Snapshot(few_segments)
+    data = snapshot.leaves[0][2]
+    infos = body_lists(snapshot)
+    short = infos[len(infos) // 4]
+    longer = next(info for info in infos if list_length(short) < list_length(info) < 2 * list_length(short))
+    longest = infos[-1]
+    assert list_length(longest) > 4 * list_length(short)
+    sizes = []
+    for info in (short, short, longer, short, longest):
+        view = codec._list_view(info, data.postings_fd)
+        assert bytes(view) == codec._list_bytes(info, data.postings_fd)
+        sizes.append((len(view.obj), view.obj))
+    assert [size for size, _ in sizes] == [list_length(short)] * 2 + [2 * list_length(short)] * 2 + [
+        list_length(longest)]
+    assert sizes[0][1] is sizes[1][1] and sizes[2][1] is sizes[3][1] and sizes[1][1] is not sizes[2][1]
+
+
+def test_a_segments_positions_bound_is_given_to_the_packing_of_its_lists(few_segments, monkeypatch):
+    given = []
+    pack = PackedPostings.from_arrays.__func__
+    monkeypatch.setattr(PackedPostings, "from_arrays",
+                        classmethod(lambda cls, *args, **kwargs: given.append(kwargs["positions_below"])
+                                    or pack(cls, *args, **kwargs)))
+    snapshot = Snapshot(few_segments)
+    data = snapshot.leaves[0][2]
+    info = body_lists(snapshot)[-1]
+    packed_of_info(info, data.postings_fd, 900)
+    packed_of_info(info, data.postings_fd)
+    assert given == [900, None]
 
 
 def test_each_thread_reads_lists_into_a_buffer_of_its_own(few_segments):
