@@ -238,7 +238,7 @@ class SegmentData:
         # position counts the field's syllables, each of which adds at least one to its length,
         # and a stored length only rounds up.  Decoding a posting list then spares a pass over
         # its positions to find the type that holds them (``PackedPostings.from_arrays``).
-        self.positions_below = {name: int(self.lengths[name].max(initial=0)) for name in TEXT_FIELDS}
+        self.positions_below = {name: int(self.lengths[name].max()) for name in TEXT_FIELDS}
         self.day = numeric_column(leaf, "day", count, ">u4")
         self.timestamp = numeric_column(leaf, "timestamp", count, ">u8")
         self.category = string_column(leaf, "category", count)

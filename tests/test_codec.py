@@ -1565,6 +1565,22 @@ def test_a_snapshot_packs_cached_postings_when_its_posting_files_exceed_half_the
     assert held and all(isinstance(snapshot.postings_cache.get(key), PackedPostings) for key in held)
 
 
+def test_a_snapshot_packs_each_segments_lists_with_that_segments_positions_bound_of_the_field(
+        few_segments, monkeypatch):
+    given = []
+    monkeypatch.setattr(reader, "packed_of_info", lambda info, fd, below: given.append((fd, below))
+                        or packed_of_info(info, fd, below))
+    snapshot = Snapshot(few_segments, postings_cache=PostingsCache(1 << 20))
+    snapshot.packs_postings = True
+    for name in TEXT_FIELDS:
+        given.clear()
+        snapshot.postings(name, "nam")
+        assert sorted(given) == sorted((data.postings_fd, data.positions_below[name])
+                                       for _, _, data in snapshot._holding(name, "nam"))
+        assert len(given) > 1
+    assert len({data.positions_below["body"] for _, _, data in snapshot.leaves}) > 1
+
+
 def assert_same_postings(unpacked: Postings, decoded: Postings) -> None:
     """Assert that unpacked postings hold the decoded ones' numbers (and, but for the positions,
     their types)."""
