@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import pytest
 
-from search import abbreviations, highlight
+from search import abbreviations, highlight, results
 from search.backend import Matches
 from search.highlight import HighlightSpec
 from search.parse import keep_rarest, parse_query
@@ -467,6 +467,40 @@ def test_a_long_querys_snippets_are_anchored_by_its_rarest_words_a_short_ones_by
     assert highlight_spec(long_query, "most").anchors == ()  # no frequencies (an article page): none
     short_query = parse_query(" ".join(words[:ANCHORED_TERMS]))
     assert highlight_spec(short_query, "most", "exact", counts.__getitem__).anchors == ()
+
+
+def test_a_querys_quoted_phrases_count_toward_anchoring_its_snippets_as_its_words_do():
+    # Distinct words and quoted phrases together past ANCHORED_TERMS anchor the snippets.
+    body = DEMO_ARTICLES[0]["body"]
+    words = list(dict.fromkeys(w.lower() for w in re.findall(r"[^\W_]+", body) if w.isalpha()))
+    counts = Counter(highlight.fold(w.lower()) for article in DEMO_ARTICLES
+                     for w in re.findall(r"[^\W_]+", article["body"]))
+    phrases = " ".join(f'"{first} {second}"' for first, second in zip(words[40:46:2], words[41:47:2], strict=True))
+    for count, anchored in ((ANCHORED_TERMS - 3, False), (ANCHORED_TERMS - 2, True)):
+        spec = highlight_spec(parse_query(" ".join(words[:count]) + " " + phrases), "most", "exact",
+                              counts.__getitem__)
+        assert (len(set(spec.words)), len(spec.phrases)) == (count, 3)
+        assert bool(spec.anchors) is anchored
+
+
+def test_a_slip_in_accents_typed_is_suggested_from_the_page_answered_without_them(engine):
+    # How the page answered (without the accents typed: no article writes "bóng đa") is what
+    # "did you mean" reads the slip by.
+    result = found_for(engine, "bóng đa")
+    assert (result["accents"], result["suggestion"], result["corrected"]) == ("folded", "bóng đá", None)
+
+
+def test_did_you_mean_is_handed_the_pages_articles_only_when_they_are_the_querys_own_first_ten(engine, monkeypatch):
+    # Otherwise (a filter, a later page, another order, fewer than ten) it reads the query's own first ten.
+    handed = []
+    correct = results.suggest.correct_query
+    monkeypatch.setattr(results.suggest, "correct_query",
+                        lambda *args, **kwargs: handed.append(args[2]) or correct(*args, **kwargs))
+    first = found_for(engine, "bong da")
+    for params in ({"category": "Giải trí"}, {"page": "2"}, {"sort": "newest"}, {"size": "9"}):
+        found_for(engine, "bong da", **params)
+    assert [None if documents is None else [d["id"] for d in documents] for documents in handed] == [
+        [hit["id"] for hit in first["hits"]], None, None, None, None]
 
 
 class Runs:
