@@ -496,11 +496,13 @@ def test_did_you_mean_is_handed_the_pages_articles_only_when_they_are_the_querys
     correct = results.suggest.correct_query
     monkeypatch.setattr(results.suggest, "correct_query",
                         lambda *args, **kwargs: handed.append(args[2]) or correct(*args, **kwargs))
-    first = found_for(engine, "bong da")
+    first = found_for(engine, "viet nam")
+    ten = found_for(engine, "viet nam", size="10")
     for params in ({"category": "Giải trí"}, {"page": "2"}, {"sort": "newest"}, {"size": "9"}):
-        found_for(engine, "bong da", **params)
+        found_for(engine, "viet nam", **params)
     assert [None if documents is None else [d["id"] for d in documents] for documents in handed] == [
-        [hit["id"] for hit in first["hits"]], None, None, None, None]
+        [hit["id"] for hit in first["hits"]], [hit["id"] for hit in ten["hits"]], None, None, None, None]
+    assert len(ten["hits"]) == 10 < len(first["hits"])
 
 
 class Runs:
