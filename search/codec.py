@@ -824,9 +824,14 @@ def postings_of_info(info, postings_fd: int, offset: int) -> Postings:
 
 def _list_bytes(info, postings_fd: int) -> bytes:
     """Return the bytes of the posting list (not inlined) a term info points to."""
-    start, length = info.extent()
-    length = length[0] if isinstance(length, tuple) else length  # whoosh-reloaded 2.7.5 quirk
+    start, length = _extent(info)
     return os.pread(postings_fd, length, start)
+
+
+def _extent(info) -> tuple[int, int]:
+    """Return (offset, length) in the posting file of the list (not inlined) a term info points to."""
+    start, length = info.extent()
+    return start, length[0] if isinstance(length, tuple) else length  # whoosh-reloaded 2.7.5 quirk
 
 
 # Each thread reads the posting lists it decodes for the postings cache into a buffer of its own,
@@ -840,8 +845,7 @@ _READ_BUFFERS = threading.local()
 def _list_view(info, postings_fd: int) -> memoryview:
     """Return the bytes of the posting list (not inlined) a term info points to, as a view of this
     thread's read buffer: valid until the thread's next read, so the caller copies what it keeps."""
-    start, length = info.extent()
-    length = length[0] if isinstance(length, tuple) else length  # whoosh-reloaded 2.7.5 quirk
+    start, length = _extent(info)
     if length > READ_BUFFER_MAX:
         return memoryview(os.pread(postings_fd, length, start))
     buffer = getattr(_READ_BUFFERS, "buffer", None)
@@ -887,7 +891,7 @@ def packed_of_info(info, postings_fd: int, positions_below: int | None = None) -
     Decoding into int64 doc numbers, float32 frequencies, int64 starts and joined uint32 positions,
     then narrowing each again (a pass for each bound and a copy), was a third of a long query's page
     at 600,000 articles, where the postings cache cannot keep what such a query reads.
-    positions_below: a bound every position of the list is below (``position_bounds``), or None.
+    positions_below: a bound every position of the list is below (``SegmentData.positions_below``), or None.
     """
     if info.is_inlined():
         return postings_of_info(info, postings_fd, 0).packed()
