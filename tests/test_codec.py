@@ -1570,8 +1570,9 @@ def test_a_snapshot_packs_each_segments_lists_with_that_segments_positions_bound
     given = []
     monkeypatch.setattr(reader, "packed_of_info", lambda info, fd, below: given.append((fd, below))
                         or packed_of_info(info, fd, below))
-    snapshot = Snapshot(few_segments, postings_cache=PostingsCache(1 << 20))
-    snapshot.packs_postings = True
+    files = sum(data.postings_bytes for _, _, data in Snapshot(few_segments).leaves)
+    snapshot = Snapshot(few_segments, postings_cache=PostingsCache(files))  # packed: files past half the budget
+    assert snapshot.packs_postings
     for name in TEXT_FIELDS:
         given.clear()
         snapshot.postings(name, "nam")
