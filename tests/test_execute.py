@@ -167,10 +167,15 @@ def test_a_querys_proximity_bonus_counted_pair_by_pair_is_the_same_to_the_last_b
     monkeypatch.undo()
     parsed, docs, idfs = asked[0]
     assert len(docs) > 10
+    counted = []  # the pairs counted one by one
+    pair_bonus = execute._pair_bonus
+    monkeypatch.setattr(execute, "_pair_bonus", lambda *args: counted.append(args[1]) or pair_bonus(*args))
     at_once = execute._proximity(uncached_context(demo_index), parsed, docs, idfs)
+    assert counted == []  # every pair of every reading counted at once
     monkeypatch.setattr(matching, "adjacent_pair_counts", lambda *args: None)
     one_by_one = execute._proximity(uncached_context(demo_index), parsed, docs, idfs)
     assert at_once.tobytes() == one_by_one.tobytes() and (at_once > 0).sum() > 3
+    assert len(counted) == len(set(counted)) > 3  # each pair once, shared by the readings
 
 
 @pytest.mark.parametrize("syllable", ["hlv", "chinh", "tri", "vinamilk", "qwxzv"])
