@@ -483,12 +483,24 @@ def test_a_terms_scores_within_a_scope_are_its_whole_scores_of_the_scopes_docume
     assert values.tolist() == whole[inside].tolist()  # the very same numbers, not close ones
 
 
-def test_scores_within_a_scope_come_from_the_whole_terms_scores_when_the_snapshot_keeps_them(demo_index, scoped):
-    backend = WhooshBackend(demo_index, postings_cache_mb=64)
-    first, second = backend.view().context, backend.view().context
-    ids, whole, idf = first.bm25f("cho", TEXT_FIELDS)  # kept in the postings cache for the snapshot
+def no_frequencies_computed(*args):
+    raise AssertionError("a term frequency computed where the whole term's scores were kept")
+
+
+@pytest.mark.parametrize("kept_by", ["snapshot", "query"])
+def test_scores_within_a_scope_come_from_the_whole_terms_scores_when_the_snapshot_keeps_them(
+        demo_index, scoped, monkeypatch, kept_by):
+    # Picked from the whole term's scores that the snapshot's postings cache or this query kept, not
+    # computed again from the scope's postings.
+    if kept_by == "snapshot":
+        backend = WhooshBackend(demo_index, postings_cache_mb=64)
+        first, second = backend.view().context, backend.view().context
+    else:
+        first = second = uncached_context(demo_index)
+    ids, whole, idf = first.bm25f("cho", TEXT_FIELDS)
     within = np.zeros(first.size, dtype=bool)
     within[ids[:3]] = True
+    monkeypatch.setattr(QueryContext, "_field_frequencies", no_frequencies_computed)
     slots, values, scoped_idf = second.scoped_bm25f("cho", TEXT_FIELDS, Scope(within))
     assert values.tolist() == whole[:3].tolist() and scoped_idf == idf and len(slots) == 3
 
