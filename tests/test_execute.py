@@ -20,6 +20,7 @@ import pytest
 from unidecode import unidecode
 
 from search import abbreviations, execute, matching
+from search.cluster_rerank import CandidateSnapshot
 from search.engine import SearchEngine
 from search.execute import (
     QueryContext,
@@ -503,6 +504,31 @@ def test_scores_within_a_scope_come_from_the_whole_terms_scores_when_the_snapsho
     monkeypatch.setattr(QueryContext, "_field_frequencies", no_frequencies_computed)
     slots, values, scoped_idf = second.scoped_bm25f("cho", TEXT_FIELDS, Scope(within))
     assert values.tolist() == whole[:3].tolist() and scoped_idf == idf and len(slots) == 3
+
+
+def test_a_snapshots_length_norms_are_computed_once_for_all_its_queries(demo_index):
+    backend = WhooshBackend(demo_index, postings_cache_mb=64)
+    first, second = backend.view().context, backend.view().context
+    snapshot = first.snapshot
+    norms = first._length_norms("body", 0.75)
+    assert second._length_norms("body", 0.75) is norms and first._length_norms("body", 0.5) is not norms
+    assert norms.tolist() == (1.0 - 0.75 + 0.75 * snapshot.lengths["body"] / snapshot.average_length["body"]).tolist()
+
+
+def test_a_context_whose_snapshot_keeps_nothing_scores_and_normalises_in_the_query_alone(scoped):
+    # The cluster's candidates (search.cluster_rerank) have no postings cache: the query keeps what it computed.
+    articles = [{"title": "Giá vàng tăng", "body": "Giá vàng hôm nay tăng mạnh"}, {"title": "Xăng",
+                "body": "Giá xăng dầu giảm, giá gas giảm"}, {"title": "Bóng đá", "body": "Đội tuyển thắng"}]
+    snapshot = CandidateSnapshot(articles, {"title": 3.0, "body": 5.0})
+    context = QueryContext(snapshot, DEFAULT_RANKING)
+    norms = context._length_norms("body", 0.75)
+    assert context._length_norms("body", 0.75) is norms
+    assert norms.tolist() == (1.0 - 0.75 + 0.75 * snapshot.lengths["body"] / 5.0).tolist()
+    within = np.array([False, True, True])
+    slots, values, idf = context.scoped_bm25f("gia", TEXT_FIELDS, Scope(within))
+    ids, scores, whole_idf = QueryContext(snapshot, DEFAULT_RANKING).bm25f("gia", TEXT_FIELDS)
+    assert (slots.tolist(), values.tolist(), idf) == ([0], scores[1:].tolist(), whole_idf)
+    assert ids.tolist() == [0, 1] and (scores > 0).all()
 
 
 def test_the_count_of_documents_holding_a_scoped_term_is_kept_for_the_snapshots_next_queries(demo_index, scoped):
