@@ -489,7 +489,7 @@ def no_frequencies_computed(*args):
 
 
 @pytest.mark.parametrize("kept_by", ["snapshot", "query"])
-def test_scores_within_a_scope_come_from_the_whole_terms_scores_when_the_snapshot_keeps_them(
+def test_scores_within_a_scope_come_from_the_whole_terms_scores_when_the_snapshot_or_the_query_keeps_them(
         demo_index, scoped, monkeypatch, kept_by):
     # Picked from the whole term's scores that the snapshot's postings cache or this query kept, not
     # computed again from the scope's postings.
