@@ -196,10 +196,8 @@ class QueryContext:
         for name, p, at_slots, at_rows in rows:
             at = np.searchsorted(slots, at_slots) if sparse else at_slots
             tf[at] += self._field_frequencies(name, p.ids[at_rows], p.freqs[at_rows])
-        if sparse:
-            held = tf != 0
-            slots, tf = slots[held], tf[held]
-        else:
+        if not sparse:
+            # The sparse sums hold the scope's postings alone, each of them scoring (``_always_scores``).
             slots = np.flatnonzero(tf)
             tf = tf[slots]
         return slots, self._saturated(tf, idf), idf
@@ -608,35 +606,54 @@ def _best_of(values: np.ndarray, within: np.ndarray, keep: int) -> np.ndarray:
 
 
 def _reading_sums(common: np.ndarray, readings_parts: list[dict], shared: set):
-    """Yield each reading's scores before its weight: common (the shared parts' sum) plus its own
-    parts (``_reading_parts``, those not shared), added in its parts' order, one new array each.
+    """Return an iterator of each reading's scores before its weight: common (the shared parts' sum)
+    plus its own parts (``_reading_parts``, those not shared), added in its parts' order, one new array each.
 
     A reading's own parts begin with those of the groups before the first it reads otherwise
-    (``readings`` goes through the combinations of spellings the last group first): the sum of the
-    first parts it has in common with the next reading is kept for that one, which adds only the rest
-    (the same additions in the same order, so the same values).  A long query's dozen readings of
-    common words at 600,000 articles added the same millions of postings again for each reading.
+    (``readings`` goes through the combinations of spellings the last group first): the first parts
+    it shares with the next reading are summed once (``_carried_sums``) when they hold enough postings.
+    A long query's dozen readings of common words at 600,000 articles added the same millions of
+    postings again for each reading.
     """
     owns = [[key for key in parts if key not in shared] for parts in readings_parts]
-    kept = [(0, common)]  # (how many first parts, their sum): sums of first parts of the last reading's, never changed
-    for at, (parts, own) in enumerate(zip(readings_parts, owns)):
-        following = owns[at + 1] if at + 1 < len(owns) else []
-        keep = _common_start(own, following)
+
+    def add(scores: np.ndarray, at: int, key: tuple) -> None:
+        ids, values = readings_parts[at][key]
+        scores[ids] += values
+
+    def worth_keeping(at: int, keys: list) -> bool:
+        # Fewer postings than a copy of the scores costs are added again by the next reading.
+        return sum(len(readings_parts[at][key][0]) for key in keys) * SUM_KEPT_SHARE >= len(common)
+
+    return _carried_sums(common, owns, add, worth_keeping)
+
+
+def _carried_sums(start: np.ndarray, owns: list[list], add, worth_keeping=None):
+    """Yield, for each list of steps in owns, start plus its steps added in order (``add(total, at,
+    step)``: list at's step), one new array each.
+
+    The sum of the first steps a list shares with the next one is kept for it, which adds only the
+    rest (the same additions in the same order, so the same values); a list after that adds what it
+    does not share with the sums still kept.  worth_keeping(at, steps) tells whether a sum of list
+    at's steps is worth a copy kept (default: always).
+    """
+    kept = [(0, start)]  # (how many first steps, their sum): sums of first steps of the last list's, never changed
+    for at, own in enumerate(owns):
+        keep = _common_start(own, owns[at + 1]) if at + 1 < len(owns) else 0
         previous = _common_start(owns[at - 1], own) if at else 0
         while kept[-1][0] > previous:
             kept.pop()
-        done, start = kept[-1]
-        if sum(len(parts[key][0]) for key in own[done:keep]) * SUM_KEPT_SHARE < len(common):
-            keep = done  # fewer postings than a copy of the scores costs: added again by the next reading
-        scores = start.copy()
+        done, begun = kept[-1]
+        if worth_keeping is not None and not worth_keeping(at, own[done:keep]):
+            keep = done
+        total = begun.copy()
         for index in range(done, len(own)):
             if index == keep and keep > done:
-                kept.append((keep, scores.copy()))
-            ids, values = parts[own[index]]
-            scores[ids] += values
+                kept.append((keep, total.copy()))
+            add(total, at, own[index])
         if keep == len(own) and keep > done:
-            kept.append((keep, scores.copy()))
-        yield scores
+            kept.append((keep, total.copy()))
+        yield total
 
 
 # A reading's first parts are kept for the next one when they hold more postings than the scores' size
@@ -783,31 +800,18 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
 
 def _readings_proximity(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], docs: np.ndarray,
                         idfs: dict[str, float], addends: dict, title_weight: float):
-    """Yield each reading's ``_reading_proximity`` (chains: each reading's ``_chain``), one new array each.
+    """Return an iterator of each reading's ``_reading_proximity`` (chains: each reading's ``_chain``),
+    one new array each.
 
     Readings go through the combinations of spellings the last group first (``readings``), so a
     reading's pairs begin with those of the one before up to the first group it reads otherwise: the
-    bonus of the first pairs (and citations) it shares with the next reading is kept for that one,
-    which adds only the rest (the same additions in the same order, so the same values).  A pasted
-    paragraph's dozen readings added its fifty pairs' bonuses again for each reading.
+    bonus of the first pairs (and citations) it shares with the next reading is summed once
+    (``_carried_sums``).  A pasted paragraph's dozen readings added its fifty pairs' bonuses again for
+    each reading.
     """
     steps = [_proximity_steps(chain, pairs) if pairs and len(docs) else [] for chain, pairs in chains]
-    compared = [[(key, cited) for _, _, key, cited in own] for own in steps]
-    kept = [(0, np.zeros(len(docs), dtype=np.float64))]  # (how many first steps, their bonus), never changed
-    for at, own in enumerate(steps):
-        keep = _common_start(compared[at], compared[at + 1]) if at + 1 < len(steps) else 0
-        previous = _common_start(compared[at - 1], compared[at]) if at else 0
-        while kept[-1][0] > previous:
-            kept.pop()
-        done, start = kept[-1]
-        bonus = start.copy()
-        for index in range(done, len(own)):
-            if index == keep and keep > done:
-                kept.append((keep, bonus.copy()))
-            _add_pair_bonus(ctx, own[index], bonus, docs, idfs, addends, title_weight)
-        if keep == len(own) and keep > done:
-            kept.append((keep, bonus.copy()))
-        yield bonus
+    add = lambda bonus, _, step: _add_pair_bonus(ctx, step, bonus, docs, idfs, addends, title_weight)  # noqa: E731
+    return _carried_sums(np.zeros(len(docs), dtype=np.float64), steps, add)
 
 
 def _chain(parsed: ParsedQuery) -> tuple[list[Syllable], list[tuple[Syllable, Syllable, tuple]]]:
@@ -969,11 +973,11 @@ def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray,
     return bonus
 
 
-def _proximity_steps(chain: list[Syllable], pairs: list) -> list[tuple[Syllable, Syllable, tuple, tuple | None]]:
-    """Return what a reading's proximity bonus adds, in order: each of its pairs (``_chain``) with the
-    index terms of the document it names (``_references``), or None."""
+def _proximity_steps(chain: list[Syllable], pairs: list) -> list[tuple[tuple, tuple | None]]:
+    """Return what a reading's proximity bonus adds, in order: the key of each of its pairs (``_chain``)
+    with the index terms of the document the pair names (``_references``), or None."""
     references = _references(chain)
-    return [(first, second, key, tuple(references[first, second]) if (first, second) in references else None)
+    return [(key, tuple(references[first, second]) if (first, second) in references else None)
             for first, second, key in pairs]
 
 
@@ -981,7 +985,7 @@ def _add_pair_bonus(ctx: QueryContext, step: tuple, bonus: np.ndarray, docs: np.
                     addends: dict, title_weight: float) -> None:
     """Add to bonus one pair's title and body bonus (``_pair_bonus``, kept in addends), and the bonus of
     citing the document the pair names when it does and stands in a row somewhere."""
-    first, second, key, cited_terms = step
+    key, cited_terms = step
     if key not in addends:
         addends[key] = _pair_bonus(ctx, key[0], key[1:], docs, idfs, title_weight)
     for addend in addends[key]:
@@ -989,7 +993,7 @@ def _add_pair_bonus(ctx: QueryContext, step: tuple, bonus: np.ndarray, docs: np.
     if cited_terms is not None and addends[key]:
         cited = ("cites", *cited_terms)
         if cited not in addends:
-            idf = (idfs.get(first.folded, 0.0) + idfs.get(second.folded, 0.0)) / 2.0
+            idf = (idfs.get(key[1], 0.0) + idfs.get(key[2], 0.0)) / 2.0  # the pair's folded syllables
             addends[cited] = ctx.ranking.reference_weight * idf * _cites(ctx, list(cited_terms), docs)
         bonus += addends[cited]
 

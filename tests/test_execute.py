@@ -484,6 +484,26 @@ def test_a_terms_scores_within_a_scope_are_its_whole_scores_of_the_scopes_docume
     assert values.tolist() == whole[inside].tolist()  # the very same numbers, not close ones
 
 
+@pytest.mark.parametrize("term, fields", [("ngay", TEXT_FIELDS), ("nam", TEXT_FIELDS), ("nguoi", ("body",))])
+def test_a_terms_scores_in_a_wide_scope_holding_few_of_its_documents_are_its_whole_scores_of_them(
+        demo_index, scoped, term, fields):
+    # A scope of many documents holding few of a common term's: its frequencies are summed over
+    # the few alone (``_scoped_bm25f``'s sparse sums), each at its own place in the scope.
+    context = uncached_context(demo_index)
+    ids, whole, whole_idf = QueryContext(context.snapshot, DEFAULT_RANKING).bm25f(term, fields)
+    holders = ids[[1, len(ids) // 2]]
+    others = np.setdiff1d(np.arange(context.size), ids)[:31]
+    within = np.zeros(context.size, dtype=bool)
+    within[others] = within[holders] = True
+    scope = Scope(within)
+    assert sum(len(context.postings(name, term)) for name in fields) > 2 * len(scope.docs)
+    assert len(scope.docs) > 16 * 2
+    slots, values, idf = context.scoped_bm25f(term, fields, scope)
+    assert ("bm25f", term, fields) not in context._computed  # scored within the scope alone
+    assert scope.docs[slots].tolist() == holders.tolist()
+    assert (values.tolist(), idf) == (whole[[1, len(ids) // 2]].tolist(), whole_idf)
+
+
 def no_frequencies_computed(*args):
     raise AssertionError("a term frequency computed where the whole term's scores were kept")
 
@@ -651,6 +671,8 @@ SCOPED_REQUESTS = [
     {"q": "việt nam", "sort": "newest"}, {"q": "việt nam", "sort": "oldest", "page": "2"},
     {"q": "việt nam", "page": "3", "size": "5"}, {"q": "việt nam", "category": "Thể thao"},
     {"q": "nam", "date_from": "2020-10-01", "date_to": "2020-10-02"},
+    # An accent no article writes: its exact form held nowhere, its folded one everywhere.
+    {"q": "Việt Nẫm"},
 ]
 
 
@@ -1187,6 +1209,66 @@ def test_each_readings_scores_summed_from_what_it_shares_with_the_one_before_are
     assert len({scores.tobytes() for scores in summed}) > 1
     assert any(execute._common_start([k for k in a if k not in shared], [k for k in b if k not in shared])
                for a, b in itertools.pairwise(parts))  # readings that start alike: sums carried over
+
+
+class CountedScores(np.ndarray):
+    """Scores that count the postings' additions into them and the copies made of them."""
+
+    additions = 0
+    copies = 0
+
+    def __setitem__(self, key, value):
+        CountedScores.additions += 1
+        super().__setitem__(key, value)
+
+    def copy(self, *args, **kwargs):
+        CountedScores.copies += 1
+        return super().copy(*args, **kwargs)
+
+
+# Readings' own parts (named by letters; "s" is shared by all), with how many postings each part holds.
+READING_OWNS = {
+    "a branch of the first parts": ([["a", "b", "c"], ["a", "b", "d"], ["a", "e", "f"]], {"a": 1, "b": 1}),
+    "a prefix kept by the second": ([["a", "b"], ["a", "c", "d"], ["a", "c", "e"]], {"a": 2, "b": 1, "c": 2}),
+    "a whole reading the next's": ([["a", "b"], ["a", "b", "c"]], {"a": 1, "b": 1}),
+    "a whole reading kept before": ([["a", "b", "c"], ["a", "b"], ["a", "b", "d"]], {"a": 1, "b": 1}),
+}
+
+
+@pytest.mark.parametrize("owns, kept_share, additions, copies", [
+    ("a branch of the first parts", 4, [3, 1, 3], [2, 1, 1]),
+    ("a branch of the first parts", 0, [3, 3, 3], [1, 1, 1]),
+    ("a prefix kept by the second", 4, [2, 2, 1], [2, 2, 1]),
+    ("a prefix kept by the second", 0, [2, 3, 3], [1, 1, 1]),
+    ("a whole reading the next's", 4, [2, 1], [2, 1]),
+    ("a whole reading the next's", 0, [2, 3], [1, 1]),
+    ("a whole reading kept before", 4, [3, 0, 1], [2, 1, 1]),
+    ("a whole reading kept before", 0, [3, 2, 3], [1, 1, 1]),
+])
+def test_a_readings_first_parts_are_summed_once_for_the_next_reading_when_their_postings_pass_the_share(
+        monkeypatch, owns, kept_share, additions, copies):
+    # The first parts a reading shares with the next are kept summed for it (one copy) when they hold
+    # at least a SUM_KEPT_SHARE-th of the scores' size in postings (8 scores: 2 postings at the share
+    # of 4); the next adds only its parts after them, and the one after it only what it does not share
+    # with the sums kept.  The values are each reading's own sum, whichever way.
+    monkeypatch.setattr(execute, "SUM_KEPT_SHARE", kept_share)
+    own_keys, postings = READING_OWNS[owns]
+    rng = np.random.default_rng(7)
+    arrays = {key: (np.arange(postings.get(key, 3)) * 2 + len(key), rng.random(postings.get(key, 3)))
+              for key in {"s", *itertools.chain(*own_keys)}}
+    parts = [{key: arrays[key] for key in ["s", *keys]} for keys in own_keys]
+    common = np.zeros(8).view(CountedScores)
+    common[arrays["s"][0]] += arrays["s"][1]
+    counted = []
+    CountedScores.additions = CountedScores.copies = 0
+    for reading, scores in zip(parts, execute._reading_sums(common, parts, {"s"})):
+        counted.append((CountedScores.additions, CountedScores.copies))
+        CountedScores.additions = CountedScores.copies = 0
+        expected = np.asarray(common).copy()
+        for key in list(reading)[1:]:
+            expected[reading[key][0]] += reading[key][1]
+        assert np.asarray(scores).tobytes() == expected.tobytes()
+    assert counted == list(zip(additions, copies))
 
 
 @pytest.mark.parametrize("q", [
