@@ -238,7 +238,7 @@ class QueryContext:
         word at 600,000 articles filled an array of the index's size and scanned it for its
         documents, for every query that scored it.  A smaller index sums them in an array.
         """
-        if len(found) > 2 or self.size < MERGED_MIN_DOCUMENTS:
+        if self.size < MERGED_MIN_DOCUMENTS:
             return self._summed_term_frequencies(found)
         ids, tf = None, None
         for name, p in found:
@@ -433,7 +433,7 @@ def _scores(ctx: QueryContext, parsed: ParsedQuery, all_words: np.ndarray | None
     typed_parts, idfs = _reading_parts(ctx, typed, scope, looked_up)
     other_parts = [_reading_parts(ctx, reading, scope, looked_up) for reading in others]
     shared = set(typed_parts).intersection(*(parts for parts, _ in other_parts)) if others else set()
-    common = _sum_parts(size, typed_parts, shared, None)
+    common = _sum_parts(size, typed_parts, shared)
     sums = _reading_sums(common, [typed_parts, *(parts for parts, _ in other_parts)], shared)
     scores = next(sums)
     typed_idf = _idf_sum(ctx, typed) if others else 0.0
@@ -562,7 +562,7 @@ def _score_bounds(ctx: QueryContext, parsed: ParsedQuery, scope: Scope,
         parts.append(own)
         bounds.append(bound)
     shared = set(parts[0]).intersection(*parts[1:])
-    sums = _reading_sums(_sum_parts(len(scope.docs), parts[0], shared, None), parts, shared)
+    sums = _reading_sums(_sum_parts(len(scope.docs), parts[0], shared), parts, shared)
     lower, upper = np.zeros(len(scope.docs)), np.zeros(len(scope.docs))
     for at, (partial, bound) in enumerate(zip(sums, bounds)):
         weight = _reading_weight(ctx, readings[at], typed_idf) if at else 1.0
@@ -671,9 +671,9 @@ def _common_start(first: list, second: list) -> int:
     return count
 
 
-def _sum_parts(size: int, parts: dict, keys: set, start: np.ndarray | None) -> np.ndarray:
-    """Return start (a copy; zeros of size when None) plus the parts named by keys, added in the parts' order."""
-    scores = np.zeros(size, dtype=np.float64) if start is None else start.copy()
+def _sum_parts(size: int, parts: dict, keys: set) -> np.ndarray:
+    """Return the sum of the parts named by keys (size scores), added in the parts' order."""
+    scores = np.zeros(size, dtype=np.float64)
     for key, (ids, values) in parts.items():
         if key in keys:
             scores[ids] += values

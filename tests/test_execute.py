@@ -20,7 +20,7 @@ import pytest
 from unidecode import unidecode
 
 from search import abbreviations, execute, matching
-from search.cluster_rerank import CandidateSnapshot
+from search.cluster_rerank import CandidateContext, CandidateSnapshot
 from search.engine import SearchEngine
 from search.execute import (
     QueryContext,
@@ -49,6 +49,7 @@ from search.index import reindex
 from search.matching import LONG_QUERY_WORDS
 from search.parse import parse_query
 from search.ranking import DEFAULT_RANKING
+from search.reader import PostingsCache
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.understand import Vocabulary, understand
@@ -210,12 +211,14 @@ def test_a_multi_syllable_word_or_a_quoted_phrase_counts_the_documents_holding_i
     assert _idf_sum(context, parse_query('tế-xã "đối với"')) == pytest.approx(expected)
 
 
+# "Việt Nẫm": an accent no article writes, counted folded as every phrase count is.
+@pytest.mark.parametrize("q", ['"việt nam"', '"Việt Nẫm"'])
 def test_a_phrase_held_by_more_articles_than_its_sample_is_counted_in_an_even_sample_and_scaled(
-        context, fields, monkeypatch):
+        context, fields, monkeypatch, q):
     # The documents holding both "viet" and "nam" are more than a sample of 7: the count is the
     # share of 7 of them, evenly spaced in doc-number order, holding the words in a row, times all
     # of them; with a sample as large as they are, the count is exact.
-    clause = parse_query('"việt nam"').clauses[0]
+    clause = parse_query(q).clauses[0]
     both = sorted(doc for doc, words in fields.items() if {"viet", "nam"} <= set(words["title"] + words["body"]))
     in_a_row = {doc for doc in both if holding({doc: fields[doc]}, ["viet", "nam"])}
     assert len(both) > 7 and 0 < len(in_a_row) < len(both)
@@ -224,6 +227,26 @@ def test_a_phrase_held_by_more_articles_than_its_sample_is_counted_in_an_even_sa
     assert _counted_phrase(context, clause) == round(len(in_a_row.intersection(sample)) * len(both) / 7)
     monkeypatch.setattr(execute, "PHRASE_COUNT_SAMPLE", len(both))
     assert _counted_phrase(context, clause) == len(in_a_row)
+
+
+def test_a_phrases_count_is_kept_among_a_snapshots_statistics_and_counted_in_the_query_over_candidates(
+        demo_index, fields, monkeypatch):
+    # A statistic that reads positions: counted once for every query of a snapshot, kept among the
+    # statistics of its postings cache (which postings do not evict); the cluster's candidates have no
+    # cache, and count it in the query.
+    expected = holding(fields, ["viet", "nam"])
+    backend = WhooshBackend(demo_index, postings_cache_mb=64)
+    first, second = backend.view().context, backend.view().context
+    cache = first.snapshot.postings_cache
+    assert execute.phrase_frequency(first, ["viet", "nam"]) == expected
+    assert cache.statistics_size == PostingsCache.ENTRY_OVERHEAD + np.array([expected]).nbytes  # that count alone
+    assert first.snapshot.kept(("phrase count", ("viet", "nam"), TEXT_FIELDS))[0].tolist() == [expected]
+    monkeypatch.setattr(execute, "_counted_phrase", lambda *args: pytest.fail("a kept phrase count counted again"))
+    assert execute.phrase_frequency(second, ["viet", "nam"]) == expected
+    monkeypatch.undo()
+    articles = [{"title": "Việt Nam", "body": "đội tuyển Việt Nam thắng"}, {"title": "Nam Định", "body": "việt vị"}]
+    candidates = QueryContext(CandidateSnapshot(articles, {"title": 2.0, "body": 3.0}), DEFAULT_RANKING)
+    assert execute.phrase_frequency(candidates, ["viet", "nam"]) == 1
 
 
 def test_a_querys_pair_idf_sums_the_mean_idf_of_each_distinct_adjacent_pair(context, fields):
@@ -504,6 +527,35 @@ def test_a_terms_scores_in_a_wide_scope_holding_few_of_its_documents_are_its_who
     assert (values.tolist(), idf) == (whole[[1, len(ids) // 2]].tolist(), whole_idf)
 
 
+def test_a_field_weighed_zero_scores_no_document_within_a_scope_either(demo_index, scoped):
+    # A field of weight 0 gives its documents no term frequency: the whole term scores none of them,
+    # and neither does a scope (a wide one holding few of them: the sums over those alone).
+    context = QueryContext(uncached_context(demo_index).snapshot, replace(DEFAULT_RANKING, body_weight=0.0))
+    holders = context.postings("body", "nam").ids
+    assert len(holders) > 2 * 33
+    within = np.zeros(context.size, dtype=bool)
+    within[np.setdiff1d(np.arange(context.size), holders)[:31]] = within[holders[[1, 20]]] = True
+    assert context.bm25f("nam", ("body",))[0].tolist() == []
+    slots, values, _ = context.scoped_bm25f("nam", ("body",), Scope(within))
+    assert (slots.tolist(), values.tolist()) == ([], [])
+
+
+def test_a_context_over_the_clusters_candidates_weighs_a_term_by_the_clusters_count_of_its_articles(scoped):
+    # The candidates are a page's worth of the cluster's articles: a term's idf is the whole cluster's,
+    # from its count of articles holding the term, within a scope as over every candidate.
+    articles = [{"title": f"Tin {n}", "body": "giá vàng tăng" if n % 3 else "thời tiết"} for n in range(60)]
+    snapshot = CandidateSnapshot(articles, {"title": 2.0, "body": 3.0})
+    context = CandidateContext(snapshot, DEFAULT_RANKING, 10_000, {"gia": 700})
+    ids, scores, idf = context.bm25f("gia", TEXT_FIELDS)
+    assert idf == execute.idf_of(10_000, 700) and len(ids) == 40
+    within = np.zeros(60, dtype=bool)
+    within[[0, 3, 4, 6, 9]] = True  # two holders of five: scored in the scope alone
+    scoped = CandidateContext(snapshot, DEFAULT_RANKING, 10_000, {"gia": 700})
+    slots, values, scoped_idf = scoped.scoped_bm25f("gia", TEXT_FIELDS, Scope(within))
+    assert ("bm25f", "gia", TEXT_FIELDS) not in scoped._computed
+    assert (slots.tolist(), values.tolist(), scoped_idf) == ([2], [scores[ids.tolist().index(4)]], idf)
+
+
 def no_frequencies_computed(*args):
     raise AssertionError("a term frequency computed where the whole term's scores were kept")
 
@@ -561,11 +613,107 @@ def test_the_count_of_documents_holding_a_scoped_term_is_kept_for_the_snapshots_
     snapshot = first.snapshot
     assert snapshot.kept(("holding", "nam", TEXT_FIELDS)) == (holding,) and holding < sum(
         len(first.postings(name, "nam")) for name in TEXT_FIELDS)  # titles and bodies counted once
+    # Among the statistics (which postings do not evict), a number costing what an int64 holds.
+    assert snapshot.postings_cache.statistics_size == PostingsCache.ENTRY_OVERHEAD + 8
     assert ("bm25f", "nam", TEXT_FIELDS) not in first._computed  # scored within the scope alone
     # The next query reads the count kept, and scores as the first did.
     again = second.scoped_bm25f("nam", TEXT_FIELDS, Scope(within))
     assert (again[0].tolist(), again[1].tolist(), again[2]) == (slots.tolist(), values.tolist(), idf)
     assert idf == second.bm25f("nam", TEXT_FIELDS)[2]
+
+
+@pytest.mark.parametrize("q, expected", [
+    ("nghị định 100", {("định", "100"): ["định", "100"]}),
+    ("nghị định số 100", {("số", "100"): ["định", "100"]}),
+    ("nghi dinh 100", {("dinh", "100"): ["dinh", "100"]}),  # typed without accents: folded terms
+    ("luật 2013 về đất đai", {("luật", "2013"): ["luật", "2013"]}),  # a number second in the query
+    ("thông tư 05 và quyết định số 7", {("tư", "05"): ["tư", "05"], ("số", "7"): ["định", "7"]}),
+    ("nhà số 5 phố huế", {}),  # "số" without a kind of document before it: a house number
+    ("100 người", {}),
+])
+def test_a_querys_pairs_naming_a_document_give_its_kind_and_number_as_index_terms(q, expected):
+    chain, _ = _chain(parse_query(q))
+    found = execute._references(chain)
+    assert {(first.exact, second.exact): terms for (first, second), terms in found.items()} == expected
+
+
+def test_a_scope_is_inside_another_when_every_document_of_it_is_one_of_the_others():
+    def scope(*docs):
+        within = np.zeros(20, dtype=bool)
+        within[list(docs)] = True
+        return Scope(within)
+
+    wider = scope(1, 5, 9)
+    assert scope(5).inside(wider) and scope(1, 5, 9).inside(wider) and scope(9).inside(wider)
+    assert not scope(5, 12).inside(wider)  # a document after the wider scope's last
+    assert not scope(7).inside(scope(5)) and scope(5).inside(scope(5))
+    assert not scope(1, 5, 9, 12).inside(wider) and not scope(0).inside(wider)
+    assert scope().inside(scope()) and scope().inside(wider) and not wider.inside(scope())
+
+
+@pytest.mark.parametrize("distinct, long", [(39, False), (40, True)])
+def test_a_query_of_the_long_query_syllables_or_more_is_reranked_to_the_long_querys_depth(distinct, long):
+    # Distinct folded syllables: "Mười" and "muoi" are one, so repeating words adds none.
+    syllables = [f"tu{n}" for n in range(distinct)]
+    parsed = parse_query(" ".join(syllables + syllables[:5]))
+    assert DEFAULT_RANKING.long_query_syllables == 40
+    expected = DEFAULT_RANKING.long_query_rerank_depth if long else DEFAULT_RANKING.rerank_depth
+    assert execute.rerank_depth(DEFAULT_RANKING, parsed) == expected
+
+
+def test_a_readings_weight_is_the_typed_words_idf_over_its_own_capped_at_one_for_a_decoded_reading():
+    # Each syllable's idf read from the context's memo (``_syllable_idf``): below 1, as for words most
+    # articles hold.
+    ctx = SimpleNamespace(syllable_idfs={"cua": 0.5, "ban": 0.2, "nha": 0.3})
+    reading = parse_query("của")
+    assert execute._reading_weight(ctx, reading, 0.25) == 0.25 / 0.5
+    assert execute._reading_weight(ctx, reading, 2.0) == 4.0  # a spelling of rarer words typed
+    decoded = replace(reading, groups=[[replace(reading.clauses[0], decoded=True)]])
+    assert execute._reading_weight(ctx, decoded, 2.0) == 1.0 and execute._reading_weight(ctx, decoded, 0.25) == 0.5
+    chain = parse_query("ban nha cua").syllables
+    assert execute._pairs_weight(ctx, 0.15, chain) == 0.15 / ((0.2 + 0.3) / 2 + (0.3 + 0.5) / 2)
+
+
+@pytest.mark.parametrize("q, mode, kept", [("bong da", "auto", True), ("bong da", "all", False),
+                                         ("bong da", "together", False), ("bong da -viet", "auto", False)])
+def test_only_an_unaccented_querys_answer_in_auto_without_exclusions_is_kept_for_the_contexts_next_queries(
+        demo_index, q, mode, kept):
+    # "Did you mean" then finds the same query's answer with accents among it: another mode's set, or
+    # one narrowed by an exclusion, is not that answer.
+    ctx = uncached_context(demo_index)
+    parsed = parse_query(q)
+    matched = execute.match_query(ctx, parsed, mode)
+    assert matched.mask.any()
+    key = ("answer", matching.folded_key(parsed))
+    assert ctx.remembers(key) == kept and (ctx.recalled(key) is not None) == kept
+    if kept:
+        assert ctx.recalled(key).tolist() == matched.mask.tolist()
+
+
+@pytest.mark.parametrize("pair_by_pair", [False, True], ids=["pairs at once", "pair by pair"])
+@pytest.mark.parametrize("q", ["hlv park hang seo", "ubnd tphcm nghị định 100"])
+def test_a_querys_proximity_is_its_best_readings_bonus_weighed_by_the_typed_pairs_idf_over_its_own(
+        demo_index, monkeypatch, q, pair_by_pair):
+    if pair_by_pair:  # pairs that do not fit one pass are counted one by one (``_count_pairs``)
+        monkeypatch.setattr(matching, "adjacent_pair_counts", lambda *args: None)
+    parsed = understood(demo_index, q)
+    every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
+    assert len(every) >= 2
+    ctx = uncached_context(demo_index)
+    docs = np.flatnonzero(ctx.snapshot.live)
+    idfs = execute._scores(ctx, parsed, None)[1]
+    bonus = execute._proximity(ctx, parsed, docs, idfs)
+    alone = uncached_context(demo_index)
+    typed_pairs = execute._pairs_idf(alone, execute._chain(every[0])[0])
+    expected = execute._reading_proximity(alone, every[0], docs, idfs)
+    for reading in every[1:]:
+        weight = typed_pairs / execute._pairs_idf(alone, execute._chain(reading)[0])
+        weighed = execute._reading_proximity(alone, reading, docs, idfs) * weight
+        expected = np.maximum(expected, weighed)
+    assert bonus.any() and bonus.tolist() == expected.tolist()
+    # Another set of documents in the same context: its own lengths and bonuses.
+    fewer = docs[::3]
+    assert execute._proximity(ctx, parsed, fewer, idfs).tolist() == expected[::3].tolist()
 
 
 def test_a_scope_finds_its_documents_among_doc_numbers_by_either_search():
@@ -1198,7 +1346,7 @@ def test_each_readings_scores_summed_from_what_it_shares_with_the_one_before_are
     assert len(every) >= 4
     parts = [execute._reading_parts(ctx, reading)[0] for reading in every]
     shared = set(parts[0]).intersection(*parts[1:])
-    common = execute._sum_parts(ctx.size, parts[0], shared, None)
+    common = execute._sum_parts(ctx.size, parts[0], shared)
     summed = list(execute._reading_sums(common, parts, shared))
     for reading_parts, scores in zip(parts, summed):
         expected = common.copy()
