@@ -800,8 +800,13 @@ def _proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: d
 
 def _readings_proximity(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], docs: np.ndarray,
                         idfs: dict[str, float], addends: dict, title_weight: float):
-    """Return an iterator of each reading's ``_reading_proximity`` (chains: each reading's ``_chain``),
-    one new array each.
+    """Return an iterator of each reading's proximity bonus of docs (chains: each reading's ``_chain``),
+    one new array each: where adjacent query words stand next to each other.
+
+    In the title each pair found counts once (a title holding the query's words in a row is what
+    known-item searches look for; title_weight is what it counts); in the body repeated pairs count
+    with BM25's saturation.  Syllables typed with accents are paired in their exact form.  addends
+    keeps each pair's bonus for the other readings of the query (they share most pairs).
 
     Readings go through the combinations of spellings the last group first (``readings``), so a
     reading's pairs begin with those of the one before up to the first group it reads otherwise: the
@@ -816,7 +821,7 @@ def _readings_proximity(ctx: QueryContext, chains: list[tuple[list[Syllable], li
 
 def _chain(parsed: ParsedQuery) -> tuple[list[Syllable], list[tuple[Syllable, Syllable, tuple]]]:
     """Return the syllables a reading's proximity pairs (its words outside ``title:`` and the like),
-    and its distinct adjacent pairs, each with the key of its bonus in ``_reading_proximity``'s
+    and its distinct adjacent pairs, each with the key of its bonus in ``_readings_proximity``'s
     addends: the terms paired (a syllable typed with accents in its exact form) and both folded."""
     chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
     terms = [s.exact if s.accented else s.folded for s in chain]
@@ -832,8 +837,8 @@ def _count_pairs(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], d
     """Put in addends the title and the body bonus of docs (``_pair_bonus``, value for value) of every
     adjacent pair of the readings' words (chains: ``_chain`` of each reading), all pairs counted at
     once (``matching.adjacent_pair_counts``: a pasted paragraph's readings hold a hundred pairs,
-    each counted in both fields).  Pairs that do not fit one pass are left for
-    ``_reading_proximity`` to count one by one."""
+    each counted in both fields).  Pairs that do not fit one pass are left for ``_add_pair_bonus``
+    to count one by one."""
     if not len(docs):
         return
     wanted = dict.fromkeys(key for _, pairs in chains for _, _, key in pairs if key not in addends)
@@ -948,29 +953,6 @@ def _syllable_idf(ctx: QueryContext, folded: str) -> float:
     if known is None:
         known = ctx.syllable_idfs[folded] = ctx.term_idf(folded, int(ctx.docs_with(folded, TEXT_FIELDS).sum()))
     return known
-
-
-def _reading_proximity(ctx: QueryContext, parsed: ParsedQuery, docs: np.ndarray, idfs: dict[str, float],
-                       addends: dict | None = None, title_weight: float | None = None,
-                       chain: tuple[list[Syllable], list] | None = None) -> np.ndarray:
-    """Return a bonus for docs where adjacent query words stand next to each other.
-
-    In the title each pair found counts once (a title holding the query's words in a row is
-    what known-item searches look for); in the body repeated pairs count with BM25's
-    saturation.  Syllables typed with accents are paired in their exact form.  addends keeps
-    each pair's bonus for the other readings of the query (they share most pairs); title_weight
-    is what a pair in the title counts (by default ``Ranking.title_proximity_weight``); chain is the
-    reading's ``_chain`` when the caller has it.
-    """
-    bonus = np.zeros(len(docs), dtype=np.float64)
-    chain, pairs = _chain(parsed) if chain is None else chain
-    if not pairs or not len(docs):
-        return bonus
-    addends = {} if addends is None else addends
-    title_weight = ctx.ranking.title_proximity_weight if title_weight is None else title_weight
-    for step in _proximity_steps(chain, pairs):
-        _add_pair_bonus(ctx, step, bonus, docs, idfs, addends, title_weight)
-    return bonus
 
 
 def _proximity_steps(chain: list[Syllable], pairs: list) -> list[tuple[tuple, tuple | None]]:

@@ -705,10 +705,10 @@ def test_a_querys_proximity_is_its_best_readings_bonus_weighed_by_the_typed_pair
     bonus = execute._proximity(ctx, parsed, docs, idfs)
     alone = uncached_context(demo_index)
     typed_pairs = execute._pairs_idf(alone, execute._chain(every[0])[0])
-    expected = execute._reading_proximity(alone, every[0], docs, idfs)
+    expected = proximity_alone(alone, every[0], docs, idfs)
     for reading in every[1:]:
         weight = typed_pairs / execute._pairs_idf(alone, execute._chain(reading)[0])
-        weighed = execute._reading_proximity(alone, reading, docs, idfs) * weight
+        weighed = proximity_alone(alone, reading, docs, idfs) * weight
         expected = np.maximum(expected, weighed)
     assert bonus.any() and bonus.tolist() == expected.tolist()
     # Another set of documents in the same context: its own lengths and bonuses.
@@ -1359,6 +1359,15 @@ def test_each_readings_scores_summed_from_what_it_shares_with_the_one_before_are
                for a, b in itertools.pairwise(parts))  # readings that start alike: sums carried over
 
 
+def proximity_alone(ctx, reading, docs: np.ndarray, idfs: dict,
+                    title_weight: float = DEFAULT_RANKING.title_proximity_weight) -> np.ndarray:
+    """Return one reading's proximity bonus of docs, each of its pairs' bonuses added from scratch."""
+    bonus = np.zeros(len(docs), dtype=np.float64)
+    for step in execute._proximity_steps(*execute._chain(reading)):
+        execute._add_pair_bonus(ctx, step, bonus, docs, idfs, {}, title_weight)
+    return bonus
+
+
 class CountedScores(np.ndarray):
     """Scores that count the postings' additions into them and the copies made of them."""
 
@@ -1531,7 +1540,7 @@ def test_each_reading_looks_for_its_words_together_only_in_the_candidates_no_rea
 ])
 def test_each_readings_proximity_carried_over_from_the_reading_before_is_its_bonus_summed_from_scratch(demo_index, q):
     # _proximity adds to each reading's bonus only the pairs after those it shares with the reading before:
-    # each bonus is _reading_proximity's for that reading alone, to the last bit, with fewer pairs added.
+    # each bonus is that reading's alone (``proximity_alone``), to the last bit, with fewer pairs added.
     parsed = understood(demo_index, q)
     every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
     assert len(every) >= 4
@@ -1550,8 +1559,8 @@ def test_each_readings_proximity_carried_over_from_the_reading_before_is_its_bon
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(execute, "_add_pair_bonus", counted)
         carried = list(execute._readings_proximity(ctx, chains, docs, idfs, addends, 10.0))
-    for reading, chain, bonus in zip(every, chains, carried):
-        alone = execute._reading_proximity(uncached_context(demo_index), reading, docs, idfs, None, 10.0, chain)
+    for reading, bonus in zip(every, carried):
+        alone = proximity_alone(uncached_context(demo_index), reading, docs, idfs, 10.0)
         assert bonus.tobytes() == alone.tobytes()
     assert len({bonus.tobytes() for bonus in carried}) > 1 and any(bonus.any() for bonus in carried)
     assert len(added) < sum(len(pairs) for _, pairs in chains)
