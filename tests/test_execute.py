@@ -486,7 +486,8 @@ def understood(demo_index, q: str):
 
 @pytest.mark.parametrize("term, fields", [("cho", TEXT_FIELDS), ("nam", TEXT_FIELDS), ("thuoc", TEXT_FIELDS),
                                           ("viet_nam", TEXT_FIELDS), ("nam", ("title",)), ("hà", TEXT_FIELDS)])
-@pytest.mark.parametrize("share", [0.02, 0.2])
+# 1/17 and 1/20: scopes of 12 and 11 documents, whose double is the 24 titles holding "nam" and just below it.
+@pytest.mark.parametrize("share", [0.02, 0.2, 1 / 17, 1 / 20])
 def test_a_terms_scores_within_a_scope_are_its_whole_scores_of_the_scopes_documents(demo_index, scoped, term, fields,
                                                                                      share):
     context = uncached_context(demo_index)
@@ -509,7 +510,7 @@ def test_a_terms_scores_within_a_scope_are_its_whole_scores_of_the_scopes_docume
 
 @pytest.mark.parametrize("term, fields", [("ngay", TEXT_FIELDS), ("nam", TEXT_FIELDS), ("nguoi", ("body",))])
 def test_a_terms_scores_in_a_wide_scope_holding_few_of_its_documents_are_its_whole_scores_of_them(
-        demo_index, scoped, term, fields):
+        demo_index, scoped, monkeypatch, term, fields):
     # A scope of many documents holding few of a common term's: its frequencies are summed over
     # the few alone (``_scoped_bm25f``'s sparse sums), each at its own place in the scope.
     context = uncached_context(demo_index)
@@ -521,6 +522,8 @@ def test_a_terms_scores_in_a_wide_scope_holding_few_of_its_documents_are_its_who
     scope = Scope(within)
     assert sum(len(context.postings(name, term)) for name in fields) > 2 * len(scope.docs)
     assert len(scope.docs) > 16 * 2
+    # Exactly the smallest count of postings scored within a scope.
+    monkeypatch.setattr(execute, "SCOPED_MIN_POSTINGS", sum(len(context.postings(name, term)) for name in fields))
     slots, values, idf = context.scoped_bm25f(term, fields, scope)
     assert ("bm25f", term, fields) not in context._computed  # scored within the scope alone
     assert scope.docs[slots].tolist() == holders.tolist()
@@ -1366,6 +1369,47 @@ def proximity_alone(ctx, reading, docs: np.ndarray, idfs: dict,
     for step in execute._proximity_steps(*execute._chain(reading)):
         execute._add_pair_bonus(ctx, step, bonus, docs, idfs, {}, title_weight)
     return bonus
+
+
+def test_a_pair_naming_a_document_adds_the_reference_weight_times_its_mean_idf_where_it_is_cited(demo_index):
+    # "chỉ thị 05": the portal article cites Chỉ thị 05.  Each syllable's idf as given (distinct ones).
+    ctx = uncached_context(demo_index)
+    docs = np.flatnonzero(ctx.snapshot.live)
+    (key, cited), = [step for step in execute._proximity_steps(*execute._chain(parse_query("chỉ thị 05"))) if step[1]]
+    assert cited == ("thị", "05")
+    idfs = {"chi": 1.0, "thi": 2.0, "05": 6.0}
+    citing, plain = np.zeros(len(docs)), np.zeros(len(docs))
+    execute._add_pair_bonus(ctx, (key, cited), citing, docs, idfs, {}, 10.0)
+    execute._add_pair_bonus(ctx, (key, None), plain, docs, idfs, {}, 10.0)
+    cites = execute._cites(ctx, list(cited), docs)
+    assert cites.sum() == 1
+    plain += DEFAULT_RANKING.reference_weight * (2.0 + 6.0) / 2.0 * cites
+    assert citing.tolist() == plain.tolist()
+
+
+def test_carried_sums_keep_a_sum_only_for_a_list_after_it_and_copy_each_once(monkeypatch):
+    # Without a test of worth, every first steps a list shares with the next are kept: the last list,
+    # with none after it, keeps nothing.
+    owns = [["a", "b", "c"], ["a", "b", "d"], ["a", "e", "f"], ["g"]]
+    values = {key: (np.array([ord(key) - 97]), np.array([float(ord(key))])) for key in "abcdefg"}
+    added = []
+
+    def add(total, at, key):
+        added.append((at, key))
+        total[values[key][0]] += values[key][1]
+
+    start = np.zeros(8).view(CountedScores)
+    counted = []
+    CountedScores.copies = 0
+    for own, total in zip(owns, execute._carried_sums(start, owns, add)):
+        counted.append(CountedScores.copies)
+        CountedScores.copies = 0
+        expected = np.zeros(8)
+        for key in own:
+            expected[values[key][0]] += values[key][1]
+        assert np.asarray(total).tolist() == expected.tolist()
+    assert counted == [2, 1, 1, 1]
+    assert added == [(0, "a"), (0, "b"), (0, "c"), (1, "d"), (2, "a"), (2, "e"), (2, "f"), (3, "g")]
 
 
 class CountedScores(np.ndarray):
