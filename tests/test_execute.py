@@ -532,15 +532,17 @@ def test_a_terms_scores_in_a_wide_scope_holding_few_of_its_documents_are_its_who
 
 def test_a_field_weighed_zero_scores_no_document_within_a_scope_either(demo_index, scoped):
     # A field of weight 0 gives its documents no term frequency: the whole term scores none of them,
-    # and neither does a scope (a wide one holding few of them: the sums over those alone).
+    # and neither does a scope (a wide one holding few of them), whose scores are then the whole term's
+    # picked: only postings that all score are summed within a scope.
     context = QueryContext(uncached_context(demo_index).snapshot, replace(DEFAULT_RANKING, body_weight=0.0))
     holders = context.postings("body", "nam").ids
     assert len(holders) > 2 * 33
     within = np.zeros(context.size, dtype=bool)
     within[np.setdiff1d(np.arange(context.size), holders)[:31]] = within[holders[[1, 20]]] = True
-    assert context.bm25f("nam", ("body",))[0].tolist() == []
     slots, values, _ = context.scoped_bm25f("nam", ("body",), Scope(within))
+    assert ("bm25f", "nam", ("body",)) in context._computed  # its postings may not score: the whole term
     assert (slots.tolist(), values.tolist()) == ([], [])
+    assert context.bm25f("nam", ("body",))[0].tolist() == []
 
 
 def test_a_context_over_the_clusters_candidates_weighs_a_term_by_the_clusters_count_of_its_articles(scoped):
