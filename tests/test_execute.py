@@ -701,12 +701,8 @@ def test_a_querys_proximity_is_its_best_readings_bonus_weighed_by_the_typed_pair
         demo_index, monkeypatch, q, pair_by_pair):
     if pair_by_pair:  # pairs that do not fit one pass are counted one by one (``_count_pairs``)
         monkeypatch.setattr(matching, "adjacent_pair_counts", lambda *args: None)
-    parsed = understood(demo_index, q)
-    every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
+    parsed, every, ctx, docs, idfs = readings_to_pair(demo_index, q)
     assert len(every) >= 2
-    ctx = uncached_context(demo_index)
-    docs = np.flatnonzero(ctx.snapshot.live)
-    idfs = execute._scores(ctx, parsed, None)[1]
     bonus = execute._proximity(ctx, parsed, docs, idfs)
     alone = uncached_context(demo_index)
     typed_pairs = execute._pairs_idf(alone, execute._chain(every[0])[0])
@@ -1364,6 +1360,15 @@ def test_each_readings_scores_summed_from_what_it_shares_with_the_one_before_are
                for a, b in itertools.pairwise(parts))  # readings that start alike: sums carried over
 
 
+def readings_to_pair(demo_index, q: str):
+    """Return (q understood, its readings, a new query context, every live document, its syllables' idfs)."""
+    parsed = understood(demo_index, q)
+    ctx = uncached_context(demo_index)
+    idfs = execute._scores(ctx, parsed, None)[1]
+    every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
+    return parsed, every, ctx, np.flatnonzero(ctx.snapshot.live), idfs
+
+
 def proximity_alone(ctx, reading, docs: np.ndarray, idfs: dict,
                     title_weight: float = DEFAULT_RANKING.title_proximity_weight) -> np.ndarray:
     """Return one reading's proximity bonus of docs, each of its pairs' bonuses added from scratch."""
@@ -1587,12 +1592,8 @@ def test_each_reading_looks_for_its_words_together_only_in_the_candidates_no_rea
 def test_each_readings_proximity_carried_over_from_the_reading_before_is_its_bonus_summed_from_scratch(demo_index, q):
     # _proximity adds to each reading's bonus only the pairs after those it shares with the reading before:
     # each bonus is that reading's alone (``proximity_alone``), to the last bit, with fewer pairs added.
-    parsed = understood(demo_index, q)
-    every = matching.readings(parsed, matching.reading_limit(parsed, DEFAULT_RANKING))
+    _, every, ctx, docs, idfs = readings_to_pair(demo_index, q)
     assert len(every) >= 4
-    ctx = uncached_context(demo_index)
-    docs = np.flatnonzero(ctx.snapshot.live)
-    idfs = execute._scores(ctx, parsed, None)[1]
     chains = [execute._chain(reading) for reading in every]
     added = []
     add = execute._add_pair_bonus
