@@ -815,7 +815,10 @@ def _readings_proximity(ctx: QueryContext, chains: list[tuple[list[Syllable], li
     each reading.
     """
     steps = [_proximity_steps(chain, pairs) if pairs and len(docs) else [] for chain, pairs in chains]
-    add = lambda bonus, _, step: _add_pair_bonus(ctx, step, bonus, docs, idfs, addends, title_weight)  # noqa: E731
+
+    def add(bonus: np.ndarray, _: int, step: tuple) -> None:
+        _add_pair_bonus(ctx, step, bonus, docs, idfs, addends, title_weight)
+
     return _carried_sums(np.zeros(len(docs), dtype=np.float64), steps, add)
 
 
