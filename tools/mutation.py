@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import hashlib
 import json
 import os
 import re
@@ -460,12 +461,15 @@ def demo_cluster_running():
 def run_mutmut(patterns: list[str], env: dict[str, str], children: int) -> None:
     """Run mutmut on the mutants matching patterns, niced, at most `children` at a time."""
     # mutmut keeps which tests reach each function, and their durations (its mutant timeouts), from
-    # its first run: redo them when switching between a prebuilt and a per-run demo index, or to
-    # another test selection (another module's mutants would find no tests reaching them).
+    # its first run: redo them when switching between a prebuilt and a per-run demo index, to
+    # another test selection (another module's mutants would find no tests reaching them), or when a
+    # test file changed (a test changed to reach a function is otherwise never run on its mutants).
     stats = ROOT / "mutants" / "mutmut-stats.json"
     marker = ROOT / "mutants" / "demo-index-mode"
+    tests = hashlib.sha256(b"".join(path.read_bytes() for path in sorted((ROOT / "tests").glob("*.py"))))
     mode = ("prebuilt" if "VNSEARCH_TEST_DEMO_INDEX" in env else "built") + (
-        " segmented" if PREBUILT_SEGMENTED_ENV in env else "") + "\n" + env.get(TESTS_ENV, "")
+        " segmented" if PREBUILT_SEGMENTED_ENV in env else "") + "\n" + env.get(TESTS_ENV, "") + "\n" + (
+        tests.hexdigest())
     if marker.exists() and marker.read_text() != mode:
         stats.unlink(missing_ok=True)
     # Niceness 15, not 15 more than this process's: started niced itself, mutmut would get 19, whose
