@@ -466,10 +466,10 @@ def run_mutmut(patterns: list[str], env: dict[str, str], children: int) -> None:
     # test file changed (a test changed to reach a function is otherwise never run on its mutants).
     stats = ROOT / "mutants" / "mutmut-stats.json"
     marker = ROOT / "mutants" / "demo-index-mode"
+    index = ("prebuilt" if "VNSEARCH_TEST_DEMO_INDEX" in env else "built") + (
+        " segmented" if PREBUILT_SEGMENTED_ENV in env else "")
     tests = hashlib.sha256(b"".join(path.read_bytes() for path in sorted((ROOT / "tests").glob("*.py"))))
-    mode = ("prebuilt" if "VNSEARCH_TEST_DEMO_INDEX" in env else "built") + (
-        " segmented" if PREBUILT_SEGMENTED_ENV in env else "") + "\n" + env.get(TESTS_ENV, "") + "\n" + (
-        tests.hexdigest())
+    mode = "\n".join([index, env.get(TESTS_ENV, ""), tests.hexdigest()])
     if marker.exists() and marker.read_text() != mode:
         stats.unlink(missing_ok=True)
     # Niceness 15, not 15 more than this process's: started niced itself, mutmut would get 19, whose
