@@ -1214,6 +1214,8 @@ def spy_on_among(monkeypatch) -> list[bool]:
 @pytest.mark.parametrize("plain, accented, smaller", [
     ("hieu dung", "hiểu đúng", True),  # fewer articles hold the words with these accents
     ("sung sot voi", "sửng sốt với", False),  # the same articles
+    ("nguoi dan", "người dân", True),  # the unaccented answer is more than a sixteenth of the index:
+    ("da", "đá", True),  # each accented word is looked up in the whole index, then kept among it
     ("bo giao", "Bộ giáo", True),
     ("sung sot", "sửng sột", False),  # no article with these accents: answered folded, from the same set
     ("xyzzy qwerty", "xỳzzy qwẻrty", False),  # nothing found either way
@@ -1235,6 +1237,9 @@ def test_an_accented_query_matched_among_its_unaccented_answer_has_the_answer_it
     assert (reused.ranked is None) == (alone.ranked is None) == (not alone.question) == (not question)
     if alone.ranked is not None:
         assert reused.ranked.tolist() == alone.ranked.tolist() and alone.ranked.any()
+    # The tiers counted beside the answer hold what they hold alone, among the unaccented answer.
+    for tier in ("together", "all"):
+        assert reused.tiers[tier].tolist() == (alone.tiers[tier] & page.mask).tolist()
     # The accented answer is part of the unaccented one: the same set, or strictly fewer articles.
     assert not (alone.mask & ~page.mask).any()
     assert (alone.mask.sum() < page.mask.sum()) == bool(smaller)
