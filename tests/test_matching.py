@@ -563,6 +563,24 @@ def test_together_with_accents_after_the_folded_words_is_what_it_is_alone(demo_i
     assert (folded == matching.together(alone, accented, False, every)).all()
 
 
+@pytest.mark.parametrize("text", ACCENTED_FRAGMENTS)
+def test_the_folded_words_runs_are_searched_once_in_a_query_context(demo_index, monkeypatch, text):
+    # The folded words' runs are remembered by document looked at: the same words asked again (the
+    # accented query's tiers, "did you mean"'s search) search no document a second time.
+    unaccented = parse_query(unidecode(text))
+    shared = fresh_context(demo_index)
+    every = shared.snapshot.live.copy()
+    folded = matching.together(shared, unaccented, True, every)
+    searched = []
+    window_runs = matching._window_runs
+    monkeypatch.setattr(matching, "_window_runs", lambda ctx, name, terms, docs, width: (
+        searched.append(len(docs)), window_runs(ctx, name, terms, docs, width))[1])
+    assert (matching.together(shared, unaccented, True, every) == folded).all()
+    assert searched == []
+    matching.together(fresh_context(demo_index), unaccented, True, every)
+    assert searched == [int(every.sum())] * len(matching.TEXT_FIELDS)  # a new context searches them all
+
+
 @pytest.mark.parametrize("fieldname", ["title", "body"])
 def test_the_accented_words_runs_found_from_the_folded_runs_starts_are_their_own(demo_context, fieldname):
     # Accented words stand where their folded forms do: each of their runs starts where a run of the folded
