@@ -1214,8 +1214,10 @@ def spy_on_among(monkeypatch) -> list[bool]:
 @pytest.mark.parametrize("plain, accented, smaller", [
     ("hieu dung", "hiểu đúng", True),  # fewer articles hold the words with these accents
     ("sung sot voi", "sửng sốt với", False),  # the same articles
-    ("nguoi dan", "người dân", True),  # the unaccented answer is more than a sixteenth of the index:
-    ("da", "đá", True),  # each accented word is looked up in the whole index, then kept among it
+    # Unaccented answers of more than a sixteenth of the index: each accented word is looked up in the
+    # whole index, then kept among the answer (``_docs_among``).
+    ("nguoi dan", "người dân", True),
+    ("da", "đá", True),
     ("bo giao", "Bộ giáo", True),
     ("sung sot", "sửng sột", False),  # no article with these accents: answered folded, from the same set
     ("xyzzy qwerty", "xỳzzy qwẻrty", False),  # nothing found either way
@@ -1400,8 +1402,8 @@ def test_a_pair_naming_a_document_adds_the_reference_weight_times_its_mean_idf_w
 
 
 def test_carried_sums_keep_a_sum_only_for_a_list_after_it_and_copy_each_once(monkeypatch):
-    # Without a test of worth, every first steps a list shares with the next are kept: the last list,
-    # with none after it, keeps nothing.
+    # With no worth_keeping test, the sum of the first steps a list shares with the next is always kept
+    # (a, b for the second list; a for the third); the last list, with none after it, keeps nothing.
     owns = [["a", "b", "c"], ["a", "b", "d"], ["a", "e", "f"], ["g"]]
     values = {key: (np.array([ord(key) - 97]), np.array([float(ord(key))])) for key in "abcdefg"}
     added = []
