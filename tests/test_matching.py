@@ -759,6 +759,26 @@ def test_the_together_tier_among_the_documents_read_is_its_part_there_and_answer
     assert whole.accents == accents
 
 
+@pytest.mark.parametrize(("text", "plain"), [
+    ('"hà nội" việt nam', "hà nội việt nam"),  # a quoted phrase counts with its words
+    ('"hà nội" dân', "hà nội dân"),
+    ('title:"hà nội" người dân', "người dân"),  # a title: clause does not
+    ('việt nam "hà nội" OR "sài gòn"', "việt nam"),  # nor does a group with OR
+])
+def test_the_together_tier_is_where_the_plain_words_stand_together_among_the_articles_holding_every_group(
+        demo_index, text, plain):
+    # A quoted phrase is a run within the window, so the articles holding it alone need no positions
+    # read: that holds only when it is the query's one plain group.
+    parsed = parse_query(text)
+    ctx = fresh_context(demo_index)
+    every = matching.all_words(ctx, parsed) & ctx.snapshot.live
+    found = matching.together(ctx, parsed, True, every)
+    alone = matching.together(ctx, parse_query(plain), True, every)
+    assert found.tolist() == alone.tolist()
+    # Some articles hold every group with the plain words apart.
+    assert found.sum() < every.sum()
+
+
 @pytest.mark.parametrize(("text", "tier"), [
     ("Bộ Chính trị yêu cầu các cấp ủy làm gì với chỉ thị về công tác cán bộ?", "most"),
     # A demo article's title: its words stand together there, so the question is answered from that tier.
@@ -838,6 +858,7 @@ def test_a_query_is_read_as_typed_first_then_as_every_combination_of_its_groups_
     ("ubnd tphcm", 1024, 12, 10),  # two syllables typed: at most twelve readings
     ("ubnd tphcm", 16, 8, 10),  # 16 // 2: the alternatives' syllables do not count
     ("ubnd tphcm", 15, 7, 10),  # rounded down: the eighth reading is cut
+    ("ubnd tphcm", 20, 10, 10),  # every reading scored, just: none cut
     ("ubnd tphcm", 1, 1, 10),  # never fewer than the query as typed
     ("hlv clb UBND TP.HCM ĐT", 1024, 12, 40),  # 2 x 2 x 2 x 5 x 1 (the demo corpus reads "ĐT" one way)
     ("hlv clb UBND TP.HCM ĐT", 60, 10, 40),  # six syllables typed (TP.HCM is two)
