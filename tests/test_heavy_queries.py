@@ -30,6 +30,24 @@ def test_short_queries_other_paths_and_other_methods_are_not_heavy():
     assert not is_heavy(head("/healthz"))
     assert not is_heavy(head("/api/search", PORTAL_TITLE, method="POST"))
     assert not is_heavy(b"GARBAGE\r\n\r\n")
+    assert not is_heavy(head("/api/search")) and not is_heavy(head("/"))  # a search path without a query
+
+
+def test_a_question_mark_typed_unencoded_stays_part_of_the_query():
+    target = "/api/search?q=" + urllib.parse.quote_plus(PORTAL_TITLE).replace("+", "+?+", 1)
+    assert "?" in target.partition("?")[2]
+    assert is_heavy(f"GET {target} HTTP/1.1\r\nHost: localhost\r\n\r\n".encode("latin-1"))
+
+
+def test_a_request_line_gunicorn_refuses_is_never_heavy():
+    whole = head("/api/search", PORTAL_TITLE)
+    line = whole.split(b"\r\n", 1)[0]
+    assert is_heavy(whole) and line.endswith(b" HTTP/1.1")
+    # Cut before its version (too long to wait for: gunicorn answers 414 without searching).
+    assert not is_heavy(line.removesuffix(b" HTTP/1.1"))
+    # Not three parts each after one space.
+    assert not is_heavy(line.replace(b" ", b"  ", 1) + b"\r\n\r\n")
+    assert not is_heavy(line.replace(b" ", b"\t") + b"\r\n\r\n")
 
 
 def test_heaviness_counts_distinct_syllables_not_repeats():

@@ -8,12 +8,14 @@ from __future__ import annotations
 import errno
 import json
 import os
+import select
 import socket
 
 import pytest
 from bs4 import BeautifulSoup
 from gunicorn.http.errors import InvalidRequestLine, LimitRequestHeaders, LimitRequestLine
 
+import web.server
 from web.app import create_app
 from web.server import (
     HEAD_BYTES,
@@ -58,6 +60,7 @@ def test_a_head_is_whole_at_its_blank_line_or_once_too_long_to_wait_for(head, wh
     (b"GET", "/"),  # no target yet
     (b"", "/"),
     (b"GET /%C3%A1?q=1 HTTP/1.1\r\n", "/%C3%A1"),  # as sent: the app decodes it
+    (b"GET /api/search?q=tai+sao?+vi+sao? HTTP/1.1\r\n", "/api/search"),  # question marks typed in the query
     (b"GET /\xe1 HTTP/1.1\r\n", "/\xe1"),  # raw bytes read as Latin-1, never an error
 ])
 def test_the_path_of_a_request_too_large_to_parse_is_read_from_its_first_bytes(head, path):
@@ -127,6 +130,11 @@ def test_a_connection_records_the_start_of_each_request_it_receives():
             assert recording.recv(100) == b"GET /b HTTP/1.1\r\n" and recording.head == b"GET /b HTTP/1.1\r\n"
             client_end.sendall(b"Host: x\r\n")
             assert recording.recv(100) == b"Host: x\r\n" and recording.head == b"GET /b HTTP/1.1\r\nHost: x\r\n"
+            # Flags are a socket's: a peek leaves the bytes to read.
+            recording.settimeout(5)
+            client_end.sendall(b"Accept: */*\r\n")
+            assert recording.recv(100, socket.MSG_PEEK) == b"Accept: */*\r\n"
+            assert recording.recv(100) == b"Accept: */*\r\n"
 
 
 def test_a_listener_accepts_its_connections_as_recording_ones():
@@ -134,8 +142,14 @@ def test_a_listener_accepts_its_connections_as_recording_ones():
         accepted, address = _accept_recording(listener)
         with accepted:
             assert isinstance(accepted, HeadRecordingSocket) and address == client.getsockname()
+            # The same kind of socket: an address reads as an IPv4 one.
+            assert (accepted.family, accepted.type) == (socket.AF_INET, socket.SOCK_STREAM)
+            assert accepted.getpeername() == client.getsockname()
             client.sendall(b"GET /x HTTP/1.1\r\n")
             assert accepted.recv(100) == b"GET /x HTTP/1.1\r\n" and accepted.head == b"GET /x HTTP/1.1\r\n"
+            accepted.sendall(b"!", socket.MSG_OOB)  # a socket's flags: sent as urgent data
+            assert select.select([], [], [client], 5)[2] == [client]
+            assert client.recv(1, socket.MSG_OOB) == b"!"
 
 
 def test_a_port_in_use_is_refused_in_one_line_saying_what_to_do():
@@ -204,3 +218,12 @@ def test_workers_keep_their_heartbeat_files_only_in_a_writable_directory(tmp_pat
 
 def test_glibc_is_told_to_keep_freed_memory():
     assert keep_freed_memory() is True
+
+
+@pytest.mark.parametrize("error", [OSError("no C library to open"), AttributeError("mallopt")])
+def test_another_c_library_is_left_as_it_is(monkeypatch, error):
+    def unavailable(name):
+        raise error
+
+    monkeypatch.setattr(web.server.ctypes, "CDLL", unavailable)
+    assert keep_freed_memory() is False

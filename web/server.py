@@ -195,7 +195,9 @@ def head_complete(head: bytes) -> bool:
 def is_heavy(head: bytes) -> bool:
     """Tell whether a request head asks for a heavy search (``HEAVY_SYLLABLES`` distinct syllables)."""
     target = head.split(b"\r\n", 1)[0].split(b" ")
-    if len(target) < 2 or target[0] != b"GET":
+    # A request line gunicorn refuses (cut short before its version, too long to wait for; not
+    # three parts) is answered at once with an error, never searched: it is not held back.
+    if len(target) < 3 or target[0] != b"GET":
         return False
     path, _, query = target[1].decode("latin-1").partition("?")
     if path not in SEARCH_PATHS:
