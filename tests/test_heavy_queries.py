@@ -45,6 +45,8 @@ def test_a_request_line_gunicorn_refuses_is_never_heavy():
     assert is_heavy(whole) and line.endswith(b" HTTP/1.1")
     # Cut before its version (too long to wait for: gunicorn answers 414 without searching).
     assert not is_heavy(line.removesuffix(b" HTTP/1.1"))
+    # No version, then headers (HTTP/0.9's form).
+    assert not is_heavy(line.removesuffix(b" HTTP/1.1") + b"\r\nHost: localhost\r\n\r\n")
     # Not three parts each after one space.
     assert not is_heavy(line.replace(b" ", b"  ", 1) + b"\r\n\r\n")
     assert not is_heavy(line.replace(b" ", b"\t") + b"\r\n\r\n")

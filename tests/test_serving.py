@@ -61,6 +61,7 @@ def test_a_head_is_whole_at_its_blank_line_or_once_too_long_to_wait_for(head, wh
     (b"", "/"),
     (b"GET /%C3%A1?q=1 HTTP/1.1\r\n", "/%C3%A1"),  # as sent: the app decodes it
     (b"GET /api/search?q=tai+sao?+vi+sao? HTTP/1.1\r\n", "/api/search"),  # question marks typed in the query
+    (b"GET\t/api/search?q=" + b"a" * 9000, "/"),  # parts after single spaces, as gunicorn reads them
     (b"GET /\xe1 HTTP/1.1\r\n", "/\xe1"),  # raw bytes read as Latin-1, never an error
 ])
 def test_the_path_of_a_request_too_large_to_parse_is_read_from_its_first_bytes(head, path):
