@@ -118,6 +118,8 @@ class HeadRecordingSocket(socket.socket):
     def recv(self, size, *flags):
         """Receive like a socket, remembering the first HEAD_BYTES bytes."""
         data = super().recv(size, *flags)
+        if flags and flags[0] & socket.MSG_PEEK:  # read again next time: remembered then
+            return data
         if self.answered:  # a kept-alive connection's next request starts here
             self.head, self.answered = b"", False
         if len(self.head) < HEAD_BYTES:
