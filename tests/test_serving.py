@@ -138,6 +138,9 @@ def test_a_connection_records_the_start_of_each_request_it_receives():
             assert recording.head == b"GET /b HTTP/1.1\r\nHost: x\r\n"  # peeked, not yet received
             assert recording.recv(100) == b"Accept: */*\r\n"
             assert recording.head == b"GET /b HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n"  # once
+            client_end.sendall(b"\r\n")
+            assert recording.recv(100, socket.MSG_DONTWAIT) == b"\r\n"  # another flag: received
+            assert recording.head == b"GET /b HTTP/1.1\r\nHost: x\r\nAccept: */*\r\n\r\n"
 
 
 def test_a_listener_accepts_its_connections_as_recording_ones():
