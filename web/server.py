@@ -197,8 +197,8 @@ def head_complete(head: bytes) -> bool:
 def is_heavy(head: bytes) -> bool:
     """Tell whether a request head asks for a heavy search (``HEAVY_SYLLABLES`` distinct syllables)."""
     target = head.split(b"\r\n", 1)[0].split(b" ")
-    # A request line gunicorn refuses (cut short before its version, too long to wait for; not
-    # three parts) is answered at once with an error, never searched: it is not held back.
+    # A request line of fewer than three parts (cut short before its version, too long to wait for;
+    # or sent without one) is refused by gunicorn at once, never searched: it is not held back.
     if len(target) < 3 or target[0] != b"GET":
         return False
     path, _, query = target[1].decode("latin-1").partition("?")
