@@ -235,8 +235,9 @@ MODULE_FUNCTIONS = {
         "x_parse_backend_url", "x_document_key", "x_shard_of", "x__reason", "x__row", "x_engine_token",
         "x_text_fields", "x_engine_row", "x_label_code", "x_stored_fields", "x_replace_statement")]
                            + ["search.sphinxql.xǁNodeAddressǁ*"],
-    # The worker classes' methods run only in gunicorn's worker processes, started by test_server.py's
-    # `vnsearch serve` (a new program, which imports the unmutated package): no mutant reaches them.
+    # The worker classes' methods run only in gunicorn's worker processes, which test_server.py's
+    # `vnsearch serve` starts: mutmut's run cannot see them, so they are left out here; `--only` their
+    # globs marks them "no tests", then `--in-children` runs each against CHILD_TESTS.
     "web/server.py": [f"web.server.{name}__mutmut*" for name in (
         "x_keep_freed_memory", "x_check_port", "x__accept_recording", "x_too_large_status", "x_requested_path",
         "x_too_large_response", "x_head_complete", "x_is_heavy", "x_accepts", "x_server_url", "x_bind_address",
@@ -249,6 +250,8 @@ SLOW_SELECTION = {"search/check.py", "search/integrity.py", "search/cluster_inde
 # The tests --in-children runs a module's "no tests" mutants against (slow ones included): those that
 # start the processes where the mutated code runs (default: the module's fast MODULE_TESTS).
 CHILD_TESTS = {
+    # The serving workers: slow clients, heavy searches giving way, too-long requests, a reindex served live.
+    "web/server.py": ["tests/test_server.py", "-k", "half_sent or overtakes or too_long or served_live"],
     # The parallel writer's processes: their segments merged, and their end when the reindex is killed.
     "search/writer.py": ["tests/test_index.py", "tests/test_faults.py", "-k", "parallel"],
 }
