@@ -123,8 +123,8 @@ MODULE_TESTS = {
     "web/views.py": ["tests/test_api.py", "tests/test_pages.py", "tests/test_security.py", "tests/test_feed.py"],
     "web/app.py": ["tests/test_api.py", "tests/test_pages.py", "tests/test_security.py", "tests/test_feed.py"],
     # Serving: what the process decides alone (request heads, too-large answers, addresses, gunicorn's
-    # options: MODULE_FUNCTIONS) and the heavy searches' admission.
-    "web/server.py": ["tests/test_serving.py", "tests/test_heavy_queries.py"],
+    # options), the heavy searches' admission, and the worker's event loop stepped in the test process.
+    "web/server.py": ["tests/test_serving.py", "tests/test_heavy_queries.py", "tests/test_worker.py"],
     # Merging segments in one pass: the codec's merge test (every posting of the merged segment
     # against one writer's) and the reindexes that merge (the serial and parallel writers' merges).
     "search/merge.py": ["tests/test_codec.py", "tests/test_index.py"],
@@ -235,14 +235,14 @@ MODULE_FUNCTIONS = {
         "x_parse_backend_url", "x_document_key", "x_shard_of", "x__reason", "x__row", "x_engine_token",
         "x_text_fields", "x_engine_row", "x_label_code", "x_stored_fields", "x_replace_statement")]
                            + ["search.sphinxql.xǁNodeAddressǁ*"],
-    # The worker classes' methods run only in gunicorn's worker processes, which test_server.py's
-    # `vnsearch serve` starts: mutmut's run cannot see them, so they are left out here; `--only` their
-    # globs marks them "no tests", then `--in-children` runs each against CHILD_TESTS.
+    # Left out: serve() and the worker's run-loop glue, run only in `vnsearch serve`'s processes
+    # (test_server.py); the worker's methods run in the test process too (test_worker.py steps its loop).
     "web/server.py": [f"web.server.{name}__mutmut*" for name in (
         "x_keep_freed_memory", "x_check_port", "x__accept_recording", "x_too_large_status", "x_requested_path",
         "x_too_large_response", "x_head_complete", "x_is_heavy", "x_accepts", "x_server_url", "x_bind_address",
         "x_worker_class", "x__is_dir")]
-                      + [f"web.server.xǁ{name}ǁ*" for name in ("HeadRecordingSocket", "HeldBack", "VnsearchServer")],
+                      + [f"web.server.xǁ{name}ǁ*" for name in ("HeadRecordingSocket", "HeldBack", "VnsearchServer",
+                                                                  "TooLargeAnswers", "BufferingThreadWorker")],
 }
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).

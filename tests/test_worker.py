@@ -1,0 +1,302 @@
+"""The serving worker's event loop, run in the test process: request heads, held-back heavy searches.
+
+test_server.py drives the same worker through a real `vnsearch serve`, where it runs in gunicorn's
+worker processes; here one worker is built over real sockets and the real app, and its event loop
+is stepped by the test, so what it holds (heads, held searches, counts) can be looked at between
+events.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import selectors
+import socket
+import threading
+import time
+import urllib.parse
+
+import pytest
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
+from gunicorn.sock import create_sockets
+from gunicorn.workers import base
+
+import web.server
+from tests.helpers import PORTAL_ID, STATE_TIMEOUT
+from web.app import create_app
+from web.server import BufferingThreadWorker
+
+HEAVY_QUESTION = ("Tăng cường vai trò nêu gương của cán bộ đảng viên trong việc thực hiện chỉ thị "
+                  "của Bộ Chính trị về học tập và làm theo tư tưởng đạo đức phong cách Hồ Chí Minh")
+
+
+def search_head(q: str, keep_alive: bool = False) -> bytes:
+    """Return the request head of a search for q."""
+    target = "/api/search?" + urllib.parse.urlencode({"q": q})
+    connection = "keep-alive" if keep_alive else "close"
+    return f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: {connection}\r\n\r\n".encode("latin-1")
+
+
+def response_whole(response: bytes) -> bool:
+    """Tell whether an HTTP response's head and body (by its Content-Length) are whole."""
+    head, blank, body = response.partition(b"\r\n\r\n")
+    if not blank:
+        return False
+    length = next(line.split(b":", 1)[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    return len(body) >= int(length)
+
+
+def read_response(client: socket.socket, step, close: bool) -> bytes:
+    """Read one whole response from client (then close it, if asked) while calling step()."""
+    # Read in a thread of its own, as a browser would: the connection is closed while the loop
+    # runs, since gunicorn's graceful close waits in the loop for the client to close its end.
+    response = bytearray()
+
+    def read() -> None:
+        while not response_whole(bytes(response)):
+            data = client.recv(65536)
+            if not data:
+                return
+            response.extend(data)
+        if close:
+            client.close()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    deadline = time.monotonic() + STATE_TIMEOUT
+    while reader.is_alive():
+        assert time.monotonic() < deadline, f"no whole answer came: {bytes(response[:200])!r}"
+        step()
+    assert response_whole(bytes(response)), f"the connection closed before its whole answer: {bytes(response)!r}"
+    return bytes(response)
+
+
+class SteppedWorker:
+    """A BufferingThreadWorker over a real listener and the real app, its event loop stepped by the test."""
+
+    def __init__(self, app, threads: int):
+        cfg = Config()
+        cfg.set("bind", ["127.0.0.1:0"])
+        cfg.set("threads", threads)
+        log = Logger(cfg)
+        self.listener = create_sockets(cfg, log)[0]
+        self.worker = BufferingThreadWorker(0, os.getppid(), [self.listener], None, 60, cfg, log)
+        self.worker.wsgi = app
+        self.worker.init_process()  # gunicorn's own part (signals, the run loop) is left out: see the fixture
+        # What the run loop registers first: the finished requests come back through this queue.
+        self.worker.poller.register(self.worker.method_queue.fileno(), selectors.EVENT_READ,
+                                    self.worker.method_queue.run_callbacks)
+        self.clients: list[socket.socket] = []
+
+    def connect(self, head: bytes = b"") -> socket.socket:
+        """Open a client connection to the listener (not accepted yet) and send head."""
+        client = socket.create_connection(self.listener.getsockname(), timeout=STATE_TIMEOUT)
+        client.sendall(head)
+        self.clients.append(client)
+        return client
+
+    def accept(self) -> None:
+        """Accept the oldest connection waiting on the listener, as the loop does when it is readable."""
+        select.select([self.listener], [], [], STATE_TIMEOUT)
+        self.worker.accept(self.listener)
+
+    def step(self) -> None:
+        """Run one turn of the worker's loop: wait for events, dispatch them, close overdue connections."""
+        self.worker.wait_for_and_dispatch_events(timeout=0.05)
+        self.worker.murder_pending()
+
+    def step_until(self, done, what: str) -> None:
+        """Step the loop until done() holds."""
+        deadline = time.monotonic() + STATE_TIMEOUT
+        while not done():
+            assert time.monotonic() < deadline, f"the worker never {what}"
+            self.step()
+
+    def answer(self, client: socket.socket) -> tuple[bytes, dict]:
+        """Step the loop until the client's answer is whole, then close; return its status line and JSON body."""
+        head, _, body = read_response(client, self.step, close=True).partition(b"\r\n\r\n")
+        return head.split(b"\r\n", 1)[0], json.loads(body)
+
+    def settle(self) -> None:
+        """Step the loop until every connection is closed."""
+        self.step_until(lambda: self.worker.nr_conns == 0, "closed every connection")
+
+    def close(self) -> None:
+        """Close the clients, the thread pool, the poller and the listener."""
+        for client in self.clients:
+            client.close()
+        self.worker.tpool.shutdown(wait=True)
+        self.worker.poller.close()
+        self.worker.method_queue.close()
+        self.listener.close()
+
+
+@pytest.fixture(scope="module")
+def app(demo_index):
+    """Return the app serving the demo index (its index opened once for the module's tests)."""
+    return create_app({"INDEX_DIR": str(demo_index)})
+
+
+@pytest.fixture
+def stepped(monkeypatch, app):
+    """Return a function building a SteppedWorker with some search threads (closed after the test)."""
+    # gunicorn's Worker.init_process installs signal handlers and runs the loop until the worker
+    # stops: the test steps the loop itself instead.
+    monkeypatch.setattr(base.Worker, "init_process", lambda self: None)
+    made: list[SteppedWorker] = []
+
+    def make(threads: int = 1) -> SteppedWorker:
+        made.append(SteppedWorker(app, threads))
+        return made[-1]
+
+    yield make
+    for worker in made:
+        worker.close()
+
+
+def test_a_connection_takes_a_thread_only_once_its_head_is_whole(stepped):
+    served = stepped(threads=1)
+    head = search_head("bộ chính trị")
+    client = served.connect(head[:30])
+    served.accept()
+    served.step_until(lambda: served.worker.heads and served.worker.heads[0].head == head[:30], "read the first bytes")
+    assert (served.worker.running, served.worker.nr_conns, len(served.worker.heads)) == (0, 1, 1)
+    for _ in range(5):
+        served.step()  # nothing more comes: the head stays in the loop, no thread is taken
+    assert (served.worker.running, len(served.worker.heads)) == (0, 1)
+    client.sendall(head[30:])
+    served.step_until(lambda: served.worker.running == 1, "took a thread for the whole head")
+    assert not served.worker.heads and not served.worker.held
+    status, body = served.answer(client)
+    assert (status, body["hits"][0]["id"]) == (b"HTTP/1.1 200 OK", PORTAL_ID)
+    served.settle()
+    assert (served.worker.running, served.worker.heavy_running) == (0, 0)
+
+
+@pytest.mark.parametrize("others_waiting", [True, False])
+def test_a_heavy_search_is_held_back_while_a_connection_waits_to_be_accepted(stepped, others_waiting):
+    served = stepped(threads=2)  # no heavy search runs: only the waiting connection holds it back
+    heavy = served.connect(search_head(HEAVY_QUESTION))
+    served.accept()
+    if others_waiting:
+        light = served.connect()  # connected, not accepted yet
+    served.step_until(lambda: not served.worker.heads, "read the heavy search's head")
+    assert (len(served.worker.held), served.worker.running, served.worker.heavy_running) == (
+        (1, 0, 0) if others_waiting else (0, 1, 1))
+    if others_waiting:
+        for _ in range(5):
+            served.step()  # the connection still waits: the heavy search stays held back
+        assert (len(served.worker.held), served.worker.running) == (1, 0)
+        served.accept()  # nothing waits any more: the heavy search runs
+        served.step_until(lambda: served.worker.running == 1, "released the heavy search")
+        assert (len(served.worker.held), served.worker.heavy_running, len(served.worker.heads)) == (0, 1, 1)
+        light.sendall(search_head("bộ chính trị"))
+        assert served.answer(light)[1]["hits"][0]["id"] == PORTAL_ID
+    status, body = served.answer(heavy)
+    assert status == b"HTTP/1.1 200 OK" and body["total"] > 0
+    served.settle()
+    assert (served.worker.running, served.worker.heavy_running) == (0, 0)
+
+
+def test_a_held_back_search_runs_after_its_longest_wait_though_connections_still_wait(stepped, monkeypatch):
+    served = stepped(threads=2)
+    served.worker.held.max_wait = 0.2
+    heavy = served.connect(search_head(HEAVY_QUESTION))
+    served.accept()
+    served.connect()  # waits to be accepted all along
+    served.step_until(lambda: len(served.worker.held) == 1, "held the heavy search back")
+    served.step_until(lambda: served.worker.running == 1, "ran the heavy search after its longest wait")
+    assert served.answer(heavy)[0] == b"HTTP/1.1 200 OK"
+
+
+def test_looking_for_waiting_connections_never_blocks_the_loop(stepped, monkeypatch):
+    served = stepped(threads=2)
+    timeouts = []
+    real_select = select.select
+
+    def recording_select(rlist, wlist, xlist, timeout=None):
+        timeouts.append(timeout)
+        return real_select(rlist, wlist, xlist, timeout)
+
+    heavy = served.connect(search_head(HEAVY_QUESTION))
+    served.accept()
+    monkeypatch.setattr(web.server.select, "select", recording_select)
+    served.step_until(lambda: served.worker.running == 1, "ran the heavy search")
+    monkeypatch.undo()
+    assert timeouts == [0]  # a poll: the worker's other connections are not kept waiting
+    assert served.answer(heavy)[0] == b"HTTP/1.1 200 OK"
+
+
+def test_a_client_that_leaves_before_its_head_is_whole_is_forgotten(stepped):
+    served = stepped(threads=1)
+    leaving = served.connect(b"GET /api/search?q=ha+noi HTTP/1.1\r\n")
+    served.accept()
+    served.step_until(lambda: served.worker.heads[0].head, "read the first bytes")
+    connection = served.worker.heads[0]
+    leaving.close()
+    served.step_until(lambda: not served.worker.heads, "forgot the connection")
+    assert (served.worker.nr_conns, served.worker.running, connection.sock.fileno()) == (0, 0, -1)
+    assert [key.fileobj for key in served.worker.poller.get_map().values()] == [served.worker.method_queue.fileno()]
+    # The worker goes on serving.
+    client = served.connect(search_head("bộ chính trị"))
+    served.accept()
+    assert served.answer(client)[1]["hits"][0]["id"] == PORTAL_ID
+
+
+def test_a_head_overdue_is_closed_and_the_heads_after_it_wait_on(stepped, monkeypatch):
+    served = stepped(threads=1)
+    monkeypatch.setattr(web.server, "HEAD_TIMEOUT", 0.0)
+    overdue = served.connect(b"GET /api/search?q=ha+noi HTTP/1.1\r\n")
+    served.accept()
+    monkeypatch.setattr(web.server, "HEAD_TIMEOUT", STATE_TIMEOUT)
+    slow = served.connect(b"GET /api/search?q=bo+chinh+tri HTTP/1.1\r\n")
+    served.accept()
+    served.step_until(lambda: len(served.worker.heads) == 1, "closed the overdue connection")
+    assert (served.worker.nr_conns, served.worker.running) == (1, 0)
+    overdue.settimeout(STATE_TIMEOUT)
+    assert overdue.recv(100) == b""  # closed without an answer, as gunicorn closes idle connections
+    assert [key.fileobj for key in served.worker.poller.get_map().values()] == [
+        served.worker.method_queue.fileno(), served.worker.heads[0].sock]
+    slow.sendall(b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert served.answer(slow)[1]["hits"][0]["id"] == PORTAL_ID
+
+
+def test_a_kept_alive_connection_waits_for_its_next_head_in_the_loop_too(stepped):
+    served = stepped(threads=1)
+    client = served.connect(search_head("bộ chính trị", keep_alive=True))
+    served.accept()
+    response = read_response(client, served.step, close=False)
+    served.step_until(lambda: served.worker.keepalived_conns, "kept the connection alive")
+    assert response.startswith(b"HTTP/1.1 200 OK")
+    head = search_head("hà nội")
+    client.sendall(head[:30])
+    served.step_until(lambda: served.worker.heads, "took the next head in the loop")
+    for _ in range(5):
+        served.step()
+    assert (served.worker.running, len(served.worker.keepalived_conns), served.worker.nr_conns) == (0, 0, 1)
+    client.sendall(head[30:])
+    status, body = served.answer(client)
+    assert status == b"HTTP/1.1 200 OK" and body["query"] == "hà nội"
+
+
+@pytest.mark.parametrize("heavy, accepting", [(False, False), (True, True)])
+def test_a_worker_with_its_thread_taken_accepts_only_beside_a_heavy_search(stepped, heavy, accepting):
+    served = stepped(threads=1)
+    served.worker.set_accept_enabled(True)
+    client = served.connect(search_head(HEAVY_QUESTION if heavy else "bộ chính trị"))
+    served.step_until(lambda: served.worker.running == 1, "ran the search")
+    assert served.worker._accepting is accepting
+    assert (served.listener in [key.fileobj for key in served.worker.poller.get_map().values()]) is accepting
+    served.answer(client)
+    assert served.worker._accepting is True  # its thread free again
+
+
+def test_a_request_too_long_to_parse_gets_the_apps_json_error(stepped):
+    served = stepped(threads=1)
+    client = served.connect(b"GET /api/search?q=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    served.accept()
+    status, body = served.answer(client)
+    assert (status.split(b" ")[1], body["error"]["code"]) == (b"414", "uri_too_long")
+    served.settle()
