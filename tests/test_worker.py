@@ -13,13 +13,16 @@ import os
 import select
 import selectors
 import socket
+import struct
 import threading
 import time
 import urllib.parse
+from collections import deque
 
 import pytest
 from gunicorn.config import Config
 from gunicorn.glogging import Logger
+from gunicorn.http.errors import LimitRequestLine
 from gunicorn.sock import create_sockets
 from gunicorn.workers import base
 
@@ -76,10 +79,12 @@ def read_response(client: socket.socket, step, close: bool) -> bytes:
 class SteppedWorker:
     """A BufferingThreadWorker over a real listener and the real app, its event loop stepped by the test."""
 
-    def __init__(self, app, threads: int):
+    def __init__(self, app, threads: int, **settings):
         cfg = Config()
         cfg.set("bind", ["127.0.0.1:0"])
         cfg.set("threads", threads)
+        for name, value in settings.items():
+            cfg.set(name, value)
         log = Logger(cfg)
         self.listener = create_sockets(cfg, log)[0]
         self.worker = BufferingThreadWorker(0, os.getppid(), [self.listener], None, 60, cfg, log)
@@ -141,14 +146,14 @@ def app(demo_index):
 
 @pytest.fixture
 def stepped(monkeypatch, app):
-    """Return a function building a SteppedWorker with some search threads (closed after the test)."""
+    """Return a function building a SteppedWorker with some search threads and gunicorn settings (closed after)."""
     # gunicorn's Worker.init_process installs signal handlers and runs the loop until the worker
     # stops: the test steps the loop itself instead.
     monkeypatch.setattr(base.Worker, "init_process", lambda self: None)
     made: list[SteppedWorker] = []
 
-    def make(threads: int = 1) -> SteppedWorker:
-        made.append(SteppedWorker(app, threads))
+    def make(threads: int = 1, **settings) -> SteppedWorker:
+        made.append(SteppedWorker(app, threads, **settings))
         return made[-1]
 
     yield make
@@ -189,8 +194,8 @@ def test_a_heavy_search_is_held_back_while_a_connection_waits_to_be_accepted(ste
         for _ in range(5):
             served.step()  # the connection still waits: the heavy search stays held back
         assert (len(served.worker.held), served.worker.running) == (1, 0)
-        served.accept()  # nothing waits any more: the heavy search runs
-        served.step_until(lambda: served.worker.running == 1, "released the heavy search")
+        served.accept()  # nothing waits any more: the heavy search runs at the loop's next turn
+        served.step()
         assert (len(served.worker.held), served.worker.heavy_running, len(served.worker.heads)) == (0, 1, 1)
         light.sendall(search_head("bộ chính trị"))
         assert served.answer(light)[1]["hits"][0]["id"] == PORTAL_ID
@@ -293,10 +298,145 @@ def test_a_worker_with_its_thread_taken_accepts_only_beside_a_heavy_search(stepp
     assert served.worker._accepting is True  # its thread free again
 
 
-def test_a_request_too_long_to_parse_gets_the_apps_json_error(stepped):
+def test_a_request_too_long_to_parse_gets_the_apps_json_error(stepped, caplog):
     served = stepped(threads=1)
     client = served.connect(b"GET /api/search?q=" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+    address = client.getsockname()
     served.accept()
     status, body = served.answer(client)
     assert (status.split(b" ")[1], body["error"]["code"]) == (b"414", "uri_too_long")
+    assert f"refused a request too large to parse (414) from {address}" in caplog.text
     served.settle()
+
+
+def test_a_heavy_search_waits_while_the_heavy_threads_are_busy_then_runs(stepped):
+    served = stepped(threads=1)
+    first, second = served.connect(search_head(HEAVY_QUESTION)), served.connect(search_head(HEAVY_QUESTION))
+    served.accept()
+    served.accept()
+    select.select([head.sock for head in served.worker.heads], [], [], STATE_TIMEOUT)
+    select.select([served.worker.heads[1].sock], [], [], STATE_TIMEOUT)
+    served.step()  # both heads whole in one turn: the first runs, the second finds the heavy thread busy
+    assert (served.worker.running, served.worker.heavy_running, len(served.worker.held)) == (1, 1, 1)
+    assert served.answer(first)[0] == b"HTTP/1.1 200 OK"
+    served.step_until(lambda: not served.worker.held, "ran the held search once the heavy thread was free")
+    assert served.answer(second)[0] == b"HTTP/1.1 200 OK"
+    served.settle()
+    assert (served.worker.running, served.worker.heavy_running) == (0, 0)
+
+
+def test_the_loop_wakes_often_only_while_searches_are_held_back(stepped, monkeypatch):
+    served = stepped(threads=2)
+    waits = []
+    real_select = served.worker.poller.select
+    monkeypatch.setattr(served.worker.poller, "select", lambda timeout=None: waits.append(timeout) or real_select(0))
+    served.worker.wait_for_and_dispatch_events(timeout=1.0)
+    heavy = served.connect(search_head(HEAVY_QUESTION))
+    served.accept()
+    served.connect()  # waits to be accepted: the heavy search is held back
+    served.step_until(lambda: served.worker.held, "held the heavy search back")
+    waits.clear()
+    served.worker.wait_for_and_dispatch_events(timeout=1.0)
+    assert waits == [web.server.DEFERRED_POLL]  # to release it as soon as it may run
+    served.accept()
+    served.step_until(lambda: not served.worker.held, "released the heavy search")
+    served.answer(heavy)
+    waits.clear()
+    served.worker.wait_for_and_dispatch_events(timeout=1.0)
+    assert waits == [1.0]
+
+
+def test_a_stopping_worker_whose_listener_is_closed_runs_a_heavy_search_at_once(stepped):
+    served = stepped(threads=2)
+    heavy = served.connect(search_head(HEAVY_QUESTION))
+    served.accept()
+    served.worker.handle_exit(None, None)  # SIGTERM: nothing more is accepted
+    served.listener.sock.close()  # whether connections wait cannot be told: none is held back for them
+    served.step_until(lambda: not served.worker.heads, "read the heavy search's head")
+    assert (served.worker.running, len(served.worker.held)) == (1, 0)
+    assert served.answer(heavy)[0] == b"HTTP/1.1 200 OK"
+
+
+def test_a_worker_woken_for_a_connection_another_took_carries_on(stepped):
+    served = stepped(threads=1)
+    served.listener.setblocking(False)  # as gunicorn's loop has it
+    assert served.worker.accept(served.listener) is None  # nothing to accept (another worker took it)
+    assert (served.worker.nr_conns, len(served.worker.heads)) == (0, 0)
+
+
+def test_a_stopping_worker_accepts_nothing_more_once_its_requests_finish(stepped):
+    served = stepped(threads=1)
+    served.worker.set_accept_enabled(True)
+    client = served.connect(search_head("bộ chính trị"))
+    served.step_until(lambda: served.worker.running == 1, "ran the search")
+    served.worker.handle_exit(None, None)  # SIGTERM
+    assert served.answer(client)[0] == b"HTTP/1.1 200 OK"
+    served.settle()
+    assert served.worker._accepting is False
+
+
+def test_a_worker_at_its_connection_limit_stops_accepting_while_a_kept_alive_connection_stays(stepped):
+    served = stepped(threads=1, worker_connections=3)
+    served.worker.set_accept_enabled(True)
+    kept = served.connect(search_head("bộ chính trị", keep_alive=True))
+    served.step_until(lambda: served.worker.running == 1, "ran the search")
+    read_response(kept, lambda: time.sleep(0.01), close=False)  # the loop not stepped: the request not finished
+    for _ in range(2):
+        served.connect(b"GET / HTTP/1.1\r\n")
+        served.accept()
+    served.step_until(lambda: served.worker.keepalived_conns, "kept the connection alive")
+    assert (served.worker.nr_conns, served.worker.running, served.worker._accepting) == (3, 0, False)
+
+
+def test_a_worker_runs_as_many_requests_at_once_as_its_threads_and_light_lanes(stepped):
+    # The thread pool's size: the stdlib's ThreadPoolExecutor keeps it in _max_workers.
+    assert stepped(threads=3).worker.tpool._max_workers == 3 + web.server.LIGHT_LANES
+
+
+def reset(client: socket.socket) -> None:
+    """Close a client connection with a reset (RST), as a client that crashed or was killed."""
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    client.close()
+
+
+def test_a_client_that_resets_before_its_head_is_whole_is_closed_at_once(stepped):
+    served = stepped(threads=1)
+    client = served.connect(b"GET /api/search?q=ha+noi HTTP/1.1\r\n")
+    served.accept()
+    served.step_until(lambda: served.worker.heads[0].head, "read the first bytes")
+    connection = served.worker.heads[0]
+    reset(client)
+    select.select([connection.sock], [], [], STATE_TIMEOUT)
+    served.step()  # the reset is read as the connection's end, not as bytes of its head
+    assert (served.worker.heads, served.worker.nr_conns, connection.sock.fileno()) == (deque(), 0, -1)
+
+
+def test_a_malformed_request_gets_gunicorns_own_400_and_a_warning(stepped, caplog):
+    served = stepped(threads=1)
+    client = served.connect(b"GET / HTTP/9.9\r\nHost: x\r\n\r\n")
+    served.accept()
+    response = read_response(client, served.step, close=True)
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0] == b"HTTP/1.1 400 Bad Request" and b"Invalid HTTP Version" in body
+    assert "Invalid request from ip=127.0.0.1: Invalid HTTP Version" in caplog.text
+
+
+def test_a_request_too_long_on_a_connection_not_recorded_gets_gunicorns_answer(stepped):
+    served = stepped(threads=1)
+    server_end, client = socket.socketpair()
+    with server_end, client:
+        served.worker.handle_error(None, server_end, ("127.0.0.1", 5), LimitRequestLine(9000, 8190))
+        server_end.shutdown(socket.SHUT_WR)
+        response = b"".join(iter(lambda: client.recv(65536), b""))
+    assert response.split(b"\r\n")[0] == b"HTTP/1.1 414 URI Too Long"  # no head recorded: not the app's JSON
+
+
+def test_a_client_gone_before_its_too_long_answer_is_let_go(stepped, caplog):
+    served = stepped(threads=1)
+    client = served.connect()
+    server_end, address = served.listener.accept()
+    reset(client)
+    select.select([server_end], [], [], STATE_TIMEOUT)
+    with server_end:
+        assert served.worker.handle_error(None, server_end, address, LimitRequestLine(9000, 8190)) is None
+    assert f"refused a request too large to parse (414) from {address}" in caplog.text
