@@ -9,6 +9,7 @@ events.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import select
 import selectors
@@ -305,7 +306,7 @@ def test_a_request_too_long_to_parse_gets_the_apps_json_error(stepped, caplog):
     served.accept()
     status, body = served.answer(client)
     assert (status.split(b" ")[1], body["error"]["code"]) == (b"414", "uri_too_long")
-    assert f"refused a request too large to parse (414) from {address}" in caplog.text
+    assert worker_messages(caplog) == [f"refused a request too large to parse (414) from {address}"]
     served.settle()
 
 
@@ -393,6 +394,12 @@ def test_a_worker_runs_as_many_requests_at_once_as_its_threads_and_light_lanes(s
     assert stepped(threads=3).worker.tpool._max_workers == 3 + web.server.LIGHT_LANES
 
 
+def worker_messages(caplog) -> list[str]:
+    """Return what the worker logged at INFO level and above (gunicorn's error log)."""
+    return [record.getMessage() for record in caplog.records
+            if record.name == "gunicorn.error" and record.levelno >= logging.INFO]
+
+
 def reset(client: socket.socket) -> None:
     """Close a client connection with a reset (RST), as a client that crashed or was killed."""
     client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -418,7 +425,7 @@ def test_a_malformed_request_gets_gunicorns_own_400_and_a_warning(stepped, caplo
     response = read_response(client, served.step, close=True)
     head, _, body = response.partition(b"\r\n\r\n")
     assert head.split(b"\r\n")[0] == b"HTTP/1.1 400 Bad Request" and b"Invalid HTTP Version" in body
-    assert "Invalid request from ip=127.0.0.1: Invalid HTTP Version" in caplog.text
+    assert worker_messages(caplog) == ["Invalid request from ip=127.0.0.1: Invalid HTTP Version: (9, 9)"]
 
 
 def test_a_request_too_long_on_a_connection_not_recorded_gets_gunicorns_answer(stepped):
@@ -439,4 +446,34 @@ def test_a_client_gone_before_its_too_long_answer_is_let_go(stepped, caplog):
     select.select([server_end], [], [], STATE_TIMEOUT)
     with server_end:
         assert served.worker.handle_error(None, server_end, address, LimitRequestLine(9000, 8190)) is None
-    assert f"refused a request too large to parse (414) from {address}" in caplog.text
+    assert worker_messages(caplog) == [f"refused a request too large to parse (414) from {address}"]
+
+
+def test_a_held_heavy_search_is_not_released_while_every_thread_is_taken(stepped):
+    served = stepped(threads=2)
+    served.worker.held.max_wait = STATE_TIMEOUT
+    kept = [served.connect(search_head("hà nội", keep_alive=True)) for _ in range(3)]
+    for _ in kept:
+        served.accept()
+    for client in kept:
+        read_response(client, served.step, close=False)
+    served.step_until(lambda: len(served.worker.keepalived_conns) == 3, "kept the connections alive")
+    served.worker.set_accept_enabled(False)  # finished requests enabled it: connections are accepted by hand
+    # Slow searches from here: each thread holds its request until the gate opens.
+    gate, handle = threading.Event(), served.worker.handle
+    served.worker.handle = lambda conn: gate.wait(STATE_TIMEOUT) and handle(conn)
+    heavy = served.connect(search_head(HEAVY_QUESTION))
+    served.accept()
+    served.connect()  # waits to be accepted: the heavy search is held back
+    served.step_until(lambda: served.worker.held, "held the heavy search back")
+    for client in kept:  # kept-alive connections' requests run whatever the worker accepts
+        client.sendall(search_head("bộ chính trị", keep_alive=True))
+    served.step_until(lambda: served.worker.running == 3, "ran the kept-alive connections' searches")
+    served.accept()  # nothing waits now, but every thread (the light lane too) is taken
+    served.step()
+    assert (len(served.worker.held), served.worker.running, served.worker.heavy_running) == (1, 3, 0)
+    gate.set()
+    served.step_until(lambda: not served.worker.held, "ran the held search once a thread was free")
+    assert [read_response(client, served.step, close=True).split(b"\r\n")[0] for client in kept] == [
+        b"HTTP/1.1 200 OK"] * 3
+    assert served.answer(heavy)[0] == b"HTTP/1.1 200 OK"

@@ -250,8 +250,6 @@ SLOW_SELECTION = {"search/check.py", "search/integrity.py", "search/cluster_inde
 # The tests --in-children runs a module's "no tests" mutants against (slow ones included): those that
 # start the processes where the mutated code runs (default: the module's fast MODULE_TESTS).
 CHILD_TESTS = {
-    # The serving workers: slow clients, heavy searches giving way, too-long requests, a reindex served live.
-    "web/server.py": ["tests/test_server.py", "-k", "half_sent or overtakes or too_long or served_live"],
     # The parallel writer's processes: their segments merged, and their end when the reindex is killed.
     "search/writer.py": ["tests/test_index.py", "tests/test_faults.py", "-k", "parallel"],
 }
