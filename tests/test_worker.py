@@ -235,12 +235,17 @@ def test_looking_for_waiting_connections_never_blocks_the_loop(stepped, monkeypa
     assert served.answer(heavy)[0] == b"HTTP/1.1 200 OK"
 
 
+def half_sent(served: SteppedWorker) -> tuple[socket.socket, object]:
+    """Open a client that sends a request line and nothing more; return it and the worker's connection."""
+    client = served.connect(b"GET /api/search?q=ha+noi HTTP/1.1\r\n")
+    served.accept()
+    served.step_until(lambda: served.worker.heads and served.worker.heads[0].head, "read the first bytes")
+    return client, served.worker.heads[0]
+
+
 def test_a_client_that_leaves_before_its_head_is_whole_is_forgotten(stepped):
     served = stepped(threads=1)
-    leaving = served.connect(b"GET /api/search?q=ha+noi HTTP/1.1\r\n")
-    served.accept()
-    served.step_until(lambda: served.worker.heads[0].head, "read the first bytes")
-    connection = served.worker.heads[0]
+    leaving, connection = half_sent(served)
     leaving.close()
     served.step_until(lambda: not served.worker.heads, "forgot the connection")
     assert (served.worker.nr_conns, served.worker.running, connection.sock.fileno()) == (0, 0, -1)
@@ -408,10 +413,7 @@ def reset(client: socket.socket) -> None:
 
 def test_a_client_that_resets_before_its_head_is_whole_is_closed_at_once(stepped):
     served = stepped(threads=1)
-    client = served.connect(b"GET /api/search?q=ha+noi HTTP/1.1\r\n")
-    served.accept()
-    served.step_until(lambda: served.worker.heads[0].head, "read the first bytes")
-    connection = served.worker.heads[0]
+    client, connection = half_sent(served)
     reset(client)
     select.select([connection.sock], [], [], STATE_TIMEOUT)
     served.step()  # the reset is read as the connection's end, not as bytes of its head
