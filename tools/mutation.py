@@ -125,6 +125,9 @@ MODULE_TESTS = {
     # Serving: what the process decides alone (request heads, too-large answers, addresses, gunicorn's
     # options), the heavy searches' admission, and the worker's event loop stepped in the test process.
     "web/server.py": ["tests/test_serving.py", "tests/test_heavy_queries.py", "tests/test_worker.py"],
+    # The command line, run in process through click's CliRunner: its own tests, the cluster-config and
+    # serve commands' (their fast ones) and the search command's match modes.
+    "vnsearch/cli.py": ["tests/test_cli.py", "tests/test_node_config.py", "tests/test_server.py", "tests/test_matching.py"],
     # Merging segments in one pass: the codec's merge test (every posting of the merged segment
     # against one writer's) and the reindexes that merge (the serial and parallel writers' merges).
     "search/merge.py": ["tests/test_codec.py", "tests/test_index.py"],
