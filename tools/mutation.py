@@ -56,6 +56,12 @@ CODEC_REINDEXES_LEFT_OUT = [f"--deselect=tests/test_codec.py::{name}" for name i
         "test_a_snapshot_packs_cached_postings_when_its_posting_files_exceed_half_the_budget",
         "test_a_snapshot_computes_once_what_it_keeps_and_keeps_a_statistic_among_the_statistics")]
 
+# test_integrity.py's tests that serve a damaged index and its repair (a server, or a full rebuild served,
+# each: 5-7 s a mutant for what the Flask client's damage tests already reach).
+WITHOUT_SERVED_REPAIRS = [f"--deselect=tests/test_integrity.py::{name}" for name in (
+    "test_server_answers_503_for_a_damaged_index_then_serves_the_repair_without_restart",
+    "test_server_started_on_a_damaged_index_says_so_answers_503_and_serves_the_repair",
+    "test_full_reindex_repairs_damage_while_served_and_keeps_the_damaged_generation")]
 MODULE_TESTS = {
     "search/text.py": ["tests/test_text.py"],
     "search/highlight.py": ["tests/test_highlight.py"],
@@ -93,13 +99,8 @@ MODULE_TESTS = {
     "search/abbreviations.py": ["tests/test_understand.py"],
     # Checksums, verification and repair of the index: their own tests (damaged files named, refused and
     # repaired; commits' checksums; what a reindex checksums) and `vnsearch check`'s, all slow (each copies
-    # the demo index; SLOW_SELECTION), without the served repairs (a server, or a full rebuild served, each:
-    # 5-7 s a mutant for what the Flask client's damage tests already reach).
-    "search/integrity.py": ["tests/test_integrity.py", "tests/test_check.py", *(
-        f"--deselect=tests/test_integrity.py::{name}" for name in (
-            "test_server_answers_503_for_a_damaged_index_then_serves_the_repair_without_restart",
-            "test_server_started_on_a_damaged_index_says_so_answers_503_and_serves_the_repair",
-            "test_full_reindex_repairs_damage_while_served_and_keeps_the_damaged_generation"))],
+    # the demo index; SLOW_SELECTION), without the served repairs (WITHOUT_SERVED_REPAIRS).
+    "search/integrity.py": ["tests/test_integrity.py", "tests/test_check.py", *WITHOUT_SERVED_REPAIRS],
     # Autocomplete's titles and query completions: its tests in test_suggest.py, over the demo index.
     "search/autocomplete.py": ["tests/test_suggest.py"],
     # Query understanding (Telex/VNI, numbers, split words, abbreviations): its own tests.
@@ -125,9 +126,12 @@ MODULE_TESTS = {
     # Serving: what the process decides alone (request heads, too-large answers, addresses, gunicorn's
     # options), the heavy searches' admission, and the worker's event loop stepped in the test process.
     "web/server.py": ["tests/test_serving.py", "tests/test_heavy_queries.py", "tests/test_worker.py"],
-    # The command line, run in process through click's CliRunner: its own tests, the cluster-config and
-    # serve commands' (their fast ones) and the search command's match modes.
-    "vnsearch/cli.py": ["tests/test_cli.py", "tests/test_node_config.py", "tests/test_server.py", "tests/test_matching.py"],
+    # The command line, run in process through click's CliRunner: its own tests, the cluster-config
+    # command's, `vnsearch check` on damaged indexes (test_integrity.py, slow: SLOW_SELECTION), the serve
+    # command's settings and the search command's match modes.
+    "vnsearch/cli.py": ["tests/test_cli.py", "tests/test_node_config.py", "tests/test_integrity.py",
+                        *WITHOUT_SERVED_REPAIRS, "tests/test_server.py::test_serve_options_come_from_settings",
+                        "tests/test_matching.py::test_cli_match_option_round_trips"],
     # Merging segments in one pass: the codec's merge test (every posting of the merged segment
     # against one writer's) and the reindexes that merge (the serial and parallel writers' merges).
     "search/merge.py": ["tests/test_codec.py", "tests/test_index.py"],
@@ -249,7 +253,7 @@ MODULE_FUNCTIONS = {
 }
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).
-SLOW_SELECTION = {"search/check.py", "search/integrity.py", "search/cluster_index.py"}
+SLOW_SELECTION = {"search/check.py", "search/integrity.py", "search/cluster_index.py", "vnsearch/cli.py"}
 # The tests --in-children runs a module's "no tests" mutants against (slow ones included): those that
 # start the processes where the mutated code runs (default: the module's fast MODULE_TESTS).
 CHILD_TESTS = {
