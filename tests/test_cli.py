@@ -6,6 +6,7 @@ Run through click's CliRunner (in process) and once as a real subprocess.
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import pty
@@ -17,6 +18,7 @@ import sys
 import termios
 import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -188,6 +190,35 @@ def test_plain_search_prints_ranked_results_with_snippets(search_target):
     assert "Bộ Chính trị" in snippet and "<mark>" not in snippet
 
 
+ANSI_RE = re.compile(r"\x1b\[(\d+)m")
+# What each SGR code click writes does to the styles in effect.
+ANSI_EFFECTS = {"0": lambda styles: set(), "1": lambda styles: styles | {"bold"}, "2": lambda styles: styles | {"dim"},
+                "22": lambda styles: styles - {"bold", "dim"}, "33": lambda styles: styles | {"yellow"}}
+
+
+def styled_runs(line: str) -> list[tuple[str, set[str]]]:
+    """Split a line of terminal text into its runs of text and the styles each is shown in."""
+    runs, styles, start = [], set(), 0
+    for code in ANSI_RE.finditer(line):
+        if code.start() > start:
+            runs.append((line[start:code.start()], styles))
+        styles, start = ANSI_EFFECTS[code.group(1)](styles), code.end()
+    return runs + ([(line[start:], styles)] if line[start:] else [])
+
+
+def test_plain_search_on_a_colour_terminal_shows_the_query_words_in_bold_yellow(demo_index):
+    result = CliRunner().invoke(main, ["search", "--index", str(demo_index), "--size", "1", "bộ chính trị"],
+                                color=True, catch_exceptions=False)
+    title, details, snippet = result.stdout.splitlines()[2:5]
+    assert styled_runs(title) == [("1. ", set()), (PORTAL_HIT["title"].removesuffix("Bộ Chính trị"), {"bold"}),
+                                  ("Bộ Chính trị", {"bold", "yellow"})]
+    assert styled_runs(details) == [("   ", set()), (f"21/08/2019 08:12 · {PORTAL_HIT['category']} · "
+                                                     f"{PORTAL_HIT['source']} · {PORTAL_ID}", {"dim"})]
+    runs = styled_runs(snippet)
+    assert [text for text, styles in runs if styles == {"bold", "yellow"}] == ["Bộ Chính trị", "Bộ Chính trị"]
+    assert {frozenset(styles) for text, styles in runs} == {frozenset(), frozenset({"bold", "yellow"})}
+
+
 def test_plain_search_decodes_entities_in_snippets(search_target):
     result = run("search", *search_target, "--size", "1", "GD&ĐT")
     assert result.exit_code == 0
@@ -320,6 +351,30 @@ def test_reindex_on_a_terminal_draws_a_progress_bar(tmp_path):
     assert "committing…" in shown and summary(shown) == (60, 0, 0, 0, 0)
 
 
+class Terminal(io.StringIO):
+    """Standard error as a terminal: what is written is kept."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_reindex_progress_on_a_terminal_is_a_bar_that_grows_with_what_is_read_and_goes_before_the_commit(
+        monkeypatch):
+    from vnsearch.cli import Progress
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    progress = Progress()
+    progress("read", 5, 10)
+    # Drawn at once, then redrawn at most every 0.1 s (tqdm's mininterval): the bar's counts are read instead.
+    assert re.findall(r"\| *(\d+/\d+) \[[^]]* articles/s\]", terminal.getvalue()) == ["0/10"]
+    assert (progress.bar.n, progress.bar.total) == (5, 10)
+    progress("read", 12, 10)  # more articles than first counted: the bar's total follows what was read
+    assert (progress.bar.n, progress.bar.total) == (12, 12)
+    progress("commit", 12, 12)
+    assert progress.bar is None and terminal.getvalue().endswith("\rcommitting…\n")  # the bar's line cleared
+
+
 def test_reindex_off_a_terminal_prints_no_bar(tmp_path):
     source = write_jsonl(tmp_path / "news.jsonl", DEMO_ARTICLES[:5])
     result = run("reindex", "--index", str(tmp_path / "ix"), "--procs", "1", str(source))
@@ -430,3 +485,69 @@ def test_plain_search_shows_an_undated_article_without_a_date(tmp_path):
     lines = result.stdout.splitlines()
     first = lines.index("1. " + undated["title"])
     assert lines[first + 1].strip().split(" · ") == [undated["category"], undated["source"], undated["id"]]
+
+
+# serve and demo, in process: the server itself is replaced by a recorder of what it was asked -----------
+
+
+@pytest.fixture
+def served(monkeypatch) -> list:
+    """Record each call of web.server.serve (which would run gunicorn) instead of serving."""
+    import web.server
+
+    calls = []
+    monkeypatch.setattr(web.server, "serve", lambda *args, **options: calls.append((args, options)))
+    return calls
+
+
+def test_serve_passes_its_settings_to_the_server(demo_index, served, tmp_path):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_text("bộ chính trị | politburo\n", encoding="utf-8")
+    result = run("serve", "--index", str(demo_index), "--port", "8124", "--workers", "3", "--threads", "2",
+                 "--refresh-seconds", "2.5", "--postings-cache-mb", "64", "--synonyms", str(synonyms), "--access-log",
+                 env={"VNSEARCH_HOST": "0.0.0.0"})
+    assert (result.exit_code, result.output) == (0, "")
+    assert served == [((str(demo_index), "0.0.0.0", 8124, 3, 2, 2.5),
+                       {"access_log": True, "backend": "", "synonyms": str(synonyms), "postings_cache_mb": 64})]
+
+
+def test_serve_without_an_index_says_the_server_answers_503_until_a_reindex(served, tmp_path):
+    result = run("serve", "--index", str(tmp_path / "none"))
+    assert result.exit_code == 0 and len(served) == 1
+    assert result.stderr == (f"vnsearch: no index in {tmp_path / 'none'} yet: the server answers 503 until "
+                             f"`vnsearch reindex --index {tmp_path / 'none'} SOURCE ...` has run\n")
+
+
+def test_serve_on_a_port_in_use_says_so_in_one_line_and_exits_5(monkeypatch, demo_index):
+    import web.server
+
+    def port_in_use(*args, **options):
+        raise web.server.PortInUse("port 8124 on 127.0.0.1 is already in use")
+
+    monkeypatch.setattr(web.server, "serve", port_in_use)
+    result = run("serve", "--index", str(demo_index), "--port", "8124")
+    assert (result.exit_code, result.stderr) == (5, "vnsearch: port 8124 on 127.0.0.1 is already in use\n")
+
+
+def test_demo_indexes_the_bundled_corpus_into_the_data_directory_once_then_serves_it(served, tmp_path):
+    index = tmp_path / "data" / "vnsearch" / "demo-index"
+    env = {"XDG_DATA_HOME": str(tmp_path / "data")}
+    first = run("demo", "--port", "8125", "--workers", "1", "--threads", "2", env=env)
+    assert first.exit_code == 0
+    assert first.stderr.splitlines()[0] == f"indexing the demo corpus into {index}…"
+    assert summary(first.stderr) == (201, 0, 0, 0, 0)
+    again = run("demo", "--port", "8125", "--workers", "1", "--threads", "2", env=env)
+    assert (again.exit_code, again.stderr) == (0, "")
+    assert served == [((str(index), "127.0.0.1", 8125, 1, 2, 1.0), {"backend": ""})] * 2
+
+
+@pytest.mark.parametrize("xdg, home, where", [
+    ("/srv/data", "/home/lan", "/srv/data/vnsearch/demo-index"),
+    ("", "/home/lan", "/home/lan/.local/share/vnsearch/demo-index"),  # an empty variable is no directory
+])
+def test_the_demo_index_lives_in_the_users_data_directory(monkeypatch, xdg, home, where):
+    from vnsearch.cli import default_demo_index
+
+    monkeypatch.setenv("XDG_DATA_HOME", xdg)
+    monkeypatch.setenv("HOME", home)
+    assert default_demo_index() == Path(where)

@@ -126,12 +126,17 @@ MODULE_TESTS = {
     # Serving: what the process decides alone (request heads, too-large answers, addresses, gunicorn's
     # options), the heavy searches' admission, and the worker's event loop stepped in the test process.
     "web/server.py": ["tests/test_serving.py", "tests/test_heavy_queries.py", "tests/test_worker.py"],
-    # The command line, run in process through click's CliRunner: its own tests, the cluster-config
-    # command's, `vnsearch check` on damaged indexes (test_integrity.py, slow: SLOW_SELECTION), the serve
-    # command's settings and the search command's match modes.
+    # The command line, run in process through click's CliRunner: its own tests (their cluster cases on
+    # the tool's demo cluster: CLUSTER_MODULES), the cluster-config command's, `vnsearch check` on damaged
+    # indexes (test_integrity.py, slow: SLOW_SELECTION), the serve command's settings, the search command's
+    # match modes, and the commands on a cluster with a node down or empty (each test's own cluster).
     "vnsearch/cli.py": ["tests/test_cli.py", "tests/test_node_config.py", "tests/test_integrity.py",
                         *WITHOUT_SERVED_REPAIRS, "tests/test_server.py::test_serve_options_come_from_settings",
-                        "tests/test_matching.py::test_cli_match_option_round_trips"],
+                        "tests/test_matching.py::test_cli_match_option_round_trips[embedded]", *(
+                            f"tests/test_cluster_faults.py::{name}" for name in (
+                                "test_search_command_with_a_node_down_prints_partial_results_and_says_so",
+                                "test_serve_with_a_node_down_names_it_before_listening",
+                                "test_demo_indexes_the_bundled_corpus_into_an_empty_cluster_once"))],
     # Merging segments in one pass: the codec's merge test (every posting of the merged segment
     # against one writer's) and the reindexes that merge (the serial and parallel writers' merges).
     "search/merge.py": ["tests/test_codec.py", "tests/test_index.py"],
@@ -263,7 +268,7 @@ CHILD_TESTS = {
 # Modules whose tests are slow because they search a real searchd cluster: their mutants run those
 # tests (the "not slow" filter lifted) against one demo cluster the tool starts for the whole run
 # (unmutated code indexes it; the tests only search it), not one started per mutant.
-CLUSTER_MODULES = {"search/cluster_backend.py", "search/cluster_rerank.py"}
+CLUSTER_MODULES = {"search/cluster_backend.py", "search/cluster_rerank.py", "vnsearch/cli.py"}
 # Modules whose selection holds test_codec.py's tests of the 201-article index in three segments (its
 # numpy postings' long-list branches): the index is written once by the unmutated code (10-15 s of CPU,
 # which mutmut's limit, set from the tests' own durations, would count against the first test using
