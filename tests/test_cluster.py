@@ -138,6 +138,20 @@ def test_full_reindex_of_a_cluster_rewrites_everything_and_forgets_dropped_sourc
     assert [doc_id for _, _, doc_id in every_document(empty_cluster.url)] == [SOURCE_PORTAL_ID]
 
 
+def test_reindex_command_writes_into_the_cluster_its_backend_url_names(empty_cluster, tmp_path):
+    source = make_source(tmp_path, count=3)
+    command = ["reindex", "--backend", empty_cluster.url, "--index", str(tmp_path / "lock"), "--procs", "1"]
+    outputs = [CliRunner().invoke(main, [*command, *more], catch_exceptions=False)
+               for more in ([str(source)], [], ["--full"])]  # then the remembered source, incrementally, then whole
+    assert [result.exit_code for result in outputs] == [0, 0, 0]
+    assert [result.stdout.split(" in ")[0] for result in outputs] == [
+        "full rebuild: added 4, updated 0, deleted 0, unchanged 0, rejected 0",  # an empty cluster
+        "incremental: added 0, updated 0, deleted 0, unchanged 4, rejected 0",
+        "full rebuild: added 4, updated 0, deleted 0, unchanged 0, rejected 0"]
+    assert all(result.stdout.endswith("; the index holds 4 articles\n") for result in outputs)
+    assert len(every_document(empty_cluster.url)) == 4
+
+
 def test_reindex_with_a_shard_down_fails_naming_it_and_a_rerun_completes(empty_cluster, tmp_path):
     source = make_source(tmp_path, count=20)
     empty_cluster.stop(1)

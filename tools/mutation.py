@@ -129,14 +129,15 @@ MODULE_TESTS = {
     # The command line, run in process through click's CliRunner: its own tests (their cluster cases on
     # the tool's demo cluster: CLUSTER_MODULES), the cluster-config command's, `vnsearch check` on damaged
     # indexes (test_integrity.py, slow: SLOW_SELECTION), the serve command's settings, the search command's
-    # match modes, and the commands on a cluster with a node down or empty (each test's own cluster).
+    # match modes, and the commands on a cluster with a node down, or empty (each test's own cluster).
     "vnsearch/cli.py": ["tests/test_cli.py", "tests/test_node_config.py", "tests/test_integrity.py",
                         *WITHOUT_SERVED_REPAIRS, "tests/test_server.py::test_serve_options_come_from_settings",
                         "tests/test_matching.py::test_cli_match_option_round_trips[embedded]", *(
                             f"tests/test_cluster_faults.py::{name}" for name in (
                                 "test_search_command_with_a_node_down_prints_partial_results_and_says_so",
                                 "test_serve_with_a_node_down_names_it_before_listening",
-                                "test_demo_indexes_the_bundled_corpus_into_an_empty_cluster_once"))],
+                                "test_demo_indexes_the_bundled_corpus_into_an_empty_cluster_once")),
+                        "tests/test_cluster.py::test_reindex_command_writes_into_the_cluster_its_backend_url_names"],
     # Merging segments in one pass: the codec's merge test (every posting of the merged segment
     # against one writer's) and the reindexes that merge (the serial and parallel writers' merges).
     "search/merge.py": ["tests/test_codec.py", "tests/test_index.py"],
