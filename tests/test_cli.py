@@ -476,6 +476,15 @@ def test_check_prints_what_it_read_then_ok(index_copy):
         "")
 
 
+def test_check_of_an_index_written_before_checksums_warns_then_says_ok(index_copy):
+    generation = linked_generation(index_copy)
+    next(generation.glob("checksums-*.json")).unlink()  # as an index written before vnsearch recorded them
+    result = run("check", "--index", str(index_copy))
+    assert (result.exit_code, result.stdout.splitlines()[1:], result.stderr) == (0, [
+        "warning: the last commit has no checksums (written before vnsearch recorded them): "
+        "run `vnsearch reindex --full` to record them", "ok"], "")
+
+
 def test_check_of_a_damaged_index_names_each_problem_then_the_rebuild_that_repairs_it(index_copy):
     generation = linked_generation(index_copy)
     for name in (".pst", ".trm"):  # two files: the count is in the plural

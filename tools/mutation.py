@@ -127,11 +127,11 @@ MODULE_TESTS = {
     # options), the heavy searches' admission, and the worker's event loop stepped in the test process.
     "web/server.py": ["tests/test_serving.py", "tests/test_heavy_queries.py", "tests/test_worker.py"],
     # The command line, run in process through click's CliRunner: its own tests (their cluster cases on
-    # the tool's demo cluster: CLUSTER_MODULES), the cluster-config command's, `vnsearch check` on damaged
-    # indexes (test_integrity.py, slow: SLOW_SELECTION), the serve command's settings, the search command's
-    # match modes, and the commands on a cluster with a node down, or empty (each test's own cluster).
-    "vnsearch/cli.py": ["tests/test_cli.py", "tests/test_node_config.py", "tests/test_integrity.py",
-                        *WITHOUT_SERVED_REPAIRS, "tests/test_server.py::test_serve_options_come_from_settings",
+    # the tool's demo cluster: CLUSTER_MODULES), the cluster-config command's, the serve command's settings,
+    # the search command's match modes, and the commands on a cluster with a node down, or empty (each
+    # test's own cluster; slow: SLOW_SELECTION).
+    "vnsearch/cli.py": ["tests/test_cli.py", "tests/test_node_config.py",
+                        "tests/test_server.py::test_serve_options_come_from_settings",
                         "tests/test_matching.py::test_cli_match_option_round_trips[embedded]", *(
                             f"tests/test_cluster_faults.py::{name}" for name in (
                                 "test_search_command_with_a_node_down_prints_partial_results_and_says_so",
