@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from search.settings import SETTINGS
 from search.store import current_generation
 from tests.helpers import (
     PORTAL_ID,
@@ -172,6 +173,9 @@ def test_serve_options_come_from_settings():
                       ("--refresh-seconds", "VNSEARCH_REFRESH_SECONDS"),
                       ("--postings-cache-mb", "VNSEARCH_POSTINGS_CACHE_MB")]:
         assert flag in result.output and env in result.output
+    shown = " ".join(result.output.split())
+    for name in ("index", "host", "port", "workers", "threads", "refresh_seconds", "postings_cache_mb"):
+        assert " ".join(SETTINGS[name].help.split()) in shown, name
     assert "127.0.0.1" in result.output
     assert CliRunner().invoke(main, ["serve", "--workers", "0"]).exit_code == 2
 

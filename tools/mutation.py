@@ -265,7 +265,14 @@ SLOW_SELECTION = {"search/check.py", "search/integrity.py", "search/cluster_inde
 CHILD_TESTS = {
     # The parallel writer's processes: their segments merged, and their end when the reindex is killed.
     "search/writer.py": ["tests/test_index.py", "tests/test_faults.py", "-k", "parallel"],
+    # The commands' options (IMPORT_TIME): their help, variables, defaults and types.
+    "vnsearch/cli.py": ["tests/test_server.py::test_serve_options_come_from_settings", "tests/test_cli.py", "-k",
+                        "options_come or environment or serve_passes or demo_indexes or help or bad_parameter"],
 }
+# Functions called only while their module is imported (the commands' option decorators): mutmut switches
+# a mutant on after the tests' modules are imported, so their mutants never run there and "survive";
+# `--in-children` runs them too, with the mutant on from the start of the tests' process.
+IMPORT_TIME = {"vnsearch/cli.py": ["vnsearch.cli.x_setting_option__mutmut_*"]}
 # Modules whose tests are slow because they search a real searchd cluster: their mutants run those
 # tests (the "not slow" filter lifted) against one demo cluster the tool starts for the whole run
 # (unmutated code indexes it; the tests only search it), not one started per mutant.
@@ -546,14 +553,16 @@ def run_module(path: str, prebuilt: dict[str, str], subset: str, children: int, 
 
 
 def run_in_children(path: str, prebuilt: dict[str, str], timeout_multiplier: float | None) -> None:
-    """Run each of a module's "no tests" mutants by hand against its whole test selection; keep the statuses.
+    """Run each of a module's "no tests" (and IMPORT_TIME) mutants by hand against its tests; keep the statuses.
 
     mutmut runs a mutant only against the tests that reached its function in the test process; code
     run only in the processes a test forks (the parallel writers' children) is never reached there,
     so its mutants are "no tests" although the tests do run it.  The mutant is switched on through
     the environment (``MUTANT_UNDER_TEST``), which the forked processes inherit.
     """
-    names = sorted(name for name, status in saved_results().get(path, {}).items() if status == "no tests")
+    imported = IMPORT_TIME.get(path, [])
+    names = sorted(name for name, status in saved_results().get(path, {}).items()
+                   if status == "no tests" or any(fnmatch.fnmatchcase(name, glob) for glob in imported))
     tests = CHILD_TESTS.get(path, ["-m", "not slow", *MODULE_TESTS.get(path, ["tests/"])])
     env = dict(os.environ, **({} if path in WRITE_SIDE else prebuilt))
     shutil.copytree(ROOT / "tests", ROOT / "mutants" / "tests", dirs_exist_ok=True)  # the tests as they are now
