@@ -440,6 +440,15 @@ def test_search_with_an_unreadable_synonyms_file_is_a_usage_error(demo_index, tm
         f"Error: Invalid value for --synonyms: cannot read {tmp_path / 'missing.txt'}: No such file or directory")
 
 
+def test_search_with_a_synonyms_file_not_in_utf8_is_a_usage_error(demo_index, tmp_path):
+    synonyms = tmp_path / "synonyms.txt"
+    synonyms.write_bytes("bộ chính trị | politburo\n".encode("cp1258", errors="replace"))
+    result = run("search", "--index", str(demo_index), "--synonyms", str(synonyms), "bộ")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(
+        f"Error: Invalid value for --synonyms: cannot read {synonyms}: 'utf-8' codec can't decode byte ")
+
+
 def test_search_reports_a_bad_synonyms_line_and_uses_the_rest(demo_index, tmp_path):
     synonyms = tmp_path / "synonyms.txt"
     synonyms.write_text("politburo | bộ chính trị\nchỉ một dạng\n", encoding="utf-8")
@@ -604,6 +613,20 @@ def test_demo_indexes_the_bundled_corpus_into_the_data_directory_once_then_serve
     again = run("demo", "--port", "8125", "--workers", "1", "--threads", "2", env=env)
     assert (again.exit_code, again.stderr) == (0, "")
     assert served == [((str(index), "127.0.0.1", 8125, 1, 2, 1.0), {"backend": ""})] * 2
+
+
+def test_serve_on_a_cluster_whose_health_cannot_be_read_says_it_answers_503_and_serves(
+        served, monkeypatch, tmp_path):
+    from search.sphinxql import BackendError
+    from search.engine import SearchEngine
+
+    def unreadable(engine):
+        raise BackendError("node 127.0.0.1:9306: lost connection")
+
+    monkeypatch.setattr(SearchEngine, "health", unreadable)
+    result = run("serve", "--backend", "sphinxql://127.0.0.1:9306", "--index", str(tmp_path / "lock"))
+    assert (result.exit_code, result.stderr, len(served)) == (
+        0, "vnsearch: node 127.0.0.1:9306: lost connection: the server answers 503 until a node is up\n", 1)
 
 
 @pytest.mark.parametrize("xdg, home, where", [
