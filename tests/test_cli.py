@@ -617,8 +617,8 @@ def test_demo_indexes_the_bundled_corpus_into_the_data_directory_once_then_serve
 
 def test_serve_on_a_cluster_whose_health_cannot_be_read_says_it_answers_503_and_serves(
         served, monkeypatch, tmp_path):
-    from search.sphinxql import BackendError
     from search.engine import SearchEngine
+    from search.sphinxql import BackendError
 
     def unreadable(engine):
         raise BackendError("node 127.0.0.1:9306: lost connection")
