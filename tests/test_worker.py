@@ -394,7 +394,7 @@ def test_a_worker_at_its_connection_limit_stops_accepting_while_a_kept_alive_con
     assert (served.worker.nr_conns, served.worker.running, served.worker._accepting) == (3, 0, False)
 
 
-def test_a_worker_runs_as_many_requests_at_once_as_its_threads_and_light_lanes(stepped):
+def test_a_worker_has_a_pool_thread_for_each_search_thread_and_light_lane(stepped):
     # The thread pool's size: the stdlib's ThreadPoolExecutor keeps it in _max_workers.
     assert stepped(threads=3).worker.tpool._max_workers == 3 + web.server.LIGHT_LANES
 

@@ -248,8 +248,8 @@ MODULE_FUNCTIONS = {
         "x_parse_backend_url", "x_document_key", "x_shard_of", "x__reason", "x__row", "x_engine_token",
         "x_text_fields", "x_engine_row", "x_label_code", "x_stored_fields", "x_replace_statement")]
                            + ["search.sphinxql.xǁNodeAddressǁ*"],
-    # Left out: serve() and the worker's run-loop glue, run only in `vnsearch serve`'s processes
-    # (test_server.py); the worker's methods run in the test process too (test_worker.py steps its loop).
+    # Left out: serve(), run only in `vnsearch serve`'s process (test_server.py); the worker classes'
+    # methods run in the test process too (test_worker.py steps a worker's loop).
     "web/server.py": [f"web.server.{name}__mutmut*" for name in (
         "x_keep_freed_memory", "x_check_port", "x__accept_recording", "x_too_large_status", "x_requested_path",
         "x_too_large_response", "x_head_complete", "x_is_heavy", "x_accepts", "x_server_url", "x_bind_address",
@@ -260,8 +260,8 @@ MODULE_FUNCTIONS = {
 # Modules whose selection's slow tests run too: code only slow tests reach (test_integrity.py is slow
 # as a whole: it damages copies of the demo index and serves them).
 SLOW_SELECTION = {"search/check.py", "search/integrity.py", "search/cluster_index.py", "vnsearch/cli.py"}
-# The tests --in-children runs a module's "no tests" mutants against (slow ones included): those that
-# start the processes where the mutated code runs (default: the module's fast MODULE_TESTS).
+# The tests --in-children runs a module's "no tests" (and IMPORT_TIME) mutants against (slow ones included):
+# those that start the processes where the mutated code runs (default: the module's fast MODULE_TESTS).
 CHILD_TESTS = {
     # The parallel writer's processes: their segments merged, and their end when the reindex is killed.
     "search/writer.py": ["tests/test_index.py", "tests/test_faults.py", "-k", "parallel"],
@@ -568,7 +568,8 @@ def run_in_children(path: str, prebuilt: dict[str, str], timeout_multiplier: flo
     shutil.copytree(ROOT / "tests", ROOT / "mutants" / "tests", dirs_exist_ok=True)  # the tests as they are now
     clean = _selection_seconds(tests, env, "")
     limit = max(60.0, clean * (timeout_multiplier or 5.0))
-    print(f"{path}: {len(names)} mutants no test reached in its own process, each against {' '.join(tests)} "
+    print(f"{path}: {len(names)} mutants mutmut could not run (no test reached them in its own process, or "
+          f"run at import), each against {' '.join(tests)} "
           f"(unmutated: {clean:.0f} s; limit {limit:.0f} s)", flush=True)
     for name in names:
         try:
