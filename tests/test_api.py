@@ -10,10 +10,12 @@ import pytest
 from bs4 import BeautifulSoup
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+from openapi_spec_validator import OpenAPIV30SpecValidator
+from openapi_spec_validator import validate as validate_openapi
 
 from search.integrity import IndexDamaged, Problem
-from search.request import SORTS
+from search.request import MATCH_MODES, SORTS
 from search.sphinxql import BackendError
 from tests.helpers import DEMO_ARTICLES, MARK_RE, PORTAL_ID
 from web.app import SECURITY_HEADERS, TOO_LARGE_ENVIRON_KEY, create_app
@@ -554,8 +556,20 @@ def validate(openapi: dict, path: str, status: int, body) -> None:
     Draft202012Validator(json_schema(schema), format_checker=FormatChecker()).validate(body)
 
 
+def nodes(node, where: str = ""):
+    """Yield (where, node) for the document and every object in it."""
+    if isinstance(node, dict):
+        yield where, node
+        for key, value in node.items():
+            yield from nodes(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for number, value in enumerate(node):
+            yield from nodes(value, f"{where}/{number}")
+
+
 def test_openapi_document_is_openapi_3(openapi):
     assert openapi["openapi"].startswith("3.0")
+    validate_openapi(openapi, cls=OpenAPIV30SpecValidator)  # raises on any departure from OpenAPI 3.0
     Draft202012Validator.check_schema(json_schema({"components": openapi["components"]}))
     for _path, item in openapi["paths"].items():
         for operation in item.values():
@@ -575,6 +589,50 @@ def test_openapi_search_parameters_match_the_code(openapi):
     assert parameters["sort"]["schema"]["enum"] == list(SORTS)
 
 
+@pytest.mark.parametrize("path", ["/api/search", "/api/articles/{id}"])
+def test_openapi_match_parameter_offers_every_tier_and_defaults_to_auto(openapi, path):
+    parameters = {p["name"]: p for p in openapi["paths"][path]["get"]["parameters"]}
+    match = parameters["match"]
+    assert match["description"].startswith(("The tier to answer from: 'auto'", "Mark them as this tier matched"))
+    assert {key: value for key, value in match.items() if key != "description"} == {
+        "name": "match", "in": "query", "required": False,
+        "schema": {"type": "string", "enum": list(MATCH_MODES), "default": "auto"}}
+
+
+def test_openapi_parameters_are_optional_query_parameters_but_the_article_id(openapi):
+    placed = {(path, p["name"]): (p["in"], p["required"])
+              for path, item in openapi["paths"].items() for p in item["get"].get("parameters", [])}
+    assert placed.pop(("/api/articles/{id}", "id")) == ("path", True)
+    assert set(placed.values()) == {("query", False)}
+    assert set(placed) == {*(("/api/search", name) for name in SEARCH_PARAMS), ("/api/articles/{id}", "q"),
+                           ("/api/articles/{id}", "match"), ("/api/suggest", "q")}
+
+
+def test_openapi_describes_every_parameter_object_and_field(openapi):
+    undescribed, empty = [], []
+    for where, node in nodes(openapi):
+        if "description" in node and not (isinstance(node["description"], str) and node["description"].strip()):
+            empty.append(where)
+        if node.get("type") == "object" and "properties" in node:
+            undescribed += [f"{where}/properties/{name}" for name, field in node["properties"].items()
+                            if "description" not in field]
+            undescribed += [] if "description" in node else [where]
+    for path, item in openapi["paths"].items():
+        undescribed += [f"{path}/{p['name']}" for p in item["get"].get("parameters", []) if "description" not in p]
+    assert (undescribed, empty) == ([], [])
+
+
+def test_openapi_objects_are_closed_and_require_every_field_but_the_optional_ones(openapi):
+    objects = {where: node for where, node in nodes(openapi["components"])
+               if node.get("type") == "object" and "properties" in node}
+    assert len(objects) == 15  # the seven schemas, and the objects inside them
+    optional = {"/schemas/Error/properties/error": ["param", "problems"], "/schemas/Health": ["nodes"],
+                "/schemas/Health/properties/nodes/items": ["documents", "error"]}
+    assert {where: (node["additionalProperties"], node["required"]) for where, node in objects.items()} == {
+        where: (False, [name for name in node["properties"] if name not in optional.get(where, [])])
+        for where, node in objects.items()}
+
+
 @pytest.mark.parametrize("params", [
     {"q": "bo chinh tri"}, {"q": "viet nam", "year": "2020", "month": "2020-11", "sort": "newest"},
     {"q": ""}, {"category": "Thể thao", "size": "3"}, {"q": "zzzzqqq"}, {"q": "\x00" * 3},
@@ -583,6 +641,55 @@ def test_openapi_search_parameters_match_the_code(openapi):
 ])
 def test_openapi_true_for_search(client, openapi, params):
     validate(openapi, "/api/search", 200, search(client, **params))
+
+
+def refused(openapi: dict, path: str, body) -> bool:
+    """Return whether the document refuses a 200 answer of path with this body."""
+    try:
+        validate(openapi, path, 200, body)
+    except ValidationError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize("where", [(), ("hits", 0), ("facets",), ("facets", "year", 0), ("filters",)])
+def test_openapi_refuses_an_answer_with_a_field_it_does_not_describe_or_without_one_it_does(client, openapi, where):
+    result = search(client, q="bo chinh tri", **{"from": "2020-01-01"})
+    assert not refused(openapi, "/api/search", result)
+    for change in ("added", "removed"):
+        changed = copy.deepcopy(result)
+        node = changed
+        for step in where:
+            node = node[step]
+        if change == "added":
+            node["unexpected"] = 1
+        else:
+            node.pop(sorted(node)[0])
+        assert refused(openapi, "/api/search", changed), (where, change)
+
+
+def test_openapi_refuses_dates_and_times_not_written_in_iso_8601(client, openapi):
+    assert "date-time" in FormatChecker.checkers  # checked only with rfc3339-validator installed
+    result = search(client, q="bo chinh tri", **{"from": "2020-01-01", "to": "2021-12-31"})
+    article = client.get(f"/api/articles/{PORTAL_ID}").get_json()
+    health = client.get("/healthz").get_json()
+    for path, body, keys in (("/api/search", result, ("hits", 0, "published")), ("/api/search", result,
+                             ("filters", "from")), ("/api/search", result, ("filters", "to")),
+                             ("/api/articles/{id}", article, ("published",)), ("/healthz", health, ("last_reindex",))):
+        changed = copy.deepcopy(body)
+        node = changed
+        for step in keys[:-1]:
+            node = node[step]
+        assert node[keys[-1]] and not refused(openapi, path, changed)
+        node[keys[-1]] = "06/12/2026" if keys[0] == "filters" else "06/12/2026 08:00"
+        assert refused(openapi, path, changed), keys
+
+
+def test_openapi_document_given_to_a_caller_is_its_own_to_change(openapi):
+    mine = openapi_document()
+    mine["paths"]["/api/search"]["get"]["parameters"].clear()
+    mine["components"]["schemas"]["Hit"]["properties"].clear()
+    assert openapi_document() == openapi
 
 
 def test_openapi_true_for_every_endpoint(client, openapi, tmp_path):

@@ -18,17 +18,15 @@ def _string(description: str = "", **extra) -> dict:
     return {"type": "string", **({"description": description} if description else {}), **extra}
 
 
-def _nullable_string(description: str = "", **extra) -> dict:
+def _nullable_string(description: str, **extra) -> dict:
     """Return a string schema that may be null."""
     return {**_string(description, **extra), "nullable": True}
 
 
-def _object(properties: dict, description: str = "") -> dict:
-    """Return a closed object schema whose properties are all required."""
-    schema = {"type": "object", "required": list(properties), "additionalProperties": False, "properties": properties}
-    if description:
-        schema["description"] = description
-    return schema
+def _object(properties: dict, description: str) -> dict:
+    """Return a described, closed object schema whose properties are all required."""
+    return {"type": "object", "description": description, "required": list(properties),
+            "additionalProperties": False, "properties": properties}
 
 
 def _ref(name: str) -> dict:
@@ -67,29 +65,29 @@ _HIT = _object({
     "title_derived": {"type": "boolean", "description": "True when the title was taken from the body."},
     "url": _nullable_string("Where the article was published (not necessarily http)."),
     "published": _nullable_string("Publication time, ISO 8601 with UTC offset.", format="date-time"),
-    "category": _nullable_string(),
-    "source": _nullable_string(),
+    "category": _nullable_string("The article's category as its source names it."),
+    "source": _nullable_string("The site or portal the article comes from (a host name for news)."),
     "portal": _nullable_string("Portal name, for portal pages."),
     "snippet": _string("Up to three fragments around the best matches, HTML-escaped, words in <mark>."),
     "score": {"type": "number", "description": "Relevance score (0 without a query)."},
-})
+}, "One article of the page.")
 
 _FACET_ITEM = _object({
     "value": _string("The parameter value that selects this entry ('none': undated / unlabelled)."),
     "label": _string("What to show (Vietnamese)."),
-    "count": {"type": "integer", "minimum": 0},
-    "selected": {"type": "boolean"},
-})
+    "count": {"type": "integer", "minimum": 0, "description": "How many results hold this value."},
+    "selected": {"type": "boolean", "description": "True when a filter keeps this value."},
+}, "One value of a facet.")
 
 _FACET_LIST = {"type": "array", "items": _ref("FacetItem")}
 
 _SEARCH_RESULT = _object({
     "query": _string("The query as understood (cleaned, possibly truncated)."),
-    "total": {"type": "integer", "minimum": 0},
-    "page": {"type": "integer", "minimum": 1},
-    "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
-    "pages": {"type": "integer", "minimum": 1},
-    "sort": _string(enum=list(SORTS)),
+    "total": {"type": "integer", "minimum": 0, "description": "How many articles the query found (all pages)."},
+    "page": {"type": "integer", "minimum": 1, "description": "This page's number."},
+    "size": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "description": "Hits per page."},
+    "pages": {"type": "integer", "minimum": 1, "description": "How many pages the results fill (at least 1)."},
+    "sort": _string("The order of the hits.", enum=list(SORTS)),
     "matching": _string("'all': every word matched; 'most': a long query (a question) whose articles "
                         "hold at least a fifth of its words, ranked by score; 'any': too few articles held "
                         "the words, so any one of them matched.", enum=["all", "most", "any"]),
@@ -102,7 +100,7 @@ _SEARCH_RESULT = _object({
     "wider": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
               "description": "For each tier wider than the one answered from, how many more articles "
                              "(within the same filters) it would add."},
-    "took_ms": {"type": "number", "minimum": 0},
+    "took_ms": {"type": "number", "minimum": 0, "description": "Milliseconds the search took."},
     "suggestion": _nullable_string("A better spelled query (\"did you mean\"), or null."),
     "corrected": {**_object({
         "typed": _string("The query as typed (it found no article holding all its words)."),
@@ -113,34 +111,35 @@ _SEARCH_RESULT = _object({
                 "items": _string(enum=["terms", "common_words", "typo_correction", "readings", "suggestion",
                                        "ranked_articles"]),
                 "description": "The per-query work bounds the query reached (each also gives a notice)."},
-    "hits": {"type": "array", "items": _ref("Hit")},
-    "facets": _object({name: _FACET_LIST for name in ("year", "month", "category", "source")},
+    "hits": {"type": "array", "items": _ref("Hit"), "description": "This page's articles, in order."},
+    "facets": _object({name: {**_FACET_LIST, "description": f"The results' counts by {name}."}
+                       for name in ("year", "month", "category", "source")},
                       "Counts over all results, each facet ignoring its own filter."),
     "filters": _object({
-        "from": _nullable_string(format="date"),
-        "to": _nullable_string(format="date"),
-        "year": _nullable_string(),
-        "month": _nullable_string(),
-        "category": {"type": "array", "items": _string()},
-        "source": {"type": "array", "items": _string()},
+        "from": _nullable_string("The first day kept (the from parameter).", format="date"),
+        "to": _nullable_string("The last day kept (the to parameter).", format="date"),
+        "year": _nullable_string("The year kept ('none': undated articles)."),
+        "month": _nullable_string("The month kept, YYYY-MM."),
+        "category": {"type": "array", "items": _string(), "description": "The categories kept (any of them)."},
+        "source": {"type": "array", "items": _string(), "description": "The sources kept (any of them)."},
     }, "The active filters."),
     "partial": {"type": "boolean", "description": "True when part of the index (a node of a search cluster) "
                 "did not answer: hits and counts cover only the parts that did."},
-})
+}, "A page of results, with the whole result set's total and facets.")
 
 _ARTICLE = _object({
-    "id": _string(),
-    "title": _string(),
+    "id": _string("Article id."),
+    "title": _string("Title as plain text."),
     "title_html": _string("Title, HTML-escaped, the words of q in <mark>."),
-    "title_derived": {"type": "boolean"},
-    "url": _nullable_string(),
-    "published": _nullable_string(format="date-time"),
-    "category": _nullable_string(),
-    "source": _nullable_string(),
-    "portal": _nullable_string(),
+    "title_derived": {"type": "boolean", "description": "True when the title was taken from the body."},
+    "url": _nullable_string("Where the article was published (not necessarily http)."),
+    "published": _nullable_string("Publication time, ISO 8601 with UTC offset.", format="date-time"),
+    "category": _nullable_string("The article's category as its source names it."),
+    "source": _nullable_string("The site or portal the article comes from (a host name for news)."),
+    "portal": _nullable_string("Portal name, for portal pages."),
     "body": _string("The whole text."),
     "body_html": _string("The whole text, HTML-escaped, the words of q in <mark>."),
-})
+}, "A whole article.")
 
 _SUGGESTIONS = _object({
     "query": _string("What was typed, cleaned."),
@@ -153,7 +152,8 @@ _SUGGESTIONS = _object({
             "id": _string("The article's id."),
             "derived": {"type": "boolean", "description": "The title was derived from the article's first sentence."},
             "url": _string("The article page's address."),
-        }),
+        }, "A title completing what was typed."),
+        "description": "Titles completing what was typed, best first.",
     },
     "completions": {
         "type": "array",
@@ -162,43 +162,55 @@ _SUGGESTIONS = _object({
             "text": _string("A frequent phrase of the titles completing what was typed: a query to run."),
             "html": _string("The phrase HTML-escaped."),
             "count": {"type": "integer", "minimum": 1, "description": "How many titles hold it."},
-        }),
+        }, "A query completing what was typed."),
+        "description": "Frequent phrases of the titles completing what was typed, most frequent first.",
     },
-})
+}, "Autocomplete's answer.")
 
 _HEALTH = _object({
     "status": _string("'degraded' (with status 503) while a node of a search cluster is down.",
                       enum=["ok", "degraded"]),
-    "documents": {"type": "integer", "minimum": 0},
+    "documents": {"type": "integer", "minimum": 0, "description": "How many articles are served."},
     "last_reindex": _nullable_string("When the last reindex committed (ISO 8601).", format="date-time"),
     "generation": _string("The index generation (or search cluster) being served."),
-})
+}, "The index being served.")
 _HEALTH["properties"]["nodes"] = {
     "type": "array", "description": "With a search cluster: each node's address, shard and state.",
-    "items": {"type": "object", "required": ["node", "shard", "state"], "properties": {
-        "node": _string(), "shard": _string(), "state": _string(enum=["up", "down"]),
-        "documents": {"type": "integer", "minimum": 0}, "error": _string()}},
+    "items": {"type": "object", "description": "A node of the cluster.", "required": ["node", "shard", "state"],
+              "additionalProperties": False, "properties": {
+                  "node": _string("The node's address."),
+                  "shard": _string("The shard it holds."),
+                  "state": _string("Whether it answered.", enum=["up", "down"]),
+                  "documents": {"type": "integer", "minimum": 0, "description": "How many articles its shard holds."},
+                  "error": _string("Why it did not answer (a down node only)."),
+              }},
 }
 
 _ERROR = _object({
     "error": {
         "type": "object",
+        "description": "What went wrong.",
         "required": ["code", "message"],
         "additionalProperties": False,
         "properties": {
-            "code": _string(enum=["bad_parameter", "not_found", "method_not_allowed", "index_missing",
-                                  "index_damaged", "internal_error", "bad_request", "too_large", "uri_too_long",
-                                  "headers_too_large", "http_error", "backend_unavailable"]),
+            "code": _string("What kind of error, for programs.", enum=[
+                "bad_parameter", "not_found", "method_not_allowed", "index_missing", "index_damaged", "internal_error",
+                "bad_request", "too_large", "uri_too_long", "headers_too_large", "http_error", "backend_unavailable"]),
             "message": _string("What went wrong (English)."),
             "param": _string("The parameter at fault (bad_parameter only)."),
             "problems": {
                 "type": "array",
                 "description": "Each damaged file of the index and what is wrong (index_damaged only).",
-                "items": _object({"file": _string(), "kind": _string(), "problem": _string()}),
+                "items": _object({
+                    "file": _string("The file (or generation folder) at fault, by name."),
+                    "kind": _string("Which check failed (missing, unreadable, size, header, checksum, decode, "
+                                    "statistics, source)."),
+                    "problem": _string("What is wrong with it."),
+                }, "A damaged file."),
             },
         },
     },
-})
+}, "An error (the body of every 4xx and 5xx answer).")
 
 _SEARCH_PARAMETERS = [
     _query("q", _string(), "The query, with or without diacritics. Supports \"phrases\", -exclusions, "
