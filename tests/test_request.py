@@ -13,19 +13,20 @@ from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, QueryErro
 
 EVERY_PARAMETER = {"q": "bo chinh tri", "page": "2", "size": "20", "sort": "newest", "from": "2019-01-01",
                    "to": "2019-12-31", "year": "2019", "month": "8", "category": ["Thể thao", "Giáo dục"],
-                   "source": ["vnexpress.net"], "match": "all"}
+                   "source": ["vnexpress.net"], "match": "all", "correct": "0"}
 
 
 def test_every_parameter_is_read_into_the_request():
     assert SearchRequest.from_params(EVERY_PARAMETER) == SearchRequest(
         q="bo chinh tri", page=2, size=20, sort="newest", date_from=date(2019, 1, 1), date_to=date(2019, 12, 31),
-        year="2019", month="2019-08", categories=("Thể thao", "Giáo dục"), sources=("vnexpress.net",), match="all")
+        year="2019", month="2019-08", categories=("Thể thao", "Giáo dục"), sources=("vnexpress.net",), match="all",
+        correct=False)
 
 
 def test_missing_or_empty_parameters_take_their_defaults():
     defaults = SearchRequest(q="", page=1, size=DEFAULT_PAGE_SIZE, sort="relevance", match="auto")
     assert SearchRequest.from_params({}) == defaults
-    empty = {key: "" for key in ("q", "page", "size", "sort", "from", "to", "year", "month", "match")}
+    empty = {key: "" for key in ("q", "page", "size", "sort", "from", "to", "year", "month", "match", "correct")}
     assert SearchRequest.from_params(empty) == defaults
     assert SearchRequest.from_params({key: None for key in empty}) == defaults
     assert SearchRequest.from_params({"category": [None, "Thể thao"], "source": None}).categories == ("Thể thao",)
@@ -36,7 +37,7 @@ def test_request_written_as_url_parameters_reads_back_the_same():
     assert request.params() == {
         "q": "bo chinh tri", "sort": "newest", "match": "all", "from": "2019-01-01", "to": "2019-12-31",
         "year": "2019", "month": "2019-08", "category": ["Thể thao", "Giáo dục"], "source": ["vnexpress.net"],
-        "size": 20, "page": 2}
+        "size": 20, "page": 2, "correct": "0"}
     assert SearchRequest.from_params(request.params()) == request
 
 
@@ -44,6 +45,8 @@ def test_url_parameters_leave_defaults_out_and_apply_changes():
     assert SearchRequest().params() == {}
     assert SearchRequest(q="covid").params(page=3, sort="oldest") == {"q": "covid", "sort": "oldest", "page": 3}
     assert SearchRequest(q="covid", page=3, match="most").params(page=1, match="auto") == {"q": "covid"}
+    assert SearchRequest(q="covid", correct=False).params(correct=True) == {"q": "covid"}
+    assert SearchRequest.from_params({"correct": "1"}) == SearchRequest()
 
 
 @pytest.mark.parametrize("text, number", [("1", 1), (" 7 ", 7), (str(MAX_PAGE), MAX_PAGE)])
@@ -60,6 +63,7 @@ def test_page_numbers_from_one_to_the_last_page_allowed_are_read(text, number):
     ({"size": "0"}, "'size' must be at least 1, not 0"),
     ({"sort": "bogus"}, "'sort' must be one of relevance, newest, oldest, not 'bogus'"),
     ({"match": "x" * 60}, "'match' must be one of auto, together, all, most, not '" + "x" * 40 + "'"),
+    ({"correct": "yes"}, "'correct' must be one of 1, 0, not 'yes'"),
     ({"from": "2019-13-45"}, "'from' must be a date as YYYY-MM-DD, not '2019-13-45'"),
     ({"to": "y" * 60}, "'to' must be a date as YYYY-MM-DD, not '" + "y" * 40 + "'"),
     ({"year": "năm ngoái"}, "'year' must be a year such as 2021 (or 'none'), not 'năm ngoái'"),
