@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from search.categories import category_name
 from search.dates import is_date_line, parse_date
 from search.text import nfc
 
-# Bump when parsing changes what an article holds, so unchanged files are read again.
-PARSER_VERSION = 1
+# Bump when parsing changes what an article holds, so unchanged files are read again
+# (2: categories stored under their section's name, search.categories).
+PARSER_VERSION = 2
 DEFAULT_MAX_ARTICLE_BYTES = 2_000_000
 DERIVED_TITLE_CHARS = 120
 
@@ -288,6 +290,7 @@ def finish_article(article: Article, origin: str, raw: bytes) -> Article:
     for name in ("category", "source", "portal", "url"):
         value = getattr(article, name)
         setattr(article, name, clean_line(value) or None if value else None)
+    article.category = category_name(article.category, article.url)
     article.origin = origin
     digest = hashlib.sha1(f"{PARSER_VERSION}\0{article.id}\0".encode())
     digest.update(raw)

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from search.categories import category_filter
 from search.ranking import DEFAULT_RANKING
 from search.text import SYLLABLE_RE, fold, nfc, normalize_term
 
@@ -189,7 +190,10 @@ def _clause(parsed: ParsedQuery, content: str, offset: int, fieldname: str | Non
     if fieldname in ("category", "source"):
         value = " ".join(content.split())
         if value:
-            (parsed.categories if fieldname == "category" else parsed.sources).append(value)
+            if fieldname == "category":
+                parsed.categories.append(category_filter(value))
+            else:
+                parsed.sources.append(value)
         return None
     syllables = syllables_of(content, offset)
     if not syllables:

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
+from search.categories import category_filter
+
 SORTS = ("relevance", "newest", "oldest")
 # The matching tiers a request may ask for ("auto": the tightest that finds something);
 # ``search.matching`` defines them.
@@ -69,7 +71,7 @@ class SearchRequest:
             date_from=_date_param("from", first("from")),
             date_to=_date_param("to", first("to")),
             year=_year_param(first("year")),
-            categories=tuple(str(v) for v in values.get("category", []) if v is not None),
+            categories=tuple(category_filter(str(v)) for v in values.get("category", []) if v is not None),
             sources=tuple(str(v) for v in values.get("source", []) if v is not None),
             match=_choice_param("match", first("match"), MATCH_MODES),
             correct=_choice_param("correct", first("correct"), ("1", "0")) == "1",

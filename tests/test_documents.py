@@ -296,6 +296,22 @@ def test_jsonl_field_aliases_are_read(tmp_path):
     ]
 
 
+def test_jsonl_categories_are_stored_under_their_sections_vietnamese_name(tmp_path):
+    # As the shared news corpus gives them: UNC's English topics, 24h's home page and slugs, VnExpress's names.
+    path = jsonl(tmp_path / "sections.jsonl", [
+        {"id": "unc", "body": VINAMILK, "category": "business", "url": "https://dantri.com.vn/kinh-doanh/a.htm"},
+        {"id": "24h-home", "body": VINAMILK, "category": "trang-chu",
+         "source_url": "https://www.24h.com.vn/kinh-doanh/chot-gia-vang-hom-nay-c161a1735167.html"},
+        {"id": "24h-clip", "body": THUY_DIEN, "category": "trang-chu", "url": "https://www.24h.com.vn/media-24h/c.html"},
+        {"id": "24h-slug", "body": THUY_DIEN, "category": "bong-da", "url": "https://www.24h.com.vn/bong-da/b.html"},
+        {"id": "vnx", "body": THUY_DIEN, "category": "Kinh doanh"},
+        {"id": "other", "body": THUY_DIEN, "category": " World  Cup 2022 "},
+    ])
+    assert [(a.id, a.category) for a in scan_sources([str(path)])] == [
+        ("unc", "Kinh doanh"), ("24h-home", "Kinh doanh"), ("24h-clip", None), ("24h-slug", "Bóng đá"),
+        ("vnx", "Kinh doanh"), ("other", "World Cup 2022")]
+
+
 def test_jsonl_article_without_title_gets_the_first_sentence_marked_derived(tmp_path):
     path = jsonl(tmp_path / "untitled.jsonl", [
         {"id": "t1", "body": "Dân trí Từ chỗ là đội có cơ hội rất lớn. SHB Đà Nẵng đã nhận trận thua."},

@@ -18,6 +18,12 @@ def test_category_and_source_prefixes_are_filters_not_words():
     assert (unquoted.categories, unquoted.sources, [s.exact for s in unquoted.syllables]) == (["kinh"], [], ["doanh"])
 
 
+def test_a_category_prefix_names_a_section_by_any_of_its_values():
+    assert parse_query("category:sport category:the-thao category:\"kinh doanh\" source:sport x").categories == [
+        "Thể thao", "Thể thao", "Kinh doanh"]
+    assert parse_query("source:sport x").sources == ["sport"]  # sources are not sections
+
+
 @pytest.mark.parametrize("label, expected", [
     ("Thể  Thao", "the thao"),
     ("The\u0302\u0309 thao", "the thao"),  # decomposed, as some keyboards send it

@@ -2,8 +2,8 @@
 
 Takes every Underthesea News Corpus (CP_Vietnamese-UNC, GPL-3.0) article that has a headline
 and a date, and the Kiên Giang portal article.  The UNC topic labels are replaced by the
-names of the Dân trí sections they come from (the ``section`` slug of each record), so the
-demo's category facet reads in Vietnamese; nothing else is changed.
+names of the Dân trí sections they stand for (``search.categories``, as the indexer reads them),
+so the demo's file reads as it is indexed; nothing else is changed.
 """
 
 import json
@@ -14,18 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 DEMO = ROOT / "vnsearch" / "demo"
-SECTION_NAMES = {
-    "business": "Kinh doanh",
-    "education": "Giáo dục",
-    "entertainment": "Giải trí",
-    "health": "Sức khỏe",
-    "science": "Khoa học",
-    "society": "Xã hội",
-    "sport": "Thể thao",
-    "tech": "Công nghệ",
-    "travel": "Du lịch",
-    "world": "Thế giới",
-}
+sys.path.insert(0, str(ROOT))
+from search.categories import category_name  # noqa: E402  (the repository's root, put on the path above)
 
 
 def main() -> None:
@@ -38,7 +28,7 @@ def main() -> None:
                 articles.append({
                     "id": record["id"],
                     "title": record["title"],
-                    "category": SECTION_NAMES.get(record["category"], record["category"]),
+                    "category": category_name(record["category"]),
                     "published": record["published"],
                     "url": record["source_url"],
                     "source": record["publisher"],
