@@ -19,6 +19,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from search import documents
 from search.backend import Progress
 from search.dates import day_number, vietnam_day
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES, Article, Rejection, ScanStats
@@ -197,6 +198,12 @@ def outermost(roots: list[str]) -> list[str]:
     return [root for root in unique if not under_any(root, [other for other in unique if other != root])]
 
 
+def file_state(source: SourceFile) -> list[int]:
+    """Return what is recorded of a source file read whole: its size, its modification time, and the
+    parser's version (a file read by an older parser is read again: what it holds may differ)."""
+    return [source.size, source.mtime_ns, documents.PARSER_VERSION]
+
+
 class ReindexRun:
     """One pass over the sources, streaming changed articles into a writer as they are read."""
 
@@ -250,14 +257,14 @@ class ReindexRun:
 
     def _known_count(self, source: SourceFile) -> int | None:
         """Return how many articles a file held when last read, if it is unchanged since (else None)."""
-        if self.known_files and self.known_files.get(source.origin) == [source.size, source.mtime_ns]:
+        if self.known_files and self.known_files.get(source.origin) == file_state(source):
             return len(self.by_origin.get(source.origin, []))
         return None
 
     def _skip(self, source: SourceFile) -> bool:
         """Record a file's state; tell whether it can be left unread: its size and modification
         time are those recorded, and every article indexed from it is still its own."""
-        state = [source.size, source.mtime_ns]
+        state = file_state(source)
         if source.mtime_ns < self.started_ns - RECENT_NS:
             self.file_states[source.origin] = state
         if not self.known_files or self.known_files.get(source.origin) != state:

@@ -142,8 +142,8 @@ def write_meta(generation: Path, meta: dict) -> None:
 
 
 def read_file_states(generation: Path | None) -> dict[str, list[int]]:
-    """Return {source file: [size, modification time in ns]} recorded at the last reindex ({} when
-    absent or unreadable: every file is then read)."""
+    """Return {source file: [size, modification time in ns, parser version]} recorded at the last
+    reindex ({} when absent or unreadable: every file is then read)."""
     if generation is None:
         return {}
     try:

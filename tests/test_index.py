@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from whoosh import index as whoosh_index
 
-from search import faults, integrity
+from search import documents, faults, integrity
 from search import sources as sources_module
 from search.codec import open_postings, postings_of_info
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES, Article
@@ -371,7 +371,23 @@ def test_a_file_last_modified_over_two_seconds_before_a_reindex_is_recorded_as_r
     stamp = time.time_ns() - 2_500_000_000  # the reindex starts later still
     os.utime(news, ns=(stamp, stamp))
     reindex(tmp_path / "ix", [str(source)], procs=1)
-    assert read_file_states(current_generation(tmp_path / "ix")) == {str(news): [news.stat().st_size, stamp]}
+    assert read_file_states(current_generation(tmp_path / "ix")) == {
+        str(news): [news.stat().st_size, stamp, documents.PARSER_VERSION]}
+
+
+def test_a_newer_parser_reads_every_file_again_though_none_changed(tmp_path, monkeypatch):
+    source = make_source(tmp_path, count=3, portal=False)
+    write_jsonl(source / "news.jsonl", [{**article, "category": "sport"} for article in DEMO_ARTICLES[:3]])
+    age_files(source)
+    index_dir = tmp_path / "ix"
+    with monkeypatch.context() as older:  # the parser before categories were named by their section
+        older.setattr(documents, "PARSER_VERSION", documents.PARSER_VERSION - 1)
+        older.setattr(documents, "category_name", lambda value, url=None: value)
+        reindex(index_dir, [str(source)], procs=1)
+    assert {stored["category"] for stored in indexed(index_dir).values()} == {"sport"}
+    assert counts(reindex(index_dir, procs=1)) == (0, 3, 0, 0, 0)
+    assert {stored["category"] for stored in indexed(index_dir).values()} == {"Thể thao"}
+    assert counts(reindex(index_dir, procs=1)) == (0, 0, 0, 3, 0)
 
 
 def test_recorded_file_states_that_are_not_an_object_are_ignored_and_every_file_read(tmp_path):
