@@ -15,7 +15,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.helpers import REQUIRE_ALL_ENV, running_server, skip_or_fail
+from search.index import reindex
+from tests.helpers import DEMO_ARTICLES, REQUIRE_ALL_ENV, running_server, skip_or_fail, write_jsonl
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -278,6 +279,35 @@ def test_timeline_bars_match_the_date_facets_and_link_to_them(server, browser, p
     assert total(page) == months[month]
     selected = page.locator(".timeline-bar.selected .bar-link")
     assert selected.get_attribute("aria-current") == "true"
+    assert not page_errors, page_errors
+
+
+def clipped_labels(page) -> list[str]:
+    """Return the timeline's bar labels whose text does not fit under their bar."""
+    return page.locator(".timeline .bar-label").evaluate_all(
+        "labels => labels.filter(l => l.scrollWidth > l.clientWidth).map(l => l.textContent)")
+
+
+def test_nine_years_of_bars_are_labelled_by_their_last_two_digits_none_clipped(browser, page_errors, tmp_path):
+    years = range(2018, 2027)
+    source = tmp_path / "src"
+    write_jsonl(source / "years.jsonl", [{"id": f"y{year}", "title": f"Tin bão năm {year}",
+                                          "published": f"{year}-05-01", "body": article["body"]}
+                                         for year, article in zip(years, DEMO_ARTICLES)])
+    reindex(tmp_path / "ix", [str(source)], procs=1)
+    with running_server(tmp_path / "ix", tmp_path / "serve.log", "--workers", "1") as server:
+        for options in ({"viewport": {"width": 1280, "height": 900}}, PHONE):
+            page = new_page(browser, page_errors, **options)
+            page.goto(server.url + "/?q=tin+bao")
+            if options is PHONE:
+                page.locator("details.filters > summary").click()  # the filters fold on a phone
+            assert timeline_bars(page) == {f"'{year % 100}": 1 for year in years}
+            assert clipped_labels(page) == []
+            page.get_by_role("link", name="Năm 2026: 1 kết quả").click()  # each bar still speaks its whole year
+            page.wait_for_url(re.compile(r"year=2026"))
+            if options is PHONE:
+                page.locator("details.filters > summary").click()
+            assert list(timeline_bars(page)) == [str(month) for month in range(1, 13)] and clipped_labels(page) == []
     assert not page_errors, page_errors
 
 

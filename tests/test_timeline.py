@@ -44,6 +44,15 @@ def test_a_bar_a_year_oldest_first_with_the_empty_years_between(context):
     ]}
 
 
+def test_more_years_than_fit_in_the_sidebar_are_labelled_by_their_last_two_digits(context):
+    six = {"year": [item("2015", "2015", 2), item("2020", "2020", 4)]}
+    seven = {"year": [item("2009", "2009", 2), item("2015", "2015", 4)]}
+    assert [bar["short"] for bar in bars(SearchRequest(q="bão"), six)["bars"]] == [str(y) for y in range(2015, 2021)]
+    assert [(bar["short"], bar["text"]) for bar in bars(SearchRequest(q="bão"), seven)["bars"]] == [
+        (f"'{year % 100:02d}", f"Năm {year}: {count} kết quả")
+        for year, count in zip(range(2009, 2016), (2, 0, 0, 0, 0, 0, 4))]
+
+
 def test_a_chosen_year_shows_its_twelve_months(context):
     request = SearchRequest(q="bão", year="2020", month="2020-03")
     facets = {"year": [item("2020", "2020", 21, True)],

@@ -12,6 +12,9 @@ from search.request import UNDATED, SearchRequest
 from web import links
 
 HEIGHT_STEPS = 20
+# The most year bars whose four digits fit under them in the sidebar; more are labelled by their
+# last two digits ('18 ... '26), the full year staying in each bar's text.
+MAX_FULL_YEARS = 6
 
 
 def bars(request: SearchRequest, facets: dict) -> dict | None:
@@ -25,7 +28,8 @@ def bars(request: SearchRequest, facets: dict) -> dict | None:
     if not any(item["count"] for item in items):
         return None
     highest = max(item["count"] for item in items)
-    return {"title": title, "unit": unit, "bars": [_bar(request, unit, item, highest) for item in items]}
+    shorten = unit == "year" and len(items) > MAX_FULL_YEARS
+    return {"title": title, "unit": unit, "bars": [_bar(request, unit, item, highest, shorten) for item in items]}
 
 
 def _years(items: list[dict]) -> list[dict]:
@@ -48,12 +52,14 @@ def _empty(value: str, label: str) -> dict:
     return {"value": value, "label": label, "count": 0, "selected": False}
 
 
-def _bar(request: SearchRequest, unit: str, item: dict, highest: int) -> dict:
-    """Return one bar: its short label, text alternative, height step and link."""
+def _bar(request: SearchRequest, unit: str, item: dict, highest: int, shorten: bool) -> dict:
+    """Return one bar: its short label (a year's last two digits when shorten), text alternative,
+    height step and link."""
     count = item["count"]
     # A bar with results is never drawn flat.
     step = max(1, round(HEIGHT_STEPS * count / highest)) if count else 0
     short = item["value"] if unit == "year" else str(int(item["value"][5:]))
+    short = f"'{short[2:]}" if shorten else short
     spoken = f"Năm {item['value']}" if unit == "year" else item["label"]
     return {
         "short": short,
