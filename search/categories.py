@@ -48,8 +48,8 @@ def category_name(value: str | None, url: str | None = None) -> str | None:
 
 def _url_section(url: str | None) -> str | None:
     """Return the section name of a URL's first path segment, if the table lists it."""
-    segment = urlsplit(url or "").path.strip("/").split("/")[0]
-    return _names().get(_key(segment)) if segment else None
+    segments = [segment for segment in urlsplit(url).path.split("/") if segment] if url else []
+    return _names().get(_key(segments[0])) if segments else None
 
 
 def category_filter(value: str) -> str:

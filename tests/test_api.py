@@ -8,6 +8,7 @@ from datetime import datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import abort
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
@@ -461,6 +462,14 @@ def test_a_backend_down_or_a_damaged_index_is_a_503_that_names_it_and_is_logged(
     assert [soup.find("h1").get_text(), soup.select_one(".error-message").get_text()] == [title, message]
     assert [(record.levelname, record.getMessage()) for record in caplog.records if record.name == "vnsearch.web"] == [
         (level, ("search backend unavailable: " if level == "WARNING" else "") + str(error))] * 2
+
+
+def test_an_http_error_without_a_code_of_its_own_is_answered_as_http_error(demo_index):
+    app = create_app({"INDEX_DIR": str(demo_index)})
+    app.add_url_rule("/api/teapot", "teapot", lambda: abort(418))  # a status ERROR_CODES does not name
+    response = app.test_client().get("/api/teapot")
+    assert (response.status_code, response.get_json()) == (418, {"error": {
+        "code": "http_error", "message": "This server is a teapot, not a coffee machine"}})
 
 
 def test_unknown_api_route_and_method(client):

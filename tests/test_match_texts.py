@@ -24,6 +24,7 @@ from search.cluster_query import (
     with_excluded,
 )
 from search.engine import SearchEngine
+from search.matching import LONG_QUERY_SHARE
 from search.parse import keep_rarest, parse_query, syllables_of
 from search.understand import Vocabulary, understand
 
@@ -453,6 +454,13 @@ def test_the_most_tier_holds_its_share_of_the_words_and_all_of_them_as_a_plain_a
     parsed = parse_query("giá vàng hôm nay tăng mạnh")
     assert most_text(parsed, True, 0.2) == written('({EF} "giá vàng hôm nay tăng mạnh"/2)')
     assert most_text(parsed, True, 1.0) == written("({EF} giá vàng hôm nay tăng mạnh)")
+
+
+def test_a_questions_pool_keeps_no_documents_number_required_where_the_most_tier_does():
+    parsed = parse_query("xử phạt theo 98/2020/NĐ-CP vi phạm giao thông")
+    assert most_text(parsed, False, LONG_QUERY_SHARE) == written(
+        '({F} "xu phat theo 98 2020 nd cp vi pham giao thong"/3)')
+    assert most_text(parsed, False) == written('({F} 98 2020 nd cp) ({F} "xu phat theo vi pham giao thong"/4)')
 
 
 @pytest.fixture(scope="module")
