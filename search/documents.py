@@ -12,13 +12,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from search.boilerplate import strip_boilerplate
 from search.categories import category_name
 from search.dates import is_date_line, parse_date
 from search.text import nfc
 
 # Bump when parsing changes what an article holds, so unchanged files are read again
-# (2: categories stored under their section's name, search.categories).
-PARSER_VERSION = 2
+# (2: categories stored under their section's name, search.categories; 3: site interface text taken
+# off bodies, search.boilerplate).
+PARSER_VERSION = 3
 DEFAULT_MAX_ARTICLE_BYTES = 2_000_000
 DERIVED_TITLE_CHARS = 120
 
@@ -281,7 +283,7 @@ def _first_string(record: dict, keys: tuple[str, ...]) -> str | None:
 def finish_article(article: Article, origin: str, raw: bytes) -> Article:
     """Normalise an article's text, derive a missing title, and stamp origin and hash."""
     article.id = nfc(article.id)
-    article.body = clean_body(article.body)
+    article.body = strip_boilerplate(clean_body(article.body))
     if not article.body:
         raise ArticleError("no body text")
     article.title = clean_line(article.title or "")

@@ -20,6 +20,7 @@ from search.documents import (
     Article,
     Rejection,
     ScanStats,
+    derive_title,
     parse_portal_text,
 )
 from search.sources import read_file, scan_sources
@@ -310,6 +311,29 @@ def test_jsonl_categories_are_stored_under_their_sections_vietnamese_name(tmp_pa
     assert [(a.id, a.category) for a in scan_sources([str(path)])] == [
         ("unc", "Kinh doanh"), ("24h-home", "Kinh doanh"), ("24h-clip", None), ("24h-slug", "Bóng đá"),
         ("vnx", "Kinh doanh"), ("other", "World Cup 2022")]
+
+
+SAVE_WIDGET = "Lưu bài viết thành công Bạn có thể xem lại bài viết đã lưu ở trangTin bài đã lưu"
+SOURCE_LINKS = "Nguồn: [Link nguồn]"
+
+
+def test_site_interface_text_is_taken_off_a_bodys_start_and_end_but_kept_inside_it(tmp_path):
+    # As every 24h.com.vn article of the news corpus has it: the save widget, then the text, then two source links.
+    body = f"{VINAMILK} Trên trang có nút “{SAVE_WIDGET}”."
+    words = SAVE_WIDGET.split()
+    spaced_widget = " ".join(words[:4]) + "\n " + " ".join(words[4:])  # spaces collapsed first
+    path = jsonl(tmp_path / "24h.jsonl", [
+        {"id": "24h", "title": "Vinamilk", "body": f"{SAVE_WIDGET} {body} {SOURCE_LINKS}{SOURCE_LINKS}"},
+        {"id": "spaced", "title": "Vinamilk", "body": f"  {spaced_widget}   {body}\n\n{SOURCE_LINKS}"},
+        {"id": "untitled", "body": f"{SAVE_WIDGET} {THUY_DIEN}"},
+        {"id": "widget only", "title": "Trống", "body": f"{SAVE_WIDGET} {SOURCE_LINKS}"},
+    ])
+    found = list(scan_sources([str(path)]))
+    assert [(a.id, a.body) for a in found if isinstance(a, Article)] == [
+        ("24h", body), ("spaced", body), ("untitled", THUY_DIEN)]
+    assert found[2].title == derive_title(THUY_DIEN)
+    [rejected] = [item for item in found if not isinstance(item, Article)]
+    assert (rejected.line, rejected.reason) == (4, "no body text")
 
 
 def test_jsonl_article_without_title_gets_the_first_sentence_marked_derived(tmp_path):
