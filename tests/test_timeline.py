@@ -44,13 +44,20 @@ def test_a_bar_a_year_oldest_first_with_the_empty_years_between(context):
     ]}
 
 
-def test_more_years_than_fit_in_the_sidebar_are_labelled_by_their_last_two_digits(context):
-    six = {"year": [item("2015", "2015", 2), item("2020", "2020", 4)]}
-    seven = {"year": [item("2009", "2009", 2), item("2015", "2015", 4)]}
-    assert [bar["short"] for bar in bars(SearchRequest(q="bão"), six)["bars"]] == [str(y) for y in range(2015, 2021)]
-    assert [(bar["short"], bar["text"]) for bar in bars(SearchRequest(q="bão"), seven)["bars"]] == [
-        (f"'{year % 100:02d}", f"Năm {year}: {count} kết quả")
-        for year, count in zip(range(2009, 2016), (2, 0, 0, 0, 0, 0, 4))]
+@pytest.mark.parametrize("first, last, labels", [
+    (2015, 2020, ["2015", "2016", "2017", "2018", "2019", "2020"]),  # six years: four digits
+    (2009, 2015, ["'09", "'10", "'11", "'12", "'13", "'14", "'15"]),  # seven: their last two
+    (2004, 2015, [f"'{year % 100:02d}" for year in range(2004, 2016)]),  # twelve
+    (2003, 2015, ["", "", "'05", "", "", "", "", "'10", "", "", "", "", ""]),  # thirteen: one in five, not at the ends
+    (1950, 2015, [f"'{year % 100:02d}" if year % 10 == 0 and year > 1950 else "" for year in range(1950, 2016)]),  # 66
+    (1800, 2026, [f"'{year % 100:02d}" if year % 25 == 0 and year > 1800 else "" for year in range(1800, 2027)]),
+])
+def test_years_are_labelled_as_many_as_fit_under_the_bars(context, first, last, labels):
+    facets = {"year": [item(str(first), str(first), 2), item(str(last), str(last), 4)]}
+    timeline = bars(SearchRequest(q="bão"), facets)
+    assert [bar["short"] for bar in timeline["bars"]] == labels
+    assert [bar["text"] for bar in timeline["bars"]] == [  # each bar still names its whole year
+        f"Năm {year}: {dict([(first, 2), (last, 4)]).get(year, 0)} kết quả" for year in range(first, last + 1)]
 
 
 def test_a_chosen_year_shows_its_twelve_months(context):

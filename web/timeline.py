@@ -12,9 +12,13 @@ from search.request import UNDATED, SearchRequest
 from web import links
 
 HEIGHT_STEPS = 20
-# The most year bars whose four digits fit under them in the sidebar; more are labelled by their
-# last two digits ('18 ... '26), the full year staying in each bar's text.
+# The labels under the bars: a year's four digits while six fit in the sidebar, its last two ('18) while
+# twelve do; beyond, only the years inside the timeline that are multiples of the first of LABEL_STEPS
+# giving at most twelve labels (each spills over its unlabelled neighbours).  Each bar's text still names
+# its whole year.
 MAX_FULL_YEARS = 6
+MAX_LABELS = 12
+LABEL_STEPS = (5, 10, 25, 50, 100)
 
 
 def bars(request: SearchRequest, facets: dict) -> dict | None:
@@ -28,8 +32,22 @@ def bars(request: SearchRequest, facets: dict) -> dict | None:
     if not any(item["count"] for item in items):
         return None
     highest = max(item["count"] for item in items)
-    shorten = unit == "year" and len(items) > MAX_FULL_YEARS
-    return {"title": title, "unit": unit, "bars": [_bar(request, unit, item, highest, shorten) for item in items]}
+    return {"title": title, "unit": unit, "bars": [_bar(request, unit, item, highest, short)
+                                                   for item, short in zip(items, _labels(unit, items))]}
+
+
+def _labels(unit: str, items: list[dict]) -> list[str]:
+    """Return the label under each bar: a month's number, a year's digits ("" for a year left unlabelled)."""
+    if unit == "month":
+        return [str(int(item["value"][5:])) for item in items]
+    years = [int(item["value"]) for item in items]
+    if len(years) <= MAX_FULL_YEARS:
+        return [str(year) for year in years]
+    if len(years) <= MAX_LABELS:
+        return [f"'{year % 100:02d}" for year in years]
+    step = next((step for step in LABEL_STEPS if len(years) / step <= MAX_LABELS), LABEL_STEPS[-1])
+    inside = set(years[1:-1])  # a label at either end would spill out of the timeline
+    return [f"'{year % 100:02d}" if year % step == 0 and year in inside else "" for year in years]
 
 
 def _years(items: list[dict]) -> list[dict]:
@@ -52,14 +70,11 @@ def _empty(value: str, label: str) -> dict:
     return {"value": value, "label": label, "count": 0, "selected": False}
 
 
-def _bar(request: SearchRequest, unit: str, item: dict, highest: int, shorten: bool) -> dict:
-    """Return one bar: its short label (a year's last two digits when shorten), text alternative,
-    height step and link."""
+def _bar(request: SearchRequest, unit: str, item: dict, highest: int, short: str) -> dict:
+    """Return one bar: its short label, text alternative, height step and link."""
     count = item["count"]
     # A bar with results is never drawn flat.
     step = max(1, round(HEIGHT_STEPS * count / highest)) if count else 0
-    short = item["value"] if unit == "year" else str(int(item["value"][5:]))
-    short = f"'{short[2:]}" if shorten else short
     spoken = f"Năm {item['value']}" if unit == "year" else item["label"]
     return {
         "short": short,
