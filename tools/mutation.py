@@ -95,6 +95,8 @@ MODULE_TESTS = {
     "search/sources.py": ["tests/test_sources.py", "tests/test_documents.py", "tests/test_bad_input.py"],
     # Related articles: their own tests over the demo index.
     "search/related.py": ["tests/test_related.py"],
+    # Site interface text taken off a body's start and end: the documents' tests.
+    "search/boilerplate.py": ["tests/test_documents.py"],
     # Category names (the shipped table, a home page read from its URL): their own tests, and the parser,
     # request and documents tests that read categories through them.
     "search/categories.py": ["tests/test_categories.py", "tests/test_documents.py", "tests/test_parse.py",
