@@ -38,5 +38,5 @@ def _any_of(patterns: list[str]) -> str:
 
 def strip_boilerplate(body: str) -> str:
     """Return a body without the table's texts at its start and end (repeated ones too)."""
-    start, end = _patterns()
-    return end.sub("", start.sub("", body, count=1), count=1)
+    start, end = _patterns()  # anchored at the body's start and end: each matches once at most
+    return end.sub("", start.sub("", body))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from search.boilerplate import _any_of
 from search.dates import parse_date
 from search.documents import (
     DERIVED_TITLE_CHARS,
@@ -334,6 +336,13 @@ def test_site_interface_text_is_taken_off_a_bodys_start_and_end_but_kept_inside_
     assert found[2].title == derive_title(THUY_DIEN)
     [rejected] = [item for item in found if not isinstance(item, Article)]
     assert (rejected.line, rejected.reason) == (4, "no body text")
+
+
+def test_a_boilerplate_pattern_of_no_texts_matches_nothing_and_of_several_any_one_of_them_whole():
+    assert [re.search(_any_of([]), text) for text in ("", "abc")] == [None, None]
+    either = _any_of([re.escape("Nguồn:"), "a+b"])
+    assert [bool(re.fullmatch(either, text)) for text in ("Nguồn:", "aab", "Nguồn:aab", "ab|", "")] == [
+        True, True, False, False, False]
 
 
 def test_jsonl_article_without_title_gets_the_first_sentence_marked_derived(tmp_path):

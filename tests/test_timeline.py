@@ -49,8 +49,13 @@ def test_a_bar_a_year_oldest_first_with_the_empty_years_between(context):
     (2009, 2015, ["'09", "'10", "'11", "'12", "'13", "'14", "'15"]),  # seven: their last two
     (2004, 2015, [f"'{year % 100:02d}" for year in range(2004, 2016)]),  # twelve
     (2003, 2015, ["", "", "'05", "", "", "", "", "'10", "", "", "", "", ""]),  # thirteen: one in five, not at the ends
+    (2004, 2020, [f"'{year % 100:02d}" if year % 5 == 0 and year < 2020 else "" for year in range(2004, 2021)]),
+    (1966, 2025, [f"'{year % 100:02d}" if year % 5 == 0 and year < 2025 else "" for year in range(1966, 2026)]),
+    (1966, 2026, [f"'{year % 100:02d}" if year % 10 == 0 else "" for year in range(1966, 2027)]),  # 61: one in ten
     (1950, 2015, [f"'{year % 100:02d}" if year % 10 == 0 and year > 1950 else "" for year in range(1950, 2016)]),  # 66
     (1800, 2026, [f"'{year % 100:02d}" if year % 25 == 0 and year > 1800 else "" for year in range(1800, 2027)]),
+    # A date far off (a crawler's default, year 800): one in a hundred years however many they are.
+    (800, 2026, [f"'{year % 100:02d}" if year % 100 == 0 and year > 800 else "" for year in range(800, 2027)]),
 ])
 def test_years_are_labelled_as_many_as_fit_under_the_bars(context, first, last, labels):
     facets = {"year": [item(str(first), str(first), 2), item(str(last), str(last), 4)]}
