@@ -58,16 +58,22 @@ _ERRORS = {
                                 "cluster answers (code `backend_unavailable`)."),
 }
 
-_HIT = _object({
-    "id": _string("Article id (any characters; quote it in URLs)."),
+# What a hit and a whole article both say of the article.
+_ARTICLE_FIELDS = {
     "title": _string("Title as plain text."),
-    "title_html": _string("Title, HTML-escaped, query words in <mark> (the only tag)."),
     "title_derived": {"type": "boolean", "description": "True when the title was taken from the body."},
     "url": _nullable_string("Where the article was published (not necessarily http)."),
     "published": _nullable_string("Publication time, ISO 8601 with UTC offset.", format="date-time"),
-    "category": _nullable_string("The article's category as its source names it."),
+    "category": _nullable_string("The article's section, by its Vietnamese name where search/data/categories.txt "
+                                 "lists the value its source gave (else that value)."),
     "source": _nullable_string("The site or portal the article comes from (a host name for news)."),
     "portal": _nullable_string("Portal name, for portal pages."),
+}
+
+_HIT = _object({
+    "id": _string("Article id (any characters; quote it in URLs)."),
+    **_ARTICLE_FIELDS,
+    "title_html": _string("Title, HTML-escaped, query words in <mark> (the only tag)."),
     "snippet": _string("Up to three fragments around the best matches, HTML-escaped, words in <mark>."),
     "score": {"type": "number", "description": "Relevance score (0 without a query)."},
 }, "One article of the page.")
@@ -129,14 +135,8 @@ _SEARCH_RESULT = _object({
 
 _ARTICLE = _object({
     "id": _string("Article id."),
-    "title": _string("Title as plain text."),
+    **_ARTICLE_FIELDS,
     "title_html": _string("Title, HTML-escaped, the words of q in <mark>."),
-    "title_derived": {"type": "boolean", "description": "True when the title was taken from the body."},
-    "url": _nullable_string("Where the article was published (not necessarily http)."),
-    "published": _nullable_string("Publication time, ISO 8601 with UTC offset.", format="date-time"),
-    "category": _nullable_string("The article's category as its source names it."),
-    "source": _nullable_string("The site or portal the article comes from (a host name for news)."),
-    "portal": _nullable_string("Portal name, for portal pages."),
     "body": _string("The whole text."),
     "body_html": _string("The whole text, HTML-escaped, the words of q in <mark>."),
 }, "A whole article.")
