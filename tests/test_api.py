@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 from openapi_spec_validator import OpenAPIV30SpecValidator
 from openapi_spec_validator import validate as validate_openapi
+from werkzeug.exceptions import ImATeapot
 
 from search.integrity import IndexDamaged, Problem
 from search.request import MATCH_MODES, SORTS
@@ -469,7 +470,7 @@ def test_an_http_error_without_a_code_of_its_own_is_answered_as_http_error(demo_
     app.add_url_rule("/api/teapot", "teapot", lambda: abort(418))  # a status ERROR_CODES does not name
     response = app.test_client().get("/api/teapot")
     assert (response.status_code, response.get_json()) == (418, {"error": {
-        "code": "http_error", "message": "This server is a teapot, not a coffee machine"}})
+        "code": "http_error", "message": ImATeapot.description}})
 
 
 def test_unknown_api_route_and_method(client):
