@@ -277,8 +277,8 @@ def test_the_embedded_backends_reindex_passes_its_sources_and_every_option_to_th
     flip_middle_byte(max(damaged.glob("*.pst"), key=lambda path: path.stat().st_size))
     with pytest.raises(IndexDamaged):
         backend.reindex(procs=1)
-    with writer_lock_held(tmp_path / "ix"), pytest.raises(IndexBusy):
-        backend.reindex(procs=1, repair=True, lock_timeout=0.2)
+    with writer_lock_held(tmp_path / "ix"), pytest.raises(IndexBusy, match=r"; gave up after 0\.2 s$"):
+        backend.reindex(procs=1, repair=True, lock_timeout=0.2)  # its own timeout, not the default minute
     repaired = backend.reindex(procs=1, repair=True)
     assert (repaired.full, counts(repaired), repaired.replaced_damaged) == (True, (3, 0, 0, 0, 0), damaged.name)
 
