@@ -181,7 +181,8 @@ class Backend(Protocol):
     clauses as a phrase); ``most``: half of the words; ``auto`` answers from the tightest tier
     that finds something; no excluded clause may match; ``query.categories`` and
     ``query.sources`` are loose label filters (folded words in a row).  An empty query with
-    filters lists articles.  Order: ``relevance`` (score, then document order), ``newest`` /
+    filters lists articles.  Order: ``relevance`` (score, times the freshness of the best articles
+    when a short query names a time: ``search.recency``; then document order), ``newest`` /
     ``oldest`` (publication time, undated last, then score).  Filters: ``request.date_from``,
     ``date_to``, ``year`` (``"none"``: undated), ``month``, ``categories`` and ``sources``
     (exact; ``"none"``: without one).

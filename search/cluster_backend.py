@@ -43,6 +43,7 @@ from search.cluster_rerank import rerank
 from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, folded_label, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
+from search.recency import freshness, stamps_of, wants_recent
 from search.request import DEFAULT_PAGE_SIZE, MAX_PAGE, MAX_PAGE_SIZE, TIERS, UNDATED, SearchRequest
 from search.sphinxql import (
     META_ID,
@@ -894,6 +895,8 @@ class ClusterBackend:
                         {"title": labels.average_title, "body": labels.average_length},
                         every if every is not None and every.any() and not plan.question else None,
                         more=lambda term: self.keyword_documents([term])[term])
+        if wants_recent(parsed, self.ranking):
+            scores = scores * freshness(stamps_of(articles), self.ranking)
         order = sorted(range(len(best)), key=lambda i: (-scores[i], i))
         ordered = [best[i] for i in order] + rest
         all_scores = [float(scores[i]) for i in order] + [row[0] / SCORE_SCALE for row in rest]

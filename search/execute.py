@@ -30,6 +30,7 @@ from search.matching import Matched, adjacent_counts_of, fields_of
 from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
 from search.reader import Snapshot
+from search.recency import freshness, wants_recent
 from search.request import SearchRequest
 from search.schema import TEXT_FIELDS
 from search.text import COMPOUND_JOINER
@@ -1027,7 +1028,9 @@ def _cites(ctx: QueryContext, terms: list[str], docs: np.ndarray) -> np.ndarray:
 
 def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scores: np.ndarray | None,
            idfs: dict[str, float], request: SearchRequest) -> tuple[np.ndarray, np.ndarray]:
-    """Return (doc numbers, scores) of the requested page, in order."""
+    """Return (doc numbers, scores) of the requested page, in order (a relevance page's best
+    articles with their proximity bonus, and their freshness when the query names a time:
+    ``search.recency``)."""
     docs = np.flatnonzero(results)
     wanted = request.page * request.size
     base = scores[docs] if scores is not None else np.zeros(len(docs))
@@ -1040,6 +1043,8 @@ def order_page(ctx: QueryContext, parsed: ParsedQuery, results: np.ndarray, scor
     depth = min(len(docs), page_depth(ctx.ranking, parsed, request))
     top = np.argpartition(-base, depth - 1)[:depth] if depth < len(docs) else np.arange(len(docs))
     final = base[top] + _proximity(ctx, parsed, docs[top], idfs)
+    if wants_recent(parsed, ctx.ranking):
+        final = final * freshness(ctx.snapshot.timestamp[docs[top]], ctx.ranking)
     order = np.lexsort((docs[top], -final))[:wanted][wanted - request.size :]
     return docs[top][order], final[order]
 

@@ -40,6 +40,12 @@ class Ranking:
     # query names them: the article cites that document, not "Nghị định 46 ... 100 xe".
     reference_weight: float = 4.0
     rerank_depth: int = 400
+    # A short query naming a time ("giá vàng hôm nay", "bão mới nhất": ``search.recency``) ranks its
+    # reranked articles by relevance times 1 - w + w * 0.5 ** (days before the newest / half-life):
+    # at 0.5 and 2 days an article a week older than the newest keeps about 0.54 of its score.
+    recency_weight: float = 0.5
+    recency_half_life_days: float = 2.0
+    recency_max_words: int = 8
     # A query of at least ``long_query_syllables`` distinct syllables (once bounded: a pasted paragraph
     # or a long sentence, cut at 256 characters, holds 40-48; the covid questions 23 (median) to 55,
     # a fifth of them 40 or more) gets its proximity bonus in its ``long_query_rerank_depth`` best

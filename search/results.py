@@ -22,6 +22,7 @@ from search.facets import facet_items
 from search.matching import LONG_QUERY_WORDS, plain_syllables, readings_cut, term, window
 from search.parse import ParsedQuery, keep_rarest, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
+from search.recency import recency_word
 from search.request import SearchRequest
 from search.result_types import Article, Filters, Health, Hit, SearchResult, ShownFields
 from search.understand import Understood, Vocabulary, understand
@@ -78,7 +79,8 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "suggestion": suggestion,
         "notices": correction_notices(understood, searched) + shown.notices
         + notices(parsed, matches.matching, limited, matches.accents, asked=request.match != "auto",
-                  partial=matches.partial, common=common, found=matches.total > 0)
+                  partial=matches.partial, common=common, found=matches.total > 0,
+                  recent=recency_word(parsed, ranking) if request.sort == "relevance" else None)
         + absence_notices(vocabulary, parsed),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
@@ -269,10 +271,12 @@ def correction_notices(understood: Understood, searched: str | None) -> list[str
 
 
 def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents: str = "exact",
-            asked: bool = False, partial: bool = False, common: list[str] = (), found: bool = True) -> list[str]:
+            asked: bool = False, partial: bool = False, common: list[str] = (), found: bool = True,
+            recent: str | None = None) -> list[str]:
     """Return what the reader should know about how the query was taken (asked: the tier was chosen;
     partial: part of the index did not answer; common: the common words left out of a long query;
-    found: the query found something, so a wider tier's articles are shown)."""
+    found: the query found something, so a wider tier's articles are shown; recent: the word of
+    time that ranks newer articles first)."""
     messages = []
     if partial:
         messages.append("Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ.")
@@ -296,6 +300,8 @@ def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents
         messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
     if matching == "any" and not asked and found:
         messages.append("Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ.")
+    if recent is not None and found:
+        messages.append(f"Truy vấn có “{recent}”: bài mới hơn được xếp trước.")
     return messages
 
 

@@ -101,6 +101,8 @@ MODULE_TESTS = {
     # request and documents tests that read categories through them.
     "search/categories.py": ["tests/test_categories.py", "tests/test_documents.py", "tests/test_parse.py",
                              "tests/test_request.py"],
+    # Words of time ("hôm nay"): their own tests, on both backends.
+    "search/recency.py": ["tests/test_recency.py"],
     # The abbreviation dictionary: query understanding's tests read it (UBND, TP.HCM, an operator's file).
     "search/abbreviations.py": ["tests/test_understand.py"],
     # Checksums, verification and repair of the index: their own tests (damaged files named, refused and
