@@ -32,7 +32,7 @@ from search.engine import SearchEngine, open_engine
 from search.request import SearchRequest
 
 BATTERY = Path(__file__).resolve().parent / "queries" / "battery.jsonl"
-CATEGORIES = ("telex", "runtogether", "abbreviation", "number", "accented", "unaccented")
+CATEGORIES = ("telex", "runtogether", "abbreviation", "number", "accented", "unaccented", "recency")
 TARGET = 0.90
 
 

@@ -15,6 +15,13 @@ Relevance is judged from the articles' text, never from vnsearch's output:
 
 Categories: ``telex`` (Telex/VNI typing and typos), ``runtogether``, ``abbreviation``,
 ``number``, ``accented``, ``unaccented``.  The output is deterministic (seeded).
+
+It also writes bench/queries/recency.jsonl (category ``recency``, run with ``bench_battery.py
+--battery bench/queries/recency.jsonl``): a subject of the news (``RECENCY_SUBJECTS``, two title
+words that recur over several days) followed by "hôm nay", as written and without accents.  Its
+answers are the newest of the articles a reader asking for today's news of that subject wants:
+those whose title holds the subject's words in a row and whose title or body says "hôm nay",
+published on the last day (Vietnam time) any of them was.
 """
 
 from __future__ import annotations
@@ -29,9 +36,31 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from corpus import DEFAULT_DATA, NEWS, PORTAL, SEED, TitleIndex, data_path, read_jsonl, title_words, unaccented
+from corpus import (
+    DEFAULT_DATA,
+    NEWS,
+    PORTAL,
+    SEED,
+    TitleIndex,
+    data_path,
+    read_jsonl,
+    record_day,
+    title_words,
+    unaccented,
+)
 
 OUT = Path(__file__).resolve().parent / "queries" / "battery.jsonl"
+RECENCY_OUT = OUT.parent / "recency.jsonl"
+# Subjects of the news corpus's titles held, with "hôm nay" in the text, by articles of at least
+# three days (bigrams of titles; noun phrases picked by hand from the 340 that recur, the answers
+# left to the rule in ``recency_queries``).
+RECENCY_SUBJECTS = (
+    "việt nam", "đội tuyển", "cầu thủ", "bóng đá", "hà nội", "nam định", "thái lan", "giá vàng",
+    "ngân hàng", "asean cup", "chung kết", "bình dương", "cổ phiếu", "vàng miếng", "trung quốc",
+    "thế giới", "quang hải", "hải phòng", "công phượng", "nhập tịch", "tp hcm", "sài gòn",
+    "miền bắc", "bóng chuyền", "trọng tài", "hlv troussier", "kỷ lục", "hà tĩnh",
+)
+_TODAY_RE = re.compile(r"hôm nay", re.IGNORECASE)
 TONE_KEYS_TELEX = {"\u0301": "s", "\u0300": "f", "\u0309": "r", "\u0303": "x", "\u0323": "j"}
 TONE_KEYS_VNI = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
 # Vowel-quality marks: (base letter, mark) -> Telex keys / VNI digit.
@@ -270,6 +299,25 @@ def handwritten(articles: list[dict]) -> list[dict]:
     return queries
 
 
+def recency_queries(articles: list[dict], index: TitleIndex) -> list[dict]:
+    """Return "<subject> hôm nay" for every recency subject, as written and unaccented, answered by
+    the newest day's articles about the subject that say "hôm nay"."""
+    by_id = {article["id"]: article for article in articles}
+    queries = []
+    for subject in RECENCY_SUBJECTS:
+        saying_today = [by_id[i] for i in sorted(index.containing(subject))
+                        if _TODAY_RE.search(f"{by_id[i].get('title') or ''}\n{by_id[i].get('body') or ''}")]
+        days = {article["id"]: record_day(article.get("published")) for article in saying_today}
+        if len(set(days.values()) - {0}) < 3:
+            sys.exit(f"recency subject {subject!r}: fewer than three days of articles saying 'hôm nay'")
+        newest = max(days.values())
+        relevant = sorted(i for i, day in days.items() if day == newest)
+        for query in (f"{subject} hôm nay", unaccented(f"{subject} hôm nay")):
+            queries.append({"query": query, "category": "recency", "relevant": relevant,
+                            "source": f"{subject} (newest day {newest})"})
+    return queries
+
+
 def portal_articles(data: Path) -> list[dict]:
     """Return the portal articles with their ids (path relative to portal/) and title lines."""
     articles = []
@@ -305,16 +353,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--recency-out", type=Path, default=RECENCY_OUT)
     args = parser.parse_args()
-    battery = build(args.data)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as handle:
+    write(build(args.data), args.out)
+    news = read_jsonl(data_path(args.data, NEWS))
+    write(recency_queries(news, TitleIndex(news)), args.recency_out)
+
+
+def write(battery: list[dict], out: Path) -> None:
+    """Write a battery as JSON Lines and say what it holds."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as handle:
         for entry in battery:
             handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
     counts = {}
     for entry in battery:
         counts[entry["category"]] = counts.get(entry["category"], 0) + 1
-    print(f"{len(battery)} queries -> {args.out}: {counts}")
+    print(f"{len(battery)} queries -> {out}: {counts}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,16 @@ import itertools
 import math
 import re
 
-from search.matching import LONG_QUERY_SHARE, MOST_SHARE, is_unit, plain_syllables, readings, required_groups, window
+from search.matching import (
+    LONG_QUERY_SHARE,
+    MOST_SHARE,
+    is_unit,
+    plain_clauses,
+    plain_syllables,
+    readings,
+    required_groups,
+    window,
+)
 from search.parse import Clause, ParsedQuery, Syllable
 from search.request import TIERS
 from search.sphinxql import EVERY_TOKEN, PLACEHOLDER_TOKEN, engine_token
@@ -161,7 +170,7 @@ def _reading_together(reading: ParsedQuery, exact: bool) -> tuple[str, set[tuple
 
 def _one_phrase(reading: ParsedQuery) -> bool:
     """Tell whether a reading's plain words (``plain_syllables``) are those of one phrase."""
-    plain = [group[0] for group in reading.groups if len(group) == 1 and not group[0].field]
+    plain = plain_clauses(reading)
     return len(plain) == 1 and plain[0].phrase and len(plain[0].syllables) > 1
 
 

@@ -10,7 +10,8 @@ Tiers (``TIERS``), each a subset of the next:
 * ``together`` -- every group matches and the query's words stand together: all of them
   within a window of 2n syllables (n = the query's syllables) in the title or in the body.
   A compound such as ``chính trị`` is two adjacent syllables, so it is found as a word, not
-  as "chỉnh" and "trì" scattered over the article.
+  as "chỉnh" and "trì" scattered over the article.  A word of time typed apart in a short
+  query (``hôm nay``, ``mới nhất``: ``search.recency``) says when, not what: it may stand anywhere.
 * ``all`` -- every group matches anywhere in the article.
 * ``most`` -- at least half of the words (quoted and ``title:`` clauses, and a document's number
   such as ``15/2021/QĐ-TTg``, stay required).
@@ -34,6 +35,7 @@ import numpy as np
 from search.codec import JoinedPostings, occurrence_keys
 from search.parse import Clause, ParsedQuery, Syllable
 from search.ranking import Ranking
+from search.recency import time_groups
 from search.request import TIERS
 from search.schema import TEXT_FIELDS
 from search.text import fold
@@ -127,9 +129,14 @@ def required_groups(parsed: ParsedQuery, share: float = MOST_SHARE) -> tuple[lis
 
     A question's pool (a share below MOST_SHARE) keeps no document's number: it ranks answers, and an
     answer may not cite the document its question names (its result set, the ``most`` tier, does).
+    A word of time (``search.recency.time_groups``) is neither: "Harvard hôm nay" is about Harvard,
+    and no article saying "hôm nay" without it is; the tier of a query of words of time alone holds
+    every one of them.
     """
-    required = [g for g in parsed.groups if is_required(g) and (share >= MOST_SHARE or not _cites(g))]
-    optional = [g for g in parsed.groups if g not in required]
+    timed = time_groups(parsed)
+    groups = [g for number, g in enumerate(parsed.groups) if number not in timed] or parsed.groups
+    required = [g for g in groups if is_required(g) and (share >= MOST_SHARE or not _cites(g))]
+    optional = [g for g in groups if g not in required]
     # "Nghị quyết 68/NQ-CP và Quyết định 23/2021/QĐ-TTg": an answer often cites one of the two.
     numbers = [g for g in required if _cites(g)]
     if len(numbers) > 1:
@@ -446,8 +453,9 @@ def readings_cut(parsed: ParsedQuery, ranking: Ranking) -> bool:
 def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:
     """Return the candidates where the query's plain words stand within a window of 2n syllables.
 
-    The plain words are those of groups without OR or a ``title:`` prefix (quoted phrases
-    count with their words); with fewer than two distinct terms every candidate qualifies.
+    The plain words are those of groups without OR or a ``title:`` prefix, but a word of time
+    (``plain_clauses``; quoted phrases count with their words); with fewer than two distinct terms
+    every candidate qualifies.
     """
     if not candidates.any():
         return candidates
@@ -457,7 +465,7 @@ def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> 
         # One word ("VN" read for "việt nam"): the candidates holding this reading's words.
         return candidates & all_words(ctx, parsed, exact)
     found = np.zeros(ctx.size, dtype=bool)
-    plain = [group[0] for group in parsed.groups if len(group) == 1 and not group[0].field]
+    plain = plain_clauses(parsed)
     if len(plain) == 1 and plain[0].phrase:
         # One quoted phrase: its words in a row are a run within the window, so the candidates holding
         # it need no positions read (the phrase's own search read them); the others are searched.
@@ -538,9 +546,17 @@ def _starting_runs(starts: np.ndarray, keys: np.ndarray, width: int) -> np.ndarr
     return starts[nearest - starts < width]
 
 
+def plain_clauses(parsed: ParsedQuery) -> list[Clause]:
+    """Return the clauses of the groups without OR or a ``title:`` prefix, in query order, but a word of
+    time typed apart in a short query ("hôm nay": ``search.recency.time_groups``): it says when, not what."""
+    timed = time_groups(parsed)
+    return [group[0] for number, group in enumerate(parsed.groups)
+            if len(group) == 1 and not group[0].field and number not in timed]
+
+
 def plain_syllables(parsed: ParsedQuery) -> list[Syllable]:
-    """Return the syllables of the groups without OR or a ``title:`` prefix, in query order."""
-    return [s for group in parsed.groups if len(group) == 1 and not group[0].field for s in group[0].syllables]
+    """Return the syllables of the plain clauses (``plain_clauses``), in query order."""
+    return [s for clause in plain_clauses(parsed) for s in clause.syllables]
 
 
 def window(parsed: ParsedQuery) -> int:

@@ -5,7 +5,8 @@ Syntax: words (all should match), ``"exact phrase"``, ``-excluded`` (word or phr
 unbalanced quotes, lone operators, symbols and emoji never raise; a query longer than the
 cap is cut at a word boundary and the cut is reported, and so is a query of more distinct
 syllables than ``Ranking.max_query_terms`` (its later words are left out) or than
-``Ranking.max_searched_terms`` (its commonest words are left out: ``keep_rarest``).
+``Ranking.max_searched_terms`` (its commonest words are left out: ``keep_rarest``).  A word of
+time typed apart in a short query ("hôm nay", "mới nhất") is one phrase (``search.recency``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from search.categories import category_filter
 from search.ranking import DEFAULT_RANKING
+from search.recency import is_short, join_time_words
 from search.text import SYLLABLE_RE, fold, nfc, normalize_term
 
 MAX_QUERY_CHARS = 256
@@ -182,6 +184,8 @@ def parse_query(text: str, limit: int = MAX_QUERY_CHARS,
         else:
             parsed.groups.append([clause])
         join_next = False
+    if is_short(parsed):
+        parsed.groups = join_time_words(parsed.groups)
     return parsed
 
 

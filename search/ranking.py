@@ -45,7 +45,6 @@ class Ranking:
     # at 0.5 and 2 days an article a week older than the newest keeps about 0.54 of its score.
     recency_weight: float = 0.5
     recency_half_life_days: float = 2.0
-    recency_max_words: int = 8
     # A query of at least ``long_query_syllables`` distinct syllables (once bounded: a pasted paragraph
     # or a long sentence, cut at 256 characters, holds 40-48; the covid questions 23 (median) to 55,
     # a fifth of them 40 or more) gets its proximity bonus in its ``long_query_rerank_depth`` best

@@ -1,6 +1,6 @@
 """Query understanding: rewrite the words of a parsed query into what to search, before matching.
 
-Between the parser and matching, each positive clause of the query goes through five rules,
+Between the parser and matching, each positive clause of the query goes through six rules,
 each decided by the index's own statistics (so a word the articles use is never rewritten):
 
 1. **Telex and VNI.** A word that is not a Vietnamese syllable but decodes to one
@@ -19,6 +19,8 @@ each decided by the index's own statistics (so a word the articles use is never 
    is also searched as every other form of its entry.
 5. **Words typed apart.** Two words the index holds far more often joined than in a row
    (``chat gpt`` -> ``chatgpt``, ``face book`` -> ``facebook``) are also searched joined.
+6. **Words of time.** In a short query, a word of time typed apart (``hôm nay``, ``mới nhất``:
+   ``search.recency``) is one phrase, which the together tier lets stand anywhere.
 
 Alternatives are added as clauses of the same group (any one may match) marked
 ``alternative``: ranking pairs and compounds only from the words as understood.
@@ -36,6 +38,7 @@ from search.abbreviations import MAX_FORM_SYLLABLES, Abbreviations, form_key
 from search.backend import TermStatistics
 from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
+from search.recency import is_short, join_time_words
 from search.telex import decode, is_folded_syllable, is_syllable
 
 # A split word's pieces must be this many times more frequent in the index than the word typed.
@@ -178,6 +181,8 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         understood.notices.insert(1, f"Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả {also}.")
     groups = _expand_abbreviations(groups, abbreviations, understood)
     groups = _join_apart(groups, vocabulary, understood, parsed)
+    if is_short(parsed):
+        groups = join_time_words(groups)
     understood.parsed = replace(parsed, groups=groups)
     return understood
 

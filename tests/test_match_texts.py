@@ -284,16 +284,42 @@ TEXTS = {
             'most': '({F} "gia vang") ({TF} tang)',
         },
     ),
-    '"giá vàng" title:tăng hôm nay': (
+    '"giá vàng" title:tăng hôm kia': (
         {
-            'together': '({E} "giá vàng") ({TE} tăng) (({F} "gia vang hom nay"~5) ({E} "giá vàng hôm"~6))',
-            'all': '({E} "giá vàng") ({TE} tăng) ({E} hôm) ({F} nay)',
-            'most': '({E} "giá vàng") ({TE} tăng) ({EF} "hôm nay"/1)',
+            'together': '({E} "giá vàng") ({TE} tăng) (({F} "gia vang hom kia"~5) ({E} "giá vàng hôm"~6))',
+            'all': '({E} "giá vàng") ({TE} tăng) ({E} hôm) ({F} kia)',
+            'most': '({E} "giá vàng") ({TE} tăng) ({EF} "hôm kia"/1)',
         },
         {
-            'together': '({F} "gia vang") ({TF} tang) ({F} "gia vang hom nay"~5)',
-            'all': '({F} "gia vang") ({TF} tang) ({F} hom) ({F} nay)',
-            'most': '({F} "gia vang") ({TF} tang) ({F} "hom nay"/1)',
+            'together': '({F} "gia vang") ({TF} tang) ({F} "gia vang hom kia"~5)',
+            'all': '({F} "gia vang") ({TF} tang) ({F} hom) ({F} kia)',
+            'most': '({F} "gia vang") ({TF} tang) ({F} "hom kia"/1)',
+        },
+    ),
+    # A word of time ("hôm nay": search.recency) is one phrase, anywhere: the together tier keeps the
+    # other words close (here one quoted phrase: the all tier's text), the most tier leaves it out.
+    '"giá vàng" title:tăng hôm nay': (
+        {
+            'together': '({E} "giá vàng") ({TE} tăng) (({F} "hom nay") ({E} hôm))',
+            'all': '({E} "giá vàng") ({TE} tăng) (({F} "hom nay") ({E} hôm))',
+            'most': '({E} "giá vàng") ({TE} tăng)',
+        },
+        {
+            'together': '({F} "gia vang") ({TF} tang) ({F} "hom nay")',
+            'all': '({F} "gia vang") ({TF} tang) ({F} "hom nay")',
+            'most': '({F} "gia vang") ({TF} tang)',
+        },
+    ),
+    'bóng chuyền hôm nay': (
+        {
+            'together': '(({F} "hom nay") ({E} hôm)) ({E} "bóng chuyền"~3)',
+            'all': '({E} bóng) ({E} chuyền) (({F} "hom nay") ({E} hôm))',
+            'most': '({EF} "bóng chuyền"/1)',
+        },
+        {
+            'together': '({F} "hom nay") ({F} "bong chuyen"~3)',
+            'all': '({F} bong) ({F} chuyen) ({F} "hom nay")',
+            'most': '({F} "bong chuyen"/1)',
         },
     ),
     'bộ chinh tri 3': (
@@ -444,16 +470,16 @@ def test_excluded_clauses_end_the_text_each_as_its_own_not():
 
 
 def test_a_questions_pool_is_a_fifth_of_its_words_folded_or_its_answer_when_an_excluded_word_narrows_it():
-    plain = parse_query("giá vàng hôm nay tăng mạnh")
-    assert question_pool_text(plain, "(answer)") == written('({F} "gia vang hom nay tang manh"/2)')
-    excluding = parse_query("giá vàng hôm nay tăng mạnh -usd")
-    assert question_pool_text(excluding, "(answer)") == written('(({F} "gia vang hom nay tang manh"/2)) | ((answer))')
+    plain = parse_query("giá vàng miếng sjc tăng mạnh")
+    assert question_pool_text(plain, "(answer)") == written('({F} "gia vang mieng sjc tang manh"/2)')
+    excluding = parse_query("giá vàng miếng sjc tăng mạnh -usd")
+    assert question_pool_text(excluding, "(answer)") == written('(({F} "gia vang mieng sjc tang manh"/2)) | ((answer))')
 
 
 def test_the_most_tier_holds_its_share_of_the_words_and_all_of_them_as_a_plain_and():
-    parsed = parse_query("giá vàng hôm nay tăng mạnh")
-    assert most_text(parsed, True, 0.2) == written('({EF} "giá vàng hôm nay tăng mạnh"/2)')
-    assert most_text(parsed, True, 1.0) == written("({EF} giá vàng hôm nay tăng mạnh)")
+    parsed = parse_query("giá vàng miếng sjc tăng mạnh")
+    assert most_text(parsed, True, 0.2) == written('({EF} "giá vàng miếng sjc tăng mạnh"/2)')
+    assert most_text(parsed, True, 1.0) == written("({EF} giá vàng miếng sjc tăng mạnh)")
 
 
 def test_a_questions_pool_keeps_no_documents_number_required_where_the_most_tier_does():
