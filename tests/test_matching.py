@@ -1571,3 +1571,15 @@ def test_side_by_side_reads_live_articles_only_and_no_more_than_it_is_told(demo_
     rarer = min((ctx.postings("body", t).ids for t in ("ha", "noi")), key=len)
     assert matching.side_by_side(ctx, "ha", "noi", live, 3, int(np.searchsorted(rarer, every[0]))) == []
     assert matching.side_by_side(ctx, "ha", "noi", live, 3, int(np.searchsorted(rarer, every[0])) + 1) == every[:1]
+
+
+def test_a_word_of_time_is_no_plain_word_of_the_together_tier_and_no_word_of_the_most_tier():
+    parsed = parse_query("bóng chuyền hôm nay")
+    words = lambda groups: [[" ".join(s.exact for s in c.syllables) for c in g] for g in groups]  # noqa: E731
+    assert [s.exact for s in matching.plain_syllables(parsed)] == ["bóng", "chuyền"]
+    assert matching.window(parsed) == 4
+    assert [words(groups) for groups in matching.required_groups(parsed)] == [[], [["bóng"], ["chuyền"]]]
+    alone = parse_query("hôm nay")  # a word of time alone is the query's one word
+    assert matching.plain_syllables(alone) == [] and words(matching.required_groups(alone)[1]) == [["hôm nay"]]
+    quoted = parse_query('bóng chuyền "hôm nay"')  # the reader's own phrase, kept close
+    assert [s.exact for s in matching.plain_syllables(quoted)] == ["bóng", "chuyền", "hôm", "nay"]

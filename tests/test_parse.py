@@ -115,3 +115,21 @@ def test_a_word_typed_as_a_document_number_is_a_reference_clause_punctuation_aro
         [(True, ["68", "nq", "cp"])], [(False, ["16", "nq", "cp"])], [(False, ["111", "phút"])],
         [(True, ["15", "2021", "qđ", "ttg"])]]
     assert [c.reference for c in parsed.excluded] == [True]
+
+
+def test_a_word_of_time_typed_apart_in_a_short_query_is_one_phrase_read_as_the_words_typed():
+    parsed = parse_query("Giá vàng HÔM NAY tăng")
+    assert [[(" ".join(s.raw for s in c.syllables), c.phrase, c.joined) for c in group] for group in parsed.groups] == [
+        [("Giá", False, False)], [("vàng", False, False)], [("HÔM NAY", True, True)], [("tăng", False, False)]]
+    assert [(s.start, s.end) for s in parsed.groups[2][0].syllables] == [(9, 12), (13, 16)]
+
+
+@pytest.mark.parametrize("q, groups", [
+    ("giá vàng miếng SJC hôm nay tăng hay giảm", 9),  # nine syllables: a question, its words as typed
+    ('giá vàng "hôm nay"', 3),  # quoted: the reader's own phrase
+    ("giá vàng title:hôm nay", 4),  # a word in a field
+    ("hôm OR hom nay", 2),  # a group with another spelling
+])
+def test_a_word_of_time_in_a_long_query_quoted_in_a_field_or_with_another_spelling_is_not_joined(q, groups):
+    parsed = parse_query(q)
+    assert len(parsed.groups) == groups and not any(c.joined for c in parsed.clauses)

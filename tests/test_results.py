@@ -616,3 +616,11 @@ def test_a_suggestion_is_shown_instead_only_when_it_finds_articles_holding_every
     found["matches"] = replace(typed, matching="all", total=5)
     better, shown = _corrected(Searched(), request, understood, typed, "xuống nhà", read)
     assert (better.parsed.text, shown) == ("xuống nhà", found["matches"])
+
+
+def test_a_word_of_time_says_newer_articles_come_first_when_something_was_found():
+    parsed = parse_query("giá vàng hôm nay")
+    assert notices(parsed, "all", recent="hôm nay") == ["Truy vấn có “hôm nay”: bài mới hơn được xếp trước."]
+    assert notices(parsed, "any", recent="mới nhất") == [
+        SOME_WORDS, "Truy vấn có “mới nhất”: bài mới hơn được xếp trước."]
+    assert notices(parsed, "all", recent="hôm nay", found=False) == []

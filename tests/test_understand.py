@@ -66,6 +66,15 @@ def test_telex_words_are_searched_as_their_syllables_with_accents(vocabulary):
     assert understood.rewritten_text() == "chỉ thị 05 bộ chính trị"
 
 
+def test_a_word_of_time_read_from_telex_is_one_phrase_as_typed_with_accents(vocabulary):
+    understood = understand(parse_query("gias vangf hoom nay"), vocabulary, abbreviations.load())
+    shapes = [[(" ".join(s.exact for s in c.syllables), c.phrase, c.joined) for c in group]
+              for group in understood.parsed.groups]
+    assert shapes == [[("giá", False, False)], [("vàng", False, False)], [("hôm nay", True, True)]]
+    long = understand(parse_query("gias vangf mieesng sjc hoom nay tawng hay giarm"), vocabulary, abbreviations.load())
+    assert not any(c.joined for c in long.parsed.clauses)  # nine syllables: a question
+
+
 def test_vni_words_are_searched_as_their_syllables(vocabulary):
     understood = understand(parse_query("ha2 no65i"), vocabulary, abbreviations.load())
     assert groups_of(vocabulary, "ha2 no65i") == [["hà nội", "ALT:hn"]]

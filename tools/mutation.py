@@ -66,18 +66,19 @@ MODULE_TESTS = {
     "search/text.py": ["tests/test_text.py"],
     "search/highlight.py": ["tests/test_highlight.py"],
     # test_execute.py: the ranking reads matching's readings, reading_limit and adjacent_counts_of.
-    "search/matching.py": ["tests/test_matching.py", "tests/test_search.py", "tests/test_execute.py"],
+    "search/matching.py": ["tests/test_matching.py", "tests/test_search.py", "tests/test_execute.py",
+                           "tests/test_recency.py"],
     "search/request.py": ["tests/test_request.py"],
     "search/filtering.py": ["tests/test_filtering.py"],
     "search/facets.py": ["tests/test_facets.py"],
     "search/results.py": ["tests/test_results.py", "tests/test_result_dict.py", "tests/test_highlight.py",
-                          "tests/test_backend.py"],
+                          "tests/test_backend.py", "tests/test_recency.py"],
     # phrase_keys and phrase_starts serve autocomplete (test_suggest.py) only.  test_matching.py
     # is left out: three quarters of the selection's time (a surviving mutant cost 40 s with it,
     # 12 s without), and its tiers are matching.py's (whose selection holds it).
     # test_understand.py compares the readings (VNI, abbreviations) of a query in the ranking.
     "search/execute.py": ["tests/test_execute.py", "tests/test_search.py", "tests/test_suggest.py",
-                          "tests/test_understand.py"],
+                          "tests/test_understand.py", "tests/test_recency.py"],
     "search/index.py": ["tests/test_index.py"],
     # Did you mean's own tests (its searches of the demo index: accents restored, typos, bounds).
     "search/suggest.py": ["tests/test_suggest.py"],
