@@ -31,8 +31,7 @@ if TYPE_CHECKING:  # the parser joins words of time (``join_time_words``): it im
 # A query of more distinct syllables typed than this is a question, not a subject and a time.
 MAX_WORDS = 8
 SECONDS_A_DAY = 86_400
-# Words of time that ask for the newest articles.  Not "năm nay" or "hiện nay" alone in a
-# question: those are sorted out by the query's length.
+# Words of time that ask for the newest articles (in a short query: in a question they tell a story).
 RECENCY_WORDS = (
     "hôm nay", "hôm qua", "mới nhất", "gần đây", "mới đây", "hiện nay", "năm nay", "tuần này",
     "tháng này", "sáng nay", "trưa nay", "chiều nay", "tối nay", "đêm nay", "đêm qua",
