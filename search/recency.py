@@ -131,7 +131,7 @@ def freshness(stamps: np.ndarray, ranking: Ranking) -> np.ndarray:
 
 def stamps_of(articles: Sequence[dict]) -> np.ndarray:
     """Return the publication times (seconds; 0 undated) of stored articles, as the index keeps them."""
-    return np.array([_stamp(article.get("published")) for article in articles], dtype=np.int64)
+    return np.array([_stamp(article.get("published")) for article in articles])
 
 
 def _stamp(published: str | None) -> int:

@@ -89,6 +89,9 @@ def test_a_word_of_time_typed_apart_is_joined_into_one_phrase_and_is_the_querys_
     assert time_groups(ParsedQuery("giá vàng hom nay", groups)) == {2}
     assert shapes(join_time_words(parse_query("mới nhất giá vàng hôm nay").groups)) == [
         [("mới nhất", True, True)], [("giá", False, False)], [("vàng", False, False)], [("hôm nay", True, True)]]
+    # Whatever follows it: a quoted phrase.
+    assert shapes(join_time_words(parse_query('hôm nay "giá vàng"').groups)) == [
+        [("hôm nay", True, True)], [("giá vàng", True, False)]]
 
 
 @pytest.mark.parametrize("q", ['giá vàng "hôm nay"', "title:hôm nay", "hôm OR hom nay", "giá vàng hôm này",
@@ -132,6 +135,11 @@ def test_freshness_halves_the_boost_every_half_life_before_the_newest_and_undate
 
 def test_freshness_of_undated_articles_alone_changes_nothing():
     assert freshness(np.zeros(3, dtype=np.int64), DEFAULT_RANKING).tolist() == [1.0, 1.0, 1.0]
+
+
+def test_an_article_of_the_first_second_of_1970_is_dated_and_an_undated_one_beside_it_is_not():
+    # The index stores an article of 1970-01-01T00:00:00Z as 1 (its floor): 0 alone means undated.
+    assert freshness(np.array([1, 0]), DEFAULT_RANKING).tolist() == [1.0, 0.5]
 
 
 def test_the_stamps_of_stored_articles_are_the_index_timestamps():
