@@ -1,6 +1,6 @@
 """Two code trees' results pages side by side: CPU time per page and the result dicts compared.
 
-Usage: nice -n 10 python bench/bench_trees.py --old DIR --index DIR [--new DIR] [--queries fragments,mix,heavy]
+Usage: nice -n 10 python bench/bench_trees.py --old DIR --index DIR [--new DIR] [--queries fragments,mix,heavy,recency]
                                             [--runs 3] [--postings-cache-mb 1024] [--data ../shared/data]
 
 Each tree (``--old``, e.g. a ``git archive`` of main unpacked in /tmp; ``--new``, default this
@@ -11,7 +11,8 @@ included, without the HTTP connection.  The queries (``--queries``): ``fragments
 title fragments of ``bench_typesense_http.py`` (``size=10``), ``mix`` = the 41 queries of
 ``bench_latency.py`` (date filters as ``from``/``to``), ``heavy`` = the 28 heavy queries of
 ``bench_worst.py`` with its defaults (Telex and random letters, pasted paragraphs and sentences, runs
-of real words).  Every query goes to both trees, one after the other (which goes first alternates),
+of real words), ``recency`` = the 56 queries of ``bench/queries/recency.jsonl`` ("<subject> hôm nay").
+Every query goes to both trees, one after the other (which goes first alternates),
 once to warm up ("first seen": nothing of it in either cache yet) and then ``--runs`` times.
 Printed: how many result dicts (``took_ms`` left out) differ between the trees over every pass, and
 per query set the median and p95 of each tree's CPU time of the process per page (the median of the
@@ -105,6 +106,9 @@ def query_sets(names: list[str], data: Path) -> dict[str, list[dict]]:
         heavy = bench_worst.heavy_queries(articles, 12, SEED + 7)
         heavy += [q for _, q in bench_worst.pasted_queries(articles, 4, SEED + 11)]
         sets["heavy"] = [{"q": q, "size": 10} for q in heavy]
+    if "recency" in names:
+        battery = Path(__file__).resolve().parent / "queries" / "recency.jsonl"
+        sets["recency"] = [{"q": entry["query"], "size": 10} for entry in read_jsonl(battery)]
     return sets
 
 
