@@ -1,7 +1,7 @@
 """Query understanding: rewrite the words of a parsed query into what to search, before matching.
 
-Between the parser and matching, each positive clause of the query goes through six rules,
-each decided by the index's own statistics (so a word the articles use is never rewritten):
+Between the parser and matching, each positive clause of the query goes through six rules, the
+first five decided by the index's own statistics (so a word the articles use is never rewritten):
 
 1. **Telex and VNI.** A word that is not a Vietnamese syllable but decodes to one
    (``Vieetj`` -> ``Việt``, ``no65i`` -> ``nội``, see ``search.telex``) is searched as the decoded
