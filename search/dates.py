@@ -83,6 +83,11 @@ def _parse_zone(text: str) -> timezone | None:
     return timezone(sign * offset)
 
 
+def timestamp_of(published: datetime | None) -> int:
+    """Return the index's timestamp of a publication time: whole seconds, at least 1; 0 when undated."""
+    return max(1, int(published.timestamp())) if published else 0
+
+
 def vietnam_day(moment: datetime) -> date:
     """Return the calendar day of moment in Vietnam time."""
     return moment.astimezone(VIETNAM_TZ).date()

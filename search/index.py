@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 
 from search import documents
 from search.backend import Progress
-from search.dates import day_number, vietnam_day
+from search.dates import day_number, timestamp_of, vietnam_day
 from search.documents import DEFAULT_MAX_ARTICLE_BYTES, Article, Rejection, ScanStats
 from search.faults import pause_point
 from search.integrity import IndexDamaged
@@ -103,7 +103,7 @@ def article_fields(article: Article) -> dict:
         "url": article.url,
         "published": published.isoformat() if published else None,
         "day": day_number(day) if day else 0,
-        "timestamp": max(1, int(published.timestamp())) if published else 0,
+        "timestamp": timestamp_of(published),
         "origin": article.origin,
         "content_hash": article.content_hash,
     }

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from search.dates import timestamp_of
 from search.text import fold, normalize_term
 
 if TYPE_CHECKING:  # the parser joins words of time (``join_time_words``): it imports this module
@@ -131,9 +132,10 @@ def freshness(stamps: np.ndarray, ranking: Ranking) -> np.ndarray:
 
 def stamps_of(articles: Sequence[dict]) -> np.ndarray:
     """Return the publication times (seconds; 0 undated) of stored articles, as the index keeps them."""
-    return np.array([_stamp(article.get("published")) for article in articles])
+    return np.array([timestamp_of(_published(article)) for article in articles])
 
 
-def _stamp(published: str | None) -> int:
-    """Return the index's timestamp of an ISO 8601 publication time (0 when there is none)."""
-    return max(1, int(datetime.fromisoformat(published).timestamp())) if published else 0
+def _published(article: dict) -> datetime | None:
+    """Return a stored article's publication time (stored in ISO 8601), or None."""
+    published = article.get("published")
+    return datetime.fromisoformat(published) if published else None
