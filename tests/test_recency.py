@@ -31,7 +31,8 @@ from tests.helpers import FIXTURES
 from tests.sphinx_cluster import running_cluster
 
 GOLD = FIXTURES / "gold_prices.jsonl"
-# The fixture's articles (24h.com.vn, news corpus), oldest first: one without "hôm nay" in its text.
+# The fixture's articles (24h.com.vn, news corpus), oldest first: the first says "hôm nay" only of silver,
+# 300 words after "giá vàng"; the others write "giá vàng hôm nay" in their titles.
 OLDER = "ldh-00542fb12d6116ba281eb1903c855b23"  # 2026-01-31 "Giá vàng miếng giảm 9 triệu đồng mỗi lượng"
 DAY_4 = "ldh-3f16b5f7d41aa03c03c425ae0379afa1"  # 2026-02-04 "Chốt giá vàng hôm nay ngày 4/2 ..."
 DAY_6 = "ldh-b9643134355fc1230ca12ca9450c4e1b"  # 2026-02-06 "Giá vàng hôm nay 6-2: Sụt giảm mạnh"
