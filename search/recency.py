@@ -8,7 +8,8 @@ articles' freshness: each relevance score of the page's reranked articles is mul
 age counted in days before the newest dated article among them (an archive's "today" is its newest
 article, not the clock's), undated articles as old as any.  The words still match as typed, but a
 word of time typed apart is no part of the words the together tier keeps close (``time_groups``):
-"bóng chuyền hôm nay" is the articles holding "bóng chuyền" together and "hôm nay" anywhere.  A
+"bóng chuyền hôm nay" is the articles holding "bóng chuyền" together and "hôm nay" anywhere; the
+most tier leaves it out (``search.matching.required_groups``: "Harvard hôm nay" is about Harvard).  A
 longer query (a question: "hôm nay tôi bị sốt ...") tells a story, and its time words are not an
 order.
 """
