@@ -823,17 +823,46 @@ def _readings_proximity(ctx: QueryContext, chains: list[tuple[list[Syllable], li
     return _carried_sums(np.zeros(len(docs), dtype=np.float64), steps, add)
 
 
-def _chain(parsed: ParsedQuery) -> tuple[list[Syllable], list[tuple[Syllable, Syllable, tuple]]]:
+def _chain(parsed: ParsedQuery) -> tuple[list[Syllable], list[tuple[Syllable | None, Syllable | None, tuple]]]:
     """Return the syllables a reading's proximity pairs (its words outside ``title:`` and the like),
     and its distinct adjacent pairs, each with the key of its bonus in ``_readings_proximity``'s
-    addends: the terms paired (a syllable typed with accents in its exact form) and both folded."""
-    chain = [s for c in parsed.clauses if not c.field for s in c.syllables]
-    terms = [s.exact if s.accented else s.folded for s in chain]
-    pairs = {}
+    addends: the terms paired (a syllable typed with accents in its exact form) and each folded.
+
+    The syllables of another form of a typed word, three or more ("tp hồ chí minh" for "tp hcm"),
+    are one run instead of their pairs (``_form_runs``), with None for its first and second."""
+    clauses = [c for c in parsed.clauses if not c.field]
+    chain = [s for c in clauses for s in c.syllables]
+    terms = [_paired_term(s) for s in chain]
+    runs = _form_runs(clauses)
+    steps: dict = {}  # each distinct pair of syllables (or run's key): its step
     for index, pair in enumerate(itertools.pairwise(chain)):
-        if pair not in pairs:
-            pairs[pair] = ((terms[index], terms[index + 1]), pair[0].folded, pair[1].folded)
-    return chain, [(first, second, key) for (first, second), key in pairs.items()]
+        if index in runs:
+            start, end = runs[index]
+            key = (tuple(terms[start:end]), *(s.folded for s in chain[start:end]))
+            steps.setdefault(key, (None, None, key))
+        elif pair not in steps:
+            steps[pair] = (*pair, ((terms[index], terms[index + 1]), pair[0].folded, pair[1].folded))
+    return chain, list(steps.values())
+
+
+def _paired_term(syllable: Syllable) -> str:
+    """Return the index term a syllable is paired by: its exact form when typed with accents."""
+    return syllable.exact if syllable.accented else syllable.folded
+
+
+def _form_runs(clauses: list[Clause]) -> dict[int, tuple[int, int]]:
+    """Return the pairs (by the chain index of their first syllable) inside another form of a typed
+    word of three syllables or more, each with its form's (start, end) in the chain.
+
+    Such a form counts for proximity where it stands whole: "Chủ tịch Hồ Chí Minh" holds two of the
+    three pairs of "TP Hồ Chí Minh" and names someone else than "tp hcm" does."""
+    runs, start = {}, 0
+    for clause in clauses:
+        end = start + len(clause.syllables)
+        if clause.alternative and clause.phrase and end - start > 2:
+            runs.update(dict.fromkeys(range(start, end - 1), (start, end)))
+        start = end
+    return runs
 
 
 def _count_pairs(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], docs: np.ndarray,
@@ -841,11 +870,12 @@ def _count_pairs(ctx: QueryContext, chains: list[tuple[list[Syllable], list]], d
     """Put in addends the title and the body bonus of docs (``_pair_bonus``, value for value) of every
     adjacent pair of the readings' words (chains: ``_chain`` of each reading), all pairs counted at
     once (``matching.adjacent_pair_counts``: a pasted paragraph's readings hold a hundred pairs,
-    each counted in both fields).  Pairs that do not fit one pass are left for ``_add_pair_bonus``
-    to count one by one."""
+    each counted in both fields).  Pairs that do not fit one pass, and runs of a form's syllables, are
+    left for ``_add_pair_bonus`` to count one by one."""
     if not len(docs):
         return
-    wanted = dict.fromkeys(key for _, pairs in chains for _, _, key in pairs if key not in addends)
+    wanted = dict.fromkeys(key for _, pairs in chains for _, _, key in pairs
+                           if key not in addends and len(key[0]) == 2)
     held = []
     for key in wanted:
         if ctx.holds(key[0][0], TEXT_FIELDS) and ctx.holds(key[0][1], TEXT_FIELDS):
@@ -984,9 +1014,10 @@ def _add_pair_bonus(ctx: QueryContext, step: tuple, bonus: np.ndarray, docs: np.
         bonus += addends[cited]
 
 
-def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, str], docs: np.ndarray,
+def _pair_bonus(ctx: QueryContext, terms: tuple[str, ...], folded: tuple[str, ...], docs: np.ndarray,
                 idfs: dict[str, float], title_weight: float) -> tuple[np.ndarray, ...]:
-    """Return the title and the body bonus of docs for one pair of adjacent query words (none when a
+    """Return the title and the body bonus of docs for one pair of adjacent query words, or one run of
+    a form's syllables (``_chain``), which counts as its pairs would where it stands whole (none when a
     word is in no document: it stands next to nothing)."""
     if not all(ctx.holds(term, TEXT_FIELDS) for term in terms):
         return ()
@@ -994,7 +1025,7 @@ def _pair_bonus(ctx: QueryContext, terms: tuple[str, str], folded: tuple[str, st
     _, body_b = ctx.weights["body"]
     lengths = ctx.remember(("body lengths", docs.tobytes()),
                            lambda: ctx.snapshot.lengths["body"][docs] / ctx.snapshot.average_length["body"])
-    idf = (idfs.get(folded[0], 0.0) + idfs.get(folded[1], 0.0)) / 2.0
+    idf = sum((idfs.get(first, 0.0) + idfs.get(second, 0.0)) / 2.0 for first, second in itertools.pairwise(folded))
     in_title = adjacent_counts_of(ctx, "title", list(terms), docs) > 0
     tf = adjacent_counts_of(ctx, "body", list(terms), docs) / (1.0 - body_b + body_b * lengths)
     return (title_weight * idf * in_title,

@@ -68,6 +68,40 @@ def make_source(root: Path, count: int = 4, portal: bool = True) -> Path:
     return source
 
 
+@contextmanager
+def fixture_engines(directory: Path, sources: list[str]):
+    """Yield a function giving an engine over sources on a backend ("embedded" or "cluster"), with a
+    ranking; each backend is built the first time it is asked for, its cluster stopped at the end."""
+    from search.cluster_index import reindex_cluster
+    from search.engine import SearchEngine, open_engine
+    from search.index import reindex
+    from search.ranking import DEFAULT_RANKING
+    from search.sphinxql import Cluster
+    from tests.sphinx_cluster import running_cluster
+
+    made, clusters = {}, []
+
+    def engine(name: str, ranking=DEFAULT_RANKING) -> SearchEngine:
+        if name not in made:
+            if name == "embedded":
+                reindex(directory / "index", sources, procs=1)
+                made[name] = str(directory / "index")
+            else:
+                clusters.append(running_cluster(directory / "nodes"))
+                cluster = clusters[-1].__enter__()
+                reindex_cluster(Cluster(cluster.url), directory / "lock", sources, procs=1)
+                made[name] = cluster.url
+        if name == "embedded":
+            return SearchEngine(made[name], ranking=ranking)
+        return open_engine("", made[name], ranking=ranking)
+
+    try:
+        yield engine
+    finally:
+        for cluster in clusters:
+            cluster.__exit__(None, None, None)
+
+
 def flip_middle_byte(path: Path) -> None:
     """Damage a file without changing its size."""
     data = bytearray(path.read_bytes())

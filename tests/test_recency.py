@@ -9,9 +9,7 @@ import numpy as np
 import pytest
 
 from search import abbreviations
-from search.cluster_index import reindex_cluster
 from search.engine import SearchEngine, open_engine
-from search.index import reindex
 from search.parse import ParsedQuery, parse_query
 from search.ranking import DEFAULT_RANKING
 from search.recency import (
@@ -25,10 +23,8 @@ from search.recency import (
     wants_recent,
 )
 from search.request import SearchRequest
-from search.sphinxql import Cluster
 from search.understand import Vocabulary, understand
-from tests.helpers import FIXTURES
-from tests.sphinx_cluster import running_cluster
+from tests.helpers import FIXTURES, fixture_engines
 
 GOLD = FIXTURES / "gold_prices.jsonl"
 # The fixture's articles (24h.com.vn, news corpus), oldest first: the first says "hôm nay" only of silver,
@@ -162,26 +158,8 @@ def backend(request) -> str:
 def engine_of(tmp_path_factory):
     """Return a function giving an engine over tests/fixtures/gold_prices.jsonl on a backend (clusters
     are started once, stopped with the module)."""
-    directory = tmp_path_factory.mktemp("recency")
-    made, clusters = {}, []
-
-    def engine(name: str, ranking=DEFAULT_RANKING) -> SearchEngine:
-        if name not in made:
-            if name == "embedded":
-                reindex(directory / "index", [str(GOLD)], procs=1)
-                made[name] = str(directory / "index")
-            else:
-                clusters.append(running_cluster(directory / "nodes"))
-                cluster = clusters[-1].__enter__()
-                reindex_cluster(Cluster(cluster.url), directory / "lock", [str(GOLD)], procs=1)
-                made[name] = cluster.url
-        if name == "embedded":
-            return SearchEngine(made[name], ranking=ranking)
-        return open_engine("", made[name], ranking=ranking)
-
-    yield engine
-    for cluster in clusters:
-        cluster.__exit__(None, None, None)
+    with fixture_engines(tmp_path_factory.mktemp("recency"), [str(GOLD)]) as engine:
+        yield engine
 
 
 def page(engine: SearchEngine, q: str, **params) -> dict:
