@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
+from flask import abort
 
 from search.index import reindex
 from tests.helpers import PORTAL_ID
@@ -467,8 +468,8 @@ def test_an_article_page_links_its_related_articles_keeping_the_search(demo_inde
 @pytest.mark.parametrize("method, url, headers, status, title, message", [
     ("GET", "/khong-co-trang-nay?q=" + "ă" * 300, {}, 404, "Không tìm thấy trang", "Trang bạn tìm không tồn tại."),
     ("POST", "/", {}, 405, "Phương thức không được hỗ trợ", "Phương thức này không được hỗ trợ."),
-    # An error without a Vietnamese message of its own shows its name.
-    ("GET", "/static/style.css", {"Range": "bytes=999999-"}, 416, "Đã xảy ra lỗi", "Requested Range Not Satisfiable"),
+    ("GET", "/static/style.css", {"Range": "bytes=999999-"}, 416, "Đã xảy ra lỗi",
+     "Phần dữ liệu được yêu cầu nằm ngoài tệp."),
     # What web.server hands over for a request line gunicorn found too long.
     ("GET", "/?q=a", {}, 414, "Địa chỉ quá dài",
      "Địa chỉ của yêu cầu quá dài. Hãy rút ngắn từ khóa (tối đa 256 ký tự) hoặc bớt bộ lọc."),
@@ -481,6 +482,16 @@ def test_an_http_error_page_gives_its_vietnamese_title_and_message_and_at_most_2
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert [text(soup.find("h1")), text(soup.select_one(".error-message"))] == [title, message]
     assert soup.find("input", id="q")["value"] == parse_qs(urlsplit(url).query).get("q", [""])[0][:200]
+
+
+def test_an_http_error_without_a_message_of_its_own_gets_a_vietnamese_one_never_its_english_name(app_config):
+    app = create_app(app_config)
+    app.add_url_rule("/teapot", "teapot", lambda: abort(418))  # one the app never raises itself
+    soup = page(app.test_client(), "/teapot", status=418)
+    assert [text(soup.find("h1")), text(soup.select_one(".error-message"))] == [
+        "Đã xảy ra lỗi", "Máy chủ không thể đáp ứng yêu cầu này."]
+    answer = app.test_client().get("/teapot", headers={"Accept": "application/json"})
+    assert (answer.status_code, answer.mimetype) == (418, "text/html")  # a page's address answers with a page
 
 
 def test_unknown_article_page_is_404(client):

@@ -60,8 +60,11 @@ ERROR_PAGE_MESSAGES = {
     405: "Phương thức này không được hỗ trợ.",
     413: "Nội dung gửi lên quá lớn.",
     414: "Địa chỉ của yêu cầu quá dài. Hãy rút ngắn từ khóa (tối đa 256 ký tự) hoặc bớt bộ lọc.",
+    416: "Phần dữ liệu được yêu cầu nằm ngoài tệp.",
     431: "Phần đầu của yêu cầu quá lớn. Hãy xóa cookie của trang này rồi thử lại.",
 }
+# The page's message for an HTTP error without one of its own (its English name stays in the JSON).
+ERROR_PAGE_FALLBACK = "Máy chủ không thể đáp ứng yêu cầu này."
 # The WSGI environ key by which web.server asks the app for its answer to a request that
 # gunicorn found too large to parse (clients cannot set environ keys, only headers).
 TOO_LARGE_ENVIRON_KEY = "vnsearch.too_large"
@@ -165,7 +168,7 @@ def http_error(error: HTTPException):
     """Answer an HTTP error with its status, its code and an Allow header where it has one."""
     status = error.code or 500
     code = ERROR_CODES.get(status, "http_error")
-    page_message = getattr(error, "page_message", None) or ERROR_PAGE_MESSAGES.get(status, error.name)
+    page_message = getattr(error, "page_message", None) or ERROR_PAGE_MESSAGES.get(status, ERROR_PAGE_FALLBACK)
     body, status = error_response(status, code, error.description or error.name, page_message=page_message,
                                   page_title=getattr(error, "page_title", None))
     response = current_app.make_response((body, status))
