@@ -47,7 +47,7 @@ from search.execute import (
 )
 from search.index import reindex
 from search.matching import LONG_QUERY_WORDS
-from search.parse import parse_query
+from search.parse import Clause, ParsedQuery, parse_query, syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.reader import PostingsCache
 from search.request import SearchRequest
@@ -140,6 +140,44 @@ def test_every_pairs_count_in_a_row_taken_at_once_is_each_pairs_own_count(contex
     body = matching.adjacent_pair_counts(context, "body", pairs, docs)
     assert (body > 0).any(axis=1).sum() > 20 and body.max() > 1  # found in many documents, some more than once
     assert matching.adjacent_pair_counts(context, "body", pairs, docs[:0]).shape == (len(pairs), 0)
+
+
+def test_another_forms_syllables_are_one_run_of_proximity_and_typed_words_or_a_two_syllable_form_stay_pairs():
+    form = Clause(syllables_of("ủy ban nhân dân"), phrase=True, alternative=True)
+    reading = ParsedQuery("ubnd tp hcm họp", groups=[
+        [form], [Clause(syllables_of("tp hcm"), phrase=True, alternative=True)], [Clause(syllables_of("họp"))],
+        [Clause(syllables_of("ủy ban nhân dân"))], [form]])  # typed in full after; the form again
+    chain, steps = execute._chain(reading)
+    assert " ".join(s.folded for s in chain) == "uy ban nhan dan tp hcm hop uy ban nhan dan uy ban nhan dan"
+    uy = chain[0].exact  # "uỷ": one tone placement for both
+    run = ((uy, "ban", "nhân", "dân"), "uy", "ban", "nhan", "dan")
+    assert [(first is None, key) for first, _, key in steps] == [
+        (True, run),  # the form: its whole run, once for both places it stands
+        (False, (("dân", "tp"), "dan", "tp")), (False, (("tp", "hcm"), "tp", "hcm")),  # two syllables: a pair
+        (False, (("hcm", "họp"), "hcm", "hop")), (False, (("họp", uy), "hop", "uy")),
+        (False, ((uy, "ban"), "uy", "ban")), (False, (("ban", "nhân"), "ban", "nhan")),  # typed: its pairs
+        (False, (("nhân", "dân"), "nhan", "dan")), (False, (("dân", uy), "dan", "uy"))]
+
+
+def test_a_runs_bonus_is_its_pairs_bonus_where_it_stands_whole_and_less_where_its_pairs_stand_apart(demo_index):
+    # "Bộ Giáo dục và Đào tạo" (2 demo articles) and its pairs: "giáo dục", "đào tạo" stand in many more.
+    ctx = uncached_context(demo_index)
+    syllables = syllables_of("bộ giáo dục và đào tạo")
+    terms, folded = tuple(s.exact for s in syllables), tuple(s.folded for s in syllables)
+    idfs = {word: 1.0 + 0.25 * at for at, word in enumerate(folded)}
+    docs = np.arange(ctx.size)
+    run = execute._pair_bonus(ctx, terms, folded, docs, idfs, 10.0)
+    pairs = [execute._pair_bonus(ctx, pair, fold, docs, idfs, 10.0)
+             for pair, fold in zip(itertools.pairwise(terms), itertools.pairwise(folded))]
+    for field, name in enumerate(TEXT_FIELDS):
+        counts = [matching.adjacent_counts_of(ctx, name, list(pair), docs) for pair in itertools.pairwise(terms)]
+        whole = matching.adjacent_counts_of(ctx, name, list(terms), docs)
+        alone = np.all([count == whole for count in counts], axis=0)  # each pair stands only in the run
+        summed = np.sum([bonus[field] for bonus in pairs], axis=0)
+        np.testing.assert_allclose(run[field][alone], summed[alone], rtol=1e-12)
+        assert (run[field] <= summed + 1e-9).all()
+        assert (run[field][~alone] < summed[~alone]).all() and (~alone).sum() >= 2
+    assert [(run[field] > 0).sum() for field in range(2)] == [0, 2]  # no title holds it whole, two bodies do
 
 
 # A pasted paragraph's beginning and end (its words far apart: a question, not a passage found whole).
