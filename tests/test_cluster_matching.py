@@ -29,11 +29,11 @@ QUERIES = [
     "thanh nien dot tu", "việt nam", "ha noi ha noi", "bán", "ban",  # together, scattered, repeated
     '"bo chinh tri"', '"Bộ chinh trị"', "title:vinamilk", "bo chinh tri -covid", "covid OR corona",  # syntax
     "UBND tỉnh", "tphcm", "hanoi", "Vieetj Nam", "chir thij 05 booj chinhs trij",  # query understanding
-    "vaccine", "e-mail", "smartphone",  # a loanword and its Vietnamese spellings
     "Vinamilk có lọt vào top thương hiệu hàng đầu châu Á hay không nhỉ",  # a question
     "giá xăng dầu tăng mạnh", "gia vang hom nay", "qwxzv bóng đá",  # most of the words
     '"Bộ chính tri"',  # a phrase with two accented words (they stand together in its exact proximity)
     "giá xe -bán",  # an exclusion with its accents as typed (not "ban", "bàn") in the exact tiers
+    "vaccine", "e-mail", "smartphone",  # a loanword and its Vietnamese spellings
 ]
 SHARED_KEYS = ("tier", "accents", "matching", "total", "wider", "notices")
 
