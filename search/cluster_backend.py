@@ -31,14 +31,14 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from search.backend import BackendHealth, FacetCounts, Matches, Progress, StoredArticle
 from search.cluster import AGENT_QUERY_TIMEOUT_MS, DISTRIBUTED_INDEX, META_INDEX
 from search.cluster_cache import GenerationCache
-from search.cluster_query import distinct_tokens, question_pool_text, tier_texts, with_excluded
+from search.cluster_query import clause_text, distinct_tokens, question_pool_text, tier_texts, with_excluded
 from search.cluster_rerank import rerank
 from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, folded_label, parse_query
@@ -894,7 +894,7 @@ class ClusterBackend:
         scores = rerank(parsed, articles, self.ranking, labels.articles, self._frequencies(meta, labels),
                         {"title": labels.average_title, "body": labels.average_length},
                         every if every is not None and every.any() and not plan.question else None,
-                        more=lambda term: self.keyword_documents([term])[term])
+                        more=lambda term: self.keyword_documents([term])[term], phrases=self.phrase_documents)
         if wants_recent(parsed, self.ranking):
             scores = scores * freshness(stamps_of(articles), self.ranking)
         order = sorted(range(len(best)), key=lambda i: (-scores[i], i))
@@ -1265,6 +1265,19 @@ class ClusterBackend:
         if missing:
             found.update(self._counted_documents(missing, self._dictionary_counts(missing)))
         return found
+
+    def phrase_documents(self, clause: Clause) -> int:
+        """Return the articles holding a clause's syllables in a row, folded (in its field, or any): one count,
+        kept per generation unless a shard was missing."""
+        key = ("pf", tuple(s.folded for s in clause.syllables), clause.field)
+        kept = self._cache.get(key)
+        if kept is None:
+            text = clause_text(replace(clause, phrase=True), False)
+            _, meta = self.run(self._count_statements(f" WHERE MATCH('{escape_literal(text)}')"))
+            kept = _found(meta)
+            if not _warning(meta):
+                self._cache.put(key, kept)
+        return kept
 
     def read_keyword_documents(self, terms: Iterable[str]) -> _Reading | None:
         """Start reading the document frequencies of terms neither kept nor being read (one ``CALL KEYWORDS``

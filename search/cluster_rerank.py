@@ -26,8 +26,8 @@ from functools import cache, lru_cache
 import numpy as np
 
 from search.codec import Postings
-from search.execute import QueryContext, idf_of, relevance
-from search.parse import ParsedQuery
+from search.execute import QueryContext, idf_of, phrase_count, relevance
+from search.parse import Clause, ParsedQuery
 from search.ranking import Ranking
 from search.text import COMPOUND_JOINER, canonical_tones, fold
 
@@ -209,13 +209,15 @@ class CandidateContext(QueryContext):
     """A query context over the candidates whose IDF is the whole cluster's."""
 
     def __init__(self, snapshot: CandidateSnapshot, ranking: Ranking, articles: int, frequencies: dict[str, int],
-                 more: Callable[[str], int] | None = None):
+                 more: Callable[[str], int] | None = None, phrases: Callable[[Clause], int] | None = None):
         super().__init__(snapshot, ranking)
         self.articles = articles
         self.frequencies = frequencies
         # The document frequency of a term the page's statistics lack (the folded syllables of a
         # query matched with its accents: its MATCH names only the exact forms).
         self.more = more
+        # The articles of the cluster holding a clause's syllables in a row, folded (a reading's weight).
+        self.phrases = phrases
 
     def postings(self, fieldname: str, term: str) -> Postings:
         """Return a term's postings among the candidates; none for a compound no article of the cluster
@@ -231,17 +233,27 @@ class CandidateContext(QueryContext):
             known = self.frequencies[term] = self.more(term)
         return idf_of(max(self.articles, 1), max(known or 0, held))
 
+    def phrase_idf(self, clause: Clause) -> float:
+        """Return the idf of a clause's syllables in a row over the whole cluster (the candidates holding
+        them: a lower bound), as the embedded index weighs a query's readings: over the candidates alone,
+        "huấn luyện viên" held by all 11 weighed its reading "HLV" a third of what the embedded index does."""
+        held = phrase_count(self, clause)
+        known = self.phrases(clause) if self.phrases is not None else 0
+        return idf_of(max(self.articles, 1), max(known, held))
+
 
 def rerank(parsed: ParsedQuery, articles: Sequence[dict], ranking: Ranking, total: int,
            frequencies: dict[str, int], average_length: dict[str, float],
-           all_words: np.ndarray | None = None, more: Callable[[str], int] | None = None) -> np.ndarray:
+           all_words: np.ndarray | None = None, more: Callable[[str], int] | None = None,
+           phrases: Callable[[Clause], int] | None = None) -> np.ndarray:
     """Return vnsearch's relevance of each article (the engine's best, in its order) for a query.
 
     total and frequencies are the cluster's article count and {term: articles holding it}; more
-    gives the count of a term frequencies lack; all_words marks the articles holding every word
+    gives the count of a term frequencies lack, phrases the cluster's articles holding a clause's
+    syllables in a row (folded); all_words marks the articles holding every word
     when a short query is answered from the most tier (they come first, as the embedded index
     puts them).  Each article's score depends on it and the cluster alone, not on the other
     candidates.
     """
-    context = CandidateContext(CandidateSnapshot(articles, average_length), ranking, total, frequencies, more)
+    context = CandidateContext(CandidateSnapshot(articles, average_length), ranking, total, frequencies, more, phrases)
     return relevance(context, parsed, all_words)

@@ -106,6 +106,10 @@ class QueryContext:
         """Tell whether any document holds term in any of fields."""
         return any(len(self.postings(name, term)) for name in fields)
 
+    def phrase_idf(self, clause: Clause) -> float:
+        """Return the idf of a clause's syllables in a row, folded, over the index (``phrase_count``)."""
+        return idf_of(self.size, phrase_count(self, clause))
+
     def docs_with(self, term: str, fields: tuple[str, ...]) -> np.ndarray:
         """Return a (read-only) mask of the documents holding term in any of fields."""
         return self.remember(("docs", term, fields), lambda: self._docs_with(term, fields))
@@ -939,7 +943,7 @@ def _unit_idf(ctx: QueryContext, clause: Clause) -> float:
     """Return the idf of a multi-syllable clause as a phrase, folded: computed once per query (every
     reading of a query with alternatives is weighed against the query as typed)."""
     key = ("unit idf", tuple(s.folded for s in clause.syllables), fields_of(clause))
-    return ctx.remember(key, lambda: idf_of(ctx.size, _phrase_count(ctx, clause)))
+    return ctx.remember(key, lambda: ctx.phrase_idf(clause))
 
 
 # A phrase's count of articles (its idf, a statistic) is counted among at most this many of the
@@ -954,10 +958,10 @@ PHRASE_COUNT_SAMPLE = 20_000
 def phrase_frequency(ctx: QueryContext, folded: Sequence[str]) -> int:
     """Return how many documents hold folded syllables in a row in their title or body (the count
     a clause of them weighs its idf by, kept with it)."""
-    return _phrase_count(ctx, Clause([Syllable(term, term, term) for term in folded], phrase=True))
+    return phrase_count(ctx, Clause([Syllable(term, term, term) for term in folded], phrase=True))
 
 
-def _phrase_count(ctx: QueryContext, clause: Clause) -> int:
+def phrase_count(ctx: QueryContext, clause: Clause) -> int:
     """Return how many documents hold a clause's syllables in a row, folded: kept for every query
     of a snapshot that keeps it, like BM25F's arrays ("việt nam" at 60,000 articles reads the
     positions of most articles' bodies)."""

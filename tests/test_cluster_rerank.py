@@ -16,7 +16,7 @@ import pytest
 from search.cluster_rerank import CandidateContext, CandidateSnapshot, _read_points, rerank
 from search.engine import SearchEngine, open_engine
 from search.execute import idf_of
-from search.parse import parse_query
+from search.parse import Clause, ParsedQuery, parse_query, syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 from search.sphinxql import document_key, shard_of
@@ -109,6 +109,37 @@ def test_a_term_the_pages_statistics_lack_is_counted_by_the_cluster_once_and_nev
     alone = CandidateContext(snapshot, DEFAULT_RANKING, 1000, {})
     assert [alone.term_idf("xang", 0), alone.term_idf("xang", 2)] == [idf_of(1000, 0), idf_of(1000, 2)]
     assert CandidateContext(snapshot, DEFAULT_RANKING, 0, {}).term_idf("xang", 0) == idf_of(1, 0)
+
+
+def test_a_phrases_idf_is_the_clusters_count_and_never_below_the_candidates_holding_it():
+    asked = []
+
+    def phrases(clause: Clause) -> int:
+        asked.append(" ".join(s.folded for s in clause.syllables))
+        return 40
+
+    snapshot = CandidateSnapshot([{"title": "Giá vàng", "body": "Giá vàng tăng"}, {"title": "", "body": "giá vàng"},
+                                  {"title": "Vàng", "body": "giá xăng, vàng"}], AVERAGE)
+    gold = Clause(syllables_of("gia vang"), phrase=True)
+    assert CandidateContext(snapshot, DEFAULT_RANKING, 1000, {}, phrases=phrases).phrase_idf(gold) == idf_of(1000, 40)
+    assert asked == ["gia vang"]
+    # Counted below the candidates holding it (a count from before a write), or not given: the candidates' 2.
+    assert CandidateContext(snapshot, DEFAULT_RANKING, 1000, {}, phrases=lambda clause: 1).phrase_idf(gold) == \
+        CandidateContext(snapshot, DEFAULT_RANKING, 1000, {}).phrase_idf(gold) == idf_of(1000, 2)
+
+
+def test_a_rerank_weighs_another_reading_by_the_clusters_count_of_a_typed_phrase():
+    # "huấn luyện viên park" typed, "hlv park" its other reading: the typed word weighs the other reading by
+    # the idf of its syllables in a row, counted over the cluster, not over the two candidates: an article
+    # writing "HLV" scores more where fewer of the cluster's articles write the long form.
+    articles = [{"title": "HLV Park dự khán", "body": "HLV Park Hang Seo dự khán trận đấu"},
+                {"title": "Huấn luyện viên Park", "body": "Huấn luyện viên Park Hang Seo nói"}]
+    typed = Clause(syllables_of("huấn luyện viên"))  # as query understanding reads it: a word, "HLV" its other form
+    parsed = ParsedQuery("huấn luyện viên park", groups=[
+        [typed, Clause(syllables_of("HLV"), alternative=True)], [Clause(syllables_of("park"))]])
+    counted = [rerank(parsed, articles, DEFAULT_RANKING, 10_000, {"hlv": 50, "park": 20}, AVERAGE,
+                      phrases=lambda clause, found=found: found) for found in (2, 400)]
+    assert counted[0][0] > counted[1][0] and counted[0][1] == counted[1][1]
 
 
 def test_a_rerank_asks_the_cluster_for_a_words_count_and_puts_the_articles_holding_every_word_first():

@@ -1471,10 +1471,11 @@ def _recording_rerank(monkeypatch, scores: list[float]) -> dict:
     """Replace the cluster's rerank by one giving scores in the order of the articles it is handed."""
     seen: dict = {}
 
-    def rerank(parsed, articles, ranking, total, frequencies, averages, all_words=None, more=None):
+    def rerank(parsed, articles, ranking, total, frequencies, averages, all_words=None, more=None, phrases=None):
         seen.update(query=parsed.text, ids=[article["id"] for article in articles], total=total,
                     frequencies=frequencies, averages=averages,
-                    all_words=None if all_words is None else all_words.tolist(), ranking=ranking, more=more("tri"))
+                    all_words=None if all_words is None else all_words.tolist(), ranking=ranking, more=more("tri"),
+                    phrases=phrases)
         return np.array(scores[: len(articles)])
 
     monkeypatch.setattr(cluster_backend, "rerank", rerank)
@@ -1494,7 +1495,8 @@ def test_the_shards_best_are_handed_to_the_rerank_in_the_engines_order_then_orde
     meta = [("keyword[0]", "bo"), ("docs[0]", "40")]
     rows, scores = made._ordered(parse_query("bộ chính trị"), QUERY_PLAN, SearchRequest(q="bộ chính trị"), [best, meta])
     assert seen == {"query": "bộ chính trị", "ids": [*tied, "b"], "total": 500, "frequencies": {"bo": 40},
-                    "averages": {"title": 12.0, "body": 400.0}, "all_words": None, "ranking": made.ranking, "more": 7}
+                    "averages": {"title": 12.0, "body": 400.0}, "all_words": None, "ranking": made.ranking, "more": 7,
+                    "phrases": made.phrase_documents}  # the cluster's count of a word's syllables in a row
     assert [row[1] for row in rows] == [tied[1], "b", tied[0]] and scores == [3.0, 2.0, 1.0]
 
 
