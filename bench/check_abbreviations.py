@@ -2,7 +2,7 @@
 
 Usage: python bench/check_abbreviations.py [--data ../shared/data] [--synonyms FILE] [--all]
 
-Reads search/data/abbreviations.txt (plus an operator's --synonyms file) and the news corpus
+Reads search/data/abbreviations.txt and loanwords.txt (plus an operator's --synonyms file) and the news corpus
 (news/articles.jsonl and the portal article, titles and bodies) and, for every entry, counts:
 
 * **articles** holding each form, matched as query understanding matches it: whole words in
@@ -198,7 +198,8 @@ def main() -> None:
     dictionary = abbreviations.load(args.synonyms)
     texts = corpus_texts(args.data)
     extra = Path(args.synonyms).read_text(encoding="utf-8").splitlines() if args.synonyms else []
-    sourced = sourced_entries(abbreviations.shipped_lines()) | sourced_entries(extra)
+    sourced = (sourced_entries(abbreviations.shipped_lines()) | sourced_entries(abbreviations.shipped_lines(
+        abbreviations.LOANWORDS)) | sourced_entries(extra))
     unattested, implausible, spelled, attested_pairs = [], [], 0, 0
     for entry in dictionary.entries:
         counts, pairs = check(entry, texts, entry.forms[0] in sourced)

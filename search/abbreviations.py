@@ -5,6 +5,9 @@ separated by ``|`` (``UBND | ủy ban nhân dân``); an operator's file of the s
 (``--synonyms FILE`` / ``VNSEARCH_SYNONYMS``) adds entries.  Forms are keyed by their folded
 syllables (``TP.HCM``, ``TP HCM`` and ``tp hcm`` are one key), so a query may type any of them,
 with or without accents.  A bad line is reported with its line number and skipped.
+
+``search/data/loanwords.txt``, in the same format, holds loanwords and their Vietnamese spellings
+(``vắc xin | vaccine``): its entries are read in short queries only (``Entry.short_only``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from search.parse import syllables_of
 log = logging.getLogger("vnsearch.abbreviations")
 SEPARATOR = "|"
 MAX_FORM_SYLLABLES = 6
+LOANWORDS = "loanwords.txt"
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,8 @@ class Entry:
 
     forms: tuple[str, ...]
     shortened: tuple[str, ...] = ()
+    # A loanword's spellings: one topic in a short query; a question keeps the spelling it typed.
+    short_only: bool = False
 
 
 @dataclass
@@ -63,19 +69,20 @@ class Abbreviations:
         self.entries, self.by_key, self.starts = [], {}, set()
         for entry in entries:
             shortened = tuple(shortened_forms(entry, starting, taken))
-            self.add(Entry(entry.forms + shortened, shortened))
+            self.add(Entry(entry.forms + shortened, shortened, entry.short_only))
 
     def extends(self, key: tuple[str, ...]) -> bool:
         """Tell whether a longer key begins with key (a query's words read on may still spell a form)."""
         return key in self.starts
 
-    def lookup(self, key: tuple[str, ...]) -> list[Entry]:
-        """Return the entries that have a form with these folded syllables."""
-        return self.by_key.get(key, [])
+    def lookup(self, key: tuple[str, ...], short: bool = True) -> list[Entry]:
+        """Return the entries that have a form with these folded syllables (in a longer query than a
+        short one, not short: without the loanwords' entries)."""
+        return [entry for entry in self.by_key.get(key, []) if short or not entry.short_only]
 
-    def alternatives(self, key: tuple[str, ...]) -> list[str]:
+    def alternatives(self, key: tuple[str, ...], short: bool = True) -> list[str]:
         """Return every other form of the entries holding key, in dictionary order, once each."""
-        forms = [form for entry in self.lookup(key) for form in entry.forms if form_key(form) != key]
+        forms = [form for entry in self.lookup(key, short) for form in entry.forms if form_key(form) != key]
         unique: dict[tuple[str, ...], str] = {}
         for form in forms:
             unique.setdefault(form_key(form), form)
@@ -126,21 +133,22 @@ def parse_line(line: str) -> Entry | str | None:
     return Entry(forms)
 
 
-def read_into(dictionary: Abbreviations, lines, source: str) -> None:
-    """Add the entries of lines to dictionary; report and skip the bad ones."""
+def read_into(dictionary: Abbreviations, lines, source: str, short_only: bool = False) -> None:
+    """Add the entries of lines to dictionary (read in short queries only, with short_only); report and
+    skip the bad ones."""
     for number, line in enumerate(lines, start=1):
         parsed = parse_line(line)
         if isinstance(parsed, Entry):
-            dictionary.add(parsed)
+            dictionary.add(Entry(parsed.forms, short_only=short_only))
         elif parsed is not None:
             problem = f"{source}, line {number}: {parsed}; line skipped"
             dictionary.problems.append(problem)
             log.warning(problem)
 
 
-def shipped_lines() -> list[str]:
-    """Return the lines of the shipped dictionary."""
-    text = resources.files("search").joinpath("data/abbreviations.txt").read_text(encoding="utf-8")
+def shipped_lines(name: str = "abbreviations.txt") -> list[str]:
+    """Return the lines of a shipped dictionary (``abbreviations.txt``, ``loanwords.txt``)."""
+    text = resources.files("search").joinpath(f"data/{name}").read_text(encoding="utf-8")
     return text.splitlines()
 
 
@@ -152,6 +160,7 @@ def load(extra: str | None = None) -> Abbreviations:
     """
     dictionary = Abbreviations()
     read_into(dictionary, shipped_lines(), "abbreviations.txt")
+    read_into(dictionary, shipped_lines(LOANWORDS), LOANWORDS, short_only=True)
     if extra:
         path = Path(extra)
         read_into(dictionary, path.read_text(encoding="utf-8-sig").splitlines(), str(path))

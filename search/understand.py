@@ -179,7 +179,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     if understood.crossed:
         also = ", ".join(f"“{form}”" for form in understood.crossed.values())
         understood.notices.insert(1, f"Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả {also}.")
-    groups = _expand_abbreviations(groups, abbreviations, understood)
+    groups = _expand_abbreviations(groups, abbreviations, understood, is_short(parsed))
     groups = _join_apart(groups, vocabulary, understood, parsed)
     if is_short(parsed):
         groups = join_time_words(groups)
@@ -602,12 +602,13 @@ def _join_meant(word: str, pair: list[Syllable], vocabulary: Vocabulary) -> bool
 
 
 def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviations,
-                          understood: Understood) -> list[list[Clause]]:
-    """Return the groups with every dictionary form found joined to its other forms."""
+                          understood: Understood, short: bool) -> list[list[Clause]]:
+    """Return the groups with every dictionary form found joined to its other forms (a loanword's
+    only in a short query)."""
     out: list[list[Clause]] = []
     index = 0
     while index < len(groups):
-        match = _longest_form(groups, index, abbreviations)
+        match = _longest_form(groups, index, abbreviations, short)
         if match is None:
             out.append(groups[index])
             index += 1
@@ -621,7 +622,7 @@ def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviatio
         primary = Clause(syllables, phrase=alone.phrase if alone else False, field=typed[0].field,
                          joined=alone.joined if alone else False)
         group = [primary] + [c for g in groups[index : index + size] for c in g if c.alternative]
-        forms = [form for form in abbreviations.alternatives(key) if not _ordinary_form(form)]
+        forms = [form for form in abbreviations.alternatives(key, short) if not _ordinary_form(form)]
         for form in forms:
             form_syllables = syllables_of(form)
             group.append(Clause(form_syllables, phrase=len(form_syllables) > 1, field=primary.field, alternative=True))
@@ -634,8 +635,9 @@ def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviatio
     return out
 
 
-def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbreviations):
-    """Return (groups spanned, key) of the longest dictionary form starting at a group, or None."""
+def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbreviations, short: bool):
+    """Return (groups spanned, key) of the longest dictionary form starting at a group (a loanword's
+    only in a short query), or None."""
     keys: list[str] = []
     best = None
     for size in range(1, MAX_FORM_SYLLABLES + 1):
@@ -648,7 +650,7 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
         keys += [s.folded for s in first.syllables]
         if len(keys) > MAX_FORM_SYLLABLES:
             break
-        if abbreviations.lookup(tuple(keys)) and not _ordinary_word(first, size, keys, abbreviations):
+        if abbreviations.lookup(tuple(keys), short) and not _ordinary_word(first, size, keys, abbreviations):
             best = (size, tuple(keys))
         if not abbreviations.extends(tuple(keys)):
             break  # no form is longer: a pasted paragraph's every word looked up six syllables on

@@ -628,6 +628,30 @@ def test_a_loanword_and_its_vietnamese_spelling_find_each_other(engine, q, writt
     assert result["notices"] == ([notice] if notice else [])
 
 
+def test_a_loanword_is_read_in_a_short_query_and_a_question_keeps_the_spelling_it_typed(vocabulary):
+    eight = "tiêm vaccine covid có an toàn không"  # 7 syllables
+    question = "vợ tôi đang có bầu 4 tháng thì có thể tiêm vaccine covid được không"
+    assert groups_of(vocabulary, eight)[1] == ["vaccine", 'ALT:"vắc xin"']
+    assert [group for group in groups_of(vocabulary, question) if "vaccine" in group] == [["vaccine"]]
+    # An abbreviation is read in either.
+    assert groups_of(vocabulary, question + " ở tphcm")[-1] == [
+        "tphcm", 'ALT:"tp hcm"', "ALT:hcmc", 'ALT:"thành phố hồ chí minh"', 'ALT:"tp hồ chí minh"']
+
+
+def test_the_loanwords_entries_are_read_for_short_queries_only_and_an_operators_for_every_query():
+    dictionary = abbreviations.load()
+    loanwords = [entry for entry in dictionary.entries if entry.short_only]
+    assert [entry.forms[0] for entry in loanwords] == ["vắc xin", "ô tô", "email", "smartphone"]
+    assert dictionary.lookup(("vaccine",)) == [loanwords[0]] and dictionary.lookup(("vaccine",), short=False) == []
+    assert dictionary.alternatives(("vaccine",), short=False) == [] and dictionary.alternatives(("vaccine",)) == [
+        "vắc xin"]
+    assert dictionary.lookup(("ubnd",), short=False) == dictionary.lookup(("ubnd",)) != []
+    extra = Abbreviations()
+    read_into(extra, ["vắc xin | vaccine"], "synonyms.txt")
+    extra.add_shortened_forms()
+    assert [entry.short_only for entry in extra.entries] == [False]
+
+
 HCM_CITY = FIXTURES / "hcm_city.jsonl"
 TEAMS = "vnx-4914222"  # "Đổi tên hàng loạt đội bóng TP HCM": the city in its title, 14 times in its body
 MEMORIAL = "ldh-30bfa9142d2f8b28f6aa83712b9f6466"  # "... nhà tưởng niệm Chủ tịch Hồ Chí Minh"; "TP HCM" once
@@ -842,8 +866,8 @@ def test_the_longest_form_at_each_word_is_that_of_reading_every_length_on(q):
             return True
 
     longer = ReadingOn(entries=dictionary.entries, by_key=dictionary.by_key)
-    found = [understanding._longest_form(groups, index, dictionary) for index in range(len(groups))]
-    assert found == [understanding._longest_form(groups, index, longer) for index in range(len(groups))]
+    found = [understanding._longest_form(groups, index, dictionary, True) for index in range(len(groups))]
+    assert found == [understanding._longest_form(groups, index, longer, True) for index in range(len(groups))]
     assert sum(match is not None for match in found) >= 2
 
 
