@@ -819,3 +819,14 @@ def test_a_phrases_count_is_the_whole_clusters_asked_once_a_generation(cluster_e
     monkeypatch.setattr(backend, "run", lambda statements: sent.append(statements) or original(statements))
     assert [backend.phrase_documents(clause), backend.phrase_documents(clause)] == [holding] * 2
     assert len(sent) == 1 and (holding >= 3 or words == "qwxzv nam")
+
+
+def test_a_phrases_count_with_a_shard_missing_is_not_kept(cluster_engine, monkeypatch):
+    backend = cluster_engine.backend
+    backend.forget()
+    clause = Clause(syllables_of("việt nam"))
+    monkeypatch.setattr(cluster_backend, "_warning", lambda meta: True)
+    statements = recorded_statements(monkeypatch)
+    counts = [backend.phrase_documents(clause), backend.phrase_documents(clause)]
+    selects = [text for text in statements if text.startswith("SELECT")]
+    assert counts[0] == counts[1] > 3 and len(selects) == 2  # asked again: the next may be whole
