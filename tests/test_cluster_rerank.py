@@ -126,6 +126,10 @@ def test_a_phrases_idf_is_the_clusters_count_and_never_below_the_candidates_hold
     # Counted below the candidates holding it (a count from before a write), or not given: the candidates' 2.
     assert CandidateContext(snapshot, DEFAULT_RANKING, 1000, {}, phrases=lambda clause: 1).phrase_idf(gold) == \
         CandidateContext(snapshot, DEFAULT_RANKING, 1000, {}).phrase_idf(gold) == idf_of(1000, 2)
+    # A phrase no candidate holds, not counted: none of the cluster's articles; an empty cluster counts as one.
+    nowhere = Clause(syllables_of("vang xang"), phrase=True)
+    assert CandidateContext(snapshot, DEFAULT_RANKING, 1000, {}).phrase_idf(nowhere) == idf_of(1000, 0)
+    assert CandidateContext(snapshot, DEFAULT_RANKING, 0, {}).phrase_idf(nowhere) == idf_of(1, 0)
 
 
 def test_a_rerank_weighs_another_reading_by_the_clusters_count_of_a_typed_phrase():
