@@ -600,6 +600,10 @@ def _join_meant(word: str, pair: list[Syllable], vocabulary: Vocabulary) -> bool
 
 # Abbreviations ----------------------------------------------------------------------------
 
+# What may stand between the words of a form as typed: spaces, and the dots, hyphens, slashes and
+# ampersands of "TP.HCM", "e-mail", "CT/TW", "KH&CN".
+_FORM_MARKS_RE = re.compile(r"[\s.\-/&]")
+
 
 def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviations,
                           understood: Understood, short: bool) -> list[list[Clause]]:
@@ -628,11 +632,20 @@ def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviatio
             group.append(Clause(form_syllables, phrase=len(form_syllables) > 1, field=primary.field, alternative=True))
         if any(len(form_key(form)) > len(key) for form in forms):
             # Said for an abbreviation typed; a long form typed takes its abbreviation silently.
-            typed_text = " ".join(s.raw for s in syllables)
+            typed_text = _as_typed(understood.original.text if understood.original else "", syllables)
             understood.notices.append(f"Tìm cả {', '.join(f'“{f}”' for f in forms)} cho “{typed_text}”.")
         out.append(group)
         index += size
     return out
+
+
+def _as_typed(text: str, syllables: list[Syllable]) -> str:
+    """Return the words of a form as the reader typed them ("TP.HCM", "e-mail", spaces made one), or its
+    syllables apart when the text between them holds more than the marks inside a word."""
+    span = text[syllables[0].start : syllables[-1].end]
+    if _FORM_MARKS_RE.sub("", span) != "".join(s.raw for s in syllables):
+        return " ".join(s.raw for s in syllables)
+    return " ".join(span.split())
 
 
 def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbreviations, short: bool):
