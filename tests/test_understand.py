@@ -633,9 +633,19 @@ def test_a_loanword_is_read_in_a_short_query_and_a_question_keeps_the_spelling_i
     question = "vợ tôi đang có bầu 4 tháng thì có thể tiêm vaccine covid được không"
     assert groups_of(vocabulary, eight)[1] == ["vaccine", 'ALT:"vắc xin"']
     assert [group for group in groups_of(vocabulary, question) if "vaccine" in group] == [["vaccine"]]
+    # A loanword's form of several words stays the question's words, each a group of its own.
+    assert groups_of(vocabulary, question + " bằng điện thoại thông minh")[-4:] == [
+        ["điện"], ["thoại"], ["thông"], ["minh"]]
     # An abbreviation is read in either.
     assert groups_of(vocabulary, question + " ở tphcm")[-1] == [
         "tphcm", 'ALT:"tp hcm"', "ALT:hcmc", 'ALT:"thành phố hồ chí minh"', 'ALT:"tp hồ chí minh"']
+    # A key that is an operator's entry and a loanword: a question reads the operator's forms alone.
+    dictionary = Abbreviations()
+    read_into(dictionary, ["vaccine | vắc xin phòng bệnh"], "synonyms.txt")
+    read_into(dictionary, ["vắc xin | vaccine"], "loanwords.txt", short_only=True)
+    assert [group for group in groups_of(vocabulary, question, dictionary) if "vaccine" in group] == [
+        ["vaccine", 'ALT:"vắc xin phòng bệnh"']]
+    assert groups_of(vocabulary, eight, dictionary)[1] == ["vaccine", 'ALT:"vắc xin phòng bệnh"', 'ALT:"vắc xin"']
 
 
 def test_the_loanwords_entries_are_read_for_short_queries_only_and_an_operators_for_every_query():
