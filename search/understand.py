@@ -179,7 +179,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     if understood.crossed:
         also = ", ".join(f"“{form}”" for form in understood.crossed.values())
         understood.notices.insert(1, f"Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả {also}.")
-    groups = _expand_abbreviations(groups, abbreviations, understood, is_short(parsed))
+    groups = _expand_abbreviations(groups, abbreviations, understood, parsed)
     groups = _join_apart(groups, vocabulary, understood, parsed)
     if is_short(parsed):
         groups = join_time_words(groups)
@@ -606,10 +606,11 @@ _FORM_MARKS_RE = re.compile(r"[\s.\-/&]")
 
 
 def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviations,
-                          understood: Understood, short: bool) -> list[list[Clause]]:
+                          understood: Understood, parsed: ParsedQuery) -> list[list[Clause]]:
     """Return the groups with every dictionary form found joined to its other forms (a loanword's
-    only in a short query)."""
+    only in a short query; parsed: the query as parsed, whose text names a form as typed)."""
     out: list[list[Clause]] = []
+    short = is_short(parsed)
     index = 0
     while index < len(groups):
         match = _longest_form(groups, index, abbreviations, short)
@@ -632,7 +633,7 @@ def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviatio
             group.append(Clause(form_syllables, phrase=len(form_syllables) > 1, field=primary.field, alternative=True))
         if any(len(form_key(form)) > len(key) for form in forms):
             # Said for an abbreviation typed; a long form typed takes its abbreviation silently.
-            typed_text = _as_typed(understood.original.text if understood.original else "", syllables)
+            typed_text = _as_typed(parsed.text, syllables)
             understood.notices.append(f"Tìm cả {', '.join(f'“{f}”' for f in forms)} cho “{typed_text}”.")
         out.append(group)
         index += size
