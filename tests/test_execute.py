@@ -144,11 +144,13 @@ def test_every_pairs_count_in_a_row_taken_at_once_is_each_pairs_own_count(contex
 
 def test_another_forms_syllables_are_one_run_of_proximity_and_typed_words_or_a_two_syllable_form_stay_pairs():
     form = Clause(syllables_of("ủy ban nhân dân"), phrase=True, alternative=True)
+    coach = Clause(syllables_of("huấn luyện viên"), phrase=True, alternative=True)  # a form of three
     reading = ParsedQuery("ubnd tp hcm họp", groups=[
         [form], [Clause(syllables_of("tp hcm"), phrase=True, alternative=True)], [Clause(syllables_of("họp"))],
-        [Clause(syllables_of("ủy ban nhân dân"))], [form]])  # typed in full after; the form again
+        [Clause(syllables_of("ủy ban nhân dân"))], [form], [coach]])  # typed in full after; the form again
     chain, steps = execute._chain(reading)
-    assert " ".join(s.folded for s in chain) == "uy ban nhan dan tp hcm hop uy ban nhan dan uy ban nhan dan"
+    assert " ".join(s.folded for s in chain) == \
+        "uy ban nhan dan tp hcm hop uy ban nhan dan uy ban nhan dan huan luyen vien"
     uy = chain[0].exact  # "uỷ": one tone placement for both
     run = ((uy, "ban", "nhân", "dân"), "uy", "ban", "nhan", "dan")
     assert [(first is None, key) for first, _, key in steps] == [
@@ -156,7 +158,8 @@ def test_another_forms_syllables_are_one_run_of_proximity_and_typed_words_or_a_t
         (False, (("dân", "tp"), "dan", "tp")), (False, (("tp", "hcm"), "tp", "hcm")),  # two syllables: a pair
         (False, (("hcm", "họp"), "hcm", "hop")), (False, (("họp", uy), "hop", "uy")),
         (False, ((uy, "ban"), "uy", "ban")), (False, (("ban", "nhân"), "ban", "nhan")),  # typed: its pairs
-        (False, (("nhân", "dân"), "nhan", "dan")), (False, (("dân", uy), "dan", "uy"))]
+        (False, (("nhân", "dân"), "nhan", "dan")), (False, (("dân", uy), "dan", "uy")),
+        (False, (("dân", "huấn"), "dan", "huan")), (True, (("huấn", "luyện", "viên"), "huan", "luyen", "vien"))]
 
 
 def test_a_runs_bonus_is_its_pairs_bonus_where_it_stands_whole_and_less_where_its_pairs_stand_apart(demo_index):
