@@ -804,6 +804,7 @@ def test_a_querys_readings_are_weighed_over_the_whole_cluster_as_in_the_embedded
 
 
 @pytest.mark.parametrize("words, field", [("việt nam", None), ("Việt Nam", "title"), ("bo giao duc", None),
+                                          ("bồ chính trí", None),  # folded: its accents are another word's
                                           ("qwxzv nam", None)])
 def test_a_phrases_count_is_the_whole_clusters_asked_once_a_generation(cluster_engine, monkeypatch, words, field):
     backend = cluster_engine.backend
