@@ -76,12 +76,12 @@ class Abbreviations:
         return key in self.starts
 
     def lookup(self, key: tuple[str, ...], short: bool = True) -> list[Entry]:
-        """Return the entries that have a form with these folded syllables (in a longer query than a
-        short one, not short: without the loanwords' entries)."""
+        """Return the entries that have a form with these folded syllables (for a query longer than a short
+        one, short False: without the loanwords' entries)."""
         return [entry for entry in self.by_key.get(key, []) if short or not entry.short_only]
 
     def alternatives(self, key: tuple[str, ...], short: bool = True) -> list[str]:
-        """Return every other form of the entries holding key, in dictionary order, once each."""
+        """Return every other form of the entries holding key (``lookup``'s), in dictionary order, once each."""
         forms = [form for entry in self.lookup(key, short) for form in entry.forms if form_key(form) != key]
         unique: dict[tuple[str, ...], str] = {}
         for form in forms:
