@@ -270,6 +270,13 @@ HANDWRITTEN = [
     ("kiengiang", "runtogether", r"Kiên Giang"),
     ("parkhangseo", "runtogether", r"Park Hang[- ][Ss]eo"),
     ("iphone17 pro max", "runtogether", r"iPhone 17 Pro Max"),
+    # Words of another language run together, whose pieces are in few or no titles.
+    ("sarscov2", "runtogether", r"SARS-CoV-2"),
+    ("realmadrid", "runtogether", r"Real Madrid"),
+    ("championsleague", "runtogether", r"Champions League"),
+    ("premierleague", "runtogether", r"Premier League"),
+    ("manchesterunited", "runtogether", r"Manchester United"),
+    ("euro2024", "runtogether", r"EURO 2024|Euro 2024"),
     ("tphcm khong to chuc hdnd", "abbreviation", r"không tổ chức HĐND"),
     ("hội đồng nhân dân phường thành phố hồ chí minh", "abbreviation", r"không tổ chức HĐND"),
     ("1000 tỷ", "number", r"1\.000 tỷ"),

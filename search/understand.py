@@ -55,6 +55,11 @@ MIN_SPLIT_CHARS = 4
 MAX_RARE_SPLIT_CHARS = 16
 MAX_RARE_SPLITS = 4
 MAX_PIECE_CHARS = 8
+# A word no article holds may be words of another language run together ("realmadrid"): their
+# pieces are at most this long ("manchester").
+MAX_WORD_PIECE_CHARS = 12
+# Of its splits into such words, the likeliest this many are asked whether some article holds them in a row.
+HELD_SPLITS_ASKED = 3
 # What each extra piece costs a split, in log frequency: fewer, longer syllables win.
 PIECE_COST = 8.0
 # Kinds of legal documents, folded: a number after one is a document number ("Chỉ thị 05").
@@ -397,12 +402,14 @@ def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     # One Vietnamese syllable is a word, never two run together ("nhuệ" is not "nhu e").
     if is_folded_syllable(syllable.exact):
         return []
-    pieces = split_word(syllable.folded, vocabulary.syllables)
+    word = syllable.folded
+    pieces = split_word(word, vocabulary.syllables)
     if pieces is None:
-        pieces = (_letter_split(syllable.folded, vocabulary) or _short_split(syllable.folded, vocabulary)
-                  or _rare_word_split(syllable.folded, vocabulary, understood))
-    elif not _letters_and_digits(pieces) and not _split_meant(pieces, vocabulary.frequency(syllable.folded),
-                                                              vocabulary):
+        pieces = (_letter_split(word, vocabulary) or _short_split(word, vocabulary)
+                  or _rare_word_split(word, vocabulary, understood) or _held_words_split(word, vocabulary, understood))
+    elif not vocabulary.frequency(word):
+        pieces = _split_held_in_a_row(word, pieces, vocabulary, understood)
+    elif not _letters_and_digits(pieces) and not _split_meant(pieces, vocabulary.frequency(word), vocabulary):
         return []
     if not pieces:
         return []
@@ -466,6 +473,41 @@ def _rare_word_split(word: str, vocabulary: Vocabulary, understood: Understood) 
     return pieces
 
 
+def _split_held_in_a_row(word: str, pieces: list[str], vocabulary: Vocabulary, understood: Understood) -> list[str]:
+    """Return the split of a word no article holds: the title syllables' pieces where some article
+    holds them in a row, else its split into words of any field that some article does hold in a row
+    ("sarscov2": "sars cov 2", not "sarscov 2"), else the syllables' pieces still."""
+    if understood.rare_splits >= MAX_RARE_SPLITS or vocabulary.phrase_frequency(pieces):
+        return pieces
+    return _held_words_split(word, vocabulary, understood) or pieces
+
+
+def _held_words_split(word: str, vocabulary: Vocabulary, understood: Understood) -> list[str] | None:
+    """Return a word no article holds split into words the articles hold, of any language
+    ("realmadrid": "real madrid", "euro2024": "euro 2024"), where some article holds them in a row;
+    else None.  Letters and digits are cut apart; each run of letters is split as ``split_word``
+    splits one, by the words' document frequencies."""
+    if (not MIN_SPLIT_CHARS <= len(word) <= MAX_RARE_SPLIT_CHARS or not word.isascii() or not word.isalnum()
+            or understood.rare_splits >= MAX_RARE_SPLITS or vocabulary.frequency(word)):
+        return None
+    understood.rare_splits += 1
+    runs = _LETTERS_DIGITS_RE.findall(word)
+    candidates = list(dict.fromkeys(run[start:end] for run in runs if run.isalpha() for start in range(len(run))
+                                    for end in range(start + 1, min(len(run), start + MAX_WORD_PIECE_CHARS) + 1)))
+    vocabulary.prefetch(candidates)
+    frequencies = {piece: vocabulary.frequency(piece) for piece in candidates}
+    # The likeliest split is often common syllables ("sars co v 2": "có", and "v" as a model's
+    # letter), which no article writes in a row: the next likeliest are asked too.
+    splits = [(0.0, [])]
+    for run in runs:
+        # Any word an article holds is a piece ("madrid" in two articles): the run in a row decides.
+        options = [(0.0, [run])] if run.isdigit() else _best_splits(run, frequencies, MAX_WORD_PIECE_CHARS,
+                                                                     HELD_SPLITS_ASKED, least=1)
+        splits = sorted(((score + more, pieces + added) for score, pieces in splits for more, added in options),
+                        key=lambda split: -split[0])[:HELD_SPLITS_ASKED]
+    return next((pieces for _, pieces in splits if len(pieces) > 1 and vocabulary.phrase_frequency(pieces)), None)
+
+
 def _letters_and_digits(pieces: list[str]) -> bool:
     """Tell whether a split only cut letters from digits ("covid19", "iphone15")."""
     return len(pieces) == 2 and pieces[0].isalpha() != pieces[1].isalpha()
@@ -490,23 +532,32 @@ def split_word(word: str, syllables: dict[str, int]) -> list[str] | None:
     return pieces if len(pieces) > 1 else None
 
 
-def _split_letters(run: str, syllables: dict[str, int]) -> list[str] | None:
+def _split_letters(run: str, syllables: dict[str, int], longest: int = MAX_PIECE_CHARS) -> list[str] | None:
     """Return the best split of a run of letters into known syllables (itself when known), or None."""
-    best: list[tuple[float, list[str]] | None] = [None] * (len(run) + 1)
-    best[0] = (0.0, [])
+    splits = _best_splits(run, syllables, longest, 1)
+    return splits[0][1] if splits else None
+
+
+def _best_splits(run: str, syllables: dict[str, int], longest: int, count: int,
+                 least: int = SPLIT_MIN_DF) -> list[tuple[float, list[str]]]:
+    """Return up to count splits of a run of letters into syllables held by at least least documents,
+    each with its score, best first: the pieces' summed log frequency less PIECE_COST a piece."""
+    best: list[list[tuple[float, list[str]]]] = [[] for _ in range(len(run) + 1)]
+    best[0] = [(0.0, [])]
     for end in range(1, len(run) + 1):
-        for start in range(max(0, end - MAX_PIECE_CHARS), end):
-            if best[start] is None:
+        found = []
+        for start in range(max(0, end - longest), end):
+            if not best[start]:
                 continue
             piece = run[start:end]
             df = syllables.get(piece, 0)
             # One letter is a piece only as a vowel word ("a") or a model's letter at the end ("galaxyz").
-            if df < SPLIT_MIN_DF or (len(piece) == 1 and piece not in "aeiouy" and (end < len(run) or start < 4)):
+            if df < least or (len(piece) == 1 and piece not in "aeiouy" and (end < len(run) or start < 4)):
                 continue
-            score = best[start][0] + math.log(df) - PIECE_COST
-            if best[end] is None or score > best[end][0]:
-                best[end] = (score, best[start][1] + [piece])
-    return best[len(run)][1] if best[len(run)] else None
+            found += [(score + math.log(df) - PIECE_COST, [*pieces, piece]) for score, pieces in best[start]]
+        # Sorted stably: of splits scoring the same, the one found first (its first piece shortest).
+        best[end] = sorted(found, key=lambda split: -split[0])[:count]
+    return best[len(run)]
 
 
 # Words typed apart ------------------------------------------------------------------------

@@ -208,6 +208,7 @@ def test_a_slip_in_accents_typed_is_suggested_as_the_articles_write_the_words(cl
     ("face book", "facebook", "Đã ghép “face book” thành “facebook”."),
     ("sam sung", "samsung", "Đã ghép “sam sung” thành “samsung”."),
     ("vleague", "v league", "Đã tách “vleague” thành “v league”."),
+    ("sarscov2", "sars cov 2", "Đã tách “sarscov2” thành “sars cov 2”."),
 ])
 def test_words_typed_apart_or_run_together_find_the_articles_writing_them_as_read(client, typed, read, notice):
     result, written = search(client, q=typed, size=50), search(client, q=read, size=50)

@@ -36,6 +36,7 @@ QUERIES = [
     '"Bộ chính tri"',  # a phrase with two accented words (they stand together in its exact proximity)
     "giá xe -bán",  # an exclusion with its accents as typed (not "ban", "bàn") in the exact tiers
     "vaccine", "e-mail", "smartphone",  # a loanword and its Vietnamese spellings
+    "sarscov2", "realmadrid",  # words of another language run together
 ]
 SHARED_KEYS = ("tier", "accents", "matching", "total", "wider", "notices")
 

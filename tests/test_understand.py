@@ -17,9 +17,11 @@ from search.parse import Clause, parse_query, syllables_of
 from search.request import SearchRequest
 from search.telex import is_folded_syllable
 from search.understand import (
+    HELD_SPLITS_ASKED,
     MAX_CODE_LETTERS,
     MAX_JOIN_COUNTS,
     MAX_RARE_SPLITS,
+    MAX_WORD_PIECE_CHARS,
     REWRITE_RATIO,
     SPLIT_MIN_DF,
     Understood,
@@ -27,12 +29,14 @@ from search.understand import (
     _Apart,
     _apart_pair,
     _held_joined,
+    _held_words_split,
     _join_apart,
     _join_meant,
     _joined_words,
     _letter_split,
     _rare_word_split,
     _short_split,
+    _split_held_in_a_row,
     _split_letters,
     _split_meant,
     _syllable_map,
@@ -417,6 +421,90 @@ def test_a_query_splits_at_most_four_rare_words(vocabulary):
     understood = Understood(parse_query("vacxin"))
     assert MAX_RARE_SPLITS == 4
     assert [_rare_word_split("vacxin", counts, understood) for _ in range(5)] == [["vac", "xin"]] * 4 + [None]
+
+
+@pytest.mark.parametrize("q, read", [
+    ("sarscov2", "sars cov 2"),  # the title syllables split it "sarscov 2", which no article writes
+    ("realmadrid", "real madrid"),  # "madrid" is in two articles, no title: no syllable of a split
+    ("championsleague", "champions league"),
+])
+def test_words_of_another_language_run_together_are_split_where_the_articles_write_them_in_a_row(
+        vocabulary, engine, q, read):
+    assert vocabulary.frequency(q) == 0
+    assert groups_of(vocabulary, q) == [[q, f'ALT:"{read}"']]
+    result = engine.search(SearchRequest(q=q, size=50))
+    written = engine.search(SearchRequest(q=read, size=50))
+    assert result["notices"] == [f"Đã tách “{q}” thành “{read}”."]
+    assert {h["id"] for h in result["hits"]} == {h["id"] for h in written["hits"]} and result["total"] > 0
+
+
+# "sarscov2" as the news corpus counts its pieces: the likeliest split is "sars co v 2" ("có" is
+# everywhere, and "v" may be a model's letter at the end of a run of letters).
+SARSCOV = {"sars": 133, "cov": 135, "co": 6153, "v": 2053, "s": 173, "sa": 325, "rs": 4, "ar": 3}
+SARSCOV_SPLITS = [("sars", "co", "v", "2"), ("sars", "cov", "2"), ("sa", "rs", "co", "v", "2")]
+
+
+def test_a_word_no_article_holds_is_split_into_the_likeliest_words_some_article_holds_in_a_row():
+    counts = PhraseCounts(dict(SARSCOV), {("sars", "cov", "2"): 132})
+    understood = Understood(parse_query("sarscov2"))
+    assert _held_words_split("sarscov2", counts, understood) == ["sars", "cov", "2"]
+    assert counts.asked == SARSCOV_SPLITS[:2] and understood.rare_splits == 1
+    # Each run of letters' pieces of up to MAX_WORD_PIECE_CHARS letters are looked up, in one batch.
+    assert counts.prefetched == [list(dict.fromkeys("sarscov"[a:b] for a in range(7) for b in range(a + 1, 8)))]
+
+
+def test_a_held_words_split_asks_the_three_likeliest_splits_and_none_held_is_none():
+    # The fourth likeliest, "sa rs cov 2", stands in an article: it is never asked.
+    counts = PhraseCounts(dict(SARSCOV), {("sa", "rs", "cov", "2"): 1})
+    assert HELD_SPLITS_ASKED == 3
+    assert _held_words_split("sarscov2", counts, Understood(parse_query("sarscov2"))) is None
+    assert counts.asked == SARSCOV_SPLITS
+
+
+def test_a_held_words_split_takes_pieces_any_article_holds_up_to_twelve_letters():
+    pieces = ["manchester", "united"]  # "manchester": in one article
+    counts = PhraseCounts({"manchester": 1, "united": 173, "man": 186}, {tuple(pieces): 1})
+    assert _held_words_split("manchesterunited", counts, Understood(parse_query("x"))) == pieces
+    assert MAX_WORD_PIECE_CHARS == 12
+    twelve = PhraseCounts({"championship": 5, "cup": 50}, {("championship", "cup"): 5})
+    assert _held_words_split("championshipcup", twelve, Understood(parse_query("x"))) == ["championship", "cup"]
+    thirteen = PhraseCounts({"championships": 5, "cup": 50}, {("championships", "cup"): 5})
+    assert _held_words_split("championshipscup", thirteen, Understood(parse_query("x"))) is None
+
+
+@pytest.mark.parametrize("word", ["sar", "sarscov2sarscov2s", "sars-cov2", "sarscovđ", "sarscov2x"])
+def test_a_held_words_split_needs_four_to_sixteen_ascii_letters_or_digits_no_article_holds(word):
+    counts = PhraseCounts({**SARSCOV, "sarscov2x": 1}, {("sars", "cov", "2"): 132})
+    assert _held_words_split(word, counts, Understood(parse_query("x"))) is None
+    assert counts.asked == [] and counts.prefetched == []
+
+
+def test_held_words_splits_count_among_a_querys_four_rare_splits():
+    understood = Understood(parse_query("sarscov2"))
+    understood.rare_splits = MAX_RARE_SPLITS - 1
+    counts = PhraseCounts(dict(SARSCOV), {("sars", "cov", "2"): 132})
+    assert _held_words_split("sarscov2", counts, understood) == ["sars", "cov", "2"]
+    assert _held_words_split("sarscov2", counts, understood) is None and understood.rare_splits == MAX_RARE_SPLITS
+
+
+@pytest.mark.parametrize("phrases, expected, asked", [
+    ({("sarscov", "2"): 1}, ["sarscov", "2"], [("sarscov", "2")]),  # the syllables' split in a row somewhere
+    ({("sars", "cov", "2"): 132}, ["sars", "cov", "2"], [("sarscov", "2"), *SARSCOV_SPLITS[:2]]),
+    ({}, ["sarscov", "2"], [("sarscov", "2"), *SARSCOV_SPLITS]),  # none in a row: the syllables' split still
+])
+def test_a_word_no_article_holds_is_split_as_the_syllables_split_it_unless_only_other_words_stand_in_a_row(
+        phrases, expected, asked):
+    counts = PhraseCounts(dict(SARSCOV), phrases)
+    assert _split_held_in_a_row("sarscov2", ["sarscov", "2"], counts, Understood(parse_query("x"))) == expected
+    assert counts.asked == asked
+
+
+def test_a_word_past_a_querys_rare_splits_is_split_as_the_syllables_split_it_unasked():
+    understood = Understood(parse_query("x"))
+    understood.rare_splits = MAX_RARE_SPLITS
+    counts = PhraseCounts(dict(SARSCOV), {("sars", "cov", "2"): 132})
+    assert _split_held_in_a_row("sarscov2", ["sarscov", "2"], counts, understood) == ["sarscov", "2"]
+    assert counts.asked == []
 
 
 @pytest.mark.parametrize("q, expected", [
