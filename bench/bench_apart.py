@@ -1,4 +1,4 @@
-"""Words typed apart that the articles write as one ("sam sung"), and a letter run into a word ("vleague").
+"""Words typed apart that the articles write as one ("sam sung"), and words run together ("vleague", "realmadrid").
 
 Usage: python bench/bench_apart.py [--data ../shared/data] [--index /tmp/vnsearch-bench-battery]
                                    [--limit 300] [--seed 11] [--show 10]
@@ -13,10 +13,14 @@ Two sets of reader queries, drawn from the news corpus and searched over the rea
 - **letter run in**: a letter joined to a word by a hyphen or a dot (``V-League``, ``K-pop``), typed run
   together without it (``vleague``, ``kpop``).  Relevant: the articles writing the letter and the word in
   a row.
+- **run together**: two words a title writes in a row, each of letters, typed as one word without
+  accents that no article writes (``Real Madrid``: ``realmadrid``, ``giao dịch``: ``giaodich``; 4-16
+  letters), sampled with ``--seed``.  Relevant: the articles writing the two words in a row (folded).
 
 Printed per set: MRR@10 (the first relevant article's rank in the top 10), how many pages find a relevant
 article in their top 10, the share of the top 10 that is relevant (over the queries whose page finds any),
-and how many queries got a notice of words joined ("Đã ghép") or split ("Đã tách").  Then the false
+and how many queries got a notice of words joined ("Đã ghép") or split ("Đã tách"), and of those split,
+how many were split into the two words as written ("as written").  Then the false
 alarms: unaccented title fragments of 2-5 words (``corpus.title_fragment`` of ``--limit`` sampled titles)
 whose words query understanding joined: each is printed, as each may be two words read as one.  Nothing
 is asserted.
@@ -25,6 +29,7 @@ is asserted.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import re
 import sys
@@ -99,10 +104,31 @@ def letter_queries(articles: list[dict], limit: int) -> list[tuple[str, set[str]
     return [(joined, ids) for joined, ids in sorted(holding.items()) if len(ids) >= MIN_ARTICLES][:limit]
 
 
-def measure(engine: SearchEngine, queries: list[tuple[str, set[str]]]) -> dict:
-    """Search each query: reciprocal ranks, pages finding a relevant article, their share, notices."""
+def run_together_queries(articles: list[dict], rng: random.Random, limit: int) -> list[tuple[str, set[str], str]]:
+    """Return (two title words in a row joined, ids of the articles writing them in a row, the two words)
+    for sampled pairs whose joined word no article writes."""
+    _, tokens = held_words(articles)
+    pairs = set()
+    for article in articles:
+        words = [unaccented(token).lower() for token in _TOKEN_RE.findall(article.get("title") or "")]
+        pairs.update((first, second) for first, second in itertools.pairwise(words)
+                     if first.isalpha() and second.isalpha() and 4 <= len(first + second) <= 16
+                     and first + second not in tokens)
+    sampled = rng.sample(sorted(pairs), min(limit, len(pairs)))
+    holding: dict[tuple[str, str], set[str]] = defaultdict(set)
+    wanted = set(sampled)
+    for article in articles:
+        words = [unaccented(token).lower() for token in _TOKEN_RE.findall(article_text(article))]
+        for pair in wanted.intersection(itertools.pairwise(words)):
+            holding[pair].add(article["id"])
+    return [(first + second, holding[(first, second)], f"{first} {second}") for first, second in sampled]
+
+
+def measure(engine: SearchEngine, queries: list[tuple]) -> dict:
+    """Search each query (query, relevant ids[, its words as written]): reciprocal ranks, pages finding
+    a relevant article, their share, notices, splits as written."""
     figures = defaultdict(float)
-    for query, relevant in queries:
+    for query, relevant, *written in queries:
         result = engine.search(SearchRequest(q=query, size=10, facets=False))
         ranked = [hit["id"] for hit in result["hits"]]
         figures["rr"] += reciprocal_rank(ranked, relevant)
@@ -111,7 +137,9 @@ def measure(engine: SearchEngine, queries: list[tuple[str, set[str]]]) -> dict:
             figures["found"] += 1
             figures["share"] += len(found) / len(ranked)
         figures["joined"] += any(n.startswith("Đã ghép") for n in result["notices"])
-        figures["split"] += any(n.startswith("Đã tách") for n in result["notices"])
+        splits = [n for n in result["notices"] if n.startswith("Đã tách")]
+        figures["split"] += bool(splits)
+        figures["as written"] += any(n.endswith(f"thành “{words}”.") for n in splits for words in written)
     return figures
 
 
@@ -137,18 +165,20 @@ def main() -> None:
     articles = read_jsonl(data_path(data, NEWS))
     rng = random.Random(args.seed)
     sets = {"typed apart": apart_queries(articles, rng, args.limit),
-            "letter run in": letter_queries(articles, args.limit)}
+            "letter run in": letter_queries(articles, args.limit),
+            "run together": run_together_queries(articles, rng, args.limit)}
     titles = sample_titles(articles, args.limit, args.seed)
     fragments = [unaccented(f).lower() for f in (title_fragment(t, rng, (2, 5)) for t in titles) if f]
     engine = SearchEngine(args.index)
     print(f"words typed apart and letters run in -- code {code_version()}, index {args.index}, seed {args.seed}")
-    print(f"  {'set':<15}{'queries':>8}{'MRR@10':>8}{'found':>7}{'share':>7}{'joined':>8}{'split':>7}")
+    print(f"  {'set':<15}{'queries':>8}{'MRR@10':>8}{'found':>7}{'share':>7}{'joined':>8}{'split':>7}"
+          f"{'as written':>12}")
     for name, queries in sets.items():
         figures = measure(engine, queries)
         count = len(queries)
         share = figures["share"] / figures["found"] if figures["found"] else 0.0
         print(f"  {name:<15}{count:>8}{figures['rr'] / max(count, 1):>8.3f}{int(figures['found']):>7}"
-              f"{share:>7.2f}{int(figures['joined']):>8}{int(figures['split']):>7}")
+              f"{share:>7.2f}{int(figures['joined']):>8}{int(figures['split']):>7}{int(figures['as written']):>12}")
     joined = false_joins(engine, fragments)
     print(f"  unaccented title fragments: {len(joined)} of {len(fragments)} had words joined")
     for fragment, said in joined[: args.show]:
