@@ -470,6 +470,16 @@ def test_a_held_words_split_takes_pieces_any_article_holds_up_to_twelve_letters(
     assert _held_words_split("championshipcup", twelve, Understood(parse_query("x"))) == ["championship", "cup"]
     thirteen = PhraseCounts({"championships": 5, "cup": 50}, {("championships", "cup"): 5})
     assert _held_words_split("championshipscup", thirteen, Understood(parse_query("x"))) is None
+    assert max(len(piece) for piece in thirteen.prefetched[0]) == 12  # nor is a longer piece looked up
+
+
+@pytest.mark.parametrize("word, pieces", [
+    ("vfvn", ["vf", "vn"]),  # four characters: the shortest split
+    ("vnexpress2024xyz", ["vnexpress", "2024", "xyz"]),  # sixteen: the longest
+])
+def test_a_held_words_split_splits_words_of_four_to_sixteen_characters(word, pieces):
+    counts = PhraseCounts({piece: 10 for piece in pieces}, {tuple(pieces): 2})
+    assert _held_words_split(word, counts, Understood(parse_query("x"))) == pieces
 
 
 @pytest.mark.parametrize("word", ["sar", "sarscov2sarscov2s", "sars-cov2", "sarscovđ", "sarscov2x"])
