@@ -532,9 +532,9 @@ def split_word(word: str, syllables: dict[str, int]) -> list[str] | None:
     return pieces if len(pieces) > 1 else None
 
 
-def _split_letters(run: str, syllables: dict[str, int], longest: int = MAX_PIECE_CHARS) -> list[str] | None:
+def _split_letters(run: str, syllables: dict[str, int]) -> list[str] | None:
     """Return the best split of a run of letters into known syllables (itself when known), or None."""
-    splits = _best_splits(run, syllables, longest, 1)
+    splits = _best_splits(run, syllables, MAX_PIECE_CHARS, 1)
     return splits[0][1] if splits else None
 
 
@@ -555,7 +555,7 @@ def _best_splits(run: str, syllables: dict[str, int], longest: int, count: int,
             if df < least or (len(piece) == 1 and piece not in "aeiouy" and (end < len(run) or start < 4)):
                 continue
             found += [(score + math.log(df) - PIECE_COST, [*pieces, piece]) for score, pieces in best[start]]
-        # Sorted stably: of splits scoring the same, the one found first (its first piece shortest).
+        # Sorted stably: of splits scoring the same, the one found first (its last piece the longest).
         best[end] = sorted(found, key=lambda split: -split[0])[:count]
     return best[len(run)]
 
