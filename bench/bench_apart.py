@@ -3,7 +3,7 @@
 Usage: python bench/bench_apart.py [--data ../shared/data] [--index /tmp/vnsearch-bench-battery]
                                    [--limit 300] [--seed 11] [--show 10]
 
-Two sets of reader queries, drawn from the news corpus and searched over the reader battery's index
+Three sets of reader queries, drawn from the news corpus and searched over the reader battery's index
 (news + portal, built once):
 
 - **typed apart**: words of letters (and digits) that are no Vietnamese syllable, held by at least 3
@@ -170,7 +170,7 @@ def main() -> None:
     titles = sample_titles(articles, args.limit, args.seed)
     fragments = [unaccented(f).lower() for f in (title_fragment(t, rng, (2, 5)) for t in titles) if f]
     engine = SearchEngine(args.index)
-    print(f"words typed apart and letters run in -- code {code_version()}, index {args.index}, seed {args.seed}")
+    print(f"words typed apart and run together -- code {code_version()}, index {args.index}, seed {args.seed}")
     print(f"  {'set':<15}{'queries':>8}{'MRR@10':>8}{'found':>7}{'share':>7}{'joined':>8}{'split':>7}"
           f"{'as written':>12}")
     for name, queries in sets.items():
