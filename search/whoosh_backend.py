@@ -318,6 +318,10 @@ class SnapshotView:
         scores[ids] += weight * values  # times 1.0 is exact: plain words score as before
 
 
+# Times a snapshot is opened while reindexes keep committing under it (``WhooshBackend._new_snapshot``).
+OPEN_ATTEMPTS = 3
+
+
 class WhooshBackend:
     """The Whoosh index of a directory as a ``Backend``, keeping up with reindexes."""
 
@@ -375,8 +379,7 @@ class WhooshBackend:
 
     def _open(self) -> None:
         """Open the live generation as a new snapshot, reusing unchanged segments."""
-        ix = store.open_generation(self.index_dir)
-        snapshot = Snapshot(ix, self._segments, self.postings_cache)
+        ix, snapshot = self._new_snapshot()
         for key in list(self._segments):
             if key not in snapshot.segment_keys:
                 del self._segments[key]
@@ -384,6 +387,30 @@ class WhooshBackend:
             self.postings_cache.keep_only(snapshot.segment_keys | {snapshot.cache_key})
         self._snapshot = snapshot
         self._generation_dir = Path(ix.storage.folder)
+
+    def _new_snapshot(self) -> tuple:
+        """Return (index, snapshot) of the live generation, read again when a reindex commits while it opens.
+
+        Reading the index's table of contents and opening its segments' files are two steps: a reindex
+        committing between them may delete a segment it merged away (an HTTP 500 under live reindexes).
+        A file missing while the index stayed as read is damage, left to the caller to report.
+        """
+        for attempt in range(OPEN_ATTEMPTS):
+            ix = store.open_generation(self.index_dir)
+            generation = ix.latest_generation()
+            try:
+                return ix, Snapshot(ix, self._segments, self.postings_cache)
+            except FileNotFoundError:
+                if attempt + 1 == OPEN_ATTEMPTS or not self._moved_on(ix, generation):
+                    raise
+
+    def _moved_on(self, ix, generation: int) -> bool:
+        """Tell whether a reindex committed to the index since ix was opened at generation, or swapped in another."""
+        try:
+            return (store.current_generation(self.index_dir) != Path(ix.storage.folder)
+                    or ix.latest_generation() != generation)
+        except OSError:
+            return True
 
     def view(self) -> SnapshotView:
         """Return a view of the current snapshot for one request."""
