@@ -485,8 +485,8 @@ def _split_held_in_a_row(word: str, pieces: list[str], vocabulary: Vocabulary, u
 def _held_words_split(word: str, vocabulary: Vocabulary, understood: Understood) -> list[str] | None:
     """Return a word no article holds split into words the articles hold, of any language
     ("realmadrid": "real madrid", "euro2024": "euro 2024"), where some article holds them in a row;
-    else None.  Letters and digits are cut apart; each run of letters is split as ``split_word``
-    splits one, by the words' document frequencies."""
+    else None.  Letters and digits are cut apart; each run of letters is split by its pieces' document
+    frequencies in every field (``_best_splits``), any piece an article holds."""
     if (not MIN_SPLIT_CHARS <= len(word) <= MAX_RARE_SPLIT_CHARS or not word.isascii() or not word.isalnum()
             or understood.rare_splits >= MAX_RARE_SPLITS or vocabulary.frequency(word)):
         return None
