@@ -396,16 +396,21 @@ class WhooshBackend:
         A file missing while the index stayed as read is damage, left to the caller to report.
         """
         for attempt in range(OPEN_ATTEMPTS):
-            ix = store.open_generation(self.index_dir)
-            generation = ix.latest_generation()
+            ix = generation = None
             try:
+                # Opening reads the table too: a commit deletes the tables before its own.
+                ix = store.open_generation(self.index_dir)
+                generation = ix.latest_generation()
                 return ix, Snapshot(ix, self._segments, self.postings_cache)
             except FileNotFoundError:
                 if attempt + 1 == OPEN_ATTEMPTS or not self._moved_on(ix, generation):
                     raise
 
-    def _moved_on(self, ix, generation: int) -> bool:
-        """Tell whether a reindex committed to the index since ix was opened at generation, or swapped in another."""
+    def _moved_on(self, ix, generation: int | None) -> bool:
+        """Tell whether a reindex committed to the index since ix was opened at generation, or swapped in
+        another (or the table vanished while being read: ix None)."""
+        if ix is None:
+            return True
         try:
             return (store.current_generation(self.index_dir) != Path(ix.storage.folder)
                     or ix.latest_generation() != generation)

@@ -264,6 +264,22 @@ def test_a_snapshot_opened_while_a_reindex_merges_its_segments_away_reads_the_ne
     assert len(engine.snapshot().leaves) == 1  # the merged segment, read from the newer table
 
 
+def test_a_table_of_segments_deleted_while_the_index_opens_is_read_again(index_copy, tmp_path, monkeypatch):
+    engine = engine_with_a_new_segment(index_copy, tmp_path)
+    opened, tried = store.open_generation, []
+
+    def deleted_first(index_dir):
+        # A commit deletes the tables before its own: the one just listed is gone when read.
+        tried.append(index_dir)
+        if len(tried) == 1:
+            raise FileNotFoundError(f"{index_dir}/current/_MAIN_1.toc")
+        return opened(index_dir)
+
+    monkeypatch.setattr(store, "open_generation", deleted_first)
+    result = engine.search(SearchRequest(q="zyxwv"))
+    assert (result["total"], [h["id"] for h in result["hits"]], len(tried)) == (1, ["added-1"], 2)
+
+
 @pytest.mark.parametrize("committing, attempts", [(False, 1), (True, OPEN_ATTEMPTS)])
 def test_a_segment_file_missing_is_read_again_only_while_reindexes_commit_and_at_most_three_times(
         index_copy, tmp_path, monkeypatch, committing, attempts):
