@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-from search import abbreviations, execute, whoosh_backend
+from search import abbreviations, execute, store, whoosh_backend
+from search import reader as reader_module
 from search.backend import FacetCounts
 from search.engine import SearchEngine, open_engine, search_snapshot
 from search.facets import facet_items
+from search.index import reindex
 from search.integrity import IndexDamaged, Problem
 from search.parse import parse_query, syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.request import QueryError, SearchRequest
 from search.settings import setting_value
 from search.store import IndexBusy, current_generation, read_meta
-from search.whoosh_backend import SnapshotView, WhooshBackend
+from search.whoosh_backend import OPEN_ATTEMPTS, SnapshotView, WhooshBackend
+from search.writer import open_writer
 from tests.helpers import (
     DEMO_ARTICLES,
     PORTAL_ID,
@@ -464,3 +468,65 @@ def test_the_embedded_backend_refuses_a_damaged_index_keeps_damage_found_for_its
     assert prompt.snapshot().live_count == 201  # repaired: served at its next check, without a restart
     with pytest.raises(IndexDamaged):
         patient.snapshot()  # found damaged a moment ago: not checked again before its refresh period ends
+
+
+def engine_with_a_new_segment(index_dir: Path, tmp_path: Path) -> SearchEngine:
+    """Return an engine that opened the index, then a reindex added a segment its next snapshot opens."""
+    engine = SearchEngine(index_dir, refresh_seconds=0)
+    assert engine.search(SearchRequest(q="bộ chính trị"))["total"] > 0
+    source = write_jsonl(tmp_path / "added.jsonl", [{"id": "added-1", "title": "Bài thêm", "body": "Nội dung zyxwv."}])
+    reindex(index_dir, [str(source)], procs=1)
+    return engine
+
+
+def test_a_snapshot_opened_while_a_reindex_merges_its_segments_away_reads_the_newer_index(index_copy, tmp_path,
+                                                                                           monkeypatch):
+    engine = engine_with_a_new_segment(index_copy, tmp_path)
+    opened, merged = reader_module.SegmentData.__init__, []
+
+    def merged_first(data, leaf, folder):
+        # A reindex commits between the snapshot's reading the table of contents and its opening the new
+        # segment's files: it merges every segment into one and deletes theirs (an HTTP 500 once).
+        if not merged:
+            merged.append(leaf.segment().segid)
+            open_writer(store.open_generation(index_copy), 0, procs=1).commit(optimize=True)
+        opened(data, leaf, folder)
+
+    monkeypatch.setattr(reader_module.SegmentData, "__init__", merged_first)
+    result = engine.search(SearchRequest(q="zyxwv"))
+    assert (result["total"], [h["id"] for h in result["hits"]], len(merged)) == (1, ["added-1"], 1)
+    assert len(engine.snapshot().leaves) == 1  # the merged segment, read from the newer table
+
+
+def test_a_table_of_segments_deleted_while_the_index_opens_is_read_again(index_copy, tmp_path, monkeypatch):
+    engine = engine_with_a_new_segment(index_copy, tmp_path)
+    opened, tried = store.open_generation, []
+
+    def deleted_first(index_dir):
+        # A commit deletes the tables before its own: the one just listed is gone when read.
+        tried.append(index_dir)
+        if len(tried) == 1:
+            raise FileNotFoundError(f"{index_dir}/current/_MAIN_1.toc")
+        return opened(index_dir)
+
+    monkeypatch.setattr(store, "open_generation", deleted_first)
+    result = engine.search(SearchRequest(q="zyxwv"))
+    assert (result["total"], [h["id"] for h in result["hits"]], len(tried)) == (1, ["added-1"], 2)
+
+
+@pytest.mark.parametrize("committing, attempts", [(False, 1), (True, OPEN_ATTEMPTS)])
+def test_a_segment_file_missing_is_read_again_only_while_reindexes_commit_and_at_most_three_times(
+        index_copy, tmp_path, monkeypatch, committing, attempts):
+    engine = engine_with_a_new_segment(index_copy, tmp_path)
+    tried = []
+
+    def missing(data, leaf, folder):
+        tried.append(leaf.segment().segid)
+        if committing:  # another reindex, adding nothing, commits a newer table each time
+            open_writer(store.open_generation(index_copy), 0, procs=1).commit()
+        raise FileNotFoundError(f"{folder}/{leaf.segment().segid}.pst")
+
+    monkeypatch.setattr(reader_module.SegmentData, "__init__", missing)
+    with pytest.raises(FileNotFoundError):
+        engine.snapshot()
+    assert OPEN_ATTEMPTS == 3 and len(tried) == attempts

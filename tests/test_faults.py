@@ -13,13 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from search import reader as reader_module
-from search import store
 from search.engine import SearchEngine
 from search.index import reindex
 from search.request import SearchRequest
-from search.whoosh_backend import OPEN_ATTEMPTS
-from search.writer import open_writer
 from tests.helpers import DEMO, Querier, get, read_until, running_server, wait_until, write_jsonl
 
 VNSEARCH = str(Path(sys.executable).parent / "vnsearch")
@@ -234,68 +230,6 @@ class ConsistencyChecker(Querier):
         if not result["filters"]["year"] and sum(i["count"] for i in result["facets"]["year"]) != result["total"]:
             return "year counts do not add up to the total"
         return None
-
-
-def engine_with_a_new_segment(index_dir: Path, tmp_path: Path) -> SearchEngine:
-    """Return an engine that opened the index, then a reindex added a segment its next snapshot opens."""
-    engine = SearchEngine(index_dir, refresh_seconds=0)
-    assert engine.search(SearchRequest(q="bộ chính trị"))["total"] > 0
-    source = write_jsonl(tmp_path / "added.jsonl", [{"id": "added-1", "title": "Bài thêm", "body": "Nội dung zyxwv."}])
-    reindex(index_dir, [str(source)], procs=1)
-    return engine
-
-
-def test_a_snapshot_opened_while_a_reindex_merges_its_segments_away_reads_the_newer_index(index_copy, tmp_path,
-                                                                                           monkeypatch):
-    engine = engine_with_a_new_segment(index_copy, tmp_path)
-    opened, merged = reader_module.SegmentData.__init__, []
-
-    def merged_first(data, leaf, folder):
-        # A reindex commits between the snapshot's reading the table of contents and its opening the new
-        # segment's files: it merges every segment into one and deletes theirs (an HTTP 500 once).
-        if not merged:
-            merged.append(leaf.segment().segid)
-            open_writer(store.open_generation(index_copy), 0, procs=1).commit(optimize=True)
-        opened(data, leaf, folder)
-
-    monkeypatch.setattr(reader_module.SegmentData, "__init__", merged_first)
-    result = engine.search(SearchRequest(q="zyxwv"))
-    assert (result["total"], [h["id"] for h in result["hits"]], len(merged)) == (1, ["added-1"], 1)
-    assert len(engine.snapshot().leaves) == 1  # the merged segment, read from the newer table
-
-
-def test_a_table_of_segments_deleted_while_the_index_opens_is_read_again(index_copy, tmp_path, monkeypatch):
-    engine = engine_with_a_new_segment(index_copy, tmp_path)
-    opened, tried = store.open_generation, []
-
-    def deleted_first(index_dir):
-        # A commit deletes the tables before its own: the one just listed is gone when read.
-        tried.append(index_dir)
-        if len(tried) == 1:
-            raise FileNotFoundError(f"{index_dir}/current/_MAIN_1.toc")
-        return opened(index_dir)
-
-    monkeypatch.setattr(store, "open_generation", deleted_first)
-    result = engine.search(SearchRequest(q="zyxwv"))
-    assert (result["total"], [h["id"] for h in result["hits"]], len(tried)) == (1, ["added-1"], 2)
-
-
-@pytest.mark.parametrize("committing, attempts", [(False, 1), (True, OPEN_ATTEMPTS)])
-def test_a_segment_file_missing_is_read_again_only_while_reindexes_commit_and_at_most_three_times(
-        index_copy, tmp_path, monkeypatch, committing, attempts):
-    engine = engine_with_a_new_segment(index_copy, tmp_path)
-    tried = []
-
-    def missing(data, leaf, folder):
-        tried.append(leaf.segment().segid)
-        if committing:  # another reindex, adding nothing, commits a newer table each time
-            open_writer(store.open_generation(index_copy), 0, procs=1).commit()
-        raise FileNotFoundError(f"{folder}/{leaf.segment().segid}.pst")
-
-    monkeypatch.setattr(reader_module.SegmentData, "__init__", missing)
-    with pytest.raises(FileNotFoundError):
-        engine.snapshot()
-    assert OPEN_ATTEMPTS == 3 and len(tried) == attempts
 
 
 def test_searches_stay_consistent_while_reindexes_add_update_and_delete(demo_index, tmp_path):

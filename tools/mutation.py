@@ -229,11 +229,6 @@ MODULE_TESTS = {
                                      "test_engine_sees_an_incremental_reindex",
                                      "test_an_index_whose_classes_are_gone_is_rebuilt_without_being_opened",
                                      "test_a_search_of_a_folder_without_an_index_asks_for_a_first_reindex")),
-                                 # A snapshot opened while a reindex commits under it (its retries).
-                                 *(f"tests/test_faults.py::{name}" for name in (
-                                     "test_a_snapshot_opened_while_a_reindex_merges_its_segments_away_reads_the_newer_index",
-                                     "test_a_segment_file_missing_is_read_again_only_while_reindexes_commit_and_at_most_three_times",
-                                     "test_a_table_of_segments_deleted_while_the_index_opens_is_read_again")),
                                  # The postings cache kept for the segments a reindex left alone (10 s: the
                                  # demo corpus reindexed; run last, for what the fast tests let survive).
                                  "tests/test_codec.py::test_a_reindex_keeps_the_cached_postings_of_the_segments_it_left_alone"],
