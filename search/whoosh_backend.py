@@ -409,13 +409,9 @@ class WhooshBackend:
     def _moved_on(self, ix, generation: int | None) -> bool:
         """Tell whether a reindex committed to the index since ix was opened at generation, or swapped in
         another (or the table vanished while being read: ix None)."""
-        if ix is None:
-            return True
-        try:
-            return (store.current_generation(self.index_dir) != Path(ix.storage.folder)
-                    or ix.latest_generation() != generation)
-        except OSError:
-            return True
+        # A full reindex swaps the link before it deletes the old generation: one deleted is not the current.
+        return (ix is None or store.current_generation(self.index_dir) != Path(ix.storage.folder)
+                or ix.latest_generation() != generation)
 
     def view(self) -> SnapshotView:
         """Return a view of the current snapshot for one request."""
