@@ -277,7 +277,16 @@ HANDWRITTEN = [
     ("premierleague", "runtogether", r"Premier League"),
     ("manchesterunited", "runtogether", r"Manchester United"),
     ("euro2024", "runtogether", r"EURO 2024|Euro 2024"),
+    # Typed with caps lock on.
+    ("COONG PHUWOWNGJ ROWIF TUYEENR VIEETJ NAM", "telex", r"^Công Phượng rời tuyển Việt Nam"),
+    ("THUR TUWOWNGS YEEU CAAUF CHAANS CHINHR THIJ TRUWOWNGF VANGF", "telex", r"chấn chỉnh thị trường vàng"),
+    ("BA4O TUYE61T CA2N QUE1T MIE62N NAM", "telex", r"^Bão tuyết càn quét miền nam"),
     ("tphcm khong to chuc hdnd", "abbreviation", r"không tổ chức HĐND"),
+    # Abbreviations of a team, public services and courts (answers by the body when no title has them).
+    ("dtvn thua dam nam dinh", "abbreviation", r"^Đội tuyển Việt Nam thua đậm Nam Định"),
+    ("tthc", "abbreviation", r"[Tt]hủ tục hành chính|TTHC"),
+    ("cđs", "abbreviation", r"[Cc]huyển đổi số|CĐS"),
+    ("tandtc", "abbreviation", r"[Tt][oò][aà] án nhân dân tối cao|TAND tối cao|TANDTC"),
     ("hội đồng nhân dân phường thành phố hồ chí minh", "abbreviation", r"không tổ chức HĐND"),
     ("1000 tỷ", "number", r"1\.000 tỷ"),
     ("nghị định 46", "number", r"Nghị định 46"),

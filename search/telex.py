@@ -124,14 +124,16 @@ def _consumed_tone_keys(word: str, decoded: str, keys: str) -> int:
 
 
 @lru_cache(maxsize=100_000)
-def decode(word: str) -> str | None:
+def decode(word: str, capitals: bool = False) -> str | None:
     """Return the syllable a word typed in Telex or VNI stands for, or None when it is not one.
 
     ``Vieetj`` -> ``Việt``, ``ddeesn`` -> ``đến``, ``no65i`` -> ``nội``; ``ban``, ``iphone``,
-    ``smartphone``, ``mars`` -> None.  Capitals are kept as typed.
+    ``smartphone``, ``mars`` -> None.  Capitals are kept as typed.  A word all in capitals is an
+    acronym (``VAR``, ``IMF``), not typing, unless capitals says the whole query is typed in them
+    (caps lock on: ``HAF NOOIJ`` -> ``HÀ NỘI``).
     """
-    if len(word) < 2 or is_syllable(word) or not word.isascii() or word.isupper():
-        return None  # all capitals: an acronym (VAR, IMF), not typing
+    if len(word) < 2 or is_syllable(word) or not word.isascii() or (word.isupper() and not capitals):
+        return None
     if _VNI_RE.match(word):
         rules, keys = _VNI_RULES, VNI_TONE_KEYS
     elif word.isalpha():

@@ -134,6 +134,8 @@ class Understood:
     crossed: dict[str, str] = field(default_factory=dict)
     # Words the rare-word split looked up (``_rare_word_split``), bounded a query.
     rare_splits: int = 0
+    # The query is typed all in capitals (caps lock on): a word in capitals may be Telex or VNI keys.
+    capitals: bool = False
 
     def rewritten_text(self) -> str:
         """Return the query as typed with its Telex/VNI words decoded and run-together words split."""
@@ -152,12 +154,15 @@ def rewrite_text(text: str, replacements: dict[Syllable, str]) -> str:
 
 def rewrite_places(text: str, replacements: list[tuple[Syllable, str]]) -> str:
     """Return text with each given syllable of it (by its offsets in text) replaced by its word, keeping
-    initial capitals; a syllable without offsets, or starting inside one replaced before it, is left out."""
+    initial capitals (a word typed all in capitals in capitals); a syllable without offsets, or starting
+    inside one replaced before it, is left out."""
     out, cursor = [], 0
     for syllable, word in sorted((r for r in replacements if r[0].start >= 0), key=lambda r: r[0].start):
         if syllable.start < cursor:
             continue
-        if syllable.raw[:1].isupper():
+        if len(syllable.raw) > 1 and syllable.raw.isupper():
+            word = word.upper()  # typed all in capitals ("HANOI", "GIAS XAWNG"): kept so
+        elif syllable.raw[:1].isupper():
             word = word[:1].upper() + word[1:]
         before = text[cursor : syllable.start]
         # An empty replacement is a word joined to the one before it ("chat gpt" -> "chatgpt").
@@ -168,13 +173,13 @@ def rewrite_places(text: str, replacements: list[tuple[Syllable, str]]) -> str:
 
 def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbreviations) -> Understood:
     """Return the query with Telex/VNI decoded, numbers, splits and abbreviations as alternatives."""
-    understood = Understood(parsed, parsed)
+    understood = Understood(parsed, parsed, capitals=_in_capitals(parsed))
     if parsed.is_empty:
         return understood
     vocabulary.prefetch(term for s in parsed.syllables for term in (s.folded, s.exact))
     groups, before = [], []
-    typist = _types_telex(parsed, vocabulary)
-    crossing = not _types_crossed_d(parsed)
+    typist = _types_telex(parsed, vocabulary, understood.capitals)
+    crossing = not _types_crossed_d(parsed, understood.capitals)
     for group in parsed.groups:
         groups.append(_understand_group(group, before, vocabulary, understood, typist, crossing))
         before += [s.folded for s in group[0].syllables]
@@ -213,7 +218,7 @@ def _decode_clause(clause: Clause, vocabulary: Vocabulary, understood: Understoo
     """Return the clause with Telex/VNI words read as the syllables they stand for."""
     syllables = []
     for syllable in clause.syllables:
-        decoded = telex_reading(syllable.raw, vocabulary)
+        decoded = telex_reading(syllable.raw, vocabulary, understood.capitals)
         read = Syllable.of(decoded) if decoded else None
         if read and _unknown_but_decoded_known(vocabulary, read.exact, syllable.folded):
             understood.rewrites[syllable] = decoded
@@ -226,10 +231,16 @@ def _decode_clause(clause: Clause, vocabulary: Vocabulary, understood: Understoo
     return replace(clause, syllables=syllables, phrase=len(syllables) > 1, joined=joined or clause.joined)
 
 
-def _types_telex(parsed: ParsedQuery, vocabulary: Vocabulary) -> bool:
+def _in_capitals(parsed: ParsedQuery) -> bool:
+    """Tell whether the query is typed all in capitals, a word of two letters at least (caps lock on)."""
+    letters = [ch for ch in parsed.text if ch.isalpha()]
+    return len(letters) >= 2 and all(ch.isupper() for ch in letters)
+
+
+def _types_telex(parsed: ParsedQuery, vocabulary: Vocabulary, capitals: bool = False) -> bool:
     """Tell whether some word of the query is Telex beyond doubt: unknown, and a known syllable decoded."""
     for syllable in parsed.syllables:
-        decoded = telex_reading(syllable.raw, vocabulary)
+        decoded = telex_reading(syllable.raw, vocabulary, capitals)
         if decoded and _unknown_but_decoded_known(vocabulary, Syllable.of(decoded).exact, syllable.folded):
             return True
     return False
@@ -249,7 +260,7 @@ def _keyed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
         return []
     syllable = clause.syllables[0]
     keyed = typist or any(ch.isdigit() for ch in syllable.raw)
-    decoded = telex_reading(syllable.raw, vocabulary) if keyed else None
+    decoded = telex_reading(syllable.raw, vocabulary, understood.capitals) if keyed else None
     if not decoded:
         return []
     read = Syllable.of(decoded)
@@ -268,25 +279,26 @@ def _decoded_alternative(clause: Clause, read: Syllable) -> Clause:
                   decoded=True)
 
 
-def telex_reading(word: str, vocabulary: Vocabulary) -> str | None:
-    """Return the syllable a Telex or VNI word stands for (``decode``), its d read as đ when the
-    index holds the syllable with đ and never with d.
+def telex_reading(word: str, vocabulary: Vocabulary, capitals: bool = False) -> str | None:
+    """Return the syllable a Telex or VNI word stands for (``decode``; a word in capitals too when
+    capitals: the query is typed in them), its d read as đ when the index holds the syllable with đ
+    and never with d.
 
     Typists without an input method often leave out đ's second key (``doongf`` for ``đồng``,
     ``deens`` for ``đến``): no article writes "dồng", and the word was searched as typed, for nothing.
     A syllable the articles write with d (``dầu``, ``diện``, ``dà``) is read as typed.
     """
-    decoded = decode(word)
+    decoded = decode(word, capitals)
     if not decoded or decoded[0] not in "dD" or vocabulary.frequency(Syllable.of(decoded).exact):
         return decoded
     crossed = ("đ" if decoded[0] == "d" else "Đ") + decoded[1:]
     return crossed if vocabulary.frequency(Syllable.of(crossed).exact) else decoded
 
 
-def _types_crossed_d(parsed: ParsedQuery) -> bool:
+def _types_crossed_d(parsed: ParsedQuery, capitals: bool = False) -> bool:
     """Tell whether the query types đ somewhere (đ itself, or a word of Telex dd or VNI d9 keys): its
     typist's d is a d.  A dd of a word that is no Telex ("Buddha", "add") says nothing."""
-    return any("đ" in s.raw.lower() or "đ" in (decode(s.raw) or "").lower() for s in parsed.syllables)
+    return any("đ" in s.raw.lower() or "đ" in (decode(s.raw, capitals) or "").lower() for s in parsed.syllables)
 
 
 def _crossed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:

@@ -327,6 +327,14 @@ def test_a_telex_query_is_suggested_spelled_out(engine):
     assert searched(engine, "Coong Phuwowngj")["suggestion"] == "Công Phượng"
 
 
+def test_a_telex_query_typed_in_capitals_finds_what_it_finds_in_small_letters(engine):
+    typed = searched(engine, "chir thij 05 booj chinhs trij")
+    shouted = searched(engine, "CHIR THIJ 05 BOOJ CHINHS TRIJ")
+    assert typed["total"] > 0 and shouted["hits"][0]["id"] == "kiengiang-2019-08-21-chi-thi-05.txt"
+    assert [h["id"] for h in shouted["hits"]] == [h["id"] for h in typed["hits"]]
+    assert (shouted["total"], shouted["facets"]) == (typed["total"], typed["facets"])
+
+
 def test_the_query_term_bound_comes_from_the_engine_ranking(demo_index):
     from search.engine import SearchEngine
     from search.ranking import Ranking

@@ -128,6 +128,10 @@ def test_the_suggestion_is_the_same_whatever_the_page_and_its_size(engine, q):
     ("chir thij 05 booj chinhs trij", "chỉ thị 05 bộ chính trị"),
     ("ha2 no65i", "hà nội"),
     ("hanoi", "Hà Nội"),
+    # Caps lock on: the words read are written in capitals, as typed.
+    ("CHIR THIJ 05 BOOJ CHINHS TRIJ", "CHỈ THỊ 05 BỘ CHÍNH TRỊ"),
+    ("HA2 NO65I", "HÀ NỘI"),
+    ("HANOI", "HÀ NỘI"),
 ])
 def test_telex_and_split_queries_suggest_the_words_as_read(engine, q, expected):
     assert suggestion(engine, q) == expected

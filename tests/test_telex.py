@@ -54,6 +54,20 @@ def test_real_syllables_foreign_words_and_acronyms_are_not_decoded(word):
     assert decode(word) is None
 
 
+@pytest.mark.parametrize("typed, syllable", [
+    ("HAF", "HÀ"), ("NOOIJ", "NỘI"), ("VIEETJ", "VIỆT"), ("DDEENS", "ĐẾN"), ("HA2", "HÀ"), ("NO6I5", "NỘI"),
+])
+def test_a_word_in_capitals_is_an_acronym_unless_the_query_is_typed_in_capitals(typed, syllable):
+    assert decode(typed) is None
+    assert decode(typed, capitals=True) == syllable
+    assert decode(typed.lower(), capitals=True) == syllable.lower()
+
+
+@pytest.mark.parametrize("word", ["UBND", "TPHCM", "CSGT", "2021", "BAN", "IPHONE", "SOFA"])
+def test_in_capitals_real_syllables_foreign_words_and_acronyms_are_still_not_decoded(word):
+    assert decode(word, capitals=True) is None
+
+
 @pytest.mark.parametrize("word", [
     "nghiêng", "quốc", "quên", "giết", "gì", "gìn", "khuỷu", "thuở", "hoặc", "quắp", "yêu", "kỹ",
     "ghế", "ghe", "người", "rượu", "giữa", "oái", "uống", "ước", "Việt", "ĐỒNG", "pin", "hoà", "hòa",

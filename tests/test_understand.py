@@ -70,6 +70,31 @@ def test_telex_words_are_searched_as_their_syllables_with_accents(vocabulary):
     assert understood.rewritten_text() == "chỉ thị 05 bộ chính trị"
 
 
+def test_a_query_typed_in_capitals_reads_its_telex_and_vni_words_and_keeps_them_in_capitals(vocabulary):
+    for q, read in (("CHIR THIJ 05 BOOJ CHINHS TRIJ", "CHỈ THỊ 05 BỘ CHÍNH TRỊ"), ("HA2 NO6I5", "HÀ NỘI")):
+        understood = understand(parse_query(q), vocabulary, abbreviations.load())
+        assert understood.capitals
+        assert understood.rewritten_text() == read
+        assert understood.notices[0] == f"Đã hiểu cách gõ Telex/VNI: tìm “{read}”."
+        # Searched as the same words typed in small letters are.
+        small = understand(parse_query(q.lower()), vocabulary, abbreviations.load())
+        assert groups_of(vocabulary, q) == groups_of(vocabulary, q.lower())
+        assert [s.exact for s in understood.parsed.syllables] == [s.exact for s in small.parsed.syllables]
+
+
+@pytest.mark.parametrize("q, capitals", [
+    ("HAF NOOIJ", True), ("UBND", True), ("TP.HCM 2024", True),
+    ("HAF nooij", False), ("Haf Nooij", False), ("A", False), ("05", False), ("A 05", False),
+])
+def test_a_query_is_typed_in_capitals_when_its_letters_are_two_or_more_all_capitals(vocabulary, q, capitals):
+    assert understand(parse_query(q), vocabulary, abbreviations.load()).capitals is capitals
+
+
+def test_beside_small_letters_a_word_in_capitals_is_an_acronym_not_telex(vocabulary):
+    understood = understand(parse_query("chir thij BOOJ CHINHS"), vocabulary, abbreviations.load())
+    assert [s.raw for s in understood.parsed.syllables] == ["chỉ", "thị", "BOOJ", "CHINHS"]
+
+
 def test_a_word_of_time_read_from_telex_is_one_phrase_as_typed_with_accents(vocabulary):
     understood = understand(parse_query("gias vangf hoom nay"), vocabulary, abbreviations.load())
     shapes = [[(" ".join(s.exact for s in c.syllables), c.phrase, c.joined) for c in group]
@@ -931,6 +956,19 @@ def test_the_tax_market_and_school_abbreviations_readers_type_are_searched_by_th
     assert groups_of(vocabulary, q) == expected
 
 
+@pytest.mark.parametrize("q, expected", [
+    # "dtvn" found the 8 of 6,000 news articles writing "ĐTVN"; "đội tuyển Việt Nam" is in 500.
+    ("dtvn", [["dtvn", 'ALT:"đội tuyển việt nam"', 'ALT:"đội tuyển vn"']]),
+    ("tthc", [["tthc", 'ALT:"thủ tục hành chính"']]),
+    ("sở tn&mt", [["sở"], ['"tn mt"', "ALT:tnmt", 'ALT:"tài nguyên và môi trường"']]),
+    ("tandtc", [["tandtc", 'ALT:"toà án nhân dân tối cao"', 'ALT:"tand tối cao"']]),
+    ("ngân hàng tmcp", [["ngân"], ["hàng"], ["tmcp", 'ALT:"thương mại cổ phần"']]),
+])
+def test_the_ministries_courts_and_public_services_readers_abbreviate_are_searched_by_their_names(
+        vocabulary, q, expected):
+    assert groups_of(vocabulary, q) == expected
+
+
 def test_an_operator_file_adds_entries_and_reports_bad_lines_by_number(tmp_path, vocabulary, caplog):
     extra = tmp_path / "synonyms.txt"
     extra.write_text("# ours\nSGK | sách giáo khoa\nno separator here\n\nVAR | \n", encoding="utf-8")
@@ -1133,6 +1171,11 @@ def test_the_words_read_otherwise_are_written_back_in_place_keeping_an_initial_c
     assert first == last and first.start != last.start and capital != first
     assert rewrite_text(twice.text, {first: "tôi", capital: "tôi"}) == "tôi nghi Tôi co tôi"
     assert rewrite_text(twice.text, {last: "tôi"}) == "tôi nghi Toi co tôi"
+    # A word typed all in capitals is written back in capitals; one letter is an initial.
+    shouted = parse_query("GIAS XAWNG A")
+    gias, xawng, letter = shouted.syllables
+    assert rewrite_text(shouted.text, {gias: "giá", xawng: "xăng", letter: "ạ"}) == "GIÁ XĂNG Ạ"
+    assert rewrite_text(shouted.text, {gias: "giá ca"}) == "GIÁ CA XAWNG A"
 
 
 def test_words_are_written_back_place_by_place_a_word_typed_twice_in_two_spellings():
