@@ -89,9 +89,14 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
         text = replace_syllables(text, corrections)
         if searched:
             first = functools.cache(lambda: statistics.top_documents(read(text)))
+    # A word typed without accents and also searched in its other spelling of i / y is suggested in that
+    # spelling, the one the articles hold more often, its accents restored ("quan li" -> "quản lý").
+    spelled = {s: understood.spellings[s.raw] for s in parsed.syllables
+               if not s.accented and s.raw in understood.spellings}
+    text = replace_syllables(text, spelled)
     # Nothing corrected: the text parsed as parse_query's default bound would (a pasted paragraph's
     # parse is half a millisecond).
-    same = not corrections and ranking.max_query_terms == DEFAULT_RANKING.max_query_terms
+    same = not (corrections or spelled) and ranking.max_query_terms == DEFAULT_RANKING.max_query_terms
     corrected = parsed if same else parse_query(text)
     if not corrected.accented:
         text = rewrite_places(text, _restored_places(statistics, text, corrected.syllables, first()))

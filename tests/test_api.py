@@ -217,6 +217,18 @@ def test_words_typed_apart_or_run_together_find_the_articles_writing_them_as_rea
     assert result["total"] == written["total"] > 0
 
 
+@pytest.mark.parametrize("typed, read, notice", [
+    ("HAF NOOIJ", "hà nội", "Đã hiểu cách gõ Telex/VNI: tìm “HÀ NỘI”."),
+    ("tỉ lệ", '"tỷ lệ" OR "tỉ lệ"', "Tìm cả “tỷ” cho “tỉ”."),
+])
+def test_caps_lock_telex_and_the_rarer_spelling_of_i_or_y_find_the_articles_of_the_words_as_read(
+        client, typed, read, notice):
+    result, written = search(client, q=typed, size=50), search(client, q=read, size=50)
+    assert result["notices"][0] == notice
+    assert {h["id"] for h in result["hits"]} == {h["id"] for h in written["hits"]}
+    assert result["total"] == written["total"] > 0
+
+
 def test_a_document_number_no_article_holds_answers_nothing_and_names_it(client):
     result = search(client, q="quyết định 281/QĐ-TTg")
     assert (result["total"], [h["id"] for h in result["hits"]], result["notices"]) == (

@@ -37,6 +37,7 @@ QUERIES = [
     "giá xe -bán",  # an exclusion with its accents as typed (not "ban", "bàn") in the exact tiers
     "vaccine", "e-mail", "smartphone",  # a loanword and its Vietnamese spellings
     "sarscov2", "realmadrid",  # words of another language run together
+    "HAF NOOIJ", "kĩ thuật", "ki thuat",  # caps lock; the i / y spellings
 ]
 SHARED_KEYS = ("tier", "accents", "matching", "total", "wider", "notices")
 

@@ -40,6 +40,7 @@ from search.understand import (
     _split_letters,
     _split_meant,
     _syllable_map,
+    spelling_variant,
     split_word,
     understand,
 )
@@ -93,6 +94,59 @@ def test_a_query_is_typed_in_capitals_when_its_letters_are_two_or_more_all_capit
 def test_beside_small_letters_a_word_in_capitals_is_an_acronym_not_telex(vocabulary):
     understood = understand(parse_query("chir thij BOOJ CHINHS"), vocabulary, abbreviations.load())
     assert [s.raw for s in understood.parsed.syllables] == ["chỉ", "thị", "BOOJ", "CHINHS"]
+
+
+@pytest.mark.parametrize("word, variant", [
+    ("kĩ", "kỹ"), ("kỹ", "kĩ"), ("Lý", "Lí"), ("lí", "lý"), ("Mĩ", "Mỹ"), ("tỉ", "tỷ"), ("sỹ", "sĩ"), ("hy", "hi"),
+    ("qui", "quy"), ("QUÝ", "QUÍ"), ("kì", "kỳ"), ("tị", "tỵ"), ("ki", "ky"),
+])
+def test_an_open_syllable_of_i_or_y_after_h_k_l_m_s_t_or_qu_is_spelled_the_other_way_tone_and_capitals_kept(
+        word, variant):
+    assert spelling_variant(word) == variant
+    assert spelling_variant(variant) == word
+
+
+@pytest.mark.parametrize("word", [
+    # Other onsets: one spelling (``vi`` and ``Vy`` are two words, ``thi`` is no ``thy``).
+    "vi", "Vy", "thi", "khi", "chỉ", "bị", "đi", "nhì", "phí", "trị", "gì", "di",
+    # Not an open rhyme of i / y alone.
+    "kim", "tia", "tuy", "quyết", "lịch", "ký_sự", "y", "i", "ý", "ai", "",
+])
+def test_a_syllable_without_an_open_i_or_y_after_those_onsets_has_no_other_spelling(word):
+    assert spelling_variant(word) is None
+
+
+@pytest.mark.parametrize("q, expected", [
+    # The demo articles write "kỹ" in 26, "kĩ" in 1; "tỷ" 52, "tỉ" 5; "lý" 103, "lí" 3.
+    ("kĩ thuật", [["kĩ", "ALT:kỹ"], ["thuật"]]),
+    ("tỉ lệ", [["tỉ", "ALT:tỷ"], ["lệ"]]),
+    ("KĨ THUẬT", [["kĩ", "ALT:kỹ"], ["thuật"]]),
+    # The spelling the articles hold more often typed: as typed.
+    ("kỹ thuật", [["kỹ"], ["thuật"]]),
+    ("quản lý", [["quản"], ["lý"]]),
+    # Without accents, only beside a word the articles write the other spelling with more often.
+    ("ki thuat", [["ki", "ALT:ky"], ["thuat"]]),
+    ("hi vong", [["hi", "ALT:hy"], ["vong"]]),
+    ("mi 4", [["mi"], ["4"]]),
+    ("mi", [["mi"]]),
+    # A quoted phrase is as typed.
+    ('"kĩ thuật"', [['"kĩ thuật"']]),
+])
+def test_a_syllable_typed_in_its_rarer_spelling_of_i_or_y_is_also_searched_in_the_other(vocabulary, q, expected):
+    assert groups_of(vocabulary, q) == expected
+
+
+def test_a_query_in_the_rarer_spelling_of_i_or_y_finds_the_articles_of_either_and_says_so(engine):
+    def ids(q: str) -> set[str]:
+        return {h["id"] for h in engine.search(SearchRequest(q=q, size=50))["hits"]}
+
+    for q, written in (("kĩ thuật", ("kỹ thuật", "kĩ thuật")), ("tỉ lệ", ("tỷ lệ", "tỉ lệ"))):
+        either = ids(f'"{written[0]}"') | ids(f'"{written[1]}"')
+        assert len(either) > len(ids(f'"{written[1]}"')) and ids(q) == either
+    result = engine.search(SearchRequest(q="kĩ thuật"))
+    assert result["notices"] == ["Tìm cả “kỹ” cho “kĩ”."]
+    unaccented = engine.search(SearchRequest(q="ki thuat"))
+    assert unaccented["notices"] == ["Tìm cả “ky” cho “ki”."] and unaccented["suggestion"] == "kỹ thuật"
 
 
 def test_a_word_of_time_read_from_telex_is_one_phrase_as_typed_with_accents(vocabulary):
