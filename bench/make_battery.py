@@ -281,6 +281,13 @@ HANDWRITTEN = [
     ("COONG PHUWOWNGJ ROWIF TUYEENR VIEETJ NAM", "telex", r"^Công Phượng rời tuyển Việt Nam"),
     ("THUR TUWOWNGS YEEU CAAUF CHAANS CHINHR THIJ TRUWOWNGF VANGF", "telex", r"chấn chỉnh thị trường vàng"),
     ("BA4O TUYE61T CA2N QUE1T MIE62N NAM", "telex", r"^Bão tuyết càn quét miền nam"),
+    # i for y as the school's rule writes it (kĩ, lí, Mĩ, tỉ, kỉ), with and without accents.
+    ("giải khoa học kĩ thuật quốc tế", "accented", r"^Học sinh Việt Nam giành 6 giải Khoa học kỹ thuật"),
+    ("công ty tây ban nha quản lí dự án đường sắt", "accented", r"quản lý dự án đường sắt tốc độ cao"),
+    ("ngân hàng có tỉ lệ CASA cao", "accented", r"tỷ lệ CASA cao"),
+    ("tình báo Mĩ", "accented", r"^Tình báo Mỹ không bắt kịp"),
+    ("viet nam lap ki luc vo dich asean cup", "unaccented", r"^Việt Nam lập nhiều kỷ lục khi vô địch ASEAN Cup"),
+    ("bao thai lan chi ra 5 li do", "unaccented", r"^Báo Thái Lan chỉ ra 5 lý do"),
     ("tphcm khong to chuc hdnd", "abbreviation", r"không tổ chức HĐND"),
     # Abbreviations of a team, public services and courts (answers by the body when no title has them).
     ("dtvn thua dam nam dinh", "abbreviation", r"^Đội tuyển Việt Nam thua đậm Nam Định"),
