@@ -45,7 +45,7 @@ from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
 from search.recency import is_short, join_time_words
 from search.telex import decode, is_folded_syllable, is_syllable
-from search.text import TONE_MARKS, nfc
+from search.text import TONE_MARKS, fold, nfc
 
 # A split word's pieces must be this many times more frequent in the index than the word typed.
 REWRITE_RATIO = 20
@@ -74,6 +74,13 @@ DOCUMENT_TYPES = frozenset({
     "huong dan", "thong bao", "to trinh", "ke hoach", "phap lenh", "luat", "dieu",
 })
 _LETTERS_DIGITS_RE = re.compile(r"[^\W\d_]+|\d+")
+# The kind of a document its number's code names, folded code -> the kind as articles write it
+# ("05-CT/TW": chỉ thị, "15/2021/QĐ-TTg": quyết định, "08-QĐi/TW": the Party's quy định).
+DOCUMENT_CODES = {
+    "nq": "nghị quyết", "nd": "nghị định", "qd": "quyết định", "ct": "chỉ thị", "tt": "thông tư",
+    "kl": "kết luận", "cv": "công văn", "hd": "hướng dẫn", "tb": "thông báo", "kh": "kế hoạch",
+    "qdi": "quy định",
+}
 # Onsets after which an open rhyme is spelled i or y alike (``kĩ``/``kỹ``, ``tỉ``/``tỷ``, ``quí``/``quý``):
 # on 6,000 news articles both spellings of these are written, after any other onset one alone (``vi``
 # and ``Vy`` are two words).
@@ -226,6 +233,7 @@ def _understand_group(group: list[Clause], before: list[str], vocabulary: Vocabu
         also = _keyed_alternatives(clause, vocabulary, understood, typist)
         clauses += also
         clauses += _number_alternatives(clause, before)
+        clauses += _reference_alternatives(clause, before, vocabulary, understood)
         if not also:
             clauses += _split_alternatives(clause, vocabulary, understood)
     return clauses
@@ -429,6 +437,49 @@ def _number_alternatives(clause: Clause, before: list[str]) -> list[Clause]:
         syllables = syllables_of(text)
         alternatives.append(Clause(syllables, phrase=len(syllables) > 1, field=clause.field, alternative=True))
     return alternatives
+
+
+def _reference_alternatives(clause: Clause, before: list[str], vocabulary: Vocabulary,
+                            understood: Understood) -> list[Clause]:
+    """Return a document's number also as the articles cite the document, each writing some article
+    holds: its kind and number (``05-CT/TW`` -> "chỉ thị 05", ``168/2024/NĐ-CP`` -> "nghị định
+    168/2024"), and with the Party's central bodies written the other way (``29-NQ/TW`` -> ``29/NQ-TƯ``).
+
+    Articles name a document by its kind and number far more often than by its whole number: the
+    whole number typed found none of the news articles citing "Chỉ thị 05".  A kind the code does
+    not name (``1234/UBND``, ``31/2024/QH15``) adds nothing.  The kind typed before the number
+    ("quyết định số 281/QĐ-TTg", before: the folded syllables before it) goes without a notice.
+    """
+    if not clause.reference or clause.alternative:
+        return []
+    parts = [s.folded for s in clause.syllables]
+    number = clause.syllables[0].raw
+    year = parts[1] if len(parts) > 2 and is_year(parts[1]) else None
+    code = next((p for p in parts[1:] if not p.isdigit()), "")
+    cited = []
+    kind = DOCUMENT_CODES.get(code)
+    if kind and number.isdigit():
+        # "Chỉ thị 05" and "Chỉ thị 5", "Chỉ thị số 05" alike.
+        numbers = dict.fromkeys([number, str(int(number)) if len(number) == 2 else f"0{number}" if len(
+            number) == 1 else number])
+        cited = [f"{kind}{said} {n}{f'/{year}' if year else ''}" for n in numbers for said in ("", " số")]
+        cited = [text for text in cited if vocabulary.phrase_frequency([s.folded for s in syllables_of(text)])]
+    if cited and not _kind_typed(before, kind):
+        typed = _as_typed((understood.original or understood.parsed).text, clause.syllables)
+        understood.notices.append(f"Tìm cả “{cited[0]}” cho “{typed}”.")
+    # The issuer "TW" (trung ương) is as often written "TƯ": the same number, no notice.
+    central = {"tw": "tư", "tu": "tw"}
+    if any(p in central for p in parts[2:]):
+        other = [central.get(p, s.raw) if at >= 2 else s.raw for at, (p, s) in enumerate(zip(parts, clause.syllables))]
+        if vocabulary.phrase_frequency([fold(word) for word in other]):
+            cited.append(" ".join(other))
+    return [Clause(syllables_of(text), phrase=True, field=clause.field, alternative=True) for text in cited]
+
+
+def _kind_typed(before: list[str], kind: str) -> bool:
+    """Tell whether folded syllables end with a kind of document, "số" (number) after it or not."""
+    words = [fold(word) for word in kind.split()]
+    return before[-len(words):] == words or before[-len(words) - 1:] == [*words, "so"]
 
 
 def after_document_type(before: list[str]) -> bool:

@@ -229,6 +229,21 @@ def test_caps_lock_telex_and_the_rarer_spelling_of_i_or_y_find_the_articles_of_t
     assert result["total"] == written["total"] > 0
 
 
+@pytest.mark.parametrize("typed, cited", [
+    # The demo articles cite the Politburo's directive as "Chỉ thị 05", never "05-CT/TW" (the portal
+    # article's own number is "05-CT/WT"); resolution 29 as "Nghị quyết 29" and once as "29/NQ-TƯ".
+    ("05-CT/TW", "chỉ thị 05"),
+    ("29/NQ-TƯ", "nghị quyết 29"),
+])
+def test_a_document_number_finds_the_articles_citing_the_document_by_its_kind_and_number(client, typed, cited):
+    result, citing = search(client, q=typed, size=50), search(client, q=f'"{cited}"', size=50)
+    assert result["notices"] == [f"Tìm cả “{cited}” cho “{typed}”."]
+    assert {h["id"] for h in result["hits"]} >= {h["id"] for h in citing["hits"]}
+    assert result["total"] >= citing["total"] > 0
+    if typed == "05-CT/TW":
+        assert [h["id"] for h in result["hits"]] == [PORTAL_ID]
+
+
 def test_a_document_number_no_article_holds_answers_nothing_and_names_it(client):
     result = search(client, q="quyết định 281/QĐ-TTg")
     assert (result["total"], [h["id"] for h in result["hits"]], result["notices"]) == (

@@ -35,6 +35,7 @@ from search.understand import (
     _joined_words,
     _letter_split,
     _rare_word_split,
+    _reference_alternatives,
     _short_split,
     _split_held_in_a_row,
     _split_letters,
@@ -960,11 +961,17 @@ def test_a_quoted_phrase_is_searched_exactly_as_typed_not_as_its_other_forms(voc
     ("1.000 tỷ", [['"1 000"', "ALT:1000"], ["tỷ"]]),
     ("chỉ thị 5", [["chỉ"], ["thị"], ["5", "ALT:05"]]),
     ("chỉ thị 05", [["chỉ"], ["thị"], ["05", "ALT:5"]]),
-    ("05-CT/TW", [['"05 ct tw"', 'ALT:"5 ct tw"']]),
-    ("5-CT/TW", [['"5 ct tw"', 'ALT:"05 ct tw"']]),  # a document's one-digit number is written "05"
+    # A document's number is also searched as some article cites it: its kind and number (the demo
+    # articles write "Chỉ thị 05", not "Chỉ thị số 05", "Chỉ thị 5" or "05-CT/TƯ"; nor "Nghị định 100/2019").
+    ("05-CT/TW", [['"05 ct tw"', 'ALT:"5 ct tw"', 'ALT:"chỉ thị 05"']]),
+    ("5-CT/TW", [['"5 ct tw"', 'ALT:"05 ct tw"', 'ALT:"chỉ thị 05"']]),  # a document's one-digit number is "05"
     ("5/2021/nđ-cp", [['"5 2021 nđ cp"', 'ALT:"05 2021 nd cp"']]),  # other writings are folded
     ("5/mm", [['"5 mm"']]),  # a number over a unit is no document's
     ("100/2019/NĐ-CP", [['"100 2019 nđ cp"']]),
+    ("29/NQ-TƯ", [['"29 nq tư"', 'ALT:"nghị quyết 29"']]),
+    # A code naming no kind of document: its number alone.
+    ("1234/UBND", [['"1234 ubnd"']]),
+    ("31/2024/QH15", [['"31 2024 qh15"']]),
     ("21/8/2019", [['"21 8 2019"', 'ALT:"21 08 2019"']]),
     ("21/08/2019", [['"21 08 2019"', 'ALT:"21 8 2019"']]),
     ("top 5 điện thoại", [["top"], ["5"], ["điện"], ["thoại"]]),
@@ -976,6 +983,33 @@ def test_a_quoted_phrase_is_searched_exactly_as_typed_not_as_its_other_forms(voc
 ])
 def test_numbers_and_references_are_searched_as_written_in_articles(vocabulary, q, expected):
     assert groups_of(vocabulary, q) == expected
+
+
+def cited_as(q: str, phrases: dict[tuple[str, ...], int], before: list[str] = ()) -> tuple[list[str], list[str], list]:
+    """Return a document number's citation alternatives, the notices and the phrases asked of the counts."""
+    clause = parse_query(q).groups[0][0]
+    understood, counts = Understood(parse_query(q)), PhraseCounts({}, phrases)
+    alternatives = _reference_alternatives(clause, list(before), counts, understood)
+    return [" ".join(s.raw for s in c.syllables) for c in alternatives], understood.notices, counts.asked
+
+
+def test_a_document_number_is_cited_by_its_kind_and_number_only_as_some_article_cites_it():
+    asked = [("chi", "thi", "05"), ("chi", "thi", "so", "05"), ("chi", "thi", "5"), ("chi", "thi", "so", "5"),
+             ("05", "ct", "tu")]
+    assert cited_as("05-CT/TW", {}) == ([], [], asked)
+    assert cited_as("05-CT/TW", {("chi", "thi", "so", "5"): 1, ("05", "ct", "tu"): 2}) == (
+        ["chỉ thị số 5", "05 CT tư"], ["Tìm cả “chỉ thị số 5” cho “05-CT/TW”."], asked)
+    # A year stays with its number; the kind typed before it goes without a notice.
+    year = ("nghi", "dinh", "168", "2024")
+    assert cited_as("168/2024/NĐ-CP", {year: 3}, ["phat", "theo", "nghi", "dinh", "so"]) == (
+        ["nghị định 168 2024"], [], [year, ("nghi", "dinh", "so", "168", "2024")])
+    assert cited_as("168/2024/NĐ-CP", {year: 3}, ["nghi", "dinh"])[1] == []
+    assert cited_as("168/2024/NĐ-CP", {year: 3}, ["dinh"])[1] == ["Tìm cả “nghị định 168/2024” cho “168/2024/NĐ-CP”."]
+
+
+@pytest.mark.parametrize("q", ["1234/UBND", "31/2024/QH15", "15/8/2021", "5/mm", "bộ"])
+def test_a_number_whose_code_names_no_kind_of_document_is_cited_by_nothing(q):
+    assert cited_as(q, {}) == ([], [], [])
 
 
 def test_the_shipped_dictionary_has_at_least_80_entries_and_no_bad_line():
