@@ -305,6 +305,10 @@ HANDWRITTEN = [
     ("nđ 100/2019/nđ-cp", "number", r"100/2019/NĐ-CP"),
     ("nghị định 116/2020", "number", r"116/2020/NĐ-CP"),
     ("21/08/2019 chi thi 05", "number", r"Chỉ thị 05"),
+    # A document's whole number, which articles cite by its kind and number.
+    ("05-CT/TW", "number", r"Chỉ thị 05"),
+    ("57-NQ/TW", "number", r"Nghị quyết 57"),
+    ("29-NQ/TW", "number", r"Nghị quyết 29|29[/-]NQ-TƯ"),
 ]
 
 
