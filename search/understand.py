@@ -210,10 +210,12 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     if understood.crossed:
         also = ", ".join(f"“{form}”" for form in understood.crossed.values())
         understood.notices.insert(1, f"Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả {also}.")
-    for typed, variant in understood.spellings.items():
-        understood.notices.append(f"Tìm cả “{variant}” cho “{typed}”.")
     groups = _expand_abbreviations(groups, abbreviations, understood, parsed)
     groups = _join_apart(groups, vocabulary, understood, parsed)
+    # After the words typed apart are joined: "mi lan" is Milan, not "my lan".
+    groups = [group + _spelling_alternatives(group[0], vocabulary, understood) for group in groups]
+    for typed, variant in understood.spellings.items():
+        understood.notices.append(f"Tìm cả “{variant}” cho “{typed}”.")
     if is_short(parsed):
         groups = join_time_words(groups)
     understood.parsed = replace(parsed, groups=groups)
@@ -229,7 +231,6 @@ def _understand_group(group: list[Clause], before: list[str], vocabulary: Vocabu
         clauses.append(clause)
         if crossing:
             clauses += _crossed_alternatives(clause, vocabulary, understood)
-        clauses += _spelling_alternatives(clause, vocabulary, understood)
         also = _keyed_alternatives(clause, vocabulary, understood, typist)
         clauses += also
         clauses += _number_alternatives(clause, before)

@@ -137,6 +137,18 @@ def test_a_syllable_typed_in_its_rarer_spelling_of_i_or_y_is_also_searched_in_th
     assert groups_of(vocabulary, q) == expected
 
 
+def test_words_typed_apart_that_the_articles_write_as_one_are_joined_before_any_other_spelling(tmp_path):
+    source = write_jsonl(tmp_path / "milan.jsonl", [
+        *({"id": f"milan{n}", "title": f"AC Milan thắng trận {n}", "body": "Milan thắng."} for n in range(4)),
+        *({"id": f"mylan{n}", "title": f"Ca sĩ Mỹ Lan hát {n}", "body": "Mỹ Lan hát ở Mỹ."} for n in range(2)),
+    ])
+    reindex(tmp_path / "index", [str(source)], procs=1)
+    vocabulary = Vocabulary(SearchEngine(tmp_path / "index").backend.statistics())
+    # "my lan" stands in a row where "mi lan" does not, but "milan" is one word typed apart.
+    assert groups_of(vocabulary, "mi lan") == [["mi lan", "ALT:milan"]]
+    assert groups_of(vocabulary, "ca si mi") == [["ca"], ["si"], ["mi", "ALT:my"]]
+
+
 def test_a_query_in_the_rarer_spelling_of_i_or_y_finds_the_articles_of_either_and_says_so(engine):
     def ids(q: str) -> set[str]:
         return {h["id"] for h in engine.search(SearchRequest(q=q, size=50))["hits"]}
