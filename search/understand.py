@@ -263,7 +263,7 @@ def _in_capitals(parsed: ParsedQuery) -> bool:
     return len(letters) >= 2 and all(ch.isupper() for ch in letters)
 
 
-def _types_telex(parsed: ParsedQuery, vocabulary: Vocabulary, capitals: bool = False) -> bool:
+def _types_telex(parsed: ParsedQuery, vocabulary: Vocabulary, capitals: bool) -> bool:
     """Tell whether some word of the query is Telex beyond doubt: unknown, and a known syllable decoded."""
     for syllable in parsed.syllables:
         decoded = telex_reading(syllable.raw, vocabulary, capitals)
@@ -305,7 +305,7 @@ def _decoded_alternative(clause: Clause, read: Syllable) -> Clause:
                   decoded=True)
 
 
-def telex_reading(word: str, vocabulary: Vocabulary, capitals: bool = False) -> str | None:
+def telex_reading(word: str, vocabulary: Vocabulary, capitals: bool) -> str | None:
     """Return the syllable a Telex or VNI word stands for (``decode``; a word in capitals too when
     capitals: the query is typed in them), its d read as đ when the index holds the syllable with đ
     and never with d.
@@ -321,7 +321,7 @@ def telex_reading(word: str, vocabulary: Vocabulary, capitals: bool = False) -> 
     return crossed if vocabulary.frequency(Syllable.of(crossed).exact) else decoded
 
 
-def _types_crossed_d(parsed: ParsedQuery, capitals: bool = False) -> bool:
+def _types_crossed_d(parsed: ParsedQuery, capitals: bool) -> bool:
     """Tell whether the query types đ somewhere (đ itself, or a word of Telex dd or VNI d9 keys): its
     typist's d is a d.  A dd of a word that is no Telex ("Buddha", "add") says nothing."""
     return any("đ" in s.raw.lower() or "đ" in (decode(s.raw, capitals) or "").lower() for s in parsed.syllables)
@@ -390,11 +390,8 @@ def _written_beside(vocabulary: Vocabulary, syllable: Syllable, read: Syllable, 
     which no spelling rule rewrites: only its neighbours tell.
     """
     typed = sorted((s for s in parsed.syllables if s.start >= 0), key=lambda s: s.start)
-    at = next((i for i, s in enumerate(typed) if s.start == syllable.start), None)
-    if at is None:
-        return False
-    before = [typed[at - 1].folded] if at else []
-    after = [typed[at + 1].folded] if at + 1 < len(typed) else []
+    before = [s.folded for s in typed if s.end <= syllable.start][-1:]
+    after = [s.folded for s in typed if s.start >= syllable.end][:1]
     for left, right in ((before, []), ([], after)):
         if (left or right) and vocabulary.phrase_frequency([*left, read.folded, *right]) > (
                 vocabulary.phrase_frequency([*left, syllable.folded, *right])):

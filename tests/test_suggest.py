@@ -137,6 +137,20 @@ def test_telex_and_split_queries_suggest_the_words_as_read(engine, q, expected):
     assert suggestion(engine, q) == expected
 
 
+@pytest.mark.parametrize("q, expected", [
+    # Typed without accents in the spelling of i the demo articles seldom write (1 "kĩ", 26 "kỹ"):
+    # restored in the spelling they write, as searched.
+    ("ki thuat", "kỹ thuật"),
+    ("ti le", "tỷ lệ"),
+    # Typed with accents, the spelling is the reader's: both are searched, nothing to suggest.
+    ("kĩ thuật", None),
+    ("tỉ lệ", None),
+])
+def test_a_word_searched_in_its_other_spelling_of_i_or_y_is_suggested_in_it_only_when_typed_without_accents(
+        engine, q, expected):
+    assert suggestion(engine, q) == expected
+
+
 @pytest.mark.parametrize("q", ["a", "A", "b", "đ"])
 def test_no_suggestion_for_a_single_letter(engine, q):
     assert suggestion(engine, q) is None

@@ -85,11 +85,23 @@ def test_a_query_typed_in_capitals_reads_its_telex_and_vni_words_and_keeps_them_
 
 
 @pytest.mark.parametrize("q, capitals", [
-    ("HAF NOOIJ", True), ("UBND", True), ("TP.HCM 2024", True),
+    ("HAF NOOIJ", True), ("UBND", True), ("TP.HCM 2024", True), ("HN", True),
     ("HAF nooij", False), ("Haf Nooij", False), ("A", False), ("05", False), ("A 05", False),
 ])
 def test_a_query_is_typed_in_capitals_when_its_letters_are_two_or_more_all_capitals(vocabulary, q, capitals):
     assert understand(parse_query(q), vocabulary, abbreviations.load()).capitals is capitals
+
+
+def test_a_query_in_capitals_is_read_as_in_small_letters_word_by_word(vocabulary, rating_engine):
+    # A Telex word beside a rare word of the index: the rare word also searched decoded.
+    expected = [["đặt"], ["teen", "ALT:tên"]]
+    assert groups_of(vocabulary, "DDAWTJ TEEN") == groups_of(vocabulary, "ddawtj teen") == expected
+    # A query typing đ (DD) in capitals: its d is a d.
+    assert groups_of(vocabulary, "DOOIJ DDAAUF") == groups_of(vocabulary, "dooij ddaauf") == [["dội"], ["đầu"]]
+    assert groups_of(vocabulary, "DOOIJ TUYEENR") == [["dội", "ALT:đội"], ["tuyển"]]
+    # A VNI word the index barely holds.
+    ratings = Vocabulary(rating_engine.backend.statistics())
+    assert groups_of(ratings, "KỂ CẢ BA2") == groups_of(ratings, "kể cả ba2") == [["kể"], ["cả"], ["ba2", "ALT:bà"]]
 
 
 def test_beside_small_letters_a_word_in_capitals_is_an_acronym_not_telex(vocabulary):
@@ -128,6 +140,8 @@ def test_a_syllable_without_an_open_i_or_y_after_those_onsets_has_no_other_spell
     # Without accents, only beside a word the articles write the other spelling with more often.
     ("ki thuat", [["ki", "ALT:ky"], ["thuat"]]),
     ("hi vong", [["hi", "ALT:hy"], ["vong"]]),
+    ("thuat ki", [["thuat"], ["ki", "ALT:ky"]]),  # the word before counts as the word after does
+    ("ki qqq", [["ki"], ["qqq"]]),  # neither spelling beside "qqq": as typed
     ("mi 4", [["mi"], ["4"]]),
     ("mi", [["mi"]]),
     # A quoted phrase is as typed.
@@ -147,6 +161,24 @@ def test_words_typed_apart_that_the_articles_write_as_one_are_joined_before_any_
     # "my lan" stands in a row where "mi lan" does not, but "milan" is one word typed apart.
     assert groups_of(vocabulary, "mi lan") == [["mi lan", "ALT:milan"]]
     assert groups_of(vocabulary, "ca si mi") == [["ca"], ["si"], ["mi", "ALT:my"]]
+
+
+def test_the_other_spelling_of_i_or_y_is_searched_only_where_it_is_held_more_often_in_the_typed_words_place(
+        tmp_path):
+    source = write_jsonl(tmp_path / "spellings.jsonl", [
+        {"id": "a", "title": "Kĩ năng sống", "body": "Kĩ năng."},
+        {"id": "b", "title": "Kỹ năng mềm", "body": "Kỹ năng."},
+        {"id": "c", "title": "Tỷ giá", "body": "Tỷ giá."}, {"id": "d", "title": "Tỷ lệ", "body": "Tỉ lệ."},
+    ])
+    reindex(tmp_path / "index", [str(source)], procs=1)
+    vocabulary = Vocabulary(SearchEngine(tmp_path / "index").backend.statistics())
+    # Both spellings in as many articles: each as typed.
+    assert groups_of(vocabulary, "kĩ năng") == [["kĩ"], ["năng"]]
+    assert groups_of(vocabulary, "kỹ năng") == [["kỹ"], ["năng"]]
+    understood = understand(parse_query("title:tỉ giá"), vocabulary, abbreviations.load())
+    assert [[(c.field, c.alternative, [(s.raw, s.start, s.end) for s in c.syllables]) for c in group]
+            for group in understood.parsed.groups] == [
+        [("title", False, [("tỉ", 6, 8)]), ("title", True, [("tỷ", 6, 8)])], [(None, False, [("giá", 9, 12)])]]
 
 
 def test_a_query_in_the_rarer_spelling_of_i_or_y_finds_the_articles_of_either_and_says_so(engine):
@@ -300,7 +332,7 @@ def test_telex_reading_reads_a_d_as_crossed_only_when_the_index_never_writes_the
         vocabulary, word, expected):
     from search.understand import telex_reading
 
-    assert telex_reading(word, vocabulary) == expected
+    assert telex_reading(word, vocabulary, False) == expected
 
 
 def test_the_d_crossed_alternative_keeps_the_typed_words_field_place_and_weight(vocabulary, engine):
@@ -1274,7 +1306,9 @@ def test_the_words_read_otherwise_are_written_back_in_place_keeping_an_initial_c
     # A word typed all in capitals is written back in capitals; one letter is an initial.
     shouted = parse_query("GIAS XAWNG A")
     gias, xawng, letter = shouted.syllables
-    assert rewrite_text(shouted.text, {gias: "giá", xawng: "xăng", letter: "ạ"}) == "GIÁ XĂNG Ạ"
+    assert rewrite_text(shouted.text, {gias: "giá", xawng: "xăng", letter: "ạnh"}) == "GIÁ XĂNG Ạnh"
+    xa = parse_query("XA").syllables[0]
+    assert rewrite_text("XA", {xa: "xã"}) == "XÃ"
     assert rewrite_text(shouted.text, {gias: "giá ca"}) == "GIÁ CA XAWNG A"
 
 
