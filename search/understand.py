@@ -212,7 +212,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         understood.notices.insert(1, f"Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả {also}.")
     groups = _expand_abbreviations(groups, abbreviations, understood, parsed)
     groups = _join_apart(groups, vocabulary, understood, parsed)
-    # After the words typed apart are joined: "mi lan" is Milan, not "my lan".
+    # After the words typed apart are joined, so that "mi lan" is read as Milan and as "my lan".
     groups = [group + _spelling_alternatives(group[0], vocabulary, understood) for group in groups]
     for typed, variant in understood.spellings.items():
         understood.notices.append(f"Tìm cả “{variant}” cho “{typed}”.")
@@ -359,27 +359,39 @@ def spelling_variant(word: str) -> str | None:
 
 
 def _spelling_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:
-    """Return a one-word clause spelled with its i as y or its y as i (``spelling_variant``), as an
-    alternative, when the index holds that spelling in more articles than the one typed.
+    """Return an unquoted clause with its syllables spelled with their i as y or their y as i
+    (``spelling_variant``) where the index holds that spelling in more articles than the one typed,
+    as an alternative (none when no syllable is).
 
     The school's rule writes i after a consonant (``kĩ thuật``, ``lí do``, ``Mĩ``, ``tỉ lệ``), the
     press mostly y (``kỹ thuật``: 1,071 of 6,000 news articles, ``kĩ`` 31): a reader who learnt
     the first found a handful of articles.  Only the rarer spelling typed asks for the other, so
-    the common queries read as before.  Accents typed are kept: the same tone, another letter.
+    the common queries read as before.  Accents typed are kept: the same tone, another letter.  Two
+    words typed apart read as one (``mi lan``: Milan) are also read respelled ("Mỹ Lan").
     """
-    if len(clause.syllables) != 1 or clause.phrase:
+    if clause.phrase:
         return []
-    syllable = clause.syllables[0]
+    respelled = [_respelled(syllable, vocabulary, understood) for syllable in clause.syllables]
+    if not any(respelled):
+        return []
+    syllables = [replace(Syllable.of(variant), start=typed.start, end=typed.end) if variant else typed
+                 for typed, variant in zip(clause.syllables, respelled)]
+    return [Clause(syllables, field=clause.field, alternative=True)]
+
+
+def _respelled(syllable: Syllable, vocabulary: Vocabulary, understood: Understood) -> str | None:
+    """Return a syllable's other spelling of i / y when the index holds it in more articles (and, typed
+    without accents, beside a neighbour: ``_written_beside``), noted in understood; else None."""
     variant = spelling_variant(syllable.raw)
     if variant is None:
-        return []
+        return None
     read = Syllable.of(variant)
     if vocabulary.frequency(read.exact) <= vocabulary.frequency(syllable.exact):
-        return []
+        return None
     if not syllable.accented and not _written_beside(vocabulary, syllable, read, understood.original):
-        return []
+        return None
     understood.spellings[syllable.raw] = variant
-    return [Clause([replace(read, start=syllable.start, end=syllable.end)], field=clause.field, alternative=True)]
+    return variant
 
 
 def _written_beside(vocabulary: Vocabulary, syllable: Syllable, read: Syllable, parsed: ParsedQuery) -> bool:
