@@ -465,7 +465,7 @@ def _reference_alternatives(clause: Clause, before: list[str], vocabulary: Vocab
     parts = [s.folded for s in clause.syllables]
     number = clause.syllables[0].raw
     year = parts[1] if len(parts) > 2 and is_year(parts[1]) else None
-    code = next((p for p in parts[1:] if not p.isdigit()), "")
+    code = next(p for p in parts[1:] if not p.isdigit())  # a document's number has a code (``is_reference``)
     cited = []
     kind = DOCUMENT_CODES.get(code)
     if kind and number.isdigit():

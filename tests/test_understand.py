@@ -142,6 +142,10 @@ def test_a_syllable_without_an_open_i_or_y_after_those_onsets_has_no_other_spell
     ("hi vong", [["hi", "ALT:hy"], ["vong"]]),
     ("thuat ki", [["thuat"], ["ki", "ALT:ky"]]),  # the word before counts as the word after does
     ("ki qqq", [["ki"], ["qqq"]]),  # neither spelling beside "qqq": as typed
+    # The next word before it and after it, not two: "quan ly", "ly do" stand in a row, "qqq quan ly",
+    # "ly do qqq" nowhere.
+    ("qqq quan li", [["qqq"], ["quan"], ["li", "ALT:ly"]]),
+    ("li do qqq", [["li", "ALT:ly"], ["do"], ["qqq"]]),
     ("mi 4", [["mi"], ["4"]]),
     ("mi", [["mi"]]),
     # A quoted phrase is as typed.
@@ -1013,6 +1017,8 @@ def test_a_quoted_phrase_is_searched_exactly_as_typed_not_as_its_other_forms(voc
     ("5/mm", [['"5 mm"']]),  # a number over a unit is no document's
     ("100/2019/NĐ-CP", [['"100 2019 nđ cp"']]),
     ("29/NQ-TƯ", [['"29 nq tư"', 'ALT:"nghị quyết 29"']]),
+    # A number and a code without "/" is no document's number ("05-CT"): searched as typed.
+    ("05-CT", [['"05 ct"', 'ALT:"5 ct"']]),
     # A code naming no kind of document: its number alone.
     ("1234/UBND", [['"1234 ubnd"']]),
     ("31/2024/QH15", [['"31 2024 qh15"']]),
@@ -1049,11 +1055,20 @@ def test_a_document_number_is_cited_by_its_kind_and_number_only_as_some_article_
         ["nghị định 168 2024"], [], [year, ("nghi", "dinh", "so", "168", "2024")])
     assert cited_as("168/2024/NĐ-CP", {year: 3}, ["nghi", "dinh"])[1] == []
     assert cited_as("168/2024/NĐ-CP", {year: 3}, ["dinh"])[1] == ["Tìm cả “nghị định 168/2024” cho “168/2024/NĐ-CP”."]
+    assert cited_as("15/2021/QĐ", {("quyet", "dinh", "15", "2021"): 1})[0] == ["quyết định 15 2021"]
+    # The issuer TW written TƯ, the other parts as typed.
+    assert cited_as("3-QĐ/TW/VP", {("3", "qd", "tu", "vp"): 1})[0] == ["3 QĐ tư VP"]
 
 
 @pytest.mark.parametrize("q", ["1234/UBND", "31/2024/QH15", "15/8/2021", "5/mm", "bộ"])
 def test_a_number_whose_code_names_no_kind_of_document_is_cited_by_nothing(q):
     assert cited_as(q, {}) == ([], [], [])
+
+
+def test_a_document_numbers_citation_keeps_its_field(vocabulary):
+    understood = understand(parse_query("title:05-CT/TW"), vocabulary, abbreviations.load())
+    assert [(c.field, c.alternative, " ".join(s.raw for s in c.syllables)) for c in understood.parsed.groups[0]] == [
+        ("title", False, "05 CT TW"), ("title", True, "5 ct tw"), ("title", True, "chỉ thị 05")]
 
 
 def test_the_shipped_dictionary_has_at_least_80_entries_and_no_bad_line():
