@@ -81,6 +81,8 @@ DOCUMENT_CODES = {
     "kl": "kết luận", "cv": "công văn", "hd": "hướng dẫn", "tb": "thông báo", "kh": "kế hoạch",
     "qdi": "quy định",
 }
+# The Party's central bodies in a document's number, each way of writing them -> the other.
+CENTRAL = {"tw": "tư", "tư": "tw"}
 # Onsets after which an open rhyme is spelled i or y alike (``kĩ``/``kỹ``, ``tỉ``/``tỷ``, ``quí``/``quý``):
 # on 6,000 news articles both spellings of these are written, after any other onset one alone (``vi``
 # and ``Vy`` are two words).
@@ -477,10 +479,10 @@ def _reference_alternatives(clause: Clause, before: list[str], vocabulary: Vocab
     if cited and not _kind_typed(before, kind):
         typed = _as_typed((understood.original or understood.parsed).text, clause.syllables)
         understood.notices.append(f"Tìm cả “{cited[0]}” cho “{typed}”.")
-    # The issuer "TW" (trung ương) is as often written "TƯ": the same number, no notice.
-    central = {"tw": "tư", "tu": "tw"}
-    if any(p in central for p in parts[2:]):
-        other = [central.get(p, s.raw) if at >= 2 else s.raw for at, (p, s) in enumerate(zip(parts, clause.syllables))]
+    # The issuer "TW" (trung ương) is as often written "TƯ": the same number, no notice.  Not "TU", which
+    # is a province's Party committee (tỉnh ủy: "05-NQ/TU").
+    if any(s.exact in CENTRAL for s in clause.syllables):
+        other = [CENTRAL.get(s.exact, s.raw) for s in clause.syllables]
         if vocabulary.phrase_frequency([fold(word) for word in other]):
             cited.append(" ".join(other))
     return [Clause(syllables_of(text), phrase=True, field=clause.field, alternative=True) for text in cited]

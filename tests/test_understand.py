@@ -1056,8 +1056,12 @@ def test_a_document_number_is_cited_by_its_kind_and_number_only_as_some_article_
     assert cited_as("168/2024/NĐ-CP", {year: 3}, ["nghi", "dinh"])[1] == []
     assert cited_as("168/2024/NĐ-CP", {year: 3}, ["dinh"])[1] == ["Tìm cả “nghị định 168/2024” cho “168/2024/NĐ-CP”."]
     assert cited_as("15/2021/QĐ", {("quyet", "dinh", "15", "2021"): 1})[0] == ["quyết định 15 2021"]
-    # The issuer TW written TƯ, the other parts as typed.
+    # The issuer TW written TƯ and TƯ written TW, the other parts as typed; TU (tỉnh ủy) is another body.
     assert cited_as("3-QĐ/TW/VP", {("3", "qd", "tu", "vp"): 1})[0] == ["3 QĐ tư VP"]
+    assert cited_as("29/NQ-TƯ", {("29", "nq", "tw"): 1})[0] == ["29 NQ tw"]
+    assert cited_as("05-NQ/TU", {("05", "nq", "tw"): 1, ("05", "nq", "tu"): 1}) == (
+        [], [], [("nghi", "quyet", "05"), ("nghi", "quyet", "so", "05"), ("nghi", "quyet", "5"),
+                 ("nghi", "quyet", "so", "5")])
 
 
 @pytest.mark.parametrize("q", ["1234/UBND", "31/2024/QH15", "15/8/2021", "5/mm", "bộ"])
