@@ -44,8 +44,8 @@ from search.backend import TermStatistics
 from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
 from search.recency import is_short, join_time_words
-from search.telex import decode, is_folded_syllable, is_syllable
-from search.text import TONE_MARKS, fold, nfc
+from search.telex import decode, is_folded_syllable, is_syllable, split_tone
+from search.text import fold, nfc
 
 # A split word's pieces must be this many times more frequent in the index than the word typed.
 REWRITE_RATIO = 20
@@ -353,11 +353,10 @@ def _crossed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Un
 def spelling_variant(word: str) -> str | None:
     """Return a syllable spelled with its open rhyme's i as y or its y as i, where both are written
     (``kĩ`` -> ``kỹ``, ``Lý`` -> ``Lí``, ``qui`` -> ``quy``), tone and capitals kept; else None."""
-    decomposed = unicodedata.normalize("NFD", word)
-    bare = "".join(ch for ch in decomposed if ch not in TONE_MARKS).lower()
+    bare = split_tone(word)[0]
     if bare[-1:] not in ("i", "y") or bare[:-1] not in I_Y_ONSETS:
         return None
-    return nfc(decomposed.translate(_I_Y_SWAP))
+    return nfc(unicodedata.normalize("NFD", word).translate(_I_Y_SWAP))
 
 
 def _spelling_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:
@@ -472,8 +471,8 @@ def _reference_alternatives(clause: Clause, before: list[str], vocabulary: Vocab
     kind = DOCUMENT_CODES.get(code)
     if kind and number.isdigit():
         # "Chỉ thị 05" and "Chỉ thị 5", "Chỉ thị số 05" alike.
-        numbers = dict.fromkeys([number, str(int(number)) if len(number) == 2 else f"0{number}" if len(
-            number) == 1 else number])
+        first = clause.syllables[0]
+        numbers = dict.fromkeys([number, _without_zeros(first, clause), _with_zeros(first, clause)])
         cited = [f"{kind}{said} {n}{f'/{year}' if year else ''}" for n in numbers for said in ("", " số")]
         cited = [text for text in cited if vocabulary.phrase_frequency([s.folded for s in syllables_of(text)])]
     if cited and not _kind_typed(before, kind):
