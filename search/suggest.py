@@ -233,10 +233,16 @@ def _context_votes(statistics: TermStatistics, text: str, syllables: list[Syllab
 
 
 def _take_forms(votes: Votes, paired: Votes, forms: Iterable[str]) -> None:
-    """Take how the pairs' articles write forms beside the query's neighbours (and with capitals)."""
+    """Take how the pairs' articles write forms beside the query's neighbours and anywhere, with
+    capitals: a form the top articles never write is cased as the pairs' articles case it ("GDĐT")."""
     for form in forms:
         votes.inside_context[form] = paired.inside_context[form]
         votes.capitals_in_context[form] = paired.capitals_in_context[form]
+        votes.alone[fold(form)][form] = paired.alone[fold(form)][form]
+        for cased in (form, form.upper()):
+            votes.capitals[cased] = paired.capitals[cased]
+        votes.capitals_starting[form] = paired.capitals_starting[form]
+        votes.cased[form] = paired.cased[form]
 
 
 def _restorable(folded: str) -> bool:
@@ -452,7 +458,7 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
         df = statistics.doc_frequency(term, "body") + statistics.doc_frequency(term, "title")
         if df and (df >= TYPO_MIN_DF or total >= ranking.typo_trusted_total):
             continue
-        if not term.isalpha() or len(term) < 2 or _two_consonants(term):
+        if not term.isalpha() or len(term) < 2 or _two_consonants(term) or _capital_consonants(syllable):
             continue
         candidates = _candidates(syllable) if tried < ranking.typo_max_words else set()
         if not candidates or lookups + len(candidates) > ranking.typo_max_lookups:
@@ -472,6 +478,12 @@ def _two_consonants(term: str) -> bool:
     syllable misspelt, which one edit would make another word ("bộ", "số")."""
     # Longer words without a vowel are mostly syllables whose vowel was dropped ("nhn", "khng").
     return len(term) == 2 and not any(letter in "aeiouy" for letter in term)
+
+
+def _capital_consonants(syllable: Syllable) -> bool:
+    """Tell whether a word was typed in capitals without a vowel: an abbreviation ("BCT", "CSGT"), never
+    a syllable whose vowel was dropped, which a reader types in small letters ("nhn")."""
+    return syllable.raw.isupper() and not any(letter in "aeiouy" for letter in syllable.folded)
 
 
 def _candidates(syllable: Syllable) -> set[str]:

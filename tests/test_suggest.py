@@ -896,6 +896,16 @@ def test_words_with_digits_or_of_one_letter_are_kept_and_the_words_after_them_co
     assert typo_fixes(view, q) == (expected, False)
 
 
+@pytest.mark.parametrize("q, expected", [
+    ("bct", {"bct": "bat"}),  # three small letters without a vowel: a syllable whose vowel was dropped
+    ("BCT", {}),  # in capitals: an abbreviation ("Bộ Công Thương"), never "BẤT"
+    ("BCT nguoj", {"nguoj": "nguoi"}),  # the words beside it are corrected still
+    ("NGUOJ", {"NGUOJ": "nguoi"}),  # capitals with a vowel: a typo
+])
+def test_a_word_typed_in_capitals_without_a_vowel_is_an_abbreviation_not_a_typo(view, q, expected):
+    assert typo_fixes(view, q) == (expected, False)
+
+
 def test_typo_correction_fixes_the_first_typo_max_words_typos_and_says_it_stopped(view):
     assert DEFAULT_RANKING.typo_max_words == 2
     assert typo_fixes(view, "hoc sinj nguoj covdi") == ({"sinj": "sinh", "nguoj": "nguoi"}, True)
@@ -1349,6 +1359,19 @@ def test_only_the_unsettled_word_takes_the_pair_articles_votes():
     top = [{"title": "", "body": "Đi tới chợ. Rồi Anh đi."}]
     beside = [{"title": "", "body": "Tôi ảnh. Tôi ảnh."}]
     assert pair_restored("toi anh di", top, beside) == ({"toi": "tôi", "anh": "Anh", "di": "đi"}, [[("toi", "anh")]])
+
+
+@pytest.mark.parametrize("pair_body, expected", [
+    # The top articles write the department out; the pair's articles write its abbreviation in capitals,
+    # as the query is suggested ("Gdđt" before: cased from the top articles, which never write it).
+    ("Theo Sở GDĐT Hà Nội, lịch thi đã có. Hôm qua Sở GDĐT yêu cầu các trường.", "GDĐT"),
+    # With a capital inside, as the pair's articles write it.
+    ("Theo Sở GdĐT Hà Nội, lịch thi đã có. Hôm qua Sở GdĐT yêu cầu các trường.", "GdĐT"),
+])
+def test_a_word_read_from_the_articles_writing_the_pair_is_cased_as_they_write_it(pair_body, expected):
+    top = [{"title": "", "body": "Sở Giáo dục và Đào tạo Hà Nội công bố lịch thi."}]
+    restored_forms, _ = pair_restored("so gddt ha noi", top, [{"title": "", "body": pair_body}])
+    assert restored_forms == {"so": "Sở", "gddt": expected, "ha": "Hà", "noi": "Nội"}
 
 
 @pytest.mark.parametrize("q", ["toi, da tiem", "toi. da tiem"])
