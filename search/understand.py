@@ -45,7 +45,7 @@ from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
 from search.recency import is_short, join_time_words
 from search.telex import decode, is_folded_syllable, is_syllable, split_tone
-from search.text import fold, nfc
+from search.text import COMPOUND_JOINER, MAX_COMPOUND_SYLLABLES, fold, nfc
 
 # A split word's pieces must be this many times more frequent in the index than the word typed.
 REWRITE_RATIO = 20
@@ -203,7 +203,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     groups, before = [], []
     typist = _types_telex(parsed, vocabulary, understood.capitals)
     crossing = not _types_crossed_d(parsed, understood.capitals)
-    for group in parsed.groups:
+    for group in _or_words(parsed, vocabulary, abbreviations, understood):
         groups.append(_understand_group(group, before, vocabulary, understood, typist, crossing))
         before += [s.folded for s in group[0].syllables]
     if understood.decoded:
@@ -222,6 +222,124 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         groups = join_time_words(groups)
     understood.parsed = replace(parsed, groups=groups)
     return understood
+
+
+def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbreviations,
+              understood: Understood) -> list[list[Clause]]:
+    """Return the query's groups with each operand of OR read as the word it ends or begins: the parser
+    binds OR to the syllables beside it, and "bóng đá OR bóng chuyền" is either sport, not "bóng
+    (đá OR bóng) chuyền" (``_operand_size``).  A notice says how operands grown so were read."""
+    groups = parsed.groups
+    if all(len(group) < 2 for group in groups):
+        return groups
+    clauses = [clause for group in groups for clause in group]
+    ors, at = [], 0  # the places of the clauses typed after an OR
+    for group in groups:
+        ors += range(at + 1, at + len(group))
+        at += len(group)
+    read = _Operands(clauses, parsed.text, vocabulary, abbreviations, understood)
+    units: list[tuple[int, int, bool]] = []  # (first clause, past the last, typed after an OR)
+    cursor = 0
+    for number, place in enumerate(ors):
+        following = ors[number + 1] if number + 1 < len(ors) else len(clauses)
+        if units and units[-1][1] == place:  # the operand after the OR before is this one's too
+            parallel = read.parallel(units[-1][0], place, following, fixed=True)
+        else:
+            parallel = read.parallel(cursor, place, following)
+            size = parallel or read.size(cursor, place, last=True)
+            units += [(i, i + 1, False) for i in range(cursor, place - size)] + [(place - size, place, False)]
+        size = parallel or read.size(place, following, last=False)
+        units.append((place, place + size, True))
+        cursor = place + size
+    units += [(i, i + 1, False) for i in range(cursor, len(clauses))]
+    out = []
+    for first, past, after_or in units:
+        clause = clauses[first] if past - first == 1 else _word_clause([c.syllables[0] for c in clauses[first:past]])
+        if after_or:
+            out[-1].append(clause)
+        else:
+            out.append([clause])
+    if any(past - first > 1 for first, past, _ in units):
+        for group in (g for g in out if len(g) > 1):
+            words = " hoặc ".join(f"“{parsed.text[c.syllables[0].start : c.syllables[-1].end]}”" for c in group)
+            understood.notices.append(f"Tìm {words}.")
+    return out
+
+
+@dataclass
+class _Operands:
+    """What reads an operand of OR: the query's clauses in the order typed, its text, the index's words."""
+
+    clauses: list[Clause]
+    text: str
+    vocabulary: Vocabulary
+    abbreviations: Abbreviations
+    understood: Understood
+
+    def size(self, start: int, end: int, last: bool) -> int:
+        """Return how many clauses of clauses[start:end] the operand ending it (last) or beginning it
+        holds: the longest run of plain one-syllable words typed with spaces between, at most a compound's
+        length, that is one word (``_one_word``); 1 when none is."""
+        run = self._plain_run(range(end - 1, start - 1, -1) if last else range(start, end))
+        for size in range(len(run), 1, -1):
+            part = run[:size][::-1] if last else run[:size]
+            if _one_word(part, self.vocabulary, self.abbreviations, self.understood):
+                return size
+        return 1
+
+    def parallel(self, start: int, place: int, end: int, fixed: bool = False) -> int:
+        """Return how many clauses the operands of the OR before clauses[place] hold when the reader typed
+        them alike: as many plain words each side (the most there are, two or more; with fixed, every
+        clause from start), the same word first or last ("giá vàng OR giá bạc", "nhà ở OR đất ở",
+        "bóng đá nam OR bóng đá nữ"); else 0."""
+        before = self._plain_run(range(place - 1, start - 1, -1))[::-1]
+        after = self._plain_run(range(place, end))
+        if fixed and len(before) < place - start:
+            return 0
+        for size in range(min(len(before), len(after)), 1, -1):
+            if fixed and size != len(before):
+                continue
+            left, right = before[len(before) - size :], after[:size]
+            if left[0].folded == right[0].folded or left[-1].folded == right[-1].folded:
+                return size
+        return 0
+
+    def _plain_run(self, places: Iterable[int]) -> list[Syllable]:
+        """Return the syllables of the plain one-syllable clauses at places (moving away from OR) up to
+        the first that is not one, or stands across more than spaces from the one before it."""
+        run: list[Syllable] = []
+        for place in places:
+            clause = self.clauses[place]
+            if len(run) == MAX_COMPOUND_SYLLABLES or not _one_plain_syllable(clause):
+                break
+            syllable = clause.syllables[0]
+            if run and not self.text[min(syllable.end, run[-1].end) : max(syllable.start, run[-1].start)].isspace():
+                break
+            run.append(syllable)
+        return run
+
+
+def _one_plain_syllable(clause: Clause) -> bool:
+    """Tell whether a clause is one syllable typed as a plain word (no quotes, field or alternative)."""
+    return (len(clause.syllables) == 1 and not clause.phrase and not clause.field and not clause.alternative
+            and not clause.reference)
+
+
+def _one_word(syllables: list[Syllable], vocabulary: Vocabulary, abbreviations: Abbreviations,
+              understood: Understood) -> bool:
+    """Tell whether syllables in a row are one word (``_operand_run``)."""
+    folded = [s.folded for s in syllables]
+    if abbreviations.lookup(tuple(folded)):
+        return True
+    if not understood.capitals and all(s.raw[:1].isupper() for s in syllables):
+        return True
+    written = vocabulary.phrase_frequency(folded)
+    return written > 0 and vocabulary.frequency(COMPOUND_JOINER.join(folded)) * 2 >= written
+
+
+def _word_clause(syllables: list[Syllable]) -> Clause:
+    """Return the clause of a word of several syllables: its syllables in a row, as one typed word."""
+    return Clause(syllables, phrase=True, joined=True)
 
 
 def _understand_group(group: list[Clause], before: list[str], vocabulary: Vocabulary,

@@ -230,6 +230,15 @@ def test_or_matches_articles_holding_either_side(engine, corpus):
     assert len(expected) > len(oracle(corpus, ["covid"]))
 
 
+@pytest.mark.parametrize("q", ["học sinh OR sinh viên", "hoc sinh OR sinh vien", '"học sinh" OR "sinh viên"'])
+def test_or_between_words_of_two_syllables_matches_articles_holding_either_word(engine, corpus, q):
+    # The index holds "học sinh" and "sinh viên" as words (pyvi's compounds): OR parts the words, not
+    # "học (sinh OR sinh) viên" (articles holding "học", "sinh" and "viên").
+    pupils, students = oracle(corpus, phrase=["hoc", "sinh"]), oracle(corpus, phrase=["sinh", "vien"])
+    assert pupils - students and students - pupils
+    assert {h["id"] for h in all_hits(engine, q)} == pupils | students
+
+
 def test_title_prefix_restricts_a_word_to_titles(engine, corpus):
     expected = oracle(corpus, ["covid"], title_only=True)
     hits = all_hits(engine, "title:covid")

@@ -84,6 +84,45 @@ def test_a_query_typed_in_capitals_reads_its_telex_and_vni_words_and_keeps_them_
         assert [s.exact for s in understood.parsed.syllables] == [s.exact for s in small.parsed.syllables]
 
 
+@pytest.mark.parametrize("q, groups, notice", [
+    # Words the index holds as one (pyvi's compounds in the articles), either side, accents or none.
+    ("học sinh OR sinh viên", [['"học sinh"', '"sinh viên"']], "Tìm “học sinh” hoặc “sinh viên”."),
+    ("hoc sinh OR sinh vien", [['"hoc sinh"', '"sinh vien"']], "Tìm “hoc sinh” hoặc “sinh vien”."),
+    ("đại học OR cao đẳng tuyển sinh", [['"đại học"', '"cao đẳng"'], ["tuyển"], ["sinh"]],
+     "Tìm “đại học” hoặc “cao đẳng”."),  # the longest word beside OR: "cao đẳng", not "cao đẳng tuyển sinh"
+    # A chain: the word between two ORs is the operand of both.
+    ("học sinh OR sinh viên OR giáo viên", [['"học sinh"', '"sinh viên"', '"giáo viên"']],
+     "Tìm “học sinh” hoặc “sinh viên” hoặc “giáo viên”."),
+    # Names typed with capitals, whatever the index holds; in capitals throughout, only its words.
+    ("Phạm Minh Chính OR Vũ Đức Đam", [['"phạm minh chính"', '"vũ đức đam"']],
+     "Tìm “Phạm Minh Chính” hoặc “Vũ Đức Đam”."),
+    ("Hà Nội OR Đà Nẵng OR Huế", [['"hà nội"', '"đà nẵng"', "huế"]], "Tìm “Hà Nội” hoặc “Đà Nẵng” hoặc “Huế”."),
+    ("HÀ NỘI OR ĐÀ NẴNG", [['"hà nội"', '"đà nẵng"']], "Tìm “HÀ NỘI” hoặc “ĐÀ NẴNG”."),
+    ("PHẠM MINH CHÍNH OR VŨ", [["phạm"], ["minh"], ["chính", "vũ"]], None),
+    ("pham minh chinh OR vu duc dam", [["pham"], ["minh"], ["chinh", '"vu duc dam"']],
+     "Tìm “chinh” hoặc “vu duc dam”."),
+    # A form of the dictionary (a loanword).
+    ("vắc xin OR vaccine", [['"vắc xin"', "vaccine"]], "Tìm “vắc xin” hoặc “vaccine”."),
+    # Two words to pyvi ("giá vàng": price of gold): OR binds the syllable, as typed...
+    ("giá vàng OR bạc", [["giá"], ["vàng", "bạc"]], None),
+    # ... unless the reader typed both sides alike: as many words, the same first or last.
+    ("giá vàng OR giá bạc OR giá đồng", [['"giá vàng"', '"giá bạc"', '"giá đồng"']],
+     "Tìm “giá vàng” hoặc “giá bạc” hoặc “giá đồng”."),
+    ("nhà ở OR đất ở", [['"nhà ở"', '"đất ở"']], "Tìm “nhà ở” hoặc “đất ở”."),
+    ("bóng đá nam OR bóng đá nữ", [['"bóng đá nam"', '"bóng đá nữ"']], "Tìm “bóng đá nam” hoặc “bóng đá nữ”."),
+    ("giá vàng OR giá bạc OR đồng", [['"giá vàng"', '"giá bạc"', "đồng"]],
+     "Tìm “giá vàng” hoặc “giá bạc” hoặc “đồng”."),
+    # Never across punctuation, into a quoted phrase or a field, and never past an operand of its own.
+    ("học, sinh OR sinh viên", [["học"], ["sinh", '"sinh viên"']], "Tìm “sinh” hoặc “sinh viên”."),
+    ('"trường học" sinh OR x', [['"trường học"'], ["sinh", "x"]], None),
+    ("x OR y z OR w", [["x", "y"], ["z", "w"]], None),
+])
+def test_an_operand_of_or_is_the_word_beside_it_not_its_syllable(vocabulary, q, groups, notice):
+    understood = understand(parse_query(q), vocabulary, abbreviations.load())
+    assert groups_of(vocabulary, q) == groups
+    assert [n for n in understood.notices if n.startswith("Tìm “")] == ([notice] if notice else [])
+
+
 @pytest.mark.parametrize("q, capitals", [
     ("HAF NOOIJ", True), ("UBND", True), ("TP.HCM 2024", True), ("HN", True),
     ("HAF nooij", False), ("Haf Nooij", False), ("A", False), ("05", False), ("A 05", False),
