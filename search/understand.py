@@ -224,6 +224,13 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     return understood
 
 
+# An operand of OR is a compound the index holds when at least one in this many of the articles writing
+# its syllables in a row (folded) hold it as one word: "đóng cửa" 137 of 622 ("đồng của" folds alike),
+# "bộ đội" 43 of 206, "học sinh" 270 of 281; not "giá vàng" (0 of 68), "Phú Trọng" (6 of 41: pyvi parts
+# the name), "Nguyễn Đình" 26 of 174 (6,000 news articles).
+OR_WORD_SHARE = 5
+
+
 def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbreviations,
               understood: Understood) -> list[list[Clause]]:
     """Return the query's groups with each operand of OR read as the word it ends or begins: the parser
@@ -242,15 +249,12 @@ def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbrev
     cursor = 0
     for number, place in enumerate(ors):
         following = ors[number + 1] if number + 1 < len(ors) else len(clauses)
-        if units and units[-1][1] == place:  # the operand after the OR before is this one's too
-            parallel = read.parallel(units[-1][0], place, following, fixed=True)
-        else:
-            parallel = read.parallel(cursor, place, following)
-            size = parallel or read.size(cursor, place, last=True)
-            units += [(i, i + 1, False) for i in range(cursor, place - size)] + [(place - size, place, False)]
-        size = parallel or read.size(place, following, last=False)
-        units.append((place, place + size, True))
-        cursor = place + size
+        fixed = bool(units) and units[-1][1] == place  # the operand after the OR before is this one's too
+        left, right = read.sizes(units[-1][0] if fixed else cursor, place, following, fixed)
+        if not fixed:
+            units += [(i, i + 1, False) for i in range(cursor, place - left)] + [(place - left, place, False)]
+        units.append((place, place + right, True))
+        cursor = place + right
     units += [(i, i + 1, False) for i in range(cursor, len(clauses))]
     out = []
     for first, past, after_or in units:
@@ -275,6 +279,36 @@ class _Operands:
     vocabulary: Vocabulary
     abbreviations: Abbreviations
     understood: Understood
+
+    def sizes(self, start: int, place: int, end: int, fixed: bool) -> tuple[int, int]:
+        """Return how many clauses the operands of the OR before clauses[place] hold, before it (within
+        clauses[start:place]; with fixed, all of them) and after it (within clauses[place:end]): as
+        the reader typed them alike (``parallel``), else each the word beside OR (``size``), and a side
+        that is no word as long as the other when it can be without parting a word ("xu phat OR the
+        cong": the name "Thế Công", which the index parts)."""
+        parallel = self.parallel(start, place, end, fixed)
+        if parallel:
+            return parallel, parallel
+        left = place - start if fixed else self.size(start, place, last=True)
+        right = self.size(place, end, last=False)
+        if right == 1 and left > 1:
+            right = self.mirrored(left, place, end, last=False)
+        elif left == 1 and right > 1 and not fixed:
+            left = self.mirrored(right, start, place, last=True)
+        return left, right
+
+    def mirrored(self, size: int, start: int, end: int, last: bool) -> int:
+        """Return size when clauses[start:end] end (last) or begin with that many plain words and the word
+        beyond them makes no word with the nearest of them ("bóng đá OR tennis Việt Nam" keeps "tennis":
+        "Việt Nam" is one word); else 1."""
+        run = self._plain_run(range(end - 1, start - 1, -1) if last else range(start, end))
+        if len(run) < size:
+            return 1
+        beyond = run[size - 1 : size + 1]
+        if len(beyond) == 2 and _one_word(beyond[::-1] if last else beyond, self.vocabulary, self.abbreviations,
+                                          self.understood):
+            return 1
+        return size
 
     def size(self, start: int, end: int, last: bool) -> int:
         """Return how many clauses of clauses[start:end] the operand ending it (last) or beginning it
@@ -334,7 +368,7 @@ def _one_word(syllables: list[Syllable], vocabulary: Vocabulary, abbreviations: 
     if not understood.capitals and all(s.raw[:1].isupper() for s in syllables):
         return True
     written = vocabulary.phrase_frequency(folded)
-    return written > 0 and vocabulary.frequency(COMPOUND_JOINER.join(folded)) * 2 >= written
+    return written > 0 and vocabulary.frequency(COMPOUND_JOINER.join(folded)) * OR_WORD_SHARE >= written
 
 
 def _word_clause(syllables: list[Syllable]) -> Clause:

@@ -99,8 +99,13 @@ def test_a_query_typed_in_capitals_reads_its_telex_and_vni_words_and_keeps_them_
     ("Hà Nội OR Đà Nẵng OR Huế", [['"hà nội"', '"đà nẵng"', "huế"]], "Tìm “Hà Nội” hoặc “Đà Nẵng” hoặc “Huế”."),
     ("HÀ NỘI OR ĐÀ NẴNG", [['"hà nội"', '"đà nẵng"']], "Tìm “HÀ NỘI” hoặc “ĐÀ NẴNG”."),
     ("PHẠM MINH CHÍNH OR VŨ", [["phạm"], ["minh"], ["chính", "vũ"]], None),
-    ("pham minh chinh OR vu duc dam", [["pham"], ["minh"], ["chinh", '"vu duc dam"']],
-     "Tìm “chinh” hoặc “vu duc dam”."),
+    # A side that is no word is as long as the other (a name typed without capitals), unless that parts a word.
+    ("pham minh chinh OR vu duc dam", [['"pham minh chinh"', '"vu duc dam"']],
+     "Tìm “pham minh chinh” hoặc “vu duc dam”."),
+    ("hoc sinh OR nguyen dinh", [['"hoc sinh"', '"nguyen dinh"']], "Tìm “hoc sinh” hoặc “nguyen dinh”."),
+    ("bóng đá OR tennis Việt Nam", [['"bóng đá"', "tennis"], ["việt nam", "ALT:vn"]],
+     "Tìm “bóng đá” hoặc “tennis”."),
+    ("vắc xin OR thuốc điều trị", [['"vắc xin"', "thuốc"], ["điều"], ["trị"]], "Tìm “vắc xin” hoặc “thuốc”."),
     # A form of the dictionary (a loanword).
     ("vắc xin OR vaccine", [['"vắc xin"', "vaccine"]], "Tìm “vắc xin” hoặc “vaccine”."),
     # Two words to pyvi ("giá vàng": price of gold): OR binds the syllable, as typed...
