@@ -272,7 +272,11 @@ def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbrev
 
 @dataclass
 class _Operands:
-    """What reads an operand of OR: the query's clauses in the order typed, its text, the index's words."""
+    """What reads an operand of OR: the query's clauses in the order typed, its text, the index's words.
+
+    The plain words beside an OR are read moving away from it (``_plain_run``): before it, the nearest
+    first; each part of such a run is checked as a word in the order typed (``_typed``).
+    """
 
     clauses: list[Clause]
     text: str
@@ -283,60 +287,54 @@ class _Operands:
     def sizes(self, start: int, place: int, end: int, fixed: bool) -> tuple[int, int]:
         """Return how many clauses the operands of the OR before clauses[place] hold, before it (within
         clauses[start:place]; with fixed, all of them) and after it (within clauses[place:end]): as
-        the reader typed them alike (``parallel``), else each the word beside OR (``size``), and a side
-        that is no word as long as the other when it can be without parting a word ("xu phat OR the
-        cong": the name "Thế Công", which the index parts)."""
-        parallel = self.parallel(start, place, end, fixed)
-        if parallel:
-            return parallel, parallel
-        left = place - start if fixed else self.size(start, place, last=True)
-        right = self.size(place, end, last=False)
+        the reader typed them alike (``_alike``), else each the word beside OR (``_word_size``), and a
+        side that is no word as long as the other when it can be without parting a word (``_mirrored``:
+        "xu phat OR the cong", the name "Thế Công", which the index parts)."""
+        before = self._plain_run(range(place - 1, start - 1, -1))
+        after = self._plain_run(range(place, end))
+        alike = self._alike(before, after, place - start if fixed else 0)
+        if alike:
+            return alike, alike
+        left = place - start if fixed else self._word_size(before, last=True)
+        right = self._word_size(after, last=False)
         if right == 1 and left > 1:
-            right = self.mirrored(left, place, end, last=False)
+            right = self._mirrored(after, left, last=False)
         elif left == 1 and right > 1 and not fixed:
-            left = self.mirrored(right, start, place, last=True)
+            left = self._mirrored(before, right, last=True)
         return left, right
 
-    def mirrored(self, size: int, start: int, end: int, last: bool) -> int:
-        """Return size when clauses[start:end] end (last) or begin with that many plain words and the word
-        beyond them makes no word with the nearest of them ("bóng đá OR tennis Việt Nam" keeps "tennis":
-        "Việt Nam" is one word); else 1."""
-        run = self._plain_run(range(end - 1, start - 1, -1) if last else range(start, end))
-        if len(run) < size:
-            return 1
-        beyond = run[size - 1 : size + 1]
-        if len(beyond) == 2 and _one_word(beyond[::-1] if last else beyond, self.vocabulary, self.abbreviations,
-                                          self.understood):
-            return 1
-        return size
-
-    def size(self, start: int, end: int, last: bool) -> int:
-        """Return how many clauses of clauses[start:end] the operand ending it (last) or beginning it
-        holds: the longest run of plain one-syllable words typed with spaces between, at most a compound's
-        length, that is one word (``_one_word``); 1 when none is."""
-        run = self._plain_run(range(end - 1, start - 1, -1) if last else range(start, end))
-        for size in range(len(run), 1, -1):
-            part = run[:size][::-1] if last else run[:size]
-            if _one_word(part, self.vocabulary, self.abbreviations, self.understood):
-                return size
-        return 1
-
-    def parallel(self, start: int, place: int, end: int, fixed: bool = False) -> int:
-        """Return how many clauses the operands of the OR before clauses[place] hold when the reader typed
-        them alike: as many plain words each side (the most there are, two or more; with fixed, every
-        clause from start), the same word first or last ("giá vàng OR giá bạc", "nhà ở OR đất ở",
-        "bóng đá nam OR bóng đá nữ"); else 0."""
-        before = self._plain_run(range(place - 1, start - 1, -1))[::-1]
-        after = self._plain_run(range(place, end))
-        if fixed and len(before) < place - start:
-            return 0
-        for size in range(min(len(before), len(after)), 1, -1):
-            if fixed and size != len(before):
+    def _alike(self, before: list[Syllable], after: list[Syllable], fixed: int) -> int:
+        """Return how many words each side holds when the reader typed both alike: as many plain words
+        (the most there are, two or more; fixed: that many, the operand before being set), the same word
+        first or last ("giá vàng OR giá bạc", "nhà ở OR đất ở", "bóng đá nam OR bóng đá nữ"); else 0."""
+        longest = min(len(before), len(after))
+        for size in [fixed] if fixed else range(longest, 1, -1):
+            if not 2 <= size <= longest:
                 continue
-            left, right = before[len(before) - size :], after[:size]
+            left, right = _typed(before, size, last=True), after[:size]
             if left[0].folded == right[0].folded or left[-1].folded == right[-1].folded:
                 return size
         return 0
+
+    def _word_size(self, run: list[Syllable], last: bool) -> int:
+        """Return how many syllables of run (beside OR) the longest word beside OR holds (``_one_word``),
+        1 when none is."""
+        for size in range(len(run), 1, -1):
+            if _one_word(_typed(run, size, last), self.vocabulary, self.abbreviations, self.understood):
+                return size
+        return 1
+
+    def _mirrored(self, run: list[Syllable], size: int, last: bool) -> int:
+        """Return size when run (beside OR) holds that many plain words and the word beyond them makes no
+        word with the farthest of them ("bóng đá OR tennis Việt Nam" keeps "tennis": "Việt Nam" is one
+        word); else 1."""
+        if len(run) < size:
+            return 1
+        beyond = run[size - 1 : size + 1]
+        if len(beyond) == 2 and _one_word(_typed(beyond, 2, last), self.vocabulary, self.abbreviations,
+                                          self.understood):
+            return 1
+        return size
 
     def _plain_run(self, places: Iterable[int]) -> list[Syllable]:
         """Return the syllables of the plain one-syllable clauses at places (moving away from OR) up to
@@ -351,6 +349,12 @@ class _Operands:
                 break
             run.append(syllable)
         return run
+
+
+def _typed(run: list[Syllable], size: int, last: bool) -> list[Syllable]:
+    """Return the first size syllables of a run read moving away from OR, in the order typed (last: the
+    run stands before OR, nearest first)."""
+    return run[:size][::-1] if last else run[:size]
 
 
 def _one_plain_syllable(clause: Clause) -> bool:

@@ -22,6 +22,7 @@ from search.understand import (
     MAX_JOIN_COUNTS,
     MAX_RARE_SPLITS,
     MAX_WORD_PIECE_CHARS,
+    OR_WORD_SHARE,
     REWRITE_RATIO,
     SPLIT_MIN_DF,
     Understood,
@@ -34,6 +35,8 @@ from search.understand import (
     _join_meant,
     _joined_words,
     _letter_split,
+    _one_plain_syllable,
+    _or_words,
     _rare_word_split,
     _reference_alternatives,
     _short_split,
@@ -126,6 +129,89 @@ def test_an_operand_of_or_is_the_word_beside_it_not_its_syllable(vocabulary, q, 
     understood = understand(parse_query(q), vocabulary, abbreviations.load())
     assert groups_of(vocabulary, q) == groups
     assert [n for n in understood.notices if n.startswith("Tìm “")] == ([notice] if notice else [])
+
+
+class GivenWords:
+    """A vocabulary holding given words (runs of syllables) as one word in `held` of the `written` articles
+    writing each run of syllables in a row, and any other run as no word."""
+
+    def __init__(self, *words: str, held: int = 10, written: int = 10):
+        self.words = {"_".join(form_key(word)) for word in words}
+        self.held, self.written = held, written
+
+    def frequency(self, term: str) -> int:
+        return self.held if term in self.words else 0
+
+    def phrase_frequency(self, terms: list[str]) -> int:
+        return self.written
+
+
+def or_read(q: str, *words: str, capitals: bool = False, dictionary: Abbreviations | None = None,
+            **counts) -> list[list[str]]:
+    """Return the groups of q with its operands of OR read against GivenWords(*words): a phrase quoted."""
+    parsed = parse_query(q)
+    groups = _or_words(parsed, GivenWords(*words, **counts), dictionary or Abbreviations(),
+                       Understood(parsed, parsed, capitals=capitals))
+    return [[(f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+             for c in group] for group in groups]
+
+
+@pytest.mark.parametrize("q, words, expected", [
+    # A chain: each operand between two ORs is both's, and never reaches past the next OR.
+    ("x OR y z OR w", ["y z"], [["x", '"y z"', "w"]]),
+    ("x OR y z OR w", ["y z w"], [["x", "y"], ["z", "w"]]),
+    ("x OR y z OR w v OR u", ["y z", "w v"], [["x", '"y z"', '"w v"', "u"]]),
+    ("p, x OR y z OR w", ["y z"], [["p"], ["x", '"y z"', "w"]]),
+    # A side that is no word is as long as the one before it, along the chain.
+    ("x y OR p q OR r s", ["x y"], [['"x y"', '"p q"', '"r s"']]),
+    # Sides typed alike: along the chain, as many words as the operand before.
+    ("a b c OR a b d OR b d e", [], [['"a b c"', '"a b d"', '"b d e"']]),
+    ("giá vàng OR giá bạc OR giá xăng dầu", ["xăng dầu"], [['"giá vàng"', '"giá bạc"', '"giá xăng"'], ["dầu"]]),
+    ("x giá vàng OR giá bạc", [], [["x"], ['"giá vàng"', '"giá bạc"']]),
+    # No side as long as the other where that parts a word, before or after OR.
+    ("bóng đá OR tennis việt nam x", ["bóng đá", "việt nam"], [['"bóng đá"', "tennis"], ["việt"], ["nam"], ["x"]]),
+    ("x nguyen dinh OR hoc sinh", ["hoc sinh", "x nguyen"], [["x"], ["nguyen"], ["dinh", '"hoc sinh"']]),
+    ("x nguyen dinh OR hoc sinh", ["hoc sinh"], [["x"], ['"nguyen dinh"', '"hoc sinh"']]),
+    # Names in capitals, which the index need not hold.
+    ("Lò Văn OR Hà Giang", [], [['"Lò Văn"', '"Hà Giang"']]),
+    ("Lò văn OR hà Giang", [], [["Lò"], ["văn", "hà"], ["Giang"]]),
+])
+def test_operands_of_or_are_read_along_a_chain_alike_mirrored_and_by_name(q, words, expected):
+    assert or_read(q, *words) == expected
+
+
+def test_names_are_no_words_with_caps_lock_on():
+    assert or_read("LÒ VĂN OR HÀ GIANG", capitals=True) == [["LÒ"], ["VĂN", "HÀ"], ["GIANG"]]
+
+
+def test_an_operand_of_or_is_a_compound_held_in_one_in_or_word_share_of_its_articles():
+    assert OR_WORD_SHARE == 5
+    assert or_read("a b OR c", "a b", held=2, written=10) == [['"a b"', "c"]]
+    assert or_read("a b OR c", "a b", held=2, written=11) == [["a"], ["b", "c"]]
+    assert or_read("a b OR c", "a b", held=2, written=0) == [["a"], ["b", "c"]]  # a run no article writes
+
+
+def test_an_operand_of_or_is_a_form_of_the_dictionary():
+    assert or_read("vắc xin OR thuốc", dictionary=abbreviations.load()) == [['"vắc xin"', "thuốc"]]
+
+
+def test_an_operand_of_or_grown_into_a_word_is_one_typed_word_in_a_row():
+    parsed = parse_query("bóng đá OR x")
+    group = _or_words(parsed, GivenWords("bóng đá"), Abbreviations(), Understood(parsed, parsed))[0]
+    assert [(c.phrase, c.joined, c.alternative, c.field, c.reference) for c in group] == [
+        (True, True, False, None, False), (False, False, False, None, False)]
+
+
+@pytest.mark.parametrize("clause, plain", [
+    (Clause(syllables_of("a")), True),
+    (Clause(syllables_of("a b")), False),
+    (Clause(syllables_of("a"), phrase=True), False),
+    (Clause(syllables_of("a"), field="title"), False),
+    (Clause(syllables_of("a"), alternative=True), False),
+    (Clause(syllables_of("a"), reference=True), False),
+])
+def test_an_operand_of_or_grows_over_plain_words_of_one_syllable_alone(clause, plain):
+    assert _one_plain_syllable(clause) is plain
 
 
 @pytest.mark.parametrize("q, capitals", [
