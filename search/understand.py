@@ -32,6 +32,7 @@ Alternatives are added as clauses of the same group (any one may match) marked
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import threading
@@ -200,6 +201,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         return understood
     vocabulary.prefetch([term for s in parsed.syllables for term in (s.folded, s.exact)]
                         + [Syllable.of(v).exact for v in map(spelling_variant, (s.raw for s in parsed.syllables)) if v])
+    parsed = _excluded_words(parsed, vocabulary, abbreviations, understood)
     groups, before = [], []
     typist = _types_telex(parsed, vocabulary, understood.capitals)
     crossing = not _types_crossed_d(parsed, understood.capitals)
@@ -229,6 +231,26 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
 # "bộ đội" 43 of 206, "học sinh" 270 of 281; not "giá vàng" (0 of 68), "Phú Trọng" (6 of 41: pyvi parts
 # the name), "Nguyễn Đình" 26 of 174 (6,000 news articles).
 OR_WORD_SHARE = 5
+
+
+def _excluded_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbreviations,
+                    understood: Understood) -> ParsedQuery:
+    """Return the query with each word after a minus grown over the plain words typed after it that make
+    one word with it (``_one_word``): "covid -hà nội" leaves out the articles holding "hà nội", not
+    those holding "hà" while "nội" is required.  A notice says what is left out."""
+    groups, excluded = list(parsed.groups), []
+    for clause in parsed.excluded:
+        after = [at for at, group in enumerate(groups) if group[0].syllables[0].start > clause.syllables[-1].end]
+        following = list(itertools.takewhile(lambda group: len(group) == 1, groups[after[0] :])) if after else []
+        read = _Operands([clause, *(group[0] for group in following)], parsed.text, vocabulary, abbreviations,
+                         understood)
+        size = read.word_size(read.plain_run(range(len(following) + 1)), last=False)
+        if size > 1:
+            del groups[after[0] : after[0] + size - 1]
+            clause = _word_clause([clause.syllables[0], *(group[0].syllables[0] for group in following[: size - 1])])
+            understood.notices.append(f"Loại các bài có “{_as_typed(parsed.text, clause.syllables)}”.")
+        excluded.append(clause)
+    return replace(parsed, groups=groups, excluded=excluded)
 
 
 def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbreviations,
@@ -265,7 +287,7 @@ def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbrev
             out.append([clause])
     if any(past - first > 1 for first, past, _ in units):
         for group in (g for g in out if len(g) > 1):
-            words = " hoặc ".join(f"“{parsed.text[c.syllables[0].start : c.syllables[-1].end]}”" for c in group)
+            words = " hoặc ".join(f"“{_as_typed(parsed.text, clause.syllables)}”" for clause in group)
             understood.notices.append(f"Tìm {words}.")
     return out
 
@@ -274,7 +296,7 @@ def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbrev
 class _Operands:
     """What reads an operand of OR: the query's clauses in the order typed, its text, the index's words.
 
-    The plain words beside an OR are read moving away from it (``_plain_run``): before it, the nearest
+    The plain words beside an OR are read moving away from it (``plain_run``): before it, the nearest
     first; each part of such a run is checked as a word in the order typed (``_typed``).
     """
 
@@ -287,16 +309,16 @@ class _Operands:
     def sizes(self, start: int, place: int, end: int, fixed: bool) -> tuple[int, int]:
         """Return how many clauses the operands of the OR before clauses[place] hold, before it (within
         clauses[start:place]; with fixed, all of them) and after it (within clauses[place:end]): as
-        the reader typed them alike (``_alike``), else each the word beside OR (``_word_size``), and a
+        the reader typed them alike (``_alike``), else each the word beside OR (``word_size``), and a
         side that is no word as long as the other when it can be without parting a word (``_mirrored``:
         "xu phat OR the cong", the name "Thế Công", which the index parts)."""
-        before = self._plain_run(range(place - 1, start - 1, -1))
-        after = self._plain_run(range(place, end))
+        before = self.plain_run(range(place - 1, start - 1, -1))
+        after = self.plain_run(range(place, end))
         alike = self._alike(before, after, place - start if fixed else 0)
         if alike:
             return alike, alike
-        left = place - start if fixed else self._word_size(before, last=True)
-        right = self._word_size(after, last=False)
+        left = place - start if fixed else self.word_size(before, last=True)
+        right = self.word_size(after, last=False)
         if right == 1 and left > 1:
             right = self._mirrored(after, left, last=False)
         elif left == 1 and right > 1 and not fixed:
@@ -316,7 +338,7 @@ class _Operands:
                 return size
         return 0
 
-    def _word_size(self, run: list[Syllable], last: bool) -> int:
+    def word_size(self, run: list[Syllable], last: bool) -> int:
         """Return how many syllables of run (beside OR) the longest word beside OR holds (``_one_word``),
         1 when none is."""
         for size in range(len(run), 1, -1):
@@ -336,7 +358,7 @@ class _Operands:
             return 1
         return size
 
-    def _plain_run(self, places: Iterable[int]) -> list[Syllable]:
+    def plain_run(self, places: Iterable[int]) -> list[Syllable]:
         """Return the syllables of the plain one-syllable clauses at places (moving away from OR) up to
         the first that is not one, or stands across more than spaces from the one before it."""
         run: list[Syllable] = []

@@ -223,6 +223,15 @@ def test_minus_phrase_excludes_only_articles_holding_the_phrase(engine, corpus):
     assert {h["id"] for h in all_hits(engine, 'covid -"vắc xin"')} == covid - with_phrase
 
 
+@pytest.mark.parametrize("q", ["covid -hà nội", "covid -ha noi", 'covid -"hà nội"'])
+def test_minus_before_a_word_of_two_syllables_excludes_articles_holding_the_word(engine, corpus, q):
+    # "hà nội" is one word to the index: left out whole, not "hà" out and "nội" required.
+    covid = oracle(corpus, ["covid"])
+    expected = covid - oracle(corpus, phrase=["ha", "noi"])
+    assert len(covid) > len(expected) > len(covid - oracle(corpus, ["ha"]))
+    assert {h["id"] for h in all_hits(engine, q)} == expected
+
+
 def test_or_matches_articles_holding_either_side(engine, corpus):
     expected = oracle(corpus, ["covid"]) | oracle(corpus, phrase=["khung", "long"])
     result_ids = {h["id"] for h in all_hits(engine, 'covid OR "khủng long"')}

@@ -29,6 +29,7 @@ from search.understand import (
     Vocabulary,
     _Apart,
     _apart_pair,
+    _excluded_words,
     _held_joined,
     _held_words_split,
     _join_apart,
@@ -178,6 +179,34 @@ def or_read(q: str, *words: str, capitals: bool = False, dictionary: Abbreviatio
 ])
 def test_operands_of_or_are_read_along_a_chain_alike_mirrored_and_by_name(q, words, expected):
     assert or_read(q, *words) == expected
+
+
+def excluded_read(q: str, *words: str) -> tuple[list[str], list[list[str]], list[str]]:
+    """Return the excluded clauses, the groups and the notices of q with its excluded words read against
+    GivenWords(*words): a phrase quoted."""
+    parsed = parse_query(q)
+    understood = Understood(parsed, parsed)
+    read = _excluded_words(parsed, GivenWords(*words), Abbreviations(), understood)
+    shown = lambda c: f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else c.syllables[0].raw  # noqa: E731
+    return [shown(c) for c in read.excluded], [[shown(c) for c in g] for g in read.groups], understood.notices
+
+
+@pytest.mark.parametrize("q, words, expected", [
+    ("covid -hà nội", ["hà nội"], (['"hà nội"'], [["covid"]], ["Loại các bài có “hà nội”."])),
+    ("-hà nội covid x", ["hà nội covid"], (['"hà nội covid"'], [["x"]], ["Loại các bài có “hà nội covid”."])),
+    ("covid -hà nội x -bóng đá", ["hà nội", "bóng đá"],
+     (['"hà nội"', '"bóng đá"'], [["covid"], ["x"]], ["Loại các bài có “hà nội”.", "Loại các bài có “bóng đá”."])),
+    ("covid -Phạm Minh Chính", [], (['"Phạm Minh Chính"'], [["covid"]], ["Loại các bài có “Phạm Minh Chính”."])),
+    # Words that are no word together, or typed apart from it, stay required.
+    ("covid -giá vàng", [], (["giá"], [["covid"], ["vàng"]], [])),
+    ("covid -hà, nội", ["hà nội"], (["hà"], [["covid"], ["nội"]], [])),
+    ("covid -hà nội OR x", ["hà nội"], (["hà"], [["covid"], ["nội", "x"]], [])),
+    ('covid -hà "nội"', ["hà nội"], (["hà"], [["covid"], ["nội"]], [])),
+    ("covid -title:hà nội", ["hà nội"], (["hà"], [["covid"], ["nội"]], [])),
+    ("nội -hà", ["hà nội"], (["hà"], [["nội"]], [])),
+])
+def test_a_word_after_a_minus_is_left_out_with_the_words_typed_after_it_that_make_one_word(q, words, expected):
+    assert excluded_read(q, *words) == expected
 
 
 def test_names_are_no_words_with_caps_lock_on():
