@@ -240,13 +240,14 @@ def _excluded_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: 
     those holding "hà" while "nội" is required.  A notice says what is left out."""
     groups, excluded = list(parsed.groups), []
     for clause in parsed.excluded:
-        after = [at for at, group in enumerate(groups) if group[0].syllables[0].start > clause.syllables[-1].end]
-        following = list(itertools.takewhile(lambda group: len(group) == 1, groups[after[0] :])) if after else []
+        after = next((at for at, group in enumerate(groups) if group[0].syllables[0].start > clause.syllables[-1].end),
+                     len(groups))
+        following = list(itertools.takewhile(lambda group: len(group) == 1, groups[after:]))
         read = _Operands([clause, *(group[0] for group in following)], parsed.text, vocabulary, abbreviations,
                          understood)
         size = read.word_size(read.plain_run(range(len(following) + 1)), last=False)
         if size > 1:
-            del groups[after[0] : after[0] + size - 1]
+            del groups[after : after + size - 1]
             clause = _word_clause([clause.syllables[0], *(group[0].syllables[0] for group in following[: size - 1])])
             understood.notices.append(f"Loại các bài có “{_as_typed(parsed.text, clause.syllables)}”.")
         excluded.append(clause)
@@ -257,7 +258,7 @@ def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbrev
               understood: Understood) -> list[list[Clause]]:
     """Return the query's groups with each operand of OR read as the word it ends or begins: the parser
     binds OR to the syllables beside it, and "bóng đá OR bóng chuyền" is either sport, not "bóng
-    (đá OR bóng) chuyền" (``_operand_size``).  A notice says how operands grown so were read."""
+    (đá OR bóng) chuyền" (``_Operands.sizes``).  A notice says how operands grown so were read."""
     groups = parsed.groups
     if all(len(group) < 2 for group in groups):
         return groups
@@ -294,7 +295,8 @@ def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbrev
 
 @dataclass
 class _Operands:
-    """What reads an operand of OR: the query's clauses in the order typed, its text, the index's words.
+    """What reads the words beside an operator (OR, a minus): the query's clauses in the order typed, its
+    text, the index's words.
 
     The plain words beside an OR are read moving away from it (``plain_run``): before it, the nearest
     first; each part of such a run is checked as a word in the order typed (``_typed``).
