@@ -193,7 +193,7 @@ def main() -> None:
     rng = random.Random(args.seed)
     made = queries(records, truth, rng, args.queries)
     engine = SearchEngine(args.index, refresh_seconds=1e9)
-    print(f"vnsearch OR between words -- code {code_version()}, index {args.index}")
+    print(f"vnsearch OR and minus before words -- code {code_version()}, index {args.index}")
     print(f"{'kind':<8} {'typed':<16} {'queries':>7} {'exact set':>9} {'precision':>9} {'recall':>7}")
     for kind in KINDS:
         for accents in (True, False):
@@ -201,8 +201,8 @@ def main() -> None:
             label = "as written" if accents else "without accents"
             print(f"{kind:<8} {label:<16} {scores['queries']:>7} {scores['exact']:>9.3f} "
                   f"{scores['precision']:>9.3f} {scores['recall']:>7.3f}")
-    print("examples:", "; ".join(" OR ".join(made[kind][0]) for kind in KINDS[:3] if made[kind]),
-          "; " + " -".join(made["minus"][0]) if made["minus"] else "")
+    examples = [" OR ".join(made[kind][0]) for kind in KINDS[:3] if made[kind]] + [" -".join(made["minus"][0])]
+    print("examples:", "; ".join(examples))
 
 
 if __name__ == "__main__":
