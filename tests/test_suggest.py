@@ -1374,6 +1374,13 @@ def test_a_word_read_from_the_articles_writing_the_pair_is_cased_as_they_write_i
     assert restored_forms == {"so": "Sở", "gddt": expected, "ha": "Hà", "noi": "Nội"}
 
 
+def test_a_word_read_from_the_articles_writing_the_pair_takes_the_capital_it_has_beside_its_neighbour():
+    # "Phủ" beside "Biên" (a name), "phủ" in "Chính phủ" three times elsewhere in the same articles.
+    top = [{"title": "", "body": "Trận đánh lớn năm ấy."}]
+    beside = [{"title": "", "body": "Chiến thắng Điện Biên Phủ. Chính phủ họp. Chính phủ ra. Chính phủ nói."}]
+    assert pair_restored("dien bien phu", top, beside)[0] == {"dien": "Điện", "bien": "Biên", "phu": "Phủ"}
+
+
 @pytest.mark.parametrize("q", ["toi, da tiem", "toi. da tiem"])
 def test_neighbours_typed_across_punctuation_are_not_a_pair(q):
     assert pair_restored(q, TOI_ALONE, TOI_BESIDE)[1] == [[("da", "tiem")]]
