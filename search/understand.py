@@ -270,10 +270,9 @@ def _or_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbrev
     read = _Operands(clauses, parsed.text, vocabulary, abbreviations, understood)
     units: list[tuple[int, int, bool]] = []  # (first clause, past the last, typed after an OR)
     cursor = 0
-    for number, place in enumerate(ors):
-        following = ors[number + 1] if number + 1 < len(ors) else len(clauses)
+    for place in ors:
         fixed = bool(units) and units[-1][1] == place  # the operand after the OR before is this one's too
-        left, right = read.sizes(units[-1][0] if fixed else cursor, place, following, fixed)
+        left, right = read.sizes(units[-1][0] if fixed else cursor, place, fixed)
         if not fixed:
             units += [(i, i + 1, False) for i in range(cursor, place - left)] + [(place - left, place, False)]
         units.append((place, place + right, True))
@@ -308,22 +307,22 @@ class _Operands:
     abbreviations: Abbreviations
     understood: Understood
 
-    def sizes(self, start: int, place: int, end: int, fixed: bool) -> tuple[int, int]:
+    def sizes(self, start: int, place: int, fixed: bool) -> tuple[int, int]:
         """Return how many clauses the operands of the OR before clauses[place] hold, before it (within
-        clauses[start:place]; with fixed, all of them) and after it (within clauses[place:end]): as
-        the reader typed them alike (``_alike``), else each the word beside OR (``word_size``), and a
-        side that is no word as long as the other when it can be without parting a word (``_mirrored``:
-        "xu phat OR the cong", the name "Thế Công", which the index parts)."""
+        clauses[start:place]; with fixed, all of them) and after it (up to the next OR, which no run of
+        plain words crosses): as the reader typed them alike (``_alike``), else each the word beside OR
+        (``word_size``), and a side that is no word as long as the other when it can be without parting
+        a word (``_mirrored``: "xu phat OR the cong", the name "Thế Công", which the index parts)."""
         before = self.plain_run(range(place - 1, start - 1, -1))
-        after = self.plain_run(range(place, end))
+        after = self.plain_run(range(place, len(self.clauses)))
         alike = self._alike(before, after, place - start if fixed else 0)
         if alike:
             return alike, alike
         left = place - start if fixed else self.word_size(before, last=True)
         right = self.word_size(after, last=False)
-        if right == 1 and left > 1:
+        if right == 1:
             right = self._mirrored(after, left, last=False)
-        elif left == 1 and right > 1 and not fixed:
+        elif left == 1 and not fixed:
             left = self._mirrored(before, right, last=True)
         return left, right
 
@@ -332,9 +331,7 @@ class _Operands:
         (the most there are, two or more; fixed: that many, the operand before being set), the same word
         first or last ("giá vàng OR giá bạc", "nhà ở OR đất ở", "bóng đá nam OR bóng đá nữ"); else 0."""
         longest = min(len(before), len(after))
-        for size in [fixed] if fixed else range(longest, 1, -1):
-            if not 2 <= size <= longest:
-                continue
+        for size in ([fixed] if 2 <= fixed <= longest else []) if fixed else range(longest, 1, -1):
             left, right = _typed(before, size, last=True), after[:size]
             if left[0].folded == right[0].folded or left[-1].folded == right[-1].folded:
                 return size
@@ -351,7 +348,7 @@ class _Operands:
     def _mirrored(self, run: list[Syllable], size: int, last: bool) -> int:
         """Return size when run (beside OR) holds that many plain words and the word beyond them makes no
         word with the farthest of them ("bóng đá OR tennis Việt Nam" keeps "tennis": "Việt Nam" is one
-        word); else 1."""
+        word); else 1 (and 1 for a size of 1)."""
         if len(run) < size:
             return 1
         beyond = run[size - 1 : size + 1]

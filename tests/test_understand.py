@@ -169,6 +169,13 @@ def or_read(q: str, *words: str, capitals: bool = False, dictionary: Abbreviatio
     ("a b c OR a b d OR b d e", [], [['"a b c"', '"a b d"', '"b d e"']]),
     ("giá vàng OR giá bạc OR giá xăng dầu", ["xăng dầu"], [['"giá vàng"', '"giá bạc"', '"giá xăng"'], ["dầu"]]),
     ("x giá vàng OR giá bạc", [], [["x"], ['"giá vàng"', '"giá bạc"']]),
+    ("x giá vàng OR giá bạc y", [], [["x"], ['"giá vàng"', '"giá bạc"'], ["y"]]),  # two alike, not three
+    ("a b c OR d e c", [], [['"a b c"', '"d e c"']]),  # the same last word
+    # Sides alike only within their own operands: never over the operand after the OR before.
+    ("x OR y z w OR y q r", [], [["x", "y"], ["z"], ["w", "y"], ["q"], ["r"]]),
+    # Two words of their own, however long the other.
+    ("a b c OR d e f", ["a b c", "d e"], [['"a b c"', '"d e"'], ["f"]]),
+    ("x OR y z OR w v OR u t s r", ["y z", "w v"], [["x", '"y z"', '"w v"', '"u t"'], ["s"], ["r"]]),
     # No side as long as the other where that parts a word, before or after OR.
     ("bóng đá OR tennis việt nam x", ["bóng đá", "việt nam"], [['"bóng đá"', "tennis"], ["việt"], ["nam"], ["x"]]),
     ("x nguyen dinh OR hoc sinh", ["hoc sinh", "x nguyen"], [["x"], ["nguyen"], ["dinh", '"hoc sinh"']]),
