@@ -176,6 +176,7 @@ def or_read(q: str, *words: str, capitals: bool = False, dictionary: Abbreviatio
     # Two words of their own, however long the other.
     ("a b c OR d e f", ["a b c", "d e"], [['"a b c"', '"d e"'], ["f"]]),
     ("x OR y z OR w v OR u t s r", ["y z", "w v"], [["x", '"y z"', '"w v"', '"u t"'], ["s"], ["r"]]),
+    ("x OR y OR y z", ["y z"], [["x", "y", '"y z"']]),  # an operand of one word is alike to none
     # No side as long as the other where that parts a word, before or after OR.
     ("bóng đá OR tennis việt nam x", ["bóng đá", "việt nam"], [['"bóng đá"', "tennis"], ["việt"], ["nam"], ["x"]]),
     ("x nguyen dinh OR hoc sinh", ["hoc sinh", "x nguyen"], [["x"], ["nguyen"], ["dinh", '"hoc sinh"']]),
