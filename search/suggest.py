@@ -458,7 +458,7 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
         df = statistics.doc_frequency(term, "body") + statistics.doc_frequency(term, "title")
         if df and (df >= TYPO_MIN_DF or total >= ranking.typo_trusted_total):
             continue
-        if not term.isalpha() or len(term) < 2 or _two_consonants(term) or _capital_consonants(syllable):
+        if not term.isalpha() or len(term) < 2 or _abbreviation(syllable):
             continue
         candidates = _candidates(syllable) if tried < ranking.typo_max_words else set()
         if not candidates or lookups + len(candidates) > ranking.typo_max_lookups:
@@ -473,17 +473,13 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
     return corrections, cut
 
 
-def _two_consonants(term: str) -> bool:
-    """Tell whether a word is two letters without a vowel: an abbreviation ("bd", "sg", "hn"), not a
-    syllable misspelt, which one edit would make another word ("bộ", "số")."""
-    # Longer words without a vowel are mostly syllables whose vowel was dropped ("nhn", "khng").
-    return len(term) == 2 and not any(letter in "aeiouy" for letter in term)
-
-
-def _capital_consonants(syllable: Syllable) -> bool:
-    """Tell whether a word was typed in capitals without a vowel: an abbreviation ("BCT", "CSGT"), never
-    a syllable whose vowel was dropped, which a reader types in small letters ("nhn")."""
-    return syllable.raw.isupper() and not any(letter in "aeiouy" for letter in syllable.folded)
+def _abbreviation(syllable: Syllable) -> bool:
+    """Tell whether a word without a vowel is an abbreviation, not a syllable misspelt: two letters ("bd",
+    "sg", "hn", which one edit would make another word: "bộ", "số"), or typed in capitals ("BCT", "CSGT")."""
+    # Longer words without a vowel typed in small letters are mostly syllables whose vowel was dropped
+    # ("nhn", "khng").
+    term = syllable.folded
+    return not any(letter in "aeiouy" for letter in term) and (len(term) == 2 or syllable.raw.isupper())
 
 
 def _candidates(syllable: Syllable) -> set[str]:

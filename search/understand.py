@@ -238,6 +238,8 @@ def _excluded_words(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: 
     """Return the query with each word after a minus grown over the plain words typed after it that make
     one word with it (``_one_word``): "covid -hà nội" leaves out the articles holding "hà nội", not
     those holding "hà" while "nội" is required.  A notice says what is left out."""
+    if not parsed.excluded:
+        return parsed
     groups, excluded = list(parsed.groups), []
     for clause in parsed.excluded:
         after = next((at for at, group in enumerate(groups) if group[0].syllables[0].start > clause.syllables[-1].end),
