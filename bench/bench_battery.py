@@ -6,8 +6,8 @@ Usage: python bench/bench_battery.py [--data ../shared/data] [--battery FILE] [-
 The battery (built by ``bench/make_battery.py``, answers judged from the articles' text) holds
 queries typed in Telex or VNI without an input method or with a typo (``telex``), with names run
 together (``runtogether``), with abbreviations or their long forms (``abbreviation``), with
-numbers and document references written another way (``number``), and plain title words with
-and without accents.  One index of news/articles.jsonl + the portal article is built into
+numbers and document references written another way (``number``), amounts in shorthand (``amount``:
+``500k``, ``10tr``), and plain title words with and without accents.  One index of news/articles.jsonl + the portal article is built into
 --index (once; reused until --rebuild).  Each query runs as ``engine.search(q, size=10)``;
 MRR@10 is the mean of 1/rank of the first relevant article in the top 10.  Target: 0.90
 overall and in every category.  Nothing is asserted.
@@ -32,7 +32,7 @@ from search.engine import SearchEngine, open_engine
 from search.request import SearchRequest
 
 BATTERY = Path(__file__).resolve().parent / "queries" / "battery.jsonl"
-CATEGORIES = ("telex", "runtogether", "abbreviation", "number", "accented", "unaccented", "recency")
+CATEGORIES = ("telex", "runtogether", "abbreviation", "number", "amount", "accented", "unaccented", "recency")
 TARGET = 0.90
 
 

@@ -14,7 +14,8 @@ Relevance is judged from the articles' text, never from vnsearch's output:
   reading the matching articles (see the comment next to each).
 
 Categories: ``telex`` (Telex/VNI typing and typos), ``runtogether``, ``abbreviation``,
-``number``, ``accented``, ``unaccented``.  The output is deterministic (seeded).
+``number``, ``amount`` (handwritten: amounts in shorthand), ``accented``, ``unaccented``.  The output is
+deterministic (seeded).
 
 It also writes bench/queries/recency.jsonl (category ``recency``, run with ``bench_battery.py
 --battery bench/queries/recency.jsonl``): a subject of the news (``RECENCY_SUBJECTS``, two title
@@ -309,6 +310,23 @@ HANDWRITTEN = [
     ("05-CT/TW", "number", r"Chỉ thị 05"),
     ("57-NQ/TW", "number", r"Nghị quyết 57"),
     ("29-NQ/TW", "number", r"Nghị quyết 29|29[/-]NQ-TƯ"),
+    # Amounts in shorthand, as readers say them (k: nghìn, tr: triệu); titles write them out.
+    ("vé xem đội tuyển việt nam 500k", "amount", r"^Vé xem đội tuyển Việt Nam đắt nhất là 500\.000 đồng"),
+    ("ve tran ra mat kim sang sik 600k", "amount", r"^Vé trận ra mắt HLV Kim Sang-sik cao nhất là 600\.000"),
+    ("khánh hoà thưởng 50tr một bàn", "amount", r"^Khánh Hoà thưởng 50 triệu đồng một bàn"),
+    ("cược bóng đá quốc tế tối đa 10tr", "amount", r"cược bóng đá quốc tế tối đa 10 triệu"),
+    ("đồng hồ casio giá 1tr", "amount", r"^Casio hồi sinh .* giá chỉ 1 triệu đồng"),
+    ("dam thu trang xach tui 600tr", "amount", r"^Đàm Thu Trang xách túi hơn 600 triệu"),
+    ("iphone pro max khung thép dưới 11tr", "amount", r"iPhone Pro Max khung thép dưới 11 triệu"),
+    ("một ngày sống ở hà nội với 690k", "amount", r"một ngày sống ở Hà Nội với 690\.000 đồng"),
+    ("nguoi nhen du day kiem 800k moi ngay", "amount", r"đu dây trên cao ốc kiếm 800\.000 đồng mỗi ngày"),
+    ("cặp đào thất thốn 800 tr", "amount", r"cặp đào Thất Thốn giá 800 triệu"),
+    ("phạt 5tr quay csgt", "amount", r"phạt 5 triệu đồng người tự ý quay CSGT"),
+    ("ceo yeah1 lương 300tr", "amount", r"^CEO Yeah1 lương gần 300 triệu"),
+    ("thịt lợn ngoại 50k/kg", "amount", r"thịt lợn ngoại .* 50\.000 đồng/kg"),
+    ("vàng mini giá từ 1tr", "amount", r"vàng mini giá từ 1 triệu đồng"),
+    ("cụ đào giá thuê 120tr", "amount", r"^Cụ đào .* giá thuê 120 triệu đồng"),
+    ("chồng gửi vợ cũ hơn 200tr", "amount", r"chồng gửi cho vợ cũ hơn 200 triệu"),
 ]
 
 

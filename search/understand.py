@@ -16,7 +16,8 @@ first five decided by the index's own statistics (so a word the articles use is 
    holds more often, its accents as typed.
 2. **Numbers and references.** A word with inner punctuation (``TP.HCM``, ``05-CT/TW``,
    ``100/2019/NĐ-CP``, ``21/8/2019``) is searched as a phrase; a number is also searched with
-   and without thousands separators (``1000`` = ``1.000``) and leading zeros (``05`` = ``5``).
+   and without thousands separators (``1000`` = ``1.000``) and leading zeros (``05`` = ``5``); an
+   amount in shorthand as the articles write it out (``500k`` = "500 nghìn", "500.000").
 3. **Run-together words.** A word the index barely knows that splits into syllables it knows
    well (``hanoi`` -> ``ha noi``, ``covid19`` -> ``covid 19``) is also searched split, as a phrase.
 4. **Abbreviations.** A form of the abbreviation dictionary (``UBND``, ``ủy ban nhân dân``)
@@ -205,7 +206,8 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     groups, before = [], []
     typist = _types_telex(parsed, vocabulary, understood.capitals)
     crossing = not _types_crossed_d(parsed, understood.capitals)
-    for group in _or_words(parsed, vocabulary, abbreviations, understood):
+    for group in _read_amounts(_or_words(parsed, vocabulary, abbreviations, understood), vocabulary, understood,
+                               parsed):
         groups.append(_understand_group(group, before, vocabulary, understood, typist, crossing))
         before += [s.folded for s in group[0].syllables]
     if understood.decoded:
@@ -715,6 +717,90 @@ def _with_zeros(syllable: Syllable, clause: Clause) -> str:
     return f"0{text}" if (is_date or numbered) and text.isdigit() and len(text) == 1 and text != "0" else text
 
 
+# Amounts typed in shorthand ---------------------------------------------------------------
+
+# An amount typed in shorthand: up to three digits (a decimal part or not), then k (nghìn: a thousand)
+# or tr (triệu: a million), the decimal also typed after the unit ("1tr5" is 1,5 triệu).
+_AMOUNT_RE = re.compile(r"(\d{1,3})(?:[.,](\d{1,2}))?(k|tr)(\d{1,2})?")
+# A unit of the shorthand -> (the zeros it stands for, the words the articles write it as).
+AMOUNT_UNITS = {"k": (3, ("nghìn", "ngàn")), "tr": (6, ("triệu",))}
+
+
+def _read_amounts(groups: Iterable[list[Clause]], vocabulary: Vocabulary, understood: Understood,
+                  parsed: ParsedQuery) -> list[list[Clause]]:
+    """Return the groups with each amount typed in shorthand (``500k``, ``10tr``, ``10 tr``, ``1tr5``)
+    joined to the forms the articles write it in ("500 nghìn", "500.000"; "1,5 triệu", "1.500.000").
+
+    Readers type an amount as they say it, articles write it out: "500k" stands in 3 of 6,000 news
+    articles, "500.000" in 186.  The forms are searched beside the shorthand when the articles hold
+    them ``REWRITE_RATIO`` times more often than it: "5K" (the pandemic's five rules) and "24K" gold
+    are written so, and stay what they are.
+    """
+    groups, out, index = list(groups), [], 0
+    while index < len(groups):
+        apart = _amount_apart(groups, index)
+        if apart is not None and (forms := _amount_forms(apart, vocabulary, understood, parsed.text)):
+            primary = Clause(apart, phrase=True, field=groups[index][0].field, joined=True)
+            out.append([primary, *_amount_clauses(forms, primary)])
+            index += 2
+            continue
+        group = list(groups[index])
+        for clause in groups[index]:
+            if not _quoted(clause):
+                group += _amount_clauses(_amount_forms(clause.syllables, vocabulary, understood, parsed.text), clause)
+        out.append(group)
+        index += 1
+    return out
+
+
+def _amount_apart(groups: list[list[Clause]], index: int) -> list[Syllable] | None:
+    """Return the syllables of a number and its unit of shorthand typed apart ("10 tr", "1,5 k") from a
+    group on, each alone in its group (as parsed: no alternatives yet), unquoted and in one field; else None."""
+    pair = groups[index : index + 2]
+    if len(pair) < 2 or any(len(group) != 1 or _quoted(group[0]) for group in pair):
+        return None
+    number, unit = pair[0][0], pair[1][0]
+    if number.field != unit.field or not all(s.folded.isdigit() for s in number.syllables):
+        return None
+    if len(unit.syllables) != 1 or unit.syllables[0].folded not in AMOUNT_UNITS:
+        return None
+    return number.syllables + unit.syllables
+
+
+def _amount_clauses(forms: list[str], typed: Clause) -> list[Clause]:
+    """Return the written forms of an amount as alternatives of the clause typed."""
+    return [Clause(syllables_of(form), phrase=True, field=typed.field, alternative=True) for form in forms]
+
+
+def _amount_forms(syllables: list[Syllable], vocabulary: Vocabulary, understood: Understood, text: str) -> list[str]:
+    """Return the forms the articles write an amount in shorthand in (``_written_amounts``), said in a
+    notice, when the typed syllables are one; else []."""
+    typed = " ".join(text[syllables[0].start : syllables[-1].end].split())
+    match = _AMOUNT_RE.fullmatch(typed.replace(" ", "").lower())
+    forms = _written_amounts(match, [s.folded for s in syllables], vocabulary) if match else []
+    if forms:
+        understood.notices.append(f"Tìm cả {', '.join(f'“{form}”' for form in forms)} cho “{typed}”.")
+    return forms
+
+
+def _written_amounts(match: re.Match, folded: list[str], vocabulary: Vocabulary) -> list[str]:
+    """Return the forms the articles write an amount in shorthand in ("1,5 triệu", "1.500.000"), each
+    some article holds, when together they are held ``REWRITE_RATIO`` times more often than as typed."""
+    whole, decimal, unit, after = match.groups()
+    if decimal and after:
+        return []  # "1,5tr5" is no amount
+    decimal = decimal or after
+    zeros, words = AMOUNT_UNITS[unit]
+    number = f"{int(whole)},{decimal}" if decimal else str(int(whole))
+    value = int(whole) * 10**zeros + (int(decimal) * 10 ** (zeros - len(decimal)) if decimal else 0)
+    forms = [f"{number} {word}" for word in words] + [f"{value:,}".replace(",", ".")]
+    held = {form: vocabulary.phrase_frequency([s.folded for s in syllables_of(form)]) for form in forms}
+    as_typed = vocabulary.frequency(folded[0]) if len(folded) == 1 else vocabulary.phrase_frequency(folded)
+    if sum(held.values()) <= REWRITE_RATIO * as_typed:
+        return []
+    return [form for form in forms if held[form]]
+
+
 # Run-together words -----------------------------------------------------------------------
 
 
@@ -723,8 +809,9 @@ def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     if len(clause.syllables) != 1 or clause.phrase:
         return []
     syllable = clause.syllables[0]
-    # One Vietnamese syllable is a word, never two run together ("nhuệ" is not "nhu e").
-    if is_folded_syllable(syllable.exact):
+    # One Vietnamese syllable is a word, never two run together ("nhuệ" is not "nhu e"); an amount in
+    # shorthand ("500k") is read as one (``_read_amounts``).
+    if is_folded_syllable(syllable.exact) or _AMOUNT_RE.fullmatch(syllable.folded):
         return []
     word = syllable.folded
     pieces = split_word(word, vocabulary.syllables)

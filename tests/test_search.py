@@ -232,6 +232,25 @@ def test_minus_before_a_word_of_two_syllables_excludes_articles_holding_the_word
     assert {h["id"] for h in all_hits(engine, q)} == expected
 
 
+@pytest.mark.parametrize("q, written", [
+    ("200k", [["200", "000"]]), ("200 k", [["200", "000"]]),
+    ("5tr", [["5", "trieu"]]), ("1tr3", [["1", "3", "trieu"]]), ("1,3tr", [["1", "3", "trieu"]]),
+])
+def test_an_amount_in_shorthand_finds_the_articles_writing_it_out(engine, corpus, q, written):
+    # No article of the demo corpus types "200k" or "5tr": they write "200.000" and "5 triệu".
+    typed = folded_syllables(q)
+    expected = set().union(*(oracle(corpus, phrase=phrase) for phrase in written))
+    assert expected and not oracle(corpus, phrase=typed)
+    assert {h["id"] for h in all_hits(engine, q)} == expected
+
+
+def test_an_amount_the_articles_write_in_shorthand_is_searched_as_typed(engine, corpus):
+    # "1K" stands in the demo corpus about as often as "1.000": it is no shorthand of theirs.
+    result = run(engine, "1k")
+    assert set(ids(result)) == oracle(corpus, ["1k"]) != set()
+    assert result["notices"] == []
+
+
 def test_or_matches_articles_holding_either_side(engine, corpus):
     expected = oracle(corpus, ["covid"]) | oracle(corpus, phrase=["khung", "long"])
     result_ids = {h["id"] for h in all_hits(engine, 'covid OR "khủng long"')}

@@ -38,6 +38,7 @@ from search.understand import (
     _letter_split,
     _one_plain_syllable,
     _or_words,
+    _read_amounts,
     _rare_word_split,
     _reference_alternatives,
     _short_split,
@@ -1200,6 +1201,78 @@ def test_a_quoted_phrase_is_searched_exactly_as_typed_not_as_its_other_forms(voc
 ])
 def test_numbers_and_references_are_searched_as_written_in_articles(vocabulary, q, expected):
     assert groups_of(vocabulary, q) == expected
+
+
+def amounts_read(q: str, frequencies: dict[str, int] | None = None,
+                 phrases: dict[tuple[str, ...], int] | None = None) -> tuple[list[list[str]], list[str]]:
+    """Return the groups of q with its amounts in shorthand read against given counts (a phrase quoted,
+    'ALT:' an alternative, a field before a colon) and the notices."""
+    parsed = parse_query(q)
+    understood = Understood(parsed, parsed)
+    groups = _read_amounts(parsed.groups, PhraseCounts(frequencies or {}, phrases or {}), understood, parsed)
+    return [[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "")
+             + (f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+             for c in group] for group in groups], understood.notices
+
+
+@pytest.mark.parametrize("q, phrases, expected", [
+    ("100k", {("100", "nghin"): 3, ("100", "000"): 50},
+     ([["100k", 'ALT:"100 nghìn"', 'ALT:"100 000"']], ["Tìm cả “100 nghìn”, “100.000” cho “100k”."])),
+    ("giá 500K", {("500", "ngan"): 1},
+     ([["giá"], ["500K", 'ALT:"500 ngàn"']], ["Tìm cả “500 ngàn” cho “500K”."])),
+    # A number typed apart from its unit is one amount, typed so.
+    ("lương 10 tr", {("10", "trieu"): 9, ("10", "000", "000"): 1},
+     ([["lương"], ['"10 tr"', 'ALT:"10 triệu"', 'ALT:"10 000 000"']], ["Tìm cả “10 triệu”, “10.000.000” cho “10 tr”."])),
+    # Its decimal before the unit or after it.
+    ("1tr5", {("1", "5", "trieu"): 1, ("1", "500", "000"): 1},
+     ([["1tr5", 'ALT:"1 5 triệu"', 'ALT:"1 500 000"']], ["Tìm cả “1,5 triệu”, “1.500.000” cho “1tr5”."])),
+    ("1,5tr", {("1", "5", "trieu"): 1}, ([["1 5tr", 'ALT:"1 5 triệu"']], ["Tìm cả “1,5 triệu” cho “1,5tr”."])),
+    ("1.25 tr", {("1", "250", "000"): 1},
+     ([['"1 25 tr"', 'ALT:"1 250 000"']], ["Tìm cả “1.250.000” cho “1.25 tr”."])),
+    ("2k05", {("2", "050"): 1}, ([["2k05", 'ALT:"2 050"']], ["Tìm cả “2.050” cho “2k05”."])),
+    ("050k", {("50", "nghin"): 1}, ([["050k", 'ALT:"50 nghìn"']], ["Tìm cả “50 nghìn” cho “050k”."])),
+    # Each side of OR; a field kept.
+    ("500k OR 1tr", {("500", "000"): 1, ("1", "trieu"): 1},
+     ([["500k", "1tr", 'ALT:"500 000"', 'ALT:"1 triệu"']],
+      ["Tìm cả “500.000” cho “500k”.", "Tìm cả “1 triệu” cho “1tr”."])),
+    ("title:10tr", {("10", "trieu"): 1}, ([["title:10tr", 'ALT:title:"10 triệu"']], ["Tìm cả “10 triệu” cho “10tr”."])),
+])
+def test_an_amount_typed_in_shorthand_is_also_searched_as_the_articles_write_it(q, phrases, expected):
+    assert amounts_read(q, {}, phrases) == expected
+
+
+@pytest.mark.parametrize("q", [
+    "100k",  # no article writes it out
+    '"10 tr"', '"100k"', "title:10 tr", "10 OR 20 tr", "10 tr OR k",  # quoted, in two fields, in OR
+    "1000k", "1,234tr", "1,5tr5", "10 m", "tr 10", "10 tr5", "10kk", "k10",  # no amount in shorthand
+])
+def test_what_is_no_amount_in_shorthand_or_no_article_writes_out_is_searched_as_typed(q):
+    every = {tuple(s.folded for s in syllables_of(form)): 1 for form in [
+        "10 triệu", "10.000.000", "1.000.000", "1,5 triệu", "1.500.000", "10.000"]}
+    parsed = parse_query(q)
+    assert amounts_read(q, {}, every) == ([[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "") + (
+        f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+        for c in group] for group in parsed.groups], [])
+
+
+@pytest.mark.parametrize("q, frequencies, phrases, read", [
+    # The written forms together held REWRITE_RATIO times as often as the shorthand, and one article more.
+    ("5k", {"5k": 5}, {("5", "000"): REWRITE_RATIO * 5}, False),
+    ("5k", {"5k": 5}, {("5", "000"): REWRITE_RATIO * 5 - 1, ("5", "nghin"): 2}, True),
+    ("5 k", {}, {("5", "k"): 5, ("5", "000"): REWRITE_RATIO * 5}, False),
+    ("5 k", {"5": 1_000}, {("5", "k"): 5, ("5", "000"): REWRITE_RATIO * 5 + 1}, True),
+    ("1,5tr", {"1": 1_000}, {("1", "5tr"): 1, ("1", "5", "trieu"): REWRITE_RATIO}, False),
+])
+def test_an_amount_in_shorthand_the_articles_write_so_is_searched_as_typed(q, frequencies, phrases, read):
+    groups, notices = amounts_read(q, frequencies, phrases)
+    assert (len(groups[-1]) > 1, len(notices)) == (read, int(read))
+
+
+def test_an_amount_in_shorthand_is_never_split_into_a_number_and_letters(vocabulary):
+    # "700.000" written out, in a row and joined (``_number_alternatives``), never "700 k".
+    assert groups_of(vocabulary, "700k") == [["700k", 'ALT:"700 000"', "ALT:700000"]]
+    assert groups_of(vocabulary, "1k") == [["1k"]]  # "1K" is written so (11 times in the demo corpus)
+    assert groups_of(vocabulary, "100x") == [["100x", 'ALT:"100 x"']]
 
 
 def cited_as(q: str, phrases: dict[tuple[str, ...], int], before: list[str] = ()) -> tuple[list[str], list[str], list]:
