@@ -6,11 +6,11 @@ Usage: python bench/bench_battery.py [--data ../shared/data] [--battery FILE] [-
 The battery (built by ``bench/make_battery.py``, answers judged from the articles' text) holds
 queries typed in Telex or VNI without an input method or with a typo (``telex``), with names run
 together (``runtogether``), with abbreviations or their long forms (``abbreviation``), with
-numbers and document references written another way (``number``), amounts in shorthand (``amount``:
-``500k``, ``10tr``), and plain title words with and without accents.  One index of news/articles.jsonl + the portal article is built into
---index (once; reused until --rebuild).  Each query runs as ``engine.search(q, size=10)``;
-MRR@10 is the mean of 1/rank of the first relevant article in the top 10.  Target: 0.90
-overall and in every category.  Nothing is asserted.
+numbers and document references written another way (``number``), amounts in shorthand
+(``amount``: ``500k``, ``10tr``), and plain title words with and without accents.  One index of
+news/articles.jsonl + the portal article is built into --index (once; reused until --rebuild).
+Each query runs as ``engine.search(q, size=10)``; MRR@10 is the mean of 1/rank of the first
+relevant article in the top 10.  Target: 0.90 overall and in every category.  Nothing is asserted.
 
 ``--backend URL`` runs the battery on a SphinxQL cluster holding the same articles
 (news/articles.jsonl and portal/, written with ``vnsearch reindex --backend URL``) instead.
