@@ -11,6 +11,7 @@ first five decided by the index's own statistics (so a word the articles use is 
    Once one word is Telex beyond doubt, the query's other words that decode are also searched
    as their syllables (alternatives) when the index holds those far more often (``soong``).
    A query typed all in capitals (caps lock on) is read the same: ``HAF NOOIJ`` -> ``HÀ NỘI``.
+   A word the index lacks typed with a letter held down (``nộiii``) is read without the repeats.
    A syllable spelled with i where the press writes y, or the other way round (``kĩ`` / ``kỹ``,
    ``lí`` / ``lý``, ``Mĩ`` / ``Mỹ``, ``qui`` / ``quy``), is also searched as the spelling the index
    holds more often, its accents as typed.
@@ -160,6 +161,8 @@ class Understood:
     capitals: bool = False
     # A syllable as typed -> its other spelling of i / y, also searched (``_spelling_alternatives``).
     spellings: dict[str, str] = field(default_factory=dict)
+    # A word typed with a letter held down -> the word searched (``_unstretched``).
+    stretched: dict[str, str] = field(default_factory=dict)
 
     def rewritten_text(self) -> str:
         """Return the query as typed with its Telex/VNI words decoded and run-together words split."""
@@ -213,6 +216,8 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     if understood.decoded:
         read = rewrite_text(parsed.text, {s: t for s, t in understood.rewrites.items() if " " not in t})
         understood.notices.insert(0, f"Đã hiểu cách gõ Telex/VNI: tìm “{read}”.")
+    # Said first: the words the other notices name are those read.
+    understood.notices[0:0] = [f"Đã đọc “{typed}” là “{word}”." for typed, word in understood.stretched.items()]
     if understood.crossed:
         also = ", ".join(f"“{form}”" for form in understood.crossed.values())
         understood.notices.insert(1, f"Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả {also}.")
@@ -433,11 +438,40 @@ def _decode_clause(clause: Clause, vocabulary: Vocabulary, understood: Understoo
             understood.rewrites[syllable] = decoded
             understood.decoded = True
             syllable = replace(read, start=syllable.start, end=syllable.end)
+        elif (word := _unstretched(syllable, vocabulary, understood.capitals)) is not None:
+            understood.rewrites[syllable] = understood.stretched[syllable.raw] = word
+            syllable = replace(Syllable.of(word), start=syllable.start, end=syllable.end)
         syllables.append(syllable)
     # Several syllables in one typed word ("TP.HCM", "05-CT/TW", "1.000") stand together: the
     # parser makes one clause of each typed word, so an unquoted clause is one word.
     joined = len(syllables) > 1 and not clause.phrase
     return replace(clause, syllables=syllables, phrase=len(syllables) > 1, joined=joined or clause.joined)
+
+
+def _unstretched(syllable: Syllable, vocabulary: Vocabulary, capitals: bool) -> str | None:
+    """Return a word the index lacks, typed with a letter held down (three times or more in a row:
+    ``nộiii``, ``quáaaa``, ``đẹppp``), as the word the index holds once each such run is one letter
+    (else two: ``Brooooklyn``), as typed or read as Telex (``haaaf``); else None.
+
+    No Vietnamese syllable holds a letter three times in a row, and a reader stretching a word means the
+    word: "hà nộiii" found the 2,160 articles holding "hà" or "nội" and nothing else.
+    """
+    runs = ["".join(run) for _, run in itertools.groupby(syllable.raw, key=lambda ch: fold(ch).lower())]
+    if not any(len(run) >= 3 and run[0].isalpha() for run in runs) or vocabulary.frequency(syllable.folded):
+        return None
+    for keep in (1, 2):
+        word = "".join(_held_down(run, keep) if run[0].isalpha() else run for run in runs)
+        if vocabulary.frequency(Syllable.of(word).exact):
+            return word
+        decoded = telex_reading(word, vocabulary, capitals)
+        if decoded and vocabulary.frequency(Syllable.of(decoded).exact):
+            return decoded
+    return None
+
+
+def _held_down(run: str, keep: int) -> str:
+    """Return a run of one letter as at most keep of it, those typed with marks first (``áaaa``: ``á``)."""
+    return "".join(sorted(run, key=lambda ch: fold(ch) == ch)[:keep]) if len(run) >= 3 else run
 
 
 def _in_capitals(parsed: ParsedQuery) -> bool:

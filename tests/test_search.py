@@ -251,6 +251,13 @@ def test_an_amount_the_articles_write_in_shorthand_is_searched_as_typed(engine, 
     assert result["notices"] == []
 
 
+@pytest.mark.parametrize("q, meant", [("hà nộiii", "hà nội"), ("covidddd", "covid"), ("giá vàngggg", "giá vàng")])
+def test_a_word_typed_with_a_letter_held_down_finds_what_the_word_finds(engine, q, meant):
+    result = run(engine, q)
+    assert {h["id"] for h in all_hits(engine, q)} == {h["id"] for h in all_hits(engine, meant)} != set()
+    assert result["notices"][0].startswith("Đã đọc “")
+
+
 def test_or_matches_articles_holding_either_side(engine, corpus):
     expected = oracle(corpus, ["covid"]) | oracle(corpus, phrase=["khung", "long"])
     result_ids = {h["id"] for h in all_hits(engine, 'covid OR "khủng long"')}

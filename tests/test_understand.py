@@ -375,6 +375,31 @@ def test_a_word_of_time_read_from_telex_is_one_phrase_as_typed_with_accents(voca
     assert not any(c.joined for c in long.parsed.clauses)  # nine syllables: a question
 
 
+@pytest.mark.parametrize("typed, frequencies, read", [
+    ("nộiii", {"nội": 5}, "nội"), ("NỘIIII", {"nội": 5}, "NỘI"), ("đẹppppp", {"đẹp": 1}, "đẹp"),
+    ("quáaaa", {"quá": 1}, "quá"), ("quaaaá", {"quá": 1}, "quá"),  # the letter typed with marks kept
+    ("Brooooklyn", {"brooklyn": 1}, "Brooklyn"),  # one letter, else two
+    ("Brooooklyn", {"broklyn": 1, "brooklyn": 1}, "Broklyn"),
+    ("haaaf", {"hà": 3}, "hà"), ("nooooij", {"nội": 3}, "nội"),  # read as Telex once the run is one letter
+    ("nộiii", {}, None),  # no word the index holds
+    ("aaa", {"aaa": 1, "a": 100}, None), ("nộiii", {"noiii": 1, "nội": 100}, None),  # the word typed is held
+    ("hayy", {"hay": 5}, None), ("1000", {"10": 5}, None),  # a letter twice, a digit: not held down
+])
+def test_a_word_typed_with_a_letter_held_down_is_read_as_the_word_the_index_holds(typed, frequencies, read):
+    from search.parse import Syllable
+    from search.understand import _unstretched
+
+    assert _unstretched(Syllable.of(typed), PhraseCounts(frequencies, {}), False) == read
+
+
+def test_a_query_with_a_letter_held_down_searches_the_word_and_says_so(vocabulary):
+    understood = understand(parse_query("hà nộiii chúc mừnggg"), vocabulary, abbreviations.load())
+    # Read as typed without the letters held down: "hà nội" is a form of the dictionary (HN).
+    assert groups_of(vocabulary, "hà nộiii chúc mừnggg") == [["hà nội", "ALT:hn"], ["chúc"], ["mừng"]]
+    assert understood.notices == ["Đã đọc “nộiii” là “nội”.", "Đã đọc “mừnggg” là “mừng”."]
+    assert understood.rewritten_text() == "hà nội chúc mừng"
+
+
 def test_vni_words_are_searched_as_their_syllables(vocabulary):
     understood = understand(parse_query("ha2 no65i"), vocabulary, abbreviations.load())
     assert groups_of(vocabulary, "ha2 no65i") == [["hà nội", "ALT:hn"]]
