@@ -18,7 +18,6 @@ asserted.
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import sys
@@ -27,9 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_or import MAX_ARTICLES, MIN_ARTICLES, whole_set
-from corpus import NEWS, SEED, add_battery_index_arguments, battery_index_data, code_version, data_path, read_jsonl
-from make_battery import portal_articles
+from bench_or import MAX_ARTICLES, MIN_ARTICLES, SetScores, sampled_battery, whole_set
+from corpus import code_version
 
 from search.engine import SearchEngine
 
@@ -78,32 +76,19 @@ def written_forms(number: str, decimal: str | None, unit: str) -> re.Pattern:
 def measure(engine: SearchEngine, records: list[dict], texts: list[str], unit: str,
             sample: list[tuple[str, str | None]]) -> dict:
     """Return the exact-set share, mean precision and mean recall of the queries of one unit."""
-    exact, precision, recall, count = 0, [], [], 0
+    scores = SetScores()
     for number, decimal in sample:
         pattern = written_forms(number, decimal, unit)
         expected = {records[n]["id"] for n, text in enumerate(texts) if pattern.search(text)}
         for typed in typed_ways(number, decimal, unit):
-            found = whole_set(engine, typed)
-            count += 1
-            exact += found == expected
-            precision.append(len(found & expected) / len(found) if found else 0.0)
-            recall.append(len(found & expected) / len(expected) if expected else 1.0)
-    count = max(count, 1)
-    return {"queries": len(precision), "exact": exact / count, "precision": sum(precision) / count,
-            "recall": sum(recall) / count}
+            scores.add(whole_set(engine, typed), expected)
+    return scores.summary()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_battery_index_arguments(parser)
-    parser.add_argument("--queries", type=int, default=60, help="amounts of each unit (default 60)")
-    parser.add_argument("--seed", type=int, default=SEED, help="the sample's seed")
-    args = parser.parse_args()
-    data = battery_index_data(args)
-    records = read_jsonl(data_path(data, NEWS)) + portal_articles(data)
+    args, records, engine = sampled_battery(__doc__, 60, "amounts of each unit")
     texts = [f"{r.get('title') or ''}\n{r.get('body') or ''}" for r in records]
     sample = amounts(texts, random.Random(args.seed), args.queries)
-    engine = SearchEngine(args.index, refresh_seconds=1e9)
     print(f"vnsearch amounts in shorthand -- code {code_version()}, index {args.index}")
     print(f"{'unit':<5} {'amounts':>7} {'queries':>7} {'exact set':>9} {'precision':>9} {'recall':>7}")
     for unit in KINDS:

@@ -164,7 +164,7 @@ def whole_set(engine: SearchEngine, q: str) -> set[str]:
 
 def measure(engine: SearchEngine, truth: GroundTruth, kind: str, sides_list: list[list[str]], accents: bool) -> dict:
     """Return the exact-set share, mean precision and mean recall of the queries of one kind."""
-    exact, precision, recall = 0, [], []
+    scores = SetScores()
     for sides in sides_list:
         typed = [side if accents else unaccented(side) for side in sides]
         if kind == "minus":
@@ -173,26 +173,46 @@ def measure(engine: SearchEngine, truth: GroundTruth, kind: str, sides_list: lis
         else:
             expected = set().union(*(in_a_row(truth, side) for side in typed))
             found = whole_set(engine, " OR ".join(typed))
-        exact += found == expected
-        precision.append(len(found & expected) / len(found) if found else 0.0)
-        recall.append(len(found & expected) / len(expected) if expected else 1.0)
-    count = max(len(sides_list), 1)
-    return {"queries": len(sides_list), "exact": exact / count, "precision": sum(precision) / count,
-            "recall": sum(recall) / count}
+        scores.add(found, expected)
+    return scores.summary()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+class SetScores:
+    """Result sets scored against the truth: the share found exactly, mean precision and mean recall."""
+
+    def __init__(self):
+        self.exact, self.precision, self.recall = 0, [], []
+
+    def add(self, found: set[str], expected: set[str]) -> None:
+        """Score one query's whole result set against the articles it should find."""
+        self.exact += found == expected
+        self.precision.append(len(found & expected) / len(found) if found else 0.0)
+        self.recall.append(len(found & expected) / len(expected) if expected else 1.0)
+
+    def summary(self) -> dict:
+        """Return {queries, exact, precision, recall} (shares and means over the queries)."""
+        count = max(len(self.precision), 1)
+        return {"queries": len(self.precision), "exact": self.exact / count,
+                "precision": sum(self.precision) / count, "recall": sum(self.recall) / count}
+
+
+def sampled_battery(description: str, queries: int, what: str) -> tuple[argparse.Namespace, list[dict], SearchEngine]:
+    """Return the parsed arguments (--data, --index, --queries, --seed), the news and portal articles and an
+    engine on the battery's index, for a benchmark sampling its queries from the articles."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_battery_index_arguments(parser)
-    parser.add_argument("--queries", type=int, default=150, help="queries of each kind (default 150)")
+    parser.add_argument("--queries", type=int, default=queries, help=f"{what} (default {queries})")
     parser.add_argument("--seed", type=int, default=SEED, help="the sample's seed")
     args = parser.parse_args()
     data = battery_index_data(args)
     records = read_jsonl(data_path(data, NEWS)) + portal_articles(data)
+    return args, records, SearchEngine(args.index, refresh_seconds=1e9)
+
+
+def main() -> None:
+    args, records, engine = sampled_battery(__doc__, 150, "queries of each kind")
     truth = GroundTruth(records)
-    rng = random.Random(args.seed)
-    made = queries(records, truth, rng, args.queries)
-    engine = SearchEngine(args.index, refresh_seconds=1e9)
+    made = queries(records, truth, random.Random(args.seed), args.queries)
     print(f"vnsearch OR and minus before words -- code {code_version()}, index {args.index}")
     print(f"{'kind':<8} {'typed':<16} {'queries':>7} {'exact set':>9} {'precision':>9} {'recall':>7}")
     for kind in KINDS:
