@@ -18,7 +18,8 @@ first five decided by the index's own statistics (so a word the articles use is 
 2. **Numbers and references.** A word with inner punctuation (``TP.HCM``, ``05-CT/TW``,
    ``100/2019/NĐ-CP``, ``21/8/2019``) is searched as a phrase; a number is also searched with
    and without thousands separators (``1000`` = ``1.000``) and leading zeros (``05`` = ``5``); an
-   amount in shorthand as the articles write it out (``500k`` = "500 nghìn", "500.000").
+   amount in shorthand as the articles write it out (``500k`` = "500 nghìn", "500.000"); a date said
+   in words as the articles write it (``30 tháng 4`` = ``30/4``).
 3. **Run-together words.** A word the index barely knows that splits into syllables it knows
    well (``hanoi`` -> ``ha noi``, ``covid19`` -> ``covid 19``) is also searched split, as a phrase.
 4. **Abbreviations.** A form of the abbreviation dictionary (``UBND``, ``ủy ban nhân dân``)
@@ -222,6 +223,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         also = ", ".join(f"“{form}”" for form in understood.crossed.values())
         understood.notices.insert(1, f"Chữ “d” gõ không có “dd” có thể là “đ”: tìm cả {also}.")
     groups = _expand_abbreviations(groups, abbreviations, understood, parsed)
+    groups = _read_dates(groups, vocabulary, understood, parsed)
     groups = _join_apart(groups, vocabulary, understood, parsed)
     # After the words typed apart are joined, so that "mi lan" is read as Milan and as "my lan".
     groups = [group + _spelling_alternatives(group[0], vocabulary, understood) for group in groups]
@@ -833,6 +835,77 @@ def _written_amounts(match: re.Match, folded: list[str], vocabulary: Vocabulary)
     if sum(held.values()) <= REWRITE_RATIO * as_typed:
         return []
     return [form for form in forms if held[form]]
+
+
+# Dates said in words -----------------------------------------------------------------------
+
+# After a day and a month, these words make a length of time, not a date ("9 tháng 10 ngày", "6 tháng 1 lần").
+DURATION_WORDS = frozenset({"ngay", "lan"})
+
+
+def _read_dates(groups: list[list[Clause]], vocabulary: Vocabulary, understood: Understood,
+                parsed: ParsedQuery) -> list[list[Clause]]:
+    """Return the groups with each date said in words ("30 tháng 4", "2 tháng 9 năm 1945", "tháng 4 năm
+    2021") joined to the ways the articles write it ("30/4", "2/9/1945", "4/2021"), each some article holds.
+
+    Articles write a date with slashes: "30/4" stands 494 times in 6,000 news articles, "30 tháng 4" never,
+    and the words typed found 3 articles.  The words typed are still searched, as typed (one unquoted word).
+    """
+    out, index = [], 0
+    while index < len(groups):
+        size, forms = _date_at([_plain_word(group, groups[index]) for group in groups[index : index + 5]])
+        written = [form for form in forms if vocabulary.phrase_frequency(form.split("/"))]
+        if not written:
+            out.append(groups[index])
+            index += 1
+            continue
+        syllables = [group[0].syllables[0] for group in groups[index : index + size]]
+        primary = Clause(syllables, field=groups[index][0].field)
+        out.append([primary, *(Clause(syllables_of(form), phrase=True, field=primary.field, alternative=True)
+                               for form in written)])
+        typed = " ".join(parsed.text[syllables[0].start : syllables[-1].end].split())
+        understood.notices.append(f"Tìm cả {', '.join(f'“{form}”' for form in written)} cho “{typed}”.")
+        index += size
+    return out
+
+
+def _plain_word(group: list[Clause], first: list[Clause]) -> str | None:
+    """Return the one syllable a group's typed clause holds (its exact form), unquoted and in the field of
+    the first group's; else None."""
+    clause = group[0]
+    if len(clause.syllables) != 1 or clause.phrase or clause.field != first[0].field:
+        return None
+    return clause.syllables[0].exact
+
+
+def _date_at(words: list[str | None]) -> tuple[int, list[str]]:
+    """Return (words spanned, the date's written forms) of a date said in words starting a run of words:
+    "D tháng M" (not a length of time), "D tháng M năm Y" or "tháng M năm Y"; else (0, [])."""
+    w = (words + [None] * 5)[:5]
+    if _numbered(w[0], 31) and w[1] in ("tháng", "thang") and _numbered(w[2], 12):
+        if w[3] in ("năm", "nam") and _year(w[4]):
+            return 5, _slashed(w[0], w[2], w[4])
+        return (0, []) if w[3] is not None and fold(w[3]) in DURATION_WORDS else (3, _slashed(w[0], w[2]))
+    if w[0] in ("tháng", "thang") and _numbered(w[1], 12) and w[2] in ("năm", "nam") and _year(w[3]):
+        return 4, _slashed(w[1], w[3])
+    return 0, []
+
+
+def _numbered(word: str | None, highest: int) -> bool:
+    """Tell whether a word is a day's or a month's number: one or two digits, 1 to highest."""
+    return word is not None and word.isdigit() and len(word) <= 2 and 1 <= int(word) <= highest
+
+
+def _year(word: str | None) -> bool:
+    """Tell whether a word is a year of a date: four digits, 1900 to 2099."""
+    return word is not None and word.isdigit() and len(word) == 4 and word[:2] in ("19", "20")
+
+
+def _slashed(*numbers: str) -> list[str]:
+    """Return a date's numbers (day, month, year; or month, year) with slashes, without and with the day's
+    and the month's leading zeros."""
+    short = [n if len(n) == 4 else str(int(n)) for n in numbers]
+    return list(dict.fromkeys(["/".join(short), "/".join(n.zfill(2) for n in short)]))
 
 
 # Run-together words -----------------------------------------------------------------------

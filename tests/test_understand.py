@@ -40,6 +40,7 @@ from search.understand import (
     _or_words,
     _rare_word_split,
     _read_amounts,
+    _read_dates,
     _reference_alternatives,
     _short_split,
     _split_held_in_a_row,
@@ -1299,6 +1300,55 @@ def test_an_amount_in_shorthand_is_never_split_into_a_number_and_letters(vocabul
     assert groups_of(vocabulary, "700k") == [["700k", 'ALT:"700 000"', "ALT:700000"]]
     assert groups_of(vocabulary, "1k") == [["1k"]]  # "1K" is written so (11 times in the demo corpus)
     assert groups_of(vocabulary, "100x") == [["100x", 'ALT:"100 x"']]
+
+
+@pytest.mark.parametrize("words, expected", [
+    (["30", "tháng", "4"], (3, ["30/4", "30/04"])), (["30", "thang", "4", "x"], (3, ["30/4", "30/04"])),
+    (["2", "tháng", "9", "năm", "1945"], (5, ["2/9/1945", "02/09/1945"])),
+    (["02", "thang", "09", "nam", "2024", "x"], (5, ["2/9/2024", "02/09/2024"])),
+    (["12", "tháng", "12"], (3, ["12/12"])), (["31", "tháng", "1"], (3, ["31/1", "31/01"])),
+    (["1", "tháng", "10", "năm", "2000"], (5, ["1/10/2000", "01/10/2000"])),
+    (["tháng", "4", "năm", "2021"], (4, ["4/2021", "04/2021"])), (["tháng", "12", "nam", "1999"], (4, ["12/1999"])),
+    # Lengths of time, and no day, month or year.
+    (["9", "tháng", "10", "ngày"], (0, [])), (["6", "tháng", "1", "lần"], (0, [])),
+    (["6", "tháng", "1", "lan"], (0, [])),
+    (["32", "tháng", "4"], (0, [])), (["0", "tháng", "4"], (0, [])), (["30", "tháng", "13"], (0, [])),
+    (["30", "tháng", "0"], (0, [])), (["30", "thắng", "4"], (0, [])), (["030", "tháng", "4"], (0, [])),
+    (["tháng", "4", "năm", "1899"], (0, [])), (["tháng", "4", "năm", "20211"], (0, [])),
+    (["tháng", "4", "năm"], (0, [])),
+    (["tháng", "13", "năm", "2021"], (0, [])), (["tháng", "4", "nắm", "2021"], (0, [])), (["30", "tháng"], (0, [])),
+    (["30", "tháng", None], (0, [])), ([None, "tháng", "4"], (0, [])),
+    # A day and month before "năm" and no year: the day and month.
+    (["30", "tháng", "4", "năm", "x"], (3, ["30/4", "30/04"])),
+])
+def test_a_date_said_in_words_is_read_with_its_written_forms(words, expected):
+    from search.understand import _date_at
+
+    assert _date_at(words) == expected
+
+
+def dates_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[list[str]], list[str]]:
+    """Return the groups of q with its dates said in words read against given counts, and the notices."""
+    parsed = parse_query(q)
+    understood = Understood(parsed, parsed)
+    groups = _read_dates(parsed.groups, PhraseCounts({}, phrases), understood, parsed)
+    return [[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "")
+             + (f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+             for c in group] for group in groups], understood.notices
+
+
+def test_a_date_said_in_words_is_also_searched_as_the_articles_write_it():
+    held = {("30", "4"): 9, ("2", "9", "1945"): 1, ("02", "09", "1945"): 2, ("4", "2021"): 3}
+    assert dates_read("lễ 30 tháng 4", held) == (
+        [["lễ"], ["30 tháng 4", 'ALT:"30 4"']], ["Tìm cả “30/4” cho “30 tháng 4”."])
+    assert dates_read("ngày 2 Tháng 9 năm 1945 x", held) == (
+        [["ngày"], ["2 Tháng 9 năm 1945", 'ALT:"2 9 1945"', 'ALT:"02 09 1945"'], ["x"]],
+        ["Tìm cả “2/9/1945”, “02/09/1945” cho “2 Tháng 9 năm 1945”."])
+    assert dates_read("title:tháng title:4 title:năm title:2021", held)[0] == [
+        ["title:tháng 4 năm 2021", 'ALT:title:"4 2021"']]
+    # No form held, a length of time, words in two fields or quoted: as typed.
+    for q in ["30 tháng 5", "6 tháng 1 lần", "title:30 tháng 4", '"30 tháng 4"', "30 tháng-4"]:
+        assert dates_read(q, held)[1] == [], q
 
 
 def cited_as(q: str, phrases: dict[tuple[str, ...], int], before: list[str] = ()) -> tuple[list[str], list[str], list]:
