@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_or import MAX_ARTICLES, MIN_ARTICLES, SetScores, sampled_battery, whole_set
+from bench_or import MAX_ARTICLES, MIN_ARTICLES, SetScores, article_texts, sampled_battery, whole_set, writing
 from corpus import code_version
 
 from search.engine import SearchEngine
@@ -79,7 +79,7 @@ def measure(engine: SearchEngine, records: list[dict], texts: list[str], unit: s
     scores = SetScores()
     for number, decimal in sample:
         pattern = written_forms(number, decimal, unit)
-        expected = {records[n]["id"] for n, text in enumerate(texts) if pattern.search(text)}
+        expected = writing(records, texts, pattern)
         for typed in typed_ways(number, decimal, unit):
             scores.add(whole_set(engine, typed), expected)
     return scores.summary()
@@ -87,7 +87,7 @@ def measure(engine: SearchEngine, records: list[dict], texts: list[str], unit: s
 
 def main() -> None:
     args, records, engine = sampled_battery(__doc__, 60, "amounts of each unit")
-    texts = [f"{r.get('title') or ''}\n{r.get('body') or ''}" for r in records]
+    texts = article_texts(records)
     sample = amounts(texts, random.Random(args.seed), args.queries)
     print(f"vnsearch amounts in shorthand -- code {code_version()}, index {args.index}")
     print(f"{'unit':<5} {'amounts':>7} {'queries':>7} {'exact set':>9} {'precision':>9} {'recall':>7}")

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -194,6 +195,16 @@ class SetScores:
         count = max(len(self.precision), 1)
         return {"queries": len(self.precision), "exact": self.exact / count,
                 "precision": sum(self.precision) / count, "recall": sum(self.recall) / count}
+
+
+def article_texts(records: list[dict]) -> list[str]:
+    """Return each article's title and body as one text, for truths read with regular expressions."""
+    return [f"{r.get('title') or ''}\n{r.get('body') or ''}" for r in records]
+
+
+def writing(records: list[dict], texts: list[str], pattern: re.Pattern) -> set[str]:
+    """Return the ids of the articles whose text (``article_texts``) a pattern finds."""
+    return {records[n]["id"] for n, text in enumerate(texts) if pattern.search(text)}
 
 
 def sampled_battery(description: str, queries: int, what: str) -> tuple[argparse.Namespace, list[dict], SearchEngine]:
