@@ -780,6 +780,13 @@ def _read_amounts(groups: Iterable[list[Clause]], vocabulary: Vocabulary, unders
             out.append([primary, *_amount_clauses(forms, primary)])
             index += 2
             continue
+        per = _amount_per_unit(groups[index], parsed.text)
+        if per is not None and (forms := _amount_forms(per[0], vocabulary, understood, parsed.text)):
+            amount = Clause(per[0], field=groups[index][0].field)
+            out += [[amount, *_amount_clauses(forms, amount)], [Clause(per[1], phrase=len(per[1]) > 1,
+                                                                       field=amount.field, joined=len(per[1]) > 1)]]
+            index += 1
+            continue
         group = list(groups[index])
         for clause in groups[index]:
             if not _quoted(clause):
@@ -787,6 +794,21 @@ def _read_amounts(groups: Iterable[list[Clause]], vocabulary: Vocabulary, unders
         out.append(group)
         index += 1
     return out
+
+
+def _amount_per_unit(group: list[Clause], text: str) -> tuple[list[Syllable], list[Syllable]] | None:
+    """Return (the amount's syllables, the unit's) of an amount in shorthand typed per unit as one word
+    ("50k/kg", "100k/người"), alone in its group; else None.  The articles write "50.000 đồng/kg": the
+    amount is read on its own, the unit stays a word of the query."""
+    clause = group[0]
+    if len(group) != 1 or _quoted(clause) or len(clause.syllables) < 2:
+        return None
+    start = clause.syllables[0].start
+    match = re.fullmatch(r"(\d[\d.,]*(?:k|tr)\d*)/\w.*", text[start : clause.syllables[-1].end], re.IGNORECASE)
+    if match is None:
+        return None
+    slash = start + match.end(1)
+    return [s for s in clause.syllables if s.end <= slash], [s for s in clause.syllables if s.start > slash]
 
 
 def _amount_apart(groups: list[list[Clause]], index: int) -> list[Syllable] | None:

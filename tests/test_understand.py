@@ -1263,6 +1263,12 @@ def amounts_read(q: str, frequencies: dict[str, int] | None = None,
      ([["500k", "1tr", 'ALT:"500 000"', 'ALT:"1 triệu"']],
       ["Tìm cả “500.000” cho “500k”.", "Tìm cả “1 triệu” cho “1tr”."])),
     ("title:10tr", {("10", "trieu"): 1}, ([["title:10tr", 'ALT:title:"10 triệu"']], ["Tìm cả “10 triệu” cho “10tr”."])),
+    # Per unit, typed as one word: the amount read on its own, the unit a word of the query.
+    ("giá 50k/kg", {("50", "000"): 3}, ([["giá"], ["50k", 'ALT:"50 000"'], ["kg"]], ["Tìm cả “50.000” cho “50k”."])),
+    ("1tr5/người/tháng", {("1", "5", "trieu"): 1},
+     ([["1tr5", 'ALT:"1 5 triệu"'], ['"người tháng"']], ["Tìm cả “1,5 triệu” cho “1tr5”."])),
+    ("1,5tr/kg", {("1", "5", "trieu"): 1},
+     ([["1 5tr", 'ALT:"1 5 triệu"'], ["kg"]], ["Tìm cả “1,5 triệu” cho “1,5tr”."])),
 ])
 def test_an_amount_typed_in_shorthand_is_also_searched_as_the_articles_write_it(q, phrases, expected):
     assert amounts_read(q, {}, phrases) == expected
@@ -1272,6 +1278,7 @@ def test_an_amount_typed_in_shorthand_is_also_searched_as_the_articles_write_it(
     "100k",  # no article writes it out
     '"10 tr"', '"100k"', "title:10 tr", "10 OR 20 tr", "10 tr OR k",  # quoted, in two fields, in OR
     "1000k", "1,234tr", "1,5tr5", "10 m", "tr 10", "10 tr5", "10kk", "k10",  # no amount in shorthand
+    "10/kg", "a/kg", '"10tr/kg"', "10tr/kg OR x", "10tr-kg", "x10tr/kg",  # no amount per unit
 ])
 def test_what_is_no_amount_in_shorthand_or_no_article_writes_out_is_searched_as_typed(q):
     every = {tuple(s.folded for s in syllables_of(form)): 1 for form in [
