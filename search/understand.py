@@ -871,7 +871,7 @@ def _read_dates(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
     2021") joined to the ways the articles write it ("30/4", "2/9/1945", "4/2021"), each some article holds.
 
     Articles write a date with slashes: "30/4" stands 494 times in 6,000 news articles, "30 tháng 4" never,
-    and the words typed found 3 articles.  The words typed are still searched, as typed (one unquoted word).
+    and the words typed found 3 articles.  The words typed are still searched, in a row (one word, unquoted).
     """
     out, index = [], 0
     while index < len(groups):
@@ -882,7 +882,7 @@ def _read_dates(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
             index += 1
             continue
         syllables = [group[0].syllables[0] for group in groups[index : index + size]]
-        primary = Clause(syllables, field=groups[index][0].field)
+        primary = Clause(syllables, phrase=True, field=groups[index][0].field, joined=True)
         out.append([primary, *(Clause(syllables_of(form), phrase=True, field=primary.field, alternative=True)
                                for form in written)])
         typed = " ".join(parsed.text[syllables[0].start : syllables[-1].end].split())

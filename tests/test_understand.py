@@ -1347,12 +1347,12 @@ def dates_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[list[s
 def test_a_date_said_in_words_is_also_searched_as_the_articles_write_it():
     held = {("30", "4"): 9, ("2", "9", "1945"): 1, ("02", "09", "1945"): 2, ("4", "2021"): 3}
     assert dates_read("lễ 30 tháng 4", held) == (
-        [["lễ"], ["30 tháng 4", 'ALT:"30 4"']], ["Tìm cả “30/4” cho “30 tháng 4”."])
+        [["lễ"], ['"30 tháng 4"', 'ALT:"30 4"']], ["Tìm cả “30/4” cho “30 tháng 4”."])
     assert dates_read("ngày 2 Tháng 9 năm 1945 x", held) == (
-        [["ngày"], ["2 Tháng 9 năm 1945", 'ALT:"2 9 1945"', 'ALT:"02 09 1945"'], ["x"]],
+        [["ngày"], ['"2 Tháng 9 năm 1945"', 'ALT:"2 9 1945"', 'ALT:"02 09 1945"'], ["x"]],
         ["Tìm cả “2/9/1945”, “02/09/1945” cho “2 Tháng 9 năm 1945”."])
     assert dates_read("title:tháng title:4 title:năm title:2021", held)[0] == [
-        ["title:tháng 4 năm 2021", 'ALT:title:"4 2021"']]
+        ['title:"tháng 4 năm 2021"', 'ALT:title:"4 2021"']]
     # No form held, a length of time, words in two fields or quoted: as typed.
     for q in ["30 tháng 5", "6 tháng 1 lần", "title:30 tháng 4", '"30 tháng 4"', "30 tháng-4"]:
         assert dates_read(q, held)[1] == [], q
