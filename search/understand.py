@@ -776,15 +776,14 @@ def _read_amounts(groups: Iterable[list[Clause]], vocabulary: Vocabulary, unders
     while index < len(groups):
         apart = _amount_apart(groups, index)
         if apart is not None and (forms := _amount_forms(apart, vocabulary, understood, parsed.text)):
-            primary = Clause(apart, phrase=True, field=groups[index][0].field, joined=True)
+            primary = Clause(apart, field=groups[index][0].field)  # one word, as any typed (``_decode_clause``)
             out.append([primary, *_amount_clauses(forms, primary)])
             index += 2
             continue
         per = _amount_per_unit(groups[index], parsed.text)
         if per is not None and (forms := _amount_forms(per[0], vocabulary, understood, parsed.text)):
             amount = Clause(per[0], field=groups[index][0].field)
-            out += [[amount, *_amount_clauses(forms, amount)], [Clause(per[1], phrase=len(per[1]) > 1,
-                                                                       field=amount.field, joined=len(per[1]) > 1)]]
+            out += [[amount, *_amount_clauses(forms, amount)], [Clause(per[1], field=amount.field)]]
             index += 1
             continue
         group = list(groups[index])
@@ -826,8 +825,9 @@ def _amount_apart(groups: list[list[Clause]], index: int) -> list[Syllable] | No
 
 
 def _amount_clauses(forms: list[str], typed: Clause) -> list[Clause]:
-    """Return the written forms of an amount as alternatives of the clause typed."""
-    return [Clause(syllables_of(form), phrase=True, field=typed.field, alternative=True) for form in forms]
+    """Return the written forms of an amount as alternatives of the clause typed (each a phrase once read
+    as typed words are: ``_decode_clause``)."""
+    return [Clause(syllables_of(form), field=typed.field, alternative=True) for form in forms]
 
 
 def _amount_forms(syllables: list[Syllable], vocabulary: Vocabulary, understood: Understood, text: str) -> list[str]:

@@ -1231,13 +1231,14 @@ def test_numbers_and_references_are_searched_as_written_in_articles(vocabulary, 
 
 def amounts_read(q: str, frequencies: dict[str, int] | None = None,
                  phrases: dict[tuple[str, ...], int] | None = None) -> tuple[list[list[str]], list[str]]:
-    """Return the groups of q with its amounts in shorthand read against given counts (a phrase quoted,
-    'ALT:' an alternative, a field before a colon) and the notices."""
+    """Return the groups of q with its amounts in shorthand read against given counts (a word of several
+    syllables quoted: a phrase once read as typed words are, ``_decode_clause``; 'ALT:' an alternative, a
+    field before a colon) and the notices."""
     parsed = parse_query(q)
     understood = Understood(parsed, parsed)
     groups = _read_amounts(parsed.groups, PhraseCounts(frequencies or {}, phrases or {}), understood, parsed)
     return [[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "")
-             + (f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+             + (f'"{" ".join(s.raw for s in c.syllables)}"' if len(c.syllables) > 1 else c.syllables[0].raw)
              for c in group] for group in groups], understood.notices
 
 
@@ -1253,7 +1254,7 @@ def amounts_read(q: str, frequencies: dict[str, int] | None = None,
     # Its decimal before the unit or after it.
     ("1tr5", {("1", "5", "trieu"): 1, ("1", "500", "000"): 1},
      ([["1tr5", 'ALT:"1 5 triệu"', 'ALT:"1 500 000"']], ["Tìm cả “1,5 triệu”, “1.500.000” cho “1tr5”."])),
-    ("1,5tr", {("1", "5", "trieu"): 1}, ([["1 5tr", 'ALT:"1 5 triệu"']], ["Tìm cả “1,5 triệu” cho “1,5tr”."])),
+    ("1,5tr", {("1", "5", "trieu"): 1}, ([['"1 5tr"', 'ALT:"1 5 triệu"']], ["Tìm cả “1,5 triệu” cho “1,5tr”."])),
     ("1.25 tr", {("1", "250", "000"): 1},
      ([['"1 25 tr"', 'ALT:"1 250 000"']], ["Tìm cả “1.250.000” cho “1.25 tr”."])),
     ("2k05", {("2", "050"): 1}, ([["2k05", 'ALT:"2 050"']], ["Tìm cả “2.050” cho “2k05”."])),
@@ -1268,7 +1269,7 @@ def amounts_read(q: str, frequencies: dict[str, int] | None = None,
     ("1tr5/người/tháng", {("1", "5", "trieu"): 1},
      ([["1tr5", 'ALT:"1 5 triệu"'], ['"người tháng"']], ["Tìm cả “1,5 triệu” cho “1tr5”."])),
     ("1,5tr/kg", {("1", "5", "trieu"): 1},
-     ([["1 5tr", 'ALT:"1 5 triệu"'], ["kg"]], ["Tìm cả “1,5 triệu” cho “1,5tr”."])),
+     ([['"1 5tr"', 'ALT:"1 5 triệu"'], ["kg"]], ["Tìm cả “1,5 triệu” cho “1,5tr”."])),
 ])
 def test_an_amount_typed_in_shorthand_is_also_searched_as_the_articles_write_it(q, phrases, expected):
     assert amounts_read(q, {}, phrases) == expected
@@ -1284,8 +1285,8 @@ def test_what_is_no_amount_in_shorthand_or_no_article_writes_out_is_searched_as_
     every = {tuple(s.folded for s in syllables_of(form)): 1 for form in [
         "10 triệu", "10.000.000", "1.000.000", "1,5 triệu", "1.500.000", "10.000"]}
     parsed = parse_query(q)
-    assert amounts_read(q, {}, every) == ([[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "") + (
-        f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+    assert amounts_read(q, {}, every) == ([[(f"{c.field}:" if c.field else "") + (
+        f'"{" ".join(s.raw for s in c.syllables)}"' if len(c.syllables) > 1 else c.syllables[0].raw)
         for c in group] for group in parsed.groups], [])
 
 
