@@ -927,14 +927,16 @@ def test_a_word_with_other_spellings_or_of_several_syllables_is_no_half_of_a_pai
     assert _joined_words(syllable_pair, _Apart("sam sung", False)) == ["samsung"]
 
 
-def test_words_typed_apart_are_joined_when_the_joined_word_is_twenty_times_as_frequent_as_their_run():
-    counts = PhraseCounts({"chatgpt": 40}, {("chat", "gpt"): 2})
-    pair = parse_query("chat gpt").syllables
-    assert _join_meant("chatgpt", pair, counts) is True
-    counts.phrases[("chat", "gpt")] = 3
-    assert _join_meant("chatgpt", pair, counts) is False
-    counts.phrases[("chat", "gpt")] = 0
-    assert _join_meant("chatgpt", pair, counts) is True
+@pytest.mark.parametrize("compound, run, meant", [
+    (0, 0, True), (2, 2, True), (2, 40, True),  # held as one word 20 times as often as a word of its own
+    (3, 3, False),  # one article more writing "chat_gpt" as a word of its own
+    (0, 41, False),  # the two in a row (across words or not) more often than joined
+    (2, 41, False),
+])
+def test_words_typed_apart_are_joined_when_the_joined_word_is_twenty_times_their_word_and_no_rarer_than_their_run(
+        compound, run, meant):
+    counts = PhraseCounts({"chatgpt": 40, "chat_gpt": compound}, {("chat", "gpt"): run})
+    assert _join_meant("chatgpt", parse_query("chat gpt").syllables, counts) is meant
 
 
 def test_a_joined_word_is_weighed_when_three_articles_hold_it_and_it_is_no_vietnamese_syllable():
@@ -1325,7 +1327,8 @@ def test_an_amount_in_shorthand_is_never_split_into_a_number_and_letters(vocabul
     (["tháng", "4", "năm", "1899"], (0, [])), (["tháng", "4", "năm", "20211"], (0, [])),
     (["tháng", "4", "năm"], (0, [])),
     (["tháng", "13", "năm", "2021"], (0, [])), (["tháng", "4", "nắm", "2021"], (0, [])), (["30", "tháng"], (0, [])),
-    (["30", "tháng", None], (0, [])), ([None, "tháng", "4"], (0, [])),
+    (["30", "tháng", None], (0, [])), ([None, "tháng", "4"], (0, [])), (["²", "tháng", "4"], (0, [])),
+    (["tháng", "²", "năm", "2021"], (0, [])), (["tháng", "4", "năm", "20²1"], (0, [])),
     # A day and month before "năm" and no year: the day and month.
     (["30", "tháng", "4", "năm", "x"], (3, ["30/4", "30/04"])),
 ])
@@ -1740,7 +1743,9 @@ def joined(q: str, counts) -> tuple[list[list[str]], list[str]]:
 def test_a_code_typed_apart_from_its_number_is_joined_where_the_articles_write_them_as_one():
     counts = JoinCounts({"u23": 380}, {("u", "23"): 1})
     assert joined("u 23 viet nam", counts) == ([["u 23", "u23"], ["viet"], ["nam"]], ["Đã ghép “u 23” thành “u23”."])
-    counts.phrases[("u", "23")] = 20  # the pair in a row in more than a twentieth as many articles
+    counts.frequencies["u_23"] = 20  # the pair a word of its own in more than a twentieth as many articles
+    assert joined("u 23 viet nam", counts) == ([["u"], ["23"], ["viet"], ["nam"]], [])
+    counts.frequencies["u_23"], counts.phrases[("u", "23")] = 0, 381  # in a row more often than joined
     assert joined("u 23 viet nam", counts) == ([["u"], ["23"], ["viet"], ["nam"]], [])
     assert MAX_CODE_LETTERS == 3
 
@@ -1750,8 +1755,8 @@ def test_a_join_prefetches_the_words_every_pair_would_make_and_weighs_only_the_h
     assert joined("chat gpt moi", counts) == ([["chat gpt", "chatgpt"], ["moi"]],
                                               ["Đã ghép “chat gpt” thành “chatgpt”."])
     assert counts.prefetched == ["chatgpt", "gptmoi"] and counts.asked == [("chat", "gpt")]
-    # The pair's run twentieth as frequent as the word: not joined.
-    counts.phrases[("chat", "gpt")] = 2 + 1
+    # The pair a word of its own in more than a twentieth as many articles as the word: not joined.
+    counts.frequencies["chat_gpt"] = 3
     assert joined("chat gpt moi", counts) == ([["chat"], ["gpt"], ["moi"]], [])
 
 
