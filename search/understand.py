@@ -458,11 +458,11 @@ def _unstretched(syllable: Syllable, vocabulary: Vocabulary, capitals: bool) -> 
     No Vietnamese syllable holds a letter three times in a row, and a reader stretching a word means the
     word: "hà nộiii" found the 2,160 articles holding "hà" or "nội" and nothing else.
     """
-    runs = ["".join(run) for _, run in itertools.groupby(syllable.raw, key=lambda ch: fold(ch).lower())]
-    if not any(len(run) >= 3 and run[0].isalpha() for run in runs) or vocabulary.frequency(syllable.folded):
+    runs = ["".join(run) for _, run in itertools.groupby(syllable.raw, key=lambda ch: fold(ch).casefold())]
+    if not any(len(run) >= 3 and run.isalpha() for run in runs) or vocabulary.frequency(syllable.folded):
         return None
     for keep in (1, 2):
-        word = "".join(_held_down(run, keep) if run[0].isalpha() else run for run in runs)
+        word = "".join(_held_down(run, keep) if run.isalpha() else run for run in runs)
         if vocabulary.frequency(Syllable.of(word).exact):
             return word
         decoded = telex_reading(word, vocabulary, capitals)
@@ -776,7 +776,7 @@ def _read_amounts(groups: Iterable[list[Clause]], vocabulary: Vocabulary, unders
     while index < len(groups):
         apart = _amount_apart(groups, index)
         if apart is not None and (forms := _amount_forms(apart, vocabulary, understood, parsed.text)):
-            primary = Clause(apart, field=groups[index][0].field)  # one word, as any typed (``_decode_clause``)
+            primary = Clause(apart)  # one word, as any typed (``_decode_clause``)
             out.append([primary, *_amount_clauses(forms, primary)])
             index += 2
             continue
@@ -803,23 +803,22 @@ def _amount_per_unit(group: list[Clause], text: str) -> tuple[list[Syllable], li
     if len(group) != 1 or _quoted(clause) or len(clause.syllables) < 2:
         return None
     start = clause.syllables[0].start
-    match = re.fullmatch(r"(\d[\d.,]*(?:k|tr)\d*)/\w.*", text[start : clause.syllables[-1].end], re.IGNORECASE)
+    match = re.fullmatch(r"(\d[\d.,]*(?:k|tr)\d*)/\w.*", text[start : clause.syllables[-1].end].lower())
     if match is None:
         return None
-    slash = start + match.end(1)
-    return [s for s in clause.syllables if s.end <= slash], [s for s in clause.syllables if s.start > slash]
+    amount = [s for s in clause.syllables if s.end <= start + match.end(1)]
+    return amount, clause.syllables[len(amount):]
 
 
 def _amount_apart(groups: list[list[Clause]], index: int) -> list[Syllable] | None:
     """Return the syllables of a number and its unit of shorthand typed apart ("10 tr", "1,5 k") from a
-    group on, each alone in its group (as parsed: no alternatives yet), unquoted and in one field; else None."""
+    group on, each alone in its group (as parsed: no alternatives yet), unquoted and in no field (a field's
+    prefix stands between them: "title:10 title:tr" is no amount); else None."""
     pair = groups[index : index + 2]
-    if len(pair) < 2 or any(len(group) != 1 or _quoted(group[0]) for group in pair):
+    if len(pair) < 2 or any(len(group) != 1 or _quoted(group[0]) or group[0].field for group in pair):
         return None
     number, unit = pair[0][0], pair[1][0]
-    if number.field != unit.field or not all(s.folded.isdecimal() for s in number.syllables):
-        return None
-    if len(unit.syllables) != 1 or unit.syllables[0].folded not in AMOUNT_UNITS:
+    if not all(s.folded.isdecimal() for s in number.syllables) or unit.syllables[0].folded not in AMOUNT_UNITS:
         return None
     return number.syllables + unit.syllables
 
@@ -926,7 +925,7 @@ def _year(word: str | None) -> bool:
 def _slashed(*numbers: str) -> list[str]:
     """Return a date's numbers (day, month, year; or month, year) with slashes, without and with the day's
     and the month's leading zeros."""
-    short = [n if len(n) == 4 else str(int(n)) for n in numbers]
+    short = [str(int(n)) for n in numbers]  # a year has no leading zero
     return list(dict.fromkeys(["/".join(short), "/".join(n.zfill(2) for n in short)]))
 
 

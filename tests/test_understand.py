@@ -385,12 +385,25 @@ def test_a_word_of_time_read_from_telex_is_one_phrase_as_typed_with_accents(voca
     ("nộiii", {}, None),  # no word the index holds
     ("aaa", {"aaa": 1, "a": 100}, None), ("nộiii", {"noiii": 1, "nội": 100}, None),  # the word typed is held
     ("hayy", {"hay": 5}, None), ("1000", {"10": 5}, None),  # a letter twice, a digit: not held down
+    ("nooij", {"nội": 3}, None),  # no letter held down: Telex is read elsewhere (``_decode_clause``)
+    ("bookkkk", {"book": 1}, "book"),  # a letter twice beside one held down stays twice
+    ("Tếttt2000", {"tết2000": 1}, "Tết2000"),  # digits are never held down
+    ("doooongf", {"đồng": 3}, "đồng"),  # Telex's d read crossed where the index writes the syllable so
 ])
 def test_a_word_typed_with_a_letter_held_down_is_read_as_the_word_the_index_holds(typed, frequencies, read):
     from search.parse import Syllable
     from search.understand import _unstretched
 
     assert _unstretched(Syllable.of(typed), PhraseCounts(frequencies, {}), False) == read
+
+
+def test_a_word_in_capitals_with_a_letter_held_down_is_read_as_telex_with_caps_lock_on():
+    from search.parse import Syllable
+    from search.understand import _unstretched
+
+    counts = PhraseCounts({"hà": 3}, {})
+    assert (_unstretched(Syllable.of("HAAAF"), counts, True), _unstretched(Syllable.of("HAAAF"), counts, False)) == (
+        "HÀ", None)
 
 
 def test_a_query_with_a_letter_held_down_searches_the_word_and_says_so(vocabulary):
@@ -1272,6 +1285,11 @@ def amounts_read(q: str, frequencies: dict[str, int] | None = None,
      ([["1tr5", 'ALT:"1 5 triệu"'], ['"người tháng"']], ["Tìm cả “1,5 triệu” cho “1tr5”."])),
     ("1,5tr/kg", {("1", "5", "trieu"): 1},
      ([['"1 5tr"', 'ALT:"1 5 triệu"'], ["kg"]], ["Tìm cả “1,5 triệu” cho “1,5tr”."])),
+    ("title:50K/kg x", {("50", "000"): 3},
+     ([["title:50K", 'ALT:title:"50 000"'], ["title:kg"], ["x"]], ["Tìm cả “50.000” cho “50K”."])),
+    # The words after an amount typed apart are read on.
+    ("10 tr x OR y", {("10", "trieu"): 1},
+     ([['"10 tr"', 'ALT:"10 triệu"'], ["x", "y"]], ["Tìm cả “10 triệu” cho “10 tr”."])),
 ])
 def test_an_amount_typed_in_shorthand_is_also_searched_as_the_articles_write_it(q, phrases, expected):
     assert amounts_read(q, {}, phrases) == expected
@@ -1282,6 +1300,7 @@ def test_an_amount_typed_in_shorthand_is_also_searched_as_the_articles_write_it(
     '"10 tr"', '"100k"', "title:10 tr", "10 OR 20 tr", "10 tr OR k",  # quoted, in two fields, in OR
     "1000k", "1,234tr", "1,5tr5", "10 m", "tr 10", "10 tr5", "10kk", "k10",  # no amount in shorthand
     "10/kg", "a/kg", '"10tr/kg"', "10tr/kg OR x", "10tr-kg", "x10tr/kg",  # no amount per unit
+    "10 k-pop", "10 tr.5",  # no unit of shorthand after the number
 ])
 def test_what_is_no_amount_in_shorthand_or_no_article_writes_out_is_searched_as_typed(q):
     every = {tuple(s.folded for s in syllables_of(form)): 1 for form in [
@@ -1319,6 +1338,7 @@ def test_an_amount_in_shorthand_is_never_split_into_a_number_and_letters(vocabul
     (["12", "tháng", "12"], (3, ["12/12"])), (["31", "tháng", "1"], (3, ["31/1", "31/01"])),
     (["1", "tháng", "10", "năm", "2000"], (5, ["1/10/2000", "01/10/2000"])),
     (["tháng", "4", "năm", "2021"], (4, ["4/2021", "04/2021"])), (["tháng", "12", "nam", "1999"], (4, ["12/1999"])),
+    (["thang", "04", "năm", "2000"], (4, ["4/2000", "04/2000"])),
     # Lengths of time, and no day, month or year.
     (["9", "tháng", "10", "ngày"], (0, [])), (["6", "tháng", "1", "lần"], (0, [])),
     (["6", "tháng", "1", "lan"], (0, [])),
@@ -1358,8 +1378,15 @@ def test_a_date_said_in_words_is_also_searched_as_the_articles_write_it():
     assert dates_read("title:tháng title:4 title:năm title:2021", held)[0] == [
         ['title:"tháng 4 năm 2021"', 'ALT:title:"4 2021"']]
     # No form held, a length of time, words in two fields or quoted: as typed.
-    for q in ["30 tháng 5", "6 tháng 1 lần", "title:30 tháng 4", '"30 tháng 4"', "30 tháng-4"]:
+    for q in ["30 tháng 5", "6 tháng 1 lần", "title:30 tháng 4", '"30 tháng 4"', "30 tháng-4", "30 tháng 4-5"]:
         assert dates_read(q, held)[1] == [], q
+
+
+def test_a_date_said_in_words_is_one_word_not_a_quote_and_its_written_forms_are_alternatives():
+    parsed = parse_query("30 tháng 4")
+    groups = _read_dates(parsed.groups, PhraseCounts({}, {("30", "4"): 1}), Understood(parsed, parsed), parsed)
+    # Joined, not quoted: the wider tiers count it as a word, never require it (``matching.is_required``).
+    assert [(c.phrase, c.joined, c.alternative) for c in groups[0]] == [(True, True, False), (True, False, True)]
 
 
 def cited_as(q: str, phrases: dict[tuple[str, ...], int], before: list[str] = ()) -> tuple[list[str], list[str], list]:
