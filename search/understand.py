@@ -170,6 +170,11 @@ class Understood:
         return rewrite_text(self.parsed.text, self.rewrites)
 
 
+def also_searched(forms: list[str], typed: str) -> str:
+    """Return the notice of other forms searched for words as typed ("Tìm cả “X”, “Y” cho “z”.")."""
+    return f"Tìm cả {', '.join(f'“{form}”' for form in forms)} cho “{typed}”."
+
+
 def rewrite_text(text: str, replacements: dict[Syllable, str]) -> str:
     """Return text with the given syllables of it replaced wherever they stand, keeping initial capitals.
 
@@ -228,7 +233,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     # After the words typed apart are joined, so that "mi lan" is read as Milan and as "my lan".
     groups = [group + _spelling_alternatives(group[0], vocabulary, understood) for group in groups]
     for typed, variant in understood.spellings.items():
-        understood.notices.append(f"Tìm cả “{variant}” cho “{typed}”.")
+        understood.notices.append(also_searched([variant], typed))
     if is_short(parsed):
         groups = join_time_words(groups)
     understood.parsed = replace(parsed, groups=groups)
@@ -694,7 +699,7 @@ def _reference_alternatives(clause: Clause, before: list[str], vocabulary: Vocab
         cited = [text for text in cited if vocabulary.phrase_frequency([s.folded for s in syllables_of(text)])]
     if cited and not _kind_typed(before, kind):
         typed = _as_typed((understood.original or understood.parsed).text, clause.syllables)
-        understood.notices.append(f"Tìm cả “{cited[0]}” cho “{typed}”.")
+        understood.notices.append(also_searched(cited[:1], typed))
     # The issuer "TW" (trung ương) is as often written "TƯ": the same number, no notice.  Not "TU", which
     # is a province's Party committee (tỉnh ủy: "05-NQ/TU").
     if any(s.exact in CENTRAL for s in clause.syllables):
@@ -836,7 +841,7 @@ def _amount_forms(syllables: list[Syllable], vocabulary: Vocabulary, understood:
     match = _AMOUNT_RE.fullmatch(typed.replace(" ", "").lower())
     forms = _written_amounts(match, [s.folded for s in syllables], vocabulary) if match else []
     if forms:
-        understood.notices.append(f"Tìm cả {', '.join(f'“{form}”' for form in forms)} cho “{typed}”.")
+        understood.notices.append(also_searched(forms, typed))
     return forms
 
 
@@ -885,7 +890,7 @@ def _read_dates(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
         out.append([primary, *(Clause(syllables_of(form), phrase=True, field=primary.field, alternative=True)
                                for form in written)])
         typed = " ".join(parsed.text[syllables[0].start : syllables[-1].end].split())
-        understood.notices.append(f"Tìm cả {', '.join(f'“{form}”' for form in written)} cho “{typed}”.")
+        understood.notices.append(also_searched(written, typed))
         index += size
     return out
 
@@ -1231,7 +1236,7 @@ def _expand_abbreviations(groups: list[list[Clause]], abbreviations: Abbreviatio
         if any(len(form_key(form)) > len(key) for form in forms):
             # Said for an abbreviation typed; a long form typed takes its abbreviation silently.
             typed_text = _as_typed(parsed.text, syllables)
-            understood.notices.append(f"Tìm cả {', '.join(f'“{f}”' for f in forms)} cho “{typed_text}”.")
+            understood.notices.append(also_searched(forms, typed_text))
         out.append(group)
         index += size
     return out
