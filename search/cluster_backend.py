@@ -373,7 +373,8 @@ def query_key(parsed: ParsedQuery) -> str:
     clauses and the query's labels, not how it was typed ("Bán nhà 3" and "bán  nhà 3" are one query:
     the mix of a "did you mean" suggestion and the query typed in other capitals)."""
     def clause(c: Clause) -> tuple:
-        return tuple((s.exact, s.folded) for s in c.syllables), c.phrase, c.field, c.alternative, c.joined, c.decoded
+        return (tuple((s.exact, s.folded) for s in c.syllables), c.phrase, c.field, c.alternative, c.joined, c.decoded,
+                c.numerals)
 
     return repr(([[clause(c) for c in group] for group in parsed.groups], [clause(c) for c in parsed.excluded],
                  parsed.categories, parsed.sources))

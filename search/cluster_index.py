@@ -39,7 +39,8 @@ from search.sphinxql import (
 from search.store import writer_lock
 
 # Bump when what is written into the engine changes: the next reindex rewrites everything.
-ENGINE_FORMAT = 2
+# 3: numbers written with separators are tokens of the compound fields ("_21s8").
+ENGINE_FORMAT = 3
 # A reindex that wrote or deleted at least this share of the articles leaves each shard in one chunk
 # (``sphinxql.merge_chunks``): a large write leaves a shard in several chunks, searched one by one, with
 # the replaced articles still counted in their statistics; a few articles added do not (merging rewrites

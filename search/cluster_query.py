@@ -15,7 +15,8 @@ The tiers, each a ``MATCH`` text:
   checked for proximity on the folded fields (its accented words are still required exactly).
 * ``all`` -- every group matches: a clause's syllables anywhere in the title or the body,
   ``title:`` clauses in the title, quoted clauses as a phrase (mixed accents: the folded phrase
-  plus the accented words).
+  plus the accented words), a number written with separators ("21/8") as its token in the
+  compound fields besides its syllables.
 * ``most`` -- quoted and ``title:`` clauses and a document's number (``required_groups``), and at least
   half of the other words (the quorum
   operator ``"a b c"/k``); a group of spellings added by query understanding counts as one word,
@@ -42,12 +43,13 @@ from search.matching import (
 )
 from search.parse import Clause, ParsedQuery, Syllable
 from search.request import TIERS
-from search.sphinxql import EVERY_TOKEN, PLACEHOLDER_TOKEN, engine_token
+from search.sphinxql import EVERY_TOKEN, PLACEHOLDER_TOKEN, engine_token, numeral_token
 
 _FIELDS = {
     ("fold", None): "@(title_fold,body_fold)", ("fold", "title"): "@title_fold",
     ("exact", None): "@(title_exact,body_exact)", ("exact", "title"): "@title_exact",
 }
+_COMPOUND_FIELDS = {None: "@(title_compound,body_compound)", "title": "@title_compound"}
 # Letters a diacritic can change (đ folds to d): a syllable without any has one spelling.
 _ACCENTABLE = re.compile("[aeiouyd]")
 # Both forms: where a word is searched exactly or folded as its own accents say.
@@ -78,7 +80,16 @@ def _field(clause: Clause) -> str | None:
 
 def clause_text(clause: Clause, exact: bool) -> str:
     """Return the MATCH text of a clause (one parenthesised part): its syllables anywhere, or in a
-    row when quoted."""
+    row when quoted, and the numbers it writes with separators as written."""
+    text = _syllables_text(clause, exact)
+    if not clause.numerals:
+        return text
+    numerals = " ".join(numeral_token(numeral) for numeral in clause.numerals)
+    return f"({text} ({_COMPOUND_FIELDS[_field(clause)]} {numerals}))"
+
+
+def _syllables_text(clause: Clause, exact: bool) -> str:
+    """Return the MATCH text of a clause's syllables: anywhere, or in a row when quoted."""
     looked_up = [side_token(s, exact) for s in clause.syllables]
     sides = {side for side, _ in looked_up}
     field = _field(clause)

@@ -1014,7 +1014,7 @@ def folded_syllables(leaf, fieldname: str) -> dict[str, int]:
     """Return {folded syllable: document frequency} of a field in one segment."""
     syllables = {}
     for term, info in leaf.iter_field(fieldname):
-        if term.isascii() and b"_" not in term:
+        if term.isalnum():  # ASCII letters and digits: not a compound, nor a number with separators
             syllables[term.decode("ascii")] = info.doc_frequency()
     return syllables
 

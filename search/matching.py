@@ -225,7 +225,7 @@ def folded_key(parsed: ParsedQuery) -> tuple:
     differ at most by accents typed (``match``'s among)."""
     def clause(c: Clause) -> tuple:
         return (tuple(s.folded for s in c.syllables), c.phrase, c.field, c.alternative, c.joined, c.decoded,
-                c.reference)
+                c.reference, c.numerals)
 
     return (tuple(tuple(clause(c) for c in group) for group in parsed.groups),
             tuple(clause(c) for c in parsed.excluded), tuple(parsed.categories), tuple(parsed.sources))
@@ -262,10 +262,10 @@ class Tiers(dict):
 
 def clause_mask(ctx, clause: Clause, exact: bool = True, within: np.ndarray | None = None,
                 sparse: bool = False) -> np.ndarray:
-    """Return the documents matching a clause: all its syllables, as a phrase if quoted (read-only
-    for a single word); only among the documents within when given (a phrase's positions are read
-    in those alone; with sparse, each word's postings too, unless this query marked its documents
-    already)."""
+    """Return the documents matching a clause: all its syllables, as a phrase if quoted, and the
+    numbers it writes with separators as written (read-only for a single word); only among the
+    documents within when given (a phrase's positions are read in those alone; with sparse, each
+    word's postings too, unless this query marked its documents already)."""
     fields = fields_of(clause)
     terms = [term(s, exact) for s in clause.syllables]
     if len(terms) == 1 and not clause.phrase:
@@ -273,7 +273,7 @@ def clause_mask(ctx, clause: Clause, exact: bool = True, within: np.ndarray | No
             return _docs_among(ctx, terms[0], fields, within) if sparse else ctx.docs_with(terms[0], fields) & within
         return ctx.docs_with(terms[0], fields)  # read-only, shared by the query's every use of the word
     mask = np.ones(ctx.size, dtype=bool) if within is None else within.copy()
-    for name in terms:
+    for name in (*terms, *clause.numerals):
         if sparse and within is not None:
             mask = _docs_among(ctx, name, fields, mask)
             continue

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from search.categories import category_filter
 from search.ranking import DEFAULT_RANKING
 from search.recency import is_short, join_time_words
-from search.text import SYLLABLE_RE, fold, nfc, normalize_term
+from search.text import NUMERAL_RE, NUMERAL_SEPARATORS, SYLLABLE_RE, fold, nfc, normalize_term
 
 MAX_QUERY_CHARS = 256
 FIELD_NAMES = ("title", "category", "source")
@@ -46,6 +46,9 @@ class Syllable:
     folded: str
     start: int = field(default=-1, compare=False)
     end: int = field(default=-1, compare=False)
+    # The separator typed between this syllable and the next when it can bind a number's digit
+    # groups ("21/8", "3.500.000": ``text.NUMERAL_SEPARATORS``); "" otherwise.
+    link: str = field(default="", compare=False)
 
     def __post_init__(self):
         # The hash the dataclass would compute on every call, computed once: a long query's readings,
@@ -72,10 +75,10 @@ class Syllable:
         return self.exact != self.folded
 
     @classmethod
-    def of(cls, raw: str, start: int = -1) -> Syllable:
+    def of(cls, raw: str, start: int = -1, link: str = "") -> Syllable:
         """Normalise a raw syllable (NFC, lower case, canonical tone) and fold it."""
         exact = normalize_term(raw)
-        return cls(raw, exact, fold(exact), start, start + len(raw) if start >= 0 else -1)
+        return cls(raw, exact, fold(exact), start, start + len(raw) if start >= 0 else -1, link)
 
 
 @dataclass
@@ -95,6 +98,17 @@ class Clause:
     # Typed as a document's number ("15/2021/QĐ-TTg", "05-CT/TW"): it names one document, so the
     # wider tiers keep it required (``search.matching.is_required``).
     reference: bool = False
+
+    @property
+    def numerals(self) -> tuple[str, ...]:
+        """Return the numbers written with separators the clause spells ("21/8", "3.500.000"), each
+        indexed whole: the syllables alone would also match "21,8" or the end of "13.500.000"."""
+        if not any(syllable.link for syllable in self.syllables):
+            return ()
+        text = "".join(syllable.raw + (syllable.link or " ") for syllable in self.syllables)
+        # A number whose next part was cut off (``_within_terms``) is no number as typed.
+        return tuple(match.group() for match in NUMERAL_RE.finditer(text)
+                     if text[match.end() : match.end() + 1] not in NUMERAL_SEPARATORS)
 
 
 @dataclass
@@ -151,8 +165,19 @@ def clean_query(text: str, limit: int = MAX_QUERY_CHARS) -> tuple[str, bool]:
 
 
 def syllables_of(text: str, offset: int = 0) -> list[Syllable]:
-    """Return the syllables of a piece of text, with offsets shifted by offset."""
-    return [Syllable.of(match.group(), offset + match.start()) for match in SYLLABLE_RE.finditer(text)]
+    """Return the syllables of a piece of text, with offsets shifted by offset and the separators
+    that bind a number's digit groups."""
+    matches = list(SYLLABLE_RE.finditer(text))
+    return [Syllable.of(match.group(), offset + match.start(), _link(text, match, following))
+            for match, following in zip(matches, [*matches[1:], None])]
+
+
+def _link(text: str, match: re.Match, following: re.Match | None) -> str:
+    """Return the one separator between a syllable and the next when it can bind a number, else ""."""
+    if following is None or following.start() != match.end() + 1:
+        return ""
+    separator = text[match.end()]
+    return separator if separator in NUMERAL_SEPARATORS else ""
 
 
 def parse_query(text: str, limit: int = MAX_QUERY_CHARS,

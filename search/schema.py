@@ -15,7 +15,8 @@ from search.codec import SyllablePositions
 from search.text import index_analyzer
 
 # 3: the posting format and codec moved to search.codec (their pickled paths changed).
-SCHEMA_VERSION = 3
+# 4: numbers written with separators indexed whole ("21/8", "3.500.000"; ``text.NumeralFilter``).
+SCHEMA_VERSION = 4
 TEXT_FIELDS = ("title", "body")
 
 

@@ -30,7 +30,7 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from search.cluster import DISTRIBUTED_INDEX, META_INDEX, SHARD_PREFIX, URL_SCHEME
-from search.text import COMPOUND_JOINER, SYLLABLE_RE, fold, index_analyzer, normalize_term
+from search.text import COMPOUND_JOINER, SYLLABLE_RE, fold, index_analyzer, is_numeral, normalize_term
 
 CONNECT_TIMEOUT_S = 2
 READ_TIMEOUT_S = 10
@@ -48,6 +48,8 @@ VOCABULARY_ID = 2
 # Tokens the engine's charset_table keeps whole; anything else would split or vanish.
 _ENGINE_TOKEN_RE = re.compile(
     "[0-9a-z_\u00df-\u00f6\u00f8-\u00ff\u0100-\u0137\u014a-\u0177\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]+")
+# The letter each separator of a number becomes in the engine's token (``numeral_token``).
+_NUMERAL_LETTERS = str.maketrans({"/": "s", ".": "d", ",": "c", ":": "h"})
 # Stands for a syllable the engine cannot hold (no query ever produces it: "_" is not a syllable).
 PLACEHOLDER_TOKEN = "_"
 EVERY_TOKEN = "vnsearchdoc"
@@ -284,13 +286,22 @@ def engine_token(term: str, fallback: str | None = None) -> str:
     return PLACEHOLDER_TOKEN
 
 
+def numeral_token(numeral: str) -> str:
+    """Return the engine token of a number written with separators: "21/8" -> "_21s8", "1,5" -> "_1c5".
+
+    The engine splits words at punctuation, so each separator becomes a letter; the leading "_"
+    keeps the token apart from every syllable and compound word.
+    """
+    return "_" + numeral.translate(_NUMERAL_LETTERS)
+
+
 def text_fields(text: str) -> tuple[str, str, str]:
     """Return (exact, folded, compounds) token strings of a text, from the index analyzer.
 
     The analyzer gives every term with its positions: at each syllable position the folded
     form, the exact form when it differs, and a compound (``chinh_tri``) at a word's first
-    syllable.  Exact and folded tokens are written one per position, so the two fields keep
-    the same positions.
+    syllable; a number written with separators joins the compounds (``numeral_token``).  Exact
+    and folded tokens are written one per position, so the two fields keep the same positions.
     """
     count = len(SYLLABLE_RE.findall(text))
     folded: list[str] = [PLACEHOLDER_TOKEN] * count
@@ -298,7 +309,9 @@ def text_fields(text: str) -> tuple[str, str, str]:
     compounds: list[tuple[int, str]] = []
     for term, positions in index_analyzer().term_positions(text).items():
         for position in positions:
-            if COMPOUND_JOINER in term:
+            if is_numeral(term):
+                compounds.append((position, numeral_token(term)))
+            elif COMPOUND_JOINER in term:
                 compounds.append((position, term))
             elif fold(term) == term:
                 folded[position] = term

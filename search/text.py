@@ -15,12 +15,17 @@ The pipeline that indexes a text field is::
 * ``FoldFilter`` adds the accent-free form of every term (``chinh_tri``, ``đ`` -> ``d``)
   at the same position and offsets, so one field answers queries typed with or without
   diacritics.
+* ``NumeralFilter`` adds a number written with separators as one term (``21/8/2020``,
+  ``3.500.000``, ``1,5``) at its first syllable's position, with the dates it holds
+  (``21/8``, ``8/2020``): the syllables alone cannot tell "21/8" from "21,8", nor "500.000"
+  from the end of "3.500.000".
 
 The classes are pickled into the index schema by Whoosh: keep them here and keep their names.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -47,6 +52,13 @@ SYLLABLE_RE = re.compile(r"[^\W_]+")
 _OLD_STYLE_RE = re.compile(r"[òóỏõọÒÓỎÕỌ][aeAE]|[ùúủũụÙÚỦŨỤ][yY]")
 _LETTER_AFTER_RE = re.compile(r"[^\W\d_]")
 _NON_ALNUM_ASCII_RE = re.compile(r"[^0-9a-z_]+")
+# A number written with separators between its digit groups, not inside a word: a date
+# ("21/8/2020"), a number in thousands ("3.500.000"), a decimal ("1,5"), a time ("10:30").  A
+# hyphen is no separator here: articles write ranges with it ("4-5"), readers type it loosely.
+NUMERAL_RE = re.compile(r"(?<![^\W_])[0-9]+(?:[.,:/][0-9]+)+")
+NUMERAL_SEPARATORS = ".,:/"
+# A number of more slash-separated parts than this is indexed whole and by neighbouring pairs.
+MAX_NUMERAL_PARTS = 4
 
 
 def nfc(text: str) -> str:
@@ -183,6 +195,9 @@ class SyllableTokenizer(Tokenizer):
     ):
         joins = pyvi_joins(value) if self.segment and mode == "index" else []
         matches = list(SYLLABLE_RE.finditer(value))
+        numerals_at = defaultdict(list)
+        for start, numeral in numeral_terms(value):
+            numerals_at[start].append(numeral)
         if len(joins) != len(matches):
             joins = [False] * len(matches)  # pyvi saw other syllables: index without compounds
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
@@ -190,6 +205,7 @@ class SyllableTokenizer(Tokenizer):
         for index, match in enumerate(matches):
             token.text = match.group()
             token.joined = joins[index]
+            token.numerals = numerals_at.get(match.start(), ())
             if keeporiginal:
                 token.original = token.text
             token.pos = start_pos + index
@@ -256,6 +272,50 @@ class FoldFilter(Filter):
             yield token
 
 
+def numeral_terms(text: str) -> list[tuple[int, str]]:
+    """Return (character offset, term) of each number written with separators in text and its parts.
+
+    A number's slash-separated parts are its date's parts, so every run of them is a term
+    ("21/8/2020": "21/8", "8/2020" and the whole); dots, commas and colons bind a part's digits
+    into one number ("3.500.000" has no term "500.000").
+    """
+    terms = []
+    for match in NUMERAL_RE.finditer(text):
+        parts = match.group().split("/")
+        starts = list(itertools.accumulate((len(part) + 1 for part in parts[:-1]), initial=match.start()))
+        for first, last in _numeral_spans(parts):
+            terms.append((starts[first], "/".join(parts[first : last + 1])))
+    return terms
+
+
+def _numeral_spans(parts: list[str]) -> list[tuple[int, int]]:
+    """Return the (first, last) part indexes of a number's terms: runs of parts, and a part of its own
+    when it holds a separator."""
+    count = len(parts)
+    longest = count if count <= MAX_NUMERAL_PARTS else 2
+    spans = [(first, first + size - 1) for size in range(2, longest + 1) for first in range(count - size + 1)]
+    if count > longest:
+        spans.append((0, count - 1))
+    return spans + [(index, index) for index, part in enumerate(parts) if not part.isdigit()]
+
+
+def is_numeral(term: str) -> bool:
+    """Tell whether an index term is a number written with separators (no syllable holds one)."""
+    return not term.isalnum() and any(separator in term for separator in NUMERAL_SEPARATORS)
+
+
+class NumeralFilter(Filter):
+    """After the syllable a number written with separators begins at, add the number's terms there."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            yield token
+            numerals, token.numerals = getattr(token, "numerals", ()), ()
+            for numeral in numerals:
+                token.text, token.endchar = numeral, token.startchar + len(numeral)
+                yield token
+
+
 class VietnameseAnalyzer(CompositeAnalyzer):
     """The index pipeline, with a fast path that groups its terms by position for indexing.
 
@@ -265,7 +325,7 @@ class VietnameseAnalyzer(CompositeAnalyzer):
     """
 
     def __init__(self):
-        super().__init__(SyllableTokenizer(), NormalizeFilter(), CompoundFilter(), FoldFilter())
+        super().__init__(SyllableTokenizer(), NormalizeFilter(), CompoundFilter(), FoldFilter(), NumeralFilter())
 
     def term_positions(self, text: str, mode: str = "index") -> dict[str, list[int]]:
         """Return {term: positions} for text, as running the pipeline would give them."""
@@ -289,7 +349,18 @@ class VietnameseAnalyzer(CompositeAnalyzer):
             word, start = [folded], index
         if 1 < len(word) <= MAX_COMPOUND_SYLLABLES:
             positions[COMPOUND_JOINER.join(word)].append(start)
+        _add_numerals(text, positions)
         return positions
+
+
+def _add_numerals(text: str, positions: dict[str, list[int]]) -> None:
+    """Add the terms of the numbers written with separators in text at their first syllables' positions."""
+    numerals = numeral_terms(text)
+    if not numerals:
+        return
+    index_at = {match.start(): index for index, match in enumerate(SYLLABLE_RE.finditer(text))}
+    for start, numeral in numerals:
+        positions[numeral].append(index_at[start])
 
 
 _TERM_FORMS: dict[str, tuple[str, str]] = {}

@@ -244,6 +244,16 @@ def test_a_document_number_finds_the_articles_citing_the_document_by_its_kind_an
         assert [h["id"] for h in result["hits"]] == [PORTAL_ID]
 
 
+@pytest.mark.parametrize("q", ["1/3", "1,3", "350.000", "15/2", "24/10"])
+def test_a_number_written_with_separators_finds_the_articles_writing_it_so_on_either_backend(client, q):
+    # "1/3" is not "1,3", "350.000" not the end of "1.350.000"; "24/10" is also a part of "24/10/2020".
+    number = re.compile(r"(?<![\w.,:/])(?:[0-9]+/)*" + re.escape(q) + r"(?!\w|[.,:][0-9])")
+    writing = {a["id"] for a in DEMO_ARTICLES if number.search(a["title"]) or number.search(a["body"])}
+    result = search(client, q=q, size=50)
+    assert ({h["id"] for h in result["hits"]}, result["total"]) == (writing, len(writing))
+    assert writing
+
+
 def test_a_document_number_no_article_holds_answers_nothing_and_names_it(client):
     result = search(client, q="quyết định 281/QĐ-TTg")
     assert (result["total"], [h["id"] for h in result["hits"]], result["notices"]) == (

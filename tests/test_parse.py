@@ -51,7 +51,7 @@ def test_a_query_is_cut_to_its_limit_at_a_word(text, limit, expected):
 def test_a_syllable_survives_pickling_and_is_hashed_again_in_the_process_reading_it():
     syllable = Syllable.of("Việt", 3)
     # String hashes differ between processes: the hash is never part of the pickled state.
-    assert set(syllable.__getstate__()) == {"raw", "exact", "folded", "start", "end"}
+    assert set(syllable.__getstate__()) == {"raw", "exact", "folded", "start", "end", "link"}
     copy = pickle.loads(pickle.dumps(syllable))
     assert copy == syllable and hash(copy) == hash(syllable) and {copy: 1}[syllable] == 1
     assert (copy.raw, copy.exact, copy.folded, copy.start, copy.end) == ("Việt", "việt", "viet", 3, 7)
@@ -133,3 +133,22 @@ def test_a_word_of_time_typed_apart_in_a_short_query_is_one_phrase_read_as_the_w
 def test_a_word_of_time_in_a_long_query_quoted_in_a_field_or_with_another_spelling_is_not_joined(q, groups):
     parsed = parse_query(q)
     assert len(parsed.groups) == groups and not any(c.joined for c in parsed.clauses)
+
+
+@pytest.mark.parametrize("q, numerals", [
+    ("giá 3.500.000đ", [(), ("3.500.000",)]),  # the unit glued on after the number
+    ("ngày 21/8/2020", [(), ("21/8/2020",)]),
+    ('"lãi suất 1,5%"', [("1,5",)]),  # in a quoted phrase
+    ("1,5tr lúc 10:30", [("1,5",), (), ("10:30",)]),
+    ("chỉ thị 05-CT/TW 4-5 U23/2", [(), (), (), (), ()]),  # a hyphen, letters: no number with separators
+    ("21 / 8 1. 5", [(), (), (), ()]),  # separators apart from the digits
+])
+def test_a_clause_writing_a_number_with_separators_requires_it_as_written(q, numerals):
+    assert [clause.numerals for clause in parse_query(q).clauses] == numerals
+
+
+def test_a_number_whose_next_part_was_cut_off_is_not_required():
+    # The terms bound cuts "13.500.000" after "500": "13.500" is no number typed.
+    parsed = parse_query("13.500.000 và 1/3", max_terms=2)
+    assert [([s.raw for s in c.syllables], c.numerals) for c in parsed.clauses] == [(["13", "500"], ())]
+    assert [s.link for s in parse_query("13.500.000, 21/8").syllables] == [".", ".", "", "/", ""]

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from unidecode import unidecode
 
+import search.parse
 import search.text
 from search.engine import SearchEngine
 from search.index import reindex
@@ -267,6 +268,37 @@ def test_a_date_said_in_words_finds_the_articles_writing_it_with_slashes(engine,
     found = {h["id"] for h in all_hits(engine, q)}
     assert found == oracle(corpus, phrase=written) | oracle(corpus, phrase=said)
     assert len(found) > len(oracle(corpus, phrase=said))
+
+
+def writing_number(corpus, number: str) -> set[str]:
+    """Ids of the documents writing a number as typed: not inside a longer number ("350.000" is not
+    the end of "1.350.000"), but maybe as a part of a date ("1/3" of "1/3/2021").  Not glued to a unit
+    either: the syllables of "1,3kg" are "1" and "3kg", and the number's last syllable is searched."""
+    pattern = re.compile(r"(?<![\w.,:/])(?:[0-9]+/)*" + re.escape(number) + r"(?!\w|[.,:][0-9])")
+    return {doc_id for doc_id, doc in corpus.items()
+            if pattern.search(doc["stored"]["title"] or "") or pattern.search(doc["stored"]["body"])}
+
+
+@pytest.mark.parametrize("q, other", [
+    ("1/3", "1,3"),  # a date is not a decimal, nor the other way round
+    ("1,3", "1/3"),
+    ("350.000", "1.350.000"),  # not the end of a larger number
+    ("15/2", "15,2"),
+])
+def test_a_number_written_with_separators_finds_the_articles_writing_it_so(engine, corpus, q, other):
+    found = {h["id"] for h in all_hits(engine, q)}
+    assert found == writing_number(corpus, q) != set()
+    # The syllables alone find more: the articles writing the other number too.
+    assert writing_number(corpus, other) - found
+    assert oracle(corpus, phrase=[s.folded for s in search.parse.syllables_of(q)]) > found
+
+
+@pytest.mark.parametrize("q, dated", [("24/10", "unc-news_society_006"), ("10/2020", "unc-news_society_006"),
+                                      ("24/2", "unc-news_business_004")])
+def test_a_day_and_month_or_a_month_and_year_find_the_articles_writing_them_in_a_whole_date(engine, corpus, q, dated):
+    # unc-news_society_006 writes "24/10/2020" and never "24/10" alone; unc-news_business_004 "24/2/2022".
+    found = {h["id"] for h in all_hits(engine, q)}
+    assert dated in found and found == writing_number(corpus, q)
 
 
 def test_or_matches_articles_holding_either_side(engine, corpus):

@@ -243,14 +243,62 @@ VIETNAMESE = "aăâbcdđeêghiklmnoôơpqrstuưvxyàáảãạằắẳẵặầ
 
 @settings(max_examples=100, deadline=None)
 @given(text=st.one_of(
-    st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " ,.-_/0123456789\n'\"", max_size=60),
+    st.text(alphabet=VIETNAMESE + VIETNAMESE.upper() + " ,.:-_/0123456789\n'\"", max_size=60),
     st.lists(st.sampled_from(["Hà", "Nội", "bộ", "chính", "trị", "hòa", "bình", "_", "Thủy", "điện", "05", "CT",
-                              "/", "TW", "sức", "khỏe", "học", "sinh", "ở", "ư", "中国", "²"]),
+                              "/", "TW", "sức", "khỏe", "học", "sinh", "ở", "ư", "中国", "²", "21/8/2020",
+                              "3.500.000đ", "1,5", "1/2/3/4/5"]),
              max_size=15).map(" ".join),
 ))
 def test_term_positions_equal_the_pipeline_on_any_text(text):
     fast = {term: list(pos) for term, pos in index_analyzer().term_positions(text).items()}
     assert fast == pipeline_positions(text)
+
+
+# Numbers written with separators -----------------------------------------------------------
+
+def numeral_positions(text: str) -> dict[str, list[tuple[int, str]]]:
+    """Return {number term: [(position, the text its offsets mark)]} of the index pipeline on text."""
+    found = defaultdict(list)
+    for token in index_analyzer()(text, positions=True, chars=True, mode="index"):
+        if search.text.is_numeral(token.text):
+            found[token.text].append((token.pos, text[token.startchar : token.endchar]))
+    return dict(found)
+
+
+def test_a_number_written_with_separators_is_one_term_at_its_first_syllable_with_its_date_parts():
+    # Cut from the demo corpus (unc-news_business_006, unc-news_business_008).
+    text = "Từ ngày 1/3/2021, giá bán lẻ tăng 1,3% lên 3.500.000 đồng; công nghiệp 4.0 lúc 10:30"
+    assert numeral_positions(text) == {
+        "1/3": [(2, "1/3")], "3/2021": [(3, "3/2021")], "1/3/2021": [(2, "1/3/2021")],
+        "1,3": [(9, "1,3")], "3.500.000": [(12, "3.500.000")], "4.0": [(18, "4.0")], "10:30": [(21, "10:30")],
+    }
+
+
+def test_a_number_in_thousands_has_no_term_for_its_last_groups():
+    # "500.000" is not the end of "13.500.000", nor "3.500" its start.
+    assert set(numeral_positions("Giá 13.500.000đ")) == {"13.500.000"}
+
+
+@pytest.mark.parametrize("text", [
+    "từ 4-5 người",  # a hyphen writes a range: no separator of a number
+    "đội U23/2 và A1.5",  # digits inside a word
+    "Chỉ thị 05-CT/TW",  # a code's parts are letters
+    "năm 2020. Sau đó",  # a full stop, then a space
+])
+def test_text_without_a_number_written_with_separators_has_no_number_term(text):
+    assert numeral_positions(text) == {}
+
+
+def test_a_long_run_of_slash_separated_parts_is_indexed_whole_and_by_neighbouring_pairs():
+    found = numeral_positions("mã 1/2/3/4/5")
+    assert found == {"1/2": [(1, "1/2")], "2/3": [(2, "2/3")], "3/4": [(3, "3/4")], "4/5": [(4, "4/5")],
+                     "1/2/3/4/5": [(1, "1/2/3/4/5")]}
+    assert set(numeral_positions("mã 1/2/3/4")) == {"1/2", "2/3", "3/4", "1/2/3", "2/3/4", "1/2/3/4"}
+
+
+def test_number_terms_are_neither_syllables_nor_compounds():
+    assert [search.text.is_numeral(t) for t in ("21/8", "1,5", "10:30", "4.0", "21", "chinh_tri", "hà")] == [
+        True, True, True, True, False, False, False]
 
 
 # Tone placement, every vowel of the rhyme -------------------------------------------------
