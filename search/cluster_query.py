@@ -141,8 +141,9 @@ def together_text(parsed: ParsedQuery, exact: bool) -> str:
 
 def _held(group: list[Clause], exact: bool, held: set[tuple[str, str]]) -> bool:
     """Tell whether a reading's group matches wherever the (fields side, token) pairs held are found:
-    one clause of words (not a phrase, no field) each held on its side."""
-    if len(group) != 1 or group[0].field or (group[0].phrase and len(group[0].syllables) > 1):
+    one clause of words (not a phrase, no field, no number written with separators) each held on its
+    side."""
+    if len(group) != 1 or group[0].field or (group[0].phrase and len(group[0].syllables) > 1) or group[0].numerals:
         return False
     return all(_held_token(*side_token(s, exact), held) for s in group[0].syllables)
 

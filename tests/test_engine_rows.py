@@ -59,6 +59,14 @@ def test_text_fields_keep_exact_and_folded_syllables_at_the_same_positions():
     assert {"chi_thi", "chinh_tri", "hoa_binh"} <= set(compounds.split())
 
 
+def test_a_number_written_with_separators_is_a_token_of_the_compound_field_its_separators_spelled_as_letters():
+    exact, folded, compounds = text_fields("Ngày 21/8/2020 giá 3.500.000đ, lãi 1,5% lúc 10:30")
+    assert folded.split() == ["ngay", "21", "8", "2020", "gia", "3", "500", "000d", "lai", "1", "5", "luc", "10", "30"]
+    # In the order of their positions; the engine splits words at punctuation, never at "_" or a letter.
+    assert [token for token in compounds.split() if token.startswith("_")] == [
+        "_21s8", "_21s8s2020", "_8s2020", "_3d500d000", "_1c5", "_10h30"]
+
+
 def test_text_fields_replace_what_the_engine_cannot_hold_and_keep_positions():
     exact, folded, _ = text_fields("Москва và 北京")
     assert len(exact.split()) == len(folded.split()) == 3

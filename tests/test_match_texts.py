@@ -434,6 +434,14 @@ def test_each_tier_of_a_query_is_one_match_text_with_its_accents_as_typed_and_fo
     assert (tier_texts(parsed, True), tier_texts(parsed, False)) == (fields(typed), fields(folded))
 
 
+def test_a_number_written_with_separators_is_required_as_its_token_in_every_tier_where_its_words_are():
+    texts = tier_texts(parse_query("giá 3.500.000đ"), True)
+    number = "(({E} 3 500 000đ) (@(title_compound,body_compound) _3d500d000))"
+    assert texts == fields({"together": number + ' ({E} "giá 3 500 000đ"~5)', "all": "({E} giá) " + number,
+                            "most": '({EF} "giá 3 500 000đ"/2)'})
+    assert tier_texts(parse_query("title:21/8"), False)["all"] == "((@title_fold 21 8) (@title_compound _21s8))"
+
+
 def test_a_quoted_single_word_is_matched_as_the_word_itself():
     for exact in (True, False):
         assert tier_texts(parse_query('"vàng"'), exact) == tier_texts(parse_query("vàng"), exact) == fields(
