@@ -106,9 +106,10 @@ class Clause:
         if not any(syllable.link for syllable in self.syllables):
             return ()
         text = "".join(syllable.raw + (syllable.link or " ") for syllable in self.syllables)
-        # A number whose next part was cut off (``_within_terms``) is no number as typed.
-        return tuple(match.group() for match in NUMERAL_RE.finditer(text)
-                     if text[match.end() : match.end() + 1] not in NUMERAL_SEPARATORS)
+        # A number whose next part was cut off (``_within_terms``: the text ends with its separator) is
+        # no number as typed.
+        cut_at = len(text) - 1 if text[-1] in NUMERAL_SEPARATORS else None
+        return tuple(match.group() for match in NUMERAL_RE.finditer(text) if match.end() != cut_at)
 
 
 @dataclass

@@ -664,7 +664,8 @@ def _number_alternatives(clause: Clause, before: list[str]) -> list[Clause]:
     for write in (_without_zeros, _with_zeros):
         words = [write(s, clause) for s in clause.syllables]
         if words != [s.folded for s in clause.syllables]:
-            variants.append(" ".join(words))
+            # With the separators typed: "21/08" is a date, "21 08" also the decimal "21,08".
+            variants.append("".join(word + (s.link or " ") for word, s in zip(words, clause.syllables)).strip())
     alternatives = []
     for text in dict.fromkeys(variants):
         syllables = syllables_of(text)

@@ -140,6 +140,7 @@ def test_a_word_of_time_in_a_long_query_quoted_in_a_field_or_with_another_spelli
     ("ngày 21/8/2020", [(), ("21/8/2020",)]),
     ('"lãi suất 1,5%"', [("1,5",)]),  # in a quoted phrase
     ("1,5tr lúc 10:30", [("1,5",), (), ("10:30",)]),
+    ("15/2021/QĐ-TTg", [("15/2021",)]),  # a document's number and year, its code after a slash
     ("chỉ thị 05-CT/TW 4-5 U23/2", [(), (), (), (), ()]),  # a hyphen, letters: no number with separators
     ("21 / 8 1. 5", [(), (), (), ()]),  # separators apart from the digits
 ])

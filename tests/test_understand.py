@@ -60,11 +60,13 @@ def vocabulary(engine):
 
 
 def groups_of(vocabulary, q: str, dictionary: Abbreviations | None = None) -> list[list[str]]:
-    """Return the understood query as groups of clauses: 'ALT:' marks an alternative, quotes a phrase."""
+    """Return the understood query as groups of clauses: 'ALT:' marks an alternative, quotes a phrase, and
+    the numbers written with separators it requires follow in brackets."""
     understood = understand(parse_query(q), vocabulary, dictionary or abbreviations.load())
     return [
         [("ALT:" if c.alternative else "") + (f'"{" ".join(s.exact for s in c.syllables)}"' if c.phrase
-                                               else " ".join(s.exact for s in c.syllables)) for c in group]
+                                               else " ".join(s.exact for s in c.syllables))
+         + (f"[{' '.join(c.numerals)}]" if c.numerals else "") for c in group]
         for group in understood.parsed.groups
     ]
 
@@ -1214,31 +1216,32 @@ def test_a_quoted_phrase_is_searched_exactly_as_typed_not_as_its_other_forms(voc
 
 
 @pytest.mark.parametrize("q, expected", [
-    ("1000 tỷ", [["1000", 'ALT:"1 000"'], ["tỷ"]]),
-    ("1.000 tỷ", [['"1 000"', "ALT:1000"], ["tỷ"]]),
+    ("1000 tỷ", [["1000", 'ALT:"1 000"[1.000]'], ["tỷ"]]),
+    ("1.000 tỷ", [['"1 000"[1.000]', "ALT:1000"], ["tỷ"]]),
     ("chỉ thị 5", [["chỉ"], ["thị"], ["5", "ALT:05"]]),
     ("chỉ thị 05", [["chỉ"], ["thị"], ["05", "ALT:5"]]),
     # A document's number is also searched as some article cites it: its kind and number (the demo
     # articles write "Chỉ thị 05", not "Chỉ thị số 05", "Chỉ thị 5" or "05-CT/TƯ"; nor "Nghị định 100/2019").
     ("05-CT/TW", [['"05 ct tw"', 'ALT:"5 ct tw"', 'ALT:"chỉ thị 05"']]),
     ("5-CT/TW", [['"5 ct tw"', 'ALT:"05 ct tw"', 'ALT:"chỉ thị 05"']]),  # a document's one-digit number is "05"
-    ("5/2021/nđ-cp", [['"5 2021 nđ cp"', 'ALT:"05 2021 nd cp"']]),  # other writings are folded
+    ("5/2021/nđ-cp", [['"5 2021 nđ cp"[5/2021]', 'ALT:"05 2021 nd cp"[05/2021]']]),  # other writings are folded
     ("5/mm", [['"5 mm"']]),  # a number over a unit is no document's
-    ("100/2019/NĐ-CP", [['"100 2019 nđ cp"']]),
+    ("100/2019/NĐ-CP", [['"100 2019 nđ cp"[100/2019]']]),
     ("29/NQ-TƯ", [['"29 nq tư"', 'ALT:"nghị quyết 29"']]),
     # A number and a code without "/" is no document's number ("05-CT"): searched as typed.
     ("05-CT", [['"05 ct"', 'ALT:"5 ct"']]),
     # A code naming no kind of document: its number alone.
     ("1234/UBND", [['"1234 ubnd"']]),
-    ("31/2024/QH15", [['"31 2024 qh15"']]),
-    ("21/8/2019", [['"21 8 2019"', 'ALT:"21 08 2019"']]),
-    ("21/08/2019", [['"21 08 2019"', 'ALT:"21 8 2019"']]),
+    ("31/2024/QH15", [['"31 2024 qh15"[31/2024]']]),
+    # A date's zeros written the other way keep its slashes: "21/08/2019" is required as written.
+    ("21/8/2019", [['"21 8 2019"[21/8/2019]', 'ALT:"21 08 2019"[21/08/2019]']]),
+    ("21/08/2019", [['"21 08 2019"[21/08/2019]', 'ALT:"21 8 2019"[21/8/2019]']]),
     ("top 5 điện thoại", [["top"], ["5"], ["điện"], ["thoại"]]),
     # A year is never read as thousands separated ("2.021"); a round amount still is.
     ("2021", [["2021"]]),
     ("năm 1995", [["năm"], ["1995"]]),
-    ("2000 tỷ", [["2000", 'ALT:"2 000"'], ["tỷ"]]),
-    ("2500 tỷ", [["2500", 'ALT:"2 500"'], ["tỷ"]]),
+    ("2000 tỷ", [["2000", 'ALT:"2 000"[2.000]'], ["tỷ"]]),
+    ("2500 tỷ", [["2500", 'ALT:"2 500"[2.500]'], ["tỷ"]]),
 ])
 def test_numbers_and_references_are_searched_as_written_in_articles(vocabulary, q, expected):
     assert groups_of(vocabulary, q) == expected
@@ -1326,7 +1329,7 @@ def test_an_amount_in_shorthand_the_articles_write_so_is_searched_as_typed(q, fr
 
 def test_an_amount_in_shorthand_is_never_split_into_a_number_and_letters(vocabulary):
     # "700.000" written out, in a row and joined (``_number_alternatives``), never "700 k".
-    assert groups_of(vocabulary, "700k") == [["700k", 'ALT:"700 000"', "ALT:700000"]]
+    assert groups_of(vocabulary, "700k") == [["700k", 'ALT:"700 000"[700.000]', "ALT:700000"]]
     assert groups_of(vocabulary, "1k") == [["1k"]]  # "1K" is written so (11 times in the demo corpus)
     assert groups_of(vocabulary, "100x") == [["100x", 'ALT:"100 x"']]
 
