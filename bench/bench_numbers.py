@@ -10,7 +10,8 @@ write -- a day and month or a month and year (``21/8``, ``4/2021``), a whole dat
 The truth is read here from the articles' text with a regular expression, never with the engine: the
 articles whose title or body writes the number, not inside a larger number ("350.000" is not the end of
 "1.350.000", "1/3" is not in "11/3" nor "1,3" in "1,35"), but maybe as a part of a date ("21/8" of
-"21/8/2020") or with a unit glued on ("1,5kg", "500.000đ").  The engine's whole result set (every page)
+"21/8/2020") or with a unit glued on ("1,5kg", "500.000đ"); a date's day or month with a leading zero or
+not, a number in thousands with its dots or without (as the README says they are searched).  The engine's whole result set (every page)
 is compared with it: the share of queries answered with exactly that set, precision and recall (means over
 the queries).  Nothing is asserted.
 """
@@ -49,8 +50,17 @@ def kind_of(number: str) -> str | None:
 
 
 def written(number: str) -> re.Pattern:
-    """Return a pattern of a text writing the number: alone, in a whole date, or with a unit glued on."""
-    return re.compile(r"(?<![\w.,:/])(?:[0-9]+/)*" + re.escape(number) + r"(?![0-9]|[.,:][0-9])")
+    """Return a pattern of a text writing the number: alone, in a whole date, or with a unit glued on; a date's
+    day and month with a leading zero or not, a number in thousands with its dots or without (the readings
+    the README promises: ``21/8/2019`` = ``21/08/2019``, ``1.000`` = ``1000``)."""
+    kind = kind_of(number)
+    if kind in ("day or month", "whole date"):
+        forms = "/".join(f"0?{int(part)}" if len(part) <= 2 else part for part in number.split("/"))
+    elif kind == "thousands":
+        forms = f"(?:{re.escape(number)}|{number.replace('.', '')})"
+    else:
+        forms = re.escape(number)
+    return re.compile(r"(?<![\w.,:/])(?:[0-9]+/)*" + forms + r"(?![0-9]|[.,:][0-9])")
 
 
 def numbers(texts: list[str], rng: random.Random, count: int) -> dict[str, list[str]]:

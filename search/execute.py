@@ -964,7 +964,9 @@ def phrase_frequency(ctx: QueryContext, folded: Sequence[str]) -> int:
 def phrase_count(ctx: QueryContext, clause: Clause) -> int:
     """Return how many documents hold a clause's syllables in a row, folded: kept for every query
     of a snapshot that keeps it, like BM25F's arrays ("việt nam" at 60,000 articles reads the
-    positions of most articles' bodies)."""
+    positions of most articles' bodies).  A number written with separators counts as its syllables: the
+    idf weighs the words in a row, on either backend (the cluster's candidates hold no number terms)."""
+    clause = replace(clause, syllables=[replace(s, link="") for s in clause.syllables])
     count = lambda: (np.array([_counted_phrase(ctx, clause)]),)  # noqa: E731
     computed = getattr(ctx.snapshot, "computed", None)
     key = ("phrase count", tuple(s.folded for s in clause.syllables), fields_of(clause))

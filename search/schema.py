@@ -12,7 +12,7 @@ from __future__ import annotations
 from whoosh import fields
 
 from search.codec import SyllablePositions
-from search.text import index_analyzer
+from search.text import index_analyzer, is_numeral
 
 # 3: the posting format and codec moved to search.codec (their pickled paths changed).
 # 4: numbers written with separators indexed whole ("21/8", "3.500.000"; ``text.NumeralFilter``).
@@ -31,7 +31,9 @@ class VietnameseText(fields.TEXT):
         """Yield (term as UTF-8, frequency, weight, packed positions) for each term of value."""
         kwargs.setdefault("mode", "index")
         for term, frequency, weight, positions in self.format.word_values(value, self.analyzer, **kwargs):
-            yield term.encode("utf-8"), frequency, weight, positions
+            # Whoosh sums the frequencies given here into the field's length, which BM25 normalises by: a
+            # number's whole term adds none, so lengths are what they were before numbers had one.
+            yield term.encode("utf-8"), 0 if is_numeral(term) else frequency, weight, positions
 
 
 def make_schema() -> fields.Schema:

@@ -47,6 +47,7 @@ from search.store import (
     write_meta,
     writer_lock,
 )
+from search.text import is_numeral
 from search.writer import PARALLEL_MIN_ARTICLES, WRITER_MEMORY_MB, LeanPostingPool, open_writer
 from tests.helpers import (
     DEMO_ARTICLES,
@@ -1379,3 +1380,19 @@ def test_the_lean_pool_spills_a_sorted_run_once_its_postings_pass_its_limit(tmp_
     pool.add(("title", b"c", 0, 1.0, None))  # 111 bytes more: past the limit
     assert (len(pool.runs), pool.currentsize, pool.fieldnames) == (1, 0, {"body", "title"})
     assert list(pool.items()) == sorted([*postings, ("title", b"c", 0, 1.0, None)])
+
+
+def test_a_number_written_with_separators_is_a_term_that_adds_nothing_to_its_fields_length(tmp_path):
+    # Cut from the demo corpus (unc-news_business_008): BM25 normalises by the length, which counts
+    # every syllable's terms as before numbers had a term of their own.
+    body = "Giá bán lẻ tăng 1,3% lên 3.500.000 đồng từ ngày 1/3/2021"
+    spaced = re.sub(r"(?<=\d)[.,/](?=\d)", " ", body)
+    source = write_jsonl(tmp_path / "news.jsonl", [{"id": "so", "title": "Giá", "body": body},
+                                                   {"id": "spaced", "title": "Giá", "body": spaced}])
+    index_dir = tmp_path / "index"
+    assert reindex(index_dir, [str(source)], procs=1).added == 2
+    with whoosh_index.open_dir(str(current_generation(index_dir))).reader() as reader:
+        numbers = {term.decode() for term in reader.lexicon("body") if is_numeral(term.decode())}
+        assert numbers == {"1,3", "3.500.000", "1/3", "3/2021", "1/3/2021"}
+        assert reader.doc_field_length(0, "body") == reader.doc_field_length(1, "body") > 0
+        assert [reader.doc_frequency("body", number) for number in ("1/3", "3.500.000")] == [1, 1]
