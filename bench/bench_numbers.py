@@ -11,9 +11,9 @@ The truth is read here from the articles' text with a regular expression, never 
 articles whose title or body writes the number, not inside a larger number ("350.000" is not the end of
 "1.350.000", "1/3" is not in "11/3" nor "1,3" in "1,35"), but maybe as a part of a date ("21/8" of
 "21/8/2020") or with a unit glued on ("1,5kg", "500.000đ"); a date's day or month with a leading zero or
-not, a number in thousands with its dots or without (as the README says they are searched).  The engine's whole result set (every page)
-is compared with it: the share of queries answered with exactly that set, precision and recall (means over
-the queries).  Nothing is asserted.
+not, a number in thousands with its dots or without (as the README says they are searched).  The engine's
+whole result set (every page) is compared with it: the share of queries answered with exactly that set,
+precision and recall (means over the queries).  Nothing is asserted.
 """
 
 from __future__ import annotations
