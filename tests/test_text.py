@@ -279,6 +279,12 @@ def test_a_number_in_thousands_has_no_term_for_its_last_groups():
     assert set(numeral_positions("Giá 13.500.000đ")) == {"13.500.000"}
 
 
+def test_a_part_of_a_slashed_number_holding_a_separator_is_a_term_where_it_stands():
+    # A rate per 100,000 people, as a news article writes it.
+    assert numeral_positions("tỉ lệ 43,1/100.000 dân") == {
+        "43,1/100.000": [(2, "43,1/100.000")], "43,1": [(2, "43,1")], "100.000": [(4, "100.000")]}
+
+
 @pytest.mark.parametrize("text", [
     "từ 4-5 người",  # a hyphen writes a range: no separator of a number
     "đội U23/2 và A1.5",  # digits inside a word
