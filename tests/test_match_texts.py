@@ -440,6 +440,9 @@ def test_a_number_written_with_separators_is_required_as_its_token_in_every_tier
     assert texts == fields({"together": number + ' ({E} "giá 3 500 000đ"~5)', "all": "({E} giá) " + number,
                             "most": '({EF} "giá 3 500 000đ"/2)'})
     assert tier_texts(parse_query("title:21/8"), False)["all"] == "((@title_fold 21 8) (@title_compound _21s8))"
+    # A phrase writing two numbers requires both.
+    assert tier_texts(parse_query('"từ 1/3 đến 30/4"'), False)["all"] == written(
+        '(({F} "tu 1 3 den 30 4") (@(title_compound,body_compound) _1s3 _30s4))')
 
 
 def test_a_quoted_single_word_is_matched_as_the_word_itself():

@@ -52,6 +52,7 @@ def test_a_syllable_survives_pickling_and_is_hashed_again_in_the_process_reading
     syllable = Syllable.of("Việt", 3)
     # String hashes differ between processes: the hash is never part of the pickled state.
     assert set(syllable.__getstate__()) == {"raw", "exact", "folded", "start", "end", "link"}
+    assert syllable.link == ""  # a syllable read alone links to nothing
     copy = pickle.loads(pickle.dumps(syllable))
     assert copy == syllable and hash(copy) == hash(syllable) and {copy: 1}[syllable] == 1
     assert (copy.raw, copy.exact, copy.folded, copy.start, copy.end) == ("Việt", "việt", "viet", 3, 7)
@@ -152,4 +153,6 @@ def test_a_number_whose_next_part_was_cut_off_is_not_required():
     # The terms bound cuts "13.500.000" after "500": "13.500" is no number typed.
     parsed = parse_query("13.500.000 và 1/3", max_terms=2)
     assert [([s.raw for s in c.syllables], c.numerals) for c in parsed.clauses] == [(["13", "500"], ())]
-    assert [s.link for s in parse_query("13.500.000, 21/8").syllables] == [".", ".", "", "/", ""]
+    # Only a separator of numbers links two syllables, and only standing alone between them.
+    assert [s.link for s in parse_query("13.500.000, 21/8 05-CT 1..2").syllables] == [
+        ".", ".", "", "/", "", "", "", "", ""]
