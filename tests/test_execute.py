@@ -1693,3 +1693,11 @@ def test_the_length_normalisation_kept_for_a_snapshot_is_each_fields_and_each_bs
             expected = weight * freqs / (1.0 - b + b * snapshot.lengths[name][docs] / snapshot.average_length[name])
             got = ctx._field_frequencies(name, docs, freqs)
             assert got.dtype == expected.dtype == np.float32 and np.array_equal(got, expected), (name, b)
+
+
+def test_a_phrase_count_reads_a_numbers_syllables_not_its_separators(demo_index):
+    # The idf a clause in a row weighs by counts its syllables, as the cluster's second stage does: "1/3"
+    # (3 demo articles) and "1,3" (6) both count the articles holding "1" and "3" in a row.
+    context = WhooshBackend(demo_index, postings_cache_mb=0).view().context
+    counts = [execute.phrase_count(context, parse_query(q).clauses[0]) for q in ("1/3", "1,3", '"1 3"')]
+    assert counts[0] == counts[1] == counts[2] >= 9
