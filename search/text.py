@@ -55,8 +55,8 @@ _NON_ALNUM_ASCII_RE = re.compile(r"[^0-9a-z_]+")
 # A number written with separators between its digit groups, not inside a word: a date
 # ("21/8/2020"), a number in thousands ("3.500.000"), a decimal ("1,5"), a time ("10:30").  A
 # hyphen is no separator here: articles write ranges with it ("4-5"), readers type it loosely.
-NUMERAL_RE = re.compile(r"(?<![^\W_])[0-9]+(?:[.,:/][0-9]+)+")
 NUMERAL_SEPARATORS = ".,:/"
+NUMERAL_RE = re.compile(rf"(?<![^\W_])[0-9]+(?:[{re.escape(NUMERAL_SEPARATORS)}][0-9]+)+")
 # A number of more slash-separated parts than this is indexed whole and by neighbouring pairs.
 MAX_NUMERAL_PARTS = 4
 
