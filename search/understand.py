@@ -728,10 +728,12 @@ def is_year(number: str) -> bool:
 
 
 def _joined_thousands(clause: Clause) -> str | None:
-    """Return "1000" for a typed "1.000" (a number whose groups of three were separated), else None."""
+    """Return "1000" for a typed "1.000" (a number whose groups of three were separated by dots or
+    spaces), else None: "4/100" is no thousands, nor the decimal "4,100"."""
     parts = [s.folded for s in clause.syllables]
     if len(parts) > 1 and clause.phrase and all(p.isdigit() for p in parts) and len(parts[0]) <= 3 and all(
-            len(p) == 3 for p in parts[1:]) and not parts[0].startswith("0"):
+            len(p) == 3 for p in parts[1:]) and not parts[0].startswith("0") and all(
+            s.link in (".", "") for s in clause.syllables):
         return "".join(parts)
     return None
 
@@ -748,12 +750,12 @@ def _without_zeros(syllable: Syllable, clause: Clause) -> str:
 
 
 def _with_zeros(syllable: Syllable, clause: Clause) -> str:
-    """Return a one-digit day or month of a date ("21/8/2019"), or the one-digit number of a
+    """Return a one-digit day or month of a date ("21/8/2019", "4/2021"), or the one-digit number of a
     document ("5-CT/TW", written "05-CT/TW"), with its leading zero."""
     text = syllable.folded
     parts = [s.folded for s in clause.syllables]
     is_date = clause.phrase and all(p.isdigit() for p in parts) and (
-        (len(parts) == 2 and all(len(p) <= 2 for p in parts))
+        (len(parts) == 2 and len(parts[0]) <= 2 and (len(parts[1]) <= 2 or is_year(parts[1])))
         or (len(parts) == 3 and all(len(p) <= 2 for p in parts[:2]) and len(parts[2]) == 4))
     numbered = clause.reference and syllable == clause.syllables[0]
     return f"0{text}" if (is_date or numbered) and text.isdigit() and len(text) == 1 and text != "0" else text

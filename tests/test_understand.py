@@ -1236,6 +1236,9 @@ def test_a_quoted_phrase_is_searched_exactly_as_typed_not_as_its_other_forms(voc
     # A date's zeros written the other way keep its slashes: "21/08/2019" is required as written.
     ("21/8/2019", [['"21 8 2019"[21/8/2019]', 'ALT:"21 08 2019"[21/08/2019]']]),
     ("21/08/2019", [['"21 08 2019"[21/08/2019]', 'ALT:"21 8 2019"[21/8/2019]']]),
+    ("4/2021", [['"4 2021"[4/2021]', 'ALT:"04 2021"[04/2021]']]),  # a month before its year: "30/04/2021"
+    # Thousands are parted by dots: a number over a hundred, or a decimal, is not "4100".
+    ("4/100", [['"4 100"[4/100]']]), ("4,100", [['"4 100"[4,100]']]),
     ("top 5 điện thoại", [["top"], ["5"], ["điện"], ["thoại"]]),
     # A year is never read as thousands separated ("2.021"); a round amount still is.
     ("2021", [["2021"]]),
