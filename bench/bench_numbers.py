@@ -77,6 +77,12 @@ def numbers(texts: list[str], rng: random.Random, count: int) -> dict[str, list[
     return sampled
 
 
+def row(label: str, summary: dict) -> str:
+    """Return a line of the table: a kind's (or every query's) exact-set share, precision and recall."""
+    return (f"{label:<13} {summary['queries']:>7} {summary['exact']:>9.3f} {summary['precision']:>9.3f} "
+            f"{summary['recall']:>7.3f}")
+
+
 def main() -> None:
     args, records, engine = sampled_battery(__doc__, 40, "numbers of each kind")
     texts = article_texts(records)
@@ -90,12 +96,8 @@ def main() -> None:
             found, expected = whole_set(engine, number), writing(records, texts, written(number))
             scores.add(found, expected)
             overall.add(found, expected)
-        summary = scores.summary()
-        print(f"{kind:<13} {summary['queries']:>7} {summary['exact']:>9.3f} {summary['precision']:>9.3f} "
-              f"{summary['recall']:>7.3f}")
-    summary = overall.summary()
-    print(f"{'overall':<13} {summary['queries']:>7} {summary['exact']:>9.3f} {summary['precision']:>9.3f} "
-          f"{summary['recall']:>7.3f}")
+        print(row(kind, scores.summary()))
+    print(row("overall", overall.summary()))
     print("examples:", "; ".join(number for kind in KINDS for number in sample[kind][:2]))
 
 
