@@ -30,7 +30,15 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from search.cluster import DISTRIBUTED_INDEX, META_INDEX, SHARD_PREFIX, URL_SCHEME
-from search.text import COMPOUND_JOINER, SYLLABLE_RE, fold, index_analyzer, is_numeral, normalize_term
+from search.text import (
+    COMPOUND_JOINER,
+    NUMERAL_SEPARATORS,
+    SYLLABLE_RE,
+    fold,
+    index_analyzer,
+    is_numeral,
+    normalize_term,
+)
 
 CONNECT_TIMEOUT_S = 2
 READ_TIMEOUT_S = 10
@@ -48,8 +56,9 @@ VOCABULARY_ID = 2
 # Tokens the engine's charset_table keeps whole; anything else would split or vanish.
 _ENGINE_TOKEN_RE = re.compile(
     "[0-9a-z_\u00df-\u00f6\u00f8-\u00ff\u0100-\u0137\u014a-\u0177\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]+")
-# The letter each separator of a number becomes in the engine's token (``numeral_token``).
-_NUMERAL_LETTERS = str.maketrans({"/": "s", ".": "d", ",": "c", ":": "h"})
+# The letter each separator of a number becomes in the engine's token (``numeral_token``), in the order
+# of NUMERAL_SEPARATORS (".,:/": dot, comma, colon, slash); a separator added there must be given one here.
+_NUMERAL_LETTERS = str.maketrans(NUMERAL_SEPARATORS, "dchs")
 # Stands for a syllable the engine cannot hold (no query ever produces it: "_" is not a syllable).
 PLACEHOLDER_TOKEN = "_"
 EVERY_TOKEN = "vnsearchdoc"
