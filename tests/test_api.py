@@ -254,6 +254,17 @@ def test_a_number_written_with_separators_finds_the_articles_writing_it_so_on_ei
     assert writing
 
 
+@pytest.mark.parametrize("q", ["4GB", "4 GB", "42km", "42 km", "81.000km", "81.000 km", "100USD", "100 usd"])
+def test_a_number_and_its_unit_find_the_articles_writing_them_glued_on_or_apart_on_either_backend(client, q):
+    # Two demo articles write "4GB" and "4 GB", two "100USD" and "100 USD", one "42km" and "42 km".
+    number, unit = re.fullmatch(r"([0-9.]+) ?([a-zA-Z]+)", q).groups()
+    written = re.compile(rf"(?<![\w.,:/]){re.escape(number)} ?{unit}(?!\w)", re.IGNORECASE)
+    writing = {a["id"] for a in DEMO_ARTICLES if written.search(a["title"]) or written.search(a["body"])}
+    result = search(client, q=q, size=50)
+    assert ({h["id"] for h in result["hits"]}, result["total"]) == (writing, len(writing))
+    assert writing
+
+
 def test_a_document_number_no_article_holds_answers_nothing_and_names_it(client):
     result = search(client, q="quyết định 281/QĐ-TTg")
     assert (result["total"], [h["id"] for h in result["hits"]], result["notices"]) == (

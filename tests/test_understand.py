@@ -41,6 +41,7 @@ from search.understand import (
     _rare_word_split,
     _read_amounts,
     _read_dates,
+    _read_units,
     _reference_alternatives,
     _short_split,
     _split_held_in_a_row,
@@ -1328,6 +1329,55 @@ def test_what_is_no_amount_in_shorthand_or_no_article_writes_out_is_searched_as_
 def test_an_amount_in_shorthand_the_articles_write_so_is_searched_as_typed(q, frequencies, phrases, read):
     groups, notices = amounts_read(q, frequencies, phrases)
     assert (len(groups[-1]) > 1, len(notices)) == (read, int(read))
+
+
+def units_read(q: str, phrases: dict[tuple[str, ...], int] | None = None) -> list[list[str]]:
+    """Return the groups of q with its numbers and units read against given counts of phrases (as
+    ``amounts_read`` writes them)."""
+    parsed = parse_query(q)
+    groups = _read_units(parsed.groups, PhraseCounts({}, phrases or {}), parsed)
+    return [[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "")
+             + (f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+             for c in group] for group in groups]
+
+
+@pytest.mark.parametrize("q, phrases, expected", [
+    # Glued on: also apart, where some article holds it so.
+    ("20km", {("20", "km"): 1}, [["20km", 'ALT:"20 km"']]),
+    ("20km", {}, [["20km"]]),
+    ("128GB", {("128", "gb"): 2}, [["128GB", 'ALT:"128 GB"']]),
+    ("1,5kg", {("1", "5", "kg"): 1}, [["1 5kg", 'ALT:"1 5 kg"']]),
+    ("500.000đ", {("500", "000", "d"): 1}, [["500 000đ", 'ALT:"500 000 đ"']]),
+    # Apart: in a row, and glued on where some article holds it so; the words around read on.
+    ("đường 20 km", {("20km",): 1}, [["đường"], ['"20 km"', "ALT:20km"]]),
+    ("20 km", {}, [['"20 km"']]),
+    ("1,5 KG x", {("1", "5kg"): 1}, [['"1 5 KG"', 'ALT:"1 5KG"'], ["x"]]),
+    ("title:20 title:km", {("20km",): 1}, [['title:"20 km"', "ALT:title:20km"]]),
+])
+def test_a_number_and_its_unit_are_searched_glued_on_and_apart_alike(q, phrases, expected):
+    assert units_read(q, phrases) == expected
+
+
+def test_a_number_and_its_unit_typed_apart_are_searched_in_a_row_in_each_of_their_forms():
+    parsed = parse_query("100 usd")
+    number = [parsed.groups[0][0], Clause(syllables_of("0100"), alternative=True)]
+    unit = [parsed.groups[1][0], Clause(syllables_of("đô la Mỹ"), alternative=True)]
+    groups = _read_units([number, unit], PhraseCounts({}, {("100usd",): 1}), parsed)
+    assert [[(c.alternative, c.phrase, " ".join(s.raw for s in c.syllables)) for c in g] for g in groups] == [[
+        (False, True, "100 usd"), (True, True, "100 đô la Mỹ"), (True, True, "0100 usd"),
+        (True, True, "0100 đô la Mỹ"), (True, False, "100usd")]]
+
+
+@pytest.mark.parametrize("q", [
+    '"20 km"', "title:20 km", "20 người", "km 20", "x20km", "20/km", "20km5",  # no number and unit
+    "20 km OR dặm", "20 OR 30 km", "20 -km",  # an operand of OR, a word left out
+])
+def test_what_is_no_number_and_unit_is_searched_as_typed(q):
+    every = {tuple(s.folded for s in syllables_of(form)): 1 for form in ["20 km", "20km", "30km", "20 nguoi"]}
+    parsed = parse_query(q)
+    assert units_read(q, every) == [[(f"{c.field}:" if c.field else "") + (
+        f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+        for c in group] for group in parsed.groups]
 
 
 def test_an_amount_in_shorthand_is_never_split_into_a_number_and_letters(vocabulary):
