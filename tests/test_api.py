@@ -19,6 +19,7 @@ from werkzeug.exceptions import ImATeapot
 from search.integrity import IndexDamaged, Problem
 from search.request import MATCH_MODES, SORTS
 from search.sphinxql import BackendError
+from search.text import canonical_tones
 from tests.helpers import DEMO_ARTICLES, MARK_RE, PORTAL_ID
 from web.app import SECURITY_HEADERS, TOO_LARGE_ENVIRON_KEY, create_app
 from web.openapi import openapi_document
@@ -260,6 +261,20 @@ def test_a_number_and_its_unit_find_the_articles_writing_them_glued_on_or_apart_
     number, unit = re.fullmatch(r"([0-9.]+) ?([a-zA-Z]+)", q).groups()
     written = re.compile(rf"(?<![\w.,:/]){re.escape(number)} ?{unit}(?!\w)", re.IGNORECASE)
     writing = {a["id"] for a in DEMO_ARTICLES if written.search(a["title"]) or written.search(a["body"])}
+    result = search(client, q=q, size=50)
+    assert ({h["id"] for h in result["hits"]}, result["total"]) == (writing, len(writing))
+    assert writing
+
+
+@pytest.mark.parametrize("q, word, numerals", [
+    # One demo article writes "quý 4", another "quý IV"; "khoá XIV" and "thế kỷ XIX" are written so alone.
+    ("quý 4", "quý", "4|IV"), ("quý IV", "quý", "4|IV"), ("quy iv", "quý", "4|IV"),
+    ("khóa 14", "khoá", "14|XIV"), ("thế kỷ 19", "thế kỷ", "19|XIX"),
+])
+def test_a_number_of_an_order_finds_the_articles_writing_it_in_either_numeral_on_either_backend(
+        client, q, word, numerals):
+    written = re.compile(rf"(?<!\w){word} (?:{numerals})(?!\w)", re.IGNORECASE)
+    writing = {a["id"] for a in DEMO_ARTICLES if written.search(canonical_tones(f"{a['title']} {a['body']}"))}
     result = search(client, q=q, size=50)
     assert ({h["id"] for h in result["hits"]}, result["total"]) == (writing, len(writing))
     assert writing

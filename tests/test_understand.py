@@ -41,6 +41,7 @@ from search.understand import (
     _rare_word_split,
     _read_amounts,
     _read_dates,
+    _read_ordinals,
     _read_units,
     _reference_alternatives,
     _short_split,
@@ -48,6 +49,7 @@ from search.understand import (
     _split_letters,
     _split_meant,
     _syllable_map,
+    roman,
     spelling_variant,
     split_word,
     understand,
@@ -1378,6 +1380,52 @@ def test_what_is_no_number_and_unit_is_searched_as_typed(q):
     assert units_read(q, every) == [[(f"{c.field}:" if c.field else "") + (
         f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
         for c in group] for group in parsed.groups]
+
+
+def ordinals_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[list[str]], list[str]]:
+    """Return the groups of q with its numbers of an order read against given counts of phrases (as
+    ``units_read`` writes them) and the notices."""
+    parsed = parse_query(q)
+    understood = Understood(parsed, parsed)
+    groups = _read_ordinals(parsed.groups, PhraseCounts({}, phrases), understood)
+    return [[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "")
+             + (f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+             for c in group] for group in groups], understood.notices
+
+
+@pytest.mark.parametrize("q, phrases, expected", [
+    ("quý 3 năm 2020", {("quy", "iii"): 5},
+     ([['"quý 3"', 'ALT:"quý III"'], ["năm"], ["2020"]], ["Tìm cả “quý III” cho “quý 3”."])),
+    ("Khóa XIII", {("khoa", "13"): 1}, ([['"Khóa XIII"', 'ALT:"Khóa 13"']], ["Tìm cả “Khóa 13” cho “Khóa XIII”."])),
+    # Typed without accents, the words are still read; the accents typed are kept.
+    ("dai hoi xiv", {("dai", "hoi", "14"): 1},
+     ([['"dai hoi xiv"', 'ALT:"dai hoi 14"']], ["Tìm cả “dai hoi 14” cho “dai hoi xiv”."])),
+    ("thế kỷ 21", {("the", "ky", "xxi"): 1},
+     ([['"thế kỷ 21"', 'ALT:"thế kỷ XXI"']], ["Tìm cả “thế kỷ XXI” cho “thế kỷ 21”."])),
+    ("title:lần title:thứ title:39", {("lan", "thu", "xxxix"): 1},
+     ([['title:"lần thứ 39"', 'ALT:title:"lần thứ XXXIX"']], ["Tìm cả “lần thứ XXXIX” cho “lần thứ 39”."])),
+])
+def test_a_number_of_an_order_is_searched_in_either_numeral(q, phrases, expected):
+    assert ordinals_read(q, phrases) == expected
+
+
+@pytest.mark.parametrize("q", [
+    "quý 3",  # no article writes "quý III"
+    "3", "III", "quý", "quý 40", "quý 0", "quý IIII", "quý IC", "khóa",  # no word and number of an order
+    "khòa 3 x",  # "khòa" typed with its accents is not "khóa"
+    '"quý 3"', "quý title:3", "quý 3 OR 4", "3 quý", "thế 21", "kỷ 21",
+])
+def test_what_is_no_number_of_an_order_the_articles_write_otherwise_is_searched_as_typed(q):
+    every = {tuple(s.folded for s in syllables_of(form)): 1 for form in [
+        "quý IV", "quý XL", "quý 4", "khóa III", "thế kỷ XXI", "kỷ XXI", "thế XXI", "quý IIII"]}
+    parsed = parse_query(q)
+    assert ordinals_read(q, every) == ([[(f"{c.field}:" if c.field else "") + (
+        f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+        for c in group] for group in parsed.groups], [])
+
+
+def test_roman_numerals_are_written_by_the_rules_up_to_thirty_nine():
+    assert [roman(n) for n in (1, 4, 9, 13, 14, 19, 21, 39)] == ["I", "IV", "IX", "XIII", "XIV", "XIX", "XXI", "XXXIX"]
 
 
 def test_an_amount_in_shorthand_is_never_split_into_a_number_and_letters(vocabulary):
