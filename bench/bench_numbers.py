@@ -26,7 +26,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_or import MAX_ARTICLES, MIN_ARTICLES, SetScores, article_texts, sampled_battery, whole_set, writing
+from bench_or import (
+    MAX_ARTICLES,
+    MIN_ARTICLES,
+    SetScores,
+    article_texts,
+    sampled_battery,
+    set_header,
+    set_row,
+    whole_set,
+    writing,
+)
 from corpus import code_version
 
 # A number written with separators, standing alone (not after a letter, a digit or a separator).
@@ -77,18 +87,12 @@ def numbers(texts: list[str], rng: random.Random, count: int) -> dict[str, list[
     return sampled
 
 
-def row(label: str, summary: dict) -> str:
-    """Return a line of the table: a kind's (or every query's) exact-set share, precision and recall."""
-    return (f"{label:<13} {summary['queries']:>7} {summary['exact']:>9.3f} {summary['precision']:>9.3f} "
-            f"{summary['recall']:>7.3f}")
-
-
 def main() -> None:
     args, records, engine = sampled_battery(__doc__, 40, "numbers of each kind")
     texts = article_texts(records)
     sample = numbers(texts, random.Random(args.seed), args.queries)
     print(f"vnsearch numbers written with separators -- code {code_version()}, index {args.index}")
-    print(f"{'kind':<13} {'queries':>7} {'exact set':>9} {'precision':>9} {'recall':>7}")
+    print(set_header("kind", 13))
     overall = SetScores()
     for kind in KINDS:
         scores = SetScores()
@@ -96,8 +100,8 @@ def main() -> None:
             found, expected = whole_set(engine, number), writing(records, texts, written(number))
             scores.add(found, expected)
             overall.add(found, expected)
-        print(row(kind, scores.summary()))
-    print(row("overall", overall.summary()))
+        print(set_row(kind, scores.summary(), 13))
+    print(set_row("overall", overall.summary(), 13))
     print("examples:", "; ".join(number for kind in KINDS for number in sample[kind][:2]))
 
 

@@ -197,6 +197,18 @@ class SetScores:
                 "precision": sum(self.precision) / count, "recall": sum(self.recall) / count}
 
 
+def set_header(label: str, width: int) -> str:
+    """Return the heading of a table of result sets scored (``set_row``'s columns)."""
+    return f"{label:<{width}} {'queries':>7} {'exact set':>9} {'precision':>9} {'recall':>7}"
+
+
+def set_row(label: str, summary: dict, width: int) -> str:
+    """Return a line of a table of result sets scored: a label's queries, exact-set share, mean precision and
+    mean recall (``SetScores.summary``)."""
+    return (f"{label:<{width}} {summary['queries']:>7} {summary['exact']:>9.3f} {summary['precision']:>9.3f} "
+            f"{summary['recall']:>7.3f}")
+
+
 def article_texts(records: list[dict]) -> list[str]:
     """Return each article's title and body as one text, for truths read with regular expressions."""
     return [f"{r.get('title') or ''}\n{r.get('body') or ''}" for r in records]

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_or import MAX_ARTICLES, MIN_ARTICLES, SetScores, sampled_battery, whole_set
+from bench_or import MAX_ARTICLES, MIN_ARTICLES, SetScores, sampled_battery, set_header, set_row, whole_set
 from corpus import code_version
 
 from search.text import canonical_tones, nfc
@@ -85,16 +85,14 @@ def main() -> None:
     texts = canonical_texts(records)
     sample = pairs(texts, random.Random(args.seed), args.queries)
     print(f"vnsearch numbers of an order -- code {code_version()}, index {args.index}")
-    print(f"{'typed':<7} {'queries':>7} {'exact set':>9} {'precision':>9} {'recall':>7}")
+    print(set_header("typed", 7))
     for typing in TYPINGS:
         scores = SetScores()
         for word, number in sample:
             q = f"{word} {number if typing == 'arabic' else roman(number)}"
             expected = {records[n]["id"] for n, text in enumerate(texts) if written(word, number).search(text)}
             scores.add(whole_set(engine, q), expected)
-        summary = scores.summary()
-        print(f"{typing:<7} {summary['queries']:>7} {summary['exact']:>9.3f} {summary['precision']:>9.3f} "
-              f"{summary['recall']:>7.3f}")
+        print(set_row(typing, scores.summary(), 7))
     print("examples:", "; ".join(f"{word} {number}" for word, number in sample[:8]))
 
 

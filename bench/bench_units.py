@@ -24,7 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_or import MAX_ARTICLES, MIN_ARTICLES, SetScores, article_texts, sampled_battery, whole_set, writing
+from bench_or import (
+    MAX_ARTICLES,
+    MIN_ARTICLES,
+    SetScores,
+    article_texts,
+    sampled_battery,
+    set_header,
+    set_row,
+    whole_set,
+    writing,
+)
 from corpus import code_version
 
 # Units of measure, money and time the news articles write after a number (lower-cased).
@@ -51,24 +61,18 @@ def pairs(texts: list[str], rng: random.Random, count: int) -> list[tuple[str, s
     return rng.sample(held, min(count, len(held)))
 
 
-def row(label: str, summary: dict) -> str:
-    """Return a line of the table: a typing's exact-set share, precision and recall."""
-    return (f"{label:<7} {summary['queries']:>7} {summary['exact']:>9.3f} {summary['precision']:>9.3f} "
-            f"{summary['recall']:>7.3f}")
-
-
 def main() -> None:
     args, records, engine = sampled_battery(__doc__, 60, "numbers with a unit")
     texts = article_texts(records)
     sample = pairs(texts, random.Random(args.seed), args.queries)
     print(f"vnsearch numbers with a unit -- code {code_version()}, index {args.index}")
-    print(f"{'typed':<7} {'queries':>7} {'exact set':>9} {'precision':>9} {'recall':>7}")
+    print(set_header("typed", 7))
     for typing in TYPINGS:
         scores = SetScores()
         for number, unit in sample:
             q = f"{number}{unit}" if typing == "glued" else f"{number} {unit}"
             scores.add(whole_set(engine, q), writing(records, texts, written(number, unit)))
-        print(row(typing, scores.summary()))
+        print(set_row(typing, scores.summary(), 7))
     print("examples:", "; ".join(f"{number}{unit}" for number, unit in sample[:8]))
 
 
