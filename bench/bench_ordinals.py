@@ -6,13 +6,15 @@ Usage: python bench/bench_ordinals.py [--data ../shared/data] [--index DIR] [--q
 Articles write the number of a quarter, a Party term or congress, a century or a class in Roman numerals about
 as often as not ("quý III", "quý 3"), and readers type either.  The pairs are taken from the news articles' own
 text: a seeded sample of the numbers 1 to 39 after a word of order (``WORDS``) that 3 to 200 articles write,
-one way or the other; each is typed with its number in Arabic and in Roman numerals.
+one way or the other (after "thứ" also in words: "lần thứ hai"); each is typed with its number in Arabic and in
+Roman numerals.
 
 The truth is read here from the articles' text with a regular expression, never with the engine: the
 articles whose title or body writes the word (tone marks placed either way; in capitals or not) and the
-number after it in either numeral, the number not followed by a letter or a digit ("quý 3/2020" counts,
-"quý 30" does not).  The engine's whole result set (every page) is compared with it: the share of queries
-answered with exactly that set, precision and recall (means over the queries).  Nothing is asserted.
+number after it in either numeral (or after "thứ" in words), the number not followed by a letter or a digit
+("quý 3/2020" counts, "quý 30" does not).  The engine's whole result set (every page) is compared with it:
+the share of queries answered with exactly that set, precision and recall (means over the queries).  Nothing
+is asserted.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from corpus import code_version
 from search.text import canonical_tones, nfc
 
 # Words of order articles write Roman numerals after, as typed (tone marks where readers put them).
-WORDS = ("quý", "khóa", "đại hội", "thế kỷ", "lần thứ", "hạng", "kỳ họp", "chương")
+WORDS = ("quý", "khóa", "đại hội", "thế kỷ", "lần thứ", "hạng", "kỳ họp thứ", "chương")
+# After "thứ" an order is also said in words, first to ninth (as the README says).
+NAMES = ("nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín")
 MAX_NUMBER = 39
 _ONES = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
 TYPINGS = ("arabic", "roman")
@@ -58,15 +62,18 @@ def canonical_texts(records: list[dict]) -> list[str]:
 
 
 def written(word: str, number: int) -> re.Pattern:
-    """Return a pattern of a text writing the word and the number after it, in either numeral."""
-    numerals = f"(?:{number}|{roman(number)})"
+    """Return a pattern of a text writing the word and the number after it, in either numeral (or, after
+    "thứ", in words: not "hai mươi")."""
+    named = word.endswith("thứ") and number <= len(NAMES)
+    numerals = f"(?:{number}|{roman(number)}|{NAMES[number - 1]}(?! (?:mươi|trăm)\\b))" if named else \
+        f"(?:{number}|{roman(number)})"
     return re.compile(rf"(?<!\w){word_pattern(word)}\s+{numerals}(?![^\W_]|[.,][0-9])", re.IGNORECASE)
 
 
 def pairs(texts: list[str], rng: random.Random, count: int) -> list[tuple[str, int]]:
     """Return (word, number) pairs that MIN_ARTICLES to MAX_ARTICLES texts write, a seeded sample."""
-    found = re.compile(rf"(?<!\w)({'|'.join(map(word_pattern, WORDS))})\s+([0-9]{{1,2}}|[IVX]+)(?![^\W_]|[.,][0-9])",
-                       re.IGNORECASE)
+    found = re.compile(rf"(?<!\w)({'|'.join(map(word_pattern, WORDS))})\s+([0-9]{{1,2}}|[IVX]+|{'|'.join(NAMES)})"
+                       r"(?![^\W_]|[.,][0-9])", re.IGNORECASE)
     words = {canonical_tones(w): w for w in WORDS}
     seen = defaultdict(set)
     for n, text in enumerate(texts):
@@ -74,6 +81,8 @@ def pairs(texts: list[str], rng: random.Random, count: int) -> list[tuple[str, i
             word = words.get(re.sub(r"\s+", " ", match.group(1).lower()))
             numeral = match.group(2)
             number = int(numeral) if numeral.isdecimal() else ROMAN.get(numeral.upper())
+            if numeral.lower() in NAMES:
+                number = NAMES.index(numeral.lower()) + 1 if word and word.endswith("thứ") else None
             if word and number and 1 <= number <= MAX_NUMBER:
                 seen[(word, number)].add(n)
     held = sorted(pair for pair, docs in seen.items() if MIN_ARTICLES <= len(docs) <= MAX_ARTICLES)

@@ -1016,11 +1016,19 @@ def _held_forms(forms: list[str], group: list[Clause], vocabulary: Vocabulary) -
 
 # Words before the number of a quarter, a Party term or congress, a century, a session, a class or a
 # chapter, which articles write in Roman numerals about as often as not (6,000 news articles: "quý III"
-# 222 times, "quý 3" 102; "khóa XIII" 77, "khóa 13" 44; "thế kỷ XX" 29, "thế kỷ 20" 62), as written.
-ORDINAL_WORDS = ("quý", "khóa", "đại hội", "thế kỷ", "thế kỉ", "lần thứ", "hạng", "kỳ họp", "chương", "phần")
+# 222 times, "quý 3" 102; "khóa XIII" 77, "khóa 13" 44; "thế kỷ XX" 29, "thế kỷ 20" 62), as written;
+# the longer first ("kỳ họp thứ" before "kỳ họp").
+ORDINAL_WORDS = ("kỳ họp thứ", "quý", "khóa", "đại hội", "thế kỷ", "thế kỉ", "lần thứ", "hạng", "kỳ họp", "chương",
+                 "phần")
 # The highest number read both ways (a century, a congress, a term: XXI, XIV, XV).
 MAX_ORDINAL = 39
 _ROMAN_ONES = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
+# After "thứ" an order is also said in words, first to ninth ("lần thứ hai": 267 times a number after "lần
+# thứ" is a word, 156 a numeral, 22 a Roman one); "mười" is left out, the start of "mười một" as well.
+ORDINAL_NAMES = ("nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín")
+# Words that go on a number said in words ("hai mươi", "ba trăm"; "hai năm" is two years): a name
+# before one is no order.
+_NUMBER_GOES_ON = frozenset({"muoi", "tram", "nghin", "ngan", "trieu", "ty", "ti", "linh", "le", "nam"})
 
 
 def roman(number: int) -> str:
@@ -1029,46 +1037,62 @@ def roman(number: int) -> str:
 
 
 _ROMAN_NUMBERS = {roman(number): number for number in range(1, MAX_ORDINAL + 1)}
-# Each word of order as its syllables with canonical tone marks, and folded.
+# Each word of order and each name as syllables with canonical tone marks, and folded.
 _ORDINAL_SYLLABLES = [tuple(syllables_of(word)) for word in ORDINAL_WORDS]
+_NAME_SYLLABLES = [syllables_of(name)[0] for name in ORDINAL_NAMES]
 
 
 def _read_ordinals(groups: list[list[Clause]], vocabulary: Vocabulary, understood: Understood) -> list[list[Clause]]:
     """Return the groups with each number after a word of order (``ORDINAL_WORDS``) joined to its other
-    numeral: "quý 3" is also searched as "quý III", "khóa XIII" as "khóa 13", where some article holds it.
+    numerals: "quý 3" is also searched as "quý III", "khóa XIII" as "khóa 13", "lần thứ 2" as "lần thứ
+    hai" and "lần thứ II", each where some article holds it.
 
     The words typed are still searched, in a row (one word, unquoted).  Only after such a word is a
     number read so: "3" alone is not "III".
     """
     out, index = [], 0
     while index < len(groups):
-        size, other = _ordinal_at(groups, index)
+        size, others = _ordinal_at(groups, index)
         syllables = [group[0].syllables[0] for group in groups[index : index + size]]
-        form = " ".join([*(s.raw for s in syllables[:-1]), other])
-        if not size or not vocabulary.phrase_frequency([s.folded for s in syllables_of(form)]):
+        forms = [" ".join([*(s.raw for s in syllables[:-1]), other]) for other in others]
+        written = [form for form in forms if vocabulary.phrase_frequency([s.folded for s in syllables_of(form)])]
+        if not written:
             out.append(groups[index])
             index += 1
             continue
         primary = Clause(syllables, phrase=True, field=groups[index][0].field, joined=True)
-        out.append([primary, Clause(syllables_of(form), phrase=True, field=primary.field, alternative=True)])
-        understood.notices.append(also_searched([form], " ".join(s.raw for s in syllables)))
+        out.append([primary, *(Clause(syllables_of(form), phrase=True, field=primary.field, alternative=True)
+                               for form in written)])
+        understood.notices.append(also_searched(written, " ".join(s.raw for s in syllables)))
         index += size
     return out
 
 
-def _ordinal_at(groups: list[list[Clause]], index: int) -> tuple[int, str]:
-    """Return (words spanned, the number's other numeral) of a word of order and a number from a group on,
-    each a plain word in the same field ("quý 3": "III", "khóa XIII": "13"); else (0, "")."""
-    typed = [_plain_syllable(group, groups[index]) for group in groups[index : index + 3]]
+def _ordinal_at(groups: list[list[Clause]], index: int) -> tuple[int, list[str]]:
+    """Return (words spanned, the number's other numerals) of a word of order and a number from a group on,
+    each a plain word in the same field ("quý 3": III; "lần thứ hai": 2, II); else (0, [])."""
+    typed = [_plain_syllable(group, groups[index]) for group in groups[index : index + 5]]
     for word in _ORDINAL_SYLLABLES:
         number = typed[len(word)] if len(typed) > len(word) else None
         if number is None or not all(_typed_as(s, w) for s, w in zip(typed, word, strict=False)):
             continue
-        if number.exact.isdecimal() and 1 <= int(number.exact) <= MAX_ORDINAL:
-            return len(word) + 1, roman(int(number.exact))
-        if number.raw.upper() in _ROMAN_NUMBERS:
-            return len(word) + 1, str(_ROMAN_NUMBERS[number.raw.upper()])
-    return 0, ""
+        named = word[-1].folded == "thu"
+        after = typed[len(word) + 1] if len(typed) > len(word) + 1 else None
+        value = _ordinal_value(number, named and (after is None or after.folded not in _NUMBER_GOES_ON))
+        if value:
+            forms = [str(value), roman(value), *([ORDINAL_NAMES[value - 1]] if named and value <= 9 else [])]
+            return len(word) + 1, [form for form in forms if fold(form.lower()) != number.folded]
+    return 0, []
+
+
+def _ordinal_value(number: Syllable, named: bool) -> int:
+    """Return the order a syllable typed after a word of order writes (a number, a Roman numeral or, when
+    named, a name: "hai"), 1 to MAX_ORDINAL; else 0."""
+    if number.exact.isdecimal():
+        return int(number.exact) if 1 <= int(number.exact) <= MAX_ORDINAL else 0
+    if number.raw.upper() in _ROMAN_NUMBERS:
+        return _ROMAN_NUMBERS[number.raw.upper()]
+    return next((order for order, name in enumerate(_NAME_SYLLABLES, 1) if named and _typed_as(number, name)), 0)
 
 
 def _plain_syllable(group: list[Clause], first: list[Clause]) -> Syllable | None:

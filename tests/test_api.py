@@ -270,6 +270,8 @@ def test_a_number_and_its_unit_find_the_articles_writing_them_glued_on_or_apart_
     # One demo article writes "quý 4", another "quý IV"; "khoá XIV" and "thế kỷ XIX" are written so alone.
     ("quý 4", "quý", "4|IV"), ("quý IV", "quý", "4|IV"), ("quy iv", "quý", "4|IV"),
     ("khóa 14", "khoá", "14|XIV"), ("thế kỷ 19", "thế kỷ", "19|XIX"),
+    # After "thứ" in words too: one demo article writes "lần thứ 2", four "lần thứ hai".
+    ("lần thứ 2", "lần thứ", "2|II|hai"), ("lan thu hai", "lần thứ", "2|II|hai"),
 ])
 def test_a_number_of_an_order_finds_the_articles_writing_it_in_either_numeral_on_either_backend(
         client, q, word, numerals):

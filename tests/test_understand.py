@@ -1402,6 +1402,14 @@ def ordinals_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[lis
      ([['"dai hoi xiv"', 'ALT:"dai hoi 14"']], ["Tìm cả “dai hoi 14” cho “dai hoi xiv”."])),
     ("thế kỷ 21", {("the", "ky", "xxi"): 1},
      ([['"thế kỷ 21"', 'ALT:"thế kỷ XXI"']], ["Tìm cả “thế kỷ XXI” cho “thế kỷ 21”."])),
+    # After "thứ" an order is also said in words; every form held is searched.
+    ("lần thứ 2", {("lan", "thu", "hai"): 3},
+     ([['"lần thứ 2"', 'ALT:"lần thứ hai"']], ["Tìm cả “lần thứ hai” cho “lần thứ 2”."])),
+    ("kỳ họp thứ nhất", {("ky", "hop", "thu", "1"): 1, ("ky", "hop", "thu", "i"): 1},
+     ([['"kỳ họp thứ nhất"', 'ALT:"kỳ họp thứ 1"', 'ALT:"kỳ họp thứ I"']],
+      ["Tìm cả “kỳ họp thứ 1”, “kỳ họp thứ I” cho “kỳ họp thứ nhất”."])),
+    ("lan thu tu", {("lan", "thu", "4"): 1},
+     ([['"lan thu tu"', 'ALT:"lan thu 4"']], ["Tìm cả “lan thu 4” cho “lan thu tu”."])),
     ("title:lần title:thứ title:39", {("lan", "thu", "xxxix"): 1},
      ([['title:"lần thứ 39"', 'ALT:title:"lần thứ XXXIX"']], ["Tìm cả “lần thứ XXXIX” cho “lần thứ 39”."])),
 ])
@@ -1414,10 +1422,12 @@ def test_a_number_of_an_order_is_searched_in_either_numeral(q, phrases, expected
     "3", "III", "quý", "quý 40", "quý 0", "quý IIII", "quý IC", "khóa",  # no word and number of an order
     "khòa 3 x",  # "khòa" typed with its accents is not "khóa"
     '"quý 3"', "quý title:3", "quý 3 OR 4", "3 quý", "thế 21", "kỷ 21",
+    "quý hai", "lần thứ mười", "lần thứ hai mươi", "lần thứ ba trăm",  # an order in words after "thứ" alone, 1-9
 ])
 def test_what_is_no_number_of_an_order_the_articles_write_otherwise_is_searched_as_typed(q):
     every = {tuple(s.folded for s in syllables_of(form)): 1 for form in [
-        "quý IV", "quý XL", "quý 4", "khóa III", "thế kỷ XXI", "kỷ XXI", "thế XXI", "quý IIII"]}
+        "quý IV", "quý XL", "quý 4", "khóa III", "thế kỷ XXI", "kỷ XXI", "thế XXI", "quý IIII", "quý 2", "lần thứ 10",
+        "lần thứ 2", "lần thứ 3", "lần thứ XX"]}
     parsed = parse_query(q)
     assert ordinals_read(q, every) == ([[(f"{c.field}:" if c.field else "") + (
         f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
