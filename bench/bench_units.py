@@ -1,17 +1,20 @@
-"""Numbers with a unit (``20km``, ``20 km``, ``1,5kg``, ``500.000đ``, ``10h``): does the result set hold the
-articles writing the number and its unit, glued or apart, whichever way the reader types it?
+"""Numbers with a unit (``20km``, ``20 km``, ``1,5kg``, ``500.000đ``, ``10h``) and times of day (``8h30``, ``8 giờ
+30``, ``8:30``): does the result set hold the articles writing them, whichever way the reader types them?
 
 Usage: python bench/bench_units.py [--data ../shared/data] [--index DIR] [--queries 60] [--seed 5]
 
-Articles write a unit glued to its number ("20km", "128GB") about as often as apart ("20 km"), and readers
-type both.  The pairs are taken from the news articles' own text: a seeded sample of the numbers with one of
-``UNITS`` after them (glued or after one space) that 3 to 200 articles write, each typed glued and apart.
+Articles write a unit glued to its number ("20km", "128GB") about as often as apart ("20 km"), an hour "20h"
+or "20 giờ", a time of day "8h30", "8 giờ 30" or "8:30"; readers type any.  The pairs are taken from the
+news articles' own text: a seeded sample of the numbers with one of ``UNITS`` after them (glued or after
+one space) that 3 to 200 articles write, each typed glued and apart (an hour apart in words: "10 giờ"); and
+a seeded sample of the times of day 3 to 200 articles write, each typed the three ways.
 
 The truth is read here from the articles' text with a regular expression, never with the engine: the
 articles whose title or body writes the number, not inside a larger number ("5kg" is not the end of
-"1,5kg"), then the unit glued or after one space, not followed by a letter or digit ("10h" is not in
-"10h30").  The engine's whole result set (every page) is compared with it: the share of queries answered
-with exactly that set, precision and recall (means over the queries).  Nothing is asserted.
+"1,5kg"), then the unit glued or after one space (an hour also "giờ"), not followed by a letter or digit
+("10h" is not in "10h30"); a time of day in any of its forms, the hour with a leading zero or not.  The
+engine's whole result set (every page) is compared with it: the share of queries answered with exactly
+that set, precision and recall (means over the queries).  Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -44,11 +47,38 @@ _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 # A number, not inside a larger one, then a unit glued on or after a space, the unit ending its word.
 WITH_UNIT = re.compile(rf"(?<![\w.,:/])([0-9]+(?:[.,][0-9]+)*)( ?)({_UNIT})(?![^\W_])", re.IGNORECASE)
 TYPINGS = ("glued", "apart")
+# Units also said in words: an hour typed apart is typed in words ("10 giờ"), and articles write it so.
+SAID = {"h": "giờ"}
+# A time of day as articles write it: "8h30", "8 giờ 30", "8:30" or "08:30" (the hour, the minutes).
+TIME = re.compile(r"(?<![\w.,:/])0?([0-9]{1,2})(?:[hH]| giờ |:)([0-5][0-9])(?![^\W_]|[.,:/][0-9])")
+TIME_TYPINGS = ("8h30", "8 giờ 30", "8:30")
 
 
 def written(number: str, unit: str) -> re.Pattern:
-    """Return a pattern of a text writing the number and the unit, glued or apart."""
-    return re.compile(rf"(?<![\w.,:/]){re.escape(number)} ?{re.escape(unit)}(?![^\W_])", re.IGNORECASE)
+    """Return a pattern of a text writing the number and the unit, glued or apart (or in words)."""
+    units = f"(?: ?{re.escape(unit)}| {SAID[unit]})" if unit in SAID else f" ?{re.escape(unit)}"
+    return re.compile(rf"(?<![\w.,:/]){re.escape(number)}{units}(?![^\W_])", re.IGNORECASE)
+
+
+def typed(number: str, unit: str, typing: str) -> str:
+    """Return a number and its unit typed glued on or apart (an hour apart in words: "10 giờ")."""
+    return f"{number}{unit}" if typing == "glued" else f"{number} {SAID.get(unit, unit)}"
+
+
+def time_written(hour: int, minute: str) -> re.Pattern:
+    """Return a pattern of a text writing a time of day in any of its forms (the hour with a zero or not)."""
+    return re.compile(rf"(?<![\w.,:/])0?{hour}(?:[hH]| giờ |:){minute}(?![^\W_]|[.,:/][0-9])")
+
+
+def times(texts: list[str], rng: random.Random, count: int) -> list[tuple[int, str]]:
+    """Return (hour, minutes) of times of day that MIN_ARTICLES to MAX_ARTICLES texts write, a seeded sample."""
+    holding = defaultdict(set)
+    for n, text in enumerate(texts):
+        for match in TIME.finditer(text):
+            if int(match.group(1)) <= 24:
+                holding[(int(match.group(1)), match.group(2))].add(n)
+    held = sorted(time for time, docs in holding.items() if MIN_ARTICLES <= len(docs) <= MAX_ARTICLES)
+    return rng.sample(held, min(count, len(held)))
 
 
 def pairs(texts: list[str], rng: random.Random, count: int) -> list[tuple[str, str]]:
@@ -70,10 +100,18 @@ def main() -> None:
     for typing in TYPINGS:
         scores = SetScores()
         for number, unit in sample:
-            q = f"{number}{unit}" if typing == "glued" else f"{number} {unit}"
-            scores.add(whole_set(engine, q), writing(records, texts, written(number, unit)))
+            scores.add(whole_set(engine, typed(number, unit, typing)), writing(records, texts, written(number, unit)))
         print(set_row(typing, scores.summary(), 7))
     print("examples:", "; ".join(f"{number}{unit}" for number, unit in sample[:8]))
+    sampled_times = times(texts, random.Random(args.seed), args.queries)
+    print(set_header("time typed", 10))
+    for typing in TIME_TYPINGS:
+        scores = SetScores()
+        for hour, minute in sampled_times:
+            q = typing.replace("8", str(hour), 1).replace("30", minute)
+            scores.add(whole_set(engine, q), writing(records, texts, time_written(hour, minute)))
+        print(set_row(typing, scores.summary(), 10))
+    print("examples:", "; ".join(f"{hour}h{minute}" for hour, minute in sampled_times[:8]))
 
 
 if __name__ == "__main__":

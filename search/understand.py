@@ -230,6 +230,7 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     groups = _expand_abbreviations(groups, abbreviations, understood, parsed)
     groups = _read_dates(groups, vocabulary, understood, parsed)
     groups = _read_units(groups, vocabulary, parsed)
+    groups = _read_times(groups, vocabulary, understood, parsed)
     groups = _read_ordinals(groups, vocabulary, understood)
     groups = _join_apart(groups, vocabulary, understood, parsed)
     # After the words typed apart are joined, so that "mi lan" is read as Milan and as "my lan".
@@ -942,11 +943,12 @@ def _slashed(*numbers: str) -> list[str]:
 # Numbers with a unit, glued on or apart ----------------------------------------------------
 
 # Units articles write after a number, glued on ("20km", "128GB", "500.000đ") about as often as apart
-# ("20 km"): of length, area, mass, volume, data, frequency, power, money and time (lower-cased, as typed).
+# ("20 km"): of length, area, mass, volume, data, frequency, power and money (lower-cased, as typed; hours are
+# read with the times of day, ``_read_times``).
 UNITS = frozenset({
     "km", "m", "cm", "mm", "nm", "km2", "m2", "km²", "m²", "ha", "kg", "g", "mg", "mcg", "l", "ml",
     "gb", "tb", "mb", "kb", "mah", "hz", "khz", "mhz", "ghz", "w", "kw", "mw", "gw", "kwh", "v", "kv",
-    "usd", "vnd", "vnđ", "đ", "h",
+    "usd", "vnd", "vnđ", "đ",
 })
 # A number and a unit glued on, as typed ("20km", "1,5kg", "500.000đ").
 _GLUED_UNIT_RE = re.compile(r"(\d+(?:[.,]\d+)*)([^\W\d_]+)")
@@ -1010,6 +1012,73 @@ def _held_forms(forms: list[str], group: list[Clause], vocabulary: Vocabulary) -
                for syllables in map(syllables_of, forms)]
     return [clause for clause in clauses if tuple(s.folded for s in clause.syllables) not in searched
             and vocabulary.phrase_frequency([s.folded for s in clause.syllables])]
+
+
+# Times of day and hours --------------------------------------------------------------------
+
+# An hour or a time of day typed as one word: "20h", "8h30", "8:30".
+_GLUED_TIME_RE = re.compile(r"(\d{1,2})[hH](\d\d)?|(\d{1,2}):(\d\d)")
+# The words of an hour typed apart: "20 giờ", "8 giờ 30", "20 h".
+HOUR_WORDS = ("giờ", "h")
+
+
+def _read_times(groups: list[list[Clause]], vocabulary: Vocabulary, understood: Understood,
+                parsed: ParsedQuery) -> list[list[Clause]]:
+    """Return the groups with each hour or time of day also searched as articles write it: "20h" and "20
+    giờ"; "8h30", "8 giờ 30", "8:30" and "08:30" (6,000 news articles: "20h" and the like 853 times, "20
+    giờ" 508; "8h30" 492, "8:30" 120, "08:30" 15, "8 giờ 30" 47), each some article holds, with a notice.
+
+    Typed apart, the words are one time: searched in a row (one word, unquoted).
+    """
+    out, index = [], 0
+    while index < len(groups):
+        size, hour, minute = _time_at(groups, index, parsed.text)
+        if not size:
+            out.append(groups[index])
+            index += 1
+            continue
+        syllables = [s for group in groups[index : index + size] for s in group[0].syllables]
+        group = groups[index] if size == 1 else [Clause(syllables, phrase=True, field=groups[index][0].field,
+                                                        joined=True)]
+        forms = ([f"{hour}h{minute}", f"{hour} giờ {minute}", f"{hour}:{minute}", f"{hour.zfill(2)}:{minute}"]
+                 if minute else [f"{hour}h", f"{hour} giờ"])
+        written = _held_forms(list(dict.fromkeys(forms)), group, vocabulary)
+        out.append(group + written)
+        if written:
+            typed = " ".join(parsed.text[syllables[0].start : syllables[-1].end].split())
+            understood.notices.append(also_searched([_form_text(clause) for clause in written], typed))
+        index += size
+    return out
+
+
+def _form_text(clause: Clause) -> str:
+    """Return the text of a form made from a string (``syllables_of``): its syllables and their links."""
+    return "".join(s.raw + (s.link or " ") for s in clause.syllables).strip()
+
+
+def _time_at(groups: list[list[Clause]], index: int, text: str) -> tuple[int, str, str]:
+    """Return (groups spanned, the hour, its minutes or "") of an hour or a time of day from a group on:
+    typed as one word ("20h", "8h30", "8:30") or apart ("20 giờ", "8 giờ 30", "20 h"), plain words in one
+    field; else (0, "", "")."""
+    clause = groups[index][0]
+    if _quoted(clause):
+        return 0, "", ""
+    match = _GLUED_TIME_RE.fullmatch(_span_text(text, clause.syllables))
+    if match:
+        hour, minute = (match.group(1), match.group(2) or "") if match.group(1) else match.group(3, 4)
+        return (1, hour, minute) if _a_time(hour, minute) else (0, "", "")
+    words = [_plain_syllable(group, groups[index]) for group in groups[index : index + 3]] + [None, None]
+    if words[0] is None or not words[0].exact.isdecimal() or len(words[0].exact) > 2:
+        return 0, "", ""
+    if not any(_typed_as(words[1], word) for word in map(Syllable.of, HOUR_WORDS)):
+        return 0, "", ""
+    minute = words[2].exact if words[2] is not None and len(words[2].exact) == 2 and words[2].exact.isdecimal() else ""
+    return (3 if minute else 2, words[0].exact, minute) if _a_time(words[0].exact, minute) else (0, "", "")
+
+
+def _a_time(hour: str, minute: str) -> bool:
+    """Tell whether an hour and its minutes ("" for none) are a time of day: 0 to 24, 00 to 59."""
+    return int(hour) <= 24 and (not minute or int(minute) < 60)
 
 
 # Numbers of an order, in Roman numerals or not --------------------------------------------
@@ -1096,10 +1165,12 @@ def _ordinal_value(number: Syllable, named: bool) -> int:
 
 
 def _plain_syllable(group: list[Clause], first: list[Clause]) -> Syllable | None:
-    """Return the one syllable a group's typed clause holds, unquoted and in the field of the first
-    group's; else None."""
+    """Return the one syllable a group's typed clause holds, unquoted, in the field of the first group's
+    and no operand of OR; else None."""
     clause = group[0]
     if len(clause.syllables) != 1 or clause.phrase or clause.field != first[0].field:
+        return None
+    if not all(other.alternative for other in group[1:]):
         return None
     return clause.syllables[0]
 

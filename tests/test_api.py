@@ -266,6 +266,16 @@ def test_a_number_and_its_unit_find_the_articles_writing_them_glued_on_or_apart_
     assert writing
 
 
+@pytest.mark.parametrize("q, hour", [("10h", 10), ("10 giờ", 10), ("16 gio", 16), ("12H", 12)])
+def test_an_hour_finds_the_articles_writing_it_with_h_or_in_words_on_either_backend(client, q, hour):
+    # Two demo articles write "10h", two "10 giờ"; one "16h", one "16 giờ"; one "12h", three "12 giờ".
+    written = re.compile(rf"(?<![\w.,:/])0?{hour}(?:h| giờ)(?!\w)", re.IGNORECASE)
+    writing = {a["id"] for a in DEMO_ARTICLES if written.search(a["title"]) or written.search(a["body"])}
+    result = search(client, q=q, size=50)
+    assert ({h["id"] for h in result["hits"]}, result["total"]) == (writing, len(writing))
+    assert len(writing) >= 2
+
+
 @pytest.mark.parametrize("q, word, numerals", [
     # One demo article writes "quý 4", another "quý IV"; "khoá XIV" and "thế kỷ XIX" are written so alone.
     ("quý 4", "quý", "4|IV"), ("quý IV", "quý", "4|IV"), ("quy iv", "quý", "4|IV"),

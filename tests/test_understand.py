@@ -42,6 +42,7 @@ from search.understand import (
     _read_amounts,
     _read_dates,
     _read_ordinals,
+    _read_times,
     _read_units,
     _reference_alternatives,
     _short_split,
@@ -1382,6 +1383,45 @@ def test_what_is_no_number_and_unit_is_searched_as_typed(q):
         for c in group] for group in parsed.groups]
 
 
+def times_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[list[str]], list[str]]:
+    """Return the groups of q with its hours and times of day read against given counts of phrases (as
+    ``units_read`` writes them) and the notices."""
+    parsed = parse_query(q)
+    understood = Understood(parsed, parsed)
+    groups = _read_times(parsed.groups, PhraseCounts({}, phrases), understood, parsed)
+    return [[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "")
+             + (f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+             for c in group] for group in groups], understood.notices
+
+
+@pytest.mark.parametrize("q, phrases, expected", [
+    ("lúc 20h tối", {("20", "gio"): 4},
+     ([["lúc"], ["20h", 'ALT:"20 giờ"'], ["tối"]], ["Tìm cả “20 giờ” cho “20h”."])),
+    ("20 giờ", {("20h",): 4}, ([['"20 giờ"', "ALT:20h"]], ["Tìm cả “20h” cho “20 giờ”."])),
+    ("20 H", {("20h",): 4, ("20", "gio"): 1},
+     ([['"20 H"', "ALT:20h", 'ALT:"20 giờ"']], ["Tìm cả “20h”, “20 giờ” cho “20 H”."])),
+    ("20 giờ", {}, ([['"20 giờ"']], [])),  # one time, searched in a row
+    ("8h30", {("8", "gio", "30"): 1, ("8", "30"): 2, ("08", "30"): 3},
+     ([["8h30", 'ALT:"8 giờ 30"', 'ALT:"8 30"', 'ALT:"08 30"']], ["Tìm cả “8 giờ 30”, “8:30”, “08:30” cho “8h30”."])),
+    ("8 gio 30 sáng", {("8h30",): 1}, ([['"8 gio 30"', "ALT:8h30"], ["sáng"]], ["Tìm cả “8h30” cho “8 gio 30”."])),
+    ("title:8:30", {("8h30",): 1}, ([["title:8 30", "ALT:title:8h30"]], ["Tìm cả “8h30” cho “8:30”."])),
+])
+def test_an_hour_or_a_time_of_day_is_searched_as_the_articles_write_it(q, phrases, expected):
+    assert times_read(q, phrases) == expected
+
+
+@pytest.mark.parametrize("q", [
+    "25h", "24h61", "8:60", "100 giờ", "8 giờ 60", "8h3", "h20", "giờ 20", '"20 giờ"', "20 title:giờ", "20 giờ OR phút",
+])
+def test_what_is_no_hour_or_time_of_day_is_searched_as_typed(q):
+    every = {tuple(s.folded for s in syllables_of(form)): 1 for form in [
+        "25 giờ", "24:61", "8h60", "100h", "8h60", "8 giờ 3", "20h", "20 giờ"]}
+    parsed = parse_query(q)
+    assert times_read(q, every) == ([[(f"{c.field}:" if c.field else "") + (
+        f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
+        for c in group] for group in parsed.groups], [])
+
+
 def ordinals_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[list[str]], list[str]]:
     """Return the groups of q with its numbers of an order read against given counts of phrases (as
     ``units_read`` writes them) and the notices."""
@@ -1421,7 +1461,7 @@ def test_a_number_of_an_order_is_searched_in_either_numeral(q, phrases, expected
     "quý 3",  # no article writes "quý III"
     "3", "III", "quý", "quý 40", "quý 0", "quý IIII", "quý IC", "khóa",  # no word and number of an order
     "khòa 3 x",  # "khòa" typed with its accents is not "khóa"
-    '"quý 3"', "quý title:3", "quý 3 OR 4", "3 quý", "thế 21", "kỷ 21",
+    '"quý 3"', "quý title:3", "quý 4 OR 5", "3 quý", "thế 21", "kỷ 21",
     "quý hai", "lần thứ mười", "lần thứ hai mươi", "lần thứ ba trăm",  # an order in words after "thứ" alone, 1-9
 ])
 def test_what_is_no_number_of_an_order_the_articles_write_otherwise_is_searched_as_typed(q):
