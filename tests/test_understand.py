@@ -1334,14 +1334,17 @@ def test_an_amount_in_shorthand_the_articles_write_so_is_searched_as_typed(q, fr
     assert (len(groups[-1]) > 1, len(notices)) == (read, int(read))
 
 
-def units_read(q: str, phrases: dict[tuple[str, ...], int] | None = None) -> list[list[str]]:
-    """Return the groups of q with its numbers and units read against given counts of phrases (as
-    ``amounts_read`` writes them)."""
-    parsed = parse_query(q)
-    groups = _read_units(parsed.groups, PhraseCounts({}, phrases or {}), parsed)
+def clauses_shown(groups: list[list[Clause]]) -> list[list[str]]:
+    """Return groups of clauses as text: 'ALT:' an alternative, a field before a colon, a phrase quoted."""
     return [[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "")
              + (f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
              for c in group] for group in groups]
+
+
+def units_read(q: str, phrases: dict[tuple[str, ...], int] | None = None) -> list[list[str]]:
+    """Return the groups of q with its numbers and units read against given counts of phrases."""
+    parsed = parse_query(q)
+    return clauses_shown(_read_units(parsed.groups, PhraseCounts({}, phrases or {}), parsed))
 
 
 @pytest.mark.parametrize("q, phrases, expected", [
@@ -1378,20 +1381,15 @@ def test_a_number_and_its_unit_typed_apart_are_searched_in_a_row_in_each_of_thei
 def test_what_is_no_number_and_unit_is_searched_as_typed(q):
     every = {tuple(s.folded for s in syllables_of(form)): 1 for form in ["20 km", "20km", "30km", "20 nguoi"]}
     parsed = parse_query(q)
-    assert units_read(q, every) == [[(f"{c.field}:" if c.field else "") + (
-        f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
-        for c in group] for group in parsed.groups]
+    assert units_read(q, every) == clauses_shown(parsed.groups)
 
 
 def times_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[list[str]], list[str]]:
-    """Return the groups of q with its hours and times of day read against given counts of phrases (as
-    ``units_read`` writes them) and the notices."""
+    """Return the groups of q with its hours and times of day read against given counts of phrases, and the
+    notices."""
     parsed = parse_query(q)
     understood = Understood(parsed, parsed)
-    groups = _read_times(parsed.groups, PhraseCounts({}, phrases), understood, parsed)
-    return [[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "")
-             + (f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
-             for c in group] for group in groups], understood.notices
+    return clauses_shown(_read_times(parsed.groups, PhraseCounts({}, phrases), understood, parsed)), understood.notices
 
 
 @pytest.mark.parametrize("q, phrases, expected", [
@@ -1417,20 +1415,15 @@ def test_what_is_no_hour_or_time_of_day_is_searched_as_typed(q):
     every = {tuple(s.folded for s in syllables_of(form)): 1 for form in [
         "25 giờ", "24:61", "8h60", "100h", "8h60", "8 giờ 3", "20h", "20 giờ"]}
     parsed = parse_query(q)
-    assert times_read(q, every) == ([[(f"{c.field}:" if c.field else "") + (
-        f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
-        for c in group] for group in parsed.groups], [])
+    assert times_read(q, every) == (clauses_shown(parsed.groups), [])
 
 
 def ordinals_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[list[str]], list[str]]:
-    """Return the groups of q with its numbers of an order read against given counts of phrases (as
-    ``units_read`` writes them) and the notices."""
+    """Return the groups of q with its numbers of an order read against given counts of phrases, and the
+    notices."""
     parsed = parse_query(q)
     understood = Understood(parsed, parsed)
-    groups = _read_ordinals(parsed.groups, PhraseCounts({}, phrases), understood)
-    return [[("ALT:" if c.alternative else "") + (f"{c.field}:" if c.field else "")
-             + (f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
-             for c in group] for group in groups], understood.notices
+    return clauses_shown(_read_ordinals(parsed.groups, PhraseCounts({}, phrases), understood)), understood.notices
 
 
 @pytest.mark.parametrize("q, phrases, expected", [
@@ -1469,9 +1462,7 @@ def test_what_is_no_number_of_an_order_the_articles_write_otherwise_is_searched_
         "quý IV", "quý XL", "quý 4", "khóa III", "thế kỷ XXI", "kỷ XXI", "thế XXI", "quý IIII", "quý 2", "lần thứ 10",
         "lần thứ 2", "lần thứ 3", "lần thứ XX"]}
     parsed = parse_query(q)
-    assert ordinals_read(q, every) == ([[(f"{c.field}:" if c.field else "") + (
-        f'"{" ".join(s.raw for s in c.syllables)}"' if c.phrase else " ".join(s.raw for s in c.syllables))
-        for c in group] for group in parsed.groups], [])
+    assert ordinals_read(q, every) == (clauses_shown(parsed.groups), [])
 
 
 def test_roman_numerals_are_written_by_the_rules_up_to_thirty_nine():
