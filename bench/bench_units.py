@@ -6,15 +6,16 @@ Usage: python bench/bench_units.py [--data ../shared/data] [--index DIR] [--quer
 Articles write a unit glued to its number ("20km", "128GB") about as often as apart ("20 km"), an hour "20h"
 or "20 giờ", a time of day "8h30", "8 giờ 30" or "8:30"; readers type any.  The pairs are taken from the
 news articles' own text: a seeded sample of the numbers with one of ``UNITS`` after them (glued or after
-one space) that 3 to 200 articles write, each typed glued and apart (an hour apart in words: "10 giờ"); and
-a seeded sample of the times of day 3 to 200 articles write, each typed the three ways.
+one space) that 3 to 200 articles write, each typed glued and apart (an hour apart in words: "10 giờ"); a
+seeded sample of the sums in đồng 3 to 200 articles write ("500.000 đồng", "500.000đ"), each typed "500.000đ"
+and "500.000 đồng"; and of the times of day 3 to 200 articles write, each typed the three ways.
 
 The truth is read here from the articles' text with a regular expression, never with the engine: the
 articles whose title or body writes the number, not inside a larger number ("5kg" is not the end of
-"1,5kg"), then the unit glued or after one space (an hour also "giờ"), not followed by a letter or digit
-("10h" is not in "10h30"); a time of day in any of its forms, the hour with a leading zero or not.  The
-engine's whole result set (every page) is compared with it: the share of queries answered with exactly
-that set, precision and recall (means over the queries).  Nothing is asserted.
+"1,5kg"), then the unit glued or after one space (an hour also "giờ", a sum "đồng"), not followed by a
+letter or digit ("10h" is not in "10h30"); a time of day in any of its forms, the hour with a leading zero
+or not.  The engine's whole result set (every page) is compared with it: the share of queries answered
+with exactly that set, precision and recall (means over the queries).  Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -47,11 +48,14 @@ _UNIT = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
 # A number, not inside a larger one, then a unit glued on or after a space, the unit ending its word.
 WITH_UNIT = re.compile(rf"(?<![\w.,:/])([0-9]+(?:[.,][0-9]+)*)( ?)({_UNIT})(?![^\W_])", re.IGNORECASE)
 TYPINGS = ("glued", "apart")
-# Units also said in words: an hour typed apart is typed in words ("10 giờ"), and articles write it so.
-SAID = {"h": "giờ"}
+# Units also said in words: an hour or a sum in đồng typed apart is typed in words ("10 giờ", "500 đồng"), and
+# articles write them so.
+SAID = {"h": "giờ", "đ": "đồng"}
 # A time of day as articles write it: "8h30", "8 giờ 30", "8:30" or "08:30" (the hour, the minutes).
 TIME = re.compile(r"(?<![\w.,:/])0?([0-9]{1,2})(?:[hH]| giờ |:)([0-5][0-9])(?![^\W_]|[.,:/][0-9])")
 TIME_TYPINGS = ("8h30", "8 giờ 30", "8:30")
+# A sum in đồng, the unit glued on or in words.
+WITH_DONG = re.compile(r"(?<![\w.,:/])([0-9]+(?:[.,][0-9]+)*)(?:đ| đ| đồng)(?![^\W_])")
 
 
 def written(number: str, unit: str) -> re.Pattern:
@@ -63,6 +67,17 @@ def written(number: str, unit: str) -> re.Pattern:
 def typed(number: str, unit: str, typing: str) -> str:
     """Return a number and its unit typed glued on or apart (an hour apart in words: "10 giờ")."""
     return f"{number}{unit}" if typing == "glued" else f"{number} {SAID.get(unit, unit)}"
+
+
+def sums_in_dong(texts: list[str], rng: random.Random, count: int) -> list[str]:
+    """Return sums in đồng ("500.000 đồng", "500.000đ") that MIN_ARTICLES to MAX_ARTICLES texts write, a seeded
+    sample of the numbers."""
+    holding = defaultdict(set)
+    for n, text in enumerate(texts):
+        for match in WITH_DONG.finditer(text):
+            holding[match.group(1)].add(n)
+    held = sorted(number for number, docs in holding.items() if MIN_ARTICLES <= len(docs) <= MAX_ARTICLES)
+    return rng.sample(held, min(count, len(held)))
 
 
 def time_written(hour: int, minute: str) -> re.Pattern:
@@ -103,6 +118,14 @@ def main() -> None:
             scores.add(whole_set(engine, typed(number, unit, typing)), writing(records, texts, written(number, unit)))
         print(set_row(typing, scores.summary(), 7))
     print("examples:", "; ".join(f"{number}{unit}" for number, unit in sample[:8]))
+    sums = sums_in_dong(texts, random.Random(args.seed), args.queries)
+    print(set_header("sum typed", 10))
+    for typing in ("glued", "apart"):
+        scores = SetScores()
+        for number in sums:
+            scores.add(whole_set(engine, typed(number, "đ", typing)), writing(records, texts, written(number, "đ")))
+        print(set_row("Nđ" if typing == "glued" else "N đồng", scores.summary(), 10))
+    print("examples:", "; ".join(f"{number}đ" for number in sums[:8]))
     sampled_times = times(texts, random.Random(args.seed), args.queries)
     print(set_header("time typed", 10))
     for typing in TIME_TYPINGS:

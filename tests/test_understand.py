@@ -1359,6 +1359,11 @@ def units_read(q: str, phrases: dict[tuple[str, ...], int] | None = None) -> lis
     ("20 km", {}, [['"20 km"']]),
     ("1,5 KG x", {("1", "5kg"): 1}, [['"1 5 KG"', 'ALT:"1 5KG"'], ["x"]]),
     ("title:20 title:km", {("20km",): 1}, [['title:"20 km"', "ALT:title:20km"]]),
+    # A sum in đồng, glued on, apart or in words.
+    ("500.000đ", {("500", "000", "dong"): 9}, [["500 000đ", 'ALT:"500 000 đồng"']]),
+    ("500.000 đ", {("500", "000d"): 1, ("500", "000", "dong"): 9},
+     [['"500 000 đ"', 'ALT:"500 000đ"', 'ALT:"500 000 đồng"']]),
+    ("500.000 dong", {("500", "000d"): 1}, [['"500 000 dong"', 'ALT:"500 000đ"']]),
 ])
 def test_a_number_and_its_unit_are_searched_glued_on_and_apart_alike(q, phrases, expected):
     assert units_read(q, phrases) == expected
