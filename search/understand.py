@@ -885,7 +885,8 @@ def _read_dates(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
     """
     out, index = [], 0
     while index < len(groups):
-        size, forms = _date_at([_plain_word(group, groups[index]) for group in groups[index : index + 5]])
+        size, forms = _date_at([getattr(_plain_syllable(group, groups[index]), "exact", None)
+                                for group in groups[index : index + 5]])
         written = [form for form in forms if vocabulary.phrase_frequency(form.split("/"))]
         if not written:
             out.append(groups[index])
@@ -899,15 +900,6 @@ def _read_dates(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
         understood.notices.append(also_searched(written, typed))
         index += size
     return out
-
-
-def _plain_word(group: list[Clause], first: list[Clause]) -> str | None:
-    """Return the one syllable a group's typed clause holds (its exact form), unquoted and in the field of
-    the first group's; else None."""
-    clause = group[0]
-    if len(clause.syllables) != 1 or clause.phrase or clause.field != first[0].field:
-        return None
-    return clause.syllables[0].exact
 
 
 def _date_at(words: list[str | None]) -> tuple[int, list[str]]:

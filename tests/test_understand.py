@@ -1527,8 +1527,9 @@ def test_a_date_said_in_words_is_also_searched_as_the_articles_write_it():
         ["Tìm cả “2/9/1945”, “02/09/1945” cho “2 Tháng 9 năm 1945”."])
     assert dates_read("title:tháng title:4 title:năm title:2021", held)[0] == [
         ['title:"tháng 4 năm 2021"', 'ALT:title:"4 2021"']]
-    # No form held, a length of time, words in two fields or quoted: as typed.
-    for q in ["30 tháng 5", "6 tháng 1 lần", "title:30 tháng 4", '"30 tháng 4"', "30 tháng-4", "30 tháng 4-5"]:
+    # No form held, a length of time, words in two fields or quoted, an operand of OR: as typed.
+    for q in ["30 tháng 5", "6 tháng 1 lần", "title:30 tháng 4", '"30 tháng 4"', "30 tháng-4", "30 tháng 4-5",
+              "30 tháng 4 OR 5", "30 OR 29 tháng 4"]:
         assert dates_read(q, held)[1] == [], q
 
 
