@@ -61,13 +61,17 @@ def kind_of(number: str) -> str | None:
 
 def written(number: str) -> re.Pattern:
     """Return a pattern of a text writing the number: alone, in a whole date, or with a unit glued on; a date's
-    day and month with a leading zero or not, a number in thousands with its dots or without (the readings
-    the README promises: ``21/8/2019`` = ``21/08/2019``, ``1.000`` = ``1000``)."""
+    day and month with a leading zero or not, a number in thousands with its dots or without, a time of day
+    in any of its forms (the readings the README promises: ``21/8/2019`` = ``21/08/2019``, ``1.000`` =
+    ``1000``, ``19:00`` = ``19h00`` = ``19 giờ 00``)."""
     kind = kind_of(number)
     if kind in ("day or month", "whole date"):
         forms = "/".join(f"0?{int(part)}" if len(part) <= 2 else part for part in number.split("/"))
     elif kind == "thousands":
         forms = f"(?:{re.escape(number)}|{number.replace('.', '')})"
+    elif kind == "time":
+        hour, minute = number.split(":")
+        forms = f"0?{int(hour)}(?:[hH]| giờ |:){minute}"
     else:
         forms = re.escape(number)
     return re.compile(r"(?<![\w.,:/])(?:[0-9]+/)*" + forms + r"(?![0-9]|[.,:][0-9])")

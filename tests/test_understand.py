@@ -1408,6 +1408,9 @@ def times_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[list[s
      ([["8h30", 'ALT:"8 giờ 30"', 'ALT:"8 30"', 'ALT:"08 30"']], ["Tìm cả “8 giờ 30”, “8:30”, “08:30” cho “8h30”."])),
     ("8 gio 30 sáng", {("8h30",): 1}, ([['"8 gio 30"', "ALT:8h30"], ["sáng"]], ["Tìm cả “8h30” cho “8 gio 30”."])),
     ("title:8:30", {("8h30",): 1}, ([["title:8 30", "ALT:title:8h30"]], ["Tìm cả “8h30” cho “8:30”."])),
+    # The hour with its zero or without: "00:30" is written "0h30", "8h30" also "08h30".
+    ("00:30", {("0h30",): 1}, ([["00 30", "ALT:0h30"]], ["Tìm cả “0h30” cho “00:30”."])),
+    ("8h30", {("08h30",): 1}, ([["8h30", "ALT:08h30"]], ["Tìm cả “08h30” cho “8h30”."])),
 ])
 def test_an_hour_or_a_time_of_day_is_searched_as_the_articles_write_it(q, phrases, expected):
     assert times_read(q, phrases) == expected
