@@ -1043,11 +1043,12 @@ def _read_times(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
     """
     out, index = [], 0
     while index < len(groups):
-        size, hour, minute = _time_at(groups, index, parsed.text)
-        if not size:
+        time = _time_at(groups, index, parsed.text)
+        if time is None:
             out.append(groups[index])
             index += 1
             continue
+        size, hour, minute = time
         syllables = [s for group in groups[index : index + size] for s in group[0].syllables]
         group = groups[index] if size == 1 else [Clause(syllables, phrase=True, field=groups[index][0].field,
                                                         joined=True)]
@@ -1068,24 +1069,24 @@ def _form_text(clause: Clause) -> str:
     return "".join(s.raw + (s.link or " ") for s in clause.syllables).strip()
 
 
-def _time_at(groups: list[list[Clause]], index: int, text: str) -> tuple[int, str, str]:
+def _time_at(groups: list[list[Clause]], index: int, text: str) -> tuple[int, str, str] | None:
     """Return (groups spanned, the hour, its minutes or "") of an hour or a time of day from a group on:
     typed as one word ("20h", "8h30", "8:30") or apart ("20 giờ", "8 giờ 30", "20 h"), plain words in one
-    field; else (0, "", "")."""
+    field; else None."""
     clause = groups[index][0]
     if _quoted(clause):
-        return 0, "", ""
+        return None
     match = _GLUED_TIME_RE.fullmatch(_span_text(text, clause.syllables))
     if match:
         hour, minute = (match.group(1), match.group(2) or "") if match.group(1) else match.group(3, 4)
-        return (1, hour, minute) if _a_time(hour, minute) else (0, "", "")
+        return (1, hour, minute) if _a_time(hour, minute) else None
     words = [_plain_syllable(group, groups[index]) for group in groups[index : index + 3]] + [None, None]
     if words[0] is None or not words[0].exact.isdecimal() or len(words[0].exact) > 2:
-        return 0, "", ""
+        return None
     if not any(_typed_as(words[1], word) for word in map(Syllable.of, HOUR_WORDS)):
-        return 0, "", ""
+        return None
     minute = words[2].exact if words[2] is not None and len(words[2].exact) == 2 and words[2].exact.isdecimal() else ""
-    return (3 if minute else 2, words[0].exact, minute) if _a_time(words[0].exact, minute) else (0, "", "")
+    return (3 if minute else 2, words[0].exact, minute) if _a_time(words[0].exact, minute) else None
 
 
 def _a_time(hour: str, minute: str) -> bool:
@@ -1133,7 +1134,7 @@ def _read_ordinals(groups: list[list[Clause]], vocabulary: Vocabulary, understoo
     """
     out, index = [], 0
     while index < len(groups):
-        size, others = _ordinal_at(groups, index)
+        size, others = _ordinal_at(groups, index) or (0, [])
         syllables = [group[0].syllables[0] for group in groups[index : index + size]]
         forms = [" ".join([*(s.raw for s in syllables[:-1]), other]) for other in others]
         written = [form for form in forms if vocabulary.phrase_frequency([s.folded for s in syllables_of(form)])]
@@ -1149,9 +1150,9 @@ def _read_ordinals(groups: list[list[Clause]], vocabulary: Vocabulary, understoo
     return out
 
 
-def _ordinal_at(groups: list[list[Clause]], index: int) -> tuple[int, list[str]]:
+def _ordinal_at(groups: list[list[Clause]], index: int) -> tuple[int, list[str]] | None:
     """Return (words spanned, the number's other numerals) of a word of order and a number from a group on,
-    each a plain word in the same field ("quý 3": III; "lần thứ hai": 2, II); else (0, [])."""
+    each a plain word in the same field ("quý 3": III; "lần thứ hai": 2, II); else None."""
     typed = [_plain_syllable(group, groups[index]) for group in groups[index : index + 5]]
     for word in _ORDINAL_SYLLABLES:
         number = typed[len(word)] if len(typed) > len(word) else None
@@ -1163,7 +1164,7 @@ def _ordinal_at(groups: list[list[Clause]], index: int) -> tuple[int, list[str]]
         if value:
             forms = [str(value), roman(value), *([ORDINAL_NAMES[value - 1]] if named and value <= 9 else [])]
             return len(word) + 1, [form for form in forms if fold(form.lower()) != number.folded]
-    return 0, []
+    return None
 
 
 def _ordinal_value(number: Syllable, named: bool) -> int:

@@ -13,7 +13,7 @@ from search import understand as understand_module
 from search.abbreviations import Abbreviations, Entry, form_key, parse_line, read_into
 from search.engine import SearchEngine
 from search.index import reindex
-from search.parse import Clause, parse_query, syllables_of
+from search.parse import Clause, Syllable, parse_query, syllables_of
 from search.request import SearchRequest
 from search.telex import is_folded_syllable
 from search.understand import (
@@ -38,6 +38,7 @@ from search.understand import (
     _letter_split,
     _one_plain_syllable,
     _or_words,
+    _ordinal_value,
     _rare_word_split,
     _read_amounts,
     _read_dates,
@@ -1358,6 +1359,7 @@ def units_read(q: str, phrases: dict[tuple[str, ...], int] | None = None) -> lis
     ("đường 20 km", {("20km",): 1}, [["đường"], ['"20 km"', "ALT:20km"]]),
     ("20 km", {}, [['"20 km"']]),
     ("1,5 KG x", {("1", "5kg"): 1}, [['"1 5 KG"', 'ALT:"1 5KG"'], ["x"]]),
+    ("20 km x OR y", {}, [['"20 km"'], ["x", "y"]]),  # an operand of OR after the unit stays one
     ("title:20 title:km", {("20km",): 1}, [['title:"20 km"', "ALT:title:20km"]]),
     # A sum in đồng, glued on, apart or in words.
     ("500.000đ", {("500", "000", "dong"): 9}, [["500 000đ", 'ALT:"500 000 đồng"']]),
@@ -1370,13 +1372,26 @@ def test_a_number_and_its_unit_are_searched_glued_on_and_apart_alike(q, phrases,
 
 
 def test_a_number_and_its_unit_typed_apart_are_searched_in_a_row_in_each_of_their_forms():
-    parsed = parse_query("100 usd")
-    number = [parsed.groups[0][0], Clause(syllables_of("0100"), alternative=True)]
-    unit = [parsed.groups[1][0], Clause(syllables_of("đô la Mỹ"), alternative=True)]
+    parsed = parse_query("title:100 title:usd")
+    number = [parsed.groups[0][0], Clause(syllables_of("0100"), field="title", alternative=True)]
+    unit = [parsed.groups[1][0], Clause(syllables_of("đô la Mỹ"), field="title", alternative=True)]
     groups = _read_units([number, unit], PhraseCounts({}, {("100usd",): 1}), parsed)
-    assert [[(c.alternative, c.phrase, " ".join(s.raw for s in c.syllables)) for c in g] for g in groups] == [[
-        (False, True, "100 usd"), (True, True, "100 đô la Mỹ"), (True, True, "0100 usd"),
-        (True, True, "0100 đô la Mỹ"), (True, False, "100usd")]]
+    assert clauses_shown(groups) == [['title:"100 usd"', 'ALT:title:"100 đô la Mỹ"', 'ALT:title:"0100 usd"',
+                                      'ALT:title:"0100 đô la Mỹ"', "ALT:title:100usd"]]
+
+
+@pytest.mark.parametrize("q, read", [
+    ("20 km", _read_units), ("title:20 title:giờ", _read_times), ("quý 3", _read_ordinals),
+])
+def test_a_number_read_with_the_word_after_or_before_it_is_one_word_typed_not_a_quote(q, read):
+    # Not quoted: its syllables are still respelled, its alternatives still added (``_quoted``).
+    parsed = parse_query(q)
+    held = PhraseCounts({}, {("20km",): 1, ("20h",): 1, ("quy", "iii"): 1})
+    arguments = {_read_units: (held, parsed), _read_times: (held, Understood(parsed, parsed), parsed),
+                 _read_ordinals: (held, Understood(parsed, parsed))}[read]
+    [[primary, *alternatives]] = read(parsed.groups, *arguments)
+    assert (primary.phrase, primary.joined, primary.field, len(alternatives)) == (
+        True, True, parsed.groups[0][0].field, 1)
 
 
 @pytest.mark.parametrize("q", [
@@ -1401,9 +1416,11 @@ def times_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[list[s
     ("lúc 20h tối", {("20", "gio"): 4},
      ([["lúc"], ["20h", 'ALT:"20 giờ"'], ["tối"]], ["Tìm cả “20 giờ” cho “20h”."])),
     ("20 giờ", {("20h",): 4}, ([['"20 giờ"', "ALT:20h"]], ["Tìm cả “20h” cho “20 giờ”."])),
-    ("20 H", {("20h",): 4, ("20", "gio"): 1},
+    ("20 H", {("20h",): 4, ("20", "gio"): 1, ("20",): 50},  # the hour alone is no form
      ([['"20 H"', "ALT:20h", 'ALT:"20 giờ"']], ["Tìm cả “20h”, “20 giờ” cho “20 H”."])),
     ("20 giờ", {}, ([['"20 giờ"']], [])),  # one time, searched in a row
+    ("24h", {("24", "gio"): 1}, ([["24h", 'ALT:"24 giờ"']], ["Tìm cả “24 giờ” cho “24h”."])),
+    ("tin 20 giờ tối", {("20h",): 2}, ([["tin"], ['"20 giờ"', "ALT:20h"], ["tối"]], ["Tìm cả “20h” cho “20 giờ”."])),
     ("8h30", {("8", "gio", "30"): 1, ("8", "30"): 2, ("08", "30"): 3},
      ([["8h30", 'ALT:"8 giờ 30"', 'ALT:"8 30"', 'ALT:"08 30"']], ["Tìm cả “8 giờ 30”, “8:30”, “08:30” cho “8h30”."])),
     ("8 gio 30 sáng", {("8h30",): 1}, ([['"8 gio 30"', "ALT:8h30"], ["sáng"]], ["Tìm cả “8h30” cho “8 gio 30”."])),
@@ -1417,11 +1434,12 @@ def test_an_hour_or_a_time_of_day_is_searched_as_the_articles_write_it(q, phrase
 
 
 @pytest.mark.parametrize("q", [
-    "25h", "24h61", "8:60", "100 giờ", "8 giờ 60", "8h3", "h20", "giờ 20", '"20 giờ"', "20 title:giờ", "20 giờ OR phút",
+    "25h", "24h61", "8:60", "100 giờ", "024 giờ", "mười giờ", "8 giờ 60", "8h3", "h20", "giờ 20", '"20 giờ"',
+    "20 title:giờ", "20 giờ OR phút",
 ])
 def test_what_is_no_hour_or_time_of_day_is_searched_as_typed(q):
     every = {tuple(s.folded for s in syllables_of(form)): 1 for form in [
-        "25 giờ", "24:61", "8h60", "100h", "8h60", "8 giờ 3", "20h", "20 giờ"]}
+        "25 giờ", "24:61", "8h60", "100h", "8h60", "8 giờ 3", "20h", "20 giờ", "24h", "24 giờ"]}
     parsed = parse_query(q)
     assert times_read(q, every) == (clauses_shown(parsed.groups), [])
 
@@ -1437,7 +1455,15 @@ def ordinals_read(q: str, phrases: dict[tuple[str, ...], int]) -> tuple[list[lis
 @pytest.mark.parametrize("q, phrases, expected", [
     ("quý 3 năm 2020", {("quy", "iii"): 5},
      ([['"quý 3"', 'ALT:"quý III"'], ["năm"], ["2020"]], ["Tìm cả “quý III” cho “quý 3”."])),
-    ("Khóa XIII", {("khoa", "13"): 1}, ([['"Khóa XIII"', 'ALT:"Khóa 13"']], ["Tìm cả “Khóa 13” cho “Khóa XIII”."])),
+    ("Khóa XIII", {("khoa", "13"): 1, ("khoa", "xiii"): 9},  # the form typed is no other form
+     ([['"Khóa XIII"', 'ALT:"Khóa 13"']], ["Tìm cả “Khóa 13” cho “Khóa XIII”."])),
+    ("doanh thu quý 3", {("quy", "iii"): 5}, ([["doanh"], ["thu"], ['"quý 3"', 'ALT:"quý III"']],
+                                              ["Tìm cả “quý III” cho “quý 3”."])),
+    # After "thứ" first to ninth in words; the tenth is "mười", the start of "mười một" too.
+    ("lần thứ 9", {("lan", "thu", "chin"): 1}, ([['"lần thứ 9"', 'ALT:"lần thứ chín"']],
+                                                ["Tìm cả “lần thứ chín” cho “lần thứ 9”."])),
+    ("lần thứ 10", {("lan", "thu", "x"): 1},
+     ([['"lần thứ 10"', 'ALT:"lần thứ X"']], ["Tìm cả “lần thứ X” cho “lần thứ 10”."])),
     # Typed without accents, the words are still read; the accents typed are kept.
     ("dai hoi xiv", {("dai", "hoi", "14"): 1},
      ([['"dai hoi xiv"', 'ALT:"dai hoi 14"']], ["Tìm cả “dai hoi 14” cho “dai hoi xiv”."])),
@@ -1471,6 +1497,14 @@ def test_what_is_no_number_of_an_order_the_articles_write_otherwise_is_searched_
         "lần thứ 2", "lần thứ 3", "lần thứ XX"]}
     parsed = parse_query(q)
     assert ordinals_read(q, every) == (clauses_shown(parsed.groups), [])
+
+
+@pytest.mark.parametrize("typed, named, order", [
+    ("1", False, 1), ("39", False, 39), ("40", False, 0), ("0", False, 0), ("XIV", False, 14), ("xxxix", False, 39),
+    ("hai", True, 2), ("chin", True, 9), ("hai", False, 0), ("mười", True, 0), ("xyz", True, 0),
+])
+def test_an_order_is_read_from_a_number_a_roman_numeral_or_after_thu_a_name(typed, named, order):
+    assert _ordinal_value(Syllable.of(typed), named) == order
 
 
 def test_roman_numerals_are_written_by_the_rules_up_to_thirty_nine():
