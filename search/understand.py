@@ -1163,7 +1163,7 @@ def _ordinal_at(groups: list[list[Clause]], index: int) -> tuple[int, list[str]]
         value = _ordinal_value(number, named and (after is None or after.folded not in _NUMBER_GOES_ON))
         if value:
             forms = [str(value), roman(value), *([ORDINAL_NAMES[value - 1]] if named and value <= 9 else [])]
-            return len(word) + 1, [form for form in forms if fold(form.lower()) != number.folded]
+            return len(word) + 1, [form for form in forms if fold(form) != number.folded]
     return None
 
 
