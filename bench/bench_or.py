@@ -30,6 +30,7 @@ import argparse
 import random
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -195,6 +196,15 @@ class SetScores:
         count = max(len(self.precision), 1)
         return {"queries": len(self.precision), "exact": self.exact / count,
                 "precision": sum(self.precision) / count, "recall": sum(self.recall) / count}
+
+
+def sets_scored(engine: SearchEngine, queries: Iterable[tuple[str, set[str]]]) -> dict:
+    """Return the ``SetScores`` summary of (query, the ids of the articles it should find) pairs, each
+    query's whole result set found (``whole_set``)."""
+    scores = SetScores()
+    for q, expected in queries:
+        scores.add(whole_set(engine, q), expected)
+    return scores.summary()
 
 
 def set_header(label: str, width: int) -> str:

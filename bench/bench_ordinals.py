@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_or import MAX_ARTICLES, MIN_ARTICLES, SetScores, sampled_battery, set_header, set_row, whole_set
+from bench_or import MAX_ARTICLES, MIN_ARTICLES, sampled_battery, set_header, set_row, sets_scored, writing
 from corpus import code_version
 
 from search.text import canonical_tones, nfc
@@ -96,12 +96,10 @@ def main() -> None:
     print(f"vnsearch numbers of an order -- code {code_version()}, index {args.index}")
     print(set_header("typed", 7))
     for typing in TYPINGS:
-        scores = SetScores()
-        for word, number in sample:
-            q = f"{word} {number if typing == 'arabic' else roman(number)}"
-            expected = {records[n]["id"] for n, text in enumerate(texts) if written(word, number).search(text)}
-            scores.add(whole_set(engine, q), expected)
-        print(set_row(typing, scores.summary(), 7))
+        summary = sets_scored(engine, ((f"{word} {number if typing == 'arabic' else roman(number)}",
+                                        writing(records, texts, written(word, number)))
+                                       for word, number in sample))
+        print(set_row(typing, summary, 7))
     print("examples:", "; ".join(f"{word} {number}" for word, number in sample[:8]))
 
 

@@ -31,12 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_or import (
     MAX_ARTICLES,
     MIN_ARTICLES,
-    SetScores,
     article_texts,
     sampled_battery,
     set_header,
     set_row,
-    whole_set,
+    sets_scored,
     writing,
 )
 from corpus import code_version
@@ -113,27 +112,24 @@ def main() -> None:
     print(f"vnsearch numbers with a unit -- code {code_version()}, index {args.index}")
     print(set_header("typed", 7))
     for typing in TYPINGS:
-        scores = SetScores()
-        for number, unit in sample:
-            scores.add(whole_set(engine, typed(number, unit, typing)), writing(records, texts, written(number, unit)))
-        print(set_row(typing, scores.summary(), 7))
+        summary = sets_scored(engine, ((typed(number, unit, typing), writing(records, texts, written(number, unit)))
+                                       for number, unit in sample))
+        print(set_row(typing, summary, 7))
     print("examples:", "; ".join(f"{number}{unit}" for number, unit in sample[:8]))
     sums = sums_in_dong(texts, random.Random(args.seed), args.queries)
     print(set_header("sum typed", 10))
     for typing in ("glued", "apart"):
-        scores = SetScores()
-        for number in sums:
-            scores.add(whole_set(engine, typed(number, "đ", typing)), writing(records, texts, written(number, "đ")))
-        print(set_row("Nđ" if typing == "glued" else "N đồng", scores.summary(), 10))
+        summary = sets_scored(engine, ((typed(number, "đ", typing), writing(records, texts, written(number, "đ")))
+                                       for number in sums))
+        print(set_row("Nđ" if typing == "glued" else "N đồng", summary, 10))
     print("examples:", "; ".join(f"{number}đ" for number in sums[:8]))
     sampled_times = times(texts, random.Random(args.seed), args.queries)
     print(set_header("time typed", 10))
     for typing in TIME_TYPINGS:
-        scores = SetScores()
-        for hour, minute in sampled_times:
-            q = typing.replace("8", str(hour), 1).replace("30", minute)
-            scores.add(whole_set(engine, q), writing(records, texts, time_written(hour, minute)))
-        print(set_row(typing, scores.summary(), 10))
+        summary = sets_scored(engine, ((typing.replace("8", str(hour), 1).replace("30", minute),
+                                        writing(records, texts, time_written(hour, minute)))
+                                       for hour, minute in sampled_times))
+        print(set_row(typing, summary, 10))
     print("examples:", "; ".join(f"{hour}h{minute}" for hour, minute in sampled_times[:8]))
 
 
