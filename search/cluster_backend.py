@@ -374,7 +374,7 @@ def query_key(parsed: ParsedQuery) -> str:
     the mix of a "did you mean" suggestion and the query typed in other capitals)."""
     def clause(c: Clause) -> tuple:
         return (tuple((s.exact, s.folded) for s in c.syllables), c.phrase, c.field, c.alternative, c.joined, c.decoded,
-                c.numerals)
+                c.numerals, c.quoted)
 
     return repr(([[clause(c) for c in group] for group in parsed.groups], [clause(c) for c in parsed.excluded],
                  parsed.categories, parsed.sources))

@@ -120,7 +120,7 @@ def _cites(group: list[Clause]) -> bool:
 def _quoted_or_in_field(group: list[Clause]) -> bool:
     """Tell whether a typed clause of a group is a phrase the reader quoted or in a field."""
     # Phrases joined by query understanding ("TP.HCM") are words, not quotes the reader typed.
-    return any((c.phrase and not c.joined) or c.field for c in group if not c.alternative)
+    return any(c.quoted or c.field for c in group if not c.alternative)
 
 
 def required_groups(parsed: ParsedQuery, share: float = MOST_SHARE) -> tuple[list[list[Clause]], list[list[Clause]]]:
@@ -225,7 +225,7 @@ def folded_key(parsed: ParsedQuery) -> tuple:
     differ at most by accents typed (``match``'s among)."""
     def clause(c: Clause) -> tuple:
         return (tuple(s.folded for s in c.syllables), c.phrase, c.field, c.alternative, c.joined, c.decoded,
-                c.reference, c.numerals)
+                c.reference, c.numerals, c.quoted)
 
     return (tuple(tuple(clause(c) for c in group) for group in parsed.groups),
             tuple(clause(c) for c in parsed.excluded), tuple(parsed.categories), tuple(parsed.sources))

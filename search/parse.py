@@ -98,6 +98,9 @@ class Clause:
     # Typed as a document's number ("15/2021/QĐ-TTg", "05-CT/TW"): it names one document, so the
     # wider tiers keep it required (``search.matching.is_required``).
     reference: bool = False
+    # Typed in quotes, one word or several: searched exactly as typed, never as another form (an
+    # abbreviation's, a split, a unit apart) and kept in every tier (``search.matching.is_required``).
+    quoted: bool = False
 
     @property
     def numerals(self) -> tuple[str, ...]:
@@ -231,7 +234,19 @@ def _clause(parsed: ParsedQuery, content: str, offset: int, fieldname: str | Non
     # The word without the punctuation around it: "(68/NQ-CP)," is the number 68/NQ-CP.
     word = content[syllables[0].start - offset : syllables[-1].end - offset]
     return Clause(syllables, phrase=quoted and len(syllables) > 1, field=fieldname,
-                  reference=not quoted and is_reference(word))
+                  reference=not quoted and is_reference(word), quoted=quoted)
+
+
+def unquoted_text(text: str) -> str | None:
+    """Return a query with the quotes taken off its quoted words, or None when it quotes none (an
+    excluded phrase and a field's keep theirs: ``-"hà nội"`` is one phrase left out)."""
+    parts, end = [], 0
+    for match in _TOKEN_RE.finditer(text):
+        if match.group("phrase") is not None and not match.group("neg") and not match.group("field"):
+            # Spaced: '"vàng"sjc' is two words, as parsed.
+            parts.append(f'{text[end : match.start()]} {match.group("phrase")} ')
+            end = match.end()
+    return " ".join(("".join(parts) + text[end:]).split()) if parts else None
 
 
 def is_reference(word: str) -> bool:
@@ -323,7 +338,8 @@ def keep_rarest(parsed: ParsedQuery, budget: int, frequency: Callable[[str], int
 def _droppable(group: list[Clause], clause: Clause) -> bool:
     """Tell whether a clause is a plain word keep_rarest may leave out: one syllable, alone in its
     group, not quoted, in no field."""
-    return len(group) == 1 and len(clause.syllables) == 1 and not clause.phrase and clause.field is None
+    return (len(group) == 1 and len(clause.syllables) == 1 and not clause.phrase and not clause.quoted
+            and clause.field is None)
 
 
 def folded_label(text: str) -> str:

@@ -70,7 +70,7 @@ def join_time_words(groups: list[list[Clause]]) -> list[list[Clause]]:
     plain syllable, not quoted, no field, no other spelling) joined into one phrase: its syllables stand
     in a row, anywhere in the article."""
     single = [len(group) == 1 and len(group[0].syllables) == 1 and not group[0].field and not group[0].phrase
-              for group in groups]
+              and not group[0].quoted for group in groups]
     joined, number = [], 0
     while number < len(groups):
         pair = groups[number : number + 2]

@@ -20,7 +20,7 @@ from search.abbreviations import Abbreviations
 from search.backend import Backend, Matches, StoredArticle
 from search.facets import facet_items
 from search.matching import LONG_QUERY_WORDS, plain_syllables, readings_cut, term, window
-from search.parse import ParsedQuery, keep_rarest, parse_query
+from search.parse import ParsedQuery, keep_rarest, parse_query, unquoted_text
 from search.ranking import DEFAULT_RANKING, Ranking
 from search.recency import recency_word
 from search.request import SearchRequest
@@ -54,10 +54,13 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
     # "Did you mean" searches its query within the same bounds as the page's.
     suggestion, typo_cut, unsearched = _suggestion(matches, understood, request, ranking,
                                                    lambda text: bounded(read(text).parsed))
-    corrected = _corrected(backend, request, understood, matches, suggestion, read)
+    # A quoted word no article holds: the query without its quotes, shown when it finds the words.
+    unquoted = unquoted_text(typed.text) if suggestion is None and not matches.total else None
+    replacement = unquoted or suggestion
+    corrected = _corrected(backend, request, understood, matches, replacement, read)
     shown, searched = understood, None
     if corrected is not None:
-        (shown, matches), searched, suggestion = corrected, suggestion, None
+        (shown, matches), searched, suggestion = corrected, replacement, None
     parsed = shown.parsed
     spec = highlight_spec(parsed, matches.tier, matches.accents, vocabulary.frequency)
     common = understood.parsed.common_cut

@@ -399,7 +399,7 @@ def _typed(run: list[Syllable], size: int, last: bool) -> list[Syllable]:
 
 def _one_plain_syllable(clause: Clause) -> bool:
     """Tell whether a clause is one syllable typed as a plain word (no quotes, field or alternative)."""
-    return (len(clause.syllables) == 1 and not clause.phrase and not clause.field and not clause.alternative
+    return (len(clause.syllables) == 1 and not clause.quoted and not clause.field and not clause.alternative
             and not clause.reference)
 
 
@@ -509,7 +509,7 @@ def _keyed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     loanword of a few articles, but ``sông`` beside ``xuoongs``).  The word typed is still
     searched (``Ba2`` is a credit rating).
     """
-    if len(clause.syllables) != 1 or clause.phrase:
+    if len(clause.syllables) != 1 or clause.quoted:
         return []
     syllable = clause.syllables[0]
     keyed = typist or any(ch.isdigit() for ch in syllable.raw)
@@ -563,7 +563,7 @@ def _crossed_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Un
     for nearly everybody.  Both are searched, the accents typed still meant; the one as typed is the
     query's own reading (``gias daauf``, oil prices, still ranks "giá dầu" first).
     """
-    if len(clause.syllables) != 1 or clause.phrase:
+    if len(clause.syllables) != 1 or clause.quoted:
         return []
     syllable = clause.syllables[0]
     if syllable.exact[:1] != "d" or not any(typed.start == syllable.start for typed in understood.rewrites):
@@ -585,24 +585,25 @@ def spelling_variant(word: str) -> str | None:
 
 
 def _spelling_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:
-    """Return an unquoted clause with its syllables spelled with their i as y or their y as i
+    """Return a clause with its syllables spelled with their i as y or their y as i
     (``spelling_variant``) where the index holds that spelling in more articles than the one typed,
-    as an alternative (none when no syllable is).
+    as an alternative (none when no syllable is); a word joined by understanding is left as it is.
 
     The school's rule writes i after a consonant (``kĩ thuật``, ``lí do``, ``Mĩ``, ``tỉ lệ``), the
     press mostly y (``kỹ thuật``: 1,071 of 6,000 news articles, ``kĩ`` 31): a reader who learnt
     the first found a handful of articles.  Only the rarer spelling typed asks for the other, so
     the common queries read as before.  Accents typed are kept: the same tone, another letter.  Two
-    words typed apart read as one (``mi lan``: Milan) are also read respelled ("Mỹ Lan").
+    words typed apart read as one (``mi lan``: Milan) are also read respelled ("Mỹ Lan").  In quotes too
+    (``"kĩ thuật"``: "kỹ thuật"): the other spelling is the same word, as the other tone placement is.
     """
-    if clause.phrase:
+    if clause.phrase and not clause.quoted:
         return []
     respelled = [_respelled(syllable, vocabulary, understood) for syllable in clause.syllables]
     if not any(respelled):
         return []
     syllables = [replace(Syllable.of(variant), start=typed.start, end=typed.end) if variant else typed
                  for typed, variant in zip(clause.syllables, respelled)]
-    return [Clause(syllables, field=clause.field, alternative=True)]
+    return [Clause(syllables, phrase=clause.phrase, field=clause.field, alternative=True)]
 
 
 def _respelled(syllable: Syllable, vocabulary: Vocabulary, understood: Understood) -> str | None:
@@ -1181,7 +1182,7 @@ def _plain_syllable(group: list[Clause], first: list[Clause]) -> Syllable | None
     """Return the one syllable a group's typed clause holds, unquoted, in the field of the first group's
     and no operand of OR; else None."""
     clause = group[0]
-    if len(clause.syllables) != 1 or clause.phrase or clause.field != first[0].field:
+    if len(clause.syllables) != 1 or clause.quoted or clause.field != first[0].field:
         return None
     if not all(other.alternative for other in group[1:]):
         return None
@@ -1198,7 +1199,7 @@ def _typed_as(typed: Syllable | None, word: Syllable) -> bool:
 
 def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Understood) -> list[Clause]:
     """Return each run-together word of a one-word clause split into the syllables it holds."""
-    if len(clause.syllables) != 1 or clause.phrase:
+    if len(clause.syllables) != 1 or clause.quoted:
         return []
     syllable = clause.syllables[0]
     # One Vietnamese syllable is a word, never two run together ("nhuệ" is not "nhu e"); an amount in
@@ -1411,7 +1412,7 @@ def _apart_pair(groups: list[list[Clause]], index: int, apart: _Apart) -> list[S
         return None
     first, second = groups[index][0], groups[index + 1][0]
     # A field prefix stands between two words of a field ("title:face title:book"): none is typed apart.
-    if any(c.phrase or c.alternative or c.field or len(c.syllables) != 1 for c in (first, second)):
+    if any(c.quoted or c.alternative or c.field or len(c.syllables) != 1 for c in (first, second)):
         return None
     pair = [first.syllables[0], second.syllables[0]]
     # A letter alone is a word of its own beside another: "siêu vi B" (hepatitis B) is no "VIB";
@@ -1533,9 +1534,9 @@ def _longest_form(groups: list[list[Clause]], index: int, abbreviations: Abbrevi
 
 
 def _quoted(clause: Clause) -> bool:
-    """Tell whether a clause is a phrase the reader quoted: searched exactly as typed, never as
-    another form ("trung ương" in quotes is not also "TW"; ``TP.HCM``, joined, still is)."""
-    return clause.phrase and not clause.joined
+    """Tell whether the reader quoted a clause: searched exactly as typed, never as another form
+    ("trung ương" in quotes is not also "TW", nor ``"UBND"`` "ủy ban nhân dân"; ``TP.HCM`` still is)."""
+    return clause.quoted
 
 
 def _ordinary_form(form: str) -> bool:

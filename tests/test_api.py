@@ -20,7 +20,7 @@ from search.integrity import IndexDamaged, Problem
 from search.request import MATCH_MODES, SORTS
 from search.sphinxql import BackendError
 from search.text import canonical_tones
-from tests.helpers import DEMO_ARTICLES, MARK_RE, PORTAL_ID
+from tests.helpers import DEMO_ARTICLES, MARK_RE, PORTAL_FILE, PORTAL_ID
 from web.app import SECURITY_HEADERS, TOO_LARGE_ENVIRON_KEY, create_app
 from web.openapi import openapi_document
 
@@ -290,6 +290,30 @@ def test_a_number_of_an_order_finds_the_articles_writing_it_in_either_numeral_on
     result = search(client, q=q, size=50)
     assert ({h["id"] for h in result["hits"]}, result["total"]) == (writing, len(writing))
     assert writing
+
+
+@pytest.mark.parametrize("word", ["4GB", "10h", "UBND", "hanoi"])
+def test_a_word_in_quotes_finds_only_the_articles_writing_it_as_typed_on_either_backend(client, word):
+    # Unquoted, "4GB" is also "4 GB", "10h" also "10 giờ", "UBND" also "Ủy ban nhân dân", "hanoi" "Hà Nội".
+    written = re.compile(rf"(?<![\w.,:/]){re.escape(word)}(?!\w)", re.IGNORECASE)
+    texts = {a["id"]: f'{a["title"]} {a["body"]}' for a in DEMO_ARTICLES} | {PORTAL_ID: PORTAL_FILE.read_text("utf-8")}
+    writing = {doc for doc, text in texts.items() if written.search(text)}
+    result = search(client, q=f'"{word}"', size=100)
+    assert ({h["id"] for h in result["hits"]}, result["total"], result["corrected"]) == (writing, len(writing), None)
+    assert 0 < len(writing) <= search(client, q=word)["total"]
+
+
+def test_a_quoted_word_no_article_holds_shows_the_query_without_its_quotes_on_either_backend(client):
+    # The demo articles write "Covid-19", never "covid19": unquoted, the word is split.
+    result, plain = search(client, q='"covid19" hà nội'), search(client, q="covid19 hà nội")
+    assert result["corrected"] == {"typed": '"covid19" hà nội', "searched": "covid19 hà nội"}
+    assert result["notices"][0] == ("Không có bài nào chứa đủ các từ “\"covid19\" hà nội”: "
+                                    "hiển thị kết quả cho “covid19 hà nội”.")
+    assert ([h["id"] for h in result["hits"]], result["total"]) == ([h["id"] for h in plain["hits"]], plain["total"])
+    assert plain["total"] > 0 and plain["corrected"] is None
+    # Found nowhere without its quotes either: nothing is shown in its place.
+    nowhere = search(client, q='"xyzzyq"')
+    assert (nowhere["total"], nowhere["corrected"], nowhere["suggestion"]) == (0, None, None)
 
 
 def test_a_document_number_no_article_holds_answers_nothing_and_names_it(client):

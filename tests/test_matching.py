@@ -1045,6 +1045,16 @@ def test_the_most_tier_keeps_a_quoted_phrase_required(engine):
     assert len(every_hit(engine, "bộ chính trị tháng tăng", match="most")) > len(expected)
 
 
+def test_the_most_tier_keeps_a_quoted_word_required(engine):
+    # One word in quotes is the reader's as a phrase is: required in every tier, never one of the optional.
+    text = {a["id"]: words(a["title"] + " " + a["body"]) for a in DEMO_ARTICLES}
+    text[PORTAL_ID] = words((DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8"))
+    expected = {doc for doc, held in text.items() if "covid" in held and {"tháng", "tăng"} & set(held)}
+    hits = every_hit(engine, '"covid" tháng tăng', match="most")
+    assert sorted(h["id"] for h in hits) == sorted(expected) and expected
+    assert len(every_hit(engine, "covid tháng tăng", match="most")) > len(expected)
+
+
 def test_the_most_tier_keeps_a_document_number_required(engine):
     # Half of the other words ("quyết", "định", "số", "bóng", "đá") would let in every article holding
     # "quyết định" and "số"; a document's number names the one document the reader means.

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from search.parse import Syllable, clean_query, folded_label, is_reference, parse_query
+from search.parse import Syllable, clean_query, folded_label, is_reference, parse_query, unquoted_text
 
 
 def test_category_and_source_prefixes_are_filters_not_words():
@@ -81,6 +81,27 @@ def test_a_quoted_or_excluded_clause_is_a_phrase_only_of_several_syllables():
         (["việt"], False), (["hà", "nội"], True), (["bộ"], False)]
     assert [([s.exact for s in c.syllables], c.phrase) for c in parsed.excluded] == [
         (["tp", "hcm"], True), (["việt"], False), (["hà", "nội"], True), (["nam"], False)]
+
+
+def test_a_word_or_phrase_typed_in_quotes_is_marked_quoted():
+    parsed = parse_query('"việt" "hà nội" bộ title:"nam" -"bộ trưởng" "')
+    assert [([s.exact for s in c.syllables], c.phrase, c.quoted) for c in parsed.clauses] == [
+        (["việt"], False, True), (["hà", "nội"], True, True), (["bộ"], False, False), (["nam"], False, True)]
+    assert [(c.phrase, c.quoted) for c in parsed.excluded] == [(True, True)]
+
+
+@pytest.mark.parametrize("q, unquoted", [
+    ('"covid19"', "covid19"),
+    ('"hà nội"  cấm  "xe máy"', "hà nội cấm xe máy"),
+    ('giá "vàng"sjc', "giá vàng sjc"),
+    # An excluded phrase and a field's keep their quotes: -"hà nội" leaves out one phrase.
+    ('"bão" -"hà nội" title:"lũ lụt"', 'bão -"hà nội" title:"lũ lụt"'),
+    ('bão -"hà nội"', None),
+    ("bão hà nội", None),
+    ('bão "hà nội', None),  # an unbalanced quote is no quoted word
+])
+def test_a_query_without_its_quotes_takes_them_off_its_quoted_words_only(q, unquoted):
+    assert unquoted_text(q) == unquoted
 
 
 @pytest.mark.parametrize("max_terms, expected", [

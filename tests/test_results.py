@@ -83,6 +83,15 @@ def test_a_query_over_the_budget_leaves_out_its_commonest_words_and_keeps_the_re
     assert (cut.text, parsed.common_cut, len(parsed.syllables)) == (parsed.text, [], 11)
 
 
+def test_a_quoted_word_over_the_budget_is_kept_as_words_in_quotes_always_are():
+    parsed = parse_query('"của" các bộ và chính trị là "các" Hà Nội')
+    holding = {"cua": 90, "cac": 80, "va": 70, "la": 60, "bo": 5, "chinh": 5, "tri": 3, "ha": 9, "noi": 9}
+    cut = keep_rarest(parsed, 7, lambda w: holding.get(w, 0))
+    # "các" is quoted once: the syllable is kept wherever it stands, as a phrase's syllables are.
+    assert [s.exact for s in cut.syllables] == ["của", "các", "bộ", "chính", "trị", "các", "hà", "nội"]
+    assert cut.common_cut == ["và", "là"]
+
+
 def test_a_query_within_the_budget_is_left_as_it_is():
     parsed = parse_query("của các bộ và chính trị")
     assert keep_rarest(parsed, 6, {"cua": 90}.get) is parsed

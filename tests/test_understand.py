@@ -251,7 +251,7 @@ def test_an_operand_of_or_grown_into_a_word_is_one_typed_word_in_a_row():
 @pytest.mark.parametrize("clause, plain", [
     (Clause(syllables_of("a")), True),
     (Clause(syllables_of("a b")), False),
-    (Clause(syllables_of("a"), phrase=True), False),
+    (Clause(syllables_of("a"), quoted=True), False),
     (Clause(syllables_of("a"), field="title"), False),
     (Clause(syllables_of("a"), alternative=True), False),
     (Clause(syllables_of("a"), reference=True), False),
@@ -324,8 +324,8 @@ def test_a_syllable_without_an_open_i_or_y_after_those_onsets_has_no_other_spell
     ("li do qqq", [["li", "ALT:ly"], ["do"], ["qqq"]]),
     ("mi 4", [["mi"], ["4"]]),
     ("mi", [["mi"]]),
-    # A quoted phrase is as typed.
-    ('"kĩ thuật"', [['"kĩ thuật"']]),
+    # A quoted phrase too, as a phrase: the same words in the other spelling.
+    ('"kĩ thuật"', [['"kĩ thuật"', 'ALT:"kỹ thuật"']]),
 ])
 def test_a_syllable_typed_in_its_rarer_spelling_of_i_or_y_is_also_searched_in_the_other(vocabulary, q, expected):
     assert groups_of(vocabulary, q) == expected
@@ -365,9 +365,13 @@ def test_a_query_in_the_rarer_spelling_of_i_or_y_finds_the_articles_of_either_an
     def ids(q: str) -> set[str]:
         return {h["id"] for h in engine.search(SearchRequest(q=q, size=50))["hits"]}
 
-    for q, written in (("kĩ thuật", ("kỹ thuật", "kĩ thuật")), ("tỉ lệ", ("tỷ lệ", "tỉ lệ"))):
-        either = ids(f'"{written[0]}"') | ids(f'"{written[1]}"')
-        assert len(either) > len(ids(f'"{written[1]}"')) and ids(q) == either
+    def writing(pattern: str) -> set[str]:
+        written = re.compile(rf"(?i)(?<!\w){pattern}(?!\w)")
+        return {a["id"] for a in DEMO_ARTICLES if written.search(f'{a["title"]} {a["body"]}')}
+
+    for q, either, typed in (("kĩ thuật", "k[ĩỹ] thuật", "kĩ thuật"), ("tỉ lệ", "t[ỉỷ] lệ", "tỉ lệ")):
+        # In quotes too: the other spelling is the same word.
+        assert len(writing(either)) > len(writing(typed)) and ids(q) == ids(f'"{q}"') == writing(either)
     result = engine.search(SearchRequest(q="kĩ thuật"))
     assert result["notices"] == ["Tìm cả “kỹ” cho “kĩ”."]
     unaccented = engine.search(SearchRequest(q="ki thuat"))
@@ -1218,6 +1222,38 @@ def test_a_quoted_phrase_is_searched_exactly_as_typed_not_as_its_other_forms(voc
     for hit in quoted["hits"]:
         text = f'{hit["title"]} {engine.article(hit["id"])["body"]}'
         assert re.search(r"(?i:huấn luyện viên)", text), hit["title"]
+
+
+@pytest.mark.parametrize("word, read", [
+    ("UBND", ["ubnd", 'ALT:"uỷ ban nhân dân"']),  # an abbreviation
+    ("tphcm", ["tphcm", 'ALT:"tp hcm"', "ALT:hcmc", 'ALT:"thành phố hồ chí minh"', 'ALT:"tp hồ chí minh"']),
+    ("hanoi", ["hanoi", 'ALT:"ha noi"']),  # run together
+    ("42km", ["42km", 'ALT:"42 km"']),  # a number and its unit
+    ("10h", ["10h", 'ALT:"10 giờ"']),  # an hour
+    ("500k", ["500k", 'ALT:"500 000"[500.000]', "ALT:500000"]),  # an amount in shorthand
+])
+def test_a_word_typed_in_quotes_is_searched_exactly_as_typed_as_a_quoted_phrase_is(vocabulary, word, read):
+    assert groups_of(vocabulary, word) == [read]
+    assert groups_of(vocabulary, f'"{word}"') == [[read[0]]]
+
+
+@pytest.mark.parametrize("q, read", [
+    ("kĩ", ["kĩ", "ALT:kỹ"]),
+    ('"kĩ"', ["kĩ", "ALT:kỹ"]),
+    ('"kĩ thuật"', ['"kĩ thuật"', 'ALT:"kỹ thuật"']),
+    ('"Mĩ"', ["mĩ", "ALT:mỹ"]),
+])
+def test_a_word_or_phrase_in_quotes_is_also_searched_in_its_other_spelling_of_i_or_y(vocabulary, q, read):
+    # The same word, as the other placement of its tone mark is: quotes ask for no other word.
+    assert groups_of(vocabulary, q) == [read]
+
+
+def test_a_quoted_word_is_read_from_its_telex_keys_and_never_joined_to_the_word_beside_it(vocabulary):
+    # Telex keys are how the word was typed, not another form of it: a quoted phrase is read so too.
+    assert groups_of(vocabulary, '"vieetj"') == [["việt"]]
+    assert groups_of(vocabulary, "face book") == [["face book", "ALT:facebook"]]
+    assert groups_of(vocabulary, '"face" book') == [["face"], ["book"]]
+    assert groups_of(vocabulary, 'face "book"') == [["face"], ["book"]]
 
 
 @pytest.mark.parametrize("q, expected", [
