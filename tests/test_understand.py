@@ -470,6 +470,7 @@ def test_a_vni_word_the_index_barely_holds_is_also_searched_decoded(rating_engin
     vocabulary = Vocabulary(rating_engine.backend.statistics())
     assert vocabulary.frequency("bà") > REWRITE_RATIO * vocabulary.frequency("ba2") > 0
     assert groups_of(vocabulary, "Ba2") == [["ba2", "ALT:bà"]]
+    assert groups_of(vocabulary, '"Ba2"') == [["ba2"]]  # in quotes: the rating as typed
     understood = understand(parse_query("kể cả ba2"), vocabulary, abbreviations.load())
     assert understood.rewritten_text() == "kể cả bà"
     # The word as typed still comes first where it stands.
