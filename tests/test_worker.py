@@ -301,6 +301,8 @@ def test_a_worker_with_its_thread_taken_accepts_only_beside_a_heavy_search(stepp
     assert served.worker._accepting is accepting
     assert (served.listener in [key.fileobj for key in served.worker.poller.get_map().values()]) is accepting
     served.answer(client)
+    # The answer can be whole before the loop has had the thread's done callback: wait for it.
+    served.step_until(lambda: served.worker.running == 0, "counted the search done")
     assert served.worker._accepting is True  # its thread free again
 
 
