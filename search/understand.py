@@ -1123,6 +1123,9 @@ _ROMAN_NUMBERS = {roman(number): number for number in range(1, MAX_ORDINAL + 1)}
 # Each word of order and each name as syllables with canonical tone marks, and folded.
 _ORDINAL_SYLLABLES = [tuple(syllables_of(word)) for word in ORDINAL_WORDS]
 _NAME_SYLLABLES = [syllables_of(name)[0] for name in ORDINAL_NAMES]
+# The first syllable of every word of order, folded: a group starting none of them is passed at once
+# (a pasted paragraph's forty-odd words each tried every word of order).
+_ORDINAL_FIRSTS = frozenset(word[0].folded for word in _ORDINAL_SYLLABLES)
 
 
 def _read_ordinals(groups: list[list[Clause]], vocabulary: Vocabulary, understood: Understood) -> list[list[Clause]]:
@@ -1154,6 +1157,8 @@ def _read_ordinals(groups: list[list[Clause]], vocabulary: Vocabulary, understoo
 def _ordinal_at(groups: list[list[Clause]], index: int) -> tuple[int, list[str]] | None:
     """Return (words spanned, the number's other numerals) of a word of order and a number from a group on,
     each a plain word in the same field ("quý 3": III; "lần thứ hai": 2, II); else None."""
+    if groups[index][0].syllables[:1] and groups[index][0].syllables[0].folded not in _ORDINAL_FIRSTS:
+        return None  # typed as no word of order starts (``_typed_as`` reads a folded syllable alike)
     typed = [_plain_syllable(group, groups[index]) for group in groups[index : index + 5]]
     for word in _ORDINAL_SYLLABLES:
         number = typed[len(word)] if len(typed) > len(word) else None
