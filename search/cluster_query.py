@@ -34,6 +34,7 @@ import re
 from search.matching import (
     LONG_QUERY_SHARE,
     MOST_SHARE,
+    distinct_units,
     is_unit,
     plain_clauses,
     plain_syllables,
@@ -195,7 +196,7 @@ def _near(fields: str, tokens: list[str], span: int) -> str:
 def most_text(parsed: ParsedQuery, exact: bool, share: float = MOST_SHARE) -> str:
     """Return the positive part of the tier holding share of the words (the required groups kept)."""
     required, optional = required_groups(parsed, share)
-    units = [g for g in optional if is_unit(g)][:MAX_UNITS]
+    units = distinct_units(optional)[:MAX_UNITS]
     looked_up = list(dict.fromkeys(side_token(s, exact) for g in optional if not is_unit(g)
                                    for c in g for s in c.syllables))
     words = list(dict.fromkeys(token for _, token in looked_up))

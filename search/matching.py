@@ -94,15 +94,31 @@ def word_count(parsed: ParsedQuery) -> int:
     """Return how many words a query has: its distinct syllables, a group with alternative
     spellings ("thành phố hồ chí minh" or "TP.HCM", added by ``search.understand``) or typed as
     one word with inner punctuation ("V-League") counting as one."""
-    units = [g for g in parsed.groups if is_unit(g)]
-    plain = {s.folded for g in parsed.groups if g not in units for c in g for s in c.syllables}
-    return len(plain) + len(units)
+    plain = {s.folded for g in parsed.groups if not is_unit(g) for c in g for s in c.syllables}
+    return len(plain) + len(distinct_units(parsed.groups))
 
 
 def is_unit(group: list[Clause]) -> bool:
     """Tell whether a group counts as one word however many syllables it has: it has spellings
     added by query understanding, or was typed as one word with inner punctuation."""
     return any(c.alternative or c.joined for c in group)
+
+
+def distinct_units(groups: list[list[Clause]]) -> list[list[Clause]]:
+    """Return the groups that count as one word (``is_unit``), a unit typed twice ("V-League ...
+    V-League") once, as a plain word typed twice is one word: it matches the same articles."""
+    units: dict[tuple, list[Clause]] = {}
+    for group in groups:
+        if is_unit(group):
+            units.setdefault(_unit_key(group), group)
+    return list(units.values())
+
+
+def _unit_key(group: list[Clause]) -> tuple:
+    """Return what decides the articles a group matches: its clauses' syllables (as typed, lower
+    case), numbers, fields and kinds; not its capitals."""
+    return tuple((tuple(s.exact for s in c.syllables), c.numerals, c.phrase, c.field, c.alternative, c.joined,
+                  c.decoded, c.reference, c.quoted) for c in group)
 
 
 def is_required(group: list[Clause]) -> bool:
@@ -350,8 +366,8 @@ def at_least(ctx, parsed: ParsedQuery, exact: bool, share: float) -> np.ndarray:
     # A group with spellings added by query understanding counts as one word, held when any
     # of its clauses matches ("hlv" or "huấn luyện viên"); so does a word typed with inner
     # punctuation ("V-League"), held as a whole.
-    units = [g for g in optional if is_unit(g)]
-    words = {(term(s, exact), fields_of(c)) for g in optional if g not in units for c in g for s in c.syllables}
+    units = distinct_units(optional)
+    words = {(term(s, exact), fields_of(c)) for g in optional if not is_unit(g) for c in g for s in c.syllables}
     if not (words or units):
         return all_words(ctx, replace(parsed, groups=required), exact) if required else ~excluded(ctx, parsed, exact)
     # One byte a document while it can count every word (a third of the memory traffic of int32).

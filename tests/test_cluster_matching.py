@@ -40,6 +40,7 @@ QUERIES = [
     "HAF NOOIJ", "kĩ thuật", "ki thuat",  # caps lock; the i / y spellings
     "học sinh OR sinh viên", "Hà Nội OR Đà Nẵng", "covid -hà nội",  # OR and minus before words of two syllables
     "200k", "1,3 tr", "29 tháng 10", "hà nộiii",  # amounts in shorthand, a date in words, a letter held down
+    "TP.HCM mưa lớn ngập tp.hcm",  # a word with spellings typed twice: one word
 ]
 SHARED_KEYS = ("tier", "accents", "matching", "total", "wider", "notices")
 

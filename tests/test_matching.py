@@ -1292,6 +1292,8 @@ def test_the_most_tier_counts_a_word_typed_with_inner_punctuation_once_with_its_
 @pytest.mark.parametrize("q, plain, joined", [
     ("giá nhà TP.HCM tăng", ["giá", "nhà", "tăng"], ["TP.HCM"]),
     ("TP.HCM mưa lớn ngập", ["mưa", "lớn", "ngập"], ["TP.HCM"]),
+    # Typed twice, it is still one word, as a plain word typed twice is.
+    ("TP.HCM mưa lớn ngập tp.hcm", ["mưa", "lớn", "ngập"], ["TP.HCM"]),
 ])
 def test_the_most_tier_counts_an_abbreviation_typed_with_inner_punctuation_once_in_any_of_its_spellings(
         demo_index, q, plain, joined, exact):
@@ -1305,6 +1307,14 @@ def test_the_most_tier_counts_an_abbreviation_typed_with_inner_punctuation_once_
     assert any(not any(holds_in_a_row(words(a["title"] + " " + a["body"]), words(form), exact)
                        for form in [*joined, *spellings[joined[0]]])
                for doc_id, a in articles.items() if doc_id in expected)
+
+
+def test_a_word_with_spellings_typed_twice_counts_once_towards_a_question_as_a_plain_word_does(demo_index):
+    view = SearchEngine(demo_index).backend.view()
+    vocabulary, dictionary = Vocabulary(view.statistics()), abbreviations.load()
+    counts = [matching.word_count(understand(parse_query(q), vocabulary, dictionary).parsed)
+              for q in ("TP.HCM mưa lớn", "TP.HCM mưa lớn tp.hcm", "TP.HCM mưa lớn mưa", "TP.HCM mưa lớn Tp.Hcm mưa")]
+    assert counts == [3, 3, 3, 3]
 
 
 def recorded_phrase_reads(monkeypatch) -> dict[tuple[str, ...], list[int]]:
