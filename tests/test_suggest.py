@@ -1443,6 +1443,15 @@ def test_a_place_takes_the_spelling_its_neighbours_are_written_beside_most_often
         ("tri", "trị"), ("on", "ơn"), ("bac", "bác"), ("cam", "cảm"), ("on", "ơn")]
 
 
+def test_a_place_counts_its_neighbours_pair_in_every_spelling_the_articles_write_it():
+    # "ơn bác" three times (once capitalised, starting a sentence), "trị ổn" twice: "ơn" beside its
+    # neighbours at the first place; were the capitalised pair not added to the others, the two would tie
+    # and "ổn", counted first, would win.
+    top = [{"title": "", "body": "Điều trị ổn. Điều trị ổn. Ơn bác lớn. Nhờ ơn bác sĩ, nhờ ơn bác lắm. Xin cảm ơn."}]
+    assert places_restored("tri on bac, cam on", top, [])[0] == [
+        ("tri", "trị"), ("on", "ơn"), ("bac", "bác"), ("cam", "cảm"), ("on", "ơn")]
+
+
 def test_a_word_typed_once_takes_its_votes_in_the_order_the_articles_write_them():
     # One vote each beside "tri" and "bac": the tie goes to the spelling written first ("ơn bác"), not to
     # the neighbour before it.
