@@ -933,17 +933,22 @@ def _pairs_idf(ctx: QueryContext, syllables: list[Syllable]) -> float:
 
 def _idf_sum(ctx: QueryContext, parsed: ParsedQuery) -> float:
     """Return the summed idf of a query's words: its distinct folded syllables (title or body),
-    the words of a multi-syllable clause ("hội đồng nhân dân", "TP.HCM") counting once, as a phrase."""
-    units = [c for c in parsed.clauses if len(c.syllables) > 1]
+    the words of a multi-syllable clause ("hội đồng nhân dân", "TP.HCM") counting once, as a phrase,
+    and once however often it is typed (as a syllable typed twice is one word)."""
+    units = {_unit_idf_key(c): c for c in parsed.clauses if len(c.syllables) > 1}
     syllables = {s.folded for c in parsed.clauses if len(c.syllables) == 1 for s in c.syllables}
-    return sum(_syllable_idf(ctx, folded) for folded in syllables) + sum(_unit_idf(ctx, c) for c in units)
+    return sum(_syllable_idf(ctx, folded) for folded in syllables) + sum(_unit_idf(ctx, c) for c in units.values())
 
 
 def _unit_idf(ctx: QueryContext, clause: Clause) -> float:
     """Return the idf of a multi-syllable clause as a phrase, folded: computed once per query (every
     reading of a query with alternatives is weighed against the query as typed)."""
-    key = ("unit idf", tuple(s.folded for s in clause.syllables), fields_of(clause))
-    return ctx.remember(key, lambda: ctx.phrase_idf(clause))
+    return ctx.remember(_unit_idf_key(clause), lambda: ctx.phrase_idf(clause))
+
+
+def _unit_idf_key(clause: Clause) -> tuple:
+    """Return what decides a multi-syllable clause's idf: its folded syllables and its fields."""
+    return ("unit idf", tuple(s.folded for s in clause.syllables), fields_of(clause))
 
 
 # A phrase's count of articles (its idf, a statistic) is counted among at most this many of the

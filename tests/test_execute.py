@@ -243,6 +243,16 @@ def test_a_querys_summed_idf_counts_its_distinct_words_and_each_phrase_once(cont
     assert _idf_sum(context, parsed) == pytest.approx(expected)
 
 
+# A unit (a quoted phrase, a word of inner punctuation) typed twice is one word, as a syllable is.
+@pytest.mark.parametrize("q, once", [
+    ('"huấn luyện viên" chính "Huấn Luyện Viên"', '"huấn luyện viên" chính'),
+    ("tế-xã chính tế-xã", "tế-xã chính"),
+])
+def test_a_unit_typed_twice_counts_once_in_the_querys_summed_idf(context, q, once):
+    assert _idf_sum(context, parse_query(once)) > _idf_sum(context, parse_query("chính")) > 0
+    assert _idf_sum(context, parse_query(q)) == _idf_sum(context, parse_query(once))
+
+
 def test_a_multi_syllable_word_or_a_quoted_phrase_counts_the_documents_holding_its_folded_syllables_in_a_row(
         context, fields):
     # "tế-xã" (as in "kinh tế-xã hội") is one word of two syllables: its idf counts the documents
