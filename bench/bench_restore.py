@@ -12,6 +12,9 @@ the question's syllables that carry no accent at all (what offering the unaccent
 and the commonest wrong restorations.  ``--texts news`` measures news prose instead of questions: --limit
 runs of 6, 8, 10 or 12 words cut from random news articles' bodies (``--seed``), typed the same way (the
 questions are the covid passages' own kind of text; the news runs are what most of an index holds).
+``--texts paragraphs`` measures what readers paste: --limit pieces of 256 characters (the query's length
+limit, cut anywhere, as bench_worst.py's pasted paragraphs are) of random news articles' bodies, typed the
+same way: their suggestions are offered unsearched, from their top articles' spellings.
 Nothing is asserted.
 """
 
@@ -31,6 +34,7 @@ from corpus import DEFAULT_DATA, NEWS, PASSAGES, QUERIES, code_version, data_pat
 from unidecode import unidecode
 
 from search.engine import SearchEngine
+from search.parse import MAX_QUERY_CHARS
 from search.request import SearchRequest
 
 WORD_RE = re.compile(r"\w+")
@@ -82,6 +86,18 @@ def news_runs(articles: list[dict], count: int, seed: int) -> list[str]:
     return runs
 
 
+def news_paragraphs(articles: list[dict], count: int, seed: int) -> list[str]:
+    """Return count pieces of MAX_QUERY_CHARS characters cut anywhere from random news articles' bodies
+    (a fixed seed): what a reader pastes."""
+    chooser, pieces = random.Random(seed), []
+    bodies = [body for body in (a.get("body") or "" for a in articles) if len(body) > 2 * MAX_QUERY_CHARS]
+    while len(pieces) < count:
+        body = chooser.choice(bodies)
+        start = chooser.randrange(len(body) - MAX_QUERY_CHARS)
+        pieces.append(body[start : start + MAX_QUERY_CHARS])
+    return pieces
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
@@ -89,15 +105,18 @@ def main() -> None:
                         help="the retrieval benchmark's index (built once when missing, reused)")
     parser.add_argument("--split", choices=("train", "val"), default="train", help="covid question split")
     parser.add_argument("--limit", type=int, default=300, help="questions measured (the first of the split)")
-    parser.add_argument("--texts", choices=("questions", "news"), default="questions",
-                        help="covid questions of --split, or runs of words cut from news bodies")
-    parser.add_argument("--seed", type=int, default=5, help="with --texts news: which runs are cut")
+    parser.add_argument("--texts", choices=("questions", "news", "paragraphs"), default="questions",
+                        help="covid questions of --split, runs of words cut from news bodies, or pasted pieces of them")
+    parser.add_argument("--seed", type=int, default=5, help="with --texts news or paragraphs: which are cut")
     args = parser.parse_args()
     data = args.data.resolve()
     ensure_index(args.index, [data_path(data, NEWS), data_path(data, PASSAGES)])
     if args.texts == "news":
         questions = news_runs(read_jsonl(data_path(data, NEWS)), args.limit, args.seed)
         kind = f"news runs (seed {args.seed})"
+    elif args.texts == "paragraphs":
+        questions = news_paragraphs(read_jsonl(data_path(data, NEWS)), args.limit, args.seed)
+        kind = f"pasted news paragraphs (seed {args.seed})"
     else:
         questions = [q["query"] for q in read_jsonl(data_path(data, QUERIES)) if q["split"] == args.split][: args.limit]
         kind = f"{args.split} questions"
