@@ -1,7 +1,8 @@
 """"Did you mean" restoring accents: how many syllables of a question typed without accents come back as written.
 
 Usage: python bench/bench_restore.py [--data ../shared/data] [--index /tmp/vnsearch-bench-retrieval]
-                                     [--split train] [--limit 300] [--texts questions|news] [--seed 5]
+                                     [--split train] [--limit 300] [--seed 5]
+                                     [--texts questions|news|paragraphs|passages] [--news-index DIR]
 
 Each covid question of retrieval/queries.jsonl (``--split``, the first ``--limit``) is searched without its
 accents (``unidecode``, lower case), as a reader without an input method types it, over the retrieval
@@ -14,7 +15,10 @@ runs of 6, 8, 10 or 12 words cut from random news articles' bodies (``--seed``),
 questions are the covid passages' own kind of text; the news runs are what most of an index holds).
 ``--texts paragraphs`` measures what readers paste: --limit pieces of 256 characters (the query's length
 limit, cut anywhere, as bench_worst.py's pasted paragraphs are) of random news articles' bodies, typed the
-same way: their suggestions are offered unsearched, from their top articles' spellings.
+same way: their suggestions are offered unsearched, from their top articles' spellings.  Each comes from an
+article the index holds, so its own article is among its top ones; ``--texts passages`` cuts the pieces from the
+covid passages instead and searches them over an index of the news alone (``--news-index``, built once): text
+no article of the index holds.
 Nothing is asserted.
 """
 
@@ -103,20 +107,31 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="data directory (default ../shared/data)")
     parser.add_argument("--index", type=Path, default=Path("/tmp/vnsearch-bench-retrieval"),
                         help="the retrieval benchmark's index (built once when missing, reused)")
+    parser.add_argument("--news-index", type=Path, default=Path("/tmp/vnsearch-bench-restore-news"),
+                        help="with --texts passages: an index of the news alone (built once when missing, reused)")
     parser.add_argument("--split", choices=("train", "val"), default="train", help="covid question split")
     parser.add_argument("--limit", type=int, default=300, help="questions measured (the first of the split)")
-    parser.add_argument("--texts", choices=("questions", "news", "paragraphs"), default="questions",
-                        help="covid questions of --split, runs of words cut from news bodies, or pasted pieces of them")
-    parser.add_argument("--seed", type=int, default=5, help="with --texts news or paragraphs: which are cut")
+    parser.add_argument("--texts", choices=("questions", "news", "paragraphs", "passages"),
+                        default="questions", help="covid questions of --split, runs of words cut from news bodies, "
+                        "pasted pieces of them, or pasted pieces of the covid passages over the news alone")
+    parser.add_argument("--seed", type=int, default=5, help="with --texts news, paragraphs or passages: which are cut")
     args = parser.parse_args()
     data = args.data.resolve()
-    ensure_index(args.index, [data_path(data, NEWS), data_path(data, PASSAGES)])
+    if args.texts == "passages":
+        args.index = args.news_index
+        ensure_index(args.index, [data_path(data, NEWS)])
+    else:
+        ensure_index(args.index, [data_path(data, NEWS), data_path(data, PASSAGES)])
     if args.texts == "news":
         questions = news_runs(read_jsonl(data_path(data, NEWS)), args.limit, args.seed)
         kind = f"news runs (seed {args.seed})"
     elif args.texts == "paragraphs":
         questions = news_paragraphs(read_jsonl(data_path(data, NEWS)), args.limit, args.seed)
         kind = f"pasted news paragraphs (seed {args.seed})"
+    elif args.texts == "passages":
+        passages = [{"body": passage.get("text")} for passage in read_jsonl(data_path(data, PASSAGES))]
+        questions = news_paragraphs(passages, args.limit, args.seed)
+        kind = f"pasted pieces of covid passages (seed {args.seed}) over the news alone"
     else:
         questions = [q["query"] for q in read_jsonl(data_path(data, QUERIES)) if q["split"] == args.split][: args.limit]
         kind = f"{args.split} questions"

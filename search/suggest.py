@@ -243,6 +243,9 @@ def _take_forms(votes: Votes, paired: Votes, forms: Iterable[str]) -> None:
             votes.capitals[cased] = paired.capitals[cased]
         votes.capitals_starting[form] = paired.capitals_starting[form]
         votes.cased[form] = paired.cased[form]
+        votes.respelled.pop(form, None)
+        if form in paired.respelled:
+            votes.respelled[form] = paired.respelled[form]
 
 
 def _restorable(folded: str) -> bool:
@@ -266,6 +269,9 @@ class Votes:
     capitals: Counter
     # Form -> how often each spelling with a capital inside it is written ("ChatGPT", "TikTok").
     cased: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
+    # Form -> how often it is written with its tone mark elsewhere (lower case): "hòa", "khỏe", "thủy" for
+    # the index's "hoà", "khoẻ", "thuỷ" (``normalize_term``), as most articles write them.
+    respelled: dict[str, Counter] = field(default_factory=dict)
     # Form -> how often it is written beside the query's neighbour within a sentence (not first: every
     # first word has a capital), and how often so with a capital ("Điện Biên Phủ", where "phủ" alone is
     # mostly "chính phủ").
@@ -368,13 +374,24 @@ def _form_of(votes: Votes, syllable: Syllable, in_context: Counter) -> str | Non
     starting = votes.capitals_starting[form]
     named, seen_named = ((votes.capitals_in_context[form], inside) if inside
                          else (capitals[form] - starting, seen - starting))
+    written = _as_written(votes, form)
     if capitals[form.upper()] > CAPITALISED_SHARE * seen:
-        form = form.upper()  # an acronym, as the articles write it ("TPHCM")
+        written = written.upper()  # an acronym, as the articles write it ("TPHCM")
     elif cased and cased[0][1] > CAPITALISED_SHARE * seen:
-        form = cased[0][0]  # a name with capitals inside, as the articles write it ("ChatGPT")
+        written = cased[0][0]  # a name with capitals inside, as the articles write it ("ChatGPT")
     elif named > CAPITALISED_SHARE * seen_named:
-        form = form[:1].upper() + form[1:]  # a proper noun, as the articles write it
-    return None if form == syllable.raw else form
+        written = written[:1].upper() + written[1:]  # a proper noun, as the articles write it
+    return None if written == syllable.raw else written
+
+
+def _as_written(votes: Votes, form: str) -> str:
+    """Return a voted form spelt as the articles write it more often than not: its tone mark where they
+    put it ("hòa", not the index's "hoà"), in lower case."""
+    respelled = votes.respelled.get(form)
+    if not respelled:
+        return form
+    spelling, times = respelled.most_common(1)[0]
+    return spelling if 2 * times > votes.alone[fold(form)][form] else form
 
 
 def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Votes) -> None:
@@ -393,6 +410,8 @@ def _vote(text: str, spec: HighlightSpec, pairs: set[tuple[str, str]], votes: Vo
         form = normalize_term(spelling)
         forms[spelling] = folded, form = fold(form), form
         alone[folded][form] += times
+        if (lowered := spelling.lower()) != form:
+            votes.respelled.setdefault(form, Counter())[lowered] += times
         capitals[form] += times * spelling[:1].isupper()
         capitals[form.upper()] += times * (len(form) > 1 and spelling.isupper())
         if not spelling.isupper() and any(letter.isupper() for letter in spelling[1:]):

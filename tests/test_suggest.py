@@ -65,6 +65,9 @@ def titles(engine, typed: str, limit: int = MAX_COMPLETIONS) -> list[str]:
         # A word typed twice is restored at both places; "Bộ" capitalised as the top articles write it
         # beside "chính" and "y" (mostly "bộ" elsewhere), "y" as they write it beside "bộ" and "tế".
         ("bo chinh tri va bo y te", "Bộ Chính trị và Bộ y tế"),
+        # The tone mark where the articles put it: "hóa" 134 times in the demo articles, "hoá" 9 (the
+        # index spells both "hoá").
+        ("hoa hoc", "hóa học"),
     ],
 )
 def test_unaccented_query_gets_its_accents_restored(engine, q, expected):
@@ -1082,6 +1085,20 @@ def test_a_word_is_restored_in_capitals_when_more_than_sixty_percent_of_its_uses
     assert restored(q, documents) == expected
 
 
+@pytest.mark.parametrize("bodies, expected", [
+    # The index spells "hòa" and "hoà" alike ("hoà"); the suggestion writes the tone mark where more than
+    # half of the articles' writings of the word put it, whatever their capitals.
+    (["Hòa bình.", "Vì hòa bình.", "Hoà bình."], {"hoa": "hòa", "binh": "bình"}),
+    (["Vì hòa bình.", "Vì HÒA BÌNH.", "Vì hoà bình.", "Vì hoà bình."], {"hoa": "hoà", "binh": "bình"}),  # a tie
+    (["Hoà bình.", "Vì hoà bình.", "Hòa bình."], {"hoa": "hoà", "binh": "bình"}),
+    # A name capitalised inside its sentences keeps its capital, and takes the tone mark as written.
+    (["Ông Văn Hòa nói.", "Anh Văn Hòa đến."], {"van": "Văn", "hoa": "Hòa"}),
+], ids=["old-style", "tie", "new-style", "name"])
+def test_a_word_is_restored_with_its_tone_mark_where_the_articles_mostly_put_it(bodies, expected):
+    q = " ".join(expected)
+    assert restored(q, [{"id": str(n), "title": "", "body": body} for n, body in enumerate(bodies)]) == expected
+
+
 PROPER_AND_COMMON = [
     "Chính phủ đã họp. Văn phòng chính phủ cho biết chính phủ sẽ bàn tiếp.",
     "Chiến thắng Điện Biên Phủ năm 1954 được kỷ niệm tại Điện Biên.",
@@ -1379,6 +1396,16 @@ def test_a_word_read_from_the_articles_writing_the_pair_takes_the_capital_it_has
     top = [{"title": "", "body": "Trận đánh lớn năm ấy."}]
     beside = [{"title": "", "body": "Chiến thắng Điện Biên Phủ. Chính phủ họp. Chính phủ ra. Chính phủ nói."}]
     assert pair_restored("dien bien phu", top, beside)[0] == {"dien": "Điện", "bien": "Biên", "phu": "Phủ"}
+
+
+@pytest.mark.parametrize("top_body, pair_body, expected", [
+    # The top articles never write "hoà" beside "giải": the pair's articles decide its tone mark too.
+    ("Ký hoà ước. Bản hoà ước cũ.", "Vì hòa giải. Cần hòa giải.", "hòa"),
+    ("Ký hòa ước. Bản hòa ước cũ. Một hòa ước.", "Vì hoà giải.", "hoà"),
+])
+def test_a_word_read_from_the_articles_writing_the_pair_takes_the_tone_mark_they_write(top_body, pair_body, expected):
+    top = [{"title": "", "body": top_body}]
+    assert pair_restored("hoa giai", top, [{"title": "", "body": pair_body}])[0] == {"hoa": expected, "giai": "giải"}
 
 
 @pytest.mark.parametrize("q", ["toi, da tiem", "toi. da tiem"])
