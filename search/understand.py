@@ -1211,21 +1211,53 @@ def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     # shorthand ("500k") is read as one (``_read_amounts``).
     if is_folded_syllable(syllable.exact) or _AMOUNT_RE.fullmatch(syllable.folded):
         return []
-    word = syllable.folded
-    pieces = split_word(word, vocabulary.syllables)
-    if pieces is None:
-        pieces = (_letter_split(word, vocabulary) or _short_split(word, vocabulary)
-                  or _rare_word_split(word, vocabulary, understood) or _held_words_split(word, vocabulary, understood))
-    elif not vocabulary.frequency(word):
-        pieces = _split_held_in_a_row(word, pieces, vocabulary, understood)
-    elif not _letters_and_digits(pieces) and not _split_meant(pieces, vocabulary.frequency(word), vocabulary):
-        return []
+    pieces = _split_pieces(syllable.folded, vocabulary, understood)
+    if pieces is None or _bounced(pieces, vocabulary):
+        undoubled = _undoubled_split(syllable.folded, vocabulary, understood)
+        pieces = pieces if undoubled is None else undoubled
     if not pieces:
         return []
     text = " ".join(pieces)
     understood.rewrites.setdefault(syllable, text)
     understood.notices.append(f"Đã tách “{syllable.raw}” thành “{text}”.")
     return [Clause(syllables_of(text), phrase=True, field=clause.field, alternative=True)]
+
+
+def _split_pieces(word: str, vocabulary: Vocabulary, understood: Understood) -> list[str] | None:
+    """Return the pieces a run-together word (no Vietnamese syllable) is split into, or None."""
+    pieces = split_word(word, vocabulary.syllables)
+    if pieces is None:
+        return (_letter_split(word, vocabulary) or _short_split(word, vocabulary)
+                or _rare_word_split(word, vocabulary, understood) or _held_words_split(word, vocabulary, understood))
+    if not vocabulary.frequency(word):
+        return _split_held_in_a_row(word, pieces, vocabulary, understood)
+    if not _letters_and_digits(pieces) and not _split_meant(pieces, vocabulary.frequency(word), vocabulary):
+        return None
+    return pieces
+
+
+def _bounced(pieces: list[str], vocabulary: Vocabulary) -> bool:
+    """Tell whether a split ends with one letter that ends the piece before it too ("covid d", "tiet t",
+    "ha noi i"), which fewer than SPLIT_MIN_DF articles write after that piece: a last letter typed twice
+    ("chua a" is "chưa ạ", a question's last word)."""
+    return (len(pieces) > 1 and len(pieces[-1]) == 1 and pieces[-2].endswith(pieces[-1])
+            and vocabulary.phrase_frequency(pieces[-2:]) < SPLIT_MIN_DF)
+
+
+def _undoubled_split(word: str, vocabulary: Vocabulary, understood: Understood) -> list[str] | None:
+    """Return the split of a word no article holds whose last letter is typed twice (a slip: "hanoii",
+    "bongdaa") as the word without it splits, into pieces every one of which the index holds; [] when
+    the rest is one syllable ("khoee": a typo, for "did you mean"); None otherwise ("...bhoacc", the end
+    of a question run together, is "... b hoặc c")."""
+    if len(word) <= MIN_SPLIT_CHARS or word[-1] != word[-2] or not word[-1].isalpha() or vocabulary.frequency(word):
+        return None
+    rest = word[:-1]
+    if is_folded_syllable(rest):
+        return []
+    pieces = _split_pieces(rest, vocabulary, understood)
+    if pieces and all(p.isdigit() or vocabulary.frequency(p) for p in pieces):
+        return pieces
+    return [] if vocabulary.frequency(rest) else None  # "covidd": a typo of a word the index holds
 
 
 def _split_meant(pieces: list[str], typed: int, vocabulary: Vocabulary) -> bool:

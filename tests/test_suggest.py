@@ -74,6 +74,17 @@ def test_unaccented_query_gets_its_accents_restored(engine, q, expected):
     assert suggestion(engine, q) == expected
 
 
+@pytest.mark.parametrize("typo, meant", [
+    ("covidd", "covid"), ("thoi tiett", "thời tiết"), ("suc khoee", "sức khỏe"), ("hanoii", "hanoi"),
+])
+def test_a_last_letter_typed_twice_finds_what_the_word_finds(engine, typo, meant):
+    # Read as a slip, not as the word and a letter ("covid d", "tiet t", "khoe e"): the page of the word.
+    page, wanted = engine.search(SearchRequest(q=typo)), engine.search(SearchRequest(q=meant))
+    assert wanted["total"] > 1
+    shown = lambda result: (result["total"], [hit["id"] for hit in result["hits"]])  # noqa: E731
+    assert shown(page) == shown(wanted)
+
+
 @pytest.mark.parametrize("title, places", [
     # Demo titles typed without accents: a word typed twice is restored at each place as the top articles
     # write it there (both places got one spelling: "cơ xưa ... cơ nguy cơ", "đổ/đỏ" both "độ", "Hà lăn").

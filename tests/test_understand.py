@@ -29,6 +29,7 @@ from search.understand import (
     Vocabulary,
     _Apart,
     _apart_pair,
+    _bounced,
     _excluded_words,
     _held_joined,
     _held_words_split,
@@ -51,6 +52,7 @@ from search.understand import (
     _split_letters,
     _split_meant,
     _syllable_map,
+    _undoubled_split,
     roman,
     spelling_variant,
     split_word,
@@ -464,6 +466,19 @@ def test_one_vietnamese_syllable_is_never_split_into_two(syllable_vocabulary):
     assert groups_of(syllable_vocabulary, "sông Nhuệ") == [["sông"], ["nhuệ"]]
     # A run of several syllables still is.
     assert groups_of(syllable_vocabulary, "hanoi") == [["hanoi", 'ALT:"ha noi"']]
+
+
+@pytest.mark.parametrize("q, expected", [
+    # A word no article holds whose last letter is typed twice is read without it: split as the word is.
+    ("hanoii", [["hanoii", 'ALT:"ha noi"']]),
+    ("bongdaa", [["bongdaa", 'ALT:"bong da"']]),
+    ("vietnamm", [["vietnamm", 'ALT:"viet nam"']]),
+    # One syllable so typed is a typo, left to "did you mean" ("khoee" is no "khoe e", "nhuee" no "nhu e").
+    ("khoee", [["khoee"]]),
+    ("nhuee", [["nhuee"]]),
+])
+def test_a_word_with_its_last_letter_typed_twice_is_split_as_the_word_without_it(syllable_vocabulary, q, expected):
+    assert groups_of(syllable_vocabulary, q) == expected
 
 
 def test_a_vni_word_the_index_barely_holds_is_also_searched_decoded(rating_engine):
@@ -1005,6 +1020,45 @@ class PhraseCounts:
     def phrase_frequency(self, terms: list[str]) -> int:
         self.asked.append(tuple(terms))
         return self.phrases.get(tuple(terms), 0)
+
+
+class TitleSyllables(PhraseCounts):
+    """PhraseCounts whose words are also its title syllables (``Vocabulary.syllables``)."""
+
+    @property
+    def syllables(self) -> dict[str, int]:
+        return self.frequencies
+
+
+@pytest.mark.parametrize("word, held, phrases, expected", [
+    # The word without its last letter splits into words the index holds: that split.
+    ("hanoii", {"ha": 50, "noi": 50}, {}, ["ha", "noi"]),
+    # A piece of that split no article holds ("cogay...bhoac", the end of a question run together, is
+    # "... b hoặc c"): the word is split as typed instead.
+    ("xinbhoacc", {"xin": 50, "b": 5, "hoac": 50}, {}, None),
+    ("qzx2aa", {"a": 50}, {}, None),  # "qzx 2 a": "qzx" in no article
+    # Held by some article, or no letter typed twice at the end: not a slip.
+    ("hanoii", {"hanoii": 1, "ha": 50, "noi": 50}, {}, None),
+    ("hanoi", {"ha": 50, "noi": 50}, {}, None),
+    # One syllable with its last letter typed twice: no split at all, a typo for "did you mean".
+    ("khoee", {"khoe": 50, "e": 50}, {}, []),
+])
+def test_a_last_letter_typed_twice_is_dropped_only_where_the_rest_splits_into_held_words(word, held, phrases, expected):
+    assert _undoubled_split(word, TitleSyllables(held, phrases), Understood(parse_query(word))) == expected
+
+
+@pytest.mark.parametrize("pieces, phrases, bounced", [
+    # One letter at the end that ends the piece before it too, which few articles write after it: a slip.
+    (["covid", "d"], {("covid", "d"): 2}, True),
+    (["ha", "noi", "i"], {}, True),
+    # Written after it by SPLIT_MIN_DF articles ("chưa ạ"), another letter, or a longer last piece: no slip.
+    (["chua", "a"], {("chua", "a"): 3}, False),
+    (["galaxy", "z"], {}, False),
+    (["cap", "cuu"], {}, False),
+    (["a"], {}, False),
+])
+def test_a_split_ending_in_its_last_letter_typed_twice_is_bounced_unless_articles_write_it(pieces, phrases, bounced):
+    assert _bounced(pieces, PhraseCounts({}, phrases)) is bounced
 
 
 @pytest.mark.parametrize("typed, phrase, pieces_each, meant, asked", [
