@@ -1247,8 +1247,8 @@ def _bounced(pieces: list[str], vocabulary: Vocabulary) -> bool:
 def _undoubled_split(word: str, vocabulary: Vocabulary, understood: Understood) -> list[str] | None:
     """Return the split of a word no article holds whose last letter is typed twice (a slip: "hanoii",
     "bongdaa") as the word without it splits, into pieces every one of which the index holds; [] when
-    the rest is one syllable ("khoee": a typo, for "did you mean"); None otherwise ("...bhoacc", the end
-    of a question run together, is "... b hoặc c")."""
+    the rest is one syllable or a word the index holds that splits no such way ("khoee", "covidd": a typo,
+    for "did you mean"); None otherwise ("...bhoacc", the end of a question run together, is "... b hoặc c")."""
     if len(word) <= MIN_SPLIT_CHARS or word[-1] != word[-2] or not word[-1].isalpha() or vocabulary.frequency(word):
         return None
     rest = word[:-1]
@@ -1257,7 +1257,7 @@ def _undoubled_split(word: str, vocabulary: Vocabulary, understood: Understood) 
     pieces = _split_pieces(rest, vocabulary, understood)
     if pieces and all(p.isdigit() or vocabulary.frequency(p) for p in pieces):
         return pieces
-    return [] if vocabulary.frequency(rest) else None  # "covidd": a typo of a word the index holds
+    return [] if vocabulary.frequency(rest) else None
 
 
 def _split_meant(pieces: list[str], typed: int, vocabulary: Vocabulary) -> bool:
