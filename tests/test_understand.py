@@ -48,6 +48,7 @@ from search.understand import (
     _read_units,
     _reference_alternatives,
     _short_split,
+    _split_alternatives,
     _split_held_in_a_row,
     _split_letters,
     _split_meant,
@@ -1042,9 +1043,21 @@ class TitleSyllables(PhraseCounts):
     ("hanoi", {"ha": 50, "noi": 50}, {}, None),
     # One syllable with its last letter typed twice: no split at all, a typo for "did you mean".
     ("khoee", {"khoe": 50, "e": 50}, {}, []),
+    ("covidd", {"covid": 50}, {}, []),  # a word the index holds, which splits no way
+    # Four letters are too few to be a word run together, and a digit typed twice is a number's.
+    ("abcc", {"abc": 5}, {}, None),
+    ("covid199", {"covid": 50}, {}, None),
 ])
 def test_a_last_letter_typed_twice_is_dropped_only_where_the_rest_splits_into_held_words(word, held, phrases, expected):
     assert _undoubled_split(word, TitleSyllables(held, phrases), Understood(parse_query(word))) == expected
+
+
+def test_a_split_ending_in_a_last_letter_typed_twice_is_kept_when_the_word_without_it_reads_no_better():
+    # "qzx 2 a a": without its last letter, "qzx 2 a" holds "qzx", which no article holds.
+    vocabulary = TitleSyllables({"a": 50}, {})
+    clause = parse_query("qzx2aa").clauses[0]
+    alternatives = _split_alternatives(clause, vocabulary, Understood(parse_query("qzx2aa")))
+    assert [" ".join(s.folded for s in c.syllables) for c in alternatives] == ["qzx 2 a a"]
 
 
 @pytest.mark.parametrize("pieces, phrases, bounced", [
@@ -1053,6 +1066,8 @@ def test_a_last_letter_typed_twice_is_dropped_only_where_the_rest_splits_into_he
     (["ha", "noi", "i"], {}, True),
     # Written after it by SPLIT_MIN_DF articles ("chưa ạ"), another letter, or a longer last piece: no slip.
     (["chua", "a"], {("chua", "a"): 3}, False),
+    (["da", "chua", "a"], {("chua", "a"): 3}, False),  # the last two pieces in a row, not the last three
+    (["ha", "noi", "x"], {}, False),
     (["galaxy", "z"], {}, False),
     (["cap", "cuu"], {}, False),
     (["a"], {}, False),
