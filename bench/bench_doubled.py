@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_slips import ids
 from corpus import (
     NEWS,
     add_battery_index_arguments,
@@ -68,7 +69,7 @@ def queries(fragments: list[str], rng: random.Random) -> list[tuple[str, str, st
 def page(engine: SearchEngine, q: str) -> tuple[int, list[str]]:
     """Return a query's total and its first ten articles' ids."""
     result = engine.search(SearchRequest(q=q, size=10))
-    return result["total"], [hit["id"] for hit in result["hits"]]
+    return result["total"], ids(result)
 
 
 def measure(engine: SearchEngine, asked: list[tuple[str, str, str]]) -> tuple[dict[str, Counter], list]:
