@@ -509,9 +509,12 @@ def _abbreviation(syllable: Syllable) -> bool:
 
 
 def _candidates(syllable: Syllable) -> set[str]:
-    """Return the spellings one edit away from a syllable (with accents when it was typed with them)."""
+    """Return the spellings one edit away from a syllable: with accents when it was typed with them
+    (accents typed are accents meant; a folded spelling's count is that of every accented form of it,
+    so "khoe" outweighed "khoẻ" for "khỏee")."""
     if syllable.accented:
-        return _edits(syllable.exact, _VIETNAMESE_ALPHABET)
+        typed = unicodedata.normalize("NFC", syllable.raw.lower())
+        return {normalize_term(edit) for edit in _edits(typed, _VIETNAMESE_ALPHABET) if edit != fold(edit)}
     return _edits(syllable.folded, _ALPHABET)
 
 

@@ -22,6 +22,7 @@ from search.parse import parse_query, syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
 from search.suggest import _candidates, _edits, _restored, _slip_restored
+from search.text import fold
 from search.whoosh_backend import DERIVED_TITLE_WORDS
 from tests.helpers import DEMO_ARTICLES
 from web.app import create_app
@@ -72,6 +73,21 @@ def titles(engine, typed: str, limit: int = MAX_COMPLETIONS) -> list[str]:
 )
 def test_unaccented_query_gets_its_accents_restored(engine, q, expected):
     assert suggestion(engine, q) == expected
+
+
+def test_an_accented_word_with_a_letter_more_is_corrected_to_an_accented_word(engine):
+    # "khoe" (folded: the articles' "khỏe", "khoe" and every other accenting of it together) outweighed
+    # "khoẻ"; accents typed are accents meant.
+    assert suggestion(engine, "sức khỏee") == "sức khoẻ"
+
+
+def test_an_accented_words_spellings_one_edit_away_are_accented_and_read_from_what_was_typed():
+    from search.suggest import _candidates
+
+    # "lạii" is stored with its tone on the last vowel ("laịi"): "lại" is one edit from what was typed.
+    candidates = _candidates(parse_query("lạii").syllables[0])
+    assert "lại" in candidates and "lai" not in candidates
+    assert all(candidate != fold(candidate) for candidate in candidates)
 
 
 @pytest.mark.parametrize("typo, meant", [
