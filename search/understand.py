@@ -1211,6 +1211,10 @@ def _split_alternatives(clause: Clause, vocabulary: Vocabulary, understood: Unde
     # shorthand ("500k") is read as one (``_read_amounts``).
     if is_folded_syllable(syllable.exact) or _AMOUNT_RE.fullmatch(syllable.folded):
         return []
+    # Typed with accents, one syllable and its last letter again ("hòaa"): a typo, for "did you mean".
+    typed = syllable.raw.lower()
+    if syllable.accented and typed[-1:] == typed[-2:-1] and is_folded_syllable(typed[:-1]):
+        return []
     pieces = _split_pieces(syllable.folded, vocabulary, understood)
     if pieces is None or _bounced(pieces, vocabulary):
         undoubled = _undoubled_split(syllable.folded, vocabulary, understood)

@@ -477,6 +477,8 @@ def test_one_vietnamese_syllable_is_never_split_into_two(syllable_vocabulary):
     # One syllable so typed is a typo, left to "did you mean" ("khoee" is no "khoe e", "nhuee" no "nhu e").
     ("khoee", [["khoee"]]),
     ("nhuee", [["nhuee"]]),
+    # Typed with accents, one syllable and its last letter again: a typo, whatever the letter after it.
+    ("hòaa", [["hoàa"]]),
 ])
 def test_a_word_with_its_last_letter_typed_twice_is_split_as_the_word_without_it(syllable_vocabulary, q, expected):
     assert groups_of(syllable_vocabulary, q) == expected
