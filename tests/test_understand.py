@@ -1062,6 +1062,14 @@ def test_a_split_ending_in_a_last_letter_typed_twice_is_kept_when_the_word_witho
     assert [" ".join(s.folded for s in c.syllables) for c in alternatives] == ["qzx 2 a a"]
 
 
+def test_a_word_typed_with_accents_that_is_a_syllable_and_its_last_letter_again_is_never_split():
+    # Even where the articles write the syllable and the letter in a row (here "nguyen n" in 5 articles).
+    vocabulary = TitleSyllables({"nguyen": 50, "n": 50}, {("nguyen", "n"): 5})
+    assert _split_alternatives(parse_query("Nguyễnn").clauses[0], vocabulary, Understood(parse_query("x"))) == []
+    alternatives = _split_alternatives(parse_query("nguyenn").clauses[0], vocabulary, Understood(parse_query("x")))
+    assert [" ".join(s.folded for s in c.syllables) for c in alternatives] == ["nguyen n"]
+
+
 @pytest.mark.parametrize("pieces, phrases, bounced", [
     # One letter at the end that ends the piece before it too, which few articles write after it: a slip.
     (["covid", "d"], {("covid", "d"): 2}, True),
