@@ -82,8 +82,6 @@ def test_an_accented_word_with_a_letter_more_is_corrected_to_an_accented_word(en
 
 
 def test_an_accented_words_spellings_one_edit_away_are_accented_and_read_from_what_was_typed():
-    from search.suggest import _candidates
-
     # "lạii" is stored with its tone on the last vowel ("laịi"): "lại" is one edit from what was typed.
     candidates = _candidates(parse_query("lạii").syllables[0])
     assert "lại" in candidates and "lai" not in candidates
