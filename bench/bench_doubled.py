@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_slips import ids
 from corpus import (
     NEWS,
-    add_battery_index_arguments,
+    add_battery_sample_arguments,
     battery_index_data,
     code_version,
     data_path,
@@ -95,10 +95,8 @@ def measure(engine: SearchEngine, asked: list[tuple[str, str, str]]) -> tuple[di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_battery_index_arguments(parser)
-    parser.add_argument("--limit", type=int, default=400, help="titles sampled")
-    parser.add_argument("--seed", type=int, default=13, help="which titles, fragments and words")
-    parser.add_argument("--show", type=int, default=10, help="slipped queries with another page printed")
+    add_battery_sample_arguments(parser, 400, 13, "which titles, fragments and words",
+                                 10, "slipped queries with another page printed")
     args = parser.parse_args()
     data = battery_index_data(args)
     rng = random.Random(args.seed)

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from corpus import (
     NEWS,
-    add_battery_index_arguments,
+    add_battery_sample_arguments,
     battery_index_data,
     code_version,
     data_path,
@@ -138,10 +138,8 @@ def false_alarms(engine: SearchEngine, fragments: list[str]) -> tuple[int, int, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_battery_index_arguments(parser)
-    parser.add_argument("--limit", type=int, default=400, help="titles sampled")
-    parser.add_argument("--seed", type=int, default=11, help="which titles, fragments and slips")
-    parser.add_argument("--show", type=int, default=15, help="wrong or missing suggestions printed")
+    add_battery_sample_arguments(parser, 400, 11, "which titles, fragments and slips",
+                                 15, "wrong or missing suggestions printed")
     args = parser.parse_args()
     data = battery_index_data(args)
     rng = random.Random(args.seed)

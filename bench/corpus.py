@@ -258,6 +258,14 @@ def add_battery_index_arguments(parser) -> None:
                         help="the reader battery's index (news + portal; built once when missing)")
 
 
+def add_battery_sample_arguments(parser, limit: int, seed: int, seeded: str, show: int, shown: str) -> None:
+    """Add the battery's index arguments, and --limit (titles sampled), --seed and --show, to a parser."""
+    add_battery_index_arguments(parser)
+    parser.add_argument("--limit", type=int, default=limit, help="titles sampled")
+    parser.add_argument("--seed", type=int, default=seed, help=seeded)
+    parser.add_argument("--show", type=int, default=show, help=shown)
+
+
 def battery_index_data(args) -> Path:
     """Return the data directory of parsed --data/--index arguments, the battery's index built when missing."""
     data = args.data.resolve()

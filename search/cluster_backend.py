@@ -38,7 +38,14 @@ import numpy as np
 from search.backend import BackendHealth, FacetCounts, Matches, Progress, StoredArticle
 from search.cluster import AGENT_QUERY_TIMEOUT_MS, DISTRIBUTED_INDEX, META_INDEX
 from search.cluster_cache import GenerationCache
-from search.cluster_query import clause_text, distinct_tokens, question_pool_text, tier_texts, with_excluded
+from search.cluster_query import (
+    clause_text,
+    distinct_tokens,
+    in_a_row_text,
+    question_pool_text,
+    tier_texts,
+    with_excluded,
+)
 from search.cluster_rerank import rerank
 from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, folded_label, parse_query
@@ -93,6 +100,9 @@ KEYWORDS_PER_STATEMENT = 100
 # Threads of a serving process that send the other parts of a page's batch to the nodes.
 HELPER_THREADS = 16
 BATCH_PARTS = 3
+# The count deciding whether a query's words together with other accents come before its words as
+# typed apart: the articles writing them in a row, folded (``cluster_query.in_a_row_text``).
+IN_A_ROW = "in a row"
 # A first relevance page without facet filters matches the query once a shard: its first matches in
 # the page's order, up to this many, come back without stored text but with their facet values; the
 # facets are counted from them when they are every match (title fragments at 60k: 100 of 110 find 400
@@ -982,8 +992,17 @@ class ClusterBackend:
         if parsed.accented:
             forms["folded"] = tier_texts(parsed, False)
         tiers = TIERS if mode == "auto" else (mode,)
-        return forms, {(tier, accents): with_excluded(forms[accents][tier], parsed, accents == "exact")
-                       for tier in tiers for accents in forms}
+        texts = {(tier, accents): with_excluded(forms[accents][tier], parsed, accents == "exact")
+                 for tier in tiers for accents in forms}
+        row = in_a_row_text(parsed) if mode == "auto" and parsed.accented and not is_question(parsed) else None
+        if row is None:
+            return forms, texts
+        # The words together with other accents are taken before the words as typed apart only when
+        # some article writes them in a row (``matching._answer``): counted right after the tightest.
+        first, *rest = texts.items()
+        apart = ("all", "exact")
+        ordered = [first, ((IN_A_ROW, "folded"), with_excluded(row, parsed, False)), (apart, texts[apart])]
+        return forms, dict(ordered + [item for item in rest if item[0] != apart])
 
     def _kept_plan(self, parsed: ParsedQuery, mode: str) -> tuple[Plan | None, bool]:
         """Return a query's kept plan (None when there is none) and whether it was kept."""
@@ -1022,12 +1041,12 @@ class ClusterBackend:
             return None
         if found:
             tier, accents = found[0]
-            plan = Plan(tier, accents, forms[accents], question)
+            plan = Plan("together" if tier == IN_A_ROW else tier, accents, forms[accents], question)
         else:  # nothing found: the all tier as typed (the tier asked for, in a mode of one tier)
             plan = Plan("all" if mode == "auto" else mode, "exact", forms["exact"], question, found=False)
         if not self._existence_only(parsed, mode):
             plan.counts = {tier: _found(results[at]) for (tier, accents), at in metas.items()
-                           if accents == plan.accents}
+                           if accents == plan.accents and tier != IN_A_ROW}
         self._cache.put(self._plan_key(parsed, mode), plan)
         return plan
 

@@ -237,6 +237,15 @@ def distinct_tokens(parsed: ParsedQuery, exact: bool) -> list[str]:
     return list(dict.fromkeys(side_token(s, exact)[1] for s in parsed.typed.syllables))
 
 
+def in_a_row_text(parsed: ParsedQuery) -> str | None:
+    """Return the positive MATCH text of the articles of the all tier, folded, that write the query's
+    typed plain words in a row (``matching.in_a_row``); None when it has fewer than two."""
+    typed = plain_syllables(parsed.typed)
+    if len(typed) < 2:
+        return None
+    return f"{all_text(parsed, False)} {clause_text(Clause(typed, phrase=True), False)}"
+
+
 def with_excluded(positive: str, parsed: ParsedQuery, exact: bool) -> str:
     """Return a positive MATCH text without the articles matching an excluded clause."""
     return positive + "".join(f" -{clause_text(clause, exact)}" for clause in parsed.excluded)

@@ -17,8 +17,10 @@ Tiers (``TIERS``), each a subset of the next:
   such as ``15/2021/QĐ-TTg``, stay required).
 
 ``auto`` answers from the first tier that is not empty; each tier is tried with the accents
-as typed, then, when that finds nothing, with every syllable folded (``accents == "folded"``).  The
-wider tiers are never mixed in: the response says how many more articles each would add.
+as typed, then, when that finds nothing, with every syllable folded (``accents == "folded"``), but
+the words together folded come before the words as typed apart only when some article writes them
+in a row (``_answer``: an accent slipped in a phrase).  The wider tiers are never mixed in: the
+response says how many more articles each would add.
 Questions (``LONG_QUERY_WORDS`` distinct words or more) rank the articles holding a fifth of
 their words, folded (their answers rarely repeat every word); their facets and date-sorted
 pages keep to the tier answered from (at most ``most``: half of the words).
@@ -183,7 +185,13 @@ def match(ctx, parsed: ParsedQuery, mode: str = "auto", among: np.ndarray | None
     forms = {"exact": tier_masks(ctx, parsed, True, live, within, read)}
     folded = ((lambda: tier_masks(ctx, parsed, False, live, within, read)) if parsed.accented
               else (lambda: forms["exact"]))
-    tier, accents = _answer(forms, folded, mode)
+    # A question's words are seldom written in a row: its words together, whatever their accents, come first.
+    slipped = lambda: is_question(parsed) or in_a_row(ctx, parsed, forms["folded"]["all"])  # noqa: E731
+    tier, accents = _answer(forms, folded, mode, slipped)
+    if within is not None and tier != "together" and "folded" in forms and forms["folded"].finds("together"):
+        # The words as typed, apart, passed over the folded words together: they are beyond the
+        # unaccented query's answer (its together tier), so they are matched in the whole index.
+        return match(ctx, parsed, mode, None, read)
     tiers = forms[accents]
     matched = Matched(tier, accents, tiers[tier], tiers, question=is_question(parsed))
     # A question whose words stand together somewhere is answered from there, as any query is.
@@ -197,21 +205,31 @@ def match(ctx, parsed: ParsedQuery, mode: str = "auto", among: np.ndarray | None
     return matched
 
 
-def _answer(forms: dict[str, dict], folded, mode: str) -> tuple[str, str]:
+def _answer(forms: dict[str, dict], folded, mode: str, slipped) -> tuple[str, str]:
     """Return (tier, accents) to answer from: the tightest tier that finds something, exact first.
 
     A tier is tried with the accents as typed, then, when that finds nothing, folded (the
-    folded tiers are computed then, into forms), before the next tier: words standing
-    together, even with other accents, are a surer sign than the exact words scattered.
+    folded tiers are computed then, into forms), before the next tier.  The words together
+    with other accents are taken before the words as typed apart only when some article writes
+    them in a row as typed, or the query is a question (slipped: ``in_a_row``): an accent slipped in
+    a phrase ("bóng đa" for "bóng đá").  Otherwise the words as typed, apart, are what was meant
+    ("việt nam mưa": "Việt Nam" and "mưa" apart, not "Việt Nam mùa" together).
     """
     for tier in TIERS if mode == "auto" else (mode,):
         if forms["exact"].finds(tier):
             return tier, "exact"
         if "folded" not in forms:
             forms["folded"] = folded()
-        if forms["folded"].finds(tier):
+        if forms["folded"].finds(tier) and (tier != "together" or mode != "auto"
+                                            or not forms["exact"].finds("all") or slipped()):
             return tier, "folded"
     return ("all" if mode == "auto" else mode), "exact"
+
+
+def in_a_row(ctx, parsed: ParsedQuery, candidates: np.ndarray) -> bool:
+    """Tell whether any of the candidates writes the query's typed plain words in a row, folded."""
+    typed = plain_syllables(parsed.typed)
+    return len(typed) > 1 and bool(clause_mask(ctx, Clause(typed, phrase=True), False, candidates).any())
 
 
 def tier_masks(ctx, parsed: ParsedQuery, exact: bool, live: np.ndarray, within: np.ndarray | None = None,

@@ -205,6 +205,21 @@ def test_a_slip_in_accents_typed_is_suggested_as_the_articles_write_the_words(cl
     assert search(client, q=expected)["accents"] == "exact"
 
 
+def test_words_together_only_with_other_accents_and_never_in_a_row_answer_as_typed_apart(client):
+    # "Việt Nam mùa" stands in some articles, "Việt Nam" and "mưa" apart in others: no slip in a phrase
+    # (no article writes "viet nam mua" in a row), so the page holds the words as typed, and says nothing
+    # of accents.
+    result = search(client, q="việt nam mưa")
+    together = search(client, q="việt nam mưa", match="together")
+    assert (together["tier"], together["accents"]) == ("together", "folded") and together["total"] > 0
+    assert (result["tier"], result["accents"], result["matching"]) == ("all", "exact", "all")
+    assert result["total"] == search(client, q="việt nam mưa", match="all")["total"] > 0
+    assert not any("dấu" in notice for notice in result["notices"])
+    # The snippets mark the word typed, "mưa", never "mùa".
+    marks = {mark.lower() for hit in result["hits"] for mark in marked(hit["snippet"])}
+    assert "mưa" in marks and "mùa" not in marks
+
+
 @pytest.mark.parametrize("typed, read, notice", [
     ("face book", "facebook", "Đã ghép “face book” thành “facebook”."),
     ("sam sung", "samsung", "Đã ghép “sam sung” thành “samsung”."),

@@ -41,6 +41,8 @@ QUERIES = [
     "học sinh OR sinh viên", "Hà Nội OR Đà Nẵng", "covid -hà nội",  # OR and minus before words of two syllables
     "200k", "1,3 tr", "29 tháng 10", "hà nộiii",  # amounts in shorthand, a date in words, a letter held down
     "TP.HCM mưa lớn ngập tp.hcm",  # a word with spellings typed twice: one word
+    "bóng đa", "việt nam mưa", "giá vàng -usd",  # together with other accents: in a row, or the words apart
+    "hiệu trong và ngoài khác để dân đầu",  # a question together with other accents, not in a row
 ]
 SHARED_KEYS = ("tier", "accents", "matching", "total", "wider", "notices")
 

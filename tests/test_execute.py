@@ -1303,6 +1303,19 @@ def test_an_accented_query_matched_among_its_unaccented_answer_has_the_answer_it
     assert (alone.mask.sum() < page.mask.sum()) == bool(smaller)
 
 
+def test_an_accented_query_answered_from_its_words_apart_beyond_the_unaccented_answer_is_matched_whole(demo_index):
+    # "viet nam mua" is answered from its words together ("Việt Nam mùa"); with accents, from its words as
+    # typed apart (no article writes them in a row: ``matching._answer``), held by articles beyond that answer.
+    context = uncached_context(demo_index)
+    page = execute.match_query(context, understood(demo_index, "viet nam mua"))
+    reused = execute.match_query(context, understood(demo_index, "việt nam mưa"), answer_only=True)
+    alone = execute.match_query(uncached_context(demo_index), understood(demo_index, "việt nam mưa"))
+    assert (page.tier, page.accents, reused.tier, reused.accents) == ("together", "exact", "all", "exact")
+    assert reused.mask.tolist() == alone.mask.tolist() and (alone.mask & ~page.mask).any()
+    assert {t: reused.tiers[t].tolist() for t in ("together", "all", "most")} == {
+        t: alone.tiers[t].tolist() for t in ("together", "all", "most")}
+
+
 def test_only_a_query_read_for_its_answer_alone_and_differing_by_accents_is_matched_among_another(
         demo_index, monkeypatch):
     context = uncached_context(demo_index)
