@@ -838,16 +838,29 @@ TOGETHER_EXACT = f'{EXACT} "bộ chính trị"~4'
 TOGETHER_FOLDED = '@(title_fold,body_fold) "bo chinh tri"~4'
 ALL_EXACT = f"({EXACT} bộ) ({EXACT} chính) ({EXACT} trị)"
 ALL_FOLDED = "(@(title_fold,body_fold) bo) (@(title_fold,body_fold) chinh) (@(title_fold,body_fold) tri)"
+IN_A_ROW_FOLDED = f'{ALL_FOLDED} (@(title_fold,body_fold) "bo chinh tri")'
 
 
 def test_a_plan_is_the_tightest_tier_finding_articles_as_typed_then_folded_counted_in_one_round_trip():
-    made, fake = _talking(_counting({f"({TOGETHER_FOLDED})": 3, ALL_EXACT: 2, ALL_FOLDED: 9}))
+    made, fake = _talking(_counting({f"({TOGETHER_FOLDED})": 3, ALL_EXACT: 2, ALL_FOLDED: 9, IN_A_ROW_FOLDED: 1}))
     parsed = parse_query("bộ chính trị")
     plan = made.plan(parsed)
     assert (plan.tier, plan.accents, plan.found, plan.guessed, plan.counts) == (
         "together", "folded", True, False, {"together": 3, "all": 9, "most": 0})
     assert plan.texts == made._plan_texts(parsed, "auto")[0]["folded"]
-    assert len(fake.calls) == 1 and len(fake.calls[0][1]) == 12  # six counts, each with its SHOW META
+    # Six counts and whether some article writes the words in a row, folded, each with its SHOW META.
+    assert len(fake.calls) == 1 and len(fake.calls[0][1]) == 14
+
+
+def test_a_plan_takes_the_words_as_typed_apart_before_the_words_together_folded_that_no_article_writes_in_a_row():
+    made, fake = _talking(_counting({f"({TOGETHER_FOLDED})": 3, ALL_EXACT: 2, ALL_FOLDED: 9}))
+    plan = made.plan(parse_query("bộ chính trị"))
+    assert (plan.tier, plan.accents, plan.found, plan.counts) == ("all", "exact", True, {"together": 0, "all": 2,
+                                                                                         "most": 0})
+    # Without an article holding the words as typed, the words together folded answer, in a row or not.
+    made, fake = _talking(_counting({f"({TOGETHER_FOLDED})": 3, ALL_FOLDED: 9}))
+    plan = made.plan(parse_query("bộ chính trị"))
+    assert (plan.tier, plan.accents, plan.counts) == ("together", "folded", {"together": 3, "all": 9, "most": 0})
     # Kept until a reindex commits: the next search of the query asks nothing.
     assert made.plan(parse_query("Bộ  Chính Trị")) is plan and len(fake.calls) == 1
 
@@ -1946,7 +1959,8 @@ def test_a_query_found_only_folded_asks_its_folded_counts_once_with_its_new_page
     assert (found.total, found.accents, found.wider, _ids(found)) == (
         4, "folded", {"all": 2, "most": 5}, ["a0", "a1", "a2", "a3"])
     counted = [text for _, texts in engine.calls for text in texts if _kind(text) == "count"]
-    assert len(counted) == len(set(counted)) == 5  # the exact forms' two, the folded forms' three
+    # The exact forms' two, the folded forms' three, and whether some article writes the words in a row.
+    assert len(counted) == len(set(counted)) == 6
 
 
 def test_without_facets_a_search_asks_no_grouping(engine_order):
