@@ -87,6 +87,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True, help="the index (only read)")
     parser.add_argument("--queries", default="mix,heavy,battery,train,fragments,unaccented,typos")
     parser.add_argument("--runs", type=int, default=2, help="timed runs of the mix, fragments and unaccented sets")
+    parser.add_argument("--show", type=int, default=5, help="queries that differ printed, in each set")
     parser.add_argument("--postings-cache-mb", type=int, default=None, help="each engine's budget (default 1 GB)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args()
@@ -151,7 +152,7 @@ def main() -> None:
                 same = pages["new"] == pages["old"] and corrections["new"] == corrections["old"]
                 differ += not same
                 suggested += json.loads(pages["new"])["suggestion"] is not None
-                if not same and len(examples) < 5:
+                if not same and len(examples) < args.show:
                     old, new = json.loads(pages["old"]), json.loads(pages["new"])
                     keys = sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
                     examples.append((q, corrections["old"], corrections["new"], keys))

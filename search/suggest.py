@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import string
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -22,13 +21,17 @@ from search.highlight import HighlightSpec, match_spans
 from search.matching import is_question
 from search.parse import ParsedQuery, Syllable, parse_query
 from search.ranking import DEFAULT_RANKING, Ranking
-from search.text import TONE_MARKS, VOWELS, fold, normalize_term
+from search.spelling import ALPHABET, VIETNAMESE_ALPHABET, edits
+from search.text import fold, normalize_term
 from search.understand import Understood, rewrite_places
 from search.understand import rewrite_text as replace_syllables
 
-# A neighbour must be this many times more frequent than the typed syllable to replace it.
+# A neighbour must be this many times more frequent than the typed syllable to replace it (TYPO_MIN_DF
+# documents suffice for a syllable no article holds).
 TYPO_RATIO = 20
 TYPO_MIN_DF = 5
+# A word with a vowel typed in capitals and at most this long is an acronym ("COPD"), never corrected.
+ACRONYM_LETTERS = 4
 # A typo's neighbour counts this many times the documents of each word it forms with the
 # next or previous query syllable.
 COMPOUND_WEIGHT = 20
@@ -44,16 +47,12 @@ PAIR_ARTICLES = 3
 PAIR_SCANNED = 4096
 # A restored word is capitalised when the articles write it so this often ("Hà Nội").
 CAPITALISED_SHARE = 0.6
-_ALPHABET = string.ascii_lowercase + string.digits
 # Between two texts voted together: a word's edge (no match goes over it) and no space (no pair of
 # words side by side goes over it), so the votes are those of each text voted in turn.
 _APART = "\x00"
 JOINING_MARKS = ("-", ".")
 # What ends a sentence, a title or a quoted line's lead-in: the word after it has a capital anyway.
 SENTENCE_ENDS = frozenset(".!?:…\"“”'\u2018\u2019\u2013" + _APART)
-_VIETNAMESE_ALPHABET = _ALPHABET + "đ" + "".join(
-    unicodedata.normalize("NFC", vowel + tone) for vowel in VOWELS for tone in TONE_MARKS
-) + "ăâêôơư"
 
 
 def correct_query(statistics: TermStatistics, understood: Understood, documents: list[StoredArticle] | None,
@@ -494,18 +493,21 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
         before = syllables[index - 1].folded if index else None
         after = syllables[index + 1].folded if index + 1 < len(syllables) else None
         best = _best_neighbour(frequency, candidates, before, after)
-        if best and best[1] >= max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)):
+        if best and best[1] >= (max(TYPO_MIN_DF, TYPO_RATIO * (df + 1)) if df else TYPO_MIN_DF):
             corrections[syllable] = best[0]
     return corrections, cut
 
 
 def _abbreviation(syllable: Syllable) -> bool:
-    """Tell whether a word without a vowel is an abbreviation, not a syllable misspelt: two letters ("bd",
-    "sg", "hn", which one edit would make another word: "bộ", "số"), or typed in capitals ("BCT", "CSGT")."""
+    """Tell whether a word is an abbreviation, not a syllable misspelt: without a vowel, two letters ("bd",
+    "sg", "hn", which one edit would make another word: "bộ", "số") or typed in capitals ("BCT", "CSGT");
+    with one, typed in capitals and at most ACRONYM_LETTERS long ("COPD", "FIFA")."""
     # Longer words without a vowel typed in small letters are mostly syllables whose vowel was dropped
     # ("nhn", "khng").
     term = syllable.folded
-    return not any(letter in "aeiouy" for letter in term) and (len(term) == 2 or syllable.raw.isupper())
+    if any(letter in "aeiouy" for letter in term):
+        return syllable.raw.isupper() and len(term) <= ACRONYM_LETTERS
+    return len(term) == 2 or syllable.raw.isupper()
 
 
 def _candidates(syllable: Syllable) -> set[str]:
@@ -514,8 +516,8 @@ def _candidates(syllable: Syllable) -> set[str]:
     so "khoe" outweighed "khoẻ" for "khỏee")."""
     if syllable.accented:
         typed = unicodedata.normalize("NFC", syllable.raw.lower())
-        return {normalize_term(edit) for edit in _edits(typed, _VIETNAMESE_ALPHABET) if edit != fold(edit)}
-    return _edits(syllable.folded, _ALPHABET)
+        return {normalize_term(edit) for edit in edits(typed, VIETNAMESE_ALPHABET) if edit != fold(edit)}
+    return edits(syllable.folded, ALPHABET)
 
 
 def _best_neighbour(frequency: Callable[[str], int], candidates: set[str], before: str | None,
@@ -538,16 +540,6 @@ def _best_neighbour(frequency: Callable[[str], int], candidates: set[str], befor
         if best is None or (weight, candidate) > (best[1], best[0]):
             best = (candidate, weight)
     return best
-
-
-def _edits(word: str, alphabet: str = _ALPHABET) -> set[str]:
-    """Return every string one deletion, swap, replacement or insertion away from word."""
-    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
-    deletes = [a + b[1:] for a, b in splits if b]
-    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    replaces = [a + c + b[1:] for a, b in splits if b for c in alphabet]
-    inserts = [a + c + b for a, b in splits for c in alphabet]
-    return set(deletes + swaps + replaces + inserts) - {word}
 
 
 def _frequencies(statistics: TermStatistics) -> Callable[[str], int]:

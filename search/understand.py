@@ -48,6 +48,7 @@ from search.backend import TermStatistics
 from search.matching import is_question
 from search.parse import Clause, ParsedQuery, Syllable, syllables_of
 from search.recency import is_short, join_time_words
+from search.spelling import edits
 from search.telex import decode, is_folded_syllable, is_syllable, split_tone
 from search.text import COMPOUND_JOINER, MAX_COMPOUND_SYLLABLES, fold, nfc
 
@@ -64,6 +65,9 @@ MIN_SPLIT_CHARS = 4
 # (``_rare_word_split``): at most this long, and this many a query.
 MAX_RARE_SPLIT_CHARS = 16
 MAX_RARE_SPLITS = 4
+# A word no article holds, whose syllables no article writes in a row, one edit away from a word this
+# many articles hold is that word mistyped, not words run together (as ``suggest.TYPO_MIN_DF``).
+TYPO_NEIGHBOUR_DF = 5
 MAX_PIECE_CHARS = 8
 # A word no article holds may be words of another language run together ("realmadrid"): their
 # pieces are at most this long ("manchester").
@@ -1318,13 +1322,31 @@ def _rare_word_split(word: str, vocabulary: Vocabulary, understood: Understood) 
     return pieces
 
 
-def _split_held_in_a_row(word: str, pieces: list[str], vocabulary: Vocabulary, understood: Understood) -> list[str]:
+def _split_held_in_a_row(word: str, pieces: list[str], vocabulary: Vocabulary,
+                         understood: Understood) -> list[str] | None:
     """Return the split of a word no article holds: the title syllables' pieces where some article
     holds them in a row, else its split into words of any field that some article does hold in a row
-    ("sarscov2": "sars cov 2", not "sarscov 2"), else the syllables' pieces still."""
+    ("sarscov2": "sars cov 2", not "sarscov 2"), else None for a typo of a word the articles hold
+    (``_typo_of_held_word``: "mesi" is Messi, not "me si"), else the syllables' pieces still."""
     if understood.rare_splits >= MAX_RARE_SPLITS or vocabulary.phrase_frequency(pieces):
         return pieces
-    return _held_words_split(word, vocabulary, understood) or pieces
+    held = _held_words_split(word, vocabulary, understood)
+    if held is None and _typo_of_held_word(word, vocabulary, understood):
+        return None
+    return held or pieces
+
+
+def _typo_of_held_word(word: str, vocabulary: Vocabulary, understood: Understood) -> bool:
+    """Tell whether a word no article holds is one edit away from a word at least TYPO_NEIGHBOUR_DF
+    articles hold ("haland": Haaland, "neyma": Neymar): a typo, left whole for "did you mean"."""
+    # Letters and digits run together are cut apart as typed ("i131", "covid19"), never a typo.
+    if (understood.rare_splits >= MAX_RARE_SPLITS or len(word) > MAX_RARE_SPLIT_CHARS or not word.isascii()
+            or not word.isalpha()):
+        return False
+    understood.rare_splits += 1
+    neighbours = edits(word)
+    vocabulary.prefetch(neighbours)
+    return any(vocabulary.frequency(neighbour) >= TYPO_NEIGHBOUR_DF for neighbour in neighbours)
 
 
 def _held_words_split(word: str, vocabulary: Vocabulary, understood: Understood) -> list[str] | None:

@@ -21,10 +21,11 @@ from search.index import reindex
 from search.parse import parse_query, syllables_of
 from search.ranking import DEFAULT_RANKING
 from search.request import SearchRequest
-from search.suggest import _candidates, _edits, _restored, _slip_restored
+from search.spelling import edits
+from search.suggest import _candidates, _restored, _slip_restored
 from search.text import fold
 from search.whoosh_backend import DERIVED_TITLE_WORDS
-from tests.helpers import DEMO_ARTICLES
+from tests.helpers import DEMO_ARTICLES, fixture_engines, write_jsonl
 from web.app import create_app
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -209,7 +210,7 @@ def test_typo_is_corrected_towards_a_frequent_syllable_one_edit_away(engine, q, 
     assert suggested == expected
     typo = [t for t in folded(q) if t not in folded(expected)]
     fixed = [t for t in folded(expected) if t not in folded(q)]
-    assert len(typo) == len(fixed) == 1 and fixed[0] in _edits(typo[0])
+    assert len(typo) == len(fixed) == 1 and fixed[0] in edits(typo[0])
     # The corrected query finds articles holding every word.
     fixed_result = engine.search(SearchRequest(q=suggested))
     assert fixed_result["total"] > 0 and fixed_result["matching"] == "all"
@@ -222,7 +223,7 @@ def test_typo_correction_keeps_the_accents_that_were_typed(engine):
     first, second = suggested.split()
     assert first == "giáo"
     assert not second.isascii(), suggested
-    assert folded(second)[0] in _edits("duv")
+    assert folded(second)[0] in edits("duv")
 
 
 @pytest.mark.parametrize("q", ["bộ chính trị", "Hà Nội", "covid", "chỉ thị 05", "bóng đá", "giáo dục", "việt nam"])
@@ -881,11 +882,16 @@ def test_a_typo_is_corrected_towards_the_spelling_forming_a_word_with_its_neighb
 
 
 @pytest.mark.parametrize("q, near, held, expected", [
-    ("chhup", "chup", 20, {"chhup": "chup"}),  # held by 20 articles: 20 times the typo's 0 + 1
-    ("chhac", "chac", 19, {}),  # 19: kept as typed
-    ("khoet", "khoe", 30, {}),  # "khoét" is held by one article: its neighbour needs 40
+    # A word no article holds: corrected towards a spelling TYPO_MIN_DF articles hold ("mesi": Messi).
+    ("chhup", "chup", 20, {"chhup": "chup"}),
+    ("chhac", "chac", 19, {"chhac": "chac"}),
+    ("treoq", "treo", 5, {"treoq": "treo"}),
+    ("khatx", "khat", 4, {}),  # four: kept as typed
+    # A word some article holds: towards a spelling twenty times as frequent ("khoét", in one: 40).
+    ("khoet", "khoe", 30, {}),
 ])
-def test_a_typo_is_corrected_only_towards_a_spelling_twenty_times_as_frequent(view, q, near, held, expected):
+def test_a_typo_is_corrected_towards_a_spelling_five_articles_hold_or_twenty_times_as_many_as_hold_it(
+        view, q, near, held, expected):
     assert view.doc_frequency(near, "body") == held
     assert typo_fixes(view, q) == (expected, False)
 
@@ -928,7 +934,9 @@ def test_words_with_digits_or_of_one_letter_are_kept_and_the_words_after_them_co
     ("bct", {"bct": "bat"}),  # three small letters without a vowel: a syllable whose vowel was dropped
     ("BCT", {}),  # in capitals: an abbreviation ("Bộ Công Thương"), never "BẤT"
     ("BCT nguoj", {"nguoj": "nguoi"}),  # the words beside it are corrected still
-    ("NGUOJ", {"NGUOJ": "nguoi"}),  # capitals with a vowel: a typo
+    ("NGUOJ", {"NGUOJ": "nguoi"}),  # capitals with a vowel: a typo, when longer than an acronym
+    ("CVID", {}),  # as long as an acronym ("COPD", "FIFA"): kept as typed
+    ("cvid", {"cvid": "covid"}),
 ])
 def test_a_word_typed_in_capitals_without_a_vowel_is_an_abbreviation_not_a_typo(view, q, expected):
     assert typo_fixes(view, q) == (expected, False)
@@ -942,15 +950,15 @@ def test_typo_correction_fixes_the_first_typo_max_words_typos_and_says_it_stoppe
 
 def test_typo_correction_looks_up_at_most_typo_max_lookups_candidates(view):
     three = replace(DEFAULT_RANKING, typo_max_words=3)
-    two = len(_edits("sinj")) + len(_edits("nguoj"))
+    two = len(edits("sinj")) + len(edits("nguoj"))
     exactly_two = replace(three, typo_max_lookups=two)
     assert typo_fixes(view, "hoc sinj nguoj covdi", ranking=exactly_two) == ({"sinj": "sinh", "nguoj": "nguoi"}, True)
-    exactly_three = replace(three, typo_max_lookups=two + len(_edits("covdi")))
+    exactly_three = replace(three, typo_max_lookups=two + len(edits("covdi")))
     assert typo_fixes(view, "hoc sinj nguoj covdi", ranking=exactly_three) == (
         {"sinj": "sinh", "nguoj": "nguoi", "covdi": "covid"}, False)
     # A typo whose candidates alone exceed the bound is skipped; a later one within it is still corrected.
-    assert len(_edits("nguoj")) > len(_edits("sinj"))
-    assert typo_fixes(view, "nguoj sinj", ranking=replace(three, typo_max_lookups=len(_edits("sinj")))) == (
+    assert len(edits("nguoj")) > len(edits("sinj"))
+    assert typo_fixes(view, "nguoj sinj", ranking=replace(three, typo_max_lookups=len(edits("sinj")))) == (
         {"sinj": "sinh"}, True)
 
 
@@ -978,8 +986,8 @@ def test_the_edits_of_a_syllable_are_every_spelling_one_typing_slip_away():
 
     letters = "hins"
     every = {"".join(t) for n in (3, 4, 5) for t in itertools.product(letters, repeat=n)}
-    assert _edits("sinh", letters) == {s for s in every if one_edit_away("sinh", s)}
-    assert {"sih", "isnh", "snih", "sihn", "sinn", "ssinh", "sinhh"} <= _edits("sinh", letters)
+    assert edits("sinh", letters) == {s for s in every if one_edit_away("sinh", s)}
+    assert {"sih", "isnh", "snih", "sihn", "sinn", "ssinh", "sinhh"} <= edits("sinh", letters)
 
 
 class RecordedStatistics:
@@ -1005,9 +1013,9 @@ def test_typo_correction_prefetches_every_frequency_it_then_looks_up(view, q, ty
     statistics = RecordedStatistics(view)
     assert typo_fixes(statistics, q) == (expected, False)
     batches = [terms for kind, *terms in statistics.events if kind == "prefetch" for terms in terms]
-    known = {c for c in _edits(typo) if view.doc_frequency(c, "body")}
+    known = {c for c in edits(typo) if view.doc_frequency(c, "body")}
     # The query's syllables, the typo's candidates, then the words the known ones form with its neighbour.
-    assert batches == [set(q.split()), _edits(typo), {f"{before}{c}{after}" for c in known}]
+    assert batches == [set(q.split()), edits(typo), {f"{before}{c}{after}" for c in known}]
     prefetched = set()
     for kind, *what in statistics.events:
         if kind == "prefetch":
@@ -1615,3 +1623,28 @@ def test_a_text_with_nothing_to_restore_gets_no_accent_and_reads_no_article():
     statistics = PairStatistics([])
     assert _restored(statistics, "Hà Nội 2021", parse_query("Hà Nội 2021").syllables, []) == {}
     assert statistics.asked == []
+
+
+MESSI = FIXTURES / "messi.jsonl"
+
+
+@pytest.fixture(scope="module", params=["embedded", "cluster"])
+def messi_engine(request, tmp_path_factory) -> SearchEngine:
+    """Return an engine over the demo corpus and tests/fixtures/messi.jsonl (five articles naming Messi)
+    on each backend."""
+    folder = tmp_path_factory.mktemp("messi")
+    write_jsonl(folder / "demo.jsonl", DEMO_ARTICLES)
+    with fixture_engines(folder, [str(folder / "demo.jsonl"), str(MESSI)]) as engine:
+        yield engine(request.param)
+
+
+@pytest.mark.parametrize("q, searched, total", [
+    ("mesi", "Messi", 5),  # no article holds "mesi"; five hold "Messi", one letter away
+    ("mesi barcelona", "Messi Barcelona", 1),
+])
+def test_a_word_no_article_holds_is_shown_as_the_name_five_articles_hold_one_letter_away(messi_engine, q, searched,
+                                                                                         total):
+    result = messi_engine.search(SearchRequest(q=q, size=10))
+    assert result["corrected"] == {"typed": q, "searched": searched}
+    assert result["total"] == total and all("Messi" in hit["title"] for hit in result["hits"])
+    assert result["notices"] == [f"Không có bài nào chứa đủ các từ “{q}”: hiển thị kết quả cho “{searched}”."]

@@ -53,6 +53,7 @@ from search.understand import (
     _split_letters,
     _split_meant,
     _syllable_map,
+    _typo_of_held_word,
     _undoubled_split,
     roman,
     spelling_variant,
@@ -1052,6 +1053,37 @@ class TitleSyllables(PhraseCounts):
 ])
 def test_a_last_letter_typed_twice_is_dropped_only_where_the_rest_splits_into_held_words(word, held, phrases, expected):
     assert _undoubled_split(word, TitleSyllables(held, phrases), Understood(parse_query(word))) == expected
+
+
+@pytest.mark.parametrize("word, held, phrases, expected", [
+    # No article writes "me si" in a row, and "messi" is one letter away in 51: Messi mistyped.
+    ("mesi", {"me": 900, "si": 400, "messi": 51}, {}, None),
+    ("haland", {"ha": 900, "lan": 400, "d": 50, "haaland": 5}, {}, None),  # "ha lan d"; Haaland in 5
+    # Fewer than TYPO_NEIGHBOUR_DF articles hold the word one letter away: the split still.
+    ("haland", {"ha": 900, "lan": 400, "d": 50, "haaland": 4}, {}, ["ha", "lan", "d"]),
+    # Some article writes the split in a row: words run together, whatever word is one letter away.
+    ("mesi", {"me": 900, "si": 400, "messi": 51}, {("me", "si"): 1}, ["me", "si"]),
+    ("bongda", {"bong": 900, "da": 900, "bonda": 50}, {("bong", "da"): 1251}, ["bong", "da"]),
+])
+def test_a_word_no_article_holds_whose_split_none_writes_in_a_row_is_a_typo_of_a_held_word_one_edit_away(
+        word, held, phrases, expected):
+    vocabulary = TitleSyllables(held, phrases)
+    pieces = split_word(word, vocabulary.syllables)
+    assert _split_held_in_a_row(word, pieces, vocabulary, Understood(parse_query(word))) == expected
+
+
+def test_a_typo_of_a_held_word_is_only_a_word_of_letters_one_edit_away_asked_at_once_within_the_querys_bounds():
+    vocabulary = TitleSyllables({"messi": 51, "131": 90, "i13": 5}, {})
+    understood = Understood(parse_query("mesi"))
+    assert _typo_of_held_word("mesi", vocabulary, understood)
+    # Its neighbours are asked at once: a backend whose lookups are round trips reads them in one.
+    assert len(vocabulary.prefetched) == 1 and {"messi", "mes", "emsi", "mesa"} <= set(vocabulary.prefetched[0])
+    assert understood.rare_splits == 1
+    # Letters and digits run together are cut apart as typed, never a typo ("i131" beside "i13", "131").
+    assert not _typo_of_held_word("i131", vocabulary, Understood(parse_query("i131")))
+    assert not _typo_of_held_word("mexsu", vocabulary, understood)  # "messi" is two edits away
+    understood.rare_splits = MAX_RARE_SPLITS  # the query's bound on such lookups reached
+    assert not _typo_of_held_word("mesi", vocabulary, understood)
 
 
 def test_a_split_ending_in_a_last_letter_typed_twice_is_kept_when_the_word_without_it_reads_no_better():

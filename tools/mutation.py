@@ -82,6 +82,7 @@ MODULE_TESTS = {
     "search/index.py": ["tests/test_index.py"],
     # Did you mean's own tests (its searches of the demo index: accents restored, typos, bounds).
     "search/suggest.py": ["tests/test_suggest.py"],
+    "search/spelling.py": ["tests/test_suggest.py", "tests/test_understand.py"],
     # The codec's writers, decoders and packed postings: a few demo articles written in small blocks
     # and read back (Whoosh's matchers, numpy, a merge) and the postings' own tests, and the slow tests
     # reading the 201-article segmented index (written once, SEGMENTED_MODULES).  Left out: the tests
