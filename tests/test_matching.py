@@ -1641,3 +1641,29 @@ def test_words_in_a_row_are_the_typed_plain_words_folded_in_consecutive_position
     assert not matching.in_a_row(ctx, parse_query("trí chính bồ"), everything)  # not in this order
     assert not matching.in_a_row(ctx, parse_query("bóng"), everything)  # one word is no row
     assert not matching.in_a_row(ctx, parse_query("bóng đa"), np.zeros(ctx.size, dtype=bool))  # none looked at
+
+
+def test_a_tier_asked_for_with_other_accents_is_answered_from_them_whether_or_not_written_in_a_row(demo_index):
+    # "việt nam mưa" together only as "Việt Nam mùa", never in a row: auto answers from its words apart,
+    # a request for the together tier from those words together.
+    parsed = parse_query("việt nam mưa")
+    auto = matching.match(fresh_context(demo_index), parsed)
+    assert (auto.tier, auto.accents) == ("all", "exact")
+    together = matching.match(fresh_context(demo_index), parsed, "together")
+    assert (together.tier, together.accents) == ("together", "folded") and together.mask.any()
+
+
+@pytest.mark.parametrize("read_every", [2, 0])  # every other document, or none
+def test_words_apart_beyond_the_unaccented_answer_are_matched_whole_with_the_documents_read(demo_index, read_every):
+    # Matched among the unaccented query's answer (its together tier), the words as typed apart lie beyond
+    # it: the query is matched in the whole index, with the documents read as asked.
+    plain = matching.match(fresh_context(demo_index), parse_query("viet nam mua"))
+    parsed = parse_query("việt nam mưa")
+    read = np.arange(plain.mask.size) % 2 == 1 if read_every else np.zeros(plain.mask.size, dtype=bool)
+    among = matching.match(fresh_context(demo_index), parsed, among=plain.mask, read=read)
+    whole = matching.match(fresh_context(demo_index), parsed, read=read)
+    assert (plain.tier, among.tier, among.accents) == ("together", "all", "exact")
+    assert {t: among.tiers[t].tolist() for t in ("together", "all", "most")} == {
+        t: whole.tiers[t].tolist() for t in ("together", "all", "most")}
+    assert among.mask.tolist() == whole.mask.tolist() and (among.mask & ~plain.mask).any()
+    assert among.mask.tolist() != (whole.mask & read).tolist()  # not only among the documents read

@@ -889,6 +889,7 @@ def test_a_typo_is_corrected_towards_the_spelling_forming_a_word_with_its_neighb
     ("khatx", "khat", 4, {}),  # four: kept as typed
     # A word some article holds: towards a spelling twenty times as frequent ("khoét", in one: 40).
     ("khoet", "khoe", 30, {}),
+    ("buot", "buoc", 48, {"buot": "buoc"}),  # "buột", in one article's body: "buộc" in 48
 ])
 def test_a_typo_is_corrected_towards_a_spelling_five_articles_hold_or_twenty_times_as_many_as_hold_it(
         view, q, near, held, expected):

@@ -20,6 +20,7 @@ from search.understand import (
     HELD_SPLITS_ASKED,
     MAX_CODE_LETTERS,
     MAX_JOIN_COUNTS,
+    MAX_RARE_SPLIT_CHARS,
     MAX_RARE_SPLITS,
     MAX_WORD_PIECE_CHARS,
     OR_WORD_SHARE,
@@ -1082,6 +1083,12 @@ def test_a_typo_of_a_held_word_is_only_a_word_of_letters_one_edit_away_asked_at_
     # Letters and digits run together are cut apart as typed, never a typo ("i131" beside "i13", "131").
     assert not _typo_of_held_word("i131", vocabulary, Understood(parse_query("i131")))
     assert not _typo_of_held_word("mexsu", vocabulary, understood)  # "messi" is two edits away
+    assert understood.rare_splits == 2  # each word looked up counts ("mesi", "mexsu")
+    assert not _typo_of_held_word("mèssi", vocabulary, understood)  # not ASCII: no word of another language
+    # At most MAX_RARE_SPLIT_CHARS letters.
+    held = TitleSyllables({"a" * (MAX_RARE_SPLIT_CHARS + 1): 9}, {})
+    assert _typo_of_held_word("a" * MAX_RARE_SPLIT_CHARS, held, Understood(parse_query("a")))
+    assert not _typo_of_held_word("a" * (MAX_RARE_SPLIT_CHARS + 2), held, Understood(parse_query("a")))
     understood.rare_splits = MAX_RARE_SPLITS  # the query's bound on such lookups reached
     assert not _typo_of_held_word("mesi", vocabulary, understood)
 
