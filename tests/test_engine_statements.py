@@ -852,6 +852,17 @@ def test_a_plan_is_the_tightest_tier_finding_articles_as_typed_then_folded_count
     assert len(fake.calls) == 1 and len(fake.calls[0][1]) == 14
 
 
+def test_the_words_in_a_row_are_counted_right_after_the_tightest_tier_without_the_excluded_words_folded():
+    made = ClusterBackend("sphinxql://127.0.0.1:1")
+    texts = made._plan_texts(parse_query("bộ chính trị -hà"), "auto")[1]
+    assert list(texts)[:4] == [("together", "exact"), (cluster_backend.IN_A_ROW, "folded"), ("all", "exact"),
+                               ("together", "folded")]
+    assert texts[cluster_backend.IN_A_ROW, "folded"] == f"{IN_A_ROW_FOLDED} -(@(title_fold,body_fold) ha)"
+    # A tier asked for, or a query without accents, has no such count.
+    for q, mode in (("bộ chính trị", "all"), ("bo chinh tri", "auto")):
+        assert cluster_backend.IN_A_ROW not in {tier for tier, _ in made._plan_texts(parse_query(q), mode)[1]}
+
+
 def test_a_plan_takes_the_words_as_typed_apart_before_the_words_together_folded_that_no_article_writes_in_a_row():
     made, fake = _talking(_counting({f"({TOGETHER_FOLDED})": 3, ALL_EXACT: 2, ALL_FOLDED: 9}))
     plan = made.plan(parse_query("bộ chính trị"))

@@ -17,6 +17,7 @@ from search.cluster_query import (
     EVERYTHING,
     MAX_UNITS,
     distinct_tokens,
+    in_a_row_text,
     most_text,
     question_pool_text,
     side_token,
@@ -476,6 +477,16 @@ def test_a_syllable_is_looked_up_exactly_when_typed_with_accents_or_when_no_acce
 def test_distinct_tokens_are_the_words_as_typed_each_once_on_its_side():
     assert distinct_tokens(parse_query("bộ chinh tri 3 bộ"), True) == ["bộ", "chinh", "tri", "3"]
     assert distinct_tokens(parse_query("bộ chinh tri 3 bộ"), False) == ["bo", "chinh", "tri", "3"]
+
+
+def test_the_words_in_a_row_are_the_all_tier_folded_and_the_typed_plain_words_as_one_folded_phrase():
+    assert in_a_row_text(parse_query("bộ chính trị")) == written(
+        '({F} bo) ({F} chinh) ({F} tri) ({F} "bo chinh tri")')
+    # A title: word is no plain word: its group is required, the other words stand in a row.
+    assert in_a_row_text(parse_query("bóng đa title:việt")) == written(
+        '({F} bong) ({F} da) ({TF} viet) ({F} "bong da")')
+    assert in_a_row_text(parse_query("bóng title:việt")) is None  # one plain word is no row
+    assert in_a_row_text(parse_query("bóng")) is None
 
 
 def test_excluded_clauses_end_the_text_each_as_its_own_not():
