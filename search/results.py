@@ -83,7 +83,7 @@ def search(backend: Backend, request: SearchRequest, ranking: Ranking = DEFAULT_
         "notices": correction_notices(understood, searched) + shown.notices
         + notices(parsed, matches.matching, limited, matches.accents, asked=request.match != "auto",
                   partial=matches.partial, common=common, found=matches.total > 0,
-                  recent=recency_word(parsed, ranking) if request.sort == "relevance" else None)
+                  recent=recency_word(parsed, ranking) if request.sort == "relevance" else None, tier=matches.tier)
         + absence_notices(vocabulary, parsed),
         "hits": [hit(s, score, spec, request.snippets) for s, score in zip(matches.documents, matches.scores)],
         "facets": facet_items(matches.facets, request) if matches.facets is not None else {},
@@ -275,11 +275,11 @@ def correction_notices(understood: Understood, searched: str | None) -> list[str
 
 def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents: str = "exact",
             asked: bool = False, partial: bool = False, common: list[str] = (), found: bool = True,
-            recent: str | None = None) -> list[str]:
+            recent: str | None = None, tier: str = "all") -> list[str]:
     """Return what the reader should know about how the query was taken (asked: the tier was chosen;
     partial: part of the index did not answer; common: the common words left out of a long query;
     found: the query found something, so a wider tier's articles are shown; recent: the word of
-    time that ranks newer articles first)."""
+    time that ranks newer articles first; tier: the tier answered from)."""
     messages = []
     if partial:
         messages.append("Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ.")
@@ -299,7 +299,11 @@ def notices(parsed: ParsedQuery, matching: str, limited: list[str] = (), accents
     if "ranked_articles" in limited:
         messages.append("Truy vấn dài khớp với phần lớn các bài: "
                         "chỉ xếp hạng những bài chứa nhiều từ của truy vấn nhất.")
-    if accents == "folded":
+    if accents == "folded" and tier == "together":
+        # Some articles may hold the words as typed apart: it is their standing together that none holds.
+        messages.append("Không có bài nào chứa các từ đứng gần nhau với đúng dấu đã gõ: "
+                        "hiển thị kết quả không phân biệt dấu.")
+    elif accents == "folded":
         messages.append("Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu.")
     if matching == "any" and not asked and found:
         messages.append("Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ.")

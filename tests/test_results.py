@@ -41,6 +41,7 @@ from tests.helpers import DEMO_ARTICLES, PORTAL_ID
 PARTIAL = "Một phần chỉ mục tạm thời không phản hồi: kết quả và số lượng có thể chưa đầy đủ."
 TYPOS = "Truy vấn có quá nhiều từ lạ: chỉ kiểm tra chính tả vài từ đầu tiên."
 FOLDED = "Không có bài nào chứa các từ với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu."
+FOLDED_TOGETHER = "Không có bài nào chứa các từ đứng gần nhau với đúng dấu đã gõ: hiển thị kết quả không phân biệt dấu."
 SOME_WORDS = "Không đủ kết quả chứa tất cả các từ: hiển thị cả kết quả chứa một phần các từ."
 
 
@@ -67,6 +68,13 @@ def test_the_some_words_notice_is_left_out_when_the_reader_chose_the_tier_or_not
     assert notices(parse_query("thanh nien dot tu"), "any", found=False) == []
     assert notices(parse_query("thanh nien dot tu"), "any") == [SOME_WORDS]
     assert notices(parse_query("bo chinh tri"), "all", accents="folded") == [FOLDED]
+
+
+def test_the_folded_notice_says_what_no_article_holds_with_the_accents_typed_the_words_or_them_together():
+    # Answered from the words together with other accents, some articles may hold the words as typed apart.
+    assert notices(parse_query("bồ chính trí"), "all", accents="folded", tier="together") == [FOLDED_TOGETHER]
+    assert notices(parse_query("bồ chính trí"), "all", accents="folded", tier="all") == [FOLDED]
+    assert notices(parse_query("bồ chính trí"), "all", accents="exact", tier="together") == []
 
 
 def test_the_terms_notice_counts_the_distinct_words_searched():
@@ -394,7 +402,9 @@ def test_the_some_words_notice_follows_the_tier_asked_for_and_the_folded_notice_
     # No article holds both words: the answer comes from the "most" tier.
     assert searched(engine, "vinamilk tesla")["notices"] == [SOME_WORDS]
     assert searched(engine, "vinamilk tesla", match="most")["notices"] == []
-    assert searched(engine, "bồ chính trí")["notices"] == [FOLDED]
+    assert searched(engine, "bồ chính trí")["notices"] == [FOLDED_TOGETHER]
+    # Its words together in a row as "Bộ Chính trị", some articles hold "bồ", "chính" and "trí" apart.
+    assert searched(engine, "bồ chính trí", match="all")["accents"] == "exact"
 
 
 def test_an_article_without_a_title_is_shown_with_its_derived_title_and_says_so(tmp_path):
