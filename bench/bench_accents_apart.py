@@ -40,8 +40,7 @@ from corpus import (
     code_version,
     data_path,
     read_jsonl,
-    sample_titles,
-    title_fragment,
+    title_fragments,
 )
 from unidecode import unidecode
 
@@ -105,8 +104,7 @@ def main() -> None:
     data = battery_index_data(args)
     articles = read_jsonl(data_path(data, NEWS))
     rng = random.Random(args.seed)
-    fragments = [f for f in (title_fragment(t, rng) for t in sample_titles(articles, args.limit, args.seed))
-                 if f and unidecode(f) != f]
+    fragments = [f for f in title_fragments(articles, args.limit, args.seed, rng) if unidecode(f) != f]
     titles = TitleIndex(articles)
     slipped = [(query, titles.containing(fragment)) for fragment, query, _ in slipped_queries(fragments, rng)]
     apart = [(query, {doc_id}) for query, doc_id in apart_queries(articles, args.limit, rng)]

@@ -31,8 +31,7 @@ from corpus import (
     code_version,
     data_path,
     read_jsonl,
-    sample_titles,
-    title_fragment,
+    title_fragments,
 )
 from unidecode import unidecode
 
@@ -100,8 +99,7 @@ def main() -> None:
     args = parser.parse_args()
     data = battery_index_data(args)
     rng = random.Random(args.seed)
-    titles = sample_titles(read_jsonl(data_path(data, NEWS)), args.limit, args.seed)
-    fragments = [f for f in (title_fragment(t, rng) for t in titles) if f]
+    fragments = title_fragments(read_jsonl(data_path(data, NEWS)), args.limit, args.seed, rng)
     figures, other = measure(SearchEngine(args.index), queries(fragments, rng))
     print(f"a last letter typed twice -- code {code_version()}, index {args.index}, seed {args.seed}: "
           f"{len(fragments)} title fragments")

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_battery
 import bench_worst
 from bench_latency import query_mix
-from corpus import DEFAULT_DATA, NEWS, QUERIES, SEED, code_version, data_path, read_jsonl, sample_titles, title_fragment
+from corpus import DEFAULT_DATA, NEWS, QUERIES, SEED, code_version, data_path, read_jsonl, title_fragments
 
 from search import execute
 from search.engine import SearchEngine
@@ -64,7 +64,7 @@ def query_sets(data: Path, names: list[str]) -> dict[str, list[str]]:
             sets[name] = questions + [fold(q) for q in questions]
         elif name == "fragments":
             rng = random.Random(SEED + 1)
-            sets[name] = [f for f in (title_fragment(t, rng) for t in sample_titles(articles, 300, SEED)) if f]
+            sets[name] = title_fragments(articles, 300, SEED, rng)
         else:
             raise SystemExit(f"unknown query set {name!r}")
     return sets

@@ -35,8 +35,7 @@ from corpus import (
     code_version,
     data_path,
     read_jsonl,
-    sample_titles,
-    title_fragment,
+    title_fragments,
 )
 from unidecode import unidecode
 
@@ -143,8 +142,8 @@ def main() -> None:
     args = parser.parse_args()
     data = battery_index_data(args)
     rng = random.Random(args.seed)
-    titles = sample_titles(read_jsonl(data_path(data, NEWS)), args.limit, args.seed)
-    fragments = [f for f in (title_fragment(t, rng) for t in titles) if f and unidecode(f) != f]
+    fragments = [f for f in title_fragments(read_jsonl(data_path(data, NEWS)), args.limit, args.seed, rng)
+                 if unidecode(f) != f]
     queries = slipped_queries(fragments, rng)
     engine = SearchEngine(args.index)
     measured = measure(engine, queries)
