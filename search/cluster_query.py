@@ -22,7 +22,8 @@ The tiers, each a ``MATCH`` text:
   operator ``"a b c"/k``); a group of spellings added by query understanding counts as one word,
   held when any of its clauses matches.
 
-Every text ends with the excluded clauses (``-(...)``).
+In the first two, each compound word of the query (``ParsedQuery.compounds``) stands in a row, a
+phrase.  Every text ends with the excluded clauses (``-(...)``).
 """
 
 from __future__ import annotations
@@ -258,7 +259,48 @@ def tier_texts(parsed: ParsedQuery, exact: bool) -> dict[str, str]:
     """Return {tier: positive MATCH text} of a query with exact or folded accents (no exclusions)."""
     if parsed.is_empty:
         return dict.fromkeys(TIERS, EVERYTHING)
-    return {tier: _TIER_TEXTS[tier](parsed, exact) for tier in TIERS}
+    if not parsed.compounds:
+        return {tier: _TIER_TEXTS[tier](parsed, exact) for tier in TIERS}
+    kept = whole_text(parsed, exact)
+    # A query whose plain words are one compound word has them in a row: closer than the window.
+    one = [s.folded for s in parsed.compounds[0]] == [s.folded for s in plain_syllables(parsed)]
+    close = kept if len(parsed.compounds) == 1 and one and len(readings(parsed)) == 1 else (
+        f"{together_text(parsed, exact)} {_compounds_text(parsed, exact)}")
+    return {"together": close, "all": kept, "most": most_text(parsed, exact)}
+
+
+def whole_text(parsed: ParsedQuery, exact: bool) -> str:
+    """Return the positive part of the all tier of a query with compound words (``matching.kept_whole``):
+    every group, and each compound word in a row, a phrase; a plain word the phrase holds on its side
+    (folded, or exact when the whole phrase is) is not asked again."""
+    held = {token for c in parsed.compounds for token in _compound_tokens(c, exact)[1]}
+    groups = [group for group in parsed.groups
+              if not (len(group) == 1 and _one_syllable(group[0]) and side_token(group[0].syllables[0], exact) in held)]
+    return " ".join([*(group_text(group, exact) for group in groups), _compounds_text(parsed, exact)])
+
+
+def _one_syllable(clause: Clause) -> bool:
+    """Tell whether a clause is one plain syllable: no phrase, field or number written with separators."""
+    return len(clause.syllables) == 1 and not clause.field and not clause.numerals
+
+
+def _compound_tokens(compound: list[Syllable], exact: bool) -> tuple[str, list[tuple[str, str]]]:
+    """Return (fields side, the (side, token) pairs) a compound word is asked in a row with: on the exact
+    fields when each of its syllables is looked up there, else folded (its accented syllables are still
+    required by their groups)."""
+    looked_up = [side_token(s, exact) for s in compound]
+    if all(side == "exact" for side, _ in looked_up):
+        return "exact", looked_up
+    return "fold", [("fold", engine_token(s.folded)) for s in compound]
+
+
+def _compounds_text(parsed: ParsedQuery, exact: bool) -> str:
+    """Return the MATCH text of each compound word of a query in a row."""
+    parts = []
+    for compound in parsed.compounds:
+        side, looked_up = _compound_tokens(compound, exact)
+        parts.append(f'({_FIELDS[side, None]} "{" ".join(token for _, token in looked_up)}")')
+    return " ".join(parts)
 
 
 def question_pool_text(parsed: ParsedQuery, answered: str) -> str:

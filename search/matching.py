@@ -16,6 +16,10 @@ Tiers (``TIERS``), each a subset of the next:
 * ``most`` -- at least half of the words (quoted and ``title:`` clauses, and a document's number
   such as ``15/2021/QĐ-TTg``, stay required).
 
+In the first two, each compound word of the query (``ParsedQuery.compounds``: syllables typed in a
+row that the index holds as one word) stands in a row (``kept_whole``): "động đất nhật bản" finds
+"động đất" and "Nhật Bản" apart, not "đất" and "nhật" scattered (nor within the window).
+
 ``auto`` answers from the first tier that is not empty; each tier is tried with the accents
 as typed, then, when that finds nothing, with every syllable folded (``accents == "folded"``), but
 the words together folded come before the words as typed apart only when some article writes them
@@ -245,13 +249,31 @@ def tier_masks(ctx, parsed: ParsedQuery, exact: bool, live: np.ndarray, within: 
         every = all_words(ctx, parsed, exact, within, sparse=True)
         most = lambda: (at_least(ctx, parsed, exact, MOST_SHARE) & within) | every  # noqa: E731
     if read is None:
-        return Tiers({"together": together(ctx, parsed, exact, every), "all": every}, most=most)
+        kept = kept_whole(ctx, parsed, exact, every)
+        return Tiers({"together": together(ctx, parsed, exact, kept), "all": kept}, most=most)
     # Whether words stand together is a matter of each article alone: the tier among the documents
     # read is the whole tier's part there (a date range of a common query: a fraction of its positions).
-    # Beyond them it is searched only when it finds nothing among them.
-    beyond = lambda: together(ctx, parsed, exact, every & ~read).any()  # noqa: E731
-    return Tiers({"together": together(ctx, parsed, exact, every & read), "all": every}, most=most,
-                 found={"together": beyond})
+    # Beyond them it is searched only when it finds nothing among them; so are the compounds in a row
+    # of the all tier, when the query has any.
+    kept = kept_whole(ctx, parsed, exact, every & read) if parsed.compounds else every
+    kept_beyond = lambda: ctx.remember(("kept beyond", id(parsed), exact),  # noqa: E731
+                                       lambda: kept_whole(ctx, parsed, exact, every & ~read))
+    found = {"together": lambda: together(ctx, parsed, exact, kept_beyond()).any()}
+    if parsed.compounds:
+        found["all"] = lambda: kept_beyond().any()
+    return Tiers({"together": together(ctx, parsed, exact, kept & read), "all": kept}, most=most, found=found)
+
+
+def kept_whole(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:
+    """Return the candidates holding each of the query's compound words in a row (``ParsedQuery.compounds``:
+    "động đất" and "nhật bản", not "đất" and "nhật" scattered over an article): candidates itself when
+    the query has none."""
+    found = candidates
+    for compound in parsed.compounds:
+        if not found.any():
+            break
+        found = clause_mask(ctx, Clause(compound, phrase=True), exact, found)
+    return found
 
 
 def folded_key(parsed: ParsedQuery) -> tuple:

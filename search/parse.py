@@ -128,6 +128,9 @@ class ParsedQuery:
     terms_cut: bool = False
     # The words left out as the commonest of a long query (``keep_rarest``), in query order.
     common_cut: list[str] = field(default_factory=list)
+    # Plain syllables typed in a row that the index holds as one word ("chính trị", "nhật bản"), found by
+    # query understanding (``search.understand.compounds_of``): the all tier keeps each in a row.
+    compounds: list[list[Syllable]] = field(default_factory=list)
 
     @property
     def clauses(self) -> list[Clause]:
@@ -143,7 +146,8 @@ class ParsedQuery:
     def typed(self) -> ParsedQuery:
         """Return the query without the alternatives query understanding added (its words as read)."""
         groups = [[c for c in group if not c.alternative] for group in self.groups]
-        return ParsedQuery(self.text, groups, self.excluded, self.categories, self.sources, self.truncated)
+        return ParsedQuery(self.text, groups, self.excluded, self.categories, self.sources, self.truncated,
+                           compounds=self.compounds)
 
     @property
     def is_empty(self) -> bool:

@@ -170,8 +170,12 @@ def highlight_spec(parsed: ParsedQuery, tier: str = "all", accents: str = "exact
     """Return what snippets should mark: the terms as matched, together where the tier asked it
     (frequency: how many articles hold a folded word, to anchor a long query's snippets by its rarest)."""
     exact = accents == "exact"
-    words = tuple(term(s, exact) for c in parsed.clauses if not c.phrase for s in c.syllables)
-    phrases = tuple(tuple(term(s, exact) for s in c.syllables) for c in parsed.clauses if c.phrase)
+    # The together and all tiers found the compound words in a row: they are marked so, not their syllables.
+    compounds = parsed.compounds if tier in ("together", "all") else []
+    whole = {id(s) for compound in compounds for s in compound}
+    words = tuple(term(s, exact) for c in parsed.clauses if not c.phrase for s in c.syllables if id(s) not in whole)
+    phrases = tuple(tuple(term(s, exact) for s in syllables)
+                    for syllables in [*(c.syllables for c in parsed.clauses if c.phrase), *compounds])
     plain = len(plain_syllables(parsed)) == len(parsed.syllables)
     spec = highlight.HighlightSpec(words, phrases, window(parsed) if tier == "together" and plain else 0)
     if frequency is None or spec.window or len(set(words)) + len(set(phrases)) <= ANCHORED_TERMS:

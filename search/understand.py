@@ -243,8 +243,73 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
         understood.notices.append(also_searched([variant], typed))
     if is_short(parsed):
         groups = join_time_words(groups)
-    understood.parsed = replace(parsed, groups=groups)
+    understood.parsed = replace(parsed, groups=groups, compounds=compounds_of(groups, parsed.text, vocabulary))
     return understood
+
+
+# A compound word (``text.MAX_COMPOUND_SYLLABLES``) is one the index holds when the segmenter joined its
+# syllables in at least this many articles, and in one in OR_WORD_SHARE of those writing them in a row
+# (as for OR's sides): it parts some words it knows ("động đất" joined in 9 of the 40 news articles
+# writing it in a row) and joins others by mistake ("việt cơ", 5 of 61: mostly "Việt có").
+COMPOUND_MIN_ARTICLES = 2
+# The longest compound looked up in a query (the segmenter rarely joins more syllables).
+QUERY_COMPOUND_SYLLABLES = 3
+
+
+def compounds_of(groups: list[list[Clause]], text: str, vocabulary: Vocabulary) -> list[list[Syllable]]:
+    """Return the compound words among the plain syllables typed in a row (``plain_runs``) of a query
+    that is no question (whose tiers seldom answer): in each run, the words the index holds
+    (``_held_word``) that segment it best (``_segmented``)."""
+    found: list[list[Syllable]] = []
+    if is_question(ParsedQuery(text, groups)):
+        return found
+    for run in plain_runs(groups, text):
+        spans = [(start, start + size) for size in range(2, QUERY_COMPOUND_SYLLABLES + 1)
+                 for start in range(len(run) - size + 1)]
+        names = {span: [s.folded for s in run[span[0] : span[1]]] for span in spans}
+        vocabulary.prefetch(COMPOUND_JOINER.join(name) for name in names.values())
+        held = {span: _held_word(name, vocabulary) for span, name in names.items()}
+        found += [run[start:end] for start, end in _segmented(len(run), held)]
+    return found
+
+
+def _held_word(folded: list[str], vocabulary: Vocabulary) -> int:
+    """Return how many articles hold folded syllables as one word, 0 unless that makes it a word the index
+    holds (``COMPOUND_MIN_ARTICLES``, ``OR_WORD_SHARE``)."""
+    joined = vocabulary.frequency(COMPOUND_JOINER.join(folded))
+    if joined < COMPOUND_MIN_ARTICLES or joined * OR_WORD_SHARE < vocabulary.phrase_frequency(folded):
+        return 0
+    return joined
+
+
+def _segmented(size: int, held: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
+    """Return the spans of a run of size syllables to keep whole: of the spans held as words (held: the
+    articles holding each, 0 for none), none overlapping, those of the greatest sum of log(articles)
+    ("thị trường học": "thị trường", not "trường học"; "đề nghị định cư": "đề nghị" and "định cư", not
+    "nghị định" between them)."""
+    best: list[tuple[float, list[tuple[int, int]]]] = [(0.0, [])] * (size + 1)
+    for start in range(size - 1, -1, -1):
+        best[start] = best[start + 1]
+        for (first, end), articles in held.items():
+            if first == start and articles:
+                weight = math.log(articles) + best[end][0]
+                if weight > best[start][0]:
+                    best[start] = (weight, [(start, end), *best[end][1]])
+    return best[0][1]
+
+
+def plain_runs(groups: list[list[Clause]], text: str) -> list[list[Syllable]]:
+    """Return the runs of syllables each typed as a plain word (``_one_plain_syllable``), one after the
+    other with only spaces between them, of two syllables or more."""
+    runs: list[list[Syllable]] = [[]]
+    for group in groups:
+        syllable = group[0].syllables[0] if len(group) == 1 and _one_plain_syllable(group[0]) else None
+        last = runs[-1][-1] if runs[-1] else None
+        if syllable is None or (last is not None and not text[last.end : syllable.start].isspace()):
+            runs.append([])
+        if syllable is not None:
+            runs[-1].append(syllable)
+    return [run for run in runs if len(run) > 1]
 
 
 # An operand of OR is a compound the index holds when at least one in this many of the articles writing

@@ -153,6 +153,12 @@ def test_search_flow(server, browser, tmp_path, page_errors):
     page.wait_for_url(re.compile(r"match=all"))
     all_total = total(page)
     assert all_total > together_total
+    # The articles holding the words' syllables scattered are one click further ("chính trị" kept whole
+    # in the all tier): enough of them to narrow by year and month and still page.
+    page.locator('a.wider-tier[data-tier="most"]').click()
+    page.wait_for_url(re.compile(r"match=most"))
+    all_total = total(page)
+    assert all_total > together_total
 
     # Year facet, then a month facet: totals narrow and agree with the facet counts.
     year_count = facet_counts(page, "year")["2020"]

@@ -117,6 +117,23 @@ def everywhere(q: str) -> frozenset[str]:
                      if all(any(holds(w, s) for w in words(a["title"] + " " + a["body"])) for s in query))
 
 
+def in_a_row_in(field: list[str], syllables: list[str]) -> bool:
+    """Whether the syllables stand in a row in the field."""
+    n = len(syllables)
+    return any(all(holds(w, s) for w, s in zip(field[i : i + n], syllables)) for i in range(len(field) - n + 1))
+
+
+@functools.cache
+def apart(q: str, compounds: tuple[str, ...]) -> frozenset[str]:
+    """Ids of the demo articles of the all tier: every word of q anywhere, each of compounds in a row in
+    the title or the body."""
+    texts = {a["id"]: [words(a["title"]), words(a["body"])] for a in DEMO_ARTICLES}
+    texts[PORTAL_ID] = [words((DEMO / "portal" / PORTAL_ID).read_text(encoding="utf-8"))]
+    return frozenset(i for i, fields in texts.items()
+                     if all(any(holds(w, s) for f in fields for w in f) for s in words(q))
+                     and all(any(in_a_row_in(f, words(c)) for f in fields) for c in compounds))
+
+
 TINY = ROOT / "tests" / "fixtures" / "tiny.jsonl"
 
 
@@ -191,8 +208,31 @@ def test_unaccented_query_returns_the_words_together_in_any_accented_form(engine
     # Dozens of articles hold "bò", "chỉnh" and "trì" somewhere: none of them is in the set.
     assert len(everywhere("bo chinh tri")) > 10 * len(hits)
     result = run(engine, "bo chinh tri")
-    assert result["tier"] == "together" and result["wider"]["all"] == len(everywhere("bo chinh tri") - set(
-        h["id"] for h in hits))
+    # Nor in the all tier, which keeps the compound "chinh tri" in a row: a few articles more.
+    kept_whole = apart("bo chinh tri", ("chinh tri",)) - {h["id"] for h in hits}
+    assert result["tier"] == "together" and 0 < result["wider"]["all"] == len(kept_whole) < 10
+
+
+@pytest.mark.parametrize(("q", "compounds"), [
+    ("chính trị kinh tế", ("chính trị", "kinh tế")),  # together nowhere: answered from the all tier
+    ("quan ly nha nuoc", ("quan ly", "nha nuoc")),  # without accents, any accented form in a row
+])
+def test_the_all_tier_keeps_each_compound_word_in_a_row(engine, q, compounds):
+    # Articles holding "chỉnh", "trị", "kinh" and "tế" scattered hold every syllable, not the words.
+    result = run(engine, q, match="all")
+    kept_whole = apart(q, compounds)
+    assert {h["id"] for h in every_hit(engine, q, match="all")} == kept_whole
+    assert (result["tier"], result["total"]) == ("all", len(kept_whole))
+    assert len(everywhere(q)) > 2 * len(kept_whole) > 0
+    # Wider, the most tier holds the articles holding the syllables scattered.
+    assert result["wider"]["most"] >= len(everywhere(q) - kept_whole)
+
+
+def test_the_all_tier_marks_its_compound_words_whole(engine):
+    # Answered from the all tier: a snippet marks "chính trị" and "kinh tế" as words, never their
+    # syllables apart.
+    marked = [m for h in run(engine, "chính trị kinh tế")["hits"] for m in MARK_RE.findall(h["snippet"])]
+    assert marked and {m.lower() for m in marked} <= {"chính trị", "kinh tế"}
 
 
 def test_query_with_every_word_in_one_article_returns_it_and_offers_the_wider_set(engine):
@@ -267,8 +307,8 @@ def test_a_date_range_holding_the_words_only_apart_answers_nothing_from_the_same
     # they stand only apart finds nothing, and offers the articles holding them all.
     q = "bo chinh tri"
     together_days = {published_day(i) for i in together(q)}
-    apart = Counter(published_day(i) for i in everywhere(q) if published_day(i) not in together_days)
-    day, count = apart.most_common(1)[0]
+    elsewhere = Counter(published_day(i) for i in apart(q, ("chinh tri",)) if published_day(i) not in together_days)
+    day, count = elsewhere.most_common(1)[0]
     result = run(engine, q, **{"from": day, "to": day})
     assert (result["tier"], result["total"], result["hits"]) == ("together", 0, [])
     assert result["wider"]["all"] == count > 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import ClassVar
 
 import pytest
 from unidecode import unidecode
@@ -16,7 +17,9 @@ from search.index import reindex
 from search.parse import Clause, Syllable, parse_query, syllables_of
 from search.request import SearchRequest
 from search.telex import is_folded_syllable
+from search.text import fold
 from search.understand import (
+    COMPOUND_MIN_ARTICLES,
     HELD_SPLITS_ASKED,
     MAX_CODE_LETTERS,
     MAX_JOIN_COUNTS,
@@ -79,6 +82,64 @@ def groups_of(vocabulary, q: str, dictionary: Abbreviations | None = None) -> li
          + (f"[{' '.join(c.numerals)}]" if c.numerals else "") for c in group]
         for group in understood.parsed.groups
     ]
+
+
+@pytest.mark.parametrize(("q", "compounds"), [
+    ("chính trị kinh tế", ["chính trị", "kinh tế"]),
+    ("thế giới chính trị", ["thế giới", "chính trị"]),
+    ("giá vàng thế giới", ["thế giới"]),  # the segmenter never joins "giá vàng"
+    ("bồ chính trí", ["chính trí"]),  # a word folded: its accents as typed
+    ("booj chinhs trij", ["chính trị"]),  # decoded from Telex
+    ("Chính Trị", ["Chính Trị"]),
+    # Typed as a quoted phrase, with punctuation between, in a field or beside OR: no plain run.
+    ('"chính trị" kinh tế', ["kinh tế"]), ("chính, trị kinh tế", ["kinh tế"]),
+    ("title:chính trị kinh tế", ["kinh tế"]), ("chính trị OR kinh tế", []), ("kinh tế -chính trị", ["kinh tế"]),
+    ("kinh tế xã hội", []),  # an abbreviation's long form (KT-XH): a phrase already
+    ("chính trị kinh tế thế giới ra sao", []),  # a question (6 words): its tiers seldom answer
+])
+def test_compound_words_are_the_plain_syllables_typed_in_a_row_the_index_holds_as_one_word(vocabulary, q, compounds):
+    understood = understand(parse_query(q), vocabulary, abbreviations.load())
+    assert [" ".join(s.raw for s in compound) for compound in understood.parsed.compounds] == compounds
+
+
+@pytest.mark.parametrize(("q", "taken", "left"), [
+    ("công nghệ sĩ", "công nghệ", "nghe_si"), ("khẩu trang phục", "trang phục", "khau_trang"),
+])
+def test_of_compounds_overlapping_the_one_more_articles_hold_is_taken(vocabulary, q, taken, left):
+    understood = understand(parse_query(q), vocabulary, abbreviations.load())
+    assert [" ".join(s.raw for s in c) for c in understood.parsed.compounds] == [taken]
+    # Both are words the index holds (2 articles or more), the one taken more often.
+    kept = "_".join(fold(word) for word in taken.split())
+    assert vocabulary.frequency(kept) > vocabulary.frequency(left) >= COMPOUND_MIN_ARTICLES
+
+
+class NewsFigures:
+    """Term statistics of a few words as measured on the 5,986 news articles (``../shared/data``):
+    {folded compound: (articles holding it as one word, articles writing its syllables in a row)}."""
+
+    HELD: ClassVar[dict[str, tuple[int, int]]] = {
+        "dong_dat": (9, 40), "viet_co": (5, 61), "xe_dien": (2, 28), "gia_vang": (0, 68), "nhat_ban": (503, 516),
+        "chinh_tri": (191, 244), "pham_minh": (35, 82), "minh_chinh": (1, 41)}
+
+    def doc_frequency(self, term: str, fieldname: str) -> int:
+        return self.HELD.get(term, (0, 0))[0] if fieldname == "body" else 0
+
+    def phrase_frequency(self, terms) -> int:
+        return self.HELD.get("_".join(terms), (0, 0))[1]
+
+    def title_syllables(self) -> list:
+        return []
+
+
+@pytest.mark.parametrize(("words", "held"), [
+    ("dong dat", 9),  # pyvi joined 9 of the 40 writing it in a row: a word it often parts
+    ("nhat ban", 503), ("chinh tri", 191), ("pham minh", 35),
+    ("viet co", 0),  # joined 5 times of 61, mostly "Việt có" (Vietnamese have): no word
+    ("xe dien", 0),  # 2 of 28: the segmenter seldom joins it
+    ("gia vang", 0), ("minh chinh", 0),  # never joined; joined once
+])
+def test_a_compound_word_is_held_when_the_segmenter_joined_it_in_one_in_five_articles_writing_it(words, held):
+    assert understand_module._held_word(words.split(), Vocabulary(NewsFigures())) == held
 
 
 def test_telex_words_are_searched_as_their_syllables_with_accents(vocabulary):
