@@ -14,6 +14,10 @@ covid passages):
 * **inflation** -- the total divided by the number of together articles in the corpus;
   median over the queries.
 * **recall** -- the share of the together articles that the result set holds; mean.
+* **recall (words)** -- the same share of the together articles that also write each compound
+  word of the fragment in a row (pyvi's words of two or three syllables in the accented
+  fragment, the same syllables in each variant): the engine keeps a compound word whole in its
+  tiers (``understand.compounds_of``), so an article holding "thật sự" is no answer to "sự thật".
 
 An article is *together* for a query of n syllables when its title or its body holds every
 query syllable, in the form typed, within a window of 2n consecutive syllables.  "The form
@@ -138,14 +142,25 @@ class GroundTruth:
             for word in set(title) | set(body):
                 self.postings[unaccented(word)].add(number)
 
-    def together(self, query: str) -> set[str]:
-        """Return the ids of the documents holding every query syllable as typed within 2n syllables."""
+    def together(self, query: str, words: tuple[tuple[int, ...], ...] = ()) -> set[str]:
+        """Return the ids of the documents holding every query syllable as typed within 2n syllables (and,
+        when given, each word in a row: the places of its syllables in the query)."""
         typed = [TypedSyllable(s) for s in syllables(query)]
         if not typed:
             return set()
         candidates = set.intersection(*(self.postings.get(s.folded, set()) for s in typed))
         window = 2 * len(typed)
-        return {self.ids[n] for n in candidates if any(_within(places, typed, window) for places in self.places(n))}
+        found = {n for n in candidates if any(_within(places, typed, window) for places in self.places(n))}
+        kept = [[typed[at] for at in word] for word in words if max(word) < len(typed)]
+        return {self.ids[n] for n in found if all(self._in_a_row(n, word) for word in kept)}
+
+    def _in_a_row(self, number: int, word: list[TypedSyllable]) -> bool:
+        """Tell whether a document's title or body holds a word's syllables as typed, in a row."""
+        for words in self.fields[number]:
+            for start in range(len(words) - len(word) + 1):
+                if all(s.holds(w) for s, w in zip(word, words[start : start + len(word)])):
+                    return True
+        return False
 
     def places(self, number: int) -> list[dict[str, list[tuple[int, str]]]]:
         """Return, per field of a document, {folded word: [(position, word)]} (built once)."""
@@ -216,10 +231,12 @@ def _result_docnums(engine: SearchEngine, request: SearchRequest) -> np.ndarray:
     Reads the Whoosh backend's own matching, before (a mode and a mask) and after (tiers)
     result sets became tiers, so one script measures both.
     """
-    from search import execute
+    from search import abbreviations, execute
+    from search.understand import Vocabulary, understand
 
     view = engine.backend.view()
-    parsed = parse_query(request.q)
+    # Understood, as the engine's search reads it (its abbreviations' forms, its compound words).
+    parsed = understand(parse_query(request.q), Vocabulary(view.statistics()), abbreviations.load()).parsed
     if not hasattr(request, "match"):
         _, mask, _, _ = execute.run_match(view.context, parsed)
         return np.flatnonzero(mask & view.snapshot.live)
@@ -279,13 +296,27 @@ def run(index_dir: Path, cases: list[tuple[str, frozenset[str]]], procs: int, ma
 # Metrics and report ----------------------------------------------------------------------
 
 
+def fragment_words(fragment: str) -> tuple[tuple[int, ...], ...]:
+    """Return the places (syllable numbers) of each word of two or three syllables pyvi segments in a fragment."""
+    from pyvi import ViTokenizer
+
+    places, at = [], 0
+    for token in ViTokenizer.tokenize(unicodedata.normalize("NFC", fragment)).split():
+        size = len(syllables(token.replace("_", " ")))
+        if "_" in token and 2 <= size <= 3:
+            places.append(tuple(range(at, at + size)))
+        at += size
+    # The tokenizer may split a token otherwise than syllables does: then no word is trusted.
+    return tuple(places) if at == len(syllables(fragment)) else ()
+
+
 def score(measured: dict, truth: dict[str, set[str]], queries: list[str],
-          numbers: dict[str, int] | None = None) -> dict:
+          numbers: dict[str, int] | None = None, kept: dict[str, set[str]] | None = None) -> dict:
     """Return precision@20 newest, inflation (median), recall and counts over queries.
 
     numbers maps ids to the index's document numbers (the sets are measured as those).
     """
-    precision, inflation, recall, empty = [], [], [], 0
+    precision, inflation, recall, words_recall, empty = [], [], [], [], 0
     for q in queries:
         newest, total, found, _ = measured[q]
         together = truth[q]
@@ -297,11 +328,14 @@ def score(measured: dict, truth: dict[str, set[str]], queries: list[str],
             inflation.append(total / len(together))
             if numbers is not None:
                 recall.append(sum(numbers.get(i) in found for i in together) / len(together))
+        if kept and kept[q] and numbers is not None:
+            words_recall.append(sum(numbers.get(i) in found for i in kept[q]) / len(kept[q]))
     mean = lambda values: sum(values) / len(values) if values else 0.0  # noqa: E731
     return {
         "precision": mean(precision),
         "inflation": median(inflation),
         "recall": mean(recall),
+        "words_recall": mean(words_recall),
         "no_hits": empty,
         "no_together": len(queries) - len(inflation),
         "queries": len(queries),
@@ -312,7 +346,7 @@ def score(measured: dict, truth: dict[str, set[str]], queries: list[str],
 
 def report_lines(scores: dict[str, dict]) -> list[str]:
     """Return the table of scores per variant, with the targets marked."""
-    header = (f"{'variant':<16} {'prec@20 newest':>14} {'inflation':>10} {'recall':>7} "
+    header = (f"{'variant':<16} {'prec@20 newest':>14} {'inflation':>10} {'recall':>7} {'(words)':>7} "
               f"{'med total':>9} {'med together':>12} {'no hits':>7}  targets")
     lines = [header, "-" * (len(header) + 30)]
     for name, s in scores.items():
@@ -320,6 +354,7 @@ def report_lines(scores: dict[str, dict]) -> list[str]:
         marks = [s["precision"] >= goal[0], s["inflation"] <= goal[1], s["recall"] >= goal[2]]
         verdict = " ".join("ok" if m else "MISS" for m in marks)
         lines.append(f"{VARIANT_LABELS[name]:<16} {s['precision']:>14.3f} {s['inflation']:>9.2f}x {s['recall']:>7.3f} "
+                     f"{s['words_recall']:>7.3f} "
                      f"{s['median_total']:>9.0f} {s['median_together']:>12.0f} {s['no_hits']:>7}  "
                      f">= {goal[0]:.2f}, <= {goal[1]:.1f}x, >= {goal[2]:.2f}: {verdict}")
     return lines
@@ -332,6 +367,8 @@ def measure_fragments(index_dir: Path, records: list[dict], fragment_list: list[
     cases = {v: [variant(f, v) for f in fragment_list] for v in variants}
     distinct = list(dict.fromkeys(q for qs in cases.values() for q in qs))
     truth = {q: truth_index.together(q) for q in distinct}
+    words = {q: fragment_words(f) for f in fragment_list for q in (variant(f, v) for v in variants)}
+    kept = {q: truth_index.together(q, words[q]) for q in distinct}
     measured = run(index_dir, [(q, frozenset(truth[q])) for q in distinct], procs, match, backend)
     seconds = sum(m[3] for m in measured.values()) / max(len(distinct), 1)
     if backend:  # the cluster's sets are ids already
@@ -339,7 +376,7 @@ def measure_fragments(index_dir: Path, records: list[dict], fragment_list: list[
     else:
         snapshot = SearchEngine(index_dir, refresh_seconds=1e9).snapshot()
         numbers = {doc_id: snapshot.document_number(doc_id) for doc_id in set().union(*truth.values())}
-    return {v: score(measured, truth, cases[v], numbers) for v in variants}, seconds
+    return {v: score(measured, truth, cases[v], numbers, kept) for v in variants}, seconds
 
 
 def main() -> None:
