@@ -214,7 +214,8 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
     if parsed.is_empty:
         return understood
     vocabulary.prefetch([term for s in parsed.syllables for term in (s.folded, s.exact)]
-                        + [Syllable.of(v).exact for v in map(spelling_variant, (s.raw for s in parsed.syllables)) if v])
+                        + [Syllable.of(v).exact for v in map(spelling_variant, (s.raw for s in parsed.syllables)) if v]
+                        + _compound_names(parsed))
     parsed = _excluded_words(parsed, vocabulary, abbreviations, understood)
     groups, before = [], []
     typist = _types_telex(parsed, vocabulary, understood.capitals)
@@ -254,6 +255,17 @@ def understand(parsed: ParsedQuery, vocabulary: Vocabulary, abbreviations: Abbre
 COMPOUND_MIN_ARTICLES = 2
 # The longest compound looked up in a query (the segmenter rarely joins more syllables).
 QUERY_COMPOUND_SYLLABLES = 3
+
+
+def _compound_names(parsed: ParsedQuery) -> list[str]:
+    """Return the folded compounds of the syllables typed one after the other in a query that is no question,
+    read with its other words (``compounds_of`` asks those of its plain runs: a backend whose lookups are round
+    trips has them by then)."""
+    if is_question(parsed):
+        return []
+    folded = [s.folded for s in parsed.syllables]
+    return [COMPOUND_JOINER.join(folded[at : at + size]) for size in range(2, QUERY_COMPOUND_SYLLABLES + 1)
+            for at in range(len(folded) - size + 1)]
 
 
 def compounds_of(groups: list[list[Clause]], text: str, vocabulary: Vocabulary) -> list[list[Syllable]]:

@@ -684,7 +684,12 @@ def test_understanding_keeps_the_query_as_parsed_and_reads_its_words_frequencies
 
     statistics = Prefetching()
     understand(parse_query("Hà Nội"), Vocabulary(statistics), abbreviations.load())
-    assert statistics.asked[0] == ["ha", "hà", "noi", "nội"]
+    # Its syllables, both forms, and the compound they may make (``compounds_of`` asks it).
+    assert statistics.asked[0] == ["ha", "ha_noi", "hà", "noi", "nội"]
+    # A question's words make no compounds: none is read.
+    statistics.asked.clear()
+    understand(parse_query("Hà Nội có mưa to không nhỉ"), Vocabulary(statistics), abbreviations.load())
+    assert not any("_" in term for term in statistics.asked[0])
 
 
 def test_real_syllables_and_foreign_words_are_searched_as_typed(vocabulary):
