@@ -129,7 +129,7 @@ class ParsedQuery:
     # The words left out as the commonest of a long query (``keep_rarest``), in query order.
     common_cut: list[str] = field(default_factory=list)
     # Plain syllables typed in a row that the index holds as one word ("chính trị", "nhật bản"), found by
-    # query understanding (``search.understand.compounds_of``): the all tier keeps each in a row.
+    # query understanding (``search.understand.compounds_of``): the together and all tiers keep each in a row.
     compounds: list[list[Syllable]] = field(default_factory=list)
 
     @property
