@@ -96,6 +96,7 @@ def groups_of(vocabulary, q: str, dictionary: Abbreviations | None = None) -> li
     ("title:chính trị kinh tế", ["kinh tế"]), ("chính trị OR kinh tế", []), ("kinh tế -chính trị", ["kinh tế"]),
     ("kinh tế xã hội", []),  # an abbreviation's long form (KT-XH): a phrase already
     ("chính trị kinh tế thế giới ra sao", []),  # a question (6 words): its tiers seldom answer
+    ("chính trị, kinh tế", ["chính trị", "kinh tế"]),  # two runs, each with its word
 ])
 def test_compound_words_are_the_plain_syllables_typed_in_a_row_the_index_holds_as_one_word(vocabulary, q, compounds):
     understood = understand(parse_query(q), vocabulary, abbreviations.load())
@@ -140,6 +141,32 @@ class NewsFigures:
 ])
 def test_a_compound_word_is_held_when_the_segmenter_joined_it_in_one_in_five_articles_writing_it(words, held):
     assert understand_module._held_word(words.split(), Vocabulary(NewsFigures())) == held
+
+
+class Bounds(NewsFigures):
+    """The rule's bounds: joined in exactly 2 articles, and in exactly one in five of those writing it."""
+
+    HELD: ClassVar[dict[str, tuple[int, int]]] = {"a_b": (2, 2), "c_d": (4, 20), "e_f": (4, 21), "g_h": (1, 1),
+                                                  "w_x_y_z": (50, 50)}
+
+
+@pytest.mark.parametrize(("words", "held"), [("a b", 2), ("c d", 4), ("e f", 0), ("g h", 0)])
+def test_a_compound_word_held_in_two_articles_and_one_in_five_of_those_writing_it_is_a_word(words, held):
+    assert understand_module._held_word(words.split(), Vocabulary(Bounds())) == held
+
+
+def test_a_query_looks_up_compound_words_of_three_syllables_at_most():
+    # "w x y z" held as one word of four syllables is not looked up (the segmenter rarely joins as many).
+    parsed = parse_query("w x y z")
+    assert understand_module.compounds_of(parsed.groups, parsed.text, Vocabulary(Bounds())) == []
+    parsed = parse_query("a b x y z")
+    assert understand_module.compounds_of(parsed.groups, parsed.text, Vocabulary(Bounds())) == [parsed.syllables[:2]]
+
+
+def test_of_two_segmentations_weighing_alike_the_one_of_the_shorter_word_is_taken():
+    # "a b" and "a b c" both held in 10 articles: the shorter word is kept whole, "c" is free.
+    assert understand_module._segmented(3, {(0, 2): 10, (0, 3): 10, (1, 3): 0}) == [(0, 2)]
+    assert understand_module._segmented(3, {(0, 2): 10, (0, 3): 11, (1, 3): 0}) == [(0, 3)]
 
 
 def test_telex_words_are_searched_as_their_syllables_with_accents(vocabulary):
@@ -686,6 +713,15 @@ def test_understanding_keeps_the_query_as_parsed_and_reads_its_words_frequencies
     understand(parse_query("Hà Nội"), Vocabulary(statistics), abbreviations.load())
     # Its syllables, both forms, and the compound they may make (``compounds_of`` asks it).
     assert statistics.asked[0] == ["ha", "ha_noi", "hà", "noi", "nội"]
+    # The compounds of two and three syllables.
+    statistics.asked.clear()
+    understand(parse_query("bộ chính trị họp"), Vocabulary(statistics), abbreviations.load())
+    assert [t for t in statistics.asked[0] if "_" in t] == ["bo_chinh", "bo_chinh_tri", "chinh_tri", "chinh_tri_hop",
+                                                            "tri_hop"]
+    # Telex decoded: the compounds of the syllables read are asked when the words are segmented.
+    statistics.asked.clear()
+    understand(parse_query("booj chinhs trij"), Vocabulary(statistics), abbreviations.load())
+    assert {"bo_chinh", "chinh_tri"} <= set(statistics.asked[-1])
     # A question's words make no compounds: none is read.
     statistics.asked.clear()
     understand(parse_query("Hà Nội có mưa to không nhỉ"), Vocabulary(statistics), abbreviations.load())
