@@ -228,6 +228,35 @@ def test_the_all_tier_keeps_each_compound_word_in_a_row(engine, q, compounds):
     assert result["wider"]["most"] >= len(everywhere(q) - kept_whole)
 
 
+@pytest.mark.parametrize("read_every", [None, 2, 0])  # the documents read: all, every other one, none
+def test_a_compound_word_is_kept_whole_with_the_accents_typed_within_and_beyond_the_documents_read(
+        demo_index, read_every):
+    # No article writes "chính trí" with these accents: the tiers find nothing as typed, "Chính trị" folded;
+    # 33 articles hold "bộ", "chính" and "trí" apart, 2 of them "chính trị" too.
+    parsed = understood(SearchEngine(demo_index), "bộ chính trí")
+    assert [[s.raw for s in c] for c in parsed.compounds] == [["chính", "trí"]]
+    ctx = fresh_context(demo_index)
+    read = None if read_every is None else (np.arange(ctx.size) % 2 == 1 if read_every else np.zeros(ctx.size, bool))
+    exact = matching.tier_masks(ctx, parsed, True, ctx.snapshot.live, read=read)
+    folded = matching.tier_masks(ctx, parsed, False, ctx.snapshot.live, read=read)
+    assert (exact.finds("together"), exact.finds("all"), folded.finds("together"), folded.finds("all")) == (
+        False, False, True, True)
+    assert matching.all_words(ctx, parsed).sum() == 33
+
+
+def test_beyond_the_documents_read_the_all_tier_needs_every_word_with_its_compounds_in_a_row(demo_index):
+    # One context, none of its documents read: the all tier is searched beyond them, query by query.
+    ctx = fresh_context(demo_index)
+    none = np.zeros(ctx.size, dtype=bool)
+    # The article holding "vinamilk", "chính" and "trị" holds no "chính trị"; others do, without "vinamilk".
+    engine = SearchEngine(demo_index)
+    apart = matching.tier_masks(ctx, understood(engine, "chính trị vinamilk"), True, ctx.snapshot.live, read=none)
+    assert matching.all_words(ctx, understood(engine, "chính trị vinamilk")).any()
+    assert (apart.finds("together"), apart.finds("all")) == (False, False)
+    kept = matching.tier_masks(ctx, understood(engine, "chính trị kinh tế"), True, ctx.snapshot.live, read=none)
+    assert (kept.finds("together"), kept.finds("all")) == (False, True) and not kept["all"].any()
+
+
 def test_the_all_tier_marks_its_compound_words_whole(engine):
     # Answered from the all tier: a snippet marks "chính trị" and "kinh tế" as words, never their
     # syllables apart.
