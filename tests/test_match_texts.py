@@ -26,7 +26,7 @@ from search.cluster_query import (
 )
 from search.engine import SearchEngine
 from search.matching import LONG_QUERY_SHARE
-from search.parse import keep_rarest, parse_query, syllables_of
+from search.parse import Clause, keep_rarest, parse_query, syllables_of
 from search.understand import Vocabulary, understand
 
 FIELDS = {"EF": "@(title_exact,body_exact,title_fold,body_fold)", "E": "@(title_exact,body_exact)",
@@ -454,6 +454,52 @@ def test_a_quoted_single_word_is_matched_as_the_word_itself_required_with_its_ac
         # Required in the most tier as a quoted phrase is: with the accents typed, not also folded.
         most = fields({"most": "({E} vàng)" if exact else "({F} vang)"})
         assert tier_texts(parse_query('"vàng"'), exact) == plain | most
+
+
+def with_compounds(q: str, *spans: tuple[int, int]):
+    """Return q parsed, with the compound words query understanding would find at spans of its syllables."""
+    parsed = parse_query(q)
+    return replace(parsed, compounds=[parsed.syllables[start:end] for start, end in spans])
+
+
+@pytest.mark.parametrize(("q", "spans", "typed", "folded"), [
+    # One compound word the whole query: its words in a row stand closer than the window, so the together
+    # tier is the all tier; a plain word the phrase holds on its side is not asked again, "chính" is.
+    ("chính tri", [(0, 2)], ('({E} chính) ({F} "chinh tri")',) * 2, ('({F} "chinh tri")',) * 2),
+    # Accented as typed, the compound is an exact phrase; the window still asks all three words.
+    ("bộ chính trị", [(1, 3)], ('({E} "bộ chính trị"~4) ({E} "chính trị")', '({E} bộ) ({E} "chính trị")'),
+     ('({F} "bo chinh tri"~4) ({F} "chinh tri")', '({F} bo) ({F} "chinh tri")')),
+    # Two compounds, one with an unaccented syllable: folded, its accented "tế" required exactly.
+    ("chính trị kinh tế", [(0, 2), (2, 4)],
+     ('(({F} "chinh tri kinh te"~5) ({E} "chính trị tế"~6)) ({E} "chính trị") ({F} "kinh te")',
+      '({E} tế) ({E} "chính trị") ({F} "kinh te")'),
+     ('({F} "chinh tri kinh te"~5) ({F} "chinh tri") ({F} "kinh te")', '({F} "chinh tri") ({F} "kinh te")')),
+])
+def test_the_together_and_all_tiers_ask_each_compound_word_in_a_row(q, spans, typed, folded):
+    parsed = with_compounds(q, *spans)
+    for exact, (together, every) in ((True, typed), (False, folded)):
+        texts = tier_texts(parsed, exact)
+        assert (texts["together"], texts["all"]) == (written(together), written(every))
+        # The most tier still counts the syllables.
+        assert texts["most"] == most_text(parsed, exact) == tier_texts(parse_query(q), exact)["most"]
+
+
+def test_a_word_in_a_field_or_a_quoted_phrase_stays_asked_beside_a_compound_holding_its_syllable():
+    # "kinh tế" in a row holds "kinh" anywhere, not in the title, nor the phrase "kinh doanh".
+    parsed = with_compounds('title:kinh "kinh doanh" kinh tế', (3, 5))
+    assert tier_texts(parsed, False)["all"] == written('({TF} kinh) ({F} "kinh doanh") ({F} "kinh te")')
+
+
+def test_a_compound_word_beside_a_group_of_spellings_keeps_the_window_of_each_reading():
+    # "ubnd" also read as "ủy ban nhân dân": two readings, each with its window, beside the compound.
+    parsed = with_compounds("ubnd chinh tri", (1, 3))
+    spelled = Clause(syllables_of("uy ban nhan dan"), phrase=True, alternative=True)
+    parsed = replace(parsed, groups=[[*parsed.groups[0], spelled], *parsed.groups[1:]])
+    texts = tier_texts(parsed, False)
+    ubnd = '(({F} ubnd) | ({F} "uy ban nhan dan"))'
+    assert texts["all"] == written(f'{ubnd} ({{F}} "chinh tri")')
+    assert texts["together"] == written(f'{ubnd} (({{F}} "ubnd chinh tri"~4) | ({{F}} "uy ban nhan dan chinh tri"~7))'
+                                        ' ({F} "chinh tri")')
 
 
 def test_a_query_of_no_words_matches_every_article_in_every_tier():
