@@ -398,6 +398,17 @@ def test_hits_without_snippets_keep_the_stored_fields_and_an_unmarked_title(engi
     assert all("<mark>" in h["snippet"] for h in marked)
 
 
+@pytest.mark.parametrize(("tier", "expected"), [
+    ("together", HighlightSpec(("bộ",), (("chính", "trị"),), 6)),
+    ("all", HighlightSpec(("bộ",), (("chính", "trị"),))),
+    ("most", HighlightSpec(("bộ", "chính", "trị"))),  # the syllables counted one by one
+])
+def test_a_compound_word_is_marked_whole_in_the_tiers_that_keep_it_in_a_row(tier, expected):
+    parsed = parse_query("bộ chính trị")
+    parsed = replace(parsed, compounds=[parsed.syllables[1:3]])
+    assert highlight_spec(parsed, tier) == expected
+
+
 def test_the_some_words_notice_follows_the_tier_asked_for_and_the_folded_notice_the_accents(engine):
     # No article holds both words: the answer comes from the "most" tier.
     assert searched(engine, "vinamilk tesla")["notices"] == [SOME_WORDS]
