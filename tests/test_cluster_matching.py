@@ -600,6 +600,25 @@ def test_a_first_page_of_few_common_words_sends_its_grouping_beside_the_page_wit
     assert few or pages[0].split(" FROM ")[0].split(", ")[1:5] == ["id", "month", "category", "source"]
 
 
+def test_the_count_deciding_a_compound_word_is_kept_for_the_next_requests(engine, cluster_engine, monkeypatch):
+    # Whether "chính trị" is a word the index holds takes a count of the articles writing it in a row: one
+    # per generation, not one per request.
+    statements = recorded_statements(monkeypatch)
+    cluster_engine.backend.forget()
+    counted = "MATCH('@(title_fold,body_fold) \"chinh tri\"')"
+    # The first page after forgetting reads the cluster's generation anew, which drops what was kept before it.
+    cluster_engine.search(SearchRequest(q="chính trị", suggest=False))
+    first = cluster_engine.search(SearchRequest(q="Bộ Chính trị", suggest=False))
+    sent = len([text for text in statements if counted in text])
+    again = cluster_engine.search(SearchRequest(q="chính trị Bộ", suggest=False))
+    assert len([text for text in statements if counted in text]) == sent > 0
+    # Kept with its count: the next query reads "chính trị" as a word as the first did, as the embedded index does.
+    for q, found in (("Bộ Chính trị", first), ("chính trị Bộ", again)):
+        assert (found["total"], found["tier"]) == (engine.search(SearchRequest(q=q, suggest=False))["total"],
+                                                   "together")
+    assert _understood(cluster_engine, "chính trị Bộ").compounds
+
+
 def test_a_querys_word_frequencies_are_read_beside_its_page_and_kept_for_later(cluster_engine, monkeypatch):
     # Understanding a short query without syllables typed in a row (which may be a compound word: their
     # counts decide it) reads none of them: its page goes out while each node's CALL KEYWORDS is held back
