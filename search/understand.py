@@ -287,11 +287,10 @@ def compounds_of(groups: list[list[Clause]], text: str, vocabulary: Vocabulary) 
 
 def _held_word(folded: list[str], vocabulary: Vocabulary) -> int:
     """Return how many articles hold folded syllables as one word, 0 unless that makes it a word the index
-    holds (``COMPOUND_MIN_ARTICLES``, ``OR_WORD_SHARE``)."""
-    joined = vocabulary.frequency(COMPOUND_JOINER.join(folded))
-    if joined < COMPOUND_MIN_ARTICLES or joined * OR_WORD_SHARE < vocabulary.phrase_frequency(folded):
-        return 0
-    return joined
+    holds (``COMPOUND_MIN_ARTICLES``, and OR's share: ``_joined_often``)."""
+    if vocabulary.frequency(COMPOUND_JOINER.join(folded)) < COMPOUND_MIN_ARTICLES:
+        return 0  # the articles writing it in a row are not counted
+    return _joined_often(folded, vocabulary)
 
 
 def _segmented(size: int, held: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
@@ -492,8 +491,17 @@ def _one_word(syllables: list[Syllable], vocabulary: Vocabulary, abbreviations: 
         return True
     if not understood.capitals and all(s.raw[:1].isupper() for s in syllables):
         return True
+    return _joined_often(folded, vocabulary) > 0
+
+
+def _joined_often(folded: list[str], vocabulary: Vocabulary) -> int:
+    """Return how many articles hold folded syllables as one word when at least one in OR_WORD_SHARE of those
+    writing them in a row do, else 0 (the articles writing them are counted only when some join them)."""
+    joined = vocabulary.frequency(COMPOUND_JOINER.join(folded))
+    if not joined:
+        return 0
     written = vocabulary.phrase_frequency(folded)
-    return written > 0 and vocabulary.frequency(COMPOUND_JOINER.join(folded)) * OR_WORD_SHARE >= written
+    return joined if written > 0 and joined * OR_WORD_SHARE >= written else 0
 
 
 def _word_clause(syllables: list[Syllable]) -> Clause:
