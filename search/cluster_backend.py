@@ -1499,21 +1499,14 @@ class ClusterStatistics:
         self.backend.read_keyword_documents(term for term in terms if term not in self._frequencies)
 
     def phrase_frequency(self, terms: Sequence[str]) -> int:
-        """Return how many articles hold the folded terms in a row in their title or body: one count
-        (a round trip) a phrase, kept per generation unless a shard was missing (query understanding
+        """Return how many articles hold the folded terms in a row in their title or body: the backend's
+        count (``phrase_documents``: kept per generation unless a shard was missing; query understanding
         asks it of a short query's compound words); a term the engine cannot hold is held by no article."""
         tokens = tuple(engine_token(term) for term in terms)
         if PLACEHOLDER_TOKEN in tokens:
             return 0
         if tokens not in self._phrases:
-            kept = self.backend._cache.get(("folded phrase", tokens))
-            if kept is None:
-                text = f'@(title_fold,body_fold) "{" ".join(tokens)}"'
-                _, meta = self.backend.run(self.backend._count_statements(f" WHERE MATCH('{escape_literal(text)}')"))
-                kept = _found(meta)
-                if not _warning(meta):
-                    self.backend._cache.put(("folded phrase", tokens), kept)
-            self._phrases[tokens] = kept
+            self._phrases[tokens] = self.backend.phrase_documents(Clause([Syllable.of(t) for t in terms], phrase=True))
         return self._phrases[tokens]
 
     def title_syllables(self) -> list[tuple[str, int]]:

@@ -605,7 +605,7 @@ def test_the_count_deciding_a_compound_word_is_kept_for_the_next_requests(engine
     # per generation, not one per request.
     statements = recorded_statements(monkeypatch)
     cluster_engine.backend.forget()
-    counted = "MATCH('@(title_fold,body_fold) \"chinh tri\"')"
+    counted = "MATCH('(@(title_fold,body_fold) \"chinh tri\")')"
     # The first page after forgetting reads the cluster's generation anew, which drops what was kept before it.
     cluster_engine.search(SearchRequest(q="chính trị", suggest=False))
     first = cluster_engine.search(SearchRequest(q="Bộ Chính trị", suggest=False))
