@@ -1506,7 +1506,7 @@ class ClusterStatistics:
         if PLACEHOLDER_TOKEN in tokens:
             return 0
         if tokens not in self._phrases:
-            self._phrases[tokens] = self.backend.phrase_documents(Clause([Syllable.of(t) for t in terms], phrase=True))
+            self._phrases[tokens] = self.backend.phrase_documents(Clause([Syllable.of(t) for t in terms]))
         return self._phrases[tokens]
 
     def title_syllables(self) -> list[tuple[str, int]]:
