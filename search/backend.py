@@ -106,9 +106,11 @@ class TermStatistics(Protocol):
         side by side, found among at most scanned articles holding them (a sample, in any order:
         "did you mean" reads how they write the pair), every pair's together."""
 
-    def phrase_frequency(self, terms: Sequence[str]) -> int:
+    def phrase_frequency(self, terms: Sequence[str], most: int | None = None) -> int:
         """Return how many articles hold the folded terms in a row in their title or body (deleted
-        ones included where the frequencies count them; estimated from a sample on a large index)."""
+        ones included where the frequencies count them; estimated from a sample on a large index).
+        With most, the caller needs only know whether more than most do: the count may then be any
+        number above most when it is above, and any from the count up to most when it is not."""
 
     def title_candidates(self, words: Sequence[Syllable], prefixes: Sequence[str] | None,
                          limit: int, phrase: bool = False) -> list[StoredArticle]:

@@ -117,9 +117,18 @@ class Vocabulary:
                 term, "title")
         return self._frequencies[term]
 
-    def phrase_frequency(self, terms: list[str]) -> int:
-        """Return how many documents hold the folded terms in a row in their title or body."""
-        return self.statistics.phrase_frequency(terms)
+    def phrase_frequency(self, terms: list[str], most: int | None = None) -> int:
+        """Return how many documents hold the folded terms in a row in their title or body; with most, any
+        number above most when it is above most, else any from it up to most (a backend whose counts are
+        searches may stop there, or answer with a bound it reads cheaper)."""
+        return self.statistics.phrase_frequency(terms, most)
+
+    def prefetch_phrases(self, asked: Iterable[tuple[list[str], int]]) -> None:
+        """Let a backend whose counts are round trips count runs of terms (each with its bound, as
+        ``phrase_frequency``) together."""
+        prefetch = getattr(self.statistics, "prefetch_phrases", None)
+        if prefetch is not None:
+            prefetch(asked)
 
     def prefetch(self, terms: Iterable[str]) -> None:
         """Let a backend whose lookups are round trips read the frequencies of terms together."""
@@ -280,6 +289,8 @@ def compounds_of(groups: list[list[Clause]], text: str, vocabulary: Vocabulary) 
                  for start in range(len(run) - size + 1)]
         names = {span: [s.folded for s in run[span[0] : span[1]]] for span in spans}
         vocabulary.prefetch(COMPOUND_JOINER.join(name) for name in names.values())
+        vocabulary.prefetch_phrases((name, most) for name in names.values() if _is_joined(name, vocabulary)
+                                    and (most := _written_bound(name, vocabulary)))
         held = {span: _held_word(name, vocabulary) for span, name in names.items()}
         found += [run[start:end] for start, end in _segmented(len(run), held)]
     return found
@@ -288,9 +299,14 @@ def compounds_of(groups: list[list[Clause]], text: str, vocabulary: Vocabulary) 
 def _held_word(folded: list[str], vocabulary: Vocabulary) -> int:
     """Return how many articles hold folded syllables as one word, 0 unless that makes it a word the index
     holds (``COMPOUND_MIN_ARTICLES``, and OR's share: ``_joined_often``)."""
-    if vocabulary.frequency(COMPOUND_JOINER.join(folded)) < COMPOUND_MIN_ARTICLES:
+    if not _is_joined(folded, vocabulary):
         return 0  # the articles writing it in a row are not counted
     return _joined_often(folded, vocabulary)
+
+
+def _is_joined(folded: list[str], vocabulary: Vocabulary) -> bool:
+    """Tell whether the segmenter joined folded syllables in enough articles (``COMPOUND_MIN_ARTICLES``)."""
+    return vocabulary.frequency(COMPOUND_JOINER.join(folded)) >= COMPOUND_MIN_ARTICLES
 
 
 def _segmented(size: int, held: dict[tuple[int, int], int]) -> list[tuple[int, int]]:
@@ -498,10 +514,19 @@ def _joined_often(folded: list[str], vocabulary: Vocabulary) -> int:
     """Return how many articles hold folded syllables as one word when at least one in OR_WORD_SHARE of those
     writing them in a row do, else 0 (the articles writing them are counted only when some join them)."""
     joined = vocabulary.frequency(COMPOUND_JOINER.join(folded))
-    if not joined:
-        return 0
-    written = vocabulary.phrase_frequency(folded)
-    return joined if written > 0 and joined * OR_WORD_SHARE >= written else 0
+    most = _written_bound(folded, vocabulary)
+    if not most:
+        return joined
+    written = vocabulary.phrase_frequency(folded, most)
+    return joined if 0 < written <= most else 0
+
+
+def _written_bound(folded: list[str], vocabulary: Vocabulary) -> int:
+    """Return the most articles that may write folded syllables in a row for them to stay a word the index
+    holds (OR_WORD_SHARE times those joining them), 0 when they need not be counted: none join them, or
+    fewer articles hold the rarest syllable (no more can write them in a row)."""
+    most = vocabulary.frequency(COMPOUND_JOINER.join(folded)) * OR_WORD_SHARE
+    return 0 if min(vocabulary.frequency(syllable) for syllable in folded) <= most else most
 
 
 def _word_clause(syllables: list[Syllable]) -> Clause:

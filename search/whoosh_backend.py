@@ -164,10 +164,11 @@ class SnapshotView:
                 for d in side_by_side(self.context, first, second, self.snapshot.live, limit, scanned)]
         return self._stored(list(dict.fromkeys(docs)))
 
-    def phrase_frequency(self, terms: Sequence[str]) -> int:
+    def phrase_frequency(self, terms: Sequence[str], most: int | None = None) -> int:
         """Return how many articles (deleted ones included) hold the folded terms in a row in their
         title or body, counted among an even sample beyond ``execute.PHRASE_COUNT_SAMPLE`` articles
-        holding them all, and kept for the snapshot (a query of them weighs its idf by the same count)."""
+        holding them all, and kept for the snapshot (a query of them weighs its idf by the same count).
+        most changes nothing: the count is cheap and kept whole."""
         return phrase_frequency(self.context, terms)
 
     def title_syllables(self) -> list[tuple[str, int]]:

@@ -192,9 +192,9 @@ def test_the_together_tier_asks_each_word_once(engine, cluster_engine, monkeypat
                                                                        embedded["facets"])
 
 
-# "Bộ Chính trị": its counts as before, and understanding's count of the articles writing "chinh tri" in a
-# row (whether "chính trị" is a compound word the index holds).
-@pytest.mark.parametrize(("q", "counts"), [("bán", 1), ('"bo chinh tri"', 0), ("Bộ Chính trị", 3)])
+# "Bộ Chính trị": its counts as before, and understanding's counts of the articles holding "chinh" and "tri"
+# and of those writing them in a row (whether "chính trị" is a compound word the index holds).
+@pytest.mark.parametrize(("q", "counts"), [("bán", 1), ('"bo chinh tri"', 0), ("Bộ Chính trị", 4)])
 def test_a_query_of_one_word_or_one_phrase_counts_its_together_and_all_tiers_once(engine, cluster_engine,
                                                                                    monkeypatch, q, counts):
     # Nothing stands apart in one word or one phrase: its together tier is its all tier, the same text,
@@ -839,16 +839,52 @@ def test_a_phrases_count_is_the_whole_clusters_asked_once_a_generation(cluster_e
     backend = cluster_engine.backend
     backend.forget()
     clause = Clause(syllables_of(words), field=field)
-    texts = [a.get("title") or "" if field else f"{a.get('title') or ''}\n{a['body']}" for a in DEMO_ARTICLES]
-    portal = cluster_engine.article(PORTAL_ID)  # the portal article, as its file's reader extracted it
-    texts.append(portal["title"] if field else f"{portal['title']}\n{portal['body']}")
-    phrase = unidecode(words).lower()
-    holding = sum(bool(re.search(rf"(?<!\w){phrase}(?!\w)", unidecode(text).lower())) for text in texts)
+    holding = articles_writing(cluster_engine, words, field)
     sent = []
     original = backend.run
     monkeypatch.setattr(backend, "run", lambda statements: sent.append(statements) or original(statements))
     assert [backend.phrase_documents(clause), backend.phrase_documents(clause)] == [holding] * 2
     assert len(sent) == 1 and (holding >= 3 or words == "qwxzv nam")
+
+
+def articles_writing(engine: SearchEngine, words: str, field: str | None = None, apart: bool = False) -> int:
+    """Return how many demo articles and the portal article write words in a row, folded (in the title with
+    field; with apart, each word anywhere in the title or the body)."""
+    texts = [a.get("title") or "" if field else f"{a.get('title') or ''}\n{a['body']}" for a in DEMO_ARTICLES]
+    portal = engine.article(PORTAL_ID)  # the portal article, as its file's reader extracted it
+    texts.append(portal["title"] if field else f"{portal['title']}\n{portal['body']}")
+    phrases = unidecode(words).lower().split() if apart else [unidecode(words).lower()]
+    return sum(all(re.search(rf"(?<!\w){phrase}(?!\w)", unidecode(text).lower()) for phrase in phrases)
+               for text in texts)
+
+
+def test_phrases_counts_are_asked_together_and_a_bounded_one_is_told_only_whether_more_hold_it(cluster_engine,
+                                                                                              monkeypatch):
+    backend = cluster_engine.backend
+    backend.forget()
+    words = ["bo giao duc", "việt nam", "chinh tri"]
+    holding = [articles_writing(cluster_engine, w) for w in words]
+    apart = articles_writing(cluster_engine, "chinh tri", apart=True)  # both anywhere: 98 against 13 in a row
+    assert holding[1] > 2 * 2 and apart > holding[2] > 1  # 2 shards each stopping past 1 count 4 at most
+    clauses = [Clause(syllables_of(w)) for w in words]
+    statements = recorded_statements(monkeypatch)
+
+    def asked(*pairs) -> list[int]:
+        return backend.phrase_documents_of([(clauses[at], most) for at, most in pairs])
+
+    # Bounded: the articles holding the syllables anywhere first, which settle "chinh tri" within 98; past
+    # 1, "việt nam" is counted in a row, each shard stopping past 1.
+    counts = asked((0, None), (1, 1), (2, apart))
+    assert counts[0] == holding[0] and 1 < counts[1] <= 4 and counts[2] == apart
+    assert sum(text.startswith("SELECT") for text in statements) == 4
+    # Kept: a count past the bound asked, an upper bound within it, an exact count.
+    assert asked((1, 1), (2, apart), (0, 0)) == [counts[1], apart, holding[0]]
+    assert sum(text.startswith("SELECT") for text in statements) == 4
+    # Within fewer than its syllables anywhere, "chinh tri" is counted in a row: exactly, as within the bound.
+    assert asked((2, holding[2])) == [holding[2]]
+    assert sum(text.startswith("SELECT") for text in statements) == 6
+    assert asked((1, None)) == [holding[1]] == asked((1, 1))  # the whole count, kept
+    assert sum(text.startswith("SELECT") for text in statements) == 7
 
 
 def test_a_phrases_count_with_a_shard_missing_is_not_kept(cluster_engine, monkeypatch):

@@ -551,7 +551,7 @@ class Runs:
     def __init__(self, *runs: str):
         self.runs, self.asked = {tuple(run.split()) for run in runs}, []
 
-    def phrase_frequency(self, terms: list[str]) -> int:
+    def phrase_frequency(self, terms: list[str], most: int | None = None) -> int:
         self.asked.append(" ".join(terms))
         return int(tuple(terms) in self.runs)
 

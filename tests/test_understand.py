@@ -115,17 +115,27 @@ def test_of_compounds_overlapping_the_one_more_articles_hold_is_taken(vocabulary
 
 
 class NewsFigures:
-    """Term statistics of a few words as measured on the 5,986 news articles (``../shared/data``):
-    {folded compound: (articles holding it as one word, articles writing its syllables in a row)}."""
+    """Term statistics of a few words as measured on the 5,986 news articles (``../shared/data``) and the
+    portal article: {folded compound: (articles holding it as one word, articles writing its syllables
+    in a row)}, and each syllable's frequency (title and body added, as the index's frequencies are)."""
 
     HELD: ClassVar[dict[str, tuple[int, int]]] = {
         "dong_dat": (9, 40), "viet_co": (5, 61), "xe_dien": (2, 28), "gia_vang": (0, 68), "nhat_ban": (503, 516),
-        "chinh_tri": (191, 244), "pham_minh": (35, 82), "minh_chinh": (1, 41)}
+        "chinh_tri": (191, 244), "pham_minh": (35, 82), "minh_chinh": (1, 41), "bong_da": (1394, 1251)}
+    SYLLABLES: ClassVar[dict[str, int]] = {
+        "dong": 5559, "dat": 3178, "viet": 4354, "co": 6153, "xe": 866, "dien": 3799, "gia": 4833, "vang": 1554,
+        "nhat": 4657, "ban": 5160, "chinh": 3793, "tri": 3455, "pham": 2357, "minh": 3144, "bong": 2790, "da": 5970}
+
+    def __init__(self):
+        self.asked: list[tuple[str, ...]] = []
 
     def doc_frequency(self, term: str, fieldname: str) -> int:
-        return self.HELD.get(term, (0, 0))[0] if fieldname == "body" else 0
+        if fieldname != "body":
+            return 0
+        return self.HELD[term][0] if term in self.HELD else self.SYLLABLES.get(term, 0)
 
-    def phrase_frequency(self, terms) -> int:
+    def phrase_frequency(self, terms, most=None) -> int:
+        self.asked.append(tuple(terms))
         return self.HELD.get("_".join(terms), (0, 0))[1]
 
     def title_syllables(self) -> list:
@@ -138,19 +148,58 @@ class NewsFigures:
     ("viet co", 0),  # joined 5 times of 61, mostly "Việt có" (Vietnamese have): no word
     ("xe dien", 0),  # 2 of 28: the segmenter seldom joins it
     ("gia vang", 0), ("minh chinh", 0),  # never joined; joined once
+    ("bong da", 1394),  # joined in more articles than one in five of those holding "bong": not counted
 ])
 def test_a_compound_word_is_held_when_the_segmenter_joined_it_in_one_in_five_articles_writing_it(words, held):
     assert understand_module._held_word(words.split(), Vocabulary(NewsFigures())) == held
 
 
+@pytest.mark.parametrize(("words", "counted"), [
+    ("nhat ban", True), ("viet co", True), ("dong dat", True),
+    ("bong da", False),  # 2,790 hold "bong": at most that many write "bong da", within 5 x 1,394
+    ("gia vang", False), ("minh chinh", False),  # joined in fewer than two articles: no word whatever the count
+])
+def test_a_compound_words_syllables_in_a_row_are_counted_only_when_the_count_can_decide(words, counted):
+    statistics = NewsFigures()
+    understand_module._held_word(words.split(), Vocabulary(statistics))
+    assert statistics.asked == ([tuple(words.split())] if counted else [])
+
+
+class CountedTogether(NewsFigures):
+    """NewsFigures that note what is counted together (``prefetch_phrases``) and the bound each count is asked with."""
+
+    def __init__(self):
+        super().__init__()
+        self.together: list[list[tuple[tuple[str, ...], int]]] = []
+        self.bounds: list[int | None] = []
+
+    def prefetch_phrases(self, asked) -> None:
+        self.together.append([(tuple(terms), most) for terms, most in asked])
+
+    def phrase_frequency(self, terms, most=None) -> int:
+        self.bounds.append(most)
+        return super().phrase_frequency(terms, most)
+
+
+def test_a_querys_compound_words_are_counted_together_each_told_only_whether_more_than_five_times_hold_it():
+    statistics = CountedTogether()
+    understood = understand(parse_query("nhật bản động đất"), Vocabulary(statistics), abbreviations.load())
+    assert [" ".join(s.raw for s in c) for c in understood.parsed.compounds] == ["nhật bản", "động đất"]
+    # "ban dong" and the runs of three are joined in no article: not counted.
+    assert statistics.together == [[(("nhat", "ban"), 5 * 503), (("dong", "dat"), 5 * 9)]]
+    assert (statistics.asked, statistics.bounds) == ([("nhat", "ban"), ("dong", "dat")], [5 * 503, 5 * 9])
+
+
 class Bounds(NewsFigures):
-    """The rule's bounds: joined in exactly 2 articles, and in exactly one in five of those writing it."""
+    """The rule's bounds: joined in exactly 2 articles, and in exactly one in five of those writing it; each
+    syllable held by 1,000 articles (the run is counted) but for those of "i j", held by 20 (it is not)."""
 
     HELD: ClassVar[dict[str, tuple[int, int]]] = {"a_b": (2, 2), "c_d": (4, 20), "e_f": (4, 21), "g_h": (1, 1),
-                                                  "w_x_y_z": (50, 50)}
+                                                  "w_x_y_z": (50, 50), "i_j": (4, 0)}
+    SYLLABLES: ClassVar[dict[str, int]] = {**dict.fromkeys("abcdefghwxyz", 1000), "i": 20, "j": 1000}
 
 
-@pytest.mark.parametrize(("words", "held"), [("a b", 2), ("c d", 4), ("e f", 0), ("g h", 0)])
+@pytest.mark.parametrize(("words", "held"), [("a b", 2), ("c d", 4), ("e f", 0), ("g h", 0), ("i j", 4)])
 def test_a_compound_word_held_in_two_articles_and_one_in_five_of_those_writing_it_is_a_word(words, held):
     assert understand_module._held_word(words.split(), Vocabulary(Bounds())) == held
 
@@ -236,16 +285,16 @@ def test_an_operand_of_or_is_the_word_beside_it_not_its_syllable(vocabulary, q, 
 
 class GivenWords:
     """A vocabulary holding given words (runs of syllables) as one word in `held` of the `written` articles
-    writing each run of syllables in a row, and any other run as no word."""
+    writing each run of syllables in a row, and any other run as no word; each syllable in `alone` articles."""
 
-    def __init__(self, *words: str, held: int = 10, written: int = 10):
+    def __init__(self, *words: str, held: int = 10, written: int = 10, alone: int = 1000):
         self.words = {"_".join(form_key(word)) for word in words}
-        self.held, self.written = held, written
+        self.held, self.written, self.alone = held, written, alone
 
     def frequency(self, term: str) -> int:
-        return self.held if term in self.words else 0
+        return self.held if term in self.words else 0 if "_" in term else self.alone
 
-    def phrase_frequency(self, terms: list[str]) -> int:
+    def phrase_frequency(self, terms: list[str], most: int | None = None) -> int:
         return self.written
 
 
@@ -1124,7 +1173,7 @@ class PhraseCounts:
     def frequency(self, term: str) -> int:
         return self.frequencies.get(term, 0)
 
-    def phrase_frequency(self, terms: list[str]) -> int:
+    def phrase_frequency(self, terms: list[str], most: int | None = None) -> int:
         self.asked.append(tuple(terms))
         return self.phrases.get(tuple(terms), 0)
 
