@@ -1,9 +1,9 @@
 """"Did you mean" for a slip in an accented query: a tone dropped or changed, or `d` typed for `đ`.
 
 Usage: python bench/bench_slips.py [--data ../shared/data] [--index /tmp/vnsearch-bench-battery]
-                                   [--limit 400] [--seed 11] [--show 15]
+                                   [--limit 400] [--seed 11] [--show 15] [--words 3-5]
 
-Title fragments of 3-5 words (``corpus.title_fragment``, news titles sampled with ``--seed``) that carry
+Title fragments of 3-5 words (``--words``) (``corpus.title_fragment``, news titles sampled with ``--seed``) that carry
 accents are searched twice over the reader battery's index (news + portal, built once): as written, and
 with one slip of a reader typing with an input method on one of their syllables (chosen with the same
 seed): its tone mark dropped while another mark stays (``đá`` -> ``đa``, ``tuyển`` -> ``tuyên``), its tone
@@ -12,9 +12,10 @@ meant, so the slipped query's page holds what was typed; the question is whether
 the words as written.  Printed per kind of slip: how many slipped queries find nothing as typed (their
 page falls back to the unaccented forms), fewer than 5 articles, or more; how many get a suggestion and
 how many of those restore the fragment as written (lower case, NFC), and how many get none because their
-page already shows the first articles of the fragment as written ("same page"); and, over the fragments as written,
-how many get a suggestion at all (a suggestion for a query typed right is a false alarm when it changes
-its accents).  Nothing is asserted.
+page already shows the first articles of the fragment as written ("same page"); of the slipped queries whose
+page found articles as typed, how many get a suggestion and how many of those restore the fragment; and,
+over the fragments as written, how many get a suggestion at all (a suggestion for a query typed right is a
+false alarm when it changes its accents).  Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -107,10 +108,13 @@ def measure(engine: SearchEngine, queries: list[tuple[str, str, str]]) -> dict:
         counts["queries"] += 1
         counts["nothing as typed" if result["accents"] == "folded" else
                "under 5" if result["total"] < 5 else "5 or more"] += 1
+        found = result["accents"] != "folded"
         if result["suggestion"]:
             counts["suggested"] += 1
+            counts["found, suggested"] += found
             if words(result["suggestion"]) == words(fragment):
                 counts["restored"] += 1
+                counts["found, restored"] += found
             else:
                 wrong.append((slipped, result["suggestion"], fragment))
         elif ids(result) == ids(engine.search(SearchRequest(q=fragment, size=10))):
@@ -139,24 +143,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_battery_sample_arguments(parser, 400, 11, "which titles, fragments and slips",
                                  15, "wrong or missing suggestions printed")
+    parser.add_argument("--words", default="3-5", help="words a fragment holds, MIN-MAX (default 3-5)")
     args = parser.parse_args()
     data = battery_index_data(args)
     rng = random.Random(args.seed)
-    fragments = [f for f in title_fragments(read_jsonl(data_path(data, NEWS)), args.limit, args.seed, rng)
-                 if unidecode(f) != f]
+    sizes = tuple(int(n) for n in args.words.split("-"))
+    fragments = [f for f in title_fragments(read_jsonl(data_path(data, NEWS)), args.limit, args.seed, rng,
+                                            (sizes[0], sizes[-1])) if unidecode(f) != f]
     queries = slipped_queries(fragments, rng)
     engine = SearchEngine(args.index)
     measured = measure(engine, queries)
     offered, changed, alarms = false_alarms(engine, fragments)
     print(f'"did you mean" for slips -- code {code_version()}, index {args.index}, seed {args.seed}: '
-          f"{len(fragments)} accented title fragments, {len(queries)} slipped")
+          f"{len(fragments)} accented title fragments of {args.words} words, {len(queries)} slipped")
     print(f"  {'slip':<14}{'queries':>8}{'nothing':>9}{'under 5':>9}{'5+':>6}{'suggested':>11}{'restored':>10}"
-          f"{'same page':>11}")
+          f"{'same page':>11}   found as typed: suggested / restored")
     rows = {kind: measured["figures"][kind] for kind in KINDS}
     rows["all"] = sum(rows.values(), Counter())
     for kind, counts in rows.items():
         print(f"  {kind:<14}{counts['queries']:>8}{counts['nothing as typed']:>9}{counts['under 5']:>9}"
-              f"{counts['5 or more']:>6}{counts['suggested']:>11}{counts['restored']:>10}{counts['same page']:>11}")
+              f"{counts['5 or more']:>6}{counts['suggested']:>11}{counts['restored']:>10}{counts['same page']:>11}"
+              f"   {counts['found, suggested']} / {counts['found, restored']}")
     print(f"  as written: {offered} of {len(fragments)} get a suggestion, {changed} of them other words")
     for fragment, suggestion in alarms[: args.show]:
         print(f"    written {fragment!r} -> {suggestion!r}")

@@ -200,10 +200,11 @@ def title_fragment(title: str, rng: random.Random, sizes: tuple[int, int] = (3, 
     return " ".join(words[start : start + size])
 
 
-def title_fragments(articles: list[dict], count: int, seed: int, rng: random.Random) -> list[str]:
-    """Return a fragment (``title_fragment``, drawn with rng) of each of count titles sampled with seed that
-    has one."""
-    return [f for f in (title_fragment(t, rng) for t in sample_titles(articles, count, seed)) if f]
+def title_fragments(articles: list[dict], count: int, seed: int, rng: random.Random,
+                    sizes: tuple[int, int] = (3, 5)) -> list[str]:
+    """Return a fragment (``title_fragment`` of sizes words, drawn with rng) of each of count titles sampled with
+    seed that has one."""
+    return [f for f in (title_fragment(t, rng, sizes) for t in sample_titles(articles, count, seed)) if f]
 
 
 class TitleIndex:

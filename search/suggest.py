@@ -45,6 +45,14 @@ FIRST_PAGE = 10
 PAIR_LOOKUPS = 16
 PAIR_ARTICLES = 3
 PAIR_SCANNED = 4096
+# A syllable typed with accents that this many times more articles hold in other accents (or none) may
+# be a slip even where the page found the words as typed ("Hà nôi": "nôi", a cradle, beside "nội"); it is
+# one when the page's articles write another form beside the query's neighbours this many times as often.
+# Two-word title fragments with one slip, seeds 11-13 (``bench_slips.py --words 2-2``): 5 / 10 / 20
+# restore 29 / 20 / 14 of the 83 of seed 11 whose page found them as typed (0 before) when a form written
+# nowhere beside them counted too, at 4 / 2 / 1 more false alarms of 367 fragments as written; 10 with
+# evidence required restores 10 / 23 / 13 (seeds 11 / 12 / 13), no false alarm more.
+SLIP_RATIO = 10
 # A restored word is capitalised when the articles write it so this often ("Hà Nội").
 CAPITALISED_SHARE = 0.6
 # Between two texts voted together: a word's edge (no match goes over it) and no space (no pair of
@@ -106,6 +114,10 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
         # A word typed among accented ones and read split ("tiêm vacxin Pfizer"): its pieces are spelt
         # out as the articles write them ("vắc xin"), not bare ("vac xin").
         text = replace_syllables(text, _restored(statistics, text, pieces, first()))
+    elif searched and not is_question(corrected) and _may_have_slipped(statistics, corrected, first()):
+        # The page found the words as typed, apart ("Hà nôi": "hà" near "nôi"), or their abbreviation
+        # ("Viêt Nam": "VN"): the articles the words find without accents tell what was meant.
+        text = _slip_restored(statistics, text, corrected, statistics.top_documents(read(_folded(text, corrected))))
     if understood.crossed and searched:
         # A long query's suggestion goes unsearched: its words are spelt out as read, not voted on.
         text = _settle_crossed(statistics, text, understood.crossed, first())
@@ -126,7 +138,7 @@ def _slip_restored(statistics: TermStatistics, text: str, parsed: ParsedQuery,
     no article holds together, answered without them) write it (``_restored``).  Kept as typed: a
     syllable they leave unsettled, one they write as typed beside a neighbour of the query (no slip),
     and one typed with accents that they never write beside a neighbour (a count alone is no reason)."""
-    plain_text = replace_syllables(text, {s: s.folded for s in parsed.syllables if s.accented})
+    plain_text = _folded(text, parsed)
     plain = parse_query(plain_text)
     pairs = list(zip(parsed.syllables, plain.syllables))
     if len(parsed.syllables) != len(plain.syllables) or any(t.folded != p.folded for t, p in pairs):
@@ -140,6 +152,40 @@ def _slip_restored(statistics: TermStatistics, text: str, parsed: ParsedQuery,
     # A syllable typed without accents and kept still takes the articles' capitals ("viet nam" -> "Việt Nam").
     return replace_syllables(text, {typed: restored[p] for typed, p in pairs if p in restored and (
         p not in kept or (not typed.accented and normalize_term(restored[p]) == written[p]))})
+
+
+def _may_have_slipped(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle]) -> bool:
+    """Tell whether a query typed with accents may hold a slip its page does not show: a syllable typed with
+    accents that SLIP_RATIO times more articles hold otherwise, which documents (its page's top articles)
+    write beside a neighbour of the query SLIP_RATIO times as often in another form (``_outvoted``; an
+    article's own slip does not hide it: one writes "Hà nôi" where it writes "Hà Nội" 22 times)."""
+    rare = [s for s in parsed.syllables if s.accented and _restorable(s.folded)
+            and SLIP_RATIO * _held(statistics, s.exact) < _held(statistics, s.folded)]
+    if not rare:
+        return False
+    plain = parse_query(_folded(parsed.text, parsed))
+    votes = _votes(plain.syllables, documents)
+    folded_of = dict(zip(parsed.syllables, plain.syllables))
+    return votes is not None and any(_outvoted(votes.in_context[folded_of[s].folded], normalize_term(s.raw))
+                                     for s in rare)
+
+
+def _outvoted(in_context: Counter, typed: str) -> bool:
+    """Tell whether another form of a syllable is written beside the query's neighbours, at least SLIP_RATIO
+    times as often as the form typed.  Neither written there is no evidence: a correct rare word's page
+    often writes it apart from its neighbour ('quái vật "khổng lồ"' for "vật khổng")."""
+    others = max((n for form, n in in_context.items() if form != typed), default=0)
+    return others > 0 and SLIP_RATIO * in_context[typed] <= others
+
+
+def _held(statistics: TermStatistics, term: str) -> int:
+    """Return how many articles hold a term in their title or body (both counted: an upper bound)."""
+    return statistics.doc_frequency(term, "body") + statistics.doc_frequency(term, "title")
+
+
+def _folded(text: str, parsed: ParsedQuery) -> str:
+    """Return text with the syllables typed with accents written without them."""
+    return replace_syllables(text, {s: s.folded for s in parsed.syllables if s.accented})
 
 
 def _settle_crossed(statistics: TermStatistics, text: str, crossed: dict[str, str],

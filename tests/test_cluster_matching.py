@@ -192,6 +192,15 @@ def test_the_together_tier_asks_each_word_once(engine, cluster_engine, monkeypat
                                                                        embedded["facets"])
 
 
+@pytest.mark.parametrize(("q", "suggestion"), [("Viêt Nam", "Việt Nam"), ("Bác sỉ", "Bác sĩ"),
+                                             ("Thành phô", "Thành phố"), ("chết yểu", None)])
+def test_a_slip_its_page_found_as_typed_is_read_alike_on_both_backends(engine, cluster_engine, q, suggestion):
+    # The articles found without accents tell the slip (``suggest._may_have_slipped``): the cluster's top articles.
+    result, embedded = cluster_engine.search(SearchRequest(q=q)), engine.search(SearchRequest(q=q))
+    assert (result["suggestion"], result["total"], result["accents"]) == (suggestion, embedded["total"], "exact")
+    assert embedded["suggestion"] == suggestion
+
+
 # "Bộ Chính trị": its counts as before, and understanding's counts of the articles holding "chinh" and "tri"
 # and of those writing them in a row (whether "chính trị" is a compound word the index holds).
 @pytest.mark.parametrize(("q", "counts"), [("bán", 1), ('"bo chinh tri"', 0), ("Bộ Chính trị", 4)])

@@ -1259,12 +1259,65 @@ def test_did_you_mean_answers_its_suggestion_whether_typos_were_cut_and_whether_
     ("dội tuyển quốc gia", DEFAULT_RANKING, ("đội tuyển quốc gia", False, False)),
     # "covid" is read from articles writing "covid mới" side by side (the page's top articles do not).
     ("covid mới nhât", DEFAULT_RANKING, ("Covid mới nhất", False, False)),
-    ("Viêt Nam", DEFAULT_RANKING, (None, False, False)),  # two articles write it so: searched as typed
+    # Its page holds the two articles writing its abbreviation "VN"; those found without accents write "Việt Nam".
+    ("Viêt Nam", DEFAULT_RANKING, ("Việt Nam", False, False)),
     ("Bể bơi có lây truyền virus không", DEFAULT_RANKING, (None, False, False)),  # a question
     ("bóng đa", replace(DEFAULT_RANKING, suggest_search_words=1), (None, False, False)),  # unsearched: not read
 ])
 def test_did_you_mean_reads_a_slip_from_the_page_answered_without_the_accents_typed(view, q, ranking, expected):
     assert corrected(view, q, ranking) == expected
+
+
+@pytest.mark.parametrize("q, expected", [
+    # Found as typed (in articles holding the words apart, or the abbreviation "VN"), while its page's articles
+    # write the rare syllable beside its neighbour in another form, ten times as often or more.
+    ("Viêt Nam", "Việt Nam"), ("Bỗ GD&ĐT", "Bộ GD&ĐT"), ("đai học", "đại học"), ("Bác sỉ", "Bác sĩ"),
+    ("Thành phô", "Thành phố"),
+    # A rare syllable typed as its page's articles write it beside its neighbour: no slip.
+    ("chết yểu", None), ("xóa sổ", None), ("Thăng Long", None), ("sông Đuống", None),
+    # Written nowhere beside its neighbour on its page ('quái vật "khổng lồ"'): no evidence of a slip.
+    ("vật khổng", None),
+])
+def test_did_you_mean_reads_a_slip_its_page_found_as_typed_from_the_articles_found_without_accents(view, q, expected):
+    assert corrected(view, q) == (expected, False, False)
+
+
+def test_a_slip_found_as_typed_keeps_its_page_and_is_offered_as_did_you_mean(engine):
+    # "Viêt Nam" is read as its abbreviation too (its words folded): the page holds the articles writing "VN".
+    result = engine.search(SearchRequest(q="Viêt Nam"))
+    writing = [a["id"] for a in DEMO_ARTICLES if re.search(r"(?i)\bvn\b", f"{a.get('title') or ''} {a['body']}")]
+    assert len(writing) == 2
+    hits = sorted(hit["id"] for hit in result["hits"])
+    expected = (sorted(writing), "exact", "Việt Nam", None)
+    assert (hits, result["accents"], result["suggestion"], result["corrected"]) == expected
+
+
+class HeldTerms:
+    """Term statistics of given articles holding each term (title and body alike)."""
+
+    def __init__(self, held: dict[str, int]):
+        self.held = held
+
+    def doc_frequency(self, term: str, fieldname: str) -> int:
+        return self.held.get(term, 0) if fieldname == "body" else 0
+
+
+HA_NOI = {"hà": 2343, "ha": 2910, "nôi": 16, "noi": 4967}
+A_SLIP = {"title": "Đoạn cuối ở V-League", "body": " ".join(["Hà Nội thắng."] * 22 + ["Hà nôi thua."])}
+
+
+@pytest.mark.parametrize("q, held, documents, expected", [
+    ("Hà nôi", HA_NOI, [A_SLIP], True),  # an article's own slip, once beside 22 "Hà Nội"
+    ("Hà nôi", HA_NOI, [{"title": "", "body": " ".join(["Hà Nội."] * 9 + ["Hà nôi."])}], False),  # 9: under ten times
+    ("Hà nôi", {**HA_NOI, "nôi": 497}, [A_SLIP], False),  # "nôi" held by over a tenth of the articles of "noi"
+    ("Hà nôi", HA_NOI, [{"title": "", "body": "Hà là thủ đô. Cái nôi."}], False),  # written beside it in no form
+    ("hà nôi", HA_NOI, [], False),  # no page
+])
+def test_a_query_may_hold_a_slip_when_its_page_writes_a_rare_syllable_otherwise_beside_its_neighbour(
+        q, held, documents, expected):
+    from search.suggest import _may_have_slipped
+
+    assert _may_have_slipped(HeldTerms(held), parse_query(q), documents) is expected
 
 
 @pytest.mark.parametrize("q, ranking, expected", [
