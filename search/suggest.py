@@ -13,7 +13,7 @@ import functools
 import itertools
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from search.backend import StoredArticle, TermStatistics
@@ -114,7 +114,8 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
         # A word typed among accented ones and read split ("tiêm vacxin Pfizer"): its pieces are spelt
         # out as the articles write them ("vắc xin"), not bare ("vac xin").
         text = replace_syllables(text, _restored(statistics, text, pieces, first()))
-    elif searched and not is_question(corrected) and _may_have_slipped(statistics, corrected, first()):
+    elif searched and not is_question(corrected) and _may_have_slipped(statistics, corrected, first(),
+                                                                       understood.crossed):
         # The page found the words as typed, apart ("Hà nôi": "hà" near "nôi"), or their abbreviation
         # ("Viêt Nam": "VN"): the articles the words find without accents tell what was meant.
         text = _slip_restored(statistics, text, corrected, statistics.top_documents(read(_folded(text, corrected))))
@@ -154,12 +155,14 @@ def _slip_restored(statistics: TermStatistics, text: str, parsed: ParsedQuery,
         p not in kept or (not typed.accented and normalize_term(restored[p]) == written[p]))})
 
 
-def _may_have_slipped(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle]) -> bool:
+def _may_have_slipped(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle],
+                      crossed: Collection[str] = ()) -> bool:
     """Tell whether a query typed with accents may hold a slip its page does not show: a syllable typed with
     accents that SLIP_RATIO times more articles hold otherwise, which documents (its page's top articles)
     write beside a neighbour of the query SLIP_RATIO times as often in another form (``_outvoted``; an
-    article's own slip does not hide it: one writes "Hà nôi" where it writes "Hà Nội" 22 times)."""
-    rare = [s for s in parsed.syllables if s.accented and _restorable(s.folded)
+    article's own slip does not hide it: one writes "Hà nôi" where it writes "Hà Nội" 22 times).  A Telex
+    d searched with đ too (crossed: ``Understood.crossed``) is no slip: ``_settle_crossed`` reads it."""
+    rare = [s for s in parsed.syllables if s.accented and _restorable(s.folded) and s.exact not in crossed
             and SLIP_RATIO * _held(statistics, s.exact) < _held(statistics, s.folded)]
     if not rare:
         return False
@@ -526,7 +529,7 @@ def _typo_corrections(statistics: TermStatistics, syllables: list[Syllable], tot
         term = syllable.folded
         if term in understood:
             continue
-        df = statistics.doc_frequency(term, "body") + statistics.doc_frequency(term, "title")
+        df = _held(statistics, term)
         if df and (df >= TYPO_MIN_DF or total >= ranking.typo_trusted_total):
             continue
         if not term.isalpha() or len(term) < 2 or _abbreviation(syllable):
