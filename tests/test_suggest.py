@@ -1282,6 +1282,37 @@ def test_did_you_mean_reads_a_slip_its_page_found_as_typed_from_the_articles_fou
     assert corrected(view, q) == (expected, False, False)
 
 
+class FoldedPage:
+    """The demo index's statistics, noting the queries typed without accents whose top articles are asked, and
+    answering them with given articles (None: the demo's)."""
+
+    def __init__(self, view, articles=None):
+        self.view, self.articles, self.folded = view, articles, []
+
+    def __getattr__(self, name):
+        return getattr(self.view, name)
+
+    def top_documents(self, parsed):
+        if parsed.accented:
+            return self.view.top_documents(parsed)
+        self.folded.append(parsed.text)
+        return self.view.top_documents(parsed) if self.articles is None else self.articles
+
+
+def test_a_slip_unsettled_by_the_articles_found_without_accents_is_read_from_articles_writing_the_pair(view):
+    # Those articles write "thành" and "phố" apart: the demo's articles writing the two side by side tell "phố".
+    apart = FoldedPage(view, [{"id": "apart", "title": "", "body": "Thành công. Phố cổ."}])
+    assert corrected(view, "Thành phô", statistics=apart) == ("Thành phố", False, False)
+    assert apart.folded == ["Thanh pho"]
+
+
+def test_a_telex_d_searched_with_d_too_is_read_by_its_neighbours_not_as_a_slip(view):
+    # "dội" (4 demo articles) is rare beside "doi", but it was searched both ways: its own reading settles it.
+    statistics = FoldedPage(view)
+    assert corrected(view, "dooij tuyeenr", statistics=statistics) == ("đội tuyển", False, False)
+    assert statistics.folded == []
+
+
 def test_a_slip_found_as_typed_keeps_its_page_and_is_offered_as_did_you_mean(engine):
     # "Viêt Nam" is read as its abbreviation too (its words folded): the page holds the articles writing "VN".
     result = engine.search(SearchRequest(q="Viêt Nam"))
