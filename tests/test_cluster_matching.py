@@ -889,11 +889,50 @@ def test_phrases_counts_are_asked_together_and_a_bounded_one_is_told_only_whethe
     # Kept: a count past the bound asked, an upper bound within it, an exact count.
     assert asked((1, 1), (2, apart), (0, 0)) == [counts[1], apart, holding[0]]
     assert sum(text.startswith("SELECT") for text in statements) == 4
-    # Within fewer than its syllables anywhere, "chinh tri" is counted in a row: exactly, as within the bound.
-    assert asked((2, holding[2])) == [holding[2]]
+    # Within fewer than its syllables anywhere, "chinh tri" is counted in a row: exactly, as within the bound,
+    # and kept so (its whole count asked next is not sent again).
+    assert asked((2, holding[2])) == [holding[2]] == asked((2, None))
     assert sum(text.startswith("SELECT") for text in statements) == 6
     assert asked((1, None)) == [holding[1]] == asked((1, 1))  # the whole count, kept
     assert sum(text.startswith("SELECT") for text in statements) == 7
+    # A quoted phrase asked with a bound is counted anywhere first too.
+    assert asked((2, None)) == [holding[2]]
+    assert backend.phrase_documents_of([(Clause(syllables_of("chinh tri"), phrase=True), apart)]) == [holding[2]]
+    backend.forget()
+    assert backend.phrase_documents_of([(Clause(syllables_of("chinh tri"), phrase=True), apart)]) == [apart]
+
+
+def test_a_count_kept_past_a_bound_does_not_answer_a_bound_it_reaches(cluster_engine, monkeypatch):
+    backend = cluster_engine.backend
+    backend.forget()
+    clause = Clause(syllables_of("việt nam"))
+    beyond = backend.phrase_documents_of([(clause, 1)])[0]  # each shard stopped past 1: a count above 1
+    holding = articles_writing(cluster_engine, "việt nam")
+    statements = recorded_statements(monkeypatch)
+    assert backend.phrase_documents_of([(clause, beyond - 1)]) == [beyond] and statements == []
+    # Asked with the count it kept as its bound, it may be that many or more: counted again (past the new bound).
+    again = backend.phrase_documents_of([(clause, beyond)])[0]
+    assert beyond < again <= holding
+    assert sum(text.startswith("SELECT") for text in statements) == 2
+
+
+def test_a_querys_counts_are_shared_among_the_nodes_each_with_its_meta(cluster_engine, monkeypatch):
+    backend = cluster_engine.backend
+    backend.forget()
+    words = ["bo giao duc", "việt nam", "chinh tri", "ha noi"]
+    batches = []
+    run = Cluster.run
+
+    def recording(self, node, batch):
+        batches.append((node.number, [text.split(" WHERE ")[-1] for text, _ in batch]))
+        return run(self, node, batch)
+
+    monkeypatch.setattr(Cluster, "run", recording)
+    counts = backend.phrase_documents_of([(Clause(syllables_of(w)), None) for w in words])
+    assert counts == [articles_writing(cluster_engine, w) for w in words]
+    assert {number for number, _ in batches} == {0, 1}
+    # Each count's SHOW META follows it in the batch of its node.
+    assert all(batch[at + 1] == "SHOW META" for _, batch in batches for at in range(0, len(batch), 2))
 
 
 def test_a_phrases_count_with_a_shard_missing_is_not_kept(cluster_engine, monkeypatch):
@@ -905,3 +944,6 @@ def test_a_phrases_count_with_a_shard_missing_is_not_kept(cluster_engine, monkey
     counts = [backend.phrase_documents(clause), backend.phrase_documents(clause)]
     selects = [text for text in statements if text.startswith("SELECT")]
     assert counts[0] == counts[1] > 3 and len(selects) == 2  # asked again: the next may be whole
+    # A bound settled by the articles holding its syllables anywhere, likewise.
+    bounded = [backend.phrase_documents_of([(clause, 10_000)]) for _ in range(2)]
+    assert bounded[0] == bounded[1] and len([text for text in statements if text.startswith("SELECT")]) == 4
