@@ -114,7 +114,7 @@ def correct_query(statistics: TermStatistics, understood: Understood, documents:
         # A word typed among accented ones and read split ("tiêm vacxin Pfizer"): its pieces are spelt
         # out as the articles write them ("vắc xin"), not bare ("vac xin").
         text = replace_syllables(text, _restored(statistics, text, pieces, first()))
-    elif searched and not is_question(corrected) and _may_have_slipped(statistics, corrected, first(),
+    elif searched and not is_question(corrected) and _may_have_slipped(statistics, corrected, first,
                                                                        understood.crossed):
         # The page found the words as typed, apart ("Hà nôi": "hà" near "nôi"), or their abbreviation
         # ("Viêt Nam": "VN"): the articles the words find without accents tell what was meant.
@@ -140,11 +140,10 @@ def _slip_restored(statistics: TermStatistics, text: str, parsed: ParsedQuery,
     syllable they leave unsettled, one they write as typed beside a neighbour of the query (no slip),
     and one typed with accents that they never write beside a neighbour (a count alone is no reason)."""
     plain_text = _folded(text, parsed)
-    plain = parse_query(plain_text)
-    pairs = list(zip(parsed.syllables, plain.syllables))
-    if len(parsed.syllables) != len(plain.syllables) or any(t.folded != p.folded for t, p in pairs):
+    pairs = _folded_pairs(plain_text, parsed)
+    if pairs is None:
         return text
-    votes = _context_votes(statistics, plain_text, plain.syllables, documents)
+    votes = _context_votes(statistics, plain_text, [p for _, p in pairs], documents)
     if votes is None:
         return text
     restored, written = _chosen(votes), {p: normalize_term(t.raw) for t, p in pairs}
@@ -155,22 +154,32 @@ def _slip_restored(statistics: TermStatistics, text: str, parsed: ParsedQuery,
         p not in kept or (not typed.accented and normalize_term(restored[p]) == written[p]))})
 
 
-def _may_have_slipped(statistics: TermStatistics, parsed: ParsedQuery, documents: list[StoredArticle],
+def _may_have_slipped(statistics: TermStatistics, parsed: ParsedQuery, documents: Callable[[], list[StoredArticle]],
                       crossed: Collection[str] = ()) -> bool:
     """Tell whether a query typed with accents may hold a slip its page does not show: a syllable typed with
-    accents that SLIP_RATIO times more articles hold otherwise, which documents (its page's top articles)
-    write beside a neighbour of the query SLIP_RATIO times as often in another form (``_outvoted``; an
-    article's own slip does not hide it: one writes "Hà nôi" where it writes "Hà Nội" 22 times).  A Telex
-    d searched with đ too (crossed: ``Understood.crossed``) is no slip: ``_settle_crossed`` reads it."""
-    rare = [s for s in parsed.syllables if s.accented and _restorable(s.folded) and s.exact not in crossed
-            and SLIP_RATIO * _held(statistics, s.exact) < _held(statistics, s.folded)]
-    if not rare:
+    accents that SLIP_RATIO times more articles hold otherwise, which documents() (its page's top articles,
+    asked only then) write beside a neighbour of the query SLIP_RATIO times as often in another form
+    (``_outvoted``; an article's own slip does not hide it: one writes "Hà nôi" where it writes "Hà Nội" 22
+    times).  A Telex d searched with đ too (crossed: ``Understood.crossed``) is no slip: ``_settle_crossed``
+    reads it."""
+    rare = {s for s in parsed.syllables if s.accented and _restorable(s.folded) and s.exact not in crossed
+            and SLIP_RATIO * _held(statistics, s.exact) < _held(statistics, s.folded)}
+    pairs = _folded_pairs(_folded(parsed.text, parsed), parsed) if rare else None
+    if pairs is None:
         return False
-    plain = parse_query(_folded(parsed.text, parsed))
-    votes = _votes(plain.syllables, documents)
-    folded_of = dict(zip(parsed.syllables, plain.syllables))
-    return votes is not None and any(_outvoted(votes.in_context[folded_of[s].folded], normalize_term(s.raw))
-                                     for s in rare)
+    votes = _votes([p for _, p in pairs], documents())
+    return votes is not None and any(_outvoted(votes.in_context[p.folded], normalize_term(t.raw))
+                                     for t, p in pairs if t in rare)
+
+
+def _folded_pairs(plain_text: str, parsed: ParsedQuery) -> list[tuple[Syllable, Syllable]] | None:
+    """Return each syllable of a query with its syllable in plain_text (the query without accents: ``_folded``),
+    or None when the two do not pair one for one (a letter whose accents parted it from its word: "Ạ")."""
+    plain = parse_query(plain_text)
+    pairs = list(zip(parsed.syllables, plain.syllables))
+    if len(parsed.syllables) != len(plain.syllables) or any(t.folded != p.folded for t, p in pairs):
+        return None
+    return pairs
 
 
 def _outvoted(in_context: Counter, typed: str) -> bool:

@@ -344,11 +344,18 @@ def test_a_document_number_no_article_holds_answers_nothing_and_names_it(client)
 
 @pytest.mark.parametrize("q", [
     "Trương hoa Bình", "giá vàng",  # few articles, and they write the accents typed
-    "Viêt Nam",  # two articles write these accents: searched as typed, as accents typed are meant
     "bồ chính trí",  # no article holds these accents, and "Bộ Chính trị" finds the very page shown
 ])
 def test_no_slip_is_suggested_for_accents_the_articles_write_or_for_the_page_already_shown(client, q):
     assert search(client, q=q)["suggestion"] is None
+
+
+def test_a_slip_the_page_found_as_typed_is_suggested_beside_that_page(client):
+    # "Viêt Nam" finds the two articles of its abbreviation "VN"; "viêt" is held by no article, and those
+    # articles write "Việt Nam": the page stays what was typed, "did you mean" offers the words.
+    result = search(client, q="Viêt Nam")
+    assert (result["total"], result["accents"], result["suggestion"], result["corrected"]) == (
+        2, "exact", "Việt Nam", None)
 
 
 def test_a_question_whose_accents_no_article_holds_together_gets_no_slip_suggested(client):

@@ -1350,12 +1350,25 @@ TENFOLD = {"title": "", "body": " ".join(["Hà Nội."] * 10 + ["Hà nôi."])}
     ("Hà nôi", HA_NOI, [{"title": "", "body": "Hà là thủ đô. Cái nôi."}], (), False),  # written beside it in no form
     ("hà nôi", HA_NOI, [], (), False),  # no page
     ("Hà nôi", HA_NOI, [A_SLIP], ("nôi",), False),  # read both ways already (a Telex d searched with đ)
+    # A combining accent after an accented letter: without its accents "À́A" is one word ("ÁA"), not two, and
+    # the syllables no longer pair one for one ("Ạ" has none).
+    ("À\u0301A Ạ", {"à": (1, 0), "ạ": (1, 0), "a": (100, 0)}, [{"title": "", "body": "Á A. A A."}], (), False),
 ])
 def test_a_query_may_hold_a_slip_when_its_page_writes_a_rare_syllable_otherwise_beside_its_neighbour(
         q, held, documents, crossed, expected):
     from search.suggest import _may_have_slipped
 
-    assert _may_have_slipped(HeldTerms(held), parse_query(q), documents, crossed) is expected
+    assert _may_have_slipped(HeldTerms(held), parse_query(q), lambda: documents, crossed) is expected
+
+
+def test_a_querys_page_is_not_read_for_slips_when_no_syllable_typed_with_accents_is_rare():
+    from search.suggest import _may_have_slipped
+
+    def unread():
+        pytest.fail("the page's articles were asked")
+
+    assert _may_have_slipped(HeldTerms({**HA_NOI, "nôi": (497, 0)}), parse_query("Hà nôi"), unread) is False
+    assert _may_have_slipped(HeldTerms(HA_NOI), parse_query("ha noi"), unread) is False  # typed without accents
 
 
 @pytest.mark.parametrize("q, ranking, expected", [
