@@ -466,18 +466,45 @@ def together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> n
 def readings(parsed: ParsedQuery, limit: int = MAX_READINGS) -> list[ParsedQuery]:
     """Return the ways to read a query: as typed first, then with its groups read as their
     alternatives (the spellings query understanding added: "hlv" for "huấn luyện viên"), every
-    combination, at most limit (``reading_limit``).
+    combination, at most limit (``reading_limit``); a word typed twice is read alike at each place.
 
     A document scores as its best reading, so an article writing "HLV Park" ranks as one
     writing "huấn luyện viên Park" for either query.
     """
-    typed = parsed.typed
+    typed, places = parsed.typed, _alike_places(parsed)
+    choices = [_group_choices(parsed.groups[at[0]]) for at in places]
     found = []
-    for combination in itertools.islice(itertools.product(*_choices(parsed)), limit):
-        groups = [[clause] if clause is not None else list(group)
-                  for clause, group in zip(combination, typed.groups)]
+    for combination in itertools.islice(itertools.product(*choices), limit):
+        chosen = {at: clause for group_places, clause in zip(places, combination) for at in group_places}
+        groups = [[chosen[at]] if chosen.get(at) is not None else list(group)
+                  for at, group in enumerate(typed.groups)]
         found.append(replace(typed, groups=groups))
     return found
+
+
+def _alike_places(parsed: ParsedQuery) -> list[list[int]]:
+    """Return the places of the query's groups read otherwise, those alike together (the same words
+    and alternatives: "hlv" typed twice), in the order each first stands.
+
+    A reader typing an abbreviation twice in a pasted paragraph means it alike both times: reading
+    each place apart doubled its combinations (a paragraph's two "hlv" and two "vn", sixteen) and
+    the first dozen read its last places alone."""
+    places: dict[tuple, list[int]] = {}
+    for at, group in enumerate(parsed.groups):
+        if any(clause.alternative for clause in group):
+            places.setdefault(tuple(_clause_key(clause) for clause in group), []).append(at)
+    return list(places.values())
+
+
+def _clause_key(clause: Clause) -> tuple:
+    """Return what a clause reads, apart from where it stands (its syllables' places in the text)."""
+    return (tuple(s.exact for s in clause.syllables), clause.phrase, clause.field, clause.alternative,
+            clause.joined, clause.decoded, clause.reference, clause.quoted)
+
+
+def _group_choices(group: list[Clause]) -> list[Clause | None]:
+    """Return a group's choices of a reading: as typed (None), or one of its alternatives."""
+    return [None] + [clause for clause in group if clause.alternative]
 
 
 def context_readings(ctx, parsed: ParsedQuery) -> list[ParsedQuery]:
@@ -489,11 +516,6 @@ def context_readings(ctx, parsed: ParsedQuery) -> list[ParsedQuery]:
                         lambda: (parsed, readings(parsed, reading_limit(parsed, ctx.ranking))))[1]
 
 
-def _choices(parsed: ParsedQuery) -> list[list[Clause | None]]:
-    """Return each group's choices of a reading: as typed (None), or one of its alternatives."""
-    return [[None] + [c for c in group if c.alternative] for group in parsed.groups]
-
-
 def reading_limit(parsed: ParsedQuery, ranking: Ranking) -> int:
     """Return how many readings of a query are matched and scored: MAX_READINGS, fewer for a long
     query, so that readings x syllables stays within ``ranking.max_reading_syllables`` (each
@@ -503,7 +525,8 @@ def reading_limit(parsed: ParsedQuery, ranking: Ranking) -> int:
 
 def readings_cut(parsed: ParsedQuery, ranking: Ranking) -> bool:
     """Tell whether a query has more readings than ``reading_limit`` lets it score."""
-    return math.prod(len(choices) for choices in _choices(parsed)) > reading_limit(parsed, ranking)
+    return math.prod(len(_group_choices(parsed.groups[at[0]])) for at in _alike_places(parsed)) > reading_limit(
+        parsed, ranking)
 
 
 def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:

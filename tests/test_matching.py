@@ -943,6 +943,22 @@ def test_a_query_scores_at_most_twelve_readings_fewer_when_readings_times_its_sy
     assert matching.readings_cut(parsed, ranking) == (readings > limit)
 
 
+def test_a_word_typed_twice_is_read_alike_at_each_place(demo_index):
+    parsed = understood(SearchEngine(demo_index), "hlv clb hlv ubnd clb")
+    assert [spelled(group) for group in parsed.groups] == [
+        ["hlv", "huấn luyện viên"], ["clb", "câu lạc bộ"], ["hlv", "huấn luyện viên"], ["ubnd", "ủy ban nhân dân"],
+        ["clb", "câu lạc bộ"]]
+    # Three words read two ways each: eight readings, not the 32 of its five places read apart, each
+    # place of "hlv" (and of "clb") spelt the same; ordered as the three words' combinations.
+    found = [[one for group in r.groups for one in spelled(group)] for r in matching.readings(parsed, 100)]
+    assert found == [[hlv, clb, hlv, ubnd, clb] for hlv, clb, ubnd in itertools.product(
+        ["hlv", "huấn luyện viên"], ["clb", "câu lạc bộ"], ["ubnd", "ủy ban nhân dân"])]
+    assert matching.readings_cut(parsed, replace(DEFAULT_RANKING, max_reading_syllables=8 * 5)) is False
+    assert matching.readings_cut(parsed, replace(DEFAULT_RANKING, max_reading_syllables=8 * 5 - 1)) is True
+    # Placed apart from other words, "hlv" typed alone is still read both ways.
+    assert len(matching.readings(understood(SearchEngine(demo_index), "hlv"), 100)) == 2
+
+
 def test_an_accented_query_stands_together_only_where_its_words_stand_together_with_those_accents(engine):
     q = "biên giới"
     # An article holding "biên" and "giới" apart, and "bien gioi" together only with other accents.
