@@ -56,6 +56,9 @@ from search.text import COMPOUND_JOINER, MAX_COMPOUND_SYLLABLES, fold, nfc
 REWRITE_RATIO = 20
 # Pieces of a split word must each be in at least this many titles.
 SPLIT_MIN_DF = 3
+# Two words typed apart are also searched as the word they make when more articles hold that word than
+# this many times those whose segmenter joined the two as one word of their own.
+JOIN_RATIO = 10
 # Pairs of words typed apart whose joined word the index holds, checked a query ("face book": Facebook).
 MAX_JOIN_COUNTS = 4
 # A code typed apart from its number ("u 23": U23) has at most this many letters.
@@ -1628,7 +1631,7 @@ def _join_meant(word: str, pair: list[Syllable], vocabulary: Vocabulary) -> bool
     never one word)."""
     folded = [s.folded for s in pair]
     joined = vocabulary.frequency(word)
-    if joined < REWRITE_RATIO * vocabulary.frequency(COMPOUND_JOINER.join(folded)):
+    if joined < JOIN_RATIO * vocabulary.frequency(COMPOUND_JOINER.join(folded)):
         return False
     return joined >= vocabulary.phrase_frequency(folded)
 

@@ -1124,13 +1124,14 @@ def test_a_word_with_other_spellings_or_of_several_syllables_is_no_half_of_a_pai
 
 
 @pytest.mark.parametrize("compound, run, meant", [
-    (0, 0, True), (2, 2, True), (2, 40, True),  # held as one word 20 times as often as a word of its own
-    (3, 3, False),  # one article more writing "chat_gpt" as a word of its own
+    (0, 0, True), (2, 2, True), (4, 40, True),  # held as one word 10 times as often as a word of its own
+    (5, 5, False),  # one article more writing "chat_gpt" as a word of its own
     (0, 41, False),  # the two in a row (across words or not) more often than joined
-    (2, 41, False),
+    (4, 41, False),
 ])
-def test_words_typed_apart_are_joined_when_the_joined_word_is_twenty_times_their_word_and_no_rarer_than_their_run(
+def test_words_typed_apart_are_joined_when_the_joined_word_is_ten_times_their_word_and_no_rarer_than_their_run(
         compound, run, meant):
+    # "ti vi": 18 news articles write "tivi", one "ti vi" (pyvi's word), six the two in a row.
     counts = PhraseCounts({"chatgpt": 40, "chat_gpt": compound}, {("chat", "gpt"): run})
     assert _join_meant("chatgpt", parse_query("chat gpt").syllables, counts) is meant
 
@@ -2264,7 +2265,7 @@ def joined(q: str, counts) -> tuple[list[list[str]], list[str]]:
 def test_a_code_typed_apart_from_its_number_is_joined_where_the_articles_write_them_as_one():
     counts = JoinCounts({"u23": 380}, {("u", "23"): 1})
     assert joined("u 23 viet nam", counts) == ([["u 23", "u23"], ["viet"], ["nam"]], ["Đã ghép “u 23” thành “u23”."])
-    counts.frequencies["u_23"] = 20  # the pair a word of its own in more than a twentieth as many articles
+    counts.frequencies["u_23"] = 39  # the pair a word of its own in more than a tenth as many articles
     assert joined("u 23 viet nam", counts) == ([["u"], ["23"], ["viet"], ["nam"]], [])
     counts.frequencies["u_23"], counts.phrases[("u", "23")] = 0, 381  # in a row more often than joined
     assert joined("u 23 viet nam", counts) == ([["u"], ["23"], ["viet"], ["nam"]], [])
@@ -2276,8 +2277,8 @@ def test_a_join_prefetches_the_words_every_pair_would_make_and_weighs_only_the_h
     assert joined("chat gpt moi", counts) == ([["chat gpt", "chatgpt"], ["moi"]],
                                               ["Đã ghép “chat gpt” thành “chatgpt”."])
     assert counts.prefetched == ["chatgpt", "gptmoi"] and counts.asked == [("chat", "gpt")]
-    # The pair a word of its own in more than a twentieth as many articles as the word: not joined.
-    counts.frequencies["chat_gpt"] = 3
+    # The pair a word of its own in more than a tenth as many articles as the word: not joined.
+    counts.frequencies["chat_gpt"] = 5
     assert joined("chat gpt moi", counts) == ([["chat"], ["gpt"], ["moi"]], [])
 
 
