@@ -56,9 +56,13 @@ from search.text import COMPOUND_JOINER, MAX_COMPOUND_SYLLABLES, fold, nfc
 REWRITE_RATIO = 20
 # Pieces of a split word must each be in at least this many titles.
 SPLIT_MIN_DF = 3
-# Two words typed apart are also searched as the word they make when more articles hold that word than
-# this many times those whose segmenter joined the two as one word of their own.
-JOIN_RATIO = 10
+# Two words typed apart are also searched as the word they make when at least this many times as many
+# articles hold that word as those whose segmenter joined the two as one word of their own ("ti vi": 18
+# news articles write "tivi", one "ti vi"; "vi vo": 29 "Vivo", 2 "vì vợ" joined).  Typed apart
+# (``bench_apart.py``, seeds 11 / 12 / 13 / 14 of 1,500), MRR@10 at 20: 0.880 / 0.881 / 0.923 / 0.903;
+# 15: 0.885 / 0.881 / 0.926 / 0.903; 10: 0.888 / 0.885 / 0.926 / 0.904, where one unaccented title
+# fragment of 1,500 had "vi vo" joined ("chuyện vì vợ Trấn Thành"), none at 15 or 20.
+JOIN_RATIO = 15
 # Pairs of words typed apart whose joined word the index holds, checked a query ("face book": Facebook).
 MAX_JOIN_COUNTS = 4
 # A code typed apart from its number ("u 23": U23) has at most this many letters.
@@ -1559,7 +1563,8 @@ def _join_apart(groups: list[list[Clause]], vocabulary: Vocabulary, understood: 
         # (a pasted paragraph) counts those of its first MAX_JOIN_COUNTS such pairs alone.
         held = bool(pair) and _held_joined(word, vocabulary)
         counted += held
-        if not held or counted > MAX_JOIN_COUNTS or not _join_meant(word, pair, vocabulary):
+        if (not held or counted > MAX_JOIN_COUNTS or not _join_meant(word, pair, vocabulary)
+                or _parts_a_word(groups, index, word, vocabulary, apart.text)):
             out.append(groups[index])
             index += 1
             continue
@@ -1616,6 +1621,22 @@ def _joined_words(groups: list[list[Clause]], apart: _Apart) -> list[str]:
     return ["".join(s.folded for s in pair) for pair in pairs if pair]
 
 
+def _parts_a_word(groups: list[list[Clause]], index: int, word: str, vocabulary: Vocabulary, text: str) -> bool:
+    """Tell whether joining the pair of groups at index would part a word: the syllable typed before it
+    and its first, or its second and the syllable typed after it (only spaces between), are pyvi's word
+    in more articles than hold the joined word ("vi vo chong": "vợ chồng", not "Vivo")."""
+    for first, second in ((index - 1, index), (index + 1, index + 2)):
+        if first < 0 or second >= len(groups):
+            continue
+        one, other = groups[first][0].syllables, groups[second][0].syllables
+        # The neighbour's syllable next to the pair, and the pair's.
+        before, after = one[-1], other[0]
+        if text[before.end : after.start].isspace() and vocabulary.frequency(
+                COMPOUND_JOINER.join((before.folded, after.folded))) > vocabulary.frequency(word):
+            return True
+    return False
+
+
 def _held_joined(word: str, vocabulary: Vocabulary) -> bool:
     """Tell whether the index holds a joined word in SPLIT_MIN_DF articles and it is no Vietnamese
     syllable ("to an" is no "toàn")."""
@@ -1623,7 +1644,7 @@ def _held_joined(word: str, vocabulary: Vocabulary) -> bool:
 
 
 def _join_meant(word: str, pair: list[Syllable], vocabulary: Vocabulary) -> bool:
-    """Tell whether two words typed apart read as the one word they make: held by REWRITE_RATIO times
+    """Tell whether two words typed apart read as the one word they make: held by JOIN_RATIO times
     as many articles as hold the two as one word of their own, pyvi's compound ("chat gpt": 5 articles
     write "ChatGPT", none "Chat GPT"; "ha noi" is one word "Hà Nội" far more often than "hanoi" is
     written), and by no fewer than hold them in a row.  Not 20 times those: where the two are no word of

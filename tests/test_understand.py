@@ -1124,12 +1124,12 @@ def test_a_word_with_other_spellings_or_of_several_syllables_is_no_half_of_a_pai
 
 
 @pytest.mark.parametrize("compound, run, meant", [
-    (0, 0, True), (2, 2, True), (4, 40, True),  # held as one word 10 times as often as a word of its own
-    (5, 5, False),  # one article more writing "chat_gpt" as a word of its own
+    (0, 0, True), (2, 2, True), (2, 40, True),  # held as one word 15 times as often as a word of its own
+    (3, 3, False),  # one article more writing "chat_gpt" as a word of its own
     (0, 41, False),  # the two in a row (across words or not) more often than joined
-    (4, 41, False),
+    (2, 41, False),
 ])
-def test_words_typed_apart_are_joined_when_the_joined_word_is_ten_times_their_word_and_no_rarer_than_their_run(
+def test_words_typed_apart_are_joined_when_the_joined_word_is_fifteen_times_their_word_and_no_rarer_than_their_run(
         compound, run, meant):
     # "ti vi": 18 news articles write "tivi", one "ti vi" (pyvi's word), six the two in a row.
     counts = PhraseCounts({"chatgpt": 40, "chat_gpt": compound}, {("chat", "gpt"): run})
@@ -2262,10 +2262,25 @@ def joined(q: str, counts) -> tuple[list[list[str]], list[str]]:
     return [[" ".join(s.exact for s in c.syllables) for c in g] for g in groups], understood.notices
 
 
+@pytest.mark.parametrize("q, joined_as", [
+    ("vi vo chong", None),  # "vợ chồng": pyvi's word in 300 articles, more than hold "vivo"
+    ("chong vi vo", None),  # "chồng vì"... the word before the pair counts as the one after
+    ("vi vo, chong", "vivo"),  # a comma parts the pair from its neighbour
+    ("vi vo moi", "vivo"),  # "vo moi": pyvi's word in no more articles than hold "vivo"
+    ("vi vo", "vivo"),
+])
+def test_two_words_typed_apart_are_not_joined_where_joining_them_parts_a_word_with_their_neighbour(q, joined_as):
+    counts = JoinCounts({"vivo": 29, "vi_vo": 1, "vo_chong": 300, "chong_vi": 300, "vo_moi": 29},
+                        {("vi", "vo"): 12})
+    groups, notices = joined(q, counts)
+    assert (["vi vo", joined_as] in groups) is (joined_as is not None)
+    assert bool(notices) is (joined_as is not None)
+
+
 def test_a_code_typed_apart_from_its_number_is_joined_where_the_articles_write_them_as_one():
     counts = JoinCounts({"u23": 380}, {("u", "23"): 1})
     assert joined("u 23 viet nam", counts) == ([["u 23", "u23"], ["viet"], ["nam"]], ["Đã ghép “u 23” thành “u23”."])
-    counts.frequencies["u_23"] = 39  # the pair a word of its own in more than a tenth as many articles
+    counts.frequencies["u_23"] = 26  # the pair a word of its own in more than a fifteenth as many articles
     assert joined("u 23 viet nam", counts) == ([["u"], ["23"], ["viet"], ["nam"]], [])
     counts.frequencies["u_23"], counts.phrases[("u", "23")] = 0, 381  # in a row more often than joined
     assert joined("u 23 viet nam", counts) == ([["u"], ["23"], ["viet"], ["nam"]], [])
@@ -2277,8 +2292,8 @@ def test_a_join_prefetches_the_words_every_pair_would_make_and_weighs_only_the_h
     assert joined("chat gpt moi", counts) == ([["chat gpt", "chatgpt"], ["moi"]],
                                               ["Đã ghép “chat gpt” thành “chatgpt”."])
     assert counts.prefetched == ["chatgpt", "gptmoi"] and counts.asked == [("chat", "gpt")]
-    # The pair a word of its own in more than a tenth as many articles as the word: not joined.
-    counts.frequencies["chat_gpt"] = 5
+    # The pair a word of its own in more than a fifteenth as many articles as the word: not joined.
+    counts.frequencies["chat_gpt"] = 3
     assert joined("chat gpt moi", counts) == ([["chat"], ["gpt"], ["moi"]], [])
 
 
