@@ -1124,15 +1124,15 @@ def test_a_word_with_other_spellings_or_of_several_syllables_is_no_half_of_a_pai
 
 
 @pytest.mark.parametrize("compound, run, meant", [
-    (0, 0, True), (2, 2, True), (2, 40, True),  # held as one word 15 times as often as a word of its own
-    (3, 3, False),  # one article more writing "chat_gpt" as a word of its own
-    (0, 41, False),  # the two in a row (across words or not) more often than joined
-    (2, 41, False),
+    (0, 0, True), (2, 2, True), (3, 45, True),  # held as one word 15 times as often as a word of its own
+    (4, 4, False),  # one article more writing "chat_gpt" as a word of its own
+    (0, 46, False),  # the two in a row (across words or not) more often than joined
+    (3, 46, False),
 ])
 def test_words_typed_apart_are_joined_when_the_joined_word_is_fifteen_times_their_word_and_no_rarer_than_their_run(
         compound, run, meant):
     # "ti vi": 18 news articles write "tivi", one "ti vi" (pyvi's word), six the two in a row.
-    counts = PhraseCounts({"chatgpt": 40, "chat_gpt": compound}, {("chat", "gpt"): run})
+    counts = PhraseCounts({"chatgpt": 45, "chat_gpt": compound}, {("chat", "gpt"): run})
     assert _join_meant("chatgpt", parse_query("chat gpt").syllables, counts) is meant
 
 
