@@ -53,6 +53,16 @@ PAIR_SCANNED = 4096
 # nowhere beside them counted too, at 4 / 2 / 1 more false alarms of 367 fragments as written; 10 with
 # evidence required restores 10 / 23 / 13 (seeds 11 / 12 / 13), no false alarm more.
 SLIP_RATIO = 10
+# A query of at most SLIP_RUN_SYLLABLES syllables typed with accents, whose syllables more than
+# SLIP_RUN_ARTICLES articles hold in a row without their accents, may hold a slip of a common syllable
+# ("bóng đa": three articles write "bóng đa dạng", hundreds "bóng đá"); it does when the page's articles
+# write another form beside the query's neighbours SLIP_RUN_RATIO times as often.  Two-word title
+# fragments with one slip (``bench_slips.py --words 2-2``), restored, seeds 11 / 12 / 13 / 14 (1,500):
+# 222 / 231 / 224 / 869 before; at 10 224 / 238 / 230 / 885, at 5 225 / 239 / 230 / 889; false alarms
+# on the fragments as written 1 / 0 / 1 / 1 each way, and 3-5 words unchanged.
+SLIP_RUN_ARTICLES = 100
+SLIP_RUN_SYLLABLES = 3
+SLIP_RUN_RATIO = 5
 # A restored word is capitalised when the articles write it so this often ("Hà Nội").
 CAPITALISED_SHARE = 0.6
 # Between two texts voted together: a word's edge (no match goes over it) and no space (no pair of
@@ -162,14 +172,27 @@ def _may_have_slipped(statistics: TermStatistics, parsed: ParsedQuery, documents
     (``_outvoted``; an article's own slip does not hide it: one writes "Hà nôi" where it writes "Hà Nội" 22
     times).  A Telex d searched with đ too (crossed: ``Understood.crossed``) is no slip: ``_settle_crossed``
     reads it."""
-    rare = {s for s in parsed.syllables if s.accented and _restorable(s.folded) and s.exact not in crossed
-            and SLIP_RATIO * _held(statistics, s.exact) < _held(statistics, s.folded)}
+    slipped = [s for s in parsed.syllables if s.accented and _restorable(s.folded) and s.exact not in crossed]
+    rare = {s for s in slipped if SLIP_RATIO * _held(statistics, s.exact) < _held(statistics, s.folded)}
+    ratio = SLIP_RATIO
+    if slipped and not rare and _common_run(statistics, parsed):
+        rare, ratio = set(slipped), SLIP_RUN_RATIO
     pairs = _folded_pairs(_folded(parsed.text, parsed), parsed) if rare else None
     if pairs is None:
         return False
     votes = _votes([p for _, p in pairs], documents())
-    return votes is not None and any(_outvoted(votes.in_context[p.folded], normalize_term(t.raw))
+    return votes is not None and any(_outvoted(votes.in_context[p.folded], normalize_term(t.raw), ratio)
                                      for t, p in pairs if t in rare)
+
+
+def _common_run(statistics: TermStatistics, parsed: ParsedQuery) -> bool:
+    """Tell whether a query is a short run of syllables (2 to SLIP_RUN_SYLLABLES) that more than
+    SLIP_RUN_ARTICLES articles hold in a row without accents."""
+    folded = [s.folded for s in parsed.syllables]
+    # Each syllable's count first (known by then): a run is no commoner than its rarest syllable.
+    if not 2 <= len(folded) <= SLIP_RUN_SYLLABLES or min(_held(statistics, f) for f in folded) <= SLIP_RUN_ARTICLES:
+        return False
+    return statistics.phrase_frequency(folded, SLIP_RUN_ARTICLES) > SLIP_RUN_ARTICLES
 
 
 def _folded_pairs(plain_text: str, parsed: ParsedQuery) -> list[tuple[Syllable, Syllable]] | None:
@@ -182,12 +205,12 @@ def _folded_pairs(plain_text: str, parsed: ParsedQuery) -> list[tuple[Syllable, 
     return pairs
 
 
-def _outvoted(in_context: Counter, typed: str) -> bool:
+def _outvoted(in_context: Counter, typed: str, ratio: int = SLIP_RATIO) -> bool:
     """Tell whether another form of a syllable is written beside the query's neighbours, at least SLIP_RATIO
     times as often as the form typed.  Neither written there is no evidence: a correct rare word's page
     often writes it apart from its neighbour ('quái vật "khổng lồ"' for "vật khổng")."""
     others = max((n for form, n in in_context.items() if form != typed), default=0)
-    return others > 0 and SLIP_RATIO * in_context[typed] <= others
+    return others > 0 and ratio * in_context[typed] <= others
 
 
 def _held(statistics: TermStatistics, term: str) -> int:

@@ -1324,13 +1324,18 @@ def test_a_slip_found_as_typed_keeps_its_page_and_is_offered_as_did_you_mean(eng
 
 
 class HeldTerms:
-    """Term statistics of given articles holding each term: {term: (in the body, in the title)}."""
+    """Term statistics of given articles holding each term: {term: (in the body, in the title)}, and
+    each run of folded terms in a row: {terms: articles}; it notes the runs asked, with their bounds."""
 
-    def __init__(self, held: dict[str, tuple[int, int]]):
-        self.held = held
+    def __init__(self, held: dict[str, tuple[int, int]], runs: dict[tuple[str, ...], int] | None = None):
+        self.held, self.runs, self.asked = held, runs or {}, []
 
     def doc_frequency(self, term: str, fieldname: str) -> int:
         return self.held.get(term, (0, 0))[fieldname == "title"]
+
+    def phrase_frequency(self, terms, most=None) -> int:
+        self.asked.append((tuple(terms), most))
+        return self.runs.get(tuple(terms), 0)
 
 
 HA_NOI = {"hà": (2343, 0), "ha": (2910, 0), "nôi": (16, 0), "noi": (4967, 0)}
@@ -1359,6 +1364,44 @@ def test_a_query_may_hold_a_slip_when_its_page_writes_a_rare_syllable_otherwise_
     from search.suggest import _may_have_slipped
 
     assert _may_have_slipped(HeldTerms(held), parse_query(q), lambda: documents, crossed) is expected
+
+
+BONG_DA = {"bóng": (1000, 0), "bong": (1200, 0), "đa": (300, 0), "da": (2000, 0), "đá": (900, 0)}
+# Three articles write "bóng đa dạng": one of them "bóng đá" five times beside it.
+DA_DANG = {"title": "", "body": "Chơi bóng đa dạng hơn. " + "Bóng đá Việt Nam. " * 5}
+
+
+@pytest.mark.parametrize("q, held, runs, documents, expected", [
+    # "đa" is no rare syllable (300 articles, "da" 2,000), but "bong da" is a run of 500 articles.
+    ("bóng đa", BONG_DA, {("bong", "da"): 500}, [DA_DANG], True),
+    ("bóng đa", BONG_DA, {("bong", "da"): 101}, [DA_DANG], True),
+    ("bóng đa", BONG_DA, {("bong", "da"): 100}, [DA_DANG], False),  # a run of a hundred: no common one
+    # Four times as often beside its neighbour: no slip (five needed).
+    ("bóng đa", BONG_DA, {("bong", "da"): 500}, [{"title": "", "body": "Chơi bóng đa dạng. " + "Bóng đá. " * 4}], False),
+    ("bóng đá", BONG_DA, {("bong", "da"): 500}, [DA_DANG], False),  # written as typed far more often
+    # Four syllables: no short run (its words are searched apart).
+    ("bóng đa Việt Nam", {**BONG_DA, "việt": (900, 0), "viet": (950, 0), "nam": (2000, 0)},
+     {("bong", "da", "viet", "nam"): 500}, [DA_DANG], False),
+])
+def test_a_short_query_may_hold_a_slip_of_a_common_syllable_when_its_run_without_accents_is_common(
+        q, held, runs, documents, expected):
+    from search.suggest import _may_have_slipped
+
+    assert _may_have_slipped(HeldTerms(held, runs), parse_query(q), lambda: documents) is expected
+
+
+def test_a_short_runs_articles_are_counted_only_when_each_syllable_is_held_by_more_than_a_hundred():
+    from search.suggest import _may_have_slipped
+
+    def unread():
+        pytest.fail("the page's articles were asked")
+
+    statistics = HeldTerms({**BONG_DA, "bong": (60, 40)}, {("bong", "da"): 500})
+    assert _may_have_slipped(statistics, parse_query("bóng đa"), unread) is False
+    assert statistics.asked == []
+    statistics = HeldTerms({**BONG_DA, "bong": (60, 41)}, {("bong", "da"): 500})
+    assert _may_have_slipped(statistics, parse_query("bóng đa"), lambda: [DA_DANG]) is True
+    assert statistics.asked == [(("bong", "da"), 100)]
 
 
 def test_a_querys_page_is_not_read_for_slips_when_no_syllable_typed_with_accents_is_rare():
