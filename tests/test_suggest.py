@@ -1377,7 +1377,8 @@ DA_DANG = {"title": "", "body": "Chơi bóng đa dạng hơn. " + "Bóng đá Vi
     ("bóng đa", BONG_DA, {("bong", "da"): 101}, [DA_DANG], True),
     ("bóng đa", BONG_DA, {("bong", "da"): 100}, [DA_DANG], False),  # a run of a hundred: no common one
     # Four times as often beside its neighbour: no slip (five needed).
-    ("bóng đa", BONG_DA, {("bong", "da"): 500}, [{"title": "", "body": "Chơi bóng đa dạng. " + "Bóng đá. " * 4}], False),
+    ("bóng đa", BONG_DA, {("bong", "da"): 500},
+     [{"title": "", "body": "Chơi bóng đa dạng. " + "Bóng đá. " * 4}], False),
     ("bóng đá", BONG_DA, {("bong", "da"): 500}, [DA_DANG], False),  # written as typed far more often
     # Four syllables: no short run (its words are searched apart).
     ("bóng đa Việt Nam", {**BONG_DA, "việt": (900, 0), "viet": (950, 0), "nam": (2000, 0)},
