@@ -472,7 +472,7 @@ def readings(parsed: ParsedQuery, limit: int = MAX_READINGS) -> list[ParsedQuery
     writing "huấn luyện viên Park" for either query.
     """
     typed, places = parsed.typed, _alike_places(parsed)
-    choices = [_group_choices(parsed.groups[at[0]]) for at in places]
+    choices = _place_choices(parsed, places)
     found = []
     for combination in itertools.islice(itertools.product(*choices), limit):
         chosen = {at: clause for group_places, clause in zip(places, combination) for at in group_places}
@@ -502,9 +502,10 @@ def _clause_key(clause: Clause) -> tuple:
             clause.joined, clause.decoded, clause.reference, clause.quoted)
 
 
-def _group_choices(group: list[Clause]) -> list[Clause | None]:
-    """Return a group's choices of a reading: as typed (None), or one of its alternatives."""
-    return [None] + [clause for clause in group if clause.alternative]
+def _place_choices(parsed: ParsedQuery, places: list[list[int]]) -> list[list[Clause | None]]:
+    """Return the choices of a reading at each of places (``_alike_places``): as typed (None), or one of
+    the alternatives of the group standing there first."""
+    return [[None] + [clause for clause in parsed.groups[at[0]] if clause.alternative] for at in places]
 
 
 def context_readings(ctx, parsed: ParsedQuery) -> list[ParsedQuery]:
@@ -525,8 +526,8 @@ def reading_limit(parsed: ParsedQuery, ranking: Ranking) -> int:
 
 def readings_cut(parsed: ParsedQuery, ranking: Ranking) -> bool:
     """Tell whether a query has more readings than ``reading_limit`` lets it score."""
-    return math.prod(len(_group_choices(parsed.groups[at[0]])) for at in _alike_places(parsed)) > reading_limit(
-        parsed, ranking)
+    combinations = math.prod(map(len, _place_choices(parsed, _alike_places(parsed))))
+    return combinations > reading_limit(parsed, ranking)
 
 
 def _together(ctx, parsed: ParsedQuery, exact: bool, candidates: np.ndarray) -> np.ndarray:

@@ -2264,7 +2264,7 @@ def joined(q: str, counts) -> tuple[list[list[str]], list[str]]:
 
 @pytest.mark.parametrize("q, joined_as", [
     ("vi vo chong", None),  # "vợ chồng": pyvi's word in 300 articles, more than hold "vivo"
-    ("chong vi vo", None),  # "chồng vì"... the word before the pair counts as the one after
+    ("chong vi vo", None),  # "chồng vì": the word the pair's first makes with the syllable before it counts too
     ("vi vo, chong", "vivo"),  # a comma parts the pair from its neighbour
     ("vi vo moi", "vivo"),  # "vo moi": pyvi's word in no more articles than hold "vivo"
     ("vi vo", "vivo"),
